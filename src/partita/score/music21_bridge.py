@@ -1,0 +1,173 @@
+"""Conversion from music21 streams to partita's score type.
+
+Written by hand rather than through music21's own MIDI export for three reasons seen here with music21 10:
+its export writes every part as program 0 (so the four voices of a chorale become indistinguishable), it
+puts a pickup bar at time 0 (so every later barline falls in the wrong place), and a round trip through MIDI
+bytes is several times slower than reading offsets directly. Here each part becomes its own track with a
+program and a name, and a pickup is padded so that bar lines in the MIDI fall where the score has them.
+"""
+
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+
+import symusic
+
+from partita.score.errors import ScoreError
+from partita.score.formats import DEFAULT_TPQ, Score
+
+log = logging.getLogger(__name__)
+
+VOICE_PROGRAM = 52  # General MIDI "Choir Aahs": the sound of a vocal part that names no instrument
+DEFAULT_VELOCITY = 80
+_DYNAMIC_VELOCITY = {"ppp": 24, "pp": 36, "p": 52, "mp": 68, "mf": 84, "f": 100, "ff": 112, "fff": 124}
+
+
+def first_score(obj):
+    """The first score of a music21 parse result (an Opus yields its first score), or None."""
+    from music21 import stream
+
+    if isinstance(obj, stream.Opus):
+        scores = list(obj.scores)
+        return scores[0] if scores else None
+    if isinstance(obj, stream.Stream):
+        return obj
+    return None
+
+
+def _program_of(part) -> int:
+    from music21 import instrument
+
+    inst = part.getInstrument(returnDefault=False)
+    if inst is not None and inst.midiProgram is not None:
+        return int(inst.midiProgram)
+    # A generic Instrument: let music21 recognise the part's name ("Violin I", "Soprano", "Cantus", ...).
+    for name in (getattr(inst, "instrumentName", None), part.partName):
+        if not name:
+            continue
+        try:
+            guess = instrument.fromString(str(name))
+        except Exception:  # music21 raises InstrumentException for names it does not know
+            continue
+        if isinstance(guess, instrument.Vocalist):
+            return VOICE_PROGRAM
+        if guess.midiProgram is not None:
+            return int(guess.midiProgram)
+    if isinstance(inst, instrument.Vocalist):
+        return VOICE_PROGRAM
+    return 0
+
+
+def _pickup_padding(part) -> float:
+    """Quarter lengths missing from an incomplete first bar (an anacrusis), 0 if the first bar is full."""
+    from music21 import stream
+
+    measures = part.getElementsByClass(stream.Measure)
+    if not measures:
+        return 0.0
+    m = measures[0]
+    if m.paddingLeft:
+        return float(m.paddingLeft)
+    ts = m.timeSignature or m.getContextByClass("TimeSignature")
+    if ts is None:
+        return 0.0
+    bar = float(ts.barDuration.quarterLength)
+    have = float(m.highestTime)
+    # Only a short first bar followed by more bars is a pickup; a one-bar fragment is left alone.
+    if len(measures) > 1 and 0 < have < bar:
+        return bar - have
+    return 0.0
+
+
+def _parts(s):
+    from music21 import stream
+
+    parts = list(s.parts) if hasattr(s, "parts") else []
+    if parts:
+        return parts
+    if isinstance(s, stream.Stream):
+        return [s]
+    return []
+
+
+def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAULT_TPQ) -> Score:
+    """Convert a music21 Score (or Part) into a tick-time :class:`symusic.Score`.
+
+    Repeats are written out when ``expand_repeats`` (MIDI describes a performance); where music21 cannot
+    expand them the score is kept as notated. Tied notes become one note; chords become simultaneous notes;
+    grace notes (which have no notated duration) are left out; unpitched percussion is left out.
+    """
+    from music21 import dynamics, key, meter, note, stream, tempo
+
+    if expand_repeats:
+        try:
+            expanded = s.expandRepeats()
+            if expanded is not None and expanded.highestTime > 0:
+                s = expanded
+        except Exception as e:  # music21 raises on malformed repeat structures; keep the notated form
+            log.debug("repeats not expanded: %s", e)
+
+    tpq = int(ticks_per_quarter)
+    out = symusic.Score(tpq)
+    parts = _parts(s)
+    if not parts:
+        raise ScoreError("the score has no parts", "no-notes")
+    shift = _pickup_padding(parts[0])
+
+    def tick(offset) -> int:
+        return int(round((float(Fraction(offset)) + shift) * tpq))
+
+    first = parts[0].flatten()
+    for ts in first.getElementsByClass(meter.TimeSignature):
+        t = 0 if float(ts.offset) == 0 else tick(ts.offset)
+        sig = (int(ts.numerator), int(ts.denominator))
+        if not len(out.time_signatures) or (out.time_signatures[-1].numerator, out.time_signatures[-1].denominator) != sig:
+            out.time_signatures.append(symusic.TimeSignature(t, *sig))
+    for ks in first.getElementsByClass(key.KeySignature):
+        tonality = 1 if isinstance(ks, key.Key) and ks.mode == "minor" else 0
+        t = 0 if float(ks.offset) == 0 else tick(ks.offset)
+        if not len(out.key_signatures) or (out.key_signatures[-1].key, out.key_signatures[-1].tonality) != (
+            int(ks.sharps),
+            tonality,
+        ):
+            out.key_signatures.append(symusic.KeySignature(t, int(ks.sharps), tonality))
+    seen_tempo = set()
+    for part in parts:
+        for mm in part.flatten().getElementsByClass(tempo.MetronomeMark):
+            qpm = mm.getQuarterBPM()
+            if qpm is None or qpm <= 0:
+                continue
+            t = 0 if float(mm.offset) == 0 else tick(mm.offset)
+            if t not in seen_tempo:
+                seen_tempo.add(t)
+                out.tempos.append(symusic.Tempo(t, qpm=float(qpm)))
+
+    for i, part in enumerate(parts):
+        name = part.partName or (part.id if isinstance(part.id, str) else "") or f"Part {i + 1}"
+        track = symusic.Track(str(name), _program_of(part), False)
+        flat = part.stripTies(inPlace=False).flatten() if isinstance(part, stream.Stream) else part
+        velocity = DEFAULT_VELOCITY
+        events = sorted(
+            flat.getElementsByClass([note.Note, note.NotRest, dynamics.Dynamic]),
+            key=lambda e: float(e.offset),
+        )
+        for el in events:
+            if isinstance(el, dynamics.Dynamic):
+                velocity = _DYNAMIC_VELOCITY.get(str(el.value), velocity)
+                continue
+            ql = float(el.duration.quarterLength)
+            if ql <= 0 or isinstance(el, note.Unpitched):
+                continue
+            pitches = getattr(el, "pitches", ())
+            start = tick(el.offset)
+            dur = max(1, int(round(ql * tpq)))
+            vel = int(el.volume.velocity) if el.volume.velocity is not None else velocity
+            for p in pitches:
+                midi = int(p.midi)
+                if 0 <= midi <= 127:
+                    track.notes.append(symusic.Note(start, dur, midi, vel))
+        if len(track.notes):
+            track.notes.sort(key=lambda n: (n.time, n.pitch))
+            out.tracks.append(track)
+    return out
