@@ -1,5 +1,6 @@
 """Score I/O: one score type with MIDI semantics, read from and written to the formats of the field."""
 
+from partita.score.checks import ScoreLimits, check_score
 from partita.score.errors import ScoreError
 from partita.score.formats import (
     DEFAULT_TPQ,
@@ -26,6 +27,8 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Score",
     "ScoreError",
+    "ScoreLimits",
+    "check_score",
     "from_midi_bytes",
     "from_music21",
     "iter_abc_tunes",

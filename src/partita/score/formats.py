@@ -70,7 +70,11 @@ def _read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
     if size == 0:
         raise ScoreError("the file is empty (0 bytes)", "empty", str(path))
     if size > max_bytes:
-        raise ScoreError(f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit", "too-large", str(path))
+        raise ScoreError(
+            f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit",
+            "too-large",
+            str(path),
+        )
     return p.read_bytes()
 
 
@@ -131,13 +135,17 @@ def _from_stream(obj, fmt: str, name: str, expand_repeats: bool) -> Score:
     return from_music21(stream, expand_repeats=expand_repeats)
 
 
-def read_musicxml(path: str | os.PathLike, expand_repeats: bool = True, max_bytes: int = MAX_FILE_BYTES) -> Score:
+def read_musicxml(
+    path: str | os.PathLike, expand_repeats: bool = True, max_bytes: int = MAX_FILE_BYTES
+) -> Score:
     """Read MusicXML (``.xml``, ``.musicxml`` or compressed ``.mxl``) through music21."""
     data = _read_bytes(path, max_bytes)
     return _from_stream(_music21_parse(data, "musicxml", str(path)), "musicxml", str(path), expand_repeats)
 
 
-def read_humdrum(path: str | os.PathLike, expand_repeats: bool = True, max_bytes: int = MAX_FILE_BYTES) -> Score:
+def read_humdrum(
+    path: str | os.PathLike, expand_repeats: bool = True, max_bytes: int = MAX_FILE_BYTES
+) -> Score:
     """Read a Humdrum ``**kern`` file through music21."""
     data = _read_bytes(path, max_bytes)
     return _from_stream(_music21_parse(data, "humdrum", str(path)), "humdrum", str(path), expand_repeats)
@@ -162,7 +170,9 @@ def iter_abc_tunes(text: str) -> Iterator[tuple[str, str]]:
         yield ref, tune.strip() + "\n"
 
 
-def read_abc(path_or_text: str | os.PathLike, tune: int | str | None = None, expand_repeats: bool = True) -> Score:
+def read_abc(
+    path_or_text: str | os.PathLike, tune: int | str | None = None, expand_repeats: bool = True
+) -> Score:
     """Read one tune of an ABC file (the first, or the one whose ``X:`` number is ``tune``)."""
     name = "<abc text>"
     if isinstance(path_or_text, os.PathLike) or (isinstance(path_or_text, str) and "\n" not in path_or_text):
@@ -181,7 +191,9 @@ def read_abc(path_or_text: str | os.PathLike, tune: int | str | None = None, exp
     return _from_stream(_music21_parse(chosen, "abc", name), "abc", name, expand_repeats)
 
 
-def read_score(path: str | os.PathLike, expand_repeats: bool = True, max_bytes: int = MAX_FILE_BYTES) -> Score:
+def read_score(
+    path: str | os.PathLike, expand_repeats: bool = True, max_bytes: int = MAX_FILE_BYTES
+) -> Score:
     """Read any supported score file (MIDI, MusicXML, ABC, Humdrum), recognised by its content."""
     data = _read_bytes(path, max_bytes)
     fmt = sniff_format(data)

@@ -122,7 +122,10 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
     for ts in first.getElementsByClass(meter.TimeSignature):
         t = 0 if float(ts.offset) == 0 else tick(ts.offset)
         sig = (int(ts.numerator), int(ts.denominator))
-        if not len(out.time_signatures) or (out.time_signatures[-1].numerator, out.time_signatures[-1].denominator) != sig:
+        if (
+            not len(out.time_signatures)
+            or (out.time_signatures[-1].numerator, out.time_signatures[-1].denominator) != sig
+        ):
             out.time_signatures.append(symusic.TimeSignature(t, *sig))
     for ks in first.getElementsByClass(key.KeySignature):
         tonality = 1 if isinstance(ks, key.Key) and ks.mode == "minor" else 0

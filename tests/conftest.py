@@ -1,0 +1,39 @@
+"""Shared test helpers: fixture paths and tiny scores built in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import symusic
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+def make_score(
+    pitches: list[int] | None = None,
+    tpq: int = 480,
+    qpm: float = 120.0,
+    program: int = 0,
+    step: int = 480,
+    time_signature: tuple[int, int] = (4, 4),
+) -> symusic.Score:
+    """A one-track score of quarter notes (C major scale by default)."""
+    s = symusic.Score(tpq)
+    s.tempos.append(symusic.Tempo(0, qpm=qpm))
+    s.time_signatures.append(symusic.TimeSignature(0, *time_signature))
+    t = symusic.Track("Piano", program, False)
+    for i, p in enumerate(pitches if pitches is not None else [60, 62, 64, 65, 67, 69, 71, 72]):
+        t.notes.append(symusic.Note(i * step, step, p, 80))
+    s.tracks.append(t)
+    return s
+
+
+@pytest.fixture
+def scale_score() -> symusic.Score:
+    return make_score()
