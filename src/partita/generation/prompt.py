@@ -1,0 +1,563 @@
+"""Prompt projection: from what a person types to the controls a model can follow (XMusic's XProjector).
+
+:func:`project_prompt` reads a free-text prompt such as ``"a lively Irish jig in D major for fiddle and guitar,
+32 bars"`` and returns a :class:`Request`: condition values for the model (:class:`partita.tokens.Conditions`),
+a chord progression, faders, the valence/arousal of any mood words, and an account of what it understood, what
+it did not, and every default or correction it made. Nothing is dropped silently: words that map to nothing are
+listed in ``not_understood``; conflicts and out-of-range requests are explained in ``notes``.
+
+Precedence, highest first: an explicit option (``project_prompt(text, tempo=90)``), an explicit phrase in the
+text ("in D minor", "90 bpm"), a default implied by a style ("waltz" -> 3/4), a default implied by a mood
+("melancholic" -> minor, slower, lower).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from partita.analysis.tempo import tempo_bin, tempo_term
+from partita.generation.lexicon import (
+    FADER_WORDS,
+    INSTRUMENT_WORDS,
+    LENGTH_WORDS,
+    MOOD_WORDS,
+    NON_GM_INSTRUMENTS,
+    NUMBER_WORDS,
+    STOPWORDS,
+    STYLE_WORDS,
+    TEMPO_WORDS,
+)
+from partita.tokens.conditions import (
+    DENSITY_EDGES,
+    METERS,
+    POLYPHONY_EDGES,
+    RHYTHM_EDGES,
+    Conditions,
+    tonic_name,
+)
+
+MAX_BARS = 128
+MAX_INSTRUMENTS = 16
+DEFAULT_BARS = 16
+_VALID_DENOMINATORS = {1, 2, 4, 8, 16, 32}
+_ACCIDENTAL = {"#": "#", "♯": "#", "sharp": "#", "b": "b", "♭": "b", "flat": "b"}
+_CHORD_QUALITY = {
+    "": "maj", "maj": "maj", "M": "maj", "m": "min", "min": "min", "-": "min", "7": "7", "maj7": "maj7",
+    "M7": "maj7", "m7": "min7", "min7": "min7", "dim": "dim", "o": "dim", "dim7": "dim7", "aug": "aug",
+    "+": "aug", "sus2": "sus2", "sus4": "sus4", "sus": "sus4", "m7b5": "hdim7", "ø": "hdim7", "6": "maj6",
+    "m6": "min6", "9": "9",
+}  # fmt: skip
+_CHORD_RE = r"[A-G][#b♯♭]?(?:maj7|min7|m7b5|dim7|sus2|sus4|maj|min|dim|aug|sus|M7|m7|m6|M|m|7|6|9|o|\+|ø)?"
+_ROMAN_RE = r"(?:b|#)?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:o|ø|\+|7|maj7)?"
+_MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+_MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
+_PC_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+
+
+def gm_program_names() -> list[str]:
+    """The 128 General MIDI program names (miditok's table)."""
+    from miditok.constants import MIDI_INSTRUMENTS
+
+    return [str(i["name"]) for i in MIDI_INSTRUMENTS]
+
+
+@dataclass
+class Understood:
+    """One phrase of the prompt and what it set."""
+
+    phrase: str
+    field: str
+    value: object
+    note: str = ""
+
+
+@dataclass
+class Request:
+    """What a person asked for, projected onto the controls of partita's models."""
+
+    text: str
+    conditions: Conditions = field(default_factory=Conditions)
+    chords: list[str] = field(default_factory=list)
+    faders: dict[str, float] = field(default_factory=dict)
+    valence: float | None = None
+    arousal: float | None = None
+    n_tracks: int | None = None
+    understood: list[Understood] = field(default_factory=list)
+    not_understood: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["conditions"] = self.conditions.to_dict()
+        return d
+
+    def explain(self) -> str:
+        """A readable account: what was understood, what was not, and the defaults or corrections made."""
+        c = self.conditions
+        lines = [f"prompt: {self.text!r}" if self.text.strip() else "prompt: (empty)"]
+        names = gm_program_names()
+        rows = [
+            ("style", c.style),
+            ("region", c.region),
+            ("key", f"{c.key or '?'} {c.mode or ''}".strip() if (c.key or c.mode) else None),
+            ("meter", c.meter),
+            ("tempo", f"{c.tempo_bpm:g} bpm ({tempo_term(c.tempo_bpm)})" if c.tempo_bpm else None),
+            ("instruments", ", ".join([f"{names[p]} ({p})" for p in c.programs] + (["drums"] if c.drums else []))
+             or None),
+            ("bars", c.bars),
+            ("chords", " ".join(self.chords) or None),
+            ("mood", c.mood),
+            ("faders", ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.faders.items())) or None),
+        ]  # fmt: skip
+        lines.append("understood:")
+        lines += [f"  {k:12s} {v}" for k, v in rows if v not in (None, "")]
+        if self.understood:
+            lines.append("from the words:")
+            lines += [f"  {u.phrase!r} -> {u.field} = {u.value}{' (' + u.note + ')' if u.note else ''}"
+                      for u in self.understood]  # fmt: skip
+        if self.not_understood:
+            lines.append("not understood (ignored): " + ", ".join(repr(w) for w in self.not_understood))
+        if self.notes:
+            lines.append("notes:")
+            lines += [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+class _Matcher:
+    """Finds phrases in the text, remembers which characters are taken, and records what each phrase set."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lower = text.lower()
+        self.taken = [False] * len(text)
+        self.found: list[tuple[int, Understood]] = []
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+    def take(self, start: int, end: int, fld: str, value: object, note: str = "") -> None:
+        for i in range(start, end):
+            self.taken[i] = True
+        self.found.append((start, Understood(self.text[start:end], fld, value, note)))
+
+    def phrases(self, table: dict, fld: str, transform=lambda k, v: v, plural: bool = False) -> None:
+        for phrase in sorted(table, key=len, reverse=True):
+            suffix = r"(?:e?s)?" if plural else ""
+            for m in re.finditer(rf"(?<![\w/-]){re.escape(phrase)}{suffix}(?![\w/-])", self.lower):
+                if self.free(m.start(), m.end()):
+                    self.take(m.start(), m.end(), fld, transform(phrase, table[phrase]))
+
+    def leftovers(self) -> list[str]:
+        out = []
+        for m in re.finditer(r"[\w'#♯♭-]+", self.text):
+            word = m.group(0)
+            if (
+                self.free(m.start(), m.end())
+                and word.lower().strip("'-") not in STOPWORDS
+                and not word.isdigit()
+            ):
+                out.append(word)
+        return out
+
+
+def _parse_number(s: str) -> int | None:
+    s = s.lower()
+    if s.isdigit():
+        return int(s)
+    return NUMBER_WORDS.get(s)
+
+
+def _chord_label(symbol: str) -> str:
+    """``"Am7"`` -> ``"A:min7"`` (mir_eval's syntax)."""
+    m = re.fullmatch(r"([A-G])([#b♯♭]?)(.*)", symbol)
+    if not m:
+        raise ValueError(f"not a chord symbol: {symbol!r}")
+    root = m.group(1) + {"♯": "#", "♭": "b"}.get(m.group(2), m.group(2))
+    quality = _CHORD_QUALITY.get(m.group(3))
+    if quality is None:
+        raise ValueError(f"unknown chord quality in {symbol!r}")
+    return f"{root}:{quality}"
+
+
+def _roman_chord(numeral: str, tonic: str, mode: str) -> str:
+    m = re.fullmatch(r"(b|#)?([ivIV]+)(o|ø|\+|7|maj7)?", numeral)
+    if not m:
+        raise ValueError(f"not a roman numeral: {numeral!r}")
+    degree = ["i", "ii", "iii", "iv", "v", "vi", "vii"].index(m.group(2).lower())
+    scale = _MAJOR_SCALE if mode != "minor" else _MINOR_SCALE
+    shift = {"b": -1, "#": 1}.get(m.group(1) or "", 0)
+    pc = (
+        ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"].index(tonic) + scale[degree] + shift
+    ) % 12
+    upper = m.group(2).isupper()
+    suffix = m.group(3) or ""
+    quality = {"o": "dim", "ø": "hdim7", "+": "aug"}.get(suffix)
+    if quality is None:
+        quality = ("maj" if upper else "min") if suffix != "7" else ("7" if upper else "min7")
+        if suffix == "maj7":
+            quality = "maj7"
+    return f"{_PC_NAMES[pc]}:{quality}"
+
+
+def _fader_value(f: float, edges: tuple[float, ...]) -> float:
+    """A fader in [0, 1] -> a value inside the matching condition bin (so the bin is what the fader says)."""
+    n = len(edges) + 1
+    b = min(n - 1, max(0, round(f * (n - 1))))
+    lo = edges[b - 1] if b > 0 else edges[0] / 2
+    hi = edges[b] if b < len(edges) else edges[-1] * 1.3
+    return round((lo + hi) / 2, 3)
+
+
+def _add(found: dict, fld: str, value, phrase: str, start: int = -1) -> None:
+    """Record that ``phrase`` (at character ``start``) set ``fld``; values are later read in text order."""
+    found.setdefault(fld, []).append((value, phrase, start))
+
+
+def project_prompt(
+    text: str,
+    *,
+    key: str | None = None,
+    tempo: float | None = None,
+    meter: str | None = None,
+    instruments: list[str | int] | None = None,
+    bars: int | None = None,
+    chords: list[str] | str | None = None,
+    style: str | None = None,
+    density: float | None = None,
+    polyphony: float | None = None,
+    rhythm: float | None = None,
+) -> Request:
+    """Project ``text`` (and any explicit options, which win) onto partita's controls. Never raises on text."""
+    text = text or ""
+    req = Request(text=text)
+    if not text.strip() and not any(
+        v is not None for v in (key, tempo, meter, instruments, bars, chords, style)
+    ):
+        req.notes.append("empty prompt: generating with no conditions (the model's own defaults)")
+    mt = _Matcher(text)
+    found: dict[str, list[tuple[object, str]]] = {}
+
+    # Chord progressions first (case matters: "Am" is a chord, "am" is not).
+    for m in re.finditer(rf"(?<![\w])({_CHORD_RE}(?:\s*[,\-–|]?\s*{_CHORD_RE}){{1,15}})(?![\w#])", text):
+        symbols = re.findall(_CHORD_RE, m.group(1))
+        if len(symbols) >= 2 or re.search(r"chords?\b[^.]*$", text[: m.start()], re.I):
+            labels = [_chord_label(s) for s in symbols]
+            mt.take(m.start(), m.end(), "chords", labels)
+            _add(found, "chords", labels, m.group(0), m.start())
+    roman = [m for m in re.finditer(rf"(?<![\w])({_ROMAN_RE}(?:\s*[\-–,]\s*{_ROMAN_RE}){{2,15}})(?![\w])", text)
+             if mt.free(m.start(), m.end())]  # fmt: skip
+    for m in roman:
+        mt.take(m.start(), m.end(), "roman numerals", m.group(1))
+
+    # Keys: "in D major", "key of Eb", "F# minor"; "a minor key" is a mode, not A minor.
+    for m in re.finditer(r"\b(?:in|key of)\s+(a|an)\s+(major|minor)\s+key\b", mt.lower):
+        mt.take(m.start(), m.end(), "mode", m.group(2))
+        _add(found, "mode", m.group(2), m.group(0), m.start())
+    key_re = r"\b(?:(in|key of)\s+)?([A-Ga-g])(\s*(?:#|♯|b|♭|-sharp|-flat| sharp| flat))?\s*(major|minor|maj|min)?(?![\w#♯♭])"
+    for m in re.finditer(key_re, text):
+        lead, letter, acc, mode = m.group(1), m.group(2), (m.group(3) or "").strip(" -"), m.group(4)
+        if not mt.free(m.start(), m.end()):
+            continue
+        if not (mode or lead) or (letter.islower() and not lead and not mode):
+            continue
+        if letter == "a" and not mode and lead:  # "in a ..." is an article
+            continue
+        tonic = tonic_name(letter.upper() + _ACCIDENTAL.get(acc, ""))
+        mt.take(m.start(), m.end(), "key", f"{tonic} {mode or ''}".strip())
+        _add(found, "key", tonic, m.group(0), m.start())
+        if mode:
+            _add(found, "mode", "minor" if mode.startswith("min") else "major", m.group(0), m.start())
+    for m in re.finditer(r"\b(major|minor)(?:\s+(?:key|mode|tonality))?\b", mt.lower):
+        if mt.free(m.start(), m.end()):
+            mt.take(m.start(), m.end(), "mode", m.group(1))
+            _add(found, "mode", m.group(1), m.group(0), m.start())
+
+    # Tempo: numbers with bpm first, then words.
+    for m in re.finditer(r"\b(\d{1,3}(?:\.\d+)?)\s*(?:bpm|beats per minute|beats a minute)\b|\btempo\s*(?:of\s*)?(\d{2,3})\b",
+                         mt.lower):  # fmt: skip
+        bpm = float(m.group(1) or m.group(2))
+        mt.take(m.start(), m.end(), "tempo", bpm)
+        _add(found, "tempo", bpm, m.group(0), m.start())
+    for phrase in sorted(TEMPO_WORDS, key=len, reverse=True):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", mt.lower):
+            if mt.free(m.start(), m.end()):
+                mt.take(m.start(), m.end(), "tempo", TEMPO_WORDS[phrase])
+                _add(found, "tempo", float(TEMPO_WORDS[phrase]), m.group(0), m.start())
+
+    # Meter.
+    named_meters = {"common time": "4/4", "cut time": "2/2", "alla breve": "2/2", "waltz time": "3/4",
+                    "triple meter": "3/4", "triple time": "3/4", "duple meter": "2/4", "compound duple": "6/8"}  # fmt: skip
+    for phrase, value in named_meters.items():
+        for m in re.finditer(re.escape(phrase), mt.lower):
+            if mt.free(m.start(), m.end()):
+                mt.take(m.start(), m.end(), "meter", value)
+                _add(found, "meter", value, m.group(0), m.start())
+    for m in re.finditer(r"\b(\d{1,2})\s*/\s*(\d{1,2})\b", mt.lower):
+        num, den = int(m.group(1)), int(m.group(2))
+        if mt.free(m.start(), m.end()):
+            value = f"{num}/{den}"
+            note = "" if den in _VALID_DENOMINATORS and num > 0 else "not a meter"
+            mt.take(m.start(), m.end(), "meter", value, note)
+            if not note:
+                _add(found, "meter", value, m.group(0), m.start())
+            else:
+                req.notes.append(
+                    f"'{m.group(0)}' is not a time signature (the lower number must be a power of 2)"
+                )
+
+    # Length and track count.
+    num_re = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+    for m in re.finditer(rf"\b{num_re}[\s-]*(bars?|measures?)\b", mt.lower):
+        n = _parse_number(m.group(1))
+        if n is not None and mt.free(m.start(), m.end()):
+            mt.take(m.start(), m.end(), "bars", n)
+            _add(found, "bars", n, m.group(0), m.start())
+    for m in re.finditer(rf"\b{num_re}\s+(tracks|instruments|parts|voices)\b", mt.lower):
+        n = _parse_number(m.group(1))
+        if n is not None and mt.free(m.start(), m.end()):
+            mt.take(m.start(), m.end(), "tracks", n)
+            _add(found, "tracks", n, m.group(0), m.start())
+    for m in re.finditer(r"\b(solo|unaccompanied)\b", mt.lower):
+        if mt.free(m.start(), m.end()):
+            mt.take(m.start(), m.end(), "tracks", 1)
+            _add(found, "tracks", 1, m.group(0), m.start())
+    for phrase in sorted(LENGTH_WORDS, key=len, reverse=True):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", mt.lower):
+            if mt.free(m.start(), m.end()):
+                mt.take(m.start(), m.end(), "bars", LENGTH_WORDS[phrase])
+                _add(found, "bars", LENGTH_WORDS[phrase], m.group(0), m.start())
+
+    # Instruments: non-GM names, full GM names, everyday words (plurals allowed).
+    for phrase in sorted(NON_GM_INSTRUMENTS, key=len, reverse=True):
+        program, why = NON_GM_INSTRUMENTS[phrase]
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}s?(?![\w-])", mt.lower):
+            if mt.free(m.start(), m.end()):
+                mt.take(m.start(), m.end(), "instrument", program, f"not in General MIDI: {why}")
+                _add(found, "instrument", program, m.group(0), m.start())
+                req.notes.append(f"'{m.group(0)}' is not a General MIDI instrument: using the nearest, {why}")
+    table: dict[str, int | str] = {
+        re.sub(r"\s*\(.*?\)", "", n).lower(): i for i, n in enumerate(gm_program_names())
+    }
+    table.update({n.lower(): i for i, n in enumerate(gm_program_names())})
+    table.update(INSTRUMENT_WORDS)  # everyday words win: "fiddle" is a violin, not GM's ethnic Fiddle
+    for phrase in sorted(table, key=len, reverse=True):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?:e?s)?(?![\w-])", mt.lower):
+            if mt.free(m.start(), m.end()):
+                mt.take(m.start(), m.end(), "instrument", table[phrase])
+                _add(found, "instrument", table[phrase], m.group(0), m.start())
+
+    # Styles, regions, moods, texture faders.
+    for phrase in sorted(STYLE_WORDS, key=len, reverse=True):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}s?(?![\w-])", mt.lower):
+            if mt.free(m.start(), m.end()):
+                info = STYLE_WORDS[phrase]
+                mt.take(m.start(), m.end(), "style", info.get("style") or info.get("region"))
+                _add(found, "style_info", info, m.group(0), m.start())
+    mt.phrases(MOOD_WORDS, "mood", lambda k, v: v[0])
+    for start, u in mt.found:
+        if u.field == "mood":
+            _add(found, "mood", MOOD_WORDS[u.phrase.lower()], u.phrase, start)
+    mt.phrases(FADER_WORDS, "fader")
+    for start, u in mt.found:
+        if u.field == "fader":
+            for k, v in u.value.items():
+                _add(found, f"fader_{k}", v, u.phrase, start)
+
+    # Roman-numeral progressions need the key: resolved after keys are known.
+    req.understood = [u for _, u in sorted(mt.found, key=lambda x: x[0])]
+    req.not_understood = mt.leftovers()
+    _resolve(req, found, roman)
+    _apply_options(req, key, tempo, meter, instruments, bars, chords, style, density, polyphony, rhythm)
+    _apply_defaults(req, found)
+    _check_limits(req)
+    return req
+
+
+def _first(req: Request, found: dict, fld: str, label: str):
+    values = sorted(found.get(fld, []), key=lambda x: x[2])
+    if not values:
+        return None
+    distinct = []
+    for v, p, _ in values:
+        if all(v != dv for dv, _ in distinct):
+            distinct.append((v, p))
+    if len(distinct) > 1:
+        shown = " and ".join(f"'{p}'" for _, p in distinct)
+        req.notes.append(f"conflicting {label}: {shown}; using the first, '{distinct[0][1]}'")
+    return distinct[0][0]
+
+
+def _resolve(req: Request, found: dict, roman: list) -> None:
+    c = req.conditions
+    c.key = _first(req, found, "key", "keys")
+    c.mode = _first(req, found, "mode", "modes")
+    bpm = _first(req, found, "tempo", "tempo words")
+    c.tempo_bpm = float(bpm) if bpm is not None else None
+    c.meter = _first(req, found, "meter", "meters")
+    c.bars = _first(req, found, "bars", "lengths")
+    req.n_tracks = _first(req, found, "tracks", "track counts")
+    chords = _first(req, found, "chords", "chord progressions")
+    req.chords = list(chords) if chords else []
+    programs: list[int] = []
+    for v, _, _ in sorted(found.get("instrument", []), key=lambda x: x[2]):
+        if v == "drums":
+            c.drums = True
+        elif v not in programs:
+            programs.append(int(v))
+    c.programs = programs
+    moods = found.get("mood", [])
+    if moods:
+        c.mood = moods[0][0][0]
+        req.valence = round(sum(v[1] for v, _, _ in moods) / len(moods), 3)
+        req.arousal = round(sum(v[2] for v, _, _ in moods) / len(moods), 3)
+    for k in ("density", "polyphony", "rhythm"):
+        f = _first(req, found, f"fader_{k}", f"{k} words")
+        if f is not None:
+            req.faders[k] = float(f)
+    styles = [v for v, _, _ in sorted(found.get("style_info", []), key=lambda x: x[2])]
+    for info in styles:
+        if info.get("style") and not c.style:
+            c.style = info["style"]
+        if info.get("region") and not c.region:
+            c.region = info["region"]
+    if roman and not req.chords:
+        m = roman[0]
+        numerals = re.findall(_ROMAN_RE, m.group(1))
+        tonic, mode = c.key or "C", c.mode or "major"
+        req.chords = [_roman_chord(n, tonic, mode) for n in numerals]
+        req.understood = [u for u in req.understood if u.field != "roman numerals"]
+        note = "" if c.key else "no key given: read in C major"
+        req.understood.append(Understood(m.group(0), "chords", req.chords, note))
+        if note:
+            req.notes.append(f"roman numerals '{m.group(0)}': {note}")
+
+
+def _parse_key_option(key: str) -> tuple[str, str | None]:
+    m = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭)?\s*(major|minor|maj|min|m)?\s*", key)
+    if not m:
+        raise ValueError(f"--key {key!r}: expected a key such as 'D', 'F# minor' or 'Bb major'")
+    tonic = tonic_name(m.group(1).upper() + _ACCIDENTAL.get(m.group(2) or "", ""))
+    mode = None if not m.group(3) else ("major" if m.group(3) in ("major", "maj") else "minor")
+    return tonic, mode
+
+
+def _apply_options(
+    req, key, tempo, meter, instruments, bars, chords, style, density, polyphony, rhythm
+) -> None:
+    c = req.conditions
+    if key is not None:
+        c.key, mode = _parse_key_option(key)
+        c.mode = mode or c.mode
+        req.notes.append(f"key set by option: {c.key} {c.mode or ''}".strip())
+    if tempo is not None:
+        if not 10 <= float(tempo) <= 400:
+            raise ValueError(f"--tempo {tempo}: expected 10 to 400 bpm")
+        c.tempo_bpm = float(tempo)
+    if meter is not None:
+        m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*", meter)
+        if not m or int(m.group(2)) not in _VALID_DENOMINATORS or int(m.group(1)) == 0:
+            raise ValueError(f"--meter {meter!r}: expected a time signature such as 3/4 or 6/8")
+        c.meter = f"{int(m.group(1))}/{int(m.group(2))}"
+    if instruments is not None:
+        progs, drums = [], False
+        names = {re.sub(r"\s*\(.*?\)", "", n).lower(): i for i, n in enumerate(gm_program_names())}
+        for inst in instruments:
+            if isinstance(inst, int) or str(inst).isdigit():
+                p = int(inst)
+                if not 0 <= p < 128:
+                    raise ValueError(f"instrument program {p} is outside General MIDI's 0-127")
+                progs.append(p)
+                continue
+            word = str(inst).lower().strip()
+            if word in ("drums", "drum kit", "percussion"):
+                drums = True
+            elif word in INSTRUMENT_WORDS and INSTRUMENT_WORDS[word] != "drums":
+                progs.append(int(INSTRUMENT_WORDS[word]))
+            elif word in names:
+                progs.append(names[word])
+            elif word in NON_GM_INSTRUMENTS:
+                p, why = NON_GM_INSTRUMENTS[word]
+                progs.append(int(p)) if p != "drums" else None
+                req.notes.append(f"'{inst}' is not a General MIDI instrument: using the nearest, {why}")
+            else:
+                raise ValueError(f"unknown instrument {inst!r}: use a General MIDI name, a program number 0-127 or a "
+                                 "common name such as piano, violin, guitar, flute")  # fmt: skip
+        c.programs, c.drums = list(dict.fromkeys(progs)), drums
+    if bars is not None:
+        c.bars = int(bars)
+    if chords is not None:
+        symbols = chords.split() if isinstance(chords, str) else list(chords)
+        req.chords = [s if ":" in s else _chord_label(s) for s in symbols]
+    if style is not None:
+        c.style = style
+    for name, value in (("density", density), ("polyphony", polyphony), ("rhythm", rhythm)):
+        if value is not None:
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"--{name} {value}: a fader goes from 0 (least) to 1 (most)")
+            req.faders[name] = float(value)
+
+
+def _apply_defaults(req: Request, found: dict) -> None:
+    c = req.conditions
+    for info in (v for v, _, _ in sorted(found.get("style_info", []), key=lambda x: x[2])):
+        if c.meter is None and info.get("meter"):
+            c.meter = info["meter"]
+            req.notes.append(f"meter {c.meter} implied by the style")
+        if c.tempo_bpm is None and info.get("tempo"):
+            c.tempo_bpm = float(info["tempo"])
+            req.notes.append(f"tempo {c.tempo_bpm:g} bpm implied by the style")
+        if not c.programs and not c.drums and info.get("programs"):
+            c.programs = list(info["programs"])
+            req.notes.append(f"instrument {gm_program_names()[c.programs[0]]} implied by the style")
+    if req.valence is not None:
+        if c.mode is None and abs(req.valence) >= 0.2:
+            c.mode = "major" if req.valence > 0 else "minor"
+            req.notes.append(f"mode {c.mode} implied by the mood (valence {req.valence:+.1f})")
+        if c.mean_pitch is None:
+            c.mean_pitch = round(62 + 8 * req.valence, 1)
+    if req.arousal is not None:
+        if c.tempo_bpm is None:
+            c.tempo_bpm = float(round(105 + 55 * req.arousal))
+            req.notes.append(f"tempo {c.tempo_bpm:g} bpm implied by the mood (arousal {req.arousal:+.1f})")
+        req.faders.setdefault("density", round(0.5 + 0.4 * req.arousal, 2))
+        req.faders.setdefault("rhythm", round(0.5 + 0.4 * req.arousal, 2))
+    if "density" in req.faders:
+        c.density = _fader_value(req.faders["density"], DENSITY_EDGES)
+    if "polyphony" in req.faders:
+        c.polyphony = _fader_value(req.faders["polyphony"], POLYPHONY_EDGES)
+    if "rhythm" in req.faders:
+        c.rhythm = _fader_value(req.faders["rhythm"], RHYTHM_EDGES)
+    if c.key and not c.mode:
+        c.mode = "major"
+        req.notes.append("no mode given: major")
+
+
+def _check_limits(req: Request) -> None:
+    c = req.conditions
+    if c.bars is not None:
+        if c.bars < 1:
+            req.notes.append(f"{c.bars} bars is not a length: using {DEFAULT_BARS}")
+            c.bars = DEFAULT_BARS
+        elif c.bars > MAX_BARS:
+            req.notes.append(
+                f"{c.bars} bars is more than partita generates at once ({MAX_BARS}): using {MAX_BARS}"
+            )
+            c.bars = MAX_BARS
+    n = req.n_tracks
+    if n is not None and n > MAX_INSTRUMENTS:
+        req.notes.append(f"{n} tracks is more than partita generates at once ({MAX_INSTRUMENTS}): "
+                         f"using at most {MAX_INSTRUMENTS}")  # fmt: skip
+        req.n_tracks = MAX_INSTRUMENTS
+    if len(c.programs) > MAX_INSTRUMENTS:
+        req.notes.append(f"{len(c.programs)} instruments: keeping the first {MAX_INSTRUMENTS}")
+        c.programs = c.programs[:MAX_INSTRUMENTS]
+    if c.meter and c.meter not in METERS:
+        req.notes.append(f"meter {c.meter} is rare in the training data: the model may not follow it")
+    if c.tempo_bpm is not None:
+        c.tempo_bpm = float(c.tempo_bpm)
+        if not 20 <= c.tempo_bpm <= 320:
+            clamped = min(320.0, max(20.0, c.tempo_bpm))
+            req.notes.append(f"{c.tempo_bpm:g} bpm is outside 20-320: using {clamped:g}")
+            c.tempo_bpm = clamped
+        _ = tempo_bin(c.tempo_bpm)

@@ -1,0 +1,116 @@
+import pytest
+
+from partita.analysis.tempo import tempo_bin
+from partita.generation.prompt import MAX_BARS, MAX_INSTRUMENTS, project_prompt
+
+
+def test_the_issue_example():
+    r = project_prompt("a lively Irish jig in D major for fiddle and guitar, 32 bars")
+    c = r.conditions
+    assert (c.style, c.region, c.key, c.mode, c.meter, c.bars) == ("jig", "ireland", "D", "major", "6/8", 32)
+    assert c.programs == [40, 24]
+    assert tempo_bin(c.tempo_bpm) >= 5  # lively: Moderato or faster
+    assert r.not_understood == []
+
+
+@pytest.mark.parametrize(
+    "text,key,mode",
+    [
+        ("something in F# minor", "F#", "minor"),
+        ("a tune in Bb major", "Bb", "major"),
+        ("key of E flat", "Eb", "major"),
+        ("Db major please", "Db", "major"),
+        ("in G", "G", "major"),
+        ("in a minor key", None, "minor"),
+        ("in A minor", "A", "minor"),
+    ],
+)
+def test_keys(text, key, mode):
+    c = project_prompt(text).conditions
+    assert (c.key, c.mode) == (key, mode)
+
+
+@pytest.mark.parametrize(
+    "text,bpm_bin",
+    [("90 bpm", 4), ("adagio", 3), ("presto", 8), ("very slow", 1), ("upbeat", 5), ("tempo 150", 6)],
+)
+def test_tempo(text, bpm_bin):
+    assert tempo_bin(project_prompt(text).conditions.tempo_bpm) == bpm_bin
+
+
+def test_meter_words_and_numbers():
+    assert project_prompt("in 6/8").conditions.meter == "6/8"
+    assert project_prompt("a waltz").conditions.meter == "3/4"
+    assert project_prompt("a waltz in 4/4").conditions.meter == "4/4"  # the text beats the style's default
+    assert project_prompt("cut time march").conditions.meter == "2/2"
+    r = project_prompt("in 3/5")
+    assert r.conditions.meter is None and any("not a time signature" in n for n in r.notes)
+
+
+def test_chords_in_symbols_and_roman_numerals():
+    assert project_prompt("with chords Am F C G").chords == ["A:min", "F:maj", "C:maj", "G:maj"]
+    assert project_prompt("chords: Dm7 G7 Cmaj7").chords == ["D:min7", "G:7", "C:maj7"]
+    assert project_prompt("ii-V-I in Bb").chords == ["C:min", "F:maj", "Bb:maj"]
+    r = project_prompt("I-vi-IV-V")
+    assert r.chords == ["C:maj", "A:min", "F:maj", "G:maj"] and any("C major" in n for n in r.notes)
+
+
+def test_non_gm_instruments_map_to_the_nearest_and_say_so():
+    r = project_prompt("a duet for erhu and bandoneon")
+    assert r.conditions.programs == [110, 23]
+    assert sum("not a General MIDI instrument" in n for n in r.notes) == 2
+
+
+def test_moods_set_mode_tempo_and_faders_unless_told_otherwise():
+    sad = project_prompt("a melancholic piece")
+    assert sad.conditions.mode == "minor" and sad.valence < 0
+    assert sad.conditions.tempo_bpm < 100 and sad.faders["density"] < 0.5
+    told = project_prompt("a melancholic piece in C major at 140 bpm")
+    assert told.conditions.mode == "major" and told.conditions.tempo_bpm == 140
+    happy = project_prompt("a joyful energetic dance")
+    assert happy.conditions.mode == "major" and happy.conditions.tempo_bpm > 120
+
+
+def test_faders_from_words_and_options():
+    sparse = project_prompt("sparse and monophonic")
+    dense = project_prompt("very dense, thick texture")
+    assert sparse.conditions.density < dense.conditions.density
+    assert sparse.conditions.polyphony < dense.conditions.polyphony
+    r = project_prompt("anything", density=0.9, polyphony=0.1)
+    assert r.faders == {"density": 0.9, "polyphony": 0.1}
+    with pytest.raises(ValueError, match="fader"):
+        project_prompt("x", density=1.5)
+
+
+def test_options_override_the_text():
+    r = project_prompt(
+        "fast jig in D major", tempo=70, key="E minor", meter="9/8", instruments=["flute", 33], bars=8
+    )
+    c = r.conditions
+    assert (c.tempo_bpm, c.key, c.mode, c.meter, c.programs, c.bars) == (70, "E", "minor", "9/8", [73, 33], 8)
+    with pytest.raises(ValueError, match="unknown instrument"):
+        project_prompt("x", instruments=["zorblax"])
+    with pytest.raises(ValueError, match="time signature"):
+        project_prompt("x", meter="fast")
+
+
+def test_bad_prompts_get_clear_messages_not_tracebacks():
+    empty = project_prompt("")
+    assert any("empty prompt" in n for n in empty.notes)
+    contradiction = project_prompt("fast and very slow")
+    assert contradiction.conditions.tempo_bpm == 150
+    assert any("conflicting tempo" in n for n in contradiction.notes)
+    unknown = project_prompt("a zorblax solo")
+    assert unknown.not_understood == ["zorblax"]
+    huge = project_prompt("400 bars for 60 tracks")
+    assert huge.conditions.bars == MAX_BARS and huge.n_tracks == MAX_INSTRUMENTS
+    assert any("400 bars" in n for n in huge.notes) and any("60 tracks" in n for n in huge.notes)
+
+
+def test_explain_and_to_dict_cover_everything():
+    r = project_prompt("a sad chorale in D minor with bagpipes and a zorblax, 12 bars")
+    text = r.explain()
+    for fragment in ("chorale", "D minor", "(109)", "12", "zorblax"):
+        assert fragment in text
+    d = r.to_dict()
+    assert d["conditions"]["key"] == "D" and d["not_understood"] == ["zorblax"]
