@@ -1,0 +1,193 @@
+"""Constrained decoding for REMI+: what can be guaranteed is guaranteed, by masking logits while sampling.
+
+Guarantees (each optional): the time signature, the number of bars, the instrument set, termination, and on
+request pitches inside the key's scale and pitches from the requested chord in each bar.
+
+Works with BPE: every vocabulary id is expanded once into its base tokens, and the expansion is summarised as
+arrays (bars it opens, programs and pitches it plays, time signatures it sets), so that each sampling step is a
+few vectorised mask operations rather than a walk over the vocabulary.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
+from partita.tokens.tokenizer import MusicTokenizer
+
+log = logging.getLogger(__name__)
+
+_MAJOR = (0, 2, 4, 5, 7, 9, 11)
+_MINOR = (0, 2, 3, 5, 7, 8, 10, 11)  # harmonic and natural minor together: the raised 7th is part of the key
+_QUALITY_INTERVALS = {
+    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10), "hdim7": (0, 3, 6, 10), "dim7": (0, 3, 6, 9),
+    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "maj6": (0, 4, 7, 9), "min6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 2),
+}  # fmt: skip
+
+
+def chord_pitch_classes(label: str) -> set[int]:
+    """Pitch classes of a mir_eval-style chord label (``"A:min7"`` -> {9, 0, 4, 7}); ``N`` -> empty."""
+    if label in ("N", "X", ""):
+        return set()
+    root, _, quality = label.partition(":")
+    pc = PITCH_CLASS_OF_TONIC[root[0].upper() + root[1:]]
+    return {(pc + i) % 12 for i in _QUALITY_INTERVALS.get(quality.split("/")[0] or "maj", (0, 4, 7))}
+
+
+def scale_pitch_classes(tonic: str, mode: str | None) -> set[int]:
+    pc = PITCH_CLASS_OF_TONIC[tonic]
+    return {(pc + i) % 12 for i in (_MINOR if mode == "minor" else _MAJOR)}
+
+
+@dataclass
+class Constraints:
+    """What to enforce; ``None`` or empty means not enforced."""
+
+    meter: str | None = None
+    bars: int | None = None
+    programs: list[int] = field(default_factory=list)
+    drums: bool = False
+    key: str | None = None
+    mode: str | None = None
+    in_key: bool = False
+    chords: list[str] = field(default_factory=list)
+    chord_tones_only: bool = False
+    """With chords: every pitch in bar i is a tone of chord i (else chord tones plus the key's scale)."""
+
+
+class RemiConstraintProcessor:
+    """A logits processor for :func:`partita.generation.sampling.sample` that enforces :class:`Constraints`.
+
+    Call it as ``processor(rows, logits)`` with the token rows generated so far (prompt included) and the
+    next-token logits of shape ``(batch, vocab)``; it returns masked logits.
+    """
+
+    def __init__(
+        self, tokenizer: MusicTokenizer, constraints: Constraints, vocab_size: int | None = None
+    ) -> None:
+        if tokenizer.config.kind != "remi":
+            raise ValueError("constrained decoding is implemented for REMI+ tokenizers")
+        self.c = constraints
+        self.tok = tokenizer
+        v = int(vocab_size or tokenizer.vocab_size)
+        self.vocab = v
+        self.eos = tokenizer.eos_id
+        n_bars = np.zeros(v, dtype=np.int32)
+        sets_meter = np.zeros(v, dtype=bool)
+        bad_meter = np.zeros(v, dtype=bool)
+        bad_program = np.zeros(v, dtype=bool)
+        starts_with_meter = np.zeros(v, dtype=bool)
+        pitch_classes = np.zeros((v, 12), dtype=bool)  # pitched notes the id plays (drums excluded)
+        has_pitch = np.zeros(v, dtype=bool)
+        self.special = np.zeros(v, dtype=bool)
+        allowed_programs = set(constraints.programs)
+        want_meter = f"TimeSig_{constraints.meter}" if constraints.meter else None
+        cond_ids = set(tokenizer._cond_ids.values())
+        for i in range(min(v, tokenizer.vocab_size)):
+            if i in cond_ids or i in (tokenizer.bos_id, tokenizer.pad_id, tokenizer.cond_end_id):
+                self.special[i] = True
+                continue
+            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            for j, t in enumerate(toks):
+                if t == "Bar_None":
+                    n_bars[i] += 1
+                elif t.startswith("TimeSig_"):
+                    sets_meter[i] = True
+                    if want_meter and t != want_meter:
+                        bad_meter[i] = True
+                    if j == 0 and t == want_meter:
+                        starts_with_meter[i] = True
+                elif t.startswith("Program_") and (allowed_programs or constraints.drums):
+                    p = int(t.split("_")[1])
+                    if (p == -1 and not constraints.drums) or (p >= 0 and p not in allowed_programs):
+                        bad_program[i] = True
+                elif t.startswith("Pitch_"):
+                    pitch_classes[i, int(t.split("_")[1]) % 12] = True
+                    has_pitch[i] = True
+        self.n_bars = torch.from_numpy(n_bars)
+        self.static_bad = torch.from_numpy(bad_meter | bad_program | self.special)
+        self.starts_with_meter = torch.from_numpy(starts_with_meter)
+        self.sets_meter = torch.from_numpy(sets_meter)
+        self.pitch_classes = torch.from_numpy(pitch_classes)
+        self.has_pitch = torch.from_numpy(has_pitch)
+        if constraints.in_key and constraints.key:
+            scale = scale_pitch_classes(constraints.key, constraints.mode)
+            out_of_key = torch.tensor([pc not in scale for pc in range(12)])
+            self.static_bad |= (self.pitch_classes & out_of_key).any(dim=1)
+        self.chord_bad: list[torch.Tensor] = []
+        for label in constraints.chords:
+            tones = chord_pitch_classes(label)
+            if not tones:
+                self.chord_bad.append(torch.zeros(v, dtype=torch.bool))
+                continue
+            ok = set(tones)
+            if not constraints.chord_tones_only and constraints.key:
+                ok |= scale_pitch_classes(constraints.key, constraints.mode)
+            outside = torch.tensor([pc not in ok for pc in range(12)])
+            self.chord_bad.append((self.pitch_classes & outside).any(dim=1))
+        self.bar_ids = self.n_bars > 0
+        self._state: list[dict] = []
+        self._start: list[int] = []
+
+    def reset(self) -> None:
+        self._state, self._start = [], []
+
+    def _update(self, rows: list[list[int]]) -> None:
+        if len(self._state) != len(rows):
+            self._state = [{"bars": 0, "meter_set": False, "seen": 0} for _ in rows]
+            self._start = []
+            for r in rows:  # the music starts after CondEnd (or at 0 when there is no prefix)
+                cut = r.index(self.tok.cond_end_id) + 1 if self.tok.cond_end_id in r else 0
+                self._start.append(cut)
+        for st, r, start in zip(self._state, rows, self._start, strict=True):
+            first = max(st["seen"], start)
+            for t in r[first:]:
+                if 0 <= t < self.vocab:
+                    st["bars"] += int(self.n_bars[t])
+                    st["meter_set"] |= bool(self.sets_meter[t])
+            st["seen"] = len(r)
+
+    def __call__(self, rows: list[list[int]], logits: torch.Tensor) -> torch.Tensor:
+        self._update(rows)
+        out = logits.clone()
+        neg = torch.finfo(out.dtype).min
+        width = out.shape[1]
+        for b, st in enumerate(self._state):
+            bad = self.static_bad[:width].clone()
+            bars = st["bars"]
+            if self.c.meter and bars >= 1 and not st["meter_set"]:
+                bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
+            if self.chord_bad:
+                bad |= self.chord_bad[min(max(bars - 1, 0), len(self.chord_bad) - 1)][:width]
+            row = out[b]
+            if self.c.bars is not None:
+                target = int(self.c.bars)
+                # Never open more than the requested number of bars (an id that opens several counts them all).
+                over = (self.n_bars[:width] + bars) > target
+                if bars >= target:
+                    # The bar is full: where the model would open bar target+1, it ends the piece instead.
+                    bar_mass = torch.logsumexp(row[self.bar_ids[:width]], dim=0)
+                    row[self.eos] = torch.logaddexp(row[self.eos], bar_mass)
+                else:
+                    bad[self.eos] = True  # no early end: the piece has the bars it was asked for
+                bad |= over
+            bad[self.eos] = bad[self.eos] and not (self.c.bars is not None and bars >= int(self.c.bars))
+            if bool(bad.all()):
+                log.warning("constraints left no token: ending the sequence")
+                bad = torch.ones_like(bad)
+                bad[self.eos] = False
+            row[bad] = neg
+        return out
+
+
+def parse_meter(meter: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+)/(\d+)", meter)
+    if not m:
+        raise ValueError(f"not a meter: {meter!r}")
+    return int(m.group(1)), int(m.group(2))

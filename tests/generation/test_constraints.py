@@ -1,0 +1,81 @@
+import pytest
+import torch
+
+from partita.generation.constraints import (
+    Constraints,
+    RemiConstraintProcessor,
+    chord_pitch_classes,
+    scale_pitch_classes,
+)
+from partita.tokens import Conditions, MusicTokenizer, TokenizerConfig
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return MusicTokenizer()
+
+
+def _sample(tok, constraints, batch=4, steps=900, seed=0):
+    """Sample from random logits that favour bar lines, under the constraints (a stand-in for a model)."""
+    proc = RemiConstraintProcessor(tok, constraints)
+    g = torch.Generator().manual_seed(seed)
+    rows = [tok.condition_ids(Conditions()) for _ in range(batch)]
+    done = [False] * batch
+    bar = tok.miditok.vocab["Bar_None"]
+    for _ in range(steps):
+        logits = torch.randn(batch, tok.vocab_size, generator=g) * 2
+        logits[:, bar] += 4.0
+        logits[:, tok.eos_id] += 4.0
+        logits = proc(rows, logits)
+        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
+        for b in range(batch):
+            if not done[b]:
+                rows[b].append(nxt[b])
+                done[b] = nxt[b] == tok.eos_id
+        if all(done):
+            break
+    return rows, done
+
+
+def test_bars_meter_programs_and_termination_are_guaranteed(tok):
+    c = Constraints(meter="3/4", bars=6, programs=[40, 33])
+    rows, done = _sample(tok, c)
+    assert all(done), "every sequence must end"
+    for r in rows:
+        toks = tok.tokens(r)
+        assert toks.count("Bar_None") == 6
+        assert {t for t in toks if t.startswith("TimeSig_")} == {"TimeSig_3/4"}
+        assert {t for t in toks if t.startswith("Program_")} <= {"Program_40", "Program_33"}
+        assert toks.index("EOS_None") == len(toks) - 1
+
+
+def test_in_key_pitches(tok):
+    c = Constraints(bars=4, key="Eb", mode="minor", in_key=True)
+    rows, _ = _sample(tok, c, seed=1)
+    allowed = scale_pitch_classes("Eb", "minor")
+    pcs = {int(t.split("_")[1]) % 12 for r in rows for t in tok.tokens(r) if t.startswith("Pitch_")}
+    assert pcs and pcs <= allowed
+
+
+def test_chord_per_bar(tok):
+    chords = ["C:maj", "A:min", "F:maj", "G:7"]
+    c = Constraints(bars=4, chords=chords, chord_tones_only=True)
+    rows, _ = _sample(tok, c, seed=2)
+    for r in rows:
+        bar = 0
+        for t in tok.tokens(r)[tok.tokens(r).index("CondEnd_None") + 1 :]:
+            if t == "Bar_None":
+                bar += 1
+            elif t.startswith("Pitch_"):
+                assert int(t.split("_")[1]) % 12 in chord_pitch_classes(chords[bar - 1])
+
+
+def test_chord_pitch_classes():
+    assert chord_pitch_classes("A:min7") == {9, 0, 4, 7}
+    assert chord_pitch_classes("Bb:maj") == {10, 2, 5}
+    assert chord_pitch_classes("N") == set()
+
+
+def test_only_remi_is_supported():
+    with pytest.raises(ValueError, match="REMI"):
+        RemiConstraintProcessor(MusicTokenizer(TokenizerConfig(kind="tsd")), Constraints(bars=2))
