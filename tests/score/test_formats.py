@@ -167,3 +167,22 @@ def test_missing_and_folder_paths(tmp_path):
         read_score(tmp_path / "nope.mid")
     with pytest.raises(ScoreError, match="folder"):
         read_score(tmp_path)
+
+
+def test_compressed_musicxml(fixtures, tmp_path):
+    import zipfile
+
+    xml = (fixtures / "score" / "minuet.musicxml").read_bytes()
+    p = tmp_path / "minuet.mxl"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr(
+            "META-INF/container.xml",
+            '<container><rootfiles><rootfile full-path="score.xml"/></rootfiles></container>',
+        )
+        z.writestr("score.xml", xml)
+    assert sniff_format(p.read_bytes()) == "musicxml"
+    assert read_score(p).note_num() == 12
+    broken = tmp_path / "broken.mxl"
+    broken.write_bytes(p.read_bytes()[:200])
+    with pytest.raises(ScoreError):
+        read_score(broken)

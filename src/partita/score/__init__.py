@@ -16,6 +16,7 @@ from partita.score.formats import (
     read_score,
     sniff_format,
     to_midi_bytes,
+    unzip_musicxml,
     write_midi,
     write_score,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "read_score",
     "sniff_format",
     "to_midi_bytes",
+    "unzip_musicxml",
     "write_midi",
     "write_score",
 ]

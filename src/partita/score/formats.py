@@ -110,13 +110,29 @@ def to_midi_bytes(score: Score) -> bytes:
     return bytes(score.dumps_midi())
 
 
+def unzip_musicxml(data: bytes, name: str = "<bytes>") -> bytes:
+    """The score inside a compressed MusicXML (``.mxl``) file: the rootfile its container names."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = z.namelist()
+            inner = None
+            if "META-INF/container.xml" in names:
+                m = re.search(rb'full-path="([^"]+)"', z.read("META-INF/container.xml"))
+                inner = m.group(1).decode() if m else None
+            if inner not in names:
+                inner = next(n for n in names if n.endswith((".xml", ".musicxml")) and not n.startswith("META-INF"))
+            return z.read(inner)
+    except (zipfile.BadZipFile, StopIteration, KeyError):
+        raise ScoreError("a damaged compressed MusicXML (.mxl) file", "parse-error", name) from None
+
+
 def _music21_parse(data: bytes | str, fmt: str, name: str):
     # music21 is imported lazily: it costs ~1 s to import and MIDI-only work never needs it.
     from music21 import converter
 
     try:
         if fmt == "musicxml" and isinstance(data, bytes) and data.startswith(b"PK"):
-            return converter.parseData(data, format="musicxml")
+            data = unzip_musicxml(data, name)
         text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
         return converter.parseData(text, format=fmt)
     except ScoreError:

@@ -93,20 +93,27 @@ def _quantize_notes(score: Score, div: int, exact: bool) -> list[list[_Note]]:
                 best[(on, n.pitch)] = _Note(on, off, int(n.pitch), int(n.velocity), i)
         notes = sorted(best.values(), key=lambda x: (x.on, x.pitch))
         if not exact:
-            _tidy_performance(notes)
+            _tidy_performance(notes, div)
         tracks.append(notes)
     return tracks
 
 
-def _tidy_performance(notes: list[_Note]) -> None:
-    """Trim the small legato overlaps and ragged chord ends of played MIDI, which would otherwise need voices."""
+def _tidy_performance(notes: list[_Note], div: int) -> None:
+    """Snap the small legato overlaps, early releases and ragged chord ends of played MIDI to the next onset.
+
+    Left as played they would need extra voices, dotted notes and 16th rests everywhere.
+    """
     onsets = sorted({n.on for n in notes})
     for n in notes:
         k = bisect_left(onsets, n.on + 1)
-        if k < len(onsets):
-            nxt = onsets[k]
-            if n.off > nxt and n.off - nxt <= max(1, (n.off - n.on) // 4):
-                n.off = nxt
+        # The last notes have no next onset: their release is measured against the next beat instead.
+        nxt = onsets[k] if k < len(onsets) else -(-n.off // div) * div
+        if nxt > n.on:
+            slack = max(1, (n.off - n.on) // 4)
+            if n.off > nxt and n.off - nxt <= slack:
+                n.off = nxt  # a legato overlap
+            elif n.off < nxt and nxt - n.off <= slack:
+                n.off = nxt  # an early release: a quarter played as a dotted eighth is a quarter
     by_on: dict[int, list[_Note]] = {}
     for n in notes:
         by_on.setdefault(n.on, []).append(n)
@@ -147,15 +154,19 @@ def _estimate_key(tracks: list[list[_Note]]) -> tuple[int, int] | None:
     return sharps, tonality
 
 
+_SINGLE_ACCIDENTALS = range(-8, 13)  # line-of-fifths positions from Fb to B#: no double sharps or flats
+
+
 def _window_fifths(pc: int, sharps: int, tonality: int) -> int:
-    """The spelling of pitch class ``pc`` within the key's 12-wide window of the line of fifths."""
-    low = sharps - (3 if tonality else 4)  # C major: Ab..C#; A minor: Eb..G#
-    p = (7 * pc) % 12  # 7 is its own inverse mod 12: the fifths position of a pitch class, modulo 12
-    while p < low:
-        p += 12
-    while p >= low + 12:
-        p -= 12
-    return p
+    """The spelling of pitch class ``pc`` within the key's 12-wide window of the line of fifths.
+
+    The window (C major: Ab..C#, A minor: Eb..G#) follows the key; in keys of five or more accidentals it would
+    reach double flats or sharps, so a spelling with one accidental at most, nearest the window, is taken.
+    """
+    low = sharps - (3 if tonality else 4)
+    p0 = (7 * pc) % 12  # 7 is its own inverse mod 12: the fifths position of a pitch class, modulo 12
+    candidates = [p for p in (p0 - 12, p0, p0 + 12) if p in _SINGLE_ACCIDENTALS]
+    return min(candidates, key=lambda p: 0 if low <= p < low + 12 else min(abs(p - low), abs(p - low - 11)))
 
 
 def _spell(tracks: list[list[_Note]], keys: list[tuple[int, int, int]]) -> None:
@@ -174,11 +185,14 @@ def _spell(tracks: list[list[_Note]], keys: list[tuple[int, int, int]]) -> None:
         return
     onsets = [n.on for n in everyone]
     longest = max(n.off - n.on for n in everyone)
-    neighbours: dict[int, list[_Note]] = {}
+    neighbours: dict[int, tuple[_Note | None, _Note | None]] = {}
     for notes in tracks:
-        for i, n in enumerate(notes):
-            near = [m for m in notes[max(0, i - 3) : i + 4] if m is not n and m.on != n.on]
-            neighbours[id(n)] = sorted(near, key=lambda m: abs(m.pitch - n.pitch))[:2]
+        track_onsets = [m.on for m in notes]
+        for n in notes:
+            neighbours[id(n)] = (
+                _melodic(notes, track_onsets, n, before=True),
+                _melodic(notes, track_onsets, n, False),
+            )
     for n in everyone:
         sharps, tonality = key_at(n.on)
         if sharps - 1 <= n.fifths <= sharps + 5:
@@ -186,15 +200,35 @@ def _spell(tracks: list[list[_Note]], keys: list[tuple[int, int, int]]) -> None:
         lo = bisect_left(onsets, n.on - longest)
         hi = bisect_left(onsets, n.off)
         context = [m.fifths for m in everyone[lo:hi] if m is not n and m.off > n.on and m.on < n.off]
-        context += [m.fifths for m in neighbours[id(n)]]
+        prev, nxt = neighbours[id(n)]
+        context += [m.fifths for m in (prev, nxt) if m is not None]
         centre = sharps + 2
 
-        def cost(p: int, context: list[int] = context, centre: int = centre) -> float:
-            return sum(abs(p - q) for q in context) + abs(p - centre)
+        def cost(p: int, n: _Note = n, context: list[int] = context, centre: int = centre, nxt=nxt) -> float:
+            c = sum(abs(p - q) for q in context) + abs(p - centre)
+            # A chromatic note leads by a diatonic semitone (two letters) to the next note: C# -> D, Db -> C.
+            if nxt is not None and abs(nxt.pitch - n.pitch) == 1 and (p + 1) % 7 == (nxt.fifths + 1) % 7:
+                c += 12
+            return c
 
         for alternative in (n.fifths - 12, n.fifths + 12):
-            if -15 <= alternative <= 19 and cost(alternative) < cost(n.fifths):
+            if alternative in _SINGLE_ACCIDENTALS and cost(alternative) < cost(n.fifths):
                 n.fifths = alternative
+
+
+def _melodic(notes: list[_Note], onsets: list[int], n: _Note, before: bool) -> _Note | None:
+    """The note of the same track just before (or after) ``n`` nearest to it in pitch: its melodic neighbour."""
+    if before:
+        i = bisect_left(onsets, n.on) - 1
+        if i < 0:
+            return None
+    else:
+        i = bisect_left(onsets, n.on + 1)
+        if i >= len(notes):
+            return None
+    t = notes[i].on
+    lo, hi = bisect_left(onsets, t), bisect_left(onsets, t + 1)
+    return min(notes[lo:hi], key=lambda m: abs(m.pitch - n.pitch))
 
 
 def _pitch(n: _Note):
@@ -236,19 +270,33 @@ def _bars(score: Score, div: int, end: int) -> list[_Bar]:
         _, num, den = sigs[i]
         length = max(1, round(num * 4 * div / den))
         if i + 1 < len(sigs) and sigs[i + 1][0] < t + length:
-            length = sigs[i + 1][0] - t  # a signature change inside a bar cuts it short
+            # A signature change inside a bar cuts it short; the short bar gets a signature of its own length
+            # (readers take a bar's length from its signature).
+            length = sigs[i + 1][0] - t
+            for d in (4, 8, 16, 32):
+                if (length * d) % (4 * div) == 0:
+                    num, den = length * d // (4 * div), d
+                    break
         bars.append(_Bar(t, length, num, den, number=len(bars) + 1))
         t += length
     return bars
 
 
-def _staves(notes: list[_Note]) -> list[list[_Note]]:
-    """One staff, or two (a grand staff) when one clef would need many ledger lines."""
+_GRAND_STAFF_PROGRAMS = frozenset(range(0, 24)) | {
+    46
+}  # General MIDI pianos, chromatic percussion, organs; harp
+
+
+def _staves(notes: list[_Note], program: int) -> list[list[_Note]]:
+    """One staff, or two (a grand staff) for a keyboard part or any part too wide for one clef."""
     if not notes:
         return [notes]
-    low = sum(1 for n in notes if n.pitch < 55)
-    high = sum(1 for n in notes if n.pitch > 67)
-    if low >= max(2, len(notes) // 10) and high >= max(2, len(notes) // 10):
+    span = max(n.pitch for n in notes) - min(n.pitch for n in notes)
+    low = sum(1 for n in notes if n.pitch < GRAND_STAFF_SPLIT)
+    enough = max(2, len(notes) // 10)
+    if (program in _GRAND_STAFF_PROGRAMS and span >= 19 or span >= 30) and enough <= low <= len(
+        notes
+    ) - enough:
         return [
             [n for n in notes if n.pitch >= GRAND_STAFF_SPLIT],
             [n for n in notes if n.pitch < GRAND_STAFF_SPLIT],
@@ -270,13 +318,18 @@ def _voices(notes: list[_Note]) -> list[list[list[_Note]]]:
         elif len(voices) < MAX_VOICES:
             voices.append([chord])
         else:
-            v = min(voices, key=lambda v: v[-1][0].off)
-            for n in v[-1]:
-                n.off = max(n.on + 1, on) if n.on < on else n.off
-            if v[-1][0].off <= on:
+            earlier = [v for v in voices if v[-1][0].on < on]
+            if earlier:  # cut the voice that ends first short at this onset
+                v = min(earlier, key=lambda v: v[-1][0].off)
+                for n in v[-1]:
+                    n.off = on
                 v.append(chord)
-            else:
-                log.debug("dropped a chord at grid %d: more than %d voices", on, MAX_VOICES)
+            else:  # every voice starts a chord here: join the one that ends nearest, taking its duration
+                v = min(voices, key=lambda v: abs(v[-1][0].off - chord[0].off))
+                for n in chord:
+                    n.off = v[-1][0].off
+                v[-1].extend(chord)
+            log.debug("more than %d voices at grid %d: a duration was changed", MAX_VOICES, on)
     return voices
 
 
@@ -288,10 +341,10 @@ def _clef_for(notes: list[_Note], staff: int, staves: int):
     if not notes:
         return clef.TrebleClef()
     mean = sum(n.pitch for n in notes) / len(notes)
-    if mean >= 64:
+    if mean >= 60:
         return clef.TrebleClef()
-    if mean >= 55 and max(n.pitch for n in notes) >= 62:
-        return clef.Treble8vbClef()
+    if mean >= 55:
+        return clef.Treble8vbClef()  # a tenor voice or a guitar
     return clef.BassClef()
 
 
@@ -312,9 +365,16 @@ def _instrument(program: int, name: str, is_drum: bool):
     if inst is None:
         inst = instrument.Instrument()
     inst.midiProgram = int(program)
+    # partita's scores hold sounding pitches and are notated at concert pitch; music21 would otherwise write a
+    # <transpose> for a banjo, guitar or clarinet over sounding pitches, and readers would transpose them again.
+    inst.transposition = None
     if is_drum:
         inst.midiChannel = 9
     inst.partName = name
+    # Later systems label the part with this; music21's default is the instrument's ("Ch" for every voice).
+    short = name if len(name) <= 5 else name[:3].rstrip() + "."
+    inst.partAbbreviation = short
+    inst.instrumentAbbreviation = short
     return inst
 
 
@@ -333,21 +393,36 @@ def _element(chord_notes: list[_Note], length: int, div: int, tie: str | None):
     return el
 
 
-def _voice_items(voice: list[list[_Note]], start: int, end: int, div: int, hide_rests: bool) -> list:
-    """The notes, chords and rests of one voice between ``start`` and ``end`` (grid units), with ties at the edges."""
+def _rests(a: int, b: int, start: int, div: int, hidden: bool) -> list:
+    """Rests from ``a`` to ``b`` (grid units, bar starting at ``start``), as (offset in the bar, rest) pairs.
+
+    A rest of a whole note or longer is written as half rests: music21 reads any whole rest back as a rest of
+    the full bar, which in 5/4 or 12/8 moves everything after it.
+    """
     from music21 import note
 
-    items = []
+    out = []
+    t = a
+    while t < b:
+        n = b - t if b - t < 4 * div else 2 * div
+        rest = note.Rest(quarterLength=Fraction(n, div))
+        rest.fullMeasure = False
+        rest.style.hideObjectOnPrint = hidden
+        out.append((t - start, rest))
+        t += n
+    return out
+
+
+def _voice_items(voice: list[list[_Note]], start: int, end: int, div: int, hide_rests: bool) -> list:
+    """The notes, chords and rests of one voice between ``start`` and ``end`` (grid units), with ties at the edges."""
+    items: list = []
     t = start
     for chord_notes in voice:
         on, off = chord_notes[0].on, chord_notes[0].off
         if off <= start or on >= end:
             continue
         a, b = max(on, start), min(off, end)
-        if a > t:
-            rest = note.Rest(quarterLength=Fraction(a - t, div))
-            rest.style.hideObjectOnPrint = hide_rests
-            items.append((t - start, rest))
+        items += _rests(t, a, start, div, hide_rests)
         cut_before, cut_after = on < start, off > end
         tie = (
             "continue"
@@ -360,10 +435,8 @@ def _voice_items(voice: list[list[_Note]], start: int, end: int, div: int, hide_
         )
         items.append((a - start, _element(chord_notes, b - a, div, tie)))
         t = b
-    if items and t < end:
-        rest = note.Rest(quarterLength=Fraction(end - t, div))
-        rest.style.hideObjectOnPrint = hide_rests
-        items.append((t - start, rest))
+    if items:
+        items += _rests(t, end, start, div, hide_rests)
     return items
 
 
@@ -418,21 +491,27 @@ def _staff_measures(
             if (bar is bars[0] and t <= start) or start < t < end or (t == start and bar is not bars[0]):
                 m.insert(Fraction(max(0, t - start), div), _tempo_mark(qpm))
         per_voice = [_voice_items(v, start, end, div, hide_rests=j > 0) for j, v in enumerate(voices)]
-        used = [j for j, items in enumerate(per_voice) if items]
-        if not used:
-            rest = note.Rest(quarterLength=Fraction(end - start, div))
-            rest.fullMeasure = True
-            m.insert(0, rest)
-        elif used == [0]:
-            for off, el in per_voice[0]:
-                m.insert(Fraction(off, div), el)
+        if len(voices) <= 1:
+            if not voices or not per_voice[0]:
+                rest = note.Rest(quarterLength=Fraction(end - start, div))
+                rest.fullMeasure = True
+                m.insert(0, rest)
+            else:
+                for off, el in per_voice[0]:
+                    m.insert(Fraction(off, div), el)
         else:
-            if 0 not in used:
-                per_voice[0] = [(0, note.Rest(quarterLength=Fraction(end - start, div)))]
-                used.insert(0, 0)
-            for k, j in enumerate(used):
-                v = stream.Voice(id=str(k + 1))
-                for off, el in per_voice[j]:
+            # A staff with several voices writes all of them in every bar (an empty one as a hidden rest), so that
+            # voice numbers stay the same from bar to bar, also after music21 numbers a grand staff's voices
+            # through both staves: a note tied over a bar line is then found in the same voice on both sides.
+            for j, items in enumerate(per_voice):
+                if not items and j == 0:
+                    rest = note.Rest(quarterLength=Fraction(end - start, div))
+                    rest.fullMeasure = True  # an empty bar shows a bar rest
+                    items = [(0, rest)]
+                elif not items:
+                    items = _rests(start, end, start, div, hidden=True)
+                v = stream.Voice(id=str(j + 1))
+                for off, el in items:
                     v.insert(Fraction(off, div), el)
                 m.insert(0, v)
         measures.append(m)
@@ -468,14 +547,19 @@ def to_music21(score: Score, title: str | None = None):
             keys[-1] = entry
         elif not keys or keys[-1][1:] != entry[1:]:
             keys.append(entry)
+    drums = [bool(tr.is_drum) for tr in score.tracks]
+    pitched = [notes for notes, drum in zip(tracks, drums, strict=True) if not drum]
     if not keys:
-        guess = _estimate_key(tracks)
+        guess = _estimate_key(pitched)
         if guess is not None:
             keys.append((0, *guess))
             log.debug("no key signature in the file: estimated %s", guess)
     elif keys[0][0] > 0:
         keys.insert(0, (0, keys[0][1], keys[0][2]))
-    _spell(tracks, keys)
+    _spell(pitched, keys)
+    # Drum notes name instruments, not pitches: they are written at their MIDI key, in C, without a key signature
+    # (a percussion clef would misplace them: MusicXML's unpitched notes do not keep MIDI keys for music21).
+    _spell([notes for notes, drum in zip(tracks, drums, strict=True) if drum], [(0, 0, 0)])
 
     tempos: list[tuple[int, float]] = []
     for tp in sorted(score.tempos, key=lambda x: x.time):
@@ -498,7 +582,7 @@ def to_music21(score: Score, title: str | None = None):
         name = (
             str(tr.name).strip() or _instrument(tr.program, "", tr.is_drum).instrumentName or f"Track {i + 1}"
         )
-        staves = _staves(notes)
+        staves = [notes] if tr.is_drum else _staves(notes, int(tr.program))
         parts = []
         for s, staff_notes in enumerate(staves):
             part = stream.PartStaff() if len(staves) > 1 else stream.Part()
@@ -511,7 +595,7 @@ def to_music21(score: Score, title: str | None = None):
                 div,
                 pickup_start,
                 _clef_for(staff_notes, s, len(staves)),
-                keys,
+                [] if tr.is_drum else keys,
                 tempos if not out.parts and s == 0 else [],
                 inst,
             )

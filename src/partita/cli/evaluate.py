@@ -1,0 +1,167 @@
+"""``partita evaluate`` (metrics, set comparison, control adherence -> report) and ``partita bench``."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("generated")
+@click.option(
+    "--reference",
+    "-r",
+    metavar="REF",
+    help="Reference set: a folder of score files, a score file, or a built corpus NAME[:SPLIT] (e.g. bach:test).",
+)
+@click.option(
+    "--prompts", "-p", type=click.Path(dir_okay=False), help="prompts.jsonl: the controls of each piece."
+)
+@click.option("-o", "--out", "out_dir", default="report", show_default=True, help="Folder for the report.")
+@click.option(
+    "--max-reference",
+    type=int,
+    default=200,
+    show_default=True,
+    help="Use at most this many reference pieces.",
+)
+@click.option(
+    "--no-compression", is_flag=True, help="Skip the COSIATEC compression ratio (the slowest metric)."
+)
+@click.option(
+    "--compression-window",
+    type=click.IntRange(min=16),
+    default=300,
+    show_default=True,
+    help="COSIATEC window in points (cost grows with its cube; larger = closer to whole-piece COSIATEC).",
+)
+@click.option("--no-tension", is_flag=True, help="Skip the spiral-array tonal tension.")
+def evaluate(
+    generated: str,
+    reference: str | None,
+    prompts: str | None,
+    out_dir: str,
+    max_reference: int,
+    no_compression: bool,
+    compression_window: int,
+    no_tension: bool,
+) -> None:
+    """Measure GENERATED (a score file, a folder of them or a corpus) and write report.json, report.md and PNGs.
+
+    With --reference, the generated set is compared with it (Yang & Lerch's overlapped areas, MusPy's metrics
+    side by side). With --prompts (one JSON object per line: "file", and any of "key", "tempo", "tempo_bin",
+    "time_signature", "instruments", "chords", "density", "polyphony"), control adherence is scored as in
+    Mustango and text2midi (TB, TBT, CK, CKD, meter, instrument F1, chord match, correlations).
+    """
+    from partita.cli.progress import tqdm_progress
+    from partita.evaluation.report import evaluate as run_evaluation
+    from partita.evaluation.report import match_prompts, read_prompts, read_scores, write_report
+
+    if max_reference < 2:
+        raise click.BadParameter("must be at least 2", param_hint="--max-reference")
+    gen, skipped_gen = read_scores(generated)
+    sources: dict = {"generated": generated}
+    ref = None
+    if skipped_gen:
+        sources["skipped_generated"] = skipped_gen
+    if reference:
+        ref, skipped_ref = read_scores(reference, limit=max_reference)
+        sources["reference"] = reference
+        if skipped_ref:
+            sources["skipped_reference"] = skipped_ref
+    rows = None
+    if prompts:
+        rows = read_prompts(prompts)
+        sources["prompts"] = prompts
+        match_prompts([n for n, _ in gen], rows, prompts)  # fail now, not after the metrics
+    with tqdm_progress("evaluating", unit="piece") as progress:
+        result = run_evaluation(
+            gen,
+            ref,
+            rows,
+            compression=not no_compression,
+            tension=not no_tension,
+            progress=progress,
+            sources=sources,
+            compression_window=compression_window,
+        )
+    paths = write_report(result, out_dir)
+    click.echo(
+        f"wrote {paths[1]} ({len(gen)} generated" + (f", {len(ref)} reference" if ref else "") + " pieces)"
+    )
+    dist = result.get("distribution")
+    if dist:
+        click.echo(
+            f"mean overlapped area (Yang & Lerch): {dist['mean_oa']:.3f}; exact copies of reference: {dist['copies']}"
+        )
+    adh = result.get("adherence")
+    if adh:
+        shown = [
+            k
+            for k in ("TB", "TBT", "CK", "CKD", "meter", "instrument_f1", "chord_any_order")
+            if k in adh["scores"]
+        ]
+        click.echo("adherence: " + ", ".join(f"{k} {adh['scores'][k]['mean']:.3f}" for k in shown))
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--quick/--full", default=True, show_default=True, help="Each script's --quick subset, or its full run."
+)
+@click.option(
+    "--all", "include_slow", is_flag=True, help="Also run the benchmarks marked SLOW (unless NAMEs given)."
+)
+@click.option(
+    "--report-only", is_flag=True, help="Only regenerate docs/BENCHMARKS.md from bench/results/*.json."
+)
+@click.option("--list", "list_only", is_flag=True, help="List the benchmarks and exit.")
+@click.option("--timeout", type=float, default=None, help="Stop a script after this many seconds.")
+def bench(
+    names: tuple[str, ...],
+    quick: bool,
+    include_slow: bool,
+    report_only: bool,
+    list_only: bool,
+    timeout: float | None,
+) -> None:
+    """Run the benchmarks under bench/ and regenerate docs/BENCHMARKS.md.
+
+    A developer tool: run it from inside a partita source checkout (bench/ is found from the current directory
+    upwards). Without NAMEs it runs every bench/bench_*.py except those marked slow (SLOW = True in the
+    script); NAMEs (e.g. `corpus analysis`) run exactly those. Each script runs as a subprocess with this
+    Python, from the checkout root; its log goes to bench/results/logs/NAME.log.
+    """
+    from partita.cli.progress import tqdm_progress
+    from partita.evaluation.benchmarks import (
+        find_checkout,
+        list_benchmarks,
+        run_benchmarks,
+        select_benchmarks,
+        write_benchmarks_markdown,
+    )
+
+    root = find_checkout()
+    available = list_benchmarks(root)
+    if list_only:
+        for b in available:
+            click.echo(f"{b.name:12s} {'(slow) ' if b.slow else ''}{b.description}")
+        return
+    failed = []
+    if not report_only:
+        chosen = select_benchmarks(available, list(names) or None, include_slow)
+        if not chosen:
+            click.echo("no benchmarks to run")
+        with tqdm_progress("benchmarks", unit="script") as progress:
+            runs = run_benchmarks(root, chosen, quick=quick, timeout=timeout, progress=progress)
+        for r in runs:
+            status = "ok" if r.returncode == 0 else f"FAILED (exit {r.returncode}, log {r.log_path})"
+            click.echo(f"{r.name:12s} {r.seconds:8.1f} s  {status}")
+            if r.returncode != 0:
+                failed.append(r.name)
+    path = write_benchmarks_markdown(root)
+    click.echo(f"wrote {path}")
+    if failed:
+        raise click.ClickException(f"{len(failed)} benchmark(s) failed: {', '.join(failed)}")
+
+
+commands = [evaluate, bench]

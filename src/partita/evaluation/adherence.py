@@ -1,0 +1,321 @@
+"""Control adherence: does a generated piece have the key, tempo, meter, instruments and chords it was asked for?
+
+The definitions are those of Mustango (Melechovsky et al., "Mustango: Toward Controllable Text-to-Music
+Generation", NAACL 2024) and text2midi (Bhandari et al., "text2midi: Generating Symbolic Music from Captions",
+AAAI 2025), which judge a generated piece by running a music analysis over it and comparing with the request:
+
+- **TB** (tempo bin): the measured tempo falls in the requested tempo's bin; bins have boundaries at 40, 60, 70,
+  90, 110, 140, 160 and 210 bpm (:mod:`partita.analysis.tempo`).
+- **TBT** (tempo bin with tolerance): the measured bin is the requested one or a neighbouring one.
+- **CK** (correct key): the measured key is the requested key (tonic and mode; enharmonic spellings are equal).
+- **CKD** (correct key with duplicates): CK, or the measured key is the requested key's relative major/minor.
+- **meter**: the measured time signature equals the requested one; **beat match** (Mustango's BM) compares the
+  numerators (beats per bar) only.
+- **instruments**: precision, recall and F1 of the set of General MIDI programs measured (tracks with notes;
+  drums as one instrument) against the set requested; ``instrument_family_f1`` compares GM families (8
+  programs each), which forgives e.g. "Acoustic Grand Piano" for "Bright Acoustic Piano".
+- **chords** (Mustango's chord metrics, on the measured chord sequence with consecutive repeats merged):
+  ``chord_perfect`` (PCM: the sequences are equal), ``chord_in_order`` (ECM: the requested progression occurs in
+  the measured sequence, in order and contiguous), ``chord_any_order`` (CMO: the share of requested chords found
+  anywhere), ``chord_any_order_majmin`` (CMOT: as CMO comparing root and major/minor third only). Labels are
+  compared through ``mir_eval.chord.encode`` (root, bitmap), so ``Db:maj`` equals ``C#:maj``.
+- **density and polyphony**: over a set, the Pearson and Spearman correlation between requested and measured
+  values (``scipy.stats``); per piece, the relative error.
+
+The measurement is partita's own analysis of the generated score, :func:`partita.analysis.describe`: its key,
+tempo (time-weighted bpm), first time signature, instruments of the tracks with notes, chord segments, note
+density (pitched notes per second) and polyphony.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from partita.analysis.key import parse_key
+from partita.analysis.tempo import tempo_bin
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Controls:
+    """The controls a piece was generated with; every field is optional (None = not requested).
+
+    ``key`` like ``"Eb major"`` or ``"C:min"``; ``tempo`` in bpm (or ``tempo_bin`` 0-8 directly);
+    ``time_signature`` like ``"3/4"``; ``instruments`` GM names or program numbers (``"Drums"`` for drums);
+    ``chords`` mir_eval labels in order; ``density`` pitched notes per second and ``polyphony`` as
+    :func:`partita.analysis.describe` measures them (``note_density``, ``polyphony``).
+    """
+
+    key: str | None = None
+    tempo: float | None = None
+    tempo_bin: int | None = None
+    time_signature: str | None = None
+    instruments: list[str | int] | None = None
+    chords: list[str] | None = None
+    density: float | None = None
+    polyphony: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Controls:
+        """Controls from a dict (e.g. one line of prompts.jsonl); unknown keys are ignored, bad values raise."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names and v is not None}
+        c = cls(**kw)
+        c.validate()
+        return c
+
+    def validate(self) -> None:
+        """Raise ValueError naming the field and the value when a control cannot be used."""
+        checks = {
+            "key": lambda v: parse_key(str(v)),
+            "tempo": tempo_bin,
+            "tempo_bin": _check_bin,
+            "time_signature": _parse_meter,
+            "chords": lambda v: [_chord_code(c) for c in v],
+            "instruments": lambda v: [_program(i) for i in v],
+        }
+        for name, check in checks.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if name in ("chords", "instruments") and not isinstance(value, (list, tuple)):
+                raise ValueError(f"{name} must be a list, got {value!r}")
+            try:
+                check(value)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{name} {value!r}: {e}") from None
+
+    def requested_bin(self) -> int | None:
+        """The requested tempo bin (from ``tempo_bin`` or ``tempo``)."""
+        if self.tempo_bin is not None:
+            return int(self.tempo_bin)
+        return tempo_bin(self.tempo) if self.tempo is not None else None
+
+
+@dataclass
+class Measured:
+    """What the analysis found in a generated piece (None = unknown)."""
+
+    key: str | None = None
+    tempo: float | None = None
+    time_signature: str | None = None
+    instruments: list[str | int] = field(default_factory=list)
+    chords: list[str] = field(default_factory=list)
+    density: float | None = None
+    polyphony: float | None = None
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+def _check_bin(value) -> None:
+    if not (isinstance(value, int) and 0 <= value <= 8):
+        raise ValueError("a tempo bin is an integer 0-8")
+
+
+def _parse_meter(text: str) -> tuple[int, int]:
+    try:
+        num, den = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise ValueError(f"not a time signature: {text!r} (expected e.g. '3/4')") from None
+    if num <= 0 or den <= 0:
+        raise ValueError(f"not a time signature: {text!r}")
+    return num, den
+
+
+_GM_NAMES: dict[str, int] | None = None
+
+
+def _program(instrument: str | int) -> int:
+    """A GM program number 0-127, or -1 for drums, from a number or a GM name (case-insensitive)."""
+    global _GM_NAMES
+    if isinstance(instrument, (int, np.integer)):
+        if not 0 <= int(instrument) <= 127:
+            raise ValueError(f"a GM program must be 0-127, got {instrument}")
+        return int(instrument)
+    name = str(instrument).strip().lower()
+    if name in ("drums", "drum kit", "drumkit", "percussion", "drum"):
+        return -1
+    if name.isdigit():
+        return _program(int(name))
+    if _GM_NAMES is None:
+        import pretty_midi  # holds the GM name table
+
+        _GM_NAMES = {pretty_midi.program_to_instrument_name(p).lower(): p for p in range(128)}
+    if name not in _GM_NAMES:
+        raise ValueError(
+            f"unknown instrument {instrument!r}: give a General MIDI name or program number 0-127"
+        )
+    return _GM_NAMES[name]
+
+
+def _chord_code(label: str) -> tuple[int, tuple[int, ...]]:
+    """(root, pitch-class bitmap) of a mir_eval chord label; (-1, ()) for no chord."""
+    import mir_eval
+
+    try:
+        root, bitmap, _ = mir_eval.chord.encode(str(label))
+    except Exception as e:  # mir_eval raises InvalidChordException and others
+        raise ValueError(f"not a chord label mir_eval can read: {label!r} ({e})") from None
+    if root < 0:
+        return -1, ()
+    return int(root), tuple(int(x) for x in np.roll(bitmap, root))
+
+
+def _measured_chord(label: str) -> tuple[int, tuple[int, ...]]:
+    """A measured chord label's code; a label mir_eval cannot read counts as no chord (and is logged)."""
+    try:
+        return _chord_code(label)
+    except ValueError as e:
+        log.warning("measured chord skipped: %s", e)
+        return -1, ()
+
+
+def _majmin(code: tuple[int, tuple[int, ...]]) -> tuple[int, str] | None:
+    root, pcs = code
+    if root < 0:
+        return None
+    rel = {(i - root) % 12 for i, on in enumerate(pcs) if on}
+    if 4 in rel:
+        return root, "maj"
+    if 3 in rel:
+        return root, "min"
+    return root, "other"
+
+
+def _merge_repeats(seq: list) -> list:
+    return [c for i, c in enumerate(seq) if i == 0 or c != seq[i - 1]]
+
+
+def _contains_run(haystack: list, needle: list) -> bool:
+    if not needle:
+        return True
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def piece_adherence(requested: Controls, measured: Measured) -> dict[str, float]:
+    """The adherence scores of one piece for the controls that were requested (1.0/0.0 or a fraction)."""
+    out: dict[str, float] = {}
+    # a control that was asked for but cannot be measured in the piece (no tempo, no key found) is missed
+    want_bin = requested.requested_bin()
+    if want_bin is not None:
+        got = tempo_bin(measured.tempo) if measured.tempo is not None and measured.tempo > 0 else None
+        out["TB"] = float(got == want_bin)
+        out["TBT"] = float(got is not None and abs(got - want_bin) <= 1)
+    if requested.key is not None:
+        want = parse_key(requested.key)
+        got = parse_key(measured.key) if measured.key is not None else None
+        relative = (want % 12 + 9) % 12 + 12 if want < 12 else (want % 12 + 3) % 12
+        out["CK"] = float(got == want)
+        out["CKD"] = float(got in (want, relative))
+    if requested.time_signature is not None:
+        want_m = _parse_meter(requested.time_signature)
+        got_m = _parse_meter(measured.time_signature) if measured.time_signature is not None else None
+        out["meter"] = float(want_m == got_m)
+        out["beat_match"] = float(got_m is not None and want_m[0] == got_m[0])
+    if requested.instruments:
+        want_i = {_program(i) for i in requested.instruments}
+        got_i = {_program(i) for i in measured.instruments}
+        for prefix, a, b in (
+            ("instrument", want_i, got_i),
+            (
+                "instrument_family",
+                {p // 8 if p >= 0 else -1 for p in want_i},
+                {p // 8 if p >= 0 else -1 for p in got_i},
+            ),
+        ):
+            hit = len(a & b)
+            p = hit / len(b) if b else 0.0
+            r = hit / len(a)
+            out[f"{prefix}_precision"] = p
+            out[f"{prefix}_recall"] = r
+            out[f"{prefix}_f1"] = 2 * p * r / (p + r) if p + r > 0 else 0.0
+            if prefix == "instrument_family":
+                del out["instrument_family_precision"], out["instrument_family_recall"]
+    if requested.chords:
+        want_c = _merge_repeats([_chord_code(c) for c in requested.chords])
+        got_c = _merge_repeats([c for c in (_measured_chord(x) for x in measured.chords) if c[0] >= 0])
+        out["chord_perfect"] = float(want_c == got_c)
+        out["chord_in_order"] = float(_contains_run(got_c, want_c))
+        got_set = set(got_c)
+        out["chord_any_order"] = sum(c in got_set for c in want_c) / len(want_c)
+        got_mm = {_majmin(c) for c in got_c}
+        out["chord_any_order_majmin"] = sum(_majmin(c) in got_mm for c in want_c) / len(want_c)
+    for name in ("density", "polyphony"):
+        want_v, got_v = getattr(requested, name), getattr(measured, name)
+        if want_v is not None and got_v is not None and want_v > 0:
+            out[f"{name}_relative_error"] = abs(got_v - want_v) / want_v
+    return out
+
+
+def correlation(requested: Sequence[float], measured: Sequence[float]) -> dict[str, float]:
+    """Pearson and Spearman correlation of requested and measured values (NaN with < 3 pairs or no spread)."""
+    from scipy import stats
+
+    a, b = np.asarray(requested, np.float64), np.asarray(measured, np.float64)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return {"pearson": math.nan, "spearman": math.nan, "n": int(a.size)}
+    return {
+        "pearson": float(stats.pearsonr(a, b)[0]),
+        "spearman": float(stats.spearmanr(a, b)[0]),
+        "n": int(a.size),
+    }
+
+
+def set_adherence(requested: Sequence[Controls], measured: Sequence[Measured]) -> dict:
+    """Mean of every per-piece score over the pieces where it applies, plus density/polyphony correlations."""
+    if len(requested) != len(measured):
+        raise ValueError(f"{len(requested)} requests but {len(measured)} measured pieces")
+    per_piece = [piece_adherence(r, m) for r, m in zip(requested, measured, strict=True)]
+    keys = sorted({k for d in per_piece for k in d})
+    scores = {}
+    for k in keys:
+        vals = [d[k] for d in per_piece if k in d]
+        scores[k] = {"mean": float(np.mean(vals)), "n": len(vals)}
+    corr = {}
+    for name in ("density", "polyphony"):
+        pairs = [
+            (getattr(r, name), getattr(m, name))
+            for r, m in zip(requested, measured, strict=True)
+            if getattr(r, name) is not None and getattr(m, name) is not None
+        ]
+        if pairs:
+            corr[name] = correlation([p[0] for p in pairs], [p[1] for p in pairs])
+    return {"scores": scores, "correlations": corr, "per_piece": per_piece}
+
+
+def measure(score) -> Measured:
+    """Analyse a generated score with partita's analysis layer (:func:`partita.analysis.describe`)."""
+    from partita.analysis import describe
+
+    return from_description(describe(score, analyse_structure=False))
+
+
+def from_description(desc) -> Measured:
+    """A :class:`Measured` from an analysis :class:`~partita.analysis.Description` (or its dict)."""
+    d = desc.to_dict() if hasattr(desc, "to_dict") else dict(desc)
+    instruments: list[str | int] = []
+    for t in d.get("instruments") or []:
+        inst = "Drums" if t.get("instrument") == "Drums" else int(t.get("program", 0))
+        if inst not in instruments:
+            instruments.append(inst)
+    chords = [c["label"] for c in d.get("chords") or [] if c.get("label") not in (None, "N")]
+    return Measured(
+        key=d.get("key"),
+        tempo=d.get("tempo"),
+        time_signature=d.get("time_signature"),
+        instruments=instruments,
+        chords=chords,
+        density=d.get("note_density"),
+        polyphony=d.get("polyphony"),
+    )
