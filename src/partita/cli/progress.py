@@ -13,15 +13,18 @@ from partita.progress import ProgressCallback
 @contextlib.contextmanager
 def tqdm_progress(desc: str, unit: str = "it") -> Iterator[ProgressCallback]:
     """A progress callback that drives one tqdm bar on stderr."""
-    bar = tqdm(desc=desc, unit=unit, dynamic_ncols=True, leave=True)
+    import sys
+
+    # Off a terminal (CI logs, pipes) a bar redrawn per item floods the log: redraw every 30 s there.
+    interval = 0.1 if sys.stderr.isatty() else 30.0
+    bar = tqdm(desc=desc, unit=unit, dynamic_ncols=True, leave=True, mininterval=interval)
 
     def update(done: int, total: int, message: str = "") -> None:
         if total and bar.total != total:
             bar.total = total
-        bar.n = done
         if message:
             bar.set_postfix_str(message, refresh=False)
-        bar.refresh()
+        bar.update(done - bar.n)
 
     try:
         yield update

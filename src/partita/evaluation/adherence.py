@@ -38,6 +38,7 @@ import numpy as np
 
 from partita.analysis.key import parse_key
 from partita.analysis.tempo import tempo_bin
+from partita.score.general_midi import gm_program_of
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,8 @@ def _parse_meter(text: str) -> tuple[int, int]:
     return num, den
 
 
-_GM_NAMES: dict[str, int] | None = None
-
-
 def _program(instrument: str | int) -> int:
     """A GM program number 0-127, or -1 for drums, from a number or a GM name (case-insensitive)."""
-    global _GM_NAMES
     if isinstance(instrument, (int, np.integer)):
         if not 0 <= int(instrument) <= 127:
             raise ValueError(f"a GM program must be 0-127, got {instrument}")
@@ -145,15 +142,10 @@ def _program(instrument: str | int) -> int:
         return -1
     if name.isdigit():
         return _program(int(name))
-    if _GM_NAMES is None:
-        import pretty_midi  # holds the GM name table
-
-        _GM_NAMES = {pretty_midi.program_to_instrument_name(p).lower(): p for p in range(128)}
-    if name not in _GM_NAMES:
-        raise ValueError(
-            f"unknown instrument {instrument!r}: give a General MIDI name or program number 0-127"
-        )
-    return _GM_NAMES[name]
+    program = gm_program_of(name)
+    if program is None:
+        raise ValueError(f"unknown instrument {instrument!r}: give a General MIDI name or program number 0-127")
+    return program
 
 
 def _chord_code(label: str) -> tuple[int, tuple[int, ...]]:

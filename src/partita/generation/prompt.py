@@ -28,6 +28,7 @@ from partita.generation.lexicon import (
     STYLE_WORDS,
     TEMPO_WORDS,
 )
+from partita.score.general_midi import gm_program_names
 from partita.tokens.conditions import (
     DENSITY_EDGES,
     METERS,
@@ -53,13 +54,6 @@ _ROMAN_RE = r"(?:b|#)?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:o|ø|\+|7|
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 _MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
 _PC_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-
-
-def gm_program_names() -> list[str]:
-    """The 128 General MIDI program names (miditok's table)."""
-    from miditok.constants import MIDI_INSTRUMENTS
-
-    return [str(i["name"]) for i in MIDI_INSTRUMENTS]
 
 
 @dataclass

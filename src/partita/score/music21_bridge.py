@@ -10,6 +10,7 @@ program and a name, and a pickup is padded so that bar lines in the MIDI fall wh
 from __future__ import annotations
 
 import logging
+import re
 from fractions import Fraction
 
 import symusic
@@ -91,6 +92,59 @@ def _parts(s):
     return []
 
 
+def _track_groups(parts) -> list[tuple[str, int, list]]:
+    """Parts grouped into tracks: the staves of one instrument (music21 ids ``P1-Staff1``, ``P1-Staff2``) join."""
+    groups: dict[str, list] = {}
+    for i, part in enumerate(parts):
+        pid = part.id if isinstance(part.id, str) else f"part{i}"
+        groups.setdefault(re.sub(r"-Staff\d+$", "", pid), []).append(part)
+    out = []
+    for i, group in enumerate(groups.values()):
+        first = group[0]
+        name = first.partName or (first.id if isinstance(first.id, str) else "") or f"Part {i + 1}"
+        out.append((str(name), _program_of(first), group))
+    return out
+
+
+def _voice_streams(part) -> list:
+    """The part flattened with ties joined, one stream per voice where measures hold several voices.
+
+    Joining ties over a whole multi-voice part lets music21 tie a note of one voice to a note of another;
+    splitting the voices first keeps every tie inside its own voice.
+    """
+    from music21 import stream
+
+    if any(m.hasVoices() for m in part.getElementsByClass(stream.Measure)):
+        try:
+            return [p.stripTies(inPlace=False).flatten() for p in part.voicesToParts().parts]
+        except Exception as e:  # music21 raises on some irregular voice layouts; fall back to the whole part
+            log.debug("voices not separated: %s", e)
+    return [part.stripTies(inPlace=False).flatten() if isinstance(part, stream.Stream) else part]
+
+
+def _add_notes(track, flat, tick) -> None:
+    from music21 import dynamics, note
+
+    velocity = DEFAULT_VELOCITY
+    events = sorted(
+        flat.getElementsByClass([note.Note, note.NotRest, dynamics.Dynamic]), key=lambda e: float(e.offset)
+    )
+    for el in events:
+        if isinstance(el, dynamics.Dynamic):
+            velocity = _DYNAMIC_VELOCITY.get(str(el.value), velocity)
+            continue
+        ql = float(el.duration.quarterLength)
+        if ql <= 0 or isinstance(el, note.Unpitched):
+            continue
+        start = tick(el.offset)
+        dur = max(1, tick(float(el.offset) + ql) - start)
+        vel = int(el.volume.velocity) if el.volume.velocity is not None else velocity
+        for p in getattr(el, "pitches", ()):
+            midi = int(p.midi)
+            if 0 <= midi <= 127:
+                track.notes.append(symusic.Note(start, dur, midi, vel))
+
+
 def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAULT_TPQ) -> Score:
     """Convert a music21 Score (or Part) into a tick-time :class:`symusic.Score`.
 
@@ -98,7 +152,7 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
     expand them the score is kept as notated. Tied notes become one note; chords become simultaneous notes;
     grace notes (which have no notated duration) are left out; unpitched percussion is left out.
     """
-    from music21 import dynamics, key, meter, note, stream, tempo
+    from music21 import key, meter, tempo
 
     if expand_repeats:
         try:
@@ -146,30 +200,10 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
                 seen_tempo.add(t)
                 out.tempos.append(symusic.Tempo(t, qpm=float(qpm)))
 
-    for i, part in enumerate(parts):
-        name = part.partName or (part.id if isinstance(part.id, str) else "") or f"Part {i + 1}"
-        track = symusic.Track(str(name), _program_of(part), False)
-        flat = part.stripTies(inPlace=False).flatten() if isinstance(part, stream.Stream) else part
-        velocity = DEFAULT_VELOCITY
-        events = sorted(
-            flat.getElementsByClass([note.Note, note.NotRest, dynamics.Dynamic]),
-            key=lambda e: float(e.offset),
-        )
-        for el in events:
-            if isinstance(el, dynamics.Dynamic):
-                velocity = _DYNAMIC_VELOCITY.get(str(el.value), velocity)
-                continue
-            ql = float(el.duration.quarterLength)
-            if ql <= 0 or isinstance(el, note.Unpitched):
-                continue
-            pitches = getattr(el, "pitches", ())
-            start = tick(el.offset)
-            dur = max(1, int(round(ql * tpq)))
-            vel = int(el.volume.velocity) if el.volume.velocity is not None else velocity
-            for p in pitches:
-                midi = int(p.midi)
-                if 0 <= midi <= 127:
-                    track.notes.append(symusic.Note(start, dur, midi, vel))
+    for name, program, group in _track_groups(parts):
+        track = symusic.Track(name, program, False)
+        for flat in (v for part in group for v in _voice_streams(part)):
+            _add_notes(track, flat, tick)
         if len(track.notes):
             track.notes.sort(key=lambda n: (n.time, n.pitch))
             out.tracks.append(track)

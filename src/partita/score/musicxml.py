@@ -8,7 +8,8 @@ from the tick-time score:
 - bars fall exactly where the MIDI's time signatures put them; a leading bar that is mostly rest becomes a pickup
   (an ``implicit`` bar 0), which is how :func:`partita.score.from_music21` reads a pickup back;
 - onsets and ends are quantized to the coarsest grid that fits the file (16ths, 16ths + triplets, or 32nds);
-  performance MIDI that fits no grid exactly goes to 16ths with its legato overlaps trimmed;
+  performance MIDI that fits no grid exactly goes to 16ths, its small overlaps and early releases snapped to
+  the next onset; durations are written as note values that show the beat, tied where needed;
 - each track becomes a part named after the track with the General MIDI instrument of its program; a wide piano
   track becomes a grand staff (two staves braced); overlapping notes of one staff become voices;
 - pitches are spelled on the line of fifths around the key signature (estimated with the Krumhansl-Schmuckler
@@ -19,11 +20,12 @@ from the tick-time score:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -59,7 +61,6 @@ class _Bar:
     denominator: int
     number: int = 0
     pickup: bool = False
-    items: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- quantization
@@ -393,28 +394,79 @@ def _element(chord_notes: list[_Note], length: int, div: int, tie: str | None):
     return el
 
 
+@functools.lru_cache(maxsize=16)
+def _note_values(div: int) -> tuple[tuple[int, int], ...]:
+    """(length, alignment) in grid units of the note values a grid can write, longest first.
+
+    Plain values (16th to whole) start on a multiple of their length (a half or a whole on any beat), dotted
+    ones on a multiple of a third of theirs, triplet values (on a grid divisible by 3) on a multiple of theirs.
+    """
+    values = []
+    for k in range(-4, 3):  # 1/16 .. 4 quarters
+        plain = Fraction(2) ** k * div
+        for length, align in ((plain, min(plain, Fraction(div))), (plain * 3 / 2, plain / 2)):
+            if length.denominator == 1 and align.denominator == 1 and length <= 6 * div:
+                values.append((int(length), int(align)))
+        triplet = plain * 2 / 3
+        if k <= 1 and triplet.denominator == 1:
+            values.append((int(triplet), int(triplet)))
+    return tuple(sorted(set(values), reverse=True))
+
+
+def _pieces(a: int, b: int, start: int, div: int, longest: int) -> list[tuple[int, int]]:
+    """Split ``[a, b)`` (grid units, in a bar from ``start``) into writable note values: (onset, length) pairs.
+
+    music21 can split a complex duration itself, but with music21 10 a tied chord split that way keeps a stray
+    tie on its last piece (which then joins the next note of that pitch), so durations are split here.
+    """
+    out = []
+    t = a
+    values = [v for v in _note_values(div) if v[0] <= longest]
+    while t < b:
+        if any(n == b - t and (t - start) % align == 0 for n, align in values):
+            limit = b  # the rest is one writable value
+        else:  # fill up to the next beat first, so that the beat stays visible
+            beat = start + ((t - start) // div + 1) * div
+            limit = min(b, beat) if (t - start) % div else b
+        length = next((n for n, align in values if n <= limit - t and (t - start) % align == 0), 1)
+        out.append((t, length))
+        t += length
+    return out
+
+
 def _rests(a: int, b: int, start: int, div: int, hidden: bool) -> list:
     """Rests from ``a`` to ``b`` (grid units, bar starting at ``start``), as (offset in the bar, rest) pairs.
 
-    A rest of a whole note or longer is written as half rests: music21 reads any whole rest back as a rest of
-    the full bar, which in 5/4 or 12/8 moves everything after it.
+    No rest is a whole note or longer: music21 reads any whole rest back as a rest of the full bar, which in
+    5/4 or 12/8 moves everything after it.
     """
     from music21 import note
 
     out = []
-    t = a
-    while t < b:
-        n = b - t if b - t < 4 * div else 2 * div
+    for t, n in _pieces(a, b, start, div, longest=4 * div - 1):
         rest = note.Rest(quarterLength=Fraction(n, div))
         rest.fullMeasure = False
         rest.style.hideObjectOnPrint = hidden
         out.append((t - start, rest))
-        t += n
     return out
 
 
+def _bar_rest(start: int, end: int, div: int, pickup: bool) -> list:
+    """The rest of an empty bar: one bar rest, or in a pickup bar, rests of its written length.
+
+    Readers take a bar rest to last a full bar, which in a pickup would push the staff's notes late.
+    """
+    from music21 import note
+
+    if pickup:
+        return _rests(start, end, start, div, hidden=False)
+    rest = note.Rest(quarterLength=Fraction(end - start, div))
+    rest.fullMeasure = True
+    return [(0, rest)]
+
+
 def _voice_items(voice: list[list[_Note]], start: int, end: int, div: int, hide_rests: bool) -> list:
-    """The notes, chords and rests of one voice between ``start`` and ``end`` (grid units), with ties at the edges."""
+    """The notes, chords and rests of one voice between ``start`` and ``end`` (grid units), with ties."""
     items: list = []
     t = start
     for chord_notes in voice:
@@ -423,17 +475,11 @@ def _voice_items(voice: list[list[_Note]], start: int, end: int, div: int, hide_
             continue
         a, b = max(on, start), min(off, end)
         items += _rests(t, a, start, div, hide_rests)
-        cut_before, cut_after = on < start, off > end
-        tie = (
-            "continue"
-            if cut_before and cut_after
-            else "stop"
-            if cut_before
-            else "start"
-            if cut_after
-            else None
-        )
-        items.append((a - start, _element(chord_notes, b - a, div, tie)))
+        pieces = _pieces(a, b, start, div, longest=6 * div)
+        for i, (p, n) in enumerate(pieces):
+            before, after = i > 0 or on < start, i < len(pieces) - 1 or off > end
+            tie = "continue" if before and after else "stop" if before else "start" if after else None
+            items.append((p - start, _element(chord_notes, n, div, tie)))
         t = b
     if items:
         items += _rests(t, end, start, div, hide_rests)
@@ -453,6 +499,37 @@ def _key_object(sharps: int, tonality: int):
     return key.KeySignature(sharps).asKey("minor" if tonality else "major")
 
 
+def _finish_bar(m, bar: _Bar, key_signature) -> None:
+    """Beam a bar, bracket its tuplets and decide its accidentals while it stands alone.
+
+    Done bar by bar before the bars join a part: music21's makeBeams otherwise searches the whole part for
+    the time signature in force, for every bar (most of the writing time of a long piece).
+    """
+    from music21 import meter
+    from music21.stream import makeNotation
+
+    temporary = None
+    if m.timeSignature is None:
+        temporary = meter.TimeSignature(f"{bar.numerator}/{bar.denominator}")
+        m.insert(0, temporary)
+    try:
+        makeNotation.makeBeams(m, inPlace=True, setStemDirections=False)
+    except Exception as e:  # music21 cannot beam some tuplet and voice mixes; they stay unbeamed
+        log.debug("no beams in bar %s: %s", m.number, e)
+    if temporary is not None:
+        m.remove(temporary)
+    for holder in list(m.voices) or [m]:
+        makeNotation.makeTupletBrackets(holder, inPlace=True)
+        # Accidentals the key signature implies are not printed; a note tied over the bar line repeats none.
+        tied_in = {
+            p.nameWithOctave
+            for el in holder.notes
+            if el.offset == 0 and el.tie is not None and el.tie.type in ("stop", "continue")
+            for p in el.pitches
+        }
+        holder.makeAccidentals(useKeySignature=key_signature, inPlace=True, tiePitchSet=tied_in)
+
+
 def _staff_measures(
     voices: list[list[list[_Note]]],
     bars: list[_Bar],
@@ -463,7 +540,7 @@ def _staff_measures(
     tempos: list[tuple[int, float]],
     inst,
 ) -> list:
-    from music21 import meter, note, stream
+    from music21 import meter, stream
     from music21.stream.enums import ShowNumber
 
     measures = []
@@ -493,9 +570,8 @@ def _staff_measures(
         per_voice = [_voice_items(v, start, end, div, hide_rests=j > 0) for j, v in enumerate(voices)]
         if len(voices) <= 1:
             if not voices or not per_voice[0]:
-                rest = note.Rest(quarterLength=Fraction(end - start, div))
-                rest.fullMeasure = True
-                m.insert(0, rest)
+                for off, el in _bar_rest(start, end, div, bar.pickup):
+                    m.insert(Fraction(off, div), el)
             else:
                 for off, el in per_voice[0]:
                     m.insert(Fraction(off, div), el)
@@ -505,15 +581,15 @@ def _staff_measures(
             # through both staves: a note tied over a bar line is then found in the same voice on both sides.
             for j, items in enumerate(per_voice):
                 if not items and j == 0:
-                    rest = note.Rest(quarterLength=Fraction(end - start, div))
-                    rest.fullMeasure = True  # an empty bar shows a bar rest
-                    items = [(0, rest)]
+                    items = _bar_rest(start, end, div, bar.pickup)
                 elif not items:
                     items = _rests(start, end, start, div, hidden=True)
                 v = stream.Voice(id=str(j + 1))
                 for off, el in items:
                     v.insert(Fraction(off, div), el)
                 m.insert(0, v)
+        in_force = [k for k in keys if k[0] <= start] or keys[:1] or [(0, 0, 0)]
+        _finish_bar(m, bar, _key_object(in_force[-1][1], in_force[-1][2]))
         measures.append(m)
     return measures
 
@@ -605,12 +681,6 @@ def to_music21(score: Score, title: str | None = None):
             parts.append(part)
         if len(parts) > 1:
             out.insert(0, layout.StaffGroup(parts, name=name, symbol="brace", barTogether=True))
-    for part in out.parts:
-        for m in part.getElementsByClass(stream.Measure):
-            try:
-                m.makeBeams(inPlace=True)
-            except Exception as e:  # music21 cannot beam some tuplet/voice mixes; they stay unbeamed
-                log.debug("no beams in bar %s: %s", m.number, e)
     return out
 
 
@@ -618,7 +688,11 @@ def to_musicxml_bytes(score: Score, title: str | None = None) -> bytes:
     """The uncompressed MusicXML text of ``score`` (see :func:`to_music21`)."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-    data = GeneralObjectExporter(to_music21(score, title=title)).parse()
+    exporter = GeneralObjectExporter(to_music21(score, title=title))
+    # The bars, ties, beams and tuplets are already made; music21's makeNotation pass would only copy the
+    # whole score and re-check it (two thirds of the export time for a pop song).
+    exporter.makeNotation = False
+    data = exporter.parse()
     # music21 names itself the composer when the score has none; a score partita writes has no known composer.
     return re.sub(rb"\s*<creator type=\"composer\">Music21</creator>", b"", data, count=1)
 

@@ -1,0 +1,578 @@
+"""Accuracy and speed of partita.analysis against real annotations, with the baselines measured in the same run.
+
+- Key: ``mir_eval.key.weighted_score`` and exact accuracy against POP909's ``key_audio.txt`` (the key that
+  lasts longest), on the evaluation half of POP909 (odd song ids; the even ids were used to choose profiles
+  and weights); baseline music21 ``analyze('key')`` on the same songs, timed with its parsing. Also exact
+  accuracy against the notated ``K:`` key of Essen folk songs in music21's corpus (ABC).
+- Chords: ``mir_eval.chord`` root, majmin and sevenths against POP909's ``chord_midi.txt``; baseline the naive
+  per-beat 24-triad template matcher on the same beat grid.
+- Speed: seconds per song for partita (symusic parsing + key) and for the whole ``describe()``, against
+  music21's parsing + ``analyze('key')``.
+
+    python bench/bench_analysis.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import row, write_result  # noqa: E402
+
+log = logging.getLogger("bench_analysis")
+
+
+def pop909_split(root: Path) -> tuple[list[str], list[str]]:
+    """(development ids, evaluation ids): even ids develop, odd ids evaluate."""
+    ids = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+    return [i for i in ids if int(i) % 2 == 0], [i for i in ids if int(i) % 2 == 1]
+
+
+def reference_key(path: Path) -> str:
+    """The key of ``key_audio.txt`` that lasts longest, in mir_eval's ``"Eb major"`` form."""
+    from partita.analysis.key import key_name, parse_key
+
+    spans: dict[str, float] = {}
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            spans[parts[2]] = spans.get(parts[2], 0.0) + float(parts[1]) - float(parts[0])
+    return key_name(parse_key(max(spans, key=spans.get)))
+
+
+def mir_eval_chord_scores(ref_intervals, ref_labels, est_intervals, est_labels) -> dict[str, float]:
+    """mir_eval's root, majmin and sevenths scores (duration-weighted over the reference's time span).
+
+    This is what ``mir_eval.chord.evaluate`` computes for these three metrics, without its segmentation
+    metrics, which raise on estimates that extend past the reference (zero-length after trimming).
+    """
+    import mir_eval
+
+    lo, hi = float(ref_intervals.min()), float(ref_intervals.max())
+    keep = (est_intervals[:, 1] > lo) & (est_intervals[:, 0] < hi)
+    est_intervals = np.clip(est_intervals[keep], lo, hi)
+    est_labels = [lab for lab, k in zip(est_labels, keep, strict=True) if k]
+    est_intervals, est_labels = mir_eval.util.adjust_intervals(
+        est_intervals, est_labels, lo, hi, mir_eval.chord.NO_CHORD, mir_eval.chord.NO_CHORD
+    )
+    intervals, ref, est = mir_eval.util.merge_labeled_intervals(
+        ref_intervals, ref_labels, est_intervals, est_labels
+    )
+    durations = mir_eval.util.intervals_to_durations(intervals)
+    return {
+        name: float(mir_eval.chord.weighted_accuracy(getattr(mir_eval.chord, name)(ref, est), durations))
+        for name in ("root", "majmin", "sevenths")
+    }
+
+
+def chord_scores(grid, tmap, ref_intervals, ref_labels, labels) -> dict[str, float]:
+    from partita.analysis.chords import merge_labels
+
+    seg = merge_labels(labels, grid.beats)
+    est_i = np.array([[tmap.seconds(a), tmap.seconds(b)] for a, b, _ in seg])
+    return mir_eval_chord_scores(ref_intervals, ref_labels, est_i, [lab for *_, lab in seg])
+
+
+def fit_chords(root: Path) -> Path:
+    """Fit the chord model on the POP909 development songs (even ids) and save it as the shipped model."""
+    import mir_eval
+
+    from partita.analysis.chord_model import fit_chord_model, label_index, save_chord_model
+    from partita.analysis.chords import QUALITIES, ChordConfig, beat_features
+    from partita.analysis.features import track_roles
+    from partita.analysis.timeline import TempoMap, beat_grid, note_arrays
+    from partita.score import read_midi
+
+    dev, _ = pop909_split(root)
+    qualities = list(QUALITIES)
+    examples = []
+    for sid in dev:
+        score = read_midi(root / sid / f"{sid}.mid")
+        notes = note_arrays(score)
+        grid = beat_grid(score, notes, int(notes.end.max()))
+        melody = next((r.index for r in track_roles(score, notes) if r.role == "melody"), None)
+        chroma, bass = beat_features(notes, grid.beats, melody, ChordConfig().melody_weight)
+        ri, rl = mir_eval.io.load_labeled_intervals(str(root / sid / "chord_midi.txt"))
+        sec = TempoMap(score).seconds(grid.beats)
+        mid = (sec[:-1] + sec[1:]) / 2
+        j = np.searchsorted(ri[:, 0], mid, side="right") - 1
+        y = np.array(
+            [
+                label_index(rl[k], qualities) if k >= 0 and m < ri[k, 1] else -1
+                for k, m in zip(j, mid, strict=True)
+            ]
+        )
+        examples.append((chroma, bass, y))
+    model = fit_chord_model(
+        examples, qualities, trained_on=f"POP909 development songs (even ids, {len(dev)})"
+    )
+    return save_chord_model(model)
+
+
+def music21_key(path: Path) -> tuple[str, float]:
+    from music21 import converter
+
+    t = time.perf_counter()
+    k = converter.parse(str(path)).analyze("key")
+    elapsed = time.perf_counter() - t
+    mode = "minor" if k.mode == "minor" else "major"
+    return f"{k.tonic.name.replace('-', 'b')} {mode}", elapsed
+
+
+def bench_pop909(root: Path, n_eval: int | None, n_music21: int | None) -> tuple[list[dict], dict]:
+    import mir_eval
+
+    from partita.analysis.chords import estimate_chords, naive_chords
+    from partita.analysis.description import describe
+    from partita.analysis.features import track_roles
+    from partita.analysis.key import estimate_key
+    from partita.analysis.timeline import TempoMap, beat_grid, note_arrays
+    from partita.score import read_midi
+
+    _, eval_ids = pop909_split(root)
+    ids = eval_ids[:n_eval] if n_eval else eval_ids
+    res: dict[str, list[float]] = {k: [] for k in ("w", "x", "t_key", "t_desc", "w21", "x21", "t21")}
+    ch: dict[str, list[float]] = {
+        f"{m}_{k}": [] for m in ("ours", "templates", "naive") for k in ("root", "majmin", "sevenths")
+    }
+    for i, sid in enumerate(ids):
+        path = root / sid / f"{sid}.mid"
+        ref = reference_key(root / sid / "key_audio.txt")
+        t = time.perf_counter()
+        score = read_midi(path)
+        notes = note_arrays(score)
+        est = estimate_key(notes.select(~notes.drum))
+        res["t_key"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        describe(read_midi(path))
+        res["t_desc"].append(time.perf_counter() - t)
+        w = mir_eval.key.weighted_score(ref, est.name)
+        res["w"].append(w)
+        res["x"].append(float(w == 1.0))
+        grid = beat_grid(score, notes, int(notes.end.max()))
+        tmap = TempoMap(score)
+        roles = track_roles(score, notes)
+        melody = next((r.index for r in roles if r.role == "melody"), None)
+        ri, rl = mir_eval.io.load_labeled_intervals(str(root / sid / "chord_midi.txt"))
+        for name, labels in (
+            ("ours", estimate_chords(notes, grid.beats, melody)),
+            ("templates", estimate_chords(notes, grid.beats, melody, method="templates")),
+            ("naive", naive_chords(notes, grid.beats)),
+        ):
+            for k, v in chord_scores(grid, tmap, ri, rl, labels).items():
+                ch[f"{name}_{k}"].append(v)
+        if n_music21 is None or i < n_music21:
+            k21, t21 = music21_key(path)
+            w21 = mir_eval.key.weighted_score(ref, k21)
+            res["w21"].append(w21)
+            res["x21"].append(float(w21 == 1.0))
+            res["t21"].append(t21)
+        if (i + 1) % 50 == 0:
+            log.info("%d/%d songs", i + 1, len(ids))
+    n21 = len(res["w21"])
+    m = {k: float(np.mean(v)) if v else float("nan") for k, v in {**res, **ch}.items()}
+    # the same songs for the paired comparison with music21
+    m["w_paired"] = float(np.mean(res["w"][:n21]))
+    m["x_paired"] = float(np.mean(res["x"][:n21]))
+    m["t_key_paired"] = float(np.mean(res["t_key"][:n21]))
+    m["t_desc_paired"] = float(np.mean(res["t_desc"][:n21]))
+    return ids, {"metrics": m, "n": len(ids), "n_music21": n21}
+
+
+_K_FIELD = re.compile(r"^K:\s*([A-G][#b]?)\s*$", re.MULTILINE)
+
+
+def _m21_key_name(k) -> str:
+    return f"{k.tonic.name.replace('-', 'b')} {'minor' if k.mode == 'minor' else 'major'}"
+
+
+def bench_bach(n_pieces: int) -> dict:
+    """Key accuracy against the notated key (a music21 ``Key`` with its mode) of the Bach chorales."""
+    import mir_eval
+    from music21 import corpus, key
+
+    from partita.analysis.key import estimate_key
+    from partita.analysis.timeline import note_arrays
+    from partita.score.music21_bridge import from_music21
+
+    ours, base = [], []
+    for path in corpus.getComposer("bach"):
+        if len(ours) >= n_pieces:
+            break
+        if path.suffix != ".mxl":
+            continue
+        try:
+            stream = corpus.parse(path)
+            keys = [k for k in stream.recurse().getElementsByClass(key.Key) if k.mode in ("major", "minor")]
+            if not keys:
+                continue
+            ref = _m21_key_name(keys[0])
+            est = estimate_key(note_arrays(from_music21(stream, expand_repeats=False)))
+            b = _m21_key_name(stream.analyze("key"))
+        except Exception as e:  # a piece music21 cannot read is skipped
+            log.info("skipped %s: %s", path.name, e)
+            continue
+        if est is None:
+            continue
+        ours.append(mir_eval.key.weighted_score(ref, est.name))
+        base.append(mir_eval.key.weighted_score(ref, b))
+    return {
+        "n": len(ours),
+        "exact": float(np.mean([w == 1.0 for w in ours])),
+        "weighted": float(np.mean(ours)),
+        "exact21": float(np.mean([w == 1.0 for w in base])),
+        "weighted21": float(np.mean(base)),
+    }
+
+
+def bench_essen_tonic(n_tunes: int) -> dict:
+    """Tonic accuracy against the ``K:`` field of the Essen folk songs (music21 corpus, ABC).
+
+    The Essen ABC files give only the tonic in ``K:`` (``K: G`` for a G-minor tune, its flats written as
+    accidentals), so only the tonic is compared.
+    """
+    import music21
+
+    from partita.analysis.key import estimate_key, parse_key
+    from partita.analysis.timeline import note_arrays
+    from partita.score import iter_abc_tunes
+    from partita.score.music21_bridge import first_score, from_music21
+
+    folder = Path(music21.__file__).parent / "corpus" / "essenFolksong"
+    files = sorted(folder.glob("*.abc"))
+    ours, base = [], []
+    per_file = max(1, n_tunes // max(len(files), 1) + 1)
+    for f in files:
+        for j, (_, text) in enumerate(iter_abc_tunes(f.read_text(encoding="latin-1"))):
+            if j >= per_file or len(ours) >= n_tunes:
+                break
+            m = _K_FIELD.search(text)
+            if not m:
+                continue
+            tonic = parse_key(m.group(1) + " major")
+            try:
+                stream = first_score(music21.converter.parseData(text, format="abc"))
+                est = estimate_key(note_arrays(from_music21(stream, expand_repeats=False)))
+                k = stream.analyze("key")
+            except Exception as e:  # a tune music21 cannot read is skipped
+                log.info("skipped a tune of %s: %s", f.name, e)
+                continue
+            if est is None:
+                continue
+            ours.append(est.index % 12 == tonic if est.index < 12 else (est.index - 12) == tonic)
+            base.append(
+                parse_key(_m21_key_name(k)) % 12 == tonic
+                if k.mode != "minor"
+                else parse_key(_m21_key_name(k)) - 12 == tonic
+            )
+    return {"n": len(ours), "tonic": float(np.mean(ours)), "tonic21": float(np.mean(base))}
+
+
+def _strains(stream) -> list[tuple[float, bool]] | None:
+    """The notated strains of a tune: (quarter length, repeated) per part ended by a double bar or a repeat.
+
+    None for tunes with first/second endings (their expansion is not a plain repeat).
+    """
+    from music21 import bar, spanner
+
+    part = stream.parts[0] if getattr(stream, "parts", None) else stream
+    if any(
+        isinstance(sp, spanner.RepeatBracket) for sp in part.recurse().getElementsByClass(spanner.Spanner)
+    ):
+        return None
+    strains: list[tuple[float, bool]] = []
+    length = 0.0
+    for m in part.getElementsByClass("Measure"):
+        length += float(m.duration.quarterLength)
+        right = m.rightBarline
+        if isinstance(right, bar.Repeat) and right.direction == "end":
+            strains.append((length, True))
+            length = 0.0
+        elif right is not None and right.type in ("double", "final", "light-light", "light-heavy"):
+            strains.append((length, False))
+            length = 0.0
+    if length > 0:
+        strains.append((length, False))
+    return strains
+
+
+def _fit_span(intervals: np.ndarray, labels: list[str], end: float) -> tuple[np.ndarray, list[str]]:
+    """Intervals cut to [0, end], empty ones dropped, the last one stretched to ``end`` (mir_eval's demand)."""
+    iv = np.clip(intervals, 0.0, end)
+    keep = iv[:, 1] - iv[:, 0] > 1e-6
+    iv, labels = iv[keep], [lab for lab, k in zip(labels, keep, strict=True) if k]
+    iv[-1, 1] = end
+    return iv, labels
+
+
+def bench_structure(n_tunes: int) -> dict:
+    """Section boundaries of O'Neill's 1850 tunes against their notated strains after repeat expansion.
+
+    Reference: each strain (ended by a double bar or a repeat sign) is a section, twice when repeated, labelled
+    by strain (A A B B). Estimate: ``describe()``'s sections on the expanded score. Baseline: a boundary every
+    8 bars. Scores: mir_eval.segment.detection F-measure at 0.5 s and 3 s, and pairwise label F-measure.
+    """
+    import mir_eval
+    import music21
+
+    from partita.analysis.description import describe
+    from partita.analysis.timeline import TempoMap
+    from partita.score import iter_abc_tunes
+    from partita.score.music21_bridge import first_score, from_music21
+
+    folder = Path(music21.__file__).parent / "corpus" / "oneills1850"
+    out: dict[str, list[float]] = {k: [] for k in ("f05", "f3", "pair", "b05", "b3", "bpair")}
+    for f in sorted(folder.glob("*.abc")):
+        for _, text in iter_abc_tunes(f.read_text(encoding="latin-1")):
+            if len(out["f3"]) >= n_tunes:
+                break
+            try:
+                stream = first_score(music21.converter.parseData(text, format="abc"))
+                strains = _strains(stream)
+                if not strains or len(strains) < 2:
+                    continue
+                score = from_music21(stream, expand_repeats=True)
+            except Exception as e:  # a tune music21 cannot read is skipped
+                log.info("skipped a tune: %s", e)
+                continue
+            tpq = score.ticks_per_quarter
+            # the score pads a pickup measure to a full bar: the strains start after that padding
+            first = stream.flatten().notes
+            pad = (score.tracks[0].notes[0].time / tpq - float(first[0].offset)) if len(first) else 0.0
+            bounds, labels, t = [0.0], [], pad
+            for i, (ql, repeated) in enumerate(s for s in strains if s[0] > 0):
+                for _ in range(2 if repeated else 1):
+                    t += ql
+                    bounds.append(t)
+                    labels.append(chr(65 + i % 26))
+            end_ql = score.end() / tpq
+            if abs(end_ql - t) > 1.0:  # the expansion does not match the notation: not a usable reference
+                continue
+            tmap = TempoMap(score)
+            sec = tmap.seconds(np.asarray(bounds) * tpq)
+            ref = np.stack([sec[:-1], sec[1:]], axis=1)
+            d = describe(score, analyse_chords=False)
+            if not d.sections:
+                continue
+            est, est_labels = _fit_span(
+                np.array([[x["start"], x["end"]] for x in d.sections]),
+                [x["label"] for x in d.sections],
+                ref[-1, 1],
+            )
+            bar_ql = float(stream.flatten().getTimeSignatures()[0].barDuration.quarterLength)
+            base_b = np.unique(np.r_[np.arange(0, t - 1e-6, 8 * bar_ql), t])
+            base_s = tmap.seconds(base_b * tpq)
+            base, _ = _fit_span(
+                np.stack([base_s[:-1], base_s[1:]], axis=1), [""] * (len(base_s) - 1), ref[-1, 1]
+            )
+            for key, (e, lab) in (
+                ("f", (est, est_labels)),
+                ("b", (base, [str(i) for i in range(len(base))])),
+            ):
+                out[f"{key}05" if key == "b" else "f05"].append(
+                    mir_eval.segment.detection(ref, e, window=0.5)[2]
+                )
+                out[f"{key}3" if key == "b" else "f3"].append(
+                    mir_eval.segment.detection(ref, e, window=3.0)[2]
+                )
+                out["bpair" if key == "b" else "pair"].append(
+                    mir_eval.segment.pairwise(ref, labels, e, lab)[2]
+                )
+    return {"n": len(out["f3"]), **{k: float(np.mean(v)) if v else float("nan") for k, v in out.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--quick", action="store_true", help="40 evaluation songs, music21 on 10, 40 chorales/tunes"
+    )
+    ap.add_argument(
+        "--music21", type=int, default=100, help="evaluation songs timed with music21 (default 100)"
+    )
+    ap.add_argument(
+        "--fit-chords", action="store_true", help="refit the chord model on the development songs"
+    )
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    warnings.filterwarnings("ignore")
+    from partita.paths import shared_data_dir
+
+    root = shared_data_dir() / "pop909"
+    if args.fit_chords:
+        print(f"fitted the chord model: {fit_chords(root)}")
+    cmd = "python bench/bench_analysis.py" + (" --quick" if args.quick else f" --music21 {args.music21}")
+    ids, pop = bench_pop909(root, 40 if args.quick else None, 10 if args.quick else args.music21)
+    m = pop["metrics"]
+    n, n21 = pop["n"], pop["n_music21"]
+    bach = bench_bach(40 if args.quick else 200)
+    essen = bench_essen_tonic(40 if args.quick else 300)
+    structure = bench_structure(30 if args.quick else 200)
+    speed = m["t21"] / m["t_key_paired"]
+    rows = [
+        row(
+            "POP909 key weighted score (mir_eval)",
+            m["w_paired"],
+            "score",
+            cmd,
+            "music21 analyze('key')",
+            m["w21"],
+            goal=">= 0.92",
+            notes=f"{n21} evaluation songs (odd ids); reference: longest key in key_audio.txt",
+        ),
+        row(
+            "POP909 key exact accuracy",
+            m["x_paired"],
+            "fraction",
+            cmd,
+            "music21 analyze('key')",
+            m["x21"],
+            notes=f"{n21} evaluation songs",
+        ),
+        row(
+            "POP909 key weighted score, all evaluation songs",
+            m["w"],
+            "score",
+            cmd,
+            goal=">= 0.92",
+            notes=f"{n} songs (odd ids)",
+        ),
+        row(
+            "POP909 chord majmin (mir_eval)",
+            m["ours_majmin"],
+            "score",
+            cmd,
+            "naive 24-triad templates per beat",
+            m["naive_majmin"],
+            goal=">= 0.90",
+            notes=f"{n} evaluation songs, mean per song; same beat grid",
+        ),
+        row(
+            "POP909 chord root (mir_eval)",
+            m["ours_root"],
+            "score",
+            cmd,
+            "naive 24-triad templates per beat",
+            m["naive_root"],
+            goal=">= 0.93",
+            notes=f"{n} evaluation songs",
+        ),
+        row(
+            "POP909 chord majmin, template scorer (ablation)",
+            m["templates_majmin"],
+            "score",
+            cmd,
+            "naive 24-triad templates per beat",
+            m["naive_majmin"],
+            notes=f"binary templates + bass + Viterbi instead of the learned weights; root {m['templates_root']:.4f}",
+        ),
+        row(
+            "POP909 chord sevenths (mir_eval)",
+            m["ours_sevenths"],
+            "score",
+            cmd,
+            "naive 24-triad templates per beat",
+            m["naive_sevenths"],
+            notes=f"{n} evaluation songs",
+        ),
+        row(
+            "key analysis speed-up over music21 (parse + key)",
+            speed,
+            "x",
+            cmd,
+            "music21 parse + analyze('key')",
+            1.0,
+            goal=">= 50x",
+            notes=f"partita {m['t_key_paired'] * 1000:.2f} ms/song (symusic parse + key), "
+            f"music21 {m['t21']:.3f} s/song, {n21} songs",
+        ),
+        row(
+            "describe() time per song",
+            m["t_desc_paired"],
+            "s",
+            cmd,
+            "music21 parse + analyze('key')",
+            m["t21"],
+            higher_is_better=False,
+            notes="the whole description (key, chords, sections, features) incl. parsing",
+        ),
+        row(
+            "Bach chorales key exact accuracy (notated key)",
+            bach["exact"],
+            "fraction",
+            cmd,
+            "music21 analyze('key')",
+            bach["exact21"],
+            notes=f"{bach['n']} chorales of music21's corpus",
+        ),
+        row(
+            "Bach chorales key weighted score (notated key)",
+            bach["weighted"],
+            "score",
+            cmd,
+            "music21 analyze('key')",
+            bach["weighted21"],
+            notes=f"{bach['n']} chorales",
+        ),
+        row(
+            "Essen folk songs tonic accuracy (notated K:)",
+            essen["tonic"],
+            "fraction",
+            cmd,
+            "music21 analyze('key')",
+            essen["tonic21"],
+            notes=f"{essen['n']} tunes; K: gives the tonic only. The Aarden profile (one of three averaged) "
+            "was derived from the Essen collection",
+        ),
+        row(
+            "O'Neill's tunes: section boundary F (mir_eval.segment.detection, 3 s)",
+            structure["f3"],
+            "F-measure",
+            cmd,
+            "a boundary every 8 bars",
+            structure["b3"],
+            notes=f"{structure['n']} tunes; reference: notated strains after repeat expansion (A A B B)",
+        ),
+        row(
+            "O'Neill's tunes: section boundary F (0.5 s)",
+            structure["f05"],
+            "F-measure",
+            cmd,
+            "a boundary every 8 bars",
+            structure["b05"],
+            notes=f"{structure['n']} tunes",
+        ),
+        row(
+            "O'Neill's tunes: section label pairwise F (mir_eval.segment.pairwise)",
+            structure["pair"],
+            "F-measure",
+            cmd,
+            "8-bar blocks, all labels distinct",
+            structure["bpair"],
+            notes=f"{structure['n']} tunes",
+        ),
+    ]
+    path = write_result(
+        "analysis",
+        "Music analysis: key, chords, speed",
+        rows,
+        quick=args.quick,
+        extra={"eval_ids": ids, "split": "POP909 even ids = development, odd ids = evaluation"},
+    )
+    for r in rows:
+        base = (
+            "" if r["baseline_value"] is None else f"  (baseline {r['baseline']}: {r['baseline_value']:.4f})"
+        )
+        print(f"{r['metric']}: {r['value']:.4f} {r['unit']}{base}")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

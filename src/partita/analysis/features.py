@@ -1,0 +1,142 @@
+"""Instruments and their roles, and the numeric features of a piece: density, polyphony, range, rhythm, dynamics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from partita.analysis.timeline import NoteArrays
+from partita.score.general_midi import gm_program_name
+
+
+def instrument_name(program: int, is_drum: bool) -> str:
+    """The General MIDI name of a program (0-127), or ``"Drums"`` for a drum track."""
+    return gm_program_name(int(program) % 128, is_drum)
+
+
+MELODY_NAMES = ("melody", "vocal", "voice", "lead", "soprano", "singer", "主旋律", "人声")
+"""Track-name fragments that mark the melody track (POP909's MELODY, many files' Vocal or Lead)."""
+
+
+@dataclass
+class TrackInfo:
+    """One track as the description reports it."""
+
+    index: int
+    name: str
+    program: int
+    instrument: str
+    role: str
+    notes: int
+    mean_pitch: float | None
+    polyphony: float | None
+
+
+def _track_polyphony(start: np.ndarray) -> float:
+    """The share of a track's onsets that are shared with another of its notes (0 = monophonic)."""
+    if start.size == 0:
+        return 0.0
+    _, counts = np.unique(start, return_counts=True)
+    return float((counts[counts > 1]).sum() / start.size)
+
+
+def track_roles(score, notes: NoteArrays) -> list[TrackInfo]:
+    """Instrument and role (``melody``, ``bass``, ``accompaniment``, ``drums``) of every track with notes.
+
+    The melody is a track named so (melody, vocal, voice, lead, soprano, ...) if there is one; otherwise the
+    highest-sounding track among those that are mostly monophonic and carry a fair share of the notes. The
+    bass is the lowest such line whose mean pitch lies below E3; the rest accompany. A lone track is the
+    melody when it is monophonic and accompaniment otherwise.
+    """
+    infos: list[TrackInfo] = []
+    for i, track in enumerate(score.tracks):
+        n = track.note_num()
+        if n == 0:
+            continue
+        sel = notes.track == i
+        pitches = notes.pitch[sel].astype(float)
+        infos.append(
+            TrackInfo(
+                index=i,
+                name=str(track.name or ""),
+                program=int(track.program),
+                instrument=instrument_name(track.program, track.is_drum),
+                role="drums" if track.is_drum else "accompaniment",
+                notes=int(n),
+                mean_pitch=None if track.is_drum else round(float(pitches.mean()), 2),
+                polyphony=None if track.is_drum else round(_track_polyphony(notes.start[sel]), 3),
+            )
+        )
+    pitched = [t for t in infos if t.role != "drums"]
+    if not pitched:
+        return infos
+    most = max(t.notes for t in pitched)
+    lines = [t for t in pitched if (t.polyphony or 0) < 0.35 and t.notes >= 0.1 * most]
+    if len(pitched) == 1:
+        if lines:
+            pitched[0].role = "melody"
+        return infos
+    named = [t for t in pitched if any(h in t.name.lower() for h in MELODY_NAMES)]
+    if named or lines:
+        melody = named[0] if named else max(lines, key=lambda t: t.mean_pitch or 0)
+        melody.role = "melody"
+        basses = [t for t in lines if t is not melody and (t.mean_pitch or 99) < 52]
+        if basses:
+            min(basses, key=lambda t: t.mean_pitch or 0).role = "bass"
+    return infos
+
+
+def register_name(pitch: float) -> str:
+    """``low`` (below C3), ``middle`` (C3 to C5) or ``high`` (above C5) for a mean MIDI pitch."""
+    if pitch < 48:
+        return "low"
+    if pitch <= 72:
+        return "middle"
+    return "high"
+
+
+def dynamic_marking(velocity: float) -> str:
+    """The dynamic marking (ppp..fff) nearest to a MIDI velocity, on music21's/Finale's velocity scale."""
+    marks = (("ppp", 16), ("pp", 33), ("p", 49), ("mp", 64), ("mf", 80), ("f", 96), ("ff", 112), ("fff", 127))
+    return min(marks, key=lambda m: abs(m[1] - velocity))[0]
+
+
+def polyphony_stats(notes: NoteArrays) -> tuple[float | None, int]:
+    """Mean number of sounding notes while anything sounds, and the maximum."""
+    if len(notes) == 0:
+        return None, 0
+    times = np.concatenate([notes.start, notes.end])
+    delta = np.concatenate([np.ones(len(notes)), -np.ones(len(notes))])
+    order = np.lexsort((delta, times))  # ends before starts at the same tick
+    times, level = times[order], np.cumsum(delta[order])
+    spans = np.diff(times).astype(float)
+    lv = level[:-1]
+    sounding = lv > 0
+    if spans[sounding].sum() <= 0:
+        return None, int(level.max())
+    return float((lv[sounding] * spans[sounding]).sum() / spans[sounding].sum()), int(level.max())
+
+
+def rhythm_stats(notes: NoteArrays, beats: np.ndarray) -> tuple[float | None, float | None]:
+    """Syncopation and swing ratio of the onsets against the beat grid.
+
+    Syncopation: the share of notes that start off the beat (beyond a 1/12-beat tolerance) and sound on over
+    the next beat, i.e. tie across it. Swing ratio: the median long/short ratio of the beat-halves that the
+    off-beat onsets between 0.4 and 0.8 of a beat imply (1.0 straight, 2.0 triplet swing); None with fewer
+    than 8 such onsets.
+    """
+    if len(notes) == 0 or len(beats) < 2:
+        return None, None
+    onset_ticks = np.unique(notes.start)
+    i = np.clip(np.searchsorted(beats, onset_ticks, side="right") - 1, 0, len(beats) - 2)
+    length = (beats[i + 1] - beats[i]).astype(float)
+    pos = (onset_ticks - beats[i]) / np.maximum(length, 1)
+    j = np.clip(np.searchsorted(beats, notes.start, side="right") - 1, 0, len(beats) - 2)
+    note_pos = (notes.start - beats[j]) / np.maximum(beats[j + 1] - beats[j], 1)
+    off = (note_pos > 1 / 12) & (note_pos < 11 / 12)
+    syncopated = off & (notes.end > beats[j + 1])
+    syncopation = float(syncopated.sum() / len(notes))
+    mid = pos[(pos > 0.4) & (pos < 0.8)]
+    swing = float(np.median(mid / (1 - mid))) if mid.size >= 8 else None
+    return round(syncopation, 4), None if swing is None else round(swing, 3)

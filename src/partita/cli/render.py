@@ -1,0 +1,120 @@
+"""``partita render`` and ``partita convert``: look at, listen to and convert score files."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--wav", "wav", is_flag=True, help="Audio through FluidSynth and a General MIDI soundfont.")
+@click.option("--png", "png", is_flag=True, help="PNG images: the piano roll and the engraved score.")
+@click.option("--svg", "svg", is_flag=True, help="The engraved score as SVG (verovio).")
+@click.option("--musicxml", "musicxml", is_flag=True, help="The score as MusicXML.")
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: the current folder; never beside FILE, which may be read-only data).",
+)
+@click.option(
+    "--all-pages", is_flag=True, help="Engrave every page (NAME-score-1.svg, ...), not only the first."
+)
+@click.option(
+    "--title", default=None, help="Title on the score and piano roll (default: the file's own title)."
+)
+@click.option(
+    "--soundfont",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="An .sf2 soundfont (default: $PARTITA_SOUNDFONT, then Debian's FluidR3_GM).",
+)
+def render(
+    file: Path,
+    wav: bool,
+    png: bool,
+    svg: bool,
+    musicxml: bool,
+    out_dir: Path | None,
+    all_pages: bool,
+    title: str | None,
+    soundfont: Path | None,
+) -> None:
+    """Render a score FILE (MIDI, MusicXML, ABC or Humdrum) to audio, a piano roll and an engraved score.
+
+    Without flags every available output is written: the piano roll and score PNGs, the score SVG, MusicXML,
+    and the WAV when FluidSynth and a soundfont are installed.
+    """
+    from partita.render import render as render_files
+
+    chosen = wav or png or svg or musicxml
+    with _os_errors():
+        paths = render_files(
+            file,
+            out_dir if out_dir is not None else Path("."),
+            pianoroll=png or not chosen,
+            score_svg=svg or not chosen,
+            score_png=png or not chosen,
+            wav=True if wav else (None if not chosen else False),
+            musicxml=musicxml or not chosen,
+            title=title,
+            pages="all" if all_pages else "first",
+            soundfont=soundfont,
+        )
+    for p in paths:
+        click.echo(str(p))
+
+
+@click.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tune", default=None, help="For an ABC file of several tunes: the X: number to convert.")
+@click.option(
+    "--no-expand-repeats", is_flag=True, help="Keep repeats as notated instead of writing them out."
+)
+@click.option("--title", default=None, help="Title of a MusicXML target (default: the source's own title).")
+def convert(source: Path, target: Path, tune: str | None, no_expand_repeats: bool, title: str | None) -> None:
+    """Convert SOURCE (MIDI, MusicXML, ABC, Humdrum) to TARGET (.mid or .musicxml/.xml/.mxl, by its suffix)."""
+    from partita.render import title_of
+    from partita.score import read_abc, read_score, sniff_format, write_score
+    from partita.score.errors import ScoreError
+
+    suffix = target.suffix.lower()
+    if suffix not in (".mid", ".midi", ".musicxml", ".xml", ".mxl"):
+        hint = " (use `partita render` for audio and images)" if suffix in (".wav", ".png", ".svg") else ""
+        raise ScoreError(
+            f"cannot write '{suffix or target.name}': the targets are .mid and .musicxml/.xml/.mxl{hint}",
+            "unsupported-format",
+            str(target),
+        )
+    expand = not no_expand_repeats
+    if tune is not None:
+        head = source.read_bytes()[:4096] if source.is_file() else b""
+        if sniff_format(head) != "abc":
+            raise ScoreError("--tune applies to ABC files only", "unsupported-format", str(source))
+        score = read_abc(source, tune=tune, expand_repeats=expand)
+    else:
+        score = read_score(source, expand_repeats=expand)
+    with _os_errors():
+        write_score(score, target, title=title or title_of(source))
+    click.echo(str(target))
+
+
+@contextlib.contextmanager
+def _os_errors() -> Iterator[None]:
+    """A folder that cannot be written is one line for the user, not a traceback."""
+    try:
+        yield
+    except OSError as e:
+        from partita.score.errors import ScoreError
+
+        reason = (e.strerror or str(e)).lower()
+        raise ScoreError(f"cannot write here ({reason})", "write-error", e.filename) from None
+
+
+commands = [render, convert]

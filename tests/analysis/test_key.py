@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+from analysis_scores import progression_score
+
+from partita.analysis.key import PROFILES, estimate_key, key_name, key_segments, key_templates, parse_key
+from partita.analysis.timeline import beat_grid, note_arrays
+
+
+def test_key_names_round_trip():
+    for i in range(24):
+        assert parse_key(key_name(i)) == i
+    assert parse_key("Gb:maj") == parse_key("F# major") == 6
+    assert parse_key("D#:min") == parse_key("Eb minor") == 15
+    with pytest.raises(ValueError, match="mode must be major or minor"):
+        parse_key("C dorian")
+    with pytest.raises(ValueError, match="not a note name"):
+        parse_key("H major")
+
+
+def test_templates_are_centred_unit_rows():
+    for name in PROFILES:
+        t = key_templates(name)
+        assert t.shape == (24, 12)
+        assert np.allclose(t.sum(axis=1), 0)
+        assert np.allclose(np.linalg.norm(t, axis=1), 1)
+
+
+@pytest.mark.parametrize("shift", range(12))
+def test_major_progression_in_every_key(shift):
+    notes = note_arrays(progression_score(["C", "F", "G", "C"] * 2, transpose=shift))
+    est = estimate_key(notes)
+    assert est is not None
+    assert est.index == shift, est.name
+    assert 0 < est.confidence <= 1
+
+
+def test_minor_progression_is_minor():
+    notes = note_arrays(progression_score(["Am", "Dm", "E", "Am"] * 2))
+    est = estimate_key(notes)
+    assert est.name == "A minor"
+
+
+def test_nothing_to_judge_gives_none():
+    assert estimate_key(note_arrays(progression_score([]))) is None
+
+
+def test_key_change_is_found():
+    score = progression_score(["C", "F", "G", "C"] * 4 + ["C", "F", "G", "C"] * 0)
+    # a second half a major third up: E major
+    second = progression_score(["C", "F", "G", "C"] * 4, transpose=4)
+    shift = 16 * 4 * 480
+    for ti, track in enumerate(second.tracks):
+        for n in track.notes:
+            n.time += shift
+            score.tracks[ti].notes.append(n)
+    notes = note_arrays(score)
+    grid = beat_grid(score, notes, int(notes.end.max()))
+    est = estimate_key(notes)
+    regions = key_segments(notes, grid.bars, est.index)
+    keys = [key_name(k) for _, _, k in regions]
+    assert keys == ["C major", "E major"], keys
+    assert abs(regions[1][0] - 16) <= 2
