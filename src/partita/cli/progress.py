@@ -19,7 +19,14 @@ def tqdm_progress(desc: str, unit: str = "it") -> Iterator[ProgressCallback]:
     interval = 0.1 if sys.stderr.isatty() else 30.0
     bar = tqdm(desc=desc, unit=unit, dynamic_ncols=True, leave=True, mininterval=interval)
 
+    started = False
+
     def update(done: int, total: int, message: str = "") -> None:
+        nonlocal started
+        if not started:
+            # A resumed job starts at done > 0: count that as the bar's start, so the rate and ETA are right.
+            started = True
+            bar.initial = bar.n = bar.last_print_n = done
         if total and bar.total != total:
             bar.total = total
         if message:

@@ -1,0 +1,226 @@
+"""Saving and loading :class:`MusicLM` folders: config.json, model.safetensors, README.md, optional tokenizer.
+
+A model folder holds:
+
+- ``config.json``: the :class:`MusicLMConfig` (``tokenizer`` names the kind of tokenizer saved alongside);
+- ``model.safetensors``: the weights (safetensors only, never pickle);
+- ``README.md``: the model card (data and its hash, steps, metrics), with its fields also in ``card.json``;
+- the tokenizer, when given: ``tokenizer.json`` for a miditok tokenizer, or whatever the object's own
+  ``save_pretrained(dir)`` writes.
+
+``load_pretrained(name)`` accepts a folder path, ``"debug"`` (a tiny model built in code for tests), or the name
+of a model shipped in ``partita/pretrained/<name>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from partita.atomic import atomic_path, atomic_write_text
+from partita.models.music_lm import MusicLM, MusicLMConfig, config_json
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+WEIGHTS = "model.safetensors"
+
+
+def debug_config(**overrides: Any) -> MusicLMConfig:
+    """The tiny configuration of the "debug" model (2 layers, width 32, 64 tokens, relative attention)."""
+    base = dict(
+        vocab_size=64,
+        block_size=64,
+        n_layer=2,
+        n_head=2,
+        d_model=32,
+        d_ff=64,
+        dropout=0.0,
+        position="relative",
+        max_relative_distance=16,
+        attention_block=16,
+        bos_id=1,
+        eos_id=2,
+        pad_id=0,
+    )
+    base.update(overrides)
+    return MusicLMConfig(**base)
+
+
+def debug_model(seed: int = 0, **overrides: Any) -> MusicLM:
+    """A tiny randomly initialised model, the same for the same seed: for tests and examples."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = MusicLM(debug_config(**overrides))
+    model.card = {"name": "debug", "data": "none (random weights)", "steps": 0}
+    return model.eval()
+
+
+def available_models() -> list[str]:
+    """Names accepted by :func:`load_pretrained` besides folder paths."""
+    names = ["debug"]
+    if PACKAGE_DIR.is_dir():
+        names += sorted(p.name for p in PACKAGE_DIR.iterdir() if (p / "config.json").is_file())
+    return names
+
+
+def resolve(name_or_path: str | Path) -> Path | None:
+    """The folder of a saved model (a path first, then the package's models), or None for "debug"."""
+    if str(name_or_path) == "debug":
+        return None
+    path = Path(name_or_path).expanduser()
+    if (path / "config.json").is_file():
+        return path
+    shipped = PACKAGE_DIR / str(name_or_path)
+    if (shipped / "config.json").is_file():
+        return shipped
+    if path.exists():
+        raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
+    raise FileNotFoundError(
+        f"no model named {str(name_or_path)!r}: not a folder with config.json, and not one of: "
+        + ", ".join(available_models())
+    )
+
+
+def save_pretrained(
+    model: MusicLM, directory: str | Path, tokenizer: Any = None, card: dict[str, Any] | None = None
+) -> Path:
+    """Write ``model`` (and ``tokenizer``) into ``directory``; every file is written atomically."""
+    from safetensors.torch import save_file
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = tokenizer if tokenizer is not None else model.tokenizer
+    config = MusicLMConfig.from_dict(model.config.to_dict())
+    if tokenizer is not None:
+        config.tokenizer = _save_tokenizer(tokenizer, out)
+    # tied weights are stored once; safetensors refuses shared storage
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if k != "head.weight"}
+    if not model.config.tie_embeddings:
+        state["head.weight"] = model.head.weight.detach().contiguous().cpu()
+    with atomic_path(out / WEIGHTS) as tmp:
+        save_file(state, str(tmp), metadata={"format": "pt", "partita": "MusicLM"})
+    atomic_write_text(out / "config.json", config_json(config))
+    info = {**model.card, **(card or {})}
+    info.setdefault("parameters", model.num_parameters())
+    atomic_write_text(out / "card.json", json.dumps(info, indent=2, sort_keys=True, default=str) + "\n")
+    atomic_write_text(out / "README.md", model_card(config, info))
+    model.card = info
+    logger.info("saved model to %s", out)
+    return out
+
+
+def _save_tokenizer(tokenizer: Any, out: Path) -> str:
+    if hasattr(tokenizer, "save_pretrained"):
+        tokenizer.save_pretrained(out)
+        module = type(tokenizer).__module__.split(".")[0]
+        return (
+            "miditok"
+            if module == "miditok"
+            else f"pretrained:{type(tokenizer).__module__}.{type(tokenizer).__qualname__}"
+        )
+    if hasattr(tokenizer, "save"):  # miditok before save_pretrained, or anything with save(path)
+        tokenizer.save(out / "tokenizer.json")
+        return "miditok" if type(tokenizer).__module__.startswith("miditok") else "json"
+    raise ValueError(
+        f"cannot save tokenizer of type {type(tokenizer).__name__}: it has no save_pretrained or save"
+    )
+
+
+def _load_tokenizer(kind: str | None, folder: Path) -> Any:
+    if not kind:
+        return None
+    try:
+        if kind == "miditok":
+            import miditok
+
+            params = folder / "tokenizer.json"
+            cls_name = json.loads(params.read_text()).get("tokenization", "REMI")
+            return getattr(miditok, cls_name)(params=params)
+        if kind.startswith("pretrained:"):
+            import importlib
+
+            module, _, qual = kind.split(":", 1)[1].rpartition(".")
+            return getattr(importlib.import_module(module), qual).from_pretrained(folder)
+    except Exception as e:  # a model without its tokenizer is still usable: say why, do not fail
+        logger.warning("%s: could not load the %s tokenizer saved alongside: %s", folder, kind, e)
+        return None
+    logger.info("%s: tokenizer kind %r is not loaded automatically", folder, kind)
+    return None
+
+
+def load_pretrained(name_or_path: str | Path, device: str | torch.device = "cpu") -> MusicLM:
+    """Load a saved model (see the module doc); the model comes back in eval mode."""
+    from safetensors.torch import load_file
+
+    folder = resolve(name_or_path)
+    if folder is None:
+        return debug_model().to(device)
+    try:
+        config = MusicLMConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    except (json.JSONDecodeError, TypeError, ValueError) as e:
+        raise ValueError(f"{folder / 'config.json'}: not a valid model config: {e}") from e
+    weights = folder / WEIGHTS
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights}: missing (a model folder needs {WEIGHTS})")
+    model = MusicLM(config)
+    state = load_file(str(weights), device="cpu")
+    if config.tie_embeddings:
+        state["head.weight"] = state["tok_emb.weight"]
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"{weights}: weights do not match config.json (missing {missing}, unexpected {unexpected})"
+        )
+    card = folder / "card.json"
+    model.card = json.loads(card.read_text()) if card.is_file() else {}
+    model.tokenizer = _load_tokenizer(config.tokenizer, folder)
+    return model.to(device).eval()
+
+
+def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
+    """The README.md of a model folder: what it is, what it was trained on, how far, and how well."""
+    lines = [f"# {info.get('name', 'partita MusicLM')}", ""]
+    lines.append(
+        f"A decoder-only music language model ({config.n_layer} layers, width {config.d_model}, "
+        f"{config.n_head} heads, {config.position} positions, vocabulary {config.vocab_size}, "
+        f"context {config.block_size}; {info.get('parameters', '?'):,} parameters) trained with partita."
+        if isinstance(info.get("parameters"), int)
+        else f"A decoder-only music language model ({config.position} positions) trained with partita."
+    )
+    lines += ["", "## Training", ""]
+    for key, label in (
+        ("data", "data"),
+        ("data_hash", "data hash (sha256)"),
+        ("steps", "optimizer steps"),
+        ("tokens_seen", "tokens seen"),
+        ("init_from", "initialised from"),
+        ("train_config", "training config"),
+    ):
+        if key in info:
+            value = info[key]
+            if isinstance(value, dict):
+                value = "`" + json.dumps(value, sort_keys=True) + "`"
+            lines.append(f"- {label}: {value}")
+    metrics = info.get("metrics") or {}
+    if metrics:
+        lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
+        lines += [
+            f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()
+        ]
+    lines += [
+        "",
+        "## Use",
+        "",
+        "```python",
+        "from partita.models import MusicLM",
+        "",
+        "model = MusicLM.from_pretrained('path/to/this/folder')",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)

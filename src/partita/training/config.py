@@ -1,0 +1,160 @@
+"""The training configuration (:class:`TrainConfig`, saved as JSON) and the named presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from partita.atomic import atomic_write_text
+
+
+@dataclass
+class TrainConfig:
+    """Everything one training run needs; ``partita train --config FILE`` reads it from JSON.
+
+    ``data`` names the training tokens: ``"jsb"`` (the JSB Chorales, see :mod:`partita.tokens.jsb`),
+    ``"debug"`` (a small synthetic pattern, for tests), or a path to a ``.npy`` array of token ids (a flat
+    uint16/int array, memory-mapped, or a 2-D array of sequences) or to a folder with ``train.npy`` and
+    ``valid.npy``. ``model`` holds the :class:`~partita.models.MusicLMConfig` fields (``vocab_size`` is taken from
+    the data when it knows it).
+    """
+
+    name: str = "run"
+    data: str = "debug"
+    valid_data: str | None = None  # default: the data's own validation split
+    model: dict[str, Any] = field(default_factory=dict)
+    batch_size: int = 8  # sequences per micro-batch per process
+    grad_accum: int = 1  # micro-batches per optimizer step
+    max_steps: int = 1000
+    lr: float = 3e-4
+    min_lr: float = 3e-5
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0
+    bf16: str = "auto"  # "auto" (on when the CPU has native bf16 or on GPU), "on", "off"
+    seed: int = 1337
+    threads: int = 0  # torch threads per process (0: torch's default)
+    augment_transpose: bool = False  # JSB: transpose the training chorales by -5..+6 semitones
+    eval_interval: int = 200
+    eval_tokens: int = 0  # tokens scored per evaluation (0: the whole validation split)
+    checkpoint_interval: int = 100
+    log_interval: int = 10
+    tokens_per_note: float | None = None  # how many tokens make one note (for the NLL per note)
+    # continual pretraining (CultureMERT's two-stage recipe); used when training starts from --init-from
+    init_from: str | None = None
+    stage1_steps: int = 0  # stage 1: only the embeddings, final norm (and position table) train
+    stage1_warmup: int = 20
+    stage1_lr: float | None = None  # default: lr
+    replay_data: str | None = None  # old-domain data mixed into stage 1 to limit forgetting
+    replay_fraction: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.bf16 not in ("auto", "on", "off"):
+            raise ValueError(f"bf16 must be 'auto', 'on' or 'off', got {self.bf16!r}")
+        for name in (
+            "batch_size",
+            "grad_accum",
+            "max_steps",
+            "log_interval",
+            "eval_interval",
+            "checkpoint_interval",
+        ):
+            if int(getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.warmup_steps < 0 or self.stage1_steps < 0:
+            raise ValueError("warmup_steps and stage1_steps must not be negative")
+        if self.stage1_steps >= self.max_steps and self.stage1_steps:
+            raise ValueError(f"stage1_steps ({self.stage1_steps}) must be below max_steps ({self.max_steps})")
+        if not 0.0 <= self.replay_fraction < 1.0:
+            raise ValueError(f"replay_fraction must be in [0, 1), got {self.replay_fraction}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown training config keys: {', '.join(unknown)}")
+        return cls(**d)
+
+    def save(self, path: str | Path) -> None:
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+
+
+def load_train_config(path: str | Path) -> TrainConfig:
+    """Read a :class:`TrainConfig` from JSON, naming the file in any error."""
+    path = Path(path)
+    try:
+        return TrainConfig.from_dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: training config not found") from None
+    except (json.JSONDecodeError, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: not a valid training config: {e}") from None
+
+
+# Music Transformer's JSB setting; 400 steps took ~44 min per model on one thread of the busy shared machine (bf16):
+# the two presets differ only in the position scheme (same size, steps, batch, block size, seed).
+_JSB_MODEL = dict(
+    block_size=512,
+    n_layer=4,
+    n_head=4,
+    d_model=192,
+    d_ff=768,
+    dropout=0.15,
+    max_relative_distance=512,
+    attention_block=512,
+)
+_JSB = dict(
+    data="jsb",
+    batch_size=8,
+    grad_accum=1,
+    max_steps=400,
+    lr=1e-3,
+    min_lr=5e-5,
+    warmup_steps=50,
+    weight_decay=0.05,
+    augment_transpose=True,
+    eval_interval=200,
+    checkpoint_interval=50,
+    tokens_per_note=1.0,
+    threads=1,
+)
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "debug": dict(
+        name="debug",
+        data="debug",
+        model=dict(
+            block_size=64, n_layer=2, n_head=2, d_model=32, d_ff=64, dropout=0.0, max_relative_distance=16
+        ),
+        batch_size=4,
+        max_steps=20,
+        lr=3e-3,
+        min_lr=3e-4,
+        warmup_steps=4,
+        eval_interval=10,
+        eval_tokens=2048,
+        checkpoint_interval=5,
+        log_interval=1,
+        threads=1,
+    ),
+    "jsb-relative": dict(name="jsb-relative", model={**_JSB_MODEL, "position": "relative"}, **_JSB),
+    "jsb-absolute": dict(name="jsb-absolute", model={**_JSB_MODEL, "position": "absolute"}, **_JSB),
+    "jsb-rotary": dict(name="jsb-rotary", model={**_JSB_MODEL, "position": "rotary"}, **_JSB),
+}
+
+
+def preset(name: str, **overrides: Any) -> TrainConfig:
+    """The training config of a named preset, with ``overrides`` applied."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}: choose one of {', '.join(sorted(PRESETS))}")
+    d = json.loads(json.dumps(PRESETS[name]))  # a deep copy
+    d.update(overrides)
+    return TrainConfig.from_dict(d)

@@ -1,0 +1,240 @@
+"""Training data as token arrays: random windows for training, sliding windows for validation NLL.
+
+A :class:`TokenData` holds the training stream (one flat array: a list of sequences is concatenated, a ``.npy``
+file is memory-mapped), the validation / test sequences, and what the tokens mean (vocabulary size, special ids,
+tokens per note). Batches are a pure function of ``(seed, step, micro-batch, rank)``, so the data position of a
+resumed run is its step and nothing else needs to be stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TokenData:
+    """Token arrays for one training run."""
+
+    train: np.ndarray  # flat 1-D array of token ids (may be a memmap)
+    valid: list[np.ndarray]
+    test: list[np.ndarray] = field(default_factory=list)
+    vocab_size: int | None = None
+    bos_id: int | None = None
+    eos_id: int | None = None
+    pad_id: int | None = None
+    tokens_per_note: float | None = None
+    description: str = ""
+    tokenizer: str | None = None  # the kind of tokenizer these tokens come from
+
+    def __post_init__(self) -> None:
+        if self.train.ndim != 1:
+            raise ValueError(f"training tokens must be a flat array, got shape {self.train.shape}")
+        if self.vocab_size is None:
+            top = max([int(self.train.max())] + [int(v.max()) for v in self.valid if len(v)])
+            self.vocab_size = top + 1
+
+    def sha256(self) -> str:
+        """A hash of the training tokens (for the model card)."""
+        h = hashlib.sha256()
+        step = 1 << 24
+        for i in range(0, len(self.train), step):
+            h.update(np.ascontiguousarray(self.train[i : i + step], dtype=np.uint32).tobytes())
+        return h.hexdigest()
+
+    def check(self, block_size: int) -> None:
+        if len(self.train) < block_size + 2:
+            raise ValueError(
+                f"{self.description}: {len(self.train)} training tokens, fewer than one window of {block_size + 1}"
+            )
+        for name, seqs in (("train", [self.train]), ("valid", self.valid)):
+            for s in seqs:
+                if len(s) and int(np.max(s)) >= int(self.vocab_size or 0):
+                    raise ValueError(
+                        f"{self.description}: {name} has token id {int(np.max(s))} >= vocab_size {self.vocab_size}"
+                    )
+
+
+def batch_seed(seed: int, step: int, micro: int, rank: int) -> int:
+    """The seed of one micro-batch: every (step, micro-batch, rank) draws its own windows, reproducibly."""
+    return (seed * 1_000_003 + step * 7_919 + micro * 104_729 + rank * 15_485_863) % (2**63 - 1)
+
+
+def random_windows(
+    tokens: np.ndarray, batch: int, block_size: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch`` random windows of ``block_size + 1`` tokens: inputs and next-token targets (int64)."""
+    starts = torch.randint(0, len(tokens) - block_size - 1, (batch,), generator=generator).tolist()
+    rows = np.stack([np.asarray(tokens[s : s + block_size + 1], dtype=np.int64) for s in starts])
+    t = torch.from_numpy(rows)
+    return t[:, :-1], t[:, 1:]
+
+
+def eval_windows(seq: np.ndarray, block_size: int) -> list[tuple[int, int, int]]:
+    """Sliding windows ``(start, end, first_scored)`` that score every token of ``seq`` after the first once.
+
+    The first window scores all its tokens; later ones advance by half a block and score only their second
+    half, so every scored token sees at least ``block_size // 2`` tokens of context (or all there are).
+    """
+    n = len(seq)
+    if n < 2:
+        return []
+    if n <= block_size + 1:
+        return [(0, n, 1)]
+    stride = max(1, block_size // 2)
+    out = [(0, block_size + 1, 1)]
+    scored_to = block_size + 1  # tokens [1, scored_to) are scored
+    while scored_to < n:
+        end = min(n, scored_to + stride)
+        start = max(0, end - block_size - 1)
+        out.append((start, end, scored_to))
+        scored_to = end
+    return out
+
+
+@torch.no_grad()
+def sequence_nll(
+    model: torch.nn.Module,
+    sequences: list[np.ndarray],
+    block_size: int,
+    max_tokens: int = 0,
+    autocast: bool = False,
+) -> tuple[float, int]:
+    """Summed NLL (nats) and the number of scored tokens over ``sequences`` (each token after the first)."""
+    total, count = 0.0, 0
+    device = next(model.parameters()).device
+    for seq in sequences:
+        for start, end, first in eval_windows(seq, block_size):
+            x = torch.as_tensor(np.asarray(seq[start:end], dtype=np.int64), device=device)[None]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+                logits, _ = model(x[:, :-1])
+            logp = torch.log_softmax(logits.float(), dim=-1)[0]
+            targets = x[0, 1:]
+            nll = -logp.gather(1, targets[:, None])[:, 0]
+            nll = nll[first - start - 1 :]
+            total += float(nll.sum())
+            count += int(nll.numel())
+            if max_tokens and count >= max_tokens:
+                return total, count
+    return total, count
+
+
+# -- sources --------------------------------------------------------------------------------------------
+
+
+def debug_sequences(n: int, vocab_size: int = 64, seed: int = 0) -> list[np.ndarray]:
+    """Small learnable sequences for tests: BOS, a transposed scale-like pattern repeated, EOS."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        base = int(rng.integers(3, vocab_size - 16))
+        pattern = base + np.array([0, 4, 7, 12, 7, 4], dtype=np.int64)
+        length = int(rng.integers(40, 120))
+        body = np.resize(pattern, length)
+        out.append(np.concatenate([[1], body, [2]]).astype(np.uint16))
+    return out
+
+
+def _read_npy(path: Path) -> np.ndarray | list[np.ndarray]:
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: not a readable .npy token array: {e}") from None
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"{path}: token arrays must hold integers, got {arr.dtype}")
+    if arr.ndim == 2:
+        return [np.asarray(r) for r in arr]
+    if arr.ndim != 1:
+        raise ValueError(f"{path}: expected a 1-D or 2-D array of token ids, got shape {arr.shape}")
+    return arr
+
+
+def _flat(x: np.ndarray | list[np.ndarray]) -> np.ndarray:
+    return x if isinstance(x, np.ndarray) else np.concatenate(x)
+
+
+def _seqs(x: np.ndarray | list[np.ndarray]) -> list[np.ndarray]:
+    return [x] if isinstance(x, np.ndarray) else list(x)
+
+
+def load_token_data(
+    data: str | list[np.ndarray] | np.ndarray,
+    valid: str | list[np.ndarray] | None = None,
+    augment_transpose: bool = False,
+    vocab_size: int | None = None,
+) -> TokenData:
+    """The :class:`TokenData` named by a training config's ``data`` (see :class:`TrainConfig`)."""
+    if isinstance(data, str) and data == "jsb":
+        from partita.tokens import jsb
+
+        return TokenData(
+            train=_flat(jsb.jsb_token_arrays("train", augment=augment_transpose)),
+            valid=jsb.jsb_token_arrays("valid"),
+            test=jsb.jsb_token_arrays("test"),
+            vocab_size=jsb.VOCAB_SIZE,
+            bos_id=jsb.BOS,
+            eos_id=jsb.EOS,
+            pad_id=jsb.PAD,
+            tokens_per_note=1.0,
+            description="JSB Chorales (Jsb16thSeparated.json), S,A,T,B per 16th step"
+            + (", transposed -5..+6" if augment_transpose else ""),
+            tokenizer="jsb",
+        )
+    if isinstance(data, str) and data == "debug":
+        return TokenData(
+            train=_flat(debug_sequences(200, seed=0)),
+            valid=debug_sequences(20, seed=1),
+            vocab_size=vocab_size or 64,
+            bos_id=1,
+            eos_id=2,
+            pad_id=0,
+            description="debug: synthetic repeated arpeggios",
+        )
+    if isinstance(data, str):
+        path = Path(data).expanduser()
+        if path.is_dir():
+            if not (path / "train.npy").is_file():
+                raise FileNotFoundError(f"{path}: a token folder needs train.npy (and valid.npy)")
+            train = _read_npy(path / "train.npy")
+            if valid is None and (path / "valid.npy").is_file():
+                valid = str(path / "valid.npy")
+            test = _seqs(_read_npy(path / "test.npy")) if (path / "test.npy").is_file() else []
+        elif path.is_file():
+            train, test = _read_npy(path), []
+        else:
+            raise FileNotFoundError(
+                f"{path}: training data not found (give jsb, debug, a .npy file or a folder)"
+            )
+        description = str(path)
+    else:
+        train, test, description = data, [], "in-memory token arrays"
+    if valid is None:  # hold out the last 5% of the tokens
+        flat = _flat(train)
+        cut = int(len(flat) * 0.95)
+        train, valid_seqs = flat[:cut], [flat[cut:]]
+        logger.warning("%s: no validation data given: holding out the last 5%% of the tokens", description)
+    else:
+        valid_seqs = _seqs(_read_npy(Path(valid))) if isinstance(valid, str) else _seqs(valid)
+    return TokenData(
+        train=_flat(train), valid=valid_seqs, test=test, vocab_size=vocab_size, description=description
+    )
+
+
+def nll_metrics(total: float, count: int, tokens_per_note: float | None, prefix: str) -> dict[str, float]:
+    """NLL per token (nats) and, when the tokenizer says how many tokens make a note, per note."""
+    if count == 0:
+        return {}
+    per_token = total / count
+    out = {f"{prefix}_nll_per_token": per_token, f"{prefix}_tokens": float(count)}
+    if tokens_per_note:
+        out[f"{prefix}_nll_per_note"] = per_token * tokens_per_note
+    out[f"{prefix}_ppl"] = math.exp(min(per_token, 50.0))
+    return out

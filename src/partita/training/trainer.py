@@ -1,0 +1,472 @@
+"""The training loop: one code path for one process and for ``torchrun --nproc_per_node=N`` (DDP).
+
+- Distributed by environment: when torchrun sets ``WORLD_SIZE`` > 1 the loop joins a process group (gloo on CPU,
+  nccl on GPU) and wraps the model in DDP; batches differ per rank, gradients are averaged.
+- Gradient accumulation, bf16 autocast (``bf16="auto"`` turns it on where the CPU has native bf16), AdamW with
+  linear warmup and cosine decay, gradient clipping.
+- Checkpoints are resumable and atomic: ``checkpoints/step-N/`` holds ``model.safetensors``,
+  ``optimizer.safetensors`` and ``state.json`` (step, tokens seen, RNG); ``checkpoints/latest.json`` names the
+  newest complete one and is replaced in one rename. Rerunning the same command continues from there; batches
+  and dropout are re-seeded from ``(seed, step, rank)``, so a resumed run takes the same path as an unbroken one.
+- Validation NLL per token (and per note, when the data says how many tokens make a note) on whole sequences.
+- Continual pretraining (``init_from``) follows CultureMERT's two-stage recipe (Kanatas et al., ISMIR 2025):
+  stage 1 re-warms and re-decays the learning rate while only the embeddings and the final norm train (with
+  optional replay of old-domain data); stage 2 re-warms and re-decays again with every weight free.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from partita.atomic import atomic_path, atomic_write_text
+from partita.models import MusicLM, MusicLMConfig, load_pretrained
+from partita.progress import ProgressCallback, report
+from partita.training.config import TrainConfig
+from partita.training.data import (
+    TokenData,
+    batch_seed,
+    load_token_data,
+    nll_metrics,
+    random_windows,
+    sequence_nll,
+)
+
+logger = logging.getLogger(__name__)
+
+STAGE1_PREFIXES = ("tok_emb.", "pos_emb.", "ln_f.", "head.")
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or stopped) run produced."""
+
+    out_dir: Path
+    step: int
+    tokens_seen: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    model_dir: Path | None = None
+    resumed_from: int = 0
+    tokens_per_second: float = 0.0
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """The learning rate of optimizer step ``step`` (0-based): warmup then cosine, per stage."""
+    if step < cfg.stage1_steps:
+        peak = cfg.stage1_lr if cfg.stage1_lr is not None else cfg.lr
+        return _warmup_cosine(step, cfg.stage1_steps, cfg.stage1_warmup, peak, cfg.min_lr)
+    return _warmup_cosine(
+        step - cfg.stage1_steps, cfg.max_steps - cfg.stage1_steps, cfg.warmup_steps, cfg.lr, cfg.min_lr
+    )
+
+
+def _warmup_cosine(step: int, total: int, warmup: int, peak: float, floor: float) -> float:
+    if warmup and step < warmup:
+        return peak * (step + 1) / warmup
+    span = max(1, total - warmup)
+    progress = min(1.0, (step - warmup) / span)
+    return floor + 0.5 * (peak - floor) * (1.0 + math.cos(math.pi * progress))
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bf16 autocast runs natively here (AVX512-BF16 / AMX on CPU, any CUDA GPU with bf16)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+# -- distributed ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Dist:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    initialized_here: bool = False
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _setup_distributed() -> _Dist:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return _Dist(device=torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu"))
+    import torch.distributed as dist
+
+    rank, local = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    here = not dist.is_initialized()
+    if here:
+        dist.init_process_group(backend=backend)
+    device = torch.device("cuda", local) if backend == "nccl" else torch.device("cpu")
+    if backend == "nccl":
+        torch.cuda.set_device(device)
+    return _Dist(rank=rank, world=world, local_rank=local, device=device, initialized_here=here)
+
+
+def _all_reduce_sum(values: list[float], d: _Dist) -> list[float]:
+    if d.world == 1:
+        return values
+    import torch.distributed as dist
+
+    t = torch.tensor(values, dtype=torch.float64, device=d.device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def _barrier(d: _Dist) -> None:
+    if d.world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+# -- checkpoints ----------------------------------------------------------------------------------------
+
+
+def latest_checkpoint(out_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint folder of a run, or None."""
+    pointer = Path(out_dir) / "checkpoints" / "latest.json"
+    if not pointer.is_file():
+        return None
+    try:
+        folder = Path(out_dir) / "checkpoints" / json.loads(pointer.read_text())["folder"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise ValueError(f"{pointer}: corrupt checkpoint pointer; delete it to start over") from None
+    return folder if (folder / "state.json").is_file() else None
+
+
+def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The optimizer state as named tensors (for safetensors) plus its JSON-able rest."""
+    sd = opt.state_dict()
+    tensors, scalars = {}, {}
+    for pid, st in sd["state"].items():
+        for k, v in st.items():
+            if torch.is_tensor(v):
+                tensors[f"{pid}.{k}"] = v.detach().contiguous().cpu()
+            else:
+                scalars[f"{pid}.{k}"] = v
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def _load_optimizer(
+    opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
+) -> None:
+    state: dict[int, dict[str, Any]] = {}
+    for key, v in tensors.items():
+        pid, name = key.split(".", 1)
+        state.setdefault(int(pid), {})[name] = v
+    for key, v in meta["scalars"].items():
+        pid, name = key.split(".", 1)
+        state.setdefault(int(pid), {})[name] = v
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def save_checkpoint(
+    out_dir: Path, model: MusicLM, opt: torch.optim.Optimizer, state: dict[str, Any], keep: int = 2
+) -> Path:
+    """Write ``checkpoints/step-N/`` then point ``latest.json`` at it; older ones beyond ``keep`` are removed."""
+    from safetensors.torch import save_file
+
+    root = out_dir / "checkpoints"
+    folder = root / f"step-{state['step']:08d}"
+    tmp = root / f".{folder.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    weights = {
+        k: v.detach().contiguous().cpu()
+        for k, v in model.state_dict().items()
+        if k != "head.weight" or not model.config.tie_embeddings
+    }
+    save_file(weights, str(tmp / "model.safetensors"))
+    tensors, meta = _optimizer_tensors(opt)
+    save_file(tensors, str(tmp / "optimizer.safetensors"))
+    (tmp / "state.json").write_text(json.dumps({**state, "optimizer": meta}, indent=1, default=str))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)  # the folder appears complete or not at all
+    atomic_write_text(root / "latest.json", json.dumps({"folder": folder.name, "step": state["step"]}) + "\n")
+    done = sorted(p for p in root.glob("step-*") if p.is_dir())
+    for old in done[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def _load_checkpoint(folder: Path, model: MusicLM, opt: torch.optim.Optimizer) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    weights = load_file(str(folder / "model.safetensors"))
+    if model.config.tie_embeddings:
+        weights["head.weight"] = weights["tok_emb.weight"]
+    model.load_state_dict(weights)
+    state = json.loads((folder / "state.json").read_text())
+    _load_optimizer(opt, load_file(str(folder / "optimizer.safetensors")), state.pop("optimizer"))
+    return state
+
+
+# -- the loop -------------------------------------------------------------------------------------------
+
+
+def _build_model(cfg: TrainConfig, data: TokenData, init_from: str | None) -> tuple[MusicLM, str | None]:
+    if init_from:
+        model = load_pretrained(init_from)
+        if model.config.vocab_size < int(data.vocab_size or 0):
+            raise ValueError(
+                f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is smaller than the data's ({data.vocab_size})"
+            )
+        if cfg.model:
+            logger.info(
+                "init_from %s: its own model config is used; the run's model settings are ignored", init_from
+            )
+        return model, init_from
+    fields = dict(
+        vocab_size=data.vocab_size,
+        bos_id=data.bos_id,
+        eos_id=data.eos_id,
+        pad_id=data.pad_id,
+        tokenizer=data.tokenizer,
+    )
+    fields.update(cfg.model)
+    return MusicLM(MusicLMConfig(**fields)), None
+
+
+def _evaluate(
+    model: MusicLM, seqs: list[np.ndarray], cfg: TrainConfig, d: _Dist, prefix: str, autocast: bool, tpn
+) -> dict[str, float]:
+    mine = seqs[d.rank :: d.world]
+    budget = cfg.eval_tokens // d.world if cfg.eval_tokens else 0
+    was_training = model.training
+    model.eval()
+    total, count = sequence_nll(model, mine, model.config.block_size, max_tokens=budget, autocast=autocast)
+    model.train(was_training)
+    total, count = _all_reduce_sum([total, float(count)], d)
+    return nll_metrics(total, int(count), tpn, prefix)
+
+
+def train(
+    config: TrainConfig,
+    out_dir: str | Path,
+    progress: ProgressCallback | None = None,
+    init_from: str | None = None,
+    max_steps: int | None = None,
+    stop_after: int | None = None,
+    data: TokenData | None = None,
+) -> TrainResult:
+    """Train (or continue training) a :class:`MusicLM` as ``config`` says, writing into ``out_dir``.
+
+    ``out_dir`` receives ``train_config.json``, ``metrics.jsonl``, ``checkpoints/`` and, at the end, the model
+    folder ``model/`` (see :meth:`MusicLM.save_pretrained`). Rerunning with the same ``out_dir`` resumes from the
+    latest checkpoint. ``stop_after`` ends the run after that many new steps (checkpointing first) without
+    finishing it. Under torchrun the same call trains with DDP.
+    """
+    cfg = TrainConfig.from_dict(config.to_dict())
+    if max_steps is not None:
+        cfg.max_steps = int(max_steps)
+    if init_from is not None:
+        cfg.init_from = str(init_from)
+    TrainConfig.from_dict(cfg.to_dict())  # re-validate after overrides
+    out = Path(out_dir)
+    d = _setup_distributed()
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _train(cfg, out, d, progress, stop_after, data)
+    finally:
+        if d.initialized_here:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) -> TrainResult:
+    data = data or load_token_data(
+        cfg.data, cfg.valid_data, cfg.augment_transpose, cfg.model.get("vocab_size")
+    )
+    replay = load_token_data(cfg.replay_data).train if (cfg.replay_data and cfg.stage1_steps) else None
+    tpn = cfg.tokens_per_note or data.tokens_per_note
+    torch.manual_seed(cfg.seed)
+    model, init_from = _build_model(cfg, data, cfg.init_from)
+    block = model.config.block_size
+    data.check(block)
+    model.to(d.device).train()
+    use_bf16 = cfg.bf16 == "on" or (cfg.bf16 == "auto" and bf16_supported(d.device))
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(cfg.beta1, cfg.beta2),
+    )
+    stage1_names = {n for n, _ in model.named_parameters() if n.startswith(STAGE1_PREFIXES)}
+    frozen_in_stage1 = [p for n, p in model.named_parameters() if n not in stage1_names]
+
+    step, tokens_seen, resumed_from = 0, 0, 0
+    if d.main:
+        out.mkdir(parents=True, exist_ok=True)
+    ckpt = latest_checkpoint(out)
+    if ckpt is not None:
+        state = _load_checkpoint(ckpt, model, opt)
+        saved = state.get("train_config", {})
+        for key in ("data", "model", "batch_size", "grad_accum", "seed"):
+            if key in saved and saved[key] != cfg.to_dict()[key]:
+                raise ValueError(
+                    f"{out}: the checkpoint was made with a different {key!r}; use a new --out folder"
+                )
+        step, tokens_seen, resumed_from = int(state["step"]), int(state["tokens_seen"]), int(state["step"])
+        logger.info("resuming %s from step %d", out, step)
+    if d.main:
+        cfg.save(out / "train_config.json")
+
+    ddp_model: torch.nn.Module = model
+    if d.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ddp_model = DistributedDataParallel(
+            model, device_ids=[d.local_rank] if d.device.type == "cuda" else None
+        )
+
+    tokens_per_step = cfg.batch_size * block * cfg.grad_accum * d.world
+    metrics: dict[str, float] = {}
+    started, start_step = time.perf_counter(), step
+    tps = 0.0
+    new_steps = 0
+
+    def checkpoint() -> None:
+        if d.main:
+            state = {
+                "step": step,
+                "tokens_seen": tokens_seen,
+                "train_config": cfg.to_dict(),
+                "init_from": init_from,
+                "rng": "batches and dropout are re-seeded from (seed, step, rank) at every step",
+                "data_position": {"step": step, "tokens_seen": tokens_seen},
+            }
+            save_checkpoint(out, model, opt, state)
+        _barrier(d)
+
+    while step < cfg.max_steps:
+        lr = lr_at(step, cfg)
+        in_stage1 = step < cfg.stage1_steps
+        for group in opt.param_groups:
+            group["lr"] = lr
+        torch.manual_seed(batch_seed(cfg.seed + 1, step, 0, d.rank))  # dropout
+        loss_sum = 0.0
+        for micro in range(cfg.grad_accum):
+            g = torch.Generator().manual_seed(batch_seed(cfg.seed, step, micro, d.rank))
+            n_replay = (
+                round(cfg.batch_size * cfg.replay_fraction) if (in_stage1 and replay is not None) else 0
+            )
+            x, y = random_windows(data.train, cfg.batch_size - n_replay, block, g)
+            if n_replay:
+                xr, yr = random_windows(replay, n_replay, block, g)
+                x, y = torch.cat([x, xr]), torch.cat([y, yr])
+            x, y = x.to(d.device), y.to(d.device)
+            sync = micro == cfg.grad_accum - 1 or d.world == 1
+            ctx = nullcontext() if sync else ddp_model.no_sync()
+            with ctx, torch.autocast(d.device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                _, loss = ddp_model(x, y)
+                (loss / cfg.grad_accum).backward()
+            loss_sum += float(loss.detach())
+        if in_stage1:  # stage 1: the transformer body stays as it is (AdamW skips parameters without grad)
+            for p in frozen_in_stage1:
+                p.grad = None
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(
+                [p for p in model.parameters() if p.grad is not None], cfg.grad_clip
+            )
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        new_steps += 1
+        tokens_seen += tokens_per_step
+        train_loss = loss_sum / cfg.grad_accum
+        if not math.isfinite(train_loss):
+            raise FloatingPointError(
+                f"training loss became {train_loss} at step {step}: lower the learning rate"
+            )
+        elapsed = time.perf_counter() - started
+        tps = (step - start_step) * tokens_per_step / max(elapsed, 1e-9)
+        record: dict[str, Any] = {}
+        if step % cfg.eval_interval == 0 or step == cfg.max_steps:
+            metrics = _evaluate(model, data.valid, cfg, d, "valid", use_bf16, tpn)
+            record.update(metrics)
+        if d.main and (step % cfg.log_interval == 0 or record):
+            record.update(
+                step=step,
+                loss=train_loss,
+                lr=lr,
+                tokens_seen=tokens_seen,
+                tokens_per_second=tps,
+                stage=1 if in_stage1 else 2 if cfg.stage1_steps else 0,
+            )
+            with open(out / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(record) + "\n")
+            logger.info("step %d loss %.4f lr %.2e %.0f tok/s", step, train_loss, lr, tps)
+        if d.main:
+            eta = (cfg.max_steps - step) * tokens_per_step / max(tps, 1e-9)
+            msg = f"loss {train_loss:.3f} lr {lr:.1e} {tps:,.0f} tok/s"
+            if "valid_nll_per_token" in metrics:
+                msg += f" valid {metrics['valid_nll_per_token']:.3f}"
+            report(progress, step, cfg.max_steps, msg + f" eta {eta / 60:.1f} min")
+        if step % cfg.checkpoint_interval == 0 or step == cfg.max_steps:
+            checkpoint()
+        if stop_after is not None and new_steps >= stop_after and step < cfg.max_steps:
+            if step % cfg.checkpoint_interval:
+                checkpoint()
+            return TrainResult(out, step, tokens_seen, metrics, None, resumed_from, tps)
+
+    if not metrics:  # a finished run that was rerun: evaluate the final weights again
+        metrics = _evaluate(model, data.valid, cfg, d, "valid", use_bf16, tpn)
+    if data.test:
+        metrics.update(_evaluate(model, data.test, cfg, d, "test", use_bf16, tpn))
+    model_dir = out / "model"
+    if d.main:
+        card = {
+            "name": cfg.name,
+            "data": data.description,
+            "data_hash": data.sha256(),
+            "steps": step,
+            "tokens_seen": tokens_seen,
+            "metrics": metrics,
+            "train_config": cfg.to_dict(),
+            "tokens_per_second": round(tps, 1),
+            "bf16_autocast": use_bf16,
+            "processes": d.world,
+        }
+        if init_from:
+            card["init_from"] = init_from
+        model.save_pretrained(model_dir, card=card)
+        with atomic_path(out / "result.json") as tmp:
+            tmp.write_text(
+                json.dumps(
+                    {
+                        "step": step,
+                        "tokens_seen": tokens_seen,
+                        "metrics": metrics,
+                        "tokens_per_second": tps,
+                        "bf16": use_bf16,
+                        "world_size": d.world,
+                    },
+                    indent=2,
+                )
+            )
+    _barrier(d)
+    return TrainResult(out, step, tokens_seen, metrics, model_dir, resumed_from, tps)
