@@ -104,12 +104,15 @@ def sample(
     loop_tokens: int = 512,
     loop_period: int = 64,
     progress: ProgressCallback | None = None,
+    logits_processor: Callable[[list[list[int]], torch.Tensor], torch.Tensor] | None = None,
 ) -> SampleResult:
     """Sample continuations of ``prompt`` (one sequence, or a batch of equal-length ones; default: the BOS token).
 
     ``batch_size`` repeats a single prompt. ``stop_tokens`` defaults to the model's ``eos_id``; ``bar`` (token ids
-    or a predicate on a token id) with ``max_bars`` stops a sequence after that many bars. Returns every sequence
-    with its prompt and the reason it stopped.
+    or a predicate on a token id) with ``max_bars`` stops a sequence after that many bars. ``logits_processor``
+    (e.g. :class:`partita.generation.constraints.RemiConstraintProcessor`) sees the running sequences and the
+    next-token logits and returns the logits to sample from. Returns every sequence with its prompt and the reason
+    it stopped.
     """
     if max_new_tokens <= 0:
         raise ValueError(f"max_new_tokens must be positive, got {max_new_tokens}")
@@ -153,6 +156,7 @@ def sample(
             loop_period,
             progress,
             device,
+            logits_processor,
         )
     finally:
         model.train(was_training)
@@ -198,6 +202,7 @@ def _sample_loop(
     loop_period,
     progress,
     device,
+    logits_processor=None,
 ) -> SampleResult:
     block = model.config.block_size
     n = len(rows)
@@ -209,6 +214,8 @@ def _sample_loop(
     cache, logits = _prefill(model, [seqs[i] for i in active], block, device)
     generated = 0
     for step in range(max_new):
+        if logits_processor is not None:
+            logits = logits_processor([seqs[i] for i in active], logits)
         probs = torch.softmax(filter_logits(logits, temperature, top_k, top_p), dim=-1)
         nxt = torch.multinomial(probs, 1, generator=gen)[:, 0]
         toks = nxt.tolist()

@@ -305,12 +305,21 @@ def tokenize_corpus(
     cfg = config or TokenizeConfig()
     out = Path(out_dir)
     (out / "shards").mkdir(parents=True, exist_ok=True)
+    settings = {"config": asdict(cfg), "corpus": str(corpus.path), "splits": list(splits),
+                "tokenizer": asdict(tokenizer.config)}  # fmt: skip
+    saved = out / "tokenize_config.json"
+    if saved.exists() and json.loads(saved.read_text()) != json.loads(json.dumps(settings)):
+        raise ValueError(
+            f"{out} holds tokens made with other settings (corpus, splits, tokenizer or augmentation): "
+            "tokenize into a new folder, or delete this one"
+        )
+    atomic_write_text(saved, json.dumps(settings, indent=2) + "\n")
     tok_dir = out / "tokenizer"
     if not (tok_dir / "partita_tokenizer.json").exists():
         tokenizer.save_pretrained(tok_dir)
     jobs = []
     for split in splits:
-        ids = sorted(corpus.split(split).ids)
+        ids = sorted(corpus.split(split).ids())
         for k in range(0, len(ids), cfg.chunk):
             jobs.append(
                 (str(corpus.path), str(tok_dir), ids[k : k + cfg.chunk], split, asdict(cfg), len(jobs))

@@ -34,6 +34,8 @@ class TokenData:
     tokens_per_note: float | None = None
     description: str = ""
     tokenizer: str | None = None  # the kind of tokenizer these tokens come from
+    tokenizer_dir: str | None = None  # a saved tokenizer to ship with the model (a token folder's tokenizer/)
+    valid_by_source: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.train.ndim != 1:
@@ -207,6 +209,8 @@ def load_token_data(
             if valid is None and (path / "valid.npy").is_file():
                 valid = str(path / "valid.npy")
             test = _seqs(_read_npy(path / "test.npy")) if (path / "test.npy").is_file() else []
+            if (path / "meta.json").is_file():
+                return _token_folder(path, train, test)
         elif path.is_file():
             train, test = _read_npy(path), []
         else:
@@ -225,6 +229,35 @@ def load_token_data(
         valid_seqs = _seqs(_read_npy(Path(valid))) if isinstance(valid, str) else _seqs(valid)
     return TokenData(
         train=_flat(train), valid=valid_seqs, test=test, vocab_size=vocab_size, description=description
+    )
+
+
+def _token_folder(path: Path, train, test) -> TokenData:
+    """A folder written by :func:`partita.tokens.dataset.tokenize_corpus`: its meta.json says what ids mean."""
+    import json
+
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path / 'meta.json'}: unreadable ({e})") from None
+    if not (path / "valid.npy").is_file():
+        raise FileNotFoundError(f"{path}: the token folder has no valid.npy")
+    by_source = {
+        p.stem: np.asarray(_flat(_read_npy(p))) for p in sorted((path / "valid_by_source").glob("*.npy"))
+    }
+    return TokenData(
+        train=_flat(train),
+        valid=_seqs(_read_npy(path / "valid.npy")),
+        test=test,
+        vocab_size=int(meta["vocab_size"]),
+        bos_id=meta.get("bos_id"),
+        eos_id=meta.get("eos_id"),
+        pad_id=meta.get("pad_id"),
+        tokens_per_note=meta.get("tokens_per_note"),
+        description=f"{path} (corpus {meta.get('corpus')}, sha256 {str(meta.get('sha256', ''))[:12]})",
+        tokenizer=None,
+        tokenizer_dir=str(path / "tokenizer") if (path / "tokenizer").is_dir() else None,
+        valid_by_source=by_source,
     )
 
 

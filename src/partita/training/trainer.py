@@ -437,6 +437,8 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
         metrics = _evaluate(model, data.valid, cfg, d, "valid", use_bf16, tpn)
     if data.test:
         metrics.update(_evaluate(model, data.test, cfg, d, "test", use_bf16, tpn))
+    for source, tokens in sorted(data.valid_by_source.items()):  # the model card's NLL per source
+        metrics.update(_evaluate(model, [tokens], cfg, d, f"valid_{source}", use_bf16, tpn))
     model_dir = out / "model"
     if d.main:
         card = {
@@ -453,7 +455,12 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
         }
         if init_from:
             card["init_from"] = init_from
-        model.save_pretrained(model_dir, card=card)
+        tokenizer = None
+        if data.tokenizer_dir:
+            from partita.tokens import MusicTokenizer
+
+            tokenizer = MusicTokenizer.from_pretrained(data.tokenizer_dir)
+        model.save_pretrained(model_dir, card=card, tokenizer=tokenizer)
         with atomic_path(out / "result.json") as tmp:
             tmp.write_text(
                 json.dumps(
