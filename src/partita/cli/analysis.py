@@ -74,7 +74,8 @@ def caption(file: str, segments: bool, lang: str, n: int, seed: int) -> None:
 def corpus_caption(name: str, n: int, workers: int | None, limit: int | None, seed: int) -> None:
     """Describe and caption every piece of corpus NAME (resumable); writes captions.parquet beside the manifest.
 
-    Not registered here: ``partita corpus`` (partita/cli/corpus.py) adds it as its ``caption`` subcommand.
+    \f
+    Registered by partita/cli/corpus.py as the ``caption`` subcommand of ``partita corpus``.
     """
     from partita.analysis.corpus_captions import caption_corpus
     from partita.cli.progress import tqdm_progress
