@@ -186,3 +186,11 @@ def test_compressed_musicxml(fixtures, tmp_path):
     broken.write_bytes(p.read_bytes()[:200])
     with pytest.raises(ScoreError):
         read_score(broken)
+
+
+def test_utf16_musicxml(fixtures, tmp_path):
+    text = (fixtures / "score" / "minuet.musicxml").read_text(encoding="utf-8").replace("UTF-8", "UTF-16")
+    p = tmp_path / "u16.musicxml"
+    p.write_bytes(text.encode("utf-16"))
+    assert sniff_format(p.read_bytes()) == "musicxml"
+    assert read_score(p).note_num() == 12

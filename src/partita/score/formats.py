@@ -50,6 +50,11 @@ def sniff_format(data: bytes) -> str | None:
         if any(n.endswith((".xml", ".musicxml")) for n in names):
             return "musicxml"
         return None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text (some MusicXML exports): sniff it as UTF-8
+        try:
+            return sniff_format(data.decode("utf-16").encode("utf-8"))
+        except UnicodeDecodeError:
+            return None
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<") and (b"<score-partwise" in data[:65536] or b"<score-timewise" in data[:65536]):
         return "musicxml"
@@ -133,6 +138,8 @@ def _music21_parse(data: bytes | str, fmt: str, name: str):
     try:
         if fmt == "musicxml" and isinstance(data, bytes) and data.startswith(b"PK"):
             data = unzip_musicxml(data, name)
+        if isinstance(data, bytes) and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            data = re.sub(r'encoding="[^"]*"', 'encoding="UTF-8"', data.decode("utf-16"), count=1)
         text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
         return converter.parseData(text, format=fmt)
     except ScoreError:
