@@ -102,17 +102,6 @@ def _read_file_bytes(path: str) -> bytes:
     return p.read_bytes()
 
 
-def _sniff(data: bytes) -> str | None:
-    """:func:`partita.score.sniff_format`, also for UTF-16 text (26 MusicXML files of music21's trecento are)."""
-    fmt = sniff_format(data)
-    if fmt is None and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            fmt = sniff_format(data.decode("utf-16").encode("utf-8"))
-        except UnicodeDecodeError:
-            return None
-    return fmt
-
-
 def _midi_runs_past_end(data: bytes) -> bool:
     """Whether a MIDI file's chunks claim more bytes than the file has (the file was cut short).
 
@@ -335,7 +324,7 @@ def _process(item: WorkItem, out_dir: Path) -> dict:
             labels["composer"] = item.hints.get("composer")
     else:
         data = _read_file_bytes(item.path)
-        fmt = _sniff(data)
+        fmt = sniff_format(data)  # by content; UTF-16 MusicXML (26 trecento files) included
         if fmt is None:
             raise ScoreError(
                 "not a score file (neither MIDI, MusicXML, ABC nor Humdrum)", "not-music", item.path
