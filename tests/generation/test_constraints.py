@@ -15,17 +15,33 @@ def tok():
     return MusicTokenizer()
 
 
+# What follows each REMI+ token type in a well-formed sequence: the stand-in model below prefers these.
+_NEXT = {"Bar": ("TimeSig",), "TimeSig": ("Position",), "Position": ("Program", "Tempo"), "Tempo": ("Program",),
+         "Program": ("Pitch",), "Pitch": ("Velocity",), "Velocity": ("Duration",),
+         "Duration": ("Program", "Position", "Bar", "EOS"), "CondEnd": ("Bar",)}  # fmt: skip
+
+
+def _kinds(tok):
+    return [tok.miditok[i].split("_")[0] for i in range(tok.vocab_size)]
+
+
 def _sample(tok, constraints, batch=4, steps=900, seed=0):
-    """Sample from random logits that favour bar lines, under the constraints (a stand-in for a model)."""
+    """Sample under the constraints from random logits biased towards REMI+'s grammar (a stand-in for a model)."""
     proc = RemiConstraintProcessor(tok, constraints)
     g = torch.Generator().manual_seed(seed)
     rows = [tok.condition_ids(Conditions()) for _ in range(batch)]
     done = [False] * batch
+    kinds = _kinds(tok)
+    prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
     bar = tok.miditok.vocab["Bar_None"]
     for _ in range(steps):
         logits = torch.randn(batch, tok.vocab_size, generator=g) * 2
-        logits[:, bar] += 4.0
-        logits[:, tok.eos_id] += 4.0
+        for b, r in enumerate(rows):
+            last = kinds[r[-1]]
+            if last in prefer:
+                logits[b, prefer[last]] += 8.0
+            if last == "Duration":  # one id among hundreds of positions and programs: make bar lines likely
+                logits[b, [bar, tok.eos_id]] += 5.0
         logits = proc(rows, logits)
         nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
         for b in range(batch):
@@ -47,6 +63,10 @@ def test_bars_meter_programs_and_termination_are_guaranteed(tok):
         assert {t for t in toks if t.startswith("TimeSig_")} == {"TimeSig_3/4"}
         assert {t for t in toks if t.startswith("Program_")} <= {"Program_40", "Program_33"}
         assert toks.index("EOS_None") == len(toks) - 1
+        score = tok.decode(r)  # what a user gets: the decoded score keeps the guarantees too
+        assert score.note_num() > 0
+        assert {(t.numerator, t.denominator) for t in score.time_signatures} == {(3, 4)}
+        assert {t.program for t in score.tracks} <= {40, 33}
 
 
 def test_in_key_pitches(tok):

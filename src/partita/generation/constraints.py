@@ -83,6 +83,9 @@ class RemiConstraintProcessor:
         bad_meter = np.zeros(v, dtype=bool)
         bad_program = np.zeros(v, dtype=bool)
         starts_with_meter = np.zeros(v, dtype=bool)
+        starts_with_bar = np.zeros(v, dtype=bool)
+        starts_with_pitch = np.zeros(v, dtype=bool)
+        ends_with_program = np.zeros(v, dtype=bool)
         pitch_classes = np.zeros((v, 12), dtype=bool)  # pitched notes the id plays (drums excluded)
         has_pitch = np.zeros(v, dtype=bool)
         self.special = np.zeros(v, dtype=bool)
@@ -94,6 +97,9 @@ class RemiConstraintProcessor:
                 self.special[i] = True
                 continue
             toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            starts_with_bar[i] = bool(toks) and toks[0] == "Bar_None"
+            starts_with_pitch[i] = bool(toks) and toks[0].startswith(("Pitch_", "PitchDrum_"))
+            ends_with_program[i] = bool(toks) and toks[-1].startswith("Program_")
             for j, t in enumerate(toks):
                 if t == "Bar_None":
                     n_bars[i] += 1
@@ -113,6 +119,10 @@ class RemiConstraintProcessor:
         self.n_bars = torch.from_numpy(n_bars)
         self.static_bad = torch.from_numpy(bad_meter | bad_program | self.special)
         self.starts_with_meter = torch.from_numpy(starts_with_meter)
+        self.starts_with_bar = torch.from_numpy(starts_with_bar)
+        self.starts_with_pitch = torch.from_numpy(starts_with_pitch)
+        self.ends_with_program = ends_with_program
+        self.guard_programs = bool(allowed_programs or constraints.drums)
         self.sets_meter = torch.from_numpy(sets_meter)
         self.pitch_classes = torch.from_numpy(pitch_classes)
         self.has_pitch = torch.from_numpy(has_pitch)
@@ -140,7 +150,7 @@ class RemiConstraintProcessor:
 
     def _update(self, rows: list[list[int]]) -> None:
         if len(self._state) != len(rows):
-            self._state = [{"bars": 0, "meter_set": False, "seen": 0} for _ in rows]
+            self._state = [{"bars": 0, "meter_set": False, "seen": 0, "after_program": False} for _ in rows]
             self._start = []
             for r in rows:  # the music starts after CondEnd (or at 0 when there is no prefix)
                 cut = r.index(self.tok.cond_end_id) + 1 if self.tok.cond_end_id in r else 0
@@ -151,6 +161,7 @@ class RemiConstraintProcessor:
                 if 0 <= t < self.vocab:
                     st["bars"] += int(self.n_bars[t])
                     st["meter_set"] |= bool(self.sets_meter[t])
+                    st["after_program"] = bool(self.ends_with_program[t])
             st["seen"] = len(r)
 
     def __call__(self, rows: list[list[int]], logits: torch.Tensor) -> torch.Tensor:
@@ -161,6 +172,13 @@ class RemiConstraintProcessor:
         for b, st in enumerate(self._state):
             bad = self.static_bad[:width].clone()
             bars = st["bars"]
+            if bars == 0:
+                bad |= ~self.starts_with_bar[
+                    :width
+                ]  # REMI music opens with a bar line: nothing may come before it
+            if self.guard_programs and not st["after_program"]:
+                # REMI+ names the program before each pitch; a pitch without one would decode as piano
+                bad |= self.starts_with_pitch[:width]
             if self.c.meter and bars >= 1 and not st["meter_set"]:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
             if self.chord_bad:

@@ -1,0 +1,79 @@
+"""``partita generate``: music from a prompt, with what was understood and how well each candidate follows it."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("prompt")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="out/generate",
+    show_default=True,
+    help="Folder for the candidates' MIDI, MusicXML, WAV, piano rolls and generation.json.",
+)
+@click.option(
+    "--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates to generate."
+)
+@click.option("--seed", type=int, default=None, help="Seed for reproducible results.")
+@click.option(
+    "--model",
+    default="partita-small",
+    show_default=True,
+    help="A model folder or name; 'debug' is an untrained tiny model for trying the pipeline.",
+)
+@click.option(
+    "--explain", is_flag=True, help="Print what the prompt was understood to ask for, then generate."
+)
+@click.option("--key", default=None, help="Key, e.g. 'D', 'F# minor' (overrides the prompt).")
+@click.option("--tempo", type=float, default=None, help="Tempo in bpm (overrides the prompt).")
+@click.option("--meter", default=None, help="Time signature, e.g. 3/4 (overrides the prompt).")
+@click.option(
+    "--instruments", default=None, help="Comma-separated GM names or programs, e.g. 'violin,guitar'."
+)
+@click.option(
+    "--bars", type=click.IntRange(1, 128), default=None, help="Length in bars (overrides the prompt)."
+)
+@click.option("--chords", default=None, help="Chord progression, one per bar, e.g. 'Am F C G'.")
+@click.option("--density", type=click.FloatRange(0, 1), default=None, help="Note-density fader, 0 to 1.")
+@click.option("--polyphony", type=click.FloatRange(0, 1), default=None, help="Polyphony fader, 0 to 1.")
+@click.option("--rhythm", type=click.FloatRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1.")
+@click.option("--in-key", is_flag=True, help="Only pitches of the requested key's scale.")
+@click.option(
+    "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
+)
+@click.option("--temperature", type=click.FloatRange(0.05, 3.0), default=1.0, show_default=True)
+def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
+             polyphony, rhythm, in_key, no_constraints, temperature) -> None:  # fmt: skip
+    """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
+
+    Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
+    candidates are ranked by how well they follow the request.
+    """
+    from partita.cli.progress import tqdm_progress
+    from partita.pipelines import generate as run
+
+    options = dict(key=key, tempo=tempo, meter=meter, bars=bars, chords=chords, density=density,
+                   polyphony=polyphony, rhythm=rhythm)  # fmt: skip
+    if instruments:
+        options["instruments"] = [s.strip() for s in instruments.split(",") if s.strip()]
+    options = {k: v for k, v in options.items() if v is not None}
+    with tqdm_progress("generate", unit="step") as bar:
+        request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
+                                  in_key=in_key, temperature=temperature, progress=bar, **options)  # fmt: skip
+    if explain or request.not_understood or request.notes:
+        click.echo(request.explain())
+    for cand in candidates:
+        score = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
+        detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cand.adherence.items()))
+        click.echo(
+            f"#{cand.rank}  adherence {score}  ({detail or 'nothing measurable'})  {cand.files.get('midi', '')}"
+        )
+    click.echo(f"wrote {out_dir}/generation.json")
+
+
+commands = [generate]

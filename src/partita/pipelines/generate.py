@@ -1,0 +1,188 @@
+"""``partita.generate``: from a prompt to ranked candidates, each with its files and its measured adherence.
+
+This is the top of the stack (above evaluation and render), so it may use every layer: prompt projection
+(:mod:`partita.generation.prompt`), condition tokens, constrained sampling, the analysis layer to measure what was
+generated, the evaluation layer's adherence scores, and rendering. The CLI and the web UI call this function.
+
+Candidates are ranked by their mean control adherence (XMusic's Selector without its learned quality
+classifier, which needs a trained model and is not built yet).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from partita.progress import ProgressCallback, report
+from partita.score import Score, write_midi
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "partita-small"
+TOKENS_PER_BAR = 64  # a generous budget per requested bar (REMI+ with BPE uses far fewer on average)
+
+
+@dataclass
+class Candidate:
+    """One generated piece: its score, where its files are, and how well it follows the request."""
+
+    rank: int
+    score: Score
+    seed: int
+    stop_reason: str
+    adherence: dict[str, float] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def adherence_mean(self) -> float | None:
+        vals = [v for v in self.adherence.values() if v is not None]
+        return sum(vals) / len(vals) if vals else None
+
+
+def debug_generator(seed: int = 0):
+    """A tiny untrained model with partita's default tokenizer: for tests and for trying the pipeline."""
+    from partita.models import MusicLM
+    from partita.models.music_lm import MusicLMConfig
+    from partita.tokens import MusicTokenizer
+
+    tok = MusicTokenizer()
+    torch.manual_seed(seed)
+    config = MusicLMConfig(vocab_size=tok.vocab_size, block_size=256, n_layer=2, n_head=2, d_model=32, d_ff=64,
+                           dropout=0.0, max_relative_distance=64, bos_id=tok.bos_id, eos_id=tok.eos_id,
+                           pad_id=tok.pad_id)  # fmt: skip
+    model = MusicLM(config)
+    model.tokenizer = tok
+    return model.eval()
+
+
+def load_generator(name_or_path: str = DEFAULT_MODEL):
+    """A model with its :class:`~partita.tokens.MusicTokenizer`; ``"debug"`` builds an untrained tiny one."""
+    from partita.models import MusicLM
+    from partita.tokens import MusicTokenizer
+
+    if name_or_path == "debug":
+        return debug_generator()
+    model = MusicLM.from_pretrained(name_or_path)
+    if not isinstance(getattr(model, "tokenizer", None), MusicTokenizer):
+        raise ValueError(
+            f"{name_or_path}: this model has no partita tokenizer saved with it, so it cannot generate from prompts"
+        )
+    return model
+
+
+def _controls_of(request):
+    from partita.evaluation.adherence import Controls
+
+    c = request.conditions
+    return Controls(
+        key=f"{c.key} {c.mode or 'major'}" if c.key else None,
+        tempo=c.tempo_bpm,
+        time_signature=c.meter,
+        instruments=[*c.programs, *(["Drums"] if c.drums else [])] or None,
+        chords=request.chords or None,
+    )
+
+
+def generate(
+    prompt: str,
+    *,
+    n: int = 4,
+    seed: int | None = None,
+    model=DEFAULT_MODEL,
+    out_dir: str | Path | None = None,
+    constrain: bool = True,
+    in_key: bool = False,
+    temperature: float = 1.0,
+    top_p: float = 0.95,
+    wav: bool | None = None,
+    progress: ProgressCallback | None = None,
+    **options,
+) -> tuple[object, list[Candidate]]:
+    """Generate ``n`` candidates for ``prompt``; return the understood request and the ranked candidates.
+
+    ``options`` override what the text says (``key``, ``tempo``, ``meter``, ``instruments``, ``bars``, ``chords``,
+    ``style``, ``density``, ``polyphony``, ``rhythm``; see :func:`partita.generation.prompt.project_prompt`).
+    With ``out_dir`` each candidate is written as MIDI, MusicXML, a piano-roll PNG and (when audio is available,
+    or ``wav=True``) WAV, beside ``generation.json`` with the request and every candidate's adherence.
+    """
+    from partita.evaluation.adherence import measure, piece_adherence
+    from partita.generation import sample
+    from partita.generation.constraints import Constraints, RemiConstraintProcessor
+    from partita.generation.prompt import DEFAULT_BARS, project_prompt
+
+    if not 1 <= int(n) <= 16:
+        raise ValueError(f"n={n}: partita generates 1 to 16 candidates at once")
+    request = project_prompt(prompt, **options)
+    lm = load_generator(model) if isinstance(model, str) else model
+    tok = lm.tokenizer
+    c = request.conditions
+    bars = c.bars or DEFAULT_BARS
+    processor = None
+    if constrain:
+        constraints = Constraints(meter=c.meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
+                                  mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords))  # fmt: skip
+        processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
+    base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
+    report(progress, 0, n + 1, "sampling")
+    result = sample(lm, tok.condition_ids(c), max_new_tokens=TOKENS_PER_BAR * bars + 64, temperature=temperature,
+                    top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
+                    bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
+    controls = _controls_of(request)
+    candidates = []
+    for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
+        score = tok.decode(seq)
+        adherence = piece_adherence(controls, measure(score)) if score.note_num() else {}
+        candidates.append(Candidate(0, score, base_seed, reason, adherence))
+        report(progress, i + 1, n + 1, f"measured candidate {i + 1}")
+    candidates.sort(key=lambda cand: -(cand.adherence_mean or 0.0))
+    for rank, cand in enumerate(candidates, 1):
+        cand.rank = rank
+    if out_dir is not None:
+        _write(request, candidates, Path(out_dir), wav)
+    report(progress, n + 1, n + 1, "done")
+    return request, candidates
+
+
+def _write(request, candidates: list[Candidate], out: Path, wav: bool | None) -> None:
+    from partita.atomic import atomic_write_text
+    from partita.render import audio_available, write_pianoroll, write_wav
+    from partita.score.musicxml import write_musicxml
+
+    out.mkdir(parents=True, exist_ok=True)
+    want_wav = audio_available() if wav is None else wav
+    for cand in candidates:
+        stem = out / f"candidate-{cand.rank}"
+        if not cand.score.note_num():
+            continue
+        cand.files["midi"] = str(write_midi(cand.score, stem.with_suffix(".mid")))
+        cand.files["musicxml"] = str(
+            write_musicxml(cand.score, stem.with_suffix(".musicxml"), title=request.text[:60])
+        )
+        cand.files["pianoroll"] = str(
+            write_pianoroll(cand.score, f"{stem}-pianoroll.png", title=f"#{cand.rank}")
+        )
+        if want_wav:
+            cand.files["wav"] = str(write_wav(cand.score, stem.with_suffix(".wav")))
+    doc = {
+        "request": request.to_dict(),
+        "explain": request.explain(),
+        "candidates": [
+            {
+                "rank": c.rank,
+                "seed": c.seed,
+                "stop_reason": c.stop_reason,
+                "notes": c.score.note_num(),
+                "adherence": c.adherence,
+                "adherence_mean": c.adherence_mean,
+                "files": c.files,
+            }  # fmt: skip
+            for c in candidates
+        ],
+    }
+    atomic_write_text(
+        out / "generation.json", json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+    )

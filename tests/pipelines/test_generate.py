@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+from partita.pipelines import debug_generator, generate
+from partita.score import read_midi
+
+
+@pytest.fixture(scope="module")
+def model():
+    return debug_generator(seed=0)
+
+
+def test_generate_writes_candidates_with_measured_adherence(model, tmp_path):
+    request, cands = generate(
+        "a waltz in G major for violin, 4 bars", n=2, seed=3, model=model, out_dir=tmp_path, wav=False
+    )
+    assert request.conditions.meter == "3/4" and request.conditions.bars == 4
+    assert [c.rank for c in cands] == [1, 2]
+    means = [c.adherence_mean for c in cands if c.adherence_mean is not None]
+    assert means == sorted(means, reverse=True)  # ranked by adherence
+    doc = json.loads((tmp_path / "generation.json").read_text())
+    assert doc["request"]["conditions"]["key"] == "G" and len(doc["candidates"]) == 2
+    # an untrained model may play nothing within its budget; what it plays obeys the constraints (the guarantees
+    # themselves are tested on many samples in tests/generation/test_constraints.py)
+    for cand in (c for c in cands if c.score.note_num()):
+        back = read_midi(cand.files["midi"])
+        assert {(t.numerator, t.denominator) for t in back.time_signatures} == {(3, 4)}  # guaranteed meter
+        assert {t.program for t in back.tracks} <= {40}  # guaranteed instrument set
+        assert cand.adherence["meter"] == 1.0 and cand.adherence["instrument_precision"] == 1.0
+        assert (tmp_path / f"candidate-{cand.rank}-pianoroll.png").stat().st_size > 1000
+
+
+def test_generate_is_reproducible_and_rejects_bad_options(model):
+    _, a = generate("calm chorale, 2 bars", n=1, seed=11, model=model)
+    _, b = generate("calm chorale, 2 bars", n=1, seed=11, model=model)
+    assert a[0].score.dumps_midi() == b[0].score.dumps_midi()
+    with pytest.raises(ValueError, match="candidates"):
+        generate("x", n=0, model=model)
+    with pytest.raises(ValueError, match="unknown instrument"):
+        generate("x", instruments=["zorblax"], model=model)
