@@ -148,6 +148,31 @@ PRESETS: dict[str, dict[str, Any]] = {
     "jsb-relative": dict(name="jsb-relative", model={**_JSB_MODEL, "position": "relative"}, **_JSB),
     "jsb-absolute": dict(name="jsb-absolute", model={**_JSB_MODEL, "position": "absolute"}, **_JSB),
     "jsb-rotary": dict(name="jsb-rotary", model={**_JSB_MODEL, "position": "rotary"}, **_JSB),
+    # partita-small: trained on a token folder from `partita tokens build` over the full corpus mix; ~8M params.
+    "small": dict(
+        name="partita-small",
+        data="data/tokens/all",
+        model=dict(
+            block_size=1024,
+            n_layer=6,
+            n_head=8,
+            d_model=320,
+            d_ff=1280,
+            dropout=0.1,
+            max_relative_distance=1024,
+            attention_block=256,
+        ),  # fmt: skip
+        batch_size=8,
+        grad_accum=2,
+        max_steps=3000,
+        lr=6e-4,
+        min_lr=6e-5,
+        warmup_steps=150,
+        eval_interval=250,
+        eval_tokens=200_000,
+        checkpoint_interval=50,
+        log_interval=10,
+    ),
 }
 
 
