@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from partita.corpus.pieces import _outer_voices, _score_from_jsb, pop909_labels
+from partita.corpus.pieces import _outer_voices, jsb_score, pop909_labels
 from partita.corpus.sources import iter_items, music21_collections, resolve_sources
 from partita.corpus.splits import assign_splits, jsb_fingerprints, match_jsb
 from partita.paths import shared_data_dir
@@ -51,7 +51,7 @@ def test_abc_collections_split_into_tunes_and_rntxt_become_analysis_refs():
 
 def test_jsb_grid_holds_repeated_steps_as_one_note():
     grid = ((60, 55, 52, 48), (60, 55, 52, 48), (62, 55, -1, 47), (64, 57, 52, 45))
-    score = _score_from_jsb(grid)
+    score = jsb_score(grid)
     assert [t.name for t in score.tracks] == ["Soprano", "Alto", "Tenor", "Bass"]
     assert all(t.program == 52 for t in score.tracks)
     soprano = [(n.time, n.duration, n.pitch) for n in score.tracks[0].notes]
@@ -87,7 +87,7 @@ def test_jsb_matching_finds_a_transposed_chorale_and_its_split():
     fp = jsb_fingerprints(jsb)
     steps = jsb["test"][7]
     transposed = tuple(tuple(p + 3 if p >= 0 else p for p in s) for s in steps)
-    top, bottom = _outer_voices(_score_from_jsb(transposed))
+    top, bottom = _outer_voices(jsb_score(transposed))
     row = {
         "source_key": "folder:x:a.mid",
         "source": "folder:x",

@@ -22,7 +22,7 @@ import partita
 from partita.atomic import atomic_write_text
 from partita.corpus.labels import split_region
 from partita.corpus.manifest import MANIFEST_SCHEMA, REJECT_SCHEMA, PartStore, table_of, write_table
-from partita.corpus.pieces import process_item
+from partita.corpus.pieces import process_item, reject_result
 from partita.corpus.sources import WorkItem, iter_items, load_jsb, resolve_sources
 from partita.corpus.splits import assign_splits, jsb_fingerprints
 from partita.paths import corpora_dir, shared_data_dir
@@ -69,19 +69,7 @@ class _Sink:
 
 
 def _crash_reject(item: WorkItem, message: str) -> dict:
-    return {
-        "status": "reject",
-        "record": {
-            "source_key": item.key,
-            "piece_id": item.piece_id,
-            "source": item.source,
-            "collection": item.collection,
-            "origin_path": item.path,
-            "tune_ref": item.tune_ref,
-            "reason": "crash",
-            "message": message,
-        },
-    }
+    return reject_result(item, "crash", message)
 
 
 def _run_alone(item: WorkItem, out: str) -> dict:

@@ -46,7 +46,6 @@ FP_LEN = 48  # pitches kept per outer voice for matching chorales against JSB
 
 JSB_VOICES = ("Soprano", "Alto", "Tenor", "Bass")
 JSB_PROGRAM = 52  # as partita.score.music21_bridge gives voices that name no instrument
-JSB_STEP = DEFAULT_TPQ // 4  # the JSB grid is in 16th notes
 
 
 def midi_relpath(item: WorkItem) -> str:
@@ -59,18 +58,19 @@ def process_item(item: WorkItem, out_dir: str) -> dict:
     try:
         return _process(item, Path(out_dir))
     except ScoreError as e:
-        return _reject(item, e.reason, str(e))
+        return reject_result(item, e.reason, str(e))
     except MemoryError:
-        return _reject(item, "too-large", "ran out of memory reading it")
+        return reject_result(item, "too-large", "ran out of memory reading it")
     except RecursionError:
-        return _reject(item, "parse-error", "the parser recursed too deeply")
+        return reject_result(item, "parse-error", "the parser recursed too deeply")
     except Exception as e:  # one bad file must never stop a build: any other failure becomes a reject
         log.debug("unexpected failure on %s", item.key, exc_info=True)
         msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
-        return _reject(item, "internal-error", f"{type(e).__name__}: {msg}")
+        return reject_result(item, "internal-error", f"{type(e).__name__}: {msg}")
 
 
-def _reject(item: WorkItem, reason: str, message: str) -> dict:
+def reject_result(item: WorkItem, reason: str, message: str) -> dict:
+    """The worker result that records ``item`` as rejected for ``reason``."""
     return {
         "status": "reject",
         "record": {
@@ -169,21 +169,26 @@ def _metadata_labels(s) -> dict:
     return out
 
 
-def _score_from_jsb(grid: tuple) -> Score:
-    """Four voices on a 16th grid -> 4 tracks; a pitch held across steps is one note, -1 is silence."""
-    score = symusic.Score(DEFAULT_TPQ)
+def jsb_score(grid, ticks_per_quarter: int = DEFAULT_TPQ, qpm: float = 60.0) -> Score:
+    """Four voices on a 16th grid (steps x voices, -1 = silence) -> one track per voice, in 4/4.
+
+    The grid does not mark re-articulations, so a pitch held across steps becomes one note.
+    """
+    step_ticks = ticks_per_quarter // 4
+    score = symusic.Score(ticks_per_quarter)
     score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
-    score.tempos.append(symusic.Tempo(0, qpm=60.0))
-    n_voices = max((len(step) for step in grid), default=0)
+    score.tempos.append(symusic.Tempo(0, qpm=float(qpm)))
+    rows = [tuple(int(p) for p in step) for step in grid]
+    n_voices = max((len(step) for step in rows), default=0)
     for v in range(n_voices):
         name = JSB_VOICES[v] if v < len(JSB_VOICES) else f"Voice {v + 1}"
         track = symusic.Track(name, JSB_PROGRAM, False)
         start, pitch = 0, -1
-        for i, step in enumerate([*grid, ()]):
-            p = int(step[v]) if v < len(step) else -1
+        for i, step in enumerate([*rows, ()]):
+            p = step[v] if v < len(step) else -1
             if p != pitch:
                 if pitch >= 0:
-                    track.notes.append(symusic.Note(start * JSB_STEP, (i - start) * JSB_STEP, pitch, 80))
+                    track.notes.append(symusic.Note(start * step_ticks, (i - start) * step_ticks, pitch, 80))
                 start, pitch = i, p
         score.tracks.append(track)
     return score
@@ -305,7 +310,7 @@ def _process(item: WorkItem, out_dir: Path) -> dict:
     fmt = item.kind
     if item.kind == "jsb":
         fmt = "jsb"
-        score = _score_from_jsb(item.grid or ())
+        score = jsb_score(item.grid or ())
         labels["title"] = f"JSB chorale {item.tune_ref}"
         labels["composer"] = "Johann Sebastian Bach"
         labels["genre"] = "chorale"

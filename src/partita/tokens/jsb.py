@@ -90,27 +90,10 @@ def decode_tokens(tokens: np.ndarray | list[int]) -> np.ndarray:
 
 
 def to_score(grid: np.ndarray, tpq: int = 480, tempo: float = 60.0):
-    """A ``symusic.Score`` (tick time) of a (steps, 4) grid: one track per voice, held repeated pitches merged.
+    """A ``symusic.Score`` (tick time) of a (steps, 4) grid: one track per voice, held repeated pitches merged."""
+    from partita.corpus.pieces import jsb_score
 
-    Music Transformer's grid does not mark re-articulations, so consecutive equal pitches become one note.
-    """
-    import symusic
-
-    grid = np.asarray(grid)
-    step = tpq // STEPS_PER_QUARTER
-    score = symusic.Score(tpq)
-    score.tempos.append(symusic.Tempo(0, tempo))
-    for v, name in enumerate(("Soprano", "Alto", "Tenor", "Bass")):
-        track = symusic.Track(name=name, program=52)
-        start, pitch = 0, -1
-        for t in range(len(grid) + 1):
-            p = int(grid[t, v]) if t < len(grid) else -1
-            if p != pitch:
-                if pitch >= 0:
-                    track.notes.append(symusic.Note(start * step, (t - start) * step, pitch, 80))
-                start, pitch = t, p
-        score.tracks.append(track)
-    return score
+    return jsb_score(np.asarray(grid), ticks_per_quarter=tpq, qpm=tempo)
 
 
 def transpositions(grids: list[np.ndarray], low: int = -5, high: int = 6) -> list[np.ndarray]:
