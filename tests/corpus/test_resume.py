@@ -65,3 +65,16 @@ def test_killed_build_resumes_without_duplicates(tmp_path: Path):
     assert len(midi) == N_TUNES
     assert not [p for p in (out / "midi").rglob(".*")], "temporary files were left behind"
     assert not (out / ".build.lock").exists()
+
+
+def test_half_written_part_from_a_killed_writer_is_ignored(tmp_path: Path):
+    store = PartStore(tmp_path)
+    store.append([{"source_key": "a"}], [])
+    # what atomic_path leaves behind when the process dies between mkstemp and rename
+    (store.folder / ".ok-000001.parquet.x1y2z3.parquet").write_bytes(b"PAR1 half")
+    reopened = PartStore(tmp_path)
+    pieces, rejects = reopened.read()
+    assert list(pieces) == ["a"] and rejects == {}
+    assert not list(store.folder.glob(".*")), "the stale temp file is cleaned up"
+    reopened.append([{"source_key": "b"}], [])
+    assert set(PartStore(tmp_path).read()[0]) == {"a", "b"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -123,13 +124,27 @@ class PartStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder / "parts"
         self.folder.mkdir(parents=True, exist_ok=True)
-        nums = [int(p.stem.split("-")[1]) for p in self._files() if p.stem.split("-")[1].isdigit()]
+        for stale in self.folder.glob(".*.parquet"):  # temp files of a write that was killed mid-way
+            stale.unlink(missing_ok=True)
+        nums = [n for n, _ in map(self._number, self._files())]
         self._next = itertools.count(max(nums, default=-1) + 1)
 
-    def _files(self, kind: str = "*") -> list[Path]:
-        return sorted(
-            self.folder.glob(f"{kind}-*.parquet"), key=lambda p: (int(p.stem.split("-")[1]), p.name)
-        )
+    _PART_NAME = re.compile(r"(ok|rej)-(\d+)\.parquet")
+
+    @classmethod
+    def _number(cls, p: Path) -> tuple[int, str]:
+        m = cls._PART_NAME.fullmatch(p.name)
+        assert m is not None
+        return int(m.group(2)), p.name
+
+    def _files(self, kind: str | None = None) -> list[Path]:
+        """Finished part files (``ok-N.parquet``, ``rej-N.parquet``) in write order; temp files never match."""
+        found = []
+        for p in self.folder.iterdir():
+            m = self._PART_NAME.fullmatch(p.name)
+            if m and (kind is None or m.group(1) == kind):
+                found.append(p)
+        return sorted(found, key=self._number)
 
     def append(self, pieces: list[dict], rejects: list[dict]) -> None:
         """Write one part (pieces and/or rejects) under a new number; a crash leaves no half file."""
