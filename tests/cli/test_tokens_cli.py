@@ -16,7 +16,9 @@ def test_tokens_build_with_bpe_feeds_training(fixtures, tmp_path):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["vocab_size"] == 800
     assert json.loads((out / "tokenizer" / "partita_tokenizer.json").read_text())["bpe_vocab_size"] == 800
-    again = CliRunner().invoke(cli, args)  # a rerun resumes with the saved tokenizer and gives the same tokens
+    again = CliRunner().invoke(
+        cli, args
+    )  # a rerun resumes with the saved tokenizer and gives the same tokens
     assert again.exit_code == 0 and json.loads((out / "meta.json").read_text())["sha256"] == meta["sha256"]
     if (out / "valid.npy").exists():
         data = load_token_data(str(out))

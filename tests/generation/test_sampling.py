@@ -40,6 +40,30 @@ def test_sliding_context_past_block_size():
         assert len(r.tokens[0]) == 151 and r.stop_reasons == ["max_tokens"]
 
 
+def test_sliding_context_keeps_the_condition_prefix(monkeypatch):
+    import partita.generation.sampling as sampling
+
+    m = debug_model(seed=1)  # block_size 64
+    contexts = []
+    real = sampling._prefill
+
+    def spy(model, rows, block, device):
+        contexts.append([list(r) for r in rows])
+        return real(model, rows, block, device)
+
+    monkeypatch.setattr(sampling, "_prefill", spy)
+    prefix = [1, 7, 8, 9, 5]
+    r = sample(m, prompt=prefix, max_new_tokens=150, seed=0, stop_tokens=[], loop_tokens=0, keep_prefix=5)
+    assert len(contexts) > 1, "the context slid at least once"
+    for rows in contexts[1:]:
+        assert rows[0][:5] == prefix and len(rows[0]) == 32
+        tail, full = rows[0][5:], r.tokens[0]
+        assert any(full[i : i + len(tail)] == tail for i in range(5, len(full))), (
+            "the tail is the recent music"
+        )
+    assert r.tokens[0][:5] == prefix and len(r.tokens[0]) == 155
+
+
 def test_stop_token_and_bar_budget(model):
     r = sample(model, max_new_tokens=500, seed=3, batch_size=8, stop_tokens=list(range(20, 40)))
     for toks, reason in zip(r.tokens, r.stop_reasons, strict=True):

@@ -193,3 +193,27 @@ def test_cli_errors_are_one_line(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "unknown preset" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_windows_inside_a_piece_carry_its_condition_prefix():
+    import numpy as np
+
+    from partita.training.data import PrefixIndex, random_windows
+
+    bos, cond_end = 1, 9
+    pieces = [[bos, 5, 6, cond_end] + list(range(20, 60)) + [2], [bos, cond_end] + list(range(60, 100)) + [2]]
+    pieces.append([bos] + list(range(100, 140)) + [2])  # no prefix at all
+    tokens = np.concatenate([np.array(p, dtype=np.uint16) for p in pieces])
+    index = PrefixIndex.build(tokens, bos, cond_end)
+    assert index.starts.tolist() == [0, 45, 88] and index.ends.tolist() == [4, 47, 88]
+    assert index.prefix_at(2) is None  # inside the prefix itself
+    assert index.prefix_at(10) == (0, 4) and index.prefix_at(50) == (45, 47) and index.prefix_at(95) is None
+    x, y = random_windows(tokens, 64, 16, torch.Generator().manual_seed(0), index)
+    assert x.shape == y.shape == (64, 16)
+    for row, target in zip(x.tolist(), y.tolist(), strict=True):
+        assert row[1:] == target[:-1]
+        assert not 20 < row[0] < 100, f"a window starting inside a piece's music lost its prefix: {row}"
+        if row[0] == bos and row[1] == 5:
+            assert row[:4] == [bos, 5, 6, cond_end]
+    carried = [r for r in x.tolist() if r[0] == bos and r[4] not in (20, 60)]
+    assert carried, "some windows start mid-piece and carry the prefix"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
+from partita.training.config import PRESETS
+
 
 @click.command("train")
 @click.option(
-    "--preset",
-    "preset_name",
-    default=None,
-    help="A named preset (debug, jsb-relative, jsb-absolute, jsb-rotary).",
+    "--preset", "preset_name", default=None, help="A named preset (" + ", ".join(sorted(PRESETS)) + ")."
 )
 @click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), default=None, help="A TrainConfig JSON file."

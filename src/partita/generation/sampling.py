@@ -105,14 +105,16 @@ def sample(
     loop_period: int = 64,
     progress: ProgressCallback | None = None,
     logits_processor: Callable[[list[list[int]], torch.Tensor], torch.Tensor] | None = None,
+    keep_prefix: int = 0,
 ) -> SampleResult:
     """Sample continuations of ``prompt`` (one sequence, or a batch of equal-length ones; default: the BOS token).
 
     ``batch_size`` repeats a single prompt. ``stop_tokens`` defaults to the model's ``eos_id``; ``bar`` (token ids
     or a predicate on a token id) with ``max_bars`` stops a sequence after that many bars. ``logits_processor``
     (e.g. :class:`partita.generation.constraints.RemiConstraintProcessor`) sees the running sequences and the
-    next-token logits and returns the logits to sample from. Returns every sequence with its prompt and the reason
-    it stopped.
+    next-token logits and returns the logits to sample from. ``keep_prefix`` leading tokens (a condition prefix)
+    stay in the context when it slides past ``block_size``, as they do in training windows. Returns every sequence
+    with its prompt and the reason it stopped.
     """
     if max_new_tokens <= 0:
         raise ValueError(f"max_new_tokens must be positive, got {max_new_tokens}")
@@ -157,6 +159,7 @@ def sample(
             progress,
             device,
             logits_processor,
+            max(0, min(int(keep_prefix), cfg.block_size // 4)),
         )
     finally:
         model.train(was_training)
@@ -203,6 +206,7 @@ def _sample_loop(
     progress,
     device,
     logits_processor=None,
+    keep_prefix: int = 0,
 ) -> SampleResult:
     block = model.config.block_size
     n = len(rows)
@@ -246,8 +250,11 @@ def _sample_loop(
             if detector is not None:
                 detector.select(np.asarray(keep))
             active = [active[r] for r in keep]
-        if cache.length + 1 > block:  # slide the context: rebuild the cache from the last half block
-            cache, logits = _prefill(model, [seqs[i][-(block // 2) :] for i in active], block, device)
+        if (
+            cache.length + 1 > block
+        ):  # slide the context: rebuild the cache from the prefix and the last half block
+            tail = block // 2 - keep_prefix
+            cache, logits = _prefill(model, [seqs[i][:keep_prefix] + seqs[i][-tail:] for i in active], block, device)
         else:
             out, _ = model(nxt[:, None], cache=cache)
             logits = out[:, -1]

@@ -128,7 +128,8 @@ def generate(
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
-    result = sample(lm, tok.condition_ids(c), max_new_tokens=TOKENS_PER_BAR * bars + 64, temperature=temperature,
+    prefix = tok.condition_ids(c)
+    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=TOKENS_PER_BAR * bars + 64, temperature=temperature,
                     top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
                     bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
     controls = _controls_of(request)

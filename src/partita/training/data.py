@@ -36,6 +36,17 @@ class TokenData:
     tokenizer: str | None = None  # the kind of tokenizer these tokens come from
     tokenizer_dir: str | None = None  # a saved tokenizer to ship with the model (a token folder's tokenizer/)
     valid_by_source: dict[str, np.ndarray] = field(default_factory=dict)
+    cond_end_id: int | None = (
+        None  # the id closing a condition prefix (BOS, Cond..., CondEnd): carried into windows
+    )
+    _prefixes: PrefixIndex | None = field(default=None, init=False, repr=False)
+
+    @property
+    def prefixes(self) -> PrefixIndex | None:
+        """Where each training piece's condition prefix lies (built on first use), or None without prefixes."""
+        if self._prefixes is None and self.cond_end_id is not None and self.bos_id is not None:
+            self._prefixes = PrefixIndex.build(self.train, self.bos_id, self.cond_end_id)
+        return self._prefixes
 
     def __post_init__(self) -> None:
         if self.train.ndim != 1:
@@ -70,13 +81,65 @@ def batch_seed(seed: int, step: int, micro: int, rank: int) -> int:
     return (seed * 1_000_003 + step * 7_919 + micro * 104_729 + rank * 15_485_863) % (2**63 - 1)
 
 
+@dataclass
+class PrefixIndex:
+    """The condition prefix ``[start, end)`` of every piece in a flat token stream (pieces start at BOS).
+
+    A window that starts inside a piece's music gets that piece's prefix put in front of it, so that the model
+    always sees what the piece was asked to be, also deep into a long piece; sampling keeps the prefix when its
+    context slides (see :func:`partita.generation.sampling.sample`) for the same reason.
+    """
+
+    starts: np.ndarray  # position of each piece's BOS
+    ends: np.ndarray  # one past its CondEnd (== start when the piece has no prefix)
+
+    @classmethod
+    def build(cls, tokens: np.ndarray, bos_id: int, cond_end_id: int) -> PrefixIndex:
+        starts, ends = [], []
+        step = 1 << 22
+        for lo in range(0, len(tokens), step):  # chunked: the stream may be a large memmap
+            chunk = np.asarray(tokens[lo : lo + step])
+            starts.append(np.flatnonzero(chunk == bos_id) + lo)
+            ends.append(np.flatnonzero(chunk == cond_end_id) + lo + 1)
+        s, e = np.concatenate(starts), np.concatenate(ends)
+        # a piece's prefix ends at the first CondEnd after its BOS, if that comes before the next BOS
+        nxt = np.append(s[1:], len(tokens))
+        idx = np.searchsorted(e, s, side="right")
+        cand = np.append(e, np.iinfo(np.int64).max)[idx]
+        end = np.where(cand <= nxt, cand, s)
+        return cls(starts=s.astype(np.int64), ends=end.astype(np.int64))
+
+    def prefix_at(self, position: int) -> tuple[int, int] | None:
+        """The ``[start, end)`` prefix of the piece whose music contains ``position``, or None."""
+        i = int(np.searchsorted(self.starts, position, side="right")) - 1
+        if i < 0 or position < self.ends[i] or self.ends[i] == self.starts[i]:
+            return None
+        return int(self.starts[i]), int(self.ends[i])
+
+
 def random_windows(
-    tokens: np.ndarray, batch: int, block_size: int, generator: torch.Generator
+    tokens: np.ndarray,
+    batch: int,
+    block_size: int,
+    generator: torch.Generator,
+    prefixes: PrefixIndex | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``batch`` random windows of ``block_size + 1`` tokens: inputs and next-token targets (int64)."""
+    """``batch`` random windows of ``block_size + 1`` tokens: inputs and next-token targets (int64).
+
+    With ``prefixes``, a window starting inside a piece's music begins with that piece's condition prefix.
+    """
     starts = torch.randint(0, len(tokens) - block_size - 1, (batch,), generator=generator).tolist()
-    rows = np.stack([np.asarray(tokens[s : s + block_size + 1], dtype=np.int64) for s in starts])
-    t = torch.from_numpy(rows)
+    rows = []
+    for s in starts:
+        span = prefixes.prefix_at(s) if prefixes is not None else None
+        if span is not None and span[1] - span[0] < block_size // 2:
+            head = np.asarray(tokens[span[0] : span[1]], dtype=np.int64)
+            rows.append(
+                np.concatenate([head, np.asarray(tokens[s : s + block_size + 1 - len(head)], dtype=np.int64)])
+            )
+        else:
+            rows.append(np.asarray(tokens[s : s + block_size + 1], dtype=np.int64))
+    t = torch.from_numpy(np.stack(rows))
     return t[:, :-1], t[:, 1:]
 
 
@@ -258,7 +321,23 @@ def _token_folder(path: Path, train, test) -> TokenData:
         tokenizer=None,
         tokenizer_dir=str(path / "tokenizer") if (path / "tokenizer").is_dir() else None,
         valid_by_source=by_source,
+        cond_end_id=meta.get("cond_end_id", _cond_end_of(path / "tokenizer")),
     )
+
+
+def _cond_end_of(tokenizer_dir: Path) -> int | None:
+    """The CondEnd id of a saved tokenizer (token folders written before meta.json recorded it)."""
+    if not tokenizer_dir.is_dir():
+        return None
+    from partita.tokens import MusicTokenizer
+
+    try:
+        return MusicTokenizer.from_pretrained(tokenizer_dir).cond_end_id
+    except Exception as e:  # an unreadable tokenizer only loses the prefix carry, and says so
+        logger.warning(
+            "%s: cannot read the tokenizer (%s): windows will not carry condition prefixes", tokenizer_dir, e
+        )
+        return None
 
 
 def nll_metrics(total: float, count: int, tokens_per_note: float | None, prefix: str) -> dict[str, float]:

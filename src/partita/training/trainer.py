@@ -374,7 +374,7 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             n_replay = (
                 round(cfg.batch_size * cfg.replay_fraction) if (in_stage1 and replay is not None) else 0
             )
-            x, y = random_windows(data.train, cfg.batch_size - n_replay, block, g)
+            x, y = random_windows(data.train, cfg.batch_size - n_replay, block, g, data.prefixes)
             if n_replay:
                 xr, yr = random_windows(replay, n_replay, block, g)
                 x, y = torch.cat([x, xr]), torch.cat([y, yr])
