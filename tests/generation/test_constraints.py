@@ -77,6 +77,17 @@ def test_in_key_pitches(tok):
     assert pcs and pcs <= allowed
 
 
+def test_tempo_tokens_stay_in_the_requested_bin(tok):
+    from partita.analysis.tempo import tempo_bin
+
+    free, _ = _sample(tok, Constraints(bars=6), seed=2)
+    seen_free = {float(t.split("_")[1]) for r in free for t in tok.tokens(r) if t.startswith("Tempo_")}
+    assert {tempo_bin(t) for t in seen_free} - {tempo_bin(72)}, "unconstrained, other bins occur"
+    rows, _ = _sample(tok, Constraints(bars=6, tempo=72.0), seed=2)
+    seen = {float(t.split("_")[1]) for r in rows for t in tok.tokens(r) if t.startswith("Tempo_")}
+    assert seen and {tempo_bin(t) for t in seen} == {tempo_bin(72)}
+
+
 def test_chord_per_bar(tok):
     chords = ["C:maj", "A:min", "F:maj", "G:7"]
     c = Constraints(bars=4, chords=chords, chord_tones_only=True)

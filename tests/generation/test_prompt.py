@@ -114,3 +114,10 @@ def test_explain_and_to_dict_cover_everything():
         assert fragment in text
     d = r.to_dict()
     assert d["conditions"]["key"] == "D" and d["not_understood"] == ["zorblax"]
+
+
+def test_a_number_in_bpm_wins_over_a_tempo_word():
+    r = project_prompt("an adagio for piano at 66 bpm")
+    assert r.conditions.tempo_bpm == 66.0 and not r.notes  # adagio and 66 bpm agree closely enough
+    r = project_prompt("presto at 50 bpm")
+    assert r.conditions.tempo_bpm == 50.0 and any("presto" in n for n in r.notes)

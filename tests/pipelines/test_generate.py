@@ -31,6 +31,18 @@ def test_generate_writes_candidates_with_measured_adherence(model, tmp_path):
         assert (tmp_path / f"candidate-{cand.rank}-pianoroll.png").stat().st_size > 1000
 
 
+def test_requested_tempo_is_kept():
+    from symusic import Score, Tempo
+
+    from partita.pipelines.generate import _set_missing_tempo
+
+    score = Score(480)  # what the decoder gives when no tempo token was sampled: no tempo of its own
+    assert _set_missing_tempo(score, 66.0) and [round(t.qpm) for t in score.tempos] == [66]
+    score.tempos.clear()
+    score.tempos.append(Tempo(0, 68.0))  # a sampled tempo in the requested bin stays as it is
+    assert not _set_missing_tempo(score, 66.0) and [round(t.qpm) for t in score.tempos] == [68]
+
+
 def test_generate_is_reproducible_and_rejects_bad_options(model):
     _, a = generate("calm chorale, 2 bars", n=1, seed=11, model=model)
     _, b = generate("calm chorale, 2 bars", n=1, seed=11, model=model)

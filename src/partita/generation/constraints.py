@@ -1,7 +1,8 @@
 """Constrained decoding for REMI+: what can be guaranteed is guaranteed, by masking logits while sampling.
 
-Guarantees (each optional): the time signature, the number of bars, the instrument set, termination, and on
-request pitches inside the key's scale and pitches from the requested chord in each bar.
+Guarantees (each optional): the time signature, the number of bars, the instrument set, termination, tempo tokens
+from the requested tempo bin, and on request pitches inside the key's scale and pitches from the requested chord in
+each bar.
 
 Works with BPE: every vocabulary id is expanded once into its base tokens, and the expansion is summarised as
 arrays (bars it opens, programs and pitches it plays, time signatures it sets), so that each sampling step is a
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from partita.analysis.tempo import tempo_bin
 from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
 from partita.tokens.tokenizer import MusicTokenizer
 
@@ -59,6 +61,8 @@ class Constraints:
     chords: list[str] = field(default_factory=list)
     chord_tones_only: bool = False
     """With chords: every pitch in bar i is a tone of chord i (else chord tones plus the key's scale)."""
+    tempo: float | None = None
+    """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
 
 
 class RemiConstraintProcessor:
@@ -82,6 +86,8 @@ class RemiConstraintProcessor:
         sets_meter = np.zeros(v, dtype=bool)
         bad_meter = np.zeros(v, dtype=bool)
         bad_program = np.zeros(v, dtype=bool)
+        bad_tempo = np.zeros(v, dtype=bool)
+        want_bin = tempo_bin(constraints.tempo) if constraints.tempo else None
         starts_with_meter = np.zeros(v, dtype=bool)
         starts_with_bar = np.zeros(v, dtype=bool)
         starts_with_pitch = np.zeros(v, dtype=bool)
@@ -116,8 +122,10 @@ class RemiConstraintProcessor:
                 elif t.startswith("Pitch_"):
                     pitch_classes[i, int(t.split("_")[1]) % 12] = True
                     has_pitch[i] = True
+                elif t.startswith("Tempo_") and want_bin is not None:
+                    bad_tempo[i] |= tempo_bin(float(t.split("_")[1])) != want_bin
         self.n_bars = torch.from_numpy(n_bars)
-        self.static_bad = torch.from_numpy(bad_meter | bad_program | self.special)
+        self.static_bad = torch.from_numpy(bad_meter | bad_program | bad_tempo | self.special)
         self.starts_with_meter = torch.from_numpy(starts_with_meter)
         self.starts_with_bar = torch.from_numpy(starts_with_bar)
         self.starts_with_pitch = torch.from_numpy(starts_with_pitch)

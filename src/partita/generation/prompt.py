@@ -382,11 +382,25 @@ def _first(req: Request, found: dict, fld: str, label: str):
     return distinct[0][0]
 
 
+def _tempo(req: Request, found: dict) -> float | None:
+    """A number in bpm is more precise than a tempo word: it wins, and a word only conflicts when it is far off."""
+    entries = found.get("tempo", [])
+    numeric = [e for e in entries if any(ch.isdigit() for ch in e[1])]
+    if not numeric:
+        return _first(req, found, "tempo", "tempo words")
+    numbers = {"tempo": numeric}
+    bpm = _first(req, numbers, "tempo", "tempi")
+    for value, phrase, _ in entries:
+        if abs(tempo_bin(float(value)) - tempo_bin(float(bpm))) > 1:
+            req.notes.append(f"'{phrase}' does not agree with {bpm:g} bpm; the number is used")
+    return bpm
+
+
 def _resolve(req: Request, found: dict, roman: list) -> None:
     c = req.conditions
     c.key = _first(req, found, "key", "keys")
     c.mode = _first(req, found, "mode", "modes")
-    bpm = _first(req, found, "tempo", "tempo words")
+    bpm = _tempo(req, found)
     c.tempo_bpm = float(bpm) if bpm is not None else None
     c.meter = _first(req, found, "meter", "meters")
     c.bars = _first(req, found, "bars", "lengths")

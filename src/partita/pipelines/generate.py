@@ -36,6 +36,7 @@ class Candidate:
     stop_reason: str
     adherence: dict[str, float] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    remarks: list[str] = field(default_factory=list)  # what the pipeline did beyond sampling
 
     @property
     def adherence_mean(self) -> float | None:
@@ -124,7 +125,8 @@ def generate(
     processor = None
     if constrain:
         constraints = Constraints(meter=c.meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
-                                  mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords))  # fmt: skip
+                                  mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
+                                  tempo=c.tempo_bpm)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
@@ -136,8 +138,11 @@ def generate(
     candidates = []
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
+        remarks = []
+        if constrain and c.tempo_bpm and _set_missing_tempo(score, c.tempo_bpm):
+            remarks.append(f"no tempo token was sampled: the requested {c.tempo_bpm:g} bpm was written")
         adherence = piece_adherence(controls, measure(score)) if score.note_num() else {}
-        candidates.append(Candidate(0, score, base_seed, reason, adherence))
+        candidates.append(Candidate(0, score, base_seed, reason, adherence, remarks=remarks))
         report(progress, i + 1, n + 1, f"measured candidate {i + 1}")
     candidates.sort(key=lambda cand: -(cand.adherence_mean or 0.0))
     for rank, cand in enumerate(candidates, 1):
@@ -146,6 +151,24 @@ def generate(
         _write(request, candidates, Path(out_dir), wav)
     report(progress, n + 1, n + 1, "done")
     return request, candidates
+
+
+def _set_missing_tempo(score: Score, bpm: float) -> bool:
+    """Give a score without a tempo event of its own the requested tempo; True when it did.
+
+    The constraint processor keeps sampled tempo tokens inside the requested bin, but the model may emit none, and
+    the decoder then falls back to its default tempo; the request is the better default.
+    """
+    from partita.analysis.tempo import tempo_bin
+
+    tempos = list(score.tempos)
+    if tempos and tempo_bin(float(tempos[0].qpm)) == tempo_bin(bpm):
+        return False
+    from symusic import Tempo
+
+    score.tempos.clear()
+    score.tempos.append(Tempo(0, float(bpm)))
+    return True
 
 
 def _write(request, candidates: list[Candidate], out: Path, wav: bool | None) -> None:
@@ -179,6 +202,7 @@ def _write(request, candidates: list[Candidate], out: Path, wav: bool | None) ->
                 "notes": c.score.note_num(),
                 "adherence": c.adherence,
                 "adherence_mean": c.adherence_mean,
+                "remarks": c.remarks,
                 "files": c.files,
             }  # fmt: skip
             for c in candidates
