@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,18 @@ import numpy as np
 from partita.atomic import atomic_write_text
 
 MODEL_FILE = Path(__file__).with_name("chord_model.json")
-N_FEATURES = 36
+
+FEATURE_BLOCKS: dict[str, str] = {
+    "profile": "the beat's pitch-class profile without the melody (unit norm)",
+    "bass": "the profile of the lowest note of each onset (sums to 1)",
+    "context": "the profile of the two neighbouring beats (unit norm)",
+    "lowest": "the pitch class of the lowest note sounding in the beat (one-hot)",
+    "bass_onset": "the profile of the bass notes that start in the beat's first quarter (sums to 1)",
+}
+"""The per-beat 12-vectors a model may use, in this order; each is rotated to every candidate root."""
+
+OLD_FEATURES = ["profile", "bass", "context"]
+"""The blocks of a model file that does not name its own (the first shipped model)."""
 
 # how POP909's chord qualities map onto the vocabulary (inversions keep their quality)
 POP909_QUALITIES = {"sus4(b7)": "7", "minmaj7": "min"}
@@ -29,17 +40,22 @@ POP909_QUALITIES = {"sus4(b7)": "7", "minmaj7": "min"}
 
 @dataclass
 class ChordModel:
-    """Per-quality weights (qualities x 36), biases, and the Viterbi change cost in log-probability units."""
+    """Per-quality weights (qualities x 12 per feature block), biases, and the Viterbi change cost.
+
+    ``features`` names the blocks of :data:`FEATURE_BLOCKS` the weights read, in order. The change cost is in
+    log-probability units.
+    """
 
     qualities: list[str]
     weights: list[list[float]]
     bias: list[float]
     change_cost: float = 1.5
     trained_on: str = ""
+    features: list[str] = field(default_factory=lambda: list(OLD_FEATURES))
 
-    def log_probs(self, chroma: np.ndarray, bass: np.ndarray) -> np.ndarray:
+    def log_probs(self, blocks: dict[str, np.ndarray]) -> np.ndarray:
         """(beats x chords) log-probabilities, chords ordered quality-major (index = q * 12 + root)."""
-        x = rotated_features(chroma, bass)
+        x = rotated_features(blocks, self.features)
         w = np.asarray(self.weights)
         logits = np.einsum("trf,qf->tqr", x, w) + np.asarray(self.bias)[None, :, None]
         logits = logits.reshape(x.shape[0], -1)
@@ -52,16 +68,33 @@ def _unit(m: np.ndarray) -> np.ndarray:
     return np.divide(m, norm, out=np.zeros_like(m), where=norm > 0)
 
 
-def rotated_features(chroma: np.ndarray, bass: np.ndarray) -> np.ndarray:
-    """(beats x 12 roots x 36) features: profile, bass profile and neighbours' profile, rotated to each root."""
-    c = _unit(np.asarray(chroma, dtype=float))
-    b = np.asarray(bass, dtype=float)
-    b = b / np.maximum(b.sum(axis=1, keepdims=True), 1e-9)
-    zero = np.zeros((1, 12))
-    ctx = _unit(np.vstack([zero, c[:-1]]) + np.vstack([c[1:], zero])) if len(c) else c
-    f = np.hstack([c, b, ctx])
+def _sum_one(m: np.ndarray) -> np.ndarray:
+    total = m.sum(axis=1, keepdims=True)
+    return np.divide(m, total, out=np.zeros_like(m), where=total > 0)
+
+
+def _block(blocks: dict[str, np.ndarray], name: str) -> np.ndarray:
+    if name == "context":
+        c = _unit(np.asarray(blocks["profile"], dtype=float))
+        if len(c) == 0:
+            return c
+        zero = np.zeros((1, 12))
+        return _unit(np.vstack([zero, c[:-1]]) + np.vstack([c[1:], zero]))
+    if name not in blocks:
+        raise ValueError(f"the chord model needs the feature block {name!r}, which was not computed")
+    m = np.asarray(blocks[name], dtype=float)
+    return _unit(m) if name == "profile" else _sum_one(m)
+
+
+def rotated_features(blocks: dict[str, np.ndarray], names: list[str] | None = None) -> np.ndarray:
+    """(beats x 12 roots x 12 * len(names)) features: each named block normalised and rotated to each root."""
+    names = list(names or OLD_FEATURES)
+    unknown = [n for n in names if n not in FEATURE_BLOCKS]
+    if unknown:
+        raise ValueError(f"unknown chord feature blocks {unknown}; known: {', '.join(FEATURE_BLOCKS)}")
+    f = np.hstack([_block(blocks, n) for n in names])
     idx = (np.arange(12)[:, None] + np.arange(12)[None, :]) % 12  # [root, interval] -> pitch class
-    return np.concatenate([f[:, idx + 12 * k] for k in range(3)], axis=2)
+    return np.concatenate([f[:, idx + 12 * k] for k in range(len(names))], axis=2)
 
 
 def load_chord_model(path: str | os.PathLike | None = None) -> ChordModel | None:
@@ -82,30 +115,32 @@ def save_chord_model(model: ChordModel, path: str | os.PathLike | None = None) -
 
 
 def fit_chord_model(
-    examples: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    examples: list[tuple[dict[str, np.ndarray], np.ndarray]],
     qualities: list[str],
+    features: list[str] | None = None,
     l2: float = 1e-4,
     change_cost: float = 1.5,
     trained_on: str = "",
 ) -> ChordModel:
-    """Fit the weights by multinomial logistic regression (torch L-BFGS) on ``(chroma, bass, labels)`` pieces.
+    """Fit the weights by multinomial logistic regression (torch L-BFGS) on ``(feature blocks, labels)`` pieces.
 
-    ``labels`` holds, per beat, the chord index ``q * 12 + root`` or -1 for beats left out (no chord, or a
-    quality outside the vocabulary).
+    The blocks are those of :func:`partita.analysis.chords.beat_features`; ``labels`` holds, per beat, the
+    chord index ``q * 12 + root`` or -1 for beats left out (no chord, or a quality outside the vocabulary).
     """
     import torch
 
+    features = list(features or FEATURE_BLOCKS)
     xs, ys = [], []
-    for chroma, bass, y in examples:
+    for blocks, y in examples:
         keep = y >= 0
         if keep.any():
-            xs.append(rotated_features(chroma, bass)[keep])
+            xs.append(rotated_features(blocks, features)[keep])
             ys.append(y[keep])
     if not xs:
         raise ValueError("no labelled beats to fit the chord model on")
     x = torch.tensor(np.concatenate(xs), dtype=torch.float32)
     y = torch.tensor(np.concatenate(ys), dtype=torch.long)
-    w = torch.zeros(len(qualities), N_FEATURES, requires_grad=True)
+    w = torch.zeros(len(qualities), x.shape[2], requires_grad=True)
     b = torch.zeros(len(qualities), requires_grad=True)
     opt = torch.optim.LBFGS([w, b], max_iter=300, line_search_fn="strong_wolfe")
 
@@ -124,6 +159,7 @@ def fit_chord_model(
         bias=np.round(b.detach().numpy().astype(float), 5).tolist(),
         change_cost=change_cost,
         trained_on=trained_on,
+        features=features,
     )
 
 

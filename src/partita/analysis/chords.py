@@ -22,6 +22,7 @@ import numpy as np
 
 from partita.analysis.key import PITCH_NAMES
 from partita.analysis.timeline import NoteArrays, segment_chroma
+from partita.analysis.viterbi import viterbi_path
 
 QUALITIES: dict[str, tuple[int, ...]] = {
     "maj": (0, 4, 7),
@@ -87,11 +88,20 @@ def _templates(qualities: tuple[str, ...]) -> tuple[np.ndarray, list[str], np.nd
 
 
 def beat_features(
-    notes: NoteArrays, beats: np.ndarray, melody_track: int | None, melody_weight: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-beat pitch-class profile (melody down-weighted) and bass profile (lowest note of each onset)."""
+    notes: NoteArrays, beats: np.ndarray, melody_track: int | None, melody_weight: float = 0.0
+) -> dict[str, np.ndarray]:
+    """The per-beat (beats x 12) feature blocks of the chord scorers, not yet normalised.
+
+    ``profile``: duration-weighted pitch classes, the melody track's notes weighted by ``melody_weight``;
+    ``bass``: the same for the lowest note of each onset of the other tracks; ``lowest``: one-hot pitch class
+    of the lowest note sounding anywhere in the beat (held bass notes count, where ``bass`` sees only
+    onsets); ``bass_onset``: the bass notes that start in the first quarter of the beat (a bass note struck
+    on the beat names the root more often than one struck between beats).
+    """
     from partita.analysis.key import lowest_notes
 
+    if len(beats) < 2:
+        return {name: np.zeros((0, 12)) for name in ("profile", "bass", "lowest", "bass_onset")}
     w = np.ones(len(notes))
     if melody_track is not None:
         w[notes.track == melody_track] = melody_weight
@@ -99,27 +109,35 @@ def beat_features(
     others = notes.select(notes.track != melody_track) if melody_track is not None else notes
     if len(others) == 0:
         others = notes
-    bass = segment_chroma(others.select(lowest_notes(others)), beats)
-    return chroma, bass
+    low = others.select(lowest_notes(others))
+    bass = segment_chroma(low, beats)
+    n_beats = max(len(beats) - 1, 0)
+    beat = np.clip(np.searchsorted(beats, low.start, side="right") - 1, 0, max(n_beats - 1, 0))
+    on_beat = (low.start - beats[beat]) * 4 < (beats[np.minimum(beat + 1, len(beats) - 1)] - beats[beat])
+    return {
+        "profile": chroma,
+        "bass": bass,
+        "lowest": lowest_sounding(others, beats),
+        "bass_onset": segment_chroma(low.select(on_beat), beats),
+    }
 
 
-def _viterbi(scores: np.ndarray, change_cost: float) -> np.ndarray:
-    """The best path through beats x states when every change of state costs ``change_cost``."""
-    n, s = scores.shape
-    back = np.zeros((n, s), dtype=np.int32)
-    acc = scores[0].copy()
-    idx = np.arange(s, dtype=np.int32)
-    for t in range(1, n):
-        j = int(acc.argmax())
-        switch = acc[j] - change_cost
-        keep = acc >= switch
-        back[t] = np.where(keep, idx, j)
-        acc = np.where(keep, acc, switch) + scores[t]
-    path = np.empty(n, dtype=np.int64)
-    path[-1] = int(acc.argmax())
-    for t in range(n - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return path
+def lowest_sounding(notes: NoteArrays, beats: np.ndarray) -> np.ndarray:
+    """(beats x 12) one-hot pitch class of the lowest note that sounds at any time in each beat."""
+    n_beats = max(len(beats) - 1, 0)
+    out = np.zeros((n_beats, 12))
+    if n_beats == 0 or len(notes) == 0:
+        return out
+    first = np.clip(np.searchsorted(beats, notes.start, side="right") - 1, 0, n_beats - 1)
+    last = np.clip(np.searchsorted(beats, notes.end - 1, side="right") - 1, 0, n_beats - 1)
+    counts = (last - first + 1).clip(1)
+    idx = np.repeat(np.arange(len(notes)), counts)
+    beat = first[idx] + (np.arange(idx.size) - (np.cumsum(counts) - counts)[idx])
+    low = np.full(n_beats, 1 << 14)
+    np.minimum.at(low, beat, notes.pitch[idx].astype(np.int64))
+    some = low < (1 << 14)
+    out[np.flatnonzero(some), low[some] % 12] = 1.0
+    return out
 
 
 def estimate_chords(
@@ -142,10 +160,11 @@ def estimate_chords(
         return ["N"] * n_beats
     if method not in ("learned", "templates"):
         raise ValueError(f"unknown chord method {method!r}: use 'learned' or 'templates'")
-    chroma, bass = beat_features(notes, beats, melody_track, cfg.melody_weight)
+    blocks = beat_features(notes, beats, melody_track, cfg.melody_weight)
+    chroma, bass = blocks["profile"], blocks["bass"]
     model = _model() if method == "learned" else None
     if model is not None:
-        return _decode(model.log_probs(chroma, bass), chroma, model.qualities, model.change_cost)
+        return _decode(model.log_probs(blocks), chroma, model.qualities, model.change_cost)
     templates, labels, roots, prior = _templates(cfg.qualities)
     total = chroma.sum(axis=1)
     norm = np.linalg.norm(chroma, axis=1, keepdims=True)
@@ -158,7 +177,7 @@ def estimate_chords(
     n_score = np.where(silent, 1.0, -1.0)[:, None]
     scores = np.hstack([scores, n_score])
     scores[silent, :-1] = -1.0
-    path = _viterbi(scores, cfg.change_cost)
+    path = viterbi_path(scores, cfg.change_cost)
     names = [*labels, "N"]
     return [names[i] for i in path]
 
@@ -180,7 +199,7 @@ def _decode(scores: np.ndarray, chroma: np.ndarray, qualities: list[str], change
     big = 1e3
     scores = np.hstack([scores, np.where(silent, 0.0, -big)[:, None]])
     scores[silent, :-1] = -big
-    path = _viterbi(scores, change_cost)
+    path = viterbi_path(scores, change_cost)
     names = [chord_label(i % 12, qualities[i // 12]) for i in range(len(qualities) * 12)] + ["N"]
     return [names[i] for i in path]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from partita.analysis.timeline import NoteArrays, segment_chroma
+from partita.analysis.viterbi import viterbi_path
 
 PITCH_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 """Pitch-class spellings used in chord labels (mir_eval reads flats and sharps alike)."""
@@ -86,6 +87,11 @@ RELATIVE_MODE_WEIGHTS = (0.25, 0.02, -0.05)
 """Bass-histogram weight, last-bass-note weight and bias of the relative major/minor decision, fitted on the
 POP909 development songs (the pair major/relative minor was right for 96% of them; the decision inside the
 pair went from 92.4% with the profiles alone to 94.3%)."""
+
+MAIN_REGION = (48, 12, 3.0)
+"""Chunks, window (chunks) and switch cost of the key-region pass of :func:`estimate_key`. On the POP909
+development songs the weighted score went from 0.928 to 0.938 with these; every setting tried (48 or 96
+chunks, windows of 1/8 to 1/2 of the piece, switch costs 1 to 6) gave 0.932-0.939."""
 
 
 def key_name(index: int) -> str:
@@ -208,22 +214,15 @@ def _relative_mode(notes: NoteArrays, scores: np.ndarray, best: int) -> int:
     return major if z >= 0 else 12 + minor
 
 
-def estimate_key(
+def _estimate(
     notes: NoteArrays,
-    profile: str | tuple[str, ...] = DEFAULT_PROFILE,
-    bass_weight: float = 0.0,
-    chroma: np.ndarray | None = None,
-    temperature: float = 0.05,
-    decide_relative: bool = True,
+    profile: str | tuple[str, ...],
+    bass_weight: float,
+    chroma: np.ndarray | None,
+    temperature: float,
+    decide_relative: bool,
 ) -> KeyEstimate | None:
-    """The best of the 24 keys for ``notes`` (pitched notes only), or None when there is nothing to judge.
-
-    The histogram is duration-weighted (each note counts its length in ticks); ``bass_weight`` adds weight to
-    the lowest note of each onset. The confidence is the softmax probability of the best key among the 24
-    (correlations divided by ``temperature``), so it is low when relative or neighbouring keys score alike.
-    With ``decide_relative`` the choice between the best key and its relative major/minor is made again with
-    the bass line (the lowest note of each onset) and the last bass note.
-    """
+    """The whole-piece estimate: profile correlation, then the bass-line decision between relatives."""
     if chroma is None:
         if len(notes) == 0:
             return None
@@ -238,6 +237,69 @@ def estimate_key(
         best = _relative_mode(notes, scores, best)
     p = np.exp((scores - scores.max()) / temperature)
     return KeyEstimate(best, key_name(best), float(p[best] / p.sum()), scores)
+
+
+def main_region(
+    notes: NoteArrays,
+    profile: str | tuple[str, ...] = DEFAULT_PROFILE,
+    n_chunks: int = MAIN_REGION[0],
+    window: int = MAIN_REGION[1],
+    switch_cost: float = MAIN_REGION[2],
+) -> np.ndarray | None:
+    """A mask of the notes in the key that lasts longest, or None when the piece stays in one key.
+
+    The piece's span is cut into ``n_chunks`` equal chunks (no beat grid needed, so it works on bare notes);
+    each chunk is scored against the 24 keys with the histogram of the ``window`` chunks around it, and a
+    Viterbi pass pays ``switch_cost`` per key change. A song that modulates for its last chorus then keeps
+    the key of its longer part, where a whole-piece histogram would average the two keys (G major then
+    A major reads as D major).
+    """
+    if len(notes) < 2 or n_chunks < 2:
+        return None
+    lo, hi = int(notes.start.min()), int(notes.end.max())
+    if hi - lo < n_chunks:
+        return None
+    bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
+    chroma = segment_chroma(notes, bounds)
+    cs = np.cumsum(np.vstack([np.zeros((1, 12)), chroma]), axis=0)
+    i = np.arange(n_chunks)
+    local = cs[np.clip(i + window - window // 2, 0, n_chunks)] - cs[np.clip(i - window // 2, 0, n_chunks)]
+    scores = key_correlations(local, key_templates(profile))
+    scores[local.sum(axis=1) <= 0] = 0.0
+    path = viterbi_path(scores, switch_cost)
+    keys, counts = np.unique(path, return_counts=True)
+    if keys.size == 1:
+        return None
+    chunk = np.clip(np.searchsorted(bounds, notes.start, side="right") - 1, 0, n_chunks - 1)
+    return path[chunk] == keys[counts.argmax()]
+
+
+def estimate_key(
+    notes: NoteArrays,
+    profile: str | tuple[str, ...] = DEFAULT_PROFILE,
+    bass_weight: float = 0.0,
+    chroma: np.ndarray | None = None,
+    temperature: float = 0.05,
+    decide_relative: bool = True,
+    longest_region: bool = True,
+) -> KeyEstimate | None:
+    """The best of the 24 keys for ``notes`` (pitched notes only), or None when there is nothing to judge.
+
+    The histogram is duration-weighted (each note counts its length in ticks); ``bass_weight`` adds weight to
+    the lowest note of each onset. The confidence is the softmax probability of the best key among the 24
+    (correlations divided by ``temperature``), so it is low when relative or neighbouring keys score alike.
+    With ``decide_relative`` the choice between the best key and its relative major/minor is made again with
+    the bass line (the lowest note of each onset) and the last bass note. With ``longest_region`` (and no
+    ``chroma`` given) a piece that changes key is judged on the notes of its longest key region only (see
+    :func:`main_region`), the key a listener would name for it.
+    """
+    if longest_region and chroma is None:
+        mask = main_region(notes, profile)
+        if mask is not None and mask.any():
+            est = _estimate(notes.select(mask), profile, bass_weight, None, temperature, decide_relative)
+            if est is not None:
+                return est
+    return _estimate(notes, profile, bass_weight, chroma, temperature, decide_relative)
 
 
 def key_segments(
@@ -269,19 +331,7 @@ def key_segments(
     empty = local.sum(axis=1) <= 0
     scores[empty] = 0.0
     scores[:, global_key] += 0.1
-    # Viterbi with a uniform switch cost: O(bars x 24)
-    back = np.zeros((n_bars, 24), dtype=np.int64)
-    acc = scores[0].copy()
-    for t in range(1, n_bars):
-        best_prev = int(acc.argmax())
-        switch = acc[best_prev] - switch_cost
-        stay = acc
-        back[t] = np.where(stay >= switch, np.arange(24), best_prev)
-        acc = np.maximum(stay, switch) + scores[t]
-    path = np.empty(n_bars, dtype=np.int64)
-    path[-1] = int(acc.argmax())
-    for t in range(n_bars - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
+    path = viterbi_path(scores, switch_cost)
     regions: list[list[int]] = []
     for t, k in enumerate(path):
         if regions and regions[-1][2] == k:
