@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.partita-installed
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo test setup lint bench clean partita-small
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
@@ -28,6 +28,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+
+# Retrain the shipped default model from scratch (hours on 2 cores; resumable).
+partita-small: $(STAMP)
+	bash scripts/train-partita-small.sh
 
 bench: $(STAMP)
 	$(VENV)/bin/partita bench --quick

@@ -224,3 +224,45 @@ def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+MAX_SHIPPED_BYTES = 60 * 2**20
+"""The largest model folder that may go into the package (the wheel stays small enough to install anywhere)."""
+
+
+def ship_model(
+    model_dir: str | Path, name: str, selector_dir: str | Path | None = None, package_dir: Path | None = None
+) -> Path:
+    """Copy a trained model folder (and optionally its Selector classifier) into the package as ``name``.
+
+    The copy is made beside the target and renamed into place, so a shipped model is never half written; the
+    weights are checked to load first, and a folder over :data:`MAX_SHIPPED_BYTES` is refused.
+    """
+    import shutil
+    import tempfile
+
+    src = Path(model_dir)
+    load_pretrained(src)  # refuses a folder that does not load
+    files = [p for p in src.rglob("*") if p.is_file()]
+    extra = [p for p in Path(selector_dir).rglob("*") if p.is_file()] if selector_dir else []
+    size = sum(p.stat().st_size for p in files + extra)
+    if size > MAX_SHIPPED_BYTES:
+        raise ValueError(f"{src}: {size / 2**20:.1f} MiB is over the {MAX_SHIPPED_BYTES / 2**20:.0f} MiB limit")
+    root = Path(package_dir) if package_dir is not None else PACKAGE_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    try:
+        shutil.copytree(src, tmp / "model", ignore=shutil.ignore_patterns(".*"))
+        if selector_dir:
+            shutil.copytree(selector_dir, tmp / "model" / "selector", ignore=shutil.ignore_patterns(".*"))
+        target = root / name
+        old = root / f".{name}-old"
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+        (tmp / "model").rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("shipped %s (%.1f MiB) as %s", src, size / 2**20, root / name)
+    return root / name
