@@ -1,8 +1,12 @@
 """``partita demo``: partita's main job in one command, the one ``make demo`` runs.
 
-Until the shipped generation model exists, the main job shows the layers it will stand on: it builds a small
-corpus from real music (the 382 JSB chorales, offline), describes and captions a
-held-out piece in English and Chinese, and renders it as audio, a piano roll and an engraved score.
+1. Generate from a prompt with the shipped model ``partita-small``: the prompt is projected onto controls, the
+   model samples several candidates under constraints, each is measured against the request and the best is
+   rendered (MIDI, MusicXML, WAV, piano roll). Without a shipped model the demo says so and uses the untrained
+   debug model, so the path still runs end to end.
+2. Describe and caption the best candidate in English and Chinese, as partita describes any piece.
+3. For comparison, build a small corpus of real music (the 382 JSB chorales, offline) and render a held-out
+   chorale the same way.
 """
 
 from __future__ import annotations
@@ -13,55 +17,100 @@ from pathlib import Path
 import click
 
 DEMO_SOURCES = ("jsb",)
+DEMO_PROMPT = "a calm chorale in G major for choir, 8 bars, andante"
+
+
+def _shipped_model(name: str) -> str:
+    from partita.models.pretrained import available_models
+
+    if name in available_models() or Path(name, "config.json").is_file():
+        return name
+    click.echo(f"     (no model named {name!r} is shipped in this checkout: using the untrained debug model)")
+    return "debug"
 
 
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out/demo", show_default=True,
               help="Where the demo writes its files.")  # fmt: skip
+@click.option("--prompt", default=DEMO_PROMPT, show_default=True, help="What to ask the model for.")
+@click.option("--model", default="partita-small", show_default=True, help="The model to generate with.")
+@click.option("--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates.")
+@click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Processes for the corpus build.")
-def demo(out_dir: str, workers: int) -> None:
-    """Run partita's main job: build a corpus, describe, caption and render a piece from it."""
+def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int) -> None:
+    """Run partita's main job: generate from a prompt, describe the result, compare with real music."""
     from partita.analysis import caption, caption_segments, describe, save_description
     from partita.cli.progress import tqdm_progress
     from partita.corpus import build_corpus, load_corpus
     from partita.paths import corpora_dir
+    from partita.pipelines import generate
     from partita.render import audio_available, render
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    click.echo(f"1/3  building the demo corpus from {', '.join(DEMO_SOURCES)} (resumable; reruns are quick)")
+    name = _shipped_model(model)
+    click.echo(f'1/3  generating {n} candidates for "{prompt}" with {name}')
+    with tqdm_progress("generate", unit="step") as bar:
+        request, candidates = generate(
+            prompt, n=n, seed=seed, model=name, out_dir=out / "generated", progress=bar
+        )
+    click.echo("     " + request.explain().replace("\n", "\n     "))
+    for cand in candidates:
+        mean = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
+        click.echo(
+            f"     #{cand.rank}: {cand.score.note_num()} notes, adherence {mean}, {cand.files.get('midi', '')}"
+        )
+    best = candidates[0]
+
+    click.echo("2/3  describing the best candidate as partita describes any piece")
+    d = describe(best.score)
+    save_description(d, out / "generated" / "description.json")
+    lines = [
+        "English:  " + caption(d, lang="en", seed=1),
+        "Chinese:  " + caption(d, lang="zh", seed=1),
+        "Sections:\n" + caption_segments(d, lang="en", seed=1),
+    ]
+    (out / "generated" / "captions.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    for line in lines:
+        click.echo("     " + line.replace("\n", "\n     "))
+
+    click.echo(
+        f"3/3  real music for comparison: a corpus from {', '.join(DEMO_SOURCES)} and a held-out chorale"
+    )
     with tqdm_progress("corpus", unit="piece") as bar:
         build_corpus("demo", list(DEMO_SOURCES), workers=workers, progress=bar)
     corpus = load_corpus("demo")
     test = corpus.split("test")
-    click.echo(f"     {len(corpus)} pieces in {corpora_dir() / 'demo'}; {len(test)} held out for testing")
-
     record = next((r for r in test.records() if r["source"] == "jsb"), None) or test.records()[0]
     score = test.read_piece(record["piece_id"])
     title = record.get("title") or record["piece_id"]
-    click.echo(f"2/3  describing a held-out piece: {title} ({record['source']})")
-    d = describe(score)
-    save_description(d, out / "description.json")
-    labels = {"genre": "chorale", "composer": record.get("composer") or "J. S. Bach"}
-    lines = [
-        "English:  " + caption(d, lang="en", seed=1, labels=labels),
-        "Chinese:  " + caption(d, lang="zh", seed=1, labels=labels),
-        "Sections:\n" + caption_segments(d, lang="en", seed=1, labels=labels),
-    ]
-    (out / "captions.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
-    for line in lines:
-        click.echo("     " + line.replace("\n", "\n     "))
-
-    click.echo("3/3  rendering: piano roll, engraved score, MusicXML" + (", audio" if audio_available() else ""))
     if not audio_available():
-        click.echo("     (no audio: install FluidSynth and a GM soundfont: apt-get install fluidsynth fluid-soundfont-gm)")
-    paths = render(score, out, name="piece", title=title)
-    summary = {"corpus": str(corpora_dir() / "demo"), "piece": record["piece_id"], "title": title,
-               "key": d.key, "tempo": d.tempo, "files": [str(p) for p in paths]}  # fmt: skip
-    (out / "demo.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    for p in paths:
-        click.echo(f"     wrote {p}")
-    click.echo(f"done: open {out}/ to see, hear and read the piece")
+        click.echo(
+            "     (no audio: install FluidSynth and a GM soundfont: apt-get install fluidsynth fluid-soundfont-gm)"
+        )
+    real = describe(score)
+    save_description(real, out / "real" / "description.json")
+    paths = render(score, out / "real", name="chorale", title=title)
+    labels = {"genre": "chorale", "composer": record.get("composer") or "J. S. Bach"}
+    click.echo(
+        f"     {title} ({len(corpus)} pieces in {corpora_dir() / 'demo'}): "
+        + caption(real, seed=1, labels=labels)
+    )
+    summary = {
+        "prompt": prompt,
+        "model": name,
+        "request": request.to_dict(),
+        "candidates": [
+            {"rank": c.rank, "notes": c.score.note_num(), "adherence": c.adherence, "files": c.files}
+            for c in candidates
+        ],
+        "best": {"key": d.key, "tempo": d.tempo, "captions": lines[:2]},
+        "real": {"piece": record["piece_id"], "title": title, "files": [str(p) for p in paths]},
+    }  # fmt: skip
+    (out / "demo.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    click.echo(f"done: listen to {out}/generated/candidate-1.* and compare with {out}/real/")
 
 
 commands = [demo]

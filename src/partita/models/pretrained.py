@@ -247,7 +247,9 @@ def ship_model(
     extra = [p for p in Path(selector_dir).rglob("*") if p.is_file()] if selector_dir else []
     size = sum(p.stat().st_size for p in files + extra)
     if size > MAX_SHIPPED_BYTES:
-        raise ValueError(f"{src}: {size / 2**20:.1f} MiB is over the {MAX_SHIPPED_BYTES / 2**20:.0f} MiB limit")
+        raise ValueError(
+            f"{src}: {size / 2**20:.1f} MiB is over the {MAX_SHIPPED_BYTES / 2**20:.0f} MiB limit"
+        )
     root = Path(package_dir) if package_dir is not None else PACKAGE_DIR
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
