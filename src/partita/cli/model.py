@@ -46,4 +46,34 @@ def ship(model_dir: str, name: str, selector_dir: str | None) -> None:
     click.echo(f"shipped {model_dir} as {name}: {target}")
 
 
+@model_group.command("samples")
+@click.argument("name")
+@click.option(
+    "-o", "--out", "out_dir", type=click.Path(file_okay=False), default="out/samples", show_default=True
+)
+@click.option(
+    "--n", "n", type=click.IntRange(1, 16), default=2, show_default=True, help="Candidates per prompt."
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--card", is_flag=True, help="Also write the Samples section into the model folder's card.")
+def samples(name: str, out_dir: str, n: int, seed: int, card: bool) -> None:
+    """Generate one listening sample per style prompt with model NAME (MIDI, WAV, piano roll, adherence)."""
+    from partita.atomic import atomic_write_text
+    from partita.cli.progress import tqdm_progress
+    from partita.models.pretrained import resolve
+    from partita.pipelines.samples import samples_markdown, write_samples
+
+    with tqdm_progress("samples", unit="prompt") as bar:
+        records = write_samples(name, out_dir, n=n, seed=seed, progress=bar)
+    section = samples_markdown(records)
+    click.echo(section)
+    folder = resolve(name)
+    if card and folder is not None:
+        readme = folder / "README.md"
+        text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+        text = text.split("## Samples")[0].rstrip() + "\n\n" + section
+        atomic_write_text(readme, text)
+        click.echo(f"wrote the Samples section into {readme}")
+
+
 commands = [model_group]
