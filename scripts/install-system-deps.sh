@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Debian packages partita uses for audio: FluidSynth and the General MIDI soundfont.
-# Installed when missing and we are root; otherwise we print the one line to run and carry on without audio.
+# Debian packages partita uses: FluidSynth and the General MIDI soundfont (audio), chromium (the studio's
+# browser test, driven by Playwright; never `playwright install`, which downloads a browser of its own).
+# Installed when missing and we are root; otherwise we print the one line to run and carry on without them.
 set -u
 need=()
 command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
 [ -e /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || [ -e /usr/share/sounds/sf2/default-GM.sf2 ] || need+=(fluid-soundfont-gm)
+[ -x /usr/lib/chromium/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "partita: installing ${need[*]} (Debian) for audio rendering"
+  echo "partita: installing ${need[*]} (Debian) for audio rendering and the browser test"
   (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null) \
-    || echo "partita: could not install ${need[*]}; audio rendering will be unavailable"
+    || echo "partita: could not install ${need[*]}; audio rendering or the browser test will be unavailable"
 else
-  echo "partita: audio rendering needs: sudo apt-get install ${need[*]}"
-  echo "partita: carrying on without audio"
+  echo "partita: audio rendering and the studio's browser test need: sudo apt-get install ${need[*]}"
+  echo "partita: carrying on without them"
 fi
 exit 0

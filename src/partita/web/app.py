@@ -1,0 +1,134 @@
+"""``build_app``: the studio as a Gradio Blocks app, one tab per view; ``serve``: run it on a loopback port.
+
+Every view is also an HTTP endpoint (Gradio's API: ``/gradio_api/call/<name>``, its schema at
+``/gradio_api/info`` and on the page's "Use via API" link). The app holds everything it needs in its own
+:class:`~partita.web.studio.Studio` (``app.studio``); nothing lives at module level.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from partita.web.limits import Limits, WorkDir
+from partita.web.studio import Studio, View, gradio_env
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "partita-small"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+INTRO = (
+    "# partita studio\n"
+    "Compose from a prompt, analyze a piece, browse the corpora. Everything here is also an HTTP API "
+    "(the *Use via API* link at the bottom of the page)."
+)
+
+
+def default_views() -> list[View]:
+    """The views of a studio, in tab order; a new view is one more entry here."""
+    from partita.web.analyze import AnalyzeView
+    from partita.web.compose import ComposeView
+    from partita.web.corpora import CorpusView
+
+    return [ComposeView(), AnalyzeView(), CorpusView()]
+
+
+def _theme():
+    """Gradio's default look with the system's fonts: the page loads nothing from outside the server."""
+    import gradio as gr
+
+    return gr.themes.Default(
+        font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )
+
+
+def build_app(
+    model=DEFAULT_MODEL,
+    *,
+    limits: Limits | None = None,
+    views: Sequence[View] | Callable[[], Sequence[View]] | None = None,
+    corpora_root: str | os.PathLike | None = None,
+    model_name: str | None = None,
+    work_parent: str | os.PathLike | None = None,
+):
+    """The studio app (a ``gradio.Blocks``, with its queue set up); ``app.studio`` holds its model and folders.
+
+    ``model`` is a loaded model (loaded once, shared by every request) or a name/folder for
+    :func:`partita.pipelines.generate.load_generator` (``"debug"``: the tiny untrained one). ``corpora_root``
+    defaults to :func:`partita.paths.corpora_dir`. Call ``app.studio.close()`` when done (``serve`` does).
+    """
+    gradio_env()
+    import gradio as gr
+
+    from partita.paths import corpora_dir
+    from partita.pipelines.generate import load_generator
+
+    limits = limits or Limits()
+    if isinstance(model, str | os.PathLike):
+        model_name = model_name or str(model)
+        model = load_generator(str(model))
+    studio = Studio(
+        model=model,
+        model_name=model_name or getattr(model, "card", {}).get("name", type(model).__name__),
+        limits=limits,
+        work=WorkDir(limits.keep_seconds, work_parent),
+        corpora_root=Path(corpora_root) if corpora_root is not None else corpora_dir(),
+    )
+    chosen = views() if callable(views) else (views if views is not None else default_views())
+    keep = int(limits.keep_seconds)
+    with gr.Blocks(
+        title="partita studio", analytics_enabled=False, delete_cache=(max(60, keep // 4), keep)
+    ) as app:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            for view in chosen:
+                with gr.Tab(view.title, id=view.name, elem_id=f"tab-{view.name}"):
+                    view.build(studio)
+    app.queue(max_size=limits.queue_size, default_concurrency_limit=limits.analysis_concurrency)
+    app.studio = studio
+    return app
+
+
+def launch(app, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True, quiet: bool = False):
+    """Start the app's server on ``host:port``; with ``block=False`` return at once (stop with ``app.close()``)."""
+    limits = app.studio.limits
+    return app.launch(
+        server_name=host,
+        server_port=port,
+        max_file_size=limits.max_upload_bytes,
+        prevent_thread_lock=not block,
+        show_error=False,  # gradio.Error messages still show: Studio.guard turns every failure into one
+        footer_links=["api"],
+        ssr_mode=False,
+        quiet=quiet,
+        theme=_theme(),
+    )
+
+
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    model=DEFAULT_MODEL,
+    limits: Limits | None = None,
+    corpora_root: str | os.PathLike | None = None,
+) -> None:
+    """Build the studio and serve it until interrupted; the upload and work folders are removed on the way out."""
+    gradio_env()
+    made_temp = None
+    if not os.environ.get("GRADIO_TEMP_DIR"):  # this server's uploads and cache, removed when it stops
+        made_temp = tempfile.mkdtemp(prefix="partita-gradio-")
+        os.environ["GRADIO_TEMP_DIR"] = made_temp
+    app = build_app(model, limits=limits, corpora_root=corpora_root)
+    try:
+        launch(app, host, port, block=True)
+    finally:
+        app.close()
+        app.studio.close()
+        if made_temp:
+            import shutil
+
+            shutil.rmtree(made_temp, ignore_errors=True)

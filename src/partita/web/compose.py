@@ -1,0 +1,338 @@
+"""The Compose view: a prompt and optional controls in, ranked candidates out (audio, piano roll, score, files).
+
+:func:`compose` is the work behind both the page and the ``/compose`` endpoint; it returns a JSON-ready summary
+(what the prompt was understood to ask for, each candidate's adherence) and the files to download. The page keeps
+each candidate's files in server-side state and shows them in one slot per candidate; nothing a client sends back
+is ever used as a path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from partita.web.limits import UserError
+from partita.web.studio import Studio, safe_name
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPT_CHARS = 600
+KEYS = [
+    f"{k} {m}"
+    for m in ("major", "minor")
+    for k in ("C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db")
+]
+METERS = ["4/4", "3/4", "2/4", "6/8", "9/8", "12/8", "5/4", "7/8"]
+FROM_PROMPT = "(from the prompt)"
+FILE_KINDS = ("midi", "musicxml", "wav", "pianoroll", "score")
+EXAMPLES = [
+    "a lively Irish jig in D major for fiddle and guitar, 8 bars",
+    "a calm chorale in G minor for four voices",
+    "a waltz in F major for piano, 16 bars",
+]
+_KNOWN_FIELDS = {"rank", "score", "seed", "stop_reason", "adherence", "files", "remarks"}
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and (not value.strip() or value == FROM_PROMPT))
+
+
+def options_of(
+    key: str | None = None,
+    tempo: float | None = None,
+    meter: str | None = None,
+    instruments: str | list[str] | None = None,
+    bars: float | None = None,
+    chords: str | None = None,
+    density: float | None = None,
+    polyphony: float | None = None,
+    rhythm: float | None = None,
+    *,
+    max_bars: int = 32,
+) -> dict[str, Any]:
+    """The ``generate()`` options of the form's fields; blank fields are left to the prompt."""
+    out: dict[str, Any] = {}
+    if not _blank(key):
+        out["key"] = str(key).strip()
+    if not _blank(meter):
+        out["meter"] = str(meter).strip()
+    if not _blank(chords):
+        out["chords"] = str(chords).strip()
+    if not _blank(instruments):
+        items = instruments if isinstance(instruments, list) else str(instruments).split(",")
+        out["instruments"] = [str(s).strip() for s in items if str(s).strip()]
+    if tempo is not None:
+        if not 20 <= float(tempo) <= 320:
+            raise UserError(f"tempo {tempo:g} bpm: choose 20 to 320 bpm (or leave it blank)")
+        out["tempo"] = float(tempo)
+    if bars is not None:
+        if float(bars) != int(bars) or not 1 <= int(bars) <= max_bars:
+            raise UserError(f"bars {bars:g}: this server makes 1 to {max_bars} bars")
+        out["bars"] = int(bars)
+    for name, value in (("density", density), ("polyphony", polyphony), ("rhythm", rhythm)):
+        if value is not None:
+            if not 0.0 <= float(value) <= 1.0:
+                raise UserError(f"{name} fader {value:g}: faders go from 0 to 1 (or leave it blank)")
+            out[name] = float(value)
+    return out
+
+
+def _extra_fields(cand) -> dict[str, Any]:
+    """Fields a newer Candidate carries beyond the ones known here (e.g. the selector's scores), JSON-ready."""
+    extra: dict[str, Any] = {}
+    names = [f.name for f in dataclasses.fields(cand)] if dataclasses.is_dataclass(cand) else []
+    for name in (*names, "scores", "selector"):
+        if name in _KNOWN_FIELDS or name in extra or not hasattr(cand, name):
+            continue
+        value = getattr(cand, name)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            value = str(value)
+        extra[name] = value
+    return extra
+
+
+def engrave(score, path: Path, title: str) -> list[Path]:
+    """The engraved score as PNG, from any thread.
+
+    verovio keeps its default resource path (its fonts) per thread, set only in the thread that imported it;
+    in a Gradio worker thread a toolkit would find no fonts and refuse every score. Setting it here, in the
+    calling thread, makes engraving work wherever the request runs.
+    """
+    from importlib.resources import files
+
+    import verovio
+
+    from partita.render import write_score_png
+
+    verovio.setDefaultResourcePath(str(files("verovio") / "data"))
+    return write_score_png(score, path, title=title)
+
+
+def compose(
+    studio: Studio,
+    prompt: str,
+    n: int = 2,
+    seed: int | None = None,
+    progress=None,
+    **fields,
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Generate ``n`` candidates; return ``(summary, files to download, per-candidate views)``.
+
+    ``fields`` are the form's controls (see :func:`options_of`). Raises :class:`UserError` for a request this
+    server refuses; generation stops with a message after ``studio.limits.request_seconds``.
+    """
+    from partita.pipelines.generate import generate
+
+    limits = studio.limits
+    prompt = (prompt or "").strip()
+    if not prompt and not any(not _blank(v) for v in fields.values()):
+        raise UserError("write a prompt (e.g. 'a waltz in F major for piano') or set some controls")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise UserError(f"the prompt is {len(prompt)} characters; keep it under {MAX_PROMPT_CHARS}")
+    if n is None or float(n) != int(n) or not 1 <= int(n) <= limits.max_candidates:
+        raise UserError(f"candidates: this server makes 1 to {limits.max_candidates} at a time")
+    if seed is not None and (float(seed) != int(seed) or not 0 <= int(seed) < 2**31):
+        raise UserError("seed: a whole number from 0 to 2147483647 (or leave it blank for a fresh one)")
+    options = options_of(**fields, max_bars=limits.max_bars)
+    if "bars" not in options:
+        from partita.generation.prompt import DEFAULT_BARS, project_prompt
+
+        asked = project_prompt(prompt).conditions.bars
+        if asked is not None and asked > limits.max_bars:
+            raise UserError(f"the prompt asks for {asked} bars; this server makes at most {limits.max_bars}")
+        options.setdefault("bars", min(asked or DEFAULT_BARS, limits.max_bars))
+
+    def step(done: int, total: int, message: str) -> None:
+        if progress is not None:
+            progress(0.9 * done / max(total, 1), desc=message)
+
+    out = studio.work.new("compose")
+    t0 = time.monotonic()
+    with studio.deadline.limit(limits.request_seconds):
+        request, candidates = generate(
+            prompt, n=int(n), seed=None if seed is None else int(seed), model=studio.model, out_dir=out,
+            progress=step, **options,
+        )  # fmt: skip
+    files: list[str] = []
+    views: list[dict[str, Any]] = []
+    rows = []
+    stem = safe_name(prompt[:40], "partita")
+    for cand in candidates:
+        if progress is not None:
+            progress(0.9 + 0.1 * cand.rank / max(len(candidates), 1), desc=f"engraving candidate {cand.rank}")
+        paths = {k: Path(v) for k, v in cand.files.items() if v}
+        remarks = list(cand.remarks)
+        if cand.score.note_num():
+            try:
+                pages = engrave(cand.score, out / f"candidate-{cand.rank}-score.png", title=prompt[:60])
+                if pages:
+                    paths["score"] = pages[0]
+            except Exception as e:  # an engraving failure costs the picture, not the candidate
+                log.warning("engraving candidate %d failed: %s", cand.rank, e)
+                remarks.append("the score could not be engraved")
+        else:
+            remarks.append("this candidate played no notes (an untrained model often does not)")
+        named = {}
+        for kind in FILE_KINDS:
+            if kind in paths and paths[kind].is_file():
+                suffix = "".join(paths[kind].suffixes[-1:])
+                target = paths[kind].with_name(
+                    f"{stem}-{cand.rank}{'-' + kind if kind in ('pianoroll', 'score') else ''}{suffix}"
+                )
+                paths[kind].replace(target)
+                named[kind] = target
+        downloads = [str(named[k]) for k in ("midi", "musicxml", "wav") if k in named]
+        files += downloads
+        row = {
+            "rank": cand.rank,
+            "seed": cand.seed,
+            "notes": cand.score.note_num(),
+            "stop_reason": cand.stop_reason,
+            "adherence": cand.adherence,
+            "adherence_mean": cand.adherence_mean,
+            "remarks": remarks,
+            "files": {k: p.name for k, p in named.items()},
+            **_extra_fields(cand),
+        }
+        rows.append(row)
+        views.append({**row, "paths": {k: str(p) for k, p in named.items()}, "downloads": downloads})
+    summary = {
+        "prompt": prompt,
+        "model": studio.model_name,
+        "seconds": round(time.monotonic() - t0, 3),
+        "understood": request.to_dict(),
+        "explain": request.explain(),
+        "candidates": rows,
+    }
+    if progress is not None:
+        progress(1.0, desc="done")
+    return summary, files, views
+
+
+def adherence_markdown(view: dict[str, Any]) -> str:
+    """The candidate's header, adherence scores and remarks as Markdown."""
+    mean = view.get("adherence_mean")
+    lines = [
+        f"### Candidate {view['rank']}",
+        f"{view['notes']} notes, seed {view['seed']}, adherence "
+        + ("-" if mean is None else f"**{mean:.2f}**"),
+        "",
+    ]
+    if view.get("adherence"):
+        lines += ["| control | adherence |", "|---|---|"]
+        lines += [
+            f"| {k} | {'-' if v is None else f'{v:.2f}'} |" for k, v in sorted(view["adherence"].items())
+        ]
+    for name in ("scores", "selector", "quality"):
+        value = view.get(name)
+        if isinstance(value, dict) and value:
+            lines += ["", f"**{name}**: " + ", ".join(f"{k} {_num(v)}" for k, v in value.items())]
+        elif value not in (None, {}, []):
+            lines += ["", f"**{name}**: {_num(value)}"]
+    for r in view.get("remarks") or []:
+        lines.append(f"\n- {r}")
+    return "\n".join(lines)
+
+
+def _num(v) -> str:
+    return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+class ComposeView:
+    """Prompt, controls and candidates; endpoint ``/compose``."""
+
+    name = "compose"
+    title = "Compose"
+
+    def build(self, studio: Studio) -> None:
+        import gradio as gr
+
+        limits = studio.limits
+        with gr.Row():
+            with gr.Column(scale=2):
+                prompt = gr.Textbox(label="Prompt", lines=2, max_length=MAX_PROMPT_CHARS, elem_id="compose-prompt",
+                                    placeholder="a lively Irish jig in D major for fiddle and guitar, 8 bars")  # fmt: skip
+                gr.Examples(EXAMPLES, inputs=[prompt], label="Try")
+            with gr.Column(scale=1):
+                n = gr.Slider(1, limits.max_candidates, value=min(2, limits.max_candidates), step=1,
+                              label="Candidates")  # fmt: skip
+                seed = gr.Number(None, label="Seed (blank: a fresh one)", precision=0)
+                button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
+        with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
+            with gr.Row():
+                key = gr.Dropdown(
+                    [FROM_PROMPT, *KEYS], value=FROM_PROMPT, label="Key", allow_custom_value=True
+                )
+                tempo = gr.Number(None, label="Tempo (bpm, 20-320)")
+                meter = gr.Dropdown(
+                    [FROM_PROMPT, *METERS], value=FROM_PROMPT, label="Meter", allow_custom_value=True
+                )
+                bars = gr.Number(None, label=f"Bars (1-{limits.max_bars})", precision=0)
+            with gr.Row():
+                instruments = gr.Textbox(
+                    label="Instruments (comma-separated GM names)", placeholder="violin, guitar"
+                )
+                chords = gr.Textbox(label="Chords (one per bar)", placeholder="Am F C G")
+            with gr.Row():
+                density = gr.Number(None, label="Density fader (0-1)", step=0.1)
+                polyphony = gr.Number(None, label="Polyphony fader (0-1)", step=0.1)
+                rhythm = gr.Number(None, label="Rhythm fader (0-1)", step=0.1)
+        gr.Markdown(
+            f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} candidates and "
+            f"{limits.max_bars} bars, {limits.request_seconds:g} s per request; requests wait in a queue."
+        )
+        with gr.Accordion("What the prompt was understood to ask for", open=False):
+            summary = gr.JSON(label="Summary (also the API's answer)")
+        files = gr.File(label="All downloads", file_count="multiple", interactive=False)
+        views = gr.State([])
+        slots = []
+        for i in range(limits.max_candidates):
+            with gr.Group(visible=False) as group, gr.Row():
+                with gr.Column(scale=1):
+                    text = gr.Markdown(f"### Candidate {i + 1}")
+                    audio = gr.Audio(label="Listen", type="filepath", interactive=False,
+                                     elem_classes=["candidate-audio"])  # fmt: skip
+                    downloads = gr.File(label="MIDI, MusicXML, WAV", file_count="multiple",
+                                        interactive=False, elem_classes=["candidate-files"])  # fmt: skip
+                with gr.Column(scale=2):
+                    roll = gr.Image(label="Piano roll", type="filepath", interactive=False, format="png",
+                                    elem_classes=["candidate-pianoroll"])  # fmt: skip
+                    engraved = gr.Image(label="Score", type="filepath", interactive=False, format="png",
+                                        elem_classes=["candidate-score"])  # fmt: skip
+            slots.append((group, text, audio, roll, engraved, downloads))
+
+        def run(prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
+                progress=gr.Progress()):  # noqa: B008  (how Gradio asks for a progress bar)  # fmt: skip
+            """Generate candidates for a prompt; blank controls are read from the prompt."""
+            summary, files, views = compose(studio, prompt, n=n, seed=seed, progress=progress, key=key,
+                                            tempo=tempo, meter=meter, instruments=instruments, bars=bars,
+                                            chords=chords, density=density, polyphony=polyphony,
+                                            rhythm=rhythm)  # fmt: skip
+            return summary, files, views
+
+        def show(views):
+            out = []
+            for i, _ in enumerate(slots):
+                v = views[i] if i < len(views or []) else None
+                if v is None:
+                    out += [gr.Group(visible=False), "", None, None, None, None]
+                    continue
+                p = v["paths"]
+                out += [gr.Group(visible=True), adherence_markdown(v), p.get("wav"), p.get("pianoroll"),
+                        p.get("score"), v["downloads"] or None]  # fmt: skip
+            return out
+
+        inputs = [prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm]
+        event = button.click(
+            studio.guard("compose", run), inputs=inputs, outputs=[summary, files, views], api_name="compose",
+            concurrency_limit=limits.generate_concurrency, concurrency_id="generate",
+            time_limit=limits.request_seconds,
+        )  # fmt: skip
+        event.success(show, inputs=[views], outputs=[c for slot in slots for c in slot], api_visibility="private",
+                      concurrency_limit=None)  # fmt: skip

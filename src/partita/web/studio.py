@@ -1,0 +1,135 @@
+"""What every view of the studio shares: the loaded model, the limits, the work folder, the corpora root.
+
+A view is an object with a ``name``, a ``title`` and ``build(studio)``, which adds its components and events to the
+Blocks being built (inside its own tab) and names its API endpoints with ``api_name=``. Later views (continuation,
+arrangement, search, dialogue) are added by writing a module with such an object and listing it in
+:data:`partita.web.app.DEFAULT_VIEWS` (or passing ``views=`` to :func:`partita.web.build_app`).
+
+Every event handler goes through :meth:`Studio.guard`, which turns bad input into a message on the page and in the
+API's answer (``gradio.Error``), and any other failure into one line naming the view, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from partita.web.limits import Deadline, Limits, UserError, WorkDir
+
+log = logging.getLogger(__name__)
+
+
+class View(Protocol):
+    """One tab of the studio, with its endpoints."""
+
+    name: str
+    title: str
+
+    def build(self, studio: Studio) -> None: ...
+
+
+@dataclass
+class Studio:
+    """The shared state of one app (nothing is kept at module level: two apps never share anything)."""
+
+    model: Any
+    model_name: str
+    limits: Limits
+    work: WorkDir
+    corpora_root: Path
+    deadline: Deadline | None = None
+    _analysis_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._analysis_slots = threading.BoundedSemaphore(self.limits.analysis_concurrency)
+        if self.deadline is None:
+            self.deadline = Deadline(self.model)
+
+    def close(self) -> None:
+        """Remove the work folder and the model's time-limit hook."""
+        if self.deadline is not None:
+            self.deadline.remove()
+        self.work.close()
+
+    def guard(self, view: str, fn: Callable) -> Callable:
+        """``fn`` with its failures turned into messages for the person (``gradio.Error``), never tracebacks."""
+        import gradio as gr
+
+        from partita.score import ScoreError
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except (UserError, ScoreError) as e:
+                raise gr.Error(str(e), print_exception=False) from None
+            except (ValueError, KeyError, FileNotFoundError) as e:
+                # the library's bad-input errors name the problem; KeyError's str() adds quotes
+                text = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+                raise gr.Error(str(text), print_exception=False) from None
+            except Exception:
+                log.exception("%s failed", view)
+                raise gr.Error(
+                    f"{view}: something went wrong on the server (it is logged); try again or change the request",
+                    print_exception=False,
+                ) from None
+
+        return wrapper
+
+    def bounded(self, seconds: float, fn: Callable, *args, **kwargs):
+        """Run ``fn`` in a worker thread and answer within ``seconds``; analysis slots bound the threads.
+
+        A call that runs past its time keeps its slot until it finishes, so slow work cannot pile up: new
+        requests wait for a slot (and are told so once their own time has run out).
+        """
+        if not self._analysis_slots.acquire(timeout=seconds):
+            raise UserError("the server is busy analysing other pieces; try again in a minute")
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = fn(*args, **kwargs)
+            except BaseException as e:  # handed to the caller below
+                box["error"] = e
+            finally:
+                self._analysis_slots.release()
+
+        worker = threading.Thread(target=run, name="partita-studio-analysis", daemon=True)
+        worker.start()
+        worker.join(seconds)
+        if worker.is_alive():
+            raise UserError(
+                f"the analysis took longer than the {seconds:g} s limit of this server; try a shorter piece"
+            )
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+
+def corpus_names(root: Path) -> list[str]:
+    """The corpora built under ``root`` (folders holding a ``manifest.parquet``), by name."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "manifest.parquet").is_file())
+
+
+def safe_name(text: str, fallback: str = "piece") -> str:
+    """A file-name stem made of ``text``'s letters, digits and dashes (never a path)."""
+    out = "".join(ch if ch.isalnum() else "-" for ch in str(text))[:48].strip("-")
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out or fallback
+
+
+def gradio_env() -> None:
+    """Switch off Gradio's outbound look-ups (analytics, version check) before gradio is imported."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,0 +1,27 @@
+"""Fixtures of the studio tests: one taught debug model, one tiny corpus, one running studio per module."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+pytest.importorskip("gradio", reason="the studio needs gradio: pip install -e '.[web]'")
+
+from studio_fixtures import build_tiny_corpus, playing_debug_model  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def studio_model():
+    return playing_debug_model()
+
+
+@pytest.fixture(scope="session")
+def corpora_root(tmp_path_factory) -> Path:
+    return build_tiny_corpus(tmp_path_factory.mktemp("studio") / "corpora")

@@ -1,0 +1,178 @@
+"""The studio's HTTP API on a real loopback server: every view is an endpoint usable from Python and from curl."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from studio_fixtures import PROMPT, running_studio
+
+from partita.web import Limits
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "score"
+BLANK = "(from the prompt)"
+
+
+def compose_args(prompt=PROMPT, n=1, seed=1, bars=None, key=BLANK, tempo=None):
+    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", None, None, None]
+
+
+@pytest.fixture(scope="module")
+def studio(studio_model, corpora_root):
+    with running_studio(studio_model, corpora_root, Limits(max_candidates=2, max_bars=4)) as (url, app):
+        yield url, app
+
+
+@pytest.fixture(scope="module")
+def client(studio):
+    from gradio_client import Client
+
+    return Client(studio[0], analytics_enabled=False, verbose=False)
+
+
+def call_raw(url: str, endpoint: str, data: list) -> tuple[str, object]:
+    """The curl way (README): POST the inputs, then read the event stream; returns (event, data)."""
+    req = urllib.request.Request(
+        f"{url}gradio_api/call/{endpoint}", data=json.dumps({"data": data}).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(req, timeout=30) as r:
+        event_id = json.loads(r.read())["event_id"]
+    event, payload = None, None
+    with urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=120) as r:
+        for raw in r:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = json.loads(line.split(":", 1)[1])
+                break
+    return event, payload
+
+
+def test_every_view_has_a_documented_endpoint(client, studio):
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/compose", "/analyze", "/corpora", "/corpus_pieces", "/corpus_piece"} <= set(api)
+    names = [p["parameter_name"] for p in api["/compose"]["parameters"]]
+    assert names[:3] == ["prompt", "n", "seed"] and "instruments" in names and "density" in names
+    with urllib.request.urlopen(f"{studio[0]}gradio_api/info", timeout=10) as r:
+        assert "/analyze" in json.loads(r.read())["named_endpoints"]
+
+
+def test_compose_from_python_gives_ranked_candidates_and_their_files(client):
+    from symusic import Score
+
+    summary, files = client.predict(*compose_args(n=2), api_name="/compose")
+    assert (
+        summary["understood"]["conditions"]["key"] == "C" and summary["understood"]["conditions"]["bars"] == 2
+    )
+    ranks = [c["rank"] for c in summary["candidates"]]
+    assert ranks == [1, 2]
+    playing = [c for c in summary["candidates"] if c["notes"]]
+    assert playing, "the taught debug model should play"
+    first = playing[0]
+    assert {"midi", "musicxml", "pianoroll", "score"} <= set(first["files"])
+    assert "instrument_f1" in first["adherence"]
+    midi = next(f for f in files if Path(f).name == first["files"]["midi"])
+    assert Score(midi).note_num() == first["notes"]
+
+
+def test_compose_from_curl_and_bad_input_is_one_clear_message(studio):
+    url = studio[0]
+    event, data = call_raw(url, "compose", compose_args(seed=2))
+    assert event == "complete" and data[0]["candidates"][0]["rank"] == 1
+    assert data[1][0]["url"].startswith(url)  # downloads are URLs on this server
+    event, data = call_raw(url, "compose", compose_args(bars=99))
+    assert event == "error"
+    assert data is None or "1 to 4 bars" in json.dumps(data)
+    from gradio_client import Client
+
+    client = Client(url, analytics_enabled=False, verbose=False)
+    for args, message in [
+        (compose_args(bars=99), "this server makes 1 to 4 bars"),
+        (compose_args(n=3), "maximum value 2"),  # the slider's own bound, checked by Gradio
+        (compose_args(prompt=""), "write a prompt"),
+        (compose_args(tempo=5000), "20 to 320 bpm"),
+        (compose_args(key="Q flat"), "key"),
+        (compose_args(prompt="a long piece, 200 bars"), "at most 4"),
+    ]:
+        with pytest.raises(Exception) as e:
+            client.predict(*args, api_name="/compose")
+        text = str(e.value)
+        assert message in text and "Traceback" not in text, text
+
+
+def test_analyze_reads_the_upload_by_its_content(client, tmp_path):
+    from gradio_client import handle_file
+
+    abc = tmp_path / "tune.txt"  # an ABC tune with a name that says nothing
+    abc.write_text((FIXTURES / "reel_pickup.abc").read_text())
+    description, en, zh, timeline, segments, timeline_png, roll = client.predict(handle_file(str(abc)),
+                                                                                 api_name="/analyze")  # fmt: skip
+    assert description["format"] == "abc" and description["n_notes"] > 0
+    assert en and zh and any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+    assert timeline["data"] and timeline["data"][0][0] == "A"
+    assert Path(timeline_png).stat().st_size > 1000 and Path(roll).stat().st_size > 1000
+    fake = tmp_path / "song.mid"
+    fake.write_text("<html>not music</html>")
+    with pytest.raises(Exception, match="not a score file"):
+        client.predict(handle_file(str(fake)), api_name="/analyze")
+
+
+def test_a_path_sent_by_a_client_never_reaches_the_filesystem(studio, tmp_path):
+    secret = tmp_path / "secret.mid"
+    secret.write_bytes((FIXTURES / "two_tracks.mid").read_bytes())
+    for path in (str(secret), "/etc/hostname", "../../../../etc/hostname"):
+        event, data = call_raw(studio[0], "analyze", [{"path": path, "meta": {"_type": "gradio.FileData"}}])
+        assert event == "error", (path, data)
+        assert "duration" not in json.dumps(data or {})
+
+
+def test_corpus_endpoints_browse_by_label_and_refuse_unknown_names(client):
+    update = client.predict(api_name="/corpora")
+    assert update["choices"][0][0] == "tunes"
+    rows, choice, count = client.predict("tunes", "tune_type", "waltz", api_name="/corpus_pieces")
+    assert count == "2 pieces" and {r[1] for r in rows["data"]} == {"First Waltz", "Second Waltz"}
+    rows, _, count = client.predict("tunes", "key", "F major", api_name="/corpus_pieces")
+    assert [r[1] for r in rows["data"]] == ["Second Waltz"]
+    en, zh, labels, audio, roll = client.predict("tunes", rows["data"][0][0], api_name="/corpus_piece")
+    assert "3/4" in en and labels["title"] == "Second Waltz" and Path(roll).stat().st_size > 1000
+    with pytest.raises(Exception, match="no corpus named '../tunes'"):
+        client.predict("../tunes", "(any)", "(any)", api_name="/corpus_pieces")
+    with pytest.raises(Exception, match="no piece"):
+        client.predict("tunes", "../../etc/passwd", api_name="/corpus_piece")
+
+
+def test_simultaneous_generations_are_answered_in_turn(studio):
+    from gradio_client import Client
+
+    url, app = studio
+
+    def one(seed: int):
+        c = Client(url, analytics_enabled=False, verbose=False)
+        return c.predict(*compose_args(seed=seed, bars=1), api_name="/compose")[0]
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(one, range(6)))
+    assert [r["candidates"][0]["seed"] for r in results] == list(range(6))
+    work = app.studio.work.path
+    assert len(list(work.iterdir())) >= 6  # one folder per request, pruned after keep_seconds
+
+
+def test_generation_past_its_time_limit_stops_with_a_message(studio_model, tmp_path):
+    from partita.web.compose import compose
+    from partita.web.limits import RequestTimeout, WorkDir
+    from partita.web.studio import Studio
+
+    studio = Studio(model=studio_model, model_name="debug", limits=Limits(request_seconds=0.05),
+                    work=WorkDir(60, tmp_path), corpora_root=tmp_path)  # fmt: skip
+    try:
+        with pytest.raises(RequestTimeout, match="0.05 s limit"):
+            compose(studio, "a piano piece, 4 bars", n=2, seed=0)
+        studio_model(__import__("torch").tensor([[1, 2]]))  # the limit ended with the request
+    finally:
+        studio.close()
+    assert not studio.work.path.exists()
