@@ -16,8 +16,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "score"
 BLANK = "(from the prompt)"
 
 
-def compose_args(prompt=PROMPT, n=1, seed=1, bars=None, key=BLANK, tempo=None):
-    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", None, None, None]
+def compose_args(prompt=PROMPT, n=1, seed="1", bars="", key=BLANK, tempo=""):
+    """The inputs of /compose in order: prompt, n, seed, key, tempo, meter, instruments, bars, chords, faders."""
+    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", "", "", ""]
 
 
 @pytest.fixture(scope="module")
@@ -82,20 +83,21 @@ def test_compose_from_python_gives_ranked_candidates_and_their_files(client):
 
 def test_compose_from_curl_and_bad_input_is_one_clear_message(studio):
     url = studio[0]
-    event, data = call_raw(url, "compose", compose_args(seed=2))
+    event, data = call_raw(url, "compose", compose_args(seed="2"))
     assert event == "complete" and data[0]["candidates"][0]["rank"] == 1
     assert data[1][0]["url"].startswith(url)  # downloads are URLs on this server
-    event, data = call_raw(url, "compose", compose_args(bars=99))
+    event, data = call_raw(url, "compose", compose_args(bars="99"))
     assert event == "error"
-    assert data is None or "1 to 4 bars" in json.dumps(data)
+    assert data is None or "1 to 4" in json.dumps(data)
     from gradio_client import Client
 
     client = Client(url, analytics_enabled=False, verbose=False)
     for args, message in [
-        (compose_args(bars=99), "this server makes 1 to 4 bars"),
+        (compose_args(bars="99"), "bars 99: this server takes a whole number from 1 to 4"),
+        (compose_args(seed="lucky"), "seed: 'lucky' is not a number"),
         (compose_args(n=3), "maximum value 2"),  # the slider's own bound, checked by Gradio
         (compose_args(prompt=""), "write a prompt"),
-        (compose_args(tempo=5000), "20 to 320 bpm"),
+        (compose_args(tempo="5000"), "20 to 320 bpm"),
         (compose_args(key="Q flat"), "key"),
         (compose_args(prompt="a long piece, 200 bars"), "at most 4"),
     ]:
@@ -153,7 +155,7 @@ def test_simultaneous_generations_are_answered_in_turn(studio):
 
     def one(seed: int):
         c = Client(url, analytics_enabled=False, verbose=False)
-        return c.predict(*compose_args(seed=seed, bars=1), api_name="/compose")[0]
+        return c.predict(*compose_args(seed=str(seed), bars="1"), api_name="/compose")[0]
 
     with ThreadPoolExecutor(6) as pool:
         results = list(pool.map(one, range(6)))

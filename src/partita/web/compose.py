@@ -41,16 +41,39 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and (not value.strip() or value == FROM_PROMPT))
 
 
+def number(value, name: str) -> float | None:
+    """A form field as a number: blank is None, anything else must read as a number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{name}: {str(value)[:40]!r} is not a number (or leave it blank)") from None
+    if out != out or out in (float("inf"), float("-inf")):
+        raise UserError(f"{name}: give a finite number")
+    return out
+
+
+def whole(value, name: str, low: int, high: int) -> int | None:
+    """A form field as a whole number from ``low`` to ``high`` (blank is None)."""
+    x = number(value, name)
+    if x is None:
+        return None
+    if x != int(x) or not low <= x <= high:
+        raise UserError(f"{name} {x:g}: this server takes a whole number from {low} to {high}")
+    return int(x)
+
+
 def options_of(
     key: str | None = None,
-    tempo: float | None = None,
+    tempo=None,
     meter: str | None = None,
     instruments: str | list[str] | None = None,
-    bars: float | None = None,
+    bars=None,
     chords: str | None = None,
-    density: float | None = None,
-    polyphony: float | None = None,
-    rhythm: float | None = None,
+    density=None,
+    polyphony=None,
+    rhythm=None,
     *,
     max_bars: int = 32,
 ) -> dict[str, Any]:
@@ -65,19 +88,19 @@ def options_of(
     if not _blank(instruments):
         items = instruments if isinstance(instruments, list) else str(instruments).split(",")
         out["instruments"] = [str(s).strip() for s in items if str(s).strip()]
-    if tempo is not None:
-        if not 20 <= float(tempo) <= 320:
-            raise UserError(f"tempo {tempo:g} bpm: choose 20 to 320 bpm (or leave it blank)")
-        out["tempo"] = float(tempo)
-    if bars is not None:
-        if float(bars) != int(bars) or not 1 <= int(bars) <= max_bars:
-            raise UserError(f"bars {bars:g}: this server makes 1 to {max_bars} bars")
-        out["bars"] = int(bars)
+    bpm = number(tempo, "tempo")
+    if bpm is not None:
+        if not 20 <= bpm <= 320:
+            raise UserError(f"tempo {bpm:g} bpm: choose 20 to 320 bpm (or leave it blank)")
+        out["tempo"] = bpm
+    if (n_bars := whole(bars, "bars", 1, max_bars)) is not None:
+        out["bars"] = n_bars
     for name, value in (("density", density), ("polyphony", polyphony), ("rhythm", rhythm)):
-        if value is not None:
-            if not 0.0 <= float(value) <= 1.0:
-                raise UserError(f"{name} fader {value:g}: faders go from 0 to 1 (or leave it blank)")
-            out[name] = float(value)
+        x = number(value, f"{name} fader")
+        if x is not None:
+            if not 0.0 <= x <= 1.0:
+                raise UserError(f"{name} fader {x:g}: faders go from 0 to 1 (or leave it blank)")
+            out[name] = x
     return out
 
 
@@ -135,10 +158,10 @@ def compose(
         raise UserError("write a prompt (e.g. 'a waltz in F major for piano') or set some controls")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise UserError(f"the prompt is {len(prompt)} characters; keep it under {MAX_PROMPT_CHARS}")
-    if n is None or float(n) != int(n) or not 1 <= int(n) <= limits.max_candidates:
+    n = whole(n, "candidates", 1, limits.max_candidates)
+    if n is None:
         raise UserError(f"candidates: this server makes 1 to {limits.max_candidates} at a time")
-    if seed is not None and (float(seed) != int(seed) or not 0 <= int(seed) < 2**31):
-        raise UserError("seed: a whole number from 0 to 2147483647 (or leave it blank for a fresh one)")
+    seed = whole(seed, "seed", 0, 2**31 - 1)
     options = options_of(**fields, max_bars=limits.max_bars)
     if "bars" not in options:
         from partita.generation.prompt import DEFAULT_BARS, project_prompt
@@ -156,7 +179,7 @@ def compose(
     t0 = time.monotonic()
     with studio.deadline.limit(limits.request_seconds):
         request, candidates = generate(
-            prompt, n=int(n), seed=None if seed is None else int(seed), model=studio.model, out_dir=out,
+            prompt, n=n, seed=seed, model=studio.model, out_dir=out,
             progress=step, **options,
         )  # fmt: skip
     files: list[str] = []
@@ -262,27 +285,27 @@ class ComposeView:
             with gr.Column(scale=1):
                 n = gr.Slider(1, limits.max_candidates, value=min(2, limits.max_candidates), step=1,
                               label="Candidates")  # fmt: skip
-                seed = gr.Number(None, label="Seed (blank: a fresh one)", precision=0)
+                seed = gr.Textbox(label="Seed (blank: a fresh one)", max_length=12)
                 button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
                 key = gr.Dropdown(
                     [FROM_PROMPT, *KEYS], value=FROM_PROMPT, label="Key", allow_custom_value=True
                 )
-                tempo = gr.Number(None, label="Tempo (bpm, 20-320)")
+                tempo = gr.Textbox(label="Tempo (bpm, 20-320)", max_length=12)
                 meter = gr.Dropdown(
                     [FROM_PROMPT, *METERS], value=FROM_PROMPT, label="Meter", allow_custom_value=True
                 )
-                bars = gr.Number(None, label=f"Bars (1-{limits.max_bars})", precision=0)
+                bars = gr.Textbox(label=f"Bars (1-{limits.max_bars})", max_length=12)
             with gr.Row():
                 instruments = gr.Textbox(
                     label="Instruments (comma-separated GM names)", placeholder="violin, guitar"
                 )
                 chords = gr.Textbox(label="Chords (one per bar)", placeholder="Am F C G")
             with gr.Row():
-                density = gr.Number(None, label="Density fader (0-1)", step=0.1)
-                polyphony = gr.Number(None, label="Polyphony fader (0-1)", step=0.1)
-                rhythm = gr.Number(None, label="Rhythm fader (0-1)", step=0.1)
+                density = gr.Textbox(label="Density fader (0-1)", max_length=12)
+                polyphony = gr.Textbox(label="Polyphony fader (0-1)", max_length=12)
+                rhythm = gr.Textbox(label="Rhythm fader (0-1)", max_length=12)
         gr.Markdown(
             f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} candidates and "
             f"{limits.max_bars} bars, {limits.request_seconds:g} s per request; requests wait in a queue."

@@ -1,0 +1,50 @@
+"""Headless Chromium from Debian, driven by Playwright: never ``playwright install``, never the network."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+def chromium_path() -> Path:
+    """Debian's chromium; a clear error when it is missing (``make test`` installs it)."""
+    if CHROMIUM.is_file():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    raise RuntimeError(
+        f"the browser test needs Debian's chromium at {CHROMIUM}"
+        + (f" (found {found}, but not the binary Playwright drives)" if found else "")
+        + ": run `bash scripts/install-system-deps.sh` as root or `sudo apt-get install chromium`"
+    )
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1280, height: int = 900) -> Iterator[object]:
+    """A fresh page of headless Chromium that accepts downloads."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:
+        raise RuntimeError("the browser test needs playwright: pip install -e '.[test]'") from e
+    path = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(path), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()

@@ -1,0 +1,52 @@
+"""``partita serve`` as a user runs it: loopback by default, answers its page and API, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from studio_fixtures import free_port, wait_for
+
+PARTITA = Path(sys.executable).with_name("partita")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path):
+    port = free_port()
+    temp = tmp_path / "tmp"  # the server's temporary folders (uploads, Gradio's cache, work) go here
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
+    env.update(TMPDIR=str(temp), PARTITA_DATA=str(tmp_path / "data"))
+    proc = subprocess.Popen([str(PARTITA), "serve", "--model", "debug", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", 90)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/info", timeout=10) as r:
+            assert b"/compose" in r.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+            assert b"partita studio" in r.read()
+        made = sorted(p.name.split("-")[1] for p in temp.iterdir() if p.name.startswith("partita-"))
+        assert made == ["gradio", "studio"], made
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert "Traceback" not in out, out
+    left = [p.name for p in temp.iterdir() if p.name.startswith("partita-")]
+    assert not left, f"temporary folders left behind: {left}"
+
+
+def test_serve_refuses_bad_options_in_one_line():
+    out = subprocess.run([str(PARTITA), "serve", "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert (
+        out.returncode == 2 and "Invalid value for '--port'" in out.stderr and "Traceback" not in out.stderr
+    )
