@@ -67,7 +67,9 @@ class StyleClassifierConfig:
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"style classifier config: {name} must be >= 1, got {getattr(self, name)!r}")
         if self.kernel % 2 == 0:
-            raise ValueError(f"style classifier config: kernel must be odd (same-length output), got {self.kernel}")
+            raise ValueError(
+                f"style classifier config: kernel must be odd (same-length output), got {self.kernel}"
+            )
         if not self.dilations or any(int(d) < 1 for d in self.dilations):
             raise ValueError(f"style classifier config: dilations must be >= 1, got {self.dilations!r}")
         if not 0 <= self.pad_id < self.vocab_size:
@@ -86,11 +88,15 @@ class StyleClassifierConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> StyleClassifierConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(f"style classifier config: unknown fields {unknown}")
-        return cls(**d)
+        return strict_from_dict(cls, d, "style classifier config: unknown fields")
+
+
+def strict_from_dict(cls: type, d: dict, what: str) -> Any:
+    """``cls(**d)`` for a dataclass, refusing keys it has no field for (``what`` starts the message)."""
+    unknown = sorted(set(d) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ValueError(f"{what} {unknown}")
+    return cls(**d)
 
 
 def debug_config(**overrides: Any) -> StyleClassifierConfig:
@@ -147,16 +153,20 @@ class StyleClassifier(nn.Module):
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``ids`` ``(B, T)`` (padded with ``pad_id``) -> style logits ``(B, n_labels)`` and quality logits ``(B,)``.
 
-        ``mask`` marks the real tokens; by default every id that is not ``pad_id`` (nor a skip id) is real.
+        ``mask`` marks the real tokens; ids equal to ``pad_id`` or in ``skip_ids`` are never real.
         """
         if ids.dim() != 2:
             raise ValueError(f"StyleClassifier expects (batch, tokens) ids, got shape {tuple(ids.shape)}")
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.config.vocab_size):
             raise ValueError(f"token ids outside the vocabulary 0..{self.config.vocab_size - 1}")
-        real = ~self._skip[ids] if mask is None else mask.bool() & ~self._skip[ids]
+        real = (ids != self.config.pad_id) & ~self._skip[ids]
+        if mask is not None:
+            real &= mask.bool()
         keep = real.unsqueeze(-1).to(self.embed.weight.dtype)
         x = self.embed(ids) * keep
         for block in self.blocks:
@@ -261,7 +271,9 @@ class StyleClassifier(nn.Module):
         except (json.JSONDecodeError, TypeError, ValueError) as e:
             raise ValueError(f"{folder / CONFIG}: not a valid style classifier config: {e}") from None
         if not (folder / WEIGHTS).is_file():
-            raise FileNotFoundError(f"{folder / WEIGHTS}: missing (a style classifier folder needs {WEIGHTS})")
+            raise FileNotFoundError(
+                f"{folder / WEIGHTS}: missing (a style classifier folder needs {WEIGHTS})"
+            )
         model = cls(config)
         try:
             state = load_file(str(folder / WEIGHTS), device="cpu")
@@ -272,11 +284,24 @@ class StyleClassifier(nn.Module):
         except RuntimeError as e:
             raise ValueError(f"{folder / WEIGHTS}: weights do not match {CONFIG} ({e})") from None
         if (folder / CARD_JSON).is_file():
-            model.card = json.loads((folder / CARD_JSON).read_text())
+            try:
+                model.card = json.loads((folder / CARD_JSON).read_text())
+            except (OSError, json.JSONDecodeError) as e:  # the card is documentation: warn, do not fail
+                logger.warning("%s: unreadable model card (%s)", folder / CARD_JSON, e)
         if (folder / TOKENIZER_DIR).is_dir():
             from partita.tokens import MusicTokenizer
 
-            model.tokenizer = MusicTokenizer.from_pretrained(folder / TOKENIZER_DIR)
+            try:
+                model.tokenizer = MusicTokenizer.from_pretrained(folder / TOKENIZER_DIR)
+            except Exception as e:  # miditok raises assorted errors on a broken tokenizer file
+                raise ValueError(
+                    f"{folder / TOKENIZER_DIR}: unreadable tokenizer ({type(e).__name__}: {e})"
+                ) from None
+            if model.tokenizer.vocab_size != config.vocab_size:
+                raise ValueError(
+                    f"{folder}: the tokenizer has {model.tokenizer.vocab_size} tokens but {CONFIG} says "
+                    f"vocab_size {config.vocab_size}"
+                )
         return model.eval()
 
 

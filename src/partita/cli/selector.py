@@ -1,0 +1,94 @@
+"""``partita selector``: train the Selector's learned style / quality classifier on a token folder."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def selector() -> None:
+    """XMusic's Selector: rank generated candidates by adherence, style and quality."""
+
+
+@selector.command("train")
+@click.argument("tokens_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the classifier (config.json, model.safetensors, model card, tokenizer/).",
+)
+@click.option("--steps", type=click.IntRange(1), default=1200, show_default=True, help="Optimizer steps.")
+@click.option(
+    "--threads", type=click.IntRange(1), default=2, show_default=True, help="CPU threads for torch."
+)
+@click.option("--batch", type=click.IntRange(1), default=48, show_default=True, help="Real windows per step.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--min-sequences",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    help="Training sequences a style needs to become a label.",
+)
+def train(
+    tokens_dir: str, out_dir: str, steps: int, threads: int, batch: int, seed: int, min_sequences: int
+) -> None:
+    """Train the classifier on TOKENS_DIR (as `partita tokens build` writes it) and save it in --out.
+
+    The checkpoint with the best validation score is kept and evaluated once on the test split; both are
+    printed beside the majority-class and chance baselines, and written to the model card.
+    """
+    import contextlib
+
+    from partita.cli.progress import tqdm_progress
+    from partita.training.style_classifier import StyleTrainConfig, train_style_classifier
+
+    eval_every = max(1, min(400, steps // 3 or 1))
+    config = StyleTrainConfig(steps=steps, threads=threads, batch=batch, seed=seed, min_sequences=min_sequences,
+                              eval_every=eval_every, warmup=min(50, max(1, steps // 10)))  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        bar = None
+
+        def progress(done: int, total: int, message: str = "") -> None:
+            nonlocal bar
+            if bar is None:  # opened on the first report, so a bad folder is one error line without a bar
+                bar = stack.enter_context(tqdm_progress("selector", unit="step"))
+            bar(done, total, message)
+
+        result = train_style_classifier(tokens_dir, out_dir, config, progress=progress)
+    click.echo(f"styles: {', '.join(result.labels)}")
+    click.echo(f"selected step {result.selected_step} of {result.steps} ({result.seconds:.0f} s)")
+    click.echo(metrics_table(result.metrics))
+    click.echo(f"wrote {result.out_dir}")
+
+
+def metrics_table(metrics: dict[str, dict]) -> str:
+    """Validation and test metrics beside their baselines, as a small text table."""
+    rows = [("split", "pieces", "style acc", "majority", "chance", "macro-F1", "majority", "chance",
+             "quality AUC", "chance")]  # fmt: skip
+
+    def f(v) -> str:
+        return "-" if v is None or v != v else f"{v:.3f}"
+
+    for split in ("valid", "test"):
+        m = metrics.get(split) or {}
+        rows.append((split, str(m.get("pieces", 0)), f(m.get("style_accuracy")), f(m.get("majority_accuracy")),
+                     f(m.get("chance_accuracy")), f(m.get("style_macro_f1")), f(m.get("majority_macro_f1")),
+                     f(m.get("chance_macro_f1")), f(m.get("quality_auc")), f(m.get("chance_quality_auc"))))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    for split in ("valid", "test"):
+        by_kind = (metrics.get(split) or {}).get("quality_auc_by_kind") or {}
+        if by_kind:
+            lines.append(
+                f"{split} quality AUC by degradation: " + ", ".join(f"{k} {f(v)}" for k, v in by_kind.items())
+            )
+        recall = (metrics.get(split) or {}).get("style_recall") or {}
+        if recall:
+            lines.append(f"{split} recall by style: " + ", ".join(f"{k} {f(v)}" for k, v in recall.items()))
+    return "\n".join(lines)
+
+
+commands = [selector]
