@@ -47,12 +47,21 @@ import click
     "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
 )
 @click.option("--temperature", type=click.FloatRange(0.05, 3.0), default=1.0, show_default=True)
+@click.option(
+    "--selector",
+    default="auto",
+    show_default=True,
+    metavar="auto|adherence|none|DIR",
+    help="How candidates are ranked: auto (the model's learned Selector when it ships one, else adherence), "
+    "adherence, none (sampling order), or a classifier folder written by `partita selector train`.",
+)
 def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
-             polyphony, rhythm, in_key, no_constraints, temperature) -> None:  # fmt: skip
+             polyphony, rhythm, in_key, no_constraints, temperature, selector) -> None:  # fmt: skip
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
 
     Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
-    candidates are ranked by how well they follow the request.
+    candidates are ranked by the Selector: how well they follow the request and, when the model ships a learned
+    classifier, how much they sound like the requested style and like real music.
     """
     from partita.cli.progress import tqdm_progress
     from partita.pipelines import generate as run
@@ -64,14 +73,20 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
     options = {k: v for k, v in options.items() if v is not None}
     with tqdm_progress("generate", unit="step") as bar:
         request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
-                                  in_key=in_key, temperature=temperature, progress=bar, **options)  # fmt: skip
+                                  in_key=in_key, temperature=temperature, progress=bar,
+                                  selector=None if selector == "none" else selector, **options)  # fmt: skip
     if explain or request.not_understood or request.notes:
         click.echo(request.explain())
     for cand in candidates:
         score = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
         detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cand.adherence.items()))
+        parts = [f"{k} {cand.scores[k]:.2f}" for k in ("style", "quality") if k in cand.scores]
+        if "combined" in cand.scores:
+            parts.insert(0, f"selector {cand.scores['combined']:.2f}")
+        ranked = "  ".join(parts) + "  " if parts else ""
         click.echo(
-            f"#{cand.rank}  adherence {score}  ({detail or 'nothing measurable'})  {cand.files.get('midi', '')}"
+            f"#{cand.rank}  {ranked}adherence {score}  ({detail or 'nothing measurable'})  "
+            f"{cand.files.get('midi', '')}"
         )
     click.echo(f"wrote {out_dir}/generation.json")
 

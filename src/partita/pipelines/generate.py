@@ -4,8 +4,9 @@ This is the top of the stack (above evaluation and render), so it may use every 
 (:mod:`partita.generation.prompt`), condition tokens, constrained sampling, the analysis layer to measure what was
 generated, the evaluation layer's adherence scores, and rendering. The CLI and the web UI call this function.
 
-Candidates are ranked by their mean control adherence (XMusic's Selector without its learned quality
-classifier, which needs a trained model and is not built yet).
+Candidates are ranked by XMusic's Selector (:mod:`partita.pipelines.selector`): their mean control adherence,
+and, when the model ships a learned style / quality classifier (a ``selector/`` sub-folder of its folder), the
+classifier's style and quality scores. ``selector=None`` keeps them in sampling order.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from partita.progress import ProgressCallback, report
 from partita.score import Score, write_midi
+
+if TYPE_CHECKING:
+    from partita.pipelines.selector import Selector
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,8 @@ class Candidate:
     adherence: dict[str, float] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     remarks: list[str] = field(default_factory=list)  # what the pipeline did beyond sampling
+    scores: dict[str, float] = field(default_factory=dict)
+    """The Selector's scores (``adherence``, ``style``, ``quality`` where they apply, and ``combined``)."""
 
     @property
     def adherence_mean(self) -> float | None:
@@ -61,8 +68,14 @@ def debug_generator(seed: int = 0):
 
 
 def load_generator(name_or_path: str = DEFAULT_MODEL):
-    """A model with its :class:`~partita.tokens.MusicTokenizer`; ``"debug"`` builds an untrained tiny one."""
+    """A model with its :class:`~partita.tokens.MusicTokenizer`; ``"debug"`` builds an untrained tiny one.
+
+    When the model folder holds a Selector classifier (``selector/config.json``), ``model.selector_dir`` is
+    that folder (``generate(selector="auto")`` uses it), else None.
+    """
     from partita.models import MusicLM
+    from partita.models.pretrained import resolve
+    from partita.pipelines.selector import SELECTOR_DIR
     from partita.tokens import MusicTokenizer
 
     if name_or_path == "debug":
@@ -72,6 +85,9 @@ def load_generator(name_or_path: str = DEFAULT_MODEL):
         raise ValueError(
             f"{name_or_path}: this model has no partita tokenizer saved with it, so it cannot generate from prompts"
         )
+    folder = resolve(name_or_path)
+    shipped = folder / SELECTOR_DIR if folder is not None else None
+    model.selector_dir = str(shipped) if shipped is not None and (shipped / "config.json").is_file() else None
     return model
 
 
@@ -100,6 +116,7 @@ def generate(
     temperature: float = 1.0,
     top_p: float = 0.95,
     wav: bool | None = None,
+    selector: Selector | str | None = "auto",
     progress: ProgressCallback | None = None,
     **options,
 ) -> tuple[object, list[Candidate]]:
@@ -108,17 +125,24 @@ def generate(
     ``options`` override what the text says (``key``, ``tempo``, ``meter``, ``instruments``, ``bars``, ``chords``,
     ``style``, ``density``, ``polyphony``, ``rhythm``; see :func:`partita.generation.prompt.project_prompt`).
     With ``out_dir`` each candidate is written as MIDI, MusicXML, a piano-roll PNG and (when audio is available,
-    or ``wav=True``) WAV, beside ``generation.json`` with the request and every candidate's adherence.
+    or ``wav=True``) WAV, beside ``generation.json`` with the request and every candidate's adherence and scores.
+
+    ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
+    the classifier shipped with the model when there is one, else adherence alone; ``"adherence"`` adherence
+    alone; ``None`` keeps the sampling order (no ranking, ``scores`` empty); a
+    :class:`~partita.pipelines.selector.Selector` (or a classifier folder) is used as given.
     """
     from partita.evaluation.adherence import measure, piece_adherence
     from partita.generation import sample
     from partita.generation.constraints import Constraints, RemiConstraintProcessor
     from partita.generation.prompt import DEFAULT_BARS, project_prompt
+    from partita.pipelines.selector import choose_selector
 
     if not 1 <= int(n) <= 16:
         raise ValueError(f"n={n}: partita generates 1 to 16 candidates at once")
     request = project_prompt(prompt, **options)
     lm = load_generator(model) if isinstance(model, str) else model
+    chosen = choose_selector(selector, lm)
     tok = lm.tokenizer
     c = request.conditions
     bars = c.bars or DEFAULT_BARS
@@ -144,11 +168,19 @@ def generate(
         adherence = piece_adherence(controls, measure(score)) if score.note_num() else {}
         candidates.append(Candidate(0, score, base_seed, reason, adherence, remarks=remarks))
         report(progress, i + 1, n + 1, f"measured candidate {i + 1}")
-    candidates.sort(key=lambda cand: -(cand.adherence_mean or 0.0))
+    if chosen is not None:
+        ranked = chosen.rank(candidates, request)
+        for cand, scores in ranked:
+            cand.scores = scores
+        candidates = [cand for cand, _ in ranked]
+        if chosen.note:
+            for cand in candidates:
+                cand.remarks.append(chosen.note)
     for rank, cand in enumerate(candidates, 1):
         cand.rank = rank
     if out_dir is not None:
-        _write(request, candidates, Path(out_dir), wav)
+        used = chosen.describe() if chosen is not None else {"kind": "none (sampling order)"}
+        _write(request, candidates, Path(out_dir), wav, used)
     report(progress, n + 1, n + 1, "done")
     return request, candidates
 
@@ -171,7 +203,9 @@ def _set_missing_tempo(score: Score, bpm: float) -> bool:
     return True
 
 
-def _write(request, candidates: list[Candidate], out: Path, wav: bool | None) -> None:
+def _write(
+    request, candidates: list[Candidate], out: Path, wav: bool | None, selector: dict | None = None
+) -> None:
     from partita.atomic import atomic_write_text
     from partita.render import audio_available, write_pianoroll, write_wav
     from partita.score.musicxml import write_musicxml
@@ -194,6 +228,7 @@ def _write(request, candidates: list[Candidate], out: Path, wav: bool | None) ->
     doc = {
         "request": request.to_dict(),
         "explain": request.explain(),
+        "selector": selector or {},
         "candidates": [
             {
                 "rank": c.rank,
@@ -202,6 +237,7 @@ def _write(request, candidates: list[Candidate], out: Path, wav: bool | None) ->
                 "notes": c.score.note_num(),
                 "adherence": c.adherence,
                 "adherence_mean": c.adherence_mean,
+                "scores": c.scores,
                 "remarks": c.remarks,
                 "files": c.files,
             }  # fmt: skip

@@ -1,0 +1,282 @@
+"""XMusic's Selector: score generated candidates by control adherence and a learned critic, and rank them.
+
+A :class:`Selector` gives each candidate named scores in ``[0, 1]``, higher is better:
+
+- ``adherence``: the mean of its control-adherence scores (:func:`partita.evaluation.adherence.piece_adherence`
+  for the request's key, tempo, meter, instruments and chords; the ``*_relative_error`` entries are errors, not
+  scores, and are left out of the mean);
+- ``style``: the classifier's probability that the piece is in the requested style (only when the request names
+  a style the classifier knows);
+- ``quality``: the classifier's probability that the piece is real music rather than a degraded sequence;
+
+and a ``combined`` score, the **weighted mean of the scores that exist**::
+
+    combined = sum(w[k] * score[k] for k present) / sum(w[k] for k present)
+
+with ``weights`` defaulting to :data:`DEFAULT_WEIGHTS` (adherence 0.5, style 0.3, quality 0.2). Dividing by the
+weights present keeps a candidate's combined score on the same 0-1 scale whether or not the request names a
+style; within one :meth:`Selector.rank` call every candidate has the same scores present (a silent candidate
+gets 0.0 for each score that applies, and a score one candidate lacks while others have it counts as 0.0), so
+the ranking is the plain weighted sum's. Without a classifier (``Selector()`` or
+``Selector.from_pretrained(None)``) the Selector ranks by adherence alone, which is what ``partita generate``
+did before it had a classifier.
+
+The classifier reads a Score through its own tokenizer (saved beside it in ``tokenizer/``), so it does not
+depend on the generator's vocabulary.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from partita.models.style_classifier import StyleClassifier
+from partita.score import Score
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS: dict[str, float] = {"adherence": 0.5, "style": 0.3, "quality": 0.2}
+SCORES = ("adherence", "style", "quality")
+
+
+def adherence_mean(adherence: dict[str, float | None]) -> float | None:
+    """The mean of a piece's adherence scores (errors such as ``density_relative_error`` left out), or None."""
+    vals = [float(v) for k, v in adherence.items() if v is not None and not k.endswith("_error")]
+    return sum(vals) / len(vals) if vals else None
+
+
+@dataclass
+class Selector:
+    """Scores and ranks candidates; see the module doc for the scores and how they combine."""
+
+    classifier: StyleClassifier | None = None
+    tokenizer: Any = None
+    """The :class:`~partita.tokens.MusicTokenizer` the classifier was trained with (needed to score a Score)."""
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    max_windows: int = 8
+    """Windows of a long piece the classifier reads (evenly spread) before averaging."""
+    source: str | None = None
+    """Where the classifier was loaded from (for reports)."""
+    note: str | None = None
+    """Why this Selector is not the one asked for (e.g. the model's classifier did not load), or None."""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.weights) - set(SCORES))
+        if unknown:
+            raise ValueError(
+                f"Selector weights: unknown scores {unknown}; the scores are {', '.join(SCORES)}"
+            )
+        bad = {k: v for k, v in self.weights.items() if not (isinstance(v, (int, float)) and v >= 0)}
+        if bad:
+            raise ValueError(f"Selector weights must be numbers >= 0, got {bad}")
+        self.weights = {k: float(self.weights.get(k, 0.0)) for k in SCORES}
+        if self.tokenizer is None and self.classifier is not None:
+            self.tokenizer = self.classifier.tokenizer
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | Path | None, weights: dict[str, float] | None = None, max_windows: int = 8
+    ) -> Selector:
+        """A Selector with the classifier saved in ``path`` (``"debug"``: a tiny untrained one), or adherence only."""
+        kw: dict[str, Any] = {"max_windows": max_windows}
+        if weights is not None:
+            kw["weights"] = weights
+        if path is None:
+            return cls(**kw)
+        classifier = StyleClassifier.from_pretrained(path)
+        if str(path) != "debug" and classifier.tokenizer is None:
+            log.warning("%s: no tokenizer/ beside the classifier: only token ids can be scored", path)
+        return cls(classifier=classifier, source=str(path), **kw)
+
+    @property
+    def labels(self) -> list[str]:
+        """The styles the classifier knows (empty without one)."""
+        return self.classifier.labels if self.classifier is not None else []
+
+    # --- scoring ----------------------------------------------------------------------------------------------
+    def _music_ids(self, item: Any) -> np.ndarray | None:
+        """The music token ids of a Score or of a token sequence (its condition prefix removed)."""
+        if isinstance(item, Score):
+            if self.tokenizer is None:
+                raise ValueError(
+                    "the Selector's classifier has no tokenizer, so it cannot read a Score: load it from a folder "
+                    "with tokenizer/ (as `partita selector train` writes), or pass token ids"
+                )
+            return np.asarray(self.tokenizer.encode_music(item), dtype=np.int64)
+        ids = [int(i) for i in np.asarray(item).reshape(-1)]
+        if self.tokenizer is not None:
+            return np.asarray(self.tokenizer.split(ids)[1], dtype=np.int64)
+        return np.asarray(ids, dtype=np.int64)  # the classifier drops condition and special ids itself
+
+    def _as_score(self, item: Any) -> Score | None:
+        if isinstance(item, Score):
+            return item
+        if self.tokenizer is None:
+            return None
+        try:
+            return self.tokenizer.decode([int(i) for i in np.asarray(item).reshape(-1)])
+        except ValueError as e:  # tokens that do not decode cannot be measured: no adherence, said once
+            log.info("candidate tokens do not decode, so adherence is not measured: %s", e)
+            return None
+
+    def _adherence(self, score: Score | None, request: Any) -> dict[str, float] | None:
+        from partita.evaluation.adherence import measure, piece_adherence
+        from partita.pipelines.generate import _controls_of
+
+        if score is None:
+            return None
+        return piece_adherence(_controls_of(request), measure(score)) if score.note_num() else {}
+
+    def score(
+        self, score_or_token_ids: Any, request: Any = None, adherence: dict[str, float] | None = None
+    ) -> dict[str, float]:
+        """Named scores of one candidate (see the module doc) and their ``combined`` weighted mean.
+
+        ``score_or_token_ids`` is a ``symusic.Score``, a sequence of token ids of the classifier's tokenizer (with
+        or without its condition prefix), or a :class:`~partita.pipelines.generate.Candidate` (its score and its
+        measured adherence are used). ``request`` is a :class:`~partita.generation.prompt.Request` (or None: no
+        adherence, no style score); ``adherence`` gives already measured adherence scores instead of measuring
+        them again. A silent piece (no notes, or no music tokens) gets 0.0 for every score that applies.
+        """
+        item = score_or_token_ids
+        if hasattr(item, "score") and hasattr(item, "adherence") and not isinstance(item, Score):
+            adherence = item.adherence if adherence is None else adherence
+            item = item.score
+        if not isinstance(item, Score):
+            try:
+                np.asarray(item, dtype=np.int64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"the Selector scores a Score, token ids or a Candidate, not {type(item).__name__}"
+                ) from None
+        score = self._as_score(item)
+        silent = score is not None and not score.note_num()
+        out: dict[str, float] = {}
+        if request is not None and _requests_controls(request):
+            if silent:
+                out["adherence"] = 0.0
+            else:
+                if adherence is None:
+                    adherence = self._adherence(score, request)
+                mean = adherence_mean(adherence) if adherence else None
+                if mean is not None:
+                    out["adherence"] = mean
+        if self.classifier is not None:
+            style = getattr(getattr(request, "conditions", None), "style", None)
+            known = bool(style) and style in self.labels
+            if style and not known:
+                log.info(
+                    "the classifier does not know the style %r (it knows %s)", style, ", ".join(self.labels)
+                )
+            pred = (
+                {"tokens": 0} if silent else self.classifier.predict(self._music_ids(item), self.max_windows)
+            )
+            if pred["tokens"]:
+                out["quality"] = pred["quality"]
+                if known:
+                    out["style"] = pred["style"][style]
+            else:  # nothing to hear: the worst there is
+                out["quality"] = 0.0
+                if known:
+                    out["style"] = 0.0
+        out["combined"] = self.combine(out)
+        return out
+
+    def combine(self, scores: dict[str, float]) -> float:
+        """The weighted mean of the scores present (0.0 when none is, or all their weights are 0)."""
+        present = [k for k in SCORES if k in scores and self.weights[k] > 0]
+        total = sum(self.weights[k] for k in present)
+        return sum(self.weights[k] * float(scores[k]) for k in present) / total if total else 0.0
+
+    def rank(self, candidates: Sequence[Any], request: Any = None) -> list[tuple[Any, dict[str, float]]]:
+        """``(candidate, scores)`` pairs, best ``combined`` first (ties keep the given order).
+
+        A score that some candidates have and another lacks (its tokens did not decode, so its adherence could
+        not be measured) counts as 0.0 for that one, so that every combined score averages the same scores.
+        """
+        scored = [(cand, self.score(cand, request)) for cand in candidates]
+        names = {k for _, s in scored for k in s if k in SCORES}
+        for _, s in scored:
+            missing = names - set(s)
+            if missing:
+                s.update(dict.fromkeys(sorted(missing), 0.0))
+                s["combined"] = self.combine(s)
+        order = sorted(range(len(scored)), key=lambda i: -scored[i][1]["combined"])
+        return [scored[i] for i in order]
+
+    def describe(self) -> dict[str, Any]:
+        """What this Selector scores with (for ``generation.json``)."""
+        out: dict[str, Any] = {"weights": dict(self.weights)}
+        if self.classifier is None:
+            out["kind"] = "adherence"
+        else:
+            out.update(kind="learned", classifier=self.source, labels=self.labels)
+            metrics = (self.classifier.card.get("metrics") or {}).get("test") or {}
+            out["classifier_test"] = {
+                k: metrics[k] for k in ("style_macro_f1", "quality_auc") if k in metrics
+            }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def _requests_controls(request: Any) -> bool:
+    """True when the request asks for something adherence can measure (key, tempo, meter, instruments, chords)."""
+    from dataclasses import astuple
+
+    from partita.pipelines.generate import _controls_of
+
+    return any(v is not None for v in astuple(_controls_of(request)))
+
+
+SELECTOR_DIR = "selector"
+"""The sub-folder of a model folder that holds the classifier shipped with the model."""
+
+
+def choose_selector(selector: Selector | str | Path | None, model: Any = None) -> Selector | None:
+    """The Selector that ``generate(selector=...)`` asks for.
+
+    ``"auto"``: the classifier shipped with ``model`` (its ``selector_dir``, set by
+    :func:`partita.pipelines.generate.load_generator` when the model folder has a ``selector/`` sub-folder), else
+    adherence only; ``"adherence"``: adherence only; ``None`` or ``"none"``: no Selector (sampling order); a
+    :class:`Selector` is used as given; any other string is the folder of a classifier.
+    """
+    if selector is None or isinstance(selector, Selector):
+        return selector
+    if not isinstance(selector, (str, Path)):
+        raise ValueError(
+            f"selector={selector!r}: use 'auto', 'adherence', None, a Selector or a classifier folder"
+        )
+    choice = str(selector)
+    if choice == "none":
+        return None
+    if choice == "adherence":
+        return Selector()
+    if choice == "auto":
+        folder = getattr(model, "selector_dir", None)
+        if not folder:
+            return Selector()
+        try:
+            weights = Path(folder) / "model.safetensors"
+            return _shipped(str(folder), weights.stat().st_mtime_ns if weights.is_file() else 0)
+        except (FileNotFoundError, ValueError) as e:  # a broken optional part: say so, rank by adherence
+            log.warning("the model's selector could not be loaded, ranking by adherence only: %s", e)
+            return Selector(note=f"the model's selector could not be loaded ({e}): ranked by adherence only")
+    folder = Path(choice).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"selector {choice!r}: not 'auto', 'adherence' or 'none', and not a classifier folder"
+        )
+    return Selector.from_pretrained(folder)
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped(folder: str, stamp: int) -> Selector:
+    """The Selector shipped with a model, loaded once per folder (and weights file version) per process."""
+    return Selector.from_pretrained(folder)
