@@ -168,7 +168,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),  # fmt: skip
         batch_size=8,
         grad_accum=4,
-        max_steps=1200,
+        max_steps=1600,
         lr=8e-4,
         min_lr=8e-5,
         warmup_steps=100,
