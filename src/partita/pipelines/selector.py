@@ -108,7 +108,13 @@ class Selector:
                     "the Selector's classifier has no tokenizer, so it cannot read a Score: load it from a folder "
                     "with tokenizer/ (as `partita selector train` writes), or pass token ids"
                 )
-            return np.asarray(self.tokenizer.encode_music(item), dtype=np.int64)
+            try:
+                return np.asarray(self.tokenizer.encode_music(item), dtype=np.int64)
+            except Exception as e:  # miditok raises assorted errors; an unreadable piece scores as silent
+                log.warning(
+                    "the Selector's tokenizer could not encode a candidate (%s: %s)", type(e).__name__, e
+                )
+                return np.zeros(0, dtype=np.int64)
         ids = [int(i) for i in np.asarray(item).reshape(-1)]
         if self.tokenizer is not None:
             return np.asarray(self.tokenizer.split(ids)[1], dtype=np.int64)
