@@ -90,3 +90,15 @@ def test_png_of_a_score(tmp_path):
     assert img.shape[1] == 900
     assert (img[..., :3] < 0.5).mean() > 0.01  # ink on the page
     assert paths[0].stat().st_size < 300_000
+
+
+def test_music21_placeholder_title_is_replaced_by_the_file_name():
+    from pathlib import Path
+
+    from partita.render.engrave import engrave_xml
+
+    path = Path(__file__).parents[1] / "fixtures" / "score" / "minuet.musicxml"
+    assert "Music21 Fragment" in path.read_text()
+    xml = engrave_xml(path)
+    assert "Music21 Fragment" not in xml and "<movement-title>minuet</movement-title>" in xml
+    assert "<movement-title>A &amp; B</movement-title>" in engrave_xml(path, title="A & B")

@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from partita.atomic import atomic_write_bytes, atomic_write_text
 from partita.score import Score, ScoreError, read_score, sniff_format, unzip_musicxml
@@ -99,9 +100,21 @@ def _musicxml_of(score: Score | str | os.PathLike, title: str | None) -> str:
         data = p.read_bytes() if p.is_file() else b""
         if sniff_format(data) == "musicxml":
             xml = unzip_musicxml(data, str(p)) if data.startswith(b"PK") else data
-            return xml.decode("utf-8", errors="replace")
+            return _replace_placeholder_title(xml.decode("utf-8", errors="replace"), title or p.stem)
         return to_musicxml_bytes(read_score(p), title=title or p.stem).decode("utf-8")
     return to_musicxml_bytes(score, title=title).decode("utf-8")
+
+
+PLACEHOLDER_TITLES = ("Music21 Fragment", "Music21")
+"""Titles music21 writes when a score has none; a reader should see the file's own name instead."""
+
+
+def _replace_placeholder_title(xml: str, title: str) -> str:
+    """``xml`` with music21's placeholder work/movement title (and composer "Music21") replaced or dropped."""
+    for tag in ("movement-title", "work-title"):
+        for placeholder in PLACEHOLDER_TITLES:
+            xml = xml.replace(f"<{tag}>{placeholder}</{tag}>", f"<{tag}>{escape(title)}</{tag}>")
+    return xml.replace('<creator type="composer">Music21</creator>', "")
 
 
 def engrave_xml(score: Score | str | os.PathLike, title: str | None = None) -> str:
