@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 pytest.importorskip("gradio", reason="the studio needs gradio: pip install -e '.[web]'")
 
-from studio_fixtures import build_tiny_corpus, playing_debug_model  # noqa: E402
+from studio_fixtures import build_tiny_corpus, playing_debug_model, running_studio  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +25,12 @@ def studio_model():
 @pytest.fixture(scope="session")
 def corpora_root(tmp_path_factory) -> Path:
     return build_tiny_corpus(tmp_path_factory.mktemp("studio") / "corpora")
+
+
+@pytest.fixture(scope="session")
+def studio(studio_model, corpora_root):
+    """One studio on a free loopback port for the API and browser tests: (url, app)."""
+    from partita.web import Limits
+
+    with running_studio(studio_model, corpora_root, Limits(max_candidates=2, max_bars=4)) as (url, app):
+        yield url, app

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from studio_fixtures import PROMPT, running_studio
+from studio_fixtures import PROMPT
 
 from partita.web import Limits
 
@@ -19,12 +19,6 @@ BLANK = "(from the prompt)"
 def compose_args(prompt=PROMPT, n=1, seed="1", bars="", key=BLANK, tempo=""):
     """The inputs of /compose in order: prompt, n, seed, key, tempo, meter, instruments, bars, chords, faders."""
     return [prompt, n, seed, key, tempo, BLANK, "", bars, "", "", "", ""]
-
-
-@pytest.fixture(scope="module")
-def studio(studio_model, corpora_root):
-    with running_studio(studio_model, corpora_root, Limits(max_candidates=2, max_bars=4)) as (url, app):
-        yield url, app
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +73,23 @@ def test_compose_from_python_gives_ranked_candidates_and_their_files(client):
     assert "instrument_f1" in first["adherence"]
     midi = next(f for f in files if Path(f).name == first["files"]["midi"])
     assert Score(midi).note_num() == first["notes"]
+
+
+def test_compose_with_keyword_arguments_as_in_the_readme(client):
+    summary, files = client.predict(prompt=PROMPT, n=1, seed="7", bars="1", api_name="/compose")
+    assert summary["understood"]["conditions"]["bars"] == 1 and summary["candidates"][0]["seed"] == 7
+    assert "key" in summary["explain"] and files
+
+
+def test_analyze_the_curl_way_upload_then_call(studio):
+    import httpx
+
+    url = studio[0]
+    with open(FIXTURES / "reel_pickup.abc", "rb") as f:
+        r = httpx.post(f"{url}gradio_api/upload", files={"files": ("tune.abc", f)}, timeout=30)
+    uploaded = r.json()[0]
+    event, data = call_raw(url, "analyze", [{"path": uploaded, "meta": {"_type": "gradio.FileData"}}])
+    assert event == "complete" and data[0]["format"] == "abc" and data[0]["file"] == "tune.abc"
 
 
 def test_compose_from_curl_and_bad_input_is_one_clear_message(studio):

@@ -6,33 +6,28 @@ from pathlib import Path
 
 import pytest
 from browser import browser_page
-from studio_fixtures import PROMPT, running_studio
+from studio_fixtures import PROMPT
 
 from partita.render import audio_available
-from partita.web import Limits
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "score"
 
 
-@pytest.fixture(scope="module")
-def studio(studio_model, corpora_root):
-    with running_studio(studio_model, corpora_root, Limits(max_candidates=2, max_bars=4)) as (url, app):
-        yield url
-
-
 @pytest.mark.slow
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 def test_compose_in_the_browser_plays_shows_and_downloads(studio, tmp_path):
     from symusic import Score
 
     with browser_page() as page:
-        page.goto(studio)
+        page.goto(studio[0])
         page.locator("#compose-prompt textarea").fill(PROMPT)
         page.locator("#compose-generate").click()
         first = page.locator(".candidate-pianoroll").first
-        first.locator("img").wait_for(state="visible", timeout=90_000)
+        first.locator("img").wait_for(state="visible", timeout=180_000)  # a busy machine is slow
         width = first.locator("img").evaluate("img => img.complete ? img.naturalWidth : 0")
         assert width > 200, "the piano roll image did not load"
+        assert "C major" in page.locator("#compose-understood textarea").input_value()
+        assert page.locator(".candidate-score img").first.evaluate("img => img.naturalWidth") > 200
         if audio_available():  # a Gradio audio block holds two audio elements: the one with a source plays
             audio = page.locator(".candidate-audio audio[src]").first
             audio.wait_for(state="attached", timeout=30_000)
@@ -48,16 +43,16 @@ def test_compose_in_the_browser_plays_shows_and_downloads(studio, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_analyze_in_the_browser_captions_an_upload(studio):
     with browser_page() as page:
-        page.goto(studio)
+        page.goto(studio[0])
         page.get_by_role("tab", name="Analyze").click()
         page.locator("#analyze-upload input[type=file]").set_input_files(str(FIXTURES / "minuet.musicxml"))
-        page.locator("#analyze-upload").get_by_text("minuet.musicxml").first.wait_for(timeout=30_000)
+        page.locator("#analyze-upload").get_by_text("minuet.musicxml").first.wait_for(timeout=60_000)
         page.locator("#analyze-run").click()
         caption = page.locator("#analyze-caption-en textarea")
-        page.wait_for_function("el => el.value.length > 20", arg=caption.element_handle(), timeout=60_000)
+        page.wait_for_function("el => el.value.length > 20", arg=caption.element_handle(), timeout=120_000)
         assert "3/4" in caption.input_value() or "time" in caption.input_value()
         zh = page.locator("#analyze-caption-zh textarea").input_value()
         assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)

@@ -285,35 +285,37 @@ class ComposeView:
             with gr.Column(scale=1):
                 n = gr.Slider(1, limits.max_candidates, value=min(2, limits.max_candidates), step=1,
                               label="Candidates")  # fmt: skip
-                seed = gr.Textbox(label="Seed (blank: a fresh one)", max_length=12)
+                seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
                 button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
+                status = gr.Markdown(
+                    "", min_height=48, elem_id="compose-status"
+                )  # the progress bar shows here
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
                 key = gr.Dropdown(
                     [FROM_PROMPT, *KEYS], value=FROM_PROMPT, label="Key", allow_custom_value=True
                 )
-                tempo = gr.Textbox(label="Tempo (bpm, 20-320)", max_length=12)
+                tempo = gr.Textbox("", label="Tempo (bpm, 20-320)", max_length=12)
                 meter = gr.Dropdown(
                     [FROM_PROMPT, *METERS], value=FROM_PROMPT, label="Meter", allow_custom_value=True
                 )
-                bars = gr.Textbox(label=f"Bars (1-{limits.max_bars})", max_length=12)
+                bars = gr.Textbox("", label=f"Bars (1-{limits.max_bars})", max_length=12)
             with gr.Row():
                 instruments = gr.Textbox(
-                    label="Instruments (comma-separated GM names)", placeholder="violin, guitar"
+                    "", label="Instruments (comma-separated GM names)", placeholder="violin, guitar"
                 )
-                chords = gr.Textbox(label="Chords (one per bar)", placeholder="Am F C G")
+                chords = gr.Textbox("", label="Chords (one per bar)", placeholder="Am F C G")
             with gr.Row():
-                density = gr.Textbox(label="Density fader (0-1)", max_length=12)
-                polyphony = gr.Textbox(label="Polyphony fader (0-1)", max_length=12)
-                rhythm = gr.Textbox(label="Rhythm fader (0-1)", max_length=12)
+                density = gr.Textbox("", label="Density fader (0-1)", max_length=12)
+                polyphony = gr.Textbox("", label="Polyphony fader (0-1)", max_length=12)
+                rhythm = gr.Textbox("", label="Rhythm fader (0-1)", max_length=12)
         gr.Markdown(
             f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} candidates and "
             f"{limits.max_bars} bars, {limits.request_seconds:g} s per request; requests wait in a queue."
         )
-        with gr.Accordion("What the prompt was understood to ask for", open=False):
-            summary = gr.JSON(label="Summary (also the API's answer)")
-        files = gr.File(label="All downloads", file_count="multiple", interactive=False)
-        views = gr.State([])
+        understood = gr.Textbox(label="What the prompt was understood to ask for", lines=4, max_lines=16,
+                                interactive=False, visible=False, elem_id="compose-understood")  # fmt: skip
+        views = gr.State({})
         slots = []
         for i in range(limits.max_candidates):
             with gr.Group(visible=False) as group, gr.Row():
@@ -329,6 +331,9 @@ class ComposeView:
                     engraved = gr.Image(label="Score", type="filepath", interactive=False, format="png",
                                         elem_classes=["candidate-score"])  # fmt: skip
             slots.append((group, text, audio, roll, engraved, downloads))
+        with gr.Accordion("Summary (the API's answer) and all downloads", open=False):
+            summary = gr.JSON(label="Summary")
+            files = gr.File(label="All downloads", file_count="multiple", interactive=False)
 
         def run(prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
                 progress=gr.Progress()):  # noqa: B008  (how Gradio asks for a progress bar)  # fmt: skip
@@ -337,10 +342,11 @@ class ComposeView:
                                             tempo=tempo, meter=meter, instruments=instruments, bars=bars,
                                             chords=chords, density=density, polyphony=polyphony,
                                             rhythm=rhythm)  # fmt: skip
-            return summary, files, views
+            return summary, files, {"explain": summary["explain"], "candidates": views}
 
-        def show(views):
-            out = []
+        def show(state):
+            views = state.get("candidates") or []
+            out = [gr.Textbox(value=state.get("explain", ""), visible=True)]
             for i, _ in enumerate(slots):
                 v = views[i] if i < len(views or []) else None
                 if v is None:
@@ -354,8 +360,9 @@ class ComposeView:
         inputs = [prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm]
         event = button.click(
             studio.guard("compose", run), inputs=inputs, outputs=[summary, files, views], api_name="compose",
-            concurrency_limit=limits.generate_concurrency, concurrency_id="generate",
+            concurrency_limit=limits.generate_concurrency, concurrency_id="generate", show_progress_on=[status],
             time_limit=limits.request_seconds,
         )  # fmt: skip
-        event.success(show, inputs=[views], outputs=[c for slot in slots for c in slot], api_visibility="private",
+        event.success(show, inputs=[views], outputs=[understood, *(c for slot in slots for c in slot)],
+                      api_visibility="private",
                       concurrency_limit=None)  # fmt: skip

@@ -137,8 +137,9 @@ def piece(studio: Studio, corpus, piece_id: str | None) -> tuple[str, str, dict[
         write_pianoroll(score, out / f"{stem}-pianoroll.png", title=labels.get("title") or str(piece_id))
     )
     shown = {k: v for k, v in labels.items() if v not in (None, "", []) and k not in ("midi_path",)}
-    if segments:
-        en = f"{en}\n\n{segments}"
+    sections = [line for line in (segments or "").splitlines() if not line.startswith("Summary: ")]
+    if sections:
+        en = en + "\n\n" + "\n".join(sections)
     return en, zh, shown, wav, roll
 
 
