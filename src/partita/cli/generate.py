@@ -64,6 +64,7 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
     classifier, how much they sound like the requested style and like real music.
     """
     from partita.cli.progress import tqdm_progress
+    from partita.generation.prompt import project_prompt
     from partita.pipelines import generate as run
 
     options = dict(key=key, tempo=tempo, meter=meter, bars=bars, chords=chords, density=density,
@@ -71,12 +72,14 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
     if instruments:
         options["instruments"] = [s.strip() for s in instruments.split(",") if s.strip()]
     options = {k: v for k, v in options.items() if v is not None}
+    # what was understood (and any bad option) is shown before the model loads and samples, not after the wait
+    understood = project_prompt(prompt, **options)
+    if explain or understood.not_understood or understood.notes:
+        click.echo(understood.explain())
     with tqdm_progress("generate", unit="step") as bar:
-        request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
+        _, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
                                   in_key=in_key, temperature=temperature, progress=bar,
                                   selector=None if selector == "none" else selector, **options)  # fmt: skip
-    if explain or request.not_understood or request.notes:
-        click.echo(request.explain())
     for cand in candidates:
         score = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
         detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cand.adherence.items()))

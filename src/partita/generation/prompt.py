@@ -13,6 +13,7 @@ text ("in D minor", "90 bpm"), a default implied by a style ("waltz" -> 3/4), a 
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -39,6 +40,7 @@ from partita.tokens.conditions import (
 )
 
 MAX_BARS = 128
+MAX_PROMPT_CHARS = 1000  # a prompt is a sentence or two; longer text is cut (matching time grows with it)
 MAX_INSTRUMENTS = 16
 DEFAULT_BARS = 16
 _VALID_DENOMINATORS = {1, 2, 4, 8, 16, 32}
@@ -223,12 +225,21 @@ def project_prompt(
     rhythm: float | None = None,
 ) -> Request:
     """Project ``text`` (and any explicit options, which win) onto partita's controls. Never raises on text."""
-    text = text or ""
+    text = text if isinstance(text, str) else ("" if text is None else str(text))
+    cut = None
+    if len(text) > MAX_PROMPT_CHARS:
+        cut = len(text)
+        head = text[:MAX_PROMPT_CHARS]
+        text = head.rsplit(" ", 1)[0] if " " in head else head
     req = Request(text=text)
-    if not text.strip() and not any(
-        v is not None for v in (key, tempo, meter, instruments, bars, chords, style)
-    ):
-        req.notes.append("empty prompt: generating with no conditions (the model's own defaults)")
+    if cut is not None:
+        req.notes.append(f"the prompt is {cut} characters long: only its first {len(text)} were read "
+                         f"(at most {MAX_PROMPT_CHARS})")  # fmt: skip
+    given = any(v is not None for v in (key, tempo, meter, instruments, bars, chords, style, density, polyphony,
+                                        rhythm))  # fmt: skip
+    if not text.strip() and not given:
+        req.notes.append(f"empty prompt: generating with no conditions (the model's own defaults: it chooses key, "
+                         f"tempo, meter and instruments), {DEFAULT_BARS} bars")  # fmt: skip
     mt = _Matcher(text)
     found: dict[str, list[tuple[object, str]]] = {}
 
@@ -271,6 +282,10 @@ def project_prompt(
     for m in re.finditer(r"\b(\d{1,3}(?:\.\d+)?)\s*(?:bpm|beats per minute|beats a minute)\b|\btempo\s*(?:of\s*)?(\d{2,3})\b",
                          mt.lower):  # fmt: skip
         bpm = float(m.group(1) or m.group(2))
+        if bpm <= 0:
+            mt.take(m.start(), m.end(), "tempo", bpm, "not a tempo")
+            req.notes.append(f"'{m.group(0)}' is not a tempo: ignored")
+            continue
         mt.take(m.start(), m.end(), "tempo", bpm)
         _add(found, "tempo", bpm, m.group(0), m.start())
     for phrase in sorted(TEMPO_WORDS, key=len, reverse=True):
@@ -312,10 +327,11 @@ def project_prompt(
         if n is not None and mt.free(m.start(), m.end()):
             mt.take(m.start(), m.end(), "tracks", n)
             _add(found, "tracks", n, m.group(0), m.start())
-    for m in re.finditer(r"\b(solo|unaccompanied)\b", mt.lower):
+    ensembles = {"solo": 1, "unaccompanied": 1, "duet": 2, "duo": 2, "trio": 3, "quartet": 4, "quintet": 5}
+    for m in re.finditer(r"(?<!string )\b(solo|unaccompanied|duet|duo|trio|quartet|quintet)s?\b", mt.lower):
         if mt.free(m.start(), m.end()):
-            mt.take(m.start(), m.end(), "tracks", 1)
-            _add(found, "tracks", 1, m.group(0), m.start())
+            mt.take(m.start(), m.end(), "tracks", ensembles[m.group(1)])
+            _add(found, "tracks", ensembles[m.group(1)], m.group(0), m.start())
     for phrase in sorted(LENGTH_WORDS, key=len, reverse=True):
         for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", mt.lower):
             if mt.free(m.start(), m.end()):
@@ -361,6 +377,10 @@ def project_prompt(
     # Roman-numeral progressions need the key: resolved after keys are known.
     req.understood = [u for _, u in sorted(mt.found, key=lambda x: x[0])]
     req.not_understood = mt.leftovers()
+    _explain_leftovers(req, mt, table)
+    if text.strip() and not req.understood and not given:
+        req.notes.append("nothing in the prompt was understood: generating with no conditions (the model's own "
+                         f"defaults), {DEFAULT_BARS} bars")  # fmt: skip
     _resolve(req, found, roman)
     _apply_options(req, key, tempo, meter, instruments, bars, chords, style, density, polyphony, rhythm)
     _apply_defaults(req, found)
@@ -368,7 +388,7 @@ def project_prompt(
     return req
 
 
-def _first(req: Request, found: dict, fld: str, label: str):
+def _first(req: Request, found: dict, fld: str, label: str, show=None):
     values = sorted(found.get(fld, []), key=lambda x: x[2])
     if not values:
         return None
@@ -378,7 +398,8 @@ def _first(req: Request, found: dict, fld: str, label: str):
             distinct.append((v, p))
     if len(distinct) > 1:
         shown = " and ".join(f"'{p}'" for _, p in distinct)
-        req.notes.append(f"conflicting {label}: {shown}; using the first, '{distinct[0][1]}'")
+        value = f" ({show(distinct[0][0])})" if show else ""
+        req.notes.append(f"conflicting {label}: {shown}; using the first, '{distinct[0][1]}'{value}")
     return distinct[0][0]
 
 
@@ -387,7 +408,7 @@ def _tempo(req: Request, found: dict) -> float | None:
     entries = found.get("tempo", [])
     numeric = [e for e in entries if any(ch.isdigit() for ch in e[1])]
     if not numeric:
-        return _first(req, found, "tempo", "tempo words")
+        return _first(req, found, "tempo", "tempo words", show=lambda v: f"{float(v):g} bpm")
     numbers = {"tempo": numeric}
     bpm = _first(req, numbers, "tempo", "tempi")
     for value, phrase, _ in entries:
@@ -495,8 +516,12 @@ def _apply_options(
     if bars is not None:
         c.bars = int(bars)
     if chords is not None:
-        symbols = chords.split() if isinstance(chords, str) else list(chords)
-        req.chords = [s if ":" in s else _chord_label(s) for s in symbols]
+        symbols = chords.replace(",", " ").split() if isinstance(chords, str) else list(chords)
+        try:
+            req.chords = [s if ":" in s else _chord_label(s) for s in symbols]
+        except ValueError as e:
+            raise ValueError(f"--chords {' '.join(map(str, symbols))!r}: {e} (expected symbols such as "
+                             "'Am F C G7' or 'Dm7 G7 Cmaj7')") from None  # fmt: skip
     if style is not None:
         c.style = style
     for name, value in (("density", density), ("polyphony", polyphony), ("rhythm", rhythm)):
@@ -553,9 +578,13 @@ def _check_limits(req: Request) -> None:
             )
             c.bars = MAX_BARS
     n = req.n_tracks
-    if n is not None and n > MAX_INSTRUMENTS:
+    if n is not None and n < 1:
+        req.notes.append(f"{n} tracks is not a track count: ignored")
+        req.n_tracks = None
+    elif n is not None and n > MAX_INSTRUMENTS:
         req.notes.append(f"{n} tracks is more than partita generates at once ({MAX_INSTRUMENTS}): "
-                         f"using at most {MAX_INSTRUMENTS}")  # fmt: skip
+                         f"using at most {MAX_INSTRUMENTS}; the track count is not a control the model follows, "
+                         "so name the instruments to choose them")  # fmt: skip
         req.n_tracks = MAX_INSTRUMENTS
     if len(c.programs) > MAX_INSTRUMENTS:
         req.notes.append(f"{len(c.programs)} instruments: keeping the first {MAX_INSTRUMENTS}")
@@ -569,3 +598,53 @@ def _check_limits(req: Request) -> None:
             req.notes.append(f"{c.tempo_bpm:g} bpm is outside 20-320: using {clamped:g}")
             c.tempo_bpm = clamped
         _ = tempo_bin(c.tempo_bpm)
+
+
+_INSTRUMENT_SLOT = re.compile(
+    r"(?:\b(?:for|on|featuring|played by)\s+(?:(?:a|an|the|solo|two|three|four|\d+)\s+)?|\bsolo\s+)$", re.I
+)
+_AND_SLOT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:(?:a|an|the)\s+)?$", re.I)
+
+
+def _vocabulary(instruments: dict) -> dict[str, str]:
+    """Every single word partita understands -> what it is (for "did you mean" suggestions)."""
+    vocab: dict[str, str] = {}
+    for table, what in ((TEMPO_WORDS, "tempo word"), (MOOD_WORDS, "mood"), (STYLE_WORDS, "style"),
+                        (FADER_WORDS, "texture word"), (NON_GM_INSTRUMENTS, "instrument"),
+                        (instruments, "instrument")):  # fmt: skip
+        for phrase in table:
+            if " " not in phrase and len(phrase) >= 4:
+                vocab.setdefault(phrase, what)
+    return vocab
+
+
+def _explain_leftovers(req: Request, mt: _Matcher, instruments: dict) -> None:
+    """Say what a word that was not understood might be: a misspelling, or an instrument partita does not know."""
+    if not req.not_understood:
+        return
+    vocab = _vocabulary(instruments)
+    ends = {start + len(u.phrase) for start, u in mt.found if u.field == "instrument"}
+    seen: set[str] = set()
+    for m in re.finditer(r"[\w'#♯♭-]+", mt.text):
+        word = m.group(0)
+        low = word.lower()
+        if word not in req.not_understood or low in seen or not mt.free(m.start(), m.end()):
+            continue
+        seen.add(low)
+        close = difflib.get_close_matches(low, vocab, n=1, cutoff=0.8) if len(low) >= 4 else []
+        before = mt.text[max(0, m.start() - 40) : m.start()]
+        after = mt.text[m.end() : m.end() + 12].lower()
+        joined = _AND_SLOT.search(before)
+        slot = (
+            bool(_INSTRUMENT_SLOT.search(before))
+            or after.lstrip().startswith(("solo", "duet", "trio"))
+            or (joined is not None and m.start() - len(before) + joined.start() in ends)
+        )
+        if close and (vocab[close[0]] == "instrument" or not slot):
+            req.notes.append(f"'{word}' was not understood: did you mean '{close[0]}' ({vocab[close[0]]})?")
+        elif slot:
+            req.notes.append(
+                f"unknown instrument '{word}': not a General MIDI name, nor a common name such as piano, violin, "
+                "guitar or erhu; ignored" + ("" if req.conditions.programs or any(
+                    u.field == "instrument" for u in req.understood) else ", so the model chooses the instruments")
+            )  # fmt: skip

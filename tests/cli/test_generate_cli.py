@@ -1,0 +1,90 @@
+"""``partita generate`` on bad input: a clear account or one error line and exit code 2, never a traceback."""
+
+import json
+
+import pytest
+
+import partita.pipelines
+from partita.cli.main import main
+
+
+@pytest.fixture
+def fake_run(monkeypatch):
+    """Replace the pipeline with one that records its call: these tests are about the CLI's messages."""
+    calls = []
+
+    def run(prompt, **kw):
+        calls.append((prompt, kw))
+        return None, []
+
+    monkeypatch.setattr(partita.pipelines, "generate", run)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "prompt,expected",
+    [
+        ("", "empty prompt: generating with no conditions"),
+        (
+            "fast and very slow",
+            "conflicting tempo words: 'fast' and 'very slow'; using the first, 'fast' (150 bpm)",
+        ),
+        ("a duet for piano and zorblax", "unknown instrument 'zorblax'"),
+        ("400 bars, 60 tracks", "400 bars is more than partita generates at once (128): using 128"),
+    ],
+)
+def test_bad_prompts_are_explained_before_generating(prompt, expected, fake_run, capsys, tmp_path):
+    assert main(["generate", prompt, "--model", "debug", "-o", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert expected in out and "Traceback" not in out + err
+    assert out.index(expected) < out.index("wrote")
+    assert [p for p, _ in fake_run] == [prompt]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--key", "H"], "partita: error: --key 'H': expected a key such as"),
+        (["--instruments", "piano,zorblax"], "partita: error: unknown instrument 'zorblax'"),
+        (["--chords", "Am Xyz"], "partita: error: --chords 'Am Xyz': not a chord symbol: 'Xyz'"),
+        (["--meter", "7/3"], "partita: error: --meter '7/3': expected a time signature"),
+        (["--tempo", "0"], "partita: error: --tempo 0.0: expected 10 to 400 bpm"),
+    ],
+)
+def test_bad_options_fail_in_one_line_with_exit_code_2_before_the_model_loads(
+    args, message, fake_run, capsys
+):
+    assert main(["generate", "a jig", "--model", "no/such/model", *args]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip() == err.strip().splitlines()[0] and err.startswith(message)
+    assert "Traceback" not in out + err and fake_run == []
+
+
+def test_too_many_bars_or_candidates_are_refused_by_the_options(capsys):
+    assert main(["generate", "a jig", "--bars", "400"]) == 2
+    assert "Invalid value for '--bars': 400 is not in the range 1<=x<=128" in capsys.readouterr().err
+    assert main(["generate", "a jig", "--n", "40"]) == 2
+
+
+def test_a_missing_model_is_one_line(capsys, tmp_path):
+    assert main(["generate", "a jig", "--model", str(tmp_path / "nothing"), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    lines = [
+        line for line in err.splitlines() if line.strip() and not line.startswith("generate:")
+    ]  # the progress bar
+    assert (
+        lines == [lines[0]]
+        and lines[0].startswith("partita: error: no model named")
+        and "Traceback" not in err
+    )
+
+
+def test_a_contradictory_prompt_generates_end_to_end_with_the_debug_model(capsys, tmp_path):
+    out_dir = tmp_path / "out"
+    args = ["generate", "fast and very slow", "--model", "debug", "--n", "1", "--bars", "2", "--seed", "3"]
+    assert main([*args, "-o", str(out_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "conflicting tempo words" in out and "#1" in out
+    doc = json.loads((out_dir / "generation.json").read_text())
+    assert doc["request"]["conditions"]["tempo_bpm"] == 150.0 and len(doc["candidates"]) == 1
+    assert any("conflicting tempo" in n for n in doc["request"]["notes"])
