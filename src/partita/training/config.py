@@ -153,6 +153,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # augmentation). Measured on 2 cores (bf16): block 512 trains 7.6k tok/s, block 1024 ~3x slower per token
     # (the O(L^2) skew passes), attention dropout 2.5x slower; with ~1.7 epochs of data there is nothing to regularise
     # yet, so no dropout. Sampling slides past 512 tokens keeping the condition prefix (as training windows do).
+    # 1200 steps x 32 x 512 = 19.7M tokens: ~45-50 min on 2 cores (the budget one working session leaves after
+    # the corpus and token builds); a later session continues it with --init-from when it measures better.
     "small": dict(
         name="partita-small",
         data="data/tokens/all",
@@ -168,7 +170,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),  # fmt: skip
         batch_size=8,
         grad_accum=4,
-        max_steps=1600,
+        max_steps=1200,
         lr=8e-4,
         min_lr=8e-5,
         warmup_steps=100,
