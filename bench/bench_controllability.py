@@ -366,9 +366,17 @@ def main() -> None:
     except (FileNotFoundError, ValueError, OSError) as e:
         sys.exit(f"bench_controllability: cannot load model {args.model!r}: {e}")
     selector_kw = "selector" in inspect.signature(generate).parameters
-    cmd = "python bench/bench_controllability.py" + (" --quick" if args.quick else "") + (
-        f" --model {args.model}" if args.model != "partita-small" else "") + (
-        f" --threads {args.threads}" if args.threads else "")  # fmt: skip
+    cmd = " ".join(
+        ["python bench/bench_controllability.py"]
+        + (["--quick"] if args.quick else [])
+        + ([f"--model {args.model}"] if args.model != "partita-small" else [])
+        + ([f"--threads {args.threads}"] if args.threads else [])
+        + ([f"--limit {args.limit}"] if args.limit else [])
+    )
+    # one short warm-up piece, so that the first prompt's time does not include torch's first-call set-up
+    generate(
+        "a warm-up", n=1, seed=0, model=lm, bars=1, wav=False, **({"selector": None} if selector_kw else {})
+    )
     m: dict = {"model": args.model, "threads": torch.get_num_threads(), "n_prompts": len(prompts)}
     m["projection"] = projection_scores(prompts)
     results, m["adherence"], m["faders"], m["seconds"] = {}, {}, {}, {}
