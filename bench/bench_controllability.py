@@ -131,6 +131,7 @@ def projection_scores(prompts: list[dict]) -> dict:
 def run_variant(lm, prompts: list[dict], name: str, selector_kw: bool) -> list[dict]:
     """Generate for every prompt with one variant; the best-ranked candidate is the one measured."""
     from partita.pipelines.generate import generate
+    from partita.score import Score
 
     kw = dict(VARIANTS[name])
     if selector_kw:
@@ -138,20 +139,28 @@ def run_variant(lm, prompts: list[dict], name: str, selector_kw: bool) -> list[d
     records = []
     for i, p in enumerate(prompts):
         t0 = time.perf_counter()
-        request, candidates = generate(
-            p["prompt"], seed=1000 + i, model=lm, wav=False, **kw, **p.get("options", {})
-        )
+        try:
+            request, candidates = generate(
+                p["prompt"], seed=1000 + i, model=lm, wav=False, **kw, **p.get("options", {})
+            )
+            best, error, bars = candidates[0], None, request.conditions.bars
+        except (
+            Exception
+        ) as e:  # a failing prompt counts as an empty piece (every control missed), and is named
+            log.error("%s %s failed: %s", name, p["id"], e)
+            best, error, bars = None, f"{type(e).__name__}: {e}", None
         seconds = time.perf_counter() - t0
-        best = candidates[0]
+        score = best.score if best is not None else Score(480)
         records.append(
             {
                 "id": p["id"],
                 "seconds": seconds,
-                "score": best.score,
-                "measured": measured_of(best.score),
-                "notes": int(best.score.note_num()),
-                "stop_reason": best.stop_reason,
-                "bars": request.conditions.bars,
+                "score": score,
+                "measured": measured_of(score),
+                "notes": int(score.note_num()),
+                "stop_reason": best.stop_reason if best is not None else "error",
+                "error": error,
+                "bars": bars,
             }
         )
         log.info("%s %s: %.1f s, %d notes", name, p["id"], seconds, records[-1]["notes"])
@@ -393,7 +402,7 @@ def main() -> None:
     per_prompt = [
         {"id": p["id"], "prompt": p["prompt"], **{
             v: {"notes": results[v][i]["notes"], "seconds": round(results[v][i]["seconds"], 2),
-                "stop_reason": results[v][i]["stop_reason"], "measured": results[v][i]["measured"].to_dict(),
+                "stop_reason": results[v][i]["stop_reason"], "error": results[v][i]["error"], "measured": results[v][i]["measured"].to_dict(),
                 "adherence": m["adherence"][v]["per_piece"][i]} for v in VARIANTS}}
         for i, p in enumerate(prompts)
     ]  # fmt: skip
@@ -407,6 +416,7 @@ def main() -> None:
         "projection": {k: v for k, v in m["projection"].items() if k != "per_piece"},
         "styles": m["styles"],
         "long_piece": m["long_piece"],
+        "errors": {v: [r["id"] for r in recs if r["error"]] for v, recs in results.items()},
         "per_prompt": per_prompt,
     }
     name = args.name or ("controllability-debug" if smoke else "controllability")
