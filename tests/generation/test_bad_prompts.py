@@ -109,3 +109,10 @@ def test_bad_options_raise_one_clear_value_error():
         project_prompt("x", tempo=0)
     with pytest.raises(ValueError, match="--key 'H'"):
         project_prompt("x", key="H")
+
+
+def test_an_unknown_instrument_option_is_refused_with_a_suggestion():
+    with pytest.raises(ValueError, match=r"^unknown instrument 'violn' \(did you mean 'violin'\?\)"):
+        project_prompt("x", instruments=["piano", "violn"])
+    with pytest.raises(ValueError, match=r"^unknown instrument 'zorblax': use a General MIDI name"):
+        project_prompt("x", instruments=["zorblax"])

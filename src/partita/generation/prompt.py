@@ -510,8 +510,10 @@ def _apply_options(
                 progs.append(int(p)) if p != "drums" else None
                 req.notes.append(f"'{inst}' is not a General MIDI instrument: using the nearest, {why}")
             else:
-                raise ValueError(f"unknown instrument {inst!r}: use a General MIDI name, a program number 0-127 or a "
-                                 "common name such as piano, violin, guitar, flute")  # fmt: skip
+                close = difflib.get_close_matches(word, [*INSTRUMENT_WORDS, *names, *NON_GM_INSTRUMENTS], n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValueError(f"unknown instrument {inst!r}{hint}: use a General MIDI name, a program number 0-127 "
+                                 "or a common name such as piano, violin, guitar, flute")  # fmt: skip
         c.programs, c.drums = list(dict.fromkeys(progs)), drums
     if bars is not None:
         c.bars = int(bars)
