@@ -1,12 +1,14 @@
-"""A learned chord scorer: per-quality linear weights over root-rotated beat features, fitted on POP909.
+"""A learned chord scorer: per-quality weights over root-rotated beat features, fitted on POP909.
 
-For each beat and each candidate root ``r`` the features are rotated so that ``r`` is pitch class 0: the
-beat's pitch-class profile (unit norm), its bass profile (sums to 1) and the profile of the two neighbouring
-beats (unit norm), 36 numbers. Each chord quality has 36 weights and a bias, so a chord's score is
-``w_quality . features(root) + b_quality``; a softmax over the 156 chords gives log-probabilities that the
-Viterbi pass of :mod:`partita.analysis.chords` smooths. This is the template method with templates learned
-from data (468 weights + 13 biases), fitted by multinomial logistic regression on the POP909 development songs
-(even ids) with ``python bench/bench_analysis.py --fit-chords``; the weights ship as ``chord_model.json``.
+For each beat and each candidate root ``r`` the feature blocks (:data:`FEATURE_BLOCKS`: the beat's pitch-class
+profile, its bass, the neighbouring beats, the lowest sounding note, ...) are rotated so that ``r`` is pitch
+class 0, 12 numbers per block. A chord's score is either linear in them (``w_quality . features(root) +
+b_quality``: the template method with templates learned from data) or, when the model has a hidden layer, a
+small network shared by all roots (``w_quality . relu(H features(root) + c) + b_quality``), so it stays
+equivariant under transposition. A softmax over the 12 x qualities chords gives log-probabilities that the
+Viterbi pass of :mod:`partita.analysis.chords` smooths. The weights are fitted by multinomial logistic
+regression (torch L-BFGS) on the POP909 development songs (even ids) with
+``python bench/bench_analysis.py --fit-chords`` and ship as ``chord_model.json``.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ POP909_QUALITIES = {"sus4(b7)": "7", "minmaj7": "min"}
 
 @dataclass
 class ChordModel:
-    """Per-quality weights (qualities x 12 per feature block), biases, and the Viterbi change cost.
+    """Per-quality weights, biases, an optional hidden layer, and the Viterbi change cost.
 
-    ``features`` names the blocks of :data:`FEATURE_BLOCKS` the weights read, in order. The change cost is in
+    ``features`` names the blocks of :data:`FEATURE_BLOCKS` the model reads, in order (12 numbers each). Without
+    a hidden layer ``weights`` is qualities x features; with one, ``hidden`` is features x units,
+    ``hidden_bias`` has one number per unit and ``weights`` is qualities x units. The change cost is in
     log-probability units.
     """
 
@@ -52,11 +56,17 @@ class ChordModel:
     change_cost: float = 1.5
     trained_on: str = ""
     features: list[str] = field(default_factory=lambda: list(OLD_FEATURES))
+    hidden: list[list[float]] | None = None
+    hidden_bias: list[float] | None = None
 
     def log_probs(self, blocks: dict[str, np.ndarray]) -> np.ndarray:
         """(beats x chords) log-probabilities, chords ordered quality-major (index = q * 12 + root)."""
         x = rotated_features(blocks, self.features)
-        w = np.asarray(self.weights)
+        if self.hidden is not None:
+            h = np.asarray(self.hidden, dtype=np.float32)
+            c = np.asarray(self.hidden_bias, dtype=np.float32)
+            x = np.maximum(x.astype(np.float32) @ h + c, 0.0)
+        w = np.asarray(self.weights, dtype=x.dtype)
         logits = np.einsum("trf,qf->tqr", x, w) + np.asarray(self.bias)[None, :, None]
         logits = logits.reshape(x.shape[0], -1)
         logits -= logits.max(axis=1, keepdims=True)
@@ -121,11 +131,15 @@ def fit_chord_model(
     l2: float = 1e-4,
     change_cost: float = 1.5,
     trained_on: str = "",
+    hidden: int = 0,
+    max_iter: int = 300,
+    seed: int = 0,
 ) -> ChordModel:
     """Fit the weights by multinomial logistic regression (torch L-BFGS) on ``(feature blocks, labels)`` pieces.
 
     The blocks are those of :func:`partita.analysis.chords.beat_features`; ``labels`` holds, per beat, the
     chord index ``q * 12 + root`` or -1 for beats left out (no chord, or a quality outside the vocabulary).
+    With ``hidden`` > 0 the scorer has a hidden layer of that many ReLU units (random start from ``seed``).
     """
     import torch
 
@@ -140,26 +154,44 @@ def fit_chord_model(
         raise ValueError("no labelled beats to fit the chord model on")
     x = torch.tensor(np.concatenate(xs), dtype=torch.float32)
     y = torch.tensor(np.concatenate(ys), dtype=torch.long)
-    w = torch.zeros(len(qualities), x.shape[2], requires_grad=True)
+    gen = torch.Generator().manual_seed(seed)
+    n_in = x.shape[2]
+    if hidden:
+        h = (torch.randn(n_in, hidden, generator=gen) * 0.3).requires_grad_()
+        c = torch.zeros(hidden, requires_grad=True)
+        w = (torch.randn(len(qualities), hidden, generator=gen) * 0.1).requires_grad_()
+        params = [h, c]
+    else:
+        w = torch.zeros(len(qualities), n_in, requires_grad=True)
+        params = []
     b = torch.zeros(len(qualities), requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=300, line_search_fn="strong_wolfe")
+    params += [w, b]
+    opt = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
-        logits = (torch.einsum("trf,qf->tqr", x, w) + b[None, :, None]).reshape(x.shape[0], -1)
-        loss = torch.nn.functional.cross_entropy(logits, y) + l2 * (w**2).sum()
+        z = torch.relu(x @ h + c) if hidden else x
+        logits = (torch.einsum("trf,qf->tqr", z, w) + b[None, :, None]).reshape(x.shape[0], -1)
+        penalty = (w**2).sum() + ((h**2).sum() if hidden else 0.0)
+        loss = torch.nn.functional.cross_entropy(logits, y) + l2 * penalty
         loss.backward()
         return loss
 
-    for _ in range(2):
+    for _ in range(1 if hidden else 2):
         opt.step(closure)
+
+    def numbers(t) -> list:
+        return np.round(t.detach().numpy().astype(float), 5).tolist()
+
     return ChordModel(
         qualities=list(qualities),
-        weights=np.round(w.detach().numpy().astype(float), 5).tolist(),
-        bias=np.round(b.detach().numpy().astype(float), 5).tolist(),
+        weights=numbers(w),
+        bias=numbers(b),
         change_cost=change_cost,
         trained_on=trained_on,
         features=features,
+        hidden=numbers(h) if hidden else None,
+        hidden_bias=numbers(c) if hidden else None,
     )
 
 
