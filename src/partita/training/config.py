@@ -149,12 +149,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "jsb-absolute": dict(name="jsb-absolute", model={**_JSB_MODEL, "position": "absolute"}, **_JSB),
     "jsb-rotary": dict(name="jsb-rotary", model={**_JSB_MODEL, "position": "rotary"}, **_JSB),
     # partita-small: 6 layers x 320 with relative attention, ~9M params at vocab 2000, trained on the token folder
-    # that `make partita-small` builds (the full corpus mix, BPE 2000, conditions, transposition + tempo
-    # augmentation). Measured on 2 cores (bf16): block 512 trains 7.6k tok/s, block 1024 ~3x slower per token
-    # (the O(L^2) skew passes), attention dropout 2.5x slower; with ~1.7 epochs of data there is nothing to regularise
-    # yet, so no dropout. Sampling slides past 512 tokens keeping the condition prefix (as training windows do).
-    # 1200 steps x 32 x 512 = 19.7M tokens: ~45-50 min on 2 cores (the budget one working session leaves after
-    # the corpus and token builds); a later session continues it with --init-from when it measures better.
+    # that `make partita-small` builds (the corpus mix, BPE 2000, conditions, transposition + tempo augmentation)
+    # under `torchrun --nproc_per_node=2` (one thread per process: measured on this 2-core machine, two 1-thread
+    # processes train ~1.7k tok/s where one 2-thread process trains ~1.1k, and bf16 autocast gains nothing here).
+    # Block 512 keeps a whole folk tune or ~220 notes of pop in view; sampling slides past it keeping the condition
+    # prefix (as training windows do). 560 steps x 2 x 8 x 512 = 4.6M tokens (~0.3 epoch, ~55 min) is what one working
+    # session leaves for training after the corpus and token builds; a later session continues with --init-from.
     "small": dict(
         name="partita-small",
         data="data/tokens/all",
@@ -168,17 +168,18 @@ PRESETS: dict[str, dict[str, Any]] = {
             max_relative_distance=512,
             attention_block=256,
         ),  # fmt: skip
-        batch_size=8,
-        grad_accum=4,
-        max_steps=1200,
-        lr=8e-4,
-        min_lr=8e-5,
-        warmup_steps=100,
-        eval_interval=200,
+        batch_size=8,  # per process: 16 sequences per step under torchrun --nproc_per_node=2
+        grad_accum=1,
+        max_steps=560,
+        lr=6e-4,
+        min_lr=6e-5,
+        warmup_steps=50,
+        eval_interval=100,
         eval_tokens=100_000,
-        checkpoint_interval=50,
-        log_interval=10,
-        threads=2,
+        checkpoint_interval=25,
+        log_interval=5,
+        threads=1,
+        bf16="off",
     ),
 }
 
