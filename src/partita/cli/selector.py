@@ -26,6 +26,12 @@ def selector() -> None:
 @click.option("--batch", type=click.IntRange(1), default=48, show_default=True, help="Real windows per step.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--eval-every",
+    type=click.IntRange(1),
+    default=None,
+    help="Steps between validation checks (checkpoint selection); default: a third of --steps, at most 400.",
+)
+@click.option(
     "--min-sequences",
     type=click.IntRange(1),
     default=100,
@@ -33,7 +39,14 @@ def selector() -> None:
     help="Training sequences a style needs to become a label.",
 )
 def train(
-    tokens_dir: str, out_dir: str, steps: int, threads: int, batch: int, seed: int, min_sequences: int
+    tokens_dir: str,
+    out_dir: str,
+    steps: int,
+    threads: int,
+    batch: int,
+    seed: int,
+    eval_every: int | None,
+    min_sequences: int,
 ) -> None:
     """Train the classifier on TOKENS_DIR (as `partita tokens build` writes it) and save it in --out.
 
@@ -45,7 +58,7 @@ def train(
     from partita.cli.progress import tqdm_progress
     from partita.training.style_classifier import StyleTrainConfig, train_style_classifier
 
-    eval_every = max(1, min(400, steps // 3 or 1))
+    eval_every = eval_every or max(1, min(400, steps // 3 or 1))
     config = StyleTrainConfig(steps=steps, threads=threads, batch=batch, seed=seed, min_sequences=min_sequences,
                               eval_every=eval_every, warmup=min(50, max(1, steps // 10)))  # fmt: skip
     with contextlib.ExitStack() as stack:
