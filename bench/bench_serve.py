@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "web"))
 from common import row, write_result  # noqa: E402
 
+SLOW = True  # minutes per model: `partita bench serve` runs it on purpose, `make bench` leaves it out
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 PARTITA = Path(sys.executable).with_name("partita")
@@ -99,8 +100,10 @@ class Server:
         try:
             wait_for(self.url, timeout)
         except OSError:
+            self.log.flush()
+            tail = (self.tmp / "server.log").read_text()[-2000:]
             self.close()
-            raise RuntimeError(f"the server did not start; see {self.tmp / 'server.log'}") from None
+            raise RuntimeError(f"the server did not start:\n{tail}") from None
 
     def _status(self, field: str) -> int:
         try:
@@ -147,7 +150,9 @@ def one_request(url: str, seed: int, n: int, bars: int, timeout: float) -> tuple
         notes = sum(c["notes"] for c in summary["candidates"])
         return time.perf_counter() - t0, None, notes
     except Exception as e:  # counted as an error of the benchmark
-        return time.perf_counter() - t0, f"{type(e).__name__}: {e}"[:200], 0
+        error = f"{type(e).__name__}: {e}"[:200]
+        print(f"request {seed}: {error}", file=sys.stderr, flush=True)
+        return time.perf_counter() - t0, error, 0
 
 
 def bench_model(

@@ -82,9 +82,15 @@ def running_studio(model, corpora_root: Path | None = None, limits=None) -> Iter
     from partita.web import build_app, launch
 
     app = build_app(model, corpora_root=corpora_root or Path(temp) / "no-corpora", limits=limits)
-    port = free_port()
     try:
-        launch(app, "127.0.0.1", port, block=False, quiet=True)
+        for attempt in range(3):  # Gradio gives uvicorn 5 s to start, which a busy machine may miss
+            port = free_port()
+            try:
+                launch(app, "127.0.0.1", port, block=False, quiet=True)
+                break
+            except OSError:
+                if attempt == 2:
+                    raise
         url = f"http://127.0.0.1:{port}/"
         wait_for(url, 30)
         yield url, app

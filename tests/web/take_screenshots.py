@@ -18,12 +18,26 @@ from browser import browser_page  # noqa: E402
 from studio_fixtures import FIXTURES, PROMPT, build_tiny_corpus, playing_debug_model, running_studio  # noqa: E402
 
 
+def chorale_file(folder: Path) -> Path:
+    """A Bach chorale from music21's bundled corpus as MusicXML (a piece with sections to show), else the minuet."""
+    try:
+        import music21
+
+        path = folder / "bwv66.6.musicxml"
+        music21.corpus.parse("bach/bwv66.6").write("musicxml", fp=str(path))
+        return path
+    except Exception:
+        return FIXTURES / "score" / "minuet.musicxml"
+
+
 def main(out: Path) -> None:
     from partita.analysis.corpus_captions import caption_corpus
     from partita.web import Limits
 
     out.mkdir(parents=True, exist_ok=True)
-    root = build_tiny_corpus(Path(tempfile.mkdtemp(prefix="partita-shots-")) / "corpora")
+    work = Path(tempfile.mkdtemp(prefix="partita-shots-"))
+    root = build_tiny_corpus(work / "corpora")
+    upload = chorale_file(work)
     caption_corpus(str(root / "tunes"), n=1, workers=1)
     model = playing_debug_model()
     with (
@@ -39,10 +53,8 @@ def main(out: Path) -> None:
         page.screenshot(path=str(out / "studio-compose.png"), full_page=True)
 
         page.get_by_role("tab", name="Analyze").click()
-        page.locator("#analyze-upload input[type=file]").set_input_files(
-            str(FIXTURES / "score" / "minuet.musicxml")
-        )
-        page.locator("#analyze-upload").get_by_text("minuet.musicxml").first.wait_for(timeout=30_000)
+        page.locator("#analyze-upload input[type=file]").set_input_files(str(upload))
+        page.locator("#analyze-upload").get_by_text(upload.name).first.wait_for(timeout=60_000)
         page.locator("#analyze-run").click()
         caption = page.locator("#analyze-caption-en textarea")
         page.wait_for_function("el => el.value.length > 20", arg=caption.element_handle(), timeout=60_000)

@@ -288,7 +288,7 @@ class ComposeView:
                 seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
                 button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
                 status = gr.Markdown(
-                    "", min_height=48, elem_id="compose-status"
+                    "", min_height=72, elem_id="compose-status"
                 )  # the progress bar shows here
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
