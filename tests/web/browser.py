@@ -44,7 +44,7 @@ def browser_page(width: int = 1280, height: int = 900) -> Iterator[object]:
         try:
             context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
             page = context.new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(90_000)
             yield page
         finally:
             browser.close()

@@ -30,11 +30,11 @@ def test_compose_in_the_browser_plays_shows_and_downloads(studio, tmp_path):
         assert page.locator(".candidate-score img").first.evaluate("img => img.naturalWidth") > 200
         if audio_available():  # a Gradio audio block holds two audio elements: the one with a source plays
             audio = page.locator(".candidate-audio audio[src]").first
-            audio.wait_for(state="attached", timeout=30_000)
-            page.wait_for_function("a => a.readyState >= 1", arg=audio.element_handle(), timeout=30_000)
+            audio.wait_for(state="attached", timeout=90_000)
+            page.wait_for_function("a => a.readyState >= 1", arg=audio.element_handle(), timeout=90_000)
             assert audio.evaluate("a => a.duration") > 1.0  # the WAV of a 2-bar piece loaded
         link = page.locator(".candidate-files a[download$='.mid']").first
-        with page.expect_download(timeout=30_000) as download:
+        with page.expect_download(timeout=90_000) as download:
             link.click()
         target = tmp_path / download.value.suggested_filename
         download.value.save_as(target)
