@@ -102,3 +102,19 @@ def test_music21_placeholder_title_is_replaced_by_the_file_name():
     xml = engrave_xml(path)
     assert "Music21 Fragment" not in xml and "<movement-title>minuet</movement-title>" in xml
     assert "<movement-title>A &amp; B</movement-title>" in engrave_xml(path, title="A & B")
+
+
+def test_engraving_works_from_another_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import verovio  # imported in this thread first: verovio sets its resource path for this thread only
+
+    verovio.toolkit()
+    score = symusic.Score(480)
+    track = symusic.Track("Piano", 0)
+    for i, p in enumerate((60, 64, 67, 72)):
+        track.notes.append(symusic.Note(i * 480, 480, p, 80))
+    score.tracks.append(track)
+    with ThreadPoolExecutor(1) as pool:
+        pages = pool.submit(to_svg_pages, score, "threaded").result()
+    assert len(pages) == 1 and "<svg" in pages[0]

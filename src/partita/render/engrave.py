@@ -135,6 +135,11 @@ def to_svg_pages(
     xml = musicxml if musicxml is not None else _musicxml_of(score, title)
     verovio.enableLog(verovio.LOG_OFF)
     tk = verovio.toolkit()
+    # verovio's default resource path (its fonts) is set per thread, only in the thread that imported it: name it
+    # for this toolkit so that engraving works from any thread (a web server's workers, a thread pool)
+    from importlib.resources import files
+
+    tk.setResourcePath(str(files("verovio") / "data"))
     tk.setOptions(
         {
             "pageWidth": PAGE_WIDTH,
