@@ -153,7 +153,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # under `torchrun --nproc_per_node=2` (one thread per process: measured on this 2-core machine, two 1-thread
     # processes train ~1.7k tok/s where one 2-thread process trains ~1.1k, and bf16 autocast gains nothing here).
     # Block 512 keeps a whole folk tune or ~220 notes of pop in view; sampling slides past it keeping the condition
-    # prefix (as training windows do). 560 steps x 2 x 8 x 512 = 4.6M tokens (~0.3 epoch, ~55 min) is what one working
+    # prefix (as training windows do). 500 steps x 2 x 8 x 512 = 4.1M tokens (~0.3 epoch, ~55 min) is what one working
     # session leaves for training after the corpus and token builds; a later session continues with --init-from.
     "small": dict(
         name="partita-small",
@@ -170,7 +170,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),  # fmt: skip
         batch_size=8,  # per process: 16 sequences per step under torchrun --nproc_per_node=2
         grad_accum=1,
-        max_steps=560,
+        max_steps=500,
         lr=6e-4,
         min_lr=6e-5,
         warmup_steps=50,
