@@ -36,7 +36,7 @@ def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            out, _ = proc.communicate(timeout=30)
+            out, _ = proc.communicate(timeout=120)  # a busy CI machine may take a while to shut Gradio down
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
