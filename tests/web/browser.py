@@ -48,3 +48,30 @@ def browser_page(width: int = 1280, height: int = 900) -> Iterator[object]:
             yield page
         finally:
             browser.close()
+
+
+def open_tab(page, name: str, shows: str, tries: int = 4) -> None:
+    """Click the tab ``name`` until the element ``shows`` is visible.
+
+    A click that lands before Gradio's scripts have hydrated the page is lost; on a busy machine that happens.
+    """
+    for attempt in range(tries):
+        page.get_by_role("tab", name=name).click()
+        try:
+            page.locator(shows).first.wait_for(state="visible", timeout=15_000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+
+
+def upload(page, into: str, path: Path, tries: int = 4) -> None:
+    """Give the file at ``path`` to the upload component ``into`` until it shows the file's name."""
+    for attempt in range(tries):
+        page.locator(f"{into} input[type=file]").set_input_files(str(path))
+        try:
+            page.locator(into).get_by_text(path.name).first.wait_for(state="visible", timeout=30_000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise

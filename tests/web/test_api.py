@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -182,10 +183,13 @@ def test_generation_past_its_time_limit_stops_with_a_message(studio_model, tmp_p
 
     studio = Studio(model=studio_model, model_name="debug", limits=Limits(request_seconds=0.05),
                     work=WorkDir(60, tmp_path), corpora_root=tmp_path)  # fmt: skip
+    # every forward pass takes >= 30 ms whatever the machine, so the 0.05 s limit is passed by the third one
+    slow = studio_model.register_forward_pre_hook(lambda module, args: time.sleep(0.03))
     try:
         with pytest.raises(RequestTimeout, match="0.05 s limit"):
             compose(studio, "a piano piece, 4 bars", n=2, seed=0)
         studio_model(__import__("torch").tensor([[1, 2]]))  # the limit ended with the request
     finally:
+        slow.remove()
         studio.close()
     assert not studio.work.path.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import browser_page
+from browser import browser_page, open_tab, upload
 from studio_fixtures import PROMPT
 
 from partita.render import audio_available
@@ -43,13 +43,12 @@ def test_compose_in_the_browser_plays_shows_and_downloads(studio, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(420)
 def test_analyze_in_the_browser_captions_an_upload(studio):
     with browser_page() as page:
         page.goto(studio[0])
-        page.get_by_role("tab", name="Analyze").click()
-        page.locator("#analyze-upload input[type=file]").set_input_files(str(FIXTURES / "minuet.musicxml"))
-        page.locator("#analyze-upload").get_by_text("minuet.musicxml").first.wait_for(timeout=60_000)
+        open_tab(page, "Analyze", shows="#analyze-run")
+        upload(page, "#analyze-upload", FIXTURES / "minuet.musicxml")
         page.locator("#analyze-run").click()
         caption = page.locator("#analyze-caption-en textarea")
         page.wait_for_function("el => el.value.length > 20", arg=caption.element_handle(), timeout=120_000)
