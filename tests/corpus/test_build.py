@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from partita.corpus import MANIFEST_SCHEMA, build_corpus, corpus_info, load_corpus
+from partita.corpus.pieces import _process as _real_process
 from partita.corpus.sources import music21_corpus_root
 from partita.score import DEFAULT_TPQ
 
@@ -121,12 +122,12 @@ def test_music21_chorale_matches_jsb_and_takes_its_split(tmp_path: Path):
     assert summary["jsb_match_rate"] == 1.0
 
 
-def _dies_on_boom(item, out_dir):
+def _dies_on_boom(item, out_dir, timeout=None):
     from partita.corpus.pieces import process_item
 
     if "boom" in item.path:
         os._exit(3)  # a reader process dying inside a parser, as a segfault would
-    return process_item(item, out_dir)
+    return process_item(item, out_dir, timeout)
 
 
 def test_a_reader_process_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch):
@@ -165,3 +166,32 @@ def test_utf16_musicxml_is_read_and_rejects_can_be_retried(tmp_path: Path, monke
     assert again["processed_now"] == 1 and again["pieces"] == 1 and again["rejects"] == 0
     (row,) = load_corpus(tmp_path / "c").records()
     assert row["format"] == "musicxml" and row["n_notes"] > 50
+
+
+def _hangs_on_slow(item, out_dir):
+    import time
+
+    if "slow" in item.path:
+        time.sleep(60)
+    return _real_process(item, out_dir)
+
+
+def test_a_piece_that_takes_too_long_is_rejected_as_timeout(tmp_path: Path, monkeypatch):
+    import time
+
+    from corpus_inputs import midi_score, write_midi_file
+
+    import partita.corpus.pieces as pieces_module
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for i in range(3):
+        write_midi_file(folder / f"ok{i}.mid", midi_score([60 + i, 62, 64, 65] * 8))
+    write_midi_file(folder / "slow.mid", midi_score([60, 61] * 8))
+    monkeypatch.setattr(pieces_module, "_process", _hangs_on_slow)  # the forked readers inherit it
+    t0 = time.monotonic()
+    summary = build_corpus("t", [str(folder)], out_dir=tmp_path / "c", workers=2, item_timeout=1.0)
+    assert time.monotonic() - t0 < 30
+    assert summary["pieces"] == 3 and summary["rejects_by_reason"] == {"timeout": 1}
+    (reject,) = pq.read_table(tmp_path / "c" / "rejects.parquet").to_pylist()
+    assert reject["origin_path"].endswith("slow.mid") and "1 s limit" in reject["message"]

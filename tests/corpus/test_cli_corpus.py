@@ -37,3 +37,11 @@ def test_bad_source_is_one_line_and_exit_2(tmp_path: Path, capsys):
     assert "unknown music21 collection" in err and "Traceback" not in err
     assert main(["corpus", "info", str(tmp_path / "nothing")]) == 2
     assert "no corpus" in capsys.readouterr().err
+
+
+def test_negative_item_timeout_is_refused_by_name(bad_folder: Path, tmp_path: Path, capsys):
+    args = ["corpus", "build", "x", "--source", str(bad_folder), "--out", str(tmp_path / "x")]
+    assert main([*args, "--item-timeout", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--item-timeout" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

@@ -56,9 +56,22 @@ def _print_summary(info: dict) -> None:
 )
 @click.option("--workers", type=int, default=2, show_default=True, help="Reader processes.")
 @click.option("--retry-rejects", is_flag=True, help="Read again the files an earlier run rejected.")
+@click.option(
+    "--item-timeout",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Seconds one piece may take to read; past it the piece is rejected as 'timeout' (0: no limit).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def build(
-    name: str, sources: tuple[str, ...], out_dir: str | None, workers: int, retry_rejects: bool, as_json: bool
+    name: str,
+    sources: tuple[str, ...],
+    out_dir: str | None,
+    workers: int,
+    retry_rejects: bool,
+    item_timeout: float,
+    as_json: bool,
 ) -> None:
     """Build corpus NAME from one or more --source; rerun to resume an interrupted build."""
     from partita.cli.progress import tqdm_progress
@@ -66,6 +79,8 @@ def build(
 
     if workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
+    if item_timeout < 0:
+        raise click.BadParameter("must be 0 (no limit) or more", param_hint="--item-timeout")
     with tqdm_progress(f"corpus {name}", unit="piece") as progress:
         summary = build_corpus(
             name,
@@ -74,6 +89,7 @@ def build(
             workers=workers,
             progress=progress,
             retry_rejects=retry_rejects,
+            item_timeout=item_timeout or None,
         )
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))

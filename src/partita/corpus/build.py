@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 10.0
 FLUSH_ITEMS = 500
+ITEM_TIMEOUT = 600.0
+"""Seconds one piece may take to read before it is rejected as ``timeout`` (0 or None: no limit)."""
 
 
 def corpus_dir(name: str, out_dir: str | Path | None = None) -> Path:
@@ -72,15 +74,17 @@ def _crash_reject(item: WorkItem, message: str) -> dict:
     return reject_result(item, "crash", message)
 
 
-def _run_alone(item: WorkItem, out: str) -> dict:
+def _run_alone(item: WorkItem, out: str, timeout: float | None) -> dict:
     with ProcessPoolExecutor(max_workers=1) as pool:
         try:
-            return pool.submit(process_item, item, out).result()
+            return pool.submit(process_item, item, out, timeout).result()
         except BrokenProcessPool:
             return _crash_reject(item, "the reader process died on this file")
 
 
-def _run_pool(todo: list[WorkItem], out: str, workers: int, sink: _Sink, tick) -> None:
+def _run_pool(
+    todo: list[WorkItem], out: str, workers: int, sink: _Sink, tick, timeout: float | None = None
+) -> None:
     queue = list(reversed(todo))
     window = max(2, workers * 4)
     pool = ProcessPoolExecutor(max_workers=workers)
@@ -89,7 +93,7 @@ def _run_pool(todo: list[WorkItem], out: str, workers: int, sink: _Sink, tick) -
         while queue or running:
             while queue and len(running) < window:
                 item = queue.pop()
-                running[pool.submit(process_item, item, out)] = item
+                running[pool.submit(process_item, item, out, timeout)] = item
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             broken: list[WorkItem] = []
             for fut in done:
@@ -105,7 +109,7 @@ def _run_pool(todo: list[WorkItem], out: str, workers: int, sink: _Sink, tick) -
                 pool.shutdown(wait=False, cancel_futures=True)
                 log.warning("a reader process died; retrying its %d items one at a time", len(broken))
                 for item in broken:
-                    sink.add(_run_alone(item, out))
+                    sink.add(_run_alone(item, out, timeout))
                     tick(item)
                 pool = ProcessPoolExecutor(max_workers=workers)
     finally:
@@ -122,6 +126,7 @@ def build_corpus(
     flush_seconds: float = FLUSH_SECONDS,
     select: Callable[[WorkItem], bool] | None = None,
     retry_rejects: bool = False,
+    item_timeout: float | None = ITEM_TIMEOUT,
 ) -> dict:
     """Build (or finish building) corpus ``name`` from ``sources``; return the summary also saved as corpus.json.
 
@@ -129,6 +134,7 @@ def build_corpus(
     earlier, interrupted run of the same folder are not redone. ``workers <= 1`` reads in this process.
     ``select`` keeps only the work items it returns True for (e.g. a sample, or one collection's files).
     ``retry_rejects`` reads the items rejected by earlier runs again (after a fix to a reader, say).
+    ``item_timeout`` rejects a piece (reason ``timeout``) that takes longer than that many seconds to read.
     """
     t0 = time.monotonic()
     out = corpus_dir(name, out_dir)
@@ -158,6 +164,7 @@ def build_corpus(
             flush_seconds,
             t0,
             retry_rejects,
+            item_timeout,
         )
 
 
@@ -220,6 +227,7 @@ def _build(
     flush_seconds: float,
     t0: float,
     retry_rejects: bool = False,
+    item_timeout: float | None = ITEM_TIMEOUT,
 ) -> dict:
     if _remove_stale_temporaries(out):
         log.info("removed temporary files left by an interrupted build")
@@ -242,10 +250,10 @@ def _build(
     try:
         if workers <= 1 or len(todo) < 2:
             for item in todo:
-                sink.add(process_item(item, str(out)))
+                sink.add(process_item(item, str(out), item_timeout))
                 tick(item)
         else:
-            _run_pool(todo, str(out), workers, sink, tick)
+            _run_pool(todo, str(out), workers, sink, tick, item_timeout)
     finally:
         sink.flush()
 

@@ -2,15 +2,19 @@
 
 :func:`process_item` never raises for bad input: a file that cannot be read, or breaks a limit, comes back
 as a reject with a machine-readable reason (the :class:`partita.score.ScoreError` reasons, plus
-``absurd-tempo``, ``too-large`` and ``internal-error`` found here).
+``absurd-tempo``, ``too-large``, ``timeout`` and ``internal-error`` found here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import symusic
@@ -53,10 +57,48 @@ def midi_relpath(item: WorkItem) -> str:
     return f"midi/{source_slug(item.source)}/{item.piece_id}.mid"
 
 
-def process_item(item: WorkItem, out_dir: str) -> dict:
-    """Read, check, normalize and write one piece; return ``{"status": "ok"|"reject", "record": {...}}``."""
+class ItemTimeout(BaseException):
+    """Raised by the alarm of :func:`_time_limit`; a BaseException so that no parser's ``except Exception``
+    swallows it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` of wall time (SIGALRM; the builder's workers read in their main
+    thread). A no-op without a limit, off the main thread, or where the platform has no interval timer."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not seconds or seconds <= 0 or not usable:
+        yield
+        return
+
+    def _alarm(signum, frame) -> None:
+        raise ItemTimeout
+
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # someone's alarm (pytest-timeout, say) is armed: keep it
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
     try:
-        return _process(item, Path(out_dir))
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def process_item(item: WorkItem, out_dir: str, timeout: float | None = None) -> dict:
+    """Read, check, normalize and write one piece; return ``{"status": "ok"|"reject", "record": {...}}``.
+
+    ``timeout`` (seconds) bounds the time spent on the piece: past it the piece is rejected as ``timeout``
+    (a few of music21's bundled scores take many minutes to parse).
+    """
+    try:
+        with _time_limit(timeout):
+            return _process(item, Path(out_dir))
+    except ItemTimeout:
+        return reject_result(
+            item, "timeout", f"reading it took longer than the {timeout:g} s limit per piece (--item-timeout)"
+        )
     except ScoreError as e:
         return reject_result(item, e.reason, str(e))
     except MemoryError:
