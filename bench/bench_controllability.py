@@ -5,7 +5,9 @@ never trained on; see ``bench/prompts/README.md``), for one model and three ways
 
 - ``free``: no constraints, one candidate (the model and its condition prefix alone);
 - ``constrained``: constrained sampling (meter, bars, instruments, tempo bin, chords), one candidate;
-- ``selected``: constrained sampling, 4 candidates, the best-ranked one (the pipeline's Selector).
+- ``selected``: constrained sampling, 4 candidates, the best-ranked one (the pipeline's Selector);
+- ``in-key``: as ``selected``, with pitches kept inside the requested key's scale (``--in-key``) where a
+  prompt names a key.
 
 Each piece is measured with partita's analysis and scored against the prompt's *expected* controls (what a
 musician would expect from the text, not what partita's prompt projection understood) with the definitions of
@@ -52,7 +54,9 @@ VARIANTS = {
     "free": {"constrain": False, "n": 1},
     "constrained": {"constrain": True, "n": 1},
     "selected": {"constrain": True, "n": 4},
+    "in-key": {"constrain": True, "n": 4, "in_key": True},
 }
+RANKED = ("selected", "in-key")  # the variants that run the Selector
 METRICS = [  # (adherence key, row label, goal)
     ("TB", "TB (tempo bin)", ">= 0.9"),
     ("TBT", "TBT (tempo bin +-1)", None),
@@ -135,7 +139,7 @@ def run_variant(lm, prompts: list[dict], name: str, selector_kw: bool) -> list[d
 
     kw = dict(VARIANTS[name])
     if selector_kw:
-        kw["selector"] = "auto" if name == "selected" else None
+        kw["selector"] = "auto" if name in RANKED else None
     records = []
     for i, p in enumerate(prompts):
         t0 = time.perf_counter()
@@ -282,7 +286,7 @@ def build_rows(m: dict, cmd: str, smoke: bool) -> list[dict]:
                 "needs no model: the ceiling of what constrained sampling can enforce")))  # fmt: skip
     free = m["adherence"]["free"]
     for key, name, goal in METRICS:
-        for variant in ("free", "constrained", "selected"):
+        for variant in [v for v in VARIANTS if v in m["adherence"]]:
             scores = m["adherence"][variant]
             if not _n(scores, key):
                 continue
@@ -297,23 +301,23 @@ def build_rows(m: dict, cmd: str, smoke: bool) -> list[dict]:
                     else (None if variant == "free" else "free sampling, same run"),
                     baseline_value=published if published is not None
                     else (None if variant == "free" else _mean(free, key)),
-                    goal=goal if variant == "selected" else None,
+                    goal=goal if variant in RANKED else None,
                     notes=f"{_n(scores, key)} prompts"
                     + (f"; text2midi published {TEXT2MIDI[key]:.3f} on MidiCaps (its prompts, not these)"
                        if key in TEXT2MIDI else ""),
                 )
             )  # fmt: skip
     for fader in ("density", "polyphony"):
-        for variant in ("free", "constrained", "selected"):
+        for variant in [v for v in VARIANTS if v in m["faders"]]:
             corr = m["faders"][variant].get(fader)
             if not corr:
                 continue
             base = m["faders"]["free"].get(fader, {}).get("spearman") if variant != "free" else None
             rows.append(row(f"{fader} fader Spearman rho, {label}, {variant}", corr["spearman"], "rho", cmd,
                             baseline=None if variant == "free" else "free sampling, same run", baseline_value=base,
-                            goal=">= 0.8" if variant == "selected" else None,
+                            goal=">= 0.8" if variant in RANKED else None,
                             notes=f"{corr['n']} prompts; Pearson {corr['pearson']:.3f}"))  # fmt: skip
-    for variant in ("constrained", "selected"):
+    for variant in [v for v in VARIANTS if v != "free" and v in m["seconds"]]:
         rows.append(row(f"wall time per prompt, {label}, {variant}", m["seconds"][variant], "s", cmd,
                         baseline="free sampling, same run", baseline_value=m["seconds"]["free"],
                         higher_is_better=False, notes=f"mean over {m['n_prompts']} prompts (8-16 bars), "

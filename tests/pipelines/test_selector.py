@@ -260,3 +260,31 @@ def test_cli_generate_selector_option(tmp_path, capsys):
     assert main([*args, "--selector", "adherence"]) == 0
     assert "#1  selector " in capsys.readouterr().out
     assert json.loads((out / "generation.json").read_text())["selector"]["kind"] == "adherence"
+
+
+def _notes_per_beat(per_beat: int, beats: int = 16) -> symusic.Score:
+    s = symusic.Score(480)
+    t = symusic.Track("Piano", 0, False)
+    step = 480 // per_beat
+    for i in range(per_beat * beats):
+        t.notes.append(symusic.Note(i * step, step, 60 + i % 12, 80))
+    s.tracks.append(t)
+    return s
+
+
+def test_fader_adherence_scores_the_density_bin_and_ranks_by_it():
+    from partita.pipelines.generate import candidate_adherence, fader_adherence
+    from partita.tokens.conditions import DENSITY_EDGES
+
+    sparse, dense = _notes_per_beat(1), _notes_per_beat(8)  # 1 and 8 notes per beat: bins 1 and 6 of 0..7
+    request = project_prompt("a piano piece", density=1.0)  # the top density bin
+    top = request.conditions.density
+    assert top > DENSITY_EDGES[-1]
+    assert fader_adherence(request.conditions, dense)["density_level"] == pytest.approx(1 - 1 / 7)
+    assert fader_adherence(request.conditions, sparse)["density_level"] == pytest.approx(1 - 6 / 7)
+    assert fader_adherence(project_prompt("a piano piece").conditions, dense) == {}  # no fader, no score
+    assert fader_adherence(request.conditions, symusic.Score(480)) == {}
+    ranked = Selector().rank(
+        [Candidate(0, s, 0, "eos", candidate_adherence(request, s)) for s in (sparse, dense)], request
+    )
+    assert ranked[0][0].score is dense  # a request of only a fader still ranks by adherence

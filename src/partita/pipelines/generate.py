@@ -104,6 +104,42 @@ def _controls_of(request):
     )
 
 
+def fader_adherence(conditions, score: Score) -> dict[str, float]:
+    """How close a piece's density, polyphony and rhythm are to the requested fader levels.
+
+    Measured in the condition-token bins the model is trained on (:data:`partita.tokens.conditions.DENSITY_EDGES`
+    and its siblings): ``1 - |measured bin - requested bin| / (bins - 1)`` as ``density_level`` and so on, for
+    each fader the request sets.
+    """
+    from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, bin_index
+    from partita.tokens.dataset import score_statistics
+
+    wanted = {"density": DENSITY_EDGES, "polyphony": POLYPHONY_EDGES, "rhythm": RHYTHM_EDGES}
+    wanted = {k: e for k, e in wanted.items() if getattr(conditions, k, None) is not None}
+    if not wanted or not score.note_num():
+        return {}
+    stats = score_statistics(score)
+    return {
+        f"{name}_level": 1.0
+        - abs(bin_index(stats[name], edges) - bin_index(getattr(conditions, name), edges)) / len(edges)
+        for name, edges in wanted.items()
+        if stats[name] is not None
+    }
+
+
+def candidate_adherence(request, score: Score) -> dict[str, float]:
+    """The adherence scores of one candidate for ``request``: the evaluation layer's control adherence
+    (:func:`partita.evaluation.adherence.piece_adherence`) plus :func:`fader_adherence`; empty for a silent one."""
+    from partita.evaluation.adherence import measure, piece_adherence
+
+    if not score.note_num():
+        return {}
+    return {
+        **piece_adherence(_controls_of(request), measure(score)),
+        **fader_adherence(request.conditions, score),
+    }
+
+
 def generate(
     prompt: str,
     *,
@@ -132,7 +168,6 @@ def generate(
     alone; ``None`` keeps the sampling order (no ranking, ``scores`` empty); a
     :class:`~partita.pipelines.selector.Selector` (or a classifier folder) is used as given.
     """
-    from partita.evaluation.adherence import measure, piece_adherence
     from partita.generation import sample
     from partita.generation.constraints import Constraints, RemiConstraintProcessor
     from partita.generation.prompt import DEFAULT_BARS, project_prompt
@@ -158,14 +193,13 @@ def generate(
     result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=TOKENS_PER_BAR * bars + 64, temperature=temperature,
                     top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
                     bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
-    controls = _controls_of(request)
     candidates = []
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
         remarks = []
         if constrain and c.tempo_bpm and _set_missing_tempo(score, c.tempo_bpm):
             remarks.append(f"no tempo token was sampled: the requested {c.tempo_bpm:g} bpm was written")
-        adherence = piece_adherence(controls, measure(score)) if score.note_num() else {}
+        adherence = candidate_adherence(request, score)
         candidates.append(Candidate(0, score, base_seed, reason, adherence, remarks=remarks))
         report(progress, i + 1, n + 1, f"measured candidate {i + 1}")
     if chosen is not None:

@@ -132,12 +132,9 @@ class Selector:
             return None
 
     def _adherence(self, score: Score | None, request: Any) -> dict[str, float] | None:
-        from partita.evaluation.adherence import measure, piece_adherence
-        from partita.pipelines.generate import _controls_of
+        from partita.pipelines.generate import candidate_adherence
 
-        if score is None:
-            return None
-        return piece_adherence(_controls_of(request), measure(score)) if score.note_num() else {}
+        return None if score is None else candidate_adherence(request, score)
 
     def score(
         self, score_or_token_ids: Any, request: Any = None, adherence: dict[str, float] | None = None
@@ -233,12 +230,15 @@ class Selector:
 
 
 def _requests_controls(request: Any) -> bool:
-    """True when the request asks for something adherence can measure (key, tempo, meter, instruments, chords)."""
+    """True when the request asks for something adherence can measure (key, tempo, meter, instruments, chords,
+    or a density / polyphony / rhythm fader)."""
     from dataclasses import astuple
 
     from partita.pipelines.generate import _controls_of
 
-    return any(v is not None for v in astuple(_controls_of(request)))
+    c = getattr(request, "conditions", None)
+    faders = any(getattr(c, k, None) is not None for k in ("density", "polyphony", "rhythm"))
+    return faders or any(v is not None for v in astuple(_controls_of(request)))
 
 
 SELECTOR_DIR = "selector"

@@ -131,7 +131,8 @@ class Conditions:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def _bin(value: float, edges: tuple[float, ...]) -> int:
+def bin_index(value: float, edges: tuple[float, ...]) -> int:
+    """The condition bin of ``value`` given the bin ``edges`` (0 .. len(edges))."""
     return bisect.bisect_right(edges, float(value))
 
 
@@ -200,15 +201,15 @@ def condition_tokens(c: Conditions, drop: float = 0.0, rng: random.Random | None
         if c.drums:
             out.append("Program_drums")
     if c.density is not None and keep():
-        out.append(f"Density_{_bin(c.density, DENSITY_EDGES)}")
+        out.append(f"Density_{bin_index(c.density, DENSITY_EDGES)}")
     if c.polyphony is not None and keep():
-        out.append(f"Polyphony_{_bin(c.polyphony, POLYPHONY_EDGES)}")
+        out.append(f"Polyphony_{bin_index(c.polyphony, POLYPHONY_EDGES)}")
     if c.rhythm is not None and keep():
-        out.append(f"Rhythm_{_bin(c.rhythm, RHYTHM_EDGES)}")
+        out.append(f"Rhythm_{bin_index(c.rhythm, RHYTHM_EDGES)}")
     if c.mean_pitch is not None and keep():
         out.append(f"Register_{register_of(c.mean_pitch)}")
     if c.bars and keep():
-        out.append(f"Bars_{_bin(c.bars, BAR_EDGES)}")
+        out.append(f"Bars_{bin_index(c.bars, BAR_EDGES)}")
     if c.mood in MOODS and keep():
         out.append(f"Mood_{c.mood}")
     return [f"Cond{t}" for t in out]
