@@ -193,3 +193,38 @@ def test_generation_past_its_time_limit_stops_with_a_message(studio_model, tmp_p
         slow.remove()
         studio.close()
     assert not studio.work.path.exists()
+
+
+@pytest.mark.timeout(300)
+def test_a_full_queue_refuses_at_once_and_the_server_carries_on(tmp_path):
+    from gradio_client import Client
+    from studio_fixtures import running_studio
+
+    from partita.pipelines import debug_generator
+
+    model = debug_generator(seed=0)
+    slow = model.register_forward_pre_hook(lambda module, args: time.sleep(0.02))  # ~1 s per 2-bar request
+    limits = Limits(max_candidates=1, max_bars=2, queue_size=1, generate_concurrency=1)
+    try:
+        with running_studio(model, tmp_path / "corpora", limits) as (url, _app):
+
+            def one(seed: int):
+                t0 = time.monotonic()
+                try:
+                    c = Client(url, analytics_enabled=False, verbose=False)
+                    c.predict(*compose_args(seed=str(seed), bars="2"), api_name="/compose")
+                    return "ok", time.monotonic() - t0
+                except Exception as e:  # the client raises the server's refusal
+                    return str(e), time.monotonic() - t0
+
+            with ThreadPoolExecutor(6) as pool:
+                answers = list(pool.map(one, range(6)))
+            refused = [(m, s) for m, s in answers if m != "ok"]
+            assert refused, f"6 requests at once against a queue of 1 were all served: {answers}"
+            assert all("queue" in m.lower() and "full" in m.lower() for m, _ in refused), refused
+            served = [s for m, s in answers if m == "ok"]
+            assert served and max(s for _, s in refused) < min(served)  # refused at once, not after waiting
+            after = Client(url, analytics_enabled=False, verbose=False)  # the server survives its clients
+            assert after.predict(*compose_args(seed="9", bars="1"), api_name="/compose")[0]["candidates"]
+    finally:
+        slow.remove()

@@ -283,8 +283,11 @@ class ComposeView:
                                     placeholder="a lively Irish jig in D major for fiddle and guitar, 8 bars")  # fmt: skip
                 gr.Examples(EXAMPLES, inputs=[prompt], label="Try")
             with gr.Column(scale=1):
-                n = gr.Slider(1, limits.max_candidates, value=min(2, limits.max_candidates), step=1,
-                              label="Candidates")  # fmt: skip
+                # Gradio's slider needs minimum < maximum: a server limited to 1 candidate shows it, fixed
+                one = limits.max_candidates == 1
+                n = gr.Slider(1, max(2, limits.max_candidates), value=min(2, limits.max_candidates), step=1,
+                              label="Candidates" + (" (this server makes 1)" if one else ""),
+                              interactive=not one)  # fmt: skip
                 seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
                 button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
                 status = gr.Markdown(
