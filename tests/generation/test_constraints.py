@@ -110,3 +110,45 @@ def test_chord_pitch_classes():
 def test_only_remi_is_supported():
     with pytest.raises(ValueError, match="REMI"):
         RemiConstraintProcessor(MusicTokenizer(TokenizerConfig(kind="tsd")), Constraints(bars=2))
+
+
+def _notes_per_bar(tok, row) -> list[int]:
+    counts: list[int] = []
+    for t in tok.tokens(row):
+        if t == "Bar_None":
+            counts.append(0)
+        elif t.startswith(("Pitch_", "PitchDrum_")) and counts:
+            counts[-1] += 1
+    return counts
+
+
+@pytest.mark.parametrize("minimum", [0, 1, 2])
+def test_no_bar_closes_before_its_notes(tok, minimum):
+    """A stand-in model that would rather close every bar at once (empty bars) plays notes in each one."""
+    proc = RemiConstraintProcessor(tok, Constraints(bars=5, min_notes_per_bar=minimum))
+    g = torch.Generator().manual_seed(3)
+    kinds = _kinds(tok)
+    prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
+    closing = torch.tensor([kind in ("Bar", "EOS") for kind in kinds])
+    rows = [tok.condition_ids(Conditions()) for _ in range(3)]
+    for _ in range(600):
+        logits = torch.randn(len(rows), tok.vocab_size, generator=g)
+        for b, r in enumerate(rows):
+            if kinds[r[-1]] in prefer:
+                logits[b, prefer[kinds[r[-1]]]] += 6.0
+            logits[b, closing] += 12.0  # always the likeliest next token
+        logits = proc(rows, logits)
+        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
+        for b, r in enumerate(rows):
+            if r[-1] != tok.eos_id:
+                r.append(nxt[b])
+        if all(r[-1] == tok.eos_id for r in rows):
+            break
+    for r in rows:
+        assert r[-1] == tok.eos_id
+        counts = _notes_per_bar(tok, r)
+        assert len(counts) == 5
+        if minimum:
+            assert min(counts) >= minimum, counts
+        else:
+            assert min(counts) == 0  # without the constraint this model leaves bars empty

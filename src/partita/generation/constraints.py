@@ -63,6 +63,8 @@ class Constraints:
     """With chords: every pitch in bar i is a tone of chord i (else chord tones plus the key's scale)."""
     tempo: float | None = None
     """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
+    min_notes_per_bar: int = 0
+    """A bar may not be closed (by the next bar line or the end) before it holds this many notes: no silent bars."""
 
 
 class RemiConstraintProcessor:
@@ -94,6 +96,11 @@ class RemiConstraintProcessor:
         ends_with_program = np.zeros(v, dtype=bool)
         pitch_classes = np.zeros((v, 12), dtype=bool)  # pitched notes the id plays (drums excluded)
         has_pitch = np.zeros(v, dtype=bool)
+        notes_before_bar = np.zeros(v, dtype=np.int32)  # notes the id plays before its first bar line
+        notes_after_bar = np.zeros(
+            v, dtype=np.int32
+        )  # ... after its last bar line (or all, with no bar line)
+        empty_inner_bar = np.zeros(v, dtype=bool)  # the id opens and closes a bar with too few notes inside
         self.special = np.zeros(v, dtype=bool)
         allowed_programs = set(constraints.programs)
         want_meter = f"TimeSig_{constraints.meter}" if constraints.meter else None
@@ -106,8 +113,16 @@ class RemiConstraintProcessor:
             starts_with_bar[i] = bool(toks) and toks[0] == "Bar_None"
             starts_with_pitch[i] = bool(toks) and toks[0].startswith(("Pitch_", "PitchDrum_"))
             ends_with_program[i] = bool(toks) and toks[-1].startswith("Program_")
+            run, bars_seen = 0, 0
             for j, t in enumerate(toks):
+                if t.startswith(("Pitch_", "PitchDrum_")):
+                    run += 1
                 if t == "Bar_None":
+                    if bars_seen == 0:
+                        notes_before_bar[i] = run
+                    elif run < constraints.min_notes_per_bar:
+                        empty_inner_bar[i] = True
+                    bars_seen, run = bars_seen + 1, 0
                     n_bars[i] += 1
                 elif t.startswith("TimeSig_"):
                     sets_meter[i] = True
@@ -124,8 +139,14 @@ class RemiConstraintProcessor:
                     has_pitch[i] = True
                 elif t.startswith("Tempo_") and want_bin is not None:
                     bad_tempo[i] |= tempo_bin(float(t.split("_")[1])) != want_bin
+            notes_after_bar[i] = run
         self.n_bars = torch.from_numpy(n_bars)
-        self.static_bad = torch.from_numpy(bad_meter | bad_program | bad_tempo | self.special)
+        self.notes_before_bar = torch.from_numpy(notes_before_bar)
+        self.notes_after_bar = notes_after_bar
+        static = bad_meter | bad_program | bad_tempo | self.special
+        self.static_bad = torch.from_numpy(
+            static | empty_inner_bar if constraints.min_notes_per_bar else static
+        )
         self.starts_with_meter = torch.from_numpy(starts_with_meter)
         self.starts_with_bar = torch.from_numpy(starts_with_bar)
         self.starts_with_pitch = torch.from_numpy(starts_with_pitch)
@@ -158,7 +179,9 @@ class RemiConstraintProcessor:
 
     def _update(self, rows: list[list[int]]) -> None:
         if len(self._state) != len(rows):
-            self._state = [{"bars": 0, "meter_set": False, "seen": 0, "after_program": False} for _ in rows]
+            self._state = [
+                {"bars": 0, "meter_set": False, "seen": 0, "after_program": False, "notes": 0} for _ in rows
+            ]
             self._start = []
             for r in rows:  # the music starts after CondEnd (or at 0 when there is no prefix)
                 cut = r.index(self.tok.cond_end_id) + 1 if self.tok.cond_end_id in r else 0
@@ -167,7 +190,9 @@ class RemiConstraintProcessor:
             first = max(st["seen"], start)
             for t in r[first:]:
                 if 0 <= t < self.vocab:
-                    st["bars"] += int(self.n_bars[t])
+                    opened = int(self.n_bars[t])
+                    st["notes"] = int(self.notes_after_bar[t]) + (0 if opened else st["notes"])
+                    st["bars"] += opened
                     st["meter_set"] |= bool(self.sets_meter[t])
                     st["after_program"] = bool(self.ends_with_program[t])
             st["seen"] = len(r)
@@ -191,6 +216,11 @@ class RemiConstraintProcessor:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
             if self.chord_bad:
                 bad |= self.chord_bad[min(max(bars - 1, 0), len(self.chord_bad) - 1)][:width]
+            short = bars >= 1 and st["notes"] < self.c.min_notes_per_bar  # the open bar needs more notes
+            if short:
+                bad |= self.bar_ids[:width] & (
+                    self.notes_before_bar[:width] + st["notes"] < self.c.min_notes_per_bar
+                )
             row = out[b]
             if self.c.bars is not None:
                 target = int(self.c.bars)
@@ -203,7 +233,8 @@ class RemiConstraintProcessor:
                 else:
                     bad[self.eos] = True  # no early end: the piece has the bars it was asked for
                 bad |= over
-            bad[self.eos] = bad[self.eos] and not (self.c.bars is not None and bars >= int(self.c.bars))
+            bad[self.eos] = bool(bad[self.eos]) and not (self.c.bars is not None and bars >= int(self.c.bars))
+            bad[self.eos] |= short  # nor may the piece end on a bar without its notes
             if bool(bad.all()):
                 log.warning("constraints left no token: ending the sequence")
                 bad = torch.ones_like(bad)
