@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 import torch
 
@@ -152,3 +154,36 @@ def test_no_bar_closes_before_its_notes(tok, minimum):
             assert min(counts) >= minimum, counts
         else:
             assert min(counts) == 0  # without the constraint this model leaves bars empty
+
+
+def test_grammar_keeps_remi_order_and_time_running_forward(tok):
+    """Random logits with no grammar bias at all still give well-formed REMI+ under ``grammar``."""
+    from partita.generation.constraints import REMI_NEXT
+
+    proc = RemiConstraintProcessor(tok, Constraints(bars=3, programs=[40], min_notes_per_bar=1, grammar=True))
+    g = torch.Generator().manual_seed(5)
+    rows = [tok.condition_ids(Conditions()) for _ in range(3)]
+    start = len(rows[0])
+    for _ in range(800):
+        logits = proc(rows, torch.randn(len(rows), tok.vocab_size, generator=g) * 3)
+        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
+        for b, r in enumerate(rows):
+            if r[-1] != tok.eos_id:
+                r.append(nxt[b])
+        if all(r[-1] == tok.eos_id for r in rows):
+            break
+    for r in rows:
+        toks = tok.tokens(r[start:])
+        assert toks[-1] == "EOS_None" and toks.count("Bar_None") == 3
+        kinds = [t.split("_")[0] for t in toks]
+        for a, b in itertools.pairwise(kinds):
+            assert a not in REMI_NEXT or b in REMI_NEXT[a], (a, b)
+        pos = -1
+        for t in toks:
+            if t == "Bar_None":
+                pos = -1
+            elif t.startswith("Position_"):
+                assert int(t.split("_")[1]) > pos
+                pos = int(t.split("_")[1])
+        score = tok.decode(r)
+        assert {t.program for t in score.tracks} == {40} and score.note_num() >= 3

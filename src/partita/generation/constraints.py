@@ -65,6 +65,25 @@ class Constraints:
     """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
     min_notes_per_bar: int = 0
     """A bar may not be closed (by the next bar line or the end) before it holds this many notes: no silent bars."""
+    grammar: bool = False
+    """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
+    a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
+
+
+REMI_NEXT: dict[str, set[str]] = {
+    "Bar": {"TimeSig", "Position", "Tempo", "Bar", "EOS"},
+    "TimeSig": {"Position", "Tempo", "Bar", "EOS"},
+    "Position": {"Tempo", "Program", "Pitch", "PitchDrum"},
+    "Tempo": {"Program", "Pitch", "PitchDrum"},
+    "Program": {"Pitch", "PitchDrum"},
+    "Pitch": {"Velocity"},
+    "PitchDrum": {"Velocity"},
+    "Velocity": {"Duration"},
+    "Duration": {"Program", "Position", "Bar", "Pitch", "PitchDrum", "EOS"},
+}
+"""The token types that may follow each REMI+ token type in miditok 3's REMI with programs (one stream); types not
+listed (and anything after them) are not restricted. A tempo change is kept where notes start; positions rise
+within a bar."""
 
 
 class RemiConstraintProcessor:
@@ -171,6 +190,40 @@ class RemiConstraintProcessor:
             outside = torch.tensor([pc not in ok for pc in range(12)])
             self.chord_bad.append((self.pitch_classes & outside).any(dim=1))
         self.bar_ids = self.n_bars > 0
+        # the type of each id's first and last base token, for the grammar (BPE ids are legal inside by construction)
+        self.first_kind: list[str] = [""] * v
+        self.last_kind: list[str] = [""] * v
+        for i in range(min(v, tokenizer.vocab_size)):
+            if self.special[i]:
+                continue
+            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            if toks:
+                self.first_kind[i], self.last_kind[i] = toks[0].split("_")[0], toks[-1].split("_")[0]
+        if 0 <= self.eos < v:
+            self.first_kind[self.eos] = "EOS"
+        first_position = np.full(
+            v, -1, dtype=np.int64
+        )  # the value of an id's first token when it is a position
+        self.last_position = np.full(
+            v, -1, dtype=np.int64
+        )  # its last position after its last bar line, or -1
+        for i in range(min(v, tokenizer.vocab_size)):
+            if self.special[i]:
+                continue
+            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            if toks and toks[0].startswith("Position_"):
+                first_position[i] = int(toks[0].split("_")[1])
+            for t in toks:
+                if t == "Bar_None":
+                    self.last_position[i] = -2  # a new bar: positions start again
+                elif t.startswith("Position_"):
+                    self.last_position[i] = int(t.split("_")[1])
+        self.first_position = torch.from_numpy(first_position)
+        first = np.array(self.first_kind)
+        self.grammar_bad = {
+            kind: torch.from_numpy(~np.isin(first, sorted(nxt)) & (first != ""))
+            for kind, nxt in REMI_NEXT.items()
+        }
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -180,7 +233,16 @@ class RemiConstraintProcessor:
     def _update(self, rows: list[list[int]]) -> None:
         if len(self._state) != len(rows):
             self._state = [
-                {"bars": 0, "meter_set": False, "seen": 0, "after_program": False, "notes": 0} for _ in rows
+                {
+                    "bars": 0,
+                    "meter_set": False,
+                    "seen": 0,
+                    "after_program": False,
+                    "notes": 0,
+                    "kind": "",
+                    "pos": -1,
+                }
+                for _ in rows
             ]
             self._start = []
             for r in rows:  # the music starts after CondEnd (or at 0 when there is no prefix)
@@ -195,6 +257,9 @@ class RemiConstraintProcessor:
                     st["bars"] += opened
                     st["meter_set"] |= bool(self.sets_meter[t])
                     st["after_program"] = bool(self.ends_with_program[t])
+                    st["kind"] = self.last_kind[t]
+                    moved = int(self.last_position[t])
+                    st["pos"] = -1 if moved == -2 else (moved if moved >= 0 else st["pos"])
             st["seen"] = len(r)
 
     def __call__(self, rows: list[list[int]], logits: torch.Tensor) -> torch.Tensor:
@@ -216,6 +281,12 @@ class RemiConstraintProcessor:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
             if self.chord_bad:
                 bad |= self.chord_bad[min(max(bars - 1, 0), len(self.chord_bad) - 1)][:width]
+            if self.c.grammar:
+                if st["kind"] in self.grammar_bad:
+                    bad |= self.grammar_bad[st["kind"]][:width]
+                if st["pos"] >= 0:  # time runs forward inside a bar
+                    fp = self.first_position[:width]
+                    bad |= (fp >= 0) & (fp <= st["pos"])
             short = bars >= 1 and st["notes"] < self.c.min_notes_per_bar  # the open bar needs more notes
             if short:
                 bad |= self.bar_ids[:width] & (
@@ -235,6 +306,8 @@ class RemiConstraintProcessor:
                 bad |= over
             bad[self.eos] = bool(bad[self.eos]) and not (self.c.bars is not None and bars >= int(self.c.bars))
             bad[self.eos] |= short  # nor may the piece end on a bar without its notes
+            if self.c.grammar and st["kind"] in self.grammar_bad:
+                bad[self.eos] |= bool(self.grammar_bad[st["kind"]][self.eos])  # nor halfway through a note
             if bool(bad.all()):
                 log.warning("constraints left no token: ending the sequence")
                 bad = torch.ones_like(bad)

@@ -185,7 +185,7 @@ def generate(
     if constrain:
         constraints = Constraints(meter=c.meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
-                                  tempo=c.tempo_bpm, min_notes_per_bar=1)  # fmt: skip
+                                  tempo=c.tempo_bpm, min_notes_per_bar=1, grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
