@@ -51,3 +51,17 @@ def test_generate_is_reproducible_and_rejects_bad_options(model):
         generate("x", n=0, model=model)
     with pytest.raises(ValueError, match="unknown instrument"):
         generate("x", instruments=["zorblax"], model=model)
+
+
+def test_a_meter_the_model_cannot_write_is_said_and_not_enforced():
+    from partita.pipelines import debug_generator, generate
+
+    lm = debug_generator(seed=0)
+    known = {t.split("_", 1)[1] for t in lm.tokenizer.miditok.vocab if t.startswith("TimeSig_")}
+    assert "11/16" not in known
+    request, candidates = generate(
+        "a piece in 11/16, 2 bars", n=1, seed=0, model=lm, wav=False, selector=None
+    )
+    assert request.conditions.meter == "11/16"
+    assert any("11/16 is not in this model's vocabulary" in note for note in request.notes)
+    assert candidates and candidates[0].stop_reason != "error"

@@ -182,8 +182,15 @@ def generate(
     c = request.conditions
     bars = c.bars or DEFAULT_BARS
     processor = None
+    meter = c.meter
+    known = sorted(t.split("_", 1)[1] for t in tok.miditok.vocab if t.startswith("TimeSig_"))
+    if constrain and meter and known and meter not in known:  # enforcing it would leave no token to sample
+        request.notes.append(
+            f"meter {meter} is not in this model's vocabulary ({', '.join(known)}): not enforced"
+        )
+        meter = None
     if constrain:
-        constraints = Constraints(meter=c.meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
+        constraints = Constraints(meter=meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
                                   tempo=c.tempo_bpm, min_notes_per_bar=1, grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
