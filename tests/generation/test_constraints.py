@@ -187,3 +187,31 @@ def test_grammar_keeps_remi_order_and_time_running_forward(tok):
                 pos = int(t.split("_")[1])
         score = tok.decode(r)
         assert {t.program for t in score.tracks} == {40} and score.note_num() >= 3
+
+
+def test_cadence_opens_and_closes_on_the_tonic_triad(tok):
+    c = Constraints(bars=4, key="A", mode="minor", cadence=True, min_notes_per_bar=1)
+    rows, done = _sample(tok, c, seed=2)
+    assert all(done)
+    triad = chord_pitch_classes("A:min")
+    for r in rows:
+        bars: list[set[int]] = []
+        for t in tok.tokens(r):
+            if t == "Bar_None":
+                bars.append(set())
+            elif t.startswith("Pitch_") and bars:
+                bars[-1].add(int(t.split("_")[1]) % 12)
+        assert len(bars) == 4
+        assert bars[0] and bars[-1]  # not vacuous: both bars play
+        assert bars[0] <= triad and bars[-1] <= triad
+    assert any(not b <= triad for r in rows for b in [_pcs_of_middle(tok, r)])  # the middle bars are free
+
+
+def _pcs_of_middle(tok, row) -> set[int]:
+    pcs, bar = set(), 0
+    for t in tok.tokens(row):
+        if t == "Bar_None":
+            bar += 1
+        elif t.startswith("Pitch_") and bar in (2, 3):
+            pcs.add(int(t.split("_")[1]) % 12)
+    return pcs

@@ -58,6 +58,9 @@ class Constraints:
     key: str | None = None
     mode: str | None = None
     in_key: bool = False
+    cadence: bool = False
+    """With a key: the first and the last bar play only tones of the tonic triad (the piece opens and closes on
+    its tonic, which is what a listener, and a key finder, hears as the key)."""
     chords: list[str] = field(default_factory=list)
     chord_tones_only: bool = False
     """With chords: every pitch in bar i is a tone of chord i (else chord tones plus the key's scale)."""
@@ -178,6 +181,13 @@ class RemiConstraintProcessor:
             scale = scale_pitch_classes(constraints.key, constraints.mode)
             out_of_key = torch.tensor([pc not in scale for pc in range(12)])
             self.static_bad |= (self.pitch_classes & out_of_key).any(dim=1)
+        self.tonic_bad: torch.Tensor | None = None
+        if constraints.cadence and constraints.key:
+            triad = chord_pitch_classes(
+                f"{constraints.key}:{'min' if constraints.mode == 'minor' else 'maj'}"
+            )
+            off_triad = torch.tensor([pc not in triad for pc in range(12)])
+            self.tonic_bad = (self.pitch_classes & off_triad).any(dim=1)
         self.chord_bad: list[torch.Tensor] = []
         for label in constraints.chords:
             tones = chord_pitch_classes(label)
@@ -281,6 +291,10 @@ class RemiConstraintProcessor:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
             if self.chord_bad:
                 bad |= self.chord_bad[min(max(bars - 1, 0), len(self.chord_bad) - 1)][:width]
+            if self.tonic_bad is not None and (
+                bars == 1 or (self.c.bars is not None and bars >= int(self.c.bars))
+            ):
+                bad |= self.tonic_bad[:width]
             if self.c.grammar:
                 if st["kind"] in self.grammar_bad:
                     bad |= self.grammar_bad[st["kind"]][:width]

@@ -149,6 +149,7 @@ def generate(
     out_dir: str | Path | None = None,
     constrain: bool = True,
     in_key: bool = False,
+    cadence: bool | None = None,
     temperature: float = 1.0,
     top_p: float = 0.95,
     wav: bool | None = None,
@@ -162,6 +163,10 @@ def generate(
     ``style``, ``density``, ``polyphony``, ``rhythm``; see :func:`partita.generation.prompt.project_prompt`).
     With ``out_dir`` each candidate is written as MIDI, MusicXML, a piano-roll PNG and (when audio is available,
     or ``wav=True``) WAV, beside ``generation.json`` with the request and every candidate's adherence and scores.
+
+    With ``constrain`` (the default) sampling keeps the meter, bars, instruments, tempo bin and chords asked for,
+    REMI+'s token order and no silent bar; ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when
+    a key and no chords are asked for) opens and closes the piece on its tonic triad.
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
     the classifier shipped with the model when there is one, else adherence alone; ``"adherence"`` adherence
@@ -192,6 +197,7 @@ def generate(
     if constrain:
         constraints = Constraints(meter=meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
+                                  cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tempo=c.tempo_bpm, min_notes_per_bar=1, grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
