@@ -114,6 +114,22 @@ def test_only_remi_is_supported():
         RemiConstraintProcessor(MusicTokenizer(TokenizerConfig(kind="tsd")), Constraints(bars=2))
 
 
+def _drive(tok, proc, logits_of, seed: int, batch: int = 3, steps: int = 800) -> tuple[list[list[int]], int]:
+    """Sample ``batch`` rows under ``proc`` from ``logits_of(rows, generator)``; (rows, where the music starts)."""
+    g = torch.Generator().manual_seed(seed)
+    rows = [tok.condition_ids(Conditions()) for _ in range(batch)]
+    start = len(rows[0])
+    for _ in range(steps):
+        logits = proc(rows, logits_of(rows, g))
+        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
+        for b, r in enumerate(rows):
+            if r[-1] != tok.eos_id:
+                r.append(nxt[b])
+        if all(r[-1] == tok.eos_id for r in rows):
+            break
+    return rows, start
+
+
 def _notes_per_bar(tok, row) -> list[int]:
     counts: list[int] = []
     for t in tok.tokens(row):
@@ -128,24 +144,19 @@ def _notes_per_bar(tok, row) -> list[int]:
 def test_no_bar_closes_before_its_notes(tok, minimum):
     """A stand-in model that would rather close every bar at once (empty bars) plays notes in each one."""
     proc = RemiConstraintProcessor(tok, Constraints(bars=5, min_notes_per_bar=minimum))
-    g = torch.Generator().manual_seed(3)
     kinds = _kinds(tok)
     prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
     closing = torch.tensor([kind in ("Bar", "EOS") for kind in kinds])
-    rows = [tok.condition_ids(Conditions()) for _ in range(3)]
-    for _ in range(600):
+
+    def logits_of(rows, g):
         logits = torch.randn(len(rows), tok.vocab_size, generator=g)
         for b, r in enumerate(rows):
             if kinds[r[-1]] in prefer:
                 logits[b, prefer[kinds[r[-1]]]] += 6.0
             logits[b, closing] += 12.0  # always the likeliest next token
-        logits = proc(rows, logits)
-        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
-        for b, r in enumerate(rows):
-            if r[-1] != tok.eos_id:
-                r.append(nxt[b])
-        if all(r[-1] == tok.eos_id for r in rows):
-            break
+        return logits
+
+    rows, _ = _drive(tok, proc, logits_of, seed=3, steps=600)
     for r in rows:
         assert r[-1] == tok.eos_id
         counts = _notes_per_bar(tok, r)
@@ -161,17 +172,9 @@ def test_grammar_keeps_remi_order_and_time_running_forward(tok):
     from partita.generation.constraints import REMI_NEXT
 
     proc = RemiConstraintProcessor(tok, Constraints(bars=3, programs=[40], min_notes_per_bar=1, grammar=True))
-    g = torch.Generator().manual_seed(5)
-    rows = [tok.condition_ids(Conditions()) for _ in range(3)]
-    start = len(rows[0])
-    for _ in range(800):
-        logits = proc(rows, torch.randn(len(rows), tok.vocab_size, generator=g) * 3)
-        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
-        for b, r in enumerate(rows):
-            if r[-1] != tok.eos_id:
-                r.append(nxt[b])
-        if all(r[-1] == tok.eos_id for r in rows):
-            break
+    rows, start = _drive(
+        tok, proc, lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) * 3, 5
+    )
     for r in rows:
         toks = tok.tokens(r[start:])
         assert toks[-1] == "EOS_None" and toks.count("Bar_None") == 3
@@ -215,3 +218,21 @@ def _pcs_of_middle(tok, row) -> set[int]:
         elif t.startswith("Pitch_") and bar in (2, 3):
             pcs.add(int(t.split("_")[1]) % 12)
     return pcs
+
+
+def test_a_full_bar_starts_no_more_notes(tok):
+    proc = RemiConstraintProcessor(
+        tok, Constraints(bars=4, min_notes_per_bar=2, max_notes_per_bar=3, grammar=True)
+    )
+    notes = torch.tensor([kind in ("Program", "Pitch", "Position") for kind in _kinds(tok)])
+
+    def logits_of(rows, g):
+        logits = torch.randn(len(rows), tok.vocab_size, generator=g)
+        logits[:, notes] += 6.0  # a stand-in model that would play on and on
+        return logits
+
+    rows, start = _drive(tok, proc, logits_of, seed=7)
+    for r in rows:
+        assert r[-1] == tok.eos_id
+        counts = _notes_per_bar(tok, r[start:])
+        assert len(counts) == 4 and all(2 <= n <= 3 for n in counts), counts

@@ -65,3 +65,16 @@ def test_a_meter_the_model_cannot_write_is_said_and_not_enforced():
     assert request.conditions.meter == "11/16"
     assert any("11/16 is not in this model's vocabulary" in note for note in request.notes)
     assert candidates and candidates[0].stop_reason != "error"
+
+
+def test_density_sets_notes_per_bar_bounds():
+    from partita.pipelines.generate import notes_per_bar_bounds
+    from partita.tokens.conditions import DENSITY_EDGES
+
+    assert notes_per_bar_bounds(None, "4/4") == (1, None)
+    low = notes_per_bar_bounds(DENSITY_EDGES[0] / 2, "4/4")  # the bottom bin: under 0.75 notes per quarter
+    assert low == (1, 3)
+    mid = notes_per_bar_bounds((DENSITY_EDGES[2] + DENSITY_EDGES[3]) / 2, "3/4")  # 2-3 notes per quarter
+    assert mid == (6, 9)
+    top = notes_per_bar_bounds(DENSITY_EDGES[-1] * 1.2, "6/8")  # the top bin has no upper bound
+    assert top[1] is None and top[0] == int(DENSITY_EDGES[-1] * 3)

@@ -68,6 +68,8 @@ class Constraints:
     """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
     min_notes_per_bar: int = 0
     """A bar may not be closed (by the next bar line or the end) before it holds this many notes: no silent bars."""
+    max_notes_per_bar: int | None = None
+    """Once a bar holds this many notes no new note starts in it (with ``grammar``: the bar is closed next)."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -229,6 +231,11 @@ class RemiConstraintProcessor:
                 elif t.startswith("Position_"):
                     self.last_position[i] = int(t.split("_")[1])
         self.first_position = torch.from_numpy(first_position)
+        # ids that start a new note (or a new onset) inside the open bar: no bar line before their first note
+        opens_in_bar = np.isin(
+            np.array(self.first_kind), ["Position", "Program", "Pitch", "PitchDrum", "Tempo"]
+        )
+        self.starts_note = torch.from_numpy(opens_in_bar & ~starts_with_bar)
         first = np.array(self.first_kind)
         self.grammar_bad = {
             kind: torch.from_numpy(~np.isin(first, sorted(nxt)) & (first != ""))
@@ -306,6 +313,10 @@ class RemiConstraintProcessor:
                 bad |= self.bar_ids[:width] & (
                     self.notes_before_bar[:width] + st["notes"] < self.c.min_notes_per_bar
                 )
+            if self.c.max_notes_per_bar is not None and bars >= 1 and st["notes"] >= self.c.max_notes_per_bar:
+                bad |= self.starts_note[
+                    :width
+                ]  # the bar is full: finish the note being written, then close it
             row = out[b]
             if self.c.bars is not None:
                 target = int(self.c.bars)

@@ -127,6 +127,27 @@ def fader_adherence(conditions, score: Score) -> dict[str, float]:
     }
 
 
+def notes_per_bar_bounds(density: float | None, meter: str | None) -> tuple[int, int | None]:
+    """(at least, at most) notes per bar for a requested density (notes per quarter, as the condition token bins it).
+
+    The bounds are the edges of the requested bin (:data:`partita.tokens.conditions.DENSITY_EDGES`) times the
+    quarters in a bar; at least one note in every bar whatever the density; no upper bound for the top bin.
+    """
+    import math
+
+    from partita.tokens.conditions import DENSITY_EDGES, bin_index
+
+    if density is None:
+        return 1, None
+    num, _, den = (meter or "4/4").partition("/")
+    quarters = int(num) * 4 / int(den) if num.isdigit() and den.isdigit() and int(den) else 4.0
+    b = bin_index(density, DENSITY_EDGES)
+    lo = DENSITY_EDGES[b - 1] if b > 0 else 0.0
+    hi = DENSITY_EDGES[b] if b < len(DENSITY_EDGES) else None
+    at_least = max(1, math.floor(lo * quarters))
+    return at_least, (max(at_least, math.ceil(hi * quarters)) if hi is not None else None)
+
+
 def candidate_adherence(request, score: Score) -> dict[str, float]:
     """The adherence scores of one candidate for ``request``: the evaluation layer's control adherence
     (:func:`partita.evaluation.adherence.piece_adherence`) plus :func:`fader_adherence`; empty for a silent one."""
@@ -194,16 +215,18 @@ def generate(
             f"meter {meter} is not in this model's vocabulary ({', '.join(known)}): not enforced"
         )
         meter = None
+    fewest, most = notes_per_bar_bounds(c.density, c.meter)
     if constrain:
         constraints = Constraints(meter=meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
-                                  tempo=c.tempo_bpm, min_notes_per_bar=1, grammar=True)  # fmt: skip
+                                  tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
+                                  grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
     prefix = tok.condition_ids(c)
-    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=TOKENS_PER_BAR * bars + 64, temperature=temperature,
+    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=max(TOKENS_PER_BAR, 4 * fewest + 16) * bars + 64, temperature=temperature,
                     top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
                     bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
     candidates = []
