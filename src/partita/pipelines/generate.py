@@ -186,8 +186,9 @@ def generate(
     or ``wav=True``) WAV, beside ``generation.json`` with the request and every candidate's adherence and scores.
 
     With ``constrain`` (the default) sampling keeps the meter, bars, instruments, tempo bin and chords asked for,
-    REMI+'s token order and no silent bar; ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when
-    a key and no chords are asked for) opens and closes the piece on its tonic triad.
+    REMI+'s token order and no silent bar, and a requested density bounds the notes of every bar
+    (:func:`notes_per_bar_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
+    and no chords are asked for) opens and closes the piece on its tonic triad.
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
     the classifier shipped with the model when there is one, else adherence alone; ``"adherence"`` adherence
