@@ -236,3 +236,25 @@ def test_a_full_bar_starts_no_more_notes(tok):
         assert r[-1] == tok.eos_id
         counts = _notes_per_bar(tok, r[start:])
         assert len(counts) == 4 and all(2 <= n <= 3 for n in counts), counts
+
+
+@pytest.mark.parametrize("bounds", [(1, 1), (2, 3)])
+def test_notes_starting_together_stay_within_bounds(tok, bounds):
+    proc = RemiConstraintProcessor(
+        tok, Constraints(bars=3, min_notes_per_bar=1, notes_per_onset=bounds, grammar=True)
+    )
+    rows, start = _drive(
+        tok, proc, lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) * 3, 11
+    )
+    fewest, most = bounds
+    for r in rows:
+        assert r[-1] == tok.eos_id
+        onsets, count = [], None
+        for t in tok.tokens(r[start:]):
+            if t.startswith("Position_") or t in ("Bar_None", "EOS_None"):
+                if count:
+                    onsets.append(count)
+                count = 0 if t.startswith("Position_") else None
+            elif t.startswith(("Pitch_", "PitchDrum_")) and count is not None:
+                count += 1
+        assert onsets and all(fewest <= n <= most for n in onsets), onsets

@@ -70,6 +70,8 @@ class Constraints:
     """A bar may not be closed (by the next bar line or the end) before it holds this many notes: no silent bars."""
     max_notes_per_bar: int | None = None
     """Once a bar holds this many notes no new note starts in it (with ``grammar``: the bar is closed next)."""
+    notes_per_onset: tuple[int, int | None] | None = None
+    """(at least, at most) notes starting together at each position (with ``grammar``): the polyphony fader."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -236,6 +238,26 @@ class RemiConstraintProcessor:
             np.array(self.first_kind), ["Position", "Program", "Pitch", "PitchDrum", "Tempo"]
         )
         self.starts_note = torch.from_numpy(opens_in_bar & ~starts_with_bar)
+        # onsets: the notes after an id's last position or bar line, and whether it has one (-1: it has none)
+        self.notes_after_onset = np.full(v, -1, dtype=np.int64)
+        self.onset_is_bar = np.zeros(v, dtype=bool)
+        extra = np.zeros(v, dtype=np.int64)  # the notes of an id without a position or bar line
+        for i in range(min(v, tokenizer.vocab_size)):
+            if self.special[i]:
+                continue
+            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            for t in toks:
+                if t == "Bar_None" or t.startswith("Position_"):
+                    self.notes_after_onset[i], self.onset_is_bar[i] = 0, t == "Bar_None"
+                elif t.startswith(("Pitch_", "PitchDrum_")):
+                    if self.notes_after_onset[i] >= 0:
+                        self.notes_after_onset[i] += 1
+                    else:
+                        extra[i] += 1
+        self.onset_extra = extra
+        first_kinds = np.array(self.first_kind)
+        self.adds_to_onset = torch.from_numpy(np.isin(first_kinds, ["Program", "Pitch", "PitchDrum"]))
+        self.ends_onset = torch.from_numpy(np.isin(first_kinds, ["Position", "Bar", "EOS"]))
         first = np.array(self.first_kind)
         self.grammar_bad = {
             kind: torch.from_numpy(~np.isin(first, sorted(nxt)) & (first != ""))
@@ -258,6 +280,8 @@ class RemiConstraintProcessor:
                     "notes": 0,
                     "kind": "",
                     "pos": -1,
+                    "onset": 0,
+                    "onset_at_bar": True,
                 }
                 for _ in rows
             ]
@@ -275,6 +299,13 @@ class RemiConstraintProcessor:
                     st["meter_set"] |= bool(self.sets_meter[t])
                     st["after_program"] = bool(self.ends_with_program[t])
                     st["kind"] = self.last_kind[t]
+                    if self.notes_after_onset[t] >= 0:
+                        st["onset"], st["onset_at_bar"] = (
+                            int(self.notes_after_onset[t]),
+                            bool(self.onset_is_bar[t]),
+                        )
+                    else:
+                        st["onset"] += int(self.onset_extra[t])
                     moved = int(self.last_position[t])
                     st["pos"] = -1 if moved == -2 else (moved if moved >= 0 else st["pos"])
             st["seen"] = len(r)
@@ -313,7 +344,16 @@ class RemiConstraintProcessor:
                 bad |= self.bar_ids[:width] & (
                     self.notes_before_bar[:width] + st["notes"] < self.c.min_notes_per_bar
                 )
-            if self.c.max_notes_per_bar is not None and bars >= 1 and st["notes"] >= self.c.max_notes_per_bar:
+            full = (
+                self.c.max_notes_per_bar is not None and bars >= 1 and st["notes"] >= self.c.max_notes_per_bar
+            )
+            if self.c.notes_per_onset and self.c.grammar and bars >= 1 and not st["onset_at_bar"]:
+                fewest, most = self.c.notes_per_onset
+                if most is not None and st["onset"] >= most:
+                    bad |= self.adds_to_onset[:width]  # enough notes start here: move on in time
+                elif st["onset"] < fewest and not full and st["onset"] > 0:
+                    bad |= self.ends_onset[:width]  # more notes start here before time moves on
+            if full:
                 bad |= self.starts_note[
                     :width
                 ]  # the bar is full: finish the note being written, then close it

@@ -148,6 +148,19 @@ def notes_per_bar_bounds(density: float | None, meter: str | None) -> tuple[int,
     return at_least, (max(at_least, math.ceil(hi * quarters)) if hi is not None else None)
 
 
+NOTES_PER_ONSET: tuple[tuple[int, int | None], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 5), (5, None))
+"""(at least, at most) notes starting together, per polyphony bin (:data:`partita.tokens.conditions.POLYPHONY_EDGES`:
+under 1.25, 1.25-1.75, 1.75-2.5, 2.5-3.5, 3.5-5, over 5 notes sounding together). A heuristic: notes held across
+onsets add to the measured polyphony, so the bounds sit at or under each bin."""
+
+
+def notes_per_onset_bounds(polyphony: float | None) -> tuple[int, int | None] | None:
+    """The notes-per-onset bounds for a requested polyphony (None: no bound)."""
+    from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
+
+    return None if polyphony is None else NOTES_PER_ONSET[bin_index(polyphony, POLYPHONY_EDGES)]
+
+
 def candidate_adherence(request, score: Score) -> dict[str, float]:
     """The adherence scores of one candidate for ``request``: the evaluation layer's control adherence
     (:func:`partita.evaluation.adherence.piece_adherence`) plus :func:`fader_adherence`; empty for a silent one."""
@@ -186,8 +199,9 @@ def generate(
     or ``wav=True``) WAV, beside ``generation.json`` with the request and every candidate's adherence and scores.
 
     With ``constrain`` (the default) sampling keeps the meter, bars, instruments, tempo bin and chords asked for,
-    REMI+'s token order and no silent bar, and a requested density bounds the notes of every bar
-    (:func:`notes_per_bar_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
+    REMI+'s token order and no silent bar, a requested density bounds the notes of every bar
+    (:func:`notes_per_bar_bounds`) and a requested polyphony the notes starting together
+    (:func:`notes_per_onset_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
     and no chords are asked for) opens and closes the piece on its tonic triad.
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
@@ -222,7 +236,7 @@ def generate(
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
-                                  grammar=True)  # fmt: skip
+                                  notes_per_onset=notes_per_onset_bounds(c.polyphony), grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
