@@ -5,8 +5,8 @@
    rendered (MIDI, MusicXML, WAV, piano roll). Without a shipped model the demo says so and uses the untrained
    debug model, so the path still runs end to end.
 2. Describe and caption the best candidate in English and Chinese, as partita describes any piece.
-3. For comparison, build a small corpus of real music (the 382 JSB chorales, offline) and render a held-out
-   chorale the same way.
+3. For comparison, build a small corpus of real music (the 382 JSB chorales, offline; where the reference data
+   folder is absent, 40 of the Bach chorales bundled with music21) and render a held-out chorale the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 DEMO_SOURCES = ("jsb",)
+FALLBACK_SOURCES = ("music21:bach",)  # bundled with music21: there on every machine partita installs on
+FALLBACK_PIECES = 40
 DEMO_PROMPT = "a calm chorale in G major for choir, 8 bars, andante"
 
 
@@ -42,7 +44,7 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     from partita.analysis import caption, caption_segments, describe, save_description
     from partita.cli.progress import tqdm_progress
     from partita.corpus import build_corpus, load_corpus
-    from partita.paths import corpora_dir
+    from partita.paths import corpora_dir, shared_data_dir
     from partita.pipelines import generate
     from partita.render import audio_available, render
 
@@ -74,13 +76,27 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     for line in lines:
         click.echo("     " + line.replace("\n", "\n     "))
 
-    click.echo(
-        f"3/3  real music for comparison: a corpus from {', '.join(DEMO_SOURCES)} and a held-out chorale"
-    )
+    sources, select, corpus_name = list(DEMO_SOURCES), None, "demo"
+    if shared_data_dir(required=False) is None:
+        click.echo(
+            "     (the reference data folder with jsb/ is absent: using music21's bundled Bach chorales)"
+        )
+        sources, corpus_name = list(FALLBACK_SOURCES), "demo-music21"
+        taken: set[str] = set()
+
+        def select(item) -> bool:  # the first FALLBACK_PIECES chorales in listing order (deterministic)
+            if item.key in taken or len(taken) < FALLBACK_PIECES:
+                taken.add(item.key)
+                return True
+            return False
+
+    click.echo(f"3/3  real music for comparison: a corpus from {', '.join(sources)} and a held-out chorale")
     with tqdm_progress("corpus", unit="piece") as bar:
-        build_corpus("demo", list(DEMO_SOURCES), workers=workers, progress=bar)
-    corpus = load_corpus("demo")
+        build_corpus(corpus_name, sources, workers=workers, progress=bar, select=select)
+    corpus = load_corpus(corpus_name)
     test = corpus.split("test")
+    if not len(test):
+        test = corpus
     record = next((r for r in test.records() if r["source"] == "jsb"), None) or test.records()[0]
     score = test.read_piece(record["piece_id"])
     title = record.get("title") or record["piece_id"]
@@ -93,7 +109,7 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     paths = render(score, out / "real", name="chorale", title=title)
     labels = {"genre": "chorale", "composer": record.get("composer") or "J. S. Bach"}
     click.echo(
-        f"     {title} ({len(corpus)} pieces in {corpora_dir() / 'demo'}): "
+        f"     {title} ({len(corpus)} pieces in {corpora_dir() / corpus_name}): "
         + caption(real, seed=1, labels=labels)
     )
     summary = {
