@@ -65,12 +65,18 @@ def open_tab(page, name: str, shows: str, tries: int = 4) -> None:
                 raise
 
 
-def upload(page, into: str, path: Path, tries: int = 4) -> None:
-    """Give the file at ``path`` to the upload component ``into`` until it shows the file's name."""
+def upload(page, into: str, path: Path, tries: int = 3) -> None:
+    """Give the file at ``path`` to the upload component ``into`` and wait until it shows the file's name.
+
+    The file input goes away once the component holds a file, so a retry gives the file again only while the
+    input is still there (a busy machine may take long to show a file that did arrive).
+    """
     for attempt in range(tries):
-        page.locator(f"{into} input[type=file]").set_input_files(str(path))
+        field = page.locator(f"{into} input[type=file]")
+        if field.count():
+            field.first.set_input_files(str(path))
         try:
-            page.locator(into).get_by_text(path.name).first.wait_for(state="visible", timeout=30_000)
+            page.locator(into).get_by_text(path.name).first.wait_for(state="visible", timeout=60_000)
             return
         except Exception:
             if attempt == tries - 1:
