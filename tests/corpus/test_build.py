@@ -130,16 +130,22 @@ def _dies_on_boom(item, out_dir, timeout=None):
     return process_item(item, out_dir, timeout)
 
 
-def test_a_reader_process_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch):
+def _folder_with_one_bad(tmp_path: Path, good: int, bad_name: str) -> Path:
+    """``good`` small MIDI files and one more named ``bad_name`` (bad only by what a test makes of its name)."""
     from corpus_inputs import midi_score, write_midi_file
-
-    import partita.corpus.build as build_module
 
     folder = tmp_path / "src"
     folder.mkdir()
-    for i in range(5):
+    for i in range(good):
         write_midi_file(folder / f"ok{i}.mid", midi_score([60 + i, 62, 64, 65] * 8))
-    write_midi_file(folder / "boom.mid", midi_score([60, 61] * 8))
+    write_midi_file(folder / bad_name, midi_score([60, 61] * 8))
+    return folder
+
+
+def test_a_reader_process_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch):
+    import partita.corpus.build as build_module
+
+    folder = _folder_with_one_bad(tmp_path, 5, "boom.mid")
     monkeypatch.setattr(build_module, "process_item", _dies_on_boom)
     summary = build_corpus("crash", [str(folder)], out_dir=tmp_path / "c", workers=2)
     assert summary["pieces"] == 5
@@ -179,15 +185,9 @@ def _hangs_on_slow(item, out_dir):
 def test_a_piece_that_takes_too_long_is_rejected_as_timeout(tmp_path: Path, monkeypatch):
     import time
 
-    from corpus_inputs import midi_score, write_midi_file
-
     import partita.corpus.pieces as pieces_module
 
-    folder = tmp_path / "src"
-    folder.mkdir()
-    for i in range(3):
-        write_midi_file(folder / f"ok{i}.mid", midi_score([60 + i, 62, 64, 65] * 8))
-    write_midi_file(folder / "slow.mid", midi_score([60, 61] * 8))
+    folder = _folder_with_one_bad(tmp_path, 3, "slow.mid")
     monkeypatch.setattr(pieces_module, "_process", _hangs_on_slow)  # the forked readers inherit it
     t0 = time.monotonic()
     summary = build_corpus("t", [str(folder)], out_dir=tmp_path / "c", workers=2, item_timeout=1.0)

@@ -122,11 +122,22 @@ class RemiConstraintProcessor:
         ends_with_program = np.zeros(v, dtype=bool)
         pitch_classes = np.zeros((v, 12), dtype=bool)  # pitched notes the id plays (drums excluded)
         has_pitch = np.zeros(v, dtype=bool)
-        notes_before_bar = np.zeros(v, dtype=np.int32)  # notes the id plays before its first bar line
-        notes_after_bar = np.zeros(
-            v, dtype=np.int32
-        )  # ... after its last bar line (or all, with no bar line)
+        # notes the id plays before its first bar line, and after its last one (or all, with no bar line)
+        notes_before_bar = np.zeros(v, dtype=np.int32)
+        notes_after_bar = np.zeros(v, dtype=np.int32)
         empty_inner_bar = np.zeros(v, dtype=bool)  # the id opens and closes a bar with too few notes inside
+        # the type of the id's first and last base token (the grammar; BPE ids are legal inside by construction)
+        self.first_kind: list[str] = [""] * v
+        self.last_kind: list[str] = [""] * v
+        # the value of the id's first token when it is a position; its last position after its last bar line
+        # (-2: it ends in a new bar with no position yet; -1: no position at all)
+        first_position = np.full(v, -1, dtype=np.int64)
+        self.last_position = np.full(v, -1, dtype=np.int64)
+        # onsets: the notes after the id's last position or bar line (-1: it has none), whether that was a bar
+        # line, and the notes of an id without either
+        self.notes_after_onset = np.full(v, -1, dtype=np.int64)
+        self.onset_is_bar = np.zeros(v, dtype=bool)
+        self.onset_extra = np.zeros(v, dtype=np.int64)
         self.special = np.zeros(v, dtype=bool)
         allowed_programs = set(constraints.programs)
         want_meter = f"TimeSig_{constraints.meter}" if constraints.meter else None
@@ -139,10 +150,21 @@ class RemiConstraintProcessor:
             starts_with_bar[i] = bool(toks) and toks[0] == "Bar_None"
             starts_with_pitch[i] = bool(toks) and toks[0].startswith(("Pitch_", "PitchDrum_"))
             ends_with_program[i] = bool(toks) and toks[-1].startswith("Program_")
+            if toks:
+                self.first_kind[i], self.last_kind[i] = toks[0].split("_")[0], toks[-1].split("_")[0]
+                if toks[0].startswith("Position_"):
+                    first_position[i] = int(toks[0].split("_")[1])
             run, bars_seen = 0, 0
             for j, t in enumerate(toks):
                 if t.startswith(("Pitch_", "PitchDrum_")):
                     run += 1
+                    if self.notes_after_onset[i] >= 0:
+                        self.notes_after_onset[i] += 1
+                    else:
+                        self.onset_extra[i] += 1
+                elif t == "Bar_None" or t.startswith("Position_"):
+                    self.notes_after_onset[i], self.onset_is_bar[i] = 0, t == "Bar_None"
+                    self.last_position[i] = -2 if t == "Bar_None" else int(t.split("_")[1])
                 if t == "Bar_None":
                     if bars_seen == 0:
                         notes_before_bar[i] = run
@@ -204,61 +226,15 @@ class RemiConstraintProcessor:
             outside = torch.tensor([pc not in ok for pc in range(12)])
             self.chord_bad.append((self.pitch_classes & outside).any(dim=1))
         self.bar_ids = self.n_bars > 0
-        # the type of each id's first and last base token, for the grammar (BPE ids are legal inside by construction)
-        self.first_kind: list[str] = [""] * v
-        self.last_kind: list[str] = [""] * v
-        for i in range(min(v, tokenizer.vocab_size)):
-            if self.special[i]:
-                continue
-            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
-            if toks:
-                self.first_kind[i], self.last_kind[i] = toks[0].split("_")[0], toks[-1].split("_")[0]
         if 0 <= self.eos < v:
             self.first_kind[self.eos] = "EOS"
-        first_position = np.full(
-            v, -1, dtype=np.int64
-        )  # the value of an id's first token when it is a position
-        self.last_position = np.full(
-            v, -1, dtype=np.int64
-        )  # its last position after its last bar line, or -1
-        for i in range(min(v, tokenizer.vocab_size)):
-            if self.special[i]:
-                continue
-            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
-            if toks and toks[0].startswith("Position_"):
-                first_position[i] = int(toks[0].split("_")[1])
-            for t in toks:
-                if t == "Bar_None":
-                    self.last_position[i] = -2  # a new bar: positions start again
-                elif t.startswith("Position_"):
-                    self.last_position[i] = int(t.split("_")[1])
         self.first_position = torch.from_numpy(first_position)
-        # ids that start a new note (or a new onset) inside the open bar: no bar line before their first note
-        opens_in_bar = np.isin(
-            np.array(self.first_kind), ["Position", "Program", "Pitch", "PitchDrum", "Tempo"]
-        )
-        self.starts_note = torch.from_numpy(opens_in_bar & ~starts_with_bar)
-        # onsets: the notes after an id's last position or bar line, and whether it has one (-1: it has none)
-        self.notes_after_onset = np.full(v, -1, dtype=np.int64)
-        self.onset_is_bar = np.zeros(v, dtype=bool)
-        extra = np.zeros(v, dtype=np.int64)  # the notes of an id without a position or bar line
-        for i in range(min(v, tokenizer.vocab_size)):
-            if self.special[i]:
-                continue
-            toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
-            for t in toks:
-                if t == "Bar_None" or t.startswith("Position_"):
-                    self.notes_after_onset[i], self.onset_is_bar[i] = 0, t == "Bar_None"
-                elif t.startswith(("Pitch_", "PitchDrum_")):
-                    if self.notes_after_onset[i] >= 0:
-                        self.notes_after_onset[i] += 1
-                    else:
-                        extra[i] += 1
-        self.onset_extra = extra
-        first_kinds = np.array(self.first_kind)
-        self.adds_to_onset = torch.from_numpy(np.isin(first_kinds, ["Program", "Pitch", "PitchDrum"]))
-        self.ends_onset = torch.from_numpy(np.isin(first_kinds, ["Position", "Bar", "EOS"]))
         first = np.array(self.first_kind)
+        # ids that start a new note (or a new onset) inside the open bar: no bar line before their first note
+        opens_in_bar = np.isin(first, ["Position", "Program", "Pitch", "PitchDrum", "Tempo"])
+        self.starts_note = torch.from_numpy(opens_in_bar & ~starts_with_bar)
+        self.adds_to_onset = torch.from_numpy(np.isin(first, ["Program", "Pitch", "PitchDrum"]))
+        self.ends_onset = torch.from_numpy(np.isin(first, ["Position", "Bar", "EOS"]))
         self.grammar_bad = {
             kind: torch.from_numpy(~np.isin(first, sorted(nxt)) & (first != ""))
             for kind, nxt in REMI_NEXT.items()
@@ -353,10 +329,8 @@ class RemiConstraintProcessor:
                     bad |= self.adds_to_onset[:width]  # enough notes start here: move on in time
                 elif st["onset"] < fewest and not full and st["onset"] > 0:
                     bad |= self.ends_onset[:width]  # more notes start here before time moves on
-            if full:
-                bad |= self.starts_note[
-                    :width
-                ]  # the bar is full: finish the note being written, then close it
+            if full:  # the bar is full: finish the note being written, then close it
+                bad |= self.starts_note[:width]
             row = out[b]
             if self.c.bars is not None:
                 target = int(self.c.bars)
