@@ -88,10 +88,10 @@ def test_zero_tempo_and_zero_tracks_are_refused_not_raised(text, note):
     assert r.conditions.tempo_bpm == 150  # the waltz's own tempo, not 0
 
 
-def test_ensemble_words_count_tracks_but_string_quartet_is_an_instrument():
+def test_ensemble_words_count_tracks_and_string_quartet_is_also_an_instrument():
     assert project_prompt("a quartet for strings").n_tracks == 4
-    r = project_prompt("string quartet in G")
-    assert r.n_tracks is None and r.conditions.programs == [48] and r.not_understood == []
+    r = project_prompt("string quartet in G")  # four voices of the string ensemble
+    assert r.n_tracks == 4 and r.conditions.programs == [48] and r.not_understood == []
 
 
 def test_a_huge_prompt_is_cut_and_read_quickly():

@@ -27,7 +27,7 @@ def _kinds(tok):
     return [tok.miditok[i].split("_")[0] for i in range(tok.vocab_size)]
 
 
-def _sample(tok, constraints, batch=4, steps=900, seed=0):
+def _sample(tok, constraints, batch=4, steps=900, seed=0, downbeats=False):
     """Sample under the constraints from random logits biased towards REMI+'s grammar (a stand-in for a model)."""
     proc = RemiConstraintProcessor(tok, constraints)
     g = torch.Generator().manual_seed(seed)
@@ -36,6 +36,7 @@ def _sample(tok, constraints, batch=4, steps=900, seed=0):
     kinds = _kinds(tok)
     prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
     bar = tok.miditok.vocab["Bar_None"]
+    position_0 = tok.miditok.vocab["Position_0"]
     for _ in range(steps):
         logits = torch.randn(batch, tok.vocab_size, generator=g) * 2
         for b, r in enumerate(rows):
@@ -44,6 +45,8 @@ def _sample(tok, constraints, batch=4, steps=900, seed=0):
                 logits[b, prefer[last]] += 8.0
             if last == "Duration":  # one id among hundreds of positions and programs: make bar lines likely
                 logits[b, [bar, tok.eos_id]] += 5.0
+            if downbeats and last in ("Bar", "TimeSig"):  # a bar's music mostly starts on its first beat
+                logits[b, position_0] += 8.0
         logits = proc(rows, logits)
         nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0].tolist()
         for b in range(batch):
@@ -258,3 +261,34 @@ def test_notes_starting_together_stay_within_bounds(tok, bounds):
             elif t.startswith(("Pitch_", "PitchDrum_")) and count is not None:
                 count += 1
         assert onsets and all(fewest <= n <= most for n in onsets), onsets
+
+
+def _tonic_share(tok, rows, tonic: int, downbeats_only: bool = False) -> float:
+    """The share of sampled pitches (of notes starting a bar, with ``downbeats_only``) that are the tonic."""
+    hits = total = 0
+    for r in rows:
+        pos = None
+        for t in tok.tokens(r):
+            if t == "Bar_None":
+                pos = None
+            elif t.startswith("Position_"):
+                pos = int(t.split("_")[1])
+            elif t.startswith("Pitch_") and (pos == 0 or not downbeats_only):
+                total += 1
+                hits += int(t.split("_")[1]) % 12 == tonic
+    return hits / max(total, 1)
+
+
+def test_tonic_weight_pulls_pitches_to_the_tonic(tok):
+    """The bonus is a pull, not a guarantee: more tonics than without it, and other tones still sound."""
+    base = dict(bars=6, key="D", mode="major", in_key=True, grammar=True, min_notes_per_bar=1)
+    plain, _ = _sample(tok, Constraints(**base), seed=4, downbeats=True)
+    pulled, _ = _sample(tok, Constraints(**base, tonic_weight=3.0), seed=4, downbeats=True)
+    assert _tonic_share(tok, pulled, 2) > 2 * _tonic_share(tok, plain, 2)
+    assert _tonic_share(tok, pulled, 2) < 0.95
+    on_beats, _ = _sample(
+        tok, Constraints(**base, tonic_weight=3.0, tonic_on_downbeats=True), seed=4, downbeats=True
+    )
+    assert _tonic_share(tok, on_beats, 2, downbeats_only=True) > 2 * _tonic_share(tok, plain, 2, True)
+    # off the downbeats the pull is off: the share there stays near the unweighted one
+    assert _tonic_share(tok, on_beats, 2) < _tonic_share(tok, pulled, 2)

@@ -121,3 +121,19 @@ def test_a_number_in_bpm_wins_over_a_tempo_word():
     assert r.conditions.tempo_bpm == 66.0 and not r.notes  # adagio and 66 bpm agree closely enough
     r = project_prompt("presto at 50 bpm")
     assert r.conditions.tempo_bpm == 50.0 and any("presto" in n for n in r.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "voices", "programs"),
+    [
+        ("a four-part chorale in A minor", 4, [52]),  # a chorale implies four voices of a choir
+        ("a chorale for organ and trumpet", None, [19, 56]),  # two instruments named: no implied count
+        ("three voices for flute, 8 bars", 3, [73]),
+        ("a 3-voice canon for flutes", 3, [73]),
+        ("a piece for one voice", None, [53]),  # "voice" here is the instrument
+        ("a string quartet", 4, [48]),
+    ],
+)
+def test_voice_counts(text, voices, programs):
+    req = project_prompt(text)
+    assert req.n_tracks == voices and req.conditions.programs == programs

@@ -78,3 +78,44 @@ def test_density_sets_notes_per_bar_bounds():
     assert mid == (6, 9)
     top = notes_per_bar_bounds(DENSITY_EDGES[-1] * 1.2, "6/8")  # the top bin has no upper bound
     assert top[1] is None and top[0] == int(DENSITY_EDGES[-1] * 3)
+
+
+def test_voices_of_one_instrument_are_written_apart_and_read_back(model, monkeypatch):
+    """Four choir voices may use the programs the tokenizer gives such voices; each is read back as the choir."""
+    from partita.generation import constraints as C
+
+    seen = []
+    init = C.RemiConstraintProcessor.__init__
+
+    def spy(self, tok, constraints, **kw):
+        seen.append(sorted(constraints.programs))
+        init(self, tok, constraints, **kw)
+
+    monkeypatch.setattr(C.RemiConstraintProcessor, "__init__", spy)
+    request, cands = generate(
+        "a four-part chorale in G for choir, 2 bars", n=3, seed=2, model=model, wav=False
+    )
+    assert request.n_tracks == 4 and request.conditions.programs == [52]
+    assert seen == [[48, 52, 53, 54]]
+    for cand in cands:
+        assert {t.program for t in cand.score.tracks if not t.is_drum} <= {52}
+    _, solo = generate("a one-voice chorale in G for choir, 2 bars", n=1, seed=2, model=model, wav=False)
+    assert seen[-1] == [52]  # one voice: only the instrument itself
+
+
+def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
+    from partita.generation import constraints as C
+    from partita.pipelines.generate import TONIC_WEIGHT
+
+    seen = []
+    init = C.RemiConstraintProcessor.__init__
+
+    def spy(self, tok, constraints, **kw):
+        seen.append(constraints.tonic_weight)
+        init(self, tok, constraints, **kw)
+
+    monkeypatch.setattr(C.RemiConstraintProcessor, "__init__", spy)
+    generate("a waltz in G major, 2 bars", n=1, seed=1, model=model, wav=False)
+    generate("a waltz, 2 bars", n=1, seed=1, model=model, wav=False)
+    generate("a waltz in G major, 2 bars", n=1, seed=1, model=model, wav=False, tonic_weight=0.0)
+    assert seen == [TONIC_WEIGHT, 0.0, 0.0] and TONIC_WEIGHT > 0

@@ -140,3 +140,33 @@ def test_clear_errors():
         MusicTokenizer.from_pretrained("/nonexistent/tok")
     tok = MusicTokenizer()
     assert tok.decode([tok.bos_id, tok.cond_end_id, tok.eos_id]).note_num() == 0
+
+
+def test_a_decoded_piece_with_notes_out_of_order_encodes_again(fixtures):
+    """Token ids partita-small sampled (4/4, 6/8, 3/4, 12/8 ... bars): decoded, the notes of a track are not in
+    (time, pitch, duration) order, which miditok assumes; before sorting them its duration lookup raised
+    KeyError and the Selector scored the candidate as silent."""
+    import json
+
+    from partita.models.pretrained import PACKAGE_DIR
+
+    tok = MusicTokenizer.from_pretrained(PACKAGE_DIR / "partita-small")
+    piece = tok.decode(json.loads((fixtures / "tokens" / "decoded_out_of_order.json").read_text()))
+    times = [(n.time, n.pitch, n.duration) for n in piece.tracks[0].notes]
+    assert times != sorted(times)
+    again = tok.decode(tok.encode_music(piece))
+    assert _grid_notes(again) == _grid_notes(piece)
+
+
+def test_voice_programs_match_how_voices_are_tokenized():
+    from partita.tokens import distinct_programs, voice_programs
+
+    assert voice_programs([52], 4) == {52: 52, 53: 52, 54: 52, 48: 52}  # 55 (orchestra hit) is never a voice
+    assert voice_programs([40, 42], 4) == {40: 40, 42: 42, 41: 40, 43: 42}
+    assert voice_programs([0, 33], 1) == {0: 0, 33: 33} and voice_programs([], 3) == {}
+    # the same programs a score of four choir tracks is tokenized with
+    score = symusic.Score(480)
+    for _ in range(4):
+        score.tracks.append(symusic.Track(program=52))
+    assert [t.program for t in separate_programs(score).tracks] == list(voice_programs([52], 4))
+    assert distinct_programs([52, 52, 52, 52]) == [52, 53, 54, 48]

@@ -43,6 +43,9 @@ import click
 @click.option("--polyphony", type=click.FloatRange(0, 1), default=None, help="Polyphony fader, 0 to 1.")
 @click.option("--rhythm", type=click.FloatRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1.")
 @click.option("--in-key", is_flag=True, help="Only pitches of the requested key's scale.")
+@click.option("--tonic-weight", type=click.FloatRange(0, 4), default=None,
+              help="With a key: how strongly notes are pulled to the tonic triad (0: not at all; default: "
+                   "partita's, chosen on development prompts).")  # fmt: skip
 @click.option(
     "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
 )
@@ -56,7 +59,7 @@ import click
     "adherence, none (sampling order), or a classifier folder written by `partita selector train`.",
 )
 def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
-             polyphony, rhythm, in_key, no_constraints, temperature, selector) -> None:  # fmt: skip
+             polyphony, rhythm, in_key, tonic_weight, no_constraints, temperature, selector) -> None:  # fmt: skip
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
 
     Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
@@ -78,7 +81,7 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
         click.echo(understood.explain())
     with tqdm_progress("generate", unit="step") as bar:
         _, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
-                                  in_key=in_key, temperature=temperature, progress=bar,
+                                  in_key=in_key, tonic_weight=tonic_weight, temperature=temperature, progress=bar,
                                   selector=None if selector == "none" else selector, **options)  # fmt: skip
     for cand in candidates:
         score = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"

@@ -21,9 +21,19 @@ def tokens() -> None:
 @click.option(
     "--copies", type=int, default=2, show_default=True, help="Training copies per piece (augmented)."
 )
+@click.option("--tokenizer", "tokenizer_from", default=None, metavar="MODEL_OR_DIR",
+              help="Tokenize with the tokenizer of this model (a shipped name such as partita-small, or a "
+                   "folder) instead of making one: the tokens to continue training or fine-tune that model.")  # fmt: skip
 @click.option("--workers", type=int, default=2, show_default=True)
 def build(
-    corpus_name: str, out_dir: str, kind: str, bpe_size: int, bpe_files: int, copies: int, workers: int
+    corpus_name: str,
+    out_dir: str,
+    kind: str,
+    bpe_size: int,
+    bpe_files: int,
+    copies: int,
+    tokenizer_from: str | None,
+    workers: int,
 ) -> None:
     """Tokenize corpus CORPUS_NAME into OUT_DIR (train/valid/test .npy, meta.json, tokenizer/); resumable.
 
@@ -38,17 +48,26 @@ def build(
     from partita.tokens import MusicTokenizer, TokenizerConfig
     from partita.tokens.dataset import TokenizeConfig, tokenize_corpus
 
+    if tokenizer_from and bpe_size:
+        raise click.UsageError("--tokenizer reuses a tokenizer as it is: give it or --bpe, not both")
     corpus = load_corpus(corpus_name)
     out = Path(out_dir)
     saved = out / "tokenizer"
     if (saved / "partita_tokenizer.json").exists():
         tok = MusicTokenizer.from_pretrained(saved)  # a resumed run keeps the tokenizer it started with
+    elif tokenizer_from:
+        tok = _tokenizer_of(tokenizer_from)
     else:
         tok = MusicTokenizer(TokenizerConfig(kind=kind))
         if bpe_size:
             train_ids = corpus.split("train").ids()
             step = max(1, len(train_ids) // max(1, bpe_files))
             files = [corpus.midi_path(i) for i in train_ids[::step]]
+            if bpe_size <= tok.vocab_size:
+                raise click.BadParameter(
+                    f"{bpe_size} must exceed the base vocabulary ({tok.vocab_size} tokens)",
+                    param_hint="--bpe",
+                )
             with tqdm_progress("bpe", unit="step") as bar:
                 tok.train_bpe(files, bpe_size, progress=bar)
     with tqdm_progress("tokenize", unit="chunk") as bar:
@@ -59,6 +78,28 @@ def build(
         click.echo(
             f"{len(meta['failed'])} pieces could not be tokenized (listed in {out / 'meta.json'})", err=True
         )
+
+
+def _tokenizer_of(name_or_dir: str):
+    """The tokenizer saved in a tokenizer folder, a model folder or a shipped model, or a clear error."""
+    from pathlib import Path
+
+    from partita.models.pretrained import resolve
+    from partita.tokens import MusicTokenizer
+    from partita.tokens.tokenizer import CONFIG_FILE
+
+    folder = Path(name_or_dir).expanduser()
+    if not (folder / CONFIG_FILE).is_file():
+        try:
+            folder = resolve(name_or_dir) or folder
+        except FileNotFoundError:
+            pass
+    if not (folder / CONFIG_FILE).is_file():
+        raise click.BadParameter(
+            f"{name_or_dir!r} is neither a tokenizer folder nor a model that carries a partita tokenizer",
+            param_hint="--tokenizer",
+        )
+    return MusicTokenizer.from_pretrained(folder)
 
 
 commands = [tokens]

@@ -61,6 +61,13 @@ class Constraints:
     cadence: bool = False
     """With a key: the first and the last bar play only tones of the tonic triad (the piece opens and closes on
     its tonic, which is what a listener, and a key finder, hears as the key)."""
+    tonic_weight: float = 0.0
+    """With a key: a logit bonus for ids whose pitches are tones of the tonic triad (the tonic counts fully, the
+    third and the fifth half), so that the tonic sounds longest and most often: a pull towards the key, not a
+    guarantee."""
+    tonic_on_downbeats: bool = False
+    """With ``tonic_weight``: the bonus applies only to notes starting a bar (where a listener hears the harmony
+    most), so the melody elsewhere keeps all the scale's tones."""
     chords: list[str] = field(default_factory=list)
     chord_tones_only: bool = False
     """With chords: every pitch in bar i is a tone of chord i (else chord tones plus the key's scale)."""
@@ -214,6 +221,10 @@ class RemiConstraintProcessor:
             )
             off_triad = torch.tensor([pc not in triad for pc in range(12)])
             self.tonic_bad = (self.pitch_classes & off_triad).any(dim=1)
+        self.tonic_bonus: torch.Tensor | None = None
+        if constraints.tonic_weight and constraints.key:
+            self.tonic_bonus = _tonic_bonus(self.pitch_classes, constraints.key, constraints.mode)
+            self.tonic_bonus *= float(constraints.tonic_weight)
         self.chord_bad: list[torch.Tensor] = []
         for label in constraints.chords:
             tones = chord_pitch_classes(label)
@@ -332,6 +343,14 @@ class RemiConstraintProcessor:
             if full:  # the bar is full: finish the note being written, then close it
                 bad |= self.starts_note[:width]
             row = out[b]
+            if self.tonic_bonus is not None:
+                if not self.c.tonic_on_downbeats:
+                    row += self.tonic_bonus[:width].to(row.dtype)
+                else:  # ids that open the bar's first onset, or add a note to it
+                    on_beat = self.first_position[:width] == 0
+                    if st["pos"] == 0 or (st["pos"] == -1 and bars >= 1):
+                        on_beat = on_beat | self.adds_to_onset[:width]
+                    row += torch.where(on_beat, self.tonic_bonus[:width], 0.0).to(row.dtype)
             if self.c.bars is not None:
                 target = int(self.c.bars)
                 # Never open more than the requested number of bars (an id that opens several counts them all).
@@ -353,6 +372,18 @@ class RemiConstraintProcessor:
                 bad[self.eos] = False
             row[bad] = neg
         return out
+
+
+def _tonic_bonus(pitch_classes: torch.Tensor, key: str, mode: str | None) -> torch.Tensor:
+    """Per id: the mean over its pitch classes of 1 (tonic), 0.5 (third, fifth) or 0; ids without pitch get 0."""
+    tonic = PITCH_CLASS_OF_TONIC[key]
+    weight = torch.zeros(12)
+    weight[tonic] = 1.0
+    weight[(tonic + (3 if mode == "minor" else 4)) % 12] = 0.5
+    weight[(tonic + 7) % 12] = 0.5
+    pcs = pitch_classes.float()
+    count = pcs.sum(dim=1)
+    return torch.where(count > 0, pcs @ weight / count.clamp(min=1), torch.zeros_like(count))
 
 
 def parse_meter(meter: str) -> tuple[int, int]:

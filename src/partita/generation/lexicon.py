@@ -9,15 +9,16 @@ from __future__ import annotations
 
 # --- style / genre / region: phrase -> (style token value, region, implied defaults) -----------------------------
 # Implied defaults apply only when the prompt does not say otherwise (e.g. a waltz is in 3/4 unless "in 4/4").
+# "tracks" is the number of voices a style is written in (a chorale's four parts, sung by one choir).
 STYLE_WORDS: dict[str, dict] = {
-    "bach chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4"},
-    "chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4"},
-    "hymn": {"style": "chorale", "programs": [19]},
-    "renaissance polyphony": {"style": "renaissance", "region": "italy", "programs": [52]},
+    "bach chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4", "tracks": 4},
+    "chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4", "tracks": 4},
+    "hymn": {"style": "chorale", "programs": [19], "tracks": 4},
+    "renaissance polyphony": {"style": "renaissance", "region": "italy", "programs": [52], "tracks": 4},
     "renaissance": {"style": "renaissance", "programs": [52]},
-    "palestrina": {"style": "renaissance", "region": "italy", "programs": [52]},
-    "motet": {"style": "renaissance", "programs": [52]},
-    "madrigal": {"style": "renaissance", "region": "italy", "programs": [52]},
+    "palestrina": {"style": "renaissance", "region": "italy", "programs": [52], "tracks": 4},
+    "motet": {"style": "renaissance", "programs": [52], "tracks": 4},
+    "madrigal": {"style": "renaissance", "region": "italy", "programs": [52], "tracks": 4},
     "medieval": {"style": "medieval", "programs": [52]},
     "trecento": {"style": "medieval", "region": "italy", "programs": [52]},
     "baroque": {"style": "baroque"},

@@ -322,7 +322,9 @@ def project_prompt(
         if n is not None and mt.free(m.start(), m.end()):
             mt.take(m.start(), m.end(), "bars", n)
             _add(found, "bars", n, m.group(0), m.start())
-    for m in re.finditer(rf"\b{num_re}\s+(tracks|instruments|parts|voices)\b", mt.lower):
+    for m in re.finditer(
+        rf"\b{num_re}(?:\s+(?:tracks|instruments|parts|voices)|-(?:track|part|voice)s?)\b", mt.lower
+    ):
         n = _parse_number(m.group(1))
         if n is not None and mt.free(m.start(), m.end()):
             mt.take(m.start(), m.end(), "tracks", n)
@@ -332,6 +334,8 @@ def project_prompt(
         if mt.free(m.start(), m.end()):
             mt.take(m.start(), m.end(), "tracks", ensembles[m.group(1)])
             _add(found, "tracks", ensembles[m.group(1)], m.group(0), m.start())
+    for m in re.finditer(r"\bstring (quartet|quintet|trio)s?\b", mt.lower):  # the words stay the instrument's
+        _add(found, "tracks", ensembles[m.group(1)], m.group(0), m.start())
     for phrase in sorted(LENGTH_WORDS, key=len, reverse=True):
         for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", mt.lower):
             if mt.free(m.start(), m.end()):
@@ -545,6 +549,9 @@ def _apply_defaults(req: Request, found: dict) -> None:
         if not c.programs and not c.drums and info.get("programs"):
             c.programs = list(info["programs"])
             req.notes.append(f"instrument {gm_program_names()[c.programs[0]]} implied by the style")
+        if req.n_tracks is None and info.get("tracks") and len(c.programs) <= 1:
+            req.n_tracks = int(info["tracks"])
+            req.notes.append(f"{req.n_tracks} voices implied by the style")
     if req.valence is not None:
         if c.mode is None and abs(req.valence) >= 0.2:
             c.mode = "major" if req.valence > 0 else "minor"

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "partita-small"
 TOKENS_PER_BAR = 64  # a generous budget per requested bar (REMI+ with BPE uses far fewer on average)
+TONIC_WEIGHT = 1.0
+"""The default pull of a requested key's tonic triad (:attr:`Constraints.tonic_weight`), chosen on development
+prompts written apart from the benchmark's (``scripts/tune-key-gravity.py``; numbers in docs/GENERATION.md)."""
 
 
 @dataclass
@@ -184,6 +187,8 @@ def generate(
     constrain: bool = True,
     in_key: bool = False,
     cadence: bool | None = None,
+    tonic_weight: float | None = None,
+    tonic_on_downbeats: bool = False,
     temperature: float = 1.0,
     top_p: float = 0.95,
     wav: bool | None = None,
@@ -213,6 +218,7 @@ def generate(
     from partita.generation.constraints import Constraints, RemiConstraintProcessor
     from partita.generation.prompt import DEFAULT_BARS, project_prompt
     from partita.pipelines.selector import choose_selector
+    from partita.tokens import voice_programs
 
     if not 1 <= int(n) <= 16:
         raise ValueError(f"n={n}: partita generates 1 to 16 candidates at once")
@@ -231,10 +237,15 @@ def generate(
         )
         meter = None
     fewest, most = notes_per_bar_bounds(c.density, c.meter)
+    # n voices of fewer instruments (a chorale's four parts for one choir) are written with the programs the
+    # tokenizer gives such voices (separate_programs), and read back as the instrument they stand for
+    n_voices = request.n_tracks or 0
+    voices = voice_programs(c.programs, n_voices) if constrain and len(c.programs) < n_voices else {}
     if constrain:
-        constraints = Constraints(meter=meter, bars=bars, programs=list(c.programs), drums=c.drums, key=c.key,
+        constraints = Constraints(meter=meter, bars=bars, programs=list(voices or c.programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
+                                  tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
                                   notes_per_onset=notes_per_onset_bounds(c.polyphony), grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
@@ -248,6 +259,9 @@ def generate(
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
         remarks = []
+        for track in score.tracks:
+            if voices and not track.is_drum and int(track.program) in voices:
+                track.program = voices[int(track.program)]
         if constrain and c.tempo_bpm and _set_missing_tempo(score, c.tempo_bpm):
             remarks.append(f"no tempo token was sampled: the requested {c.tempo_bpm:g} bpm was written")
         adherence = candidate_adherence(request, score)

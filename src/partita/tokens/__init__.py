@@ -7,7 +7,14 @@ from partita.tokens.conditions import (
     condition_vocabulary,
     parse_condition_tokens,
 )
-from partita.tokens.tokenizer import KINDS, MusicTokenizer, TokenizerConfig, separate_programs
+from partita.tokens.tokenizer import (
+    KINDS,
+    MusicTokenizer,
+    TokenizerConfig,
+    distinct_programs,
+    separate_programs,
+    voice_programs,
+)
 
 __all__ = [
     "COND_END",
@@ -19,4 +26,6 @@ __all__ = [
     "condition_vocabulary",
     "parse_condition_tokens",
     "separate_programs",
+    "distinct_programs",
+    "voice_programs",
 ]

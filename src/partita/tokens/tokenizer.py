@@ -61,27 +61,46 @@ class TokenizerConfig:
         self.tempo_range = tuple(self.tempo_range)
 
 
-def separate_programs(score: Score) -> Score:
-    """A copy of ``score`` in which no two pitched tracks share a program.
-
-    A track whose program is taken moves to the next free program of its General MIDI family (the eight
-    programs that share ``program // 8``: pianos, strings, ensemble voices, ...), so it keeps its sound family
-    and stays its own track through a single-stream tokenizer. When the family is full it keeps its program.
-    """
-    out = score.copy()
+def distinct_programs(programs: list[int]) -> list[int]:
+    """The programs of pitched tracks made distinct, in order: a program already taken moves to the next free
+    program of its General MIDI family (the eight programs that share ``program // 8``: pianos, strings, ensemble
+    voices, ...), so the track keeps its sound family; when the family is full it keeps its program."""
     used: set[int] = set()
-    for track in out.tracks:
-        if track.is_drum:
-            continue
-        p = int(track.program)
+    out = []
+    for p in (int(q) for q in programs):
         if p in used:
             family = range(p // 8 * 8, p // 8 * 8 + 8)
             free = [q for q in family if q not in used and q not in _AVOID_PROGRAMS]
             if free:
                 after = [q for q in free if q > p]
-                track.program = (after or free)[0]
-        used.add(int(track.program))
+                p = (after or free)[0]
+        used.add(p)
+        out.append(p)
     return out
+
+
+def separate_programs(score: Score) -> Score:
+    """A copy of ``score`` in which no two pitched tracks share a program (see :func:`distinct_programs`), so
+    that every track stays its own through a single-stream tokenizer."""
+    out = score.copy()
+    pitched = [t for t in out.tracks if not t.is_drum]
+    for track, program in zip(pitched, distinct_programs([int(t.program) for t in pitched]), strict=True):
+        track.program = program
+    return out
+
+
+def voice_programs(programs: list[int], voices: int) -> dict[int, int]:
+    """The programs ``voices`` tracks of ``programs`` are written with, each mapped to the program it stands for.
+
+    Four voices of a choir (52) are tokenized as programs 52, 53, 54 and 48 (:func:`separate_programs`); to ask a
+    model for four choir voices is to allow those programs, and to read each back as 52. The requested programs
+    are shared out in turn over the voices; with fewer voices than programs each program is one voice.
+    """
+    programs = [int(p) for p in programs]
+    if not programs:
+        return {}
+    wanted = programs + [programs[i % len(programs)] for i in range(max(0, int(voices) - len(programs)))]
+    return dict(zip(distinct_programs(wanted), wanted, strict=True))
 
 
 class MusicTokenizer:
@@ -193,7 +212,12 @@ class MusicTokenizer:
             raise ValueError(f"{what} need a single-stream tokenizer (remi or tsd), not {self.config.kind}")
 
     def _prepare(self, score: Score) -> Score:
-        return separate_programs(score) if self.config.separate_programs else score
+        out = separate_programs(score) if self.config.separate_programs else score.copy()
+        # miditok 3 assumes each track's notes sorted by (time, pitch, duration), as symusic reads a file; notes
+        # made in memory (a decoded piece, an edited one) may not be, and then its duration lookup fails
+        for track in out.tracks:
+            track.notes.sort()
+        return out
 
     def encode_music(self, score: Score) -> list:
         """The music tokens of ``score`` as ids (BPE applied when trained); CPWord gives a list of id tuples."""
