@@ -39,6 +39,20 @@ def test_skewed_relative_attention_equals_naive(length, block, max_dist, dtype):
     assert torch.allclose(fast, slow, atol=1e-5), (fast - slow).abs().max()
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_blocks_of_queries_give_the_gradients_of_one_block(dtype):
+    """Training runs the attention in blocks of queries too (faster: each block skips its future keys)."""
+    grads = []
+    x = torch.randint(3, 64, (2, 40), generator=torch.Generator().manual_seed(0))
+    for block in (64, 5):
+        model = debug_model(seed=4, attention_block=block).to(dtype).train()
+        _, loss = model(x, targets=x)
+        loss.backward()
+        grads.append({n: p.grad for n, p in model.named_parameters()})
+    for name, g in grads[0].items():
+        assert torch.allclose(g, grads[1][name], atol=1e-6), name
+
+
 def test_rel_shift_places_distances():
     # column k of a (c, e) block holds distance e-1-k; after the shift [i, j] holds distance (e-c+i)-j
     c, e = 3, 5

@@ -166,7 +166,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             d_ff=1280,
             dropout=0.0,
             max_relative_distance=512,
-            attention_block=256,
+            attention_block=128,
         ),  # fmt: skip
         batch_size=8,  # per process: 16 sequences per step under torchrun --nproc_per_node=2
         grad_accum=1,

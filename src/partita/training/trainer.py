@@ -231,9 +231,14 @@ def _build_model(cfg: TrainConfig, data: TokenData, init_from: str | None) -> tu
             raise ValueError(
                 f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is smaller than the data's ({data.vocab_size})"
             )
+        block = (cfg.model or {}).get("attention_block")
+        if block:  # how attention is computed, not what the model is: the run's setting applies
+            model.config.attention_block = int(block)
         if cfg.model:
             logger.info(
-                "init_from %s: its own model config is used; the run's model settings are ignored", init_from
+                "init_from %s: its own model config is used; the run's model settings (but attention_block) "
+                "are ignored",
+                init_from,
             )
         return model, init_from
     fields = dict(
