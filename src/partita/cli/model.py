@@ -46,6 +46,44 @@ def ship(model_dir: str, name: str, selector_dir: str | None) -> None:
     click.echo(f"shipped {model_dir} as {name}: {target}")
 
 
+@model_group.command("eval")
+@click.argument("name")
+@click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False, exists=True),
+              help="A token folder (`partita tokens build`) in the model's vocabulary.")  # fmt: skip
+@click.option("--max-tokens", type=click.IntRange(0), default=100_000, show_default=True,
+              help="Tokens scored per set (0: all), as the training presets' eval_tokens.")  # fmt: skip
+@click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Deal each set out as a torchrun run of this many processes did (to reproduce its card).")  # fmt: skip
+@click.option(
+    "--bf16/--fp32", "bf16", default=False, help="bf16 autocast, as a run trained with it evaluated."
+)
+def evaluate(name: str, data_dir: str, max_tokens: int, shards: int, bf16: bool) -> None:
+    """NLL per token and per note of model NAME on the validation, test and per-source sets of a token folder.
+
+    Two models scored by the same command on the same folder are compared on the same tokens.
+    """
+    import json
+
+    from partita.cli.progress import tqdm_progress
+    from partita.models import MusicLM
+    from partita.training import evaluate_lm, load_token_data
+
+    model = MusicLM.from_pretrained(name)
+    try:
+        data = load_token_data(data_dir)
+    except (FileNotFoundError, ValueError) as e:
+        raise click.BadParameter(str(e), param_hint="--data") from None
+    if data.vocab_size and data.vocab_size > model.config.vocab_size:
+        raise click.BadParameter(
+            f"the tokens' vocabulary ({data.vocab_size}) is larger than the model's ({model.config.vocab_size}): "
+            "tokenize with the model's tokenizer (`partita tokens build ... --tokenizer MODEL`)",
+            param_hint="--data",
+        )
+    with tqdm_progress("eval", unit="set") as bar:
+        metrics = evaluate_lm(model, data, max_tokens=max_tokens, autocast=bf16, shards=shards, progress=bar)
+    click.echo(json.dumps({"model": name, "data": data_dir, **metrics}, indent=2))
+
+
 @model_group.command("samples")
 @click.argument("name")
 @click.option(

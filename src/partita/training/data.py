@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from partita.progress import ProgressCallback, report
+
 logger = logging.getLogger(__name__)
 
 
@@ -338,6 +340,39 @@ def _cond_end_of(tokenizer_dir: Path) -> int | None:
             "%s: cannot read the tokenizer (%s): windows will not carry condition prefixes", tokenizer_dir, e
         )
         return None
+
+
+def evaluate_lm(
+    model: torch.nn.Module,
+    data: TokenData,
+    max_tokens: int = 0,
+    autocast: bool = False,
+    shards: int = 1,
+    progress: ProgressCallback | None = None,
+) -> dict[str, float]:
+    """Validation, test and per-source NLL of ``model`` on ``data``, as a training run's final evaluation has them.
+
+    ``max_tokens`` bounds the tokens scored per set (0: all). ``shards`` deals each set out the way a ``torchrun``
+    run of that many processes does (sequences in turn, ``max_tokens / shards`` scored from each share), so that
+    one process reproduces the figures of a model card written by a DDP run, and two models compare on the same
+    tokens.
+    """
+    sets = [("valid", data.valid), ("test", data.test)]
+    sets += [(f"valid_{source}", [tokens]) for source, tokens in sorted(data.valid_by_source.items())]
+    sets = [(prefix, seqs) for prefix, seqs in sets if len(seqs)]
+    budget = max_tokens // shards if max_tokens else 0
+    was_training = model.training
+    model.eval()
+    out: dict[str, float] = {}
+    for k, (prefix, seqs) in enumerate(sets):
+        total, count = 0.0, 0
+        for rank in range(shards):
+            t, c = sequence_nll(model, seqs[rank::shards], model.config.block_size, budget, autocast)
+            total, count = total + t, count + c
+        out.update(nll_metrics(total, count, data.tokens_per_note, prefix))
+        report(progress, k + 1, len(sets), prefix)
+    model.train(was_training)
+    return out
 
 
 def nll_metrics(total: float, count: int, tokens_per_note: float | None, prefix: str) -> dict[str, float]:
