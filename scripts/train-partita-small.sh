@@ -20,10 +20,13 @@ $P tokens build all "$TOKENS" --bpe 2000
 # two 1-thread processes (DDP, gloo) train faster than one 2-thread process on 2 cores
 .venv/bin/python -m torch.distributed.run --standalone --nproc_per_node=2 -m partita.cli.main \
   train --preset small --data "$TOKENS" --out "$RUN"
+# stage 2 (a later session): continue from stage 1 with the learning rate re-warmed, bf16 autocast
+.venv/bin/python -m torch.distributed.run --standalone --nproc_per_node=2 -m partita.cli.main \
+  train --preset small-continue --data "$TOKENS" --out "$RUN-2" --init-from "$RUN/model"
 SELECTOR=()
 if $P selector --help >/dev/null 2>&1; then
   $P selector train "$TOKENS" --out "$DATA/runs/partita-small-selector"
   SELECTOR=(--selector "$DATA/runs/partita-small-selector")
 fi
-$P model ship "$RUN/model" partita-small "${SELECTOR[@]}"
+$P model ship "$RUN-2/model" partita-small "${SELECTOR[@]}"
 $P model samples partita-small -o "$DATA/samples/partita-small" --card

@@ -263,6 +263,36 @@ def test_notes_starting_together_stay_within_bounds(tok, bounds):
         assert onsets and all(fewest <= n <= most for n in onsets), onsets
 
 
+def test_a_model_that_stacks_notes_forever_is_stopped_at_the_cap(tok):
+    """A model that wants one more pitch at the same onset for ever (a degenerate loop seen in partita-small):
+    without a polyphony fader generation still caps the notes starting together."""
+    from partita.pipelines.generate import MAX_NOTES_PER_ONSET, notes_per_onset_bounds
+
+    kinds = _kinds(tok)
+    stack = torch.tensor([k in ("Pitch", "Program", "Velocity", "Duration") for k in kinds])
+    proc = RemiConstraintProcessor(
+        tok,
+        Constraints(bars=2, min_notes_per_bar=1, notes_per_onset=notes_per_onset_bounds(None), grammar=True),
+    )
+    rows, start = _drive(
+        tok,
+        proc,
+        lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) + 12.0 * stack,
+        5,
+        steps=1200,
+    )
+    most = 0
+    for r in rows:
+        count = 0
+        for t in tok.tokens(r[start:]):
+            if t.startswith("Position_") or t == "Bar_None":
+                count = 0
+            elif t.startswith("Pitch_"):
+                count += 1
+                most = max(most, count)
+    assert most == MAX_NOTES_PER_ONSET  # the model reached the cap and went no further
+
+
 def _tonic_share(tok, rows, tonic: int, downbeats_only: bool = False) -> float:
     """The share of sampled pitches (of notes starting a bar, with ``downbeats_only``) that are the tonic."""
     hits = total = 0

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,17 @@ def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
     generate("a waltz, 2 bars", n=1, seed=1, model=model, wav=False)
     generate("a waltz in G major, 2 bars", n=1, seed=1, model=model, wav=False, tonic_weight=0.0)
     assert seen == [TONIC_WEIGHT, 0.0, 0.0] and TONIC_WEIGHT > 0
+
+
+def test_a_failed_wav_render_is_said_and_the_other_files_stand(model, tmp_path, monkeypatch):
+    from partita import render
+    from partita.score import ScoreError
+
+    def hangs(score, path, **kw):
+        raise ScoreError("FluidSynth did not finish within 66 s", "timeout", str(path))
+
+    monkeypatch.setattr(render, "write_wav", hangs)
+    _, cands = generate("a waltz in G, 2 bars", n=2, seed=1, model=model, out_dir=tmp_path, wav=True)
+    for cand in cands:
+        assert "wav" not in cand.files and (tmp_path / Path(cand.files["midi"]).name).is_file()
+        assert any("WAV not written" in r and "did not finish" in r for r in cand.remarks)

@@ -85,8 +85,8 @@ class Constraints:
 
 
 REMI_NEXT: dict[str, set[str]] = {
-    "Bar": {"TimeSig", "Position", "Tempo", "Bar", "EOS"},
-    "TimeSig": {"Position", "Tempo", "Bar", "EOS"},
+    "Bar": {"TimeSig", "Position", "Bar", "EOS"},
+    "TimeSig": {"Position", "Bar", "EOS"},
     "Position": {"Tempo", "Program", "Pitch", "PitchDrum"},
     "Tempo": {"Program", "Pitch", "PitchDrum"},
     "Program": {"Pitch", "PitchDrum"},
@@ -96,7 +96,8 @@ REMI_NEXT: dict[str, set[str]] = {
     "Duration": {"Program", "Position", "Bar", "Pitch", "PitchDrum", "EOS"},
 }
 """The token types that may follow each REMI+ token type in miditok 3's REMI with programs (one stream); types not
-listed (and anything after them) are not restricted. A tempo change is kept where notes start; positions rise
+listed (and anything after them) are not restricted. A tempo change is kept where notes start (after a position, as
+miditok writes it: a tempo straight after a bar line let notes pile up at an onset no bound counted); positions rise
 within a bar."""
 
 

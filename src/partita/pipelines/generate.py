@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from partita.progress import ProgressCallback, report
-from partita.score import Score, write_midi
+from partita.score import Score, ScoreError, write_midi
 
 if TYPE_CHECKING:
     from partita.pipelines.selector import Selector
@@ -157,11 +157,20 @@ under 1.25, 1.25-1.75, 1.75-2.5, 2.5-3.5, 3.5-5, over 5 notes sounding together)
 onsets add to the measured polyphony, so the bounds sit at or under each bin."""
 
 
-def notes_per_onset_bounds(polyphony: float | None) -> tuple[int, int | None] | None:
-    """The notes-per-onset bounds for a requested polyphony (None: no bound)."""
+MAX_NOTES_PER_ONSET = 12
+"""No more notes than this start together, whatever the request: a chord that never closes is a degenerate loop
+(partita-small once stacked 370 notes on 7 onsets of a 16-bar reel until its token budget ran out, and FluidSynth
+hung on the result)."""
+
+
+def notes_per_onset_bounds(polyphony: float | None) -> tuple[int, int]:
+    """The (fewest, most) notes starting together for a requested polyphony (None: only the upper bound)."""
     from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
 
-    return None if polyphony is None else NOTES_PER_ONSET[bin_index(polyphony, POLYPHONY_EDGES)]
+    if polyphony is None:
+        return 0, MAX_NOTES_PER_ONSET
+    fewest, most = NOTES_PER_ONSET[bin_index(polyphony, POLYPHONY_EDGES)]
+    return fewest, MAX_NOTES_PER_ONSET if most is None else min(most, MAX_NOTES_PER_ONSET)
 
 
 def candidate_adherence(request, score: Score) -> dict[str, float]:
@@ -307,6 +316,7 @@ def _write(
 ) -> None:
     from partita.atomic import atomic_write_text
     from partita.render import audio_available, write_pianoroll, write_wav
+    from partita.render.audio import AudioUnavailable
     from partita.score.musicxml import write_musicxml
 
     out.mkdir(parents=True, exist_ok=True)
@@ -323,7 +333,13 @@ def _write(
             write_pianoroll(cand.score, f"{stem}-pianoroll.png", title=f"#{cand.rank}")
         )
         if want_wav:
-            cand.files["wav"] = str(write_wav(cand.score, stem.with_suffix(".wav")))
+            try:
+                cand.files["wav"] = str(write_wav(cand.score, stem.with_suffix(".wav")))
+            except AudioUnavailable:  # asked for WAV where there is no synthesiser: said as it is
+                raise
+            except ScoreError as e:  # the piece's other files stand; the failure is said, not fatal
+                log.warning("candidate %d: no WAV (%s)", cand.rank, e)
+                cand.remarks.append(f"WAV not written: {e}")
     doc = {
         "request": request.to_dict(),
         "explain": request.explain(),
