@@ -246,6 +246,15 @@ class RemiConstraintProcessor:
         opens_in_bar = np.isin(first, ["Position", "Program", "Pitch", "PitchDrum", "Tempo"])
         self.starts_note = torch.from_numpy(opens_in_bar & ~starts_with_bar)
         self.adds_to_onset = torch.from_numpy(np.isin(first, ["Program", "Pitch", "PitchDrum"]))
+        if self.tonic_bonus is not None:  # (elsewhere, at the downbeat): chosen per step, built once here
+            bonus = self.tonic_bonus
+            if constraints.tonic_on_downbeats:
+                opens = self.first_position == 0
+                self.tonic_bonus = torch.stack(
+                    [torch.where(opens, bonus, 0.0), torch.where(opens | self.adds_to_onset, bonus, 0.0)]
+                )
+            else:
+                self.tonic_bonus = torch.stack([bonus, bonus])
         self.ends_onset = torch.from_numpy(np.isin(first, ["Position", "Bar", "EOS"]))
         self.grammar_bad = {
             kind: torch.from_numpy(~np.isin(first, sorted(nxt)) & (first != ""))
@@ -345,13 +354,9 @@ class RemiConstraintProcessor:
                 bad |= self.starts_note[:width]
             row = out[b]
             if self.tonic_bonus is not None:
-                if not self.c.tonic_on_downbeats:
-                    row += self.tonic_bonus[:width].to(row.dtype)
-                else:  # ids that open the bar's first onset, or add a note to it
-                    on_beat = self.first_position[:width] == 0
-                    if st["pos"] == 0 or (st["pos"] == -1 and bars >= 1):
-                        on_beat = on_beat | self.adds_to_onset[:width]
-                    row += torch.where(on_beat, self.tonic_bonus[:width], 0.0).to(row.dtype)
+                # with tonic_on_downbeats: ids that open the bar's first onset, or (there) add a note to it
+                at_downbeat = st["pos"] == 0 or (st["pos"] == -1 and bars >= 1)
+                row += self.tonic_bonus[int(at_downbeat)][:width].to(row.dtype)
             if self.c.bars is not None:
                 target = int(self.c.bars)
                 # Never open more than the requested number of bars (an id that opens several counts them all).

@@ -268,8 +268,8 @@ def generate(
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
         remarks = []
-        for track in score.tracks:
-            if voices and not track.is_drum and int(track.program) in voices:
+        for track in score.tracks if voices else ():
+            if not track.is_drum and int(track.program) in voices:
                 track.program = voices[int(track.program)]
         if constrain and c.tempo_bpm and _set_missing_tempo(score, c.tempo_bpm):
             remarks.append(f"no tempo token was sampled: the requested {c.tempo_bpm:g} bpm was written")
