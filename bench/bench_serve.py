@@ -144,7 +144,7 @@ def one_request(url: str, seed: int, n: int, bars: int, timeout: float) -> tuple
     t0 = time.perf_counter()
     try:
         client = Client(url, analytics_enabled=False, verbose=False)
-        job = client.submit(PROMPT, n, str(seed), BLANK, "", BLANK, "", str(bars), "", "", "", "",
+        job = client.submit(PROMPT, n, str(seed), BLANK, "", BLANK, "", str(bars), "", "", "", "", False, "",
                             api_name="/compose")  # fmt: skip
         summary, _files = job.result(timeout=timeout)
         notes = sum(c["notes"] for c in summary["candidates"])

@@ -322,3 +322,69 @@ def test_tonic_weight_pulls_pitches_to_the_tonic(tok):
     assert _tonic_share(tok, on_beats, 2, downbeats_only=True) > 2 * _tonic_share(tok, plain, 2, True)
     # off the downbeats the pull is off: the share there stays near the unweighted one
     assert _tonic_share(tok, on_beats, 2) < _tonic_share(tok, pulled, 2)
+
+
+def _max_sounding(score) -> int:
+    from partita.analysis.features import polyphony_stats
+    from partita.analysis.timeline import note_arrays
+
+    notes = note_arrays(score)
+    return polyphony_stats(notes.select(~notes.drum))[1]
+
+
+@pytest.mark.parametrize("cap", [1, 3])
+def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
+    """A stand-in model that likes long notes and chords: held notes count, so the cap bounds the polyphony as
+    measured (time-weighted, with held notes), which the notes starting together alone do not."""
+    kinds = _kinds(tok)
+    names = [tok.miditok[i] for i in range(tok.vocab_size)]
+    prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
+    long = torch.tensor(
+        [n.startswith("Duration_") and int(n.split("_")[1].split(".")[0]) >= 2 for n in names]
+    )
+    pitch = torch.tensor([k == "Pitch" for k in kinds])
+
+    def logits_of(rows, g):
+        logits = torch.randn(len(rows), tok.vocab_size, generator=g)
+        for b, r in enumerate(rows):
+            if kinds[r[-1]] in prefer:
+                logits[b, prefer[kinds[r[-1]]]] += 6.0
+        return logits + 4.0 * long + 2.0 * pitch
+
+    def sampled(max_sounding):
+        c = Constraints(meter="3/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, cap),
+                        max_sounding=max_sounding, grammar=True)  # fmt: skip
+        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=7, steps=1500)
+        return rows
+
+    capped = sampled(cap)
+    for r in capped:
+        assert r[-1] == tok.eos_id
+        score = tok.decode(r)
+        assert score.note_num() >= 4 and _max_sounding(score) <= cap
+        assert len(_notes_per_bar(tok, r)) == 4 and min(_notes_per_bar(tok, r)) >= 1
+    assert max(_max_sounding(tok.decode(r)) for r in sampled(None)) > cap  # without it, held notes pile up
+
+
+def test_bpe_ids_keep_time_running_forward_inside_the_bar():
+    """BPE merges carry positions past their first token ("Duration Position_8 ... Position_16"): no such id may
+    take time backwards, nor past the requested meter's bar (partita-small wrote Position_30 in 3/4)."""
+    from partita.models.pretrained import resolve
+
+    bpe = MusicTokenizer.from_pretrained(resolve("partita-small"))
+    proc = RemiConstraintProcessor(
+        bpe, Constraints(meter="3/4", bars=4, programs=[0], min_notes_per_bar=1, grammar=True)
+    )
+    rows, start = _drive(
+        bpe, proc, lambda rows, g: torch.randn(len(rows), bpe.vocab_size, generator=g) * 3, 13, steps=1200
+    )
+    for r in rows:
+        assert r[-1] == bpe.eos_id
+        pos = -1
+        for t in [base for i in r[start:-1] for base in bpe._bpe_tokens(i)]:
+            if t == "Bar_None":
+                pos = -1
+            elif t.startswith("Position_"):
+                at = int(t.split("_")[1])
+                assert pos < at < 3 * 8, (pos, at)
+                pos = at

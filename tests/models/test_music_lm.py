@@ -63,6 +63,23 @@ def test_rel_shift_places_distances():
             assert y[i, j] == (e - c + i) - j
 
 
+@pytest.mark.parametrize("c,e", [(1, 4), (3, 5), (6, 6), (4, 9)])
+def test_skewed_bias_is_rel_shift_plus_the_mask_with_its_gradient(c, e):
+    """The hand-written skew (one strided read, one copy back) against rel_shift and autograd, in float64."""
+    from partita.models.music_lm import SkewedBias, _causal_mask
+
+    x = torch.randn(2, 3, c, e, dtype=torch.float64, requires_grad=True)  # (H, B, c, e)
+    mask = _causal_mask(c, e, x.device, torch.float64)
+    reference = rel_shift(x.transpose(0, 1)) + mask
+    fast = SkewedBias.apply(x, mask)
+    allowed = torch.isfinite(mask)
+    assert torch.equal(fast[..., allowed], reference[..., allowed]) and fast.shape == (3, 2, c, e)
+    weights = torch.randn(3, 2, c, e, dtype=torch.float64)
+    (g_ref,) = torch.autograd.grad((reference.masked_fill(~allowed, 0) * weights).sum(), x)
+    (g_fast,) = torch.autograd.grad((fast.masked_fill(~allowed, 0) * weights).sum(), x)
+    assert torch.allclose(g_fast, g_ref)
+
+
 @pytest.mark.parametrize("position", POSITIONS)
 def test_kv_cache_equals_full_recompute(position):
     model = debug_model(seed=1, position=position, attention_block=7)

@@ -18,8 +18,9 @@ BLANK = "(from the prompt)"
 
 
 def compose_args(prompt=PROMPT, n=1, seed="1", bars="", key=BLANK, tempo=""):
-    """The inputs of /compose in order: prompt, n, seed, key, tempo, meter, instruments, bars, chords, faders."""
-    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", "", "", ""]
+    """The inputs of /compose in order: prompt, n, seed, key, tempo, meter, instruments, bars, chords, faders,
+    in key, key gravity."""
+    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", "", "", "", False, ""]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,28 @@ def test_compose_with_keyword_arguments_as_in_the_readme(client):
     summary, files = client.predict(prompt=PROMPT, n=1, seed="7", bars="1", api_name="/compose")
     assert summary["understood"]["conditions"]["bars"] == 1 and summary["candidates"][0]["seed"] == 7
     assert "key" in summary["explain"] and files
+
+
+def test_compose_in_key_keeps_the_taught_model_in_the_requested_key(client):
+    """The debug model was taught a C major arpeggio: asked for F# major it plays some of it in the inner bars
+    (the outer ones keep to the tonic triad) unless in-key."""
+    from symusic import Score
+
+    def pitch_classes(in_key: bool) -> tuple[dict, set[int]]:
+        summary, files = client.predict(prompt="a piano piece in F# major, 4 bars", n=2, seed="4", in_key=in_key,
+                                        key_gravity="0", api_name="/compose")  # fmt: skip
+        pcs = {n.pitch % 12 for f in files if f.endswith(".mid") for t in Score(f).tracks for n in t.notes}
+        return summary, pcs
+
+    f_sharp_major = {6, 8, 10, 11, 1, 3, 5}
+    summary, inside = pitch_classes(True)
+    assert summary["sampling"] == {"in_key": True, "key_gravity": 0.0}
+    assert inside and inside <= f_sharp_major
+    _, free = pitch_classes(False)
+    assert free - f_sharp_major
+    with pytest.raises(Exception) as e:
+        client.predict(prompt=PROMPT, n=1, seed="1", key_gravity="7", api_name="/compose")
+    assert "key gravity 7: choose 0 (none) to 3" in str(e.value)
 
 
 def test_analyze_the_curl_way_upload_then_call(studio):

@@ -12,6 +12,7 @@ few vectorised mask operations rather than a walk over the vocabulary.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -79,6 +80,11 @@ class Constraints:
     """Once a bar holds this many notes no new note starts in it (with ``grammar``: the bar is closed next)."""
     notes_per_onset: tuple[int, int | None] | None = None
     """(at least, at most) notes starting together at each position (with ``grammar``): the polyphony fader."""
+    max_sounding: int | None = None
+    """(with ``grammar``) At most this many pitched notes sound at once, held notes included: a note may start only
+    where fewer than this are still sounding, and no note lasts longer than a bar (so that every bar has room for
+    its notes). Yields where it would leave no token (a bar that still needs notes); ``notes_per_onset``'s lower
+    bound yields to it."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -140,6 +146,11 @@ class RemiConstraintProcessor:
         # the value of the id's first token when it is a position; its last position after its last bar line
         # (-2: it ends in a new bar with no position yet; -1: no position at all)
         first_position = np.full(v, -1, dtype=np.int64)
+        inner_position = np.full(v, -1, dtype=np.int64)
+        backwards = np.zeros(v, dtype=bool)
+        beyond = np.zeros(v, dtype=bool)
+        resolution = max(r for _, _, r in tokenizer.config.beat_resolution)  # positions per beat
+        bar_positions = parse_meter(constraints.meter)[0] * resolution if constraints.meter else None
         self.last_position = np.full(v, -1, dtype=np.int64)
         # onsets: the notes after the id's last position or bar line (-1: it has none), whether that was a bar
         # line, and the notes of an id without either
@@ -162,6 +173,19 @@ class RemiConstraintProcessor:
                 self.first_kind[i], self.last_kind[i] = toks[0].split("_")[0], toks[-1].split("_")[0]
                 if toks[0].startswith("Position_"):
                     first_position[i] = int(toks[0].split("_")[1])
+            # positions inside the id: the first before any bar line, and whether they run forward and stay in
+            # the bar (BPE merges such as "Duration Position_8 ... Position_16" carry positions past their start)
+            seg: list[int] = []
+            for t in toks:
+                if t == "Bar_None":
+                    seg = [-1]
+                elif t.startswith("Position_"):
+                    at = int(t.split("_")[1])
+                    if not seg and inner_position[i] < 0:
+                        inner_position[i] = at
+                    backwards[i] |= bool(seg) and at <= seg[-1]
+                    beyond[i] |= bar_positions is not None and at >= bar_positions
+                    seg.append(at)
             run, bars_seen = 0, 0
             for j, t in enumerate(toks):
                 if t.startswith(("Pitch_", "PitchDrum_")):
@@ -190,6 +214,8 @@ class RemiConstraintProcessor:
                     p = int(t.split("_")[1])
                     if (p == -1 and not constraints.drums) or (p >= 0 and p not in allowed_programs):
                         bad_program[i] = True
+                elif t.startswith("PitchDrum_") and allowed_programs and not constraints.drums:
+                    bad_program[i] = True  # a drum hit is program -1, which the request leaves out
                 elif t.startswith("Pitch_"):
                     pitch_classes[i, int(t.split("_")[1]) % 12] = True
                     has_pitch[i] = True
@@ -241,6 +267,10 @@ class RemiConstraintProcessor:
         if 0 <= self.eos < v:
             self.first_kind[self.eos] = "EOS"
         self.first_position = torch.from_numpy(first_position)
+        self.inner_position = torch.from_numpy(inner_position)
+        if constraints.grammar:  # time runs forward inside a bar, and stays inside the requested meter's bar
+            self.static_bad |= torch.from_numpy(backwards)
+        self.past_bar = torch.from_numpy(beyond) if constraints.grammar and beyond.any() else None
         first = np.array(self.first_kind)
         # ids that start a new note (or a new onset) inside the open bar: no bar line before their first note
         opens_in_bar = np.isin(first, ["Position", "Program", "Pitch", "PitchDrum", "Tempo"])
@@ -260,6 +290,15 @@ class RemiConstraintProcessor:
             kind: torch.from_numpy(~np.isin(first, sorted(nxt)) & (first != ""))
             for kind, nxt in REMI_NEXT.items()
         }
+        self.sounding: _Sounding | None = None
+        if constraints.max_sounding is not None and constraints.grammar:
+            expansions = [
+                [] if self.special[i] or i >= tokenizer.vocab_size
+                else tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+                for i in range(v)
+            ]  # fmt: skip
+            meter = parse_meter(constraints.meter)[0] if constraints.meter else 4
+            self.sounding = _Sounding(expansions, resolution, int(constraints.max_sounding), meter)
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -279,6 +318,7 @@ class RemiConstraintProcessor:
                     "pos": -1,
                     "onset": 0,
                     "onset_at_bar": True,
+                    "sounding": self.sounding.new_row() if self.sounding is not None else None,
                 }
                 for _ in rows
             ]
@@ -305,6 +345,8 @@ class RemiConstraintProcessor:
                         st["onset"] += int(self.onset_extra[t])
                     moved = int(self.last_position[t])
                     st["pos"] = -1 if moved == -2 else (moved if moved >= 0 else st["pos"])
+                    if self.sounding is not None:
+                        self.sounding.advance(st["sounding"], t)
             st["seen"] = len(r)
 
     def __call__(self, rows: list[list[int]], logits: torch.Tensor) -> torch.Tensor:
@@ -334,7 +376,7 @@ class RemiConstraintProcessor:
                 if st["kind"] in self.grammar_bad:
                     bad |= self.grammar_bad[st["kind"]][:width]
                 if st["pos"] >= 0:  # time runs forward inside a bar
-                    fp = self.first_position[:width]
+                    fp = self.inner_position[:width]
                     bad |= (fp >= 0) & (fp <= st["pos"])
             short = bars >= 1 and st["notes"] < self.c.min_notes_per_bar  # the open bar needs more notes
             if short:
@@ -344,11 +386,12 @@ class RemiConstraintProcessor:
             full = (
                 self.c.max_notes_per_bar is not None and bars >= 1 and st["notes"] >= self.c.max_notes_per_bar
             )
+            at_cap = self.sounding is not None and self.sounding.at_cap(st["sounding"])
             if self.c.notes_per_onset and self.c.grammar and bars >= 1 and not st["onset_at_bar"]:
                 fewest, most = self.c.notes_per_onset
                 if most is not None and st["onset"] >= most:
                     bad |= self.adds_to_onset[:width]  # enough notes start here: move on in time
-                elif st["onset"] < fewest and not full and st["onset"] > 0:
+                elif st["onset"] < fewest and not full and st["onset"] > 0 and not at_cap:
                     bad |= self.ends_onset[:width]  # more notes start here before time moves on
             if full:  # the bar is full: finish the note being written, then close it
                 bad |= self.starts_note[:width]
@@ -372,12 +415,130 @@ class RemiConstraintProcessor:
             bad[self.eos] |= short  # nor may the piece end on a bar without its notes
             if self.c.grammar and st["kind"] in self.grammar_bad:
                 bad[self.eos] |= bool(self.grammar_bad[st["kind"]][self.eos])  # nor halfway through a note
+            # soft: a position past the bar, then the sounding cap, yield to the bars and the notes a bar needs
+            # (a bar's first note placed on its last position, and the bar needs another)
+            past = self.past_bar[:width] if self.past_bar is not None else None
+            crowded = self.sounding.bad(st["sounding"], width) if self.sounding is not None and bars else None
+            for soft in (past, crowded):
+                if soft is not None and not bool((bad | soft).all()):
+                    bad |= soft
             if bool(bad.all()):
                 log.warning("constraints left no token: ending the sequence")
                 bad = torch.ones_like(bad)
                 bad[self.eos] = False
             row[bad] = neg
         return out
+
+
+class _Sounding:
+    """The notes still sounding in each row, and where each id would start its next note: behind ``max_sounding``.
+
+    Time is counted in the beats of the time signature's denominator, as REMI's positions (``resolution`` per beat)
+    and durations (``beats.ticks.resolution``) are; a pitch sounds until its duration is read (``inf`` before).
+    """
+
+    def __init__(self, expansions: list[list[str]], resolution: int, cap: int, meter_beats: int) -> None:
+        v = len(expansions)
+        self.cap, self.meter_beats = cap, meter_beats
+        self.events: list[list[tuple[str, float]]] = []
+        longest = np.zeros(v)
+        lead = np.full(v, np.inf)  # the duration that closes the pending note, when the id starts with it
+        land_bars = np.zeros(v, dtype=np.int64)  # bar lines before the id's first pitched note (or loose end)
+        land_pos = np.full(v, -1.0)  # the beat inside the bar of that note (-1: where the row already is)
+        land_notes = np.zeros(v, dtype=np.int64)  # pitched notes the id starts there
+        lands = np.zeros(v, dtype=bool)  # the id starts a pitched note, or ends where a note must come next
+        for i, toks in enumerate(expansions):
+            ev: list[tuple[str, float]] = []
+            for t in toks:
+                kind, _, value = t.partition("_")
+                if kind == "Bar":
+                    ev.append(("bar", 0.0))
+                elif kind == "TimeSig":
+                    ev.append(("meter", float(value.split("/")[0])))
+                elif kind == "Position":
+                    ev.append(("pos", int(value) / resolution))
+                elif kind == "Pitch":
+                    ev.append(("note", 0.0))
+                elif kind == "PitchDrum":
+                    ev.append(("drum", 0.0))
+                elif kind == "Duration":
+                    whole, ticks, res = (int(x) for x in value.split("."))
+                    ev.append(("dur", whole + ticks / res))
+                    longest[i] = max(longest[i], whole + ticks / res)
+                elif kind in ("Tempo", "Program"):
+                    ev.append(("hold", 0.0))
+            self.events.append(ev)
+            for j, (kind, x) in enumerate(ev):
+                if kind == "dur" and lead[i] == np.inf and not land_bars[i] and land_pos[i] < 0:
+                    lead[i] = x
+                if kind == "bar":
+                    land_bars[i], land_pos[i] = land_bars[i] + 1, -1.0
+                elif kind == "pos":
+                    land_pos[i] = x
+                elif kind == "drum":
+                    break
+                elif kind == "note":
+                    rest = [k for k, _ in ev[j:]]
+                    cut = [n for n, k in enumerate(rest) if k in ("pos", "bar")]
+                    land_notes[i] = rest[: cut[0] if cut else len(rest)].count("note")
+                    lands[i] = not land_bars[i] or land_pos[i] >= 0
+                    break
+            else:
+                lands[i] = (
+                    bool(ev) and ev[-1][0] in ("pos", "hold") and (not land_bars[i] or land_pos[i] >= 0)
+                )
+        self.longest = torch.from_numpy(longest)
+        self.lead = torch.from_numpy(lead)
+        self.land_bars = torch.from_numpy(land_bars).double()
+        self.land_pos = torch.from_numpy(land_pos)
+        self.need = torch.from_numpy(np.maximum(land_notes, 1))
+        self.lands = torch.from_numpy(lands)
+
+    def new_row(self) -> dict:
+        return {"started": False, "beat0": 0.0, "beats": float(self.meter_beats), "now": 0.0, "ends": [],
+                "pending": False}  # fmt: skip
+
+    def advance(self, row: dict, token: int) -> None:
+        for kind, x in self.events[token] if token < len(self.events) else ():
+            if kind == "bar":
+                row["beat0"] = row["beat0"] + row["beats"] if row["started"] else 0.0
+                row["started"], row["now"] = True, row["beat0"]
+                row["ends"] = [e for e in row["ends"] if e > row["now"]]
+            elif kind == "meter":
+                row["beats"] = x
+            elif kind == "pos":
+                row["now"] = row["beat0"] + x
+                row["ends"] = [e for e in row["ends"] if e > row["now"]]
+            elif kind == "note":
+                row["ends"].append(math.inf)
+                row["pending"] = True
+            elif kind == "drum":
+                row["pending"] = False  # the duration read next is the drum's
+            elif kind == "dur" and row["pending"]:
+                row["ends"][-1] = row["now"] + x
+                row["pending"] = False
+
+    def at_cap(self, row: dict) -> bool:
+        """As many notes sound at the row's onset as the cap allows."""
+        return sum(e > row["now"] for e in row["ends"]) >= self.cap
+
+    def bad(self, row: dict, width: int) -> torch.Tensor:
+        """Ids that would start a note where the cap is reached, or hold a note longer than a bar."""
+        beats = row["beats"]
+        next_bar = row["beat0"] + beats if row["started"] else 0.0
+        bars, pos = self.land_bars[:width], self.land_pos[:width]
+        when = torch.where(
+            bars > 0,
+            next_bar + (bars - 1) * beats + pos,
+            torch.where(pos >= 0, row["beat0"] + pos, torch.full_like(pos, row["now"])),
+        )
+        ends = row["ends"][:-1] if row["pending"] else row["ends"]
+        sounding = (torch.tensor(ends, dtype=torch.float64)[None, :] > when[:, None]).sum(dim=1)
+        if row["pending"]:
+            sounding += (row["now"] + self.lead[:width]) > when
+        return (self.lands[:width] & (sounding + self.need[:width] > self.cap)) | (
+            self.longest[:width] > beats
+        )
 
 
 def _tonic_bonus(pitch_classes: torch.Tensor, key: str, mode: str | None) -> torch.Tensor:

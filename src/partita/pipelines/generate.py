@@ -163,6 +163,19 @@ MAX_NOTES_PER_ONSET = 12
 hung on the result)."""
 
 
+MAX_SOUNDING: tuple[int, ...] = (1, 2, 3, 4, 5, MAX_NOTES_PER_ONSET)
+"""At most this many notes sounding at once, per polyphony bin: each bin's upper edge rounded up (the top bin:
+:data:`MAX_NOTES_PER_ONSET`). Polyphony is measured with held notes, so the notes starting together alone do not
+bound it: a model asked for full chords once held 553 notes over 8 bars (90 sounding at once)."""
+
+
+def sounding_bound(polyphony: float | None) -> int | None:
+    """The most notes sounding at once for a requested polyphony (None: no bound)."""
+    from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
+
+    return None if polyphony is None else MAX_SOUNDING[bin_index(polyphony, POLYPHONY_EDGES)]
+
+
 def notes_per_onset_bounds(polyphony: float | None) -> tuple[int, int]:
     """The (fewest, most) notes starting together for a requested polyphony (None: only the upper bound)."""
     from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
@@ -215,7 +228,7 @@ def generate(
     With ``constrain`` (the default) sampling keeps the meter, bars, instruments, tempo bin and chords asked for,
     REMI+'s token order and no silent bar, a requested density bounds the notes of every bar
     (:func:`notes_per_bar_bounds`) and a requested polyphony the notes starting together
-    (:func:`notes_per_onset_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
+    (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bound`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
     and no chords are asked for) opens and closes the piece on its tonic triad.
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
@@ -256,7 +269,8 @@ def generate(
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
-                                  notes_per_onset=notes_per_onset_bounds(c.polyphony), grammar=True)  # fmt: skip
+                                  notes_per_onset=notes_per_onset_bounds(c.polyphony),
+                                  max_sounding=sounding_bound(c.polyphony), grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")

@@ -137,18 +137,30 @@ def engrave(score, path: Path, title: str) -> list[Path]:
     return write_score_png(score, path, title=title)
 
 
+def key_gravity(value) -> float | None:
+    """The key-gravity field (the tonic pull of :func:`partita.generate`): blank is the default, else 0 to 3."""
+    x = number(value, "key gravity")
+    if x is not None and not 0.0 <= x <= 3.0:
+        raise UserError(f"key gravity {x:g}: choose 0 (none) to 3 (or leave it blank for the default)")
+    return x
+
+
 def compose(
     studio: Studio,
     prompt: str,
     n: int = 2,
     seed: int | None = None,
     progress=None,
+    in_key: bool = False,
+    tonic_weight=None,
     **fields,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Generate ``n`` candidates; return ``(summary, files to download, per-candidate views)``.
 
-    ``fields`` are the form's controls (see :func:`options_of`). Raises :class:`UserError` for a request this
-    server refuses; generation stops with a message after ``studio.limits.request_seconds``.
+    ``fields`` are the form's controls (see :func:`options_of`); ``in_key`` keeps every pitch in the key's scale
+    and ``tonic_weight`` sets the key gravity (as :func:`partita.generate` takes them). Raises
+    :class:`UserError` for a request this server refuses; generation stops with a message after
+    ``studio.limits.request_seconds``.
     """
     from partita.pipelines.generate import generate
 
@@ -163,6 +175,7 @@ def compose(
         raise UserError(f"candidates: this server makes 1 to {limits.max_candidates} at a time")
     seed = whole(seed, "seed", 0, 2**31 - 1)
     options = options_of(**fields, max_bars=limits.max_bars)
+    gravity = key_gravity(tonic_weight)
     if "bars" not in options:
         from partita.generation.prompt import DEFAULT_BARS, project_prompt
 
@@ -179,8 +192,8 @@ def compose(
     t0 = time.monotonic()
     with studio.deadline.limit(limits.request_seconds):
         request, candidates = generate(
-            prompt, n=n, seed=seed, model=studio.model, out_dir=out,
-            progress=step, **options,
+            prompt, n=n, seed=seed, model=studio.model, out_dir=out, in_key=bool(in_key),
+            tonic_weight=gravity, progress=step, **options,
         )  # fmt: skip
     files: list[str] = []
     views: list[dict[str, Any]] = []
@@ -230,6 +243,7 @@ def compose(
         "model": studio.model_name,
         "seconds": round(time.monotonic() - t0, 3),
         "understood": request.to_dict(),
+        "sampling": {"in_key": bool(in_key), "key_gravity": gravity},
         "explain": request.explain(),
         "candidates": rows,
     }
@@ -312,6 +326,10 @@ class ComposeView:
                 density = gr.Textbox("", label="Density fader (0-1)", max_length=12)
                 polyphony = gr.Textbox("", label="Polyphony fader (0-1)", max_length=12)
                 rhythm = gr.Textbox("", label="Rhythm fader (0-1)", max_length=12)
+            with gr.Row():
+                in_key = gr.Checkbox(False, label="In key (every pitch in the key's scale)")
+                gravity = gr.Textbox("", label="Key gravity (0-3; blank: the default pull to the tonic)",
+                                     max_length=12)  # fmt: skip
         gr.Markdown(
             f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} candidates and "
             f"{limits.max_bars} bars, {limits.request_seconds:g} s per request; requests wait in a queue."
@@ -339,12 +357,13 @@ class ComposeView:
             files = gr.File(label="All downloads", file_count="multiple", interactive=False)
 
         def run(prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
+                in_key=False, key_gravity="",
                 progress=gr.Progress()):  # noqa: B008  (how Gradio asks for a progress bar)  # fmt: skip
             """Generate candidates for a prompt; blank controls are read from the prompt."""
             summary, files, views = compose(studio, prompt, n=n, seed=seed, progress=progress, key=key,
                                             tempo=tempo, meter=meter, instruments=instruments, bars=bars,
                                             chords=chords, density=density, polyphony=polyphony,
-                                            rhythm=rhythm)  # fmt: skip
+                                            rhythm=rhythm, in_key=in_key, tonic_weight=key_gravity)  # fmt: skip
             return summary, files, {"explain": summary["explain"], "candidates": views}
 
         def show(state):
@@ -360,7 +379,8 @@ class ComposeView:
                         p.get("score"), v["downloads"] or None]  # fmt: skip
             return out
 
-        inputs = [prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm]
+        inputs = [prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
+                  in_key, gravity]  # fmt: skip
         event = button.click(
             studio.guard("compose", run), inputs=inputs, outputs=[summary, files, views], api_name="compose",
             concurrency_limit=limits.generate_concurrency, concurrency_id="generate", show_progress_on=[status],
