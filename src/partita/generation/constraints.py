@@ -161,11 +161,13 @@ class RemiConstraintProcessor:
         allowed_programs = set(constraints.programs)
         want_meter = f"TimeSig_{constraints.meter}" if constraints.meter else None
         cond_ids = set(tokenizer._cond_ids.values())
+        expansions: list[list[str]] = [[] for _ in range(v)]  # each id's base tokens (none for special ids)
         for i in range(min(v, tokenizer.vocab_size)):
             if i in cond_ids or i in (tokenizer.bos_id, tokenizer.pad_id, tokenizer.cond_end_id):
                 self.special[i] = True
                 continue
             toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            expansions[i] = toks
             starts_with_bar[i] = bool(toks) and toks[0] == "Bar_None"
             starts_with_pitch[i] = bool(toks) and toks[0].startswith(("Pitch_", "PitchDrum_"))
             ends_with_program[i] = bool(toks) and toks[-1].startswith("Program_")
@@ -292,13 +294,8 @@ class RemiConstraintProcessor:
         }
         self.sounding: _Sounding | None = None
         if constraints.max_sounding is not None and constraints.grammar:
-            expansions = [
-                [] if self.special[i] or i >= tokenizer.vocab_size
-                else tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
-                for i in range(v)
-            ]  # fmt: skip
-            meter = parse_meter(constraints.meter)[0] if constraints.meter else 4
-            self.sounding = _Sounding(expansions, resolution, int(constraints.max_sounding), meter)
+            beats = bar_positions // resolution if bar_positions is not None else 4
+            self.sounding = _Sounding(expansions, resolution, int(constraints.max_sounding), beats)
         self._state: list[dict] = []
         self._start: list[int] = []
 
