@@ -332,24 +332,33 @@ def _max_sounding(score) -> int:
     return polyphony_stats(notes.select(~notes.drum))[1]
 
 
-@pytest.mark.parametrize("cap", [1, 3])
-def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
-    """A stand-in model that likes long notes and chords: held notes count, so the cap bounds the polyphony as
-    measured (time-weighted, with held notes), which the notes starting together alone do not."""
+def _grammar_stand_in(tok, liked):
+    """A stand-in model: random logits that follow REMI+'s grammar and like the ids of ``liked(name, kind)``
+    (a weight per id, e.g. long notes or chords)."""
     kinds = _kinds(tok)
-    names = [tok.miditok[i] for i in range(tok.vocab_size)]
     prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
-    long = torch.tensor(
-        [n.startswith("Duration_") and int(n.split("_")[1].split(".")[0]) >= 2 for n in names]
-    )
-    pitch = torch.tensor([k == "Pitch" for k in kinds])
+    bias = torch.tensor([float(liked(tok.miditok[i], kinds[i])) for i in range(tok.vocab_size)])
 
     def logits_of(rows, g):
         logits = torch.randn(len(rows), tok.vocab_size, generator=g)
         for b, r in enumerate(rows):
             if kinds[r[-1]] in prefer:
                 logits[b, prefer[kinds[r[-1]]]] += 6.0
-        return logits + 4.0 * long + 2.0 * pitch
+        return logits + bias
+
+    return logits_of
+
+
+@pytest.mark.parametrize("cap", [1, 3])
+def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
+    """A stand-in model that likes long notes and chords: held notes count, so the cap bounds the polyphony as
+    measured (time-weighted, with held notes), which the notes starting together alone do not."""
+
+    def liked(name: str, kind: str) -> float:
+        long = name.startswith("Duration_") and int(name.split("_")[1].split(".")[0]) >= 2
+        return 4.0 * long + 2.0 * (kind == "Pitch")
+
+    logits_of = _grammar_stand_in(tok, liked)
 
     def sampled(max_sounding):
         c = Constraints(meter="3/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, cap),
@@ -364,6 +373,34 @@ def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
         assert score.note_num() >= 4 and _max_sounding(score) <= cap
         assert len(_notes_per_bar(tok, r)) == 4 and min(_notes_per_bar(tok, r)) >= 1
     assert max(_max_sounding(tok.decode(r)) for r in sampled(None)) > cap  # without it, held notes pile up
+
+
+def _mean_polyphony(score) -> float:
+    from partita.analysis.features import polyphony_stats
+    from partita.analysis.timeline import note_arrays
+
+    notes = note_arrays(score)
+    return polyphony_stats(notes.select(~notes.drum))[0]
+
+
+def test_notes_sounding_at_once_stay_above_the_floor(tok):
+    """A stand-in model that likes short notes and moving on: notes starting together are not enough (they end
+    early), so with a floor time moves on before fewer than it sound, and the mean over time stays at the floor."""
+    logits_of = _grammar_stand_in(
+        tok, lambda name, kind: 3.0 * name.startswith("Duration_0.") + 3.0 * (kind in ("Position", "Bar"))
+    )
+
+    def sampled(floor):
+        c = Constraints(meter="4/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(2, 3),
+                        min_sounding=floor, max_sounding=3, grammar=True)  # fmt: skip
+        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=5, steps=1500)
+        return [tok.decode(r) for r in rows if r[-1] == tok.eos_id]
+
+    floored = sampled(2)
+    assert len(floored) == 3
+    for score in floored:
+        assert _mean_polyphony(score) >= 2.0 and _max_sounding(score) <= 3
+    assert min(_mean_polyphony(s) for s in sampled(0)) < 2.0  # two notes start together, and one ends early
 
 
 def test_bpe_ids_keep_time_running_forward_inside_the_bar():

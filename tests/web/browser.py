@@ -65,11 +65,13 @@ def open_tab(page, name: str, shows: str, tries: int = 4) -> None:
                 raise
 
 
-def upload(page, into: str, path: Path, tries: int = 3) -> None:
+def upload(page, into: str, path: Path, tries: int = 3, reopen=None) -> None:
     """Give the file at ``path`` to the upload component ``into`` and wait until it shows the file's name.
 
     The file input goes away once the component holds a file, so a retry gives the file again only while the
-    input is still there (a busy machine may take long to show a file that did arrive).
+    input is still there (a busy machine may take long to show a file that did arrive). An upload can also be lost
+    half-way (the input gone, the name never shown); with ``reopen`` (a function that brings the page back to the
+    view, given the page) a failed try reloads the page and starts again.
     """
     for attempt in range(tries):
         field = page.locator(f"{into} input[type=file]")
@@ -78,6 +80,12 @@ def upload(page, into: str, path: Path, tries: int = 3) -> None:
         try:
             page.locator(into).get_by_text(path.name).first.wait_for(state="visible", timeout=60_000)
             return
-        except Exception:
+        except Exception as e:
             if attempt == tries - 1:
-                raise
+                shown = page.locator(into).first.inner_text(timeout=5_000)
+                raise AssertionError(
+                    f"{path.name} never showed in {into} after {tries} tries; it shows {shown!r}"
+                ) from e
+            if reopen is not None:
+                page.reload()
+                reopen(page)

@@ -47,8 +47,12 @@ def test_compose_in_the_browser_plays_shows_and_downloads(studio, tmp_path):
 def test_analyze_in_the_browser_captions_an_upload(studio):
     with browser_page() as page:
         page.goto(studio[0])
-        open_tab(page, "Analyze", shows="#analyze-run")
-        upload(page, "#analyze-upload", FIXTURES / "minuet.musicxml")
+
+        def to_analyze(page) -> None:
+            open_tab(page, "Analyze", shows="#analyze-run")
+
+        to_analyze(page)
+        upload(page, "#analyze-upload", FIXTURES / "minuet.musicxml", reopen=to_analyze)
         page.locator("#analyze-run").click()
         caption = page.locator("#analyze-caption-en textarea")
         page.wait_for_function("el => el.value.length > 20", arg=caption.element_handle(), timeout=120_000)

@@ -85,6 +85,12 @@ class Constraints:
     where fewer than this are still sounding, and no note lasts longer than a bar (so that every bar has room for
     its notes). Yields where it would leave no token (a bar that still needs notes); ``notes_per_onset``'s lower
     bound yields to it."""
+    min_sounding: int = 0
+    """(with ``grammar``) At least this many pitched notes sound from each onset to the next: held notes count
+    towards ``notes_per_onset``'s lower bound (which this replaces), and time moves on no later than the moment
+    fewer would still sound (no gap in the texture; a rest only where a bar could not be filled otherwise). Soft
+    like ``max_sounding``. Polyphony is measured over time, so notes starting together are not enough when some
+    of them end early."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -293,9 +299,10 @@ class RemiConstraintProcessor:
             for kind, nxt in REMI_NEXT.items()
         }
         self.sounding: _Sounding | None = None
-        if constraints.max_sounding is not None and constraints.grammar:
+        if (constraints.max_sounding is not None or constraints.min_sounding) and constraints.grammar:
             beats = bar_positions // resolution if bar_positions is not None else 4
-            self.sounding = _Sounding(expansions, resolution, int(constraints.max_sounding), beats)
+            cap = int(constraints.max_sounding) if constraints.max_sounding is not None else 1 << 30
+            self.sounding = _Sounding(expansions, resolution, cap, beats, floor=int(constraints.min_sounding))
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -386,9 +393,13 @@ class RemiConstraintProcessor:
             at_cap = self.sounding is not None and self.sounding.at_cap(st["sounding"])
             if self.c.notes_per_onset and self.c.grammar and bars >= 1 and not st["onset_at_bar"]:
                 fewest, most = self.c.notes_per_onset
+                if self.sounding is not None and self.sounding.floor:  # held notes count
+                    few = self.sounding.sounding_now(st["sounding"]) < self.sounding.floor
+                else:
+                    few = st["onset"] < fewest
                 if most is not None and st["onset"] >= most:
                     bad |= self.adds_to_onset[:width]  # enough notes start here: move on in time
-                elif st["onset"] < fewest and not full and st["onset"] > 0 and not at_cap:
+                elif few and not full and st["onset"] > 0 and not at_cap:
                     bad |= self.ends_onset[:width]  # more notes start here before time moves on
             if full:  # the bar is full: finish the note being written, then close it
                 bad |= self.starts_note[:width]
@@ -416,7 +427,8 @@ class RemiConstraintProcessor:
             # (a bar's first note placed on its last position, and the bar needs another)
             past = self.past_bar[:width] if self.past_bar is not None else None
             crowded = self.sounding.bad(st["sounding"], width) if self.sounding is not None and bars else None
-            for soft in (past, crowded):
+            gap = self.sounding.gap(st["sounding"], width) if self.sounding is not None and bars else None
+            for soft in (past, crowded, gap):
                 if soft is not None and not bool((bad | soft).all()):
                     bad |= soft
             if bool(bad.all()):
@@ -434,9 +446,11 @@ class _Sounding:
     and durations (``beats.ticks.resolution``) are; a pitch sounds until its duration is read (``inf`` before).
     """
 
-    def __init__(self, expansions: list[list[str]], resolution: int, cap: int, meter_beats: int) -> None:
+    def __init__(
+        self, expansions: list[list[str]], resolution: int, cap: int, meter_beats: int, floor: int = 0
+    ) -> None:
         v = len(expansions)
-        self.cap, self.meter_beats = cap, meter_beats
+        self.cap, self.meter_beats, self.floor = cap, meter_beats, floor
         self.events: list[list[tuple[str, float]]] = []
         longest = np.zeros(v)
         lead = np.full(v, np.inf)  # the duration that closes the pending note, when the id starts with it
@@ -490,6 +504,7 @@ class _Sounding:
         self.land_pos = torch.from_numpy(land_pos)
         self.need = torch.from_numpy(np.maximum(land_notes, 1))
         self.lands = torch.from_numpy(lands)
+        self.moves = (self.land_bars > 0) | (self.land_pos >= 0)  # the id moves time on before any note of its own
 
     def new_row(self) -> dict:
         return {"started": False, "beat0": 0.0, "beats": float(self.meter_beats), "now": 0.0, "ends": [],
@@ -519,23 +534,43 @@ class _Sounding:
         """As many notes sound at the row's onset as the cap allows."""
         return sum(e > row["now"] for e in row["ends"]) >= self.cap
 
-    def bad(self, row: dict, width: int) -> torch.Tensor:
-        """Ids that would start a note where the cap is reached, or hold a note longer than a bar."""
+    def sounding_now(self, row: dict) -> int:
+        """The pitched notes sounding at the row's onset (the one being written included)."""
+        return sum(e > row["now"] for e in row["ends"])
+
+    def _landing(self, row: dict, width: int) -> tuple[torch.Tensor, list[float]]:
+        """Per id, the time its first note (or its loose end) lands at; the ends of the settled notes."""
         beats = row["beats"]
         next_bar = row["beat0"] + beats if row["started"] else 0.0
         bars, pos = self.land_bars[:width], self.land_pos[:width]
         when = torch.where(
             bars > 0,
-            next_bar + (bars - 1) * beats + pos,
+            next_bar + (bars - 1) * beats + pos.clamp(min=0),  # a bar line alone lands on its downbeat
             torch.where(pos >= 0, row["beat0"] + pos, torch.full_like(pos, row["now"])),
         )
-        ends = row["ends"][:-1] if row["pending"] else row["ends"]
+        return when, row["ends"][:-1] if row["pending"] else row["ends"]
+
+    def bad(self, row: dict, width: int) -> torch.Tensor:
+        """Ids that would start a note where the cap is reached, or hold a note longer than a bar."""
+        beats = row["beats"]
+        when, ends = self._landing(row, width)
         sounding = (torch.tensor(ends, dtype=torch.float64)[None, :] > when[:, None]).sum(dim=1)
         if row["pending"]:
             sounding += (row["now"] + self.lead[:width]) > when
         return (self.lands[:width] & (sounding + self.need[:width] > self.cap)) | (
             self.longest[:width] > beats
         )
+
+    def gap(self, row: dict, width: int) -> torch.Tensor | None:
+        """Ids that would move time on past the moment fewer than ``floor`` notes still sound (None: no floor, or
+        fewer sound already, which the onset's lower bound mends)."""
+        if self.floor < 2 or self.sounding_now(row) < self.floor:
+            return None
+        when, ends = self._landing(row, width)
+        held = (torch.tensor(ends, dtype=torch.float64)[None, :] >= when[:, None]).sum(dim=1)
+        if row["pending"]:
+            held += (row["now"] + self.lead[:width]) >= when
+        return self.moves[:width] & (held < self.floor)
 
 
 def _tonic_bonus(pitch_classes: torch.Tensor, key: str, mode: str | None) -> torch.Tensor:

@@ -169,11 +169,21 @@ MAX_SOUNDING: tuple[int, ...] = (1, 2, 3, 4, 5, MAX_NOTES_PER_ONSET)
 bound it: a model asked for full chords once held 553 notes over 8 bars (90 sounding at once)."""
 
 
-def sounding_bound(polyphony: float | None) -> int | None:
-    """The most notes sounding at once for a requested polyphony (None: no bound)."""
+MIN_SOUNDING: tuple[int, ...] = (0, 0, 2, 3, 4, 5)
+"""At least this many notes sounding from each onset to the next, per polyphony bin: each bin's lower edge rounded
+up, so that the measured polyphony (a mean over time) lands inside the bin, not under it (with only the notes
+starting together bounded, chords whose notes end early measured 1.55 in the 1.75-2.5 bin and 2.66 in 3.5-5). The
+two lowest bins have none: 1.25 rounded up is the second bin's upper edge, and a floor of one would forbid rests."""
+
+
+def sounding_bounds(polyphony: float | None) -> tuple[int, int | None]:
+    """The (fewest, most) notes sounding at once for a requested polyphony ((0, None): no bound)."""
     from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
 
-    return None if polyphony is None else MAX_SOUNDING[bin_index(polyphony, POLYPHONY_EDGES)]
+    if polyphony is None:
+        return 0, None
+    b = bin_index(polyphony, POLYPHONY_EDGES)
+    return MIN_SOUNDING[b], MAX_SOUNDING[b]
 
 
 def notes_per_onset_bounds(polyphony: float | None) -> tuple[int, int]:
@@ -228,7 +238,7 @@ def generate(
     With ``constrain`` (the default) sampling keeps the meter, bars, instruments, tempo bin and chords asked for,
     REMI+'s token order and no silent bar, a requested density bounds the notes of every bar
     (:func:`notes_per_bar_bounds`) and a requested polyphony the notes starting together
-    (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bound`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
+    (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
     and no chords are asked for) opens and closes the piece on its tonic triad.
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
@@ -270,7 +280,8 @@ def generate(
                                   tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
                                   notes_per_onset=notes_per_onset_bounds(c.polyphony),
-                                  max_sounding=sounding_bound(c.polyphony), grammar=True)  # fmt: skip
+                                  min_sounding=sounding_bounds(c.polyphony)[0],
+                                  max_sounding=sounding_bounds(c.polyphony)[1], grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
