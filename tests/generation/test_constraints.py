@@ -403,6 +403,27 @@ def test_notes_sounding_at_once_stay_above_the_floor(tok):
     assert min(_mean_polyphony(s) for s in sampled(0)) < 2.0  # two notes start together, and one ends early
 
 
+def test_a_fractional_floor_holds_the_mean(tok):
+    """1.25 notes: two sound while the piece so far measures under 1.25, one may sound alone otherwise; so the mean
+    over time reaches 1.25 where the model, left alone, plays one note at a time."""
+
+    def liked(name: str, kind: str) -> float:
+        short = name.startswith("Duration_0.") and int(name.split(".")[1]) <= 2  # a quarter beat or less
+        return 9.0 * short + 4.0 * (kind in ("Position", "Bar"))
+
+    logits_of = _grammar_stand_in(tok, liked)
+
+    def means(floor):
+        c = Constraints(meter="4/4", bars=6, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, 2),
+                        min_sounding=floor, max_sounding=2, grammar=True)  # fmt: skip
+        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=11, steps=2000)
+        return [_mean_polyphony(tok.decode(r)) for r in rows if r[-1] == tok.eos_id]
+
+    held = means(1.25)
+    assert len(held) == 3 and min(held) >= 1.2 and max(held) <= 1.75
+    assert max(means(0)) < 1.2  # alone, it plays short notes one at a time
+
+
 def test_bpe_ids_keep_time_running_forward_inside_the_bar():
     """BPE merges carry positions past their first token ("Duration Position_8 ... Position_16"): no such id may
     take time backwards, nor past the requested meter's bar (partita-small wrote Position_30 in 3/4)."""

@@ -85,12 +85,14 @@ class Constraints:
     where fewer than this are still sounding, and no note lasts longer than a bar (so that every bar has room for
     its notes). Yields where it would leave no token (a bar that still needs notes); ``notes_per_onset``'s lower
     bound yields to it."""
-    min_sounding: int = 0
+    min_sounding: float = 0.0
     """(with ``grammar``) At least this many pitched notes sound from each onset to the next: held notes count
     towards ``notes_per_onset``'s lower bound (which this replaces), and time moves on no later than the moment
     fewer would still sound (no gap in the texture; a rest only where a bar could not be filled otherwise). Soft
     like ``max_sounding``. Polyphony is measured over time, so notes starting together are not enough when some
-    of them end early."""
+    of them end early. A fraction is a floor for the mean: the bound is the number rounded up while the piece's
+    polyphony so far (the mean over the time anything sounds) is under it, else rounded down (1.25: two notes
+    until the mean reaches 1.25, then no bound, and again when it falls under)."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -302,7 +304,7 @@ class RemiConstraintProcessor:
         if (constraints.max_sounding is not None or constraints.min_sounding) and constraints.grammar:
             beats = bar_positions // resolution if bar_positions is not None else 4
             cap = int(constraints.max_sounding) if constraints.max_sounding is not None else 1 << 30
-            self.sounding = _Sounding(expansions, resolution, cap, beats, floor=int(constraints.min_sounding))
+            self.sounding = _Sounding(expansions, resolution, cap, beats, floor=float(constraints.min_sounding))
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -394,7 +396,7 @@ class RemiConstraintProcessor:
             if self.c.notes_per_onset and self.c.grammar and bars >= 1 and not st["onset_at_bar"]:
                 fewest, most = self.c.notes_per_onset
                 if self.sounding is not None and self.sounding.floor:  # held notes count
-                    few = self.sounding.sounding_now(st["sounding"]) < self.sounding.floor
+                    few = self.sounding.sounding_now(st["sounding"]) < self.sounding.floor_now(st["sounding"])
                 else:
                     few = st["onset"] < fewest
                 if most is not None and st["onset"] >= most:
@@ -447,7 +449,7 @@ class _Sounding:
     """
 
     def __init__(
-        self, expansions: list[list[str]], resolution: int, cap: int, meter_beats: int, floor: int = 0
+        self, expansions: list[list[str]], resolution: int, cap: int, meter_beats: int, floor: float = 0.0
     ) -> None:
         v = len(expansions)
         self.cap, self.meter_beats, self.floor = cap, meter_beats, floor
@@ -508,17 +510,19 @@ class _Sounding:
 
     def new_row(self) -> dict:
         return {"started": False, "beat0": 0.0, "beats": float(self.meter_beats), "now": 0.0, "ends": [],
-                "pending": False}  # fmt: skip
+                "pending": False, "area": 0.0, "span": 0.0}  # fmt: skip
 
     def advance(self, row: dict, token: int) -> None:
         for kind, x in self.events[token] if token < len(self.events) else ():
             if kind == "bar":
                 row["beat0"] = row["beat0"] + row["beats"] if row["started"] else 0.0
+                self._pass(row, row["beat0"])
                 row["started"], row["now"] = True, row["beat0"]
                 row["ends"] = [e for e in row["ends"] if e > row["now"]]
             elif kind == "meter":
                 row["beats"] = x
             elif kind == "pos":
+                self._pass(row, row["beat0"] + x)
                 row["now"] = row["beat0"] + x
                 row["ends"] = [e for e in row["ends"] if e > row["now"]]
             elif kind == "note":
@@ -564,13 +568,34 @@ class _Sounding:
     def gap(self, row: dict, width: int) -> torch.Tensor | None:
         """Ids that would move time on past the moment fewer than ``floor`` notes still sound (None: no floor, or
         fewer sound already, which the onset's lower bound mends)."""
-        if self.floor < 2 or self.sounding_now(row) < self.floor:
+        floor = self.floor_now(row)
+        if floor < 2 or self.sounding_now(row) < floor:
             return None
         when, ends = self._landing(row, width)
         held = (torch.tensor(ends, dtype=torch.float64)[None, :] >= when[:, None]).sum(dim=1)
         if row["pending"]:
             held += (row["now"] + self.lead[:width]) >= when
-        return self.moves[:width] & (held < self.floor)
+        return self.moves[:width] & (held < floor)
+
+    def floor_now(self, row: dict) -> int:
+        """The fewest notes that must sound now: the floor, or for a fractional one its ceiling while the mean so
+        far is under it (its integer part once the mean has reached it)."""
+        x = self.floor
+        if x <= 0 or x == int(x):
+            return int(x)
+        under = row["span"] <= 0 or row["area"] / row["span"] < x
+        return math.ceil(x) if under else math.floor(x)
+
+    @staticmethod
+    def _pass(row: dict, until: float) -> None:
+        """Add the time from the row's onset to ``until`` to its running polyphony (area, and time anything
+        sounds)."""
+        now = row["now"]
+        if until <= now:
+            return
+        held = [min(e, until) - now for e in row["ends"] if e > now]
+        row["area"] += sum(held)
+        row["span"] += max(held, default=0.0)
 
 
 def _tonic_bonus(pitch_classes: torch.Tensor, key: str, mode: str | None) -> torch.Tensor:

@@ -169,14 +169,16 @@ MAX_SOUNDING: tuple[int, ...] = (1, 2, 3, 4, 5, MAX_NOTES_PER_ONSET)
 bound it: a model asked for full chords once held 553 notes over 8 bars (90 sounding at once)."""
 
 
-MIN_SOUNDING: tuple[int, ...] = (0, 0, 2, 3, 4, 5)
-"""At least this many notes sounding from each onset to the next, per polyphony bin: each bin's lower edge rounded
+MIN_SOUNDING: tuple[float, ...] = (0, 1.25, 2, 3, 4, 5)
+"""At least this many notes sounding from each onset to the next, per polyphony bin: the bin's lower edge rounded
 up, so that the measured polyphony (a mean over time) lands inside the bin, not under it (with only the notes
 starting together bounded, chords whose notes end early measured 1.55 in the 1.75-2.5 bin and 2.66 in 3.5-5). The
-two lowest bins have none: 1.25 rounded up is the second bin's upper edge, and a floor of one would forbid rests."""
+second bin's edge is kept as a fraction, a floor for the mean (two notes while the piece so far measures under
+1.25, else none: 1.25 rounded up is the bin's upper edge); the lowest has none (a floor of one would forbid
+rests)."""
 
 
-def sounding_bounds(polyphony: float | None) -> tuple[int, int | None]:
+def sounding_bounds(polyphony: float | None) -> tuple[float, int | None]:
     """The (fewest, most) notes sounding at once for a requested polyphony ((0, None): no bound)."""
     from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
 
