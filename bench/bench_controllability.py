@@ -13,7 +13,7 @@ Each piece is measured with partita's analysis and scored against the prompt's *
 musician would expect from the text, not what partita's prompt projection understood) with the definitions of
 :mod:`partita.evaluation.adherence`: TB, TBT, CK, CKD (text2midi / Mustango), meter, instrument F1, chord match
 (in order, and any order); the faders by the Spearman correlation of requested level and measured note density /
-polyphony. text2midi's published MidiCaps figures are given beside TB, TBT, CK and CKD (published, not
+polyphony / onset density. text2midi's published MidiCaps figures are given beside TB, TBT, CK and CKD (published, not
 re-measured: text2midi is not installed and its prompts are captions of MidiCaps, not these). The baseline
 measured in the same run is the ``free`` variant.
 
@@ -43,6 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import row, write_result  # noqa: E402
+from partita.evaluation.adherence import FADERS  # noqa: E402
 
 log = logging.getLogger("bench_controllability")
 SLOW = True  # generates a hundred or more pieces: run only when named
@@ -176,7 +177,7 @@ def fader_correlations(prompts: list[dict], records: list[dict]) -> dict:
     from partita.evaluation.adherence import correlation
 
     out = {}
-    for name in ("density", "polyphony"):
+    for name in FADERS:
         pairs = [
             (p["expect"]["fader"][name], getattr(r["measured"], name))
             for p, r in zip(prompts, records, strict=True)
@@ -307,7 +308,7 @@ def build_rows(m: dict, cmd: str, smoke: bool) -> list[dict]:
                        if key in TEXT2MIDI else ""),
                 )
             )  # fmt: skip
-    for fader in ("density", "polyphony"):
+    for fader in FADERS:
         for variant in [v for v in VARIANTS if v in m["faders"]]:
             corr = m["faders"][variant].get(fader)
             if not corr:

@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 
 import pytest
@@ -133,12 +134,13 @@ def _drive(tok, proc, logits_of, seed: int, batch: int = 3, steps: int = 800) ->
     return rows, start
 
 
-def _notes_per_bar(tok, row) -> list[int]:
+def _notes_per_bar(tok, row, kinds: tuple[str, ...] = ("Pitch_", "PitchDrum_")) -> list[int]:
+    """Per bar, the tokens of ``kinds`` in it (notes; with ``("Position_",)`` its onsets)."""
     counts: list[int] = []
     for t in tok.tokens(row):
         if t == "Bar_None":
             counts.append(0)
-        elif t.startswith(("Pitch_", "PitchDrum_")) and counts:
+        elif t.startswith(kinds) and counts:
             counts[-1] += 1
     return counts
 
@@ -375,6 +377,27 @@ def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
     assert max(_max_sounding(tok.decode(r)) for r in sampled(None)) > cap  # without it, held notes pile up
 
 
+def test_a_pile_up_guard_counts_notes_and_keeps_long_ones(tok):
+    """``hold_within_bar=False`` (generate's guard when no polyphony is asked for): the cap still bounds the notes
+    sounding at once, and notes longer than a bar stay allowed (no bar here needs a note: where one does and the
+    held notes fill the cap, the cap yields)."""
+
+    def liked(name: str, kind: str) -> float:
+        long = name.startswith("Duration_") and int(name.split("_")[1].split(".")[0]) >= 4
+        return 4.0 * long + 2.0 * (kind == "Pitch")
+
+    c = Constraints(meter="3/4", bars=4, programs=[0], notes_per_onset=(1, 3), max_sounding=4, hold_within_bar=False,
+                    grammar=True)  # fmt: skip
+    rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), _grammar_stand_in(tok, liked), seed=7, steps=1500)
+    scores = [tok.decode(r) for r in rows]
+    assert all(_max_sounding(s) <= 4 for s in scores)
+    bar = 3 * scores[0].ticks_per_quarter
+    assert any(n.duration > bar for s in scores for t in s.tracks for n in t.notes)
+    free = RemiConstraintProcessor(tok, dataclasses.replace(c, max_sounding=None))
+    rows, _ = _drive(tok, free, _grammar_stand_in(tok, liked), seed=7, steps=1500)
+    assert max(_max_sounding(tok.decode(r)) for r in rows) > 4  # without it, long notes pile up
+
+
 def _mean_polyphony(score) -> float:
     from partita.analysis.features import polyphony_stats
     from partita.analysis.timeline import note_arrays
@@ -422,6 +445,28 @@ def test_a_fractional_floor_holds_the_mean(tok):
     held = means(1.25)
     assert len(held) == 3 and min(held) >= 1.2 and max(held) <= 1.75
     assert max(means(0)) < 1.2  # alone, it plays short notes one at a time
+
+
+@pytest.mark.parametrize(("liking", "bounds"), [("chords", (4, 6)), ("moving on", (2, 3))])
+def test_onsets_per_bar_stay_inside_the_rhythm_bounds(tok, liking, bounds):
+    """The rhythmic-density fader counts onsets (positions that start notes) per bar: a stand-in that would
+    rather stack chords gets enough onsets in each bar, one that would rather move on gets no more than allowed."""
+    liked_kind = "Pitch" if liking == "chords" else "Position"
+    logits_of = _grammar_stand_in(tok, lambda name, kind: 5.0 * (kind == liked_kind))
+
+    def onsets(fewest, most):
+        c = Constraints(meter="4/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, 3),
+                        min_onsets_per_bar=fewest, max_onsets_per_bar=most, grammar=True)  # fmt: skip
+        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=3, steps=2500)
+        assert all(r[-1] == tok.eos_id for r in rows)
+        return [n for r in rows for n in _notes_per_bar(tok, r, ("Position_",))]
+
+    held = onsets(*bounds)
+    assert len(held) == 12 and min(held) >= bounds[0] and max(held) <= bounds[1]
+    free = onsets(0, None)
+    assert (
+        min(free) < bounds[0] if liking == "chords" else max(free) > bounds[1]
+    )  # alone, it leaves the bounds
 
 
 def test_bpe_ids_keep_time_running_forward_inside_the_bar():

@@ -1,4 +1,5 @@
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,17 @@ def test_density_sets_notes_per_bar_bounds():
     assert mid == (6, 9)
     top = notes_per_bar_bounds(DENSITY_EDGES[-1] * 1.2, "6/8")  # the top bin has no upper bound
     assert top[1] is None and top[0] == int(DENSITY_EDGES[-1] * 3)
+
+
+def test_rhythm_sets_onsets_per_bar_bounds():
+    from partita.pipelines.generate import onsets_per_bar_bounds
+    from partita.tokens.conditions import RHYTHM_EDGES
+
+    assert onsets_per_bar_bounds(None, "4/4") == (1, None)
+    assert onsets_per_bar_bounds(RHYTHM_EDGES[0] / 2, "4/4") == (1, 3)  # under 0.75 onsets per quarter
+    assert onsets_per_bar_bounds((RHYTHM_EDGES[2] + RHYTHM_EDGES[3]) / 2, "3/4") == (6, 9)  # 2-3 per quarter
+    top = onsets_per_bar_bounds(RHYTHM_EDGES[-1] * 1.2, "6/8")  # the top bin has no upper bound
+    assert top[1] is None and top[0] == math.floor(RHYTHM_EDGES[-1] * 3)
 
 
 def test_voices_of_one_instrument_are_written_apart_and_read_back(model, monkeypatch):

@@ -60,6 +60,7 @@ class Description:
     bar_chords: list[str] = field(default_factory=list)
     progression: list[str] = field(default_factory=list)
     note_density: float | None = None
+    onset_density: float | None = None
     polyphony: float | None = None
     max_polyphony: int | None = None
     pitch_low: int | None = None
@@ -225,6 +226,7 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
     if len(pitched):
         seconds = max(d.duration, 1e-9)
         d.note_density = _r(len(pitched) / seconds, 3)
+        d.onset_density = _r(len(np.unique(pitched.start)) / seconds, 3)  # distinct note starts per second
         poly, d.max_polyphony = polyphony_stats(pitched)
         d.polyphony = _r(poly)
         d.pitch_low, d.pitch_high = int(pitched.pitch.min()), int(pitched.pitch.max())

@@ -19,12 +19,12 @@ AAAI 2025), which judge a generated piece by running a music analysis over it an
   the measured sequence, in order and contiguous), ``chord_any_order`` (CMO: the share of requested chords found
   anywhere), ``chord_any_order_majmin`` (CMOT: as CMO comparing root and major/minor third only). Labels are
   compared through ``mir_eval.chord.encode`` (root, bitmap), so ``Db:maj`` equals ``C#:maj``.
-- **density and polyphony**: over a set, the Pearson and Spearman correlation between requested and measured
+- **density, polyphony and rhythm** (onsets per second): over a set, the Pearson and Spearman correlation between requested and measured
   values (``scipy.stats``); per piece, the relative error.
 
 The measurement is partita's own analysis of the generated score, :func:`partita.analysis.describe`: its key,
 tempo (time-weighted bpm), first time signature, instruments of the tracks with notes, chord segments, note
-density (pitched notes per second) and polyphony.
+density (pitched notes per second), onset density and polyphony.
 """
 
 from __future__ import annotations
@@ -43,14 +43,19 @@ from partita.score.general_midi import gm_program_of
 log = logging.getLogger(__name__)
 
 
+FADERS: tuple[str, ...] = ("density", "polyphony", "rhythm")
+"""The continuous controls, scored over a set by correlation."""
+
+
 @dataclass
 class Controls:
     """The controls a piece was generated with; every field is optional (None = not requested).
 
     ``key`` like ``"Eb major"`` or ``"C:min"``; ``tempo`` in bpm (or ``tempo_bin`` 0-8 directly);
     ``time_signature`` like ``"3/4"``; ``instruments`` GM names or program numbers (``"Drums"`` for drums);
-    ``chords`` mir_eval labels in order; ``density`` pitched notes per second and ``polyphony`` as
-    :func:`partita.analysis.describe` measures them (``note_density``, ``polyphony``).
+    ``chords`` mir_eval labels in order; ``density`` pitched notes per second, ``polyphony`` and ``rhythm``
+    (distinct note starts per second) as :func:`partita.analysis.describe` measures them (``note_density``,
+    ``polyphony``, ``onset_density``).
     """
 
     key: str | None = None
@@ -61,6 +66,7 @@ class Controls:
     chords: list[str] | None = None
     density: float | None = None
     polyphony: float | None = None
+    rhythm: float | None = None
 
     @classmethod
     def from_dict(cls, d: dict) -> Controls:
@@ -110,6 +116,8 @@ class Measured:
     chords: list[str] = field(default_factory=list)
     density: float | None = None
     polyphony: float | None = None
+    rhythm: float | None = None
+    """Distinct note starts per second (the description's ``onset_density``)."""
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -241,7 +249,7 @@ def piece_adherence(requested: Controls, measured: Measured) -> dict[str, float]
         out["chord_any_order"] = sum(c in got_set for c in want_c) / len(want_c)
         got_mm = {_majmin(c) for c in got_c}
         out["chord_any_order_majmin"] = sum(_majmin(c) in got_mm for c in want_c) / len(want_c)
-    for name in ("density", "polyphony"):
+    for name in FADERS:
         want_v, got_v = getattr(requested, name), getattr(measured, name)
         if want_v is not None and got_v is not None and want_v > 0:
             out[f"{name}_relative_error"] = abs(got_v - want_v) / want_v
@@ -265,7 +273,7 @@ def correlation(requested: Sequence[float], measured: Sequence[float]) -> dict[s
 
 
 def set_adherence(requested: Sequence[Controls], measured: Sequence[Measured]) -> dict:
-    """Mean of every per-piece score over the pieces where it applies, plus density/polyphony correlations."""
+    """Mean of every per-piece score over the pieces where it applies, plus the faders' correlations."""
     if len(requested) != len(measured):
         raise ValueError(f"{len(requested)} requests but {len(measured)} measured pieces")
     per_piece = [piece_adherence(r, m) for r, m in zip(requested, measured, strict=True)]
@@ -275,7 +283,7 @@ def set_adherence(requested: Sequence[Controls], measured: Sequence[Measured]) -
         vals = [d[k] for d in per_piece if k in d]
         scores[k] = {"mean": float(np.mean(vals)), "n": len(vals)}
     corr = {}
-    for name in ("density", "polyphony"):
+    for name in FADERS:
         pairs = [
             (getattr(r, name), getattr(m, name))
             for r, m in zip(requested, measured, strict=True)
@@ -310,4 +318,5 @@ def from_description(desc) -> Measured:
         chords=chords,
         density=d.get("note_density"),
         polyphony=d.get("polyphony"),
+        rhythm=d.get("onset_density"),
     )

@@ -78,6 +78,12 @@ class Constraints:
     """A bar may not be closed (by the next bar line or the end) before it holds this many notes: no silent bars."""
     max_notes_per_bar: int | None = None
     """Once a bar holds this many notes no new note starts in it (with ``grammar``: the bar is closed next)."""
+    min_onsets_per_bar: int = 0
+    """(with ``grammar``) A bar may not be closed before this many of its positions start notes: the lower bound of
+    the rhythmic-density fader (onsets per beat). Soft: yields where it would leave no token."""
+    max_onsets_per_bar: int | None = None
+    """(with ``grammar``) Once this many positions of a bar start notes, notes start only where one already does
+    (the chord grows, time does not move inside the bar). Soft."""
     notes_per_onset: tuple[int, int | None] | None = None
     """(at least, at most) notes starting together at each position (with ``grammar``): the polyphony fader."""
     max_sounding: int | None = None
@@ -85,6 +91,9 @@ class Constraints:
     where fewer than this are still sounding, and no note lasts longer than a bar (so that every bar has room for
     its notes). Yields where it would leave no token (a bar that still needs notes); ``notes_per_onset``'s lower
     bound yields to it."""
+    hold_within_bar: bool = True
+    """With ``max_sounding``: no note lasts longer than a bar (off: the cap only counts notes; a guard against
+    degenerate pile-ups rather than a texture asked for)."""
     min_sounding: float = 0.0
     """(with ``grammar``) At least this many pitched notes sound from each onset to the next: held notes count
     towards ``notes_per_onset``'s lower bound (which this replaces), and time moves on no later than the moment
@@ -96,6 +105,11 @@ class Constraints:
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
+
+
+CHORD_WITH_RHYTHM = 4
+"""With the rhythmic-density fader's bounds no more notes than this start together (more if the polyphony fader
+needs more): partita-small, refused the bar line or a new onset in 6/8, stacked 12-note chords on every onset."""
 
 
 REMI_NEXT: dict[str, set[str]] = {
@@ -148,6 +162,9 @@ class RemiConstraintProcessor:
         notes_before_bar = np.zeros(v, dtype=np.int32)
         notes_after_bar = np.zeros(v, dtype=np.int32)
         empty_inner_bar = np.zeros(v, dtype=bool)  # the id opens and closes a bar with too few notes inside
+        # onsets (positions; each starts a note in REMI) the id adds to the open bar, and after its last bar line
+        onsets_before_bar = np.zeros(v, dtype=np.int32)
+        onsets_after_bar = np.zeros(v, dtype=np.int32)
         # the type of the id's first and last base token (the grammar; BPE ids are legal inside by construction)
         self.first_kind: list[str] = [""] * v
         self.last_kind: list[str] = [""] * v
@@ -196,8 +213,10 @@ class RemiConstraintProcessor:
                     backwards[i] |= bool(seg) and at <= seg[-1]
                     beyond[i] |= bar_positions is not None and at >= bar_positions
                     seg.append(at)
-            run, bars_seen = 0, 0
+            run, bars_seen, onsets = 0, 0, 0
             for j, t in enumerate(toks):
+                if t.startswith("Position_"):
+                    onsets += 1
                 if t.startswith(("Pitch_", "PitchDrum_")):
                     run += 1
                     if self.notes_after_onset[i] >= 0:
@@ -209,10 +228,10 @@ class RemiConstraintProcessor:
                     self.last_position[i] = -2 if t == "Bar_None" else int(t.split("_")[1])
                 if t == "Bar_None":
                     if bars_seen == 0:
-                        notes_before_bar[i] = run
+                        notes_before_bar[i], onsets_before_bar[i] = run, onsets
                     elif run < constraints.min_notes_per_bar:
                         empty_inner_bar[i] = True
-                    bars_seen, run = bars_seen + 1, 0
+                    bars_seen, run, onsets = bars_seen + 1, 0, 0
                     n_bars[i] += 1
                 elif t.startswith("TimeSig_"):
                     sets_meter[i] = True
@@ -232,9 +251,15 @@ class RemiConstraintProcessor:
                 elif t.startswith("Tempo_") and want_bin is not None:
                     bad_tempo[i] |= tempo_bin(float(t.split("_")[1])) != want_bin
             notes_after_bar[i] = run
+            onsets_after_bar[i] = onsets
+            if not n_bars[i]:
+                onsets_before_bar[i] = onsets
         self.n_bars = torch.from_numpy(n_bars)
         self.notes_before_bar = torch.from_numpy(notes_before_bar)
         self.notes_after_bar = notes_after_bar
+        self.onsets_before_bar = torch.from_numpy(onsets_before_bar)
+        self.onsets_after_bar = onsets_after_bar
+        self.bar_positions = bar_positions or 4 * resolution  # positions in a bar (4 beats without a meter)
         static = bad_meter | bad_program | bad_tempo | self.special
         self.static_bad = torch.from_numpy(
             static | empty_inner_bar if constraints.min_notes_per_bar else static
@@ -304,7 +329,8 @@ class RemiConstraintProcessor:
         if (constraints.max_sounding is not None or constraints.min_sounding) and constraints.grammar:
             beats = bar_positions // resolution if bar_positions is not None else 4
             cap = int(constraints.max_sounding) if constraints.max_sounding is not None else 1 << 30
-            self.sounding = _Sounding(expansions, resolution, cap, beats, floor=float(constraints.min_sounding))
+            self.sounding = _Sounding(expansions, resolution, cap, beats, floor=float(constraints.min_sounding),
+                                      within_bar=constraints.hold_within_bar)  # fmt: skip
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -320,6 +346,7 @@ class RemiConstraintProcessor:
                     "seen": 0,
                     "after_program": False,
                     "notes": 0,
+                    "onsets": 0,
                     "kind": "",
                     "pos": -1,
                     "onset": 0,
@@ -338,6 +365,7 @@ class RemiConstraintProcessor:
                 if 0 <= t < self.vocab:
                     opened = int(self.n_bars[t])
                     st["notes"] = int(self.notes_after_bar[t]) + (0 if opened else st["notes"])
+                    st["onsets"] = int(self.onsets_after_bar[t]) + (0 if opened else st["onsets"])
                     st["bars"] += opened
                     st["meter_set"] |= bool(self.sets_meter[t])
                     st["after_program"] = bool(self.ends_with_program[t])
@@ -430,7 +458,8 @@ class RemiConstraintProcessor:
             past = self.past_bar[:width] if self.past_bar is not None else None
             crowded = self.sounding.bad(st["sounding"], width) if self.sounding is not None and bars else None
             gap = self.sounding.gap(st["sounding"], width) if self.sounding is not None and bars else None
-            for soft in (past, crowded, gap):
+            sparse, busy = self._rhythm_bad(st, width) if self.c.grammar and bars else (None, None)
+            for soft in (past, crowded, gap, sparse, busy):
                 if soft is not None and not bool((bad | soft).all()):
                     bad |= soft
             if bool(bad.all()):
@@ -439,6 +468,38 @@ class RemiConstraintProcessor:
                 bad[self.eos] = False
             row[bad] = neg
         return out
+
+    def _rhythm_bad(self, st: dict, width: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """The rhythmic-density bounds of the open bar: ids that would close it with too few onsets (the end
+        included) or fall behind the pace the bar needs (after a share x of the bar, at least x of its onsets, one
+        less than that allowed: a model that holds back and then crams its onsets into the bar's last positions
+        stacks chords there), and ids that would start more onsets in it than allowed. With either bound no more than
+        :data:`CHORD_WITH_RHYTHM` notes start together: where the bar line or a new onset is refused, a model adds
+        notes to its chord instead. Where the onsets can no
+        longer fit, the lower bound is dropped (forbidding the bar line would only pile notes onto the last
+        onset)."""
+        added = self.onsets_before_bar[:width] + st["onsets"]
+        sparse = busy = None
+        fewest = self.c.min_onsets_per_bar
+        missing = fewest - st["onsets"]
+        room = self.bar_positions - 1 - st["pos"] if st["pos"] >= 0 else self.bar_positions
+        if 0 < missing <= room:
+            first = self.inner_position[:width]
+            behind = (first >= 0) & (
+                (st["onsets"] + 1 < fewest * first / self.bar_positions - 1)  # behind the pace
+                | (self.bar_positions - first < missing)  # the onsets still needed no longer fit
+            )
+            sparse = (self.bar_ids[:width] & (added < fewest)) | behind
+            if 0 <= self.eos < width:
+                sparse[self.eos] = True
+        if self.c.max_onsets_per_bar is not None:
+            busy = added > self.c.max_onsets_per_bar
+        if (fewest or self.c.max_onsets_per_bar is not None) and st["onset"] >= max(
+            CHORD_WITH_RHYTHM, (self.c.notes_per_onset or (0, None))[0]
+        ):  # the bar needs onsets (or is full of them), not a taller chord
+            tall = self.adds_to_onset[:width]
+            sparse = tall if sparse is None else sparse | tall
+        return sparse, busy
 
 
 class _Sounding:
@@ -449,10 +510,16 @@ class _Sounding:
     """
 
     def __init__(
-        self, expansions: list[list[str]], resolution: int, cap: int, meter_beats: int, floor: float = 0.0
+        self,
+        expansions: list[list[str]],
+        resolution: int,
+        cap: int,
+        meter_beats: int,
+        floor: float = 0.0,
+        within_bar: bool = True,
     ) -> None:
         v = len(expansions)
-        self.cap, self.meter_beats, self.floor = cap, meter_beats, floor
+        self.cap, self.meter_beats, self.floor, self.within_bar = cap, meter_beats, floor, within_bar
         self.events: list[list[tuple[str, float]]] = []
         longest = np.zeros(v)
         lead = np.full(v, np.inf)  # the duration that closes the pending note, when the id starts with it
@@ -506,7 +573,9 @@ class _Sounding:
         self.land_pos = torch.from_numpy(land_pos)
         self.need = torch.from_numpy(np.maximum(land_notes, 1))
         self.lands = torch.from_numpy(lands)
-        self.moves = (self.land_bars > 0) | (self.land_pos >= 0)  # the id moves time on before any note of its own
+        self.moves = (self.land_bars > 0) | (
+            self.land_pos >= 0
+        )  # the id moves time on before any note of its own
 
     def new_row(self) -> dict:
         return {"started": False, "beat0": 0.0, "beats": float(self.meter_beats), "now": 0.0, "ends": [],
@@ -536,7 +605,7 @@ class _Sounding:
 
     def at_cap(self, row: dict) -> bool:
         """As many notes sound at the row's onset as the cap allows."""
-        return sum(e > row["now"] for e in row["ends"]) >= self.cap
+        return self.sounding_now(row) >= self.cap
 
     def sounding_now(self, row: dict) -> int:
         """The pitched notes sounding at the row's onset (the one being written included)."""
@@ -561,9 +630,8 @@ class _Sounding:
         sounding = (torch.tensor(ends, dtype=torch.float64)[None, :] > when[:, None]).sum(dim=1)
         if row["pending"]:
             sounding += (row["now"] + self.lead[:width]) > when
-        return (self.lands[:width] & (sounding + self.need[:width] > self.cap)) | (
-            self.longest[:width] > beats
-        )
+        crowded = self.lands[:width] & (sounding + self.need[:width] > self.cap)
+        return crowded | (self.longest[:width] > beats) if self.within_bar else crowded
 
     def gap(self, row: dict, width: int) -> torch.Tensor | None:
         """Ids that would move time on past the moment fewer than ``floor`` notes still sound (None: no floor, or

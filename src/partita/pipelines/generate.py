@@ -136,17 +136,33 @@ def notes_per_bar_bounds(density: float | None, meter: str | None) -> tuple[int,
     The bounds are the edges of the requested bin (:data:`partita.tokens.conditions.DENSITY_EDGES`) times the
     quarters in a bar; at least one note in every bar whatever the density; no upper bound for the top bin.
     """
+    from partita.tokens.conditions import DENSITY_EDGES
+
+    return _per_bar_bounds(density, DENSITY_EDGES, meter)
+
+
+def onsets_per_bar_bounds(rhythm: float | None, meter: str | None) -> tuple[int, int | None]:
+    """(at least, at most) onsets (distinct note starts) per bar for a requested rhythmic density (onsets per
+    quarter, :data:`partita.tokens.conditions.RHYTHM_EDGES`), as :func:`notes_per_bar_bounds` does for notes."""
+    from partita.tokens.conditions import RHYTHM_EDGES
+
+    return _per_bar_bounds(rhythm, RHYTHM_EDGES, meter)
+
+
+def _per_bar_bounds(
+    value: float | None, edges: tuple[float, ...], meter: str | None
+) -> tuple[int, int | None]:
     import math
 
-    from partita.tokens.conditions import DENSITY_EDGES, bin_index
+    from partita.tokens.conditions import bin_index
 
-    if density is None:
+    if value is None:
         return 1, None
     num, _, den = (meter or "4/4").partition("/")
     quarters = int(num) * 4 / int(den) if num.isdigit() and den.isdigit() and int(den) else 4.0
-    b = bin_index(density, DENSITY_EDGES)
-    lo = DENSITY_EDGES[b - 1] if b > 0 else 0.0
-    hi = DENSITY_EDGES[b] if b < len(DENSITY_EDGES) else None
+    b = bin_index(value, edges)
+    lo = edges[b - 1] if b > 0 else 0.0
+    hi = edges[b] if b < len(edges) else None
     at_least = max(1, math.floor(lo * quarters))
     return at_least, (max(at_least, math.ceil(hi * quarters)) if hi is not None else None)
 
@@ -239,7 +255,8 @@ def generate(
 
     With ``constrain`` (the default) sampling keeps the meter, bars, instruments, tempo bin and chords asked for,
     REMI+'s token order and no silent bar, a requested density bounds the notes of every bar
-    (:func:`notes_per_bar_bounds`) and a requested polyphony the notes starting together
+    (:func:`notes_per_bar_bounds`), a requested rhythmic density its onsets (:func:`onsets_per_bar_bounds`), and a
+    requested polyphony the notes starting together
     (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
     and no chords are asked for) opens and closes the piece on its tonic triad.
 
@@ -271,6 +288,7 @@ def generate(
         )
         meter = None
     fewest, most = notes_per_bar_bounds(c.density, c.meter)
+    onsets = onsets_per_bar_bounds(c.rhythm, c.meter)
     # n voices of fewer instruments (a chorale's four parts for one choir) are written with the programs the
     # tokenizer gives such voices (separate_programs), and read back as the instrument they stand for
     n_voices = request.n_tracks or 0
@@ -281,9 +299,12 @@ def generate(
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
+                                  min_onsets_per_bar=onsets[0] if c.rhythm is not None else 0,
+                                  max_onsets_per_bar=onsets[1] if c.rhythm is not None else None,
                                   notes_per_onset=notes_per_onset_bounds(c.polyphony),
                                   min_sounding=sounding_bounds(c.polyphony)[0],
-                                  max_sounding=sounding_bounds(c.polyphony)[1], grammar=True)  # fmt: skip
+                                  max_sounding=sounding_bounds(c.polyphony)[1] or MAX_NOTES_PER_ONSET,
+                                  hold_within_bar=c.polyphony is not None, grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")

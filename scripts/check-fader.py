@@ -1,11 +1,12 @@
-"""Check the polyphony fader on development prompts, never on the benchmark's.
+"""Check a fader (polyphony, rhythm or density) on development prompts, never on the benchmark's.
 
 The controllability benchmark's prompts (``bench/prompts/controllability.jsonl``) are a held-out test; this script
 writes its own (other keys, meters, tempi and instruments, seeds the benchmark does not use), generates each at the
-fader levels given, and prints per level the mean measured polyphony of the best-ranked candidate (its bin's edges
-beside it), the largest number of notes sounding at once, and the Spearman correlation over all pieces::
+fader levels given, and prints per level the mean measured value of the best-ranked candidate in the units of the
+fader's condition bins (notes sounding together; onsets or notes per quarter), its bin's edges beside it, the
+largest number of notes sounding at once, and the Spearman correlation over all pieces::
 
-    python scripts/check-polyphony-fader.py --levels 0 0.25 0.5 0.75 1 --n 4 --threads 2
+    python scripts/check-fader.py polyphony --levels 0 0.25 0.5 0.75 1 --n 4 --threads 2
 
 Nothing here is imported by partita.
 """
@@ -27,6 +28,7 @@ PROMPTS = (
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("fader", choices=["polyphony", "rhythm", "density"])
     ap.add_argument("--levels", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0])
     ap.add_argument(
         "--n", type=int, default=4, help="candidates per prompt (the best-ranked one is measured)"
@@ -41,10 +43,10 @@ def main() -> None:
 
     from partita.analysis.features import polyphony_stats
     from partita.analysis.timeline import note_arrays
-    from partita.evaluation.adherence import measure
     from partita.pipelines.generate import generate as run
     from partita.pipelines.generate import load_generator
-    from partita.tokens.conditions import POLYPHONY_EDGES, bin_index
+    from partita.tokens import conditions
+    from partita.tokens.dataset import score_statistics
 
     torch.set_num_threads(args.threads)
     lm = load_generator("partita-small")
@@ -53,18 +55,19 @@ def main() -> None:
     for level in args.levels:
         per_level, peaks = [], []
         for i, prompt in enumerate(PROMPTS):
-            request, cands = run(prompt, n=args.n, seed=args.seed + i, model=lm, polyphony=level, wav=False)
+            fader = {args.fader: level}
+            request, cands = run(prompt, n=args.n, seed=args.seed + i, model=lm, wav=False, **fader)
             score = cands[0].score
-            poly = measure(score).polyphony if score.note_num() else None
+            poly = score_statistics(score)[args.fader] if score.note_num() else None
             notes = note_arrays(score)
             peaks.append(polyphony_stats(notes.select(~notes.drum))[1])
             per_level.append(poly)
             levels.append(level)
             measured.append(float("nan") if poly is None else poly)
-        wanted = request.conditions.polyphony
-        b = bin_index(wanted, POLYPHONY_EDGES)
-        lo = POLYPHONY_EDGES[b - 1] if b else 0.0
-        hi = POLYPHONY_EDGES[b] if b < len(POLYPHONY_EDGES) else None
+        edges = getattr(conditions, f"{args.fader.upper()}_EDGES")
+        b = conditions.bin_index(getattr(request.conditions, args.fader), edges)
+        lo = edges[b - 1] if b else 0.0
+        hi = edges[b] if b < len(edges) else None
         got = [p for p in per_level if p is not None]
         print(json.dumps({"fader": level, "bin": [lo, hi], "mean": round(sum(got) / max(len(got), 1), 3),
                           "each": [None if p is None else round(p, 2) for p in per_level],
