@@ -469,6 +469,32 @@ def test_onsets_per_bar_stay_inside_the_rhythm_bounds(tok, liking, bounds):
     )  # alone, it leaves the bounds
 
 
+def test_ids_that_decode_to_no_known_token_are_never_sampled():
+    """partita-small's BPE has an id that decodes to nothing (no base token): unplaceable by the grammar, and while it
+    stayed allowed no soft bound could yield (it was always left), so a dense bar at the sounding cap sampled it and
+    then anything after it (a loop of velocities and durations until the token budget ran out)."""
+    from partita.models.pretrained import resolve
+
+    bpe = MusicTokenizer.from_pretrained(resolve("partita-small"))
+    base = bpe.miditok.vocab
+    special = {bpe.bos_id, bpe.eos_id, bpe.pad_id, bpe.cond_end_id, *bpe._cond_ids.values()}
+    unknown = [
+        i
+        for i in range(bpe.vocab_size)
+        if i not in special and (not bpe._bpe_tokens(i) or any(t not in base for t in bpe._bpe_tokens(i)))
+    ]
+    assert unknown  # the shipped vocabulary has one: the test keeps the guard honest
+    proc = RemiConstraintProcessor(bpe, Constraints(meter="4/4", bars=2, programs=[0], grammar=True))
+    liked = torch.zeros(bpe.vocab_size)
+    liked[unknown] = 20.0  # a stand-in model that would rather sample them
+
+    rows, start = _drive(
+        bpe, proc, lambda rows, g: torch.randn(len(rows), bpe.vocab_size, generator=g) + liked, 5
+    )
+    assert not {i for r in rows for i in r[start:]} & set(unknown)
+    assert all(r[-1] == bpe.eos_id for r in rows)
+
+
 def test_bpe_ids_keep_time_running_forward_inside_the_bar():
     """BPE merges carry positions past their first token ("Duration Position_8 ... Position_16"): no such id may
     take time backwards, nor past the requested meter's bar (partita-small wrote Position_30 in 3/4)."""

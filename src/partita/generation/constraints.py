@@ -186,12 +186,18 @@ class RemiConstraintProcessor:
         allowed_programs = set(constraints.programs)
         want_meter = f"TimeSig_{constraints.meter}" if constraints.meter else None
         cond_ids = set(tokenizer._cond_ids.values())
+        base_vocab = tokenizer.miditok.vocab  # the base tokens (BPE ids expand into these)
         expansions: list[list[str]] = [[] for _ in range(v)]  # each id's base tokens (none for special ids)
         for i in range(min(v, tokenizer.vocab_size)):
             if i in cond_ids or i in (tokenizer.bos_id, tokenizer.pad_id, tokenizer.cond_end_id):
                 self.special[i] = True
                 continue
             toks = tokenizer._bpe_tokens(i) if tokenizer.miditok.is_trained else [tokenizer.miditok[i]]
+            if not toks or any(t not in base_vocab for t in toks):
+                # an id that decodes to no known token (partita-small's BPE has one, decoding to ""): the grammar
+                # cannot place it, and left allowed it kept every soft bound from yielding
+                self.special[i] = True
+                continue
             expansions[i] = toks
             starts_with_bar[i] = bool(toks) and toks[0] == "Bar_None"
             starts_with_pitch[i] = bool(toks) and toks[0].startswith(("Pitch_", "PitchDrum_"))
