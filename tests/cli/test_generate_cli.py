@@ -1,6 +1,7 @@
 """``partita generate`` on bad input: a clear account or one error line and exit code 2, never a traceback."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,7 +16,7 @@ def fake_run(monkeypatch):
 
     def run(prompt, **kw):
         calls.append((prompt, kw))
-        return None, []
+        return SimpleNamespace(notes=[]), []  # the request as the pipeline returns it: nothing added
 
     monkeypatch.setattr(partita.pipelines, "generate", run)
     return calls

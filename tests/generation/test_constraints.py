@@ -517,3 +517,35 @@ def test_bpe_ids_keep_time_running_forward_inside_the_bar():
                 at = int(t.split("_")[1])
                 assert pos < at < 3 * 8, (pos, at)
                 pos = at
+
+
+def test_every_requested_program_enters_in_the_first_bar(tok):
+    """A stand-in model that all but never names program 41: with ``enter_all_programs`` it still plays, in the
+    first bar; without it, it is rarely heard at all."""
+
+    def liked(name: str, kind: str) -> float:
+        return -12.0 * (name == "Program_41")
+
+    logits_of = _grammar_stand_in(tok, liked)
+
+    def programs_by_bar(enter: bool) -> list[list[set[int]]]:
+        c = Constraints(meter="4/4", bars=3, programs=[0, 41], min_notes_per_bar=1, enter_all_programs=enter,
+                        grammar=True)  # fmt: skip
+        rows, start = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=3, batch=4, steps=1500)
+        out = []
+        for r in rows:
+            assert r[-1] == tok.eos_id
+            bars: list[set[int]] = []
+            for t in tok.tokens(r[start:]):
+                if t == "Bar_None":
+                    bars.append(set())
+                elif t.startswith("Program_") and bars:
+                    bars[-1].add(int(t.split("_")[1]))
+            assert len(bars) == 3
+            out.append(bars)
+        return out
+
+    for bars in programs_by_bar(True):
+        assert bars[0] == {0, 41}, bars
+    heard = [set().union(*bars) for bars in programs_by_bar(False)]
+    assert sum(41 in h for h in heard) < len(heard)

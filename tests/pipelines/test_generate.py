@@ -13,6 +13,21 @@ def model():
     return debug_generator(seed=0)
 
 
+def spy_constraints(monkeypatch, value) -> list:
+    """Record ``value(constraints)`` of every constraint processor built from here on."""
+    from partita.generation import constraints as C
+
+    seen = []
+    init = C.RemiConstraintProcessor.__init__
+
+    def spy(self, tok, constraints, **kw):
+        seen.append(value(constraints))
+        init(self, tok, constraints, **kw)
+
+    monkeypatch.setattr(C.RemiConstraintProcessor, "__init__", spy)
+    return seen
+
+
 def test_generate_writes_candidates_with_measured_adherence(model, tmp_path):
     request, cands = generate(
         "a waltz in G major for violin, 4 bars", n=2, seed=3, model=model, out_dir=tmp_path, wav=False
@@ -95,16 +110,8 @@ def test_rhythm_sets_onsets_per_bar_bounds():
 
 def test_voices_of_one_instrument_are_written_apart_and_read_back(model, monkeypatch):
     """Four choir voices may use the programs the tokenizer gives such voices; each is read back as the choir."""
-    from partita.generation import constraints as C
 
-    seen = []
-    init = C.RemiConstraintProcessor.__init__
-
-    def spy(self, tok, constraints, **kw):
-        seen.append(sorted(constraints.programs))
-        init(self, tok, constraints, **kw)
-
-    monkeypatch.setattr(C.RemiConstraintProcessor, "__init__", spy)
+    seen = spy_constraints(monkeypatch, lambda c: sorted(c.programs))
     request, cands = generate(
         "a four-part chorale in G for choir, 2 bars", n=3, seed=2, model=model, wav=False
     )
@@ -117,17 +124,9 @@ def test_voices_of_one_instrument_are_written_apart_and_read_back(model, monkeyp
 
 
 def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
-    from partita.generation import constraints as C
     from partita.pipelines.generate import TONIC_WEIGHT
 
-    seen = []
-    init = C.RemiConstraintProcessor.__init__
-
-    def spy(self, tok, constraints, **kw):
-        seen.append(constraints.tonic_weight)
-        init(self, tok, constraints, **kw)
-
-    monkeypatch.setattr(C.RemiConstraintProcessor, "__init__", spy)
+    seen = spy_constraints(monkeypatch, lambda c: c.tonic_weight)
     generate("a waltz in G major, 2 bars", n=1, seed=1, model=model, wav=False)
     generate("a waltz, 2 bars", n=1, seed=1, model=model, wav=False)
     generate("a waltz in G major, 2 bars", n=1, seed=1, model=model, wav=False, tonic_weight=0.0)
@@ -146,3 +145,20 @@ def test_a_failed_wav_render_is_said_and_the_other_files_stand(model, tmp_path, 
     for cand in cands:
         assert "wav" not in cand.files and (tmp_path / Path(cand.files["midi"]).name).is_file()
         assert any("WAV not written" in r and "did not finish" in r for r in cand.remarks)
+
+
+def test_a_rare_instrument_is_sampled_as_a_stand_in_and_written_back(model, monkeypatch):
+    """A model whose prior knows only piano: a fiddle jig is sampled as piano (program 0 in the prefix and the
+    constraints) and every pitched track comes back as the fiddle; ``stand_ins=False`` samples the fiddle itself."""
+    from partita.pipelines import instruments
+
+    monkeypatch.setattr(instruments, "program_prior", lambda lm, c: {0: 0.99, 40: 0.01})
+    seen = spy_constraints(monkeypatch, lambda c: sorted(c.programs))
+    request, cands = generate("a jig in D major for fiddle, 2 bars", n=2, seed=4, model=model, wav=False)
+    assert seen == [[0]] and any("sampled as Acoustic Grand Piano (0)" in n for n in request.notes)
+    for cand in cands:
+        assert {t.program for t in cand.score.tracks if not t.is_drum} <= {40}
+    request, _ = generate(
+        "a jig in D major for fiddle, 2 bars", n=1, seed=4, model=model, wav=False, stand_ins=False
+    )
+    assert seen[-1] == [40] and not any("sampled as" in n for n in request.notes)

@@ -40,9 +40,10 @@ def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
+            out += "\n[killed: it had not exited 120 s after SIGINT]"
     assert "Traceback" not in out, out
     left = [p.name for p in temp.iterdir() if p.name.startswith("partita-")]
-    assert not left, f"temporary folders left behind: {left}"
+    assert not left, f"temporary folders left behind: {left}; server output:\n{out}"
 
 
 def test_serve_refuses_bad_options_in_one_line():

@@ -49,6 +49,9 @@ import click
 @click.option(
     "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
 )
+@click.option("--literal-instruments", is_flag=True,
+              help="Sample every instrument as itself, even one the model barely knows for such a piece (by "
+                   "default it is sampled as one the model knows and written back for the instrument asked for).")  # fmt: skip
 @click.option("--temperature", type=click.FloatRange(0.05, 3.0), default=1.0, show_default=True)
 @click.option(
     "--selector",
@@ -59,7 +62,8 @@ import click
     "adherence, none (sampling order), or a classifier folder written by `partita selector train`.",
 )
 def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
-             polyphony, rhythm, in_key, tonic_weight, no_constraints, temperature, selector) -> None:  # fmt: skip
+             polyphony, rhythm, in_key, tonic_weight, no_constraints, literal_instruments, temperature,
+             selector) -> None:  # fmt: skip
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
 
     Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
@@ -80,9 +84,12 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
     if explain or understood.not_understood or understood.notes:
         click.echo(understood.explain())
     with tqdm_progress("generate", unit="step") as bar:
-        _, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
+        request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
                                   in_key=in_key, tonic_weight=tonic_weight, temperature=temperature, progress=bar,
+                                  stand_ins=not literal_instruments,
                                   selector=None if selector == "none" else selector, **options)  # fmt: skip
+    for note in request.notes[len(understood.notes) :]:  # what sampling did beyond the request (stand-ins)
+        click.echo(f"note: {note}")
     for cand in candidates:
         score = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
         detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cand.adherence.items()))

@@ -102,6 +102,10 @@ class Constraints:
     of them end early. A fraction is a floor for the mean: the bound is the number rounded up while the piece's
     polyphony so far (the mean over the time anything sounds) is under it, else rounded down (1.25: two notes
     until the mean reaches 1.25, then no bound, and again when it falls under)."""
+    enter_all_programs: bool = False
+    """(with ``programs``) Every requested pitched program plays from the first bar on: while one has not played,
+    the next program named is one not heard yet and the bar line waits for it (two instruments asked for are two
+    instruments heard, not one). Soft: yields where the sounding cap or the grammar leaves nothing else."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -184,6 +188,12 @@ class RemiConstraintProcessor:
         self.onset_extra = np.zeros(v, dtype=np.int64)
         self.special = np.zeros(v, dtype=bool)
         allowed_programs = set(constraints.programs)
+        entering = (
+            sorted({int(p) for p in constraints.programs if int(p) >= 0})
+            if constraints.enter_all_programs
+            else []
+        )
+        names_entering = np.zeros((len(entering), v), dtype=bool)  # id i names requested program k
         want_meter = f"TimeSig_{constraints.meter}" if constraints.meter else None
         cond_ids = set(tokenizer._cond_ids.values())
         base_vocab = tokenizer.miditok.vocab  # the base tokens (BPE ids expand into these)
@@ -249,6 +259,8 @@ class RemiConstraintProcessor:
                     p = int(t.split("_")[1])
                     if (p == -1 and not constraints.drums) or (p >= 0 and p not in allowed_programs):
                         bad_program[i] = True
+                    elif p in entering:
+                        names_entering[entering.index(p), i] = True
                 elif t.startswith("PitchDrum_") and allowed_programs and not constraints.drums:
                     bad_program[i] = True  # a drum hit is program -1, which the request leaves out
                 elif t.startswith("Pitch_"):
@@ -269,6 +281,13 @@ class RemiConstraintProcessor:
         static = bad_meter | bad_program | bad_tempo | self.special
         self.static_bad = torch.from_numpy(
             static | empty_inner_bar if constraints.min_notes_per_bar else static
+        )
+        # enter_all_programs (with two or more): the requested programs each id names; rows keep a bit per program
+        self.names_entering = torch.from_numpy(names_entering) if len(entering) > 1 else None
+        self.entering_of = (
+            [tuple(int(k) for k in np.flatnonzero(names_entering[:, i])) for i in range(v)]
+            if self.names_entering is not None
+            else None
         )
         self.starts_with_meter = torch.from_numpy(starts_with_meter)
         self.starts_with_bar = torch.from_numpy(starts_with_bar)
@@ -357,6 +376,7 @@ class RemiConstraintProcessor:
                     "pos": -1,
                     "onset": 0,
                     "onset_at_bar": True,
+                    "entered": 0,
                     "sounding": self.sounding.new_row() if self.sounding is not None else None,
                 }
                 for _ in rows
@@ -387,6 +407,9 @@ class RemiConstraintProcessor:
                     st["pos"] = -1 if moved == -2 else (moved if moved >= 0 else st["pos"])
                     if self.sounding is not None:
                         self.sounding.advance(st["sounding"], t)
+                    if self.entering_of is not None:
+                        for k in self.entering_of[t]:
+                            st["entered"] |= 1 << k
             st["seen"] = len(r)
 
     def __call__(self, rows: list[list[int]], logits: torch.Tensor) -> torch.Tensor:
@@ -465,7 +488,8 @@ class RemiConstraintProcessor:
             crowded = self.sounding.bad(st["sounding"], width) if self.sounding is not None and bars else None
             gap = self.sounding.gap(st["sounding"], width) if self.sounding is not None and bars else None
             sparse, busy = self._rhythm_bad(st, width) if self.c.grammar and bars else (None, None)
-            for soft in (past, crowded, gap, sparse, busy):
+            enter = self._enter_bad(st, width) if self.names_entering is not None and bars else None
+            for soft in (past, crowded, gap, enter, sparse, busy):
                 if soft is not None and not bool((bad | soft).all()):
                     bad |= soft
             if bool(bad.all()):
@@ -474,6 +498,24 @@ class RemiConstraintProcessor:
                 bad[self.eos] = False
             row[bad] = neg
         return out
+
+    def _enter_bad(self, st: dict, width: int) -> torch.Tensor | None:
+        """While a requested program has not played: ids naming only programs already heard, the bar line and
+        the end (``enter_all_programs``)."""
+        n = self.names_entering.shape[0]
+        missing = [k for k in range(n) if not st["entered"] >> k & 1]
+        if not missing:
+            return None
+        heard = [k for k in range(n) if st["entered"] >> k & 1]
+        bad = self.bar_ids[:width].clone()
+        if heard:
+            bad |= (
+                self.names_entering[heard].any(dim=0)[:width]
+                & ~self.names_entering[missing].any(dim=0)[:width]
+            )
+        if 0 <= self.eos < width:
+            bad[self.eos] = True
+        return bad
 
     def _rhythm_bad(self, st: dict, width: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """The rhythmic-density bounds of the open bar: ids that would close it with too few onsets (the end

@@ -243,6 +243,7 @@ def generate(
     top_p: float = 0.95,
     wav: bool | None = None,
     selector: Selector | str | None = "auto",
+    stand_ins: bool = True,
     progress: ProgressCallback | None = None,
     **options,
 ) -> tuple[object, list[Candidate]]:
@@ -258,7 +259,9 @@ def generate(
     (:func:`notes_per_bar_bounds`), a requested rhythmic density its onsets (:func:`onsets_per_bar_bounds`), and a
     requested polyphony the notes starting together
     (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
-    and no chords are asked for) opens and closes the piece on its tonic triad.
+    and no chords are asked for) opens and closes the piece on its tonic triad. With ``constrain`` and
+    ``stand_ins`` (the default) an instrument the model barely knows for such a piece is sampled as one it knows
+    and written back for the instrument asked for (:mod:`partita.pipelines.instruments`).
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
     the classifier shipped with the model when there is one, else adherence alone; ``"adherence"`` adherence
@@ -268,6 +271,13 @@ def generate(
     from partita.generation import sample
     from partita.generation.constraints import Constraints, RemiConstraintProcessor
     from partita.generation.prompt import DEFAULT_BARS, project_prompt
+    from partita.pipelines.instruments import (
+        StandIns,
+        program_prior,
+        stand_in_programs,
+        with_programs,
+        write_back,
+    )
     from partita.pipelines.selector import choose_selector
     from partita.tokens import voice_programs
 
@@ -292,9 +302,17 @@ def generate(
     # n voices of fewer instruments (a chorale's four parts for one choir) are written with the programs the
     # tokenizer gives such voices (separate_programs), and read back as the instrument they stand for
     n_voices = request.n_tracks or 0
-    voices = voice_programs(c.programs, n_voices) if constrain and len(c.programs) < n_voices else {}
+    if constrain and stand_ins:
+        stand = stand_in_programs(c.programs, program_prior(lm, c))
+        request.notes.extend(stand.notes)
+    else:
+        stand = StandIns(sampled=list(c.programs), prefix_programs=list(c.programs))
+    programs = stand.sampled
+    voices = voice_programs(programs, n_voices) if constrain and len(programs) < n_voices else {}
+    # sampled program -> the program it is written as: a voice of its instrument, a stand-in for the one asked for
+    written = {q: stand.written.get(v, v) for q, v in voices.items()} or dict(stand.written)
     if constrain:
-        constraints = Constraints(meter=meter, bars=bars, programs=list(voices or c.programs), drums=c.drums, key=c.key,
+        constraints = Constraints(meter=meter, bars=bars, programs=list(voices or programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
@@ -304,11 +322,11 @@ def generate(
                                   notes_per_onset=notes_per_onset_bounds(c.polyphony),
                                   min_sounding=sounding_bounds(c.polyphony)[0],
                                   max_sounding=sounding_bounds(c.polyphony)[1] or MAX_NOTES_PER_ONSET,
-                                  hold_within_bar=c.polyphony is not None, grammar=True)  # fmt: skip
+                                  hold_within_bar=c.polyphony is not None, enter_all_programs=True, grammar=True)  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
-    prefix = tok.condition_ids(c)
+    prefix = tok.condition_ids(with_programs(c, stand.prefix_programs))
     result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=max(TOKENS_PER_BAR, 4 * fewest + 16) * bars + 64, temperature=temperature,
                     top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
                     bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
@@ -316,9 +334,7 @@ def generate(
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
         remarks = []
-        for track in score.tracks if voices else ():
-            if not track.is_drum and int(track.program) in voices:
-                track.program = voices[int(track.program)]
+        write_back(score, written, refit=set(stand.written.values()))
         if constrain and c.tempo_bpm and _set_missing_tempo(score, c.tempo_bpm):
             remarks.append(f"no tempo token was sampled: the requested {c.tempo_bpm:g} bpm was written")
         adherence = candidate_adherence(request, score)

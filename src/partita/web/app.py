@@ -126,9 +126,14 @@ def serve(
     try:
         launch(app, host, port, block=True)
     finally:
-        app.close()
-        app.studio.close()
-        if made_temp:
-            import shutil
+        # each step runs even when one before it fails or is interrupted (a second Ctrl-C during Gradio's close)
+        try:
+            app.close()
+        finally:
+            try:
+                app.studio.close()
+            finally:
+                if made_temp:
+                    import shutil
 
-            shutil.rmtree(made_temp, ignore_errors=True)
+                    shutil.rmtree(made_temp, ignore_errors=True)

@@ -1,0 +1,68 @@
+import pytest
+import symusic
+
+from partita.pipelines.generate import debug_generator
+from partita.pipelines.instruments import (
+    MIN_PROGRAM_SHARE,
+    fit_to_range,
+    instrument_range,
+    program_prior,
+    stand_in_programs,
+    write_back,
+)
+from partita.tokens import Conditions
+
+PRIOR = {0: 0.9, 52: 0.08, 40: 0.015, 24: 0.005}
+
+
+def test_a_known_program_is_sampled_as_itself():
+    s = stand_in_programs([52], PRIOR)
+    assert s.sampled == [52] and s.prefix_programs == [52] and not s.written and not s.notes
+
+
+def test_a_rare_program_is_sampled_as_the_likeliest_and_written_back():
+    s = stand_in_programs([40], PRIOR)
+    assert s.sampled == [0] and s.prefix_programs == [0] and s.written == {0: 40}
+    assert "Violin (40)" in s.notes[0] and "Acoustic Grand Piano (0)" in s.notes[0]
+
+
+def test_two_rare_programs_become_two_voices_of_the_stand_in():
+    s = stand_in_programs([24, 0, 40], PRIOR)
+    assert s.sampled == [
+        1,
+        0,
+        2,
+    ]  # the piano asked for keeps program 0; the stand-ins are the next piano voices
+    assert s.written == {1: 24, 2: 40} and s.prefix_programs == [0]
+
+
+def test_no_prior_or_no_request_changes_nothing():
+    assert stand_in_programs([40], {}).sampled == [40]
+    assert stand_in_programs([], PRIOR).sampled == []
+    assert stand_in_programs([40], {40: MIN_PROGRAM_SHARE}).written == {}
+
+
+def _track(program: int, pitches: list[int]) -> symusic.Track:
+    t = symusic.Track(program=program)
+    for i, p in enumerate(pitches):
+        t.notes.append(symusic.Note(i * 480, 480, p, 80))
+    return t
+
+
+def test_a_written_back_track_moves_by_octaves_into_its_range():
+    low, high = instrument_range(73)  # flute: music21 gives C4 as its lowest note
+    assert low == 60
+    score = symusic.Score(480)
+    score.tracks.append(_track(0, [43, 47, 50, 55]))  # G2..G3, below the flute
+    score.tracks.append(_track(1, [43, 47]))  # a voice that keeps its instrument
+    write_back(score, {0: 73}, refit={73})
+    flute, other = score.tracks
+    assert flute.program == 73 and [n.pitch for n in flute.notes] == [67, 71, 74, 79]
+    assert other.program == 1 and [n.pitch for n in other.notes] == [43, 47]
+    assert fit_to_range(_track(0, [60, 64]), 73) == 0  # already inside: not moved
+
+
+def test_the_prior_is_a_distribution_over_programs():
+    prior = program_prior(debug_generator(), Conditions(style="jig", key="D", mode="major"))
+    assert len(prior) == 128 and sum(prior.values()) == pytest.approx(1.0, abs=1e-4)
+    assert all(v >= 0 for v in prior.values())
