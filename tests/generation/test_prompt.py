@@ -137,3 +137,27 @@ def test_a_number_in_bpm_wins_over_a_tempo_word():
 def test_voice_counts(text, voices, programs):
     req = project_prompt(text)
     assert req.n_tracks == voices and req.conditions.programs == programs
+
+
+@pytest.mark.parametrize(
+    "text,rhythm",
+    [
+        ("a hymn in quarter notes", 0.2),  # one onset per beat: Rhythm bin 1
+        ("a waltz in eighth notes", 0.6),  # two per beat: bin 3
+        ("a flute tune in semiquavers", 0.8),  # four per beat: bin 4
+        ("running sixteenth notes", 0.8),
+        ("a steady eighth-note pulse", 0.6),
+        ("a slow air in long notes", 0.0),  # half notes: bin 0
+        ("crotchets and minims", 0.2),  # the first note value named sets the fader, like any repeated control
+    ],
+)
+def test_note_values_set_the_rhythm_fader_to_their_onsets_per_beat(text, rhythm):
+    r = project_prompt(text)
+    assert r.faders["rhythm"] == pytest.approx(rhythm)
+    assert r.conditions.bars is None  # "long notes" is not a long piece
+
+
+def test_the_sixteenth_century_is_a_style_not_a_note_value():
+    r = project_prompt("a sixteenth century motet")
+    assert r.conditions.style == "renaissance"
+    assert "rhythm" not in r.faders and r.not_understood == []

@@ -16,6 +16,10 @@ STYLE_WORDS: dict[str, dict] = {
     "hymn": {"style": "chorale", "programs": [19], "tracks": 4},
     "renaissance polyphony": {"style": "renaissance", "region": "italy", "programs": [52], "tracks": 4},
     "renaissance": {"style": "renaissance", "programs": [52]},
+    "sixteenth century": {"style": "renaissance", "programs": [52]},
+    "sixteenth-century": {"style": "renaissance", "programs": [52]},
+    "16th century": {"style": "renaissance", "programs": [52]},
+    "16th-century": {"style": "renaissance", "programs": [52]},
     "palestrina": {"style": "renaissance", "region": "italy", "programs": [52], "tracks": 4},
     "motet": {"style": "renaissance", "programs": [52], "tracks": 4},
     "madrigal": {"style": "renaissance", "region": "italy", "programs": [52], "tracks": 4},
@@ -175,6 +179,27 @@ FADER_WORDS: dict[str, dict[str, float]] = {
     "full chords": {"polyphony": 0.85},
     "polyphonic": {"polyphony": 0.7},
     "homophonic": {"polyphony": 0.6},
+}
+
+# --- note values -> onsets per quarter note: the rhythm fader is set to the bin of that many onsets per beat ------
+# Not a level chosen per word: the note value says how many notes start per quarter when a piece moves in it (the
+# prompt layer turns that into the fader position of its Rhythm bin). American and British names, with and
+# without "notes", spaced or hyphenated; "long notes" and its kin are read as half notes.
+_NOTE_VALUES: dict[tuple[str, ...], float] = {
+    ("whole note", "semibreve"): 0.25,
+    ("half note", "minim", "long note", "held note", "sustained note"): 0.5,
+    ("quarter note", "crotchet"): 1.0,
+    ("eighth note", "eighths", "quaver"): 2.0,  # not a bare "eighth" or "sixteenth": "the sixteenth century"
+    ("triplet", "eighth note triplet"): 3.0,
+    ("sixteenth note", "sixteenths", "semiquaver"): 4.0,
+    ("thirty-second note", "demisemiquaver"): 8.0,
+}
+NOTE_VALUE_WORDS: dict[str, float] = {
+    form: onsets
+    for names, onsets in _NOTE_VALUES.items()
+    for name in names
+    for plain in ((name,) if name.endswith("s") else (name, name + "s"))
+    for form in {plain, plain.replace(" ", "-")}  # "a quarter-note pulse"
 }
 
 # --- everyday instrument words -> General MIDI program (0-127), or "drums" ----------------------------------------

@@ -24,6 +24,7 @@ from partita.generation.lexicon import (
     LENGTH_WORDS,
     MOOD_WORDS,
     NON_GM_INSTRUMENTS,
+    NOTE_VALUE_WORDS,
     NUMBER_WORDS,
     STOPWORDS,
     STYLE_WORDS,
@@ -36,6 +37,7 @@ from partita.tokens.conditions import (
     POLYPHONY_EDGES,
     RHYTHM_EDGES,
     Conditions,
+    bin_index,
     tonic_name,
 )
 
@@ -336,6 +338,7 @@ def project_prompt(
             _add(found, "tracks", ensembles[m.group(1)], m.group(0), m.start())
     for m in re.finditer(r"\bstring (quartet|quintet|trio)s?\b", mt.lower):  # the words stay the instrument's
         _add(found, "tracks", ensembles[m.group(1)], m.group(0), m.start())
+    mt.phrases(NOTE_VALUE_WORDS, "note value")  # before length words: "long notes" is a rhythm, not 48 bars
     for phrase in sorted(LENGTH_WORDS, key=len, reverse=True):
         for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", mt.lower):
             if mt.free(m.start(), m.end()):
@@ -377,6 +380,8 @@ def project_prompt(
         if u.field == "fader":
             for k, v in u.value.items():
                 _add(found, f"fader_{k}", v, u.phrase, start)
+        elif u.field == "note value":  # onsets per quarter -> the fader position of their Rhythm bin
+            _add(found, "fader_rhythm", bin_index(u.value, RHYTHM_EDGES) / len(RHYTHM_EDGES), u.phrase, start)
 
     # Roman-numeral progressions need the key: resolved after keys are known.
     req.understood = [u for _, u in sorted(mt.found, key=lambda x: x[0])]
@@ -619,7 +624,8 @@ def _vocabulary(instruments: dict) -> dict[str, str]:
     """Every single word partita understands -> what it is (for "did you mean" suggestions)."""
     vocab: dict[str, str] = {}
     for table, what in ((TEMPO_WORDS, "tempo word"), (MOOD_WORDS, "mood"), (STYLE_WORDS, "style"),
-                        (FADER_WORDS, "texture word"), (NON_GM_INSTRUMENTS, "instrument"),
+                        (FADER_WORDS, "texture word"), (NOTE_VALUE_WORDS, "note value"),
+                        (NON_GM_INSTRUMENTS, "instrument"),
                         (instruments, "instrument")):  # fmt: skip
         for phrase in table:
             if " " not in phrase and len(phrase) >= 4:
