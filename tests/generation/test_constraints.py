@@ -107,6 +107,33 @@ def test_chord_per_bar(tok):
                 assert int(t.split("_")[1]) % 12 in chord_pitch_classes(chords[bar - 1])
 
 
+def test_chords_loop_over_the_bars_with_chord_tones_on_the_beats(tok):
+    chords = ["C:maj", "A:min", "F:maj", "G:7"]
+    c = Constraints(bars=8, meter="4/4", chords=chords, key="C", mode="major")
+    rows, done = _sample(tok, c, seed=5)
+    assert all(done)
+    scale = scale_pitch_classes("C", "major")
+    resolution = max(r for _, _, r in tok.config.beat_resolution)
+    on_beat, between = 0, 0
+    for r in rows:
+        bar, pos = 0, -1
+        for t in tok.tokens(r)[tok.tokens(r).index("CondEnd_None") + 1 :]:
+            if t == "Bar_None":
+                bar, pos = bar + 1, -1
+            elif t.startswith("Position_"):
+                pos = int(t.split("_")[1])
+            elif t.startswith("Pitch_"):
+                pc, tones = int(t.split("_")[1]) % 12, chord_pitch_classes(chords[(bar - 1) % 4])
+                if pos % resolution == 0:
+                    on_beat += 1
+                    assert pc in tones, (bar, pos, t)
+                else:
+                    between += 1
+                    assert pc in tones | scale, (bar, pos, t)
+        assert bar == 8
+    assert on_beat and between  # both kinds of notes were sampled
+
+
 def test_chord_pitch_classes():
     assert chord_pitch_classes("A:min7") == {9, 0, 4, 7}
     assert chord_pitch_classes("Bb:maj") == {10, 2, 5}

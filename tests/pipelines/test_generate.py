@@ -162,3 +162,20 @@ def test_a_rare_instrument_is_sampled_as_a_stand_in_and_written_back(model, monk
         "a jig in D major for fiddle, 2 bars", n=1, seed=4, model=model, wav=False, stand_ins=False
     )
     assert seen[-1] == [40] and not any("sampled as" in n for n in request.notes)
+
+
+def test_a_monophonic_instrument_plays_one_note_at_a_time_also_as_a_stand_in(model, monkeypatch):
+    """A bass (a line) sampled as the piano's second voice is held to one note per onset; the piano is not."""
+    from partita.pipelines import instruments
+
+    monkeypatch.setattr(instruments, "program_prior", lambda lm, c: {0: 0.99, 32: 0.01})
+    seen = spy_constraints(monkeypatch, lambda c: (sorted(c.programs), c.monophonic))
+    _, cands = generate(
+        "a piece in C major for piano and bass, 4/4, 4 bars", n=2, seed=5, model=model, wav=False
+    )
+    assert seen == [([0, 1], [1])]
+    for cand in cands:
+        for track in cand.score.tracks:
+            if track.program == 32:
+                starts = [n.time for n in track.notes]
+                assert len(starts) == len(set(starts))

@@ -66,3 +66,12 @@ def test_the_prior_is_a_distribution_over_programs():
     prior = program_prior(debug_generator(), Conditions(style="jig", key="D", mode="major"))
     assert len(prior) == 128 and sum(prior.values()) == pytest.approx(1.0, abs=1e-4)
     assert all(v >= 0 for v in prior.values())
+
+
+def test_monophonic_programs_follow_what_each_is_written_as():
+    from partita.pipelines.instruments import MONOPHONIC_PROGRAMS, monophonic_programs
+
+    assert {32, 40, 56, 73}.issubset(MONOPHONIC_PROGRAMS) and not {0, 24, 46, 48, 52} & MONOPHONIC_PROGRAMS
+    # a bass sampled as the second piano voice (1) plays one note at a time; the piano (0) does not
+    assert monophonic_programs([0, 1], {1: 32}) == [1]
+    assert monophonic_programs([0, 73], {}) == [73]

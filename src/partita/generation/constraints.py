@@ -20,32 +20,12 @@ import numpy as np
 import torch
 
 from partita.analysis.tempo import tempo_bin
+from partita.generation.harmony import ChordMasks, chord_pitch_classes, scale_pitch_classes
+from partita.generation.unisons import UnisonGuard
 from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
 from partita.tokens.tokenizer import MusicTokenizer
 
 log = logging.getLogger(__name__)
-
-_MAJOR = (0, 2, 4, 5, 7, 9, 11)
-_MINOR = (0, 2, 3, 5, 7, 8, 10, 11)  # harmonic and natural minor together: the raised 7th is part of the key
-_QUALITY_INTERVALS = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "7": (0, 4, 7, 10),
-    "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10), "hdim7": (0, 3, 6, 10), "dim7": (0, 3, 6, 9),
-    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "maj6": (0, 4, 7, 9), "min6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 2),
-}  # fmt: skip
-
-
-def chord_pitch_classes(label: str) -> set[int]:
-    """Pitch classes of a mir_eval-style chord label (``"A:min7"`` -> {9, 0, 4, 7}); ``N`` -> empty."""
-    if label in ("N", "X", ""):
-        return set()
-    root, _, quality = label.partition(":")
-    pc = PITCH_CLASS_OF_TONIC[root[0].upper() + root[1:]]
-    return {(pc + i) % 12 for i in _QUALITY_INTERVALS.get(quality.split("/")[0] or "maj", (0, 4, 7))}
-
-
-def scale_pitch_classes(tonic: str, mode: str | None) -> set[int]:
-    pc = PITCH_CLASS_OF_TONIC[tonic]
-    return {(pc + i) % 12 for i in (_MINOR if mode == "minor" else _MAJOR)}
 
 
 @dataclass
@@ -71,7 +51,8 @@ class Constraints:
     most), so the melody elsewhere keeps all the scale's tones."""
     chords: list[str] = field(default_factory=list)
     chord_tones_only: bool = False
-    """With chords: every pitch in bar i is a tone of chord i (else chord tones plus the key's scale)."""
+    """With chords: every pitch in bar i is a tone of chord i (else notes between beats may also be tones of the
+    key's scale; see :mod:`partita.generation.harmony`). The progression loops over the bars."""
     tempo: float | None = None
     """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
     min_notes_per_bar: int = 0
@@ -106,6 +87,8 @@ class Constraints:
     """(with ``programs``) Every requested pitched program plays from the first bar on: while one has not played,
     the next program named is one not heard yet and the bar line waits for it (two instruments asked for are two
     instruments heard, not one). Soft: yields where the sounding cap or the grammar leaves nothing else."""
+    monophonic: list[int] = field(default_factory=list)
+    """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which). Soft."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
@@ -253,6 +236,8 @@ class RemiConstraintProcessor:
                     sets_meter[i] = True
                     if want_meter and t != want_meter:
                         bad_meter[i] = True
+                    elif not want_meter and constraints.bars is not None and t.startswith("TimeSig_1/"):
+                        bad_meter[i] = True  # a bar of one beat is a pickup: the bars asked for are full bars
                     if j == 0 and t == want_meter:
                         starts_with_meter[i] = True
                 elif t.startswith("Program_") and (allowed_programs or constraints.drums):
@@ -312,17 +297,12 @@ class RemiConstraintProcessor:
         if constraints.tonic_weight and constraints.key:
             self.tonic_bonus = _tonic_bonus(self.pitch_classes, constraints.key, constraints.mode)
             self.tonic_bonus *= float(constraints.tonic_weight)
-        self.chord_bad: list[torch.Tensor] = []
-        for label in constraints.chords:
-            tones = chord_pitch_classes(label)
-            if not tones:
-                self.chord_bad.append(torch.zeros(v, dtype=torch.bool))
-                continue
-            ok = set(tones)
+        self.chords: ChordMasks | None = None
+        if constraints.chords:
+            scale = None
             if not constraints.chord_tones_only and constraints.key:
-                ok |= scale_pitch_classes(constraints.key, constraints.mode)
-            outside = torch.tensor([pc not in ok for pc in range(12)])
-            self.chord_bad.append((self.pitch_classes & outside).any(dim=1))
+                scale = scale_pitch_classes(constraints.key, constraints.mode)
+            self.chords = ChordMasks(expansions, constraints.chords, resolution, scale)
         self.bar_ids = self.n_bars > 0
         if 0 <= self.eos < v:
             self.first_kind[self.eos] = "EOS"
@@ -356,6 +336,7 @@ class RemiConstraintProcessor:
             cap = int(constraints.max_sounding) if constraints.max_sounding is not None else 1 << 30
             self.sounding = _Sounding(expansions, resolution, cap, beats, floor=float(constraints.min_sounding),
                                       within_bar=constraints.hold_within_bar)  # fmt: skip
+        self.unisons = UnisonGuard(expansions, constraints.monophonic) if constraints.grammar else None
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -377,6 +358,8 @@ class RemiConstraintProcessor:
                     "onset": 0,
                     "onset_at_bar": True,
                     "entered": 0,
+                    "chord": 0,
+                    "unison": self.unisons.new_row() if self.unisons is not None else None,
                     "sounding": self.sounding.new_row() if self.sounding is not None else None,
                 }
                 for _ in rows
@@ -407,6 +390,10 @@ class RemiConstraintProcessor:
                     st["pos"] = -1 if moved == -2 else (moved if moved >= 0 else st["pos"])
                     if self.sounding is not None:
                         self.sounding.advance(st["sounding"], t)
+                    if self.chords is not None:
+                        st["chord"] = self.chords.played(st["chord"], t)
+                    if self.unisons is not None:
+                        self.unisons.advance(st["unison"], t)
                     if self.entering_of is not None:
                         for k in self.entering_of[t]:
                             st["entered"] |= 1 << k
@@ -429,8 +416,8 @@ class RemiConstraintProcessor:
                 bad |= self.starts_with_pitch[:width]
             if self.c.meter and bars >= 1 and not st["meter_set"]:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
-            if self.chord_bad:
-                bad |= self.chord_bad[min(max(bars - 1, 0), len(self.chord_bad) - 1)][:width]
+            if self.chords is not None:
+                bad |= self.chords.bad(bars, st["pos"])[:width]
             if self.tonic_bad is not None and (
                 bars == 1 or (self.c.bars is not None and bars >= int(self.c.bars))
             ):
@@ -489,7 +476,13 @@ class RemiConstraintProcessor:
             gap = self.sounding.gap(st["sounding"], width) if self.sounding is not None and bars else None
             sparse, busy = self._rhythm_bad(st, width) if self.c.grammar and bars else (None, None)
             enter = self._enter_bad(st, width) if self.names_entering is not None and bars else None
-            for soft in (past, crowded, gap, enter, sparse, busy):
+            unheard = self.chords.unfinished(bars, st["chord"], width) if self.chords is not None else None
+            if unheard is not None:
+                if 0 <= self.eos < width:
+                    unheard[self.eos] = True
+                row += self.chords.missing_bonus(bars, st["chord"], width).to(row.dtype)
+            again = self.unisons.bad(st["unison"], width) if self.unisons is not None else None
+            for soft in (again, past, crowded, gap, enter, unheard, sparse, busy):
                 if soft is not None and not bool((bad | soft).all()):
                     bad |= soft
             if bool(bad.all()):

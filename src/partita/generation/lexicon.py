@@ -59,7 +59,7 @@ STYLE_WORDS: dict[str, dict] = {
     "waltz": {"style": "waltz", "meter": "3/4", "tempo": 150},
     "march": {"style": "march", "meter": "2/4", "tempo": 112},
     "air": {"style": "air", "tempo": 70},
-    "ballad": {"style": "pop", "tempo": 72},
+    "ballad": {"style": "pop", "tempo": 72, "meter": "4/4"},
     "pop piano": {"style": "pop", "programs": [0], "meter": "4/4"},
     "pop": {"style": "pop", "meter": "4/4"},
     "irish": {"region": "ireland"},

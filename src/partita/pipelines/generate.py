@@ -273,6 +273,7 @@ def generate(
     from partita.generation.prompt import DEFAULT_BARS, project_prompt
     from partita.pipelines.instruments import (
         StandIns,
+        monophonic_programs,
         program_prior,
         stand_in_programs,
         with_programs,
@@ -322,7 +323,8 @@ def generate(
                                   notes_per_onset=notes_per_onset_bounds(c.polyphony),
                                   min_sounding=sounding_bounds(c.polyphony)[0],
                                   max_sounding=sounding_bounds(c.polyphony)[1] or MAX_NOTES_PER_ONSET,
-                                  hold_within_bar=c.polyphony is not None, enter_all_programs=True, grammar=True)  # fmt: skip
+                                  hold_within_bar=c.polyphony is not None, enter_all_programs=True, grammar=True,
+                                  monophonic=monophonic_programs(list(voices or programs), written))  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")

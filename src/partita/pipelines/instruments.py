@@ -95,6 +95,18 @@ def stand_in_programs(
     return out
 
 
+MONOPHONIC_PROGRAMS: frozenset[int] = frozenset([*range(32, 44), *range(56, 61), *range(64, 88), 110, 111])
+"""General MIDI programs that play one note at a time: the basses (32-39), violin, viola, cello and contrabass
+(40-43), the solo brass (trumpet, trombone, tuba, muted trumpet, French horn: 56-60), the reeds and pipes (64-79),
+the synth leads (80-87), fiddle and shanai (110, 111). Double stops and multiphonics exist, but a part written for
+these is a line; ensembles (strings, brass section, choir) and keyboards, guitars and harps are not in it."""
+
+
+def monophonic_programs(sampled: list[int], written: dict[int, int]) -> list[int]:
+    """The sampled programs whose instrument (what each is written back as) plays one note at a time."""
+    return [q for q in sampled if q >= 0 and written.get(q, q) in MONOPHONIC_PROGRAMS]
+
+
 @lru_cache(maxsize=128)
 def instrument_range(program: int) -> tuple[int, int]:
     """The lowest and highest MIDI pitch of a General MIDI program's instrument, from music21 (0-127 where
