@@ -43,7 +43,9 @@ def test_no_prior_or_no_request_changes_nothing():
 
 
 def _track(program: int, pitches: list[int]) -> symusic.Track:
-    t = symusic.Track(program=program)
+    from partita.score.general_midi import gm_program_names
+
+    t = symusic.Track(program=program, name=gm_program_names()[program])
     for i, p in enumerate(pitches):
         t.notes.append(symusic.Note(i * 480, 480, p, 80))
     return t
@@ -75,3 +77,13 @@ def test_monophonic_programs_follow_what_each_is_written_as():
     # a bass sampled as the second piano voice (1) plays one note at a time; the piano (0) does not
     assert monophonic_programs([0, 1], {1: 32}) == [1]
     assert monophonic_programs([0, 73], {}) == [73]
+
+
+def test_a_bass_part_stays_in_a_bass_register_where_music21_gives_no_highest_note():
+    low, high = instrument_range(32)  # music21: E1 as the lowest note, no highest
+    assert low == 28 and high == 28 + 36
+    score = symusic.Score(480)
+    score.tracks.append(_track(1, [60, 64, 67, 72]))  # C4..C5, sampled as a piano voice: down an octave
+    write_back(score, {1: 32}, refit={32})
+    assert score.tracks[0].program == 32 and [n.pitch for n in score.tracks[0].notes] == [48, 52, 55, 60]
+    assert score.tracks[0].name == "Acoustic Bass"

@@ -107,18 +107,28 @@ def monophonic_programs(sampled: list[int], written: dict[int, int]) -> list[int
     return [q for q in sampled if q >= 0 and written.get(q, q) in MONOPHONIC_PROGRAMS]
 
 
+COMPASS = 36
+"""Semitones of a part's range where music21 gives only one end of the instrument's."""
+
+
 @lru_cache(maxsize=128)
 def instrument_range(program: int) -> tuple[int, int]:
-    """The lowest and highest MIDI pitch of a General MIDI program's instrument, from music21 (0-127 where
-    music21 gives no bound)."""
+    """The lowest and highest MIDI pitch of a General MIDI program's instrument, from music21. Where music21
+    gives one bound only (its basses, violins and guitars have no highest note) the other is three octaves
+    (:data:`COMPASS`) away: a part, not every note the instrument can reach (a bass at C5 is "in range" otherwise);
+    0-127 where it gives neither."""
     from music21 import instrument
 
     try:
         inst = instrument.instrumentFromMidiProgram(int(program))
     except Exception:  # music21 raises its own errors for programs it has no class for
         return 0, 127
-    low = inst.lowestNote.midi if getattr(inst, "lowestNote", None) is not None else 0
-    high = inst.highestNote.midi if getattr(inst, "highestNote", None) is not None else 127
+    low = inst.lowestNote.midi if getattr(inst, "lowestNote", None) is not None else None
+    high = inst.highestNote.midi if getattr(inst, "highestNote", None) is not None else None
+    if low is None and high is None:
+        return 0, 127
+    low = max(0, high - COMPASS) if low is None else low
+    high = min(127, low + COMPASS) if high is None else high
     return int(low), int(high)
 
 
@@ -143,12 +153,23 @@ def write_back(
     score: Score, written: dict[int, int], refit: set[int] | frozenset[int] = frozenset()
 ) -> Score:
     """Give each pitched track sampled as a key of ``written`` the program it maps to, and move the tracks that
-    land on a program of ``refit`` (the instruments that had stand-ins) into its range; in place."""
+    land on a program of ``refit`` (the instruments that had stand-ins) into its range; in place. Each such track
+    is named after its instrument ("Acoustic Bass", "Choir Aahs 2"), not the program it was sampled as."""
+    from partita.score.general_midi import gm_program_names
+
+    names = gm_program_names()
+    taken: set[str] = set()
     for track in score.tracks:
         if not track.is_drum and int(track.program) in written:
             track.program = written[int(track.program)]
             if int(track.program) in refit:
                 fit_to_range(track, int(track.program))
+            name, k = names[int(track.program)], 1
+            while name in taken:
+                k += 1
+                name = f"{names[int(track.program)]} {k}"
+            track.name = name
+        taken.add(track.name)
     return score
 
 
