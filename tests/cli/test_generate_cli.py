@@ -89,3 +89,9 @@ def test_a_contradictory_prompt_generates_end_to_end_with_the_debug_model(capsys
     doc = json.loads((out_dir / "generation.json").read_text())
     assert doc["request"]["conditions"]["tempo_bpm"] == 150.0 and len(doc["candidates"]) == 1
     assert any("conflicting tempo" in n for n in doc["request"]["notes"])
+
+
+def test_chord_tones_only_reaches_the_pipeline(fake_run, tmp_path):
+    assert main(["generate", "a song with chords C G", "-o", str(tmp_path), "--chord-tones-only"]) == 0
+    ((_, kw),) = fake_run
+    assert kw["chord_tones_only"] is True

@@ -179,3 +179,21 @@ def test_a_monophonic_instrument_plays_one_note_at_a_time_also_as_a_stand_in(mod
             if track.program == 32:
                 starts = [n.time for n in track.notes]
                 assert len(starts) == len(set(starts))
+
+
+def test_chord_tones_only_keeps_every_pitch_of_a_bar_in_its_chord_and_the_progression_loops(model):
+    from partita.generation.harmony import chord_pitch_classes
+
+    chords = ["C:maj", "G:maj"]
+    _, cands = generate(
+        "a piece in C major for piano, 4/4, 4 bars", n=2, seed=6, model=model, wav=False,
+        chords="C G", chord_tones_only=True,
+    )  # fmt: skip
+    checked = 0
+    for cand in cands:
+        bar = cand.score.ticks_per_quarter * 4
+        for track in cand.score.tracks:
+            for note in track.notes:
+                assert note.pitch % 12 in chord_pitch_classes(chords[(note.time // bar) % 2]), note
+                checked += 1
+    assert checked

@@ -38,11 +38,15 @@ import click
 @click.option(
     "--bars", type=click.IntRange(1, 128), default=None, help="Length in bars (overrides the prompt)."
 )
-@click.option("--chords", default=None, help="Chord progression, one per bar, e.g. 'Am F C G'.")
+@click.option("--chords", default=None,
+              help="Chord progression, one per bar, looping over the piece, e.g. 'Am F C G'.")  # fmt: skip
 @click.option("--density", type=click.FloatRange(0, 1), default=None, help="Note-density fader, 0 to 1.")
 @click.option("--polyphony", type=click.FloatRange(0, 1), default=None, help="Polyphony fader, 0 to 1.")
 @click.option("--rhythm", type=click.FloatRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1.")
 @click.option("--in-key", is_flag=True, help="Only pitches of the requested key's scale.")
+@click.option("--chord-tones-only", is_flag=True,
+              help="With chords: only tones of each bar's chord (by default notes between beats may also be "
+                   "tones of the key's scale).")  # fmt: skip
 @click.option("--tonic-weight", type=click.FloatRange(0, 4), default=None,
               help="With a key: how strongly notes are pulled to the tonic triad (0: not at all; default: "
                    "partita's, chosen on development prompts).")  # fmt: skip
@@ -62,8 +66,8 @@ import click
     "adherence, none (sampling order), or a classifier folder written by `partita selector train`.",
 )
 def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
-             polyphony, rhythm, in_key, tonic_weight, no_constraints, literal_instruments, temperature,
-             selector) -> None:  # fmt: skip
+             polyphony, rhythm, in_key, chord_tones_only, tonic_weight, no_constraints, literal_instruments,
+             temperature, selector) -> None:  # fmt: skip
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
 
     Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
@@ -85,7 +89,8 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
         click.echo(understood.explain())
     with tqdm_progress("generate", unit="step") as bar:
         request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
-                                  in_key=in_key, tonic_weight=tonic_weight, temperature=temperature, progress=bar,
+                                  in_key=in_key, chord_tones_only=chord_tones_only, tonic_weight=tonic_weight,
+                                  temperature=temperature, progress=bar,
                                   stand_ins=not literal_instruments,
                                   selector=None if selector == "none" else selector, **options)  # fmt: skip
     for note in request.notes[len(understood.notes) :]:  # what sampling did beyond the request (stand-ins)

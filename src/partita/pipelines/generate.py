@@ -236,6 +236,7 @@ def generate(
     out_dir: str | Path | None = None,
     constrain: bool = True,
     in_key: bool = False,
+    chord_tones_only: bool = False,
     cadence: bool | None = None,
     tonic_weight: float | None = None,
     tonic_on_downbeats: bool = False,
@@ -258,7 +259,8 @@ def generate(
     REMI+'s token order and no silent bar, a requested density bounds the notes of every bar
     (:func:`notes_per_bar_bounds`), a requested rhythmic density its onsets (:func:`onsets_per_bar_bounds`), and a
     requested polyphony the notes starting together
-    (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bounds`); ``in_key`` keeps pitches in the key's scale; ``cadence`` (default: when a key
+    (:func:`notes_per_onset_bounds`) and sounding at once (:func:`sounding_bounds`); ``in_key`` keeps pitches in the key's scale; ``chord_tones_only`` (with chords) every pitch of a bar
+    a tone of its chord, not only those on the beats; ``cadence`` (default: when a key
     and no chords are asked for) opens and closes the piece on its tonic triad. With ``constrain`` and
     ``stand_ins`` (the default) an instrument the model barely knows for such a piece is sampled as one it knows
     and written back for the instrument asked for (:mod:`partita.pipelines.instruments`).
@@ -315,6 +317,7 @@ def generate(
     if constrain:
         constraints = Constraints(meter=meter, bars=bars, programs=list(voices or programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
+                                  chord_tones_only=chord_tones_only,
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
