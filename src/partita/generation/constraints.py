@@ -476,11 +476,13 @@ class RemiConstraintProcessor:
             gap = self.sounding.gap(st["sounding"], width) if self.sounding is not None and bars else None
             sparse, busy = self._rhythm_bad(st, width) if self.c.grammar and bars else (None, None)
             enter = self._enter_bad(st, width) if self.names_entering is not None and bars else None
-            unheard = self.chords.unfinished(bars, st["chord"], width) if self.chords is not None else None
-            if unheard is not None:
+            unheard = None
+            unfinished = self.chords.unfinished(bars, st["chord"], width) if self.chords is not None else None
+            if unfinished is not None:
+                unheard, bonus = unfinished
                 if 0 <= self.eos < width:
                     unheard[self.eos] = True
-                row += self.chords.missing_bonus(bars, st["chord"], width).to(row.dtype)
+                row += bonus.to(row.dtype)
             again = self.unisons.bad(st["unison"], width) if self.unisons is not None else None
             for soft in (again, past, crowded, gap, enter, unheard, sparse, busy):
                 if soft is not None and not bool((bad | soft).all()):

@@ -32,9 +32,17 @@ def chord_pitch_classes(label: str) -> set[int]:
     """Pitch classes of a mir_eval-style chord label (``"A:min7"`` -> {9, 0, 4, 7}); ``N`` -> empty."""
     if label in ("N", "X", ""):
         return set()
-    root, _, quality = label.partition(":")
-    pc = PITCH_CLASS_OF_TONIC[root[0].upper() + root[1:]]
-    return {(pc + i) % 12 for i in _QUALITY_INTERVALS.get(quality.split("/")[0] or "maj", (0, 4, 7))}
+    pc = _root_pitch_class(label)
+    return {(pc + i) % 12 for i in _QUALITY_INTERVALS.get(_quality(label) or "maj", (0, 4, 7))}
+
+
+def _root_pitch_class(label: str) -> int:
+    root = label.partition(":")[0]
+    return PITCH_CLASS_OF_TONIC[root[0].upper() + root[1:]]
+
+
+def _quality(label: str) -> str:
+    return label.partition(":")[2].split("/")[0]
 
 
 def scale_pitch_classes(tonic: str, mode: str | None) -> set[int]:
@@ -106,21 +114,19 @@ class ChordMasks:
             return int(self.bits_after[token])
         return bits | int(self.bits_before[token])
 
-    def unfinished(self, bars: int, bits: int, width: int) -> torch.Tensor | None:
+    def unfinished(self, bars: int, bits: int, width: int) -> tuple[torch.Tensor, torch.Tensor] | None:
         """While the open bar has not played its chord's root and third (and seventh, or the tone a sus, dim or
-        aug chord is named for): the ids that would close it without them (the end too, for the caller)."""
+        aug chord is named for): the ids that would close it without them (the end too, for the caller), and a
+        logit bonus of :data:`MISSING_TONE_BONUS` for the ids that play a missing tone (so that a model held back
+        from closing the bar adds the tone rather than more of what it has). ``None`` when nothing is missing."""
         if bars == 0:
             return None
         missing = self.needed[self.chord_index(bars)] & ~bits
         if not missing:
             return None
-        return self._opens[:width] & ((self._before[:width] & missing) != missing)
-
-    def missing_bonus(self, bars: int, bits: int, width: int) -> torch.Tensor:
-        """A logit bonus of :data:`MISSING_TONE_BONUS` for the ids that play a tone the open bar still needs (so
-        that a model held back from closing the bar adds the tone rather than more of what it has)."""
-        missing = self.needed[self.chord_index(bars)] & ~bits if bars else 0
-        return ((self._before[:width] & missing) != 0).float() * MISSING_TONE_BONUS
+        before = self._before[:width]
+        closing = self._opens[:width] & ((before & missing) != missing)
+        return closing, ((before & missing) != 0).float() * MISSING_TONE_BONUS
 
     def chord_index(self, bar: int) -> int:
         """The chord of bar ``bar`` (1-based; the progression loops)."""
@@ -141,6 +147,6 @@ def _needed_tones(label: str) -> set[int]:
     tones = chord_pitch_classes(label)
     if not tones:
         return set()
-    root = PITCH_CLASS_OF_TONIC[label.split(":")[0][0].upper() + label.split(":")[0][1:]]
-    skip = {(root + 7) % 12} | ({(root + 2) % 12} if label.partition(":")[2].split("/")[0] == "9" else set())
+    root = _root_pitch_class(label)
+    skip = {(root + 7) % 12} | ({(root + 2) % 12} if _quality(label) == "9" else set())
     return tones - skip

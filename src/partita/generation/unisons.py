@@ -23,9 +23,8 @@ class UnisonGuard:
         self.monophonic = frozenset(int(p) for p in monophonic)
         self.events: list[list[tuple[str, int]]] = []  # per id: ("clear", 0), ("program", p), ("pitch", k)
         lead: dict[tuple[int, int], list[int]] = {}  # (program or _INHERIT, pitch) -> ids starting it first
-        naming: dict[
-            int, list[int]
-        ] = {}  # program -> ids that name it at the open onset (before any position)
+        # program -> ids that name it at the open onset (before any position)
+        naming: dict[int, list[int]] = {}
         for i, toks in enumerate(expansions):
             events: list[tuple[str, int]] = []
             program, cleared = _INHERIT, False
@@ -50,10 +49,8 @@ class UnisonGuard:
         by_program: dict[int, list[int]] = {}
         for (program, _), ids in lead.items():
             by_program.setdefault(program, []).extend(ids)
-        for (
-            program,
-            ids,
-        ) in naming.items():  # REMI+ names the program before the pitch, often in an id of its own
+        # REMI+ names the program before the pitch, often in an id of its own
+        for program, ids in naming.items():
             by_program.setdefault(program, []).extend(ids)
         self.any_note = {p: torch.tensor(sorted(set(v)), dtype=torch.long) for p, v in by_program.items()}
 
