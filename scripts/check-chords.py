@@ -7,7 +7,7 @@ for real files with pickups) is the requested one (the progression looping over 
 compared through mir_eval), the share with the right root and third (major / minor) only, and the benchmark's
 ECM / CMO of the best-ranked candidate (``describe``'s chords)::
 
-    python scripts/check-chords.py --n 4 --threads 2
+    python scripts/check-chords.py --n 4 --threads 2 [--chord-tones-only]
 
 Nothing here is imported by partita.
 """
@@ -55,6 +55,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--seed", type=int, default=3001)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--chord-tones-only", action="store_true", help="every pitch of a bar a tone of its chord"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -66,7 +69,9 @@ def main() -> None:
     lm = load_generator()
     exact_all, majmin_all = [], []
     for i, prompt in enumerate(PROMPTS):
-        request, cands = generate(prompt, n=args.n, seed=args.seed + i, model=lm)
+        request, cands = generate(
+            prompt, n=args.n, seed=args.seed + i, model=lm, chord_tones_only=args.chord_tones_only
+        )
         want = request.chords
         exact, majmin, per_cand = [], [], []
         for cand in cands:
@@ -81,7 +86,9 @@ def main() -> None:
               f"best: ECM {best.get('chord_in_order')}, CMO {best.get('chord_any_order')}\n  best: {per_cand[0]}")  # fmt: skip
         exact_all += exact
         majmin_all += majmin
-    print(f"all prompts, per bar: {statistics.mean(exact_all):.3f} exact, {statistics.mean(majmin_all):.3f} root+third")
+    print(
+        f"all prompts, per bar: {statistics.mean(exact_all):.3f} exact, {statistics.mean(majmin_all):.3f} root+third"
+    )
 
 
 if __name__ == "__main__":

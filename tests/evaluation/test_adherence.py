@@ -121,3 +121,21 @@ def test_bad_controls_name_the_problem():
         Controls.from_dict({"chords": ["C:notachord"]})
     with pytest.raises(ValueError, match="tempo"):
         Controls.from_dict({"tempo": -3})
+
+
+def test_instrument_presence_is_the_share_of_bars_each_requested_instrument_plays_in():
+    """A fiddle tune whose guitar plays one held note in bar 2 has instrument F1 1.0 but presence (1 + 1/8) / 2:
+    the held note counts in the bar it starts in only."""
+    fiddle = [(b * 1920 + k * 480, 480, 74 + k) for b in range(8) for k in range(4)]
+    guitar = [(1920, 4 * 1920, 50)]
+    score = make_score(fiddle, program=110, extra_tracks=[(24, False, guitar)])
+    m = measure(score)
+    assert m.bar_share == {110: 1.0, 24: 0.125}
+    s = piece_adherence(Controls(instruments=["Fiddle", "Acoustic Guitar (nylon)"]), m)
+    assert s["instrument_f1"] == 1.0
+    assert s["instrument_presence"] == pytest.approx((1.0 + 0.125) / 2)
+    # an instrument that never plays counts 0; an extra one does not raise the score
+    s = piece_adherence(Controls(instruments=["Fiddle", "Cello"]), m)
+    assert s["instrument_presence"] == pytest.approx(0.5)
+    # not measured (a Measured built by hand): no presence score rather than a wrong one
+    assert "instrument_presence" not in piece_adherence(Controls(instruments=["Fiddle"]), Measured(instruments=[110]))

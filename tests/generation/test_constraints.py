@@ -224,6 +224,34 @@ def test_grammar_keeps_remi_order_and_time_running_forward(tok):
         assert {t.program for t in score.tracks} == {40} and score.note_num() >= 3
 
 
+@pytest.mark.parametrize("meter", [None, "3/4"])
+def test_positions_stay_inside_the_bar_of_the_time_signature(tok, meter):
+    """Without a requested meter too: a position past the bar of the time signature the row wrote (4/4 before
+    one) is decoded in a later bar, so the bar lines (and the chord of each bar) would no longer say where notes
+    sound."""
+    proc = RemiConstraintProcessor(tok, Constraints(meter=meter, bars=3, programs=[0], grammar=True))
+    rows, start = _drive(
+        tok, proc, lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) * 3, 8
+    )
+    resolution = max(r for _, _, r in tok.config.beat_resolution)
+    for r in rows:
+        toks = tok.tokens(r[start:])
+        beats, quarters, ends, positions = 4, 4.0, [0.0], 0  # 4/4 until a time signature is written
+        for t in toks:
+            if t.startswith("TimeSig_"):  # it opens the bar it stands in
+                num, den = (int(x) for x in t.split("_")[1].split("/"))
+                beats, quarters = num, num * 4 / den
+                ends[-1] = ends[-2] + quarters
+            elif t == "Bar_None":
+                ends.append(ends[-1] + quarters)
+            elif t.startswith("Position_"):
+                assert int(t.split("_")[1]) < beats * resolution, (t, beats)
+                positions += 1
+        score = tok.decode(r)
+        assert positions and score.note_num()
+        assert max(n.time for tr in score.tracks for n in tr.notes) < ends[-1] * score.ticks_per_quarter
+
+
 def test_cadence_opens_and_closes_on_the_tonic_triad(tok):
     c = Constraints(bars=4, key="A", mode="minor", cadence=True, min_notes_per_bar=1)
     rows, done = _sample(tok, c, seed=2)
@@ -576,3 +604,36 @@ def test_every_requested_program_enters_in_the_first_bar(tok):
         assert bars[0] == {0, 41}, bars
     heard = [set().union(*bars) for bars in programs_by_bar(False)]
     assert sum(41 in h for h in heard) < len(heard)
+
+
+def test_the_presence_pull_brings_a_quiet_program_back(tok):
+    """A stand-in model that all but ignores the second instrument: with the pull it plays in more bars."""
+    vocab = tok.miditok.vocab
+    piano, violin = vocab["Program_0"], vocab["Program_40"]
+
+    def share(weight: float) -> float:
+        c = Constraints(bars=8, programs=[0, 40], grammar=True, min_notes_per_bar=1, enter_all_programs=True,
+                        presence_weight=weight)  # fmt: skip
+        proc = RemiConstraintProcessor(tok, c)
+
+        def logits(rows, g):
+            out = torch.randn(len(rows), tok.vocab_size, generator=g) * 2
+            out[:, piano] += 4.0
+            out[:, violin] -= 4.0
+            return out
+
+        rows, start = _drive(tok, proc, logits, seed=11, batch=4, steps=1500)
+        shares = []
+        for r in rows:
+            bars = [set()]
+            for t in tok.tokens(r[start:]):
+                if t == "Bar_None":
+                    bars.append(set())
+                elif t.startswith("Program_"):
+                    bars[-1].add(int(t.split("_")[1]))
+            bars = [b for b in bars[1:]]
+            shares.append(sum(40 in b for b in bars) / max(1, len(bars)))
+        return sum(shares) / len(shares)
+
+    quiet, pulled = share(0.0), share(8.0)
+    assert pulled > quiet + 0.3, (quiet, pulled)

@@ -1,6 +1,6 @@
 import torch
 
-from partita.generation.harmony import ChordMasks, chord_pitch_classes, scale_pitch_classes
+from partita.generation.harmony import BassRoots, ChordMasks, chord_pitch_classes, scale_pitch_classes
 
 # ids as BPE would merge them (base tokens each), resolution 4 positions per beat
 _IDS = [
@@ -36,3 +36,30 @@ def test_chord_tones_only_and_no_chord():
 def test_pitch_classes():
     assert chord_pitch_classes("Db:maj") == chord_pitch_classes("C#:maj") == {1, 5, 8}
     assert scale_pitch_classes("A", "minor") == {9, 11, 0, 2, 4, 5, 7, 8}
+
+
+_BASS_IDS = [
+    ["Program_32"],  # the bass is named
+    ["Program_0"],  # the piano
+    ["Pitch_45"],  # A, for whichever program is open
+    ["Pitch_48"],  # C
+    ["Program_32", "Pitch_36"],  # the bass plays C
+    ["Duration_1.0.8", "Bar_None", "Position_0", "Program_32", "Pitch_45"],  # the next bar's bass opens on A
+    ["Duration_1.0.8", "Bar_None", "Position_0", "Program_0", "Pitch_45", "Velocity_79"],  # the piano's A
+]
+
+
+def test_the_bass_opens_each_bar_on_its_chords_root():
+    m = BassRoots(_BASS_IDS, ["A:min", "C:maj"], bass=32)
+    row = m.new_row()
+    m.advance(row, 1)  # the piano is open: its pitches are free; the bass playing C in an A minor bar is not
+    assert m.bad(row, 1, 7).tolist() == [False, False, False, False, True, True, False]
+    m.advance(row, 0)  # the bass is open: its first note of the bar must be A
+    assert m.bad(row, 1, 7).tolist()[2:4] == [False, True]
+    m.advance(row, 2)  # it played A: the rest of the bar is free, the next bar (C major) must open on C
+    assert m.bad(row, 1, 7).tolist() == [False, False, False, False, False, True, False]
+    m.advance(row, 6)  # bar 2 opened with the piano's A; the bass has not played in it yet
+    assert not row["played"] and not row["on_bass"]
+    assert (
+        m.bad(row, 2, 7)[4].item() is False and m.bad(row, 2, 7)[5].item() is False
+    )  # bar 3 loops to A minor

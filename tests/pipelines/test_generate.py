@@ -181,6 +181,28 @@ def test_a_monophonic_instrument_plays_one_note_at_a_time_also_as_a_stand_in(mod
                 assert len(starts) == len(set(starts))
 
 
+def test_with_chords_the_bass_opens_each_bar_on_the_root(model, monkeypatch):
+    from partita.generation.harmony import chord_pitch_classes
+
+    seen = spy_constraints(monkeypatch, lambda c: c.bass)
+    _, cands = generate(
+        "a piece in C major for piano and acoustic bass, 4/4, 4 bars", n=2, seed=5, model=model, wav=False,
+        chords="Am F", stand_ins=False,
+    )  # fmt: skip
+    assert seen == [32]
+    roots, bars = {0: 9, 1: 5}, 0
+    for cand in cands:
+        bar = cand.score.ticks_per_quarter * 4
+        (bass,) = [t for t in cand.score.tracks if t.program == 32]
+        first: dict[int, int] = {}
+        for note in sorted(bass.notes, key=lambda n: n.time):
+            first.setdefault(note.time // bar, note.pitch)
+        assert all(p % 12 == roots[b % 2] for b, p in first.items()), first
+        assert all(p % 12 in chord_pitch_classes(["A:min", "F:maj"][b % 2]) for b, p in first.items())
+        bars += len(first)
+    assert bars >= 4
+
+
 def test_chord_tones_only_keeps_every_pitch_of_a_bar_in_its_chord_and_the_progression_loops(model):
     from partita.generation.harmony import chord_pitch_classes
 

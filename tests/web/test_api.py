@@ -19,8 +19,8 @@ BLANK = "(from the prompt)"
 
 def compose_args(prompt=PROMPT, n=1, seed="1", bars="", key=BLANK, tempo=""):
     """The inputs of /compose in order: prompt, n, seed, key, tempo, meter, instruments, bars, chords, faders,
-    in key, key gravity."""
-    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", "", "", "", False, ""]
+    in key, key gravity, chord tones only."""
+    return [prompt, n, seed, key, tempo, BLANK, "", bars, "", "", "", "", False, "", False]
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +96,38 @@ def test_compose_in_key_keeps_the_taught_model_in_the_requested_key(client):
 
     f_sharp_major = {6, 8, 10, 11, 1, 3, 5}
     summary, inside = pitch_classes(True)
-    assert summary["sampling"] == {"in_key": True, "key_gravity": 0.0}
+    assert summary["sampling"] == {"in_key": True, "key_gravity": 0.0, "chord_tones_only": False}
     assert inside and inside <= f_sharp_major
     _, free = pitch_classes(False)
     assert free - f_sharp_major
     with pytest.raises(Exception) as e:
         client.predict(prompt=PROMPT, n=1, seed="1", key_gravity="7", api_name="/compose")
     assert "key gravity 7: choose 0 (none) to 3" in str(e.value)
+
+
+def test_compose_chord_tones_only_keeps_each_bar_in_its_chord(client):
+    """The debug model was taught a C major arpeggio: with chords Dm G, chord tones only holds bar 1 to D F A and
+    bar 2 to G B D (bars 3-4 loop), which the default (scale tones between beats) does not."""
+    from symusic import Score
+
+    chords = [{2, 5, 9}, {7, 11, 2}]
+
+    def off_chord(strict: bool) -> tuple[dict, int]:
+        summary, files = client.predict(prompt="a piano piece in C major, 4 bars", n=2, seed="3", chords="Dm G",
+                                        chord_tones_only=strict, key_gravity="0", api_name="/compose")  # fmt: skip
+        bad = 0
+        for f in files:
+            if f.endswith(".mid"):
+                score = Score(f)
+                bar = 4 * score.ticks_per_quarter
+                notes = [n for t in score.tracks for n in t.notes]
+                bad += sum(n.pitch % 12 not in chords[n.time // bar % 2] for n in notes)
+                assert notes
+        return summary, bad
+
+    summary, bad = off_chord(True)
+    assert summary["sampling"]["chord_tones_only"] is True and bad == 0
+    assert off_chord(False)[1] > 0
 
 
 def test_analyze_the_curl_way_upload_then_call(studio):

@@ -21,6 +21,7 @@ import numpy as np
 
 from partita.analysis.chords import chords_per_bar, common_progression, estimate_chords, merge_labels
 from partita.analysis.features import (
+    bar_share,
     dynamic_marking,
     polyphony_stats,
     register_name,
@@ -195,6 +196,8 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
 
     # instruments and roles
     tracks = track_roles(score, notes)
+    for t in tracks:
+        t.bar_share = _r(bar_share(notes, grid.bars, t.index)) if n_bars else None
     d.instruments = [dataclasses.asdict(t) for t in tracks]
     n_pitched_tracks = sum(1 for t in tracks if t.role != "drums")
     melody = next((t.index for t in tracks if t.role == "melody"), None) if n_pitched_tracks > 1 else None

@@ -31,6 +31,9 @@ class TrackInfo:
     notes: int
     mean_pitch: float | None
     polyphony: float | None
+    bar_share: float | None = None
+    """The share of the piece's bars in which the track starts a note (:func:`bar_share`); a second part that
+    plays a note in bar 2 and then rests has a low one."""
 
 
 def _track_polyphony(start: np.ndarray) -> float:
@@ -39,6 +42,21 @@ def _track_polyphony(start: np.ndarray) -> float:
         return 0.0
     _, counts = np.unique(start, return_counts=True)
     return float((counts[counts > 1]).sum() / start.size)
+
+
+def bar_share(notes: NoteArrays, bars: np.ndarray, track: int) -> float | None:
+    """The share of the bars (``bars``: their start ticks and the end, as :func:`beat_grid` gives them) in which
+    ``track`` starts at least one note; None when there are no bars. Held notes do not count: a part that holds
+    one note over four bars plays in one of them."""
+    n_bars = len(bars) - 1
+    if n_bars < 1:
+        return None
+    start = notes.start[notes.track == track]
+    if start.size == 0:
+        return 0.0
+    index = np.searchsorted(bars, start, side="right") - 1
+    played = np.unique(index[(index >= 0) & (index < n_bars)])
+    return float(played.size / n_bars)
 
 
 def track_roles(score, notes: NoteArrays) -> list[TrackInfo]:

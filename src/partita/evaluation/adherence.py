@@ -14,6 +14,10 @@ AAAI 2025), which judge a generated piece by running a music analysis over it an
 - **instruments**: precision, recall and F1 of the set of General MIDI programs measured (tracks with notes;
   drums as one instrument) against the set requested; ``instrument_family_f1`` compares GM families (8
   programs each), which forgives e.g. "Acoustic Grand Piano" for "Bright Acoustic Piano".
+  ``instrument_presence`` asks whether each requested instrument keeps playing, not only whether it plays: the
+  mean over the requested instruments of the share of bars in which the instrument starts a note (0 for one that
+  never plays; the description's per-track ``bar_share``, the best track of an instrument counting). partita's
+  own measure: a "fiddle and guitar" piece whose guitar plays one note scores 1.0 on F1 and about 0.5 here.
 - **chords** (Mustango's chord metrics, on the measured chord sequence with consecutive repeats merged):
   ``chord_perfect`` (PCM: the sequences are equal), ``chord_in_order`` (ECM: the requested progression occurs in
   the measured sequence, in order and contiguous), ``chord_any_order`` (CMO: the share of requested chords found
@@ -118,6 +122,8 @@ class Measured:
     polyphony: float | None = None
     rhythm: float | None = None
     """Distinct note starts per second (the description's ``onset_density``)."""
+    bar_share: dict[str | int, float] | None = None
+    """Instrument (as in ``instruments``) -> share of bars in which it starts a note; None when not measured."""
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -240,6 +246,9 @@ def piece_adherence(requested: Controls, measured: Measured) -> dict[str, float]
             out[f"{prefix}_f1"] = 2 * p * r / (p + r) if p + r > 0 else 0.0
             if prefix == "instrument_family":
                 del out["instrument_family_precision"], out["instrument_family_recall"]
+        if measured.bar_share is not None:
+            shares = {_program(i): float(v) for i, v in measured.bar_share.items()}
+            out["instrument_presence"] = sum(shares.get(p, 0.0) for p in want_i) / len(want_i)
     if requested.chords:
         want_c = _merge_repeats([_chord_code(c) for c in requested.chords])
         got_c = _merge_repeats([c for c in (_measured_chord(x) for x in measured.chords) if c[0] >= 0])
@@ -305,10 +314,13 @@ def from_description(desc) -> Measured:
     """A :class:`Measured` from an analysis :class:`~partita.analysis.Description` (or its dict)."""
     d = desc.to_dict() if hasattr(desc, "to_dict") else dict(desc)
     instruments: list[str | int] = []
+    shares: dict[str | int, float] = {}
     for t in d.get("instruments") or []:
         inst = "Drums" if t.get("instrument") == "Drums" else int(t.get("program", 0))
         if inst not in instruments:
             instruments.append(inst)
+        if t.get("bar_share") is not None:  # an instrument over several tracks (voices): its busiest one
+            shares[inst] = max(shares.get(inst, 0.0), float(t["bar_share"]))
     chords = [c["label"] for c in d.get("chords") or [] if c.get("label") not in (None, "N")]
     return Measured(
         key=d.get("key"),
@@ -319,4 +331,5 @@ def from_description(desc) -> Measured:
         density=d.get("note_density"),
         polyphony=d.get("polyphony"),
         rhythm=d.get("onset_density"),
+        bar_share=shares or None,
     )

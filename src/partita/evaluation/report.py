@@ -264,7 +264,7 @@ def _cell(text: str) -> str:
 def _clean(obj):
     """NaN and inf become None, numpy scalars plain numbers: strict JSON."""
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items() if not k.startswith("_")}
+        return {str(k): _clean(v) for k, v in obj.items() if not str(k).startswith("_")}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     if isinstance(obj, (np.floating, float)):

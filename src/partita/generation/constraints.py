@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from partita.analysis.tempo import tempo_bin
-from partita.generation.harmony import ChordMasks, chord_pitch_classes, scale_pitch_classes
+from partita.generation.harmony import BassRoots, ChordMasks, chord_pitch_classes, scale_pitch_classes
+from partita.generation.presence import PresencePull
 from partita.generation.unisons import UnisonGuard
 from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
 from partita.tokens.tokenizer import MusicTokenizer
@@ -53,6 +54,9 @@ class Constraints:
     chord_tones_only: bool = False
     """With chords: every pitch in bar i is a tone of chord i (else notes between beats may also be tones of the
     key's scale; see :mod:`partita.generation.harmony`). The progression loops over the bars."""
+    bass: int | None = None
+    """(with chords) The program that plays the bass line: its first note in each bar is the chord's root
+    (:class:`partita.generation.harmony.BassRoots`). Soft."""
     tempo: float | None = None
     """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
     min_notes_per_bar: int = 0
@@ -87,6 +91,9 @@ class Constraints:
     """(with ``programs``) Every requested pitched program plays from the first bar on: while one has not played,
     the next program named is one not heard yet and the bar line waits for it (two instruments asked for are two
     instruments heard, not one). Soft: yields where the sounding cap or the grammar leaves nothing else."""
+    presence_weight: float = 0.0
+    """(with two or more pitched ``programs``) A logit bonus for the ids naming a requested program that has
+    started no note in the open bar or the bar before (:mod:`partita.generation.presence`): a pull, not a rule."""
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which). Soft."""
     grammar: bool = False
@@ -160,7 +167,8 @@ class RemiConstraintProcessor:
         first_position = np.full(v, -1, dtype=np.int64)
         inner_position = np.full(v, -1, dtype=np.int64)
         backwards = np.zeros(v, dtype=bool)
-        beyond = np.zeros(v, dtype=bool)
+        top_position = np.full(v, -1, dtype=np.int64)  # the id's highest position (-1: none)
+        self.meter_of: list[str | None] = [None] * v  # the time signature an id sets (its last), if any
         resolution = max(r for _, _, r in tokenizer.config.beat_resolution)  # positions per beat
         bar_positions = parse_meter(constraints.meter)[0] * resolution if constraints.meter else None
         self.last_position = np.full(v, -1, dtype=np.int64)
@@ -210,7 +218,7 @@ class RemiConstraintProcessor:
                     if not seg and inner_position[i] < 0:
                         inner_position[i] = at
                     backwards[i] |= bool(seg) and at <= seg[-1]
-                    beyond[i] |= bar_positions is not None and at >= bar_positions
+                    top_position[i] = max(top_position[i], at)
                     seg.append(at)
             run, bars_seen, onsets = 0, 0, 0
             for j, t in enumerate(toks):
@@ -234,6 +242,7 @@ class RemiConstraintProcessor:
                     n_bars[i] += 1
                 elif t.startswith("TimeSig_"):
                     sets_meter[i] = True
+                    self.meter_of[i] = t.split("_", 1)[1]
                     if want_meter and t != want_meter:
                         bad_meter[i] = True
                     elif not want_meter and constraints.bars is not None and t.startswith("TimeSig_1/"):
@@ -303,6 +312,9 @@ class RemiConstraintProcessor:
             if not constraints.chord_tones_only and constraints.key:
                 scale = scale_pitch_classes(constraints.key, constraints.mode)
             self.chords = ChordMasks(expansions, constraints.chords, resolution, scale)
+        self.bass_roots: BassRoots | None = None
+        if constraints.chords and constraints.bass is not None:
+            self.bass_roots = BassRoots(expansions, constraints.chords, int(constraints.bass))
         self.bar_ids = self.n_bars > 0
         if 0 <= self.eos < v:
             self.first_kind[self.eos] = "EOS"
@@ -310,7 +322,15 @@ class RemiConstraintProcessor:
         self.inner_position = torch.from_numpy(inner_position)
         if constraints.grammar:  # time runs forward inside a bar, and stays inside the requested meter's bar
             self.static_bad |= torch.from_numpy(backwards)
-        self.past_bar = torch.from_numpy(beyond) if constraints.grammar and beyond.any() else None
+        # positions past the bar of the row's time signature (the requested one, else the one the model wrote, 4/4
+        # before it writes one): a position past it is decoded in a later bar, which bar lines do not count
+        self.past_bar: dict[str, torch.Tensor] = {}
+        if constraints.grammar:
+            meters = [constraints.meter] if constraints.meter else {m for m in self.meter_of if m} | {"4/4"}
+            for m in meters:
+                beyond = top_position >= parse_meter(m)[0] * resolution
+                if beyond.any():
+                    self.past_bar[m] = torch.from_numpy(beyond)
         first = np.array(self.first_kind)
         # ids that start a new note (or a new onset) inside the open bar: no bar line before their first note
         opens_in_bar = np.isin(first, ["Position", "Program", "Pitch", "PitchDrum", "Tempo"])
@@ -337,6 +357,8 @@ class RemiConstraintProcessor:
             self.sounding = _Sounding(expansions, resolution, cap, beats, floor=float(constraints.min_sounding),
                                       within_bar=constraints.hold_within_bar)  # fmt: skip
         self.unisons = UnisonGuard(expansions, constraints.monophonic) if constraints.grammar else None
+        pull = PresencePull(expansions, constraints.programs, constraints.presence_weight)
+        self.presence = pull if pull.active else None
         self._state: list[dict] = []
         self._start: list[int] = []
 
@@ -359,8 +381,11 @@ class RemiConstraintProcessor:
                     "onset_at_bar": True,
                     "entered": 0,
                     "chord": 0,
+                    "meter": self.c.meter or "4/4",
+                    "bass": self.bass_roots.new_row() if self.bass_roots is not None else None,
                     "unison": self.unisons.new_row() if self.unisons is not None else None,
                     "sounding": self.sounding.new_row() if self.sounding is not None else None,
+                    "presence": self.presence.new_row() if self.presence is not None else None,
                 }
                 for _ in rows
             ]
@@ -377,6 +402,8 @@ class RemiConstraintProcessor:
                     st["onsets"] = int(self.onsets_after_bar[t]) + (0 if opened else st["onsets"])
                     st["bars"] += opened
                     st["meter_set"] |= bool(self.sets_meter[t])
+                    if self.meter_of[t] and not self.c.meter:
+                        st["meter"] = self.meter_of[t]
                     st["after_program"] = bool(self.ends_with_program[t])
                     st["kind"] = self.last_kind[t]
                     if self.notes_after_onset[t] >= 0:
@@ -392,8 +419,12 @@ class RemiConstraintProcessor:
                         self.sounding.advance(st["sounding"], t)
                     if self.chords is not None:
                         st["chord"] = self.chords.played(st["chord"], t)
+                    if self.bass_roots is not None:
+                        self.bass_roots.advance(st["bass"], t)
                     if self.unisons is not None:
                         self.unisons.advance(st["unison"], t)
+                    if self.presence is not None:
+                        self.presence.advance(st["presence"], t)
                     if self.entering_of is not None:
                         for k in self.entering_of[t]:
                             st["entered"] |= 1 << k
@@ -454,6 +485,9 @@ class RemiConstraintProcessor:
                 # with tonic_on_downbeats: ids that open the bar's first onset, or (there) add a note to it
                 at_downbeat = st["pos"] == 0 or (st["pos"] == -1 and bars >= 1)
                 row += self.tonic_bonus[int(at_downbeat)][:width].to(row.dtype)
+            pull = self.presence.bonus(st["presence"], width) if self.presence is not None else None
+            if pull is not None:
+                row += pull.to(row.dtype)
             if self.c.bars is not None:
                 target = int(self.c.bars)
                 # Never open more than the requested number of bars (an id that opens several counts them all).
@@ -471,7 +505,7 @@ class RemiConstraintProcessor:
                 bad[self.eos] |= bool(self.grammar_bad[st["kind"]][self.eos])  # nor halfway through a note
             # soft: a position past the bar, then the sounding cap, yield to the bars and the notes a bar needs
             # (a bar's first note placed on its last position, and the bar needs another)
-            past = self.past_bar[:width] if self.past_bar is not None else None
+            past = self.past_bar[st["meter"]][:width] if st["meter"] in self.past_bar else None
             crowded = self.sounding.bad(st["sounding"], width) if self.sounding is not None and bars else None
             gap = self.sounding.gap(st["sounding"], width) if self.sounding is not None and bars else None
             sparse, busy = self._rhythm_bad(st, width) if self.c.grammar and bars else (None, None)
@@ -484,7 +518,8 @@ class RemiConstraintProcessor:
                     unheard[self.eos] = True
                 row += bonus.to(row.dtype)
             again = self.unisons.bad(st["unison"], width) if self.unisons is not None else None
-            for soft in (again, past, crowded, gap, enter, unheard, sparse, busy):
+            rootless = self.bass_roots.bad(st["bass"], bars, width) if self.bass_roots is not None else None
+            for soft in (again, past, crowded, gap, enter, unheard, rootless, sparse, busy):
                 if soft is not None and not bool((bad | soft).all()):
                     bad |= soft
             if bool(bad.all()):

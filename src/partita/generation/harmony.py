@@ -150,3 +150,68 @@ def _needed_tones(label: str) -> set[int]:
     root = _root_pitch_class(label)
     skip = {(root + 7) % 12} | ({(root + 2) % 12} if _quality(label) == "9" else set())
     return tones - skip
+
+
+class BassRoots:
+    """The bass opens each bar on its chord's root: the first note ``bass`` (a program) plays in a bar is the root.
+
+    A chord recogniser, like a listener, hears the lowest line as the harmony's foundation: partita-small's bass,
+    held to chord tones only, still played the C of an A minor bar, which then sounds (and is recognised) as C major.
+    Each id is summarised, for either state of the open program (the bass or not), by the pitch class of its first
+    bass note before its first bar line and after its last one (-1: none); BPE ids that open two bars are checked
+    against the next bar's chord only.
+    """
+
+    def __init__(self, expansions: list[list[str]], chords: list[str], bass: int) -> None:
+        v = len(expansions)
+        first = np.full((2, 2, v), -1, dtype=np.int64)  # [bass is open, after a bar line], id -> pitch class
+        self.plays_after = np.zeros((2, v), dtype=bool)  # a bass note after the id's last bar line
+        self.is_bass_after = np.zeros((2, v), dtype=bool)  # the open program is the bass after the id
+        self.opens_bar = np.array([any(t == "Bar_None" for t in toks) for toks in expansions], dtype=bool)
+        for i, toks in enumerate(expansions):
+            for state in (0, 1):
+                on_bass, after = bool(state), 0
+                for t in toks:
+                    kind, _, value = t.partition("_")
+                    if t == "Bar_None":
+                        after, first[state, 1, i] = 1, -1
+                    elif kind == "Program":
+                        on_bass = int(value) == bass
+                    elif kind == "Pitch" and on_bass and first[state, after, i] < 0:
+                        first[state, after, i] = int(value) % 12
+                self.plays_after[state, i] = first[state, 1 if self.opens_bar[i] else 0, i] >= 0
+                self.is_bass_after[state, i] = on_bass
+        self.bass = bass
+        self.n = len(chords)
+        roots = [_root_pitch_class(c) if chord_pitch_classes(c) else -1 for c in chords]
+        # [state][chord index]: ids whose first bass note of the open bar / of the next bar is not that chord's root
+        self.wrong_here = [[_wrong(first[s, 0], r) for r in roots] for s in (0, 1)]
+        self.wrong_next = [
+            [_wrong(first[s, 1], r) & torch.from_numpy(self.opens_bar) for r in roots] for s in (0, 1)
+        ]
+
+    @staticmethod
+    def new_row() -> dict:
+        return {"on_bass": False, "played": False}
+
+    def advance(self, row: dict, token: int) -> None:
+        state = int(row["on_bass"])
+        if self.opens_bar[token]:
+            row["played"] = bool(self.plays_after[state, token])
+        else:
+            row["played"] |= bool(self.plays_after[state, token])
+        row["on_bass"] = bool(self.is_bass_after[state, token])
+
+    def bad(self, row: dict, bars: int, width: int) -> torch.Tensor:
+        """Ids that would start the open bar's (or the next bar's) bass line on another tone than the root."""
+        state = int(row["on_bass"])
+        bad = self.wrong_next[state][bars % self.n][:width]
+        if bars and not row["played"]:
+            bad = bad | self.wrong_here[state][(bars - 1) % self.n][:width]
+        return bad
+
+
+def _wrong(first: np.ndarray, root: int) -> torch.Tensor:
+    if root < 0:  # "N": no chord, any bass note
+        return torch.zeros(len(first), dtype=torch.bool)
+    return torch.from_numpy((first >= 0) & (first != root))

@@ -32,6 +32,9 @@ TOKENS_PER_BAR = 64  # a generous budget per requested bar (REMI+ with BPE uses 
 TONIC_WEIGHT = 1.0
 """The default pull of a requested key's tonic triad (:attr:`Constraints.tonic_weight`), chosen on development
 prompts written apart from the benchmark's (``scripts/tune-key-gravity.py``; numbers in docs/GENERATION.md)."""
+PRESENCE_WEIGHT = 0.0
+"""The default pull back towards a requested instrument gone quiet (:attr:`Constraints.presence_weight`), chosen
+on development prompts written apart from the benchmark's (``scripts/check-presence.py``; docs/GENERATION.md)."""
 
 
 @dataclass
@@ -240,6 +243,7 @@ def generate(
     cadence: bool | None = None,
     tonic_weight: float | None = None,
     tonic_on_downbeats: bool = False,
+    presence_weight: float | None = None,
     temperature: float = 1.0,
     top_p: float = 0.95,
     wav: bool | None = None,
@@ -275,6 +279,7 @@ def generate(
     from partita.generation.prompt import DEFAULT_BARS, project_prompt
     from partita.pipelines.instruments import (
         StandIns,
+        bass_program,
         monophonic_programs,
         program_prior,
         stand_in_programs,
@@ -318,6 +323,7 @@ def generate(
         constraints = Constraints(meter=meter, bars=bars, programs=list(voices or programs), drums=c.drums, key=c.key,
                                   mode=c.mode, in_key=in_key and c.key is not None, chords=list(request.chords),
                                   chord_tones_only=chord_tones_only,
+                                  bass=bass_program(list(voices or programs), written) if request.chords else None,
                                   cadence=bool(c.key) and (not request.chords if cadence is None else cadence),
                                   tonic_weight=(TONIC_WEIGHT if tonic_weight is None else tonic_weight) if c.key else 0.0, tonic_on_downbeats=tonic_on_downbeats,
                                   tempo=c.tempo_bpm, min_notes_per_bar=fewest, max_notes_per_bar=most,
@@ -327,6 +333,7 @@ def generate(
                                   min_sounding=sounding_bounds(c.polyphony)[0],
                                   max_sounding=sounding_bounds(c.polyphony)[1] or MAX_NOTES_PER_ONSET,
                                   hold_within_bar=c.polyphony is not None, enter_all_programs=True, grammar=True,
+                                  presence_weight=PRESENCE_WEIGHT if presence_weight is None else float(presence_weight),
                                   monophonic=monophonic_programs(list(voices or programs), written))  # fmt: skip
         processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())

@@ -107,6 +107,15 @@ def monophonic_programs(sampled: list[int], written: dict[int, int]) -> list[int
     return [q for q in sampled if q >= 0 and written.get(q, q) in MONOPHONIC_PROGRAMS]
 
 
+BASS_PROGRAMS: frozenset[int] = frozenset([*range(32, 40), 43, 58])
+"""General MIDI programs that play a bass line: the basses (32-39), the contrabass and the tuba."""
+
+
+def bass_program(sampled: list[int], written: dict[int, int]) -> int | None:
+    """The sampled program that plays the bass line (the first whose instrument is a bass), or None."""
+    return next((q for q in sampled if q >= 0 and written.get(q, q) in BASS_PROGRAMS), None)
+
+
 COMPASS = 36
 """Semitones of a part's range where music21 gives only one end of the instrument's."""
 

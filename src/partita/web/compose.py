@@ -153,12 +153,14 @@ def compose(
     progress=None,
     in_key: bool = False,
     tonic_weight=None,
+    chord_tones_only: bool = False,
     **fields,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Generate ``n`` candidates; return ``(summary, files to download, per-candidate views)``.
 
     ``fields`` are the form's controls (see :func:`options_of`); ``in_key`` keeps every pitch in the key's scale
-    and ``tonic_weight`` sets the key gravity (as :func:`partita.generate` takes them). Raises
+    and ``tonic_weight`` sets the key gravity, ``chord_tones_only`` (with chords) keeps every pitch of a bar in its
+    chord (as :func:`partita.generate` takes them). Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
     ``studio.limits.request_seconds``.
     """
@@ -193,7 +195,7 @@ def compose(
     with studio.deadline.limit(limits.request_seconds):
         request, candidates = generate(
             prompt, n=n, seed=seed, model=studio.model, out_dir=out, in_key=bool(in_key),
-            tonic_weight=gravity, progress=step, **options,
+            tonic_weight=gravity, chord_tones_only=bool(chord_tones_only), progress=step, **options,
         )  # fmt: skip
     files: list[str] = []
     views: list[dict[str, Any]] = []
@@ -243,7 +245,11 @@ def compose(
         "model": studio.model_name,
         "seconds": round(time.monotonic() - t0, 3),
         "understood": request.to_dict(),
-        "sampling": {"in_key": bool(in_key), "key_gravity": gravity},
+        "sampling": {
+            "in_key": bool(in_key),
+            "key_gravity": gravity,
+            "chord_tones_only": bool(chord_tones_only),
+        },
         "explain": request.explain(),
         "candidates": rows,
     }
@@ -330,6 +336,8 @@ class ComposeView:
                 in_key = gr.Checkbox(False, label="In key (every pitch in the key's scale)")
                 gravity = gr.Textbox("", label="Key gravity (0-3; blank: the default pull to the tonic)",
                                      max_length=12)  # fmt: skip
+                chord_tones = gr.Checkbox(False, label="Chord tones only (with chords: every pitch of a bar in "
+                                          "its chord)")  # fmt: skip
         gr.Markdown(
             f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} candidates and "
             f"{limits.max_bars} bars, {limits.request_seconds:g} s per request; requests wait in a queue."
@@ -357,13 +365,14 @@ class ComposeView:
             files = gr.File(label="All downloads", file_count="multiple", interactive=False)
 
         def run(prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
-                in_key=False, key_gravity="",
+                in_key=False, key_gravity="", chord_tones_only=False,
                 progress=gr.Progress()):  # noqa: B008  (how Gradio asks for a progress bar)  # fmt: skip
             """Generate candidates for a prompt; blank controls are read from the prompt."""
             summary, files, views = compose(studio, prompt, n=n, seed=seed, progress=progress, key=key,
                                             tempo=tempo, meter=meter, instruments=instruments, bars=bars,
                                             chords=chords, density=density, polyphony=polyphony,
-                                            rhythm=rhythm, in_key=in_key, tonic_weight=key_gravity)  # fmt: skip
+                                            rhythm=rhythm, in_key=in_key, tonic_weight=key_gravity,
+                                            chord_tones_only=chord_tones_only)  # fmt: skip
             return summary, files, {"explain": summary["explain"], "candidates": views}
 
         def show(state):
@@ -380,7 +389,7 @@ class ComposeView:
             return out
 
         inputs = [prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
-                  in_key, gravity]  # fmt: skip
+                  in_key, gravity, chord_tones]  # fmt: skip
         event = button.click(
             studio.guard("compose", run), inputs=inputs, outputs=[summary, files, views], api_name="compose",
             concurrency_limit=limits.generate_concurrency, concurrency_id="generate", show_progress_on=[status],
