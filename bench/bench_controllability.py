@@ -65,6 +65,7 @@ METRICS = [  # (adherence key, row label, goal)
     ("CKD", "CKD (key or relative)", None),
     ("meter", "meter accuracy", ">= 0.9"),
     ("instrument_f1", "instrument F1", ">= 0.9"),
+    ("instrument_presence", "instrument presence (mean bar share of the requested)", None),
     ("chord_in_order", "chord match, in order (ECM)", None),
     ("chord_any_order", "chord match, any order (CMO)", None),
 ]

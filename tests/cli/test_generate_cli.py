@@ -95,3 +95,9 @@ def test_chord_tones_only_reaches_the_pipeline(fake_run, tmp_path):
     assert main(["generate", "a song with chords C G", "-o", str(tmp_path), "--chord-tones-only"]) == 0
     ((_, kw),) = fake_run
     assert kw["chord_tones_only"] is True
+
+
+def test_presence_weight_reaches_the_pipeline(fake_run, tmp_path):
+    assert main(["generate", "a reel for fiddle and guitar", "-o", str(tmp_path), "--presence-weight", "0"]) == 0
+    ((_, kw),) = fake_run
+    assert kw["presence_weight"] == 0.0

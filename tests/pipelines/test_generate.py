@@ -133,6 +133,15 @@ def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
     assert seen == [TONIC_WEIGHT, 0.0, 0.0] and TONIC_WEIGHT > 0
 
 
+def test_presence_weight_default_and_override_reach_the_constraints(model, monkeypatch):
+    from partita.pipelines.generate import PRESENCE_WEIGHT
+
+    seen = spy_constraints(monkeypatch, lambda c: c.presence_weight)
+    generate("a reel for fiddle and guitar, 2 bars", n=1, seed=1, model=model, wav=False)
+    generate("a reel for fiddle and guitar, 2 bars", n=1, seed=1, model=model, wav=False, presence_weight=0.0)
+    assert seen == [PRESENCE_WEIGHT, 0.0] and PRESENCE_WEIGHT > 0
+
+
 def test_a_failed_wav_render_is_said_and_the_other_files_stand(model, tmp_path, monkeypatch):
     from partita import render
     from partita.score import ScoreError

@@ -15,6 +15,7 @@ from partita.training.style_classifier import (
     roc_auc,
     style_metrics,
     train_style_classifier,
+    within_group_accuracy,
 )
 
 TINY = dict(batch=8, min_sequences=3, threads=1, window=32, d_model=16, n_layers=2, kernel=3, dilations=[1, 2],
@@ -158,6 +159,19 @@ def test_baselines_on_a_hand_made_case():
     f1 = lambda s: 2 * s * 0.5 / (s + 0.5)  # noqa: E731
     assert b["chance_macro_f1"] == pytest.approx((f1(0.75) + f1(0.25)) / 2)
     assert baselines(np.array([], dtype=np.int64), 0, 2) == {}
+
+
+def test_within_group_accuracy_argmaxes_over_the_group_only():
+    labels = ["german_folk", "pop", "chinese_folk", "jig"]
+    truth = np.array([0, 0, 2, 1, 3])
+    # piece 0: pop scores highest overall, but among the Essen labels german_folk wins -> right
+    # piece 1: chinese_folk beats german_folk -> wrong; piece 2: chinese_folk -> right
+    scores = np.array([[0.3, 0.6, 0.1, 0.0], [0.1, 0.5, 0.4, 0.0], [0.2, 0.0, 0.7, 0.1], [1, 0, 0, 0], [0, 0, 0, 1]])
+    g = within_group_accuracy(truth, scores, labels)
+    assert set(g) == {"essen"}  # fiddle_tunes has one label here: nothing to choose between
+    assert g["essen"]["pieces"] == 3 and g["essen"]["labels"] == ["german_folk", "chinese_folk"]
+    assert g["essen"]["accuracy"] == pytest.approx(2 / 3)
+    assert g["essen"]["majority_accuracy"] == pytest.approx(2 / 3)
 
 
 # --- training -------------------------------------------------------------------------------------------------

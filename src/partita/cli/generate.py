@@ -50,6 +50,9 @@ import click
 @click.option("--tonic-weight", type=click.FloatRange(0, 4), default=None,
               help="With a key: how strongly notes are pulled to the tonic triad (0: not at all; default: "
                    "partita's, chosen on development prompts).")  # fmt: skip
+@click.option("--presence-weight", type=click.FloatRange(0, 6), default=None,
+              help="With two or more instruments: how strongly one silent for two bars is pulled back in (0: not "
+                   "at all; default: partita's, chosen on development prompts).")  # fmt: skip
 @click.option(
     "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
 )
@@ -66,7 +69,7 @@ import click
     "adherence, none (sampling order), or a classifier folder written by `partita selector train`.",
 )
 def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
-             polyphony, rhythm, in_key, chord_tones_only, tonic_weight, no_constraints, literal_instruments,
+             polyphony, rhythm, in_key, chord_tones_only, tonic_weight, presence_weight, no_constraints, literal_instruments,
              temperature, selector) -> None:  # fmt: skip
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
 
@@ -90,7 +93,7 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
     with tqdm_progress("generate", unit="step") as bar:
         request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
                                   in_key=in_key, chord_tones_only=chord_tones_only, tonic_weight=tonic_weight,
-                                  temperature=temperature, progress=bar,
+                                  presence_weight=presence_weight, temperature=temperature, progress=bar,
                                   stand_ins=not literal_instruments,
                                   selector=None if selector == "none" else selector, **options)  # fmt: skip
     for note in request.notes[len(understood.notes) :]:  # what sampling did beyond the request (stand-ins)

@@ -305,6 +305,19 @@ class StyleClassifier(nn.Module):
         return model.eval()
 
 
+def _card_value(v: Any, digits: int = 3) -> str:
+    """A metric for a markdown table cell: floats rounded, dicts as ``key value`` pairs (nested in brackets)."""
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    if isinstance(v, dict):
+        return ", ".join(
+            f"{a} ({_card_value(b)})" if isinstance(b, dict) else f"{a} {_card_value(b)}" for a, b in v.items()
+        )
+    if isinstance(v, list):
+        return "/".join(str(x) for x in v)
+    return str(v)
+
+
 def model_card(config: StyleClassifierConfig, info: dict[str, Any]) -> str:
     """The README.md of a classifier folder: what it reads, what it was trained on, and its held-out metrics."""
     lines = [f"# {info.get('name', 'partita style / quality classifier')}", ""]
@@ -327,11 +340,7 @@ def model_card(config: StyleClassifierConfig, info: dict[str, Any]) -> str:
             continue
         lines += ["", f"## Metrics ({split})", "", "| metric | value |", "|---|---|"]
         for k, v in metrics.items():
-            if isinstance(v, dict):
-                v = ", ".join(f"{a} {b:.3f}" if isinstance(b, float) else f"{a} {b}" for a, b in v.items())
-            elif isinstance(v, float):
-                v = f"{v:.4f}"
-            lines.append(f"| {k} | {v} |")
+            lines.append(f"| {k} | {_card_value(v, 4)} |")
     lines += [
         "",
         "## Use",

@@ -32,7 +32,7 @@ TOKENS_PER_BAR = 64  # a generous budget per requested bar (REMI+ with BPE uses 
 TONIC_WEIGHT = 1.0
 """The default pull of a requested key's tonic triad (:attr:`Constraints.tonic_weight`), chosen on development
 prompts written apart from the benchmark's (``scripts/tune-key-gravity.py``; numbers in docs/GENERATION.md)."""
-PRESENCE_WEIGHT = 0.0
+PRESENCE_WEIGHT = 1.5
 """The default pull back towards a requested instrument gone quiet (:attr:`Constraints.presence_weight`), chosen
 on development prompts written apart from the benchmark's (``scripts/check-presence.py``; docs/GENERATION.md)."""
 

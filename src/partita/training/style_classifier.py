@@ -39,6 +39,13 @@ from partita.training.data import PrefixIndex
 logger = logging.getLogger(__name__)
 
 DEGRADATIONS = ("shuffle", "splice", "repitch", "loop", "unigram")
+STYLE_GROUPS = {
+    "essen": ("german_folk", "chinese_folk"),
+    "fiddle_tunes": ("irish_reel", "jig", "hornpipe", "strathspey", "air", "march"),
+}
+"""Styles that come from one kind of source (Essen's folk song collections; the O'Neill, Ryan and Aird tune
+books). Accuracy among a group's labels only measures style apart from source identity (notation habits,
+encoding) that a classifier over all labels can lean on."""
 STYLE_PREFIX = "CondStyle_"
 
 
@@ -308,6 +315,30 @@ def style_metrics(truth: np.ndarray, pred: np.ndarray, labels: list[str]) -> dic
     }
 
 
+def within_group_accuracy(truth: np.ndarray, scores: np.ndarray, labels: list[str]) -> dict[str, dict]:
+    """For each :data:`STYLE_GROUPS` entry: accuracy on the pieces of the group's styles with the argmax taken
+    over the group's labels only, beside the majority-label accuracy among those pieces."""
+    out = {}
+    for name, group in STYLE_GROUPS.items():
+        cols = [labels.index(g) for g in group if g in labels]
+        if len(cols) < 2:
+            continue
+        rows = np.isin(truth, cols)
+        if not rows.any():
+            continue
+        t = truth[rows]
+        pred = np.asarray(cols)[scores[rows][:, cols].argmax(1)]
+        counts = np.bincount(t, minlength=len(labels))
+        out[name] = {
+            "labels": [labels[c] for c in cols],
+            "pieces": int(rows.sum()),
+            "accuracy": float(np.mean(pred == t)),
+            "majority_accuracy": float(counts.max() / rows.sum()),
+            **{k: v for k, v in style_metrics(t, pred, labels).items() if k == "style_macro_f1"},
+        }
+    return out
+
+
 def baselines(truth: np.ndarray, majority: int, n_labels: int) -> dict[str, float]:
     """Majority-class (the most frequent training label) and uniform-chance accuracy and macro-F1 on ``truth``."""
     present = sorted(set(truth.tolist()))
@@ -351,6 +382,7 @@ def evaluate(
     pred = sums.argmax(1).astype(np.int64)
     out: dict[str, Any] = {"pieces": len(labeled), **style_metrics(truth, pred, labels)}
     out.update(baselines(truth, majority, len(labels)))
+    out["style_within_group"] = within_group_accuracy(truth, sums, labels)
     # quality: one real window per piece (of >= 16 music tokens) and one degraded copy of it per kind
     rng = np.random.default_rng(seed)
     real, fakes = [], {k: [] for k in DEGRADATIONS}
