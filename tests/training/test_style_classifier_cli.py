@@ -41,3 +41,14 @@ def test_selector_train_bad_input_is_one_line_and_exit_2(folder, tmp_path, capsy
     assert main(["selector", "train", str(folder), "--out", str(tmp_path / "o"), "--steps", "1"]) == 2
     err = capsys.readouterr().err
     assert "at least 2 styles with >= 100 training sequences" in err and len(err.strip().splitlines()) == 1
+
+
+def test_selector_train_shape_options_reach_the_saved_config(folder, tmp_path, capsys):
+    out = tmp_path / "deep"
+    code = main(["selector", "train", str(folder), "--out", str(out), "--steps", "2", "--threads", "1",
+                 "--batch", "4", "--min-sequences", "3", "--n-layers", "4", "--dilations", "1,3", "--width", "24"])  # fmt: skip
+    assert code == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert (cfg["n_layers"], cfg["dilations"], cfg["d_model"]) == (4, [1, 3], 24)
+    assert main(["selector", "train", str(folder), "--out", str(tmp_path / "x"), "--dilations", "1,two"]) == 2
+    assert "--dilations" in capsys.readouterr().err

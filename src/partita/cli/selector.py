@@ -31,6 +31,14 @@ def selector() -> None:
     default=None,
     help="Steps between validation checks (checkpoint selection); default: a third of --steps, at most 400.",
 )
+@click.option("--n-layers", type=click.IntRange(1), default=3, show_default=True, help="Convolution layers.")
+@click.option(
+    "--dilations",
+    default="1,2,4",
+    show_default=True,
+    help="Dilation of each layer, comma-separated (cycled over the layers).",
+)
+@click.option("--width", type=click.IntRange(8), default=96, show_default=True, help="Channels (d_model).")
 @click.option(
     "--min-sequences",
     type=click.IntRange(1),
@@ -46,6 +54,9 @@ def train(
     batch: int,
     seed: int,
     eval_every: int | None,
+    n_layers: int,
+    dilations: str,
+    width: int,
     min_sequences: int,
 ) -> None:
     """Train the classifier on TOKENS_DIR (as `partita tokens build` writes it) and save it in --out.
@@ -59,8 +70,13 @@ def train(
     from partita.training.style_classifier import StyleTrainConfig, train_style_classifier
 
     eval_every = eval_every or max(1, min(400, steps // 3 or 1))
+    try:
+        dil = [int(d) for d in dilations.split(",") if d.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected integers separated by commas, got {dilations!r}", param_hint="--dilations") from None
     config = StyleTrainConfig(steps=steps, threads=threads, batch=batch, seed=seed, min_sequences=min_sequences,
-                              eval_every=eval_every, warmup=min(50, max(1, steps // 10)))  # fmt: skip
+                              eval_every=eval_every, warmup=min(50, max(1, steps // 10)), n_layers=n_layers,
+                              dilations=dil, d_model=width)  # fmt: skip
     with contextlib.ExitStack() as stack:
         bar = None
 
@@ -101,6 +117,11 @@ def metrics_table(metrics: dict[str, dict]) -> str:
         recall = (metrics.get(split) or {}).get("style_recall") or {}
         if recall:
             lines.append(f"{split} recall by style: " + ", ".join(f"{k} {f(v)}" for k, v in recall.items()))
+        for name, g in ((metrics.get(split) or {}).get("style_within_group") or {}).items():
+            lines.append(
+                f"{split} accuracy within {name} ({'/'.join(g['labels'])}, {g['pieces']} pieces): "
+                f"{f(g['accuracy'])} (majority {f(g['majority_accuracy'])})"
+            )
     return "\n".join(lines)
 
 
