@@ -25,7 +25,9 @@ $P tokens build all "$TOKENS" --bpe 2000
   train --preset small-continue --data "$TOKENS" --out "$RUN-2" --init-from "$RUN/model"
 SELECTOR=()
 if $P selector --help >/dev/null 2>&1; then
-  $P selector train "$TOKENS" --out "$DATA/runs/partita-small-selector"
+  # the shipped classifier's settings (docs/MODEL.md § Selector: chosen on valid among three runs)
+  $P selector train "$TOKENS" --out "$DATA/runs/partita-small-selector" --threads 1 --steps 3000 \
+    --n-layers 5 --dilations 1,2,4,8,16
   SELECTOR=(--selector "$DATA/runs/partita-small-selector")
 fi
 $P model ship "$RUN-2/model" partita-small "${SELECTOR[@]}"
