@@ -55,6 +55,9 @@ VARIANTS = {
     "free": {"constrain": False, "n": 1},
     "constrained": {"constrain": True, "n": 1},
     "selected": {"constrain": True, "n": 4},
+    # the same 4 candidates as "selected" (same seeds), ranked by control adherence alone: what the learned
+    # style / quality classifier changes in the pick
+    "selected by adherence": {"constrain": True, "n": 4, "selector": "adherence"},
     "in-key": {"constrain": True, "n": 4, "in_key": True},
 }
 RANKED = ("selected", "in-key")  # the variants that run the Selector
@@ -141,7 +144,9 @@ def run_variant(lm, prompts: list[dict], name: str, selector_kw: bool) -> list[d
 
     kw = dict(VARIANTS[name])
     if selector_kw:
-        kw["selector"] = "auto" if name in RANKED else None
+        kw.setdefault("selector", "auto" if name in RANKED else None)
+    else:
+        kw.pop("selector", None)
     records = []
     for i, p in enumerate(prompts):
         t0 = time.perf_counter()

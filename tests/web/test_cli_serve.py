@@ -17,7 +17,8 @@ PARTITA = Path(sys.executable).with_name("partita")
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path, stop_signal):
     port = free_port()
     temp = tmp_path / "tmp"  # the server's temporary folders (uploads, Gradio's cache, work) go here
     temp.mkdir()
@@ -34,7 +35,7 @@ def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path):
         made = sorted(p.name.split("-")[1] for p in temp.iterdir() if p.name.startswith("partita-"))
         assert made == ["gradio", "studio"], made
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         try:
             out, _ = proc.communicate(timeout=120)  # a busy CI machine may take a while to shut Gradio down
         except subprocess.TimeoutExpired:
@@ -42,6 +43,7 @@ def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path):
             out, _ = proc.communicate()
             out += "\n[killed: it had not exited 120 s after SIGINT]"
     assert "Traceback" not in out, out
+    assert proc.returncode == 0, out
     left = [p.name for p in temp.iterdir() if p.name.startswith("partita-")]
     assert not left, f"temporary folders left behind: {left}; server output:\n{out}"
 

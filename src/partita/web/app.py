@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -123,9 +125,25 @@ def serve(
         made_temp = tempfile.mkdtemp(prefix="partita-gradio-")
         os.environ["GRADIO_TEMP_DIR"] = made_temp
     app = build_app(model, limits=limits, corpora_root=corpora_root)
+    stop = threading.Event()
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        # our own Ctrl-C / SIGTERM handling: Gradio's blocking loop could miss a KeyboardInterrupt raised while
+        # launch() was still starting up (seen on a busy CI machine: the server never stopped), and SIGTERM
+        # (docker stop, systemd) would otherwise skip the clean-up below
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            handlers[sig] = signal.signal(sig, lambda signum, frame: stop.set())
     try:
-        launch(app, host, port, block=True)
+        if handlers:
+            launch(app, host, port, block=False)
+            while not stop.wait(0.5):
+                pass
+            log.info("stopping the studio")
+        else:
+            launch(app, host, port, block=True)
     finally:
+        for sig, previous in handlers.items():  # a second Ctrl-C during the clean-up interrupts as usual
+            signal.signal(sig, previous)
         # each step runs even when one before it fails or is interrupted (a second Ctrl-C during Gradio's close)
         try:
             app.close()
