@@ -42,6 +42,7 @@ def _shipped_model(name: str) -> str:
 def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int) -> None:
     """Run partita's main job: generate from a prompt, describe the result, compare with real music."""
     from partita.analysis import caption, caption_segments, describe, save_description
+    from partita.cli.generate import ranking_scores
     from partita.cli.progress import tqdm_progress
     from partita.corpus import build_corpus, load_corpus
     from partita.paths import corpora_dir, shared_data_dir
@@ -58,9 +59,8 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
         )
     click.echo("     " + request.explain().replace("\n", "\n     "))
     for cand in candidates:
-        mean = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
         click.echo(
-            f"     #{cand.rank}: {cand.score.note_num()} notes, adherence {mean}, {cand.files.get('midi', '')}"
+            f"     #{cand.rank}: {cand.score.note_num()} notes, {ranking_scores(cand)}, {cand.files.get('midi', '')}"
         )
     best = candidates[0]
 

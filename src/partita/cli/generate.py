@@ -99,17 +99,21 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
     for note in request.notes[len(understood.notes) :]:  # what sampling did beyond the request (stand-ins)
         click.echo(f"note: {note}")
     for cand in candidates:
-        score = "-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"
         detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cand.adherence.items()))
-        parts = [f"{k} {cand.scores[k]:.2f}" for k in ("style", "quality") if k in cand.scores]
-        if "combined" in cand.scores:
-            parts.insert(0, f"selector {cand.scores['combined']:.2f}")
-        ranked = "  ".join(parts) + "  " if parts else ""
         click.echo(
-            f"#{cand.rank}  {ranked}adherence {score}  ({detail or 'nothing measurable'})  "
-            f"{cand.files.get('midi', '')}"
+            f"#{cand.rank}  {ranking_scores(cand)}  ({detail or 'nothing measurable'})  {cand.files.get('midi', '')}"
         )
     click.echo(f"wrote {out_dir}/generation.json")
 
 
 commands = [generate]
+
+
+def ranking_scores(cand) -> str:
+    """What a candidate was ranked by: the Selector's combined, style and quality scores (when it has them) and
+    its mean adherence, e.g. ``selector 0.91  style 0.80  quality 0.95  adherence 0.97``."""
+    parts = [f"{k} {cand.scores[k]:.2f}" for k in ("style", "quality") if k in cand.scores]
+    if "combined" in cand.scores:
+        parts.insert(0, f"selector {cand.scores['combined']:.2f}")
+    parts.append("adherence " + ("-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"))
+    return "  ".join(parts)
