@@ -195,3 +195,17 @@ def test_a_piece_that_takes_too_long_is_rejected_as_timeout(tmp_path: Path, monk
     assert summary["pieces"] == 3 and summary["rejects_by_reason"] == {"timeout": 1}
     (reject,) = pq.read_table(tmp_path / "c" / "rejects.parquet").to_pylist()
     assert reject["origin_path"].endswith("slow.mid") and "1 s limit" in reject["message"]
+
+
+def test_links_that_lead_nowhere_are_counted_among_the_rejects(bad_folder: Path, tmp_path: Path):
+    """A symbolic link loop and a dangling link in a source folder were skipped unseen: each is a reject now."""
+    folder = tmp_path / "src"
+    shutil.copytree(bad_folder, folder)
+    os.symlink(folder / "loop.mid", folder / "loop.mid")
+    os.symlink(folder / "gone.mid", folder / "dangling.mid")
+    build_corpus("links", [str(folder)], out_dir=tmp_path / "c", workers=1)
+    rejects = {
+        Path(r["origin_path"]).name: r["reason"]
+        for r in pq.read_table(tmp_path / "c" / "rejects.parquet").to_pylist()
+    }
+    assert rejects["loop.mid"] == "symlink-loop" and rejects["dangling.mid"] == "missing"

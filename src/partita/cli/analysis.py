@@ -5,15 +5,23 @@ from __future__ import annotations
 import click
 
 
+def _read_checked(file: str):
+    """The score of ``file``, refused (ScoreError) beyond :class:`partita.score.ScoreLimits`."""
+    from partita.score import check_limits, read_score
+
+    score = read_score(file)
+    check_limits(score, file)
+    return score
+
+
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole description as JSON.")
 def describe(file: str, as_json: bool) -> None:
     """Describe FILE (MIDI, MusicXML, ABC, Humdrum): key, tempo, meter, instruments, chords, sections."""
     from partita.analysis.description import describe as describe_score
-    from partita.score import read_score
 
-    d = describe_score(read_score(file))
+    d = describe_score(_read_checked(file))
     if as_json:
         click.echo(d.to_json())
         return
@@ -53,9 +61,8 @@ def caption(file: str, segments: bool, lang: str, n: int, seed: int) -> None:
     """Caption FILE in English or Chinese, in several phrasings."""
     from partita.analysis.captions import caption_segments, captions
     from partita.analysis.description import describe as describe_score
-    from partita.score import read_score
 
-    d = describe_score(read_score(file))
+    d = describe_score(_read_checked(file))
     if segments:
         click.echo(caption_segments(d, lang=lang, seed=seed))
         return

@@ -81,7 +81,7 @@ def render(
 def convert(source: Path, target: Path, tune: str | None, no_expand_repeats: bool, title: str | None) -> None:
     """Convert SOURCE (MIDI, MusicXML, ABC, Humdrum) to TARGET (.mid or .musicxml/.xml/.mxl, by its suffix)."""
     from partita.render import title_of
-    from partita.score import read_abc, read_score, sniff_format, write_score
+    from partita.score import check_limits, read_abc, read_score, sniff_format, write_score
     from partita.score.errors import ScoreError
 
     suffix = target.suffix.lower()
@@ -94,15 +94,29 @@ def convert(source: Path, target: Path, tune: str | None, no_expand_repeats: boo
         )
     expand = not no_expand_repeats
     if tune is not None:
-        head = source.read_bytes()[:4096] if source.is_file() else b""
-        if sniff_format(head) != "abc":
+        head = _head(source)
+        if head and sniff_format(head) != "abc":  # no head: read_abc says what is wrong with the file
             raise ScoreError("--tune applies to ABC files only", "unsupported-format", str(source))
         score = read_abc(source, tune=tune, expand_repeats=expand)
     else:
         score = read_score(source, expand_repeats=expand)
+    check_limits(score, source)
+    if suffix not in (".mid", ".midi") and not score.note_num():
+        raise ScoreError("the score has no notes to write as MusicXML", "no-notes", str(source))
     with _os_errors():
         write_score(score, target, title=title or title_of(source))
     click.echo(str(target))
+
+
+def _head(path: Path, n: int = 4096) -> bytes:
+    """The first ``n`` bytes of a regular file; b"" for anything else (read_* then says what is wrong)."""
+    try:
+        if not path.is_file():
+            return b""
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError:
+        return b""
 
 
 @contextlib.contextmanager

@@ -3,14 +3,19 @@
 Resumable: finished pieces and rejects are appended to ``parts/`` every few seconds; a rerun reads them back
 and skips their items, so a build killed at any point finishes without redoing work or duplicating rows.
 A worker process that dies on a file (a crash inside a parser) is replaced, and the items it held are retried
-one at a time so that only the guilty file is rejected (reason ``crash``).
+one at a time so that only the guilty file is rejected (reason ``crash``). Reader processes die with the build
+that started them, even when it is killed with ``kill -9``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import signal
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -74,8 +79,44 @@ def _crash_reject(item: WorkItem, message: str) -> dict:
     return reject_result(item, "crash", message)
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_USE_PRCTL = sys.platform.startswith("linux")
+PARENT_POLL_SECONDS = 1.0
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Initializer of the reader processes: a reader must not outlive the build that started it.
+
+    On Linux the kernel kills the reader (SIGKILL) when its parent dies, even by ``kill -9``
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread checks the parent's pid every second. The kernel
+    ties the signal to the thread that started the reader: the pool is made and used by one build thread.
+    """
+    if _USE_PRCTL:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent_pid:  # the build died before the signal was armed
+                    os._exit(1)
+                return
+            log.debug("prctl(PR_SET_PDEATHSIG) failed (errno %d): polling the parent", ctypes.get_errno())
+        except (OSError, AttributeError) as e:
+            log.debug("prctl unavailable (%s): polling the parent", e)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _reader_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of reader processes that die with this process."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
 def _run_alone(item: WorkItem, out: str, timeout: float | None) -> dict:
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with _reader_pool(1) as pool:
         try:
             return pool.submit(process_item, item, out, timeout).result()
         except BrokenProcessPool:
@@ -87,7 +128,7 @@ def _run_pool(
 ) -> None:
     queue = list(reversed(todo))
     window = max(2, workers * 4)
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = _reader_pool(workers)
     running: dict[Future, WorkItem] = {}
     try:
         while queue or running:
@@ -111,7 +152,7 @@ def _run_pool(
                 for item in broken:
                     sink.add(_run_alone(item, out, timeout))
                     tick(item)
-                pool = ProcessPoolExecutor(max_workers=workers)
+                pool = _reader_pool(workers)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

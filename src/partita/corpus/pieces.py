@@ -37,6 +37,7 @@ from partita.score import (
     from_music21,
     read_abc,
     sniff_format,
+    stat_score_file,
     write_midi,
 )
 
@@ -130,9 +131,7 @@ def reject_result(item: WorkItem, reason: str, message: str) -> dict:
 
 def _read_file_bytes(path: str) -> bytes:
     p = Path(path)
-    if not p.exists():
-        raise ScoreError("no such file", "missing", path)
-    size = p.stat().st_size
+    size = stat_score_file(p).st_size  # a missing file, a link loop, a folder: each said as what it is
     if size == 0:
         raise ScoreError("the file is empty (0 bytes)", "empty", path)
     if size > MAX_FILE_BYTES:

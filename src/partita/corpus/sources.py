@@ -199,10 +199,22 @@ def _analysis_refs(files: list[Path]) -> dict[str, tuple[str, str | None]]:
     return refs
 
 
+def _broken_link(path: Path) -> bool:
+    """A symbolic link whose target does not exist or leads back to itself."""
+    try:
+        return path.is_symlink() and not path.exists()
+    except OSError:  # a loop, on Pythons whose exists() raises for it
+        return True
+
+
 def _folder_items(
     source: str, folder: Path, root: Path, ignored: dict[str, int], music21_name: str | None = None
 ) -> list[WorkItem]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    # a link that leads nowhere (dangling, or a loop) is kept: it is read, refused and counted among the rejects,
+    # not skipped unseen
+    files = sorted(
+        p for p in folder.rglob("*") if (p.is_file() or _broken_link(p)) and not p.name.startswith(".")
+    )
     refs = _analysis_refs(files)
     items: list[WorkItem] = []
     for f in files:

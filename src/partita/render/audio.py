@@ -16,6 +16,7 @@ from pathlib import Path
 
 from partita.atomic import atomic_path
 from partita.score import Score, ScoreError, write_midi
+from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ SOUNDFONT_CANDIDATES = (
 INSTALL_HINT = (
     "install FluidSynth and a General MIDI soundfont: sudo apt-get install fluidsynth fluid-soundfont-gm"
 )
+WAV_TAIL_SECONDS = 2.0
+"""FluidSynth renders a little past the last event (the release of the last notes)."""
 DEFAULT_GAIN = 0.5
 """FluidSynth's master gain: its default (0.2) renders a solo line at about -30 dBFS; 0.5 keeps a dense piano
 part below clipping."""
@@ -83,19 +86,32 @@ def write_wav(
     gain: float = DEFAULT_GAIN,
     timeout: float | None = None,
     normalize: bool = True,
+    limits: ScoreLimits | None = None,
 ) -> Path:
     """Synthesize ``score`` to a 16-bit stereo WAV file with FluidSynth, atomically.
 
     ``timeout`` (seconds) bounds the render; by default 60 s plus twice the music's duration. ``normalize``
-    raises a quiet rendering (a solo line peaks near -20 dBFS) so that its peak is at -1 dBFS.
+    raises a quiet rendering (a solo line peaks near -20 dBFS) so that its peak is at -1 dBFS. A score beyond
+    ``limits`` (:func:`partita.score.check_limits`), or whose WAV would exceed ``limits.max_wav_bytes``, is
+    refused with a :class:`ScoreError` before FluidSynth starts.
     """
-    exe = find_fluidsynth()
-    sf2 = find_soundfont(soundfont)
+    lim = limits or DEFAULT_LIMITS
     if not 8000 <= int(sample_rate) <= 192000:
         raise ValueError(f"sample rate {sample_rate} Hz is outside 8000..192000")
+    check_limits(score, path, lim)
     if not sum(len(t.notes) for t in score.tracks):
         raise ScoreError("the score has no notes to synthesize", "no-notes", str(path))
     seconds = float(score.to("second").end())
+    size = 44 + int((seconds + WAV_TAIL_SECONDS) * int(sample_rate)) * 4  # 16-bit stereo frames
+    if size > lim.max_wav_bytes:
+        raise ScoreError(
+            f"{seconds / 60:.0f} minutes of audio would make a {size / 2**30:.1f} GiB WAV file, over the "
+            f"{lim.max_wav_bytes / 2**30:.1f} GiB limit",
+            "too-large",
+            str(path),
+        )
+    exe = find_fluidsynth()
+    sf2 = find_soundfont(soundfont)
     if timeout is None:
         timeout = 60.0 + 2.0 * seconds
     with tempfile.TemporaryDirectory(prefix="partita-wav-") as tmp:

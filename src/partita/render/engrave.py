@@ -179,11 +179,43 @@ def write_png_pages(svgs: list[str], path: str | os.PathLike, width: int = 1400)
 
     out = _page_paths(Path(path), len(svgs))
     for svg, p in zip(svgs, out, strict=True):
-        png = cairosvg.svg2png(
-            bytestring=svg.encode("utf-8"), output_width=int(width), background_color="white"
-        )
+        try:
+            png = cairosvg.svg2png(
+                bytestring=svg.encode("utf-8"),
+                output_width=fit_width(svg, int(width)),
+                background_color="white",
+            )
+        except MemoryError:
+            raise ScoreError("the engraved page is too large to rasterize", "too-large", str(p)) from None
+        except Exception as e:  # cairo's own errors (CairoError) have no common base class worth importing
+            msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+            raise ScoreError(
+                f"the engraved page could not be rasterized ({msg})", "render-failed", str(p)
+            ) from None
         atomic_write_bytes(p, png)
     return out
+
+
+CAIRO_MAX_PIXELS = 32767
+"""cairo's largest image side; a taller page (a score of hundreds of staves) is rasterized narrower to fit."""
+
+
+def fit_width(svg: str, width: int, max_pixels: int = CAIRO_MAX_PIXELS) -> int:
+    """``width``, or less where the page (from the SVG's own width and height) would be taller than ``max_pixels``."""
+    tag = re.search(r"<svg\b[^>]*>", svg[:4096])
+    if tag is None:
+        return width
+    size = {
+        k: float(v)
+        for k, v in re.findall(r'\s(width|height)="([\d.]+)(?:px|pt)?"', tag.group(0))
+        if float(v) > 0
+    }
+    if len(size) < 2:
+        return width
+    height = width * size["height"] / size["width"]
+    if height <= max_pixels:
+        return width
+    return max(1, int(max_pixels * size["width"] / size["height"]))
 
 
 def write_score_svg(

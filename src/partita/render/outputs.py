@@ -9,6 +9,7 @@ from pathlib import Path
 
 from partita.progress import ProgressCallback, report
 from partita.score import Score, ScoreError, read_score, sniff_format
+from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def render(
     pages: str = "first",
     soundfont: str | os.PathLike | None = None,
     progress: ProgressCallback | None = None,
+    limits: ScoreLimits | None = None,
 ) -> list[Path]:
     """Render a score or a score file into ``out_dir``; return the paths written.
 
@@ -60,7 +62,8 @@ def render(
     soundfont are installed; ``wav=True`` raises :class:`~partita.render.audio.AudioUnavailable` (saying what to
     install) when they are not. ``png`` and ``svg``, as the CLI flags, switch the PNG images (piano roll and
     score) and the score SVG together. A MusicXML input is engraved as its author wrote it; any other input is
-    engraved from partita's MusicXML.
+    engraved from partita's MusicXML. A score beyond ``limits`` (:func:`partita.score.check_limits`: duration,
+    notes, tracks, resolution) is refused with a :class:`ScoreError` before anything is written.
     """
     if png is not None:
         pianoroll = score_png = png
@@ -82,6 +85,8 @@ def render(
         source = score_or_path
         score = score_or_path
         name = name or "score"
+    lim = limits or DEFAULT_LIMITS
+    check_limits(score, source if isinstance(source, Path) else None, lim)
     if not sum(len(t.notes) for t in score.tracks):
         raise ScoreError(
             "the score has no notes to render", "no-notes", str(source) if isinstance(source, Path) else None
@@ -97,7 +102,7 @@ def render(
 
     def partita_xml() -> bytes:
         if "xml" not in cache:
-            cache["xml"] = to_musicxml_bytes(score, title=title)
+            cache["xml"] = to_musicxml_bytes(score, title=title, limits=lim)
         return cache["xml"]  # type: ignore[return-value]
 
     def svgs() -> list[str]:  # engraved once for both the SVG and the PNG
@@ -116,17 +121,22 @@ def render(
         (
             pianoroll,
             "piano roll",
-            lambda: [write_pianoroll(score, out / f"{name}-pianoroll.png", title=title)],
+            lambda: [write_pianoroll(score, out / f"{name}-pianoroll.png", title=title, limits=lim)],
         ),
         (score_svg, "score SVG", lambda: write_svg_pages(svgs(), out / f"{name}-score.svg")),
         (score_png, "score PNG", lambda: write_png_pages(svgs(), out / f"{name}-score.png")),
-        (wav, "WAV", lambda: [write_wav(score, out / f"{name}.wav", soundfont=soundfont)]),
+        (wav, "WAV", lambda: [write_wav(score, out / f"{name}.wav", soundfont=soundfont, limits=lim)]),
         (musicxml, "MusicXML", write_xml),
     ]
     jobs = [j for j in jobs if j[0]]
     written: list[Path] = []
     for i, (_, what, job) in enumerate(jobs):
         report(progress, i, len(jobs), what)
-        written.extend(job())
+        try:
+            written.extend(job())
+        except ScoreError as e:
+            if type(e) is ScoreError and e.path is None and isinstance(source, Path):
+                raise ScoreError(str(e), e.reason, str(source)) from None  # name the input file
+            raise
     report(progress, len(jobs), len(jobs), "done")
     return written

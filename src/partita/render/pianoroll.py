@@ -12,6 +12,7 @@ from pathlib import Path
 
 from partita.atomic import atomic_path
 from partita.score import Score, ScoreError
+from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits, check_resolution
 from partita.score.general_midi import gm_program_name
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,14 @@ def gm_instrument_name(program: int, is_drum: bool = False) -> str:
         return f"Program {program}"
 
 
-def bar_lines(score: Score, end: int | None = None) -> tuple[list[int], list[int]]:
-    """(bar starts, beat positions) in ticks up to ``end``, from the score's time signatures (4/4 if none)."""
-    tpq = score.ticks_per_quarter
+def bar_lines(
+    score: Score, end: int | None = None, max_bars: int = DEFAULT_LIMITS.max_measures
+) -> tuple[list[int], list[int]]:
+    """(bar starts, beat positions) in ticks up to ``end``, from the score's time signatures (4/4 if none).
+
+    A score of zero ticks per quarter note, or more than ``max_bars`` bars, is a :class:`ScoreError`.
+    """
+    tpq = check_resolution(score)
     end = int(score.end()) if end is None else int(end)
     sigs = sorted(
         ((ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures), key=lambda s: s[0]
@@ -56,8 +62,22 @@ def bar_lines(score: Score, end: int | None = None) -> tuple[list[int], list[int
         bars.append(t)
         beats.extend(range(t, t + length, beat))
         t += length
+        if len(bars) > max_bars:
+            raise ScoreError(
+                f"more than {max_bars} bars, over the limit of {max_bars} for a piano roll", "too-large"
+            )
     bars.append(t)
     return bars, beats
+
+
+def bar_label_step(n_bars: int, max_labels: int = 40) -> int:
+    """Number every k-th bar so that at most ``max_labels`` numbers show: k is 1, 2, 4, 5, 10, 20, 50, 100, ..."""
+    scale = 1
+    while True:
+        for k in (1, 2, 4, 5) if scale == 1 else (1, 2, 5):
+            if n_bars <= k * scale * max_labels:
+                return k * scale
+        scale *= 10
 
 
 def write_pianoroll(
@@ -69,13 +89,15 @@ def write_pianoroll(
     width: float | None = None,
     height: float = 5.0,
     dpi: int = 110,
+    limits: ScoreLimits | None = None,
 ) -> Path:
     """Draw ``score`` as a piano roll and save it as PNG (or SVG/PDF by the suffix of ``path``), atomically.
 
     Each track gets a colour and a legend entry "name (General MIDI instrument)"; bar lines are solid and
     numbered, beats dotted (while they are far enough apart to read); the pitch axis names every C, or every
     note of a narrow range. ``start_bar``/``end_bar`` (1-based, inclusive) draw an excerpt. The width grows with
-    the number of bars up to 22 inches, so 4 bars and 200 bars are both readable.
+    the number of bars up to 22 inches, so 4 bars and 200 bars are both readable. A score beyond ``limits``
+    (:func:`partita.score.check_limits`) is refused with a :class:`ScoreError` before anything is drawn.
     """
     import matplotlib
 
@@ -83,10 +105,15 @@ def write_pianoroll(
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
 
+    lim = limits or DEFAULT_LIMITS
+    check_limits(score, path, lim)
     tracks = [t for t in score.tracks if len(t.notes)]
     if not tracks:
         raise ScoreError("the score has no notes to draw", "no-notes", str(path))
-    bars, beats = bar_lines(score)
+    try:
+        bars, beats = bar_lines(score, max_bars=lim.max_measures)
+    except ScoreError as e:
+        raise ScoreError(str(e), e.reason, str(path)) from None
     first = 1 if start_bar is None else max(1, int(start_bar))
     last = len(bars) - 1 if end_bar is None else min(len(bars) - 1, int(end_bar))
     if first > last:
@@ -137,9 +164,21 @@ def write_pianoroll(
         for b in beats:
             if t0 < b < t1 and b not in bar_ticks:
                 ax.axvline(x(b), color="#bbbbbb", lw=0.5, ls=":", zorder=1)
-    label_every = next(k for k in (1, 2, 4, 5, 10, 20, 50, 100, 1000) if n_bars / k <= 40)
-    for b in bar_ticks:
-        ax.axvline(x(b), color="#555555", lw=0.8 if n_bars <= 64 else 0.4, zorder=2)
+    label_every = bar_label_step(n_bars)
+    # One collection for all bar lines (one artist per line takes minutes for 100,000 bars); bars closer than
+    # ~2 pixels would be a grey wash, so a long score gets a line at each numbered bar only.
+    drawn = bar_ticks
+    if n_bars * 2 > width * dpi:
+        drawn = [b for i, b in enumerate(bar_ticks) if (first + i - 1) % label_every == 0] + bar_ticks[-1:]
+    ax.vlines(
+        [x(b) for b in drawn],
+        0,
+        1,
+        transform=ax.get_xaxis_transform(),
+        colors="#555555",
+        linewidths=0.8 if n_bars <= 64 else 0.4,
+        zorder=2,
+    )
     ticks = [
         (x(b), str(first + i)) for i, b in enumerate(bar_ticks[:-1]) if (first + i - 1) % label_every == 0
     ]

@@ -1,6 +1,6 @@
 """Score I/O: one score type with MIDI semantics, read from and written to the formats of the field."""
 
-from partita.score.checks import ScoreLimits, check_score
+from partita.score.checks import ScoreLimits, check_limits, check_score
 from partita.score.errors import ScoreError
 from partita.score.formats import (
     DEFAULT_TPQ,
@@ -15,6 +15,7 @@ from partita.score.formats import (
     read_musicxml,
     read_score,
     sniff_format,
+    stat_score_file,
     to_midi_bytes,
     unzip_musicxml,
     write_midi,
@@ -29,6 +30,7 @@ __all__ = [
     "Score",
     "ScoreError",
     "ScoreLimits",
+    "check_limits",
     "check_score",
     "from_midi_bytes",
     "from_music21",
@@ -39,6 +41,7 @@ __all__ = [
     "read_musicxml",
     "read_score",
     "sniff_format",
+    "stat_score_file",
     "to_midi_bytes",
     "unzip_musicxml",
     "write_midi",

@@ -6,9 +6,11 @@ from __future__ import annotations
 class ScoreError(ValueError):
     """A file that is not a readable score, or a score that breaks a limit.
 
-    ``reason`` is a short machine-readable code (``empty``, ``truncated``, ``not-music``, ``too-large``,
-    ``no-notes``, ``absurd-tempo``, ``unsupported-format``, ``parse-error``) used by the corpus rejects table;
-    the message is for people.
+    ``reason`` is a short machine-readable code (``missing``, ``unreadable``, ``symlink-loop``, ``empty``,
+    ``truncated``, ``not-music``, ``unsafe-xml``, ``too-large``, ``no-notes``, ``absurd-tempo``,
+    ``unsupported-format``, ``parse-error``, and the limits of :class:`partita.score.ScoreLimits`:
+    ``zero-resolution``, ``too-many-tracks``, ``too-many-notes``, ``too-long``) used by the corpus rejects
+    table; the message is for people.
     """
 
     def __init__(self, message: str, reason: str = "parse-error", path: str | None = None) -> None:

@@ -10,11 +10,14 @@ still read correctly and a non-music file is refused with a clear :class:`ScoreE
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
 import re
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +34,9 @@ Score = symusic.core.ScoreTick
 DEFAULT_TPQ = 480
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Files larger than this are refused as ``too-large`` (no real score file of this field comes close)."""
+MAX_UNZIPPED_BYTES = 8 * MAX_FILE_BYTES
+"""The score inside a compressed MusicXML file may inflate to this (music21's largest, a Beethoven quartet, is
+10 MiB inside a 200 KB file); beyond it the file is refused as ``too-large`` before it is inflated."""
 
 FORMATS = ("midi", "musicxml", "abc", "humdrum")
 _ABC_FIELD = re.compile(rb"^(X|T|K|M|L):", re.MULTILINE)
@@ -45,7 +51,7 @@ def sniff_format(data: bytes) -> str | None:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = z.namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return None
         if any(n.endswith((".xml", ".musicxml")) for n in names):
             return "musicxml"
@@ -65,13 +71,34 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def _why(e: OSError) -> str:
+    return (e.strerror or str(e)).lower()
+
+
+def stat_score_file(path: str | os.PathLike) -> os.stat_result:
+    """``os.stat`` of a score file; a missing file, a symbolic link loop (``symlink-loop``) or a dangling link,
+    a folder, a device or a pipe, and a file that may not be read (``unreadable``) are each a
+    :class:`ScoreError` that says which."""
+    name = str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ScoreError("a symbolic link to a file that does not exist", "missing", name) from None
+        raise ScoreError("no such file", "missing", name) from None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ScoreError("a symbolic link loop (it leads back to itself)", "symlink-loop", name) from None
+        raise ScoreError(f"cannot read it ({_why(e)})", "unreadable", name) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ScoreError("is a folder, not a score file", "not-music", name)
+    if not stat.S_ISREG(st.st_mode):
+        raise ScoreError("not a regular file (a device, a pipe or a socket)", "not-music", name)
+    return st
+
+
 def _read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise ScoreError("no such file", "missing", str(path))
-    if p.is_dir():
-        raise ScoreError("is a folder, not a score file", "not-music", str(path))
-    size = p.stat().st_size
+    size = stat_score_file(path).st_size
     if size == 0:
         raise ScoreError("the file is empty (0 bytes)", "empty", str(path))
     if size > max_bytes:
@@ -80,7 +107,14 @@ def _read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
             "too-large",
             str(path),
         )
-    return p.read_bytes()
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)  # never more than the limit, even if the file grew since its stat
+    except OSError as e:
+        raise ScoreError(f"cannot read it ({_why(e)})", "unreadable", str(path)) from None
+    if len(data) > max_bytes:
+        raise ScoreError(f"the file is over the {max_bytes / 2**20:.0f} MiB limit", "too-large", str(path))
+    return data
 
 
 def read_midi(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> Score:
@@ -115,20 +149,43 @@ def to_midi_bytes(score: Score) -> bytes:
     return bytes(score.dumps_midi())
 
 
-def unzip_musicxml(data: bytes, name: str = "<bytes>") -> bytes:
-    """The score inside a compressed MusicXML (``.mxl``) file: the rootfile its container names."""
+def unzip_musicxml(data: bytes, name: str = "<bytes>", max_bytes: int = MAX_UNZIPPED_BYTES) -> bytes:
+    """The score inside a compressed MusicXML (``.mxl``) file: the rootfile its container names.
+
+    A score that would inflate beyond ``max_bytes`` is refused (``too-large``) without inflating it.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = z.namelist()
             inner = None
             if "META-INF/container.xml" in names:
-                m = re.search(rb'full-path="([^"]+)"', z.read("META-INF/container.xml"))
-                inner = m.group(1).decode() if m else None
+                with z.open("META-INF/container.xml") as f:
+                    m = re.search(rb'full-path="([^"]+)"', f.read(65536))
+                inner = m.group(1).decode(errors="replace") if m else None
             if inner not in names:
-                inner = next(n for n in names if n.endswith((".xml", ".musicxml")) and not n.startswith("META-INF"))
-            return z.read(inner)
-    except (zipfile.BadZipFile, StopIteration, KeyError):
+                inner = next(
+                    n for n in names if n.endswith((".xml", ".musicxml")) and not n.startswith("META-INF")
+                )
+            size = z.getinfo(inner).file_size
+            if size > max_bytes:
+                raise ScoreError(
+                    f"its score inflates to {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit",
+                    "too-large",
+                    name,
+                )
+            with z.open(inner) as f:
+                out = f.read(max_bytes + 1)  # the header may understate the size: read no more than the limit
+            if len(out) > max_bytes:
+                raise ScoreError(
+                    f"its score inflates to over the {max_bytes / 2**20:.0f} MiB limit", "too-large", name
+                )
+            return out
+    except (zipfile.BadZipFile, StopIteration, KeyError, EOFError, NotImplementedError, zlib.error):
         raise ScoreError("a damaged compressed MusicXML (.mxl) file", "parse-error", name) from None
+    except RuntimeError as e:  # an encrypted member
+        raise ScoreError(
+            f"an unreadable compressed MusicXML (.mxl) file ({e})", "parse-error", name
+        ) from None
 
 
 def _music21_parse(data: bytes | str, fmt: str, name: str):
@@ -141,6 +198,12 @@ def _music21_parse(data: bytes | str, fmt: str, name: str):
         if isinstance(data, bytes) and data.startswith((b"\xff\xfe", b"\xfe\xff")):
             data = re.sub(r'encoding="[^"]*"', 'encoding="UTF-8"', data.decode("utf-16"), count=1)
         text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+        if fmt == "musicxml" and "<!ENTITY" in text:
+            # MusicXML declares no entities of its own; declarations are how XML bombs (billion laughs) and
+            # external entities work, whatever the XML parser's own defences
+            raise ScoreError(
+                "the file declares XML entities (<!ENTITY>), which MusicXML never needs", "unsafe-xml", name
+            )
         return converter.parseData(text, format=fmt)
     except ScoreError:
         raise
@@ -155,7 +218,16 @@ def _from_stream(obj, fmt: str, name: str, expand_repeats: bool) -> Score:
     stream = first_score(obj)
     if stream is None:
         raise ScoreError(f"the {fmt} file holds no score", "no-notes", name)
-    return from_music21(stream, expand_repeats=expand_repeats)
+    try:
+        return from_music21(stream, expand_repeats=expand_repeats)
+    except ScoreError as e:
+        if e.path is None:
+            raise ScoreError(str(e), e.reason, name) from None
+        raise
+    except Exception as e:  # music21 raises its own exceptions on streams it parsed but cannot walk
+        log.debug("converting %s failed", name, exc_info=True)
+        msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise ScoreError(f"unreadable {fmt} ({msg})", "parse-error", name) from None
 
 
 def read_musicxml(

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 VOICE_PROGRAM = 52  # General MIDI "Choir Aahs": the sound of a vocal part that names no instrument
 DEFAULT_VELOCITY = 80
+MAX_TICK = 2**31 - 1
+"""symusic keeps times in 32 bits: a later event (a note of 100,000,000 whole notes in ABC) is refused."""
 _DYNAMIC_VELOCITY = {"ppp": 24, "pp": 36, "p": 52, "mp": 68, "mf": 84, "f": 100, "ff": 112, "fff": 124}
 
 
@@ -170,7 +172,14 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
     shift = _pickup_padding(parts[0])
 
     def tick(offset) -> int:
-        return int(round((float(Fraction(offset)) + shift) * tpq))
+        t = int(round((float(Fraction(offset)) + shift) * tpq))
+        if abs(t) > MAX_TICK:
+            raise ScoreError(
+                f"an event at quarter note {float(Fraction(offset)):.0f}, beyond the {MAX_TICK // tpq:,} quarter "
+                "notes a score can hold",
+                "too-long",
+            )
+        return t
 
     first = parts[0].flatten()
     for ts in first.getElementsByClass(meter.TimeSignature):

@@ -30,6 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from partita.atomic import atomic_write_bytes
+from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits
 from partita.score.errors import ScoreError
 from partita.score.formats import Score
 
@@ -249,7 +250,7 @@ def _pitch(n: _Note):
 # ---------------------------------------------------------------------------------------------- bars and voices
 
 
-def _bars(score: Score, div: int, end: int) -> list[_Bar]:
+def _bars(score: Score, div: int, end: int, max_bars: int | None = None) -> list[_Bar]:
     tpq = score.ticks_per_quarter
     sigs: list[tuple[int, int, int]] = []
     for ts in sorted(score.time_signatures, key=lambda t: t.time):
@@ -280,6 +281,11 @@ def _bars(score: Score, div: int, end: int) -> list[_Bar]:
                     break
         bars.append(_Bar(t, length, num, den, number=len(bars) + 1))
         t += length
+        if max_bars is not None and len(bars) > max_bars:
+            raise ScoreError(
+                f"more than {max_bars} bars, over the limit of {max_bars} measures (bars x staves) for MusicXML",
+                "too-large",
+            )
     return bars
 
 
@@ -594,17 +600,34 @@ def _staff_measures(
     return measures
 
 
-def to_music21(score: Score, title: str | None = None):
-    """Build an engraveable :class:`music21.stream.Score` from a tick-time score (see the module notes)."""
+def to_music21(score: Score, title: str | None = None, limits: ScoreLimits | None = None):
+    """Build an engraveable :class:`music21.stream.Score` from a tick-time score (see the module notes).
+
+    A score beyond ``limits`` (see :func:`partita.score.check_limits`), or whose bars x staves would exceed
+    ``limits.max_measures``, is refused with a :class:`ScoreError` before any notation is built.
+    """
     from music21 import layout, metadata, stream
 
+    lim = limits or DEFAULT_LIMITS
+    check_limits(score, None, lim)
     div, exact = _choose_grid(score)
     tracks = _quantize_notes(score, div, exact)
     if not any(tracks):
         raise ScoreError("the score has no notes to write", "no-notes")
     tpq = score.ticks_per_quarter
     end = max(n.off for notes in tracks for n in notes)
-    bars = _bars(score, div, end)
+    bars = _bars(score, div, end, max_bars=lim.max_measures)
+    staves_of = [
+        ([notes] if tr.is_drum else _staves(notes, int(tr.program))) if notes else []
+        for tr, notes in zip(score.tracks, tracks, strict=True)
+    ]
+    n_staves = sum(len(staves) for staves in staves_of)
+    if len(bars) * n_staves > lim.max_measures:
+        raise ScoreError(
+            f"{len(bars)} bars x {n_staves} staves, over the limit of {lim.max_measures} measures "
+            "(bars x staves) for MusicXML",
+            "too-large",
+        )
     first_on = min(n.on for notes in tracks for n in notes)
     pickup_start = 0
     b0 = bars[0]
@@ -652,13 +675,12 @@ def to_music21(score: Score, title: str | None = None):
     out.metadata = metadata.Metadata()
     out.metadata.title = title or "Untitled score"
     out.metadata.movementName = out.metadata.title
-    for i, (tr, notes) in enumerate(zip(score.tracks, tracks, strict=True)):
+    for i, (tr, notes, staves) in enumerate(zip(score.tracks, tracks, staves_of, strict=True)):
         if not notes:
             continue
         name = (
             str(tr.name).strip() or _instrument(tr.program, "", tr.is_drum).instrumentName or f"Track {i + 1}"
         )
-        staves = [notes] if tr.is_drum else _staves(notes, int(tr.program))
         parts = []
         for s, staff_notes in enumerate(staves):
             part = stream.PartStaff() if len(staves) > 1 else stream.Part()
@@ -684,11 +706,37 @@ def to_music21(score: Score, title: str | None = None):
     return out
 
 
-def to_musicxml_bytes(score: Score, title: str | None = None) -> bytes:
-    """The uncompressed MusicXML text of ``score`` (see :func:`to_music21`)."""
+class _QuietChannels:
+    """music21's exporter warns on stderr once per part beyond 15 ("we are out of midi channels! help!"): MusicXML
+    has 16 MIDI channels, and a score of 40 staves is not an error. Such warnings go to the debug log; every
+    other warning of the exporter is passed on."""
+
+    def __init__(self, env) -> None:
+        self._env = env
+
+    def warn(self, msg, header=None) -> None:
+        if "out of midi channels" in str(msg):
+            log.debug("music21: %s", msg)
+            return
+        self._env.warn(msg, header)
+
+    def __getattr__(self, name: str):
+        return getattr(self._env, name)
+
+
+def _quiet_channel_warnings() -> None:
+    from music21.musicxml import m21ToXml
+
+    if not isinstance(m21ToXml.environLocal, _QuietChannels):
+        m21ToXml.environLocal = _QuietChannels(m21ToXml.environLocal)
+
+
+def to_musicxml_bytes(score: Score, title: str | None = None, limits: ScoreLimits | None = None) -> bytes:
+    """The uncompressed MusicXML text of ``score`` (see :func:`to_music21`, which checks ``limits``)."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-    exporter = GeneralObjectExporter(to_music21(score, title=title))
+    _quiet_channel_warnings()
+    exporter = GeneralObjectExporter(to_music21(score, title=title, limits=limits))
     # The bars, ties, beams and tuplets are already made; music21's makeNotation pass would only copy the
     # whole score and re-check it (two thirds of the export time for a pop song).
     exporter.makeNotation = False
@@ -697,13 +745,21 @@ def to_musicxml_bytes(score: Score, title: str | None = None) -> bytes:
     return re.sub(rb"\s*<creator type=\"composer\">Music21</creator>", b"", data, count=1)
 
 
-def write_musicxml(score: Score, path: str | os.PathLike, title: str | None = None) -> Path:
+def write_musicxml(
+    score: Score, path: str | os.PathLike, title: str | None = None, limits: ScoreLimits | None = None
+) -> Path:
     """Write ``score`` as MusicXML (``.musicxml``/``.xml``) or compressed MusicXML (``.mxl``), atomically.
 
-    The title defaults to the file's name. See :func:`to_music21` for how the notation is made.
+    The title defaults to the file's name. See :func:`to_music21` for how the notation is made; a score beyond
+    ``limits`` is refused with a :class:`ScoreError` that names ``path``, before anything is written.
     """
     p = Path(path)
-    data = to_musicxml_bytes(score, title=title or p.stem)
+    try:
+        data = to_musicxml_bytes(score, title=title or p.stem, limits=limits)
+    except ScoreError as e:
+        if e.path is None:
+            raise ScoreError(str(e), e.reason, str(p)) from None
+        raise
     if p.suffix.lower() == ".mxl":
         import io
         import zipfile
