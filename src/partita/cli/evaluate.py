@@ -35,6 +35,12 @@ import click
     help="COSIATEC window in points (cost grows with its cube; larger = closer to whole-piece COSIATEC).",
 )
 @click.option("--no-tension", is_flag=True, help="Skip the spiral-array tonal tension.")
+@click.option(
+    "--realism",
+    is_flag=True,
+    help="Also run the realism benchmark against --reference (classifier two-sample test, Fréchet distance; "
+    "reference pieces cut to the generated pieces' median bar count) and write realism.json.",
+)
 def evaluate(
     generated: str,
     reference: str | None,
@@ -44,13 +50,16 @@ def evaluate(
     no_compression: bool,
     compression_window: int,
     no_tension: bool,
+    realism: bool,
 ) -> None:
     """Measure GENERATED (a score file, a folder of them or a corpus) and write report.json, report.md and PNGs.
 
     With --reference, the generated set is compared with it (Yang & Lerch's overlapped areas, MusPy's metrics
     side by side). With --prompts (one JSON object per line: "file", and any of "key", "tempo", "tempo_bin",
     "time_signature", "instruments", "chords", "density", "polyphony"), control adherence is scored as in
-    Mustango and text2midi (TB, TBT, CK, CKD, meter, instrument F1, chord match, correlations).
+    Mustango and text2midi (TB, TBT, CK, CKD, meter, instrument F1, chord match, correlations). With --realism
+    and --reference, how easily a classifier tells the generated pieces from the reference ones (0.5 = not at
+    all) is measured too, beside the floor of two halves of the reference set (realism.json).
     """
     from partita.cli.progress import tqdm_progress
     from partita.evaluation.report import evaluate as run_evaluation
@@ -58,6 +67,8 @@ def evaluate(
 
     if max_reference < 2:
         raise click.BadParameter("must be at least 2", param_hint="--max-reference")
+    if realism and not reference:
+        raise click.UsageError("--realism compares with a reference set: give --reference too")
     gen, skipped_gen = read_scores(generated)
     sources: dict = {"generated": generated}
     ref = None
@@ -101,6 +112,41 @@ def evaluate(
             if k in adh["scores"]
         ]
         click.echo("adherence: " + ", ".join(f"{k} {adh['scores'][k]['mean']:.3f}" for k in shown))
+    if realism and ref:
+        _realism(gen, ref, out_dir)
+
+
+def _realism(gen: list, ref: list, out_dir: str) -> None:
+    """Run the realism report (reference cut to the generated median bar count), write realism.json, echo it."""
+    import json
+    import statistics
+    from pathlib import Path
+
+    from partita.atomic import atomic_write_text
+    from partita.evaluation.realism import count_bars, crop_bars, realism_report
+
+    bars = max(1, round(statistics.median(count_bars(s) for _, s in gen)))
+    real = [crop_bars(s, bars) for _, s in ref]
+    result = realism_report({"generated": [s for _, s in gen]}, real)
+    result["bars"] = bars
+    path = Path(out_dir) / "realism.json"
+    atomic_write_text(path, json.dumps(result, indent=2) + "\n")
+    click.echo(f"wrote {path} (reference cut to {bars} bars; balanced accuracy, 0.5 = indistinguishable)")
+    click.echo(f"{'set':12s} {'n':>4s} {'accuracy':>9s} {'logistic':>9s} {'boosting':>9s} {'Fréchet':>9s}")
+    rows = [(name, e) for name, e in result["sets"].items()]
+    floor = result["floor"]
+    if floor["two_sample"] is not None:
+        rows.append(("real vs real", {"n": floor["n_half"], "two_sample": floor["two_sample"],
+                                      "frechet": floor["frechet"]}))  # fmt: skip
+    for name, e in rows:
+        ts = e.get("two_sample")
+        if ts is None:
+            click.echo(f"{name:12s} {e['n']:4d} {e.get('error', '')}")
+            continue
+        click.echo(
+            f"{name:12s} {e['n']:4d} {ts['accuracy']:9.3f} {ts['logistic']['accuracy']:9.3f} "
+            f"{ts['boosting']['accuracy']:9.3f} {e['frechet']:9.3f}"
+        )
 
 
 @click.command()

@@ -1,0 +1,355 @@
+"""Realism: how easily a classifier tells generated pieces from held-out real pieces of the same style.
+
+Per style (chorale, jig, chinese_folk, german_folk, pop, renaissance), in one run: the prompts of
+``bench/prompts/realism.jsonl`` (32 a style, 8 or 16 bars, written apart from the corpus captions), the style's
+held-out real pieces (split ``test`` of the built corpus ``all``, picked with
+:func:`partita.tokens.dataset.style_of`) each cut to the bar count of a prompt with
+:func:`~partita.evaluation.realism.crop_bars` (twice as many real pieces as prompts, at least 32, where the
+corpus has them), and four sets of pieces made for the same prompts and bar counts:
+
+- ``markov``: a second-order Markov chain over (pitch, duration) melody events trained on the style's ``train``
+  pieces (:class:`~partita.evaluation.realism.MarkovBaseline`; one voice, so a weak peer for polyphonic styles):
+  the baseline of every other variant, measured in the same run;
+- ``free``: the model unconstrained, one candidate (``generate(..., constrain=False, n=1, selector=None)``);
+- ``constrained``: constrained sampling, the first of 4 candidates in sampling order (unranked);
+- ``selected``: the same 4 candidates ranked by the model's Selector (``choose_selector("auto")``), the top one.
+
+Each set is compared with the real pieces by :func:`~partita.evaluation.realism.realism_report`: the cross-validated
+balanced accuracy of the stronger of two judges (logistic regression, gradient boosting) on the realism features
+(0.5 = indistinguishable, 1.0 = every piece recognized) and the Fréchet distance of the feature Gaussians; two
+disjoint halves of the real pieces give the floor. Also per variant: the share of pieces with exactly the requested
+bar count and the seconds per prompt (``constrained`` and ``selected`` share one call of 4 candidates).
+
+    python bench/bench_realism.py [--quick] [--model partita-small|debug|PATH] [--styles chorale,jig] [--n 32]
+                                  [--threads N] [--seed 0]
+
+``--model debug`` is an untrained tiny model: its figures are a smoke test of this script, not a result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import row, write_result  # noqa: E402
+
+log = logging.getLogger("bench_realism")
+SLOW = True  # generates hundreds of pieces: run only when named
+
+PROMPTS = Path(__file__).resolve().parent / "prompts" / "realism.jsonl"
+STYLES = {  # bench style -> the style_of() values of its real pieces
+    "chorale": ("chorale",),
+    "jig": ("jig",),
+    "chinese_folk": ("chinese_folk",),
+    "german_folk": ("german_folk",),
+    "pop": ("pop",),
+    "renaissance": ("renaissance",),
+}
+VARIANTS = ("markov", "free", "constrained", "selected")
+GOAL = "beat Markov by >= 0.15 and <= 0.70"
+MIN_REAL = 32
+
+
+def load_prompts(styles: list[str], n: int) -> dict[str, list[dict]]:
+    """The first ``n`` prompts of each style."""
+    out: dict[str, list[dict]] = {s: [] for s in styles}
+    for line in PROMPTS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            if rec["style"] in out and len(out[rec["style"]]) < n:
+                out[rec["style"]].append(rec)
+    return out
+
+
+def style_records(corpus_name: str) -> tuple[dict[str, dict[str, list[dict]]], object]:
+    """Manifest records by bench style and split (``train`` / ``test``), and the corpus."""
+    from partita.corpus import load_corpus
+    from partita.tokens.dataset import style_of
+
+    corpus = load_corpus(corpus_name)
+    out: dict[str, dict[str, list[dict]]] = {s: {"train": [], "test": []} for s in STYLES}
+    for rec in corpus.records():
+        style = style_of(rec)
+        for name, labels in STYLES.items():
+            if style in labels and rec["split"] in ("train", "test"):
+                out[name][rec["split"]].append(rec)
+    return out, corpus
+
+
+def real_pieces(corpus, records: list[dict], bars: list[int], count: int, seed: int) -> tuple[list, dict]:
+    """``count`` real pieces, each cut to a bar count of ``bars`` (cycled); a piece long enough is preferred."""
+    from partita.evaluation.realism import count_bars, crop_bars
+
+    rng = np.random.default_rng(seed)
+    pool = []
+    for i in rng.permutation(len(records)).tolist():
+        score = corpus.read_piece(records[i]["piece_id"])
+        if score.note_num():
+            pool.append((records[i]["piece_id"], score, count_bars(score)))
+    wanted = sorted((bars[j % len(bars)] for j in range(min(count, len(pool)))), reverse=True)
+    used: set[int] = set()
+    out, short = [], 0
+    for b in wanted:
+        fits = [k for k, p in enumerate(pool) if k not in used and p[2] >= b]
+        if fits:
+            k = fits[0]
+        else:
+            k = max((k for k in range(len(pool)) if k not in used), key=lambda k: pool[k][2])
+            short += 1
+        used.add(k)
+        out.append(crop_bars(pool[k][1], b))
+    return out, {"available": len(pool), "used": len(out), "shorter_than_asked": short}
+
+
+def markov_pieces(
+    corpus, train: list[dict], prompts: list[dict], seed: int, max_train: int
+) -> tuple[list, dict]:
+    """The Markov chain trained on the style's train pieces, one piece per prompt at its bars and meter."""
+    from partita.evaluation.realism import MarkovBaseline, meter_of
+    from partita.generation.prompt import project_prompt
+
+    rng = np.random.default_rng(seed)
+    chosen = [train[i] for i in rng.permutation(len(train))[:max_train].tolist()]
+    scores = [corpus.read_piece(r["piece_id"]) for r in chosen]
+    chain = MarkovBaseline().fit(scores)
+    meters = Counter(meter_of(s) for s in scores if s.note_num())
+    usual = meters.most_common(1)[0][0] if meters else (4, 4)
+    out = []
+    t0 = time.perf_counter()
+    for i, p in enumerate(prompts):
+        meter = project_prompt(p["prompt"]).conditions.meter
+        m = tuple(int(v) for v in meter.split("/")) if meter else usual
+        out.append(chain.sample(p["expect"]["bars"], m, 480, seed=seed * 1000 + i))
+    seconds = (time.perf_counter() - t0) / max(1, len(prompts))
+    return out, {"train_pieces": chain.pieces, "meter_default": f"{usual[0]}/{usual[1]}", "seconds": seconds}
+
+
+def parse_ablation(text: str) -> tuple[str, dict]:
+    """``"notonic:tonic_weight=0,cadence=false"`` -> ("constrained-notonic", {"tonic_weight": 0, "cadence": False}):
+    a constrained set sampled with these ``generate`` options changed (values are JSON)."""
+    name, _, items = text.partition(":")
+    if not name or not items:
+        raise ValueError(f"--ablate {text!r}: give NAME:option=value[,option=value]")
+    options = {}
+    for item in items.split(","):
+        key, _, value = item.partition("=")
+        options[key.strip()] = json.loads(value)
+    return f"constrained-{name}", options
+
+
+def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] | None = None) -> dict:
+    """free / constrained / selected pieces for each prompt (one record per piece), and one constrained set per
+    ablation (the first of 4 candidates sampled with the same seed and the ablation's options)."""
+    from partita.pipelines.generate import generate
+    from partita.pipelines.selector import choose_selector
+    from partita.score import Score
+
+    selector = choose_selector("auto", lm)
+    ablations = ablations or {}
+    out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": [], **{a: [] for a in ablations}}
+    runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": 4})]
+    runs += [(name, {"n": 4, **options}) for name, options in ablations.items()]
+    for i, p in enumerate(prompts):
+        s = seed * 1000 + 1000 + i
+        for variant, kw in runs:
+            t0 = time.perf_counter()
+            error = None
+            try:
+                request, cands = generate(p["prompt"], seed=s, model=lm, wav=False, selector=None, **kw)
+            except Exception as e:  # a failing prompt counts as an empty piece, and is named
+                log.error("%s %s failed: %s", variant, p["id"], e)
+                request, cands, error = None, [], f"{type(e).__name__}: {e}"
+            seconds = time.perf_counter() - t0
+            first = cands[0].score if cands else Score(480)
+            out[variant].append({"id": p["id"], "score": first, "seconds": seconds, "error": error})
+            if variant == "constrained":
+                t1 = time.perf_counter()
+                best = selector.rank(cands, request)[0][0].score if cands and selector else first
+                out["selected"].append(
+                    {
+                        "id": p["id"],
+                        "score": best,
+                        "seconds": seconds + time.perf_counter() - t1,
+                        "error": error,
+                    }
+                )
+        log.info("%s: %.1f s free, %.1f s constrained", p["id"], out["free"][-1]["seconds"], out["constrained"][-1]["seconds"])  # fmt: skip
+    return out
+
+
+def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) -> dict:
+    """Every set of one style and its realism report."""
+    from partita.evaluation.realism import count_bars, realism_report
+
+    bars = [p["expect"]["bars"] for p in prompts]
+    real, real_info = real_pieces(corpus, records["test"], bars, max(MIN_REAL, 2 * len(prompts)), args.seed)
+    markov, markov_info = markov_pieces(corpus, records["train"], prompts, args.seed, args.max_train)
+    sets = {"markov": [{"id": p["id"], "score": s, "seconds": markov_info["seconds"], "error": None}
+                       for p, s in zip(prompts, markov, strict=True)]}  # fmt: skip
+    sets.update(model_pieces(lm, prompts, args.seed, args.ablations))
+    variants = [*VARIANTS, *args.ablations]
+    report = realism_report({v: [r["score"] for r in sets[v]] for v in variants}, real, seed=args.seed)
+    for v in variants:
+        recs = sets[v]
+        report["sets"][v]["exact_bars"] = float(
+            np.mean([count_bars(r["score"]) == b for r, b in zip(recs, bars, strict=True)])
+        )
+        report["sets"][v]["seconds_per_prompt"] = float(np.mean([r["seconds"] for r in recs]))
+        report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
+    report["real_pieces"] = real_info
+    report["markov"] = markov_info
+    report["bars_asked"] = dict(Counter(bars))
+    return report
+
+
+def _acc(entry: dict) -> float:
+    return float(entry.get("accuracy", math.nan))
+
+
+def build_rows(reports: dict[str, dict], cmd: str, label: str) -> list[dict]:
+    rows = []
+    for style, rep in reports.items():
+        sets, floor = rep["sets"], rep["floor"]
+        floor_acc = floor["two_sample"]["accuracy"] if floor["two_sample"] else None
+        n_real = rep["real"]["n"]
+        if floor_acc is not None:
+            rows.append(row(f"realism: real vs real floor, {style}", floor_acc, "accuracy", cmd, higher_is_better=False,
+                            notes=f"two disjoint halves of {n_real} held-out real pieces ({floor['n_half']} each); "
+                            f"Fréchet {floor['frechet']:.3f}; chance is 0.5 (a small set reads above it)"))  # fmt: skip
+        for v in [*VARIANTS, *(k for k in sets if k not in VARIANTS)]:
+            e = sets[v]
+            if "two_sample" not in e:
+                continue
+            ts = e["two_sample"]
+            top = ", ".join(f"{d['feature']} {d['a']:.2f} vs {d['b']:.2f}" for d in e["differences"][:3])
+            note = (f"{e['n']} pieces vs {n_real} real; logistic {ts['logistic']['accuracy']:.3f}, boosting "
+                    f"{ts['boosting']['accuracy']:.3f}; Fréchet {e['frechet']:.3f}; exact bars {e['exact_bars']:.2f}; "
+                    f"{e['seconds_per_prompt']:.1f} s/prompt; most apart (generated vs real): {top}")  # fmt: skip
+            if v == "markov":
+                rows.append(row(f"realism: two-sample accuracy, {style}, markov", e["accuracy"], "accuracy", cmd,
+                                baseline="real vs real floor, same run", baseline_value=floor_acc,
+                                higher_is_better=False, notes=note))  # fmt: skip
+            else:
+                rows.append(row(f"realism: two-sample accuracy, {style}, {label}, {v}", e["accuracy"], "accuracy",
+                                cmd, baseline="Markov chain, same run", baseline_value=_acc(sets["markov"]),
+                                higher_is_better=False, goal=GOAL, notes=note))  # fmt: skip
+        for v in VARIANTS[1:]:
+            if "frechet" in sets[v] and "frechet" in sets["markov"]:
+                rows.append(row(f"realism: Fréchet distance, {style}, {label}, {v}", sets[v]["frechet"], "", cmd,
+                                baseline="Markov chain, same run", baseline_value=sets["markov"]["frechet"],
+                                higher_is_better=False, notes=f"real vs real floor {floor['frechet']:.3f}"))  # fmt: skip
+    if len(reports) > 1:
+        means = {v: float(np.nanmean([_acc(r["sets"][v]) for r in reports.values()])) for v in VARIANTS}
+        for v in VARIANTS[1:]:
+            rows.append(row(f"realism: two-sample accuracy, mean of {len(reports)} styles, {label}, {v}", means[v],
+                            "accuracy", cmd, baseline="Markov chain, same run", baseline_value=means["markov"],
+                            higher_is_better=False, goal=GOAL, notes=", ".join(reports)))  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="8 prompts per style, chorale and jig only")
+    ap.add_argument("--model", default="partita-small", help="a model name or folder; 'debug' = untrained")
+    ap.add_argument("--styles", default=None, help=f"comma-separated, of {', '.join(STYLES)} (default: all)")
+    ap.add_argument("--n", type=int, default=None, help="prompts (generated pieces) per style, at most 32")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--corpus", default="all", help="the built corpus of real pieces (default: all)")
+    ap.add_argument(
+        "--max-train", type=int, default=2000, help="training pieces of the Markov chain per style"
+    )
+    ap.add_argument("--name", default=None, help="result name (default realism, or realism-debug)")
+    ap.add_argument("--ablate", action="append", default=[], metavar="NAME:OPTION=VALUE,...",
+                    help="also a constrained set with these generate() options (JSON values), e.g. "
+                         "notonic:tonic_weight=0; repeatable")  # fmt: skip
+    args = ap.parse_args()
+    try:
+        args.ablations = dict(parse_ablation(a) for a in args.ablate)
+    except (ValueError, json.JSONDecodeError) as e:
+        sys.exit(f"bench_realism: {e}")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    import torch
+
+    from partita.pipelines.generate import load_generator
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    styles = args.styles.split(",") if args.styles else (["chorale", "jig"] if args.quick else list(STYLES))
+    unknown = [s for s in styles if s not in STYLES]
+    if unknown:
+        sys.exit(f"bench_realism: unknown style(s) {unknown}: choose from {', '.join(STYLES)}")
+    n = args.n or (8 if args.quick else 32)
+    try:
+        records, corpus = style_records(args.corpus)
+    except (FileNotFoundError, ValueError) as e:
+        sys.exit(f"bench_realism: {e}")
+    try:
+        lm = load_generator(args.model)
+    except (FileNotFoundError, ValueError, OSError) as e:
+        sys.exit(f"bench_realism: cannot load model {args.model!r}: {e}")
+    smoke = args.model == "debug"
+    cmd = " ".join(
+        ["python bench/bench_realism.py"]
+        + (["--quick"] if args.quick else [])
+        + ([f"--model {args.model}"] if args.model != "partita-small" else [])
+        + ([f"--styles {args.styles}"] if args.styles else [])
+        + ([f"--n {args.n}"] if args.n else [])
+        + ([f"--threads {args.threads}"] if args.threads else [])
+        + ([f"--seed {args.seed}"] if args.seed else [])
+        + ([f"--corpus {args.corpus}"] if args.corpus != "all" else [])
+        + [f"--ablate {a}" for a in args.ablate]
+    )
+    prompts = load_prompts(styles, n)
+    reports = {}
+    for style in styles:
+        recs = records[style]
+        if len(recs["test"]) < 4 or not recs["train"]:
+            log.warning("%s: %d test and %d train pieces in corpus %s: skipped",
+                        style, len(recs["test"]), len(recs["train"]), args.corpus)  # fmt: skip
+            continue
+        t0 = time.perf_counter()
+        reports[style] = run_style(style, prompts[style], lm, corpus, recs, args)
+        reports[style]["seconds"] = time.perf_counter() - t0
+        log.info("%s done in %.0f s", style, reports[style]["seconds"])
+    if not reports:
+        sys.exit("bench_realism: no style had real pieces to compare with")
+    label = "debug model (untrained; SMOKE TEST)" if smoke else args.model
+    rows = build_rows(reports, cmd, label)
+    title = "Realism: generated pieces against held-out real pieces (classifier two-sample test)"
+    if smoke:
+        title = "Realism SMOKE TEST (untrained debug model: not a result)"
+    extra = {"model": args.model, "n_per_style": n, "threads": torch.get_num_threads(), "styles": reports}
+    name = args.name or ("realism-debug" if smoke else "realism")
+    path = write_result(
+        name, title, rows, quick=args.quick, extra=json.loads(json.dumps(extra, default=float))
+    )
+    print(f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
+          f"{'bars ok':>7s} {'s/prompt':>8s}")  # fmt: skip
+    for style, rep in reports.items():
+        fl = rep["floor"]
+        if fl["two_sample"]:
+            ts = fl["two_sample"]
+            print(f"{style:13s} {'real/real':12s} {fl['n_half']:3d} {ts['accuracy']:6.3f} "
+                  f"{ts['logistic']['accuracy']:6.3f} {ts['boosting']['accuracy']:6.3f} {fl['frechet']:8.3f}")  # fmt: skip
+        for v in rep["sets"]:
+            e = rep["sets"][v]
+            if "two_sample" in e:
+                ts = e["two_sample"]
+                print(f"{style:13s} {v:12s} {e['n']:3d} {ts['accuracy']:6.3f} {ts['logistic']['accuracy']:6.3f} "
+                      f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
+                      f"{e['seconds_per_prompt']:8.1f}")  # fmt: skip
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
