@@ -139,3 +139,19 @@ def test_instrument_presence_is_the_share_of_bars_each_requested_instrument_play
     assert s["instrument_presence"] == pytest.approx(0.5)
     # not measured (a Measured built by hand): no presence score rather than a wrong one
     assert "instrument_presence" not in piece_adherence(Controls(instruments=["Fiddle"]), Measured(instruments=[110]))
+
+
+def test_every_adherence_score_has_plain_words_and_bars_is_exact():
+    from partita.evaluation.adherence import Controls, Measured, metric_words, piece_adherence
+    from partita.web.compose import adherence_markdown
+
+    requested = Controls(key="C major", tempo=100, time_signature="4/4", instruments=[0, 33], chords=["C:maj"],
+                         bars=8)  # fmt: skip
+    measured = Measured(key="C major", tempo=100, time_signature="4/4", instruments=[0], chords=["C:maj"],
+                        bar_share={0: 1.0}, bars=7)  # fmt: skip
+    scores = piece_adherence(requested, measured)
+    assert scores["bars"] == 0.0  # seven bars for eight is a miss
+    assert piece_adherence(requested, Measured(bars=8))["bars"] == 1.0
+    assert all(metric_words(k) != k for k in scores)
+    view = {"rank": 1, "notes": 10, "seed": 3, "adherence_mean": 0.5, "adherence": scores}
+    assert "exactly the number of bars asked for" in adherence_markdown(view)

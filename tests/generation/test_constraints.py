@@ -637,3 +637,32 @@ def test_the_presence_pull_brings_a_quiet_program_back(tok):
 
     quiet, pulled = share(0.0), share(8.0)
     assert pulled > quiet + 0.3, (quiet, pulled)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_piece_gets_every_bar_it_asks_for_also_when_a_bar_is_full(seed, caplog):
+    """The bar count is a contract: partita-small's demo chorale once ended after 1.5 of 8 bars, because a BPE id
+    "Velocity Duration Position Program" was let into a full bar, after which only a pitch was grammatical and the
+    full bar forbade every pitch. No such id enters a full bar now, and where a bar's rules would leave no token
+    they yield for the step (the bars come first): every row has exactly its bars and ends with EOS."""
+    from partita.models.pretrained import resolve
+
+    bpe = MusicTokenizer.from_pretrained(resolve("partita-small"))
+    c = Constraints(meter="4/4", bars=8, programs=[52, 53, 54, 48], min_notes_per_bar=4, max_notes_per_bar=8,
+                    notes_per_onset=(1, 4), enter_all_programs=True, grammar=True)  # fmt: skip
+    proc = RemiConstraintProcessor(bpe, c)
+    kinds = [(bpe._bpe_tokens(i) or [""])[-1].split("_")[0] for i in range(bpe.vocab_size)]
+    plays_on = torch.tensor([k in ("Program", "Position") for k in kinds])  # ids after which a note must come
+
+    def logits_of(rows, g):
+        logits = torch.randn(len(rows), bpe.vocab_size, generator=g) * 2
+        logits[:, plays_on] += 6.0  # a stand-in model that would play on and on
+        return logits
+
+    with caplog.at_level("WARNING", logger="partita.generation.constraints"):
+        rows, start = _drive(bpe, proc, logits_of, seed, batch=4, steps=1500)
+    assert "left no token" not in caplog.text
+    for r in rows:
+        assert r[-1] == bpe.eos_id
+        base = [t for i in r[start:-1] for t in bpe._bpe_tokens(i)]
+        assert base.count("Bar_None") == 8

@@ -1,6 +1,7 @@
 import pytest
 
 from partita.analysis.tempo import tempo_bin
+from partita.generation.lexicon import STYLE_BARS
 from partita.generation.prompt import MAX_BARS, MAX_INSTRUMENTS, project_prompt
 
 
@@ -154,10 +155,26 @@ def test_voice_counts(text, voices, programs):
 def test_note_values_set_the_rhythm_fader_to_their_onsets_per_beat(text, rhythm):
     r = project_prompt(text)
     assert r.faders["rhythm"] == pytest.approx(rhythm)
-    assert r.conditions.bars is None  # "long notes" is not a long piece
+    # "long notes" is not a long piece (an air is as long as airs usually are)
+    assert r.conditions.bars == STYLE_BARS.get(r.conditions.style)
 
 
 def test_the_sixteenth_century_is_a_style_not_a_note_value():
     r = project_prompt("a sixteenth century motet")
     assert r.conditions.style == "renaissance"
     assert "rhythm" not in r.faders and r.not_understood == []
+
+
+def test_a_mood_sets_density_only_where_no_style_gives_its_own():
+    """Fader bins are absolute; a "calm" chorale held to 1.6 notes per beat had four voices in half notes."""
+    styled = project_prompt("a calm chorale in G major for choir, 8 bars")
+    assert styled.conditions.density is None and styled.conditions.rhythm is None
+    assert any("style's own is kept" in n for n in styled.notes)
+    plain = project_prompt("a calm piece for piano, 8 bars")
+    assert plain.conditions.density is not None and plain.conditions.density < 2.0
+
+
+def test_with_no_length_given_a_piece_is_as_long_as_its_style_is_usually():
+    assert project_prompt("an Irish jig in D for fiddle").conditions.bars == 32
+    assert project_prompt("a chorale in G").conditions.bars is None  # the default 16, the chorale's own
+    assert project_prompt("an Irish jig in D for fiddle, 8 bars").conditions.bars == 8

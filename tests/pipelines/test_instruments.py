@@ -87,3 +87,20 @@ def test_a_bass_part_stays_in_a_bass_register_where_music21_gives_no_highest_not
     write_back(score, {1: 32}, refit={32})
     assert score.tracks[0].program == 32 and [n.pitch for n in score.tracks[0].notes] == [48, 52, 55, 60]
     assert score.tracks[0].name == "Acoustic Bass"
+
+
+def test_voices_of_one_instrument_are_written_back_from_the_highest_down():
+    """A chorale's engraved score read voice 4 on top: its voices now go soprano to bass down the score."""
+    from symusic import Note, Score, Track
+
+    from partita.pipelines.instruments import write_back
+
+    score = Score(480)
+    for program, pitch in ((53, 48), (54, 72), (48, 60), (0, 40)):
+        track = Track(program=program)
+        track.notes.append(Note(0, 480, pitch, 80))
+        score.tracks.append(track)
+    write_back(score, {53: 52, 54: 52, 48: 52})
+    assert [int(t.program) for t in score.tracks] == [52, 52, 52, 0]
+    assert [t.notes[0].pitch for t in score.tracks] == [72, 60, 48, 40]
+    assert [t.name for t in score.tracks[:3]] == ["Choir Aahs", "Choir Aahs 2", "Choir Aahs 3"]

@@ -46,6 +46,27 @@ def ship(model_dir: str, name: str, selector_dir: str | None) -> None:
     click.echo(f"shipped {model_dir} as {name}: {target}")
 
 
+@model_group.command("import")
+@click.argument("shard_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--tokenizer", "tokenizer_from", required=True, metavar="TOKEN_DIR_OR_MODEL",
+              help="The tokenizer the run's tokens were made with: a token folder, its tokenizer/, or a model.")  # fmt: skip
+def import_command(shard_dir: str, out_dir: str, tokenizer_from: str) -> None:
+    """Join the weight shards a GPU run exported (scripts/train-bundle.py --export) into model folder OUT_DIR."""
+    from pathlib import Path
+
+    from partita.cli.tokens import _tokenizer_of
+    from partita.models.pretrained import import_shards
+
+    folder = Path(tokenizer_from)
+    tok = _tokenizer_of(str(folder / "tokenizer") if (folder / "tokenizer").is_dir() else tokenizer_from)
+    try:
+        out = import_shards(shard_dir, out_dir, tokenizer=tok)
+    except (FileNotFoundError, ValueError) as e:
+        raise click.BadParameter(str(e), param_hint="SHARD_DIR") from None
+    click.echo(f"model folder {out}")
+
+
 @model_group.command("eval")
 @click.argument("name")
 @click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False, exists=True),

@@ -80,6 +80,29 @@ def build(
         )
 
 
+@tokens.command("bundle")
+@click.argument("token_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--max-train-tokens", type=click.IntRange(1), default=None,
+              help="Keep at most this many training tokens (whole pieces), to fit a size limit.")  # fmt: skip
+def bundle(token_dir: str, out: str, max_train_tokens: int | None) -> None:
+    """Pack TOKEN_DIR's arrays into one compressed OUT (.npz) that trains with only torch and numpy.
+
+    Then, on a machine with a GPU: python scripts/train-bundle.py OUT --preset base --out RUN --seconds 420
+    """
+    import json
+
+    from partita.training.bundle import save_bundle
+
+    if not out.endswith(".npz"):
+        raise click.BadParameter("a bundle is an .npz file", param_hint="OUT")
+    try:
+        info = save_bundle(token_dir, out, max_train_tokens=max_train_tokens)
+    except (FileNotFoundError, ValueError) as e:
+        raise click.BadParameter(str(e), param_hint="TOKEN_DIR") from None
+    click.echo(json.dumps(info, indent=2))
+
+
 def _tokenizer_of(name_or_dir: str):
     """The tokenizer saved in a tokenizer folder, a model folder or a shipped model, or a clear error."""
     from pathlib import Path

@@ -23,6 +23,8 @@ AAAI 2025), which judge a generated piece by running a music analysis over it an
   the measured sequence, in order and contiguous), ``chord_any_order`` (CMO: the share of requested chords found
   anywhere), ``chord_any_order_majmin`` (CMOT: as CMO comparing root and major/minor third only). Labels are
   compared through ``mir_eval.chord.encode`` (root, bitmap), so ``Db:maj`` equals ``C#:maj``.
+- **bars**: 1.0 when the piece has exactly the number of bars asked for (bar lines of its time signatures up to
+  its last note's end), else 0.0: a piece cut short is a miss, however well the rest follows the request.
 - **density, polyphony and rhythm** (onsets per second): over a set, the Pearson and Spearman correlation between requested and measured
   values (``scipy.stats``); per piece, the relative error.
 
@@ -51,6 +53,37 @@ FADERS: tuple[str, ...] = ("density", "polyphony", "rhythm")
 """The continuous controls, scored over a set by correlation."""
 
 
+METRIC_WORDS: dict[str, str] = {
+    "TB": "tempo in the asked-for tempo bin",
+    "TBT": "tempo in that bin or a neighbouring one",
+    "CK": "key as asked (tonic and mode)",
+    "CKD": "key as asked, or its relative major / minor",
+    "meter": "time signature as asked",
+    "beat_match": "beats per bar as asked",
+    "bars": "exactly the number of bars asked for",
+    "instrument_precision": "share of the instruments heard that were asked for",
+    "instrument_recall": "share of the asked-for instruments that are heard",
+    "instrument_f1": "instruments heard against those asked for (F1)",
+    "instrument_family_f1": "instrument families heard against those asked for (F1)",
+    "instrument_presence": "share of bars in which each asked-for instrument plays",
+    "chord_perfect": "the chord sequence is exactly the asked-for progression",
+    "chord_in_order": "the asked-for progression is heard in order",
+    "chord_any_order": "share of asked-for chords heard anywhere",
+    "chord_any_order_majmin": "share of asked-for chords heard anywhere (root and third only)",
+    "density_level": "notes per beat in the asked-for density level",
+    "polyphony_level": "notes sounding together in the asked-for polyphony level",
+    "rhythm_level": "note starts per beat in the asked-for rhythm level",
+}
+"""Each adherence score in plain words, for people reading a table of them (the studio, reports)."""
+
+
+def metric_words(name: str) -> str:
+    """The plain-words meaning of an adherence score's name (the name itself when it has none)."""
+    if name.endswith("_relative_error"):
+        return f"relative error of the {name.removesuffix('_relative_error')}"
+    return METRIC_WORDS.get(name, name)
+
+
 @dataclass
 class Controls:
     """The controls a piece was generated with; every field is optional (None = not requested).
@@ -71,6 +104,7 @@ class Controls:
     density: float | None = None
     polyphony: float | None = None
     rhythm: float | None = None
+    bars: int | None = None
 
     @classmethod
     def from_dict(cls, d: dict) -> Controls:
@@ -124,6 +158,8 @@ class Measured:
     """Distinct note starts per second (the description's ``onset_density``)."""
     bar_share: dict[str | int, float] | None = None
     """Instrument (as in ``instruments``) -> share of bars in which it starts a note; None when not measured."""
+    bars: int | None = None
+    """Bars from the start to the end of the last note (the description's ``n_bars``)."""
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -249,6 +285,8 @@ def piece_adherence(requested: Controls, measured: Measured) -> dict[str, float]
         if measured.bar_share is not None:
             shares = {_program(i): float(v) for i, v in measured.bar_share.items()}
             out["instrument_presence"] = sum(shares.get(p, 0.0) for p in want_i) / len(want_i)
+    if requested.bars is not None and measured.bars is not None:
+        out["bars"] = float(int(measured.bars) == int(requested.bars))
     if requested.chords:
         want_c = _merge_repeats([_chord_code(c) for c in requested.chords])
         got_c = _merge_repeats([c for c in (_measured_chord(x) for x in measured.chords) if c[0] >= 0])
@@ -332,4 +370,5 @@ def from_description(desc) -> Measured:
         polyphony=d.get("polyphony"),
         rhythm=d.get("onset_density"),
         bar_share=shares or None,
+        bars=d.get("n_bars"),
     )

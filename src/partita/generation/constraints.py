@@ -334,7 +334,12 @@ class RemiConstraintProcessor:
         first = np.array(self.first_kind)
         # ids that start a new note (or a new onset) inside the open bar: no bar line before their first note
         opens_in_bar = np.isin(first, ["Position", "Program", "Pitch", "PitchDrum", "Tempo"])
-        self.starts_note = torch.from_numpy(opens_in_bar & ~starts_with_bar)
+        # ...or anywhere before their first bar line (a BPE id "Velocity Duration Position Program" ends where a
+        # pitch must follow: allowed into a full bar, it left no token to sample)
+        in_bar_note = np.array(
+            [any(t.split("_")[0] in _NOTE_OPENERS for t in _before_bar(toks)) for toks in expansions]
+        )
+        self.starts_note = torch.from_numpy((opens_in_bar & ~starts_with_bar) | in_bar_note)
         self.adds_to_onset = torch.from_numpy(np.isin(first, ["Program", "Pitch", "PitchDrum"]))
         if self.tonic_bonus is not None:  # (elsewhere, at the downbeat): chosen per step, built once here
             bonus = self.tonic_bonus
@@ -447,12 +452,15 @@ class RemiConstraintProcessor:
                 bad |= self.starts_with_pitch[:width]
             if self.c.meter and bars >= 1 and not st["meter_set"]:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
+            # the rules below are hard, yet yield as a whole where with them no token would be left: the bars the
+            # piece was asked for (a structural guarantee) come before the counts and pitch sets of one bar
+            rules = torch.zeros_like(bad)
             if self.chords is not None:
-                bad |= self.chords.bad(bars, st["pos"])[:width]
+                rules |= self.chords.bad(bars, st["pos"])[:width]
             if self.tonic_bad is not None and (
                 bars == 1 or (self.c.bars is not None and bars >= int(self.c.bars))
             ):
-                bad |= self.tonic_bad[:width]
+                rules |= self.tonic_bad[:width]
             if self.c.grammar:
                 if st["kind"] in self.grammar_bad:
                     bad |= self.grammar_bad[st["kind"]][:width]
@@ -461,7 +469,7 @@ class RemiConstraintProcessor:
                     bad |= (fp >= 0) & (fp <= st["pos"])
             short = bars >= 1 and st["notes"] < self.c.min_notes_per_bar  # the open bar needs more notes
             if short:
-                bad |= self.bar_ids[:width] & (
+                rules |= self.bar_ids[:width] & (
                     self.notes_before_bar[:width] + st["notes"] < self.c.min_notes_per_bar
                 )
             full = (
@@ -475,11 +483,11 @@ class RemiConstraintProcessor:
                 else:
                     few = st["onset"] < fewest
                 if most is not None and st["onset"] >= most:
-                    bad |= self.adds_to_onset[:width]  # enough notes start here: move on in time
+                    rules |= self.adds_to_onset[:width]  # enough notes start here: move on in time
                 elif few and not full and st["onset"] > 0 and not at_cap:
-                    bad |= self.ends_onset[:width]  # more notes start here before time moves on
+                    rules |= self.ends_onset[:width]  # more notes start here before time moves on
             if full:  # the bar is full: finish the note being written, then close it
-                bad |= self.starts_note[:width]
+                rules |= self.starts_note[:width]
             row = out[b]
             if self.tonic_bonus is not None:
                 # with tonic_on_downbeats: ids that open the bar's first onset, or (there) add a note to it
@@ -500,9 +508,13 @@ class RemiConstraintProcessor:
                     bad[self.eos] = True  # no early end: the piece has the bars it was asked for
                 bad |= over
             bad[self.eos] = bool(bad[self.eos]) and not (self.c.bars is not None and bars >= int(self.c.bars))
-            bad[self.eos] |= short  # nor may the piece end on a bar without its notes
+            rules[self.eos] |= short  # nor may the piece end on a bar without its notes
             if self.c.grammar and st["kind"] in self.grammar_bad:
                 bad[self.eos] |= bool(self.grammar_bad[st["kind"]][self.eos])  # nor halfway through a note
+            if bool((bad | rules).all()):
+                log.debug("row %d: the bar rules would leave no token; they yield for this step", b)
+            else:
+                bad |= rules
             # soft: a position past the bar, then the sounding cap, yield to the bars and the notes a bar needs
             # (a bar's first note placed on its last position, and the bar needs another)
             past = self.past_bar[st["meter"]][:width] if st["meter"] in self.past_bar else None
@@ -742,6 +754,14 @@ class _Sounding:
         held = [min(e, until) - now for e in row["ends"] if e > now]
         row["area"] += sum(held)
         row["span"] += max(held, default=0.0)
+
+
+_NOTE_OPENERS = frozenset({"Position", "Program", "Pitch", "PitchDrum"})
+
+
+def _before_bar(tokens: list[str]) -> list[str]:
+    """The base tokens of an id before its first bar line."""
+    return tokens[: tokens.index("Bar_None")] if "Bar_None" in tokens else tokens
 
 
 def _tonic_bonus(pitch_classes: torch.Tensor, key: str, mode: str | None) -> torch.Tensor:

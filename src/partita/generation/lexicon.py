@@ -10,6 +10,12 @@ from __future__ import annotations
 # --- style / genre / region: phrase -> (style token value, region, implied defaults) -----------------------------
 # Implied defaults apply only when the prompt does not say otherwise (e.g. a waltz is in 3/4 unless "in 4/4").
 # "tracks" is the number of voices a style is written in (a chorale's four parts, sung by one choir).
+STYLE_BARS: dict[str, int] = {"irish_reel": 32, "jig": 32, "hornpipe": 32, "march": 32, "air": 32, "pop": 32,
+                               "renaissance": 32}  # fmt: skip
+"""The length of a piece of a style when the prompt gives none, in bars: its usual phrase structure (dance tunes
+are two 8-bar parts, each played twice; median lengths in the corpus: jig 33, hornpipe 33, reel 24, march 49, air
+33, Renaissance 40 bars), 16 for the others (chorale 15, German folk 13, Chinese folk 16)."""
+
 STYLE_WORDS: dict[str, dict] = {
     "bach chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4", "tracks": 4},
     "chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4", "tracks": 4},

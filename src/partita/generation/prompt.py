@@ -27,6 +27,7 @@ from partita.generation.lexicon import (
     NOTE_VALUE_WORDS,
     NUMBER_WORDS,
     STOPWORDS,
+    STYLE_BARS,
     STYLE_WORDS,
     TEMPO_WORDS,
 )
@@ -557,6 +558,9 @@ def _apply_defaults(req: Request, found: dict) -> None:
         if req.n_tracks is None and info.get("tracks") and len(c.programs) <= 1:
             req.n_tracks = int(info["tracks"])
             req.notes.append(f"{req.n_tracks} voices implied by the style")
+    if c.bars is None and c.style in STYLE_BARS:
+        c.bars = STYLE_BARS[c.style]
+        req.notes.append(f"{c.bars} bars: the usual length of the style")
     if req.valence is not None:
         if c.mode is None and abs(req.valence) >= 0.2:
             c.mode = "major" if req.valence > 0 else "minor"
@@ -567,8 +571,14 @@ def _apply_defaults(req: Request, found: dict) -> None:
         if c.tempo_bpm is None:
             c.tempo_bpm = float(round(105 + 55 * req.arousal))
             req.notes.append(f"tempo {c.tempo_bpm:g} bpm implied by the mood (arousal {req.arousal:+.1f})")
-        req.faders.setdefault("density", round(0.5 + 0.4 * req.arousal, 2))
-        req.faders.setdefault("rhythm", round(0.5 + 0.4 * req.arousal, 2))
+        if c.style is None:
+            req.faders.setdefault("density", round(0.5 + 0.4 * req.arousal, 2))
+            req.faders.setdefault("rhythm", round(0.5 + 0.4 * req.arousal, 2))
+        elif not {"density", "rhythm"} & set(req.faders):
+            # the fader bins are absolute (notes per beat over all parts): a "calm" chorale held to a calm solo
+            # line's 1.6 notes per beat came out as four voices in half notes, where Bach writes about four notes
+            # per beat; with a style named, its own density (which the model learnt with the style) stands
+            req.notes.append(f"the mood sets no density: the {c.style.replace('_', ' ')} style's own is kept")
     if "density" in req.faders:
         c.density = _fader_value(req.faders["density"], DENSITY_EDGES)
     if "polyphony" in req.faders:

@@ -226,6 +226,66 @@ def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def export_shards(model_dir: str | Path, out_dir: str | Path, shard_mib: float = 15.0) -> list[str]:
+    """A model folder's weights as bf16 safetensors shards of at most ``shard_mib`` MiB each (a lent machine
+    returns files of a bounded size), with its config.json and card.json: :func:`import_shards` joins them."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    src, out = Path(model_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = load_file(str(src / WEIGHTS))
+    limit = int(shard_mib * 2**20)
+    shards: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    for name in sorted(state):
+        t = state[name].to(torch.bfloat16).contiguous()
+        if shards[-1] and size + 2 * t.numel() > limit:
+            shards.append({})
+            size = 0
+        shards[-1][name] = t
+        size += 2 * t.numel()
+    names = []
+    for i, shard in enumerate(shards):
+        name = f"model-{i + 1:02d}-of-{len(shards):02d}.safetensors"
+        save_file(shard, str(out / name), metadata={"format": "pt", "partita": "MusicLM shard"})
+        names.append(name)
+    for extra in ("config.json", "card.json"):
+        if (src / extra).is_file():
+            shutil.copy(src / extra, out / extra)
+    return names
+
+
+def import_shards(shard_dir: str | Path, out_dir: str | Path, tokenizer: Any = None) -> Path:
+    """A model folder from the safetensors shards a run elsewhere exported (``scripts/train-bundle.py
+    --export``): the shards joined into one ``model.safetensors`` (kept in their dtype, bf16 as exported), its
+    config and card, and ``tokenizer`` saved beside (the bundle it trained on carried none)."""
+    from safetensors.torch import load_file, save_file
+
+    src = Path(shard_dir)
+    shards = sorted(src.glob("model-*-of-*.safetensors"))
+    if not shards or not (src / "config.json").is_file():
+        raise FileNotFoundError(f"{src}: no model-*-of-*.safetensors shards with a config.json")
+    state: dict[str, torch.Tensor] = {}
+    for shard in shards:
+        state.update(load_file(str(shard)))
+    config = MusicLMConfig.from_dict(json.loads((src / "config.json").read_text()))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if tokenizer is not None:
+        config.tokenizer = _save_tokenizer(tokenizer, out)
+    with atomic_path(out / WEIGHTS) as tmp:
+        save_file(state, str(tmp), metadata={"format": "pt", "partita": "MusicLM"})
+    atomic_write_text(out / "config.json", config_json(config))
+    card = json.loads((src / "card.json").read_text()) if (src / "card.json").is_file() else {}
+    card["weights_dtype"] = str(next(iter(state.values())).dtype).replace("torch.", "")
+    atomic_write_text(out / "card.json", json.dumps(card, indent=2, sort_keys=True, default=str) + "\n")
+    atomic_write_text(out / "README.md", model_card(config, card))
+    load_pretrained(out)  # refuses shards that do not make the model their config describes
+    return out
+
+
 MAX_SHIPPED_BYTES = 60 * 2**20
 """The largest model folder that may go into the package (the wheel stays small enough to install anywhere)."""
 

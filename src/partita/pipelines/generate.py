@@ -21,6 +21,7 @@ import torch
 
 from partita.progress import ProgressCallback, report
 from partita.score import Score, ScoreError, write_midi
+from partita.score.bars import trim_to_bars
 
 if TYPE_CHECKING:
     from partita.pipelines.selector import Selector
@@ -99,6 +100,7 @@ def load_generator(name_or_path: str = DEFAULT_MODEL):
 
 def _controls_of(request):
     from partita.evaluation.adherence import Controls
+    from partita.generation.prompt import DEFAULT_BARS
 
     c = request.conditions
     return Controls(
@@ -107,6 +109,7 @@ def _controls_of(request):
         time_signature=c.meter,
         instruments=[*c.programs, *(["Drums"] if c.drums else [])] or None,
         chords=request.chords or None,
+        bars=c.bars or DEFAULT_BARS,
     )
 
 
@@ -346,6 +349,8 @@ def generate(
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
         remarks = []
+        if constrain and trim_to_bars(score, bars):  # the piece ends with its last bar, not where a note rings out
+            remarks.append(f"notes ringing past bar {bars} end with it")
         write_back(score, written, refit=set(stand.written.values()))
         if constrain and c.tempo_bpm and _set_missing_tempo(score, c.tempo_bpm):
             remarks.append(f"no tempo token was sampled: the requested {c.tempo_bpm:g} bpm was written")

@@ -173,6 +173,9 @@ def write_back(
             track.program = written[int(track.program)]
             if int(track.program) in refit:
                 fit_to_range(track, int(track.program))
+    _voices_from_the_top(score)
+    for track in score.tracks:
+        if not track.is_drum and int(track.program) in written.values():
             name, k = names[int(track.program)], 1
             while name in taken:
                 k += 1
@@ -180,6 +183,26 @@ def write_back(
             track.name = name
         taken.add(track.name)
     return score
+
+
+def _voices_from_the_top(score: Score) -> None:
+    """Order the tracks of one instrument (a choir's voices) from the highest to the lowest by mean pitch, in the
+    places those tracks hold, so that a chorale reads soprano, alto, tenor, bass down the score; in place."""
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for i, track in enumerate(score.tracks):
+        groups.setdefault((int(track.program), bool(track.is_drum)), []).append(i)
+    tracks = list(score.tracks)
+    moved = False
+    for (_, drum), places in groups.items():
+        if drum or len(places) < 2:
+            continue
+        mean = {i: sum(n.pitch for n in tracks[i].notes) / max(1, len(tracks[i].notes)) for i in places}
+        order = sorted(places, key=lambda i: -mean[i])
+        moved |= order != places
+        for place, i in zip(places, order, strict=True):
+            tracks[place] = score.tracks[i]
+    if moved:
+        score.tracks = tracks
 
 
 def with_programs(conditions: Conditions, programs: list[int]) -> Conditions:

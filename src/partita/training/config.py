@@ -193,6 +193,28 @@ PRESETS["small-continue"] = {
     "bf16": "on",
 }
 
+# partita-base: 8 layers x 512 with relative attention over a 1024-token context (~26M parameters at vocab 2000:
+# 52 MB in bf16, under the shipping limit),
+# trained on a GPU from a training bundle (`partita tokens bundle`, scripts/train-bundle.py), which sizes max_steps
+# to the time at hand; 64 sequences of 1024 tokens per step, bf16 autocast, dropout against the few unique tokens.
+PRESETS["base"] = dict(
+    name="partita-base",
+    data="data/tokens/all",
+    model=dict(block_size=1024, n_layer=8, n_head=8, d_model=512, d_ff=1536, dropout=0.1,
+               max_relative_distance=1024, attention_block=256),  # fmt: skip
+    batch_size=64,
+    grad_accum=1,
+    max_steps=4000,
+    lr=8e-4,
+    min_lr=8e-5,
+    warmup_steps=200,
+    eval_interval=500,
+    eval_tokens=200_000,
+    checkpoint_interval=100_000,  # the end of the run only: a lent GPU's run is short and not resumed
+    log_interval=50,
+    bf16="on",
+)
+
 
 def preset(name: str, **overrides: Any) -> TrainConfig:
     """The training config of a named preset, with ``overrides`` applied."""

@@ -267,6 +267,8 @@ def load_token_data(
         )
     if isinstance(data, str):
         path = Path(data).expanduser()
+        if path.suffix == ".npz" and path.is_file():
+            return _bundle(path)
         if path.is_dir():
             if not (path / "train.npy").is_file():
                 raise FileNotFoundError(f"{path}: a token folder needs train.npy (and valid.npy)")
@@ -324,6 +326,28 @@ def _token_folder(path: Path, train, test) -> TokenData:
         tokenizer_dir=str(path / "tokenizer") if (path / "tokenizer").is_dir() else None,
         valid_by_source=by_source,
         cond_end_id=meta.get("cond_end_id", _cond_end_of(path / "tokenizer")),
+    )
+
+
+def _bundle(path: Path) -> TokenData:
+    """A training bundle (:mod:`partita.training.bundle`): a token folder's arrays in one file, no tokenizer."""
+    from partita.training.bundle import SOURCE_PREFIX, read_bundle
+
+    meta, arrays = read_bundle(path)
+    by_source = {k[len(SOURCE_PREFIX) :]: v for k, v in arrays.items() if k.startswith(SOURCE_PREFIX)}
+    return TokenData(
+        train=arrays["train"],
+        valid=_seqs(arrays["valid"]),  # one stream, as a folder's valid.npy is read: the same NLL figures
+        test=_seqs(arrays["test"]) if "test" in arrays else [],
+        vocab_size=int(meta["vocab_size"]),
+        bos_id=meta.get("bos_id"),
+        eos_id=meta.get("eos_id"),
+        pad_id=meta.get("pad_id"),
+        tokens_per_note=meta.get("tokens_per_note"),
+        description=f"{path} (bundle of {meta.get('bundle_of')}, corpus {meta.get('corpus')}, "
+        f"sha256 {str(meta.get('sha256', ''))[:12]})",
+        valid_by_source=by_source,
+        cond_end_id=meta.get("cond_end_id"),
     )
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from partita.evaluation.adherence import metric_words
 from partita.web.limits import UserError
 from partita.web.studio import Studio, safe_name
 
@@ -268,9 +269,10 @@ def adherence_markdown(view: dict[str, Any]) -> str:
         "",
     ]
     if view.get("adherence"):
-        lines += ["| control | adherence |", "|---|---|"]
+        lines += ["| control | what it checks | adherence |", "|---|---|---|"]
         lines += [
-            f"| {k} | {'-' if v is None else f'{v:.2f}'} |" for k, v in sorted(view["adherence"].items())
+            f"| {k} | {metric_words(k)} | {'-' if v is None else f'{v:.2f}'} |"
+            for k, v in sorted(view["adherence"].items())
         ]
     for name in ("scores", "selector", "quality"):
         value = view.get(name)
