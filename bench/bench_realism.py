@@ -59,13 +59,18 @@ GOAL = "beat Markov by >= 0.15 and <= 0.70"
 MIN_REAL = 32
 
 
-def load_prompts(styles: list[str], n: int) -> dict[str, list[dict]]:
-    """The first ``n`` prompts of each style."""
+def load_prompts(styles: list[str], n: int, skip: int = 0) -> dict[str, list[dict]]:
+    """``n`` prompts of each style after its first ``skip`` (prompts 1-16 of each style are the development
+    half, on which defaults were chosen: ``--skip 16`` measures on the 16 held out; bench/prompts/README.md)."""
     out: dict[str, list[dict]] = {s: [] for s in styles}
+    seen: Counter = Counter()
     for line in PROMPTS.read_text(encoding="utf-8").splitlines():
         if line.strip():
             rec = json.loads(line)
-            if rec["style"] in out and len(out[rec["style"]]) < n:
+            if rec["style"] not in out:
+                continue
+            seen[rec["style"]] += 1
+            if seen[rec["style"]] > skip and len(out[rec["style"]]) < n:
                 out[rec["style"]].append(rec)
     return out
 
@@ -148,14 +153,17 @@ def parse_ablation(text: str) -> tuple[str, dict]:
 
 def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] | None = None) -> dict:
     """free / constrained / selected pieces for each prompt (one record per piece), and one constrained set per
-    ablation (the first of 4 candidates sampled with the same seed and the ablation's options)."""
+    ablation (the first of 4 candidates sampled with the same seed and the ablation's options) with its selected
+    one."""
     from partita.pipelines.generate import generate
     from partita.pipelines.selector import choose_selector
     from partita.score import Score
 
     selector = choose_selector("auto", lm)
     ablations = ablations or {}
-    out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": [], **{a: [] for a in ablations}}
+    out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": []}
+    for a in ablations:
+        out[a], out[a.replace("constrained", "selected", 1)] = [], []
     runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": 4})]
     runs += [(name, {"n": 4, **options}) for name, options in ablations.items()]
     for i, p in enumerate(prompts):
@@ -171,10 +179,10 @@ def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] 
             seconds = time.perf_counter() - t0
             first = cands[0].score if cands else Score(480)
             out[variant].append({"id": p["id"], "score": first, "seconds": seconds, "error": error})
-            if variant == "constrained":
+            if variant.startswith("constrained"):
                 t1 = time.perf_counter()
                 best = selector.rank(cands, request)[0][0].score if cands and selector else first
-                out["selected"].append(
+                out[variant.replace("constrained", "selected", 1)].append(
                     {
                         "id": p["id"],
                         "score": best,
@@ -184,6 +192,43 @@ def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] 
                 )
         log.info("%s: %.1f s free, %.1f s constrained", p["id"], out["free"][-1]["seconds"], out["constrained"][-1]["seconds"])  # fmt: skip
     return out
+
+
+def music21_key(score) -> str | None:
+    """The key music21's own analysis (Krumhansl-Schmuckler, ``Stream.analyze("key")``) hears in a piece's notes:
+    a judge the generator does not use (its tonic pull and partita's analyzer could agree with each other)."""
+    from music21 import note, stream
+
+    s = stream.Stream()
+    tpq = int(score.ticks_per_quarter) or 480
+    for track in score.tracks:
+        if track.is_drum:
+            continue
+        for n in track.notes:
+            m = note.Note(int(n.pitch), quarterLength=max(1 / 16, n.duration / tpq))
+            s.insert(n.time / tpq, m)
+    if not len(s.notes):
+        return None
+    k = s.analyze("key")
+    return f"{k.tonic.name.replace('-', 'b')} {k.mode}"
+
+
+def key_scores(pieces: list, keys: list[str | None]) -> dict[str, float]:
+    """CK (the asked-for key heard) by partita's analyzer and by music21's, over the pieces that asked for one."""
+    from partita.analysis import describe
+    from partita.analysis.key import parse_key
+
+    ours, theirs = [], []
+    for score, want in zip(pieces, keys, strict=True):
+        if not want or not score.note_num():
+            continue
+        target = parse_key(want)
+        got = describe(score, analyse_structure=False).key
+        ours.append(got is not None and parse_key(got) == target)
+        got21 = music21_key(score)
+        theirs.append(got21 is not None and parse_key(got21) == target)
+    return {"CK": float(np.mean(ours)) if ours else math.nan,
+            "CK_music21": float(np.mean(theirs)) if theirs else math.nan}  # fmt: skip
 
 
 def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) -> dict:
@@ -196,7 +241,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
     sets = {"markov": [{"id": p["id"], "score": s, "seconds": markov_info["seconds"], "error": None}
                        for p, s in zip(prompts, markov, strict=True)]}  # fmt: skip
     sets.update(model_pieces(lm, prompts, args.seed, args.ablations))
-    variants = [*VARIANTS, *args.ablations]
+    variants = [*VARIANTS, *(k for a in args.ablations for k in (a, a.replace("constrained", "selected", 1)))]
     report = realism_report({v: [r["score"] for r in sets[v]] for v in variants}, real, seed=args.seed)
     for v in variants:
         recs = sets[v]
@@ -205,6 +250,8 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         )
         report["sets"][v]["seconds_per_prompt"] = float(np.mean([r["seconds"] for r in recs]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
+        if v != "markov":
+            report["sets"][v].update(key_scores([r["score"] for r in recs], [p["expect"].get("key") for p in prompts]))
     report["real_pieces"] = real_info
     report["markov"] = markov_info
     report["bars_asked"] = dict(Counter(bars))
@@ -233,7 +280,9 @@ def build_rows(reports: dict[str, dict], cmd: str, label: str) -> list[dict]:
             top = ", ".join(f"{d['feature']} {d['a']:.2f} vs {d['b']:.2f}" for d in e["differences"][:3])
             note = (f"{e['n']} pieces vs {n_real} real; logistic {ts['logistic']['accuracy']:.3f}, boosting "
                     f"{ts['boosting']['accuracy']:.3f}; Fréchet {e['frechet']:.3f}; exact bars {e['exact_bars']:.2f}; "
-                    f"{e['seconds_per_prompt']:.1f} s/prompt; most apart (generated vs real): {top}")  # fmt: skip
+                    f"{e['seconds_per_prompt']:.1f} s/prompt; "
+                    + (f"CK {e['CK']:.2f} (music21 {e['CK_music21']:.2f}); " if "CK" in e else "")
+                    + f"most apart (generated vs real): {top}")  # fmt: skip
             if v == "markov":
                 rows.append(row(f"realism: two-sample accuracy, {style}, markov", e["accuracy"], "accuracy", cmd,
                                 baseline="real vs real floor, same run", baseline_value=floor_acc,
@@ -264,6 +313,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=None, help="prompts (generated pieces) per style, at most 32")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip", type=int, default=0, help="skip each style's first K prompts (16: the held-out half)")
     ap.add_argument("--corpus", default="all", help="the built corpus of real pieces (default: all)")
     ap.add_argument(
         "--max-train", type=int, default=2000, help="training pieces of the Markov chain per style"
@@ -306,10 +356,11 @@ def main() -> None:
         + ([f"--n {args.n}"] if args.n else [])
         + ([f"--threads {args.threads}"] if args.threads else [])
         + ([f"--seed {args.seed}"] if args.seed else [])
+        + ([f"--skip {args.skip}"] if args.skip else [])
         + ([f"--corpus {args.corpus}"] if args.corpus != "all" else [])
         + [f"--ablate {a}" for a in args.ablate]
     )
-    prompts = load_prompts(styles, n)
+    prompts = load_prompts(styles, n, args.skip)
     reports = {}
     for style in styles:
         recs = records[style]
@@ -328,13 +379,13 @@ def main() -> None:
     title = "Realism: generated pieces against held-out real pieces (classifier two-sample test)"
     if smoke:
         title = "Realism SMOKE TEST (untrained debug model: not a result)"
-    extra = {"model": args.model, "n_per_style": n, "threads": torch.get_num_threads(), "styles": reports}
+    extra = {"model": args.model, "n_per_style": n, "skip": args.skip, "threads": torch.get_num_threads(), "styles": reports}
     name = args.name or ("realism-debug" if smoke else "realism")
     path = write_result(
         name, title, rows, quick=args.quick, extra=json.loads(json.dumps(extra, default=float))
     )
     print(f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
-          f"{'bars ok':>7s} {'s/prompt':>8s}")  # fmt: skip
+          f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s}")  # fmt: skip
     for style, rep in reports.items():
         fl = rep["floor"]
         if fl["two_sample"]:
@@ -347,7 +398,8 @@ def main() -> None:
                 ts = e["two_sample"]
                 print(f"{style:13s} {v:12s} {e['n']:3d} {ts['accuracy']:6.3f} {ts['logistic']['accuracy']:6.3f} "
                       f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
-                      f"{e['seconds_per_prompt']:8.1f}")  # fmt: skip
+                      f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
+                      f"{e.get('CK_music21', math.nan):6.2f}")  # fmt: skip
     print(f"wrote {path}")
 
 

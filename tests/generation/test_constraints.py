@@ -666,3 +666,22 @@ def test_a_piece_gets_every_bar_it_asks_for_also_when_a_bar_is_full(seed, caplog
         assert r[-1] == bpe.eos_id
         base = [t for i in r[start:-1] for t in bpe._bpe_tokens(i)]
         assert base.count("Bar_None") == 8
+
+
+def test_with_no_meter_asked_for_the_first_one_written_is_kept(tok):
+    """A German folk song went 4/4, then 3/4 after two bars (one piece in seven): its bars were no longer the bars
+    asked for. With no meter requested, the piece keeps the first time signature it writes (4/4 if none)."""
+    proc = RemiConstraintProcessor(tok, Constraints(bars=6, grammar=True, min_notes_per_bar=1, max_notes_per_bar=4))
+    order = sorted(tok.miditok.vocab, key=tok.miditok.vocab.get)
+    meters = torch.tensor([k.startswith("TimeSig_") for k in order])
+
+    def logits_of(rows, g):
+        logits = torch.randn(len(rows), tok.vocab_size, generator=g) * 2
+        logits[:, meters] += 6.0  # a stand-in model that would change the meter at every bar line
+        return logits
+
+    rows, start = _drive(tok, proc, logits_of, seed=21, batch=4, steps=1500)
+    for r in rows:
+        toks = tok.tokens(r[start:])
+        assert toks.count("Bar_None") == 6 and toks[-1] == "EOS_None"
+        assert len({t for t in toks if t.startswith("TimeSig_")}) <= 1

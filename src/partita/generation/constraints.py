@@ -289,6 +289,12 @@ class RemiConstraintProcessor:
         self.ends_with_program = ends_with_program
         self.guard_programs = bool(allowed_programs or constraints.drums)
         self.sets_meter = torch.from_numpy(sets_meter)
+        # with no meter asked for, the first one the piece writes (4/4 until it writes one) is kept: a German folk
+        # song going 4/4, 3/4 after two bars was one in seven pieces, and its bars were no longer the bars asked for
+        self.other_meter: dict[str, torch.Tensor] = {}
+        if not constraints.meter:
+            for m in {m for m in self.meter_of if m} | {"4/4"}:
+                self.other_meter[m] = torch.tensor([x is not None and x != m for x in self.meter_of])
         self.pitch_classes = torch.from_numpy(pitch_classes)
         self.has_pitch = torch.from_numpy(has_pitch)
         if constraints.in_key and constraints.key:
@@ -452,6 +458,8 @@ class RemiConstraintProcessor:
                 bad |= self.starts_with_pitch[:width]
             if self.c.meter and bars >= 1 and not st["meter_set"]:
                 bad |= ~self.starts_with_meter[:width]  # the first bar must open with the requested meter
+            if self.other_meter and (st["meter_set"] or bars > 1 or st["pos"] >= 0):
+                bad |= self.other_meter[st["meter"]][:width]  # one meter for the whole piece
             # the rules below are hard, yet yield as a whole where with them no token would be left: the bars the
             # piece was asked for (a structural guarantee) come before the counts and pitch sets of one bar
             rules = torch.zeros_like(bad)

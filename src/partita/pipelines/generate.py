@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
+from partita.generation.form import FORM_STYLES, phrase_plan, with_return
 from partita.progress import ProgressCallback, report
 from partita.score import Score, ScoreError, write_midi
 from partita.score.bars import trim_to_bars
@@ -252,6 +253,7 @@ def generate(
     wav: bool | None = None,
     selector: Selector | str | None = "auto",
     stand_ins: bool = True,
+    form: bool = True,
     progress: ProgressCallback | None = None,
     **options,
 ) -> tuple[object, list[Candidate]]:
@@ -271,6 +273,10 @@ def generate(
     and no chords are asked for) opens and closes the piece on its tonic triad. With ``constrain`` and
     ``stand_ins`` (the default) an instrument the model barely knows for such a piece is sampled as one it knows
     and written back for the instrument asked for (:mod:`partita.pipelines.instruments`).
+
+    With ``constrain`` and ``form`` (the default), a folk or dance tune of 8 bars or more (a multiple of 4) states a
+    phrase and comes back to it (:mod:`partita.generation.form`): its first half is sampled, the first quarter
+    returns, and the last quarter is sampled as a continuation of all that came before.
 
     ``selector`` ranks the candidates (see :func:`partita.pipelines.selector.choose_selector`): ``"auto"`` uses
     the classifier shipped with the model when there is one, else adherence alone; ``"adherence"`` adherence
@@ -342,9 +348,21 @@ def generate(
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
     prefix = tok.condition_ids(with_programs(c, stand.prefix_programs))
-    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=max(TOKENS_PER_BAR, 4 * fewest + 16) * bars + 64, temperature=temperature,
+    per_bar = max(TOKENS_PER_BAR, 4 * fewest + 16)
+    plan = phrase_plan(bars) if constrain and form and c.style in FORM_STYLES else None
+    if plan is not None:  # the statement first: the processor is built for its bars, then for all of them
+        processor = RemiConstraintProcessor(tok, replace(constraints, bars=plan.statement), vocab_size=lm.config.vocab_size)
+        request.notes.append(f"phrase form: bars 1-{plan.statement} sampled, bars 1-{plan.returning} return, "
+                             f"{plan.ending} more bars sampled after them")  # fmt: skip
+    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=per_bar * (plan.statement if plan else bars) + 64, temperature=temperature,
                     top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
                     bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
+    if plan is not None:
+        ending = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
+        for i, seq in enumerate(result.tokens):
+            result.tokens[i], result.stop_reasons[i] = _sample_ending(
+                lm, tok, seq, prefix, plan, ending, per_bar * plan.ending + 64, base_seed + 7919 * (i + 1),
+                temperature=temperature, top_p=top_p)  # fmt: skip
     candidates = []
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
         score = tok.decode(seq)
@@ -372,6 +390,19 @@ def generate(
         _write(request, candidates, Path(out_dir), wav, used)
     report(progress, n + 1, n + 1, "done")
     return request, candidates
+
+
+def _sample_ending(lm, tok, seq, prefix, plan, processor, budget: int, seed: int, **sampling) -> tuple[list, str]:
+    """The statement ``seq`` with its return written in (:func:`partita.generation.form.with_return`), re-encoded,
+    and sampled on to the piece's last bar under ``processor`` (the constraints over all bars)."""
+    from partita.generation import sample
+
+    piece = with_return(tok.decode(seq), plan)
+    ids = [*prefix, *tok.encode_music(piece)]
+    processor.reset()
+    out = sample(lm, ids, keep_prefix=len(prefix), max_new_tokens=budget, seed=seed, logits_processor=processor,
+                 bar=tok.bar_ids or None, **sampling)  # fmt: skip
+    return out.tokens[0], out.stop_reasons[0]
 
 
 def _set_missing_tempo(score: Score, bpm: float) -> bool:

@@ -1,0 +1,52 @@
+"""Phrase form: a folk or dance tune states a phrase and comes back to it."""
+
+from symusic import Note, Score, TimeSignature, Track
+
+from partita.generation.form import PhrasePlan, phrase_plan, with_return
+from partita.pipelines import debug_generator, generate
+from partita.score.bars import bar_lines
+
+
+def _statement(bars: int, tpq: int = 480) -> Score:
+    score = Score(tpq)
+    score.time_signatures.append(TimeSignature(0, 6, 8))
+    track = Track(program=40)
+    for bar in range(bars):
+        for k in range(6):  # running eighth notes, one pitch a bar plus its position
+            track.notes.append(Note((bar * 6 + k) * tpq // 2, tpq // 2, 60 + bar + k, 80))
+    track.notes.append(Note(bars * 3 * tpq - tpq // 2, 3 * tpq, 90, 80))  # rings past the statement: cut
+    score.tracks.append(track)
+    return score
+
+
+def test_the_plan_halves_and_quarters_a_tune():
+    assert phrase_plan(16) == PhrasePlan(bars=16, statement=8, returning=4)
+    assert phrase_plan(32).ending == 8
+    assert phrase_plan(4) is None and phrase_plan(10) is None
+
+
+def test_the_return_repeats_the_first_bars_after_the_statement():
+    plan = phrase_plan(8)
+    piece = with_return(_statement(4), plan)
+    lines = bar_lines(piece, 8)
+    notes = [(n.time, n.duration, n.pitch) for n in piece.tracks[0].notes]
+    first = [x for x in notes if x[0] < lines[2]]
+    back = [(t - lines[4], d, p) for t, d, p in notes if lines[4] <= t < lines[6]]
+    assert back == first and len(first) == 12
+    assert max(t + d for t, d, _ in notes) <= lines[6]  # nothing past the return: the ending is sampled next
+    assert not [x for x in notes if lines[2] <= x[0] < lines[4] and x[2] == 90 and x[1] > lines[4] - x[0]]
+
+
+def test_a_folk_tune_comes_back_to_its_first_phrase_with_exactly_its_bars():
+    model = debug_generator(seed=0)
+    request, cands = generate("a jig in D for fiddle, 8 bars", n=2, seed=3, model=model, wav=False, selector=None)
+    assert any("phrase form" in note for note in request.notes)
+    for cand in cands:
+        score = cand.score
+        lines = bar_lines(score, 8)
+        assert max(n.time for t in score.tracks for n in t.notes) < lines[8]
+        notes = {(n.time, n.pitch) for t in score.tracks for n in t.notes}
+        first = {(t, p) for t, p in notes if t < lines[2]}
+        assert first and {(t + lines[4], p) for t, p in first} <= notes
+    _, plain = generate("a jig in D for fiddle, 8 bars", n=1, seed=3, model=model, wav=False, form=False)
+    assert plain[0].score.note_num()
