@@ -685,3 +685,36 @@ def test_with_no_meter_asked_for_the_first_one_written_is_kept(tok):
         toks = tok.tokens(r[start:])
         assert toks.count("Bar_None") == 6 and toks[-1] == "EOS_None"
         assert len({t for t in toks if t.startswith("TimeSig_")}) <= 1
+
+
+def test_the_bars_close_before_the_token_budget_runs_out(tok):
+    """A hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars: with the budget
+    known, no new note starts once no more is left than the open bars need to close."""
+    budget = 150
+    proc = RemiConstraintProcessor(tok, Constraints(bars=6, grammar=True, min_notes_per_bar=1, token_budget=budget))
+    notes = torch.tensor([kind in ("Program", "Pitch", "Position") for kind in _kinds(tok)])
+
+    def logits_of(rows, g):
+        logits = torch.randn(len(rows), tok.vocab_size, generator=g)
+        logits[:, notes] += 6.0  # a stand-in model that would play on and on
+        return logits
+
+    rows, start = _drive(tok, proc, logits_of, seed=9, batch=4, steps=budget)
+    for r in rows:
+        assert tok.tokens(r[start:]).count("Bar_None") == 6
+
+
+def test_notated_bars_count_bars_as_written():
+    from symusic import Note, Score, TimeSignature, Track
+
+    from partita.score.bars import bar_lines, notated_bars
+
+    score = Score(480)
+    score.time_signatures.append(TimeSignature(0, 3, 4))
+    score.time_signatures.append(TimeSignature(1440, 6, 8))
+    track = Track()
+    track.notes.append(Note(0, 1440 + 2 * 1440, 60, 80))  # one 3/4 bar and two 6/8 bars
+    score.tracks.append(track)
+    assert bar_lines(score, 3) == [0, 1440, 2880, 4320] and notated_bars(score) == 3
+    track.notes.append(Note(4320, 1, 62, 80))
+    assert notated_bars(score) == 4 and notated_bars(Score(480)) == 0

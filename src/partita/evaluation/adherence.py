@@ -44,6 +44,7 @@ import numpy as np
 
 from partita.analysis.key import parse_key
 from partita.analysis.tempo import tempo_bin
+from partita.score.bars import notated_bars
 from partita.score.general_midi import gm_program_of
 
 log = logging.getLogger(__name__)
@@ -345,7 +346,9 @@ def measure(score) -> Measured:
     """Analyse a generated score with partita's analysis layer (:func:`partita.analysis.describe`)."""
     from partita.analysis import describe
 
-    return from_description(describe(score, analyse_structure=False))
+    measured = from_description(describe(score, analyse_structure=False))
+    measured.bars = notated_bars(score)  # as written: the analysis grid may guess a pickup's phase
+    return measured
 
 
 def from_description(desc) -> Measured:

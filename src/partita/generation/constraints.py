@@ -96,10 +96,19 @@ class Constraints:
     started no note in the open bar or the bar before (:mod:`partita.generation.presence`): a pull, not a rule."""
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which). Soft."""
+    token_budget: int | None = None
+    """(with ``bars``) The music tokens the sampler will draw at most: once no more is left than the open bars need
+    to close with their fewest notes, each bar gets only those, so the bar lines come before the budget ends
+    (a hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars)."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`REMI_NEXT`): e.g. after a position comes a tempo or a program, after a program
     a pitch. Without it a model that wants a program the request forbids wanders off into positions and durations."""
 
+
+TOKENS_TO_CLOSE_A_BAR = 2
+"""Tokens a bar line and a position take (REMI+ without BPE; BPE ids hold as much in fewer)."""
+TOKENS_PER_NOTE = 4
+"""Tokens one note takes at most in REMI+ without BPE (program, pitch, velocity, duration)."""
 
 CHORD_WITH_RHYTHM = 4
 """With the rhythmic-density fader's bounds no more notes than this start together (more if the polyphony fader
@@ -381,6 +390,7 @@ class RemiConstraintProcessor:
             self._state = [
                 {
                     "bars": 0,
+                    "tokens": 0,
                     "meter_set": False,
                     "seen": 0,
                     "after_program": False,
@@ -406,6 +416,7 @@ class RemiConstraintProcessor:
                 self._start.append(cut)
         for st, r, start in zip(self._state, rows, self._start, strict=True):
             first = max(st["seen"], start)
+            st["tokens"] += max(0, len(r) - first)
             for t in r[first:]:
                 if 0 <= t < self.vocab:
                     opened = int(self.n_bars[t])
@@ -523,6 +534,13 @@ class RemiConstraintProcessor:
                 log.debug("row %d: the bar rules would leave no token; they yield for this step", b)
             else:
                 bad |= rules
+            if self.c.token_budget is not None and self.c.bars is not None and bars < int(self.c.bars):
+                # once no more tokens are left than the bars to come need with their fewest notes, each bar gets
+                # only its fewest: no new note in a bar that has them, so its bar line comes
+                per_bar = TOKENS_TO_CLOSE_A_BAR + TOKENS_PER_NOTE * max(1, self.c.min_notes_per_bar)
+                low = int(self.c.token_budget) - st["tokens"] <= (int(self.c.bars) - bars) * per_bar + TOKENS_PER_NOTE
+                if low and not short and not bool((bad | self.starts_note[:width]).all()):
+                    bad |= self.starts_note[:width]
             # soft: a position past the bar, then the sounding cap, yield to the bars and the notes a bar needs
             # (a bar's first note placed on its last position, and the bar needs another)
             past = self.past_bar[st["meter"]][:width] if st["meter"] in self.past_bar else None

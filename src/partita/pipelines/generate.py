@@ -344,17 +344,20 @@ def generate(
                                   hold_within_bar=c.polyphony is not None, enter_all_programs=True, grammar=True,
                                   presence_weight=PRESENCE_WEIGHT if presence_weight is None else float(presence_weight),
                                   monophonic=monophonic_programs(list(voices or programs), written))  # fmt: skip
-        processor = RemiConstraintProcessor(tok, constraints, vocab_size=lm.config.vocab_size)
     base_seed = int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)).item())
     report(progress, 0, n + 1, "sampling")
     prefix = tok.condition_ids(with_programs(c, stand.prefix_programs))
     per_bar = max(TOKENS_PER_BAR, 4 * fewest + 16)
     plan = phrase_plan(bars) if constrain and form and c.style in FORM_STYLES else None
-    if plan is not None:  # the statement first: the processor is built for its bars, then for all of them
-        processor = RemiConstraintProcessor(tok, replace(constraints, bars=plan.statement), vocab_size=lm.config.vocab_size)
+    first_bars = plan.statement if plan is not None else bars  # with a form, the statement comes first
+    budget = per_bar * first_bars + 64
+    if plan is not None:
         request.notes.append(f"phrase form: bars 1-{plan.statement} sampled, bars 1-{plan.returning} return, "
                              f"{plan.ending} more bars sampled after them")  # fmt: skip
-    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=per_bar * (plan.statement if plan else bars) + 64, temperature=temperature,
+    if constrain:
+        processor = RemiConstraintProcessor(tok, replace(constraints, bars=first_bars, token_budget=budget),
+                                            vocab_size=lm.config.vocab_size)  # fmt: skip
+    result = sample(lm, prefix, keep_prefix=len(prefix), max_new_tokens=budget, temperature=temperature,
                     top_p=top_p, seed=base_seed, batch_size=n, logits_processor=processor,
                     bar=tok.bar_ids or None, max_bars=None if constrain else bars)  # fmt: skip
     if plan is not None:
@@ -398,8 +401,10 @@ def _sample_ending(lm, tok, seq, prefix, plan, processor, budget: int, seed: int
     from partita.generation import sample
 
     piece = with_return(tok.decode(seq), plan)
-    ids = [*prefix, *tok.encode_music(piece)]
+    music = tok.encode_music(piece)
+    ids = [*prefix, *music]
     processor.reset()
+    processor.c = replace(processor.c, token_budget=len(music) + budget)  # the budget counts all music tokens
     out = sample(lm, ids, keep_prefix=len(prefix), max_new_tokens=budget, seed=seed, logits_processor=processor,
                  bar=tok.bar_ids or None, **sampling)  # fmt: skip
     return out.tokens[0], out.stop_reasons[0]

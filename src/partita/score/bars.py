@@ -7,20 +7,24 @@ from __future__ import annotations
 from partita.score.formats import Score
 
 
-def bar_lines(score: Score, bars: int) -> list[int]:
-    """The ticks of the first ``bars + 1`` bar lines (0 first): each bar as long as the time signature in force
-    at its start says (4/4 before the first one)."""
+def _bar_ends(score: Score):
+    """The tick at which each bar ends, bar after bar from tick 0: each as long as the time signature in force at
+    its start says (4/4 before the first one)."""
     tpq = int(score.ticks_per_quarter) or 1
     signatures = sorted((int(ts.time), int(ts.numerator), int(ts.denominator)) for ts in score.time_signatures)
-    lines, at, k = [0], 0, -1
-    num, den = 4, 4
-    for _ in range(max(0, int(bars))):
+    at, k, num, den = 0, -1, 4, 4
+    while True:
         while k + 1 < len(signatures) and signatures[k + 1][0] <= at:
             k += 1
             num, den = signatures[k][1] or 4, signatures[k][2] or 4
         at += max(1, round(num * 4 * tpq / den))
-        lines.append(at)
-    return lines
+        yield at
+
+
+def bar_lines(score: Score, bars: int) -> list[int]:
+    """The ticks of the first ``bars + 1`` bar lines (0 first)."""
+    ends = _bar_ends(score)
+    return [0, *(next(ends) for _ in range(max(0, int(bars))))]
 
 
 def trim_to_bars(score: Score, bars: int) -> int:
@@ -42,3 +46,15 @@ def trim_to_bars(score: Score, bars: int) -> int:
             track.notes.clear()
             track.notes.extend(kept)
     return changed
+
+
+def notated_bars(score: Score) -> int:
+    """The bars of ``score`` as written: from tick 0, each as long as its time signature, up to the end of the last
+    note (0 for a score without notes). Unlike a beat tracker's grid, no phase is guessed."""
+    end = max((n.time + n.duration for t in score.tracks for n in t.notes), default=0)
+    count = 0
+    if end > 0:
+        for count, at in enumerate(_bar_ends(score), 1):  # noqa: B007 (the count is the answer)
+            if at >= end:
+                break
+    return count
