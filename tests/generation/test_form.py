@@ -39,7 +39,8 @@ def test_the_return_repeats_the_first_bars_after_the_statement():
 
 def test_a_folk_tune_comes_back_to_its_first_phrase_with_exactly_its_bars():
     model = debug_generator(seed=0)
-    request, cands = generate("a jig in D for fiddle, 8 bars", n=2, seed=3, model=model, wav=False, selector=None)
+    request, cands = generate("a jig in D for fiddle, 8 bars", n=2, seed=3, model=model, wav=False, selector=None,
+                              form=True)
     assert any("phrase form" in note for note in request.notes)
     for cand in cands:
         score = cand.score
@@ -48,5 +49,5 @@ def test_a_folk_tune_comes_back_to_its_first_phrase_with_exactly_its_bars():
         notes = {(n.time, n.pitch) for t in score.tracks for n in t.notes}
         first = {(t, p) for t, p in notes if t < lines[2]}
         assert first and {(t + lines[4], p) for t, p in first} <= notes
-    _, plain = generate("a jig in D for fiddle, 8 bars", n=1, seed=3, model=model, wav=False, form=False)
+    _, plain = generate("a jig in D for fiddle, 8 bars", n=1, seed=3, model=model, wav=False)
     assert plain[0].score.note_num()

@@ -48,8 +48,8 @@ import click
               help="With chords: only tones of each bar's chord (by default notes between beats may also be "
                    "tones of the key's scale).")  # fmt: skip
 @click.option("--tonic-weight", type=click.FloatRange(0, 4), default=None,
-              help="With a key: how strongly notes are pulled to the tonic triad (0: not at all; default: "
-                   "partita's, chosen on development prompts).")  # fmt: skip
+              help="With a key: how strongly notes are pulled to the tonic triad (default 0: it made melodies "
+                   "circle the tonic; 1 was the earlier default, for key adherence).")  # fmt: skip
 @click.option("--presence-weight", type=click.FloatRange(0, 6), default=None,
               help="With two or more instruments: how strongly one silent for two bars is pulled back in (0: not "
                    "at all; default: partita's, chosen on development prompts).")  # fmt: skip
@@ -59,6 +59,10 @@ import click
 @click.option("--literal-instruments", is_flag=True,
               help="Sample every instrument as itself, even one the model barely knows for such a piece (by "
                    "default it is sampled as one the model knows and written back for the instrument asked for).")  # fmt: skip
+@click.option("--cadence", is_flag=True,
+              help="With a key: open and close on the tonic triad (its whole first and last bars).")  # fmt: skip
+@click.option("--form", is_flag=True,
+              help="A folk or dance tune states a phrase and returns to it (first quarter again after the half).")  # fmt: skip
 @click.option("--temperature", type=click.FloatRange(0.05, 3.0), default=1.0, show_default=True)
 @click.option(
     "--selector",
@@ -70,7 +74,7 @@ import click
 )
 def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instruments, bars, chords, density,
              polyphony, rhythm, in_key, chord_tones_only, tonic_weight, presence_weight, no_constraints, literal_instruments,
-             temperature, selector) -> None:  # fmt: skip
+             cadence, form, temperature, selector) -> None:  # fmt: skip
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32 bars".
 
     Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
@@ -94,7 +98,7 @@ def generate(prompt, out_dir, n, seed, model, explain, key, tempo, meter, instru
         request, candidates = run(prompt, n=n, seed=seed, model=model, out_dir=out_dir, constrain=not no_constraints,
                                   in_key=in_key, chord_tones_only=chord_tones_only, tonic_weight=tonic_weight,
                                   presence_weight=presence_weight, temperature=temperature, progress=bar,
-                                  stand_ins=not literal_instruments,
+                                  stand_ins=not literal_instruments, cadence=cadence, form=form,
                                   selector=None if selector == "none" else selector, **options)  # fmt: skip
     for note in request.notes[len(understood.notes) :]:  # what sampling did beyond the request (stand-ins)
         click.echo(f"note: {note}")
