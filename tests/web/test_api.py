@@ -84,8 +84,7 @@ def test_compose_with_keyword_arguments_as_in_the_readme(client):
 
 
 def test_compose_in_key_keeps_the_taught_model_in_the_requested_key(client):
-    """The debug model was taught a C major arpeggio: asked for F# major it plays some of it in the inner bars
-    (the outer ones keep to the tonic triad) unless in-key."""
+    """The debug model was taught a C major arpeggio: asked for F# major it plays some of it unless in-key."""
     from symusic import Score
 
     def pitch_classes(in_key: bool) -> tuple[dict, set[int]]:
@@ -160,6 +159,7 @@ def test_compose_from_curl_and_bad_input_is_one_clear_message(studio):
         (compose_args(tempo="5000"), "20 to 320 bpm"),
         (compose_args(key="Q flat"), "key"),
         (compose_args(prompt="a long piece, 200 bars"), "at most 4"),
+        (compose_args(prompt="a long piece, 100000 bars"), "asks for 100000 bars"),  # quoted, not clamped to 128
     ]:
         with pytest.raises(Exception) as e:
             client.predict(*args, api_name="/compose")
@@ -276,3 +276,20 @@ def test_a_full_queue_refuses_at_once_and_the_server_carries_on(tmp_path):
             assert after.predict(*compose_args(seed="9", bars="1"), api_name="/compose")[0]["candidates"]
     finally:
         slow.remove()
+
+
+def test_on_loopback_only_loopback_host_names_are_answered(studio):
+    """DNS rebinding: a page on another site that resolves its own name to 127.0.0.1 sends its own Host header;
+    a server listening on loopback answers only requests addressed to a loopback name."""
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(studio[0])
+
+    def status(host: str) -> int:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.request("GET", "/gradio_api/info", headers={"Host": host})
+        return conn.getresponse().status
+
+    assert status(f"127.0.0.1:{url.port}") == 200 and status(f"localhost:{url.port}") == 200
+    assert status("rebound.example") == 400 and status(f"rebound.example:{url.port}") == 400

@@ -95,10 +95,26 @@ def build_app(
     return app
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def host_guard(host: str) -> list:
+    """The middleware that answers only requests addressed to a loopback name while the server listens on
+    loopback: a web page elsewhere cannot drive it through DNS rebinding (its requests carry the page's host name).
+    Bound to another address (``--host``), the server answers any name, as asked."""
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    if host not in LOOPBACK_NAMES:
+        return []
+    return [Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))]
+
+
 def launch(app, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True, quiet: bool = False):
     """Start the app's server on ``host:port``; with ``block=False`` return at once (stop with ``app.close()``)."""
     limits = app.studio.limits
     return app.launch(
+        app_kwargs={"middleware": host_guard(host)},
         server_name=host,
         server_port=port,
         max_file_size=limits.max_upload_bytes,

@@ -182,9 +182,11 @@ def compose(
     if "bars" not in options:
         from partita.generation.prompt import DEFAULT_BARS, project_prompt
 
-        asked = project_prompt(prompt).conditions.bars
-        if asked is not None and asked > limits.max_bars:
-            raise UserError(f"the prompt asks for {asked} bars; this server makes at most {limits.max_bars}")
+        understood = project_prompt(prompt)
+        asked = understood.conditions.bars
+        said = [u.value for u in understood.understood if u.field == "bars" and isinstance(u.value, int)]
+        if said and said[-1] > limits.max_bars:  # quote what was asked, not the count partita clamped it to
+            raise UserError(f"the prompt asks for {said[-1]} bars; this server makes at most {limits.max_bars}")
         options.setdefault("bars", min(asked or DEFAULT_BARS, limits.max_bars))
 
     def step(done: int, total: int, message: str) -> None:
