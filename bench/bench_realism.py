@@ -377,6 +377,9 @@ def main() -> None:
     label = "debug model (untrained; SMOKE TEST)" if smoke else args.model
     rows = build_rows(reports, cmd, label)
     title = "Realism: generated pieces against held-out real pieces (classifier two-sample test)"
+    if args.ablate:
+        half = "held-out" if args.skip else "development"
+        title = f"Realism ablation on the {half} prompts ({', '.join(a.split(':')[0] for a in args.ablate)})"
     if smoke:
         title = "Realism SMOKE TEST (untrained debug model: not a result)"
     extra = {"model": args.model, "n_per_style": n, "skip": args.skip, "threads": torch.get_num_threads(), "styles": reports}
