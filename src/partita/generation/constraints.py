@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -382,8 +382,11 @@ class RemiConstraintProcessor:
         self._state: list[dict] = []
         self._start: list[int] = []
 
-    def reset(self) -> None:
+    def reset(self, token_budget: int | None = None) -> None:
+        """Forget the rows seen so far (a new batch follows); ``token_budget`` replaces the constraints' budget."""
         self._state, self._start = [], []
+        if token_budget is not None:
+            self.c = replace(self.c, token_budget=int(token_budget))
 
     def _update(self, rows: list[list[int]]) -> None:
         if len(self._state) != len(rows):

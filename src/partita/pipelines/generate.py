@@ -408,8 +408,7 @@ def _sample_ending(lm, tok, seq, prefix, plan, processor, budget: int, seed: int
     piece = with_return(tok.decode(seq), plan)
     music = tok.encode_music(piece)
     ids = [*prefix, *music]
-    processor.reset()
-    processor.c = replace(processor.c, token_budget=len(music) + budget)  # the budget counts all music tokens
+    processor.reset(token_budget=len(music) + budget)  # the budget counts all music tokens, the prompt's too
     out = sample(lm, ids, keep_prefix=len(prefix), max_new_tokens=budget, seed=seed, logits_processor=processor,
                  bar=tok.bar_ids or None, **sampling)  # fmt: skip
     return out.tokens[0], out.stop_reasons[0]
