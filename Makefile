@@ -34,7 +34,7 @@ partita-small: $(STAMP)
 	bash scripts/train-partita-small.sh
 
 bench: $(STAMP)
-	$(VENV)/bin/partita bench --quick
+	$(VENV)/bin/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

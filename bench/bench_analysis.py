@@ -1,4 +1,5 @@
-"""Accuracy and speed of partita.analysis against real annotations, with the baselines measured in the same run.
+"""Accuracy and speed of partita.analysis against real annotations, with the baselines measured in the same
+run.
 
 - Key: ``mir_eval.key.weighted_score`` and exact accuracy against POP909's ``key_audio.txt`` (the key that
   lasts longest), on the evaluation half of POP909 (odd song ids; the even ids were used to choose profiles
@@ -94,7 +95,8 @@ about five CPU minutes (neighbouring beats mostly repeat each other)."""
 
 
 def chord_examples(root: Path, ids: list[str]) -> list[dict]:
-    """Per song: the chord model's feature blocks, the reference chord index per beat, and what scoring needs."""
+    """Per song: the chord model's feature blocks, the reference chord index per beat, and what scoring
+    needs."""
     import mir_eval
 
     from partita.analysis.chord_model import label_index
@@ -378,7 +380,8 @@ def _strains(stream) -> list[tuple[float, bool]] | None:
 
 
 def _fit_span(intervals: np.ndarray, labels: list[str], end: float) -> tuple[np.ndarray, list[str]]:
-    """Intervals cut to [0, end], empty ones dropped, the last one stretched to ``end`` (mir_eval's demand)."""
+    """Intervals cut to [0, end], empty ones dropped, the last one stretched to ``end`` (mir_eval's
+    demand)."""
     iv = np.clip(intervals, 0.0, end)
     keep = iv[:, 1] - iv[:, 0] > 1e-6
     iv, labels = iv[keep], [lab for lab, k in zip(labels, keep, strict=True) if k]
@@ -389,9 +392,10 @@ def _fit_span(intervals: np.ndarray, labels: list[str], end: float) -> tuple[np.
 def bench_structure(n_tunes: int) -> dict:
     """Section boundaries of O'Neill's 1850 tunes against their notated strains after repeat expansion.
 
-    Reference: each strain (ended by a double bar or a repeat sign) is a section, twice when repeated, labelled
-    by strain (A A B B). Estimate: ``describe()``'s sections on the expanded score. Baseline: a boundary every
-    8 bars. Scores: mir_eval.segment.detection F-measure at 0.5 s and 3 s, and pairwise label F-measure.
+    Reference: each strain (ended by a double bar or a repeat sign) is a section, twice when repeated,
+    labelled by strain (A A B B). Estimate: ``describe()``'s sections on the expanded score. Baseline: a
+    boundary every 8 bars. Scores: mir_eval.segment.detection F-measure at 0.5 s and 3 s, and pairwise label
+    F-measure.
     """
     import mir_eval
     import music21
@@ -474,7 +478,10 @@ def main() -> None:
         "--corpora",
         type=float,
         default=1.0,
-        help="fraction of the Bach/Essen/O'Neill pieces to measure (default 1: 200 chorales, 300 and 200 tunes)",
+        help=(
+            "fraction of the Bach/Essen/O'Neill pieces to measure (default 1: 200 chorales, 300 and 200 "
+            "tunes)"
+        ),
     )
     ap.add_argument(
         "--fit-chords", action="store_true", help="refit the chord model on the development songs"
@@ -560,7 +567,10 @@ def main() -> None:
             cmd,
             "naive 24-triad templates per beat",
             m["naive_majmin"],
-            notes=f"binary templates + bass + Viterbi instead of the learned weights; root {m['templates_root']:.4f}",
+            notes=(
+                "binary templates + bass + Viterbi instead of the learned weights; root "
+                f"{m['templates_root']:.4f}"
+            ),
         ),
         row(
             "POP909 chord sevenths (mir_eval)",
@@ -579,8 +589,10 @@ def main() -> None:
             "music21 parse + analyze('key')",
             1.0,
             goal=">= 50x",
-            notes=f"partita {m['t_key_paired'] * 1000:.2f} ms/song (symusic parse + key), "
-            f"music21 {m['t21']:.3f} s/song, {n21} songs",
+            notes=(
+                f"partita {m['t_key_paired'] * 1000:.2f} ms/song (symusic parse + key), "
+                f"music21 {m['t21']:.3f} s/song, {n21} songs"
+            ),
         ),
         row(
             "describe() time per song",
@@ -617,8 +629,10 @@ def main() -> None:
             cmd,
             "music21 analyze('key')",
             essen["tonic21"],
-            notes=f"{essen['n']} tunes; K: gives the tonic only. The Aarden profile (one of three averaged) "
-            "was derived from the Essen collection",
+            notes=(
+                f"{essen['n']} tunes; K: gives the tonic only. The Aarden profile (one of three averaged) "
+                "was derived from the Essen collection"
+            ),
         ),
         row(
             "O'Neill's tunes: section boundary F (mir_eval.segment.detection, 3 s)",

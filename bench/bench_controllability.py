@@ -1,7 +1,9 @@
-"""Controllability: does generated music have the key, tempo, meter, instruments, chords and texture asked for?
+"""Controllability: does generated music have the key, tempo, meter, instruments, chords and texture asked
+for?
 
-On the hand-written prompts of ``bench/prompts/controllability.jsonl`` (written apart from the training captions,
-never trained on; see ``bench/prompts/README.md``), for one model and three ways of generating, in one run:
+On the hand-written prompts of ``bench/prompts/controllability.jsonl`` (written apart from the training
+captions, never trained on; see ``bench/prompts/README.md``), for one model and three ways of generating, in
+one run:
 
 - ``free``: no constraints, one candidate (the model and its condition prefix alone);
 - ``constrained``: constrained sampling (meter, bars, instruments, tempo bin, chords), one candidate;
@@ -11,16 +13,16 @@ never trained on; see ``bench/prompts/README.md``), for one model and three ways
 
 Each piece is measured with partita's analysis and scored against the prompt's *expected* controls (what a
 musician would expect from the text, not what partita's prompt projection understood) with the definitions of
-:mod:`partita.evaluation.adherence`: TB, TBT, CK, CKD (text2midi / Mustango), meter, instrument F1, chord match
-(in order, and any order); the faders by the Spearman correlation of requested level and measured note density /
-polyphony / onset density. text2midi's published MidiCaps figures are given beside TB, TBT, CK and CKD (published, not
-re-measured: text2midi is not installed and its prompts are captions of MidiCaps, not these). The baseline
-measured in the same run is the ``free`` variant.
+:mod:`partita.evaluation.adherence`: TB, TBT, CK, CKD (text2midi / Mustango), meter, instrument F1, chord
+match (in order, and any order); the faders by the Spearman correlation of requested level and measured note
+density / polyphony / onset density. text2midi's published MidiCaps figures are given beside TB, TBT, CK and
+CKD (published, not re-measured: text2midi is not installed and its prompts are captions of MidiCaps, not
+these). The baseline measured in the same run is the ``free`` variant.
 
 Also: the prompt projection alone scored the same way (how much of each prompt partita understands, an upper
-bound of what constraints can enforce); the wall time of a 32-bar piece with 4 candidates; and, for prompts of a
-corpus style (chorales, Irish tunes, German and Chinese folk songs from music21's corpus, POP909), Yang & Lerch's
-mean overlapped area and MusPy metrics of the generated set against pieces of that style.
+bound of what constraints can enforce); the wall time of a 32-bar piece with 4 candidates; and, for prompts of
+a corpus style (chorales, Irish tunes, German and Chinese folk songs from music21's corpus, POP909), Yang &
+Lerch's mean overlapped area and MusPy metrics of the generated set against pieces of that style.
 
     python bench/bench_controllability.py [--quick] [--model partita-small|debug|PATH] [--threads 1]
 
@@ -49,7 +51,8 @@ log = logging.getLogger("bench_controllability")
 SLOW = True  # generates a hundred or more pieces: run only when named
 
 PROMPTS = Path(__file__).resolve().parent / "prompts" / "controllability.jsonl"
-# text2midi (Bhandari et al., AAAI 2025), Table 2, on the MidiCaps test set: published figures, not re-measured
+# text2midi (Bhandari et al., AAAI 2025), Table 2, on the MidiCaps test set: published figures, not
+# re-measured
 TEXT2MIDI = {"TB": 0.397, "TBT": 0.658, "CK": 0.336, "CKD": 0.356}
 VARIANTS = {
     "free": {"constrain": False, "n": 1},
@@ -139,7 +142,7 @@ def projection_scores(prompts: list[dict]) -> dict:
 
 def run_variant(lm, prompts: list[dict], name: str, selector_kw: bool) -> list[dict]:
     """Generate for every prompt with one variant; the best-ranked candidate is the one measured."""
-    from partita.pipelines.generate import generate
+    from partita.pipelines import generate
     from partita.score import Score
 
     kw = dict(VARIANTS[name])
@@ -197,7 +200,7 @@ def fader_correlations(prompts: list[dict], records: list[dict]) -> dict:
 
 def time_long_piece(lm, repeats: int, selector_kw: bool) -> dict:
     """Seconds for a 32-bar piece with 4 candidates (constrained, ranked), and with 1 free candidate."""
-    from partita.pipelines.generate import generate
+    from partita.pipelines import generate
 
     def once(n: int, constrain: bool, seed: int) -> float:
         kw = {"selector": "auto" if n > 1 else None} if selector_kw else {}
@@ -288,9 +291,18 @@ def build_rows(m: dict, cmd: str, smoke: bool) -> list[dict]:
     proj = m["projection"]
     for key, name, _ in METRICS:
         if _n(proj, key):
-            rows.append(row(f"prompt projection: {name}", _mean(proj, key), "fraction", cmd, notes=(
-                f"the understood request scored against the expected controls, {_n(proj, key)} prompts; "
-                "needs no model: the ceiling of what constrained sampling can enforce")))  # fmt: skip
+            rows.append(
+                row(
+                    f"prompt projection: {name}",
+                    _mean(proj, key),
+                    "fraction",
+                    cmd,
+                    notes=(
+                        f"the understood request scored against the expected controls, {_n(proj, key)} "
+                        "prompts; needs no model: the ceiling of what constrained sampling can enforce"
+                    ),
+                )
+            )
     free = m["adherence"]["free"]
     for key, name, goal in METRICS:
         for variant in [v for v in VARIANTS if v in m["adherence"]]:
@@ -304,50 +316,104 @@ def build_rows(m: dict, cmd: str, smoke: bool) -> list[dict]:
                     _mean(scores, key),
                     "fraction",
                     cmd,
-                    baseline="text2midi, published (MidiCaps)" if published is not None
-                    else (None if variant == "free" else "free sampling, same run"),
-                    baseline_value=published if published is not None
-                    else (None if variant == "free" else _mean(free, key)),
+                    baseline=(
+                        "text2midi, published (MidiCaps)"
+                        if published is not None
+                        else (None if variant == "free" else "free sampling, same run")
+                    ),
+                    baseline_value=(
+                        published
+                        if published is not None
+                        else (None if variant == "free" else _mean(free, key))
+                    ),
                     goal=goal if variant in RANKED else None,
                     notes=f"{_n(scores, key)} prompts"
-                    + (f"; text2midi published {TEXT2MIDI[key]:.3f} on MidiCaps (its prompts, not these)"
-                       if key in TEXT2MIDI else ""),
+                    + (
+                        f"; text2midi published {TEXT2MIDI[key]:.3f} on MidiCaps (its prompts, not these)"
+                        if key in TEXT2MIDI
+                        else ""
+                    ),
                 )
-            )  # fmt: skip
+            )
     for fader in FADERS:
         for variant in [v for v in VARIANTS if v in m["faders"]]:
             corr = m["faders"][variant].get(fader)
             if not corr:
                 continue
             base = m["faders"]["free"].get(fader, {}).get("spearman") if variant != "free" else None
-            rows.append(row(f"{fader} fader Spearman rho, {label}, {variant}", corr["spearman"], "rho", cmd,
-                            baseline=None if variant == "free" else "free sampling, same run", baseline_value=base,
-                            goal=">= 0.8" if variant in RANKED else None,
-                            notes=f"{corr['n']} prompts; Pearson {corr['pearson']:.3f}"))  # fmt: skip
+            rows.append(
+                row(
+                    f"{fader} fader Spearman rho, {label}, {variant}",
+                    corr["spearman"],
+                    "rho",
+                    cmd,
+                    baseline=None if variant == "free" else "free sampling, same run",
+                    baseline_value=base,
+                    goal=">= 0.8" if variant in RANKED else None,
+                    notes=f"{corr['n']} prompts; Pearson {corr['pearson']:.3f}",
+                )
+            )
     for variant in [v for v in VARIANTS if v != "free" and v in m["seconds"]]:
-        rows.append(row(f"wall time per prompt, {label}, {variant}", m["seconds"][variant], "s", cmd,
-                        baseline="free sampling, same run", baseline_value=m["seconds"]["free"],
-                        higher_is_better=False, notes=f"mean over {m['n_prompts']} prompts (8-16 bars), "
-                        f"{m['threads']} torch thread(s)"))  # fmt: skip
+        rows.append(
+            row(
+                f"wall time per prompt, {label}, {variant}",
+                m["seconds"][variant],
+                "s",
+                cmd,
+                baseline="free sampling, same run",
+                baseline_value=m["seconds"]["free"],
+                higher_is_better=False,
+                notes=f"mean over {m['n_prompts']} prompts (8-16 bars), {m['threads']} torch thread(s)",
+            )
+        )
     t = m["long_piece"]
-    rows.append(row(f"32-bar piece, 4 candidates (constrained, ranked), {label}", t["four"], "s", cmd,
-                    baseline="32 bars, 1 free candidate, same run", baseline_value=t["one"], higher_is_better=False,
-                    goal="< 30 s on 2 cores", notes=f"median of {len(t['runs_four'])} runs, {m['threads']} torch "
-                    f"thread(s), while the machine is shared: {LONG_PROMPT!r}"))  # fmt: skip
+    rows.append(
+        row(
+            f"32-bar piece, 4 candidates (constrained, ranked), {label}",
+            t["four"],
+            "s",
+            cmd,
+            baseline="32 bars, 1 free candidate, same run",
+            baseline_value=t["one"],
+            higher_is_better=False,
+            goal="< 30 s on 2 cores",
+            notes=(
+                f"median of {len(t['runs_four'])} runs, {m['threads']} torch "
+                f"thread(s), while the machine is shared: {LONG_PROMPT!r}"
+            ),
+        )
+    )
     for group, entry in m["styles"].items():
         sel, fr = entry["variants"]["selected"], entry["variants"]["free"]
         if "mean_oa" in sel:
-            rows.append(row(f"mean OA vs {group} pieces, {label}, selected", sel["mean_oa"], "OA", cmd,
-                            baseline="free sampling, same run", baseline_value=fr.get("mean_oa"),
-                            notes=f"{sel['pieces']} generated pieces against {entry['reference']} reference pieces "
-                            "(Yang & Lerch, partita.evaluation.distribution)"))  # fmt: skip
+            rows.append(
+                row(
+                    f"mean OA vs {group} pieces, {label}, selected",
+                    sel["mean_oa"],
+                    "OA",
+                    cmd,
+                    baseline="free sampling, same run",
+                    baseline_value=fr.get("mean_oa"),
+                    notes=(
+                        f"{sel['pieces']} generated pieces against {entry['reference']} reference pieces "
+                        "(Yang & Lerch, partita.evaluation.distribution)"
+                    ),
+                )
+            )
         for metric in MUSPY_ROWS:
             if "muspy" not in sel:
                 break
-            rows.append(row(f"MusPy {metric}, {group}, {label}, selected", sel["muspy"][metric]["mean"], "", cmd,
-                            baseline=f"{group} reference pieces, same run",
-                            baseline_value=entry["muspy_reference"][metric]["mean"],
-                            notes="alike when the ratio is near 1x (neither higher nor lower is better)"))  # fmt: skip
+            rows.append(
+                row(
+                    f"MusPy {metric}, {group}, {label}, selected",
+                    sel["muspy"][metric]["mean"],
+                    "",
+                    cmd,
+                    baseline=f"{group} reference pieces, same run",
+                    baseline_value=entry["muspy_reference"][metric]["mean"],
+                    notes="alike when the ratio is near 1x (neither higher nor lower is better)",
+                )
+            )
     return rows
 
 
@@ -371,7 +437,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
-    from partita.pipelines.generate import generate, load_generator
+    from partita.pipelines import generate, load_generator
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -411,12 +477,23 @@ def main() -> None:
     m["styles"] = style_figures(prompts, results, 4 if args.quick else 20)
     rows = build_rows(m, cmd, smoke)
     per_prompt = [
-        {"id": p["id"], "prompt": p["prompt"], **{
-            v: {"notes": results[v][i]["notes"], "seconds": round(results[v][i]["seconds"], 2),
-                "stop_reason": results[v][i]["stop_reason"], "error": results[v][i]["error"], "measured": results[v][i]["measured"].to_dict(),
-                "adherence": m["adherence"][v]["per_piece"][i]} for v in VARIANTS}}
+        {
+            "id": p["id"],
+            "prompt": p["prompt"],
+            **{
+                v: {
+                    "notes": results[v][i]["notes"],
+                    "seconds": round(results[v][i]["seconds"], 2),
+                    "stop_reason": results[v][i]["stop_reason"],
+                    "error": results[v][i]["error"],
+                    "measured": results[v][i]["measured"].to_dict(),
+                    "adherence": m["adherence"][v]["per_piece"][i],
+                }
+                for v in VARIANTS
+            },
+        }
         for i, p in enumerate(prompts)
-    ]  # fmt: skip
+    ]
     title = "Controllability: prompts written apart from the training captions"
     if smoke:
         title = "Controllability SMOKE TEST (untrained debug model: not a result)"

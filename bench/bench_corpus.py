@@ -9,8 +9,10 @@ its notes and duration, write the MIDI file, and write a Parquet table of the re
 - baseline: pretty_midi, the loader most MIR code uses. pretty_midi reads only MIDI, so scores in MusicXML /
   ABC / Humdrum go the usual way: music21 parse -> music21's MIDI export -> pretty_midi.
 
-    python bench/bench_corpus.py --quick     # a deterministic sample: every 40th music21 item, every 8th of the rest
-    python bench/bench_corpus.py             # everything: the whole bundled corpus + POP909 + JSB (hours)
+    # a deterministic sample: every 40th music21 item, every 8th of the rest
+    python bench/bench_corpus.py --quick
+    # everything: the whole bundled corpus + POP909 + JSB (hours)
+    python bench/bench_corpus.py
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Evaluation toolkit: speed and agreement against MusPy, and whether the set measures tell real from scrambled.
+"""Evaluation toolkit: speed and agreement against MusPy, and whether the set measures tell real from
+scrambled.
 
 On POP909 songs (../shared/data/pop909), in one run:
 
@@ -7,8 +8,8 @@ On POP909 songs (../shared/data/pop909), in one run:
   metrics defined identically, when both get the same notes;
 - COSIATEC compression ratio of real songs against the same songs with their pitches shuffled (which keeps the
   rhythm and pitch content but destroys repetition): a measure of structure should rank the real songs higher;
-- Yang & Lerch's mean overlapped area of POP909 songs against other POP909 songs, against Bach chorales (music21's
-  bundled corpus) against the same POP909 songs: music of the same kind should overlap more.
+- Yang & Lerch's mean overlapped area of POP909 songs against other POP909 songs, against Bach chorales
+  (music21's bundled corpus) against the same POP909 songs: music of the same kind should overlap more.
 
     python bench/bench_evaluation.py [--quick]
 """
@@ -183,9 +184,11 @@ def main() -> None:
             baseline="Bach chorales (music21 corpus) vs the same POP909 songs",
             baseline_value=other["mean_oa"],
             goal="> 1x (music of one kind overlaps more)",
-            notes=f"{len(set_a)} vs {len(set_b)} songs, {len(scores_c)} chorales; {t_oa:.1f} s per comparison; "
-            f"with the first set's pitches shuffled per track the mean OA is {shuffled_oa:.3f} (most features "
-            "ignore pitch order)",
+            notes=(
+                f"{len(set_a)} vs {len(set_b)} songs, {len(scores_c)} chorales; {t_oa:.1f} s per comparison; "
+                f"with the first set's pitches shuffled per track the mean OA is {shuffled_oa:.3f} (most "
+                "features ignore pitch order)"
+            ),
         ),
     ]
     path = write_result(

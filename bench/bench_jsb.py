@@ -1,10 +1,10 @@
 """JSB Chorales in Music Transformer's setting: relative attention against learned absolute positions.
 
 Both models have the same size, steps, batch, block size, data order and seed (presets ``jsb-relative`` and
-``jsb-absolute``); only the position scheme differs. They are trained one after the other, then their validation
-and test NLL per token (nats; one token = one voice at one 16th step) are reported side by side, relative as the
-value and absolute as the baseline (lower is better). The paper's claim to check: relative attention gives lower
-NLL (Huang et al. 2018, Table 1).
+``jsb-absolute``); only the position scheme differs. They are trained one after the other, then their
+validation and test NLL per token (nats; one token = one voice at one 16th step) are reported side by side,
+relative as the value and absolute as the baseline (lower is better). The paper's claim to check: relative
+attention gives lower NLL (Huang et al. 2018, Table 1).
 
     nice -n 10 python bench/bench_jsb.py            # ~20-25 min per model on one thread
     python bench/bench_jsb.py --quick               # a few steps, to check the pipeline
@@ -32,6 +32,7 @@ logger = logging.getLogger("bench_jsb")
 
 
 SLOW = True  # minutes of training or a full corpus build: run only when named or with --all
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         command += f" --max-steps {args.max_steps}"
     rel, ab = results["relative"], results["absolute"]
     note = (
-        f"same size/steps/batch/block/seed; {rel['steps']} steps, {rel['tokens_seen']:,} training tokens each; "
-        "NLL in nats per token (one voice at one 16th step)"
+        f"same size/steps/batch/block/seed; {rel['steps']} steps, {rel['tokens_seen']:,} training tokens "
+        "each; NLL in nats per token (one voice at one 16th step)"
     )
     rows = []
     for split in ("valid", "test"):
@@ -113,7 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             command,
             baseline="absolute positions",
             baseline_value=ab["tokens_per_second"],
-            notes="1 thread, nice 10, wall clock on a shared machine (not a controlled speed test: see bench_model.py)",
+            notes=(
+                "1 thread, nice 10, wall clock on a shared machine (not a controlled speed test: see "
+                "bench_model.py)"
+            ),
         )
     )
     path = write_result(

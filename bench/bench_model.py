@@ -1,4 +1,5 @@
-"""MusicLM speed and memory against Hugging Face transformers' GPT-2 and a naive Shaw-style relative attention.
+"""MusicLM speed and memory against Hugging Face transformers' GPT-2 and a naive Shaw-style relative
+attention.
 
 Rows, each measured side by side in one run:
 
@@ -9,12 +10,12 @@ Rows, each measured side by side in one run:
    naive Shaw et al. (2018) layer that materialises the (L, L, D_h) tensor of relative embeddings. Each
    configuration runs in a fresh subprocess; the figure is the growth of the process's peak resident memory
    (``ru_maxrss``) during the call, which counts every tensor the layer allocates; glibc's mmap threshold is
-   pinned at 64 KiB so that every tensor is mmap'd and returned to the OS when freed: the peak is the live peak. Inference (no grad) is the headline;
-   forward + backward is reported too;
+   pinned at 64 KiB so that every tensor is mmap'd and returned to the OS when freed: the peak is the live
+   peak. Inference (no grad) is the headline; forward + backward is reported too;
 3. sampling tokens/s with the KV cache at batch 1 and 16 against GPT-2's ``generate`` (its own KV cache), same
    size, multinomial sampling of 256 new tokens;
-4. seconds of music generated per second of compute at batch 1 with the JSB model size (4 tokens per 16th note,
-   at a stated tempo of 60 quarter notes per minute).
+4. seconds of music generated per second of compute at batch 1 with the JSB model size (4 tokens per 16th
+   note, at a stated tempo of 60 quarter notes per minute).
 
     python bench/bench_model.py [--quick]
 """
@@ -141,8 +142,10 @@ def bench_training(rounds: int, steps: int, command: str) -> list[dict]:
                     baseline="transformers GPT2LMHeadModel (same width/depth/heads/batch)",
                     baseline_value=tps["gpt2"],
                     goal=">= 1.0x" if name == "relative" else None,
-                    notes=f"{DEPTH} layers, width {WIDTH}, {HEADS} heads, batch {BATCH}x{BLOCK}, "
-                    f"{torch.get_num_threads()} threads, median of {rounds * steps} steps",
+                    notes=(
+                        f"{DEPTH} layers, width {WIDTH}, {HEADS} heads, batch {BATCH}x{BLOCK}, "
+                        f"{torch.get_num_threads()} threads, median of {rounds * steps} steps"
+                    ),
                 )
             )
     return rows
@@ -224,7 +227,9 @@ def bench_memory(lengths: list[int], command: str) -> list[dict]:
                     baseline_value=got["naive"],
                     higher_is_better=False,
                     goal="linear growth, >= 10x less at 2048" if not grad and n == max(lengths) else None,
-                    notes=f"batch 1, width {WIDTH}, {HEADS} heads, fp32; growth of peak RSS in a fresh process",
+                    notes=(
+                        f"batch 1, width {WIDTH}, {HEADS} heads, fp32; growth of peak RSS in a fresh process"
+                    ),
                 )
             )
     logger.info("memory (MiB): %s", table)
@@ -282,8 +287,10 @@ def bench_sampling(rounds: int, new: int, command: str) -> list[dict]:
                 baseline="transformers GPT-2 generate (same size, KV cache)",
                 baseline_value=hf,
                 goal=">= 1.0x",
-                notes=f"{new} new tokens from a 1-token prompt, multinomial sampling, "
-                f"{torch.get_num_threads()} threads, median of {rounds}",
+                notes=(
+                    f"{new} new tokens from a 1-token prompt, multinomial sampling, "
+                    f"{torch.get_num_threads()} threads, median of {rounds}"
+                ),
             )
         )
     # seconds of music per second of compute: the JSB model size, 4 tokens per 16th note
@@ -306,9 +313,11 @@ def bench_sampling(rounds: int, new: int, command: str) -> list[dict]:
             "x real time",
             command,
             goal=">= 20x real time",
-            notes=f"{tps:.0f} tokens/s with the jsb-relative preset's size; 4 tokens per 16th note at "
-            f"{TEMPO:.0f} quarter notes per minute ({1 / jsb.seconds_per_token(TEMPO):.0f} tokens per "
-            "second of music); the figure scales with 60/tempo",
+            notes=(
+                f"{tps:.0f} tokens/s with the jsb-relative preset's size; 4 tokens per 16th note at "
+                f"{TEMPO:.0f} quarter notes per minute ({1 / jsb.seconds_per_token(TEMPO):.0f} tokens per "
+                "second of music); the figure scales with 60/tempo"
+            ),
         )
     )
     return rows

@@ -1,24 +1,26 @@
 """Realism: how easily a classifier tells generated pieces from held-out real pieces of the same style.
 
 Per style (chorale, jig, chinese_folk, german_folk, pop, renaissance), in one run: the prompts of
-``bench/prompts/realism.jsonl`` (32 a style, 8 or 16 bars, written apart from the corpus captions), the style's
-held-out real pieces (split ``test`` of the built corpus ``all``, picked with
+``bench/prompts/realism.jsonl`` (32 a style, 8 or 16 bars, written apart from the corpus captions), the
+style's held-out real pieces (split ``test`` of the built corpus ``all``, picked with
 :func:`partita.tokens.dataset.style_of`) each cut to the bar count of a prompt with
 :func:`~partita.evaluation.realism.crop_bars` (twice as many real pieces as prompts, at least 32, where the
 corpus has them), and four sets of pieces made for the same prompts and bar counts:
 
-- ``markov``: a second-order Markov chain over (pitch, duration) melody events trained on the style's ``train``
-  pieces (:class:`~partita.evaluation.realism.MarkovBaseline`; one voice, so a weak peer for polyphonic styles):
-  the baseline of every other variant, measured in the same run;
+- ``markov``: a second-order Markov chain over (pitch, duration) melody events trained on the style's
+  ``train`` pieces (:class:`~partita.evaluation.realism.MarkovBaseline`; one voice, so a weak peer for
+  polyphonic styles): the baseline of every other variant, measured in the same run;
 - ``free``: the model unconstrained, one candidate (``generate(..., constrain=False, n=1, selector=None)``);
 - ``constrained``: constrained sampling, the first of 4 candidates in sampling order (unranked);
-- ``selected``: the same 4 candidates ranked by the model's Selector (``choose_selector("auto")``), the top one.
+- ``selected``: the same 4 candidates ranked by the model's Selector (``choose_selector("auto")``), the top
+  one.
 
-Each set is compared with the real pieces by :func:`~partita.evaluation.realism.realism_report`: the cross-validated
-balanced accuracy of the stronger of two judges (logistic regression, gradient boosting) on the realism features
-(0.5 = indistinguishable, 1.0 = every piece recognized) and the Fréchet distance of the feature Gaussians; two
-disjoint halves of the real pieces give the floor. Also per variant: the share of pieces with exactly the requested
-bar count and the seconds per prompt (``constrained`` and ``selected`` share one call of 4 candidates).
+Each set is compared with the real pieces by :func:`~partita.evaluation.realism.realism_report`: the
+cross-validated balanced accuracy of the stronger of two judges (logistic regression, gradient boosting) on
+the realism features (0.5 = indistinguishable, 1.0 = every piece recognized) and the Fréchet distance of the
+feature Gaussians; two disjoint halves of the real pieces give the floor. Also per variant: the share of
+pieces with exactly the requested bar count and the seconds per prompt (``constrained`` and ``selected`` share
+one call of 4 candidates).
 
     python bench/bench_realism.py [--quick] [--model partita-small|debug|PATH] [--styles chorale,jig] [--n 32]
                                   [--threads N] [--seed 0]
@@ -61,7 +63,8 @@ MIN_REAL = 32
 
 def load_prompts(styles: list[str], n: int, skip: int = 0) -> dict[str, list[dict]]:
     """``n`` prompts of each style after its first ``skip`` (prompts 1-16 of each style are the development
-    half, on which defaults were chosen: ``--skip 16`` measures on the 16 held out; bench/prompts/README.md)."""
+    half, on which defaults were chosen: ``--skip 16`` measures on the 16 held out;
+    bench/prompts/README.md)."""
     out: dict[str, list[dict]] = {s: [] for s in styles}
     seen: Counter = Counter()
     for line in PROMPTS.read_text(encoding="utf-8").splitlines():
@@ -91,7 +94,8 @@ def style_records(corpus_name: str) -> tuple[dict[str, dict[str, list[dict]]], o
 
 
 def real_pieces(corpus, records: list[dict], bars: list[int], count: int, seed: int) -> tuple[list, dict]:
-    """``count`` real pieces, each cut to a bar count of ``bars`` (cycled); a piece long enough is preferred."""
+    """``count`` real pieces, each cut to a bar count of ``bars`` (cycled); a piece long enough is
+    preferred."""
     from partita.evaluation.realism import count_bars, crop_bars
 
     rng = np.random.default_rng(seed)
@@ -139,8 +143,8 @@ def markov_pieces(
 
 
 def parse_ablation(text: str) -> tuple[str, dict]:
-    """``"notonic:tonic_weight=0,cadence=false"`` -> ("constrained-notonic", {"tonic_weight": 0, "cadence": False}):
-    a constrained set sampled with these ``generate`` options changed (values are JSON)."""
+    """``"notonic:tonic_weight=0,cadence=false"`` -> ("constrained-notonic", {"tonic_weight": 0, "cadence":
+    False}): a constrained set sampled with these ``generate`` options changed (values are JSON)."""
     name, _, items = text.partition(":")
     if not name or not items:
         raise ValueError(f"--ablate {text!r}: give NAME:option=value[,option=value]")
@@ -152,14 +156,16 @@ def parse_ablation(text: str) -> tuple[str, dict]:
 
 
 def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] | None = None) -> dict:
-    """free / constrained / selected pieces for each prompt (one record per piece), and one constrained set per
-    ablation (the first of 4 candidates sampled with the same seed and the ablation's options) with its selected
-    one."""
-    from partita.pipelines.generate import generate
-    from partita.pipelines.selector import choose_selector
+    """free / constrained / selected pieces for each prompt (one record per piece), and one constrained set
+    per ablation (the first of 4 candidates sampled with the same seed and the ablation's options) with its
+    selected one."""
+    from partita.evaluation.selector import choose_selector
+    from partita.pipelines import generate
     from partita.score import Score
 
-    selector = choose_selector("auto", lm)
+    selector = choose_selector(
+        "auto", lm.selector_dir, lm.config.selector_weights, lm.config.selector_windows
+    )
     ablations = ablations or {}
     out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": []}
     for a in ablations:
@@ -190,13 +196,19 @@ def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] 
                         "error": error,
                     }
                 )
-        log.info("%s: %.1f s free, %.1f s constrained", p["id"], out["free"][-1]["seconds"], out["constrained"][-1]["seconds"])  # fmt: skip
+        log.info(
+            "%s: %.1f s free, %.1f s constrained",
+            p["id"],
+            out["free"][-1]["seconds"],
+            out["constrained"][-1]["seconds"],
+        )
     return out
 
 
 def music21_key(score) -> str | None:
-    """The key music21's own analysis (Krumhansl-Schmuckler, ``Stream.analyze("key")``) hears in a piece's notes:
-    a judge the generator does not use (its tonic pull and partita's analyzer could agree with each other)."""
+    """The key music21's own analysis (Krumhansl-Schmuckler, ``Stream.analyze("key")``) hears in a piece's
+    notes: a judge the generator does not use (its tonic pull and partita's analyzer could agree with each
+    other)."""
     from music21 import note, stream
 
     s = stream.Stream()
@@ -214,7 +226,8 @@ def music21_key(score) -> str | None:
 
 
 def key_scores(pieces: list, keys: list[str | None]) -> dict[str, float]:
-    """CK (the asked-for key heard) by partita's analyzer and by music21's, over the pieces that asked for one."""
+    """CK (the asked-for key heard) by partita's analyzer and by music21's, over the pieces that asked for
+    one."""
     from partita.analysis import describe
     from partita.analysis.key import parse_key
 
@@ -227,8 +240,10 @@ def key_scores(pieces: list, keys: list[str | None]) -> dict[str, float]:
         ours.append(got is not None and parse_key(got) == target)
         got21 = music21_key(score)
         theirs.append(got21 is not None and parse_key(got21) == target)
-    return {"CK": float(np.mean(ours)) if ours else math.nan,
-            "CK_music21": float(np.mean(theirs)) if theirs else math.nan}  # fmt: skip
+    return {
+        "CK": float(np.mean(ours)) if ours else math.nan,
+        "CK_music21": float(np.mean(theirs)) if theirs else math.nan,
+    }
 
 
 def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) -> dict:
@@ -238,8 +253,12 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
     bars = [p["expect"]["bars"] for p in prompts]
     real, real_info = real_pieces(corpus, records["test"], bars, max(MIN_REAL, 2 * len(prompts)), args.seed)
     markov, markov_info = markov_pieces(corpus, records["train"], prompts, args.seed, args.max_train)
-    sets = {"markov": [{"id": p["id"], "score": s, "seconds": markov_info["seconds"], "error": None}
-                       for p, s in zip(prompts, markov, strict=True)]}  # fmt: skip
+    sets = {
+        "markov": [
+            {"id": p["id"], "score": s, "seconds": markov_info["seconds"], "error": None}
+            for p, s in zip(prompts, markov, strict=True)
+        ]
+    }
     sets.update(model_pieces(lm, prompts, args.seed, args.ablations))
     variants = [*VARIANTS, *(k for a in args.ablations for k in (a, a.replace("constrained", "selected", 1)))]
     report = realism_report({v: [r["score"] for r in sets[v]] for v in variants}, real, seed=args.seed)
@@ -251,7 +270,9 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         report["sets"][v]["seconds_per_prompt"] = float(np.mean([r["seconds"] for r in recs]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
         if v != "markov":
-            report["sets"][v].update(key_scores([r["score"] for r in recs], [p["expect"].get("key") for p in prompts]))
+            report["sets"][v].update(
+                key_scores([r["score"] for r in recs], [p["expect"].get("key") for p in prompts])
+            )
     report["real_pieces"] = real_info
     report["markov"] = markov_info
     report["bars_asked"] = dict(Counter(bars))
@@ -269,39 +290,89 @@ def build_rows(reports: dict[str, dict], cmd: str, label: str) -> list[dict]:
         floor_acc = floor["two_sample"]["accuracy"] if floor["two_sample"] else None
         n_real = rep["real"]["n"]
         if floor_acc is not None:
-            rows.append(row(f"realism: real vs real floor, {style}", floor_acc, "accuracy", cmd, higher_is_better=False,
-                            notes=f"two disjoint halves of {n_real} held-out real pieces ({floor['n_half']} each); "
-                            f"Fréchet {floor['frechet']:.3f}; chance is 0.5 (a small set reads above it)"))  # fmt: skip
+            rows.append(
+                row(
+                    f"realism: real vs real floor, {style}",
+                    floor_acc,
+                    "accuracy",
+                    cmd,
+                    higher_is_better=False,
+                    notes=(
+                        f"two disjoint halves of {n_real} held-out real pieces ({floor['n_half']} each); "
+                        f"Fréchet {floor['frechet']:.3f}; chance is 0.5 (a small set reads above it)"
+                    ),
+                )
+            )
         for v in [*VARIANTS, *(k for k in sets if k not in VARIANTS)]:
             e = sets[v]
             if "two_sample" not in e:
                 continue
             ts = e["two_sample"]
             top = ", ".join(f"{d['feature']} {d['a']:.2f} vs {d['b']:.2f}" for d in e["differences"][:3])
-            note = (f"{e['n']} pieces vs {n_real} real; logistic {ts['logistic']['accuracy']:.3f}, boosting "
-                    f"{ts['boosting']['accuracy']:.3f}; Fréchet {e['frechet']:.3f}; exact bars {e['exact_bars']:.2f}; "
-                    f"{e['seconds_per_prompt']:.1f} s/prompt; "
-                    + (f"CK {e['CK']:.2f} (music21 {e['CK_music21']:.2f}); " if "CK" in e else "")
-                    + f"most apart (generated vs real): {top}")  # fmt: skip
+            note = (
+                f"{e['n']} pieces vs {n_real} real; logistic {ts['logistic']['accuracy']:.3f}, boosting "
+                f"{ts['boosting']['accuracy']:.3f}; Fréchet {e['frechet']:.3f}; exact bars "
+                f"{e['exact_bars']:.2f}; {e['seconds_per_prompt']:.1f} s/prompt; "
+                + (f"CK {e['CK']:.2f} (music21 {e['CK_music21']:.2f}); " if "CK" in e else "")
+                + f"most apart (generated vs real): {top}"
+            )
             if v == "markov":
-                rows.append(row(f"realism: two-sample accuracy, {style}, markov", e["accuracy"], "accuracy", cmd,
-                                baseline="real vs real floor, same run", baseline_value=floor_acc,
-                                higher_is_better=False, notes=note))  # fmt: skip
+                rows.append(
+                    row(
+                        f"realism: two-sample accuracy, {style}, markov",
+                        e["accuracy"],
+                        "accuracy",
+                        cmd,
+                        baseline="real vs real floor, same run",
+                        baseline_value=floor_acc,
+                        higher_is_better=False,
+                        notes=note,
+                    )
+                )
             else:
-                rows.append(row(f"realism: two-sample accuracy, {style}, {label}, {v}", e["accuracy"], "accuracy",
-                                cmd, baseline="Markov chain, same run", baseline_value=_acc(sets["markov"]),
-                                higher_is_better=False, goal=GOAL, notes=note))  # fmt: skip
+                rows.append(
+                    row(
+                        f"realism: two-sample accuracy, {style}, {label}, {v}",
+                        e["accuracy"],
+                        "accuracy",
+                        cmd,
+                        baseline="Markov chain, same run",
+                        baseline_value=_acc(sets["markov"]),
+                        higher_is_better=False,
+                        goal=GOAL,
+                        notes=note,
+                    )
+                )
         for v in VARIANTS[1:]:
             if "frechet" in sets[v] and "frechet" in sets["markov"]:
-                rows.append(row(f"realism: Fréchet distance, {style}, {label}, {v}", sets[v]["frechet"], "", cmd,
-                                baseline="Markov chain, same run", baseline_value=sets["markov"]["frechet"],
-                                higher_is_better=False, notes=f"real vs real floor {floor['frechet']:.3f}"))  # fmt: skip
+                rows.append(
+                    row(
+                        f"realism: Fréchet distance, {style}, {label}, {v}",
+                        sets[v]["frechet"],
+                        "",
+                        cmd,
+                        baseline="Markov chain, same run",
+                        baseline_value=sets["markov"]["frechet"],
+                        higher_is_better=False,
+                        notes=f"real vs real floor {floor['frechet']:.3f}",
+                    )
+                )
     if len(reports) > 1:
         means = {v: float(np.nanmean([_acc(r["sets"][v]) for r in reports.values()])) for v in VARIANTS}
         for v in VARIANTS[1:]:
-            rows.append(row(f"realism: two-sample accuracy, mean of {len(reports)} styles, {label}, {v}", means[v],
-                            "accuracy", cmd, baseline="Markov chain, same run", baseline_value=means["markov"],
-                            higher_is_better=False, goal=GOAL, notes=", ".join(reports)))  # fmt: skip
+            rows.append(
+                row(
+                    f"realism: two-sample accuracy, mean of {len(reports)} styles, {label}, {v}",
+                    means[v],
+                    "accuracy",
+                    cmd,
+                    baseline="Markov chain, same run",
+                    baseline_value=means["markov"],
+                    higher_is_better=False,
+                    goal=GOAL,
+                    notes=", ".join(reports),
+                )
+            )
     return rows
 
 
@@ -313,15 +384,24 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=None, help="prompts (generated pieces) per style, at most 32")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--skip", type=int, default=0, help="skip each style's first K prompts (16: the held-out half)")
+    ap.add_argument(
+        "--skip", type=int, default=0, help="skip each style's first K prompts (16: the held-out half)"
+    )
     ap.add_argument("--corpus", default="all", help="the built corpus of real pieces (default: all)")
     ap.add_argument(
         "--max-train", type=int, default=2000, help="training pieces of the Markov chain per style"
     )
     ap.add_argument("--name", default=None, help="result name (default realism, or realism-debug)")
-    ap.add_argument("--ablate", action="append", default=[], metavar="NAME:OPTION=VALUE,...",
-                    help="also a constrained set with these generate() options (JSON values), e.g. "
-                         "notonic:tonic_weight=0; repeatable")  # fmt: skip
+    ap.add_argument(
+        "--ablate",
+        action="append",
+        default=[],
+        metavar="NAME:OPTION=VALUE,...",
+        help=(
+            "also a constrained set with these generate() options (JSON values), e.g. "
+            "notonic:tonic_weight=0; repeatable"
+        ),
+    )
     args = ap.parse_args()
     try:
         args.ablations = dict(parse_ablation(a) for a in args.ablate)
@@ -330,7 +410,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
-    from partita.pipelines.generate import load_generator
+    from partita.pipelines import load_generator
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -365,8 +445,13 @@ def main() -> None:
     for style in styles:
         recs = records[style]
         if len(recs["test"]) < 4 or not recs["train"]:
-            log.warning("%s: %d test and %d train pieces in corpus %s: skipped",
-                        style, len(recs["test"]), len(recs["train"]), args.corpus)  # fmt: skip
+            log.warning(
+                "%s: %d test and %d train pieces in corpus %s: skipped",
+                style,
+                len(recs["test"]),
+                len(recs["train"]),
+                args.corpus,
+            )
             continue
         t0 = time.perf_counter()
         reports[style] = run_style(style, prompts[style], lm, corpus, recs, args)
@@ -382,27 +467,40 @@ def main() -> None:
         title = f"Realism ablation on the {half} prompts ({', '.join(a.split(':')[0] for a in args.ablate)})"
     if smoke:
         title = "Realism SMOKE TEST (untrained debug model: not a result)"
-    extra = {"model": args.model, "n_per_style": n, "skip": args.skip, "threads": torch.get_num_threads(), "styles": reports}
+    extra = {
+        "model": args.model,
+        "n_per_style": n,
+        "skip": args.skip,
+        "threads": torch.get_num_threads(),
+        "styles": reports,
+    }
     name = args.name or ("realism-debug" if smoke else "realism")
     path = write_result(
         name, title, rows, quick=args.quick, extra=json.loads(json.dumps(extra, default=float))
     )
-    print(f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
-          f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s}")  # fmt: skip
+    print(
+        f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
+        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s}"
+    )
     for style, rep in reports.items():
         fl = rep["floor"]
         if fl["two_sample"]:
             ts = fl["two_sample"]
-            print(f"{style:13s} {'real/real':12s} {fl['n_half']:3d} {ts['accuracy']:6.3f} "
-                  f"{ts['logistic']['accuracy']:6.3f} {ts['boosting']['accuracy']:6.3f} {fl['frechet']:8.3f}")  # fmt: skip
+            print(
+                f"{style:13s} {'real/real':12s} {fl['n_half']:3d} {ts['accuracy']:6.3f} "
+                f"{ts['logistic']['accuracy']:6.3f} {ts['boosting']['accuracy']:6.3f} {fl['frechet']:8.3f}"
+            )
         for v in rep["sets"]:
             e = rep["sets"][v]
             if "two_sample" in e:
                 ts = e["two_sample"]
-                print(f"{style:13s} {v:12s} {e['n']:3d} {ts['accuracy']:6.3f} {ts['logistic']['accuracy']:6.3f} "
-                      f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
-                      f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
-                      f"{e.get('CK_music21', math.nan):6.2f}")  # fmt: skip
+                print(
+                    f"{style:13s} {v:12s} {e['n']:3d} {ts['accuracy']:6.3f} "
+                    f"{ts['logistic']['accuracy']:6.3f} "
+                    f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
+                    f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
+                    f"{e.get('CK_music21', math.nan):6.2f}"
+                )
     print(f"wrote {path}")
 
 

@@ -1,11 +1,11 @@
 """Load benchmark of the studio (``partita serve``): N concurrent clients against a loopback server.
 
 For each model, ``partita serve`` runs as its own process on a free loopback port; after one warm-up request,
-the same N requests sent one after another give the baseline, then N clients (threads with their own ``gradio_client.Client``)
-each send one generation request at the same moment. Measured: latency percentiles (p50, p90, p99, max),
-throughput (requests answered per minute), errors (goal: none) and the server's peak resident memory (VmHWM;
-FluidSynth runs as a child process and is not counted). The queue answers requests in turn
-(``generate_concurrency`` 1), so latency grows with the place in the queue while memory must stay flat.
+the same N requests sent one after another give the baseline, then N clients (threads with their own
+``gradio_client.Client``) each send one generation request at the same moment. Measured: latency percentiles
+(p50, p90, p99, max), throughput (requests answered per minute), errors (goal: none) and the server's peak
+resident memory (VmHWM; FluidSynth runs as a child process and is not counted). The queue answers requests in
+turn (``generate_concurrency`` 1), so latency grows with the place in the queue while memory must stay flat.
 
 Models: ``debug`` (untrained: it plays few or no notes, so little is rendered), ``debug-taught`` (the debug
 model taught one arpeggio, as in tests/web: every candidate is rendered to MIDI, MusicXML, WAV, piano roll and
@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "web"))
 from common import row, write_result  # noqa: E402
 
-SLOW = True  # minutes per model: `partita bench serve` runs it on purpose, `make bench` leaves it out
+SLOW = True  # minutes per model: `python -m bench serve` runs it on purpose, `make bench` leaves it out
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 PARTITA = Path(sys.executable).with_name("partita")
@@ -64,14 +64,17 @@ def model_folder(name: str, work: Path) -> tuple[str, str]:
 
         from partita.models import MusicLM
         from partita.models.music_lm import MusicLMConfig
-        from partita.tokens import MusicTokenizer
+        from partita.tokens import MiditokTokenizer
         from partita.training.config import PRESETS
 
-        tok = MusicTokenizer()
+        tok = MiditokTokenizer()
         arch = dict(PRESETS["small"]["model"])
         torch.manual_seed(0)
-        model = MusicLM(MusicLMConfig(vocab_size=tok.vocab_size, bos_id=tok.bos_id, eos_id=tok.eos_id,
-                                      pad_id=tok.pad_id, **arch))  # fmt: skip
+        model = MusicLM(
+            MusicLMConfig(
+                vocab_size=tok.vocab_size, bos_id=tok.bos_id, eos_id=tok.eos_id, pad_id=tok.pad_id, **arch
+            )
+        )
         model.tokenizer = tok
         model.card = {"name": "partita-small architecture, random weights"}
         folder = model.save_pretrained(work / "small-untrained")
@@ -91,9 +94,23 @@ class Server:
         env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
         env["TMPDIR"] = str(self.tmp)
         self.log = open(self.tmp / "server.log", "w")  # noqa: SIM115  (open as long as the server runs)
-        self.proc = subprocess.Popen([str(PARTITA), "serve", "--model", model, "--port", str(self.port),
-                                      "--max-candidates", "4", "--queue-size", "64"],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [
+                str(PARTITA),
+                "serve",
+                "--model",
+                model,
+                "--port",
+                str(self.port),
+                "--max-candidates",
+                "4",
+                "--queue-size",
+                "64",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.rss_peak = 0
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
@@ -144,8 +161,23 @@ def one_request(url: str, seed: int, n: int, bars: int, timeout: float) -> tuple
     t0 = time.perf_counter()
     try:
         client = Client(url, analytics_enabled=False, verbose=False)
-        job = client.submit(PROMPT, n, str(seed), BLANK, "", BLANK, "", str(bars), "", "", "", "", False, "",
-                            api_name="/compose")  # fmt: skip
+        job = client.submit(
+            PROMPT,
+            n,
+            str(seed),
+            BLANK,
+            "",
+            BLANK,
+            "",
+            str(bars),
+            "",
+            "",
+            "",
+            "",
+            False,
+            "",
+            api_name="/compose",
+        )
         summary, _files = job.result(timeout=timeout)
         notes = sum(c["notes"] for c in summary["candidates"])
         return time.perf_counter() - t0, None, notes
@@ -186,8 +218,10 @@ def bench_model(
         return float(np.percentile(x, p)) if len(x) else float("nan")
 
     cmd = f"python bench/bench_serve.py --models {name} --clients {clients} --n {n} --bars {bars}"
-    note = (f"{what}; {clients} clients at once, {n} candidate(s) of {bars} bars each, answered one at a time; "
-            "baseline: the same requests sent one after another")  # fmt: skip
+    note = (
+        f"{what}; {clients} clients at once, {n} candidate(s) of {bars} bars each, answered one at a time; "
+        "baseline: the same requests sent one after another"
+    )
     tag = f"serve {name}"
     base = "the same requests one at a time"
     rows = [
@@ -205,7 +239,7 @@ def bench_model(
             60.0 * len(seq) / alone_wall,
             True,
             notes=note,
-        ),  # fmt: skip
+        ),
         row(
             f"{tag}: errors",
             len(errors),
@@ -216,7 +250,7 @@ def bench_model(
             False,
             goal="0",
             notes="; ".join(sorted(set(errors)))[:300] or note,
-        ),  # fmt: skip
+        ),
         row(
             f"{tag}: peak memory",
             peak / 2**20,
@@ -226,13 +260,25 @@ def bench_model(
             base_rss / 2**20,
             False,
             notes=f"{note}; resident at the end {end_rss / 2**20:.0f} MiB",
-        ),  # fmt: skip
+        ),
     ]
-    detail = {"model": name, "what": what, "clients": clients, "n": n, "bars": bars, "wall_s": wall,
-              "sequential_wall_s": alone_wall, "latencies_s": sorted(lat.tolist()),
-              "sequential_latencies_s": seq.tolist(), "errors": errors, "sequential_errors": alone_errors,
-              "notes_generated": notes, "peak_rss_mib": peak / 2**20, "rss_after_warmup_mib": base_rss / 2**20,
-              "rss_end_mib": end_rss / 2**20}  # fmt: skip
+    detail = {
+        "model": name,
+        "what": what,
+        "clients": clients,
+        "n": n,
+        "bars": bars,
+        "wall_s": wall,
+        "sequential_wall_s": alone_wall,
+        "latencies_s": sorted(lat.tolist()),
+        "sequential_latencies_s": seq.tolist(),
+        "errors": errors,
+        "sequential_errors": alone_errors,
+        "notes_generated": notes,
+        "peak_rss_mib": peak / 2**20,
+        "rss_after_warmup_mib": base_rss / 2**20,
+        "rss_end_mib": end_rss / 2**20,
+    }
     return rows, detail
 
 
@@ -254,12 +300,19 @@ def main() -> None:
             r, d = bench_model(name, clients, args.n, bars, work, args.timeout)
             rows += r
             details.append(d)
-            print(f"{name}: p50 {np.median(d['latencies_s']) if d['latencies_s'] else float('nan'):.1f} s, "
-                  f"{len(d['errors'])} errors, peak {d['peak_rss_mib']:.0f} MiB, wall {d['wall_s']:.0f} s")  # fmt: skip
+            print(
+                f"{name}: p50 {np.median(d['latencies_s']) if d['latencies_s'] else float('nan'):.1f} s, "
+                f"{len(d['errors'])} errors, peak {d['peak_rss_mib']:.0f} MiB, wall {d['wall_s']:.0f} s"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    path = write_result("serve", "Studio under load (partita serve, loopback)", rows, quick=args.quick,
-                        extra={"runs": details})  # fmt: skip
+    path = write_result(
+        "serve",
+        "Studio under load (partita serve, loopback)",
+        rows,
+        quick=args.quick,
+        extra={"runs": details},
+    )
     print(f"wrote {path}")
 
 

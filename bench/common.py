@@ -3,11 +3,12 @@
 A result file ``bench/results/NAME.json`` holds::
 
     {"name": ..., "title": ..., "date": ISO-8601, "machine": {...}, "quick": bool,
-     "rows": [{"metric": ..., "value": float, "unit": ..., "baseline": name of the peer measured in the same run,
+     "rows": [{"metric": ..., "value": float, "unit": ...,
+               "baseline": name of the peer measured in the same run,
                "baseline_value": float | None, "ratio": float | None, "higher_is_better": bool,
                "goal": text | None, "command": the command that reproduces the row, "notes": text}]}
 
-``partita bench`` runs the scripts and regenerates ``docs/BENCHMARKS.md`` from these files.
+``python -m bench`` runs the scripts and regenerates ``docs/BENCHMARKS.md`` from these files.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def row(
     }
 
 
-def write_result(name: str, title: str, rows: list[dict], quick: bool = False, extra: dict | None = None) -> Path:
+def write_result(
+    name: str, title: str, rows: list[dict], quick: bool = False, extra: dict | None = None
+) -> Path:
     """Write ``bench/results/NAME.json`` atomically and return its path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     doc = {

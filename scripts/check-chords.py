@@ -1,11 +1,11 @@
 """Check chord following on development prompts, never on the benchmark's.
 
-For each prompt (its own keys, progressions and seeds; none is in ``bench/prompts/controllability.jsonl``) this
-generates constrained candidates and prints, over all candidates, the share of bars whose recognised chord
-(partita's chord recogniser on the file's own bars and beats, not phase-aligned to the onsets as ``describe`` does
-for real files with pickups) is the requested one (the progression looping over the bars; root and quality
-compared through mir_eval), the share with the right root and third (major / minor) only, and the benchmark's
-ECM / CMO of the best-ranked candidate (``describe``'s chords)::
+For each prompt (its own keys, progressions and seeds; none is in ``bench/prompts/controllability.jsonl``)
+this generates constrained candidates and prints, over all candidates, the share of bars whose recognised
+chord (partita's chord recogniser on the file's own bars and beats, not phase-aligned to the onsets as
+``describe`` does for real files with pickups) is the requested one (the progression looping over the bars;
+root and quality compared through mir_eval), the share with the right root and third (major / minor) only, and
+the benchmark's ECM / CMO of the best-ranked candidate (``describe``'s chords)::
 
     python scripts/check-chords.py --n 4 --threads 2 [--chord-tones-only]
 
@@ -63,7 +63,7 @@ def main() -> None:
 
     import torch
 
-    from partita.pipelines.generate import generate, load_generator
+    from partita.pipelines import generate, load_generator
 
     torch.set_num_threads(args.threads)
     lm = load_generator()
@@ -76,18 +76,25 @@ def main() -> None:
         exact, majmin, per_cand = [], [], []
         for cand in cands:
             got = _bar_chords(cand.score)
-            hits = [(_same(g, want[b % len(want)], False), _same(g, want[b % len(want)], True))
-                    for b, g in enumerate(got) if g not in (None, "N")]  # fmt: skip
+            hits = [
+                (_same(g, want[b % len(want)], False), _same(g, want[b % len(want)], True))
+                for b, g in enumerate(got)
+                if g not in (None, "N")
+            ]
             exact += [h[0] for h in hits]
             majmin += [h[1] for h in hits]
             per_cand.append(" ".join(got))
         best = cands[0].adherence
-        print(f"{prompt}\n  per bar: {statistics.mean(exact):.2f} exact, {statistics.mean(majmin):.2f} root+third; "
-              f"best: ECM {best.get('chord_in_order')}, CMO {best.get('chord_any_order')}\n  best: {per_cand[0]}")  # fmt: skip
+        print(
+            f"{prompt}\n  per bar: {statistics.mean(exact):.2f} exact, {statistics.mean(majmin):.2f} "
+            f"root+third; best: ECM {best.get('chord_in_order')}, CMO {best.get('chord_any_order')}\n  best: "
+            f"{per_cand[0]}"
+        )
         exact_all += exact
         majmin_all += majmin
     print(
-        f"all prompts, per bar: {statistics.mean(exact_all):.3f} exact, {statistics.mean(majmin_all):.3f} root+third"
+        f"all prompts, per bar: {statistics.mean(exact_all):.3f} exact, {statistics.mean(majmin_all):.3f} "
+        "root+third"
     )
 
 

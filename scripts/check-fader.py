@@ -1,10 +1,10 @@
 """Check a fader (polyphony, rhythm or density) on development prompts, never on the benchmark's.
 
-The controllability benchmark's prompts (``bench/prompts/controllability.jsonl``) are a held-out test; this script
-writes its own (other keys, meters, tempi and instruments, seeds the benchmark does not use), generates each at the
-fader levels given, and prints per level the mean measured value of the best-ranked candidate in the units of the
-fader's condition bins (notes sounding together; onsets or notes per quarter), its bin's edges beside it, the
-largest number of notes sounding at once, and the Spearman correlation over all pieces::
+The controllability benchmark's prompts (``bench/prompts/controllability.jsonl``) are a held-out test; this
+script writes its own (other keys, meters, tempi and instruments, seeds the benchmark does not use), generates
+each at the fader levels given, and prints per level the mean measured value of the best-ranked candidate in
+the units of the fader's condition bins (notes sounding together; onsets or notes per quarter), its bin's
+edges beside it, the largest number of notes sounding at once, and the Spearman correlation over all pieces::
 
     python scripts/check-fader.py polyphony --levels 0 0.25 0.5 0.75 1 --n 4 --threads 2
 
@@ -43,8 +43,8 @@ def main() -> None:
 
     from partita.analysis.features import polyphony_stats
     from partita.analysis.timeline import note_arrays
-    from partita.pipelines.generate import generate as run
-    from partita.pipelines.generate import load_generator
+    from partita.pipelines import generate as run
+    from partita.pipelines import load_generator
     from partita.tokens import conditions
     from partita.tokens.dataset import score_statistics
 
@@ -69,12 +69,27 @@ def main() -> None:
         lo = edges[b - 1] if b else 0.0
         hi = edges[b] if b < len(edges) else None
         got = [p for p in per_level if p is not None]
-        print(json.dumps({"fader": level, "bin": [lo, hi], "mean": round(sum(got) / max(len(got), 1), 3),
-                          "each": [None if p is None else round(p, 2) for p in per_level],
-                          "max_sounding": peaks}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "fader": level,
+                    "bin": [lo, hi],
+                    "mean": round(sum(got) / max(len(got), 1), 3),
+                    "each": [None if p is None else round(p, 2) for p in per_level],
+                    "max_sounding": peaks,
+                }
+            )
+        )
     rho = spearmanr(levels, measured, nan_policy="omit").statistic
-    print(json.dumps({"spearman": round(float(rho), 3), "pieces": len(measured),
-                      "seconds": round(time.perf_counter() - t0, 1)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "spearman": round(float(rho), 3),
+                "pieces": len(measured),
+                "seconds": round(time.perf_counter() - t0, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

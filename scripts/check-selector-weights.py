@@ -1,10 +1,10 @@
 """Check the Selector's weights on development prompts, never on the benchmark's.
 
-Each prompt (its own, none is in ``bench/prompts/controllability.jsonl``) is sampled once with ``--n`` candidates
-(constrained, seeds 8001+); every candidate gets the Selector's scores (adherence, style, quality). Then each
-weight setting picks its best candidate from the same candidates, and the script prints, over the prompts, the
-mean adherence, key match (CK), style and quality scores of the picked ones, so the settings are compared on
-identical samples::
+Each prompt (its own, none is in ``bench/prompts/controllability.jsonl``) is sampled once with ``--n``
+candidates (constrained, seeds 8001+); every candidate gets the Selector's scores (adherence, style, quality).
+Then each weight setting picks its best candidate from the same candidates, and the script prints, over the
+prompts, the mean adherence, key match (CK), style and quality scores of the picked ones, so the settings are
+compared on identical samples::
 
     python scripts/check-selector-weights.py --n 8 --threads 2
 
@@ -49,8 +49,8 @@ def main() -> None:
 
     import torch
 
-    from partita.pipelines.generate import generate, load_generator
-    from partita.pipelines.selector import Selector
+    from partita.evaluation.selector import Selector
+    from partita.pipelines import generate, load_generator
 
     torch.set_num_threads(args.threads)
     lm = load_generator()

@@ -1,9 +1,10 @@
 """Check stand-in instruments on development prompts, never on the benchmark's.
 
-For each prompt (its own instruments, styles, keys and seeds; none is in ``bench/prompts/controllability.jsonl``)
-this prints the model's prior share of each requested program (:func:`partita.pipelines.instruments.program_prior`)
-and, for constrained generation with and without stand-ins, the mean notes per bar of the candidates, the
-best-ranked candidate's instrument F1 and the share of its notes inside the instruments' music21 ranges::
+For each prompt (its own instruments, styles, keys and seeds; none is in
+``bench/prompts/controllability.jsonl``) this prints the model's prior share of each requested program
+(:func:`partita.generation.instruments.program_prior`) and, for constrained generation with and without
+stand-ins, the mean notes per bar of the candidates, the best-ranked candidate's instrument F1 and the share
+of its notes inside the instruments' music21 ranges::
 
     python scripts/check-stand-ins.py --n 4 --threads 2
 
@@ -38,9 +39,9 @@ def main() -> None:
 
     import torch
 
+    from partita.generation.instruments import instrument_range, program_prior
     from partita.generation.prompt import project_prompt
-    from partita.pipelines.generate import generate, load_generator
-    from partita.pipelines.instruments import instrument_range, program_prior
+    from partita.pipelines import generate, load_generator
 
     torch.set_num_threads(args.threads)
     lm = load_generator()
@@ -60,9 +61,12 @@ def main() -> None:
                 total += len(track.notes)
                 inside += sum(1 for n in track.notes if low <= n.pitch <= high)
             f1 = best.adherence.get("instrument_f1")
-            print(f"  stand-ins {'on ' if stand_ins else 'off'}: {per_bar:5.2f} notes/bar (mean of {len(cands)}), "
-                  f"best: F1 {f1 if f1 is None else round(f1, 3)}, {inside}/{total} notes in range, "
-                  f"programs {sorted({int(t.program) for t in best.score.tracks})}")  # fmt: skip
+            print(
+                f"  stand-ins {'on ' if stand_ins else 'off'}: {per_bar:5.2f} notes/bar "
+                f"(mean of {len(cands)}), best: F1 {f1 if f1 is None else round(f1, 3)}, "
+                f"{inside}/{total} notes in range, "
+                f"programs {sorted({int(t.program) for t in best.score.tracks})}"
+            )
 
 
 if __name__ == "__main__":

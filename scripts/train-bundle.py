@@ -7,7 +7,8 @@
 - ``--seconds`` sizes the run to the time at hand: a few timed steps of the same shape first, then as many
   steps as fit (the learning-rate schedule is laid over exactly those steps), unless ``--steps`` is given.
 - ``--export DIR`` writes the trained weights as bf16 safetensors shards of at most ``--shard-mib`` each, with
-  config.json, card.json and metrics.jsonl: what ``partita model import-shards`` turns back into a model folder.
+  config.json, card.json and metrics.jsonl: what ``partita model import-shards`` turns back into a model
+  folder.
 It runs partita's own training loop (:func:`partita.training.train`): the same code as on the CPU.
 """
 
@@ -76,21 +77,28 @@ def main() -> int:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     data = load_token_data(args.bundle)
-    print(f"bundle: {len(data.train):,} training tokens, vocab {data.vocab_size}, device {device}", flush=True)
+    print(
+        f"bundle: {len(data.train):,} training tokens, vocab {data.vocab_size}, device {device}", flush=True
+    )
     steps = args.steps
     if not steps:
         per_step = timed_steps(cfg, data, device)
         evals = 1 + 1 / cfg.eval_interval  # evaluation and checkpoint overhead, roughly
         steps = max(10, int(args.seconds / (per_step * evals)))
         tokens = steps * cfg.batch_size * cfg.grad_accum * cfg.model.get("block_size", 512)
-        print(f"{per_step * 1000:.0f} ms per step: {steps} steps ({tokens:,} tokens) fit {args.seconds:.0f} s",
-              flush=True)
+        print(
+            f"{per_step * 1000:.0f} ms per step: {steps} steps ({tokens:,} tokens) fit {args.seconds:.0f} s",
+            flush=True,
+        )
     cfg.max_steps = steps
     cfg.warmup_steps = min(cfg.warmup_steps, max(1, steps // 10))
     started = time.perf_counter()
     result = train(cfg, args.out)
-    print(f"trained {result.step} steps, {result.tokens_seen:,} tokens in {time.perf_counter() - started:.0f} s "
-          f"({result.tokens_per_second:,.0f} tok/s)", flush=True)
+    print(
+        f"trained {result.step} steps, {result.tokens_seen:,} tokens in {time.perf_counter() - started:.0f} "
+        f"s ({result.tokens_per_second:,.0f} tok/s)",
+        flush=True,
+    )
     print(json.dumps({k: round(v, 4) for k, v in result.metrics.items() if "nll_per_token" in k}), flush=True)
     if args.export:
         out = Path(args.export)

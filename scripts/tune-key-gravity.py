@@ -1,9 +1,9 @@
 """Choose generation's key settings on development prompts, never on the benchmark's.
 
-The controllability benchmark's prompts (``bench/prompts/controllability.jsonl``) are a held-out test: settings
-chosen on them would be fitted to the test. This script writes its own development prompts (every one of the 24
-keys, in several styles and instruments, with seeds the benchmark does not use) and measures CK / CKD of the
-best-ranked candidate for each setting given on the command line::
+The controllability benchmark's prompts (``bench/prompts/controllability.jsonl``) are a held-out test:
+settings chosen on them would be fitted to the test. This script writes its own development prompts (every one
+of the 24 keys, in several styles and instruments, with seeds the benchmark does not use) and measures CK /
+CKD of the best-ranked candidate for each setting given on the command line::
 
     python scripts/tune-key-gravity.py --tonic-weight 0 1 2 --in-key both --n 4 --threads 2
 
@@ -55,7 +55,7 @@ def main() -> None:
     from partita.analysis.key import parse_key
     from partita.analysis.timeline import note_arrays
     from partita.evaluation.metrics import pitch_class_entropy
-    from partita.pipelines.generate import generate, load_generator
+    from partita.pipelines import generate, load_generator
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -67,8 +67,16 @@ def main() -> None:
         misses, entropy = [], []
         t0 = time.perf_counter()
         for i, (prompt, key) in enumerate(prompts):
-            _, cands = generate(prompt, n=args.n, seed=50_000 + i, model=lm, wav=False, in_key=in_key,
-                                tonic_weight=weight, tonic_on_downbeats=args.downbeats)  # fmt: skip
+            _, cands = generate(
+                prompt,
+                n=args.n,
+                seed=50_000 + i,
+                model=lm,
+                wav=False,
+                in_key=in_key,
+                tonic_weight=weight,
+                tonic_on_downbeats=args.downbeats,
+            )
             got = describe(cands[0].score).key
             entropy.append(pitch_class_entropy(note_arrays(cands[0].score)))
             want = parse_key(key)
@@ -81,10 +89,24 @@ def main() -> None:
             if got_i != want:
                 misses.append(f"{key}->{got}")
         n = len(prompts)
-        print(json.dumps({"tonic_weight": weight, "in_key": in_key, "downbeats": args.downbeats, "n": args.n, "prompts": n,
-                          "CK": round(ck / n, 3), "CKD": round(ckd / n, 3), "CK_any_candidate": round(any_ck / n, 3),
-                          "pitch_class_entropy": round(sum(entropy) / n, 3),
-                          "seconds": round(time.perf_counter() - t0, 1), "misses": misses}), flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "tonic_weight": weight,
+                    "in_key": in_key,
+                    "downbeats": args.downbeats,
+                    "n": args.n,
+                    "prompts": n,
+                    "CK": round(ck / n, 3),
+                    "CKD": round(ckd / n, 3),
+                    "CK_any_candidate": round(any_ck / n, 3),
+                    "pitch_class_entropy": round(sum(entropy) / n, 3),
+                    "seconds": round(time.perf_counter() - t0, 1),
+                    "misses": misses,
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Where partita keeps its data and finds the reference data.
 
 - ``data_dir()``: partita's own artifacts (corpora, runs, reports): ``$PARTITA_DATA`` or ``./data``.
-- ``shared_data_dir()``: the read-only reference data (JSB chorales, POP909): ``$PARTITA_SHARED_DATA``, else the
-  first ``shared/data`` found beside the working folder or the source checkout. Never written to.
+- ``shared_data_dir()``: the read-only reference data (JSB chorales, POP909): ``$PARTITA_SHARED_DATA``, else
+  the first ``shared/data`` found beside the working folder or the source checkout. Never written to.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def corpora_dir() -> Path:
 
 
 def shared_data_dir(required: bool = True) -> Path | None:
-    """The reference data folder (``jsb/``, ``pop909/``); raises FileNotFoundError with a clear message if absent."""
+    """The reference data folder (``jsb/``, ``pop909/``); raises FileNotFoundError with a clear message if
+    absent."""
     env = os.environ.get("PARTITA_SHARED_DATA")
     candidates = [Path(env).expanduser()] if env else []
     here = Path(__file__).resolve()
@@ -34,6 +35,7 @@ def shared_data_dir(required: bool = True) -> Path | None:
             return c
     if required:
         raise FileNotFoundError(
-            "the reference data (jsb/, pop909/) was not found: set PARTITA_SHARED_DATA to the folder that holds them"
+            "the reference data (jsb/, pop909/) was not found: set PARTITA_SHARED_DATA to the folder that "
+            "holds them"
         )
     return None

@@ -78,3 +78,38 @@ def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown chord method"):
         estimate_chords(notes, grid.beats, method="magic")
     assert estimate_chords(notes, grid.beats, method="templates")[0] == "C:maj"
+
+
+def test_chords_are_spelled_as_the_key_spells_them():
+    from partita.analysis.chords import spell_in_key
+    from partita.analysis.key import parse_key
+
+    f_sharp, d_flat = parse_key("F# major"), parse_key("Db major")
+    assert [spell_in_key(c, f_sharp) for c in ("Bb:min", "Eb:min", "Db:maj", "Gb:maj")] == [
+        "A#:min",
+        "D#:min",
+        "C#:maj",
+        "F#:maj",
+    ]
+    assert [spell_in_key(c, d_flat) for c in ("A#:min", "F#:maj", "C:dim")] == ["Bb:min", "Gb:maj", "C:dim"]
+    assert spell_in_key("C#:min7", parse_key("E minor")) == "C#:min7"
+    assert spell_in_key("N", f_sharp) == "N" and spell_in_key("X", f_sharp) == "X"
+
+
+def test_describe_spells_the_chords_of_a_sharp_key_with_sharps():
+    import symusic
+
+    from partita.analysis import describe
+
+    score = symusic.Score(480)
+    track = symusic.Track(program=0)
+    # F# major: F#-A#-C#, B-D#-F#, C#-E#-G#, back to F#; two bars each, whole notes
+    for bar, chord in enumerate([(66, 70, 73), (71, 75, 78), (73, 77, 80), (66, 70, 73)] * 2):
+        for pitch in chord:
+            track.notes.append(symusic.Note(bar * 1920, 1920, pitch, 80))
+    score.tracks.append(track)
+    d = describe(score)
+    assert d.key == "F# major"
+    roots = {label.split(":")[0] for label in d.bar_chords if label != "N"}
+    assert roots and roots <= {"F#", "B", "C#", "D#", "G#", "A#", "E", "A", "C", "D", "G", "F"}
+    assert not roots & {"Gb", "Db", "Eb", "Ab", "Bb"}

@@ -60,3 +60,30 @@ def test_key_change_is_found():
     keys = [key_name(k) for _, _, k in regions]
     assert keys == ["C major", "E major"], keys
     assert abs(regions[1][0] - 16) <= 2
+
+
+def test_one_table_of_tonic_names():
+    from partita.analysis import key
+    from partita.tokens import conditions
+
+    assert conditions.TONICS is key.TONICS and conditions.MODES is key.MODES
+    assert (
+        conditions.PITCH_CLASS_OF_TONIC is key.PITCH_CLASS_OF_TONIC
+        and conditions.tonic_name is key.tonic_name
+    )
+    assert all(key.PITCH_CLASS_OF_TONIC[t] == i for i, t in enumerate(key.TONICS))
+    assert key.PITCH_CLASS_OF_TONIC["C#"] == 1 and key.PITCH_CLASS_OF_TONIC["Cb"] == 11
+    assert len(key.PITCH_CLASS_OF_TONIC) == 21
+    assert [key.tonic_name(t) for t in ("c#", "Gb", "A#", "E#")] == ["Db", "F#", "Bb", "F"]
+    assert key_name(6) == "F# major" and key_name(12 + 8) == "G# minor"
+
+
+def test_tonic_and_mode_reads_corpus_labels_leniently():
+    from partita.analysis.key import tonic_and_mode
+
+    assert tonic_and_mode("D major") == ("D", "major")
+    assert tonic_and_mode("f# minor") == ("F#", "minor")
+    assert tonic_and_mode("Eb:maj") == ("Eb", "major")
+    assert tonic_and_mode("C#:min") == ("Db", "minor")  # the condition token's spelling
+    assert tonic_and_mode("D dorian") == ("D", None)
+    assert tonic_and_mode("H major") == tonic_and_mode("") == tonic_and_mode(None) == (None, None)

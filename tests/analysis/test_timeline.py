@@ -72,3 +72,22 @@ def test_polyphony_and_roles(pop_score):
     assert peak == 5 and mean == pytest.approx(5.0)
     roles = [t.role for t in track_roles(pop_score, notes)]
     assert roles == ["melody", "accompaniment", "bass", "drums"]
+
+
+def test_polyphony_is_the_condition_tokens_definition():
+    """One definition: the description's mean polyphony is the dataset's condition value; rests inside the
+    piece count as silence, and it is at least 1."""
+    from partita.analysis.features import mean_polyphony
+    from partita.tokens.dataset import score_statistics
+
+    s = symusic.Score(480)
+    t = symusic.Track("p", 0, False)
+    for start, dur, pitch in [(0, 960, 60), (0, 960, 64), (0, 960, 67), (1920, 960, 60), (1920, 960, 64)]:
+        t.notes.append(symusic.Note(start, dur, pitch, 80))  # a bar of rest between a triad and a dyad
+    s.tracks.append(t)
+    notes = note_arrays(s)
+    mean, peak = polyphony_stats(notes)
+    assert peak == 3 and mean == pytest.approx(5 * 960 / 2880) == score_statistics(s)["polyphony"]
+    assert mean_polyphony(np.array([0, 960]), np.array([480, 1440])) == 1.0  # a sparse melody: the floor
+    assert mean_polyphony(np.zeros(0), np.zeros(0)) is None
+    assert polyphony_stats(notes.select(notes.pitch < 0)) == (None, 0)

@@ -1,24 +1,24 @@
 """``partita generate`` on bad input: a clear account or one error line and exit code 2, never a traceback."""
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
-import partita.pipelines
 from partita.cli.main import main
+from partita.pipelines import Generator
 
 
 @pytest.fixture
 def fake_run(monkeypatch):
-    """Replace the pipeline with one that records its call: these tests are about the CLI's messages."""
+    """Replace the generator with one that records its call: these tests are about the CLI's messages."""
     calls = []
 
-    def run(prompt, **kw):
-        calls.append((prompt, kw))
-        return SimpleNamespace(notes=[]), []  # the request as the pipeline returns it: nothing added
+    class Recorder:
+        def generate(self, request, **kw):
+            calls.append((request.text, kw))  # the request the CLI built once, and the settings it passes
+            return []
 
-    monkeypatch.setattr(partita.pipelines, "generate", run)
+    monkeypatch.setattr(Generator, "from_pretrained", classmethod(lambda cls, name: Recorder()))
     return calls
 
 
@@ -98,6 +98,8 @@ def test_chord_tones_only_reaches_the_pipeline(fake_run, tmp_path):
 
 
 def test_presence_weight_reaches_the_pipeline(fake_run, tmp_path):
-    assert main(["generate", "a reel for fiddle and guitar", "-o", str(tmp_path), "--presence-weight", "0"]) == 0
+    assert (
+        main(["generate", "a reel for fiddle and guitar", "-o", str(tmp_path), "--presence-weight", "0"]) == 0
+    )
     ((_, kw),) = fake_run
     assert kw["presence_weight"] == 0.0

@@ -38,8 +38,18 @@ def _eval(*args):
 
 def test_model_eval_scores_every_set_and_shards_reproduce_a_ddp_run(token_folder, tmp_path):
     data = load_token_data(str(token_folder))
-    cfg = MusicLMConfig(vocab_size=data.vocab_size, block_size=64, n_layer=1, n_head=2, d_model=32, d_ff=64,
-                        dropout=0.0, attention_block=16, bos_id=data.bos_id, eos_id=data.eos_id)  # fmt: skip
+    cfg = MusicLMConfig(
+        vocab_size=data.vocab_size,
+        block_size=64,
+        n_layer=1,
+        n_head=2,
+        d_model=32,
+        d_ff=64,
+        dropout=0.0,
+        attention_block=16,
+        bos_id=data.bos_id,
+        eos_id=data.eos_id,
+    )
     model = MusicLM(cfg).eval()
     model.save_pretrained(tmp_path / "m")
     whole = _eval(tmp_path / "m", "--data", token_folder, "--max-tokens", 0)

@@ -1,4 +1,5 @@
-"""Building corpora from folders: bad input becomes rejects, labels, splits, the manifest and the reading API."""
+"""Building corpora from folders: bad input becomes rejects, labels, splits, the manifest and the reading
+API."""
 
 from __future__ import annotations
 
@@ -131,7 +132,8 @@ def _dies_on_boom(item, out_dir, timeout=None):
 
 
 def _folder_with_one_bad(tmp_path: Path, good: int, bad_name: str) -> Path:
-    """``good`` small MIDI files and one more named ``bad_name`` (bad only by what a test makes of its name)."""
+    """``good`` small MIDI files and one more named ``bad_name`` (bad only by what a test makes of its
+    name)."""
     from corpus_inputs import midi_score, write_midi_file
 
     folder = tmp_path / "src"
@@ -198,7 +200,8 @@ def test_a_piece_that_takes_too_long_is_rejected_as_timeout(tmp_path: Path, monk
 
 
 def test_links_that_lead_nowhere_are_counted_among_the_rejects(bad_folder: Path, tmp_path: Path):
-    """A symbolic link loop and a dangling link in a source folder were skipped unseen: each is a reject now."""
+    """A symbolic link loop and a dangling link in a source folder were skipped unseen: each is a reject
+    now."""
     folder = tmp_path / "src"
     shutil.copytree(bad_folder, folder)
     os.symlink(folder / "loop.mid", folder / "loop.mid")

@@ -15,7 +15,10 @@ from partita.corpus.labels import (
 
 
 def test_abc_header_fields_until_key():
-    tune = "X:7\nT:First\nT:Second\nO:China, Shaanxi, Zizhou\nR:Xiaodiao]\nN:a\nN:b\nM:2/4\nK:G\nT:not a header\nabc|\n"
+    tune = (
+        "X:7\nT:First\nT:Second\nO:China, Shaanxi, Zizhou\nR:Xiaodiao]\nN:a\nN:b\nM:2/4\nK:G\n"
+        "T:not a header\nabc|\n"
+    )
     h = parse_abc_header(tune)
     assert h["T"] == ["First", "Second"]
     assert h["R"] == ["Xiaodiao"]

@@ -5,9 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import symusic
 
-from partita.corpus.pieces import _outer_voices, jsb_score, pop909_labels
-from partita.corpus.sources import iter_items, music21_collections, resolve_sources
+from partita.corpus.pieces import _outer_voices, jsb_grid, jsb_score, pop909_labels
+from partita.corpus.sources import (
+    JSBError,
+    iter_items,
+    load_jsb,
+    music21_collections,
+    read_jsb,
+    resolve_sources,
+)
 from partita.corpus.splits import assign_splits, jsb_fingerprints, match_jsb
 from partita.paths import shared_data_dir
 
@@ -80,8 +88,6 @@ def test_pop909_annotations_become_timed_labels():
 
 
 def test_jsb_matching_finds_a_transposed_chorale_and_its_split():
-    from partita.corpus.sources import load_jsb
-
     _shared()
     jsb = load_jsb()
     fp = jsb_fingerprints(jsb)
@@ -104,3 +110,48 @@ def test_jsb_matching_finds_a_transposed_chorale_and_its_split():
     assert row["split"] == "test" and row["jsb_match"] == "test/007"
     assert other["jsb_match"] is None and other["split"] in ("train", "valid", "test")
     assert stats["jsb_candidates"] == 1 and stats["jsb_match_rate"] == 1.0
+
+
+def test_jsb_grid_is_the_inverse_of_jsb_score():
+    grid = ((60, 55, 52, 48), (60, 55, 52, 48), (62, 55, -1, 47), (64, 57, 52, 45))
+    assert jsb_grid(jsb_score(grid)).tolist() == [list(s) for s in grid]
+    assert jsb_grid(jsb_score(grid, ticks_per_quarter=96)).tolist() == [list(s) for s in grid]
+
+
+def _track(name, notes, program=0, drum=False):
+    t = symusic.Track(name, program, drum)
+    for time, duration, pitch in notes:
+        t.notes.append(symusic.Note(time, duration, pitch, 80))
+    return t
+
+
+def test_jsb_grid_quantises_and_places_voices_highest_first():
+    s = symusic.Score(480)
+    s.tracks.append(_track("low", [(0, 950, 40)]))  # 950 ticks: ends nearest step 8
+    s.tracks.append(_track("high", [(10, 230, 72), (240, 240, 74), (240, 120, 79)]))  # a chord keeps its top
+    s.tracks.append(_track("drums", [(0, 120, 36)], drum=True))
+    grid = jsb_grid(s)
+    assert grid.shape == (8, 4)
+    assert grid[:, 0].tolist() == [72, 72, 79, 74, -1, -1, -1, -1]  # two tracks: soprano and bass
+    assert grid[:, 3].tolist() == [40] * 8 and (grid[:, 1:3] == -1).all()
+    many = symusic.Score(480)
+    for i, pitch in enumerate((48, 55, 60, 64, 67)):
+        many.tracks.append(_track(f"v{i}", [(0, 240, pitch)] + ([(240, 120, 72)] if i == 0 else [])))
+    pooled = jsb_grid(many)  # five tracks: the top three and the lowest sounding pitch of each step
+    assert pooled.tolist() == [[67, 64, 60, 48]] * 2 + [[72, -1, -1, -1]]
+
+
+def test_one_jsb_reader_for_corpus_and_tokens(tmp_path):
+    from partita.tokens import jsb
+
+    assert jsb.read_jsb is read_jsb and jsb.JSBError is JSBError
+    with pytest.raises(FileNotFoundError, match="nothing.json"):
+        read_jsb(tmp_path / "nothing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"train": [[[60, 61]]], "valid": [], "test": []}')
+    with pytest.raises(JSBError, match=r"train\[0\]"):
+        read_jsb(bad)
+    _shared()
+    grids, lists = read_jsb(), load_jsb()
+    assert {k: len(v) for k, v in grids.items()} == {"train": 229, "valid": 76, "test": 77}
+    assert all(g.tolist() == x for k in grids for g, x in zip(grids[k], lists[k], strict=True))

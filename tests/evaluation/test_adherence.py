@@ -124,8 +124,8 @@ def test_bad_controls_name_the_problem():
 
 
 def test_instrument_presence_is_the_share_of_bars_each_requested_instrument_plays_in():
-    """A fiddle tune whose guitar plays one held note in bar 2 has instrument F1 1.0 but presence (1 + 1/8) / 2:
-    the held note counts in the bar it starts in only."""
+    """A fiddle tune whose guitar plays one held note in bar 2 has instrument F1 1.0 but presence
+    (1 + 1/8) / 2: the held note counts in the bar it starts in only."""
     fiddle = [(b * 1920 + k * 480, 480, 74 + k) for b in range(8) for k in range(4)]
     guitar = [(1920, 4 * 1920, 50)]
     score = make_score(fiddle, program=110, extra_tracks=[(24, False, guitar)])
@@ -138,17 +138,27 @@ def test_instrument_presence_is_the_share_of_bars_each_requested_instrument_play
     s = piece_adherence(Controls(instruments=["Fiddle", "Cello"]), m)
     assert s["instrument_presence"] == pytest.approx(0.5)
     # not measured (a Measured built by hand): no presence score rather than a wrong one
-    assert "instrument_presence" not in piece_adherence(Controls(instruments=["Fiddle"]), Measured(instruments=[110]))
+    assert "instrument_presence" not in piece_adherence(
+        Controls(instruments=["Fiddle"]), Measured(instruments=[110])
+    )
 
 
 def test_every_adherence_score_has_plain_words_and_bars_is_exact():
     from partita.evaluation.adherence import Controls, Measured, metric_words, piece_adherence
     from partita.web.compose import adherence_markdown
 
-    requested = Controls(key="C major", tempo=100, time_signature="4/4", instruments=[0, 33], chords=["C:maj"],
-                         bars=8)  # fmt: skip
-    measured = Measured(key="C major", tempo=100, time_signature="4/4", instruments=[0], chords=["C:maj"],
-                        bar_share={0: 1.0}, bars=7)  # fmt: skip
+    requested = Controls(
+        key="C major", tempo=100, time_signature="4/4", instruments=[0, 33], chords=["C:maj"], bars=8
+    )
+    measured = Measured(
+        key="C major",
+        tempo=100,
+        time_signature="4/4",
+        instruments=[0],
+        chords=["C:maj"],
+        bar_share={0: 1.0},
+        bars=7,
+    )
     scores = piece_adherence(requested, measured)
     assert scores["bars"] == 0.0  # seven bars for eight is a miss
     assert piece_adherence(requested, Measured(bars=8))["bars"] == 1.0

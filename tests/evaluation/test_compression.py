@@ -14,8 +14,8 @@ def _phrase(rng, m):
 
 def test_repeated_phrase_compresses_about_four_times_better_than_random_notes(rng):
     """A phrase played 4 times compresses by 4m / (m + 3), close to 4; random notes of the same length by
-    about 1.2-1.3, not 1: COSIATEC also finds small chance repetitions (two-note patterns) in random point sets,
-    so the ratio of the two is about 3 rather than 4."""
+    about 1.2-1.3, not 1: COSIATEC also finds small chance repetitions (two-note patterns) in random point
+    sets, so the ratio of the two is about 3 rather than 4."""
     m = 40
     phrase, length = _phrase(rng, m)
     repeated = np.concatenate([phrase + [k * length, 0] for k in range(4)])

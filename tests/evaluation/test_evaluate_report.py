@@ -116,7 +116,8 @@ def test_report_json_has_no_nan(tmp_path, rng):
 
 
 def test_reference_from_a_corpus_name(tmp_path, rng, monkeypatch):
-    """A name that is not a file or folder goes to partita.corpus.load_corpus (stubbed here: NAME:SPLIT kept)."""
+    """A name that is not a file or folder goes to partita.corpus.load_corpus (stubbed here: NAME:SPLIT
+    kept)."""
     import partita.corpus
     from partita.evaluation import read_scores
 

@@ -4,24 +4,28 @@ import itertools
 import pytest
 import torch
 
-from partita.generation.constraints import (
-    Constraints,
-    RemiConstraintProcessor,
-    chord_pitch_classes,
-    scale_pitch_classes,
-)
-from partita.tokens import Conditions, MusicTokenizer, TokenizerConfig
+from partita.generation.harmony import chord_pitch_classes, scale_pitch_classes
+from partita.generation.rules import REMI_NEXT, Constraints, RuleSet
+from partita.tokens import Conditions, MiditokTokenizer, TokenizerConfig
 
 
 @pytest.fixture(scope="module")
 def tok():
-    return MusicTokenizer()
+    return MiditokTokenizer()
 
 
 # What follows each REMI+ token type in a well-formed sequence: the stand-in model below prefers these.
-_NEXT = {"Bar": ("TimeSig",), "TimeSig": ("Position",), "Position": ("Program", "Tempo"), "Tempo": ("Program",),
-         "Program": ("Pitch",), "Pitch": ("Velocity",), "Velocity": ("Duration",),
-         "Duration": ("Program", "Position", "Bar", "EOS"), "CondEnd": ("Bar",)}  # fmt: skip
+_NEXT = {
+    "Bar": ("TimeSig",),
+    "TimeSig": ("Position",),
+    "Position": ("Program", "Tempo"),
+    "Tempo": ("Program",),
+    "Program": ("Pitch",),
+    "Pitch": ("Velocity",),
+    "Velocity": ("Duration",),
+    "Duration": ("Program", "Position", "Bar", "EOS"),
+    "CondEnd": ("Bar",),
+}
 
 
 def _kinds(tok):
@@ -29,8 +33,9 @@ def _kinds(tok):
 
 
 def _sample(tok, constraints, batch=4, steps=900, seed=0, downbeats=False):
-    """Sample under the constraints from random logits biased towards REMI+'s grammar (a stand-in for a model)."""
-    proc = RemiConstraintProcessor(tok, constraints)
+    """Sample under the constraints from random logits biased towards REMI+'s grammar (a stand-in for a
+    model)."""
+    proc = RuleSet(tok, constraints)
     g = torch.Generator().manual_seed(seed)
     rows = [tok.condition_ids(Conditions()) for _ in range(batch)]
     done = [False] * batch
@@ -142,11 +147,12 @@ def test_chord_pitch_classes():
 
 def test_only_remi_is_supported():
     with pytest.raises(ValueError, match="REMI"):
-        RemiConstraintProcessor(MusicTokenizer(TokenizerConfig(kind="tsd")), Constraints(bars=2))
+        RuleSet(MiditokTokenizer(TokenizerConfig(kind="tsd")), Constraints(bars=2))
 
 
 def _drive(tok, proc, logits_of, seed: int, batch: int = 3, steps: int = 800) -> tuple[list[list[int]], int]:
-    """Sample ``batch`` rows under ``proc`` from ``logits_of(rows, generator)``; (rows, where the music starts)."""
+    """Sample ``batch`` rows under ``proc`` from ``logits_of(rows, generator)``; (rows, where the music
+    starts)."""
     g = torch.Generator().manual_seed(seed)
     rows = [tok.condition_ids(Conditions()) for _ in range(batch)]
     start = len(rows[0])
@@ -175,7 +181,7 @@ def _notes_per_bar(tok, row, kinds: tuple[str, ...] = ("Pitch_", "PitchDrum_")) 
 @pytest.mark.parametrize("minimum", [0, 1, 2])
 def test_no_bar_closes_before_its_notes(tok, minimum):
     """A stand-in model that would rather close every bar at once (empty bars) plays notes in each one."""
-    proc = RemiConstraintProcessor(tok, Constraints(bars=5, min_notes_per_bar=minimum))
+    proc = RuleSet(tok, Constraints(bars=5, min_notes_per_bar=minimum))
     kinds = _kinds(tok)
     prefer = {k: torch.tensor([kind in nxt for kind in kinds]) for k, nxt in _NEXT.items()}
     closing = torch.tensor([kind in ("Bar", "EOS") for kind in kinds])
@@ -201,9 +207,7 @@ def test_no_bar_closes_before_its_notes(tok, minimum):
 
 def test_grammar_keeps_remi_order_and_time_running_forward(tok):
     """Random logits with no grammar bias at all still give well-formed REMI+ under ``grammar``."""
-    from partita.generation.constraints import REMI_NEXT
-
-    proc = RemiConstraintProcessor(tok, Constraints(bars=3, programs=[40], min_notes_per_bar=1, grammar=True))
+    proc = RuleSet(tok, Constraints(bars=3, programs=[40], min_notes_per_bar=1, grammar=True))
     rows, start = _drive(
         tok, proc, lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) * 3, 5
     )
@@ -227,9 +231,9 @@ def test_grammar_keeps_remi_order_and_time_running_forward(tok):
 @pytest.mark.parametrize("meter", [None, "3/4"])
 def test_positions_stay_inside_the_bar_of_the_time_signature(tok, meter):
     """Without a requested meter too: a position past the bar of the time signature the row wrote (4/4 before
-    one) is decoded in a later bar, so the bar lines (and the chord of each bar) would no longer say where notes
-    sound."""
-    proc = RemiConstraintProcessor(tok, Constraints(meter=meter, bars=3, programs=[0], grammar=True))
+    one) is decoded in a later bar, so the bar lines (and the chord of each bar) would no longer say where
+    notes sound."""
+    proc = RuleSet(tok, Constraints(meter=meter, bars=3, programs=[0], grammar=True))
     rows, start = _drive(
         tok, proc, lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) * 3, 8
     )
@@ -281,9 +285,7 @@ def _pcs_of_middle(tok, row) -> set[int]:
 
 
 def test_a_full_bar_starts_no_more_notes(tok):
-    proc = RemiConstraintProcessor(
-        tok, Constraints(bars=4, min_notes_per_bar=2, max_notes_per_bar=3, grammar=True)
-    )
+    proc = RuleSet(tok, Constraints(bars=4, min_notes_per_bar=2, max_notes_per_bar=3, grammar=True))
     notes = torch.tensor([kind in ("Program", "Pitch", "Position") for kind in _kinds(tok)])
 
     def logits_of(rows, g):
@@ -300,9 +302,7 @@ def test_a_full_bar_starts_no_more_notes(tok):
 
 @pytest.mark.parametrize("bounds", [(1, 1), (2, 3)])
 def test_notes_starting_together_stay_within_bounds(tok, bounds):
-    proc = RemiConstraintProcessor(
-        tok, Constraints(bars=3, min_notes_per_bar=1, notes_per_onset=bounds, grammar=True)
-    )
+    proc = RuleSet(tok, Constraints(bars=3, min_notes_per_bar=1, notes_per_onset=bounds, grammar=True))
     rows, start = _drive(
         tok, proc, lambda rows, g: torch.randn(len(rows), tok.vocab_size, generator=g) * 3, 11
     )
@@ -323,11 +323,11 @@ def test_notes_starting_together_stay_within_bounds(tok, bounds):
 def test_a_model_that_stacks_notes_forever_is_stopped_at_the_cap(tok):
     """A model that wants one more pitch at the same onset for ever (a degenerate loop seen in partita-small):
     without a polyphony fader generation still caps the notes starting together."""
-    from partita.pipelines.generate import MAX_NOTES_PER_ONSET, notes_per_onset_bounds
+    from partita.generation.planning import MAX_NOTES_PER_ONSET, notes_per_onset_bounds
 
     kinds = _kinds(tok)
     stack = torch.tensor([k in ("Pitch", "Program", "Velocity", "Duration") for k in kinds])
-    proc = RemiConstraintProcessor(
+    proc = RuleSet(
         tok,
         Constraints(bars=2, min_notes_per_bar=1, notes_per_onset=notes_per_onset_bounds(None), grammar=True),
     )
@@ -418,9 +418,16 @@ def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
     logits_of = _grammar_stand_in(tok, liked)
 
     def sampled(max_sounding):
-        c = Constraints(meter="3/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, cap),
-                        max_sounding=max_sounding, grammar=True)  # fmt: skip
-        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=7, steps=1500)
+        c = Constraints(
+            meter="3/4",
+            bars=4,
+            programs=[0],
+            min_notes_per_bar=1,
+            notes_per_onset=(1, cap),
+            max_sounding=max_sounding,
+            grammar=True,
+        )
+        rows, _ = _drive(tok, RuleSet(tok, c), logits_of, seed=7, steps=1500)
         return rows
 
     capped = sampled(cap)
@@ -433,45 +440,70 @@ def test_notes_sounding_at_once_stay_under_the_cap(tok, cap):
 
 
 def test_a_pile_up_guard_counts_notes_and_keeps_long_ones(tok):
-    """``hold_within_bar=False`` (generate's guard when no polyphony is asked for): the cap still bounds the notes
-    sounding at once, and notes longer than a bar stay allowed (no bar here needs a note: where one does and the
-    held notes fill the cap, the cap yields)."""
+    """``hold_within_bar=False`` (generate's guard when no polyphony is asked for): the cap still bounds the
+    notes sounding at once, and notes longer than a bar stay allowed (no bar here needs a note: where one does
+    and the held notes fill the cap, the cap yields)."""
 
     def liked(name: str, kind: str) -> float:
         long = name.startswith("Duration_") and int(name.split("_")[1].split(".")[0]) >= 4
         return 4.0 * long + 2.0 * (kind == "Pitch")
 
-    c = Constraints(meter="3/4", bars=4, programs=[0], notes_per_onset=(1, 3), max_sounding=4, hold_within_bar=False,
-                    grammar=True)  # fmt: skip
-    rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), _grammar_stand_in(tok, liked), seed=7, steps=1500)
+    c = Constraints(
+        meter="3/4",
+        bars=4,
+        programs=[0],
+        notes_per_onset=(1, 3),
+        max_sounding=4,
+        hold_within_bar=False,
+        grammar=True,
+    )
+    rows, _ = _drive(tok, RuleSet(tok, c), _grammar_stand_in(tok, liked), seed=7, steps=1500)
     scores = [tok.decode(r) for r in rows]
     assert all(_max_sounding(s) <= 4 for s in scores)
     bar = 3 * scores[0].ticks_per_quarter
     assert any(n.duration > bar for s in scores for t in s.tracks for n in t.notes)
-    free = RemiConstraintProcessor(tok, dataclasses.replace(c, max_sounding=None))
+    free = RuleSet(tok, dataclasses.replace(c, max_sounding=None))
     rows, _ = _drive(tok, free, _grammar_stand_in(tok, liked), seed=7, steps=1500)
     assert max(_max_sounding(tok.decode(r)) for r in rows) > 4  # without it, long notes pile up
 
 
 def _mean_polyphony(score) -> float:
-    from partita.analysis.features import polyphony_stats
+    """What the sounding floor holds: the mean number of notes sounding over the time anything sounds (the
+    piece's polyphony, :func:`partita.analysis.features.mean_polyphony`, also counts its rests)."""
     from partita.analysis.timeline import note_arrays
 
     notes = note_arrays(score)
-    return polyphony_stats(notes.select(~notes.drum))[0]
+    notes = notes.select(~notes.drum)
+    spans = sorted(zip(notes.start.tolist(), notes.end.tolist(), strict=True))
+    covered, reach = 0, None
+    for a, b in spans:
+        if reach is None or a > reach:
+            covered, reach = covered + (b - a), b
+        elif b > reach:
+            covered, reach = covered + (b - reach), b
+    return float((notes.end - notes.start).sum()) / max(covered, 1)
 
 
 def test_notes_sounding_at_once_stay_above_the_floor(tok):
     """A stand-in model that likes short notes and moving on: notes starting together are not enough (they end
-    early), so with a floor time moves on before fewer than it sound, and the mean over time stays at the floor."""
+    early), so with a floor time moves on before fewer than it sound, and the mean over time stays at the
+    floor."""
     logits_of = _grammar_stand_in(
         tok, lambda name, kind: 3.0 * name.startswith("Duration_0.") + 3.0 * (kind in ("Position", "Bar"))
     )
 
     def sampled(floor):
-        c = Constraints(meter="4/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(2, 3),
-                        min_sounding=floor, max_sounding=3, grammar=True)  # fmt: skip
-        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=5, steps=1500)
+        c = Constraints(
+            meter="4/4",
+            bars=4,
+            programs=[0],
+            min_notes_per_bar=1,
+            notes_per_onset=(2, 3),
+            min_sounding=floor,
+            max_sounding=3,
+            grammar=True,
+        )
+        rows, _ = _drive(tok, RuleSet(tok, c), logits_of, seed=5, steps=1500)
         return [tok.decode(r) for r in rows if r[-1] == tok.eos_id]
 
     floored = sampled(2)
@@ -482,8 +514,8 @@ def test_notes_sounding_at_once_stay_above_the_floor(tok):
 
 
 def test_a_fractional_floor_holds_the_mean(tok):
-    """1.25 notes: two sound while the piece so far measures under 1.25, one may sound alone otherwise; so the mean
-    over time reaches 1.25 where the model, left alone, plays one note at a time."""
+    """1.25 notes: two sound while the piece so far measures under 1.25, one may sound alone otherwise; so the
+    mean over time reaches 1.25 where the model, left alone, plays one note at a time."""
 
     def liked(name: str, kind: str) -> float:
         short = name.startswith("Duration_0.") and int(name.split(".")[1]) <= 2  # a quarter beat or less
@@ -492,9 +524,17 @@ def test_a_fractional_floor_holds_the_mean(tok):
     logits_of = _grammar_stand_in(tok, liked)
 
     def means(floor):
-        c = Constraints(meter="4/4", bars=6, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, 2),
-                        min_sounding=floor, max_sounding=2, grammar=True)  # fmt: skip
-        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=11, steps=2000)
+        c = Constraints(
+            meter="4/4",
+            bars=6,
+            programs=[0],
+            min_notes_per_bar=1,
+            notes_per_onset=(1, 2),
+            min_sounding=floor,
+            max_sounding=2,
+            grammar=True,
+        )
+        rows, _ = _drive(tok, RuleSet(tok, c), logits_of, seed=11, steps=2000)
         return [_mean_polyphony(tok.decode(r)) for r in rows if r[-1] == tok.eos_id]
 
     held = means(1.25)
@@ -505,14 +545,23 @@ def test_a_fractional_floor_holds_the_mean(tok):
 @pytest.mark.parametrize(("liking", "bounds"), [("chords", (4, 6)), ("moving on", (2, 3))])
 def test_onsets_per_bar_stay_inside_the_rhythm_bounds(tok, liking, bounds):
     """The rhythmic-density fader counts onsets (positions that start notes) per bar: a stand-in that would
-    rather stack chords gets enough onsets in each bar, one that would rather move on gets no more than allowed."""
+    rather stack chords gets enough onsets in each bar, one that would rather move on gets no more than
+    allowed."""
     liked_kind = "Pitch" if liking == "chords" else "Position"
     logits_of = _grammar_stand_in(tok, lambda name, kind: 5.0 * (kind == liked_kind))
 
     def onsets(fewest, most):
-        c = Constraints(meter="4/4", bars=4, programs=[0], min_notes_per_bar=1, notes_per_onset=(1, 3),
-                        min_onsets_per_bar=fewest, max_onsets_per_bar=most, grammar=True)  # fmt: skip
-        rows, _ = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=3, steps=2500)
+        c = Constraints(
+            meter="4/4",
+            bars=4,
+            programs=[0],
+            min_notes_per_bar=1,
+            notes_per_onset=(1, 3),
+            min_onsets_per_bar=fewest,
+            max_onsets_per_bar=most,
+            grammar=True,
+        )
+        rows, _ = _drive(tok, RuleSet(tok, c), logits_of, seed=3, steps=2500)
         assert all(r[-1] == tok.eos_id for r in rows)
         return [n for r in rows for n in _notes_per_bar(tok, r, ("Position_",))]
 
@@ -525,21 +574,22 @@ def test_onsets_per_bar_stay_inside_the_rhythm_bounds(tok, liking, bounds):
 
 
 def test_ids_that_decode_to_no_known_token_are_never_sampled():
-    """partita-small's BPE has an id that decodes to nothing (no base token): unplaceable by the grammar, and while it
-    stayed allowed no soft bound could yield (it was always left), so a dense bar at the sounding cap sampled it and
-    then anything after it (a loop of velocities and durations until the token budget ran out)."""
+    """partita-small's BPE has an id that decodes to nothing (no base token): unplaceable by the grammar, and
+    while it stayed allowed no soft bound could yield (it was always left), so a dense bar at the sounding cap
+    sampled it and then anything after it (a loop of velocities and durations until the token budget ran
+    out)."""
     from partita.models.pretrained import resolve
 
-    bpe = MusicTokenizer.from_pretrained(resolve("partita-small"))
+    bpe = MiditokTokenizer.from_pretrained(resolve("partita-small"))
     base = bpe.miditok.vocab
-    special = {bpe.bos_id, bpe.eos_id, bpe.pad_id, bpe.cond_end_id, *bpe._cond_ids.values()}
+    special = {bpe.bos_id, bpe.eos_id, bpe.pad_id, bpe.cond_end_id, *bpe.condition_id_set}
     unknown = [
         i
         for i in range(bpe.vocab_size)
-        if i not in special and (not bpe._bpe_tokens(i) or any(t not in base for t in bpe._bpe_tokens(i)))
+        if i not in special and (not bpe.base_tokens(i) or any(t not in base for t in bpe.base_tokens(i)))
     ]
     assert unknown  # the shipped vocabulary has one: the test keeps the guard honest
-    proc = RemiConstraintProcessor(bpe, Constraints(meter="4/4", bars=2, programs=[0], grammar=True))
+    proc = RuleSet(bpe, Constraints(meter="4/4", bars=2, programs=[0], grammar=True))
     liked = torch.zeros(bpe.vocab_size)
     liked[unknown] = 20.0  # a stand-in model that would rather sample them
 
@@ -551,21 +601,19 @@ def test_ids_that_decode_to_no_known_token_are_never_sampled():
 
 
 def test_bpe_ids_keep_time_running_forward_inside_the_bar():
-    """BPE merges carry positions past their first token ("Duration Position_8 ... Position_16"): no such id may
-    take time backwards, nor past the requested meter's bar (partita-small wrote Position_30 in 3/4)."""
+    """BPE merges carry positions past their first token ("Duration Position_8 ... Position_16"): no such id
+    may take time backwards, nor past the requested meter's bar (partita-small wrote Position_30 in 3/4)."""
     from partita.models.pretrained import resolve
 
-    bpe = MusicTokenizer.from_pretrained(resolve("partita-small"))
-    proc = RemiConstraintProcessor(
-        bpe, Constraints(meter="3/4", bars=4, programs=[0], min_notes_per_bar=1, grammar=True)
-    )
+    bpe = MiditokTokenizer.from_pretrained(resolve("partita-small"))
+    proc = RuleSet(bpe, Constraints(meter="3/4", bars=4, programs=[0], min_notes_per_bar=1, grammar=True))
     rows, start = _drive(
         bpe, proc, lambda rows, g: torch.randn(len(rows), bpe.vocab_size, generator=g) * 3, 13, steps=1200
     )
     for r in rows:
         assert r[-1] == bpe.eos_id
         pos = -1
-        for t in [base for i in r[start:-1] for base in bpe._bpe_tokens(i)]:
+        for t in [base for i in r[start:-1] for base in bpe.base_tokens(i)]:
             if t == "Bar_None":
                 pos = -1
             elif t.startswith("Position_"):
@@ -575,8 +623,8 @@ def test_bpe_ids_keep_time_running_forward_inside_the_bar():
 
 
 def test_every_requested_program_enters_in_the_first_bar(tok):
-    """A stand-in model that all but never names program 41: with ``enter_all_programs`` it still plays, in the
-    first bar; without it, it is rarely heard at all."""
+    """A stand-in model that all but never names program 41: with ``enter_all_programs`` it still plays, in
+    the first bar; without it, it is rarely heard at all."""
 
     def liked(name: str, kind: str) -> float:
         return -12.0 * (name == "Program_41")
@@ -584,9 +632,10 @@ def test_every_requested_program_enters_in_the_first_bar(tok):
     logits_of = _grammar_stand_in(tok, liked)
 
     def programs_by_bar(enter: bool) -> list[list[set[int]]]:
-        c = Constraints(meter="4/4", bars=3, programs=[0, 41], min_notes_per_bar=1, enter_all_programs=enter,
-                        grammar=True)  # fmt: skip
-        rows, start = _drive(tok, RemiConstraintProcessor(tok, c), logits_of, seed=3, batch=4, steps=1500)
+        c = Constraints(
+            meter="4/4", bars=3, programs=[0, 41], min_notes_per_bar=1, enter_all_programs=enter, grammar=True
+        )
+        rows, start = _drive(tok, RuleSet(tok, c), logits_of, seed=3, batch=4, steps=1500)
         out = []
         for r in rows:
             assert r[-1] == tok.eos_id
@@ -612,9 +661,15 @@ def test_the_presence_pull_brings_a_quiet_program_back(tok):
     piano, violin = vocab["Program_0"], vocab["Program_40"]
 
     def share(weight: float) -> float:
-        c = Constraints(bars=8, programs=[0, 40], grammar=True, min_notes_per_bar=1, enter_all_programs=True,
-                        presence_weight=weight)  # fmt: skip
-        proc = RemiConstraintProcessor(tok, c)
+        c = Constraints(
+            bars=8,
+            programs=[0, 40],
+            grammar=True,
+            min_notes_per_bar=1,
+            enter_all_programs=True,
+            presence_weight=weight,
+        )
+        proc = RuleSet(tok, c)
 
         def logits(rows, g):
             out = torch.randn(len(rows), tok.vocab_size, generator=g) * 2
@@ -641,17 +696,26 @@ def test_the_presence_pull_brings_a_quiet_program_back(tok):
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_a_piece_gets_every_bar_it_asks_for_also_when_a_bar_is_full(seed, caplog):
-    """The bar count is a contract: partita-small's demo chorale once ended after 1.5 of 8 bars, because a BPE id
-    "Velocity Duration Position Program" was let into a full bar, after which only a pitch was grammatical and the
-    full bar forbade every pitch. No such id enters a full bar now, and where a bar's rules would leave no token
-    they yield for the step (the bars come first): every row has exactly its bars and ends with EOS."""
+    """The bar count is a contract: partita-small's demo chorale once ended after 1.5 of 8 bars, because a BPE
+    id "Velocity Duration Position Program" was let into a full bar, after which only a pitch was grammatical
+    and the full bar forbade every pitch. No such id enters a full bar now, and where a bar's rules would
+    leave no token they yield for the step (the bars come first): every row has exactly its bars and ends with
+    EOS."""
     from partita.models.pretrained import resolve
 
-    bpe = MusicTokenizer.from_pretrained(resolve("partita-small"))
-    c = Constraints(meter="4/4", bars=8, programs=[52, 53, 54, 48], min_notes_per_bar=4, max_notes_per_bar=8,
-                    notes_per_onset=(1, 4), enter_all_programs=True, grammar=True)  # fmt: skip
-    proc = RemiConstraintProcessor(bpe, c)
-    kinds = [(bpe._bpe_tokens(i) or [""])[-1].split("_")[0] for i in range(bpe.vocab_size)]
+    bpe = MiditokTokenizer.from_pretrained(resolve("partita-small"))
+    c = Constraints(
+        meter="4/4",
+        bars=8,
+        programs=[52, 53, 54, 48],
+        min_notes_per_bar=4,
+        max_notes_per_bar=8,
+        notes_per_onset=(1, 4),
+        enter_all_programs=True,
+        grammar=True,
+    )
+    proc = RuleSet(bpe, c)
+    kinds = [(bpe.base_tokens(i) or [""])[-1].split("_")[0] for i in range(bpe.vocab_size)]
     plays_on = torch.tensor([k in ("Program", "Position") for k in kinds])  # ids after which a note must come
 
     def logits_of(rows, g):
@@ -659,19 +723,20 @@ def test_a_piece_gets_every_bar_it_asks_for_also_when_a_bar_is_full(seed, caplog
         logits[:, plays_on] += 6.0  # a stand-in model that would play on and on
         return logits
 
-    with caplog.at_level("WARNING", logger="partita.generation.constraints"):
+    with caplog.at_level("WARNING", logger="partita.generation.rules"):
         rows, start = _drive(bpe, proc, logits_of, seed, batch=4, steps=1500)
     assert "left no token" not in caplog.text
     for r in rows:
         assert r[-1] == bpe.eos_id
-        base = [t for i in r[start:-1] for t in bpe._bpe_tokens(i)]
+        base = [t for i in r[start:-1] for t in bpe.base_tokens(i)]
         assert base.count("Bar_None") == 8
 
 
 def test_with_no_meter_asked_for_the_first_one_written_is_kept(tok):
-    """A German folk song went 4/4, then 3/4 after two bars (one piece in seven): its bars were no longer the bars
-    asked for. With no meter requested, the piece keeps the first time signature it writes (4/4 if none)."""
-    proc = RemiConstraintProcessor(tok, Constraints(bars=6, grammar=True, min_notes_per_bar=1, max_notes_per_bar=4))
+    """A German folk song went 4/4, then 3/4 after two bars (one piece in seven): its bars were no longer the
+    bars asked for. With no meter requested, the piece keeps the first time signature it writes (4/4 if
+    none)."""
+    proc = RuleSet(tok, Constraints(bars=6, grammar=True, min_notes_per_bar=1, max_notes_per_bar=4))
     order = sorted(tok.miditok.vocab, key=tok.miditok.vocab.get)
     meters = torch.tensor([k.startswith("TimeSig_") for k in order])
 
@@ -688,10 +753,10 @@ def test_with_no_meter_asked_for_the_first_one_written_is_kept(tok):
 
 
 def test_the_bars_close_before_the_token_budget_runs_out(tok):
-    """A hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars: with the budget
-    known, no new note starts once no more is left than the open bars need to close."""
+    """A hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars: with the
+    budget known, no new note starts once no more is left than the open bars need to close."""
     budget = 150
-    proc = RemiConstraintProcessor(tok, Constraints(bars=6, grammar=True, min_notes_per_bar=1, token_budget=budget))
+    proc = RuleSet(tok, Constraints(bars=6, grammar=True, min_notes_per_bar=1, token_budget=budget))
     notes = torch.tensor([kind in ("Program", "Pitch", "Position") for kind in _kinds(tok)])
 
     def logits_of(rows, g):

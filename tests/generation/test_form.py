@@ -39,8 +39,9 @@ def test_the_return_repeats_the_first_bars_after_the_statement():
 
 def test_a_folk_tune_comes_back_to_its_first_phrase_with_exactly_its_bars():
     model = debug_generator(seed=0)
-    request, cands = generate("a jig in D for fiddle, 8 bars", n=2, seed=3, model=model, wav=False, selector=None,
-                              form=True)
+    request, cands = generate(
+        "a jig in D for fiddle, 8 bars", n=2, seed=3, model=model, wav=False, selector=None, form=True
+    )
     assert any("phrase form" in note for note in request.notes)
     for cand in cands:
         score = cand.score

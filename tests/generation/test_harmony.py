@@ -1,6 +1,8 @@
 import torch
 
-from partita.generation.harmony import BassRoots, ChordMasks, chord_pitch_classes, scale_pitch_classes
+from partita.generation.harmony import chord_pitch_classes, scale_pitch_classes
+from partita.generation.rules.bass_roots import BassRoots
+from partita.generation.rules.chords import ChordMasks
 
 # ids as BPE would merge them (base tokens each), resolution 4 positions per beat
 _IDS = [
@@ -51,7 +53,7 @@ _BASS_IDS = [
 
 def test_the_bass_opens_each_bar_on_its_chords_root():
     m = BassRoots(_BASS_IDS, ["A:min", "C:maj"], bass=32)
-    row = m.new_row()
+    row = m.start()
     m.advance(row, 1)  # the piano is open: its pitches are free; the bass playing C in an A minor bar is not
     assert m.bad(row, 1, 7).tolist() == [False, False, False, False, True, True, False]
     m.advance(row, 0)  # the bass is open: its first note of the bar must be A

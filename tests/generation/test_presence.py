@@ -1,6 +1,6 @@
 import torch
 
-from partita.generation.presence import PresencePull
+from partita.generation.rules.presence import PresencePull
 
 # ids as BPE would merge them (base tokens each)
 _IDS = [
@@ -16,7 +16,7 @@ _IDS = [
 def test_a_program_quiet_for_a_whole_bar_is_pulled_back():
     pull = PresencePull(_IDS, [0, 24, -1], weight=2.0)  # drums (-1) are not pulled
     assert pull.active and pull.programs == [0, 24]
-    row = pull.new_row()
+    row = pull.start()
     for t in (0, 1, 3):  # bar 1: the piano plays, the guitar not yet (the entry rule's business)
         pull.advance(row, t)
     assert pull.bonus(row, 6) is None
@@ -38,5 +38,6 @@ def test_a_program_quiet_for_a_whole_bar_is_pulled_back():
 def test_one_program_or_no_weight_is_no_pull():
     assert not PresencePull(_IDS, [0], weight=2.0).active
     assert not PresencePull(_IDS, [0, 24], weight=0.0).active
-    assert PresencePull(_IDS, [0, 24], weight=2.0).bonus(PresencePull(_IDS, [0, 24], 2.0).new_row(), 6) is None
+    pull = PresencePull(_IDS, [0, 24], weight=2.0)
+    assert pull.bonus(pull.start(), 6) is None
     assert torch.is_tensor(PresencePull(_IDS, [0, 24], weight=1.0).names)

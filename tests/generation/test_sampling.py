@@ -125,3 +125,45 @@ def test_bad_arguments(model):
         sample(model, [1, 999], max_new_tokens=5)
     with pytest.raises(ValueError, match="max_new_tokens"):
         sample(model, max_new_tokens=0)
+
+
+class _Recorder:
+    """A processor that keeps a state per sequence: it records the batch widths it sees and its selections."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def select(self, keep) -> None:
+        self.events.append(("select", list(keep)))
+
+    def __call__(self, rows, logits):
+        self.events.append(("call", len(rows)))
+        return logits
+
+
+def test_a_processor_with_select_is_told_which_rows_stay(model):
+    proc = _Recorder()
+    stops = list(range(20, 40))
+    r = sample(model, max_new_tokens=300, seed=3, batch_size=6, stop_tokens=stops, logits_processor=proc)
+    assert len({len(t) for t in r.tokens}) > 1  # rows ended at different steps
+    selections = [(i, e[1]) for i, e in enumerate(proc.events) if e[0] == "select"]
+    assert selections
+    for i, keep in selections:
+        assert keep == sorted(keep) and proc.events[i + 1] == (
+            "call",
+            len(keep),
+        )  # the next batch is those rows
+        assert proc.events[i - 1][0] == "call" and proc.events[i - 1][1] > len(keep)
+
+
+def test_a_plain_callable_still_works_as_processor(model):
+    seen = []
+
+    def proc(rows, logits):
+        seen.append(len(rows))
+        return logits
+
+    stops = list(range(20, 40))
+    r = sample(model, max_new_tokens=300, seed=3, batch_size=6, stop_tokens=stops, logits_processor=proc)
+    plain = sample(model, max_new_tokens=300, seed=3, batch_size=6, stop_tokens=stops)
+    assert r.tokens == plain.tokens and seen[0] == 6 and seen[-1] < 6

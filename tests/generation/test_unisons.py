@@ -1,4 +1,4 @@
-from partita.generation.unisons import UnisonGuard
+from partita.generation.rules.unisons import UnisonGuard
 
 _IDS = [
     ["Program_0"],
@@ -12,7 +12,7 @@ _IDS = [
 
 
 def _after(guard, ids):
-    row = guard.new_row()
+    row = guard.start()
     for i in ids:
         guard.advance(row, i)
     return row

@@ -1,12 +1,13 @@
-"""The layers together: a corpus -> token arrays -> a trained debug model -> constrained generation -> a score."""
+"""The layers together: a corpus -> token arrays -> a trained debug model -> constrained generation -> a
+score."""
 
 import pytest
 
 from partita.corpus import build_corpus, load_corpus
 from partita.generation import sample
-from partita.generation.constraints import Constraints, RemiConstraintProcessor
+from partita.generation.rules import Constraints, RuleSet
 from partita.models import MusicLM
-from partita.tokens import Conditions, MusicTokenizer
+from partita.tokens import Conditions, MiditokTokenizer
 from partita.tokens.dataset import TokenizeConfig, tokenize_corpus
 from partita.training import preset, train
 
@@ -18,12 +19,13 @@ def test_corpus_tokens_training_and_constrained_generation(fixtures, tmp_path):
     corpus = load_corpus(tmp_path / "corpus")
     # a handful of pieces lands in one split by the hash of its work: give every split something to hold
     cfg = TokenizeConfig(copies=3, chunk=2)
-    meta = tokenize_corpus(corpus, MusicTokenizer(), tmp_path / "tokens", cfg)
+    meta = tokenize_corpus(corpus, MiditokTokenizer(), tmp_path / "tokens", cfg)
     assert meta["vocab_size"] > 500 and meta["splits"]["train"]["sequences"] >= 3
-    again = tokenize_corpus(corpus, MusicTokenizer(), tmp_path / "tokens", cfg)  # resumes: nothing is redone
+    # resumes: nothing is redone
+    again = tokenize_corpus(corpus, MiditokTokenizer(), tmp_path / "tokens", cfg)
     assert again["sha256"] == meta["sha256"]
     with pytest.raises(ValueError, match="other settings"):
-        tokenize_corpus(corpus, MusicTokenizer(), tmp_path / "tokens", TokenizeConfig(copies=1))
+        tokenize_corpus(corpus, MiditokTokenizer(), tmp_path / "tokens", TokenizeConfig(copies=1))
 
     if "valid" not in meta["splits"]:  # too few pieces for a validation split: score on training tokens
         import shutil
@@ -34,7 +36,7 @@ def test_corpus_tokens_training_and_constrained_generation(fixtures, tmp_path):
     model = MusicLM.from_pretrained(result.model_dir)
     assert model.config.vocab_size == meta["vocab_size"]
     tok = model.tokenizer
-    assert isinstance(tok, MusicTokenizer)
+    assert isinstance(tok, MiditokTokenizer)
 
     c = Constraints(meter="3/4", bars=3, programs=[0])
     out = sample(
@@ -43,7 +45,7 @@ def test_corpus_tokens_training_and_constrained_generation(fixtures, tmp_path):
         max_new_tokens=400,
         seed=0,
         batch_size=2,
-        logits_processor=RemiConstraintProcessor(tok, c, vocab_size=model.config.vocab_size),
+        logits_processor=RuleSet(tok, c, vocab_size=model.config.vocab_size),
     )
     for seq, reason in zip(out.tokens, out.stop_reasons, strict=True):
         toks = tok.tokens(seq)

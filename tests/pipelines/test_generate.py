@@ -15,16 +15,16 @@ def model():
 
 def spy_constraints(monkeypatch, value) -> list:
     """Record ``value(constraints)`` of every constraint processor built from here on."""
-    from partita.generation import constraints as C
+    from partita.generation.rules import RuleSet
 
     seen = []
-    init = C.RemiConstraintProcessor.__init__
+    init = RuleSet.__init__
 
     def spy(self, tok, constraints, **kw):
         seen.append(value(constraints))
         init(self, tok, constraints, **kw)
 
-    monkeypatch.setattr(C.RemiConstraintProcessor, "__init__", spy)
+    monkeypatch.setattr(RuleSet, "__init__", spy)
     return seen
 
 
@@ -38,8 +38,8 @@ def test_generate_writes_candidates_with_measured_adherence(model, tmp_path):
     assert means == sorted(means, reverse=True)  # ranked by adherence
     doc = json.loads((tmp_path / "generation.json").read_text())
     assert doc["request"]["conditions"]["key"] == "G" and len(doc["candidates"]) == 2
-    # an untrained model may play nothing within its budget; what it plays obeys the constraints (the guarantees
-    # themselves are tested on many samples in tests/generation/test_constraints.py)
+    # an untrained model may play nothing within its budget; what it plays obeys the constraints (the
+    # guarantees themselves are tested on many samples in tests/generation/test_constraints.py)
     for cand in (c for c in cands if c.score.note_num()):
         back = read_midi(cand.files["midi"])
         assert {(t.numerator, t.denominator) for t in back.time_signatures} == {(3, 4)}  # guaranteed meter
@@ -51,7 +51,7 @@ def test_generate_writes_candidates_with_measured_adherence(model, tmp_path):
 def test_requested_tempo_is_kept():
     from symusic import Score, Tempo
 
-    from partita.pipelines.generate import _set_missing_tempo
+    from partita.generation.candidates import _set_missing_tempo
 
     score = Score(480)  # what the decoder gives when no tempo token was sampled: no tempo of its own
     assert _set_missing_tempo(score, 66.0) and [round(t.qpm) for t in score.tempos] == [66]
@@ -85,7 +85,7 @@ def test_a_meter_the_model_cannot_write_is_said_and_not_enforced():
 
 
 def test_density_sets_notes_per_bar_bounds():
-    from partita.pipelines.generate import notes_per_bar_bounds
+    from partita.generation.planning import notes_per_bar_bounds
     from partita.tokens.conditions import DENSITY_EDGES
 
     assert notes_per_bar_bounds(None, "4/4") == (1, None)
@@ -98,7 +98,7 @@ def test_density_sets_notes_per_bar_bounds():
 
 
 def test_rhythm_sets_onsets_per_bar_bounds():
-    from partita.pipelines.generate import onsets_per_bar_bounds
+    from partita.generation.planning import onsets_per_bar_bounds
     from partita.tokens.conditions import RHYTHM_EDGES
 
     assert onsets_per_bar_bounds(None, "4/4") == (1, None)
@@ -109,7 +109,8 @@ def test_rhythm_sets_onsets_per_bar_bounds():
 
 
 def test_voices_of_one_instrument_are_written_apart_and_read_back(model, monkeypatch):
-    """Four choir voices may use the programs the tokenizer gives such voices; each is read back as the choir."""
+    """Four choir voices may use the programs the tokenizer gives such voices; each is read back as the
+    choir."""
 
     seen = spy_constraints(monkeypatch, lambda c: sorted(c.programs))
     request, cands = generate(
@@ -124,7 +125,9 @@ def test_voices_of_one_instrument_are_written_apart_and_read_back(model, monkeyp
 
 
 def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
-    from partita.pipelines.generate import TONIC_WEIGHT
+    from partita.generation.config import GenerationConfig
+
+    TONIC_WEIGHT = GenerationConfig().tonic_weight
 
     seen = spy_constraints(monkeypatch, lambda c: c.tonic_weight)
     generate("a waltz in G major, 2 bars", n=1, seed=1, model=model, wav=False)
@@ -134,7 +137,9 @@ def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
 
 
 def test_presence_weight_default_and_override_reach_the_constraints(model, monkeypatch):
-    from partita.pipelines.generate import PRESENCE_WEIGHT
+    from partita.generation.config import GenerationConfig
+
+    PRESENCE_WEIGHT = GenerationConfig().presence_weight
 
     seen = spy_constraints(monkeypatch, lambda c: c.presence_weight)
     generate("a reel for fiddle and guitar, 2 bars", n=1, seed=1, model=model, wav=False)
@@ -143,7 +148,7 @@ def test_presence_weight_default_and_override_reach_the_constraints(model, monke
 
 
 def test_a_failed_wav_render_is_said_and_the_other_files_stand(model, tmp_path, monkeypatch):
-    from partita import render
+    from partita.render import candidates as render
     from partita.score import ScoreError
 
     def hangs(score, path, **kw):
@@ -158,10 +163,11 @@ def test_a_failed_wav_render_is_said_and_the_other_files_stand(model, tmp_path, 
 
 def test_a_rare_instrument_is_sampled_as_a_stand_in_and_written_back(model, monkeypatch):
     """A model whose prior knows only piano: a fiddle jig is sampled as piano (program 0 in the prefix and the
-    constraints) and every pitched track comes back as the fiddle; ``stand_ins=False`` samples the fiddle itself."""
-    from partita.pipelines import instruments
+    constraints) and every pitched track comes back as the fiddle; ``stand_ins=False`` samples the fiddle
+    itself."""
+    from partita.generation import candidates
 
-    monkeypatch.setattr(instruments, "program_prior", lambda lm, c: {0: 0.99, 40: 0.01})
+    monkeypatch.setattr(candidates, "program_prior", lambda lm, tok, c: {0: 0.99, 40: 0.01})
     seen = spy_constraints(monkeypatch, lambda c: sorted(c.programs))
     request, cands = generate("a jig in D major for fiddle, 2 bars", n=2, seed=4, model=model, wav=False)
     assert seen == [[0]] and any("sampled as Acoustic Grand Piano (0)" in n for n in request.notes)
@@ -175,9 +181,9 @@ def test_a_rare_instrument_is_sampled_as_a_stand_in_and_written_back(model, monk
 
 def test_a_monophonic_instrument_plays_one_note_at_a_time_also_as_a_stand_in(model, monkeypatch):
     """A bass (a line) sampled as the piano's second voice is held to one note per onset; the piano is not."""
-    from partita.pipelines import instruments
+    from partita.generation import candidates
 
-    monkeypatch.setattr(instruments, "program_prior", lambda lm, c: {0: 0.99, 32: 0.01})
+    monkeypatch.setattr(candidates, "program_prior", lambda lm, tok, c: {0: 0.99, 32: 0.01})
     seen = spy_constraints(monkeypatch, lambda c: (sorted(c.programs), c.monophonic))
     _, cands = generate(
         "a piece in C major for piano and bass, 4/4, 4 bars", n=2, seed=5, model=model, wav=False
@@ -195,9 +201,14 @@ def test_with_chords_the_bass_opens_each_bar_on_the_root(model, monkeypatch):
 
     seen = spy_constraints(monkeypatch, lambda c: c.bass)
     _, cands = generate(
-        "a piece in C major for piano and acoustic bass, 4/4, 4 bars", n=2, seed=5, model=model, wav=False,
-        chords="Am F", stand_ins=False,
-    )  # fmt: skip
+        "a piece in C major for piano and acoustic bass, 4/4, 4 bars",
+        n=2,
+        seed=5,
+        model=model,
+        wav=False,
+        chords="Am F",
+        stand_ins=False,
+    )
     assert seen == [32]
     roots, bars = {0: 9, 1: 5}, 0
     for cand in cands:
@@ -217,9 +228,14 @@ def test_chord_tones_only_keeps_every_pitch_of_a_bar_in_its_chord_and_the_progre
 
     chords = ["C:maj", "G:maj"]
     _, cands = generate(
-        "a piece in C major for piano, 4/4, 4 bars", n=2, seed=6, model=model, wav=False,
-        chords="C G", chord_tones_only=True,
-    )  # fmt: skip
+        "a piece in C major for piano, 4/4, 4 bars",
+        n=2,
+        seed=6,
+        model=model,
+        wav=False,
+        chords="C G",
+        chord_tones_only=True,
+    )
     checked = 0
     for cand in cands:
         bar = cand.score.ticks_per_quarter * 4

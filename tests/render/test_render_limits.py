@@ -1,4 +1,5 @@
-"""The renderers called from Python: refusals instead of StopIteration, ZeroDivisionError, CairoError or a full disk."""
+"""The renderers called from Python: refusals instead of StopIteration, ZeroDivisionError, CairoError or a
+full disk."""
 
 from __future__ import annotations
 

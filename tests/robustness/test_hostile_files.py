@@ -1,11 +1,12 @@
-"""Every CLI command over hostile and broken files: one clear line and exit code 2, or a result; never a traceback.
+"""Every CLI command over hostile and broken files: one clear line and exit code 2, or a result; never a
+traceback.
 
 The files are made here, mostly as raw bytes written by hand (symusic refuses to write most of them): a MIDI
 header of zero ticks per quarter note, tempos of ~1 and 100,000 bpm, one note lasting days in 37 bytes, 2,000
 tracks, truncated and random files, an empty file, a folder, symbolic link loops, MusicXML with deep nesting,
 entity expansion (billion laughs) and an external entity, a compressed MusicXML that inflates to 100 MB,
-ABC and Humdrum garbage. Each is run through ``describe``, ``caption``, ``render`` (with and without ``--wav``)
-and ``convert`` to each format, in process, as the ``partita`` command runs them.
+ABC and Humdrum garbage. Each is run through ``describe``, ``caption``, ``render`` (with and without
+``--wav``) and ``convert`` to each format, in process, as the ``partita`` command runs them.
 """
 
 from __future__ import annotations
@@ -286,8 +287,8 @@ def test_cli_on_hostile_file(hostile: Path, tmp_path: Path, name: str, command: 
 
 
 def test_limits_are_refused_fast_and_name_the_file(hostile: Path) -> None:
-    """The reported cases: a 37-byte file with a note of days, and 2,000 tracks, are refused in well under a second
-    of partita's own time (after the first command has imported everything)."""
+    """The reported cases: a 37-byte file with a note of days, and 2,000 tracks, are refused in well under a
+    second of partita's own time (after the first command has imported everything)."""
     assert (hostile / "days-long-note.mid").stat().st_size == 37
     run_cli(["describe", str(hostile / "zero-tpq.mid")])  # warm the imports
     for name, phrase in (("days-long-note.mid", "days long"), ("2000-tracks.mid", "2000 tracks")):

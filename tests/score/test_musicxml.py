@@ -37,7 +37,8 @@ def meta(s: symusic.Score) -> dict:
 
 
 def two_track_score() -> symusic.Score:
-    """Tempo, time- and key-signature changes, two named tracks with programs, a chord and a tie over a bar."""
+    """Tempo, time- and key-signature changes, two named tracks with programs, a chord and a tie over a
+    bar."""
     s = symusic.Score(480)
     s.tempos.append(symusic.Tempo(0, qpm=96.0))
     s.tempos.append(symusic.Tempo(8 * 480, qpm=132.5))

@@ -7,7 +7,7 @@ from partita.score import read_score, write_midi
 from partita.tokens import (
     KINDS,
     Conditions,
-    MusicTokenizer,
+    MiditokTokenizer,
     TokenizerConfig,
     condition_tokens,
     parse_condition_tokens,
@@ -30,7 +30,7 @@ def _grid_notes(score, grid=60):
 @pytest.mark.parametrize("fixture", ["two_tracks.mid", "duet.krn", "minuet.musicxml"])
 def test_round_trip_keeps_notes(fixtures, kind, fixture):
     score = read_score(fixtures / "score" / fixture)
-    tok = MusicTokenizer(TokenizerConfig(kind=kind))
+    tok = MiditokTokenizer(TokenizerConfig(kind=kind))
     ids = tok.encode_music(score) if tok.is_multi_vocab else tok.encode(score, Conditions(key="G"))
     back = tok.decode(ids)
     assert back.ticks_per_quarter == 480
@@ -44,11 +44,11 @@ def test_round_trip_keeps_notes(fixtures, kind, fixture):
 def test_tracks_sharing_a_program_stay_apart(fixtures, kind):
     duet = read_score(fixtures / "score" / "duet.krn")  # two voices, both program 52
     assert [t.program for t in duet.tracks] == [52, 52]
-    tok = MusicTokenizer(TokenizerConfig(kind=kind))
+    tok = MiditokTokenizer(TokenizerConfig(kind=kind))
     back = tok.decode(tok.encode(duet))
     assert len(back.tracks) == 2
     assert sorted(t.note_num() for t in back.tracks) == [4, 4]
-    merged = MusicTokenizer(TokenizerConfig(kind=kind, separate_programs=False))
+    merged = MiditokTokenizer(TokenizerConfig(kind=kind, separate_programs=False))
     assert len(merged.decode(merged.encode(duet)).tracks) == 1  # the pitfall this guards against
 
 
@@ -69,7 +69,7 @@ def test_separate_programs_stays_in_family_and_skips_effects():
 
 
 def test_condition_prefix_is_parsed_back(fixtures):
-    tok = MusicTokenizer()
+    tok = MiditokTokenizer()
     c = Conditions(
         style="jig",
         region="Ireland",
@@ -117,7 +117,7 @@ def test_bpe_shortens_sequences_and_survives_save_load(fixtures, tmp_path):
         s.tracks.append(t)
         scores.append(s)
         write_midi(s, tmp_path / f"s{k}.mid")
-    tok = MusicTokenizer()
+    tok = MiditokTokenizer()
     base_len = len(tok.encode_music(scores[0]))
     tok.train_bpe(sorted(tmp_path.glob("*.mid")), vocab_size=len(tok.miditok.vocab) + 60)
     ids = tok.encode(scores[0], Conditions(key="C"))
@@ -125,7 +125,7 @@ def test_bpe_shortens_sequences_and_survives_save_load(fixtures, tmp_path):
     assert _grid_notes(tok.decode(ids)) == _grid_notes(scores[0])
     assert len(tok.bar_ids) >= 1
     tok.save_pretrained(tmp_path / "tok")
-    again = MusicTokenizer.from_pretrained(tmp_path / "tok")
+    again = MiditokTokenizer.from_pretrained(tmp_path / "tok")
     assert again.encode(scores[0], Conditions(key="C")) == ids
     assert again.config.bpe_vocab_size == tok.config.bpe_vocab_size
 
@@ -133,24 +133,24 @@ def test_bpe_shortens_sequences_and_survives_save_load(fixtures, tmp_path):
 def test_clear_errors():
     with pytest.raises(ValueError, match="unknown tokenizer kind"):
         TokenizerConfig(kind="midilike2")
-    cp = MusicTokenizer(TokenizerConfig(kind="cpword"))
+    cp = MiditokTokenizer(TokenizerConfig(kind="cpword"))
     with pytest.raises(ValueError, match="single-stream"):
         cp.encode(symusic.Score(480))
     with pytest.raises(FileNotFoundError, match="no partita tokenizer"):
-        MusicTokenizer.from_pretrained("/nonexistent/tok")
-    tok = MusicTokenizer()
+        MiditokTokenizer.from_pretrained("/nonexistent/tok")
+    tok = MiditokTokenizer()
     assert tok.decode([tok.bos_id, tok.cond_end_id, tok.eos_id]).note_num() == 0
 
 
 def test_a_decoded_piece_with_notes_out_of_order_encodes_again(fixtures):
-    """Token ids partita-small sampled (4/4, 6/8, 3/4, 12/8 ... bars): decoded, the notes of a track are not in
-    (time, pitch, duration) order, which miditok assumes; before sorting them its duration lookup raised
-    KeyError and the Selector scored the candidate as silent."""
+    """Token ids partita-small sampled (4/4, 6/8, 3/4, 12/8 ... bars): decoded, the notes of a track are
+    not in (time, pitch, duration) order, which miditok assumes; before sorting them its duration lookup
+    raised KeyError and the Selector scored the candidate as silent."""
     import json
 
     from partita.models.pretrained import PACKAGE_DIR
 
-    tok = MusicTokenizer.from_pretrained(PACKAGE_DIR / "partita-small")
+    tok = MiditokTokenizer.from_pretrained(PACKAGE_DIR / "partita-small")
     piece = tok.decode(json.loads((fixtures / "tokens" / "decoded_out_of_order.json").read_text()))
     times = [(n.time, n.pitch, n.duration) for n in piece.tracks[0].notes]
     assert times != sorted(times)

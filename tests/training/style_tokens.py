@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import symusic
 
-from partita.tokens import MusicTokenizer
+from partita.tokens import MiditokTokenizer
 from partita.tokens.conditions import Conditions
 
 
@@ -49,19 +49,20 @@ def chorale(seed: int, bars: int = 4) -> symusic.Score:
     return s
 
 
-_TOKENIZER: MusicTokenizer | None = None
+_TOKENIZER: MiditokTokenizer | None = None
 
 
-def tokenizer() -> MusicTokenizer:
+def tokenizer() -> MiditokTokenizer:
     """partita's default tokenizer, built once per test session (building it takes a few seconds)."""
     global _TOKENIZER
     if _TOKENIZER is None:
-        _TOKENIZER = MusicTokenizer()
+        _TOKENIZER = MiditokTokenizer()
     return _TOKENIZER
 
 
 def build_token_folder(out: Path, per_style: dict[str, int] | None = None, unlabeled: int = 2) -> Path:
-    """Write train/valid/test.npy, meta.json and tokenizer/ with ``per_style`` training pieces of each style."""
+    """Write train/valid/test.npy, meta.json and tokenizer/ with ``per_style`` training pieces of each
+    style."""
     tok = tokenizer()
     per_style = per_style or {"jig": 12, "chorale": 8}
     makers = {"jig": jig, "chorale": chorale}
@@ -79,7 +80,33 @@ def build_token_folder(out: Path, per_style: dict[str, int] | None = None, unlab
             seqs.append(tok.encode(jig(5000 + 10 * k + i), Conditions()))
         np.save(out / f"{split}.npy", np.concatenate(seqs).astype(np.uint16), allow_pickle=False)
     tok.save_pretrained(out / "tokenizer")
-    meta = {"vocab_size": tok.vocab_size, "bos_id": tok.bos_id, "eos_id": tok.eos_id, "pad_id": tok.pad_id,
-            "sha256": "test"}  # fmt: skip
+    meta = {
+        "vocab_size": tok.vocab_size,
+        "bos_id": tok.bos_id,
+        "eos_id": tok.eos_id,
+        "pad_id": tok.pad_id,
+        "sha256": "test",
+    }
     (out / "meta.json").write_text(json.dumps(meta))
     return out
+
+
+TINY = dict(
+    batch=8,
+    min_sequences=3,
+    threads=1,
+    window=32,
+    d_model=16,
+    n_layers=2,
+    kernel=3,
+    dilations=[1, 2],
+    warmup=2,
+    dropout=0.0,
+)
+"""A classifier small enough to train in seconds (``StyleTrainConfig`` fields)."""
+
+
+def train_args(folder, out, *extra: str) -> list[str]:
+    """``partita selector train`` on a tiny folder: three steps of a tiny batch, one thread."""
+    return ["selector", "train", str(folder), "--out", str(out), "--steps", "3", "--threads", "1",
+            "--batch", "4", "--min-sequences", "3", *extra]  # fmt: skip

@@ -1,4 +1,5 @@
-"""A training bundle carries a token folder to a machine without the corpus; its weights come back as shards."""
+"""A training bundle carries a token folder to a machine without the corpus; its weights come back as
+shards."""
 
 import json
 import subprocess
@@ -73,11 +74,25 @@ def test_the_gpu_script_trains_a_bundle_with_its_own_time_budget(token_dir, tmp_
     bundle = tmp_path / "b.npz"
     save_bundle(token_dir, bundle)
     run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train-bundle.py"), str(bundle), "--preset", "debug",
-         "--out", str(tmp_path / "run"), "--seconds", "3", "--export", str(tmp_path / "out"),
-         "--override", "eval_interval=1000"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train-bundle.py"),
+            str(bundle),
+            "--preset",
+            "debug",
+            "--out",
+            str(tmp_path / "run"),
+            "--seconds",
+            "3",
+            "--export",
+            str(tmp_path / "out"),
+            "--override",
+            "eval_interval=1000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "steps" in run.stdout and (tmp_path / "out" / "config.json").is_file()
     assert list((tmp_path / "out").glob("model-*-of-*.safetensors"))

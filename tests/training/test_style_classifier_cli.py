@@ -1,20 +1,13 @@
 import json
 
-import pytest
-from style_tokens import build_token_folder
+from style_tokens import train_args
 
 from partita.cli.main import main
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return build_token_folder(tmp_path_factory.mktemp("tokens"))
-
-
 def test_selector_train_prints_metrics_with_baselines_and_writes_the_classifier(folder, tmp_path, capsys):
     out = tmp_path / "clf"
-    code = main(["selector", "train", str(folder), "--out", str(out), "--steps", "3", "--threads", "1",
-                 "--batch", "4", "--min-sequences", "3"])  # fmt: skip
+    code = main(train_args(folder, out))
     printed = capsys.readouterr().out
     assert code == 0
     assert "styles: jig, chorale" in printed and "selected step" in printed
@@ -29,8 +22,13 @@ def test_selector_train_prints_metrics_with_baselines_and_writes_the_classifier(
     assert f"{card['metrics']['test']['majority_accuracy']:.3f}" in test
     assert f"{card['metrics']['test']['quality_auc']:.3f}" in test
     assert "test quality AUC by degradation: shuffle" in printed
-    assert {p.name for p in out.iterdir()} >= {"config.json", "model.safetensors", "model_card.json", "README.md",
-                                               "tokenizer"}  # fmt: skip
+    assert {p.name for p in out.iterdir()} >= {
+        "config.json",
+        "model.safetensors",
+        "model_card.json",
+        "README.md",
+        "tokenizer",
+    }
     assert json.loads((out / "config.json").read_text())["labels"] == ["jig", "chorale"]
 
 
@@ -45,8 +43,29 @@ def test_selector_train_bad_input_is_one_line_and_exit_2(folder, tmp_path, capsy
 
 def test_selector_train_shape_options_reach_the_saved_config(folder, tmp_path, capsys):
     out = tmp_path / "deep"
-    code = main(["selector", "train", str(folder), "--out", str(out), "--steps", "2", "--threads", "1",
-                 "--batch", "4", "--min-sequences", "3", "--n-layers", "4", "--dilations", "1,3", "--width", "24"])  # fmt: skip
+    code = main(
+        [
+            "selector",
+            "train",
+            str(folder),
+            "--out",
+            str(out),
+            "--steps",
+            "2",
+            "--threads",
+            "1",
+            "--batch",
+            "4",
+            "--min-sequences",
+            "3",
+            "--n-layers",
+            "4",
+            "--dilations",
+            "1,3",
+            "--width",
+            "24",
+        ]
+    )
     assert code == 0
     cfg = json.loads((out / "config.json").read_text())
     assert (cfg["n_layers"], cfg["dilations"], cfg["d_model"]) == (4, [1, 3], 24)

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from style_tokens import build_token_folder, tokenizer
+from style_tokens import TINY, tokenizer
 
 from partita.models.style_classifier import StyleClassifier
 from partita.training.style_classifier import (
@@ -18,14 +18,6 @@ from partita.training.style_classifier import (
     within_group_accuracy,
 )
 
-TINY = dict(batch=8, min_sequences=3, threads=1, window=32, d_model=16, n_layers=2, kernel=3, dilations=[1, 2],
-            warmup=2, dropout=0.0)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return build_token_folder(tmp_path_factory.mktemp("tokens"))
-
 
 @pytest.fixture(scope="module")
 def train_pieces(folder):
@@ -38,7 +30,7 @@ def trained(folder, tmp_path_factory):
     return train_style_classifier(folder, out, StyleTrainConfig(steps=12, eval_every=6, **TINY))
 
 
-# --- reading pieces -------------------------------------------------------------------------------------------
+# --- reading pieces -----------------------------------------------------------------------------------------
 
 
 def test_read_pieces_finds_styles_and_keeps_only_music(train_pieces):
@@ -54,7 +46,7 @@ def test_read_pieces_finds_styles_and_keeps_only_music(train_pieces):
     assert train_pieces.music(0).tolist() == first  # exactly the music of the first sequence
 
 
-# --- degradations ---------------------------------------------------------------------------------------------
+# --- degradations -------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +115,7 @@ def test_unigram_draws_only_music_tokens_seen_in_training(degrader, train_pieces
     assert tok.bos_id not in fake and tok.cond_end_id not in fake
 
 
-# --- metrics and baselines ------------------------------------------------------------------------------------
+# --- metrics and baselines ----------------------------------------------------------------------------------
 
 
 def test_roc_auc_on_hand_made_cases():
@@ -166,7 +158,9 @@ def test_within_group_accuracy_argmaxes_over_the_group_only():
     truth = np.array([0, 0, 2, 1, 3])
     # piece 0: pop scores highest overall, but among the Essen labels german_folk wins -> right
     # piece 1: chinese_folk beats german_folk -> wrong; piece 2: chinese_folk -> right
-    scores = np.array([[0.3, 0.6, 0.1, 0.0], [0.1, 0.5, 0.4, 0.0], [0.2, 0.0, 0.7, 0.1], [1, 0, 0, 0], [0, 0, 0, 1]])
+    scores = np.array(
+        [[0.3, 0.6, 0.1, 0.0], [0.1, 0.5, 0.4, 0.0], [0.2, 0.0, 0.7, 0.1], [1, 0, 0, 0], [0, 0, 0, 1]]
+    )
     g = within_group_accuracy(truth, scores, labels)
     assert set(g) == {"essen"}  # fiddle_tunes has one label here: nothing to choose between
     assert g["essen"]["pieces"] == 3 and g["essen"]["labels"] == ["german_folk", "chinese_folk"]
@@ -174,7 +168,7 @@ def test_within_group_accuracy_argmaxes_over_the_group_only():
     assert g["essen"]["majority_accuracy"] == pytest.approx(2 / 3)
 
 
-# --- training -------------------------------------------------------------------------------------------------
+# --- training -----------------------------------------------------------------------------------------------
 
 
 def test_training_selects_on_valid_reports_test_and_saves_a_loadable_folder(trained):
@@ -186,8 +180,15 @@ def test_training_selects_on_valid_reports_test_and_saves_a_loadable_folder(trai
         assert (
             m["pieces"] == 6 and m["quality_windows"] == 8
         )  # 3 + 3 labelled pieces, + 2 unlabelled for quality
-        for key in ("style_accuracy", "style_macro_f1", "majority_accuracy", "majority_macro_f1",
-                    "chance_accuracy", "chance_macro_f1", "quality_auc"):  # fmt: skip
+        for key in (
+            "style_accuracy",
+            "style_macro_f1",
+            "majority_accuracy",
+            "majority_macro_f1",
+            "chance_accuracy",
+            "chance_macro_f1",
+            "quality_auc",
+        ):
             assert 0.0 <= m[key] <= 1.0, key
         assert m["majority_accuracy"] == 0.5 and m["chance_accuracy"] == 0.5  # 3 jigs and 3 chorales
         assert set(m["quality_auc_by_kind"]) == set(DEGRADATIONS)

@@ -69,9 +69,9 @@ def upload(page, into: str, path: Path, tries: int = 3, reopen=None) -> None:
     """Give the file at ``path`` to the upload component ``into`` and wait until it shows the file's name.
 
     The file input goes away once the component holds a file, so a retry gives the file again only while the
-    input is still there (a busy machine may take long to show a file that did arrive). An upload can also be lost
-    half-way (the input gone, the name never shown); with ``reopen`` (a function that brings the page back to the
-    view, given the page) a failed try reloads the page and starts again.
+    input is still there (a busy machine may take long to show a file that did arrive). An upload can also be
+    lost half-way (the input gone, the name never shown); with ``reopen`` (a function that brings the page
+    back to the view, given the page) a failed try reloads the page and starts again.
     """
     for attempt in range(tries):
         field = page.locator(f"{into} input[type=file]")

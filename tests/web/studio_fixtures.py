@@ -17,7 +17,8 @@ PROMPT = "a piano piece in C major, 2 bars"
 
 
 def playing_debug_model(steps: int = 150):
-    """partita's debug model taught one 2-bar C major arpeggio, so that it plays notes (the untrained one does not).
+    """partita's debug model taught one 2-bar C major arpeggio, so that it plays notes (the untrained one does
+    not).
 
     It stays the tiny debug architecture (2 layers, width 32); teaching it takes a few seconds on one thread.
     """
@@ -25,10 +26,10 @@ def playing_debug_model(steps: int = 150):
     import torch
 
     from partita.generation.prompt import project_prompt
-    from partita.pipelines.generate import load_generator
+    from partita.pipelines import load_generator
 
-    model = load_generator("debug")
-    tok = model.tokenizer
+    generator = load_generator("debug")
+    model, tok = generator.model, generator.tokenizer
     score = symusic.Score(480)
     score.tempos.append(symusic.Tempo(0, 120.0))
     score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
@@ -53,7 +54,8 @@ def playing_debug_model(steps: int = 150):
     finally:
         torch.set_num_threads(threads)
     model.card = {"name": "debug (taught one arpeggio)"}
-    return model.eval()
+    model.eval()
+    return generator
 
 
 def build_tiny_corpus(root: Path) -> Path:

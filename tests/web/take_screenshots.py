@@ -19,7 +19,8 @@ from studio_fixtures import FIXTURES, PROMPT, build_tiny_corpus, playing_debug_m
 
 
 def chorale_file(folder: Path) -> Path:
-    """A Bach chorale from music21's bundled corpus as MusicXML (a piece with sections to show), else the minuet."""
+    """A Bach chorale from music21's bundled corpus as MusicXML (a piece with sections to show), else the
+    minuet."""
     try:
         import music21
 

@@ -1,4 +1,5 @@
-"""The studio's HTTP API on a real loopback server: every view is an endpoint usable from Python and from curl."""
+"""The studio's HTTP API on a real loopback server: every view is an endpoint usable from Python and from
+curl."""
 
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ def client(studio):
 def call_raw(url: str, endpoint: str, data: list) -> tuple[str, object]:
     """The curl way (README): POST the inputs, then read the event stream; returns (event, data)."""
     req = urllib.request.Request(
-        f"{url}gradio_api/call/{endpoint}", data=json.dumps({"data": data}).encode(), method="POST",
+        f"{url}gradio_api/call/{endpoint}",
+        data=json.dumps({"data": data}).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         event_id = json.loads(r.read())["event_id"]
     event, payload = None, None
@@ -88,8 +91,14 @@ def test_compose_in_key_keeps_the_taught_model_in_the_requested_key(client):
     from symusic import Score
 
     def pitch_classes(in_key: bool) -> tuple[dict, set[int]]:
-        summary, files = client.predict(prompt="a piano piece in F# major, 4 bars", n=2, seed="4", in_key=in_key,
-                                        key_gravity="0", api_name="/compose")  # fmt: skip
+        summary, files = client.predict(
+            prompt="a piano piece in F# major, 4 bars",
+            n=2,
+            seed="4",
+            in_key=in_key,
+            key_gravity="0",
+            api_name="/compose",
+        )
         pcs = {n.pitch % 12 for f in files if f.endswith(".mid") for t in Score(f).tracks for n in t.notes}
         return summary, pcs
 
@@ -105,15 +114,22 @@ def test_compose_in_key_keeps_the_taught_model_in_the_requested_key(client):
 
 
 def test_compose_chord_tones_only_keeps_each_bar_in_its_chord(client):
-    """The debug model was taught a C major arpeggio: with chords Dm G, chord tones only holds bar 1 to D F A and
-    bar 2 to G B D (bars 3-4 loop), which the default (scale tones between beats) does not."""
+    """The debug model was taught a C major arpeggio: with chords Dm G, chord tones only holds bar 1 to D F A
+    and bar 2 to G B D (bars 3-4 loop), which the default (scale tones between beats) does not."""
     from symusic import Score
 
     chords = [{2, 5, 9}, {7, 11, 2}]
 
     def off_chord(strict: bool) -> tuple[dict, int]:
-        summary, files = client.predict(prompt="a piano piece in C major, 4 bars", n=2, seed="3", chords="Dm G",
-                                        chord_tones_only=strict, key_gravity="0", api_name="/compose")  # fmt: skip
+        summary, files = client.predict(
+            prompt="a piano piece in C major, 4 bars",
+            n=2,
+            seed="3",
+            chords="Dm G",
+            chord_tones_only=strict,
+            key_gravity="0",
+            api_name="/compose",
+        )
         bad = 0
         for f in files:
             if f.endswith(".mid"):
@@ -159,7 +175,8 @@ def test_compose_from_curl_and_bad_input_is_one_clear_message(studio):
         (compose_args(tempo="5000"), "20 to 320 bpm"),
         (compose_args(key="Q flat"), "key"),
         (compose_args(prompt="a long piece, 200 bars"), "at most 4"),
-        (compose_args(prompt="a long piece, 100000 bars"), "asks for 100000 bars"),  # quoted, not clamped to 128
+        # quoted, not clamped to 128
+        (compose_args(prompt="a long piece, 100000 bars"), "asks for 100000 bars"),
     ]:
         with pytest.raises(Exception) as e:
             client.predict(*args, api_name="/compose")
@@ -172,8 +189,9 @@ def test_analyze_reads_the_upload_by_its_content(client, tmp_path):
 
     abc = tmp_path / "tune.txt"  # an ABC tune with a name that says nothing
     abc.write_text((FIXTURES / "reel_pickup.abc").read_text())
-    description, en, zh, timeline, segments, timeline_png, roll = client.predict(handle_file(str(abc)),
-                                                                                 api_name="/analyze")  # fmt: skip
+    description, en, zh, timeline, segments, timeline_png, roll = client.predict(
+        handle_file(str(abc)), api_name="/analyze"
+    )
     assert description["format"] == "abc" and description["n_notes"] > 0
     assert en and zh and any("\u4e00" <= ch <= "\u9fff" for ch in zh)
     assert timeline["data"] and timeline["data"][0][0] == "A"
@@ -229,14 +247,19 @@ def test_generation_past_its_time_limit_stops_with_a_message(studio_model, tmp_p
     from partita.web.limits import RequestTimeout, WorkDir
     from partita.web.studio import Studio
 
-    studio = Studio(model=studio_model, model_name="debug", limits=Limits(request_seconds=0.05),
-                    work=WorkDir(60, tmp_path), corpora_root=tmp_path)  # fmt: skip
+    studio = Studio(
+        model=studio_model,
+        model_name="debug",
+        limits=Limits(request_seconds=0.05),
+        work=WorkDir(60, tmp_path),
+        corpora_root=tmp_path,
+    )
     # every forward pass takes >= 30 ms whatever the machine, so the 0.05 s limit is passed by the third one
-    slow = studio_model.register_forward_pre_hook(lambda module, args: time.sleep(0.03))
+    slow = studio_model.model.register_forward_pre_hook(lambda module, args: time.sleep(0.03))
     try:
         with pytest.raises(RequestTimeout, match="0.05 s limit"):
             compose(studio, "a piano piece, 4 bars", n=2, seed=0)
-        studio_model(__import__("torch").tensor([[1, 2]]))  # the limit ended with the request
+        studio_model.model(__import__("torch").tensor([[1, 2]]))  # the limit ended with the request
     finally:
         slow.remove()
         studio.close()
@@ -251,7 +274,9 @@ def test_a_full_queue_refuses_at_once_and_the_server_carries_on(tmp_path):
     from partita.pipelines import debug_generator
 
     model = debug_generator(seed=0)
-    slow = model.register_forward_pre_hook(lambda module, args: time.sleep(0.02))  # ~1 s per 2-bar request
+    slow = model.model.register_forward_pre_hook(
+        lambda module, args: time.sleep(0.02)
+    )  # ~1 s per 2-bar request
     limits = Limits(max_candidates=1, max_bars=2, queue_size=1, generate_concurrency=1)
     try:
         with running_studio(model, tmp_path / "corpora", limits) as (url, _app):
@@ -279,8 +304,8 @@ def test_a_full_queue_refuses_at_once_and_the_server_carries_on(tmp_path):
 
 
 def test_on_loopback_only_loopback_host_names_are_answered(studio):
-    """DNS rebinding: a page on another site that resolves its own name to 127.0.0.1 sends its own Host header;
-    a server listening on loopback answers only requests addressed to a loopback name."""
+    """DNS rebinding: a page on another site that resolves its own name to 127.0.0.1 sends its own Host
+    header; a server listening on loopback answers only requests addressed to a loopback name."""
     import http.client
     from urllib.parse import urlparse
 

@@ -1,4 +1,5 @@
-"""The studio in a real browser: type a prompt, generate with the (taught) debug model, listen, look, download."""
+"""The studio in a real browser: type a prompt, generate with the (taught) debug model, listen, look,
+download."""
 
 from __future__ import annotations
 

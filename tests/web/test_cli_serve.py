@@ -24,8 +24,13 @@ def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path, stop_signal):
     temp.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
     env.update(TMPDIR=str(temp), PARTITA_DATA=str(tmp_path / "data"))
-    proc = subprocess.Popen([str(PARTITA), "serve", "--model", "debug", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [str(PARTITA), "serve", "--model", "debug", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/", 200)  # generous: CI machines may be busy
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/info", timeout=10) as r:

@@ -115,7 +115,8 @@ _DYNAMICS_ZH = {
 
 
 def chord_symbol(label: str) -> str:
-    """A lead-sheet symbol for a mir_eval label: ``A:min7`` -> ``Am7``, ``C:maj`` -> ``C``, ``G:7`` -> ``G7``."""
+    """A lead-sheet symbol for a mir_eval label: ``A:min7`` -> ``Am7``, ``C:maj`` -> ``C``, ``G:7`` ->
+    ``G7``."""
     if ":" not in label:
         return label
     root, quality = label.split(":", 1)
@@ -193,9 +194,11 @@ def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
             facts.append(
                 rng.choice(
                     [
-                        f"The {groups['melody'][0].lower()} carries the melody over {_join(rest, 'en').lower()}.",
+                        f"The {groups['melody'][0].lower()} carries the melody over "
+                        f"{_join(rest, 'en').lower()}.",
                         f"{groups['melody'][0]} leads, accompanied by {_join(rest, 'en').lower()}.",
-                        f"The melody is played on {groups['melody'][0].lower()}, with {_join(rest, 'en').lower()} in support.",
+                        f"The melody is played on {groups['melody'][0].lower()}, with "
+                        f"{_join(rest, 'en').lower()} in support.",
                     ]
                 )
             )

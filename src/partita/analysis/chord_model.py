@@ -44,8 +44,8 @@ POP909_QUALITIES = {"sus4(b7)": "7", "minmaj7": "min"}
 class ChordModel:
     """Per-quality weights, biases, an optional hidden layer, and the Viterbi change cost.
 
-    ``features`` names the blocks of :data:`FEATURE_BLOCKS` the model reads, in order (12 numbers each). Without
-    a hidden layer ``weights`` is qualities x features; with one, ``hidden`` is features x units,
+    ``features`` names the blocks of :data:`FEATURE_BLOCKS` the model reads, in order (12 numbers each).
+    Without a hidden layer ``weights`` is qualities x features; with one, ``hidden`` is features x units,
     ``hidden_bias`` has one number per unit and ``weights`` is qualities x units. The change cost is in
     log-probability units.
     """
@@ -135,7 +135,8 @@ def fit_chord_model(
     max_iter: int = 300,
     seed: int = 0,
 ) -> ChordModel:
-    """Fit the weights by multinomial logistic regression (torch L-BFGS) on ``(feature blocks, labels)`` pieces.
+    """Fit the weights by multinomial logistic regression (torch L-BFGS) on ``(feature blocks, labels)``
+    pieces.
 
     The blocks are those of :func:`partita.analysis.chords.beat_features`; ``labels`` holds, per beat, the
     chord index ``q * 12 + root`` or -1 for beats left out (no chord, or a quality outside the vocabulary).
@@ -196,7 +197,8 @@ def fit_chord_model(
 
 
 def label_index(label: str, qualities: list[str]) -> int:
-    """The chord index ``q * 12 + root`` of a reference label (inversions dropped), or -1 if out of vocabulary."""
+    """The chord index ``q * 12 + root`` of a reference label (inversions dropped), or -1 if out of
+    vocabulary."""
     from partita.analysis.key import pitch_class
 
     if ":" not in label:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from partita.analysis.key import PITCH_NAMES
+from partita.analysis.key import PITCH_NAMES, pitch_class, pitch_names_in_key
 from partita.analysis.timeline import NoteArrays, segment_chroma
 from partita.analysis.viterbi import viterbi_path
 
@@ -72,6 +72,25 @@ class ChordConfig:
 def chord_label(root: int, quality: str) -> str:
     """A chord label in mir_eval syntax, e.g. ``chord_label(9, "min7") == "A:min7"``."""
     return f"{PITCH_NAMES[root % 12]}:{quality}"
+
+
+def spell_in_key(label: str, key_index: int) -> str:
+    """``label`` with its root (and bass) spelled as key ``key_index`` spells them: ``"Gb:maj"`` is
+    ``"F#:maj"`` in F# major and stays ``"Gb:maj"`` in Db major; ``"N"`` and unreadable labels are returned as
+    they are."""
+    names = pitch_names_in_key(key_index)
+    root, sep, rest = label.partition(":")
+    try:
+        root = names[pitch_class(root)]
+    except ValueError:
+        return label
+    quality, slash, bass = rest.partition("/")
+    if slash and bass[:1].isalpha():
+        try:
+            bass = names[pitch_class(bass)]
+        except ValueError:
+            pass
+    return f"{root}{sep}{quality}{slash}{bass}"
 
 
 def _templates(qualities: tuple[str, ...]) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:

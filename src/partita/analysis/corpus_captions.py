@@ -1,10 +1,11 @@
 """Descriptions and captions for every piece of a built corpus (parallel, resumable).
 
 :func:`caption_corpus` describes each piece of a corpus (``partita.corpus.load_corpus``) and writes
-``captions.parquet`` beside its manifest, one row per piece keyed by ``piece_id``: the description as JSON, a few
-of its headline fields, ``n`` English and ``n`` Chinese captions (different phrasings, with the corpus labels
-genre / tune type / region / composer), and the FUTGA-style section captions. Work is flushed every few hundred
-pieces to ``captions.parts/``; a rerun skips the pieces already done, and the parts are merged at the end.
+``captions.parquet`` beside its manifest, one row per piece keyed by ``piece_id``: the description as JSON, a
+few of its headline fields, ``n`` English and ``n`` Chinese captions (different phrasings, with the corpus
+labels genre / tune type / region / composer), and the FUTGA-style section captions. Work is flushed every few
+hundred pieces to ``captions.parts/``; a rerun skips the pieces already done, and the parts are merged at the
+end.
 """
 
 from __future__ import annotations

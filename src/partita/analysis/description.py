@@ -19,7 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from partita.analysis.chords import chords_per_bar, common_progression, estimate_chords, merge_labels
+from partita.analysis.chords import (
+    chords_per_bar,
+    common_progression,
+    estimate_chords,
+    merge_labels,
+    spell_in_key,
+)
 from partita.analysis.features import (
     bar_share,
     dynamic_marking,
@@ -155,7 +161,8 @@ def _section(notes, bars: np.ndarray, a: int, b: int, label: str, sec) -> dict[s
 
 
 def describe(score, analyse_chords: bool = True, analyse_structure: bool = True) -> Description:
-    """Describe ``score`` (a :class:`symusic.Score`): key, tempo, meter, instruments, chords, features, sections.
+    """Describe ``score`` (a :class:`symusic.Score`): key, tempo, meter, instruments, chords, features,
+    sections.
 
     Undefined fields are ``None`` and listed in ``Description.unknown``; nothing raises for a readable score
     (empty, drums only, one note, no time signature or very long).
@@ -215,6 +222,8 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
     # chords
     if analyse_chords and len(pitched) and end_tick > 0:
         labels = estimate_chords(pitched, grid.beats, melody)
+        if est is not None:  # spelled as the key spells them (F# major's chords are F#, C#, D#m)
+            labels = [spell_in_key(label, est.index) for label in labels]
         segments = merge_labels(labels, grid.beats)
         starts = np.round(sec(np.array([a for a, _, _ in segments])), 3).tolist()
         ends = np.round(sec(np.array([b for _, b, _ in segments])), 3).tolist()

@@ -1,4 +1,5 @@
-"""Instruments and their roles, and the numeric features of a piece: density, polyphony, range, rhythm, dynamics."""
+"""Instruments and their roles, and the numeric features of a piece: density, polyphony, range, rhythm,
+dynamics."""
 
 from __future__ import annotations
 
@@ -45,9 +46,9 @@ def _track_polyphony(start: np.ndarray) -> float:
 
 
 def bar_share(notes: NoteArrays, bars: np.ndarray, track: int) -> float | None:
-    """The share of the bars (``bars``: their start ticks and the end, as :func:`beat_grid` gives them) in which
-    ``track`` starts at least one note; None when there are no bars. Held notes do not count: a part that holds
-    one note over four bars plays in one of them."""
+    """The share of the bars (``bars``: their start ticks and the end, as :func:`beat_grid` gives them) in
+    which ``track`` starts at least one note; None when there are no bars. Held notes do not count: a part
+    that holds one note over four bars plays in one of them."""
     n_bars = len(bars) - 1
     if n_bars < 1:
         return None
@@ -120,20 +121,38 @@ def dynamic_marking(velocity: float) -> str:
     return min(marks, key=lambda m: abs(m[1] - velocity))[0]
 
 
+def mean_polyphony(start: np.ndarray, end: np.ndarray) -> float | None:
+    """Mean number of notes sounding together: the notes' summed durations over the span from the first onset
+    to the last release, at least 1; None without notes. ``start`` and ``end`` are tick arrays of the notes to
+    count (pitched notes, as callers pass them).
+
+    The one definition of a piece's polyphony: the ``Polyphony`` condition token the shipped model was trained
+    on (:func:`partita.tokens.dataset.score_statistics`, binned by
+    :data:`partita.tokens.conditions.POLYPHONY_EDGES`) and what the analysis reports
+    (:func:`polyphony_stats`, ``Description.polyphony``, the adherence of the polyphony fader) are this
+    number, so a piece is measured in the units it is asked for in. The training conditioning fixes the
+    formula: rests inside the span count as time with nothing sounding (a piece with a silent bar has a lower
+    polyphony than one without), and the floor of 1 keeps a sparse melody at 1.
+    """
+    if len(start) == 0:
+        return None
+    sounding = float(np.sum(end - start)) / max(float(end.max() - start.min()), 1.0)
+    return max(1.0, sounding)
+
+
 def polyphony_stats(notes: NoteArrays) -> tuple[float | None, int]:
-    """Mean number of sounding notes while anything sounds, and the maximum."""
+    """Mean number of notes sounding together (:func:`mean_polyphony`) and the most sounding at once.
+
+    The mean is the model's condition value on the same notes, except that :func:`note_arrays` gives a
+    zero-length note one tick.
+    """
     if len(notes) == 0:
         return None, 0
     times = np.concatenate([notes.start, notes.end])
     delta = np.concatenate([np.ones(len(notes)), -np.ones(len(notes))])
     order = np.lexsort((delta, times))  # ends before starts at the same tick
-    times, level = times[order], np.cumsum(delta[order])
-    spans = np.diff(times).astype(float)
-    lv = level[:-1]
-    sounding = lv > 0
-    if spans[sounding].sum() <= 0:
-        return None, int(level.max())
-    return float((lv[sounding] * spans[sounding]).sum() / spans[sounding].sum()), int(level.max())
+    peak = int(np.cumsum(delta[order]).max())
+    return mean_polyphony(notes.start, notes.end), peak
 
 
 def rhythm_stats(notes: NoteArrays, beats: np.ndarray) -> tuple[float | None, float | None]:

@@ -7,11 +7,16 @@ are kept for evaluation), see ``bench/bench_analysis.py`` and ``docs/ANALYSIS.md
 
 The profile values are the published ones. music21 ships some of them (``music21.analysis.discrete``) but
 importing music21 costs about a second, more than describing a whole piece, so they are written out here.
+
+This module is also partita's one definition of key, tonic and mode names (:data:`TONICS`,
+:data:`PITCH_CLASS_OF_TONIC`, :func:`key_name`, :func:`parse_key`, :func:`tonic_and_mode`, ...): the condition
+tokens, the prompt reader and the evaluation import them from here.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,11 +24,35 @@ import numpy as np
 from partita.analysis.timeline import NoteArrays, segment_chroma
 from partita.analysis.viterbi import viterbi_path
 
+# --- names of keys, tonics and modes ------------------------------------------------------------------------
+# The one definition of these tables and parsers. They live here, the lowest layer that names keys: the
+# analysis names the keys it finds, the condition tokens (partita.tokens.conditions) spell the tonic with
+# TONICS, and the generation and evaluation layers import them from here or from the tokens.
+
 PITCH_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 """Pitch-class spellings used in chord labels (mir_eval reads flats and sharps alike)."""
 
-MAJOR_TONICS = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+TONICS: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+"""The one spelling of each tonic, by pitch class: the key signature with the fewer accidentals (F# and Gb
+tie; F#). The ``Key_<tonic>`` condition tokens of the shipped vocabulary are written with it, so it must not
+change."""
+MAJOR_TONICS = TONICS
+"""Tonic spellings of the major keys (:func:`key_name`)."""
 MINOR_TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
+"""Tonic spellings of the minor keys (:func:`key_name`): C# and G# minor rather than Db and Ab minor."""
+MODES: tuple[str, ...] = ("major", "minor")
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+"""Pitch-class spellings with sharps, for the keys whose signature has sharps (:func:`pitch_names_in_key`)."""
+SHARP_KEYS = frozenset({7, 2, 9, 4, 11, 6, 12 + 4, 12 + 11, 12 + 6, 12 + 1, 12 + 8})
+"""Key indices (0-11 major, 12-23 minor) spelled with sharps: G, D, A, E, B and F# major; E, B, F#, C# and G#
+minor, as :func:`key_name` spells their tonics."""
+
+
+def pitch_names_in_key(index: int) -> tuple[str, ...]:
+    """How the 12 pitch classes are spelled in key ``index``: with sharps in a key whose signature has sharps
+    (F# major's chords are F#, C#, D#m, not Gb, Db, Ebm), else with flats (:data:`PITCH_NAMES`)."""
+    return SHARP_NAMES if int(index) in SHARP_KEYS else PITCH_NAMES
+
 
 PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     # Krumhansl & Kessler (1982), probe-tone ratings
@@ -131,6 +160,43 @@ def pitch_class(name: str) -> int:
         else:
             raise ValueError(f"not a note name: {name!r}")
     return pc % 12
+
+
+PITCH_CLASS_OF_TONIC: dict[str, int] = {
+    letter + accidental: pitch_class(letter + accidental)
+    for letter in "CDEFGAB"
+    for accidental in ("", "#", "b")
+}
+"""Pitch class of a tonic written as a capital letter with at most one ``#`` or ``b`` (``"C#"``, ``"Cb"``)."""
+
+
+def tonic_name(key: str) -> str:
+    """The canonical tonic name of ``key`` (``"C#"`` -> ``"Db"``, ``"d"`` -> ``"D"``)."""
+    k = key.strip()
+    k = k[0].upper() + k[1:]
+    if k not in PITCH_CLASS_OF_TONIC:
+        raise ValueError(f"unknown tonic {key!r}; expected one of {', '.join(TONICS)} (or a sharp spelling)")
+    return TONICS[PITCH_CLASS_OF_TONIC[k]]
+
+
+def tonic_and_mode(name: str | None) -> tuple[str | None, str | None]:
+    """``"D major"`` / ``"f# minor"`` / ``"Eb:maj"`` -> ``("D", "major")``; anything else -> ``(None, None)``.
+
+    The lenient reading of a corpus key label, for the condition tokens: a label that names only a tonic
+    (``"D"``, ``"D dorian"``) gives ``("D", None)``, and nothing raises. :func:`parse_key` is the strict one,
+    for keys a person or a benchmark writes.
+    """
+    if not name:
+        return None, None
+    m = re.match(r"\s*([A-Ga-g])([#b♯♭]?)\s*[: ]?\s*(major|minor|maj|min)?", str(name))
+    if not m:
+        return None, None
+    tonic = m.group(1).upper() + {"♯": "#", "♭": "b"}.get(m.group(2), m.group(2))
+    if tonic not in PITCH_CLASS_OF_TONIC:
+        return None, None
+    mode = m.group(3)
+    mode = None if not mode else ("major" if mode.startswith("maj") else "minor")
+    return TONICS[PITCH_CLASS_OF_TONIC[tonic]], mode
 
 
 def key_templates(profile: str | tuple[str, ...] = DEFAULT_PROFILE) -> np.ndarray:

@@ -4,11 +4,11 @@ Each bar is described by its pitch-class profile and its onset pattern (16 posit
 cosine similarity. The piece is cut into blocks of ``P`` bars, ``P`` being the largest phrase length (16, 8
 or 4 bars) at which at least half of the blocks repeat another block nearly exactly: that is the unit at
 which the piece repeats (the strains of a folk tune, the verses and choruses of a song). When nothing
-repeats, 8-bar phrases are assumed (4 for pieces under 16 bars), the commonest phrase length. Blocks are then labelled in order:
-a block like an earlier label's first block (mean bar similarity >= ``same``) takes its letter, a block that
-is close (>= ``variant``) takes the letter with a prime (A'), anything else opens a new letter. Consecutive
-blocks that are a continuation (same label not repeating at the phrase level) are not merged: a repeat is a
-section of its own, as in the notated A A B B of a tune.
+repeats, 8-bar phrases are assumed (4 for pieces under 16 bars), the commonest phrase length. Blocks are then
+labelled in order: a block like an earlier label's first block (mean bar similarity >= ``same``) takes its
+letter, a block that is close (>= ``variant``) takes the letter with a prime (A'), anything else opens a new
+letter. Consecutive blocks that are a continuation (same label not repeating at the phrase level) are not
+merged: a repeat is a section of its own, as in the notated A A B B of a tune.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def find_sections(
 ) -> list[tuple[int, int, str]]:
     """Sections as ``(start_bar, end_bar, label)``; one section ``A`` for pieces too short to compare.
 
-    Pieces longer than ``max_bars`` bars are analysed on their first ``max_bars`` bars and the rest extends the
-    last section (the block similarity matrix grows with the square of the bar count).
+    Pieces longer than ``max_bars`` bars are analysed on their first ``max_bars`` bars and the rest extends
+    the last section (the block similarity matrix grows with the square of the bar count).
     """
     n_bars = max(len(bars) - 1, 0)
     if n_bars == 0 or len(notes) == 0:

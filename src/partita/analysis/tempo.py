@@ -1,10 +1,10 @@
 """Tempo bins and their Italian terms, as Mustango's control evaluation uses them.
 
-Mustango (Melechovsky et al., NAACL 2024) and its MusicBench captions turn a tempo in beats per minute into one
-of nine classes with boundaries at 40, 60, 70, 90, 110, 140, 160 and 210 bpm, and name each class with an
+Mustango (Melechovsky et al., NAACL 2024) and its MusicBench captions turn a tempo in beats per minute into
+one of nine classes with boundaries at 40, 60, 70, 90, 110, 140, 160 and 210 bpm, and name each class with an
 Italian tempo term; its tempo-control metric counts a generated piece as correct when its bpm falls in the
-same class as the caption's. partita uses the same table everywhere (descriptions, captions, condition tokens),
-so that a tempo word means one range of bpm throughout:
+same class as the caption's. partita uses the same table everywhere (descriptions, captions, condition
+tokens), so that a tempo word means one range of bpm throughout:
 
 =====  ===============  ==========  ===========================
 bin    bpm range        term        gloss

@@ -23,7 +23,8 @@ MAX_BEATS = 200_000
 
 @dataclass
 class NoteArrays:
-    """All notes of a score, sorted by onset: ``start``/``end`` in ticks, ``pitch``, ``velocity``, ``track``."""
+    """All notes of a score, sorted by onset: ``start``/``end`` in ticks, ``pitch``, ``velocity``,
+    ``track``."""
 
     start: np.ndarray
     end: np.ndarray
@@ -48,7 +49,8 @@ class NoteArrays:
 
 
 def note_arrays(score) -> NoteArrays:
-    """Join the notes of every track of ``score`` into one :class:`NoteArrays` (zero-length notes get one tick)."""
+    """Join the notes of every track of ``score`` into one :class:`NoteArrays` (zero-length notes get one
+    tick)."""
     parts = []
     for i, track in enumerate(score.tracks):
         if track.note_num() == 0:
@@ -116,7 +118,8 @@ class TempoMap:
 
 @dataclass
 class Grid:
-    """Beat and bar starts in ticks (each array ends with the end of the last beat/bar) and the meters used."""
+    """Beat and bar starts in ticks (each array ends with the end of the last beat/bar) and the meters
+    used."""
 
     beats: np.ndarray
     bars: np.ndarray
@@ -215,7 +218,8 @@ def beat_grid(score, notes: NoteArrays, end_tick: int, align: bool = True) -> Gr
 
 
 def segment_chroma(notes: NoteArrays, bounds: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """A (segments x 12) pitch-class profile: each note's overlap (ticks) with each segment, times ``weights``.
+    """A (segments x 12) pitch-class profile: each note's overlap (ticks) with each segment, times
+    ``weights``.
 
     ``bounds`` are the segment starts followed by the last end.
     """

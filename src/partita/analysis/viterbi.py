@@ -1,9 +1,9 @@
 """The one dynamic programme that key regions and chords share: the best state path when changes cost.
 
-Both :func:`partita.analysis.key.key_segments` (keys over bars) and :mod:`partita.analysis.chords` (chords over
-beats) score every state at every step and then want the path that maximises the summed scores minus a cost
-per change of state. With one uniform cost per step the recursion needs only the best previous state, so it
-runs in O(steps x states) instead of the O(steps x states^2) of a general HMM (librosa's
+Both :func:`partita.analysis.key.key_segments` (keys over bars) and :mod:`partita.analysis.chords` (chords
+over beats) score every state at every step and then want the path that maximises the summed scores minus a
+cost per change of state. With one uniform cost per step the recursion needs only the best previous state, so
+it runs in O(steps x states) instead of the O(steps x states^2) of a general HMM (librosa's
 ``sequence.viterbi`` would take a full transition matrix, and is not a dependency).
 """
 

@@ -79,7 +79,8 @@ def caption(file: str, segments: bool, lang: str, n: int, seed: int) -> None:
 @click.option("--limit", type=int, default=None, help="Only the first N pieces (a trial run).")
 @click.option("--seed", type=int, default=0, show_default=True)
 def corpus_caption(name: str, n: int, workers: int | None, limit: int | None, seed: int) -> None:
-    """Describe and caption every piece of corpus NAME (resumable); writes captions.parquet beside the manifest.
+    """Describe and caption every piece of corpus NAME (resumable); writes captions.parquet beside the
+    manifest.
 
     \f
     Registered by partita/cli/corpus.py as the ``caption`` subcommand of ``partita corpus``.

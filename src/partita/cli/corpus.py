@@ -22,7 +22,8 @@ def _format_counts(counts: dict, width: int = 60) -> str:
 def _print_summary(info: dict) -> None:
     click.echo(f"corpus {info['name']}  ({info['path']})")
     click.echo(
-        f"  pieces {info['pieces']}  works {info.get('works', '-')}  notes {info['notes']}  hours {info['hours']:.2f}"
+        f"  pieces {info['pieces']}  works {info.get('works', '-')}  notes {info['notes']}  hours "
+        f"{info['hours']:.2f}"
     )
     click.echo(f"  splits: {_format_counts(info.get('splits', {}))}")
     for source, s in info.get("by_source", {}).items():
@@ -96,7 +97,8 @@ def build(
         return
     _print_summary(summary)
     click.echo(
-        f"  read now {summary['processed_now']}, already done {summary['skipped_done']}, {summary['seconds']:.0f} s"
+        f"  read now {summary['processed_now']}, already done {summary['skipped_done']}, "
+        f"{summary['seconds']:.0f} s"
     )
     if summary.get("ignored_files"):
         click.echo(f"  files ignored (not scores): {_format_counts(summary['ignored_files'])}")
@@ -117,7 +119,8 @@ def info(name: str, as_json: bool) -> None:
 
 
 def _add_caption_command() -> None:
-    # `partita corpus caption` lives with the analysis commands (it needs partita.analysis); it joins this group
+    # `partita corpus caption` lives with the analysis commands (it needs partita.analysis); it joins this
+    # group
     from partita.cli.analysis import corpus_caption
 
     corpus.add_command(corpus_caption)

@@ -32,8 +32,14 @@ def _shipped_model(name: str) -> str:
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out/demo", show_default=True,
-              help="Where the demo writes its files.")  # fmt: skip
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="out/demo",
+    show_default=True,
+    help="Where the demo writes its files.",
+)
 @click.option("--prompt", default=DEMO_PROMPT, show_default=True, help="What to ask the model for.")
 @click.option("--model", default="partita-small", show_default=True, help="The model to generate with.")
 @click.option("--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates.")
@@ -60,7 +66,8 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     click.echo("     " + request.explain().replace("\n", "\n     "))
     for cand in candidates:
         click.echo(
-            f"     #{cand.rank}: {cand.score.note_num()} notes, {ranking_scores(cand)}, {cand.files.get('midi', '')}"
+            f"     #{cand.rank}: {cand.score.note_num()} notes, {ranking_scores(cand)}, "
+            f"{cand.files.get('midi', '')}"
         )
     best = candidates[0]
 
@@ -102,7 +109,8 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     title = record.get("title") or record["piece_id"]
     if not audio_available():
         click.echo(
-            "     (no audio: install FluidSynth and a GM soundfont: apt-get install fluidsynth fluid-soundfont-gm)"
+            "     (no audio: install FluidSynth and a GM soundfont: apt-get install fluidsynth "
+            "fluid-soundfont-gm)"
         )
     real = describe(score)
     save_description(real, out / "real" / "description.json")
@@ -122,7 +130,7 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
         ],
         "best": {"key": d.key, "tempo": d.tempo, "captions": lines[:2]},
         "real": {"piece": record["piece_id"], "title": title, "files": [str(p) for p in paths]},
-    }  # fmt: skip
+    }
     (out / "demo.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )

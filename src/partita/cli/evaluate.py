@@ -1,4 +1,5 @@
-"""``partita evaluate`` (metrics, set comparison, control adherence -> report) and ``partita bench``."""
+"""``partita evaluate``: metrics, set comparison, control adherence -> report (benchmarks:
+``python -m bench``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import click
     "--reference",
     "-r",
     metavar="REF",
-    help="Reference set: a folder of score files, a score file, or a built corpus NAME[:SPLIT] (e.g. bach:test).",
+    help=(
+        "Reference set: a folder of score files, a score file, or a built corpus NAME[:SPLIT] (e.g. "
+        "bach:test)."
+    ),
 )
 @click.option(
     "--prompts", "-p", type=click.Path(dir_okay=False), help="prompts.jsonl: the controls of each piece."
@@ -52,7 +56,8 @@ def evaluate(
     no_tension: bool,
     realism: bool,
 ) -> None:
-    """Measure GENERATED (a score file, a folder of them or a corpus) and write report.json, report.md and PNGs.
+    """Measure GENERATED (a score file, a folder of them or a corpus) and write report.json, report.md and
+    PNGs.
 
     With --reference, the generated set is compared with it (Yang & Lerch's overlapped areas, MusPy's metrics
     side by side). With --prompts (one JSON object per line: "file", and any of "key", "tempo", "tempo_bin",
@@ -102,7 +107,8 @@ def evaluate(
     dist = result.get("distribution")
     if dist:
         click.echo(
-            f"mean overlapped area (Yang & Lerch): {dist['mean_oa']:.3f}; exact copies of reference: {dist['copies']}"
+            f"mean overlapped area (Yang & Lerch): {dist['mean_oa']:.3f}; exact copies of reference: "
+            f"{dist['copies']}"
         )
     adh = result.get("adherence")
     if adh:
@@ -117,7 +123,8 @@ def evaluate(
 
 
 def _realism(gen: list, ref: list, out_dir: str) -> None:
-    """Run the realism report (reference cut to the generated median bar count), write realism.json, echo it."""
+    """Run the realism report (reference cut to the generated median bar count), write realism.json, echo
+    it."""
     import json
     import statistics
     from pathlib import Path
@@ -136,8 +143,12 @@ def _realism(gen: list, ref: list, out_dir: str) -> None:
     rows = [(name, e) for name, e in result["sets"].items()]
     floor = result["floor"]
     if floor["two_sample"] is not None:
-        rows.append(("real vs real", {"n": floor["n_half"], "two_sample": floor["two_sample"],
-                                      "frechet": floor["frechet"]}))  # fmt: skip
+        rows.append(
+            (
+                "real vs real",
+                {"n": floor["n_half"], "two_sample": floor["two_sample"], "frechet": floor["frechet"]},
+            )
+        )
     for name, e in rows:
         ts = e.get("two_sample")
         if ts is None:
@@ -149,65 +160,4 @@ def _realism(gen: list, ref: list, out_dir: str) -> None:
         )
 
 
-@click.command()
-@click.argument("names", nargs=-1)
-@click.option(
-    "--quick/--full", default=True, show_default=True, help="Each script's --quick subset, or its full run."
-)
-@click.option(
-    "--all", "include_slow", is_flag=True, help="Also run the benchmarks marked SLOW (unless NAMEs given)."
-)
-@click.option(
-    "--report-only", is_flag=True, help="Only regenerate docs/BENCHMARKS.md from bench/results/*.json."
-)
-@click.option("--list", "list_only", is_flag=True, help="List the benchmarks and exit.")
-@click.option("--timeout", type=float, default=None, help="Stop a script after this many seconds.")
-def bench(
-    names: tuple[str, ...],
-    quick: bool,
-    include_slow: bool,
-    report_only: bool,
-    list_only: bool,
-    timeout: float | None,
-) -> None:
-    """Run the benchmarks under bench/ and regenerate docs/BENCHMARKS.md.
-
-    A developer tool: run it from inside a partita source checkout (bench/ is found from the current directory
-    upwards). Without NAMEs it runs every bench/bench_*.py except those marked slow (SLOW = True in the
-    script); NAMEs (e.g. `corpus analysis`) run exactly those. Each script runs as a subprocess with this
-    Python, from the checkout root; its log goes to bench/results/logs/NAME.log.
-    """
-    from partita.cli.progress import tqdm_progress
-    from partita.evaluation.benchmarks import (
-        find_checkout,
-        list_benchmarks,
-        run_benchmarks,
-        select_benchmarks,
-        write_benchmarks_markdown,
-    )
-
-    root = find_checkout()
-    available = list_benchmarks(root)
-    if list_only:
-        for b in available:
-            click.echo(f"{b.name:12s} {'(slow) ' if b.slow else ''}{b.description}")
-        return
-    failed = []
-    if not report_only:
-        chosen = select_benchmarks(available, list(names) or None, include_slow)
-        if not chosen:
-            click.echo("no benchmarks to run")
-        with tqdm_progress("benchmarks", unit="script") as progress:
-            runs = run_benchmarks(root, chosen, quick=quick, timeout=timeout, progress=progress)
-        for r in runs:
-            status = "ok" if r.returncode == 0 else f"FAILED (exit {r.returncode}, log {r.log_path})"
-            click.echo(f"{r.name:12s} {r.seconds:8.1f} s  {status}")
-            if r.returncode != 0:
-                failed.append(r.name)
-    path = write_benchmarks_markdown(root)
-    click.echo(f"wrote {path}")
-    if failed:
-        raise click.ClickException(f"{len(failed)} benchmark(s) failed: {', '.join(failed)}")
-
-
-commands = [evaluate, bench]
+commands = [evaluate]

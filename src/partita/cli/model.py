@@ -36,8 +36,13 @@ def info(name: str) -> None:
 @model_group.command("ship")
 @click.argument("model_dir", type=click.Path(file_okay=False, exists=True))
 @click.argument("name")
-@click.option("--selector", "selector_dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="A trained Selector classifier folder, shipped inside the model as selector/.")  # fmt: skip
+@click.option(
+    "--selector",
+    "selector_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="A trained Selector classifier folder, shipped inside the model as selector/.",
+)
 def ship(model_dir: str, name: str, selector_dir: str | None) -> None:
     """Copy the trained model in MODEL_DIR into the package as NAME (then `--model NAME` loads it)."""
     from partita.models.pretrained import ship_model
@@ -49,10 +54,16 @@ def ship(model_dir: str, name: str, selector_dir: str | None) -> None:
 @model_group.command("import")
 @click.argument("shard_dir", type=click.Path(file_okay=False, exists=True))
 @click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--tokenizer", "tokenizer_from", required=True, metavar="TOKEN_DIR_OR_MODEL",
-              help="The tokenizer the run's tokens were made with: a token folder, its tokenizer/, or a model.")  # fmt: skip
+@click.option(
+    "--tokenizer",
+    "tokenizer_from",
+    required=True,
+    metavar="TOKEN_DIR_OR_MODEL",
+    help="The tokenizer the run's tokens were made with: a token folder, its tokenizer/, or a model.",
+)
 def import_command(shard_dir: str, out_dir: str, tokenizer_from: str) -> None:
-    """Join the weight shards a GPU run exported (scripts/train-bundle.py --export) into model folder OUT_DIR."""
+    """Join the weight shards a GPU run exported (scripts/train-bundle.py --export) into model folder
+    OUT_DIR."""
     from pathlib import Path
 
     from partita.cli.tokens import _tokenizer_of
@@ -69,12 +80,27 @@ def import_command(shard_dir: str, out_dir: str, tokenizer_from: str) -> None:
 
 @model_group.command("eval")
 @click.argument("name")
-@click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False, exists=True),
-              help="A token folder (`partita tokens build`) in the model's vocabulary.")  # fmt: skip
-@click.option("--max-tokens", type=click.IntRange(0), default=100_000, show_default=True,
-              help="Tokens scored per set (0: all), as the training presets' eval_tokens.")  # fmt: skip
-@click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Deal each set out as a torchrun run of this many processes did (to reproduce its card).")  # fmt: skip
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="A token folder (`partita tokens build`) in the model's vocabulary.",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(0),
+    default=100_000,
+    show_default=True,
+    help="Tokens scored per set (0: all), as the training presets' eval_tokens.",
+)
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Deal each set out as a torchrun run of this many processes did (to reproduce its card).",
+)
 @click.option(
     "--bf16/--fp32", "bf16", default=False, help="bf16 autocast, as a run trained with it evaluated."
 )
@@ -96,7 +122,8 @@ def evaluate(name: str, data_dir: str, max_tokens: int, shards: int, bf16: bool)
         raise click.BadParameter(str(e), param_hint="--data") from None
     if data.vocab_size and data.vocab_size > model.config.vocab_size:
         raise click.BadParameter(
-            f"the tokens' vocabulary ({data.vocab_size}) is larger than the model's ({model.config.vocab_size}): "
+            f"the tokens' vocabulary ({data.vocab_size}) is larger than the model's "
+            f"({model.config.vocab_size}): "
             "tokenize with the model's tokenizer (`partita tokens build ... --tokenizer MODEL`)",
             param_hint="--data",
         )

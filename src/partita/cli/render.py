@@ -79,7 +79,8 @@ def render(
 )
 @click.option("--title", default=None, help="Title of a MusicXML target (default: the source's own title).")
 def convert(source: Path, target: Path, tune: str | None, no_expand_repeats: bool, title: str | None) -> None:
-    """Convert SOURCE (MIDI, MusicXML, ABC, Humdrum) to TARGET (.mid or .musicxml/.xml/.mxl, by its suffix)."""
+    """Convert SOURCE (MIDI, MusicXML, ABC, Humdrum) to TARGET (.mid or .musicxml/.xml/.mxl, by its
+    suffix)."""
     from partita.render import title_of
     from partita.score import check_limits, read_abc, read_score, sniff_format, write_score
     from partita.score.errors import ScoreError

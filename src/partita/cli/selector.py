@@ -46,6 +46,20 @@ def selector() -> None:
     show_default=True,
     help="Training sequences a style needs to become a label.",
 )
+@click.option(
+    "--negatives",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="A folder of the model's own generations ({train,valid,test}.npz, scripts/generate-negatives.py): "
+    "part of the quality head's negatives, and a held-out real-vs-generated AUC in the report.",
+)
+@click.option(
+    "--negatives-share",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="With --negatives: the share of degraded twins replaced by generated windows.",
+)
 def train(
     tokens_dir: str,
     out_dir: str,
@@ -58,6 +72,8 @@ def train(
     dilations: str,
     width: int,
     min_sequences: int,
+    negatives: str | None,
+    negatives_share: float,
 ) -> None:
     """Train the classifier on TOKENS_DIR (as `partita tokens build` writes it) and save it in --out.
 
@@ -73,10 +89,23 @@ def train(
     try:
         dil = [int(d) for d in dilations.split(",") if d.strip()]
     except ValueError:
-        raise click.BadParameter(f"expected integers separated by commas, got {dilations!r}", param_hint="--dilations") from None
-    config = StyleTrainConfig(steps=steps, threads=threads, batch=batch, seed=seed, min_sequences=min_sequences,
-                              eval_every=eval_every, warmup=min(50, max(1, steps // 10)), n_layers=n_layers,
-                              dilations=dil, d_model=width)  # fmt: skip
+        raise click.BadParameter(
+            f"expected integers separated by commas, got {dilations!r}", param_hint="--dilations"
+        ) from None
+    config = StyleTrainConfig(
+        steps=steps,
+        threads=threads,
+        batch=batch,
+        seed=seed,
+        min_sequences=min_sequences,
+        eval_every=eval_every,
+        warmup=min(50, max(1, steps // 10)),
+        n_layers=n_layers,
+        dilations=dil,
+        d_model=width,
+        negatives=negatives,
+        negatives_share=negatives_share,
+    )
     with contextlib.ExitStack() as stack:
         bar = None
 
@@ -93,19 +122,69 @@ def train(
     click.echo(f"wrote {result.out_dir}")
 
 
+@selector.command("evaluate")
+@click.argument("classifier_dir", type=click.Path(file_okay=False))
+@click.argument("tokens_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--negatives",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Generated pieces ({valid,test}.npz) to measure the real-vs-generated quality AUC on.",
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Also write the metrics."
+)
+def evaluate(classifier_dir: str, tokens_dir: str, negatives: str | None, json_out: str | None) -> None:
+    """Evaluate a trained classifier (e.g. a shipped one) on TOKENS_DIR's valid and test splits, as `train`
+    reports them, so two classifiers can be compared on the same held-out pieces."""
+    import json
+    from pathlib import Path
+
+    from partita.training.style_classifier import evaluate_classifier
+
+    metrics = evaluate_classifier(classifier_dir, tokens_dir, negatives)
+    click.echo(metrics_table(metrics))
+    if json_out:
+        Path(json_out).write_text(json.dumps(metrics, indent=2, default=float) + "\n")
+        click.echo(f"wrote {json_out}")
+
+
 def metrics_table(metrics: dict[str, dict]) -> str:
     """Validation and test metrics beside their baselines, as a small text table."""
-    rows = [("split", "pieces", "style acc", "majority", "chance", "macro-F1", "majority", "chance",
-             "quality AUC", "chance")]  # fmt: skip
+    rows = [
+        (
+            "split",
+            "pieces",
+            "style acc",
+            "majority",
+            "chance",
+            "macro-F1",
+            "majority",
+            "chance",
+            "quality AUC",
+            "chance",
+        )
+    ]
 
     def f(v) -> str:
         return "-" if v is None or v != v else f"{v:.3f}"
 
     for split in ("valid", "test"):
         m = metrics.get(split) or {}
-        rows.append((split, str(m.get("pieces", 0)), f(m.get("style_accuracy")), f(m.get("majority_accuracy")),
-                     f(m.get("chance_accuracy")), f(m.get("style_macro_f1")), f(m.get("majority_macro_f1")),
-                     f(m.get("chance_macro_f1")), f(m.get("quality_auc")), f(m.get("chance_quality_auc"))))  # fmt: skip
+        rows.append(
+            (
+                split,
+                str(m.get("pieces", 0)),
+                f(m.get("style_accuracy")),
+                f(m.get("majority_accuracy")),
+                f(m.get("chance_accuracy")),
+                f(m.get("style_macro_f1")),
+                f(m.get("majority_macro_f1")),
+                f(m.get("chance_macro_f1")),
+                f(m.get("quality_auc")),
+                f(m.get("chance_quality_auc")),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     for split in ("valid", "test"):
@@ -113,6 +192,15 @@ def metrics_table(metrics: dict[str, dict]) -> str:
         if by_kind:
             lines.append(
                 f"{split} quality AUC by degradation: " + ", ".join(f"{k} {f(v)}" for k, v in by_kind.items())
+            )
+        m = metrics.get(split) or {}
+        if "quality_auc_generated" in m:
+            by_variant = m.get("quality_auc_generated_by_variant") or {}
+            lines.append(
+                f"{split} quality AUC real vs generated ({m.get('generated_pieces', 0)} pieces of held-out "
+                f"prompts): windows {f(m['quality_auc_generated'])}, whole pieces "
+                f"{f(m.get('quality_auc_generated_piece'))}"
+                + "".join(f", {k} {f(v)}" for k, v in by_variant.items())
             )
         recall = (metrics.get(split) or {}).get("style_recall") or {}
         if recall:

@@ -6,8 +6,12 @@ import click
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; loopback by default. Anything else exposes the studio to your network.")  # fmt: skip
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; loopback by default. Anything else exposes the studio to your network.",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
 @click.option(
     "--model",
@@ -15,16 +19,37 @@ import click
     show_default=True,
     help="A model folder or name; 'debug' is an untrained tiny model for trying the studio.",
 )
-@click.option("--corpora", "corpora", type=click.Path(file_okay=False), default=None,
-              help="Folder of built corpora to browse (default: $PARTITA_DATA/corpora).")  # fmt: skip
+@click.option(
+    "--corpora",
+    "corpora",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of built corpora to browse (default: $PARTITA_DATA/corpora).",
+)
 @click.option("--max-candidates", type=click.IntRange(1, 16), default=4, show_default=True)
 @click.option("--max-bars", type=click.IntRange(1, 128), default=32, show_default=True)
-@click.option("--time-limit", "time_limit", type=click.FloatRange(1, 3600), default=120.0, show_default=True,
-              help="Seconds one generation may take.")  # fmt: skip
-@click.option("--queue-size", type=click.IntRange(1, 10000), default=64, show_default=True,
-              help="Requests that may wait; beyond this the server answers 'queue full'.")  # fmt: skip
-@click.option("--concurrency", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Generations that run at the same time.")  # fmt: skip
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(1, 3600),
+    default=120.0,
+    show_default=True,
+    help="Seconds one generation may take.",
+)
+@click.option(
+    "--queue-size",
+    type=click.IntRange(1, 10000),
+    default=64,
+    show_default=True,
+    help="Requests that may wait; beyond this the server answers 'queue full'.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Generations that run at the same time.",
+)
 def serve(host, port, model, corpora, max_candidates, max_bars, time_limit, queue_size, concurrency) -> None:
     """Serve partita studio: Compose, Analyze and Corpus views in the browser, and the same as an HTTP API.
 
@@ -41,8 +66,13 @@ def serve(host, port, model, corpora, max_candidates, max_bars, time_limit, queu
         click.echo(
             f"partita: serving on {host}: anyone who can reach this address can use the studio", err=True
         )
-    limits = Limits(max_candidates=max_candidates, max_bars=max_bars, request_seconds=time_limit,
-                    queue_size=queue_size, generate_concurrency=concurrency)  # fmt: skip
+    limits = Limits(
+        max_candidates=max_candidates,
+        max_bars=max_bars,
+        request_seconds=time_limit,
+        queue_size=queue_size,
+        generate_concurrency=concurrency,
+    )
     click.echo(f"partita studio: loading {model} ...", err=True)
     run(host=host, port=port, model=model, limits=limits, corpora_root=corpora)
 

@@ -14,16 +14,34 @@ def tokens() -> None:
 @click.argument("corpus_name")
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--kind", type=click.Choice(["remi", "tsd"]), default="remi", show_default=True)
-@click.option("--bpe", "bpe_size", type=int, default=0, show_default=True,
-              help="Train BPE on the corpus's training split up to this vocabulary size (0: no BPE).")  # fmt: skip
-@click.option("--bpe-files", type=int, default=3000, show_default=True,
-              help="At most this many training pieces (evenly spaced) to learn BPE from.")  # fmt: skip
+@click.option(
+    "--bpe",
+    "bpe_size",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Train BPE on the corpus's training split up to this vocabulary size (0: no BPE).",
+)
+@click.option(
+    "--bpe-files",
+    type=int,
+    default=3000,
+    show_default=True,
+    help="At most this many training pieces (evenly spaced) to learn BPE from.",
+)
 @click.option(
     "--copies", type=int, default=2, show_default=True, help="Training copies per piece (augmented)."
 )
-@click.option("--tokenizer", "tokenizer_from", default=None, metavar="MODEL_OR_DIR",
-              help="Tokenize with the tokenizer of this model (a shipped name such as partita-small, or a "
-                   "folder) instead of making one: the tokens to continue training or fine-tune that model.")  # fmt: skip
+@click.option(
+    "--tokenizer",
+    "tokenizer_from",
+    default=None,
+    metavar="MODEL_OR_DIR",
+    help=(
+        "Tokenize with the tokenizer of this model (a shipped name such as partita-small, or a "
+        "folder) instead of making one: the tokens to continue training or fine-tune that model."
+    ),
+)
 @click.option("--workers", type=int, default=2, show_default=True)
 def build(
     corpus_name: str,
@@ -45,7 +63,7 @@ def build(
 
     from partita.cli.progress import tqdm_progress
     from partita.corpus import load_corpus
-    from partita.tokens import MusicTokenizer, TokenizerConfig
+    from partita.tokens import MiditokTokenizer, TokenizerConfig
     from partita.tokens.dataset import TokenizeConfig, tokenize_corpus
 
     if tokenizer_from and bpe_size:
@@ -54,11 +72,11 @@ def build(
     out = Path(out_dir)
     saved = out / "tokenizer"
     if (saved / "partita_tokenizer.json").exists():
-        tok = MusicTokenizer.from_pretrained(saved)  # a resumed run keeps the tokenizer it started with
+        tok = MiditokTokenizer.from_pretrained(saved)  # a resumed run keeps the tokenizer it started with
     elif tokenizer_from:
         tok = _tokenizer_of(tokenizer_from)
     else:
-        tok = MusicTokenizer(TokenizerConfig(kind=kind))
+        tok = MiditokTokenizer(TokenizerConfig(kind=kind))
         if bpe_size:
             train_ids = corpus.split("train").ids()
             step = max(1, len(train_ids) // max(1, bpe_files))
@@ -83,8 +101,12 @@ def build(
 @tokens.command("bundle")
 @click.argument("token_dir", type=click.Path(file_okay=False, exists=True))
 @click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--max-train-tokens", type=click.IntRange(1), default=None,
-              help="Keep at most this many training tokens (whole pieces), to fit a size limit.")  # fmt: skip
+@click.option(
+    "--max-train-tokens",
+    type=click.IntRange(1),
+    default=None,
+    help="Keep at most this many training tokens (whole pieces), to fit a size limit.",
+)
 def bundle(token_dir: str, out: str, max_train_tokens: int | None) -> None:
     """Pack TOKEN_DIR's arrays into one compressed OUT (.npz) that trains with only torch and numpy.
 
@@ -108,7 +130,7 @@ def _tokenizer_of(name_or_dir: str):
     from pathlib import Path
 
     from partita.models.pretrained import resolve
-    from partita.tokens import MusicTokenizer
+    from partita.tokens import MiditokTokenizer
     from partita.tokens.tokenizer import CONFIG_FILE
 
     folder = Path(name_or_dir).expanduser()
@@ -122,7 +144,7 @@ def _tokenizer_of(name_or_dir: str):
             f"{name_or_dir!r} is neither a tokenizer folder nor a model that carries a partita tokenizer",
             param_hint="--tokenizer",
         )
-    return MusicTokenizer.from_pretrained(folder)
+    return MiditokTokenizer.from_pretrained(folder)
 
 
 commands = [tokens]

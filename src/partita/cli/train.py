@@ -63,8 +63,8 @@ def train_command(preset_name, config_file, out_dir, init_from, stage1_steps, ma
     if main_rank:
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items() if "nll" in k)
         click.echo(
-            f"trained {result.step} steps ({result.tokens_seen:,} tokens, {result.tokens_per_second:,.0f} tok/s); "
-            f"{metrics}; model in {result.model_dir}"
+            f"trained {result.step} steps ({result.tokens_seen:,} tokens, {result.tokens_per_second:,.0f} "
+            f"tok/s); {metrics}; model in {result.model_dir}"
         )
 
 

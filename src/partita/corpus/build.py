@@ -169,10 +169,11 @@ def build_corpus(
     retry_rejects: bool = False,
     item_timeout: float | None = ITEM_TIMEOUT,
 ) -> dict:
-    """Build (or finish building) corpus ``name`` from ``sources``; return the summary also saved as corpus.json.
+    """Build (or finish building) corpus ``name`` from ``sources``; return the summary also saved as
+    corpus.json.
 
-    ``sources`` are ``music21:NAME`` / ``music21:all`` / ``jsb`` / ``pop909`` / folder paths. Pieces finished by an
-    earlier, interrupted run of the same folder are not redone. ``workers <= 1`` reads in this process.
+    ``sources`` are ``music21:NAME`` / ``music21:all`` / ``jsb`` / ``pop909`` / folder paths. Pieces finished
+    by an earlier, interrupted run of the same folder are not redone. ``workers <= 1`` reads in this process.
     ``select`` keeps only the work items it returns True for (e.g. a sample, or one collection's files).
     ``retry_rejects`` reads the items rejected by earlier runs again (after a fix to a reader, say).
     ``item_timeout`` rejects a piece (reason ``timeout``) that takes longer than that many seconds to read.
@@ -210,7 +211,8 @@ def build_corpus(
 
 
 class _BuildLock:
-    """One build per corpus folder at a time; a lock left by a killed build (its process gone) is taken over."""
+    """One build per corpus folder at a time; a lock left by a killed build (its process gone) is taken
+    over."""
 
     def __init__(self, out: Path) -> None:
         self.path = out / ".build.lock"

@@ -21,7 +21,8 @@ INFO_LABELS = ("composer", "collection", "genre", "tune_type", "country", "meter
 
 
 class Corpus:
-    """A built corpus: ``table`` is its manifest (a :class:`pyarrow.Table`), optionally limited to one split."""
+    """A built corpus: ``table`` is its manifest (a :class:`pyarrow.Table`), optionally limited to one
+    split."""
 
     def __init__(
         self, path: Path, table: pa.Table, rejects: pa.Table, summary: dict, split: str | None = None
@@ -113,13 +114,14 @@ def _resolve(name_or_path: str | Path) -> tuple[Path, str | None]:
         if (c / "manifest.parquet").is_file():
             return c, (split if c in candidates[2:] else None)
     raise FileNotFoundError(
-        f"no corpus '{text}': neither a folder with a manifest.parquet nor a corpus built under {corpora_dir()} "
-        f"(build one with: partita corpus build NAME --source ...)"
+        f"no corpus '{text}': neither a folder with a manifest.parquet nor a corpus built under "
+        f"{corpora_dir()} (build one with: partita corpus build NAME --source ...)"
     )
 
 
 def load_corpus(name_or_path: str | Path, split: str | None = None) -> Corpus:
-    """Open a built corpus by name (under ``corpora_dir()``) or folder; ``NAME:SPLIT`` or ``split`` picks a split."""
+    """Open a built corpus by name (under ``corpora_dir()``) or folder; ``NAME:SPLIT`` or ``split`` picks a
+    split."""
     path, spec_split = _resolve(name_or_path)
     try:
         table = pq.read_table(path / "manifest.parquet")

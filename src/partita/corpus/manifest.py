@@ -1,4 +1,5 @@
-"""The corpus folder on disk: Parquet part files while building, then ``manifest.parquet`` and ``rejects.parquet``.
+"""The corpus folder on disk: Parquet part files while building, then ``manifest.parquet`` and
+``rejects.parquet``.
 
 Layout of a corpus folder::
 
@@ -103,7 +104,8 @@ REJECT_SCHEMA = pa.schema(
 
 
 def table_of(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    """A table with exactly ``schema``'s columns from dicts (missing keys become nulls, extra keys are dropped)."""
+    """A table with exactly ``schema``'s columns from dicts (missing keys become nulls, extra keys are
+    dropped)."""
     cols = {f.name: [r.get(f.name) for r in rows] for f in schema}
     return pa.Table.from_pydict(cols, schema=schema)
 
@@ -138,7 +140,8 @@ class PartStore:
         return int(m.group(2)), p.name
 
     def _files(self, kind: str | None = None) -> list[Path]:
-        """Finished part files (``ok-N.parquet``, ``rej-N.parquet``) in write order; temp files never match."""
+        """Finished part files (``ok-N.parquet``, ``rej-N.parquet``) in write order; temp files never
+        match."""
         found = []
         for p in self.folder.iterdir():
             m = self._PART_NAME.fullmatch(p.name)

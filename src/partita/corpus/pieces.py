@@ -13,10 +13,12 @@ import logging
 import math
 import re
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import symusic
 
 from partita.corpus.labels import (
@@ -27,12 +29,14 @@ from partita.corpus.labels import (
     split_region,
     tune_type_of,
 )
-from partita.corpus.sources import WorkItem, source_slug
+from partita.corpus.sources import JSB_STEPS_PER_QUARTER, JSB_VOICES, WorkItem, source_slug
 from partita.score import (
     DEFAULT_TPQ,
     MAX_FILE_BYTES,
     Score,
     ScoreError,
+    ScoreLimits,
+    check_score,
     from_midi_bytes,
     from_music21,
     read_abc,
@@ -43,13 +47,27 @@ from partita.score import (
 
 log = logging.getLogger(__name__)
 
-MIN_QPM, MAX_QPM = 5.0, 1000.0
-"""Tempos outside this range (quarter notes per minute) are not music a person could play or hear as such."""
-MAX_NOTES = 1_000_000
-MAX_SECONDS = 6 * 3600.0
+_CORPUS_SECONDS = 6 * 3600.0
+_CORPUS_MAX_QPM = 1000.0
+CORPUS_LIMITS = ScoreLimits(
+    min_qpm=5.0,
+    max_qpm=_CORPUS_MAX_QPM,
+    max_notes=1_000_000,
+    max_seconds=_CORPUS_SECONDS,
+    max_tracks=sys.maxsize,
+    max_quarters=_CORPUS_SECONDS * _CORPUS_MAX_QPM / 60,
+)
+"""What a corpus accepts (:func:`partita.score.check_score` with these limits), wider than an upload's
+:data:`partita.score.checks.DEFAULT_LIMITS` on purpose: a corpus keeps every piece a person could play or
+hear as music, so tempos of 5-1000 quarter notes per minute, up to 1,000,000 notes and 6 hours
+(docs/CORPUS.md). It bounds no more than the corpus builder always did: no track count of its own (the 8 MiB
+file limit bounds it), and a notated length that no piece within the tempo and duration bounds can exceed
+(6 hours at 1000 bpm)."""
+_SIZE_REASONS = frozenset({"too-many-notes", "too-many-tracks", "too-long"})
+""":func:`check_score`'s size reasons, all recorded as ``too-large`` in a corpus's rejects
+(docs/CORPUS.md)."""
 FP_LEN = 48  # pitches kept per outer voice for matching chorales against JSB
 
-JSB_VOICES = ("Soprano", "Alto", "Tenor", "Bass")
 JSB_PROGRAM = 52  # as partita.score.music21_bridge gives voices that name no instrument
 
 
@@ -215,7 +233,7 @@ def jsb_score(grid, ticks_per_quarter: int = DEFAULT_TPQ, qpm: float = 60.0) -> 
 
     The grid does not mark re-articulations, so a pitch held across steps becomes one note.
     """
-    step_ticks = ticks_per_quarter // 4
+    step_ticks = ticks_per_quarter // JSB_STEPS_PER_QUARTER
     score = symusic.Score(ticks_per_quarter)
     score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
     score.tempos.append(symusic.Tempo(0, qpm=float(qpm)))
@@ -233,6 +251,56 @@ def jsb_score(grid, ticks_per_quarter: int = DEFAULT_TPQ, qpm: float = 60.0) -> 
                 start, pitch = i, p
         score.tracks.append(track)
     return score
+
+
+def jsb_grid(score: Score) -> np.ndarray:
+    """The inverse of :func:`jsb_score`: a score on the JSB grid, ``(steps, 4)`` MIDI pitches or -1.
+
+    Time is quantised to 16th notes as the format is: a note starts at the step nearest its onset and sounds
+    until the step nearest its end (at least one step). The four voices are soprano, alto, tenor and bass,
+    highest first. With at most four pitched tracks each track is a voice, by mean pitch: the highest the
+    soprano, the lowest of two or more the bass (two tracks are soprano and bass), and a chord in a track
+    keeps its top note. With more tracks all pitched notes are pooled, and at each step the highest sounding
+    pitches fill soprano, alto and tenor and the lowest the bass (a lone pitch is the soprano). Missing voices
+    are silent; drums are left out. A grid from :func:`jsb_score` comes back unchanged (but for silent steps
+    at its end, which a score does not keep).
+    """
+    voices = len(JSB_VOICES)
+    tpq = int(score.ticks_per_quarter)
+    if tpq <= 0:
+        raise ScoreError(f"{tpq} ticks per quarter note: no note has a length", "zero-resolution")
+    step = tpq / JSB_STEPS_PER_QUARTER
+    parts = []
+    for t in score.tracks:
+        if t.is_drum or not len(t.notes):
+            continue
+        a = t.notes.numpy()
+        on = np.maximum(np.rint(a["time"] / step).astype(np.int64), 0)
+        off = np.maximum(np.rint((a["time"] + a["duration"]) / step).astype(np.int64), on + 1)
+        parts.append((on, off, a["pitch"].astype(np.int64)))
+    n_steps = max((int(off.max()) for _, off, _ in parts), default=0)
+    grid = np.full((n_steps, voices), -1, dtype=np.int64)
+    if len(parts) <= voices:
+        parts.sort(key=lambda part: -float(part[2].mean()))  # stable: equal means keep the track order
+        columns = [*range(len(parts) - 1), voices - 1] if len(parts) > 1 else [0]
+        for v, (on, off, pitch) in zip(columns, parts, strict=True):
+            for i in np.argsort(pitch, kind="stable"):  # higher pitches written last: a chord keeps its top
+                grid[on[i] : off[i], v] = pitch[i]
+        return grid
+    sounding: list[set[int]] = [set() for _ in range(n_steps)]
+    for on, off, pitch in parts:
+        for a, b, p in zip(on.tolist(), off.tolist(), pitch.tolist(), strict=True):
+            for i in range(a, b):
+                sounding[i].add(p)
+    for i, pitches in enumerate(sounding):
+        high = sorted(pitches, reverse=True)
+        if len(high) == 1:
+            grid[i, 0] = high[0]
+        elif high:
+            upper = high[: min(len(high) - 1, voices - 1)]
+            grid[i, : len(upper)] = upper
+            grid[i, voices - 1] = high[-1]
+    return grid
 
 
 def _read_timed(path: Path, columns: int = 3) -> list[tuple[float, float, str]]:
@@ -313,17 +381,16 @@ def _outer_voices(score: Score) -> tuple[list[int], list[int]]:
     return seq(top, True), seq(bottom, False)
 
 
-def check_score(score: Score, name: str) -> None:
-    """Raise :class:`ScoreError` for a score that is no usable piece: no notes, absurd tempo, too large."""
-    notes = sum(len(t.notes) for t in score.tracks)
-    if notes == 0:
-        raise ScoreError("the score has no notes", "no-notes", name)
-    if notes > MAX_NOTES:
-        raise ScoreError(f"{notes} notes, over the limit of {MAX_NOTES}", "too-large", name)
-    for t in score.tempos:
-        qpm = float(t.qpm)
-        if not math.isfinite(qpm) or qpm < MIN_QPM or qpm > MAX_QPM:
-            raise ScoreError(f"absurd tempo {qpm:.4g} quarter notes per minute", "absurd-tempo", name)
+def check_corpus_score(score: Score, name: str) -> None:
+    """:func:`partita.score.check_score` with :data:`CORPUS_LIMITS`: raise :class:`ScoreError` for a score
+    that is no usable piece (no notes, absurd tempo, too large, no tick resolution); a size limit's reason is
+    ``too-large``, as the corpus's rejects table has always said."""
+    try:
+        check_score(score, CORPUS_LIMITS, name)
+    except ScoreError as e:
+        if e.reason in _SIZE_REASONS:
+            e.reason = "too-large"
+        raise
 
 
 def _work_id(item: WorkItem, labels: dict) -> str:
@@ -389,15 +456,15 @@ def _process(item: WorkItem, out_dir: Path) -> dict:
                 labels["title"] = item.hints["analysis_title"]
             if not labels.get("title") or labels["title"] in (Path(item.path).name, Path(item.path).stem):
                 labels["title"] = Path(item.path).stem
-    check_score(score, item.path)
+    check_corpus_score(score, item.path)
     if score.ticks_per_quarter != DEFAULT_TPQ:
         score = score.resample(DEFAULT_TPQ, min_dur=1)
     derived = score_labels(score)
     if not math.isfinite(derived["duration_s"]):
         raise ScoreError("its tempo map gives no finite duration", "absurd-tempo", item.path)
-    if derived["duration_s"] > MAX_SECONDS:
+    if derived["duration_s"] > CORPUS_LIMITS.max_seconds:  # resampled: a tick's rounding may cross the limit
         raise ScoreError(
-            f"duration {derived['duration_s']:.0f} s is over the {MAX_SECONDS:.0f} s limit",
+            f"duration {derived['duration_s']:.0f} s is over the {CORPUS_LIMITS.max_seconds:.0f} s limit",
             "too-large",
             item.path,
         )

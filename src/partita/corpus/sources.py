@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from partita.paths import shared_data_dir
 from partita.score import MAX_FILE_BYTES, iter_abc_tunes
 
@@ -158,7 +160,8 @@ def resolve_sources(specs: list[str]) -> list[str]:
             path = Path(spec.removeprefix("folder:")).expanduser()
             if not path.is_dir():
                 raise ValueError(
-                    f"unknown source '{spec}': not a folder, and not one of music21:NAME, music21:all, jsb, pop909"
+                    f"unknown source '{spec}': not a folder, and not one of music21:NAME, music21:all, jsb, "
+                    "pop909"
                 )
             out.append(f"folder:{path.resolve()}")
     seen: set[str] = set()
@@ -181,7 +184,8 @@ def iter_items(source: str, ignored: dict[str, int] | None = None) -> list[WorkI
 
 
 def _analysis_refs(files: list[Path]) -> dict[str, tuple[str, str | None]]:
-    """Roman-numeral analyses (``.rntxt``): (path, title) by the stem or BWV number of the score they analyse."""
+    """Roman-numeral analyses (``.rntxt``): (path, title) by the stem or BWV number of the score they
+    analyse."""
     refs: dict[str, str] = {}
     for f in files:
         if f.suffix.lower() not in ANALYSIS_SUFFIXES:
@@ -210,8 +214,8 @@ def _broken_link(path: Path) -> bool:
 def _folder_items(
     source: str, folder: Path, root: Path, ignored: dict[str, int], music21_name: str | None = None
 ) -> list[WorkItem]:
-    # a link that leads nowhere (dangling, or a loop) is kept: it is read, refused and counted among the rejects,
-    # not skipped unseen
+    # a link that leads nowhere (dangling, or a loop) is kept: it is read, refused and counted among the
+    # rejects, not skipped unseen
     files = sorted(
         p for p in folder.rglob("*") if (p.is_file() or _broken_link(p)) and not p.name.startswith(".")
     )
@@ -253,28 +257,68 @@ def _folder_items(
     return items
 
 
+JSB_SPLITS = ("train", "valid", "test")
+"""The splits of the JSB file: Music Transformer's and Coconet's standard split (229 / 76 / 77), kept as
+given."""
+JSB_VOICES = ("Soprano", "Alto", "Tenor", "Bass")
+"""The voices of a JSB step, in the file's order."""
+JSB_STEPS_PER_QUARTER = 4
+"""The JSB grid is in 16th notes."""
+
+
+class JSBError(ValueError):
+    """The JSB file or a chorale in it is not in the expected form."""
+
+
 def jsb_path() -> Path:
+    """``jsb/Jsb16thSeparated.json`` in the reference data folder (FileNotFoundError when there is none)."""
     return shared_data_dir(required=True) / "jsb" / "Jsb16thSeparated.json"
 
 
-def load_jsb() -> dict[str, list]:
-    """The JSB chorales: ``{"train": [...], "valid": [...], "test": [...]}``, each a list of 16th-step chords."""
-    path = jsb_path()
+def read_jsb(path: str | Path | None = None) -> dict[str, list[np.ndarray]]:
+    """Read the JSB chorales (:func:`jsb_path` by default): ``{"train"|"valid"|"test": [int array (steps, 4)
+    of MIDI pitch or -1]}``, every chorale checked.
+
+    The one reader of the format (Coconet's ``Jsb16thSeparated.json``, the data of Music Transformer's JSB
+    setting): the corpus builder reads it here, and so do the JSB tokens (:mod:`partita.tokens.jsb`).
+    Raises FileNotFoundError for a missing file and :class:`JSBError` (a ValueError) for one in another form.
+    """
+    path = Path(path) if path is not None else jsb_path()
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise ValueError(f"{path}: not a readable JSB json file ({e})") from None
-    if not isinstance(data, dict) or not all(k in data for k in ("train", "valid", "test")):
-        raise ValueError(f"{path}: expected the keys train, valid and test")
-    return data
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: JSB chorales file not found") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise JSBError(f"{path}: not a readable JSON file: {e}") from e
+    if not isinstance(raw, dict) or not all(s in raw for s in JSB_SPLITS):
+        raise JSBError(f"{path}: expected the keys {', '.join(JSB_SPLITS)}")
+    out: dict[str, list[np.ndarray]] = {}
+    for split in JSB_SPLITS:
+        pieces = []
+        for n, piece in enumerate(raw[split]):
+            try:
+                arr = np.asarray(piece, dtype=np.int64)
+            except (TypeError, ValueError) as e:
+                raise JSBError(f"{path}: {split}[{n}] is not a grid of pitches: {e}") from e
+            if arr.ndim != 2 or arr.shape[1] != len(JSB_VOICES) or ((arr < -1) | (arr > 127)).any():
+                raise JSBError(f"{path}: {split}[{n}] is not a (steps, 4) grid of MIDI pitches or -1")
+            pieces.append(arr)
+        out[split] = pieces
+    return out
+
+
+def load_jsb() -> dict[str, list]:
+    """The JSB chorales as :func:`read_jsb` reads them, each chorale a list of 16th steps (lists of 4
+    pitches)."""
+    return {split: [grid.tolist() for grid in grids] for split, grids in read_jsb().items()}
 
 
 def _jsb_items() -> list[WorkItem]:
-    data = load_jsb()
+    data = read_jsb()
     items = []
-    for split in ("train", "valid", "test"):
+    for split in JSB_SPLITS:
         for i, steps in enumerate(data[split]):
-            grid = tuple(tuple(int(p) for p in step) for step in steps)
+            grid = tuple(tuple(step) for step in steps.tolist())
             key = f"jsb:{split}/{i:03d}"
             items.append(
                 WorkItem(

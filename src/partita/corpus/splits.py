@@ -4,14 +4,15 @@ Decided once all pieces are read, because they depend on more than one piece:
 
 1. **JSB matching.** Bach chorales from music21 (or a folder) are matched to the JSB chorales by content: the
    interval sequences of the soprano and of the bass (repeated pitches merged, so ties and grids compare
-   equal; intervals, so a transposed copy matches), compared by similarity. A matched chorale takes JSB's split and records the JSB
-   piece in ``jsb_match``; a JSB piece in the same build takes the matched chorale's work id (``bach:bwv...``).
+   equal; intervals, so a transposed copy matches), compared by similarity. A matched chorale takes JSB's
+   split and records the JSB piece in ``jsb_match``; a JSB piece in the same build takes the matched chorale's
+   work id (``bach:bwv...``).
 2. **Work groups.** Pieces whose work ids are equal are one work (normalized titles for folk tunes, so a tune
    in Ryan's and in O'Neill's is one work; the BWV number for Bach). Pieces whose melodies share their first
    24 intervals (``content_fp``) are joined too, so a transposed or retitled copy falls with its original.
-3. **Split.** A group takes the split hashed from its smallest work id (:func:`partita.corpus.labels.split_of`),
-   stable across runs and machines; JSB pieces always keep JSB's standard split, and a group holding JSB
-   pieces follows the split most of them have.
+3. **Split.** A group takes the split hashed from its smallest work id
+   (:func:`partita.corpus.labels.split_of`), stable across runs and machines; JSB pieces always keep JSB's
+   standard split, and a group holding JSB pieces follows the split most of them have.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def jsb_fingerprints(jsb: dict[str, list]) -> dict[str, tuple[list[int], list[in
 
 
 def is_bach_candidate(row: dict) -> bool:
-    """A piece that may be one of the JSB chorales: by Bach, 3 to 8 parts (voices and doubling instruments)."""
+    """A piece that may be one of the JSB chorales: by Bach, 3 to 8 parts (voices and doubling
+    instruments)."""
     composer = (row.get("composer") or "").lower()
     return (
         row.get("source") != "jsb"
@@ -124,7 +126,8 @@ class _UnionFind:
 
 
 def assign_splits(rows: list[dict], jsb_fp: dict[str, tuple[list[int], list[int], str]] | None) -> dict:
-    """Set ``work_id``, ``work_group``, ``split`` and ``jsb_match`` on every row in place; return statistics for the summary."""
+    """Set ``work_id``, ``work_group``, ``split`` and ``jsb_match`` on every row in place; return statistics
+    for the summary."""
     jsb_fp = jsb_fp or {}
     matches = match_jsb(rows, jsb_fp) if jsb_fp else {}
     jsb_work: dict[str, str] = {}

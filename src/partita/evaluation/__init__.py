@@ -7,7 +7,6 @@
 - :mod:`~partita.evaluation.tension`: Herremans and Chew's tonal tension on the spiral array;
 - :mod:`~partita.evaluation.adherence`: TB/TBT, CK/CKD, meter, instruments, chords, density correlations;
 - :mod:`~partita.evaluation.report`: ``evaluate`` and ``write_report`` (JSON + Markdown + PNG);
-- :mod:`~partita.evaluation.benchmarks`: runs ``bench/bench_*.py`` and writes ``docs/BENCHMARKS.md``.
 
 Definitions, references and where partita differs from the reference code: docs/EVALUATION.md.
 """

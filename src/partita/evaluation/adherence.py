@@ -1,32 +1,37 @@
-"""Control adherence: does a generated piece have the key, tempo, meter, instruments and chords it was asked for?
+"""Control adherence: does a generated piece have the key, tempo, meter, instruments and chords it was
+asked for?
 
 The definitions are those of Mustango (Melechovsky et al., "Mustango: Toward Controllable Text-to-Music
 Generation", NAACL 2024) and text2midi (Bhandari et al., "text2midi: Generating Symbolic Music from Captions",
 AAAI 2025), which judge a generated piece by running a music analysis over it and comparing with the request:
 
-- **TB** (tempo bin): the measured tempo falls in the requested tempo's bin; bins have boundaries at 40, 60, 70,
-  90, 110, 140, 160 and 210 bpm (:mod:`partita.analysis.tempo`).
+- **TB** (tempo bin): the measured tempo falls in the requested tempo's bin; bins have boundaries at 40,
+  60, 70, 90, 110, 140, 160 and 210 bpm (:mod:`partita.analysis.tempo`).
 - **TBT** (tempo bin with tolerance): the measured bin is the requested one or a neighbouring one.
-- **CK** (correct key): the measured key is the requested key (tonic and mode; enharmonic spellings are equal).
+- **CK** (correct key): the measured key is the requested key (tonic and mode; enharmonic spellings are
+  equal).
 - **CKD** (correct key with duplicates): CK, or the measured key is the requested key's relative major/minor.
 - **meter**: the measured time signature equals the requested one; **beat match** (Mustango's BM) compares the
   numerators (beats per bar) only.
-- **instruments**: precision, recall and F1 of the set of General MIDI programs measured (tracks with notes;
-  drums as one instrument) against the set requested; ``instrument_family_f1`` compares GM families (8
-  programs each), which forgives e.g. "Acoustic Grand Piano" for "Bright Acoustic Piano".
-  ``instrument_presence`` asks whether each requested instrument keeps playing, not only whether it plays: the
-  mean over the requested instruments of the share of bars in which the instrument starts a note (0 for one that
-  never plays; the description's per-track ``bar_share``, the best track of an instrument counting). partita's
-  own measure: a "fiddle and guitar" piece whose guitar plays one note scores 1.0 on F1 and about 0.5 here.
+- **instruments**: precision, recall and F1 of the set of General MIDI programs measured (tracks with
+  notes; drums as one instrument) against the set requested; ``instrument_family_f1`` compares GM families
+  (8 programs each), which forgives e.g. "Acoustic Grand Piano" for "Bright Acoustic Piano".
+  ``instrument_presence`` asks whether each requested instrument keeps playing, not only whether it plays:
+  the mean over the requested instruments of the share of bars in which the instrument starts a note (0 for
+  one that never plays; the description's per-track ``bar_share``, the best track of an instrument
+  counting). partita's own measure: a "fiddle and guitar" piece whose guitar plays one note scores 1.0 on
+  F1 and about 0.5 here.
 - **chords** (Mustango's chord metrics, on the measured chord sequence with consecutive repeats merged):
-  ``chord_perfect`` (PCM: the sequences are equal), ``chord_in_order`` (ECM: the requested progression occurs in
-  the measured sequence, in order and contiguous), ``chord_any_order`` (CMO: the share of requested chords found
-  anywhere), ``chord_any_order_majmin`` (CMOT: as CMO comparing root and major/minor third only). Labels are
-  compared through ``mir_eval.chord.encode`` (root, bitmap), so ``Db:maj`` equals ``C#:maj``.
-- **bars**: 1.0 when the piece has exactly the number of bars asked for (bar lines of its time signatures up to
-  its last note's end), else 0.0: a piece cut short is a miss, however well the rest follows the request.
-- **density, polyphony and rhythm** (onsets per second): over a set, the Pearson and Spearman correlation between requested and measured
-  values (``scipy.stats``); per piece, the relative error.
+  ``chord_perfect`` (PCM: the sequences are equal), ``chord_in_order`` (ECM: the requested progression
+  occurs in the measured sequence, in order and contiguous), ``chord_any_order`` (CMO: the share of
+  requested chords found anywhere), ``chord_any_order_majmin`` (CMOT: as CMO comparing root and major/minor
+  third only). Labels are compared through ``mir_eval.chord.encode`` (root, bitmap), so ``Db:maj`` equals
+  ``C#:maj``.
+- **bars**: 1.0 when the piece has exactly the number of bars asked for (bar lines of its time signatures
+  up to its last note's end), else 0.0: a piece cut short is a miss, however well the rest follows the
+  request.
+- **density, polyphony and rhythm** (onsets per second): over a set, the Pearson and Spearman correlation
+  between requested and measured values (``scipy.stats``); per piece, the relative error.
 
 The measurement is partita's own analysis of the generated score, :func:`partita.analysis.describe`: its key,
 tempo (time-weighted bpm), first time signature, instruments of the tracks with notes, chord segments, note
@@ -38,14 +43,17 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, astuple, dataclass, field, fields
 
 import numpy as np
 
 from partita.analysis.key import parse_key
 from partita.analysis.tempo import tempo_bin
+from partita.generation.request import Request
 from partita.score.bars import notated_bars
 from partita.score.general_midi import gm_program_of
+from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, Conditions, bin_index
+from partita.tokens.dataset import score_statistics
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +117,8 @@ class Controls:
 
     @classmethod
     def from_dict(cls, d: dict) -> Controls:
-        """Controls from a dict (e.g. one line of prompts.jsonl); unknown keys are ignored, bad values raise."""
+        """Controls from a dict (e.g. one line of prompts.jsonl); unknown keys are ignored, bad values
+        raise."""
         names = {f.name for f in fields(cls)}
         kw = {k: v for k, v in d.items() if k in names and v is not None}
         c = cls(**kw)
@@ -158,7 +167,8 @@ class Measured:
     rhythm: float | None = None
     """Distinct note starts per second (the description's ``onset_density``)."""
     bar_share: dict[str | int, float] | None = None
-    """Instrument (as in ``instruments``) -> share of bars in which it starts a note; None when not measured."""
+    """Instrument (as in ``instruments``) -> share of bars in which it starts a note; None when not
+    measured."""
     bars: int | None = None
     """Bars from the start to the end of the last note (the description's ``n_bars``)."""
 
@@ -195,7 +205,9 @@ def _program(instrument: str | int) -> int:
         return _program(int(name))
     program = gm_program_of(name)
     if program is None:
-        raise ValueError(f"unknown instrument {instrument!r}: give a General MIDI name or program number 0-127")
+        raise ValueError(
+            f"unknown instrument {instrument!r}: give a General MIDI name or program number 0-127"
+        )
     return program
 
 
@@ -375,3 +387,59 @@ def from_description(desc) -> Measured:
         bar_share=shares or None,
         bars=d.get("n_bars"),
     )
+
+
+# --- a generated candidate against its request --------------------------------------------------------------
+def controls_of(request: Request) -> Controls:
+    """The controls a :class:`~partita.generation.request.Request` asks for, as adherence measures them."""
+    c = request.conditions
+    return Controls(
+        key=f"{c.key} {c.mode or 'major'}" if c.key else None,
+        tempo=c.tempo_bpm,
+        time_signature=c.meter,
+        instruments=[*c.programs, *(["Drums"] if c.drums else [])] or None,
+        chords=request.chords or None,
+        bars=request.bars,
+    )
+
+
+def requests_controls(request: Request) -> bool:
+    """True when the request asks for something adherence can measure (key, tempo, meter, instruments, chords,
+    bars, or a density / polyphony / rhythm fader)."""
+    c = request.conditions
+    faders = any(getattr(c, k, None) is not None for k in FADERS)
+    return faders or any(v is not None for v in astuple(controls_of(request)))
+
+
+FADERS = {"density": DENSITY_EDGES, "polyphony": POLYPHONY_EDGES, "rhythm": RHYTHM_EDGES}
+"""The faders a request may set, and the bins of the condition tokens the model is trained on."""
+
+
+def fader_adherence(conditions: Conditions, score) -> dict[str, float]:
+    """How close a piece's density, polyphony and rhythm are to the requested fader levels.
+
+    Measured in the condition-token bins the model is trained on
+    (:data:`partita.tokens.conditions.DENSITY_EDGES` and its siblings): ``1 - |measured bin - requested
+    bin| / (bins - 1)`` as ``density_level`` and so on, for each fader the request sets.
+    """
+    wanted = {k: e for k, e in FADERS.items() if getattr(conditions, k, None) is not None}
+    if not wanted or not score.note_num():
+        return {}
+    stats = score_statistics(score)
+    return {
+        f"{name}_level": 1.0
+        - abs(bin_index(stats[name], edges) - bin_index(getattr(conditions, name), edges)) / len(edges)
+        for name, edges in wanted.items()
+        if stats[name] is not None
+    }
+
+
+def candidate_adherence(request: Request, score) -> dict[str, float]:
+    """The adherence scores of one candidate for ``request``: :func:`piece_adherence` for its controls plus
+    :func:`fader_adherence`; empty for a silent one."""
+    if not score.note_num():
+        return {}
+    return {
+        **piece_adherence(controls_of(request), measure(score)),
+        **fader_adherence(request.conditions, score),
+    }

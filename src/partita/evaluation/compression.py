@@ -1,16 +1,17 @@
 """Compression ratio as a measure of repetition and structure: Meredith's COSIATEC on the note point set.
 
 CM-HRNN (Guo et al. 2020) and text2midi (Bhandari et al., AAAI 2025) report a compression ratio computed with
-COSIATEC (Meredith, "COSIATEC and SIATECCompress", MIREX 2013; Meredith, Lemström and Wiggins 2002 for SIA/SIATEC).
-A piece is a set of points (onset, pitch). COSIATEC repeatedly picks the *translational equivalence class* (TEC)
-that compresses best, a pattern P with the set T of vectors that translate it onto the piece, encodes the
-points P + T covers with ``|P| + |T| - 1`` numbers, removes them and repeats on what is left. The compression
-ratio is the number of points divided by the size of the encoding: a phrase played four times is one TEC of
-size ``m + 3`` for ``4m`` points (a ratio near 4); notes without repetition encode as themselves (near 1).
+COSIATEC (Meredith, "COSIATEC and SIATECCompress", MIREX 2013; Meredith, Lemström and Wiggins 2002 for
+SIA/SIATEC). A piece is a set of points (onset, pitch). COSIATEC repeatedly picks the *translational
+equivalence class* (TEC) that compresses best, a pattern P with the set T of vectors that translate it onto
+the piece, encodes the points P + T covers with ``|P| + |T| - 1`` numbers, removes them and repeats on what is
+left. The compression ratio is the number of points divided by the size of the encoding: a phrase played four
+times is one TEC of size ``m + 3`` for ``4m`` points (a ratio near 4); notes without repetition encode as
+themselves (near 1).
 
 Why COSIATEC and not a general-purpose compressor (zlib, LZMA): it is what the papers report, so partita's
-number can stand beside theirs; it sees repetition at any transposition and time shift, while a byte compressor
-sees only literal repeats of a serialization and its ratio depends on the byte format chosen.
+number can stand beside theirs; it sees repetition at any transposition and time shift, while a byte
+compressor sees only literal repeats of a serialization and its ratio depends on the byte format chosen.
 
 Why written here: there is no maintained Python package of COSIATEC (Meredith's reference implementation is
 Java). This one is vectorized with numpy; SIATEC is cubic in the number of points, so long pieces are cut into
@@ -39,7 +40,8 @@ _PITCH_SPAN = 512  # point code = onset * 512 + pitch; pitch + any pitch differe
 
 @dataclass
 class TEC:
-    """One translational equivalence class: ``pattern`` (k, 2) points (onset, pitch), ``translators`` (t, 2)."""
+    """One translational equivalence class: ``pattern`` (k, 2) points (onset, pitch), ``translators`` (t,
+    2)."""
 
     pattern: np.ndarray
     translators: np.ndarray
@@ -61,7 +63,8 @@ def _codes(points: np.ndarray) -> np.ndarray:
 
 
 def _decode(codes: np.ndarray) -> np.ndarray:
-    """Points or vectors back from codes: the pitch part lies in (-256, 256), so rounding recovers the onset."""
+    """Points or vectors back from codes: the pitch part lies in (-256, 256), so rounding recovers the
+    onset."""
     onset = np.floor(codes / _PITCH_SPAN + 0.5).astype(np.int64)
     return np.stack([onset, codes - onset * _PITCH_SPAN], axis=1)
 
@@ -179,5 +182,6 @@ def compression_ratio_points(points: np.ndarray, max_points: int = 300) -> float
 
 
 def compression_ratio(score, grid: int = 12, max_points: int = 300) -> float:
-    """COSIATEC's compression ratio of a score's pitched notes (see the module docstring); NaN without notes."""
+    """COSIATEC's compression ratio of a score's pitched notes (see the module docstring); NaN without
+    notes."""
     return compression_ratio_points(score_points(score, grid), max_points=max_points)

@@ -4,37 +4,39 @@ Yang and Lerch, "On the evaluation of generative models in music", Neural Comput
 and its code ``mgeval`` (github.com/RichardYang40148/mgeval), which no longer installs on Python 3. Method:
 
 1. compute each feature for every piece of the generated set G and the reference set R;
-2. per feature, the *intra-set* distances of a set (Euclidean distance between the feature of each piece and each
-   other piece of the same set, both orders, as mgeval's leave-one-out loop) and the *inter-set* distances
-   (each piece of G against each piece of R);
+2. per feature, the *intra-set* distances of a set (Euclidean distance between the feature of each piece and
+   each other piece of the same set, both orders, as mgeval's leave-one-out loop) and the *inter-set*
+   distances (each piece of G against each piece of R);
 3. smooth each distance sample into a density with a Gaussian KDE (``scipy.stats.gaussian_kde``, Scott's rule)
    and report the overlapped area (OA) and the Kullback-Leibler divergence (KLD) between the intra-set density
    and the inter-set density. A G that resembles R has inter-set distances like R's own intra-set distances:
    OA near 1, KLD near 0.
 
 partita reports both of mgeval's comparisons, ``oa``/``kld`` for R's intra-set against the inter-set (the
-reference as the target, the number papers quote) and ``oa_generated``/``kld_generated`` for G's intra-set, and
-one addition: ``oa_intra``, the overlap of the two intra-set densities (is G as diverse as R?).
+reference as the target, the number papers quote) and ``oa_generated``/``kld_generated`` for G's intra-set,
+and one addition: ``oa_intra``, the overlap of the two intra-set densities (is G as diverse as R?).
 
 Differences from mgeval, on purpose:
 - OA is integrated on a 1,000-point grid over the range of both samples widened by four kernel widths on each
   side, so it is the overlap of the two densities over the whole line. mgeval integrates with
   ``scipy.integrate.quad`` over the range of the samples only, which cuts off the kernels' tails: there, a set
-  compared with itself scores below 1 (0.84 to 0.96 on ten POP909 songs). KLD is mgeval's: the two densities sampled on 1,000
-  points over the range of the first sample, normalized, ``scipy.stats.entropy``.
+  compared with itself scores below 1 (0.84 to 0.96 on ten POP909 songs). KLD is mgeval's: the two densities
+  sampled on 1,000 points over the range of the first sample, normalized, ``scipy.stats.entropy``.
 - The inter-set distances skip pairs of *identical* pieces (the same notes); such exact copies are counted in
-  ``copies`` instead. With them, a set compared with itself would get distance-0 pairs that no intra-set has; so
-  identical sets have OA = 1 and KLD = 0 exactly, and memorized training pieces are reported rather than hidden.
+  ``copies`` instead. With them, a set compared with itself would get distance-0 pairs that no intra-set has;
+  so identical sets have OA = 1 and KLD = 0 exactly, and memorized training pieces are reported rather than
+  hidden.
 - A degenerate sample (all distances equal, where a KDE is undefined) counts as a point mass: OA is 1 if both
   samples are the same constant and 0 otherwise.
 
 Features (per piece, pitched notes only, as mgeval): ``total_used_pitch`` (PC), ``total_used_note`` (NC),
 ``pitch_class_histogram`` (12, normalized), ``pitch_class_transition_matrix`` (12x12, normalized; transitions
 between consecutive onsets of a track, every pitch class of one onset to every pitch class of the next),
-``pitch_range``, ``avg_pitch_interval`` (mean absolute interval between consecutive onsets' mean pitch within a
-track), ``avg_ioi`` (mean time in seconds between consecutive distinct onsets), ``note_length_histogram`` (12
-classes: whole, half, quarter, eighth, sixteenth, their dotted values and the half, quarter and eighth triplets;
-nearest class in quarter notes, mgeval's classes), ``note_length_transition_matrix`` (12x12, normalized).
+``pitch_range``, ``avg_pitch_interval`` (mean absolute interval between consecutive onsets' mean pitch within
+a track), ``avg_ioi`` (mean time in seconds between consecutive distinct onsets), ``note_length_histogram``
+(12 classes: whole, half, quarter, eighth, sixteenth, their dotted values and the half, quarter and eighth
+triplets; nearest class in quarter notes, mgeval's classes), ``note_length_transition_matrix`` (12x12,
+normalized).
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ def piece_features(score) -> dict[str, np.ndarray]:
 
 
 def piece_fingerprint(score) -> str:
-    """A hash of a score's notes (onset and duration in quarter notes at 1/480 resolution, pitch, drum flag)."""
+    """A hash of a score's notes (onset and duration in quarter notes at 1/480 resolution, pitch, drum
+    flag)."""
     notes = note_arrays(score)
     tpq = max(int(score.ticks_per_quarter), 1)
     start = np.rint(notes.start * 480 / tpq).astype(np.int64)
@@ -155,7 +158,8 @@ def intra_set_distances(x: np.ndarray) -> np.ndarray:
 
 
 def inter_set_distances(x: np.ndarray, y: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
-    """Euclidean distances between each row of ``x`` and each row of ``y``; ``skip`` masks pairs to leave out."""
+    """Euclidean distances between each row of ``x`` and each row of ``y``; ``skip`` masks pairs to leave
+    out."""
     d = np.linalg.norm(x[:, None, :] - y[None, :, :], axis=-1)
     return d[~skip] if skip is not None else d.ravel()
 
@@ -170,7 +174,8 @@ def _density(sample: np.ndarray):
 
 
 def overlap_area(a: np.ndarray, b: np.ndarray) -> float:
-    """The area under the minimum of the Gaussian KDEs of ``a`` and ``b``, over the range of both (mgeval's OA)."""
+    """The area under the minimum of the Gaussian KDEs of ``a`` and ``b``, over the range of both (mgeval's
+    OA)."""
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     if a.size == 0 or b.size == 0:
         return math.nan
@@ -179,7 +184,8 @@ def overlap_area(a: np.ndarray, b: np.ndarray) -> float:
         if pa is None and pb is None:
             return 1.0 if abs(float(a.mean()) - float(b.mean())) <= 1e-9 else 0.0
         return 0.0  # a point mass against a spread-out density: no area in common
-    # integrate over the whole support (4 kernel widths past the data), so that two equal samples overlap fully
+    # integrate over the whole support (4 kernel widths past the data), so that two equal samples overlap
+    # fully
     pad = 4.0 * math.sqrt(max(float(pa.covariance[0, 0]), float(pb.covariance[0, 0])))
     lo, hi = min(a.min(), b.min()) - pad, max(a.max(), b.max()) + pad
     x = np.linspace(lo, hi, _GRID)
@@ -265,7 +271,8 @@ def compare_feature_sets(
     reference: Sequence[dict[str, np.ndarray]],
     same: np.ndarray | None = None,
 ) -> SetComparison:
-    """Compare per-piece feature dicts (from :func:`piece_features`); ``same[i, j]`` marks identical pieces."""
+    """Compare per-piece feature dicts (from :func:`piece_features`); ``same[i, j]`` marks identical
+    pieces."""
     if len(generated) < 2 or len(reference) < 2:
         raise ValueError(
             f"the set comparison needs at least 2 pieces on each side (generated: {len(generated)}, "

@@ -1,24 +1,25 @@
 """MusPy's per-piece metrics, computed on numpy note arrays.
 
-The definitions are MusPy's (Dong et al., ISMIR 2020, ``muspy.metrics``), which collect the metrics of MuseGAN,
-C-RNN-GAN and Pypianoroll: pitch-class entropy, pitch entropy, scale consistency, groove consistency, empty-beat
-rate, polyphony and polyphony rate, pitch range, and the number of pitches and pitch classes used.
+The definitions are MusPy's (Dong et al., ISMIR 2020, ``muspy.metrics``), which collect the metrics of
+MuseGAN, C-RNN-GAN and Pypianoroll: pitch-class entropy, pitch entropy, scale consistency, groove consistency,
+empty-beat rate, polyphony and polyphony rate, pitch range, and the number of pitches and pitch classes used.
 
-Why not call muspy itself: muspy is not a dependency of partita's core (it pulls pypianoroll and miditoolkit, and
-its ``from_music21`` is broken under music21 10), a symusic score would have to be copied into muspy objects note
-by note, and muspy's metrics loop over notes in Python and build a tick-resolution piano roll (tens of MB for a
-song at 480 ticks per quarter). The functions here agree with muspy's to 1e-9 on the cases in
-``tests/evaluation/test_muspy_metrics.py`` (which run muspy when it is installed), except where noted:
+Why not call muspy itself: muspy is not a dependency of partita's core (it pulls pypianoroll and miditoolkit,
+and its ``from_music21`` is broken under music21 10), a symusic score would have to be copied into muspy
+objects note by note, and muspy's metrics loop over notes in Python and build a tick-resolution piano roll
+(tens of MB for a song at 480 ticks per quarter). The functions here agree with muspy's to 1e-9 on the cases
+in ``tests/evaluation/test_muspy_metrics.py`` (which run muspy when it is installed), except where noted:
 
-- **groove consistency** is measured on a fixed grid (``grid`` steps per quarter note, 12 by default: sixteenths
-  and eighth-note triplets), not at the file's tick resolution. MusPy compares bar onset patterns at whatever
-  resolution the file has, so at 480 ticks per quarter a bar has 1,920 positions and the score is always near 1;
-  quantizing first makes the number comparable across files and papers. And a piece that ends exactly on a bar
-  line has that many bars: muspy counts ``end // bar + 1`` bars, an extra empty one, which lowers the score of
-  every piece that ends on a bar line. Otherwise, at the same grid, it equals muspy's.
-- **empty-beat rate** counts a beat as sounding when a note sounds inside it: a note that ends exactly on a beat
-  line does not fill the next beat (muspy's ``end // resolution`` is inclusive and does), and the piece has
-  ``ceil(end / tpq)`` beats (muspy adds one beat after the end). The two agree whenever no note ends on a beat line.
+- **groove consistency** is measured on a fixed grid (``grid`` steps per quarter note, 12 by default:
+  sixteenths and eighth-note triplets), not at the file's tick resolution. MusPy compares bar onset patterns
+  at whatever resolution the file has, so at 480 ticks per quarter a bar has 1,920 positions and the score is
+  always near 1; quantizing first makes the number comparable across files and papers. And a piece that ends
+  exactly on a bar line has that many bars: muspy counts ``end // bar + 1`` bars, an extra empty one, which
+  lowers the score of every piece that ends on a bar line. Otherwise, at the same grid, it equals muspy's.
+- **empty-beat rate** counts a beat as sounding when a note sounds inside it: a note that ends exactly on a
+  beat line does not fill the next beat (muspy's ``end // resolution`` is inclusive and does), and the piece
+  has ``ceil(end / tpq)`` beats (muspy adds one beat after the end). The two agree whenever no note ends on a
+  beat line.
 
 Drum tracks are ignored except in groove consistency and empty-beat rate, as in muspy.
 """
@@ -75,7 +76,8 @@ def pitch_class_entropy(notes: NoteArrays) -> float:
 
 
 def scale_rates(notes: NoteArrays) -> np.ndarray:
-    """The fraction of pitched notes in each scale: shape (2, 12), row 0 major, row 1 minor, column = tonic."""
+    """The fraction of pitched notes in each scale: shape (2, 12), row 0 major, row 1 minor, column =
+    tonic."""
     counts = np.bincount(_pitched(notes).pitch.astype(np.int64) % 12, minlength=12).astype(np.float64)
     total = counts.sum()
     if total < 1:
@@ -117,10 +119,11 @@ def n_pitch_classes_used(notes: NoteArrays) -> int:
 
 
 def _sounding_profile(notes: NoteArrays) -> tuple[np.ndarray, np.ndarray]:
-    """Piecewise-constant number of distinct sounding pitches: (counts, durations in ticks) from tick 0 to the end.
+    """Piecewise-constant number of distinct sounding pitches: (counts, durations in ticks) from tick 0 to the
+    end.
 
-    Overlapping notes of one pitch count once (muspy's boolean piano roll), so their intervals are merged first.
-    This sweeps note boundaries instead of building muspy's tick-by-pitch piano roll.
+    Overlapping notes of one pitch count once (muspy's boolean piano roll), so their intervals are merged
+    first. This sweeps note boundaries instead of building muspy's tick-by-pitch piano roll.
     """
     if len(notes) == 0:
         return np.zeros(0), np.zeros(0)
@@ -152,7 +155,8 @@ def polyphony(notes: NoteArrays) -> float:
 
 
 def polyphony_rate(notes: NoteArrays, threshold: int = 2) -> float:
-    """The fraction of time (tick 0 to the last note-off) with more than ``threshold`` distinct pitches sounding.
+    """The fraction of time (tick 0 to the last note-off) with more than ``threshold`` distinct pitches
+    sounding.
 
     MusPy's default threshold 2 (MuseGAN's "polyphonicity") counts time with three or more pitches.
     """
@@ -166,7 +170,8 @@ def polyphony_rate(notes: NoteArrays, threshold: int = 2) -> float:
 
 
 def empty_beat_rate(notes: NoteArrays, tpq: int) -> float:
-    """The fraction of quarter-note beats (tick 0 to the last note-off) in which no note sounds (drums count)."""
+    """The fraction of quarter-note beats (tick 0 to the last note-off) in which no note sounds (drums
+    count)."""
     if len(notes) == 0:
         return math.nan
     n_beats = int(math.ceil(int(notes.end.max()) / tpq))
@@ -194,8 +199,8 @@ def bar_ticks(score, tpq: int) -> int:
 def groove_consistency(notes: NoteArrays, tpq: int, bar: int, grid: int = 12) -> float:
     """1 minus the mean Hamming distance between the onset patterns of consecutive bars (all tracks).
 
-    Onsets are first quantized to ``grid`` steps per quarter note (see the module docstring); ``bar`` is the bar
-    length in ticks. NaN for pieces shorter than two bars.
+    Onsets are first quantized to ``grid`` steps per quarter note (see the module docstring); ``bar`` is the
+    bar length in ticks. NaN for pieces shorter than two bars.
     """
     if len(notes) == 0:
         return math.nan

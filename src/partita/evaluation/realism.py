@@ -1,7 +1,7 @@
 """How easily are generated pieces told from real ones? A classifier two-sample test and a Fréchet distance.
 
-Each piece is reduced to a vector of :func:`realism_features`, computed here from the notes alone by code of its
-own (not :mod:`partita.analysis.features` nor :func:`partita.tokens.dataset.score_statistics`, which the
+Each piece is reduced to a vector of :func:`realism_features`, computed here from the notes alone by code of
+its own (not :mod:`partita.analysis.features` nor :func:`partita.tokens.dataset.score_statistics`, which the
 generator is conditioned on, so that the judge does not measure only what the model was told to match):
 density, texture, pitch, melody (the skyline), rhythm, durations and repetition.
 
@@ -14,8 +14,8 @@ density, texture, pitch, melody (the skyline), rhythm, durations and repetition.
   network's embedding. 0 for identical sets.
 - :func:`real_floor`: both measures between two disjoint halves of the real pieces, the floor a generator can
   hope to reach with this many pieces.
-- :class:`MarkovBaseline`: a second-order Markov chain over (pitch, duration) events of the melody, the classic
-  peer that a music model should beat.
+- :class:`MarkovBaseline`: a second-order Markov chain over (pitch, duration) events of the melody, the
+  classic peer that a music model should beat.
 - :func:`realism_report`: all of it for named sets of generated pieces against one set of real pieces.
 
 Compare pieces of the same length: cut real pieces with :func:`crop_bars` to the generated pieces' bar count.
@@ -109,7 +109,8 @@ def meter_of(score: Score) -> tuple[int, int]:
 
 
 def bar_ticks(score: Score) -> tuple[int, int]:
-    """``(ticks per bar, ticks per beat)`` of the first time signature (a beat is the denominator's note value)."""
+    """``(ticks per bar, ticks per beat)`` of the first time signature (a beat is the denominator's note
+    value)."""
     num, den = meter_of(score)
     beat = max(1, round(score.ticks_per_quarter * 4 / den))
     return num * beat, beat
@@ -135,7 +136,8 @@ def _notes(score: Score) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 
 def count_bars(score: Score) -> int:
-    """Bars of a score, up to and including the bar of its last (non-drum) note start; 0 when it has no note."""
+    """Bars of a score, up to and including the bar of its last (non-drum) note start; 0 when it has no
+    note."""
     score = _tick_score(score)
     starts, _, _, _ = _notes(score)
     if not len(starts):
@@ -146,8 +148,8 @@ def count_bars(score: Score) -> int:
 def skyline(score: Score) -> list[tuple[int, int, int]]:
     """The top line, ``(start, duration, pitch)``: at each onset the highest note sounding (non-drum tracks).
 
-    A note held above a moving inner voice stays one melody note; a note that comes to the top when a higher one
-    ends enters the line at that onset. Of equal pitches, the note starting latest is taken.
+    A note held above a moving inner voice stays one melody note; a note that comes to the top when a higher
+    one ends enters the line at that onset. Of equal pitches, the note starting latest is taken.
     """
     return _skyline(*_notes(_tick_score(score))[:3])
 
@@ -279,7 +281,8 @@ def _repeats(patterns: Sequence[tuple], total: int) -> float:
 
 
 def crop_bars(score: Score, bars: int) -> Score:
-    """The first ``bars`` bars of a score (bar length from its first time signature); notes are cut at the end."""
+    """The first ``bars`` bars of a score (bar length from its first time signature); notes are cut at the
+    end."""
     if bars < 1:
         raise ValueError(f"bars={bars}: crop to at least one bar")
     score = _tick_score(score)
@@ -292,7 +295,7 @@ def crop_bars(score: Score, bars: int) -> Score:
     return out
 
 
-# ------------------------------------------------------------------------------------------------ the measures
+# ----------------------------------------------------------------------------------------------- the measures
 
 
 def feature_matrix(features: Sequence[Mapping[str, float]]) -> np.ndarray:
@@ -351,7 +354,8 @@ def two_sample_test(features_a, features_b, folds: int = 5, seed: int = 0) -> di
 
 
 def frechet_distance(features_a, features_b, eps: float = 1e-6) -> float:
-    """Fréchet distance between Gaussians fitted to two sets of standardized feature vectors (FID / FMD style).
+    """Fréchet distance between Gaussians fitted to two sets of standardized feature vectors (FID / FMD
+    style).
 
     Both sets are standardized with the pooled mean and standard deviation (a constant feature is left at 0);
     ``eps`` is added to the covariances' diagonals before the matrix square root, whose real part is used.
@@ -396,7 +400,7 @@ def real_floor(features_real, seed: int = 0, folds: int = 5) -> dict:
     return out
 
 
-# ------------------------------------------------------------------------------------------------ the baseline
+# ----------------------------------------------------------------------------------------------- the baseline
 
 REST = -1
 """The pitch of a rest event in :class:`MarkovBaseline`."""
@@ -406,12 +410,13 @@ class MarkovBaseline:
     """A second-order Markov chain over ``(pitch, duration)`` events of the melody: the classic peer.
 
     The melody of a training piece is its :func:`skyline` (the highest note sounding at each onset, non-drum);
-    an event is a note ``(pitch, duration)``, duration in steps of 1/12 quarter, cut at the next onset, and a gap
-    of a sixteenth or more before the next onset becomes a rest event ``(REST, gap)``. Sampling backs off from
-    the second-order context to the first order and to the unigram when a context was never seen.
+    an event is a note ``(pitch, duration)``, duration in steps of 1/12 quarter, cut at the next onset, and a
+    gap of a sixteenth or more before the next onset becomes a rest event ``(REST, gap)``. Sampling backs off
+    from the second-order context to the first order and to the unigram when a context was never seen.
 
-    It is monophonic: the pieces it writes have one voice on one track, so for polyphonic styles (chorales, POP909
-    piano, Renaissance motets) a classifier tells them from real ones by texture alone, and it is a weak peer.
+    It is monophonic: the pieces it writes have one voice on one track, so for polyphonic styles (chorales,
+    POP909 piano, Renaissance motets) a classifier tells them from real ones by texture alone, and it is a
+    weak peer.
     """
 
     def __init__(self) -> None:
@@ -468,8 +473,12 @@ class MarkovBaseline:
             raise ValueError("MarkovBaseline: no training piece has a (non-drum) note")
         self.program = programs.most_common(1)[0][0] if programs else 0
         self.qpm = float(np.median(tempos)) if tempos else 120.0
-        log.info("Markov baseline: %d pieces, %d events, %d contexts", self.pieces,
-                 sum(self.unigram.values()), len(self.second))  # fmt: skip
+        log.info(
+            "Markov baseline: %d pieces, %d events, %d contexts",
+            self.pieces,
+            sum(self.unigram.values()),
+            len(self.second),
+        )
         return self
 
     @property
@@ -541,7 +550,8 @@ def _summary(x: np.ndarray) -> dict[str, float]:
 
 
 def differences(features_a, features_b, top: int = 5) -> list[dict]:
-    """The features that separate two sets most: standardized mean difference (Cohen's d, pooled sd), largest first."""
+    """The features that separate two sets most: standardized mean difference (Cohen's d, pooled sd), largest
+    first."""
     a, b = _as_matrix(features_a), _as_matrix(features_b)
     out = []
     for i, name in enumerate(FEATURES):

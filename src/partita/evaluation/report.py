@@ -1,7 +1,8 @@
-"""``evaluate(generated, reference, prompts)``: every measure of this package in one report (JSON, Markdown, PNG).
+"""``evaluate(generated, reference, prompts)``: every measure of this package in one report (JSON, Markdown,
+PNG).
 
-Inputs are lists of named scores: read them with :func:`read_scores` from a MIDI/MusicXML/ABC file, a folder of
-such files, or a built corpus (``NAME`` or ``NAME:SPLIT`` through :func:`partita.corpus.load_corpus`).
+Inputs are lists of named scores: read them with :func:`read_scores` from a MIDI/MusicXML/ABC file, a folder
+of such files, or a built corpus (``NAME`` or ``NAME:SPLIT`` through :func:`partita.corpus.load_corpus`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 SCORE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc", ".krn")
 
 METRIC_HELP = {
-    "pitch_class_entropy": "entropy (bits) of the pitch-class histogram; 0 = one pitch class, 3.58 = all twelve equally",
+    "pitch_class_entropy": (
+        "entropy (bits) of the pitch-class histogram; 0 = one pitch class, 3.58 = all twelve equally"
+    ),
     "pitch_entropy": "entropy (bits) of the pitch histogram",
     "scale_consistency": "largest share of notes inside one major or natural-minor scale",
     "groove_consistency": "1 - mean Hamming distance of consecutive bars' onset patterns (12 steps per beat)",
@@ -41,7 +44,9 @@ METRIC_HELP = {
     "pitch_range": "highest minus lowest pitch (semitones)",
     "n_pitches_used": "number of distinct pitches",
     "n_pitch_classes_used": "number of distinct pitch classes",
-    "compression_ratio": "COSIATEC compression ratio: 1 = no repetition, k = the piece is k copies of a pattern",
+    "compression_ratio": (
+        "COSIATEC compression ratio: 1 = no repetition, k = the piece is k copies of a pattern"
+    ),
     "cloud_diameter": "tonal tension: spread of each bar's notes on the spiral array (mean over bars)",
     "cloud_momentum": "tonal tension: movement of the harmonic centre from bar to bar",
     "tensile_strain": "tonal tension: distance of each bar's harmonic centre from the key",
@@ -402,21 +407,24 @@ def _markdown(result: dict, images: list[str]) -> str:
         lines += [
             "## Generated vs reference: Yang & Lerch (mgeval's method)",
             "",
-            "Per feature, the distances between pieces within the reference set (intra) are compared with the "
-            "distances from generated to reference pieces (inter). OA is the overlapped area of the two densities "
-            "(1 = the generated pieces sit among the reference pieces like the reference pieces among themselves), "
-            "KLD their Kullback-Leibler divergence (0 = the same). *OA intra* compares the two sets' own diversity.",
+            "Per feature, the distances between pieces within the reference set (intra) are compared with "
+            "the distances from generated to reference pieces (inter). OA is the overlapped area of the two "
+            "densities (1 = the generated pieces sit among the reference pieces like the reference pieces "
+            "among themselves), KLD their Kullback-Leibler divergence (0 = the same). *OA intra* compares "
+            "the two sets' own diversity.",
             "",
             "| feature | OA | KLD | OA (generated intra vs inter) | OA intra |",
             "|---|---|---|---|---|",
         ]
         for name, f in dist["features"].items():
             lines.append(
-                f"| {name} | {_fmt(f['oa'])} | {_fmt(f['kld'])} | {_fmt(f['oa_generated'])} | {_fmt(f['oa_intra'])} |"
+                f"| {name} | {_fmt(f['oa'])} | {_fmt(f['kld'])} | {_fmt(f['oa_generated'])} | "
+                f"{_fmt(f['oa_intra'])} |"
             )
         lines += [
             "",
-            f"Mean OA over features: **{_fmt(dist['mean_oa'])}**. Generated pieces identical to a reference piece: **{dist['copies']}**.",
+            f"Mean OA over features: **{_fmt(dist['mean_oa'])}**. Generated pieces identical to a reference "
+            f"piece: **{dist['copies']}**.",
             "",
         ]
     if result.get("distribution_skipped"):
@@ -455,10 +463,10 @@ def _markdown(result: dict, images: list[str]) -> str:
             lines.append(f"| … {len(adh['per_piece']) - 100} more in report.json | | | |")
         lines += [
             "",
-            "TB: tempo in the requested bin; TBT: in it or a neighbouring bin; CK: key correct; CKD: key correct up to "
-            "the relative major/minor; meter: time signature; beat_match: beats per bar; instrument_*: GM programs "
-            "requested vs found; chord_perfect / chord_in_order / chord_any_order(_majmin): Mustango's PCM / ECM / "
-            "CMO / CMOT.",
+            "TB: tempo in the requested bin; TBT: in it or a neighbouring bin; CK: key correct; CKD: key "
+            "correct up to the relative major/minor; meter: time signature; beat_match: beats per bar; "
+            "instrument_*: GM programs requested vs found; chord_perfect / chord_in_order / "
+            "chord_any_order(_majmin): Mustango's PCM / ECM / CMO / CMOT.",
             "",
         ]
     if images:

@@ -14,9 +14,9 @@ helix on which each step along the line of fifths turns a quarter turn and rises
 Key points follow Chew: a major triad's centre is ``w1 P(k) + w2 P(k+1) + w3 P(k+4)``, a minor triad's
 ``w1 P(k) + w2 P(k+1) + w3 P(k-3)``, a major key's ``w1 C_M(k) + w2 C_M(k+1) + w3 C_M(k-1)`` and a minor key's
 ``w1 C_m(k) + w2 (a C_M(k+1) + (1-a) C_m(k+1)) + w3 (b C_m(k-1) + (1-b) C_M(k-1))`` with
-``w = (0.536, 0.274, 0.19)`` and ``a = b = 0.75`` (the values of midi-miner). MIDI pitches carry no spelling, so
-each pitch class is spelled at the line-of-fifths position nearest the key (within ``[-5, +6]`` fifths of the
-major tonic, or of the relative major of a minor key), the usual choice when no spelling is given.
+``w = (0.536, 0.274, 0.19)`` and ``a = b = 0.75`` (the values of midi-miner). MIDI pitches carry no spelling,
+so each pitch class is spelled at the line-of-fifths position nearest the key (within ``[-5, +6]`` fifths of
+the major tonic, or of the relative major of a minor key), the usual choice when no spelling is given.
 
 The key is the analysis layer's estimate (:func:`partita.analysis.key.estimate_key`) unless one is given.
 Windows are bars of the first time signature by default (midi-miner's default), or ``window_beats`` beats.
@@ -106,7 +106,8 @@ class Tension:
 
 
 def tonal_tension(score, key: str | None = None, window_beats: float | None = None) -> Tension | None:
-    """Herremans and Chew's tension curves of a score; None when it has no pitched notes or no key can be found.
+    """Herremans and Chew's tension curves of a score; None when it has no pitched notes or no key can be
+    found.
 
     ``key`` is a name such as ``"D minor"`` or ``"Eb:maj"``; by default it is estimated from the notes.
     """

@@ -7,14 +7,21 @@ plain data so that it can be read, extended and tested; :mod:`partita.generation
 
 from __future__ import annotations
 
-# --- style / genre / region: phrase -> (style token value, region, implied defaults) -----------------------------
+# --- style / genre / region: phrase -> (style token value, region, implied defaults) ------------------------
 # Implied defaults apply only when the prompt does not say otherwise (e.g. a waltz is in 3/4 unless "in 4/4").
 # "tracks" is the number of voices a style is written in (a chorale's four parts, sung by one choir).
-STYLE_BARS: dict[str, int] = {"irish_reel": 32, "jig": 32, "hornpipe": 32, "march": 32, "air": 32, "pop": 32,
-                               "renaissance": 32}  # fmt: skip
-"""The length of a piece of a style when the prompt gives none, in bars: its usual phrase structure (dance tunes
-are two 8-bar parts, each played twice; median lengths in the corpus: jig 33, hornpipe 33, reel 24, march 49, air
-33, Renaissance 40 bars), 16 for the others (chorale 15, German folk 13, Chinese folk 16)."""
+STYLE_BARS: dict[str, int] = {
+    "irish_reel": 32,
+    "jig": 32,
+    "hornpipe": 32,
+    "march": 32,
+    "air": 32,
+    "pop": 32,
+    "renaissance": 32,
+}
+"""The length of a piece of a style when the prompt gives none, in bars: its usual phrase structure (dance
+tunes are two 8-bar parts, each played twice; median lengths in the corpus: jig 33, hornpipe 33, reel 24,
+march 49, air 33, Renaissance 40 bars), 16 for the others (chorale 15, German folk 13, Chinese folk 16)."""
 
 STYLE_WORDS: dict[str, dict] = {
     "bach chorale": {"style": "chorale", "region": "germany", "programs": [52], "meter": "4/4", "tracks": 4},
@@ -80,7 +87,7 @@ STYLE_WORDS: dict[str, dict] = {
     "dutch": {"region": "netherlands"},
 }
 
-# --- tempo words -> bpm (quarter notes per minute), chosen inside the Mustango bin the word names -----------------
+# --- tempo words -> bpm (quarter notes per minute), chosen inside the Mustango bin the word names -----------
 TEMPO_WORDS: dict[str, float] = {
     "grave": 35,
     "largo": 50,
@@ -120,7 +127,7 @@ TEMPO_WORDS: dict[str, float] = {
     "extremely fast": 220,
 }
 
-# --- moods -> (valence, arousal) on Russell's circumplex, both in [-1, 1] -----------------------------------------
+# --- moods -> (valence, arousal) on Russell's circumplex, both in [-1, 1] -----------------------------------
 MOOD_WORDS: dict[str, tuple[str, float, float]] = {
     # word: (mood token, valence, arousal)
     "happy": ("happy", 0.8, 0.5),
@@ -163,7 +170,7 @@ MOOD_WORDS: dict[str, tuple[str, float, float]] = {
     "hopeful": ("happy", 0.6, 0.1),
 }
 
-# --- texture words -> faders (note density, rhythmic density, polyphony), each in [0, 1] ------------------------
+# --- texture words -> faders (note density, rhythmic density, polyphony), each in [0, 1] --------------------
 FADER_WORDS: dict[str, dict[str, float]] = {
     "very sparse": {"density": 0.05, "rhythm": 0.05},
     "sparse": {"density": 0.2, "rhythm": 0.2},
@@ -187,10 +194,10 @@ FADER_WORDS: dict[str, dict[str, float]] = {
     "homophonic": {"polyphony": 0.6},
 }
 
-# --- note values -> onsets per quarter note: the rhythm fader is set to the bin of that many onsets per beat ------
-# Not a level chosen per word: the note value says how many notes start per quarter when a piece moves in it (the
-# prompt layer turns that into the fader position of its Rhythm bin). American and British names, with and
-# without "notes", spaced or hyphenated; "long notes" and its kin are read as half notes.
+# --- note values -> onsets per quarter note: the rhythm fader is set to the bin of that many onsets per beat
+# Not a level chosen per word: the note value says how many notes start per quarter when a piece moves in it
+# (the prompt layer turns that into the fader position of its Rhythm bin). American and British names, with
+# and without "notes", spaced or hyphenated; "long notes" and its kin are read as half notes.
 _NOTE_VALUES: dict[tuple[str, ...], float] = {
     ("whole note", "semibreve"): 0.25,
     ("half note", "minim", "long note", "held note", "sustained note"): 0.5,
@@ -208,7 +215,7 @@ NOTE_VALUE_WORDS: dict[str, float] = {
     for form in {plain, plain.replace(" ", "-")}  # "a quarter-note pulse"
 }
 
-# --- everyday instrument words -> General MIDI program (0-127), or "drums" ----------------------------------------
+# --- everyday instrument words -> General MIDI program (0-127), or "drums" ----------------------------------
 INSTRUMENT_WORDS: dict[str, int | str] = {
     "piano": 0,
     "grand piano": 0,
@@ -346,8 +353,9 @@ NON_GM_INSTRUMENTS: dict[str, tuple[int, str]] = {
 }
 
 NUMBER_WORDS: dict[str, int] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "twelve": 12, "sixteen": 16, "twenty": 20, "twenty-four": 24, "thirty-two": 32, "forty": 40, "sixty-four": 64,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "twelve": 12, "sixteen": 16, "twenty": 20, "twenty-four": 24, "thirty-two": 32, "forty": 40,
+    "sixty-four": 64,
 }  # fmt: skip
 
 LENGTH_WORDS: dict[str, int] = {

@@ -1,10 +1,11 @@
 """Prompt projection: from what a person types to the controls a model can follow (XMusic's XProjector).
 
-:func:`project_prompt` reads a free-text prompt such as ``"a lively Irish jig in D major for fiddle and guitar,
-32 bars"`` and returns a :class:`Request`: condition values for the model (:class:`partita.tokens.Conditions`),
-a chord progression, faders, the valence/arousal of any mood words, and an account of what it understood, what
-it did not, and every default or correction it made. Nothing is dropped silently: words that map to nothing are
-listed in ``not_understood``; conflicts and out-of-range requests are explained in ``notes``.
+:func:`project_prompt` reads a free-text prompt such as ``"a lively Irish jig in D major for fiddle and
+guitar, 32 bars"`` and returns a :class:`Request`: condition values for the model
+(:class:`partita.tokens.Conditions`), a chord progression, faders, the valence/arousal of any mood words,
+and an account of what it understood, what it did not, and every default or correction it made. Nothing is
+dropped silently: words that map to nothing are listed in ``not_understood``; conflicts and out-of-range
+requests are explained in ``notes``.
 
 Precedence, highest first: an explicit option (``project_prompt(text, tempo=90)``), an explicit phrase in the
 text ("in D minor", "90 bpm"), a default implied by a style ("waltz" -> 3/4), a default implied by a mood
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import asdict, dataclass, field
 
-from partita.analysis.tempo import tempo_bin, tempo_term
+from partita.analysis.key import PITCH_NAMES, TONICS, tonic_name
+from partita.analysis.tempo import tempo_bin
 from partita.generation.lexicon import (
     FADER_WORDS,
     INSTRUMENT_WORDS,
@@ -31,21 +32,19 @@ from partita.generation.lexicon import (
     STYLE_WORDS,
     TEMPO_WORDS,
 )
+from partita.generation.request import DEFAULT_BARS, Request, Understood
 from partita.score.general_midi import gm_program_names
 from partita.tokens.conditions import (
     DENSITY_EDGES,
     METERS,
     POLYPHONY_EDGES,
     RHYTHM_EDGES,
-    Conditions,
     bin_index,
-    tonic_name,
 )
 
 MAX_BARS = 128
 MAX_PROMPT_CHARS = 1000  # a prompt is a sentence or two; longer text is cut (matching time grows with it)
 MAX_INSTRUMENTS = 16
-DEFAULT_BARS = 16
 _VALID_DENOMINATORS = {1, 2, 4, 8, 16, 32}
 _ACCIDENTAL = {"#": "#", "♯": "#", "sharp": "#", "b": "b", "♭": "b", "flat": "b"}
 _CHORD_QUALITY = {
@@ -58,69 +57,6 @@ _CHORD_RE = r"[A-G][#b♯♭]?(?:maj7|min7|m7b5|dim7|sus2|sus4|maj|min|dim|aug|s
 _ROMAN_RE = r"(?:b|#)?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:o|ø|\+|7|maj7)?"
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 _MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
-_PC_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-
-
-@dataclass
-class Understood:
-    """One phrase of the prompt and what it set."""
-
-    phrase: str
-    field: str
-    value: object
-    note: str = ""
-
-
-@dataclass
-class Request:
-    """What a person asked for, projected onto the controls of partita's models."""
-
-    text: str
-    conditions: Conditions = field(default_factory=Conditions)
-    chords: list[str] = field(default_factory=list)
-    faders: dict[str, float] = field(default_factory=dict)
-    valence: float | None = None
-    arousal: float | None = None
-    n_tracks: int | None = None
-    understood: list[Understood] = field(default_factory=list)
-    not_understood: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["conditions"] = self.conditions.to_dict()
-        return d
-
-    def explain(self) -> str:
-        """A readable account: what was understood, what was not, and the defaults or corrections made."""
-        c = self.conditions
-        lines = [f"prompt: {self.text!r}" if self.text.strip() else "prompt: (empty)"]
-        names = gm_program_names()
-        rows = [
-            ("style", c.style),
-            ("region", c.region),
-            ("key", f"{c.key or '?'} {c.mode or ''}".strip() if (c.key or c.mode) else None),
-            ("meter", c.meter),
-            ("tempo", f"{c.tempo_bpm:g} bpm ({tempo_term(c.tempo_bpm)})" if c.tempo_bpm else None),
-            ("instruments", ", ".join([f"{names[p]} ({p})" for p in c.programs] + (["drums"] if c.drums else []))
-             or None),
-            ("bars", c.bars),
-            ("chords", " ".join(self.chords) or None),
-            ("mood", c.mood),
-            ("faders", ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.faders.items())) or None),
-        ]  # fmt: skip
-        lines.append("understood:")
-        lines += [f"  {k:12s} {v}" for k, v in rows if v not in (None, "")]
-        if self.understood:
-            lines.append("from the words:")
-            lines += [f"  {u.phrase!r} -> {u.field} = {u.value}{' (' + u.note + ')' if u.note else ''}"
-                      for u in self.understood]  # fmt: skip
-        if self.not_understood:
-            lines.append("not understood (ignored): " + ", ".join(repr(w) for w in self.not_understood))
-        if self.notes:
-            lines.append("notes:")
-            lines += [f"  - {n}" for n in self.notes]
-        return "\n".join(lines)
 
 
 class _Matcher:
@@ -186,9 +122,7 @@ def _roman_chord(numeral: str, tonic: str, mode: str) -> str:
     degree = ["i", "ii", "iii", "iv", "v", "vi", "vii"].index(m.group(2).lower())
     scale = _MAJOR_SCALE if mode != "minor" else _MINOR_SCALE
     shift = {"b": -1, "#": 1}.get(m.group(1) or "", 0)
-    pc = (
-        ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"].index(tonic) + scale[degree] + shift
-    ) % 12
+    pc = (TONICS.index(tonic) + scale[degree] + shift) % 12
     upper = m.group(2).isupper()
     suffix = m.group(3) or ""
     quality = {"o": "dim", "ø": "hdim7", "+": "aug"}.get(suffix)
@@ -196,7 +130,7 @@ def _roman_chord(numeral: str, tonic: str, mode: str) -> str:
         quality = ("maj" if upper else "min") if suffix != "7" else ("7" if upper else "min7")
         if suffix == "maj7":
             quality = "maj7"
-    return f"{_PC_NAMES[pc]}:{quality}"
+    return f"{PITCH_NAMES[pc]}:{quality}"
 
 
 def _fader_value(f: float, edges: tuple[float, ...]) -> float:
@@ -227,7 +161,8 @@ def project_prompt(
     polyphony: float | None = None,
     rhythm: float | None = None,
 ) -> Request:
-    """Project ``text`` (and any explicit options, which win) onto partita's controls. Never raises on text."""
+    """Project ``text`` (and any explicit options, which win) onto partita's controls. Never raises on
+    text."""
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     cut = None
     if len(text) > MAX_PROMPT_CHARS:
@@ -236,13 +171,19 @@ def project_prompt(
         text = head.rsplit(" ", 1)[0] if " " in head else head
     req = Request(text=text)
     if cut is not None:
-        req.notes.append(f"the prompt is {cut} characters long: only its first {len(text)} were read "
-                         f"(at most {MAX_PROMPT_CHARS})")  # fmt: skip
-    given = any(v is not None for v in (key, tempo, meter, instruments, bars, chords, style, density, polyphony,
-                                        rhythm))  # fmt: skip
+        req.notes.append(
+            f"the prompt is {cut} characters long: only its first {len(text)} were read "
+            f"(at most {MAX_PROMPT_CHARS})"
+        )
+    given = any(
+        v is not None
+        for v in (key, tempo, meter, instruments, bars, chords, style, density, polyphony, rhythm)
+    )
     if not text.strip() and not given:
-        req.notes.append(f"empty prompt: generating with no conditions (the model's own defaults: it chooses key, "
-                         f"tempo, meter and instruments), {DEFAULT_BARS} bars")  # fmt: skip
+        req.notes.append(
+            f"empty prompt: generating with no conditions (the model's own defaults: it chooses key, "
+            f"tempo, meter and instruments), {DEFAULT_BARS} bars"
+        )
     mt = _Matcher(text)
     found: dict[str, list[tuple[object, str]]] = {}
 
@@ -253,8 +194,11 @@ def project_prompt(
             labels = [_chord_label(s) for s in symbols]
             mt.take(m.start(), m.end(), "chords", labels)
             _add(found, "chords", labels, m.group(0), m.start())
-    roman = [m for m in re.finditer(rf"(?<![\w])({_ROMAN_RE}(?:\s*[\-–,]\s*{_ROMAN_RE}){{2,15}})(?![\w])", text)
-             if mt.free(m.start(), m.end())]  # fmt: skip
+    roman = [
+        m
+        for m in re.finditer(rf"(?<![\w])({_ROMAN_RE}(?:\s*[\-–,]\s*{_ROMAN_RE}){{2,15}})(?![\w])", text)
+        if mt.free(m.start(), m.end())
+    ]
     for m in roman:
         mt.take(m.start(), m.end(), "roman numerals", m.group(1))
 
@@ -262,7 +206,10 @@ def project_prompt(
     for m in re.finditer(r"\b(?:in|key of)\s+(a|an)\s+(major|minor)\s+key\b", mt.lower):
         mt.take(m.start(), m.end(), "mode", m.group(2))
         _add(found, "mode", m.group(2), m.group(0), m.start())
-    key_re = r"\b(?:(in|key of)\s+)?([A-Ga-g])(\s*(?:#|♯|b|♭|-sharp|-flat| sharp| flat))?\s*(major|minor|maj|min)?(?![\w#♯♭])"
+    key_re = (
+        r"\b(?:(in|key of)\s+)?([A-Ga-g])(\s*(?:#|♯|b|♭|-sharp|-flat| sharp| flat))?"
+        r"\s*(major|minor|maj|min)?(?![\w#♯♭])"
+    )
     for m in re.finditer(key_re, text):
         lead, letter, acc, mode = m.group(1), m.group(2), (m.group(3) or "").strip(" -"), m.group(4)
         if not mt.free(m.start(), m.end()):
@@ -282,8 +229,10 @@ def project_prompt(
             _add(found, "mode", m.group(1), m.group(0), m.start())
 
     # Tempo: numbers with bpm first, then words.
-    for m in re.finditer(r"\b(\d{1,3}(?:\.\d+)?)\s*(?:bpm|beats per minute|beats a minute)\b|\btempo\s*(?:of\s*)?(\d{2,3})\b",
-                         mt.lower):  # fmt: skip
+    for m in re.finditer(
+        r"\b(\d{1,3}(?:\.\d+)?)\s*(?:bpm|beats per minute|beats a minute)\b|\btempo\s*(?:of\s*)?(\d{2,3})\b",
+        mt.lower,
+    ):
         bpm = float(m.group(1) or m.group(2))
         if bpm <= 0:
             mt.take(m.start(), m.end(), "tempo", bpm, "not a tempo")
@@ -298,8 +247,16 @@ def project_prompt(
                 _add(found, "tempo", float(TEMPO_WORDS[phrase]), m.group(0), m.start())
 
     # Meter.
-    named_meters = {"common time": "4/4", "cut time": "2/2", "alla breve": "2/2", "waltz time": "3/4",
-                    "triple meter": "3/4", "triple time": "3/4", "duple meter": "2/4", "compound duple": "6/8"}  # fmt: skip
+    named_meters = {
+        "common time": "4/4",
+        "cut time": "2/2",
+        "alla breve": "2/2",
+        "waltz time": "3/4",
+        "triple meter": "3/4",
+        "triple time": "3/4",
+        "duple meter": "2/4",
+        "compound duple": "6/8",
+    }
     for phrase, value in named_meters.items():
         for m in re.finditer(re.escape(phrase), mt.lower):
             if mt.free(m.start(), m.end()):
@@ -389,8 +346,10 @@ def project_prompt(
     req.not_understood = mt.leftovers()
     _explain_leftovers(req, mt, table)
     if text.strip() and not req.understood and not given:
-        req.notes.append("nothing in the prompt was understood: generating with no conditions (the model's own "
-                         f"defaults), {DEFAULT_BARS} bars")  # fmt: skip
+        req.notes.append(
+            "nothing in the prompt was understood: generating with no conditions (the model's own "
+            f"defaults), {DEFAULT_BARS} bars"
+        )
     _resolve(req, found, roman)
     _apply_options(req, key, tempo, meter, instruments, bars, chords, style, density, polyphony, rhythm)
     _apply_defaults(req, found)
@@ -414,7 +373,8 @@ def _first(req: Request, found: dict, fld: str, label: str, show=None):
 
 
 def _tempo(req: Request, found: dict) -> float | None:
-    """A number in bpm is more precise than a tempo word: it wins, and a word only conflicts when it is far off."""
+    """A number in bpm is more precise than a tempo word: it wins, and a word only conflicts when it is far
+    off."""
     entries = found.get("tempo", [])
     numeric = [e for e in entries if any(ch.isdigit() for ch in e[1])]
     if not numeric:
@@ -522,8 +482,10 @@ def _apply_options(
             else:
                 close = difflib.get_close_matches(word, [*INSTRUMENT_WORDS, *names, *NON_GM_INSTRUMENTS], n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ValueError(f"unknown instrument {inst!r}{hint}: use a General MIDI name, a program number 0-127 "
-                                 "or a common name such as piano, violin, guitar, flute")  # fmt: skip
+                raise ValueError(
+                    f"unknown instrument {inst!r}{hint}: use a General MIDI name, a program number 0-127 "
+                    "or a common name such as piano, violin, guitar, flute"
+                )
         c.programs, c.drums = list(dict.fromkeys(progs)), drums
     if bars is not None:
         c.bars = int(bars)
@@ -532,8 +494,10 @@ def _apply_options(
         try:
             req.chords = [s if ":" in s else _chord_label(s) for s in symbols]
         except ValueError as e:
-            raise ValueError(f"--chords {' '.join(map(str, symbols))!r}: {e} (expected symbols such as "
-                             "'Am F C G7' or 'Dm7 G7 Cmaj7')") from None  # fmt: skip
+            raise ValueError(
+                f"--chords {' '.join(map(str, symbols))!r}: {e} (expected symbols such as "
+                "'Am F C G7' or 'Dm7 G7 Cmaj7')"
+            ) from None
     if style is not None:
         c.style = style
     for name, value in (("density", density), ("polyphony", polyphony), ("rhythm", rhythm)):
@@ -575,9 +539,10 @@ def _apply_defaults(req: Request, found: dict) -> None:
             req.faders.setdefault("density", round(0.5 + 0.4 * req.arousal, 2))
             req.faders.setdefault("rhythm", round(0.5 + 0.4 * req.arousal, 2))
         elif not {"density", "rhythm"} & set(req.faders):
-            # the fader bins are absolute (notes per beat over all parts): a "calm" chorale held to a calm solo
-            # line's 1.6 notes per beat came out as four voices in half notes, where Bach writes about four notes
-            # per beat; with a style named, its own density (which the model learnt with the style) stands
+            # the fader bins are absolute (notes per beat over all parts): a "calm" chorale held to a calm
+            # solo line's 1.6 notes per beat came out as four voices in half notes, where Bach writes about
+            # four notes per beat; with a style named, its own density (which the model learnt with the style)
+            # stands
             req.notes.append(f"the mood sets no density: the {c.style.replace('_', ' ')} style's own is kept")
     if "density" in req.faders:
         c.density = _fader_value(req.faders["density"], DENSITY_EDGES)
@@ -606,9 +571,11 @@ def _check_limits(req: Request) -> None:
         req.notes.append(f"{n} tracks is not a track count: ignored")
         req.n_tracks = None
     elif n is not None and n > MAX_INSTRUMENTS:
-        req.notes.append(f"{n} tracks is more than partita generates at once ({MAX_INSTRUMENTS}): "
-                         f"using at most {MAX_INSTRUMENTS}; the track count is not a control the model follows, "
-                         "so name the instruments to choose them")  # fmt: skip
+        req.notes.append(
+            f"{n} tracks is more than partita generates at once ({MAX_INSTRUMENTS}): "
+            f"using at most {MAX_INSTRUMENTS}; the track count is not a control the model follows, "
+            "so name the instruments to choose them"
+        )
         req.n_tracks = MAX_INSTRUMENTS
     if len(c.programs) > MAX_INSTRUMENTS:
         req.notes.append(f"{len(c.programs)} instruments: keeping the first {MAX_INSTRUMENTS}")
@@ -633,10 +600,15 @@ _AND_SLOT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:(?:a|an|the)\s+)?$", re.I)
 def _vocabulary(instruments: dict) -> dict[str, str]:
     """Every single word partita understands -> what it is (for "did you mean" suggestions)."""
     vocab: dict[str, str] = {}
-    for table, what in ((TEMPO_WORDS, "tempo word"), (MOOD_WORDS, "mood"), (STYLE_WORDS, "style"),
-                        (FADER_WORDS, "texture word"), (NOTE_VALUE_WORDS, "note value"),
-                        (NON_GM_INSTRUMENTS, "instrument"),
-                        (instruments, "instrument")):  # fmt: skip
+    for table, what in (
+        (TEMPO_WORDS, "tempo word"),
+        (MOOD_WORDS, "mood"),
+        (STYLE_WORDS, "style"),
+        (FADER_WORDS, "texture word"),
+        (NOTE_VALUE_WORDS, "note value"),
+        (NON_GM_INSTRUMENTS, "instrument"),
+        (instruments, "instrument"),
+    ):
         for phrase in table:
             if " " not in phrase and len(phrase) >= 4:
                 vocab.setdefault(phrase, what)
@@ -644,7 +616,8 @@ def _vocabulary(instruments: dict) -> dict[str, str]:
 
 
 def _explain_leftovers(req: Request, mt: _Matcher, instruments: dict) -> None:
-    """Say what a word that was not understood might be: a misspelling, or an instrument partita does not know."""
+    """Say what a word that was not understood might be: a misspelling, or an instrument partita does not
+    know."""
     if not req.not_understood:
         return
     vocab = _vocabulary(instruments)
@@ -669,7 +642,11 @@ def _explain_leftovers(req: Request, mt: _Matcher, instruments: dict) -> None:
             req.notes.append(f"'{word}' was not understood: did you mean '{close[0]}' ({vocab[close[0]]})?")
         elif slot:
             req.notes.append(
-                f"unknown instrument '{word}': not a General MIDI name, nor a common name such as piano, violin, "
-                "guitar or erhu; ignored" + ("" if req.conditions.programs or any(
-                    u.field == "instrument" for u in req.understood) else ", so the model chooses the instruments")
-            )  # fmt: skip
+                f"unknown instrument '{word}': not a General MIDI name, nor a common name such as piano, "
+                "violin, guitar or erhu; ignored"
+                + (
+                    ""
+                    if req.conditions.programs or any(u.field == "instrument" for u in req.understood)
+                    else ", so the model chooses the instruments"
+                )
+            )

@@ -1,16 +1,16 @@
 """Sampling from a :class:`~partita.models.MusicLM` with a KV cache.
 
-:func:`sample` draws a batch of continuations with temperature, top-k and top-p (nucleus) filtering from a seeded
-generator. Termination is guaranteed: every sequence stops at a stop token (the model's end token by default),
-at a bar budget (``bar`` token ids or a predicate, ``max_bars``), when a degenerate loop is detected, or at
-``max_new_tokens`` at the latest.
+:func:`sample` draws a batch of continuations with temperature, top-k and top-p (nucleus) filtering from a
+seeded generator. Termination is guaranteed: every sequence stops at a stop token (the model's end token by
+default), at a bar budget (``bar`` token ids or a predicate, ``max_bars``), when a degenerate loop is
+detected, or at ``max_new_tokens`` at the latest.
 
 The loop detector looks for a periodic tail: if the last ``loop_tokens`` tokens repeat one pattern of at most
-``loop_period`` tokens, the sequence is cut off. Music repeats itself on purpose (a held JSB chord repeats 4 tokens
-per 16th step), so the default span is long: 512 tokens is 8 bars of 4 voices held on one chord.
+``loop_period`` tokens, the sequence is cut off. Music repeats itself on purpose (a held JSB chord repeats 4
+tokens per 16th step), so the default span is long: 512 tokens is 8 bars of 4 voices held on one chord.
 
-When a sequence reaches the model's ``block_size``, the context slides: the cache is rebuilt from the last half
-block, so sampling may continue past the training context at the cost of one re-prefill per half block.
+When a sequence reaches the model's ``block_size``, the context slides: the cache is rebuilt from the last
+half block, so sampling may continue past the training context at the cost of one re-prefill per half block.
 """
 
 from __future__ import annotations
@@ -107,13 +107,16 @@ def sample(
     logits_processor: Callable[[list[list[int]], torch.Tensor], torch.Tensor] | None = None,
     keep_prefix: int = 0,
 ) -> SampleResult:
-    """Sample continuations of ``prompt`` (one sequence, or a batch of equal-length ones; default: the BOS token).
+    """Sample continuations of ``prompt`` (one sequence, or a batch of equal-length ones; default: the BOS
+    token).
 
-    ``batch_size`` repeats a single prompt. ``stop_tokens`` defaults to the model's ``eos_id``; ``bar`` (token ids
-    or a predicate on a token id) with ``max_bars`` stops a sequence after that many bars. ``logits_processor``
-    (e.g. :class:`partita.generation.constraints.RemiConstraintProcessor`) sees the running sequences and the
-    next-token logits and returns the logits to sample from. ``keep_prefix`` leading tokens (a condition prefix)
-    stay in the context when it slides past ``block_size``, as they do in training windows. Returns every sequence
+    ``batch_size`` repeats a single prompt. ``stop_tokens`` defaults to the model's ``eos_id``; ``bar`` (token
+    ids or a predicate on a token id) with ``max_bars`` stops a sequence after that many bars.
+    ``logits_processor`` (e.g. :class:`partita.generation.rules.RuleSet`) sees the running sequences and the
+    next-token logits and returns the logits to sample from; when finished sequences leave the batch, a
+    processor with a ``select(keep)`` method is told the batch rows that stay (in order), so that it keeps its
+    state per sequence and reads no sequence twice. ``keep_prefix`` leading tokens (a condition prefix) stay
+    in the context when it slides past ``block_size``, as they do in training windows. Returns every sequence
     with its prompt and the reason it stopped.
     """
     if max_new_tokens <= 0:
@@ -249,12 +252,15 @@ def _sample_loop(
             nxt = nxt.index_select(0, index)
             if detector is not None:
                 detector.select(np.asarray(keep))
+            if hasattr(logits_processor, "select"):  # it keeps a state per sequence: tell it which stay
+                logits_processor.select(keep)
             active = [active[r] for r in keep]
         if (
             cache.length + 1 > block
         ):  # slide the context: rebuild the cache from the prefix and the last half block
             tail = block // 2 - keep_prefix
-            cache, logits = _prefill(model, [seqs[i][:keep_prefix] + seqs[i][-tail:] for i in active], block, device)
+            context = [seqs[i][:keep_prefix] + seqs[i][-tail:] for i in active]
+            cache, logits = _prefill(model, context, block, device)
         else:
             out, _ = model(nxt[:, None], cache=cache)
             logits = out[:, -1]

@@ -1,4 +1,5 @@
-"""The music language model: :class:`MusicLM` (relative / absolute / rotary positions), its config and folders."""
+"""The music language model: :class:`MusicLM` (relative / absolute / rotary positions), its config and
+folders."""
 
 from partita.models.music_lm import KVCache, MusicLM, MusicLMConfig, rel_shift
 from partita.models.pretrained import (

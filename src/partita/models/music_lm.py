@@ -2,14 +2,14 @@
 
 Pre-norm blocks of causal self-attention and an MLP, with a ``position`` switch:
 
-- ``"relative"``: Music Transformer's relative attention (Huang et al. 2018). Each head learns one embedding per
-  relative distance ``0 .. max_relative_distance - 1`` (farther keys share the last one). The relative logits
-  ``S_rel[i, j] = q_i . E[i - j]`` are computed as ``Q @ E^T`` and then *skewed* (pad one column, reshape, drop a
-  row) into place, which needs O(L * D) extra memory instead of Shaw et al.'s O(L^2 * D) tensor of gathered
-  embeddings. Queries are processed in blocks, so the logits of a layer never exceed ``block x L`` per head at
-  inference: the peak memory grows linearly with L. The same code serves the KV cache: a block of new queries at
-  offset ``s`` against ``s + c`` keys is a rectangular skew (Transformer-XL's ``rel_shift``), and one new query
-  needs no skew at all.
+- ``"relative"``: Music Transformer's relative attention (Huang et al. 2018). Each head learns one embedding
+  per relative distance ``0 .. max_relative_distance - 1`` (farther keys share the last one). The relative
+  logits ``S_rel[i, j] = q_i . E[i - j]`` are computed as ``Q @ E^T`` and then *skewed* (pad one column,
+  reshape, drop a row) into place, which needs O(L * D) extra memory instead of Shaw et al.'s O(L^2 * D)
+  tensor of gathered embeddings. Queries are processed in blocks, so the logits of a layer never exceed
+  ``block x L`` per head at inference: the peak memory grows linearly with L. The same code serves the KV
+  cache: a block of new queries at offset ``s`` against ``s + c`` keys is a rectangular skew (Transformer-XL's
+  ``rel_shift``), and one new query needs no skew at all.
 - ``"absolute"``: learned absolute position embeddings (GPT-2).
 - ``"rotary"``: rotary position embeddings (RoFormer) on queries and keys.
 
@@ -125,9 +125,10 @@ class KVCache:
 def rel_shift(x: torch.Tensor) -> torch.Tensor:
     """The skewing procedure for a (..., c, e) block of relative logits with c queries at offset ``e - c``.
 
-    Column ``k`` of ``x`` holds the logit for relative distance ``e - 1 - k``; the result holds at ``[i, j]`` the
-    logit for distance ``(e - c + i) - j``, i.e. query ``i`` against key ``j``. Entries with ``j`` after the query
-    are garbage and must be masked. For c == e this is Music Transformer's skew: pad, reshape, drop a row.
+    Column ``k`` of ``x`` holds the logit for relative distance ``e - 1 - k``; the result holds at ``[i, j]``
+    the logit for distance ``(e - c + i) - j``, i.e. query ``i`` against key ``j``. Entries with ``j`` after
+    the query are garbage and must be masked. For c == e this is Music Transformer's skew: pad, reshape, drop
+    a row.
     """
     *lead, c, e = x.shape
     x = F.pad(x, (1, 0))  # (..., c, e + 1)
@@ -138,13 +139,14 @@ def rel_shift(x: torch.Tensor) -> torch.Tensor:
 class SkewedBias(torch.autograd.Function):
     """``rel_shift`` and the causal mask in one strided read: the attention bias of a block of queries.
 
-    ``x`` is a contiguous (H, B, c, e) block of relative logits laid out as :func:`rel_shift` takes them (column
-    ``k`` holds distance ``e - 1 - k``), ``mask`` the (c, e) additive causal mask; returns the (B, H, c, e) bias
-    ``rel_shift(x) + mask``. The skew is a view: row ``i`` of the result starts ``c - 1 - i`` columns into row ``i``
-    of ``x``, i.e. ``x`` read with row stride ``e - 1`` from offset ``c - 1``. Written by hand because autograd's
-    own ``as_strided`` backward is slow for an overlapping view (an index_add over the whole block); here the
-    gradient is the same strided layout written back in one copy. Measured on torch 2.13 CPU (fp32, the training
-    bench model): pad + reshape + scale + mask took 7 passes over each block per step, this takes 3.
+    ``x`` is a contiguous (H, B, c, e) block of relative logits laid out as :func:`rel_shift` takes them
+    (column ``k`` holds distance ``e - 1 - k``), ``mask`` the (c, e) additive causal mask; returns the (B, H,
+    c, e) bias ``rel_shift(x) + mask``. The skew is a view: row ``i`` of the result starts ``c - 1 - i``
+    columns into row ``i`` of ``x``, i.e. ``x`` read with row stride ``e - 1`` from offset ``c - 1``. Written
+    by hand because autograd's own ``as_strided`` backward is slow for an overlapping view (an index_add over
+    the whole block); here the gradient is the same strided layout written back in one copy. Measured on torch
+    2.13 CPU (fp32, the training bench model): pad + reshape + scale + mask took 7 passes over each block per
+    step, this takes 3.
     """
 
     @staticmethod
@@ -247,10 +249,10 @@ class CausalSelfAttention(nn.Module):
         start = e - c  # absolute index of the first query among the keys
         er = self.relative_embeddings(e)  # (H, e, hd)
         er_scaled = er * scale if q.dtype == torch.float32 else None  # once per call, not per block
-        # Blocks of queries bound the logits to block x L per head, and each block skips the keys after its last
-        # query (a causal layer's upper triangle, about half of the L x L work). Measured on torch 2.13 CPU (AMD
-        # EPYC, fp32, L = 512, forward + backward of 4 layers x 256): one block 3.35 s, blocks of 256 2.38 s, of
-        # 128 2.17 s; the gradients are the same (max difference 6e-8).
+        # Blocks of queries bound the logits to block x L per head, and each block skips the keys after its
+        # last query (a causal layer's upper triangle, about half of the L x L work). Measured on torch 2.13
+        # CPU (AMD EPYC, fp32, L = 512, forward + backward of 4 layers x 256): one block 3.35 s, blocks of 256
+        # 2.38 s, of 128 2.17 s; the gradients are the same (max difference 6e-8).
         block = max(1, self.config.attention_block)
         b, h, _, hd = q.shape
         outs = []
@@ -294,8 +296,8 @@ class CausalSelfAttention(nn.Module):
 def _per_head_matmul(q: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
     """(B, H, c, d) queries times (H, n, d) per-head embeddings -> (B, H, c, n).
 
-    One bmm over the heads with batch and queries folded together: a broadcasting ``q @ emb`` would first copy the
-    embeddings once per batch row.
+    One bmm over the heads with batch and queries folded together: a broadcasting ``q @ emb`` would first copy
+    the embeddings once per batch row.
     """
     b, h, c, d = q.shape
     out = torch.bmm(q.transpose(0, 1).reshape(h, b * c, d), emb.transpose(1, 2))  # (H, B*c, n)
@@ -387,7 +389,8 @@ class MusicLM(nn.Module):
         offset = cache.length if cache is not None else 0
         if self.config.position == "absolute" and offset + t > self.config.block_size:
             raise ValueError(
-                f"sequence of {offset + t} tokens exceeds block_size {self.config.block_size} of an absolute-position model"
+                f"sequence of {offset + t} tokens exceeds block_size {self.config.block_size} of an "
+                "absolute-position model"
             )
         x = self.tok_emb(idx)
         if self.config.position == "absolute":
@@ -421,7 +424,8 @@ class MusicLM(nn.Module):
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path, device: str | torch.device = "cpu") -> MusicLM:
-        """Load a model saved by :meth:`save_pretrained`, by folder path or by name ("debug" is built in code)."""
+        """Load a model saved by :meth:`save_pretrained`, by folder path or by name ("debug" is built in
+        code)."""
         from partita.models.pretrained import load_pretrained
 
         return load_pretrained(name_or_path, device=device)

@@ -8,8 +8,8 @@ A model folder holds:
 - the tokenizer, when given: ``tokenizer.json`` for a miditok tokenizer, or whatever the object's own
   ``save_pretrained(dir)`` writes.
 
-``load_pretrained(name)`` accepts a folder path, ``"debug"`` (a tiny model built in code for tests), or the name
-of a model shipped in ``partita/pretrained/<name>/``.
+``load_pretrained(name)`` accepts a folder path, ``"debug"`` (a tiny model built in code for tests), or the
+name of a model shipped in ``partita/pretrained/<name>/``.
 """
 
 from __future__ import annotations
@@ -131,6 +131,10 @@ def _save_tokenizer(tokenizer: Any, out: Path) -> str:
     )
 
 
+RENAMED_TOKENIZERS = {"partita.tokens.tokenizer.MusicTokenizer": "partita.tokens.tokenizer.MiditokTokenizer"}
+"""Tokenizer classes saved under an earlier name (models saved before the rename still load theirs)."""
+
+
 def _load_tokenizer(kind: str | None, folder: Path) -> Any:
     if not kind:
         return None
@@ -144,7 +148,8 @@ def _load_tokenizer(kind: str | None, folder: Path) -> Any:
         if kind.startswith("pretrained:"):
             import importlib
 
-            module, _, qual = kind.split(":", 1)[1].rpartition(".")
+            name = kind.split(":", 1)[1]
+            module, _, qual = RENAMED_TOKENIZERS.get(name, name).rpartition(".")
             return getattr(importlib.import_module(module), qual).from_pretrained(folder)
     except Exception as e:  # a model without its tokenizer is still usable: say why, do not fail
         logger.warning("%s: could not load the %s tokenizer saved alongside: %s", folder, kind, e)
@@ -287,7 +292,8 @@ def import_shards(shard_dir: str | Path, out_dir: str | Path, tokenizer: Any = N
 
 
 MAX_SHIPPED_BYTES = 60 * 2**20
-"""The largest model folder that may go into the package (the wheel stays small enough to install anywhere)."""
+"""The largest model folder that may go into the package (the wheel stays small enough to install
+anywhere)."""
 
 
 def ship_model(

@@ -1,8 +1,10 @@
-"""The Selector's learned critic: a small classifier of music-token windows with a style head and a quality head.
+"""The Selector's learned critic: a small classifier of music-token windows with a style head and a quality
+head.
 
-XMusic's Selector ranks generated candidates by control adherence *and* by a learned judge of the music. This is
-partita's judge. It reads **only music tokens** (the condition prefix, BOS/EOS and padding are removed before the
-first layer, so it cannot read the answer off the prompt) and has two heads on one pooled representation:
+XMusic's Selector ranks generated candidates by control adherence *and* by a learned judge of the music. This
+is partita's judge. It reads **only music tokens** (the condition prefix, BOS/EOS and padding are removed
+before the first layer, so it cannot read the answer off the prompt) and has two heads on one pooled
+representation:
 
 - ``style``: a softmax over the corpus's style labels (``chorale``, ``pop``, ``jig``, ...; the list is saved
   in ``config.json``, in the order of the logits);
@@ -10,13 +12,14 @@ first layer, so it cannot read the answer off the prompt) and has two heads on o
   spans, splices of two pieces, re-drawn pitches, loops, unigram noise; see
   :mod:`partita.training.style_classifier`).
 
-The body is deliberately small and fast on a CPU (a few hundred thousand parameters): a token embedding, a stack
-of residual dilated 1-D convolutions (non-causal: the classifier sees the whole window), and masked mean + max
-pooling. Padding is zeroed before every convolution, so a window scores the same alone or in a padded batch.
+The body is deliberately small and fast on a CPU (a few hundred thousand parameters): a token embedding, a
+stack of residual dilated 1-D convolutions (non-causal: the classifier sees the whole window), and masked
+mean + max pooling. Padding is zeroed before every convolution, so a window scores the same alone or in a
+padded batch.
 
-A folder written by :meth:`StyleClassifier.save_pretrained` holds ``config.json`` (the config with the label list),
-``model.safetensors`` (never pickle), ``model_card.json`` / ``README.md`` (what it was trained on, its test
-metrics) and, when given, the tokenizer in ``tokenizer/``.
+A folder written by :meth:`StyleClassifier.save_pretrained` holds ``config.json`` (the config with the label
+list), ``model.safetensors`` (never pickle), ``model_card.json`` / ``README.md`` (what it was trained on, its
+test metrics) and, when given, the tokenizer in ``tokenizer/``.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ class StyleClassifierConfig:
     dropout: float = 0.1
     pad_id: int = 0
     skip_ids: list[int] = field(default_factory=list)
-    """Ids that are never music (condition tokens, BOS, EOS, PAD): removed before the model reads a sequence."""
+    """Ids that are never music (condition tokens, BOS, EOS, PAD): removed before the model reads a
+    sequence."""
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "window", "d_model", "n_layers", "kernel"):
@@ -102,9 +106,17 @@ def strict_from_dict(cls: type, d: dict, what: str) -> Any:
 def debug_config(**overrides: Any) -> StyleClassifierConfig:
     """The tiny configuration of the ``"debug"`` classifier (width 16, two layers, three labels)."""
     base: dict[str, Any] = dict(
-        vocab_size=64, labels=["a", "b", "c"], window=32, d_model=16, n_layers=2, kernel=3, dilations=[1, 2],
-        dropout=0.0, pad_id=0, skip_ids=[0, 1, 2],
-    )  # fmt: skip
+        vocab_size=64,
+        labels=["a", "b", "c"],
+        window=32,
+        d_model=16,
+        n_layers=2,
+        kernel=3,
+        dilations=[1, 2],
+        dropout=0.0,
+        pad_id=0,
+        skip_ids=[0, 1, 2],
+    )
     base.update(overrides)
     return StyleClassifierConfig(**base)
 
@@ -156,7 +168,8 @@ class StyleClassifier(nn.Module):
     def forward(
         self, ids: torch.Tensor, mask: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``ids`` ``(B, T)`` (padded with ``pad_id``) -> style logits ``(B, n_labels)`` and quality logits ``(B,)``.
+        """``ids`` ``(B, T)`` (padded with ``pad_id``) -> style logits ``(B, n_labels)`` and quality logits
+        ``(B,)``.
 
         ``mask`` marks the real tokens; ids equal to ``pad_id`` or in ``skip_ids`` are never real.
         """
@@ -179,9 +192,10 @@ class StyleClassifier(nn.Module):
         h = F.gelu(self.hidden(torch.cat([mean, peak], dim=-1)))
         return self.style_head(h), self.quality_head(h).squeeze(-1)
 
-    # --- whole pieces -----------------------------------------------------------------------------------------
+    # --- whole pieces ---------------------------------------------------------------------------------------
     def music_only(self, ids: Any) -> np.ndarray:
-        """The music ids of a sequence: everything up to a CondEnd prefix is the caller's job; skip ids go here."""
+        """The music ids of a sequence: everything up to a CondEnd prefix is the caller's job; skip ids go
+        here."""
         arr = np.asarray(ids, dtype=np.int64).reshape(-1)
         if arr.size and (arr.min() < 0 or arr.max() >= self.config.vocab_size):
             raise ValueError(
@@ -192,7 +206,8 @@ class StyleClassifier(nn.Module):
         return arr[~skip[arr]] if arr.size else arr
 
     def piece_windows(self, music_ids: Any, max_windows: int = 8) -> torch.Tensor:
-        """Up to ``max_windows`` evenly spread windows of ``config.window`` tokens covering a piece, padded."""
+        """Up to ``max_windows`` evenly spread windows of ``config.window`` tokens covering a piece,
+        padded."""
         music = self.music_only(music_ids)
         w = self.config.window
         if len(music) <= w:
@@ -210,8 +225,8 @@ class StyleClassifier(nn.Module):
     def predict(self, music_ids: Any, max_windows: int = 8) -> dict[str, Any]:
         """Style probabilities (averaged over the piece's windows) and P(real music) of one piece's music ids.
 
-        Returns ``{"style": {label: probability}, "quality": probability, "windows": n, "tokens": n}``; a piece
-        without music tokens gets an empty style dict and quality 0.
+        Returns ``{"style": {label: probability}, "quality": probability, "windows": n, "tokens": n}``; a
+        piece without music tokens gets an empty style dict and quality 0.
         """
         music = self.music_only(music_ids)
         if not len(music):
@@ -229,7 +244,7 @@ class StyleClassifier(nn.Module):
             "tokens": int(len(music)),
         }
 
-    # --- save / load ------------------------------------------------------------------------------------------
+    # --- save / load ----------------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
         """Write config.json, model.safetensors, model_card.json, README.md (and the tokenizer) atomically."""
         from safetensors.torch import save_file
@@ -253,7 +268,8 @@ class StyleClassifier(nn.Module):
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path, seed: int = 0) -> StyleClassifier:
-        """Load a folder written by :meth:`save_pretrained`; ``"debug"`` builds a tiny untrained one in code."""
+        """Load a folder written by :meth:`save_pretrained`; ``"debug"`` builds a tiny untrained one in
+        code."""
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
@@ -289,10 +305,10 @@ class StyleClassifier(nn.Module):
             except (OSError, json.JSONDecodeError) as e:  # the card is documentation: warn, do not fail
                 logger.warning("%s: unreadable model card (%s)", folder / CARD_JSON, e)
         if (folder / TOKENIZER_DIR).is_dir():
-            from partita.tokens import MusicTokenizer
+            from partita.tokens import MiditokTokenizer
 
             try:
-                model.tokenizer = MusicTokenizer.from_pretrained(folder / TOKENIZER_DIR)
+                model.tokenizer = MiditokTokenizer.from_pretrained(folder / TOKENIZER_DIR)
             except Exception as e:  # miditok raises assorted errors on a broken tokenizer file
                 raise ValueError(
                     f"{folder / TOKENIZER_DIR}: unreadable tokenizer ({type(e).__name__}: {e})"
@@ -306,12 +322,14 @@ class StyleClassifier(nn.Module):
 
 
 def _card_value(v: Any, digits: int = 3) -> str:
-    """A metric for a markdown table cell: floats rounded, dicts as ``key value`` pairs (nested in brackets)."""
+    """A metric for a markdown table cell: floats rounded, dicts as ``key value`` pairs (nested in
+    brackets)."""
     if isinstance(v, float):
         return f"{v:.{digits}f}"
     if isinstance(v, dict):
         return ", ".join(
-            f"{a} ({_card_value(b)})" if isinstance(b, dict) else f"{a} {_card_value(b)}" for a, b in v.items()
+            f"{a} ({_card_value(b)})" if isinstance(b, dict) else f"{a} {_card_value(b)}"
+            for a, b in v.items()
         )
     if isinstance(v, list):
         return "/".join(str(x) for x in v)
@@ -319,7 +337,8 @@ def _card_value(v: Any, digits: int = 3) -> str:
 
 
 def model_card(config: StyleClassifierConfig, info: dict[str, Any]) -> str:
-    """The README.md of a classifier folder: what it reads, what it was trained on, and its held-out metrics."""
+    """The README.md of a classifier folder: what it reads, what it was trained on, and its held-out
+    metrics."""
     lines = [f"# {info.get('name', 'partita style / quality classifier')}", ""]
     lines.append(
         f"A {config.n_layers}-layer dilated-convolution classifier of {config.window}-token music windows "
@@ -346,7 +365,7 @@ def model_card(config: StyleClassifierConfig, info: dict[str, Any]) -> str:
         "## Use",
         "",
         "```python",
-        "from partita.pipelines.selector import Selector",
+        "from partita.evaluation.selector import Selector",
         "",
         "selector = Selector.from_pretrained('path/to/this/folder')",
         "ranked = selector.rank(candidates, request)",

@@ -1,6 +1,6 @@
 """Listening samples of a model: one generation per style prompt, rendered and measured, for its model card.
 
-:func:`write_samples` runs :func:`partita.pipelines.generate.generate` on a few prompts (one per style the
+:func:`write_samples` runs :func:`partita.generate` on a few prompts (one per style the
 shipped model was trained on), keeps each prompt's best candidate, and records what a listener and a reader
 need: the prompt, the adherence scores, the note count, the loudness of the WAV (so a silent render is caught)
 and the files. :func:`samples_markdown` turns that record into the "Samples" section of a model card.
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from partita.atomic import atomic_write_text
+from partita.pipelines.generator import generate, load_generator
 from partita.progress import ProgressCallback, report
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ SAMPLE_PROMPTS: tuple[str, ...] = (
     "a pop piano ballad in C major, 8 bars, 80 bpm",
     "a Renaissance motet in D minor for four voices, 12 bars",
 )
-"""One prompt per style family of the training mix (chorale, Irish and Chinese and German folk, pop, Renaissance)."""
+"""One prompt per style family of the training mix (chorale, Irish and Chinese and German folk, pop,
+Renaissance)."""
 
 
 def wav_level(path: str | Path) -> dict[str, float]:
@@ -63,8 +65,6 @@ def write_samples(
 
     ``model`` is a loaded generator or a model name. ``out_dir/samples.json`` holds the records.
     """
-    from partita.pipelines.generate import generate, load_generator
-
     lm = load_generator(model) if isinstance(model, str) else model
     out = Path(out_dir)
     records = []

@@ -45,7 +45,8 @@ class AudioUnavailable(ScoreError):
 
 
 def find_soundfont(soundfont: str | os.PathLike | None = None) -> Path:
-    """The soundfont to use: ``soundfont``, else ``$PARTITA_SOUNDFONT``, else a General MIDI soundfont of Debian."""
+    """The soundfont to use: ``soundfont``, else ``$PARTITA_SOUNDFONT``, else a General MIDI soundfont of
+    Debian."""
     for given, origin in ((soundfont, "the soundfont given"), (os.environ.get(SOUNDFONT_ENV), SOUNDFONT_ENV)):
         if given:
             p = Path(given).expanduser()
@@ -155,7 +156,8 @@ def write_wav(
 
 
 def _normalize_peak(path: Path, peak_db: float = -1.0, max_gain: float = 16.0) -> None:
-    """Scale a 16-bit WAV file in place so that its peak is at ``peak_db`` dBFS (louder only, at most ``max_gain``)."""
+    """Scale a 16-bit WAV file in place so that its peak is at ``peak_db`` dBFS (louder only, at most
+    ``max_gain``)."""
     import wave
 
     import numpy as np

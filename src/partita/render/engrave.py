@@ -2,9 +2,9 @@
 
 verovio draws notes, clefs and accidentals as SVG paths, but writes some symbols as text in its SMuFL font
 (Leipzig): the note of a tempo mark, dynamics, tuplet numbers. cairosvg ignores the font that verovio embeds
-as CSS, so unless fontconfig knows the font those symbols become empty boxes. The font ships inside the verovio
-package (as base64 WOFF2 in ``verovio/data/Leipzig.css``); :func:`ensure_music_fonts` writes it once to a cache
-folder and adds that folder to the running process's fontconfig (FreeType reads WOFF2 directly).
+as CSS, so unless fontconfig knows the font those symbols become empty boxes. The font ships inside the
+verovio package (as base64 WOFF2 in ``verovio/data/Leipzig.css``); :func:`ensure_music_fonts` writes it once
+to a cache folder and adds that folder to the running process's fontconfig (FreeType reads WOFF2 directly).
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def _replace_placeholder_title(xml: str, title: str) -> str:
 
 
 def engrave_xml(score: Score | str | os.PathLike, title: str | None = None) -> str:
-    """The MusicXML text verovio engraves: a MusicXML file as its author wrote it, anything else via partita."""
+    """The MusicXML text verovio engraves: a MusicXML file as its author wrote it, anything else via
+    partita."""
     return _musicxml_of(score, title)
 
 
@@ -129,14 +130,15 @@ def to_svg_pages(
     max_pages: int | None = None,
     musicxml: str | None = None,
 ) -> list[str]:
-    """Engrave ``score`` (a score, or a score file) or ready ``musicxml`` text with verovio; one SVG per page."""
+    """Engrave ``score`` (a score, or a score file) or ready ``musicxml`` text with verovio; one SVG per
+    page."""
     import verovio
 
     xml = musicxml if musicxml is not None else _musicxml_of(score, title)
     verovio.enableLog(verovio.LOG_OFF)
     tk = verovio.toolkit()
-    # verovio's default resource path (its fonts) is set per thread, only in the thread that imported it: name it
-    # for this toolkit so that engraving works from any thread (a web server's workers, a thread pool)
+    # verovio's default resource path (its fonts) is set per thread, only in the thread that imported it: name
+    # it for this toolkit so that engraving works from any thread (a web server's workers, a thread pool)
     from importlib.resources import files
 
     tk.setResourcePath(str(files("verovio") / "data"))
@@ -173,7 +175,8 @@ def write_svg_pages(svgs: list[str], path: str | os.PathLike) -> list[Path]:
 
 
 def write_png_pages(svgs: list[str], path: str | os.PathLike, width: int = 1400) -> list[Path]:
-    """Rasterize SVG pages with cairosvg (``width`` pixels wide, white background), named as :func:`write_svg_pages`."""
+    """Rasterize SVG pages with cairosvg (``width`` pixels wide, white background), named as
+    :func:`write_svg_pages`."""
     ensure_music_fonts()
     import cairosvg
 
@@ -201,7 +204,8 @@ CAIRO_MAX_PIXELS = 32767
 
 
 def fit_width(svg: str, width: int, max_pixels: int = CAIRO_MAX_PIXELS) -> int:
-    """``width``, or less where the page (from the SVG's own width and height) would be taller than ``max_pixels``."""
+    """``width``, or less where the page (from the SVG's own width and height) would be taller than
+    ``max_pixels``."""
     tag = re.search(r"<svg\b[^>]*>", svg[:4096])
     if tag is None:
         return width

@@ -59,11 +59,11 @@ def render(
     Files are named after ``name`` (default: the input file's name, or "score"): ``NAME-pianoroll.png``,
     ``NAME-score.svg`` and ``NAME-score.png`` (the first page, or ``NAME-score-N.*`` for every page with
     ``pages="all"``), ``NAME.wav`` and ``NAME.musicxml``. ``wav=None`` writes audio only when FluidSynth and a
-    soundfont are installed; ``wav=True`` raises :class:`~partita.render.audio.AudioUnavailable` (saying what to
-    install) when they are not. ``png`` and ``svg``, as the CLI flags, switch the PNG images (piano roll and
-    score) and the score SVG together. A MusicXML input is engraved as its author wrote it; any other input is
-    engraved from partita's MusicXML. A score beyond ``limits`` (:func:`partita.score.check_limits`: duration,
-    notes, tracks, resolution) is refused with a :class:`ScoreError` before anything is written.
+    soundfont are installed; ``wav=True`` raises :class:`~partita.render.audio.AudioUnavailable` (saying what
+    to install) when they are not. ``png`` and ``svg``, as the CLI flags, switch the PNG images (piano roll
+    and score) and the score SVG together. A MusicXML input is engraved as its author wrote it; any other
+    input is engraved from partita's MusicXML. A score beyond ``limits`` (:func:`partita.score.check_limits`:
+    duration, notes, tracks, resolution) is refused with a :class:`ScoreError` before anything is written.
     """
     if png is not None:
         pianoroll = score_png = png

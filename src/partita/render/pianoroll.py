@@ -1,4 +1,5 @@
-"""A piano-roll picture of a score (matplotlib): one colour per track, bars and beats from the time signatures.
+"""A piano-roll picture of a score (matplotlib): one colour per track, bars and beats from the time
+signatures.
 
 The time axis is in bars (numbered from 1, as the MIDI's time signatures place them) rather than seconds, so a
 piano roll lines up with the engraved score; tempo changes do not bend it.
@@ -71,7 +72,8 @@ def bar_lines(
 
 
 def bar_label_step(n_bars: int, max_labels: int = 40) -> int:
-    """Number every k-th bar so that at most ``max_labels`` numbers show: k is 1, 2, 4, 5, 10, 20, 50, 100, ..."""
+    """Number every k-th bar so that at most ``max_labels`` numbers show: k is 1, 2, 4, 5, 10, 20, 50,
+    100, ..."""
     scale = 1
     while True:
         for k in (1, 2, 4, 5) if scale == 1 else (1, 2, 5):
@@ -95,9 +97,10 @@ def write_pianoroll(
 
     Each track gets a colour and a legend entry "name (General MIDI instrument)"; bar lines are solid and
     numbered, beats dotted (while they are far enough apart to read); the pitch axis names every C, or every
-    note of a narrow range. ``start_bar``/``end_bar`` (1-based, inclusive) draw an excerpt. The width grows with
-    the number of bars up to 22 inches, so 4 bars and 200 bars are both readable. A score beyond ``limits``
-    (:func:`partita.score.check_limits`) is refused with a :class:`ScoreError` before anything is drawn.
+    note of a narrow range. ``start_bar``/``end_bar`` (1-based, inclusive) draw an excerpt. The width grows
+    with the number of bars up to 22 inches, so 4 bars and 200 bars are both readable. A score beyond
+    ``limits`` (:func:`partita.score.check_limits`) is refused with a :class:`ScoreError` before anything is
+    drawn.
     """
     import matplotlib
 

@@ -1,6 +1,6 @@
 """Bars of a score in tick time: where each bar line falls under the score's time signatures, and trimming a
-score to a number of bars (a generated piece asked for 8 bars ends at the end of bar 8, also where its last note
-was written to ring on)."""
+score to a number of bars (a generated piece asked for 8 bars ends at the end of bar 8, also where its last
+note was written to ring on)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from partita.score.formats import Score
 
 
 def _bar_ends(score: Score):
-    """The tick at which each bar ends, bar after bar from tick 0: each as long as the time signature in force at
-    its start says (4/4 before the first one)."""
+    """The tick at which each bar ends, bar after bar from tick 0: each as long as the time signature in force
+    at its start says (4/4 before the first one)."""
     tpq = int(score.ticks_per_quarter) or 1
-    signatures = sorted((int(ts.time), int(ts.numerator), int(ts.denominator)) for ts in score.time_signatures)
+    signatures = sorted(
+        (int(ts.time), int(ts.numerator), int(ts.denominator)) for ts in score.time_signatures
+    )
     at, k, num, den = 0, -1, 4, 4
     while True:
         while k + 1 < len(signatures) and signatures[k + 1][0] <= at:
@@ -28,8 +30,8 @@ def bar_lines(score: Score, bars: int) -> list[int]:
 
 
 def trim_to_bars(score: Score, bars: int) -> int:
-    """Cut ``score`` (in place) at the end of bar ``bars``: notes starting there or later go, notes ringing past
-    it end there. Returns the number of notes shortened or removed."""
+    """Cut ``score`` (in place) at the end of bar ``bars``: notes starting there or later go, notes ringing
+    past it end there. Returns the number of notes shortened or removed."""
     end = bar_lines(score, bars)[-1]
     changed = 0
     for track in score.tracks:
@@ -49,8 +51,8 @@ def trim_to_bars(score: Score, bars: int) -> int:
 
 
 def notated_bars(score: Score) -> int:
-    """The bars of ``score`` as written: from tick 0, each as long as its time signature, up to the end of the last
-    note (0 for a score without notes). Unlike a beat tracker's grid, no phase is guessed."""
+    """The bars of ``score`` as written: from tick 0, each as long as its time signature, up to the end of the
+    last note (0 for a score without notes). Unlike a beat tracker's grid, no phase is guessed."""
     end = max((n.time + n.duration for t in score.tracks for n in t.notes), default=0)
     count = 0
     if end > 0:

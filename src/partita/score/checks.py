@@ -8,7 +8,10 @@ that states these bounds is :class:`ScoreLimits`:
 - :func:`check_limits` bounds the *cost* of one input: resolution, tracks, notes, notated length and duration.
   The CLI calls it on every file it reads; the writers (MusicXML, piano roll, WAV) call it before any work, so
   they are safe from Python too, and bound their output (bars x staves, WAV bytes) as well.
-- :func:`check_score` adds what makes a score *usable music*: some notes, tempos a person could play.
+- :func:`check_score` adds what makes a score *usable music*: some notes, tempos a person could play. It is
+  the one such check: the web upload uses :data:`DEFAULT_LIMITS`, the corpus builder its own wider
+  :data:`partita.corpus.pieces.CORPUS_LIMITS` (a corpus keeps long and slow pieces that an upload may not
+  be).
 
 Both raise :class:`~partita.score.errors.ScoreError` with a machine-readable reason, so the corpus builder
 records them in its rejects table and the CLI prints them in one line.
@@ -27,8 +30,9 @@ from partita.score.formats import Score
 class ScoreLimits:
     """Bounds one score stays within; each is refused with a message and the ``reason`` code its note names.
 
-    The defaults are far beyond real music (an opera, a symphony of 40 staves, a dense piano-roll MIDI) and far
-    below what would fill a disk or take hours; pass a changed copy (``dataclasses.replace``) to move them.
+    The defaults are far beyond real music (an opera, a symphony of 40 staves, a dense piano-roll MIDI) and
+    far below what would fill a disk or take hours; pass a changed copy (``dataclasses.replace``) to move
+    them.
     """
 
     min_qpm: float = 10.0
@@ -42,11 +46,13 @@ class ScoreLimits:
     max_tracks: int = 256
     """Tracks (``too-many-tracks``): 16 MIDI channels on 16 ports; a real file has a few dozen at most."""
     max_quarters: float = 100_000.0
-    """Notated length in quarter notes (``too-long``): bounds the bars whatever the tempo (2 hours at 833 bpm)."""
+    """Notated length in quarter notes (``too-long``): bounds the bars whatever the tempo (2 hours at 833
+    bpm)."""
     max_ticks_per_quarter: int = 32767
     """The resolution of a Standard MIDI File header (15 bits); 0 is refused as ``zero-resolution``."""
     max_measures: int = 100_000
-    """Bars x staves written as MusicXML or engraved, bars of a piano roll (``too-large``): ~70 MB of MusicXML."""
+    """Bars x staves written as MusicXML or engraved, bars of a piano roll (``too-large``): ~70 MB of
+    MusicXML."""
     max_wav_bytes: int = 2**30
     """Size of one WAV file (``too-large``): 1 GiB is 1 h 41 min of 44.1 kHz 16-bit stereo."""
 
@@ -91,7 +97,8 @@ def _duration(hours: float) -> str:
 def check_limits(
     score: Score, path: str | os.PathLike | None = None, limits: ScoreLimits | None = None
 ) -> None:
-    """Raise :class:`ScoreError` if reading, converting or rendering ``score`` would cost more than ``limits``.
+    """Raise :class:`ScoreError` if reading, converting or rendering ``score`` would cost more than
+    ``limits``.
 
     Checked in order of cost, so a hostile file is refused in milliseconds: resolution (``zero-resolution``),
     tracks (``too-many-tracks``), notes (``too-many-notes``), duration and notated length (``too-long``).
@@ -125,10 +132,12 @@ def check_limits(
 
 
 def check_score(score: Score, limits: ScoreLimits | None = None, name: str | None = None) -> None:
-    """Raise :class:`ScoreError` (with a reason code) if ``score`` breaks a limit; return None if it is usable.
+    """Raise :class:`ScoreError` (with a reason code) if ``score`` breaks a limit; return None if it is
+    usable.
 
     The limits of :func:`check_limits`, and usable music: some notes (``no-notes``), every tempo within
-    ``min_qpm``..``max_qpm`` (``absurd-tempo``).
+    ``min_qpm``..``max_qpm`` (``absurd-tempo``; a NaN or infinite tempo too). Checked in this order:
+    resolution, notes, tempos, then the cost limits. ``name`` (a file name) goes into the error.
     """
     lim = limits or DEFAULT_LIMITS
     check_resolution(score, name, lim)

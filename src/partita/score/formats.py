@@ -76,8 +76,8 @@ def _why(e: OSError) -> str:
 
 
 def stat_score_file(path: str | os.PathLike) -> os.stat_result:
-    """``os.stat`` of a score file; a missing file, a symbolic link loop (``symlink-loop``) or a dangling link,
-    a folder, a device or a pipe, and a file that may not be read (``unreadable``) are each a
+    """``os.stat`` of a score file; a missing file, a symbolic link loop (``symlink-loop``) or a dangling
+    link, a folder, a device or a pipe, and a file that may not be read (``unreadable``) are each a
     :class:`ScoreError` that says which."""
     name = str(path)
     try:
@@ -169,7 +169,8 @@ def unzip_musicxml(data: bytes, name: str = "<bytes>", max_bytes: int = MAX_UNZI
             size = z.getinfo(inner).file_size
             if size > max_bytes:
                 raise ScoreError(
-                    f"its score inflates to {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit",
+                    f"its score inflates to {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB "
+                    "limit",
                     "too-large",
                     name,
                 )
@@ -305,7 +306,8 @@ def read_score(
 
 
 def write_score(score: Score, path: str | os.PathLike, title: str | None = None) -> Path:
-    """Write ``score`` in the format its suffix names: ``.mid``/``.midi`` or ``.musicxml``/``.xml``/``.mxl``."""
+    """Write ``score`` in the format its suffix names: ``.mid``/``.midi`` or
+    ``.musicxml``/``.xml``/``.mxl``."""
     suffix = Path(path).suffix.lower()
     if suffix in (".mid", ".midi"):
         return write_midi(score, path)

@@ -95,7 +95,8 @@ def _parts(s):
 
 
 def _track_groups(parts) -> list[tuple[str, int, list]]:
-    """Parts grouped into tracks: the staves of one instrument (music21 ids ``P1-Staff1``, ``P1-Staff2``) join."""
+    """Parts grouped into tracks: the staves of one instrument (music21 ids ``P1-Staff1``, ``P1-Staff2``)
+    join."""
     groups: dict[str, list] = {}
     for i, part in enumerate(parts):
         pid = part.id if isinstance(part.id, str) else f"part{i}"
@@ -175,8 +176,8 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
         t = int(round((float(Fraction(offset)) + shift) * tpq))
         if abs(t) > MAX_TICK:
             raise ScoreError(
-                f"an event at quarter note {float(Fraction(offset)):.0f}, beyond the {MAX_TICK // tpq:,} quarter "
-                "notes a score can hold",
+                f"an event at quarter note {float(Fraction(offset)):.0f}, beyond the {MAX_TICK // tpq:,} "
+                "quarter notes a score can hold",
                 "too-long",
             )
         return t

@@ -1,17 +1,17 @@
 """Writing scores as MusicXML: partita's score type to an engraveable music21 score.
 
-music21 can turn MIDI into MusicXML by itself, but with music21 10 that path loses what a reader needs: a pickup
-bar moves to time 0 (so every later barline shifts), pitches are spelled without regard to the key (D# in E-flat
-major), every part becomes a piano and the score is titled "Music21 Fragment". Here the notation is built by hand
-from the tick-time score:
+music21 can turn MIDI into MusicXML by itself, but with music21 10 that path loses what a reader needs: a
+pickup bar moves to time 0 (so every later barline shifts), pitches are spelled without regard to the key (D#
+in E-flat major), every part becomes a piano and the score is titled "Music21 Fragment". Here the notation is
+built by hand from the tick-time score:
 
-- bars fall exactly where the MIDI's time signatures put them; a leading bar that is mostly rest becomes a pickup
-  (an ``implicit`` bar 0), which is how :func:`partita.score.from_music21` reads a pickup back;
+- bars fall exactly where the MIDI's time signatures put them; a leading bar that is mostly rest becomes a
+  pickup (an ``implicit`` bar 0), which is how :func:`partita.score.from_music21` reads a pickup back;
 - onsets and ends are quantized to the coarsest grid that fits the file (16ths, 16ths + triplets, or 32nds);
   performance MIDI that fits no grid exactly goes to 16ths, its small overlaps and early releases snapped to
   the next onset; durations are written as note values that show the beat, tied where needed;
-- each track becomes a part named after the track with the General MIDI instrument of its program; a wide piano
-  track becomes a grand staff (two staves braced); overlapping notes of one staff become voices;
+- each track becomes a part named after the track with the General MIDI instrument of its program; a wide
+  piano track becomes a grand staff (two staves braced); overlapping notes of one staff become voices;
 - pitches are spelled on the line of fifths around the key signature (estimated with the Krumhansl-Schmuckler
   profiles when the file has none), and chromatic notes are respelled towards the notes sounding with them and
   their melodic neighbours (G# in an E major chord of C major, Db in a falling chromatic line);
@@ -126,7 +126,7 @@ def _tidy_performance(notes: list[_Note], div: int) -> None:
                 n.off = ends[-1]
 
 
-# ---------------------------------------------------------------------------------------------- key and spelling
+# ------------------------------------------------------------------------------------------- key and spelling
 
 
 def _estimate_key(tracks: list[list[_Note]]) -> tuple[int, int] | None:
@@ -134,8 +134,8 @@ def _estimate_key(tracks: list[list[_Note]]) -> tuple[int, int] | None:
     import numpy as np
     from music21.analysis.discrete import KrumhanslSchmuckler
 
-    # music21's own analysis wants a Stream; building one for thousands of notes only to count pitch classes is
-    # slow, so the duration-weighted histogram is made here and correlated with music21's profiles.
+    # music21's own analysis wants a Stream; building one for thousands of notes only to count pitch classes
+    # is slow, so the duration-weighted histogram is made here and correlated with music21's profiles.
     hist = np.zeros(12)
     for notes in tracks:
         for n in notes:
@@ -162,8 +162,9 @@ _SINGLE_ACCIDENTALS = range(-8, 13)  # line-of-fifths positions from Fb to B#: n
 def _window_fifths(pc: int, sharps: int, tonality: int) -> int:
     """The spelling of pitch class ``pc`` within the key's 12-wide window of the line of fifths.
 
-    The window (C major: Ab..C#, A minor: Eb..G#) follows the key; in keys of five or more accidentals it would
-    reach double flats or sharps, so a spelling with one accidental at most, nearest the window, is taken.
+    The window (C major: Ab..C#, A minor: Eb..G#) follows the key; in keys of five or more accidentals it
+    would reach double flats or sharps, so a spelling with one accidental at most, nearest the window, is
+    taken.
     """
     low = sharps - (3 if tonality else 4)
     p0 = (7 * pc) % 12  # 7 is its own inverse mod 12: the fifths position of a pitch class, modulo 12
@@ -172,7 +173,8 @@ def _window_fifths(pc: int, sharps: int, tonality: int) -> int:
 
 
 def _spell(tracks: list[list[_Note]], keys: list[tuple[int, int, int]]) -> None:
-    """Set each note's fifths position from the key in force, then respell chromatic notes by their context."""
+    """Set each note's fifths position from the key in force, then respell chromatic notes by their
+    context."""
     starts = [k[0] for k in keys]
 
     def key_at(t: int) -> tuple[int, int]:
@@ -219,7 +221,8 @@ def _spell(tracks: list[list[_Note]], keys: list[tuple[int, int, int]]) -> None:
 
 
 def _melodic(notes: list[_Note], onsets: list[int], n: _Note, before: bool) -> _Note | None:
-    """The note of the same track just before (or after) ``n`` nearest to it in pitch: its melodic neighbour."""
+    """The note of the same track just before (or after) ``n`` nearest to it in pitch: its melodic
+    neighbour."""
     if before:
         i = bisect_left(onsets, n.on) - 1
         if i < 0:
@@ -247,7 +250,7 @@ def _pitch(n: _Note):
     return p
 
 
-# ---------------------------------------------------------------------------------------------- bars and voices
+# -------------------------------------------------------------------------------------------- bars and voices
 
 
 def _bars(score: Score, div: int, end: int, max_bars: int | None = None) -> list[_Bar]:
@@ -283,7 +286,8 @@ def _bars(score: Score, div: int, end: int, max_bars: int | None = None) -> list
         t += length
         if max_bars is not None and len(bars) > max_bars:
             raise ScoreError(
-                f"more than {max_bars} bars, over the limit of {max_bars} measures (bars x staves) for MusicXML",
+                f"more than {max_bars} bars, over the limit of {max_bars} measures (bars x staves) "
+                "for MusicXML",
                 "too-large",
             )
     return bars
@@ -312,7 +316,8 @@ def _staves(notes: list[_Note], program: int) -> list[list[_Note]]:
 
 
 def _voices(notes: list[_Note]) -> list[list[list[_Note]]]:
-    """Split one staff's notes into voices, each a list of non-overlapping chords (notes sharing on and off)."""
+    """Split one staff's notes into voices, each a list of non-overlapping chords (notes sharing on and
+    off)."""
     chords: dict[tuple[int, int], list[_Note]] = {}
     for n in notes:
         chords.setdefault((n.on, n.off), []).append(n)
@@ -355,7 +360,7 @@ def _clef_for(notes: list[_Note], staff: int, staves: int):
     return clef.BassClef()
 
 
-# ---------------------------------------------------------------------------------------------- music21 objects
+# -------------------------------------------------------------------------------------------- music21 objects
 
 
 def _instrument(program: int, name: str, is_drum: bool):
@@ -373,7 +378,8 @@ def _instrument(program: int, name: str, is_drum: bool):
         inst = instrument.Instrument()
     inst.midiProgram = int(program)
     # partita's scores hold sounding pitches and are notated at concert pitch; music21 would otherwise write a
-    # <transpose> for a banjo, guitar or clarinet over sounding pitches, and readers would transpose them again.
+    # <transpose> for a banjo, guitar or clarinet over sounding pitches, and readers would transpose them
+    # again.
     inst.transposition = None
     if is_drum:
         inst.midiChannel = 9
@@ -405,7 +411,8 @@ def _note_values(div: int) -> tuple[tuple[int, int], ...]:
     """(length, alignment) in grid units of the note values a grid can write, longest first.
 
     Plain values (16th to whole) start on a multiple of their length (a half or a whole on any beat), dotted
-    ones on a multiple of a third of theirs, triplet values (on a grid divisible by 3) on a multiple of theirs.
+    ones on a multiple of a third of theirs, triplet values (on a grid divisible by 3) on a multiple of
+    theirs.
     """
     values = []
     for k in range(-4, 3):  # 1/16 .. 4 quarters
@@ -420,7 +427,8 @@ def _note_values(div: int) -> tuple[tuple[int, int], ...]:
 
 
 def _pieces(a: int, b: int, start: int, div: int, longest: int) -> list[tuple[int, int]]:
-    """Split ``[a, b)`` (grid units, in a bar from ``start``) into writable note values: (onset, length) pairs.
+    """Split ``[a, b)`` (grid units, in a bar from ``start``) into writable note values: (onset, length)
+    pairs.
 
     music21 can split a complex duration itself, but with music21 10 a tied chord split that way keeps a stray
     tie on its last piece (which then joins the next note of that pitch), so durations are split here.
@@ -582,9 +590,10 @@ def _staff_measures(
                 for off, el in per_voice[0]:
                     m.insert(Fraction(off, div), el)
         else:
-            # A staff with several voices writes all of them in every bar (an empty one as a hidden rest), so that
-            # voice numbers stay the same from bar to bar, also after music21 numbers a grand staff's voices
-            # through both staves: a note tied over a bar line is then found in the same voice on both sides.
+            # A staff with several voices writes all of them in every bar (an empty one as a hidden rest), so
+            # that voice numbers stay the same from bar to bar, also after music21 numbers a grand staff's
+            # voices through both staves: a note tied over a bar line is then found in the same voice on both
+            # sides.
             for j, items in enumerate(per_voice):
                 if not items and j == 0:
                     items = _bar_rest(start, end, div, bar.pickup)
@@ -656,8 +665,9 @@ def to_music21(score: Score, title: str | None = None, limits: ScoreLimits | Non
     elif keys[0][0] > 0:
         keys.insert(0, (0, keys[0][1], keys[0][2]))
     _spell(pitched, keys)
-    # Drum notes name instruments, not pitches: they are written at their MIDI key, in C, without a key signature
-    # (a percussion clef would misplace them: MusicXML's unpitched notes do not keep MIDI keys for music21).
+    # Drum notes name instruments, not pitches: they are written at their MIDI key, in C, without a key
+    # signature (a percussion clef would misplace them: MusicXML's unpitched notes do not keep MIDI keys for
+    # music21).
     _spell([notes for notes, drum in zip(tracks, drums, strict=True) if drum], [(0, 0, 0)])
 
     tempos: list[tuple[int, float]] = []
@@ -707,9 +717,9 @@ def to_music21(score: Score, title: str | None = None, limits: ScoreLimits | Non
 
 
 class _QuietChannels:
-    """music21's exporter warns on stderr once per part beyond 15 ("we are out of midi channels! help!"): MusicXML
-    has 16 MIDI channels, and a score of 40 staves is not an error. Such warnings go to the debug log; every
-    other warning of the exporter is passed on."""
+    """music21's exporter warns on stderr once per part beyond 15 ("we are out of midi channels! help!"):
+    MusicXML has 16 MIDI channels, and a score of 40 staves is not an error. Such warnings go to the debug
+    log; every other warning of the exporter is passed on."""
 
     def __init__(self, env) -> None:
         self._env = env

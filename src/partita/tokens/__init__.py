@@ -1,5 +1,6 @@
 """Tokens: scores to token sequences (miditok REMI+/TSD/CPWord with BPE) and the condition prefix."""
 
+from partita.tokens.base import SteerableTokenizer, Tokenizer
 from partita.tokens.conditions import (
     COND_END,
     Conditions,
@@ -7,9 +8,10 @@ from partita.tokens.conditions import (
     condition_vocabulary,
     parse_condition_tokens,
 )
+from partita.tokens.jsb import JSBTokenizer
 from partita.tokens.tokenizer import (
     KINDS,
-    MusicTokenizer,
+    MiditokTokenizer,
     TokenizerConfig,
     distinct_programs,
     separate_programs,
@@ -19,8 +21,11 @@ from partita.tokens.tokenizer import (
 __all__ = [
     "COND_END",
     "KINDS",
+    "JSBTokenizer",
     "Conditions",
-    "MusicTokenizer",
+    "MiditokTokenizer",
+    "SteerableTokenizer",
+    "Tokenizer",
     "TokenizerConfig",
     "condition_tokens",
     "condition_vocabulary",

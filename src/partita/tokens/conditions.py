@@ -1,9 +1,9 @@
 """Condition tokens: what a piece is, said as a prefix the language model reads before the music.
 
-A training sequence is ``BOS, <condition tokens>, CondEnd, <music tokens>, EOS``. The condition tokens come from
-the corpus labels and the analysis layer's description of each piece; at generation time they come from the
-prompt. Every field is optional: a field that is unknown (or dropped at random during training, so the model
-also learns to generate without it) is simply absent from the prefix.
+A training sequence is ``BOS, <condition tokens>, CondEnd, <music tokens>, EOS``. The condition tokens come
+from the corpus labels and the analysis layer's description of each piece; at generation time they come from
+the prompt. Every field is optional: a field that is unknown (or dropped at random during training, so the
+model also learns to generate without it) is simply absent from the prefix.
 
 The vocabulary (all tokens ``Field_value``):
 
@@ -25,6 +25,9 @@ field           values
 ``Mood``        :data:`MOODS`
 ==============  =====================================================================================
 
+The polyphony is :func:`partita.analysis.features.mean_polyphony`, the one the analysis measures with; the
+tonic and mode names are :mod:`partita.analysis.key`'s.
+
 miditok's own attribute controls (bar note density and polyphony) are switched off by miditok 3.1 whenever
 ``one_token_stream_for_programs=True`` (REMI+), with only a warning; these piece-level tokens are partita's
 replacement, and they serve as the faders of controllable generation.
@@ -36,6 +39,10 @@ import bisect
 import random
 from dataclasses import asdict, dataclass, field, fields
 
+# The tonic and mode names are the analysis layer's (one definition, partita.analysis.key); generation imports
+# PITCH_CLASS_OF_TONIC from here, so it is re-exported.
+from partita.analysis.key import MODES, TONICS, tonic_name
+from partita.analysis.key import PITCH_CLASS_OF_TONIC as PITCH_CLASS_OF_TONIC
 from partita.analysis.tempo import N_TEMPO_BINS, tempo_bin
 
 STYLES: tuple[str, ...] = (
@@ -73,8 +80,6 @@ REGIONS: tuple[str, ...] = (
     "netherlands",
     "other",
 )
-TONICS: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-MODES: tuple[str, ...] = ("major", "minor")
 METERS: tuple[str, ...] = (
     "2/4",
     "3/4",
@@ -98,9 +103,6 @@ REGISTERS: tuple[str, ...] = ("low", "mid", "high")
 MOODS: tuple[str, ...] = ("happy", "sad", "calm", "energetic", "tense", "tender", "solemn", "playful")
 
 COND_END = "CondEnd_None"
-PITCH_CLASS_OF_TONIC = {name: i for i, name in enumerate(TONICS)} | {
-    "C#": 1, "D#": 3, "Gb": 6, "G#": 8, "A#": 10, "Cb": 11, "Fb": 4, "E#": 5, "B#": 0,
-}  # fmt: skip
 
 
 @dataclass
@@ -141,15 +143,6 @@ def register_of(mean_pitch: float) -> str:
     return "low" if mean_pitch < 55 else ("high" if mean_pitch >= 72 else "mid")
 
 
-def tonic_name(key: str) -> str:
-    """The canonical tonic name of ``key`` (``"C#"`` -> ``"Db"``, ``"d"`` -> ``"D"``)."""
-    k = key.strip()
-    k = k[0].upper() + k[1:]
-    if k not in PITCH_CLASS_OF_TONIC:
-        raise ValueError(f"unknown tonic {key!r}; expected one of {', '.join(TONICS)} (or a sharp spelling)")
-    return TONICS[PITCH_CLASS_OF_TONIC[k]]
-
-
 def condition_vocabulary() -> list[str]:
     """Every condition token, in a fixed order (added to the tokenizer's vocabulary in this order)."""
     vocab = [f"Style_{s}" for s in STYLES]
@@ -172,7 +165,8 @@ def condition_tokens(c: Conditions, drop: float = 0.0, rng: random.Random | None
     """The prefix tokens of ``c`` (without BOS/CondEnd), each field dropped with probability ``drop``.
 
     Values outside the vocabulary map to ``other`` where the field has one and are left out otherwise.
-    Tokens are prefixed ``Cond`` so they never collide with miditok's own (``CondProgram_40`` vs ``Program_40``).
+    Tokens are prefixed ``Cond`` so they never collide with miditok's own (``CondProgram_40`` vs
+    ``Program_40``).
     """
     r = rng or random.Random(0)
     out: list[str] = []
@@ -216,7 +210,8 @@ def condition_tokens(c: Conditions, drop: float = 0.0, rng: random.Random | None
 
 
 def parse_condition_tokens(tokens: list[str]) -> dict[str, list[str]]:
-    """Group condition tokens by field: ``["CondKey_D", "CondMode_minor"]`` -> ``{"Key": ["D"], "Mode": ["minor"]}``."""
+    """Group condition tokens by field: ``["CondKey_D", "CondMode_minor"]`` -> ``{"Key": ["D"], "Mode":
+    ["minor"]}``."""
     out: dict[str, list[str]] = {}
     for t in tokens:
         if not t.startswith("Cond") or t == COND_END:

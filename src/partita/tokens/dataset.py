@@ -2,7 +2,7 @@
 
 :func:`tokenize_corpus` writes a token folder that :func:`partita.training.data.load_token_data` reads::
 
-    train.npy  valid.npy  test.npy     flat uint16/uint32 arrays; every piece is BOS, Cond..., CondEnd, music, EOS
+    train.npy  valid.npy  test.npy     flat uint16/uint32 arrays; each piece BOS, Cond..., CondEnd, music, EOS
     valid_by_source/<source>.npy       the validation pieces of each source (for NLL per source)
     meta.json                          vocabulary size, special ids, tokens per note, counts, the data hash
     tokenizer/                         the tokenizer (partita_tokenizer.json + miditok's tokenizer.json)
@@ -28,11 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from partita.analysis.features import mean_polyphony
+from partita.analysis.key import PITCH_CLASS_OF_TONIC, TONICS, tonic_and_mode
 from partita.atomic import atomic_path, atomic_write_text
 from partita.progress import ProgressCallback, report
 from partita.score import Score
-from partita.tokens.conditions import PITCH_CLASS_OF_TONIC, TONICS, Conditions
-from partita.tokens.tokenizer import MusicTokenizer
+from partita.tokens.conditions import Conditions
+from partita.tokens.tokenizer import MiditokTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +61,16 @@ _STYLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("modern", ("schoenberg", "webern", "joplin", "beach")),
 )
 _REGION_OF_COUNTRY = {
-    "china": "china", "deutschland": "germany", "germany": "germany", "ireland": "ireland", "irland": "ireland",
-    "scotland": "scotland", "schottland": "scotland", "england": "england", "italy": "italy", "italien": "italy",
-    "france": "france", "frankreich": "france", "austria": "austria", "oesterreich": "austria", "usa": "usa",
-    "netherlands": "netherlands", "niederlande": "netherlands", "holland": "netherlands",
+    "china": "china", "deutschland": "germany", "germany": "germany", "ireland": "ireland",
+    "irland": "ireland", "scotland": "scotland", "schottland": "scotland", "england": "england",
+    "italy": "italy", "italien": "italy", "france": "france", "frankreich": "france", "austria": "austria",
+    "oesterreich": "austria", "usa": "usa", "netherlands": "netherlands", "niederlande": "netherlands",
+    "holland": "netherlands",
 }  # fmt: skip
-_REGION_OF_SOURCE = {"pop909": "china", "jsb": "germany", "bach": "germany", "palestrina": "italy",
-                     "monteverdi": "italy", "trecento": "italy", "oneill": "ireland", "ryans": "ireland"}  # fmt: skip
+_REGION_OF_SOURCE = {
+    "pop909": "china", "jsb": "germany", "bach": "germany", "palestrina": "italy", "monteverdi": "italy",
+    "trecento": "italy", "oneill": "ireland", "ryans": "ireland",
+}  # fmt: skip
 
 
 def _text(record: dict) -> str:
@@ -105,23 +110,12 @@ def region_of(record: dict) -> str | None:
     return None
 
 
-def parse_key(name: str | None) -> tuple[str | None, str | None]:
-    """``"D major"`` / ``"f# minor"`` / ``"Eb:maj"`` -> ``("D", "major")``; anything else -> ``(None, None)``."""
-    if not name:
-        return None, None
-    m = re.match(r"\s*([A-Ga-g])([#b♯♭]?)\s*[: ]?\s*(major|minor|maj|min)?", str(name))
-    if not m:
-        return None, None
-    tonic = m.group(1).upper() + {"♯": "#", "♭": "b"}.get(m.group(2), m.group(2))
-    if tonic not in PITCH_CLASS_OF_TONIC:
-        return None, None
-    mode = m.group(3)
-    mode = None if not mode else ("major" if mode.startswith("maj") else "minor")
-    return TONICS[PITCH_CLASS_OF_TONIC[tonic]], mode
-
-
 def score_statistics(score: Score) -> dict[str, float | None]:
-    """Notes per beat, onsets per beat, mean notes sounding together and mean pitch (pitched tracks)."""
+    """Notes per beat, onsets per beat, mean notes sounding together and mean pitch (pitched tracks).
+
+    The polyphony is :func:`partita.analysis.features.mean_polyphony` of the pitched notes as written (the
+    definition the analysis measures with too).
+    """
     tpq = score.ticks_per_quarter
     starts, ends, pitches = [], [], []
     for t in score.tracks:
@@ -135,11 +129,10 @@ def score_statistics(score: Score) -> dict[str, float | None]:
         return {"density": None, "rhythm": None, "polyphony": None, "mean_pitch": None}
     s, e, p = np.concatenate(starts), np.concatenate(ends), np.concatenate(pitches)
     beats = max((e.max() - s.min()) / tpq, 1.0)
-    sounding = float(np.sum(e - s)) / max(float(e.max() - s.min()), 1.0)
     return {
         "density": float(len(s) / beats),
         "rhythm": float(len(np.unique(s)) / beats),
-        "polyphony": max(1.0, sounding),
+        "polyphony": mean_polyphony(s, e),
         "mean_pitch": float(p.mean()),
     }
 
@@ -150,7 +143,7 @@ def conditions_from(record: dict, score: Score) -> Conditions:
     The key is the notated/annotated key of the manifest where there is one (POP909's annotation, the key
     signature with its mode); tempo, meter and programs come from the normalized score's own events.
     """
-    tonic, mode = parse_key(record.get("key"))
+    tonic, mode = tonic_and_mode(record.get("key"))
     stats = score_statistics(score)
     ts = score.time_signatures
     tempos = score.tempos
@@ -211,7 +204,8 @@ class TokenizeConfig:
     """How a corpus becomes token arrays."""
 
     transpositions: list[int] = field(default_factory=lambda: [0, -5, -3, -1, 2, 4])
-    """Semitone shifts of each training piece (0 = as written); one random non-zero shift is drawn per copy."""
+    """Semitone shifts of each training piece (0 = as written); one random non-zero shift is drawn per
+    copy."""
     copies: int = 2
     """Training copies per piece: the original plus ``copies - 1`` augmented ones."""
     tempo_factors: list[float] = field(default_factory=lambda: [0.8, 0.9, 1.1, 1.25])
@@ -224,7 +218,7 @@ class TokenizeConfig:
 
 
 def _piece_sequences(
-    tok: MusicTokenizer, record: dict, score: Score, split: str, cfg: TokenizeConfig, rng: random.Random
+    tok: MiditokTokenizer, record: dict, score: Score, split: str, cfg: TokenizeConfig, rng: random.Random
 ) -> list[list[int]]:
     base = conditions_from(record, score)
     if split != "train":
@@ -261,7 +255,7 @@ def _work_chunk(args: tuple) -> dict:
     from partita.corpus import load_corpus
 
     corpus = load_corpus(corpus_path)
-    tok = MusicTokenizer.from_pretrained(tok_dir)
+    tok = MiditokTokenizer.from_pretrained(tok_dir)
     cfg = TokenizeConfig(**cfg_dict)
     rng = random.Random(cfg.seed * 1_000_003 + chunk_index)
     seqs, sources, failed, notes, music_tokens = [], [], [], 0, 0
@@ -291,7 +285,7 @@ def _source_slug(source: str) -> str:
 
 def tokenize_corpus(
     corpus,
-    tokenizer: MusicTokenizer,
+    tokenizer: MiditokTokenizer,
     out_dir: str | os.PathLike,
     config: TokenizeConfig | None = None,
     splits: Sequence[str] = SPLITS,
@@ -300,13 +294,18 @@ def tokenize_corpus(
 ) -> dict:
     """Tokenize every piece of ``corpus`` (a :class:`partita.corpus.Corpus`) into ``out_dir``; resumable.
 
-    Returns the ``meta.json`` content. Chunks already finished by an interrupted run are read back, not redone.
+    Returns the ``meta.json`` content. Chunks already finished by an interrupted run are read back, not
+    redone.
     """
     cfg = config or TokenizeConfig()
     out = Path(out_dir)
     (out / "shards").mkdir(parents=True, exist_ok=True)
-    settings = {"config": asdict(cfg), "corpus": str(corpus.path), "splits": list(splits),
-                "tokenizer": asdict(tokenizer.config)}  # fmt: skip
+    settings = {
+        "config": asdict(cfg),
+        "corpus": str(corpus.path),
+        "splits": list(splits),
+        "tokenizer": asdict(tokenizer.config),
+    }
     saved = out / "tokenize_config.json"
     if saved.exists() and json.loads(saved.read_text()) != json.loads(json.dumps(settings)):
         raise ValueError(
@@ -335,8 +334,14 @@ def tokenize_corpus(
         lengths = np.asarray([len(s) for s in result["seqs"]], dtype=np.int64)
         flat = np.concatenate(result["seqs"]) if result["seqs"] else np.zeros(0, dtype=np.int64)
         with atomic_path(shard, suffix=".npz") as tmp, open(tmp, "wb") as f:
-            np.savez(f, flat=flat, lengths=lengths, sources=np.asarray(result["sources"], dtype=str),
-                     meta=np.asarray(json.dumps({k: result[k] for k in ("failed", "notes", "tokens")})))  # fmt: skip
+            meta = json.dumps({k: result[k] for k in ("failed", "notes", "tokens")})
+            np.savez(
+                f,
+                flat=flat,
+                lengths=lengths,
+                sources=np.asarray(result["sources"], dtype=str),
+                meta=np.asarray(meta),
+            )
 
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -352,11 +357,19 @@ def tokenize_corpus(
     return _consolidate(out, jobs, tokenizer, cfg, corpus)
 
 
-def _consolidate(out: Path, jobs: list, tokenizer: MusicTokenizer, cfg: TokenizeConfig, corpus) -> dict:
+def _consolidate(out: Path, jobs: list, tokenizer: MiditokTokenizer, cfg: TokenizeConfig, corpus) -> dict:
     dtype = np.uint16 if tokenizer.vocab_size < 65535 else np.uint32
-    meta: dict = {"vocab_size": tokenizer.vocab_size, "bos_id": tokenizer.bos_id, "eos_id": tokenizer.eos_id,
-                  "pad_id": tokenizer.pad_id, "tokenizer": tokenizer.config.kind, "corpus": str(corpus.path),
-                  "config": asdict(cfg), "splits": {}, "failed": []}  # fmt: skip
+    meta: dict = {
+        "vocab_size": tokenizer.vocab_size,
+        "bos_id": tokenizer.bos_id,
+        "eos_id": tokenizer.eos_id,
+        "pad_id": tokenizer.pad_id,
+        "tokenizer": tokenizer.config.kind,
+        "corpus": str(corpus.path),
+        "config": asdict(cfg),
+        "splits": {},
+        "failed": [],
+    }
     h = hashlib.sha256()
     eval_notes = eval_tokens = 0
     for split in SPLITS:

@@ -1,6 +1,6 @@
 """Music tokenizers: miditok's REMI+ (default), TSD and CPWord, with partita's condition prefix and BPE.
 
-:class:`MusicTokenizer` wraps one miditok tokenizer and adds what partita's models need:
+:class:`MiditokTokenizer` wraps one miditok tokenizer and adds what partita's models need:
 
 - a condition prefix (:mod:`partita.tokens.conditions`): ``BOS, Cond..., CondEnd, music..., EOS``;
 - voices kept apart: miditok's single-stream REMI+ merges tracks that share a program (and music21 gives all
@@ -52,7 +52,7 @@ class TokenizerConfig:
     use_programs: bool = True
     separate_programs: bool = True
     bpe_vocab_size: int = 0
-    """0: no BPE; otherwise the vocabulary size that :meth:`MusicTokenizer.train_bpe` aims for."""
+    """0: no BPE; otherwise the vocabulary size that :meth:`MiditokTokenizer.train_bpe` aims for."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -62,9 +62,10 @@ class TokenizerConfig:
 
 
 def distinct_programs(programs: list[int]) -> list[int]:
-    """The programs of pitched tracks made distinct, in order: a program already taken moves to the next free
-    program of its General MIDI family (the eight programs that share ``program // 8``: pianos, strings, ensemble
-    voices, ...), so the track keeps its sound family; when the family is full it keeps its program."""
+    """The programs of pitched tracks made distinct, in order: a program already taken moves to the next
+    free program of its General MIDI family (the eight programs that share ``program // 8``: pianos,
+    strings, ensemble voices, ...), so the track keeps its sound family; when the family is full it keeps
+    its program."""
     used: set[int] = set()
     out = []
     for p in (int(q) for q in programs):
@@ -90,11 +91,13 @@ def separate_programs(score: Score) -> Score:
 
 
 def voice_programs(programs: list[int], voices: int) -> dict[int, int]:
-    """The programs ``voices`` tracks of ``programs`` are written with, each mapped to the program it stands for.
+    """The programs ``voices`` tracks of ``programs`` are written with, each mapped to the program it
+    stands for.
 
-    Four voices of a choir (52) are tokenized as programs 52, 53, 54 and 48 (:func:`separate_programs`); to ask a
-    model for four choir voices is to allow those programs, and to read each back as 52. The requested programs
-    are shared out in turn over the voices; with fewer voices than programs each program is one voice.
+    Four voices of a choir (52) are tokenized as programs 52, 53, 54 and 48 (:func:`separate_programs`); to
+    ask a model for four choir voices is to allow those programs, and to read each back as 52. The
+    requested programs are shared out in turn over the voices; with fewer voices than programs each program
+    is one voice.
     """
     programs = [int(p) for p in programs]
     if not programs:
@@ -103,7 +106,7 @@ def voice_programs(programs: list[int], voices: int) -> dict[int, int]:
     return dict(zip(distinct_programs(wanted), wanted, strict=True))
 
 
-class MusicTokenizer:
+class MiditokTokenizer:
     """A miditok tokenizer with partita's condition prefix, voice separation and save/load."""
 
     def __init__(self, config: TokenizerConfig | None = None, _inner=None) -> None:
@@ -116,6 +119,7 @@ class MusicTokenizer:
                 self.miditok.add_to_vocab(t)
             self._cond_ids = {t: self.miditok.vocab[t] for t in condition_vocabulary()}
         self._bar_ids: set[int] | None = None
+        self._base: tuple[set[int], int] | None = None
 
     def _build_inner(self):
         import miditok
@@ -137,10 +141,11 @@ class MusicTokenizer:
         cls = {"remi": miditok.REMI, "tsd": miditok.TSD, "cpword": miditok.CPWord}[c.kind]
         return cls(cfg)
 
-    # --- vocabulary -------------------------------------------------------------------------------------------
+    # --- vocabulary -----------------------------------------------------------------------------------------
     @property
     def is_multi_vocab(self) -> bool:
-        """True for compound-token tokenizers (CPWord): each step is a tuple of ids, one per sub-vocabulary."""
+        """True for compound-token tokenizers (CPWord): each step is a tuple of ids, one per
+        sub-vocabulary."""
         return bool(self.miditok.is_multi_voc)
 
     @property
@@ -183,6 +188,46 @@ class MusicTokenizer:
             return "+".join(self._bpe_tokens(i))
         return self.miditok[i]
 
+    # --- what constrained decoding reads (partita.tokens.base.SteerableTokenizer) ---------------------------
+    @property
+    def kind(self) -> str:
+        return self.config.kind
+
+    @property
+    def positions_per_beat(self) -> int:
+        """The finest grid of positions in a beat (the largest resolution of ``beat_resolution``)."""
+        return max(r for _, _, r in self.config.beat_resolution)
+
+    @property
+    def time_signatures(self) -> list[str]:
+        """The meters the vocabulary can write, sorted (empty for a compound tokenizer)."""
+        if self.is_multi_vocab:
+            return []
+        return sorted(t.split("_", 1)[1] for t in self.miditok.vocab if t.startswith("TimeSig_"))
+
+    def condition_token_id(self, token: str) -> int | None:
+        """The id of a condition token (``"CondProgram_40"``), or None when the vocabulary has none."""
+        return self._cond_ids.get(token)
+
+    @property
+    def condition_id_set(self) -> set[int]:
+        """The ids of all condition tokens (``CondEnd`` included)."""
+        return set(self._cond_ids.values())
+
+    def base_tokens(self, token_id: int) -> list[str]:
+        """The base tokens an id stands for (a BPE id: all it merges); ``[]`` for the special and condition
+        ids and for an id that decodes to no known base token (partita-small's BPE has one, decoding to
+        "")."""
+        i = int(token_id)
+        if self._base is None:  # miditok rebuilds its vocabulary on len(): the specials and size, once
+            self._base = (set(self._cond_ids.values()) | {self.bos_id, self.pad_id}, len(self.miditok))
+        special, size = self._base
+        if i in special or not 0 <= i < size:
+            return []
+        toks = self._bpe_tokens(i) if self.miditok.is_trained else [self.miditok[i]]
+        base = self.miditok.vocab
+        return toks if toks and all(t in base for t in toks) else []
+
     def _bpe_tokens(self, i: int) -> list[str]:
         from miditok import TokSequence
 
@@ -193,7 +238,8 @@ class MusicTokenizer:
 
     @property
     def bar_ids(self) -> set[int]:
-        """Ids whose tokens start a bar (REMI's ``Bar_None``, also inside BPE merges): the bar budget's counter."""
+        """Ids whose tokens start a bar (REMI's ``Bar_None``, also inside BPE merges): the bar budget's
+        counter."""
         if self._bar_ids is None:
             if self.is_multi_vocab or self.config.kind != "remi":
                 self._bar_ids = set()
@@ -206,21 +252,22 @@ class MusicTokenizer:
                 self._bar_ids = ids
         return self._bar_ids
 
-    # --- encode / decode --------------------------------------------------------------------------------------
+    # --- encode / decode ------------------------------------------------------------------------------------
     def _require_single_stream(self, what: str) -> None:
         if self.is_multi_vocab:
             raise ValueError(f"{what} need a single-stream tokenizer (remi or tsd), not {self.config.kind}")
 
     def _prepare(self, score: Score) -> Score:
         out = separate_programs(score) if self.config.separate_programs else score.copy()
-        # miditok 3 assumes each track's notes sorted by (time, pitch, duration), as symusic reads a file; notes
-        # made in memory (a decoded piece, an edited one) may not be, and then its duration lookup fails
+        # miditok 3 assumes each track's notes sorted by (time, pitch, duration), as symusic reads a file;
+        # notes made in memory (a decoded piece, an edited one) may not be, and then its duration lookup fails
         for track in out.tracks:
             track.notes.sort()
         return out
 
     def encode_music(self, score: Score) -> list:
-        """The music tokens of ``score`` as ids (BPE applied when trained); CPWord gives a list of id tuples."""
+        """The music tokens of ``score`` as ids (BPE applied when trained); CPWord gives a list of id
+        tuples."""
         seq = self.miditok.encode(self._prepare(score))
         if isinstance(seq, list):  # miditok returns one sequence per track when not single-stream
             seq = seq[0]
@@ -282,7 +329,7 @@ class MusicTokenizer:
         """Readable token strings of a sequence (BPE ids expanded)."""
         return [self.id_to_token(int(i)) for i in ids]
 
-    # --- BPE --------------------------------------------------------------------------------------------------
+    # --- BPE ------------------------------------------------------------------------------------------------
     def train_bpe(
         self,
         files: Iterable[str | os.PathLike],
@@ -303,11 +350,13 @@ class MusicTokenizer:
         self.miditok.train(vocab_size=size, model="BPE", files_paths=paths)
         self.config.bpe_vocab_size = size
         self._bar_ids = None
+        self._base = None
         report(progress, 1, 1, f"vocabulary {len(self.miditok)}")
 
-    # --- save / load ------------------------------------------------------------------------------------------
+    # --- save / load ----------------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | os.PathLike) -> Path:
-        """Write ``partita_tokenizer.json`` (our config) and miditok's ``tokenizer.json`` into ``directory``."""
+        """Write ``partita_tokenizer.json`` (our config) and miditok's ``tokenizer.json`` into
+        ``directory``."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         tmp = d / f".{MIDITOK_FILE}.tmp"
@@ -317,7 +366,7 @@ class MusicTokenizer:
         return d
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike) -> MusicTokenizer:
+    def from_pretrained(cls, directory: str | os.PathLike) -> MiditokTokenizer:
         """Load a tokenizer saved by :meth:`save_pretrained`."""
         import miditok
 

@@ -1,11 +1,11 @@
 """A training bundle: one compressed file holding a token folder's arrays, to train where the corpus is not.
 
-A token folder (:func:`partita.tokens.dataset.tokenize_corpus`) holds ``train.npy``, ``valid.npy``, ``test.npy``,
-``valid_by_source/*.npy``, ``meta.json`` and the tokenizer. A bundle packs the arrays and ``meta.json`` into one
-``.npz`` (zip, deflate: numpy's own format, no pickle), so that a machine with only torch, numpy and safetensors
-(a lent GPU, say) trains on exactly the tokens this machine built; :func:`load_token_data` reads a bundle as it
-reads a folder. The tokenizer stays behind: the trained model gets it again where it is shipped
-(``partita model ship``).
+A token folder (:func:`partita.tokens.dataset.tokenize_corpus`) holds ``train.npy``, ``valid.npy``,
+``test.npy``, ``valid_by_source/*.npy``, ``meta.json`` and the tokenizer. A bundle packs the arrays and
+``meta.json`` into one ``.npz`` (zip, deflate: numpy's own format, no pickle), so that a machine with only
+torch, numpy and safetensors (a lent GPU, say) trains on exactly the tokens this machine built;
+:func:`load_token_data` reads a bundle as it reads a folder. The tokenizer stays behind: the trained model
+gets it again where it is shipped (``partita model ship``).
 
 Arrays are stored as uint16 when the vocabulary fits (partita's BPE vocabularies do), and the training stream
 can be cut to a byte budget: whole pieces are kept from the start, in the folder's order.
@@ -54,7 +54,7 @@ def save_bundle(token_dir: str | Path, out: str | Path, max_train_tokens: int | 
         bos = meta.get("bos_id")
         cut = int(max_train_tokens)
         if bos is not None:  # end before the first piece that does not fit whole
-            starts = np.flatnonzero(train[:cut + 1] == int(bos))
+            starts = np.flatnonzero(train[: cut + 1] == int(bos))
             cut = int(starts[-1]) if len(starts) > 1 else cut
         logger.info("bundle keeps %d of %d training tokens", cut, len(train))
         train = train[:cut]

@@ -18,8 +18,8 @@ class TrainConfig:
     ``data`` names the training tokens: ``"jsb"`` (the JSB Chorales, see :mod:`partita.tokens.jsb`),
     ``"debug"`` (a small synthetic pattern, for tests), or a path to a ``.npy`` array of token ids (a flat
     uint16/int array, memory-mapped, or a 2-D array of sequences) or to a folder with ``train.npy`` and
-    ``valid.npy``. ``model`` holds the :class:`~partita.models.MusicLMConfig` fields (``vocab_size`` is taken from
-    the data when it knows it).
+    ``valid.npy``. ``model`` holds the :class:`~partita.models.MusicLMConfig` fields (``vocab_size`` is taken
+    from the data when it knows it).
     """
 
     name: str = "run"
@@ -99,8 +99,8 @@ def load_train_config(path: str | Path) -> TrainConfig:
         raise ValueError(f"{path}: not a valid training config: {e}") from None
 
 
-# Music Transformer's JSB setting; 400 steps took ~44 min per model on one thread of the busy shared machine (bf16):
-# the two presets differ only in the position scheme (same size, steps, batch, block size, seed).
+# Music Transformer's JSB setting; 400 steps took ~44 min per model on one thread of the busy shared machine
+# (bf16): the two presets differ only in the position scheme (same size, steps, batch, block size, seed).
 _JSB_MODEL = dict(
     block_size=512,
     n_layer=4,
@@ -148,13 +148,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     "jsb-relative": dict(name="jsb-relative", model={**_JSB_MODEL, "position": "relative"}, **_JSB),
     "jsb-absolute": dict(name="jsb-absolute", model={**_JSB_MODEL, "position": "absolute"}, **_JSB),
     "jsb-rotary": dict(name="jsb-rotary", model={**_JSB_MODEL, "position": "rotary"}, **_JSB),
-    # partita-small: 6 layers x 320 with relative attention, ~9M params at vocab 2000, trained on the token folder
-    # that `make partita-small` builds (the corpus mix, BPE 2000, conditions, transposition + tempo augmentation)
-    # under `torchrun --nproc_per_node=2` (one thread per process: measured on this 2-core machine, two 1-thread
-    # processes train ~1.7k tok/s where one 2-thread process trains ~1.1k, and bf16 autocast gains nothing here).
-    # Block 512 keeps a whole folk tune or ~220 notes of pop in view; sampling slides past it keeping the condition
-    # prefix (as training windows do). 500 steps x 2 x 8 x 512 = 4.1M tokens (~0.3 epoch, ~55 min) is what one working
-    # session leaves for training after the corpus and token builds; a later session continues with --init-from.
+    # partita-small: 6 layers x 320 with relative attention, ~9M params at vocab 2000, trained on the token
+    # folder that `make partita-small` builds (the corpus mix, BPE 2000, conditions, transposition + tempo
+    # augmentation) under `torchrun --nproc_per_node=2` (one thread per process: measured on this 2-core
+    # machine, two 1-thread processes train ~1.7k tok/s where one 2-thread process trains ~1.1k, and bf16
+    # autocast gains nothing here). Block 512 keeps a whole folk tune or ~220 notes of pop in view; sampling
+    # slides past it keeping the condition prefix (as training windows do). 500 steps x 2 x 8 x 512 = 4.1M
+    # tokens (~0.3 epoch, ~55 min) is what one working session leaves for training after the corpus and token
+    # builds; a later session continues with --init-from.
     "small": dict(
         name="partita-small",
         data="data/tokens/all",
@@ -167,7 +168,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             dropout=0.0,
             max_relative_distance=512,
             attention_block=128,
-        ),  # fmt: skip
+        ),
         batch_size=8,  # per process: 16 sequences per step under torchrun --nproc_per_node=2
         grad_accum=1,
         max_steps=500,
@@ -182,9 +183,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         bf16="off",
     ),
 }
-# The second stage of the shipped partita-small: `--init-from` the first stage's model, the learning rate re-warmed
-# and re-decayed over 2,400 more steps (19.7M tokens, ~1.3 epochs) with bf16 autocast, which this AMD EPYC runs
-# natively (~5.1k tok/s under torchrun --nproc_per_node=2, against ~1.7k fp32 on the older machine of stage 1).
+# The second stage of the shipped partita-small: `--init-from` the first stage's model, the learning rate
+# re-warmed and re-decayed over 2,400 more steps (19.7M tokens, ~1.3 epochs) with bf16 autocast, which this
+# AMD EPYC runs natively (~5.1k tok/s under torchrun --nproc_per_node=2, against ~1.7k fp32 on the older
+# machine of stage 1).
 PRESETS["small-continue"] = {
     **PRESETS["small"],
     "max_steps": 2400,
@@ -193,15 +195,24 @@ PRESETS["small-continue"] = {
     "bf16": "on",
 }
 
-# partita-base: 8 layers x 512 with relative attention over a 1024-token context (~26M parameters at vocab 2000:
-# 52 MB in bf16, under the shipping limit),
-# trained on a GPU from a training bundle (`partita tokens bundle`, scripts/train-bundle.py), which sizes max_steps
-# to the time at hand; 64 sequences of 1024 tokens per step, bf16 autocast, dropout against the few unique tokens.
+# partita-base: 8 layers x 512 with relative attention over a 1024-token context (~26M parameters at vocab
+# 2000: 52 MB in bf16, under the shipping limit),
+# trained on a GPU from a training bundle (`partita tokens bundle`, scripts/train-bundle.py), which sizes
+# max_steps to the time at hand; 64 sequences of 1024 tokens per step, bf16 autocast, dropout against the few
+# unique tokens.
 PRESETS["base"] = dict(
     name="partita-base",
     data="data/tokens/all",
-    model=dict(block_size=1024, n_layer=8, n_head=8, d_model=512, d_ff=1536, dropout=0.1,
-               max_relative_distance=1024, attention_block=256),  # fmt: skip
+    model=dict(
+        block_size=1024,
+        n_layer=8,
+        n_head=8,
+        d_model=512,
+        d_ff=1536,
+        dropout=0.1,
+        max_relative_distance=1024,
+        attention_block=256,
+    ),
     batch_size=64,
     grad_accum=1,
     max_steps=4000,

@@ -1,9 +1,9 @@
 """Training data as token arrays: random windows for training, sliding windows for validation NLL.
 
-A :class:`TokenData` holds the training stream (one flat array: a list of sequences is concatenated, a ``.npy``
-file is memory-mapped), the validation / test sequences, and what the tokens mean (vocabulary size, special ids,
-tokens per note). Batches are a pure function of ``(seed, step, micro-batch, rank)``, so the data position of a
-resumed run is its step and nothing else needs to be stored.
+A :class:`TokenData` holds the training stream (one flat array: a list of sequences is concatenated, a
+``.npy`` file is memory-mapped), the validation / test sequences, and what the tokens mean (vocabulary size,
+special ids, tokens per note). Batches are a pure function of ``(seed, step, micro-batch, rank)``, so the data
+position of a resumed run is its step and nothing else needs to be stored.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class TokenData:
 
     @property
     def prefixes(self) -> PrefixIndex | None:
-        """Where each training piece's condition prefix lies (built on first use), or None without prefixes."""
+        """Where each training piece's condition prefix lies (built on first use), or None without
+        prefixes."""
         if self._prefixes is None and self.cond_end_id is not None and self.bos_id is not None:
             self._prefixes = PrefixIndex.build(self.train, self.bos_id, self.cond_end_id)
         return self._prefixes
@@ -68,13 +69,15 @@ class TokenData:
     def check(self, block_size: int) -> None:
         if len(self.train) < block_size + 2:
             raise ValueError(
-                f"{self.description}: {len(self.train)} training tokens, fewer than one window of {block_size + 1}"
+                f"{self.description}: {len(self.train)} training tokens, fewer than one window of "
+                f"{block_size + 1}"
             )
         for name, seqs in (("train", [self.train]), ("valid", self.valid)):
             for s in seqs:
                 if len(s) and int(np.max(s)) >= int(self.vocab_size or 0):
                     raise ValueError(
-                        f"{self.description}: {name} has token id {int(np.max(s))} >= vocab_size {self.vocab_size}"
+                        f"{self.description}: {name} has token id {int(np.max(s))} >= vocab_size "
+                        f"{self.vocab_size}"
                     )
 
 
@@ -88,8 +91,8 @@ class PrefixIndex:
     """The condition prefix ``[start, end)`` of every piece in a flat token stream (pieces start at BOS).
 
     A window that starts inside a piece's music gets that piece's prefix put in front of it, so that the model
-    always sees what the piece was asked to be, also deep into a long piece; sampling keeps the prefix when its
-    context slides (see :func:`partita.generation.sampling.sample`) for the same reason.
+    always sees what the piece was asked to be, also deep into a long piece; sampling keeps the prefix when
+    its context slides (see :func:`partita.generation.sampling.sample`) for the same reason.
     """
 
     starts: np.ndarray  # position of each piece's BOS
@@ -300,7 +303,8 @@ def load_token_data(
 
 
 def _token_folder(path: Path, train, test) -> TokenData:
-    """A folder written by :func:`partita.tokens.dataset.tokenize_corpus`: its meta.json says what ids mean."""
+    """A folder written by :func:`partita.tokens.dataset.tokenize_corpus`: its meta.json says what ids
+    mean."""
     import json
 
     try:
@@ -330,7 +334,8 @@ def _token_folder(path: Path, train, test) -> TokenData:
 
 
 def _bundle(path: Path) -> TokenData:
-    """A training bundle (:mod:`partita.training.bundle`): a token folder's arrays in one file, no tokenizer."""
+    """A training bundle (:mod:`partita.training.bundle`): a token folder's arrays in one file, no
+    tokenizer."""
     from partita.training.bundle import SOURCE_PREFIX, read_bundle
 
     meta, arrays = read_bundle(path)
@@ -355,10 +360,10 @@ def _cond_end_of(tokenizer_dir: Path) -> int | None:
     """The CondEnd id of a saved tokenizer (token folders written before meta.json recorded it)."""
     if not tokenizer_dir.is_dir():
         return None
-    from partita.tokens import MusicTokenizer
+    from partita.tokens import MiditokTokenizer
 
     try:
-        return MusicTokenizer.from_pretrained(tokenizer_dir).cond_end_id
+        return MiditokTokenizer.from_pretrained(tokenizer_dir).cond_end_id
     except Exception as e:  # an unreadable tokenizer only loses the prefix carry, and says so
         logger.warning(
             "%s: cannot read the tokenizer (%s): windows will not carry condition prefixes", tokenizer_dir, e
@@ -374,12 +379,13 @@ def evaluate_lm(
     shards: int = 1,
     progress: ProgressCallback | None = None,
 ) -> dict[str, float]:
-    """Validation, test and per-source NLL of ``model`` on ``data``, as a training run's final evaluation has them.
+    """Validation, test and per-source NLL of ``model`` on ``data``, as a training run's final evaluation has
+    them.
 
-    ``max_tokens`` bounds the tokens scored per set (0: all). ``shards`` deals each set out the way a ``torchrun``
-    run of that many processes does (sequences in turn, ``max_tokens / shards`` scored from each share), so that
-    one process reproduces the figures of a model card written by a DDP run, and two models compare on the same
-    tokens.
+    ``max_tokens`` bounds the tokens scored per set (0: all). ``shards`` deals each set out the way a
+    ``torchrun`` run of that many processes does (sequences in turn, ``max_tokens / shards`` scored from each
+    share), so that one process reproduces the figures of a model card written by a DDP run, and two models
+    compare on the same tokens.
     """
     sets = [("valid", data.valid), ("test", data.test)]
     sets += [(f"valid_{source}", [tokens]) for source, tokens in sorted(data.valid_by_source.items())]

@@ -1,19 +1,28 @@
-"""Training the Selector's style / quality classifier (:class:`partita.models.style_classifier.StyleClassifier`).
+"""Training the Selector's style / quality classifier
+(:class:`partita.models.style_classifier.StyleClassifier`).
 
 :func:`train_style_classifier` reads a token folder written by ``partita tokens build`` (``train.npy``,
 ``valid.npy``, ``test.npy``, ``meta.json``, ``tokenizer/``); every piece there is ``BOS, Cond..., CondEnd,
-music..., EOS``. A piece's style label is its ``CondStyle_<style>`` token; the classifier is shown only the music.
+music..., EOS``. A piece's style label is its ``CondStyle_<style>`` token; the classifier is shown only the
+music.
 
 - Labels: the styles with at least ``min_sequences`` training sequences (rarer ones are listed in the card as
   excluded); pieces without a style token (or with an excluded one) still serve the quality head.
 - Batches are balanced across styles (a style, then a piece of it, then a window of it, all uniform), plus a
   share of unlabeled pieces. Each real window gets one degraded twin (:data:`DEGRADATIONS`): the quality head
   learns real vs degraded, the style head learns from the real windows only.
-- Selection and report: the validation split is evaluated every ``eval_every`` steps and the checkpoint with the
-  best validation macro-F1 + quality AUC is kept; the test split is evaluated once, on that checkpoint. Style
-  metrics are per piece (probabilities averaged over up to ``eval_windows`` windows); the majority-class and
-  chance baselines are computed on the same pieces. Quality ROC-AUC compares one real window of every held-out
-  piece with a degraded copy of it of each kind (fixed seed).
+- Selection and report: the validation split is evaluated every ``eval_every`` steps and the checkpoint with
+  the best validation macro-F1 + quality AUC is kept; the test split is evaluated once, on that checkpoint.
+  Style metrics are per piece (probabilities averaged over up to ``eval_windows`` windows); the
+  majority-class and chance baselines are computed on the same pieces. Quality ROC-AUC compares one real
+  window of every held-out piece with a degraded copy of it of each kind (fixed seed).
+- Generated negatives (``StyleTrainConfig.negatives``, a folder that ``scripts/generate-negatives.py`` writes:
+  ``{train,valid,test}.npz`` of music ids in the classifier's tokenizer, split by prompt): a share
+  (``negatives_share``) of the degraded twins is replaced by windows of the model's own generations (the real
+  window is cut to the generated one's length, so length is never the tell), and valid / test also report the
+  quality ROC-AUC of real pieces against the generations of that split's prompts (``quality_auc_generated``:
+  one window each; ``quality_auc_generated_piece``: whole pieces scored as the Selector scores them, real ones
+  cut to the generated ones' lengths). Checkpoints are then selected on macro-F1 + the mean of both AUCs.
 
 Everything is a function of ``seed`` (batches, degradations, initialisation) at a given thread count.
 """
@@ -51,7 +60,8 @@ STYLE_PREFIX = "CondStyle_"
 
 @dataclass
 class StyleTrainConfig:
-    """How :func:`train_style_classifier` trains (defaults: ~2-3 min of CPU on 2 threads for the full corpus)."""
+    """How :func:`train_style_classifier` trains (defaults: ~2-3 min of CPU on 2 threads for the full
+    corpus)."""
 
     steps: int = 1200
     batch: int = 48
@@ -75,6 +85,11 @@ class StyleTrainConfig:
     kernel: int = 5
     dilations: list[int] = field(default_factory=lambda: [1, 2, 4])
     dropout: float = 0.1
+    negatives: str | None = None
+    """A folder of generated pieces (``{train,valid,test}.npz``, :func:`read_negatives`) for the quality
+    head."""
+    negatives_share: float = 0.5
+    """With ``negatives``: the share of the degraded twins replaced by windows of generated pieces."""
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch", "eval_every", "eval_windows", "threads", "window", "min_sequences"):
@@ -91,6 +106,10 @@ class StyleTrainConfig:
         if not 0 <= self.unlabeled_share < 1:
             raise ValueError(
                 f"style classifier training: unlabeled_share must be in [0, 1), got {self.unlabeled_share}"
+            )
+        if not 0 <= self.negatives_share <= 1:
+            raise ValueError(
+                f"style classifier training: negatives_share must be in [0, 1], got {self.negatives_share}"
             )
 
     @classmethod
@@ -159,7 +178,69 @@ def _all_styles() -> tuple[str, ...]:
     return STYLES
 
 
-# --- degraded windows -----------------------------------------------------------------------------------------
+# --- generated negatives ------------------------------------------------------------------------------------
+
+NEGATIVE_SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class Negatives:
+    """Generated pieces of one split: their music ids (the classifier's tokenizer) and one record each."""
+
+    seqs: list[np.ndarray]
+    meta: list[dict]
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+
+def write_negatives(path: str | Path, seqs: list, meta: list[dict] | None = None) -> Path:
+    """Save pieces as ``tokens`` (flat int32), ``offsets`` (n+1) and ``meta`` (a JSON list), compressed."""
+    path = Path(path)
+    arrays = [np.asarray(s, dtype=np.int32).reshape(-1) for s in seqs]
+    meta = list(meta) if meta is not None else [{} for _ in arrays]
+    if len(meta) != len(arrays):
+        raise ValueError(f"{path}: {len(arrays)} pieces but {len(meta)} metadata records")
+    offsets = np.zeros(len(arrays) + 1, np.int64)
+    offsets[1:] = np.cumsum([len(a) for a in arrays])
+    tokens = np.concatenate(arrays) if arrays else np.zeros(0, np.int32)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, tokens=tokens, offsets=offsets, meta=np.array(json.dumps(meta)))
+    tmp.replace(path)
+    return path
+
+
+def read_negatives(folder: str | Path, vocab_size: int | None = None) -> dict[str, Negatives]:
+    """The ``{train,valid,test}.npz`` of a negatives folder (:func:`write_negatives`); a missing split is
+    empty."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{folder}: negatives folder not found (make one with scripts/generate-negatives.py)"
+        )
+    out = {}
+    for split in NEGATIVE_SPLITS:
+        path = folder / f"{split}.npz"
+        if not path.is_file():
+            out[split] = Negatives([], [])
+            continue
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                tokens, offsets, meta = z["tokens"], z["offsets"], json.loads(str(z["meta"]))
+        except (OSError, ValueError, KeyError) as e:
+            raise ValueError(f"{path}: not a negatives file ({e})") from None
+        seqs = [np.asarray(tokens[offsets[i] : offsets[i + 1]], np.int64) for i in range(len(offsets) - 1)]
+        if vocab_size is not None and any(len(q) and (q.min() < 0 or q.max() >= vocab_size) for q in seqs):
+            raise ValueError(
+                f"{path}: token ids outside the vocabulary 0..{vocab_size - 1} (another tokenizer?)"
+            )
+        out[split] = Negatives(seqs, meta)
+    if not len(out["train"]):
+        raise ValueError(f"{folder}: no generated pieces in train.npz")
+    return out
+
+
+# --- degraded windows ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -232,7 +313,8 @@ def make_degrader(
     if counts.sum() == 0:
         raise ValueError("the training split holds no music tokens")
     # the "type signature" of an id (e.g. Pitch+Velocity+Duration for a BPE merge): swapping ids of one
-    # signature keeps the grammar of the sequence and changes only values, which is what a wrong-note looks like
+    # signature keeps the grammar of the sequence and changes only values, which is what a wrong note looks
+    # like
     groups: dict[str, list[int]] = {}
     skip = set(skip_ids)
     for i in range(vocab_size):
@@ -261,10 +343,21 @@ def _pad(rows: list[np.ndarray], width: int, pad_id: int) -> torch.Tensor:
 
 
 def sample_batch(
-    pieces: Pieces, by_label: list[np.ndarray], unlabeled: np.ndarray, degrader: Degrader,
-    cfg: StyleTrainConfig, pad_id: int, rng: np.random.Generator,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
-    """Ids ``(2B, W)``, style targets (-100 = none) and quality targets: B real windows, then their twins."""
+    pieces: Pieces,
+    by_label: list[np.ndarray],
+    unlabeled: np.ndarray,
+    degrader: Degrader,
+    cfg: StyleTrainConfig,
+    pad_id: int,
+    rng: np.random.Generator,
+    negatives: list[np.ndarray] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Ids ``(2B, W)``, style targets (-100 = none) and quality targets: B real windows, then their twins.
+
+    With ``negatives`` (music ids of generated pieces), a ``cfg.negatives_share`` of the twins are windows of
+    generated pieces instead of degraded copies; the real window of such a row is cut to the generated
+    window's length where that is shorter.
+    """
     rows, styles = [], []
     for _ in range(cfg.batch):
         if len(unlabeled) and rng.random() < cfg.unlabeled_share:
@@ -275,13 +368,19 @@ def sample_batch(
         rows.append(_window(pieces.music(i), cfg.window, rng))
         styles.append(label)
     twins = [degrader(r, DEGRADATIONS[int(rng.integers(len(DEGRADATIONS)))], rng) for r in rows]
+    if negatives:
+        for r in np.flatnonzero(rng.random(len(rows)) < cfg.negatives_share):
+            gen = _window(negatives[int(rng.integers(len(negatives)))], cfg.window, rng)
+            twins[r] = gen
+            if len(gen) < len(rows[r]):
+                rows[r] = _window(rows[r], len(gen), rng)
     ids = _pad(rows + twins, cfg.window, pad_id)
     style = torch.tensor(styles + [-100] * len(twins))
     quality = torch.cat([torch.ones(len(rows)), torch.zeros(len(twins))])
     return ids, style, quality
 
 
-# --- metrics --------------------------------------------------------------------------------------------------
+# --- metrics ------------------------------------------------------------------------------------------------
 
 
 def roc_auc(positive: np.ndarray, negative: np.ndarray) -> float:
@@ -340,7 +439,8 @@ def within_group_accuracy(truth: np.ndarray, scores: np.ndarray, labels: list[st
 
 
 def baselines(truth: np.ndarray, majority: int, n_labels: int) -> dict[str, float]:
-    """Majority-class (the most frequent training label) and uniform-chance accuracy and macro-F1 on ``truth``."""
+    """Majority-class (the most frequent training label) and uniform-chance accuracy and macro-F1 on
+    ``truth``."""
     present = sorted(set(truth.tolist()))
     if not present:
         return {}
@@ -360,10 +460,23 @@ def baselines(truth: np.ndarray, majority: int, n_labels: int) -> dict[str, floa
 
 @torch.no_grad()
 def evaluate(
-    model: StyleClassifier, pieces: Pieces, degrader: Degrader, majority: int, windows: int = 4, seed: int = 1234,
+    model: StyleClassifier,
+    pieces: Pieces,
+    degrader: Degrader,
+    majority: int,
+    windows: int = 4,
+    seed: int = 1234,
     batch: int = 256,
-) -> dict[str, Any]:  # fmt: skip
-    """Per-piece style metrics with their baselines, and the quality ROC-AUC (overall and per degradation)."""
+    generated: Negatives | None = None,
+) -> dict[str, Any]:
+    """Per-piece style metrics with their baselines, and the quality ROC-AUC (overall and per degradation).
+
+    With ``generated`` (pieces the model generated for this split's prompts) also the quality ROC-AUC of real
+    against generated: ``quality_auc_generated`` (one window of each generated piece against a real window cut
+    to its length, each real piece used in turn), ``..._by_variant`` (constrained / free sampling) and
+    ``quality_auc_generated_piece`` (whole pieces through :meth:`StyleClassifier.predict`, as the Selector
+    scores candidates, against real pieces cut to the same token counts).
+    """
     model.eval()
     labels, width, pad = model.labels, model.config.window, model.config.pad_id
     rows, owner = [], []
@@ -407,27 +520,75 @@ def evaluate(
     out["quality_auc"] = roc_auc(q_real, np.concatenate(list(q_fake.values())))
     out["quality_auc_by_kind"] = {k: roc_auc(q_real, v) for k, v in q_fake.items()}
     out["quality_windows"] = len(real)
+    if generated is not None and len(generated) and real:
+        out.update(_generated_auc(model, pieces, real, generated, windows, seed, quality))
     return out
 
 
-# --- training -------------------------------------------------------------------------------------------------
+def _generated_auc(
+    model: StyleClassifier,
+    pieces: Pieces,
+    real: list[np.ndarray],
+    generated: Negatives,
+    windows: int,
+    seed: int,
+    quality: Any,
+) -> dict[str, Any]:
+    """Real against generated, length-matched (see :func:`evaluate`)."""
+    rng = np.random.default_rng([seed, 7])
+    width = model.config.window
+    gens, variants, real_cut = [], [], []
+    order = rng.permutation(len(real))
+    for j, seq in enumerate(generated.seqs):
+        m = model.music_only(seq)
+        if len(m) < 16:
+            continue
+        g = _window(m, width, rng)
+        gens.append(g)
+        variants.append((generated.meta[j] if j < len(generated.meta) else {}).get("variant", "generated"))
+        real_cut.append(_window(real[int(order[len(real_cut) % len(real)])], len(g), rng))
+    if not gens:
+        return {}
+    q_gen, q_real = quality(gens), quality(real_cut)
+    out: dict[str, Any] = {"quality_auc_generated": roc_auc(q_real, q_gen), "generated_pieces": len(gens)}
+    names = sorted(set(variants))
+    out["quality_auc_generated_by_variant"] = {
+        v: roc_auc(q_real, q_gen[np.asarray(variants) == v]) for v in names
+    }
+    # whole pieces, as the Selector scores a candidate: real pieces cut to the generated pieces' lengths
+    full = [p for i in range(len(pieces)) if len(p := model.music_only(pieces.music(i))) >= 16]
+    piece_order = rng.permutation(len(full)) if full else []
+    p_gen, p_real = [], []
+    for k, seq in enumerate(generated.seqs):
+        m = model.music_only(seq)
+        if len(m) < 16:
+            continue
+        p_gen.append(model.predict(m, windows)["quality"])
+        r = full[int(piece_order[k % len(full)])] if full else m[:0]
+        p_real.append(model.predict(r[: len(m)], windows)["quality"] if len(r) else 0.0)
+    out["quality_auc_generated_piece"] = roc_auc(np.asarray(p_real), np.asarray(p_gen))
+    return out
+
+
+# --- training -----------------------------------------------------------------------------------------------
 
 
 def _load_folder(folder: Path) -> tuple[Any, dict, dict[str, np.ndarray]]:
-    from partita.tokens import MusicTokenizer
+    from partita.tokens import MiditokTokenizer
 
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: token folder not found (make one with `partita tokens build`)")
     missing = [n for n in ("train.npy", "valid.npy", "test.npy", "meta.json") if not (folder / n).is_file()]
     if missing or not (folder / "tokenizer").is_dir():
         raise FileNotFoundError(
-            f"{folder}: not a complete token folder (missing {', '.join(missing + (['tokenizer/'] if not (folder / 'tokenizer').is_dir() else []))})"
+            f"{folder}: not a complete token folder (missing "
+            f"{', '.join(missing + (['tokenizer/'] if not (folder / 'tokenizer').is_dir() else []))})"
         )
     try:
         meta = json.loads((folder / "meta.json").read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise ValueError(f"{folder / 'meta.json'}: unreadable ({e})") from None
-    tokenizer = MusicTokenizer.from_pretrained(folder / "tokenizer")
+    tokenizer = MiditokTokenizer.from_pretrained(folder / "tokenizer")
     arrays = {}
     for split in ("train", "valid", "test"):
         try:
@@ -440,6 +601,63 @@ def _load_folder(folder: Path) -> tuple[Any, dict, dict[str, np.ndarray]]:
             )
         arrays[split] = arr
     return tokenizer, meta, arrays
+
+
+def _quality_key(v: dict[str, Any]) -> float:
+    """The quality part of the selection key: the AUC against degradations, averaged with the one against
+    generated pieces when there is one."""
+    aucs = [np.nan_to_num(v["quality_auc"])]
+    if "quality_auc_generated" in v:
+        aucs.append(np.nan_to_num(v["quality_auc_generated"]))
+    return float(np.mean(aucs))
+
+
+def _negatives_card(cfg: StyleTrainConfig, negatives: dict[str, Negatives] | None) -> dict[str, Any] | None:
+    if negatives is None:
+        return None
+    return {
+        "folder": str(cfg.negatives),
+        "share": cfg.negatives_share,
+        **{f"{split}_pieces": len(negatives[split]) for split in NEGATIVE_SPLITS},
+        **{
+            f"{split}_prompts": len({m.get("prompt_id") for m in negatives[split].meta})
+            for split in NEGATIVE_SPLITS
+        },
+    }
+
+
+def evaluate_classifier(
+    classifier_dir: str | Path,
+    token_folder: str | Path,
+    negatives: str | Path | None = None,
+    splits: tuple[str, ...] = ("valid", "test"),
+    windows: int = 4,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Evaluate a saved classifier on a token folder's splits as :func:`train_style_classifier` reports (same
+    degrader seed, same windows), with the generated negatives of those splits when given: for comparing a
+    shipped classifier with a new one on the same held-out pieces."""
+    model = StyleClassifier.from_pretrained(classifier_dir)
+    folder = Path(token_folder).expanduser()
+    tokenizer, meta, arrays = _load_folder(folder)
+    vocab = int(meta.get("vocab_size") or tokenizer.vocab_size)
+    if vocab != model.config.vocab_size:
+        raise ValueError(f"{classifier_dir}: vocabulary {model.config.vocab_size}, token folder {vocab}")
+    labels = model.labels
+    train = read_pieces(arrays["train"], tokenizer, labels)
+    skip_ids = sorted(
+        set(tokenizer._cond_ids.values()) | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id}
+    )
+    degrader = make_degrader(train, tokenizer, vocab, skip_ids, seed=seed)
+    neg = read_negatives(negatives, vocab) if negatives else None
+    out = {}
+    for split in splits:
+        pieces = read_pieces(arrays[split], tokenizer, labels)
+        split_degrader = Degrader(degrader.unigram, degrader.same_kind, pieces)
+        out[split] = evaluate(
+            model, pieces, split_degrader, 0, windows, generated=neg[split] if neg else None
+        )
+    return out
 
 
 def _lr(step: int, cfg: StyleTrainConfig) -> float:
@@ -455,7 +673,8 @@ def train_style_classifier(
     config: StyleTrainConfig | None = None,
     progress: ProgressCallback | None = None,
 ) -> StyleTrainResult:
-    """Train a :class:`StyleClassifier` on a token folder, select it on valid, report on test, save it in ``out_dir``."""
+    """Train a :class:`StyleClassifier` on a token folder, select it on valid, report on test, save it in
+    ``out_dir``."""
     cfg = config or StyleTrainConfig()
     folder = Path(token_folder).expanduser()
     tokenizer, meta, arrays = _load_folder(folder)
@@ -478,10 +697,17 @@ def train_style_classifier(
         set(tokenizer._cond_ids.values()) | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id}
     )
     model_cfg = StyleClassifierConfig(
-        vocab_size=vocab, labels=labels, window=cfg.window, d_model=cfg.d_model, n_layers=cfg.n_layers,
-        kernel=cfg.kernel, dilations=list(cfg.dilations), dropout=cfg.dropout, pad_id=tokenizer.pad_id,
+        vocab_size=vocab,
+        labels=labels,
+        window=cfg.window,
+        d_model=cfg.d_model,
+        n_layers=cfg.n_layers,
+        kernel=cfg.kernel,
+        dilations=list(cfg.dilations),
+        dropout=cfg.dropout,
+        pad_id=tokenizer.pad_id,
         skip_ids=skip_ids,
-    )  # fmt: skip
+    )
     by_label = [np.flatnonzero((train.labels == k) & (train.ends > train.starts)) for k in range(len(labels))]
     unlabeled = np.flatnonzero((train.labels < 0) & (train.ends > train.starts))
     degrader = make_degrader(train, tokenizer, vocab, skip_ids, seed=cfg.seed)
@@ -489,6 +715,11 @@ def train_style_classifier(
         name: Degrader(degrader.unigram, degrader.same_kind, p)
         for name, p in (("valid", valid), ("test", test))
     }
+    negatives = read_negatives(cfg.negatives, vocab) if cfg.negatives else None
+    train_neg = [q for q in negatives["train"].seqs if len(q) >= 16] if negatives else None
+    if negatives is not None:
+        keep = ~np.isin(np.arange(vocab), skip_ids)
+        train_neg = [q[keep[q]] for q in train_neg]
     majority = 0  # labels are sorted by training count: the first is the majority class
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
@@ -505,7 +736,7 @@ def train_style_classifier(
                 model.train()
                 rng = np.random.default_rng([cfg.seed, step])
                 ids, style, quality = sample_batch(
-                    train, by_label, unlabeled, degrader, cfg, model_cfg.pad_id, rng
+                    train, by_label, unlabeled, degrader, cfg, model_cfg.pad_id, rng, train_neg
                 )
                 for g in opt.param_groups:
                     g["lr"] = _lr(step, cfg)
@@ -519,15 +750,32 @@ def train_style_classifier(
                 opt.step()
                 done = step + 1
                 if done % cfg.eval_every == 0 or done == cfg.steps:
-                    v = evaluate(model, valid, eval_degrader["valid"], majority, cfg.eval_windows)
-                    key = np.nan_to_num(v["style_macro_f1"]) + np.nan_to_num(v["quality_auc"])
-                    history.append({"step": done, "loss_style": loss_s.item(), "loss_quality": loss_q.item(),
-                                    "valid_style_macro_f1": v["style_macro_f1"], "valid_quality_auc": v["quality_auc"]})  # fmt: skip
+                    v = evaluate(
+                        model,
+                        valid,
+                        eval_degrader["valid"],
+                        majority,
+                        cfg.eval_windows,
+                        generated=negatives["valid"] if negatives else None,
+                    )
+                    key = np.nan_to_num(v["style_macro_f1"]) + _quality_key(v)
+                    history.append(
+                        {
+                            "step": done,
+                            "loss_style": loss_s.item(),
+                            "loss_quality": loss_q.item(),
+                            "valid_style_macro_f1": v["style_macro_f1"],
+                            "valid_quality_auc": v["quality_auc"],
+                        }
+                    )
+                    if "quality_auc_generated" in v:
+                        history[-1]["valid_quality_auc_generated"] = v["quality_auc_generated"]
                     logger.info(
-                        "step %d: valid macro-F1 %.3f, quality AUC %.3f",
+                        "step %d: valid macro-F1 %.3f, quality AUC %.3f, vs generated %.3f",
                         done,
                         v["style_macro_f1"],
                         v["quality_auc"],
+                        v.get("quality_auc_generated", float("nan")),
                     )
                     if key > best_key:
                         best, best_key, best_step, best_valid = (
@@ -538,7 +786,14 @@ def train_style_classifier(
                         )
                 report(progress, done, cfg.steps, f"loss {loss.item():.3f}")
             model.load_state_dict(best)
-            test_metrics = evaluate(model, test, eval_degrader["test"], majority, cfg.eval_windows)
+            test_metrics = evaluate(
+                model,
+                test,
+                eval_degrader["test"],
+                majority,
+                cfg.eval_windows,
+                generated=negatives["test"] if negatives else None,
+            )
     finally:
         torch.set_num_threads(threads)
     seconds = time.time() - t0
@@ -554,6 +809,7 @@ def train_style_classifier(
         "excluded_styles": excluded,
         "train_sequences_per_style": {s: counts[s] for s in labels},
         "degradations": list(DEGRADATIONS),
+        "negatives": _negatives_card(cfg, negatives),
         "metrics": metrics,
         "history": history,
     }

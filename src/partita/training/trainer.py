@@ -1,13 +1,14 @@
 """The training loop: one code path for one process and for ``torchrun --nproc_per_node=N`` (DDP).
 
-- Distributed by environment: when torchrun sets ``WORLD_SIZE`` > 1 the loop joins a process group (gloo on CPU,
-  nccl on GPU) and wraps the model in DDP; batches differ per rank, gradients are averaged.
+- Distributed by environment: when torchrun sets ``WORLD_SIZE`` > 1 the loop joins a process group (gloo on
+  CPU, nccl on GPU) and wraps the model in DDP; batches differ per rank, gradients are averaged.
 - Gradient accumulation, bf16 autocast (``bf16="auto"`` turns it on where the CPU has native bf16), AdamW with
   linear warmup and cosine decay, gradient clipping.
 - Checkpoints are resumable and atomic: ``checkpoints/step-N/`` holds ``model.safetensors``,
   ``optimizer.safetensors`` and ``state.json`` (step, tokens seen, RNG); ``checkpoints/latest.json`` names the
   newest complete one and is replaced in one rename. Rerunning the same command continues from there; batches
-  and dropout are re-seeded from ``(seed, step, rank)``, so a resumed run takes the same path as an unbroken one.
+  and dropout are re-seeded from ``(seed, step, rank)``, so a resumed run takes the same path as an unbroken
+  one.
 - Validation NLL per token (and per note, when the data says how many tokens make a note) on whole sequences.
 - Continual pretraining (``init_from``) follows CultureMERT's two-stage recipe (Kanatas et al., ISMIR 2025):
   stage 1 re-warms and re-decays the learning rate while only the embeddings and the final norm train (with
@@ -183,7 +184,8 @@ def _load_optimizer(
 def save_checkpoint(
     out_dir: Path, model: MusicLM, opt: torch.optim.Optimizer, state: dict[str, Any], keep: int = 2
 ) -> Path:
-    """Write ``checkpoints/step-N/`` then point ``latest.json`` at it; older ones beyond ``keep`` are removed."""
+    """Write ``checkpoints/step-N/`` then point ``latest.json`` at it; older ones beyond ``keep`` are
+    removed."""
     from safetensors.torch import save_file
 
     root = out_dir / "checkpoints"
@@ -229,7 +231,8 @@ def _build_model(cfg: TrainConfig, data: TokenData, init_from: str | None) -> tu
         model = load_pretrained(init_from)
         if model.config.vocab_size < int(data.vocab_size or 0):
             raise ValueError(
-                f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is smaller than the data's ({data.vocab_size})"
+                f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is smaller than the "
+                f"data's ({data.vocab_size})"
             )
         block = (cfg.model or {}).get("attention_block")
         if block:  # how attention is computed, not what the model is: the run's setting applies
@@ -277,8 +280,8 @@ def train(
     """Train (or continue training) a :class:`MusicLM` as ``config`` says, writing into ``out_dir``.
 
     ``out_dir`` receives ``train_config.json``, ``metrics.jsonl``, ``checkpoints/`` and, at the end, the model
-    folder ``model/`` (see :meth:`MusicLM.save_pretrained`). Rerunning with the same ``out_dir`` resumes from the
-    latest checkpoint. ``stop_after`` ends the run after that many new steps (checkpointing first) without
+    folder ``model/`` (see :meth:`MusicLM.save_pretrained`). Rerunning with the same ``out_dir`` resumes from
+    the latest checkpoint. ``stop_after`` ends the run after that many new steps (checkpointing first) without
     finishing it. Under torchrun the same call trains with DDP.
     """
     cfg = TrainConfig.from_dict(config.to_dict())
@@ -462,9 +465,9 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             card["init_from"] = init_from
         tokenizer = None
         if data.tokenizer_dir:
-            from partita.tokens import MusicTokenizer
+            from partita.tokens import MiditokTokenizer
 
-            tokenizer = MusicTokenizer.from_pretrained(data.tokenizer_dir)
+            tokenizer = MiditokTokenizer.from_pretrained(data.tokenizer_dir)
         model.save_pretrained(model_dir, card=card, tokenizer=tokenizer)
         with atomic_path(out / "result.json") as tmp:
             tmp.write_text(

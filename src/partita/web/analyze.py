@@ -1,7 +1,7 @@
 """The Analyze view: upload a MIDI, MusicXML or ABC file; get its description, captions and section timeline.
 
-:func:`analyze` reads the upload by its content (:func:`partita.web.limits.read_upload`), describes it, captions it
-in English and Chinese, and draws the section timeline over the piano roll. Endpoint ``/analyze``.
+:func:`analyze` reads the upload by its content (:func:`partita.web.limits.read_upload`), describes it,
+captions it in English and Chinese, and draws the section timeline over the piano roll. Endpoint ``/analyze``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def write_timeline(sections: list[dict[str, Any]], duration: float, path: Path) 
 
 
 def analyze(studio: Studio, upload: str | None) -> tuple[dict[str, Any], str, str, list[list], str, str, str]:
-    """Describe an uploaded file; returns (description, caption en, caption zh, timeline rows, segment captions,
-    timeline PNG, piano-roll PNG)."""
+    """Describe an uploaded file; returns (description, caption en, caption zh, timeline rows, segment
+    captions, timeline PNG, piano-roll PNG)."""
     from partita.analysis import caption, caption_segments, describe
     from partita.render import write_pianoroll
 
@@ -93,8 +93,8 @@ class AnalyzeView:
                     label="A MIDI, MusicXML or ABC file", type="filepath", elem_id="analyze-upload"
                 )
                 gr.Markdown(
-                    f"Files up to {limits.max_upload_bytes / 2**20:.0f} MiB; the type is read from the content, "
-                    "not from the name."
+                    f"Files up to {limits.max_upload_bytes / 2**20:.0f} MiB; the type is read from the "
+                    "content, not from the name."
                 )
                 button = gr.Button("Analyze", variant="primary", elem_id="analyze-run")
             with gr.Column(scale=2):
@@ -119,7 +119,10 @@ class AnalyzeView:
             return studio.bounded(limits.analysis_seconds, analyze, studio, upload)
 
         button.click(
-            studio.guard("analyze", run), inputs=[upload],
-            outputs=[description, en, zh, timeline, segments, timeline_png, roll], api_name="analyze",
-            concurrency_limit=limits.analysis_concurrency, concurrency_id="analysis",
-        )  # fmt: skip
+            studio.guard("analyze", run),
+            inputs=[upload],
+            outputs=[description, en, zh, timeline, segments, timeline_png, roll],
+            api_name="analyze",
+            concurrency_limit=limits.analysis_concurrency,
+            concurrency_id="analysis",
+        )

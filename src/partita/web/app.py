@@ -57,17 +57,18 @@ def build_app(
     model_name: str | None = None,
     work_parent: str | os.PathLike | None = None,
 ):
-    """The studio app (a ``gradio.Blocks``, with its queue set up); ``app.studio`` holds its model and folders.
+    """The studio app (a ``gradio.Blocks``, with its queue set up); ``app.studio`` holds its model and
+    folders.
 
     ``model`` is a loaded model (loaded once, shared by every request) or a name/folder for
-    :func:`partita.pipelines.generate.load_generator` (``"debug"``: the tiny untrained one). ``corpora_root``
+    :meth:`partita.Generator.from_pretrained` (``"debug"``: the tiny untrained one). ``corpora_root``
     defaults to :func:`partita.paths.corpora_dir`. Call ``app.studio.close()`` when done (``serve`` does).
     """
     gradio_env()
     import gradio as gr
 
     from partita.paths import corpora_dir
-    from partita.pipelines.generate import load_generator
+    from partita.pipelines import load_generator
 
     limits = limits or Limits()
     if isinstance(model, str | os.PathLike):
@@ -100,8 +101,8 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 def host_guard(host: str) -> list:
     """The middleware that answers only requests addressed to a loopback name while the server listens on
-    loopback: a web page elsewhere cannot drive it through DNS rebinding (its requests carry the page's host name).
-    Bound to another address (``--host``), the server answers any name, as asked."""
+    loopback: a web page elsewhere cannot drive it through DNS rebinding (its requests carry the page's host
+    name). Bound to another address (``--host``), the server answers any name, as asked."""
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -111,7 +112,8 @@ def host_guard(host: str) -> list:
 
 
 def launch(app, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True, quiet: bool = False):
-    """Start the app's server on ``host:port``; with ``block=False`` return at once (stop with ``app.close()``)."""
+    """Start the app's server on ``host:port``; with ``block=False`` return at once (stop with
+    ``app.close()``)."""
     limits = app.studio.limits
     return app.launch(
         app_kwargs={"middleware": host_guard(host)},
@@ -134,7 +136,8 @@ def serve(
     limits: Limits | None = None,
     corpora_root: str | os.PathLike | None = None,
 ) -> None:
-    """Build the studio and serve it until interrupted; the upload and work folders are removed on the way out."""
+    """Build the studio and serve it until interrupted; the upload and work folders are removed on the way
+    out."""
     gradio_env()
     made_temp = None
     if not os.environ.get("GRADIO_TEMP_DIR"):  # this server's uploads and cache, removed when it stops
@@ -144,9 +147,9 @@ def serve(
     stop = threading.Event()
     handlers = {}
     if threading.current_thread() is threading.main_thread():
-        # our own Ctrl-C / SIGTERM handling: Gradio's blocking loop could miss a KeyboardInterrupt raised while
-        # launch() was still starting up (seen on a busy CI machine: the server never stopped), and SIGTERM
-        # (docker stop, systemd) would otherwise skip the clean-up below
+        # our own Ctrl-C / SIGTERM handling: Gradio's blocking loop could miss a KeyboardInterrupt raised
+        # while launch() was still starting up (seen on a busy CI machine: the server never stopped), and
+        # SIGTERM (docker stop, systemd) would otherwise skip the clean-up below
         for sig in (signal.SIGINT, signal.SIGTERM):
             handlers[sig] = signal.signal(sig, lambda signum, frame: stop.set())
     try:
@@ -160,7 +163,8 @@ def serve(
     finally:
         for sig, previous in handlers.items():  # a second Ctrl-C during the clean-up interrupts as usual
             signal.signal(sig, previous)
-        # each step runs even when one before it fails or is interrupted (a second Ctrl-C during Gradio's close)
+        # each step runs even when one before it fails or is interrupted (a second Ctrl-C during Gradio's
+        # close)
         try:
             app.close()
         finally:

@@ -1,9 +1,10 @@
-"""The Compose view: a prompt and optional controls in, ranked candidates out (audio, piano roll, score, files).
+"""The Compose view: a prompt and optional controls in, ranked candidates out (audio, piano roll, score,
+files).
 
-:func:`compose` is the work behind both the page and the ``/compose`` endpoint; it returns a JSON-ready summary
-(what the prompt was understood to ask for, each candidate's adherence) and the files to download. The page keeps
-each candidate's files in server-side state and shows them in one slot per candidate; nothing a client sends back
-is ever used as a path.
+:func:`compose` is the work behind both the page and the ``/compose`` endpoint; it returns a JSON-ready
+summary (what the prompt was understood to ask for, each candidate's adherence) and the files to download. The
+page keeps each candidate's files in server-side state and shows them in one slot per candidate; nothing a
+client sends back is ever used as a path.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from partita.evaluation.adherence import metric_words
+from partita.pipelines import Generator
 from partita.web.limits import UserError
 from partita.web.studio import Studio, safe_name
 
@@ -106,7 +108,8 @@ def options_of(
 
 
 def _extra_fields(cand) -> dict[str, Any]:
-    """Fields a newer Candidate carries beyond the ones known here (e.g. the selector's scores), JSON-ready."""
+    """Fields a newer Candidate carries beyond the ones known here (e.g. the selector's scores),
+    JSON-ready."""
     extra: dict[str, Any] = {}
     names = [f.name for f in dataclasses.fields(cand)] if dataclasses.is_dataclass(cand) else []
     for name in (*names, "scores", "selector"):
@@ -139,7 +142,8 @@ def engrave(score, path: Path, title: str) -> list[Path]:
 
 
 def key_gravity(value) -> float | None:
-    """The key-gravity field (the tonic pull of :func:`partita.generate`): blank is the default, else 0 to 3."""
+    """The key-gravity field (the tonic pull of :func:`partita.generate`): blank is the default, else 0 to
+    3."""
     x = number(value, "key gravity")
     if x is not None and not 0.0 <= x <= 3.0:
         raise UserError(f"key gravity {x:g}: choose 0 (none) to 3 (or leave it blank for the default)")
@@ -159,14 +163,12 @@ def compose(
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Generate ``n`` candidates; return ``(summary, files to download, per-candidate views)``.
 
-    ``fields`` are the form's controls (see :func:`options_of`); ``in_key`` keeps every pitch in the key's scale
-    and ``tonic_weight`` sets the key gravity, ``chord_tones_only`` (with chords) keeps every pitch of a bar in its
-    chord (as :func:`partita.generate` takes them). Raises
+    ``fields`` are the form's controls (see :func:`options_of`); ``in_key`` keeps every pitch in the key's
+    scale and ``tonic_weight`` sets the key gravity, ``chord_tones_only`` (with chords) keeps every pitch of a
+    bar in its chord (as :func:`partita.generate` takes them). Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
     ``studio.limits.request_seconds``.
     """
-    from partita.pipelines.generate import generate
-
     limits = studio.limits
     prompt = (prompt or "").strip()
     if not prompt and not any(not _blank(v) for v in fields.values()):
@@ -179,15 +181,14 @@ def compose(
     seed = whole(seed, "seed", 0, 2**31 - 1)
     options = options_of(**fields, max_bars=limits.max_bars)
     gravity = key_gravity(tonic_weight)
+    request = Generator.request_of(prompt, **options)  # built once, passed down
     if "bars" not in options:
-        from partita.generation.prompt import DEFAULT_BARS, project_prompt
-
-        understood = project_prompt(prompt)
-        asked = understood.conditions.bars
-        said = [u.value for u in understood.understood if u.field == "bars" and isinstance(u.value, int)]
+        said = [u.value for u in request.understood if u.field == "bars" and isinstance(u.value, int)]
         if said and said[-1] > limits.max_bars:  # quote what was asked, not the count partita clamped it to
-            raise UserError(f"the prompt asks for {said[-1]} bars; this server makes at most {limits.max_bars}")
-        options.setdefault("bars", min(asked or DEFAULT_BARS, limits.max_bars))
+            raise UserError(
+                f"the prompt asks for {said[-1]} bars; this server makes at most {limits.max_bars}"
+            )
+        request.conditions.bars = min(request.bars, limits.max_bars)
 
     def step(done: int, total: int, message: str) -> None:
         if progress is not None:
@@ -196,10 +197,16 @@ def compose(
     out = studio.work.new("compose")
     t0 = time.monotonic()
     with studio.deadline.limit(limits.request_seconds):
-        request, candidates = generate(
-            prompt, n=n, seed=seed, model=studio.model, out_dir=out, in_key=bool(in_key),
-            tonic_weight=gravity, chord_tones_only=bool(chord_tones_only), progress=step, **options,
-        )  # fmt: skip
+        candidates = studio.model.generate(
+            request,
+            n=n,
+            seed=seed,
+            out_dir=out,
+            in_key=bool(in_key) or None,
+            tonic_weight=gravity,
+            chord_tones_only=bool(chord_tones_only) or None,
+            progress=step,
+        )
     files: list[str] = []
     views: list[dict[str, Any]] = []
     rows = []
@@ -303,15 +310,25 @@ class ComposeView:
         limits = studio.limits
         with gr.Row():
             with gr.Column(scale=2):
-                prompt = gr.Textbox(label="Prompt", lines=2, max_length=MAX_PROMPT_CHARS, elem_id="compose-prompt",
-                                    placeholder="a lively Irish jig in D major for fiddle and guitar, 8 bars")  # fmt: skip
+                prompt = gr.Textbox(
+                    label="Prompt",
+                    lines=2,
+                    max_length=MAX_PROMPT_CHARS,
+                    elem_id="compose-prompt",
+                    placeholder="a lively Irish jig in D major for fiddle and guitar, 8 bars",
+                )
                 gr.Examples(EXAMPLES, inputs=[prompt], label="Try")
             with gr.Column(scale=1):
                 # Gradio's slider needs minimum < maximum: a server limited to 1 candidate shows it, fixed
                 one = limits.max_candidates == 1
-                n = gr.Slider(1, max(2, limits.max_candidates), value=min(2, limits.max_candidates), step=1,
-                              label="Candidates" + (" (this server makes 1)" if one else ""),
-                              interactive=not one)  # fmt: skip
+                n = gr.Slider(
+                    1,
+                    max(2, limits.max_candidates),
+                    value=min(2, limits.max_candidates),
+                    step=1,
+                    label="Candidates" + (" (this server makes 1)" if one else ""),
+                    interactive=not one,
+                )
                 seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
                 button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
                 status = gr.Markdown(
@@ -338,45 +355,98 @@ class ComposeView:
                 rhythm = gr.Textbox("", label="Rhythm fader (0-1)", max_length=12)
             with gr.Row():
                 in_key = gr.Checkbox(False, label="In key (every pitch in the key's scale)")
-                gravity = gr.Textbox("", label="Key gravity (0-3; blank: the default pull to the tonic)",
-                                     max_length=12)  # fmt: skip
-                chord_tones = gr.Checkbox(False, label="Chord tones only (with chords: every pitch of a bar in "
-                                          "its chord)")  # fmt: skip
+                gravity = gr.Textbox(
+                    "", label="Key gravity (0-3; blank: the default pull to the tonic)", max_length=12
+                )
+                chord_tones = gr.Checkbox(
+                    False, label="Chord tones only (with chords: every pitch of a bar in its chord)"
+                )
         gr.Markdown(
-            f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} candidates and "
-            f"{limits.max_bars} bars, {limits.request_seconds:g} s per request; requests wait in a queue."
+            f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} "
+            f"candidates and {limits.max_bars} bars, {limits.request_seconds:g} s per request; requests "
+            "wait in a queue."
         )
-        understood = gr.Textbox(label="What the prompt was understood to ask for", lines=4, max_lines=16,
-                                interactive=False, visible=False, elem_id="compose-understood")  # fmt: skip
+        understood = gr.Textbox(
+            label="What the prompt was understood to ask for",
+            lines=4,
+            max_lines=16,
+            interactive=False,
+            visible=False,
+            elem_id="compose-understood",
+        )
         views = gr.State({})
         slots = []
         for i in range(limits.max_candidates):
             with gr.Group(visible=False) as group, gr.Row():
                 with gr.Column(scale=1):
                     text = gr.Markdown(f"### Candidate {i + 1}")
-                    audio = gr.Audio(label="Listen", type="filepath", interactive=False,
-                                     elem_classes=["candidate-audio"])  # fmt: skip
-                    downloads = gr.File(label="MIDI, MusicXML, WAV", file_count="multiple",
-                                        interactive=False, elem_classes=["candidate-files"])  # fmt: skip
+                    audio = gr.Audio(
+                        label="Listen", type="filepath", interactive=False, elem_classes=["candidate-audio"]
+                    )
+                    downloads = gr.File(
+                        label="MIDI, MusicXML, WAV",
+                        file_count="multiple",
+                        interactive=False,
+                        elem_classes=["candidate-files"],
+                    )
                 with gr.Column(scale=2):
-                    roll = gr.Image(label="Piano roll", type="filepath", interactive=False, format="png",
-                                    elem_classes=["candidate-pianoroll"])  # fmt: skip
-                    engraved = gr.Image(label="Score", type="filepath", interactive=False, format="png",
-                                        elem_classes=["candidate-score"])  # fmt: skip
+                    roll = gr.Image(
+                        label="Piano roll",
+                        type="filepath",
+                        interactive=False,
+                        format="png",
+                        elem_classes=["candidate-pianoroll"],
+                    )
+                    engraved = gr.Image(
+                        label="Score",
+                        type="filepath",
+                        interactive=False,
+                        format="png",
+                        elem_classes=["candidate-score"],
+                    )
             slots.append((group, text, audio, roll, engraved, downloads))
         with gr.Accordion("Summary (the API's answer) and all downloads", open=False):
             summary = gr.JSON(label="Summary")
             files = gr.File(label="All downloads", file_count="multiple", interactive=False)
 
-        def run(prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
-                in_key=False, key_gravity="", chord_tones_only=False,
-                progress=gr.Progress()):  # noqa: B008  (how Gradio asks for a progress bar)  # fmt: skip
+        def run(
+            prompt,
+            n,
+            seed,
+            key,
+            tempo,
+            meter,
+            instruments,
+            bars,
+            chords,
+            density,
+            polyphony,
+            rhythm,
+            in_key=False,
+            key_gravity="",
+            chord_tones_only=False,
+            progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
+        ):
             """Generate candidates for a prompt; blank controls are read from the prompt."""
-            summary, files, views = compose(studio, prompt, n=n, seed=seed, progress=progress, key=key,
-                                            tempo=tempo, meter=meter, instruments=instruments, bars=bars,
-                                            chords=chords, density=density, polyphony=polyphony,
-                                            rhythm=rhythm, in_key=in_key, tonic_weight=key_gravity,
-                                            chord_tones_only=chord_tones_only)  # fmt: skip
+            summary, files, views = compose(
+                studio,
+                prompt,
+                n=n,
+                seed=seed,
+                progress=progress,
+                key=key,
+                tempo=tempo,
+                meter=meter,
+                instruments=instruments,
+                bars=bars,
+                chords=chords,
+                density=density,
+                polyphony=polyphony,
+                rhythm=rhythm,
+                in_key=in_key,
+                tonic_weight=key_gravity,
+                chord_tones_only=chord_tones_only,
+            )
             return summary, files, {"explain": summary["explain"], "candidates": views}
 
         def show(state):
@@ -388,17 +458,47 @@ class ComposeView:
                     out += [gr.Group(visible=False), "", None, None, None, None]
                     continue
                 p = v["paths"]
-                out += [gr.Group(visible=True), adherence_markdown(v), p.get("wav"), p.get("pianoroll"),
-                        p.get("score"), v["downloads"] or None]  # fmt: skip
+                out += [
+                    gr.Group(visible=True),
+                    adherence_markdown(v),
+                    p.get("wav"),
+                    p.get("pianoroll"),
+                    p.get("score"),
+                    v["downloads"] or None,
+                ]
             return out
 
-        inputs = [prompt, n, seed, key, tempo, meter, instruments, bars, chords, density, polyphony, rhythm,
-                  in_key, gravity, chord_tones]  # fmt: skip
+        inputs = [
+            prompt,
+            n,
+            seed,
+            key,
+            tempo,
+            meter,
+            instruments,
+            bars,
+            chords,
+            density,
+            polyphony,
+            rhythm,
+            in_key,
+            gravity,
+            chord_tones,
+        ]
         event = button.click(
-            studio.guard("compose", run), inputs=inputs, outputs=[summary, files, views], api_name="compose",
-            concurrency_limit=limits.generate_concurrency, concurrency_id="generate", show_progress_on=[status],
+            studio.guard("compose", run),
+            inputs=inputs,
+            outputs=[summary, files, views],
+            api_name="compose",
+            concurrency_limit=limits.generate_concurrency,
+            concurrency_id="generate",
+            show_progress_on=[status],
             time_limit=limits.request_seconds,
-        )  # fmt: skip
-        event.success(show, inputs=[views], outputs=[understood, *(c for slot in slots for c in slot)],
-                      api_visibility="private",
-                      concurrency_limit=None)  # fmt: skip
+        )
+        event.success(
+            show,
+            inputs=[views],
+            outputs=[understood, *(c for slot in slots for c in slot)],
+            api_visibility="private",
+            concurrency_limit=None,
+        )

@@ -1,8 +1,8 @@
 """The Corpus view: browse the built corpora by label, listen to a piece, read its caption.
 
-Only corpora built under the studio's corpora folder are offered, by name; a client names a corpus and a piece id,
-both looked up in the manifests, so no path a client sends is opened. Endpoints ``/corpora``, ``/corpus_values``,
-``/corpus_pieces`` and ``/corpus_piece``.
+Only corpora built under the studio's corpora folder are offered, by name; a client names a corpus and a piece
+id, both looked up in the manifests, so no path a client sends is opened. Endpoints ``/corpora``,
+``/corpus_values``, ``/corpus_pieces`` and ``/corpus_piece``.
 """
 
 from __future__ import annotations
@@ -80,9 +80,17 @@ def pieces(corpus, label: str | None, value: str | None) -> tuple[list[list], in
     rows = []
     for r in table.slice(0, MAX_LISTED).to_pylist():
         seconds = r.get("duration_s")
-        rows.append([r["piece_id"], r.get("title") or "", r.get("composer") or "", r.get("tune_type") or "",
-                     r.get("key") or "", r.get("meter") or "",
-                     None if seconds is None else round(float(seconds), 1)])  # fmt: skip
+        rows.append(
+            [
+                r["piece_id"],
+                r.get("title") or "",
+                r.get("composer") or "",
+                r.get("tune_type") or "",
+                r.get("key") or "",
+                r.get("meter") or "",
+                None if seconds is None else round(float(seconds), 1),
+            ]
+        )
     return rows, total
 
 
@@ -144,7 +152,8 @@ def piece(studio: Studio, corpus, piece_id: str | None) -> tuple[str, str, dict[
 
 
 class CorpusView:
-    """Browse the corpora; endpoints ``/corpora``, ``/corpus_values``, ``/corpus_pieces``, ``/corpus_piece``."""
+    """Browse the corpora; endpoints ``/corpora``, ``/corpus_values``, ``/corpus_pieces``,
+    ``/corpus_piece``."""
 
     name = "corpus"
     title = "Corpus"
@@ -155,8 +164,13 @@ class CorpusView:
         shelf = CorpusShelf(studio.corpora_root)
         names = shelf.names()
         with gr.Row():
-            corpus = gr.Dropdown(names, value=names[0] if names else None, label="Corpus", elem_id="corpus-name",
-                                 allow_custom_value=True)  # fmt: skip
+            corpus = gr.Dropdown(
+                names,
+                value=names[0] if names else None,
+                label="Corpus",
+                elem_id="corpus-name",
+                allow_custom_value=True,
+            )
             label = gr.Dropdown(
                 [ANY], value=ANY, label="Label", elem_id="corpus-label", allow_custom_value=True
             )
@@ -166,7 +180,8 @@ class CorpusView:
             refresh = gr.Button("List pieces", elem_id="corpus-list")
         if not names:
             gr.Markdown(
-                f"No corpus is built under `{studio.corpora_root}` yet: `partita corpus build NAME --source ...`"
+                f"No corpus is built under `{studio.corpora_root}` yet: "
+                "`partita corpus build NAME --source ...`"
             )
         count = gr.Markdown("")
         table = gr.Dataframe(headers=PIECE_HEADERS, label="Pieces", interactive=False, max_height=320)
@@ -211,8 +226,13 @@ class CorpusView:
             return studio.bounded(studio.limits.analysis_seconds, piece, studio, corpus_obj, piece_id)
 
         guard = studio.guard
-        gr.on([refresh.click], guard("corpus", list_pieces), inputs=[corpus, label, value],
-              outputs=[table, chosen, count], api_name="corpus_pieces")  # fmt: skip
+        gr.on(
+            [refresh.click],
+            guard("corpus", list_pieces),
+            inputs=[corpus, label, value],
+            outputs=[table, chosen, count],
+            api_name="corpus_pieces",
+        )
         corpus.change(
             guard("corpus", choose_corpus), inputs=[corpus], outputs=[label], api_name="corpus_labels"
         )
@@ -220,9 +240,12 @@ class CorpusView:
             guard("corpus", choose_label), inputs=[corpus, label], outputs=[value], api_name="corpus_values"
         )
         listen.click(
-            guard("corpus", show_piece), inputs=[corpus, chosen], outputs=[en, zh, labels, audio, roll],
-            api_name="corpus_piece", concurrency_limit=studio.limits.analysis_concurrency,
+            guard("corpus", show_piece),
+            inputs=[corpus, chosen],
+            outputs=[en, zh, labels, audio, roll],
+            api_name="corpus_piece",
+            concurrency_limit=studio.limits.analysis_concurrency,
             concurrency_id="analysis",
-        )  # fmt: skip
+        )
         refresh_names = gr.Button("Reload corpora", size="sm")
         refresh_names.click(guard("corpus", list_corpora), outputs=[corpus], api_name="corpora")

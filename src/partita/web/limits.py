@@ -2,8 +2,8 @@
 
 - :class:`Limits`: the bounds (upload size, candidates, bars, seconds per request, queue size, concurrency).
 - :class:`UserError`: bad input; the page and the API show its message as is, never a traceback.
-- :func:`read_upload`: a file a client uploaded, read by its content (:func:`partita.score.sniff_format`), never
-  by its name, and only from Gradio's own upload folder: no path a client sends reaches the filesystem.
+- :func:`read_upload`: a file a client uploaded, read by its content (:func:`partita.score.sniff_format`),
+  never by its name, and only from Gradio's own upload folder: no path a client sends reaches the filesystem.
 - :class:`Deadline`: a per-request time limit for generation. Gradio's ``time_limit=`` bounds only streaming
   events, so the limit is enforced inside the model: a forward pre-hook raises once the request's time is up,
   which stops sampling between two tokens.
@@ -49,8 +49,14 @@ class Limits:
     """A request's files are deleted from the work folder (and Gradio's cache) after this long."""
 
     def __post_init__(self) -> None:
-        for name in ("max_upload_bytes", "max_candidates", "max_bars", "queue_size", "generate_concurrency",
-                     "analysis_concurrency"):  # fmt: skip
+        for name in (
+            "max_upload_bytes",
+            "max_candidates",
+            "max_bars",
+            "queue_size",
+            "generate_concurrency",
+            "analysis_concurrency",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
         if self.max_candidates > 16:
@@ -102,7 +108,8 @@ def read_upload(
         raise UserError(f"{name}: the file is empty (0 bytes)")
     if size > limits.max_upload_bytes:
         raise UserError(
-            f"{name}: the file is {size / 2**20:.1f} MiB, over the {limits.max_upload_bytes / 2**20:.0f} MiB limit"
+            f"{name}: the file is {size / 2**20:.1f} MiB, over the {limits.max_upload_bytes / 2**20:.0f} "
+            "MiB limit"
         )
     with open(p, "rb") as f:
         head = f.read(65536)
@@ -163,7 +170,8 @@ class _Limit:
 
 
 class WorkDir:
-    """The app's temporary folder: ``new()`` gives each request a fresh sub-folder; ``close()`` removes all."""
+    """The app's temporary folder: ``new()`` gives each request a fresh sub-folder; ``close()`` removes
+    all."""
 
     def __init__(self, keep_seconds: float, parent: str | os.PathLike | None = None) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="partita-studio-", dir=parent))

@@ -1,12 +1,12 @@
 """What every view of the studio shares: the loaded model, the limits, the work folder, the corpora root.
 
-A view is an object with a ``name``, a ``title`` and ``build(studio)``, which adds its components and events to the
-Blocks being built (inside its own tab) and names its API endpoints with ``api_name=``. Later views (continuation,
-arrangement, search, dialogue) are added by writing a module with such an object and listing it in
-:data:`partita.web.app.DEFAULT_VIEWS` (or passing ``views=`` to :func:`partita.web.build_app`).
+A view is an object with a ``name``, a ``title`` and ``build(studio)``, which adds its components and events
+to the Blocks being built (inside its own tab) and names its API endpoints with ``api_name=``. Later views
+(continuation, arrangement, search, dialogue) are added by writing a module with such an object and listing it
+in :data:`partita.web.app.DEFAULT_VIEWS` (or passing ``views=`` to :func:`partita.web.build_app`).
 
-Every event handler goes through :meth:`Studio.guard`, which turns bad input into a message on the page and in the
-API's answer (``gradio.Error``), and any other failure into one line naming the view, never a traceback.
+Every event handler goes through :meth:`Studio.guard`, which turns bad input into a message on the page and in
+the API's answer (``gradio.Error``), and any other failure into one line naming the view, never a traceback.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Studio:
     """The shared state of one app (nothing is kept at module level: two apps never share anything)."""
 
     model: Any
+    """The :class:`partita.Generator` every request shares (loaded once)."""
     model_name: str
     limits: Limits
     work: WorkDir
@@ -49,7 +50,7 @@ class Studio:
     def __post_init__(self) -> None:
         self._analysis_slots = threading.BoundedSemaphore(self.limits.analysis_concurrency)
         if self.deadline is None:
-            self.deadline = Deadline(self.model)
+            self.deadline = Deadline(getattr(self.model, "model", self.model))  # the network's forward passes
 
     def close(self) -> None:
         """Remove the work folder and the model's time-limit hook."""
@@ -58,7 +59,8 @@ class Studio:
         self.work.close()
 
     def guard(self, view: str, fn: Callable) -> Callable:
-        """``fn`` with its failures turned into messages for the person (``gradio.Error``), never tracebacks."""
+        """``fn`` with its failures turned into messages for the person (``gradio.Error``), never
+        tracebacks."""
         import gradio as gr
 
         from partita.score import ScoreError
@@ -78,7 +80,8 @@ class Studio:
             except Exception:
                 log.exception("%s failed", view)
                 raise gr.Error(
-                    f"{view}: something went wrong on the server (it is logged); try again or change the request",
+                    f"{view}: something went wrong on the server (it is logged); try again or change the "
+                    "request",
                     print_exception=False,
                 ) from None
 

@@ -1,8 +1,7 @@
 import pytest
 import symusic
 
-from partita.pipelines.generate import debug_generator
-from partita.pipelines.instruments import (
+from partita.generation.instruments import (
     MIN_PROGRAM_SHARE,
     fit_to_range,
     instrument_range,
@@ -10,6 +9,7 @@ from partita.pipelines.instruments import (
     stand_in_programs,
     write_back,
 )
+from partita.pipelines import debug_generator
 from partita.tokens import Conditions
 
 PRIOR = {0: 0.9, 52: 0.08, 40: 0.015, 24: 0.005}
@@ -65,13 +65,16 @@ def test_a_written_back_track_moves_by_octaves_into_its_range():
 
 
 def test_the_prior_is_a_distribution_over_programs():
-    prior = program_prior(debug_generator(), Conditions(style="jig", key="D", mode="major"))
+    generator = debug_generator()
+    prior = program_prior(
+        generator.model, generator.tokenizer, Conditions(style="jig", key="D", mode="major")
+    )
     assert len(prior) == 128 and sum(prior.values()) == pytest.approx(1.0, abs=1e-4)
     assert all(v >= 0 for v in prior.values())
 
 
 def test_monophonic_programs_follow_what_each_is_written_as():
-    from partita.pipelines.instruments import MONOPHONIC_PROGRAMS, monophonic_programs
+    from partita.generation.instruments import MONOPHONIC_PROGRAMS, monophonic_programs
 
     assert {32, 40, 56, 73}.issubset(MONOPHONIC_PROGRAMS) and not {0, 24, 46, 48, 52} & MONOPHONIC_PROGRAMS
     # a bass sampled as the second piano voice (1) plays one note at a time; the piano (0) does not
@@ -93,7 +96,7 @@ def test_voices_of_one_instrument_are_written_back_from_the_highest_down():
     """A chorale's engraved score read voice 4 on top: its voices now go soprano to bass down the score."""
     from symusic import Note, Score, Track
 
-    from partita.pipelines.instruments import write_back
+    from partita.generation.instruments import write_back
 
     score = Score(480)
     for program, pitch in ((53, 48), (54, 72), (48, 60), (0, 40)):

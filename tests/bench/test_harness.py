@@ -3,12 +3,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from partita.cli.main import main
-from partita.evaluation.benchmarks import (
+from bench.harness import (
     find_checkout,
     list_benchmarks,
     load_results,
+    main,
     render_markdown,
     select_benchmarks,
 )
@@ -23,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import row, write_result
 
 quick = "--quick" in sys.argv
-write_result("fast", "Fast thing", [row("speed", 2.0, "x/s", "python bench/bench_fast.py", "peer", 4.0)], quick=quick)
+write_result(
+    "fast", "Fast thing", [row("speed", 2.0, "x/s", "python bench/bench_fast.py", "peer", 4.0)], quick=quick
+)
 '''
 
 SLOW = '''"""A slow benchmark that must not run unless asked."""
@@ -56,7 +57,7 @@ def test_listing_and_selection(checkout):
 
 
 def test_bench_runs_the_fast_ones_and_writes_the_markdown(checkout, capsys):
-    assert main(["bench"]) == 0
+    assert main([]) == 0
     out = capsys.readouterr().out
     assert "fast" in out and "ok" in out and "slow" not in out
     doc = json.loads((checkout / "bench" / "results" / "fast.json").read_text())
@@ -65,7 +66,7 @@ def test_bench_runs_the_fast_ones_and_writes_the_markdown(checkout, capsys):
     assert "Fast thing" in md and "`python bench/bench_fast.py`" in md and "0.50x (worse)" in md
     assert not (checkout / "bench" / "results" / "slow.json").exists()
     # naming the slow one runs it; its failure is reported and the Markdown still rebuilt
-    assert main(["bench", "slow"]) == 1
+    assert main(["slow"]) == 1
     assert "FAILED" in capsys.readouterr().out
     assert "ran the slow benchmark" in (checkout / "bench" / "results" / "logs" / "slow.log").read_text()
 
@@ -101,7 +102,7 @@ def test_report_only_survives_bad_result_files(checkout):
             }
         )
     )
-    assert main(["bench", "--report-only"]) == 0
+    assert main(["--report-only"]) == 0
     md = (checkout / "docs" / "BENCHMARKS.md").read_text()
     assert "Peer \\| test" in md and "| 0.80x |" in md and "lower is better" in md
     assert [d["name"] for d in load_results(results)] == ["peer"]
@@ -110,5 +111,5 @@ def test_report_only_survives_bad_result_files(checkout):
 def test_empty_results_and_no_checkout(tmp_path, monkeypatch, capsys):
     assert "No results yet" in render_markdown([])
     monkeypatch.chdir(tmp_path)
-    assert main(["bench", "--report-only"]) == 2
+    assert main(["--report-only"]) == 2
     assert "no partita source checkout" in capsys.readouterr().err

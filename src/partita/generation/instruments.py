@@ -1,20 +1,22 @@
-"""Stand-in instruments: sample a requested instrument the model barely knows as one it knows, then write it back.
+"""Stand-in instruments: sample a requested instrument the model barely knows as one it knows, then write it
+back.
 
 partita's corpus is mostly piano-roll music: music21 exports its folk tunes, chorales and motets as program 0
-(or as a choir), and POP909 is piano. Asked for "a jig for fiddle", a model conditioned on ``Program_40`` and held
-to program 40 by constrained decoding is far outside what it learned: it plays about one note a bar (the
-benchmark's c01 had 19 notes in 16 bars). An arranger would take the tune the model knows how to write and give
-it to the fiddle. This module does that:
+(or as a choir), and POP909 is piano. Asked for "a jig for fiddle", a model conditioned on ``Program_40`` and
+held to program 40 by constrained decoding is far outside what it learned: it plays about one note a bar (the
+benchmark's c01 had 19 notes in 16 bars). An arranger would take the tune the model knows how to write and
+give it to the fiddle. This module does that:
 
 1. :func:`program_prior` reads the model's own prior over the condition prefix's ``Program`` slot, given the
    style, key, meter and tempo asked for: how often pieces like this came with each instrument in training.
-2. :func:`stand_in_programs` keeps every requested program the prior gives at least :data:`MIN_PROGRAM_SHARE`, and
-   samples each other one as the most likely program of the prior (made distinct, as
+2. :func:`stand_in_programs` keeps every requested program the prior gives at least :data:`MIN_PROGRAM_SHARE`,
+   and samples each other one as the most likely program of the prior (made distinct, as
    :func:`partita.tokens.distinct_programs` does for two pianos of one piece: programs 0 and 1).
 3. After sampling, the tracks are given back their requested programs and moved by octaves into the
    instrument's range (:func:`fit_to_range`, with music21's instrument ranges).
 
-``partita.generate(..., stand_ins=False)`` samples every instrument literally.
+``partita.generate(..., stand_ins=False)`` (or ``GenerationConfig(stand_ins=False)``) samples every instrument
+literally.
 """
 
 from __future__ import annotations
@@ -24,15 +26,17 @@ from functools import lru_cache
 
 import torch
 
+from partita.models import MusicLM
 from partita.score import Score
 from partita.score.general_midi import gm_program_name
-from partita.tokens import distinct_programs
+from partita.tokens import SteerableTokenizer, distinct_programs
 from partita.tokens.conditions import Conditions, condition_tokens
 
 MIN_PROGRAM_SHARE = 0.05
 """A requested program is sampled as itself when the model's prior gives it at least this share of the
-``Program`` slot. The prior of partita-small is all but binary (its corpus knows piano, choir and a few strings:
-shares near 1 or under 0.01, see ``scripts/check-stand-ins.py``), so the value matters little between 0.02 and 0.3."""
+``Program`` slot. The prior of partita-small is all but binary (its corpus knows piano, choir and a few
+strings: shares near 1 or under 0.01, see ``scripts/check-stand-ins.py``), so the value matters little between
+0.02 and 0.3."""
 
 
 @dataclass
@@ -48,17 +52,22 @@ class StandIns:
     notes: list[str] = field(default_factory=list)
 
 
-def program_prior(lm, conditions: Conditions) -> dict[int, float]:
+def program_prior(lm: MusicLM, tokenizer: SteerableTokenizer, conditions: Conditions) -> dict[int, float]:
     """The model's distribution over the first ``Program`` condition token, given the fields the prefix puts
     before it (style, region, key, mode, meter, tempo bin), renormalised over the 128 programs."""
-    tok = lm.tokenizer
-    cond_ids = getattr(tok, "_cond_ids", {})
-    ids_of = {p: cond_ids[f"CondProgram_{p}"] for p in range(128) if f"CondProgram_{p}" in cond_ids}
+    ids_of = {p: i for p in range(128) if (i := tokenizer.condition_token_id(f"CondProgram_{p}")) is not None}
     if not ids_of:
         return {}
-    head = Conditions(style=conditions.style, region=conditions.region, key=conditions.key, mode=conditions.mode,
-                      meter=conditions.meter, tempo_bpm=conditions.tempo_bpm)  # fmt: skip
-    prefix = [tok.bos_id, *(cond_ids[t] for t in condition_tokens(head))]
+    head = Conditions(
+        style=conditions.style,
+        region=conditions.region,
+        key=conditions.key,
+        mode=conditions.mode,
+        meter=conditions.meter,
+        tempo_bpm=conditions.tempo_bpm,
+    )
+    head_ids = [tokenizer.condition_token_id(t) for t in condition_tokens(head)]
+    prefix = [tokenizer.bos_id, *(i for i in head_ids if i is not None)]
     with torch.no_grad():
         logits, _ = lm(torch.tensor([prefix], device=next(lm.parameters()).device))
     probs = torch.softmax(logits[0, -1].float(), dim=-1)
@@ -70,7 +79,7 @@ def program_prior(lm, conditions: Conditions) -> dict[int, float]:
 def stand_in_programs(
     requested: list[int], prior: dict[int, float], min_share: float = MIN_PROGRAM_SHARE
 ) -> StandIns:
-    """Keep the requested programs the prior knows; sample each other one as the prior's most likely program."""
+    """Keep the requested programs the prior knows; sample each other as the prior's most likely program."""
     requested = [int(p) for p in requested]
     if not requested or not prior:
         return StandIns(sampled=list(requested), prefix_programs=list(requested))
@@ -89,7 +98,8 @@ def stand_in_programs(
             out.written[got] = want
             out.notes.append(
                 f"{gm_program_name(want)} ({want}) is rare in what this model learned for such a piece "
-                f"(prior {share:.3f} < {min_share:g}): sampled as {gm_program_name(got)} ({got}) and written for "
+                f"(prior {share:.3f} < {min_share:g}): sampled as {gm_program_name(got)} ({got}) "
+                "and written for "
                 f"{gm_program_name(want)} (by whole octaves into its range where it lay outside)"
             )
     return out
@@ -97,9 +107,10 @@ def stand_in_programs(
 
 MONOPHONIC_PROGRAMS: frozenset[int] = frozenset([*range(32, 44), *range(56, 61), *range(64, 88), 110, 111])
 """General MIDI programs that play one note at a time: the basses (32-39), violin, viola, cello and contrabass
-(40-43), the solo brass (trumpet, trombone, tuba, muted trumpet, French horn: 56-60), the reeds and pipes (64-79),
-the synth leads (80-87), fiddle and shanai (110, 111). Double stops and multiphonics exist, but a part written for
-these is a line; ensembles (strings, brass section, choir) and keyboards, guitars and harps are not in it."""
+(40-43), the solo brass (trumpet, trombone, tuba, muted trumpet, French horn: 56-60), the reeds and pipes
+(64-79), the synth leads (80-87), fiddle and shanai (110, 111). Double stops and multiphonics exist, but a
+part written for these is a line; ensembles (strings, brass section, choir) and keyboards, guitars and harps
+are not in it."""
 
 
 def monophonic_programs(sampled: list[int], written: dict[int, int]) -> list[int]:
@@ -124,8 +135,8 @@ COMPASS = 36
 def instrument_range(program: int) -> tuple[int, int]:
     """The lowest and highest MIDI pitch of a General MIDI program's instrument, from music21. Where music21
     gives one bound only (its basses, violins and guitars have no highest note) the other is three octaves
-    (:data:`COMPASS`) away: a part, not every note the instrument can reach (a bass at C5 is "in range" otherwise);
-    0-127 where it gives neither."""
+    (:data:`COMPASS`) away: a part, not every note the instrument can reach (a bass at C5 is "in range"
+    otherwise); 0-127 where it gives neither."""
     from music21 import instrument
 
     try:
@@ -161,9 +172,10 @@ def fit_to_range(track, program: int) -> int:
 def write_back(
     score: Score, written: dict[int, int], refit: set[int] | frozenset[int] = frozenset()
 ) -> Score:
-    """Give each pitched track sampled as a key of ``written`` the program it maps to, and move the tracks that
-    land on a program of ``refit`` (the instruments that had stand-ins) into its range; in place. Each such track
-    is named after its instrument ("Acoustic Bass", "Choir Aahs 2"), not the program it was sampled as."""
+    """Give each pitched track sampled as a key of ``written`` the program it maps to, and move the tracks
+    that land on a program of ``refit`` (the instruments that had stand-ins) into its range; in place. Each
+    such track is named after its instrument ("Acoustic Bass", "Choir Aahs 2"), not the program it was sampled
+    as."""
     from partita.score.general_midi import gm_program_names
 
     names = gm_program_names()
@@ -186,8 +198,9 @@ def write_back(
 
 
 def _voices_from_the_top(score: Score) -> None:
-    """Order the tracks of one instrument (a choir's voices) from the highest to the lowest by mean pitch, in the
-    places those tracks hold, so that a chorale reads soprano, alto, tenor, bass down the score; in place."""
+    """Order the tracks of one instrument (a choir's voices) from the highest to the lowest by mean pitch, in
+    the places those tracks hold, so that a chorale reads soprano, alto, tenor, bass down the score; in place.
+    """
     groups: dict[tuple[int, bool], list[int]] = {}
     for i, track in enumerate(score.tracks):
         groups.setdefault((int(track.program), bool(track.is_drum)), []).append(i)

@@ -3,12 +3,11 @@ import json
 import pytest
 import symusic
 
+from partita.evaluation.selector import DEFAULT_WEIGHTS, Selector, adherence_mean, choose_selector
+from partita.generation.candidates import Candidate
 from partita.generation.prompt import project_prompt
-from partita.models import save_pretrained
 from partita.models.style_classifier import StyleClassifier, StyleClassifierConfig
 from partita.pipelines import debug_generator, generate, load_generator
-from partita.pipelines.generate import Candidate
-from partita.pipelines.selector import DEFAULT_WEIGHTS, Selector, adherence_mean, choose_selector
 
 
 class StubClassifier:
@@ -57,15 +56,24 @@ def learned(generator):
     """A random (untrained) classifier over the generator's tokenizer: real scores, arbitrary values."""
     tok = generator.tokenizer
     skip = sorted(set(tok._cond_ids.values()) | {tok.bos_id, tok.eos_id, tok.pad_id})
-    config = StyleClassifierConfig(vocab_size=tok.vocab_size, labels=["jig", "chorale"], window=32, d_model=8,
-                                   n_layers=1, kernel=3, dilations=[1], dropout=0.0, pad_id=tok.pad_id,
-                                   skip_ids=skip)  # fmt: skip
+    config = StyleClassifierConfig(
+        vocab_size=tok.vocab_size,
+        labels=["jig", "chorale"],
+        window=32,
+        d_model=8,
+        n_layers=1,
+        kernel=3,
+        dilations=[1],
+        dropout=0.0,
+        pad_id=tok.pad_id,
+        skip_ids=skip,
+    )
     model = StyleClassifier(config).eval()
     model.tokenizer = tok
     return model
 
 
-# --- the maths ------------------------------------------------------------------------------------------------
+# --- the maths ----------------------------------------------------------------------------------------------
 
 
 def test_combine_is_the_weighted_mean_of_the_scores_present():
@@ -175,16 +183,13 @@ def test_a_learned_selector_scores_a_score_through_its_own_tokenizer(learned):
         Selector(classifier=StyleClassifier.from_pretrained("debug")).score(notes(), request)
 
 
-# --- choosing a selector --------------------------------------------------------------------------------------
+# --- choosing a selector ------------------------------------------------------------------------------------
 
 
 def test_choose_selector(tmp_path, learned):
-    class Model:
-        selector_dir = None
-
     assert choose_selector(None) is None and choose_selector("none") is None
     assert choose_selector("adherence").classifier is None
-    assert choose_selector("auto", Model()).classifier is None  # nothing shipped: adherence only
+    assert choose_selector("auto", None).classifier is None  # nothing shipped: adherence only
     given = Selector()
     assert choose_selector(given) is given
     learned.save_pretrained(tmp_path / "clf")
@@ -193,10 +198,15 @@ def test_choose_selector(tmp_path, learned):
     assert from_folder.describe()["kind"] == "learned" and from_folder.describe()["classifier"] == str(
         tmp_path / "clf"
     )
-    Model.selector_dir = str(tmp_path / "clf")
-    assert choose_selector("auto", Model()).classifier is not None
+    shipped = choose_selector("auto", str(tmp_path / "clf"), weights={"adherence": 1.0, "quality": 0.5})
+    assert shipped.classifier is not None and shipped.weights == {
+        "adherence": 1.0,
+        "style": 0.0,
+        "quality": 0.5,
+    }
     (tmp_path / "clf" / "model.safetensors").write_bytes(b"broken")
-    fallback = choose_selector("auto", Model())  # a broken shipped classifier: adherence, and it says why
+    # a broken shipped classifier: adherence, and it says why
+    fallback = choose_selector("auto", str(tmp_path / "clf"))
     assert fallback.classifier is None and "could not be loaded" in fallback.note
     with pytest.raises(FileNotFoundError, match="not 'auto', 'adherence' or 'none'"):
         choose_selector("best")
@@ -204,7 +214,7 @@ def test_choose_selector(tmp_path, learned):
         choose_selector(3)
 
 
-# --- generate() -----------------------------------------------------------------------------------------------
+# --- generate() ---------------------------------------------------------------------------------------------
 
 
 def test_generate_without_selector_keeps_sampling_order(generator, tmp_path):
@@ -222,12 +232,19 @@ def test_generate_without_selector_keeps_sampling_order(generator, tmp_path):
 
 
 def test_generate_uses_the_selector_shipped_in_the_model_folder(generator, learned, tmp_path):
-    folder = save_pretrained(generator, tmp_path / "model", tokenizer=generator.tokenizer)
+    folder = generator.save_pretrained(tmp_path / "model")
+    assert (folder / "generation_config.json").is_file()
     assert load_generator(str(folder)).selector_dir is None  # no selector/ yet
     learned.save_pretrained(folder / "selector", card={"metrics": {"test": {"quality_auc": 0.8}}})
     assert load_generator(str(folder)).selector_dir == str(folder / "selector")
-    _, cands = generate("a jig in D major for violin, 1 bar", n=2, seed=1, model=str(folder),
-                        out_dir=tmp_path / "out", wav=False)  # fmt: skip
+    _, cands = generate(
+        "a jig in D major for violin, 1 bar",
+        n=2,
+        seed=1,
+        model=str(folder),
+        out_dir=tmp_path / "out",
+        wav=False,
+    )
     assert all({"quality", "style", "combined"} <= set(c.scores) for c in cands)
     assert cands[0].scores["combined"] >= cands[1].scores["combined"]
     doc = json.loads((tmp_path / "out" / "generation.json").read_text())
@@ -273,7 +290,7 @@ def _notes_per_beat(per_beat: int, beats: int = 16) -> symusic.Score:
 
 
 def test_fader_adherence_scores_the_density_bin_and_ranks_by_it():
-    from partita.pipelines.generate import candidate_adherence, fader_adherence
+    from partita.evaluation.adherence import candidate_adherence, fader_adherence
     from partita.tokens.conditions import DENSITY_EDGES
 
     sparse, dense = _notes_per_beat(1), _notes_per_beat(8)  # 1 and 8 notes per beat: bins 1 and 6 of 0..7

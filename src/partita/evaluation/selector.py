@@ -2,20 +2,20 @@
 
 A :class:`Selector` gives each candidate named scores in ``[0, 1]``, higher is better:
 
-- ``adherence``: the mean of its control-adherence scores (:func:`partita.evaluation.adherence.piece_adherence`
-  for the request's key, tempo, meter, instruments and chords; the ``*_relative_error`` entries are errors, not
-  scores, and are left out of the mean);
-- ``style``: the classifier's probability that the piece is in the requested style (only when the request names
-  a style the classifier knows);
+- ``adherence``: the mean of its control-adherence scores
+  (:func:`partita.evaluation.adherence.piece_adherence` for the request's key, tempo, meter, instruments and
+  chords; the ``*_relative_error`` entries are errors, not scores, and are left out of the mean);
+- ``style``: the classifier's probability that the piece is in the requested style (only when the request
+  names a style the classifier knows);
 - ``quality``: the classifier's probability that the piece is real music rather than a degraded sequence;
 
 and a ``combined`` score, the **weighted mean of the scores that exist**::
 
     combined = sum(w[k] * score[k] for k present) / sum(w[k] for k present)
 
-with ``weights`` defaulting to :data:`DEFAULT_WEIGHTS` (adherence 0.5, style 0.3, quality 0.2). Dividing by the
-weights present keeps a candidate's combined score on the same 0-1 scale whether or not the request names a
-style; within one :meth:`Selector.rank` call every candidate has the same scores present (a silent candidate
+with ``weights`` defaulting to :data:`DEFAULT_WEIGHTS` (adherence 0.5, style 0.3, quality 0.2). Dividing by
+the weights present keeps a candidate's combined score on the same 0-1 scale whether or not the request names
+a style; within one :meth:`Selector.rank` call every candidate has the same scores present (a silent candidate
 gets 0.0 for each score that applies, and a score one candidate lacks while others have it counts as 0.0), so
 the ranking is the plain weighted sum's. Without a classifier (``Selector()`` or
 ``Selector.from_pretrained(None)``) the Selector ranks by adherence alone, which is what ``partita generate``
@@ -27,6 +27,7 @@ depend on the generator's vocabulary.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
@@ -36,19 +37,17 @@ from typing import Any
 
 import numpy as np
 
+from partita.evaluation.adherence import candidate_adherence, requests_controls
+from partita.generation.candidates import adherence_mean
+from partita.generation.config import SELECTOR_SCORES, GenerationConfig
 from partita.models.style_classifier import StyleClassifier
 from partita.score import Score
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WEIGHTS: dict[str, float] = {"adherence": 0.5, "style": 0.3, "quality": 0.2}
-SCORES = ("adherence", "style", "quality")
-
-
-def adherence_mean(adherence: dict[str, float | None]) -> float | None:
-    """The mean of a piece's adherence scores (errors such as ``density_relative_error`` left out), or None."""
-    vals = [float(v) for k, v in adherence.items() if v is not None and not k.endswith("_error")]
-    return sum(vals) / len(vals) if vals else None
+DEFAULT_WEIGHTS: dict[str, float] = dict(GenerationConfig().selector_weights)
+"""The weights of a model folder without a ``generation_config.json`` (its ``selector_weights`` otherwise)."""
+SCORES = SELECTOR_SCORES
 
 
 @dataclass
@@ -57,7 +56,8 @@ class Selector:
 
     classifier: StyleClassifier | None = None
     tokenizer: Any = None
-    """The :class:`~partita.tokens.MusicTokenizer` the classifier was trained with (needed to score a Score)."""
+    """The :class:`~partita.tokens.MiditokTokenizer` the classifier was trained with (needed to score a
+    Score)."""
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     max_windows: int = 8
     """Windows of a long piece the classifier reads (evenly spread) before averaging."""
@@ -83,7 +83,8 @@ class Selector:
     def from_pretrained(
         cls, path: str | Path | None, weights: dict[str, float] | None = None, max_windows: int = 8
     ) -> Selector:
-        """A Selector with the classifier saved in ``path`` (``"debug"``: a tiny untrained one), or adherence only."""
+        """A Selector with the classifier saved in ``path`` (``"debug"``: a tiny untrained one), or adherence
+        only."""
         kw: dict[str, Any] = {"max_windows": max_windows}
         if weights is not None:
             kw["weights"] = weights
@@ -99,13 +100,14 @@ class Selector:
         """The styles the classifier knows (empty without one)."""
         return self.classifier.labels if self.classifier is not None else []
 
-    # --- scoring ----------------------------------------------------------------------------------------------
+    # --- scoring ----------------------------------------------------------------------------------------
     def _music_ids(self, item: Any) -> np.ndarray | None:
         """The music token ids of a Score or of a token sequence (its condition prefix removed)."""
         if isinstance(item, Score):
             if self.tokenizer is None:
                 raise ValueError(
-                    "the Selector's classifier has no tokenizer, so it cannot read a Score: load it from a folder "
+                    "the Selector's classifier has no tokenizer, so it cannot read a Score: "
+                    "load it from a folder "
                     "with tokenizer/ (as `partita selector train` writes), or pass token ids"
                 )
             try:
@@ -132,8 +134,6 @@ class Selector:
             return None
 
     def _adherence(self, score: Score | None, request: Any) -> dict[str, float] | None:
-        from partita.pipelines.generate import candidate_adherence
-
         return None if score is None else candidate_adherence(request, score)
 
     def score(
@@ -141,11 +141,12 @@ class Selector:
     ) -> dict[str, float]:
         """Named scores of one candidate (see the module doc) and their ``combined`` weighted mean.
 
-        ``score_or_token_ids`` is a ``symusic.Score``, a sequence of token ids of the classifier's tokenizer (with
-        or without its condition prefix), or a :class:`~partita.pipelines.generate.Candidate` (its score and its
-        measured adherence are used). ``request`` is a :class:`~partita.generation.prompt.Request` (or None: no
-        adherence, no style score); ``adherence`` gives already measured adherence scores instead of measuring
-        them again. A silent piece (no notes, or no music tokens) gets 0.0 for every score that applies.
+        ``score_or_token_ids`` is a ``symusic.Score``, a sequence of token ids of the classifier's tokenizer
+        (with or without its condition prefix), or a :class:`~partita.generation.candidates.Candidate` (its
+        score and its measured adherence are used). ``request`` is a
+        :class:`~partita.generation.prompt.Request` (or None: no adherence, no style score); ``adherence``
+        gives already measured adherence scores instead of measuring them again. A silent piece (no notes, or
+        no music tokens) gets 0.0 for every score that applies.
         """
         item = score_or_token_ids
         if hasattr(item, "score") and hasattr(item, "adherence") and not isinstance(item, Score):
@@ -161,7 +162,7 @@ class Selector:
         score = self._as_score(item)
         silent = score is not None and not score.note_num()
         out: dict[str, float] = {}
-        if request is not None and _requests_controls(request):
+        if request is not None and requests_controls(request):
             if silent:
                 out["adherence"] = 0.0
             else:
@@ -229,29 +230,23 @@ class Selector:
         return out
 
 
-def _requests_controls(request: Any) -> bool:
-    """True when the request asks for something adherence can measure (key, tempo, meter, instruments, chords,
-    or a density / polyphony / rhythm fader)."""
-    from dataclasses import astuple
-
-    from partita.pipelines.generate import _controls_of
-
-    c = getattr(request, "conditions", None)
-    faders = any(getattr(c, k, None) is not None for k in ("density", "polyphony", "rhythm"))
-    return faders or any(v is not None for v in astuple(_controls_of(request)))
-
-
 SELECTOR_DIR = "selector"
 """The sub-folder of a model folder that holds the classifier shipped with the model."""
 
 
-def choose_selector(selector: Selector | str | Path | None, model: Any = None) -> Selector | None:
-    """The Selector that ``generate(selector=...)`` asks for.
+def choose_selector(
+    selector: Selector | str | Path | None,
+    shipped: str | Path | None = None,
+    weights: dict[str, float] | None = None,
+    max_windows: int = 8,
+) -> Selector | None:
+    """The Selector that ``generate(selector=...)`` asks for, with ``weights`` (the model's
+    ``GenerationConfig.selector_weights``; None: :data:`DEFAULT_WEIGHTS`).
 
-    ``"auto"``: the classifier shipped with ``model`` (its ``selector_dir``, set by
-    :func:`partita.pipelines.generate.load_generator` when the model folder has a ``selector/`` sub-folder), else
-    adherence only; ``"adherence"``: adherence only; ``None`` or ``"none"``: no Selector (sampling order); a
-    :class:`Selector` is used as given; any other string is the folder of a classifier.
+    ``"auto"``: the classifier in ``shipped`` (the ``selector/`` sub-folder of the model's folder, which
+    :meth:`partita.Generator.from_pretrained` finds), else adherence only; ``"adherence"``: adherence only;
+    ``None`` or ``"none"``: no Selector (sampling order); a :class:`Selector` is used as given; any other
+    string is the folder of a classifier.
     """
     if selector is None or isinstance(selector, Selector):
         return selector
@@ -259,27 +254,27 @@ def choose_selector(selector: Selector | str | Path | None, model: Any = None) -
         raise ValueError(
             f"selector={selector!r}: use 'auto', 'adherence', None, a Selector or a classifier folder"
         )
+    kw: dict[str, Any] = {"max_windows": max_windows, "weights": dict(weights or DEFAULT_WEIGHTS)}
     choice = str(selector)
     if choice == "none":
         return None
-    if choice == "adherence":
-        return Selector()
+    if choice == "adherence" or (choice == "auto" and not shipped):
+        return Selector(**kw)
     if choice == "auto":
-        folder = getattr(model, "selector_dir", None)
-        if not folder:
-            return Selector()
         try:
-            weights = Path(folder) / "model.safetensors"
-            return _shipped(str(folder), weights.stat().st_mtime_ns if weights.is_file() else 0)
+            stamp = Path(shipped) / "model.safetensors"
+            cached = _shipped(str(shipped), stamp.stat().st_mtime_ns if stamp.is_file() else 0)
+            return dataclasses.replace(cached, **kw)
         except (FileNotFoundError, ValueError) as e:  # a broken optional part: say so, rank by adherence
             log.warning("the model's selector could not be loaded, ranking by adherence only: %s", e)
-            return Selector(note=f"the model's selector could not be loaded ({e}): ranked by adherence only")
+            note = f"the model's selector could not be loaded ({e}): ranked by adherence only"
+            return Selector(note=note, **kw)
     folder = Path(choice).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(
             f"selector {choice!r}: not 'auto', 'adherence' or 'none', and not a classifier folder"
         )
-    return Selector.from_pretrained(folder)
+    return Selector.from_pretrained(folder, weights=kw["weights"], max_windows=max_windows)
 
 
 @functools.lru_cache(maxsize=4)

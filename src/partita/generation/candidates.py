@@ -1,0 +1,176 @@
+"""Sampling candidates for a request: the generation layer's part of :meth:`partita.Generator.generate`.
+
+:func:`sample_candidates` plans the request (:func:`partita.generation.planning.plan_request`), samples ``n``
+continuations of its condition prefix under the plan's rules, decodes them, ends each piece with its last bar,
+gives stand-in instruments back their programs and writes the requested tempo where none was sampled. What
+comes out is a list of unranked :class:`Candidate`\\ s; measuring their adherence and ranking them is the
+evaluation layer's work (:mod:`partita.evaluation.selector`), writing their files the render layer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from symusic import Tempo
+
+from partita.analysis.tempo import tempo_bin
+from partita.generation.config import GenerationConfig
+from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, with_return
+from partita.generation.instruments import program_prior, with_programs, write_back
+from partita.generation.planning import Plan, plan_request
+from partita.generation.request import Request
+from partita.generation.rules import RuleSet
+from partita.generation.sampling import sample
+from partita.models import MusicLM
+from partita.progress import ProgressCallback, report
+from partita.score import Score
+from partita.score.bars import trim_to_bars
+from partita.tokens import SteerableTokenizer
+
+
+@dataclass
+class Candidate:
+    """One generated piece: its score, how it was sampled, and (filled in above the generation layer) how well
+    it follows the request, its Selector scores and its files."""
+
+    rank: int
+    score: Score
+    seed: int
+    stop_reason: str
+    adherence: dict[str, float] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    remarks: list[str] = field(default_factory=list)  # what the pipeline did beyond sampling
+    scores: dict[str, float] = field(default_factory=dict)
+    """The Selector's scores (``adherence``, ``style``, ``quality`` where they apply, and ``combined``)."""
+
+    @property
+    def adherence_mean(self) -> float | None:
+        """The mean of the adherence scores (:func:`adherence_mean`), or None."""
+        return adherence_mean(self.adherence)
+
+
+def adherence_mean(adherence: dict[str, float | None]) -> float | None:
+    """The mean of a piece's adherence scores, or None when it has none. Entries named ``*_error`` (such as
+    ``density_relative_error``) are errors, not scores in [0, 1], and are left out."""
+    vals = [float(v) for k, v in adherence.items() if v is not None and not k.endswith("_error")]
+    return sum(vals) / len(vals) if vals else None
+
+
+def sample_candidates(
+    model: MusicLM,
+    tokenizer: SteerableTokenizer,
+    request: Request,
+    config: GenerationConfig,
+    n: int,
+    seed: int,
+    progress: ProgressCallback | None = None,
+) -> list[Candidate]:
+    """``n`` unranked candidates for ``request`` sampled from ``model`` under ``config``, in sampling order.
+
+    What the plan changed (a stand-in instrument, a meter the vocabulary lacks, a phrase form) is added to
+    ``request.notes``; what was done to one candidate after sampling to its ``remarks``.
+    """
+    c = request.conditions
+    prior = program_prior(model, tokenizer, c) if config.constrain and config.stand_ins else None
+    plan = plan_request(request, tokenizer, config, prior)
+    request.notes.extend(plan.notes)
+    form = phrase_plan(request.bars) if config.constrain and config.form and c.style in FORM_STYLES else None
+    first_bars = (
+        form.statement if form is not None else request.bars
+    )  # with a form, the statement comes first
+    budget = plan.tokens_per_bar * first_bars + config.extra_tokens
+    if form is not None:
+        request.notes.append(
+            f"phrase form: bars 1-{form.statement} sampled, bars 1-{form.returning} return, "
+            f"{form.ending} more bars sampled after them"
+        )
+    report(progress, 0, n + 1, "sampling")
+    prefix = tokenizer.condition_ids(with_programs(c, plan.prefix_programs))
+    processor = None
+    if plan.constraints is not None:
+        processor = RuleSet(
+            tokenizer,
+            replace(plan.constraints, bars=first_bars, token_budget=budget),
+            vocab_size=model.config.vocab_size,
+        )
+    sampling = {"temperature": config.temperature, "top_p": config.top_p}
+    result = sample(
+        model,
+        prefix,
+        keep_prefix=len(prefix),
+        max_new_tokens=budget,
+        seed=seed,
+        batch_size=n,
+        logits_processor=processor,
+        bar=tokenizer.bar_ids or None,
+        max_bars=None if config.constrain else request.bars,
+        **sampling,
+    )
+    if form is not None:
+        ending = RuleSet(tokenizer, plan.constraints, vocab_size=model.config.vocab_size)
+        for i, seq in enumerate(result.tokens):
+            result.tokens[i], result.stop_reasons[i] = _sample_ending(
+                model,
+                tokenizer,
+                seq,
+                prefix,
+                form,
+                ending,
+                plan.tokens_per_bar * form.ending + config.extra_tokens,
+                seed + 7919 * (i + 1),
+                **sampling,
+            )
+    candidates = []
+    for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
+        candidates.append(_finish(tokenizer.decode(seq), request, plan, config, seed, reason))
+        report(progress, i + 1, n + 1, f"decoded candidate {i + 1}")
+    return candidates
+
+
+def _finish(score: Score, request: Request, plan: Plan, config: GenerationConfig, seed: int, reason: str):
+    """A decoded piece as a candidate: its last bar its end, its instruments written back, its tempo set."""
+    remarks = []
+    bars = request.bars
+    if config.constrain and trim_to_bars(score, bars):  # the piece ends with its last bar, not a ringing note
+        remarks.append(f"notes ringing past bar {bars} end with it")
+    write_back(score, plan.written, refit=plan.refit)
+    bpm = request.conditions.tempo_bpm
+    if config.constrain and bpm and _set_missing_tempo(score, bpm):
+        remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")
+    return Candidate(0, score, seed, reason, remarks=remarks)
+
+
+def _sample_ending(
+    model: MusicLM, tokenizer, seq, prefix, form: PhrasePlan, processor, budget: int, seed: int, **sampling
+) -> tuple[list, str]:
+    """The statement ``seq`` with its return written in (:func:`partita.generation.form.with_return`),
+    re-encoded, and sampled on to the piece's last bar under ``processor`` (the constraints over all bars)."""
+    piece = with_return(tokenizer.decode(seq), form)
+    music = tokenizer.encode_music(piece)
+    ids = [*prefix, *music]
+    processor.reset(token_budget=len(music) + budget)  # the budget counts all music tokens, the prompt's too
+    out = sample(
+        model,
+        ids,
+        keep_prefix=len(prefix),
+        max_new_tokens=budget,
+        seed=seed,
+        logits_processor=processor,
+        bar=tokenizer.bar_ids or None,
+        **sampling,
+    )
+    return out.tokens[0], out.stop_reasons[0]
+
+
+def _set_missing_tempo(score: Score, bpm: float) -> bool:
+    """Give a score without a tempo event of its own the requested tempo; True when it did.
+
+    The constraint processor keeps sampled tempo tokens inside the requested bin, but the model may emit none,
+    and the decoder then falls back to its default tempo; the request is the better default.
+    """
+    tempos = list(score.tempos)
+    if tempos and tempo_bin(float(tempos[0].qpm)) == tempo_bin(bpm):
+        return False
+    score.tempos.clear()
+    score.tempos.append(Tempo(0, float(bpm)))
+    return True

@@ -1,0 +1,123 @@
+"""How a model samples: :class:`GenerationConfig`, saved as ``generation_config.json`` beside the weights.
+
+As in Hugging Face transformers, the settings a model's outputs were tuned with travel with the model: the
+sampling temperature and nucleus, the weights of the soft rules (the tonic pull, the presence pull), which
+rules are on (the key's scale, the cadence, the phrase form), the token budget per bar and the Selector's
+weights. A model folder without the file gets these defaults; :meth:`partita.Generator.generate` takes any
+field as an override for one call (``generator.generate(request, tonic_weight=1.0)``).
+
+What a person asks for (key, meter, instruments, bars) is not here: that is the
+:class:`~partita.generation.request.Request`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from partita.atomic import atomic_write_text
+
+CONFIG_FILE = "generation_config.json"
+
+SELECTOR_SCORES = ("adherence", "style", "quality")
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """Sampling settings and rule weights; every field has the default partita-small was measured with."""
+
+    temperature: float = 1.0
+    top_p: float = 0.95
+    """The nucleus: tokens outside the smallest set holding this share of the probability are not sampled."""
+    constrain: bool = True
+    """Constrained decoding (:mod:`partita.generation.rules`): the meter, bars, instruments, tempo bin and
+    chords asked for are kept. Off: the model samples freely up to the bars asked for."""
+    in_key: bool = False
+    """Every pitch in the requested key's scale (a hard rule)."""
+    chord_tones_only: bool = False
+    """With chords: every pitch of a bar a tone of its chord, not only those on the beats."""
+    cadence: bool = False
+    """With a key: the first and last bar play only tones of the tonic triad. Off: it made the first and last
+    bars arpeggios of the triad and the pieces easier to tell from real ones (docs/GENERATION.md § Realism).
+    """
+    tonic_weight: float = 0.0
+    """The pull of a requested key's tonic triad. It was 1.0, chosen for key adherence
+    (``scripts/tune-key-gravity.py``); on the realism benchmark's development prompts the pull made melodies
+    circle the tonic (repeated notes 0.30-0.41 of melodic intervals where real tunes have 0.12-0.25) and the
+    pieces easier to tell from real ones in five of six styles, so it is off unless asked for."""
+    tonic_on_downbeats: bool = False
+    """With ``tonic_weight``: the pull only on notes starting a bar."""
+    presence_weight: float = 1.5
+    """The pull back towards a requested instrument gone quiet, chosen on development prompts written apart
+    from the benchmark's (``scripts/check-presence.py``)."""
+    stand_ins: bool = True
+    """An instrument the model barely knows for such a piece is sampled as one it knows and written back
+    (:mod:`partita.generation.instruments`)."""
+    form: bool = False
+    """Folk and dance tunes state a phrase and come back to it (:mod:`partita.generation.form`). Off: its
+    exact returns at fixed places made pieces easier to tell from real ones."""
+    tokens_per_bar: int = 64
+    """The token budget per requested bar (REMI+ with BPE uses far fewer on average)."""
+    extra_tokens: int = 64
+    """Tokens added to the budget of a whole piece."""
+    selector_weights: dict[str, float] = field(
+        default_factory=lambda: {"adherence": 0.5, "style": 0.3, "quality": 0.2}
+    )
+    """The Selector's weights for its scores (:mod:`partita.evaluation.selector`)."""
+    selector_windows: int = 8
+    """Windows of a long piece the Selector's classifier reads before averaging."""
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.tokens_per_bar < 1 or self.extra_tokens < 0:
+            raise ValueError("tokens_per_bar must be at least 1 and extra_tokens at least 0")
+        unknown = sorted(set(self.selector_weights) - set(SELECTOR_SCORES))
+        if unknown:
+            raise ValueError(f"selector_weights: unknown scores {unknown}; the scores are {SELECTOR_SCORES}")
+
+    def update(self, **overrides: Any) -> GenerationConfig:
+        """A copy with ``overrides`` (None values ignored); an unknown name is an error naming the fields."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        names = {f.name for f in fields(self)}
+        unknown = sorted(set(given) - names)
+        if unknown:
+            raise ValueError(
+                f"unknown generation setting(s) {', '.join(unknown)}; "
+                f"the settings are {', '.join(sorted(names))}"
+            )
+        return replace(self, **given)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationConfig:
+        """A config from saved JSON: fields this version does not know are an error (a newer file)."""
+        return cls().update(**data)
+
+    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        """Write ``generation_config.json`` into ``directory`` (atomically)."""
+        path = Path(directory) / CONFIG_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike | None) -> GenerationConfig:
+        """The config saved in ``directory``; the defaults when there is none (or no directory)."""
+        path = Path(directory) / CONFIG_FILE if directory is not None else None
+        if path is None or not path.is_file():
+            return cls()
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"{path}: not a readable generation config ({e})") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a generation config is a JSON object")
+        return cls.from_dict(data)

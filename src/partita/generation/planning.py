@@ -1,0 +1,180 @@
+"""From a :class:`~partita.generation.request.Request` to the rules sampling is held to: a :class:`Plan`.
+
+The plan turns what was asked for into :class:`~partita.generation.rules.Constraints` (the meter, bars and
+instruments, the tempo bin, the chords, and the bounds a density, rhythm or polyphony fader sets per bar and
+per onset), chooses stand-in instruments (:mod:`partita.generation.instruments`) and the voices of an
+ensemble, and says what it changed. :func:`partita.generation.candidates.sample_candidates` samples under it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from partita.generation.config import GenerationConfig
+from partita.generation.instruments import (
+    StandIns,
+    bass_program,
+    monophonic_programs,
+    stand_in_programs,
+)
+from partita.generation.request import Request
+from partita.generation.rules import Constraints
+from partita.tokens import SteerableTokenizer, voice_programs
+from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, bin_index
+
+NOTES_PER_ONSET: tuple[tuple[int, int | None], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 5), (5, None))
+"""(at least, at most) notes starting together, per polyphony bin
+(:data:`partita.tokens.conditions.POLYPHONY_EDGES`: under 1.25, 1.25-1.75, 1.75-2.5, 2.5-3.5, 3.5-5, over 5
+notes sounding together). A heuristic: notes held across onsets add to the measured polyphony, so the bounds
+sit at or under each bin."""
+
+MAX_NOTES_PER_ONSET = 12
+"""No more notes than this start together, whatever the request: a chord that never closes is a degenerate
+loop (partita-small once stacked 370 notes on 7 onsets of a 16-bar reel until its token budget ran out, and
+FluidSynth hung on the result)."""
+
+MAX_SOUNDING: tuple[int, ...] = (1, 2, 3, 4, 5, MAX_NOTES_PER_ONSET)
+"""At most this many notes sounding at once, per polyphony bin: each bin's upper edge rounded up (the top bin:
+:data:`MAX_NOTES_PER_ONSET`). Polyphony is measured with held notes, so the notes starting together alone do
+not bound it: a model asked for full chords once held 553 notes over 8 bars (90 sounding at once)."""
+
+MIN_SOUNDING: tuple[float, ...] = (0, 1.25, 2, 3, 4, 5)
+"""At least this many notes sounding from each onset to the next, per polyphony bin: the bin's lower edge
+rounded up, so that the measured polyphony (a mean over time) lands inside the bin, not under it (with only
+the notes starting together bounded, chords whose notes end early measured 1.55 in the 1.75-2.5 bin and 2.66
+in 3.5-5). The second bin's edge is kept as a fraction, a floor for the mean (two notes while the piece so far
+measures under 1.25, else none: 1.25 rounded up is the bin's upper edge); the lowest has none (a floor of one
+would forbid rests)."""
+
+
+def notes_per_bar_bounds(density: float | None, meter: str | None) -> tuple[int, int | None]:
+    """(at least, at most) notes per bar for a requested density (notes per quarter, as the condition token
+    bins it).
+
+    The bounds are the edges of the requested bin (:data:`partita.tokens.conditions.DENSITY_EDGES`) times the
+    quarters in a bar; at least one note in every bar whatever the density; no upper bound for the top bin.
+    """
+    return _per_bar_bounds(density, DENSITY_EDGES, meter)
+
+
+def onsets_per_bar_bounds(rhythm: float | None, meter: str | None) -> tuple[int, int | None]:
+    """(at least, at most) onsets (distinct note starts) per bar for a requested rhythmic density (onsets per
+    quarter, :data:`partita.tokens.conditions.RHYTHM_EDGES`), as :func:`notes_per_bar_bounds` does for notes.
+    """
+    return _per_bar_bounds(rhythm, RHYTHM_EDGES, meter)
+
+
+def _per_bar_bounds(
+    value: float | None, edges: tuple[float, ...], meter: str | None
+) -> tuple[int, int | None]:
+    if value is None:
+        return 1, None
+    num, _, den = (meter or "4/4").partition("/")
+    quarters = int(num) * 4 / int(den) if num.isdigit() and den.isdigit() and int(den) else 4.0
+    b = bin_index(value, edges)
+    lo = edges[b - 1] if b > 0 else 0.0
+    hi = edges[b] if b < len(edges) else None
+    at_least = max(1, math.floor(lo * quarters))
+    return at_least, (max(at_least, math.ceil(hi * quarters)) if hi is not None else None)
+
+
+def sounding_bounds(polyphony: float | None) -> tuple[float, int | None]:
+    """The (fewest, most) notes sounding at once for a requested polyphony ((0, None): no bound)."""
+    if polyphony is None:
+        return 0, None
+    b = bin_index(polyphony, POLYPHONY_EDGES)
+    return MIN_SOUNDING[b], MAX_SOUNDING[b]
+
+
+def notes_per_onset_bounds(polyphony: float | None) -> tuple[int, int]:
+    """The (fewest, most) notes starting together for a requested polyphony (None: only the upper bound)."""
+    if polyphony is None:
+        return 0, MAX_NOTES_PER_ONSET
+    fewest, most = NOTES_PER_ONSET[bin_index(polyphony, POLYPHONY_EDGES)]
+    return fewest, MAX_NOTES_PER_ONSET if most is None else min(most, MAX_NOTES_PER_ONSET)
+
+
+@dataclass
+class Plan:
+    """What sampling is held to for one request, and how the sampled programs are written back."""
+
+    constraints: Constraints | None
+    """None: unconstrained sampling (``GenerationConfig.constrain`` off)."""
+    prefix_programs: list[int]
+    """The programs the condition prefix names (stand-ins in place of the instruments they stand for)."""
+    written: dict[int, int] = field(default_factory=dict)
+    """Sampled program -> the program it is written as (a voice of an ensemble, a stand-in)."""
+    refit: set[int] = field(default_factory=set)
+    """The requested programs that had stand-ins (their tracks are moved into the instrument's range)."""
+    notes: list[str] = field(default_factory=list)
+    """What the plan changed or could not enforce, for the request's account."""
+    tokens_per_bar: int = 64
+
+
+def plan_request(
+    request: Request,
+    tokenizer: SteerableTokenizer,
+    config: GenerationConfig,
+    prior: dict[int, float] | None = None,
+) -> Plan:
+    """The :class:`Plan` for ``request`` under ``config``; ``prior`` is the model's program prior (for
+    stand-ins, :func:`partita.generation.instruments.program_prior`; None: every instrument sampled
+    literally)."""
+    c = request.conditions
+    if config.constrain and config.stand_ins and prior is not None:
+        stand = stand_in_programs(c.programs, prior)
+    else:
+        stand = StandIns(sampled=list(c.programs), prefix_programs=list(c.programs))
+    fewest, most = notes_per_bar_bounds(c.density, c.meter)
+    tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
+    if not config.constrain:
+        return Plan(None, list(stand.prefix_programs), dict(stand.written), tokens_per_bar=tokens_per_bar)
+    notes = list(stand.notes)
+    meter = c.meter
+    known = tokenizer.time_signatures
+    if meter and known and meter not in known:  # enforcing it would leave no token to sample
+        notes.append(f"meter {meter} is not in this model's vocabulary ({', '.join(known)}): not enforced")
+        meter = None
+    # n voices of fewer instruments (a chorale's four parts for one choir) are written with the programs the
+    # tokenizer gives such voices (separate_programs), and read back as the instrument they stand for
+    programs = stand.sampled
+    n_voices = request.n_tracks or 0
+    voices = voice_programs(programs, n_voices) if len(programs) < n_voices else {}
+    # sampled program -> the program it is written as: a voice of its instrument, a stand-in for the one asked
+    # for
+    written = {q: stand.written.get(v, v) for q, v in voices.items()} or dict(stand.written)
+    held = list(voices or programs)
+    onsets = onsets_per_bar_bounds(c.rhythm, c.meter)
+    least_sounding, most_sounding = sounding_bounds(c.polyphony)
+    constraints = Constraints(
+        meter=meter,
+        bars=request.bars,
+        programs=held,
+        drums=c.drums,
+        key=c.key,
+        mode=c.mode,
+        in_key=config.in_key and c.key is not None,
+        chords=list(request.chords),
+        chord_tones_only=config.chord_tones_only,
+        bass=bass_program(held, written) if request.chords else None,
+        cadence=bool(c.key) and config.cadence,
+        tonic_weight=config.tonic_weight if c.key else 0.0,
+        tonic_on_downbeats=config.tonic_on_downbeats,
+        tempo=c.tempo_bpm,
+        min_notes_per_bar=fewest,
+        max_notes_per_bar=most,
+        min_onsets_per_bar=onsets[0] if c.rhythm is not None else 0,
+        max_onsets_per_bar=onsets[1] if c.rhythm is not None else None,
+        notes_per_onset=notes_per_onset_bounds(c.polyphony),
+        min_sounding=least_sounding,
+        max_sounding=most_sounding or MAX_NOTES_PER_ONSET,
+        hold_within_bar=c.polyphony is not None,
+        enter_all_programs=True,
+        grammar=True,
+        presence_weight=float(config.presence_weight),
+        monophonic=monophonic_programs(held, written),
+    )
+    return Plan(
+        constraints, list(stand.prefix_programs), written, set(stand.written.values()), notes, tokens_per_bar
+    )

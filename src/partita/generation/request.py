@@ -1,0 +1,94 @@
+"""The :class:`Request`: what a person asks for, whatever the modality, projected onto partita's controls.
+
+Text is projected into a Request by :func:`partita.generation.prompt.project_prompt`; the inputs to come (a
+MIDI file to continue, a melody to accompany, a hummed theme, lyrics, an image, a video) produce the same
+Request or add their conditioning to it. The CLI and the web build a Request once, show it
+(:meth:`Request.explain`) and pass it down to :meth:`partita.Generator.generate`, so the prompt is parsed once
+per request.
+
+A Request says *what* is wanted (key, meter, instruments, bars, chords, style, faders); *how* to sample it
+(temperature, rule weights, token budgets) is the model's
+:class:`~partita.generation.config.GenerationConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from partita.analysis.tempo import tempo_term
+from partita.score.general_midi import gm_program_names
+from partita.tokens.conditions import Conditions
+
+DEFAULT_BARS = 16
+"""The bars of a piece whose request names no length (and whose style implies none)."""
+
+
+@dataclass
+class Understood:
+    """One phrase of the prompt and what it set."""
+
+    phrase: str
+    field: str
+    value: object
+    note: str = ""
+
+
+@dataclass
+class Request:
+    """What a person asked for, projected onto the controls of partita's models."""
+
+    text: str
+    conditions: Conditions = field(default_factory=Conditions)
+    chords: list[str] = field(default_factory=list)
+    faders: dict[str, float] = field(default_factory=dict)
+    valence: float | None = None
+    arousal: float | None = None
+    n_tracks: int | None = None
+    understood: list[Understood] = field(default_factory=list)
+    not_understood: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["conditions"] = self.conditions.to_dict()
+        return d
+
+    def explain(self) -> str:
+        """A readable account: what was understood, what was not, and the defaults or corrections made."""
+        c = self.conditions
+        lines = [f"prompt: {self.text!r}" if self.text.strip() else "prompt: (empty)"]
+        names = gm_program_names()
+        rows = [
+            ("style", c.style),
+            ("region", c.region),
+            ("key", f"{c.key or '?'} {c.mode or ''}".strip() if (c.key or c.mode) else None),
+            ("meter", c.meter),
+            ("tempo", f"{c.tempo_bpm:g} bpm ({tempo_term(c.tempo_bpm)})" if c.tempo_bpm else None),
+            (
+                "instruments",
+                ", ".join([f"{names[p]} ({p})" for p in c.programs] + (["drums"] if c.drums else [])) or None,
+            ),
+            ("bars", c.bars),
+            ("chords", " ".join(self.chords) or None),
+            ("mood", c.mood),
+            ("faders", ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.faders.items())) or None),
+        ]
+        lines.append("understood:")
+        lines += [f"  {k:12s} {v}" for k, v in rows if v not in (None, "")]
+        if self.understood:
+            lines.append("from the words:")
+            lines += [
+                f"  {u.phrase!r} -> {u.field} = {u.value}{' (' + u.note + ')' if u.note else ''}"
+                for u in self.understood
+            ]
+        if self.not_understood:
+            lines.append("not understood (ignored): " + ", ".join(repr(w) for w in self.not_understood))
+        if self.notes:
+            lines.append("notes:")
+            lines += [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    @property
+    def bars(self) -> int:
+        """The bars asked for (:data:`DEFAULT_BARS` when the request names none)."""
+        return self.conditions.bars or DEFAULT_BARS

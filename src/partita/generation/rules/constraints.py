@@ -1,0 +1,89 @@
+"""What constrained decoding enforces: :class:`Constraints`, read by the rules of this package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Constraints:
+    """What to enforce; ``None`` or empty means not enforced."""
+
+    meter: str | None = None
+    bars: int | None = None
+    programs: list[int] = field(default_factory=list)
+    drums: bool = False
+    key: str | None = None
+    mode: str | None = None
+    in_key: bool = False
+    cadence: bool = False
+    """With a key: the first and the last bar play only tones of the tonic triad (the piece opens and closes
+    on its tonic, which is what a listener, and a key finder, hears as the key)."""
+    tonic_weight: float = 0.0
+    """With a key: a logit bonus for ids whose pitches are tones of the tonic triad (the tonic counts fully,
+    the third and the fifth half), so that the tonic sounds longest and most often: a pull towards the key,
+    not a guarantee."""
+    tonic_on_downbeats: bool = False
+    """With ``tonic_weight``: the bonus applies only to notes starting a bar (where a listener hears the
+    harmony most), so the melody elsewhere keeps all the scale's tones."""
+    chords: list[str] = field(default_factory=list)
+    chord_tones_only: bool = False
+    """With chords: every pitch in bar i is a tone of chord i (else notes between beats may also be tones of
+    the key's scale; see :mod:`partita.generation.rules.chords`). The progression loops over the bars."""
+    bass: int | None = None
+    """(with chords) The program that plays the bass line: its first note in each bar is the chord's root
+    (:mod:`partita.generation.rules.bass_roots`). Soft."""
+    tempo: float | None = None
+    """Tempo tokens only from the requested tempo's bin (Mustango's bins, :mod:`partita.analysis.tempo`)."""
+    min_notes_per_bar: int = 0
+    """A bar may not be closed (by the next bar line or the end) before it holds this many notes: no silent
+    bars."""
+    max_notes_per_bar: int | None = None
+    """Once a bar holds this many notes no new note starts in it (with ``grammar``: the bar is closed
+    next)."""
+    min_onsets_per_bar: int = 0
+    """(with ``grammar``) A bar may not be closed before this many of its positions start notes: the lower
+    bound of the rhythmic-density fader (onsets per beat). Soft: yields where it would leave no token."""
+    max_onsets_per_bar: int | None = None
+    """(with ``grammar``) Once this many positions of a bar start notes, notes start only where one already
+    does (the chord grows, time does not move inside the bar). Soft."""
+    notes_per_onset: tuple[int, int | None] | None = None
+    """(at least, at most) notes starting together at each position (with ``grammar``): the polyphony
+    fader."""
+    max_sounding: int | None = None
+    """(with ``grammar``) At most this many pitched notes sound at once, held notes included: a note may start
+    only where fewer than this are still sounding, and no note lasts longer than a bar (so that every bar has
+    room for its notes). Yields where it would leave no token (a bar that still needs notes);
+    ``notes_per_onset``'s lower bound yields to it."""
+    hold_within_bar: bool = True
+    """With ``max_sounding``: no note lasts longer than a bar (off: the cap only counts notes; a guard against
+    degenerate pile-ups rather than a texture asked for)."""
+    min_sounding: float = 0.0
+    """(with ``grammar``) At least this many pitched notes sound from each onset to the next: held notes count
+    towards ``notes_per_onset``'s lower bound (which this replaces), and time moves on no later than the
+    moment fewer would still sound (no gap in the texture; a rest only where a bar could not be filled
+    otherwise). Soft like ``max_sounding``. Polyphony is measured over time, so notes starting together are
+    not enough when some of them end early. A fraction is a floor for the mean: the bound is the number
+    rounded up while the piece's polyphony so far (the mean over the time anything sounds) is under it, else
+    rounded down (1.25: two notes until the mean reaches 1.25, then no bound, and again when it falls
+    under)."""
+    enter_all_programs: bool = False
+    """(with ``programs``) Every requested pitched program plays from the first bar on: while one has not
+    played, the next program named is one not heard yet and the bar line waits for it (two instruments asked
+    for are two instruments heard, not one). Soft: yields where the sounding cap or the grammar leaves nothing
+    else."""
+    presence_weight: float = 0.0
+    """(with two or more pitched ``programs``) A logit bonus for the ids naming a requested program that has
+    started no note in the open bar or the bar before (:mod:`partita.generation.rules.presence`): a pull, not
+    a rule."""
+    monophonic: list[int] = field(default_factory=list)
+    """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
+    Soft."""
+    token_budget: int | None = None
+    """(with ``bars``) The music tokens the sampler will draw at most: once no more is left than the open bars
+    need to close with their fewest notes, each bar gets only those, so the bar lines come before the budget
+    ends (a hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars)."""
+    grammar: bool = False
+    """Keep REMI+'s token order (:data:`partita.generation.rules.grammar.REMI_NEXT`): e.g. after a position
+    comes a tempo or a program, after a program a pitch. Without it a model that wants a program the request
+    forbids wanders off into positions and durations."""

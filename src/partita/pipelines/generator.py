@@ -1,0 +1,230 @@
+"""``partita.Generator`` and ``partita.generate``: a request in, ranked candidates (and their files) out.
+
+In the manner of audiocraft's ``MusicGen``: a :class:`Generator` owns a model, its tokenizer, its
+:class:`~partita.generation.config.GenerationConfig` (``generation_config.json`` beside the weights) and its
+critic (the Selector shipped in the model's ``selector/`` folder)::
+
+    generator = partita.Generator.from_pretrained("partita-small")
+    request = generator.request("a jig in G major for fiddle, 16 bars")
+    candidates = generator.generate(request, n=4, seed=1, out_dir="out/jig")
+
+This is the top floor: it composes the generation layer
+(:func:`partita.generation.candidates.sample_candidates`), the evaluation layer (adherence,
+:mod:`partita.evaluation.selector`) and render (:func:`partita.render.candidates.write_candidates`), and holds
+no logic of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from partita.evaluation.adherence import candidate_adherence
+from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
+from partita.generation.candidates import Candidate, sample_candidates
+from partita.generation.config import GenerationConfig
+from partita.generation.prompt import project_prompt
+from partita.generation.request import Request
+from partita.models import MusicLM
+from partita.models.music_lm import MusicLMConfig
+from partita.models.pretrained import resolve, save_pretrained
+from partita.progress import ProgressCallback, report
+from partita.render.candidates import write_candidates
+from partita.tokens import MiditokTokenizer, SteerableTokenizer
+
+DEFAULT_MODEL = "partita-small"
+MAX_CANDIDATES = 16
+
+
+class Generator:
+    """A model with its tokenizer, generation settings and critic; :meth:`generate` turns requests into
+    pieces."""
+
+    def __init__(
+        self,
+        model: MusicLM,
+        tokenizer: SteerableTokenizer,
+        config: GenerationConfig | None = None,
+        selector_dir: str | Path | None = None,
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = config or GenerationConfig()
+        self.selector_dir = str(selector_dir) if selector_dir is not None else None
+        """The classifier shipped with the model (``selector="auto"`` ranks with it), or None."""
+
+    @property
+    def card(self) -> dict[str, Any]:
+        """The model's card (``card.json``: its name, data and metrics), empty for an unsaved model."""
+        return getattr(self.model, "card", {}) or {}
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path = DEFAULT_MODEL) -> Generator:
+        """The model saved in a folder (or shipped with partita under that name); ``"debug"``: a tiny
+        untrained model for tests. Its ``generation_config.json`` and ``selector/`` are used when present."""
+        if str(name_or_path) == "debug":
+            return cls.debug()
+        model = MusicLM.from_pretrained(name_or_path)
+        tokenizer = getattr(model, "tokenizer", None)
+        if not isinstance(tokenizer, SteerableTokenizer):
+            raise ValueError(
+                f"{name_or_path}: this model has no partita tokenizer saved with it, so it cannot generate "
+                "from "
+                "prompts"
+            )
+        folder = resolve(name_or_path)
+        shipped = folder / SELECTOR_DIR if folder is not None else None
+        has_selector = shipped is not None and (shipped / "config.json").is_file()
+        return cls(
+            model, tokenizer, GenerationConfig.from_pretrained(folder), shipped if has_selector else None
+        )
+
+    @classmethod
+    def debug(cls, seed: int = 0) -> Generator:
+        """A tiny untrained model with partita's default tokenizer: for tests and for trying the pipeline."""
+        tok = MiditokTokenizer()
+        config = MusicLMConfig(
+            vocab_size=tok.vocab_size,
+            block_size=256,
+            n_layer=2,
+            n_head=2,
+            d_model=32,
+            d_ff=64,
+            dropout=0.0,
+            max_relative_distance=64,
+            bos_id=tok.bos_id,
+            eos_id=tok.eos_id,
+            pad_id=tok.pad_id,
+        )
+        with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's random state untouched
+            torch.manual_seed(seed)
+            model = MusicLM(config)
+        return cls(model, tok)
+
+    @staticmethod
+    def request_of(prompt: str, **options: Any) -> Request:
+        """The :class:`Request` a text prompt asks for (``options`` override the text:
+        :func:`partita.generation.prompt.project_prompt`); no model is needed to build one."""
+        return project_prompt(prompt, **options)
+
+    def request(self, prompt: str, **options: Any) -> Request:
+        """:meth:`request_of`, for a generator at hand."""
+        return self.request_of(prompt, **options)
+
+    def save_pretrained(self, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
+        """Write the model, its tokenizer and ``generation_config.json`` into ``directory`` (a folder
+        :meth:`from_pretrained` loads); the critic's ``selector/`` is written by ``partita selector train``.
+        """
+        folder = save_pretrained(self.model, directory, tokenizer=self.tokenizer, card=card)
+        self.config.save_pretrained(folder)
+        return Path(folder)
+
+    def generate(
+        self,
+        request: Request | str,
+        n: int = 4,
+        seed: int | None = None,
+        *,
+        selector: Selector | str | None = "auto",
+        out_dir: str | Path | None = None,
+        wav: bool | None = None,
+        progress: ProgressCallback | None = None,
+        **settings: Any,
+    ) -> list[Candidate]:
+        """``n`` candidates for ``request`` (a :class:`Request`, or text to project), best first.
+
+        ``settings`` override the model's :class:`GenerationConfig` for this call (``tonic_weight=1``,
+        ``in_key=True``, ``temperature=0.9``, ...). ``selector`` ranks the candidates
+        (:func:`partita.evaluation.selector.choose_selector`: ``"auto"``, ``"adherence"``, None for sampling
+        order, a Selector or a classifier folder). With ``out_dir`` each candidate's files and
+        ``generation.json`` are written there (:func:`partita.render.candidates.write_candidates`).
+        """
+        if not 1 <= int(n) <= MAX_CANDIDATES:
+            raise ValueError(f"n={n}: partita generates 1 to {MAX_CANDIDATES} candidates at once")
+        config = self.config.update(**settings)
+        request = self.request(request) if isinstance(request, str) else request
+        chosen = choose_selector(
+            selector, self.selector_dir, config.selector_weights, config.selector_windows
+        )
+        seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
+        n = int(n)
+        candidates = sample_candidates(
+            self.model,
+            self.tokenizer,
+            request,
+            config,
+            n,
+            seed,
+            progress=lambda i, total, what: report(progress, i, 2 * n + 1, what),
+        )
+        for i, cand in enumerate(candidates):
+            cand.adherence = candidate_adherence(request, cand.score)
+            report(progress, n + 1 + i, 2 * n + 1, f"measured candidate {i + 1}")
+        candidates = _ranked(candidates, request, chosen)
+        if out_dir is not None:
+            used = chosen.describe() if chosen is not None else {"kind": "none (sampling order)"}
+            write_candidates(request, candidates, out_dir, wav, used)
+        report(progress, 2 * n + 1, 2 * n + 1, "done")
+        return candidates
+
+
+def _ranked(candidates: list[Candidate], request: Request, selector: Selector | None) -> list[Candidate]:
+    """The candidates best first (by ``selector``; without one, in sampling order), ranks and scores set."""
+    if selector is not None:
+        ranked = selector.rank(candidates, request)
+        for cand, scores in ranked:
+            cand.scores = scores
+            if selector.note:
+                cand.remarks.append(selector.note)
+        candidates = [cand for cand, _ in ranked]
+    for rank, cand in enumerate(candidates, 1):
+        cand.rank = rank
+    return candidates
+
+
+def generate(
+    prompt: str | Request,
+    *,
+    n: int = 4,
+    seed: int | None = None,
+    model: str | Generator | MusicLM = DEFAULT_MODEL,
+    out_dir: str | Path | None = None,
+    wav: bool | None = None,
+    selector: Selector | str | None = "auto",
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> tuple[Request, list[Candidate]]:
+    """Generate ``n`` candidates for ``prompt``; return the understood request and the ranked candidates.
+
+    One call for a script: ``model`` is a name or folder (:meth:`Generator.from_pretrained`), a Generator, or
+    a loaded :class:`~partita.models.MusicLM` with its tokenizer. ``options`` are either request fields that
+    override the text (``key``, ``tempo``, ``meter``, ``instruments``, ``bars``, ``chords``, ``style``,
+    ``density``, ``polyphony``, ``rhythm``: :func:`partita.generation.prompt.project_prompt`) or generation
+    settings (any :class:`GenerationConfig` field: ``constrain``, ``in_key``, ``tonic_weight``, ``cadence``,
+    ``form``, ``temperature``, ...).
+    """
+    generator = load_generator(model) if not isinstance(model, Generator) else model
+    settings = {k: options.pop(k) for k in list(options) if k in _SETTINGS}
+    request = prompt if isinstance(prompt, Request) else generator.request(prompt, **options)
+    if isinstance(prompt, Request) and options:
+        raise ValueError(f"{sorted(options)}: not generation settings, and the request is already built")
+    candidates = generator.generate(
+        request, n=n, seed=seed, selector=selector, out_dir=out_dir, wav=wav, progress=progress, **settings
+    )
+    return request, candidates
+
+
+_SETTINGS = frozenset(GenerationConfig.__dataclass_fields__)
+
+
+def load_generator(model: str | Path | MusicLM = DEFAULT_MODEL) -> Generator:
+    """A :class:`Generator` for a model name or folder, or for a loaded model carrying its tokenizer."""
+    if isinstance(model, MusicLM):
+        tokenizer = getattr(model, "tokenizer", None)
+        if not isinstance(tokenizer, SteerableTokenizer):
+            raise ValueError("this model carries no partita tokenizer, so it cannot generate from prompts")
+        return Generator(model, tokenizer)
+    return Generator.from_pretrained(model)

@@ -1,0 +1,127 @@
+"""The rule protocol: rules compose into a RuleSet, and each sequence is read once."""
+
+import pytest
+import torch
+
+from partita.generation import sample
+from partita.generation.rules import RULES, Constraints, Rule, RuleSet, Tier
+from partita.generation.rules.bar_count import BarCount
+from partita.generation.rules.tracker import Context, Track
+from partita.tokens import Conditions, MiditokTokenizer
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return MiditokTokenizer()
+
+
+class NoPitch60(Rule):
+    """A tiny custom rule: middle C is never played (hard), and the ids naming program 40 get a bonus."""
+
+    tier = Tier.HARD
+
+    def __init__(self, ctx: Context) -> None:
+        self.c4 = torch.tensor(["Pitch_60" in toks for toks in ctx.ids.expansions])
+        self.violin = torch.tensor(["Program_40" in toks for toks in ctx.ids.expansions])
+
+    @classmethod
+    def build(cls, ctx: Context) -> "NoPitch60":
+        return cls(ctx)
+
+    def mask(self, state, track: Track, width: int) -> torch.Tensor | None:
+        return self.c4[:width] if track.bars else None
+
+    def pull(self, state, track: Track, logits: torch.Tensor) -> None:
+        logits += self.violin[: logits.shape[0]].to(logits.dtype) * 5.0
+
+
+class Counter(Rule):
+    """Counts the tokens it is advanced by, per sequence and in all."""
+
+    tier = Tier.SOFT
+    calls = 0
+
+    def start(self, track: Track) -> int:
+        return 0
+
+    def advance(self, state: int, token: int, track: Track) -> int:
+        Counter.calls += 1
+        return state + 1
+
+
+def _rows(tok, n):
+    return [tok.condition_ids(Conditions()) for _ in range(n)]
+
+
+def test_a_custom_rule_composes_into_a_ruleset(tok):
+    c = Constraints(bars=2, grammar=True)
+    plain = RuleSet(tok, c)
+    custom = RuleSet(tok, c, rules=(*RULES, NoPitch60))
+    assert isinstance(custom.rules[-1], NoPitch60) and len(custom.rules) == len(plain.rules) + 1
+    c4 = tok.miditok.vocab["Pitch_60"]
+    bar, violin = tok.miditok.vocab["Bar_None"], tok.miditok.vocab["Program_40"]
+    rows = [r + [bar, tok.miditok.vocab["Position_0"]] for r in _rows(tok, 2)]
+    logits = torch.zeros(2, tok.vocab_size)
+    before, after = plain(rows, logits), custom(rows, logits)
+    neg = torch.finfo(logits.dtype).min
+    assert before[0, c4] == 0 and after[0, c4] == neg  # the hard mask
+    assert after[0, violin] == before[0, violin] + 5.0  # the pull
+
+
+def test_finished_rows_are_not_replayed(tok):
+    Counter.calls = 0
+    proc = RuleSet(tok, Constraints(), rules=(*RULES, Counter))
+    rows = _rows(tok, 3)
+    music = [tok.miditok.vocab[t] for t in ("Bar_None", "Position_0", "Program_0", "Pitch_60")]
+    for step, t in enumerate(music):
+        proc(rows, torch.zeros(len(rows), tok.vocab_size))
+        for r in rows:
+            r.append(t)
+        if step == 1:  # the middle row finishes: it leaves the batch, the others keep their state
+            proc.select([0, 2])
+            rows = [rows[0], rows[2]]
+    proc(rows, torch.zeros(len(rows), tok.vocab_size))
+    # the first token of all three rows, then three more of the two that stay: each read once
+    assert Counter.calls == 3 + 2 * 3
+    assert [s.states[-1] for s in proc._seqs] == [4, 4]
+    proc(_rows(tok, 5), torch.zeros(5, tok.vocab_size))  # a batch of another size starts anew
+    assert Counter.calls == 9
+
+
+def test_sample_tells_the_ruleset_which_rows_stay(tok):
+    from partita.models import debug_model
+
+    model = debug_model(seed=4, vocab_size=tok.vocab_size)
+    Counter.calls = 0
+    proc = RuleSet(tok, Constraints(bars=1), rules=(*RULES, Counter))
+    prefix = tok.condition_ids(Conditions())
+    r = sample(
+        model,
+        prefix,
+        max_new_tokens=60,
+        seed=1,
+        batch_size=4,
+        logits_processor=proc,
+        stop_tokens=[tok.eos_id],
+    )
+    new = [len(t) - len(prefix) for t in r.tokens]
+    # every token but each row's last was read once (the last one ends the row before another draw)
+    assert Counter.calls == sum(n - 1 for n in new)
+
+
+def test_the_bar_count_decides_the_end(tok):
+    proc = RuleSet(tok, Constraints(bars=1, meter="3/4"))
+    assert any(isinstance(r, BarCount) for r in proc.rules)
+    rows = [r + [tok.miditok.vocab["Bar_None"]] for r in _rows(tok, 1)]
+    out = proc(rows, torch.zeros(1, tok.vocab_size))
+    # the first bar must open with its meter, yet the piece has its one bar: it may end
+    neg = torch.finfo(out.dtype).min
+    assert out[0, tok.eos_id] > 0 and out[0, tok.miditok.vocab["TimeSig_3/4"]] == 0  # the bar line's mass too
+    assert out[0, tok.miditok.vocab["Position_0"]] == neg and out[0, tok.miditok.vocab["Bar_None"]] == neg
+
+
+def test_reset_with_a_budget_rebuilds_the_rules(tok):
+    proc = RuleSet(tok, Constraints(bars=4))
+    assert not any(type(r).__name__ == "TokenBudget" for r in proc.rules)
+    proc.reset(token_budget=40)
+    assert proc.c.token_budget == 40 and any(type(r).__name__ == "TokenBudget" for r in proc.rules)
