@@ -11,6 +11,7 @@ Layers, with data flowing one way (a lower layer never imports a higher one): ``
     request, candidates = partita.generate("a chorale in G major for choir, 8 bars", out_dir="out")
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -34,7 +35,5 @@ def __getattr__(name: str) -> Any:
     # imported on first use: the public API pulls in torch, symusic and music21 (seconds), which `import
     # partita` (the CLI's help, a version check) should not pay for
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'partita' has no attribute {name!r}")

@@ -103,3 +103,9 @@ def test_presence_weight_reaches_the_pipeline(fake_run, tmp_path):
     )
     ((_, kw),) = fake_run
     assert kw["presence_weight"] == 0.0
+
+
+def test_repeat_weight_reaches_the_generator(fake_run, tmp_path):
+    assert main(["generate", "a jig in D", "-o", str(tmp_path), "--repeat-weight", "1.5"]) == 0
+    ((_, kw),) = fake_run
+    assert kw["repeat_weight"] == 1.5

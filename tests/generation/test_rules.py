@@ -125,3 +125,46 @@ def test_reset_with_a_budget_rebuilds_the_rules(tok):
     assert not any(type(r).__name__ == "TokenBudget" for r in proc.rules)
     proc.reset(token_budget=40)
     assert proc.c.token_budget == 40 and any(type(r).__name__ == "TokenBudget" for r in proc.rules)
+
+
+def test_the_repeat_pull_favours_the_next_id_of_an_earlier_bar_followed_so_far():
+    from partita.generation.rules.repeat import RepeatPull
+
+    opens = [False] * 10
+    opens[1] = opens[2] = True  # ids 1 and 2 open a bar (2: a bar line merged with a time signature)
+    pull = RepeatPull(opens, weight=3.0, lags=(1, 2))
+    bars = pull.start()
+    for t in [2, 5, 6, 7, 1, 5, 6, 8, 1, 5]:  # bar 1: 5 6 7; bar 2: 5 6 8; bar 3 so far: 5
+        pull.advance(bars, t)
+    assert bars == [[], [2, 5, 6, 7], [1, 5, 6, 8], [1, 5]]
+    assert pull.favoured(bars) == {6}  # both earlier bars go on with 6 (their opening ids are not compared)
+    pull.advance(bars, 6)
+    assert pull.favoured(bars) == {8, 7}  # bar 2 (one back) had 8 next, bar 1 (two back) 7
+    pull.advance(bars, 7)
+    assert pull.favoured(bars) == {1}  # bar 1 is repeated to its end: its bar line comes next
+    logits = torch.zeros(10)
+    pull.pull(bars, None, logits)
+    assert logits.tolist() == [0, 3.0, 0, 0, 0, 0, 0, 0, 0, 0]
+    pull.advance(bars, 9)  # the bar leaves the copy: nothing is favoured any more
+    assert pull.favoured(bars) == set()
+
+
+def test_the_repeat_pull_is_built_only_when_asked_and_reaches_the_constraints(tok, monkeypatch):
+    from partita.generation.rules.repeat import RepeatPull
+    from partita.pipelines import debug_generator, generate
+
+    assert not any(isinstance(r, RepeatPull) for r in RuleSet(tok, Constraints(bars=4, grammar=True)).rules)
+    pulls = RuleSet(tok, Constraints(bars=4, grammar=True, repeat_weight=2.0)).rules
+    assert any(isinstance(r, RepeatPull) for r in pulls)
+    seen = []
+    init = RuleSet.__init__
+
+    def spy(self, tokenizer, constraints, **kw):
+        seen.append(constraints.repeat_weight)
+        init(self, tokenizer, constraints, **kw)
+
+    monkeypatch.setattr(RuleSet, "__init__", spy)
+    model = debug_generator()
+    generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False)
+    generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False, repeat_weight=1.5)
+    assert seen == [0.0, 1.5]

@@ -244,3 +244,15 @@ def test_chord_tones_only_keeps_every_pitch_of_a_bar_in_its_chord_and_the_progre
                 assert note.pitch % 12 in chord_pitch_classes(chords[(note.time // bar) % 2]), note
                 checked += 1
     assert checked
+
+
+def test_each_candidate_says_which_sample_of_its_seed_it_is(model, tmp_path):
+    """Candidates of one request are sampled together: each names its row, and the same seed and number of
+    candidates give the same piece at that row again."""
+    _, ranked = generate("a waltz in G, 2 bars", n=3, seed=4, model=model, out_dir=tmp_path, wav=False)
+    assert sorted(c.sample for c in ranked) == [1, 2, 3]
+    _, again = generate("a waltz in G, 2 bars", n=3, seed=4, model=model, wav=False, selector=None)
+    by_sample = {c.sample: c.score.dumps_midi() for c in again}
+    assert all(by_sample[c.sample] == c.score.dumps_midi() for c in ranked)
+    doc = json.loads((tmp_path / "generation.json").read_text())
+    assert sorted(c["sample"] for c in doc["candidates"]) == [1, 2, 3]

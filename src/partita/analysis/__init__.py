@@ -24,10 +24,12 @@ __all__ = [
 def __getattr__(name: str):
     # the heavier modules load on first use, so that ``partita.analysis.tempo`` stays cheap to import
     if name in ("Description", "describe", "load_description", "save_description"):
+        # numpy and the whole analysis, ~0.15 s against ~0.01 s for partita.analysis.tempo
         from partita.analysis import description
 
         return getattr(description, name)
     if name in ("caption", "caption_segments"):
+        # the same cost: captions imports description
         from partita.analysis import captions
 
         return getattr(captions, name)

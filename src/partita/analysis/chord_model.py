@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from partita.analysis.key import pitch_class
 from partita.atomic import atomic_write_text
 
 MODEL_FILE = Path(__file__).with_name("chord_model.json")
@@ -142,6 +143,7 @@ def fit_chord_model(
     chord index ``q * 12 + root`` or -1 for beats left out (no chord, or a quality outside the vocabulary).
     With ``hidden`` > 0 the scorer has a hidden layer of that many ReLU units (random start from ``seed``).
     """
+    # torch takes ~1 s to import: only when a chord model is fitted (the analysis itself runs on numpy)
     import torch
 
     features = list(features or FEATURE_BLOCKS)
@@ -199,8 +201,6 @@ def fit_chord_model(
 def label_index(label: str, qualities: list[str]) -> int:
     """The chord index ``q * 12 + root`` of a reference label (inversions dropped), or -1 if out of
     vocabulary."""
-    from partita.analysis.key import pitch_class
-
     if ":" not in label:
         return -1
     root, quality = label.split(":", 1)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from partita.analysis.key import PITCH_NAMES, pitch_class, pitch_names_in_key
+from partita.analysis.chord_model import load_chord_model
+from partita.analysis.key import PITCH_NAMES, lowest_notes, pitch_class, pitch_names_in_key
 from partita.analysis.timeline import NoteArrays, segment_chroma
 from partita.analysis.viterbi import viterbi_path
 
@@ -117,8 +118,6 @@ def beat_features(
     onsets); ``bass_onset``: the bass notes that start in the first quarter of the beat (a bass note struck
     on the beat names the root more often than one struck between beats).
     """
-    from partita.analysis.key import lowest_notes
-
     if len(beats) < 2:
         return {name: np.zeros((0, 12)) for name in ("profile", "bass", "lowest", "bass_onset")}
     w = np.ones(len(notes))
@@ -205,8 +204,6 @@ _MODEL_CACHE: dict[str, object] = {}
 
 
 def _model():
-    from partita.analysis.chord_model import load_chord_model
-
     if "model" not in _MODEL_CACHE:
         _MODEL_CACHE["model"] = load_chord_model()
     return _MODEL_CACHE["model"]

@@ -21,8 +21,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from partita.analysis.captions import caption_segments, captions
+from partita.analysis.description import describe
 from partita.atomic import atomic_path
+from partita.corpus import load_corpus
 from partita.progress import ProgressCallback, report
+from partita.score import read_midi
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +65,6 @@ def caption_labels(row: dict[str, Any]) -> dict[str, str]:
 
 def _caption_one(task: tuple[str, str, dict[str, str], int, int]) -> dict[str, Any]:
     piece_id, midi_path, labels, n, seed = task
-    from partita.analysis.captions import caption_segments, captions
-    from partita.analysis.description import describe
-    from partita.score import read_midi
-
     row: dict[str, Any] = {name: None for name in CAPTIONS_SCHEMA.names}
     row["piece_id"] = piece_id
     try:
@@ -117,8 +117,6 @@ def caption_corpus(
     pieces (for a trial run). Pieces already captioned (in ``captions.parquet`` or in parts left by an
     interrupted run) are skipped.
     """
-    from partita.corpus import load_corpus
-
     corpus = load_corpus(str(name_or_path))
     folder = corpus.path
     out = folder / CAPTIONS_FILE
@@ -177,8 +175,6 @@ def caption_corpus(
 
 def load_captions(name_or_path: str | os.PathLike) -> list[dict[str, Any]]:
     """The rows of a corpus's ``captions.parquet`` (``description`` parsed back into a dict)."""
-    from partita.corpus import load_corpus
-
     path = load_corpus(str(name_or_path)).path / CAPTIONS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no captions yet (run: partita corpus caption NAME)")

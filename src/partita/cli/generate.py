@@ -73,6 +73,16 @@ import click
     ),
 )
 @click.option(
+    "--repeat-weight",
+    type=click.FloatRange(0, 6),
+    default=None,
+    help=(
+        "How strongly a bar that has begun to repeat an earlier one (1, 2, 4 or 8 bars back) is pulled to go "
+        "on repeating it (default 0; 1.5 made jigs and Chinese folk songs harder to tell from real ones, "
+        "chorales easier: docs/GENERATION.md)."
+    ),
+)
+@click.option(
     "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
 )
 @click.option(
@@ -129,6 +139,7 @@ def generate(
     chord_tones_only,
     tonic_weight,
     presence_weight,
+    repeat_weight,
     no_constraints,
     literal_instruments,
     cadence,
@@ -172,6 +183,7 @@ def generate(
         chord_tones_only=chord_tones_only or None,
         tonic_weight=tonic_weight,
         presence_weight=presence_weight,
+        repeat_weight=repeat_weight,
         temperature=temperature,
         stand_ins=False if literal_instruments else None,
         cadence=cadence or None,

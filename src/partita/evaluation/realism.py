@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import symusic
+from scipy import linalg
 
 from partita.score import Score
 
@@ -322,6 +323,7 @@ def two_sample_test(features_a, features_b, folds: int = 5, seed: int = 0) -> di
     ``accuracy`` (the stronger judge), ``logistic`` and ``boosting`` (mean and per-fold accuracies), ``n_a``,
     ``n_b`` and ``folds``. Raises ValueError when a set has fewer than two pieces.
     """
+    # scikit-learn takes ~1.5 s to import: only when a realism test runs
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -360,8 +362,6 @@ def frechet_distance(features_a, features_b, eps: float = 1e-6) -> float:
     Both sets are standardized with the pooled mean and standard deviation (a constant feature is left at 0);
     ``eps`` is added to the covariances' diagonals before the matrix square root, whose real part is used.
     """
-    from scipy import linalg
-
     a, b = _as_matrix(features_a), _as_matrix(features_b)
     if not len(a) or not len(b):
         raise ValueError("a Fréchet distance needs at least one piece on each side")

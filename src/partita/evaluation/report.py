@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 import partita
+import partita.corpus
+from partita.analysis.features import instrument_name
 from partita.atomic import atomic_path, atomic_write_text
 from partita.evaluation.adherence import Controls, measure, set_adherence
 from partita.evaluation.compression import compression_ratio
@@ -79,9 +82,9 @@ def read_scores(
                 skipped.append(str(e))
                 log.warning("skipped %s", e)
     else:
-        from partita.corpus import load_corpus  # a corpus name or folder; raises FileNotFoundError if unknown
-
-        corpus = load_corpus(str(source))
+        # a corpus name or folder; raises FileNotFoundError if unknown (looked up on the module, so a test
+        # can stand in for it)
+        corpus = partita.corpus.load_corpus(str(source))
         for labels, score in corpus.iter_scores():
             if limit is not None and len(out) >= limit:
                 break
@@ -280,9 +283,11 @@ def _clean(obj):
 
 
 def _plot_pitch_classes(result: dict, path: Path) -> None:
+    # matplotlib takes ~0.5 s to import: only when a report is plotted
     import matplotlib
 
     matplotlib.use("Agg")
+    # after use("Agg"): pyplot picks its backend when it is imported
     import matplotlib.pyplot as plt
 
     hist = result["pitch_class_histogram"]
@@ -305,9 +310,11 @@ def _plot_pitch_classes(result: dict, path: Path) -> None:
 
 
 def _plot_overlap(result: dict, path: Path) -> None:
+    # matplotlib takes ~0.5 s to import: only when a report is plotted
     import matplotlib
 
     matplotlib.use("Agg")
+    # after use("Agg"): pyplot picks its backend when it is imported
     import matplotlib.pyplot as plt
 
     cmp = result["_comparison"]
@@ -332,11 +339,12 @@ def _plot_overlap(result: dict, path: Path) -> None:
 
 
 def _plot_distances(result: dict, path: Path) -> None:
+    # matplotlib takes ~0.5 s to import: only when a report is plotted
     import matplotlib
 
     matplotlib.use("Agg")
+    # after use("Agg"): pyplot picks its backend when it is imported
     import matplotlib.pyplot as plt
-    from scipy import stats
 
     cmp = result["_comparison"]
     fig, axes = plt.subplots(3, 3, figsize=(10, 8))
@@ -450,8 +458,6 @@ def _markdown(result: dict, images: list[str]) -> str:
             if "tempo_bin" in req:
                 meas["tempo"] = p["measured"].get("tempo")
             if meas.get("instruments"):
-                from partita.analysis.features import instrument_name
-
                 meas["instruments"] = [
                     instrument_name(i, False) if isinstance(i, int) else i for i in meas["instruments"]
                 ]

@@ -42,6 +42,9 @@ class Candidate:
     remarks: list[str] = field(default_factory=list)  # what the pipeline did beyond sampling
     scores: dict[str, float] = field(default_factory=dict)
     """The Selector's scores (``adherence``, ``style``, ``quality`` where they apply, and ``combined``)."""
+    sample: int = 1
+    """Its row in the sampled batch (1 to n): the candidates of one request are sampled together from
+    ``seed``, so the same seed and number of candidates give this piece again as sample ``sample``."""
 
     @property
     def adherence_mean(self) -> float | None:
@@ -122,7 +125,9 @@ def sample_candidates(
             )
     candidates = []
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
-        candidates.append(_finish(tokenizer.decode(seq), request, plan, config, seed, reason))
+        candidate = _finish(tokenizer.decode(seq), request, plan, config, seed, reason)
+        candidate.sample = i + 1
+        candidates.append(candidate)
         report(progress, i + 1, n + 1, f"decoded candidate {i + 1}")
     return candidates
 

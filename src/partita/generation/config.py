@@ -53,6 +53,8 @@ class GenerationConfig:
     presence_weight: float = 1.5
     """The pull back towards a requested instrument gone quiet, chosen on development prompts written apart
     from the benchmark's (``scripts/check-presence.py``)."""
+    repeat_weight: float = 0.0
+    """The pull towards repeating an earlier bar (:mod:`partita.generation.rules.repeat`); 0: off."""
     stand_ins: bool = True
     """An instrument the model barely knows for such a piece is sampled as one it knows and written back
     (:mod:`partita.generation.instruments`)."""

@@ -28,7 +28,7 @@ import torch
 
 from partita.models import MusicLM
 from partita.score import Score
-from partita.score.general_midi import gm_program_name
+from partita.score.general_midi import gm_program_name, gm_program_names
 from partita.tokens import SteerableTokenizer, distinct_programs
 from partita.tokens.conditions import Conditions, condition_tokens
 
@@ -137,6 +137,7 @@ def instrument_range(program: int) -> tuple[int, int]:
     gives one bound only (its basses, violins and guitars have no highest note) the other is three octaves
     (:data:`COMPASS`) away: a part, not every note the instrument can reach (a bass at C5 is "in range"
     otherwise); 0-127 where it gives neither."""
+    # music21 takes ~0.3 s to import: only when an instrument range is first looked up (then cached)
     from music21 import instrument
 
     try:
@@ -176,8 +177,6 @@ def write_back(
     that land on a program of ``refit`` (the instruments that had stand-ins) into its range; in place. Each
     such track is named after its instrument ("Acoustic Bass", "Choir Aahs 2"), not the program it was sampled
     as."""
-    from partita.score.general_midi import gm_program_names
-
     names = gm_program_names()
     taken: set[str] = set()
     for track in score.tracks:

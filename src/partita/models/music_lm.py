@@ -418,6 +418,7 @@ class MusicLM(nn.Module):
         self, directory: str | Path, tokenizer: Any = None, card: dict[str, Any] | None = None
     ) -> Path:
         """Write config.json, model.safetensors, README.md (the model card) and, if given, the tokenizer."""
+        # here, not at the top: partita.models.pretrained imports this module
         from partita.models.pretrained import save_pretrained
 
         return save_pretrained(self, directory, tokenizer=tokenizer, card=card)
@@ -426,6 +427,7 @@ class MusicLM(nn.Module):
     def from_pretrained(cls, name_or_path: str | Path, device: str | torch.device = "cpu") -> MusicLM:
         """Load a model saved by :meth:`save_pretrained`, by folder path or by name ("debug" is built in
         code)."""
+        # here, not at the top: partita.models.pretrained imports this module
         from partita.models.pretrained import load_pretrained
 
         return load_pretrained(name_or_path, device=device)

@@ -14,12 +14,16 @@ name of a model shipped in ``partita/pretrained/<name>/``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import load_file, save_file
 
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models.music_lm import MusicLM, MusicLMConfig, config_json
@@ -90,8 +94,6 @@ def save_pretrained(
     model: MusicLM, directory: str | Path, tokenizer: Any = None, card: dict[str, Any] | None = None
 ) -> Path:
     """Write ``model`` (and ``tokenizer``) into ``directory``; every file is written atomically."""
-    from safetensors.torch import save_file
-
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = tokenizer if tokenizer is not None else model.tokenizer
@@ -140,14 +142,13 @@ def _load_tokenizer(kind: str | None, folder: Path) -> Any:
         return None
     try:
         if kind == "miditok":
+            # miditok takes ~0.3 s to import even after torch: only for a model saved with a miditok tokenizer
             import miditok
 
             params = folder / "tokenizer.json"
             cls_name = json.loads(params.read_text()).get("tokenization", "REMI")
             return getattr(miditok, cls_name)(params=params)
         if kind.startswith("pretrained:"):
-            import importlib
-
             name = kind.split(":", 1)[1]
             module, _, qual = RENAMED_TOKENIZERS.get(name, name).rpartition(".")
             return getattr(importlib.import_module(module), qual).from_pretrained(folder)
@@ -160,8 +161,6 @@ def _load_tokenizer(kind: str | None, folder: Path) -> Any:
 
 def load_pretrained(name_or_path: str | Path, device: str | torch.device = "cpu") -> MusicLM:
     """Load a saved model (see the module doc); the model comes back in eval mode."""
-    from safetensors.torch import load_file
-
     folder = resolve(name_or_path)
     if folder is None:
         return debug_model().to(device)
@@ -234,10 +233,6 @@ def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
 def export_shards(model_dir: str | Path, out_dir: str | Path, shard_mib: float = 15.0) -> list[str]:
     """A model folder's weights as bf16 safetensors shards of at most ``shard_mib`` MiB each (a lent machine
     returns files of a bounded size), with its config.json and card.json: :func:`import_shards` joins them."""
-    import shutil
-
-    from safetensors.torch import load_file, save_file
-
     src, out = Path(model_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state = load_file(str(src / WEIGHTS))
@@ -266,8 +261,6 @@ def import_shards(shard_dir: str | Path, out_dir: str | Path, tokenizer: Any = N
     """A model folder from the safetensors shards a run elsewhere exported (``scripts/train-bundle.py
     --export``): the shards joined into one ``model.safetensors`` (kept in their dtype, bf16 as exported), its
     config and card, and ``tokenizer`` saved beside (the bundle it trained on carried none)."""
-    from safetensors.torch import load_file, save_file
-
     src = Path(shard_dir)
     shards = sorted(src.glob("model-*-of-*.safetensors"))
     if not shards or not (src / "config.json").is_file():
@@ -304,9 +297,6 @@ def ship_model(
     The copy is made beside the target and renamed into place, so a shipped model is never half written; the
     weights are checked to load first, and a folder over :data:`MAX_SHIPPED_BYTES` is refused.
     """
-    import shutil
-    import tempfile
-
     src = Path(model_dir)
     load_pretrained(src)  # refuses a folder that does not load
     files = [p for p in src.rglob("*") if p.is_file()]

@@ -33,9 +33,12 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 from partita.atomic import atomic_path, atomic_write_text
+from partita.tokens import MiditokTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -247,8 +250,6 @@ class StyleClassifier(nn.Module):
     # --- save / load ----------------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
         """Write config.json, model.safetensors, model_card.json, README.md (and the tokenizer) atomically."""
-        from safetensors.torch import save_file
-
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
@@ -270,9 +271,6 @@ class StyleClassifier(nn.Module):
     def from_pretrained(cls, name_or_path: str | Path, seed: int = 0) -> StyleClassifier:
         """Load a folder written by :meth:`save_pretrained`; ``"debug"`` builds a tiny untrained one in
         code."""
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
         if str(name_or_path) == "debug":
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
@@ -305,8 +303,6 @@ class StyleClassifier(nn.Module):
             except (OSError, json.JSONDecodeError) as e:  # the card is documentation: warn, do not fail
                 logger.warning("%s: unreadable model card (%s)", folder / CARD_JSON, e)
         if (folder / TOKENIZER_DIR).is_dir():
-            from partita.tokens import MiditokTokenizer
-
             try:
                 model.tokenizer = MiditokTokenizer.from_pretrained(folder / TOKENIZER_DIR)
             except Exception as e:  # miditok raises assorted errors on a broken tokenizer file

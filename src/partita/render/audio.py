@@ -12,7 +12,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+import wave
 from pathlib import Path
+
+import numpy as np
 
 from partita.atomic import atomic_path
 from partita.score import Score, ScoreError, write_midi
@@ -158,10 +161,6 @@ def write_wav(
 def _normalize_peak(path: Path, peak_db: float = -1.0, max_gain: float = 16.0) -> None:
     """Scale a 16-bit WAV file in place so that its peak is at ``peak_db`` dBFS (louder only, at most
     ``max_gain``)."""
-    import wave
-
-    import numpy as np
-
     with wave.open(str(path), "rb") as w:
         params = w.getparams()
         frames = w.readframes(params.nframes)

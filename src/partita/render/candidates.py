@@ -76,6 +76,7 @@ def _record(c: Candidate) -> dict[str, Any]:
     return {
         "rank": c.rank,
         "seed": c.seed,
+        "sample": c.sample,
         "stop_reason": c.stop_reason,
         "notes": c.score.note_num(),
         "adherence": c.adherence,

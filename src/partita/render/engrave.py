@@ -16,11 +16,15 @@ import logging
 import os
 import re
 import tempfile
+from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import verovio
+
 from partita.atomic import atomic_write_bytes, atomic_write_text
 from partita.score import Score, ScoreError, read_score, sniff_format, unzip_musicxml
+from partita.score.musicxml import to_musicxml_bytes
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +55,6 @@ def ensure_music_fonts() -> Path:
     global _fonts_ready
     if _fonts_ready is not None:
         return _fonts_ready
-    import verovio
-
     data = Path(verovio.__file__).parent / "data"
     d = font_cache_dir()
     for name in MUSIC_FONTS:
@@ -93,8 +95,6 @@ def ensure_music_fonts() -> Path:
 
 def _musicxml_of(score: Score | str | os.PathLike, title: str | None) -> str:
     """MusicXML text to engrave: a MusicXML file as written by its author, anything else through partita."""
-    from partita.score.musicxml import to_musicxml_bytes
-
     if isinstance(score, str | os.PathLike):
         p = Path(score)
         data = p.read_bytes() if p.is_file() else b""
@@ -132,15 +132,11 @@ def to_svg_pages(
 ) -> list[str]:
     """Engrave ``score`` (a score, or a score file) or ready ``musicxml`` text with verovio; one SVG per
     page."""
-    import verovio
-
     xml = musicxml if musicxml is not None else _musicxml_of(score, title)
     verovio.enableLog(verovio.LOG_OFF)
     tk = verovio.toolkit()
     # verovio's default resource path (its fonts) is set per thread, only in the thread that imported it: name
     # it for this toolkit so that engraving works from any thread (a web server's workers, a thread pool)
-    from importlib.resources import files
-
     tk.setResourcePath(str(files("verovio") / "data"))
     tk.setOptions(
         {
@@ -178,6 +174,7 @@ def write_png_pages(svgs: list[str], path: str | os.PathLike, width: int = 1400)
     """Rasterize SVG pages with cairosvg (``width`` pixels wide, white background), named as
     :func:`write_svg_pages`."""
     ensure_music_fonts()
+    # cairosvg (~0.3 s) starts cairo and fontconfig when imported: after ensure_music_fonts() above
     import cairosvg
 
     out = _page_paths(Path(path), len(svgs))

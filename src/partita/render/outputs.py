@@ -7,9 +7,14 @@ import os
 import re
 from pathlib import Path
 
+from partita.atomic import atomic_write_bytes
 from partita.progress import ProgressCallback, report
+from partita.render.audio import audio_available, write_wav
+from partita.render.engrave import engrave_xml, max_pages, to_svg_pages, write_png_pages, write_svg_pages
+from partita.render.pianoroll import write_pianoroll
 from partita.score import Score, ScoreError, read_score, sniff_format
 from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits
+from partita.score.musicxml import to_musicxml_bytes
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +74,6 @@ def render(
         pianoroll = score_png = png
     if svg is not None:
         score_svg = svg
-    from partita.atomic import atomic_write_bytes
-    from partita.render.audio import audio_available, write_wav
-    from partita.render.engrave import engrave_xml, max_pages, to_svg_pages, write_png_pages, write_svg_pages
-    from partita.render.pianoroll import write_pianoroll
-    from partita.score.musicxml import to_musicxml_bytes
 
     source: Score | Path
     if isinstance(score_or_path, str | os.PathLike):

@@ -102,9 +102,11 @@ def write_pianoroll(
     ``limits`` (:func:`partita.score.check_limits`) is refused with a :class:`ScoreError` before anything is
     drawn.
     """
+    # matplotlib takes ~0.5 s to import: only when a piano roll is drawn
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    # after use("Agg"): pyplot picks its backend when it is imported
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
 

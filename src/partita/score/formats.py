@@ -214,6 +214,7 @@ def _music21_parse(data: bytes | str, fmt: str, name: str):
 
 
 def _from_stream(obj, fmt: str, name: str, expand_repeats: bool) -> Score:
+    # here, not at the top: partita.score.music21_bridge imports this module
     from partita.score.music21_bridge import first_score, from_music21
 
     stream = first_score(obj)
@@ -312,6 +313,7 @@ def write_score(score: Score, path: str | os.PathLike, title: str | None = None)
     if suffix in (".mid", ".midi"):
         return write_midi(score, path)
     if suffix in (".musicxml", ".xml", ".mxl"):
+        # here, not at the top: partita.score.musicxml imports this module
         from partita.score.musicxml import write_musicxml
 
         return write_musicxml(score, path, title=title)

@@ -29,6 +29,7 @@ _DYNAMIC_VELOCITY = {"ppp": 24, "pp": 36, "p": 52, "mp": 68, "mf": 84, "f": 100,
 
 def first_score(obj):
     """The first score of a music21 parse result (an Opus yields its first score), or None."""
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import stream
 
     if isinstance(obj, stream.Opus):
@@ -40,6 +41,7 @@ def first_score(obj):
 
 
 def _program_of(part) -> int:
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import instrument
 
     inst = part.getInstrument(returnDefault=False)
@@ -64,6 +66,7 @@ def _program_of(part) -> int:
 
 def _pickup_padding(part) -> float:
     """Quarter lengths missing from an incomplete first bar (an anacrusis), 0 if the first bar is full."""
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import stream
 
     measures = part.getElementsByClass(stream.Measure)
@@ -84,6 +87,7 @@ def _pickup_padding(part) -> float:
 
 
 def _parts(s):
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import stream
 
     parts = list(s.parts) if hasattr(s, "parts") else []
@@ -115,6 +119,7 @@ def _voice_streams(part) -> list:
     Joining ties over a whole multi-voice part lets music21 tie a note of one voice to a note of another;
     splitting the voices first keeps every tie inside its own voice.
     """
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import stream
 
     if any(m.hasVoices() for m in part.getElementsByClass(stream.Measure)):
@@ -126,6 +131,7 @@ def _voice_streams(part) -> list:
 
 
 def _add_notes(track, flat, tick) -> None:
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import dynamics, note
 
     velocity = DEFAULT_VELOCITY
@@ -155,6 +161,7 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
     expand them the score is kept as notated. Tied notes become one note; chords become simultaneous notes;
     grace notes (which have no notated duration) are left out; unpitched percussion is left out.
     """
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import key, meter, tempo
 
     if expand_repeats:

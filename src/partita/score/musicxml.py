@@ -21,13 +21,17 @@ built by hand from the tick-time score:
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import os
 import re
+import zipfile
 from bisect import bisect_left
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+
+import numpy as np
 
 from partita.atomic import atomic_write_bytes
 from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits
@@ -131,7 +135,7 @@ def _tidy_performance(notes: list[_Note], div: int) -> None:
 
 def _estimate_key(tracks: list[list[_Note]]) -> tuple[int, int] | None:
     """(sharps, tonality) of the best Krumhansl-Schmuckler key of the notes, weighted by duration."""
-    import numpy as np
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21.analysis.discrete import KrumhanslSchmuckler
 
     # music21's own analysis wants a Stream; building one for thousands of notes only to count pitch classes
@@ -237,6 +241,7 @@ def _melodic(notes: list[_Note], onsets: list[int], n: _Note, before: bool) -> _
 
 
 def _pitch(n: _Note):
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import pitch
 
     letter = _FIFTHS_LETTERS[(n.fifths + 1) % 7]
@@ -346,6 +351,7 @@ def _voices(notes: list[_Note]) -> list[list[list[_Note]]]:
 
 
 def _clef_for(notes: list[_Note], staff: int, staves: int):
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import clef
 
     if staves == 2:
@@ -364,6 +370,7 @@ def _clef_for(notes: list[_Note], staff: int, staves: int):
 
 
 def _instrument(program: int, name: str, is_drum: bool):
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import instrument
 
     inst = None
@@ -392,6 +399,7 @@ def _instrument(program: int, name: str, is_drum: bool):
 
 
 def _element(chord_notes: list[_Note], length: int, div: int, tie: str | None):
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import chord, note
     from music21 import tie as m21tie
 
@@ -454,6 +462,7 @@ def _rests(a: int, b: int, start: int, div: int, hidden: bool) -> list:
     No rest is a whole note or longer: music21 reads any whole rest back as a rest of the full bar, which in
     5/4 or 12/8 moves everything after it.
     """
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import note
 
     out = []
@@ -470,6 +479,7 @@ def _bar_rest(start: int, end: int, div: int, pickup: bool) -> list:
 
     Readers take a bar rest to last a full bar, which in a pickup would push the staff's notes late.
     """
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import note
 
     if pickup:
@@ -501,6 +511,7 @@ def _voice_items(voice: list[list[_Note]], start: int, end: int, div: int, hide_
 
 
 def _tempo_mark(qpm: float):
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import tempo
 
     number: float = round(qpm) if abs(qpm - round(qpm)) < 0.01 else round(qpm, 2)
@@ -508,6 +519,7 @@ def _tempo_mark(qpm: float):
 
 
 def _key_object(sharps: int, tonality: int):
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import key
 
     return key.KeySignature(sharps).asKey("minor" if tonality else "major")
@@ -519,6 +531,7 @@ def _finish_bar(m, bar: _Bar, key_signature) -> None:
     Done bar by bar before the bars join a part: music21's makeBeams otherwise searches the whole part for
     the time signature in force, for every bar (most of the writing time of a long piece).
     """
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import meter
     from music21.stream import makeNotation
 
@@ -554,6 +567,7 @@ def _staff_measures(
     tempos: list[tuple[int, float]],
     inst,
 ) -> list:
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import meter, stream
     from music21.stream.enums import ShowNumber
 
@@ -615,6 +629,7 @@ def to_music21(score: Score, title: str | None = None, limits: ScoreLimits | Non
     A score beyond ``limits`` (see :func:`partita.score.check_limits`), or whose bars x staves would exceed
     ``limits.max_measures``, is refused with a :class:`ScoreError` before any notation is built.
     """
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21 import layout, metadata, stream
 
     lim = limits or DEFAULT_LIMITS
@@ -735,6 +750,7 @@ class _QuietChannels:
 
 
 def _quiet_channel_warnings() -> None:
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21.musicxml import m21ToXml
 
     if not isinstance(m21ToXml.environLocal, _QuietChannels):
@@ -743,6 +759,7 @@ def _quiet_channel_warnings() -> None:
 
 def to_musicxml_bytes(score: Score, title: str | None = None, limits: ScoreLimits | None = None) -> bytes:
     """The uncompressed MusicXML text of ``score`` (see :func:`to_music21`, which checks ``limits``)."""
+    # music21 takes ~0.3 s to import: only when MusicXML is written
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     _quiet_channel_warnings()
@@ -771,9 +788,6 @@ def write_musicxml(
             raise ScoreError(str(e), e.reason, str(p)) from None
         raise
     if p.suffix.lower() == ".mxl":
-        import io
-        import zipfile
-
         buf = io.BytesIO()
         inner = f"{p.stem or 'score'}.musicxml"
         container = (

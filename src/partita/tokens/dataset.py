@@ -27,10 +27,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import symusic
 
 from partita.analysis.features import mean_polyphony
 from partita.analysis.key import PITCH_CLASS_OF_TONIC, TONICS, tonic_and_mode
 from partita.atomic import atomic_path, atomic_write_text
+from partita.corpus import load_corpus
 from partita.progress import ProgressCallback, report
 from partita.score import Score
 from partita.tokens.conditions import Conditions
@@ -186,8 +188,6 @@ def scale_tempo(score: Score, conditions: Conditions, factor: float) -> tuple[Sc
     """The score played ``factor`` times faster (every tempo event scaled), its tempo label scaled too."""
     if factor == 1.0:
         return score, conditions
-    import symusic
-
     out = score.copy()
     scaled = [symusic.Tempo(t.time, qpm=float(t.qpm) * factor) for t in out.tempos]
     out.tempos.clear()
@@ -252,8 +252,6 @@ def _piece_sequences(
 def _work_chunk(args: tuple) -> dict:
     """Tokenize one chunk of pieces (runs in a worker process); never raises for a bad piece."""
     corpus_path, tok_dir, ids, split, cfg_dict, chunk_index = args
-    from partita.corpus import load_corpus
-
     corpus = load_corpus(corpus_path)
     tok = MiditokTokenizer.from_pretrained(tok_dir)
     cfg = TokenizeConfig(**cfg_dict)

@@ -122,6 +122,7 @@ class MiditokTokenizer:
         self._base: tuple[set[int], int] | None = None
 
     def _build_inner(self):
+        # miditok takes ~1.2 s to import (it loads torch): only when a miditok tokenizer is used
         import miditok
 
         c = self.config
@@ -229,6 +230,7 @@ class MiditokTokenizer:
         return toks if toks and all(t in base for t in toks) else []
 
     def _bpe_tokens(self, i: int) -> list[str]:
+        # miditok takes ~1.2 s to import (it loads torch): only when a miditok tokenizer is used
         from miditok import TokSequence
 
         seq = TokSequence(ids=[i], are_ids_encoded=True)
@@ -307,6 +309,7 @@ class MiditokTokenizer:
 
     def decode(self, ids: list, ticks_per_quarter: int = DEFAULT_TPQ) -> Score:
         """The score of a token sequence (prefix and special tokens are skipped), at ``ticks_per_quarter``."""
+        # miditok takes ~1.2 s to import (it loads torch): only when a miditok tokenizer is used
         from miditok import TokSequence
 
         if self.is_multi_vocab:
@@ -368,6 +371,7 @@ class MiditokTokenizer:
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike) -> MiditokTokenizer:
         """Load a tokenizer saved by :meth:`save_pretrained`."""
+        # miditok takes ~1.2 s to import (it loads torch): only when a miditok tokenizer is used
         import miditok
 
         d = Path(directory)

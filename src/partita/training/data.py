@@ -9,6 +9,7 @@ position of a resumed run is its step and nothing else needs to be stored.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from partita.progress import ProgressCallback, report
+from partita.training.bundle import SOURCE_PREFIX, read_bundle
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +245,7 @@ def load_token_data(
 ) -> TokenData:
     """The :class:`TokenData` named by a training config's ``data`` (see :class:`TrainConfig`)."""
     if isinstance(data, str) and data == "jsb":
+        # partita.tokens needs symusic; a bundle trains with only torch, numpy and safetensors
         from partita.tokens import jsb
 
         return TokenData(
@@ -305,8 +308,6 @@ def load_token_data(
 def _token_folder(path: Path, train, test) -> TokenData:
     """A folder written by :func:`partita.tokens.dataset.tokenize_corpus`: its meta.json says what ids
     mean."""
-    import json
-
     try:
         meta = json.loads((path / "meta.json").read_text())
     except (OSError, json.JSONDecodeError) as e:
@@ -336,8 +337,6 @@ def _token_folder(path: Path, train, test) -> TokenData:
 def _bundle(path: Path) -> TokenData:
     """A training bundle (:mod:`partita.training.bundle`): a token folder's arrays in one file, no
     tokenizer."""
-    from partita.training.bundle import SOURCE_PREFIX, read_bundle
-
     meta, arrays = read_bundle(path)
     by_source = {k[len(SOURCE_PREFIX) :]: v for k, v in arrays.items() if k.startswith(SOURCE_PREFIX)}
     return TokenData(
@@ -360,6 +359,7 @@ def _cond_end_of(tokenizer_dir: Path) -> int | None:
     """The CondEnd id of a saved tokenizer (token folders written before meta.json recorded it)."""
     if not tokenizer_dir.is_dir():
         return None
+    # partita.tokens needs symusic; a bundle trains with only torch, numpy and safetensors
     from partita.tokens import MiditokTokenizer
 
     try:

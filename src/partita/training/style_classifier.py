@@ -43,6 +43,8 @@ import torch.nn.functional as F
 
 from partita.models.style_classifier import StyleClassifier, StyleClassifierConfig, strict_from_dict
 from partita.progress import ProgressCallback, report
+from partita.tokens import MiditokTokenizer
+from partita.tokens.conditions import STYLES
 from partita.training.data import PrefixIndex
 
 logger = logging.getLogger(__name__)
@@ -173,8 +175,6 @@ def read_pieces(tokens: np.ndarray, tokenizer: Any, labels: list[str] | None = N
 
 
 def _all_styles() -> tuple[str, ...]:
-    from partita.tokens.conditions import STYLES
-
     return STYLES
 
 
@@ -385,6 +385,7 @@ def sample_batch(
 
 def roc_auc(positive: np.ndarray, negative: np.ndarray) -> float:
     """ROC-AUC as the Mann-Whitney statistic (ties count half): P(a real window outscores a degraded one)."""
+    # scipy.stats takes ~0.5 s to import: only when an AUC is computed
     from scipy.stats import rankdata
 
     pos, neg = np.asarray(positive, np.float64), np.asarray(negative, np.float64)
@@ -574,8 +575,6 @@ def _generated_auc(
 
 
 def _load_folder(folder: Path) -> tuple[Any, dict, dict[str, np.ndarray]]:
-    from partita.tokens import MiditokTokenizer
-
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: token folder not found (make one with `partita tokens build`)")
     missing = [n for n in ("train.npy", "valid.npy", "test.npy", "meta.json") if not (folder / n).is_file()]

@@ -30,6 +30,9 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from safetensors.torch import load_file, save_file
+from torch.nn.parallel import DistributedDataParallel
 
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models import MusicLM, MusicLMConfig, load_pretrained
@@ -110,8 +113,6 @@ def _setup_distributed() -> _Dist:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return _Dist(device=torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu"))
-    import torch.distributed as dist
-
     rank, local = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
     backend = "nccl" if torch.cuda.is_available() else "gloo"
     here = not dist.is_initialized()
@@ -126,8 +127,6 @@ def _setup_distributed() -> _Dist:
 def _all_reduce_sum(values: list[float], d: _Dist) -> list[float]:
     if d.world == 1:
         return values
-    import torch.distributed as dist
-
     t = torch.tensor(values, dtype=torch.float64, device=d.device)
     dist.all_reduce(t)
     return t.tolist()
@@ -135,8 +134,6 @@ def _all_reduce_sum(values: list[float], d: _Dist) -> list[float]:
 
 def _barrier(d: _Dist) -> None:
     if d.world > 1:
-        import torch.distributed as dist
-
         dist.barrier()
 
 
@@ -186,8 +183,6 @@ def save_checkpoint(
 ) -> Path:
     """Write ``checkpoints/step-N/`` then point ``latest.json`` at it; older ones beyond ``keep`` are
     removed."""
-    from safetensors.torch import save_file
-
     root = out_dir / "checkpoints"
     folder = root / f"step-{state['step']:08d}"
     tmp = root / f".{folder.name}.tmp"
@@ -212,8 +207,6 @@ def save_checkpoint(
 
 
 def _load_checkpoint(folder: Path, model: MusicLM, opt: torch.optim.Optimizer) -> dict[str, Any]:
-    from safetensors.torch import load_file
-
     weights = load_file(str(folder / "model.safetensors"))
     if model.config.tie_embeddings:
         weights["head.weight"] = weights["tok_emb.weight"]
@@ -298,8 +291,6 @@ def train(
         return _train(cfg, out, d, progress, stop_after, data)
     finally:
         if d.initialized_here:
-            import torch.distributed as dist
-
             dist.destroy_process_group()
 
 
@@ -345,8 +336,6 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
 
     ddp_model: torch.nn.Module = model
     if d.world > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
         ddp_model = DistributedDataParallel(
             model, device_ids=[d.local_rank] if d.device.type == "cuda" else None
         )
@@ -465,6 +454,7 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             card["init_from"] = init_from
         tokenizer = None
         if data.tokenizer_dir:
+            # partita.tokens needs symusic; a bundle trains with only torch, numpy and safetensors
             from partita.tokens import MiditokTokenizer
 
             tokenizer = MiditokTokenizer.from_pretrained(data.tokenizer_dir)

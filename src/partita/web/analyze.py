@@ -10,6 +10,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from partita.analysis import caption, caption_segments, describe
+from partita.atomic import atomic_path
+from partita.render import write_pianoroll
 from partita.web.limits import read_upload
 from partita.web.studio import Studio
 
@@ -21,12 +24,12 @@ SECTION_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7
 
 def write_timeline(sections: list[dict[str, Any]], duration: float, path: Path) -> Path:
     """Draw the sections as labelled coloured spans along the time axis (PNG, atomically)."""
+    # matplotlib takes ~0.5 s to import: only when a timeline is drawn
     import matplotlib
 
     matplotlib.use("Agg")
+    # after use("Agg"), which must come before any drawing module loads
     from matplotlib.figure import Figure
-
-    from partita.atomic import atomic_path
 
     fig = Figure(figsize=(11, 1.3), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
@@ -53,9 +56,6 @@ def write_timeline(sections: list[dict[str, Any]], duration: float, path: Path) 
 def analyze(studio: Studio, upload: str | None) -> tuple[dict[str, Any], str, str, list[list], str, str, str]:
     """Describe an uploaded file; returns (description, caption en, caption zh, timeline rows, segment
     captions, timeline PNG, piano-roll PNG)."""
-    from partita.analysis import caption, caption_segments, describe
-    from partita.render import write_pianoroll
-
     score, fmt = read_upload(upload, studio.limits)
     name = Path(str(upload)).name
     d = describe(score)
@@ -84,6 +84,7 @@ class AnalyzeView:
     title = "Analyze"
 
     def build(self, studio: Studio) -> None:
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
         import gradio as gr
 
         limits = studio.limits

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from partita.paths import corpora_dir
+from partita.web.analyze import AnalyzeView
+from partita.web.corpora import CorpusView
 from partita.web.limits import Limits, WorkDir
 from partita.web.studio import Studio, View, gradio_env
 
@@ -32,15 +36,15 @@ INTRO = (
 
 def default_views() -> list[View]:
     """The views of a studio, in tab order; a new view is one more entry here."""
-    from partita.web.analyze import AnalyzeView
+    # partita.web.compose loads partita.pipelines (torch, ~2 s): only when the views are made
     from partita.web.compose import ComposeView
-    from partita.web.corpora import CorpusView
 
     return [ComposeView(), AnalyzeView(), CorpusView()]
 
 
 def _theme():
     """Gradio's default look with the system's fonts: the page loads nothing from outside the server."""
+    # gradio takes ~3 s to import and is optional (the web extra): only on use
     import gradio as gr
 
     return gr.themes.Default(
@@ -65,9 +69,10 @@ def build_app(
     defaults to :func:`partita.paths.corpora_dir`. Call ``app.studio.close()`` when done (``serve`` does).
     """
     gradio_env()
+    # gradio (~3 s, optional) reads the environment gradio_env() sets when it is imported: after it
     import gradio as gr
 
-    from partita.paths import corpora_dir
+    # partita.pipelines loads torch (~2 s): only when an app is built
     from partita.pipelines import load_generator
 
     limits = limits or Limits()
@@ -83,7 +88,7 @@ def build_app(
     )
     chosen = views() if callable(views) else (views if views is not None else default_views())
     keep = int(limits.keep_seconds)
-    with gr.Blocks(
+    with _blocks_class()(
         title="partita studio", analytics_enabled=False, delete_cache=(max(60, keep // 4), keep)
     ) as app:
         gr.Markdown(INTRO)
@@ -96,6 +101,31 @@ def build_app(
     return app
 
 
+NOT_AN_UPLOAD = (
+    "this file was sent as a path on the server, which the studio does not read: upload it first "
+    "(POST /gradio_api/upload) and send the path that returns"
+)
+"""The answer to a client that sends a file path instead of an upload (Gradio refuses the path)."""
+
+
+def _blocks_class():
+    """``gr.Blocks`` whose refusal of a file path a client sent is one sentence to the client and one log line
+    (Gradio answers ``{"error": null}`` and logs a traceback)."""
+    # gradio takes ~3 s to import and is optional (the web extra): only on use
+    import gradio as gr
+    from gradio.exceptions import InvalidPathError
+
+    class StudioBlocks(gr.Blocks):
+        async def preprocess_data(self, *args, **kwargs):
+            try:
+                return await super().preprocess_data(*args, **kwargs)
+            except InvalidPathError as e:
+                log.warning("refused a file path sent instead of an upload: %s", str(e).splitlines()[0][:200])
+                raise gr.Error(NOT_AN_UPLOAD, print_exception=False) from None
+
+    return StudioBlocks
+
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -103,6 +133,7 @@ def host_guard(host: str) -> list:
     """The middleware that answers only requests addressed to a loopback name while the server listens on
     loopback: a web page elsewhere cannot drive it through DNS rebinding (its requests carry the page's host
     name). Bound to another address (``--host``), the server answers any name, as asked."""
+    # starlette comes with gradio (the optional web extra): only on use
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -172,6 +203,4 @@ def serve(
                 app.studio.close()
             finally:
                 if made_temp:
-                    import shutil
-
                     shutil.rmtree(made_temp, ignore_errors=True)

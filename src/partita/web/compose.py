@@ -13,11 +13,15 @@ import dataclasses
 import json
 import logging
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import verovio
+
 from partita.evaluation.adherence import metric_words
 from partita.pipelines import Generator
+from partita.render import write_score_png
 from partita.web.limits import UserError
 from partita.web.studio import Studio, safe_name
 
@@ -131,12 +135,6 @@ def engrave(score, path: Path, title: str) -> list[Path]:
     in a Gradio worker thread a toolkit would find no fonts and refuse every score. Setting it here, in the
     calling thread, makes engraving work wherever the request runs.
     """
-    from importlib.resources import files
-
-    import verovio
-
-    from partita.render import write_score_png
-
     verovio.setDefaultResourcePath(str(files("verovio") / "data"))
     return write_score_png(score, path, title=title)
 
@@ -273,8 +271,8 @@ def adherence_markdown(view: dict[str, Any]) -> str:
     mean = view.get("adherence_mean")
     lines = [
         f"### Candidate {view['rank']}",
-        f"{view['notes']} notes, seed {view['seed']}, adherence "
-        + ("-" if mean is None else f"**{mean:.2f}**"),
+        f"{view['notes']} notes, seed {view['seed']} sample {view.get('sample', 1)} (the same seed and "
+        "number of candidates give it again), adherence " + ("-" if mean is None else f"**{mean:.2f}**"),
         "",
     ]
     if view.get("adherence"):
@@ -305,6 +303,7 @@ class ComposeView:
     title = "Compose"
 
     def build(self, studio: Studio) -> None:
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
         import gradio as gr
 
         limits = studio.limits

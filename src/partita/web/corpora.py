@@ -8,9 +8,17 @@ id, both looked up in the manifests, so no path a client sends is opened. Endpoi
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from partita.analysis import caption, caption_segments, describe
+from partita.analysis.corpus_captions import CAPTIONS_FILE, caption_labels
+from partita.corpus import load_corpus
+from partita.render import audio_available, write_pianoroll, write_wav
 from partita.web.limits import UserError
 from partita.web.studio import Studio, corpus_names, safe_name
 
@@ -33,8 +41,6 @@ class CorpusShelf:
         return corpus_names(self.root)
 
     def get(self, name: str | None):
-        from partita.corpus import load_corpus
-
         names = self.names()
         if not name or name not in names:
             offered = ", ".join(names) or "none is built yet (partita corpus build NAME --source ...)"
@@ -56,8 +62,6 @@ def labels_of(corpus) -> list[str]:
 
 def label_values(corpus, label: str | None) -> list[str]:
     """The values of one label, most frequent first."""
-    from collections import Counter
-
     if not label or label == ANY:
         return []
     if label not in labels_of(corpus):
@@ -68,8 +72,6 @@ def label_values(corpus, label: str | None) -> list[str]:
 
 def pieces(corpus, label: str | None, value: str | None) -> tuple[list[list], int]:
     """Rows of the pieces whose ``label`` is ``value`` (all pieces without a label); and how many matched."""
-    import pyarrow.compute as pc
-
     table = corpus.table
     if label and label != ANY and value and value != ANY:
         if label not in labels_of(corpus):
@@ -96,11 +98,6 @@ def pieces(corpus, label: str | None, value: str | None) -> tuple[list[list], in
 
 def stored_captions(corpus, piece_id: str) -> dict[str, Any] | None:
     """The row of ``captions.parquet`` for one piece, when the corpus has been captioned."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from partita.analysis.corpus_captions import CAPTIONS_FILE
-
     path = corpus.path / CAPTIONS_FILE
     if not path.is_file():
         return None
@@ -111,9 +108,6 @@ def stored_captions(corpus, piece_id: str) -> dict[str, Any] | None:
 
 def piece(studio: Studio, corpus, piece_id: str | None) -> tuple[str, str, dict[str, Any], str | None, str]:
     """One piece: (caption en, caption zh, its labels, WAV or None, piano-roll PNG)."""
-    from partita.analysis.corpus_captions import caption_labels
-    from partita.render import audio_available, write_pianoroll, write_wav
-
     if not piece_id:
         raise UserError("choose a piece first")
     try:
@@ -132,8 +126,6 @@ def piece(studio: Studio, corpus, piece_id: str | None) -> tuple[str, str, dict[
         zh = (stored.get("captions_zh") or [""])[0]
         segments = stored.get("segments_en") or ""
     else:
-        from partita.analysis import caption, caption_segments, describe
-
         d = describe(score)
         extra = caption_labels(labels)
         en, zh = caption(d, lang="en", labels=extra), caption(d, lang="zh", labels=extra)
@@ -159,6 +151,7 @@ class CorpusView:
     title = "Corpus"
 
     def build(self, studio: Studio) -> None:
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
         import gradio as gr
 
         shelf = CorpusShelf(studio.corpora_root)

@@ -76,6 +76,7 @@ class RequestTimeout(UserError):
 
 def upload_roots() -> list[Path]:
     """The folders an uploaded file may live in: Gradio's upload folder (``GRADIO_TEMP_DIR``) only."""
+    # gradio takes ~3 s to import and is optional (the web extra): only on use
     from gradio.utils import get_upload_folder
 
     return [Path(get_upload_folder()).resolve()]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from partita.score import ScoreError
 from partita.web.limits import Deadline, Limits, UserError, WorkDir
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,8 @@ class Studio:
     def guard(self, view: str, fn: Callable) -> Callable:
         """``fn`` with its failures turned into messages for the person (``gradio.Error``), never
         tracebacks."""
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
         import gradio as gr
-
-        from partita.score import ScoreError
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

@@ -76,6 +76,9 @@ class Constraints:
     """(with two or more pitched ``programs``) A logit bonus for the ids naming a requested program that has
     started no note in the open bar or the bar before (:mod:`partita.generation.rules.presence`): a pull, not
     a rule."""
+    repeat_weight: float = 0.0
+    """A logit bonus for the next id of an earlier bar (1, 2, 4 or 8 bars back) that the open bar has followed
+    so far (:mod:`partita.generation.rules.repeat`): a pull towards repeating bars, not a rule."""
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
     Soft."""

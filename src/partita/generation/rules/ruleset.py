@@ -32,6 +32,7 @@ from partita.generation.rules.onset_cap import OnsetCap
 from partita.generation.rules.past_bar import PastBar
 from partita.generation.rules.presence import PresencePull
 from partita.generation.rules.programs import Programs
+from partita.generation.rules.repeat import RepeatPull
 from partita.generation.rules.rhythm import Rhythm
 from partita.generation.rules.sounding_cap import SoundingCap
 from partita.generation.rules.sounding_floor import SoundingFloor
@@ -61,6 +62,7 @@ RULES: tuple[type[Rule], ...] = (
     # bonus: pulls, added in this order (the bar count's own pull comes after these two)
     TonicPull,
     PresencePull,
+    RepeatPull,
     # hard, with an end verdict and a pull
     BarCount,
     # soft: each yields on its own, in this order
