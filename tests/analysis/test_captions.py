@@ -72,3 +72,15 @@ def test_empty_piece_and_bad_language():
     assert "没有音符" in caption(d, lang="zh")
     with pytest.raises(ValueError, match="unknown caption language"):
         caption(d, lang="fr")
+
+
+def test_captions_open_with_what_the_piece_is_not_a_filler(pop_score):
+    d = describe(pop_score)
+    for seed in range(12):
+        en, zh = caption(d, "en", seed=seed), caption(d, "zh", seed=seed)
+        first = en.split(".")[0]
+        assert not first.startswith(("This is", "Listen to", "Here is", "We hear")), en
+        assert d.key in first, en  # with no label, the key (and the instruments) name the piece
+        assert not zh.startswith(("这是一首", "这首", "一首")) and key_zh(d.key) in zh.split("，")[0], zh
+    labelled = caption(d, "en", seed=1, labels={"style": "waltz", "composer": "Strauss"})
+    assert labelled.startswith("A waltz") and "by Strauss" in labelled.split(".")[0]

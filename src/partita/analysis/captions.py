@@ -178,18 +178,20 @@ def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
         kind = f"{labels['mood']} {kind}"
     origin = f" from {labels['region']}" if labels.get("region") else ""
     by = f" by {labels['composer']}" if labels.get("composer") else ""
-    opening = rng.choice(
-        ["This is {a}{o}{b}", "Listen to {a}{o}{b}", "Here is {a}{o}{b}", "We hear {a}{o}{b}"]
-    )
-    a = _an(kind)
-    head = opening.format(a=a, A=a[0].upper() + a[1:], o=origin, b=by)
-    facts: list[str] = []
     groups = _instrument_groups(d)
     all_names = list(dict.fromkeys(n for names in groups.values() for n in names))
-    if all_names:
-        rest = [
-            n for r, ns in groups.items() if r != "melody" for n in ns if n not in groups.get("melody", [])
-        ]
+    rest = [n for r, ns in groups.items() if r != "melody" for n in ns if n not in groups.get("melody", [])]
+    # the first words say something: with no label to name the piece by, its instruments and key open the
+    # caption ("A choir aahs piece in G major."), not a filler ("This is a piece.")
+    generic = not any(labels.get(k) for k in ("genre", "style", "mood", "region", "composer"))
+    inst_in_head = generic and bool(all_names) and not ("melody" in groups and rest)
+    key_in_head = generic and bool(d.key)
+    if inst_in_head:
+        kind = f"{_join(all_names, 'en').lower()} {kind}"
+    a = _an(kind)
+    head = a[0].upper() + a[1:] + origin + by + (f" in {d.key}" if key_in_head else "")
+    facts: list[str] = []
+    if all_names and not inst_in_head:
         if "melody" in groups and rest:
             facts.append(
                 rng.choice(
@@ -214,7 +216,7 @@ def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
                     ]
                 )
             )
-    if d.key:
+    if d.key and not key_in_head:
         conf = d.key_confidence or 0
         facts.append(
             rng.choice(
@@ -225,9 +227,9 @@ def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
                 ]
             )
         )
-        if len(d.key_changes) > 1 and rng.random() < 0.7:
-            keys = [k["key"] for k in d.key_changes]
-            facts.append(f"It modulates along the way ({' -> '.join(keys[:4])}).")
+    if d.key and len(d.key_changes) > 1 and rng.random() < 0.7:
+        keys = [k["key"] for k in d.key_changes]
+        facts.append(f"It modulates along the way ({' -> '.join(keys[:4])}).")
     if d.tempo:
         bpm = round(d.tempo)
         gloss = TEMPO_GLOSSES[d.tempo_bin or 0]
@@ -289,10 +291,22 @@ def _chinese(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
     desc = "".join(
         [f"来自{origin}的" if origin else "", f"{mood}的" if mood else "", f"{kind}风格的" if kind else ""]
     )
-    head = rng.choice(["这是一首", "这首", "一首"]) + prefix + desc + noun
-    facts: list[str] = []
     names = [(instrument_zh(i["instrument"], i["program"], i["role"]), i["role"]) for i in d.instruments]
-    if names:
+    # the first words say something (no "这是一首乐曲"): with no label, the key and the instruments name it
+    generic = not (prefix or desc)
+    unique = list(dict.fromkeys(n for n, _ in names))
+    melody_and_rest = any(r == "melody" for _, r in names) and len(unique) > 1
+    inst_in_head = generic and bool(unique) and not melody_and_rest
+    key_in_head = generic and bool(d.key)
+    head = (
+        prefix
+        + desc
+        + (f"{key_zh(d.key)}的" if key_in_head else "")
+        + (_join(unique, "zh") if inst_in_head else "")
+        + noun
+    )
+    facts: list[str] = []
+    if names and not inst_in_head:
         melody = [n for n, r in names if r == "melody"]
         rest = list(dict.fromkeys(n for n, r in names if r != "melody" and n not in melody))
         if melody and rest:
@@ -307,10 +321,10 @@ def _chinese(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
         else:
             unique = list(dict.fromkeys(n for n, _ in names))
             facts.append(rng.choice([f"由{_join(unique, 'zh')}演奏", f"乐器为{_join(unique, 'zh')}"]))
-    if d.key:
+    if d.key and not key_in_head:
         facts.append(rng.choice([f"调性为{key_zh(d.key)}", f"采用{key_zh(d.key)}", f"是{key_zh(d.key)}"]))
-        if len(d.key_changes) > 1:
-            facts.append("中途有转调（" + "→".join(key_zh(k["key"]) for k in d.key_changes[:4]) + "）")
+    if d.key and len(d.key_changes) > 1:
+        facts.append("中途有转调（" + "→".join(key_zh(k["key"]) for k in d.key_changes[:4]) + "）")
     if d.tempo:
         bpm = round(d.tempo)
         zh = TEMPO_TERMS_ZH[d.tempo_bin or 0]
