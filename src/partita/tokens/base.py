@@ -66,6 +66,11 @@ class SteerableTokenizer(Tokenizer, Protocol):
 
     def condition_ids(self, conditions) -> list[int]: ...
 
+    @property
+    def condition_id_set(self) -> set[int]:
+        """The ids of all condition tokens (``CondEnd`` included)."""
+        ...
+
     def condition_token_id(self, token: str) -> int | None:
         """The id of a condition token (``"CondProgram_40"``), or None when the vocabulary has no such
         token."""

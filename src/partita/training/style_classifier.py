@@ -155,8 +155,9 @@ def read_pieces(tokens: np.ndarray, tokenizer: Any, labels: list[str] | None = N
     style_of_id = {}
     for value in _all_styles():
         tok = f"{STYLE_PREFIX}{value}"
-        if tok in tokenizer.miditok.vocab:
-            style_of_id[int(tokenizer.miditok.vocab[tok])] = value
+        token_id = tokenizer.condition_token_id(tok)
+        if token_id is not None:
+            style_of_id[int(token_id)] = value
     nxt = np.append(index.starts[1:], len(tokens))
     starts, ends, styles = [], [], []
     for s, e, n in zip(index.starts, index.ends, nxt, strict=True):
@@ -644,9 +645,7 @@ def evaluate_classifier(
         raise ValueError(f"{classifier_dir}: vocabulary {model.config.vocab_size}, token folder {vocab}")
     labels = model.labels
     train = read_pieces(arrays["train"], tokenizer, labels)
-    skip_ids = sorted(
-        set(tokenizer._cond_ids.values()) | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id}
-    )
+    skip_ids = sorted(tokenizer.condition_id_set | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id})
     degrader = make_degrader(train, tokenizer, vocab, skip_ids, seed=seed)
     neg = read_negatives(negatives, vocab) if negatives else None
     out = {}
@@ -692,9 +691,7 @@ def train_style_classifier(
         )
     train, valid, test = (read_pieces(arrays[s], tokenizer, labels) for s in ("train", "valid", "test"))
     vocab = int(meta.get("vocab_size") or tokenizer.vocab_size)
-    skip_ids = sorted(
-        set(tokenizer._cond_ids.values()) | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id}
-    )
+    skip_ids = sorted(tokenizer.condition_id_set | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id})
     model_cfg = StyleClassifierConfig(
         vocab_size=vocab,
         labels=labels,
