@@ -60,3 +60,18 @@ def test_analyze_in_the_browser_captions_an_upload(studio):
         assert "3/4" in caption.input_value() or "time" in caption.input_value()
         zh = page.locator("#analyze-caption-zh textarea").input_value()
         assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_an_error_explanation_stays_on_the_page(studio):
+    """A refused request is explained in words that are still on the page after the 10 s a toast lasts."""
+    with browser_page() as page:
+        page.goto(studio[0])
+        page.locator("#compose-prompt textarea").fill(PROMPT)
+        page.locator("#compose-seed textarea, #compose-seed input").first.fill("lucky")
+        page.locator("#compose-generate").click()
+        message = page.get_by_text("is not a number")
+        message.first.wait_for(state="visible", timeout=60_000)
+        page.wait_for_timeout(12_000)
+        assert message.first.is_visible(), "the explanation faded away"

@@ -121,7 +121,7 @@ def _blocks_class():
                 return await super().preprocess_data(*args, **kwargs)
             except InvalidPathError as e:
                 log.warning("refused a file path sent instead of an upload: %s", str(e).splitlines()[0][:200])
-                raise gr.Error(NOT_AN_UPLOAD, print_exception=False) from None
+                raise gr.Error(NOT_AN_UPLOAD, duration=None, print_exception=False) from None
 
     return StudioBlocks
 

@@ -328,7 +328,9 @@ class ComposeView:
                     label="Candidates" + (" (this server makes 1)" if one else ""),
                     interactive=not one,
                 )
-                seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
+                seed = gr.Textbox(
+                    "", label="Seed (blank: a fresh one)", max_length=12, elem_id="compose-seed"
+                )
                 button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
                 status = gr.Markdown(
                     "", min_height=72, elem_id="compose-status"

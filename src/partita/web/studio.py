@@ -61,7 +61,8 @@ class Studio:
 
     def guard(self, view: str, fn: Callable) -> Callable:
         """``fn`` with its failures turned into messages for the person (``gradio.Error``), never
-        tracebacks."""
+        tracebacks. The message stays on the page until the person closes it (a toast that faded in 10 s
+        left only bare "Error" badges behind)."""
         # gradio takes ~3 s to import and is optional (the web extra): only on use
         import gradio as gr
 
@@ -72,16 +73,17 @@ class Studio:
             except gr.Error:
                 raise
             except (UserError, ScoreError) as e:
-                raise gr.Error(str(e), print_exception=False) from None
+                raise gr.Error(str(e), duration=None, print_exception=False) from None
             except (ValueError, KeyError, FileNotFoundError) as e:
                 # the library's bad-input errors name the problem; KeyError's str() adds quotes
                 text = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-                raise gr.Error(str(text), print_exception=False) from None
+                raise gr.Error(str(text), duration=None, print_exception=False) from None
             except Exception:
                 log.exception("%s failed", view)
                 raise gr.Error(
                     f"{view}: something went wrong on the server (it is logged); try again or change the "
                     "request",
+                    duration=None,
                     print_exception=False,
                 ) from None
 
