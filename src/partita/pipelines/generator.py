@@ -20,8 +20,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from partita.evaluation.adherence import candidate_adherence
 from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
 from partita.generation.candidates import Candidate, sample_candidates
@@ -30,7 +28,7 @@ from partita.generation.prompt import project_prompt
 from partita.generation.request import Request
 from partita.models import MusicLM
 from partita.models.music_lm import MusicLMConfig
-from partita.models.pretrained import resolve, save_pretrained
+from partita.models.pretrained import debug_model, resolve, save_pretrained
 from partita.progress import ProgressCallback, report
 from partita.render.candidates import write_candidates
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
@@ -86,22 +84,16 @@ class Generator:
     def debug(cls, seed: int = 0) -> Generator:
         """A tiny untrained model with partita's default tokenizer: for tests and for trying the pipeline."""
         tok = MiditokTokenizer()
-        config = MusicLMConfig(
+        model = debug_model(
+            seed,
             vocab_size=tok.vocab_size,
             block_size=256,
-            n_layer=2,
-            n_head=2,
-            d_model=32,
-            d_ff=64,
-            dropout=0.0,
             max_relative_distance=64,
+            attention_block=MusicLMConfig.attention_block,
             bos_id=tok.bos_id,
             eos_id=tok.eos_id,
             pad_id=tok.pad_id,
         )
-        with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's random state untouched
-            torch.manual_seed(seed)
-            model = MusicLM(config)
         return cls(model, tok)
 
     @staticmethod
