@@ -109,3 +109,46 @@ def test_repeat_weight_reaches_the_generator(fake_run, tmp_path):
     assert main(["generate", "a jig in D", "-o", str(tmp_path), "--repeat-weight", "1.5"]) == 0
     ((_, kw),) = fake_run
     assert kw["repeat_weight"] == 1.5
+
+
+def test_continue_carries_a_file_on_end_to_end_with_the_debug_model(capsys, tmp_path):
+    from tests.conftest import make_score
+
+    path = tmp_path / "tune.mid"
+    make_score(program=73, time_signature=(4, 4)).dump_midi(str(path))  # 2 bars of a flute scale in C
+    out_dir = tmp_path / "out"
+    args = ["continue", str(path), "--model", "debug", "--n", "1", "--bars", "2", "--seed", "3"]
+    assert main([*args, "-o", str(out_dir), "--in-key"]) == 0
+    out = capsys.readouterr().out
+    assert "continuing tune.mid: bars 1-2 given, 3-4 new; its own key, meter, tempo, instruments kept" in out
+    doc = json.loads((out_dir / "generation.json").read_text())
+    c = doc["request"]["conditions"]
+    assert (c["key"], c["mode"], c["programs"], c["bars"]) == ("C", "major", [73], 4)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such file"),
+        (b"hello", "not a score file"),
+    ],
+)
+def test_continue_on_a_bad_file_is_one_line(content, message, capsys, tmp_path):
+    path = tmp_path / "piece.mid"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["continue", str(path), "--model", "debug", "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err.lower() and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing written half-way
+
+
+def test_continue_options_reach_the_request_and_the_generator(fake_run, tmp_path):
+    from tests.conftest import make_score
+
+    path = tmp_path / "tune.mid"
+    make_score().dump_midi(str(path))
+    args = ["continue", str(path), "in A minor", "--bars", "3", "--tempo", "70", "--repeat-weight", "1"]
+    assert main([*args, "-o", str(tmp_path / "out")]) == 0
+    ((text, kw),) = fake_run
+    assert text == "in A minor" and kw["repeat_weight"] == 1.0

@@ -1,152 +1,163 @@
-"""``partita generate``: music from a prompt, with what was understood and how well each candidate follows
-it."""
+"""``partita generate`` (music from a prompt) and ``partita continue`` (a piece carried on), with what was
+understood and how well each candidate follows it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+_OUTPUT_OPTIONS = [
+    click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help=(
+            "Folder for the candidates' MIDI, MusicXML, WAV, piano rolls and generation.json "
+            "(default: out/generate, out/continue)."
+        ),
+    ),
+    click.option(
+        "--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates to generate."
+    ),
+    click.option("--seed", type=int, default=None, help="Seed for reproducible results."),
+    click.option(
+        "--model",
+        default="partita-small",
+        show_default=True,
+        help="A model folder or name; 'debug' is an untrained tiny model for trying the pipeline.",
+    ),
+    click.option(
+        "--explain", is_flag=True, help="Print what the prompt was understood to ask for, then generate."
+    ),
+]
+
+_REQUEST_OPTIONS = [
+    click.option("--key", default=None, help="Key, e.g. 'D', 'F# minor' (overrides the prompt)."),
+    click.option("--tempo", type=float, default=None, help="Tempo in bpm (overrides the prompt)."),
+    click.option("--meter", default=None, help="Time signature, e.g. 3/4 (overrides the prompt)."),
+    click.option(
+        "--instruments", default=None, help="Comma-separated GM names or programs, e.g. 'violin,guitar'."
+    ),
+    click.option(
+        "--chords",
+        default=None,
+        help="Chord progression, one per bar, looping over the piece, e.g. 'Am F C G'.",
+    ),
+    click.option("--density", type=click.FloatRange(0, 1), default=None, help="Note-density fader, 0 to 1."),
+    click.option("--polyphony", type=click.FloatRange(0, 1), default=None, help="Polyphony fader, 0 to 1."),
+    click.option(
+        "--rhythm", type=click.FloatRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1."
+    ),
+]
+
+_SETTING_OPTIONS = [
+    click.option("--in-key", is_flag=True, help="Only pitches of the requested key's scale."),
+    click.option(
+        "--chord-tones-only",
+        is_flag=True,
+        help=(
+            "With chords: only tones of each bar's chord (by default notes between beats may also be "
+            "tones of the key's scale)."
+        ),
+    ),
+    click.option(
+        "--tonic-weight",
+        type=click.FloatRange(0, 4),
+        default=None,
+        help=(
+            "With a key: how strongly notes are pulled to the tonic triad (default 0: it made melodies "
+            "circle the tonic; 1 was the earlier default, for key adherence)."
+        ),
+    ),
+    click.option(
+        "--presence-weight",
+        type=click.FloatRange(0, 6),
+        default=None,
+        help=(
+            "With two or more instruments: how strongly one silent for two bars is pulled back in (0: not "
+            "at all; default: partita's, chosen on development prompts)."
+        ),
+    ),
+    click.option(
+        "--repeat-weight",
+        type=click.FloatRange(0, 6),
+        default=None,
+        help=(
+            "How strongly a bar that has begun to repeat an earlier one (1, 2, 4 or 8 bars back) is "
+            "pulled to go on repeating it (default 0; 1.5 made jigs and Chinese folk songs harder to tell "
+            "from real ones, chorales easier: docs/GENERATION.md)."
+        ),
+    ),
+    click.option(
+        "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
+    ),
+    click.option(
+        "--literal-instruments",
+        is_flag=True,
+        help=(
+            "Sample every instrument as itself, even one the model barely knows for such a piece (by "
+            "default it is sampled as one the model knows and written back for the instrument asked for)."
+        ),
+    ),
+    click.option(
+        "--cadence",
+        is_flag=True,
+        help="With a key: open and close on the tonic triad (its whole first and last bars).",
+    ),
+    click.option(
+        "--form",
+        is_flag=True,
+        help="A folk or dance tune states a phrase and returns to it (first quarter again after the half).",
+    ),
+    click.option(
+        "--temperature",
+        type=click.FloatRange(0.05, 3.0),
+        default=None,
+        help="Sampling temperature (default: the model's generation_config.json, 1.0 for partita-small).",
+    ),
+    click.option(
+        "--selector",
+        default="auto",
+        show_default=True,
+        metavar="auto|adherence|none|DIR",
+        help=(
+            "How candidates are ranked: auto (the model's learned Selector when it ships one, else "
+            "adherence), adherence, none (sampling order), or a classifier folder written by "
+            "`partita selector train`."
+        ),
+    ),
+]
+
+
+def _options(*groups: list):
+    """Apply click options (lists of decorators, each list in its order) to a command."""
+
+    def apply(f):
+        for option in reversed([o for group in groups for o in group]):
+            f = option(f)
+        return f
+
+    return apply
 
 
 @click.command()
-@click.argument("prompt")
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default="out/generate",
-    show_default=True,
-    help="Folder for the candidates' MIDI, MusicXML, WAV, piano rolls and generation.json.",
-)
-@click.option(
-    "--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates to generate."
-)
-@click.option("--seed", type=int, default=None, help="Seed for reproducible results.")
-@click.option(
-    "--model",
-    default="partita-small",
-    show_default=True,
-    help="A model folder or name; 'debug' is an untrained tiny model for trying the pipeline.",
-)
-@click.option(
-    "--explain", is_flag=True, help="Print what the prompt was understood to ask for, then generate."
-)
-@click.option("--key", default=None, help="Key, e.g. 'D', 'F# minor' (overrides the prompt).")
-@click.option("--tempo", type=float, default=None, help="Tempo in bpm (overrides the prompt).")
-@click.option("--meter", default=None, help="Time signature, e.g. 3/4 (overrides the prompt).")
-@click.option(
-    "--instruments", default=None, help="Comma-separated GM names or programs, e.g. 'violin,guitar'."
-)
+@click.argument("prompt", required=False, default="")
+@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS)
 @click.option(
     "--bars", type=click.IntRange(1, 128), default=None, help="Length in bars (overrides the prompt)."
 )
 @click.option(
-    "--chords", default=None, help="Chord progression, one per bar, looping over the piece, e.g. 'Am F C G'."
-)
-@click.option("--density", type=click.FloatRange(0, 1), default=None, help="Note-density fader, 0 to 1.")
-@click.option("--polyphony", type=click.FloatRange(0, 1), default=None, help="Polyphony fader, 0 to 1.")
-@click.option("--rhythm", type=click.FloatRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1.")
-@click.option("--in-key", is_flag=True, help="Only pitches of the requested key's scale.")
-@click.option(
-    "--chord-tones-only",
-    is_flag=True,
-    help=(
-        "With chords: only tones of each bar's chord (by default notes between beats may also be "
-        "tones of the key's scale)."
-    ),
-)
-@click.option(
-    "--tonic-weight",
-    type=click.FloatRange(0, 4),
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False),
     default=None,
-    help=(
-        "With a key: how strongly notes are pulled to the tonic triad (default 0: it made melodies "
-        "circle the tonic; 1 was the earlier default, for key adherence)."
-    ),
+    help="Follow a plan written by `partita plan` (and edited): one piece, section by section.",
 )
-@click.option(
-    "--presence-weight",
-    type=click.FloatRange(0, 6),
-    default=None,
-    help=(
-        "With two or more instruments: how strongly one silent for two bars is pulled back in (0: not "
-        "at all; default: partita's, chosen on development prompts)."
-    ),
-)
-@click.option(
-    "--repeat-weight",
-    type=click.FloatRange(0, 6),
-    default=None,
-    help=(
-        "How strongly a bar that has begun to repeat an earlier one (1, 2, 4 or 8 bars back) is pulled to go "
-        "on repeating it (default 0; 1.5 made jigs and Chinese folk songs harder to tell from real ones, "
-        "chorales easier: docs/GENERATION.md)."
-    ),
-)
-@click.option(
-    "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
-)
-@click.option(
-    "--literal-instruments",
-    is_flag=True,
-    help=(
-        "Sample every instrument as itself, even one the model barely knows for such a piece (by "
-        "default it is sampled as one the model knows and written back for the instrument asked for)."
-    ),
-)
-@click.option(
-    "--cadence",
-    is_flag=True,
-    help="With a key: open and close on the tonic triad (its whole first and last bars).",
-)
-@click.option(
-    "--form",
-    is_flag=True,
-    help="A folk or dance tune states a phrase and returns to it (first quarter again after the half).",
-)
-@click.option(
-    "--temperature",
-    type=click.FloatRange(0.05, 3.0),
-    default=None,
-    help="Sampling temperature (default: the model's generation_config.json, 1.0 for partita-small).",
-)
-@click.option(
-    "--selector",
-    default="auto",
-    show_default=True,
-    metavar="auto|adherence|none|DIR",
-    help=(
-        "How candidates are ranked: auto (the model's learned Selector when it ships one, else adherence), "
-        "adherence, none (sampling order), or a classifier folder written by `partita selector train`."
-    ),
-)
-def generate(
-    prompt,
-    out_dir,
-    n,
-    seed,
-    model,
-    explain,
-    key,
-    tempo,
-    meter,
-    instruments,
-    bars,
-    chords,
-    density,
-    polyphony,
-    rhythm,
-    in_key,
-    chord_tones_only,
-    tonic_weight,
-    presence_weight,
-    repeat_weight,
-    no_constraints,
-    literal_instruments,
-    cadence,
-    form,
-    temperature,
-    selector,
-) -> None:
+@_options(_SETTING_OPTIONS)
+def generate(prompt, out_dir, n, seed, model, explain, selector, plan_path, **options) -> None:
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32
     bars".
 
@@ -154,64 +165,131 @@ def generate(
     candidates are ranked by the Selector: how well they follow the request and, when the model ships a
     learned classifier, how much they sound like the requested style and like real music.
     """
-    from partita.cli.progress import tqdm_progress
     from partita.pipelines import Generator
 
-    options = dict(
-        key=key,
-        tempo=tempo,
-        meter=meter,
-        bars=bars,
-        chords=chords,
-        density=density,
-        polyphony=polyphony,
-        rhythm=rhythm,
-    )
-    if instruments:
-        options["instruments"] = [s.strip() for s in instruments.split(",") if s.strip()]
-    options = {k: v for k, v in options.items() if v is not None}
+    settings = _settings(options)
+    if plan_path is not None:
+        from partita.generation.plan import load_plan
+
+        asked = _request_options(options)
+        if prompt or asked:
+            raise click.UsageError("--plan: the plan says what is wanted; give no prompt or request options")
+        plan = load_plan(plan_path)
+        click.echo(plan.explain())
+        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings)
+        return
     # the request is built once; what was understood (and any bad option) is shown before the model loads and
     # samples, not after the wait
-    request = Generator.request_of(prompt, **options)
-    understood = len(request.notes)
-    if explain or request.not_understood or request.notes:
-        click.echo(request.explain())
-    # a flag left unset leaves the model's own generation_config.json in charge (None: not overridden)
-    settings = dict(
-        constrain=False if no_constraints else None,
-        in_key=in_key or None,
-        chord_tones_only=chord_tones_only or None,
-        tonic_weight=tonic_weight,
-        presence_weight=presence_weight,
-        repeat_weight=repeat_weight,
-        temperature=temperature,
-        stand_ins=False if literal_instruments else None,
-        cadence=cadence or None,
-        form=form or None,
+    request = Generator.request_of(prompt, **_request_options(options))
+    _run(request, explain, model, out_dir or "out/generate", n, seed, selector, settings)
+
+
+@click.command("continue")
+@click.argument("piece", type=click.Path(dir_okay=False))
+@click.argument("prompt", required=False, default="")
+@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS)
+@click.option(
+    "--bars", type=click.IntRange(1, 128), default=8, show_default=True, help="New bars to add to the piece."
+)
+@_options(_SETTING_OPTIONS)
+def continue_(piece, prompt, out_dir, n, seed, model, explain, selector, **options) -> None:
+    """Continue PIECE (MIDI, MusicXML or ABC) by --bars bars, in its own key, meter, tempo and instruments
+    unless PROMPT (or an option) says otherwise, e.g. `partita continue song.mid "for flute" --bars 8`.
+
+    Each candidate is the piece as written with the new bars after it; the new bars are sampled with the
+    whole piece in view and held to the same rules as `partita generate`.
+    """
+    from partita.pipelines import Generator
+
+    settings = _settings(options)
+    request = Generator.continuation_of(piece, prompt, **_request_options(options))
+    _run(request, explain, model, out_dir or "out/continue", n, seed, selector, settings)
+
+
+@click.command("infill")
+@click.argument("piece", type=click.Path(dir_okay=False))
+@click.argument("prompt", required=False, default="")
+@click.option("--bars", "gap", required=True, help="The bars to write anew, FIRST-LAST, e.g. 9-12.")
+@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS)
+def infill(piece, prompt, gap, out_dir, n, seed, model, explain, selector, **options) -> None:
+    """Write bars --bars of PIECE (MIDI, MusicXML or ABC) anew, keeping every other bar as written, e.g.
+    `partita infill song.mid --bars 9-12`.
+
+    The gap is sampled with the bars before it in view; twice as many candidates as --n are sampled and the
+    ones kept are those under which the model finds the bars after the gap likeliest.
+    """
+    from partita.pipelines import Generator
+
+    settings = _settings(options)
+    request = Generator.infill_of(piece, gap, prompt, **_request_options(options))
+    _run(request, explain, model, out_dir or "out/infill", n, seed, selector, settings)
+
+
+commands = [generate, continue_, infill]
+
+
+def _request_options(options: dict) -> dict:
+    """The request fields among the command's options (those given), instruments as a list."""
+    picked = {k: options.pop(k) for k in _REQUEST_FIELDS if k in options}
+    if picked.get("instruments"):
+        picked["instruments"] = [s.strip() for s in picked["instruments"].split(",") if s.strip()]
+    return {k: v for k, v in picked.items() if v not in (None, "")}
+
+
+def _settings(options: dict) -> dict:
+    """The generation settings the flags override; a flag left unset leaves the model's own
+    generation_config.json in charge (None: not overridden)."""
+    o = {k: options.pop(k) for k in list(options) if k not in _REQUEST_FIELDS}
+    return dict(
+        constrain=False if o["no_constraints"] else None,
+        in_key=o["in_key"] or None,
+        chord_tones_only=o["chord_tones_only"] or None,
+        tonic_weight=o["tonic_weight"],
+        presence_weight=o["presence_weight"],
+        repeat_weight=o["repeat_weight"],
+        temperature=o["temperature"],
+        stand_ins=False if o["literal_instruments"] else None,
+        cadence=o["cadence"] or None,
+        form=o["form"] or None,
     )
+
+
+_REQUEST_FIELDS = frozenset(
+    ("key", "tempo", "meter", "bars", "chords", "density", "polyphony", "rhythm", "instruments")
+)
+
+
+def _run(
+    request, explain: bool, model: str, out_dir: str, n: int, seed, selector: str, settings: dict
+) -> None:
+    """Show the request, load the model, generate with a progress bar and list the ranked candidates. A
+    :class:`~partita.generation.plan.PiecePlan` in place of the request is followed section by section."""
+    from partita.cli.progress import tqdm_progress
+    from partita.generation.plan import PiecePlan
+    from partita.pipelines import Generator
+
+    plan = request if isinstance(request, PiecePlan) else None
+    understood = len(request.notes) if plan is None else 0
+    if plan is None and (explain or request.not_understood or request.notes):
+        click.echo(request.explain())
     generator = Generator.from_pretrained(model)
+    kw = dict(n=n, seed=seed, out_dir=out_dir, selector=None if selector == "none" else selector, **settings)
     with tqdm_progress("generate", unit="step") as bar:
-        candidates = generator.generate(
-            request,
-            n=n,
-            seed=seed,
-            out_dir=out_dir,
-            progress=bar,
-            selector=None if selector == "none" else selector,
-            **settings,
-        )
+        if plan is None:
+            candidates = generator.generate(request, progress=bar, **kw)
+        else:
+            request, candidates = generator.generate_plan(plan, progress=bar, **kw)
     for note in request.notes[understood:]:  # what sampling did beyond the request (stand-ins)
         click.echo(f"note: {note}")
     for cand in candidates:
+        for remark in cand.remarks if plan is not None else []:
+            click.echo(f"  {remark}")
         detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cand.adherence.items()))
         click.echo(
             f"#{cand.rank}  {ranking_scores(cand)}  ({detail or 'nothing measurable'})  "
             f"{cand.files.get('midi', '')}"
         )
-    click.echo(f"wrote {out_dir}/generation.json")
-
-
-commands = [generate]
+    click.echo(f"wrote {Path(out_dir) / 'generation.json'}")
 
 
 def ranking_scores(cand) -> str:

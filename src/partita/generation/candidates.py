@@ -16,6 +16,8 @@ from symusic import Tempo
 from partita.analysis.tempo import tempo_bin
 from partita.generation.config import GenerationConfig
 from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, with_return
+from partita.generation.given import Reading, read_given, splice
+from partita.generation.infill import what_follows_nll, with_what_follows
 from partita.generation.instruments import program_prior, with_programs, write_back
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
@@ -26,6 +28,9 @@ from partita.progress import ProgressCallback, report
 from partita.score import Score
 from partita.score.bars import trim_to_bars
 from partita.tokens import SteerableTokenizer
+
+MAX_BATCH = 16
+"""The most sequences sampled together (an infill samples twice the candidates asked for, up to this)."""
 
 
 @dataclass
@@ -74,39 +79,53 @@ def sample_candidates(
     ``request.notes``; what was done to one candidate after sampling to its ``remarks``.
     """
     c = request.conditions
-    prior = program_prior(model, tokenizer, c) if config.constrain and config.stand_ins else None
+    given = request.given
+    # a given piece shows the model its instruments: they are sampled as themselves, never as stand-ins
+    literal = not (config.constrain and config.stand_ins) or given is not None
+    prior = None if literal else program_prior(model, tokenizer, c)
     plan = plan_request(request, tokenizer, config, prior)
     request.notes.extend(plan.notes)
-    form = phrase_plan(request.bars) if config.constrain and config.form and c.style in FORM_STYLES else None
-    first_bars = (
-        form.statement if form is not None else request.bars
-    )  # with a form, the statement comes first
-    budget = plan.tokens_per_bar * first_bars + config.extra_tokens
+    with_form = config.constrain and config.form and c.style in FORM_STYLES and given is None
+    form = phrase_plan(request.bars) if with_form else None
+    prefix = tokenizer.condition_ids(with_programs(c, plan.prefix_programs))
+    end_bar = request.bars - (given.after_bars if given else 0)  # an infill's gap ends before the last bar
+    # the bars sampled to, counted as the tokenizer counts them: with a form, the statement's; with a given
+    # piece, its last new bar
+    reading = read_given(tokenizer, given, plan.written, end_bar, prefix) if given is not None else None
+    sample_to = reading.end_bar if reading else (form.statement if form is not None else end_bar)
+    new_bars = sample_to - (reading.bars if reading else 0)
+    infill = given is not None and given.after is not None
+    batch = min(2 * n, MAX_BATCH) if infill else n  # an infill keeps the n that fit what follows best
+    budget = plan.tokens_per_bar * new_bars + config.extra_tokens
     if form is not None:
         request.notes.append(
             f"phrase form: bars 1-{form.statement} sampled, bars 1-{form.returning} return, "
             f"{form.ending} more bars sampled after them"
         )
-    report(progress, 0, n + 1, "sampling")
-    prefix = tokenizer.condition_ids(with_programs(c, plan.prefix_programs))
+    report(progress, 0, batch + 1, "sampling")
+    music = reading.music if reading else []
     processor = None
     if plan.constraints is not None:
         processor = RuleSet(
             tokenizer,
-            replace(plan.constraints, bars=first_bars, token_budget=budget),
+            replace(
+                plan.constraints,
+                bars=sample_to,
+                token_budget=len(music) + budget,  # the budget counts all music tokens, the given ones too
+            ),
             vocab_size=model.config.vocab_size,
         )
     sampling = {"temperature": config.temperature, "top_p": config.top_p}
     result = sample(
         model,
-        prefix,
+        [*prefix, *music],
         keep_prefix=len(prefix),
         max_new_tokens=budget,
         seed=seed,
-        batch_size=n,
+        batch_size=batch,
         logits_processor=processor,
         bar=tokenizer.bar_ids or None,
-        max_bars=None if config.constrain else request.bars,
+        max_bars=None if config.constrain else new_bars,
         **sampling,
     )
     if form is not None:
@@ -125,19 +144,48 @@ def sample_candidates(
             )
     candidates = []
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
-        candidate = _finish(tokenizer.decode(seq), request, plan, config, seed, reason)
+        candidate = _finish(tokenizer.decode(seq), request, plan, config, seed, reason, reading, end_bar)
         candidate.sample = i + 1
         candidates.append(candidate)
-        report(progress, i + 1, n + 1, f"decoded candidate {i + 1}")
+        report(progress, i + 1, batch + 1, f"decoded candidate {i + 1}")
+    if infill:
+        candidates = _fitting(model, tokenizer, prefix, candidates, plan, reading.end_bar, n)
     return candidates
 
 
-def _finish(score: Score, request: Request, plan: Plan, config: GenerationConfig, seed: int, reason: str):
-    """A decoded piece as a candidate: its last bar its end, its instruments written back, its tempo set."""
+def _fitting(model, tokenizer, prefix, candidates, plan, end_bar, n) -> list[Candidate]:
+    """The ``n`` infill candidates under which the bars after the gap are likeliest, in sampling order."""
+    for cand in candidates:
+        nll = what_follows_nll(model, tokenizer, prefix, cand.score, plan.written, end_bar)
+        cand.scores["what_follows_nll"] = nll
+        cand.remarks.append(f"the bars after the gap: {nll:.3f} nats per token under this fill")
+    best = sorted(candidates, key=lambda c: c.scores["what_follows_nll"])[:n]
+    return [c for c in candidates if any(c is b for b in best)]
+
+
+def _finish(
+    score: Score,
+    request: Request,
+    plan: Plan,
+    config: GenerationConfig,
+    seed: int,
+    reason: str,
+    reading: Reading | None = None,
+    end_bar: int | None = None,
+):
+    """A decoded piece as a candidate: its last bar its end, its instruments written back, its tempo set.
+    With a given piece (``reading``: as the model read it), what was sampled after its bars is added to it as
+    written (and an infill's bars after the gap, after bar ``end_bar`` of the piece)."""
     remarks = []
-    bars = request.bars
+    bars = reading.end_bar if reading else request.bars
     if config.constrain and trim_to_bars(score, bars):  # the piece ends with its last bar, not a ringing note
-        remarks.append(f"notes ringing past bar {bars} end with it")
+        remarks.append(f"notes ringing past bar {end_bar or bars} end with it")
+    given = request.given
+    if given is not None and reading is not None:
+        piece = splice(given, score, reading.after, plan.written)
+        if given.after is not None:
+            with_what_follows(piece, given, end_bar)
+        return Candidate(0, piece, seed, reason, remarks=remarks)
     write_back(score, plan.written, refit=plan.refit)
     bpm = request.conditions.tempo_bpm
     if config.constrain and bpm and _set_missing_tempo(score, bpm):

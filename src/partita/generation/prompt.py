@@ -115,7 +115,8 @@ def _chord_label(symbol: str) -> str:
     return f"{root}:{quality}"
 
 
-def _roman_chord(numeral: str, tonic: str, mode: str) -> str:
+def roman_chord(numeral: str, tonic: str, mode: str) -> str:
+    """``"vi"`` in C major -> ``"A:min"``: a roman numeral as a chord label (mir_eval's syntax) in a key."""
     m = re.fullmatch(r"(b|#)?([ivIV]+)(o|ø|\+|7|maj7)?", numeral)
     if not m:
         raise ValueError(f"not a roman numeral: {numeral!r}")
@@ -424,7 +425,7 @@ def _resolve(req: Request, found: dict, roman: list) -> None:
         m = roman[0]
         numerals = re.findall(_ROMAN_RE, m.group(1))
         tonic, mode = c.key or "C", c.mode or "major"
-        req.chords = [_roman_chord(n, tonic, mode) for n in numerals]
+        req.chords = [roman_chord(n, tonic, mode) for n in numerals]
         req.understood = [u for u in req.understood if u.field != "roman numerals"]
         note = "" if c.key else "no key given: read in C major"
         req.understood.append(Understood(m.group(0), "chords", req.chords, note))

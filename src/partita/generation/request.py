@@ -13,11 +13,15 @@ A Request says *what* is wanted (key, meter, instruments, bars, chords, style, f
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from partita.analysis.tempo import tempo_term
 from partita.score.general_midi import gm_program_names
 from partita.tokens.conditions import Conditions
+
+if TYPE_CHECKING:
+    from partita.generation.given import Given
 
 DEFAULT_BARS = 16
 """The bars of a piece whose request names no length (and whose style implies none)."""
@@ -47,10 +51,13 @@ class Request:
     understood: list[Understood] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    given: Given | None = None
+    """Music the request starts from (a piece to continue: :mod:`partita.generation.given`), or None."""
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = asdict(replace(self, given=None))  # a given score is not data: its summary is written instead
         d["conditions"] = self.conditions.to_dict()
+        d["given"] = self.given.to_dict() if self.given is not None else None
         return d
 
     def explain(self) -> str:

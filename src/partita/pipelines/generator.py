@@ -24,6 +24,17 @@ from partita.evaluation.adherence import candidate_adherence
 from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
 from partita.generation.candidates import Candidate, sample_candidates
 from partita.generation.config import GenerationConfig
+from partita.generation.given import continuation_request, given_piece
+from partita.generation.infill import infill_request, parse_bar_range
+from partita.generation.plan import (
+    PiecePlan,
+    plan_options,
+    play_again,
+    repeats,
+    save_plan,
+    section_options,
+    section_starts,
+)
 from partita.generation.prompt import project_prompt
 from partita.generation.request import Request
 from partita.models import MusicLM
@@ -31,6 +42,8 @@ from partita.models.music_lm import MusicLMConfig
 from partita.models.pretrained import debug_model, resolve, save_pretrained
 from partita.progress import ProgressCallback, report
 from partita.render.candidates import write_candidates
+from partita.score import Score
+from partita.score.formats import read_score
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
 
 DEFAULT_MODEL = "partita-small"
@@ -102,6 +115,32 @@ class Generator:
         :func:`partita.generation.prompt.project_prompt`); no model is needed to build one."""
         return project_prompt(prompt, **options)
 
+    @staticmethod
+    def continuation_of(
+        piece: Score | str | Path, prompt: str = "", bars: int = 8, **options: Any
+    ) -> Request:
+        """The :class:`Request` to continue ``piece`` (a score, or a MIDI, MusicXML or ABC file) by ``bars``
+        bars: its own key, meter, tempo, instruments and texture unless ``prompt`` (or ``options``, as for
+        :meth:`request_of`) says otherwise (:func:`partita.generation.given.continuation_request`).
+        :meth:`generate` returns the piece as written with the new bars after it."""
+        if isinstance(piece, Score):
+            given = given_piece(piece)
+        else:
+            given = given_piece(read_score(piece), source=Path(piece).name)
+        return continuation_request(given, prompt, bars, **options)
+
+    @staticmethod
+    def infill_of(
+        piece: Score | str | Path, bars: str | tuple[int, int], prompt: str = "", **options: Any
+    ) -> Request:
+        """The :class:`Request` to write bars ``bars`` (``"9-12"`` or ``(9, 12)``) of ``piece`` anew, the
+        other bars kept as written (:func:`partita.generation.infill.infill_request`); :meth:`generate`
+        samples twice the candidates and keeps those the bars after the gap fit best."""
+        first, last = parse_bar_range(bars) if isinstance(bars, str) else (int(bars[0]), int(bars[1]))
+        if isinstance(piece, Score):
+            return infill_request(piece, first, last, prompt, **options)
+        return infill_request(read_score(piece), first, last, prompt, source=Path(piece).name, **options)
+
     def request(self, prompt: str, **options: Any) -> Request:
         """:meth:`request_of`, for a generator at hand."""
         return self.request_of(prompt, **options)
@@ -161,6 +200,54 @@ class Generator:
             write_candidates(request, candidates, out_dir, wav, used)
         report(progress, 2 * n + 1, 2 * n + 1, "done")
         return candidates
+
+    def generate_plan(
+        self,
+        plan: PiecePlan,
+        n: int = 4,
+        seed: int | None = None,
+        *,
+        selector: Selector | str | None = "auto",
+        out_dir: str | Path | None = None,
+        wav: bool | None = None,
+        progress: ProgressCallback | None = None,
+        **settings: Any,
+    ) -> tuple[Request, list[Candidate]]:
+        """One piece that follows ``plan`` (:mod:`partita.generation.plan`), section by section: the first
+        generated from its request, each later one a continuation of the piece so far (``n`` candidates,
+        the Selector's first kept), a section whose label came before played again as it was. Returns the
+        request for the whole piece (its adherence is measured against it) and the piece as one candidate;
+        with ``out_dir`` its files, ``generation.json`` and ``plan.json`` are written there."""
+        seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
+        again, starts = repeats(plan), section_starts(plan)
+        piece, remarks = None, []
+        for i, section in enumerate(plan.sections):
+            report(progress, i, len(plan.sections) + 1, f"section {i + 1}: {section.label} {section.name}")
+            where = f"{section.label} (bars {starts[i] + 1}-{starts[i] + section.bars})"
+            if again[i] is not None:
+                play_again(piece, starts[again[i]], section.bars, starts[i])
+                remarks.append(
+                    f"{where}: bars {starts[again[i]] + 1}-{starts[again[i]] + section.bars} again"
+                )
+                continue
+            text = ", ".join(t for t in (plan.prompt, section.prompt) if t)
+            options = section_options(plan, section)
+            if piece is None:
+                request = self.request(text, **options)
+            else:
+                request = self.continuation_of(piece, text, **options)
+            best = self.generate(request, n=n, seed=seed + i, selector=selector, **settings)[0]
+            piece = best.score
+            remarks.append(f"{where}: the best of {n} ({best.stop_reason})")
+        report(progress, len(plan.sections), len(plan.sections) + 1, "measuring the whole piece")
+        whole = self.request(plan.prompt, **plan_options(plan))  # measured on its key, meter, tempo, bars
+        cand = Candidate(1, piece, seed, "plan", remarks=remarks)
+        cand.adherence = candidate_adherence(whole, piece)
+        if out_dir is not None:
+            write_candidates(whole, [cand], out_dir, wav, {"kind": "plan", "candidates_per_section": n})
+            save_plan(plan, Path(out_dir) / "plan.json")
+        report(progress, len(plan.sections) + 1, len(plan.sections) + 1, "done")
+        return whole, [cand]
 
 
 def _ranked(candidates: list[Candidate], request: Request, selector: Selector | None) -> list[Candidate]:

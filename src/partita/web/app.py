@@ -29,17 +29,19 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 INTRO = (
     "# partita studio\n"
-    "Compose from a prompt, analyze a piece, browse the corpora. Everything here is also an HTTP API "
+    "Compose from a prompt, co-create with a piece of yours (continue it, or write some of its bars anew), "
+    "analyze a piece, browse the corpora. Everything here is also an HTTP API "
     "(the *Use via API* link at the bottom of the page)."
 )
 
 
 def default_views() -> list[View]:
     """The views of a studio, in tab order; a new view is one more entry here."""
-    # partita.web.compose loads partita.pipelines (torch, ~2 s): only when the views are made
+    # partita.web.compose and .cocreate load partita.pipelines (torch, ~2 s): only when the views are made
+    from partita.web.cocreate import CoCreateView
     from partita.web.compose import ComposeView
 
-    return [ComposeView(), AnalyzeView(), CorpusView()]
+    return [ComposeView(), CoCreateView(), AnalyzeView(), CorpusView()]
 
 
 def _theme():

@@ -4,7 +4,8 @@ files).
 :func:`compose` is the work behind both the page and the ``/compose`` endpoint; it returns a JSON-ready
 summary (what the prompt was understood to ask for, each candidate's adherence) and the files to download. The
 page keeps each candidate's files in server-side state and shows them in one slot per candidate; nothing a
-client sends back is ever used as a path.
+client sends back is ever used as a path. :func:`generate_views` (a request in, candidates ready to show out)
+and :class:`CandidateSlots` (where they show) serve every generating view.
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ import dataclasses
 import json
 import logging
 import time
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import verovio
 
 from partita.evaluation.adherence import metric_words
 from partita.pipelines import Generator
 from partita.render import write_score_png
-from partita.web.limits import UserError
+from partita.web.limits import Limits, UserError
 from partita.web.studio import Studio, safe_name
+
+if TYPE_CHECKING:
+    from partita.generation.request import Request
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +153,14 @@ def key_gravity(value) -> float | None:
     return x
 
 
+def count_and_seed(n: int | str | None, seed: int | str | None, limits: Limits) -> tuple[int, int | None]:
+    """The candidates and seed fields of a generating view, checked against the server's limits."""
+    count = whole(n, "candidates", 1, limits.max_candidates)
+    if count is None:
+        raise UserError(f"candidates: this server makes 1 to {limits.max_candidates} at a time")
+    return count, whole(seed, "seed", 0, 2**31 - 1)
+
+
 def compose(
     studio: Studio,
     prompt: str,
@@ -173,10 +186,7 @@ def compose(
         raise UserError("write a prompt (e.g. 'a waltz in F major for piano') or set some controls")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise UserError(f"the prompt is {len(prompt)} characters; keep it under {MAX_PROMPT_CHARS}")
-    n = whole(n, "candidates", 1, limits.max_candidates)
-    if n is None:
-        raise UserError(f"candidates: this server makes 1 to {limits.max_candidates} at a time")
-    seed = whole(seed, "seed", 0, 2**31 - 1)
+    n, seed = count_and_seed(n, seed, limits)
     options = options_of(**fields, max_bars=limits.max_bars)
     gravity = key_gravity(tonic_weight)
     request = Generator.request_of(prompt, **options)  # built once, passed down
@@ -187,28 +197,66 @@ def compose(
                 f"the prompt asks for {said[-1]} bars; this server makes at most {limits.max_bars}"
             )
         request.conditions.bars = min(request.bars, limits.max_bars)
+    rows, files, views, seconds = generate_views(
+        studio,
+        request,
+        n,
+        seed,
+        studio.work.new("compose"),
+        prompt,
+        progress,
+        in_key=bool(in_key) or None,
+        tonic_weight=gravity,
+        chord_tones_only=bool(chord_tones_only) or None,
+    )
+    summary = {
+        "prompt": prompt,
+        "model": studio.model_name,
+        "seconds": seconds,
+        "understood": request.to_dict(),
+        "sampling": {
+            "in_key": bool(in_key),
+            "key_gravity": gravity,
+            "chord_tones_only": bool(chord_tones_only),
+        },
+        "explain": request.explain(),
+        "candidates": rows,
+    }
+    if progress is not None:
+        progress(1.0, desc="done")
+    return summary, files, views
+
+
+def generate_views(
+    studio: Studio,
+    request: Request,
+    n: int,
+    seed: int | None,
+    out: Path,
+    title: str,
+    progress: Callable[..., Any] | None = None,
+    **settings: Any,
+) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]], float]:
+    """Generate ``n`` candidates for ``request`` into the folder ``out`` and make them ready to show; return
+    ``(rows, files to download, per-candidate views, seconds)``.
+
+    Generation stops with a message after ``studio.limits.request_seconds``. ``settings`` go to the model's
+    ``generate()`` (None leaves the model's own). Each candidate is engraved (titled ``title``) and its files
+    are named after ``title`` and its rank; a row is the candidate as the API reports it, a view adds the
+    paths the page shows.
+    """
 
     def step(done: int, total: int, message: str) -> None:
         if progress is not None:
             progress(0.9 * done / max(total, 1), desc=message)
 
-    out = studio.work.new("compose")
     t0 = time.monotonic()
-    with studio.deadline.limit(limits.request_seconds):
-        candidates = studio.model.generate(
-            request,
-            n=n,
-            seed=seed,
-            out_dir=out,
-            in_key=bool(in_key) or None,
-            tonic_weight=gravity,
-            chord_tones_only=bool(chord_tones_only) or None,
-            progress=step,
-        )
+    with studio.deadline.limit(studio.limits.request_seconds):
+        candidates = studio.model.generate(request, n=n, seed=seed, out_dir=out, progress=step, **settings)
     files: list[str] = []
     views: list[dict[str, Any]] = []
     rows = []
-    stem = safe_name(prompt[:40], "partita")
+    stem = safe_name(title[:40], "partita")
     for cand in candidates:
         if progress is not None:
             progress(0.9 + 0.1 * cand.rank / max(len(candidates), 1), desc=f"engraving candidate {cand.rank}")
@@ -216,7 +264,7 @@ def compose(
         remarks = list(cand.remarks)
         if cand.score.note_num():
             try:
-                pages = engrave(cand.score, out / f"candidate-{cand.rank}-score.png", title=prompt[:60])
+                pages = engrave(cand.score, out / f"candidate-{cand.rank}-score.png", title=title[:60])
                 if pages:
                     paths["score"] = pages[0]
             except Exception as e:  # an engraving failure costs the picture, not the candidate
@@ -248,22 +296,7 @@ def compose(
         }
         rows.append(row)
         views.append({**row, "paths": {k: str(p) for k, p in named.items()}, "downloads": downloads})
-    summary = {
-        "prompt": prompt,
-        "model": studio.model_name,
-        "seconds": round(time.monotonic() - t0, 3),
-        "understood": request.to_dict(),
-        "sampling": {
-            "in_key": bool(in_key),
-            "key_gravity": gravity,
-            "chord_tones_only": bool(chord_tones_only),
-        },
-        "explain": request.explain(),
-        "candidates": rows,
-    }
-    if progress is not None:
-        progress(1.0, desc="done")
-    return summary, files, views
+    return rows, files, views, round(time.monotonic() - t0, 3)
 
 
 def adherence_markdown(view: dict[str, Any]) -> str:
@@ -296,6 +329,122 @@ def _num(v) -> str:
     return f"{v:.2f}" if isinstance(v, float) else str(v)
 
 
+def generate_controls(limits: Limits, view: str) -> tuple[Any, Any, Any, Any]:
+    """The candidates slider, seed field, Generate button and status line of a generating view (element ids
+    ``<view>-seed``, ``<view>-generate``, ``<view>-status``), built where it is called."""
+    # gradio takes ~3 s to import and is optional (the web extra): only on use
+    import gradio as gr
+
+    # Gradio's slider needs minimum < maximum: a server limited to 1 candidate shows it, fixed
+    one = limits.max_candidates == 1
+    n = gr.Slider(
+        1,
+        max(2, limits.max_candidates),
+        value=min(2, limits.max_candidates),
+        step=1,
+        label="Candidates" + (" (this server makes 1)" if one else ""),
+        interactive=not one,
+    )
+    seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12, elem_id=f"{view}-seed")
+    button = gr.Button("Generate", variant="primary", elem_id=f"{view}-generate")
+    status = gr.Markdown("", min_height=72, elem_id=f"{view}-status")  # the progress bar shows here
+    return n, seed, button, status
+
+
+class CandidateSlots:
+    """Where a generating view shows its answer, built where it is made: the request as understood, one slot
+    per candidate (its adherence, audio, downloads, piano roll and engraved score), the summary and all
+    downloads; hidden until :meth:`connect`'s event brings candidates."""
+
+    def __init__(self, count: int, view: str) -> None:
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
+        import gradio as gr
+
+        self.understood = gr.Textbox(
+            label="What the prompt was understood to ask for",
+            lines=4,
+            max_lines=16,
+            interactive=False,
+            visible=False,
+            elem_id=f"{view}-understood",
+        )
+        self.slots = []
+        for i in range(count):
+            with gr.Group(visible=False) as group, gr.Row():
+                with gr.Column(scale=1):
+                    text = gr.Markdown(f"### Candidate {i + 1}")
+                    audio = gr.Audio(
+                        label="Listen", type="filepath", interactive=False, elem_classes=["candidate-audio"]
+                    )
+                    downloads = gr.File(
+                        label="MIDI, MusicXML, WAV",
+                        file_count="multiple",
+                        interactive=False,
+                        elem_classes=["candidate-files"],
+                    )
+                with gr.Column(scale=2):
+                    roll, engraved = (
+                        gr.Image(
+                            label=label, type="filepath", interactive=False, format="png", elem_classes=[c]
+                        )
+                        for label, c in (("Piano roll", "candidate-pianoroll"), ("Score", "candidate-score"))
+                    )
+            self.slots.append((group, text, audio, roll, engraved, downloads))
+        with gr.Accordion("Summary (the API's answer) and all downloads", open=False):
+            self.summary = gr.JSON(label="Summary")
+            self.files = gr.File(label="All downloads", file_count="multiple", interactive=False)
+        self.state = gr.State({})
+
+    def show(self, state: dict[str, Any]) -> list:
+        """The slots' values for ``state`` (``{"explain": ..., "candidates": views}``), the request as
+        understood first."""
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
+        import gradio as gr
+
+        views = state.get("candidates") or []
+        out = [gr.Textbox(value=state.get("explain", ""), visible=True)]
+        for i in range(len(self.slots)):
+            v = views[i] if i < len(views) else None
+            if v is None:
+                out += [gr.Group(visible=False), "", None, None, None, None]
+                continue
+            p = v["paths"]
+            out += [
+                gr.Group(visible=True),
+                adherence_markdown(v),
+                p.get("wav"),
+                p.get("pianoroll"),
+                p.get("score"),
+                v["downloads"] or None,
+            ]
+        return out
+
+    def connect(
+        self, studio: Studio, view: str, button: Any, run: Callable, inputs: list, outputs: list, status: Any
+    ) -> None:
+        """Run ``run`` (guarded, as the ``/<view>`` endpoint, in the generation queue) when ``button`` is
+        clicked, then show its candidates. ``run`` returns the values of ``outputs`` and the state for
+        :meth:`show`; the summary and all downloads are the first two of ``outputs``."""
+        limits = studio.limits
+        event = button.click(
+            studio.guard(view, run),
+            inputs=inputs,
+            outputs=[*outputs, self.state],
+            api_name=view,
+            concurrency_limit=limits.generate_concurrency,
+            concurrency_id="generate",
+            show_progress_on=[status],
+            time_limit=limits.request_seconds,
+        )
+        event.success(
+            self.show,
+            inputs=[self.state],
+            outputs=[self.understood, *(c for slot in self.slots for c in slot)],
+            api_visibility="private",
+            concurrency_limit=None,
+        )
+
+
 class ComposeView:
     """Prompt, controls and candidates; endpoint ``/compose``."""
 
@@ -318,23 +467,7 @@ class ComposeView:
                 )
                 gr.Examples(EXAMPLES, inputs=[prompt], label="Try")
             with gr.Column(scale=1):
-                # Gradio's slider needs minimum < maximum: a server limited to 1 candidate shows it, fixed
-                one = limits.max_candidates == 1
-                n = gr.Slider(
-                    1,
-                    max(2, limits.max_candidates),
-                    value=min(2, limits.max_candidates),
-                    step=1,
-                    label="Candidates" + (" (this server makes 1)" if one else ""),
-                    interactive=not one,
-                )
-                seed = gr.Textbox(
-                    "", label="Seed (blank: a fresh one)", max_length=12, elem_id="compose-seed"
-                )
-                button = gr.Button("Generate", variant="primary", elem_id="compose-generate")
-                status = gr.Markdown(
-                    "", min_height=72, elem_id="compose-status"
-                )  # the progress bar shows here
+                n, seed, button, status = generate_controls(limits, "compose")
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
                 key = gr.Dropdown(
@@ -367,48 +500,7 @@ class ComposeView:
             f"candidates and {limits.max_bars} bars, {limits.request_seconds:g} s per request; requests "
             "wait in a queue."
         )
-        understood = gr.Textbox(
-            label="What the prompt was understood to ask for",
-            lines=4,
-            max_lines=16,
-            interactive=False,
-            visible=False,
-            elem_id="compose-understood",
-        )
-        views = gr.State({})
-        slots = []
-        for i in range(limits.max_candidates):
-            with gr.Group(visible=False) as group, gr.Row():
-                with gr.Column(scale=1):
-                    text = gr.Markdown(f"### Candidate {i + 1}")
-                    audio = gr.Audio(
-                        label="Listen", type="filepath", interactive=False, elem_classes=["candidate-audio"]
-                    )
-                    downloads = gr.File(
-                        label="MIDI, MusicXML, WAV",
-                        file_count="multiple",
-                        interactive=False,
-                        elem_classes=["candidate-files"],
-                    )
-                with gr.Column(scale=2):
-                    roll = gr.Image(
-                        label="Piano roll",
-                        type="filepath",
-                        interactive=False,
-                        format="png",
-                        elem_classes=["candidate-pianoroll"],
-                    )
-                    engraved = gr.Image(
-                        label="Score",
-                        type="filepath",
-                        interactive=False,
-                        format="png",
-                        elem_classes=["candidate-score"],
-                    )
-            slots.append((group, text, audio, roll, engraved, downloads))
-        with gr.Accordion("Summary (the API's answer) and all downloads", open=False):
-            summary = gr.JSON(label="Summary")
-            files = gr.File(label="All downloads", file_count="multiple", interactive=False)
+        slots = CandidateSlots(limits.max_candidates, "compose")
 
         def run(
             prompt,
@@ -450,25 +542,6 @@ class ComposeView:
             )
             return summary, files, {"explain": summary["explain"], "candidates": views}
 
-        def show(state):
-            views = state.get("candidates") or []
-            out = [gr.Textbox(value=state.get("explain", ""), visible=True)]
-            for i, _ in enumerate(slots):
-                v = views[i] if i < len(views or []) else None
-                if v is None:
-                    out += [gr.Group(visible=False), "", None, None, None, None]
-                    continue
-                p = v["paths"]
-                out += [
-                    gr.Group(visible=True),
-                    adherence_markdown(v),
-                    p.get("wav"),
-                    p.get("pianoroll"),
-                    p.get("score"),
-                    v["downloads"] or None,
-                ]
-            return out
-
         inputs = [
             prompt,
             n,
@@ -486,20 +559,4 @@ class ComposeView:
             gravity,
             chord_tones,
         ]
-        event = button.click(
-            studio.guard("compose", run),
-            inputs=inputs,
-            outputs=[summary, files, views],
-            api_name="compose",
-            concurrency_limit=limits.generate_concurrency,
-            concurrency_id="generate",
-            show_progress_on=[status],
-            time_limit=limits.request_seconds,
-        )
-        event.success(
-            show,
-            inputs=[views],
-            outputs=[understood, *(c for slot in slots for c in slot)],
-            api_visibility="private",
-            concurrency_limit=None,
-        )
+        slots.connect(studio, "compose", button, run, inputs, [slots.summary, slots.files], status)

@@ -1,0 +1,197 @@
+"""The Co-create view: upload a piece, then continue it by new bars or write some of its bars anew (infill).
+
+:func:`cocreate` is the work behind both the page and the ``/cocreate`` endpoint. It reads the upload by its
+content (:func:`partita.web.limits.read_upload`), builds the request with
+:meth:`partita.Generator.continuation_of` or :meth:`partita.Generator.infill_of` (an optional prompt, "for
+flute" or "in D minor", changes what the new bars are), and generates, engraves and shows the candidates as
+the Compose view does (:func:`partita.web.compose.generate_views`), with the piece as uploaded drawn as a
+piano roll beside them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from partita.pipelines import Generator
+from partita.render import write_pianoroll
+from partita.score import ScoreError
+from partita.score.bars import notated_bars
+from partita.web.compose import (
+    MAX_PROMPT_CHARS,
+    CandidateSlots,
+    count_and_seed,
+    generate_controls,
+    generate_views,
+    whole,
+)
+from partita.web.limits import UserError, read_upload
+from partita.web.studio import Studio
+
+log = logging.getLogger(__name__)
+
+MODES = ("continue", "infill")
+DEFAULT_NEW_BARS = 8
+"""The new bars of a continuation whose bars field is blank (at most the server's ``max_bars``)."""
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _message(error: ValueError, name: str) -> str:
+    """The library's message for the person: the upload's own name for the piece, the form's field for the
+    command line's ``--bars``."""
+    text = str(error)
+    if isinstance(error, ScoreError) and error.path:
+        text = f"{name}: {text.removeprefix(f'{error.path}: ')}"
+    return text.replace("--bars", "bars")
+
+
+def cocreate(
+    studio: Studio,
+    upload: str | None,
+    mode: str,
+    bars: str | int | None,
+    prompt: str = "",
+    n: int | str = 2,
+    seed: int | str | None = None,
+    progress: Callable[..., Any] | None = None,
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
+    """Continue an uploaded piece by ``bars`` new bars (``mode`` "continue"), or write its bars ``bars`` (e.g.
+    "9-12") anew, keeping the others (``mode`` "infill"); return ``(summary, files to download, per-candidate
+    views, the piano roll of the piece as uploaded)``.
+
+    The piece and the new bars may each be at most ``studio.limits.max_bars`` bars long. Raises
+    :class:`UserError` for a request this server refuses; generation stops with a message after
+    ``studio.limits.request_seconds``.
+    """
+    limits = studio.limits
+    mode = str(mode or "").strip().lower()
+    if mode not in MODES:
+        raise UserError(
+            f"mode {mode!r}: choose continue (new bars after the piece) or infill (some of its bars anew)"
+        )
+    prompt = (prompt or "").strip()
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise UserError(f"the prompt is {len(prompt)} characters; keep it under {MAX_PROMPT_CHARS}")
+    n, seed = count_and_seed(n, seed, limits)
+    if mode == "continue":
+        new = whole(bars, "new bars", 1, limits.max_bars) or min(DEFAULT_NEW_BARS, limits.max_bars)
+    elif not str(bars or "").strip():
+        raise UserError("bars: give the bars to write anew as FIRST-LAST, e.g. 9-12")
+    score, fmt = studio.bounded(limits.analysis_seconds, read_upload, upload, limits)
+    name = Path(str(upload)).name
+    piece_bars = notated_bars(score)
+    if piece_bars > limits.max_bars:  # and so is any gap in it
+        raise UserError(
+            f"{name}: it has {piece_bars} bars; this server takes pieces of at most {limits.max_bars} bars "
+            "(cut it first)"
+        )
+    try:
+        if mode == "continue":
+            request = Generator.continuation_of(score, prompt, bars=new)
+        else:
+            request = Generator.infill_of(score, str(bars).strip(), prompt)
+    except ValueError as e:  # ScoreError too: the piece or the bars do not fit the request
+        raise UserError(_message(e, name)) from None
+    given = request.given
+    given.source = name
+    total = int(request.conditions.bars)
+    first, last = given.bars + 1, total - given.after_bars
+    kept = [_span(1, given.bars)] + ([_span(last + 1, total)] if given.after_bars else [])
+    log.info("cocreate: %s of %s (%d bars), bars %s new", mode, name, piece_bars, _span(first, last))
+    out = studio.work.new("cocreate")
+    roll = write_pianoroll(score, out / "original-pianoroll.png", title=f"{name} (as uploaded)")
+    title = f"{Path(name).stem} bars {_span(first, last)} new"
+    rows, files, views, seconds = generate_views(studio, request, n, seed, out, title, progress)
+    summary = {
+        "mode": mode,
+        "file": name,
+        "format": fmt,
+        "piece_bars": piece_bars,
+        "kept_bars": ", ".join(kept),
+        "new_bars": _span(first, last),
+        "prompt": prompt,
+        "model": studio.model_name,
+        "seconds": seconds,
+        "understood": request.to_dict(),
+        "explain": request.explain(),
+        "candidates": rows,
+    }
+    if progress is not None:
+        progress(1.0, desc="done")
+    return summary, files, views, str(roll)
+
+
+class CoCreateView:
+    """Upload a piece, continue it or write some of its bars anew; endpoint ``/cocreate``."""
+
+    name = "cocreate"
+    title = "Co-create"
+
+    def build(self, studio: Studio) -> None:
+        # gradio takes ~3 s to import and is optional (the web extra): only on use
+        import gradio as gr
+
+        limits = studio.limits
+        with gr.Row():
+            with gr.Column(scale=2):
+                upload = gr.File(
+                    label="A MIDI, MusicXML or ABC file", type="filepath", elem_id="cocreate-upload"
+                )
+                with gr.Row():
+                    mode = gr.Radio(
+                        list(MODES),
+                        value="continue",
+                        label="Mode",
+                        info="continue: new bars after the piece; infill: some of its bars written anew",
+                        elem_id="cocreate-mode",
+                    )
+                    bars = gr.Textbox(
+                        str(min(DEFAULT_NEW_BARS, limits.max_bars)),
+                        label=f"Bars: how many new (continue: 1-{limits.max_bars}) or which (infill: 9-12)",
+                        max_length=12,
+                        elem_id="cocreate-bars",
+                    )
+                prompt = gr.Textbox(
+                    label="Prompt (optional: what the new bars should be)",
+                    max_length=MAX_PROMPT_CHARS,
+                    placeholder="for flute, in D minor",
+                    elem_id="cocreate-prompt",
+                )
+            with gr.Column(scale=1):
+                n, seed, button, status = generate_controls(limits, "cocreate")
+        gr.Markdown(
+            f"Model **{studio.model_name}**. The new bars keep the piece's key, meter, tempo and "
+            "instruments unless the prompt says otherwise. Limits of this server: pieces of up to "
+            f"{limits.max_bars} bars, up to {limits.max_bars} new bars and {limits.max_candidates} "
+            f"candidates, {limits.request_seconds:g} s per request; requests wait in a queue."
+        )
+        original = gr.Image(
+            label="The piece as uploaded",
+            type="filepath",
+            interactive=False,
+            format="png",
+            elem_id="cocreate-original",
+        )
+        slots = CandidateSlots(limits.max_candidates, "cocreate")
+
+        def run(
+            upload,
+            mode,
+            bars,
+            prompt,
+            n,
+            seed,
+            progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
+        ):
+            """Continue an uploaded piece by new bars, or write some of its bars anew; the prompt is
+            optional."""
+            summary, files, views, roll = cocreate(studio, upload, mode, bars, prompt, n, seed, progress)
+            return summary, files, roll, {"explain": summary["explain"], "candidates": views}
+
+        inputs = [upload, mode, bars, prompt, n, seed]
+        slots.connect(studio, "cocreate", button, run, inputs, [slots.summary, slots.files, original], status)
