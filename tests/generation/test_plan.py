@@ -80,7 +80,8 @@ def test_a_label_that_comes_back_is_played_again_and_a_prime_is_written_anew():
     plan = PiecePlan(
         "", [Section("A", 4), Section("B", 4), Section("A", 4), Section("A'", 4), Section("B", 4)]
     )
-    assert repeats(plan) == [None, None, 0, None, 1]
+    # A again whole; A' takes the first half of A and is written on from there
+    assert repeats(plan) == [None, None, (0, 4), (0, 2), (1, 4)]
     opts = section_options(PiecePlan("", [], key="D major", tempo=90.0), Section("B", 4, chords=["G:maj"]))
     assert opts == {"bars": 4, "key": "D major", "tempo": 90.0, "chords": ["G:maj"]}
 
@@ -119,6 +120,27 @@ def test_the_generator_follows_a_plan_and_repeats_what_the_plan_repeats(tmp_path
     assert doc["request"]["conditions"]["bars"] == 6
 
 
+def test_a_theme_is_the_first_section_and_comes_back_whole_and_varied(tmp_path):
+    theme = symusic.Score(480)
+    theme.time_signatures.append(symusic.TimeSignature(0, 3, 4))
+    track = symusic.Track("violin", 40, False)
+    for i, p in enumerate([67, 71, 74, 72, 71, 69]):  # two bars of 3/4
+        track.notes.append(symusic.Note(i * 480, 480, p, 80))
+    theme.tracks.append(track)
+    sections = [Section("A", 4), Section("B", 2), Section("A", 4), Section("A'", 4)]
+    plan = PiecePlan("a waltz in G for violin", sections, meter="3/4")
+    _, (cand,) = Generator.debug(seed=0).generate_plan(plan, n=1, seed=3, theme=theme, wav=False)
+    lines = bar_lines(cand.score, 12)
+    notes = [(n.time, n.pitch) for n in cand.score.tracks[0].notes]
+    stated = [(t, p) for t, p in notes if t < lines[2]]
+    assert stated == [(n.time, n.pitch) for n in track.notes]  # bars 1-2: the theme as given
+    again = [(t - lines[4], p) for t, p in notes if lines[4] <= t < lines[6]]
+    assert again == stated  # A (now 2 bars, the theme's length) comes back whole at bar 5
+    varied = [(t - lines[6], p) for t, p in notes if lines[6] <= t < lines[7]]
+    assert varied == stated[:3]  # A' opens with the theme's first bar
+    assert cand.remarks[0] == "A (bars 1-2): the theme as given"
+
+
 def test_plan_and_generate_plan_from_the_command_line(tmp_path, capsys):
     path = tmp_path / "plan.json"
     assert main(["plan", "an Irish jig in D for fiddle", "--bars", "8", "-o", str(path)]) == 0
@@ -130,3 +152,21 @@ def test_plan_and_generate_plan_from_the_command_line(tmp_path, capsys):
     path.write_text(json.dumps({"sections": [{"label": "A", "bars": 4}, {"label": "A", "bars": 2}]}))
     assert main(["generate", "--plan", str(path), "--model", "debug", "-o", str(out)]) == 2
     assert "give the new one a prime" in capsys.readouterr().err
+
+
+def test_a_theme_from_the_command_line_with_the_plan_partita_proposes(tmp_path, capsys):
+    theme = symusic.Score(480)
+    theme.time_signatures.append(symusic.TimeSignature(0, 6, 8))
+    track = symusic.Track("fiddle", 40, False)
+    for i, p in enumerate([62, 66, 69, 74, 69, 66]):
+        track.notes.append(symusic.Note(i * 240, 240, p, 80))
+    theme.tracks.append(track)
+    path = tmp_path / "theme.mid"
+    theme.dump_midi(str(path))
+    out = tmp_path / "out"
+    args = ["generate", "a jig in D for fiddle, 8 bars", "--theme", str(path), "--model", "debug", "--n", "1"]
+    assert main([*args, "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "A (bars 1-1): the theme as given" in text and (out / "plan.json").is_file()
+    assert load_plan(out / "plan.json").sections[0].bars == 1  # the plan's A is the theme's length
+    assert main([*args[:-4], str(tmp_path / "missing.mid"), "--model", "debug", "-o", str(out)]) == 2

@@ -156,8 +156,18 @@ def _options(*groups: list):
     default=None,
     help="Follow a plan written by `partita plan` (and edited): one piece, section by section.",
 )
+@click.option(
+    "--theme",
+    "theme_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=(
+        "A theme (MIDI, MusicXML or ABC) stated first, played again and varied where the plan's first label "
+        "comes back (with no --plan, the plan partita proposes for the prompt)."
+    ),
+)
 @_options(_SETTING_OPTIONS)
-def generate(prompt, out_dir, n, seed, model, explain, selector, plan_path, **options) -> None:
+def generate(prompt, out_dir, n, seed, model, explain, selector, plan_path, theme_path, **options) -> None:
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32
     bars".
 
@@ -168,15 +178,20 @@ def generate(prompt, out_dir, n, seed, model, explain, selector, plan_path, **op
     from partita.pipelines import Generator
 
     settings = _settings(options)
-    if plan_path is not None:
-        from partita.generation.plan import load_plan
+    theme = None
+    if theme_path is not None:
+        from partita.score.formats import read_score
+
+        theme = read_score(theme_path)
+    if plan_path is not None or theme is not None:
+        from partita.generation.plan import load_plan, plan_piece
 
         asked = _request_options(options)
-        if prompt or asked:
+        if plan_path is not None and (prompt or asked):
             raise click.UsageError("--plan: the plan says what is wanted; give no prompt or request options")
-        plan = load_plan(plan_path)
+        plan = load_plan(plan_path) if plan_path else plan_piece(Generator.request_of(prompt, **asked))
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings)
+        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, theme)
         return
     # the request is built once; what was understood (and any bad option) is shown before the model loads and
     # samples, not after the wait
@@ -260,7 +275,15 @@ _REQUEST_FIELDS = frozenset(
 
 
 def _run(
-    request, explain: bool, model: str, out_dir: str, n: int, seed, selector: str, settings: dict
+    request,
+    explain: bool,
+    model: str,
+    out_dir: str,
+    n: int,
+    seed,
+    selector: str,
+    settings: dict,
+    theme=None,
 ) -> None:
     """Show the request, load the model, generate with a progress bar and list the ranked candidates. A
     :class:`~partita.generation.plan.PiecePlan` in place of the request is followed section by section."""
@@ -278,7 +301,7 @@ def _run(
         if plan is None:
             candidates = generator.generate(request, progress=bar, **kw)
         else:
-            request, candidates = generator.generate_plan(plan, progress=bar, **kw)
+            request, candidates = generator.generate_plan(plan, theme=theme, progress=bar, **kw)
     for note in request.notes[understood:]:  # what sampling did beyond the request (stand-ins)
         click.echo(f"note: {note}")
     for cand in candidates:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from symusic import Note
@@ -279,15 +279,30 @@ def section_options(plan: PiecePlan, section: Section) -> dict:
     return out
 
 
-def repeats(plan: PiecePlan) -> list[int | None]:
-    """For each section, the index of the earlier section it plays again (the same label, no prime), or
-    None when it is written (its first statement, or a variation)."""
+def repeats(plan: PiecePlan) -> list[tuple[int, int] | None]:
+    """For each section, what it takes from an earlier one as (that section's index, bars), or None when it
+    is written anew (a first statement): a label that comes back (A after A) takes all its bars, a variation
+    (A' after A) the first half of them, and the rest of it is written on from there."""
     first: dict[str, int] = {}
-    out: list[int | None] = []
+    out: list[tuple[int, int] | None] = []
     for i, s in enumerate(plan.sections):
-        out.append(first[s.label] if s.label in first and not s.label.endswith("'") else None)
+        base = s.label.rstrip("'")
+        if s.label in first and not s.label.endswith("'"):
+            out.append((first[s.label], s.bars))
+        elif s.label.endswith("'") and base in first and plan.sections[first[base]].bars >= 2:
+            out.append((first[base], min(plan.sections[first[base]].bars, s.bars) // 2))
+        else:
+            out.append(None)
         first.setdefault(s.label, i)
     return out
+
+
+def with_theme(plan: PiecePlan, bars: int) -> PiecePlan:
+    """``plan`` with its first section (and every section of the same label) ``bars`` long: the length of a
+    theme that is its first statement."""
+    label = plan.sections[0].label
+    sections = [replace(s, bars=bars) if s.label == label else s for s in plan.sections]
+    return replace(plan, sections=sections)
 
 
 def parse_minutes(text: str) -> float | None:

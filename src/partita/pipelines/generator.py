@@ -34,6 +34,7 @@ from partita.generation.plan import (
     save_plan,
     section_options,
     section_starts,
+    with_theme,
 )
 from partita.generation.prompt import project_prompt
 from partita.generation.request import Request
@@ -43,6 +44,7 @@ from partita.models.pretrained import debug_model, resolve, save_pretrained
 from partita.progress import ProgressCallback, report
 from partita.render.candidates import write_candidates
 from partita.score import Score
+from partita.score.bars import notated_bars
 from partita.score.formats import read_score
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
 
@@ -208,6 +210,7 @@ class Generator:
         seed: int | None = None,
         *,
         selector: Selector | str | None = "auto",
+        theme: Score | None = None,
         out_dir: str | Path | None = None,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
@@ -215,30 +218,42 @@ class Generator:
     ) -> tuple[Request, list[Candidate]]:
         """One piece that follows ``plan`` (:mod:`partita.generation.plan`), section by section: the first
         generated from its request, each later one a continuation of the piece so far (``n`` candidates,
-        the Selector's first kept), a section whose label came before played again as it was. Returns the
+        the Selector's first kept), a section whose label came before played again as it was (a primed one,
+        A', its first half again and the rest written on). With a ``theme`` (a score) the theme is the first
+        section and every section of its label, as given. Returns the
         request for the whole piece (its adherence is measured against it) and the piece as one candidate;
         with ``out_dir`` its files, ``generation.json`` and ``plan.json`` are written there."""
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
-        again, starts = repeats(plan), section_starts(plan)
         piece, remarks = None, []
+        if theme is not None:  # the theme is the first section, and every section of its label
+            piece = given_piece(theme, "the theme").score.copy()
+            plan = with_theme(plan, notated_bars(piece))
+            remarks.append(f"{plan.sections[0].label} (bars 1-{plan.sections[0].bars}): the theme as given")
+        again, starts = repeats(plan), section_starts(plan)
         for i, section in enumerate(plan.sections):
+            if i == 0 and theme is not None:
+                continue
             report(progress, i, len(plan.sections) + 1, f"section {i + 1}: {section.label} {section.name}")
             where = f"{section.label} (bars {starts[i] + 1}-{starts[i] + section.bars})"
+            taken = 0
             if again[i] is not None:
-                play_again(piece, starts[again[i]], section.bars, starts[i])
-                remarks.append(
-                    f"{where}: bars {starts[again[i]] + 1}-{starts[again[i]] + section.bars} again"
-                )
-                continue
+                source, taken = again[i]
+                play_again(piece, starts[source], taken, starts[i])
+                remarks.append(f"{where}: bars {starts[source] + 1}-{starts[source] + taken} again")
+                if taken == section.bars:
+                    continue
             text = ", ".join(t for t in (plan.prompt, section.prompt) if t)
-            options = section_options(plan, section)
+            options = {**section_options(plan, section), "bars": section.bars - taken}
             if piece is None:
                 request = self.request(text, **options)
-            else:
-                request = self.continuation_of(piece, text, **options)
+            else:  # from the plan's bar, also where the piece so far ends in silent bars
+                given = given_piece(piece, "the piece so far")
+                given.bars = starts[i] + taken
+                new = options.pop("bars")
+                request = continuation_request(given, text, bars=new, **options)
             best = self.generate(request, n=n, seed=seed + i, selector=selector, **settings)[0]
             piece = best.score
-            remarks.append(f"{where}: the best of {n} ({best.stop_reason})")
+            remarks.append(f"{where}: {section.bars - taken} bars, the best of {n} ({best.stop_reason})")
         report(progress, len(plan.sections), len(plan.sections) + 1, "measuring the whole piece")
         whole = self.request(plan.prompt, **plan_options(plan))  # measured on its key, meter, tempo, bars
         cand = Candidate(1, piece, seed, "plan", remarks=remarks)
