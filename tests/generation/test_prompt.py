@@ -133,6 +133,10 @@ def test_a_number_in_bpm_wins_over_a_tempo_word():
         ("a 3-voice canon for flutes", 3, [73]),
         ("a piece for one voice", None, [53]),  # "voice" here is the instrument
         ("a string quartet", 4, [48]),
+        # a pop song is POP909's three piano parts (melody, bridge, accompaniment), unless named otherwise
+        ("a pop song for piano in A major", 3, [0]),
+        ("a pop ballad in D minor", 3, []),
+        ("a pop song for piano and guitar", None, [0, 24]),
     ],
 )
 def test_voice_counts(text, voices, programs):
