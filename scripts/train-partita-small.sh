@@ -23,6 +23,11 @@ $P tokens build all "$TOKENS" --bpe 2000
 # stage 2 (a later session): continue from stage 1 with the learning rate re-warmed, bf16 autocast
 .venv/bin/python -m torch.distributed.run --standalone --nproc_per_node=2 -m partita.cli.main \
   train --preset small-continue --data "$TOKENS" --out "$RUN-2" --init-from "$RUN/model"
+# stage 3 (a later session, on the CPU): four augmented copies in the stage-2 model's own vocabulary (the
+# folder a GPU bundle is made from), the learning rate re-warmed to half
+$P tokens build all "$DATA/tokens/base" --tokenizer "$RUN-2/model" --copies 4
+.venv/bin/python -m partita.cli.main train --preset small-stage3 --data "$DATA/tokens/base" --out "$RUN-3" \
+  --init-from "$RUN-2/model"
 SELECTOR=()
 if $P selector --help >/dev/null 2>&1; then
   # the shipped classifier's settings (docs/MODEL.md § Selector: chosen on valid among three runs)
@@ -30,5 +35,5 @@ if $P selector --help >/dev/null 2>&1; then
     --n-layers 5 --dilations 1,2,4,8,16
   SELECTOR=(--selector "$DATA/runs/partita-small-selector")
 fi
-$P model ship "$RUN-2/model" partita-small "${SELECTOR[@]}"
+$P model ship "$RUN-3/model" partita-small "${SELECTOR[@]}"
 $P model samples partita-small -o "$DATA/samples/partita-small" --card

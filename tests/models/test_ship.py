@@ -26,9 +26,11 @@ def test_shipped_model_loads_by_name_with_same_logits(tmp_path, monkeypatch):
     again = load_pretrained("tiny")
     x = torch.randint(3, 60, (1, 12))
     assert torch.allclose(model(x)[0], again(x)[0])
-    # shipping again replaces the old copy whole
+    # shipping again replaces the old copy whole, but for the generation settings chosen for the name
+    (target / "generation_config.json").write_text('{"temperature": 0.9}')
     ship_model(folder, "tiny", package_dir=pkg)
     assert not (pkg / "tiny" / "selector").exists()
+    assert (pkg / "tiny" / "generation_config.json").read_text() == '{"temperature": 0.9}'
 
 
 def test_ship_refuses_what_does_not_load_or_is_too_big(tmp_path, monkeypatch):

@@ -289,13 +289,20 @@ MAX_SHIPPED_BYTES = 60 * 2**20
 anywhere)."""
 
 
+KEPT_ON_SHIP = ("generation_config.json",)
+"""Files a shipped name keeps when a new model folder without them replaces it: the generation settings
+chosen for the name (the generation layer's ``GenerationConfig``, named here by its file: this layer does not
+import that one) stay with it until a folder brings its own."""
+
+
 def ship_model(
     model_dir: str | Path, name: str, selector_dir: str | Path | None = None, package_dir: Path | None = None
 ) -> Path:
     """Copy a trained model folder (and optionally its Selector classifier) into the package as ``name``.
 
     The copy is made beside the target and renamed into place, so a shipped model is never half written; the
-    weights are checked to load first, and a folder over :data:`MAX_SHIPPED_BYTES` is refused.
+    weights are checked to load first, and a folder over :data:`MAX_SHIPPED_BYTES` is refused. A file of
+    :data:`KEPT_ON_SHIP` the old copy had and the new folder lacks is carried over.
     """
     src = Path(model_dir)
     load_pretrained(src)  # refuses a folder that does not load
@@ -314,6 +321,9 @@ def ship_model(
         if selector_dir:
             shutil.copytree(selector_dir, tmp / "model" / "selector", ignore=shutil.ignore_patterns(".*"))
         target = root / name
+        for kept in KEPT_ON_SHIP:
+            if (target / kept).is_file() and not (tmp / "model" / kept).exists():
+                shutil.copy2(target / kept, tmp / "model" / kept)
         old = root / f".{name}-old"
         if target.exists():
             shutil.rmtree(old, ignore_errors=True)

@@ -195,6 +195,20 @@ PRESETS["small-continue"] = {
     "bf16": "on",
 }
 
+# The third stage (2026-12-04, one 1-thread process on the CPU beside other work, ~45 min): `--init-from` the
+# second stage's model on the bundle's token folder (`data/tokens/base`: the same corpus and tokenizer, four
+# augmented copies), the learning rate re-warmed to half the second stage's peak and decayed over 2,400 steps
+# (9.8M tokens). The run was started with max_steps 3200 and resumed at step 700 with --max-steps 2400 (the
+# schedule's step then moved from 0.97 to 0.91 of the peak), as docs/MODEL.md records.
+PRESETS["small-stage3"] = {
+    **PRESETS["small-continue"],
+    "data": "data/tokens/base",
+    "lr": 3e-4,
+    "min_lr": 3e-5,
+    "eval_interval": 800,
+    "checkpoint_interval": 100,
+}
+
 # partita-base: 8 layers x 512 with relative attention over a 1024-token context (~26M parameters at vocab
 # 2000: 52 MB in bf16, under the shipping limit),
 # trained on a GPU from a training bundle (`partita tokens bundle`, scripts/train-bundle.py), which sizes
