@@ -223,7 +223,7 @@ def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
         "```python",
         "from partita.models import MusicLM",
         "",
-        "model = MusicLM.from_pretrained('path/to/this/folder')",
+        'model = MusicLM.from_pretrained("path/to/this/folder")',  # as ruff formats the card's code
         "```",
         "",
     ]

@@ -363,7 +363,7 @@ def model_card(config: StyleClassifierConfig, info: dict[str, Any]) -> str:
         "```python",
         "from partita.evaluation.selector import Selector",
         "",
-        "selector = Selector.from_pretrained('path/to/this/folder')",
+        'selector = Selector.from_pretrained("path/to/this/folder")',  # as ruff formats the card's code
         "ranked = selector.rank(candidates, request)",
         "```",
         "",
