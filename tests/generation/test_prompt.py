@@ -137,6 +137,7 @@ def test_a_number_in_bpm_wins_over_a_tempo_word():
         ("a pop song for piano in A major", 3, [0]),
         ("a pop ballad in D minor", 3, []),
         ("a pop song for piano and guitar", None, [0, 24]),
+        ("a pop song for flute", None, [73]),  # POP909's three parts are piano parts
     ],
 )
 def test_voice_counts(text, voices, programs):

@@ -10,7 +10,8 @@ from __future__ import annotations
 # --- style / genre / region: phrase -> (style token value, region, implied defaults) ------------------------
 # Implied defaults apply only when the prompt does not say otherwise (e.g. a waltz is in 3/4 unless "in 4/4").
 # "tracks" is the number of voices a style is written in (a chorale's four parts, sung by one choir; a pop
-# song's three piano parts, POP909's melody, bridge and accompaniment, all program 0 in its 800 songs).
+# song's three piano parts, POP909's melody, bridge and accompaniment, all program 0 in its 800 songs);
+# "tracks_with" limits it to those instruments (or none named): a pop song for flute is one flute, not three.
 STYLE_BARS: dict[str, int] = {
     "irish_reel": 32,
     "jig": 32,
@@ -73,9 +74,9 @@ STYLE_WORDS: dict[str, dict] = {
     "waltz": {"style": "waltz", "meter": "3/4", "tempo": 150},
     "march": {"style": "march", "meter": "2/4", "tempo": 112},
     "air": {"style": "air", "tempo": 70},
-    "ballad": {"style": "pop", "tempo": 72, "meter": "4/4", "tracks": 3},
-    "pop piano": {"style": "pop", "programs": [0], "meter": "4/4", "tracks": 3},
-    "pop": {"style": "pop", "meter": "4/4", "tracks": 3},
+    "ballad": {"style": "pop", "tempo": 72, "meter": "4/4", "tracks": 3, "tracks_with": [0]},
+    "pop piano": {"style": "pop", "programs": [0], "meter": "4/4", "tracks": 3, "tracks_with": [0]},
+    "pop": {"style": "pop", "meter": "4/4", "tracks": 3, "tracks_with": [0]},
     "irish": {"region": "ireland"},
     "scottish": {"region": "scotland"},
     "celtic": {"region": "ireland"},

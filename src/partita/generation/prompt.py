@@ -520,7 +520,8 @@ def _apply_defaults(req: Request, found: dict) -> None:
         if not c.programs and not c.drums and info.get("programs"):
             c.programs = list(info["programs"])
             req.notes.append(f"instrument {gm_program_names()[c.programs[0]]} implied by the style")
-        if req.n_tracks is None and info.get("tracks") and len(c.programs) <= 1:
+        voiced = not info.get("tracks_with") or set(c.programs) <= set(info["tracks_with"])
+        if req.n_tracks is None and info.get("tracks") and len(c.programs) <= 1 and voiced:
             req.n_tracks = int(info["tracks"])
             req.notes.append(f"{req.n_tracks} voices implied by the style")
     if c.bars is None and c.style in STYLE_BARS:
