@@ -138,6 +138,10 @@ def test_a_number_in_bpm_wins_over_a_tempo_word():
         ("a pop ballad in D minor", 3, []),
         ("a pop song for piano and guitar", None, [0, 24]),
         ("a pop song for flute", None, [73]),  # POP909's three parts are piano parts
+        # "verse and chorus" names song sections, not a choir; a chorus that sings is still one
+        ("a pop song in A minor for piano, relaxed, 16 bars, verse and chorus", 3, [0]),
+        ("a song with a catchy chorus for guitar", None, [24]),
+        ("a piece for chorus and orchestra", None, [52, 48]),
     ],
 )
 def test_voice_counts(text, voices, programs):

@@ -103,6 +103,13 @@ def _parse_number(s: str) -> int | None:
     return NUMBER_WORDS.get(s)
 
 
+_SONG_SECTIONS_RE = (
+    r"\b(?:(?:verses?|intro|bridge|pre-?chorus|outro)\s*(?:,|and|&|/|-)?\s*(?:an?\s+|the\s+)?choruse?s?"
+    r"|(?:big|catchy|last|final|singalong)\s+chorus(?:es)?)\b"
+)
+"""Song-section phrases whose "chorus" is the refrain, not a choir."""
+
+
 def _chord_label(symbol: str) -> str:
     """``"Am7"`` -> ``"A:min7"`` (mir_eval's syntax)."""
     m = re.fullmatch(r"([A-G])([#b♯♭]?)(.*)", symbol)
@@ -303,6 +310,11 @@ def project_prompt(
             if mt.free(m.start(), m.end()):
                 mt.take(m.start(), m.end(), "bars", LENGTH_WORDS[phrase])
                 _add(found, "bars", LENGTH_WORDS[phrase], m.group(0), m.start())
+
+    # Song sections name a form, not an instrument: "verse and chorus" is no choir (a choir's "chorus" stays).
+    for m in re.finditer(_SONG_SECTIONS_RE, mt.lower):
+        if mt.free(m.start(), m.end()):
+            mt.take(m.start(), m.end(), "song sections", m.group(0))
 
     # Instruments: non-GM names, full GM names, everyday words (plurals allowed).
     for phrase in sorted(NON_GM_INSTRUMENTS, key=len, reverse=True):
