@@ -10,8 +10,11 @@ critic (the Selector shipped in the model's ``selector/`` folder)::
 
 This is the top floor: it composes the generation layer
 (:func:`partita.generation.candidates.sample_candidates`), the evaluation layer (adherence,
-:mod:`partita.evaluation.selector`) and render (:func:`partita.render.candidates.write_candidates`), and holds
-no logic of its own.
+:mod:`partita.evaluation.selector`) and render (:func:`partita.render.candidates.write_candidates`).
+Co-creation builds its requests here from the generation layer (:meth:`Generator.continuation_of`,
+:meth:`Generator.infill_of`), and :meth:`Generator.generate_plan` is a loop of :meth:`Generator.generate`
+calls over a plan's sections, each section's rule (play again, vary, write on) taken from
+:mod:`partita.generation.plan`.
 """
 
 from __future__ import annotations
