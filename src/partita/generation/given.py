@@ -94,7 +94,8 @@ def continuation_request(
 ) -> Request:
     """The request to continue ``given`` by ``bars`` bars: the piece's own conditions (those of ``whole``
     when given: the whole piece an infill is made in) wherever the prompt (and ``options``, as for
-    :func:`partita.generation.prompt.project_prompt`) names none."""
+    :func:`partita.generation.prompt.project_prompt`) names none. Its bar count is the whole piece's: the
+    given bars, the new ones and an infill's bars after the gap (``given.after_bars``)."""
     from partita.generation.prompt import project_prompt
 
     if not 1 <= int(bars) <= 128:
@@ -123,14 +124,21 @@ def continuation_request(
     voices = len(given.tracks)
     if asked.programs == own.programs and voices > len(own.programs):
         request.n_tracks = voices
-    asked.bars = given.bars + int(bars)
+    asked.bars = given.bars + int(bars) + given.after_bars
     request.given = given
     request.notes[:] = [n for n in request.notes if not n.startswith("empty prompt")]
-    request.notes.append(
-        f"continuing {given.source or 'the given piece'}: bars 1-{given.bars} given, "
-        f"{given.bars + 1}-{asked.bars} new" + (f"; its own {', '.join(kept)} kept" if kept else "")
-    )
+    request.notes.append(_account(given, asked.bars) + (f"; its own {', '.join(kept)} kept" if kept else ""))
     return request
+
+
+def _account(given: Given, total: int) -> str:
+    """What a request does with its given piece, for its notes: which bars are given and which are new."""
+    name = given.source or "the given piece"
+    if given.after is None:
+        return f"continuing {name}: bars 1-{given.bars} given, {given.bars + 1}-{total} new"
+    last = total - given.after_bars
+    kept = f"bars 1-{given.bars}" + (f" and {last + 1}-{total}" if given.after_bars else "")
+    return f"infilling bars {given.bars + 1}-{last} of {name}: {kept} kept as written"
 
 
 def sampled_programs(given: Given, written: dict[int, int]) -> list[int]:

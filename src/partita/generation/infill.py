@@ -59,15 +59,7 @@ def infill_request(
     given = given_piece(before, source)
     given.bars = first - 1  # an empty bar just before the gap is still a bar of the piece
     given.after, given.after_bars = after, total - last
-    request = continuation_request(given, prompt, bars=last - first + 1, whole=score, **options)
-    request.conditions.bars = total
-    request.notes[-1] = (
-        f"infilling bars {first}-{last} of {name}: bars 1-{first - 1}"
-        + (f" and {last + 1}-{total}" if last < total else "")
-        + " kept as written"
-        + request.notes[-1].split(" new", 1)[1]
-    )
-    return request
+    return continuation_request(given, prompt, bars=last - first + 1, whole=score, **options)
 
 
 def with_what_follows(score: Score, given: Given, sampled_bars: int) -> Score:
