@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	# The CPU wheel of torch first, so nothing that depends on torch pulls a CUDA build.
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e ".[test,bench]"
+	# basic-pitch (audio transcription) without its TensorFlow pin: partita runs its ONNX model
+	$(PIP) install -q --no-deps "basic-pitch>=0.4"
 	touch $(STAMP)
 
 setup: $(STAMP)

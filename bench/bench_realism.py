@@ -155,10 +155,29 @@ def parse_ablation(text: str) -> tuple[str, dict]:
     return f"constrained-{name}", options
 
 
-def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] | None = None) -> dict:
-    """free / constrained / selected pieces for each prompt (one record per piece), and one constrained set
+def planned_piece(lm, prompt: dict, seed: int, selector) -> dict:
+    """The piece for ``prompt`` that follows the plan partita proposes for it (its style's form at its bars,
+    :func:`partita.generation.plan.plan_piece`), section by section, 4 candidates a section, the Selector's
+    first kept (:meth:`partita.Generator.generate_plan`)."""
+    from partita.generation.plan import plan_piece
+    from partita.score import Score
+
+    t0 = time.perf_counter()
+    try:
+        plan = plan_piece(lm.request(prompt["prompt"]))
+        score, error = lm.generate_plan(plan, n=4, seed=seed, selector=selector)[1][0].score, None
+    except Exception as e:  # a failing prompt counts as an empty piece, and is named
+        log.error("planned %s failed: %s", prompt["id"], e)
+        score, error = Score(480), f"{type(e).__name__}: {e}"
+    return {"id": prompt["id"], "score": score, "seconds": time.perf_counter() - t0, "error": error}
+
+
+def model_pieces(
+    lm, prompts: list[dict], seed: int, ablations: dict[str, dict] | None = None, planned: bool = False
+) -> dict:
+    """free / constrained / selected pieces for each prompt (one record per piece), one constrained set
     per ablation (the first of 4 candidates sampled with the same seed and the ablation's options) with its
-    selected one."""
+    selected one, and with ``planned`` the pieces that follow their plan (:func:`planned_piece`)."""
     from partita.evaluation.selector import choose_selector
     from partita.pipelines import generate
     from partita.score import Score
@@ -168,6 +187,8 @@ def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] 
     )
     ablations = ablations or {}
     out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": []}
+    if planned:
+        out["planned"] = []
     for a in ablations:
         out[a], out[a.replace("constrained", "selected", 1)] = [], []
     runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": 4})]
@@ -196,6 +217,8 @@ def model_pieces(lm, prompts: list[dict], seed: int, ablations: dict[str, dict] 
                         "error": error,
                     }
                 )
+        if planned:
+            out["planned"].append(planned_piece(lm, p, s, selector))
         log.info(
             "%s: %.1f s free, %.1f s constrained",
             p["id"],
@@ -259,8 +282,9 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
             for p, s in zip(prompts, markov, strict=True)
         ]
     }
-    sets.update(model_pieces(lm, prompts, args.seed, args.ablations))
+    sets.update(model_pieces(lm, prompts, args.seed, args.ablations, args.form))
     variants = [*VARIANTS, *(k for a in args.ablations for k in (a, a.replace("constrained", "selected", 1)))]
+    variants += ["planned"] if args.form else []
     report = realism_report({v: [r["score"] for r in sets[v]] for v in variants}, real, seed=args.seed)
     for v in variants:
         recs = sets[v]
@@ -358,8 +382,9 @@ def build_rows(reports: dict[str, dict], cmd: str, label: str) -> list[dict]:
                     )
                 )
     if len(reports) > 1:
-        means = {v: float(np.nanmean([_acc(r["sets"][v]) for r in reports.values()])) for v in VARIANTS}
-        for v in VARIANTS[1:]:
+        shown = [*VARIANTS, *(k for k in next(iter(reports.values()))["sets"] if k not in VARIANTS)]
+        means = {v: float(np.nanmean([_acc(r["sets"][v]) for r in reports.values()])) for v in shown}
+        for v in shown[1:]:
             rows.append(
                 row(
                     f"realism: two-sample accuracy, mean of {len(reports)} styles, {label}, {v}",
@@ -402,6 +427,11 @@ def main() -> None:
             "notonic:tonic_weight=0; repeatable"
         ),
     )
+    ap.add_argument(
+        "--form",
+        action="store_true",
+        help="also a set that follows the plan partita proposes (its style's form; generate_plan)",
+    )
     args = ap.parse_args()
     try:
         args.ablations = dict(parse_ablation(a) for a in args.ablate)
@@ -439,6 +469,7 @@ def main() -> None:
         + ([f"--skip {args.skip}"] if args.skip else [])
         + ([f"--corpus {args.corpus}"] if args.corpus != "all" else [])
         + [f"--ablate {a}" for a in args.ablate]
+        + (["--form"] if args.form else [])
     )
     prompts = load_prompts(styles, n, args.skip)
     reports = {}

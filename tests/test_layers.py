@@ -14,6 +14,9 @@ LAYERS = (
     "progress",
     "paths",
     "score",
+    "audio",
+    "picture",
+    "lyrics",
     "corpus",
     "analysis",
     "tokens",
@@ -21,13 +24,16 @@ LAYERS = (
     "training",
     "generation",
     "evaluation",
+    "discovery",
     "render",
     "pipelines",
     "cli",
     "web",
 )
-"""Lowest first. ``training`` and ``generation`` are siblings (neither imports the other); ``cli`` and ``web``
-are the skins."""
+"""Lowest first. ``audio``, ``picture`` and ``lyrics`` are inputs beside score I/O (audio is transcribed into
+a Score, a picture read into features, lyrics into syllables). ``discovery`` (search, the index) sits on
+evaluation. ``training`` and ``generation`` are siblings (neither imports the other); ``cli`` and ``web`` are
+the skins."""
 SIBLINGS = {("cli", "web")}  # `partita serve` starts the studio
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

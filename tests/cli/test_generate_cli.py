@@ -130,7 +130,7 @@ def test_continue_carries_a_file_on_end_to_end_with_the_debug_model(capsys, tmp_
     "content, message",
     [
         (None, "no such file"),
-        (b"hello", "not a score file"),
+        (b"hello", "neither a score file"),
     ],
 )
 def test_continue_on_a_bad_file_is_one_line(content, message, capsys, tmp_path):

@@ -98,6 +98,19 @@ def test_infill_writes_one_bar_anew_and_keeps_the_others(local, uploads):
     assert kept == [(i * 480, [60, 64, 67, 72][i]) for i in range(4)]  # bar 1 as written
 
 
+def test_accompany_keeps_the_piece_as_a_melody_and_adds_parts_under_it(local, uploads):
+    from symusic import Score
+
+    summary, files, views, _ = cocreate(
+        local, upload(uploads, "tune.mid", piece(2)), "accompany", "", "for strings", n=1, seed=2
+    )
+    assert summary["mode"] == "accompany" and summary["new_bars"] == "parts under bars 1-2"
+    assert "accompanying tune.mid: 2 bars kept as written" in summary["explain"] and len(views) == 1
+    midi = Score(next(f for f in files if f.endswith(".mid")))
+    melody = sorted((n.time, n.pitch) for n in midi.tracks[0].notes)
+    assert melody == [(i * 480, [60, 64, 67, 72][i % 4]) for i in range(8)]  # the piece, as written
+
+
 @pytest.mark.parametrize(
     "mode, bars, name, score, text, message",
     [
@@ -105,6 +118,14 @@ def test_infill_writes_one_bar_anew_and_keeps_the_others(local, uploads):
         ("continue", "2", "song.mid", None, "<html>not music</html>", "song.mid: not a score file"),
         ("continue", "2", "empty.mid", piece(2, notes=False), None, "no notes"),
         ("continue", "2", "drums.mid", piece(2, drums=True), None, "drums.mid: it has only drums"),
+        (
+            "accompany",
+            "",
+            "drums.mid",
+            piece(2, drums=True),
+            None,
+            "drums.mid: it has only drums: partita accomp",
+        ),
         ("infill", "5-9", "three.mid", piece(3), None, "three.mid: bars 5-9 are outside it: it has 3 bars"),
         ("infill", "1-2", "three.mid", piece(3), None, "infilling from bar 1 is not supported"),
         ("infill", "x", "three.mid", piece(3), None, "bars 'x': give the bars to fill as FIRST-LAST"),

@@ -162,40 +162,85 @@ def _options(*groups: list):
     type=click.Path(dir_okay=False),
     default=None,
     help=(
-        "A theme (MIDI, MusicXML or ABC) stated first, played again and varied where the plan's first label "
-        "comes back (with no --plan, the plan partita proposes for the prompt)."
+        "A theme (MIDI, MusicXML or ABC; or audio, WAV, MP3, FLAC, Ogg or M4A: a hummed or played melody, "
+        "transcribed) stated first, played again and varied where the plan's first label comes back (with no "
+        "--plan, the plan partita proposes for the prompt)."
+    ),
+)
+@click.option(
+    "--image",
+    "image_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=(
+        "A picture (JPEG, PNG, WebP, ...) whose light, colour, contrast and edges set what the prompt leaves "
+        "open: mode, tempo, register, density, mood (docs/PICTURES.md)."
+    ),
+)
+@click.option(
+    "--lead-sheet",
+    is_flag=True,
+    help=(
+        "A lead-sheet melody over --chords: one melodic line in phrases, a phrase that comes back where the "
+        "chords do (docs/LEADSHEETS.md)."
     ),
 )
 @_options(_SETTING_OPTIONS)
-def generate(prompt, out_dir, n, seed, model, explain, selector, plan_path, theme_path, **options) -> None:
+def generate(
+    prompt,
+    out_dir,
+    n,
+    seed,
+    model,
+    explain,
+    selector,
+    plan_path,
+    theme_path,
+    image_path,
+    lead_sheet,
+    **options,
+) -> None:
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32
     bars".
 
     Each candidate is measured with partita's own analysis (key, tempo, meter, instruments, chords) and the
     candidates are ranked by the Selector: how well they follow the request and, when the model ships a
-    learned classifier, how much they sound like the requested style and like real music.
+    learned classifier, how much they sound like the requested style and like real music. With --image, a
+    picture's light, colour, contrast and edges set what the prompt leaves open.
     """
-    from partita.pipelines import Generator
-
     settings = _settings(options)
+    if image_path is not None and plan_path is not None:
+        raise click.UsageError("--image and --plan: the plan says what is wanted; give one of them")
+    if lead_sheet:
+        from partita.generation.leadsheet import leadsheet_plan
+
+        asked = _request_options(options)
+        if not asked.get("chords") or plan_path or theme_path or image_path:
+            raise click.UsageError("--lead-sheet: give --chords (and no --plan, --theme or --image)")
+        plan = leadsheet_plan(asked.pop("chords"), prompt, asked.pop("bars", None), **asked)
+        click.echo(plan.explain())
+        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings)
+        return
     theme = None
     if theme_path is not None:
-        from partita.score.formats import read_score
+        from partita.generation.hummed import read_theme
 
-        theme = read_score(theme_path)
+        theme = read_theme(theme_path)  # a score file, or audio: a hummed or played melody
     if plan_path is not None or theme is not None:
         from partita.generation.plan import load_plan, plan_piece
 
         asked = _request_options(options)
         if plan_path is not None and (prompt or asked):
             raise click.UsageError("--plan: the plan says what is wanted; give no prompt or request options")
-        plan = load_plan(plan_path) if plan_path else plan_piece(Generator.request_of(prompt, **asked))
+        plan = (
+            load_plan(plan_path) if plan_path else plan_piece(_request_of(prompt, asked, image_path, explain))
+        )
         click.echo(plan.explain())
         _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, theme)
         return
     # the request is built once; what was understood (and any bad option) is shown before the model loads and
     # samples, not after the wait
-    request = Generator.request_of(prompt, **_request_options(options))
+    request = _request_of(prompt, _request_options(options), image_path, explain)
     _run(request, explain, model, out_dir or "out/generate", n, seed, selector, settings)
 
 
@@ -249,6 +294,22 @@ def _request_options(options: dict) -> dict:
     if picked.get("instruments"):
         picked["instruments"] = [s.strip() for s in picked["instruments"].split(",") if s.strip()]
     return {k: v for k, v in picked.items() if v not in (None, "")}
+
+
+def _request_of(prompt: str, asked: dict, image_path: str | None, explain: bool):
+    """The request for the prompt and options, and (with ``--image``) what the picture sets that they leave
+    open; with ``--explain`` what was read from the picture is shown first."""
+    from partita.pipelines import Generator
+
+    if image_path is None:
+        return Generator.request_of(prompt, **asked)
+    from partita.generation.picture import image_request
+    from partita.picture import read_image_features
+
+    features = read_image_features(image_path)
+    if explain:
+        click.echo(f"read from {image_path}:\n{features.describe()}")
+    return image_request(features, prompt, Path(image_path).name, **asked)
 
 
 def _settings(options: dict) -> dict:

@@ -56,7 +56,20 @@ FORMS: dict[str, list[tuple[str, str, int, float | None]]] = {
         ("B", "refrain", 8, None),
         ("A", "verse", 8, None),
     ],
+    # through-composed (a motet's points of imitation): nothing comes back
+    "through": [("A", "", 16, None)],
 }
+SHORT_FORMS: dict[str, list[tuple[str, str, int, float | None]]] = {
+    # the form of a piece too short for its style's usual one at MIN_SECTION_BARS a section
+    "pop": [("A", "verse", 8, 0.4), ("B", "chorus", 8, 0.7)],
+    "through": FORMS["through"],
+}
+"""Any other form, too short for its usual sections: a period, a phrase and its answer that opens as the
+phrase did (A A')."""
+PERIOD = [("A", "phrase", 4, None), ("A'", "answer", 4, None)]
+MIN_SECTION_BARS = 4
+"""A section is at least a phrase long, where the piece allows: a two-bar section played again at once
+sounds like a stuck record, not a form."""
 STYLE_FORMS = {
     "pop": "pop",
     "jig": "dance",
@@ -64,6 +77,7 @@ STYLE_FORMS = {
     "hornpipe": "dance",
     "march": "dance",
     "chorale": "chorale",
+    "renaissance": "through",
 }
 """The form a style's plan starts from; any other style: ``song`` (verse, verse, refrain, verse)."""
 
@@ -139,7 +153,8 @@ def plan_piece(request: Request, minutes: float | None = None) -> PiecePlan:
     """The plan partita proposes for ``request``: its style's form (:data:`STYLE_FORMS`), stretched or cut to
     the bars asked for (or to ``minutes`` at the request's tempo), with a pop plan's chords in its key."""
     c = request.conditions
-    form = FORMS[STYLE_FORMS.get(c.style or "", "song")]
+    name = STYLE_FORMS.get(c.style or "", "song")
+    form = FORMS[name]
     usual = sum(b for _, _, b, _ in form)
     target = c.bars or usual
     if minutes is not None:
@@ -148,6 +163,8 @@ def plan_piece(request: Request, minutes: float | None = None) -> PiecePlan:
         quarters = int(num) * 4 / int(den) if num.isdigit() and den.isdigit() and int(den) else 4.0
         target = max(8, round(minutes * bpm / quarters))
     target = min(target, MAX_PLAN_BARS)
+    if target < MIN_SECTION_BARS * len(form):
+        form = SHORT_FORMS.get(name, PERIOD)
     sections = _fit(form, target)
     if (c.style or "") == "pop" and not request.chords:
         tonic, mode = c.key or "C", c.mode or "major"

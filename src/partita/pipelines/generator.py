@@ -12,22 +12,27 @@ This is the top floor: it composes the generation layer
 (:func:`partita.generation.candidates.sample_candidates`), the evaluation layer (adherence,
 :mod:`partita.evaluation.selector`) and render (:func:`partita.render.candidates.write_candidates`).
 Co-creation builds its requests here from the generation layer (:meth:`Generator.continuation_of`,
-:meth:`Generator.infill_of`), and :meth:`Generator.generate_plan` is a loop of :meth:`Generator.generate`
-calls over a plan's sections, each section's rule (play again, vary, write on) taken from
-:mod:`partita.generation.plan`.
+:meth:`Generator.infill_of`, :meth:`Generator.accompaniment_of` and :meth:`Generator.accompany`), and
+:meth:`Generator.generate_plan` is a loop of :meth:`Generator.generate` calls over a plan's sections, each
+section's rule (play again, vary, write on) taken from :mod:`partita.generation.plan`.
 """
 
 from __future__ import annotations
 
+import copy
 import secrets
 from pathlib import Path
 from typing import Any
 
+from partita.audio import read_music
+from partita.evaluation.accompaniment import accompaniment_agreement
 from partita.evaluation.adherence import candidate_adherence
 from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
+from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, Melody, accompaniment_request, with_melody
 from partita.generation.candidates import Candidate, sample_candidates
 from partita.generation.config import GenerationConfig
 from partita.generation.given import continuation_request, given_piece
+from partita.generation.hummed import read_theme
 from partita.generation.infill import infill_request, parse_bar_range
 from partita.generation.plan import (
     PiecePlan,
@@ -48,7 +53,6 @@ from partita.progress import ProgressCallback, report
 from partita.render.candidates import write_candidates
 from partita.score import Score
 from partita.score.bars import notated_bars
-from partita.score.formats import read_score
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
 
 DEFAULT_MODEL = "partita-small"
@@ -131,7 +135,7 @@ class Generator:
         if isinstance(piece, Score):
             given = given_piece(piece)
         else:
-            given = given_piece(read_score(piece), source=Path(piece).name)
+            given = given_piece(read_music(piece), source=Path(piece).name)
         return continuation_request(given, prompt, bars, **options)
 
     @staticmethod
@@ -144,7 +148,70 @@ class Generator:
         first, last = parse_bar_range(bars) if isinstance(bars, str) else (int(bars[0]), int(bars[1]))
         if isinstance(piece, Score):
             return infill_request(piece, first, last, prompt, **options)
-        return infill_request(read_score(piece), first, last, prompt, source=Path(piece).name, **options)
+        return infill_request(read_music(piece), first, last, prompt, source=Path(piece).name, **options)
+
+    @staticmethod
+    def accompaniment_of(
+        melody: Score | str | Path, prompt: str = "", **options: Any
+    ) -> tuple[Request, Melody]:
+        """The :class:`Request` for parts under ``melody`` (a score, or a MIDI, MusicXML or ABC file) and the
+        melody with its chords (:func:`partita.generation.accompany.accompaniment_request`): its key, meter,
+        tempo and bars, the prompt's instruments, its chords given (``chords=``) or harmonised."""
+        if isinstance(melody, Score):
+            return accompaniment_request(melody, prompt, **options)
+        return accompaniment_request(read_theme(melody), prompt, source=Path(melody).name, **options)
+
+    def accompany(
+        self,
+        melody: Score | str | Path | tuple[Request, Melody],
+        prompt: str = "",
+        n: int = 4,
+        seed: int | None = None,
+        *,
+        chords: list[str] | str | None = None,
+        selector: Selector | str | None = "auto",
+        out_dir: str | Path | None = None,
+        wav: bool | None = None,
+        progress: ProgressCallback | None = None,
+        **settings: Any,
+    ) -> tuple[Request, list[Candidate]]:
+        """``n`` accompaniments of ``melody``, best first: each the melody as written with sampled parts
+        under it (:mod:`partita.generation.accompany`), ranked by the Selector's combined score plus the
+        :func:`~partita.evaluation.accompaniment.chord_tone_agreement` of the melody with the parts.
+        Returns the request for the whole piece (melody and parts) and the candidates; files as
+        :meth:`generate`. ``melody`` may also be what :meth:`accompaniment_of` returned (a request built
+        once, with options)."""
+        if isinstance(melody, tuple):
+            request, mel = melody
+        else:
+            request, mel = self.accompaniment_of(melody, prompt, chords=chords)
+        settings = {**ACCOMPANIMENT_SETTINGS, **settings}
+        candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
+        whole = copy.deepcopy(request)
+        whole.given = None
+        melody_programs = [int(t.program) for t in mel.score.tracks if not t.is_drum and len(t.notes)]
+        whole.conditions.programs = [*melody_programs, *request.conditions.programs]
+        fit = {}
+        for cand in candidates:
+            agreement = accompaniment_agreement(mel.score, cand.score)
+            fit[id(cand)] = agreement.chord_tones or 0.0
+            cand.score = with_melody(mel, cand.score)
+            cand.adherence = candidate_adherence(whole, cand.score)
+            cand.remarks.append(
+                f"melody kept as written; its notes on the beats in the parts' chords: {fit[id(cand)]:.2f}"
+                + (f", onsets shared (F): {agreement.onset_f:.2f}" if agreement.onset_f is not None else "")
+            )
+        chosen = choose_selector(
+            selector, self.selector_dir, self.config.selector_weights, self.config.selector_windows
+        )
+        candidates = _ranked(candidates, whole, chosen)
+        candidates.sort(key=lambda c: -(c.scores.get("combined", 0.0) + fit[id(c)]))
+        for rank, cand in enumerate(candidates, 1):
+            cand.rank = rank
+        if out_dir is not None:
+            used = {"kind": "accompaniment", "chords": mel.chords_from, "selector": chosen is not None}
+            write_candidates(whole, candidates, out_dir, wav, used)
+        return whole, candidates
 
     def request(self, prompt: str, **options: Any) -> Request:
         """:meth:`request_of`, for a generator at hand."""

@@ -1,9 +1,11 @@
-"""The Co-create view: upload a piece, then continue it by new bars or write some of its bars anew (infill).
+"""The Co-create view: upload a piece, then continue it by new bars, write some of its bars anew (infill), or
+keep it as a melody and add parts under it (accompany).
 
 :func:`cocreate` is the work behind both the page and the ``/cocreate`` endpoint. It reads the upload by its
 content (:func:`partita.web.limits.read_upload`), builds the request with
-:meth:`partita.Generator.continuation_of` or :meth:`partita.Generator.infill_of` (an optional prompt, "for
-flute" or "in D minor", changes what the new bars are), and generates, engraves and shows the candidates as
+:meth:`partita.Generator.continuation_of`, :meth:`partita.Generator.infill_of` or
+:meth:`partita.Generator.accompaniment_of` (an optional prompt, "for flute" or "in D minor", changes what the
+new bars are; for an accompaniment it names the parts), and generates, engraves and shows the candidates as
 the Compose view does (:func:`partita.web.compose.generate_views`), with the piece as uploaded drawn as a
 piano roll beside them.
 """
@@ -32,7 +34,7 @@ from partita.web.studio import Studio
 
 log = logging.getLogger(__name__)
 
-MODES = ("continue", "infill")
+MODES = ("continue", "infill", "accompany")
 DEFAULT_NEW_BARS = 8
 """The new bars of a continuation whose bars field is blank (at most the server's ``max_bars``)."""
 
@@ -72,7 +74,8 @@ def cocreate(
     mode = str(mode or "").strip().lower()
     if mode not in MODES:
         raise UserError(
-            f"mode {mode!r}: choose continue (new bars after the piece) or infill (some of its bars anew)"
+            f"mode {mode!r}: choose continue (new bars after the piece), infill (some of its bars anew) or "
+            "accompany (parts under the piece)"
         )
     prompt = (prompt or "").strip()
     if len(prompt) > MAX_PROMPT_CHARS:
@@ -80,7 +83,7 @@ def cocreate(
     n, seed = count_and_seed(n, seed, limits)
     if mode == "continue":
         new = whole(bars, "new bars", 1, limits.max_bars) or min(DEFAULT_NEW_BARS, limits.max_bars)
-    elif not str(bars or "").strip():
+    elif mode == "infill" and not str(bars or "").strip():
         raise UserError("bars: give the bars to write anew as FIRST-LAST, e.g. 9-12")
     score, fmt = studio.bounded(limits.analysis_seconds, read_upload, upload, limits)
     name = Path(str(upload)).name
@@ -93,19 +96,27 @@ def cocreate(
     try:
         if mode == "continue":
             request = Generator.continuation_of(score, prompt, bars=new)
-        else:
+        elif mode == "infill":
             request = Generator.infill_of(score, str(bars).strip(), prompt)
+        else:
+            request = Generator.accompaniment_of(score, prompt, source=name)
     except ValueError as e:  # ScoreError too: the piece or the bars do not fit the request
         raise UserError(_message(e, name)) from None
-    given = request.given
-    given.source = name
-    total = int(request.conditions.bars)
-    first, last = given.bars + 1, total - given.after_bars
-    kept = [_span(1, given.bars)] + ([_span(last + 1, total)] if given.after_bars else [])
+    if mode == "accompany":
+        first, last, kept = 1, piece_bars, [_span(1, piece_bars)]
+    else:
+        given = request.given
+        given.source = name
+        total = int(request.conditions.bars)
+        first, last = given.bars + 1, total - given.after_bars
+        kept = [_span(1, given.bars)] + ([_span(last + 1, total)] if given.after_bars else [])
     log.info("cocreate: %s of %s (%d bars), bars %s new", mode, name, piece_bars, _span(first, last))
     out = studio.work.new("cocreate")
     roll = write_pianoroll(score, out / "original-pianoroll.png", title=f"{name} (as uploaded)")
-    title = f"{Path(name).stem} bars {_span(first, last)} new"
+    title = f"{Path(name).stem} " + (
+        "accompanied" if mode == "accompany" else f"bars {_span(first, last)} new"
+    )
+    shown = request[0] if mode == "accompany" else request
     rows, files, views, seconds = generate_views(studio, request, n, seed, out, title, progress)
     summary = {
         "mode": mode,
@@ -113,12 +124,12 @@ def cocreate(
         "format": fmt,
         "piece_bars": piece_bars,
         "kept_bars": ", ".join(kept),
-        "new_bars": _span(first, last),
+        "new_bars": _span(first, last) if mode != "accompany" else f"parts under bars {_span(first, last)}",
         "prompt": prompt,
         "model": studio.model_name,
         "seconds": seconds,
-        "understood": request.to_dict(),
-        "explain": request.explain(),
+        "understood": shown.to_dict(),
+        "explain": shown.explain(),
         "candidates": rows,
     }
     if progress is not None:
@@ -147,7 +158,10 @@ class CoCreateView:
                         list(MODES),
                         value="continue",
                         label="Mode",
-                        info="continue: new bars after the piece; infill: some of its bars written anew",
+                        info=(
+                            "continue: new bars after the piece; infill: some of its bars written anew; "
+                            "accompany: the piece kept as a melody, parts added under it"
+                        ),
                         elem_id="cocreate-mode",
                     )
                     bars = gr.Textbox(
@@ -157,7 +171,7 @@ class CoCreateView:
                         elem_id="cocreate-bars",
                     )
                 prompt = gr.Textbox(
-                    label="Prompt (optional: what the new bars should be)",
+                    label="Prompt (optional: what the new bars should be; for accompany, the parts)",
                     max_length=MAX_PROMPT_CHARS,
                     placeholder="for flute, in D minor",
                     elem_id="cocreate-prompt",

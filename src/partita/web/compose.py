@@ -229,7 +229,7 @@ def compose(
 
 def generate_views(
     studio: Studio,
-    request: Request,
+    request: Request | tuple[Request, Any],
     n: int,
     seed: int | None,
     out: Path,
@@ -252,7 +252,15 @@ def generate_views(
 
     t0 = time.monotonic()
     with studio.deadline.limit(studio.limits.request_seconds):
-        candidates = studio.model.generate(request, n=n, seed=seed, out_dir=out, progress=step, **settings)
+        if isinstance(
+            request, tuple
+        ):  # a melody and its request (Generator.accompaniment_of): parts under it
+            kw = dict(n=n, seed=seed, out_dir=out, progress=step, **settings)
+            candidates = studio.model.accompany(request, **kw)[1]
+        else:
+            candidates = studio.model.generate(
+                request, n=n, seed=seed, out_dir=out, progress=step, **settings
+            )
     files: list[str] = []
     views: list[dict[str, Any]] = []
     rows = []

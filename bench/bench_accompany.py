@@ -1,0 +1,325 @@
+"""Accompaniment: parts added under a held-out melody, against block chords and the song's own parts.
+
+Issue 21 item 3. Held-out POP909 songs (split ``test`` of the built corpus ``all``), their first 16 bars: the
+MELODY track is the melody; three accompaniments of it, one run:
+
+- ``partita``: :meth:`partita.Generator.accompany` with "a pop song for piano" (4 candidates, the first kept);
+- ``partita, plain``: the ablation, the same without the accompaniment's defaults (texture faders at 0.7,
+  chord tones only: :data:`partita.generation.accompany.ACCOMPANIMENT_FADERS` and ``ACCOMPANIMENT_SETTINGS``);
+- ``block``: the rule baseline, :func:`partita.generation.accompany.block_chords` on the same chords (a
+  sustained triad and a bass root a bar);
+- ``real``: the song's own BRIDGE and PIANO tracks (the reference, not a competitor).
+
+Measured: :func:`partita.evaluation.accompaniment.chord_tone_agreement` (the melody's on-beat notes in the
+chord the parts play there), :func:`~partita.evaluation.accompaniment.beat_consonance` (those that clash with
+no sounding part) and :func:`~partita.evaluation.accompaniment.onset_agreement` (onset F-measure between
+melody and parts, within a sixteenth), each set's mean; realism of the whole pieces (melody and parts)
+against the first 16 bars of other held-out songs (the classifier two-sample test of the realism benchmark);
+and how well the melody alone is harmonised: bar chords of
+:func:`partita.analysis.harmonize.harmonize_melody` against POP909's chord annotations (``mir_eval.chord``
+majmin, over the bars), beside partita's chord recogniser run on the melody alone. Folk melodies (German and
+Chinese folk songs, jigs) have no accompaniment to compare with: their rows give consonance and onset
+agreement of partita's parts against block chords.
+
+    python bench/bench_accompany.py [--n 12] [--folk 6] [--model partita-small|debug|PATH] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_realism import style_records  # noqa: E402
+from common import row, write_result  # noqa: E402
+
+log = logging.getLogger("bench_accompany")
+SLOW = True  # generates dozens of accompaniments: run only when named
+BARS = 16
+POP_PROMPT = "a pop song for piano"
+FOLK_PROMPT = "for piano"
+WHAT = ("chord-tone agreement on beats", "beat consonance", "onset agreement (F)")
+
+
+def melody_and_parts(score, melody_name: str = "MELODY") -> tuple[object, object] | None:
+    """``score`` as (its melody track alone, its other tracks), or None when it has no such track."""
+    from partita.evaluation.accompaniment import split_melody
+
+    names = [t.name for t in score.tracks]
+    if melody_name not in names:
+        return None
+    piece = score.copy()
+    i = names.index(melody_name)
+    piece.tracks = [score.tracks[i].copy()] + [t.copy() for k, t in enumerate(score.tracks) if k != i]
+    return split_melody(piece, 1)
+
+
+def bar_chord_accuracy(melody, record: dict, labels: list[str], bars: int) -> float | None:
+    """mir_eval majmin of one chord a bar (``labels``) against the record's annotated chord segments."""
+    import mir_eval
+
+    from partita.analysis.chords import merge_labels
+    from partita.analysis.timeline import TempoMap
+    from partita.score.bars import bar_lines
+
+    segments = record.get("chord_segments") or []
+    if not segments:
+        return None
+    lines = np.asarray(bar_lines(melody, bars))
+    tmap = TempoMap(melody)
+    seg = merge_labels(labels, lines)
+    est_i = np.array([[float(tmap.seconds(a)), float(tmap.seconds(b))] for a, b, _ in seg])
+    ref_i = np.array([[s["start"], s["end"]] for s in segments])
+    ref_l = [s["label"] for s in segments]
+    end = est_i[-1, 1]
+    keep = ref_i[:, 0] < end
+    ref_i, ref_l = np.minimum(ref_i[keep], end), [lab for lab, k in zip(ref_l, keep, strict=True) if k]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ri, rl = mir_eval.util.adjust_intervals(ref_i, ref_l, est_i[0, 0], end, "N", "N")
+        ei, el = mir_eval.util.adjust_intervals(est_i, [lab for *_, lab in seg], est_i[0, 0], end, "N", "N")
+        merged, rl, el = mir_eval.util.merge_labeled_intervals(ri, rl, ei, el)
+        durations = mir_eval.util.intervals_to_durations(merged)
+        return float(mir_eval.chord.weighted_accuracy(mir_eval.chord.majmin(rl, el), durations))
+
+
+def recognised_chords(melody, bars: int) -> list[str]:
+    """partita's chord recogniser (made for textures) on the melody alone, one chord a bar."""
+    from partita.analysis.chords import chords_per_bar, estimate_chords, merge_labels
+    from partita.analysis.timeline import note_arrays
+    from partita.score.bars import bar_lines
+
+    notes = note_arrays(melody)
+    tpq = int(melody.ticks_per_quarter)
+    lines = np.asarray(bar_lines(melody, bars))
+    beats = np.arange(0, int(lines[-1]) + 1, tpq)
+    return chords_per_bar(merge_labels(estimate_chords(notes, beats), beats), lines)
+
+
+def pop_sets(generator, records: dict, corpus, n: int, seed: int) -> tuple[dict, list, list, dict]:
+    """The three accompaniments of ``n`` held-out songs, the real pieces to judge them against, the
+    harmonisation scores, and timing."""
+    from partita.evaluation.realism import count_bars, crop_bars
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(records["test"])).tolist()
+    sets: dict[str, list] = {"partita": [], "partita, plain": [], "block": [], "real": []}
+    others, chords, seconds = [], {"harmonised": [], "recogniser": []}, []
+    for i in order:
+        rec = records["test"][i]
+        score = corpus.read_piece(rec["piece_id"])
+        if count_bars(score) < BARS:
+            continue
+        piece = crop_bars(score, BARS)
+        split = melody_and_parts(piece)
+        if split is None or not split[0].note_num():
+            continue
+        if len(sets["real"]) >= n:
+            others.append(piece)
+            if len(others) >= 2 * n:
+                break
+            continue
+        melody, parts = split
+        t0 = time.perf_counter()
+        prepared = generator.accompaniment_of(melody, POP_PROMPT)
+        _, cands = generator.accompany(prepared, n=4, seed=seed + i)
+        seconds.append(time.perf_counter() - t0)
+        mel = prepared[1]
+        sets["partita"].append(cands[0].score)
+        plain = plain_request(generator, melody)
+        sets["partita, plain"].append(
+            generator.accompany(plain, n=4, seed=seed + i, chord_tones_only=False)[1][0].score
+        )
+        sets["block"].append(_block(mel))
+        joined = melody.copy()
+        joined.tracks = [*melody.tracks, *parts.tracks]
+        sets["real"].append(joined)
+        chords["harmonised"].append(bar_chord_accuracy(melody, rec, mel.chords, mel.bars))
+        chords["recogniser"].append(
+            bar_chord_accuracy(melody, rec, recognised_chords(melody, mel.bars), mel.bars)
+        )
+        log.info("%s: %.1f s", rec["piece_id"], seconds[-1])
+    return sets, others, chords, {"seconds": seconds}
+
+
+def plain_request(generator, melody) -> tuple:
+    """The ablation: the accompaniment request without its texture defaults (the parts' density and
+    polyphony left to the model; sampled with passing tones allowed)."""
+    request, mel = generator.accompaniment_of(melody, POP_PROMPT)
+    request.faders.clear()
+    request.conditions.density = request.conditions.polyphony = None
+    return request, mel
+
+
+def _block(melody) -> object:
+    from partita.generation.accompany import block_chords
+
+    return block_chords(melody)
+
+
+def folk_rows(generator, records: dict, corpus, styles: list[str], n: int, seed: int) -> dict:
+    """Consonance and onset agreement of partita's parts and of block chords under ``n`` held-out folk
+    melodies of each style."""
+    from partita.evaluation.accompaniment import accompaniment_agreement, split_melody
+    from partita.evaluation.realism import count_bars, crop_bars
+
+    out = {}
+    for style in styles:
+        got: dict[str, list] = {"partita": [], "block": []}
+        for rec in records[style]["test"]:
+            score = corpus.read_piece(rec["piece_id"])
+            pitched = [t for t in score.tracks if not t.is_drum and len(t.notes)]
+            if len(pitched) != 1 or count_bars(score) < 8:
+                continue
+            melody = crop_bars(score, 8)
+            prepared = generator.accompaniment_of(melody, FOLK_PROMPT)
+            _, cands = generator.accompany(prepared, n=4, seed=seed)
+            for name, piece in (("partita", cands[0].score), ("block", _block(prepared[1]))):
+                got[name].append(accompaniment_agreement(*split_melody(piece, len(melody.tracks))))
+            if len(got["partita"]) >= n:
+                break
+        out[style] = got
+    return out
+
+
+def agreement_means(pieces: list, melody_tracks: int = 1) -> tuple[float, float, float]:
+    from partita.evaluation.accompaniment import accompaniment_agreement, split_melody
+
+    found = [accompaniment_agreement(*split_melody(p, melody_tracks)) for p in pieces]
+    return _mean(found)
+
+
+def _mean(found: list) -> tuple[float, float, float]:
+    """Mean chord-tone agreement, beat consonance and onset F of ``found`` (Agreement records)."""
+    out = []
+    for name in ("chord_tones", "beat_consonance", "onset_f"):
+        values = [getattr(a, name) for a in found if getattr(a, name) is not None]
+        out.append(float(np.mean(values)) if values else float("nan"))
+    return out[0], out[1], out[2]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=12, help="held-out POP909 songs")
+    ap.add_argument("--folk", type=int, default=6, help="held-out melodies per folk style (0: none)")
+    ap.add_argument("--model", default="partita-small", help="a model name or folder; 'debug' = untrained")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--name", default=None)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    import torch
+
+    from partita.evaluation.realism import realism_report
+    from partita.pipelines import load_generator
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    records, corpus = style_records("all")
+    generator = load_generator(args.model)
+    cmd = " ".join(
+        ["python bench/bench_accompany.py"]
+        + ([f"--n {args.n}"] if args.n != 12 else [])
+        + ([f"--folk {args.folk}"] if args.folk != 6 else [])
+        + ([f"--model {args.model}"] if args.model != "partita-small" else [])
+        + ([f"--threads {args.threads}"] if args.threads else [])
+    )
+    t0 = time.perf_counter()
+    sets, others, chords, timing = pop_sets(generator, records["pop"], corpus, args.n, args.seed)
+    report = realism_report(sets, others, seed=args.seed)
+    rows = pop_rows(sets, report, chords, timing, cmd, len(others))
+    folk = folk_rows(generator, records, corpus, ["german_folk", "chinese_folk", "jig"], args.folk, args.seed)
+    rows += folk_table(folk, cmd)
+    name = args.name or ("accompany" if args.model != "debug" else "accompany-debug")
+    title = "Accompaniment: parts under held-out melodies, against block chords and the real parts"
+    extra = {"model": args.model, "seconds": time.perf_counter() - t0, "realism": report}
+    print(write_result(name, title, rows, extra=extra))
+
+
+def pop_rows(sets: dict, report: dict, chords: dict, timing: dict, cmd: str, n_others: int) -> list[dict]:
+    means = {k: agreement_means(v) for k, v in sets.items()}
+    n = len(sets["real"])
+    rows = []
+    acc = {k: report["sets"][k].get("accuracy", float("nan")) for k in sets}
+    floor = report["floor"]["two_sample"]
+    for name in ("partita", "partita, plain"):
+        for i, what in enumerate(WHAT):
+            rows.append(
+                row(
+                    f"accompaniment: {what}, POP909 held-out, {name}",
+                    means[name][i],
+                    "",
+                    cmd,
+                    baseline="block chords, same run",
+                    baseline_value=means["block"][i],
+                    notes=f"{n} songs, first {BARS} bars; the songs' own parts: {means['real'][i]:.3f}",
+                )
+            )
+        rows.append(
+            row(
+                f"accompaniment: realism two-sample accuracy (melody and parts), POP909, {name}",
+                acc[name],
+                "accuracy",
+                cmd,
+                baseline="block chords, same run",
+                baseline_value=acc["block"],
+                higher_is_better=False,
+                notes=f"{n} pieces vs {n_others} other held-out songs; the songs' own parts {acc['real']:.3f}"
+                + (f"; floor {floor['accuracy']:.3f}" if floor else ""),
+            )
+        )
+    harm = [x for x in chords["harmonised"] if x is not None]
+    recog = [x for x in chords["recogniser"] if x is not None]
+    rows.append(
+        row(
+            "accompaniment: melody harmonised, bar chords vs POP909 annotations (majmin)",
+            float(np.mean(harm)) if harm else float("nan"),
+            "accuracy",
+            cmd,
+            baseline="partita's chord recogniser on the melody alone, same run",
+            baseline_value=float(np.mean(recog)) if recog else None,
+            notes=f"{len(harm)} songs, one chord a bar over the first {BARS} bars",
+        )
+    )
+    rows.append(
+        row(
+            "accompaniment: seconds per 16-bar melody (4 candidates)",
+            float(np.mean(timing["seconds"])),
+            "s",
+            cmd,
+            higher_is_better=False,
+            notes="2 CPU cores, shared with other work while measured",
+        )
+    )
+    return rows
+
+
+def folk_table(folk: dict, cmd: str) -> list[dict]:
+    rows = []
+    for style, got in folk.items():
+        if not got["partita"]:
+            continue
+        mine, block = _mean(got["partita"]), _mean(got["block"])
+        for i, what in enumerate(WHAT):
+            rows.append(
+                row(
+                    f"accompaniment: {what}, {style} held-out, partita",
+                    mine[i],
+                    "",
+                    cmd,
+                    baseline="block chords, same run",
+                    baseline_value=block[i],
+                    notes=f"{len(got['partita'])} melodies, first 8 bars, '{FOLK_PROMPT}'",
+                )
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Discovery: text-to-music retrieval on the held-out test split, and search latency of the LanceDB index.
+
+Issue 23 item 1-2. Up to 1,000 pieces of the test split of the built corpus ``all`` (drawn with the seed) are
+the candidates; each is the target of one query of each kind:
+
+- ``caption (en)`` / ``caption (zh)``: the piece's 4th English / Chinese caption. The model trains on the
+  first three of each train piece only, so this phrasing of a test piece was never seen (the facts it states
+  are the same kind of facts the training captions state).
+- ``labels``: a hand-style query built from the piece's manifest labels in a form no caption uses
+  ("reel, D major, 2/2 time, by O'Carolan"): type or genre, key, meter, composer.
+
+Rankers, all on the same queries and candidates:
+
+- ``model``: the discovery model (default: the shipped ``discovery-small``; ``--train`` retrains one here)
+  ranks candidates by the cosine of the query's text vector and the candidate's music vector (from the score).
+- ``BM25 on captions`` (the baseline of the issue): Okapi BM25 of the query against each candidate's own first
+  caption (English for English queries, Chinese for Chinese), the text the index stores.
+- ``model + BM25``: the sum of both scores, each z-scored per query.
+- ``random``: the expected MRR of a random order, 1/n * sum(1/r).
+
+Latency: ``DiscoveryIndex.search`` (text encoding + LanceDB flat cosine search, top 10) over an index of the
+whole corpus, against a numpy brute-force matrix product over the same vectors.
+
+    python bench/bench_discovery.py [--n 1000] [--train] [--epochs 30] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import row, write_result  # noqa: E402
+
+log = logging.getLogger("bench_discovery")
+COMMAND = "python bench/bench_discovery.py"
+GOAL_MRR = "MRR >= 0.30 and >= 2x BM25 on captions"
+
+
+def label_query(entry: dict) -> str:
+    """A hand-style query from the manifest labels, in a form the captions never use."""
+    labels = entry["labels"]
+    kind = labels.get("tune_type") or labels.get("genre") or "tune"
+    parts = [kind, labels.get("key") or "", f"{labels['meter']} time" if labels.get("meter") else ""]
+    if labels.get("composer"):
+        parts.append(f"by {labels['composer']}")
+    return ", ".join(p for p in parts if p)
+
+
+def retrieval_rows(model, test: list[dict], command: str) -> tuple[list[dict], dict]:
+    from partita.discovery.metrics import bm25_scores, random_mrr, retrieval_metrics, zscore
+    from partita.discovery.train import features_of
+
+    music = model.encode_features(features_of(test))
+    kinds = {
+        "caption (en)": ([e["captions_en"][3] for e in test], [e["captions_en"][0] for e in test]),
+        "caption (zh)": ([e["captions_zh"][3] for e in test], [e["captions_zh"][0] for e in test]),
+        "labels": ([label_query(e) for e in test], [e["captions_en"][0] for e in test]),
+    }
+    rows, table, chance = [], {}, random_mrr(len(test))
+    for kind, (queries, docs) in kinds.items():
+        learned = model.encode_text(queries) @ music.T
+        lexical = bm25_scores(queries, docs)
+        m = {
+            "model": retrieval_metrics(learned),
+            "bm25": retrieval_metrics(lexical),
+            "fused": retrieval_metrics(zscore(learned) + zscore(lexical)),
+        }
+        table[kind] = {**m, "example_query": queries[0]}
+        n = len(test)
+        for metric in ("mrr", "hit1", "hit10"):
+            rows.append(
+                row(
+                    f"text-to-music {metric}, {kind} queries, {n} test candidates (model)",
+                    m["model"][metric],
+                    "",
+                    command,
+                    baseline="BM25 on the candidates' captions",
+                    baseline_value=m["bm25"][metric],
+                    goal=GOAL_MRR if metric == "mrr" else None,
+                    notes=f"random MRR {chance:.4f}" if metric == "mrr" else "",
+                )
+            )
+        rows.append(
+            row(
+                f"text-to-music mrr, {kind} queries, {n} test candidates (model + BM25, z-scored sum)",
+                m["fused"]["mrr"],
+                "",
+                command,
+                baseline="BM25 on the candidates' captions",
+                baseline_value=m["bm25"]["mrr"],
+            )
+        )
+        rows.append(row(f"text-to-music mrr, {kind} queries, random order", chance, "", command))
+    return rows, table
+
+
+def latency_rows(model, entries: list[dict], command: str, queries: list[str]) -> tuple[list[dict], dict]:
+    """Search latency over an index of every entry (built from the cached features, so no score is read)."""
+    from partita.discovery.features import write_entries
+    from partita.discovery.index import PENDING_FILE, DiscoveryIndex, build_index
+
+    class _Corpus:  # the entries stand in for the corpus: build_index finds them all in its pending cache
+        name = "bench"
+        path = Path(".")
+
+        def records(self):
+            return [{"piece_id": e["piece_id"], "split": "", "midi_path": ""} for e in entries]
+
+    folder = Path(tempfile.mkdtemp(prefix="partita-discovery-"))
+    try:
+        write_entries(entries, folder / PENDING_FILE)
+        t0 = time.perf_counter()
+        build_index(_Corpus(), folder, model=model)
+        build_s = time.perf_counter() - t0
+        index = DiscoveryIndex(folder, model=model)
+        index.search(queries[0])  # warm up
+        t0 = time.perf_counter()
+        for q in queries:
+            index.search(q, k=10)
+        lance_ms = (time.perf_counter() - t0) / len(queries) * 1000
+        t0 = time.perf_counter()
+        index.search(queries[0], hybrid=True)  # reads the captions and fits BM25 once
+        hybrid_load_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for q in queries:
+            index.search(q, k=10, hybrid=True)
+        hybrid_ms = (time.perf_counter() - t0) / len(queries) * 1000
+        vectors = model.encode_features(np.asarray([e["features"] for e in entries], dtype=np.float32))
+        t0 = time.perf_counter()
+        for q in queries:
+            np.argpartition(-(vectors @ model.encode_text([q])[0]), 10)[:10]
+        numpy_ms = (time.perf_counter() - t0) / len(queries) * 1000
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    n = len(entries)
+    rows = [
+        row(
+            f"search latency, {n} pieces, top 10 (LanceDB, text encoding included)",
+            lance_ms,
+            "ms/query",
+            command,
+            baseline="numpy brute force over the same vectors",
+            baseline_value=numpy_ms,
+            higher_is_better=False,
+            goal="< 50 ms for 10k pieces",
+        ),
+        row(
+            f"hybrid search latency, {n} pieces, top 10 (embedding + BM25 on captions)",
+            hybrid_ms,
+            "ms/query",
+            command,
+            baseline="LanceDB embedding search alone",
+            baseline_value=lance_ms,
+            higher_is_better=False,
+            notes=f"first hybrid query {hybrid_load_s:.1f} s (reads the captions, fits BM25)",
+        ),
+        row(f"index build from cached features, {n} pieces", build_s, "s", command, higher_is_better=False),
+    ]
+    return rows, {
+        "pieces": n,
+        "lancedb_ms": lance_ms,
+        "numpy_ms": numpy_ms,
+        "hybrid_ms": hybrid_ms,
+        "hybrid_first_s": hybrid_load_s,
+        "build_s": build_s,
+    }
+
+
+def load_model(args, parts):
+    from partita.discovery.encoders import DiscoveryConfig, DiscoveryModel
+    from partita.discovery.train import TrainConfig, train_discovery
+
+    if not args.train:
+        return DiscoveryModel.from_pretrained(args.model), None
+    rng = np.random.default_rng(args.seed)
+    valid = [parts["valid"][i] for i in rng.permutation(len(parts["valid"]))[:1000]]
+    t0 = time.perf_counter()
+    model = train_discovery(
+        parts["train"], valid, DiscoveryConfig(), TrainConfig(epochs=args.epochs, seed=args.seed)
+    )
+    return model, time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=1000, help="test candidates (and queries of each kind)")
+    parser.add_argument("--corpus", default="all")
+    parser.add_argument("--model", default=None, help="a discovery model folder (default: discovery-small)")
+    parser.add_argument("--train", action="store_true", help="train a model here instead")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", default=None, help="the features cache (default: data/discovery/)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    import torch
+
+    from partita.corpus import load_corpus
+    from partita.discovery.train import split_entries
+    from partita.paths import data_dir
+
+    torch.set_num_threads(2)
+    cache = Path(args.cache) if args.cache else data_dir() / "discovery" / f"{args.corpus}-entries.parquet"
+    parts = split_entries(load_corpus(args.corpus), cache, args.workers)
+    model, train_s = load_model(args, parts)
+    rng = np.random.default_rng(args.seed)
+    test = [parts["test"][i] for i in rng.permutation(len(parts["test"]))[: args.n]]
+    command = (
+        COMMAND
+        + (f" --train --epochs {args.epochs}" if args.train else "")
+        + (f" --n {args.n}" if args.n != 1000 else "")
+    )
+    rows, table = retrieval_rows(model, test, command)
+    everything = [e for p in parts.values() for e in p]
+    lat_rows, latency = latency_rows(model, everything, command, [label_query(e) for e in test[:100]])
+    rows += lat_rows
+    if train_s is not None:
+        rows.append(row("training time (2 threads)", train_s, "s", command, higher_is_better=False))
+    extra = {
+        "corpus": args.corpus,
+        "test_candidates": len(test),
+        "model": args.model or "discovery-small" if not args.train else "trained in this run",
+        "model_metrics": model.config.metrics,
+        "retrieval": table,
+        "latency": latency,
+    }
+    path = write_result(
+        "discovery", "Discovery: text-to-music retrieval and search latency", rows, extra=extra
+    )
+    for r in rows:
+        log.info("%s: %.4f (baseline %s: %s)", r["metric"], r["value"], r["baseline"], r["baseline_value"])
+    log.info("wrote %s", path)
+
+
+if __name__ == "__main__":
+    main()

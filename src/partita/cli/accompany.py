@@ -1,0 +1,60 @@
+"""``partita accompany``: a melody kept as written, with the parts a prompt asks for added under it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from partita.cli.generate import (
+    _OUTPUT_OPTIONS,
+    _REQUEST_OPTIONS,
+    _SETTING_OPTIONS,
+    _options,
+    _request_options,
+    _settings,
+    ranking_scores,
+)
+
+
+@click.command("accompany")
+@click.argument("melody", type=click.Path(dir_okay=False))  # a score file, or audio (transcribed)
+@click.argument("prompt", required=False, default="")
+@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS)
+def accompany(melody, prompt, out_dir, n, seed, model, explain, selector, **options) -> None:
+    """Add the parts PROMPT asks for under MELODY (MIDI, MusicXML, ABC, or a hummed or played recording,
+    transcribed), which stays as written, e.g.
+    `partita accompany tune.mid "for guitar and bass"` (piano when the prompt names no instrument).
+
+    The melody's key, meter, tempo and length are kept unless an option says otherwise; its chords, one a
+    bar, are chosen from the key's own chords to fit its notes (or given with --chords), and the parts are
+    sampled over them. Candidates are ranked by the Selector and by how rarely the parts clash with the
+    melody's notes on the beats.
+    """
+    from partita.cli.progress import tqdm_progress
+    from partita.pipelines import Generator
+
+    settings = {k: v for k, v in _settings(options).items() if v is not None}
+    asked = _request_options(options)
+    asked.pop("bars", None)
+    prepared = Generator.accompaniment_of(melody, prompt, **asked)  # read first: bad input fails fast
+    request = prepared[0]
+    click.echo(request.explain() if explain else "\n".join(f"note: {x}" for x in request.notes))
+    generator = Generator.from_pretrained(model)
+    out_dir = out_dir or "out/accompany"
+    with tqdm_progress("accompany", unit="step") as bar:
+        whole, candidates = generator.accompany(
+            prepared,
+            n=n,
+            seed=seed,
+            selector=None if selector == "none" else selector,
+            out_dir=out_dir,
+            progress=bar,
+            **settings,
+        )
+    for cand in candidates:
+        click.echo(f"#{cand.rank}  {ranking_scores(cand)}  {cand.remarks[-1]}  {cand.files.get('midi', '')}")
+    click.echo(f"wrote {Path(out_dir) / 'generation.json'}")
+
+
+commands = [accompany]

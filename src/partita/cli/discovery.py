@@ -1,0 +1,111 @@
+"""``partita index`` / ``search`` / ``similar``: find pieces by words or by a piece (docs/DISCOVERY.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import click
+
+
+@contextlib.contextmanager
+def _one_line() -> Iterator[None]:
+    """Known errors (an empty query, an unknown field, a missing index) as one line, never a traceback."""
+    try:
+        yield
+    except (ValueError, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _show(hits, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps([{"piece_id": h.piece_id, "score": round(h.score, 4), **h.fields} for h in hits])
+        )
+        return
+    if not hits:
+        click.echo("no pieces match")
+    for i, h in enumerate(hits, 1):
+        f = h.fields
+        labels = ", ".join(
+            v for v in (f.get("tune_type") or f.get("genre"), f.get("key"), f.get("meter")) if v
+        )
+        click.echo(f"{i:>3}. {h.score:.3f}  {h.piece_id}  {f.get('title') or ''}  [{labels}]")
+
+
+@click.group("index")
+def index() -> None:
+    """The discovery index: every piece of a corpus embedded beside its labels, in LanceDB on disk."""
+
+
+@index.command("build")
+@click.argument("corpus", default="all")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), default=None, help="The index folder.")
+@click.option("--model", "model", type=click.Path(file_okay=False), default=None, help="A discovery model.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+def build(corpus, out, model, workers) -> None:
+    """Index CORPUS (a built corpus name or folder); pieces already indexed are not read again."""
+    from partita.cli.progress import tqdm_progress
+    from partita.corpus import load_corpus
+    from partita.discovery.index import build_index
+
+    with _one_line(), tqdm_progress("indexing", unit="piece") as progress:
+        meta = build_index(load_corpus(corpus), out, model_path=model, workers=workers, progress=progress)
+    click.echo(f"indexed {meta['count']} pieces ({meta['added']} new) -> {out or 'the default index'}")
+
+
+@index.command("train")
+@click.argument("corpus", default="all")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True, help="The model folder.")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def train(corpus, out, epochs, workers, seed) -> None:
+    """Train the text and music encoders on CORPUS's train split (valid split for the best epoch)."""
+    from partita.cli.progress import tqdm_progress
+    from partita.discovery.train import TrainConfig, train_on_corpus
+
+    with _one_line(), tqdm_progress("training", unit="epoch") as progress:
+        model = train_on_corpus(corpus, out, TrainConfig(epochs=epochs, seed=seed), workers, progress)
+    click.echo(f"wrote {out}: valid MRR {model.config.metrics.get('valid_mrr')}")
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--where", default=None, help="A filter on the labels, e.g. \"meter = '3/4'\".")
+@click.option(
+    "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--hybrid", is_flag=True, help="Add BM25 on the stored captions to the embedding match.")
+def search(query, k, where, index_path, as_json, hybrid) -> None:
+    """The pieces that best match QUERY (English or Chinese words)."""
+    from partita.discovery.index import DiscoveryIndex
+
+    with _one_line():
+        if not query.strip():
+            raise ValueError("empty query: say what to look for, e.g. 'a slow sad waltz in D minor'")
+        _show(DiscoveryIndex(index_path).search(query, k, where, hybrid=hybrid), as_json)
+
+
+@click.command("similar")
+@click.argument("piece", type=click.Path(exists=True, dir_okay=False))
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--where", default=None, help="A filter on the labels, e.g. \"meter = '3/4'\".")
+@click.option(
+    "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+def similar(piece, k, where, index_path, as_json) -> None:
+    """The indexed pieces nearest to PIECE (any score file partita reads)."""
+    from partita.discovery.index import DiscoveryIndex
+    from partita.score import read_score
+
+    with _one_line():
+        index_ = DiscoveryIndex(index_path)
+        _show(index_.similar(read_score(piece), k, where), as_json)
+
+
+commands = [index, search, similar]

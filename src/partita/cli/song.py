@@ -1,0 +1,118 @@
+"""``partita song``: a vocal melody for lyrics (``song melody``), a lyric template for a melody
+(``song template``). See docs/SONGS.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group("song")
+def song() -> None:
+    """Songs from lyrics: a singable melody for words, and the syllable template of a melody."""
+
+
+@song.command("melody")
+@click.argument("lyrics", type=click.Path(exists=True, dir_okay=False))
+@click.argument("prompt", required=False, default="")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the melody's contour.")
+@click.option("--png/--no-png", default=True, show_default=True, help="Also engrave the first page to PNG.")
+def melody(lyrics, prompt, out_dir, seed, png) -> None:
+    """A vocal melody for the words in LYRICS (a text file; [verse] [chorus] tags optional), in the key,
+    meter and tempo of PROMPT (e.g. "a hymn in G major at 80 bpm"): NAME.musicxml with the words under the
+    notes, NAME.mid with lyric events, NAME.svg (and .png) engraved with verovio."""
+    from partita.atomic import atomic_write_text
+    from partita.generation.song import song_from_prompt, song_musicxml, write_song_midi
+    from partita.lyrics import read_lyrics
+    from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
+
+    words = read_lyrics(Path(lyrics))
+    for note in words.notes:
+        click.echo(f"note: {note}")
+    sung = song_from_prompt(words, prompt, seed=seed)
+    out = Path(out_dir)
+    stem = Path(lyrics).stem
+    xml = song_musicxml(sung, title=stem)
+    atomic_write_text(out / f"{stem}.musicxml", xml)
+    write_song_midi(sung, out / f"{stem}.mid")
+    svgs = to_svg_pages(musicxml=xml, title=stem)
+    written = write_svg_pages(svgs, out / f"{stem}.svg")
+    if png:
+        written += write_png_pages(svgs[:1], out / f"{stem}.png")
+    click.echo(
+        f"{len(words.syllables)} syllables, {len(sung.notes)} notes, {len(words.sections)} sections, "
+        f"{sung.tonic} {sung.mode}, {sung.meter}, {sung.tempo:g} bpm, {sung.seconds:.0f} s"
+    )
+    for p in [out / f"{stem}.musicxml", out / f"{stem}.mid", *written]:
+        click.echo(str(p))
+
+
+@song.command("full")
+@click.argument("lyrics", type=click.Path(exists=True, dir_okay=False))
+@click.argument("prompt", required=False, default="")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-n", type=click.IntRange(1, 8), default=2, show_default=True, help="Candidates a section.")
+@click.option("--model", default="partita-small", show_default=True, help="Model name or folder ('debug').")
+def full(lyrics, prompt, out_dir, seed, n, model) -> None:
+    """A song: the vocal melody for LYRICS and, under it, the parts PROMPT asks for (e.g. "a pop song with
+    piano and bass"; piano when it names none), sampled by partita's model section by section over the
+    melody's chords (`partita accompany`), a repeated chorus with the same parts. Writes NAME.mid (lyric
+    events on the vocal track), NAME.musicxml and NAME.svg/.png."""
+    from partita.atomic import atomic_path, atomic_write_text
+    from partita.generation.song import (
+        assemble,
+        first_statements,
+        section_chords,
+        section_score,
+        song_from_prompt,
+        song_musicxml,
+    )
+    from partita.lyrics import read_lyrics
+    from partita.pipelines import Generator
+    from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
+
+    words = read_lyrics(Path(lyrics))
+    for note in words.notes:
+        click.echo(f"note: {note}")
+    sung = song_from_prompt(words, prompt, seed=seed)
+    generator = Generator.from_pretrained(model)
+    parts = {}
+    for i in sorted(set(first_statements(sung))):
+        melody = section_score(sung, i)
+        _, candidates = generator.accompany(
+            melody, prompt, n=n, seed=seed + i, chords=section_chords(sung, i), wav=False
+        )
+        parts[i] = candidates[0].score
+        click.echo(f"{words.sections[i].label}: {candidates[0].remarks[-1]}")
+    whole = assemble(sung, parts)
+    out, stem = Path(out_dir), Path(lyrics).stem
+    with atomic_path(out / f"{stem}.mid") as tmp:
+        whole.dump_midi(str(tmp))
+    xml = song_musicxml(sung, title=stem, score=whole)
+    atomic_write_text(out / f"{stem}.musicxml", xml)
+    svgs = to_svg_pages(musicxml=xml, title=stem)
+    written = [*write_svg_pages(svgs, out / f"{stem}.svg"), *write_png_pages(svgs[:1], out / f"{stem}.png")]
+    click.echo(f"{len(whole.tracks)} tracks, {len(words.sections)} sections, {sung.seconds:.0f} s")
+    for p in [out / f"{stem}.mid", out / f"{stem}.musicxml", *written]:
+        click.echo(str(p))
+
+
+@song.command("template")
+@click.argument("melody_file", metavar="MELODY", type=click.Path(exists=True, dir_okay=False))
+def template(melody_file) -> None:
+    """The lyric template of MELODY (MIDI or MusicXML): syllables per phrase and where the stresses fall,
+    one phrase a line, e.g. `bar 1 (7): DUM da DUM da DUM da DUM`."""
+    from partita.generation.song import lyric_template
+    from partita.score import read_score
+
+    phrases = lyric_template(read_score(melody_file))
+    if not phrases:
+        raise click.ClickException("the file has no pitched notes")
+    for p in phrases:
+        click.echo(f"bar {p.bar} ({p.syllables}): {p}")
+
+
+commands = [song]

@@ -1,0 +1,1 @@
+"""Discovery: text and music in one space, an index, search and similar pieces."""

@@ -1,0 +1,252 @@
+"""The discovery index: every piece of a corpus in LanceDB (embedded, on disk, no server), with its embedding,
+its labels, its music features and its description; searched by text or by a piece.
+
+An index is a folder::
+
+    PATH/index.json      which version is current, the model, the corpus, the count (rewritten atomically)
+    PATH/v-<ns>/         one LanceDB database with the table ``pieces``
+    PATH/pending.parquet the pieces featurised by a build that has not finished (a rerun resumes from it)
+
+:func:`build_index` is incremental: the pieces already in the current version keep their features (only new
+pieces are read and described), every vector is recomputed with the model (cheap), and the new version is
+written beside the old one and made current by one atomic rewrite of ``index.json``; the old version is then
+removed. A reader never sees half an index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from partita.atomic import atomic_write_text
+from partita.discovery.encoders import DEFAULT_MODEL, DiscoveryModel
+from partita.discovery.features import LABEL_FIELDS, corpus_entries
+from partita.discovery.metrics import BM25, zscore
+from partita.paths import data_dir
+from partita.progress import ProgressCallback, report
+
+log = logging.getLogger(__name__)
+
+META_FILE = "index.json"
+PENDING_FILE = "pending.parquet"
+TABLE = "pieces"
+FIELDS = ("piece_id", "split", *LABEL_FIELDS, "tempo", "caption", "caption_zh", "description")
+"""The columns a result carries and a ``--where`` filter may name (besides the vector and features)."""
+_SQL_WORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null", "true", "false", "between", "escape"}
+
+
+def index_dir(corpus_name: str = "all") -> Path:
+    """The default folder of a corpus's index: ``$PARTITA_DATA/index/NAME``."""
+    return data_dir() / "index" / corpus_name
+
+
+@dataclass
+class Hit:
+    """One search result."""
+
+    piece_id: str
+    score: float
+    fields: dict[str, Any]
+
+
+def read_meta(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``index.json`` of an index folder; a clear error when it is missing or damaged."""
+    meta_file = Path(path) / META_FILE
+    if not meta_file.is_file():
+        raise FileNotFoundError(
+            f"{path}: no discovery index here (build one: partita index build CORPUS -o {path})"
+        )
+    try:
+        meta = json.loads(meta_file.read_text())
+        _ = meta["version"], meta["dim"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{meta_file}: corrupt index metadata ({e}); rebuild the index") from None
+    return meta
+
+
+def _open_table(path: Path, meta: dict[str, Any]):
+    import lancedb
+
+    try:
+        return lancedb.connect(str(path / meta["version"])).open_table(TABLE)
+    except Exception as e:  # a folder deleted or damaged under us
+        raise ValueError(
+            f"{path}: corrupt index, version {meta['version']} unreadable ({e}); rebuild it"
+        ) from None
+
+
+def _existing_rows(path: Path) -> dict[str, dict[str, Any]]:
+    """The rows of the current version (without vectors), by piece id; empty when there is no index."""
+    if not (path / META_FILE).is_file():
+        return {}
+    try:
+        table = _open_table(path, read_meta(path)).to_arrow().drop_columns(["vector"])
+    except ValueError as e:
+        log.warning("%s; building from scratch", e)
+        return {}
+    return {r["piece_id"]: r for r in table.to_pylist()}
+
+
+def _row(entry: dict[str, Any], split: str) -> dict[str, Any]:
+    description = json.loads(entry["description"] or "{}")
+    return {
+        "piece_id": entry["piece_id"],
+        "split": split or "",
+        **{k: entry["labels"].get(k, "") for k in LABEL_FIELDS},
+        "tempo": float(description.get("tempo") or 0.0),
+        "caption": (entry["captions_en"] or [""])[0],
+        "caption_zh": (entry["captions_zh"] or [""])[0],
+        "description": entry["description"] or "",
+        "features": [float(x) for x in entry["features"]],
+    }
+
+
+def _write_version(path: Path, rows: list[dict[str, Any]], vectors: np.ndarray) -> str:
+    import lancedb
+
+    version = f"v-{time.time_ns()}"
+    table = pa.Table.from_pylist(rows)
+    table = table.append_column(
+        "vector", pa.FixedSizeListArray.from_arrays(vectors.ravel(), vectors.shape[1])
+    )
+    lancedb.connect(str(path / version)).create_table(TABLE, data=table)
+    return version
+
+
+def build_index(
+    corpus,
+    path: str | os.PathLike | None = None,
+    model: DiscoveryModel | None = None,
+    model_path: str | os.PathLike | None = None,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Index every piece of a loaded corpus at ``path`` (default :func:`index_dir`); returns the new
+    ``index.json`` contents. ``model`` (or the one at ``model_path``, default the shipped one) embeds them."""
+    path = Path(path) if path else index_dir(corpus.name)
+    path.mkdir(parents=True, exist_ok=True)
+    model = model or DiscoveryModel.from_pretrained(model_path)
+    records = corpus.records()
+    if not records:
+        raise ValueError(f"{corpus.path}: the corpus has no pieces to index")
+    old = _existing_rows(path)
+    new_records = [r for r in records if r["piece_id"] not in old]
+    log.info("indexing %d new pieces (%d already indexed)", len(new_records), len(records) - len(new_records))
+    fresh = corpus_entries(corpus, new_records, cache=path / PENDING_FILE, workers=workers, progress=progress)
+    split = {r["piece_id"]: r.get("split") or "" for r in records}
+    by_id = {**old, **{e["piece_id"]: _row(e, split[e["piece_id"]]) for e in fresh}}
+    rows = [by_id[r["piece_id"]] for r in records if r["piece_id"] in by_id]
+    report(progress, len(records), len(records), "embedding")
+    vectors = model.encode_features(np.asarray([r["features"] for r in rows], dtype=np.float32))
+    meta = {
+        "version": _write_version(path, rows, vectors),
+        "dim": int(vectors.shape[1]),
+        "count": len(rows),
+        "added": len(fresh),
+        "corpus": str(corpus.path),
+        "model": str(Path(model_path) if model_path else DEFAULT_MODEL),
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    atomic_write_text(path / META_FILE, json.dumps(meta, indent=2) + "\n")
+    for stale in path.glob("v-*"):  # the old version, and any left by an interrupted build
+        if stale.name != meta["version"]:
+            shutil.rmtree(stale, ignore_errors=True)
+    (path / PENDING_FILE).unlink(missing_ok=True)
+    return meta
+
+
+def check_where(where: str | None) -> str | None:
+    """``where`` unchanged, or ValueError naming a field the index does not have."""
+    if where is None or not where.strip():
+        return None
+    bare = re.sub(r"'(?:[^']|'')*'|\"(?:[^\"])*\"", " ", where)  # quoted values are not field names
+    for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", bare):
+        if name.lower() not in _SQL_WORDS and name not in FIELDS:
+            raise ValueError(f"unknown field {name!r} in the filter; fields: {', '.join(FIELDS)}")
+    return where
+
+
+class DiscoveryIndex:
+    """An open index: search it by text (:meth:`search`) or by a piece (:meth:`similar`)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, model: DiscoveryModel | None = None):
+        self.path = Path(path) if path else index_dir()
+        self.meta = read_meta(self.path)
+        self.table = _open_table(self.path, self.meta)
+        self._cache: tuple[list[str], BM25, np.ndarray] | None = None
+        self.model = model or DiscoveryModel.from_pretrained(
+            self.meta.get("model") if Path(self.meta.get("model", "")).is_dir() else None
+        )
+
+    def __len__(self) -> int:
+        return int(self.table.count_rows())
+
+    def search_vector(self, vector: np.ndarray, k: int = 10, where: str | None = None) -> list[Hit]:
+        """The ``k`` pieces nearest to ``vector`` (cosine), among those ``where`` keeps."""
+        query = self.table.search(np.asarray(vector, dtype=np.float32)).distance_type("cosine").limit(k)
+        if check_where(where):
+            query = query.where(where, prefilter=True)
+        try:
+            rows = query.select([*FIELDS, "_distance"]).to_list()
+        except Exception as e:  # a malformed filter: the database's own words, on one line
+            raise ValueError(f"bad filter {where!r}: {str(e).splitlines()[0][:200]}") from None
+        return [Hit(r["piece_id"], 1.0 - float(r["_distance"]), {f: r.get(f) for f in FIELDS}) for r in rows]
+
+    def search(self, text: str, k: int = 10, where: str | None = None, hybrid: bool = False) -> list[Hit]:
+        """The ``k`` pieces that best match a text (any language). ``hybrid`` adds BM25 on the stored captions
+        to the cosine (each z-scored over the index; a hit's score is then that sum, not a cosine)."""
+        if not text or not text.strip():
+            raise ValueError("empty query: say what to look for, e.g. 'a slow sad waltz in D minor'")
+        vector = self.model.encode_text([text])[0]
+        if not hybrid:
+            return self.search_vector(vector, k, where)
+        ids, bm25, vectors = self._lexical()
+        score = zscore(vectors @ vector) + zscore(bm25.scores([text])[0])
+        allowed = self._allowed(where)
+        order = [i for i in np.argsort(-score) if allowed is None or ids[i] in allowed][:k]
+        rows = self._rows([ids[i] for i in order])
+        return [Hit(ids[i], float(score[i]), rows[ids[i]]) for i in order]
+
+    def _lexical(self) -> tuple[list[str], BM25, np.ndarray]:
+        """Piece ids, BM25 over each piece's English and Chinese caption, and the vectors (read once)."""
+        if self._cache is None:
+            table = self.table.to_arrow().select(["piece_id", "caption", "caption_zh", "vector"])
+            texts = [
+                f"{a} {b}"
+                for a, b in zip(table["caption"].to_pylist(), table["caption_zh"].to_pylist(), strict=True)
+            ]
+            vectors = np.asarray(table["vector"].to_pylist(), dtype=np.float32)
+            self._cache = (table["piece_id"].to_pylist(), BM25(texts), vectors)
+        return self._cache
+
+    def _query(self, where: str, columns: list[str], limit: int) -> list[dict[str, Any]]:
+        try:
+            return self.table.search().where(where).select(columns).limit(limit).to_list()
+        except Exception as e:  # a malformed filter: the database's own words, on one line
+            raise ValueError(f"bad filter {where!r}: {str(e).splitlines()[0][:200]}") from None
+
+    def _allowed(self, where: str | None) -> set[str] | None:
+        if not check_where(where):
+            return None
+        return {r["piece_id"] for r in self._query(where, ["piece_id"], len(self))}
+
+    def _rows(self, piece_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not piece_ids:
+            return {}
+        quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in piece_ids)
+        rows = self._query(f"piece_id IN ({quoted})", list(FIELDS), len(piece_ids))
+        return {r["piece_id"]: {f: r.get(f) for f in FIELDS} for r in rows}
+
+    def similar(self, score, k: int = 10, where: str | None = None) -> list[Hit]:
+        """The ``k`` pieces nearest to a Score."""
+        return self.search_vector(self.model.encode_score(score), k, where)

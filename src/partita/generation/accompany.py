@@ -1,0 +1,209 @@
+"""Accompaniment: a melody kept as written, and the parts a prompt asks for added under it.
+
+``partita accompany melody.mid "bossa nova for guitar, bass and drums"``
+(:meth:`partita.Generator.accompany`):
+
+1. the melody is read for what it is (:func:`partita.generation.given.piece_conditions`: its key by partita's
+   analysis, its meter and tempo); the prompt may say otherwise, and names the instruments to add (piano when
+   it names none);
+2. its harmony is chosen one chord a bar (:func:`partita.analysis.harmonize.harmonize_melody`: the key's own
+   chords, strong-beat notes as chord tones, a cadence at the end), unless chords are given;
+3. the model samples the asked-for parts over those chords under the chord rules
+   (:mod:`partita.generation.rules.chords`), as many bars as the melody has;
+4. each candidate is the melody as written with the sampled parts under it (:func:`with_melody`; a part the
+   model wrote above the melody is moved down by octaves, :func:`under_melody`), ranked by
+   how well the parts agree with the melody (:mod:`partita.evaluation.accompaniment`) and by the Selector.
+
+The model does not hear the melody itself while it samples (the chords carry it): a model trained to fill
+tracks given others (the Anticipatory Music Transformer's objective) would; partita's is not yet.
+:func:`block_chords` is the rule baseline the benchmark measures against: the same chords as sustained triads
+over a bass on the root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from symusic import Note, Track
+
+from partita.analysis.harmonize import harmonize_melody
+from partita.analysis.timeline import note_arrays
+from partita.generation.given import piece_conditions
+from partita.generation.harmony import chord_pitch_classes, root_pitch_class
+from partita.generation.request import Request
+from partita.score import Score
+from partita.score.bars import bar_lines, notated_bars
+from partita.score.errors import ScoreError
+from partita.score.general_midi import gm_program_names
+
+MAX_MELODY_BARS = 128
+"""The most bars partita accompanies at once (one request)."""
+DEFAULT_ACCOMPANIMENT = [0]
+"""What a prompt that names no instrument gets: a piano part."""
+ACCOMPANIMENT_FADERS = {"density": 0.7, "polyphony": 0.7}
+"""The texture faders of the parts where the prompt sets none: a part that fills the bar under the melody
+(sampled like a piece of its own, the parts came out as sparse as a tune: 3-6 notes a bar on development
+melodies). With :data:`ACCOMPANIMENT_SETTINGS` measured against neither in ``bench/bench_accompany.py``."""
+ACCOMPANIMENT_SETTINGS = {"chord_tones_only": True}
+"""Generation settings of the parts unless the caller overrides them: notes of the bar's chord only (no
+passing tones between the beats), as an accompaniment under a melody plays."""
+
+
+@dataclass
+class Melody:
+    """A melody to accompany: the person's score as written, its bars and the chords chosen for it."""
+
+    score: Score
+    bars: int
+    source: str = ""
+    chords: list[str] | None = None
+    """One chord a bar (mir_eval syntax), or None until chosen."""
+    chords_from: str = ""
+    """"given" (the person's) or "harmonised" (:func:`partita.analysis.harmonize.harmonize_melody`)."""
+
+
+def melody_piece(score: Score, source: str = "") -> Melody:
+    """``score`` as a melody to accompany; a clear :class:`ScoreError` where it cannot be one (no notes,
+    drums only, more than :data:`MAX_MELODY_BARS` bars)."""
+    name = source or "the melody"
+    if not any(len(t.notes) for t in score.tracks):
+        raise ScoreError("it has no notes: there is nothing to accompany", "no-notes", name)
+    if not any(len(t.notes) for t in score.tracks if not t.is_drum):
+        raise ScoreError("it has only drums: partita accompanies a pitched melody", "drums-only", name)
+    bars = notated_bars(score)
+    if bars > MAX_MELODY_BARS:
+        raise ScoreError(
+            f"it has {bars} bars: partita accompanies at most {MAX_MELODY_BARS} at once (cut it first)",
+            "too-long",
+            name,
+        )
+    return Melody(score, bars, source)
+
+
+def melody_chords(melody: Melody, key: str, mode: str | None) -> list[str]:
+    """One chord a bar for ``melody`` in ``key`` ``mode``: the key's chords that fit its notes best."""
+    notes = note_arrays(melody.score)
+    notes = notes.select(~notes.drum)
+    lines = np.asarray(bar_lines(melody.score, melody.bars))
+    beat = int(melody.score.ticks_per_quarter) or 480
+    return harmonize_melody(notes, lines, f"{key} {mode or 'major'}", beat)
+
+
+def accompaniment_request(
+    melody: Score | Melody, prompt: str = "", source: str = "", **options
+) -> tuple[Request, Melody]:
+    """The request for the parts under ``melody`` and the melody with its chords: the melody's key, meter
+    and tempo unless ``prompt`` (or ``options``, as for :func:`partita.generation.prompt.project_prompt`)
+    says otherwise, its bars, the prompt's instruments (piano if it names none), and its chords (those
+    given as ``chords=`` or in the prompt, else :func:`melody_chords`)."""
+    from partita.generation.prompt import project_prompt
+
+    melody = melody if isinstance(melody, Melody) else melody_piece(melody, source)
+    options.pop("bars", None)  # the melody's length decides
+    request = project_prompt(prompt, **options)
+    unset = {k: v for k, v in ACCOMPANIMENT_FADERS.items() if k not in request.faders}
+    if unset:  # the texture of an accompaniment, where neither the words nor the options set one
+        request = project_prompt(prompt, **options, **unset)
+    asked, own = request.conditions, piece_conditions(melody.score)
+    # what the words or options name wins; what a style only implies ("pop": 4/4) gives way to the melody
+    said = {u.field for u in request.understood} | {k for k, v in options.items() if v is not None}
+    kept = []
+    for name, word in (("key", "key"), ("meter", "meter"), ("tempo_bpm", "tempo")):
+        if word not in said and getattr(own, name) is not None:
+            setattr(asked, name, getattr(own, name))
+            kept.append(word)
+            if name == "key":
+                asked.mode = own.mode
+            request.notes[:] = [n for n in request.notes if not n.startswith((f"{word} ", "no mode given"))]
+    if asked.mode is None:
+        asked.mode = own.mode
+    if not asked.programs and not asked.drums:
+        asked.programs = list(DEFAULT_ACCOMPANIMENT)
+        request.notes.append("no instrument asked for: a piano part")
+    asked.bars = melody.bars
+    request.notes[:] = [n for n in request.notes if "usual length" not in n]
+    if request.chords:
+        melody.chords, melody.chords_from = list(request.chords), "given"
+    else:
+        melody.chords, melody.chords_from = melody_chords(melody, asked.key or "C", asked.mode), "harmonised"
+        request.chords = list(melody.chords)
+    request.notes[:] = [n for n in request.notes if not n.startswith("empty prompt")]
+    name = melody.source or "the melody"
+    request.notes.append(
+        f"accompanying {name}: {melody.bars} bars kept as written"
+        + (f"; its own {', '.join(kept)} kept" if kept else "")
+        + f"; chords {melody.chords_from}: {' '.join(melody.chords)}"
+    )
+    return request, melody
+
+
+def under_melody(melody: Score, parts: Score, gap: float = 5.0) -> int:
+    """Move each pitched track of ``parts`` (in place) by whole octaves until its mean pitch lies at least
+    ``gap`` semitones under the melody's, as long as its lowest note stays at or above MIDI 28 (E1): the
+    model, not hearing the melody, may write its parts above it. Octaves keep every pitch class, so the
+    harmony and the rhythm stay as sampled. Returns the octaves moved in all."""
+    pitches = [n.pitch for t in melody.tracks if not t.is_drum for n in t.notes]
+    if not pitches:
+        return 0
+    ceiling, moved = sum(pitches) / len(pitches) - gap, 0
+    for track in parts.tracks:
+        if track.is_drum or not len(track.notes):
+            continue
+        own = [n.pitch for n in track.notes]
+        shift = 0
+        while sum(own) / len(own) + shift > ceiling and min(own) + shift - 12 >= 28:
+            shift -= 12
+        if shift:
+            for note in track.notes:
+                note.pitch += shift
+            moved += -shift // 12
+    return moved
+
+
+def with_melody(melody: Melody, parts: Score) -> Score:
+    """The melody as written with the pitched and drum tracks of ``parts`` (a sampled piece of the same bars)
+    under it (:func:`under_melody`), on the melody's ticks, tempo and meter; parts cut at the melody's last
+    bar line."""
+    parts = parts.copy()
+    under_melody(melody.score, parts)
+    out = melody.score.copy()
+    scale = int(out.ticks_per_quarter) / max(1, int(parts.ticks_per_quarter))
+    end = bar_lines(out, melody.bars)[-1]
+    names = gm_program_names()
+    for track in parts.tracks:
+        if not len(track.notes):
+            continue
+        new = Track(
+            name=track.name or names[int(track.program)], program=int(track.program), is_drum=track.is_drum
+        )
+        for n in track.notes:
+            start = round(n.time * scale)
+            if start >= end:
+                continue
+            stop = min(end, round((n.time + n.duration) * scale))
+            new.notes.append(Note(start, max(1, stop - start), int(n.pitch), int(n.velocity)))
+        if len(new.notes):
+            out.tracks.append(new)
+    return out
+
+
+def block_chords(melody: Melody, program: int = 0, velocity: int = 70) -> Score:
+    """The rule baseline: each bar's chord (of ``melody.chords``) as a triad held for the bar around middle
+    C, over its root an octave and more below, on ``program``; the melody on top as written."""
+    if not melody.chords:
+        raise ValueError("the melody has no chords yet: build its request first (accompaniment_request)")
+    lines = bar_lines(melody.score, melody.bars)
+    chords, bass = Track(name="block chords", program=program), Track(name="bass", program=program)
+    for b in range(melody.bars):
+        label = melody.chords[b % len(melody.chords)]
+        tones = chord_pitch_classes(label)
+        if not tones:
+            continue
+        start, length = lines[b], lines[b + 1] - lines[b]
+        for pc in sorted(tones):
+            chords.notes.append(Note(start, length, 60 + (pc - 60) % 12, velocity))
+        bass.notes.append(Note(start, length, 36 + (root_pitch_class(label) - 36) % 12, velocity))
+    parts = Score(int(melody.score.ticks_per_quarter))
+    parts.tracks.extend([chords, bass])
+    return with_melody(melody, parts)

@@ -1,0 +1,502 @@
+"""Music for pictures: an image's or a video's features (:mod:`partita.picture`) projected onto valence and
+arousal, and from there onto the controls the prompt projection's mood words set (XMusic's idea: an image as a
+prompt, through emotion).
+
+**The mapping** (a heuristic; its directions follow the colour-emotion literature, its weights are chosen by
+hand, not fitted). Valdez and Mehrabian (1994) found that brighter colours are rated more pleasant (valence)
+and more saturated ones more arousing; warm hues are commonly rated warmer and more active; visual complexity
+(contrast, edges, as in the affective-image features of Machajdik and Hanbury, 2010) and, for a video, motion
+raise arousal. Each feature is first centred and scaled to [-1, 1] (:func:`picture_affect`)::
+
+    valence = 0.55 brightness + 0.30 warmth + 0.15 saturation
+    arousal = 0.45 saturation + 0.30 contrast + 0.25 edge density        (an image)
+    arousal = 0.5 (the same, of the shot) + 0.5 motion                   (a video shot; motion on a log scale)
+
+and valence and arousal become music exactly as a mood word's do in :mod:`partita.generation.prompt`: mode
+major or minor (when |valence| >= :data:`MODE_THRESHOLD`), tempo 105 + 55 arousal bpm, register (mean pitch)
+62 + 8 valence, the density and rhythm faders 0.5 + 0.4 arousal (only when no style is named: a style keeps
+its own density) and the nearest mood token. The words of a prompt win: whatever the text (or an option) sets
+is kept and the picture fills only what it leaves open.
+
+**A video** (:func:`plan_video`): each shot (short ones merged) is a section of a
+:class:`~partita.generation.plan.PiecePlan`, with its own mode, density and mood word, so a cut is a new
+section. With ``align`` each section gets a whole number of bars and its own tempo so that it lasts exactly as
+long as its shot: every cut falls on a bar line, the music is as long as the video, and among the bar counts
+whose tempo is near the shot's (within 30%) the one that puts most motion peaks on a beat is chosen (VMAS's
+beats on motion). :func:`timed` writes that tempo map into the generated piece, :func:`shape_dynamics` makes
+the loudness follow the motion and accents the notes that start on a cut or a motion peak, and
+:func:`alignment` measures how well the music's accents (:func:`musical_accents`) meet the video's events.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from partita.analysis.key import PITCH_CLASS_OF_TONIC, TONICS
+from partita.generation.lexicon import MOOD_WORDS
+from partita.generation.plan import PiecePlan, Section
+from partita.generation.prompt import project_prompt
+from partita.generation.request import Request, Understood
+from partita.picture import ImageFeatures, Shot, VideoFeatures
+from partita.score import Score
+from partita.score.bars import bar_lines
+
+MODE_THRESHOLD = 0.15
+"""The |valence| from which a picture sets the mode (nearer 0 the picture is neutral: the model chooses)."""
+TEMPO_RANGE = (40.0, 220.0)
+ALIGN_SPREAD = 1.3
+"""A shot's tempo may be its target's times or over this factor, to fit its bars to its length."""
+MIN_SECTION_SECONDS = 2.0
+"""A shot shorter than this is merged into the one before it (into the next when it is the first)."""
+ACCENT_WINDOW = 0.08
+"""Notes starting this close (seconds) to a cut or a motion peak are accented."""
+ACCENT_BOOST = 24
+"""Velocity added to an accented note."""
+ALIGN_WINDOW = 0.1
+"""The tolerance (seconds) of the alignment F-measure (mir_eval.onset.f_measure)."""
+DEFAULT_INSTRUMENT = "piano"
+
+
+@dataclass
+class Affect:
+    """Valence and arousal (each -1 to 1) and the features they came from."""
+
+    valence: float
+    arousal: float
+    reasons: dict[str, float] = field(default_factory=dict)
+    """Each feature scaled to [-1, 1] (brightness, warmth, ...), as used."""
+
+    def because(self, names: tuple[str, ...]) -> str:
+        return ", ".join(f"{k.replace('_', ' ')} {self.reasons[k]:+.2f}" for k in names if k in self.reasons)
+
+
+def _clip(x: float) -> float:
+    return float(min(1.0, max(-1.0, x)))
+
+
+def motion_level(motion: float) -> float:
+    """Motion (frame widths per second) on a log scale in [-1, 1]: 0.03 is 0, four times more is 1."""
+    return _clip(math.log2(max(float(motion), 1e-4) / 0.03) / 2.0)
+
+
+def picture_affect(features: ImageFeatures, motion: float | None = None) -> Affect:
+    """The valence and arousal of a picture (and of a video shot, with its ``motion``): module docstring."""
+    f = features
+    scaled = {
+        "brightness": _clip((f.brightness - 0.5) / 0.3),
+        "warmth": _clip(f.warmth / 0.3),
+        "saturation": _clip((f.saturation - 0.35) / 0.3),
+        "contrast": _clip((f.contrast - 0.4) / 0.3),
+        "edge_density": _clip((f.edge_density - 0.08) / 0.08),
+    }
+    valence = 0.55 * scaled["brightness"] + 0.30 * scaled["warmth"] + 0.15 * scaled["saturation"]
+    arousal = 0.45 * scaled["saturation"] + 0.30 * scaled["contrast"] + 0.25 * scaled["edge_density"]
+    if motion is not None:
+        scaled["motion"] = motion_level(motion)
+        arousal = 0.5 * arousal + 0.5 * scaled["motion"]
+    return Affect(
+        round(_clip(valence), 3), round(_clip(arousal), 3), {k: round(v, 3) for k, v in scaled.items()}
+    )
+
+
+def tempo_for(arousal: float) -> float:
+    """The prompt projection's tempo for an arousal: 105 + 55 arousal bpm."""
+    return float(round(105 + 55 * arousal))
+
+
+def fader_for(arousal: float) -> float:
+    """The prompt projection's density and rhythm fader for an arousal: 0.5 + 0.4 arousal."""
+    return round(0.5 + 0.4 * arousal, 2)
+
+
+def mode_for(valence: float) -> str | None:
+    """Major or minor by the sign of the valence; None when it is too near 0 to say."""
+    return None if abs(valence) < MODE_THRESHOLD else ("major" if valence > 0 else "minor")
+
+
+def mood_for(valence: float, arousal: float) -> tuple[str, str]:
+    """The mood word of :data:`~partita.generation.lexicon.MOOD_WORDS` nearest to (valence, arousal), and its
+    mood token."""
+    word = min(
+        MOOD_WORDS, key=lambda w: (MOOD_WORDS[w][1] - valence) ** 2 + (MOOD_WORDS[w][2] - arousal) ** 2
+    )
+    return word, MOOD_WORDS[word][0]
+
+
+def image_request(
+    features: ImageFeatures,
+    prompt: str = "",
+    source: str = "the image",
+    motion: float | None = None,
+    **options,
+) -> Request:
+    """The :class:`Request` for music to a picture: ``prompt`` and ``options`` projected as text is
+    (:func:`partita.generation.prompt.project_prompt`), and what they leave open (tempo, mode, register,
+    density, mood) set from the picture's valence and arousal. What was read and what it set are in the
+    request's ``understood`` and ``notes``, so :meth:`Request.explain` shows them."""
+    affect = picture_affect(features, motion)
+    words = project_prompt(prompt, **options)  # what the text and the options say by themselves
+    extra: dict = {}
+    if words.conditions.tempo_bpm is None:
+        extra["tempo"] = tempo_for(affect.arousal)
+    if words.conditions.style is None and words.valence is None:
+        extra.update({k: fader_for(affect.arousal) for k in ("density", "rhythm") if k not in words.faders})
+    request = project_prompt(prompt, **options, **extra)
+    _fill_from_picture(request, words, affect, extra, source)
+    return request
+
+
+def _text_sets_mode(words: Request) -> bool:
+    return words.conditions.mode is not None and "no mode given: major" not in words.notes
+
+
+def _fill_from_picture(request: Request, words: Request, affect: Affect, extra: dict, source: str) -> None:
+    """Set what the words left open from ``affect``, and say so in the request's account."""
+    c = request.conditions
+    said = []
+    if request.valence is None:
+        request.valence, request.arousal = affect.valence, affect.arousal
+        v_note = affect.because(("brightness", "warmth", "saturation"))
+        a_note = affect.because(("saturation", "contrast", "edge_density", "motion"))
+        said += [("valence", f"{affect.valence:+.2f}", v_note), ("arousal", f"{affect.arousal:+.2f}", a_note)]
+        mode = mode_for(affect.valence)
+        if mode is not None and not _text_sets_mode(words):
+            c.mode = mode
+            request.notes[:] = [n for n in request.notes if n != "no mode given: major"]
+            said.append(("mode", mode, f"valence {affect.valence:+.2f}"))
+        if words.conditions.mean_pitch is None:
+            c.mean_pitch = round(62 + 8 * affect.valence, 1)
+            said.append(("mean pitch", c.mean_pitch, "62 + 8 valence"))
+        if c.mood is None:
+            word, c.mood = mood_for(affect.valence, affect.arousal)
+            said.append(("mood", c.mood, f"nearest mood word: {word!r}"))
+    else:
+        request.notes.append(f"the prompt's mood words set valence and arousal: {source} does not")
+    if "tempo" in extra:
+        said.append(("tempo", f"{extra['tempo']:g} bpm", f"105 + 55 arousal ({affect.arousal:+.2f})"))
+    for k in ("density", "rhythm"):
+        if k in extra:
+            said.append((f"{k} fader", f"{extra[k]:.2f}", "0.5 + 0.4 arousal"))
+    request.understood += [Understood(source, f, v, note) for f, v, note in said]
+    request.notes.append(
+        f"from {source}: colour, light, edges and motion only (no vision model: what it shows is not known)"
+    )
+
+
+# --- a video: shots -> sections, with tempi that put the cuts on bar lines ------------------------------
+
+
+@dataclass
+class VideoPlan:
+    """A plan for a video's music: the sections (one per shot, short shots merged), where each starts in the
+    video, its tempo, and the events (cuts and motion peaks) the music marks."""
+
+    plan: PiecePlan
+    request: Request
+    """The request for the whole piece (the text and the whole video's mean picture)."""
+    starts: list[float]
+    """The second at which each section starts (0, then cuts)."""
+    tempi: list[float]
+    """Each section's tempo (quarter notes a minute) in the video's time."""
+    base_tempo: float
+    """The one tempo of the unaligned music (the whole video's arousal, or the prompt's)."""
+    quarters_per_bar: float
+    duration: float
+    events: list[float]
+    """The cuts and motion peaks (seconds), a peak within 0.25 s of a cut counted once."""
+    affects: list[Affect]
+    aligned: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["request"] = self.request.to_dict()
+        return d
+
+    def explain(self) -> str:
+        lines = [f"{len(self.plan.sections)} sections for {self.duration:.2f} s of video, {self.plan.meter}:"]
+        for s, bpm, a in zip(self.plan.sections, self.tempi, self.affects, strict=True):
+            lines.append(
+                f"  {s.name:24s} {s.bars:3d} bars at {bpm:6.1f} bpm  {s.key or '':9s} density "
+                f"{'-' if s.density is None else f'{s.density:.2f}'}  {s.prompt:10s} "
+                f"(valence {a.valence:+.2f}, arousal {a.arousal:+.2f})"
+            )
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+
+def plan_video(video: VideoFeatures, prompt: str = "", align: bool = True, **options) -> VideoPlan:
+    """The :class:`VideoPlan` for ``video``: module docstring. ``prompt`` and ``options`` (as for
+    :func:`partita.generation.prompt.project_prompt`) win where they say something."""
+    groups = _merge_shots(video.shots)
+    mean = _mean_picture(video.shots)
+    request = image_request(mean, prompt, "the video", motion=video.mean_motion, **options)
+    c, words = request.conditions, project_prompt(prompt, **options)
+    notes = []
+    if not c.programs and not c.drums:
+        options = {**options, "instruments": [DEFAULT_INSTRUMENT]}
+        request = image_request(mean, prompt, "the video", motion=video.mean_motion, **options)
+        c = request.conditions
+        notes.append(f"no instruments named: {DEFAULT_INSTRUMENT}")
+    meter = c.meter or "4/4"
+    quarters = _quarters(meter)
+    base = float(c.tempo_bpm or 105.0)
+    affects = [picture_affect(_mean_picture(g), motion=_mean(g, "motion")) for g in groups]
+    starts = [g[0].start for g in groups]
+    ends = [*starts[1:], video.duration]
+    fixed_tempo = words.conditions.tempo_bpm is not None
+    targets = [base if fixed_tempo else tempo_for(a.arousal) for a in affects]
+    if align:
+        bars, tempi = zip(
+            *(
+                _fit_bars(e - s, t, quarters, video.motion_peaks, s)
+                for s, e, t in zip(starts, ends, targets, strict=True)
+            ),
+            strict=True,
+        )
+    else:
+        bars, tempi = _constant_bars(starts, video.duration, base, quarters), [base] * len(starts)
+    sections = _sections(groups, bars, affects, request, words, starts, ends)
+    plan = PiecePlan(
+        prompt=prompt,
+        sections=sections,
+        key=None,
+        meter=meter,
+        tempo=base,
+        instruments=[str(p) for p in c.programs] + (["drums"] if c.drums else []),
+    )
+    if len(groups) < len(video.shots):
+        notes.append(f"{len(video.shots) - len(groups)} shot(s) under {MIN_SECTION_SECONDS:g} s merged")
+    return VideoPlan(
+        plan=plan,
+        request=request,
+        starts=[round(s, 4) for s in starts],
+        tempi=[float(t) for t in tempi],
+        base_tempo=base,
+        quarters_per_bar=quarters,
+        duration=video.duration,
+        events=video_events(video),
+        affects=affects,
+        aligned=align,
+        notes=notes,
+    )
+
+
+def video_events(video: VideoFeatures) -> list[float]:
+    """The cuts and the motion peaks, a peak within 0.25 s of a cut counted once (as the cut)."""
+    cuts = list(video.cuts)
+    peaks = [p for p in video.motion_peaks if all(abs(p - c) > 0.25 for c in cuts)]
+    return sorted(round(t, 4) for t in cuts + peaks)
+
+
+def _quarters(meter: str) -> float:
+    num, _, den = meter.partition("/")
+    return int(num) * 4 / int(den)
+
+
+def _mean(shots: list[Shot], name: str) -> float:
+    total = sum(s.duration for s in shots)
+    return sum(getattr(s, name) * s.duration for s in shots) / total if total else getattr(shots[0], name)
+
+
+def _mean_picture(shots: list[Shot]) -> ImageFeatures:
+    keys = ("brightness", "saturation", "contrast", "colourfulness", "edge_density", "warmth")
+    return ImageFeatures(
+        **{k: _mean(shots, k) for k in keys}, hue_histogram=[], dominant_hue=None, warm_share=0.0
+    )
+
+
+def _merge_shots(shots: list[Shot]) -> list[list[Shot]]:
+    """Shots grouped into sections: one under :data:`MIN_SECTION_SECONDS` joins the one before it (the
+    first joins the next)."""
+    groups: list[list[Shot]] = []
+    for s in shots:
+        if groups and (
+            s.duration < MIN_SECTION_SECONDS or sum(x.duration for x in groups[-1]) < MIN_SECTION_SECONDS
+        ):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    if len(groups) > 1 and sum(x.duration for x in groups[-1]) < MIN_SECTION_SECONDS:
+        groups[-2] += groups.pop()
+    return groups
+
+
+def _fit_bars(
+    seconds: float, target: float, quarters: float, peaks: list[float], start: float
+) -> tuple[int, float]:
+    """The bar count and tempo that make a section last exactly ``seconds``: among the tempi within
+    :data:`ALIGN_SPREAD` of ``target`` (and :data:`TEMPO_RANGE`), the one that puts most motion peaks of the
+    section on a beat, ties to the nearest to the target; with none in range, the nearest bar count."""
+    inside = [p - start for p in peaks if start < p < start + seconds]
+    best = None
+    for bars in range(1, 129):
+        bpm = bars * quarters * 60.0 / seconds
+        if bpm > TEMPO_RANGE[1]:
+            break
+        if bpm < TEMPO_RANGE[0] or not target / ALIGN_SPREAD <= bpm <= target * ALIGN_SPREAD:
+            continue
+        beat = 60.0 / bpm
+        hits = sum(abs(p / beat - round(p / beat)) * beat <= ACCENT_WINDOW for p in inside)
+        score = hits - 2.0 * abs(math.log(bpm / target))
+        if best is None or score > best[0]:
+            best = (score, bars, bpm)
+    if best is None:
+        bars = max(1, min(128, round(seconds * target / (60.0 * quarters))))
+        return bars, bars * quarters * 60.0 / seconds
+    return best[1], best[2]
+
+
+def _constant_bars(starts: list[float], duration: float, bpm: float, quarters: float) -> list[int]:
+    """Bars per section at one tempo: each section from the bar nearest its start (at least one bar)."""
+    bar = quarters * 60.0 / bpm
+    marks = [round(s / bar) for s in starts] + [max(1, round(duration / bar))]
+    out, at = [], 0
+    for k in range(len(starts)):
+        nxt = max(at + 1, marks[k + 1]) if k + 1 < len(starts) else max(at + 1, marks[-1])
+        out.append(min(128, nxt - at))
+        at = nxt
+    return out
+
+
+def _sections(groups, bars, affects, request: Request, words: Request, starts, ends) -> list[Section]:
+    """One :class:`Section` a group of shots: its mode (relative to the piece's key), density and mood word,
+    except where the prompt says otherwise."""
+    c = request.conditions
+    key_fixed = words.conditions.key is not None
+    tonic = PITCH_CLASS_OF_TONIC[c.key] if c.key else (0 if (request.valence or 0) >= 0 else 9)
+    major = tonic if (c.mode or "major") == "major" else (tonic + 3) % 12  # the relative major's tonic
+    out = []
+    for k, (g, n, a) in enumerate(zip(groups, bars, affects, strict=True)):
+        mode = mode_for(a.valence) or c.mode or "major"
+        if key_fixed:
+            key = f"{c.key} {c.mode or 'major'}"
+        else:
+            key = f"{TONICS[major]} major" if mode == "major" else f"{TONICS[(major + 9) % 12]} minor"
+        density = None if (c.style or "density" in words.faders) else fader_for(a.arousal)
+        mood = "" if words.valence is not None else mood_for(a.valence, a.arousal)[0]
+        name = f"shot {g[0].index + 1}" + (f"-{g[-1].index + 1}" if len(g) > 1 else "")
+        out.append(
+            Section(
+                label=f"S{k + 1}",
+                bars=int(n),
+                name=f"{name} ({starts[k]:.1f}-{ends[k]:.1f} s)",
+                key=key,
+                density=density,
+                prompt=mood,
+            )
+        )
+    return out
+
+
+# --- timing, dynamics and the alignment measure -----------------------------------------------------------
+
+
+def timed(score: Score, vplan: VideoPlan, aligned: bool = True) -> Score:
+    """A copy of ``score`` (the piece generated for ``vplan.plan``) with the video's tempo map: each section
+    at its own tempo from its bar line (``aligned``), or the whole piece at ``vplan.base_tempo``."""
+    from symusic import Tempo
+
+    out = score.copy()
+    out.tempos.clear()
+    if not aligned:
+        out.tempos.append(Tempo(0, qpm=float(vplan.base_tempo)))
+        return out
+    lines = bar_lines(out, sum(s.bars for s in vplan.plan.sections))
+    at = 0
+    for section, bpm in zip(vplan.plan.sections, vplan.tempi, strict=True):
+        out.tempos.append(Tempo(int(lines[at]), qpm=float(bpm)))
+        at += section.bars
+    return out
+
+
+def tick_seconds(score: Score):
+    """A function from ticks to seconds under ``score``'s tempo map (120 bpm before the first tempo)."""
+    tpq = float(score.ticks_per_quarter)
+    tempos = sorted((int(t.time), float(t.qpm)) for t in score.tempos) or [(0, 120.0)]
+    if tempos[0][0] > 0:
+        tempos.insert(0, (0, 120.0))
+    starts, at = [], 0.0
+    for k, (tick, _) in enumerate(tempos):
+        if k:
+            at += (tick - tempos[k - 1][0]) * 60.0 / (tempos[k - 1][1] * tpq)
+        starts.append(at)
+    ticks = np.array([t for t, _ in tempos])
+
+    def convert(tick: float) -> float:
+        k = int(np.searchsorted(ticks, tick, side="right")) - 1
+        return starts[k] + (tick - tempos[k][0]) * 60.0 / (tempos[k][1] * tpq)
+
+    return convert
+
+
+def shape_dynamics(score: Score, video: VideoFeatures, events: list[float]) -> Score:
+    """``score`` (in place, returned) with loudness following the video's motion (velocity times 0.75 at no
+    motion to 1.25 at full) and the notes starting within :data:`ACCENT_WINDOW` of an event accented (plus
+    :data:`ACCENT_BOOST`)."""
+    seconds = tick_seconds(score)
+    times = np.asarray(video.motion_times, dtype=float)
+    levels = np.array([(motion_level(m) + 1) / 2 if not math.isnan(m) else np.nan for m in video.motion])
+    keep = ~np.isnan(levels)
+    times, levels = (times[keep], levels[keep]) if keep.any() else (np.array([0.0]), np.array([0.5]))
+    marks = np.asarray(sorted(events), dtype=float)
+    for track in score.tracks:
+        for note in track.notes:
+            t = seconds(note.time)
+            v = note.velocity * (0.75 + 0.5 * float(np.interp(t, times, levels)))
+            if len(marks) and float(np.min(np.abs(marks - t))) <= ACCENT_WINDOW:
+                v += ACCENT_BOOST
+            note.velocity = int(min(127, max(1, round(v))))
+    return score
+
+
+def musical_accents(score: Score, duration: float | None = None, top: float = 0.1) -> list[float]:
+    """The music's accents (seconds): onsets on a downbeat, and the loudest onsets (the top ``top`` share by
+    the velocity of the loudest note starting there: velocity is how MIDI accents a note); drums are left
+    out, onsets within 30 ms are one."""
+    seconds = tick_seconds(score)
+    onsets: dict[int, float] = {}
+    for track in score.tracks:
+        if track.is_drum:
+            continue
+        for note in track.notes:
+            onsets[int(note.time)] = max(onsets.get(int(note.time), 0.0), float(note.velocity))
+    if not onsets:
+        return []
+    ticks = sorted(onsets)
+    times = np.array([seconds(t) for t in ticks])
+    strength = np.array([onsets[t] for t in ticks])
+    n_bars = int(max(ticks) // max(1, score.ticks_per_quarter)) + 2
+    downbeats = np.array([seconds(t) for t in bar_lines(score, n_bars)])
+    on_bar = np.array([float(np.min(np.abs(downbeats - t))) <= 0.03 for t in times])
+    loud = (strength >= np.quantile(strength, 1.0 - top)) & (strength > np.median(strength))
+    picked = times[on_bar | loud]
+    if duration is not None:
+        picked = picked[picked < duration]
+    return _merge_close(picked.tolist(), 0.03)
+
+
+def _merge_close(times: list[float], gap: float) -> list[float]:
+    out: list[float] = []
+    for t in sorted(times):
+        if not out or t - out[-1] > gap:
+            out.append(round(float(t), 4))
+    return out
+
+
+def alignment(events: list[float], accents: list[float], window: float = ALIGN_WINDOW) -> dict[str, float]:
+    """mir_eval's onset F-measure (and precision, recall) of the music's ``accents`` against the video's
+    ``events``, within ``window`` seconds; 0 when either is empty."""
+    import mir_eval
+
+    if not events or not accents:
+        return {"f_measure": 0.0, "precision": 0.0, "recall": 0.0, "window": window}
+    f, p, r = mir_eval.onset.f_measure(np.asarray(events), np.asarray(accents), window=window)
+    return {
+        "f_measure": round(float(f), 4),
+        "precision": round(float(p), 4),
+        "recall": round(float(r), 4),
+        "window": window,
+    }

@@ -1,0 +1,356 @@
+"""What a video does over time, read with OpenCV: its shots (scene cuts), each shot's light and colour, and
+its motion (optical flow) with the moments it peaks.
+
+:func:`read_video_features` reads the file once, front to back, and examines frames at bounded rates:
+
+- **cuts**: up to :data:`CUT_RATE` frames a second are reduced to a 64-pixel-wide HSV histogram (16 hues x 4
+  saturations x 4 values); a cut is a frame whose histogram is far from the previous one (Bhattacharyya
+  distance at least :data:`CUT_THRESHOLD`) and much farther than the frames before it were from each other
+  (three times the median of the last second), at least :data:`MIN_SHOT_SECONDS` after the last cut. A fade
+  changes the histogram a little at each frame and is not a cut;
+- **motion and colour**: up to :data:`MOTION_RATE` frames a second are downscaled to :data:`FLOW_WIDTH`
+  pixels wide; the mean Farneback optical-flow magnitude between each and the frame just before it, in frame
+  widths per second, is the motion (a pair that straddles a cut is not motion: it is left out; successive
+  frames, because Farneback loses a fast object between frames far apart); each is measured as a picture
+  (:func:`partita.picture.image.frame_features`) and a shot's colour is the mean over its frames;
+- **motion peaks**: local maxima of the motion curve at least twice its median and
+  :data:`MIN_PEAK_MOTION`, half a second apart at least.
+
+The cost is one decode of every frame (OpenCV cannot skip frames without decoding them) plus the bounded
+analysis, so it grows with the length: a video longer than :data:`MAX_VIDEO_SECONDS` is **refused** (from its
+header when it declares its length, else as soon as reading passes the limit), not sampled. Frames larger than
+:data:`MAX_VIDEO_PIXELS` are refused too. A file OpenCV cannot open, one with no frames, or a frame rate that
+makes no sense, is a one-line :class:`~partita.score.errors.ScoreError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from partita.picture.image import ImageFeatures, downscale, frame_features
+from partita.progress import ProgressCallback, report
+from partita.score.errors import ScoreError
+
+log = logging.getLogger(__name__)
+
+MAX_VIDEO_SECONDS = 300.0
+"""The longest video read (5 minutes): a longer one is refused (cut it into scenes first)."""
+MAX_VIDEO_PIXELS = 3840 * 2160
+"""The largest frame read (4K UHD)."""
+CUT_RATE = 30.0
+"""Frames a second examined for cuts (every frame up to 30 fps; every second one at 60 fps)."""
+MOTION_RATE = 8.0
+"""Frames a second measured for motion and colour."""
+FLOW_WIDTH = 160
+"""The width (pixels) frames are downscaled to for optical flow and colour."""
+HIST_WIDTH = 64
+CUT_THRESHOLD = 0.35
+"""The Bhattacharyya distance between successive histograms from which a frame may be a cut."""
+MIN_SHOT_SECONDS = 0.5
+MIN_PEAK_MOTION = 0.02
+"""The least motion (frame widths per second, averaged over the frame) a peak must reach."""
+MIN_PEAK_GAP = 0.5
+"""Seconds between two motion peaks, at least."""
+COLOUR_FIELDS = ("brightness", "saturation", "contrast", "colourfulness", "edge_density", "warmth")
+
+
+@dataclass
+class Shot:
+    """One shot: from a cut (or the start) to the next cut (or the end), with its mean colour and motion."""
+
+    index: int
+    start: float
+    end: float
+    brightness: float
+    saturation: float
+    contrast: float
+    colourfulness: float
+    edge_density: float
+    warmth: float
+    motion: float
+    """Mean motion (frame widths per second)."""
+    motion_max: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def picture(self) -> ImageFeatures:
+        """The shot's mean colour as :class:`ImageFeatures` (hues not kept: an empty histogram)."""
+        values = {k: getattr(self, k) for k in COLOUR_FIELDS}
+        return ImageFeatures(**values, hue_histogram=[], dominant_hue=None, warm_share=0.0)
+
+
+@dataclass
+class VideoFeatures:
+    """A video's length, shots, motion curve and motion peaks (times in seconds from its start)."""
+
+    duration: float
+    fps: float
+    frames: int
+    width: int
+    height: int
+    shots: list[Shot]
+    motion_times: list[float]
+    motion: list[float]
+    """Motion (frame widths per second) between successive sampled frames, at ``motion_times``; NaN where a
+    cut lies between them."""
+    motion_peaks: list[float]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cuts(self) -> list[float]:
+        """The times of the cuts (each shot's start but the first)."""
+        return [s.start for s in self.shots[1:]]
+
+    @property
+    def brightness(self) -> float:
+        return self._mean("brightness")
+
+    @property
+    def mean_motion(self) -> float:
+        return self._mean("motion")
+
+    def _mean(self, name: str) -> float:
+        total = sum(s.duration for s in self.shots)
+        return sum(getattr(s, name) * s.duration for s in self.shots) / total if total else 0.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["motion"] = [None if math.isnan(m) else m for m in self.motion]
+        d["cuts"] = self.cuts
+        return d
+
+    def describe(self) -> str:
+        """What was read, as lines."""
+        lines = [
+            f"  video        {self.duration:.2f} s, {self.frames} frames at {self.fps:g} fps, "
+            f"{self.width} x {self.height}",
+            f"  cuts         {', '.join(f'{t:.2f}' for t in self.cuts) or 'none'} s",
+            f"  motion peaks {', '.join(f'{t:.2f}' for t in self.motion_peaks) or 'none'} s",
+        ]
+        for s in self.shots:
+            lines.append(
+                f"  shot {s.index + 1:<3d}     {s.start:6.2f}-{s.end:6.2f} s  brightness {s.brightness:.2f}  "
+                f"warmth {s.warmth:+.2f}  saturation {s.saturation:.2f}  motion {s.motion:.3f}"
+            )
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+
+@dataclass
+class _Samples:
+    """What the reading loop collects."""
+
+    hist_times: list[float] = field(default_factory=list)
+    hist_dist: list[float] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    flow: list[float] = field(default_factory=list)
+    pictures: list[ImageFeatures] = field(default_factory=list)
+    picture_times: list[float] = field(default_factory=list)
+
+
+def read_video_features(
+    path: str | os.PathLike,
+    max_seconds: float = MAX_VIDEO_SECONDS,
+    progress: ProgressCallback | None = None,
+) -> VideoFeatures:
+    """The :class:`VideoFeatures` of the video file at ``path`` (any container and codec OpenCV's FFmpeg
+    reads); a :class:`ScoreError` with one clear line when it cannot be read or is longer than
+    ``max_seconds``."""
+    name = str(path)
+    if not Path(path).is_file():
+        raise ScoreError("no such video file", "missing", name)
+    if Path(path).stat().st_size == 0:
+        raise ScoreError("the file is empty", "empty", name)
+    cap = cv2.VideoCapture(str(path))
+    try:
+        fps, total, width, height = _header(cap, name, max_seconds)
+        samples, frames, notes = _read(cap, fps, total, name, max_seconds, progress)
+    finally:
+        cap.release()
+    if frames == 0:
+        raise ScoreError("the video has no frames that can be decoded", "empty", name)
+    if frames == 1:
+        raise ScoreError(
+            "a single frame: a still picture, not a video (partita generate --image reads a picture)",
+            "not-video",
+            name,
+        )
+    duration = frames / fps
+    cuts = _cuts(samples.hist_times, samples.hist_dist)
+    motion = _motion_without_cuts(samples.times, samples.flow, cuts)
+    peaks = _peaks(samples.times, motion)
+    shots = _shots(duration, cuts, samples, motion)
+    report(progress, frames, frames, "read")
+    log.info("read %s: %.1f s, %d shots, %d motion peaks", name, duration, len(shots), len(peaks))
+    return VideoFeatures(
+        duration=round(duration, 4),
+        fps=float(fps),
+        frames=frames,
+        width=width,
+        height=height,
+        shots=shots,
+        motion_times=[round(t, 4) for t in samples.times],
+        motion=[round(m, 5) if not math.isnan(m) else math.nan for m in motion],
+        motion_peaks=[round(t, 4) for t in peaks],
+        notes=notes,
+    )
+
+
+def _header(cap: cv2.VideoCapture, name: str, max_seconds: float) -> tuple[float, int, int, int]:
+    """The frame rate, declared frame count and size; refuses what cannot be read or is too long."""
+    if not cap.isOpened():
+        raise ScoreError(
+            "not a video OpenCV can read (a corrupt file, or not a video: MP4, AVI, MOV, MKV, WebM, GIF)",
+            "unreadable",
+            name,
+        )
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    if not (math.isfinite(fps) and 0.5 <= fps <= 1000.0):
+        raise ScoreError(f"the video's frame rate ({fps:g} fps) makes no sense", "unreadable", name)
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if width * height > MAX_VIDEO_PIXELS:
+        raise ScoreError(
+            f"{width} x {height} frames are over the {MAX_VIDEO_PIXELS / 1e6:.1f}-megapixel limit (4K UHD)",
+            "too-large",
+            name,
+        )
+    if total > 0 and total / fps > max_seconds:
+        raise _too_long(total / fps, max_seconds, name)
+    return fps, total, width, height
+
+
+def _too_long(seconds: float, max_seconds: float, name: str) -> ScoreError:
+    return ScoreError(
+        f"{_clock(seconds)} long: partita scores videos of at most {_clock(max_seconds)} (refused, not "
+        "sampled: cut it into scenes first)",
+        "too-long",
+        name,
+    )
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def _read(
+    cap: cv2.VideoCapture,
+    fps: float,
+    total: int,
+    name: str,
+    max_seconds: float,
+    progress: ProgressCallback | None,
+) -> tuple[_Samples, int, list[str]]:
+    """Read every frame once; histogram the ones at the cut rate, measure the ones at the motion rate."""
+    cut_step = max(1, round(fps / CUT_RATE))
+    motion_step = max(1, round(fps / MOTION_RATE))
+    limit = int(max_seconds * fps) + 1
+    out, notes = _Samples(), []
+    prev_hist = before = None
+    i = 0
+    while cap.grab():
+        if i >= limit:
+            raise _too_long(i / fps, max_seconds, name)
+        cut, measure, ahead = i % cut_step == 0, i % motion_step == 0, (i + 1) % motion_step == 0
+        if cut or measure or ahead:
+            ok, frame = cap.retrieve()
+            if not ok or frame is None:
+                notes.append(f"frame {i} could not be decoded: the video was read up to it")
+                break
+            small = downscale(frame, FLOW_WIDTH)
+            grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+            if cut:
+                hist = _histogram(small)
+                if prev_hist is not None:
+                    out.hist_times.append(i / fps)
+                    out.hist_dist.append(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA))
+                prev_hist = hist
+            if measure:
+                if before is not None and before[0] == i - 1:  # flow between successive frames
+                    out.times.append((i - 0.5) / fps)
+                    out.flow.append(_flow(before[1], grey) / grey.shape[1] * fps)
+                out.pictures.append(frame_features(small))
+                out.picture_times.append(i / fps)
+            before = (i, grey)
+        i += 1
+        if i % 250 == 0:
+            report(progress, i, max(total, i), f"frame {i}")
+    return out, i, notes
+
+
+def _histogram(bgr: np.ndarray) -> np.ndarray:
+    hsv = cv2.cvtColor(downscale(bgr, HIST_WIDTH), cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1, 2], None, [16, 4, 4], [0, 180, 0, 256, 0, 256])
+    return cv2.normalize(hist, hist).flatten()
+
+
+def _flow(prev: np.ndarray, cur: np.ndarray) -> float:
+    """The mean optical-flow magnitude (pixels) from ``prev`` to ``cur`` (Farneback)."""
+    flow = cv2.calcOpticalFlowFarneback(prev, cur, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+    return float(np.linalg.norm(flow, axis=2).mean())
+
+
+def _cuts(times: list[float], dist: list[float]) -> list[float]:
+    """The times of the frames that open a new shot."""
+    cuts: list[float] = []
+    for j, (t, d) in enumerate(zip(times, dist, strict=True)):
+        if d < CUT_THRESHOLD or t - (cuts[-1] if cuts else 0.0) < MIN_SHOT_SECONDS:
+            continue
+        before = [dist[k] for k in range(j) if t - 1.0 <= times[k] < t]
+        if d >= 3.0 * float(np.median(before)) if before else True:
+            cuts.append(t)
+    return cuts
+
+
+def _motion_without_cuts(times: list[float], flow: list[float], cuts: list[float]) -> list[float]:
+    """The motion curve with NaN where a cut lies between the sample's two frames (the flow there measures
+    the cut, not motion); ``times`` are the midpoints between the two frames."""
+    out = []
+    for t, f in zip(times, flow, strict=True):
+        out.append(math.nan if any(abs(t - c) < 0.51 / CUT_RATE + 0.02 for c in cuts) else f)
+    return out
+
+
+def _peaks(times: list[float], motion: list[float]) -> list[float]:
+    """The times of the motion curve's peaks (:data:`MIN_PEAK_MOTION`, twice the median, apart)."""
+    from scipy.signal import find_peaks
+
+    if len(motion) < 3:
+        return []
+    m = np.nan_to_num(np.asarray(motion, dtype=float), nan=0.0)
+    floor = max(MIN_PEAK_MOTION, 2.0 * float(np.median(m)))
+    step = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else 1.0
+    found, _ = find_peaks(m, height=floor, prominence=floor / 2, distance=max(1, round(MIN_PEAK_GAP / step)))
+    return [float(times[i]) for i in found]
+
+
+def _shots(duration: float, cuts: list[float], samples: _Samples, motion: list[float]) -> list[Shot]:
+    """Shots between the cuts, each with the mean colour of its sampled frames and its motion."""
+    bounds = [0.0, *cuts, duration]
+    pictures = list(zip(samples.picture_times, samples.pictures, strict=True))
+    shots = []
+    for k in range(len(bounds) - 1):
+        lo, hi = bounds[k], bounds[k + 1]
+        inside = [p for t, p in pictures if lo <= t < hi] or samples.pictures[:1]
+        moving = [m for t, m in zip(samples.times, motion, strict=True) if lo <= t < hi and not math.isnan(m)]
+        colour = {f: round(float(np.mean([getattr(p, f) for p in inside])), 4) for f in COLOUR_FIELDS}
+        shots.append(
+            Shot(
+                index=k,
+                start=round(lo, 4),
+                end=round(hi, 4),
+                **colour,
+                motion=round(float(np.mean(moving)), 5) if moving else 0.0,
+                motion_max=round(float(np.max(moving)), 5) if moving else 0.0,
+            )
+        )
+    return shots

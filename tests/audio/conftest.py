@@ -1,0 +1,31 @@
+"""Test material for the audio layer, made here: voice-like hums of known tunes (partita.audio.synth)."""
+
+from __future__ import annotations
+
+import pytest
+import soundfile as sf
+
+from partita.audio.synth import HumStyle, synthesize_hum
+
+TUNE = [(67, 1.0), (64, 0.5), (65, 0.5), (67, 1.0), (72, 1.0), (71, 1.0), (69, 1.0), (67, 2.0)]
+"""A known 8-note tune in C major (G E F G C' B A G): pitches and lengths in beats."""
+
+
+@pytest.fixture(scope="session")
+def hum():
+    """The tune hummed ("mm") at 96 bpm slowing by 6%, with vibrato, glides and breath noise."""
+    return synthesize_hum(TUNE, HumStyle(seed=3, vowel="mm", tempo=96.0))
+
+
+@pytest.fixture(scope="session")
+def hum_wav(hum, tmp_path_factory):
+    path = tmp_path_factory.mktemp("hum") / "hum.wav"
+    sf.write(path, hum.samples, hum.sample_rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture(scope="session")
+def hum_transcription(hum):
+    from partita.audio import transcribe_audio
+
+    return transcribe_audio(hum.samples, sample_rate=hum.sample_rate)
