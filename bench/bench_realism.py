@@ -23,7 +23,11 @@ pieces with exactly the requested bar count and the seconds per prompt (``constr
 one call of 4 candidates).
 
     python bench/bench_realism.py [--quick] [--model partita-small|debug|PATH] [--styles chorale,jig] [--n 32]
-                                  [--threads N] [--seed 0]
+                                  [--threads N] [--seed 0] [--form]
+
+``--form`` adds ``planned``: the piece that follows the plan partita proposes for the prompt (its style's form
+at its bars, :func:`partita.generation.plan.plan_piece`, via ``Generator.generate_plan``; 4 candidates a
+section, the Selector's first kept).
 
 ``--model debug`` is an untrained tiny model: its figures are a smoke test of this script, not a result.
 """
