@@ -187,3 +187,17 @@ def test_with_no_length_given_a_piece_is_as_long_as_its_style_is_usually():
     assert project_prompt("an Irish jig in D for fiddle").conditions.bars == 32
     assert project_prompt("a chorale in G").conditions.bars is None  # the default 16, the chorale's own
     assert project_prompt("an Irish jig in D for fiddle, 8 bars").conditions.bars == 8
+
+
+@pytest.mark.parametrize(
+    "text, tracks, faders",
+    [
+        ("a solo melody for flute", 1, {"polyphony": 0.0}),
+        ("an unaccompanied song", 1, {"polyphony": 0.0}),
+        ("a solo for violin", 1, {}),
+        ("a duet for flute and oboe", 2, {}),
+    ],
+)
+def test_solo_and_unaccompanied_say_how_many_parts_and_one_line_each(text, tracks, faders):
+    request = project_prompt(text)  # "solo melody" used to be read as one track only: its one line was lost
+    assert request.n_tracks == tracks and request.faders == faders and not request.not_understood

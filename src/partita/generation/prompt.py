@@ -298,7 +298,9 @@ def project_prompt(
             mt.take(m.start(), m.end(), "tracks", n)
             _add(found, "tracks", n, m.group(0), m.start())
     ensembles = {"solo": 1, "unaccompanied": 1, "duet": 2, "duo": 2, "trio": 3, "quartet": 4, "quintet": 5}
-    for m in re.finditer(r"(?<!string )\b(solo|unaccompanied|duet|duo|trio|quartet|quintet)s?\b", mt.lower):
+    # "a solo melody" is one track and one line: the span is taken whole, and its texture is read below
+    ensemble_re = r"(?<!string )\b(solo|unaccompanied|duet|duo|trio|quartet|quintet)s?(?: melod(?:y|ies))?\b"
+    for m in re.finditer(ensemble_re, mt.lower):
         if mt.free(m.start(), m.end()):
             mt.take(m.start(), m.end(), "tracks", ensembles[m.group(1)])
             _add(found, "tracks", ensembles[m.group(1)], m.group(0), m.start())
@@ -350,6 +352,9 @@ def project_prompt(
     for start, u in mt.found:
         if u.field == "fader":
             for k, v in u.value.items():
+                _add(found, f"fader_{k}", v, u.phrase, start)
+        elif u.field == "tracks" and u.phrase.lower() in FADER_WORDS:  # "unaccompanied", "solo melody"
+            for k, v in FADER_WORDS[u.phrase.lower()].items():
                 _add(found, f"fader_{k}", v, u.phrase, start)
         elif u.field == "note value":  # onsets per quarter -> the fader position of their Rhythm bin
             _add(found, "fader_rhythm", bin_index(u.value, RHYTHM_EDGES) / len(RHYTHM_EDGES), u.phrase, start)
