@@ -35,3 +35,13 @@ def test_errors_are_one_line(tiny_index, tmp_path, capsys):
     assert main(["search", "a waltz", "--index", str(tmp_path / "none")]) != 0
     err = capsys.readouterr().err
     assert "no discovery index" in err and len(err.strip().splitlines()) == 1
+
+
+def test_recommend(tiny_corpus, tiny_index, capsys):
+    piece = next(tiny_corpus.joinpath("midi").rglob("*.mid"))
+    assert main(["recommend", str(piece), "-k", "2", "--index", str(tiny_index), "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 2 and piece.stem not in [h["piece_id"] for h in hits]
+    assert main(["recommend", "nothing-here", "--index", str(tiny_index)]) != 0
+    err = capsys.readouterr().err
+    assert "not in the index" in err and "Traceback" not in err

@@ -71,6 +71,22 @@ def train(corpus, out, epochs, workers, seed) -> None:
     click.echo(f"wrote {out}: valid MRR {model.config.metrics.get('valid_mrr')}")
 
 
+@index.command("train-recommender")
+@click.argument("corpus", default="all")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True, help="The model folder.")
+@click.option("--steps", type=click.IntRange(1, 100000), default=1500, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def train_recommender(corpus, out, steps, workers, seed) -> None:
+    """Train the set encoder of `partita recommend` on CORPUS's real collections (train-split pieces)."""
+    from partita.cli.progress import tqdm_progress
+    from partita.discovery.set_encoder import SetEncoderConfig, train_on_corpus
+
+    with _one_line(), tqdm_progress("training", unit="step") as progress:
+        model = train_on_corpus(corpus, out, SetEncoderConfig(steps=steps, seed=seed), workers, progress)
+    click.echo(f"wrote {out} ({model.config.trained_on})")
+
+
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
@@ -108,4 +124,33 @@ def similar(piece, k, where, index_path, as_json) -> None:
         _show(index_.similar(read_score(piece), k, where), as_json)
 
 
-commands = [index, search, similar]
+@click.command("recommend")
+@click.argument("pieces", nargs=-1, required=True)
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option(
+    "--method",
+    type=click.Choice(["learned+labels", "learned", "mean", "max", "mean+max"]),
+    default="learned+labels",
+    show_default=True,
+    help="The set encoder (+ shared labels), or the discovery vectors' centroid / nearest piece / both.",
+)
+@click.option("--where", default=None, help="A filter on the labels, e.g. \"meter = '3/4'\".")
+@click.option(
+    "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+def recommend(pieces, k, method, where, index_path, as_json) -> None:
+    """What to play next after PIECES: piece ids of the index or score files (a playlist, pieces you
+    liked)."""
+    from pathlib import Path
+
+    from partita.discovery.index import DiscoveryIndex
+    from partita.score import read_score
+
+    with _one_line():
+        index_ = DiscoveryIndex(index_path)
+        given = [read_score(p) if Path(p).exists() else p for p in pieces]
+        _show(index_.recommend(given, k, method, where), as_json)
+
+
+commands = [index, search, similar, recommend]

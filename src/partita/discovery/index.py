@@ -250,3 +250,63 @@ class DiscoveryIndex:
     def similar(self, score, k: int = 10, where: str | None = None) -> list[Hit]:
         """The ``k`` pieces nearest to a Score."""
         return self.search_vector(self.model.encode_score(score), k, where)
+
+    def recommend(
+        self, pieces: list, k: int = 10, method: str = "learned+labels", where: str | None = None
+    ) -> list[Hit]:
+        """The ``k`` pieces that best continue a set: ``pieces`` are indexed piece ids or Scores (a person's
+        own files); the set itself is never recommended. ``method``: ``learned+labels`` (the shipped set
+        encoder plus shared labels, best measured), ``learned``, or the discovery vectors' ``mean``, ``max``,
+        ``mean+max`` (see :mod:`partita.discovery.recommend`)."""
+        from partita.discovery.recommend import METHODS, label_scores, set_scores
+
+        if method not in ("learned", "learned+labels", *METHODS):
+            raise ValueError(
+                f"unknown recommendation method {method!r}; choose learned+labels, learned or mean"
+            )
+        ids, _, vectors = self._lexical()
+        space, encode = vectors, self.model.encode_score
+        if method.startswith("learned"):
+            space, encode = self._learned()
+        position = {p: i for i, p in enumerate(ids)}
+        query, own = [], set()
+        for piece in pieces:
+            if isinstance(piece, str):
+                if piece not in position:
+                    raise ValueError(
+                        f"{piece!r} is not in the index; give a piece id it holds or a score file"
+                    )
+                own.add(piece)
+                query.append(space[position[piece]])
+            else:  # a person's file; if the index holds the same piece, that is not a recommendation
+                query.append(encode(piece))
+                own.update(ids[i] for i in np.flatnonzero(space @ query[-1] > 0.9999))
+        scores = set_scores(np.asarray(query), space, "mean" if method.startswith("learned") else method)
+        if method == "learned+labels":
+            labels = self._labels()
+            given = [labels[position[p]] for p in pieces if isinstance(p, str)]
+            scores = zscore(scores) + (zscore(label_scores(given, labels)) if given else 0.0)
+        allowed = self._allowed(where)
+        order = [
+            i for i in np.argsort(-scores) if ids[i] not in own and (allowed is None or ids[i] in allowed)
+        ][:k]
+        rows = self._rows([ids[i] for i in order])
+        return [Hit(ids[i], float(scores[i]), rows[ids[i]]) for i in order]
+
+    def _learned(self):
+        """Every piece in the set encoder's space, and how to put a Score there (read once)."""
+        if getattr(self, "_set_space", None) is None:
+            from partita.discovery.features import music_features
+            from partita.discovery.set_encoder import DEFAULT_SET_ENCODER, SetEncoder
+
+            encoder = SetEncoder.from_pretrained(DEFAULT_SET_ENCODER)
+            features = np.asarray(self.table.to_arrow()["features"].to_pylist(), dtype=np.float32)
+            self._set_space = (
+                encoder.encode_features(features),
+                lambda score: encoder.encode_features(music_features(score)[None])[0],
+            )
+        return self._set_space
+
+    def _labels(self) -> list[dict[str, str]]:
+        table = self.table.to_arrow().select(list(LABEL_FIELDS)).to_pylist()
+        return [{k: v or "" for k, v in r.items()} for r in table]
