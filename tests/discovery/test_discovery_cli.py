@@ -45,3 +45,10 @@ def test_recommend(tiny_corpus, tiny_index, capsys):
     assert main(["recommend", "nothing-here", "--index", str(tiny_index)]) != 0
     err = capsys.readouterr().err
     assert "not in the index" in err and "Traceback" not in err
+
+
+def test_chat_scripted(tiny_index, capsys):
+    turns = ["--say", "a tune in 6/8", "--say", "any meter", "--say", "I'll take 2"]
+    assert main(["chat", *turns, "--index", str(tiny_index), "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Little Jig" in out and "partita (remove)" in out and "partita (accept)" in out

@@ -168,12 +168,39 @@ def _clean_labels(labels: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
+_NOUNS = {
+    "tune",
+    "song",
+    "lied",
+    "piece",
+    "track",
+    "chorale",
+    "mass",
+    "march",
+    "dance",
+    "reel",
+    "jig",
+    "hornpipe",
+    "air",
+    "waltz",
+    "ballad",
+    "ballade",
+    "madrigal",
+    "motet",
+    "hymn",
+    "polka",
+    "strathspey",
+    "lament",
+}
+"""Genre words that name a kind of piece themselves (no "tune" after them)."""
+
+
 def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
     kind = (
         labels.get("genre") or labels.get("style") or rng.choice(["piece", "piece", "composition", "track"])
     )
-    if "genre" in labels or "style" in labels:
-        kind = f"{kind} {rng.choice(['piece', 'tune', 'track'])}"
+    if ("genre" in labels or "style" in labels) and kind.split()[-1].lower().strip(".,") not in _NOUNS:
+        kind = f"{kind} {rng.choice(['piece', 'tune', 'track'])}"  # "a pop track", not "a dance tune tune"
     if labels.get("mood"):
         kind = f"{labels['mood']} {kind}"
     origin = f" from {labels['region']}" if labels.get("region") else ""

@@ -153,4 +153,35 @@ def recommend(pieces, k, method, where, index_path, as_json) -> None:
         _show(index_.recommend(given, k, method, where), as_json)
 
 
-commands = [index, search, similar, recommend]
+@click.command("chat")
+@click.option("--say", "turns", multiple=True, help="A turn, instead of typing it (repeatable, in order).")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option(
+    "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
+)
+def chat(turns, k, index_path) -> None:
+    """Find music by talking: say what you want, then refine ('in D major', 'faster', 'no jigs', 'more like
+    2', 'not 3', 'I'll take 1'). Each answer says why the pieces fit. An empty line ends it."""
+    from partita.discovery.chat import Conversation
+    from partita.discovery.index import DiscoveryIndex
+
+    with _one_line():
+        conversation = Conversation(DiscoveryIndex(index_path), k=k)
+    scripted = list(turns)
+    while True:
+        text = scripted.pop(0) if turns else click.prompt("you", default="", show_default=False)
+        if not text.strip():
+            return
+        if turns:
+            click.echo(f"you: {text}")
+        with _one_line():
+            turn, ack, hits = conversation.say(text)
+        click.echo(f"partita ({turn.intent}): {ack}")
+        for i, h in enumerate(hits, 1):
+            title = h.fields.get("title") or h.piece_id
+            click.echo(f"{i:>3}. {title}  [{h.piece_id}]\n       {h.fields.get('why', '')}")
+        if turn.intent == "accept" or (turns and not scripted):
+            return
+
+
+commands = [index, search, similar, recommend, chat]

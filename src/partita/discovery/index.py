@@ -310,3 +310,26 @@ class DiscoveryIndex:
     def _labels(self) -> list[dict[str, str]]:
         table = self.table.to_arrow().select(list(LABEL_FIELDS)).to_pylist()
         return [{k: v or "" for k, v in r.items()} for r in table]
+
+    def label_values(self, name: str) -> list[str]:
+        """The distinct non-empty values of one label column (``composer``, ``key``, ...), the most common
+        first."""
+        from collections import Counter
+
+        if name not in FIELDS:
+            raise ValueError(f"unknown field {name!r}; fields: {', '.join(FIELDS)}")
+        counts = Counter(v for v in self.table.to_arrow().select([name])[name].to_pylist() if v)
+        return [v for v, _ in counts.most_common()]
+
+    def vectors_of(self, piece_ids: list[str]) -> np.ndarray:
+        """The stored vectors of indexed pieces (rows in the order given)."""
+        ids, _, vectors = self._lexical()
+        position = {p: i for i, p in enumerate(ids)}
+        missing = [p for p in piece_ids if p not in position]
+        if missing:
+            raise ValueError(f"{missing[0]!r} is not in the index")
+        return vectors[[position[p] for p in piece_ids]]
+
+    def fields_of(self, piece_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored fields (labels, caption, description) of indexed pieces, by piece id."""
+        return self._rows(list(piece_ids))

@@ -1,0 +1,370 @@
+"""Conversational discovery (LP-MusicDialog's intents, MuseChat's reasons), with no language model.
+
+Each turn of a person is parsed into an :class:`Intent` (:func:`parse_turn`):
+
+- ``new``: a first or fresh request ("I'm looking for a jig in D major"; "start over: a chorale");
+- ``add``: one more attribute ("in 6/8 please", "something faster");
+- ``remove``: an attribute taken back or excluded ("any key is fine", "no jigs", "not in 3/4");
+- ``more``: more like a piece shown ("more like 2", "like the second one");
+- ``reject``: not that piece ("not 3", "drop the first one");
+- ``accept``: the person has found it ("I'll take 2", "perfect").
+
+The attributes come from partita's prompt reader (:func:`partita.generation.prompt.project_prompt`: style,
+key, mode, meter, tempo, instruments, mood) plus the composers the index holds. Labels the index stores
+exactly (key, meter, tune type, genre, country, collection, composer; tempo as a range) become a cascade of
+filters (a LanceDB ``where``); everything else (instruments, moods, free words) stays words for the text
+encoder. The query vector is the text's vector plus the mean of the pieces asked "more like", each result
+filtered, the rejected ones left out; each answer says why a piece fits (:func:`reasons`), from its labels
+and description.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from partita.generation.prompt import project_prompt
+
+INTENTS = ("new", "add", "remove", "more", "reject", "accept")
+TUNE_TYPES = {
+    "jig": "jig", "irish_reel": "reel", "reel": "reel", "hornpipe": "hornpipe", "slip_jig": "slip jig",
+    "strathspey": "strathspey", "march": "march", "polka": "polka", "air": "air",
+}  # fmt: skip
+STYLE_FILTERS = {  # prompt style -> (field, value) of the index's labels
+    "chorale": ("genre", "chorale"),
+    "pop": ("genre", "pop"),
+    "chinese_folk": ("country", "China"),
+    "german_folk": ("country", "Germany"),
+    "waltz": ("meter", "3/4"),
+}
+KEYWORDS = {"slip jigs?": ("tune_type", "slip jig"), "mass(?:es)?": ("genre", "mass")}
+"""Words for labels the prompt reader does not tell apart (it reads a slip jig as a jig)."""
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+            "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}  # fmt: skip
+_NUM = r"(?:#\s*)?(\d{1,2}|" + "|".join(ORDINALS) + r")"
+_MORE = re.compile(
+    rf"\b(?:more|something|anything|others?)?\s*(?:like|similar to)\s+(?:the\s+|number\s+)?{_NUM}\b"
+)
+_REJECT = re.compile(
+    rf"\b(?:not|no|drop|skip|remove|without)\s+(?:the\s+|number\s+)?{_NUM}\b(?:\s*(?:one|piece|tune))?"
+)
+_ACCEPT = re.compile(
+    rf"\b(?:i'?ll take|i take|that'?s it|perfect|great,? thanks|yes,? that one)\b(?:\s+{_NUM})?"
+)
+_NEW = re.compile(r"\b(?:start over|new search|something else entirely|forget (?:that|it|all that))\b")
+_ANY = re.compile(r"\bany\s+(key|meter|time|tempo|speed|style|kind|type)\b")
+_NEGATED = re.compile(r"\b(?:no|not|without|except|but not|anything but)\b")
+_ANY_FIELDS = {"key": ["key"], "meter": ["meter"], "time": ["meter"], "tempo": ["tempo"], "speed": ["tempo"],
+               "style": ["style"], "kind": ["style"], "type": ["style"]}  # fmt: skip
+
+
+@dataclass
+class Turn:
+    """A parsed turn: its intent, the attributes it names (``field -> (op, value)``, the field names of
+    :data:`partita.discovery.index.FIELDS` plus ``style``), the words left for the text encoder, the piece it
+    points at (1-based, -1 the last) and the attribute kinds it takes back."""
+
+    intent: str
+    attributes: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    words: str = ""
+    piece: int | None = None
+    cleared: list[str] = field(default_factory=list)
+    phrases: dict[str, str] = field(default_factory=dict)
+    """The words that named each attribute (dropped from the search words when the attribute is)."""
+    excluded: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """Attributes the turn rules out ("no jigs": ``tune_type != 'jig'``)."""
+
+
+def _ordinal(token: str | None) -> int | None:
+    if token is None:
+        return None
+    return int(token) if token.isdigit() else ORDINALS.get(token)
+
+
+_NOT_NAMES = {"reel", "jig", "jigs", "reels", "tune", "tunes", "song", "air", "airs", "march", "dance",
+              "irish", "scotch", "scottish", "english", "welsh", "old", "new", "traditional", "anon",
+              "unknown"}  # fmt: skip
+
+
+def _composer(text: str, composers: list[str]) -> str | None:
+    """The first composer (``composers`` are the most common first) whose surname the text names."""
+    low = text.lower()
+    for name in composers:
+        if not name[:1].isupper():
+            continue
+        last = re.sub(r"[^a-z' ]", "", name.lower()).split()
+        if not last or len(last[-1]) < 4 or last[-1] in _NOT_NAMES:
+            continue
+        if re.search(rf"\b{re.escape(last[-1])}\b", low):
+            return name
+    return None
+
+
+def attributes_of(
+    text: str, composers: list[str] = (), phrases: dict[str, str] | None = None
+) -> dict[str, tuple[str, Any]]:
+    """The attributes a phrase names, as index filters (``field -> (op, value)``); ``phrases``, when given,
+    receives the words that named each field."""
+    req = project_prompt(text)
+    found: dict[str, tuple[str, Any]] = {}
+    said: dict[str, str] = {}
+    mode = None
+    for u in req.understood:
+        name, value = None, None
+        if u.field == "style" and u.value in TUNE_TYPES:
+            name, value = "tune_type", ("=", TUNE_TYPES[u.value])
+        elif u.field == "style" and u.value in STYLE_FILTERS:
+            f, v = STYLE_FILTERS[u.value]
+            name, value = f, ("=", v)
+        elif u.field == "key" and " " in str(u.value):
+            name, value = "key", ("=", str(u.value))
+        elif u.field == "mode":
+            mode, said["key"] = str(u.value), u.phrase
+        elif u.field == "meter":
+            name, value = "meter", ("=", str(u.value))
+        elif u.field == "tempo" and isinstance(u.value, int | float):
+            name, value = "tempo", ("~", float(u.value))
+        if name:
+            found[name], said[name] = value, u.phrase
+    for words, (name, value) in KEYWORDS.items():  # kinds the prompt reader folds into broader styles
+        if m := re.search(rf"\b{words}\b", text, re.IGNORECASE):
+            found[name], said[name] = ("=", value), m.group(0)
+    if mode and "key" not in found:
+        found["key"] = ("like", f"% {mode}")
+    name = _composer(text, list(composers))
+    if name:
+        found["composer"] = ("=", name)
+        said["composer"] = name.split()[-1]
+    if phrases is not None:
+        phrases.update({k: v for k, v in said.items() if k in found})
+    return found
+
+
+_CLAUSE = re.compile(r"\s*(?:[,;]|\bbut\b|\binstead\b|\brather\b)\s*", re.IGNORECASE)
+_FASTER = re.compile(r"\b(?:faster|quicker|livelier|more lively|speed it up)\b")
+_SLOWER = re.compile(r"\b(?:slower|calmer|more relaxed|slow it down)\b")
+
+
+def _negate(attrs: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
+    return {k: ("!=", v) if op == "=" else ("not " + op, v) for k, (op, v) in attrs.items()}
+
+
+def parse_turn(text: str, has_results: bool, composers: list[str] = ()) -> Turn:
+    """The intent and content of one turn (``has_results``: the conversation is under way).
+
+    A turn is read clause by clause ("no jigs, a reel"): a clause with a negation excludes what it names, the
+    others add; a turn that takes anything back is a ``remove`` (and may add too)."""
+    low = " ".join(text.lower().split())
+    if m := _ACCEPT.search(low):
+        return Turn("accept", piece=_ordinal(m.group(1)))
+    if has_results and (m := _MORE.search(low)):
+        return Turn("more", piece=_ordinal(m.group(1)))
+    if has_results and (m := _REJECT.search(low)):
+        return Turn("reject", piece=_ordinal(m.group(1)))
+    fresh = bool(_NEW.search(low)) or not has_results
+    body = _NEW.sub(" ", text).strip(" :,.")
+    adds, excluded, phrases, words = {}, {}, {}, []
+    for clause in (c for c in _CLAUSE.split(body) if c and c.strip()):
+        said: dict[str, str] = {}
+        attrs = attributes_of(clause, composers, said)
+        if attrs and _NEGATED.search(clause.lower()) and not fresh:
+            excluded.update(_negate(attrs))
+        else:
+            adds.update(attrs)
+            phrases.update(said)
+            words.append(clause.strip())
+    if has_results and "tempo" not in adds:
+        if _FASTER.search(low):
+            adds["tempo"] = (">", None)
+        elif _SLOWER.search(low):
+            adds["tempo"] = ("<", None)
+    cleared = [f for kind in _ANY.findall(low) for f in _ANY_FIELDS[kind]]
+    intent = "remove" if (excluded or cleared) and not fresh else "new" if fresh else "add"
+    return Turn(intent, adds, " ".join(words), None, cleared, phrases, excluded)
+
+
+def _quote(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _clause(name: str, op: str, value: Any) -> str:
+    if op in ("~", "not ~"):  # a tempo asked in words: within a band around it
+        low, high = float(value) * 0.8, float(value) * 1.25
+        inside = f"(tempo >= {low:.1f} AND tempo <= {high:.1f})"
+        return inside if op == "~" else f"NOT {inside}"
+    if op in (">", "<"):
+        return f"{name} {op} {float(value):.1f}"
+    if op in ("like", "not like"):
+        return f"{name} {'NOT ' if op.startswith('not') else ''}LIKE {_quote(value)}"
+    return f"{name} {op} {_quote(value)}"
+
+
+@dataclass
+class ChatState:
+    """What the conversation has established so far."""
+
+    filters: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    exclusions: list[tuple[str, str, Any]] = field(default_factory=list)
+    words: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    """Each turn's words for the text encoder, with the words in it that named each attribute."""
+    liked: list[str] = field(default_factory=list)
+    rejected: set[str] = field(default_factory=set)
+    shown: list[str] = field(default_factory=list)
+    shown_tempo: float | None = None
+    """The median tempo of the pieces last shown (for "faster" / "slower")."""
+    accepted: str | None = None
+
+    def where(self) -> str | None:
+        """The cascade of filters as one SQL ``where`` (None: no filter)."""
+        parts = [_clause(k, op, v) for k, (op, v) in self.filters.items()]
+        parts += [_clause(k, op, v) for k, op, v in self.exclusions]
+        return " AND ".join(parts) or None
+
+
+def apply_turn(state: ChatState, turn: Turn) -> str:
+    """Update ``state`` with a parsed turn; returns a short acknowledgement of what changed."""
+    pick = None
+    if turn.piece is not None and state.shown:
+        i = turn.piece - 1 if turn.piece > 0 else len(state.shown) - 1
+        pick = state.shown[i] if 0 <= i < len(state.shown) else None
+        if pick is None:
+            return f"there is no piece {turn.piece} in the last answer (it had {len(state.shown)})"
+    if turn.intent == "new":
+        state.__init__()
+    if turn.intent in ("new", "add", "remove"):
+        gone = set(turn.excluded)
+        for f in turn.cleared:
+            gone.update((f, *(_STYLE_FIELDS if f == "style" else ())))
+        for k in gone:
+            state.filters.pop(k, None)
+        state.words = [_without(w, named, gone) for w, named in state.words]
+        state.exclusions += [(k, op, v) for k, (op, v) in turn.excluded.items()]
+        for k, (op, v) in turn.attributes.items():
+            state.filters[k] = (op, v if v is not None else _relative(state, op))
+            state.exclusions = [e for e in state.exclusions if e[0] != k]
+        if turn.words and (turn.intent != "remove" or turn.attributes):
+            state.words.append((turn.words, dict(turn.phrases)))
+        said = [f"{k} {_shown(op, v)}" for k, (op, v) in state.filters.items() if k in turn.attributes]
+        said += [f"not {k} {v}" for k, (_, v) in turn.excluded.items()] + [f"any {f}" for f in turn.cleared]
+        return "looking for: " + (", ".join(said) if said else "pieces that match those words")
+    if turn.intent == "more" and pick:
+        state.liked.append(pick)
+        return f"more like {pick}"
+    if turn.intent == "reject" and pick:
+        state.rejected.add(pick)
+        return f"leaving out {pick}"
+    if turn.intent == "accept":
+        state.accepted = pick or (state.shown[0] if state.shown else None)
+        return f"enjoy {state.accepted}" if state.accepted else "nothing has been shown yet"
+    return "say which piece: a number from the last answer"
+
+
+_STYLE_FIELDS = ("tune_type", "genre", "country", "collection")
+
+
+def _relative(state: ChatState, op: str) -> float:
+    """ "Faster" / "slower" than the pieces just shown (their median tempo; 100 bpm before any)."""
+    base = state.shown_tempo or 100.0
+    return base * (1.1 if op == ">" else 0.9)
+
+
+def _shown(op: str, value: Any) -> str:
+    if op in (">", "<"):
+        return f"{'above' if op == '>' else 'below'} {float(value):.0f} bpm"
+    if op == "~":
+        return f"about {float(value):.0f} bpm"
+    return str(value).replace("% ", "")
+
+
+def _without(words: str, named: dict[str, str], gone: set[str]) -> tuple[str, dict[str, str]]:
+    """A turn's words without the phrases that asked for attributes now dropped (they no longer steer)."""
+    for f in gone.intersection(named):
+        words = re.sub(re.escape(named[f]), " ", words, flags=re.IGNORECASE)
+    return " ".join(words.split()), {f: p for f, p in named.items() if f not in gone}
+
+
+def reasons(fields: dict[str, Any], state: ChatState, liked_fields: list[dict[str, Any]] = ()) -> str:
+    """Why a piece fits the conversation, from its labels and description (MuseChat's explanation)."""
+    out = []
+    for k, (op, v) in state.filters.items():
+        value = fields.get(k)
+        if op == "=" and value == v:
+            out.append(f"{k.replace('_', ' ')} {value} as asked")
+        elif op == "~" and fields.get("tempo"):
+            out.append(f"{float(fields['tempo']):.0f} bpm (asked about {float(v):.0f})")
+        elif op == "like" and value:
+            out.append(f"in {value}")
+    for other in liked_fields:
+        shared = [
+            f
+            for f in ("key", "meter", "tune_type", "genre", "collection")
+            if other.get(f) and other.get(f) == fields.get(f)
+        ]
+        if shared:
+            out.append(f"like {other.get('title') or other.get('piece_id')}: same {', '.join(shared)}")
+    try:
+        description = json.loads(fields.get("description") or "{}")
+    except ValueError:
+        description = {}
+    if not out and description:
+        out.append(f"{description.get('key') or 'no key'}, {description.get('tempo_term') or ''}".strip(", "))
+    caption = (fields.get("caption") or "").split(". ")[0]
+    return "; ".join(out + ([caption] if caption else []))
+
+
+class Conversation:
+    """A conversation over a :class:`~partita.discovery.index.DiscoveryIndex`: :meth:`say` a turn, get the
+    pieces (hits) with the reason each fits."""
+
+    def __init__(self, index, k: int = 10, like_weight: float = 1.0, state: ChatState | None = None) -> None:
+        self.index, self.k, self.like_weight = index, k, like_weight
+        self.state = state or ChatState()
+        self.started = bool(state and (state.words or state.filters or state.shown or state.liked))
+        """A turn has been taken (a refinement is read as one even when the last answer was empty)."""
+        self.composers = index.label_values("composer")
+
+    def say(self, text: str) -> tuple[Turn, str, list]:
+        """One turn: its parse, the acknowledgement and the new answer (hits with ``fields['why']``)."""
+        if not text or not text.strip():
+            raise ValueError("say something: what you are looking for, or 'more like 2', 'not 3'")
+        turn = parse_turn(text, self.started, self.composers)
+        self.started = turn.intent != "accept"
+        ack = apply_turn(self.state, turn)
+        if turn.intent == "accept":
+            return turn, ack, []
+        hits = self.answer()
+        return turn, ack, hits
+
+    def answer(self) -> list:
+        """The pieces that fit the state now, each with the reason it fits in ``fields['why']``."""
+        vector = self._vector()
+        wanted = self.k + len(self.state.rejected) + len(self.state.liked)
+        hits = self.index.search_vector(vector, wanted, self.state.where())
+        hits = [
+            h for h in hits if h.piece_id not in self.state.rejected and h.piece_id not in self.state.liked
+        ]
+        hits = hits[: self.k]
+        liked = list(self.index.fields_of(self.state.liked).values())
+        for h in hits:
+            h.fields["why"] = reasons(h.fields, self.state, liked)
+        self.state.shown = [h.piece_id for h in hits]
+        tempos = [float(h.fields.get("tempo") or 0) for h in hits if h.fields.get("tempo")]
+        self.state.shown_tempo = float(np.median(tempos)) if tempos else self.state.shown_tempo
+        return hits
+
+    def _vector(self) -> np.ndarray:
+        parts = []
+        text = " ".join(w for w, _ in self.state.words).strip()
+        if text:
+            parts.append(self.index.model.encode_text([text])[0])
+        if self.state.liked:
+            liked = self.index.vectors_of(self.state.liked)
+            parts.append(self.like_weight * liked.mean(0))
+        if not parts:  # nothing left to steer by: any piece, as the filters allow
+            parts.append(self.index.model.encode_text(["a piece of music"])[0])
+        v = np.sum(parts, axis=0)
+        return v / max(float(np.linalg.norm(v)), 1e-9)
