@@ -64,6 +64,16 @@ def adherence_mean(adherence: dict[str, float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
+def planned_prefix(model, tokenizer, request: Request, config: GenerationConfig) -> tuple[Plan, list[int]]:
+    """The plan of ``request`` and the condition prefix its music is sampled after (the one a piece of
+    it must be scored under, e.g. for preference tuning)."""
+    # a given piece shows the model its instruments: they are sampled as themselves, never as stand-ins
+    literal = not (config.constrain and config.stand_ins) or request.given is not None
+    prior = None if literal else program_prior(model, tokenizer, request.conditions)
+    plan = plan_request(request, tokenizer, config, prior)
+    return plan, list(tokenizer.condition_ids(with_programs(request.conditions, plan.prefix_programs)))
+
+
 def sample_candidates(
     model: MusicLM,
     tokenizer: SteerableTokenizer,
@@ -80,14 +90,10 @@ def sample_candidates(
     """
     c = request.conditions
     given = request.given
-    # a given piece shows the model its instruments: they are sampled as themselves, never as stand-ins
-    literal = not (config.constrain and config.stand_ins) or given is not None
-    prior = None if literal else program_prior(model, tokenizer, c)
-    plan = plan_request(request, tokenizer, config, prior)
+    plan, prefix = planned_prefix(model, tokenizer, request, config)
     request.notes.extend(plan.notes)
     with_form = config.constrain and config.form and c.style in FORM_STYLES and given is None
     form = phrase_plan(request.bars) if with_form else None
-    prefix = tokenizer.condition_ids(with_programs(c, plan.prefix_programs))
     end_bar = request.bars - (given.after_bars if given else 0)  # an infill's gap ends before the last bar
     # the bars sampled to, counted as the tokenizer counts them: with a form, the statement's; with a given
     # piece, its last new bar

@@ -25,6 +25,7 @@ from partita.evaluation.adherence import metric_words
 from partita.pipelines import Generator
 from partita.render import write_score_png
 from partita.web.limits import Limits, UserError
+from partita.web.prefs import build_prefs
 from partita.web.studio import Studio, safe_name
 
 if TYPE_CHECKING:
@@ -548,7 +549,8 @@ class ComposeView:
                 tonic_weight=key_gravity,
                 chord_tones_only=chord_tones_only,
             )
-            return summary, files, {"explain": summary["explain"], "candidates": views}
+            state = {"explain": summary["explain"], "candidates": views}
+            return summary, files, {**state, "prompt": prompt, "understood": summary["understood"]}
 
         inputs = [
             prompt,
@@ -568,3 +570,4 @@ class ComposeView:
             chord_tones,
         ]
         slots.connect(studio, "compose", button, run, inputs, [slots.summary, slots.files], status)
+        build_prefs(studio, slots.state)  # pick the better candidate or rate one (partita.web.prefs)

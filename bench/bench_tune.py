@@ -1,0 +1,367 @@
+"""Preference tuning (issue 27): does DPO on a simulated rater's choices move the model towards the rater's
+hidden taste, and what does it cost in held-out NLL and realism?
+
+In one run, per simulated rater (:mod:`partita.evaluation.raters`; default ``stepwise``):
+
+1. **pairs**: the base model (``partita-small``) samples ``--n`` candidates (unranked, sampling order) for
+   each of the first ``--train-prompts`` German folk prompts of ``bench/prompts/realism.jsonl`` (ger01-16,
+   each at 8 bars); two random matchings of each prompt's candidates make the pairs, which the training
+   rater (noise seed 1) labels. They go through the preference store (``partita.training.preferences``) and
+   back, the way ``partita tune`` reads them (``partita.pipelines.preferences.preference_pairs``: the
+   prefix sampling builds, the pieces re-encoded).
+2. **tuning**: DPO (``partita.training.dpo``) against the frozen base: ``--steps``, ``--beta``, ``--lr``.
+3. **held out**: base and tuned each sample ``--eval-n`` candidates for each of the held-out prompts
+   (ger17-32, 8 bars) from the same seeds (not used in 1); the **held-out rater** (another noise seed and
+   another measurement of the same taste: ``heldout=True``) judges tuned piece i against base piece i: win
+   rate with its Wilson 95% interval (0.5: no change). Also the property (training and held-out
+   measurements) before and after, the NLL per token of the model's validation tokens
+   (``data/tokens/base/valid.npy`` and its essenFolksong part; the first ``--nll-tokens``), and realism: the
+   two-sample accuracy of base and tuned pieces against real German folk songs (the ``test`` split of corpus
+   ``all``, cut to 8 bars; 0.5 = indistinguishable), as in bench/bench_realism.py.
+
+    python bench/bench_tune.py [--quick] [--raters stepwise,register,bass] [--steps 60] [--threads 1]
+                               [--max-minutes 25]
+
+The baseline of every row is the base model measured in the same run (the win rate's: 0.5, a coin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import row, write_result  # noqa: E402
+
+log = logging.getLogger("bench_tune")
+PROMPTS = Path(__file__).resolve().parent / "prompts" / "realism.jsonl"
+STYLE = "german_folk"
+BARS = 8
+DIRECTIONS = {"stepwise": 1.0, "register": 1.0, "bass": 1.0}
+
+
+def folk_prompts() -> list[str]:
+    out = []
+    for line in PROMPTS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and json.loads(line)["style"] == STYLE:
+            out.append(json.loads(line)["prompt"])
+    return out
+
+
+def sample(generator, prompts: list[str], n: int, seed: int) -> list[tuple[str, object, list]]:
+    """``n`` unranked candidates a prompt: (prompt, request, scores)."""
+    out = []
+    for i, prompt in enumerate(prompts):
+        request = generator.request(prompt, bars=BARS)
+        cands = generator.generate(request, n=n, seed=seed + 101 * i, selector=None)
+        out.append((prompt, request, [c.score for c in cands]))
+    return out
+
+
+def label_pairs(sampled, rater, version: str, db: Path, seed: int) -> int:
+    """Two random matchings of each prompt's candidates, labelled by ``rater``, stored in ``db``."""
+    from partita.training.preferences import Preference, add_preferences
+
+    rng = np.random.default_rng(seed)
+    prefs = []
+    for prompt, request, scores in sampled:
+        for _ in range(2):
+            order = rng.permutation(len(scores)).tolist()
+            for a, b in zip(order[0::2], order[1::2], strict=False):
+                winner = rater.choose(scores[a], scores[b])
+                prefs.append(
+                    Preference(
+                        prompt,
+                        scores[a].dumps_midi(),
+                        scores[b].dumps_midi(),
+                        winner=winner,
+                        model="partita-small",
+                        model_version=version,
+                        rater=rater.name,
+                        meta={"conditions": request.conditions.to_dict()},
+                    )
+                )
+    add_preferences(db, prefs)
+    return len(prefs)
+
+
+def valid_nll(model, max_tokens: int) -> dict[str, float]:
+    from partita.paths import data_dir
+    from partita.training.data import sequence_nll
+
+    folder = data_dir() / "tokens" / "base"
+    out = {}
+    for name, path in (
+        ("valid", folder / "valid.npy"),
+        ("essen", folder / "valid_by_source" / "essenFolksong.npy"),
+    ):
+        seq = np.asarray(np.load(path, mmap_mode="r")[: max_tokens + 1], dtype=np.int64)
+        total, count = sequence_nll(model, [seq], model.config.block_size, max_tokens)
+        out[name] = total / max(count, 1)
+    return out
+
+
+def real_folk(count: int, seed: int) -> list:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_realism import real_pieces, style_records
+
+    records, corpus = style_records("all")
+    pieces, _ = real_pieces(corpus, records[STYLE]["test"], [BARS], count, seed)
+    return pieces
+
+
+def realism(pieces: list, real: list) -> float:
+    from partita.evaluation.realism import realism_features, two_sample_test
+
+    return float(
+        two_sample_test([realism_features(p) for p in pieces], [realism_features(p) for p in real])[
+            "accuracy"
+        ]
+    )
+
+
+def piece_features(request, score) -> dict[str, float]:
+    """Realism features plus the mean adherence to the request: what the reward model reads."""
+    from partita.evaluation.adherence import candidate_adherence
+    from partita.evaluation.realism import realism_features
+    from partita.generation.candidates import adherence_mean
+
+    out = realism_features(score)
+    out["adherence"] = adherence_mean(candidate_adherence(request, score)) or 0.0
+    return out
+
+
+def reward_accuracy(sampled, eval_sampled, rater, judge, seed: int) -> tuple[float, float, int]:
+    """A reward model (:mod:`partita.training.reward`) trained on the training rater's pairs of ``sampled``,
+    and its accuracy at predicting the held-out judge's choices between held-out base pieces; also the
+    accuracy of a reward that is the training rater's own measurement (the ceiling for these features)."""
+    from partita.training.reward import RewardConfig, pair_accuracy, train_reward
+
+    rng = np.random.default_rng(seed)
+
+    def pairs_of(sets, who):
+        w, lo, raw = [], [], []
+        for _, request, scores in sets:
+            feats = [piece_features(request, s) for s in scores]
+            order = rng.permutation(len(scores)).tolist()
+            for a, b in zip(order[0::2], order[1::2], strict=False):
+                first = who.choose(scores[a], scores[b]) == "a"
+                w.append(feats[a] if first else feats[b])
+                lo.append(feats[b] if first else feats[a])
+                va, vb = rater.value(scores[a]), rater.value(scores[b])
+                raw.append((va > vb) == first if va != vb else 0.5)
+        return w, lo, raw
+
+    tw, tl, _ = pairs_of(sampled, rater)
+    names = sorted(tw[0])
+    model, _ = train_reward(tw, tl, RewardConfig(features=names, epochs=300))
+    hw, hl, raw = pairs_of(eval_sampled, judge)
+    return pair_accuracy(model, hw, hl), float(np.mean(raw)), len(hw)
+
+
+def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dict], dict]:
+    import torch
+
+    from partita.evaluation.raters import MEASURES, SimulatedRater, win_rate
+    from partita.pipelines import Generator
+    from partita.pipelines.preferences import preference_pairs
+    from partita.training.dpo import DPOConfig, tune_dpo
+    from partita.training.preferences import load_preferences, model_version
+
+    prompts = folk_prompts()
+    train_prompts, eval_prompts = prompts[: args.train_prompts], prompts[16 : 16 + args.eval_prompts]
+    generator = Generator.from_pretrained(base_dir)
+    version = model_version(generator.model)
+    train_rater = SimulatedRater(prop, DIRECTIONS[prop], seed=1)
+    judge = SimulatedRater(prop, DIRECTIONS[prop], seed=99, heldout=True)
+    t0 = time.monotonic()
+    sampled = sample(generator, train_prompts, args.n, seed=1)
+    t_pairs = time.monotonic() - t0
+    print(f"[{prop}] sampled {len(sampled)} training prompts in {t_pairs:.0f} s", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "prefs.db"
+        n_prefs = label_pairs(sampled, train_rater, version, db, seed=2)
+        pairs = preference_pairs(generator, load_preferences(db, model_version=version))
+    # base figures before tuning (the generator's model is tuned in place below)
+    base_sampled = sample(generator, eval_prompts, args.eval_n, seed=5000)
+    base_pieces = [s for _, _, scores in base_sampled for s in scores]
+    # raters of their own (the same tastes, other noise draws), so that the DPO and win-rate draws stay as
+    # they are
+    reward_raters = (
+        SimulatedRater(prop, DIRECTIONS[prop], seed=11),
+        SimulatedRater(prop, DIRECTIONS[prop], seed=98, heldout=True),
+    )
+    reward_acc, ceiling, reward_n = reward_accuracy(sampled, base_sampled, *reward_raters, seed=3)
+    base_nll = valid_nll(generator.model, args.nll_tokens)
+    print(f"[{prop}] {len(pairs)} pairs; base measured; tuning", file=sys.stderr, flush=True)
+    torch.manual_seed(0)
+    config = DPOConfig(
+        beta=args.beta, steps=args.steps, lr=args.lr, batch_size=args.batch_size, sft_weight=args.sft_weight
+    )
+    deadline = time.monotonic() + 60 * args.tune_minutes
+    t1 = time.monotonic()
+    result = tune_dpo(generator.model, pairs, config, should_stop=lambda: time.monotonic() > deadline)
+    t_tune = time.monotonic() - t1
+    print(f"[{prop}] tuned in {t_tune:.0f} s: {result['summary']}", file=sys.stderr, flush=True)
+    tuned_pieces = [
+        s for _, _, scores in sample(generator, eval_prompts, args.eval_n, seed=5000) for s in scores
+    ]
+    tuned_nll = valid_nll(generator.model, args.nll_tokens)
+    wr = win_rate(judge, tuned_pieces, base_pieces)
+    train_measure, held_measure, _ = MEASURES[prop]
+    prop_before = float(np.mean([train_measure(p) for p in base_pieces]))
+    prop_after = float(np.mean([train_measure(p) for p in tuned_pieces]))
+    held_before = float(np.mean([held_measure(p) for p in base_pieces]))
+    held_after = float(np.mean([held_measure(p) for p in tuned_pieces]))
+    real_before, real_after = realism(base_pieces, real), realism(tuned_pieces, real)
+    s = result["summary"]
+    setup = (
+        f"{len(pairs)} pairs ({n_prefs} stored) from {len(train_prompts)} prompts x {args.n} candidates; "
+        f"DPO beta {args.beta}, lr {args.lr}, SFT weight {args.sft_weight}, {s['steps']} steps of "
+        f"{args.batch_size} pairs; held out: "
+        f"{len(eval_prompts)} prompts x {args.eval_n} from seeds not used in training"
+    )
+    lo, hi = wr["ci_low"], wr["ci_high"]
+    rows = [
+        row(
+            f"{prop}: win rate of tuned vs base (held-out rater)",
+            wr["win_rate"],
+            "share",
+            cmd,
+            "coin (base vs itself)",
+            0.5,
+            True,
+            "> 0.5 with the 95% interval above 0.5",
+            f"Wilson 95% CI [{lo:.3f}, {hi:.3f}], n={int(wr['n'])}; {setup}",
+        ),
+        row(
+            f"{prop}: {train_measure.__name__} (training measurement) of held-out pieces",
+            prop_after,
+            "mean",
+            cmd,
+            "partita-small (base)",
+            prop_before,
+            DIRECTIONS[prop] > 0,
+            "moves in the rater's direction",
+            f"the held-out measurement {held_measure.__name__}: {held_before:.3f} -> {held_after:.3f}",
+        ),
+        row(
+            f"{prop}: held-out NLL per token (valid.npy, first {args.nll_tokens} tokens)",
+            tuned_nll["valid"],
+            "nats",
+            cmd,
+            "partita-small (base)",
+            base_nll["valid"],
+            False,
+            "within 0.05 nats of the base",
+            f"essenFolksong part: {base_nll['essen']:.4f} -> {tuned_nll['essen']:.4f}",
+        ),
+        row(
+            f"{prop}: realism two-sample accuracy vs real German folk songs (8 bars)",
+            real_after,
+            "balanced accuracy",
+            cmd,
+            "partita-small (base)",
+            real_before,
+            False,
+            "within 0.05 of the base (0.5 = indistinguishable)",
+            f"{len(tuned_pieces)} generated vs {len(real)} real pieces",
+        ),
+        row(
+            f"{prop}: reward model (realism features + adherence) accuracy on held-out pairs",
+            reward_acc,
+            "share",
+            cmd,
+            "coin",
+            0.5,
+            True,
+            None,
+            f"{reward_n} pairs of held-out base pieces judged by the held-out rater; the training rater's "
+            f"own measurement as the reward scores {ceiling:.3f} on them",
+        ),
+        row(
+            f"{prop}: DPO training time",
+            t_tune,
+            "s",
+            cmd,
+            "sampling the training pairs",
+            t_pairs,
+            False,
+            None,
+            f"{s['steps']} steps on {args.threads} thread(s); last-10 loss {s['final_loss']:.3f}, implicit "
+            f"reward accuracy {s['final_accuracy']:.2f}",
+        ),
+    ]
+    detail = {
+        "rater": prop,
+        "pairs": len(pairs),
+        "win_rate": wr,
+        "property": {"train_before": prop_before, "train_after": prop_after},
+        "heldout_property": {"before": held_before, "after": held_after},
+        "nll": {"base": base_nll, "tuned": tuned_nll},
+        "realism": {"base": real_before, "tuned": real_after},
+        "reward_model": {
+            "heldout_accuracy": reward_acc,
+            "rater_measure_accuracy": ceiling,
+            "pairs": reward_n,
+        },
+        "dpo": s,
+        "seconds": {"pairs": t_pairs, "tune": t_tune},
+    }
+    return rows, detail
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="4+4 prompts, 20 steps: a smoke run")
+    ap.add_argument("--raters", default="stepwise", help="comma-separated of stepwise, register, bass")
+    ap.add_argument("--model", default="partita-small")
+    ap.add_argument("--train-prompts", type=int, default=16)
+    ap.add_argument("--eval-prompts", type=int, default=16)
+    ap.add_argument("--n", type=int, default=8, help="candidates a training prompt")
+    ap.add_argument("--eval-n", type=int, default=4, help="candidates a held-out prompt and model")
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--beta", type=float, default=0.1)
+    ap.add_argument("--lr", type=float, default=1e-5)
+    ap.add_argument("--sft-weight", type=float, default=0.0, help="weight of the chosen pieces' NLL term")
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--nll-tokens", type=int, default=20000)
+    ap.add_argument("--tune-minutes", type=float, default=10.0, help="wall-clock limit of one DPO run")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--name", default="tune")
+    args = ap.parse_args()
+    if args.quick:
+        args.train_prompts, args.eval_prompts, args.steps, args.nll_tokens = 4, 4, 20, 4000
+    import torch
+
+    torch.set_num_threads(args.threads)
+    logging.basicConfig(level=logging.WARNING)
+    cmd = "python bench/bench_tune.py " + " ".join(sys.argv[1:])
+    real = real_folk(64, seed=0)
+    rows, details = [], []
+    for prop in [r.strip() for r in args.raters.split(",") if r.strip()]:
+        t0 = time.monotonic()
+        r, d = run_rater(prop, args.model, args, real, cmd.strip())
+        d["wall_seconds"] = round(time.monotonic() - t0, 1)
+        rows += r
+        details.append(d)
+        print(json.dumps(d, indent=1, default=float), flush=True)
+    write_result(
+        args.name,
+        "Preference tuning (DPO) from simulated raters: win rate, property, NLL and realism before/after",
+        rows,
+        quick=args.quick,
+        extra={"details": details},
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""``partita tune``: a model tuned to the preferences stored in the studio, by DPO against the base model.
+
+The pairs (:func:`partita.pipelines.preferences.preference_pairs`) are scored under the condition prefix that
+sampling builds for their prompt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _one_line() -> Iterator[None]:
+    try:
+        yield
+    except (ValueError, FileNotFoundError, OSError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.command("tune")
+@click.option(
+    "--prefs",
+    "db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The preference store (default: $PARTITA_DATA/preferences.db).",
+)
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(file_okay=False), help="The tuned model folder."
+)
+@click.option(
+    "--base", default="partita-small", show_default=True, help="The model the preferences were given on."
+)
+@click.option("--steps", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option(
+    "--beta",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=0.1,
+    show_default=True,
+    help="DPO's KL strength: smaller lets the model move further from the base.",
+)
+@click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=1e-5, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 256), default=8, show_default=True)
+@click.option(
+    "--sft-weight",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="Weight of the chosen pieces' NLL added to the DPO loss.",
+)
+@click.option(
+    "--other-versions",
+    type=click.Choice(["refuse", "filter"]),
+    default="refuse",
+    show_default=True,
+    help="Preferences given on another model version: refuse the store, or leave them out.",
+)
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Stop training after this many minutes (the model so far is saved).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 256), default=None, help="Torch threads.")
+def tune(
+    db, out, base, steps, beta, lr, batch_size, sft_weight, other_versions, max_minutes, seed, threads
+) -> None:
+    """Tune --base on the preference pairs of --prefs by DPO and write the model to --out (a folder
+    `partita generate --model` and the studio load); the folder appears whole or not at all."""
+    import torch
+
+    from partita.cli.progress import tqdm_progress
+    from partita.models.pretrained import resolve
+    from partita.pipelines import Generator
+    from partita.pipelines.preferences import preference_pairs
+    from partita.training.dpo import DPOConfig, save_tuned, tune_dpo
+    from partita.training.preferences import default_store, load_preferences, model_version
+
+    if threads:
+        torch.set_num_threads(threads)
+    with _one_line():
+        config = DPOConfig(
+            beta=beta, steps=steps, lr=lr, batch_size=batch_size, sft_weight=sft_weight, seed=seed
+        )
+        generator = Generator.from_pretrained(base)
+        version = model_version(generator.model)
+        store = db or default_store()
+        prefs = load_preferences(store, model_version=version, other_versions=other_versions)
+        pairs = preference_pairs(generator, prefs)
+        if not pairs:
+            raise ValueError(
+                f"{store}: no decided pairs or rating gaps for model {base} ({version}) to tune on"
+            )
+        torch.manual_seed(seed)
+        deadline = time.monotonic() + 60 * max_minutes if max_minutes else None
+        with tqdm_progress("tuning (DPO)", unit="step") as progress:
+            result = tune_dpo(
+                generator.model,
+                pairs,
+                config,
+                progress,
+                should_stop=(lambda: time.monotonic() > deadline) if deadline else None,
+            )
+        summary = result["summary"]
+        card = {
+            "name": Path(out).name,
+            "init_from": base,
+            "tuned_from_version": version,
+            "preferences": str(store),
+            "dpo": summary,
+            "metrics": {},  # the base model's card figures are not this model's: measure it anew
+        }
+        save_tuned(
+            out,
+            lambda folder: generator.save_pretrained(folder, card=card),
+            config,
+            result,
+            copy_from=resolve(base),
+        )
+    click.echo(
+        f"{summary['pairs']} pairs, {summary['steps']} steps in {summary['seconds']:.0f} s "
+        f"(last-10 loss {summary['final_loss']:.3f}, margin {summary['final_margin']:.3f}) -> {out}"
+    )
+
+
+commands = [tune]

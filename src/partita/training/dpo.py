@@ -1,0 +1,290 @@
+"""Direct preference optimisation of a :class:`~partita.models.MusicLM` (Rafailov et al. 2023, "DPO").
+
+Each training pair is one prompt's condition prefix and two continuations, the chosen and the rejected one,
+as token ids (the generation layer builds the prefix the way sampling does, so that pairs are scored under
+the prefix they were sampled from). The policy starts as the base model; the reference is the base model
+frozen, and since it never changes its sequence log-probabilities are computed once, before training. The
+loss of a pair is
+
+    -log sigmoid(beta * [(log pi(y_w|x) - log ref(y_w|x)) - (log pi(y_l|x) - log ref(y_l|x))])
+
+with ``beta`` the strength of the implicit KL term (smaller: further from the reference), plus an optional
+``sft_weight`` times the chosen continuation's mean NLL (an SFT term that keeps the chosen pieces likely).
+Sequences are cut to the model's ``block_size``.
+
+:func:`tune_dpo` trains in place and returns the history; :func:`save_tuned` writes a model folder that
+:func:`~partita.models.pretrained.load_pretrained` and ``Generator.from_pretrained`` load, with
+``dpo_config.json`` beside the weights, in one rename (never half written).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from partita.atomic import atomic_write_text
+from partita.models import MusicLM
+from partita.progress import ProgressCallback, report
+
+logger = logging.getLogger(__name__)
+
+CONFIG_NAME = "dpo_config.json"
+
+
+@dataclass
+class DPOConfig:
+    """How a model is tuned from preference pairs; saved as ``dpo_config.json`` beside the tuned weights."""
+
+    beta: float = 0.1
+    steps: int = 100
+    lr: float = 1e-5
+    batch_size: int = 8
+    sft_weight: float = 0.0
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    warmup: int = 10
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.beta > 0:
+            raise ValueError(f"beta {self.beta!r}: it must be positive (e.g. 0.1)")
+        if int(self.steps) < 1 or int(self.batch_size) < 1:
+            raise ValueError("steps and batch_size must be at least 1")
+        if not self.lr > 0:
+            raise ValueError(f"lr {self.lr!r}: the learning rate must be positive")
+        if self.sft_weight < 0:
+            raise ValueError(f"sft_weight {self.sft_weight!r}: it must not be negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DPOConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown DPO config keys: {', '.join(unknown)}")
+        return cls(**d)
+
+    def save_pretrained(self, folder: str | Path) -> Path:
+        path = Path(folder) / CONFIG_NAME
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path) -> DPOConfig:
+        return cls.from_dict(json.loads((Path(folder) / CONFIG_NAME).read_text()))
+
+
+@dataclass
+class TokenPair:
+    """A prompt's condition prefix and its chosen and rejected continuations (music tokens, EOS included)."""
+
+    prefix: list[int]
+    chosen: list[int]
+    rejected: list[int]
+
+    def check(self, vocab_size: int) -> None:
+        if not self.prefix or not self.chosen or not self.rejected:
+            raise ValueError("a preference pair needs a prefix and two non-empty continuations")
+        for ids in (self.prefix, self.chosen, self.rejected):
+            if any(not 0 <= int(t) < vocab_size for t in ids):
+                raise ValueError(f"a preference pair holds token ids outside the model's [0, {vocab_size})")
+
+
+def sequence_logprobs(
+    model: MusicLM, prefixes: Sequence[Sequence[int]], continuations: Sequence[Sequence[int]]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed log-probabilities (B,) of each continuation given its prefix, and the number of tokens scored.
+
+    Rows are right-padded (a causal model's earlier positions never see the padding) and cut to the model's
+    ``block_size`` (the continuation's tail is dropped); gradients flow when enabled.
+    """
+    block = int(model.config.block_size)
+    rows, starts = [], []
+    for prefix, cont in zip(prefixes, continuations, strict=True):
+        row = [int(t) for t in (*prefix, *cont)][: block + 1]
+        rows.append(row)
+        starts.append(min(len(prefix), len(row) - 1))
+    length = max(len(r) for r in rows)
+    pad = model.config.pad_id if model.config.pad_id is not None else 0
+    ids = torch.full((len(rows), length), int(pad), dtype=torch.long)
+    mask = torch.zeros(len(rows), length - 1, dtype=torch.bool)
+    for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, start - 1 : len(row) - 1] = True  # the positions that predict the continuation's tokens
+    device = next(model.parameters()).device
+    ids, mask = ids.to(device), mask.to(device)
+    logits, _ = model(ids[:, :-1])
+    logp = torch.log_softmax(logits.float(), dim=-1).gather(2, ids[:, 1:, None])[..., 0]
+    return (logp * mask).sum(dim=1), mask.sum(dim=1)
+
+
+def dpo_loss(
+    policy_chosen: torch.Tensor,
+    policy_rejected: torch.Tensor,
+    ref_chosen: torch.Tensor,
+    ref_rejected: torch.Tensor,
+    beta: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The DPO loss per pair and its implicit reward margin, ``beta * (log-ratio chosen - log-ratio
+    rejected)``."""
+    margin = beta * ((policy_chosen - ref_chosen) - (policy_rejected - ref_rejected))
+    return -F.logsigmoid(margin), margin
+
+
+@torch.no_grad()
+def reference_logprobs(model: MusicLM, pairs: Sequence[TokenPair], batch: int = 8) -> torch.Tensor:
+    """(N, 2): the frozen model's log-probability of each pair's chosen and rejected continuation."""
+    was_training = model.training
+    model.eval()
+    out = []
+    for lo in range(0, len(pairs), batch):
+        chunk = pairs[lo : lo + batch]
+        prefixes = [p.prefix for p in chunk] * 2
+        conts = [p.chosen for p in chunk] + [p.rejected for p in chunk]
+        lp, _ = sequence_logprobs(model, prefixes, conts)
+        out.append(torch.stack([lp[: len(chunk)], lp[len(chunk) :]], dim=1).cpu())
+    model.train(was_training)
+    return torch.cat(out) if out else torch.zeros(0, 2)
+
+
+def log_ratio_margin(model: MusicLM, pairs: Sequence[TokenPair], reference: torch.Tensor) -> float:
+    """The mean over pairs of (log-ratio of the chosen) - (log-ratio of the rejected) under ``model``
+    against the reference log-probabilities ``reference`` (:func:`reference_logprobs`): 0 at the start,
+    positive when the model moved towards the preferred pieces."""
+    now = reference_logprobs(model, pairs)
+    return float(((now[:, 0] - reference[:, 0]) - (now[:, 1] - reference[:, 1])).mean())
+
+
+def tune_dpo(
+    model: MusicLM,
+    pairs: Sequence[TokenPair],
+    config: DPOConfig | None = None,
+    progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Tune ``model`` in place on ``pairs`` by DPO against itself frozen; return the training history.
+
+    Dropout is off throughout (``model.eval()`` with gradients on), so that policy and reference score a
+    sequence alike at the start. ``should_stop`` (checked every step) ends training early, e.g. at a
+    wall-clock limit.
+    """
+    config = config or DPOConfig()
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError("no preference pairs to tune on (a tie or a lone piece makes none)")
+    for p in pairs:
+        p.check(model.config.vocab_size)
+    t0 = time.monotonic()
+    reference = reference_logprobs(model, pairs, config.batch_size)
+    rng = random.Random(config.seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95))
+    model.eval()
+    history: dict[str, list[float]] = {"loss": [], "margin": [], "accuracy": []}
+    order: list[int] = []
+    steps = int(config.steps)
+    for step in range(steps):
+        if should_stop is not None and should_stop():
+            logger.info("DPO stopped early after %d steps", step)
+            break
+        if len(order) < config.batch_size:
+            fresh = list(range(len(pairs)))
+            rng.shuffle(fresh)
+            order += fresh
+        idx, order = order[: config.batch_size], order[config.batch_size :]
+        batch = [pairs[i] for i in idx]
+        lp, counts = sequence_logprobs(
+            model, [p.prefix for p in batch] * 2, [p.chosen for p in batch] + [p.rejected for p in batch]
+        )
+        n = len(batch)
+        ref = reference[idx]
+        losses, margin = dpo_loss(lp[:n], lp[n:], ref[:, 0], ref[:, 1], config.beta)
+        loss = losses.mean()
+        if config.sft_weight:
+            loss = loss + config.sft_weight * (-lp[:n] / counts[:n].clamp(min=1)).mean()
+        for group in opt.param_groups:
+            group["lr"] = config.lr * min(1.0, (step + 1) / max(1, config.warmup))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+        opt.step()
+        loss, margin = loss.detach(), margin.detach()
+        history["loss"].append(float(loss))
+        history["margin"].append(float(margin.mean()))
+        history["accuracy"].append(float((margin > 0).float().mean()))
+        report(progress, step + 1, steps, f"loss {float(loss):.3f}")
+    model.eval()
+    done = len(history["loss"])
+    summary = {
+        "steps": done,
+        "pairs": len(pairs),
+        "seconds": round(time.monotonic() - t0, 2),
+        "final_loss": _tail_mean(history["loss"]),
+        "final_margin": _tail_mean(history["margin"]),
+        "final_accuracy": _tail_mean(history["accuracy"]),
+    }
+    return {"summary": summary, "history": history}
+
+
+def _tail_mean(values: list[float], n: int = 10) -> float:
+    tail = values[-n:]
+    return float(sum(tail) / len(tail)) if tail else math.nan
+
+
+def save_tuned(
+    out: str | Path,
+    write: Callable[[Path], Any],
+    config: DPOConfig,
+    history: dict[str, Any] | None = None,
+    copy_from: str | Path | None = None,
+    keep: Sequence[str] = ("selector", "generation_config.json"),
+) -> Path:
+    """Write a tuned model folder at ``out`` in one rename: ``write(folder)`` saves the model (and its
+    tokenizer) into a folder beside ``out``, then ``dpo_config.json`` and ``dpo_history.json`` are added, the
+    base folder's ``keep`` entries (its Selector, its generation settings) are copied from ``copy_from`` where
+    ``write`` made none, and the folder replaces ``out``. An interrupted run leaves ``out`` as it was."""
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not (target / "config.json").is_file():
+        raise ValueError(f"{target}: exists and is not a model folder; choose another output folder")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    old = target.parent / f".{target.name}-old"
+    try:
+        write(tmp)
+        config.save_pretrained(tmp)
+        if history is not None:
+            atomic_write_text(tmp / "dpo_history.json", json.dumps(history, sort_keys=True) + "\n")
+        if copy_from is not None:
+            for name in keep:
+                src, dst = Path(copy_from) / name, tmp / name
+                if dst.exists() or not src.exists():
+                    continue
+                if src.is_dir():
+                    shutil.copytree(src, dst)
+                else:
+                    shutil.copy2(src, dst)
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("saved the tuned model to %s", target)
+    return target
