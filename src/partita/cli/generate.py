@@ -132,6 +132,25 @@ _SETTING_OPTIONS = [
 ]
 
 
+_CONCEPT_OPTIONS = [
+    click.option(
+        "--concept",
+        type=click.Path(),
+        default=None,
+        help=(
+            "A concept learned by `partita concept learn` (its .safetensors file): its token goes into the "
+            'prefix, e.g. "a waltz in <my-style>" --concept my-style.safetensors (docs/CONCEPTS.md).'
+        ),
+    ),
+    click.option(
+        "--concept-strength",
+        type=click.FloatRange(0, 2),
+        default=None,
+        help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
+    ),
+]
+
+
 def _options(*groups: list):
     """Apply click options (lists of decorators, each list in its order) to a command."""
 
@@ -185,7 +204,7 @@ def _options(*groups: list):
         "chords do (docs/LEADSHEETS.md)."
     ),
 )
-@_options(_SETTING_OPTIONS)
+@_options(_SETTING_OPTIONS, _CONCEPT_OPTIONS)
 def generate(
     prompt,
     out_dir,
@@ -198,6 +217,8 @@ def generate(
     theme_path,
     image_path,
     lead_sheet,
+    concept,
+    concept_strength,
     **options,
 ) -> None:
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32
@@ -209,6 +230,7 @@ def generate(
     picture's light, colour, contrast and edges set what the prompt leaves open.
     """
     settings = _settings(options)
+    concept = (concept, concept_strength) if concept else None
     if image_path is not None and plan_path is not None:
         raise click.UsageError("--image and --plan: the plan says what is wanted; give one of them")
     if lead_sheet:
@@ -219,7 +241,7 @@ def generate(
             raise click.UsageError("--lead-sheet: give --chords (and no --plan, --theme or --image)")
         plan = leadsheet_plan(asked.pop("chords"), prompt, asked.pop("bars", None), **asked)
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings)
+        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, concept=concept)
         return
     theme = None
     if theme_path is not None:
@@ -236,12 +258,12 @@ def generate(
             load_plan(plan_path) if plan_path else plan_piece(_request_of(prompt, asked, image_path, explain))
         )
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, theme)
+        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, theme, concept)
         return
     # the request is built once; what was understood (and any bad option) is shown before the model loads and
     # samples, not after the wait
     request = _request_of(prompt, _request_options(options), image_path, explain)
-    _run(request, explain, model, out_dir or "out/generate", n, seed, selector, settings)
+    _run(request, explain, model, out_dir or "out/generate", n, seed, selector, settings, concept=concept)
 
 
 @click.command("continue")
@@ -345,6 +367,7 @@ def _run(
     selector: str,
     settings: dict,
     theme=None,
+    concept: tuple[str, float | None] | None = None,
 ) -> None:
     """Show the request, load the model, generate with a progress bar and list the ranked candidates. A
     :class:`~partita.generation.plan.PiecePlan` in place of the request is followed section by section."""
@@ -357,6 +380,8 @@ def _run(
     if plan is None and (explain or request.not_understood or request.notes):
         click.echo(request.explain())
     generator = Generator.from_pretrained(model)
+    if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
+        generator = generator.with_concept(*concept)
     kw = dict(n=n, seed=seed, out_dir=out_dir, selector=None if selector == "none" else selector, **settings)
     with tqdm_progress("generate", unit="step") as bar:
         if plan is None:

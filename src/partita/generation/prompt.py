@@ -194,6 +194,7 @@ def project_prompt(
         )
     mt = _Matcher(text)
     found: dict[str, list[tuple[object, str]]] = {}
+    _concepts(req, mt)
 
     # Chord progressions first (case matters: "Am" is a chord, "am" is not).
     for m in re.finditer(rf"(?<![\w])({_CHORD_RE}(?:\s*[,\-–|]?\s*{_CHORD_RE}){{1,15}})(?![\w#])", text):
@@ -373,6 +374,16 @@ def project_prompt(
     _apply_defaults(req, found)
     _check_limits(req)
     return req
+
+
+def _concepts(req: Request, mt: _Matcher) -> None:
+    """A learned concept named in angle brackets (``"a waltz in <my-style>"``); the first one is used."""
+    for m in re.finditer(r"<([A-Za-z0-9][\w.-]{0,63})>", mt.text):
+        mt.take(m.start(), m.end(), "concept", m.group(1))
+        if req.concept is None:
+            req.concept = m.group(1)
+        elif m.group(1) != req.concept:
+            req.notes.append(f"more than one concept named: using the first, <{req.concept}>")
 
 
 def _first(req: Request, found: dict, fld: str, label: str, show=None):

@@ -53,6 +53,8 @@ class Request:
     notes: list[str] = field(default_factory=list)
     given: Given | None = None
     """Music the request starts from (a piece to continue: :mod:`partita.generation.given`), or None."""
+    concept: str | None = None
+    """The learned concept the prompt names (``"a waltz in <my-style>"``: ``"my-style"``), or None."""
 
     def to_dict(self) -> dict:
         d = asdict(replace(self, given=None))  # a given score is not data: its summary is written instead
@@ -78,6 +80,7 @@ class Request:
             ("bars", c.bars),
             ("chords", " ".join(self.chords) or None),
             ("mood", c.mood),
+            ("concept", f"<{self.concept}>" if self.concept else None),
             ("faders", ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.faders.items())) or None),
         ]
         lines.append("understood:")

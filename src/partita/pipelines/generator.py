@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partita.audio import read_music
 from partita.evaluation.accompaniment import accompaniment_agreement
@@ -55,6 +55,9 @@ from partita.score import Score
 from partita.score.bars import notated_bars
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
 
+if TYPE_CHECKING:
+    from partita.training.concept import Concept
+
 DEFAULT_MODEL = "partita-small"
 MAX_CANDIDATES = 16
 
@@ -75,6 +78,8 @@ class Generator:
         self.config = config or GenerationConfig()
         self.selector_dir = str(selector_dir) if selector_dir is not None else None
         """The classifier shipped with the model (``selector="auto"`` ranks with it), or None."""
+        self.concept: str | None = None
+        """The name of the learned concept this generator carries (:meth:`with_concept`), or None."""
 
     @property
     def card(self) -> dict[str, Any]:
@@ -213,6 +218,23 @@ class Generator:
             write_candidates(whole, candidates, out_dir, wav, used)
         return whole, candidates
 
+    def with_concept(self, concept: str | Path | Concept, strength: float | None = None) -> Generator:
+        """A generator with a learned concept (a file written by ``partita concept learn``, or a
+        :class:`~partita.training.concept.Concept`) in place: the concept token in every condition prefix,
+        its deltas scaled by ``strength`` (0: the base model, 1: as learned; default the concept's own).
+        A concept learned on another base model or tokenizer is refused."""
+        from partita.training.concept import Concept, load_concept  # torch training code: only when asked
+
+        loaded = concept if isinstance(concept, Concept) else load_concept(concept)
+        if self.concept is not None:
+            raise ValueError(
+                f"this generator already carries the concept <{self.concept}>: load the base model"
+            )
+        model, tokenizer = loaded.apply(self.model, self.tokenizer, strength)
+        out = Generator(model, tokenizer, self.config, self.selector_dir)
+        out.concept = loaded.name
+        return out
+
     def request(self, prompt: str, **options: Any) -> Request:
         """:meth:`request_of`, for a generator at hand."""
         return self.request_of(prompt, **options)
@@ -221,6 +243,11 @@ class Generator:
         """Write the model, its tokenizer and ``generation_config.json`` into ``directory`` (a folder
         :meth:`from_pretrained` loads); the critic's ``selector/`` is written by ``partita selector train``.
         """
+        if self.concept is not None:
+            raise ValueError(
+                f"this generator carries the concept <{self.concept}>, which is saved as its own file: "
+                "save the base model's generator instead"
+            )
         folder = save_pretrained(self.model, directory, tokenizer=self.tokenizer, card=card)
         self.config.save_pretrained(folder)
         return Path(folder)
@@ -235,6 +262,7 @@ class Generator:
         out_dir: str | Path | None = None,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
+        concept: str | Path | Concept | None = None,
         **settings: Any,
     ) -> list[Candidate]:
         """``n`` candidates for ``request`` (a :class:`Request`, or text to project), best first.
@@ -243,12 +271,18 @@ class Generator:
         ``in_key=True``, ``temperature=0.9``, ...). ``selector`` ranks the candidates
         (:func:`partita.evaluation.selector.choose_selector`: ``"auto"``, ``"adherence"``, None for sampling
         order, a Selector or a classifier folder). With ``out_dir`` each candidate's files and
-        ``generation.json`` are written there (:func:`partita.render.candidates.write_candidates`).
+        ``generation.json`` are written there (:func:`partita.render.candidates.write_candidates`). With
+        ``concept`` (a concept file) the call samples with it in place (:meth:`with_concept`).
         """
         if not 1 <= int(n) <= MAX_CANDIDATES:
             raise ValueError(f"n={n}: partita generates 1 to {MAX_CANDIDATES} candidates at once")
+        if concept is not None:
+            return self.with_concept(concept).generate(
+                request, n, seed, selector=selector, out_dir=out_dir, wav=wav, progress=progress, **settings
+            )
         config = self.config.update(**settings)
         request = self.request(request) if isinstance(request, str) else request
+        _concept_notes(request, self.concept)
         chosen = choose_selector(
             selector, self.selector_dir, config.selector_weights, config.selector_windows
         )
@@ -333,6 +367,17 @@ class Generator:
             save_plan(plan, Path(out_dir) / "plan.json")
         report(progress, len(plan.sections) + 1, len(plan.sections) + 1, "done")
         return whole, [cand]
+
+
+def _concept_notes(request: Request, concept: str | None) -> None:
+    """Say when the prompt's concept and the generator's differ (the generator's is used, or none)."""
+    if request.concept and request.concept != concept:
+        loaded = f"the concept loaded is <{concept}>" if concept else "no concept is loaded (give --concept)"
+        request.notes.append(
+            f"the prompt names <{request.concept}> but {loaded}: <{request.concept}> is not applied"
+        )
+    elif concept and not request.concept:
+        request.notes.append(f"the concept <{concept}> is in the prefix though the prompt does not name it")
 
 
 def _ranked(candidates: list[Candidate], request: Request, selector: Selector | None) -> list[Candidate]:
