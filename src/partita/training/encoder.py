@@ -1,0 +1,244 @@
+"""Training the music encoder (:mod:`partita.models.encoder`): masked-note pretraining, per-note fine-tuning.
+
+- :func:`pretrain`: masked-note modelling as MidiBERT's: a share of the notes (``mask_prob``, 15%) is chosen
+  by a *masker*, and of those 80% have every field replaced by the mask id, 10% by random ids, 10% stay; the
+  model predicts every field of the chosen notes (cross-entropy summed over fields). The masker is a hook:
+  :func:`random_mask` is the default; Adversarial-MidiBERT's learned masker is a callable with the same
+  signature (the later ablation).
+- :func:`finetune`: a per-note classifier (token classification: melody / bridge / piano), the encoder
+  trained with it or frozen (``freeze_encoder=True``: a probe over the pretrained features).
+
+Both sample random windows of ``max_len`` notes from the pieces (a piece drawn in proportion to its length),
+optionally transposed, and stop after ``steps`` optimizer steps or ``time_limit_s`` seconds, whichever first.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from partita.models.encoder import FIELDS, MASK, OFFSET, PAD, MusicEncoder, pad_batch, window_tokens
+from partita.progress import ProgressCallback, report
+
+log = logging.getLogger(__name__)
+
+Masker = Callable[[torch.Tensor, torch.Tensor, float, torch.Generator], torch.Tensor]
+"""``masker(tokens, keep, prob, generator) -> chosen``: which real notes to mask (a bool tensor like keep)."""
+
+
+@dataclass
+class EncoderTrainConfig:
+    """Settings of :func:`pretrain` and :func:`finetune`."""
+
+    steps: int = 1000
+    batch_size: int = 16
+    lr: float = 5e-4
+    weight_decay: float = 0.01
+    warmup: int = 50
+    mask_prob: float = 0.15
+    transpose: int = 0
+    """Transpose each window by a random number of semitones in [-transpose, transpose] (0: never)."""
+    time_limit_s: float | None = None
+    """Stop after this many wall-clock seconds."""
+    cpu_limit_s: float | None = None
+    """Stop after this many seconds of this process's CPU time (steady on a shared, loaded machine)."""
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def random_mask(
+    tokens: torch.Tensor, keep: torch.Tensor, prob: float, generator: torch.Generator
+) -> torch.Tensor:
+    """Each real note chosen independently with probability ``prob`` (at least one a sequence)."""
+    u = torch.rand(keep.shape, generator=generator)
+    chosen = (u < prob) & keep
+    u = u.masked_fill(~keep, 2.0)
+    first = u.argmin(dim=1)
+    chosen[torch.arange(len(first)), first] |= keep[torch.arange(len(first)), first]
+    return chosen
+
+
+def corrupt(
+    tokens: torch.Tensor, chosen: torch.Tensor, vocab: Sequence[int], generator: torch.Generator
+) -> torch.Tensor:
+    """BERT's corruption of the chosen notes: 80% all fields masked, 10% random ids, 10% unchanged."""
+    out = tokens.clone()
+    u = torch.rand(chosen.shape, generator=generator)
+    masked = chosen & (u < 0.8)
+    randomised = chosen & (u >= 0.8) & (u < 0.9)
+    out[masked] = MASK
+    for i, v in enumerate(vocab):
+        rand = torch.randint(OFFSET, v, chosen.shape, generator=generator)
+        out[..., i] = torch.where(randomised, rand, out[..., i])
+    return out
+
+
+def lr_factor(step: int, total: int, warmup: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth."""
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    frac = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac))
+
+
+def sample_windows(
+    pieces: Sequence[np.ndarray],
+    batch_size: int,
+    max_len: int,
+    rng: np.random.Generator,
+    labels: Sequence[np.ndarray] | None = None,
+    transpose: int = 0,
+    config: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A batch of random windows (tokens, keep, and labels padded with -100 when given)."""
+    lengths = np.array([len(p) for p in pieces], dtype=float)
+    chosen = rng.choice(len(pieces), size=batch_size, p=lengths / lengths.sum())
+    seqs, labs = [], []
+    for k in chosen:
+        n = len(pieces[k])
+        s = int(rng.integers(0, max(1, n - max_len + 1)))
+        w = window_tokens(pieces[k][s : s + max_len], config)
+        if transpose:
+            w[:, 2] = np.clip(
+                w[:, 2] + int(rng.integers(-transpose, transpose + 1)), OFFSET, config.vocab("pitch") - 1
+            )
+        seqs.append(w)
+        if labels is not None:
+            labs.append(labels[k][s : s + max_len])
+    tokens, keep = pad_batch(seqs, max_len)
+    if labels is None:
+        return tokens, keep, None
+    y = np.full(keep.shape, -100, dtype=np.int64)
+    for i, lab in enumerate(labs):
+        y[i, : len(lab)] = lab
+    return tokens, keep, y
+
+
+def _loop(
+    model: MusicEncoder,
+    config: EncoderTrainConfig,
+    params: list[torch.nn.Parameter],
+    step_loss: Callable[[np.random.Generator, torch.Generator], torch.Tensor],
+    what: str,
+    progress: ProgressCallback | None,
+) -> dict[str, Any]:
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    model.train()
+    t0, c0, losses, step = time.monotonic(), time.process_time(), [], 0
+    for step in range(config.steps):
+        if (config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s) or (
+            config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s
+        ):
+            log.info("%s: time limit after %d steps", what, step)
+            break
+        for g in opt.param_groups:
+            g["lr"] = config.lr * lr_factor(step, config.steps, config.warmup)
+        loss = step_loss(rng, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        losses.append(float(loss.detach()))
+        if step % 50 == 0:
+            log.info("%s step %d loss %.4f", what, step, losses[-1])
+        report(progress, step + 1, config.steps, f"{what} loss {np.mean(losses[-20:]):.3f}")
+    else:
+        step = config.steps
+    model.eval()
+    tail = losses[-50:] or [float("nan")]
+    return {
+        "steps": step,
+        "seconds": round(time.monotonic() - t0, 1),
+        "cpu_seconds": round(time.process_time() - c0, 1),
+        "final_loss": float(np.mean(tail)),
+        "first_loss": float(np.mean(losses[:20] or [float("nan")])),
+    }
+
+
+def pretrain(
+    model: MusicEncoder,
+    pieces: Sequence[np.ndarray],
+    config: EncoderTrainConfig,
+    masker: Masker | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Masked-note modelling on ``pieces`` (token arrays from :func:`partita.models.encoder.note_tokens`)."""
+    pieces = [p for p in pieces if len(p)]
+    if not pieces:
+        raise ValueError("no notes to pretrain on")
+    masker = masker or random_mask
+    c = model.config
+    vocab = [c.vocab(f) for f in FIELDS]
+
+    def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
+        tokens, keep, _ = sample_windows(
+            pieces, config.batch_size, c.max_len, rng, transpose=config.transpose, config=c
+        )
+        x, k = torch.from_numpy(tokens), torch.from_numpy(keep)
+        chosen = masker(x, k, config.mask_prob, gen)
+        logits = model.mlm_logits(model(corrupt(x, chosen, vocab, gen), k)[chosen])
+        target = x[chosen]
+        loss = 0.0
+        for i, f in enumerate(FIELDS):
+            if f == "velocity" and not c.use_velocity:
+                continue
+            loss = loss + F.cross_entropy(logits[f], target[:, i], ignore_index=PAD)
+        return loss
+
+    out = _loop(model, config, list(model.parameters()), step_loss, "pretrain", progress)
+    model.card.setdefault("pretraining", {}).update({**out, "config": config.to_dict()})
+    return out
+
+
+def finetune(
+    model: MusicEncoder,
+    pieces: Sequence[np.ndarray],
+    labels: Sequence[np.ndarray],
+    config: EncoderTrainConfig,
+    freeze_encoder: bool = False,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Train the per-note classifier (and the encoder unless ``freeze_encoder``) on labelled pieces."""
+    if model.classifier is None:
+        raise ValueError("the encoder has no classifier head: call with_classifier(labels) first")
+    keep_pieces = [i for i, p in enumerate(pieces) if len(p)]
+    if not keep_pieces:
+        raise ValueError("no notes to fine-tune on")
+    pieces = [pieces[i] for i in keep_pieces]
+    labels = [np.asarray(labels[i], dtype=np.int64) for i in keep_pieces]
+    c = model.config
+    params = list(model.classifier.parameters()) if freeze_encoder else list(model.parameters())
+
+    def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
+        tokens, keep, y = sample_windows(
+            pieces, config.batch_size, c.max_len, rng, labels, config.transpose, c
+        )
+        if freeze_encoder:
+            with torch.no_grad():
+                model.eval()
+                hidden = model(torch.from_numpy(tokens), torch.from_numpy(keep))
+        else:
+            hidden = model(torch.from_numpy(tokens), torch.from_numpy(keep))
+        logits = model.classifier(hidden)
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), torch.from_numpy(y).reshape(-1), ignore_index=-100
+        )
+
+    out = _loop(model, config, params, step_loss, "finetune", progress)
+    model.card.setdefault("finetuning", {}).update(
+        {**out, "config": config.to_dict(), "frozen": freeze_encoder}
+    )
+    return out
