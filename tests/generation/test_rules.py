@@ -149,6 +149,26 @@ def test_the_repeat_pull_favours_the_next_id_of_an_earlier_bar_followed_so_far()
     assert pull.favoured(bars) == set()
 
 
+def test_the_repeat_pull_does_not_ask_for_a_third_time_in_a_row():
+    from partita.generation.rules.repeat import RepeatPull
+
+    opens = [False] * 10
+    opens[1] = True
+    pull = RepeatPull(opens, weight=3.0, lags=(1,))
+    bars = pull.start()
+    for t in [1, 5, 6, 1, 5]:  # bar 1: 5 6; bar 2 so far: 5 (repeating bar 1)
+        pull.advance(bars, t)
+    assert pull.favoured(bars) == {6}  # a second time: pulled
+    for t in [6, 1, 5]:  # bar 2 = bar 1; bar 3 so far: 5
+        pull.advance(bars, t)
+    assert pull.favoured(bars) == set()  # a third time in a row: not pulled (the model may still play it)
+    eight = RepeatPull(opens, weight=3.0, lags=(8,))
+    bars = eight.start()
+    for t in [1, 5, 6] * 9 + [1, 5]:  # nine bars of 5 6, the tenth begun: bar 2 (eight back) is 5 6 too
+        eight.advance(bars, t)
+    assert eight.favoured(bars) == set()  # the last two bars are that bar: not pulled at any lag
+
+
 def test_the_repeat_pull_is_built_only_when_asked_and_reaches_the_constraints(tok, monkeypatch):
     from partita.generation.rules.repeat import RepeatPull
     from partita.pipelines import debug_generator, generate
@@ -168,3 +188,21 @@ def test_the_repeat_pull_is_built_only_when_asked_and_reaches_the_constraints(to
     generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False)
     generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False, repeat_weight=1.5)
     assert seen == [0.0, 1.5]
+
+
+def test_the_repeat_pull_follows_the_style_unless_set(tok):
+    from partita.generation.config import GenerationConfig
+    from partita.generation.planning import plan_request
+    from partita.generation.prompt import project_prompt
+
+    config = GenerationConfig()
+    assert config.repeat_weight_for("jig") == 2.5 and config.repeat_weight_for("chinese_folk") == 0.0
+    assert config.repeat_weight_for("german_folk") == 0.0 and config.repeat_weight_for(None) == 0.0
+    assert config.update(repeat_weight=0.0).repeat_weight_for("jig") == 0.0  # set: it wins
+    assert config.update(repeat_weight=1.0).repeat_weight_for("chorale") == 1.0
+    jig = plan_request(project_prompt("an Irish jig in D, 8 bars"), tok, config)
+    assert jig.constraints.repeat_weight == 2.5
+    chorale = plan_request(project_prompt("a chorale in G, 8 bars"), tok, config)
+    assert chorale.constraints.repeat_weight == 0.0
+    saved = GenerationConfig.from_dict(config.to_dict())
+    assert saved.repeat_weight is None and saved.style_repeat_weights == config.style_repeat_weights

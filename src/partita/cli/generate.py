@@ -87,8 +87,8 @@ _SETTING_OPTIONS = [
         default=None,
         help=(
             "How strongly a bar that has begun to repeat an earlier one (1, 2, 4 or 8 bars back) is "
-            "pulled to go on repeating it (default 0; 1.5 made jigs and Chinese folk songs harder to tell "
-            "from real ones, chorales easier: docs/GENERATION.md)."
+            "pulled to go on repeating it (default: by style, 2.5 for jigs, where it made them harder to "
+            "tell from real ones; 0 elsewhere: docs/GENERATION.md)."
         ),
     ),
     click.option(

@@ -173,7 +173,7 @@ def plan_request(
         enter_all_programs=True,
         grammar=True,
         presence_weight=float(config.presence_weight),
-        repeat_weight=float(config.repeat_weight),
+        repeat_weight=config.repeat_weight_for(c.style),
         monophonic=monophonic_programs(held, written),
     )
     return Plan(
