@@ -38,7 +38,9 @@ def test_partita_serve_answers_on_loopback_and_cleans_up(tmp_path, stop_signal):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
             assert b"partita studio" in r.read()
         made = sorted(p.name.split("-")[1] for p in temp.iterdir() if p.name.startswith("partita-"))
-        assert made == ["gradio", "studio"], made
+        assert made == ["gradio"], made  # the studio's work folder lies inside Gradio's (served, not copied)
+        inside = next(temp.glob("partita-gradio-*")).glob("partita-*")
+        assert [p.name.split("-")[1] for p in inside] == ["studio"]
     finally:
         proc.send_signal(stop_signal)
         try:

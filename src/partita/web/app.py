@@ -19,7 +19,7 @@ from pathlib import Path
 from partita.paths import corpora_dir
 from partita.web.analyze import AnalyzeView
 from partita.web.corpora import CorpusView
-from partita.web.limits import Limits, WorkDir
+from partita.web.limits import Limits, WorkDir, upload_roots, watch_gradio
 from partita.web.studio import Studio, View, gradio_env
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,19 @@ def default_views() -> list[View]:
     # partita.web.compose and .cocreate load partita.pipelines (torch, ~2 s): only when the views are made
     from partita.web.cocreate import CoCreateView
     from partita.web.compose import ComposeView
+    from partita.web.discover import DiscoverView
+    from partita.web.picture import PictureView
+    from partita.web.song import SongView
 
-    return [ComposeView(), CoCreateView(), AnalyzeView(), CorpusView()]
+    return [
+        ComposeView(),
+        CoCreateView(),
+        PictureView(),
+        SongView(),
+        AnalyzeView(),
+        CorpusView(),
+        DiscoverView(),
+    ]
 
 
 def _theme():
@@ -85,7 +96,14 @@ def build_app(
         model=model,
         model_name=model_name or getattr(model, "card", {}).get("name", type(model).__name__),
         limits=limits,
-        work=WorkDir(limits.keep_seconds, work_parent),
+        # inside Gradio's own folder by default, so Gradio serves the answers' files without copying them
+        work=WorkDir(
+            limits.keep_seconds,
+            work_parent if work_parent is not None else upload_roots()[0],
+            max_bytes=limits.max_temp_bytes,
+            max_files=limits.max_temp_files,
+            min_seconds=limits.min_keep_seconds,
+        ),
         corpora_root=Path(corpora_root) if corpora_root is not None else corpora_dir(),
     )
     chosen = views() if callable(views) else (views if views is not None else default_views())
@@ -100,6 +118,7 @@ def build_app(
                     view.build(studio)
     app.queue(max_size=limits.queue_size, default_concurrency_limit=limits.analysis_concurrency)
     app.studio = studio
+    watch_gradio(studio.work, app)  # uploads count against the caps of the studio's temporary files
     return app
 
 
@@ -157,6 +176,7 @@ def launch(app, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool 
         show_error=False,  # gradio.Error messages still show: Studio.guard turns every failure into one
         footer_links=["api"],
         ssr_mode=False,
+        state_session_capacity=limits.max_sessions,  # Gradio keeps 10,000 sessions' state by default
         quiet=quiet,
         theme=_theme(),
     )

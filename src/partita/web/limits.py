@@ -7,21 +7,27 @@
 - :class:`Deadline`: a per-request time limit for generation. Gradio's ``time_limit=`` bounds only streaming
   events, so the limit is enforced inside the model: a forward pre-hook raises once the request's time is up,
   which stops sampling between two tokens.
-- :class:`WorkDir`: one temporary folder per app, one sub-folder per request, pruned as it goes and removed
-  when the app closes.
+- :class:`WorkDir`: one temporary folder per app, one sub-folder per request, pruned as it goes (by age, and
+  by a cap on the total size and count of the app's temporary files, the oldest first, never what a waiting
+  or running request names) and removed when the app closes; :func:`watch_gradio` counts Gradio's own files
+  (uploads, copies of outputs) against the same cap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from partita.score import MAX_FILE_BYTES, Score, ScoreError, check_score, read_score, sniff_format
 
@@ -47,6 +53,17 @@ class Limits:
     analysis_concurrency: int = 2
     keep_seconds: float = 3600.0
     """A request's files are deleted from the work folder (and Gradio's cache) after this long."""
+    max_temp_bytes: int = 256 * 2**20
+    """The studio's temporary files (request folders, uploads) hold at most this many bytes: the oldest
+    are deleted first."""
+    max_temp_files: int = 2000
+    """... and at most this many files."""
+    min_keep_seconds: float = 30.0
+    """The caps never delete what was written less than this long ago (an answer whose files its client is
+    still fetching), nor what a waiting or running request names."""
+    max_sessions: int = 256
+    """Gradio keeps each session's state (about 0.3 MiB each in the studio) for this many sessions, the
+    least recently used dropped first (Gradio's default is 10,000: about 3 GiB)."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -56,12 +73,15 @@ class Limits:
             "queue_size",
             "generate_concurrency",
             "analysis_concurrency",
+            "max_temp_bytes",
+            "max_temp_files",
+            "max_sessions",
         ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
         if self.max_candidates > 16:
             raise ValueError("Limits.max_candidates: partita generates at most 16 candidates at once")
-        for name in ("request_seconds", "analysis_seconds", "keep_seconds"):
+        for name in ("request_seconds", "analysis_seconds", "keep_seconds", "min_keep_seconds"):
             if float(getattr(self, name)) <= 0:
                 raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)}")
 
@@ -170,37 +190,267 @@ class _Limit:
         self.deadline._local.end = None
 
 
-class WorkDir:
-    """The app's temporary folder: ``new()`` gives each request a fresh sub-folder; ``close()`` removes
-    all."""
+@dataclass(frozen=True)
+class TempEntry:
+    """One unit of the studio's temporary files: a request's folder, or one file Gradio keeps (an upload, a
+    cached copy of an output)."""
 
-    def __init__(self, keep_seconds: float, parent: str | os.PathLike | None = None) -> None:
+    path: Path
+    bytes: int
+    files: int
+    mtime: float
+    """When it was last written (seconds since the epoch); the oldest go first."""
+
+
+def plan_prune(
+    entries: Iterable[TempEntry],
+    *,
+    keep_seconds: float,
+    max_bytes: int | None = None,
+    max_files: int | None = None,
+    min_seconds: float = 0.0,
+    protected: Callable[[TempEntry], bool] = lambda entry: False,
+    now: float | None = None,
+) -> list[TempEntry]:
+    """The entries to delete: every one older than ``keep_seconds``, then the oldest first until the rest
+    hold at most ``max_bytes`` and ``max_files``.
+
+    An entry for which ``protected`` is true (a file of a request still waiting or running) is never chosen,
+    nor, by the caps, one written less than ``min_seconds`` ago (an answer whose files its client is still
+    fetching): the caps can be passed only by what is that young or in use.
+    """
+    now = time.time() if now is None else now
+    chosen: list[TempEntry] = []
+    kept: list[TempEntry] = []
+    for entry in sorted(entries, key=lambda e: (e.mtime, str(e.path))):
+        if now - entry.mtime > keep_seconds and not protected(entry):
+            chosen.append(entry)
+        else:
+            kept.append(entry)
+    size, count = sum(e.bytes for e in kept), sum(e.files for e in kept)
+    for entry in kept:  # oldest first
+        if (max_bytes is None or size <= max_bytes) and (max_files is None or count <= max_files):
+            break
+        if now - entry.mtime < min_seconds or protected(entry):
+            continue
+        chosen.append(entry)
+        size, count = size - entry.bytes, count - entry.files
+    return chosen
+
+
+def _folder_entry(path: Path) -> TempEntry | None:
+    """A request folder, aged by its own time (files are moved into it, atomically, as they are made)."""
+    size = files = 0
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:  # pruned meanwhile
+        return None
+    for folder, _, names in os.walk(path):  # what disappears while walked is passed over
+        for name in names:
+            try:
+                size, files = size + os.lstat(os.path.join(folder, name)).st_size, files + 1
+            except FileNotFoundError:
+                continue
+    return TempEntry(path, size, max(files, 1), mtime)
+
+
+def _file_entry(path: Path) -> TempEntry | None:
+    try:
+        st = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not path.is_file():
+        return None
+    return TempEntry(path, st.st_size, 1, st.st_mtime)  # Gradio touches a cached copy it hands out again
+
+
+def _current_event() -> str | None:
+    """The Gradio event whose handler is running in this thread, if any (nothing is imported for it)."""
+    context = sys.modules.get("gradio.context")
+    return context.LocalContext.event_id.get(None) if context is not None else None
+
+
+class WorkDir:
+    """The app's temporary files: ``new()`` gives each request a fresh sub-folder; ``prune()`` bounds them;
+    ``close()`` removes all.
+
+    Bounded by age (``keep_seconds``) and by their total size and count (``max_bytes``, ``max_files``, the
+    oldest deleted first), counting the other files the app keeps when told of them (:func:`watch_gradio`:
+    Gradio's uploads and copies of outputs). What a request still waiting or running names, and what was
+    written less than ``min_seconds`` ago, is never deleted by the caps.
+    """
+
+    def __init__(
+        self,
+        keep_seconds: float,
+        parent: str | os.PathLike | None = None,
+        *,
+        max_bytes: int | None = None,
+        max_files: int | None = None,
+        min_seconds: float = 0.0,
+    ) -> None:
+        if parent is not None:
+            Path(parent).mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix="partita-studio-", dir=parent))
         self.keep_seconds = float(keep_seconds)
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+        self.max_bytes, self.max_files, self.min_seconds = max_bytes, max_files, float(min_seconds)
+        self.others: Callable[[], Iterable[str]] = list
+        """The app's other temporary files (paths), counted against the caps and pruned with them."""
+        self.forget: Callable[[set[str]], None] = lambda paths: None
+        """Told the paths of deleted files, so that whoever listed them stops listing them."""
+        self.pending: Callable[[], tuple[set[str], set[str]]] = lambda: (set(), set())
+        """The ids of the requests waiting or running and the paths their inputs name."""
+        self.deleted = 0
+        """Entries deleted so far (by age or by the caps)."""
+        self._events: dict[str, str] = {}  # request folder name -> the Gradio event it was made in
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._finalizer = weakref.finalize(self, _close, self._stop, str(self.path))
 
     def new(self, kind: str) -> Path:
-        """A new empty folder for one request; folders older than ``keep_seconds`` are deleted first."""
+        """A new empty folder for one request; older files are pruned first (:meth:`prune`)."""
         self.prune()
-        return Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=self.path))
+        folder = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=self.path))
+        event = _current_event()
+        if event is not None:
+            with self._lock:
+                self._events[folder.name] = event
+        return folder
+
+    def entries(self) -> list[TempEntry]:
+        """The request folders and the other files, each with its size and age."""
+        out = []
+        for d in sorted(self.path.iterdir()) if self.path.is_dir() else []:
+            entry = _folder_entry(d) if d.is_dir() else _file_entry(d)
+            if entry is not None:
+                out.append(entry)
+        mine = str(self.path) + os.sep
+        for name in sorted(set(self.others())):
+            if not name.startswith(mine) and (entry := _file_entry(Path(name))) is not None:
+                out.append(entry)
+        return out
+
+    def usage(self) -> tuple[int, int]:
+        """``(bytes, files)`` of everything :meth:`entries` lists."""
+        entries = self.entries()
+        return sum(e.bytes for e in entries), sum(e.files for e in entries)
 
     def prune(self, now: float | None = None) -> int:
-        """Delete request folders older than ``keep_seconds``; return how many were deleted."""
-        now = time.time() if now is None else now
-        removed = 0
-        for d in self.path.iterdir() if self.path.is_dir() else []:
-            try:
-                if now - d.stat().st_mtime > self.keep_seconds:
-                    shutil.rmtree(d, ignore_errors=True)
-                    removed += 1
-            except FileNotFoundError:  # another request pruned it first
-                continue
-        return removed
+        """Delete what is older than ``keep_seconds``, then the oldest until within the caps; return how
+        many entries were deleted."""
+        with self._lock:
+            events, names = self.pending()
+            busy = {name for name, event in self._events.items() if event in events}
+
+            def protected(entry: TempEntry) -> bool:
+                return entry.path.name in busy if entry.path.parent == self.path else str(entry.path) in names
+
+            doomed = plan_prune(
+                self.entries(),
+                keep_seconds=self.keep_seconds,
+                max_bytes=self.max_bytes,
+                max_files=self.max_files,
+                min_seconds=self.min_seconds,
+                protected=protected,
+                now=now,
+            )
+            gone: set[str] = set()
+            for entry in doomed:
+                gone |= _delete(entry.path, self.path)
+                self._events.pop(entry.path.name, None)
+            if gone:
+                self.forget(gone)
+            self.deleted += len(doomed)
+            return len(doomed)
+
+    def start(self, every: float) -> None:
+        """Prune every ``every`` seconds in a background thread (files also arrive between requests: uploads,
+        Gradio's copies of answers) until :meth:`close`."""
+
+        def loop() -> None:
+            while not self._stop.wait(every):
+                try:
+                    self.prune()
+                except Exception:  # a failed round must not end the pruning
+                    log.exception("pruning the studio's temporary files failed")
+
+        threading.Thread(target=loop, name="partita-studio-prune", daemon=True).start()
 
     def close(self) -> None:
-        """Remove the folder and everything in it."""
+        """Stop pruning and remove the folder and everything in it."""
         self._finalizer()
 
     @property
     def closed(self) -> bool:
         return not self._finalizer.alive
+
+
+def _close(stop: threading.Event, path: str) -> None:
+    stop.set()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _delete(path: Path, work: Path) -> set[str]:
+    """Delete a request folder or one file (and its folder, when Gradio's hashed folder is left empty);
+    return the paths of the files deleted."""
+    if path.is_dir():
+        names = {os.path.join(folder, name) for folder, _, files in os.walk(path) for name in files}
+        shutil.rmtree(path, ignore_errors=True)
+        return names
+    path.unlink(missing_ok=True)
+    if path.parent != work:
+        with contextlib.suppress(OSError):  # not empty: another file shares it
+            path.parent.rmdir()
+    return {str(path)}
+
+
+def _strings(value: Any, out: set[str]) -> None:
+    if isinstance(value, str):
+        out.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, out)
+
+
+def watch_gradio(work: WorkDir, app: Any, every: float = 10.0) -> None:
+    """Count the files a Gradio app keeps (uploads, copies of outputs: its ``temp_file_sets``; the empty file
+    its upload parser leaves behind for each upload) against ``work``'s caps, protect those that requests
+    waiting or running name, and prune every ``every`` seconds."""
+
+    folder = getattr(app, "GRADIO_CACHE", None)
+
+    def strays() -> list[str]:
+        """The empty ``tmpXXXXXXXX`` file Gradio's upload parser leaves in its folder for each upload."""
+        out = []
+        with contextlib.suppress(OSError):
+            for e in os.scandir(folder) if folder else []:
+                empty = e.is_file(follow_symlinks=False) and e.stat(follow_symlinks=False).st_size == 0
+                if e.name.startswith("tmp") and empty:
+                    out.append(e.path)
+        return out
+
+    def others() -> list[str]:
+        for _ in range(5):  # the sets may change while being read (another thread adds a file)
+            try:
+                return [name for files in list(app.temp_file_sets) for name in list(files)] + strays()
+            except RuntimeError:
+                continue
+        return strays()
+
+    def forget(paths: set[str]) -> None:
+        for files in list(app.temp_file_sets):
+            files.difference_update(paths)
+
+    def pending() -> tuple[set[str], set[str]]:
+        queue = getattr(app, "_queue", None)
+        events = list(getattr(queue, "event_ids_to_events", {}).items())
+        names: set[str] = set()
+        for _, event in events:
+            _strings(getattr(getattr(event, "data", None), "data", None), names)
+        return {event_id for event_id, _ in events}, names
+
+    work.others, work.forget, work.pending = others, forget, pending
+    work.start(every)
