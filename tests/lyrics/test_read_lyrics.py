@@ -97,5 +97,12 @@ def test_a_very_long_line_is_cut_into_phrases(tmp_path):
 
 def test_a_missing_lyrics_file_is_named_not_sung(tmp_path):
     with pytest.raises(ScoreError, match="no such lyrics file") as e:
-        read_lyrics(str(tmp_path / "song.txt"))
+        read_lyrics(tmp_path / "song.txt")
     assert e.value.reason == "missing"
+
+
+def test_a_string_is_always_the_words_never_a_file_name(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not to be sung")
+    lyrics = read_lyrics(str(secret))  # a one-line string that names a file: sung as written, not read
+    assert "not to be sung" not in " ".join(line.text for line in lyrics.lines)

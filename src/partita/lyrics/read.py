@@ -38,18 +38,15 @@ def _is_han(ch: str) -> bool:
 
 
 def _text_of(text_or_path: str | os.PathLike) -> tuple[str, str | None]:
+    """A ``Path`` is a file to read; a ``str`` is always the lyrics themselves. (A one-line string used to be
+    read as a file name when such a file existed: pasted into the studio, ``/etc/passwd`` was read from the
+    server's disk.)"""
     if isinstance(text_or_path, os.PathLike):
-        return Path(text_or_path).read_text(encoding="utf-8", errors="replace"), str(text_or_path)
-    s = str(text_or_path)
-    if "\n" not in s and len(s) < 1024:
-        try:
-            if Path(s).is_file():
-                return Path(s).read_text(encoding="utf-8", errors="replace"), s
-        except OSError:
-            pass
-        if s.strip().lower().endswith((".txt", ".lrc", ".md")):
-            raise ScoreError("no such lyrics file", "missing", s.strip())
-    return s, None
+        path = Path(text_or_path)
+        if not path.is_file():
+            raise ScoreError("no such lyrics file", "missing", str(path))
+        return path.read_text(encoding="utf-8", errors="replace"), str(path)
+    return str(text_or_path), None
 
 
 def _drop_symbols(text: str, notes: list[str]) -> str:
