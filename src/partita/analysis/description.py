@@ -35,6 +35,7 @@ from partita.analysis.features import (
     track_roles,
 )
 from partita.analysis.key import estimate_key, key_name, key_segments
+from partita.analysis.meter_inference import implausible, infer_meter
 from partita.analysis.structure import find_sections
 from partita.analysis.tempo import tempo_bin, tempo_term
 from partita.analysis.timeline import TempoMap, beat_grid, meters_of, note_arrays
@@ -62,6 +63,9 @@ class Description:
     tempo_range: list[float] | None = None
     time_signature: str | None = None
     time_signatures: list[dict[str, Any]] = field(default_factory=list)
+    meter_inferred: str | None = None
+    """The meter inferred from the notes (e.g. "2/4": :mod:`partita.analysis.meter_inference`) where the file
+    declares 1/4 or none; ``time_signature`` stays what the file declares."""
     instruments: list[dict[str, Any]] = field(default_factory=list)
     chords: list[dict[str, Any]] = field(default_factory=list)
     bar_chords: list[str] = field(default_factory=list)
@@ -190,6 +194,8 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
         spans = np.diff([m[0] for m in meters] + [max(end_tick, meters[-1][0] + 1)])
         main = meters[int(np.argmax(spans))]
         d.time_signature = f"{main[1]}/{main[2]}"
+    if implausible(meters) and (guess := infer_meter(notes, grid.beats)) is not None:
+        d.meter_inferred = f"{guess.beats_per_bar}/{meters[0][2] if meters else 4}"
 
     # tempo: the one that lasts longest, over the time notes sound
     if end_tick > 0:
@@ -264,7 +270,8 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
     d.unknown = [
         f.name
         for f in dataclasses.fields(d)
-        if f.name not in skipped | {"seconds_taken", "unknown", "key_changes", "time_signatures"}
+        if f.name
+        not in skipped | {"seconds_taken", "unknown", "key_changes", "time_signatures", "meter_inferred"}
         and (getattr(d, f.name) is None or getattr(d, f.name) == [])
     ]
     d.seconds_taken = _r(time.perf_counter() - t0, 5)

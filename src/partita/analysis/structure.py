@@ -2,13 +2,15 @@
 
 Each bar is described by its pitch-class profile and its onset pattern (16 positions); bars are compared by
 cosine similarity. The piece is cut into blocks of ``P`` bars, ``P`` being the largest phrase length (16, 8
-or 4 bars) at which at least half of the blocks repeat another block nearly exactly: that is the unit at
-which the piece repeats (the strains of a folk tune, the verses and choruses of a song). When nothing
-repeats, 8-bar phrases are assumed (4 for pieces under 16 bars), the commonest phrase length. Blocks are then
+or 4 bars) at which at least half of the blocks repeat another block nearly exactly (three quarters for
+4-bar phrases in pieces of 16 bars or more: weaker 4-bar evidence cut O'Neill's 8-bar strains in half): that
+is the unit at which the piece repeats (the strains of a folk tune, the verses and choruses of a song). When
+nothing repeats, 8-bar phrases are assumed (4 for pieces under 16 bars), the commonest phrase length. Blocks are then
 labelled in order: a block like an earlier label's first block (mean bar similarity >= ``same``) takes its
 letter, a block that is close (>= ``variant``) takes the letter with a prime (A'), anything else opens a new
 letter. Consecutive blocks that are a continuation (same label not repeating at the phrase level) are not
-merged: a repeat is a section of its own, as in the notated A A B B of a tune.
+merged: a repeat is a section of its own, as in the notated A A B B of a tune. A piece that opens with a
+pickup (its first notes in the second half of the first bar) counts its phrases from the first full bar.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def find_sections(
     same: float = 0.9,
     variant: float = 0.75,
     max_bars: int = 2000,
+    phrases: tuple[int, ...] = (16, 8, 4),
+    short: int = 16,
+    four: float = 0.75,
 ) -> list[tuple[int, int, str]]:
     """Sections as ``(start_bar, end_bar, label)``; one section ``A`` for pieces too short to compare.
 
@@ -59,13 +64,20 @@ def find_sections(
     n_bars = max(len(bars) - 1, 0)
     if n_bars == 0 or len(notes) == 0:
         return []
+    if n_bars > 2 and float(notes.start.min()) >= bars[0] + 0.5 * (bars[1] - bars[0]):
+        # an anacrusis: the first bar is a pickup (a score pads it to a full bar). Phrases are counted from
+        # the first full bar, and the pickup joins the first section (O'Neill's strains end a bar later than
+        # blocks counted from the pickup bar would)
+        rest = find_sections(notes, bars[1:], same, variant, max_bars, phrases, short, four)
+        if rest:
+            return [(0 if i == 0 else a + 1, e + 1, lab) for i, (a, e, lab) in enumerate(rest)]
     n = min(n_bars, max_bars)
     feats = bar_features(notes, bars[: n + 1])
     silent = ~feats.any(axis=1)
     # silent bars are alike each other (a rest bar repeats a rest bar)
     feats = np.hstack([feats, silent[:, None].astype(float)])
     size, blocks = 0, None
-    for p in (16, 8, 4):
+    for p in phrases:
         m = -(-n // p)
         if n < 2 * p:
             continue
@@ -79,7 +91,8 @@ def find_sections(
         matched = (blk[:full, :full] >= same).any(axis=1).mean() if full >= 2 else 0.0
         if blocks is None and p <= 8:
             size, blocks = p, blk  # the phrase-length default when nothing repeats
-        if matched >= 0.5:
+        # in pieces of ``short`` bars or more, 4-bar phrases need stronger evidence (``four``)
+        if matched >= (four if p < 8 and n >= short else 0.5):
             size, blocks = p, blk
             break
     if size == 0 or blocks is None:
