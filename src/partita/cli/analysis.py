@@ -29,7 +29,8 @@ def describe(file: str, as_json: bool) -> None:
         f"duration     {d.duration:.1f} s, {d.n_bars} bars, {d.n_notes} notes",
         f"key          {d.key or 'unknown'}" + (f" (confidence {d.key_confidence:.2f})" if d.key else ""),
         f"tempo        {f'{d.tempo:.1f} bpm, {d.tempo_term}' if d.tempo else 'unknown'}",
-        f"meter        {d.time_signature or 'unknown'}",
+        f"meter        {d.time_signature or 'unknown'}"
+        + (f" (declared; the notes suggest {d.meter_inferred})" if d.meter_inferred else ""),
     ]
     for inst in d.instruments:
         lines.append(f"track {inst['index']:<6} {inst['instrument']} ({inst['role']}, {inst['notes']} notes)")
