@@ -3,14 +3,15 @@
 Each bar is described by its pitch-class profile and its onset pattern (16 positions); bars are compared by
 cosine similarity. The piece is cut into blocks of ``P`` bars, ``P`` being the largest phrase length (16, 8
 or 4 bars) at which at least half of the blocks repeat another block nearly exactly (three quarters for
-4-bar phrases in pieces of 16 bars or more: weaker 4-bar evidence cut O'Neill's 8-bar strains in half): that
-is the unit at which the piece repeats (the strains of a folk tune, the verses and choruses of a song). When
-nothing repeats, 8-bar phrases are assumed (4 for pieces under 16 bars), the commonest phrase length. Blocks are then
-labelled in order: a block like an earlier label's first block (mean bar similarity >= ``same``) takes its
-letter, a block that is close (>= ``variant``) takes the letter with a prime (A'), anything else opens a new
-letter. Consecutive blocks that are a continuation (same label not repeating at the phrase level) are not
-merged: a repeat is a section of its own, as in the notated A A B B of a tune. A piece that opens with a
-pickup (its first notes in the second half of the first bar) counts its phrases from the first full bar.
+4-bar phrases in pieces of 16 bars or more: weaker 4-bar evidence cut O'Neill's 8-bar strains in half):
+that is the unit at which the piece repeats (the strains of a folk tune, the verses and choruses of a
+song). When nothing repeats, 8-bar phrases are assumed (4 for pieces under 16 bars), the commonest phrase
+length. Blocks are then labelled in order: a block like an earlier label's first block (mean bar similarity
+>= ``same``) takes its letter, a block that is close (>= ``variant``) takes the letter with a prime (A'),
+anything else opens a new letter. Consecutive blocks that are a continuation (same label not repeating at
+the phrase level) are not merged: a repeat is a section of its own, as in the notated A A B B of a tune. A
+piece that opens with a pickup (its first notes in the second half of the first bar) counts its phrases
+from the first full bar.
 """
 
 from __future__ import annotations
