@@ -63,6 +63,9 @@ class GenerationConfig:
     (0.81 -> 0.81, 0.84 -> 0.70) were left out: no gain on one half, and a slow flute tune held one note for
     five bars. German folk songs, chorales and Renaissance pieces got easier to tell (docs/GENERATION.md §
     Realism)."""
+    step_weight: float = 0.0
+    """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
+    semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
     stand_ins: bool = True
     """An instrument the model barely knows for such a piece is sampled as one it knows and written back
     (:mod:`partita.generation.instruments`)."""

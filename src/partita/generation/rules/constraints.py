@@ -79,6 +79,9 @@ class Constraints:
     repeat_weight: float = 0.0
     """A logit bonus for the next id of an earlier bar (1, 2, 4 or 8 bars back) that the open bar has followed
     so far (:mod:`partita.generation.rules.repeat`): a pull towards repeating bars, not a rule."""
+    step_weight: float = 0.0
+    """A logit bonus for a program's next note a step (1-2 semitones) from its previous one, the same less
+    for a leap over an octave (:mod:`partita.generation.rules.steps`): a pull towards stepwise melody."""
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
     Soft."""

@@ -36,6 +36,7 @@ from partita.generation.rules.repeat import RepeatPull
 from partita.generation.rules.rhythm import Rhythm
 from partita.generation.rules.sounding_cap import SoundingCap
 from partita.generation.rules.sounding_floor import SoundingFloor
+from partita.generation.rules.steps import StepPull
 from partita.generation.rules.tables import id_tables
 from partita.generation.rules.tempo import TempoBin
 from partita.generation.rules.token_budget import TokenBudget
@@ -59,10 +60,11 @@ RULES: tuple[type[Rule], ...] = (
     ChordTones,
     NotesPerBar,
     NotesPerOnset,
-    # bonus: pulls, added in this order (the bar count's own pull comes after these two)
+    # bonus: pulls, added in this order (the bar count's own pull comes after these)
     TonicPull,
     PresencePull,
     RepeatPull,
+    StepPull,
     # hard, with an end verdict and a pull
     BarCount,
     # soft: each yields on its own, in this order
