@@ -34,3 +34,30 @@ def studio(studio_model, corpora_root):
 
     with running_studio(studio_model, corpora_root, Limits(max_candidates=2, max_bars=4)) as (url, app):
         yield url, app
+
+
+@pytest.fixture
+def uploads(tmp_path, monkeypatch) -> Path:
+    """Gradio's upload folder for this test: the only place the studio reads uploads from."""
+    folder = tmp_path / "gradio"
+    folder.mkdir()
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def local(studio_model, tmp_path):
+    """A studio of the taught debug model without a server: 2 candidates and 4 bars at most."""
+    from partita.web import Limits
+    from partita.web.limits import WorkDir
+    from partita.web.studio import Studio
+
+    studio = Studio(
+        model=studio_model,
+        model_name="debug",
+        limits=Limits(max_candidates=2, max_bars=4),
+        work=WorkDir(60, tmp_path),
+        corpora_root=tmp_path,
+    )
+    yield studio
+    studio.close()

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from partita.web import Limits
 from partita.web.cocreate import cocreate
-from partita.web.limits import UserError, WorkDir
-from partita.web.studio import Studio
+from partita.web.limits import UserError
 
 
 def piece(bars: int, drums: bool = False, notes: bool = True):
@@ -26,29 +24,6 @@ def piece(bars: int, drums: bool = False, notes: bool = True):
         track.notes.append(symusic.Note(i * 480, 480, 38 if drums else [60, 64, 67, 72][i % 4], 80))
     score.tracks.append(track)
     return score
-
-
-@pytest.fixture
-def uploads(tmp_path, monkeypatch) -> Path:
-    """Gradio's upload folder for this test: the only place the studio reads uploads from."""
-    folder = tmp_path / "gradio"
-    folder.mkdir()
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def local(studio_model, tmp_path):
-    """A studio of the taught debug model without a server: 2 candidates and 4 bars at most."""
-    studio = Studio(
-        model=studio_model,
-        model_name="debug",
-        limits=Limits(max_candidates=2, max_bars=4),
-        work=WorkDir(60, tmp_path),
-        corpora_root=tmp_path,
-    )
-    yield studio
-    studio.close()
 
 
 def upload(uploads: Path, name: str, score=None, text: str | None = None) -> str:

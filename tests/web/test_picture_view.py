@@ -8,33 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from partita.web import Limits
-from partita.web.limits import UserError, WorkDir
+from partita.web.limits import UserError
 from partita.web.picture import PictureView, picture, sniff_image
-from partita.web.studio import Studio
-
-
-@pytest.fixture
-def uploads(tmp_path, monkeypatch) -> Path:
-    """Gradio's upload folder for this test: the only place the studio reads uploads from."""
-    folder = tmp_path / "gradio"
-    folder.mkdir()
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def local(studio_model, tmp_path):
-    """A studio of the taught debug model without a server: 2 candidates and 4 bars at most."""
-    studio = Studio(
-        model=studio_model,
-        model_name="debug",
-        limits=Limits(max_candidates=2, max_bars=4),
-        work=WorkDir(60, tmp_path),
-        corpora_root=tmp_path,
-    )
-    yield studio
-    studio.close()
 
 
 def image(folder: Path, name: str, bgr: tuple[int, int, int]) -> str:
@@ -86,7 +61,7 @@ def test_webp_is_read_by_its_content_not_its_name(local, uploads):
 
 
 def test_bad_uploads_and_requests_are_one_sentence(local, uploads, tmp_path):
-    with pytest.raises(UserError, match="no picture was uploaded"):
+    with pytest.raises(UserError, match="no file was uploaded: choose a JPEG, PNG or WebP image"):
         picture(local, None)
     outside = image(tmp_path, "elsewhere.png", (0, 0, 0))
     with pytest.raises(UserError, match="not uploaded to this server"):

@@ -106,16 +106,18 @@ def _inside(path: Path, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def read_upload(
-    path: str | os.PathLike | None, limits: Limits, roots: list[Path] | None = None
-) -> tuple[Score, str]:
-    """Read an uploaded score file and return ``(score, format)``; :class:`UserError` names any problem.
+def checked_upload(
+    path: str | os.PathLike | None, limits: Limits, what: str, roots: list[Path] | None = None
+) -> Path:
+    """The resolved path of an uploaded file that exists, is not empty and is under the size limit;
+    :class:`UserError` names any problem (``what``: "a MIDI, MusicXML or ABC file", "a JPEG, PNG or WebP
+    image").
 
     ``roots`` are the folders uploads may come from (default: Gradio's upload folder); a path elsewhere is
     refused before anything is opened, so a client cannot make the server read a file of its choosing.
     """
     if path is None or str(path).strip() == "":
-        raise UserError("no file was uploaded: choose a MIDI, MusicXML or ABC file")
+        raise UserError(f"no file was uploaded: choose {what}")
     p = Path(path).resolve()
     allowed = upload_roots() if roots is None else [Path(r).resolve() for r in roots]
     if not _inside(p, allowed):
@@ -132,6 +134,16 @@ def read_upload(
             f"{name}: the file is {size / 2**20:.1f} MiB, over the {limits.max_upload_bytes / 2**20:.0f} "
             "MiB limit"
         )
+    return p
+
+
+def read_upload(
+    path: str | os.PathLike | None, limits: Limits, roots: list[Path] | None = None
+) -> tuple[Score, str]:
+    """Read an uploaded score file and return ``(score, format)``; :class:`UserError` names any problem
+    (see :func:`checked_upload` for where uploads may come from)."""
+    p = checked_upload(path, limits, "a MIDI, MusicXML or ABC file", roots)
+    name = p.name
     with open(p, "rb") as f:
         head = f.read(65536)
     fmt = sniff_format(head)

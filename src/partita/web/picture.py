@@ -25,7 +25,7 @@ from partita.web.compose import (
     generate_controls,
     generate_views,
 )
-from partita.web.limits import Limits, UserError, upload_roots
+from partita.web.limits import Limits, UserError, checked_upload
 from partita.web.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -53,24 +53,8 @@ def check_image_upload(
     A path outside ``roots`` (default: Gradio's upload folder) is refused before anything is opened, so a
     client cannot make the server read a file of its choosing.
     """
-    if path is None or str(path).strip() == "":
-        raise UserError("no picture was uploaded: choose a JPEG, PNG or WebP image")
-    p = Path(path).resolve()
-    allowed = upload_roots() if roots is None else [Path(r).resolve() for r in roots]
-    if not any(p == root or root in p.parents for root in allowed):
-        log.warning("refused a path outside the upload folder: %s", p)
-        raise UserError("that file was not uploaded to this server; upload the picture itself")
+    p = checked_upload(path, limits, "a JPEG, PNG or WebP image", roots)
     name = p.name
-    if not p.is_file():
-        raise UserError(f"{name}: the upload is missing (it may have expired); upload it again")
-    size = p.stat().st_size
-    if size == 0:
-        raise UserError(f"{name}: the file is empty (0 bytes)")
-    if size > limits.max_upload_bytes:
-        raise UserError(
-            f"{name}: the file is {size / 2**20:.1f} MiB, over the {limits.max_upload_bytes / 2**20:.0f} "
-            "MiB limit"
-        )
     with open(p, "rb") as f:
         kind = sniff_image(f.read(16))
     if kind is None:
