@@ -37,6 +37,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from partita.atomic import atomic_path, atomic_write_text
+from partita.models.pretrained import metrics_table
 from partita.score.bars import bar_lines
 from partita.score.formats import Score
 
@@ -432,12 +433,7 @@ def model_card(config: EncoderConfig, card: dict[str, Any]) -> str:
             continue
         value = card[key]
         lines.append(f"- {key}: {json.dumps(value, sort_keys=True) if isinstance(value, dict) else value}")
-    metrics = card.get("metrics") or {}
-    if metrics:
-        lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
-        lines += [
-            f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()
-        ]
+    lines += metrics_table(card.get("metrics") or {})
     lines += [
         "",
         "## Use",

@@ -186,6 +186,14 @@ def load_pretrained(name_or_path: str | Path, device: str | torch.device = "cpu"
     return model.to(device).eval()
 
 
+def metrics_table(metrics: dict[str, Any]) -> list[str]:
+    """A model card's "Metrics" section as Markdown lines (none when there are no metrics)."""
+    if not metrics:
+        return []
+    rows = [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
+    return ["", "## Metrics", "", "| metric | value |", "|---|---|", *rows]
+
+
 def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
     """The README.md of a model folder: what it is, what it was trained on, how far, and how well."""
     lines = [f"# {info.get('name', 'partita MusicLM')}", ""]
@@ -210,12 +218,7 @@ def model_card(config: MusicLMConfig, info: dict[str, Any]) -> str:
             if isinstance(value, dict):
                 value = "`" + json.dumps(value, sort_keys=True) + "`"
             lines.append(f"- {label}: {value}")
-    metrics = info.get("metrics") or {}
-    if metrics:
-        lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
-        lines += [
-            f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()
-        ]
+    lines += metrics_table(info.get("metrics") or {})
     lines += [
         "",
         "## Use",
