@@ -60,3 +60,18 @@ def test_serve_refuses_bad_options_in_one_line():
     assert (
         out.returncode == 2 and "Invalid value for '--port'" in out.stderr and "Traceback" not in out.stderr
     )
+
+
+def test_serve_caps_reach_the_limits(monkeypatch):
+    from click.testing import CliRunner
+
+    import partita.web as web
+    from partita.cli.serve import serve
+
+    seen = {}
+    monkeypatch.setattr(web, "serve", lambda **kw: seen.update(kw))
+    result = CliRunner().invoke(serve, ["--model", "debug", "--max-temp-mib", "64", "--max-sessions", "32"])
+    assert result.exit_code == 0, result.output
+    assert seen["limits"].max_temp_bytes == 64 * 2**20 and seen["limits"].max_sessions == 32
+    result = CliRunner().invoke(serve, ["--max-temp-mib", "1"])
+    assert result.exit_code == 2 and "--max-temp-mib" in result.output

@@ -50,8 +50,35 @@ import click
     show_default=True,
     help="Generations that run at the same time.",
 )
-def serve(host, port, model, corpora, max_candidates, max_bars, time_limit, queue_size, concurrency) -> None:
-    """Serve partita studio: Compose, Analyze and Corpus views in the browser, and the same as an HTTP API.
+@click.option(
+    "--max-temp-mib",
+    type=click.IntRange(16, 1_000_000),
+    default=256,
+    show_default=True,
+    help="Cap on the studio's temporary files (answers, uploads); the oldest go first.",
+)
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(1, 100_000),
+    default=256,
+    show_default=True,
+    help="Browser sessions whose state is kept (memory grows with them).",
+)
+def serve(
+    host,
+    port,
+    model,
+    corpora,
+    max_candidates,
+    max_bars,
+    time_limit,
+    queue_size,
+    concurrency,
+    max_temp_mib,
+    max_sessions,
+) -> None:
+    """Serve partita studio (Compose, Co-create, Picture, Song, Analyze, Corpus, Discover) in the browser, and
+    the same as an HTTP API.
 
     Open http://127.0.0.1:7860 (the default). The API's schema is on the page's "Use via API" link.
     """
@@ -72,6 +99,8 @@ def serve(host, port, model, corpora, max_candidates, max_bars, time_limit, queu
         request_seconds=time_limit,
         queue_size=queue_size,
         generate_concurrency=concurrency,
+        max_temp_bytes=max_temp_mib * 2**20,
+        max_sessions=max_sessions,
     )
     click.echo(f"partita studio: loading {model} ...", err=True)
     run(host=host, port=port, model=model, limits=limits, corpora_root=corpora)
