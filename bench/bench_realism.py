@@ -50,6 +50,8 @@ from common import row, write_result  # noqa: E402
 
 log = logging.getLogger("bench_realism")
 SLOW = True  # generates hundreds of pieces: run only when named
+LOOP_BARS = 4
+"""A piece playing one bar this many times in a row counts as a loop (a diagnostic beside the judge)."""
 
 PROMPTS = Path(__file__).resolve().parent / "prompts" / "realism.jsonl"
 STYLES = {  # bench style -> the style_of() values of its real pieces
@@ -275,7 +277,7 @@ def key_scores(pieces: list, keys: list[str | None]) -> dict[str, float]:
 
 def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) -> dict:
     """Every set of one style and its realism report."""
-    from partita.evaluation.realism import count_bars, realism_report
+    from partita.evaluation.realism import count_bars, longest_repeat_run, realism_report
 
     bars = [p["expect"]["bars"] for p in prompts]
     real, real_info = real_pieces(corpus, records["test"], bars, max(MIN_REAL, 2 * len(prompts)), args.seed)
@@ -296,12 +298,18 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
             np.mean([count_bars(r["score"]) == b for r, b in zip(recs, bars, strict=True)])
         )
         report["sets"][v]["seconds_per_prompt"] = float(np.mean([r["seconds"] for r in recs]))
+        # a diagnostic the judge does not see: loops of one bar (4 or more in a row)
+        runs = [longest_repeat_run(r["score"]) for r in recs]
+        report["sets"][v]["longest_repeat_run"] = float(np.mean(runs))
+        report["sets"][v]["loops"] = float(np.mean([r >= LOOP_BARS for r in runs]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
         if v != "markov":
             report["sets"][v].update(
                 key_scores([r["score"] for r in recs], [p["expect"].get("key") for p in prompts])
             )
     report["real_pieces"] = real_info
+    real_runs = [longest_repeat_run(x) for x in real]
+    report["real_loops"] = float(np.mean([r >= LOOP_BARS for r in real_runs])) if real_runs else math.nan
     report["markov"] = markov_info
     report["bars_asked"] = dict(Counter(bars))
     return report
@@ -515,7 +523,7 @@ def main() -> None:
     )
     print(
         f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
-        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s}"
+        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s}"
     )
     for style, rep in reports.items():
         fl = rep["floor"]
@@ -534,7 +542,7 @@ def main() -> None:
                     f"{ts['logistic']['accuracy']:6.3f} "
                     f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
                     f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
-                    f"{e.get('CK_music21', math.nan):6.2f}"
+                    f"{e.get('CK_music21', math.nan):6.2f} {e.get('loops', math.nan):5.2f}"
                 )
     print(f"wrote {path}")
 

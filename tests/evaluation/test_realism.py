@@ -14,6 +14,7 @@ from partita.evaluation.realism import (
     count_bars,
     crop_bars,
     frechet_distance,
+    longest_repeat_run,
     real_floor,
     realism_features,
     realism_report,
@@ -163,3 +164,24 @@ def test_evaluate_realism_command(tmp_path):
     assert (out / "report.json").exists()
     missing = CliRunner().invoke(cli, ["evaluate", str(gen), "-o", str(out), "--realism"])
     assert missing.exit_code != 0 and "--reference" in missing.output
+
+
+def _bars(*bars: list[int]) -> symusic.Score:
+    """A 4/4 piano score whose bar i plays the pitches of ``bars[i]`` in half notes."""
+    score = symusic.Score(480)
+    score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
+    track = symusic.Track("p", 0, False)
+    for b, pitches in enumerate(bars):
+        for i, p in enumerate(pitches):
+            track.notes.append(symusic.Note(b * 1920 + i * 960, 960, p, 80))
+    score.tracks.append(track)
+    return score
+
+
+def test_the_longest_repeat_run_sees_a_loop_the_repetition_share_does_not():
+    looped = _bars([60, 62], [60, 62], [60, 62], [60, 62], [64, 65], [67, 69])
+    spread = _bars([60, 62], [64, 65], [60, 62], [67, 69], [60, 62], [60, 62])
+    assert longest_repeat_run(looped) == 4 and longest_repeat_run(spread) == 2
+    assert realism_features(looped)["bar_repetition"] == realism_features(spread)["bar_repetition"]
+    assert longest_repeat_run(_bars([60], [], [], [62])) == 1  # empty bars are not a loop
+    assert longest_repeat_run(symusic.Score(480)) == 0
