@@ -3,7 +3,7 @@
 ``partita accompany melody.mid "bossa nova for guitar, bass and drums"``
 (:meth:`partita.Generator.accompany`):
 
-1. the melody is read for what it is (:func:`partita.generation.given.piece_conditions`: its key by partita's
+1. the melody is read for what it is (:func:`partita.tokens.dataset.piece_conditions`: its key by partita's
    analysis, its meter and tempo); the prompt may say otherwise, and names the instruments to add (piano when
    it names none);
 2. its harmony is chosen one chord a bar (:func:`partita.analysis.harmonize.harmonize_melody`: the key's own
@@ -29,13 +29,13 @@ from symusic import Note, Track
 
 from partita.analysis.harmonize import harmonize_melody
 from partita.analysis.timeline import note_arrays
-from partita.generation.given import piece_conditions
 from partita.generation.harmony import chord_pitch_classes, root_pitch_class
 from partita.generation.request import Request
 from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars
 from partita.score.errors import ScoreError
 from partita.score.general_midi import gm_program_names
+from partita.tokens.dataset import piece_conditions
 
 MAX_MELODY_BARS = 128
 """The most bars partita accompanies at once (one request)."""

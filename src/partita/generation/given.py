@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, fields
 
 from symusic import Note
 
-from partita.analysis.key import estimate_key, tonic_and_mode
-from partita.analysis.timeline import note_arrays
 from partita.generation.request import Request
 from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars
@@ -23,7 +21,7 @@ from partita.score.errors import ScoreError
 from partita.score.general_midi import gm_program_names
 from partita.tokens import SteerableTokenizer, distinct_programs
 from partita.tokens.conditions import Conditions
-from partita.tokens.dataset import conditions_from
+from partita.tokens.dataset import piece_conditions
 
 MAX_GIVEN_BARS = 256
 """The most bars of a given piece partita reads as context (the model sees its last half block anyway)."""
@@ -75,18 +73,6 @@ def given_piece(score: Score, source: str = "") -> Given:
             name,
         )
     return Given(score, bars, source, [int(t.program) for t in pitched])
-
-
-def piece_conditions(score: Score) -> Conditions:
-    """What ``score`` is, as condition values: its key by partita's key analysis, its first meter and tempo,
-    its instruments and its texture (notes per beat, onsets per beat, voices, mean pitch)."""
-    c = conditions_from({}, score)
-    pitched = note_arrays(score)
-    pitched = pitched.select(~pitched.drum)
-    estimate = estimate_key(pitched) if len(pitched) else None
-    if estimate is not None:
-        c.key, c.mode = tonic_and_mode(estimate.name)
-    return c
 
 
 def continuation_request(

@@ -30,7 +30,8 @@ import numpy as np
 import symusic
 
 from partita.analysis.features import mean_polyphony
-from partita.analysis.key import PITCH_CLASS_OF_TONIC, TONICS, tonic_and_mode
+from partita.analysis.key import PITCH_CLASS_OF_TONIC, TONICS, estimate_key, tonic_and_mode
+from partita.analysis.timeline import note_arrays
 from partita.atomic import atomic_path, atomic_write_text
 from partita.corpus import load_corpus
 from partita.progress import ProgressCallback, report
@@ -166,6 +167,19 @@ def conditions_from(record: dict, score: Score) -> Conditions:
         mean_pitch=stats["mean_pitch"],
         bars=int(round(beats / bar_beats)),
     )
+
+
+def piece_conditions(score: Score) -> Conditions:
+    """What ``score`` is, as condition values with no manifest: its key by partita's key analysis, its first
+    meter and tempo, its instruments and its texture (notes per beat, onsets per beat, voices, mean pitch).
+    A piece to continue or accompany, and a concept's references, are described this way."""
+    c = conditions_from({}, score)
+    pitched = note_arrays(score)
+    pitched = pitched.select(~pitched.drum)
+    estimate = estimate_key(pitched) if len(pitched) else None
+    if estimate is not None:
+        c.key, c.mode = tonic_and_mode(estimate.name)
+    return c
 
 
 def transpose(score: Score, conditions: Conditions, semitones: int) -> tuple[Score, Conditions]:

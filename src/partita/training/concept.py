@@ -39,15 +39,13 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from partita.analysis.key import estimate_key, tonic_and_mode
-from partita.analysis.timeline import note_arrays
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models import MusicLM
 from partita.models.lora import add_lora, add_tokens, lora_modules, pivotal_names, with_additions
 from partita.progress import ProgressCallback, report
 from partita.score import Score, read_score
 from partita.tokens.conditions import STYLES, Conditions
-from partita.tokens.dataset import conditions_from
+from partita.tokens.dataset import piece_conditions
 
 logger = logging.getLogger(__name__)
 
@@ -174,17 +172,6 @@ def read_references(
             "ABC files"
         )
     return pieces, skipped
-
-
-def reference_conditions(score: Score) -> Conditions:
-    """A reference's own conditions: its key by partita's key analysis, meter, tempo, instruments, texture."""
-    c = conditions_from({}, score)
-    pitched = note_arrays(score)
-    pitched = pitched.select(~pitched.drum)
-    estimate = estimate_key(pitched) if len(pitched) else None
-    if estimate is not None:
-        c.key, c.mode = tonic_and_mode(estimate.name)
-    return c
 
 
 # -- the concept ------------------------------------------------------------------------------------------
@@ -337,7 +324,7 @@ def _encode_references(pieces, tokenizer) -> list[_Reference]:
             logger.warning("reference %s has no music tokens: skipped", name)
             continue
         starts = [i for i, t in enumerate(music) if t in bars] or [0]
-        refs.append(_Reference(name, reference_conditions(score), music, starts))
+        refs.append(_Reference(name, piece_conditions(score), music, starts))
     return refs
 
 
