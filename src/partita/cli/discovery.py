@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 
 import click
 
-
-@contextlib.contextmanager
-def _one_line() -> Iterator[None]:
-    """Known errors (an empty query, an unknown field, a missing index) as one line, never a traceback."""
-    try:
-        yield
-    except (ValueError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
+from partita.cli._errors import one_line
 
 
 def _show(hits, as_json: bool) -> None:
@@ -50,7 +41,7 @@ def build(corpus, out, model, workers) -> None:
     from partita.corpus import load_corpus
     from partita.discovery.index import build_index
 
-    with _one_line(), tqdm_progress("indexing", unit="piece") as progress:
+    with one_line(), tqdm_progress("indexing", unit="piece") as progress:
         meta = build_index(load_corpus(corpus), out, model_path=model, workers=workers, progress=progress)
     click.echo(f"indexed {meta['count']} pieces ({meta['added']} new) -> {out or 'the default index'}")
 
@@ -66,7 +57,7 @@ def train(corpus, out, epochs, workers, seed) -> None:
     from partita.cli.progress import tqdm_progress
     from partita.discovery.train import TrainConfig, train_on_corpus
 
-    with _one_line(), tqdm_progress("training", unit="epoch") as progress:
+    with one_line(), tqdm_progress("training", unit="epoch") as progress:
         model = train_on_corpus(corpus, out, TrainConfig(epochs=epochs, seed=seed), workers, progress)
     click.echo(f"wrote {out}: valid MRR {model.config.metrics.get('valid_mrr')}")
 
@@ -82,7 +73,7 @@ def train_recommender(corpus, out, steps, workers, seed) -> None:
     from partita.cli.progress import tqdm_progress
     from partita.discovery.set_encoder import SetEncoderConfig, train_on_corpus
 
-    with _one_line(), tqdm_progress("training", unit="step") as progress:
+    with one_line(), tqdm_progress("training", unit="step") as progress:
         model = train_on_corpus(corpus, out, SetEncoderConfig(steps=steps, seed=seed), workers, progress)
     click.echo(f"wrote {out} ({model.config.trained_on})")
 
@@ -100,7 +91,7 @@ def search(query, k, where, index_path, as_json, hybrid) -> None:
     """The pieces that best match QUERY (English or Chinese words)."""
     from partita.discovery.index import DiscoveryIndex
 
-    with _one_line():
+    with one_line():
         if not query.strip():
             raise ValueError("empty query: say what to look for, e.g. 'a slow sad waltz in D minor'")
         _show(DiscoveryIndex(index_path).search(query, k, where, hybrid=hybrid), as_json)
@@ -119,7 +110,7 @@ def similar(piece, k, where, index_path, as_json) -> None:
     from partita.discovery.index import DiscoveryIndex
     from partita.score import read_score
 
-    with _one_line():
+    with one_line():
         index_ = DiscoveryIndex(index_path)
         _show(index_.similar(read_score(piece), k, where), as_json)
 
@@ -147,7 +138,7 @@ def recommend(pieces, k, method, where, index_path, as_json) -> None:
     from partita.discovery.index import DiscoveryIndex
     from partita.score import read_score
 
-    with _one_line():
+    with one_line():
         index_ = DiscoveryIndex(index_path)
         given = [read_score(p) if Path(p).exists() else p for p in pieces]
         _show(index_.recommend(given, k, method, where), as_json)
@@ -165,7 +156,7 @@ def chat(turns, k, index_path) -> None:
     from partita.discovery.chat import Conversation
     from partita.discovery.index import DiscoveryIndex
 
-    with _one_line():
+    with one_line():
         conversation = Conversation(DiscoveryIndex(index_path), k=k)
     scripted = list(turns)
     while True:
@@ -174,7 +165,7 @@ def chat(turns, k, index_path) -> None:
             return
         if turns:
             click.echo(f"you: {text}")
-        with _one_line():
+        with one_line():
             turn, ack, hits = conversation.say(text)
         click.echo(f"partita ({turn.intent}): {ack}")
         for i, h in enumerate(hits, 1):

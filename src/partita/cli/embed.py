@@ -3,23 +3,12 @@ a piano piece): see docs/UNDERSTANDING.md."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-
-@contextlib.contextmanager
-def _one_line() -> Iterator[None]:
-    """Known errors (an empty or drum-only score, a missing model) as one line, never a traceback."""
-    from partita.score.errors import ScoreError
-
-    try:
-        yield
-    except (ValueError, FileNotFoundError, ScoreError) as e:
-        raise click.ClickException(str(e)) from None
+from partita.cli._errors import one_line
 
 
 def _read(path: str):
@@ -46,7 +35,7 @@ def embed(file: str, bars: bool, model: str | None, out: str | None, as_json: bo
     """Embed FILE (MIDI, MusicXML, ABC, ...) with the music encoder: the mean of its notes' vectors."""
     from partita.pipelines.embed import embed as embed_score
 
-    with _one_line():
+    with one_line():
         e = embed_score(_read(file), model)
     doc = {"piece": e.piece.round(5).tolist(), "notes": e.notes}
     if bars:
@@ -101,7 +90,7 @@ def melody(file: str, out: str, model: str | None, use_skyline: bool) -> None:
     from partita.pipelines.embed import extract_melody, shipped_encoder
     from partita.score.formats import write_score
 
-    with _one_line():
+    with one_line():
         score = _read(file)
         skyline = use_skyline or (model is None and shipped_encoder() is None)
         if skyline and not use_skyline:

@@ -3,23 +3,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import click
 
+from partita.cli._errors import one_line
+
 STORE_HELP = "The preference store (default: $PARTITA_DATA/preferences.db)."
-
-
-@contextlib.contextmanager
-def _one_line() -> Iterator[None]:
-    """Known errors (no store, not a store, a newer schema) as one line, never a traceback."""
-    try:
-        yield
-    except (ValueError, FileNotFoundError, OSError) as e:
-        raise click.ClickException(str(e)) from None
 
 
 @click.group("prefs")
@@ -36,7 +27,7 @@ def export(out: str, db: str | None) -> None:
     rater, time) to the Parquet file OUT."""
     from partita.training.preferences import default_store, export_preferences
 
-    with _one_line():
+    with one_line(OSError):
         n = export_preferences(db or default_store(), out)
     click.echo(f"{n} preferences -> {out}")
 
@@ -48,7 +39,7 @@ def stats(db: str | None, as_json: bool) -> None:
     """How many pairs and ratings the store holds, for which prompts, raters and model versions."""
     from partita.training.preferences import default_store, preference_stats
 
-    with _one_line():
+    with one_line(OSError):
         s = preference_stats(db or default_store())
     if as_json:
         click.echo(json.dumps(s, indent=2, sort_keys=True))

@@ -3,23 +3,14 @@ for the distances between keys (after Chuan, Agres & Herremans, 2018; see docs/U
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from partita.cli._errors import one_line
+
 SPLITS = ("train", "valid", "test", "all")
-
-
-@contextlib.contextmanager
-def _one_line() -> Iterator[None]:
-    """Known errors (an unknown word, an empty corpus, a missing folder) as one line, never a traceback."""
-    try:
-        yield
-    except (ValueError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
 
 
 @click.group("slices")
@@ -55,7 +46,7 @@ def train(source, out, split, limit, vector_size, window, min_count, epochs, see
     from partita.evaluation.slices import corpus_key_vectors, geometry, headline
     from partita.models.slices import SliceModel, SliceModelConfig
 
-    with _one_line():
+    with one_line():
         config = SliceModelConfig(vector_size, window, min_count, epochs=epochs, seed=seed, workers=workers)
         with tqdm_progress("slicing", unit="piece") as progress:
             pieces = slice_source(source, None if split == "all" else split, limit, progress=progress)
@@ -108,7 +99,7 @@ def query(model_path, word, k, as_json) -> None:
     from partita.analysis.slices import slice_name
     from partita.models.slices import SliceModel
 
-    with _one_line():
+    with one_line():
         model = SliceModel.from_pretrained(model_path)
         word = _word(word)
         near = model.most_similar(word, k)
@@ -132,7 +123,7 @@ def keys(model_path, as_json) -> None:
     from partita.evaluation.slices import key_distances, key_table
     from partita.models.slices import SliceModel
 
-    with _one_line():
+    with one_line():
         model = SliceModel.from_pretrained(model_path)
         stored = None if model.key_vectors is None else (model.key_vectors, model.key_pieces)
         result = key_distances(model, key_vectors=stored)

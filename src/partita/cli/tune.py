@@ -6,23 +6,15 @@ sampling builds for their prompt.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from partita.cli._errors import one_line
+
 logger = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _one_line() -> Iterator[None]:
-    try:
-        yield
-    except (ValueError, FileNotFoundError, OSError) as e:
-        raise click.ClickException(str(e)) from None
 
 
 @click.command("tune")
@@ -87,7 +79,7 @@ def tune(
 
     if threads:
         torch.set_num_threads(threads)
-    with _one_line():
+    with one_line(OSError):
         config = DPOConfig(
             beta=beta, steps=steps, lr=lr, batch_size=batch_size, sft_weight=sft_weight, seed=seed
         )
