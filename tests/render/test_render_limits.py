@@ -9,11 +9,11 @@ import struct
 import pytest
 import symusic
 
-from partita.render import audio as audio_mod
 from partita.render import render, write_pianoroll, write_wav
 from partita.render.engrave import CAIRO_MAX_PIXELS, fit_width, write_png_pages
 from partita.render.pianoroll import bar_label_step, bar_lines
 from partita.score import ScoreError, ScoreLimits
+from partita.score import tools as tools_mod
 
 
 def one_note(tpq: int = 480, ticks: int = 480, qpm: float = 120.0) -> symusic.Score:
@@ -42,7 +42,7 @@ def test_zero_resolution_is_refused_not_divided_by(tmp_path):
 
 
 def test_a_note_of_days_is_refused_before_anything_is_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(audio_mod.subprocess, "run", lambda *a, **k: pytest.fail("FluidSynth was started"))
+    monkeypatch.setattr(tools_mod.subprocess, "run", lambda *a, **k: pytest.fail("FluidSynth was started"))
     for fn in (
         lambda: render(DAYS, tmp_path / "out"),
         lambda: write_wav(DAYS, tmp_path / "x.wav"),
@@ -55,7 +55,7 @@ def test_a_note_of_days_is_refused_before_anything_is_written(tmp_path, monkeypa
 
 
 def test_wav_refuses_beyond_its_size_limit_before_synthesis(tmp_path, monkeypatch):
-    monkeypatch.setattr(audio_mod.subprocess, "run", lambda *a, **k: pytest.fail("FluidSynth was started"))
+    monkeypatch.setattr(tools_mod.subprocess, "run", lambda *a, **k: pytest.fail("FluidSynth was started"))
     hour_and_three_quarters = one_note(ticks=480 * 2 * 6300)  # within the 2-hour limit, but a 1.1 GiB WAV
     with pytest.raises(ScoreError, match="GiB WAV file, over the 1.0 GiB limit") as err:
         write_wav(hour_and_three_quarters, tmp_path / "x.wav")

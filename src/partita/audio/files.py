@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 from partita.progress import ProgressCallback, report
 from partita.score.errors import ScoreError
 from partita.score.formats import stat_score_file
+from partita.score.tools import run_tool
 
 log = logging.getLogger(__name__)
 
@@ -256,10 +256,7 @@ def _read_ffmpeg(path: str | os.PathLike, sample_rate: int, lim: AudioLimits) ->
     seconds = lim.max_seconds + 1.0
     cmd = [exe, "-nostdin", "-v", "error", "-i", name, "-t", f"{seconds:g}", "-vn", "-ac", "1"]
     cmd += ["-ar", str(sample_rate), "-f", "f32le", "-"]
-    try:
-        res = subprocess.run(cmd, capture_output=True, timeout=lim.timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise ScoreError(f"decoding took over {lim.timeout:.0f} s", "timeout", name) from None
+    res = run_tool(cmd, lim.timeout, f"decoding took over {lim.timeout:.0f} s", name)
     samples = np.frombuffer(res.stdout[: len(res.stdout) // 4 * 4], dtype=np.float32).copy()
     if res.returncode != 0 or samples.size == 0:
         why = res.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -279,15 +276,8 @@ def _check_ffmpeg_duration(exe: str, name: str, lim: AudioLimits) -> None:
     """Refuse a container whose header gives a duration over the limit, before decoding it."""
     import re
 
-    try:
-        res = subprocess.run(
-            [exe, "-hide_banner", "-nostdin", "-i", name],
-            capture_output=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        raise ScoreError("reading the file's header took over 30 s", "timeout", name) from None
+    cmd = [exe, "-hide_banner", "-nostdin", "-i", name]
+    res = run_tool(cmd, 30, "reading the file's header took over 30 s", name)
     m = re.search(rb"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", res.stderr)
     if m:
         h, mi, se = (float(x) for x in m.groups())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
 import wave
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from partita.atomic import atomic_path
 from partita.score.errors import ScoreError
+from partita.score.tools import run_tool
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +84,8 @@ def write_video_with_audio(
                 "1:a:0",
             ]
             cmd += [*codec, "-c:a", "aac", "-b:a", "192k", "-shortest", "-movflags", "+faststart", str(tmp)]
-            log.debug("running %s", " ".join(cmd))
-            try:
-                res = subprocess.run(
-                    cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-                )
-            except subprocess.TimeoutExpired:
-                raise ScoreError(
-                    f"FFmpeg did not finish within {timeout:.0f} s", "timeout", str(out)
-                ) from None
+            on_timeout = f"FFmpeg did not finish within {timeout:.0f} s"
+            res = run_tool(cmd, timeout, on_timeout, str(out), text=True)
             if res.returncode == 0 and tmp.stat().st_size > 0:
                 return Path(out)
             last = (res.stderr.strip().splitlines() or [f"exit code {res.returncode}"])[-1]
@@ -102,9 +95,8 @@ def write_video_with_audio(
 
 def read_media_duration(path: str | os.PathLike) -> float:
     """The duration (seconds) FFmpeg reads from a media file's container."""
-    res = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=60
-    )
+    cmd = [ffmpeg_exe(), "-hide_banner", "-i", str(path)]
+    res = run_tool(cmd, 60, "reading the file's header took over 60 s", str(path), text=True)
     m = re.search(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)", res.stderr)
     if not m:
         raise ScoreError("FFmpeg reads no duration from it", "unreadable", str(path))

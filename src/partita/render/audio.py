@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 import tempfile
 import wave
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from partita.atomic import atomic_path
 from partita.score import Score, ScoreError, write_midi
 from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits
+from partita.score.tools import run_tool
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +139,8 @@ def write_wav(
                 str(sf2),
                 str(midi),
             ]
-            log.debug("running %s", " ".join(cmd))
-            try:
-                res = subprocess.run(
-                    cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-                )
-            except subprocess.TimeoutExpired:
-                raise ScoreError(
-                    f"FluidSynth did not finish within {timeout:.0f} s", "timeout", str(path)
-                ) from None
+            on_timeout = f"FluidSynth did not finish within {timeout:.0f} s"
+            res = run_tool(cmd, timeout, on_timeout, str(path), text=True)
             if res.returncode != 0 or not out.exists() or out.stat().st_size <= 44:
                 detail = (res.stderr or res.stdout).strip().splitlines()
                 msg = detail[-1] if detail else f"exit code {res.returncode}"
