@@ -259,9 +259,11 @@ def build_rows(summary: dict, times: dict, n: int) -> list[dict]:
     return rows
 
 
-def setup(doc: str, name: str) -> tuple[argparse.Namespace, object, dict, object, list[str]]:
+def setup(
+    doc: str, name: str, options: dict[str, dict] | None = None
+) -> tuple[argparse.Namespace, object, dict, object, list[str]]:
     """The co-creation benchmarks' command line and set-up: (arguments, generator, manifest records by style
-    and split, corpus, styles)."""
+    and split, corpus, styles). ``options``: a benchmark's own flags (flag -> argparse keywords)."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="held-out pieces per style")
     ap.add_argument("--styles", default=None, help=f"comma-separated, of {', '.join(STYLES)} (default: all)")
@@ -270,6 +272,8 @@ def setup(doc: str, name: str) -> tuple[argparse.Namespace, object, dict, object
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--corpus", default="all", help="the built corpus of real pieces (default: all)")
     ap.add_argument("--name", default=None, help=f"result name (default {name}, or {name}-debug)")
+    for flag, kwargs in (options or {}).items():
+        ap.add_argument(flag, **kwargs)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch

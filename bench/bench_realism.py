@@ -179,11 +179,17 @@ def planned_piece(lm, prompt: dict, seed: int, selector) -> dict:
 
 
 def model_pieces(
-    lm, prompts: list[dict], seed: int, ablations: dict[str, dict] | None = None, planned: bool = False
+    lm,
+    prompts: list[dict],
+    seed: int,
+    ablations: dict[str, dict] | None = None,
+    planned: bool = False,
+    peers: dict[str, object] | None = None,
 ) -> dict:
     """free / constrained / selected pieces for each prompt (one record per piece), one constrained set
     per ablation (the first of 4 candidates sampled with the same seed and the ablation's options) with its
-    selected one, and with ``planned`` the pieces that follow their plan (:func:`planned_piece`)."""
+    selected one, one such pair per peer model (``peers``: set name -> generator; same seeds, the peer's own
+    Selector), and with ``planned`` the pieces that follow their plan (:func:`planned_piece`)."""
     from partita.evaluation.selector import choose_selector
     from partita.pipelines import generate
     from partita.score import Score
@@ -191,21 +197,27 @@ def model_pieces(
     selector = choose_selector(
         "auto", lm.selector_dir, lm.config.selector_weights, lm.config.selector_windows
     )
-    ablations = ablations or {}
+    ablations, peers = ablations or {}, peers or {}
+    selectors = {
+        name: choose_selector("auto", g.selector_dir, g.config.selector_weights, g.config.selector_windows)
+        for name, g in peers.items()
+    }
     out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": []}
     if planned:
         out["planned"] = []
-    for a in ablations:
+    for a in [*ablations, *peers]:
         out[a], out[a.replace("constrained", "selected", 1)] = [], []
     runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": 4})]
     runs += [(name, {"n": 4, **options}) for name, options in ablations.items()]
+    runs += [(name, {"n": 4}) for name in peers]
     for i, p in enumerate(prompts):
         s = seed * 1000 + 1000 + i
         for variant, kw in runs:
             t0 = time.perf_counter()
             error = None
             try:
-                request, cands = generate(p["prompt"], seed=s, model=lm, wav=False, selector=None, **kw)
+                model = peers.get(variant, lm)
+                request, cands = generate(p["prompt"], seed=s, model=model, wav=False, selector=None, **kw)
             except Exception as e:  # a failing prompt counts as an empty piece, and is named
                 log.error("%s %s failed: %s", variant, p["id"], e)
                 request, cands, error = None, [], f"{type(e).__name__}: {e}"
@@ -214,7 +226,8 @@ def model_pieces(
             out[variant].append({"id": p["id"], "score": first, "seconds": seconds, "error": error})
             if variant.startswith("constrained"):
                 t1 = time.perf_counter()
-                best = selector.rank(cands, request)[0][0].score if cands and selector else first
+                judge = selectors.get(variant, selector)
+                best = judge.rank(cands, request)[0][0].score if cands and judge else first
                 out[variant.replace("constrained", "selected", 1)].append(
                     {
                         "id": p["id"],
@@ -288,8 +301,9 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
             for p, s in zip(prompts, markov, strict=True)
         ]
     }
-    sets.update(model_pieces(lm, prompts, args.seed, args.ablations, args.form))
-    variants = [*VARIANTS, *(k for a in args.ablations for k in (a, a.replace("constrained", "selected", 1)))]
+    sets.update(model_pieces(lm, prompts, args.seed, args.ablations, args.form, args.peers))
+    extra = [*args.ablations, *args.peers]
+    variants = [*VARIANTS, *(k for a in extra for k in (a, a.replace("constrained", "selected", 1)))]
     variants += ["planned"] if args.form else []
     report = realism_report({v: [r["score"] for r in sets[v]] for v in variants}, real, seed=args.seed)
     for v in variants:
@@ -298,7 +312,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
             np.mean([count_bars(r["score"]) == b for r, b in zip(recs, bars, strict=True)])
         )
         report["sets"][v]["seconds_per_prompt"] = float(np.mean([r["seconds"] for r in recs]))
-        # a diagnostic the judge does not see: loops of one bar (4 or more in a row)
+        # loops of one bar (4 or more in a row): the judge reads the run too (longest_repeat_run)
         runs = [longest_repeat_run(r["score"]) for r in recs]
         report["sets"][v]["longest_repeat_run"] = float(np.mean(runs))
         report["sets"][v]["loops"] = float(np.mean([r >= LOOP_BARS for r in runs]))
@@ -440,6 +454,13 @@ def main() -> None:
         ),
     )
     ap.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="NAME:MODEL",
+        help="also constrained and selected sets of another model (name or folder), same seeds; repeatable",
+    )
+    ap.add_argument(
         "--form",
         action="store_true",
         help="also a set that follows the plan partita proposes (its style's form; generate_plan)",
@@ -467,8 +488,14 @@ def main() -> None:
         sys.exit(f"bench_realism: {e}")
     try:
         lm = load_generator(args.model)
+        args.peers = {}
+        for text in args.peer:
+            label, _, model = text.partition(":")
+            if not label or not model:
+                sys.exit(f"bench_realism: --peer {text!r}: give NAME:MODEL")
+            args.peers[f"constrained-{label}"] = load_generator(model)
     except (FileNotFoundError, ValueError, OSError) as e:
-        sys.exit(f"bench_realism: cannot load model {args.model!r}: {e}")
+        sys.exit(f"bench_realism: cannot load a model: {e}")
     smoke = args.model == "debug"
     cmd = " ".join(
         ["python bench/bench_realism.py"]
@@ -481,6 +508,7 @@ def main() -> None:
         + ([f"--skip {args.skip}"] if args.skip else [])
         + ([f"--corpus {args.corpus}"] if args.corpus != "all" else [])
         + [f"--ablate {a}" for a in args.ablate]
+        + [f"--peer {a}" for a in args.peer]
         + (["--form"] if args.form else [])
     )
     prompts = load_prompts(styles, n, args.skip)
@@ -505,9 +533,10 @@ def main() -> None:
     label = "debug model (untrained; SMOKE TEST)" if smoke else args.model
     rows = build_rows(reports, cmd, label)
     title = "Realism: generated pieces against held-out real pieces (classifier two-sample test)"
-    if args.ablate:
+    if args.ablate or args.peer:
         half = "held-out" if args.skip else "development"
-        title = f"Realism ablation on the {half} prompts ({', '.join(a.split(':')[0] for a in args.ablate)})"
+        what = ", ".join(a.split(":")[0] for a in [*args.ablate, *args.peer])
+        title = f"Realism ablation on the {half} prompts ({what})"
     if smoke:
         title = "Realism SMOKE TEST (untrained debug model: not a result)"
     extra = {

@@ -183,5 +183,7 @@ def test_the_longest_repeat_run_sees_a_loop_the_repetition_share_does_not():
     spread = _bars([60, 62], [64, 65], [60, 62], [67, 69], [60, 62], [60, 62])
     assert longest_repeat_run(looped) == 4 and longest_repeat_run(spread) == 2
     assert realism_features(looped)["bar_repetition"] == realism_features(spread)["bar_repetition"]
+    assert realism_features(looped)["longest_repeat_run"] == 4.0  # and the judge reads it
+    assert realism_features(spread)["longest_repeat_run"] == 2.0
     assert longest_repeat_run(_bars([60], [], [], [62])) == 1  # empty bars are not a loop
     assert longest_repeat_run(symusic.Score(480)) == 0

@@ -17,13 +17,14 @@ from partita.analysis.tempo import tempo_bin
 from partita.generation.config import GenerationConfig
 from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, with_return
 from partita.generation.given import Reading, read_given, splice
-from partita.generation.infill import what_follows_nll, with_what_follows
+from partita.generation.infill import after_music, infill_markers, what_follows_nll, with_what_follows
 from partita.generation.instruments import program_prior, with_programs, write_back
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
 from partita.generation.rules import RuleSet
 from partita.generation.sampling import sample
 from partita.models import MusicLM
+from partita.models.fim import fim_prompt, without_suffix
 from partita.progress import ProgressCallback, report
 from partita.score import Score
 from partita.score.bars import trim_to_bars
@@ -101,7 +102,10 @@ def sample_candidates(
     sample_to = reading.end_bar if reading else (form.statement if form is not None else end_bar)
     new_bars = sample_to - (reading.bars if reading else 0)
     infill = given is not None and given.after is not None
-    batch = min(2 * n, MAX_BATCH) if infill else n  # an infill keeps the n that fit what follows best
+    mode = _infill_mode(model, config)
+    fim = infill_markers(model, mode) if infill else None
+    rescore = infill and mode != "fim"
+    batch = min(2 * n, MAX_BATCH) if rescore else n  # rescoring keeps the n that fit what follows best
     budget = plan.tokens_per_bar * new_bars + config.extra_tokens
     if form is not None:
         request.notes.append(
@@ -110,6 +114,10 @@ def sample_candidates(
         )
     report(progress, 0, batch + 1, "sampling")
     music = reading.music if reading else []
+    prompt, keep = [*prefix, *music], len(prefix)
+    if fim is not None:  # the bars after the gap first, kept in view (partita.models.fim)
+        after = after_music(tokenizer, given, plan.written, model.config.block_size // 4 - len(prefix) - 2)
+        prompt, keep = fim_prompt(prefix, music, after, fim), len(prefix) + len(after) + 2
     processor = None
     if plan.constraints is not None:
         processor = RuleSet(
@@ -120,12 +128,13 @@ def sample_candidates(
                 token_budget=len(music) + budget,  # the budget counts all music tokens, the given ones too
             ),
             vocab_size=model.config.vocab_size,
+            fim=fim,
         )
     sampling = {"temperature": config.temperature, "top_p": config.top_p}
     result = sample(
         model,
-        [*prefix, *music],
-        keep_prefix=len(prefix),
+        prompt,
+        keep_prefix=keep,
         max_new_tokens=budget,
         seed=seed,
         batch_size=batch,
@@ -150,13 +159,23 @@ def sample_candidates(
             )
     candidates = []
     for i, (seq, reason) in enumerate(zip(result.tokens, result.stop_reasons, strict=True)):
+        seq = without_suffix(seq, fim) if fim is not None else seq
         candidate = _finish(tokenizer.decode(seq), request, plan, config, seed, reason, reading, end_bar)
         candidate.sample = i + 1
         candidates.append(candidate)
         report(progress, i + 1, batch + 1, f"decoded candidate {i + 1}")
-    if infill:
+    if rescore:
         candidates = _fitting(model, tokenizer, prefix, candidates, plan, reading.end_bar, n)
+    if fim is not None:
+        request.notes.append("the gap was written with the bars after it in view (fill in the middle)")
     return candidates
+
+
+def _infill_mode(model: MusicLM, config: GenerationConfig) -> str:
+    """``config.infill`` with "auto" resolved for ``model``."""
+    if config.infill != "auto":
+        return config.infill
+    return "fim" if model.config.fill_in_middle else "rescore"
 
 
 def _fitting(model, tokenizer, prefix, candidates, plan, end_bar, n) -> list[Candidate]:

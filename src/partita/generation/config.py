@@ -23,6 +23,7 @@ from partita.atomic import atomic_write_text
 CONFIG_FILE = "generation_config.json"
 
 SELECTOR_SCORES = ("adherence", "style", "quality")
+INFILL_MODES = ("auto", "fim", "fim+rescore", "rescore")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class GenerationConfig:
     step_weight: float = 0.0
     """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
     semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
+    infill: str = "auto"
+    """How a gap between given bars is written (:mod:`partita.generation.infill`): ``"fim"``, conditioned
+    on the bars after it (a model trained to fill in the middle); ``"fim+rescore"``, twice the candidates
+    and the ones the bars after the gap fit best kept; ``"rescore"``, sampled from the bars before it and
+    chosen by what follows (any model); ``"auto"``, ``"fim"`` where the model can, else ``"rescore"``."""
     stand_ins: bool = True
     """An instrument the model barely knows for such a piece is sampled as one it knows and written back
     (:mod:`partita.generation.instruments`)."""
@@ -90,6 +96,8 @@ class GenerationConfig:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.tokens_per_bar < 1 or self.extra_tokens < 0:
             raise ValueError("tokens_per_bar must be at least 1 and extra_tokens at least 0")
+        if self.infill not in INFILL_MODES:
+            raise ValueError(f"infill must be one of {', '.join(INFILL_MODES)}, got {self.infill!r}")
         unknown = sorted(set(self.selector_weights) - set(SELECTOR_SCORES))
         if unknown:
             raise ValueError(f"selector_weights: unknown scores {unknown}; the scores are {SELECTOR_SCORES}")

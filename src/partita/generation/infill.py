@@ -1,21 +1,31 @@
-"""Infilling bars: new bars in the middle of a piece, chosen by how well what follows them fits.
+"""Infilling bars: new bars in the middle of a piece, written with the bars after them in view.
 
 ``partita infill piece.mid --bars 9-12`` keeps bars 1-8 and 13 to the end as written and writes bars 9-12
-anew. partita-small was trained left to right only, so the gap is sampled with the bars before it in view
-(as a continuation, :mod:`partita.generation.given`), and the bars after it are used to choose: twice as many
-candidates as asked for are sampled, and those kept are the ones under which the model finds the first bars
-after the gap most likely (:func:`what_follows_nll`, nats per token). That is sample-and-rescore, the
-right context judging rather than conditioning; a model trained with a fill-in-the-middle objective would
-condition on it directly, and would slot in here.
+anew (:attr:`partita.generation.config.GenerationConfig.infill` chooses how):
+
+- **fill in the middle**, with a model trained for it (:mod:`partita.models.fim`): the prompt carries the
+  first bars after the gap (:func:`after_music`) before the bars up to it, and the model writes the gap
+  conditioned on both;
+- **sample and rescore**, with any model: the gap is sampled with the bars before it in view (as a
+  continuation, :mod:`partita.generation.given`), twice as many candidates as asked for, and those kept are
+  the ones under which the model finds the first bars after the gap most likely (:func:`what_follows_nll`,
+  nats per token): the right context judging rather than conditioning. The two combine (``fim+rescore``).
 """
 
 from __future__ import annotations
 
 import torch
 
-from partita.generation.given import Given, continuation_request, given_music, given_piece
+from partita.generation.given import (
+    Given,
+    continuation_request,
+    given_music,
+    given_piece,
+    sampled_programs,
+)
 from partita.generation.request import Request
 from partita.models import MusicLM
+from partita.models.fim import FimIds, suffix_span
 from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars
 from partita.score.errors import ScoreError
@@ -78,6 +88,38 @@ def with_what_follows(score: Score, given: Given, sampled_bars: int) -> Score:
         else:
             score.tracks.append(track)
     return score
+
+
+def infill_markers(model: MusicLM, mode: str) -> FimIds | None:
+    """The fill-in-the-middle markers to write a gap with under ``mode`` (a
+    :attr:`~partita.generation.config.GenerationConfig.infill` setting), or None to sample it left to right;
+    a clear ValueError when ``mode`` asks for them and the model was not trained for it."""
+    fim = FimIds.of_model(model.config)
+    if mode.startswith("fim") and fim is None:
+        raise ValueError(
+            f"infill={mode!r} needs a model trained to fill in the middle; this one was not "
+            "(use infill='rescore' or 'auto')"
+        )
+    return None if mode == "rescore" else fim
+
+
+def after_music(
+    tokenizer: SteerableTokenizer, given: Given, written: dict[int, int], limit: int
+) -> list[int]:
+    """The first bars after an infill's gap as the model reads them (each track as the bars before the gap
+    read it, :func:`~partita.generation.given.sampled_programs`), cut to whole bars within ``limit`` ids."""
+    assert given.after is not None
+    programs = iter(sampled_programs(given, written))
+    before = given.score.tracks
+    score = given.after.copy()
+    for i, track in enumerate(score.tracks):
+        if i < len(before) and not before[i].is_drum and len(before[i].notes):
+            track.program = next(programs)  # the given piece's pitched tracks, in order
+    score.tracks = [t for t in score.tracks if len(t.notes)]
+    if not score.tracks:
+        return []
+    music = list(tokenizer.encode_music(score))
+    return music[: suffix_span(music, 0, tokenizer.bar_ids, limit)]
 
 
 @torch.no_grad()

@@ -61,6 +61,9 @@ class MusicLMConfig:
         None  # what kind of tokenizer is saved alongside: "miditok", "pretrained", "jsb", ...
     )
     extra: dict[str, Any] = field(default_factory=dict)
+    fill_in_middle: bool = False
+    """Trained to fill in the middle (:mod:`partita.models.fim`): the last two ids of the vocabulary are its
+    ``HOLE`` and ``FILL`` markers."""
 
     def __post_init__(self) -> None:
         if self.position not in POSITIONS:
@@ -370,6 +373,27 @@ class MusicLM(nn.Module):
                 nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def grow_vocab(self, vocab_size: int) -> None:
+        """Grow the vocabulary to ``vocab_size`` ids, in place: the old ids keep their embeddings, the new
+        ones start at the old ones' mean (so a new marker starts as an average token, not as noise)."""
+        old = self.config.vocab_size
+        if vocab_size < old:
+            raise ValueError(f"cannot shrink the vocabulary from {old} to {vocab_size} ids")
+        if vocab_size == old:
+            return
+        weight = self.tok_emb.weight.data
+        grown = torch.cat([weight, weight.mean(0, keepdim=True).expand(vocab_size - old, -1)])
+        self.tok_emb = nn.Embedding(vocab_size, self.config.d_model).to(weight.device, weight.dtype)
+        self.tok_emb.weight.data.copy_(grown)
+        head = self.head.weight.data
+        self.head = nn.Linear(self.config.d_model, vocab_size, bias=False).to(head.device, head.dtype)
+        if self.config.tie_embeddings:
+            self.head.weight = self.tok_emb.weight
+        else:
+            new_rows = head.mean(0, keepdim=True).expand(vocab_size - old, -1)
+            self.head.weight.data.copy_(torch.cat([head, new_rows]))
+        self.config.vocab_size = int(vocab_size)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

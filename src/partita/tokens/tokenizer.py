@@ -298,11 +298,12 @@ class MiditokTokenizer:
             ids = ids[end + 1 :]
         cond_set = set(self._cond_ids.values())
         specials = {self.pad_id, self.bos_id}
+        size = self.vocab_size
         music: list[int] = []
         for i in ids:
             if i == self.eos_id:
                 break
-            if i in specials or i in cond_set:
+            if i in specials or i in cond_set or not 0 <= i < size:  # past it: a model's own markers
                 continue
             music.append(i)
         return conds, music

@@ -64,6 +64,8 @@ def save_bundle(token_dir: str | Path, out: str | Path, max_train_tokens: int | 
         arrays[SOURCE_PREFIX + path.stem] = np.load(path, allow_pickle=False)
     packed = {k: np.ascontiguousarray(np.asarray(v), dtype=dtype) for k, v in arrays.items()}
     meta["bundle_of"] = str(folder)
+    if "bar_ids" not in meta and (folder / "tokenizer").is_dir():  # where fill-in-the-middle cuts gaps
+        meta["bar_ids"] = _bar_ids(folder / "tokenizer")
     packed[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     with atomic_path(out) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, **packed)
@@ -96,3 +98,16 @@ def read_bundle(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
         raise ValueError(f"{path}: not a training bundle (no {META_KEY})")
     meta = json.loads(arrays.pop(META_KEY).tobytes().decode())
     return meta, arrays
+
+
+def _bar_ids(tokenizer_dir: Path) -> list[int] | None:
+    """The ids opening a bar in a token folder's tokenizer (the bundle's machine may have no symusic to read
+    it); None when it has none or cannot be read."""
+    # here, not at the top: partita.tokens needs symusic, which a bundle's machine may lack
+    from partita.tokens import MiditokTokenizer
+
+    try:
+        return sorted(MiditokTokenizer.from_pretrained(tokenizer_dir).bar_ids) or None
+    except Exception as e:  # an unreadable tokenizer only loses fill-in-the-middle training, and says so
+        logger.warning("%s: cannot read the tokenizer's bar lines (%s)", tokenizer_dir, e)
+        return None

@@ -52,6 +52,10 @@ class TrainConfig:
     stage1_lr: float | None = None  # default: lr
     replay_data: str | None = None  # old-domain data mixed into stage 1 to limit forgetting
     replay_fraction: float = 0.2
+    fim_rate: float = 0.0
+    """The share of training windows in the fill-in-the-middle layout (:mod:`partita.models.fim`): the
+    model learns to write bars between given ones. Its vocabulary gets the two marker ids (a model given by
+    ``init_from`` grows by them)."""
 
     def __post_init__(self) -> None:
         if self.bf16 not in ("auto", "on", "off"):
@@ -70,6 +74,8 @@ class TrainConfig:
             raise ValueError("warmup_steps and stage1_steps must not be negative")
         if self.stage1_steps >= self.max_steps and self.stage1_steps:
             raise ValueError(f"stage1_steps ({self.stage1_steps}) must be below max_steps ({self.max_steps})")
+        if not 0.0 <= self.fim_rate <= 1.0:
+            raise ValueError(f"fim_rate must be in [0, 1], got {self.fim_rate}")
         if not 0.0 <= self.replay_fraction < 1.0:
             raise ValueError(f"replay_fraction must be in [0, 1), got {self.replay_fraction}")
 

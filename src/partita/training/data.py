@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from partita.models.fim import FimIds, to_fim
 from partita.progress import ProgressCallback, report
 from partita.training.bundle import SOURCE_PREFIX, read_bundle
 
@@ -43,6 +44,9 @@ class TokenData:
     cond_end_id: int | None = (
         None  # the id closing a condition prefix (BOS, Cond..., CondEnd): carried into windows
     )
+    bar_ids: list[int] | None = None
+    """The ids that open a bar (fill-in-the-middle training cuts gaps there); None: read from the tokenizer
+    when needed (:meth:`bar_id_array`)."""
     _prefixes: PrefixIndex | None = field(default=None, init=False, repr=False)
 
     @property
@@ -52,6 +56,21 @@ class TokenData:
         if self._prefixes is None and self.cond_end_id is not None and self.bos_id is not None:
             self._prefixes = PrefixIndex.build(self.train, self.bos_id, self.cond_end_id)
         return self._prefixes
+
+    def bar_id_array(self) -> np.ndarray:
+        """:attr:`bar_ids` as an array, read from the token folder's tokenizer when the data does not say;
+        a clear ValueError when neither can (random ids, a bundle without them)."""
+        if self.bar_ids is None and self.tokenizer_dir:
+            # partita.tokens needs symusic; a bundle trains with only torch, numpy and safetensors
+            from partita.tokens import MiditokTokenizer
+
+            self.bar_ids = sorted(MiditokTokenizer.from_pretrained(self.tokenizer_dir).bar_ids)
+        if not self.bar_ids:
+            raise ValueError(
+                f"{self.description}: these tokens say no bar lines (no bar_ids in meta.json and no REMI "
+                "tokenizer): fill-in-the-middle training cuts gaps at bar lines"
+            )
+        return np.asarray(self.bar_ids, dtype=np.int64)
 
     def __post_init__(self) -> None:
         if self.train.ndim != 1:
@@ -124,30 +143,52 @@ class PrefixIndex:
         return int(self.starts[i]), int(self.ends[i])
 
 
+@dataclass
+class FimTraining:
+    """Fill-in-the-middle training (:mod:`partita.tokens.fim`): the share of windows put in its layout, its
+    marker ids, and the ids that open a bar (where gaps are cut)."""
+
+    rate: float
+    ids: FimIds
+    bar_ids: np.ndarray
+
+
 def random_windows(
     tokens: np.ndarray,
     batch: int,
     block_size: int,
     generator: torch.Generator,
     prefixes: PrefixIndex | None = None,
+    fim: FimTraining | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``batch`` random windows of ``block_size + 1`` tokens: inputs and next-token targets (int64).
 
     With ``prefixes``, a window starting inside a piece's music begins with that piece's condition prefix.
+    With ``fim``, that share of the windows (those with a prefix) has its music in the fill-in-the-middle
+    layout; a window that comes out shorter is padded, and the padding's targets are -100 (not scored).
     """
     starts = torch.randint(0, len(tokens) - block_size - 1, (batch,), generator=generator).tolist()
-    rows = []
+    rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=generator))) if fim else None
+    rows, lengths = [], []
     for s in starts:
         span = prefixes.prefix_at(s) if prefixes is not None else None
         if span is not None and span[1] - span[0] < block_size // 2:
             head = np.asarray(tokens[span[0] : span[1]], dtype=np.int64)
-            rows.append(
-                np.concatenate([head, np.asarray(tokens[s : s + block_size + 1 - len(head)], dtype=np.int64)])
-            )
+            music = np.asarray(tokens[s : s + block_size + 1 - len(head)], dtype=np.int64)
+            if fim is not None and rng.random() < fim.rate:
+                music = to_fim(music, fim.bar_ids, fim.ids, rng)
+                if music is None:
+                    music = np.asarray(tokens[s : s + block_size + 1 - len(head)], dtype=np.int64)
+            row = np.concatenate([head, music])
         else:
-            rows.append(np.asarray(tokens[s : s + block_size + 1], dtype=np.int64))
+            row = np.asarray(tokens[s : s + block_size + 1], dtype=np.int64)
+        lengths.append(len(row))
+        rows.append(np.pad(row, (0, block_size + 1 - len(row))))
     t = torch.from_numpy(np.stack(rows))
-    return t[:, :-1], t[:, 1:]
+    x, y = t[:, :-1], t[:, 1:].clone()
+    for b, n in enumerate(lengths):
+        y[b, n - 1 :] = -100
+    return x, y
 
 
 def eval_windows(seq: np.ndarray, block_size: int) -> list[tuple[int, int, int]]:
@@ -331,6 +372,7 @@ def _token_folder(path: Path, train, test) -> TokenData:
         tokenizer_dir=str(path / "tokenizer") if (path / "tokenizer").is_dir() else None,
         valid_by_source=by_source,
         cond_end_id=meta.get("cond_end_id", _cond_end_of(path / "tokenizer")),
+        bar_ids=meta.get("bar_ids"),
     )
 
 
@@ -352,6 +394,7 @@ def _bundle(path: Path) -> TokenData:
         f"sha256 {str(meta.get('sha256', ''))[:12]})",
         valid_by_source=by_source,
         cond_end_id=meta.get("cond_end_id"),
+        bar_ids=meta.get("bar_ids"),
     )
 
 

@@ -36,9 +36,11 @@ from torch.nn.parallel import DistributedDataParallel
 
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models import MusicLM, MusicLMConfig, load_pretrained
+from partita.models.fim import FimIds
 from partita.progress import ProgressCallback, report
 from partita.training.config import TrainConfig
 from partita.training.data import (
+    FimTraining,
     TokenData,
     batch_seed,
     load_token_data,
@@ -219,9 +221,34 @@ def _load_checkpoint(folder: Path, model: MusicLM, opt: torch.optim.Optimizer) -
 # -- the loop -------------------------------------------------------------------------------------------
 
 
-def _build_model(cfg: TrainConfig, data: TokenData, init_from: str | None) -> tuple[MusicLM, str | None]:
+def _fim_training(cfg: TrainConfig, data: TokenData) -> FimTraining | None:
+    """What fill-in-the-middle training needs (None without ``fim_rate``); the data's vocabulary grows by the
+    two markers, which follow the tokenizer's ids."""
+    if not cfg.fim_rate:
+        return None
+    if data.cond_end_id is None:
+        raise ValueError(
+            f"{data.description}: fim_rate needs tokens with condition prefixes (BOS ... CondEnd): the "
+            "layout goes after them"
+        )
+    fim = FimTraining(cfg.fim_rate, FimIds.after(int(data.vocab_size)), data.bar_id_array())
+    data.vocab_size = fim.ids.fill + 1
+    return fim
+
+
+def _build_model(
+    cfg: TrainConfig, data: TokenData, init_from: str | None, fim: FimTraining | None = None
+) -> tuple[MusicLM, str | None]:
     if init_from:
         model = load_pretrained(init_from)
+        if fim is not None and not model.config.fill_in_middle:  # the markers follow its vocabulary
+            if model.config.vocab_size != fim.ids.hole:
+                raise ValueError(
+                    f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is not the "
+                    f"tokenizer's ({fim.ids.hole}): the fill-in-the-middle markers would not follow it"
+                )
+            model.grow_vocab(fim.ids.fill + 1)
+            model.config.fill_in_middle = True
         if model.config.vocab_size < int(data.vocab_size or 0):
             raise ValueError(
                 f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is smaller than the "
@@ -243,6 +270,7 @@ def _build_model(cfg: TrainConfig, data: TokenData, init_from: str | None) -> tu
         eos_id=data.eos_id,
         pad_id=data.pad_id,
         tokenizer=data.tokenizer,
+        fill_in_middle=fim is not None,
     )
     fields.update(cfg.model)
     return MusicLM(MusicLMConfig(**fields)), None
@@ -301,7 +329,8 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
     replay = load_token_data(cfg.replay_data).train if (cfg.replay_data and cfg.stage1_steps) else None
     tpn = cfg.tokens_per_note or data.tokens_per_note
     torch.manual_seed(cfg.seed)
-    model, init_from = _build_model(cfg, data, cfg.init_from)
+    fim = _fim_training(cfg, data)
+    model, init_from = _build_model(cfg, data, cfg.init_from, fim)
     block = model.config.block_size
     data.check(block)
     model.to(d.device).train()
@@ -371,7 +400,7 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             n_replay = (
                 round(cfg.batch_size * cfg.replay_fraction) if (in_stage1 and replay is not None) else 0
             )
-            x, y = random_windows(data.train, cfg.batch_size - n_replay, block, g, data.prefixes)
+            x, y = random_windows(data.train, cfg.batch_size - n_replay, block, g, data.prefixes, fim)
             if n_replay:
                 xr, yr = random_windows(replay, n_replay, block, g)
                 x, y = torch.cat([x, xr]), torch.cat([y, yr])

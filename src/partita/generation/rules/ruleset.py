@@ -43,6 +43,7 @@ from partita.generation.rules.token_budget import TokenBudget
 from partita.generation.rules.tonic import TonicPull
 from partita.generation.rules.tracker import Track, Tracker, make_context
 from partita.generation.rules.unisons import UnisonGuard
+from partita.models.fim import FimIds
 from partita.tokens.base import SteerableTokenizer
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class RuleSet:
     reads only the tokens added since the last call; when finished rows leave the batch, :meth:`select` keeps
     the states of those that stay (:func:`~partita.generation.sampling.sample` calls it). A batch of another
     size without :meth:`select` starts every row anew. ``rules`` replaces :data:`RULES`: rule classes (built
-    with :meth:`Rule.build`) or rule instances.
+    with :meth:`Rule.build`) or rule instances. ``fim``: the rows are fill-in-the-middle prompts
+    (:mod:`partita.models.fim`) whose markers are never drawn.
     """
 
     def __init__(
@@ -114,8 +116,10 @@ class RuleSet:
         vocab_size: int | None = None,
         *,
         rules: Sequence[type[Rule] | Rule] | None = None,
+        fim: FimIds | None = None,
     ) -> None:
         self.c = constraints
+        self.fim = fim
         self.ids = id_tables(tokenizer, vocab_size)
         self.vocab, self.eos = self.ids.vocab, self.ids.eos
         self._registry = tuple(RULES if rules is None else rules)
@@ -128,6 +132,8 @@ class RuleSet:
         built = [r if isinstance(r, Rule) else r.build(ctx) for r in self._registry]
         self.rules: list[Rule] = [r for r in built if r is not None]
         static = torch.zeros(self.vocab, dtype=torch.bool)
+        if self.fim is not None:  # the markers are the prompt's, never drawn
+            static[[i for i in (self.fim.hole, self.fim.fill) if i < self.vocab]] = True
         for r in self.rules:
             if r.forbidden is not None:
                 static |= r.forbidden
@@ -173,9 +179,12 @@ class RuleSet:
             seq.seen = len(r)
 
     def _new(self, row: list[int]) -> _Sequence:
-        """A new sequence; its music starts after CondEnd (or at 0 when there is no prefix)."""
+        """A new sequence; its music starts after CondEnd (or at 0 when there is no prefix), and in a
+        fill-in-the-middle prompt after FILL (the bars after the gap, before it, are not its music)."""
         cond_end = self.ids.cond_end_id
         start = row.index(cond_end) + 1 if cond_end in row else 0
+        if self.fim is not None and self.fim.fill in row[start:]:
+            start = row.index(self.fim.fill, start) + 1
         track = self.tracker.start()
         return _Sequence(track, [r.start(track) for r in self.rules], start)
 
