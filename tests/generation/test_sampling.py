@@ -47,9 +47,9 @@ def test_sliding_context_keeps_the_condition_prefix(monkeypatch):
     contexts = []
     real = sampling._prefill
 
-    def spy(model, rows, block, device):
+    def spy(model, rows, block, device, keep_prefix=0):
         contexts.append([list(r) for r in rows])
-        return real(model, rows, block, device)
+        return real(model, rows, block, device, keep_prefix)
 
     monkeypatch.setattr(sampling, "_prefill", spy)
     prefix = [1, 7, 8, 9, 5]
@@ -62,6 +62,21 @@ def test_sliding_context_keeps_the_condition_prefix(monkeypatch):
             "the tail is the recent music"
         )
     assert r.tokens[0][:5] == prefix and len(r.tokens[0]) == 155
+
+
+def test_a_prompt_longer_than_the_block_keeps_its_prefix_from_the_start():
+    m = debug_model(seed=1)  # block_size 64
+    seen = []
+    forward = m.forward
+
+    def spy(idx, *args, **kwargs):
+        seen.append(idx[0].tolist())
+        return forward(idx, *args, **kwargs)
+
+    m.forward = spy
+    prompt = [1, 7, 8, 9, 5] + list(range(10, 60)) * 2  # 105 tokens
+    sample(m, prompt=prompt, max_new_tokens=3, seed=0, stop_tokens=[], loop_tokens=0, keep_prefix=5)
+    assert seen[0][:5] == prompt[:5] and seen[0][5:] == prompt[-27:]  # the prefix and the last half block
 
 
 def test_stop_token_and_bar_budget(model):

@@ -218,7 +218,7 @@ def _sample_loop(
     bars = [0] * n
     active = list(range(n))  # batch row -> sequence index
     detector = LoopDetector(n, loop_tokens, loop_period) if loop_tokens > 0 else None
-    cache, logits = _prefill(model, [seqs[i] for i in active], block, device)
+    cache, logits = _prefill(model, [seqs[i] for i in active], block, device, keep_prefix)
     generated = 0
     for step in range(max_new):
         if logits_processor is not None:
@@ -271,8 +271,11 @@ def _sample_loop(
     return SampleResult(seqs, [str(r) for r in reasons], generated, [len(r) for r in rows])
 
 
-def _prefill(model: MusicLM, rows: list[list[int]], block: int, device) -> tuple:
-    rows = [r[-block:] for r in rows]
+def _prefill(model: MusicLM, rows: list[list[int]], block: int, device, keep_prefix: int = 0) -> tuple:
+    """The cache and next-token logits after ``rows``; a row longer than the block keeps its first
+    ``keep_prefix`` tokens and its last ones up to half a block, as the context slides in sampling."""
+    tail = block // 2 - keep_prefix
+    rows = [r if len(r) <= block else r[:keep_prefix] + r[len(r) - tail :] for r in rows]
     x = torch.tensor(rows, dtype=torch.long, device=device)
     cache = model.new_cache(x.shape[0], block)
     out, _ = model(x, cache=cache)
