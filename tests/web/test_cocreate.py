@@ -86,6 +86,37 @@ def test_accompany_keeps_the_piece_as_a_melody_and_adds_parts_under_it(local, up
     assert melody == [(i * 480, [60, 64, 67, 72][i % 4]) for i in range(8)]  # the piece, as written
 
 
+def duet(bars: int):
+    """``piece(bars)`` with a bass track under it: roots in whole notes."""
+    import symusic
+
+    score = piece(bars)
+    bass = symusic.Track("Bass", 33, False)
+    for b in range(bars):
+        bass.notes.append(symusic.Note(b * 1920, 1920, 36, 80))
+    score.tracks.append(bass)
+    return score
+
+
+def test_tracks_writes_the_named_track_anew_and_keeps_the_others(local, uploads):
+    from symusic import Score
+
+    summary, files, views, _ = cocreate(
+        local, upload(uploads, "duet.mid", duet(2)), "tracks", "", "", n=1, seed=2, tracks="bass"
+    )
+    assert summary["mode"] == "tracks" and summary["new_tracks"] == "bass" and len(views) == 1
+    assert summary["new_bars"] == "1-2"
+    midi = Score(next(f for f in files if f.endswith(".mid")))
+    piano = next(t for t in midi.tracks if t.program == 0)
+    assert sorted((n.time, n.pitch) for n in piano.notes) == [
+        (i * 480, [60, 64, 67, 72][i % 4]) for i in range(8)
+    ]
+    with pytest.raises(UserError, match="tracks: name the tracks"):
+        cocreate(local, upload(uploads, "duet.mid", duet(2)), "tracks", "", "", n=1, seed=2)
+    with pytest.raises(UserError, match="duet.mid"):
+        cocreate(local, upload(uploads, "duet.mid", duet(2)), "tracks", "", "", n=1, seed=2, tracks="violin")
+
+
 @pytest.mark.parametrize(
     "mode, bars, name, score, text, message",
     [
@@ -147,7 +178,7 @@ def test_cocreate_is_an_endpoint_of_the_studio(studio, tmp_path):
     client = Client(url, analytics_enabled=False, verbose=False)
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     names = [p["parameter_name"] for p in api["/cocreate"]["parameters"]]
-    assert names == ["upload", "mode", "bars", "prompt", "n", "seed"]
+    assert names == ["upload", "mode", "bars", "prompt", "n", "seed", "tracks"]
     path = tmp_path / "tune.mid"
     piece(2).dump_midi(str(path))
     summary, files, original = client.predict(

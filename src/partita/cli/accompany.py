@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from partita.cli.generate import (
@@ -13,7 +11,7 @@ from partita.cli.generate import (
     _options,
     _request_options,
     _settings,
-    ranking_scores,
+    run_prepared,
 )
 
 
@@ -31,30 +29,25 @@ def accompany(melody, prompt, out_dir, n, seed, model, explain, selector, **opti
     sampled over them. Candidates are ranked by the Selector and by how rarely the parts clash with the
     melody's notes on the beats.
     """
-    from partita.cli.progress import tqdm_progress
     from partita.pipelines import Generator
 
     settings = {k: v for k, v in _settings(options).items() if v is not None}
     asked = _request_options(options)
     asked.pop("bars", None)
     prepared = Generator.accompaniment_of(melody, prompt, **asked)  # read first: bad input fails fast
-    request = prepared[0]
-    click.echo(request.explain() if explain else "\n".join(f"note: {x}" for x in request.notes))
-    generator = Generator.from_pretrained(model)
-    out_dir = out_dir or "out/accompany"
-    with tqdm_progress("accompany", unit="step") as bar:
-        whole, candidates = generator.accompany(
-            prepared,
-            n=n,
-            seed=seed,
-            selector=None if selector == "none" else selector,
-            out_dir=out_dir,
-            progress=bar,
-            **settings,
-        )
-    for cand in candidates:
-        click.echo(f"#{cand.rank}  {ranking_scores(cand)}  {cand.remarks[-1]}  {cand.files.get('midi', '')}")
-    click.echo(f"wrote {Path(out_dir) / 'generation.json'}")
+    run_prepared(
+        "accompany",
+        prepared,
+        prepared[0],
+        explain,
+        model,
+        out_dir or "out/accompany",
+        n,
+        seed,
+        selector,
+        settings,
+        label="accompany",
+    )
 
 
 commands = [accompany]

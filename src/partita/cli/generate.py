@@ -291,20 +291,95 @@ def continue_(piece, prompt, out_dir, n, seed, model, explain, selector, **optio
 @click.command("infill")
 @click.argument("piece", type=click.Path(dir_okay=False))
 @click.argument("prompt", required=False, default="")
-@click.option("--bars", "gap", required=True, help="The bars to write anew, FIRST-LAST, e.g. 9-12.")
+@click.option(
+    "--bars",
+    "gap",
+    default=None,
+    help="The bars to write anew, FIRST-LAST, e.g. 9-12 (with --tracks: default the whole piece).",
+)
+@click.option(
+    "--tracks",
+    default=None,
+    help=(
+        "Write only these tracks anew, every other track kept as written: track names, instruments or "
+        "numbers (1 first), comma-separated, e.g. 'bass,piano' or '2,3'."
+    ),
+)
 @_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS)
-def infill(piece, prompt, gap, out_dir, n, seed, model, explain, selector, **options) -> None:
+def infill(piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, **options) -> None:
     """Write bars --bars of PIECE (MIDI, MusicXML or ABC) anew, keeping every other bar as written, e.g.
-    `partita infill song.mid --bars 9-12`.
+    `partita infill song.mid --bars 9-12`; or, with --tracks, write those tracks anew (over --bars, or the
+    whole piece), keeping every other track as written, e.g. `partita infill song.mid --tracks bass`.
 
     The gap is sampled with the bars before it in view; twice as many candidates as --n are sampled and the
-    ones kept are those under which the model finds the bars after the gap likeliest.
+    ones kept are those under which the model finds the bars after the gap likeliest. New tracks are sampled
+    over the chords of the kept tracks (after their own bars before --bars, when there are some) and ranked
+    by how well their notes on the beats agree with those chords; each candidate also shows the model's NLL
+    of the whole piece with them.
     """
     from partita.pipelines import Generator
 
     settings = _settings(options)
+    if tracks is not None:
+        _refill(piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options)
+        return
+    if gap is None:
+        raise click.UsageError("give --bars FIRST-LAST (the bars to write anew), --tracks, or both")
     request = Generator.infill_of(piece, gap, prompt, **_request_options(options))
     _run(request, explain, model, out_dir or "out/infill", n, seed, selector, settings)
+
+
+def _refill(
+    piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options
+) -> None:
+    """``partita infill --tracks``: the named tracks written anew, the others kept; the ranked candidates."""
+    from partita.pipelines import Generator
+
+    asked = _request_options(options)
+    asked.pop("bars", None)
+    try:
+        refill = Generator.tracks_of(piece, tracks, gap, prompt, **asked)  # read first: bad input fails fast
+    except ValueError as err:  # a ScoreError too: one sentence naming the problem, nothing written
+        raise click.ClickException(str(err)) from None
+    run_prepared(
+        "refill_tracks",
+        refill,
+        refill.request,
+        explain,
+        model,
+        out_dir or "out/infill",
+        n,
+        seed,
+        selector,
+        settings,
+        label="infill",
+    )
+
+
+def run_prepared(
+    method: str, prepared, request, explain, model, out_dir, n, seed, selector, settings, label: str
+) -> None:
+    """Run ``Generator.<method>(prepared, ...)`` (``accompany``, ``refill_tracks``: a request read once,
+    bad input already refused) with a progress bar, and print the ranked candidates and what was written."""
+    from partita.cli.progress import tqdm_progress
+    from partita.pipelines import Generator
+
+    click.echo(request.explain() if explain else "\n".join(f"note: {x}" for x in request.notes))
+    generator = Generator.from_pretrained(model)
+    kept = {k: v for k, v in settings.items() if v is not None}
+    with tqdm_progress(label, unit="step") as bar:
+        _, candidates = getattr(generator, method)(
+            prepared,
+            n=n,
+            seed=seed,
+            selector=None if selector == "none" else selector,
+            out_dir=out_dir,
+            progress=bar,
+            **kept,
+        )
+    for cand in candidates:
+        click.echo(f"#{cand.rank}  {ranking_scores(cand)}  {cand.remarks[-1]}  {cand.files.get('midi', '')}")
+    click.echo(f"wrote {Path(out_dir) / 'generation.json'}")
 
 
 commands = [generate, continue_, infill]

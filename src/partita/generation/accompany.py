@@ -83,10 +83,16 @@ def melody_piece(score: Score, source: str = "") -> Melody:
 
 def melody_chords(melody: Melody, key: str, mode: str | None) -> list[str]:
     """One chord a bar for ``melody`` in ``key`` ``mode``: the key's chords that fit its notes best."""
-    notes = note_arrays(melody.score)
+    return harmonized_chords(melody.score, melody.bars, key, mode)
+
+
+def harmonized_chords(score: Score, bars: int, key: str, mode: str | None) -> list[str]:
+    """One chord a bar over ``bars`` bars for the pitched notes of ``score`` in ``key`` ``mode``
+    (:func:`partita.analysis.harmonize.harmonize_melody`): shared by accompaniment and track infill."""
+    notes = note_arrays(score)
     notes = notes.select(~notes.drum)
-    lines = np.asarray(bar_lines(melody.score, melody.bars))
-    beat = int(melody.score.ticks_per_quarter) or 480
+    lines = np.asarray(bar_lines(score, bars))
+    beat = int(score.ticks_per_quarter) or 480
     return harmonize_melody(notes, lines, f"{key} {mode or 'major'}", beat)
 
 

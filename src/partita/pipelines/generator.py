@@ -12,7 +12,8 @@ This is the top floor: it composes the generation layer
 (:func:`partita.generation.candidates.sample_candidates`), the evaluation layer (adherence,
 :mod:`partita.evaluation.selector`) and render (:func:`partita.render.candidates.write_candidates`).
 Co-creation builds its requests here from the generation layer (:meth:`Generator.continuation_of`,
-:meth:`Generator.infill_of`, :meth:`Generator.accompaniment_of` and :meth:`Generator.accompany`), and
+:meth:`Generator.infill_of`, :meth:`Generator.accompaniment_of` and :meth:`Generator.accompany`,
+:meth:`Generator.tracks_of` and :meth:`Generator.refill_tracks`), and
 :meth:`Generator.generate_plan` is a loop of :meth:`Generator.generate` calls over a plan's sections, each
 section's rule (play again, vary, write on) taken from :mod:`partita.generation.plan`.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from partita.audio import read_music
-from partita.evaluation.accompaniment import accompaniment_agreement
+from partita.evaluation.accompaniment import accompaniment_agreement, chord_tone_agreement
 from partita.evaluation.adherence import candidate_adherence
 from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
 from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, Melody, accompaniment_request, with_melody
@@ -46,6 +47,16 @@ from partita.generation.plan import (
 )
 from partita.generation.prompt import project_prompt
 from partita.generation.request import Request
+from partita.generation.tracks import (
+    NLL_WEIGHT,
+    TRACK_SETTINGS,
+    TrackRefill,
+    new_and_kept,
+    piece_nll,
+    tracks_request,
+    whole_request,
+    with_tracks,
+)
 from partita.models import MusicLM
 from partita.models.music_lm import MusicLMConfig
 from partita.models.pretrained import debug_model, resolve, save_pretrained
@@ -218,6 +229,88 @@ class Generator:
             write_candidates(whole, candidates, out_dir, wav, used)
         return whole, candidates
 
+    @staticmethod
+    def tracks_of(
+        piece: Score | str | Path,
+        tracks: str | list[str | int],
+        bars: str | tuple[int, int] | None = None,
+        prompt: str = "",
+        **options: Any,
+    ) -> TrackRefill:
+        """What it takes to write the tracks ``tracks`` names ("bass,piano", "2", ["Alto"]) of ``piece`` (a
+        score, or a MIDI, MusicXML or ABC file) anew over ``bars`` (``"9-12"``, ``(9, 12)``; None: the whole
+        piece), every other track kept as written (:func:`partita.generation.tracks.tracks_request`): the
+        request for those tracks, over the kept tracks' chords, and the piece."""
+        span = parse_bar_range(bars) if isinstance(bars, str) else bars
+        span = (int(span[0]), int(span[1])) if span is not None else None
+        if isinstance(piece, Score):
+            return tracks_request(piece, tracks, span, prompt, **options)
+        return tracks_request(read_music(piece), tracks, span, prompt, source=Path(piece).name, **options)
+
+    def refill_tracks(
+        self,
+        piece: Score | str | Path | TrackRefill,
+        tracks: str | list[str | int] | None = None,
+        bars: str | tuple[int, int] | None = None,
+        prompt: str = "",
+        n: int = 4,
+        seed: int | None = None,
+        *,
+        nll_weight: float = NLL_WEIGHT,
+        selector: Selector | str | None = "auto",
+        out_dir: str | Path | None = None,
+        wav: bool | None = None,
+        progress: ProgressCallback | None = None,
+        **settings: Any,
+    ) -> tuple[Request, list[Candidate]]:
+        """``n`` versions of ``piece`` with the tracks ``tracks`` names written anew over ``bars`` (see
+        :meth:`tracks_of`; ``piece`` may also be what it returned), best first: each the kept tracks as
+        written with the new notes (:mod:`partita.generation.tracks`), ranked by the Selector's combined
+        score plus the new notes' chord-tone agreement with the kept tracks, less ``nll_weight`` (default 0:
+        measured, :data:`~partita.generation.tracks.NLL_WEIGHT`) times the model's NLL of the merged piece
+        over those bars (nats per token; in each candidate's ``scores`` either way). Returns the request for
+        the whole piece and the candidates; files as :meth:`generate`."""
+        if isinstance(piece, TrackRefill):
+            refill = piece
+        elif tracks is None:
+            raise ValueError("name the tracks to write anew (tracks='bass' or '2,3')")
+        else:
+            refill = self.tracks_of(piece, tracks, bars, prompt)
+        settings = {**TRACK_SETTINGS, **settings}
+        request = copy.deepcopy(refill.request)
+        candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
+        whole = whole_request(refill)
+        fit: dict[int, float] = {}
+        for cand in candidates:
+            cand.score, remarks = with_tracks(refill, cand.score)
+            agreement = track_agreement(refill, cand.score)
+            nll = piece_nll(self.model, self.tokenizer, cand.score, refill.first, refill.last)
+            cand.scores.update({"chord_tones": agreement or 0.0, "nll": nll})
+            fit[id(cand)] = (agreement or 0.0) - float(nll_weight) * nll
+            cand.adherence = candidate_adherence(whole, cand.score)
+            cand.remarks += [
+                *remarks,
+                "other tracks kept as written; new notes on the beats in their chords: "
+                f"{agreement or 0.0:.2f}, piece NLL over bars {refill.first}-{refill.last}: "
+                f"{nll:.3f} nats per token",
+            ]
+        chosen = choose_selector(
+            selector, self.selector_dir, self.config.selector_weights, self.config.selector_windows
+        )
+        ours = {id(c): dict(c.scores) for c in candidates}
+        candidates = _ranked(candidates, whole, chosen)
+        for cand in candidates:  # the Selector's scores replace the dict: keep ours beside them
+            cand.scores = {**ours[id(cand)], **cand.scores}
+        candidates.sort(key=lambda c: -(c.scores.get("combined", 0.0) + fit[id(c)]))
+        for rank, cand in enumerate(candidates, 1):
+            cand.rank = rank
+        if out_dir is not None:
+            used = {"kind": "track infill", "chords": refill.chords_from, "tracks": refill.tracks,
+                    "bars": [refill.first, refill.last], "nll_weight": float(nll_weight),
+                    "selector": chosen is not None}  # fmt: skip
+            write_candidates(whole, candidates, out_dir, wav, used)
+        return whole, candidates
+
     def with_concept(self, concept: str | Path | Concept, strength: float | None = None) -> Generator:
         """A generator with a learned concept (a file written by ``partita concept learn``, or a
         :class:`~partita.training.concept.Concept`) in place: the concept token in every condition prefix,
@@ -367,6 +460,13 @@ class Generator:
             save_plan(plan, Path(out_dir) / "plan.json")
         report(progress, len(plan.sections) + 1, len(plan.sections) + 1, "done")
         return whole, [cand]
+
+
+def track_agreement(refill: TrackRefill, piece: Score) -> float | None:
+    """The share of the new notes of ``piece`` starting on a beat (in the bars written anew) that are tones
+    of the chord the kept tracks play there (the kept tracks heard alone); None when no such note has a chord
+    under it."""
+    return chord_tone_agreement(*new_and_kept(refill, piece))
 
 
 def _concept_notes(request: Request, concept: str | None) -> None:

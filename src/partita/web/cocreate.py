@@ -1,13 +1,13 @@
-"""The Co-create view: upload a piece, then continue it by new bars, write some of its bars anew (infill), or
-keep it as a melody and add parts under it (accompany).
+"""The Co-create view: upload a piece, then continue it by new bars, write some of its bars anew (infill),
+keep it as a melody and add parts under it (accompany), or write some of its tracks anew (tracks).
 
-:func:`cocreate` is the work behind both the page and the ``/cocreate`` endpoint. It reads the upload by its
-content (:func:`partita.web.limits.read_upload`), builds the request with
-:meth:`partita.Generator.continuation_of`, :meth:`partita.Generator.infill_of` or
-:meth:`partita.Generator.accompaniment_of` (an optional prompt, "for flute" or "in D minor", changes what the
-new bars are; for an accompaniment it names the parts), and generates, engraves and shows the candidates as
-the Compose view does (:func:`partita.web.compose.generate_views`), with the piece as uploaded drawn as a
-piano roll beside them.
+:func:`cocreate` is the work behind both the page and the ``/cocreate`` endpoint. It reads the upload by
+its content (:func:`partita.web.limits.read_upload`), builds the request with
+:meth:`partita.Generator.continuation_of`, :meth:`partita.Generator.infill_of`,
+:meth:`partita.Generator.accompaniment_of` or :meth:`partita.Generator.tracks_of` (an optional prompt, "for
+flute" or "in D minor", changes what the new bars are; for an accompaniment it names the parts), and
+generates, engraves and shows the candidates as the Compose view does
+(:func:`partita.web.compose.generate_views`), with the piece as uploaded drawn as a piano roll beside them.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from partita.web.studio import Studio
 
 log = logging.getLogger(__name__)
 
-MODES = ("continue", "infill", "accompany")
+MODES = ("continue", "infill", "accompany", "tracks")
 DEFAULT_NEW_BARS = 8
 """The new bars of a continuation whose bars field is blank (at most the server's ``max_bars``)."""
 
@@ -61,10 +61,13 @@ def cocreate(
     n: int | str = 2,
     seed: int | str | None = None,
     progress: Callable[..., Any] | None = None,
+    tracks: str = "",
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
-    """Continue an uploaded piece by ``bars`` new bars (``mode`` "continue"), or write its bars ``bars`` (e.g.
-    "9-12") anew, keeping the others (``mode`` "infill"); return ``(summary, files to download, per-candidate
-    views, the piano roll of the piece as uploaded)``.
+    """Continue an uploaded piece by ``bars`` new bars (``mode`` "continue"), write its bars ``bars`` (e.g.
+    "9-12") anew, keeping the others (``mode`` "infill"), add parts under it (``mode`` "accompany"), or write
+    the tracks ``tracks`` names ("bass", "2") anew over ``bars`` (blank: all of them), keeping the others
+    (``mode`` "tracks"); return ``(summary, files to download, per-candidate views, the piano roll of the
+    piece as uploaded)``.
 
     The piece and the new bars may each be at most ``studio.limits.max_bars`` bars long. Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
@@ -74,8 +77,8 @@ def cocreate(
     mode = str(mode or "").strip().lower()
     if mode not in MODES:
         raise UserError(
-            f"mode {mode!r}: choose continue (new bars after the piece), infill (some of its bars anew) or "
-            "accompany (parts under the piece)"
+            f"mode {mode!r}: choose continue (new bars after the piece), infill (some of its bars anew), "
+            "accompany (parts under the piece) or tracks (some of its tracks anew)"
         )
     prompt = (prompt or "").strip()
     if len(prompt) > MAX_PROMPT_CHARS:
@@ -85,6 +88,8 @@ def cocreate(
         new = whole(bars, "new bars", 1, limits.max_bars) or min(DEFAULT_NEW_BARS, limits.max_bars)
     elif mode == "infill" and not str(bars or "").strip():
         raise UserError("bars: give the bars to write anew as FIRST-LAST, e.g. 9-12")
+    elif mode == "tracks" and not str(tracks or "").strip():
+        raise UserError("tracks: name the tracks to write anew, e.g. bass, or 2 for the second track")
     score, fmt = studio.bounded(limits.analysis_seconds, read_upload, upload, limits)
     name = Path(str(upload)).name
     piece_bars = notated_bars(score)
@@ -98,12 +103,16 @@ def cocreate(
             request = Generator.continuation_of(score, prompt, bars=new)
         elif mode == "infill":
             request = Generator.infill_of(score, str(bars).strip(), prompt)
+        elif mode == "tracks":
+            request = Generator.tracks_of(score, str(tracks).strip(), str(bars or "").strip() or None, prompt)
         else:
             request = Generator.accompaniment_of(score, prompt, source=name)
     except ValueError as e:  # ScoreError too: the piece or the bars do not fit the request
         raise UserError(_message(e, name)) from None
     if mode == "accompany":
         first, last, kept = 1, piece_bars, [_span(1, piece_bars)]
+    elif mode == "tracks":
+        first, last, kept = request.first, request.last, [f"the other tracks, bars {_span(1, piece_bars)}"]
     else:
         given = request.given
         given.source = name
@@ -114,9 +123,13 @@ def cocreate(
     out = studio.work.new("cocreate")
     roll = write_pianoroll(score, out / "original-pianoroll.png", title=f"{name} (as uploaded)")
     title = f"{Path(name).stem} " + (
-        "accompanied" if mode == "accompany" else f"bars {_span(first, last)} new"
+        "accompanied"
+        if mode == "accompany"
+        else f"{str(tracks).strip()} anew"
+        if mode == "tracks"
+        else f"bars {_span(first, last)} new"
     )
-    shown = request[0] if mode == "accompany" else request
+    shown = request[0] if mode == "accompany" else request.request if mode == "tracks" else request
     rows, files, views, seconds = generate_views(studio, request, n, seed, out, title, progress)
     summary = {
         "mode": mode,
@@ -125,6 +138,7 @@ def cocreate(
         "piece_bars": piece_bars,
         "kept_bars": ", ".join(kept),
         "new_bars": _span(first, last) if mode != "accompany" else f"parts under bars {_span(first, last)}",
+        "new_tracks": str(tracks).strip() if mode == "tracks" else "",
         "prompt": prompt,
         "model": studio.model_name,
         "seconds": seconds,
@@ -160,15 +174,23 @@ class CoCreateView:
                         label="Mode",
                         info=(
                             "continue: new bars after the piece; infill: some of its bars written anew; "
-                            "accompany: the piece kept as a melody, parts added under it"
+                            "accompany: the piece kept as a melody, parts added under it; tracks: some of "
+                            "its tracks written anew"
                         ),
                         elem_id="cocreate-mode",
                     )
                     bars = gr.Textbox(
                         str(min(DEFAULT_NEW_BARS, limits.max_bars)),
-                        label=f"Bars: how many new (continue: 1-{limits.max_bars}) or which (infill: 9-12)",
+                        label=f"Bars: how many new (continue: 1-{limits.max_bars}) or which (infill: 9-12; "
+                        "tracks: blank for all)",
                         max_length=12,
                         elem_id="cocreate-bars",
+                    )
+                    tracks = gr.Textbox(
+                        "",
+                        label="Tracks (tracks: which to write anew, e.g. bass, or 2)",
+                        max_length=60,
+                        elem_id="cocreate-tracks",
                     )
                 prompt = gr.Textbox(
                     label="Prompt (optional: what the new bars should be; for accompany, the parts)",
@@ -200,12 +222,19 @@ class CoCreateView:
             prompt,
             n,
             seed,
+            tracks="",
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
-            """Continue an uploaded piece by new bars, or write some of its bars anew; the prompt is
-            optional."""
-            summary, files, views, roll = cocreate(studio, upload, mode, bars, prompt, n, seed, progress)
+            """Continue an uploaded piece by new bars, write some of its bars or tracks anew, or add parts
+            under it; the prompt is optional."""
+            summary, files, views, roll = cocreate(
+                studio, upload, mode, bars, prompt, n, seed, progress, tracks=tracks
+            )
             return summary, files, roll, {"explain": summary["explain"], "candidates": views}
 
-        inputs = [upload, mode, bars, prompt, n, seed]
+        inputs = [upload, mode, bars, prompt, n, seed, tracks]
+        default_bars = str(min(DEFAULT_NEW_BARS, limits.max_bars))
+        mode.change(  # a count of new bars means nothing to an infill or a track refill: clear it there
+            lambda m: default_bars if m == "continue" else "", mode, bars, api_name=False
+        )
         slots.connect(studio, "cocreate", button, run, inputs, [slots.summary, slots.files, original], status)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import verovio
 
 from partita.evaluation.adherence import metric_words
+from partita.generation.tracks import TrackRefill
 from partita.pipelines import Generator
 from partita.render import write_score_png
 from partita.web.limits import Limits, UserError
@@ -230,7 +231,7 @@ def compose(
 
 def generate_views(
     studio: Studio,
-    request: Request | tuple[Request, Any],
+    request: Request | tuple[Request, Any] | TrackRefill,
     n: int,
     seed: int | None,
     out: Path,
@@ -253,11 +254,11 @@ def generate_views(
 
     t0 = time.monotonic()
     with studio.deadline.limit(studio.limits.request_seconds):
-        if isinstance(
-            request, tuple
-        ):  # a melody and its request (Generator.accompaniment_of): parts under it
-            kw = dict(n=n, seed=seed, out_dir=out, progress=step, **settings)
+        kw = dict(n=n, seed=seed, out_dir=out, progress=step, **settings)
+        if isinstance(request, tuple):  # a melody and its request (accompaniment_of): parts under it
             candidates = studio.model.accompany(request, **kw)[1]
+        elif isinstance(request, TrackRefill):  # tracks of a piece written anew (Generator.tracks_of)
+            candidates = studio.model.refill_tracks(request, **kw)[1]
         else:
             candidates = studio.model.generate(
                 request, n=n, seed=seed, out_dir=out, progress=step, **settings
