@@ -15,6 +15,17 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+@pytest.fixture
+def one_thread():
+    """Torch on one thread for the test: on the loaded 2-core machine more threads only contend."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def make_score(
     pitches: list[int] | None = None,
     tpq: int = 480,

@@ -15,13 +15,7 @@ from partita.models.encoder import debug_encoder
 from partita.pipelines.embed import embed, extract_melody
 from partita.score.formats import read_score
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

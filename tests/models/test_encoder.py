@@ -24,14 +24,7 @@ from partita.models.encoder import (
 )
 from partita.training.encoder import EncoderTrainConfig, corrupt, finetune, pretrain, random_mask
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One thread: on a loaded machine more threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _score() -> symusic.Score:
