@@ -2,20 +2,12 @@
 
 import pytest
 import symusic
-import torch
 
 from partita.cli.main import main
 from partita.pipelines import Generator
 from partita.score import write_midi
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a busy machine two threads of a tiny model wait on each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tune(pitches):

@@ -17,12 +17,12 @@ from partita.training.concept import (
 )
 
 
-def tune(pitches, step=240, bars=4):
+def tune(pitches, step=240, bars=4, program=73, name="Flute"):
     """A one-track piece of eighth notes cycling through ``pitches``, ``bars`` bars of 4/4."""
     s = symusic.Score(480)
     s.tempos.append(symusic.Tempo(0, qpm=100.0))
     s.time_signatures.append(symusic.TimeSignature(0, 4, 4))
-    t = symusic.Track("Flute", 73, False)
+    t = symusic.Track(name, program, False)
     for i in range(bars * 8):
         t.notes.append(symusic.Note(i * step, step, pitches[i % len(pitches)], 80))
     s.tracks.append(t)

@@ -24,13 +24,7 @@ from partita.training.dpo import (
 PREFIX = [1, 5, 6, 7]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """A tiny model: threads only add overhead (and contention on a shared machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def pairs() -> list[TokenPair]:

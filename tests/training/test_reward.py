@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from partita.training.reward import RewardConfig, RewardModel, pair_accuracy, train_reward
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny full-batch steps: threads only add overhead (and contention on a shared machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def pieces(n: int, seed: int) -> list[dict[str, float]]:

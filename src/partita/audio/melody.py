@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import symusic
 
+from partita.audio.files import AudioClip
 from partita.audio.transcription import (
     ENVELOPE_RATE,
     NoteEvent,
@@ -336,7 +337,7 @@ class HummedMelody:
 
 
 def read_hummed_melody(
-    path: str | os.PathLike,
+    path: str | os.PathLike | AudioClip,
     config: MelodyConfig | None = None,
     transcription: TranscriptionConfig | None = None,
     progress: ProgressCallback | None = None,
@@ -344,14 +345,16 @@ def read_hummed_melody(
     """Transcribe a hummed, sung, whistled or played melody and clean it into one quantised line.
 
     Pitches are not snapped to a key here (see :func:`partita.generation.hummed.read_hummed_theme`). Audio
-    without notes (silence) raises :class:`ScoreError` ``no-notes``: a theme cannot be empty.
+    without notes (silence) raises :class:`ScoreError` ``no-notes``: a theme cannot be empty. ``path`` may
+    also be an :class:`AudioClip` already read (within the caller's :class:`AudioLimits`).
     """
     tcfg = transcription or TranscriptionConfig(onset_threshold=0.5, frame_threshold=0.3)
     tr = transcribe_audio(path, tcfg, progress=progress)
     score, line = melody_from_notes(tr.notes, config, tr.envelope)
+    name = path.name if isinstance(path, AudioClip) else str(path)
     if not line:
-        why = "; ".join(tr.messages) or "no notes were found"
-        raise ScoreError(f"no melody in the audio ({why})", "no-notes", str(path))
+        why = "; ".join(m for m in tr.messages if not m.startswith("too few notes")) or "no notes were found"
+        raise ScoreError(f"no melody in the audio ({why})", "no-notes", name)
     messages = list(tr.messages)
-    log.info("%s: %d notes hummed, %d in the melody", path, len(tr.notes), len(line))
+    log.info("%s: %d notes hummed, %d in the melody", name, len(tr.notes), len(line))
     return HummedMelody(score, line, tr, messages)

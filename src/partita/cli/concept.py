@@ -1,4 +1,4 @@
-"""``partita concept learn`` (a style learned from a few reference pieces) and ``partita concept show``."""
+"""``partita concept learn`` (a style learned from a few reference pieces) and ``partita concept info``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 
+COPY_BARS = 8
+"""Bars of each piece sampled to measure a concept's copy rate (``--copy-check``)."""
+
 
 @click.group()
 def concept() -> None:
     """Concepts: a new prompt token (and a few parameters) learned from 1 to 5 reference pieces, then asked
-    for by name: `partita generate "a waltz in <my-style>" --concept my-style.safetensors`."""
+    for by name: `partita generate "a waltz in <my-style>" --concept my-style/`."""
 
 
 @concept.command("learn")
@@ -19,9 +22,12 @@ def concept() -> None:
 @click.option(
     "-o",
     "--out",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
-    help="The concept file to write (default: NAME.safetensors here; NAME.json beside it).",
+    help=(
+        "The concept folder to write (default: NAME/ here: concept.safetensors, concept_config.json, "
+        "README.md); a path ending in .safetensors writes the older single file (NAME.json beside it)."
+    ),
 )
 @click.option(
     "--method",
@@ -50,6 +56,17 @@ def concept() -> None:
     help="The concept's default strength at generation (0: the base model, 1: as learned).",
 )
 @click.option(
+    "--copy-check",
+    "copy_check",
+    type=click.IntRange(0, 16),
+    default=0,
+    show_default=True,
+    help=(
+        f"After learning, sample this many pieces of {COPY_BARS} bars for '<NAME>' and measure the share of "
+        "their 6-pitch runs found in a reference (copying, not style); written on the concept's card."
+    ),
+)
+@click.option(
     "--model",
     default="partita-small",
     show_default=True,
@@ -57,7 +74,7 @@ def concept() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for torch.")
-def learn(references, name, out, method, steps, rank, lr, strength, model, seed, threads) -> None:
+def learn(references, name, out, method, steps, rank, lr, strength, copy_check, model, seed, threads) -> None:
     """Learn concept NAME from the pieces in REFERENCES (a folder of 1 to 5 MIDI, MusicXML or ABC files, or
     one file); files that do not read are skipped and named. The base model stays frozen."""
     import torch
@@ -74,6 +91,13 @@ def learn(references, name, out, method, steps, rank, lr, strength, model, seed,
         raise click.ClickException(str(e)) from None
     if lr is not None:
         config.lr = lr
+    target = Path(out) if out else Path(name)
+    if target.suffix != ".safetensors" and target.is_file():
+        raise click.ClickException(
+            f"{target}: a file; give a folder for the concept (or a .safetensors path)"
+        )
+    if (target / "config.json").is_file():  # said before training, not after
+        raise click.ClickException(f"{target} holds a model: write the concept to a folder of its own")
     pieces, skipped = read_references(references)  # an empty folder: one clear sentence
     for line in skipped:
         click.echo(f"skipped {line}")
@@ -82,32 +106,58 @@ def learn(references, name, out, method, steps, rank, lr, strength, model, seed,
     with tqdm_progress("concept", unit="step") as bar:
         learned = learn_concept(pieces, generator.model, generator.tokenizer, config, progress=bar)
     learned.config.skipped = skipped
-    path = learned.save(Path(out) if out else Path(f"{name}.safetensors"))
+    if copy_check:
+        _copy_check(generator, learned, [score for _, score in pieces], copy_check, seed)
+    single = target.suffix == ".safetensors"
+    path = learned.save(target) if single else learned.save_pretrained(target)
     c = learned.config
     click.echo(
         f"reference NLL per token: {c.nll_plain:.3f} without the concept, {c.nll_after:.3f} with it "
         f"({c.steps} steps, {c.train_seconds:.1f} s)"
     )
-    click.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    if c.copy_rate is not None:
+        click.echo(f"copy rate: {c.copy_rate:.3f} of the 6-pitch runs of {c.copy_samples} pieces")
+    weights = path if single else path / "concept.safetensors"
+    click.echo(f"wrote {path} ({weights.stat().st_size / 1024:.0f} KiB)")
     click.echo(f'use it: partita generate "a piece in <{name}>" --concept {path} --model {model}')
 
 
-@concept.command("show")
+def _copy_check(generator, learned, references, n: int, seed: int) -> None:
+    """Sample ``n`` pieces with the concept and record on its config how much of them the references hold."""
+    from partita.cli.progress import tqdm_progress
+    from partita.training.concept import copy_rate
+
+    prompt = f"<{learned.name}>"
+    with tqdm_progress("copy check", unit="step") as bar:
+        candidates = generator.with_concept(learned).generate(
+            generator.request(prompt, bars=COPY_BARS), n=n, seed=seed, selector=None, progress=bar
+        )
+    c = learned.config
+    c.copy_rate = copy_rate([cand.score for cand in candidates], references)
+    c.copy_samples, c.copy_prompt = n, prompt
+
+
+@concept.command("info")
 @click.argument("path", type=click.Path())
-def show(path) -> None:
-    """What the concept at PATH is: its base model, method, references and NLL."""
-    from partita.training.concept import load_concept
+def info(path) -> None:
+    """The key facts of the concept at PATH (its folder, or an older .safetensors file): base model, method,
+    references, training, NLL, copy rate."""
+    from partita.training.concept import CONCEPT_CONFIG, CONCEPT_WEIGHTS, load_concept
 
     learned = load_concept(path)
-    c = learned.config
-    size = sum(t.numel() for t in learned.tensors.values())
-    click.echo(f"concept <{c.name}>: {c.method}, {size:,} numbers, {c.steps} steps ({c.train_seconds} s)")
-    click.echo(f"base model: {c.base_model} (weights {c.base_hash[:12]}, tokenizer {c.tokenizer_hash[:12]})")
-    click.echo(f"references: {', '.join(c.references)}")
-    for line in c.skipped:
-        click.echo(f"skipped: {line}")
-    if c.nll_after is not None:
-        click.echo(f"reference NLL per token: {c.nll_plain:.3f} without, {c.nll_after:.3f} with the concept")
+    facts = learned.facts()
+    label, text = facts[0]
+    click.echo(f"{label} {text}")
+    for label, text in facts[1:]:
+        click.echo(f"{label}: {text}")
+    where = Path(path).expanduser()
+    if (where / CONCEPT_CONFIG).is_file():
+        size = (where / CONCEPT_WEIGHTS).stat().st_size
+        click.echo(f"folder: {where} ({CONCEPT_WEIGHTS} {size / 1024:.0f} KiB, {CONCEPT_CONFIG}, README.md)")
+    else:
+        click.echo(f"file: {where} (the older single-file form; `partita concept learn` now writes a folder)")
 
+
+concept.add_command(info, "show")  # the earlier name of `info`
 
 commands = [concept]

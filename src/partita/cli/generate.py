@@ -138,8 +138,8 @@ _CONCEPT_OPTIONS = [
         type=click.Path(),
         default=None,
         help=(
-            "A concept learned by `partita concept learn` (its .safetensors file): its token goes into the "
-            'prefix, e.g. "a waltz in <my-style>" --concept my-style.safetensors (docs/CONCEPTS.md).'
+            "A concept learned by `partita concept learn` (its folder, or an older .safetensors file): its "
+            'token goes into the prefix, e.g. "a waltz in <my-style>" --concept my-style/ (docs/CONCEPTS.md).'
         ),
     ),
     click.option(
@@ -267,16 +267,19 @@ def generate(
 
 
 @click.command("continue")
-@click.argument("piece", type=click.Path(dir_okay=False))
+@click.argument("piece", type=click.Path(dir_okay=False))  # a score file, or audio (transcribed)
 @click.argument("prompt", required=False, default="")
 @_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS)
 @click.option(
     "--bars", type=click.IntRange(1, 128), default=8, show_default=True, help="New bars to add to the piece."
 )
-@_options(_SETTING_OPTIONS)
-def continue_(piece, prompt, out_dir, n, seed, model, explain, selector, **options) -> None:
-    """Continue PIECE (MIDI, MusicXML or ABC) by --bars bars, in its own key, meter, tempo and instruments
-    unless PROMPT (or an option) says otherwise, e.g. `partita continue song.mid "for flute" --bars 8`.
+@_options(_SETTING_OPTIONS, _CONCEPT_OPTIONS)
+def continue_(
+    piece, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, **options
+) -> None:
+    """Continue PIECE (MIDI, MusicXML, ABC, or a recording, transcribed) by --bars bars, in its own key,
+    meter, tempo and instruments unless PROMPT (or an option) says otherwise, e.g.
+    `partita continue song.mid "for flute" --bars 8` or `partita continue take.wav`.
 
     Each candidate is the piece as written with the new bars after it; the new bars are sampled with the
     whole piece in view and held to the same rules as `partita generate`.
@@ -285,11 +288,12 @@ def continue_(piece, prompt, out_dir, n, seed, model, explain, selector, **optio
 
     settings = _settings(options)
     request = Generator.continuation_of(piece, prompt, **_request_options(options))
-    _run(request, explain, model, out_dir or "out/continue", n, seed, selector, settings)
+    concept = (concept, concept_strength) if concept else None
+    _run(request, explain, model, out_dir or "out/continue", n, seed, selector, settings, concept=concept)
 
 
 @click.command("infill")
-@click.argument("piece", type=click.Path(dir_okay=False))
+@click.argument("piece", type=click.Path(dir_okay=False))  # a score file, or audio (transcribed)
 @click.argument("prompt", required=False, default="")
 @click.option(
     "--bars",
@@ -305,11 +309,26 @@ def continue_(piece, prompt, out_dir, n, seed, model, explain, selector, **optio
         "numbers (1 first), comma-separated, e.g. 'bass,piano' or '2,3'."
     ),
 )
-@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS)
-def infill(piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, **options) -> None:
-    """Write bars --bars of PIECE (MIDI, MusicXML or ABC) anew, keeping every other bar as written, e.g.
-    `partita infill song.mid --bars 9-12`; or, with --tracks, write those tracks anew (over --bars, or the
-    whole piece), keeping every other track as written, e.g. `partita infill song.mid --tracks bass`.
+@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS, _CONCEPT_OPTIONS)
+def infill(
+    piece,
+    prompt,
+    gap,
+    tracks,
+    out_dir,
+    n,
+    seed,
+    model,
+    explain,
+    selector,
+    concept,
+    concept_strength,
+    **options,
+) -> None:
+    """Write bars --bars of PIECE (MIDI, MusicXML, ABC, or a recording, transcribed) anew, keeping every
+    other bar as written, e.g. `partita infill song.mid --bars 9-12`; or, with --tracks, write those tracks
+    anew (over --bars, or the whole piece), keeping every other track as written, e.g.
+    `partita infill song.mid --tracks bass`.
 
     The gap is sampled with the bars before it in view; twice as many candidates as --n are sampled and the
     ones kept are those under which the model finds the bars after the gap likeliest. New tracks are sampled
@@ -320,17 +339,19 @@ def infill(piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selecto
     from partita.pipelines import Generator
 
     settings = _settings(options)
+    concept = (concept, concept_strength) if concept else None
     if tracks is not None:
-        _refill(piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options)
+        args = (piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options)
+        _refill(*args, concept=concept)
         return
     if gap is None:
         raise click.UsageError("give --bars FIRST-LAST (the bars to write anew), --tracks, or both")
     request = Generator.infill_of(piece, gap, prompt, **_request_options(options))
-    _run(request, explain, model, out_dir or "out/infill", n, seed, selector, settings)
+    _run(request, explain, model, out_dir or "out/infill", n, seed, selector, settings, concept=concept)
 
 
 def _refill(
-    piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options
+    piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options, concept=None
 ) -> None:
     """``partita infill --tracks``: the named tracks written anew, the others kept; the ranked candidates."""
     from partita.pipelines import Generator
@@ -353,19 +374,34 @@ def _refill(
         selector,
         settings,
         label="infill",
+        concept=concept,
     )
 
 
 def run_prepared(
-    method: str, prepared, request, explain, model, out_dir, n, seed, selector, settings, label: str
+    method: str,
+    prepared,
+    request,
+    explain,
+    model,
+    out_dir,
+    n,
+    seed,
+    selector,
+    settings,
+    label: str,
+    concept: tuple[str, float | None] | None = None,
 ) -> None:
     """Run ``Generator.<method>(prepared, ...)`` (``accompany``, ``refill_tracks``: a request read once,
-    bad input already refused) with a progress bar, and print the ranked candidates and what was written."""
+    bad input already refused) with a progress bar, and print the ranked candidates and what was written;
+    with ``concept`` (a path and a strength) the generator carries it."""
     from partita.cli.progress import tqdm_progress
     from partita.pipelines import Generator
 
     click.echo(request.explain() if explain else "\n".join(f"note: {x}" for x in request.notes))
     generator = Generator.from_pretrained(model)
+    if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
+        generator = generator.with_concept(*concept)
     kept = {k: v for k, v in settings.items() if v is not None}
     with tqdm_progress(label, unit="step") as bar:
         _, candidates = getattr(generator, method)(

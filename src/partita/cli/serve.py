@@ -20,6 +20,21 @@ import click
     help="A model folder or name; 'debug' is an untrained tiny model for trying the studio.",
 )
 @click.option(
+    "--concept",
+    type=click.Path(),
+    default=None,
+    help=(
+        "A concept folder (`partita concept learn`) every request samples with; Compose offers its <name> "
+        "in the prompt help (docs/CONCEPTS.md)."
+    ),
+)
+@click.option(
+    "--concept-strength",
+    type=click.FloatRange(0, 2),
+    default=None,
+    help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
+)
+@click.option(
     "--corpora",
     "corpora",
     type=click.Path(file_okay=False),
@@ -68,6 +83,8 @@ def serve(
     host,
     port,
     model,
+    concept,
+    concept_strength,
     corpora,
     max_candidates,
     max_bars,
@@ -103,7 +120,13 @@ def serve(
         max_sessions=max_sessions,
     )
     click.echo(f"partita studio: loading {model} ...", err=True)
-    run(host=host, port=port, model=model, limits=limits, corpora_root=corpora)
+    loaded = model
+    if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
+        from partita.pipelines import load_generator
+
+        loaded = load_generator(model).with_concept(concept, concept_strength)
+        click.echo(f"partita studio: with the concept <{loaded.concept}>", err=True)
+    run(host=host, port=port, model=loaded, limits=limits, corpora_root=corpora)
 
 
 commands = [serve]

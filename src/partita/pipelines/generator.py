@@ -189,6 +189,7 @@ class Generator:
         out_dir: str | Path | None = None,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
+        concept: str | Path | Concept | None = None,
         **settings: Any,
     ) -> tuple[Request, list[Candidate]]:
         """``n`` accompaniments of ``melody``, best first: each the melody as written with sampled parts
@@ -196,7 +197,12 @@ class Generator:
         :func:`~partita.evaluation.accompaniment.chord_tone_agreement` of the melody with the parts.
         Returns the request for the whole piece (melody and parts) and the candidates; files as
         :meth:`generate`. ``melody`` may also be what :meth:`accompaniment_of` returned (a request built
-        once, with options)."""
+        once, with options). With ``concept``, sampled with it in place (:meth:`with_concept`)."""
+        if concept is not None:
+            return self.with_concept(concept).accompany(
+                melody, prompt, n, seed, chords=chords, selector=selector, out_dir=out_dir, wav=wav,
+                progress=progress, **settings,
+            )  # fmt: skip
         if isinstance(melody, tuple):
             request, mel = melody
         else:
@@ -261,6 +267,7 @@ class Generator:
         out_dir: str | Path | None = None,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
+        concept: str | Path | Concept | None = None,
         **settings: Any,
     ) -> tuple[Request, list[Candidate]]:
         """``n`` versions of ``piece`` with the tracks ``tracks`` names written anew over ``bars`` (see
@@ -269,7 +276,13 @@ class Generator:
         score plus the new notes' chord-tone agreement with the kept tracks, less ``nll_weight`` (default 0:
         measured, :data:`~partita.generation.tracks.NLL_WEIGHT`) times the model's NLL of the merged piece
         over those bars (nats per token; in each candidate's ``scores`` either way). Returns the request for
-        the whole piece and the candidates; files as :meth:`generate`."""
+        the whole piece and the candidates; files as :meth:`generate`. With ``concept``, sampled and
+        measured with it in place (:meth:`with_concept`)."""
+        if concept is not None:
+            return self.with_concept(concept).refill_tracks(
+                piece, tracks, bars, prompt, n, seed, nll_weight=nll_weight, selector=selector,
+                out_dir=out_dir, wav=wav, progress=progress, **settings,
+            )  # fmt: skip
         if isinstance(piece, TrackRefill):
             refill = piece
         elif tracks is None:
@@ -312,7 +325,7 @@ class Generator:
         return whole, candidates
 
     def with_concept(self, concept: str | Path | Concept, strength: float | None = None) -> Generator:
-        """A generator with a learned concept (a file written by ``partita concept learn``, or a
+        """A generator with a learned concept (a folder or file written by ``partita concept learn``, or a
         :class:`~partita.training.concept.Concept`) in place: the concept token in every condition prefix,
         its deltas scaled by ``strength`` (0: the base model, 1: as learned; default the concept's own).
         A concept learned on another base model or tokenizer is refused."""
@@ -338,8 +351,8 @@ class Generator:
         """
         if self.concept is not None:
             raise ValueError(
-                f"this generator carries the concept <{self.concept}>, which is saved as its own file: "
-                "save the base model's generator instead"
+                f"this generator carries the concept <{self.concept}>, which is saved as its own file or "
+                "folder: save the base model's generator instead"
             )
         folder = save_pretrained(self.model, directory, tokenizer=self.tokenizer, card=card)
         self.config.save_pretrained(folder)
@@ -365,7 +378,7 @@ class Generator:
         (:func:`partita.evaluation.selector.choose_selector`: ``"auto"``, ``"adherence"``, None for sampling
         order, a Selector or a classifier folder). With ``out_dir`` each candidate's files and
         ``generation.json`` are written there (:func:`partita.render.candidates.write_candidates`). With
-        ``concept`` (a concept file) the call samples with it in place (:meth:`with_concept`).
+        ``concept`` (a concept folder or file) the call samples with it in place (:meth:`with_concept`).
         """
         if not 1 <= int(n) <= MAX_CANDIDATES:
             raise ValueError(f"n={n}: partita generates 1 to {MAX_CANDIDATES} candidates at once")
@@ -411,6 +424,7 @@ class Generator:
         out_dir: str | Path | None = None,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
+        concept: str | Path | Concept | None = None,
         **settings: Any,
     ) -> tuple[Request, list[Candidate]]:
         """One piece that follows ``plan`` (:mod:`partita.generation.plan`), section by section: the first
@@ -419,7 +433,13 @@ class Generator:
         A', its first half again and the rest written on). With a ``theme`` (a score) the theme is the first
         section and every section of its label, as given. Returns the
         request for the whole piece (its adherence is measured against it) and the piece as one candidate;
-        with ``out_dir`` its files, ``generation.json`` and ``plan.json`` are written there."""
+        with ``out_dir`` its files, ``generation.json`` and ``plan.json`` are written there. With ``concept``,
+        every section is sampled with it in place (:meth:`with_concept`)."""
+        if concept is not None:
+            return self.with_concept(concept).generate_plan(
+                plan, n, seed, selector=selector, theme=theme, out_dir=out_dir, wav=wav, progress=progress,
+                **settings,
+            )  # fmt: skip
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
         piece, remarks = None, []
         if theme is not None:  # the theme is the first section, and every section of its label
@@ -504,6 +524,7 @@ def generate(
     wav: bool | None = None,
     selector: Selector | str | None = "auto",
     progress: ProgressCallback | None = None,
+    concept: str | Path | Concept | None = None,
     **options: Any,
 ) -> tuple[Request, list[Candidate]]:
     """Generate ``n`` candidates for ``prompt``; return the understood request and the ranked candidates.
@@ -513,9 +534,12 @@ def generate(
     override the text (``key``, ``tempo``, ``meter``, ``instruments``, ``bars``, ``chords``, ``style``,
     ``density``, ``polyphony``, ``rhythm``: :func:`partita.generation.prompt.project_prompt`) or generation
     settings (any :class:`GenerationConfig` field: ``constrain``, ``in_key``, ``tonic_weight``, ``cadence``,
-    ``form``, ``temperature``, ...).
+    ``form``, ``temperature``, ...). ``concept``: a learned concept (its folder or file, or a
+    :class:`~partita.training.concept.Concept`) to sample with (:meth:`Generator.with_concept`).
     """
     generator = load_generator(model) if not isinstance(model, Generator) else model
+    if concept is not None:
+        generator = generator.with_concept(concept)
     settings = {k: options.pop(k) for k in list(options) if k in _SETTINGS}
     request = prompt if isinstance(prompt, Request) else generator.request(prompt, **options)
     if isinstance(prompt, Request) and options:

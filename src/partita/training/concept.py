@@ -12,8 +12,11 @@ token learns what they do not say), and lowers the pieces' NLL by training, the 
 - ``method="pivotal"``: the token and chosen pivotal layers (default: the last block's MLP and its layer norm,
   :data:`partita.models.lora.PIVOTAL_LAYERS`), kept as deltas from the base weights.
 
-A :class:`Concept` is one small safetensors file: the tensors, and its :class:`ConceptConfig` as JSON in the
-file's metadata (and beside it, ``<name>.json``, to read). It records the base model's name and a hash of its
+A :class:`Concept` is a folder in partita's house style (:meth:`Concept.save_pretrained`,
+:meth:`Concept.from_pretrained`): ``concept.safetensors`` (the tensors), ``concept_config.json`` (its
+:class:`ConceptConfig`) and a ``README.md`` card (what it was learned from, how, and the copy rate when it was
+measured). The earlier form, one safetensors file with the config in its metadata (:meth:`Concept.save`),
+still loads (:func:`load_concept` reads either). The config records the base model's name and a hash of its
 weights and of its tokenizer: :meth:`Concept.apply` refuses a model or tokenizer it was not learned on.
 :meth:`Concept.apply` returns a copy of the model with the concept in place and a tokenizer whose condition
 prefix carries the concept token (:class:`ConceptTokenizer`); ``strength`` scales every delta (LoRA, pivotal,
@@ -53,6 +56,11 @@ METHODS = ("lora", "pivotal", "token")
 MAX_REFERENCES = 5
 SCORE_SUFFIXES = (".mid", ".midi", ".xml", ".musicxml", ".mxl", ".abc", ".krn")
 FORMAT_VERSION = 1
+CONCEPT_WEIGHTS = "concept.safetensors"
+CONCEPT_CONFIG = "concept_config.json"
+CONCEPT_CARD = "README.md"
+COPY_GRAM = 6
+"""A run of this many successive pitches of one part (transposed) shared with a reference counts as copied."""
 
 
 @dataclass
@@ -77,11 +85,17 @@ class ConceptConfig:
     tokenizer_hash: str = ""
     base_vocab_size: int = 0
     references: list[str] = field(default_factory=list)
+    reference_tokens: list[int] = field(default_factory=list)  # music tokens of each reference
     skipped: list[str] = field(default_factory=list)
     nll_plain: float | None = None  # the references' NLL per token without the concept (base model)
     nll_before: float | None = None  # with the concept token at its starting point
     nll_after: float | None = None  # after learning
     train_seconds: float | None = None
+    copy_rate: float | None = (
+        None  # share of pitch runs of pieces sampled with the concept found in a reference
+    )
+    copy_samples: int = 0  # pieces sampled to measure it
+    copy_prompt: str = ""  # the prompt they were sampled for
     version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -266,42 +280,198 @@ class Concept:
         return out, ConceptTokenizer(tokenizer, model.config.vocab_size)
 
     def save(self, path: str | Path) -> Path:
-        """Write the concept as one safetensors file (config in its metadata) and ``<stem>.json`` beside."""
+        """Write the concept as one safetensors file (config in its metadata) and ``<stem>.json`` beside: the
+        single-file form (:meth:`save_pretrained` writes the folder)."""
         path = Path(path)
         if path.suffix != ".safetensors":
             path = path / f"{self.name}.safetensors" if path.is_dir() else path.with_suffix(".safetensors")
         path.parent.mkdir(parents=True, exist_ok=True)
-        config = json.dumps(self.config.to_dict(), indent=2, sort_keys=True)
-        tensors = {k: v.detach().contiguous().float().cpu() for k, v in self.tensors.items()}
-        with atomic_path(path) as tmp:
-            save_file(tensors, str(tmp), metadata={"format": "pt", "partita": "concept", "config": config})
+        config = self._write_weights(path)
         atomic_write_text(path.with_suffix(".json"), config + "\n")
         logger.info("saved concept <%s> to %s", self.name, path)
         return path
 
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write the concept as a folder: ``concept.safetensors``, ``concept_config.json`` and a ``README.md``
+        card (:func:`concept_card`); every file atomically. A folder that holds a model is refused."""
+        out = Path(directory).expanduser()
+        if out.exists() and not out.is_dir():
+            raise ValueError(
+                f"{out}: a file, not a folder: give a folder for the concept (or a .safetensors)"
+            )
+        if (out / "config.json").is_file() or (out / "model.safetensors").is_file():
+            raise ValueError(f"{out} holds a model: write the concept to a folder of its own")
+        out.mkdir(parents=True, exist_ok=True)
+        config = self._write_weights(out / CONCEPT_WEIGHTS)
+        atomic_write_text(out / CONCEPT_CONFIG, config + "\n")
+        atomic_write_text(out / CONCEPT_CARD, concept_card(self, out.name))
+        logger.info("saved concept <%s> to %s", self.name, out)
+        return out
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> Concept:
+        """A concept saved by :meth:`save_pretrained` (its folder) or by :meth:`save` (its file)."""
+        return load_concept(path)
+
+    def _write_weights(self, path: Path) -> str:
+        config = json.dumps(self.config.to_dict(), indent=2, sort_keys=True)
+        tensors = {k: v.detach().contiguous().float().cpu() for k, v in self.tensors.items()}
+        with atomic_path(path) as tmp:
+            save_file(tensors, str(tmp), metadata={"format": "pt", "partita": "concept", "config": config})
+        return config
+
+    @property
+    def numbers(self) -> int:
+        """How many numbers the concept holds (its token's starting point not counted)."""
+        return sum(t.numel() for k, t in self.tensors.items() if k != "token_init")
+
+    def facts(self) -> list[tuple[str, str]]:
+        """The concept's key facts as ``(label, text)`` pairs: what its card and ``partita concept info``
+        show."""
+        c = self.config
+        how = {"lora": f"LoRA rank {c.rank} (alpha {c.alpha:g}) on the attention projections",
+               "pivotal": f"pivotal layers {c.pivotal}", "token": "the token alone"}[c.method]  # fmt: skip
+        refs = [f"{n} ({k} tokens)" for n, k in zip(c.references, c.reference_tokens, strict=False)]
+        refs += c.references[len(refs) :]
+        out = [
+            ("concept", f"<{c.name}>: {c.method}, {how}, {self.numbers:,} numbers"),
+            (
+                "base model",
+                f"{c.base_model} (weights {c.base_hash[:12]}, tokenizer {c.tokenizer_hash[:12]}, "
+                f"{c.base_vocab_size} tokens)",
+            ),
+            ("learned from", f"{len(c.references)} piece(s): {', '.join(refs) or '-'}"),
+        ]
+        if c.skipped:
+            out.append(("skipped", f"{len(c.skipped)}: {'; '.join(c.skipped)}"))
+        seconds = f", {c.train_seconds:g} s" if c.train_seconds is not None else ""
+        settings = f"batch {c.batch}, windows of {c.window} tokens, lr {c.lr:g}, token lr {c.token_lr:g}"
+        drop = f"condition drop {c.condition_drop:g}, seed {c.seed}{seconds}"
+        out.append(("training", f"{c.steps} steps, {settings}, {drop}"))
+        if c.nll_after is not None:
+            nll = f"{c.nll_plain:.3f} per token without the concept, {c.nll_after:.3f} with it"
+            out.append(("references' NLL", f"{nll} (on the references themselves, not held out)"))
+        if c.copy_rate is not None:
+            runs = f"{c.copy_rate:.3f} of the {COPY_GRAM}-pitch runs of {c.copy_samples} piece(s)"
+            out.append(("copy rate", f"{runs} sampled for {c.copy_prompt!r} occur in a reference"))
+        else:
+            out.append(("copy rate", "not measured (`partita concept learn ... --copy-check 4`)"))
+        out.append(("strength", f"{c.strength:g} by default (0: the base model, 1: as learned)"))
+        return out
+
+
+def concept_card(concept: Concept, where: str | None = None) -> str:
+    """The ``README.md`` of a concept folder: what it is, what it was learned from and how, how to use it."""
+    c = concept.config
+    where = where or c.name
+    token = f"<{c.name}>"
+    lines = [
+        f"# Concept `{token}`",
+        "",
+        f"A style learned by partita from {len(c.references)} reference piece(s): a new prompt token "
+        f"`{token}` and a few parameters on top of the frozen base model `{c.base_model}` (JEN-1 "
+        "DreamStyler's recipe; docs/CONCEPTS.md). It works only with that base model and its tokenizer.",
+        "",
+        "```bash",
+        f'partita generate "a piece in <{c.name}>" --concept {where}/ --model {c.base_model}',
+        f"partita continue song.mid --concept {where}/ --model {c.base_model}",
+        "```",
+        "",
+        *[f"- **{label}**: {text.replace(token, f'`{token}`')}" for label, text in concept.facts()],
+        "",
+        f"Files: `{CONCEPT_WEIGHTS}` (the tensors), `{CONCEPT_CONFIG}` (how it was learned, and on what).",
+        "",
+    ]
+    return "\n".join(lines)
+
 
 def load_concept(path: str | Path) -> Concept:
-    """A concept saved by :meth:`Concept.save` (the ``.safetensors`` file, or a folder holding one)."""
+    """A concept: a folder written by :meth:`Concept.save_pretrained`, a file written by :meth:`Concept.save`
+    (or a folder holding one such file). Anything else is refused in one sentence."""
     path = Path(path).expanduser()
     if path.is_dir():
+        if (path / CONCEPT_CONFIG).is_file():
+            return _load_folder(path)
+        if (path / "config.json").is_file():
+            raise ValueError(
+                f"{path}: a model folder, not a concept (a concept folder holds {CONCEPT_CONFIG} and "
+                f"{CONCEPT_WEIGHTS}): learn one with `partita concept learn`"
+            )
         found = sorted(path.glob("*.safetensors"))
         if len(found) != 1:
-            raise FileNotFoundError(f"{path}: expected one concept .safetensors file in the folder")
+            raise ValueError(
+                f"{path}: not a partita concept folder (no {CONCEPT_CONFIG}): learn one with "
+                "`partita concept learn`"
+            )
         path = found[0]
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such concept file")
+        raise FileNotFoundError(f"{path}: no such concept file or folder")
+    meta, tensors = _read_weights(path)
+    if meta.get("partita") != "concept" or "config" not in meta:
+        raise ValueError(f"{path}: not a partita concept (learn one with `partita concept learn`)")
+    return Concept(_config(json.loads(meta["config"]), path), tensors)
+
+
+def _load_folder(folder: Path) -> Concept:
+    weights = folder / CONCEPT_WEIGHTS
+    if not weights.is_file():
+        raise FileNotFoundError(
+            f"{folder}: {CONCEPT_CONFIG} but no {CONCEPT_WEIGHTS}: the concept is incomplete"
+        )
+    try:
+        raw = json.loads((folder / CONCEPT_CONFIG).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{folder / CONCEPT_CONFIG}: not a concept config ({type(e).__name__})") from None
+    if not isinstance(raw, dict) or "name" not in raw:
+        raise ValueError(f"{folder / CONCEPT_CONFIG}: not a concept config (no name)")
+    _, tensors = _read_weights(weights)
+    return Concept(_config(raw, folder), tensors)
+
+
+def _read_weights(path: Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open has no __iter__)
     except Exception as e:
         raise ValueError(f"{path}: not a safetensors file ({type(e).__name__})") from None
-    if meta.get("partita") != "concept" or "config" not in meta or "token" not in tensors:
-        raise ValueError(f"{path}: not a partita concept (learn one with `partita concept learn`)")
-    config = ConceptConfig.from_dict(json.loads(meta["config"]))
+    if "token" not in tensors:
+        raise ValueError(
+            f"{path}: not a partita concept (no concept token; learn one with `partita concept learn`)"
+        )
+    return meta, tensors
+
+
+def _config(raw: dict[str, Any], where: Path) -> ConceptConfig:
+    try:
+        config = ConceptConfig.from_dict(raw)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: not a valid concept config ({e})") from None
     if config.version > FORMAT_VERSION:
-        raise ValueError(f"{path}: a concept of format {config.version}; this partita reads {FORMAT_VERSION}")
-    return Concept(config, tensors)
+        raise ValueError(
+            f"{where}: a concept of format {config.version}; this partita reads {FORMAT_VERSION}"
+        )
+    return config
+
+
+def pitch_runs(score: Score, gram: int = COPY_GRAM) -> set[tuple[int, ...]]:
+    """Every run of ``gram`` successive pitches in one part of ``score``, transposed to start at 0."""
+    out = set()
+    for track in score.tracks:
+        if track.is_drum:
+            continue
+        pitches = [n.pitch for n in sorted(track.notes, key=lambda n: (n.time, -n.pitch))]
+        for i in range(len(pitches) - gram + 1):
+            out.add(tuple(p - pitches[i] for p in pitches[i : i + gram]))
+    return out
+
+
+def copy_rate(pieces: list[Score], references: list[Score], gram: int = COPY_GRAM) -> float | None:
+    """The share of the pieces' pitch runs (:func:`pitch_runs`) that also occur in one of the references:
+    copying, not style (docs/CONCEPTS.md); None when the pieces have no such run."""
+    known = set().union(*(pitch_runs(r, gram) for r in references)) if references else set()
+    runs = [g for piece in pieces for g in pitch_runs(piece, gram)]
+    return sum(g in known for g in runs) / len(runs) if runs else None
 
 
 # -- learning ---------------------------------------------------------------------------------------------
@@ -442,6 +612,7 @@ def learn_concept(
     config.base_model, config.base_hash = model_name(model), model_hash(model)
     config.tokenizer_hash, config.base_vocab_size = tokenizer_hash(tokenizer), model.config.vocab_size
     config.references, config.skipped = [r.name for r in refs], skipped
+    config.reference_tokens = [len(r.music) for r in refs]
     concept_id = model.config.vocab_size
     length = max(8, min(config.window, model.config.block_size - 40))
     rng = random.Random(config.seed)

@@ -1,6 +1,8 @@
-"""The Analyze view: upload a MIDI, MusicXML or ABC file; get its description, captions and section timeline.
+"""The Analyze view: upload a MIDI, MusicXML or ABC file or a recording; get its description, captions and
+section timeline.
 
-:func:`analyze` reads the upload by its content (:func:`partita.web.limits.read_upload`), describes it,
+:func:`analyze` reads the upload by its content (:func:`partita.web.limits.read_music_upload`: a recording is
+transcribed, every note heard), describes it,
 captions it in English and Chinese, and draws the section timeline over the piano roll. Endpoint ``/analyze``.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 from partita.analysis import caption, caption_segments, describe
 from partita.atomic import atomic_path
 from partita.render import write_pianoroll
-from partita.web.limits import read_upload
+from partita.web.limits import UPLOAD_WHAT, read_music_upload
 from partita.web.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ def write_timeline(sections: list[dict[str, Any]], duration: float, path: Path) 
 def analyze(studio: Studio, upload: str | None) -> tuple[dict[str, Any], str, str, list[list], str, str, str]:
     """Describe an uploaded file; returns (description, caption en, caption zh, timeline rows, segment
     captions, timeline PNG, piano-roll PNG)."""
-    score, fmt = read_upload(upload, studio.limits)
+    read = read_music_upload(upload, studio.limits)
+    score, fmt = read.score, read.format
     name = Path(str(upload)).name
     d = describe(score)
     out = studio.work.new("analyze")
@@ -72,7 +75,7 @@ def analyze(studio: Studio, upload: str | None) -> tuple[dict[str, Any], str, st
         )
     timeline = write_timeline(d.sections, d.duration, out / "timeline.png")
     roll = write_pianoroll(score, out / "pianoroll.png", title=name)
-    description = {"file": name, "format": fmt, **d.to_dict()}
+    description = {"file": name, "format": fmt, "transcribed": read.transcribed, **d.to_dict()}
     segments = "\n".join(segments_en) + "\n\n" + segments_zh
     return description, en, zh, rows, segments, str(timeline), str(roll)
 
@@ -91,11 +94,12 @@ class AnalyzeView:
         with gr.Row():
             with gr.Column(scale=1):
                 upload = gr.File(
-                    label="A MIDI, MusicXML or ABC file", type="filepath", elem_id="analyze-upload"
+                    label=UPLOAD_WHAT[0].upper() + UPLOAD_WHAT[1:], type="filepath", elem_id="analyze-upload"
                 )
                 gr.Markdown(
                     f"Files up to {limits.max_upload_bytes / 2**20:.0f} MiB; the type is read from the "
-                    "content, not from the name."
+                    "content, not from the name; a recording (up to "
+                    f"{limits.max_audio_seconds:g} s) is transcribed."
                 )
                 button = gr.Button("Analyze", variant="primary", elem_id="analyze-run")
             with gr.Column(scale=2):
@@ -116,7 +120,7 @@ class AnalyzeView:
             description = gr.JSON(label="Description")
 
         def run(upload):
-            """Describe and caption an uploaded MIDI, MusicXML or ABC file."""
+            """Describe and caption an uploaded MIDI, MusicXML or ABC file, or a recording (transcribed)."""
             return studio.bounded(limits.analysis_seconds, analyze, studio, upload)
 
         button.click(

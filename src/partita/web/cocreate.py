@@ -8,6 +8,9 @@ its content (:func:`partita.web.limits.read_upload`), builds the request with
 flute" or "in D minor", changes what the new bars are; for an accompaniment it names the parts), and
 generates, engraves and shows the candidates as the Compose view does
 (:func:`partita.web.compose.generate_views`), with the piece as uploaded drawn as a piano roll beside them.
+A recording (uploaded, or recorded with the microphone) is transcribed first
+(:func:`partita.web.limits.read_music_upload`): every note heard for a piece to continue, infill or refill,
+one clean line for a melody to accompany; the summary's ``transcribed`` says how.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from partita.web.compose import (
     generate_views,
     whole,
 )
-from partita.web.limits import UserError, read_upload
+from partita.web.limits import UPLOAD_WHAT, UserError, read_music_upload
 from partita.web.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -62,12 +65,14 @@ def cocreate(
     seed: int | str | None = None,
     progress: Callable[..., Any] | None = None,
     tracks: str = "",
+    recording: str | None = None,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
     """Continue an uploaded piece by ``bars`` new bars (``mode`` "continue"), write its bars ``bars`` (e.g.
     "9-12") anew, keeping the others (``mode`` "infill"), add parts under it (``mode`` "accompany"), or write
     the tracks ``tracks`` names ("bass", "2") anew over ``bars`` (blank: all of them), keeping the others
     (``mode`` "tracks"); return ``(summary, files to download, per-candidate views, the piano roll of the
-    piece as uploaded)``.
+    piece as uploaded)``. The piece is a score file or a recording (transcribed); ``recording`` (the
+    microphone's take) stands in for an upload.
 
     The piece and the new bars may each be at most ``studio.limits.max_bars`` bars long. Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
@@ -90,8 +95,14 @@ def cocreate(
         raise UserError("bars: give the bars to write anew as FIRST-LAST, e.g. 9-12")
     elif mode == "tracks" and not str(tracks or "").strip():
         raise UserError("tracks: name the tracks to write anew, e.g. bass, or 2 for the second track")
-    score, fmt = studio.bounded(limits.analysis_seconds, read_upload, upload, limits)
-    name = Path(str(upload)).name
+    if recording and upload:
+        raise UserError("both a file and a recording were given: clear one of them")
+    source = upload or recording
+    read = studio.bounded(
+        limits.analysis_seconds, read_music_upload, source, limits, melody=mode == "accompany"
+    )
+    score, fmt = read.score, read.format
+    name = Path(str(source)).name
     piece_bars = notated_bars(score)
     if piece_bars > limits.max_bars:  # and so is any gap in it
         raise UserError(
@@ -135,6 +146,7 @@ def cocreate(
         "mode": mode,
         "file": name,
         "format": fmt,
+        "transcribed": read.transcribed,
         "piece_bars": piece_bars,
         "kept_bars": ", ".join(kept),
         "new_bars": _span(first, last) if mode != "accompany" else f"parts under bars {_span(first, last)}",
@@ -165,7 +177,15 @@ class CoCreateView:
         with gr.Row():
             with gr.Column(scale=2):
                 upload = gr.File(
-                    label="A MIDI, MusicXML or ABC file", type="filepath", elem_id="cocreate-upload"
+                    label=UPLOAD_WHAT[0].upper() + UPLOAD_WHAT[1:], type="filepath", elem_id="cocreate-upload"
+                )
+                # format=None: the take is passed on as recorded, and read (and refused) by its content
+                recording = gr.Audio(
+                    sources=["microphone", "upload"],
+                    type="filepath",
+                    format=None,
+                    label="... or record it (hum, sing or play; transcribed)",
+                    elem_id="cocreate-recording",
                 )
                 with gr.Row():
                     mode = gr.Radio(
@@ -204,7 +224,8 @@ class CoCreateView:
             f"Model **{studio.model_name}**. The new bars keep the piece's key, meter, tempo and "
             "instruments unless the prompt says otherwise. Limits of this server: pieces of up to "
             f"{limits.max_bars} bars, up to {limits.max_bars} new bars and {limits.max_candidates} "
-            f"candidates, {limits.request_seconds:g} s per request; requests wait in a queue."
+            f"candidates, {limits.request_seconds:g} s per request, recordings of up to "
+            f"{limits.max_audio_seconds:g} s (transcribed); requests wait in a queue."
         )
         original = gr.Image(
             label="The piece as uploaded",
@@ -223,16 +244,17 @@ class CoCreateView:
             n,
             seed,
             tracks="",
+            recording=None,
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
-            """Continue an uploaded piece by new bars, write some of its bars or tracks anew, or add parts
-            under it; the prompt is optional."""
+            """Continue an uploaded or recorded piece by new bars, write some of its bars or tracks anew, or
+            add parts under it; the prompt is optional."""
             summary, files, views, roll = cocreate(
-                studio, upload, mode, bars, prompt, n, seed, progress, tracks=tracks
+                studio, upload, mode, bars, prompt, n, seed, progress, tracks=tracks, recording=recording
             )
             return summary, files, roll, {"explain": summary["explain"], "candidates": views}
 
-        inputs = [upload, mode, bars, prompt, n, seed, tracks]
+        inputs = [upload, mode, bars, prompt, n, seed, tracks, recording]
         default_bars = str(min(DEFAULT_NEW_BARS, limits.max_bars))
         mode.change(  # a count of new bars means nothing to an infill or a track refill: clear it there
             lambda m: default_bars if m == "continue" else "", mode, bars, api_name=False

@@ -466,6 +466,9 @@ class ComposeView:
         import gradio as gr
 
         limits = studio.limits
+        concept = getattr(studio.model, "concept", None)  # `partita serve --concept DIR`
+        example = "a lively Irish jig in D major for fiddle and guitar, 8 bars"
+        hint = f"Name the concept <{concept}> in the prompt to ask for its style" if concept else None
         with gr.Row():
             with gr.Column(scale=2):
                 prompt = gr.Textbox(
@@ -473,7 +476,8 @@ class ComposeView:
                     lines=2,
                     max_length=MAX_PROMPT_CHARS,
                     elem_id="compose-prompt",
-                    placeholder="a lively Irish jig in D major for fiddle and guitar, 8 bars",
+                    placeholder=f"a waltz in <{concept}> in D major, 8 bars" if concept else example,
+                    info=hint,
                 )
                 gr.Examples(EXAMPLES, inputs=[prompt], label="Try")
             with gr.Column(scale=1):
@@ -506,7 +510,9 @@ class ComposeView:
                     False, label="Chord tones only (with chords: every pitch of a bar in its chord)"
                 )
         gr.Markdown(
-            f"Model **{studio.model_name}**. Limits of this server: up to {limits.max_candidates} "
+            f"Model **{studio.model_name}**"
+            + (f", with the concept **`<{concept}>`** in every request's prefix" if concept else "")
+            + f". Limits of this server: up to {limits.max_candidates} "
             f"candidates and {limits.max_bars} bars, {limits.request_seconds:g} s per request; requests "
             "wait in a queue."
         )

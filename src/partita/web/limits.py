@@ -4,6 +4,8 @@
 - :class:`UserError`: bad input; the page and the API show its message as is, never a traceback.
 - :func:`read_upload`: a file a client uploaded, read by its content (:func:`partita.score.sniff_format`),
   never by its name, and only from Gradio's own upload folder: no path a client sends reaches the filesystem.
+  A recording (WAV, FLAC, MP3, Ogg, ...: :func:`partita.audio.sniff_audio`) is transcribed by
+  :func:`read_music_upload` within the studio's bounds: polyphonic for a piece, one clean line for a melody.
 - :class:`Deadline`: a per-request time limit for generation. Gradio's ``time_limit=`` bounds only streaming
   events, so the limit is enforced inside the model: a forward pre-hook raises once the request's time is up,
   which stops sampling between two tokens.
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from partita.progress import ProgressCallback
 from partita.score import MAX_FILE_BYTES, Score, ScoreError, check_score, read_score, sniff_format
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,9 @@ class Limits:
     """Generation stops with a clear message after this long (checked between two sampled tokens)."""
     analysis_seconds: float = 60.0
     """Reading and analysing an upload: the request is answered with a message after this long."""
+    max_audio_seconds: float = 120.0
+    """An uploaded or recorded audio file longer than this is refused before it is decoded (transcribing
+    takes about 3 s a minute of audio on 2 cores)."""
     queue_size: int = 64
     """Requests waiting beyond this are refused at once ("queue is full") instead of piling up."""
     generate_concurrency: int = 1
@@ -81,7 +87,13 @@ class Limits:
                 raise ValueError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
         if self.max_candidates > 16:
             raise ValueError("Limits.max_candidates: partita generates at most 16 candidates at once")
-        for name in ("request_seconds", "analysis_seconds", "keep_seconds", "min_keep_seconds"):
+        for name in (
+            "request_seconds",
+            "analysis_seconds",
+            "max_audio_seconds",
+            "keep_seconds",
+            "min_keep_seconds",
+        ):
             if float(getattr(self, name)) <= 0:
                 raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)}")
 
@@ -137,25 +149,134 @@ def checked_upload(
     return p
 
 
+UPLOAD_WHAT = "a MIDI, MusicXML or ABC file, or a recording (WAV, FLAC, MP3, Ogg)"
+"""What the studio's piece uploads take, for the labels and messages."""
+
+
+@dataclass
+class Upload:
+    """An uploaded piece as read: the score, its ``format`` (``midi``, ``musicxml``, ``abc``, ``humdrum``,
+    or for a recording its container: ``wav``, ``flac``, ``mp3``, ``ogg``, ...) and, for a recording, the
+    line that says how it was transcribed (empty for a score file)."""
+
+    score: Score
+    format: str
+    transcribed: str = ""
+
+
 def read_upload(
     path: str | os.PathLike | None, limits: Limits, roots: list[Path] | None = None
 ) -> tuple[Score, str]:
-    """Read an uploaded score file and return ``(score, format)``; :class:`UserError` names any problem
-    (see :func:`checked_upload` for where uploads may come from)."""
-    p = checked_upload(path, limits, "a MIDI, MusicXML or ABC file", roots)
+    """Read an uploaded score file or recording and return ``(score, format)``; :class:`UserError` names any
+    problem (see :func:`checked_upload` for where uploads may come from, :func:`read_music_upload` for
+    audio)."""
+    upload = read_music_upload(path, limits, roots)
+    return upload.score, upload.format
+
+
+def read_music_upload(
+    path: str | os.PathLike | None,
+    limits: Limits,
+    roots: list[Path] | None = None,
+    *,
+    melody: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Upload:
+    """Read an uploaded piece by its content: a score file (MIDI, MusicXML, ABC, Humdrum) as written, a
+    recording transcribed (:func:`partita.audio.transcribe_audio`: every note heard; with ``melody``, a
+    hummed, sung or played tune as one clean line, quantised and in key, as ``partita accompany`` and
+    ``--theme`` hear it).
+
+    A recording is held to ``limits.max_audio_seconds`` (read from its header, before it is decoded) and
+    ``limits.max_upload_bytes``; silence, noise, a corrupt file or a sample rate below 4 kHz is one
+    :class:`UserError` naming the file. The caller bounds the time
+    (:meth:`partita.web.studio.Studio.bounded`).
+    """
+    p = checked_upload(path, limits, UPLOAD_WHAT, roots)
     name = p.name
     with open(p, "rb") as f:
         head = f.read(65536)
     fmt = sniff_format(head)
     if fmt is None:
-        raise UserError(f"{name}: not a score file: its content is neither MIDI, MusicXML, ABC nor Humdrum")
+        from partita.audio import sniff_audio
+
+        kind = sniff_audio(head)
+        if kind is None:
+            raise UserError(
+                f"{name}: not a score file or a recording: its content is neither MIDI, MusicXML, ABC, "
+                "Humdrum nor audio (WAV, FLAC, MP3, Ogg)"
+            )
+        try:
+            return _transcribed(p, kind, limits, melody, progress)
+        except ScoreError as e:
+            raise UserError(str(e).replace(str(p), name)) from None
     try:
         score = read_score(p, max_bytes=limits.max_upload_bytes)
         check_score(score, name=name)
     except ScoreError as e:
         # the message names Gradio's temporary path; the person knows the file by its own name
         raise UserError(str(e).replace(str(p), name)) from None
-    return score, fmt
+    return Upload(score, fmt)
+
+
+NOISE_MESSAGE = "the audio sounds like noise"
+"""How :func:`partita.audio.transcribe_audio` begins its remark on a noise-like signal."""
+
+
+def _transcribed(
+    p: Path, kind: str, limits: Limits, melody: bool, progress: ProgressCallback | None
+) -> Upload:
+    """Transcribe a recording (ScoreError for any problem, named by ``p``)."""
+    from partita.audio import AudioLimits, read_audio, read_hummed_melody, transcribe_audio
+
+    bounds = AudioLimits(
+        max_seconds=limits.max_audio_seconds,
+        max_bytes=limits.max_upload_bytes,
+        timeout=limits.analysis_seconds,
+    )
+    clip = read_audio(p, limits=bounds)
+    seconds, what = clip.seconds, f"{clip.seconds:.1f} s of {kind.upper()} audio"
+    if melody:
+        # a hummed theme, as partita accompany reads it (generation sits below the studio)
+        from partita.generation.hummed import snap_to_key
+
+        hummed = read_hummed_melody(clip, progress=progress)
+        _refuse_noise(hummed.messages, p)
+        score, snap = snap_to_key(hummed.score)
+        tempo = score.tempos[0].qpm if len(score.tempos) else hummed.transcription.tempo
+        line = (
+            f"transcribed from {what} as one melody: {len(hummed.line)} notes at {tempo:.0f} beats a minute"
+        )
+        if snap.key:
+            line += f", in {snap.key}" + (
+                f" ({snap.snapped} notes moved onto its scale)" if snap.snapped else ""
+            )
+        remarks = hummed.messages
+    else:
+        tr = transcribe_audio(clip, progress=progress)
+        if not tr.notes:
+            why = "; ".join(m for m in tr.messages if not m.startswith("too few notes")) or "no notes found"
+            raise ScoreError(f"no notes were heard in the recording ({why})", "no-notes", str(p))
+        _refuse_noise(tr.messages, p)
+        score = tr.score
+        line = f"transcribed from {what}: {len(tr.notes)} notes at {tr.tempo:.0f} beats a minute" + (
+            " (estimated)" if tr.tempo_estimated and tr.beats.size else ""
+        )
+        remarks = tr.messages
+    check_score(score, name=str(p))
+    log.info("%s: %s (%.1f s of audio)", p.name, line, seconds)
+    return Upload(score, kind, "; ".join([line, *remarks]))
+
+
+def _refuse_noise(messages: list[str], p: Path) -> None:
+    for message in messages:
+        if message.startswith(NOISE_MESSAGE):
+            measure = message.removeprefix(NOISE_MESSAGE).split(":")[0].strip()  # "(spectral flatness 0.9)"
+            raise ScoreError(
+                f"the recording sounds like noise, not music {measure}; upload or record the music itself",
+                "not-music",
+                str(p),
+            )
 
 
 class Deadline:
