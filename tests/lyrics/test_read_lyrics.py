@@ -53,12 +53,12 @@ def test_untagged_stanzas_are_verses_and_lines_are_phrases():
     assert lyrics.lines[0].stresses == "DUM DUM DUM da DUM"
 
 
-def test_chinese_is_one_syllable_per_character_without_tones():
+def test_chinese_is_one_syllable_per_character_with_its_tone():
     lyrics = read_lyrics("床前明月光，\n疑是地上霜。")
     assert [s.text for s in lyrics.lines[0].syllables] == list("床前明月光")
-    assert all(s.tone is None for s in lyrics.syllables)
+    assert [s.tone for s in lyrics.lines[0].syllables] == [2, 2, 2, 4, 1]  # see test_mandarin_tones
     assert lyrics.language == "zh"
-    assert any("without tones" in n for n in lyrics.notes)
+    assert any("Mandarin tones" in n for n in lyrics.notes)
 
 
 def test_mixed_scripts_are_read_word_by_word_with_a_note():

@@ -9,6 +9,8 @@ Everything here is a rule, nothing is learned (see docs/SONGS.md):
 - **pitch**: a simple progression per phrase (a chord a bar) ending on V (a half cadence) or I; the
   notes on strong beats are chord tones near an arch-shaped contour, the notes between them move stepwise;
   the last phrase of a section ends on the tonic (an authentic cadence);
+- **Mandarin tones**: in a Chinese line the direction from note to note follows the tone transitions where
+  singability allows (a preference: :func:`tone_pitches`);
 - **recurrence**: a phrase's melody depends only on its syllables, its place (last line or not) and its
   length, so a chorus with the same words gets the same melody.
 
@@ -233,6 +235,88 @@ def _fill_steps(degrees: list[int | None]) -> list[int]:
     return [int(d) for d in out]
 
 
+# --- Mandarin tones: the melody's direction follows the tone transitions, as a preference ---------------
+
+TONE_MISS = 1.5
+"""Cost of a step whose direction the tone pair does not prefer (see :mod:`partita.lyrics.mandarin`)."""
+TONE_CONTRARY = 1.0
+"""Added when the step moves against the preferred direction (down where up is preferred, ...)."""
+LEAP_COST = {0: 0.4, 1: 0.0, 2: 0.2, 3: 0.7, 4: 1.2}
+"""Cost of a melodic interval in scale steps; a leap over a fifth (more than 4 steps) is not allowed."""
+DRIFT_COST = 0.35
+"""Cost per scale step away from the tone-blind melody (its arch, anchors and cadence)."""
+
+
+def _melisma_last(onsets: list[int], total: int) -> bool:
+    return total - onsets[-1] >= 6  # as _phrase_notes: a long last note is sung a step above, then itself
+
+
+def tone_pitches(
+    onsets: list[int], degrees: list[int], total: int, meter: str, end: str, tones: list[int | None]
+) -> list[int]:
+    """Scale degrees for a phrase whose direction from syllable to syllable agrees with the Mandarin tone
+    transitions where it can (a dynamic programme over degrees -3..9).
+
+    Singability comes first: the notes on strong beats (and the first) stay chord tones, the last note is
+    the tone-blind melody's cadence note, no leap is over a fifth, larger leaps and drift from the
+    tone-blind melody ``degrees`` cost more; a step against the tones costs :data:`TONE_MISS` (and
+    :data:`TONE_CONTRARY` more when it moves the other way). The direction is measured on the note each
+    syllable lands on (the first note of a melisma).
+    """
+    from partita.lyrics.mandarin import LEVEL, direction, preferred_directions
+
+    n = len(degrees)
+    wants = [preferred_directions(tones[i], tones[i + 1]) for i in range(n - 1)]
+    if not any(wants):
+        return list(degrees)
+    weights = slot_weights(meter)
+    span = _span(meter)
+    roots = _chords(math.ceil(total / span), ONE if end in ("tonic", "mediant") else FIVE)
+    span_degrees = list(range(-3, 10))
+    options: list[list[int]] = []
+    for i, p in enumerate(onsets):
+        if i == n - 1:
+            options.append([degrees[i]])
+        elif i == 0 or weights[p % len(weights)] >= 2:
+            root = roots[min(p // span, len(roots) - 1)]
+            options.append([d for d in span_degrees if (d - root) % 7 in (0, 2, 4)])
+        else:
+            options.append(span_degrees)
+    lift = 1 if _melisma_last(onsets, total) else 0  # the last syllable lands on the step above
+
+    def sung(i: int, d: int) -> int:
+        return d + lift if i == n - 1 else d
+
+    cost = [{d: DRIFT_COST * abs(d - degrees[0]) for d in options[0]}]
+    back: list[dict[int, int]] = [{}]
+    for i in range(1, n):
+        here: dict[int, float] = {}
+        came: dict[int, int] = {}
+        for d in options[i]:
+            for q, c in cost[i - 1].items():
+                leap = abs(d - q)
+                if leap > 4:
+                    continue
+                total_cost = c + LEAP_COST[leap] + DRIFT_COST * abs(d - degrees[i])
+                want = wants[i - 1]
+                if want:
+                    step = direction(sung(i - 1, q), sung(i, d))
+                    if step not in want:
+                        total_cost += TONE_MISS + (TONE_CONTRARY if step != LEVEL and -step in want else 0.0)
+                if d not in here or total_cost < here[d]:
+                    here[d], came[d] = total_cost, q
+        if not here:  # no way within a fifth (cannot happen with these options): keep the tone-blind line
+            return list(degrees)
+        cost.append(here)
+        back.append(came)
+    d = min(cost[-1], key=cost[-1].get)
+    out = [d]
+    for i in range(n - 1, 0, -1):
+        d = back[i][d]
+        out.append(d)
+    return out[::-1]
+
+
 def _midi(degree: int, tonic_midi: int, scale: tuple[int, ...], raise_seventh: bool) -> int:
     pc = scale[degree % 7] + (1 if raise_seventh and degree % 7 == 6 and scale == MINOR else 0)
     return tonic_midi + pc + 12 * (degree // 7)
@@ -249,13 +333,17 @@ class _Phrase:
     roots: list[int]
 
 
-def _phrase(line: Line, bars: int, meter: str, end: str, seed: int) -> _Phrase:
+def _phrase(line: Line, bars: int, meter: str, end: str, seed: int, tones: bool = True) -> _Phrase:
     stresses = [s.stressed for s in line.syllables]
     onsets = line_rhythm(stresses, bars, meter)
     total = bars * len(slot_weights(meter))
     rng = np.random.default_rng(seed)
     roots = _chords(math.ceil(total / _span(meter)), ONE if end in ("tonic", "mediant") else FIVE)
-    return _Phrase(onsets, line_pitches(onsets, total, meter, end, rng), total, roots)
+    degrees = line_pitches(onsets, total, meter, end, rng)
+    line_tones = [s.tone for s in line.syllables]
+    if tones and any(t is not None for t in line_tones):
+        degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones)
+    return _Phrase(onsets, degrees, total, roots)
 
 
 PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -318,11 +406,14 @@ def sing(
     tempo: float = DEFAULT_TEMPO,
     seed: int = 0,
     recur: bool = True,
+    tones: bool = True,
 ) -> Song:
     """A vocal melody for ``lyrics``, one note per syllable (a two-note melisma on long phrase ends).
 
     With ``recur`` (the default) a line's melody depends only on its words and place, so repeated choruses
-    get the same melody; ``recur=False`` seeds each line by its position instead (a baseline).
+    get the same melody; ``recur=False`` seeds each line by its position instead (a baseline). With
+    ``tones`` (the default) a line with Mandarin tones gets a melody whose direction follows them where
+    singability allows (:func:`tone_pitches`); lines without tones (English) are not touched.
     """
     meter = "/".join(map(str, _meter(meter)))
     scale = MINOR if mode == "minor" else MAJOR
@@ -338,7 +429,7 @@ def sing(
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
             key = f"{line.text}|{end}|{bars}" if recur else f"{si}.{li}"
-            ph = _phrase(line, bars, meter, end, seed * 7919 + zlib.crc32(key.encode()))
+            ph = _phrase(line, bars, meter, end, seed * 7919 + zlib.crc32(key.encode()), tones)
             roots_v = end == "dominant"
 
             def pitch(d: int, _v: bool = roots_v) -> int:
@@ -352,7 +443,9 @@ def sing(
     return song
 
 
-def song_from_prompt(lyrics: Lyrics, prompt: str = "", seed: int = 0, recur: bool = True) -> Song:
+def song_from_prompt(
+    lyrics: Lyrics, prompt: str = "", seed: int = 0, recur: bool = True, tones: bool = True
+) -> Song:
     """:func:`sing` with the key, mode, meter and tempo read from ``prompt`` (defaults C major, 4/4, 100)."""
     from partita.generation.prompt import project_prompt
 
@@ -365,6 +458,7 @@ def song_from_prompt(lyrics: Lyrics, prompt: str = "", seed: int = 0, recur: boo
         tempo=float(c.tempo_bpm or DEFAULT_TEMPO),
         seed=seed,
         recur=recur,
+        tones=tones,
     )
 
 

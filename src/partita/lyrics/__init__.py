@@ -5,6 +5,14 @@ An input layer beside score I/O (it imports only :mod:`partita.atomic`, :mod:`pa
 """
 
 from partita.lyrics.english import stress_index, syllabify
+from partita.lyrics.mandarin import (
+    TONE_INTERVALS,
+    mandarin_pinyin,
+    mandarin_tones,
+    pooled_agreement,
+    preferred_directions,
+    tone_agreement,
+)
 from partita.lyrics.model import Line, Lyrics, Section, Syllable
 from partita.lyrics.read import MAX_CHARS, MAX_LINE_SYLLABLES, MAX_LINES, line_syllables, read_lyrics
 
@@ -12,12 +20,18 @@ __all__ = [
     "MAX_CHARS",
     "MAX_LINES",
     "MAX_LINE_SYLLABLES",
+    "TONE_INTERVALS",
     "Line",
     "Lyrics",
     "Section",
     "Syllable",
     "line_syllables",
+    "mandarin_pinyin",
+    "mandarin_tones",
+    "pooled_agreement",
+    "preferred_directions",
     "read_lyrics",
     "stress_index",
     "syllabify",
+    "tone_agreement",
 ]

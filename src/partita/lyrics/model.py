@@ -12,7 +12,8 @@ class Syllable:
     ``text`` is the syllable as written (``"twin"``); ``word`` the whole word it belongs to; ``position`` is
     ``"single"``, ``"begin"``, ``"middle"`` or ``"end"`` (MusicXML's ``syllabic``). ``stressed`` comes from
     a heuristic (see :mod:`partita.lyrics.english`); Chinese syllables are never marked stressed. ``tone`` is
-    a Mandarin tone 1-5 where a source for it exists (none ships offline with partita: always None).
+    the Mandarin tone of a Chinese syllable, 1-4 or 5 for the neutral tone, from pypinyin
+    (:mod:`partita.lyrics.mandarin`); None for other syllables.
     """
 
     text: str

@@ -4,8 +4,8 @@
   with no lines under it repeats the last section of that kind (``[chorus]`` again); without tags every
   stanza (lines between blank lines) is a verse.
 - Each line is a phrase; English words go through :mod:`partita.lyrics.english`, Chinese (Han) characters
-  are one syllable each, without tones (no offline source of Mandarin readings ships with partita's
-  dependencies); words in other scripts are read as one syllable each (with a note).
+  are one syllable each, with their Mandarin tone from pypinyin read word by word
+  (:mod:`partita.lyrics.mandarin`); words in other scripts are read as one syllable each (with a note).
 - Emoji and other symbols are dropped (with a note); punctuation stays in the line's text only.
 """
 
@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from partita.lyrics.english import stress_index, syllabify
+from partita.lyrics.mandarin import have_tones, tones_at
 from partita.lyrics.model import Line, Lyrics, Section, Syllable
 from partita.score.errors import ScoreError
 
@@ -30,6 +31,7 @@ MAX_CHARS = 100_000
 MAX_LINE_SYLLABLES = 24
 """A longer line is cut at word boundaries into phrases of at most this many syllables (with a note)."""
 _TAG = re.compile(r"^\s*\[([^\]]{1,40})\]\s*$")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\d_]+(?:'[^\W\d_]+)*", re.UNICODE)
 
 
@@ -79,11 +81,12 @@ def line_syllables(text: str, scripts: set[str]) -> list[Syllable]:
     """The syllables of one line of text; ``scripts`` collects the scripts seen (``latin``, ``han``,
     ``other``)."""
     out: list[Syllable] = []
+    tones = tones_at(text) if _HAN.search(text) else {}
     for m in _TOKEN.finditer(text):
         tok = m.group(0)
         if _is_han(tok):
             scripts.add("han")
-            out.append(Syllable(tok, tok, "single", False, None))
+            out.append(Syllable(tok, tok, "single", False, tones.get(m.start())))
         elif all(("LATIN" in unicodedata.name(c, "")) or c == "'" for c in tok):
             scripts.add("latin")
             out += _word_syllables(tok)
@@ -176,7 +179,11 @@ def read_lyrics(text_or_path: str | os.PathLike) -> Lyrics:
     if not any(tag for tag, _ in _blocks(text)):
         notes.append(f"no section tags: each of the {len(sections)} stanza(s) is a verse")
     if "han" in scripts:
-        notes.append("Chinese: one character per syllable, without tones (no offline Mandarin dictionary)")
+        notes.append(
+            "Chinese: one character per syllable, with Mandarin tones read by pypinyin (citation tones)"
+            if have_tones()
+            else "Chinese: one character per syllable, without tones (pypinyin is not installed)"
+        )
     if len(scripts) > 1:
         notes.append(f"mixed scripts ({', '.join(sorted(scripts))}): each word read by its own script")
     if "other" in scripts:
