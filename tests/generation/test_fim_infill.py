@@ -28,7 +28,7 @@ def fim_generator(seed: int = 0) -> Generator:
         bos_id=tok.bos_id,
         eos_id=tok.eos_id,
         pad_id=tok.pad_id,
-        fill_in_middle=True,
+        fim_hole_id=tok.vocab_size,
     )
     return Generator(model, tok)
 
@@ -72,7 +72,7 @@ def test_a_fim_model_fills_the_gap_with_what_follows_in_its_prompt(tmp_path, mon
     prompt, keep, batch = seen[0]
     assert prompt.count(fim.hole) == 1 and prompt.count(fim.fill) == 1
     assert keep == prompt.index(fim.fill) + 1  # the prefix and the bars after the gap stay in view
-    assert batch == (4 if mode == "fim+rescore" else 2)
+    assert batch == (2 if mode == "fim" else 4)  # auto: fill in the middle and rescore
     kept = sorted(notes_outside(piece, 3, 4))
     for cand in cands:
         assert sorted(notes_outside(cand.score, 3, 4)) == kept

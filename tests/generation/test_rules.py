@@ -132,41 +132,47 @@ def test_the_repeat_pull_favours_the_next_id_of_an_earlier_bar_followed_so_far()
 
     opens = [False] * 10
     opens[1] = opens[2] = True  # ids 1 and 2 open a bar (2: a bar line merged with a time signature)
-    pull = RepeatPull(opens, weight=3.0, lags=(1, 2))
+    pull = RepeatPull(opens, weight=3.0, lags=(2, 3))
     bars = pull.start()
-    for t in [2, 5, 6, 7, 1, 5, 6, 8, 1, 5]:  # bar 1: 5 6 7; bar 2: 5 6 8; bar 3 so far: 5
+    for t in [2, 5, 6, 7, 1, 5, 6, 9, 1, 4, 1, 5]:  # bars 5 6 7 | 5 6 9 | 4 | 5 so far
         pull.advance(bars, t)
-    assert bars == [[], [2, 5, 6, 7], [1, 5, 6, 8], [1, 5]]
-    assert pull.favoured(bars) == {6}  # both earlier bars go on with 6 (their opening ids are not compared)
+    assert bars == [[], [2, 5, 6, 7], [1, 5, 6, 9], [1, 4], [1, 5]]
+    assert pull.favoured(bars) == {6}  # bars 1 and 2 (three and two back) go on with 6 (openers not compared)
     pull.advance(bars, 6)
-    assert pull.favoured(bars) == {8, 7}  # bar 2 (one back) had 8 next, bar 1 (two back) 7
+    assert pull.favoured(bars) == {7, 9}  # bar 2 had 9 next, bar 1 had 7
     pull.advance(bars, 7)
     assert pull.favoured(bars) == {1}  # bar 1 is repeated to its end: its bar line comes next
     logits = torch.zeros(10)
     pull.pull(bars, None, logits)
     assert logits.tolist() == [0, 3.0, 0, 0, 0, 0, 0, 0, 0, 0]
-    pull.advance(bars, 9)  # the bar leaves the copy: nothing is favoured any more
+    pull.advance(bars, 8)  # the bar leaves the copy: nothing is favoured any more
     assert pull.favoured(bars) == set()
 
 
-def test_the_repeat_pull_does_not_ask_for_a_third_time_in_a_row():
-    from partita.generation.rules.repeat import RepeatPull
+def test_the_repeat_pull_never_asks_for_a_bar_twice_in_a_row():
+    from partita.generation.rules.repeat import LAGS, RepeatPull
 
+    assert 1 not in LAGS
     opens = [False] * 10
     opens[1] = True
     pull = RepeatPull(opens, weight=3.0, lags=(1,))
     bars = pull.start()
-    for t in [1, 5, 6, 1, 5]:  # bar 1: 5 6; bar 2 so far: 5 (repeating bar 1)
+    for t in [1, 5, 6, 1, 5]:  # bar 1: 5 6; bar 2 so far: 5 (following bar 1, the bar just played)
         pull.advance(bars, t)
-    assert pull.favoured(bars) == {6}  # a second time: pulled
-    for t in [6, 1, 5]:  # bar 2 = bar 1; bar 3 so far: 5
-        pull.advance(bars, t)
-    assert pull.favoured(bars) == set()  # a third time in a row: not pulled (the model may still play it)
-    eight = RepeatPull(opens, weight=3.0, lags=(8,))
-    bars = eight.start()
-    for t in [1, 5, 6] * 9 + [1, 5]:  # nine bars of 5 6, the tenth begun: bar 2 (eight back) is 5 6 too
-        eight.advance(bars, t)
-    assert eight.favoured(bars) == set()  # the last two bars are that bar: not pulled at any lag
+    assert pull.favoured(bars) == set()
+    two = RepeatPull(opens, weight=3.0, lags=(2,))
+    bars = two.start()
+    for t in [1, 5, 6, 1, 7, 1, 5]:  # 5 6 | 7 | 5 so far: bar 1 two back, a different bar between
+        two.advance(bars, t)
+    assert two.favoured(bars) == {6}
+    bars = two.start()
+    for t in [1, 5, 6, 1, 5, 6, 1, 5]:  # 5 6 | 5 6 | 5: bar 1 equals the bar just played
+        two.advance(bars, t)
+    assert two.favoured(bars) == set()  # not pulled (the model may still play it)
+    bars = two.start()
+    for t in [1, 5, 6, 1, 7] * 2 + [1, 5]:  # 5 6 | 7 | 5 6 | 7 | 5: bar 3 already repeats bar 1
+        two.advance(bars, t)
+    assert two.favoured(bars) == set()  # not a third time at that lag
 
 
 def test_the_repeat_pull_is_built_only_when_asked_and_reaches_the_constraints(tok, monkeypatch):
@@ -206,3 +212,31 @@ def test_the_repeat_pull_follows_the_style_unless_set(tok):
     assert chorale.constraints.repeat_weight == 0.0
     saved = GenerationConfig.from_dict(config.to_dict())
     assert saved.repeat_weight is None and saved.style_repeat_weights == config.style_repeat_weights
+
+
+def test_the_loop_guard_penalises_copying_the_bar_just_played_but_never_the_bar_line():
+    from partita.generation.rules.loops import LoopGuard
+
+    opens = [False] * 10
+    opens[1] = True
+    guard = LoopGuard(opens, weight=2.0, lags=(1,))
+    bars = guard.start()
+    for t in [1, 5, 6, 1, 5]:  # bar 1: 5 6; bar 2 so far: 5, copying bar 1
+        guard.advance(bars, t)
+    logits = torch.zeros(10)
+    guard.pull(bars, None, logits)
+    assert logits.tolist() == [0, 0, 0, 0, 0, 0, -2.0, 0, 0, 0]  # 6 would go on copying
+    guard.advance(bars, 6)  # the copy is whole: only its bar line is left, and that is not touched
+    assert guard.copying(bars) is None
+    for t in [1, 7]:  # bar 3 leaves the copy at once
+        guard.advance(bars, t)
+    assert guard.copying(bars) is None
+
+
+def test_the_loop_penalty_follows_the_style_unless_set():
+    from partita.generation.config import GenerationConfig
+
+    config = GenerationConfig()
+    assert config.loop_penalty_for("jig") == 1.0 and config.loop_penalty_for("chorale") == 0.0
+    assert config.update(loop_penalty=0.0).loop_penalty_for("jig") == 0.0
+    assert config.update(loop_penalty=2.0).loop_penalty_for(None) == 2.0

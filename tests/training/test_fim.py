@@ -131,7 +131,9 @@ def test_a_run_with_fim_rate_trains_a_model_with_the_markers(tmp_path):
     base.save_pretrained(tmp_path / "base")
     result = train(cfg, tmp_path / "run", data=data, init_from=str(tmp_path / "base"))
     model = MusicLM.from_pretrained(result.model_dir)
-    assert model.config.fill_in_middle and model.config.vocab_size == 64
+    assert model.config.fim_hole_id == 62 and model.config.vocab_size == 64
+    assert FimIds.of_model(model.config) == FimIds(62, 63)
+    model.grow_vocab(65)  # a concept's token after the markers: they stay where they were
     assert FimIds.of_model(model.config) == FimIds(62, 63)
     assert json.loads((result.model_dir / "card.json").read_text())["train_config"]["fim_rate"] == 0.5
     with pytest.raises(ValueError, match="fim_rate"):

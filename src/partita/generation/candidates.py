@@ -24,7 +24,7 @@ from partita.generation.request import Request
 from partita.generation.rules import RuleSet
 from partita.generation.sampling import sample
 from partita.models import MusicLM
-from partita.models.fim import fim_prompt, without_suffix
+from partita.models.fim import FimIds, fim_prompt, without_suffix
 from partita.progress import ProgressCallback, report
 from partita.score import Score
 from partita.score.bars import trim_to_bars
@@ -175,7 +175,7 @@ def _infill_mode(model: MusicLM, config: GenerationConfig) -> str:
     """``config.infill`` with "auto" resolved for ``model``."""
     if config.infill != "auto":
         return config.infill
-    return "fim" if model.config.fill_in_middle else "rescore"
+    return "fim+rescore" if FimIds.of_model(model.config) is not None else "rescore"
 
 
 def _fitting(model, tokenizer, prefix, candidates, plan, end_bar, n) -> list[Candidate]:

@@ -64,6 +64,14 @@ class GenerationConfig:
     (0.81 -> 0.81, 0.84 -> 0.70) were left out: no gain on one half, and a slow flute tune held one note for
     five bars. German folk songs, chorales and Renaissance pieces got easier to tell (docs/GENERATION.md §
     Realism)."""
+    loop_penalty: float | None = None
+    """The penalty on copying the bar just played (:mod:`partita.generation.rules.loops`); 0: off; None: the
+    requested style's in :attr:`style_loop_penalties` (off for styles not listed there)."""
+    style_loop_penalties: dict[str, float] = field(default_factory=lambda: {"jig": 1.0})
+    """The loop penalty per style where it made pieces harder to tell from real ones on the realism benchmark
+    (development prompts, then held out): jigs 1.0 (partita-small's jigs looped a bar four or more times in
+    19% of pieces; docs/GENERATION.md § Realism). German folk songs got easier to tell with it; chorales and
+    Chinese folk songs did not move."""
     step_weight: float = 0.0
     """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
     semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
@@ -71,7 +79,8 @@ class GenerationConfig:
     """How a gap between given bars is written (:mod:`partita.generation.infill`): ``"fim"``, conditioned
     on the bars after it (a model trained to fill in the middle); ``"fim+rescore"``, twice the candidates
     and the ones the bars after the gap fit best kept; ``"rescore"``, sampled from the bars before it and
-    chosen by what follows (any model); ``"auto"``, ``"fim"`` where the model can, else ``"rescore"``."""
+    chosen by what follows (any model); ``"auto"``, ``"fim+rescore"`` where the model can (the best of the
+    three on ``bench/bench_infill.py``), else ``"rescore"``."""
     stand_ins: bool = True
     """An instrument the model barely knows for such a piece is sampled as one it knows and written back
     (:mod:`partita.generation.instruments`)."""
@@ -107,6 +116,12 @@ class GenerationConfig:
         if self.repeat_weight is not None:
             return float(self.repeat_weight)
         return float(self.style_repeat_weights.get(style or "", 0.0))
+
+    def loop_penalty_for(self, style: str | None) -> float:
+        """The loop penalty for a request of ``style``: :attr:`loop_penalty` if set, else the style's."""
+        if self.loop_penalty is not None:
+            return float(self.loop_penalty)
+        return float(self.style_loop_penalties.get(style or "", 0.0))
 
     def update(self, **overrides: Any) -> GenerationConfig:
         """A copy with ``overrides`` (None values ignored); an unknown name is an error naming the fields."""

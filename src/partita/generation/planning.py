@@ -174,6 +174,7 @@ def plan_request(
         grammar=True,
         presence_weight=float(config.presence_weight),
         repeat_weight=config.repeat_weight_for(c.style),
+        loop_penalty=config.loop_penalty_for(c.style),
         step_weight=float(config.step_weight),
         monophonic=monophonic_programs(held, written),
     )

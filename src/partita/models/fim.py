@@ -47,11 +47,11 @@ class FimIds:
 
     @classmethod
     def of_model(cls, config) -> FimIds | None:
-        """The markers of a model config (:class:`partita.models.MusicLMConfig`): the last two ids of its
-        vocabulary when it was trained to fill in the middle, else None."""
-        if not getattr(config, "fill_in_middle", False):
-            return None
-        return cls(int(config.vocab_size) - 2, int(config.vocab_size) - 1)
+        """The markers of a model config (:class:`partita.models.MusicLMConfig`): its ``fim_hole_id`` and
+        the id after it when it was trained to fill in the middle, else None. (Recorded, not derived from the
+        vocabulary's size: a concept adds its own ids after them.)"""
+        hole = getattr(config, "fim_hole_id", None)
+        return None if hole is None else cls(int(hole), int(hole) + 1)
 
 
 def suffix_span(

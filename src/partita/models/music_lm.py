@@ -61,9 +61,9 @@ class MusicLMConfig:
         None  # what kind of tokenizer is saved alongside: "miditok", "pretrained", "jsb", ...
     )
     extra: dict[str, Any] = field(default_factory=dict)
-    fill_in_middle: bool = False
-    """Trained to fill in the middle (:mod:`partita.models.fim`): the last two ids of the vocabulary are its
-    ``HOLE`` and ``FILL`` markers."""
+    fim_hole_id: int | None = None
+    """Trained to fill in the middle (:mod:`partita.models.fim`): the id of its ``HOLE`` marker (``FILL`` is
+    the next; both follow the tokenizer's ids); None: not trained for it."""
 
     def __post_init__(self) -> None:
         if self.position not in POSITIONS:

@@ -241,14 +241,14 @@ def _build_model(
 ) -> tuple[MusicLM, str | None]:
     if init_from:
         model = load_pretrained(init_from)
-        if fim is not None and not model.config.fill_in_middle:  # the markers follow its vocabulary
+        if fim is not None and model.config.fim_hole_id is None:  # the markers follow its vocabulary
             if model.config.vocab_size != fim.ids.hole:
                 raise ValueError(
                     f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is not the "
                     f"tokenizer's ({fim.ids.hole}): the fill-in-the-middle markers would not follow it"
                 )
             model.grow_vocab(fim.ids.fill + 1)
-            model.config.fill_in_middle = True
+            model.config.fim_hole_id = fim.ids.hole
         if model.config.vocab_size < int(data.vocab_size or 0):
             raise ValueError(
                 f"--init-from {init_from}: its vocabulary ({model.config.vocab_size}) is smaller than the "
@@ -270,7 +270,7 @@ def _build_model(
         eos_id=data.eos_id,
         pad_id=data.pad_id,
         tokenizer=data.tokenizer,
-        fill_in_middle=fim is not None,
+        fim_hole_id=fim.ids.hole if fim is not None else None,
     )
     fields.update(cfg.model)
     return MusicLM(MusicLMConfig(**fields)), None

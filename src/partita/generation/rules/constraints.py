@@ -77,8 +77,11 @@ class Constraints:
     started no note in the open bar or the bar before (:mod:`partita.generation.rules.presence`): a pull, not
     a rule."""
     repeat_weight: float = 0.0
-    """A logit bonus for the next id of an earlier bar (1, 2, 4 or 8 bars back) that the open bar has followed
+    """A logit bonus for the next id of an earlier bar (2, 4 or 8 bars back) that the open bar has followed
     so far (:mod:`partita.generation.rules.repeat`): a pull towards repeating bars, not a rule."""
+    loop_penalty: float = 0.0
+    """A logit penalty for the id that goes on copying the bar before while the open bar has copied it so
+    far (:mod:`partita.generation.rules.loops`): against playing a bar twice in a row, not a rule."""
     step_weight: float = 0.0
     """A logit bonus for a program's next note a step (1-2 semitones) from its previous one, the same less
     for a leap over an octave (:mod:`partita.generation.rules.steps`): a pull towards stepwise melody."""

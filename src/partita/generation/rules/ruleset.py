@@ -24,6 +24,7 @@ from partita.generation.rules.constraints import Constraints
 from partita.generation.rules.enter_programs import EnterAllPrograms
 from partita.generation.rules.grammar import Grammar
 from partita.generation.rules.key_scale import InKey
+from partita.generation.rules.loops import LoopGuard
 from partita.generation.rules.meter import Meter
 from partita.generation.rules.music import MusicOnly
 from partita.generation.rules.notes_per_bar import NotesPerBar
@@ -65,6 +66,7 @@ RULES: tuple[type[Rule], ...] = (
     TonicPull,
     PresencePull,
     RepeatPull,
+    LoopGuard,
     StepPull,
     # hard, with an end verdict and a pull
     BarCount,
