@@ -105,10 +105,11 @@ def test_presence_weight_reaches_the_pipeline(fake_run, tmp_path):
     assert kw["presence_weight"] == 0.0
 
 
-def test_repeat_weight_reaches_the_generator(fake_run, tmp_path):
-    assert main(["generate", "a jig in D", "-o", str(tmp_path), "--repeat-weight", "1.5"]) == 0
+def test_repeat_weight_and_loop_penalty_reach_the_generator(fake_run, tmp_path):
+    args = ["generate", "a jig in D", "-o", str(tmp_path), "--repeat-weight", "1.5", "--loop-penalty", "0"]
+    assert main(args) == 0
     ((_, kw),) = fake_run
-    assert kw["repeat_weight"] == 1.5
+    assert kw["repeat_weight"] == 1.5 and kw["loop_penalty"] == 0.0
 
 
 def test_continue_carries_a_file_on_end_to_end_with_the_debug_model(capsys, tmp_path):

@@ -86,9 +86,18 @@ _SETTING_OPTIONS = [
         type=click.FloatRange(0, 6),
         default=None,
         help=(
-            "How strongly a bar that has begun to repeat an earlier one (1, 2, 4 or 8 bars back) is "
-            "pulled to go on repeating it (default: by style, 2.5 for jigs, where it made them harder to "
-            "tell from real ones; 0 elsewhere: docs/GENERATION.md)."
+            "How strongly a bar that has begun to repeat an earlier one (2, 4 or 8 bars back, never the "
+            "bar just played) is pulled to go on repeating it (default: by style, 2.5 for jigs, where it "
+            "made them harder to tell from real ones; 0 elsewhere: docs/GENERATION.md)."
+        ),
+    ),
+    click.option(
+        "--loop-penalty",
+        type=click.FloatRange(0, 6),
+        default=None,
+        help=(
+            "How much a bar that has begun to copy the bar just played is held back from going on (default: "
+            "by style, 1.0 for jigs, which otherwise loop a bar; 0 elsewhere: docs/GENERATION.md)."
         ),
     ),
     click.option(
@@ -456,6 +465,7 @@ def _settings(options: dict) -> dict:
         tonic_weight=o["tonic_weight"],
         presence_weight=o["presence_weight"],
         repeat_weight=o["repeat_weight"],
+        loop_penalty=o["loop_penalty"],
         temperature=o["temperature"],
         stand_ins=False if o["literal_instruments"] else None,
         cadence=o["cadence"] or None,
