@@ -139,7 +139,8 @@ def test_tonic_weight_default_applies_only_with_a_key(model, monkeypatch):
 def test_presence_weight_default_and_override_reach_the_constraints(model, monkeypatch):
     from partita.generation.config import GenerationConfig
 
-    PRESENCE_WEIGHT = GenerationConfig().presence_weight
+    PRESENCE_WEIGHT = GenerationConfig().presence_weight_for("reel")
+    assert GenerationConfig().presence_weight_for("pop") == 0.0  # pop: off, by the realism benchmark
 
     seen = spy_constraints(monkeypatch, lambda c: c.presence_weight)
     generate("a reel for fiddle and guitar, 2 bars", n=1, seed=1, model=model, wav=False)

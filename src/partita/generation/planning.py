@@ -172,7 +172,7 @@ def plan_request(
         hold_within_bar=c.polyphony is not None,
         enter_all_programs=True,
         grammar=True,
-        presence_weight=float(config.presence_weight),
+        presence_weight=config.presence_weight_for(c.style),
         repeat_weight=config.repeat_weight_for(c.style),
         loop_penalty=config.loop_penalty_for(c.style),
         step_weight=float(config.step_weight),
