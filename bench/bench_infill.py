@@ -96,7 +96,6 @@ def with_after(score, real):
 def gap_nll(generator, request, piece) -> dict[str, float]:
     """The model's nats per token for the real bars 5-8 of ``piece``, with bars 9-10 in view (a
     fill-in-the-middle prompt) and with bars 1-4 only; {} for a model not trained to fill in the middle."""
-    import torch
 
     from partita.generation.given import given_music, given_piece
     from partita.generation.infill import after_music
@@ -121,11 +120,7 @@ def gap_nll(generator, request, piece) -> dict[str, float]:
         if cut > start:
             return {}
         ids, first = [*head, *music[cut:]], len(head) + start - cut
-        x = torch.tensor([ids])
-        with torch.no_grad():
-            logits, _ = model(x[:, :-1])
-        logp = torch.log_softmax(logits.float(), -1)[0].gather(1, x[0, 1:, None])[:, 0]
-        out[name] = float(-logp[first - 1 :].mean())
+        out[name] = float(model.token_nll(ids)[first - 1 :].mean())
     return out
 
 

@@ -146,8 +146,5 @@ def what_follows_nll(
         cut = len(ids) - (block - len(prefix))
         ids = [*prefix, *ids[cut:]]
         start = max(len(prefix), start - cut + len(prefix))
-    x = torch.tensor([ids], dtype=torch.long)
-    logits, _ = model(x[:, :-1])
-    logp = torch.log_softmax(logits.float(), dim=-1)[0]
-    nll = -logp.gather(1, x[0, 1:, None])[:, 0][start - 1 :]
+    nll = model.token_nll(ids)[start - 1 :]
     return float(nll.mean()) if nll.numel() else float("inf")

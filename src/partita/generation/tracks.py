@@ -455,10 +455,7 @@ def piece_nll(
     while pos < end:
         stop = min(end, pos + max(1, window // 2))
         context = max(0, stop - window)
-        x = torch.tensor([[*prefix, *music[context:stop]]], dtype=torch.long)
-        logits, _ = model(x[:, :-1])
-        logp = torch.log_softmax(logits.float(), dim=-1)[0]
-        nll = -logp.gather(1, x[0, 1:, None])[:, 0]
+        nll = model.token_nll([*prefix, *music[context:stop]])
         total += float(nll[len(prefix) + pos - context - 1 :].sum())
         pos = stop
     return total / (end - start)

@@ -432,6 +432,14 @@ class MusicLM(nn.Module):
             )
         return logits, loss
 
+    @torch.no_grad()
+    def token_nll(self, ids: list[int]) -> torch.Tensor:
+        """Nats of each id of ``ids`` after the first, given the ids before it (one sequence, at most a
+        block): the per-token scores that rescoring and the co-creation benchmarks read."""
+        x = torch.tensor([ids], dtype=torch.long, device=next(self.parameters()).device)
+        logits, _ = self(x[:, :-1])
+        return -torch.log_softmax(logits.float(), dim=-1)[0].gather(1, x[0, 1:, None])[:, 0]
+
     def new_cache(self, batch: int, capacity: int) -> KVCache:
         p = next(self.parameters())
         return KVCache(self.config, batch, capacity, device=p.device, dtype=p.dtype)
