@@ -14,6 +14,11 @@ by pypinyin, read word by word), sung by :func:`partita.generation.song.sing` wi
 - **singability** of the same melodies beside it: the mean interval between syllables (semitones), the share
   of leaps over a major third (more than 4 semitones) and of leaps over a fifth (more than 7), so that a
   gain in agreement bought with a jagged line shows;
+- **readings and tone sandhi** (held-out lines rich in 3-3 pairs, 一 and 不, :data:`SANDHI_LINES`, with hand-
+  written surface readings): the share of syllables whose surface tone partita reads right, against what
+  partita read before (pypinyin on the whole run, citation tones); the agreement of the melody with the
+  heard (hand-written) tones when it is written for the surface tones against the citation tones (same
+  seeds); and on the Tang lines the same comparison against partita's own surface tones;
 - **real Chinese folk melodies**: music21's Essen Chinese songs (han1.abc, han2.abc) carry no text under
   their notes (only titles and notes in German), so there is no real reference here; the result says so.
 
@@ -34,6 +39,43 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import row, write_result  # noqa: E402
 
+# Held-out lines rich in 3-3 pairs, 一 and 不 (written for this benchmark, not seen while the sandhi rules
+# and the lexicon were written), with their surface readings (after sandhi, 5 light) as a Beijing speaker
+# says them at a normal pace, written by hand before the readings of partita were computed.
+SANDHI_LINES = (
+    ("永远不会忘记你", "yong2 yuan3 bu2 hui4 wang4 ji4 ni3"),
+    ("不要害怕一个人", "bu2 yao4 hai4 pa4 yi2 ge4 ren2"),
+    ("一年四季都有你", "yi4 nian2 si4 ji4 dou1 you2 ni3"),
+    ("想你一整夜", "xiang2 ni3 yi4 zheng3 ye4"),
+    ("一句话也不说", "yi2 ju4 hua4 ye3 bu4 shuo1"),
+    ("美好的一天", "mei2 hao3 de5 yi4 tian1"),
+    ("不知不觉又一年", "bu4 zhi1 bu4 jue2 you4 yi4 nian2"),
+    ("一切都不一样", "yi2 qie4 dou1 bu4 yi2 yang4"),
+    ("雨伞下的我们", "yu2 san3 xia4 de5 wo3 men5"),
+    ("第一眼看见你", "di4 yi1 yan3 kan4 jian4 ni3"),
+    ("不用说对不起", "bu2 yong4 shuo1 dui4 bu5 qi3"),
+    ("走一走看一看", "zou3 yi5 zou3 kan4 yi5 kan4"),
+    ("好不好都随你", "hao3 bu5 hao3 dou1 sui2 ni3"),
+    ("你是我唯一的梦", "ni3 shi4 wo3 wei2 yi1 de5 meng4"),
+    ("水果和小鸟", "shui2 guo3 he2 xiao2 niao3"),
+    ("一杯酒一首歌", "yi4 bei1 jiu3 yi4 shou3 ge1"),
+    ("不怕风不怕雨", "bu2 pa4 feng1 bu2 pa4 yu3"),
+    ("朋友一生一起走", "peng2 you5 yi4 sheng1 yi4 qi2 zou3"),
+    ("十一月的风", "shi2 yi1 yue4 de5 feng1"),
+    ("你不来我不走", "ni3 bu4 lai2 wo3 bu4 zou3"),
+    ("老师你好", "lao3 shi1 ni2 hao3"),
+    ("一定会很美", "yi2 ding4 hui4 hen2 mei3"),
+    ("不是每个人", "bu2 shi4 mei3 ge4 ren2"),
+    ("一百个理由", "yi4 bai3 ge4 li3 you2"),
+    ("再也不见", "zai4 ye3 bu2 jian4"),
+    ("满眼都是你", "man2 yan3 dou1 shi4 ni3"),
+    ("总有一天", "zong2 you3 yi4 tian1"),
+    ("只有一次", "zhi2 you3 yi2 ci4"),
+    ("一点一点变老", "yi4 dian3 yi4 dian3 bian4 lao3"),
+    ("不会再见", "bu2 hui4 zai4 jian4"),
+    ("一样的月光", "yi2 yang4 de5 yue4 guang1"),
+    ("为你一个人", "wei4 ni3 yi2 ge4 ren2"),
+)
 log = logging.getLogger("bench_song_tones")
 COMMAND = "python bench/bench_song_tones.py"
 LYRICS = Path(__file__).resolve().parent / "prompts" / "zh_lyrics.txt"
@@ -95,6 +137,120 @@ def _eighth_pitches(lyrics, seed: int) -> list[list[int]]:
             degrees = S.line_pitches(list(range(n)), total, "4/4", end, rng)
             out.append([S._midi(d, tonic_midi, S.MAJOR, False) for d in degrees])
     return out
+
+
+def _tones_of(pinyin: str) -> list[int]:
+    return [int(syl[-1]) for syl in pinyin.split()]
+
+
+def _with_tones(lyrics, tone_lines: list[list[int | None]]):
+    """The same lyrics with other tones on their syllables (to sing the citation tones)."""
+    import dataclasses
+
+    from partita.lyrics import Lyrics, Section
+
+    it = iter(tone_lines)
+    sections = []
+    for section in lyrics.sections:
+        lines = []
+        for line in section.lines:
+            tones = next(it)
+            syls = tuple(dataclasses.replace(s, tone=t) for s, t in zip(line.syllables, tones, strict=True))
+            lines.append(dataclasses.replace(line, syllables=syls))
+        sections.append(Section(section.label, tuple(lines)))
+    return Lyrics(sections, lyrics.language, list(lyrics.notes))
+
+
+def _plain_pypinyin_tones(text: str) -> list[int | None]:
+    """What partita read before sandhi and the lexicon: pypinyin on the whole run, citation tones."""
+    from pypinyin import Style, lazy_pinyin
+
+    from partita.lyrics.mandarin import _HAN_RUN
+
+    out: list[int | None] = []
+    for m in _HAN_RUN.finditer(text):
+        syl = lazy_pinyin(m.group(0), style=Style.TONE3, neutral_tone_with_five=True)
+        out += [int(x[-1]) if x[-1:] in "12345" else None for x in syl]
+    return out
+
+
+def _share(got: list[list[int | None]], gold: list[list[int]]) -> float:
+    pairs = [(a, b) for g, t in zip(got, gold, strict=True) for a, b in zip(g, t, strict=True)]
+    return sum(a == b for a, b in pairs) / len(pairs)
+
+
+def _melody_vs(lyrics, tone_lines, against, seeds: int) -> dict[str, float]:
+    """Sing ``lyrics`` with ``tone_lines`` on its syllables and measure against the tones ``against``."""
+    from partita.generation.song import sing
+
+    sung = _with_tones(lyrics, tone_lines)
+    keys = [k for k, _ in _lines(lyrics)]
+    runs = []
+    for seed in range(seeds):
+        land = _landing(sing(sung, seed=seed, tones=True))
+        runs.append(_measure([land[k] for k in keys], against))
+    return {m: float(np.mean([r[m] for r in runs])) for m in runs[0]}
+
+
+def run_sandhi(seeds: int) -> tuple[list[dict], dict]:
+    """Readings and melodies on the held-out sandhi lines, and surface against citation tones on the Tang
+    lines, all in one run."""
+    from partita.lyrics import mandarin_tones, read_lyrics
+
+    cmd = COMMAND
+    gold = [_tones_of(p) for _, p in SANDHI_LINES]
+    texts = [t for t, _ in SANDHI_LINES]
+    surface = [mandarin_tones(t) for t in texts]
+    citation = [mandarin_tones(t, surface=False) for t in texts]
+    plain = [_plain_pypinyin_tones(t) for t in texts]
+    n_syl = sum(map(len, gold))
+    changed = sum(a != b for g, c in zip(gold, citation, strict=True) for a, b in zip(g, c, strict=True))
+    acc = {"surface": _share(surface, gold), "citation": _share(citation, gold), "plain": _share(plain, gold)}
+    lyrics = read_lyrics("\n".join(texts))
+    m_surface = _melody_vs(lyrics, surface, gold, seeds)
+    m_citation = _melody_vs(lyrics, citation, gold, seeds)
+    tang = read_lyrics(LYRICS.read_text(encoding="utf-8"))
+    t_lines = [line.text for _, line in _lines(tang)]
+    t_surface = [mandarin_tones(t) for t in t_lines]
+    t_citation = [mandarin_tones(t, surface=False) for t in t_lines]
+    t_changed = sum(
+        a != b for s, c in zip(t_surface, t_citation, strict=True) for a, b in zip(s, c, strict=True)
+    )
+    tm_surface = _melody_vs(tang, t_surface, t_surface, seeds)
+    tm_citation = _melody_vs(tang, t_citation, t_surface, seeds)
+    note = (
+        f"{len(texts)} held-out lines, {n_syl} syllables, {changed} of them with a surface tone other "
+        "than the citation tone (hand-written readings)"
+    )
+    rows = [
+        row("song tones: surface tones read right (held-out sandhi lines)", acc["surface"], "share", cmd,
+            "pypinyin by phrase, citation tones (before)", acc["plain"],
+            notes=f"{note}; partita's own citation tones {acc['citation']:.3f}"),
+        row("song tones: agreement with the heard tones, melody on surface tones (sandhi lines)",
+            m_surface["agree"], "share", cmd, "melody on citation tones, same seeds", m_citation["agree"],
+            notes=f"{note}; {int(m_surface['pairs'])} pairs with a preference in the hand-written tones, "
+                  f"mean of {seeds} seeds"),
+        row("song tones: steps against the heard tones (sandhi lines)", m_surface["contrary"], "share", cmd,
+            "melody on citation tones, same seeds", m_citation["contrary"], higher_is_better=False,
+            notes=note),
+        row("song tones: agreement with the surface tones, melody on surface tones (Tang lines)",
+            tm_surface["agree"], "share", cmd, "melody on citation tones, same seeds", tm_citation["agree"],
+            notes=f"{len(t_lines)} lines, {t_changed} syllables changed by sandhi or light tones; "
+                  "surface tones as partita reads them (no hand-written readings)"),
+    ]  # fmt: skip
+    extra = {
+        "sandhi_reading_accuracy": acc,
+        "sandhi_melody": {"surface": m_surface, "citation": m_citation},
+        "tang_melody_vs_surface": {"surface": tm_surface, "citation": tm_citation},
+        "sandhi_misread": [
+            {"line": t, "gold": g, "partita": s}
+            for t, g, s in zip(texts, gold, surface, strict=True)
+            if g != s
+        ],
+    }
+    for name, value in (("readings", acc), ("melody", extra["sandhi_melody"])):
+        log.info("sandhi %s: %s", name, value)
+    return rows, extra
 
 
 def run(seeds: int) -> tuple[list[dict], dict]:
@@ -159,6 +315,9 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     rows, extra = run(args.seeds)
+    sandhi_rows, sandhi_extra = run_sandhi(args.seeds)
+    rows += sandhi_rows
+    extra["sandhi"] = sandhi_extra
     path = write_result(
         "song_tones", "Mandarin tones and the melody (issue 25 item 1)", rows, quick=False, extra=extra
     )

@@ -7,7 +7,9 @@ An input layer beside score I/O (it imports only :mod:`partita.atomic`, :mod:`pa
 from partita.lyrics.english import stress_index, syllabify
 from partita.lyrics.mandarin import (
     TONE_INTERVALS,
+    Reading,
     mandarin_pinyin,
+    mandarin_readings,
     mandarin_tones,
     pooled_agreement,
     preferred_directions,
@@ -23,10 +25,12 @@ __all__ = [
     "TONE_INTERVALS",
     "Line",
     "Lyrics",
+    "Reading",
     "Section",
     "Syllable",
     "line_syllables",
     "mandarin_pinyin",
+    "mandarin_readings",
     "mandarin_tones",
     "pooled_agreement",
     "preferred_directions",

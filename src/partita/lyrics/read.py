@@ -180,7 +180,7 @@ def read_lyrics(text_or_path: str | os.PathLike) -> Lyrics:
         notes.append(f"no section tags: each of the {len(sections)} stanza(s) is a verse")
     if "han" in scripts:
         notes.append(
-            "Chinese: one character per syllable, with Mandarin tones read by pypinyin (citation tones)"
+            "Chinese: one character per syllable, with Mandarin tones read by pypinyin, after tone sandhi"
             if have_tones()
             else "Chinese: one character per syllable, without tones (pypinyin is not installed)"
         )
