@@ -19,6 +19,10 @@ by pypinyin, read word by word), sung by :func:`partita.generation.song.sing` wi
   partita read before (pypinyin on the whole run, citation tones); the agreement of the melody with the
   heard (hand-written) tones when it is written for the surface tones against the citation tones (same
   seeds); and on the Tang lines the same comparison against partita's own surface tones;
+- **light syllables** (neutral tone 5: 的 了 们, 喜欢 huan5, ...; on the Chinese lines of both sets, the
+  last syllable of each line left out, as it gets the cadence note): the share of them on a strong beat
+  (downbeat or mid-bar) and their mean duration (eighths, a melisma counted whole) beside the other
+  syllables', with the light rule (``light=True``, the default) and without (``light=False``, same lyrics);
 - **real Chinese folk melodies**: music21's Essen Chinese songs (han1.abc, han2.abc) carry no text under
   their notes (only titles and notes in German), so there is no real reference here; the result says so.
 
@@ -309,6 +313,70 @@ def run(seeds: int) -> tuple[list[dict], dict]:
     return rows, extra
 
 
+def _syllable_notes(song) -> list[tuple[object, bool, float]]:
+    """(syllable, on a strong beat, duration in eighths) of each syllable but the last of its line."""
+    from partita.generation.song import SLOT, is_strong
+
+    by: dict[tuple[int, int], list[list]] = {}
+    for n in song.notes:
+        if n.syllable is not None:
+            by.setdefault((n.section, n.line), []).append(
+                [n.syllable, is_strong(n.onset, song.meter), n.duration]
+            )
+        else:
+            by[(n.section, n.line)][-1][2] += n.duration
+    return [(s, strong, d / SLOT) for notes in by.values() for s, strong, d in notes[:-1]]
+
+
+def _light_measure(songs) -> dict[str, float]:
+    from partita.lyrics.mandarin import LIGHT
+
+    notes = [x for song in songs for x in _syllable_notes(song)]
+    light = [(strong, d) for s, strong, d in notes if s.tone == LIGHT]
+    other = [(strong, d) for s, strong, d in notes if s.tone != LIGHT]
+
+    def mean(xs: list[float]) -> float:
+        return float(np.mean(xs)) if xs else math.nan
+
+    return {
+        "light": len(light),
+        "other": len(other),
+        "light_on_strong": mean([a for a, _ in light]),
+        "light_eighths": mean([d for _, d in light]),
+        "other_on_strong": mean([a for a, _ in other]),
+        "other_eighths": mean([d for _, d in other]),
+    }
+
+
+def run_light() -> tuple[list[dict], dict]:
+    """Light (neutral-tone) syllables in the rhythm: the light rule on against off, same lyrics."""
+    from partita.generation.song import sing
+    from partita.lyrics import read_lyrics
+
+    sets = [
+        read_lyrics(LYRICS.read_text(encoding="utf-8")),
+        read_lyrics("\n".join(t for t, _ in SANDHI_LINES)),
+    ]
+    on = _light_measure([sing(lyr, seed=0, light=True) for lyr in sets])
+    off = _light_measure([sing(lyr, seed=0, light=False) for lyr in sets])
+    log.info("light on: %s; off: %s", on, off)
+    note = (
+        f"{on['light']} light syllables (none in the Tang lines, all in the sandhi lines) and {on['other']} "
+        "others, each line's last syllable left out; the rhythm does not depend on the seed"
+    )
+    rows = [
+        row("song tones: light syllables on strong beats", on["light_on_strong"], "share", COMMAND,
+            "light=False, same lyrics", off["light_on_strong"], higher_is_better=False,
+            notes=f"{note}; other syllables {on['other_on_strong']:.3f} (light=False "
+                  f"{off['other_on_strong']:.3f})"),
+        row("song tones: mean duration of light syllables", on["light_eighths"], "eighths", COMMAND,
+            "light=False, same lyrics", off["light_eighths"], higher_is_better=False,
+            notes=f"{note}; other syllables {on['other_eighths']:.2f} eighths (light=False "
+                  f"{off['other_eighths']:.2f}); light notes are also sung softer (velocity 56, others 80)"),
+    ]  # fmt: skip
+    return rows, {"on": on, "off": off}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=5)
@@ -318,6 +386,8 @@ def main() -> None:
     sandhi_rows, sandhi_extra = run_sandhi(args.seeds)
     rows += sandhi_rows
     extra["sandhi"] = sandhi_extra
+    light_rows, extra["light"] = run_light()
+    rows += light_rows
     path = write_result(
         "song_tones", "Mandarin tones and the melody (issue 25 item 1)", rows, quick=False, extra=extra
     )

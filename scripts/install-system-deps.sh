@@ -9,6 +9,7 @@ command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
 [ -e /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || [ -e /usr/share/sounds/sf2/default-GM.sf2 ] || need+=(fluid-soundfont-gm)
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || need+=(fonts-dejavu-core)  # pinyin ǎ ǐ ǒ ǔ in engraved PNGs
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "partita: installing ${need[*]} (Debian) for audio rendering and the browser test"

@@ -5,12 +5,15 @@ Everything here is a rule, nothing is learned (see docs/SONGS.md):
 - **rhythm**: each lyric line is a phrase of whole bars (the same number of bars for every line of a
   section); the onsets of its syllables are chosen by dynamic programming over eighth-note slots, scoring a
   stressed syllable on a strong beat up, on an off-beat down, and odd durations and syncopations down; the
-  last syllable gets a long note (a melisma of two notes when it lasts a bar or more);
+  last syllable gets a long note (a melisma of two notes when it lasts a bar or more); a light (neutral
+  tone 5) Chinese syllable is pushed harder off the strong beats and toward an eighth note, and sung softer;
 - **pitch**: a simple progression per phrase (a chord a bar) ending on V (a half cadence) or I; the
   notes on strong beats are chord tones near an arch-shaped contour, the notes between them move stepwise;
   the last phrase of a section ends on the tonic (an authentic cadence);
 - **Mandarin tones**: in a Chinese line the direction from note to note follows the tone transitions where
   singability allows (a preference: :func:`tone_pitches`);
+- **pinyin**: the MusicXML of a Chinese song has a second lyric line, the pinyin with tone marks of the
+  surface readings (after tone sandhi) the melody followed;
 - **recurrence**: a phrase's melody depends only on its syllables, its place (last line or not) and its
   length, so a chorus with the same words gets the same melody.
 
@@ -43,6 +46,13 @@ MINOR = (0, 2, 3, 5, 7, 8, 10)
 DURATION_SCORE = {1: -0.3, 2: 0.4, 3: -0.5, 4: -0.4, 6: -1.5}
 STRESSED_AT = {3: 4.0, 2: 3.0, 1: 1.0, 0: -3.0}  # by metric weight: downbeat 3, mid-bar 2, beat 1, off-beat 0
 UNSTRESSED_AT = {3: -2.0, 2: -1.0, 1: 0.3, 0: 0.5}
+LIGHT_AT = {3: -5.0, 2: -3.5, 1: -0.5, 0: 1.0}
+"""A light (neutral-tone) syllable by metric weight: short and unaccented, it belongs off the beat."""
+LIGHT_DURATION = {1: 0.8, 2: 0.0, 3: -1.5, 4: -2.0, 6: -3.0}
+"""Added to :data:`DURATION_SCORE` for a light syllable's duration (eighths): an eighth note preferred."""
+VELOCITY = 80
+LIGHT_VELOCITY = 56
+"""The MIDI velocity of a light syllable's note (others: :data:`VELOCITY`)."""
 ONE, TWO, FOUR, FIVE, SIX = 0, 1, 3, 4, 5  # chord roots as scale degrees: I, ii, IV, V, vi
 FILL = (FOUR, ONE, SIX, TWO, FOUR, ONE)
 
@@ -74,6 +84,8 @@ class Song:
     """One chord a bar (mir_eval labels, ``"G:maj"``): the progression the melody was written over."""
     section_bars: list[tuple[int, int]] = field(default_factory=list)
     """(first bar, bars) of each section."""
+    light: bool = True
+    """Whether light (neutral-tone) syllables are sung softer (:data:`LIGHT_VELOCITY`)."""
 
     @property
     def seconds(self) -> float:
@@ -128,27 +140,34 @@ def _phrase_bars(n: int, bar: int) -> int:
     return bars if bars <= 1 else 2 * math.ceil(bars / 2)
 
 
-def _syllable_score(stressed: bool, weight: int) -> float:
-    return (STRESSED_AT if stressed else UNSTRESSED_AT)[weight]
+def _syllable_score(stressed: bool, weight: int, light: bool = False) -> float:
+    return (LIGHT_AT if light else STRESSED_AT if stressed else UNSTRESSED_AT)[weight]
 
 
-def line_rhythm(stresses: list[bool], bars: int, meter: str) -> list[int]:
-    """Onset slots (eighths from the phrase start) of each syllable of a line of ``bars`` bars (a DP)."""
+def line_rhythm(stresses: list[bool], bars: int, meter: str, light: list[bool] | None = None) -> list[int]:
+    """Onset slots (eighths from the phrase start) of each syllable of a line of ``bars`` bars (a DP).
+
+    ``light`` marks light (neutral-tone) syllables: kept off the strong beats harder than unstressed ones
+    (:data:`LIGHT_AT`) and given an eighth note where the rhythm allows (:data:`LIGHT_DURATION`; the
+    last syllable keeps its long cadence note)."""
     weights = slot_weights(meter)
     bar, n = len(weights), len(stresses)
+    light = list(light) if light is not None else [False] * n
     total = bars * bar
     w = [weights[p % bar] for p in range(total)]
     best = np.full((n, total), -np.inf)
     back = np.zeros((n, total), dtype=int)
     for p in range(min(bar, total)):
-        best[0, p] = _syllable_score(stresses[0], w[p]) - 0.1 * p
+        best[0, p] = _syllable_score(stresses[0], w[p], light[0]) - 0.1 * p
     for i in range(1, n):
         for p in range(i, total):
-            here = _syllable_score(stresses[i], w[p])
+            here = _syllable_score(stresses[i], w[p], light[i])
             for d, cost in DURATION_SCORE.items():
                 q = p - d
                 if q < 0 or best[i - 1, q] == -np.inf:
                     continue
+                if light[i - 1]:
+                    cost = cost + LIGHT_DURATION[d]
                 tied = q // bar != p // bar and p % bar != 0  # the note would be tied over the bar line
                 s = (
                     best[i - 1, q]
@@ -333,9 +352,14 @@ class _Phrase:
     roots: list[int]
 
 
-def _phrase(line: Line, bars: int, meter: str, end: str, seed: int, tones: bool = True) -> _Phrase:
+def _phrase(
+    line: Line, bars: int, meter: str, end: str, seed: int, tones: bool = True, light: bool = True
+) -> _Phrase:
+    from partita.lyrics.mandarin import LIGHT
+
     stresses = [s.stressed for s in line.syllables]
-    onsets = line_rhythm(stresses, bars, meter)
+    lights = [light and s.tone == LIGHT for s in line.syllables]
+    onsets = line_rhythm(stresses, bars, meter, lights)
     total = bars * len(slot_weights(meter))
     rng = np.random.default_rng(seed)
     roots = _chords(math.ceil(total / _span(meter)), ONE if end in ("tonic", "mediant") else FIVE)
@@ -407,13 +431,16 @@ def sing(
     seed: int = 0,
     recur: bool = True,
     tones: bool = True,
+    light: bool = True,
 ) -> Song:
     """A vocal melody for ``lyrics``, one note per syllable (a two-note melisma on long phrase ends).
 
     With ``recur`` (the default) a line's melody depends only on its words and place, so repeated choruses
     get the same melody; ``recur=False`` seeds each line by its position instead (a baseline). With
     ``tones`` (the default) a line with Mandarin tones gets a melody whose direction follows them where
-    singability allows (:func:`tone_pitches`); lines without tones (English) are not touched.
+    singability allows (:func:`tone_pitches`); lines without tones (English) are not touched. With
+    ``light`` (the default) a light (neutral-tone) syllable gets a short note off the strong beats where the
+    rhythm allows (:func:`line_rhythm`) and is sung softer (:data:`LIGHT_VELOCITY`).
     """
     meter = "/".join(map(str, _meter(meter)))
     scale = MINOR if mode == "minor" else MAJOR
@@ -429,7 +456,7 @@ def sing(
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
             key = f"{line.text}|{end}|{bars}" if recur else f"{si}.{li}"
-            ph = _phrase(line, bars, meter, end, seed * 7919 + zlib.crc32(key.encode()), tones)
+            ph = _phrase(line, bars, meter, end, seed * 7919 + zlib.crc32(key.encode()), tones, light)
             roots_v = end == "dominant"
 
             def pitch(d: int, _v: bool = roots_v) -> int:
@@ -438,13 +465,20 @@ def sing(
             notes += _phrase_notes(ph, line, start, pitch, (si, li))
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
-    song = Song(lyrics, notes, tonic, mode, meter, tempo, chords=chords, section_bars=section_bars)
+    song = Song(
+        lyrics, notes, tonic, mode, meter, tempo, chords=chords, section_bars=section_bars, light=light
+    )
     log.info("song: %d syllables, %d notes, %.0f s", len(lyrics.syllables), len(notes), song.seconds)
     return song
 
 
 def song_from_prompt(
-    lyrics: Lyrics, prompt: str = "", seed: int = 0, recur: bool = True, tones: bool = True
+    lyrics: Lyrics,
+    prompt: str = "",
+    seed: int = 0,
+    recur: bool = True,
+    tones: bool = True,
+    light: bool = True,
 ) -> Song:
     """:func:`sing` with the key, mode, meter and tempo read from ``prompt`` (defaults C major, 4/4, 100)."""
     from partita.generation.prompt import project_prompt
@@ -459,6 +493,7 @@ def song_from_prompt(
         seed=seed,
         recur=recur,
         tones=tones,
+        light=light,
     )
 
 
@@ -473,6 +508,12 @@ def _fifths(tonic: str, mode: str) -> int:
     return -6 if fifths == 6 and "b" in tonic else fifths
 
 
+def _velocity(syllable: Syllable) -> int:
+    from partita.lyrics.mandarin import LIGHT
+
+    return LIGHT_VELOCITY if syllable.tone == LIGHT else VELOCITY
+
+
 def song_score(song: Song) -> symusic.Score:
     """The vocal line as a symusic score with lyric meta events (``"twin-"``) and section markers."""
     score = symusic.Score(TPQ)
@@ -483,8 +524,11 @@ def song_score(song: Song) -> symusic.Score:
         symusic.KeySignature(0, _fifths(song.tonic, song.mode), int(song.mode == "minor"))
     )
     track = symusic.Track(name="Voice", program=song.program)
+    velocity = VELOCITY
     for n in song.notes:
-        track.notes.append(symusic.Note(n.onset, n.duration, n.pitch, 80))
+        if n.syllable is not None:  # a melisma's continuation keeps its syllable's velocity
+            velocity = _velocity(n.syllable) if song.light else VELOCITY
+        track.notes.append(symusic.Note(n.onset, n.duration, n.pitch, velocity))
         if n.syllable is not None:
             track.lyrics.append(symusic.TextMeta(n.onset, n.syllable.sung))
     score.tracks.append(track)
@@ -504,9 +548,52 @@ def _heads(part) -> list:
     ]
 
 
-def song_music21(song: Song, title: str | None = None, score: symusic.Score | None = None):
+def _marked(syllable: str, tone: int | None) -> str:
+    """Pinyin with a tone mark (``"lv", 3`` -> ``"lǚ"``); a light or unknown tone unmarked (``"le"``)."""
+    if tone in (1, 2, 3, 4):
+        from pypinyin.contrib.tone_convert import to_tone
+
+        return to_tone(f"{syllable}{tone}")
+    return syllable.replace("v", "ü")
+
+
+def line_pinyin(line: Line) -> list[str | None]:
+    """The pinyin with tone marks of each syllable of ``line``: the surface reading (after tone sandhi, the
+    tone in ``Syllable.tone``, the one the melody followed; a light syllable unmarked); None for a syllable
+    that is not a Chinese character, or one pypinyin cannot read (or without pypinyin)."""
+    from partita.lyrics.mandarin import readings_at
+
+    readings = [r for _, r in sorted(readings_at(line.text).items())]
+    out: list[str | None] = []
+    k = 0
+    for s in line.syllables:
+        if k < len(readings) and s.text == readings[k].char:
+            r = readings[k]
+            k += 1
+            out.append(_marked(r.syllable, s.tone) if r.syllable and s.tone is not None else None)
+        else:
+            out.append(None)
+    return out
+
+
+def _pinyin_of_notes(song: Song) -> list[str | None]:
+    """:func:`line_pinyin` for each note of the song (None for a melisma's continuation)."""
+    lines = {
+        (si, li): iter(line_pinyin(line))
+        for si, section in enumerate(song.lyrics.sections)
+        for li, line in enumerate(section.lines)
+    }
+    return [next(lines[(n.section, n.line)], None) if n.syllable is not None else None for n in song.notes]
+
+
+def song_music21(
+    song: Song, title: str | None = None, score: symusic.Score | None = None, pinyin: bool = True
+):
     """An engraveable music21 score of the vocal line (or of ``score``, the vocal line with parts under it,
-    as :func:`assemble` makes) with each syllable under its note of the vocal line (MusicXML lyrics)."""
+    as :func:`assemble` makes) with each syllable under its note of the vocal line (MusicXML lyrics).
+
+    With ``pinyin`` (the default) a Chinese syllable has a second lyric line under it: its pinyin with tone
+    marks, the surface reading the melody followed (:func:`line_pinyin`)."""
     from music21 import note as m21note
 
     from partita.score.musicxml import to_music21
@@ -516,24 +603,30 @@ def song_music21(song: Song, title: str | None = None, score: symusic.Score | No
     voice = next((h for h in map(_heads, m21.parts) if [n.pitch.midi for n in h] == pitches), None)
     if voice is None:
         raise ValueError("the notation has no part with the sung notes")
-    for head, sung in zip(voice, song.notes, strict=True):
+    spoken = _pinyin_of_notes(song) if pinyin and song.lyrics.language in ("zh", "mixed") else []
+    for i, (head, sung) in enumerate(zip(voice, song.notes, strict=True)):
         if sung.syllable is not None:
             head.lyrics = [m21note.Lyric(text=sung.syllable.text, number=1, syllabic=sung.syllable.position)]
+            if i < len(spoken) and spoken[i]:
+                head.lyrics.append(m21note.Lyric(text=spoken[i], number=2))
     return m21
 
 
-def song_musicxml(song: Song, title: str | None = None, score: symusic.Score | None = None) -> str:
-    """MusicXML text of the vocal line (or of ``score``, with parts) with its lyrics."""
+def song_musicxml(
+    song: Song, title: str | None = None, score: symusic.Score | None = None, pinyin: bool = True
+) -> str:
+    """MusicXML text of the vocal line (or of ``score``, with parts) with its lyrics (and the pinyin of
+    Chinese ones: ``pinyin``)."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-    return GeneralObjectExporter(song_music21(song, title, score)).parse().decode("utf-8")
+    return GeneralObjectExporter(song_music21(song, title, score, pinyin)).parse().decode("utf-8")
 
 
-def write_song_musicxml(song: Song, path, title: str | None = None) -> None:
-    """Write the vocal line with its lyrics as MusicXML (atomically)."""
+def write_song_musicxml(song: Song, path, title: str | None = None, pinyin: bool = True) -> None:
+    """Write the vocal line with its lyrics (and the pinyin of Chinese ones) as MusicXML (atomically)."""
     from partita.atomic import atomic_write_text
 
-    atomic_write_text(path, song_musicxml(song, title))
+    atomic_write_text(path, song_musicxml(song, title, pinyin=pinyin))
 
 
 def write_song_midi(song: Song, path) -> None:

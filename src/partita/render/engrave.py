@@ -5,6 +5,12 @@ verovio draws notes, clefs and accidentals as SVG paths, but writes some symbols
 as CSS, so unless fontconfig knows the font those symbols become empty boxes. The font ships inside the
 verovio package (as base64 WOFF2 in ``verovio/data/Leipzig.css``); :func:`ensure_music_fonts` writes it once
 to a cache folder and adds that folder to the running process's fontconfig (FreeType reads WOFF2 directly).
+
+cairo draws each text run with the one font named first in its ``font-family`` and no fallback, and verovio
+names "Times, serif" (Liberation Serif here), which has no Chinese characters and no pinyin tone marks on
+ǎ ǐ ǒ ǔ ǚ: :func:`fit_text_fonts` gives each text run with Han (or kana, hangul) characters an installed
+font that has them (WenQuanYi Micro Hei, Noto CJK, ...), and each letter past Latin Extended-A (pinyin's
+third tone) a serif that has it (DejaVu Serif). SVG keeps verovio's fonts: a browser falls back by itself.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ import ctypes.util
 import logging
 import os
 import re
+import subprocess
 import tempfile
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -32,6 +40,10 @@ MUSIC_FONTS = ("Leipzig", "Bravura")
 PAGE_WIDTH = 2100  # verovio units (tenths of a mm): A4 portrait
 PAGE_HEIGHT = 2970
 DEFAULT_SCALE = 40  # percent: about 8 bars of a four-part chorale per system pair on A4
+CJK_LYRIC_WORD_SPACE = 3.0
+"""verovio's space between lyric words (MEI units; its default 1.2) for lyrics with Han characters: verovio
+measures text with Times' widths, which it knows for ASCII letters only, so Chinese syllables (each a word)
+and their tone-marked pinyin would touch."""
 _fonts_ready: Path | None = None
 
 
@@ -93,6 +105,87 @@ def ensure_music_fonts() -> Path:
     return d
 
 
+CJK_FAMILIES = (
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "AR PL UMing CN",
+)
+"""Fonts with Chinese characters, in the order they are preferred (serif first, as verovio's Times)."""
+WIDE_LATIN_FAMILIES = ("DejaVu Serif", "Noto Serif", "FreeSerif", "DejaVu Sans")
+"""Fonts with the pinyin vowels Liberation Serif lacks (ǎ ǐ ǒ ǔ ǖ ǘ ǚ ǜ), in the order they are preferred."""
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
+_WIDE_LATIN = re.compile(r"[\u0180-\u036f\u1e00-\u1eff]")
+_WIDE_LATIN_RUN = re.compile(r"[\u0180-\u036f\u1e00-\u1eff]+")
+_CJK_LYRIC = re.compile(r"<lyric\b(?:(?!</lyric>).)*?" + _CJK.pattern, re.S)
+_TEXT_RUN = re.compile(r"(<tspan\b[^>]*?)(/?>)([^<]*)")
+
+
+def _families(pattern: str) -> list[str]:
+    """The families of the installed fonts matching a fontconfig ``pattern`` (``fc-list``); [] without it."""
+    try:
+        found = subprocess.run(
+            ["fc-list", pattern, "family"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted({line.split(",")[0].strip() for line in found.splitlines() if line.strip()})
+
+
+def _pick(pattern: str, preferred: tuple[str, ...]) -> str | None:
+    have = _families(pattern)
+    return next((f for f in preferred if f in have), have[0] if have else None)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The family of an installed font with Chinese characters, or None (logged once)."""
+    family = _pick(":lang=zh", CJK_FAMILIES)
+    if family is None:
+        log.warning(
+            "no font with Chinese characters is installed: Chinese text in engraved PNGs will show as boxes "
+            "(Debian: apt-get install fonts-wqy-microhei)"
+        )
+    return family
+
+
+@lru_cache(maxsize=1)
+def wide_latin_font() -> str | None:
+    """The family of an installed font with pinyin's third-tone vowels (ǎ ǐ ǒ ǔ ǚ), or None (logged once)."""
+    family = _pick(":charset=1ce 1d0 1d2 1d4 1da", WIDE_LATIN_FAMILIES)
+    if family is None:
+        log.warning(
+            "no font with the vowels ǎ ǐ ǒ ǔ is installed: pinyin in engraved PNGs may show boxes "
+            "(Debian: apt-get install fonts-dejavu-core)"
+        )
+    return family
+
+
+def fit_text_fonts(svg: str) -> str:
+    """``svg`` (a verovio page) with fonts cairo can draw its text in: each text run holding Han, kana or
+    hangul characters in :func:`cjk_font`, and each letter past Latin Extended-A (ǎ ǐ ǒ ǔ ǚ, which
+    Liberation Serif, fontconfig's Times, lacks) in :func:`wide_latin_font`, the rest of its word left in
+    Times, whose widths verovio spaced the notes by. Unchanged when the text needs neither or no such font
+    is installed."""
+    cjk = cjk_font() if _CJK.search(svg) else None
+    wide = wide_latin_font() if _WIDE_LATIN.search(svg) else None
+    if not (cjk or wide):
+        return svg
+
+    def run(m: re.Match) -> str:
+        head, close, body = m.groups()
+        if cjk and _CJK.search(body) and "font-family=" not in head:
+            return f'{head} font-family="{cjk}"{close}{body}'
+        if wide and _WIDE_LATIN.search(body):
+            body = _WIDE_LATIN_RUN.sub(lambda c: f'<tspan font-family="{wide}">{c.group(0)}</tspan>', body)
+        return f"{head}{close}{body}"
+
+    return _TEXT_RUN.sub(run, svg)
+
+
 def _musicxml_of(score: Score | str | os.PathLike, title: str | None) -> str:
     """MusicXML text to engrave: a MusicXML file as written by its author, anything else through partita."""
     if isinstance(score, str | os.PathLike):
@@ -138,16 +231,17 @@ def to_svg_pages(
     # verovio's default resource path (its fonts) is set per thread, only in the thread that imported it: name
     # it for this toolkit so that engraving works from any thread (a web server's workers, a thread pool)
     tk.setResourcePath(str(files("verovio") / "data"))
-    tk.setOptions(
-        {
-            "pageWidth": PAGE_WIDTH,
-            "pageHeight": PAGE_HEIGHT,
-            "scale": int(scale),
-            "adjustPageHeight": True,
-            "footer": "none",
-            "breaks": "auto",
-        }
-    )
+    options = {
+        "pageWidth": PAGE_WIDTH,
+        "pageHeight": PAGE_HEIGHT,
+        "scale": int(scale),
+        "adjustPageHeight": True,
+        "footer": "none",
+        "breaks": "auto",
+    }
+    if _CJK_LYRIC.search(xml):
+        options["lyricWordSpace"] = CJK_LYRIC_WORD_SPACE
+    tk.setOptions(options)
     if not tk.loadData(xml):
         raise ScoreError("verovio could not read the MusicXML", "parse-error", title or str(score))
     n = tk.getPageCount()
@@ -181,7 +275,7 @@ def write_png_pages(svgs: list[str], path: str | os.PathLike, width: int = 1400)
     for svg, p in zip(svgs, out, strict=True):
         try:
             png = cairosvg.svg2png(
-                bytestring=svg.encode("utf-8"),
+                bytestring=fit_text_fonts(svg).encode("utf-8"),
                 output_width=fit_width(svg, int(width)),
                 background_color="white",
             )

@@ -11,9 +11,7 @@ the work is bounded by the server's analysis time and slots (:meth:`Studio.bound
 
 from __future__ import annotations
 
-import functools
 import logging
-import subprocess
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -84,32 +82,13 @@ def lines_under_notes(sung, limit: int = SUMMARY_LINES) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The family of an installed font with Chinese characters (fontconfig's ``fc-list``), or None."""
-    try:
-        found = subprocess.run(
-            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    families = sorted(line.split(",")[0].strip() for line in found.splitlines() if line.strip())
-    return families[0] if families else None
-
-
-def _engrave(xml: str, path: Path, title: str, chinese: bool = False) -> Path | None:
-    """The first page of the engraved score as PNG, or None when verovio or cairo cannot make it.
-
-    cairo draws a text with one font and no fallback, so verovio's Times would draw Chinese words as boxes:
-    with ``chinese`` the page's text is set in an installed font that has them (when there is one)."""
+def _engrave(xml: str, path: Path, title: str) -> Path | None:
+    """The first page of the engraved score as PNG, or None when verovio or cairo cannot make it (Chinese
+    words and pinyin are drawn in a font that has them: :func:`partita.render.engrave.fit_text_fonts`)."""
     from partita.render.engrave import to_svg_pages, write_png_pages
 
     try:
-        svgs = to_svg_pages(musicxml=xml, title=title, max_pages=1)
-        font = cjk_font() if chinese else None
-        if font:
-            svgs = [svg.replace('font-family="Times, serif"', f'font-family="{font}"') for svg in svgs]
-        pages = write_png_pages(svgs, path)
+        pages = write_png_pages(to_svg_pages(musicxml=xml, title=title, max_pages=1), path)
     except Exception as e:  # an engraving failure costs the picture, not the song
         log.warning("engraving the song failed: %s", e)
         return None
@@ -128,8 +107,7 @@ def _write(sung, out: Path, stem: str, title: str) -> dict[str, Path]:
     atomic_write_text(files["musicxml"], xml)
     files["midi"] = out / f"{stem}.mid"
     write_song_midi(sung, files["midi"])
-    chinese = sung.lyrics.language in ("zh", "mixed")
-    engraved = _engrave(xml, out / f"{stem}-score.png", title, chinese)
+    engraved = _engrave(xml, out / f"{stem}-score.png", title)
     if engraved is not None:
         files["score"] = engraved
     score = sung.score
@@ -256,8 +234,10 @@ class SongView:
                 button = gr.Button("Sing", variant="primary", elem_id="song-sing")
         gr.Markdown(
             "The vocal line is written by rules, not by the model: stressed syllables on strong beats, a "
-            "cadence at each line's end, one chord a bar. Chinese is sung one character a syllable, without "
-            f"tones. Lyrics of up to {MAX_LYRICS_CHARS} characters."
+            "cadence at each line's end, one chord a bar. Chinese is sung one character a syllable, the "
+            "melody following the Mandarin tones as heard (after tone sandhi) where singability allows, "
+            "light syllables short and off the strong beats, the pinyin under the characters. Lyrics of "
+            f"up to {MAX_LYRICS_CHARS} characters."
         )
         account = gr.Textbox(label="Sung", lines=6, max_lines=20, interactive=False, elem_id="song-account")
         engraved = gr.Image(
