@@ -1,4 +1,5 @@
-"""``partita score-video``: music for a video, as long as the video, with its cuts on bar lines, muxed in."""
+"""``partita score-video``: music for a video, as long as the video, with its cuts on bar lines, muxed in;
+``partita match-video``: the pieces of a discovery index that best fit a video (or an image)."""
 
 from __future__ import annotations
 
@@ -71,4 +72,46 @@ def score_video(video, prompt, out_dir, model, n, seed, no_align, no_wav, explai
         click.echo(f"nothing written to {Path(out_dir)}")
 
 
-commands = [score_video]
+@click.command("match-video")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
+)
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Pieces to list.")
+@click.option("--where", default=None, help="A filter on the labels first, e.g. \"genre = 'pop'\".")
+@click.option("--image", is_flag=True, help="PATH is a still picture (JPEG, PNG, WebP, ...), not a video.")
+@click.option("--json", "as_json", is_flag=True, help="JSON (what was asked and the pieces) instead of text.")
+def match_video(path, index_path, k, where, image, as_json) -> None:
+    """The pieces of the library (a discovery index: partita index build) that best fit the video at PATH:
+    each shot's tempo, mode, density, register and loudness as score-video would ask them, and the video's
+    length, against what each piece measures; each piece is listed with what fits and what does not.
+    Only colour, light, edges and motion are read: what the video shows is not understood.
+    """
+    import json
+
+    from partita.cli._errors import one_line
+    from partita.discovery.for_picture import image_target, match_picture, video_target
+    from partita.discovery.index import DiscoveryIndex
+
+    with one_line():
+        if image:
+            from partita.picture import read_image_features
+
+            target = image_target(read_image_features(path), Path(path).name)
+        else:
+            from partita.picture import read_video_features
+
+            target = video_target(read_video_features(path), Path(path).name)
+        matches = match_picture(DiscoveryIndex(index_path), target, k, where)
+    if as_json:
+        doc = {"asked": target.to_dict(), "pieces": [m.to_dict() for m in matches]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    click.echo(target.describe())
+    for rank, m in enumerate(matches, 1):
+        click.echo(f"{rank:2d}. {m.score:.3f}  {m.piece_id}  {m.title()}")
+        for reason in m.why():
+            click.echo(f"      {reason}")
+
+
+commands = [score_video, match_video]

@@ -83,15 +83,18 @@ def score_video(
     align: bool = True,
     wav: bool = True,
     progress: ProgressCallback | None = None,
+    video: VideoFeatures | None = None,
     **options: Any,
 ) -> VideoScore:
     """Music for the video at ``path``, as long as the video: :mod:`partita.generation.picture` for the
     mapping, ``n`` candidates a section (the Selector's first kept). ``prompt`` and ``options`` (request
     fields: ``key``, ``tempo``, ``meter``, ``instruments``, ...) win where they say something. With
     ``out_dir``: ``music.mid``, ``plan.json``, ``picture.json``, ``pianoroll.png`` and, with ``wav``,
-    ``music.wav`` and ``<video>_with_music.mp4``."""
+    ``music.wav`` and ``<video>_with_music.mp4``. ``video``: the file's features when they were already read
+    (the studio reads them within its own time limit), so it is not read twice."""
     t0 = time.perf_counter()
-    video = read_video_features(path, progress=_scaled(progress, 0, READ))
+    if video is None:
+        video = read_video_features(path, progress=_scaled(progress, 0, READ))
     vplan = plan_video(video, prompt, align=align, **options)
     t1 = time.perf_counter()
     generator = model if isinstance(model, Generator) else Generator.from_pretrained(model)

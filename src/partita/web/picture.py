@@ -1,4 +1,5 @@
-"""The Picture view: upload a picture (and optionally words), get music for its mood.
+"""The Picture view: upload a picture (and optionally words), get music for its mood; or upload a short
+video and get music exactly as long as it, with its cuts on bar lines, muxed into the video.
 
 :func:`picture` is the work behind both the page and the ``/picture`` endpoint. It checks the upload (only
 from Gradio's upload folder, at most the server's upload size, a JPEG, PNG or WebP by its content, not its
@@ -8,11 +9,23 @@ turns them into a request as ``partita generate --image`` does
 generates, engraves and shows the candidates as the Compose view does
 (:func:`partita.web.compose.generate_views`). What was read and what it set is the ``--explain`` text, shown
 above the candidates. There is no vision model: what the picture shows is not known.
+
+:func:`picture_video` is the work behind the video half of the page and the ``/picture_video`` endpoint: the
+upload is checked the same way (an MP4, MOV, WebM, MKV or AVI by its content), read within the server's
+analysis time (:func:`partita.picture.read_video_features`; a video longer than the server's
+``max_audio_seconds`` is refused, as the music made for it would be audio that long, and one longer than
+:data:`partita.picture.MAX_VIDEO_SECONDS` whatever the server allows), planned shot by shot
+(:func:`partita.generation.picture.plan_video`; a plan over the server's ``max_bars`` is refused before
+anything is generated) and scored as ``partita score-video`` scores it
+(:func:`partita.pipelines.picture.score_video`, within ``request_seconds``): the MIDI, the WAV and the video
+with the music (re-encoded as H.264 when the upload's codec is one a browser does not play:
+:func:`browser_playable`), what was read (shots, cuts, motion) and the section plan.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +45,9 @@ log = logging.getLogger(__name__)
 
 IMAGE_KINDS = ("jpeg", "png", "webp")
 """The picture formats the view takes, read from the file's first bytes."""
+VIDEO_KINDS = ("mp4", "mov", "webm", "mkv", "avi")
+"""The video containers the view takes, read from the file's first bytes."""
+VIDEO_WHAT = "a short video (MP4, MOV, WebM, MKV or AVI)"
 
 
 def sniff_image(head: bytes) -> str | None:
@@ -42,6 +58,18 @@ def sniff_image(head: bytes) -> str | None:
         return "png"
     if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
+    return None
+
+
+def sniff_video(head: bytes) -> str | None:
+    """``"mp4"``, ``"mov"``, ``"webm"``, ``"mkv"`` or ``"avi"`` from a file's first bytes (at least 64);
+    None for anything else."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "mov" if head[8:12] == b"qt  " else "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska, or WebM by its doctype
+        return "webm" if b"webm" in head[:64] else "mkv"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "avi"
     return None
 
 
@@ -131,8 +159,169 @@ def picture(
     return summary, files, views, str(path)
 
 
+def check_video_upload(
+    path: str | Path | None, limits: Limits, roots: list[Path] | None = None
+) -> tuple[Path, str]:
+    """The uploaded video's resolved path and container; :class:`UserError` names any problem (only files
+    under ``roots``, default Gradio's upload folder, are read)."""
+    p = checked_upload(path, limits, VIDEO_WHAT, roots)
+    with open(p, "rb") as f:
+        kind = sniff_video(f.read(64))
+    if kind is None:
+        raise UserError(
+            f"{p.name}: not a video this view reads: its content is not MP4, MOV, WebM, MKV or AVI"
+        )
+    return p, kind
+
+
+def _read_video(path: Path, max_seconds: float):
+    from partita.picture import read_video_features
+
+    try:
+        return read_video_features(path, max_seconds=max_seconds)
+    except ScoreError as e:  # the message names the server's path; the person knows the file by its name
+        raise UserError(str(e).replace(str(path), path.name)) from None
+
+
+BROWSER_CODECS = ("h264", "vp8", "vp9", "av1")
+"""Video codecs a browser plays in an MP4 (HEVC and MPEG-4 Part 2, OpenCV's ``mp4v``, mostly not)."""
+
+
+def browser_playable(mp4: Path, timeout: float) -> str | None:
+    """Re-encode the video stream of ``mp4`` (in place, atomically) as H.264 when its codec is not one a
+    browser plays (the muxed copy keeps the upload's codec); None when nothing was needed or it worked, else
+    a note for the person (the file is left as it was: it still downloads)."""
+    import re
+
+    from partita.atomic import atomic_path
+    from partita.picture.mux import ffmpeg_exe
+    from partita.score.tools import run_tool
+
+    try:
+        exe = ffmpeg_exe()
+        head = run_tool(
+            [exe, "-hide_banner", "-i", str(mp4)], 60, "reading the video took over 60 s", mp4.name, True
+        )
+        found = re.search(r"Video:\s*([A-Za-z0-9_]+)", head.stderr)
+        if found is None or found.group(1).lower() in BROWSER_CODECS:
+            return None
+        with atomic_path(mp4, suffix=".mp4") as tmp:
+            cmd = [
+                exe,
+                "-y",
+                "-v",
+                "error",
+                "-i",
+                str(mp4),
+                "-map",
+                "0:v:0",
+                "-map",
+                "0:a:0?",
+                "-c:v",
+                "libx264",
+            ]
+            cmd += ["-preset", "veryfast", "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"]
+            cmd += ["-c:a", "copy", "-movflags", "+faststart", str(tmp)]
+            res = run_tool(cmd, timeout, f"re-encoding took over {timeout:g} s", mp4.name, True)
+            if res.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+                raise ScoreError((res.stderr.strip().splitlines() or ["FFmpeg failed"])[-1][:200])
+        log.info("re-encoded %s (%s) as H.264 for the browser", mp4.name, found.group(1))
+        return None
+    except ScoreError as e:
+        log.warning("could not make %s playable in a browser: %s", mp4.name, e)
+        return f"the video could not be re-encoded for the browser ({e}); download it to watch it"
+
+
+def picture_video(
+    studio: Studio,
+    upload: str | None,
+    prompt: str = "",
+    n: int | str = 1,
+    seed: int | str | None = None,
+    progress: Callable[..., Any] | None = None,
+) -> tuple[dict[str, Any], list[str], dict[str, str]]:
+    """Music for an uploaded video and optional words, as long as the video; return ``(summary, files to
+    download, the paths to show by kind: video, wav, midi, pianoroll)``.
+
+    The summary's ``read`` is what was read from the video (its shots, cuts, motion peaks, each shot's light
+    and motion) and ``plan`` the section plan (bars, tempo, key and density a shot). ``n`` is the candidates
+    tried for each section (the best kept). Raises :class:`UserError` for an upload or a request this server
+    refuses; reading stops after ``studio.limits.analysis_seconds`` and generation after
+    ``request_seconds``.
+    """
+    from partita.generation.picture import plan_video
+    from partita.picture import MAX_VIDEO_SECONDS
+    from partita.pipelines.picture import score_video
+    from partita.render.audio import audio_available
+
+    limits = studio.limits
+    prompt = (prompt or "").strip()
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise UserError(f"the words are {len(prompt)} characters; keep them under {MAX_PROMPT_CHARS}")
+    n, seed = count_and_seed(n, seed, limits)
+    path, kind = check_video_upload(upload, limits)
+    name = path.name
+    if progress is not None:
+        progress(0.0, desc="reading the video")
+    longest = min(MAX_VIDEO_SECONDS, limits.max_audio_seconds)
+    video = studio.bounded(limits.analysis_seconds, _read_video, path, longest)
+    try:
+        vplan = plan_video(video, prompt)
+    except ValueError as e:  # the words' own problems (an unknown key, a bad meter)
+        raise UserError(str(e)) from None
+    if vplan.plan.bars > limits.max_bars:
+        raise UserError(
+            f"{name}: {video.duration:.1f} s of video needs {vplan.plan.bars} bars of music at its shots' "
+            f"tempi; this server makes at most {limits.max_bars} (try a shorter video)"
+        )
+
+    def step(done: int, total: int, message: str = "") -> None:
+        if progress is not None:
+            progress(0.1 + 0.9 * done / max(total, 1), desc=message or "scoring")
+
+    out = studio.work.new("picture-video")
+    wav = audio_available()
+    t0 = time.monotonic()
+    with studio.deadline.limit(limits.request_seconds):
+        result = score_video(
+            path, out, prompt, model=studio.model, n=n, seed=seed, wav=wav, progress=step, video=video
+        )
+    notes = list(video.notes) + ([] if wav else ["no FluidSynth here: the MIDI only, no WAV or video"])
+    if "video" in result.files:
+        if progress is not None:
+            progress(0.97, desc="making the video playable in a browser")
+        note = browser_playable(Path(result.files["video"]), limits.request_seconds)
+        notes += [note] if note else []
+    paths = {k: v for k, v in result.files.items() if k in ("video", "wav", "midi", "pianoroll")}
+    downloads = [paths[k] for k in ("midi", "wav", "video") if k in paths]
+    log.info("picture video: %s (%s), %.1f s, %d shots", name, kind, video.duration, len(video.shots))
+    summary = {
+        "file": name,
+        "format": kind,
+        "prompt": prompt,
+        "model": studio.model_name,
+        "seconds": round(time.monotonic() - t0, 2),
+        "duration": video.duration,
+        "cuts": video.cuts,
+        "motion_peaks": video.motion_peaks,
+        "read": f"read from {name}:\n{video.describe()}",
+        "plan": result.plan.explain(),
+        "sections": [
+            {"name": s.name, "bars": s.bars, "key": s.key, "tempo": round(t, 1), "density": s.density}
+            for s, t in zip(result.plan.plan.sections, result.plan.tempi, strict=True)
+        ],
+        "alignment": result.alignment,
+        "files": {k: Path(v).name for k, v in paths.items()},
+        "notes": notes,
+    }
+    if progress is not None:
+        progress(1.0, desc="done")
+    return summary, downloads, paths
+
+
 class PictureView:
-    """Upload a picture (and optionally words), get music for its mood; endpoint ``/picture``."""
+    """Upload a picture (and optionally words), get music for its mood; endpoint ``/picture``. Or upload a
+    short video and get it back with music; endpoint ``/picture_video``."""
 
     name = "picture"
     title = "Picture"
@@ -194,4 +383,74 @@ class PictureView:
         inputs = [upload, prompt, n, seed]
         slots.connect(
             studio, "picture", button, run, inputs, [slots.summary, slots.files, read, shown], status
+        )
+        self._build_video(studio)
+
+    def _build_video(self, studio: Studio) -> None:
+        """The video half of the page: upload, what was read, the plan, the video with music."""
+        import gradio as gr
+
+        limits = studio.limits
+        gr.Markdown("### A short video")
+        with gr.Row():
+            with gr.Column(scale=2):
+                upload = gr.File(
+                    label="A short video (MP4, MOV, WebM, MKV or AVI)",
+                    type="filepath",
+                    file_types=[".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"],
+                    elem_id="picture-video-upload",
+                )
+                prompt = gr.Textbox(
+                    label="Words (optional: they win over the video)",
+                    max_length=MAX_PROMPT_CHARS,
+                    placeholder="for strings",
+                    elem_id="picture-video-prompt",
+                )
+            with gr.Column(scale=1):
+                seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
+                button = gr.Button("Score the video", variant="primary", elem_id="picture-video-score")
+        gr.Markdown(
+            "Each shot becomes a section whose mode, register and density follow its colour and light; "
+            "the cuts fall on bar lines and the music is exactly as long as the video (docs/PICTURES.md). "
+            "Limits: "
+            f"videos of at most {limits.max_audio_seconds:g} s and {limits.max_upload_bytes / 2**20:.0f} "
+            f"MiB, music of at most {limits.max_bars} bars."
+        )
+        with gr.Row():
+            read = gr.Textbox(
+                label="What was read from the video", lines=8, interactive=False, elem_id="picture-video-read"
+            )
+            plan = gr.Textbox(
+                label="The section plan", lines=8, interactive=False, elem_id="picture-video-plan"
+            )
+        with gr.Row():
+            shown = gr.Video(label="The video with the music", interactive=False, elem_id="picture-video-out")
+            with gr.Column():
+                audio = gr.Audio(label="The music", type="filepath", interactive=False)
+                downloads = gr.File(label="MIDI, WAV, MP4", file_count="multiple", interactive=False)
+        roll = gr.Image(label="Piano roll", type="filepath", interactive=False, format="png")
+        with gr.Accordion("Summary (the API's answer)", open=False):
+            summary_box = gr.JSON(label="Summary")
+
+        def run(upload, prompt, seed, progress=gr.Progress()):  # noqa: B008  (Gradio's progress bar)
+            """Music for an uploaded video, as long as it; the words are optional and win over the video."""
+            summary, files, paths = picture_video(studio, upload, prompt, 1, seed, progress)
+            return (
+                summary,
+                files,
+                summary["read"],
+                summary["plan"],
+                paths.get("video"),
+                paths.get("wav"),
+                paths.get("pianoroll"),
+            )
+
+        button.click(
+            studio.guard("picture video", run),
+            inputs=[upload, prompt, seed],
+            outputs=[summary_box, downloads, read, plan, shown, audio, roll],
+            api_name="picture_video",
+            concurrency_limit=limits.generate_concurrency,
+            concurrency_id="generate",
+            time_limit=limits.request_seconds,
         )
