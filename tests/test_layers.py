@@ -12,6 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "partita"
 LAYERS = (
     "atomic",
     "progress",
+    "engines",
     "paths",
     "score",
     "audio",

@@ -5,7 +5,9 @@ The group is meant to grow: another module may add subcommands with ``corpus.add
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 
 import click
 
@@ -39,6 +41,17 @@ def _print_summary(info: dict) -> None:
     click.echo(f"  rejects {info['rejects']}: {_format_counts(info.get('rejects_by_reason', {}))}")
 
 
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """A missing Ray, an unreachable cluster or a failed engine as one line."""
+    from partita.engines import EngineError
+
+    try:
+        yield
+    except (ImportError, ConnectionError, EngineError) as e:
+        raise click.ClickException(str(e)) from None
+
+
 @corpus.command()
 @click.argument("name")
 @click.option(
@@ -55,7 +68,26 @@ def _print_summary(info: dict) -> None:
     default=None,
     help="Folder (default: the corpora dir/NAME).",
 )
-@click.option("--workers", type=int, default=2, show_default=True, help="Reader processes.")
+@click.option(
+    "--workers",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Reader processes (--engine process) or Ray tasks at a time (--engine ray).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["process", "ray"]),
+    default="process",
+    show_default=True,
+    help="Local reader processes, or Ray Data (a local Ray, or a cluster: --ray-address).",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    envvar="RAY_ADDRESS",
+    help="The Ray cluster (ray://HEAD:10001 or HEAD:6379; default $RAY_ADDRESS, else a local Ray).",
+)
 @click.option("--retry-rejects", is_flag=True, help="Read again the files an earlier run rejected.")
 @click.option(
     "--item-timeout",
@@ -72,6 +104,8 @@ def build(
     workers: int,
     retry_rejects: bool,
     item_timeout: float,
+    engine: str,
+    ray_address: str | None,
     as_json: bool,
 ) -> None:
     """Build corpus NAME from one or more --source; rerun to resume an interrupted build."""
@@ -82,7 +116,15 @@ def build(
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     if item_timeout < 0:
         raise click.BadParameter("must be 0 (no limit) or more", param_hint="--item-timeout")
-    with tqdm_progress(f"corpus {name}", unit="piece") as progress:
+    with _engine_errors():
+        if engine == "ray":
+            from partita.engines import require_ray
+
+            require_ray()  # before the bar: a missing Ray is one line
+    with (
+        _engine_errors(),
+        tqdm_progress(f"corpus {name}", unit="piece") as progress,
+    ):
         summary = build_corpus(
             name,
             list(sources),
@@ -91,6 +133,8 @@ def build(
             progress=progress,
             retry_rejects=retry_rejects,
             item_timeout=item_timeout or None,
+            engine=engine,
+            address=ray_address,
         )
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))

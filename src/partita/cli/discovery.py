@@ -34,15 +34,49 @@ def index() -> None:
 @click.argument("corpus", default="all")
 @click.option("-o", "--out", "out", type=click.Path(file_okay=False), default=None, help="The index folder.")
 @click.option("--model", "model", type=click.Path(file_okay=False), default=None, help="A discovery model.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-def build(corpus, out, model, workers) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=1,
+    show_default=True,
+    help="Reader processes (--engine process) or Ray tasks at a time (--engine ray).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["process", "ray"]),
+    default="process",
+    show_default=True,
+    help="Local processes, or Ray Data (a local Ray, or a cluster: --ray-address).",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    envvar="RAY_ADDRESS",
+    help="The Ray cluster (ray://HEAD:10001 or HEAD:6379; default $RAY_ADDRESS, else a local Ray).",
+)
+def build(corpus, out, model, workers, engine, ray_address) -> None:
     """Index CORPUS (a built corpus name or folder); pieces already indexed are not read again."""
     from partita.cli.progress import tqdm_progress
     from partita.corpus import load_corpus
     from partita.discovery.index import build_index
+    from partita.engines import EngineError, require_ray
 
-    with one_line(), tqdm_progress("indexing", unit="piece") as progress:
-        meta = build_index(load_corpus(corpus), out, model_path=model, workers=workers, progress=progress)
+    with one_line(ImportError):
+        if engine == "ray":
+            require_ray()  # before the bar: a missing Ray is one line
+    with (
+        one_line(ImportError, ConnectionError, EngineError),
+        tqdm_progress("indexing", unit="piece") as progress,
+    ):
+        meta = build_index(
+            load_corpus(corpus),
+            out,
+            model_path=model,
+            workers=workers,
+            progress=progress,
+            engine=engine,
+            address=ray_address,
+        )
     click.echo(f"indexed {meta['count']} pieces ({meta['added']} new) -> {out or 'the default index'}")
 
 

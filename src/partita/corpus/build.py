@@ -5,11 +5,17 @@ and skips their items, so a build killed at any point finishes without redoing w
 A worker process that dies on a file (a crash inside a parser) is replaced, and the items it held are retried
 one at a time so that only the guilty file is rejected (reason ``crash``). Reader processes die with the build
 that started them, even when it is killed with ``kill -9``.
+
+With ``engine="ray"`` the pieces are read by Ray Data tasks instead (a local Ray or a cluster:
+:mod:`partita.engines`); the results go through the same part files, so resuming works the same. Should the
+Ray engine itself fail (a worker or node lost past Ray's retries), the pieces not yet read are read by the
+local reader processes, which find the guilty file.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import logging
 import os
@@ -30,6 +36,7 @@ from partita.corpus.manifest import MANIFEST_SCHEMA, REJECT_SCHEMA, PartStore, t
 from partita.corpus.pieces import process_item, reject_result
 from partita.corpus.sources import WorkItem, iter_items, load_jsb, resolve_sources
 from partita.corpus.splits import assign_splits, jsb_fingerprints
+from partita.engines import EngineError, check_engine, map_items
 from partita.paths import corpora_dir, shared_data_dir
 from partita.progress import ProgressCallback, report
 
@@ -157,6 +164,29 @@ def _run_pool(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _run_ray(
+    todo: list[WorkItem],
+    out: str,
+    workers: int,
+    sink: _Sink,
+    tick,
+    timeout: float | None = None,
+    address: str | None = None,
+) -> None:
+    """Read ``todo`` on Ray Data; what a failure of the engine leaves unread goes to the local pool."""
+    read: set[int] = set()
+    try:
+        fn = functools.partial(process_item, out_dir=out, timeout=timeout)
+        for i, result in map_items(fn, todo, "ray", max(1, workers), address=address):
+            sink.add(result)
+            tick(todo[i])
+            read.add(i)
+    except EngineError as e:
+        rest = [item for i, item in enumerate(todo) if i not in read]
+        log.warning("%s; reading the %d pieces left in local processes", e, len(rest))
+        _run_pool(rest, out, max(1, workers), sink, tick, timeout)
+
+
 def build_corpus(
     name: str,
     sources: list[str],
@@ -168,6 +198,8 @@ def build_corpus(
     select: Callable[[WorkItem], bool] | None = None,
     retry_rejects: bool = False,
     item_timeout: float | None = ITEM_TIMEOUT,
+    engine: str = "process",
+    address: str | None = None,
 ) -> dict:
     """Build (or finish building) corpus ``name`` from ``sources``; return the summary also saved as
     corpus.json.
@@ -177,7 +209,10 @@ def build_corpus(
     ``select`` keeps only the work items it returns True for (e.g. a sample, or one collection's files).
     ``retry_rejects`` reads the items rejected by earlier runs again (after a fix to a reader, say).
     ``item_timeout`` rejects a piece (reason ``timeout``) that takes longer than that many seconds to read.
+    ``engine``: ``process`` (local reader processes) or ``ray`` (Ray Data, ``workers`` tasks at a time, on a
+    local Ray or the cluster at ``address`` / ``$RAY_ADDRESS``); the corpus is the same either way.
     """
+    check_engine(engine)
     t0 = time.monotonic()
     out = corpus_dir(name, out_dir)
     canonical = resolve_sources(list(sources))
@@ -207,6 +242,8 @@ def build_corpus(
             t0,
             retry_rejects,
             item_timeout,
+            engine,
+            address,
         )
 
 
@@ -271,6 +308,8 @@ def _build(
     t0: float,
     retry_rejects: bool = False,
     item_timeout: float | None = ITEM_TIMEOUT,
+    engine: str = "process",
+    address: str | None = None,
 ) -> dict:
     if _remove_stale_temporaries(out):
         log.info("removed temporary files left by an interrupted build")
@@ -291,7 +330,9 @@ def _build(
 
     report(progress, skipped, total, "reading")
     try:
-        if workers <= 1 or len(todo) < 2:
+        if engine == "ray" and todo:
+            _run_ray(todo, str(out), workers, sink, tick, item_timeout, address)
+        elif workers <= 1 or len(todo) < 2:
             for item in todo:
                 sink.add(process_item(item, str(out), item_timeout))
                 tick(item)

@@ -4,7 +4,7 @@
 (:data:`FEATURE_NAMES`: the realism features, a duration-weighted pitch-class histogram, the key, meter,
 tempo, instrument families, texture and a bag of chord roots and qualities, all from the score alone), its
 description as JSON and ``n`` English and ``n`` Chinese captions (different phrasings, with the corpus labels
-the caption module mentions). :func:`corpus_entries` does it for a built corpus with a process pool and keeps
+the caption module mentions). :func:`corpus_entries` does it for a built corpus (processes or Ray) and keeps
 the result in a parquet cache, so a second run (the bench, a rebuilt index) reads it back.
 """
 
@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from partita.analysis.corpus_captions import caption_labels
 from partita.analysis.description import Description, describe
 from partita.analysis.tempo import TEMPO_BOUNDARIES, tempo_bin
 from partita.atomic import atomic_path
+from partita.engines import map_items
 from partita.evaluation.realism import FEATURES as _REALISM_ALL
 from partita.evaluation.realism import realism_features
 from partita.progress import ProgressCallback, report
@@ -302,9 +302,12 @@ def corpus_entries(
     n: int = 4,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    engine: str = "process",
+    address: str | None = None,
 ) -> list[dict[str, Any]]:
     """The entries of ``records`` (default: all) of a loaded corpus, read from ``cache`` where it has them
-    and computed (and added to it) otherwise. Unreadable pieces are dropped with a warning."""
+    and computed (and added to it) otherwise, on ``workers`` processes or Ray tasks (``engine``, ``address``:
+    :func:`partita.engines.map_items`). Unreadable pieces are dropped with a warning."""
     records = corpus.records() if records is None else records
     cache_path = Path(cache) if cache else None
     known = (
@@ -318,17 +321,13 @@ def corpus_entries(
     done = len(records) - len(todo)
     report(progress, done, len(records), "featurising")
     fresh: list[dict[str, Any]] = []
-    pool = ProcessPoolExecutor(workers) if workers > 1 and len(todo) > 16 else None
-    try:
-        results = pool.map(_entry_task, todo, chunksize=16) if pool else map(_entry_task, todo)
-        for i, entry in enumerate(results, 1):
-            fresh.append(entry)
-            report(progress, done + i, len(records), entry["piece_id"])
-            if cache_path and len(fresh) % 2000 == 0:
-                write_entries(list(known.values()) + fresh, cache_path)
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+    if engine == "process" and len(todo) <= 16:
+        workers = 1  # not worth starting processes
+    for i, (_, entry) in enumerate(map_items(_entry_task, todo, engine, workers, address=address), 1):
+        fresh.append(entry)
+        report(progress, done + i, len(records), entry["piece_id"])
+        if cache_path and len(fresh) % 2000 == 0:
+            write_entries(list(known.values()) + fresh, cache_path)
     known.update({e["piece_id"]: e for e in fresh})
     if cache_path and fresh:
         write_entries(list(known.values()), cache_path)

@@ -10,11 +10,14 @@ An index is a folder::
 :func:`build_index` is incremental: the pieces already in the current version keep their features (only new
 pieces are read and described), every vector is recomputed with the model (cheap), and the new version is
 written beside the old one and made current by one atomic rewrite of ``index.json``; the old version is then
-removed. A reader never sees half an index.
+removed. A reader never sees half an index. Reading and embedding run on local processes or on Ray Data
+(``engine``; :mod:`partita.engines`), with the same result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
@@ -32,6 +35,7 @@ from partita.atomic import atomic_write_text
 from partita.discovery.encoders import DEFAULT_MODEL, DiscoveryModel
 from partita.discovery.features import LABEL_FIELDS, corpus_entries
 from partita.discovery.metrics import BM25, zscore
+from partita.engines import check_engine, map_items, ray_session
 from partita.paths import data_dir
 from partita.progress import ProgressCallback, report
 
@@ -42,6 +46,8 @@ PENDING_FILE = "pending.parquet"
 TABLE = "pieces"
 FIELDS = ("piece_id", "split", *LABEL_FIELDS, "tempo", "caption", "caption_zh", "description")
 """The columns a result carries and a ``--where`` filter may name (besides the vector and features)."""
+EMBED_CHUNK = 1024
+"""Feature rows embedded by one task."""
 _SQL_WORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null", "true", "false", "between", "escape"}
 
 
@@ -123,6 +129,30 @@ def _write_version(path: Path, rows: list[dict[str, Any]], vectors: np.ndarray) 
     return version
 
 
+def _embed_chunk(model: DiscoveryModel, features: np.ndarray) -> np.ndarray:
+    return model.encode_features(features)
+
+
+def embed_features(
+    model: DiscoveryModel,
+    features: np.ndarray,
+    engine: str = "process",
+    workers: int = 1,
+    address: str | None = None,
+) -> np.ndarray:
+    """The model's vectors of music feature rows, :data:`EMBED_CHUNK` rows at a time: in this process
+    (``process``: one matrix product is cheaper than starting processes) or as Ray Data tasks (``ray``)."""
+    features = np.asarray(features, dtype=np.float32)
+    chunks = [features[s : s + EMBED_CHUNK] for s in range(0, len(features), EMBED_CHUNK)]
+    if not chunks:
+        return np.zeros((0, model.config.dim), dtype=np.float32)
+    fn = functools.partial(_embed_chunk, model)
+    parts = dict(
+        map_items(fn, chunks, engine, 1 if engine == "process" else workers, address=address, batch_size=1)
+    )
+    return np.concatenate([parts[i] for i in range(len(chunks))])
+
+
 def build_index(
     corpus,
     path: str | os.PathLike | None = None,
@@ -130,9 +160,16 @@ def build_index(
     model_path: str | os.PathLike | None = None,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    engine: str = "process",
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Index every piece of a loaded corpus at ``path`` (default :func:`index_dir`); returns the new
-    ``index.json`` contents. ``model`` (or the one at ``model_path``, default the shipped one) embeds them."""
+    ``index.json`` contents. ``model`` (or the one at ``model_path``, default the shipped one) embeds them.
+
+    ``engine`` ``process`` reads the new pieces on ``workers`` local processes and embeds them here; ``ray``
+    does both on Ray Data (``workers`` tasks at a time; a local Ray, or the cluster at ``address`` /
+    ``$RAY_ADDRESS``: :func:`partita.engines.ray_session`). The index is the same either way."""
+    check_engine(engine)
     path = Path(path) if path else index_dir(corpus.name)
     path.mkdir(parents=True, exist_ok=True)
     model = model or DiscoveryModel.from_pretrained(model_path)
@@ -142,12 +179,24 @@ def build_index(
     old = _existing_rows(path)
     new_records = [r for r in records if r["piece_id"] not in old]
     log.info("indexing %d new pieces (%d already indexed)", len(new_records), len(records) - len(new_records))
-    fresh = corpus_entries(corpus, new_records, cache=path / PENDING_FILE, workers=workers, progress=progress)
-    split = {r["piece_id"]: r.get("split") or "" for r in records}
-    by_id = {**old, **{e["piece_id"]: _row(e, split[e["piece_id"]]) for e in fresh}}
-    rows = [by_id[r["piece_id"]] for r in records if r["piece_id"] in by_id]
-    report(progress, len(records), len(records), "embedding")
-    vectors = model.encode_features(np.asarray([r["features"] for r in rows], dtype=np.float32))
+    with ray_session(address, workers) if engine == "ray" else contextlib.nullcontext():  # one Ray for both
+        fresh = corpus_entries(
+            corpus,
+            new_records,
+            cache=path / PENDING_FILE,
+            workers=workers,
+            progress=progress,
+            engine=engine,
+            address=address,
+        )
+        split = {r["piece_id"]: r.get("split") or "" for r in records}
+        by_id = {**old, **{e["piece_id"]: _row(e, split[e["piece_id"]]) for e in fresh}}
+        rows = [by_id[r["piece_id"]] for r in records if r["piece_id"] in by_id]
+        if not rows:
+            raise ValueError(f"{corpus.path}: none of the corpus's pieces could be read")
+        report(progress, len(records), len(records), "embedding")
+        features = np.asarray([r["features"] for r in rows], dtype=np.float32)
+        vectors = embed_features(model, features, engine, workers, address)
     meta = {
         "version": _write_version(path, rows, vectors),
         "dim": int(vectors.shape[1]),
@@ -155,6 +204,7 @@ def build_index(
         "added": len(fresh),
         "corpus": str(corpus.path),
         "model": str(Path(model_path) if model_path else DEFAULT_MODEL),
+        "engine": engine,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     atomic_write_text(path / META_FILE, json.dumps(meta, indent=2) + "\n")
