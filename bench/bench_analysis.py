@@ -27,59 +27,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import row, write_result  # noqa: E402
+from partita.evaluation.mir_bench import (  # noqa: E402  (shared with partita bench mir)
+    chord_scores,
+    mir_eval_chord_scores,
+    music21_key,
+    reference_key,
+)
+from partita.evaluation.mir_bench import pop909_halves as pop909_split  # noqa: E402
+from partita.evaluation.mir_bench import section_scores as bench_structure  # noqa: E402
 
 log = logging.getLogger("bench_analysis")
-
-
-def pop909_split(root: Path) -> tuple[list[str], list[str]]:
-    """(development ids, evaluation ids): even ids develop, odd ids evaluate."""
-    ids = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.isdigit())
-    return [i for i in ids if int(i) % 2 == 0], [i for i in ids if int(i) % 2 == 1]
-
-
-def reference_key(path: Path) -> str:
-    """The key of ``key_audio.txt`` that lasts longest, in mir_eval's ``"Eb major"`` form."""
-    from partita.analysis.key import key_name, parse_key
-
-    spans: dict[str, float] = {}
-    for line in path.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            spans[parts[2]] = spans.get(parts[2], 0.0) + float(parts[1]) - float(parts[0])
-    return key_name(parse_key(max(spans, key=spans.get)))
-
-
-def mir_eval_chord_scores(ref_intervals, ref_labels, est_intervals, est_labels) -> dict[str, float]:
-    """mir_eval's root, majmin and sevenths scores (duration-weighted over the reference's time span).
-
-    This is what ``mir_eval.chord.evaluate`` computes for these three metrics, without its segmentation
-    metrics, which raise on estimates that extend past the reference (zero-length after trimming).
-    """
-    import mir_eval
-
-    lo, hi = float(ref_intervals.min()), float(ref_intervals.max())
-    keep = (est_intervals[:, 1] > lo) & (est_intervals[:, 0] < hi)
-    est_intervals = np.clip(est_intervals[keep], lo, hi)
-    est_labels = [lab for lab, k in zip(est_labels, keep, strict=True) if k]
-    est_intervals, est_labels = mir_eval.util.adjust_intervals(
-        est_intervals, est_labels, lo, hi, mir_eval.chord.NO_CHORD, mir_eval.chord.NO_CHORD
-    )
-    intervals, ref, est = mir_eval.util.merge_labeled_intervals(
-        ref_intervals, ref_labels, est_intervals, est_labels
-    )
-    durations = mir_eval.util.intervals_to_durations(intervals)
-    return {
-        name: float(mir_eval.chord.weighted_accuracy(getattr(mir_eval.chord, name)(ref, est), durations))
-        for name in ("root", "majmin", "sevenths")
-    }
-
-
-def chord_scores(grid, tmap, ref_intervals, ref_labels, labels) -> dict[str, float]:
-    from partita.analysis.chords import merge_labels
-
-    seg = merge_labels(labels, grid.beats)
-    est_i = np.array([[tmap.seconds(a), tmap.seconds(b)] for a, b, _ in seg])
-    return mir_eval_chord_scores(ref_intervals, ref_labels, est_i, [lab for *_, lab in seg])
 
 
 CHORD_FEATURES = ["profile", "bass", "context", "lowest", "bass_onset"]
@@ -190,16 +147,6 @@ def _score_labels(example: dict, labels: list[str]) -> dict[str, float]:
     seg = merge_labels(labels, np.arange(len(sec)))
     est_i = np.array([[sec[a], sec[b]] for a, b, _ in seg])
     return mir_eval_chord_scores(*example["ref"], est_i, [lab for *_, lab in seg])
-
-
-def music21_key(path: Path) -> tuple[str, float]:
-    from music21 import converter
-
-    t = time.perf_counter()
-    k = converter.parse(str(path)).analyze("key")
-    elapsed = time.perf_counter() - t
-    mode = "minor" if k.mode == "minor" else "major"
-    return f"{k.tonic.name.replace('-', 'b')} {mode}", elapsed
 
 
 def bench_pop909(root: Path, n_eval: int | None, n_music21: int | None) -> tuple[list[dict], dict]:
@@ -349,125 +296,6 @@ def bench_essen_tonic(n_tunes: int) -> dict:
                 else parse_key(_m21_key_name(k)) - 12 == tonic
             )
     return {"n": len(ours), "tonic": float(np.mean(ours)), "tonic21": float(np.mean(base))}
-
-
-def _strains(stream) -> list[tuple[float, bool]] | None:
-    """The notated strains of a tune: (quarter length, repeated) per part ended by a double bar or a repeat.
-
-    None for tunes with first/second endings (their expansion is not a plain repeat).
-    """
-    from music21 import bar, spanner
-
-    part = stream.parts[0] if getattr(stream, "parts", None) else stream
-    if any(
-        isinstance(sp, spanner.RepeatBracket) for sp in part.recurse().getElementsByClass(spanner.Spanner)
-    ):
-        return None
-    strains: list[tuple[float, bool]] = []
-    length = 0.0
-    for m in part.getElementsByClass("Measure"):
-        length += float(m.duration.quarterLength)
-        right = m.rightBarline
-        if isinstance(right, bar.Repeat) and right.direction == "end":
-            strains.append((length, True))
-            length = 0.0
-        elif right is not None and right.type in ("double", "final", "light-light", "light-heavy"):
-            strains.append((length, False))
-            length = 0.0
-    if length > 0:
-        strains.append((length, False))
-    return strains
-
-
-def _fit_span(intervals: np.ndarray, labels: list[str], end: float) -> tuple[np.ndarray, list[str]]:
-    """Intervals cut to [0, end], empty ones dropped, the last one stretched to ``end`` (mir_eval's
-    demand)."""
-    iv = np.clip(intervals, 0.0, end)
-    keep = iv[:, 1] - iv[:, 0] > 1e-6
-    iv, labels = iv[keep], [lab for lab, k in zip(labels, keep, strict=True) if k]
-    iv[-1, 1] = end
-    return iv, labels
-
-
-def bench_structure(n_tunes: int, skip: int = 0) -> dict:
-    """Section boundaries of O'Neill's 1850 tunes against their notated strains after repeat expansion.
-
-    Reference: each strain (ended by a double bar or a repeat sign) is a section, twice when repeated,
-    labelled by strain (A A B B). Estimate: ``describe()``'s sections on the expanded score. Baseline: a
-    boundary every 8 bars. Scores: mir_eval.segment.detection F-measure at 0.5 s and 3 s, and pairwise label
-    F-measure.
-    """
-    import mir_eval
-    import music21
-
-    from partita.analysis.description import describe
-    from partita.analysis.timeline import TempoMap
-    from partita.score import iter_abc_tunes
-    from partita.score.music21_bridge import first_score, from_music21
-
-    folder = Path(music21.__file__).parent / "corpus" / "oneills1850"
-    out: dict[str, list[float]] = {k: [] for k in ("f05", "f3", "pair", "b05", "b3", "bpair")}
-    usable = 0  # usable tunes seen, the first ``skip`` of them left out (the held-out half starts after them)
-    for f in sorted(folder.glob("*.abc")):
-        for _, text in iter_abc_tunes(f.read_text(encoding="latin-1")):
-            if len(out["f3"]) >= n_tunes:
-                break
-            try:
-                stream = first_score(music21.converter.parseData(text, format="abc"))
-                strains = _strains(stream)
-                if not strains or len(strains) < 2:
-                    continue
-                score = from_music21(stream, expand_repeats=True)
-            except Exception as e:  # a tune music21 cannot read is skipped
-                log.info("skipped a tune: %s", e)
-                continue
-            tpq = score.ticks_per_quarter
-            # the score pads a pickup measure to a full bar: the strains start after that padding
-            first = stream.flatten().notes
-            pad = (score.tracks[0].notes[0].time / tpq - float(first[0].offset)) if len(first) else 0.0
-            bounds, labels, t = [0.0], [], pad
-            for i, (ql, repeated) in enumerate(s for s in strains if s[0] > 0):
-                for _ in range(2 if repeated else 1):
-                    t += ql
-                    bounds.append(t)
-                    labels.append(chr(65 + i % 26))
-            end_ql = score.end() / tpq
-            if abs(end_ql - t) > 1.0:  # the expansion does not match the notation: not a usable reference
-                continue
-            tmap = TempoMap(score)
-            sec = tmap.seconds(np.asarray(bounds) * tpq)
-            ref = np.stack([sec[:-1], sec[1:]], axis=1)
-            usable += 1
-            if usable <= skip:
-                continue
-            d = describe(score, analyse_chords=False)
-            if not d.sections:
-                continue
-            est, est_labels = _fit_span(
-                np.array([[x["start"], x["end"]] for x in d.sections]),
-                [x["label"] for x in d.sections],
-                ref[-1, 1],
-            )
-            bar_ql = float(stream.flatten().getTimeSignatures()[0].barDuration.quarterLength)
-            base_b = np.unique(np.r_[np.arange(0, t - 1e-6, 8 * bar_ql), t])
-            base_s = tmap.seconds(base_b * tpq)
-            base, _ = _fit_span(
-                np.stack([base_s[:-1], base_s[1:]], axis=1), [""] * (len(base_s) - 1), ref[-1, 1]
-            )
-            for key, (e, lab) in (
-                ("f", (est, est_labels)),
-                ("b", (base, [str(i) for i in range(len(base))])),
-            ):
-                out[f"{key}05" if key == "b" else "f05"].append(
-                    mir_eval.segment.detection(ref, e, window=0.5)[2]
-                )
-                out[f"{key}3" if key == "b" else "f3"].append(
-                    mir_eval.segment.detection(ref, e, window=3.0)[2]
-                )
-                out["bpair" if key == "b" else "pair"].append(
-                    mir_eval.segment.pairwise(ref, labels, e, lab)[2]
-                )
-    return {"n": len(out["f3"]), **{k: float(np.mean(v)) if v else float("nan") for k, v in out.items()}}
 
 
 def main() -> None:
