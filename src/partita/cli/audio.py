@@ -1,4 +1,5 @@
-"""``partita transcribe``: an audio recording to MIDI (or MusicXML) with basic-pitch's ONNX model."""
+"""``partita transcribe``: an audio recording to MIDI (or MusicXML) with basic-pitch's ONNX model;
+``partita identify``: which of a set of scores a recording plays, and where."""
 
 from __future__ import annotations
 
@@ -118,4 +119,113 @@ def _melody(audio: Path, config, snap: bool, bar) -> tuple[object, list[str], st
     return score, hummed.messages, summary
 
 
-commands = [transcribe]
+@click.command("identify")
+@click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--scores",
+    "scores",
+    required=True,
+    help="The candidates: a folder of score files (MIDI, MusicXML, ABC, Humdrum; searched recursively), one "
+    "score file, or a built corpus NAME[:SPLIT].",
+)
+@click.option(
+    "-k", "--top", type=click.IntRange(1, 1000), default=5, show_default=True, help="Pieces listed."
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "combined", "learned", "dtw"]),
+    default="auto",
+    show_default=True,
+    help="combined: the learned matcher's shortlist re-ranked with chroma + DTW; learned; dtw: chroma + "
+    "subsequence DTW alone (no model). auto: combined with a matcher, else dtw.",
+)
+@click.option(
+    "--model",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A matcher folder (default: the shipped audio-score-small).",
+)
+@click.option(
+    "--max-scores", type=click.IntRange(1, 100000), default=500, show_default=True, help="Candidates read."
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(5, 7200),
+    default=300.0,
+    show_default=True,
+    help="Each score is searched in its first this many seconds.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the matches as JSON.")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for the model.")
+def identify(
+    audio: Path,
+    scores: str,
+    top: int,
+    method: str,
+    model: Path | None,
+    max_scores: int,
+    max_seconds: float,
+    as_json: bool,
+    threads: int | None,
+) -> None:
+    """Which piece AUDIO plays (a snippet of 3 s or more; its first minute is used), and where in it.
+
+    Lists the -k best candidates of --scores with the bar where the snippet starts and a similarity
+    (higher is closer). Works for any instrument and tempo; the audio is matched against the notes.
+    """
+    import json
+
+    from partita.audio import read_audio
+    from partita.cli.progress import tqdm_progress
+    from partita.discovery.audio_score import (
+        DEFAULT_MODEL,
+        SAMPLE_RATE,
+        AudioScoreModel,
+        candidates_of,
+        identify,
+    )
+    from partita.evaluation.report import read_scores
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    matcher, method = _matcher(method, model, DEFAULT_MODEL, AudioScoreModel)
+    clip = read_audio(audio, sample_rate=SAMPLE_RATE)
+    named, skipped = read_scores(scores, limit=max_scores)
+    for reason in skipped:
+        click.echo(f"note: skipped {reason}", err=True)
+    with tqdm_progress("reading scores", unit="score") as bar:
+        cands = candidates_of(named, max_seconds, progress=bar)
+    if not cands:
+        raise click.ClickException(f"{scores}: none of its {len(named)} scores has a pitched note to match")
+    with tqdm_progress("matching", unit="score") as bar:
+        matches = identify(clip.samples, clip.sample_rate, cands, method, matcher, top, str(audio), bar)
+    if as_json:
+        click.echo(json.dumps([vars(m) for m in matches], indent=1))
+        return
+    click.echo(f"{audio.name}: {clip.seconds:.1f} s against {len(cands)} scores ({method})")
+    for i, m in enumerate(matches, 1):
+        where = f"bar {m.bar} ({_clock(m.start_s)}-{_clock(m.end_s)} of the score)"
+        click.echo(f"{i:>3}. {m.name}  {where}  similarity {m.similarity:.3f}")
+
+
+def _matcher(method: str, folder: Path | None, default: Path, model_class) -> tuple[object, str]:
+    """The matcher a method needs (None for dtw) and the method itself (auto resolved)."""
+    where = folder or default
+    if method == "dtw" or (method == "auto" and folder is None and not default.is_dir()):
+        if method == "auto":
+            click.echo("note: no trained matcher is installed: chroma + DTW alone", err=True)
+        return None, "dtw"
+    try:
+        matcher = model_class.from_pretrained(where)
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from None
+    return matcher, "combined" if method == "auto" else method
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+commands = [transcribe, identify]
