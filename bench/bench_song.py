@@ -340,6 +340,9 @@ def weighted(texts: list[dict], key: str, i: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--chorales", type=int, default=60)
+    ap.add_argument(
+        "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     texts = per_text()

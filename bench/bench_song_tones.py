@@ -380,6 +380,9 @@ def run_light() -> tuple[list[dict], dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument(
+        "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     rows, extra = run(args.seeds)

@@ -374,6 +374,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="transcribe")
+    ap.add_argument(
+        "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     t0 = time.perf_counter()
