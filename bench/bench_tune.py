@@ -4,23 +4,25 @@ hidden taste, and what does it cost in held-out NLL and realism?
 In one run, per simulated rater (:mod:`partita.evaluation.raters`; default ``stepwise``):
 
 1. **pairs**: the base model (``partita-small``) samples ``--n`` candidates (unranked, sampling order) for
-   each of the first ``--train-prompts`` German folk prompts of ``bench/prompts/realism.jsonl`` (ger01-16,
-   each at 8 bars); two random matchings of each prompt's candidates make the pairs, which the training
-   rater (noise seed 1) labels. They go through the preference store (``partita.training.preferences``) and
-   back, the way ``partita tune`` reads them (``partita.pipelines.preferences.preference_pairs``: the
-   prefix sampling builds, the pieces re-encoded).
+   each of the first ``--train-prompts`` prompts of ``--style`` in ``bench/prompts/realism.jsonl`` (German
+   folk by default: ger01-16; ``--style chorale`` for the ``bassline`` rater, whose pieces need a bass
+   under a melody), each at 8 bars; two random matchings of each prompt's candidates make the pairs, which
+   the training rater (noise seed 1) labels. They go through the preference store
+   (``partita.training.preferences``) and back, the way ``partita tune`` reads them
+   (``partita.pipelines.preferences.preference_pairs``: the prefix sampling builds, the pieces re-encoded).
 2. **tuning**: DPO (``partita.training.dpo``) against the frozen base: ``--steps``, ``--beta``, ``--lr``.
-3. **held out**: base and tuned each sample ``--eval-n`` candidates for each of the held-out prompts
-   (ger17-32, 8 bars) from the same seeds (not used in 1); the **held-out rater** (another noise seed and
-   another measurement of the same taste: ``heldout=True``) judges tuned piece i against base piece i: win
-   rate with its Wilson 95% interval (0.5: no change). Also the property (training and held-out
-   measurements) before and after, the NLL per token of the model's validation tokens
-   (``data/tokens/base/valid.npy`` and its essenFolksong part; the first ``--nll-tokens``), and realism: the
-   two-sample accuracy of base and tuned pieces against real German folk songs (the ``test`` split of corpus
-   ``all``, cut to 8 bars; 0.5 = indistinguishable), as in bench/bench_realism.py.
+3. **held out**: base and tuned each sample ``--eval-n`` candidates for each of the held-out prompts (the
+   style's prompts 17-32, 8 bars) from the same seeds (not used in 1); the **held-out rater** (another noise
+   seed and another measurement of the same taste: ``heldout=True``) judges tuned piece i against base
+   piece i: win rate with its Wilson 95% interval (0.5: no change). Also the property (training and
+   held-out measurements) before and after, the NLL per token of the model's validation tokens
+   (``data/tokens/base/valid.npy`` and the style's source part, essenFolksong or jsb; the first
+   ``--nll-tokens``), and realism: the two-sample accuracy of base and tuned pieces against real pieces of
+   the style (the ``test`` split of corpus ``all``, cut to 8 bars; 0.5 = indistinguishable), as in
+   bench/bench_realism.py.
 
-    python bench/bench_tune.py [--quick] [--raters stepwise,register,bass] [--steps 60] [--threads 1]
-                               [--max-minutes 25]
+    python bench/bench_tune.py [--quick] [--raters stepwise,register,bass,bassline] [--style chorale]
+                               [--steps 60] [--threads 1] [--tune-minutes 10]
 
 The baseline of every row is the base model measured in the same run (the win rate's: 0.5, a coin).
 """
@@ -45,13 +47,16 @@ log = logging.getLogger("bench_tune")
 PROMPTS = Path(__file__).resolve().parent / "prompts" / "realism.jsonl"
 STYLE = "german_folk"
 BARS = 8
-DIRECTIONS = {"stepwise": 1.0, "register": 1.0, "bass": 1.0}
+DIRECTIONS = {"stepwise": 1.0, "register": 1.0, "bass": 1.0, "bassline": 1.0}
+STYLE_SOURCES = {"german_folk": ("essenFolksong", "German folk songs"), "chorale": ("jsb", "chorales")}
+"""Per bench style: the validation tokens' source part its NLL is also measured on, and its real pieces."""
 
 
-def folk_prompts() -> list[str]:
+def folk_prompts(style: str = STYLE) -> list[str]:
+    """The prompts of ``style`` in bench/prompts/realism.jsonl, in file order."""
     out = []
     for line in PROMPTS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and json.loads(line)["style"] == STYLE:
+        if line.strip() and json.loads(line)["style"] == style:
             out.append(json.loads(line)["prompt"])
     return out
 
@@ -93,7 +98,7 @@ def label_pairs(sampled, rater, version: str, db: Path, seed: int) -> int:
     return len(prefs)
 
 
-def valid_nll(model, max_tokens: int) -> dict[str, float]:
+def valid_nll(model, max_tokens: int, style: str = STYLE) -> dict[str, float]:
     from partita.paths import data_dir
     from partita.training.data import sequence_nll
 
@@ -101,7 +106,7 @@ def valid_nll(model, max_tokens: int) -> dict[str, float]:
     out = {}
     for name, path in (
         ("valid", folder / "valid.npy"),
-        ("essen", folder / "valid_by_source" / "essenFolksong.npy"),
+        ("style", folder / "valid_by_source" / f"{STYLE_SOURCES[style][0]}.npy"),
     ):
         seq = np.asarray(np.load(path, mmap_mode="r")[: max_tokens + 1], dtype=np.int64)
         total, count = sequence_nll(model, [seq], model.config.block_size, max_tokens)
@@ -109,12 +114,12 @@ def valid_nll(model, max_tokens: int) -> dict[str, float]:
     return out
 
 
-def real_folk(count: int, seed: int) -> list:
+def real_folk(count: int, seed: int, style: str = STYLE) -> list:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_realism import real_pieces, style_records
 
     records, corpus = style_records("all")
-    pieces, _ = real_pieces(corpus, records[STYLE]["test"], [BARS], count, seed)
+    pieces, _ = real_pieces(corpus, records[style]["test"], [BARS], count, seed)
     return pieces
 
 
@@ -176,7 +181,7 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
     from partita.training.dpo import DPOConfig, tune_dpo
     from partita.training.preferences import load_preferences, model_version
 
-    prompts = folk_prompts()
+    prompts = folk_prompts(args.style)
     train_prompts, eval_prompts = prompts[: args.train_prompts], prompts[16 : 16 + args.eval_prompts]
     generator = Generator.from_pretrained(base_dir)
     version = model_version(generator.model)
@@ -200,7 +205,7 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
         SimulatedRater(prop, DIRECTIONS[prop], seed=98, heldout=True),
     )
     reward_acc, ceiling, reward_n = reward_accuracy(sampled, base_sampled, *reward_raters, seed=3)
-    base_nll = valid_nll(generator.model, args.nll_tokens)
+    base_nll = valid_nll(generator.model, args.nll_tokens, args.style)
     print(f"[{prop}] {len(pairs)} pairs; base measured; tuning", file=sys.stderr, flush=True)
     torch.manual_seed(0)
     config = DPOConfig(
@@ -214,7 +219,7 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
     tuned_pieces = [
         s for _, _, scores in sample(generator, eval_prompts, args.eval_n, seed=5000) for s in scores
     ]
-    tuned_nll = valid_nll(generator.model, args.nll_tokens)
+    tuned_nll = valid_nll(generator.model, args.nll_tokens, args.style)
     wr = win_rate(judge, tuned_pieces, base_pieces)
     train_measure, held_measure, _ = MEASURES[prop]
     prop_before = float(np.mean([train_measure(p) for p in base_pieces]))
@@ -223,8 +228,10 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
     held_after = float(np.mean([held_measure(p) for p in tuned_pieces]))
     real_before, real_after = realism(base_pieces, real), realism(tuned_pieces, real)
     s = result["summary"]
+    source, real_name = STYLE_SOURCES[args.style]
     setup = (
-        f"{len(pairs)} pairs ({n_prefs} stored) from {len(train_prompts)} prompts x {args.n} candidates; "
+        f"{len(pairs)} pairs ({n_prefs} stored) from {len(train_prompts)} {args.style} prompts x {args.n} "
+        "candidates; "
         f"DPO beta {args.beta}, lr {args.lr}, SFT weight {args.sft_weight}, {s['steps']} steps of "
         f"{args.batch_size} pairs; held out: "
         f"{len(eval_prompts)} prompts x {args.eval_n} from seeds not used in training"
@@ -262,10 +269,10 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
             base_nll["valid"],
             False,
             "within 0.05 nats of the base",
-            f"essenFolksong part: {base_nll['essen']:.4f} -> {tuned_nll['essen']:.4f}",
+            f"{source} part: {base_nll['style']:.4f} -> {tuned_nll['style']:.4f}",
         ),
         row(
-            f"{prop}: realism two-sample accuracy vs real German folk songs (8 bars)",
+            f"{prop}: realism two-sample accuracy vs real {real_name} (8 bars)",
             real_after,
             "balanced accuracy",
             cmd,
@@ -302,6 +309,7 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
     ]
     detail = {
         "rater": prop,
+        "style": args.style,
         "pairs": len(pairs),
         "win_rate": wr,
         "property": {"train_before": prop_before, "train_after": prop_after},
@@ -322,7 +330,15 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="4+4 prompts, 20 steps: a smoke run")
-    ap.add_argument("--raters", default="stepwise", help="comma-separated of stepwise, register, bass")
+    ap.add_argument(
+        "--raters", default="stepwise", help="comma-separated of stepwise, register, bass, bassline"
+    )
+    ap.add_argument(
+        "--style",
+        default=STYLE,
+        choices=sorted(STYLE_SOURCES),
+        help="the prompts and real pieces (chorale: pieces with a bass line, for the bassline rater)",
+    )
     ap.add_argument("--model", default="partita-small")
     ap.add_argument("--train-prompts", type=int, default=16)
     ap.add_argument("--eval-prompts", type=int, default=16)
@@ -345,7 +361,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
     cmd = "python bench/bench_tune.py " + " ".join(sys.argv[1:])
-    real = real_folk(64, seed=0)
+    real = real_folk(64, seed=0, style=args.style)
     rows, details = [], []
     for prop in [r.strip() for r in args.raters.split(",") if r.strip()]:
         t0 = time.monotonic()

@@ -138,12 +138,14 @@ def test_serve_takes_a_concept_and_compose_offers_its_token(learned, monkeypatch
     monkeypatch.setattr(web, "serve", lambda **kw: seen.update(kw))
     result = CliRunner().invoke(serve, ["--model", "debug", "--concept", str(learned)])
     assert result.exit_code == 0, result.output
-    generator = seen["model"]
+    generator = seen["concepts"][0]  # a request picks it, or none (tests/web/test_concept_choice.py)
+    assert seen["model"].concept is None
     assert generator.concept == "jiggy" and generator.model.card["concept"] == "jiggy"
     from partita.web import build_app
     from partita.web.compose import ComposeView
 
-    app = build_app(generator, views=[ComposeView()], corpora_root=tmp_path / "none")
+    none = tmp_path / "none"
+    app = build_app(seen["model"], views=[ComposeView()], corpora_root=none, concepts=[generator])
     try:
         boxes = [c["props"] for c in app.config["components"] if c.get("props", {}).get("elem_id")]
         prompt = next(p for p in boxes if p["elem_id"] == "compose-prompt")

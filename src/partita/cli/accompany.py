@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from partita.cli.generate import (
+    _CONCEPT_OPTIONS,
     _OUTPUT_OPTIONS,
     _REQUEST_OPTIONS,
     _SETTING_OPTIONS,
@@ -18,8 +19,10 @@ from partita.cli.generate import (
 @click.command("accompany")
 @click.argument("melody", type=click.Path(dir_okay=False))  # a score file, or audio (transcribed)
 @click.argument("prompt", required=False, default="")
-@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS)
-def accompany(melody, prompt, out_dir, n, seed, model, explain, selector, **options) -> None:
+@_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS, _CONCEPT_OPTIONS)
+def accompany(
+    melody, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, **options
+) -> None:
     """Add the parts PROMPT asks for under MELODY (MIDI, MusicXML, ABC, or a hummed or played recording,
     transcribed), which stays as written, e.g.
     `partita accompany tune.mid "for guitar and bass"` (piano when the prompt names no instrument).
@@ -27,7 +30,9 @@ def accompany(melody, prompt, out_dir, n, seed, model, explain, selector, **opti
     The melody's key, meter, tempo and length are kept unless an option says otherwise; its chords, one a
     bar, are chosen from the key's own chords to fit its notes (or given with --chords), and the parts are
     sampled over them. Candidates are ranked by the Selector and by how rarely the parts clash with the
-    melody's notes on the beats.
+    melody's notes on the beats. With --concept (a folder of `partita concept learn`), the parts are
+    sampled with the learned concept in place, e.g. `partita accompany tune.mid "in <my-style>" --concept
+    my-style/`.
     """
     from partita.pipelines import Generator
 
@@ -47,6 +52,7 @@ def accompany(melody, prompt, out_dir, n, seed, model, explain, selector, **opti
         selector,
         settings,
         label="accompany",
+        concept=(concept, concept_strength) if concept else None,
     )
 
 

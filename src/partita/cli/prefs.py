@@ -1,5 +1,6 @@
 """``partita prefs``: the preferences people gave in the studio (pairs of candidates, ratings), kept in
-``$PARTITA_DATA/preferences.db``: counts, and an export to Parquet. Nothing leaves the machine."""
+``$PARTITA_DATA/preferences.db``: counts, an export to Parquet, and an import of pairs judged elsewhere (with
+winners or reward scores). Nothing leaves the machine."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ STORE_HELP = "The preference store (default: $PARTITA_DATA/preferences.db)."
 @click.group("prefs")
 def prefs() -> None:
     """Preferences between candidates: what the studio's Compose view stored when you picked the better one
-    or rated one (`partita tune --prefs` learns from them)."""
+    or rated one, or pairs judged elsewhere and imported (`partita tune --prefs` learns from them)."""
 
 
 @prefs.command("export")
@@ -30,6 +31,48 @@ def export(out: str, db: str | None) -> None:
     with one_line(OSError):
         n = export_preferences(db or default_store(), out)
     click.echo(f"{n} preferences -> {out}")
+
+
+@prefs.command("import")
+@click.argument("pairs", type=click.Path(dir_okay=False))
+@click.option(
+    "--model",
+    default="partita-small",
+    show_default=True,
+    help="The model that made the pieces (a folder or name): the pairs are stored under its version.",
+)
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help=STORE_HELP)
+@click.option("--rater", default=None, help="Who judged (default: import:<file name>); a row's rater wins.")
+@click.option(
+    "--skip-bad", is_flag=True, help="Import the good rows and name the bad ones (default: refuse the file)."
+)
+def import_(pairs: str, model: str, db: str | None, rater: str | None, skip_bad: bool) -> None:
+    """Store the pairs judged elsewhere in PAIRS: a JSON list (or JSON Lines, or CSV with a header) of rows
+    with prompt, a and b (paths of the two pieces, relative to PAIRS' folder) and winner (a, b or tie) or
+    reward scores score_a and score_b (the higher wins), e.g.
+    `{"prompt": "a jig in D", "a": "x.mid", "b": "y.mid", "score_a": 0.8, "score_b": 0.3}`.
+
+    All rows are stored in one transaction, or none: a bad row refuses the file, naming it, unless
+    --skip-bad.
+    """
+    from partita.pipelines import load_generator
+    from partita.pipelines.preferences import read_preference_file
+    from partita.training.preferences import add_preferences, default_store, model_version
+
+    with one_line(OSError):
+        generator = load_generator(model)
+        name = str(model)
+        version = model_version(generator.model)
+        rows, bad = read_preference_file(pairs, name, version, rater=rater, skip_bad=skip_bad)
+        store = db or default_store()
+        ids = add_preferences(store, rows)
+    for line in bad:
+        click.echo(f"skipped {line}", err=True)
+    decided = sum(p.winner != "tie" for p in rows)
+    click.echo(
+        f"{len(ids)} pairs ({decided} decided, {len(ids) - decided} ties) from {pairs} -> {store} "
+        f"(model {name}, version {version})" + (f"; {len(bad)} bad rows skipped" if bad else "")
+    )
 
 
 @prefs.command("stats")

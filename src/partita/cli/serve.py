@@ -21,18 +21,20 @@ import click
 )
 @click.option(
     "--concept",
+    "concepts",
     type=click.Path(),
-    default=None,
+    multiple=True,
     help=(
-        "A concept folder (`partita concept learn`) every request samples with; Compose offers its <name> "
-        "in the prompt help (docs/CONCEPTS.md)."
+        "A concept folder (`partita concept learn`) a request may sample with; give it again for more. "
+        "Compose and Co-create pick one per request: the one the prompt names (<name>), one chosen in the "
+        "page, or none (docs/CONCEPTS.md)."
     ),
 )
 @click.option(
     "--concept-strength",
     type=click.FloatRange(0, 2),
     default=None,
-    help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
+    help="With --concept: 0 is the base model, 1 the concept as learned (default: each concept's own).",
 )
 @click.option(
     "--corpora",
@@ -83,7 +85,7 @@ def serve(
     host,
     port,
     model,
-    concept,
+    concepts,
     concept_strength,
     corpora,
     max_candidates,
@@ -120,13 +122,18 @@ def serve(
         max_sessions=max_sessions,
     )
     click.echo(f"partita studio: loading {model} ...", err=True)
-    loaded = model
-    if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
+    loaded, carried = model, []
+    if concepts:  # each refused, in one sentence, when learned on another model or tokenizer
         from partita.pipelines import load_generator
 
-        loaded = load_generator(model).with_concept(concept, concept_strength)
-        click.echo(f"partita studio: with the concept <{loaded.concept}>", err=True)
-    run(host=host, port=port, model=loaded, limits=limits, corpora_root=corpora)
+        loaded = load_generator(model)
+        for path in concepts:
+            carried.append(loaded.with_concept(path, concept_strength))
+            if carried[-1].concept in [c.concept for c in carried[:-1]]:
+                raise click.ClickException(f"{path}: a second concept named <{carried[-1].concept}>")
+        names = ", ".join(f"<{c.concept}>" for c in carried)
+        click.echo(f"partita studio: with the concept{'s' if len(carried) > 1 else ''} {names}", err=True)
+    run(host=host, port=port, model=loaded, limits=limits, corpora_root=corpora, concepts=carried)
 
 
 commands = [serve]

@@ -153,6 +153,22 @@ class ConceptHead(nn.Module):
         return torch.cat([logits, pad], dim=-1)
 
 
+def copy_model(model: MusicLM) -> MusicLM:
+    """A deep copy of ``model`` sharing its tokenizer and without its forward hooks: a hook belongs to
+    whoever set it on the original (the studio's per-request :class:`~partita.web.limits.Deadline` holds a
+    thread-local, which cannot be copied, and would watch the wrong model's requests)."""
+    memo: dict[int, object] = {}
+    tokenizer = getattr(model, "tokenizer", None)  # shared, not copied
+    if tokenizer is not None:
+        memo[id(tokenizer)] = tokenizer
+    for module in model.modules():
+        for name in ("_forward_pre_hooks", "_forward_hooks"):
+            hooks = getattr(module, name, None)
+            if hooks:
+                memo[id(hooks)] = type(hooks)()
+    return copy.deepcopy(model, memo=memo)
+
+
 def with_additions(
     model: MusicLM,
     tokens: torch.Tensor,
@@ -166,8 +182,7 @@ def with_additions(
     """A frozen copy of ``model`` with new token rows ``tokens`` (ids from its vocabulary size on), LoRA
     weights (``{module: {"a": A, "b": B}}``) and pivotal deltas (``{parameter: delta}``), each delta scaled by
     ``scale``. The copy's config counts the new tokens in ``vocab_size``; the model passed is not changed."""
-    tokenizer = getattr(model, "tokenizer", None)  # shared, not copied
-    out = copy.deepcopy(model, memo={id(tokenizer): tokenizer})
+    out = copy_model(model)
     for p in out.parameters():
         p.requires_grad_(False)
     if pivotal:

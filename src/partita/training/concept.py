@@ -26,7 +26,6 @@ following of the prompt.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -44,7 +43,7 @@ from safetensors.torch import save_file
 
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models import MusicLM
-from partita.models.lora import add_lora, add_tokens, lora_modules, pivotal_names, with_additions
+from partita.models.lora import add_lora, add_tokens, copy_model, lora_modules, pivotal_names, with_additions
 from partita.progress import ProgressCallback, report
 from partita.score import Score, read_score
 from partita.tokens.conditions import STYLES, Conditions
@@ -552,7 +551,7 @@ def references_nll(
 
 def _trainable(model: MusicLM, tokenizer: Any, config: ConceptConfig) -> tuple[MusicLM, list[dict]]:
     """A copy of ``model`` to learn in, its token (and LoRA or pivotal layers) trainable; the param groups."""
-    learner = copy.deepcopy(model, memo={id(model.tokenizer): model.tokenizer})
+    learner = copy_model(model)
     for p in learner.parameters():
         p.requires_grad_(False)
     init = _token_init(model, tokenizer)

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from partita.paths import corpora_dir
 from partita.web.analyze import AnalyzeView
@@ -73,13 +74,16 @@ def build_app(
     corpora_root: str | os.PathLike | None = None,
     model_name: str | None = None,
     work_parent: str | os.PathLike | None = None,
+    concepts: Sequence[Any] | None = None,
 ):
     """The studio app (a ``gradio.Blocks``, with its queue set up); ``app.studio`` holds its model and
     folders.
 
     ``model`` is a loaded model (loaded once, shared by every request) or a name/folder for
-    :meth:`partita.Generator.from_pretrained` (``"debug"``: the tiny untrained one). ``corpora_root``
-    defaults to :func:`partita.paths.corpora_dir`. Call ``app.studio.close()`` when done (``serve`` does).
+    :meth:`partita.Generator.from_pretrained` (``"debug"``: the tiny untrained one). ``concepts``: learned
+    concepts a request may pick (generators carrying one, from :meth:`partita.Generator.with_concept`, or
+    what it takes: a concept folder or file). ``corpora_root`` defaults to
+    :func:`partita.paths.corpora_dir`. Call ``app.studio.close()`` when done (``serve`` does).
     """
     gradio_env()
     # gradio (~3 s, optional) reads the environment gradio_env() sets when it is imported: after it
@@ -92,6 +96,12 @@ def build_app(
     if isinstance(model, str | os.PathLike):
         model_name = model_name or str(model)
         model = load_generator(str(model))
+    carried: dict[str, Any] = {}
+    for item in concepts or ():
+        generator = item if getattr(item, "concept", None) else model.with_concept(item)
+        if generator.concept in carried:
+            raise ValueError(f"two concepts are named <{generator.concept}>: give each once")
+        carried[generator.concept] = generator
     studio = Studio(
         model=model,
         model_name=model_name or getattr(model, "card", {}).get("name", type(model).__name__),
@@ -105,6 +115,7 @@ def build_app(
             min_seconds=limits.min_keep_seconds,
         ),
         corpora_root=Path(corpora_root) if corpora_root is not None else corpora_dir(),
+        concepts=carried,
     )
     chosen = views() if callable(views) else (views if views is not None else default_views())
     keep = int(limits.keep_seconds)
@@ -131,15 +142,21 @@ NOT_AN_UPLOAD = (
 
 def _blocks_class():
     """``gr.Blocks`` whose refusal of a file path a client sent is one sentence to the client and one log line
-    (Gradio answers ``{"error": null}`` and logs a traceback)."""
+    (Gradio answers ``{"error": null}`` and logs a traceback), and which gives the inputs a client left off
+    the end their defaults."""
     # gradio takes ~3 s to import and is optional (the web extra): only on use
     import gradio as gr
     from gradio.exceptions import InvalidPathError
 
     class StudioBlocks(gr.Blocks):
-        async def preprocess_data(self, *args, **kwargs):
+        async def preprocess_data(self, block_fn, inputs, *args, **kwargs):
+            wanted = list(getattr(block_fn, "inputs", None) or [])
+            if isinstance(inputs, list) and len(inputs) < len(wanted):
+                # a client written before an endpoint's last inputs were added (e.g. Compose's concept)
+                # sends fewer: those take their defaults, as gradio_client's calls do
+                inputs = [*inputs, *(getattr(c, "value", None) for c in wanted[len(inputs) :])]
             try:
-                return await super().preprocess_data(*args, **kwargs)
+                return await super().preprocess_data(block_fn, inputs, *args, **kwargs)
             except InvalidPathError as e:
                 log.warning("refused a file path sent instead of an upload: %s", str(e).splitlines()[0][:200])
                 raise gr.Error(NOT_AN_UPLOAD, duration=None, print_exception=False) from None
@@ -188,15 +205,16 @@ def serve(
     model=DEFAULT_MODEL,
     limits: Limits | None = None,
     corpora_root: str | os.PathLike | None = None,
+    concepts: Sequence[Any] | None = None,
 ) -> None:
-    """Build the studio and serve it until interrupted; the upload and work folders are removed on the way
-    out."""
+    """Build the studio and serve it until interrupted (``concepts`` as :func:`build_app` takes them); the
+    upload and work folders are removed on the way out."""
     gradio_env()
     made_temp = None
     if not os.environ.get("GRADIO_TEMP_DIR"):  # this server's uploads and cache, removed when it stops
         made_temp = tempfile.mkdtemp(prefix="partita-gradio-")
         os.environ["GRADIO_TEMP_DIR"] = made_temp
-    app = build_app(model, limits=limits, corpora_root=corpora_root)
+    app = build_app(model, limits=limits, corpora_root=corpora_root, concepts=concepts)
     stop = threading.Event()
     handlers = {}
     if threading.current_thread() is threading.main_thread():

@@ -25,8 +25,11 @@ from partita.render import write_pianoroll
 from partita.score import ScoreError
 from partita.score.bars import notated_bars
 from partita.web.compose import (
+    FROM_PROMPT,
     MAX_PROMPT_CHARS,
     CandidateSlots,
+    concept_control,
+    concept_of,
     count_and_seed,
     generate_controls,
     generate_views,
@@ -66,13 +69,15 @@ def cocreate(
     progress: Callable[..., Any] | None = None,
     tracks: str = "",
     recording: str | None = None,
+    concept: str | None = None,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
     """Continue an uploaded piece by ``bars`` new bars (``mode`` "continue"), write its bars ``bars`` (e.g.
     "9-12") anew, keeping the others (``mode`` "infill"), add parts under it (``mode`` "accompany"), or write
     the tracks ``tracks`` names ("bass", "2") anew over ``bars`` (blank: all of them), keeping the others
     (``mode`` "tracks"); return ``(summary, files to download, per-candidate views, the piano roll of the
     piece as uploaded)``. The piece is a score file or a recording (transcribed); ``recording`` (the
-    microphone's take) stands in for an upload.
+    microphone's take) stands in for an upload. ``concept`` picks one of the server's learned concepts
+    (:func:`partita.web.compose.concept_of`: the prompt's ``<name>`` by default).
 
     The piece and the new bars may each be at most ``studio.limits.max_bars`` bars long. Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
@@ -130,6 +135,8 @@ def cocreate(
         total = int(request.conditions.bars)
         first, last = given.bars + 1, total - given.after_bars
         kept = [_span(1, given.bars)] + ([_span(last + 1, total)] if given.after_bars else [])
+    shown = request[0] if mode == "accompany" else request.request if mode == "tracks" else request
+    concept = concept_of(studio, concept, shown)
     log.info("cocreate: %s of %s (%d bars), bars %s new", mode, name, piece_bars, _span(first, last))
     out = studio.work.new("cocreate")
     roll = write_pianoroll(score, out / "original-pianoroll.png", title=f"{name} (as uploaded)")
@@ -140,8 +147,9 @@ def cocreate(
         if mode == "tracks"
         else f"bars {_span(first, last)} new"
     )
-    shown = request[0] if mode == "accompany" else request.request if mode == "tracks" else request
-    rows, files, views, seconds = generate_views(studio, request, n, seed, out, title, progress)
+    rows, files, views, seconds = generate_views(
+        studio, request, n, seed, out, title, progress, concept=concept
+    )
     summary = {
         "mode": mode,
         "file": name,
@@ -153,6 +161,7 @@ def cocreate(
         "new_tracks": str(tracks).strip() if mode == "tracks" else "",
         "prompt": prompt,
         "model": studio.model_name,
+        "concept": concept or getattr(studio.model, "concept", None),
         "seconds": seconds,
         "understood": shown.to_dict(),
         "explain": shown.explain(),
@@ -220,6 +229,7 @@ class CoCreateView:
                 )
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "cocreate")
+                picked = concept_control(studio, "cocreate")
         gr.Markdown(
             f"Model **{studio.model_name}**. The new bars keep the piece's key, meter, tempo and "
             "instruments unless the prompt says otherwise. Limits of this server: pieces of up to "
@@ -245,16 +255,28 @@ class CoCreateView:
             seed,
             tracks="",
             recording=None,
+            concept=FROM_PROMPT,
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
             """Continue an uploaded or recorded piece by new bars, write some of its bars or tracks anew, or
-            add parts under it; the prompt is optional."""
+            add parts under it; the prompt is optional; ``concept``: one of the server's learned concepts,
+            "(none)", or "(from the prompt)" (its <name>)."""
             summary, files, views, roll = cocreate(
-                studio, upload, mode, bars, prompt, n, seed, progress, tracks=tracks, recording=recording
+                studio,
+                upload,
+                mode,
+                bars,
+                prompt,
+                n,
+                seed,
+                progress,
+                tracks=tracks,
+                recording=recording,
+                concept=concept,
             )
             return summary, files, roll, {"explain": summary["explain"], "candidates": views}
 
-        inputs = [upload, mode, bars, prompt, n, seed, tracks, recording]
+        inputs = [upload, mode, bars, prompt, n, seed, tracks, recording, picked]
         default_bars = str(min(DEFAULT_NEW_BARS, limits.max_bars))
         mode.change(  # a count of new bars means nothing to an infill or a track refill: clear it there
             lambda m: default_bars if m == "continue" else "", mode, bars, api_name=False

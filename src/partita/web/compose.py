@@ -42,6 +42,7 @@ KEYS = [
 ]
 METERS = ["4/4", "3/4", "2/4", "6/8", "9/8", "12/8", "5/4", "7/8"]
 FROM_PROMPT = "(from the prompt)"
+NO_CONCEPT = "(none)"
 FILE_KINDS = ("midi", "musicxml", "wav", "pianoroll", "score")
 EXAMPLES = [
     "a lively Irish jig in D major for fiddle and guitar, 8 bars",
@@ -163,6 +164,42 @@ def count_and_seed(n: int | str | None, seed: int | str | None, limits: Limits) 
     return count, whole(seed, "seed", 0, 2**31 - 1)
 
 
+def concept_of(studio: Studio, choice: str | None, request: Request) -> str | None:
+    """The concept a request samples with, of those the server was started with (``studio.concepts``):
+    ``choice`` names one (``<name>`` or ``name``), or is :data:`NO_CONCEPT` for none; blank or
+    :data:`FROM_PROMPT` takes the one the prompt names (``<name>``: ``request.concept``), none when it names
+    none. A name the server does not have is refused in one sentence."""
+    picked = str(choice or "").strip()
+    if picked == NO_CONCEPT:
+        return None
+    if picked and picked != FROM_PROMPT:
+        name = picked.removeprefix("<").removesuffix(">").strip()
+    elif request.concept and studio.concepts:
+        name = request.concept
+    else:  # the generator itself says what a prompt's <name> did when there is nothing to pick from
+        return None
+    studio.generator(name)  # refused when the server has no such concept
+    return name
+
+
+def concept_control(studio: Studio, view: str) -> Any:
+    """The concept dropdown of a generating view (element id ``<view>-concept``): the prompt's ``<name>``,
+    none, or one of the server's concepts; shown only when the server has some (the API takes it always)."""
+    # gradio takes ~3 s to import and is optional (the web extra): only on use
+    import gradio as gr
+
+    names = list(studio.concepts)
+    return gr.Dropdown(
+        [FROM_PROMPT, NO_CONCEPT, *names],
+        value=FROM_PROMPT,
+        label="Concept",
+        info="a style learned from a few pieces: the one the prompt names (<name>), none, or one of these",
+        allow_custom_value=True,  # checked by concept_of, with a message that names the server's concepts
+        visible=bool(names),
+        elem_id=f"{view}-concept",
+    )
+
+
 def compose(
     studio: Studio,
     prompt: str,
@@ -172,13 +209,15 @@ def compose(
     in_key: bool = False,
     tonic_weight=None,
     chord_tones_only: bool = False,
+    concept: str | None = None,
     **fields,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Generate ``n`` candidates; return ``(summary, files to download, per-candidate views)``.
 
     ``fields`` are the form's controls (see :func:`options_of`); ``in_key`` keeps every pitch in the key's
     scale and ``tonic_weight`` sets the key gravity, ``chord_tones_only`` (with chords) keeps every pitch of a
-    bar in its chord (as :func:`partita.generate` takes them). Raises
+    bar in its chord (as :func:`partita.generate` takes them); ``concept`` picks one of the server's learned
+    concepts (:func:`concept_of`). Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
     ``studio.limits.request_seconds``.
     """
@@ -199,6 +238,7 @@ def compose(
                 f"the prompt asks for {said[-1]} bars; this server makes at most {limits.max_bars}"
             )
         request.conditions.bars = min(request.bars, limits.max_bars)
+    concept = concept_of(studio, concept, request)
     rows, files, views, seconds = generate_views(
         studio,
         request,
@@ -210,10 +250,12 @@ def compose(
         in_key=bool(in_key) or None,
         tonic_weight=gravity,
         chord_tones_only=bool(chord_tones_only) or None,
+        concept=concept,
     )
     summary = {
         "prompt": prompt,
         "model": studio.model_name,
+        "concept": concept or getattr(studio.model, "concept", None),
         "seconds": seconds,
         "understood": request.to_dict(),
         "sampling": {
@@ -237,10 +279,12 @@ def generate_views(
     out: Path,
     title: str,
     progress: Callable[..., Any] | None = None,
+    concept: str | None = None,
     **settings: Any,
 ) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]], float]:
     """Generate ``n`` candidates for ``request`` into the folder ``out`` and make them ready to show; return
-    ``(rows, files to download, per-candidate views, seconds)``.
+    ``(rows, files to download, per-candidate views, seconds)``. ``concept`` names one of the server's
+    concepts to sample with (``studio.concepts``; None: the base model).
 
     Generation stops with a message after ``studio.limits.request_seconds``. ``settings`` go to the model's
     ``generate()`` (None leaves the model's own). Each candidate is engraved (titled ``title``) and its files
@@ -253,16 +297,15 @@ def generate_views(
             progress(0.9 * done / max(total, 1), desc=message)
 
     t0 = time.monotonic()
-    with studio.deadline.limit(studio.limits.request_seconds):
+    generator, deadline = studio.generator(concept)
+    with deadline.limit(studio.limits.request_seconds):
         kw = dict(n=n, seed=seed, out_dir=out, progress=step, **settings)
         if isinstance(request, tuple):  # a melody and its request (accompaniment_of): parts under it
-            candidates = studio.model.accompany(request, **kw)[1]
+            candidates = generator.accompany(request, **kw)[1]
         elif isinstance(request, TrackRefill):  # tracks of a piece written anew (Generator.tracks_of)
-            candidates = studio.model.refill_tracks(request, **kw)[1]
+            candidates = generator.refill_tracks(request, **kw)[1]
         else:
-            candidates = studio.model.generate(
-                request, n=n, seed=seed, out_dir=out, progress=step, **settings
-            )
+            candidates = generator.generate(request, n=n, seed=seed, out_dir=out, progress=step, **settings)
     files: list[str] = []
     views: list[dict[str, Any]] = []
     rows = []
@@ -466,9 +509,14 @@ class ComposeView:
         import gradio as gr
 
         limits = studio.limits
-        concept = getattr(studio.model, "concept", None)  # `partita serve --concept DIR`
+        # `partita serve --concept DIR`: the first concept the server has, or the one its model carries
+        concept = next(iter(studio.concepts), None) or getattr(studio.model, "concept", None)
+        carried = getattr(studio.model, "concept", None)
         example = "a lively Irish jig in D major for fiddle and guitar, 8 bars"
         hint = f"Name the concept <{concept}> in the prompt to ask for its style" if concept else None
+        if len(studio.concepts) > 1:
+            names = ", ".join(f"<{c}>" for c in studio.concepts)
+            hint = f"Name a concept ({names}) in the prompt to ask for its style, or pick one"
         with gr.Row():
             with gr.Column(scale=2):
                 prompt = gr.Textbox(
@@ -482,6 +530,7 @@ class ComposeView:
                 gr.Examples(EXAMPLES, inputs=[prompt], label="Try")
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "compose")
+                picked = concept_control(studio, "compose")
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
                 key = gr.Dropdown(
@@ -511,7 +560,12 @@ class ComposeView:
                 )
         gr.Markdown(
             f"Model **{studio.model_name}**"
-            + (f", with the concept **`<{concept}>`** in every request's prefix" if concept else "")
+            + (f", with the concept **`<{carried}>`** in every request's prefix" if carried else "")
+            + (
+                ", with the concepts " + ", ".join(f"**`<{c}>`**" for c in studio.concepts) + " to pick from"
+                if studio.concepts
+                else ""
+            )
             + f". Limits of this server: up to {limits.max_candidates} "
             f"candidates and {limits.max_bars} bars, {limits.request_seconds:g} s per request; requests "
             "wait in a queue."
@@ -534,9 +588,11 @@ class ComposeView:
             in_key=False,
             key_gravity="",
             chord_tones_only=False,
+            concept=FROM_PROMPT,
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
-            """Generate candidates for a prompt; blank controls are read from the prompt."""
+            """Generate candidates for a prompt; blank controls are read from the prompt; ``concept``: one of
+            the server's learned concepts, "(none)", or "(from the prompt)" (its <name>)."""
             summary, files, views = compose(
                 studio,
                 prompt,
@@ -555,8 +611,9 @@ class ComposeView:
                 in_key=in_key,
                 tonic_weight=key_gravity,
                 chord_tones_only=chord_tones_only,
+                concept=concept,
             )
-            state = {"explain": summary["explain"], "candidates": views}
+            state = {"explain": summary["explain"], "candidates": views, "concept": summary["concept"]}
             return summary, files, {**state, "prompt": prompt, "understood": summary["understood"]}
 
         inputs = [
@@ -575,6 +632,7 @@ class ComposeView:
             in_key,
             gravity,
             chord_tones,
+            picked,
         ]
         slots.connect(studio, "compose", button, run, inputs, [slots.summary, slots.files], status)
         build_prefs(studio, slots.state)  # pick the better candidate or rate one (partita.web.prefs)

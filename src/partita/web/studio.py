@@ -46,18 +46,39 @@ class Studio:
     work: WorkDir
     corpora_root: Path
     deadline: Deadline | None = None
+    concepts: dict[str, Any] = field(default_factory=dict)
+    """Generators each carrying one learned concept (``partita serve --concept``, several allowed), by the
+    concept's name; Compose and Co-create pick one per request (:meth:`generator`)."""
     _analysis_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    _concept_deadlines: dict[str, Deadline] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._analysis_slots = threading.BoundedSemaphore(self.limits.analysis_concurrency)
         if self.deadline is None:
             self.deadline = Deadline(getattr(self.model, "model", self.model))  # the network's forward passes
+        for name, generator in self.concepts.items():  # each concept's copy of the network has its own hook
+            self._concept_deadlines[name] = Deadline(getattr(generator, "model", generator))
 
     def close(self) -> None:
-        """Remove the work folder and the model's time-limit hook."""
-        if self.deadline is not None:
-            self.deadline.remove()
+        """Remove the work folder and the models' time-limit hooks."""
+        for deadline in [self.deadline, *self._concept_deadlines.values()]:
+            if deadline is not None:
+                deadline.remove()
         self.work.close()
+
+    def generator(self, concept: str | None = None) -> tuple[Any, Deadline]:
+        """The generator a request samples with and its time limit: the base model's (``concept`` None), or
+        the one carrying the concept named ``concept``; a name this server was not started with is
+        refused."""
+        if not concept:
+            return self.model, self.deadline
+        if concept not in self.concepts:
+            have = ", ".join(f"<{n}>" for n in self.concepts)
+            raise UserError(
+                f"concept <{concept}>: this server has "
+                + (f"the concepts {have}" if have else "no concepts (partita serve --concept DIR)")
+            )
+        return self.concepts[concept], self._concept_deadlines[concept]
 
     def guard(self, view: str, fn: Callable) -> Callable:
         """``fn`` with its failures turned into messages for the person (``gradio.Error``), never
