@@ -38,6 +38,7 @@ import argparse
 import json
 import logging
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -150,12 +151,13 @@ def markov_pieces(
 
 def parse_ablation(text: str) -> tuple[str, dict]:
     """``"notonic:tonic_weight=0,cadence=false"`` -> ("constrained-notonic", {"tonic_weight": 0, "cadence":
-    False}): a constrained set sampled with these ``generate`` options changed (values are JSON)."""
+    False}): a constrained set sampled with these ``generate`` options changed (values are JSON, lists
+    included: ``"intro:entries=[8,0,0]"``)."""
     name, _, items = text.partition(":")
     if not name or not items:
         raise ValueError(f"--ablate {text!r}: give NAME:option=value[,option=value]")
     options = {}
-    for item in items.split(","):
+    for item in re.split(r",(?=\s*[A-Za-z_]\w*\s*=)", items):
         key, _, value = item.partition("=")
         options[key.strip()] = json.loads(value)
     return f"constrained-{name}", options

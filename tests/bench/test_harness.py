@@ -120,5 +120,5 @@ def test_every_fast_benchmark_of_the_checkout_takes_quick():
     whose argument parser does not know it fails at once (seven did on 2026-12-05)."""
     benches = list_benchmarks(REPO)
     assert benches
-    missing = [b.name for b in benches if not b.slow and '"--quick"' not in b.path.read_text(encoding="utf-8")]
+    missing = [b.name for b in benches if not b.slow and '"--quick"' not in b.path.read_text("utf-8")]
     assert not missing, f"these benchmarks do not accept --quick: {missing}"

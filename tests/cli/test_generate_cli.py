@@ -153,3 +153,19 @@ def test_continue_options_reach_the_request_and_the_generator(fake_run, tmp_path
     assert main([*args, "-o", str(tmp_path / "out")]) == 0
     ((text, kw),) = fake_run
     assert text == "in A minor" and kw["repeat_weight"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("0,1,2,3", [0.0, 1.0, 2.0, 3.0]), ("none", []), (None, None)]
+)
+def test_entries_reach_the_generator_as_a_setting(given, expected, fake_run, tmp_path):
+    args = ["generate", "a motet, 8 bars", "--model", "debug", "-o", str(tmp_path)]
+    assert main(args + (["--entries", given] if given else [])) == 0
+    assert fake_run[0][1].get("entries") == expected
+
+
+@pytest.mark.parametrize("given", ["a,b", "0,-1"])
+def test_bad_entries_are_one_line(given, capsys, tmp_path):
+    assert main(["generate", "a motet", "--model", "debug", "-o", str(tmp_path), "--entries", given]) == 2
+    out, err = capsys.readouterr()
+    assert "--entries" in out + err and "Traceback" not in out + err

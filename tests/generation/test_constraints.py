@@ -622,6 +622,25 @@ def test_bpe_ids_keep_time_running_forward_inside_the_bar():
                 pos = at
 
 
+def _programs_by_bar(tok, liked, constraints: Constraints, seed: int) -> list[list[set[int]]]:
+    """The programs named in each bar of 4 rows sampled from a stand-in model liking ``liked`` under
+    ``constraints``; every row ends and has the bars asked for."""
+    logits_of = _grammar_stand_in(tok, liked)
+    rows, start = _drive(tok, RuleSet(tok, constraints), logits_of, seed=seed, batch=4, steps=1500)
+    out = []
+    for r in rows:
+        assert r[-1] == tok.eos_id
+        bars: list[set[int]] = []
+        for t in tok.tokens(r[start:]):
+            if t == "Bar_None":
+                bars.append(set())
+            elif t.startswith("Program_") and bars:
+                bars[-1].add(int(t.split("_")[1]))
+        assert len(bars) == constraints.bars
+        out.append(bars)
+    return out
+
+
 def test_every_requested_program_enters_in_the_first_bar(tok):
     """A stand-in model that all but never names program 41: with ``enter_all_programs`` it still plays, in
     the first bar; without it, it is rarely heard at all."""
@@ -629,30 +648,35 @@ def test_every_requested_program_enters_in_the_first_bar(tok):
     def liked(name: str, kind: str) -> float:
         return -12.0 * (name == "Program_41")
 
-    logits_of = _grammar_stand_in(tok, liked)
-
     def programs_by_bar(enter: bool) -> list[list[set[int]]]:
         c = Constraints(
             meter="4/4", bars=3, programs=[0, 41], min_notes_per_bar=1, enter_all_programs=enter, grammar=True
         )
-        rows, start = _drive(tok, RuleSet(tok, c), logits_of, seed=3, batch=4, steps=1500)
-        out = []
-        for r in rows:
-            assert r[-1] == tok.eos_id
-            bars: list[set[int]] = []
-            for t in tok.tokens(r[start:]):
-                if t == "Bar_None":
-                    bars.append(set())
-                elif t.startswith("Program_") and bars:
-                    bars[-1].add(int(t.split("_")[1]))
-            assert len(bars) == 3
-            out.append(bars)
-        return out
+        return _programs_by_bar(tok, liked, c, seed=3)
 
     for bars in programs_by_bar(True):
         assert bars[0] == {0, 41}, bars
     heard = [set().union(*bars) for bars in programs_by_bar(False)]
     assert sum(41 in h for h in heard) < len(heard)
+
+
+def test_a_program_with_an_entry_bar_is_silent_before_it_and_enters_there(tok):
+    """``entry_bars``: program 41 may not play in bars 1-2 even where the model likes it, and plays in bar 3
+    even where the model all but never names it."""
+    c = Constraints(
+        meter="4/4",
+        bars=4,
+        programs=[0, 41],
+        min_notes_per_bar=1,
+        enter_all_programs=True,
+        entry_bars={41: 2},
+        grammar=True,
+    )
+    for weight in (6.0, -12.0):
+        liked = lambda name, kind, w=weight: w * (name == "Program_41")  # noqa: E731
+        for bars in _programs_by_bar(tok, liked, c, seed=5):
+            assert 41 not in bars[0] | bars[1], bars
+            assert 41 in bars[2] and 0 in bars[0], bars
 
 
 def test_the_presence_pull_brings_a_quiet_program_back(tok):

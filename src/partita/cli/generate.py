@@ -101,6 +101,17 @@ _SETTING_OPTIONS = [
         ),
     ),
     click.option(
+        "--entries",
+        callback=lambda ctx, param, value: _entries(value),
+        default=None,
+        metavar="BARS",
+        help=(
+            "The bar each voice comes in at, counted from 0 in the order the voices are listed, e.g. "
+            "'0,1,2,3' (or 'none': every voice from the first bar; default: by style, Renaissance voices "
+            "one bar apart: docs/GENERATION.md)."
+        ),
+    ),
+    click.option(
         "--no-constraints", is_flag=True, help="Sample freely: no guaranteed meter, bars or instruments."
     ),
     click.option(
@@ -454,6 +465,21 @@ def _request_of(prompt: str, asked: dict, image_path: str | None, explain: bool)
     return image_request(features, prompt, Path(image_path).name, **asked)
 
 
+def _entries(value: str | None) -> list[float] | None:
+    """``--entries``: "0,1,2,3" -> [0, 1, 2, 3]; "none" -> []; a bad list is one clear message."""
+    if value is None:
+        return None
+    if value.strip().lower() in ("none", "0", ""):
+        return []
+    try:
+        out = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give bars as numbers, e.g. 0,1,2,3 (or none)") from None
+    if any(v < 0 for v in out):
+        raise click.BadParameter(f"{value!r}: an entry bar cannot be negative")
+    return out
+
+
 def _settings(options: dict) -> dict:
     """The generation settings the flags override; a flag left unset leaves the model's own
     generation_config.json in charge (None: not overridden)."""
@@ -466,6 +492,7 @@ def _settings(options: dict) -> dict:
         presence_weight=o["presence_weight"],
         repeat_weight=o["repeat_weight"],
         loop_penalty=o["loop_penalty"],
+        entries=o["entries"],
         temperature=o["temperature"],
         stand_ins=False if o["literal_instruments"] else None,
         cadence=o["cadence"] or None,

@@ -19,6 +19,7 @@ from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, with_r
 from partita.generation.given import Reading, read_given, splice
 from partita.generation.infill import after_music, infill_markers, what_follows_nll, with_what_follows
 from partita.generation.instruments import program_prior, with_programs, write_back
+from partita.generation.notation import rebar
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
 from partita.generation.rules import RuleSet
@@ -94,8 +95,9 @@ def sample_candidates(
     plan, prefix = planned_prefix(model, tokenizer, request, config)
     request.notes.extend(plan.notes)
     with_form = config.constrain and config.form and c.style in FORM_STYLES and given is None
-    form = phrase_plan(request.bars) if with_form else None
-    end_bar = request.bars - (given.after_bars if given else 0)  # an infill's gap ends before the last bar
+    bars = request.bars * plan.bar_multiple  # as sampled (4/2 is sampled as two bars of 4/4)
+    form = phrase_plan(bars) if with_form else None
+    end_bar = bars - (given.after_bars if given else 0)  # an infill's gap ends before the last bar
     # the bars sampled to, counted as the tokenizer counts them: with a form, the statement's; with a given
     # piece, its last new bar
     reading = read_given(tokenizer, given, plan.written, end_bar, prefix) if given is not None else None
@@ -202,9 +204,9 @@ def _finish(
     With a given piece (``reading``: as the model read it), what was sampled after its bars is added to it as
     written (and an infill's bars after the gap, after bar ``end_bar`` of the piece)."""
     remarks = []
-    bars = reading.end_bar if reading else request.bars
+    bars = reading.end_bar if reading else request.bars * plan.bar_multiple
     if config.constrain and trim_to_bars(score, bars):  # the piece ends with its last bar, not a ringing note
-        remarks.append(f"notes ringing past bar {end_bar or bars} end with it")
+        remarks.append(f"notes ringing past bar {end_bar if reading else request.bars} end with it")
     given = request.given
     if given is not None and reading is not None:
         piece = splice(given, score, reading.after, plan.written)
@@ -212,6 +214,8 @@ def _finish(
             with_what_follows(piece, given, end_bar)
         return Candidate(0, piece, seed, reason, remarks=remarks)
     write_back(score, plan.written, refit=plan.refit)
+    if plan.written_meter:
+        rebar(score, plan.written_meter)
     bpm = request.conditions.tempo_bpm
     if config.constrain and bpm and _set_missing_tempo(score, bpm):
         remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")

@@ -80,6 +80,18 @@ class GenerationConfig:
     (development prompts, then held out): jigs 1.0 (partita-small's jigs looped a bar four or more times in
     19% of pieces; docs/GENERATION.md § Realism). German folk songs got easier to tell with it; chorales and
     Chinese folk songs did not move."""
+    entries: list[float] | None = None
+    """The bar each voice enters at, in the order the voices are listed (a choir's top down; pop's melody,
+    bridge, piano), scaled so the last comes no later than the middle of the piece
+    (:mod:`partita.generation.entries`); ``[]``: every voice from the first bar; None: the requested style's
+    in :attr:`style_entries`, where the voices are the style's own (a choir of four for a motet, not a
+    violin and a guitar)."""
+    style_entries: dict[str, list[float]] = field(
+        default_factory=lambda: {"renaissance": [0.0, 1.0, 2.0, 3.0]}
+    )
+    """The entries per style where they made pieces harder to tell from real ones on the realism benchmark:
+    Renaissance voices one bar of 4/2 apart, top voice first (the median gap in the corpus's Palestrina;
+    docs/GENERATION.md § Realism)."""
     step_weight: float = 0.0
     """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
     semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
@@ -137,6 +149,13 @@ class GenerationConfig:
         if self.loop_penalty is not None:
             return float(self.loop_penalty)
         return float(self.style_loop_penalties.get(style or "", 0.0))
+
+    def entries_for(self, style: str | None, own_voices: bool = True) -> list[float]:
+        """The entries for a request of ``style``: :attr:`entries` if set, else the style's where the voices
+        are its own (``own_voices``), else none."""
+        if self.entries is not None:
+            return [float(e) for e in self.entries]
+        return [float(e) for e in self.style_entries.get(style or "", [])] if own_voices else []
 
     def update(self, **overrides: Any) -> GenerationConfig:
         """A copy with ``overrides`` (None values ignored); an unknown name is an error naming the fields."""

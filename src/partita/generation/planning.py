@@ -12,12 +12,14 @@ import math
 from dataclasses import dataclass, field
 
 from partita.generation.config import GenerationConfig
+from partita.generation.entries import entry_plan
 from partita.generation.instruments import (
     StandIns,
     bass_program,
     monophonic_programs,
     stand_in_programs,
 )
+from partita.generation.notation import sampled_meter
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
 from partita.tokens import SteerableTokenizer, voice_programs
@@ -110,6 +112,12 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     """What the plan changed or could not enforce, for the request's account."""
     tokens_per_bar: int = 64
+    """Per bar sampled."""
+    bar_multiple: int = 1
+    """Bars sampled per bar asked for (a meter the vocabulary lacks: 4/2 is sampled as two bars of 4/4)."""
+    written_meter: str | None = None
+    """The meter the sampled piece is barred in afterwards (:func:`partita.generation.notation.rebar`), where
+    it was sampled in another."""
 
 
 def plan_request(
@@ -126,16 +134,14 @@ def plan_request(
         stand = stand_in_programs(c.programs, prior)
     else:
         stand = StandIns(sampled=list(c.programs), prefix_programs=list(c.programs))
-    fewest, most = notes_per_bar_bounds(c.density, c.meter)
-    tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
     if not config.constrain:
+        fewest = notes_per_bar_bounds(c.density, c.meter)[0]
+        tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
         return Plan(None, list(stand.prefix_programs), dict(stand.written), tokens_per_bar=tokens_per_bar)
     notes = list(stand.notes)
-    meter = c.meter
-    known = tokenizer.time_signatures
-    if meter and known and meter not in known:  # enforcing it would leave no token to sample
-        notes.append(f"meter {meter} is not in this model's vocabulary ({', '.join(known)}): not enforced")
-        meter = None
+    meter, multiple = _sampled_meter(request, tokenizer.time_signatures, notes)
+    fewest, most = notes_per_bar_bounds(c.density, meter)
+    tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
     # n voices of fewer instruments (a chorale's four parts for one choir) are written with the programs the
     # tokenizer gives such voices (separate_programs), and read back as the instrument they stand for
     programs = stand.sampled
@@ -145,11 +151,16 @@ def plan_request(
     # for
     written = {q: stand.written.get(v, v) for q, v in voices.items()} or dict(stand.written)
     held = list(voices or programs)
-    onsets = onsets_per_bar_bounds(c.rhythm, c.meter)
+    onsets = onsets_per_bar_bounds(c.rhythm, meter)
     least_sounding, most_sounding = sounding_bounds(c.polyphony)
+    bars = request.bars * multiple if request.bars else request.bars
+    entries = entry_plan(held, bars, [e * multiple for e in config.entries_for(c.style, bool(voices))])
+    if any(entries.values()):
+        at = ", ".join(str(b // multiple + 1) for b in entries.values())
+        notes.append(f"the voices do not all start at once: they enter in bars {at} (the style's entries)")
     constraints = Constraints(
         meter=meter,
-        bars=request.bars,
+        bars=bars,
         programs=held,
         drums=c.drums,
         key=c.key,
@@ -171,6 +182,7 @@ def plan_request(
         max_sounding=most_sounding or MAX_NOTES_PER_ONSET,
         hold_within_bar=c.polyphony is not None,
         enter_all_programs=True,
+        entry_bars=entries,
         grammar=True,
         presence_weight=config.presence_weight_for(c.style),
         repeat_weight=config.repeat_weight_for(c.style),
@@ -179,5 +191,31 @@ def plan_request(
         monophonic=monophonic_programs(held, written),
     )
     return Plan(
-        constraints, list(stand.prefix_programs), written, set(stand.written.values()), notes, tokens_per_bar
+        constraints,
+        list(stand.prefix_programs),
+        written,
+        set(stand.written.values()),
+        notes,
+        tokens_per_bar,
+        bar_multiple=multiple,
+        written_meter=c.meter if multiple > 1 or (meter and meter != c.meter) else None,
     )
+
+
+def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tuple[str | None, int]:
+    """The meter ``request`` is sampled in and how many of its bars make one bar asked for (a meter the
+    vocabulary lacks, :func:`partita.generation.notation.sampled_meter`; only for a new piece, whose bars are
+    all sampled); what was done is added to ``notes``."""
+    meter = request.conditions.meter
+    if not meter or not known or meter in known:
+        return meter, 1
+    fit = sampled_meter(meter, known) if request.given is None else None
+    if fit is None:  # enforcing it would leave no token to sample
+        notes.append(f"meter {meter} is not in this model's vocabulary ({', '.join(known)}): not enforced")
+        return None, 1
+    sampled, multiple = fit
+    bars = "a bar" if multiple == 1 else f"{multiple} bars"
+    notes.append(
+        f"meter {meter} is sampled as {bars} of {sampled} (as the model read it), then barred in {meter}"
+    )
+    return sampled, multiple

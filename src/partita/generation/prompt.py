@@ -611,7 +611,7 @@ def _check_limits(req: Request) -> None:
         req.notes.append(f"{len(c.programs)} instruments: keeping the first {MAX_INSTRUMENTS}")
         c.programs = c.programs[:MAX_INSTRUMENTS]
     if c.meter and c.meter not in METERS:
-        req.notes.append(f"meter {c.meter} is rare in the training data: the model may not follow it")
+        req.notes.append(f"meter {c.meter} is rare in the training data: the model is told 'another meter'")
     if c.tempo_bpm is not None:
         c.tempo_bpm = float(c.tempo_bpm)
         if not 20 <= c.tempo_bpm <= 320:

@@ -72,6 +72,9 @@ class Constraints:
     played, the next program named is one not heard yet and the bar line waits for it (two instruments asked
     for are two instruments heard, not one). Soft: yields where the sounding cap or the grammar leaves nothing
     else."""
+    entry_bars: dict[int, int] = field(default_factory=dict)
+    """(with ``enter_all_programs``) The bar (0-based) a requested program enters at; before it the program
+    plays nothing, from it on the rule above holds for it. A program not listed enters in the first bar."""
     presence_weight: float = 0.0
     """(with two or more pitched ``programs``) A logit bonus for the ids naming a requested program that has
     started no note in the open bar or the bar before (:mod:`partita.generation.rules.presence`): a pull, not
