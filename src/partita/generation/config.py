@@ -92,6 +92,12 @@ class GenerationConfig:
     """The entries per style where they made pieces harder to tell from real ones on the realism benchmark:
     Renaissance voices one bar of 4/2 apart, top voice first (the median gap in the corpus's Palestrina;
     docs/GENERATION.md § Realism)."""
+    scale_weight: float | None = None
+    """The pull into the style's own scale (:mod:`partita.generation.scales`: pentatonic for Chinese folk
+    songs; only with a key), a logit penalty for pitches outside it; 0: off; None: the requested style's in
+    :attr:`style_scale_weights`."""
+    style_scale_weights: dict[str, float] = field(default_factory=dict)
+    """The scale pull per style."""
     step_weight: float = 0.0
     """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
     semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
@@ -149,6 +155,12 @@ class GenerationConfig:
         if self.loop_penalty is not None:
             return float(self.loop_penalty)
         return float(self.style_loop_penalties.get(style or "", 0.0))
+
+    def scale_weight_for(self, style: str | None) -> float:
+        """The scale pull for a request of ``style``: :attr:`scale_weight` if set, else the style's."""
+        if self.scale_weight is not None:
+            return float(self.scale_weight)
+        return float(self.style_scale_weights.get(style or "", 0.0))
 
     def entries_for(self, style: str | None, own_voices: bool = True) -> list[float]:
         """The entries for a request of ``style``: :attr:`entries` if set, else the style's where the voices

@@ -22,6 +22,7 @@ from partita.generation.instruments import (
 from partita.generation.notation import sampled_meter
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
+from partita.generation.scales import style_scale
 from partita.tokens import SteerableTokenizer, voice_programs
 from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, bin_index
 
@@ -188,6 +189,8 @@ def plan_request(
         repeat_weight=config.repeat_weight_for(c.style),
         loop_penalty=config.loop_penalty_for(c.style),
         step_weight=float(config.step_weight),
+        scale=style_scale(c.style, c.key, c.mode),
+        scale_weight=config.scale_weight_for(c.style),
         monophonic=monophonic_programs(held, written),
     )
     return Plan(

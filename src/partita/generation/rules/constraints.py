@@ -88,6 +88,12 @@ class Constraints:
     step_weight: float = 0.0
     """A logit bonus for a program's next note a step (1-2 semitones) from its previous one, the same less
     for a leap over an octave (:mod:`partita.generation.rules.steps`): a pull towards stepwise melody."""
+    scale: tuple[int, ...] = ()
+    """Pitch classes of the style's scale (:mod:`partita.generation.scales`: a Chinese folk song's pentatonic
+    collection), for ``scale_weight``."""
+    scale_weight: float = 0.0
+    """A logit penalty for ids with a pitch outside ``scale`` (:mod:`partita.generation.rules.scale_pull`): a
+    pull into the scale, not a rule."""
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
     Soft."""

@@ -35,6 +35,7 @@ from partita.generation.rules.presence import PresencePull
 from partita.generation.rules.programs import Programs
 from partita.generation.rules.repeat import RepeatPull
 from partita.generation.rules.rhythm import Rhythm
+from partita.generation.rules.scale_pull import ScalePull
 from partita.generation.rules.sounding_cap import SoundingCap
 from partita.generation.rules.sounding_floor import SoundingFloor
 from partita.generation.rules.steps import StepPull
@@ -68,6 +69,7 @@ RULES: tuple[type[Rule], ...] = (
     RepeatPull,
     LoopGuard,
     StepPull,
+    ScalePull,
     # hard, with an end verdict and a pull
     BarCount,
     # soft: each yields on its own, in this order
