@@ -1,5 +1,6 @@
 """``partita transcribe``: an audio recording to MIDI (or MusicXML) with basic-pitch's ONNX model;
-``partita identify``: which of a set of scores a recording plays, and where."""
+``partita identify``: which of a set of scores a recording plays, and where;
+``partita instruments``: which instrument families a recording holds."""
 
 from __future__ import annotations
 
@@ -228,4 +229,46 @@ def _clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
-commands = [transcribe, identify]
+@click.command("instruments")
+@click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--model",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A recogniser folder (default: the shipped instruments-small).",
+)
+@click.option("--all", "show_all", is_flag=True, help="List every family, not only those heard.")
+@click.option("--json", "as_json", is_flag=True, help="Print [family, probability] pairs as JSON.")
+def instruments(audio: Path, model: Path | None, show_all: bool, as_json: bool) -> None:
+    """Which instrument families AUDIO holds (1 s or more; its first two minutes), with probabilities.
+
+    Ten families: piano, mallets, organ, guitar, bass, strings, voice, brass, reed, pipe. Those over the
+    recogniser's threshold are listed as heard.
+    """
+    import json
+
+    from partita.audio import read_audio
+    from partita.discovery.instruments_audio import (
+        DEFAULT_MODEL,
+        SAMPLE_RATE,
+        InstrumentModel,
+        instruments_in,
+    )
+
+    try:
+        recogniser = InstrumentModel.from_pretrained(model or DEFAULT_MODEL)
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from None
+    clip = read_audio(audio, sample_rate=SAMPLE_RATE)
+    found = instruments_in(clip.samples, clip.sample_rate, recogniser, str(audio))
+    threshold = recogniser.config.threshold
+    if as_json:
+        click.echo(json.dumps([[f, round(p, 4)] for f, p in found]))
+        return
+    heard = [(f, p) for f, p in found if p >= threshold]
+    click.echo(f"{audio.name}: {clip.seconds:.1f} s, {len(heard)} families heard (threshold {threshold:.2f})")
+    for f, p in found if show_all else heard:
+        click.echo(f"  {f:<8} {p:.3f}" + ("" if p >= threshold else "  (not heard)"))
+
+
+commands = [transcribe, identify, instruments]
