@@ -4,11 +4,13 @@ server on a free loopback port."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +121,25 @@ def wait_for(url: str, seconds: float) -> None:
             if time.monotonic() > end:
                 raise
             time.sleep(0.2)
+
+
+def call_raw(url: str, endpoint: str, data: list) -> tuple[str, object]:
+    """The curl way (README): POST the inputs, then read the event stream; returns (event, data)."""
+    req = urllib.request.Request(
+        f"{url}gradio_api/call/{endpoint}",
+        data=json.dumps({"data": data}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        event_id = json.loads(r.read())["event_id"]
+    event, payload = None, None
+    with urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=120) as r:
+        for raw in r:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = json.loads(line.split(":", 1)[1])
+                break
+    return event, payload

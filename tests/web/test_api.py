@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from studio_fixtures import PROMPT
+from studio_fixtures import PROMPT, call_raw
 
 from partita.web import Limits
 
@@ -29,28 +29,6 @@ def client(studio):
     from gradio_client import Client
 
     return Client(studio[0], analytics_enabled=False, verbose=False)
-
-
-def call_raw(url: str, endpoint: str, data: list) -> tuple[str, object]:
-    """The curl way (README): POST the inputs, then read the event stream; returns (event, data)."""
-    req = urllib.request.Request(
-        f"{url}gradio_api/call/{endpoint}",
-        data=json.dumps({"data": data}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        event_id = json.loads(r.read())["event_id"]
-    event, payload = None, None
-    with urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=120) as r:
-        for raw in r:
-            line = raw.decode().strip()
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                payload = json.loads(line.split(":", 1)[1])
-                break
-    return event, payload
 
 
 def test_every_view_has_a_documented_endpoint(client, studio):

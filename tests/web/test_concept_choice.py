@@ -4,11 +4,9 @@ prompt names, one picked in the form, or none, of those the server was started w
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 import symusic
+from studio_fixtures import call_raw
 
 from partita.web.compose import NO_CONCEPT, compose
 from partita.web.limits import UserError
@@ -177,22 +175,6 @@ def test_a_client_that_leaves_off_the_concept_still_composes(studio):
         "",
         False,
     ]
-    req = urllib.request.Request(
-        f"{url}gradio_api/call/compose",
-        data=json.dumps({"data": data}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        event_id = json.loads(r.read())["event_id"]
-    event, payload = None, None
-    with urllib.request.urlopen(f"{url}gradio_api/call/compose/{event_id}", timeout=120) as r:
-        for raw in r:
-            line = raw.decode().strip()
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                payload = json.loads(line.split(":", 1)[1])
-                break
+    event, payload = call_raw(url, "compose", data)
     assert event == "complete", payload
     assert payload[0]["concept"] is None and payload[0]["candidates"][0]["rank"] == 1

@@ -12,6 +12,24 @@ from collections.abc import Iterator
 import click
 
 
+def engine_options(command):
+    """``--engine`` and ``--ray-address``, for every command that builds on the process pool or on Ray
+    (:func:`partita.engines.map_items`)."""
+    command = click.option(
+        "--ray-address",
+        default=None,
+        envvar="RAY_ADDRESS",
+        help="The Ray cluster (ray://HEAD:10001 or HEAD:6379; default $RAY_ADDRESS, else a local Ray).",
+    )(command)
+    return click.option(
+        "--engine",
+        type=click.Choice(["process", "ray"]),
+        default="process",
+        show_default=True,
+        help="Local processes, or Ray Data (a local Ray, or a cluster: --ray-address).",
+    )(command)
+
+
 @click.group()
 def corpus() -> None:
     """Build and inspect corpora (a Parquet manifest plus normalized MIDI files)."""
@@ -75,19 +93,7 @@ def _engine_errors() -> Iterator[None]:
     show_default=True,
     help="Reader processes (--engine process) or Ray tasks at a time (--engine ray).",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["process", "ray"]),
-    default="process",
-    show_default=True,
-    help="Local reader processes, or Ray Data (a local Ray, or a cluster: --ray-address).",
-)
-@click.option(
-    "--ray-address",
-    default=None,
-    envvar="RAY_ADDRESS",
-    help="The Ray cluster (ray://HEAD:10001 or HEAD:6379; default $RAY_ADDRESS, else a local Ray).",
-)
+@engine_options
 @click.option("--retry-rejects", is_flag=True, help="Read again the files an earlier run rejected.")
 @click.option(
     "--item-timeout",

@@ -7,6 +7,7 @@ import json
 import click
 
 from partita.cli._errors import one_line
+from partita.cli.corpus import engine_options
 
 
 def _show(hits, as_json: bool) -> None:
@@ -41,19 +42,7 @@ def index() -> None:
     show_default=True,
     help="Reader processes (--engine process) or Ray tasks at a time (--engine ray).",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["process", "ray"]),
-    default="process",
-    show_default=True,
-    help="Local processes, or Ray Data (a local Ray, or a cluster: --ray-address).",
-)
-@click.option(
-    "--ray-address",
-    default=None,
-    envvar="RAY_ADDRESS",
-    help="The Ray cluster (ray://HEAD:10001 or HEAD:6379; default $RAY_ADDRESS, else a local Ray).",
-)
+@engine_options
 def build(corpus, out, model, workers, engine, ray_address) -> None:
     """Index CORPUS (a built corpus name or folder); pieces already indexed are not read again."""
     from partita.cli.progress import tqdm_progress
