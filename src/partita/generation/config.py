@@ -57,11 +57,13 @@ class GenerationConfig:
     """The pull back towards a requested instrument gone quiet; None: the requested style's in
     :attr:`style_presence_weights`, else :data:`PRESENCE_WEIGHT` (1.5, chosen on development prompts written
     apart from the benchmark's, ``scripts/check-presence.py``)."""
-    style_presence_weights: dict[str, float] = field(default_factory=lambda: {"pop": 0.0})
+    style_presence_weights: dict[str, float] = field(default_factory=lambda: {"pop": 0.0, "renaissance": 0.0})
     """The presence pull per style where another weight made pieces harder to tell from real ones: pop 0
     (real POP909 excerpts sound 2.1 of their 3 tracks; pulled, partita's sounded all 3 at twice the density;
     two-sample accuracy constrained / selected 0.944 / 0.885 -> 0.818 / 0.868 on the development prompts,
-    0.863 / 0.893 -> 0.826 / 0.789 held out; docs/GENERATION.md § Realism)."""
+    0.863 / 0.893 -> 0.826 / 0.789 held out); Renaissance 0 once its voices enter in turn (a voice that rests
+    is not pulled back in: selected 0.752 -> 0.746 development, 0.844 -> 0.746 held out; docs/GENERATION.md
+    § Realism)."""
     repeat_weight: float | None = None
     """The pull towards repeating an earlier bar (:mod:`partita.generation.rules.repeat`); 0: off; None: the
     requested style's weight in :attr:`style_repeat_weights` (off for styles not listed there)."""
