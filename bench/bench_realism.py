@@ -100,16 +100,37 @@ def style_records(corpus_name: str) -> tuple[dict[str, dict[str, list[dict]]], o
     return out, corpus
 
 
-def real_pieces(corpus, records: list[dict], bars: list[int], count: int, seed: int) -> tuple[list, dict]:
+def barred_as_asked(score, meter: str | None):
+    """``score`` barred in ``meter`` (what the style's prompts ask for), or else in the meter its notes imply
+    (:mod:`partita.analysis.meter_inference`), where its declared meter says nothing of bars: 44 of 80
+    held-out POP909 songs declare 1/4, and cut as declared an "8-bar" excerpt was 8 quarter notes against the
+    generated pieces' 8 bars of 4/4. Other pieces as they are."""
+    from partita.analysis import describe
+    from partita.analysis.meter_inference import implausible
+    from partita.generation.notation import rebar
+
+    if not implausible([(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]):
+        return score, False
+    meter = meter or describe(score).meter_inferred
+    return (rebar(score.copy(), meter), True) if meter else (score, False)
+
+
+def real_pieces(
+    corpus, records: list[dict], bars: list[int], count: int, seed: int, meter: str | None = None
+) -> tuple[list, dict]:
     """``count`` real pieces, each cut to a bar count of ``bars`` (cycled); a piece long enough is
-    preferred."""
+    preferred. A piece whose declared meter says nothing of bars is barred first (:func:`barred_as_asked`;
+    ``meter`` "declared": as declared)."""
     from partita.evaluation.realism import count_bars, crop_bars
 
     rng = np.random.default_rng(seed)
-    pool = []
+    pool, rebarred = [], 0
     for i in rng.permutation(len(records)).tolist():
         score = corpus.read_piece(records[i]["piece_id"])
         if score.note_num():
+            if meter != "declared":
+                score, changed = barred_as_asked(score, meter)
+                rebarred += changed
             pool.append((records[i]["piece_id"], score, count_bars(score)))
     wanted = sorted((bars[j % len(bars)] for j in range(min(count, len(pool)))), reverse=True)
     used: set[int] = set()
@@ -123,7 +144,7 @@ def real_pieces(corpus, records: list[dict], bars: list[int], count: int, seed: 
             short += 1
         used.add(k)
         out.append(crop_bars(pool[k][1], b))
-    return out, {"available": len(pool), "used": len(out), "shorter_than_asked": short}
+    return out, {"available": len(pool), "used": len(out), "shorter_than_asked": short, "rebarred": rebarred}
 
 
 def markov_pieces(
@@ -290,12 +311,23 @@ def key_scores(pieces: list, keys: list[str | None]) -> dict[str, float]:
     }
 
 
+def asked_meter(prompts: list[dict]) -> str | None:
+    """The meter most of ``prompts`` ask for, said or implied by their style (None: none asks for one)."""
+    from partita.generation.prompt import project_prompt
+
+    asked = Counter(project_prompt(p["prompt"]).conditions.meter for p in prompts)
+    asked.pop(None, None)
+    return asked.most_common(1)[0][0] if asked else None
+
+
 def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) -> dict:
     """Every set of one style and its realism report."""
     from partita.evaluation.realism import count_bars, longest_repeat_run, realism_report
 
     bars = [p["expect"]["bars"] for p in prompts]
-    real, real_info = real_pieces(corpus, records["test"], bars, max(MIN_REAL, 2 * len(prompts)), args.seed)
+    meter = "declared" if args.declared_meters else asked_meter(prompts)
+    count = max(MIN_REAL, 2 * len(prompts))
+    real, real_info = real_pieces(corpus, records["test"], bars, count, args.seed, meter)
     markov, markov_info = markov_pieces(corpus, records["train"], prompts, args.seed, args.max_train)
     sets = {
         "markov": [
@@ -441,6 +473,11 @@ def main() -> None:
         "--skip", type=int, default=0, help="skip each style's first K prompts (16: the held-out half)"
     )
     ap.add_argument("--corpus", default="all", help="the built corpus of real pieces (default: all)")
+    ap.add_argument(
+        "--declared-meters",
+        action="store_true",
+        help="cut real pieces in the bars their files declare, even 1/4 (before 2026-12-05's fourth session)",
+    )
     ap.add_argument(
         "--max-train", type=int, default=2000, help="training pieces of the Markov chain per style"
     )
