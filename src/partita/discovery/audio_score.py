@@ -40,7 +40,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from partita.atomic import atomic_write_bytes, atomic_write_text
+from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
 from partita.progress import ProgressCallback, report
 from partita.score import Score, ScoreError
 
@@ -59,8 +59,6 @@ MIN_SECONDS = 3.0
 MAX_QUERY_SECONDS = 60.0
 SILENCE_PEAK = 10 ** (-60 / 20)
 CONFIG_FILE = "audio_score_config.json"
-WEIGHTS_FILE = "model.safetensors"
-CARD_FILE = "README.md"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "audio-score-small"
 """The small matcher that ships with partita (when it was trained): bench/bench_audio_score.py --save."""
 METHODS = ("dtw", "learned", "combined")
@@ -341,28 +339,15 @@ class AudioScoreModel(nn.Module):
 
     def save_pretrained(self, folder: str | os.PathLike) -> Path:
         """Write the config JSON, the weights (safetensors, float32) and a model card into ``folder``."""
-        from safetensors.torch import save
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.detach().float().contiguous() for k, v in self.state_dict().items()}
-        atomic_write_bytes(folder / WEIGHTS_FILE, save(tensors))
-        atomic_write_text(folder / CONFIG_FILE, self.config.to_json())
-        atomic_write_text(folder / CARD_FILE, model_card(self.config))
-        return folder
+        return save_weights(folder, self, CONFIG_FILE, self.config.to_json(), model_card(self.config))
 
     @classmethod
     def from_pretrained(cls, folder: str | os.PathLike | None = None) -> AudioScoreModel:
         """Read a matcher saved by :meth:`save_pretrained` (the shipped one by default)."""
-        from safetensors.torch import load_file
-
         folder = Path(folder) if folder is not None else DEFAULT_MODEL
-        if not (folder / CONFIG_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
-            raise FileNotFoundError(
-                f"{folder}: not an audio-score matcher (no {CONFIG_FILE} and {WEIGHTS_FILE})"
-            )
-        model = cls(AudioScoreConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text())))
-        model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
+        config, state = load_weights(folder, CONFIG_FILE, "an audio-score matcher")
+        model = cls(AudioScoreConfig.from_dict(config))
+        model.load_state_dict(state)
         return model.eval()
 
 

@@ -34,8 +34,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from partita.atomic import atomic_write_bytes, atomic_write_text
 from partita.discovery.audio_score import SAMPLE_RATE, SILENCE_PEAK, join_performances
+from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
 from partita.progress import ProgressCallback, report
 from partita.score import Score, ScoreError
 
@@ -75,8 +75,6 @@ N_MELS = 64
 MIN_SECONDS = 1.0
 MAX_SECONDS = 120.0
 CONFIG_FILE = "instruments_config.json"
-WEIGHTS_FILE = "model.safetensors"
-CARD_FILE = "README.md"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "instruments-small"
 """The small recogniser that ships with partita (when trained): bench/bench_instruments.py --save."""
 
@@ -348,30 +346,19 @@ class InstrumentModel(nn.Module):
 
     def save_pretrained(self, folder: str | os.PathLike) -> Path:
         """Write the config JSON, the weights (safetensors, float32) and a model card into ``folder``."""
-        from safetensors.torch import save
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.detach().float().contiguous() for k, v in self.state_dict().items()}
-        atomic_write_bytes(folder / WEIGHTS_FILE, save(tensors))
-        atomic_write_text(folder / CONFIG_FILE, self.config.to_json())
-        atomic_write_text(folder / CARD_FILE, model_card(self.config))
-        return folder
+        return save_weights(folder, self, CONFIG_FILE, self.config.to_json(), model_card(self.config))
 
     @classmethod
     def from_pretrained(cls, folder: str | os.PathLike | None = None) -> InstrumentModel:
         """Read a recogniser saved by :meth:`save_pretrained` (the shipped one by default)."""
-        from safetensors.torch import load_file
-
         folder = Path(folder) if folder is not None else DEFAULT_MODEL
-        if not (folder / CONFIG_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
-            raise FileNotFoundError(
-                f"{folder}: not an instrument recogniser (no {CONFIG_FILE} and {WEIGHTS_FILE}); train one "
-                "with `python bench/bench_instruments.py --threads 1 --save "
-                "src/partita/pretrained/instruments-small`"
-            )
-        model = cls(InstrumentConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text())))
-        model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
+        hint = (
+            "; train one with `python bench/bench_instruments.py --threads 1 --save "
+            "src/partita/pretrained/instruments-small`"
+        )
+        config, state = load_weights(folder, CONFIG_FILE, "an instrument recogniser", hint)
+        model = cls(InstrumentConfig.from_dict(config))
+        model.load_state_dict(state)
         return model.eval()
 
 
