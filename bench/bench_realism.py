@@ -66,6 +66,8 @@ STYLES = {  # bench style -> the style_of() values of its real pieces
 VARIANTS = ("markov", "free", "constrained", "selected")
 GOAL = "beat Markov by >= 0.15 and <= 0.70"
 MIN_REAL = 32
+COPY_GRAM = 8
+"""Runs of this many successive pitches of one part, shared with a training piece, count as copied."""
 
 
 def load_prompts(styles: list[str], n: int, skip: int = 0) -> dict[str, list[dict]]:
@@ -167,7 +169,25 @@ def markov_pieces(
         m = tuple(int(v) for v in meter.split("/")) if meter else usual
         out.append(chain.sample(p["expect"]["bars"], m, 480, seed=seed * 1000 + i))
     seconds = (time.perf_counter() - t0) / max(1, len(prompts))
-    return out, {"train_pieces": chain.pieces, "meter_default": f"{usual[0]}/{usual[1]}", "seconds": seconds}
+    info = {"train_pieces": chain.pieces, "meter_default": f"{usual[0]}/{usual[1]}", "seconds": seconds}
+    return out, info, scores
+
+
+def known_runs(train: list) -> set:
+    """Every :data:`COPY_GRAM`-pitch run (transposed) of the style's training pieces."""
+    from partita.training.concept import pitch_runs
+
+    return set().union(*(pitch_runs(s, COPY_GRAM) for s in train)) if train else set()
+
+
+def copied(pieces: list, known: set) -> float:
+    """The share of the pieces' :data:`COPY_GRAM`-pitch runs found in a training piece of the style: copying
+    (a model that memorised its data would look real to the judge); held-out real pieces give the style's
+    own rate of shared formulas beside it."""
+    from partita.training.concept import pitch_runs
+
+    runs = [g for p in pieces for g in pitch_runs(p, COPY_GRAM)]
+    return sum(g in known for g in runs) / len(runs) if runs else math.nan
 
 
 def parse_ablation(text: str) -> tuple[str, dict]:
@@ -328,7 +348,8 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
     meter = "declared" if args.declared_meters else asked_meter(prompts)
     count = max(MIN_REAL, 2 * len(prompts))
     real, real_info = real_pieces(corpus, records["test"], bars, count, args.seed, meter)
-    markov, markov_info = markov_pieces(corpus, records["train"], prompts, args.seed, args.max_train)
+    markov, markov_info, train = markov_pieces(corpus, records["train"], prompts, args.seed, args.max_train)
+    known = known_runs(train)
     sets = {
         "markov": [
             {"id": p["id"], "score": s, "seconds": markov_info["seconds"], "error": None}
@@ -351,6 +372,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         report["sets"][v]["longest_repeat_run"] = float(np.mean(runs))
         report["sets"][v]["loops"] = float(np.mean([r >= LOOP_BARS for r in runs]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
+        report["sets"][v]["copied"] = copied([r["score"] for r in recs], known)
         if v != "markov":
             report["sets"][v].update(
                 key_scores([r["score"] for r in recs], [p["expect"].get("key") for p in prompts])
@@ -358,6 +380,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
     report["real_pieces"] = real_info
     real_runs = [longest_repeat_run(x) for x in real]
     report["real_loops"] = float(np.mean([r >= LOOP_BARS for r in real_runs])) if real_runs else math.nan
+    report["real_copied"] = copied(real, known)
     report["markov"] = markov_info
     report["bars_asked"] = dict(Counter(bars))
     return report
@@ -591,7 +614,7 @@ def main() -> None:
     )
     print(
         f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
-        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s}"
+        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s} {'copied':>6s}"
     )
     for style, rep in reports.items():
         fl = rep["floor"]
@@ -600,6 +623,7 @@ def main() -> None:
             print(
                 f"{style:13s} {'real/real':12s} {fl['n_half']:3d} {ts['accuracy']:6.3f} "
                 f"{ts['logistic']['accuracy']:6.3f} {ts['boosting']['accuracy']:6.3f} {fl['frechet']:8.3f}"
+                f"{'':40s} {rep.get('real_copied', math.nan):6.2f}"
             )
         for v in rep["sets"]:
             e = rep["sets"][v]
@@ -610,7 +634,8 @@ def main() -> None:
                     f"{ts['logistic']['accuracy']:6.3f} "
                     f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
                     f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
-                    f"{e.get('CK_music21', math.nan):6.2f} {e.get('loops', math.nan):5.2f}"
+                    f"{e.get('CK_music21', math.nan):6.2f} {e.get('loops', math.nan):5.2f} "
+                    f"{e.get('copied', math.nan):6.2f}"
                 )
     print(f"wrote {path}")
 

@@ -42,6 +42,12 @@ def tokens() -> None:
         "folder) instead of making one: the tokens to continue training or fine-tune that model."
     ),
 )
+@click.option(
+    "--style",
+    "styles",
+    multiple=True,
+    help="Only the pieces of this style (repeatable; e.g. jig, chinese_folk): the data of a style expert.",
+)
 @click.option("--workers", type=int, default=2, show_default=True)
 def build(
     corpus_name: str,
@@ -51,6 +57,7 @@ def build(
     bpe_files: int,
     copies: int,
     tokenizer_from: str | None,
+    styles: tuple[str, ...],
     workers: int,
 ) -> None:
     """Tokenize corpus CORPUS_NAME into OUT_DIR (train/valid/test .npy, meta.json, tokenizer/); resumable.
@@ -89,7 +96,12 @@ def build(
             with tqdm_progress("bpe", unit="step") as bar:
                 tok.train_bpe(files, bpe_size, progress=bar)
     with tqdm_progress("tokenize", unit="chunk") as bar:
-        meta = tokenize_corpus(corpus, tok, out, TokenizeConfig(copies=copies), workers=workers, progress=bar)
+        try:
+            meta = tokenize_corpus(
+                corpus, tok, out, TokenizeConfig(copies=copies), workers=workers, progress=bar, styles=styles
+            )
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
     summary = {k: meta[k] for k in ("vocab_size", "splits", "tokens_per_note", "sha256")}
     click.echo(json.dumps(summary, indent=2))
     if meta["failed"]:

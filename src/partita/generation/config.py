@@ -109,6 +109,9 @@ class GenerationConfig:
     and the ones the bars after the gap fit best kept; ``"rescore"``, sampled from the bars before it and
     chosen by what follows (any model); ``"auto"``, ``"fim+rescore"`` where the model can (the best of the
     three on ``bench/bench_infill.py``), else ``"rescore"``."""
+    experts: bool = True
+    """A request whose style has a style expert beside the model (:mod:`partita.models.experts`) samples with
+    it merged in; off: always the base model."""
     stand_ins: bool = True
     """An instrument the model barely knows for such a piece is sampled as one it knows and written back
     (:mod:`partita.generation.instruments`)."""

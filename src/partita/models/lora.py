@@ -226,3 +226,28 @@ def add_tokens(
     config.extra = {**config.extra, "base_vocab_size": base_vocab}
     model.config = config
     return emb
+
+
+def lora_weights(model: nn.Module) -> dict[str, dict[str, torch.Tensor]]:
+    """The LoRA tensors of a model's wrappers, ``{module: {"a": A, "b": B}}`` (detached copies)."""
+    return {
+        name: {"a": m.lora_a.detach().clone(), "b": m.lora_b.detach().clone()}
+        for name, m in lora_modules(model).items()
+    }
+
+
+def merge_lora(model: nn.Module) -> nn.Module:
+    """Fold every :class:`LoRALinear` of ``model`` into a plain ``nn.Linear`` (``W + scale * alpha / rank *
+    B A``), in place; returns the model. A merged model samples as fast as the base and saves like it."""
+    for name, m in lora_modules(model).items():
+        parent, _, attr = name.rpartition(".")
+        owner = model.get_submodule(parent) if parent else model
+        merged = nn.Linear(m.base.in_features, m.base.out_features, bias=m.base.bias is not None)
+        with torch.no_grad():
+            delta = (m.lora_b.float() @ m.lora_a.float()) * (m.scale * m.alpha / m.rank)
+            merged.weight.copy_(m.base.weight.float() + delta)
+            if m.base.bias is not None:
+                merged.bias.copy_(m.base.bias)
+        merged.to(m.base.weight.dtype)
+        setattr(owner, attr, merged)
+    return model

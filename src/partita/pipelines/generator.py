@@ -58,6 +58,7 @@ from partita.generation.tracks import (
     with_tracks,
 )
 from partita.models import MusicLM
+from partita.models.experts import StyleExpert, experts_of
 from partita.models.music_lm import MusicLMConfig
 from partita.models.pretrained import debug_model, resolve, save_pretrained
 from partita.progress import ProgressCallback, report
@@ -91,6 +92,12 @@ class Generator:
         """The classifier shipped with the model (``selector="auto"`` ranks with it), or None."""
         self.concept: str | None = None
         """The name of the learned concept this generator carries (:meth:`with_concept`), or None."""
+        self.learned_concept: Concept | None = None
+        """The concept itself (to apply it again at another strength, or to name its version), or None."""
+        self.experts: dict[str, Path] = {}
+        """The model's style experts by style (:mod:`partita.models.experts`; ``from_pretrained`` finds them
+        in the model folder's ``experts/``): a request of that style samples with its expert merged in."""
+        self._expert_models: dict[str, MusicLM] = {}
 
     @property
     def card(self) -> dict[str, Any]:
@@ -114,9 +121,11 @@ class Generator:
         folder = resolve(name_or_path)
         shipped = folder / SELECTOR_DIR if folder is not None else None
         has_selector = shipped is not None and (shipped / "config.json").is_file()
-        return cls(
+        out = cls(
             model, tokenizer, GenerationConfig.from_pretrained(folder), shipped if has_selector else None
         )
+        out.experts = experts_of(folder)
+        return out
 
     @classmethod
     def debug(cls, seed: int = 0) -> Generator:
@@ -339,7 +348,22 @@ class Generator:
         model, tokenizer = loaded.apply(self.model, self.tokenizer, strength)
         out = Generator(model, tokenizer, self.config, self.selector_dir)
         out.concept = loaded.name
+        out.learned_concept = loaded
         return out
+
+    def model_for(
+        self, style: str | None, config: GenerationConfig | None = None
+    ) -> tuple[MusicLM, str | None]:
+        """The model a request of ``style`` samples with, and the style of the expert merged into it (None:
+        the base model). An expert is used where the model has one for the style, ``config.experts`` is on
+        and no concept is loaded (a concept was learned on the base model); it is merged once and kept."""
+        config = config or self.config
+        if not config.experts or self.concept is not None or style not in self.experts:
+            return self.model, None
+        if style not in self._expert_models:
+            expert = StyleExpert.from_pretrained(self.experts[style])
+            self._expert_models[style] = expert.apply(self.model)
+        return self._expert_models[style], style
 
     def request(self, prompt: str, **options: Any) -> Request:
         """:meth:`request_of`, for a generator at hand."""
@@ -394,8 +418,9 @@ class Generator:
         )
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
         n = int(n)
+        model, expert = self.model_for(request.conditions.style, config)
         candidates = sample_candidates(
-            self.model,
+            model,
             self.tokenizer,
             request,
             config,
@@ -403,6 +428,9 @@ class Generator:
             seed,
             progress=lambda i, total, what: report(progress, i, 2 * n + 1, what),
         )
+        if expert is not None:
+            for cand in candidates:
+                cand.remarks.append(f"sampled with the {expert} style expert")
         for i, cand in enumerate(candidates):
             cand.adherence = candidate_adherence(request, cand.score)
             report(progress, n + 1 + i, 2 * n + 1, f"measured candidate {i + 1}")

@@ -36,7 +36,7 @@ from partita.atomic import atomic_path, atomic_write_text
 from partita.corpus import load_corpus
 from partita.progress import ProgressCallback, report
 from partita.score import Score
-from partita.tokens.conditions import Conditions
+from partita.tokens.conditions import STYLES, Conditions
 from partita.tokens.tokenizer import MiditokTokenizer
 
 log = logging.getLogger(__name__)
@@ -303,11 +303,13 @@ def tokenize_corpus(
     splits: Sequence[str] = SPLITS,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    styles: Sequence[str] | None = None,
 ) -> dict:
     """Tokenize every piece of ``corpus`` (a :class:`partita.corpus.Corpus`) into ``out_dir``; resumable.
 
-    Returns the ``meta.json`` content. Chunks already finished by an interrupted run are read back, not
-    redone.
+    ``styles``: only the pieces whose :func:`style_of` is one of these (the data of a style expert); every
+    piece when None. Returns the ``meta.json`` content. Chunks already finished by an interrupted run are read
+    back, not redone.
     """
     cfg = config or TokenizeConfig()
     out = Path(out_dir)
@@ -318,6 +320,11 @@ def tokenize_corpus(
         "splits": list(splits),
         "tokenizer": asdict(tokenizer.config),
     }
+    if styles:
+        unknown = sorted(set(styles) - set(STYLES))
+        if unknown:
+            raise ValueError(f"unknown style {', '.join(unknown)}: choose from {', '.join(STYLES)}")
+        settings["styles"] = sorted(set(styles))
     saved = out / "tokenize_config.json"
     if saved.exists() and json.loads(saved.read_text()) != json.loads(json.dumps(settings)):
         raise ValueError(
@@ -331,6 +338,8 @@ def tokenize_corpus(
     jobs = []
     for split in splits:
         ids = sorted(corpus.split(split).ids())
+        if styles:
+            ids = [i for i in ids if style_of(corpus.labels(i)) in settings["styles"]]
         for k in range(0, len(ids), cfg.chunk):
             jobs.append(
                 (str(corpus.path), str(tok_dir), ids[k : k + cfg.chunk], split, asdict(cfg), len(jobs))

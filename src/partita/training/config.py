@@ -56,6 +56,14 @@ class TrainConfig:
     """The share of training windows in the fill-in-the-middle layout (:mod:`partita.models.fim`): the
     model learns to write bars between given ones. Its vocabulary gets the two marker ids (a model given by
     ``init_from`` grows by them)."""
+    # a style expert (partita.models.experts): LoRA on a frozen base given by init_from
+    lora_rank: int = 0
+    """Above 0: only low-rank updates of ``lora_targets`` train, the base model (``init_from``) stays frozen,
+    and the run saves an expert (``expert/``) beside the merged model."""
+    lora_alpha: float | None = None  # default: twice the rank
+    lora_targets: list[str] = field(default_factory=lambda: ["attn.qkv", "attn.proj", "mlp.0", "mlp.2"])
+    expert_style: str | None = None
+    """The style the expert is for (what a request's style must be for the generator to use it)."""
 
     def __post_init__(self) -> None:
         if self.bf16 not in ("auto", "on", "off"):
@@ -76,6 +84,12 @@ class TrainConfig:
             raise ValueError(f"stage1_steps ({self.stage1_steps}) must be below max_steps ({self.max_steps})")
         if not 0.0 <= self.fim_rate <= 1.0:
             raise ValueError(f"fim_rate must be in [0, 1], got {self.fim_rate}")
+        if self.lora_rank < 0:
+            raise ValueError(f"lora_rank must not be negative, got {self.lora_rank}")
+        if self.lora_rank and not self.init_from:
+            raise ValueError("lora_rank adapts a trained model: give init_from (the base model) too")
+        if self.lora_rank and self.stage1_steps:
+            raise ValueError("lora_rank and stage1_steps do not go together: the base stays frozen")
         if not 0.0 <= self.replay_fraction < 1.0:
             raise ValueError(f"replay_fraction must be in [0, 1), got {self.replay_fraction}")
 

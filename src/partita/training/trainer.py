@@ -36,7 +36,9 @@ from torch.nn.parallel import DistributedDataParallel
 
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models import MusicLM, MusicLMConfig, load_pretrained
+from partita.models.experts import ExpertConfig, StyleExpert, weights_hash
 from partita.models.fim import FimIds
+from partita.models.lora import add_lora, merge_lora
 from partita.progress import ProgressCallback, report
 from partita.training.config import TrainConfig
 from partita.training.data import (
@@ -276,6 +278,40 @@ def _build_model(
     return MusicLM(MusicLMConfig(**fields)), None
 
 
+def _as_expert(model: MusicLM, cfg: TrainConfig) -> str:
+    """Wrap ``cfg.lora_targets`` of ``model`` in LoRA and freeze everything else, in place; returns the hash
+    of the base weights (recorded with the expert, which refuses any other base)."""
+    base_hash = weights_hash(model)
+    alpha = cfg.lora_alpha if cfg.lora_alpha is not None else 2.0 * cfg.lora_rank
+    add_lora(model, cfg.lora_rank, alpha, targets=tuple(cfg.lora_targets))
+    for name, p in model.named_parameters():
+        p.requires_grad_(".lora_" in name)
+    logger.info(
+        "style expert: LoRA rank %d on %s, %d trainable parameters",
+        cfg.lora_rank,
+        ", ".join(cfg.lora_targets),
+        sum(p.numel() for p in model.parameters() if p.requires_grad),
+    )
+    return base_hash
+
+
+def _save_expert(model: MusicLM, cfg: TrainConfig, out: Path, base_hash: str, card: dict) -> None:
+    """The run's LoRA tensors as a style expert folder ``out/expert`` (:mod:`partita.models.experts`)."""
+    config = ExpertConfig(
+        style=cfg.expert_style or cfg.name,
+        rank=cfg.lora_rank,
+        alpha=cfg.lora_alpha if cfg.lora_alpha is not None else 2.0 * cfg.lora_rank,
+        targets=list(cfg.lora_targets),
+        base_model=str(cfg.init_from),
+        base_hash=base_hash,
+        data=str(card.get("data", "")),
+        steps=int(card["steps"]),
+        tokens_seen=int(card["tokens_seen"]),
+        metrics={k: float(v) for k, v in card["metrics"].items() if k.startswith(("valid_nll", "test_nll"))},
+    )
+    StyleExpert.from_model(model, config).save_pretrained(out / "expert")
+
+
 def _evaluate(
     model: MusicLM, seqs: list[np.ndarray], cfg: TrainConfig, d: _Dist, prefix: str, autocast: bool, tpn
 ) -> dict[str, float]:
@@ -331,13 +367,15 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
     torch.manual_seed(cfg.seed)
     fim = _fim_training(cfg, data)
     model, init_from = _build_model(cfg, data, cfg.init_from, fim)
+    base_hash = _as_expert(model, cfg) if cfg.lora_rank else None
     block = model.config.block_size
     data.check(block)
     model.to(d.device).train()
     use_bf16 = cfg.bf16 == "on" or (cfg.bf16 == "auto" and bf16_supported(d.device))
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trained if p.dim() >= 2]
+    no_decay = [p for n, p in trained if p.dim() < 2]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.lr,
@@ -487,6 +525,9 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             from partita.tokens import MiditokTokenizer
 
             tokenizer = MiditokTokenizer.from_pretrained(data.tokenizer_dir)
+        if base_hash is not None:
+            _save_expert(model, cfg, out, base_hash, card)
+            merge_lora(model)
         model.save_pretrained(model_dir, card=card, tokenizer=tokenizer)
         with atomic_path(out / "result.json") as tmp:
             tmp.write_text(
