@@ -29,6 +29,14 @@ pieces' 6-pitch runs (one part, transposed) that also occur in a reference: memo
 
     python bench/bench_concept.py --threads 1 [--samples 12] [--heldout 20] [--steps 60] [--quick]
                                   [--model partita-small|debug|PATH] [--seed 0]
+
+``--strengths 0,0.5,1,1.5`` measures the strength knob instead: likeness against adherence as a curve over
+the strength the concept is applied at, for one LoRA concept learned from the 5 references (``--steps``
+steps), with the plain prompt and priming with the 5 references measured in the same run
+(``bench/results/concept-strength.json``). At strength 0 the concept is the base model itself, so that
+point is the plain prompt's pieces again, seed for seed (a check of the knob's end):
+
+    python bench/bench_concept.py --threads 1 --strengths 0,0.5,1,1.5 --steps 40
 """
 
 from __future__ import annotations
@@ -206,6 +214,8 @@ def run(args) -> dict:
         }
 
     arms.append(measure("plain", gen_all(base), requests, heldout_f, refs, {"k": 0}))
+    if args.strengths:
+        return strength_curve(args, base, refs, heldout, heldout_f, floor, requests, arms, gen_all, t0)
     for k in (1, 3, 5):
         scores = {key: priming_arm(base, refs[:k], p, args.samples, args.seed) for key, p in PROMPTS.items()}
         arms.append(measure(f"priming k={k}", scores, requests, heldout_f, refs[:k], {"k": k}))
@@ -253,10 +263,62 @@ def run(args) -> dict:
     }
 
 
+def strength_curve(args, base, refs, heldout, heldout_f, floor, requests, arms, gen_all, t0) -> dict:
+    """The plain arm is measured; add priming with the 5 references and one LoRA concept of the 5 at each
+    of ``args.strengths``."""
+    from partita.training.concept import ConceptConfig, learn_concept
+
+    scores = {key: priming_arm(base, refs, p, args.samples, args.seed) for key, p in PROMPTS.items()}
+    arms.append(measure("priming k=5", scores, requests, heldout_f, refs, {"k": 5}))
+    config = ConceptConfig(
+        name=NAME, method="lora", steps=args.steps, seed=args.seed, batch=args.batch, window=args.window
+    )
+    concept = learn_concept(refs, base.model, base.tokenizer, config)
+    c = concept.config
+    info = {"k": 5, "method": "lora", "steps": args.steps, "train_seconds": c.train_seconds,
+            "nll_plain": c.nll_plain, "nll_after": c.nll_after}  # fmt: skip
+    for strength in args.strengths:
+        generator = base.with_concept(concept, strength=strength)
+        label = f"concept lora k=5 steps={args.steps} strength={strength:g}"
+        arms.append(
+            measure(
+                label, gen_all(generator, f" in <{NAME}>"), requests, heldout_f, refs,
+                {**info, "strength": strength},
+            )
+        )  # fmt: skip
+    return {
+        "references": [n for n, _ in refs],
+        "heldout": [n for n, _ in heldout],
+        "floor": {"frechet": floor["frechet"], "two_sample": (floor["two_sample"] or {}).get("accuracy")},
+        "arms": arms,
+        "strengths": list(args.strengths),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def strengths_arg(text: str) -> list[float]:
+    """``--strengths``: comma-separated strengths from 0 to 2, e.g. 0,0.5,1,1.5."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give strengths like 0,0.5,1,1.5") from None
+    if not values or not all(0.0 <= v <= 2.0 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: strengths from 0 (the base model) to 2")
+    return values
+
+
+def command_of(args) -> str:
+    """The command that reproduces this run."""
+    cmd = COMMAND + (" --quick" if args.quick else "") + (f" --seed {args.seed}" if args.seed else "")
+    if args.strengths:
+        cmd += " --strengths " + ",".join(f"{v:g}" for v in args.strengths) + f" --steps {args.steps}"
+        cmd += f" --samples {args.samples}" if args.samples != 12 else ""
+    return cmd
+
+
 def rows_of(result: dict, args) -> list[dict]:
     arms = {a["arm"]: a for a in result["arms"]}
-    plain = arms["plain"]
-    cmd = COMMAND + (" --quick" if args.quick else "") + (f" --seed {args.seed}" if args.seed else "")
+    cmd = command_of(args)
     floor = {k: "-" if v is None else f"{v:.2f}" for k, v in result["floor"].items()}
     note = (
         f"{args.samples} pieces of 8 bars an arm, bars 3-8 measured, against {len(result['heldout'])} "
@@ -269,7 +331,10 @@ def rows_of(result: dict, args) -> list[dict]:
         if name == "plain":
             continue
         for key in PROMPTS:
-            m, p = arm[key], plain[key]
+            # the strength curve's concept rows are read against priming with the same 5 references
+            versus = "priming k=5" if args.strengths and name.startswith("concept") else "plain"
+            m, p = arm[key], arms[versus][key]
+            said = "priming with the 5 references" if versus != "plain" else "plain prompt"
             context = f"{key} context"
             rows.append(
                 row(
@@ -277,7 +342,7 @@ def rows_of(result: dict, args) -> list[dict]:
                     m["frechet"],
                     "distance",
                     cmd,
-                    "plain prompt",
+                    said,
                     p["frechet"],
                     higher_is_better=False,
                     notes=note,
@@ -289,7 +354,7 @@ def rows_of(result: dict, args) -> list[dict]:
                     m["two_sample"],
                     "acc",
                     cmd,
-                    "plain prompt",
+                    said,
                     p["two_sample"],
                     higher_is_better=False,
                     notes=note,
@@ -301,7 +366,7 @@ def rows_of(result: dict, args) -> list[dict]:
                     m["adherence"],
                     "mean",
                     cmd,
-                    "plain prompt",
+                    said,
                     p["adherence"],
                     notes=note,
                 )
@@ -312,7 +377,7 @@ def rows_of(result: dict, args) -> list[dict]:
                     m["copied"],
                     "share",
                     cmd,
-                    "plain prompt (against all 5 references)",
+                    said + (" (against all 5 references)" if versus == "plain" else ""),
                     p["copied"],
                     higher_is_better=False,
                     notes=f"runs of {GRAM} pitches of one part (transposed) also in a reference: copying",
@@ -346,15 +411,22 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="two concepts only (a smoke run)")
+    ap.add_argument(
+        "--strengths",
+        type=strengths_arg,
+        default=None,
+        help="measure the strength knob: one LoRA concept of 5 references at each strength, e.g. 0,0.5,1,1.5",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("partita").setLevel(logging.WARNING)
     result = run(args)
     name = "concept" if args.model == "partita-small" and not args.quick else "concept-quick"
+    name += "-strength" if args.strengths else ""
     name += f"-seed{args.seed}" if args.seed else ""  # another draw of pieces and samples, kept beside
     path = write_result(
         name,
-        "Concepts from references (DreamStyler)",
+        "Concepts from references (DreamStyler)" + (": the strength knob" if args.strengths else ""),
         rows_of(result, args),
         quick=args.quick,
         extra={"details": result},

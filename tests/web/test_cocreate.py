@@ -178,7 +178,8 @@ def test_cocreate_is_an_endpoint_of_the_studio(studio, tmp_path):
     client = Client(url, analytics_enabled=False, verbose=False)
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     names = [p["parameter_name"] for p in api["/cocreate"]["parameters"]]
-    assert names == ["upload", "mode", "bars", "prompt", "n", "seed", "tracks", "recording", "concept"]
+    inputs = ["upload", "mode", "bars", "prompt", "n", "seed", "tracks", "recording", "concept"]
+    assert names == [*inputs, "strength"]
     path = tmp_path / "tune.mid"
     piece(2).dump_midi(str(path))
     summary, files, original = client.predict(

@@ -178,3 +178,146 @@ def test_a_client_that_leaves_off_the_concept_still_composes(studio):
     event, payload = call_raw(url, "compose", data)
     assert event == "complete", payload
     assert payload[0]["concept"] is None and payload[0]["candidates"][0]["rank"] == 1
+
+
+def _state(summary, views, prompt):
+    """The page's state after a Compose answer, as ComposeView's handler keeps it."""
+    return {
+        "explain": summary["explain"],
+        "candidates": views,
+        "concept": summary["concept"],
+        "concept_strength": summary["concept_strength"],
+        "prompt": prompt,
+        "understood": summary["understood"],
+    }
+
+
+def test_a_choice_between_a_concepts_candidates_keeps_the_concept(with_concepts, tmp_path):
+    from partita.training.preferences import concept_version, load_preferences, model_version
+    from partita.web.prefs import record_choice, record_rating
+
+    with_concepts.prefs_store = tmp_path / "prefs.db"
+    summary, _, views = compose(with_concepts, PROMPT, n=2, seed=1, concept="jig-a", strength=0.5)
+    record_choice(with_concepts, _state(summary, views, PROMPT), "candidate 1")
+    record_rating(with_concepts, _state(summary, views, PROMPT), 2, 4)
+    summary, _, views = compose(with_concepts, PROMPT, n=2, seed=1)  # the base model
+    record_choice(with_concepts, _state(summary, views, PROMPT), "candidate 2")
+    prefs = load_preferences(with_concepts.prefs_store)
+    base = model_version(with_concepts.model.model)
+    assert {p.model_version for p in prefs} == {base}  # the base the concept was learned on
+    learned = with_concepts.concepts["jig-a"].learned_concept
+    assert [(p.concept, p.concept_version, p.concept_strength) for p in prefs] == [
+        ("jig-a", concept_version(learned), 0.5),
+        ("jig-a", concept_version(learned), 0.5),
+        ("", "", None),
+    ]
+
+
+def _midi_of(views) -> bytes:
+    from pathlib import Path
+
+    return Path(views[0]["paths"]["midi"]).read_bytes()
+
+
+def test_strength_per_request(with_concepts, studio_model, monkeypatch):
+    spy = Spy(monkeypatch, [studio_model, *with_concepts.concepts.values()])
+    summary, _, base = compose(with_concepts, PROMPT, n=1, seed=5, concept=NO_CONCEPT)
+    summary, _, zero = compose(with_concepts, PROMPT, n=1, seed=5, concept="jig-a", strength=0)
+    assert summary["concept"] == "jig-a" and summary["concept_strength"] == 0.0
+    assert _midi_of(zero) == _midi_of(base)  # strength 0: the base model, piece for piece
+    summary, _, own = compose(with_concepts, PROMPT, n=1, seed=5, concept="jig-a", strength="")
+    assert summary["concept_strength"] == 1.0 and spy.used[-1] == "jig-a"  # blank: the concept's own
+    assert _midi_of(own) != _midi_of(base)
+    summary, _, half = compose(with_concepts, PROMPT, n=1, seed=5, concept="jig-a", strength=0.5)
+    generator, _ = with_concepts.generator("jig-a", 0.5)
+    assert summary["concept_strength"] == 0.5 and generator.model.card["concept_strength"] == 0.5
+    assert generator is with_concepts.generator("jig-a", 0.5)[0]  # kept for the next request
+    summary, _, _ = compose(with_concepts, PROMPT, n=1, seed=5, strength=0.3)  # no concept: nothing to scale
+    assert summary["concept"] is None and summary["concept_strength"] is None
+    with pytest.raises(UserError, match=r"concept strength 2: choose 0 \(the base model\) to 1.5"):
+        compose(with_concepts, PROMPT, n=1, seed=5, concept="jig-b", strength=2)
+    with pytest.raises(UserError, match="concept strength: 'lots' is not a number"):
+        compose(with_concepts, PROMPT, n=1, seed=5, concept="jig-b", strength="lots")
+
+
+def test_cocreate_takes_a_strength(with_concepts, uploads):
+    from partita.web.cocreate import cocreate
+
+    path = uploads / "tune.mid"
+    arpeggio([60, 64, 67, 72]).dump_midi(str(path))
+    summary, _, _, _ = cocreate(
+        with_concepts, str(path), "continue", "1", "", n=1, seed=0, concept="jig-b", strength=0.25
+    )
+    assert summary["concept"] == "jig-b" and summary["concept_strength"] == 0.25
+
+
+def test_the_page_has_a_strength_slider_beside_the_concept_menu(
+    studio_model, concepts, tmp_path, monkeypatch
+):
+    from partita.web import build_app
+    from partita.web.cocreate import CoCreateView
+    from partita.web.compose import ComposeView
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    views = [ComposeView(), CoCreateView()]
+    app = build_app(studio_model, views=views, corpora_root=tmp_path, concepts=list(concepts.values()))
+    try:
+        boxes = _components(app)
+        for view in ("compose", "cocreate"):
+            slider = boxes[f"{view}-strength"]
+            assert slider["visible"] is True and slider["value"] == 1.0
+            assert (slider["minimum"], slider["maximum"]) == (0.0, 1.5)
+    finally:
+        app.studio.close()
+    app = build_app(studio_model, views=views, corpora_root=tmp_path)
+    try:
+        assert _components(app)["compose-strength"]["visible"] is False
+    finally:
+        app.studio.close()
+
+
+def test_a_client_that_sends_a_strength_composes(studio):
+    """A client of today (17 inputs: the concept and its strength last) is answered."""
+    url = studio[0]
+    data = [PROMPT, 1, "3", "(from the prompt)", "", "(from the prompt)", "", "1", "", "", "", ""]
+    event, payload = call_raw(url, "compose", [*data, False, "", False, NO_CONCEPT, 0.7])
+    assert event == "complete", payload
+    assert payload[0]["concept"] is None and payload[0]["concept_strength"] is None
+
+
+SONG = "[verse]\nTwinkle, twinkle, little star,\nHow I wonder what you are!"
+
+
+def test_the_song_view_samples_its_parts_with_a_concept(with_concepts, studio_model, monkeypatch):
+    import symusic
+
+    from partita.web.song import song
+
+    spy = Spy(monkeypatch, [studio_model, *with_concepts.concepts.values()])
+    summary, _, paths = song(with_concepts, SONG, "in C major", seed=0)  # the vocal line alone: no model
+    assert spy.used == [] and summary["parts"] is False and summary["concept"] is None
+    summary, _, paths = song(with_concepts, SONG, "in C major with piano, <jig-b>", seed=0)
+    assert set(spy.used) == {"jig-b"} and summary["parts"] is True and summary["concept"] == "jig-b"
+    assert summary["concept_strength"] == 1.0 and summary["tracks"] >= 2
+    parts = [t for t in symusic.Score(paths["midi"]).tracks if t.name != "Voice"]  # its lyrics read as one
+    assert sum(len(t.notes) for t in parts) > 0
+    summary, _, _ = song(with_concepts, SONG, "in C major", seed=0, parts=True)  # parts by the base model
+    assert spy.used[-1] is None and summary["parts"] is True and summary["concept"] is None
+    summary, _, _ = song(with_concepts, SONG, "in C major", seed=0, concept="jig-a", strength=0.5)
+    assert (summary["concept"], summary["concept_strength"], summary["parts"]) == ("jig-a", 0.5, True)
+    with pytest.raises(UserError, match="concept <nope>: this server has the concepts"):
+        song(with_concepts, SONG, "", seed=0, concept="nope")
+
+
+def test_the_song_page_has_the_concept_menu(studio_model, concepts, tmp_path, monkeypatch):
+    from partita.web import build_app
+    from partita.web.song import SongView
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    app = build_app(studio_model, views=[SongView()], corpora_root=tmp_path, concepts=list(concepts.values()))
+    try:
+        boxes = _components(app)
+        assert boxes["song-concept"]["visible"] is True and boxes["song-strength"]["value"] == 1.0
+        assert boxes["song-parts"]["value"] is False
+    finally:
+        app.studio.close()

@@ -25,7 +25,8 @@ def prefs() -> None:
 @click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help=STORE_HELP)
 def export(out: str, db: str | None) -> None:
     """Write every stored preference (prompt, both pieces as MIDI bytes, winner or rating, model version,
-    rater, time) to the Parquet file OUT."""
+    the learned concept the pieces were sampled with (name, version, strength) if any, rater, time) to the
+    Parquet file OUT."""
     from partita.training.preferences import default_store, export_preferences
 
     with one_line(OSError):
@@ -96,6 +97,8 @@ def stats(db: str | None, as_json: bool) -> None:
     click.echo(f"{s['prompts']} prompts; raters: " + ", ".join(f"{k} {v}" for k, v in s["raters"].items()))
     for version, n in s["model_versions"].items():
         click.echo(f"  model {version}: {n}")
+    for concept, n in s.get("concepts", {}).items():
+        click.echo(f"  with the concept {concept}: {n}")
     if s["first"] is not None:
         first, last = (
             dt.datetime.fromtimestamp(t).isoformat(timespec="seconds") for t in (s["first"], s["last"])

@@ -1,7 +1,8 @@
 """``partita tune``: a model tuned to the preferences stored in the studio, by DPO against the base model.
 
 The pairs (:func:`partita.pipelines.preferences.preference_pairs`) are scored under the condition prefix that
-sampling builds for their prompt.
+sampling builds for their prompt. Choices between pieces a learned concept made (``partita serve --concept``)
+are left out, and counted: those pieces are not the base model's own.
 """
 
 from __future__ import annotations
@@ -75,7 +76,12 @@ def tune(
     from partita.pipelines import Generator
     from partita.pipelines.preferences import preference_pairs
     from partita.training.dpo import DPOConfig, save_tuned, tune_dpo
-    from partita.training.preferences import default_store, load_preferences, model_version
+    from partita.training.preferences import (
+        default_store,
+        load_preferences,
+        model_version,
+        split_by_concept,
+    )
 
     if threads:
         torch.set_num_threads(threads)
@@ -87,10 +93,19 @@ def tune(
         version = model_version(generator.model)
         store = db or default_store()
         prefs = load_preferences(store, model_version=version, other_versions=other_versions)
+        prefs, skipped = split_by_concept(prefs)
+        if skipped:  # the base with a concept is another model: its pieces would teach the wrong one
+            said = ", ".join(f"{n} with {c}" for c, n in skipped.items())
+            click.echo(
+                f"skipped {sum(skipped.values())} preferences made with a learned concept ({said}): "
+                f"their pieces are the concept's, not {base}'s own",
+                err=True,
+            )
         pairs = preference_pairs(generator, prefs)
         if not pairs:
+            made = f" ({sum(skipped.values())} more were made with a concept, left out)" if skipped else ""
             raise ValueError(
-                f"{store}: no decided pairs or rating gaps for model {base} ({version}) to tune on"
+                f"{store}: no decided pairs or rating gaps for model {base} ({version}) to tune on{made}"
             )
         torch.manual_seed(seed)
         deadline = time.monotonic() + 60 * max_minutes if max_minutes else None
@@ -108,6 +123,7 @@ def tune(
             "init_from": base,
             "tuned_from_version": version,
             "preferences": str(store),
+            "skipped_concept_preferences": skipped,
             "dpo": summary,
             "metrics": {},  # the base model's card figures are not this model's: measure it anew
         }

@@ -243,9 +243,10 @@ class Concept:
 
     def apply(
         self, model: MusicLM, tokenizer: Any, strength: float | None = None, check: bool = True
-    ) -> tuple[MusicLM, ConceptTokenizer]:
+    ) -> tuple[MusicLM, Any]:
         """A copy of ``model`` with the concept in place (its deltas scaled by ``strength``, default the
-        config's) and the tokenizer that puts the concept token in the condition prefix."""
+        config's) and the tokenizer that puts the concept token in the condition prefix; at strength 0, a
+        copy of the base model and its own tokenizer (what the base model samples, seed for seed)."""
         if check:
             self.check(model, tokenizer)
         strength = self.config.strength if strength is None else float(strength)
@@ -253,6 +254,10 @@ class Concept:
             raise ValueError(
                 f"concept strength {strength}: use 0 (the base model) to 1 (as learned), at most 2"
             )
+        if strength == 0.0:  # the base model itself: no delta and no concept token in the prefix
+            out = copy_model(model)
+            out.card = {**(getattr(model, "card", None) or {}), "concept": self.name, "concept_strength": 0.0}
+            return out, tokenizer
         lora: dict[str, dict[str, torch.Tensor]] = {}
         pivotal = {}
         for key, t in self.tensors.items():

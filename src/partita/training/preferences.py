@@ -6,8 +6,14 @@ model that made them (its name and :func:`model_version`, a hash of its config a
 person, or a simulated rater's name) and when. Nothing leaves the machine: the store is one local file,
 ``partita prefs export`` writes it to Parquet for the person's own use.
 
+A choice between pieces sampled with a learned concept (``partita serve --concept``) keeps the concept's
+name, :func:`concept_version` and strength beside the base model's version: the model that made those
+pieces is the base *with* the concept, so tuning the base leaves them out (:func:`split_by_concept`).
+
 Every write is one transaction (:func:`add_preferences`: all rows or none), and the schema carries its
-version in ``PRAGMA user_version``: a store written by a newer partita is refused, never half read.
+version in ``PRAGMA user_version``: a store written by a newer partita is refused, never half read. A store
+of schema 1 (before concepts were recorded) is read as it is, and upgraded in place, in one transaction, on
+its next write.
 
     store = data_dir() / "preferences.db"
     add_preference(store, Preference("a jig in D", midi_a, midi_b, winner="a", model="partita-small",
@@ -34,7 +40,7 @@ from partita.paths import data_dir
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STORE_NAME = "preferences.db"
 WINNERS = ("a", "b", "tie")
 RATING_RANGE = (1.0, 5.0)
@@ -54,7 +60,10 @@ CREATE TABLE IF NOT EXISTS preferences (
     model TEXT NOT NULL,
     model_version TEXT NOT NULL,
     rater TEXT NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}'
+    meta TEXT NOT NULL DEFAULT '{}',
+    concept TEXT NOT NULL DEFAULT '',
+    concept_version TEXT NOT NULL DEFAULT '',
+    concept_strength REAL
 );
 CREATE INDEX IF NOT EXISTS preferences_version ON preferences (model_version);
 """
@@ -71,7 +80,16 @@ _COLUMNS = (
     "model_version",
     "rater",
     "meta",
+    "concept",
+    "concept_version",
+    "concept_strength",
 )
+CONCEPT_COLUMNS = {
+    "concept": "TEXT NOT NULL DEFAULT ''",
+    "concept_version": "TEXT NOT NULL DEFAULT ''",
+    "concept_strength": "REAL",
+}
+"""The columns schema 2 added to schema 1 (a learned concept the pieces were sampled with)."""
 
 
 def default_store() -> Path:
@@ -94,6 +112,18 @@ class Preference:
     created: float = field(default_factory=time.time)
     meta: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+    concept: str = ""
+    """The learned concept the pieces were sampled with (its name), or "" for the model alone."""
+    concept_version: str = ""
+    """:func:`concept_version` of that concept ("" without one)."""
+    concept_strength: float | None = None
+    """The strength it was applied at (None without one)."""
+
+    @property
+    def with_concept(self) -> bool:
+        """Whether the pieces were sampled with a concept in place (at strength 0 a concept is the base
+        model itself, seed for seed: such a choice counts as the base model's)."""
+        return bool(self.concept) and self.concept_strength != 0
 
     @property
     def kind(self) -> str:
@@ -110,6 +140,8 @@ class Preference:
                 raise ValueError("a stored piece must be a MIDI file (it does not start with MThd)")
         if not self.model_version:
             raise ValueError("a preference needs the model_version of the model that made its pieces")
+        if self.concept and not self.concept_version:
+            raise ValueError(f"concept <{self.concept}>: a preference made with a concept needs its version")
         if self.kind == "pair":
             if self.winner not in WINNERS:
                 raise ValueError(f"winner {self.winner!r}: a pair's winner is one of {', '.join(WINNERS)}")
@@ -149,6 +181,19 @@ def model_version(model: Any) -> str:
     return h.hexdigest()[:16]
 
 
+def concept_version(concept: Any) -> str:
+    """A short hash (16 hex digits) of a learned concept (:class:`partita.training.concept.Concept`): its
+    name, method, the base model it was learned on and its tensors; the same concept gives the same version
+    wherever it is loaded, whatever strength it is applied at."""
+    c = concept.config
+    h = hashlib.sha256()
+    h.update(json.dumps([c.name, c.method, c.rank, c.alpha, c.base_hash, c.tokenizer_hash]).encode())
+    for name, tensor in sorted(concept.tensors.items()):
+        h.update(name.encode())
+        h.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 @contextlib.contextmanager
 def open_store(path: str | Path | None = None, create: bool = True) -> Iterator[sqlite3.Connection]:
     """A connection to the store at ``path`` (default :func:`default_store`), schema checked (and made when
@@ -180,7 +225,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path, create: bool) -> None:
         )
     if tables and "preferences" not in tables:
         raise ValueError(f"{path}: an SQLite database without a preferences table, not a preference store")
-    if "preferences" in tables and version != SCHEMA_VERSION:
+    if "preferences" in tables and version not in (1, SCHEMA_VERSION):
         raise ValueError(f"{path}: a preference store of unknown schema version {version}")
     if not tables:
         if not create:
@@ -203,6 +248,22 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+def _missing_columns(conn: sqlite3.Connection) -> list[str]:
+    """The concept columns a store of schema 1 lacks (none for schema 2)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(preferences)")}
+    return [c for c in CONCEPT_COLUMNS if c not in have]
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a store of schema 1 to schema 2 (inside the caller's transaction: all of it or nothing)."""
+    missing = _missing_columns(conn)
+    for column in missing:
+        conn.execute(f"ALTER TABLE preferences ADD COLUMN {column} {CONCEPT_COLUMNS[column]}")
+    if missing or conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        logger.info("upgraded the preference store to schema %d", SCHEMA_VERSION)
+
+
 def add_preferences(path: str | Path | None, prefs: Iterable[Preference]) -> list[int]:
     """Store ``prefs`` in one transaction (every row, or none when one is refused); return their ids."""
     prefs = list(prefs)
@@ -210,10 +271,12 @@ def add_preferences(path: str | Path | None, prefs: Iterable[Preference]) -> lis
         p.check()
     ids = []
     with open_store(path) as conn, _transaction(conn):
+        _upgrade(conn)
         for p in prefs:
             cur = conn.execute(
                 "INSERT INTO preferences (created, kind, prompt, piece_a, piece_b, winner, rating, model, "
-                "model_version, rater, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "model_version, rater, meta, concept, concept_version, concept_strength) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     float(p.created),
                     p.kind,
@@ -226,6 +289,9 @@ def add_preferences(path: str | Path | None, prefs: Iterable[Preference]) -> lis
                     str(p.model_version),
                     str(p.rater),
                     json.dumps(p.meta, sort_keys=True, default=str),
+                    str(p.concept or ""),
+                    str(p.concept_version or ""),
+                    None if p.concept_strength is None else float(p.concept_strength),
                 ),
             )
             p.id = int(cur.lastrowid)
@@ -247,7 +313,9 @@ def load_preferences(
     if other_versions not in ("refuse", "filter"):
         raise ValueError(f"other_versions {other_versions!r}: choose 'refuse' or 'filter'")
     with open_store(path, create=False) as conn:
-        rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM preferences ORDER BY id").fetchall()
+        missing = set(_missing_columns(conn))  # a store of schema 1: read as made without a concept
+        columns = [f"NULL AS {c}" if c in missing else c for c in _COLUMNS]
+        rows = conn.execute(f"SELECT {', '.join(columns)} FROM preferences ORDER BY id").fetchall()
     prefs = [_row(r) for r in rows]
     if model_version is None:
         return prefs
@@ -276,7 +344,23 @@ def _row(r: tuple) -> Preference:
         created=d["created"],
         meta=json.loads(d["meta"] or "{}"),
         id=d["id"],
+        concept=d["concept"] or "",
+        concept_version=d["concept_version"] or "",
+        concept_strength=d["concept_strength"],
     )
+
+
+def split_by_concept(prefs: Iterable[Preference]) -> tuple[list[Preference], dict[str, int]]:
+    """The preferences whose pieces the model alone made (no concept, or one at strength 0), and how many
+    of the others each concept made (by ``<name> (version)``): tuning a model learns only from its own
+    pieces."""
+    own, other = [], Counter()
+    for p in prefs:
+        if p.with_concept:
+            other[f"<{p.concept}> ({p.concept_version})"] += 1
+        else:
+            own.append(p)
+    return own, dict(other)
 
 
 def preference_stats(path: str | Path | None = None) -> dict[str, Any]:
@@ -295,6 +379,7 @@ def preference_stats(path: str | Path | None = None) -> dict[str, Any]:
         "prompts": len({p.prompt for p in prefs}),
         "raters": dict(Counter(p.rater for p in prefs)),
         "model_versions": dict(Counter(f"{p.model} {p.model_version}".strip() for p in prefs)),
+        "concepts": dict(Counter(f"<{p.concept}> ({p.concept_version})" for p in prefs if p.with_concept)),
         "first": min((p.created for p in prefs), default=None),
         "last": max((p.created for p in prefs), default=None),
     }
@@ -324,6 +409,9 @@ def export_preferences(path: str | Path | None, out: str | Path) -> int:
             "model_version": pa.array([p.model_version for p in prefs], pa.string()),
             "rater": pa.array([p.rater for p in prefs], pa.string()),
             "meta": pa.array([json.dumps(p.meta, sort_keys=True) for p in prefs], pa.string()),
+            "concept": pa.array([p.concept for p in prefs], pa.string()),
+            "concept_version": pa.array([p.concept_version for p in prefs], pa.string()),
+            "concept_strength": pa.array([p.concept_strength for p in prefs], pa.float64()),
         },
         metadata={"partita_preferences_schema": str(SCHEMA_VERSION)},
     )

@@ -33,6 +33,8 @@ from partita.web.compose import (
     count_and_seed,
     generate_controls,
     generate_views,
+    strength_control,
+    strength_of,
     whole,
 )
 from partita.web.limits import UPLOAD_WHAT, UserError, read_music_upload
@@ -70,6 +72,7 @@ def cocreate(
     tracks: str = "",
     recording: str | None = None,
     concept: str | None = None,
+    strength: float | str | None = None,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
     """Continue an uploaded piece by ``bars`` new bars (``mode`` "continue"), write its bars ``bars`` (e.g.
     "9-12") anew, keeping the others (``mode`` "infill"), add parts under it (``mode`` "accompany"), or write
@@ -77,7 +80,8 @@ def cocreate(
     (``mode`` "tracks"); return ``(summary, files to download, per-candidate views, the piano roll of the
     piece as uploaded)``. The piece is a score file or a recording (transcribed); ``recording`` (the
     microphone's take) stands in for an upload. ``concept`` picks one of the server's learned concepts
-    (:func:`partita.web.compose.concept_of`: the prompt's ``<name>`` by default).
+    (:func:`partita.web.compose.concept_of`: the prompt's ``<name>`` by default), ``strength`` the strength
+    it is applied at (:func:`partita.web.compose.strength_of`: blank is the concept's own, 0 the base model).
 
     The piece and the new bars may each be at most ``studio.limits.max_bars`` bars long. Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
@@ -137,6 +141,7 @@ def cocreate(
         kept = [_span(1, given.bars)] + ([_span(last + 1, total)] if given.after_bars else [])
     shown = request[0] if mode == "accompany" else request.request if mode == "tracks" else request
     concept = concept_of(studio, concept, shown)
+    strength = strength_of(studio, concept, strength)
     log.info("cocreate: %s of %s (%d bars), bars %s new", mode, name, piece_bars, _span(first, last))
     out = studio.work.new("cocreate")
     roll = write_pianoroll(score, out / "original-pianoroll.png", title=f"{name} (as uploaded)")
@@ -148,7 +153,7 @@ def cocreate(
         else f"bars {_span(first, last)} new"
     )
     rows, files, views, seconds = generate_views(
-        studio, request, n, seed, out, title, progress, concept=concept
+        studio, request, n, seed, out, title, progress, concept=concept, strength=strength
     )
     summary = {
         "mode": mode,
@@ -162,6 +167,7 @@ def cocreate(
         "prompt": prompt,
         "model": studio.model_name,
         "concept": concept or getattr(studio.model, "concept", None),
+        "concept_strength": strength,
         "seconds": seconds,
         "understood": shown.to_dict(),
         "explain": shown.explain(),
@@ -230,6 +236,7 @@ class CoCreateView:
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "cocreate")
                 picked = concept_control(studio, "cocreate")
+                strength = strength_control(studio, "cocreate", picked)
         gr.Markdown(
             f"Model **{studio.model_name}**. The new bars keep the piece's key, meter, tempo and "
             "instruments unless the prompt says otherwise. Limits of this server: pieces of up to "
@@ -256,6 +263,7 @@ class CoCreateView:
             tracks="",
             recording=None,
             concept=FROM_PROMPT,
+            strength=None,
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
             """Continue an uploaded or recorded piece by new bars, write some of its bars or tracks anew, or
@@ -273,10 +281,11 @@ class CoCreateView:
                 tracks=tracks,
                 recording=recording,
                 concept=concept,
+                strength=strength,
             )
             return summary, files, roll, {"explain": summary["explain"], "candidates": views}
 
-        inputs = [upload, mode, bars, prompt, n, seed, tracks, recording, picked]
+        inputs = [upload, mode, bars, prompt, n, seed, tracks, recording, picked, strength]
         default_bars = str(min(DEFAULT_NEW_BARS, limits.max_bars))
         mode.change(  # a count of new bars means nothing to an infill or a track refill: clear it there
             lambda m: default_bars if m == "continue" else "", mode, bars, api_name=False

@@ -27,7 +27,7 @@ from partita.pipelines import Generator
 from partita.render import write_score_png
 from partita.web.limits import Limits, UserError
 from partita.web.prefs import build_prefs
-from partita.web.studio import Studio, safe_name
+from partita.web.studio import STRENGTH_RANGE, Studio, safe_name
 
 if TYPE_CHECKING:
     from partita.generation.request import Request
@@ -182,6 +182,22 @@ def concept_of(studio: Studio, choice: str | None, request: Request) -> str | No
     return name
 
 
+def strength_of(studio: Studio, concept: str | None, value: Any) -> float | None:
+    """The strength a request applies its concept at: ``value`` (0 to 1.5; 0 is the base model), or the
+    concept's own (the server's) when blank; None without a concept (a strength alone changes nothing)."""
+    if not concept:
+        return None
+    x = number(value, "concept strength")
+    if x is None:
+        return studio.concept_strength(concept)
+    low, high = STRENGTH_RANGE
+    if not low <= x <= high:
+        raise UserError(
+            f"concept strength {x:g}: choose {low:g} (the base model) to {high:g} (beyond as learned)"
+        )
+    return x
+
+
 def concept_control(studio: Studio, view: str) -> Any:
     """The concept dropdown of a generating view (element id ``<view>-concept``): the prompt's ``<name>``,
     none, or one of the server's concepts; shown only when the server has some (the API takes it always)."""
@@ -200,6 +216,36 @@ def concept_control(studio: Studio, view: str) -> Any:
     )
 
 
+def strength_control(studio: Studio, view: str, menu: Any) -> Any:
+    """The concept-strength slider beside ``menu`` (element id ``<view>-strength``): 0 (the base model) to
+    1.5, starting at the first concept's own strength; picking a concept in the menu sets it to that
+    concept's own. Shown only when the server has concepts (the API takes it always; blank: the concept's
+    own)."""
+    # gradio takes ~3 s to import and is optional (the web extra): only on use
+    import gradio as gr
+
+    names = list(studio.concepts)
+    own = {n: studio.concept_strength(n) for n in names}
+    low, high = STRENGTH_RANGE
+    slider = gr.Slider(
+        low,
+        high,
+        value=own[names[0]] if names else 1.0,
+        step=0.05,
+        label="Concept strength",
+        info="0: the base model; 1: the concept as learned; beyond 1: more of it",
+        visible=bool(names),
+        elem_id=f"{view}-strength",
+    )
+
+    def follow(choice):
+        name = str(choice or "").strip().removeprefix("<").removesuffix(">").strip()
+        return gr.update(value=own[name]) if name in own else gr.update()
+
+    menu.change(follow, menu, slider, api_name=False, queue=False)
+    return slider
+
+
 def compose(
     studio: Studio,
     prompt: str,
@@ -210,6 +256,7 @@ def compose(
     tonic_weight=None,
     chord_tones_only: bool = False,
     concept: str | None = None,
+    strength: float | str | None = None,
     **fields,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Generate ``n`` candidates; return ``(summary, files to download, per-candidate views)``.
@@ -217,7 +264,8 @@ def compose(
     ``fields`` are the form's controls (see :func:`options_of`); ``in_key`` keeps every pitch in the key's
     scale and ``tonic_weight`` sets the key gravity, ``chord_tones_only`` (with chords) keeps every pitch of a
     bar in its chord (as :func:`partita.generate` takes them); ``concept`` picks one of the server's learned
-    concepts (:func:`concept_of`). Raises
+    concepts (:func:`concept_of`), ``strength`` the strength it is applied at (:func:`strength_of`; blank:
+    the concept's own, 0: the base model). Raises
     :class:`UserError` for a request this server refuses; generation stops with a message after
     ``studio.limits.request_seconds``.
     """
@@ -239,6 +287,7 @@ def compose(
             )
         request.conditions.bars = min(request.bars, limits.max_bars)
     concept = concept_of(studio, concept, request)
+    strength = strength_of(studio, concept, strength)
     rows, files, views, seconds = generate_views(
         studio,
         request,
@@ -251,11 +300,13 @@ def compose(
         tonic_weight=gravity,
         chord_tones_only=bool(chord_tones_only) or None,
         concept=concept,
+        strength=strength,
     )
     summary = {
         "prompt": prompt,
         "model": studio.model_name,
         "concept": concept or getattr(studio.model, "concept", None),
+        "concept_strength": strength,
         "seconds": seconds,
         "understood": request.to_dict(),
         "sampling": {
@@ -280,11 +331,13 @@ def generate_views(
     title: str,
     progress: Callable[..., Any] | None = None,
     concept: str | None = None,
+    strength: float | None = None,
     **settings: Any,
 ) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]], float]:
     """Generate ``n`` candidates for ``request`` into the folder ``out`` and make them ready to show; return
     ``(rows, files to download, per-candidate views, seconds)``. ``concept`` names one of the server's
-    concepts to sample with (``studio.concepts``; None: the base model).
+    concepts to sample with (``studio.concepts``; None: the base model), at ``strength`` (None: the
+    strength the server applied it at; :meth:`Studio.generator`).
 
     Generation stops with a message after ``studio.limits.request_seconds``. ``settings`` go to the model's
     ``generate()`` (None leaves the model's own). Each candidate is engraved (titled ``title``) and its files
@@ -297,7 +350,7 @@ def generate_views(
             progress(0.9 * done / max(total, 1), desc=message)
 
     t0 = time.monotonic()
-    generator, deadline = studio.generator(concept)
+    generator, deadline = studio.generator(concept, strength)
     with deadline.limit(studio.limits.request_seconds):
         kw = dict(n=n, seed=seed, out_dir=out, progress=step, **settings)
         if isinstance(request, tuple):  # a melody and its request (accompaniment_of): parts under it
@@ -531,6 +584,7 @@ class ComposeView:
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "compose")
                 picked = concept_control(studio, "compose")
+                strength = strength_control(studio, "compose", picked)
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
                 key = gr.Dropdown(
@@ -589,10 +643,12 @@ class ComposeView:
             key_gravity="",
             chord_tones_only=False,
             concept=FROM_PROMPT,
+            strength=None,
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
             """Generate candidates for a prompt; blank controls are read from the prompt; ``concept``: one of
-            the server's learned concepts, "(none)", or "(from the prompt)" (its <name>)."""
+            the server's learned concepts, "(none)", or "(from the prompt)" (its <name>); ``strength``: the
+            concept's strength, 0 (the base model) to 1.5 (blank: the concept's own)."""
             summary, files, views = compose(
                 studio,
                 prompt,
@@ -612,8 +668,14 @@ class ComposeView:
                 tonic_weight=key_gravity,
                 chord_tones_only=chord_tones_only,
                 concept=concept,
+                strength=strength,
             )
-            state = {"explain": summary["explain"], "candidates": views, "concept": summary["concept"]}
+            state = {
+                "explain": summary["explain"],
+                "candidates": views,
+                "concept": summary["concept"],
+                "concept_strength": summary["concept_strength"],
+            }
             return summary, files, {**state, "prompt": prompt, "understood": summary["understood"]}
 
         inputs = [
@@ -633,6 +695,7 @@ class ComposeView:
             gravity,
             chord_tones,
             picked,
+            strength,
         ]
         slots.connect(studio, "compose", button, run, inputs, [slots.summary, slots.files], status)
         build_prefs(studio, slots.state)  # pick the better candidate or rate one (partita.web.prefs)

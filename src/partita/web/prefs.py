@@ -5,7 +5,9 @@
 server-side state (nothing a client sends is used as a path or as a piece), and store the choice with the
 prompt, both pieces as MIDI bytes, and the model's name and version
 (:mod:`partita.training.preferences`) in ``studio``'s preference store (``$PARTITA_DATA/preferences.db``
-unless the studio names another). Nothing leaves the machine.
+unless the studio names another). When the candidates were sampled with a learned concept (the Concept
+menu), the choice keeps the concept's name, version and strength too, so that tuning the base model leaves
+it out. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from partita.training.preferences import Preference, add_preference, default_store, model_version
+from partita.training.preferences import (
+    Preference,
+    add_preference,
+    concept_version,
+    default_store,
+    model_version,
+)
 from partita.web.limits import UserError
 from partita.web.studio import Studio
 
@@ -36,6 +44,27 @@ def version_of(studio: Studio) -> str:
         cached = model_version(getattr(studio.model, "model", studio.model))
         studio._prefs_version = cached
     return cached
+
+
+def concept_of_answer(studio: Studio, state: dict[str, Any] | None) -> dict[str, Any]:
+    """The concept the last answer's candidates were sampled with, as :class:`Preference` stores it:
+    ``concept`` (its name), ``concept_version`` and ``concept_strength``; empty without one."""
+    name = (state or {}).get("concept")
+    if not name:
+        return {}
+    generator = studio.concepts.get(name)
+    if generator is None and getattr(studio.model, "concept", None) == name:
+        generator = studio.model  # a server whose model carries the concept itself
+    learned = getattr(generator, "learned_concept", None)
+    if learned is None:
+        raise UserError(f"the concept <{name}> of the last answer is not on this server now: generate again")
+    versions = studio.__dict__.setdefault("_concept_versions", {})
+    if name not in versions:
+        versions[name] = concept_version(learned)
+    strength = (state or {}).get("concept_strength")
+    if strength is None:
+        strength = studio.concept_strength(name) if name in studio.concepts else learned.config.strength
+    return {"concept": name, "concept_version": versions[name], "concept_strength": float(strength)}
 
 
 def _midi(view: dict[str, Any]) -> bytes:
@@ -72,10 +101,11 @@ def record_choice(studio: Studio, state: dict[str, Any] | None, choice: str) -> 
         model=studio.model_name,
         model_version=version_of(studio),
         meta=_meta(state, a, b),
+        **concept_of_answer(studio, state),
     )
     pid = add_preference(store_of(studio), pref)
     said = {"a": "candidate 1", "b": "candidate 2", "tie": "neither (about the same)"}[winner]
-    return f"Stored: {said} preferred (choice {pid}, kept on this machine only)."
+    return f"Stored: {said} preferred (choice {pid}{_made_with(pref)}, kept on this machine only)."
 
 
 def record_rating(studio: Studio, state: dict[str, Any] | None, candidate, rating) -> str:
@@ -97,9 +127,18 @@ def record_rating(studio: Studio, state: dict[str, Any] | None, candidate, ratin
         model=studio.model_name,
         model_version=version_of(studio),
         meta=_meta(state, view),
+        **concept_of_answer(studio, state),
     )
     pid = add_preference(store_of(studio), pref)
-    return f"Stored: candidate {index} rated {value:g} of 5 (rating {pid}, kept on this machine only)."
+    return (
+        f"Stored: candidate {index} rated {value:g} of 5 (rating {pid}{_made_with(pref)}, kept on this "
+        "machine only)."
+    )
+
+
+def _made_with(pref: Preference) -> str:
+    """``, made with <name> at strength s`` for a choice between a concept's pieces."""
+    return f", made with <{pref.concept}> at strength {pref.concept_strength:g}" if pref.concept else ""
 
 
 def _meta(state: dict[str, Any] | None, *views: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,14 @@ the lyrics are read (:func:`partita.lyrics.read_lyrics`: sections, lines, syllab
 rules in the key, mode, meter and tempo the optional words name
 (:func:`partita.generation.song.song_from_prompt`: "in G major, slow"; C major, 4/4, 100 bpm when they name
 none) and written as MusicXML with the words under the notes, MIDI with a lyric event at each syllable, the
-engraved first page (verovio), a piano roll and, where FluidSynth is installed, a WAV. No model is sampled:
-the work is bounded by the server's analysis time and slots (:meth:`Studio.bounded`).
+engraved first page (verovio), a piano roll and, where FluidSynth is installed, a WAV. The vocal line samples
+no model: that work is bounded by the server's analysis time and slots (:meth:`Studio.bounded`).
+
+With *parts* (or a learned concept picked in the Concept menu, or named in the words as ``<name>``), the
+model adds parts under the vocal line as ``partita song full`` does: each section's first statement is
+accompanied over its chords (:meth:`partita.Generator.accompany`, one candidate), a repeated chorus gets the
+same parts, sampled with the concept at the strength asked for (:meth:`Studio.generator`) and stopped with a
+message after the server's request time.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from partita.web.compose import MAX_PROMPT_CHARS, whole
+from partita.web.compose import (
+    FROM_PROMPT,
+    MAX_PROMPT_CHARS,
+    concept_control,
+    concept_of,
+    strength_control,
+    strength_of,
+    whole,
+)
 from partita.web.limits import UserError
 from partita.web.studio import Studio, safe_name
 
@@ -95,22 +109,28 @@ def _engrave(xml: str, path: Path, title: str) -> Path | None:
     return pages[0] if pages else None
 
 
-def _write(sung, out: Path, stem: str, title: str) -> dict[str, Path]:
-    """The song's files in ``out``: MusicXML, MIDI, engraved PNG, piano roll, WAV (where there is audio)."""
-    from partita.atomic import atomic_write_text
+def _write(sung, out: Path, stem: str, title: str, with_parts=None) -> dict[str, Path]:
+    """The song's files in ``out``: MusicXML, MIDI, engraved PNG, piano roll, WAV (where there is audio);
+    ``with_parts``: the vocal line with the parts under it (:func:`~partita.generation.song.assemble`).
+    """
+    from partita.atomic import atomic_path, atomic_write_text
     from partita.generation.song import song_musicxml, write_song_midi
     from partita.render import audio_available, write_pianoroll, write_wav
 
     files: dict[str, Path] = {}
-    xml = song_musicxml(sung, title=title)
+    xml = song_musicxml(sung, title=title, score=with_parts)
     files["musicxml"] = out / f"{stem}.musicxml"
     atomic_write_text(files["musicxml"], xml)
     files["midi"] = out / f"{stem}.mid"
-    write_song_midi(sung, files["midi"])
+    if with_parts is None:
+        write_song_midi(sung, files["midi"])
+    else:
+        with atomic_path(files["midi"]) as tmp:
+            with_parts.dump_midi(str(tmp))
     engraved = _engrave(xml, out / f"{stem}-score.png", title)
     if engraved is not None:
         files["score"] = engraved
-    score = sung.score
+    score = sung.score if with_parts is None else with_parts
     # matplotlib's default font has no Chinese characters: a title it cannot draw is left off the piano roll
     roll_title = title if title.isascii() else None
     files["pianoroll"] = write_pianoroll(score, out / f"{stem}-pianoroll.png", title=roll_title)
@@ -122,6 +142,25 @@ def _write(sung, out: Path, stem: str, title: str) -> dict[str, Path]:
     return files
 
 
+def model_parts(studio: Studio, sung, prompt: str, seed: int, concept: str | None, strength: float | None):
+    """The vocal line with parts the model samples under it, section by section (each section's first
+    statement accompanied over its chords; a repeated chorus gets the same parts), with the concept
+    ``concept`` at ``strength`` (None: the base model); stopped after ``studio.limits.request_seconds``."""
+    from partita.generation.song import assemble, first_statements, section_chords, section_score
+
+    generator, deadline = studio.generator(concept, strength)
+    parts = {}
+    with deadline.limit(studio.limits.request_seconds):
+        for i in sorted(set(first_statements(sung))):
+            melody = section_score(sung, i)
+            chords = section_chords(sung, i)
+            _, candidates = generator.accompany(
+                melody, prompt, n=1, seed=seed + i, chords=chords, wav=False, selector=None
+            )
+            parts[i] = candidates[0].score
+    return assemble(sung, parts)
+
+
 def song(
     studio: Studio,
     lyrics: str,
@@ -129,15 +168,22 @@ def song(
     seed: int | str | None = None,
     title: str = "",
     progress: Callable[..., Any] | None = None,
+    parts: bool = False,
+    concept: str | None = None,
+    strength: float | str | None = None,
 ) -> tuple[dict[str, Any], list[str], dict[str, str]]:
     """Sing ``lyrics`` in the key, meter and tempo ``prompt`` names; return ``(summary, files to download,
-    the paths to show by kind: musicxml, midi, score, pianoroll, wav)``.
+    the paths to show by kind: musicxml, midi, score, pianoroll, wav)``. With ``parts``, or a learned
+    concept (``concept``: one of the server's, :func:`partita.web.compose.concept_of`; the words' ``<name>``
+    by default), the model adds parts under the vocal line (:func:`model_parts`), the concept applied at
+    ``strength`` (blank: its own; 0: the base model).
 
     Raises :class:`UserError` for empty lyrics, lyrics over :data:`MAX_LYRICS_CHARS` characters, letters of
     a script other than Latin and Han, and a request this server refuses; the work is answered with a
-    message after ``studio.limits.analysis_seconds``.
+    message after ``studio.limits.analysis_seconds`` (the parts: ``studio.limits.request_seconds``).
     """
     from partita.generation.song import song_from_prompt
+    from partita.pipelines import Generator
 
     text = (lyrics or "").strip()
     if not text:
@@ -153,18 +199,30 @@ def song(
             f"the words for key and tempo are {len(prompt)} characters; keep them under {MAX_PROMPT_CHARS}"
         )
     seed = whole(seed, "seed", 0, 2**31 - 1) or 0
+    concept = concept_of(studio, concept, Generator.request_of(prompt))
+    strength = strength_of(studio, concept, strength)
+    with_model = bool(parts) or concept is not None
     title = (title or "").strip()[:60] or _first_words(text)
     if progress is not None:
         progress(0.1, desc="singing the words")
 
-    def work():
+    def sing():
         words = _read(text)
-        sung = song_from_prompt(words, prompt, seed=seed)
+        return words, song_from_prompt(words, prompt, seed=seed)
+
+    words, sung = studio.bounded(studio.limits.analysis_seconds, sing)
+    with_parts = None
+    if with_model:
+        if progress is not None:
+            progress(0.3, desc="the model adds parts under the melody")
+        with_parts = model_parts(studio, sung, prompt, seed, concept, strength)
+
+    def write():
         out = studio.work.new("song")
         stem = safe_name(title, "song") if title.isascii() else "song"  # plain file names for every client
-        return words, sung, _write(sung, out, stem, title)
+        return _write(sung, out, stem, title, with_parts)
 
-    words, sung, paths = studio.bounded(studio.limits.analysis_seconds, work)
+    paths = studio.bounded(studio.limits.analysis_seconds, write)
     log.info(
         "song: %d syllables, %d notes, %s %s", len(words.syllables), len(sung.notes), sung.tonic, sung.mode
     )
@@ -181,6 +239,10 @@ def song(
         "tempo": sung.tempo,
         "seconds": round(sung.seconds, 1),
         "chords": list(sung.chords),
+        "parts": with_parts is not None,
+        "tracks": len(with_parts.tracks) if with_parts is not None else 1,
+        "concept": concept,
+        "concept_strength": strength,
         "lines": lines_under_notes(sung),
         "files": {k: p.name for k, p in paths.items()},
     }
@@ -231,13 +293,21 @@ class SongView:
                 seed = gr.Textbox(
                     "0", label="Seed of the melody's contour", max_length=12, elem_id="song-seed"
                 )
+                with_parts = gr.Checkbox(
+                    False,
+                    label="Parts under the melody, sampled by the model (the words name the instruments)",
+                    elem_id="song-parts",
+                )
+                picked = concept_control(studio, "song")
+                strength = strength_control(studio, "song", picked)
                 button = gr.Button("Sing", variant="primary", elem_id="song-sing")
         gr.Markdown(
             "The vocal line is written by rules, not by the model: stressed syllables on strong beats, a "
             "cadence at each line's end, one chord a bar. Chinese is sung one character a syllable, the "
             "melody following the Mandarin tones as heard (after tone sandhi) where singability allows, "
             "light syllables short and off the strong beats, the pinyin under the characters. Lyrics of "
-            f"up to {MAX_LYRICS_CHARS} characters."
+            f"up to {MAX_LYRICS_CHARS} characters. With *Parts* (or a concept) the model adds parts under "
+            "the melody, section by section over its chords."
         )
         account = gr.Textbox(label="Sung", lines=6, max_lines=20, interactive=False, elem_id="song-account")
         engraved = gr.Image(
@@ -250,9 +320,22 @@ class SongView:
         with gr.Accordion("Summary (the API's answer)", open=False):
             summary_box = gr.JSON(label="Summary")
 
-        def run(lyrics, prompt, seed, title, progress=gr.Progress()):  # noqa: B008  (Gradio's progress bar)
-            """Sing the lyrics in the key, meter and tempo the words name."""
-            summary, files, paths = song(studio, lyrics, prompt, seed, title, progress)
+        def run(
+            lyrics,
+            prompt,
+            seed,
+            title,
+            parts=False,
+            concept=FROM_PROMPT,
+            strength=None,
+            progress=gr.Progress(),  # noqa: B008  (Gradio's progress bar)
+        ):
+            """Sing the lyrics in the key, meter and tempo the words name; ``parts``: the model adds parts
+            under the melody; ``concept``: one of the server's learned concepts, "(none)" or "(from the
+            prompt)" (its <name>), which the parts are sampled with, at ``strength`` (0 to 1.5)."""
+            summary, files, paths = song(
+                studio, lyrics, prompt, seed, title, progress, parts=parts, concept=concept, strength=strength
+            )
             return (
                 summary,
                 files,
@@ -264,7 +347,7 @@ class SongView:
 
         button.click(
             studio.guard("song", run),
-            inputs=[lyrics, prompt, seed, title],
+            inputs=[lyrics, prompt, seed, title, with_parts, picked, strength],
             outputs=[summary_box, downloads, account, engraved, audio, roll],
             api_name="song",
             concurrency_limit=studio.limits.analysis_concurrency,

@@ -25,6 +25,12 @@ from partita.web.limits import Deadline, Limits, UserError, WorkDir
 
 log = logging.getLogger(__name__)
 
+STRENGTH_RANGE = (0.0, 1.5)
+"""The concept strengths a request may ask for (0: the base model, 1: the concept as learned)."""
+MAX_STRENGTH_COPIES = 4
+"""Concepts applied at a strength a request asked for, kept for the next request (each a copy of the
+network: about 36 MB for partita-small); the oldest goes first."""
+
 
 class View(Protocol):
     """One tab of the studio, with its endpoints."""
@@ -51,6 +57,10 @@ class Studio:
     concept's name; Compose and Co-create pick one per request (:meth:`generator`)."""
     _analysis_slots: threading.BoundedSemaphore = field(init=False, repr=False)
     _concept_deadlines: dict[str, Deadline] = field(init=False, repr=False, default_factory=dict)
+    _strength_copies: dict[tuple[str, float], tuple[Any, Deadline]] = field(
+        init=False, repr=False, default_factory=dict
+    )
+    _strength_lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._analysis_slots = threading.BoundedSemaphore(self.limits.analysis_concurrency)
@@ -61,15 +71,17 @@ class Studio:
 
     def close(self) -> None:
         """Remove the work folder and the models' time-limit hooks."""
-        for deadline in [self.deadline, *self._concept_deadlines.values()]:
+        copies = [d for _, d in self._strength_copies.values()]
+        for deadline in [self.deadline, *self._concept_deadlines.values(), *copies]:
             if deadline is not None:
                 deadline.remove()
         self.work.close()
 
-    def generator(self, concept: str | None = None) -> tuple[Any, Deadline]:
+    def generator(self, concept: str | None = None, strength: float | None = None) -> tuple[Any, Deadline]:
         """The generator a request samples with and its time limit: the base model's (``concept`` None), or
-        the one carrying the concept named ``concept``; a name this server was not started with is
-        refused."""
+        the one carrying the concept named ``concept`` at ``strength`` (None: the strength the server applied
+        it at, :meth:`concept_strength`; 0: a copy of the base model, which samples the base model's pieces
+        seed for seed); a name this server was not started with is refused."""
         if not concept:
             return self.model, self.deadline
         if concept not in self.concepts:
@@ -78,7 +90,40 @@ class Studio:
                 f"concept <{concept}>: this server has "
                 + (f"the concepts {have}" if have else "no concepts (partita serve --concept DIR)")
             )
-        return self.concepts[concept], self._concept_deadlines[concept]
+        if strength is None or float(strength) == self.concept_strength(concept):
+            return self.concepts[concept], self._concept_deadlines[concept]
+        return self._at_strength(concept, float(strength))
+
+    def concept_strength(self, concept: str) -> float:
+        """The strength the server applied the concept ``concept`` at (``partita serve --concept-strength``,
+        else the concept's own)."""
+        generator = self.concepts[concept]
+        card = getattr(getattr(generator, "model", None), "card", None) or {}
+        if card.get("concept_strength") is not None:
+            return float(card["concept_strength"])
+        learned = getattr(generator, "learned_concept", None)
+        return float(learned.config.strength) if learned is not None else 1.0
+
+    def _at_strength(self, concept: str, strength: float) -> tuple[Any, Deadline]:
+        """The concept applied at ``strength`` to the base model (a copy kept for the next requests, at most
+        :data:`MAX_STRENGTH_COPIES`)."""
+        low, high = STRENGTH_RANGE
+        if not low <= strength <= high:
+            raise UserError(f"concept strength {strength:g}: choose {low:g} (the base model) to {high:g}")
+        key = (concept, round(strength, 3))
+        with self._strength_lock:
+            if key in self._strength_copies:
+                self._strength_copies[key] = self._strength_copies.pop(key)  # the newest now
+                return self._strength_copies[key]
+            learned = getattr(self.concepts[concept], "learned_concept", None)
+            if learned is None:
+                raise UserError(f"concept <{concept}>: this server applies it at one strength only")
+            generator = self.model.with_concept(learned, strength)
+            self._strength_copies[key] = (generator, Deadline(generator.model))
+            while len(self._strength_copies) > MAX_STRENGTH_COPIES:
+                # the copy goes with its last request (its time-limit hook with it)
+                self._strength_copies.pop(next(iter(self._strength_copies)))
+            return self._strength_copies[key]
 
     def guard(self, view: str, fn: Callable) -> Callable:
         """``fn`` with its failures turned into messages for the person (``gradio.Error``), never
