@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+PINYIN_HELP = "Engrave the pinyin (surface tones) under Chinese lyrics as a second line."
+
 
 @click.group("song")
 def song() -> None:
@@ -19,7 +21,8 @@ def song() -> None:
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the melody's contour.")
 @click.option("--png/--no-png", default=True, show_default=True, help="Also engrave the first page to PNG.")
-def melody(lyrics, prompt, out_dir, seed, png) -> None:
+@click.option("--pinyin/--no-pinyin", default=True, show_default=True, help=PINYIN_HELP)
+def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
     """A vocal melody for the words in LYRICS (a text file; [verse] [chorus] tags optional), in the key,
     meter and tempo of PROMPT (e.g. "a hymn in G major at 80 bpm"): NAME.musicxml with the words under the
     notes, NAME.mid with lyric events, NAME.svg (and .png) engraved with verovio."""
@@ -34,7 +37,7 @@ def melody(lyrics, prompt, out_dir, seed, png) -> None:
     sung = song_from_prompt(words, prompt, seed=seed)
     out = Path(out_dir)
     stem = Path(lyrics).stem
-    xml = song_musicxml(sung, title=stem)
+    xml = song_musicxml(sung, title=stem, pinyin=pinyin)
     atomic_write_text(out / f"{stem}.musicxml", xml)
     write_song_midi(sung, out / f"{stem}.mid")
     svgs = to_svg_pages(musicxml=xml, title=stem)
@@ -56,11 +59,25 @@ def melody(lyrics, prompt, out_dir, seed, png) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-n", type=click.IntRange(1, 8), default=2, show_default=True, help="Candidates a section.")
 @click.option("--model", default="partita-small", show_default=True, help="Model name or folder ('debug').")
-def full(lyrics, prompt, out_dir, seed, n, model) -> None:
+@click.option("--pinyin/--no-pinyin", default=True, show_default=True, help=PINYIN_HELP)
+@click.option(
+    "--concept",
+    type=click.Path(),
+    default=None,
+    help="A concept learned by `partita concept learn` (its folder): the parts are sampled in its style.",
+)
+@click.option(
+    "--concept-strength",
+    type=click.FloatRange(0, 2),
+    default=None,
+    help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
+)
+def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_strength) -> None:
     """A song: the vocal melody for LYRICS and, under it, the parts PROMPT asks for (e.g. "a pop song with
     piano and bass"; piano when it names none), sampled by partita's model section by section over the
     melody's chords (`partita accompany`), a repeated chorus with the same parts. Writes NAME.mid (lyric
-    events on the vocal track), NAME.musicxml and NAME.svg/.png."""
+    events on the vocal track), NAME.musicxml and NAME.svg/.png. With --concept the parts are sampled with a
+    learned concept in place (the vocal line is written by rules either way)."""
     from partita.atomic import atomic_path, atomic_write_text
     from partita.generation.song import (
         assemble,
@@ -79,6 +96,12 @@ def full(lyrics, prompt, out_dir, seed, n, model) -> None:
         click.echo(f"note: {note}")
     sung = song_from_prompt(words, prompt, seed=seed)
     generator = Generator.from_pretrained(model)
+    if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
+        try:
+            generator = generator.with_concept(concept, concept_strength)
+        except (ValueError, FileNotFoundError) as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"concept <{generator.concept}> at strength {generator.model.card['concept_strength']:g}")
     parts = {}
     for i in sorted(set(first_statements(sung))):
         melody = section_score(sung, i)
@@ -91,7 +114,7 @@ def full(lyrics, prompt, out_dir, seed, n, model) -> None:
     out, stem = Path(out_dir), Path(lyrics).stem
     with atomic_path(out / f"{stem}.mid") as tmp:
         whole.dump_midi(str(tmp))
-    xml = song_musicxml(sung, title=stem, score=whole)
+    xml = song_musicxml(sung, title=stem, score=whole, pinyin=pinyin)
     atomic_write_text(out / f"{stem}.musicxml", xml)
     svgs = to_svg_pages(musicxml=xml, title=stem)
     written = [*write_svg_pages(svgs, out / f"{stem}.svg"), *write_png_pages(svgs[:1], out / f"{stem}.png")]

@@ -16,7 +16,9 @@ and dates and ending a word (一定 yi2, 一天 yi4, 第一, 十一, 统一); �
 2-3 cyclically over the phrase's prosodic structure (Shih 1986; Chen 2000, Chinese Tone Sandhi): words of
 two or more syllables are feet, words of one pair up from the left, one left over joins the foot before it;
 sandhi applies inside a foot first, then across feet, on the tones the inner cycle left (展览馆 2 2 3, 纸老虎
-3 2 3, 我也想你 2 3 2 3). A light syllable asks nothing of the melody (:func:`preferred_directions`).
+3 2 3, 我也想你 2 3 2 3). Before a light syllable whose own tone is 3 a tone 3 is heard as a 2 (小姐 xiao2
+jie5, 想想 xiang2 xiang5), but not in doubled kin words (姐姐 jie3 jie5) and a few others (耳朵). A light
+syllable asks nothing of the melody (:func:`preferred_directions`).
 
 **Tone transitions**: :data:`TONE_INTERVALS` is the table of ReLyMe (Zhang, Chang, Wu, Tan, Qin, Liu and
 Zhang, "ReLyMe: Improving Lyric-to-Melody Generation by Incorporating Lyric-Melody Relationships", ACM
@@ -132,6 +134,7 @@ LIGHT = 5
 :func:`preferred_directions`)."""
 _MAX_WORD = 8
 _DATES = frozenset("月号")
+_HEAVY = ("重重的", "重重地")
 
 
 @dataclass(frozen=True)
@@ -188,15 +191,27 @@ def _segment(run: str) -> list[str]:
         n = next(
             (n for n in range(min(_MAX_WORD, len(run) - i), 1, -1) if run[i : i + n] in WORDS
              or run[i : i + n] in PHRASES_DICT),
-            2 if run[i : i + 1] in KIN and run[i + 1 : i + 2] == run[i] else 1,
+            2 if run[i : i + 1] in KIN and run[i + 1 : i + 2] == run[i] or _doubled_verb(run, i) else 1,
         )  # fmt: skip
         out.append(run[i : i + n])
         i += n
     return out
 
 
+def _doubled_verb(run: str, i: int) -> bool:
+    """Whether ``run[i:i + 2]`` is a doubled verb (想想, 看看): not three in a row (走走走), not AABB
+    (走走停停), not after the same character."""
+    from partita.lyrics.mandarin_lexicon import VERB_DOUBLE
+
+    ch = run[i : i + 1]
+    if not ch or ch not in VERB_DOUBLE or run[i + 1 : i + 2] != ch or run[i + 2 : i + 3] == ch:
+        return False
+    aabb = len(run) >= i + 4 and run[i + 2] == run[i + 3]
+    return not aabb and not (i > 0 and run[i - 1] == ch)
+
+
 def _word_readings(word: str) -> list[str | None]:
-    from partita.lyrics.mandarin_lexicon import KIN, SINGLE, WORDS
+    from partita.lyrics.mandarin_lexicon import KIN, SINGLE, VERB_DOUBLE, WORDS
 
     if word in WORDS:
         return list(WORDS[word])
@@ -205,8 +220,8 @@ def _word_readings(word: str) -> list[str | None]:
     got: list[str | None] = list(_pypinyin(word))
     if len(got) != len(word):
         got = [(_pypinyin(ch) or [None])[0] for ch in word]
-    if len(word) == 2 and word[0] == word[1] and word[0] in KIN and got[0]:
-        got[1] = _split(got[0])[0] + "5"  # 妈妈 ma1 ma5
+    if len(word) == 2 and word[0] == word[1] and word[0] in KIN | VERB_DOUBLE and got[0]:
+        got[1] = _split(got[0])[0] + "5"  # 妈妈 ma1 ma5, 想想 xiang3 xiang5
     return got
 
 
@@ -222,7 +237,9 @@ def _in_context(run: str, words: list[str], syls: list[str | None]) -> list[str 
     for i, ch in enumerate(run):
         # between a doubled word (看一看, 好不好), not in 一步一步
         doubled = 0 < i < n - 1 and run[i - 1] == run[i + 1] and not (i > 1 and run[i - 2] == ch)
-        if ch in "一不" and out[i] and not out[i].endswith("5"):
+        if ch == "重" and (run[i : i + 3] in _HEAVY or run[max(0, i - 1) : i + 2] in _HEAVY):
+            out[i] = "zhong4"  # 重重的包袱 'heavy' (but 心事重重, 重重叠叠 chong2 'layer upon layer')
+        elif ch in "一不" and out[i] and not out[i].endswith("5"):
             out[i] = ("yi" if ch == "一" else "bu") + ("5" if doubled else "1" if ch == "一" else "4")
         elif not alone[i]:
             continue
@@ -346,6 +363,24 @@ def _third_tone(tones: list[int | None], node) -> tuple[int, int]:
     return spans[0][0], spans[-1][1]
 
 
+def _before_light_third(run: str, words: list[str], syls: list[str | None], surface: list) -> None:
+    """A tone 3 before a light syllable of its word whose own tone is 3 becomes a tone 2 (小姐 xiao2 jie5,
+    哪里 na2 li5, 想想 xiang2 xiang5): the sandhi came before the syllable went light. Not in doubled kin
+    words (姐姐 jie3 jie5), before the suffix 子 (its own tone is light already) and in
+    :data:`~partita.lyrics.mandarin_lexicon.NO_LIGHT_SANDHI` (耳朵 er3 duo5). Applied before the 3-3
+    cycle, which then sees the tone 2 (我想想 wo3 xiang2 xiang5)."""
+    from partita.lyrics.mandarin_lexicon import KIN, NO_LIGHT_SANDHI
+
+    start = 0
+    for word in words:
+        kept = word in NO_LIGHT_SANDHI or (word[0] in KIN and word[:2] == word[0] * 2)
+        for k in range(start, start + len(word) - 1):
+            light_third = surface[k + 1] == LIGHT and _underlying(run, syls, k + 1) == 3
+            if not kept and surface[k] == 3 and light_third:
+                surface[k] = 2
+        start += len(word)
+
+
 def _read_run(run: str) -> list[Reading]:
     words = _segment(run)
     syls = _in_context(run, words, [s for w in words for s in _word_readings(w)])
@@ -356,6 +391,7 @@ def _read_run(run: str) -> list[Reading]:
             surface[i] = _yi(run, words, syls, i)
         elif ch == "不" and citation[i] == 4 and i < len(run) - 1:
             surface[i] = 2 if _underlying(run, syls, i + 1) == 4 else 4
+    _before_light_third(run, words, syls, surface)
     _third_tone(surface, _feet(run, words))
     word_of = [w for w in words for _ in w]
     return [Reading(ch, word_of[i], _split(syls[i])[0], citation[i], surface[i]) for i, ch in enumerate(run)]

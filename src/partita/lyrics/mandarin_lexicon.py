@@ -81,6 +81,7 @@ _WORDS = """
 海岛 hai3 dao3|偶尔 ou3 er3|有点 you3 dian3|洗澡 xi3 zao3|起点 qi3 dian3|整理 zheng3 li3|演讲 yan3 jiang3
 勇敢 yong3 gan3|好久 hao3 jiu3|流血 liu2 xue4|种瓜 zhong4 gua1|返景 fan3 ying3|做得到 zuo4 de5 dao4
 听得到 ting1 de5 dao4|看得到 kan4 de5 dao4|找得到 zhao3 de5 dao4
+小姐 xiao3 jie5|哪里 na3 li5|姐夫 jie3 fu5|马虎 ma3 hu5|打点 da3 dian5
 """
 
 WORDS: dict[str, tuple[str, ...]] = {
@@ -91,6 +92,13 @@ WORDS: dict[str, tuple[str, ...]] = {
 
 KIN = frozenset("妈爸哥姐弟妹爷奶姥叔伯舅婶姑婆公宝娃星")
 """A doubled one of these is a word whose second syllable is light (妈妈 ma1 ma5, 星星 xing1 xing5)."""
+VERB_DOUBLE = frozenset("想走等找讲写看听说试谈问洗摸玩唱坐躺歇尝读聊笑抱摇拍吹")
+"""A doubled one of these (not three in a row, not AABB as 走走停停) is a verb tried once, its second syllable
+light: 想想 xiang3 xiang5 (heard xiang2 xiang5, :data:`NO_LIGHT_SANDHI`), 看看 kan4 kan5."""
+NO_LIGHT_SANDHI = frozenset(["耳朵", "马虎"])
+"""Words whose tone 3 stays before a light syllable that is a tone 3 of its own (ěr duo, mǎ hu), as the
+doubled kin words (姐姐 jiě jie, 奶奶) and the suffix 子 (椅子 yǐ zi) do; elsewhere the first becomes a tone
+2 (小姐 xiáo jie, 哪里 ná li, 想想 xiáng xiang)."""
 
 SINGLE: dict[str, str] = {"长": "chang2", "喽": "lou5", "咯": "lo5"}
 """A character standing alone: its reading in songs where pypinyin's first reading is the rarer one (a single
