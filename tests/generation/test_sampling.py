@@ -182,3 +182,37 @@ def test_a_plain_callable_still_works_as_processor(model):
     r = sample(model, max_new_tokens=300, seed=3, batch_size=6, stop_tokens=stops, logits_processor=proc)
     plain = sample(model, max_new_tokens=300, seed=3, batch_size=6, stop_tokens=stops)
     assert r.tokens == plain.tokens and seen[0] == 6 and seen[-1] < 6
+
+
+def test_suppressed_tokens_are_never_drawn_and_a_processor_still_runs(model):
+    vocab = model.config.vocab_size
+    allowed = {5, 6}
+    seen = []
+
+    class Watch:
+        def __call__(self, seqs, logits):
+            seen.append(torch.isinf(logits[:, 7]).all().item())
+            return logits
+
+    out = sample(
+        model,
+        max_new_tokens=30,
+        seed=3,
+        batch_size=2,
+        stop_tokens=[],
+        suppress_tokens=[i for i in range(vocab) if i not in allowed],
+        logits_processor=Watch(),
+    )
+    assert all(set(t[1:]) <= allowed for t in out.tokens)
+    assert seen and all(seen)  # the processor saw the suppressed ids already at -inf
+
+
+def test_free_sampling_suppresses_a_fim_models_markers():
+    from partita.generation.candidates import _markers
+
+    plain = debug_model(seed=4)
+    assert _markers(plain) == []
+    fim = debug_model(seed=4)
+    fim.grow_vocab(fim.config.vocab_size + 2)
+    fim.config.fim_hole_id = fim.config.vocab_size - 2
+    assert _markers(fim) == [fim.config.vocab_size - 2, fim.config.vocab_size - 1]

@@ -118,3 +118,27 @@ def test_training_with_lora_rank_keeps_the_base_and_writes_an_expert(tmp_path):
 def test_lora_rank_needs_a_base_model():
     with pytest.raises(ValueError, match="init_from"):
         preset("debug", lora_rank=4)
+
+
+def test_the_generator_samples_a_style_with_its_expert(tmp_path, one_thread):
+    from partita import Generator
+
+    folder = Generator.debug(seed=2).save_pretrained(tmp_path / "model")
+    base = Generator.from_pretrained(folder)
+    assert base.experts == {}
+    config = ExpertConfig(style="jig", rank=4, alpha=8.0, base_hash=weights_hash(base.model))
+    tuned = _trained_lora(MusicLM.from_pretrained(folder))
+    StyleExpert.from_model(tuned, config).save_pretrained(folder / "experts" / "jig")
+    gen = Generator.from_pretrained(folder)
+    assert list(gen.experts) == ["jig"]
+    request = gen.request("an Irish jig in D for fiddle, 2 bars")
+    assert request.conditions.style == "jig"
+    model, style = gen.model_for("jig")
+    assert style == "jig" and model is not gen.model
+    assert gen.model_for("jig")[0] is model  # merged once, then kept
+    assert gen.model_for("chorale") == (gen.model, None)
+    assert gen.model_for("jig", gen.config.update(experts=False)) == (gen.model, None)
+    (cand,) = gen.generate(request, n=1, seed=0, selector=None)
+    assert "sampled with the jig style expert" in cand.remarks
+    (plain,) = gen.generate(request, n=1, seed=0, selector=None, experts=False)
+    assert not any("expert" in r for r in plain.remarks)

@@ -143,6 +143,7 @@ def sample_candidates(
         logits_processor=processor,
         bar=tokenizer.bar_ids or None,
         max_bars=None if config.constrain else new_bars,
+        suppress_tokens=_markers(model),  # never drawn in free sampling either
         **sampling,
     )
     if form is not None:
@@ -171,6 +172,14 @@ def sample_candidates(
     if fim is not None:
         request.notes.append("the gap was written with the bars after it in view (fill in the middle)")
     return candidates
+
+
+def _markers(model: MusicLM) -> list[int]:
+    """A fill-in-the-middle model's HOLE and FILL ids (none for another model): right after a condition
+    prefix partita-small puts a third to two thirds of its probability on HOLE, half its last training
+    stage's windows having begun so; drawn in a new piece, it turns the piece into a suffix-first infill."""
+    ids = FimIds.of_model(model.config)
+    return [ids.hole, ids.fill] if ids is not None else []
 
 
 def _infill_mode(model: MusicLM, config: GenerationConfig) -> str:

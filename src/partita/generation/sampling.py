@@ -106,6 +106,7 @@ def sample(
     progress: ProgressCallback | None = None,
     logits_processor: Callable[[list[list[int]], torch.Tensor], torch.Tensor] | None = None,
     keep_prefix: int = 0,
+    suppress_tokens: Iterable[int] | None = None,
 ) -> SampleResult:
     """Sample continuations of ``prompt`` (one sequence, or a batch of equal-length ones; default: the BOS
     token).
@@ -116,8 +117,9 @@ def sample(
     next-token logits and returns the logits to sample from; when finished sequences leave the batch, a
     processor with a ``select(keep)`` method is told the batch rows that stay (in order), so that it keeps its
     state per sequence and reads no sequence twice. ``keep_prefix`` leading tokens (a condition prefix) stay
-    in the context when it slides past ``block_size``, as they do in training windows. Returns every sequence
-    with its prompt and the reason it stopped.
+    in the context when it slides past ``block_size``, as they do in training windows. ``suppress_tokens`` are
+    never drawn (as Hugging Face's ``suppress_tokens``: a fill-in-the-middle model's markers in free sampling).
+    Returns every sequence with its prompt and the reason it stopped.
     """
     if max_new_tokens <= 0:
         raise ValueError(f"max_new_tokens must be positive, got {max_new_tokens}")
@@ -143,6 +145,9 @@ def sample(
     device = next(model.parameters()).device
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed) if seed is not None else int(torch.randint(0, 2**62, (1,)).item()))
+    suppressed = sorted({int(t) for t in suppress_tokens or () if 0 <= int(t) < vocab})
+    if suppressed:
+        logits_processor = _Suppressing(suppressed, logits_processor)
     was_training = model.training
     model.eval()
     try:
@@ -191,6 +196,22 @@ def _prompt_rows(prompt, bos_id: int | None, batch_size: int | None) -> list[lis
         elif len(rows) != batch_size:
             raise ValueError(f"batch_size {batch_size} does not match the {len(rows)} prompts given")
     return rows
+
+
+class _Suppressing:
+    """Ids that are never drawn, then the processor it wraps (whose ``select`` it passes on)."""
+
+    def __init__(self, ids: list[int], inner: Callable | None) -> None:
+        self.ids, self.inner = ids, inner
+
+    def __call__(self, seqs: list[list[int]], logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.clone()
+        logits[:, self.ids] = float("-inf")
+        return self.inner(seqs, logits) if self.inner is not None else logits
+
+    def select(self, keep: list[int]) -> None:
+        if hasattr(self.inner, "select"):
+            self.inner.select(keep)
 
 
 def _sample_loop(
