@@ -117,9 +117,9 @@ def sample(
     next-token logits and returns the logits to sample from; when finished sequences leave the batch, a
     processor with a ``select(keep)`` method is told the batch rows that stay (in order), so that it keeps its
     state per sequence and reads no sequence twice. ``keep_prefix`` leading tokens (a condition prefix) stay
-    in the context when it slides past ``block_size``, as they do in training windows. ``suppress_tokens`` are
-    never drawn (as Hugging Face's ``suppress_tokens``: a fill-in-the-middle model's markers in free sampling).
-    Returns every sequence with its prompt and the reason it stopped.
+    in the context when it slides past ``block_size``, as they do in training windows. ``suppress_tokens``
+    are never drawn (as Hugging Face's ``suppress_tokens``: a fill-in-the-middle model's markers in free
+    sampling). Returns every sequence with its prompt and the reason it stopped.
     """
     if max_new_tokens <= 0:
         raise ValueError(f"max_new_tokens must be positive, got {max_new_tokens}")
