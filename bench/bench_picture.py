@@ -16,10 +16,27 @@ candidates a section, files written: MIDI, WAV, MP4, piano roll). Measured:
   whole piece), note density (notes a second) and mode (major 1, minor 0, by partita's key analysis) and the
   video's mean motion and brightness (as read); the baseline is chance: the 95th percentile of |rho| over 2000
   random pairings of the same values;
+- **the mode, section by section**: each section's notes alone read by partita's key analysis
+  (``partita.generation.picture.section_key``): the share of sections heard in the mode asked for (against
+  the agreement expected by chance from the same run's shares of major asked and heard), and the music's
+  share of major (sections heard major, weighted by bars) against the video's brightness (Spearman, as above);
+  the whole piece's key is also read by music21 (a judge the generator does not use);
+- **realism proxies** of the music (``partita.evaluation.realism.realism_features``: pitch-class entropy,
+  repeated notes and steps among melodic intervals) and the learned Selector's quality score (its
+  probability that a piece is real music), to see what the mode pull costs;
 - **time** per minute of video on this machine (reading, generating, rendering and muxing), against the
   video's own length (60 s a minute: under it is faster than real time).
 
     python bench/bench_picture.py [--videos 10] [--model partita-small|debug|PATH] [--threads 2] [--quick]
+        [--candidates 2] [--mode-pull 0.5] [--no-select] [--name picture]
+    python bench/bench_picture.py --time-candidates 1,2,4 --videos 4 --threads 1 --name picture-candidates
+
+``--time-candidates`` instead scores each video once per number of candidates a section, the settings
+interleaved video by video (so a busy machine slows them alike), and reports the generation time per minute
+of video and the alignment F for each, against one candidate in the same run.
+
+``--mode-pull 0 --no-select`` is the pipeline as it was before 2026-12-05's afternoon (no tonic pull, each
+section's candidate chosen by the Selector alone).
 """
 
 from __future__ import annotations
@@ -78,6 +95,38 @@ def truth(spec) -> list[float]:
     return sorted([*spec.cuts, *(a + d / 2 for a, d in spec.bursts)])
 
 
+def section_measures(result) -> dict:
+    """Each section's asked mode and the key its notes alone are heard in; the shares of major (by bars)."""
+    from partita.generation.picture import asked_mode, section_key
+
+    plan = result.plan
+    bars = [s.bars for s in plan.plan.sections]
+    asked = [asked_mode(plan, k) for k in range(len(bars))]
+    heard = [section_key(result.score, plan, k) for k in range(len(bars))]
+    read = [(b, a, h.split()[-1]) for b, a, h in zip(bars, asked, heard, strict=True) if h is not None]
+    total = sum(b for b, _, _ in read) or 1
+    return {
+        "section_bars": bars,
+        "section_asked": asked,
+        "section_heard": heard,
+        "asked_major_share": sum(b for b, a in zip(bars, asked, strict=True) if a == "major") / sum(bars),
+        "heard_major_share": sum(b for b, _, h in read if h == "major") / total if read else None,
+        "section_agree": [float(a == h) for _, a, h in read],
+    }
+
+
+def realism_measures(score, selector, request) -> dict:
+    """Realism proxies of the music: pitch-class entropy, repeated notes and steps among melodic intervals;
+    the learned Selector's quality score where there is a classifier."""
+    from partita.evaluation.realism import realism_features
+
+    f = realism_features(score)
+    out = {k: f[k] for k in ("pitch_class_entropy", "melody_repeat_share", "melody_step_share")}
+    if selector is not None and selector.classifier is not None:
+        out["quality"] = selector.score(score, request).get("quality")
+    return out
+
+
 def music_measures(score, duration: float) -> dict:
     """Tempo (quarters a minute over the piece), notes a second and mode (1 major, 0 minor) of the music."""
     from partita.analysis.key import estimate_key
@@ -91,11 +140,16 @@ def music_measures(score, duration: float) -> dict:
     quarters = end / score.ticks_per_quarter
     arrays = note_arrays(score)
     key = estimate_key(arrays.select(~arrays.drum))
+    from bench_realism import music21_key
+
+    key21 = music21_key(score)
     return {
         "tempo": 60.0 * quarters / seconds(end),
         "density": len([n for n in notes if seconds(n.time) < duration]) / duration,
         "major": None if key is None else float(key.name.endswith("major")),
         "key": None if key is None else key.name,
+        "key_music21": key21,
+        "major_music21": None if key21 is None else float(key21.endswith("major")),
     }
 
 
@@ -109,14 +163,21 @@ def detection(found: list[float], drawn: list[float], window: float) -> float:
     return float(mir_eval.onset.f_measure(np.sort(drawn), np.sort(found), window=window)[0])
 
 
-def run_video(spec, index: int, generator, seed: int, folder: Path) -> dict:
+def run_video(spec, index: int, generator, seed: int, folder: Path, args, selector=None) -> dict:
     from partita.generation.picture import alignment, musical_accents, timed
     from partita.picture.synthetic import write_synthetic_video
     from partita.pipelines.picture import score_video
 
     path = write_synthetic_video(spec, folder / f"video{index:02d}.mp4")
     t0 = time.perf_counter()
-    result = score_video(path, folder / f"out{index:02d}", model=generator, n=2, seed=seed + index)
+    result = score_video(
+        path, folder / f"out{index:02d}", model=generator, n=args.candidates, seed=seed + index,
+        mode_pull=args.mode_pull, select=not args.no_select,
+    )  # fmt: skip
+    if args.keep:
+        import shutil
+
+        shutil.copytree(folder / f"out{index:02d}", Path(args.keep) / f"out{index:02d}", dirs_exist_ok=True)
     seconds = time.perf_counter() - t0
     events, video = truth(spec), result.video
     plain = timed(result.unaligned, result.plan)  # the tempo map, no accents
@@ -138,13 +199,16 @@ def run_video(spec, index: int, generator, seed: int, folder: Path) -> dict:
         "accents": musical_accents(result.score, video.duration),
         "accents_unaligned": musical_accents(result.unaligned, video.duration),
         **music_measures(result.score, video.duration),
+        **section_measures(result),
+        **realism_measures(result.score, selector, result.plan.request),
     }
     for w in WINDOWS:
         for name, score in (("aligned", result.score), ("bar_lines", plain), ("unaligned", result.unaligned)):
             rec[f"{name}_f@{w}"] = alignment(events, musical_accents(score, video.duration), w)["f_measure"]
     log.info(
-        "video %d (%.1f s): F aligned %.2f, unaligned %.2f; %s, %.1f s",
-        index, video.duration, rec["aligned_f@0.1"], rec["unaligned_f@0.1"], rec["key"], seconds,
+        "video %d (%.1f s): F aligned %.2f, unaligned %.2f; %s; sections asked %s heard %s; %.1f s",
+        index, video.duration, rec["aligned_f@0.1"], rec["unaligned_f@0.1"], rec["key"],
+        rec["section_asked"], rec["section_heard"], seconds,
     )  # fmt: skip
     return rec
 
@@ -167,33 +231,63 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="3 videos")
     ap.add_argument("--name", default=None)
+    ap.add_argument("--candidates", type=int, default=2, help="candidates a section")
+    ap.add_argument("--mode-pull", type=float, default=None, help="the tonic pull (default: MODE_PULL)")
+    ap.add_argument("--no-select", action="store_true", help="the Selector alone picks each section")
+    ap.add_argument("--keep", default=None, help="copy each video's outputs (MIDI, piano roll) here")
+    ap.add_argument("--time-candidates", default=None, help="e.g. 1,2,4: time and F per candidates a section")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
+    from partita.evaluation.selector import choose_selector
+    from partita.generation.picture import MODE_PULL
     from partita.pipelines import load_generator
 
+    if args.mode_pull is None:
+        args.mode_pull = MODE_PULL
     if args.threads:
         torch.set_num_threads(args.threads)
     n = 3 if args.quick else args.videos
     name = args.name or ("picture" if args.model != "debug" else "picture-debug")
     generator = load_generator(args.model)
+    selector = choose_selector("auto", generator.selector_dir)
     rng = np.random.default_rng(args.seed)
     specs = [make_spec(rng, i) for i in range(n)]
+    if args.time_candidates:
+        counts = [int(c) for c in args.time_candidates.split(",")]
+        records = time_candidates(specs, generator, counts, args)
+        command = " ".join(["python bench/bench_picture.py", *sys.argv[1:]])
+        title = "Music for pictures: time and alignment with 1 or several candidates a section"
+        rows = candidate_rows(records, counts, command)
+        extra = {"records": records, "model": args.model, "mode_pull": args.mode_pull}
+        print(write_result(name, title, rows, quick=args.quick, extra=extra))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-picture-") as tmp:
-        videos = [run_video(s, i, generator, args.seed * 1000, Path(tmp)) for i, s in enumerate(specs)]
-    rows = summary_rows(videos, args.seed)
+        videos = [
+            run_video(s, i, generator, args.seed * 1000, Path(tmp), args, selector)
+            for i, s in enumerate(specs)
+        ]
+    command = " ".join(["python bench/bench_picture.py", *sys.argv[1:]])
+    rows = summary_rows(videos, args.seed, command, args)
     path = write_result(
         name,
         "Music for pictures: beats on cuts and motion, music that follows motion and light",
         rows,
         quick=args.quick,
-        extra={"videos": videos, "model": args.model, "windows": list(WINDOWS)},
+        extra={
+            "videos": videos,
+            "model": args.model,
+            "windows": list(WINDOWS),
+            "candidates": args.candidates,
+            "mode_pull": args.mode_pull,
+            "select": not args.no_select,
+        },  # fmt: skip
     )
     print(path)
 
 
-def summary_rows(videos: list[dict], seed: int) -> list[dict]:
+def summary_rows(videos: list[dict], seed: int, command: str = COMMAND, args=None) -> list[dict]:
     def mean(key: str) -> float:
         return float(np.mean([v[key] for v in videos]))
 
@@ -208,7 +302,7 @@ def summary_rows(videos: list[dict], seed: int) -> list[dict]:
                 f"picture: alignment F of accents to cuts and motion peaks (window {w:g} s)",
                 mean(f"aligned_f@{w}"),
                 "F",
-                COMMAND,
+                command,
                 "the same notes unaligned",
                 mean(f"unaligned_f@{w}"),
                 goal="beat the unaligned music",
@@ -220,7 +314,7 @@ def summary_rows(videos: list[dict], seed: int) -> list[dict]:
                 f"picture: alignment F, tempo map only (cuts on bar lines, no accents; window {w:g} s)",
                 mean(f"bar_lines_f@{w}"),
                 "F",
-                COMMAND,
+                command,
                 "the same notes unaligned",
                 mean(f"unaligned_f@{w}"),
                 notes="the accents' share is the difference to the row above",
@@ -239,24 +333,27 @@ def summary_rows(videos: list[dict], seed: int) -> list[dict]:
                 f"picture: Spearman rho of the music's {what} with the video's {video}",
                 rho,
                 "rho",
-                COMMAND,
+                command,
                 "chance (95th percentile of |rho| over random pairings)",
                 chance,
                 notes=f"{len(subset)} videos; tempo and mode are set by the mapping, density is the "
                 "model's answer to the density fader",
             )
         )
+    rows += mode_rows(videos, seed, command)
+    rows += realism_rows(videos, command)
     per_minute = sum(v["seconds"] for v in videos) / (sum(v["duration"] for v in videos) / 60.0)
     rows.append(
         row(
             "picture: seconds to score a minute of video (read, generate, render, mux)",
             per_minute,
             "s",
-            COMMAND,
+            command,
             "the video's own length (real time)",
             60.0,
             higher_is_better=False,
-            notes="320 x 180 video, partita-small, 2 candidates a section, on this machine",
+            notes=f"320 x 180 video, {getattr(args, 'candidates', 2)} candidates a section, mode pull "
+            f"{getattr(args, 'mode_pull', None)}, on this machine",
         )
     )
     rows.append(
@@ -264,7 +361,7 @@ def summary_rows(videos: list[dict], seed: int) -> list[dict]:
             "picture: cut detection F (within 2 frames of the drawn cut)",
             mean("cut_f"),
             "F",
-            COMMAND,
+            command,
             notes="histogram distance between frames; no baseline: the cuts as drawn are the truth",
         )
     )
@@ -273,11 +370,127 @@ def summary_rows(videos: list[dict], seed: int) -> list[dict]:
             "picture: motion peak F (within 0.3 s of a drawn burst's centre)",
             mean("peak_f"),
             "F",
-            COMMAND,
+            command,
             notes="Farneback optical flow, peaks at least twice the median motion",
         )
     )
     return rows  # fmt: skip
+
+
+def time_candidates(specs, generator, counts: list[int], args) -> list[dict]:
+    """Each video scored once per number of candidates (MIDI only), settings interleaved video by video."""
+    from partita.generation.picture import alignment, musical_accents
+    from partita.picture.synthetic import write_synthetic_video
+    from partita.pipelines.picture import score_video
+
+    records = []
+    with tempfile.TemporaryDirectory(prefix="bench-picture-") as tmp:
+        for i, spec in enumerate(specs):
+            path = write_synthetic_video(spec, Path(tmp) / f"video{i:02d}.mp4")
+            for n in counts:
+                result = score_video(
+                    path, None, model=generator, n=n, seed=args.seed * 1000 + i, wav=False,
+                    mode_pull=args.mode_pull, select=not args.no_select,
+                )  # fmt: skip
+                accents = musical_accents(result.score, result.video.duration)
+                records.append({
+                    "video": i, "candidates": n, "duration": result.video.duration,
+                    "generate": result.seconds["generate"],
+                    **{f"f@{w}": alignment(truth(spec), accents, w)["f_measure"] for w in WINDOWS},
+                })  # fmt: skip
+                log.info("video %d, %d candidates: %.1f s, F %.2f", i, n, records[-1]["generate"],
+                         records[-1]["f@0.1"])  # fmt: skip
+    return records
+
+
+def candidate_rows(records: list[dict], counts: list[int], command: str) -> list[dict]:
+    def per(n: int, key: str) -> float:
+        mine = [r for r in records if r["candidates"] == n]
+        if key == "generate":
+            return sum(r["generate"] for r in mine) / (sum(r["duration"] for r in mine) / 60.0)
+        return float(np.mean([r[key] for r in mine]))
+
+    videos = len({r["video"] for r in records})
+    rows = []
+    for n in counts[1:]:
+        rows.append(row(
+            f"picture: seconds to generate a minute of video, {n} candidates a section", per(n, "generate"),
+            "s", command, "1 candidate a section, same run", per(counts[0], "generate"),
+            higher_is_better=False, notes=f"{videos} videos, settings interleaved video by video",
+        ))  # fmt: skip
+        for w in WINDOWS:
+            rows.append(row(
+                f"picture: alignment F (window {w:g} s), {n} candidates a section", per(n, f"f@{w}"), "F",
+                command, "1 candidate a section, same run", per(counts[0], f"f@{w}"),
+                notes=f"{videos} videos; the PictureSelector keeps the best of the candidates",
+            ))  # fmt: skip
+    return rows
+
+
+def mode_rows(videos: list[dict], seed: int, command: str) -> list[dict]:
+    """Section by section: the mode heard against the mode asked; the share of major against brightness."""
+    agree = [a for v in videos for a in v["section_agree"]]
+    asked = [a for v in videos for a, h in zip(v["section_asked"], v["section_heard"], strict=True) if h]
+    heard = [h.split()[-1] for v in videos for h in v["section_heard"] if h]
+    p_asked = float(np.mean([a == "major" for a in asked])) if asked else 0.0
+    p_heard = float(np.mean([h == "major" for h in heard])) if heard else 0.0
+    chance = p_asked * p_heard + (1 - p_asked) * (1 - p_heard)
+    rows = [
+        row(
+            "picture: sections heard in the mode asked for (partita's key analysis of each section alone)",
+            float(np.mean(agree)) if agree else 0.0,
+            "share",
+            command,
+            "chance (the same run's shares of major asked and heard, independent)",
+            chance,
+            notes=f"{len(agree)} sections of {len(videos)} videos; asked major {p_asked:.2f}, heard major "
+            f"{p_heard:.2f}",
+        )
+    ]
+    read = [v for v in videos if v["heard_major_share"] is not None]
+    for what, key in (
+        ("music's share of major (sections heard major, by bars)", "heard_major_share"),
+        ("plan's share of major asked (the mapping alone)", "asked_major_share"),
+    ):
+        subset = read if key == "heard_major_share" else videos
+        rho, chance = spearman_with_chance([v[key] for v in subset], [v["brightness"] for v in subset], seed)
+        rows.append(row(
+            f"picture: Spearman rho of the {what} with the video's brightness", rho, "rho", command,
+            "chance (95th percentile of |rho| over random pairings)", chance,
+            notes=f"{len(subset)} videos; the mode follows valence, in which warmth and saturation count "
+            "beside brightness",
+        ))  # fmt: skip
+    judged = [v for v in videos if v.get("major_music21") is not None]
+    if judged:
+        rho, chance = spearman_with_chance(
+            [v["major_music21"] for v in judged], [v["brightness"] for v in judged], seed
+        )
+        rows.append(row(
+            "picture: Spearman rho of the music's mode (major, music21's key of the whole piece) with the "
+            "video's brightness", rho, "rho", command,
+            "chance (95th percentile of |rho| over random pairings)", chance,
+            notes=f"{len(judged)} videos; music21's Krumhansl-Schmuckler analysis, a judge the generator "
+            "does not use",
+        ))  # fmt: skip
+    return rows
+
+
+def realism_rows(videos: list[dict], command: str) -> list[dict]:
+    """The realism proxies' means (compare runs with and without the mode pull; no baseline in one run)."""
+    rows = []
+    for key, what in (
+        ("pitch_class_entropy", "pitch-class entropy (bits)"),
+        ("melody_repeat_share", "repeated notes among melodic intervals"),
+        ("melody_step_share", "steps among melodic intervals"),
+        ("quality", "the Selector's quality score (P(real music))"),
+    ):
+        values = [v[key] for v in videos if v.get(key) is not None]
+        if values:
+            rows.append(row(
+                f"picture: {what} of the music", float(np.mean(values)), "mean", command,
+                notes="a realism proxy: compare the run with --mode-pull 0 --no-select (docs/PICTURES.md)",
+            ))  # fmt: skip
+    return rows
 
 
 if __name__ == "__main__":

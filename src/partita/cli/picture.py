@@ -24,7 +24,21 @@ import click
     "--model", default="partita-small", show_default=True, help="A model folder or name; 'debug': tiny."
 )
 @click.option(
-    "--n", "n", type=click.IntRange(1, 8), default=2, show_default=True, help="Candidates for each section."
+    "--candidates",
+    "--n",
+    "n",
+    type=click.IntRange(1, 8),
+    default=2,
+    show_default=True,
+    help="Candidates for each section; the best by the Selector, its accents on the cuts and motion peaks "
+    "and its mode.",
+)
+@click.option(
+    "--mode-pull",
+    type=click.FloatRange(0, 4),
+    default=None,
+    help="A pull towards each section's key (tonic weight, e.g. 0.5; default 0: the mode is kept by choosing "
+    "among the candidates).",
 )
 @click.option("--seed", type=int, default=None, help="Seed for reproducible results.")
 @click.option("--key", default=None, help="Key, e.g. 'D minor' (overrides the picture and the prompt).")
@@ -38,7 +52,9 @@ import click
 )
 @click.option("--no-wav", is_flag=True, help="Write the MIDI only (no WAV, no video).")
 @click.option("--explain", is_flag=True, help="Also print the request the whole video was read as.")
-def score_video(video, prompt, out_dir, model, n, seed, no_align, no_wav, explain, **options) -> None:
+def score_video(
+    video, prompt, out_dir, model, n, mode_pull, seed, no_align, no_wav, explain, **options
+) -> None:
     """Score VIDEO (MP4, AVI, MOV, MKV, WebM; at most 5 minutes): each shot a section of music whose mode,
     register and density follow the shot's colour and light, its loudness the motion; a cut falls on a bar
     line and motion peaks on beats where a tempo near the shot's allows. PROMPT (e.g. "for strings") wins
@@ -46,6 +62,7 @@ def score_video(video, prompt, out_dir, model, n, seed, no_align, no_wav, explai
     understood.
     """
     from partita.cli.progress import tqdm_progress
+    from partita.generation.picture import MODE_PULL
     from partita.pipelines.picture import score_video as run
 
     asked = {k: v for k, v in options.items() if v is not None}
@@ -54,13 +71,15 @@ def score_video(video, prompt, out_dir, model, n, seed, no_align, no_wav, explai
     with tqdm_progress("score-video", unit="%") as bar:
         result = run(
             video, out_dir, prompt, model=model, n=n, seed=seed, align=not no_align, wav=not no_wav,
-            progress=bar, **asked,
+            progress=bar, mode_pull=MODE_PULL if mode_pull is None else mode_pull, **asked,
         )  # fmt: skip
     click.echo("read from the video:")
     click.echo(result.video.describe())
     if explain:
         click.echo(result.plan.request.explain())
     click.echo(result.plan.explain())
+    for line in result.describe_choices():
+        click.echo(line)
     for name, m in result.alignment.items():
         click.echo(
             f"alignment ({name.replace('_', ' ')}): F {m['f_measure']:.2f} (precision {m['precision']:.2f}, "

@@ -58,6 +58,14 @@ ACCENT_BOOST = 24
 ALIGN_WINDOW = 0.1
 """The tolerance (seconds) of the alignment F-measure (mir_eval.onset.f_measure)."""
 DEFAULT_INSTRUMENT = "piano"
+MODE_PULL = 0.0
+"""The tonic pull (:attr:`~partita.generation.config.GenerationConfig.tonic_weight`) a picture's music is
+sampled with by default: none. Key gravity is off by default for realism (docs/GENERATION.md § Realism); a
+video's sections get their modes by choice instead (``partita.pipelines.picture.PictureSelector`` keeps the
+candidate heard in the mode asked), which ``bench/bench_picture.py`` measured as honouring the mode as often
+as a pull of 0.5 did, without the pull's cost to the melody (more repeated notes, fewer steps). A picture
+request may still ask for the pull (``score_video(mode_pull=0.5)``, ``--mode-pull 0.5``; docs/PICTURES.md
+§ The mode)."""
 
 
 @dataclass
@@ -500,3 +508,64 @@ def alignment(events: list[float], accents: list[float], window: float = ALIGN_W
         "recall": round(float(r), 4),
         "window": window,
     }
+
+
+# --- each section on its own: the mode heard and the alignment, for choosing among candidates -------------
+
+
+def section_ticks(score: Score, vplan: VideoPlan, index: int) -> tuple[int, int]:
+    """The ticks of section ``index``'s first and closing bar lines in ``score`` (a piece for ``vplan``)."""
+    starts = np.cumsum([0] + [s.bars for s in vplan.plan.sections])
+    lines = bar_lines(score, int(starts[index + 1]))
+    return int(lines[int(starts[index])]), int(lines[int(starts[index + 1])])
+
+
+def section_key(score: Score, vplan: VideoPlan, index: int) -> str | None:
+    """The key partita's analyzer (:func:`partita.analysis.key.estimate_key`) hears in section ``index``
+    alone (its pitched notes starting in its bars), or None when it has too few notes to say."""
+    from partita.analysis.key import estimate_key
+    from partita.analysis.timeline import note_arrays
+
+    lo, hi = section_ticks(score, vplan, index)
+    notes = note_arrays(score)
+    notes = notes.select(~notes.drum & (notes.start >= lo) & (notes.start < hi))
+    if len(notes) == 0:
+        return None
+    estimate = estimate_key(notes, longest_region=False)
+    return None if estimate is None else estimate.name
+
+
+def asked_mode(vplan: VideoPlan, index: int) -> str:
+    """The mode section ``index`` asks for ("major" or "minor", from its key)."""
+    return (vplan.plan.sections[index].key or "C major").split()[-1]
+
+
+def section_alignment(
+    score: Score, vplan: VideoPlan, video: VideoFeatures, index: int, window: float = ALIGN_WINDOW
+) -> float | None:
+    """The alignment F (:func:`alignment`) of section ``index`` alone: the events from its start (its cut
+    included) to its end, against the accents of ``score`` (the piece as generated, before :func:`timed`)
+    once timed and shaped as :func:`partita.pipelines.picture.score_video` will; None when the section has
+    no event."""
+    start = vplan.starts[index]
+    end = vplan.starts[index + 1] if index + 1 < len(vplan.starts) else vplan.duration
+    events = [e for e in vplan.events if start - window <= e < end - window]
+    if not events:
+        return None
+    music = shape_dynamics(timed(score, vplan, vplan.aligned), video, vplan.events if vplan.aligned else [])
+    accents = [a for a in musical_accents(music, end - window) if a >= start - window]
+    return alignment(events, accents, window)["f_measure"]
+
+
+def section_fit(score: Score, vplan: VideoPlan, video: VideoFeatures, index: int) -> dict[str, float]:
+    """How candidate ``score`` (the piece up to section ``index``) serves its section: ``alignment`` (its
+    F, where the section has events) and ``section_mode`` (1.0 when its notes are heard in the mode the
+    section asks for, 0.0 when in the other, absent when they are too few to say)."""
+    out: dict[str, float] = {}
+    f = section_alignment(score, vplan, video, index)
+    if f is not None:
+        out["alignment"] = float(f)
+    heard = section_key(score, vplan, index)
+    if heard is not None:
+        out["section_mode"] = float(heard.split()[-1] == asked_mode(vplan, index))
+    return out

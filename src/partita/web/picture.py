@@ -305,12 +305,14 @@ def picture_video(
         "cuts": video.cuts,
         "motion_peaks": video.motion_peaks,
         "read": f"read from {name}:\n{video.describe()}",
-        "plan": result.plan.explain(),
+        "plan": "\n".join([result.plan.explain(), *result.describe_choices()]),
         "sections": [
             {"name": s.name, "bars": s.bars, "key": s.key, "tempo": round(t, 1), "density": s.density}
             for s, t in zip(result.plan.plan.sections, result.plan.tempi, strict=True)
         ],
         "alignment": result.alignment,
+        "candidates": n,
+        "choices": result.choices,
         "files": {k: Path(v).name for k, v in paths.items()},
         "notes": notes,
     }
@@ -408,6 +410,17 @@ class PictureView:
                 )
             with gr.Column(scale=1):
                 seed = gr.Textbox("", label="Seed (blank: a fresh one)", max_length=12)
+                one = limits.max_candidates <= 1  # Gradio's slider needs minimum < maximum
+                candidates = gr.Slider(
+                    1,
+                    max(2, limits.max_candidates),
+                    value=min(2, max(1, limits.max_candidates)),
+                    step=1,
+                    label="Candidates a section (the best kept: its accents on the cuts, its mode)"
+                    + (" (this server makes 1)" if one else ""),
+                    interactive=not one,
+                    elem_id="picture-video-candidates",
+                )
                 button = gr.Button("Score the video", variant="primary", elem_id="picture-video-score")
         gr.Markdown(
             "Each shot becomes a section whose mode, register and density follow its colour and light; "
@@ -432,9 +445,10 @@ class PictureView:
         with gr.Accordion("Summary (the API's answer)", open=False):
             summary_box = gr.JSON(label="Summary")
 
-        def run(upload, prompt, seed, progress=gr.Progress()):  # noqa: B008  (Gradio's progress bar)
-            """Music for an uploaded video, as long as it; the words are optional and win over the video."""
-            summary, files, paths = picture_video(studio, upload, prompt, 1, seed, progress)
+        def run(upload, prompt, seed, candidates=1, progress=gr.Progress()):  # noqa: B008  (Gradio's bar)
+            """Music for an uploaded video, as long as it; the words are optional and win over the video;
+            ``candidates`` are tried for each section and the best kept."""
+            summary, files, paths = picture_video(studio, upload, prompt, candidates, seed, progress)
             return (
                 summary,
                 files,
@@ -447,7 +461,7 @@ class PictureView:
 
         button.click(
             studio.guard("picture video", run),
-            inputs=[upload, prompt, seed],
+            inputs=[upload, prompt, seed, candidates],
             outputs=[summary_box, downloads, read, plan, shown, audio, roll],
             api_name="picture_video",
             concurrency_limit=limits.generate_concurrency,

@@ -21,7 +21,8 @@ _NOTE_OPENERS = frozenset({"Position", "Program", "Pitch", "PitchDrum"})
 
 class IdTables:
     """Per-id summaries of a REMI+ vocabulary of ``vocab_size`` ids (the model's, which may exceed the
-    tokenizer's: the ids past it expand to nothing and are not special)."""
+    tokenizer's: the ids past it, a fill-in-the-middle model's markers, expand to nothing and are special,
+    never drawn as music)."""
 
     def __init__(self, tokenizer: SteerableTokenizer, vocab_size: int | None = None) -> None:
         if tokenizer.kind != "remi":
@@ -38,6 +39,8 @@ class IdTables:
             # an id that decodes to no known token (partita-small's BPE has one, decoding to ""): the grammar
             # cannot place it, and left allowed it kept every soft bound from yielding
             self.special[i] = not self.expansions[i]
+        # a FIM model's hole and fill markers: drawn in music they derailed it (no notes to the budget)
+        self.special[min(v, tokenizer.vocab_size) :] = True
         self._kinds()
         self._bars_and_notes()
         self._positions()
