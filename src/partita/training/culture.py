@@ -1,0 +1,546 @@
+"""Cultural adaptation of the music encoder (issue 22, item 4; after CultureMERT).
+
+Continual pretraining: an encoder pretrained on one mix of music (the *base*, here Western: German and other
+Western European folk songs, the Irish and Scottish tune books, Bach, Palestrina, pop) is trained further by
+masked-note modelling (:mod:`partita.training.encoder`) on the pieces of one *target culture* (its train
+split only), starting from the base weights. Two learning-rate schedules (:class:`AdaptConfig`):
+
+- ``rewarm``: re-warming and re-decaying, a linear warm-up to ``lr`` then a cosine decay to
+  ``lr * min_lr_ratio``, restarted from the pretrained weights (what CultureMERT does);
+- ``constant``: the ablation without re-warming: a constant low rate, ``lr * min_lr_ratio`` (the rate the
+  base schedule ended on), for the same number of steps.
+
+Several cultures can be trained together (multi-culture continual training): each window is drawn from a
+culture chosen with equal probability (``balance="equal"``) or in proportion to its notes (``"notes"``).
+
+Task arithmetic (:func:`merge`): single-culture adapted models merged in weight space,
+``base + lambda * sum_i (adapted_i - base)``; every parameter (the masked-modelling heads included) is merged.
+
+Cultures are rules over manifest rows (:data:`CULTURES`): ``china`` (Essen's Chinese folk songs, 1,217),
+``lorraine_luxembourg`` (Essen's songs of Lorraine and Luxembourg, 1,208), ``western`` (the base mix: the
+rest of Essen's European songs, German-language song from Germany to the German-speaking communities of
+Eastern Europe, and the non-Essen sources of :data:`WESTERN_SOURCES`).
+
+A saved adapted model is an encoder folder (:meth:`MusicEncoder.save_pretrained`) with its
+:class:`AdaptConfig` beside the weights as ``adapt_config.json``; a merged one has ``merge_config.json``
+(:class:`MergeConfig`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from partita.atomic import atomic_write_text
+from partita.models.encoder import (
+    FIELDS,
+    MASK,
+    PAD,
+    MusicEncoder,
+    note_tokens,
+    pad_batch,
+    score_notes,
+    window_tokens,
+)
+from partita.progress import ProgressCallback, report
+from partita.training.encoder import corrupt, random_mask, sample_windows
+
+log = logging.getLogger(__name__)
+
+ADAPT_CONFIG = "adapt_config.json"
+MERGE_CONFIG = "merge_config.json"
+SCHEDULES = ("rewarm", "constant", "cosine")
+"""``cosine`` is ``rewarm`` from random weights: the base pretraining's schedule."""
+
+# ---------------------------------------------------------------- cultures
+
+LORRAINE_LUXEMBOURG = ("France", "Luxembourg")
+"""Essen's "France" is Lorraine (504 of its 587 songs say Lothringen): with Luxembourg, the song of the
+German-French border, a tradition the Western base does not include."""
+WESTERN_ESSEN = (
+    "Germany",
+    "Austria",
+    "Switzerland",
+    "Netherlands",
+    "Ireland",
+    "England",
+    "Denmark",
+    "Sweden",
+    "Norway",
+    "Belgium",
+    # German-language ballads of German-speaking communities (Gottschee, Sudetenland, Banat, the Volga):
+    "Yugoslavia",
+    "USSR",
+    "Russia",
+    "Hungary",
+    "Czechoslovakia",
+    "Romania",
+    "Poland",
+)
+WESTERN_SOURCES = (
+    "jsb",
+    "music21:bach",
+    "music21:palestrina",
+    "music21:monteverdi",
+    "music21:josquin",
+    "music21:mozart",
+    "music21:haydn",
+    "music21:oneills1850",
+    "music21:ryansmammoth",
+    "music21:airdsairs",
+    "music21:miscfolk",
+    "pop909",
+)
+
+
+def _is_essen(row: Mapping[str, Any]) -> bool:
+    return "essen" in str(row.get("source") or "").lower()
+
+
+def _china(row: Mapping[str, Any]) -> bool:
+    from partita.tokens.dataset import region_of
+
+    return _is_essen(row) and region_of(dict(row)) == "china"
+
+
+def _lorraine_luxembourg(row: Mapping[str, Any]) -> bool:
+    return _is_essen(row) and str(row.get("country") or "") in LORRAINE_LUXEMBOURG
+
+
+def _western(row: Mapping[str, Any]) -> bool:
+    if _is_essen(row):
+        return str(row.get("country") or "") in WESTERN_ESSEN
+    return str(row.get("source") or "").lower() in WESTERN_SOURCES
+
+
+@dataclass(frozen=True)
+class Culture:
+    """A set of corpus pieces: a rule over manifest rows."""
+
+    name: str
+    member: Callable[[Mapping[str, Any]], bool]
+    description: str = ""
+
+
+CULTURES: dict[str, Culture] = {
+    c.name: c
+    for c in (
+        Culture("china", _china, "Essen's Chinese folk songs (country China)"),
+        Culture(
+            "lorraine_luxembourg",
+            _lorraine_luxembourg,
+            "Essen's songs of Lorraine (its country France) and Luxembourg",
+        ),
+        Culture(
+            "western",
+            _western,
+            "the Western base mix: Essen's Western European songs (" + ", ".join(WESTERN_ESSEN) + "), the "
+            "O'Neill, Ryan and Aird tune books, Bach (music21 and JSB), Palestrina, Monteverdi, Josquin, "
+            "Mozart, Haydn, miscFolk, POP909",
+        ),
+    )
+}
+
+
+def culture(name: str) -> Culture:
+    """The culture called ``name`` (one clear error for an unknown one)."""
+    try:
+        return CULTURES[name]
+    except KeyError:
+        raise ValueError(f"unknown culture {name!r}: choose from {', '.join(CULTURES)}") from None
+
+
+def culture_rows(rows: Sequence[Mapping[str, Any]], name: str, split: str | None = "train") -> list[dict]:
+    """The manifest rows of culture ``name`` in ``split`` (None: every split)."""
+    c = culture(name)
+    return [dict(r) for r in rows if c.member(r) and (split is None or r.get("split") == split)]
+
+
+def culture_pieces(
+    corpus: Any,
+    name: str,
+    split: str | None = "train",
+    encoder_config: Any = None,
+    max_notes: int = 512,
+    limit: int | None = None,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+) -> list[np.ndarray]:
+    """Token arrays (:func:`partita.models.encoder.note_tokens`) of the first ``max_notes`` notes of each
+    piece of culture ``name`` in ``split`` of a built corpus (``limit``: a random sample of that many).
+    Pieces without pitched notes are skipped."""
+    rows = culture_rows(corpus.records(), name, split)
+    if not rows:
+        raise ValueError(f"the corpus has no {name!r} pieces in split {split!r}")
+    if limit is not None and len(rows) > limit:
+        pick = np.random.default_rng(seed).choice(len(rows), size=limit, replace=False)
+        rows = [rows[i] for i in sorted(pick)]
+    out = []
+    for i, r in enumerate(rows):
+        notes = score_notes(corpus.read_piece(r["piece_id"]))
+        if len(notes):
+            out.append(note_tokens(notes.take(np.arange(min(len(notes), max_notes))), encoder_config))
+        report(progress, i + 1, len(rows), str(r["piece_id"]))
+    if not out:
+        raise ValueError(f"the {name!r} pieces in split {split!r} have no pitched notes")
+    return out
+
+
+# ---------------------------------------------------------------- continual pretraining
+
+
+@dataclass
+class AdaptConfig:
+    """Settings of :func:`adapt`; saved as adapt_config.json beside the adapted weights."""
+
+    cultures: tuple[str, ...] = ("china",)
+    schedule: str = "rewarm"
+    """``rewarm`` (warm-up then cosine decay), ``constant`` (``lr * min_lr_ratio`` throughout) or
+    ``cosine`` (the same as rewarm; the name used for a base pretrained from random weights)."""
+    steps: int = 200
+    lr: float = 5e-4
+    """Peak rate of the re-warmed schedule (the base's peak)."""
+    min_lr_ratio: float = 0.1
+    """The cosine ends at ``lr * min_lr_ratio``; the constant schedule runs at that rate."""
+    warmup: int = 20
+    batch_size: int = 16
+    weight_decay: float = 0.01
+    mask_prob: float = 0.15
+    balance: str = "equal"
+    """With several cultures: ``equal`` (a culture chosen with equal probability per window) or ``notes``."""
+    max_notes: int = 512
+    """Each piece's first notes only (keeps long pieces from filling the batches)."""
+    seed: int = 0
+    time_limit_s: float | None = None
+    cpu_limit_s: float | None = None
+    base: str = ""
+    """Where the starting weights came from (recorded, not read)."""
+
+    def __post_init__(self) -> None:
+        self.cultures = tuple(self.cultures)
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}: choose from {', '.join(SCHEDULES)}")
+        if self.balance not in ("equal", "notes"):
+            raise ValueError(f"unknown balance {self.balance!r}: choose equal or notes")
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError("AdaptConfig: steps and batch_size must be at least 1")
+        if not 0 < self.min_lr_ratio <= 1:
+            raise ValueError(f"AdaptConfig.min_lr_ratio must be in (0, 1], not {self.min_lr_ratio}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["cultures"] = list(self.cultures)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AdaptConfig:
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"AdaptConfig: unknown fields {unknown}")
+        return cls(**d)
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of optimizer step ``step`` (0-based)."""
+        low = self.lr * self.min_lr_ratio
+        if self.schedule == "constant":
+            return low
+        if step < self.warmup:
+            return self.lr * (step + 1) / max(1, self.warmup)
+        frac = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
+        return low + (self.lr - low) * 0.5 * (1 + math.cos(math.pi * frac))
+
+
+def masked_loss(
+    model: MusicEncoder,
+    tokens: torch.Tensor,
+    keep: torch.Tensor,
+    mask_prob: float,
+    generator: torch.Generator,
+    corrupt_chosen: bool = True,
+) -> tuple[torch.Tensor, int]:
+    """Masked-note loss of a batch: cross-entropy summed over the fields, averaged over the chosen notes
+    (BERT's 80/10/10 corruption with ``corrupt_chosen``, every chosen note masked without); and how many
+    notes were chosen."""
+    c = model.config
+    chosen = random_mask(tokens, keep, mask_prob, generator)
+    if corrupt_chosen:
+        x = corrupt(tokens, chosen, [c.vocab(f) for f in FIELDS], generator)
+    else:
+        x = tokens.clone()
+        x[chosen] = MASK
+    logits = model.mlm_logits(model(x, keep)[chosen])
+    target = tokens[chosen]
+    loss = torch.zeros(())
+    for i, f in enumerate(FIELDS):
+        if f == "velocity" and not c.use_velocity:
+            continue
+        loss = loss + F.cross_entropy(logits[f], target[:, i], ignore_index=PAD)
+    return loss, int(chosen.sum())
+
+
+def _batch(
+    data: Sequence[Sequence[np.ndarray]], weights: np.ndarray, config: AdaptConfig, model: MusicEncoder, rng
+) -> tuple[np.ndarray, np.ndarray]:
+    counts = rng.multinomial(config.batch_size, weights)
+    toks, keeps = [], []
+    for pieces, k in zip(data, counts, strict=True):
+        if k:
+            t, m, _ = sample_windows(pieces, int(k), model.config.max_len, rng, config=model.config)
+            toks.append(t)
+            keeps.append(m)
+    return np.concatenate(toks), np.concatenate(keeps)
+
+
+def adapt(
+    model: MusicEncoder,
+    data: Mapping[str, Sequence[np.ndarray]],
+    config: AdaptConfig,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Continual masked-note pretraining of ``model`` (in place) on ``data`` (culture name -> token arrays
+    of its training pieces) with ``config``'s schedule; returns what the run did (steps, seconds, losses)."""
+    data = {k: [p for p in v if len(p)] for k, v in data.items()}
+    empty = [k for k, v in data.items() if not v]
+    if not data or empty:
+        raise ValueError(f"no notes to adapt on ({', '.join(empty) or 'no cultures given'})")
+    names = list(data)
+    sizes = np.array([sum(len(p) for p in data[k]) for k in names], dtype=float)
+    weights = np.full(len(names), 1 / len(names)) if config.balance == "equal" else sizes / sizes.sum()
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=config.lr_at(0), weight_decay=config.weight_decay)
+    model.train()
+    t0, c0, losses, lrs, step = time.monotonic(), time.process_time(), [], [], 0
+    for step in range(config.steps):
+        if (config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s) or (
+            config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s
+        ):
+            log.info("adapt: time limit after %d steps", step)
+            break
+        lr = config.lr_at(step)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        tokens, keep = _batch([data[k] for k in names], weights, config, model, rng)
+        loss, _ = masked_loss(model, torch.from_numpy(tokens), torch.from_numpy(keep), config.mask_prob, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        losses.append(float(loss.detach()))
+        lrs.append(lr)
+        if step % 50 == 0:
+            log.info("adapt %s step %d lr %.2e loss %.4f", "+".join(names), step, lr, losses[-1])
+        report(progress, step + 1, config.steps, f"adapt loss {np.mean(losses[-20:]):.3f}")
+    else:
+        step = config.steps
+    model.eval()
+    out = {
+        "steps": step,
+        "seconds": round(time.monotonic() - t0, 1),
+        "cpu_seconds": round(time.process_time() - c0, 1),
+        "first_loss": float(np.mean(losses[:20] or [float("nan")])),
+        "final_loss": float(np.mean(losses[-50:] or [float("nan")])),
+        "lr_first": lrs[0] if lrs else None,
+        "lr_max": max(lrs) if lrs else None,
+        "lr_last": lrs[-1] if lrs else None,
+        "pieces": {k: len(v) for k, v in data.items()},
+        "notes": {k: int(n) for k, n in zip(names, sizes, strict=True)},
+    }
+    model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
+    return out
+
+
+@torch.no_grad()
+def heldout_loss(
+    model: MusicEncoder,
+    pieces: Sequence[np.ndarray],
+    mask_prob: float = 0.15,
+    seed: int = 0,
+    batch_size: int = 32,
+) -> float:
+    """Masked-note loss (fields summed, mean over masked notes) of ``pieces``, cut into non-overlapping
+    windows; every chosen note masked (no random corruption), the same notes for every model of the same
+    shape given the same pieces and seed: comparable across adapted and merged models."""
+    was = model.training
+    model.eval()
+    seqs = []
+    L = model.config.max_len
+    for p in pieces:
+        for s in range(0, len(p), L):
+            if len(p[s : s + L]):
+                seqs.append(window_tokens(p[s : s + L], model.config))
+    if not seqs:
+        raise ValueError("no notes to score")
+    gen = torch.Generator().manual_seed(seed)
+    total, count = 0.0, 0
+    for i in range(0, len(seqs), batch_size):
+        tokens, keep = pad_batch(seqs[i : i + batch_size], L)
+        loss, n = masked_loss(
+            model, torch.from_numpy(tokens), torch.from_numpy(keep), mask_prob, gen, corrupt_chosen=False
+        )
+        total += float(loss) * n
+        count += n
+    model.train(was)
+    return total / max(1, count)
+
+
+# ---------------------------------------------------------------- saving
+
+
+def save_adapted(
+    model: MusicEncoder, directory: str | Path, config: AdaptConfig, card: dict | None = None
+) -> Path:
+    """Save an adapted encoder folder with ``adapt_config.json`` beside its weights."""
+    out = model.save_pretrained(directory, card)
+    atomic_write_text(out / ADAPT_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
+    return out
+
+
+def load_adapt_config(directory: str | Path) -> AdaptConfig:
+    """The :class:`AdaptConfig` saved beside an adapted encoder's weights."""
+    path = Path(directory) / ADAPT_CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing (not an adapted encoder folder)")
+    try:
+        return AdaptConfig.from_dict(json.loads(path.read_text()))
+    except (json.JSONDecodeError, TypeError) as e:
+        raise ValueError(f"{path}: not a valid adapt config: {e}") from None
+
+
+# ---------------------------------------------------------------- task arithmetic
+
+
+@dataclass
+class MergeConfig:
+    """How a merged encoder was made (saved as merge_config.json): ``base + lam * sum(models - base)``."""
+
+    base: str = ""
+    models: tuple[str, ...] = ()
+    lam: float = 1.0
+    weights: tuple[float, ...] = ()
+    """Per-model factors (each task vector scaled by ``lam * weights[i]``); empty: all 1."""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        self.models = tuple(self.models)
+        self.weights = tuple(float(w) for w in self.weights)
+        if self.weights and self.models and len(self.weights) != len(self.models):
+            raise ValueError(f"MergeConfig: {len(self.weights)} weights for {len(self.models)} models")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["models"], d["weights"] = list(self.models), list(self.weights)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> MergeConfig:
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"MergeConfig: unknown fields {unknown}")
+        return cls(**d)
+
+
+def _shape_config(model: MusicEncoder) -> dict[str, Any]:
+    d = model.config.to_dict()
+    d.pop("dropout", None)
+    return d
+
+
+def check_compatible(base: MusicEncoder, others: Sequence[MusicEncoder], names: Sequence[str] = ()) -> None:
+    """Raise one clear ValueError when a model cannot be merged with ``base`` (another shape or head)."""
+    ref, ref_state = _shape_config(base), base.state_dict()
+    for i, m in enumerate(others):
+        name = names[i] if i < len(names) else f"model {i + 1}"
+        cfg = _shape_config(m)
+        diff = [f"{k} {ref[k]!r} against {cfg.get(k)!r}" for k in ref if ref[k] != cfg.get(k)]
+        if diff:
+            raise ValueError(f"{name} does not match the base encoder: {'; '.join(diff)}")
+        state = m.state_dict()
+        if set(state) != set(ref_state):
+            extra = sorted(set(state) ^ set(ref_state))[:3]
+            raise ValueError(f"{name} does not match the base encoder: parameters differ ({extra})")
+        bad = [k for k in ref_state if state[k].shape != ref_state[k].shape]
+        if bad:
+            raise ValueError(f"{name} does not match the base encoder: shapes of {bad[:3]} differ")
+
+
+def task_vector(base: MusicEncoder, model: MusicEncoder) -> dict[str, torch.Tensor]:
+    """``model - base``, parameter by parameter (floating-point tensors only)."""
+    check_compatible(base, [model])
+    b = base.state_dict()
+    return {k: v.detach() - b[k] for k, v in model.state_dict().items() if v.is_floating_point()}
+
+
+def merge(
+    base: MusicEncoder,
+    models: Sequence[MusicEncoder],
+    lam: float = 1.0,
+    weights: Sequence[float] | None = None,
+    config: MergeConfig | None = None,
+) -> MusicEncoder:
+    """Task arithmetic: a new encoder ``base + lam * sum_i weights[i] * (models[i] - base)`` (``lam`` 0
+    gives the base, 1 with one model gives that model). The base and the models are not changed."""
+    if not models:
+        raise ValueError("merge needs at least one adapted model")
+    weights = list(weights) if weights is not None else [1.0] * len(models)
+    if len(weights) != len(models):
+        raise ValueError(f"{len(weights)} weights for {len(models)} models")
+    names = list(config.models) if config is not None else []
+    check_compatible(base, models, names)
+    state = {k: v.detach().clone() for k, v in base.state_dict().items()}
+    b = base.state_dict()
+    with torch.no_grad():
+        for w, m in zip(weights, models, strict=True):
+            for k, v in m.state_dict().items():
+                if v.is_floating_point():
+                    state[k] += lam * w * (v.detach() - b[k])
+    merged = MusicEncoder(copy.deepcopy(base.config))
+    merged.load_state_dict(state)
+    cfg = config or MergeConfig(lam=lam, weights=tuple(weights))
+    cfg.lam, cfg.weights = float(lam), tuple(float(x) for x in weights)
+    merged.card = {
+        "name": f"merged (lambda {lam:g})",
+        "merge": cfg.to_dict(),
+        "parents": [m.card.get("name", "") for m in models],
+    }
+    return merged.eval()
+
+
+def save_merged(model: MusicEncoder, directory: str | Path, card: dict | None = None) -> Path:
+    """Save a merged encoder folder with ``merge_config.json`` beside its weights."""
+    out = model.save_pretrained(directory, card)
+    cfg = MergeConfig.from_dict(model.card.get("merge") or {})
+    atomic_write_text(out / MERGE_CONFIG, json.dumps(cfg.to_dict(), indent=2) + "\n")
+    return out
+
+
+def load_merge_config(directory: str | Path) -> MergeConfig:
+    """The :class:`MergeConfig` saved beside a merged encoder's weights."""
+    path = Path(directory) / MERGE_CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing (not a merged encoder folder)")
+    try:
+        return MergeConfig.from_dict(json.loads(path.read_text()))
+    except (json.JSONDecodeError, TypeError) as e:
+        raise ValueError(f"{path}: not a valid merge config: {e}") from None
+
+
+def fresh_copy(model: MusicEncoder) -> MusicEncoder:
+    """An independent copy of an encoder (weights, config and card), for adapting without touching it."""
+    out = MusicEncoder(copy.deepcopy(model.config))
+    out.load_state_dict(model.state_dict())
+    out.card = copy.deepcopy(model.card)
+    return out.eval()
