@@ -66,6 +66,8 @@ STYLES = {  # bench style -> the style_of() values of its real pieces
 VARIANTS = ("markov", "free", "constrained", "selected")
 GOAL = "beat Markov by >= 0.15 and <= 0.70"
 MIN_REAL = 32
+FIGURE_TIMES = 3
+"""A two-bar figure played this many times in a row counts as a figure loop (a diagnostic, not a feature)."""
 COPY_GRAM = 8
 """Runs of this many successive pitches of one part, shared with a training piece, count as copied."""
 
@@ -342,7 +344,12 @@ def asked_meter(prompts: list[dict]) -> str | None:
 
 def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) -> dict:
     """Every set of one style and its realism report."""
-    from partita.evaluation.realism import count_bars, longest_repeat_run, realism_report
+    from partita.evaluation.realism import (
+        count_bars,
+        longest_figure_run,
+        longest_repeat_run,
+        realism_report,
+    )
 
     bars = [p["expect"]["bars"] for p in prompts]
     meter = "declared" if args.declared_meters else asked_meter(prompts)
@@ -371,6 +378,8 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         runs = [longest_repeat_run(r["score"]) for r in recs]
         report["sets"][v]["longest_repeat_run"] = float(np.mean(runs))
         report["sets"][v]["loops"] = float(np.mean([r >= LOOP_BARS for r in runs]))
+        figures = [longest_figure_run(r["score"]) for r in recs]
+        report["sets"][v]["figure_loops"] = float(np.mean([f >= FIGURE_TIMES for f in figures]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
         report["sets"][v]["copied"] = copied([r["score"] for r in recs], known)
         if v != "markov":
@@ -380,6 +389,8 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
     report["real_pieces"] = real_info
     real_runs = [longest_repeat_run(x) for x in real]
     report["real_loops"] = float(np.mean([r >= LOOP_BARS for r in real_runs])) if real_runs else math.nan
+    real_figures = [longest_figure_run(x) >= FIGURE_TIMES for x in real]
+    report["real_figure_loops"] = float(np.mean(real_figures)) if real_figures else math.nan
     report["real_copied"] = copied(real, known)
     report["markov"] = markov_info
     report["bars_asked"] = dict(Counter(bars))
@@ -614,7 +625,7 @@ def main() -> None:
     )
     print(
         f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
-        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s} {'copied':>6s}"
+        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s} {'fig':>5s} {'copied':>6s}"
     )
     for style, rep in reports.items():
         fl = rep["floor"]
@@ -623,7 +634,8 @@ def main() -> None:
             print(
                 f"{style:13s} {'real/real':12s} {fl['n_half']:3d} {ts['accuracy']:6.3f} "
                 f"{ts['logistic']['accuracy']:6.3f} {ts['boosting']['accuracy']:6.3f} {fl['frechet']:8.3f}"
-                f"{'':40s} {rep.get('real_copied', math.nan):6.2f}"
+                f"{'':34s} {rep.get('real_loops', math.nan):5.2f} "
+                f"{rep.get('real_figure_loops', math.nan):5.2f} {rep.get('real_copied', math.nan):6.2f}"
             )
         for v in rep["sets"]:
             e = rep["sets"][v]
@@ -635,7 +647,7 @@ def main() -> None:
                     f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
                     f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
                     f"{e.get('CK_music21', math.nan):6.2f} {e.get('loops', math.nan):5.2f} "
-                    f"{e.get('copied', math.nan):6.2f}"
+                    f"{e.get('figure_loops', math.nan):5.2f} {e.get('copied', math.nan):6.2f}"
                 )
     print(f"wrote {path}")
 

@@ -14,6 +14,7 @@ from partita.evaluation.realism import (
     count_bars,
     crop_bars,
     frechet_distance,
+    longest_figure_run,
     longest_repeat_run,
     real_floor,
     realism_features,
@@ -187,3 +188,14 @@ def test_the_longest_repeat_run_sees_a_loop_the_repetition_share_does_not():
     assert realism_features(spread)["longest_repeat_run"] == 2.0
     assert longest_repeat_run(_bars([60], [], [], [62])) == 1  # empty bars are not a loop
     assert longest_repeat_run(symusic.Score(480)) == 0
+
+
+def test_the_longest_figure_run_sees_a_two_bar_loop():
+    a, b, c = [60, 62], [64, 65], [67, 69]
+    looped = _bars(a, b, a, b, a, b, c, c)
+    assert longest_figure_run(looped) == 3 and longest_repeat_run(looped) == 2
+    assert longest_figure_run(_bars(a, b, a, c, a, b)) == 1
+    assert longest_figure_run(_bars(a, b, c, a, b, c), length=3) == 2
+    assert longest_figure_run(_bars([60], [], [60], [])) == 1  # a figure with an empty bar is no loop
+    assert longest_figure_run(symusic.Score(480)) == 0
+    assert realism_features(looped)["longest_figure_run"] == 3.0  # and the judge reads it

@@ -227,10 +227,38 @@ def test_the_loop_guard_penalises_copying_the_bar_just_played_but_never_the_bar_
     guard.pull(bars, None, logits)
     assert logits.tolist() == [0, 0, 0, 0, 0, 0, -2.0, 0, 0, 0]  # 6 would go on copying
     guard.advance(bars, 6)  # the copy is whole: only its bar line is left, and that is not touched
-    assert guard.copying(bars) is None
+    assert guard.copying(bars) == {}
     for t in [1, 7]:  # bar 3 leaves the copy at once
         guard.advance(bars, t)
-    assert guard.copying(bars) is None
+    assert guard.copying(bars) == {}
+
+
+def _bars(rule, ids):
+    bars = rule.start()
+    for t in ids:
+        rule.advance(bars, t)
+    return bars
+
+
+def test_a_two_bar_figure_is_not_looped():
+    from partita.generation.rules.loops import LoopGuard
+    from partita.generation.rules.repeat import RepeatPull, loops_figure
+
+    opens = [False] * 12
+    opens[1] = True
+    a, b, c = [1, 5, 6], [1, 7, 8], [1, 9, 10]  # bars: 5 6 | 7 8 | 9 10
+    guard = LoopGuard(opens, weight=2.0, lags=(1,))
+    pull = RepeatPull(opens, weight=2.5)
+    once = _bars(guard, [*a, *b, 1, 5])  # A B, then A again: no loop yet
+    assert guard.copying(once) == {} and loops_figure(once, [5, 6]) is None
+    assert 6 in pull.favoured(_bars(pull, [*a, *b, 1, 5]))
+    looping = _bars(guard, [*a, *b, *a, 1, 7])  # A B A, then B: A B A B
+    assert loops_figure(looping, [7, 8]) == 2 and loops_figure(looping, [9, 10]) is None
+    assert guard.copying(looping) == {8: 8.0}  # 4 x the penalty
+    assert 8 not in pull.favoured(_bars(pull, [*a, *b, *a, 1, 7]))
+    moved_on = _bars(guard, [*a, *b, *a, *c, 1, 5])  # A B A C, then A: no figure twice in a row
+    assert guard.copying(moved_on) == {}
+    assert loops_figure(_bars(guard, [*a, *a]), [5, 6]) == 1
 
 
 def test_the_loop_penalty_follows_the_style_unless_set():

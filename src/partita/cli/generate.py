@@ -123,6 +123,11 @@ _SETTING_OPTIONS = [
         ),
     ),
     click.option(
+        "--no-expert",
+        is_flag=True,
+        help="Sample with the base model even where it has a style expert for the prompt's style.",
+    ),
+    click.option(
         "--cadence",
         is_flag=True,
         help="With a key: open and close on the tonic triad (its whole first and last bars).",
@@ -495,6 +500,7 @@ def _settings(options: dict) -> dict:
         entries=o["entries"],
         temperature=o["temperature"],
         stand_ins=False if o["literal_instruments"] else None,
+        experts=False if o["no_expert"] else None,
         cadence=o["cadence"] or None,
         form=o["form"] or None,
     )
