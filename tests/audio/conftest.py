@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 import soundfile as sf
+from hum_fixtures import TUNE
 
 from partita.audio.synth import HumStyle, synthesize_hum
-
-TUNE = [(67, 1.0), (64, 0.5), (65, 0.5), (67, 1.0), (72, 1.0), (71, 1.0), (69, 1.0), (67, 2.0)]
-"""A known 8-note tune in C major (G E F G C' B A G): pitches and lengths in beats."""
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import symusic
+from hum_fixtures import TUNE
 
-from conftest import TUNE
 from partita.audio import (
     MelodyConfig,
     NoteEvent,

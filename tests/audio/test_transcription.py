@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import symusic
+from hum_fixtures import TUNE
 
-from conftest import TUNE
 from partita.audio import TranscriptionConfig, transcribe, transcribe_audio
 from partita.audio.synth import HumStyle, synthesize_hum
 from partita.render import audio_available, write_wav

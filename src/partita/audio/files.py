@@ -310,3 +310,42 @@ def audio_array(
     clip = AudioClip(x, target_rate, "<array>", int(sample_rate), 1)
     _note_rate(clip)
     return clip
+
+
+SILENCE_PEAK = 10 ** (-60 / 20)
+"""A clip whose peak is under -60 dBFS is silence."""
+
+
+def checked_clip(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    rate: int,
+    min_seconds: float,
+    max_seconds: float,
+    purpose: str,
+    silent: str,
+    name: str = "the audio",
+) -> np.ndarray:
+    """A clip a model listens to: mono float32 at ``rate``, its first ``max_seconds``; or a
+    :class:`ScoreError` that says why not, in the words of what it is for: shorter than ``min_seconds`` ("at
+    least 3 s are needed to ``purpose``"), invalid samples, or silent ("the audio is silent: ``silent``")."""
+    y = np.asarray(samples, dtype=np.float32)
+    y = y.mean(1) if y.ndim == 2 else y.reshape(-1)
+    seconds = y.size / float(sample_rate)
+    if seconds < min_seconds:
+        raise ScoreError(
+            f"the clip is {seconds:.1f} s long: at least {min_seconds:g} s are needed to {purpose}",
+            "too-short",
+            name,
+        )
+    if not np.all(np.isfinite(y)):
+        raise ScoreError("the audio holds invalid samples (NaN or infinity)", "unreadable-audio", name)
+    if float(np.max(np.abs(y))) < SILENCE_PEAK:
+        raise ScoreError(f"the audio is silent: {silent}", "silent", name)
+    y = y[: int(max_seconds * sample_rate)]
+    if int(sample_rate) != rate:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=int(sample_rate), target_sr=rate, res_type="soxr_hq")
+    return y.astype(np.float32)

@@ -40,9 +40,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from partita.audio.files import checked_clip
 from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
 from partita.progress import ProgressCallback, report
-from partita.score import Score, ScoreError
+from partita.score import Score
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,6 @@ N_BINS = 72
 """Pitches C2 (MIDI 36) to B7 (107), one bin a semitone, for both towers; a note outside moves by octaves."""
 MIN_SECONDS = 3.0
 MAX_QUERY_SECONDS = 60.0
-SILENCE_PEAK = 10 ** (-60 / 20)
 CONFIG_FILE = "audio_score_config.json"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "audio-score-small"
 """The small matcher that ships with partita (when it was trained): bench/bench_audio_score.py --save."""
@@ -93,21 +93,16 @@ def audio_snippet(samples: np.ndarray, sample_rate: int, name: str = "the audio"
     -60 dBFS), is refused with a :class:`ScoreError` that says so; over 60 s only the first minute is used."""
     import librosa
 
-    y = np.asarray(samples, dtype=np.float32).reshape(-1)
-    seconds = y.size / float(sample_rate)
-    if seconds < MIN_SECONDS:
-        raise ScoreError(
-            f"the clip is {seconds:.1f} s long: at least {MIN_SECONDS:.0f} s are needed to identify a piece",
-            "too-short",
-            name,
-        )
-    if not np.all(np.isfinite(y)):
-        raise ScoreError("the audio holds invalid samples (NaN or infinity)", "unreadable-audio", name)
-    if float(np.max(np.abs(y))) < SILENCE_PEAK:
-        raise ScoreError("the audio is silent: there is nothing to match", "silent", name)
-    y = y[: int(MAX_QUERY_SECONDS * sample_rate)]
-    if sample_rate != SAMPLE_RATE:
-        y = librosa.resample(y, orig_sr=sample_rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
+    y = checked_clip(
+        samples,
+        sample_rate,
+        rate=SAMPLE_RATE,
+        min_seconds=MIN_SECONDS,
+        max_seconds=MAX_QUERY_SECONDS,
+        purpose="identify a piece",
+        silent="there is nothing to match",
+        name=name,
+    )
     cqt = np.abs(
         librosa.cqt(
             y,

@@ -38,8 +38,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from partita.audio.files import checked_clip
 from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
-from partita.score import ScoreError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ TOP_DB = 80.0
 MIN_SECONDS = 1.0
 MAX_SECONDS = 600.0
 """A recording's first ten minutes are embedded; the rest is left out (time and memory stay bounded)."""
-SILENCE_PEAK = 10 ** (-60 / 20)
 CONFIG_FILE = "clmr_config.json"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "clmr-small"
 """The small encoder that ships with partita: bench/bench_clmr.py --save."""
@@ -332,25 +331,16 @@ def model_card(model: ClmrEncoder) -> str:
 def check_audio(samples: np.ndarray, sample_rate: int, name: str = "the audio") -> np.ndarray:
     """Mono float32 at :data:`SAMPLE_RATE` (the first :data:`MAX_SECONDS`), or a :class:`ScoreError` that
     says why not: too short (under 1 s), silent (peak under -60 dBFS), invalid samples."""
-    y = np.asarray(samples, dtype=np.float32)
-    y = y.mean(1) if y.ndim == 2 else y.reshape(-1)
-    seconds = y.size / float(sample_rate)
-    if seconds < MIN_SECONDS:
-        raise ScoreError(
-            f"the clip is {seconds:.2f} s long: at least {MIN_SECONDS:.0f} s are needed to embed it",
-            "too-short",
-            name,
-        )
-    if not np.all(np.isfinite(y)):
-        raise ScoreError("the audio holds invalid samples (NaN or infinity)", "unreadable-audio", name)
-    if float(np.max(np.abs(y))) < SILENCE_PEAK:
-        raise ScoreError("the audio is silent: there is nothing to embed", "silent", name)
-    y = y[: int(MAX_SECONDS * sample_rate)]
-    if int(sample_rate) != SAMPLE_RATE:
-        import soxr
-
-        y = soxr.resample(y, int(sample_rate), SAMPLE_RATE).astype(np.float32)
-    return y
+    return checked_clip(
+        samples,
+        sample_rate,
+        rate=SAMPLE_RATE,
+        min_seconds=MIN_SECONDS,
+        max_seconds=MAX_SECONDS,
+        purpose="embed it",
+        silent="there is nothing to embed",
+        name=name,
+    )
 
 
 def embed_audio(

@@ -34,10 +34,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from partita.discovery.audio_score import SAMPLE_RATE, SILENCE_PEAK, join_performances
+from partita.audio.files import checked_clip
+from partita.discovery.audio_score import SAMPLE_RATE, join_performances
 from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
 from partita.progress import ProgressCallback, report
-from partita.score import Score, ScoreError
+from partita.score import Score
 
 log = logging.getLogger(__name__)
 
@@ -226,26 +227,16 @@ def _chunks(mixtures: Sequence[Mixture], size: int) -> list[list[Mixture]]:
 def check_audio(samples: np.ndarray, sample_rate: int, name: str = "the audio") -> np.ndarray:
     """Mono float32 at :data:`SAMPLE_RATE` (the first :data:`MAX_SECONDS`), or a :class:`ScoreError` that says
     why not: too short (under 1 s), silent (peak under -60 dBFS), invalid samples."""
-    import librosa
-
-    y = np.asarray(samples, dtype=np.float32)
-    y = y.mean(1) if y.ndim == 2 else y.reshape(-1)
-    length = y.size / float(sample_rate)
-    if length < MIN_SECONDS:
-        raise ScoreError(
-            f"the clip is {length:.2f} s long: at least {MIN_SECONDS:.0f} s are needed to hear its "
-            "instruments",
-            "too-short",
-            name,
-        )
-    if not np.all(np.isfinite(y)):
-        raise ScoreError("the audio holds invalid samples (NaN or infinity)", "unreadable-audio", name)
-    if float(np.max(np.abs(y))) < SILENCE_PEAK:
-        raise ScoreError("the audio is silent: no instrument is heard", "silent", name)
-    y = y[: int(MAX_SECONDS * sample_rate)]
-    if sample_rate != SAMPLE_RATE:
-        y = librosa.resample(y, orig_sr=sample_rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
-    return y
+    return checked_clip(
+        samples,
+        sample_rate,
+        rate=SAMPLE_RATE,
+        min_seconds=MIN_SECONDS,
+        max_seconds=MAX_SECONDS,
+        purpose="hear its instruments",
+        silent="no instrument is heard",
+        name=name,
+    )
 
 
 def mel_power(samples: np.ndarray) -> np.ndarray:
