@@ -127,6 +127,18 @@ def test_reset_with_a_budget_rebuilds_the_rules(tok):
     assert proc.c.token_budget == 40 and any(type(r).__name__ == "TokenBudget" for r in proc.rules)
 
 
+def test_the_token_budget_keeps_a_note_of_each_voice_for_the_bars_to_come(tok):
+    from partita.generation.rules.token_budget import TokenBudget
+
+    def budget_rule(programs):
+        proc = RuleSet(tok, Constraints(bars=8, token_budget=400, programs=programs))
+        return next(r for r in proc.rules if isinstance(r, TokenBudget))
+
+    one, four = budget_rule([0]), budget_rule([52, 53, 54, 48])
+    assert one.per_bar == 6  # a bar line and a position, one note
+    assert four.per_bar == 18  # and a note of each of four voices: it closes the bars sooner
+
+
 def test_the_repeat_pull_favours_the_next_id_of_an_earlier_bar_followed_so_far():
     from partita.generation.rules.repeat import RepeatPull
 

@@ -26,7 +26,11 @@ class TokenBudget(Rule):
     def __init__(self, ctx: Context) -> None:
         c = ctx.constraints
         self.budget, self.bars, self.fewest = int(c.token_budget), int(c.bars), c.min_notes_per_bar
-        self.per_bar = TOKENS_TO_CLOSE_A_BAR + TOKENS_PER_NOTE * max(1, c.min_notes_per_bar)
+        # a bar of several voices costs a note of each (the other rules call resting voices back in): a
+        # four-voice motet's closing bars took 11 tokens each where one note's 6 were reserved, and 3 of 4
+        # candidates of "an adagio polyphonic Renaissance motet ..., 16 bars" ran out 1-4 bars short
+        voices = len({int(p) for p in (c.programs or []) if int(p) >= 0})
+        self.per_bar = TOKENS_TO_CLOSE_A_BAR + TOKENS_PER_NOTE * max(1, c.min_notes_per_bar, voices)
         self.starts_note = ctx.ids.starts_note
 
     @classmethod
