@@ -31,7 +31,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from partita.audio.files import checked_clip
-from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
+from partita.models.weights import CARD_FILE, WEIGHTS_FILE, JsonConfig, load_weights, save_weights  # noqa: F401 (named in the folder)
 from partita.progress import ProgressCallback, report
 from partita.score import Score
 
@@ -258,7 +258,7 @@ def bar_at(score: Score, seconds: float) -> int:
 
 
 @dataclass
-class AudioScoreConfig:
+class AudioScoreConfig(JsonConfig):
     """The shape of the two towers, how they were trained and how a query is searched."""
 
     n_bins: int = N_BINS
@@ -281,14 +281,6 @@ class AudioScoreConfig:
     seed: int = 0
     trained_on: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1) + "\n"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AudioScoreConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class _Tower(nn.Module):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from partita.audio.files import checked_clip
-from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
+from partita.models.weights import CARD_FILE, WEIGHTS_FILE, JsonConfig, load_weights, save_weights  # noqa: F401 (named in the folder)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "clmr-small
 
 
 @dataclass
-class ClmrConfig:
+class ClmrConfig(JsonConfig):
     """The encoder's shape, its augmentations and its training."""
 
     sample_rate: int = SAMPLE_RATE
@@ -102,16 +102,9 @@ class ClmrConfig:
     def crop_samples(self) -> int:
         return int(round(self.crop_s * self.sample_rate))
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1) + "\n"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ClmrConfig:
-        known = {f.name for f in fields(cls)}
-        out = cls(**{k: v for k, v in data.items() if k in known})
-        out.gain_db = tuple(out.gain_db)
-        out.snr_db = tuple(out.snr_db)
-        return out
+    def _restored(self) -> None:
+        self.gain_db = tuple(self.gain_db)
+        self.snr_db = tuple(self.snr_db)
 
 
 # --------------------------------------------------------------------------------------------- front end

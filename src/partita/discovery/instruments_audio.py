@@ -25,7 +25,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from torch.nn import functional as F
 
 from partita.audio.files import checked_clip
 from partita.discovery.audio_score import SAMPLE_RATE, join_performances
-from partita.models.weights import CARD_FILE, WEIGHTS_FILE, load_weights, save_weights  # noqa: F401 (named in the folder)
+from partita.models.weights import CARD_FILE, WEIGHTS_FILE, JsonConfig, load_weights, save_weights  # noqa: F401 (named in the folder)
 from partita.progress import ProgressCallback, report
 from partita.score import Score
 
@@ -275,7 +275,7 @@ def spectrum(power: np.ndarray, gamma: float = 0.1) -> np.ndarray:
 
 
 @dataclass
-class InstrumentConfig:
+class InstrumentConfig(JsonConfig):
     """The recogniser's shape and training."""
 
     families: list[str] = field(default_factory=lambda: list(FAMILIES))
@@ -294,15 +294,8 @@ class InstrumentConfig:
     trained_on: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1) + "\n"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InstrumentConfig:
-        known = {f.name for f in fields(cls)}
-        out = cls(**{k: v for k, v in data.items() if k in known})
-        out.crop_s = tuple(out.crop_s)
-        return out
+    def _restored(self) -> None:
+        self.crop_s = tuple(self.crop_s)
 
 
 class InstrumentModel(nn.Module):

@@ -4,6 +4,7 @@ audio models (the audio-score matcher, the instrument recogniser) are saved and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -16,6 +17,25 @@ from partita.atomic import atomic_write_bytes, atomic_write_text
 
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "README.md"
+
+
+class JsonConfig:
+    """For a small model's config dataclass: ``to_json`` (what :func:`save_weights` writes) and ``from_dict``
+    (keys it does not know, from an older or newer partita, are left out). A subclass whose fields hold
+    tuples turns the lists JSON gives back into tuples in :meth:`_restored`."""
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        known = {f.name for f in dataclasses.fields(cls)}
+        out = cls(**{k: v for k, v in data.items() if k in known})
+        out._restored()
+        return out
+
+    def _restored(self) -> None:
+        """Fix up what JSON could not keep (tuples come back as lists); nothing by default."""
 
 
 def save_weights(
