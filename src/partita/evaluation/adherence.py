@@ -28,8 +28,8 @@ AAAI 2025), which judge a generated piece by running a music analysis over it an
   third only). Labels are compared through ``mir_eval.chord.encode`` (root, bitmap), so ``Db:maj`` equals
   ``C#:maj``.
 - **bars**: 1.0 when the piece has exactly the number of bars asked for (bar lines of its time signatures
-  up to its last note's end), else 0.0: a piece cut short is a miss, however well the rest follows the
-  request.
+  up to its last note's end; a pickup bar is not counted, :func:`partita.score.bars.full_bars`), else 0.0:
+  a piece cut short is a miss, however well the rest follows the request.
 - **density, polyphony and rhythm** (onsets per second): over a set, the Pearson and Spearman correlation
   between requested and measured values (``scipy.stats``); per piece, the relative error.
 
@@ -52,7 +52,7 @@ from partita.analysis import describe
 from partita.analysis.key import parse_key
 from partita.analysis.tempo import tempo_bin
 from partita.generation.request import Request
-from partita.score.bars import notated_bars
+from partita.score.bars import full_bars
 from partita.score.general_midi import gm_program_of
 from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, Conditions, bin_index
 from partita.tokens.dataset import score_statistics
@@ -358,7 +358,9 @@ def set_adherence(requested: Sequence[Controls], measured: Sequence[Measured]) -
 def measure(score) -> Measured:
     """Analyse a generated score with partita's analysis layer (:func:`partita.analysis.describe`)."""
     measured = from_description(describe(score, analyse_structure=False))
-    measured.bars = notated_bars(score)  # as written: the analysis grid may guess a pickup's phase
+    # as written, and as musicians count them (a pickup bar is not: a tune of 8 bars is a pickup and 8 bars);
+    # the analysis grid may guess a pickup's phase
+    measured.bars = full_bars(score)
     return measured
 
 

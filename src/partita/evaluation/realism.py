@@ -33,6 +33,7 @@ import symusic
 from scipy import linalg
 
 from partita.score import Score
+from partita.score.bars import pickup_ticks
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,15 @@ def _notes(score: Score) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return s[order], d[order], p[order], t[order]
 
 
-def count_bars(score: Score) -> int:
+def count_bars(score: Score, pickup: bool = False) -> int:
     """Bars of a score, up to and including the bar of its last (non-drum) note start; 0 when it has no
-    note."""
+    note. ``pickup``: a pickup bar is not counted (:func:`partita.score.bars.pickup_ticks`)."""
     score = _tick_score(score)
     starts, _, _, _ = _notes(score)
     if not len(starts):
         return 0
-    return int(starts.max() // bar_ticks(score)[0]) + 1
+    bars = int(starts.max() // bar_ticks(score)[0]) + 1
+    return bars - 1 if pickup and bars > 1 and pickup_ticks(score) else bars
 
 
 def skyline(score: Score) -> list[tuple[int, int, int]]:
@@ -349,12 +351,14 @@ def _repeats(patterns: Sequence[tuple], total: int) -> float:
     return hits / total if total else 0.0
 
 
-def crop_bars(score: Score, bars: int) -> Score:
+def crop_bars(score: Score, bars: int, pickup: bool = False) -> Score:
     """The first ``bars`` bars of a score (bar length from its first time signature); notes are cut at the
-    end."""
+    end. ``pickup``: a pickup bar is not counted (the pickup and ``bars`` bars after it: the first 8 bars of
+    a tune with an upbeat are the upbeat and 8 full bars)."""
     if bars < 1:
         raise ValueError(f"bars={bars}: crop to at least one bar")
     score = _tick_score(score)
+    bars += 1 if pickup and pickup_ticks(score) else 0
     end = bars * bar_ticks(score)[0]
     out = score.clip(0, end, clip_end=False)
     for track in out.tracks:
@@ -566,9 +570,16 @@ class MarkovBaseline:
         return events[int(rng.choice(len(events), p=weights / weights.sum()))]
 
     def sample(
-        self, bars: int, meter: str | tuple[int, int] = (4, 4), tpq: int = 480, seed: int = 0
+        self,
+        bars: int,
+        meter: str | tuple[int, int] = (4, 4),
+        tpq: int = 480,
+        seed: int = 0,
+        pickup: bool = False,
     ) -> Score:
-        """A one-track piece of exactly ``bars`` bars (a note starts in the last bar) in ``meter``."""
+        """A one-track piece of exactly ``bars`` bars (a note starts in the last bar) in ``meter``;
+        ``pickup``: where it opens with a rest of half a bar or more that leaves room for a note in the
+        first bar (a pickup, as :func:`partita.score.bars.pickup_ticks` has it), ``bars`` bars follow it."""
         if not self.unigram:
             raise ValueError("MarkovBaseline: fit() it on some pieces first")
         if bars < 1:
@@ -584,6 +595,8 @@ class MarkovBaseline:
             e = self._next(ctx, rng)
             ctx = (ctx[1], e)
             length = max(1, round(e[1] * step))
+            if pickup and t == 0 and e[0] == REST and bar / 2 <= length < bar:
+                bars, total = bars + 1, total + bar  # the bars asked for follow the pickup
             if e[0] != REST:
                 notes.append([t, min(length, total - t), e[0]])
             t += length

@@ -66,13 +66,15 @@ def adherence_mean(adherence: dict[str, float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
-def planned_prefix(model, tokenizer, request: Request, config: GenerationConfig) -> tuple[Plan, list[int]]:
+def planned_prefix(
+    model, tokenizer, request: Request, config: GenerationConfig, seed: int | None = None
+) -> tuple[Plan, list[int]]:
     """The plan of ``request`` and the condition prefix its music is sampled after (the one a piece of
-    it must be scored under, e.g. for preference tuning)."""
+    it must be scored under, e.g. for preference tuning); ``seed``: as :func:`plan_request` takes it."""
     # a given piece shows the model its instruments: they are sampled as themselves, never as stand-ins
     literal = not (config.constrain and config.stand_ins) or request.given is not None
     prior = None if literal else program_prior(model, tokenizer, request.conditions)
-    plan = plan_request(request, tokenizer, config, prior)
+    plan = plan_request(request, tokenizer, config, prior, seed)
     return plan, list(tokenizer.condition_ids(with_programs(request.conditions, plan.prefix_programs)))
 
 
@@ -92,10 +94,10 @@ def sample_candidates(
     """
     c = request.conditions
     given = request.given
-    plan, prefix = planned_prefix(model, tokenizer, request, config)
+    plan, prefix = planned_prefix(model, tokenizer, request, config, seed)
     request.notes.extend(plan.notes)
     with_form = config.constrain and config.form and c.style in FORM_STYLES and given is None
-    bars = request.bars * plan.bar_multiple  # as sampled (4/2 is sampled as two bars of 4/4)
+    bars = plan.sampled_bars(request.bars)  # as sampled (4/2 as two bars of 4/4; a pickup bar first)
     form = phrase_plan(bars) if with_form else None
     end_bar = bars - (given.after_bars if given else 0)  # an infill's gap ends before the last bar
     # the bars sampled to, counted as the tokenizer counts them: with a form, the statement's; with a given
@@ -213,7 +215,7 @@ def _finish(
     With a given piece (``reading``: as the model read it), what was sampled after its bars is added to it as
     written (and an infill's bars after the gap, after bar ``end_bar`` of the piece)."""
     remarks = []
-    bars = reading.end_bar if reading else request.bars * plan.bar_multiple
+    bars = reading.end_bar if reading else plan.sampled_bars(request.bars)
     if config.constrain and trim_to_bars(score, bars):  # the piece ends with its last bar, not a ringing note
         remarks.append(f"notes ringing past bar {end_bar if reading else request.bars} end with it")
     given = request.given

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from partita.atomic import atomic_write_text
 
 CONFIG_FILE = "generation_config.json"
@@ -94,6 +96,29 @@ class GenerationConfig:
     """The entries per style where they made pieces harder to tell from real ones on the realism benchmark:
     Renaissance voices one bar of 4/2 apart, top voice first (the median gap in the corpus's Palestrina;
     docs/GENERATION.md § Realism)."""
+    pickups: bool = True
+    """A new piece of a style listed in :attr:`style_pickups` opens with a pickup as often as real pieces of
+    the style do (:mod:`partita.generation.rules.pickup`; the bars asked for follow it); off: every piece
+    opens on the downbeat."""
+    style_pickups: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {
+            "jig": {"1": 0.64},
+            "chorale": {"1": 0.68},
+            "german_folk": {"1": 0.44, "2": 0.05},
+        }
+    )
+    """Per style, the share of real pieces opening with a pickup of each length in beats of the meter (``{"1":
+    0.64}``: 64% open one beat before the first bar line), on the training split (``python
+    scripts/pickup-stats.py``; chorales: music21's Bach, as notated, since JSB's copies are quantized from
+    their first note and lost their upbeats). Chinese folk songs (1%), pop (none of whole beats) and
+    Renaissance pieces (none) open on the downbeat."""
+    style_shortest: dict[str, float] = field(default_factory=dict)
+    """Per style, the shortest note in quarters, and the grid notes start on (a hard rule,
+    :mod:`partita.generation.rules.shortest`); only where the sampled meter counts quarters. Empty by
+    default: Renaissance pieces have no note under an eighth (none in the corpus's training pieces), but held
+    to it partita-small's motets were easier to tell from real ones on the development prompts (0.655 /
+    0.602 -> 0.774 / 0.707, though nearer in Fréchet distance: docs/GENERATION.md § Realism);
+    ``{"renaissance": 0.5}`` asks for it."""
     scale_weight: float | None = None
     """The pull into the style's own scale (:mod:`partita.generation.scales`: pentatonic for Chinese folk
     songs; only with a key), a logit penalty for pitches outside it; 0: off; None: the requested style's in
@@ -173,6 +198,18 @@ class GenerationConfig:
         if self.entries is not None:
             return [float(e) for e in self.entries]
         return [float(e) for e in self.style_entries.get(style or "", [])] if own_voices else []
+
+    def pickup_beats(self, style: str | None, beats_in_bar: int, seed: int) -> int:
+        """The pickup a new piece of ``style`` opens with, in beats (0: none), drawn with ``seed`` from the
+        style's shares in :attr:`style_pickups`; never over half a bar (it would be engraved as a bar)."""
+        shares = self.style_pickups.get(style or "", {}) if self.pickups else {}
+        fits = {int(k): float(v) for k, v in shares.items() if int(k) > 0 and 2 * int(k) <= beats_in_bar}
+        draw, at = float(np.random.default_rng(seed).random()), 0.0
+        for beats, share in sorted(fits.items()):
+            at += share
+            if draw < at:
+                return beats
+        return 0
 
     def update(self, **overrides: Any) -> GenerationConfig:
         """A copy with ``overrides`` (None values ignored); an unknown name is an error naming the fields."""

@@ -119,6 +119,12 @@ class Plan:
     written_meter: str | None = None
     """The meter the sampled piece is barred in afterwards (:func:`partita.generation.notation.rebar`), where
     it was sampled in another."""
+    lead_bars: int = 0
+    """Bars sampled before the first bar asked for: 1 for a pickup bar."""
+
+    def sampled_bars(self, bars: int) -> int:
+        """The bars sampled for ``bars`` asked for (a pickup bar and a meter the vocabulary lacks counted)."""
+        return bars * self.bar_multiple + self.lead_bars
 
 
 def plan_request(
@@ -126,10 +132,12 @@ def plan_request(
     tokenizer: SteerableTokenizer,
     config: GenerationConfig,
     prior: dict[int, float] | None = None,
+    seed: int | None = None,
 ) -> Plan:
     """The :class:`Plan` for ``request`` under ``config``; ``prior`` is the model's program prior (for
     stand-ins, :func:`partita.generation.instruments.program_prior`; None: every instrument sampled
-    literally)."""
+    literally); ``seed`` draws whether a new piece opens with a pickup (``GenerationConfig.style_pickups``;
+    None: it does not)."""
     c = request.conditions
     if config.constrain and config.stand_ins and prior is not None:
         stand = stand_in_programs(c.programs, prior)
@@ -154,7 +162,8 @@ def plan_request(
     held = list(voices or programs)
     onsets = onsets_per_bar_bounds(c.rhythm, meter)
     least_sounding, most_sounding = sounding_bounds(c.polyphony)
-    bars = request.bars * multiple if request.bars else request.bars
+    pickup = _pickup(request, config, meter, multiple, seed, notes)
+    bars = request.bars * multiple + (1 if pickup else 0) if request.bars else request.bars
     entries = entry_plan(held, bars, [e * multiple for e in config.entries_for(c.style, bool(voices))])
     if any(entries.values()):
         at = ", ".join(str(b // multiple + 1) for b in entries.values())
@@ -184,6 +193,8 @@ def plan_request(
         hold_within_bar=c.polyphony is not None,
         enter_all_programs=True,
         entry_bars=entries,
+        pickup=pickup,
+        shortest=config.style_shortest.get(c.style or "", 0.0) if meter and meter.endswith("/4") else 0.0,
         grammar=True,
         presence_weight=config.presence_weight_for(c.style),
         repeat_weight=config.repeat_weight_for(c.style),
@@ -202,7 +213,24 @@ def plan_request(
         tokens_per_bar,
         bar_multiple=multiple,
         written_meter=c.meter if multiple > 1 or (meter and meter != c.meter) else None,
+        lead_bars=1 if pickup else 0,
     )
+
+
+def _pickup(request, config, meter, multiple, seed, notes) -> int:
+    """The beats of the pickup a new piece opens with (0: none): drawn with ``seed`` from its style's
+    pickups, for a new piece of whole bars in a meter the vocabulary has (without one asked for, a pickup of
+    one beat at most: the model's meter is not known yet), sampled without a phrase form (whose returns count
+    bars from the first); what was done is added to ``notes``."""
+    c = request.conditions
+    if seed is None or request.given is not None or not request.bars or multiple != 1 or config.form:
+        return 0
+    beats = config.pickup_beats(c.style, int(meter.split("/")[0]) if meter else 2, seed)
+    if not beats:
+        return 0
+    unit = "beat" if beats == 1 else "beats"
+    notes.append(f"it opens with a pickup of {beats} {unit} (as real pieces of the style often do)")
+    return beats
 
 
 def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tuple[str | None, int]:

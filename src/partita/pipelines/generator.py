@@ -496,7 +496,9 @@ class Generator:
                 given.bars = starts[i] + taken
                 new = options.pop("bars")
                 request = continuation_request(given, text, bars=new, **options)
-            best = self.generate(request, n=n, seed=seed + i, selector=selector, **settings)[0]
+            # no pickup bar: the plan's sections count bars from the first
+            sampled = {"pickups": False, **settings}
+            best = self.generate(request, n=n, seed=seed + i, selector=selector, **sampled)[0]
             piece = best.score
             remarks.append(f"{where}: {section.bars - taken} bars, the best of {n} ({best.stop_reason})")
         report(progress, len(plan.sections), len(plan.sections) + 1, "measuring the whole piece")

@@ -29,6 +29,29 @@ def bar_lines(score: Score, bars: int) -> list[int]:
     return [0, *(next(ends) for _ in range(max(0, int(bars))))]
 
 
+def pickup_ticks(score: Score) -> int:
+    """The silent start of a pickup bar (an anacrusis), in ticks; 0 when the score does not open with one.
+
+    A score of more than one bar opens with a pickup when its first note starts in the second half of its
+    first bar: readers pad a pickup to a full bar of rest, and this is the rule by which the MusicXML writer
+    (:mod:`partita.score.musicxml`) notates such a bar as an implicit bar 0. Musicians do not count it: a tune
+    of 8 bars with a pickup is the pickup and 8 full bars.
+    """
+    starts = [n.time for t in score.tracks for n in t.notes]
+    if not starts:
+        return 0
+    lines = bar_lines(score, 2)
+    first, length = min(starts), lines[1] - lines[0]
+    if max(starts) < lines[1] or length < 2 or not length / 2 <= first < length:
+        return 0
+    return int(first)
+
+
+def full_bars(score: Score) -> int:
+    """The bars of ``score`` as a musician counts them: :func:`notated_bars` less a pickup bar."""
+    return notated_bars(score) - (1 if pickup_ticks(score) else 0)
+
+
 def trim_to_bars(score: Score, bars: int) -> int:
     """Cut ``score`` (in place) at the end of bar ``bars``: notes starting there or later go, notes ringing
     past it end there. Returns the number of notes shortened or removed."""

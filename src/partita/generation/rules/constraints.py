@@ -97,6 +97,13 @@ class Constraints:
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
     Soft."""
+    shortest: float = 0.0
+    """No note shorter than this many beats of the sampled meter, and no onset off that grid
+    (:mod:`partita.generation.rules.shortest`); 0: any. Hard."""
+    pickup: int = 0
+    """(with ``grammar`` and ``bars``) The piece opens with a pickup of this many beats of its meter: its
+    first notes start that long before the first bar line, the beats before them rest
+    (:mod:`partita.generation.rules.pickup`); ``bars`` counts the pickup bar. 0: no pickup. Soft."""
     token_budget: int | None = None
     """(with ``bars``) The music tokens the sampler will draw at most: once no more is left than the open bars
     need to close with their fewest notes, each bar gets only those, so the bar lines come before the budget

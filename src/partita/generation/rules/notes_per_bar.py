@@ -1,8 +1,9 @@
 """Notes per bar: no bar closes (by the next bar line or the end) before it holds ``min_notes_per_bar`` notes,
 and once it holds ``max_notes_per_bar`` no new note starts in it (the note being written is finished, then the
 bar closes). Firm, with either bound: one of the per-bar rules that yield as a group where they would leave no
-token. With the lower bound, an id that opens and closes a whole bar with too few notes inside is refused
-always (hard).
+token. A pickup bar needs only its share of the lower bound
+(:func:`~partita.generation.rules.pickup.in_open_bar`). With the lower bound, an id that opens and closes a
+whole bar with too few notes inside is refused always (hard).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from partita.generation.rules.base import Rule, Tier
+from partita.generation.rules.pickup import in_open_bar
 from partita.generation.rules.tracker import Context, Track
 
 
@@ -21,6 +23,7 @@ class NotesPerBar(Rule):
         self.fewest, self.most, self.eos = c.min_notes_per_bar, c.max_notes_per_bar, ids.eos
         self.bar_ids, self.notes_before_bar = ids.bar_ids, ids.notes_before_bar
         self.starts_note = ids.starts_note
+        self.pickup = c.pickup
         if self.fewest:
             self.forbidden = torch.tensor(
                 [_empty_inner_bar(toks, self.fewest) for toks in ids.expansions], dtype=torch.bool
@@ -33,8 +36,9 @@ class NotesPerBar(Rule):
 
     def mask(self, state: None, track: Track, width: int) -> torch.Tensor | None:
         bad = None
-        if short(track, self.fewest):  # nor may the piece end on a bar without its notes
-            bad = self.bar_ids[:width] & (self.notes_before_bar[:width] + track.notes < self.fewest)
+        fewest = in_open_bar(self.fewest, track, self.pickup)
+        if short(track, fewest):  # nor may the piece end on a bar without its notes
+            bad = self.bar_ids[:width] & (self.notes_before_bar[:width] + track.notes < fewest)
             bad[self.eos] = True
         if self.most is not None and track.bars >= 1 and track.notes >= self.most:
             full = self.starts_note[:width]  # the bar is full: finish the note being written, then close it

@@ -9,6 +9,8 @@ period of eight), the id that bar had next gets a logit bonus of ``weight``, and
 The model still chooses: a bar starts copying only where the model gives its first note some weight, and
 leaves the copy wherever it likes a different note better.
 
+A pickup bar (:mod:`partita.generation.rules.pickup`) is never a source: it is not a bar of the tune.
+
 Bars are compared from the token after their opening bar line (a bar-opening BPE id may carry the first bar's
 time signature, which later bars do not repeat).
 
@@ -58,13 +60,18 @@ class RepeatPull(Rule):
 
     tier = Tier.BONUS
 
-    def __init__(self, opens_bar: list[bool], weight: float, lags: tuple[int, ...] = LAGS) -> None:
-        self.opens_bar, self.weight, self.lags = opens_bar, float(weight), tuple(lags)
+    def __init__(
+        self, opens_bar: list[bool], weight: float, lags: tuple[int, ...] = LAGS, first: int = 1
+    ) -> None:
+        """``first``: the first bar (1-based) that may be repeated (2 after a pickup bar)."""
+        self.opens_bar, self.weight, self.lags, self.first = opens_bar, float(weight), tuple(lags), first
 
     @classmethod
     def build(cls, ctx: Context) -> RepeatPull | None:
-        weight = getattr(ctx.constraints, "repeat_weight", 0.0)
-        return cls([bool(n) for n in ctx.ids.n_bars.tolist()], weight) if weight else None
+        c = ctx.constraints
+        weight = getattr(c, "repeat_weight", 0.0)
+        opens = [bool(n) for n in ctx.ids.n_bars.tolist()]
+        return cls(opens, weight, first=2 if c.pickup else 1) if weight else None
 
     def start(self, track: Track | None = None) -> list[list[int]]:
         """The ids of each bar so far, each list opening with its bar line (list 0: before the first)."""
@@ -85,7 +92,7 @@ class RepeatPull(Rule):
         before = bars[now - 1][1:] if now >= 2 else None
         for lag in self.lags:
             k = now - lag
-            if k < 1:
+            if k < self.first:
                 continue
             src = bars[k]
             if cur[1:] != src[1 : len(cur)]:

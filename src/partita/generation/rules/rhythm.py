@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from partita.generation.rules.base import Rule, Tier
+from partita.generation.rules.pickup import in_open_bar
 from partita.generation.rules.tracker import Context, Track
 
 CHORD_WITH_RHYTHM = 4
@@ -31,6 +32,7 @@ class Rhythm(Rule):
         self.tallest = max(CHORD_WITH_RHYTHM, (c.notes_per_onset or (0, None))[0])
         self.onsets_before_bar, self.inner_position = ids.onsets_before_bar, ids.inner_position
         self.bar_ids, self.adds_to_onset = ids.bar_ids, ids.adds_to_onset
+        self.pickup = c.pickup
 
     @classmethod
     def build(cls, ctx: Context) -> Rhythm | None:
@@ -48,7 +50,8 @@ class Rhythm(Rule):
 
     def _sparse(self, track: Track, width: int) -> torch.Tensor | None:
         """Ids that would close the bar with too few onsets (the end included) or fall behind its pace."""
-        fewest, positions = self.fewest, self.positions
+        positions = self.positions
+        fewest = in_open_bar(self.fewest, track, self.pickup)
         missing = fewest - track.onsets
         room = positions - 1 - track.pos if track.pos >= 0 else positions
         if not 0 < missing <= room:

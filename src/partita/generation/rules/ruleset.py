@@ -31,11 +31,13 @@ from partita.generation.rules.notes_per_bar import NotesPerBar
 from partita.generation.rules.notes_per_onset import NotesPerOnset
 from partita.generation.rules.onset_cap import OnsetCap
 from partita.generation.rules.past_bar import PastBar
+from partita.generation.rules.pickup import Pickup
 from partita.generation.rules.presence import PresencePull
 from partita.generation.rules.programs import Programs
 from partita.generation.rules.repeat import RepeatPull
 from partita.generation.rules.rhythm import Rhythm
 from partita.generation.rules.scale_pull import ScalePull
+from partita.generation.rules.shortest import Shortest
 from partita.generation.rules.sounding_cap import SoundingCap
 from partita.generation.rules.sounding_floor import SoundingFloor
 from partita.generation.rules.steps import StepPull
@@ -57,6 +59,7 @@ RULES: tuple[type[Rule], ...] = (
     Programs,
     TempoBin,
     InKey,
+    Shortest,
     Grammar,
     # firm: the per-bar group
     Cadence,
@@ -73,6 +76,7 @@ RULES: tuple[type[Rule], ...] = (
     # hard, with an end verdict and a pull
     BarCount,
     # soft: each yields on its own, in this order
+    Pickup,
     TokenBudget,
     UnisonGuard,
     PastBar,

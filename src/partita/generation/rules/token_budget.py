@@ -1,5 +1,5 @@
 """The bars close before the token budget runs out. Soft, with ``bars`` and ``token_budget``: yields where it
-would leave no token, and first of the soft rules.
+would leave no token, and first of the soft rules after the pickup's.
 
 Once no more tokens are left than the bars to come need with their fewest notes, each bar gets only its
 fewest: no new note in a bar that has them, so its bar line comes (a hymn for organ stacked 221 notes in one
