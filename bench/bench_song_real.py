@@ -69,6 +69,10 @@ PUNCT = ".,;:!?\"'()“”‘’«»-–—"
 LINE_END = ",;:.!?"
 HAN_FILES = ("han1.abc", "han2.abc")
 GERMAN_FILES = ("erk10.abc", "boehme10.abc", "kinder0.abc")
+GROUP_STYLE = {"en": "pop", "de": None, "chorale": "chorale"}
+"""The style partita sings each group in (its melody's range: ``partita.generation.song_pitch.STYLE_RANGE``),
+chosen before measuring: the English songs are popular and parlour songs of 1850-1920 (and a hymn and an art
+song): "pop"; German lieder have no style with range data (the default); the Bach chorales: "chorale"."""
 
 
 @dataclass
@@ -84,6 +88,10 @@ class Setting:
     meter: str = "4/4"
     matched_words: tuple[int, int] = (0, 0)
     """(English words whose syllable count partita's syllabifier matches, English words)."""
+    durations: list[float] = field(default_factory=list)
+    """Per syllable, the length of its (first) note in quarter notes."""
+    on_beat: list[bool] = field(default_factory=list)
+    """Per syllable, whether its onset is on a beat (any beat of the bar, not only a strong one)."""
 
 
 # --- reading a real song ---------------------------------------------------------------------------------
@@ -101,6 +109,10 @@ def _strong(note) -> bool:
     beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
     tick = round((float(note.beat) - 1.0) * beat_ql * TPQ)
     return is_strong(tick, _meter_at(note))
+
+
+def _on_beat(note) -> bool:
+    return abs(float(note.beat) - round(float(note.beat))) < 1e-6
 
 
 def _verse_one(part) -> list[tuple[object, str, str] | None]:
@@ -202,6 +214,8 @@ def real_setting(part, language: str, name: str) -> tuple[Setting, list[list[tup
         for (note, _), stressed in zip(word, st, strict=True):
             s.strong.append(_strong(note))
             s.stressed.append(stressed)
+            s.durations.append(float(note.quarterLength))
+            s.on_beat.append(_on_beat(note))
     s.notes_per_syllable = _notes_per_syllable(items)
     first = next(i for i, it in enumerate(items) if it is not None and it[1])
     last = max(i for i, it in enumerate(items) if it is not None and it[1])
@@ -237,14 +251,20 @@ def _as_lyrics(words: list[list[tuple[str, str, bool]]], language: str):
     return Lyrics([Section("verse", tuple(built))], language=language)
 
 
-def partita_setting(lyrics, meter: str, name: str, language: str, seed: int = 0) -> Setting:
-    """partita's song for ``lyrics`` in ``meter`` as a :class:`Setting`."""
-    from partita.generation.song import is_strong, sing
+def partita_setting(
+    lyrics, meter: str, name: str, language: str, seed: int = 0, style: str | None = None
+) -> Setting:
+    """partita's song for ``lyrics`` in ``meter`` (and ``style``: its range) as a :class:`Setting`."""
+    from partita.generation.song import TPQ, is_strong, sing, slot_weights
 
-    song = sing(lyrics, meter=meter, seed=seed)
+    song = sing(lyrics, meter=meter, seed=seed, style=style)
     s = Setting(name, language, meter=song.meter)
+    beat = TPQ * 4 // int(song.meter.split("/")[1]) * (3 if song.meter.endswith("/8") else 1)
+    bar = len(slot_weights(song.meter)) * TPQ // 2
     for n in song.notes:
         if n.syllable is not None:
+            s.durations.append(n.duration / TPQ)
+            s.on_beat.append((n.onset % bar) % beat == 0)
             s.strong.append(is_strong(n.onset, song.meter))
             s.stressed.append(n.syllable.stressed)
             s.notes_per_syllable.append(1)
@@ -272,6 +292,11 @@ def _share(xs) -> float:
     return float(np.mean(xs)) if len(xs) else math.nan
 
 
+def _dotted(quarters: float) -> bool:
+    """A dotted length (3/4, 3/2, 3 quarter notes ...): three times a power of two."""
+    return quarters > 0 and math.log2(quarters / 3) == round(math.log2(quarters / 3))
+
+
 def measures(settings: list[Setting]) -> dict[str, float]:
     """Pooled over the settings' syllables (and intervals); range averaged over songs."""
     strong = [h for s in settings for h in s.strong]
@@ -280,6 +305,7 @@ def measures(settings: list[Setting]) -> dict[str, float]:
     nps = [k for s in settings for k in s.notes_per_syllable]
     steps = np.array([abs(b - a) for s in settings for a, b in zip(s.pitches, s.pitches[1:], strict=False)])
     ranges = [max(s.pitches) - min(s.pitches) for s in settings if s.pitches]
+    kinds = [len(set(s.durations)) for s in settings if s.durations]
     return {
         "syllables": len(strong),
         "stressed_strong": _share(stressed),
@@ -288,6 +314,9 @@ def measures(settings: list[Setting]) -> dict[str, float]:
         "notes_per_syllable": _share(nps),
         "melisma_share": _share([k > 1 for k in nps]),
         "range": _share(ranges),
+        "distinct_durations": _share(kinds),
+        "off_beat": _share([not b for s in settings for b in s.on_beat]),
+        "dotted": _share([_dotted(d) for s in settings for d in s.durations]),
         "steps": float(((steps >= 1) & (steps <= 2)).mean()) if steps.size else math.nan,
         "repeats": float((steps == 0).mean()) if steps.size else math.nan,
         "leaps_over_third": float((steps > 4).mean()) if steps.size else math.nan,
@@ -313,8 +342,9 @@ def corpus_songs() -> list[tuple[Setting, Setting, Setting]]:
         out.append(
             (
                 real,
-                partita_setting(lyrics, meter, name, language),
+                partita_setting(lyrics, meter, name, language, style=GROUP_STYLE[language]),
                 eighth_setting(lyrics, meter, name, language),
+                partita_setting(lyrics, meter, name, language),
             )
         )
         log.info("%s: %d syllables, %d lines", name, len(real.strong), len(lyrics.lines))
@@ -340,7 +370,12 @@ def chorales(n: int) -> list[tuple[Setting, Setting, Setting]]:
         lyrics = _as_lyrics(words, "de")
         meter = real.meter if real.meter in ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2") else "4/4"
         out.append(
-            (real, partita_setting(lyrics, meter, name, "de"), eighth_setting(lyrics, meter, name, "de"))
+            (
+                real,
+                partita_setting(lyrics, meter, name, "de", style=GROUP_STYLE["chorale"]),
+                eighth_setting(lyrics, meter, name, "de"),
+                partita_setting(lyrics, meter, name, "de"),
+            )
         )
     return out
 
@@ -537,12 +572,19 @@ def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False)
     de = [s for s in songs if s[0].language == "de"]
     groups = {"English songs": en, "German songs": de, "Bach chorales": bach}
     table = {
-        g: {"real": _group(v, 0), "partita": _group(v, 1), "eighth": _group(v, 2)} for g, v in groups.items()
+        g: {"real": _group(v, 0), "partita": _group(v, 1), "eighth": _group(v, 2), "no_style": _group(v, 3)}
+        for g, v in groups.items()
+    }
+    styles = {
+        "English songs": GROUP_STYLE["en"],
+        "German songs": GROUP_STYLE["de"],
+        "Bach chorales": "chorale",
     }
     matched = sum(s[0].matched_words[0] for s in en), sum(s[0].matched_words[1] for s in en)
     rows = []
     for g, t in table.items():
-        r, p, e = t["real"], t["partita"], t["eighth"]
+        r, p, e, bare = t["real"], t["partita"], t["eighth"], t["no_style"]
+        style = styles[g] or "none (default range)"
         note = f"{r['syllables']} syllables; partita sings the same syllables with the same stress marks"
         if g == "English songs":
             note += f"; partita's syllable count matches the song's for {matched[0]} of {matched[1]} words"
@@ -561,11 +603,18 @@ def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False)
             row(f"{g}: syllables sung to a melisma, partita", p["melisma_share"], "share", COMMAND,
                 "the real songs", r["melisma_share"]),
             row(f"{g}: range of the verse, partita", p["range"], "semitones", COMMAND, "the real songs",
-                r["range"]),
+                r["range"], goal="near the real songs",
+                notes=f"partita sung in style {style}; without a style: {bare['range']:.2f}"),
+            row(f"{g}: distinct syllable note lengths per verse, partita", p["distinct_durations"], "lengths",
+                COMMAND, "the real songs", r["distinct_durations"], goal="near the real songs",
+                notes=f"syllables on dotted lengths {p['dotted']:.3f} vs real {r['dotted']:.3f}"),
+            row(f"{g}: syllables off the beat, partita", p["off_beat"], "share", COMMAND, "the real songs",
+                r["off_beat"], goal="near the real songs"),
             row(f"{g}: steps (1-2 semitones) among the intervals, partita", p["steps"], "share", COMMAND,
                 "the real songs", r["steps"]),
             row(f"{g}: leaps over a major third, partita", p["leaps_over_third"], "share", COMMAND,
-                "the real songs", r["leaps_over_third"], higher_is_better=False),
+                "the real songs", r["leaps_over_third"], higher_is_better=False,
+                notes=f"without a style: {bare['leaps_over_third']:.3f}"),
         ]  # fmt: skip
     real_all = measures([s[0] for s in [*songs, *bach]])
     on, before, light_off = zh["on"], zh["before"], zh["light_off"]
@@ -599,8 +648,9 @@ def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False)
     ]  # fmt: skip
     extra = {
         "table": table,
-        "songs": {s[0].name: {"real": measures([s[0]]), "partita": measures([s[1]]), "meter": s[0].meter}
-                  for s in songs},
+        "songs": {s[0].name: {"real": measures([s[0]]), "partita": measures([s[1]]),
+                              "no_style": measures([s[3]]), "meter": s[0].meter} for s in songs},
+        "group_style": styles,
         "chinese": zh, "han_folk": han, "essen_phrase_starts": phrases, "real_all": real_all,
         "english_words_matched": matched,
     }  # fmt: skip

@@ -12,55 +12,102 @@ Everything here is a rule, nothing is learned (see docs/SONGS.md):
 - **pitch**: a simple progression per phrase (a chord a bar) ending on V (a half cadence) or I; the
   notes on strong beats are chord tones near an arch-shaped contour, the notes between them move stepwise;
   the last phrase of a section ends on the tonic (an authentic cadence);
+- **range**: the arches are as high as the style's real songs need (``song_pitch.STYLE_RANGE``, measured:
+  pop 18.6 semitones, chorales 11.7 ...), highest on a section's middle line and in a chorus;
 - **Mandarin tones**: in a Chinese line the direction from note to note follows the tone transitions where
   singability allows (a preference: :func:`tone_pitches`);
 - **pinyin**: the MusicXML of a Chinese song has a second lyric line, the pinyin with tone marks of the
   surface readings (after tone sandhi) the melody followed;
-- **recurrence**: a phrase's melody depends only on its syllables, its place (last line or not) and its
-  length, so a chorus with the same words gets the same melody.
+- **recurrence**: a phrase's melody depends only on its syllables, its place (last line or not, its arch's
+  height) and its length, so a chorus with the same words gets the same melody.
 
 :func:`lyric_template` goes the other way: the syllables per phrase of a melody and where the stresses fall.
+
+The parts live in :mod:`partita.generation.song_rhythm` (meter, syllable placement),
+:mod:`partita.generation.song_pitch` (harmony, pitch, range, Mandarin tones) and
+:mod:`partita.generation.song_template` (the lyric template); their public names are importable from here.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import symusic
 
+from partita.generation.song_pitch import (
+    MAJOR,
+    MINOR,
+    chord_label,
+    chord_span,
+    line_pitches,
+    phrase_roots,
+    register_for,
+    tone_pitches,
+)
+from partita.generation.song_pitch import midi_of_degree as _midi
+from partita.generation.song_rhythm import (
+    SLOT,
+    TPQ,
+    eighth_baseline,
+    is_strong,
+    line_rhythm,
+    parse_meter,
+    phrase_bars,
+    slot_weights,
+)
+from partita.generation.song_template import PHRASE_CAP_BARS, TemplatePhrase, format_template, lyric_template
 from partita.lyrics import Line, Lyrics, Syllable
 from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
 
+__all__ = [  # the rhythm, pitch and template modules' public names stay importable from here
+    "DEFAULT_TEMPO",
+    "LIGHT_VELOCITY",
+    "MAJOR",
+    "MINOR",
+    "PHRASE_CAP_BARS",
+    "SLOT",
+    "TPQ",
+    "VELOCITY",
+    "VOICE_PROGRAM",
+    "Song",
+    "SungNote",
+    "TemplatePhrase",
+    "alignment",
+    "assemble",
+    "chord_label",
+    "eighth_baseline",
+    "first_statements",
+    "format_template",
+    "is_strong",
+    "line_pinyin",
+    "line_pitches",
+    "line_rhythm",
+    "lyric_template",
+    "section_chords",
+    "section_score",
+    "sing",
+    "slot_weights",
+    "song_from_prompt",
+    "song_music21",
+    "song_musicxml",
+    "song_onsets",
+    "song_score",
+    "stress_on_strong",
+    "tone_pitches",
+    "write_song_midi",
+    "write_song_musicxml",
+]
+
 log = logging.getLogger(__name__)
 
-TPQ = 480
-SLOT = TPQ // 2  # an eighth note: the rhythm grid
-PHRASE_CAP_BARS = 2
-"""The longest phrase :func:`lyric_template` reads without a rest or long note (bars from its first note)."""
 VOICE_PROGRAM = 53  # General MIDI "Voice Oohs" (0-based)
 DEFAULT_TEMPO = 100.0
-MAJOR = (0, 2, 4, 5, 7, 9, 11)
-MINOR = (0, 2, 3, 5, 7, 8, 10)
-DURATION_SCORE = {1: -0.3, 2: 0.4, 3: -0.5, 4: -0.4, 6: -1.5}
-STRESSED_AT = {3: 4.0, 2: 3.0, 1: 1.0, 0: -3.0}  # by metric weight: downbeat 3, mid-bar 2, beat 1, off-beat 0
-UNSTRESSED_AT = {3: -2.0, 2: -1.0, 1: 0.3, 0: 0.5}
-LIGHT_AT = {3: -5.0, 2: -3.5, 1: -0.5, 0: 1.0}
-"""A light (neutral-tone) syllable by metric weight: short and unaccented, it belongs off the beat."""
-FULL_AT = {3: 1.0, 2: -1.0, 1: 0.0, 0: 0.5}
-"""A full-tone Chinese syllable (tones 1-4) by metric weight: not an unstressed English syllable, it is drawn
-to the downbeat (a Chinese phrase begins on it: 92% of the Essen Chinese folk songs' phrases, against 26% of
-the German ones), and a little off the mid-bar beat so that eighths stay (see docs/SONGS.md)."""
-LIGHT_DURATION = {1: 0.8, 2: 0.0, 3: -1.5, 4: -2.0, 6: -3.0}
-"""Added to :data:`DURATION_SCORE` for a light syllable's duration (eighths): an eighth note preferred."""
 VELOCITY = 80
 LIGHT_VELOCITY = 56
 """The MIDI velocity of a light syllable's note (others: :data:`VELOCITY`)."""
-ONE, TWO, FOUR, FIVE, SIX = 0, 1, 3, 4, 5  # chord roots as scale degrees: I, ii, IV, V, vi
-FILL = (FOUR, ONE, SIX, TWO, FOUR, ONE)
 
 
 @dataclass(frozen=True)
@@ -104,258 +151,6 @@ class Song:
         return song_score(self)
 
 
-# --- meter -----------------------------------------------------------------------------------------------
-
-
-def _meter(meter: str) -> tuple[int, int]:
-    try:
-        num, den = (int(x) for x in meter.split("/"))
-    except ValueError:
-        return 4, 4
-    return (num, den) if num > 0 and den in (2, 4, 8) else (4, 4)
-
-
-def slot_weights(meter: str) -> list[int]:
-    """Metric weight of each eighth-note slot of a bar: 3 downbeat, 2 mid-bar strong beat, 1 beat, 0 off."""
-    num, den = _meter(meter)
-    if den == 8:
-        weights = [1 if i % 3 == 0 else 0 for i in range(num)]
-        if num % 6 == 0:
-            weights[num // 2] = 2
-    else:
-        per_beat = 2 if den == 4 else 4
-        weights = [1 if i % per_beat == 0 else 0 for i in range(num * per_beat)]
-        if num == 4:
-            weights[2 * per_beat] = 2
-    weights[0] = 3
-    return weights
-
-
-def is_strong(tick: int, meter: str) -> bool:
-    """Whether ``tick`` falls on a strong beat (the downbeat or a mid-bar strong beat) of ``meter``."""
-    w = slot_weights(meter)
-    return tick % SLOT == 0 and w[(tick // SLOT) % len(w)] >= 2
-
-
-# --- rhythm ----------------------------------------------------------------------------------------------
-
-
-def _phrase_bars(n: int, bar: int) -> int:
-    need = n * 1.6 + 3
-    bars = math.ceil(need / bar)
-    return bars if bars <= 1 else 2 * math.ceil(bars / 2)
-
-
-def _syllable_score(stressed: bool, weight: int, light: bool = False, full: bool = False) -> float:
-    table = LIGHT_AT if light else STRESSED_AT if stressed else FULL_AT if full else UNSTRESSED_AT
-    return table[weight]
-
-
-def line_rhythm(
-    stresses: list[bool],
-    bars: int,
-    meter: str,
-    light: list[bool] | None = None,
-    full: list[bool] | None = None,
-) -> list[int]:
-    """Onset slots (eighths from the phrase start) of each syllable of a line of ``bars`` bars (a DP).
-
-    ``light`` marks light (neutral-tone) syllables: kept off the strong beats harder than unstressed ones
-    (:data:`LIGHT_AT`) and given an eighth note where the rhythm allows (:data:`LIGHT_DURATION`; the
-    last syllable keeps its long cadence note). ``full`` marks full-tone Chinese syllables (tones 1-4), scored
-    by :data:`FULL_AT` instead of as unstressed ones."""
-    weights = slot_weights(meter)
-    bar, n = len(weights), len(stresses)
-    light = list(light) if light is not None else [False] * n
-    full = list(full) if full is not None else [False] * n
-    total = bars * bar
-    w = [weights[p % bar] for p in range(total)]
-    best = np.full((n, total), -np.inf)
-    back = np.zeros((n, total), dtype=int)
-    for p in range(min(bar, total)):
-        best[0, p] = _syllable_score(stresses[0], w[p], light[0], full[0]) - 0.1 * p
-    for i in range(1, n):
-        for p in range(i, total):
-            here = _syllable_score(stresses[i], w[p], light[i], full[i])
-            for d, cost in DURATION_SCORE.items():
-                q = p - d
-                if q < 0 or best[i - 1, q] == -np.inf:
-                    continue
-                if light[i - 1]:
-                    cost = cost + LIGHT_DURATION[d]
-                tied = q // bar != p // bar and p % bar != 0  # the note would be tied over the bar line
-                s = (
-                    best[i - 1, q]
-                    + here
-                    + cost
-                    - (2.5 if w[q] == 0 and d >= 2 else 0.0)
-                    - (3.0 if tied else 0.0)
-                )
-                if s > best[i, p]:
-                    best[i, p], back[i, p] = s, q
-    final = [
-        best[n - 1, p] + 0.5 * min(total - p, 8) / 4 + (1.0 if w[p] == 3 else 0.0)
-        if total - p >= 3 and w[p] >= 1
-        else -np.inf
-        for p in range(total)
-    ]
-    p = int(np.argmax(final))
-    if final[p] == -np.inf:
-        raise ValueError(f"{n} syllables do not fit {bars} bars of {meter}")
-    onsets = [p]
-    for i in range(n - 1, 0, -1):
-        p = int(back[i, p])
-        onsets.append(p)
-    return onsets[::-1]
-
-
-# --- harmony and pitch -----------------------------------------------------------------------------------
-
-
-def _chords(halves: int, end: int) -> list[int]:
-    """Chord roots (scale degrees) for ``halves`` harmonic spans ending on ``end`` (ONE or FIVE)."""
-    if halves == 1:
-        return [end]
-    before = FIVE if end == ONE else FOUR
-    middle = [FILL[i % len(FILL)] for i in range(max(0, halves - 3))]
-    return ([ONE] + middle + [before, end])[-halves:] if halves >= 3 else [before, end]
-
-
-def _span(meter: str) -> int:
-    """Slots per chord: one chord a bar (as partita's accompaniment plays them)."""
-    return len(slot_weights(meter))
-
-
-def _nearest(options: list[int], target: float, prev: int | None) -> int:
-    near = [d for d in options if prev is None or abs(d - prev) <= 4] or options
-    return min(near, key=lambda d: (abs(d - target), abs(d - (prev if prev is not None else target))))
-
-
-def line_pitches(onsets: list[int], total: int, meter: str, end: str, rng: np.random.Generator) -> list[int]:
-    """Scale degrees (0 = tonic) for a phrase's onsets: chord tones on strong beats, steps between."""
-    weights = slot_weights(meter)
-    span = _span(meter)
-    roots = _chords(math.ceil(total / span), ONE if end in ("tonic", "mediant") else FIVE)
-    peak, base = float(rng.integers(3, 6)), float(rng.integers(1, 3))
-    degrees: list[int | None] = [None] * len(onsets)
-    prev = None
-    for i, p in enumerate(onsets):
-        last = i == len(onsets) - 1
-        if not (last or i == 0 or weights[p % len(weights)] >= 2):
-            continue
-        root = roots[min(p // span, len(roots) - 1)]
-        tones = [root + k + 7 * o for o in (-1, 0, 1) for k in (0, 2, 4)]
-        tones = [d for d in tones if -3 <= d <= 9]
-        if last:
-            tones = {"tonic": [0], "mediant": [2], "dominant": [1, 4]}[end]
-        target = (
-            base + (peak - base) * math.sin(math.pi * min(1.0, p / max(1, total - 4))) + rng.normal(0, 1.0)
-        )
-        degrees[i] = prev = _nearest(tones, target, prev)
-    return _fill_steps(degrees)
-
-
-def _fill_steps(degrees: list[int | None]) -> list[int]:
-    """Fill the notes between anchors by steps from one anchor toward the next (a neighbour tone if equal)."""
-    out = list(degrees)
-    anchors = [i for i, d in enumerate(degrees) if d is not None]
-    for a, b in zip(anchors, anchors[1:], strict=False):
-        m = b - a - 1
-        for k in range(m):
-            step = round((out[b] - out[a]) * (k + 1) / (m + 1))
-            if step == 0 and k % 2 == 0:
-                step = 1
-            out[a + k + 1] = out[a] + step
-    return [int(d) for d in out]
-
-
-# --- Mandarin tones: the melody's direction follows the tone transitions, as a preference ---------------
-
-TONE_MISS = 1.5
-"""Cost of a step whose direction the tone pair does not prefer (see :mod:`partita.lyrics.mandarin`)."""
-TONE_CONTRARY = 1.0
-"""Added when the step moves against the preferred direction (down where up is preferred, ...)."""
-LEAP_COST = {0: 0.4, 1: 0.0, 2: 0.2, 3: 0.7, 4: 1.2}
-"""Cost of a melodic interval in scale steps; a leap over a fifth (more than 4 steps) is not allowed."""
-DRIFT_COST = 0.35
-"""Cost per scale step away from the tone-blind melody (its arch, anchors and cadence)."""
-
-
-def _melisma_last(onsets: list[int], total: int) -> bool:
-    return total - onsets[-1] >= 6  # as _phrase_notes: a long last note is sung a step above, then itself
-
-
-def tone_pitches(
-    onsets: list[int], degrees: list[int], total: int, meter: str, end: str, tones: list[int | None]
-) -> list[int]:
-    """Scale degrees for a phrase whose direction from syllable to syllable agrees with the Mandarin tone
-    transitions where it can (a dynamic programme over degrees -3..9).
-
-    Singability comes first: the notes on strong beats (and the first) stay chord tones, the last note is
-    the tone-blind melody's cadence note, no leap is over a fifth, larger leaps and drift from the
-    tone-blind melody ``degrees`` cost more; a step against the tones costs :data:`TONE_MISS` (and
-    :data:`TONE_CONTRARY` more when it moves the other way). The direction is measured on the note each
-    syllable lands on (the first note of a melisma).
-    """
-    from partita.lyrics.mandarin import LEVEL, direction, preferred_directions
-
-    n = len(degrees)
-    wants = [preferred_directions(tones[i], tones[i + 1]) for i in range(n - 1)]
-    if not any(wants):
-        return list(degrees)
-    weights = slot_weights(meter)
-    span = _span(meter)
-    roots = _chords(math.ceil(total / span), ONE if end in ("tonic", "mediant") else FIVE)
-    span_degrees = list(range(-3, 10))
-    options: list[list[int]] = []
-    for i, p in enumerate(onsets):
-        if i == n - 1:
-            options.append([degrees[i]])
-        elif i == 0 or weights[p % len(weights)] >= 2:
-            root = roots[min(p // span, len(roots) - 1)]
-            options.append([d for d in span_degrees if (d - root) % 7 in (0, 2, 4)])
-        else:
-            options.append(span_degrees)
-    lift = 1 if _melisma_last(onsets, total) else 0  # the last syllable lands on the step above
-
-    def sung(i: int, d: int) -> int:
-        return d + lift if i == n - 1 else d
-
-    cost = [{d: DRIFT_COST * abs(d - degrees[0]) for d in options[0]}]
-    back: list[dict[int, int]] = [{}]
-    for i in range(1, n):
-        here: dict[int, float] = {}
-        came: dict[int, int] = {}
-        for d in options[i]:
-            for q, c in cost[i - 1].items():
-                leap = abs(d - q)
-                if leap > 4:
-                    continue
-                total_cost = c + LEAP_COST[leap] + DRIFT_COST * abs(d - degrees[i])
-                want = wants[i - 1]
-                if want:
-                    step = direction(sung(i - 1, q), sung(i, d))
-                    if step not in want:
-                        total_cost += TONE_MISS + (TONE_CONTRARY if step != LEVEL and -step in want else 0.0)
-                if d not in here or total_cost < here[d]:
-                    here[d], came[d] = total_cost, q
-        if not here:  # no way within a fifth (cannot happen with these options): keep the tone-blind line
-            return list(degrees)
-        cost.append(here)
-        back.append(came)
-    d = min(cost[-1], key=cost[-1].get)
-    out = [d]
-    for i in range(n - 1, 0, -1):
-        d = back[i][d]
-        out.append(d)
-    return out[::-1]
-
-
-def _midi(degree: int, tonic_midi: int, scale: tuple[int, ...], raise_seventh: bool) -> int:
-    pc = scale[degree % 7] + (1 if raise_seventh and degree % 7 == 6 and scale == MINOR else 0)
-    return tonic_midi + pc + 12 * (degree // 7)
-
-
 # --- a song ----------------------------------------------------------------------------------------------
 
 
@@ -376,6 +171,8 @@ def _phrase(
     tones: bool = True,
     light: bool = True,
     full: bool = True,
+    height: float | None = None,
+    bounds: tuple[int, int] = (-3, 9),
 ) -> _Phrase:
     from partita.lyrics.mandarin import LIGHT
 
@@ -385,32 +182,17 @@ def _phrase(
     onsets = line_rhythm(stresses, bars, meter, lights, fulls)
     total = bars * len(slot_weights(meter))
     rng = np.random.default_rng(seed)
-    roots = _chords(math.ceil(total / _span(meter)), ONE if end in ("tonic", "mediant") else FIVE)
-    degrees = line_pitches(onsets, total, meter, end, rng)
+    roots = phrase_roots(total, meter, end)
+    degrees = line_pitches(onsets, total, meter, end, rng, height, bounds)
     line_tones = [s.tone for s in line.syllables]
     if tones and any(t is not None for t in line_tones):
-        degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones)
+        degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds)
     return _Phrase(onsets, degrees, total, roots)
-
-
-PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-
-
-def chord_label(root: int, tonic: str, mode: str) -> str:
-    """The mir_eval label of the triad on scale degree ``root`` (V major in minor: harmonic minor)."""
-    scale = MINOR if mode == "minor" else MAJOR
-    pc = PITCH_CLASS_OF_TONIC.get(tonic, 0)
-    third = (scale[(root + 2) % 7] - scale[root]) % 12
-    fifth = (scale[(root + 4) % 7] - scale[root]) % 12
-    if mode == "minor" and root == FIVE:
-        third = 4
-    quality = "dim" if fifth == 6 else "maj" if third == 4 else "min"
-    return f"{PC_NAMES[(pc + scale[root]) % 12]}:{quality}"
 
 
 def _bar_chords(ph: _Phrase, meter: str, tonic: str, mode: str) -> list[str]:
     """One chord a bar: a bar's first chord, but the cadence chord in the phrase's last bar."""
-    per_bar = len(slot_weights(meter)) // _span(meter)
+    per_bar = len(slot_weights(meter)) // chord_span(meter)
     bars = ph.total // len(slot_weights(meter))
     picks = [
         ph.roots[min(len(ph.roots) - 1, b * per_bar + (per_bar - 1 if b == bars - 1 else 0))]
@@ -456,6 +238,8 @@ def sing(
     tones: bool = True,
     light: bool = True,
     full: bool = True,
+    style: str | None = None,
+    semitones: float | None = None,
 ) -> Song:
     """A vocal melody for ``lyrics``, one note per syllable (a two-note melisma on long phrase ends).
 
@@ -466,9 +250,13 @@ def sing(
     ``light`` (the default) a light (neutral-tone) syllable gets a short note off the strong beats where the
     rhythm allows (:func:`line_rhythm`) and is sung softer (:data:`LIGHT_VELOCITY`). With ``full`` (the
     default) a full-tone Chinese syllable (tones 1-4) is placed by :data:`FULL_AT`, free to fall on a strong
-    beat; ``full=False`` places it as an unstressed English syllable (as before).
+    beat; ``full=False`` places it as an unstressed English syllable (as before). The melody spans about
+    ``semitones`` (4 to 36), else the range of real songs of ``style`` (``song_pitch.STYLE_RANGE``: "pop"
+    18.6, "chorale" 11.7 ...; else by the lyrics' language, else 12): each section's middle line climbs
+    highest, a chorus higher than a verse (``song_pitch.Register``).
     """
-    meter = "/".join(map(str, _meter(meter)))
+    register = register_for(style, lyrics.language, semitones)
+    meter = "/".join(map(str, parse_meter(meter)))
     scale = MINOR if mode == "minor" else MAJOR
     tonic_midi = _tonic_midi(tonic)
     bar = len(slot_weights(meter))
@@ -477,12 +265,24 @@ def sing(
     section_bars: list[tuple[int, int]] = []
     start = 0
     for si, section in enumerate(lyrics.sections):
-        bars = max(_phrase_bars(len(line.syllables), bar) for line in section.lines)
+        bars = max(phrase_bars(len(line.syllables), bar) for line in section.lines)
         section_bars.append((len(chords), bars * len(section.lines)))
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
-            key = f"{line.text}|{end}|{bars}" if recur else f"{si}.{li}"
-            ph = _phrase(line, bars, meter, end, seed * 7919 + zlib.crc32(key.encode()), tones, light, full)
+            height = register.arch(li, len(section.lines), section.kind)
+            key = f"{line.text}|{end}|{bars}|{height}" if recur else f"{si}.{li}"
+            ph = _phrase(
+                line,
+                bars,
+                meter,
+                end,
+                seed * 7919 + zlib.crc32(key.encode()),
+                tones,
+                light,
+                full,
+                height,
+                register.bounds,
+            )
             roots_v = end == "dominant"
 
             def pitch(d: int, _v: bool = roots_v) -> int:
@@ -507,7 +307,8 @@ def song_from_prompt(
     light: bool = True,
     full: bool = True,
 ) -> Song:
-    """:func:`sing` with the key, mode, meter and tempo read from ``prompt`` (defaults C major, 4/4, 100)."""
+    """:func:`sing` with the key, mode, meter, tempo and style (the melody's range) read from ``prompt``
+    (defaults C major, 4/4, 100 bpm, the range of the lyrics' language or 12 semitones)."""
     from partita.generation.prompt import project_prompt
 
     c = project_prompt(prompt or "").conditions
@@ -522,6 +323,7 @@ def song_from_prompt(
         tones=tones,
         light=light,
         full=full,
+        style=c.style,
     )
 
 
@@ -545,7 +347,7 @@ def _velocity(syllable: Syllable) -> int:
 def song_score(song: Song) -> symusic.Score:
     """The vocal line as a symusic score with lyric meta events (``"twin-"``) and section markers."""
     score = symusic.Score(TPQ)
-    num, den = _meter(song.meter)
+    num, den = parse_meter(song.meter)
     score.time_signatures.append(symusic.TimeSignature(0, num, den))
     score.tempos.append(symusic.Tempo(0, song.tempo))
     score.key_signatures.append(
@@ -693,84 +495,6 @@ def stress_on_strong(onsets: list[int], syllables: list[Syllable], meter: str) -
 def song_onsets(song: Song) -> list[int]:
     """The onset of each syllable's (first) note."""
     return [n.onset for n in song.notes if n.syllable is not None]
-
-
-def eighth_baseline(lyrics: Lyrics, meter: str = "4/4") -> list[int]:
-    """The baseline rhythm: one syllable per eighth note in order, each line starting on a new bar."""
-    bar = len(slot_weights(meter))
-    out, start = [], 0
-    for line in lyrics.lines:
-        out += [start + i * SLOT for i in range(len(line.syllables))]
-        start += math.ceil((len(line.syllables) + 1) / bar) * bar * SLOT
-    return out
-
-
-# --- melody to lyrics template ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TemplatePhrase:
-    """A phrase of a melody as a lyric template: one syllable per note, stressed where the note is strong."""
-
-    bar: int
-    stresses: tuple[bool, ...]
-
-    @property
-    def syllables(self) -> int:
-        return len(self.stresses)
-
-    def __str__(self) -> str:
-        return " ".join("DUM" if s else "da" for s in self.stresses)
-
-
-def _melody(score: symusic.Score) -> list[tuple[int, int]]:
-    """(onset, end) of the top voice of the first pitched track with notes (ticks)."""
-    for track in score.tracks:
-        if track.is_drum or not track.notes:
-            continue
-        top: dict[int, tuple[int, int]] = {}
-        for n in track.notes:
-            if n.time not in top or n.pitch > top[n.time][0]:
-                top[n.time] = (n.pitch, n.time + n.duration)
-        return [(t, top[t][1]) for t in sorted(top)]
-    return []
-
-
-def lyric_template(score: symusic.Score) -> list[TemplatePhrase]:
-    """The syllables per phrase of a melody and where the stresses fall (notes on strong beats).
-
-    A phrase ends after a note followed by a rest of at least a beat, or a note of at least twice the
-    median length that lasts a beat or more, or before a note :data:`PHRASE_CAP_BARS` bars after its first.
-    """
-    tpq = score.ticks_per_quarter
-    sigs = score.time_signatures
-    num, den = (sigs[0].numerator, sigs[0].denominator) if len(sigs) else (4, 4)
-    meter = f"{num}/{den}"
-    scale = TPQ / tpq
-    notes = [(int(round(a * scale)), int(round(b * scale))) for a, b in _melody(score)]
-    if not notes:
-        return []
-    bar_ticks = len(slot_weights(meter)) * SLOT
-    beat = TPQ * 4 // den * (3 if den == 8 else 1)
-    median = float(np.median([b - a for a, b in notes]))
-    phrases, cur, start_bar = [], [], notes[0][0] // bar_ticks
-    phrase_on = notes[0][0]
-    for i, (on, off) in enumerate(notes):
-        cur.append(is_strong(on, meter))
-        nxt = notes[i + 1][0] if i + 1 < len(notes) else None
-        long_note = off - on >= max(2 * median, beat)
-        too_long = nxt is not None and nxt - phrase_on >= PHRASE_CAP_BARS * bar_ticks
-        if nxt is None or nxt - off >= beat or long_note or too_long:
-            phrases.append(TemplatePhrase(start_bar + 1, tuple(cur)))
-            cur = []
-            start_bar = nxt // bar_ticks if nxt is not None else 0
-            phrase_on = nxt if nxt is not None else 0
-    return phrases
-
-
-def format_template(phrases: list[TemplatePhrase]) -> str:
-    """A template as text: ``da DUM da da DUM | DUM da ...``, phrases separated by ``|``."""
-    return " | ".join(str(p) for p in phrases)
 
 
 # --- a whole song: the vocal line with accompaniment, section by section ---------------------------------

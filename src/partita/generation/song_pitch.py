@@ -1,0 +1,278 @@
+"""The pitches of a vocal line: a chord a bar, chord tones near an arch on the strong beats, steps between, a
+cadence at each phrase end, and Mandarin tone contours followed as a preference (issue 25).
+
+Rules, nothing learned (docs/SONGS.md); :func:`partita.generation.song.sing` puts the rhythm
+(:mod:`partita.generation.song_rhythm`) and the pitches together. Pitches are scale degrees here (0 = the
+tonic, 7 = the octave above); :func:`midi_of_degree` turns them into MIDI notes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from partita.generation.song_rhythm import slot_weights
+from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
+
+MAJOR = (0, 2, 4, 5, 7, 9, 11)
+MINOR = (0, 2, 3, 5, 7, 8, 10)
+ONE, TWO, FOUR, FIVE, SIX = 0, 1, 3, 4, 5  # chord roots as scale degrees: I, ii, IV, V, vi
+FILL = (FOUR, ONE, SIX, TWO, FOUR, ONE)
+
+
+# --- register: how wide a song's melody spans, by style -------------------------------------------------
+
+STYLE_RANGE: dict[str, float] = {
+    "chorale": 11.7,
+    "german_folk": 12.6,
+    "folk": 12.7,
+    "chinese_folk": 14.0,
+    "pop": 18.6,
+}
+"""The mean range (highest minus lowest note, semitones) of real song melodies by style, measured by
+``python scripts/song-ranges.py``: the Bach chorales' sopranos (JSB train split, 229), Essen folk songs of
+music21's corpus (German 5,979; Chinese 1,224; Lorraine, Luxembourg and Irish 1,180) and POP909's vocal
+melodies (400 songs with even ids). A style without data (waltz, romantic ...) gets :data:`DEFAULT_RANGE`."""
+DEFAULT_RANGE = 12.0
+"""The range of a song with no style: the median of all the songs above (most of them span an octave)."""
+LANGUAGE_STYLE = {"zh": "chinese_folk"}
+"""The style whose range a song without one takes from its lyrics' language."""
+ARCH_OTHER_LINES = 0.7
+"""The height of a line's arch that is not a section's climax, as a share of the climax line's."""
+ARCH_GAIN = 1.35
+"""How much more than the asked range's difference from 12 semitones the arches are widened: a song of 18.6
+asked spanned 16.6 without it. Fitted on the twelve lyric texts of ``bench/bench_song.py`` (two seeds), not on
+the real songs ``bench/bench_song_real.py`` compares with."""
+CHORUS_LIFT = 0.15
+"""Added to that share in a chorus or bridge: sung higher than a verse."""
+
+
+@dataclass(frozen=True)
+class Register:
+    """How wide a song's melody spans (``semitones``, a style's target) and where its anchors may lie (scale
+    degrees, 0 = the tonic). The old fixed arch (rising 1-2 -> 3-5 degrees) is the register of 12 semitones
+    (7 degrees) on a climax line."""
+
+    semitones: float = DEFAULT_RANGE
+
+    @property
+    def degrees(self) -> int:
+        return max(4, round(self.semitones * 7 / 12))
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The lowest and highest degree a chord tone on a strong beat may take."""
+        return -3, max(9, self.degrees + 2)
+
+    def arch(self, line: int, lines: int, kind: str = "verse") -> float:
+        """The height of a line's arch (degrees from its base to its peak): the full height on a section's
+        climax line (the middle one: line 2 of 4, 2 of 3, 1 of 2), :data:`ARCH_OTHER_LINES` of it elsewhere,
+        and :data:`CHORUS_LIFT` more in a chorus or bridge."""
+        share = 1.0 if line == lines // 2 else ARCH_OTHER_LINES
+        if kind in ("chorus", "bridge", "refrain"):
+            share = min(1.0, share + CHORUS_LIFT)
+        asked = DEFAULT_RANGE + (self.semitones - DEFAULT_RANGE) * ARCH_GAIN
+        return round((asked * 7 / 12 - 3) * share, 1)
+
+
+def register_for(
+    style: str | None = None, language: str | None = None, semitones: float | None = None
+) -> Register:
+    """The register of a song: ``semitones`` if given, else its ``style``'s :data:`STYLE_RANGE`, else the
+    style of its lyrics' ``language`` (:data:`LANGUAGE_STYLE`), else :data:`DEFAULT_RANGE`."""
+    if semitones is not None:
+        if not 4 <= semitones <= 36:
+            raise ValueError(f"a vocal range of {semitones:g} semitones: give 4 to 36")
+        return Register(float(semitones))
+    style = style if style in STYLE_RANGE else LANGUAGE_STYLE.get(language or "")
+    return Register(STYLE_RANGE.get(style or "", DEFAULT_RANGE))
+
+
+# --- harmony and pitch -----------------------------------------------------------------------------------
+
+
+def _chords(halves: int, end: int) -> list[int]:
+    """Chord roots (scale degrees) for ``halves`` harmonic spans ending on ``end`` (ONE or FIVE)."""
+    if halves == 1:
+        return [end]
+    before = FIVE if end == ONE else FOUR
+    middle = [FILL[i % len(FILL)] for i in range(max(0, halves - 3))]
+    return ([ONE] + middle + [before, end])[-halves:] if halves >= 3 else [before, end]
+
+
+def chord_span(meter: str) -> int:
+    """Slots per chord: one chord a bar (as partita's accompaniment plays them)."""
+    return len(slot_weights(meter))
+
+
+def phrase_roots(total: int, meter: str, end: str) -> list[int]:
+    """The chord roots (scale degrees, one a bar) of a phrase of ``total`` slots ending on ``end``."""
+    return _chords(math.ceil(total / chord_span(meter)), ONE if end in ("tonic", "mediant") else FIVE)
+
+
+def _nearest(options: list[int], target: float, prev: int | None) -> int:
+    near = [d for d in options if prev is None or abs(d - prev) <= 4] or options
+    return min(near, key=lambda d: (abs(d - target), abs(d - (prev if prev is not None else target))))
+
+
+def line_pitches(
+    onsets: list[int],
+    total: int,
+    meter: str,
+    end: str,
+    rng: np.random.Generator,
+    height: float | None = None,
+    bounds: tuple[int, int] = (-3, 9),
+) -> list[int]:
+    """Scale degrees (0 = tonic) for a phrase's onsets: chord tones on strong beats, steps between.
+
+    The strong-beat notes follow an arch from a base (1-2) up to ``height`` degrees above it, give or take a
+    degree (:meth:`Register.arch`; None: 1-4 degrees, the old fixed arch), within ``bounds``."""
+    weights = slot_weights(meter)
+    span = chord_span(meter)
+    roots = phrase_roots(total, meter, end)
+    if height is None:
+        peak, base = float(rng.integers(3, 6)), float(rng.integers(1, 3))
+    else:
+        base = float(rng.integers(1, 3))
+        peak = base + height + float(rng.integers(-1, 2))
+    degrees: list[int | None] = [None] * len(onsets)
+    prev = None
+    for i, p in enumerate(onsets):
+        last = i == len(onsets) - 1
+        if not (last or i == 0 or weights[p % len(weights)] >= 2):
+            continue
+        root = roots[min(p // span, len(roots) - 1)]
+        tones = [root + k + 7 * o for o in (-1, 0, 1) for k in (0, 2, 4)]
+        tones = [d for d in tones if bounds[0] <= d <= bounds[1]]
+        if last:
+            tones = {"tonic": [0], "mediant": [2], "dominant": [1, 4]}[end]
+        target = (
+            base + (peak - base) * math.sin(math.pi * min(1.0, p / max(1, total - 4))) + rng.normal(0, 1.0)
+        )
+        degrees[i] = prev = _nearest(tones, target, prev)
+    return _fill_steps(degrees)
+
+
+def _fill_steps(degrees: list[int | None]) -> list[int]:
+    """Fill the notes between anchors by steps from one anchor toward the next (a neighbour tone if equal)."""
+    out = list(degrees)
+    anchors = [i for i, d in enumerate(degrees) if d is not None]
+    for a, b in zip(anchors, anchors[1:], strict=False):
+        m = b - a - 1
+        for k in range(m):
+            step = round((out[b] - out[a]) * (k + 1) / (m + 1))
+            if step == 0 and k % 2 == 0:
+                step = 1
+            out[a + k + 1] = out[a] + step
+    return [int(d) for d in out]
+
+
+# --- Mandarin tones: the melody's direction follows the tone transitions, as a preference ---------------
+
+TONE_MISS = 1.5
+"""Cost of a step whose direction the tone pair does not prefer (see :mod:`partita.lyrics.mandarin`)."""
+TONE_CONTRARY = 1.0
+"""Added when the step moves against the preferred direction (down where up is preferred, ...)."""
+LEAP_COST = {0: 0.4, 1: 0.0, 2: 0.2, 3: 0.7, 4: 1.2}
+"""Cost of a melodic interval in scale steps; a leap over a fifth (more than 4 steps) is not allowed."""
+DRIFT_COST = 0.35
+"""Cost per scale step away from the tone-blind melody (its arch, anchors and cadence)."""
+
+
+def melisma_last(onsets: list[int], total: int) -> bool:
+    return total - onsets[-1] >= 6  # as _phrase_notes: a long last note is sung a step above, then itself
+
+
+def tone_pitches(
+    onsets: list[int],
+    degrees: list[int],
+    total: int,
+    meter: str,
+    end: str,
+    tones: list[int | None],
+    bounds: tuple[int, int] = (-3, 9),
+) -> list[int]:
+    """Scale degrees for a phrase whose direction from syllable to syllable agrees with the Mandarin tone
+    transitions where it can (a dynamic programme over the degrees within ``bounds``, -3..9 by default).
+
+    Singability comes first: the notes on strong beats (and the first) stay chord tones, the last note is
+    the tone-blind melody's cadence note, no leap is over a fifth, larger leaps and drift from the
+    tone-blind melody ``degrees`` cost more; a step against the tones costs :data:`TONE_MISS` (and
+    :data:`TONE_CONTRARY` more when it moves the other way). The direction is measured on the note each
+    syllable lands on (the first note of a melisma).
+    """
+    from partita.lyrics.mandarin import LEVEL, direction, preferred_directions
+
+    n = len(degrees)
+    wants = [preferred_directions(tones[i], tones[i + 1]) for i in range(n - 1)]
+    if not any(wants):
+        return list(degrees)
+    weights = slot_weights(meter)
+    span = chord_span(meter)
+    roots = phrase_roots(total, meter, end)
+    span_degrees = list(range(bounds[0], bounds[1] + 1))
+    options: list[list[int]] = []
+    for i, p in enumerate(onsets):
+        if i == n - 1:
+            options.append([degrees[i]])
+        elif i == 0 or weights[p % len(weights)] >= 2:
+            root = roots[min(p // span, len(roots) - 1)]
+            options.append([d for d in span_degrees if (d - root) % 7 in (0, 2, 4)])
+        else:
+            options.append(span_degrees)
+    lift = 1 if melisma_last(onsets, total) else 0  # the last syllable lands on the step above
+
+    def sung(i: int, d: int) -> int:
+        return d + lift if i == n - 1 else d
+
+    cost = [{d: DRIFT_COST * abs(d - degrees[0]) for d in options[0]}]
+    back: list[dict[int, int]] = [{}]
+    for i in range(1, n):
+        here: dict[int, float] = {}
+        came: dict[int, int] = {}
+        for d in options[i]:
+            for q, c in cost[i - 1].items():
+                leap = abs(d - q)
+                if leap > 4:
+                    continue
+                total_cost = c + LEAP_COST[leap] + DRIFT_COST * abs(d - degrees[i])
+                want = wants[i - 1]
+                if want:
+                    step = direction(sung(i - 1, q), sung(i, d))
+                    if step not in want:
+                        total_cost += TONE_MISS + (TONE_CONTRARY if step != LEVEL and -step in want else 0.0)
+                if d not in here or total_cost < here[d]:
+                    here[d], came[d] = total_cost, q
+        if not here:  # no way within a fifth (cannot happen with these options): keep the tone-blind line
+            return list(degrees)
+        cost.append(here)
+        back.append(came)
+    d = min(cost[-1], key=cost[-1].get)
+    out = [d]
+    for i in range(n - 1, 0, -1):
+        d = back[i][d]
+        out.append(d)
+    return out[::-1]
+
+
+def midi_of_degree(degree: int, tonic_midi: int, scale: tuple[int, ...], raise_seventh: bool) -> int:
+    pc = scale[degree % 7] + (1 if raise_seventh and degree % 7 == 6 and scale == MINOR else 0)
+    return tonic_midi + pc + 12 * (degree // 7)
+
+
+PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def chord_label(root: int, tonic: str, mode: str) -> str:
+    """The mir_eval label of the triad on scale degree ``root`` (V major in minor: harmonic minor)."""
+    scale = MINOR if mode == "minor" else MAJOR
+    pc = PITCH_CLASS_OF_TONIC.get(tonic, 0)
+    third = (scale[(root + 2) % 7] - scale[root]) % 12
+    fifth = (scale[(root + 4) % 7] - scale[root]) % 12
+    if mode == "minor" and root == FIVE:
+        third = 4
+    quality = "dim" if fifth == 6 else "maj" if third == 4 else "min"
+    return f"{PC_NAMES[(pc + scale[root]) % 12]}:{quality}"
