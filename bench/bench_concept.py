@@ -312,7 +312,10 @@ def command_of(args) -> str:
     cmd = COMMAND + (" --quick" if args.quick else "") + (f" --seed {args.seed}" if args.seed else "")
     if args.strengths:
         cmd += " --strengths " + ",".join(f"{v:g}" for v in args.strengths) + f" --steps {args.steps}"
-        cmd += f" --samples {args.samples}" if args.samples != 12 else ""
+    elif args.steps != 60:
+        cmd += f" --steps {args.steps}"
+    cmd += f" --samples {args.samples}" if args.samples != 12 else ""
+    cmd += f" --heldout {args.heldout}" if args.heldout != 20 else ""
     return cmd
 
 
@@ -426,7 +429,9 @@ def main() -> None:
     name += f"-seed{args.seed}" if args.seed else ""  # another draw of pieces and samples, kept beside
     path = write_result(
         name,
-        "Concepts from references (DreamStyler)" + (": the strength knob" if args.strengths else ""),
+        "Concepts from references (DreamStyler)"
+        + (": the strength knob" if args.strengths else "")
+        + (" (quick smoke run)" if args.quick else ""),  # each result its own title
         rows_of(result, args),
         quick=args.quick,
         extra={"details": result},

@@ -62,3 +62,32 @@ def test_a_strength_past_the_range_is_one_sentence(concept_dir, tmp_path, capsys
     assert main([*args, "-o", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "--concept-strength" in err and "Traceback" not in err
+
+
+def test_the_explanation_at_strength_0_says_the_base_model(concept_dir):
+    base = Generator.debug()
+    at_zero = base.with_concept(concept_dir, 0.0)
+    request = base.request(PROMPT)
+    at_zero.generate(request, n=1, seed=3, selector=None)
+    said = request.explain()
+    assert "<jiggy> is at strength 0: the base model made these pieces" in said
+    other = base.request("a jig in <waltzy>, 2 bars")  # the prompt names another concept
+    at_zero.generate(other, n=1, seed=3, selector=None)
+    assert "<jiggy> at strength 0, which is the base model: <waltzy> is not applied" in other.explain()
+    full = base.request(PROMPT)
+    base.with_concept(concept_dir, 1.0).generate(full, n=1, seed=3, selector=None)
+    assert "strength 0" not in full.explain()  # applied: no such note
+
+
+def test_partita_generate_prints_it(concept_dir, tmp_path, capsys):
+    generate(tmp_path / "zero", "--concept", str(concept_dir), "--concept-strength", "0", "--explain")
+    assert "strength 0: the base model made these pieces" in capsys.readouterr().out
+
+
+def test_a_concept_folder_as_the_model_is_its_base_with_it(concept_dir, tmp_path):
+    """`--model my-style/` loads the base the concept names (here "debug") with the concept in place."""
+    out = tmp_path / "as-model"
+    args = ["generate", PROMPT, "--model", str(concept_dir), "--n", "1", "--seed", "7", "-o", str(out)]
+    assert main(args) == 0
+    both = generate(tmp_path / "both", "--concept", str(concept_dir))
+    assert (out / "candidate-1.mid").read_bytes() == both

@@ -8,7 +8,7 @@ import torch
 from tests.training.test_concept import REFS, tune
 
 import partita
-from partita.pipelines import Generator
+from partita.pipelines import Generator, load_generator
 from partita.training.concept import (
     CONCEPT_CARD,
     CONCEPT_CONFIG,
@@ -129,3 +129,29 @@ def test_the_python_api_takes_a_concept_beyond_generate(base, learned, tmp_path)
     assert continuation.concept == "my-style"
     cont = base.generate(continuation, n=1, seed=0, selector=None, concept=folder)
     assert cont[0].score.note_num() > duet.note_num() - 1
+
+
+def test_from_pretrained_of_a_concept_folder_loads_its_base_with_it(base, learned, tmp_path):
+    folder = learned.save_pretrained(tmp_path / "my-style")
+    generator = Generator.from_pretrained(folder)  # the base it names ("debug"), with the concept in place
+    assert generator.concept == "my-style" and generator.model.card["concept_strength"] == 1.0
+    by_hand = base.with_concept(folder)
+    prompt = "a jig in <my-style>, 2 bars"
+    assert notes(generator.generate(prompt, n=1, seed=4, selector=None)) == notes(
+        by_hand.generate(prompt, n=1, seed=4, selector=None)
+    )
+    half = Generator.of_concept(folder, strength=0.5)
+    assert half.concept == "my-style" and half.model.card["concept_strength"] == 0.5
+    assert load_generator(str(folder)).concept == "my-style"  # what the CLI's --model loads
+
+
+def test_a_concept_folder_whose_base_does_not_load_here_is_one_sentence(base, learned, tmp_path):
+    import dataclasses
+
+    elsewhere = Concept(dataclasses.replace(learned.config, base_model="my-own-model"), learned.tensors)
+    folder = elsewhere.save_pretrained(tmp_path / "lost")
+    with pytest.raises(
+        ValueError, match=r"learned on the base model 'my-own-model', which does not load here"
+    ) as e:
+        Generator.from_pretrained(folder)
+    assert "--model BASE --concept" in str(e.value) and "\n" not in str(e.value)

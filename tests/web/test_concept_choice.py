@@ -321,3 +321,107 @@ def test_the_song_page_has_the_concept_menu(studio_model, concepts, tmp_path, mo
         assert boxes["song-parts"]["value"] is False
     finally:
         app.studio.close()
+
+
+def _handler(app, source, target):
+    """The page's event handler that ``source`` (a component's elem_id) fires and that sets ``target``."""
+    ids = {c.elem_id: c for c in app.blocks.values() if getattr(c, "elem_id", None)}
+    for fn in app.fns.values():
+        fired = {t[0] for t in fn.targets}
+        if ids[source]._id in fired and ids[target] in fn.outputs:
+            return fn
+    raise AssertionError(f"no handler of {source} sets {target}")
+
+
+@pytest.fixture(scope="module")
+def mixed(studio_model, concepts):
+    """The two concepts applied at different strengths: the server's own strengths differ."""
+    return {
+        "jig-a": studio_model.with_concept(concepts["jig-a"].learned_concept, 0.6),
+        "jig-b": studio_model.with_concept(concepts["jig-b"].learned_concept, 1.2),
+    }
+
+
+def test_the_slider_starts_at_the_shared_strength_or_at_1_when_concepts_differ(
+    studio_model, concepts, mixed, tmp_path
+):
+    from partita.web import Limits
+    from partita.web.compose import start_strength
+    from partita.web.limits import WorkDir
+    from partita.web.studio import Studio
+
+    def studio_of(carried):
+        return Studio(studio_model, "debug", Limits(), WorkDir(60, tmp_path), tmp_path, concepts=carried)
+
+    shared = {n: studio_model.with_concept(g.learned_concept, 0.7) for n, g in concepts.items()}
+    for carried, start in ((shared, 0.7), (mixed, 1.0), (dict(concepts), 1.0), ({}, 1.0)):
+        studio = studio_of(carried)
+        try:
+            assert start_strength(studio) == start
+        finally:
+            studio.close()
+
+
+def test_the_slider_shows_the_strength_of_the_concept_the_request_will_use(
+    studio_model, mixed, tmp_path, monkeypatch
+):
+    import gradio as gr
+
+    from partita.web import build_app
+    from partita.web.compose import FROM_PROMPT, ComposeView
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    app = build_app(studio_model, views=[ComposeView()], corpora_root=tmp_path, concepts=list(mixed.values()))
+    try:
+        slider = _components(app)["compose-strength"]
+        assert slider["value"] == 1.0 and slider["maximum"] == 1.5  # own strengths 0.6 and 1.2 differ
+        typed = _handler(app, "compose-prompt", "compose-strength").fn
+        moved, last = typed(FROM_PROMPT, "a jig in <jig-b>, 2 bars", None)
+        assert moved["value"] == 1.2 and last == "jig-b"  # the concept the prompt names: its own
+        moved, last = typed(FROM_PROMPT, "a lively jig in <jig-b>, 2 bars", "jig-b")
+        assert "value" not in moved and last == "jig-b"  # the same concept: a strength set by hand stays
+        moved, last = typed(FROM_PROMPT, "a jig in <jig-a> and <jig-b>", last)
+        assert moved["value"] == 0.6 and last == "jig-a"  # two named: the first is used, and shown
+        moved, last = typed("jig-b", "a jig in <jig-a>", "jig-a")  # a concept picked in the menu wins:
+        assert moved == gr.update() and last == "jig-a"  # editing the words leaves its strength alone
+        moved, last = typed(FROM_PROMPT, "a jig in <nope>", "jig-a")
+        assert "value" not in moved and last is None  # not this server's: no change
+        picked = _handler(app, "compose-concept", "compose-strength").fn
+        assert picked("jig-a", "a jig in <jig-b>")[0]["value"] == 0.6
+        back = picked(FROM_PROMPT, "a jig in <jig-b>")
+        assert back[0]["value"] == 1.2 and back[1] == "jig-b"  # back to the prompt's concept
+        assert picked("(none)", "a jig in <jig-b>")[0] == gr.update()
+    finally:
+        app.studio.close()
+
+
+def test_a_concepts_own_strength_past_the_slider_is_still_served(
+    studio_model, concepts, tmp_path, monkeypatch
+):
+    from partita.web import build_app
+    from partita.web.compose import ComposeView, strength_of
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    # as `partita serve --concept-strength 2` applies it
+    strong = studio_model.with_concept(concepts["jig-a"].learned_concept, 2.0)
+    app = build_app(studio_model, views=[ComposeView()], corpora_root=tmp_path, concepts=[strong])
+    try:
+        slider = _components(app)["compose-strength"]
+        assert slider["value"] == 2.0 and slider["maximum"] == 2.0
+        assert strength_of(app.studio, "jig-a", 2.0) == 2.0 and strength_of(app.studio, "jig-a", "") == 2.0
+        with pytest.raises(UserError, match=r"concept strength 1.8: choose 0 \(the base model\) to 1.5"):
+            strength_of(app.studio, "jig-a", 1.8)
+    finally:
+        app.studio.close()
+
+
+def test_the_explanation_at_strength_0_says_the_base_model_made_the_pieces(with_concepts):
+    summary, _, _ = compose(with_concepts, "a piano piece in <jig-a>, 2 bars", n=1, seed=0, strength=0)
+    said = summary["explain"]
+    assert summary["concept_strength"] == 0.0
+    assert "<jig-a> is at strength 0: the base model made these pieces" in said
+    summary, _, _ = compose(with_concepts, PROMPT, n=1, seed=0, concept="jig-b", strength=0)
+    assert "<jig-b> is at strength 0: the base model made these pieces" in summary["explain"]
+    assert "is in the prefix though" not in summary["explain"]  # at 0 no concept token is in the prefix
+    summary, _, _ = compose(with_concepts, PROMPT, n=1, seed=0, concept="jig-b", strength=0.5)
+    assert "strength 0" not in summary["explain"] and "is in the prefix though" in summary["explain"]

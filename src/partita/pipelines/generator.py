@@ -107,9 +107,17 @@ class Generator:
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = DEFAULT_MODEL) -> Generator:
         """The model saved in a folder (or shipped with partita under that name); ``"debug"``: a tiny
-        untrained model for tests. Its ``generation_config.json`` and ``selector/`` are used when present."""
+        untrained model for tests. Its ``generation_config.json`` and ``selector/`` are used when present.
+        A concept's folder (``partita concept learn``) loads the base model it was learned on, by the name
+        it records, with the concept in place at its own strength (:meth:`of_concept`)."""
         if str(name_or_path) == "debug":
             return cls.debug()
+        path = Path(name_or_path).expanduser()
+        if path.is_dir() and not (path / "config.json").is_file():
+            from partita.training.concept import CONCEPT_CONFIG  # torch training code: only when asked
+
+            if (path / CONCEPT_CONFIG).is_file():
+                return cls.of_concept(path)
         model = MusicLM.from_pretrained(name_or_path)
         tokenizer = getattr(model, "tokenizer", None)
         if not isinstance(tokenizer, SteerableTokenizer):
@@ -126,6 +134,27 @@ class Generator:
         )
         out.experts = experts_of(folder)
         return out
+
+    @classmethod
+    def of_concept(cls, concept: str | Path | Concept, strength: float | None = None) -> Generator:
+        """The base model a concept (a folder or file, or a :class:`~partita.training.concept.Concept`) was
+        learned on, loaded by the name the concept records (a model shipped with partita, or a folder by
+        that name), with the concept in place at ``strength`` (default its own). A base that does not load
+        here, or whose weights or tokenizer differ from the ones the concept was learned on, is one
+        sentence."""
+        from partita.training.concept import Concept, load_concept  # torch training code: only when asked
+
+        loaded = concept if isinstance(concept, Concept) else load_concept(concept)
+        base = loaded.config.base_model
+        try:
+            generator = cls.from_pretrained(base)
+        except (FileNotFoundError, ValueError) as e:
+            raise ValueError(
+                f"concept <{loaded.name}> was learned on the base model {base!r}, which does not load here "
+                f"({str(e).splitlines()[0]}): give the base model and the concept (--model BASE --concept "
+                f"{concept if not isinstance(concept, Concept) else loaded.name})"
+            ) from None
+        return generator.with_concept(loaded, strength)
 
     @classmethod
     def debug(cls, seed: int = 0) -> Generator:
@@ -412,7 +441,7 @@ class Generator:
             )
         config = self.config.update(**settings)
         request = self.request(request) if isinstance(request, str) else request
-        _concept_notes(request, self.concept)
+        _concept_notes(request, self.concept, self.card.get("concept_strength"))
         chosen = choose_selector(
             selector, self.selector_dir, config.selector_weights, config.selector_windows
         )
@@ -519,12 +548,22 @@ def track_agreement(refill: TrackRefill, piece: Score) -> float | None:
     return chord_tone_agreement(*new_and_kept(refill, piece))
 
 
-def _concept_notes(request: Request, concept: str | None) -> None:
-    """Say when the prompt's concept and the generator's differ (the generator's is used, or none)."""
+def _concept_notes(request: Request, concept: str | None, strength: float | None = None) -> None:
+    """Say when the prompt's concept and the generator's differ (the generator's is used, or none), and,
+    for a concept applied at ``strength`` 0, that the base model made the pieces (no concept token, no
+    learned weights: :meth:`partita.training.concept.Concept.apply`)."""
+    base = concept is not None and strength is not None and float(strength) == 0.0
     if request.concept and request.concept != concept:
         loaded = f"the concept loaded is <{concept}>" if concept else "no concept is loaded (give --concept)"
+        if base:
+            loaded = f"the concept loaded is <{concept}> at strength 0, which is the base model"
         request.notes.append(
             f"the prompt names <{request.concept}> but {loaded}: <{request.concept}> is not applied"
+        )
+    elif base:
+        request.notes.append(
+            f"the concept <{concept}> is at strength 0: the base model made these pieces (no concept token "
+            "in the prefix, none of its learned weights); raise the strength to hear it"
         )
     elif concept and not request.concept:
         request.notes.append(f"the concept <{concept}> is in the prefix though the prompt does not name it")

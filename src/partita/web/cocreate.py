@@ -236,7 +236,7 @@ class CoCreateView:
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "cocreate")
                 picked = concept_control(studio, "cocreate")
-                strength = strength_control(studio, "cocreate", picked)
+                strength = strength_control(studio, "cocreate", picked, prompt)
         gr.Markdown(
             f"Model **{studio.model_name}**. The new bars keep the piece's key, meter, tempo and "
             "instruments unless the prompt says otherwise. Limits of this server: pieces of up to "

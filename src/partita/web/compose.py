@@ -183,19 +183,43 @@ def concept_of(studio: Studio, choice: str | None, request: Request) -> str | No
 
 
 def strength_of(studio: Studio, concept: str | None, value: Any) -> float | None:
-    """The strength a request applies its concept at: ``value`` (0 to 1.5; 0 is the base model), or the
-    concept's own (the server's) when blank; None without a concept (a strength alone changes nothing)."""
+    """The strength a request applies its concept at: ``value`` (0 to 1.5, or the concept's own strength
+    on this server even beyond; 0 is the base model), or the concept's own when blank; None without a
+    concept (a strength alone changes nothing)."""
     if not concept:
         return None
     x = number(value, "concept strength")
-    if x is None:
-        return studio.concept_strength(concept)
+    own = studio.concept_strength(concept)
+    if x is None or x == own:
+        return own
     low, high = STRENGTH_RANGE
     if not low <= x <= high:
         raise UserError(
             f"concept strength {x:g}: choose {low:g} (the base model) to {high:g} (beyond as learned)"
         )
     return x
+
+
+def start_strength(studio: Studio) -> float:
+    """Where the concept-strength slider starts, which is also what a client that leaves the strength off
+    gets: the server's concepts' own strength when they share one (the usual case: ``partita serve
+    --concept-strength S``, or concepts learned at the default 1), else 1 (each concept as learned); 1
+    without concepts."""
+    own = {studio.concept_strength(n) for n in studio.concepts}
+    return own.pop() if len(own) == 1 else 1.0
+
+
+def named_concept(studio: Studio, prompt: str | None) -> str | None:
+    """The server's concept a prompt names as ``<name>`` (the first one named, as the request reads it:
+    :attr:`Request.concept`), or None."""
+    text = str(prompt or "")
+    if "<" not in text:
+        return None
+    try:
+        name = Generator.request_of(text[:MAX_PROMPT_CHARS]).concept
+    except ValueError:  # a prompt the request refuses says so when it is sent; the slider stays
+        return None
+    return name if name in studio.concepts else None
 
 
 def concept_control(studio: Studio, view: str) -> Any:
@@ -216,11 +240,14 @@ def concept_control(studio: Studio, view: str) -> Any:
     )
 
 
-def strength_control(studio: Studio, view: str, menu: Any) -> Any:
+def strength_control(studio: Studio, view: str, menu: Any, prompt: Any = None) -> Any:
     """The concept-strength slider beside ``menu`` (element id ``<view>-strength``): 0 (the base model) to
-    1.5, starting at the first concept's own strength; picking a concept in the menu sets it to that
-    concept's own. Shown only when the server has concepts (the API takes it always; blank: the concept's
-    own)."""
+    1.5 (further when a concept's own strength on this server is higher), starting at
+    :func:`start_strength`. It shows the strength the request will apply: picking a concept in the menu sets
+    it to that concept's own, and with the menu at "(from the prompt)" naming a concept in ``prompt`` (a
+    textbox) sets it to the own strength of the concept named (again only when the concept named changes,
+    so a strength the person set stays while they edit the words). Shown only when the server has concepts
+    (the API takes it always; a client that leaves it off gets the starting value)."""
     # gradio takes ~3 s to import and is optional (the web extra): only on use
     import gradio as gr
 
@@ -229,20 +256,45 @@ def strength_control(studio: Studio, view: str, menu: Any) -> Any:
     low, high = STRENGTH_RANGE
     slider = gr.Slider(
         low,
-        high,
-        value=own[names[0]] if names else 1.0,
+        max(high, *own.values()) if own else high,
+        value=start_strength(studio),
         step=0.05,
         label="Concept strength",
         info="0: the base model; 1: the concept as learned; beyond 1: more of it",
         visible=bool(names),
         elem_id=f"{view}-strength",
     )
+    if not names:
+        return slider
+    named = gr.State(None)  # the concept the prompt named when the slider last followed it
 
-    def follow(choice):
+    def picked(choice, words=None):
+        """The menu moved: a concept's own strength, or at "(from the prompt)" the named concept's."""
         name = str(choice or "").strip().removeprefix("<").removesuffix(">").strip()
-        return gr.update(value=own[name]) if name in own else gr.update()
+        if name in own:
+            return gr.update(value=own[name]), None
+        said = named_concept(studio, words) if name in ("", FROM_PROMPT) else None
+        return (gr.update(value=own[said]) if said else gr.update()), said
 
-    menu.change(follow, menu, slider, api_name=False, queue=False)
+    def typed(choice, words, last):
+        """The prompt changed: followed only with the menu at "(from the prompt)" and a new concept named."""
+        if str(choice or "").strip() not in ("", FROM_PROMPT):
+            return gr.update(), last
+        said = named_concept(studio, words)
+        return (gr.update(value=own[said]) if said and said != last else gr.update()), said
+
+    if prompt is None:
+        menu.change(lambda c: picked(c)[0], menu, slider, api_name=False, queue=False)
+        return slider
+    menu.change(picked, [menu, prompt], [slider, named], api_name=False, queue=False)
+    prompt.change(
+        typed,
+        [menu, prompt, named],
+        [slider, named],
+        api_name=False,
+        queue=False,
+        trigger_mode="always_last",
+    )
     return slider
 
 
@@ -584,7 +636,7 @@ class ComposeView:
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "compose")
                 picked = concept_control(studio, "compose")
-                strength = strength_control(studio, "compose", picked)
+                strength = strength_control(studio, "compose", picked, prompt)
         with gr.Accordion("Controls (optional; they win over the prompt)", open=False):
             with gr.Row():
                 key = gr.Dropdown(

@@ -299,7 +299,7 @@ class SongView:
                     elem_id="song-parts",
                 )
                 picked = concept_control(studio, "song")
-                strength = strength_control(studio, "song", picked)
+                strength = strength_control(studio, "song", picked, prompt)
                 button = gr.Button("Sing", variant="primary", elem_id="song-sing")
         gr.Markdown(
             "The vocal line is written by rules, not by the model: stressed syllables on strong beats, a "
