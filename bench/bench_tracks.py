@@ -28,6 +28,12 @@ And bars 3-6 of the same pieces' track written anew (``--span``), sampled on fro
 (and chosen by how well its bars 7-8 follow: the bar infill's rescoring) against sampling it from bar 1 and
 keeping bars 3-6: the mean-pitch jump at the seams, agreement, NLL, notes per bar.
 
+Realism (:func:`partita.evaluation.realism.realism_report`): each set of whole 8-bar pieces (the kept
+tracks with the new one: ``partita``, ``partita + NLL``, ``block``, the range task's fills, and ``real``,
+the pieces as written) against other held-out pieces of the same corpus windowed the same way (twice as
+many, none of them refilled), with the real-vs-real floor (two halves of those) from the same run: the
+two-sample accuracy (0.5: cannot be told apart; lower is better) and the Fréchet distance of the features.
+
     python bench/bench_tracks.py [--pop 6] [--jsb 6] [--span 3-6] [--model partita-small|debug|PATH]
         [--threads 1]
 """
@@ -176,11 +182,13 @@ def chord_reading(refill, record: dict) -> dict:
     return out
 
 
-def run_task(generator, items: list, track: str, seed: int) -> tuple[dict, list, list]:
-    """The four fills of each piece, measured; the chord readings and the seconds per piece."""
+def run_task(generator, items: list, track: str, seed: int) -> tuple[dict, list, list, dict]:
+    """The four fills of each piece, measured; the chord readings, the seconds per piece and the filled
+    pieces of each set (for realism)."""
     from partita.generation.tracks import block_fill
 
     got: dict[str, list[dict]] = {k: [] for k in SETS}
+    filled_sets: dict[str, list] = {k: [] for k in SETS}
     chords, seconds = [], []
     for k, (piece_id, piece, record) in enumerate(items):
         refill = generator.tracks_of(piece, [track])
@@ -195,9 +203,10 @@ def run_task(generator, items: list, track: str, seed: int) -> tuple[dict, list,
             ("real", piece),
         ):
             got[name].append(measure(generator, refill, filled))
+            filled_sets[name].append(filled)
         chords.append(chord_reading(refill, record))
         log.info("%s: %.1f s, chords %s", piece_id, seconds[-1], refill.chords_from)
-    return got, chords, seconds
+    return got, chords, seconds, filled_sets
 
 
 def seam_gap(refill, piece) -> float | None:
@@ -222,10 +231,14 @@ def seam_gap(refill, piece) -> float | None:
     return float(np.mean(gaps)) if gaps else None
 
 
-def run_range(generator, items: list, track: str, seed: int, span: tuple[int, int]) -> dict:
+def run_range(
+    generator, items: list, track: str, seed: int, span: tuple[int, int]
+) -> tuple[dict, dict[str, list]]:
     """Bars ``span`` of the named track written anew, sampled on from its own bars before them (and chosen
-    by its bars after: ``context``) or sampled from bar 1 with only those bars kept (``from bar 1``)."""
+    by its bars after: ``context``) or sampled from bar 1 with only those bars kept (``from bar 1``); the
+    measures and the filled pieces of each."""
     got: dict[str, list[dict]] = {"context": [], "from bar 1": [], "real": []}
+    filled: dict[str, list] = {"context": [], "from bar 1": []}
     for k, (_, piece, _) in enumerate(items):
         for name, context in (("context", True), ("from bar 1", False)):
             refill = generator.tracks_of(piece, [track], span, context=context)
@@ -233,8 +246,9 @@ def run_range(generator, items: list, track: str, seed: int, span: tuple[int, in
             got[name].append(
                 {**measure(generator, refill, cands[0].score), "seam": seam_gap(refill, cands[0].score)}
             )
+            filled[name].append(cands[0].score)
         got["real"].append({**measure(generator, refill, piece), "seam": seam_gap(refill, piece)})
-    return got
+    return got, filled
 
 
 def range_rows(label: str, got: dict, span: tuple[int, int], cmd: str) -> list[dict]:
@@ -319,6 +333,60 @@ def task_rows(label: str, got: dict, chords: list, seconds: list, cmd: str) -> l
     return rows
 
 
+REALISM_SETS = (
+    ("partita", "the default ranking"),
+    ("partita + NLL", "ranked with the model's NLL"),
+    ("context", "bars {span}, sampled on from the track's own bars"),
+    ("from bar 1", "bars {span}, sampled from bar 1"),
+)
+
+
+def realism_rows(label: str, report: dict, n: int, span: str, cmd: str) -> list[dict]:
+    """Two-sample accuracy and Fréchet distance of each refilled set against the other held-out pieces,
+    beside block chords (the rule baseline), the pieces as written and the real-vs-real floor."""
+    sets, floor = report["sets"], report["floor"]
+    real_n = report["real"]["n"]
+
+    def at(name: str, key: str) -> float:
+        return float(sets[name].get(key, float("nan"))) if name in sets else float("nan")
+
+    floor_acc = (floor.get("two_sample") or {}).get("accuracy")
+    context = (
+        f"{n} refilled pieces vs {real_n} other held-out pieces ({BARS} bars); the pieces as written "
+        f"{at('real', 'accuracy'):.3f} / Fréchet {at('real', 'frechet'):.2f}; real-vs-real floor "
+        + (f"{floor_acc:.3f}" if floor_acc is not None else "n/a")
+        + (f" / {floor['frechet']:.2f}" if floor.get("frechet") is not None else "")
+    )
+    rows = []
+    for name, what in REALISM_SETS:
+        if name not in sets:
+            continue
+        for key, metric, unit in (
+            ("accuracy", "realism two-sample accuracy", "accuracy"),
+            ("frechet", "realism Fréchet distance", ""),
+        ):
+            rows.append(
+                row(
+                    f"track infill: {metric}, {label}, {name} ({what.format(span=span)})",
+                    at(name, key),
+                    unit,
+                    cmd,
+                    baseline="block chords in the track's register, same run",
+                    baseline_value=at("block", key),
+                    higher_is_better=False,
+                    notes=context,
+                )
+            )
+    return rows
+
+
+def reference(records: list, corpus, track: str, count: int, seed: int, used: list) -> list:
+    """Held-out pieces windowed as the refilled ones, none of them refilled: ``count`` of them."""
+    skip = {p for p, _, _ in used}
+    more = pieces(records, corpus, track, len(used) + count, seed)
+    return [piece for p, piece, _ in more if p not in skip][:count]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pop", type=int, default=6, help="held-out POP909 songs")
@@ -332,6 +400,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
+    from partita.evaluation.realism import realism_report
     from partita.pipelines import load_generator
 
     if args.threads:
@@ -351,16 +420,23 @@ def main() -> None:
     for style, count in (("pop", args.pop), ("chorale", args.jsb)):
         _, track, label = next(t for t in TASKS if t[0] == style)
         items = pieces(records[style]["test"], corpus, track, count, args.seed)
-        got, chords, seconds = run_task(generator, items, track, args.seed)
+        got, chords, seconds, filled = run_task(generator, items, track, args.seed)
         rows += task_rows(label, got, chords, seconds, cmd)
         detail[style] = {"pieces": [p for p, _, _ in items], "fills": got, "chords": chords}
         if args.span:
             span = tuple(int(x) for x in args.span.split("-"))
-            ranged = run_range(generator, items, track, args.seed, span)
+            ranged, filled_range = run_range(generator, items, track, args.seed, span)
             rows += range_rows(label, ranged, span, cmd)
             detail[style]["range"] = ranged
+            filled.update(filled_range)
+        others = reference(records[style]["test"], corpus, track, 2 * len(items), args.seed, items)
+        report = realism_report(filled, others, seed=args.seed)
+        rows += realism_rows(label, report, len(items), args.span, cmd)
+        detail[style]["realism"] = report
     name = args.name or ("tracks" if args.model != "debug" else "tracks-debug")
     title = "Track infill: a track of held-out pieces written anew, against block chords and the real track"
+    if args.name:  # a distinct title for each result file
+        title += f" ({args.name})"
     extra = {"model": args.model, "seconds": time.perf_counter() - t0, "detail": detail}
     print(write_result(name, title, rows, extra=extra))
 

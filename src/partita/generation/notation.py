@@ -51,3 +51,22 @@ def rebar(score: Score, meter: str) -> Score:
     score.time_signatures.clear()
     score.time_signatures.append(symusic.TimeSignature(0, int(num), int(den), ttype="tick"))
     return score
+
+
+def single_meter(score: Score) -> str | None:
+    """The one meter ``score`` is written in from its start ("4/2"), or None where it has no time signature
+    at tick 0 or changes meter."""
+    meters = {(int(t.numerator), int(t.denominator)) for t in score.time_signatures}
+    if len(meters) != 1 or min(int(t.time) for t in score.time_signatures) > 0:
+        return None
+    num, den = meters.pop()
+    return f"{num}/{den}"
+
+
+def sampling_frame(score: Score, known: list[str] | tuple[str, ...]) -> tuple[str, int] | None:
+    """How a piece written in one meter the vocabulary lacks is read to sample in it: the known meter and
+    how many of its bars make one of the piece's (:func:`sampled_meter`); None for a piece in a known meter,
+    in several meters, or in one nothing fits. Its bars then begin on bar lines of the known meter, so it
+    can be rebarred in it (:func:`rebar`, same ticks) and back."""
+    meter = single_meter(score)
+    return sampled_meter(meter, known) if meter and known else None

@@ -24,6 +24,11 @@
 
 :func:`block_fill` is the rule baseline: each bar's chord held, one tone for a one-voice track, all tones
 for a chordal one, in the track's register.
+
+A piece in a meter the model's vocabulary lacks (4/2, 3/2, 2/2, 9/8: :mod:`partita.generation.notation`)
+has its tracks sampled as the model reads such a piece, in bars of a meter it has that fill one of the
+piece's (4/2: two bars of 4/4), with the chords, the given bars and the bars after them in those bars
+(:func:`in_vocabulary`); the new notes go back into the piece's own bars, which stay as written.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -44,6 +49,7 @@ from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, harmonized_chor
 from partita.generation.given import given_piece
 from partita.generation.harmony import chord_pitch_classes, root_pitch_class
 from partita.generation.lexicon import INSTRUMENT_WORDS, NON_GM_INSTRUMENTS
+from partita.generation.notation import rebar, sampling_frame, single_meter
 from partita.generation.request import Request
 from partita.models import MusicLM
 from partita.score import Score
@@ -92,6 +98,9 @@ class TrackRefill:
     context: bool = False
     """Whether the new bars are sampled after the named tracks' own bars before them (and chosen by how well
     their bars after fit: the bar infill's machinery, :mod:`partita.generation.infill`)."""
+    sampled_in: tuple[str, int] | None = None
+    """For a piece in a meter the vocabulary lacks, once :func:`in_vocabulary` has framed the request: the
+    meter the tracks are sampled in and how many of its bars make one of the piece's (None: its own)."""
 
     @property
     def kept(self) -> Score:
@@ -329,16 +338,46 @@ def _context(refill: TrackRefill) -> None:
     refill.request.chords = [refill.chords[b % len(refill.chords)] for b in range(refill.total_bars)]
 
 
+def in_vocabulary(refill: TrackRefill, meters: Sequence[str]) -> TrackRefill:
+    """``refill`` to be sampled by a model whose vocabulary writes ``meters`` (its tokenizer's time
+    signatures): as it is for a piece in one of them, else (a piece in one meter it lacks, such as 4/2) a copy
+    whose request is in bars of a meter it has that fill one of the piece's
+    (:func:`partita.generation.notation.sampling_frame`: 4/2 as two bars of 4/4, 3/2 as one of 6/4), each
+    chord held for those bars, the given bars and the bars after them barred the same way, so that the
+    chord rules and the bar count read the model's bars (:func:`with_tracks` puts the notes back)."""
+    meter = single_meter(refill.score)
+    frame = sampling_frame(refill.score, tuple(meters))
+    if refill.sampled_in is not None or frame is None or refill.request.conditions.meter != meter:
+        return refill
+    sampled, k = frame
+    request = copy.deepcopy(refill.request)
+    c = request.conditions
+    c.meter, c.bars = sampled, (c.bars or refill.last) * k
+    request.chords = [chord for chord in request.chords for _ in range(k)]
+    given = request.given
+    if given is not None:
+        given.score, given.bars = rebar(given.score.copy(), sampled), given.bars * k
+        if given.after is not None:
+            given.after, given.after_bars = rebar(given.after.copy(), sampled), given.after_bars * k
+    bars = "a bar" if k == 1 else f"{k} bars"
+    request.notes.append(
+        f"meter {meter} is not in this model's vocabulary: the tracks are sampled in {bars} of {sampled} for "
+        f"each bar of it (as the model reads such a piece) and written back into its bars of {meter}"
+    )
+    return replace(refill, request=request, sampled_in=frame)
+
+
 def with_tracks(refill: TrackRefill, sampled: Score) -> tuple[Score, list[str]]:
     """The piece as written with the notes of ``sampled`` (a piece of the new tracks, bar 1 at tick 0) that
     start in the bars asked for put into the tracks they were sampled as, bar by bar (a note starting in
     sampled bar k lands in bar k of the piece at the same offset, cut at that bar's end), each moved by
-    whole octaves to its track's own register; outside those bars the tracks stay as written. Returns the
-    piece and what was done, for the candidate's remarks."""
+    whole octaves to its track's own register; outside those bars the tracks stay as written. The bars are
+    the ones sampled (:attr:`TrackRefill.sampled_in`: for a piece in 4/2, sampled bars 2k-1 and 2k of 4/4
+    land in its bar k). Returns the piece and what was done, for the candidate's remarks."""
     out = refill.score.copy()
-    lines = bar_lines(out, refill.total_bars)
-    a, b = lines[refill.first - 1], lines[refill.last]
-    own = bar_lines(sampled, refill.last)
+    first, last, lines = _sampled_bars(refill)
+    a, b = lines[first], lines[last]
+    own = bar_lines(sampled, last)
     scale = int(out.ticks_per_quarter) / max(1, int(sampled.ticks_per_quarter))
     by_program = {int(t.program): t for t in sampled.tracks if not t.is_drum and len(t.notes)}
     below = note_arrays(refill.kept)
@@ -354,7 +393,7 @@ def with_tracks(refill: TrackRefill, sampled: Score) -> tuple[Score, list[str]]:
         source = by_program.get(program)
         for n in source.notes if source is not None else []:
             k = int(np.searchsorted(own, n.time, side="right")) - 1
-            if not refill.first - 1 <= k < refill.last:
+            if not first <= k < last:
                 continue
             start = lines[k] + round((n.time - own[k]) * scale)
             end = min(lines[k + 1], start + max(1, round(n.duration * scale)))
@@ -372,6 +411,16 @@ def with_tracks(refill: TrackRefill, sampled: Score) -> tuple[Score, list[str]]:
         if under:
             remarks.append(f"{label}: {under} note(s) an octave down, under the kept parts (a bass line)")
     return out, remarks
+
+
+def _sampled_bars(refill: TrackRefill) -> tuple[int, int, list[int]]:
+    """The bars written anew as sampled (0-based first, end) and the piece's bar lines in the sampled bars
+    (:attr:`TrackRefill.sampled_in`; the piece's own bars where it is sampled in its own meter)."""
+    if refill.sampled_in is None:
+        return refill.first - 1, refill.last, bar_lines(refill.score, refill.total_bars)
+    meter, k = refill.sampled_in
+    lines = bar_lines(rebar(refill.score.copy(), meter), refill.total_bars * k)
+    return (refill.first - 1) * k, refill.last * k, lines
 
 
 def _under_kept(notes: list[Note], refill: TrackRefill, index: int, below) -> int:
@@ -442,7 +491,13 @@ def piece_nll(
     """Nats per token the model gives the music of bars ``first``-``last`` of ``piece`` (all its tracks),
     reading everything before them after the piece's own condition prefix (its key, meter, tempo,
     instruments and texture: :func:`partita.tokens.dataset.piece_conditions`). A piece longer than the
-    model's context is scored half a context at a time, each half with the half before it in view."""
+    model's context is scored half a context at a time, each half with the half before it in view. A piece
+    in a meter the vocabulary lacks is read in bars of one it has, as it is sampled (:func:`in_vocabulary`:
+    bars 2-3 of a piece in 4/2 are bars 3-6 of 4/4)."""
+    frame = sampling_frame(piece, tokenizer.time_signatures)
+    if frame is not None:
+        piece, k = rebar(piece.copy(), frame[0]), frame[1]
+        first, last = (first - 1) * k + 1, None if last is None else last * k
     prefix = list(tokenizer.condition_ids(piece_conditions(piece)))
     music = list(tokenizer.encode_music(piece))
     bars = [i for i, t in enumerate(music) if t in tokenizer.bar_ids]
@@ -510,5 +565,7 @@ def whole_request(refill: TrackRefill) -> Request:
     c.programs = sorted({int(t.program) for t in refill.score.tracks if not t.is_drum and len(t.notes)})
     c.drums = any(t.is_drum and len(t.notes) for t in refill.score.tracks)
     c.bars = refill.total_bars
+    if refill.sampled_in is not None:  # measured in the piece's own meter, not the one sampled
+        c.meter = single_meter(refill.score)
     whole.chords = list(refill.chords)
     return whole

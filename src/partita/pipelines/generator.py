@@ -51,6 +51,7 @@ from partita.generation.tracks import (
     NLL_WEIGHT,
     TRACK_SETTINGS,
     TrackRefill,
+    in_vocabulary,
     new_and_kept,
     piece_nll,
     tracks_request,
@@ -327,6 +328,7 @@ class Generator:
             raise ValueError("name the tracks to write anew (tracks='bass' or '2,3')")
         else:
             refill = self.tracks_of(piece, tracks, bars, prompt)
+        refill = in_vocabulary(refill, self.tokenizer.time_signatures)  # a meter it lacks: in bars it has
         settings = {**TRACK_SETTINGS, **settings}
         request = copy.deepcopy(refill.request)
         candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
