@@ -22,6 +22,14 @@ Latency: ``DiscoveryIndex.search`` (text encoding + LanceDB flat cosine search, 
 whole corpus, against a numpy brute-force matrix product over the same vectors.
 
     python bench/bench_discovery.py [--n 1000] [--train] [--epochs 30] [--seed 0]
+
+``--pooling`` measures instead how a long piece's sections (:mod:`partita.discovery.sections`) should join
+its whole-piece vector: three models trained in this run on the same train split, seed and epochs
+(``none``: the whole-piece vector alone, as the shipped model; ``mean``; ``attention``), then the same
+queries as above on the same test candidates, over all queries and over the queries whose target is a long
+piece; the shipped model is measured beside them (``bench/results/discovery-pooling.json``).
+
+    python bench/bench_discovery.py --pooling [--epochs 30] [--threads 1] [--exclude pop909]
 """
 
 from __future__ import annotations
@@ -54,16 +62,21 @@ def label_query(entry: dict) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def query_kinds(test: list[dict]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each kind of query: the queries (one a test piece) and the caption BM25 matches them against."""
+    return {
+        "caption (en)": ([e["captions_en"][3] for e in test], [e["captions_en"][0] for e in test]),
+        "caption (zh)": ([e["captions_zh"][3] for e in test], [e["captions_zh"][0] for e in test]),
+        "labels": ([label_query(e) for e in test], [e["captions_en"][0] for e in test]),
+    }
+
+
 def retrieval_rows(model, test: list[dict], command: str) -> tuple[list[dict], dict]:
     from partita.discovery.metrics import bm25_scores, random_mrr, retrieval_metrics, zscore
     from partita.discovery.train import features_of
 
     music = model.encode_features(features_of(test))
-    kinds = {
-        "caption (en)": ([e["captions_en"][3] for e in test], [e["captions_en"][0] for e in test]),
-        "caption (zh)": ([e["captions_zh"][3] for e in test], [e["captions_zh"][0] for e in test]),
-        "labels": ([label_query(e) for e in test], [e["captions_en"][0] for e in test]),
-    }
+    kinds = query_kinds(test)
     rows, table, chance = [], {}, random_mrr(len(test))
     for kind, (queries, docs) in kinds.items():
         learned = model.encode_text(queries) @ music.T
@@ -174,6 +187,130 @@ def latency_rows(model, entries: list[dict], command: str, queries: list[str]) -
     }
 
 
+def _long_metrics(scores: np.ndarray, long: np.ndarray) -> dict[str, dict[str, float]]:
+    from partita.discovery.metrics import ranks
+
+    r = ranks(scores)
+    out = {}
+    for name, keep in (("all", np.ones(len(r), dtype=bool)), ("long", long)):
+        out[name] = {
+            "mrr": float(np.mean(1.0 / r[keep])),
+            "hit1": float(np.mean(r[keep] <= 1)),
+            "hit10": float(np.mean(r[keep] <= 10)),
+            "n": int(keep.sum()),
+        }
+    return out
+
+
+def pooling_rows(models: dict, test: list[dict], command: str) -> tuple[list[dict], dict]:
+    """Each model's retrieval of the test candidates (all queries; queries of long pieces) against the
+    whole-piece model trained in the same run (``none``)."""
+    from partita.discovery.metrics import bm25_scores
+    from partita.discovery.train import features_of, sections_of
+
+    feats, sections = features_of(test), sections_of(test)
+    long = np.asarray([len(s) > 0 for s in sections])
+    kinds = query_kinds(test)
+    table: dict = {}
+    for kind, (queries, docs) in kinds.items():
+        table[kind] = {"BM25 on captions": _long_metrics(bm25_scores(queries, docs), long)}
+        for name, model in models.items():
+            scores = model.encode_text(queries) @ model.encode_features(feats, sections).T
+            table[kind][name] = _long_metrics(scores, long)
+    rows = []
+    for kind, by_model in table.items():
+        for subset in ("all", "long"):
+            base = by_model["none"][subset]
+            for name in models:
+                if name == "none":
+                    continue
+                rows.append(
+                    row(
+                        f"text-to-music mrr, {kind} queries of {subset} pieces ({base['n']}), "
+                        f"{len(test)} test candidates, {name}",
+                        by_model[name][subset]["mrr"],
+                        "",
+                        command,
+                        baseline="whole-piece vector alone (none), trained in this run",
+                        baseline_value=base["mrr"],
+                        notes=f"BM25 on captions {by_model['BM25 on captions'][subset]['mrr']:.4f}",
+                    )
+                )
+    return rows, {"retrieval": table, "long_test_pieces": int(long.sum())}
+
+
+def pooling_main(args, parts: dict, corpus) -> None:
+    from partita.discovery.encoders import DiscoveryConfig, DiscoveryModel
+    from partita.discovery.sections import corpus_sections
+    from partita.discovery.train import TrainConfig, train_discovery
+    from partita.paths import data_dir
+
+    skip = set(args.exclude or ())
+    parts = {k: [e for e in v if e["piece_id"].rsplit("-", 1)[0] not in skip] for k, v in parts.items()}
+    rng = np.random.default_rng(args.seed)
+    valid = [parts["valid"][i] for i in rng.permutation(len(parts["valid"]))[:1000]]
+    rng = np.random.default_rng(args.seed)
+    test = [parts["test"][i] for i in rng.permutation(len(parts["test"]))[: args.n]]
+    wanted = {e["piece_id"] for e in (*parts["train"], *valid, *test)}
+    t0 = time.perf_counter()
+    sections = corpus_sections(
+        corpus,
+        [r for r in corpus.records() if r["piece_id"] in wanted],
+        cache=data_dir() / "discovery" / f"{args.corpus}-sections.parquet",
+        workers=args.workers,
+    )
+    sections_s = time.perf_counter() - t0
+    for e in (*parts["train"], *valid, *test):
+        e["sections"] = sections.get(e["piece_id"], [])
+    models, seconds = {"shipped": DiscoveryModel.from_pretrained(args.model)}, {"sections": sections_s}
+    for pooling in ("none", "mean", "attention"):
+        t0 = time.perf_counter()
+        tc = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads)
+        models[pooling] = train_discovery(parts["train"], valid, DiscoveryConfig(pooling=pooling), tc)
+        seconds[pooling] = time.perf_counter() - t0
+        log.info(
+            "%s: valid MRR %s in %.0f s",
+            pooling,
+            models[pooling].config.metrics["valid_mrr"],
+            seconds[pooling],
+        )
+    command = (
+        f"{COMMAND} --pooling --epochs {args.epochs} --threads {args.threads}"
+        + (f" --n {args.n}" if args.n != 1000 else "")
+        + "".join(f" --exclude {x}" for x in sorted(skip))
+    )
+    rows, extra = pooling_rows(models, test, command)
+    for name in ("none", "mean", "attention"):
+        rows.append(row(f"valid MRR, {name}", models[name].config.metrics["valid_mrr"], "", command))
+        rows.append(row(f"training time, {name}", seconds[name], "s", command, higher_is_better=False))
+    extra.update(
+        corpus=args.corpus,
+        excluded_sources=sorted(skip),
+        test_candidates=len(test),
+        train_pieces=len(parts["train"]),
+        train_long_pieces=sum(len(e["sections"]) > 0 for e in parts["train"]),
+        seconds=seconds,
+        model_metrics={k: m.config.metrics for k, m in models.items()},
+    )
+    path = write_result(
+        "discovery-pooling",
+        "Discovery: long pieces' sections pooled (none / mean / attention), text-to-music retrieval",
+        rows,
+        extra=extra,
+    )
+    for kind, by_model in extra["retrieval"].items():
+        for name, m in by_model.items():
+            log.info(
+                "%s %s: all %.4f long %.4f (n %d)",
+                kind,
+                name,
+                m["all"]["mrr"],
+                m["long"]["mrr"],
+                m["long"]["n"],
+            )
+    log.info("wrote %s", path)
+
+
 def load_model(args, parts):
     from partita.discovery.encoders import DiscoveryConfig, DiscoveryModel
     from partita.discovery.train import TrainConfig, train_discovery
@@ -201,6 +338,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=None, help="the features cache (default: data/discovery/)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--pooling", action="store_true", help="compare the pooling of long pieces' sections")
+    parser.add_argument(
+        "--exclude", action="append", help="--pooling: leave out a source (piece id prefix, e.g. pop909)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
     )
@@ -213,9 +355,13 @@ def main() -> None:
     from partita.discovery.train import split_entries
     from partita.paths import data_dir
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     cache = Path(args.cache) if args.cache else data_dir() / "discovery" / f"{args.corpus}-entries.parquet"
-    parts = split_entries(load_corpus(args.corpus), cache, args.workers)
+    corpus = load_corpus(args.corpus)
+    parts = split_entries(corpus, cache, args.workers)
+    if args.pooling:
+        pooling_main(args, parts, corpus)
+        return
     model, train_s = load_model(args, parts)
     rng = np.random.default_rng(args.seed)
     test = [parts["test"][i] for i in rng.permutation(len(parts["test"]))[: args.n]]

@@ -16,6 +16,13 @@ Ray is an optional dependency (``pip install 'partita[ray]'``); without it ``eng
 error. Ray is connected to ``address`` (or the ``RAY_ADDRESS`` environment variable) when given; otherwise a
 local Ray with ``workers`` CPUs is started for the call and shut down after it. A Ray already initialised
 by the caller (``ray.init(...)``) is used as it is and left running.
+
+When Ray fails, what happens is the caller's choice (``fallback``): with it, the items Ray did not finish are
+mapped on local processes and a warning says so (a local Ray that cannot start, a worker or node lost past
+Ray's retries); without it, :class:`EngineError`. A cluster the caller *named* that cannot be reached is
+always a ConnectionError, never a quiet local run: a mistyped address should not turn a cluster build into
+hours on one machine. :func:`engine_session` applies the same rule to a block that holds one Ray for
+several maps.
 """
 
 from __future__ import annotations
@@ -110,15 +117,42 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
         try:
             ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ConnectionError(f"cannot connect to the Ray cluster at {address!r}: {first}") from None
+            raise ConnectionError(
+                f"cannot connect to the Ray cluster at {address!r}: {_first_line(e)}"
+            ) from None
     else:
         log.info("starting a local Ray with %s CPUs", num_cpus or "all")
-        ray.init(address="local", num_cpus=num_cpus, **options)
+        try:
+            ray.init(address="local", num_cpus=num_cpus, **options)
+        except Exception as e:  # no room for its object store, no /tmp, a port taken, ...
+            ray.shutdown()
+            raise EngineError(f"a local Ray could not start: {_first_line(e)}") from e
     try:
         yield ray
     finally:
         ray.shutdown()
+
+
+@contextlib.contextmanager
+def engine_session(engine: str, address: str | None = None, workers: int = 1) -> Iterator[str]:
+    """The engine the block's maps should use: ``process`` as it is; ``ray`` inside one :func:`ray_session`
+    held for the whole block, or ``process`` (with a warning) when a local Ray cannot start. A missing Ray
+    is an ImportError and a named cluster that cannot be reached a ConnectionError, as in
+    :func:`ray_session`."""
+    check_engine(engine)
+    with contextlib.ExitStack() as stack:
+        if engine == "ray":
+            try:
+                stack.enter_context(ray_session(address, workers))
+            except EngineError as e:
+                log.warning("%s; running on local processes instead", e)
+                engine = "process"
+        yield engine
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0][:300] if text else type(e).__name__
 
 
 def map_items(
@@ -129,17 +163,19 @@ def map_items(
     progress: ProgressCallback | None = None,
     address: str | None = None,
     batch_size: int = BATCH_SIZE,
+    fallback: bool = False,
 ) -> Iterator[tuple[int, R]]:
     """Yield ``(i, fn(items[i]))`` for every item, in the order results come in.
 
     ``engine``: ``process`` (``workers`` local processes; ``workers <= 1`` runs in this process) or ``ray``
     (Ray Data, ``workers`` tasks at a time; see :func:`ray_session` for which Ray). ``progress`` is called
     with (results so far, items, "") after each result. A failure of the Ray engine raises
-    :class:`EngineError`; the results yielded before it are good. An unknown engine is a ValueError at
-    the call, before anything runs.
+    :class:`EngineError` (the results yielded before it are good), or, with ``fallback``, maps the items
+    not yet yielded on ``workers`` local processes after a warning. An unknown engine is a ValueError at the
+    call, before anything runs.
     """
     check_engine(engine)
-    return _map(fn, list(items), engine, workers, progress, address, max(1, int(batch_size)))
+    return _map(fn, list(items), engine, workers, progress, address, max(1, int(batch_size)), fallback)
 
 
 def _map(
@@ -150,18 +186,43 @@ def _map(
     progress: ProgressCallback | None,
     address: str | None,
     batch_size: int,
+    fallback: bool = False,
 ) -> Iterator[tuple[int, R]]:
     if not items:
         return
     if engine == "ray":
         results = _ray_map(fn, items, max(1, workers), address, batch_size)
-    elif workers <= 1 or len(items) < 2:
-        results = ((i, fn(item)) for i, item in enumerate(items))
+        if fallback:
+            results = _or_local(results, fn, items, workers, batch_size)
     else:
-        results = _process_map(fn, items, workers, batch_size)
+        results = _local_map(fn, items, workers, batch_size)
     for done, pair in enumerate(results, 1):
         report(progress, done, len(items), "")
         yield pair
+
+
+def _local_map(
+    fn: Callable[[T], R], items: list[T], workers: int, batch_size: int
+) -> Iterator[tuple[int, R]]:
+    if workers <= 1 or len(items) < 2:
+        return ((i, fn(item)) for i, item in enumerate(items))
+    return _process_map(fn, items, workers, batch_size)
+
+
+def _or_local(
+    results: Iterator[tuple[int, R]], fn: Callable[[T], R], items: list[T], workers: int, batch_size: int
+) -> Iterator[tuple[int, R]]:
+    """``results`` as they come; when the engine fails, the items they left out, mapped locally."""
+    done: set[int] = set()
+    try:
+        for i, value in results:
+            done.add(i)
+            yield i, value
+    except EngineError as e:
+        rest = [i for i in range(len(items)) if i not in done]
+        log.warning("%s; mapping the %d items left on local processes", e, len(rest))
+        for j, value in _local_map(fn, [items[i] for i in rest], workers, batch_size):
+            yield rest[j], value
 
 
 def _apply_all(fn: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[tuple[int, R]]:
@@ -270,7 +331,6 @@ def _ray_map(
                         raise value
                     yield int(i), value
         except ray.exceptions.RayError as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EngineError(f"the Ray engine failed: {first[:300]}") from e
+            raise EngineError(f"the Ray engine failed: {_first_line(e)}") from e
         finally:
             ray_data_log.setLevel(level)

@@ -3,6 +3,7 @@ index; a missing Ray or an unknown engine is one clear line. The Ray tests share
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import operator
@@ -16,7 +17,7 @@ import pytest
 from partita.cli.main import main
 from partita.corpus import build_corpus, load_corpus
 from partita.discovery.index import DiscoveryIndex, build_index, embed_features
-from partita.engines import check_engine, map_items, ray_session, require_ray
+from partita.engines import EngineError, check_engine, engine_session, map_items, ray_session, require_ray
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +89,100 @@ def test_an_unreachable_cluster_is_one_line(monkeypatch, tiny_corpus, tmp_path, 
     assert "Traceback" not in err
 
 
+def _same_index(ours_path, theirs_path) -> None:
+    ours = DiscoveryIndex(ours_path).table.to_arrow().sort_by("piece_id").to_pydict()
+    theirs = DiscoveryIndex(theirs_path).table.to_arrow().sort_by("piece_id").to_pydict()
+    assert ours["piece_id"] == theirs["piece_id"] and ours["features"] == theirs["features"]
+    np.testing.assert_allclose(np.asarray(ours["vector"]), np.asarray(theirs["vector"]), atol=1e-6)
+
+
+def test_an_unreachable_cluster_refuses_the_index_build(monkeypatch, tiny_corpus, tmp_path, capsys):
+    ray = pytest.importorskip("ray")
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    out = tmp_path / "idx"
+    args = [
+        "index",
+        "build",
+        str(tiny_corpus),
+        "-o",
+        str(out),
+        "--engine",
+        "ray",
+        "--ray-address",
+        "127.0.0.1:1",
+    ]
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert (
+        err.strip().splitlines()[-1].startswith("Error: cannot connect to the Ray cluster at '127.0.0.1:1'")
+    )
+    assert "Traceback" not in err and "local processes" not in err  # refused, not run locally
+    assert not (out / "index.json").exists() and not (out / "pending.parquet").exists()
+
+
+def _ray_that_cannot_start(monkeypatch):
+    ray = pytest.importorskip("ray")
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "shutdown", lambda: None)  # leave the module's local Ray, if any, alone
+
+    def init(*args, **kwargs):
+        raise RuntimeError("simulated: no room for the object store\nmore detail")
+
+    monkeypatch.setattr(ray, "init", init)
+
+
+def test_a_local_ray_that_cannot_start_falls_back(monkeypatch, tiny_corpus, tiny_index, tmp_path, caplog):
+    _ray_that_cannot_start(monkeypatch)
+    with pytest.raises(EngineError, match="a local Ray could not start: simulated: no room"):
+        list(map_items(abs, [-1, 2], "ray"))
+    assert dict(map_items(abs, [-1, 2, -3], "ray", workers=2, fallback=True)) == {0: 1, 1: 2, 2: 3}
+    with engine_session("ray") as engine:
+        assert engine == "process"
+    meta = build_index(load_corpus(tiny_corpus), tmp_path / "idx", workers=2, engine="ray")
+    assert meta["count"] == 4 and meta["engine"] == "process"  # what actually ran
+    assert (
+        "a local Ray could not start: simulated: no room for the object store; running on local"
+        in caplog.text
+    )
+    _same_index(tmp_path / "idx", tiny_index)
+
+
+def test_the_cli_says_it_builds_locally(monkeypatch, tiny_corpus, tmp_path, capsys, caplog):
+    _ray_that_cannot_start(monkeypatch)
+    out = tmp_path / "idx"
+    assert main(["index", "build", str(tiny_corpus), "-o", str(out), "--engine", "ray"]) == 0
+    captured = capsys.readouterr()
+    assert "indexed 4 pieces (4 new)" in captured.out
+    assert "Traceback" not in captured.err
+    warned = [r for r in caplog.records if "running on local processes instead" in r.getMessage()]
+    assert warned and warned[0].levelname == "WARNING"  # shown by the CLI's logging at its default level
+    assert json.loads((out / "index.json").read_text())["engine"] == "process"
+
+
+def test_a_ray_lost_midway_leaves_the_rest_to_local_processes(
+    monkeypatch, tiny_corpus, tiny_index, tmp_path, caplog
+):
+    import partita.engines as engines
+
+    def lost_after_one(fn, items, workers, address, batch_size):
+        yield 0, fn(items[0])
+        raise EngineError("the Ray engine failed: a node was lost")
+
+    monkeypatch.setattr(engines, "_ray_map", lost_after_one)
+    monkeypatch.setattr(engines, "ray_session", lambda address, workers: contextlib.nullcontext())
+    with pytest.raises(EngineError, match="a node was lost"):
+        list(map_items(math.sqrt, range(6), "ray"))
+    calls = []
+    pairs = list(map_items(math.sqrt, range(6), "ray", 2, lambda d, t, m: calls.append(d), fallback=True))
+    assert sorted(pairs) == [(i, math.sqrt(i)) for i in range(6)] and calls == list(range(1, 7))
+    assert "mapping the 5 items left on local processes" in caplog.text
+    meta = build_index(load_corpus(tiny_corpus), tmp_path / "idx", workers=2, engine="ray")
+    assert meta["count"] == 4 and meta["engine"] == "ray"
+    _same_index(tmp_path / "idx", tiny_index)
+
+
 def test_a_failed_ray_leaves_the_rest_to_local_readers(monkeypatch, tiny_corpus, tmp_path, caplog):
     import partita.corpus.build as build
-    from partita.engines import EngineError
 
     def lost_after_one(fn, items, engine, workers, address=None):
         assert engine == "ray"

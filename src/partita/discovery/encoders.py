@@ -7,6 +7,9 @@
   still shares trigrams with the words it resembles.
 - The **music encoder** is an MLP over the fixed music feature vector of
   :func:`partita.discovery.features.music_features`, standardised by the training set's mean and spread.
+  With ``pooling`` ``mean`` or ``attention`` it also embeds a long piece's sections
+  (:mod:`partita.discovery.sections`) with the same MLP and pools them with the whole piece's embedding: by
+  their mean, or by attention (a learned score of each embedding, softmax over the piece's own), as CoLLAP.
 
 Both end in an L2-normalised ``dim``-vector; the cosine of a text and a piece is their match.
 :meth:`DiscoveryModel.save_pretrained` writes ``discovery_config.json`` (the :class:`DiscoveryConfig`),
@@ -52,6 +55,9 @@ class DiscoveryConfig:
     n_features: int = N_FEATURES
     dropout: float = 0.1
     temperature: float = 0.05
+    pooling: str = "none"
+    """``none`` (the whole-piece vector alone), or how a long piece's sections join it: ``mean``,
+    ``attention``."""
     trained_on: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
 
@@ -113,11 +119,18 @@ class TextEncoder(nn.Module):
         return nn.functional.normalize(self.mlp(self.bag(ids, offsets)), dim=-1)
 
 
+POOLINGS = ("none", "mean", "attention")
+
+
 class MusicEncoder(nn.Module):
-    """Standardised music features -> MLP -> unit vector."""
+    """Standardised music features -> MLP -> unit vector; with ``pooling``, the MLP outputs of the whole
+    piece and of its sections pooled first."""
 
     def __init__(self, config: DiscoveryConfig):
         super().__init__()
+        if config.pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {config.pooling!r}; choose one of: {', '.join(POOLINGS)}")
+        self.pooling = config.pooling
         self.register_buffer("mean", torch.zeros(config.n_features))
         self.register_buffer("scale", torch.ones(config.n_features))
         self.mlp = nn.Sequential(
@@ -128,9 +141,35 @@ class MusicEncoder(nn.Module):
             nn.GELU(),
             nn.Linear(config.hidden, config.dim),
         )
+        if self.pooling == "attention":
+            self.attend = nn.Sequential(
+                nn.Linear(config.dim, config.dim), nn.Tanh(), nn.Linear(config.dim, 1)
+            )
+            self.whole_bias = nn.Parameter(torch.zeros(1))  # lets the whole-piece vector weigh apart
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return nn.functional.normalize(self.mlp((features - self.mean) / self.scale), dim=-1)
+    def forward(
+        self,
+        features: torch.Tensor,
+        sections: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Unit vectors of ``features`` (n x n_features); with pooling, of each piece's whole vector and its
+        ``sections`` (n x k x n_features, ``mask`` n x k True where a section is) pooled."""
+        whole = self.mlp((features - self.mean) / self.scale)
+        if self.pooling == "none" or sections is None or sections.shape[1] == 0:
+            return nn.functional.normalize(whole, dim=-1)
+        parts = self.mlp((sections - self.mean) / self.scale)
+        tokens = torch.cat([whole[:, None], parts], dim=1)
+        keep = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)
+        if self.pooling == "mean":
+            pooled = (tokens * keep[..., None]).sum(1) / keep.sum(1, keepdim=True)
+        else:
+            logits = self.attend(tokens).squeeze(-1)
+            bias = torch.zeros_like(logits)
+            bias[:, 0] = self.whole_bias
+            weights = (logits + bias).masked_fill(~keep, float("-inf")).softmax(dim=1)
+            pooled = (tokens * weights[..., None]).sum(1)
+        return nn.functional.normalize(pooled, dim=-1)
 
 
 class DiscoveryModel(nn.Module):
@@ -158,17 +197,33 @@ class DiscoveryModel(nn.Module):
         return torch.cat(out).numpy() if out else np.zeros((0, self.config.dim), dtype=np.float32)
 
     @torch.no_grad()
-    def encode_features(self, features: np.ndarray) -> np.ndarray:
-        """Unit vectors (n x dim, float32) for music feature vectors (n x n_features)."""
+    def encode_features(
+        self, features: np.ndarray, sections: list[np.ndarray] | None = None, batch_size: int = 4096
+    ) -> np.ndarray:
+        """Unit vectors (n x dim, float32) for music feature vectors (n x n_features) and, for a pooling
+        model, each piece's sections (a list of k_i x n_features arrays; ignored without pooling)."""
+        from partita.discovery.sections import pad_sections
+
         self.eval()
         x = torch.as_tensor(np.asarray(features, dtype=np.float32).reshape(-1, self.config.n_features))
-        return self.music(x).numpy()
+        if self.config.pooling == "none" or sections is None:
+            return self.music(x).numpy()
+        out = []
+        for s in range(0, len(x), batch_size):
+            padded, mask = pad_sections(sections[s : s + batch_size])
+            out.append(self.music(x[s : s + batch_size], torch.from_numpy(padded), torch.from_numpy(mask)))
+        return torch.cat(out).numpy() if out else np.zeros((0, self.config.dim), dtype=np.float32)
 
     def encode_score(self, score) -> np.ndarray:
         """The unit vector (dim,) of one Score."""
         from partita.discovery.features import music_features
 
-        return self.encode_features(music_features(score)[None])[0]
+        sections = None
+        if self.config.pooling != "none":
+            from partita.discovery.sections import section_features
+
+            sections = [section_features(score)]
+        return self.encode_features(music_features(score)[None], sections)[0]
 
     def save_pretrained(self, folder: str | os.PathLike, card: str = "") -> Path:
         """Write the config, the weights (float16) and a README card into ``folder``."""

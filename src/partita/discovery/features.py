@@ -307,7 +307,8 @@ def corpus_entries(
 ) -> list[dict[str, Any]]:
     """The entries of ``records`` (default: all) of a loaded corpus, read from ``cache`` where it has them
     and computed (and added to it) otherwise, on ``workers`` processes or Ray tasks (``engine``, ``address``:
-    :func:`partita.engines.map_items`). Unreadable pieces are dropped with a warning."""
+    :func:`partita.engines.map_items`; should Ray fail, the pieces it left are read on local processes).
+    Unreadable pieces are dropped with a warning."""
     records = corpus.records() if records is None else records
     cache_path = Path(cache) if cache else None
     known = (
@@ -323,7 +324,8 @@ def corpus_entries(
     fresh: list[dict[str, Any]] = []
     if engine == "process" and len(todo) <= 16:
         workers = 1  # not worth starting processes
-    for i, (_, entry) in enumerate(map_items(_entry_task, todo, engine, workers, address=address), 1):
+    entries = map_items(_entry_task, todo, engine, workers, address=address, fallback=True)
+    for i, (_, entry) in enumerate(entries, 1):
         fresh.append(entry)
         report(progress, done + i, len(records), entry["piece_id"])
         if cache_path and len(fresh) % 2000 == 0:

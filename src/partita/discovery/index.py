@@ -16,7 +16,6 @@ removed. A reader never sees half an index. Reading and embedding run on local p
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
@@ -35,7 +34,7 @@ from partita.atomic import atomic_write_text
 from partita.discovery.encoders import DEFAULT_MODEL, DiscoveryModel
 from partita.discovery.features import LABEL_FIELDS, corpus_entries
 from partita.discovery.metrics import BM25, zscore
-from partita.engines import check_engine, map_items, ray_session
+from partita.engines import check_engine, engine_session, map_items
 from partita.paths import data_dir
 from partita.progress import ProgressCallback, report
 
@@ -141,14 +140,23 @@ def embed_features(
     address: str | None = None,
 ) -> np.ndarray:
     """The model's vectors of music feature rows, :data:`EMBED_CHUNK` rows at a time: in this process
-    (``process``: one matrix product is cheaper than starting processes) or as Ray Data tasks (``ray``)."""
+    (``process``: one matrix product is cheaper than starting processes) or as Ray Data tasks (``ray``;
+    should Ray fail, the chunks it left are embedded locally)."""
     features = np.asarray(features, dtype=np.float32)
     chunks = [features[s : s + EMBED_CHUNK] for s in range(0, len(features), EMBED_CHUNK)]
     if not chunks:
         return np.zeros((0, model.config.dim), dtype=np.float32)
     fn = functools.partial(_embed_chunk, model)
     parts = dict(
-        map_items(fn, chunks, engine, 1 if engine == "process" else workers, address=address, batch_size=1)
+        map_items(
+            fn,
+            chunks,
+            engine,
+            1 if engine == "process" else workers,
+            address=address,
+            batch_size=1,
+            fallback=True,
+        )
     )
     return np.concatenate([parts[i] for i in range(len(chunks))])
 
@@ -168,7 +176,11 @@ def build_index(
 
     ``engine`` ``process`` reads the new pieces on ``workers`` local processes and embeds them here; ``ray``
     does both on Ray Data (``workers`` tasks at a time; a local Ray, or the cluster at ``address`` /
-    ``$RAY_ADDRESS``: :func:`partita.engines.ray_session`). The index is the same either way."""
+    ``$RAY_ADDRESS``: :func:`partita.engines.ray_session`). The index is the same either way, so a Ray that
+    fails does not stop the build: a local Ray that cannot start, or a worker or node lost past Ray's
+    retries, leaves the pieces not yet done to local processes (a warning says so; ``index.json`` records
+    ``engine`` as ``process`` when Ray never started). A missing Ray (ImportError) or a named cluster that
+    cannot be reached (ConnectionError) is refused before anything is read."""
     check_engine(engine)
     path = Path(path) if path else index_dir(corpus.name)
     path.mkdir(parents=True, exist_ok=True)
@@ -179,7 +191,7 @@ def build_index(
     old = _existing_rows(path)
     new_records = [r for r in records if r["piece_id"] not in old]
     log.info("indexing %d new pieces (%d already indexed)", len(new_records), len(records) - len(new_records))
-    with ray_session(address, workers) if engine == "ray" else contextlib.nullcontext():  # one Ray for both
+    with engine_session(engine, address, workers) as engine:  # one Ray for both maps
         fresh = corpus_entries(
             corpus,
             new_records,

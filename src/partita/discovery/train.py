@@ -84,18 +84,34 @@ def features_of(entries: list[dict[str, Any]]) -> np.ndarray:
     return np.asarray([e["features"] for e in entries], dtype=np.float32)
 
 
+def sections_of(entries: list[dict[str, Any]]) -> list[np.ndarray]:
+    """Each entry's sections (``sections``: k x n_features; none where an entry has no such key)."""
+    from partita.discovery.features import N_FEATURES
+
+    return [np.asarray(e.get("sections", []), dtype=np.float32).reshape(-1, N_FEATURES) for e in entries]
+
+
 def evaluate(
     model: DiscoveryModel, entries: list[dict[str, Any]], caption_index: int = -1
 ) -> dict[str, float]:
     """Text-to-music retrieval of one caption per piece (``caption_index`` of the English captions; the last,
     unseen in training, by default) against the pieces themselves."""
     queries = [e["captions_en"][caption_index] for e in entries]
-    return retrieval_metrics(model.encode_text(queries) @ model.encode_features(features_of(entries)).T)
+    music = model.encode_features(features_of(entries), sections_of(entries))
+    return retrieval_metrics(model.encode_text(queries) @ music.T)
 
 
-def _loss(model: DiscoveryModel, ids: list[list[int]], feats: torch.Tensor) -> torch.Tensor:
+def _loss(
+    model: DiscoveryModel, ids: list[list[int]], feats: torch.Tensor, sections: list[np.ndarray] | None
+) -> torch.Tensor:
+    from partita.discovery.sections import pad_sections
+
     t = model.text(*batch_ids(ids))
-    m = model.music(feats)
+    if sections is None:
+        m = model.music(feats)
+    else:
+        padded, mask = pad_sections(sections)
+        m = model.music(feats, torch.from_numpy(padded), torch.from_numpy(mask))
     logits = model.log_scale.clamp(max=np.log(100.0)).exp() * t @ m.T
     target = torch.arange(len(ids))
     return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target)) / 2
@@ -118,6 +134,7 @@ def train_discovery(
     model.music.scale.copy_(torch.from_numpy(np.maximum(x.std(0), 1e-3)))
     sampler = _Sampler(model, train, tc)
     feats = torch.from_numpy(x)
+    sections = sections_of(train) if model.config.pooling != "none" else None
     valid = valid[: tc.max_valid]
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     steps = max(1, len(train) // tc.batch_size)
@@ -128,7 +145,8 @@ def train_discovery(
         order = sampler.rng.permutation(len(train))
         for s in range(steps):
             index = order[s * tc.batch_size : (s + 1) * tc.batch_size]
-            loss = _loss(model, sampler.sample(index), feats[index])
+            pieces = None if sections is None else [sections[i] for i in index]
+            loss = _loss(model, sampler.sample(index), feats[index], pieces)
             opt.zero_grad()
             loss.backward()
             opt.step()
