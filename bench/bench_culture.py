@@ -14,7 +14,15 @@ One run trains, on the built corpus ``all`` (train split only):
   (warm-up to the base's peak rate, cosine decay) and ``constant`` (the base's final rate, no re-warming);
 - ``multi``: the base adapted to both together (equal share of windows), as many steps as the two
   single-culture runs together;
-- ``merged lambda``: base + lambda * (delta china + delta lorraine_luxembourg), the re-warmed deltas.
+- ``merged lambda``: base + lambda * (delta china + delta lorraine_luxembourg), the re-warmed deltas;
+- ``replay``: the re-warmed adaptations again with a share of each batch (``--replay``, 0.1 / 0.25 / 0.5)
+  drawn from the base's own Western training pieces (the remedy for forgetting);
+- ``ties``: TIES merges of the same two deltas (trim to ``--ties-density``, elect a sign, disjoint mean) at
+  the lambdas of ``--ties-lambdas``.
+
+With ``--seeds 0 1 2`` everything is trained once per seed (initialisation, batches and masks of training
+change; the pieces and the scoring masks do not), the masked losses are summarised over seeds (mean, 95%
+t-interval) with paired differences per seed, and the probes run on the first ``--probe-seeds`` seeds only.
 
 Scored on held-out test pieces: a linear probe (logistic regression on the mean per-note vector; fitted on
 train, C chosen on valid) for Chinese province, Lorraine against Luxembourg, Essen region (China / Germany /
@@ -22,6 +30,7 @@ other), composer and tune type; the masked-note loss of the test pieces of each 
 same architecture with random weights is the probes' control.
 
     nice -n 15 timeout 2700 python bench/bench_culture.py --threads 1 --boot 500 [--quick] [--save DIR]
+    nice -n 15 python bench/bench_culture.py --threads 1 --seeds 0 1 2 --probe-seeds 0   # culture-seeds.json
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from common import row, write_result  # noqa: E402
 log = logging.getLogger("bench_culture")
 SLOW = True  # about 6 CPU minutes on one thread (25 wall on the loaded shared machine): run when named
 LAMBDAS = (0.25, 0.5, 0.75, 1.0)
+TARGETS = ("china", "lorraine_luxembourg")
 GOAL = "CultureMERT: +4.9% ROC-AUC / AP on non-Western tagging; task arithmetic on par with multi-culture"
 
 
@@ -65,26 +75,39 @@ def _tasks():
     }
 
 
-def _train(args, corpus, t_start):
-    """Every model of the table: name -> (MusicEncoder, info)."""
-    import torch
+def _config():
+    from partita.models.encoder import EncoderConfig
 
-    from partita.models.encoder import EncoderConfig, MusicEncoder
-    from partita.training.culture import AdaptConfig, adapt, culture_pieces, fresh_copy, merge
+    return EncoderConfig(n_layer=3, n_head=4, d_model=96, d_ff=384, max_len=128)
 
-    cfg = EncoderConfig(n_layer=3, n_head=4, d_model=96, d_ff=384, max_len=128)
+
+def _read(args, corpus) -> tuple[dict, dict]:
+    """Train-split token arrays of the three cultures (the Western ones a sample), the same for every seed."""
+    from partita.training.culture import culture_pieces
+
     data, seconds = {}, {}
-    for name in ("western", "china", "lorraine_luxembourg"):
+    for name in ("western", *TARGETS):
         t0 = time.monotonic()
         limit = args.western_pieces if name == "western" else None
-        data[name] = culture_pieces(corpus, name, "train", cfg, args.max_notes, limit, args.seed)
+        data[name] = culture_pieces(corpus, name, "train", _config(), args.max_notes, limit, args.seeds[0])
         seconds[f"read {name}"] = round(time.monotonic() - t0, 1)
         log.info("%s: %d train pieces, %d notes", name, len(data[name]), sum(len(p) for p in data[name]))
+    return data, seconds
+
+
+def _train(args, data: dict, seed: int, t_start: float):
+    """Every model of the table for one seed: (name -> MusicEncoder, name -> training info)."""
+    import torch
+
+    from partita.models.encoder import MusicEncoder
+    from partita.training.culture import AdaptConfig, adapt, fresh_copy, merge
+
+    cfg = _config()
     models, info = {}, {}
-    torch.manual_seed(args.seed)
+    torch.manual_seed(seed)
     models["random weights"] = MusicEncoder(cfg).eval()
     base = MusicEncoder(cfg)
-    common = dict(lr=args.lr, batch_size=args.batch_size, max_notes=args.max_notes, seed=args.seed)
+    common = dict(lr=args.lr, batch_size=args.batch_size, max_notes=args.max_notes, seed=seed)
     bcfg = AdaptConfig(("western",), "cosine", args.base_steps, warmup=args.base_steps // 12, **common)
     info["base"] = adapt(base, {"western": data["western"]}, bcfg)
     models["base"] = base
@@ -95,29 +118,40 @@ def _train(args, corpus, t_start):
         ("china, constant", ("china",), "constant", args.steps),
         ("lorraine_luxembourg, rewarm", ("lorraine_luxembourg",), "rewarm", args.steps),
         ("lorraine_luxembourg, constant", ("lorraine_luxembourg",), "constant", args.steps),
-        ("multi, rewarm", ("china", "lorraine_luxembourg"), "rewarm", 2 * args.steps),
+        ("multi, rewarm", TARGETS, "rewarm", 2 * args.steps),
     ]
-    for name, cultures, schedule, steps in runs:
+    runs += [
+        (f"{c}, rewarm, replay {r:g}", (c,), "rewarm", args.steps, r) for c in TARGETS for r in args.replay
+    ]
+    for name, cultures, schedule, steps, *replay in runs:
         m = fresh_copy(base)
-        acfg = AdaptConfig(cultures, schedule, steps, warmup=max(1, steps // 10), base="base", **common)
-        info[name] = adapt(m, {c: data[c] for c in cultures}, acfg)
-        models[name] = m
-        log.info("%s done (%.0f s total)", name, time.monotonic() - t_start)
-    for lam in LAMBDAS:
-        models[f"merged, lambda {lam:g}"] = merge(
-            base, [models["china, rewarm"], models["lorraine_luxembourg, rewarm"]], lam
+        share = replay[0] if replay else 0.0
+        acfg = AdaptConfig(
+            cultures, schedule, steps, warmup=max(1, steps // 10), base="base", replay=share, **common
         )
+        read = cultures + (("western",) if share else ())
+        info[name] = adapt(m, {c: data[c] for c in read}, acfg)
+        models[name] = m
+        log.info("seed %d: %s done (%.0f s total)", seed, name, time.monotonic() - t_start)
+    parents = [models[f"{c}, rewarm"] for c in TARGETS]
+    for lam in LAMBDAS:
+        models[f"merged, lambda {lam:g}"] = merge(base, parents, lam)
+    for density in args.ties_density:
+        for lam in args.ties_lambdas:
+            models[f"ties {density:g}, lambda {lam:g}"] = merge(
+                base, parents, lam, method="ties", density=density
+            )
     if args.save:
         from partita.training.culture import save_adapted, save_merged
 
-        out = Path(args.save)
+        out = Path(args.save) / f"seed-{seed}" if len(args.seeds) > 1 else Path(args.save)
         for name, m in models.items():
             folder = out / name.replace(", ", "-").replace(" ", "-")
-            if name.startswith("merged"):
+            if _merged(name):
                 save_merged(m, folder)
             elif name != "random weights":
                 save_adapted(m, folder, AdaptConfig.from_dict(m.card["adaptation"][-1]["config"]))
-    return models, info, seconds
+    return models, info
 
 
 def _token_cache(corpus, ids, cfg, max_notes):
@@ -172,61 +206,147 @@ def _paired_delta(y, pred, base_pred, n_boot: int, seed: int) -> list[float]:
     return [float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))]
 
 
-def _evaluate(args, corpus, models, done=None):
-    """Score every model; ``done(res, meta)`` after each one (the result file is rewritten as it goes)."""
+def _prepare(args, corpus, probes: bool) -> dict:
+    """What scoring needs, read once: the probe tasks' pieces (with ``probes``) and the test and valid
+    pieces of each culture for the masked loss (the same for every seed)."""
     from partita.evaluation.understanding import gather
-    from partita.training.culture import culture_pieces, heldout_loss
+    from partita.training.culture import culture_pieces
 
-    cfg = models["base"].config
+    cfg, seed = _config(), args.seeds[0]
+    tasks = _tasks() if probes else {}
     rows_all = corpus.records()
-    tasks = _tasks()
     datas = {
-        k: gather(t, rows_all, cap=args.cap, test_cap=args.test_cap, seed=args.seed)
-        for k, (t, _) in tasks.items()
+        k: gather(t, rows_all, cap=args.cap, test_cap=args.test_cap, seed=seed) for k, (t, _) in tasks.items()
     }
     ids = sorted({e.piece_id for d in datas.values() for e in d.examples})
     t0 = time.monotonic()
     cache = _token_cache(corpus, ids, cfg, args.probe_notes)
     log.info("%d probe pieces read in %.0f s", len(ids), time.monotonic() - t0)
-    test = {
-        c: culture_pieces(corpus, c, "test", cfg, args.probe_notes, args.loss_pieces, args.seed)
-        for c in ("china", "lorraine_luxembourg", "western")
+    loss_sets = {
+        split: {
+            c: culture_pieces(corpus, c, split, cfg, args.probe_notes, args.loss_pieces, seed)
+            for c in (*TARGETS, "western")
+        }
+        for split in ("test", "valid")
     }
     meta = {
         k: {"classes": list(d.classes), "counts": d.counts(), "dropped": d.dropped, "culture": tasks[k][1]}
         for k, d in datas.items()
     }
-    meta["loss_test_pieces"] = {c: len(p) for c, p in test.items()}
+    meta["loss_test_pieces"] = {c: len(p) for c, p in loss_sets["test"].items()}
+    meta["loss_valid_pieces"] = {c: len(p) for c, p in loss_sets["valid"].items()}
+    return {"datas": datas, "cache": cache, "loss": loss_sets, "meta": meta}
+
+
+def _score(args, ev: dict, models: dict, probes: bool, done=None) -> dict:
+    """Score every model (probes only with ``probes``); ``done(res)`` after each one."""
+    from partita.training.culture import heldout_loss
+
     first = ("base", "random weights", "china, rewarm", "lorraine_luxembourg, rewarm", "multi, rewarm")
     order = [k for k in first if k in models] + sorted(
         (k for k in models if k not in first), key=lambda k: (not k.startswith("merged"), k)
     )
+    if not probes:
+        order.remove("random weights")
     res: dict = {}
     preds: dict = {}
     for name in order:
         m = models[name]
         t1 = time.monotonic()
-        emb = _embed_all(m, cache)
-        res[name] = {"probe": {}, "loss": {}}
-        for k, d in datas.items():
-            sc, preds[(name, k)] = _probe(d, emb, args.boot, args.seed)
-            sc["delta_vs_base_ci"] = _paired_delta(
-                d.y("test"), preds[(name, k)], preds[("base", k)], args.boot, args.seed
-            )
-            res[name]["probe"][k] = sc
-        for c, pieces in test.items():
-            res[name]["loss"][c] = heldout_loss(m, pieces, seed=args.seed)
+        res[name] = {"probe": {}, "loss": {}, "valid_loss": {}}
+        if probes:
+            emb = _embed_all(m, ev["cache"])
+            for k, d in ev["datas"].items():
+                sc, preds[(name, k)] = _probe(d, emb, args.boot, args.seeds[0])
+                sc["delta_vs_base_ci"] = _paired_delta(
+                    d.y("test"), preds[(name, k)], preds[("base", k)], args.boot, args.seeds[0]
+                )
+                res[name]["probe"][k] = sc
+        if name != "random weights":  # valid pieces: for choosing among the merges only
+            splits = (("test", "loss"), ("valid", "valid_loss")) if _merged(name) else (("test", "loss"),)
+            for split, key in splits:
+                for c, pieces in ev["loss"][split].items():
+                    res[name][key][c] = heldout_loss(m, pieces, seed=0)
         log.info("%s scored in %.0f s", name, time.monotonic() - t1)
         if done is not None:
-            done({k: res[k] for k in models if k in res}, meta)
-    return {k: res[k] for k in models}, meta
+            done({k: res[k] for k in models if k in res})
+    return {k: res[k] for k in models if k in res}
+
+
+def _merged(name: str) -> bool:
+    return name.startswith(("merged", "ties"))
+
+
+def _interval(values) -> dict:
+    """Mean over seeds, standard deviation and the 95% t-interval of the mean."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    mean = float(v.mean())
+    if len(v) < 2:
+        return {"mean": mean, "sd": None, "ci": [mean, mean], "values": v.tolist()}
+    half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    return {"mean": mean, "sd": float(v.std(ddof=1)), "ci": [mean - half, mean + half], "values": v.tolist()}
+
+
+def _summary(per_seed: dict) -> dict:
+    """Masked losses over seeds: each model's mean and interval, its paired difference from the base (> 0:
+    worse than the base), and the comparisons of the table (each a paired difference, > 0: the first
+    named is better, lower loss)."""
+    seeds = sorted(per_seed)
+    first = per_seed[seeds[0]]
+    names = [n for n in first if first[n]["loss"]]
+    cultures = list(first["base"]["loss"])
+
+    def loss(name, c, key="loss"):
+        return np.array([per_seed[s][name][key][c] for s in seeds])
+
+    out: dict = {"seeds": seeds, "loss": {}, "vs_base": {}, "valid": {}, "comparisons": []}
+    for n in names:
+        out["loss"][n] = {c: _interval(loss(n, c)) for c in cultures}
+        out["vs_base"][n] = {c: _interval(loss(n, c) - loss("base", c)) for c in cultures}
+        if first[n]["valid_loss"]:
+            out["valid"][n] = {c: _interval(loss(n, c, "valid_loss")) for c in cultures}
+
+    def compare(label, better, worse, c):
+        if better in first and worse in first:
+            out["comparisons"].append(
+                {"label": label, "culture": c, **_interval(loss(worse, c) - loss(better, c))}
+            )
+
+    for c in TARGETS:
+        compare(f"{c}, rewarm vs western-continued", f"{c}, rewarm", "western-continued", c)
+        compare(f"{c}, rewarm vs {c}, constant", f"{c}, rewarm", f"{c}, constant", c)
+        for n in (n for n in names if n.startswith(f"{c}, rewarm, replay")):
+            for where in (c, "western"):  # what replay costs on the target and saves on the base's pieces
+                compare(f"{n} vs {c}, rewarm", n, f"{c}, rewarm", where)
+    merges = {
+        "linear": [n for n in names if n.startswith("merged")],
+        "ties": [n for n in names if n.startswith("ties")],
+    }
+    best = {}
+    for family, ms in merges.items():
+        if ms:  # chosen on the valid pieces: the mean of the three cultures' valid losses, over seeds
+            best[family] = min(ms, key=lambda n: np.mean([out["valid"][n][c]["mean"] for c in cultures]))
+    out["best_merge_on_valid"] = best
+    for c in cultures:
+        if "linear" in best and "ties" in best:
+            compare(
+                f"best ties ({best['ties']}) vs best linear ({best['linear']})",
+                best["ties"],
+                best["linear"],
+                c,
+            )
+        for family, n in best.items():
+            compare(f"multi, rewarm vs best {family} ({n})", "multi, rewarm", n, c)
+    return out
 
 
 def _rows(res, meta, info, cmd) -> list[dict]:
     out = []
     for name, r in res.items():
         if name == "base":
-            peer, peer_name = res["random weights"], "random weights"
+            peer, peer_name = res.get("random weights", {}), "random weights"
         else:
             peer, peer_name = res["base"], "base"
         for k, s in r["probe"].items():
@@ -266,7 +386,79 @@ def _rows(res, meta, info, cmd) -> list[dict]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def _seed_rows(summary: dict, meta: dict, info: dict, cmd: str) -> list[dict]:
+    """Rows of a run over several seeds: each model's masked losses (mean over seeds) and the comparisons."""
+    n = len(summary["seeds"])
+    out = []
+    for name, losses in summary["loss"].items():
+        for c, s in losses.items():
+            d = summary["vs_base"][name][c]
+            steps = f"; trained {info[name]['steps']} steps" if name in info else ""
+            out.append(
+                row(
+                    f"culture over seeds: masked-note loss, {c} test pieces, {name}",
+                    s["mean"],
+                    "nats (5 fields summed)",
+                    cmd,
+                    None if name == "base" else "base",
+                    None if name == "base" else summary["loss"]["base"][c]["mean"],
+                    higher_is_better=False,
+                    notes=f"mean of {n} seeds, 95% t-interval {s['ci'][0]:.3f}-{s['ci'][1]:.3f}; paired "
+                    f"difference from base {d['mean']:+.3f} ({d['ci'][0]:+.3f}..{d['ci'][1]:+.3f}); "
+                    f"{meta['loss_test_pieces'][c]} test pieces{steps}",
+                )
+            )
+    for comp in summary["comparisons"]:
+        out.append(
+            row(
+                f"culture over seeds: {comp['label']}, {comp['culture']} loss advantage",
+                comp["mean"],
+                "nats (lower loss of the first named)",
+                cmd,
+                goal=GOAL,
+                notes=f"paired over {n} seeds, 95% t-interval {comp['ci'][0]:+.3f}..{comp['ci'][1]:+.3f}; "
+                "> 0: the first named has the lower held-out masked loss; best merges chosen on valid pieces",
+            )
+        )
+    return out
+
+
+_SHARED: dict = {}
+"""What the seed workers of ``--jobs`` read (set before the pool forks)."""
+
+
+def _seed_job(seed: int, probes: bool) -> tuple:
+    """One seed in a worker process: train and score; (seed, results, training info, encoder, CPU s)."""
+    import torch
+
+    args, data, ev = _SHARED["args"], _SHARED["data"], _SHARED["ev"]
+    torch.set_num_threads(args.threads)
+    models, info = _train(args, data, seed, time.monotonic())
+    enc = {**models["base"].config.to_dict(), "parameters": models["base"].num_parameters()}
+    res = _score(args, ev, models, probes)
+    return seed, res, info, enc, time.process_time()
+
+
+def _parallel(args, data, ev, t_start, into: tuple, write) -> None:
+    """Run the seeds in ``args.jobs`` forked processes (one torch thread each); ``into``: the dicts of
+    results, training info, encoder and worker CPU seconds, filled (and written) as each seed ends."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    per_seed, infos, encoder, cpu = into
+    _SHARED.update(args=args, data=data, ev=ev)
+    with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("fork")) as pool:
+        jobs = [pool.submit(_seed_job, s, i < args.probe_seeds) for i, s in enumerate(args.seeds)]
+        for job in as_completed(jobs):
+            seed, res, info, enc, cpu_s = job.result()
+            per_seed[seed], infos[seed] = res, info
+            encoder.update(enc)
+            cpu[seed] = round(cpu_s, 1)
+            write()
+            log.info("seed %d done (%.0f s wall, %.0f worker CPU s)", seed, time.monotonic() - t_start, cpu_s)
+
+
+def _args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="Few steps and pieces: a smoke run (minutes).")
@@ -290,8 +482,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loss-pieces", type=int, default=None, help="Test pieces a culture for the loss (300).")
     ap.add_argument("--boot", type=int, default=None, help="Bootstrap resamples (1000; quick 100).")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=None, help="Train everything once a seed.")
+    ap.add_argument("--probe-seeds", type=int, default=1, help="Probes on the first N seeds (0: none).")
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="Seeds trained in parallel processes (1 thread each)."
+    )
+    ap.add_argument("--replay", type=float, nargs="*", default=None, help="Replay shares (0.1 0.25 0.5).")
+    ap.add_argument("--ties-density", type=float, nargs="*", default=None, help="TIES densities (0.2 0.5).")
+    ap.add_argument("--ties-lambdas", type=float, nargs="*", default=None, help="TIES lambdas (0.5 1 1.5).")
     ap.add_argument("--save", default=None, help="Keep the trained encoders in this folder.")
-    ap.add_argument("--name", default="culture")
+    ap.add_argument("--name", default=None, help="Result name (culture; several seeds: culture-seeds).")
     args = ap.parse_args(argv)
     q = args.quick
     args.base_steps = args.base_steps or (60 if q else 400)
@@ -301,6 +501,33 @@ def main(argv: list[str] | None = None) -> int:
     args.boot = args.boot or (100 if q else 1000)
     if args.western_pieces is None:
         args.western_pieces = 1500 if q else 4000
+    args.seeds = args.seeds or [args.seed]
+    args.replay = args.replay if args.replay is not None else ([0.25] if q else [0.1, 0.25, 0.5])
+    args.ties_density = args.ties_density if args.ties_density is not None else ([0.2] if q else [0.2, 0.5])
+    args.ties_lambdas = (
+        args.ties_lambdas if args.ties_lambdas is not None else ([1.0] if q else [0.5, 1.0, 1.5])
+    )
+    args.name = args.name or ("culture" if len(args.seeds) == 1 else "culture-seeds")
+    return args
+
+
+def _print(res: dict, meta: dict) -> None:
+    cols = list(meta["loss_test_pieces"])
+    tasks = [k for k in meta if not k.startswith("loss_")]
+    print(
+        f"{'model':<34}"
+        + "".join(f"{k[:12]:>13}" for k in tasks)
+        + "".join(f"{'loss ' + c[:7]:>14}" for c in cols)
+    )
+    for name, r in res.items():
+        line = f"{name:<34}" + "".join(
+            f"{r['probe'][k]['accuracy']:>13.3f}" if r["probe"] else f"{'-':>13}" for k in tasks
+        )
+        print(line + "".join(f"{r['loss'][c]:>14.3f}" if r["loss"] else f"{'-':>14}" for c in cols))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     import torch
@@ -314,39 +541,63 @@ def main(argv: list[str] | None = None) -> int:
     given = list(argv if argv is not None else sys.argv[1:])
     cmd = " ".join(["python bench/bench_culture.py", *map(shlex.quote, given)])
     corpus = load_corpus(args.corpus)
-    models, info, seconds = _train(args, corpus, t_start)
-    t_train = time.monotonic() - t_start
+    data, seconds = _read(args, corpus)
+    ev = _prepare(args, corpus, probes=args.probe_seeds > 0)
+    meta = ev["meta"]
+    per_seed: dict = {}
+    infos: dict = {}
+    encoder: dict = {}
+    cpu: dict = {}
 
-    def write(res, meta, final=False):
+    def write(final=False):
+        one = len(args.seeds) == 1
+        res = per_seed.get(args.seeds[0], {})
+        info = infos.get(args.seeds[0], {})
+        summary = _summary(per_seed) if per_seed and all("base" in r for r in per_seed.values()) else None
         extra = {
             "complete": final,
             "results": res,
+            "seeds": {str(k): v for k, v in per_seed.items()} if not one else None,
+            "summary": summary if not one else None,
             "tasks": meta,
-            "training": info,
+            "training": info if one else {str(k): v for k, v in infos.items()},
             "read_seconds": seconds,
-            "encoder": {**models["base"].config.to_dict(), "parameters": models["base"].num_parameters()},
+            "encoder": encoder,
             "settings": {k: v for k, v in vars(args).items() if k not in ("name",)},
-            "train_seconds": round(t_train, 1),
             "wall_seconds": round(time.monotonic() - t_start, 1),
-            "cpu_seconds": round(time.process_time(), 1),
+            "cpu_seconds": round(time.process_time() + sum(cpu.values()), 1),
+            "worker_cpu_seconds": cpu or None,
         }
-        title = "Cultural adaptation: continual pretraining and task arithmetic"
-        rows = _rows(res, meta, info, cmd) if "random weights" in res or final else []
-        return write_result(args.name, title, rows, q or not final, extra), extra
+        if one:
+            title = "Cultural adaptation: continual pretraining and task arithmetic"
+            rows = _rows(res, meta, info, cmd) if "random weights" in res or final else []
+        else:
+            title = "Cultural adaptation over seeds: replay and TIES merges against linear task arithmetic"
+            probe_rows = [r for r in _rows(res, meta, info, cmd) if "accuracy" in r["metric"]] if res else []
+            rows = (_seed_rows(summary, meta, info, cmd) if summary else []) + probe_rows
+        return write_result(args.name, title, rows, args.quick or not final, extra), extra
 
-    res, meta = _evaluate(args, corpus, models, write)
-    path, extra = write(res, meta, final=True)
+    if args.jobs > 1 and len(args.seeds) > 1:
+        _parallel(args, data, ev, t_start, (per_seed, infos, encoder, cpu), write)
+    for i, seed in enumerate(args.seeds):
+        if seed in per_seed:
+            continue
+        models, infos[seed] = _train(args, data, seed, t_start)
+        encoder.update({**models["base"].config.to_dict(), "parameters": models["base"].num_parameters()})
+
+        def done(res, seed=seed):
+            per_seed[seed] = res
+            write()
+
+        per_seed[seed] = _score(args, ev, models, i < args.probe_seeds, done)
+        log.info("seed %d scored (%.0f s, %.0f CPU s)", seed, time.monotonic() - t_start, time.process_time())
+    path, extra = write(final=True)
     print(f"wrote {path} ({extra['wall_seconds']:.0f} s)")
-    cols = list(meta["loss_test_pieces"])
-    tasks = [k for k in meta if k != "loss_test_pieces"]
-    print(
-        f"{'model':<32}"
-        + "".join(f"{k[:12]:>13}" for k in tasks)
-        + "".join(f"{'loss ' + c[:7]:>14}" for c in cols)
-    )
-    for name, r in res.items():
-        line = f"{name:<32}" + "".join(f"{r['probe'][k]['accuracy']:>13.3f}" for k in tasks)
-        print(line + "".join(f"{r['loss'][c]:>14.3f}" for c in cols))
+    _print(per_seed[args.seeds[0]], meta)
+    if extra["summary"]:
+        for comp in extra["summary"]["comparisons"]:
+            lo, hi = comp["ci"]
+            print(f"{comp['label']} [{comp['culture']}]: {comp['mean']:+.3f} ({lo:+.3f}..{hi:+.3f})")
     return 0
 
 

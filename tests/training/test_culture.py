@@ -18,6 +18,7 @@ from partita.training.culture import (
     AdaptConfig,
     MergeConfig,
     adapt,
+    batch_shares,
     culture_rows,
     fresh_copy,
     heldout_loss,
@@ -27,6 +28,7 @@ from partita.training.culture import (
     save_adapted,
     save_merged,
     task_vector,
+    ties_vector,
 )
 
 
@@ -179,3 +181,86 @@ def test_cli_merge_writes_a_merged_folder_and_refuses_a_mismatch_in_one_line(tmp
         cli, ["encoder", "adapt", str(tmp_path / "nope"), "--culture", "china", "-o", "x"]
     )
     assert missing.exit_code != 0 and "no encoder named" in missing.output
+
+
+def test_replay_gives_the_base_culture_its_share_of_the_batches():
+    names, notes = ["china", "western"], [100.0, 900.0]
+    assert batch_shares(names, notes, AdaptConfig()) == pytest.approx([0.5, 0.5])  # no replay: both targets
+    assert batch_shares(names, notes, AdaptConfig(replay=0.25)) == pytest.approx([0.75, 0.25])
+    three = batch_shares(["a", "western", "b"], [1.0, 1.0, 3.0], AdaptConfig(replay=0.2, balance="notes"))
+    assert three == pytest.approx([0.2, 0.2, 0.6])
+    with pytest.raises(ValueError, match="needs the 'western' pieces"):
+        batch_shares(["china"], [1.0], AdaptConfig(replay=0.1))
+    with pytest.raises(ValueError, match="no target culture"):
+        batch_shares(["western"], [1.0], AdaptConfig(replay=0.1))
+    with pytest.raises(ValueError, match=r"replay must be in \[0, 1\)"):
+        AdaptConfig(replay=1.0)
+    assert AdaptConfig.from_dict({"cultures": ["china"]}).replay == 0.0  # configs saved before replay load
+
+
+def test_replay_curbs_forgetting_of_the_base_culture(pentatonic):
+    train, test = pentatonic
+    rng = np.random.default_rng(5)
+    chromatic = [melody([61, 63, 66, 68, 70, 73], 40, rng) for _ in range(12)]
+    base = debug_encoder(0)
+    adapt(base, {"western": train}, AdaptConfig(steps=60, lr=3e-3, warmup=5, batch_size=8))
+    losses = {}
+    for share in (0.0, 0.5):
+        m = fresh_copy(base)
+        cfg = AdaptConfig(cultures=("toy",), steps=60, lr=3e-3, warmup=5, batch_size=8, replay=share)
+        data = {"toy": chromatic, "western": train} if share else {"toy": chromatic}
+        info = adapt(m, data, cfg)
+        losses[share] = heldout_loss(m, test)
+        if share:
+            assert info["shares"] == {"toy": 0.5, "western": 0.5}
+    assert losses[0.5] < losses[0.0] - 0.3, losses  # replaying the base's tunes keeps them
+
+
+def test_ties_trims_elects_a_sign_and_averages_the_agreeing_entries():
+    a = {"w": torch.tensor([4.0, -3.0, 0.1, 2.0]), "b": torch.tensor([0.2])}
+    b = {"w": torch.tensor([2.0, 1.0, -0.2, -1.0]), "b": torch.tensor([-5.0])}
+    out = ties_vector([a, b], density=0.6)  # 3 of each vector's 5 entries kept
+    # a keeps 4, -3, 2 (0.1 and 0.2 trimmed); b keeps 2, -1, -5 (1 and -0.2 trimmed)
+    assert torch.allclose(out["w"], torch.tensor([3.0, -3.0, 0.0, 2.0]))  # 2 + -1 > 0: a's 2 alone
+    assert torch.allclose(out["b"], torch.tensor([-5.0]))
+    full = ties_vector([a], density=1.0)
+    assert all(torch.equal(full[k], a[k]) for k in a)  # one vector, nothing trimmed: itself
+
+
+def test_ties_merge_of_one_model_at_full_density_is_that_model_and_is_recorded(tmp_path):
+    base, a, b = _deltas(1, 2)
+    one = merge(base, [a], 1.0, method="ties", density=1.0)
+    assert all(torch.allclose(one.state_dict()[k], v, atol=1e-6) for k, v in a.state_dict().items())
+    ties = merge(base, [a, b], 1.0, method="ties", density=0.2)
+    linear = merge(base, [a, b], 0.5)
+    k = "blocks.0.qkv.weight"
+    delta = ties.state_dict()[k] - base.state_dict()[k]
+    assert 0 < (delta != 0).float().mean() < 0.5  # trimmed: most entries stay at the base
+    assert not torch.allclose(ties.state_dict()[k], linear.state_dict()[k])
+    mc = load_merge_config(save_merged(ties, tmp_path / "ties"))
+    assert (mc.method, mc.density, mc.lam) == ("ties", 0.2, 1.0)
+    with pytest.raises(ValueError, match="unknown merge method 'mean'"):
+        merge(base, [a], 1.0, method="mean")
+    with pytest.raises(ValueError, match="density must be in"):
+        merge(base, [a], 1.0, method="ties", density=0.0)
+
+
+def test_cli_ties_merge_and_replay_errors_are_one_line(tmp_path):
+    debug_encoder(0).save_pretrained(tmp_path / "base")
+    debug_encoder(1).save_pretrained(tmp_path / "a")
+    debug_encoder(2).save_pretrained(tmp_path / "b")
+    runner = CliRunner()
+    args = ["encoder", "merge", str(tmp_path / "base"), str(tmp_path / "a"), str(tmp_path / "b")]
+    ok = runner.invoke(
+        cli, [*args, "--method", "ties", "--density", "0.3", "--lam", "1", "-o", str(tmp_path / "m")]
+    )
+    assert ok.exit_code == 0 and "ties, density 0.3" in ok.output, ok.output
+    assert load_merge_config(tmp_path / "m").method == "ties"
+    bad = runner.invoke(cli, [*args, "--method", "ties", "--density", "0", "-o", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "density" in bad.output and "Traceback" not in bad.output
+    replay = runner.invoke(
+        cli,
+        ["encoder", "adapt", str(tmp_path / "base"), "--culture", "western", "--replay", "0.2", "-o", "y"],
+    )
+    assert replay.exit_code != 0 and "not a target culture" in replay.output, replay.output
+    assert "Traceback" not in replay.output

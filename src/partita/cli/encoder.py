@@ -22,11 +22,20 @@ def _threads(n: int) -> None:
     torch.set_num_threads(n)
 
 
-def _pieces(corpus_name: str, cultures: tuple[str, ...], model, max_notes: int, limit: int | None) -> dict:
+def _pieces(
+    corpus_name: str,
+    cultures: tuple[str, ...],
+    model,
+    max_notes: int,
+    limit: int | None,
+    limits: dict[str, int | None] | None = None,
+) -> dict:
+    """Train-split token arrays of each culture (``limits``: another limit for some of them)."""
     from partita.cli.progress import tqdm_progress
     from partita.corpus import load_corpus
     from partita.training.culture import culture, culture_pieces
 
+    limits = limits or {}
     for name in cultures:
         culture(name)  # an unknown name is one line before anything is read
     corpus = load_corpus(corpus_name)
@@ -34,7 +43,7 @@ def _pieces(corpus_name: str, cultures: tuple[str, ...], model, max_notes: int, 
     for name in cultures:
         with tqdm_progress(f"reading {name}", unit="piece") as progress:
             data[name] = culture_pieces(
-                corpus, name, "train", model.config, max_notes, limit, progress=progress
+                corpus, name, "train", model.config, max_notes, limits.get(name, limit), progress=progress
             )
     return data
 
@@ -71,6 +80,14 @@ def _train_options(f):
     return f
 
 
+def _config(train: dict, **extra):
+    """The AdaptConfig of the shared training options ``train`` and the command's own fields."""
+    from partita.training.culture import AdaptConfig
+
+    keys = ("cultures", "steps", "lr", "warmup", "batch_size", "max_notes", "seed")
+    return AdaptConfig(**{k: train[k] for k in keys}, **extra)
+
+
 def _run(model, data: dict, config, out: str) -> dict:
     from partita.cli.progress import tqdm_progress
     from partita.training.culture import adapt, save_adapted
@@ -91,30 +108,39 @@ def _run(model, data: dict, config, out: str) -> dict:
     show_default=True,
     help="rewarm: warm-up then cosine decay from the base weights; constant: lr x 0.1 throughout (ablation).",
 )
-def adapt_cmd(
-    base, corpus, cultures, out, steps, lr, warmup, batch_size, max_notes, limit, seed, threads, schedule
-):
+@click.option(
+    "--replay",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Share of each batch replayed from the base's pieces (--replay-culture), against forgetting.",
+)
+@click.option("--replay-culture", default="western", show_default=True, help="The culture replayed.")
+@click.option(
+    "--replay-limit",
+    type=click.IntRange(1),
+    default=4000,
+    show_default=True,
+    help="A sample of at most N replayed pieces.",
+)
+def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, **train):
     """Continue pretraining the encoder BASE (a folder or shipped name) on the train-split pieces of one
-    culture (or several, each window from a culture chosen with equal probability) and save it to --out."""
+    culture (or several, each window from a culture chosen with equal probability) and save it to --out.
+    With --replay, that share of the windows comes from the base's own culture instead."""
     from partita.models.encoder import MusicEncoder
-    from partita.training.culture import AdaptConfig
 
+    cultures, out = train["cultures"], train["out"]
     with one_line():
-        _threads(threads)
+        _threads(train["threads"])
         model = MusicEncoder.from_pretrained(base)
-        config = AdaptConfig(
-            cultures=cultures,
-            schedule=schedule,
-            steps=steps,
-            lr=lr,
-            warmup=warmup,
-            batch_size=batch_size,
-            max_notes=max_notes,
-            seed=seed,
-            base=str(base),
+        config = _config(
+            train, schedule=schedule, base=str(base), replay=replay, replay_culture=replay_culture
         )
-        data = _pieces(corpus, cultures, model, max_notes, limit)
-        model.card["name"] = f"{model.card.get('name', base)} adapted to {'+'.join(cultures)} ({schedule})"
+        read = cultures + ((replay_culture,) if replay and replay_culture not in cultures else ())
+        limits = {replay_culture: replay_limit} if replay else None
+        data = _pieces(train["corpus"], read, model, train["max_notes"], train["limit"], limits)
+        what = f"{schedule}, replay {replay:g}" if replay else schedule
+        model.card["name"] = f"{model.card.get('name', base)} adapted to {'+'.join(cultures)} ({what})"
         info = _run(model, data, config, out)
     click.echo(
         f"{info['steps']} steps in {info['seconds']:.0f} s, masked loss {info['first_loss']:.3f} -> "
@@ -128,48 +154,22 @@ def adapt_cmd(
 @click.option("--width", type=click.IntRange(8, 1024), default=96, show_default=True)
 @click.option("--heads", type=click.IntRange(1, 32), default=4, show_default=True)
 @click.option("--max-len", type=click.IntRange(8, 4096), default=128, show_default=True)
-def pretrain_cmd(
-    corpus,
-    cultures,
-    out,
-    steps,
-    lr,
-    warmup,
-    batch_size,
-    max_notes,
-    limit,
-    seed,
-    threads,
-    layers,
-    width,
-    heads,
-    max_len,
-):
+def pretrain_cmd(layers, width, heads, max_len, **train):
     """Pretrain a new encoder from random weights on the train-split pieces of a culture (the base of an
     adaptation: `--culture western`) and save it to --out."""
     import torch
 
     from partita.models.encoder import EncoderConfig, MusicEncoder
-    from partita.training.culture import AdaptConfig
 
+    cultures, out = train["cultures"], train["out"]
     with one_line():
-        _threads(threads)
-        torch.manual_seed(seed)
+        _threads(train["threads"])
+        torch.manual_seed(train["seed"])
         model = MusicEncoder(
             EncoderConfig(n_layer=layers, n_head=heads, d_model=width, d_ff=4 * width, max_len=max_len)
         )
-        config = AdaptConfig(
-            cultures=cultures,
-            schedule="cosine",
-            steps=steps,
-            lr=lr,
-            warmup=warmup,
-            batch_size=batch_size,
-            max_notes=max_notes,
-            seed=seed,
-            base="random weights",
-        )
-        data = _pieces(corpus, cultures, model, max_notes, limit)
+        config = _config(train, schedule="cosine", base="random weights")
+        data = _pieces(train["corpus"], cultures, model, train["max_notes"], train["limit"])
         model.card["name"] = f"encoder pretrained on {'+'.join(cultures)}"
         info = _run(model, data, config, out)
     click.echo(
@@ -182,8 +182,24 @@ def pretrain_cmd(
 @click.argument("base")
 @click.argument("models", nargs=-1, required=True)
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The merged folder.")
-@click.option("--lam", type=float, default=0.5, show_default=True, help="base + LAM * sum of (model - base).")
-def merge_cmd(base, models, out, lam):
+@click.option(
+    "--lam", type=float, default=0.5, show_default=True, help="base + LAM * combined (model - base)."
+)
+@click.option(
+    "--method",
+    type=click.Choice(("linear", "ties")),
+    default="linear",
+    show_default=True,
+    help="linear: the sum of the task vectors; ties: trimmed, sign-elected, disjoint mean (TIES-merging).",
+)
+@click.option(
+    "--density",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.2,
+    show_default=True,
+    help="ties: the share of each task vector's entries kept (largest magnitudes).",
+)
+def merge_cmd(base, models, out, lam, method, density):
     """Task arithmetic: merge adapted encoders MODELS of the encoder BASE in weight space."""
     from partita.models.encoder import MusicEncoder
     from partita.training.culture import MergeConfig, merge, save_merged
@@ -191,9 +207,11 @@ def merge_cmd(base, models, out, lam):
     with one_line():
         b = MusicEncoder.from_pretrained(base)
         ms = [MusicEncoder.from_pretrained(m) for m in models]
-        merged = merge(b, ms, lam, config=MergeConfig(base=str(base), models=tuple(models)))
+        cfg = MergeConfig(base=str(base), models=tuple(models))
+        merged = merge(b, ms, lam, config=cfg, method=method, density=density)
         save_merged(merged, out)
-    click.echo(f"merged {len(ms)} model(s) at lambda {lam:g} -> {out}")
+    how = f"ties, density {density:g}" if method == "ties" else "linear"
+    click.echo(f"merged {len(ms)} model(s) ({how}) at lambda {lam:g} -> {out}")
 
 
 commands = [encoder]

@@ -13,8 +13,14 @@ split only), starting from the base weights. Two learning-rate schedules (:class
 Several cultures can be trained together (multi-culture continual training): each window is drawn from a
 culture chosen with equal probability (``balance="equal"``) or in proportion to its notes (``"notes"``).
 
-Task arithmetic (:func:`merge`): single-culture adapted models merged in weight space,
-``base + lambda * sum_i (adapted_i - base)``; every parameter (the masked-modelling heads included) is merged.
+Replay (``AdaptConfig.replay``, the usual remedy for forgetting): a share of each batch's windows is drawn
+from the base's own pieces (``replay_culture``, ``western``), the rest from the target cultures.
+
+Task arithmetic (:func:`merge`): single-culture adapted models merged in weight space. ``linear``:
+``base + lambda * sum_i (adapted_i - base)``; ``ties`` (TIES-merging, Yadav et al. 2023,
+:func:`ties_vector`): each task vector trimmed to its largest entries, a sign elected per parameter, the
+agreeing entries averaged, ``base + lambda * that``. Every parameter (the masked-modelling heads included)
+is merged.
 
 Cultures are rules over manifest rows (:data:`CULTURES`): ``china`` (Essen's Chinese folk songs, 1,217),
 ``lorraine_luxembourg`` (Essen's songs of Lorraine and Luxembourg, 1,208), ``western`` (the base mix: the
@@ -62,6 +68,7 @@ ADAPT_CONFIG = "adapt_config.json"
 MERGE_CONFIG = "merge_config.json"
 SCHEDULES = ("rewarm", "constant", "cosine")
 """``cosine`` is ``rewarm`` from random weights: the base pretraining's schedule."""
+MERGE_METHODS = ("linear", "ties")
 
 # ---------------------------------------------------------------- cultures
 
@@ -221,6 +228,10 @@ class AdaptConfig:
     """With several cultures: ``equal`` (a culture chosen with equal probability per window) or ``notes``."""
     max_notes: int = 512
     """Each piece's first notes only (keeps long pieces from filling the batches)."""
+    replay: float = 0.0
+    """Expected share of each batch's windows drawn from ``replay_culture`` (the base's data), the rest from
+    the other cultures given to :func:`adapt`; 0: no replay (every culture given is a target)."""
+    replay_culture: str = "western"
     seed: int = 0
     time_limit_s: float | None = None
     cpu_limit_s: float | None = None
@@ -237,6 +248,10 @@ class AdaptConfig:
             raise ValueError("AdaptConfig: steps and batch_size must be at least 1")
         if not 0 < self.min_lr_ratio <= 1:
             raise ValueError(f"AdaptConfig.min_lr_ratio must be in (0, 1], not {self.min_lr_ratio}")
+        if not 0 <= self.replay < 1:
+            raise ValueError(f"AdaptConfig.replay must be in [0, 1), not {self.replay}")
+        if self.replay and self.replay_culture in self.cultures:
+            raise ValueError(f"replay: {self.replay_culture!r} is the replayed culture, not a target culture")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -302,6 +317,19 @@ def _batch(
     return np.concatenate(toks), np.concatenate(keeps)
 
 
+def batch_shares(names: Sequence[str], notes: Sequence[float], config: AdaptConfig) -> np.ndarray:
+    """Each culture's expected share of a batch's windows: the targets split ``1 - replay`` (equally or by
+    notes, ``config.balance``), the replayed culture gets ``replay``."""
+    replayed = np.array([config.replay > 0 and n == config.replay_culture for n in names])
+    if config.replay > 0 and not replayed.any():
+        raise ValueError(f"replay {config.replay:g} needs the {config.replay_culture!r} pieces to replay")
+    if replayed.all():
+        raise ValueError(f"replay: no target culture besides {config.replay_culture!r}")
+    w = np.ones(len(names)) if config.balance == "equal" else np.asarray(notes, dtype=float)
+    w = np.where(replayed, 0.0, w)
+    return np.where(replayed, config.replay, w / w.sum() * (1 - config.replay))
+
+
 def adapt(
     model: MusicEncoder,
     data: Mapping[str, Sequence[np.ndarray]],
@@ -309,14 +337,15 @@ def adapt(
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Continual masked-note pretraining of ``model`` (in place) on ``data`` (culture name -> token arrays
-    of its training pieces) with ``config``'s schedule; returns what the run did (steps, seconds, losses)."""
+    of its training pieces; with ``config.replay``, the replayed culture's too) with ``config``'s schedule;
+    returns what the run did (steps, seconds, losses)."""
     data = {k: [p for p in v if len(p)] for k, v in data.items()}
     empty = [k for k, v in data.items() if not v]
     if not data or empty:
         raise ValueError(f"no notes to adapt on ({', '.join(empty) or 'no cultures given'})")
     names = list(data)
     sizes = np.array([sum(len(p) for p in data[k]) for k in names], dtype=float)
-    weights = np.full(len(names), 1 / len(names)) if config.balance == "equal" else sizes / sizes.sum()
+    weights = batch_shares(names, sizes, config)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -357,6 +386,7 @@ def adapt(
         "lr_max": max(lrs) if lrs else None,
         "lr_last": lrs[-1] if lrs else None,
         "pieces": {k: len(v) for k, v in data.items()},
+        "shares": {k: round(float(w), 4) for k, w in zip(names, weights, strict=True)},
         "notes": {k: int(n) for k, n in zip(names, sizes, strict=True)},
     }
     model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
@@ -425,13 +455,17 @@ def load_adapt_config(directory: str | Path) -> AdaptConfig:
 
 @dataclass
 class MergeConfig:
-    """How a merged encoder was made (saved as merge_config.json): ``base + lam * sum(models - base)``."""
+    """How a merged encoder was made (saved as merge_config.json): ``base + lam * combine(models - base)``,
+    ``combine`` the sum (``linear``) or TIES (``ties``, :func:`ties_vector`)."""
 
     base: str = ""
     models: tuple[str, ...] = ()
     lam: float = 1.0
     weights: tuple[float, ...] = ()
-    """Per-model factors (each task vector scaled by ``lam * weights[i]``); empty: all 1."""
+    """Per-model factors (each task vector scaled by ``weights[i]`` before combining); empty: all 1."""
+    method: str = "linear"
+    density: float = 0.2
+    """``ties``: the share of each task vector's entries kept (largest magnitudes); unused by ``linear``."""
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -439,6 +473,10 @@ class MergeConfig:
         self.weights = tuple(float(w) for w in self.weights)
         if self.weights and self.models and len(self.weights) != len(self.models):
             raise ValueError(f"MergeConfig: {len(self.weights)} weights for {len(self.models)} models")
+        if self.method not in MERGE_METHODS:
+            raise ValueError(f"unknown merge method {self.method!r}: choose from {', '.join(MERGE_METHODS)}")
+        if not 0 < self.density <= 1:
+            raise ValueError(f"MergeConfig.density must be in (0, 1], not {self.density}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -484,35 +522,74 @@ def task_vector(base: MusicEncoder, model: MusicEncoder) -> dict[str, torch.Tens
     return {k: v.detach() - b[k] for k, v in model.state_dict().items() if v.is_floating_point()}
 
 
+@torch.no_grad()
+def ties_vector(
+    deltas: Sequence[Mapping[str, torch.Tensor]], density: float = 0.2
+) -> dict[str, torch.Tensor]:
+    """TIES-merging (Yadav et al. 2023) of task vectors (parameter name -> ``adapted - base``), one merged
+    task vector: trim, elect a sign, disjoint mean."""
+    keys = list(deltas[0])
+    sizes = [deltas[0][k].numel() for k in keys]
+    # Each task vector as one flat row: trimming and election look at all its parameters together.
+    tau = torch.stack([torch.cat([d[k].reshape(-1) for k in keys]) for d in deltas])  # (models, params)
+    # 1. Trim: keep each task vector's `density` share of entries largest in magnitude, zero the rest.
+    keep = max(1, round(density * tau.shape[1]))
+    cutoff = tau.abs().kthvalue(tau.shape[1] - keep + 1, dim=1, keepdim=True).values
+    tau = torch.where(tau.abs() >= cutoff, tau, torch.zeros(()))
+    # 2. Elect a sign per parameter: the sign of the trimmed entries' sum (the side with more mass wins).
+    sign = torch.sign(tau.sum(0))
+    # 3. Disjoint merge: average only the kept entries whose sign agrees with the elected one.
+    agree = (torch.sign(tau) == sign) & (tau != 0)
+    merged = (tau * agree).sum(0) / agree.sum(0).clamp(min=1)
+    parts = merged.split(sizes)
+    return {k: part.view_as(deltas[0][k]) for k, part in zip(keys, parts, strict=True)}
+
+
 def merge(
     base: MusicEncoder,
     models: Sequence[MusicEncoder],
     lam: float = 1.0,
     weights: Sequence[float] | None = None,
     config: MergeConfig | None = None,
+    method: str = "linear",
+    density: float = 0.2,
 ) -> MusicEncoder:
-    """Task arithmetic: a new encoder ``base + lam * sum_i weights[i] * (models[i] - base)`` (``lam`` 0
-    gives the base, 1 with one model gives that model). The base and the models are not changed."""
+    """Task arithmetic: a new encoder ``base + lam * combine_i(weights[i] * (models[i] - base))``, combine
+    the sum (``method="linear"``: ``lam`` 0 gives the base, 1 with one model that model) or
+    :func:`ties_vector` (``"ties"``, keeping ``density`` of each task vector). The base and the models are
+    not changed; ``config`` (names, notes) is recorded with ``lam``, ``weights``, ``method`` and ``density``
+    set from the arguments."""
     if not models:
         raise ValueError("merge needs at least one adapted model")
     weights = list(weights) if weights is not None else [1.0] * len(models)
     if len(weights) != len(models):
         raise ValueError(f"{len(weights)} weights for {len(models)} models")
-    names = list(config.models) if config is not None else []
-    check_compatible(base, models, names)
-    state = {k: v.detach().clone() for k, v in base.state_dict().items()}
+    cfg = copy.copy(config) if config is not None else MergeConfig()
+    cfg.lam, cfg.weights, cfg.method, cfg.density = (
+        float(lam),
+        tuple(float(x) for x in weights),
+        method,
+        density,
+    )
+    cfg.__post_init__()  # validates the method and density
+    check_compatible(base, models, list(cfg.models))
     b = base.state_dict()
-    with torch.no_grad():
-        for w, m in zip(weights, models, strict=True):
-            for k, v in m.state_dict().items():
-                if v.is_floating_point():
-                    state[k] += lam * w * (v.detach() - b[k])
+    deltas = [
+        {k: w * (v.detach() - b[k]) for k, v in m.state_dict().items() if v.is_floating_point()}
+        for w, m in zip(weights, models, strict=True)
+    ]
+    combined = (
+        ties_vector(deltas, density)
+        if method == "ties"
+        else {k: sum(d[k] for d in deltas) for k in deltas[0]}
+    )
+    state = {k: v.detach().clone() for k, v in b.items()}
+    for k, v in combined.items():
+        state[k] += lam * v
     merged = MusicEncoder(copy.deepcopy(base.config))
     merged.load_state_dict(state)
-    cfg = config or MergeConfig(lam=lam, weights=tuple(weights))
-    cfg.lam, cfg.weights = float(lam), tuple(float(x) for x in weights)
     merged.card = {
-        "name": f"merged (lambda {lam:g})",
+        "name": f"merged ({method}, lambda {lam:g})",
         "merge": cfg.to_dict(),
         "parents": [m.card.get("name", "") for m in models],
     }
