@@ -112,6 +112,12 @@ class GenerationConfig:
     scripts/pickup-stats.py``; chorales: music21's Bach, as notated, since JSB's copies are quantized from
     their first note and lost their upbeats). Chinese folk songs (1%), pop (none of whole beats) and
     Renaissance pieces (none) open on the downbeat."""
+    style_ambitus: dict[str, int] = field(default_factory=dict)
+    """Per style, the widest range (semitones) of a one-instrument piece's melody
+    (:mod:`partita.generation.rules.ambitus`). Empty by default: held to the 90th percentile of their style's
+    training pieces cut to 8 and 16 bars (German folk songs 14, Chinese 17, jigs 19), German songs and jigs
+    were easier to tell from real ones on the development prompts, Chinese songs a little harder
+    (docs/GENERATION.md § Realism)."""
     style_shortest: dict[str, float] = field(default_factory=dict)
     """Per style, the shortest note in quarters, and the grid notes start on (a hard rule,
     :mod:`partita.generation.rules.shortest`); only where the sampled meter counts quarters. Empty by

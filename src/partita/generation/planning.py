@@ -194,6 +194,7 @@ def plan_request(
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,
+        ambitus=config.style_ambitus.get(c.style or "", 0) if len(held) == 1 and not c.drums else 0,
         shortest=config.style_shortest.get(c.style or "", 0.0) if meter and meter.endswith("/4") else 0.0,
         grammar=True,
         presence_weight=config.presence_weight_for(c.style),

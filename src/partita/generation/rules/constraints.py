@@ -97,6 +97,9 @@ class Constraints:
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
     Soft."""
+    ambitus: int = 0
+    """The widest range in semitones the piece's pitches may span (:mod:`partita.generation.rules.ambitus`; a
+    melody's range); 0: any. Soft."""
     shortest: float = 0.0
     """No note shorter than this many beats of the sampled meter, and no onset off that grid
     (:mod:`partita.generation.rules.shortest`); 0: any. Hard."""

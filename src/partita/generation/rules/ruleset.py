@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from partita.generation.rules.ambitus import Ambitus
 from partita.generation.rules.bar_count import BarCount
 from partita.generation.rules.base import Rule, Tier
 from partita.generation.rules.bass_roots import BassRoots
@@ -78,6 +79,7 @@ RULES: tuple[type[Rule], ...] = (
     # soft: each yields on its own, in this order
     Pickup,
     TokenBudget,
+    Ambitus,
     UnisonGuard,
     PastBar,
     SoundingCap,
