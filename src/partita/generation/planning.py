@@ -218,7 +218,14 @@ def plan_request(
     )
 
 
-def _pickup(request, config, meter, multiple, seed, notes) -> int:
+def _pickup(
+    request: Request,
+    config: GenerationConfig,
+    meter: str | None,
+    multiple: int,
+    seed: int | None,
+    notes: list[str],
+) -> int:
     """The beats of the pickup a new piece opens with (0: none): drawn with ``seed`` from its style's
     pickups, for a new piece of whole bars in a meter the vocabulary has (without one asked for, a pickup of
     one beat at most: the model's meter is not known yet), sampled without a phrase form (whose returns count

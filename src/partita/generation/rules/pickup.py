@@ -1,6 +1,6 @@
 """A pickup (an anacrusis): the piece's first notes start ``pickup`` beats before the end of its first bar,
-the beats before them rest. Soft, with ``grammar``, ``bars`` and ``pickup``, and first of the soft rules:
-yields where it would leave no token.
+the beats before them rest; without one, they start in the bar's first half. Soft, with ``grammar`` and
+``bars``, and first of the soft rules: yields where it would leave no token.
 
 Most real jigs, chorales and German folk songs open with one (``python scripts/pickup-stats.py``), and
 partita-small, sampled freely, nearly always opens on the downbeat. The bars asked for follow the pickup bar,
