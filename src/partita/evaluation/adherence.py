@@ -51,6 +51,7 @@ from scipy.stats import pearsonr, spearmanr
 from partita.analysis import describe
 from partita.analysis.key import parse_key
 from partita.analysis.tempo import tempo_bin
+from partita.evaluation.modal_key import modal_key_adherence
 from partita.generation.request import Request
 from partita.score.bars import full_bars
 from partita.score.general_midi import gm_program_of
@@ -437,10 +438,12 @@ def fader_adherence(conditions: Conditions, score) -> dict[str, float]:
 
 def candidate_adherence(request: Request, score) -> dict[str, float]:
     """The adherence scores of one candidate for ``request``: :func:`piece_adherence` for its controls plus
-    :func:`fader_adherence`; empty for a silent one."""
+    :func:`fader_adherence`; empty for a silent one. For a style with a scale of its own (Chinese folk songs)
+    CK and CKD are read from its collection and final (:mod:`partita.evaluation.modal_key`)."""
     if not score.note_num():
         return {}
-    return {
-        **piece_adherence(controls_of(request), measure(score)),
-        **fader_adherence(request.conditions, score),
-    }
+    c = request.conditions
+    out = piece_adherence(controls_of(request), measure(score))
+    if "CK" in out:  # a style with a scale of its own names its key by collection and final
+        out.update(modal_key_adherence(c.style, c.key, c.mode, score))
+    return {**out, **fader_adherence(c, score)}
