@@ -145,6 +145,22 @@ def test_from_pretrained_of_a_concept_folder_loads_its_base_with_it(base, learne
     assert load_generator(str(folder)).concept == "my-style"  # what the CLI's --model loads
 
 
+def test_from_pretrained_of_the_older_single_file_loads_its_base_with_it(base, learned, tmp_path):
+    path = learned.save(tmp_path / "my-style.safetensors")
+    prompt = "a jig in <my-style>, 2 bars"
+    expected = notes(base.with_concept(path).generate(prompt, n=1, seed=4, selector=None))
+    for given in (path, tmp_path):  # the file, and a folder holding only it (and its .json)
+        generator = Generator.from_pretrained(given)
+        assert generator.concept == "my-style"
+        assert notes(generator.generate(prompt, n=1, seed=4, selector=None)) == expected
+    assert load_generator(str(path)).concept == "my-style"  # what the CLI's --model loads
+    stray = tmp_path / "other"
+    stray.mkdir()
+    (stray / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ValueError, match="not a safetensors file"):
+        Generator.from_pretrained(stray)
+
+
 def test_a_concept_folder_whose_base_does_not_load_here_is_one_sentence(base, learned, tmp_path):
     import dataclasses
 

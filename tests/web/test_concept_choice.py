@@ -425,3 +425,23 @@ def test_the_explanation_at_strength_0_says_the_base_model_made_the_pieces(with_
     assert "is in the prefix though" not in summary["explain"]  # at 0 no concept token is in the prefix
     summary, _, _ = compose(with_concepts, PROMPT, n=1, seed=0, concept="jig-b", strength=0.5)
     assert "strength 0" not in summary["explain"] and "is in the prefix though" in summary["explain"]
+
+
+def test_cocreate_says_strength_0_in_every_mode(with_concepts, uploads):
+    """Co-create's tracks mode samples a copy of its request: the strength-0 note reaches the page too."""
+    from partita.web.cocreate import cocreate
+
+    path = uploads / "duet.mid"
+    duet = arpeggio([60, 64, 67, 72])
+    bass = duet.tracks[0].copy()
+    bass.program = 32
+    for note in bass.notes:
+        note.pitch -= 24
+    duet.tracks.append(bass)
+    duet.dump_midi(str(path))
+    for mode, bars, tracks in (("continue", "1", ""), ("tracks", "", "2")):
+        summary, _, _, _ = cocreate(
+            with_concepts, str(path), mode, bars, "", n=1, seed=0, tracks=tracks, concept="jig-a", strength=0
+        )
+        assert summary["concept_strength"] == 0.0
+        assert "<jig-a> is at strength 0: the base model made these pieces" in summary["explain"], mode

@@ -109,15 +109,18 @@ class Generator:
     def from_pretrained(cls, name_or_path: str | Path = DEFAULT_MODEL) -> Generator:
         """The model saved in a folder (or shipped with partita under that name); ``"debug"``: a tiny
         untrained model for tests. Its ``generation_config.json`` and ``selector/`` are used when present.
-        A concept's folder (``partita concept learn``) loads the base model it was learned on, by the name
-        it records, with the concept in place at its own strength (:meth:`of_concept`)."""
+        A concept (``partita concept learn``: its folder, the older single ``.safetensors`` file, or a folder
+        holding only that file) loads the base model it was learned on, by the name it records, with the
+        concept in place at its own strength (:meth:`of_concept`)."""
         if str(name_or_path) == "debug":
             return cls.debug()
         path = Path(name_or_path).expanduser()
+        if path.is_file() and path.suffix == ".safetensors":
+            return cls.of_concept(path)  # a model is a folder: a single weights file can only be a concept
         if path.is_dir() and not (path / "config.json").is_file():
             from partita.training.concept import CONCEPT_CONFIG  # torch training code: only when asked
 
-            if (path / CONCEPT_CONFIG).is_file():
+            if (path / CONCEPT_CONFIG).is_file() or len(list(path.glob("*.safetensors"))) == 1:
                 return cls.of_concept(path)
         model = MusicLM.from_pretrained(name_or_path)
         tokenizer = getattr(model, "tokenizer", None)
@@ -332,6 +335,10 @@ class Generator:
         settings = {**TRACK_SETTINGS, **settings}
         request = copy.deepcopy(refill.request)
         candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
+        # what sampling noted (a concept at strength 0, ...) is said where the caller reads the request
+        shown = {id(r): r for r in (refill.request, getattr(piece, "request", None)) if r is not None}
+        for said in shown.values():
+            said.notes += [note for note in request.notes if note not in said.notes]
         whole = whole_request(refill)
         fit: dict[int, float] = {}
         for cand in candidates:
