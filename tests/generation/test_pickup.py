@@ -137,3 +137,40 @@ def test_without_a_pickup_the_first_notes_start_in_the_first_half_of_the_bar():
     assert masked[0, late] < -1e30 and masked[0, early] == 0
     picked = RuleSet(tok, Constraints(meter="4/4", bars=3, grammar=True, pickup=1))(rows, logits)
     assert picked[0, late] == 0 and picked[0, early] < -1e30
+
+
+@pytest.mark.parametrize(
+    ("prompt", "beats"),
+    [
+        ("an Irish jig in G with an upbeat, 8 bars", 1),
+        ("a chorale with a two-beat pickup", 2),
+        ("a tune with an upbeat of 2 beats", 2),
+        ("a reel with an anacrusis", 1),
+        ("a German folk song, no upbeat", 0),
+        ("a hymn without a pickup", 0),
+        ("a waltz starting on the downbeat", 0),
+        ("an upbeat pop song", None),  # an upbeat song is a lively one: a tempo, not a pickup
+    ],
+)
+def test_a_pickup_asked_for_in_words(prompt, beats):
+    from partita.generation.prompt import project_prompt
+
+    request = project_prompt(prompt)
+    assert request.pickup == beats
+    assert not request.not_understood
+    if beats is None:
+        assert request.conditions.tempo_bpm is not None
+
+
+def test_the_plan_follows_the_pickup_asked_for_over_the_styles_shares():
+    gen = Generator.debug()
+    never = GenerationConfig(style_pickups={"jig": {}, "german_folk": {}})
+    asked = gen.request("a German folk song in 3/4, 4 bars, with an upbeat")
+    plan = plan_request(asked, gen.tokenizer, never)  # asked: no seed needed, the style's shares ignored
+    assert plan.constraints.pickup == 1 and plan.sampled_bars(4) == 5
+    refused = gen.request("an Irish jig in D major, 6/8, 4 bars, no upbeat")
+    jig = GenerationConfig(style_pickups=JIG_UPBEAT)
+    assert plan_request(refused, gen.tokenizer, jig, seed=1).lead_bars == 0
+    too_long = gen.request("a waltz in 3/4 with a two-beat pickup, 4 bars")
+    plan = plan_request(too_long, gen.tokenizer, never)
+    assert plan.constraints.pickup == 1 and any("more than half a bar" in n for n in plan.notes)

@@ -131,6 +131,11 @@ class GenerationConfig:
     :attr:`style_scale_weights`."""
     style_scale_weights: dict[str, float] = field(default_factory=dict)
     """The scale pull per style."""
+    final_weight: float | None = None
+    """The pull towards ending on the asked tonic (:mod:`partita.generation.rules.final`: in the last bar;
+    only with a key); 0: off; None: the requested style's in :attr:`style_final_weights`."""
+    style_final_weights: dict[str, float] = field(default_factory=dict)
+    """The final pull per style."""
     step_weight: float = 0.0
     """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
     semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
@@ -191,6 +196,12 @@ class GenerationConfig:
         if self.loop_penalty is not None:
             return float(self.loop_penalty)
         return float(self.style_loop_penalties.get(style or "", 0.0))
+
+    def final_weight_for(self, style: str | None) -> float:
+        """The final pull for a request of ``style``: :attr:`final_weight` if set, else the style's."""
+        if self.final_weight is not None:
+            return float(self.final_weight)
+        return float(self.style_final_weights.get(style or "", 0.0))
 
     def scale_weight_for(self, style: str | None) -> float:
         """The scale pull for a request of ``style``: :attr:`scale_weight` if set, else the style's."""

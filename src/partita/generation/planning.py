@@ -203,6 +203,7 @@ def plan_request(
         step_weight=float(config.step_weight),
         scale=style_scale(c.style, c.key, c.mode),
         scale_weight=config.scale_weight_for(c.style),
+        final_weight=config.final_weight_for(c.style),
         monophonic=monophonic_programs(held, written),
     )
     return Plan(
@@ -226,19 +227,48 @@ def _pickup(
     seed: int | None,
     notes: list[str],
 ) -> int:
-    """The beats of the pickup a new piece opens with (0: none): drawn with ``seed`` from its style's
-    pickups, for a new piece of whole bars in a meter the vocabulary has (without one asked for, a pickup of
-    one beat at most: the model's meter is not known yet), sampled without a phrase form (whose returns count
-    bars from the first); what was done is added to ``notes``."""
+    """The beats of the pickup a new piece opens with (0: none): the request's own (``Request.pickup``,
+    "with an upbeat") or else drawn with ``seed`` from its style's pickups, for a new piece of whole bars in
+    a meter the vocabulary has (without one asked for, a pickup of one beat at most: the model's meter is not
+    known yet), sampled without a phrase form (whose returns count bars from the first) and with pickups on;
+    what was done, or why an asked pickup was not, is added to ``notes``."""
     c = request.conditions
-    if seed is None or request.given is not None or not request.bars or multiple != 1 or config.form:
+    in_bar = int(meter.split("/")[0]) if meter else 2
+    asked = request.pickup
+    blocked = _pickup_blocked(request, config, multiple)
+    if asked:
+        if blocked:
+            notes.append(f"no pickup: {blocked}")
+            return 0
+        if 2 * asked > in_bar:
+            fits, where = in_bar // 2, meter or "the meter the model writes"
+            notes.append(
+                f"a pickup of {asked} beats is more than half a bar of {where} (it would be a bar of its "
+                f"own): {fits or 'none'} instead"
+            )
+            asked = fits
+        return asked
+    if asked == 0 or seed is None or blocked:
         return 0
-    beats = config.pickup_beats(c.style, int(meter.split("/")[0]) if meter else 2, seed)
+    beats = config.pickup_beats(c.style, in_bar, seed)
     if not beats:
         return 0
     unit = "beat" if beats == 1 else "beats"
     notes.append(f"it opens with a pickup of {beats} {unit} (as real pieces of the style often do)")
     return beats
+
+
+def _pickup_blocked(request: Request, config: GenerationConfig, multiple: int) -> str | None:
+    """Why this request cannot open with a pickup bar, or None."""
+    if request.given is not None:
+        return "the piece starts from given music"
+    if not request.bars:
+        return "no bar count asked for"
+    if multiple != 1:
+        return "the meter is sampled as bars of another (the vocabulary lacks it)"
+    if config.form or not config.pickups:
+        return "the piece follows a phrase form, whose sections count bars from the first"
+    return None
 
 
 def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tuple[str | None, int]:

@@ -249,6 +249,7 @@ def project_prompt(
             continue
         mt.take(m.start(), m.end(), "tempo", bpm)
         _add(found, "tempo", bpm, m.group(0), m.start())
+    _pickup_words(mt, found)  # before tempo words: "with an upbeat" is a pickup, "an upbeat song" a tempo
     for phrase in sorted(TEMPO_WORDS, key=len, reverse=True):
         for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", mt.lower):
             if mt.free(m.start(), m.end()):
@@ -376,6 +377,32 @@ def project_prompt(
     return req
 
 
+_UPBEAT_RE = r"(?:upbeat|up-beat|pickup|pick-up|anacrusis)"
+
+
+def _pickup_words(mt: _Matcher, found: dict) -> None:
+    """An upbeat asked for in words: "with an upbeat" (one beat), "a two-beat pickup", "an upbeat of two
+    beats", or none: "no upbeat", "without a pickup", "starting on the downbeat"."""
+    num = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+    patterns = [
+        (rf"\b(?:no|without\s+(?:an?\s+)?)\s*{_UPBEAT_RE}s?\b", lambda m: 0),
+        (
+            r"\b(?:starting|starts|start|opening|opens|open|beginning|begins|begin)\s+on\s+the\s+downbeat\b",
+            lambda m: 0,
+        ),
+        (rf"\b{num}[\s-]*beats?\s+{_UPBEAT_RE}\b", lambda m: _parse_number(m.group(1))),
+        (rf"\b{_UPBEAT_RE}\s+of\s+{num}\s+beats?\b", lambda m: _parse_number(m.group(1))),
+        (rf"\bwith\s+an?\s+{_UPBEAT_RE}\b", lambda m: 1),
+        (r"\ban?\s+(?:pickup|pick-up|anacrusis)\b", lambda m: 1),  # "an upbeat song" is a tempo
+    ]
+    for pattern, beats in patterns:
+        for m in re.finditer(pattern, mt.lower):
+            n = beats(m)
+            if n is not None and mt.free(m.start(), m.end()):
+                mt.take(m.start(), m.end(), "pickup", n)
+                _add(found, "pickup", n, m.group(0), m.start())
+
+
 def _concepts(req: Request, mt: _Matcher) -> None:
     """A learned concept named in angle brackets (``"a waltz in <my-style>"``); the first one is used."""
     for m in re.finditer(r"<([A-Za-z0-9][\w.-]{0,63})>", mt.text):
@@ -424,6 +451,7 @@ def _resolve(req: Request, found: dict, roman: list) -> None:
     c.tempo_bpm = float(bpm) if bpm is not None else None
     c.meter = _first(req, found, "meter", "meters")
     c.bars = _first(req, found, "bars", "lengths")
+    req.pickup = _first(req, found, "pickup", "upbeats")
     req.n_tracks = _first(req, found, "tracks", "track counts")
     chords = _first(req, found, "chords", "chord progressions")
     req.chords = list(chords) if chords else []

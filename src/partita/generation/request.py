@@ -55,6 +55,9 @@ class Request:
     """Music the request starts from (a piece to continue: :mod:`partita.generation.given`), or None."""
     concept: str | None = None
     """The learned concept the prompt names (``"a waltz in <my-style>"``: ``"my-style"``), or None."""
+    pickup: int | None = None
+    """The pickup (upbeat) asked for, in beats of the meter ("with an upbeat": 1; "no upbeat": 0), or None:
+    a new piece then opens with one as often as real pieces of its style do (``GenerationConfig``)."""
 
     def to_dict(self) -> dict:
         d = asdict(replace(self, given=None))  # a given score is not data: its summary is written instead
@@ -78,6 +81,10 @@ class Request:
                 ", ".join([f"{names[p]} ({p})" for p in c.programs] + (["drums"] if c.drums else [])) or None,
             ),
             ("bars", c.bars),
+            (
+                "pickup",
+                None if self.pickup is None else f"{self.pickup} beat{'s' if self.pickup != 1 else ''}",
+            ),
             ("chords", " ".join(self.chords) or None),
             ("mood", c.mood),
             ("concept", f"<{self.concept}>" if self.concept else None),

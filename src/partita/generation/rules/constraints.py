@@ -94,6 +94,9 @@ class Constraints:
     scale_weight: float = 0.0
     """A logit penalty for ids with a pitch outside ``scale`` (:mod:`partita.generation.rules.scale_pull`): a
     pull into the scale, not a rule."""
+    final_weight: float = 0.0
+    """A logit bonus for ids with the tonic in the last bar
+    (:mod:`partita.generation.rules.final`): a pull towards ending on the tonic, not a rule."""
     monophonic: list[int] = field(default_factory=list)
     """(with ``grammar``) Programs that start one note at a time (a bass, a flute: the caller knows which).
     Soft."""

@@ -23,6 +23,7 @@ from partita.generation.rules.chord_complete import ChordComplete
 from partita.generation.rules.chords import ChordTones
 from partita.generation.rules.constraints import Constraints
 from partita.generation.rules.enter_programs import EnterAllPrograms
+from partita.generation.rules.final import FinalPull
 from partita.generation.rules.grammar import Grammar
 from partita.generation.rules.key_scale import InKey
 from partita.generation.rules.loops import LoopGuard
@@ -74,6 +75,7 @@ RULES: tuple[type[Rule], ...] = (
     LoopGuard,
     StepPull,
     ScalePull,
+    FinalPull,
     # hard, with an end verdict and a pull
     BarCount,
     # soft: each yields on its own, in this order
