@@ -218,7 +218,8 @@ def parse_ablation(text: str) -> tuple[str, dict]:
 
 def parse_ranking(text: str) -> tuple[str, dict[str, float]]:
     """``"style:adherence=0,style=1,quality=0"`` -> ("style", {"adherence": 0.0, "style": 1.0, "quality":
-    0.0}): the Selector weights of an extra ranking of the constrained candidates."""
+    0.0}): the Selector weights of an extra ranking of the constrained candidates; ``sampled=1`` (not a
+    weight) makes its classifier read the candidates as sampled (``Selector.as_sampled``)."""
     name, _, items = text.partition(":")
     try:
         weights = {k.strip(): float(v) for k, _, v in (i.partition("=") for i in items.split(","))}
@@ -269,10 +270,7 @@ def model_pieces(
         "auto", lm.selector_dir, lm.config.selector_weights, lm.config.selector_windows
     )
     ablations, peers, rankings = ablations or {}, peers or {}, rankings or {}
-    rankers = {
-        f"selected-{name}": choose_selector("auto", lm.selector_dir, w, lm.config.selector_windows)
-        for name, w in rankings.items()
-    }
+    rankers = {f"selected-{name}": _ranker(lm, w, choose_selector) for name, w in rankings.items()}
     selectors = {
         name: choose_selector("auto", g.selector_dir, g.config.selector_weights, g.config.selector_windows)
         for name, g in peers.items()
@@ -325,6 +323,16 @@ def model_pieces(
             out["constrained"][-1]["seconds"],
         )
     return out
+
+
+def _ranker(lm, weights: dict[str, float], choose_selector):
+    """The Selector of one ``--rank``: its weights, and ``sampled`` (0 / 1) for what its classifier reads."""
+    weights = dict(weights)
+    sampled = weights.pop("sampled", None)
+    ranker = choose_selector("auto", lm.selector_dir, weights, lm.config.selector_windows)
+    if ranker is not None and sampled is not None:
+        ranker.as_sampled = bool(sampled)
+    return ranker
 
 
 def music21_key(score) -> str | None:

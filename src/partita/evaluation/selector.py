@@ -65,6 +65,9 @@ class Selector:
     """Where the classifier was loaded from (for reports)."""
     note: str | None = None
     """Why this Selector is not the one asked for (e.g. the model's classifier did not load), or None."""
+    as_sampled: bool = False
+    """The classifier reads a candidate as the model sampled it (:attr:`Candidate.sampled`: before stand-in
+    programs and voices were written back as the instruments asked for), not as written."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.weights) - set(SCORES))
@@ -149,8 +152,10 @@ class Selector:
         no music tokens) gets 0.0 for every score that applies.
         """
         item = score_or_token_ids
+        heard = None  # what the classifier reads, where not the candidate as written
         if hasattr(item, "score") and hasattr(item, "adherence") and not isinstance(item, Score):
             adherence = item.adherence if adherence is None else adherence
+            heard = getattr(item, "sampled", None) if self.as_sampled else None
             item = item.score
         if not isinstance(item, Score):
             try:
@@ -178,9 +183,8 @@ class Selector:
                 log.info(
                     "the classifier does not know the style %r (it knows %s)", style, ", ".join(self.labels)
                 )
-            pred = (
-                {"tokens": 0} if silent else self.classifier.predict(self._music_ids(item), self.max_windows)
-            )
+            ids = self._music_ids(item if heard is None else heard)
+            pred = {"tokens": 0} if silent else self.classifier.predict(ids, self.max_windows)
             if pred["tokens"]:
                 out["quality"] = pred["quality"]
                 if known:

@@ -52,6 +52,11 @@ class Candidate:
     sample: int = 1
     """Its row in the sampled batch (1 to n): the candidates of one request are sampled together from
     ``seed``, so the same seed and number of candidates give this piece again as sample ``sample``."""
+    sampled: Score | None = None
+    """The piece as the model sampled it, where writing it out changed that: the programs it was sampled as
+    before stand-ins and voices were written back as the instruments asked for, its bars before a meter the
+    vocabulary lacks was written; None: ``score`` is as sampled. The Selector's classifier, trained on the
+    model's own tokens, reads this."""
 
     @property
     def adherence_mean(self) -> float | None:
@@ -224,13 +229,14 @@ def _finish(
         if given.after is not None:
             with_what_follows(piece, given, end_bar)
         return Candidate(0, piece, seed, reason, remarks=remarks)
+    sampled = score.copy() if plan.written or plan.written_meter else None
     write_back(score, plan.written, refit=plan.refit)
     if plan.written_meter:
         rebar(score, plan.written_meter)
     bpm = request.conditions.tempo_bpm
     if config.constrain and bpm and _set_missing_tempo(score, bpm):
         remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")
-    return Candidate(0, score, seed, reason, remarks=remarks)
+    return Candidate(0, score, seed, reason, remarks=remarks, sampled=sampled)
 
 
 def _sample_ending(
