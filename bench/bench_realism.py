@@ -114,28 +114,14 @@ def style_records(corpus_name: str) -> tuple[dict[str, dict[str, list[dict]]], o
     return out, corpus
 
 
-def barred_as_asked(score, meter: str | None):
-    """``score`` barred in ``meter`` (what the style's prompts ask for), or else in the meter its notes imply
-    (:mod:`partita.analysis.meter_inference`), where its declared meter says nothing of bars: 44 of 80
-    held-out POP909 songs declare 1/4, and cut as declared an "8-bar" excerpt was 8 quarter notes against the
-    generated pieces' 8 bars of 4/4. Other pieces as they are."""
-    from partita.analysis import describe
-    from partita.analysis.meter_inference import implausible
-    from partita.generation.notation import rebar
-
-    if not implausible([(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]):
-        return score, False
-    meter = meter or describe(score).meter_inferred
-    return (rebar(score.copy(), meter), True) if meter else (score, False)
-
-
 def real_pieces(
     corpus, records: list[dict], bars: list[int], count: int, seed: int, meter: str | None = None
 ) -> tuple[list, dict]:
     """``count`` real pieces, each cut to a bar count of ``bars`` (cycled); a piece long enough is
-    preferred. A piece whose declared meter says nothing of bars is barred first (:func:`barred_as_asked`;
+    preferred. A piece whose declared meter says nothing of bars is barred first
+    (:func:`partita.evaluation.realism.barred_as_asked`;
     ``meter`` "declared": as declared)."""
-    from partita.evaluation.realism import count_bars, crop_bars
+    from partita.evaluation.realism import barred_as_asked, count_bars, crop_bars
 
     rng = np.random.default_rng(seed)
     pool, rebarred = [], 0

@@ -7,8 +7,8 @@ import symusic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from bench_realism import barred_as_asked, copied, known_runs  # noqa: E402
-from partita.evaluation.realism import count_bars  # noqa: E402
+from bench_realism import copied, known_runs  # noqa: E402
+from partita.evaluation.realism import barred_as_asked, count_bars  # noqa: E402
 
 
 def _piece(num: int, den: int, quarters: int = 32) -> symusic.Score:

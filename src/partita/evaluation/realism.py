@@ -351,6 +351,22 @@ def _repeats(patterns: Sequence[tuple], total: int) -> float:
     return hits / total if total else 0.0
 
 
+def barred_as_asked(score: Score, meter: str | None) -> tuple[Score, bool]:
+    """``score`` barred in ``meter`` (what the generated pieces or the style's prompts are in), or else in the
+    meter its notes imply (:mod:`partita.analysis.meter_inference`), where its declared meter says nothing of
+    bars (a numerator of 1, or none): 44 of 80 held-out POP909 songs declare 1/4, and cut as declared an
+    "8-bar" excerpt was 8 quarter notes against the generated pieces' 8 bars of 4/4. Other pieces as they
+    are; returns the score and whether it was barred anew (the original is left as it is)."""
+    from partita.analysis import describe
+    from partita.analysis.meter_inference import implausible
+    from partita.generation.notation import rebar
+
+    if not implausible([(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]):
+        return score, False
+    meter = meter or describe(score).meter_inferred
+    return (rebar(score.copy(), meter), True) if meter else (score, False)
+
+
 def crop_bars(score: Score, bars: int, pickup: bool = False) -> Score:
     """The first ``bars`` bars of a score (bar length from its first time signature); notes are cut at the
     end. ``pickup``: a pickup bar is not counted (the pickup and ``bars`` bars after it: the first 8 bars of
