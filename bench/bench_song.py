@@ -4,8 +4,9 @@ puts one syllable per eighth note in order, and Bach's chorales as the real refe
 On a dozen lyric texts written out below (traditional nursery rhymes, hymn and song texts in the public
 domain; some with [verse]/[chorus] tags), each sung by :func:`partita.generation.song.sing`:
 
-- **alignment**: the share of syllables with a note, and of notes that carry a syllable or continue a
-  melisma at a phrase end (both 1.0 by construction: the row says that the construction holds);
+- **alignment**: the share of syllables with a note, and of notes that carry a syllable or continue its
+  melisma (at a phrase end, or a passing note on a long syllable; both 1.0 by construction: the row says
+  that the construction holds);
 - **stressed syllables on strong beats** (downbeat, and beat 3 in 4/4), by partita's stress heuristic, against
   the eighth-note baseline on the same syllables; unstressed syllables on strong beats beside it (lower is
   better: a rhythm that puts every syllable on a strong beat would score 1.0 on the first);
@@ -361,8 +362,8 @@ def main() -> None:
     rows = [
         row("song: syllables with a note", with_note / syl, "share", COMMAND, "eighth-note baseline", 1.0,
             goal="1.0", notes=note),
-        row("song: notes with a syllable or a phrase-end melisma", (notes - orphan) / notes, "share", COMMAND,
-            "eighth-note baseline", 1.0, goal="1.0"),
+        row("song: notes with a syllable or continuing its melisma", (notes - orphan) / notes, "share",
+            COMMAND, "eighth-note baseline", 1.0, goal="1.0"),
         row("song: stressed syllables on strong beats", weighted(texts, "ours", 0), "share", COMMAND,
             "eighth-note baseline", weighted(texts, "eighth", 0), goal="near Bach's chorales", notes=note),
         row("song: unstressed syllables on strong beats", weighted(texts, "ours", 1), "share", COMMAND,

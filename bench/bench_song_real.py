@@ -31,7 +31,13 @@ note. Measured on all three:
   the Essen Chinese folk songs beside the same share in partita's Chinese songs (notes, not syllables: the
   folk songs have no text).
 
-    python bench/bench_song_real.py [--chorales 30] [--han 300]
+Every measure is also given on a **development half** and a **held-out half** of each group (every other
+song: :func:`halves`): partita's range share (``song_pitch.SECTION_SHARE``, ``--fit-share`` tries its values
+on the development half) and rhythm by style (``song_rhythm.STYLE_RHYTHM``) were chosen looking at the
+development half only; the rows "..., held-out half: ..." report the other one, beside the plain rhythm
+(``sing(..., varied=False)``) of the same run.
+
+    python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share]
 """
 
 from __future__ import annotations
@@ -73,6 +79,41 @@ GROUP_STYLE = {"en": "pop", "de": None, "chorale": "chorale"}
 """The style partita sings each group in (its melody's range: ``partita.generation.song_pitch.STYLE_RANGE``),
 chosen before measuring: the English songs are popular and parlour songs of 1850-1920 (and a hymn and an art
 song): "pop"; German lieder have no style with range data (the default); the Bach chorales: "chorale"."""
+SUNG: dict[str, tuple] = {}
+"""Each real song's (lyrics, meter, language, style) as partita sings it, by name (for ``--fit-share``)."""
+SHARES = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+"""The values of ``song_pitch.SECTION_SHARE`` that ``--fit-share`` tries on the development half."""
+
+
+def halves(settings: list) -> tuple[list, list]:
+    """(development, held-out) halves of a group's songs: every other song, the first to development.
+    partita's range and rhythm by style were fitted looking at the development half only."""
+    return settings[0::2], settings[1::2]
+
+
+def fit_share(groups: dict[str, list]) -> dict[float, float]:
+    """For each of :data:`SHARES`: the squared error of partita's mean verse range against the real one,
+    summed over the groups sung in a style with a measured range (English "pop", Bach "chorale"; the German
+    lieder are sung in the default 12 semitones, no measurement), on their development halves."""
+    from partita.generation import song_pitch
+
+    kept, out = song_pitch.SECTION_SHARE, {}
+    try:
+        for share in SHARES:
+            song_pitch.SECTION_SHARE = share
+            err = 0.0
+            for v in (groups["English songs"], groups["Bach chorales"]):
+                dev = halves(v)[0]
+                sung = []
+                for r, *_ in dev:
+                    lyrics, meter, language, style = SUNG[r.name]
+                    sung.append(partita_setting(lyrics, meter, r.name, language, style=style))
+                err += (measures(sung)["range"] - measures([r for r, *_ in dev])["range"]) ** 2
+            out[share] = err
+            log.info("section share %.2f: squared range error %.2f on the development halves", share, err)
+    finally:
+        song_pitch.SECTION_SHARE = kept
+    return out
 
 
 @dataclass
@@ -252,12 +293,19 @@ def _as_lyrics(words: list[list[tuple[str, str, bool]]], language: str):
 
 
 def partita_setting(
-    lyrics, meter: str, name: str, language: str, seed: int = 0, style: str | None = None
+    lyrics,
+    meter: str,
+    name: str,
+    language: str,
+    seed: int = 0,
+    style: str | None = None,
+    varied: bool = True,
 ) -> Setting:
-    """partita's song for ``lyrics`` in ``meter`` (and ``style``: its range) as a :class:`Setting`."""
+    """partita's song for ``lyrics`` in ``meter`` (and ``style``: its range and rhythm; ``varied=False``:
+    the plain rhythm) as a :class:`Setting`."""
     from partita.generation.song import TPQ, is_strong, sing, slot_weights
 
-    song = sing(lyrics, meter=meter, seed=seed, style=style)
+    song = sing(lyrics, meter=meter, seed=seed, style=style, varied=varied)
     s = Setting(name, language, meter=song.meter)
     beat = TPQ * 4 // int(song.meter.split("/")[1]) * (3 if song.meter.endswith("/8") else 1)
     bar = len(slot_weights(song.meter)) * TPQ // 2
@@ -326,8 +374,9 @@ def measures(settings: list[Setting]) -> dict[str, float]:
 # --- the songs -------------------------------------------------------------------------------------------
 
 
-def corpus_songs() -> list[tuple[Setting, Setting, Setting]]:
-    """(real, partita, eighth baseline) for each song of :data:`SONGS`."""
+def corpus_songs() -> list[tuple[Setting, ...]]:
+    """(real, partita, eighth baseline, partita with no style, partita with the plain rhythm) for each song
+    of :data:`SONGS`."""
     import os
 
     from music21 import corpus
@@ -339,19 +388,21 @@ def corpus_songs() -> list[tuple[Setting, Setting, Setting]]:
         real, words = real_setting(part, language, name)
         lyrics = _as_lyrics(words, language)
         meter = real.meter if real.meter in ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2") else "4/4"
+        SUNG[name] = (lyrics, meter, language, GROUP_STYLE[language])
         out.append(
             (
                 real,
                 partita_setting(lyrics, meter, name, language, style=GROUP_STYLE[language]),
                 eighth_setting(lyrics, meter, name, language),
                 partita_setting(lyrics, meter, name, language),
+                partita_setting(lyrics, meter, name, language, style=GROUP_STYLE[language], varied=False),
             )
         )
         log.info("%s: %d syllables, %d lines", name, len(real.strong), len(lyrics.lines))
     return out
 
 
-def chorales(n: int) -> list[tuple[Setting, Setting, Setting]]:
+def chorales(n: int) -> list[tuple[Setting, ...]]:
     """The same for the soprano's first verse of the first ``n`` Bach chorales with text."""
     from music21 import corpus
 
@@ -369,12 +420,14 @@ def chorales(n: int) -> list[tuple[Setting, Setting, Setting]]:
         real, words = real_setting(part, "de", name)
         lyrics = _as_lyrics(words, "de")
         meter = real.meter if real.meter in ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2") else "4/4"
+        SUNG[name] = (lyrics, meter, "de", GROUP_STYLE["chorale"])
         out.append(
             (
                 real,
                 partita_setting(lyrics, meter, name, "de", style=GROUP_STYLE["chorale"]),
                 eighth_setting(lyrics, meter, name, "de"),
                 partita_setting(lyrics, meter, name, "de"),
+                partita_setting(lyrics, meter, name, "de", style=GROUP_STYLE["chorale"], varied=False),
             )
         )
     return out
@@ -545,6 +598,7 @@ def main() -> None:
     ap.add_argument("--han", type=int, default=300, help="Essen Chinese folk songs read for the note share")
     ap.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: fewer chorales")
     ap.add_argument("--threads", type=int, default=1, help="rules only: one thread whatever is asked")
+    ap.add_argument("--fit-share", action="store_true", help="also try song_pitch.SECTION_SHARE values")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.quick:
@@ -559,7 +613,11 @@ def main() -> None:
     phrases = {"han": essen_phrase_starts(HAN_FILES), "german": essen_phrase_starts(GERMAN_FILES)}
     log.info("read and sung in %.0f s", time.perf_counter() - t0)
     zh_runs = {"on": zh, "before": zh_before, "light_off": zh_light_off}
-    result = report(songs, bach, zh_runs, han, phrases, quick=args.quick)
+    fit = None
+    if args.fit_share:
+        en = [s for s in songs if s[0].language == "en"]
+        fit = fit_share({"English songs": en, "Bach chorales": bach})
+    result = report(songs, bach, zh_runs, han, phrases, quick=args.quick, fit=fit)
     print(result)
 
 
@@ -567,12 +625,53 @@ def _group(settings, k: int) -> dict[str, float]:
     return measures([s[k] for s in settings])
 
 
-def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False) -> Path:
+HALF_MEASURES = ("range", "distinct_durations", "dotted", "off_beat", "melisma_share", "stressed_strong")
+
+
+def _halves_table(v: list) -> dict[str, dict[str, dict[str, float]]]:
+    """Real, partita and partita with the plain rhythm on each half of a group (:func:`halves`)."""
+    out = {}
+    for name, half in zip(("development", "held_out"), halves(v), strict=True):
+        cols = {"real": _group(half, 0), "partita": _group(half, 1), "plain_rhythm": _group(half, 4)}
+        out[name] = {c: {k: m[k] for k in HALF_MEASURES} | {"songs": len(half)} for c, m in cols.items()}
+    return out
+
+
+def _held_out_rows(g: str, h: dict) -> list[dict]:
+    """Range and rhythm on the held-out half of group ``g`` (the development half in the notes)."""
+    held, dev = h["held_out"], h["development"]
+    rows = []
+    for key, label, unit in (
+        ("range", "range of the verse", "semitones"),
+        ("distinct_durations", "distinct syllable note lengths per verse", "lengths"),
+        ("dotted", "syllables on a dotted length", "share"),
+        ("off_beat", "syllables off the beat", "share"),
+    ):
+        rows.append(
+            row(f"{g}, held-out half: {label}, partita", held["partita"][key], unit, COMMAND,
+                "the real songs of the held-out half", held["real"][key], goal="near the real songs",
+                notes=f"{held['real']['songs']} songs; the plain rhythm (varied=False): "
+                f"{held['plain_rhythm'][key]:.3f}; development half (fitted on): partita "
+                f"{dev['partita'][key]:.3f}, real {dev['real'][key]:.3f}")
+        )  # fmt: skip
+    return rows
+
+
+def report(
+    songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False, fit: dict | None = None
+) -> Path:
     en = [s for s in songs if s[0].language == "en"]
     de = [s for s in songs if s[0].language == "de"]
     groups = {"English songs": en, "German songs": de, "Bach chorales": bach}
     table = {
-        g: {"real": _group(v, 0), "partita": _group(v, 1), "eighth": _group(v, 2), "no_style": _group(v, 3)}
+        g: {
+            "real": _group(v, 0),
+            "partita": _group(v, 1),
+            "eighth": _group(v, 2),
+            "no_style": _group(v, 3),
+            "plain_rhythm": _group(v, 4),
+            "halves": _halves_table(v),
+        }
         for g, v in groups.items()
     }
     styles = {
@@ -607,7 +706,9 @@ def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False)
                 notes=f"partita sung in style {style}; without a style: {bare['range']:.2f}"),
             row(f"{g}: distinct syllable note lengths per verse, partita", p["distinct_durations"], "lengths",
                 COMMAND, "the real songs", r["distinct_durations"], goal="near the real songs",
-                notes=f"syllables on dotted lengths {p['dotted']:.3f} vs real {r['dotted']:.3f}"),
+                notes=f"syllables on dotted lengths {p['dotted']:.3f} vs real {r['dotted']:.3f}; the plain "
+                f"rhythm (varied=False): {t['plain_rhythm']['distinct_durations']:.2f} lengths, "
+                f"{t['plain_rhythm']['dotted']:.3f} dotted"),
             row(f"{g}: syllables off the beat, partita", p["off_beat"], "share", COMMAND, "the real songs",
                 r["off_beat"], goal="near the real songs"),
             row(f"{g}: steps (1-2 semitones) among the intervals, partita", p["steps"], "share", COMMAND,
@@ -616,6 +717,7 @@ def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False)
                 "the real songs", r["leaps_over_third"], higher_is_better=False,
                 notes=f"without a style: {bare['leaps_over_third']:.3f}"),
         ]  # fmt: skip
+        rows += _held_out_rows(g, t["halves"])
     real_all = measures([s[0] for s in [*songs, *bach]])
     on, before, light_off = zh["on"], zh["before"], zh["light_off"]
     han_ph, de_ph = phrases["han"], phrases["german"]
@@ -653,6 +755,7 @@ def report(songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False)
         "group_style": styles,
         "chinese": zh, "han_folk": han, "essen_phrase_starts": phrases, "real_all": real_all,
         "english_words_matched": matched,
+        "section_share_fit": fit,
     }  # fmt: skip
     return write_result(
         "song_real",

@@ -8,12 +8,14 @@ Everything here is a rule, nothing is learned (see docs/SONGS.md):
   last syllable gets a long note (a melisma of two notes when it lasts a bar or more); a light (neutral
   tone 5) Chinese syllable is pushed harder off the strong beats and toward an eighth note, and sung softer;
   a full-tone Chinese syllable is not placed as an unstressed one but drawn to the downbeat (a Chinese line
-  begins on it);
+  begins on it); a style then varies it (``song_rhythm.STYLE_RHYTHM``): dotted quarters, phrase ends held
+  with a breath after them, a passing note on some long syllables; a chorale sings a syllable a quarter;
 - **pitch**: a simple progression per phrase (a chord a bar) ending on V (a half cadence) or I; the
   notes on strong beats are chord tones near an arch-shaped contour, the notes between them move stepwise;
   the last phrase of a section ends on the tonic (an authentic cadence);
-- **range**: the arches are as high as the style's real songs need (``song_pitch.STYLE_RANGE``, measured:
-  pop 18.6 semitones, chorales 11.7 ...), highest on a section's middle line and in a chorus;
+- **range**: over the whole song, as wide as the style's real songs (``song_pitch.STYLE_RANGE``, measured:
+  pop 18.6 semitones, chorales 11.7 ...; a song of verses only ``song_pitch.SECTION_SHARE`` of it), highest
+  on a section's middle line and in a chorus; sung again a degree lower or higher until it spans that;
 - **Mandarin tones**: in a Chinese line the direction from note to note follows the tone transitions where
   singability allows (a preference: :func:`tone_pitches`);
 - **pinyin**: the MusicXML of a Chinese song has a second lyric line, the pinyin with tone marks of the
@@ -31,6 +33,7 @@ The parts live in :mod:`partita.generation.song_rhythm` (meter, syllable placeme
 from __future__ import annotations
 
 import logging
+import math
 import zlib
 from dataclasses import dataclass, field
 
@@ -40,23 +43,30 @@ import symusic
 from partita.generation.song_pitch import (
     MAJOR,
     MINOR,
+    Register,
     chord_label,
     chord_span,
     line_pitches,
+    melisma_last,
     phrase_roots,
     register_for,
     tone_pitches,
 )
 from partita.generation.song_pitch import midi_of_degree as _midi
 from partita.generation.song_rhythm import (
+    PLAIN,
     SLOT,
     TPQ,
+    RhythmStyle,
     eighth_baseline,
+    held_end,
     is_strong,
     line_rhythm,
     parse_meter,
     phrase_bars,
+    rhythm_for,
     slot_weights,
+    styled_times,
 )
 from partita.generation.song_template import PHRASE_CAP_BARS, TemplatePhrase, format_template, lyric_template
 from partita.lyrics import Line, Lyrics, Syllable
@@ -160,6 +170,12 @@ class _Phrase:
     degrees: list[int]
     total: int
     roots: list[int]
+    times: list[tuple[int, int]]
+    """(start, end) ticks from the phrase start of each syllable (``song_rhythm.styled_times``)."""
+    passing: frozenset[int] = frozenset()
+    """Syllables sung to two notes, the second a passing or neighbour tone toward the next syllable."""
+    cadence_melisma: bool = True
+    """Whether a long last syllable is sung as two notes (a step above, then the cadence note)."""
 
 
 def _phrase(
@@ -173,21 +189,45 @@ def _phrase(
     full: bool = True,
     height: float | None = None,
     bounds: tuple[int, int] = (-3, 9),
+    rhythm: RhythmStyle = PLAIN,
 ) -> _Phrase:
     from partita.lyrics.mandarin import LIGHT
 
     stresses = [s.stressed for s in line.syllables]
     lights = [light and s.tone == LIGHT for s in line.syllables]
     fulls = [full and s.tone in (1, 2, 3, 4) for s in line.syllables]
-    onsets = line_rhythm(stresses, bars, meter, lights, fulls)
+    table = dict(rhythm.durations) if rhythm.durations else None
+    onsets = line_rhythm(stresses, bars, meter, lights, fulls, table)
     total = bars * len(slot_weights(meter))
     rng = np.random.default_rng(seed)
+    rhythm_rng = np.random.default_rng([seed, 1])  # apart from the pitches' draws: PLAIN keeps them as before
+    times = styled_times(onsets, stresses, total, meter, rhythm, rhythm_rng)
+    hold = held_end(onsets, total, meter, rhythm, rhythm_rng)
+    if hold is not None:
+        times[-1] = (times[-1][0], times[-1][0] + hold * SLOT)
+    melisma = hold is None and melisma_last(onsets, total)
     roots = phrase_roots(total, meter, end)
-    degrees = line_pitches(onsets, total, meter, end, rng, height, bounds)
     line_tones = [s.tone for s in line.syllables]
-    if tones and any(t is not None for t in line_tones):
-        degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds)
-    return _Phrase(onsets, degrees, total, roots)
+    toned = tones and any(t is not None for t in line_tones)  # a Chinese line keeps its low cadence
+    degrees = line_pitches(onsets, total, meter, end, rng, height, bounds, high_cadence=not toned)
+    if toned:
+        degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds, lift=melisma)
+    passing = _passing(times, degrees, rhythm, rhythm_rng)
+    return _Phrase(onsets, degrees, total, roots, times, passing, melisma)
+
+
+def _passing(
+    times: list[tuple[int, int]], degrees: list[int], rhythm: RhythmStyle, rng: np.random.Generator
+) -> frozenset[int]:
+    """The syllables (not the last) of a quarter note or more on a beat, moving by a third or staying, that
+    ``rhythm`` sings to two notes (a passing or neighbour tone in the second half)."""
+    out = set()
+    for i in range(len(times) - 1):
+        start, stop = times[i]
+        long_on_beat = stop - start >= 2 * SLOT and start % TPQ == 0
+        if long_on_beat and abs(degrees[i + 1] - degrees[i]) in (0, 2) and rng.random() < rhythm.passing:
+            out.add(i)
+    return frozenset(out)
 
 
 def _bar_chords(ph: _Phrase, meter: str, tonic: str, mode: str) -> list[str]:
@@ -209,14 +249,17 @@ def _ending(i: int, n: int) -> str:
 
 def _phrase_notes(ph: _Phrase, line: Line, start: int, pitch, where: tuple[int, int]) -> list[SungNote]:
     out = []
-    for j, (p, d) in enumerate(zip(ph.onsets, ph.degrees, strict=True)):
-        on = start + p * SLOT
-        end_slot = ph.onsets[j + 1] if j + 1 < len(ph.onsets) else ph.total
-        dur = (end_slot - p) * SLOT
-        syl = line.syllables[j]
-        if j == len(ph.onsets) - 1 and end_slot - p >= 6:  # a melisma: a step above, then the cadence note
+    last = len(ph.onsets) - 1
+    for j, ((on, off), d) in enumerate(zip(ph.times, ph.degrees, strict=True)):
+        on, dur, syl = start + on, off - on, line.syllables[j]
+        if j == last and ph.cadence_melisma:  # a melisma: a step above, then the cadence note
             out.append(SungNote(on, 2 * SLOT, pitch(d + 1), syl, *where))
             out.append(SungNote(on + 2 * SLOT, dur - 2 * SLOT, pitch(d), None, *where))
+        elif j in ph.passing:  # a passing (or neighbour) tone toward the next syllable's note
+            step = ph.degrees[j + 1] - d
+            half = math.ceil(dur / 2 / SLOT) * SLOT
+            out.append(SungNote(on, half, pitch(d), syl, *where))
+            out.append(SungNote(on + half, dur - half, pitch(d + (step // 2 if step else 1)), None, *where))
         else:
             out.append(SungNote(on, dur, pitch(d), syl, *where))
     return out
@@ -225,6 +268,50 @@ def _phrase_notes(ph: _Phrase, line: Line, start: int, pitch, where: tuple[int, 
 def _tonic_midi(tonic: str) -> int:
     pc = PITCH_CLASS_OF_TONIC.get(tonic, 0)
     return 60 + pc if pc <= 5 else 48 + pc  # tonic between F#3 and F4: the line spans about a 12th
+
+
+def _sung(
+    lyrics: Lyrics,
+    register: Register,
+    rhythm: RhythmStyle,
+    pitch_of,
+    meter: str,
+    tonic: str,
+    mode: str,
+    seed: int,
+    recur: bool,
+    flags: tuple[bool, bool, bool],
+) -> tuple[list[SungNote], list[str], list[tuple[int, int]]]:
+    """The notes, chords (one a bar) and (first bar, bars) of each section of a song in ``register``."""
+    bar = len(slot_weights(meter))
+    kinds = tuple(s.kind for s in lyrics.sections)
+    notes: list[SungNote] = []
+    chords: list[str] = []
+    section_bars: list[tuple[int, int]] = []
+    start = 0
+    for si, section in enumerate(lyrics.sections):
+        bars = max(phrase_bars(len(line.syllables), bar) for line in section.lines)
+        section_bars.append((len(chords), bars * len(section.lines)))
+        bounds = register.section_bounds(section.kind, kinds)
+        for li, line in enumerate(section.lines):
+            end = _ending(li, len(section.lines))
+            height = register.arch(li, len(section.lines), section.kind, kinds)
+            key = f"{line.text}|{end}|{bars}|{height}|{bounds}" if recur else f"{si}.{li}"
+            seed_here = seed * 7919 + zlib.crc32(key.encode())
+            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm)
+            notes += _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
+            chords += _bar_chords(ph, meter, tonic, mode)
+            start += ph.total * SLOT
+    return notes, chords, section_bars
+
+
+RANGE_TRIES = 5
+"""How many registers :func:`sing` tries (one degree higher or lower each time) for the song's range."""
+
+
+def _span(notes: list[SungNote]) -> int:
+    pitches = [n.pitch for n in notes]
+    return max(pitches) - min(pitches)
 
 
 def sing(
@@ -240,8 +327,9 @@ def sing(
     full: bool = True,
     style: str | None = None,
     semitones: float | None = None,
+    varied: bool = True,
 ) -> Song:
-    """A vocal melody for ``lyrics``, one note per syllable (a two-note melisma on long phrase ends).
+    """A vocal melody for ``lyrics``, one note per syllable (two on some long syllables: melismas).
 
     With ``recur`` (the default) a line's melody depends only on its words and place, so repeated choruses
     get the same melody; ``recur=False`` seeds each line by its position instead (a baseline). With
@@ -250,47 +338,41 @@ def sing(
     ``light`` (the default) a light (neutral-tone) syllable gets a short note off the strong beats where the
     rhythm allows (:func:`line_rhythm`) and is sung softer (:data:`LIGHT_VELOCITY`). With ``full`` (the
     default) a full-tone Chinese syllable (tones 1-4) is placed by :data:`FULL_AT`, free to fall on a strong
-    beat; ``full=False`` places it as an unstressed English syllable (as before). The melody spans about
-    ``semitones`` (4 to 36), else the range of real songs of ``style`` (``song_pitch.STYLE_RANGE``: "pop"
-    18.6, "chorale" 11.7 ...; else by the lyrics' language, else 12): each section's middle line climbs
-    highest, a chorus higher than a verse (``song_pitch.Register``).
+    beat; ``full=False`` places it as an unstressed English syllable (as before).
+
+    **Range**: the whole song spans about ``semitones`` (4 to 36), else the range of real songs of ``style``
+    (``song_pitch.STYLE_RANGE``: "pop" 18.6, "chorale" 11.7 ...; else by the lyrics' language, else 12), a
+    song of verses only ``song_pitch.SECTION_SHARE`` of it: each section's middle line climbs highest, a
+    chorus higher than a verse (``song_pitch.Register``), and the song is sung again a degree lower or
+    higher (up to :data:`RANGE_TRIES` times) until its highest and lowest notes are that far apart.
+    **Rhythm**: with ``varied`` (the default) the style's dotted notes, held phrase ends and melismas on
+    long syllables (``song_rhythm.STYLE_RHYTHM``); ``varied=False`` keeps the plain eighth-and-quarter
+    rhythm with a melisma on each long phrase end.
     """
     register = register_for(style, lyrics.language, semitones)
+    rhythm = rhythm_for(style, lyrics.language) if varied else PLAIN
     meter = "/".join(map(str, parse_meter(meter)))
     scale = MINOR if mode == "minor" else MAJOR
     tonic_midi = _tonic_midi(tonic)
-    bar = len(slot_weights(meter))
-    notes: list[SungNote] = []
-    chords: list[str] = []
-    section_bars: list[tuple[int, int]] = []
-    start = 0
-    for si, section in enumerate(lyrics.sections):
-        bars = max(phrase_bars(len(line.syllables), bar) for line in section.lines)
-        section_bars.append((len(chords), bars * len(section.lines)))
-        for li, line in enumerate(section.lines):
-            end = _ending(li, len(section.lines))
-            height = register.arch(li, len(section.lines), section.kind)
-            key = f"{line.text}|{end}|{bars}|{height}" if recur else f"{si}.{li}"
-            ph = _phrase(
-                line,
-                bars,
-                meter,
-                end,
-                seed * 7919 + zlib.crc32(key.encode()),
-                tones,
-                light,
-                full,
-                height,
-                register.bounds,
-            )
-            roots_v = end == "dominant"
 
-            def pitch(d: int, _v: bool = roots_v) -> int:
-                return _midi(d, tonic_midi, scale, _v or d % 7 == 6)
+    def pitch_of(on_v: bool):
+        return lambda d: _midi(d, tonic_midi, scale, on_v or d % 7 == 6)
 
-            notes += _phrase_notes(ph, line, start, pitch, (si, li))
-            chords += _bar_chords(ph, meter, tonic, mode)
-            start += ph.total * SLOT
+    target = register.song_semitones(tuple(s.kind for s in lyrics.sections))
+    args = (rhythm, pitch_of, meter, tonic, mode, seed, recur, (tones, light, full))
+    best, tried = None, {}
+    for _ in range(RANGE_TRIES):
+        got = tried[register.shift] = _sung(lyrics, register, *args)
+        miss = _span(got[0]) - target
+        if best is None or abs(miss) < abs(_span(best[0]) - target):
+            best = got
+        if abs(miss) <= 1.0:
+            break
+        step = -1 if miss > 0 else 1
+        if register.shift + step in tried:  # one degree moves it past the target either way
+            break
+        register = Register(register.semitones, register.shift + step, register.share)
+    notes, chords, section_bars = best
     song = Song(
         lyrics, notes, tonic, mode, meter, tempo, chords=chords, section_bars=section_bars, light=light
     )

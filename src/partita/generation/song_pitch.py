@@ -41,53 +41,87 @@ LANGUAGE_STYLE = {"zh": "chinese_folk"}
 """The style whose range a song without one takes from its lyrics' language."""
 ARCH_OTHER_LINES = 0.7
 """The height of a line's arch that is not a section's climax, as a share of the climax line's."""
-ARCH_GAIN = 1.35
-"""How much more than the asked range's difference from 12 semitones the arches are widened: a song of 18.6
-asked spanned 16.6 without it. Fitted on the twelve lyric texts of ``bench/bench_song.py`` (two seeds), not on
-the real songs ``bench/bench_song_real.py`` compares with."""
 CHORUS_LIFT = 0.15
-"""Added to that share in a chorus or bridge: sung higher than a verse."""
+"""Added to a line's arch share in a chorus or bridge: sung higher than a verse."""
+HIGH_KINDS = ("chorus", "bridge", "refrain")
+"""Section kinds sung higher than a verse: in a song that has both, they take the song's top."""
+SECTION_SHARE = 0.85
+"""The share of a song's range that one kind of section spans: a song of verses only (or of choruses only)
+spans this share of its style's range, a song with verses and a chorus the whole range (the verses lower).
+The style ranges are of whole tunes; a verse of text spans less (the first verses of music21's Bach chorales
+that ``bench/bench_song_real.py`` reads span 9.9 semitones, the first 30 whole soprano parts 11.5). Fitted on
+the development half of that benchmark's real songs (``--fit-share``), reported on the other half
+(docs/SONGS.md)."""
+WHOLE_RANGE_STYLES = ("chinese_folk",)
+"""Styles whose verses span the style's whole range (:attr:`Register.share` 1): no Chinese song with lyrics
+ships offline to fit a share on, and the Mandarin tone rule needs the room (``bench/bench_song_tones.py``:
+tone-melody agreement on the Tang lines 0.967 with the whole 14 semitones, 0.942 with 0.85 of them)."""
+LOWEST = -1
+"""About the lowest degree a song reaches (the leading tone under the tonic): its span is counted from it."""
 
 
 @dataclass(frozen=True)
 class Register:
-    """How wide a song's melody spans (``semitones``, a style's target) and where its anchors may lie (scale
-    degrees, 0 = the tonic). The old fixed arch (rising 1-2 -> 3-5 degrees) is the register of 12 semitones
-    (7 degrees) on a climax line."""
+    """How wide a song's melody spans (``semitones``: the whole song's range, a style's target) and where
+    its anchors may lie (scale degrees, 0 = the tonic). ``shift`` moves every section's top by whole
+    degrees: :func:`partita.generation.song.sing` sets it so that the sung song spans its target."""
 
     semitones: float = DEFAULT_RANGE
+    shift: int = 0
+    share: float = SECTION_SHARE
+    """The share of :attr:`semitones` one kind of section spans (:data:`SECTION_SHARE`)."""
 
     @property
     def degrees(self) -> int:
         return max(4, round(self.semitones * 7 / 12))
 
+    def song_semitones(self, kinds: tuple[str, ...] = ("verse",)) -> float:
+        """The range the whole song should span: all of :attr:`semitones` with both verses and a chorus
+        (``kinds``: its sections' kinds), :data:`SECTION_SHARE` of it with one kind of section only."""
+        high = [k in HIGH_KINDS for k in kinds]
+        return self.semitones if any(high) and not all(high) else self.semitones * self.share
+
+    def top(self, kind: str = "verse", kinds: tuple[str, ...] = ("verse",)) -> int:
+        """The highest degree a strong-beat note of a section of ``kind`` may take: the song's top for a
+        chorus (or bridge) of a song with verses, :data:`SECTION_SHARE` of the range above the lowest note
+        for the rest."""
+        high = [k in HIGH_KINDS for k in kinds]
+        mixed = any(high) and not all(high)
+        semis = self.semitones if mixed and kind in HIGH_KINDS else self.semitones * self.share
+        return max(3, LOWEST + round(semis * 7 / 12) + self.shift)
+
     @property
     def bounds(self) -> tuple[int, int]:
-        """The lowest and highest degree a chord tone on a strong beat may take."""
-        return -3, max(9, self.degrees + 2)
+        """The lowest and highest degree a chord tone on a strong beat of a verse may take."""
+        return -3, self.top()
 
-    def arch(self, line: int, lines: int, kind: str = "verse") -> float:
-        """The height of a line's arch (degrees from its base to its peak): the full height on a section's
-        climax line (the middle one: line 2 of 4, 2 of 3, 1 of 2), :data:`ARCH_OTHER_LINES` of it elsewhere,
-        and :data:`CHORUS_LIFT` more in a chorus or bridge."""
+    def section_bounds(self, kind: str, kinds: tuple[str, ...]) -> tuple[int, int]:
+        """:attr:`bounds` for a section of ``kind`` in a song of sections ``kinds``."""
+        return -3, self.top(kind, kinds)
+
+    def arch(self, line: int, lines: int, kind: str = "verse", kinds: tuple[str, ...] = ("verse",)) -> float:
+        """The height of a line's arch (degrees from its base, about 1.5, to its peak): up to the section's
+        top on its climax line (the middle one: line 2 of 4, 2 of 3, 1 of 2), :data:`ARCH_OTHER_LINES` of
+        that elsewhere (:data:`CHORUS_LIFT` more in a chorus or bridge)."""
         share = 1.0 if line == lines // 2 else ARCH_OTHER_LINES
-        if kind in ("chorus", "bridge", "refrain"):
+        if kind in HIGH_KINDS:
             share = min(1.0, share + CHORUS_LIFT)
-        asked = DEFAULT_RANGE + (self.semitones - DEFAULT_RANGE) * ARCH_GAIN
-        return round((asked * 7 / 12 - 3) * share, 1)
+        return round((self.top(kind, kinds) - 1.5) * share, 1)
 
 
 def register_for(
     style: str | None = None, language: str | None = None, semitones: float | None = None
 ) -> Register:
-    """The register of a song: ``semitones`` if given, else its ``style``'s :data:`STYLE_RANGE`, else the
-    style of its lyrics' ``language`` (:data:`LANGUAGE_STYLE`), else :data:`DEFAULT_RANGE`."""
+    """The register of a song: ``semitones`` if given (the whole song spans it), else its ``style``'s
+    :data:`STYLE_RANGE`, else the style of its lyrics' ``language`` (:data:`LANGUAGE_STYLE`), else
+    :data:`DEFAULT_RANGE` (a song of one kind of section spans :data:`SECTION_SHARE` of a style's range)."""
     if semitones is not None:
         if not 4 <= semitones <= 36:
             raise ValueError(f"a vocal range of {semitones:g} semitones: give 4 to 36")
-        return Register(float(semitones))
+        return Register(float(semitones), share=1.0)  # asked: the song spans it, verses only or not
     style = style if style in STYLE_RANGE else LANGUAGE_STYLE.get(language or "")
-    return Register(STYLE_RANGE.get(style or "", DEFAULT_RANGE))
+    share = 1.0 if style in WHOLE_RANGE_STYLES else SECTION_SHARE
+    return Register(STYLE_RANGE.get(style or "", DEFAULT_RANGE), share=share)
 
 
 # --- harmony and pitch -----------------------------------------------------------------------------------
@@ -125,11 +159,13 @@ def line_pitches(
     rng: np.random.Generator,
     height: float | None = None,
     bounds: tuple[int, int] = (-3, 9),
+    high_cadence: bool = True,
 ) -> list[int]:
     """Scale degrees (0 = tonic) for a phrase's onsets: chord tones on strong beats, steps between.
 
     The strong-beat notes follow an arch from a base (1-2) up to ``height`` degrees above it, give or take a
-    degree (:meth:`Register.arch`; None: 1-4 degrees, the old fixed arch), within ``bounds``."""
+    degree (:meth:`Register.arch`; None: 1-4 degrees, the old fixed arch), within ``bounds``. With
+    ``high_cadence`` the cadence note may be an octave up, where the line ends high (no leap down to it)."""
     weights = slot_weights(meter)
     span = chord_span(meter)
     roots = phrase_roots(total, meter, end)
@@ -147,8 +183,9 @@ def line_pitches(
         root = roots[min(p // span, len(roots) - 1)]
         tones = [root + k + 7 * o for o in (-1, 0, 1) for k in (0, 2, 4)]
         tones = [d for d in tones if bounds[0] <= d <= bounds[1]]
-        if last:
-            tones = {"tonic": [0], "mediant": [2], "dominant": [1, 4]}[end]
+        if last:  # the cadence note, an octave up where a line ends high (no leap down to it)
+            low = {"tonic": [0], "mediant": [2], "dominant": [1, 4]}[end]
+            tones = low + [d + 7 for d in low if high_cadence and d + 7 <= bounds[1]]
         target = (
             base + (peak - base) * math.sin(math.pi * min(1.0, p / max(1, total - 4))) + rng.normal(0, 1.0)
         )
@@ -194,6 +231,7 @@ def tone_pitches(
     end: str,
     tones: list[int | None],
     bounds: tuple[int, int] = (-3, 9),
+    lift: bool | None = None,
 ) -> list[int]:
     """Scale degrees for a phrase whose direction from syllable to syllable agrees with the Mandarin tone
     transitions where it can (a dynamic programme over the degrees within ``bounds``, -3..9 by default).
@@ -202,7 +240,8 @@ def tone_pitches(
     the tone-blind melody's cadence note, no leap is over a fifth, larger leaps and drift from the
     tone-blind melody ``degrees`` cost more; a step against the tones costs :data:`TONE_MISS` (and
     :data:`TONE_CONTRARY` more when it moves the other way). The direction is measured on the note each
-    syllable lands on (the first note of a melisma).
+    syllable lands on (the first note of a melisma); ``lift``: whether the last syllable is sung a step
+    above its cadence note first (None: when it is long, :func:`melisma_last`).
     """
     from partita.lyrics.mandarin import LEVEL, direction, preferred_directions
 
@@ -223,7 +262,7 @@ def tone_pitches(
             options.append([d for d in span_degrees if (d - root) % 7 in (0, 2, 4)])
         else:
             options.append(span_degrees)
-    lift = 1 if melisma_last(onsets, total) else 0  # the last syllable lands on the step above
+    lift = int(melisma_last(onsets, total) if lift is None else lift)  # the last syllable: the step above
 
     def sung(i: int, d: int) -> int:
         return d + lift if i == n - 1 else d

@@ -10,6 +10,7 @@ learned (docs/SONGS.md). :func:`partita.generation.song.sing` puts the rhythm an
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -86,13 +87,15 @@ def line_rhythm(
     meter: str,
     light: list[bool] | None = None,
     full: list[bool] | None = None,
+    durations: dict[int, float] | None = None,
 ) -> list[int]:
     """Onset slots (eighths from the phrase start) of each syllable of a line of ``bars`` bars (a DP).
 
     ``light`` marks light (neutral-tone) syllables: kept off the strong beats harder than unstressed ones
     (:data:`LIGHT_AT`) and given an eighth note where the rhythm allows (:data:`LIGHT_DURATION`; the
     last syllable keeps its long cadence note). ``full`` marks full-tone Chinese syllables (tones 1-4), scored
-    by :data:`FULL_AT` instead of as unstressed ones."""
+    by :data:`FULL_AT` instead of as unstressed ones. ``durations`` (eighths: score) replaces
+    :data:`DURATION_SCORE` (a style's: :attr:`RhythmStyle.durations`)."""
     weights = slot_weights(meter)
     bar, n = len(weights), len(stresses)
     light = list(light) if light is not None else [False] * n
@@ -106,7 +109,7 @@ def line_rhythm(
     for i in range(1, n):
         for p in range(i, total):
             here = _syllable_score(stresses[i], w[p], light[i], full[i])
-            for d, cost in DURATION_SCORE.items():
+            for d, cost in (durations or DURATION_SCORE).items():
                 q = p - d
                 if q < 0 or best[i - 1, q] == -np.inf:
                     continue
@@ -146,3 +149,103 @@ def eighth_baseline(lyrics: Lyrics, meter: str = "4/4") -> list[int]:
         out += [start + i * SLOT for i in range(len(line.syllables))]
         start += math.ceil((len(line.syllables) + 1) / bar) * bar * SLOT
     return out
+
+
+# --- rhythm by style: dotted notes, held phrase ends, melismas on long syllables ------------------------
+
+
+@dataclass(frozen=True)
+class RhythmStyle:
+    """How a style varies the eighth-note rhythm of :func:`line_rhythm` (each a share of the places where it
+    may apply, drawn with the line's seed so that a repeated chorus keeps its rhythm).
+
+    ``dotted_pair``: two eighths on a beat, the second unstressed, sung as a dotted eighth and a sixteenth;
+    ``long_short``: two quarters on a beat and a weak beat, the second unstressed, sung as a dotted quarter
+    and an eighth; ``held_end``: a phrase's last syllable held as one note of a plain length (a quarter, a
+    half, a dotted half, a whole) with a breath (a rest) after it, instead of the two-note cadence melisma;
+    ``passing``: a syllable of a quarter or more inside a line sung to two notes, the second a passing or
+    neighbour tone toward the next syllable's (:func:`partita.generation.song.sing` places the pitches)."""
+
+    dotted_pair: float = 0.0
+    long_short: float = 0.0
+    held_end: float = 0.0
+    passing: float = 0.0
+    durations: tuple[tuple[int, float], ...] | None = None
+    """(eighths, score) pairs replacing :data:`DURATION_SCORE` in :func:`line_rhythm` (None: keep it)."""
+
+
+PLAIN = RhythmStyle()
+"""The rhythm as :func:`line_rhythm` gives it: eighths, quarters, a melisma on each long phrase end."""
+QUARTERS = ((2, 1.0), (4, 0.0), (1, -2.5), (3, -2.0), (6, -1.0))
+"""A chorale's note lengths (eighths: score): a syllable a quarter note, eighths and dotted notes rare."""
+STYLE_RHYTHM: dict[str, RhythmStyle] = {
+    "pop": RhythmStyle(
+        dotted_pair=0.0,
+        long_short=0.5,
+        held_end=0.6,
+        passing=0.2,
+        durations=((2, 0.8), (1, -0.6), (3, -0.3), (4, -0.4), (6, -1.5)),
+    ),
+    "chorale": RhythmStyle(held_end=0.9, passing=0.45, durations=QUARTERS),
+    "chinese_folk": PLAIN,
+}
+"""Each style's rhythm, chosen by comparing with the development half of ``bench/bench_song_real.py``'s real
+songs (every other song: 2 English songs sung as "pop", 15 Bach chorales as "chorale", 1 German lied with no
+style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). Chinese songs keep the plain
+rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it."""
+DEFAULT_RHYTHM = RhythmStyle(dotted_pair=0.8, long_short=0.8, held_end=0.5, passing=0.15)
+"""The rhythm of a style without its own (German lieder in the benchmark, waltzes, folk songs ...)."""
+NICE_ENDS = (6, 4, 3, 2)
+"""Lengths (eighths) a held phrase end may take: a dotted half, a half, a dotted quarter, a quarter note."""
+
+
+def rhythm_for(style: str | None = None, language: str | None = None) -> RhythmStyle:
+    """The rhythm of ``style`` (:data:`STYLE_RHYTHM`), else of the lyrics' ``language`` (Chinese: the plain
+    rhythm), else :data:`DEFAULT_RHYTHM`."""
+    if style in STYLE_RHYTHM:
+        return STYLE_RHYTHM[style]
+    return PLAIN if language == "zh" and style is None else DEFAULT_RHYTHM
+
+
+def beat_slots(meter: str) -> int:
+    """Eighth-note slots per beat of ``meter``: 3 in 6/8, 2 in 4/4, 4 in 2/2."""
+    num, den = parse_meter(meter)
+    return 3 if den == 8 and num % 3 == 0 else max(1, 8 // den)
+
+
+def held_end(
+    onsets: list[int], total: int, meter: str, style: RhythmStyle, rng: np.random.Generator
+) -> int | None:
+    """The length (eighths) of a held last note with a breath of a beat or more after it, or None for the
+    cadence melisma (or, on a short last note, the note to the phrase's end)."""
+    room = total - onsets[-1] - beat_slots(meter)
+    if rng.random() >= style.held_end or room < 2:
+        return None
+    return next(d for d in NICE_ENDS if d <= room)
+
+
+def styled_times(
+    onsets: list[int],
+    stresses: list[bool],
+    total: int,
+    meter: str,
+    style: RhythmStyle,
+    rng: np.random.Generator,
+) -> list[tuple[int, int]]:
+    """(start, end) ticks from the phrase start of each syllable's note(s): :func:`line_rhythm`'s onsets
+    with ``style``'s dotted pairs and long-short pairs; each syllable lasts to the next one's onset (the
+    last to the phrase's end; :func:`held_end` shortens it). A syllable on a strong beat never moves."""
+    weights = slot_weights(meter)
+    w = [weights[p % len(weights)] for p in onsets]
+    starts = [p * SLOT for p in onsets]
+    n = len(onsets)
+    for i in range(n - 2):  # the last syllable keeps its place
+        gap, nxt = onsets[i + 1] - onsets[i], onsets[i + 2] - onsets[i + 1]
+        if stresses[i + 1] or w[i] < 1 or starts[i + 1] != onsets[i + 1] * SLOT:
+            continue
+        if gap == 1 and nxt == 1 and w[i + 1] == 0 and rng.random() < style.dotted_pair:
+            starts[i + 1] += SLOT // 2
+        elif gap == 2 and nxt == 2 and w[i + 1] == 1 and rng.random() < style.long_short:
+            starts[i + 1] += SLOT
+    ends = [*starts[1:], total * SLOT]
+    return list(zip(starts, ends, strict=True))

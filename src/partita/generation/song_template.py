@@ -46,7 +46,8 @@ def lyric_template(score: symusic.Score) -> list[TemplatePhrase]:
     """The syllables per phrase of a melody and where the stresses fall (notes on strong beats).
 
     A phrase ends after a note followed by a rest of at least a beat, or a note of at least twice the
-    median length that lasts a beat or more, or before a note :data:`PHRASE_CAP_BARS` bars after its first.
+    median length (of the notes of an eighth or longer: the sixteenths of dotted rhythms do not count) that
+    lasts a beat or more, or before a note :data:`PHRASE_CAP_BARS` bars after its first.
     """
     tpq = score.ticks_per_quarter
     sigs = score.time_signatures
@@ -58,7 +59,8 @@ def lyric_template(score: symusic.Score) -> list[TemplatePhrase]:
         return []
     bar_ticks = len(slot_weights(meter)) * SLOT
     beat = TPQ * 4 // den * (3 if den == 8 else 1)
-    median = float(np.median([b - a for a, b in notes]))
+    lengths = [b - a for a, b in notes]
+    median = float(np.median([d for d in lengths if d >= SLOT] or lengths))  # of eighths and longer
     phrases, cur, start_bar = [], [], notes[0][0] // bar_ticks
     phrase_on = notes[0][0]
     for i, (on, off) in enumerate(notes):
