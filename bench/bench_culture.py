@@ -18,7 +18,14 @@ One run trains, on the built corpus ``all`` (train split only):
 - ``replay``: the re-warmed adaptations again with a share of each batch (``--replay``, 0.1 / 0.25 / 0.5)
   drawn from the base's own Western training pieces (the remedy for forgetting);
 - ``ties``: TIES merges of the same two deltas (trim to ``--ties-density``, elect a sign, disjoint mean) at
-  the lambdas of ``--ties-lambdas``.
+  the lambdas of ``--ties-lambdas``;
+- ``dare``: DARE merges of the same two deltas (each entry kept with probability ``--dare-density`` and
+  rescaled, then summed; drops drawn from the seed) at the lambdas of ``--dare-lambdas``;
+- ``weighted``: ``base + w_china * delta china + w_lorraine * delta lorraine_luxembourg`` for each pair of
+  ``--merge-weights`` (lambda 1: the weights are the factors; ``0.5,0.5`` is the linear merge at 0.5).
+
+``--merges-only`` trains only what the merges need (the base, the two re-warmed parents and the
+multi-culture model): the comparison of merge methods at half the training.
 
 With ``--seeds 0 1 2`` everything is trained once per seed (initialisation, batches and masks of training
 change; the pieces and the scoring masks do not), the masked losses are summarised over seeds (mean, 95%
@@ -31,6 +38,8 @@ same architecture with random weights is the probes' control.
 
     nice -n 15 timeout 2700 python bench/bench_culture.py --threads 1 --boot 500 [--quick] [--save DIR]
     nice -n 15 python bench/bench_culture.py --threads 1 --seeds 0 1 2 --probe-seeds 0   # culture-seeds.json
+    nice -n 15 python bench/bench_culture.py --threads 1 --seeds 0 1 2 --probe-seeds 0 --merges-only \
+        --name culture-merges                          # DARE and weighted merges against linear and TIES
 """
 
 from __future__ import annotations
@@ -100,7 +109,7 @@ def _train(args, data: dict, seed: int, t_start: float):
     import torch
 
     from partita.models.encoder import MusicEncoder
-    from partita.training.culture import AdaptConfig, adapt, fresh_copy, merge
+    from partita.training.culture import AdaptConfig, adapt, fresh_copy
 
     cfg = _config()
     models, info = {}, {}
@@ -123,6 +132,8 @@ def _train(args, data: dict, seed: int, t_start: float):
     runs += [
         (f"{c}, rewarm, replay {r:g}", (c,), "rewarm", args.steps, r) for c in TARGETS for r in args.replay
     ]
+    if args.merges_only:  # what the merges need, and multi-culture training to compare them with
+        runs = [r for r in runs if r[0] in ("china, rewarm", "lorraine_luxembourg, rewarm", "multi, rewarm")]
     for name, cultures, schedule, steps, *replay in runs:
         m = fresh_copy(base)
         share = replay[0] if replay else 0.0
@@ -133,14 +144,7 @@ def _train(args, data: dict, seed: int, t_start: float):
         info[name] = adapt(m, {c: data[c] for c in read}, acfg)
         models[name] = m
         log.info("seed %d: %s done (%.0f s total)", seed, name, time.monotonic() - t_start)
-    parents = [models[f"{c}, rewarm"] for c in TARGETS]
-    for lam in LAMBDAS:
-        models[f"merged, lambda {lam:g}"] = merge(base, parents, lam)
-    for density in args.ties_density:
-        for lam in args.ties_lambdas:
-            models[f"ties {density:g}, lambda {lam:g}"] = merge(
-                base, parents, lam, method="ties", density=density
-            )
+    models.update(_merges(args, base, [models[f"{c}, rewarm"] for c in TARGETS], seed))
     if args.save:
         from partita.training.culture import save_adapted, save_merged
 
@@ -152,6 +156,25 @@ def _train(args, data: dict, seed: int, t_start: float):
             elif name != "random weights":
                 save_adapted(m, folder, AdaptConfig.from_dict(m.card["adaptation"][-1]["config"]))
     return models, info
+
+
+def _merges(args, base, parents: list, seed: int) -> dict:
+    """The merged models of the table: linear (the lambda sweep), TIES, DARE and weighted."""
+    from partita.training.culture import merge
+
+    out = {f"merged, lambda {lam:g}": merge(base, parents, lam) for lam in LAMBDAS}
+    for method, densities, lambdas in (
+        ("ties", args.ties_density, args.ties_lambdas),
+        ("dare", args.dare_density, args.dare_lambdas),
+    ):
+        for density in densities:
+            for lam in lambdas:
+                out[f"{method} {density:g}, lambda {lam:g}"] = merge(
+                    base, parents, lam, method=method, density=density, seed=seed
+                )
+    for weights in args.merge_weights:
+        out[f"weighted {','.join(f'{w:g}' for w in weights)}"] = merge(base, parents, 1.0, weights)
+    return out
 
 
 def _token_cache(corpus, ids, cfg, max_notes):
@@ -273,8 +296,12 @@ def _score(args, ev: dict, models: dict, probes: bool, done=None) -> dict:
     return {k: res[k] for k in models if k in res}
 
 
+MERGE_FAMILIES = {"linear": "merged", "ties": "ties", "dare": "dare", "weighted": "weighted"}
+"""Each merge method and the start of its models' names."""
+
+
 def _merged(name: str) -> bool:
-    return name.startswith(("merged", "ties"))
+    return name.startswith(tuple(MERGE_FAMILIES.values()))
 
 
 def _interval(values) -> dict:
@@ -320,23 +347,19 @@ def _summary(per_seed: dict) -> dict:
         for n in (n for n in names if n.startswith(f"{c}, rewarm, replay")):
             for where in (c, "western"):  # what replay costs on the target and saves on the base's pieces
                 compare(f"{n} vs {c}, rewarm", n, f"{c}, rewarm", where)
-    merges = {
-        "linear": [n for n in names if n.startswith("merged")],
-        "ties": [n for n in names if n.startswith("ties")],
-    }
+    merges = {f: [n for n in names if n.startswith(start)] for f, start in MERGE_FAMILIES.items()}
     best = {}
     for family, ms in merges.items():
         if ms:  # chosen on the valid pieces: the mean of the three cultures' valid losses, over seeds
             best[family] = min(ms, key=lambda n: np.mean([out["valid"][n][c]["mean"] for c in cultures]))
     out["best_merge_on_valid"] = best
+    linear = best.get("linear")
     for c in cultures:
-        if "linear" in best and "ties" in best:
-            compare(
-                f"best ties ({best['ties']}) vs best linear ({best['linear']})",
-                best["ties"],
-                best["linear"],
-                c,
-            )
+        for family, n in best.items():
+            if linear and family != "linear":
+                compare(f"best {family} ({n}) vs best linear ({linear})", n, linear, c)
+        for n in merges["weighted"] if linear else ():  # weighting trades one target for the other
+            compare(f"{n} vs best linear ({linear})", n, linear, c)
         for family, n in best.items():
             compare(f"multi, rewarm vs best {family} ({n})", "multi, rewarm", n, c)
     return out
@@ -458,6 +481,17 @@ def _parallel(args, data, ev, t_start, into: tuple, write) -> None:
             log.info("seed %d done (%.0f s wall, %.0f worker CPU s)", seed, time.monotonic() - t_start, cpu_s)
 
 
+def _weights(text: str) -> tuple[float, ...]:
+    """``0.7,0.3``: the factors of the China and the Lorraine/Luxembourg task vectors."""
+    try:
+        w = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give two numbers, e.g. 0.7,0.3") from None
+    if len(w) != len(TARGETS) or not all(np.isfinite(w)):
+        raise argparse.ArgumentTypeError(f"{text!r}: give {len(TARGETS)} finite numbers, e.g. 0.7,0.3")
+    return w
+
+
 def _args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=1)
@@ -490,6 +524,22 @@ def _args(argv):
     ap.add_argument("--replay", type=float, nargs="*", default=None, help="Replay shares (0.1 0.25 0.5).")
     ap.add_argument("--ties-density", type=float, nargs="*", default=None, help="TIES densities (0.2 0.5).")
     ap.add_argument("--ties-lambdas", type=float, nargs="*", default=None, help="TIES lambdas (0.5 1 1.5).")
+    ap.add_argument(
+        "--dare-density", type=float, nargs="*", default=None, help="DARE keep probabilities (0.3 0.7)."
+    )
+    ap.add_argument("--dare-lambdas", type=float, nargs="*", default=None, help="DARE lambdas (0.5 0.75).")
+    ap.add_argument(
+        "--merge-weights",
+        type=_weights,
+        nargs="*",
+        default=None,
+        help="Weighted merges, china,lorraine_luxembourg factors (0.6,0.4 0.4,0.6 0.7,0.3 0.3,0.7).",
+    )
+    ap.add_argument(
+        "--merges-only",
+        action="store_true",
+        help="Train only the base, the re-warmed parents and multi-culture (no control, constant, replay).",
+    )
     ap.add_argument("--save", default=None, help="Keep the trained encoders in this folder.")
     ap.add_argument("--name", default=None, help="Result name (culture; several seeds: culture-seeds).")
     args = ap.parse_args(argv)
@@ -507,6 +557,12 @@ def _args(argv):
     args.ties_lambdas = (
         args.ties_lambdas if args.ties_lambdas is not None else ([1.0] if q else [0.5, 1.0, 1.5])
     )
+    args.dare_density = args.dare_density if args.dare_density is not None else ([0.5] if q else [0.3, 0.7])
+    args.dare_lambdas = args.dare_lambdas if args.dare_lambdas is not None else ([0.5] if q else [0.5, 0.75])
+    if args.merge_weights is None:
+        args.merge_weights = [(0.7, 0.3)] if q else [(0.6, 0.4), (0.4, 0.6), (0.7, 0.3), (0.3, 0.7)]
+    if args.merges_only:
+        args.replay = []
     args.name = args.name or ("culture" if len(args.seeds) == 1 else "culture-seeds")
     return args
 
@@ -572,7 +628,11 @@ def main(argv: list[str] | None = None) -> int:
             title = "Cultural adaptation: continual pretraining and task arithmetic"
             rows = _rows(res, meta, info, cmd) if "random weights" in res or final else []
         else:
-            title = "Cultural adaptation over seeds: replay and TIES merges against linear task arithmetic"
+            title = (
+                "Cultural adaptation over seeds: DARE, TIES and weighted merges against linear merging"
+                if args.merges_only
+                else "Cultural adaptation over seeds: replay and TIES merges against linear task arithmetic"
+            )
             probe_rows = [r for r in _rows(res, meta, info, cmd) if "accuracy" in r["metric"]] if res else []
             rows = (_seed_rows(summary, meta, info, cmd) if summary else []) + probe_rows
         return write_result(args.name, title, rows, args.quick or not final, extra), extra

@@ -167,6 +167,33 @@ def test_evaluate_realism_command(tmp_path):
     assert missing.exit_code != 0 and "--reference" in missing.output
 
 
+def _upbeat(tune: symusic.Score) -> symusic.Score:
+    """``tune`` after a one-beat pickup (a note on the last beat of a bar 0)."""
+    first = tune.tracks[0].notes[0]
+    out = tune.shift_time(1920)
+    out.tracks[0].notes.append(symusic.Note(1440, 480, first.pitch - 2, 80))
+    out.tracks[0].notes.sort()
+    return out
+
+
+def test_evaluate_realism_counts_full_bars_after_a_pickup(tmp_path):
+    rng = np.random.default_rng(9)
+    gen, ref, out = tmp_path / "gen", tmp_path / "ref", tmp_path / "out"
+    gen.mkdir()
+    ref.mkdir()
+    for i in range(4):  # an upbeat and 4 full bars each
+        write_midi(_upbeat(_tune(rng, bars=4)), gen / f"g{i}.mid")
+    for i in range(6):  # an upbeat and 8 full bars each
+        write_midi(_upbeat(_tune(rng, bars=8)), ref / f"r{i}.mid")
+    args = ["evaluate", str(gen), "--reference", str(ref), "-o", str(out), "--no-compression", "--no-tension"]
+    result = CliRunner().invoke(cli, [*args, "--realism"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "realism.json").read_text())
+    # 4 full bars, not the 5 notated ones; the reference cut to its upbeat and 4 full bars, like the pieces
+    assert report["bars"] == 4
+    assert report["real"]["means"]["bars"] == report["sets"]["generated"]["means"]["bars"]
+
+
 def _bars(*bars: list[int]) -> symusic.Score:
     """A 4/4 piano score whose bar i plays the pitches of ``bars[i]`` in half notes."""
     score = symusic.Score(480)
@@ -199,3 +226,21 @@ def test_the_longest_figure_run_sees_a_two_bar_loop():
     assert longest_figure_run(_bars([60], [], [60], [])) == 1  # a figure with an empty bar is no loop
     assert longest_figure_run(symusic.Score(480)) == 0
     assert realism_features(looped)["longest_figure_run"] == 3.0  # and the judge reads it
+
+
+def test_evaluate_realism_bars_a_reference_declared_in_one_beat_bars(tmp_path):
+    """POP909 declares 1/4: a reference song is barred in the generated pieces' 4/4 before it is cut."""
+    rng = np.random.default_rng(10)
+    gen, ref, out = tmp_path / "gen", tmp_path / "ref", tmp_path / "out"
+    gen.mkdir()
+    ref.mkdir()
+    for i in range(4):
+        write_midi(_tune(rng, bars=4), gen / f"g{i}.mid")
+    for i in range(6):
+        write_midi(_tune(rng, bars=32, meter=(1, 4)), ref / f"r{i}.mid")
+    args = ["evaluate", str(gen), "--reference", str(ref), "-o", str(out), "--no-compression", "--no-tension"]
+    result = CliRunner().invoke(cli, [*args, "--realism"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "realism.json").read_text())
+    assert report["bars"] == 4
+    assert report["real"]["means"]["notes_per_bar"] == 4.0  # 4 bars of 4/4, not 4 one-beat bars

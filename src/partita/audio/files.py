@@ -314,6 +314,9 @@ def audio_array(
 
 SILENCE_PEAK = 10 ** (-60 / 20)
 """A clip whose peak is under -60 dBFS is silence."""
+MAX_PEAK = 1000.0
+"""A float sample a thousand times full scale (+60 dBFS) is not sound: a broken file, or an infinity that
+the reader turned into the largest float32."""
 
 
 def checked_clip(
@@ -339,9 +342,10 @@ def checked_clip(
             "too-short",
             name,
         )
-    if not np.all(np.isfinite(y)):
+    peak = float(np.max(np.abs(y))) if np.all(np.isfinite(y)) else np.inf
+    if not peak <= MAX_PEAK:
         raise ScoreError("the audio holds invalid samples (NaN or infinity)", "unreadable-audio", name)
-    if float(np.max(np.abs(y))) < SILENCE_PEAK:
+    if peak < SILENCE_PEAK:
         raise ScoreError(f"the audio is silent: {silent}", "silent", name)
     y = y[: int(max_seconds * sample_rate)]
     if int(sample_rate) != rate:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
+
+SEED = click.IntRange(0, 2**32 - 1)
+"""A seed option: numpy and torch both take it (a negative or 2**70 seed is an overflow deep inside)."""
 
 
 @contextlib.contextmanager
@@ -16,3 +22,46 @@ def one_line(*errors: type[BaseException]) -> Iterator[None]:
         yield
     except (ValueError, FileNotFoundError, *errors) as e:
         raise click.ClickException(str(e)) from None
+
+
+def read_checked(path: str | os.PathLike, notes: bool = False):
+    """The score of the file ``path``, refused (a ScoreError naming it) beyond
+    :class:`partita.score.ScoreLimits` (0 ticks per quarter note, a note of days, thousands of tracks), and
+    with no notes at all when ``notes`` (a piece to compare with)."""
+    from partita.score import ScoreError, check_limits, read_score
+
+    score = read_score(path)
+    check_limits(score, path)
+    if notes and score.note_num() == 0:
+        raise ScoreError("the score has no notes", "no-notes", str(path))
+    return score
+
+
+def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
+    """Refuse in one line, before any work, an output ``path`` (a file, or a ``folder``) that cannot be
+    written: something in its way is a file, or the nearest existing folder above it is not writable.
+    Nothing is created."""
+    target = Path(path).expanduser().absolute()
+    if target.is_dir() and not folder:
+        raise click.ClickException(f"cannot write {path}: it is a folder")
+    if target.exists() and not target.is_dir() and folder:
+        raise click.ClickException(f"cannot write {path}: a file of that name is in the way")
+    here = target if folder else target.parent
+    while not here.exists() and not here.is_symlink() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        raise click.ClickException(f"cannot write {path}: {here} is not a folder")
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise click.ClickException(f"cannot write {path}: the folder {here} is not writable")
+
+
+class FiniteRange(click.FloatRange):
+    """click's ``FloatRange`` that refuses NaN and infinity too (click lets NaN through every range, no
+    comparison with it being true, and infinity through one open above), so ``--lr nan`` is a usage error and
+    not a model of NaNs."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a finite number", param, ctx)
+        return number

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import FiniteRange
+
 
 @click.command("transcribe")
 @click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
@@ -28,24 +30,24 @@ import click
 @click.option("--no-snap", is_flag=True, help="With --melody: keep the pitches as sung (no key snapping).")
 @click.option(
     "--onset-threshold",
-    type=click.FloatRange(0.05, 0.95),
+    type=FiniteRange(0.05, 0.95),
     default=0.5,
     show_default=True,
     help="Higher: fewer notes start.",
 )
 @click.option(
     "--frame-threshold",
-    type=click.FloatRange(0.05, 0.95),
+    type=FiniteRange(0.05, 0.95),
     default=0.3,
     show_default=True,
     help="Higher: notes end sooner, fewer quiet notes.",
 )
 @click.option(
-    "--min-note-ms", type=click.FloatRange(10, 2000), default=58.0, show_default=True, help="Shortest note."
+    "--min-note-ms", type=FiniteRange(10, 2000), default=58.0, show_default=True, help="Shortest note."
 )
 @click.option(
     "--tempo",
-    type=click.FloatRange(20, 300),
+    type=FiniteRange(20, 300),
     default=None,
     help="The tempo to write, in beats a minute (default: estimated from the notes; with --melody the "
     "tempo always comes from the melody's rhythm).",
@@ -151,7 +153,7 @@ def _melody(audio: Path, config, snap: bool, bar) -> tuple[object, list[str], st
 )
 @click.option(
     "--max-seconds",
-    type=click.FloatRange(5, 7200),
+    type=FiniteRange(5, 7200),
     default=300.0,
     show_default=True,
     help="Each score is searched in its first this many seconds.",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import one_line
+from partita.cli._errors import check_writable, one_line
 
 
 @click.group("clmr")
@@ -39,6 +39,8 @@ def embed(audio: Path, model: Path | None, out: Path | None) -> None:
     from partita.audio import read_audio
     from partita.discovery.clmr import MAX_SECONDS, SAMPLE_RATE, ClmrEncoder, embed_audio
 
+    if out is not None:
+        check_writable(out)
     with one_line(OSError):
         clip = read_audio(audio, sample_rate=SAMPLE_RATE)
         encoder = ClmrEncoder.from_pretrained(model)
@@ -100,15 +102,23 @@ def train(
     from partita.discovery import clmr_train as T
     from partita.discovery.clmr import ClmrConfig
 
-    for name, value in (("--per-class", per_class), ("--programs", programs), ("--steps", steps)):
-        if value < 1:
-            raise click.ClickException(f"{name} must be at least 1, not {value}")
-    if batch < 2 or seconds < 3.0 or minutes <= 0:
-        raise click.ClickException("--batch must be at least 2, --seconds at least 3 and --minutes positive")
-    torch.set_num_threads(max(1, threads))
+    _check_train_options(
+        {
+            "--per-class": per_class,
+            "--programs": programs,
+            "--steps": steps,
+            "--batch": batch,
+            "--threads": threads,
+            "--seed": seed,
+            "--seconds": seconds,
+            "--minutes": minutes,
+        }
+    )
+    check_writable(out, folder=True)
+    torch.set_num_threads(threads)
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(max(1, threads))
+    threadpool_limits(threads)
     cache = cache or Path.home() / ".cache" / "partita" / "clmr"
     with one_line(OSError):
         corpus = load_corpus(corpus_name)
@@ -131,6 +141,28 @@ def train(
         f"trained on {len(clips.specs)} clips: {config.steps} steps in {config.training_seconds:.0f} s, "
         f"NT-Xent {losses[0]:.2f} -> {losses[-1]:.2f}; saved to {out}"
     )
+
+
+TRAIN_BOUNDS = {
+    "--per-class": (1, 100_000),
+    "--programs": (1, 128),
+    "--steps": (1, 1_000_000),
+    "--batch": (2, 4096),
+    "--threads": (1, 256),
+    "--seed": (0, 2**32 - 1),
+    "--seconds": (3.0, 600.0),
+    "--minutes": (0.01, 7 * 24 * 60.0),
+}
+"""What ``clmr train`` accepts of each number (beyond, a clip or a batch would not fit in memory, thousands of
+threads crash torch, a seed overflows numpy)."""
+
+
+def _check_train_options(values: dict[str, float]) -> None:
+    """One line for the first option of ``values`` outside :data:`TRAIN_BOUNDS` (NaN included)."""
+    for name, value in values.items():
+        low, high = TRAIN_BOUNDS[name]
+        if not low <= value <= high:
+            raise click.ClickException(f"{name} must be at least {low} and at most {high}, not {value}")
 
 
 def _render(score, path: Path):

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from partita.cli._errors import one_line
+from partita.cli._errors import one_line, read_checked
 from partita.cli.corpus import engine_options
 
 
@@ -24,6 +24,8 @@ def _show(hits, as_json: bool) -> None:
             v for v in (f.get("tune_type") or f.get("genre"), f.get("key"), f.get("meter")) if v
         )
         click.echo(f"{i:>3}. {h.score:.3f}  {h.piece_id}  {f.get('title') or ''}  [{labels}]")
+        if f.get("bars"):
+            click.echo(f"       {f['segment_caption']}")
 
 
 @click.group("index")
@@ -42,8 +44,14 @@ def index() -> None:
     show_default=True,
     help="Reader processes (--engine process) or Ray tasks at a time (--engine ray).",
 )
+@click.option(
+    "--segments/--no-segments",
+    default=None,
+    help="Also store each piece's sections (bars, caption, vector) for `search --segments` "
+    "[default: as the index already is].",
+)
 @engine_options
-def build(corpus, out, model, workers, engine, ray_address) -> None:
+def build(corpus, out, model, workers, segments, engine, ray_address) -> None:
     """Index CORPUS (a built corpus name or folder); pieces already indexed are not read again."""
     from partita.cli.progress import tqdm_progress
     from partita.corpus import load_corpus
@@ -65,8 +73,10 @@ def build(corpus, out, model, workers, engine, ray_address) -> None:
             progress=progress,
             engine=engine,
             address=ray_address,
+            segments=segments,
         )
-    click.echo(f"indexed {meta['count']} pieces ({meta['added']} new) -> {out or 'the default index'}")
+    parts = f", {meta['segments']} segments" if meta.get("segments") else ""
+    click.echo(f"indexed {meta['count']} pieces ({meta['added']} new{parts}) -> {out or 'the default index'}")
 
 
 @index.command("train")
@@ -110,14 +120,23 @@ def train_recommender(corpus, out, steps, workers, seed) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--hybrid", is_flag=True, help="Add BM25 on the stored captions to the embedding match.")
-def search(query, k, where, index_path, as_json, hybrid) -> None:
+@click.option(
+    "--segments",
+    is_flag=True,
+    help="Find the part of a piece QUERY describes: each hit with its bars (an index built with --segments).",
+)
+def search(query, k, where, index_path, as_json, hybrid, segments) -> None:
     """The pieces that best match QUERY (English or Chinese words)."""
     from partita.discovery.index import DiscoveryIndex
 
     with one_line():
         if not query.strip():
             raise ValueError("empty query: say what to look for, e.g. 'a slow sad waltz in D minor'")
-        _show(DiscoveryIndex(index_path).search(query, k, where, hybrid=hybrid), as_json)
+        if segments and hybrid:
+            raise ValueError("--segments and --hybrid do not combine; choose one")
+        index_ = DiscoveryIndex(index_path)
+        hits = index_.search_segments(query, k, where) if segments else index_.search(query, k, where, hybrid)
+        _show(hits, as_json)
 
 
 @click.command("similar")
@@ -131,11 +150,10 @@ def search(query, k, where, index_path, as_json, hybrid) -> None:
 def similar(piece, k, where, index_path, as_json) -> None:
     """The indexed pieces nearest to PIECE (any score file partita reads)."""
     from partita.discovery.index import DiscoveryIndex
-    from partita.score import read_score
 
     with one_line():
-        index_ = DiscoveryIndex(index_path)
-        _show(index_.similar(read_score(piece), k, where), as_json)
+        score = read_checked(piece, notes=True)  # a hostile file is refused before the index loads
+        _show(DiscoveryIndex(index_path).similar(score, k, where), as_json)
 
 
 @click.command("recommend")
@@ -159,12 +177,10 @@ def recommend(pieces, k, method, where, index_path, as_json) -> None:
     from pathlib import Path
 
     from partita.discovery.index import DiscoveryIndex
-    from partita.score import read_score
 
     with one_line():
-        index_ = DiscoveryIndex(index_path)
-        given = [read_score(p) if Path(p).exists() else p for p in pieces]
-        _show(index_.recommend(given, k, method, where), as_json)
+        given = [read_checked(p, True) if Path(p).exists() or Path(p).is_symlink() else p for p in pieces]
+        _show(DiscoveryIndex(index_path).recommend(given, k, method, where), as_json)
 
 
 @click.command("chat")

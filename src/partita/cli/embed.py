@@ -8,13 +8,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import one_line
-
-
-def _read(path: str):
-    from partita.score.formats import read_score
-
-    return read_score(path)
+from partita.cli._errors import check_writable, one_line, read_checked
 
 
 @click.command("embed")
@@ -35,13 +29,16 @@ def embed(file: str, bars: bool, model: str | None, out: str | None, as_json: bo
     """Embed FILE (MIDI, MusicXML, ABC, ...) with the music encoder: the mean of its notes' vectors."""
     from partita.pipelines.embed import embed as embed_score
 
+    if out:
+        check_writable(out)
     with one_line():
-        e = embed_score(_read(file), model)
+        e = embed_score(read_checked(file), model)
     doc = {"piece": e.piece.round(5).tolist(), "notes": e.notes}
     if bars:
         doc["bars"] = {int(b): v.round(5).tolist() for b, v in zip(e.bar_index, e.bars, strict=True)}
     if out:
-        _write(Path(out), e, doc, bars)
+        with one_line(OSError):
+            _write(Path(out), e, doc, bars)
     if as_json:
         click.echo(json.dumps(doc))
         return
@@ -90,8 +87,9 @@ def melody(file: str, out: str, model: str | None, use_skyline: bool) -> None:
     from partita.pipelines.embed import extract_melody, shipped_encoder
     from partita.score.formats import write_score
 
-    with one_line():
-        score = _read(file)
+    check_writable(out)
+    with one_line(OSError):
+        score = read_checked(file)
         skyline = use_skyline or (model is None and shipped_encoder() is None)
         if skyline and not use_skyline:
             click.echo("no melody model is shipped: using the skyline (highest note at each onset)", err=True)

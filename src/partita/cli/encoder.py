@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import click
 
-from partita.cli._errors import one_line
+from partita.cli._errors import SEED, FiniteRange, check_writable, one_line
 
 SCHEDULES = ("rewarm", "constant")
+MAX_LAM = 10.0
+"""The largest |--lam| of a merge: task arithmetic uses -1..2; far beyond, the weights are noise."""
 
 
 @click.group("encoder")
@@ -65,15 +67,13 @@ def _train_options(f):
                 "-o", "--out", required=True, type=click.Path(file_okay=False), help="The new folder."
             ),
             click.option("--steps", type=click.IntRange(1), default=200, show_default=True),
-            click.option(
-                "--lr", type=click.FloatRange(min=0, min_open=True), default=5e-4, show_default=True
-            ),
+            click.option("--lr", type=FiniteRange(0, 1, min_open=True), default=5e-4, show_default=True),
             click.option("--warmup", type=click.IntRange(0), default=20, show_default=True),
-            click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True),
+            click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True),
             click.option("--max-notes", type=click.IntRange(1), default=512, show_default=True),
             click.option("--limit", type=click.IntRange(1), default=None, help="At most N pieces a culture."),
-            click.option("--seed", type=int, default=0, show_default=True),
-            click.option("--threads", type=click.IntRange(1), default=1, show_default=True),
+            click.option("--seed", type=SEED, default=0, show_default=True),
+            click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True),
         ]
     ):
         f = opt(f)
@@ -110,7 +110,7 @@ def _run(model, data: dict, config, out: str) -> dict:
 )
 @click.option(
     "--replay",
-    type=click.FloatRange(0, 1, max_open=True),
+    type=FiniteRange(0, 1, max_open=True),
     default=0.0,
     show_default=True,
     help="Share of each batch replayed from the base's pieces (--replay-culture), against forgetting.",
@@ -130,7 +130,8 @@ def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, **train):
     from partita.models.encoder import MusicEncoder
 
     cultures, out = train["cultures"], train["out"]
-    with one_line():
+    check_writable(out, folder=True)
+    with one_line(OSError):
         _threads(train["threads"])
         model = MusicEncoder.from_pretrained(base)
         config = _config(
@@ -162,7 +163,8 @@ def pretrain_cmd(layers, width, heads, max_len, **train):
     from partita.models.encoder import EncoderConfig, MusicEncoder
 
     cultures, out = train["cultures"], train["out"]
-    with one_line():
+    check_writable(out, folder=True)
+    with one_line(OSError):
         _threads(train["threads"])
         torch.manual_seed(train["seed"])
         model = MusicEncoder(
@@ -183,35 +185,70 @@ def pretrain_cmd(layers, width, heads, max_len, **train):
 @click.argument("models", nargs=-1, required=True)
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The merged folder.")
 @click.option(
-    "--lam", type=float, default=0.5, show_default=True, help="base + LAM * combined (model - base)."
+    "--lam",
+    type=FiniteRange(-MAX_LAM, MAX_LAM),
+    default=0.5,
+    show_default=True,
+    help="base + LAM * combined (model - base).",
 )
 @click.option(
     "--method",
-    type=click.Choice(("linear", "ties")),
+    type=click.Choice(("linear", "ties", "dare")),
     default="linear",
     show_default=True,
-    help="linear: the sum of the task vectors; ties: trimmed, sign-elected, disjoint mean (TIES-merging).",
+    help="linear: the sum of the task vectors; ties: trimmed, sign-elected, disjoint mean (TIES-merging); "
+    "dare: entries dropped at random and the rest rescaled (DARE), then summed.",
 )
 @click.option(
     "--density",
-    type=click.FloatRange(0, 1, min_open=True),
+    type=FiniteRange(0, 1, min_open=True),
     default=0.2,
     show_default=True,
-    help="ties: the share of each task vector's entries kept (largest magnitudes).",
+    help="ties: the share of each task vector's entries kept (largest magnitudes); dare: the probability "
+    "that an entry is kept.",
 )
-def merge_cmd(base, models, out, lam, method, density):
+@click.option(
+    "--weights",
+    default=None,
+    help="Per-model factors, comma-separated in the order of MODELS (e.g. 0.7,0.3); default all 1.",
+)
+@click.option("--seed", type=SEED, default=0, show_default=True, help="dare: the seed of the drops.")
+def merge_cmd(base, models, out, lam, method, density, weights, seed):
     """Task arithmetic: merge adapted encoders MODELS of the encoder BASE in weight space."""
     from partita.models.encoder import MusicEncoder
     from partita.training.culture import MergeConfig, merge, save_merged
 
-    with one_line():
+    factors = _weights(weights, len(models))
+    check_writable(out, folder=True)
+    with one_line(OSError):
         b = MusicEncoder.from_pretrained(base)
         ms = [MusicEncoder.from_pretrained(m) for m in models]
         cfg = MergeConfig(base=str(base), models=tuple(models))
-        merged = merge(b, ms, lam, config=cfg, method=method, density=density)
+        merged = merge(b, ms, lam, factors, config=cfg, method=method, density=density, seed=seed)
         save_merged(merged, out)
-    how = f"ties, density {density:g}" if method == "ties" else "linear"
+    how = f"{method}, density {density:g}" if method != "linear" else "linear"
+    if factors:
+        how += f", weights {','.join(f'{w:g}' for w in factors)}"
     click.echo(f"merged {len(ms)} model(s) ({how}) at lambda {lam:g} -> {out}")
+
+
+def _weights(text: str | None, n: int) -> list[float] | None:
+    """``--weights 0.7,0.3``: one finite factor a model, or one clear usage error."""
+    import math
+
+    if text is None:
+        return None
+    try:
+        factors = [float(x) for x in text.split(",")]
+    except ValueError:
+        factors = []
+    if len(factors) != n or not all(math.isfinite(w) and abs(w) <= MAX_LAM for w in factors):
+        raise click.BadParameter(
+            f"{text!r}: give {n} weights, one a model, comma-separated numbers within +-{MAX_LAM:g} "
+            "(e.g. 0.7,0.3)",
+            param_hint="--weights",
+        )
+    return factors
 
 
 commands = [encoder]

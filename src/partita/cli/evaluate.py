@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import check_writable
+
 
 @click.command()
 @click.argument("generated")
@@ -43,7 +45,7 @@ import click
     "--realism",
     is_flag=True,
     help="Also run the realism benchmark against --reference (classifier two-sample test, Fréchet distance; "
-    "reference pieces cut to the generated pieces' median bar count) and write realism.json.",
+    "reference pieces cut to the generated pieces' median count of full bars) and write realism.json.",
 )
 def evaluate(
     generated: str,
@@ -74,6 +76,7 @@ def evaluate(
         raise click.BadParameter("must be at least 2", param_hint="--max-reference")
     if realism and not reference:
         raise click.UsageError("--realism compares with a reference set: give --reference too")
+    check_writable(out_dir, folder=True)
     gen, skipped_gen = read_scores(generated)
     sources: dict = {"generated": generated}
     ref = None
@@ -123,17 +126,23 @@ def evaluate(
 
 
 def _realism(gen: list, ref: list, out_dir: str) -> None:
-    """Run the realism report (reference cut to the generated median bar count), write realism.json, echo
-    it."""
+    """Run the realism report (reference cut to the generated median bar count, pickups not counted),
+    write realism.json, echo it."""
     import json
     import statistics
+    from collections import Counter
     from pathlib import Path
 
     from partita.atomic import atomic_write_text
-    from partita.evaluation.realism import count_bars, crop_bars, realism_report
+    from partita.evaluation.realism import barred_as_asked, count_bars, crop_bars, realism_report
 
-    bars = max(1, round(statistics.median(count_bars(s) for _, s in gen)))
-    real = [crop_bars(s, bars) for _, s in ref]
+    # bars as musicians count them, as the realism benchmark does: a pickup bar is not one of them, and a
+    # reference piece with an upbeat keeps it and that many full bars
+    bars = max(1, round(statistics.median(count_bars(s, pickup=True) for _, s in gen)))
+    # a reference piece whose declared meter says nothing of bars (POP909's 1/4) is barred as the pieces are
+    meters = Counter(f"{ts[0].numerator}/{ts[0].denominator}" for _, s in gen if (ts := s.time_signatures))
+    meter = meters.most_common(1)[0][0] if meters else None
+    real = [crop_bars(barred_as_asked(s, meter)[0], bars, pickup=True) for _, s in ref]
     result = realism_report({"generated": [s for _, s in gen]}, real)
     result["bars"] = bars
     path = Path(out_dir) / "realism.json"

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import SEED, FiniteRange, check_writable, one_line
+from partita.cli.generate import _CONCEPT_OPTIONS, _options
+
 
 @click.command("score-video")
 @click.argument("video", type=click.Path(dir_okay=False))
@@ -35,12 +38,12 @@ import click
 )
 @click.option(
     "--mode-pull",
-    type=click.FloatRange(0, 4),
+    type=FiniteRange(0, 4),
     default=None,
     help="A pull towards each section's key (tonic weight, e.g. 0.5; default 0: the mode is kept by choosing "
     "among the candidates).",
 )
-@click.option("--seed", type=int, default=None, help="Seed for reproducible results.")
+@click.option("--seed", type=SEED, default=None, help="Seed for reproducible results.")
 @click.option("--key", default=None, help="Key, e.g. 'D minor' (overrides the picture and the prompt).")
 @click.option(
     "--tempo", type=float, default=None, help="Tempo in bpm (the sections stretch around it to fit)."
@@ -52,19 +55,37 @@ import click
 )
 @click.option("--no-wav", is_flag=True, help="Write the MIDI only (no WAV, no video).")
 @click.option("--explain", is_flag=True, help="Also print the request the whole video was read as.")
+@_options(_CONCEPT_OPTIONS)
 def score_video(
-    video, prompt, out_dir, model, n, mode_pull, seed, no_align, no_wav, explain, **options
+    video,
+    prompt,
+    out_dir,
+    model,
+    n,
+    mode_pull,
+    seed,
+    no_align,
+    no_wav,
+    explain,
+    concept,
+    concept_strength,
+    **options,
 ) -> None:
     """Score VIDEO (MP4, AVI, MOV, MKV, WebM; at most 5 minutes): each shot a section of music whose mode,
     register and density follow the shot's colour and light, its loudness the motion; a cut falls on a bar
-    line and motion peaks on beats where a tempo near the shot's allows. PROMPT (e.g. "for strings") wins
-    where it says something. Only colour, light, edges and motion are read: what the video shows is not
-    understood.
+    line and motion peaks on bar lines or beats where a tempo near the shot's allows. PROMPT (e.g. "for
+    strings") wins where it says something. With --concept every section is sampled with a learned concept
+    in place. Only colour, light, edges and motion are read: what the video shows is not understood.
     """
     from partita.cli.progress import tqdm_progress
     from partita.generation.picture import MODE_PULL
+    from partita.pipelines import Generator
     from partita.pipelines.picture import score_video as run
 
+    check_writable(out_dir, folder=True)
+    if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
+        model = Generator.from_pretrained(model).with_concept(concept, concept_strength)
+        click.echo(f"concept <{model.concept}> at strength {model.card['concept_strength']:g}")
     asked = {k: v for k, v in options.items() if v is not None}
     if "instruments" in asked:
         asked["instruments"] = [s.strip() for s in asked["instruments"].split(",") if s.strip()]
@@ -108,7 +129,6 @@ def match_video(path, index_path, k, where, image, as_json) -> None:
     """
     import json
 
-    from partita.cli._errors import one_line
     from partita.discovery.for_picture import image_target, match_picture, video_target
     from partita.discovery.index import DiscoveryIndex
 

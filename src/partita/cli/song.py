@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import SEED, FiniteRange, check_writable, one_line, read_checked
+
 PINYIN_HELP = "Engrave the pinyin (surface tones) under Chinese lyrics as a second line."
 
 
@@ -19,7 +21,7 @@ def song() -> None:
 @click.argument("lyrics", type=click.Path(exists=True, dir_okay=False))
 @click.argument("prompt", required=False, default="")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the melody's contour.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the melody's contour.")
 @click.option("--png/--no-png", default=True, show_default=True, help="Also engrave the first page to PNG.")
 @click.option("--pinyin/--no-pinyin", default=True, show_default=True, help=PINYIN_HELP)
 def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
@@ -31,6 +33,7 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
     from partita.lyrics import read_lyrics
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
+    check_writable(out_dir, folder=True)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
         click.echo(f"note: {note}")
@@ -38,12 +41,13 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
     out = Path(out_dir)
     stem = Path(lyrics).stem
     xml = song_musicxml(sung, title=stem, pinyin=pinyin)
-    atomic_write_text(out / f"{stem}.musicxml", xml)
-    write_song_midi(sung, out / f"{stem}.mid")
-    svgs = to_svg_pages(musicxml=xml, title=stem)
-    written = write_svg_pages(svgs, out / f"{stem}.svg")
-    if png:
-        written += write_png_pages(svgs[:1], out / f"{stem}.png")
+    with one_line(OSError):
+        atomic_write_text(out / f"{stem}.musicxml", xml)
+        write_song_midi(sung, out / f"{stem}.mid")
+        svgs = to_svg_pages(musicxml=xml, title=stem)
+        written = write_svg_pages(svgs, out / f"{stem}.svg")
+        if png:
+            written += write_png_pages(svgs[:1], out / f"{stem}.png")
     click.echo(
         f"{len(words.syllables)} syllables, {len(sung.notes)} notes, {len(words.sections)} sections, "
         f"{sung.tonic} {sung.mode}, {sung.meter}, {sung.tempo:g} bpm, {sung.seconds:.0f} s"
@@ -56,7 +60,7 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
 @click.argument("lyrics", type=click.Path(exists=True, dir_okay=False))
 @click.argument("prompt", required=False, default="")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("-n", type=click.IntRange(1, 8), default=2, show_default=True, help="Candidates a section.")
 @click.option("--model", default="partita-small", show_default=True, help="Model name or folder ('debug').")
 @click.option("--pinyin/--no-pinyin", default=True, show_default=True, help=PINYIN_HELP)
@@ -68,7 +72,7 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
 )
 @click.option(
     "--concept-strength",
-    type=click.FloatRange(0, 2),
+    type=FiniteRange(0, 2),
     default=None,
     help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
 )
@@ -91,6 +95,7 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
     from partita.pipelines import Generator
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
+    check_writable(out_dir, folder=True)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
         click.echo(f"note: {note}")
@@ -112,12 +117,14 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
         click.echo(f"{words.sections[i].label}: {candidates[0].remarks[-1]}")
     whole = assemble(sung, parts)
     out, stem = Path(out_dir), Path(lyrics).stem
-    with atomic_path(out / f"{stem}.mid") as tmp:
-        whole.dump_midi(str(tmp))
     xml = song_musicxml(sung, title=stem, score=whole, pinyin=pinyin)
-    atomic_write_text(out / f"{stem}.musicxml", xml)
-    svgs = to_svg_pages(musicxml=xml, title=stem)
-    written = [*write_svg_pages(svgs, out / f"{stem}.svg"), *write_png_pages(svgs[:1], out / f"{stem}.png")]
+    with one_line(OSError):
+        with atomic_path(out / f"{stem}.mid") as tmp:
+            whole.dump_midi(str(tmp))
+        atomic_write_text(out / f"{stem}.musicxml", xml)
+        svgs = to_svg_pages(musicxml=xml, title=stem)
+        written = write_svg_pages(svgs, out / f"{stem}.svg")
+        written += write_png_pages(svgs[:1], out / f"{stem}.png")
     click.echo(f"{len(whole.tracks)} tracks, {len(words.sections)} sections, {sung.seconds:.0f} s")
     for p in [out / f"{stem}.mid", out / f"{stem}.musicxml", *written]:
         click.echo(str(p))
@@ -129,9 +136,8 @@ def template(melody_file) -> None:
     """The lyric template of MELODY (MIDI or MusicXML): syllables per phrase and where the stresses fall,
     one phrase a line, e.g. `bar 1 (7): DUM da DUM da DUM da DUM`."""
     from partita.generation.song import lyric_template
-    from partita.score import read_score
 
-    phrases = lyric_template(read_score(melody_file))
+    phrases = lyric_template(read_checked(melody_file))
     if not phrases:
         raise click.ClickException("the file has no pitched notes")
     for p in phrases:

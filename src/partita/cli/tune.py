@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import one_line
+from partita.cli._errors import SEED, FiniteRange, check_writable, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,16 @@ logger = logging.getLogger(__name__)
 @click.option("--steps", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @click.option(
     "--beta",
-    type=click.FloatRange(min=0.0, min_open=True),
+    type=FiniteRange(0.0, 100.0, min_open=True),
     default=0.1,
     show_default=True,
     help="DPO's KL strength: smaller lets the model move further from the base.",
 )
-@click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=1e-5, show_default=True)
+@click.option("--lr", type=FiniteRange(0.0, 1.0, min_open=True), default=1e-5, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 256), default=8, show_default=True)
 @click.option(
     "--sft-weight",
-    type=click.FloatRange(min=0.0),
+    type=FiniteRange(0.0, 100.0),
     default=0.0,
     show_default=True,
     help="Weight of the chosen pieces' NLL added to the DPO loss.",
@@ -58,11 +58,11 @@ logger = logging.getLogger(__name__)
 )
 @click.option(
     "--max-minutes",
-    type=click.FloatRange(min=0.0, min_open=True),
+    type=FiniteRange(0.0, 7 * 24 * 60.0, min_open=True),
     default=None,
     help="Stop training after this many minutes (the model so far is saved).",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="Torch threads.")
 def tune(
     db, out, base, steps, beta, lr, batch_size, sft_weight, other_versions, max_minutes, seed, threads
@@ -83,6 +83,7 @@ def tune(
         split_by_concept,
     )
 
+    check_writable(out, folder=True)
     if threads:
         torch.set_num_threads(threads)
     with one_line(OSError):

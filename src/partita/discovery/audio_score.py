@@ -510,6 +510,10 @@ def dtw_match(query: Snippet, cand: Candidate) -> tuple[float, float, float]:
     import librosa
 
     cost = 1.0 - query.chroma.T @ cand.snippet.chroma  # cosine distance, query frames x score frames
+    frames = cost.shape[1]
+    if frames < cost.shape[0]:  # a score shorter than the snippet (librosa would swap the two, or find no
+        # path under half its length): the path may run past the score's end, at full cost
+        cost = np.pad(cost, ((0, 0), (0, cost.shape[0] - frames)), constant_values=1.0)
     D, wp = librosa.sequence.dtw(
         C=cost.astype(np.float64),
         subseq=True,
@@ -518,9 +522,9 @@ def dtw_match(query: Snippet, cand: Candidate) -> tuple[float, float, float]:
         weights_mul=STEP_WEIGHTS,
     )
     end = int(wp[0, 1])
-    start = int(wp[-1, 1])
+    start = min(int(wp[-1, 1]), frames - 1)
     per = DTW_POOL / FPS
-    return float(D[-1, end] / cost.shape[0]), start * per, (end + 1) * per
+    return float(D[-1, end] / cost.shape[0]), start * per, (min(end, frames - 1) + 1) * per
 
 
 def _score_windows(

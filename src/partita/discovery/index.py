@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 META_FILE = "index.json"
 PENDING_FILE = "pending.parquet"
 TABLE = "pieces"
+SEGMENTS = "segments"
+"""The table of the pieces' segments (bars, caption, vector), when the index was built with them."""
+PENDING_SEGMENTS = "pending-segments.parquet"
 FIELDS = ("piece_id", "split", *LABEL_FIELDS, "tempo", "caption", "caption_zh", "description")
 """The columns a result carries and a ``--where`` filter may name (besides the vector and features)."""
 EMBED_CHUNK = 1024
@@ -79,11 +82,11 @@ def read_meta(path: str | os.PathLike) -> dict[str, Any]:
     return meta
 
 
-def _open_table(path: Path, meta: dict[str, Any]):
+def _open_table(path: Path, meta: dict[str, Any], name: str = TABLE):
     import lancedb
 
     try:
-        return lancedb.connect(str(path / meta["version"])).open_table(TABLE)
+        return lancedb.connect(str(path / meta["version"])).open_table(name)
     except Exception as e:  # a folder deleted or damaged under us
         raise ValueError(
             f"{path}: corrupt index, version {meta['version']} unreadable ({e}); rebuild it"
@@ -102,6 +105,25 @@ def _existing_rows(path: Path) -> dict[str, dict[str, Any]]:
     return {r["piece_id"]: r for r in table.to_pylist()}
 
 
+def _existing_segments(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The segment rows of the current version (without vectors), by piece id in order; empty when the index
+    has none."""
+    if not (path / META_FILE).is_file():
+        return {}
+    try:
+        meta = read_meta(path)
+        if not meta.get("segments"):
+            return {}
+        table = _open_table(path, meta, SEGMENTS).to_arrow().drop_columns(["vector"])
+    except ValueError as e:
+        log.warning("%s; computing the segments again", e)
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(table.to_pylist(), key=lambda r: (r["piece_id"], r["segment"])):
+        out.setdefault(r.pop("piece_id"), []).append({k: v for k, v in r.items() if k != "segment"})
+    return out
+
+
 def _row(entry: dict[str, Any], split: str) -> dict[str, Any]:
     description = json.loads(entry["description"] or "{}")
     return {
@@ -116,16 +138,50 @@ def _row(entry: dict[str, Any], split: str) -> dict[str, Any]:
     }
 
 
-def _write_version(path: Path, rows: list[dict[str, Any]], vectors: np.ndarray) -> str:
+def _with_vectors(rows: list[dict[str, Any]], vectors: np.ndarray) -> pa.Table:
+    table = pa.Table.from_pylist(rows)
+    return table.append_column("vector", pa.FixedSizeListArray.from_arrays(vectors.ravel(), vectors.shape[1]))
+
+
+def _write_version(
+    path: Path,
+    rows: list[dict[str, Any]],
+    vectors: np.ndarray,
+    segments: tuple[list[dict[str, Any]], np.ndarray] | None = None,
+) -> str:
     import lancedb
 
     version = f"v-{time.time_ns()}"
-    table = pa.Table.from_pylist(rows)
-    table = table.append_column(
-        "vector", pa.FixedSizeListArray.from_arrays(vectors.ravel(), vectors.shape[1])
-    )
-    lancedb.connect(str(path / version)).create_table(TABLE, data=table)
+    db = lancedb.connect(str(path / version))
+    db.create_table(TABLE, data=_with_vectors(rows, vectors))
+    if segments is not None and segments[0]:
+        db.create_table(SEGMENTS, data=_with_vectors(*segments))
     return version
+
+
+def _segments_of(
+    corpus, rows: list[dict[str, Any]], path: Path, model: DiscoveryModel, workers, progress, engine, address
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The segment rows of the indexed pieces (those of the current version kept, the new pieces' computed)
+    and their vectors."""
+    from partita.discovery.segments import corpus_segments, segment_matrix, segment_rows
+
+    old = _existing_segments(path)
+    indexed = {r["piece_id"] for r in rows}
+    todo = [r for r in corpus.records() if r["piece_id"] in indexed and r["piece_id"] not in old]
+    log.info("segmenting %d pieces (%d already segmented)", len(todo), len(indexed) - len(todo))
+    fresh = corpus_segments(
+        corpus,
+        todo,
+        path / PENDING_SEGMENTS,
+        workers=workers,
+        progress=progress,
+        engine=engine,
+        address=address,
+    )
+    every = {**old, **fresh}
+    seg_rows = segment_rows({r["piece_id"]: every.get(r["piece_id"], []) for r in rows})
+    return seg_rows, embed_features(model, segment_matrix(seg_rows), engine, workers, address)
 
 
 def _embed_chunk(model: DiscoveryModel, features: np.ndarray) -> np.ndarray:
@@ -170,6 +226,7 @@ def build_index(
     progress: ProgressCallback | None = None,
     engine: str = "process",
     address: str | None = None,
+    segments: bool | None = None,
 ) -> dict[str, Any]:
     """Index every piece of a loaded corpus at ``path`` (default :func:`index_dir`); returns the new
     ``index.json`` contents. ``model`` (or the one at ``model_path``, default the shipped one) embeds them.
@@ -180,7 +237,11 @@ def build_index(
     fails does not stop the build: a local Ray that cannot start, or a worker or node lost past Ray's
     retries, leaves the pieces not yet done to local processes (a warning says so; ``index.json`` records
     ``engine`` as ``process`` when Ray never started). A missing Ray (ImportError) or a named cluster that
-    cannot be reached (ConnectionError) is refused before anything is read."""
+    cannot be reached (ConnectionError) is refused before anything is read.
+
+    ``segments`` also stores each piece's segments (:mod:`partita.discovery.segments`: its sections' bars,
+    captions and vectors) for :meth:`DiscoveryIndex.search_segments`; ``None`` keeps them if the current
+    index has them."""
     check_engine(engine)
     path = Path(path) if path else index_dir(corpus.name)
     path.mkdir(parents=True, exist_ok=True)
@@ -209,14 +270,20 @@ def build_index(
         report(progress, len(records), len(records), "embedding")
         features = np.asarray([r["features"] for r in rows], dtype=np.float32)
         vectors = embed_features(model, features, engine, workers, address)
+        if segments is None:
+            segments = bool(_existing_segments(path))
+        parts = None
+        if segments:
+            parts = _segments_of(corpus, rows, path, model, workers, progress, engine, address)
     meta = {
-        "version": _write_version(path, rows, vectors),
+        "version": _write_version(path, rows, vectors, parts),
         "dim": int(vectors.shape[1]),
         "count": len(rows),
         "added": len(fresh),
         "corpus": str(corpus.path),
         "model": str(Path(model_path) if model_path else DEFAULT_MODEL),
         "engine": engine,
+        "segments": len(parts[0]) if parts else 0,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     atomic_write_text(path / META_FILE, json.dumps(meta, indent=2) + "\n")
@@ -224,6 +291,7 @@ def build_index(
         if stale.name != meta["version"]:
             shutil.rmtree(stale, ignore_errors=True)
     (path / PENDING_FILE).unlink(missing_ok=True)
+    (path / PENDING_SEGMENTS).unlink(missing_ok=True)
     return meta
 
 
@@ -278,6 +346,66 @@ class DiscoveryIndex:
         order = [i for i in np.argsort(-score) if allowed is None or ids[i] in allowed][:k]
         rows = self._rows([ids[i] for i in order])
         return [Hit(ids[i], float(score[i]), rows[ids[i]]) for i in order]
+
+    def search_segments(self, text: str, k: int = 10, where: str | None = None) -> list[Hit]:
+        """The ``k`` pieces with a part that best matches a text, each with that part: ranked by the cosine of
+        the query with the whole piece plus the best segment's score, its cosine plus the share of what the
+        text asks of a part that it meets (its key or mode; slower, busier, higher, louder ... than the rest
+        of its piece: :mod:`partita.discovery.segments`); a hit's fields add ``bars`` (``"17-24"``, 1-based),
+        ``start_bar`` / ``end_bar`` (0-based, end exclusive), ``start_tick`` / ``end_tick``,
+        ``segment_label``, ``segment_caption`` and ``segment_score`` (the segment's own score). Needs an
+        index built with segments."""
+        from partita.discovery.segments import FACTS, part_bonus, part_wish, piece_bonus, rank_segments
+
+        if not text or not text.strip():
+            raise ValueError("empty query: say what to look for, e.g. 'a slow section in E minor'")
+        if not self.meta.get("segments"):
+            raise ValueError(
+                f"{self.path}: this index has no segments; "
+                "build it with: partita index build CORPUS --segments"
+            )
+        vector = self.model.encode_text([text])[0]
+        ids, _, vectors = self._lexical()
+        where_of, segment_vectors, parts, keys = self._segment_space()
+        facts = {name: [p[name] for p in parts] for name in FACTS}
+        lengths = np.asarray([p["end_tick"] - p["start_tick"] for p in parts], dtype=np.float64)
+        wish = part_wish(text)
+        bonus = part_bonus(wish, facts, where_of, lengths)
+        score, best = rank_segments(
+            vector, vectors, where_of, segment_vectors, bonus, piece_bonus(wish, keys)
+        )
+        allowed = self._allowed(where)
+        order = [i for i in np.argsort(-score) if allowed is None or ids[i] in allowed][:k]
+        rows = self._rows([ids[i] for i in order])
+        hits = []
+        for i in order:
+            fields = dict(rows[ids[i]])
+            if best[i] >= 0:
+                part = parts[best[i]]
+                fields.update(
+                    bars=f"{part['start_bar'] + 1}-{part['end_bar']}",
+                    **{k: part[k] for k in ("start_bar", "end_bar", "start_tick", "end_tick")},
+                    segment_label=part["label"],
+                    segment_caption=part["caption"],
+                    segment_score=float(segment_vectors[best[i]] @ vector + bonus[best[i]]),
+                )
+            hits.append(Hit(ids[i], float(score[i]), fields))
+        return hits
+
+    def _segment_space(self) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]], list[str]]:
+        """Each segment's piece (its row in :meth:`_lexical`), vector and fields, and each piece's key as its
+        description has it (read once)."""
+        if getattr(self, "_segments", None) is None:
+            ids = self._lexical()[0]
+            position = {p: i for i, p in enumerate(ids)}
+            table = _open_table(self.path, self.meta, SEGMENTS).to_arrow().drop_columns(["features"])
+            vectors = np.asarray(table["vector"].to_pylist(), dtype=np.float32)
+            parts = table.drop_columns(["vector"]).to_pylist()
+            where_of = np.asarray([position[p["piece_id"]] for p in parts], dtype=np.int64)
+            described = self.table.to_arrow().select(["piece_id", "description"]).to_pylist()
+            key_of = {r["piece_id"]: json.loads(r["description"] or "{}").get("key") or "" for r in described}
+            self._segments = (where_of, vectors, parts, [key_of[p] for p in ids])
+        return self._segments
 
     def _lexical(self) -> tuple[list[str], BM25, np.ndarray]:
         """Piece ids, BM25 over each piece's English and Chinese caption, and the vectors (read once)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +53,24 @@ def section_spans(score) -> list[tuple[int, int]]:
     return [(lines[a], lines[a + SECTION_BARS]) for a in starts]
 
 
+def clip_features(score, start: int, end: int) -> tuple[np.ndarray, Any] | None:
+    """The feature vector and description of the notes of a Score that start in ticks ``[start, end)``, cut
+    at ``end`` and moved to start at tick 0 (the description without the structure analysis); None when no
+    note starts there."""
+    from partita.analysis.description import describe
+
+    part = score.clip(start, end, clip_end=True).shift_time(-start)
+    if not any(len(t.notes) for t in part.tracks):
+        return None
+    description = describe(part, analyse_structure=False)
+    return music_features(part, description), description
+
+
 def section_features(score) -> np.ndarray:
     """The feature vector of each section of a Score (sections x :data:`N_FEATURES`, float32; 0 rows for a
     short piece). A section is the notes that start in it, cut at its end and moved to start at tick 0."""
-    from partita.analysis.description import describe
-
-    rows = []
-    for start, end in section_spans(score):
-        part = score.clip(start, end, clip_end=True).shift_time(-start)
-        if not any(len(t.notes) for t in part.tracks):
-            continue
-        rows.append(music_features(part, describe(part, analyse_structure=False)))
+    clips = [clip_features(score, start, end) for start, end in section_spans(score)]
+    rows = [c[0] for c in clips if c is not None]
     return np.asarray(rows, dtype=np.float32).reshape(-1, N_FEATURES)
 
 
@@ -92,6 +100,44 @@ def read_sections(path: Path) -> dict[str, np.ndarray]:
     return {r["piece_id"]: np.asarray(r["sections"], dtype=np.float32).reshape(-1, N_FEATURES) for r in rows}
 
 
+def cached_map(
+    corpus,
+    records: list[dict[str, Any]] | None,
+    task: Callable[[tuple[str, str]], tuple[str, Any, str]],
+    io: tuple[Callable[[Path], dict[str, Any]], Callable[[dict[str, Any], Path], None]],
+    cache: str | os.PathLike | None = None,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+    engine: str = "process",
+    address: str | None = None,
+    what: str = "sections",
+) -> dict[str, Any]:
+    """``task((piece_id, midi path)) -> (piece_id, value, error)`` for each of ``records`` (default: all) of
+    a loaded corpus, by piece id: read from ``cache`` (``io``: its reader and writer) where it has them,
+    computed on processes or Ray (and added to the cache, every 2,000 and at the end) otherwise."""
+    records = corpus.records() if records is None else records
+    read, write = io
+    cache_path = Path(cache) if cache else None
+    known = read(cache_path) if cache_path and cache_path.is_file() else {}
+    todo = [(r["piece_id"], str(corpus.path / r["midi_path"])) for r in records if r["piece_id"] not in known]
+    if engine == "process" and len(todo) <= 16:
+        workers = 1  # not worth starting processes
+    failed = 0
+    for i, (_, (piece_id, value, error)) in enumerate(
+        map_items(task, todo, engine, workers, address=address, fallback=True), 1
+    ):
+        known[piece_id] = value
+        failed += bool(error)
+        report(progress, i, len(todo), piece_id)
+        if cache_path and i % 2000 == 0:
+            write(known, cache_path)
+    if cache_path and todo:
+        write(known, cache_path)
+    if failed:
+        log.warning("%d pieces had no readable %s", failed, what)
+    return {r["piece_id"]: known[r["piece_id"]] for r in records}
+
+
 def corpus_sections(
     corpus,
     records: list[dict[str, Any]] | None = None,
@@ -102,24 +148,10 @@ def corpus_sections(
 ) -> dict[str, np.ndarray]:
     """The sections of ``records`` (default: all) of a loaded corpus, by piece id: read from ``cache`` where
     it has them, computed (and added to it) otherwise."""
-    records = corpus.records() if records is None else records
-    cache_path = Path(cache) if cache else None
-    known = read_sections(cache_path) if cache_path and cache_path.is_file() else {}
-    todo = [(r["piece_id"], str(corpus.path / r["midi_path"])) for r in records if r["piece_id"] not in known]
-    failed = 0
-    for i, (_, (piece_id, rows, error)) in enumerate(
-        map_items(_sections_task, todo, engine, workers, fallback=True), 1
-    ):
-        known[piece_id] = np.asarray(rows, dtype=np.float32).reshape(-1, N_FEATURES)
-        failed += bool(error)
-        report(progress, i, len(todo), piece_id)
-        if cache_path and i % 2000 == 0:
-            write_sections(known, cache_path)
-    if cache_path and todo:
-        write_sections(known, cache_path)
-    if failed:
-        log.warning("%d pieces had no readable sections", failed)
-    return {r["piece_id"]: known[r["piece_id"]] for r in records}
+    out = cached_map(
+        corpus, records, _sections_task, (read_sections, write_sections), cache, workers, progress, engine
+    )
+    return {k: np.asarray(v, dtype=np.float32).reshape(-1, N_FEATURES) for k, v in out.items()}
 
 
 def pad_sections(sections: list[np.ndarray], limit: int = MAX_SECTIONS) -> tuple[np.ndarray, np.ndarray]:

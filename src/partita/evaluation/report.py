@@ -28,7 +28,7 @@ from partita.evaluation.distribution import FEATURES, compare_feature_sets, piec
 from partita.evaluation.metrics import METRIC_NAMES, PITCH_NAMES, piece_metrics, summarize
 from partita.evaluation.tension import tonal_tension
 from partita.progress import ProgressCallback, report
-from partita.score import ScoreError, read_score
+from partita.score import ScoreError, check_limits, read_score
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +61,29 @@ def read_scores(
 ) -> tuple[list[tuple[str, object]], list[str]]:
     """Named scores from a score file, a folder of them (recursively, sorted) or a corpus ``NAME[:SPLIT]``.
 
-    Returns ``(scores, skipped)``: unreadable files are skipped with their reason, never fatal; a source that
-    does not exist or holds no readable score raises FileNotFoundError / ValueError naming it.
+    Returns ``(scores, skipped)``: unreadable files, broken links and files beyond
+    :class:`~partita.score.ScoreLimits` are skipped with their reason, never fatal; a source that does not
+    exist, holds no readable score or is one file beyond the limits raises FileNotFoundError / ValueError
+    (a ScoreError) naming it.
     """
     path = Path(source).expanduser()
     skipped: list[str] = []
     out: list[tuple[str, object]] = []
     if path.is_file():
-        return [(path.name, read_score(path))], skipped
+        return [(path.name, _read_checked(path))], skipped
     if path.is_dir() and not (path / "manifest.parquet").is_file():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SCORE_SUFFIXES)
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if (p.is_file() or p.is_symlink()) and p.suffix.lower() in SCORE_SUFFIXES
+        )
         if not files:
             raise ValueError(f"{path}: no score files ({', '.join(SCORE_SUFFIXES)}) in this folder")
         for f in files:
             if limit is not None and len(out) >= limit:
                 break
             try:
-                out.append((str(f.relative_to(path)), read_score(f)))
+                out.append((str(f.relative_to(path)), _read_checked(f)))
             except ScoreError as e:
                 skipped.append(str(e))
                 log.warning("skipped %s", e)
@@ -92,6 +98,14 @@ def read_scores(
     if not out:
         raise ValueError(f"{source}: no readable score ({len(skipped)} skipped)")
     return out, skipped
+
+
+def _read_checked(path: Path):
+    """The score of ``path``, refused (ScoreError) beyond the cost limits: a 0 ticks-per-quarter header, a
+    note of days or thousands of tracks would otherwise reach the metrics."""
+    score = read_score(path)
+    check_limits(score, path)
+    return score
 
 
 def read_prompts(path: str | os.PathLike) -> list[dict]:

@@ -21,11 +21,14 @@ is kept and the picture fills only what it leaves open.
 **A video** (:func:`plan_video`): each shot (short ones merged) is a section of a
 :class:`~partita.generation.plan.PiecePlan`, with its own mode, density and mood word, so a cut is a new
 section. With ``align`` each section gets a whole number of bars and its own tempo so that it lasts exactly as
-long as its shot: every cut falls on a bar line, the music is as long as the video, and among the bar counts
-whose tempo is near the shot's (within 30%) the one that puts most motion peaks on a beat is chosen (VMAS's
-beats on motion). :func:`timed` writes that tempo map into the generated piece, :func:`shape_dynamics` makes
-the loudness follow the motion and accents the notes that start on a cut or a motion peak, and
-:func:`alignment` measures how well the music's accents (:func:`musical_accents`) meet the video's events.
+long as its shot: every cut falls on a bar line, the music is as long as the video, and a motion peak inside a
+shot opens a bar too where tempi near the shot's (within 30%, changing by at most 20% at the peak) allow it,
+else falls on a beat where one does (VMAS's beats on motion: :func:`_fit_section`). :func:`timed` writes that
+tempo map into the generated piece; :func:`shape_dynamics` brings the next note onto an event that has none
+within half a beat after it (:func:`onsets_on_events`), makes the loudness follow the sustained motion (a
+2 s median: a burst is marked by its accent, not by a run of loud notes) and accents the notes that start on
+a cut or a motion peak; :func:`alignment` measures how well the music's accents (:func:`musical_accents`)
+meet the video's events.
 """
 
 from __future__ import annotations
@@ -51,8 +54,16 @@ ALIGN_SPREAD = 1.3
 """A shot's tempo may be its target's times or over this factor, to fit its bars to its length."""
 MIN_SECTION_SECONDS = 2.0
 """A shot shorter than this is merged into the one before it (into the next when it is the first)."""
+MAX_TEMPO_CHANGE = 1.2
+"""The largest change of tempo (a ratio) inside a section, where a motion peak opens a bar."""
+MAX_PEAK_BARS = 6
+"""The most motion peaks of one section tried as bar lines (every subset of them is tried)."""
 ACCENT_WINDOW = 0.08
 """Notes starting this close (seconds) to a cut or a motion peak are accented."""
+DYNAMICS_WINDOW = 2.0
+"""Seconds of motion whose median the loudness follows (:func:`sustained_motion`)."""
+ONSET_REACH = 0.5
+"""How far after an event with no note on it (quarter notes) the next onset is brought onto it."""
 ACCENT_BOOST = 24
 """Velocity added to an accented note."""
 ALIGN_WINDOW = 0.1
@@ -208,7 +219,8 @@ class VideoPlan:
     starts: list[float]
     """The second at which each section starts (0, then cuts)."""
     tempi: list[float]
-    """Each section's tempo (quarter notes a minute) in the video's time."""
+    """Each section's tempo (quarter notes a minute) in the video's time: its bars over its length (a
+    section whose motion peaks open bars changes tempo there: :attr:`tempo_changes`)."""
     base_tempo: float
     """The one tempo of the unaligned music (the whole video's arousal, or the prompt's)."""
     quarters_per_bar: float
@@ -218,6 +230,10 @@ class VideoPlan:
     affects: list[Affect]
     aligned: bool = True
     notes: list[str] = field(default_factory=list)
+    tempo_changes: list[tuple[int, float]] = field(default_factory=list)
+    """The tempo map in bars: (the bar from which a tempo holds, quarter notes a minute), a change at each
+    section's first bar and at each motion peak put on a bar line; empty: each section at its tempo in
+    :attr:`tempi`."""
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -226,12 +242,18 @@ class VideoPlan:
 
     def explain(self) -> str:
         lines = [f"{len(self.plan.sections)} sections for {self.duration:.2f} s of video, {self.plan.meter}:"]
+        at = 0
         for s, bpm, a in zip(self.plan.sections, self.tempi, self.affects, strict=True):
             lines.append(
                 f"  {s.name:24s} {s.bars:3d} bars at {bpm:6.1f} bpm  {s.key or '':9s} density "
                 f"{'-' if s.density is None else f'{s.density:.2f}'}  {s.prompt:10s} "
                 f"(valence {a.valence:+.2f}, arousal {a.arousal:+.2f})"
             )
+            inner = [(b, t) for b, t in self.tempo_changes if at < b < at + s.bars]
+            if inner:
+                said = ", ".join(f"bar {b - at + 1} at {t:.1f} bpm" for b, t in inner)
+                lines.append(f"  {'':24s} a motion peak opens {said}")
+            at += s.bars
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
 
@@ -257,15 +279,20 @@ def plan_video(video: VideoFeatures, prompt: str = "", align: bool = True, **opt
     fixed_tempo = words.conditions.tempo_bpm is not None
     targets = [base if fixed_tempo else tempo_for(a.arousal) for a in affects]
     if align:
-        bars, tempi = zip(
-            *(
-                _fit_bars(e - s, t, quarters, video.motion_peaks, s)
-                for s, e, t in zip(starts, ends, targets, strict=True)
-            ),
-            strict=True,
-        )
+        fitted = [
+            _fit_section(s, e, t, quarters, video.motion_peaks)
+            for s, e, t in zip(starts, ends, targets, strict=True)
+        ]
+        bars = [sum(n for n, _ in spans) for spans in fitted]
+        tempi = [n * quarters * 60.0 / (e - s) for n, s, e in zip(bars, starts, ends, strict=True)]
+        changes, at = [], 0
+        for spans in fitted:
+            for n, bpm in spans:
+                changes.append((at, round(float(bpm), 6)))
+                at += n
     else:
         bars, tempi = _constant_bars(starts, video.duration, base, quarters), [base] * len(starts)
+        changes = [(0, base)]
     sections = _sections(groups, bars, affects, request, words, starts, ends)
     plan = PiecePlan(
         prompt=prompt,
@@ -289,6 +316,7 @@ def plan_video(video: VideoFeatures, prompt: str = "", align: bool = True, **opt
         affects=affects,
         aligned=align,
         notes=notes,
+        tempo_changes=changes,
     )
 
 
@@ -332,13 +360,68 @@ def _merge_shots(shots: list[Shot]) -> list[list[Shot]]:
     return groups
 
 
+def _fit_section(
+    start: float, end: float, target: float, quarters: float, peaks: list[float]
+) -> list[tuple[int, float]]:
+    """The spans of a section from ``start`` to ``end`` seconds, as (bars, tempo) each, that make it last
+    exactly its length: the motion peaks inside it that can open a bar (each span's tempo within
+    :data:`ALIGN_SPREAD` of ``target`` and :data:`TEMPO_RANGE`, changing by at most :data:`MAX_TEMPO_CHANGE`
+    from span to span) do, the others fall on a beat where a tempo allows; of the ways to do so the one
+    scored best by :func:`_spans_score` (at most :data:`MAX_PEAK_BARS` peaks a section are tried as bar
+    lines). With no peak a bar line, one span: the bar count that puts most peaks on a beat, nearest the
+    target."""
+    inside = [p for p in peaks if start < p < end]
+    best: tuple[float, list[tuple[int, float]]] | None = None
+    tried = inside[:MAX_PEAK_BARS]
+    for mask in range(1 << len(tried)):
+        lines = [p for k, p in enumerate(tried) if mask >> k & 1]
+        bounds = [start, *lines, end]
+        spans = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            within = [p - a for p in inside if a < p < b]
+            spans.append(_fit_bars(b - a, target, quarters, within, strict=bool(lines)))
+        if None in spans or any(
+            max(x[1], y[1]) / min(x[1], y[1]) > MAX_TEMPO_CHANGE
+            for x, y in zip(spans, spans[1:], strict=False)
+        ):
+            continue
+        score = _spans_score(spans, bounds, target, inside, lines)
+        if best is None or score > best[0]:
+            best = (score, spans)
+    assert best is not None  # one span (no peak a bar line) always fits
+    return best[1]
+
+
+def _spans_score(
+    spans: list[tuple[int, float]], bounds: list[float], target: float, peaks: list[float], lines: list[float]
+) -> float:
+    """How well a section's spans serve it: 1 for each motion peak on a bar line, 0.5 for each other one on
+    a beat (within :data:`ACCENT_WINDOW`), less twice the mean |log| of the spans' tempi over the target
+    (weighted by their length) and twice the |log| of each change of tempo inside the section."""
+    hits = float(len(lines))
+    for p in peaks:
+        if p in lines:
+            continue
+        k = max(i for i, b in enumerate(bounds[:-1]) if b <= p)
+        beat = 60.0 / spans[k][1]
+        off = (p - bounds[k]) / beat
+        hits += 0.5 * (abs(off - round(off)) * beat <= ACCENT_WINDOW)
+    length = bounds[-1] - bounds[0]
+    drift = sum(
+        (b - a) / length * abs(math.log(bpm / target))
+        for (_, bpm), a, b in zip(spans, bounds, bounds[1:], strict=False)
+    )
+    changes = sum(abs(math.log(y[1] / x[1])) for x, y in zip(spans, spans[1:], strict=False))
+    return hits - 2.0 * drift - 2.0 * changes
+
+
 def _fit_bars(
-    seconds: float, target: float, quarters: float, peaks: list[float], start: float
-) -> tuple[int, float]:
-    """The bar count and tempo that make a section last exactly ``seconds``: among the tempi within
-    :data:`ALIGN_SPREAD` of ``target`` (and :data:`TEMPO_RANGE`), the one that puts most motion peaks of the
-    section on a beat, ties to the nearest to the target; with none in range, the nearest bar count."""
-    inside = [p - start for p in peaks if start < p < start + seconds]
+    seconds: float, target: float, quarters: float, peaks: list[float], strict: bool = False
+) -> tuple[int, float] | None:
+    """The bar count and tempo that make a span last exactly ``seconds``: among the tempi within
+    :data:`ALIGN_SPREAD` of ``target`` (and :data:`TEMPO_RANGE`), the one that puts most motion ``peaks``
+    (seconds from the span's start) on a beat, ties to the nearest to the target; with none in range, the
+    nearest bar count, or None when ``strict``."""
     best = None
     for bars in range(1, 129):
         bpm = bars * quarters * 60.0 / seconds
@@ -347,11 +430,13 @@ def _fit_bars(
         if bpm < TEMPO_RANGE[0] or not target / ALIGN_SPREAD <= bpm <= target * ALIGN_SPREAD:
             continue
         beat = 60.0 / bpm
-        hits = sum(abs(p / beat - round(p / beat)) * beat <= ACCENT_WINDOW for p in inside)
+        hits = sum(abs(p / beat - round(p / beat)) * beat <= ACCENT_WINDOW for p in peaks)
         score = hits - 2.0 * abs(math.log(bpm / target))
         if best is None or score > best[0]:
             best = (score, bars, bpm)
     if best is None:
+        if strict:
+            return None
         bars = max(1, min(128, round(seconds * target / (60.0 * quarters))))
         return bars, bars * quarters * 60.0 / seconds
     return best[1], best[2]
@@ -413,19 +498,30 @@ def timed(score: Score, vplan: VideoPlan, aligned: bool = True) -> Score:
         out.tempos.append(Tempo(0, qpm=float(vplan.base_tempo)))
         return out
     lines = bar_lines(out, sum(s.bars for s in vplan.plan.sections))
-    at = 0
-    for section, bpm in zip(vplan.plan.sections, vplan.tempi, strict=True):
+    for at, bpm in tempo_map(vplan):
         out.tempos.append(Tempo(int(lines[at]), qpm=float(bpm)))
-        at += section.bars
     return out
+
+
+def tempo_map(vplan: VideoPlan) -> list[tuple[int, float]]:
+    """The aligned plan's tempo map in bars: :attr:`VideoPlan.tempo_changes`, or (a plan without them) a
+    tempo at each section's first bar."""
+    if vplan.tempo_changes:
+        return [(int(b), float(t)) for b, t in vplan.tempo_changes]
+    starts = np.cumsum([0] + [s.bars for s in vplan.plan.sections[:-1]])
+    return [(int(b), float(t)) for b, t in zip(starts, vplan.tempi, strict=True)]
+
+
+def _tempo_steps(score: Score) -> list[tuple[int, float]]:
+    """The tempo map as (tick, quarters a minute), from tick 0 (120 before the first tempo)."""
+    tempos = sorted((int(t.time), float(t.qpm)) for t in score.tempos) or [(0, 120.0)]
+    return tempos if tempos[0][0] == 0 else [(0, 120.0), *tempos]
 
 
 def tick_seconds(score: Score):
     """A function from ticks to seconds under ``score``'s tempo map (120 bpm before the first tempo)."""
     tpq = float(score.ticks_per_quarter)
-    tempos = sorted((int(t.time), float(t.qpm)) for t in score.tempos) or [(0, 120.0)]
-    if tempos[0][0] > 0:
-        tempos.insert(0, (0, 120.0))
+    tempos = _tempo_steps(score)
     starts, at = [], 0.0
     for k, (tick, _) in enumerate(tempos):
         if k:
@@ -440,15 +536,29 @@ def tick_seconds(score: Score):
     return convert
 
 
-def shape_dynamics(score: Score, video: VideoFeatures, events: list[float]) -> Score:
-    """``score`` (in place, returned) with loudness following the video's motion (velocity times 0.75 at no
-    motion to 1.25 at full) and the notes starting within :data:`ACCENT_WINDOW` of an event accented (plus
-    :data:`ACCENT_BOOST`)."""
+def second_ticks(score: Score):
+    """A function from seconds to ticks under ``score``'s tempo map: the inverse of :func:`tick_seconds`."""
     seconds = tick_seconds(score)
-    times = np.asarray(video.motion_times, dtype=float)
-    levels = np.array([(motion_level(m) + 1) / 2 if not math.isnan(m) else np.nan for m in video.motion])
-    keep = ~np.isnan(levels)
-    times, levels = (times[keep], levels[keep]) if keep.any() else (np.array([0.0]), np.array([0.5]))
+    tpq = float(score.ticks_per_quarter)
+    tempos = _tempo_steps(score)
+    starts = np.array([seconds(tick) for tick, _ in tempos])
+
+    def convert(second: float) -> float:
+        k = max(0, int(np.searchsorted(starts, second, side="right")) - 1)
+        return tempos[k][0] + (second - starts[k]) * tempos[k][1] * tpq / 60.0
+
+    return convert
+
+
+def shape_dynamics(score: Score, video: VideoFeatures, events: list[float]) -> Score:
+    """``score`` (in place, returned) with its notes on the events (:func:`onsets_on_events`), loudness
+    following the video's sustained motion (velocity times 0.75 at no motion to 1.25 at full:
+    :func:`sustained_motion`) and the notes starting within :data:`ACCENT_WINDOW` of an event accented (plus
+    :data:`ACCENT_BOOST`): a burst of motion is marked by the accent on its peak, not by a run of loud notes
+    through it."""
+    onsets_on_events(score, events)
+    seconds = tick_seconds(score)
+    times, levels = sustained_motion(video)
     marks = np.asarray(sorted(events), dtype=float)
     for track in score.tracks:
         for note in track.notes:
@@ -458,6 +568,54 @@ def shape_dynamics(score: Score, video: VideoFeatures, events: list[float]) -> S
                 v += ACCENT_BOOST
             note.velocity = int(min(127, max(1, round(v))))
     return score
+
+
+def onsets_on_events(score: Score, events: list[float], reach: float = ONSET_REACH) -> Score:
+    """``score`` (in place, returned) with a note starting on each event that had none within
+    :data:`ACCENT_WINDOW` of it: the pitched notes of the first onset after the event, within ``reach``
+    quarter notes, start on it instead (anticipated: they keep their ends; a note of the same pitch and
+    track still sounding there ends there). A rest, or an onset played a little late, no longer leaves a cut
+    or a motion peak unmarked; the rest of the rhythm is as generated."""
+    seconds, ticks = tick_seconds(score), second_ticks(score)
+    notes = [(track, note) for track in score.tracks if not track.is_drum for note in track.notes]
+    if not notes:
+        return score
+    onset = np.array([n.time for _, n in notes], dtype=np.int64)
+    end = onset + np.array([n.duration for _, n in notes], dtype=np.int64)
+    when = np.array([seconds(int(t)) for t in onset])
+    for event in sorted(events):
+        if float(np.min(np.abs(when - event))) <= ACCENT_WINDOW:
+            continue
+        at = int(round(ticks(event)))
+        later = onset[(onset > at) & (onset <= at + reach * score.ticks_per_quarter)]
+        if not len(later):
+            continue
+        first = np.flatnonzero(onset == later.min())
+        moved = {(id(notes[i][0]), notes[i][1].pitch) for i in first}
+        for i in np.flatnonzero((onset < at) & (end > at)):  # sounding there: the same pitch ends there
+            track, note = notes[i]
+            if (id(track), note.pitch) in moved:
+                note.duration, end[i] = at - note.time, at
+        for i in first:
+            note = notes[i][1]
+            note.duration, note.time = int(end[i]) - at, at
+            onset[i], when[i] = at, event
+    return score
+
+
+def sustained_motion(video: VideoFeatures, window: float = DYNAMICS_WINDOW) -> tuple[np.ndarray, np.ndarray]:
+    """The video's motion level (:func:`motion_level`, scaled to 0-1) at its motion samples, each the median
+    of the samples within ``window`` seconds around it (the frames across a cut left out): the motion a shot
+    keeps up, through which a burst shorter than half the window does not show."""
+    times = np.asarray(video.motion_times, dtype=float)
+    levels = np.array([(motion_level(m) + 1) / 2 if not math.isnan(m) else np.nan for m in video.motion])
+    keep = ~np.isnan(levels)
+    if not keep.any():
+        return np.array([0.0]), np.array([0.5])
+    times, levels = times[keep], levels[keep]
+    lo = np.searchsorted(times, times - window / 2, side="left")
+    hi = np.searchsorted(times, times + window / 2, side="right")
+    return times, np.array([float(np.median(levels[a:b])) for a, b in zip(lo, hi, strict=True)])
 
 
 def musical_accents(score: Score, duration: float | None = None, top: float = 0.1) -> list[float]:

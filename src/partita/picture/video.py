@@ -14,7 +14,10 @@ its motion (optical flow) with the moments it peaks.
   frames, because Farneback loses a fast object between frames far apart); each is measured as a picture
   (:func:`partita.picture.image.frame_features`) and a shot's colour is the mean over its frames;
 - **motion peaks**: local maxima of the motion curve at least twice its median and
-  :data:`MIN_PEAK_MOTION`, half a second apart at least.
+  :data:`MIN_PEAK_MOTION`, half a second apart at least, each timed at the middle of its width halfway down
+  to the motion around it (the median of the second either side; ``scipy.signal.peak_widths``): a burst of
+  motion is a plateau a few samples wide whose highest sample may fall anywhere on it (at
+  :data:`MOTION_RATE` samples a second, up to a quarter second off).
 
 The cost is one decode of every frame (OpenCV cannot skip frames without decoding them) plus the bounded
 analysis, so it grows with the length: a video longer than :data:`MAX_VIDEO_SECONDS` is **refused** (from its
@@ -321,8 +324,9 @@ def _motion_without_cuts(times: list[float], flow: list[float], cuts: list[float
 
 
 def _peaks(times: list[float], motion: list[float]) -> list[float]:
-    """The times of the motion curve's peaks (:data:`MIN_PEAK_MOTION`, twice the median, apart)."""
-    from scipy.signal import find_peaks
+    """The times of the motion curve's peaks (:data:`MIN_PEAK_MOTION`, twice the median, apart), each at the
+    middle of its width halfway down to the motion around it."""
+    from scipy.signal import find_peaks, peak_widths
 
     if len(motion) < 3:
         return []
@@ -330,7 +334,18 @@ def _peaks(times: list[float], motion: list[float]) -> list[float]:
     floor = max(MIN_PEAK_MOTION, 2.0 * float(np.median(m)))
     step = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else 1.0
     found, _ = find_peaks(m, height=floor, prominence=floor / 2, distance=max(1, round(MIN_PEAK_GAP / step)))
-    return [float(times[i]) for i in found]
+    if not len(found):
+        return []
+    # a burst of motion is a plateau a few samples wide, whose highest sample falls anywhere on it: its
+    # time is the middle of its width halfway down to the motion around it (the median of the second either
+    # side, so a burst on a moving shot is measured from that motion), interpolated between the samples
+    reach = max(1, round(1.0 / step))
+    lo, hi = np.maximum(found - reach, 0), np.minimum(found + reach, len(m) - 1)
+    around = np.array([np.median(m[a : b + 1]) for a, b in zip(lo, hi, strict=True)])
+    height = np.maximum(m[found] - around, 1e-9)
+    _, _, left, right = peak_widths(m, found, rel_height=0.5, prominence_data=(height, lo, hi))
+    middle = np.clip((left + right) / 2.0, 0, len(m) - 1)
+    return [float(np.interp(x, np.arange(len(times)), times)) for x in middle]
 
 
 def _shots(duration: float, cuts: list[float], samples: _Samples, motion: list[float]) -> list[Shot]:

@@ -19,8 +19,10 @@ from the base's own pieces (``replay_culture``, ``western``), the rest from the 
 Task arithmetic (:func:`merge`): single-culture adapted models merged in weight space. ``linear``:
 ``base + lambda * sum_i (adapted_i - base)``; ``ties`` (TIES-merging, Yadav et al. 2023,
 :func:`ties_vector`): each task vector trimmed to its largest entries, a sign elected per parameter, the
-agreeing entries averaged, ``base + lambda * that``. Every parameter (the masked-modelling heads included)
-is merged.
+agreeing entries averaged, ``base + lambda * that``; ``dare`` (DARE, Yu et al. 2024,
+:func:`dare_vectors`): each task vector's entries dropped at random, each kept with probability ``density``
+and rescaled by ``1 / density``, then summed as ``linear``. Per-model ``weights`` scale each task vector
+first (a weighted merge). Every parameter (the masked-modelling heads included) is merged.
 
 Cultures are rules over manifest rows (:data:`CULTURES`): ``china`` (Essen's Chinese folk songs, 1,217),
 ``lorraine_luxembourg`` (Essen's songs of Lorraine and Luxembourg, 1,208), ``western`` (the base mix: the
@@ -68,7 +70,7 @@ ADAPT_CONFIG = "adapt_config.json"
 MERGE_CONFIG = "merge_config.json"
 SCHEDULES = ("rewarm", "constant", "cosine")
 """``cosine`` is ``rewarm`` from random weights: the base pretraining's schedule."""
-MERGE_METHODS = ("linear", "ties")
+MERGE_METHODS = ("linear", "ties", "dare")
 
 # ---------------------------------------------------------------- cultures
 
@@ -456,7 +458,8 @@ def load_adapt_config(directory: str | Path) -> AdaptConfig:
 @dataclass
 class MergeConfig:
     """How a merged encoder was made (saved as merge_config.json): ``base + lam * combine(models - base)``,
-    ``combine`` the sum (``linear``) or TIES (``ties``, :func:`ties_vector`)."""
+    ``combine`` the sum (``linear``), TIES (``ties``, :func:`ties_vector`) or DARE then the sum (``dare``,
+    :func:`dare_vectors`)."""
 
     base: str = ""
     models: tuple[str, ...] = ()
@@ -465,12 +468,17 @@ class MergeConfig:
     """Per-model factors (each task vector scaled by ``weights[i]`` before combining); empty: all 1."""
     method: str = "linear"
     density: float = 0.2
-    """``ties``: the share of each task vector's entries kept (largest magnitudes); unused by ``linear``."""
+    """``ties``: the share of each task vector's entries kept (largest magnitudes); ``dare``: the probability
+    that an entry is kept (the kept ones rescaled by ``1 / density``); unused by ``linear``."""
+    seed: int = 0
+    """``dare``: the seed of the random drops (the same seed, the same merged weights)."""
     notes: str = ""
 
     def __post_init__(self) -> None:
         self.models = tuple(self.models)
         self.weights = tuple(float(w) for w in self.weights)
+        if not all(math.isfinite(w) for w in self.weights):
+            raise ValueError(f"MergeConfig: weights must be finite numbers, not {list(self.weights)}")
         if self.weights and self.models and len(self.weights) != len(self.models):
             raise ValueError(f"MergeConfig: {len(self.weights)} weights for {len(self.models)} models")
         if self.method not in MERGE_METHODS:
@@ -545,6 +553,38 @@ def ties_vector(
     return {k: part.view_as(deltas[0][k]) for k, part in zip(keys, parts, strict=True)}
 
 
+@torch.no_grad()
+def dare_vectors(
+    deltas: Sequence[Mapping[str, torch.Tensor]], density: float = 0.5, seed: int = 0
+) -> list[dict[str, torch.Tensor]]:
+    """DARE (drop and rescale, Yu et al. 2024) of task vectors: each entry kept with probability ``density``
+    and divided by it, the others set to zero, so each vector keeps its expectation; the drops are drawn
+    from ``seed`` (the vectors and their parameters in order)."""
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for d in deltas:
+        kept = {}
+        for k, v in d.items():
+            keep = torch.rand(v.shape, generator=gen) < density
+            kept[k] = torch.where(keep, v / density, torch.zeros((), dtype=v.dtype))
+        out.append(kept)
+    return out
+
+
+def combine(
+    deltas: Sequence[Mapping[str, torch.Tensor]], method: str = "linear", density: float = 0.2, seed: int = 0
+) -> dict[str, torch.Tensor]:
+    """One task vector of several: their sum (``linear``), :func:`ties_vector` (``ties``) or the sum of
+    :func:`dare_vectors` (``dare``)."""
+    if method == "ties":
+        return ties_vector(deltas, density)
+    if method == "dare":
+        deltas = dare_vectors(deltas, density, seed)
+    elif method != "linear":
+        raise ValueError(f"unknown merge method {method!r}: choose from {', '.join(MERGE_METHODS)}")
+    return {k: sum(d[k] for d in deltas) for k in deltas[0]}
+
+
 def merge(
     base: MusicEncoder,
     models: Sequence[MusicEncoder],
@@ -553,43 +593,47 @@ def merge(
     config: MergeConfig | None = None,
     method: str = "linear",
     density: float = 0.2,
+    seed: int = 0,
 ) -> MusicEncoder:
     """Task arithmetic: a new encoder ``base + lam * combine_i(weights[i] * (models[i] - base))``, combine
-    the sum (``method="linear"``: ``lam`` 0 gives the base, 1 with one model that model) or
-    :func:`ties_vector` (``"ties"``, keeping ``density`` of each task vector). The base and the models are
-    not changed; ``config`` (names, notes) is recorded with ``lam``, ``weights``, ``method`` and ``density``
-    set from the arguments."""
+    the sum (``method="linear"``: ``lam`` 0 gives the base, 1 with one model that model),
+    :func:`ties_vector` (``"ties"``, keeping ``density`` of each task vector) or the sum of
+    :func:`dare_vectors` (``"dare"``, each entry kept with probability ``density``, drops from ``seed``).
+    ``weights`` (one a model, default all 1) make a weighted merge. The base and the models are not
+    changed; ``config`` (names, notes) is recorded with ``lam``, ``weights``, ``method``, ``density`` and
+    ``seed`` set from the arguments."""
     if not models:
         raise ValueError("merge needs at least one adapted model")
     weights = list(weights) if weights is not None else [1.0] * len(models)
     if len(weights) != len(models):
         raise ValueError(f"{len(weights)} weights for {len(models)} models")
     cfg = copy.copy(config) if config is not None else MergeConfig()
-    cfg.lam, cfg.weights, cfg.method, cfg.density = (
+    cfg.lam, cfg.weights, cfg.method, cfg.density, cfg.seed = (
         float(lam),
         tuple(float(x) for x in weights),
         method,
         density,
+        int(seed),
     )
-    cfg.__post_init__()  # validates the method and density
+    cfg.__post_init__()  # validates the method, density and weights
     check_compatible(base, models, list(cfg.models))
     b = base.state_dict()
     deltas = [
-        {k: w * (v.detach() - b[k]) for k, v in m.state_dict().items() if v.is_floating_point()}
-        for w, m in zip(weights, models, strict=True)
+        {k: w * v for k, v in task_vector(base, m).items()} for w, m in zip(weights, models, strict=True)
     ]
-    combined = (
-        ties_vector(deltas, density)
-        if method == "ties"
-        else {k: sum(d[k] for d in deltas) for k in deltas[0]}
-    )
+    combined = combine(deltas, method, density, seed)
     state = {k: v.detach().clone() for k, v in b.items()}
     for k, v in combined.items():
         state[k] += lam * v
     merged = MusicEncoder(copy.deepcopy(base.config))
     merged.load_state_dict(state)
+    how = (
+        method
+        if len(set(cfg.weights)) < 2
+        else f"{method}, weights {','.join(f'{w:g}' for w in cfg.weights)}"
+    )
     merged.card = {
-        "name": f"merged ({method}, lambda {lam:g})",
+        "name": f"merged ({how}, lambda {lam:g})",
         "merge": cfg.to_dict(),
         "parents": [m.card.get("name", "") for m in models],
     }

@@ -32,11 +32,16 @@ from typing import Any
 
 from partita.score import ScoreError
 from partita.web.compose import (
+    FROM_PROMPT,
     MAX_PROMPT_CHARS,
     CandidateSlots,
+    concept_control,
+    concept_of,
     count_and_seed,
     generate_controls,
     generate_views,
+    strength_control,
+    strength_of,
 )
 from partita.web.limits import Limits, UserError, checked_upload
 from partita.web.studio import Studio
@@ -106,12 +111,16 @@ def picture(
     n: int | str = 2,
     seed: int | str | None = None,
     progress: Callable[..., Any] | None = None,
+    concept: str | None = None,
+    strength: float | str | None = None,
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
     """Music for an uploaded picture and optional words; return ``(summary, files to download, per-candidate
     views, the picture's path)``.
 
     The summary's ``read`` is what was measured in the picture and ``explain`` what it and the words set
-    (``partita generate --image ... --explain``). Raises :class:`UserError` for a request this server refuses;
+    (``partita generate --image ... --explain``). ``concept`` and ``strength`` pick a learned concept of the
+    server's and its strength as in Compose (:func:`partita.web.compose.concept_of`, ``strength_of``: blank
+    takes the ``<name>`` the words name). Raises :class:`UserError` for a request this server refuses;
     generation stops with a message after ``studio.limits.request_seconds``.
     """
     from partita.generation.picture import image_request, picture_affect
@@ -134,17 +143,22 @@ def picture(
     if said and said[-1] > limits.max_bars:  # quote what was asked, not the count partita clamped it to
         raise UserError(f"the words ask for {said[-1]} bars; this server makes at most {limits.max_bars}")
     request.conditions.bars = min(request.bars, limits.max_bars)
+    concept = concept_of(studio, concept, request)
+    strength = strength_of(studio, concept, strength)
     affect = picture_affect(features)
     read = f"read from {name}:\n{features.describe()}"
     log.info("picture: %s (%s), valence %+.2f arousal %+.2f", name, kind, affect.valence, affect.arousal)
     title = f"{Path(name).stem} music"
     out = studio.work.new("picture")
-    rows, files, views, seconds = generate_views(studio, request, n, seed, out, title, progress)
+    rows, files, views, seconds = generate_views(
+        studio, request, n, seed, out, title, progress, concept=concept, strength=strength
+    )
     summary = {
         "file": name,
         "format": kind,
         "prompt": prompt,
         "model": studio.model_name,
+        **concept_summary(studio, concept, strength),
         "seconds": seconds,
         "features": features.to_dict(),
         "valence": affect.valence,
@@ -157,6 +171,12 @@ def picture(
     if progress is not None:
         progress(1.0, desc="done")
     return summary, files, views, str(path)
+
+
+def concept_summary(studio: Studio, concept: str | None, strength: float | None) -> dict[str, Any]:
+    """The summary's concept fields, as Compose reports them: the concept sampled with (or the one the
+    server's model carries) and the strength it was applied at."""
+    return {"concept": concept or getattr(studio.model, "concept", None), "concept_strength": strength}
 
 
 def check_video_upload(
@@ -239,15 +259,17 @@ def picture_video(
     n: int | str = 1,
     seed: int | str | None = None,
     progress: Callable[..., Any] | None = None,
+    concept: str | None = None,
+    strength: float | str | None = None,
 ) -> tuple[dict[str, Any], list[str], dict[str, str]]:
     """Music for an uploaded video and optional words, as long as the video; return ``(summary, files to
     download, the paths to show by kind: video, wav, midi, pianoroll)``.
 
     The summary's ``read`` is what was read from the video (its shots, cuts, motion peaks, each shot's light
     and motion) and ``plan`` the section plan (bars, tempo, key and density a shot). ``n`` is the candidates
-    tried for each section (the best kept). Raises :class:`UserError` for an upload or a request this server
-    refuses; reading stops after ``studio.limits.analysis_seconds`` and generation after
-    ``request_seconds``.
+    tried for each section (the best kept); ``concept`` and ``strength`` as for :func:`picture`. Raises
+    :class:`UserError` for an upload or a request this server refuses; reading stops after
+    ``studio.limits.analysis_seconds`` and generation after ``request_seconds``.
     """
     from partita.generation.picture import plan_video
     from partita.picture import MAX_VIDEO_SECONDS
@@ -274,6 +296,9 @@ def picture_video(
             f"{name}: {video.duration:.1f} s of video needs {vplan.plan.bars} bars of music at its shots' "
             f"tempi; this server makes at most {limits.max_bars} (try a shorter video)"
         )
+    concept = concept_of(studio, concept, vplan.request)
+    strength = strength_of(studio, concept, strength)
+    generator, deadline = studio.generator(concept, strength)
 
     def step(done: int, total: int, message: str = "") -> None:
         if progress is not None:
@@ -282,9 +307,9 @@ def picture_video(
     out = studio.work.new("picture-video")
     wav = audio_available()
     t0 = time.monotonic()
-    with studio.deadline.limit(limits.request_seconds):
+    with deadline.limit(limits.request_seconds):
         result = score_video(
-            path, out, prompt, model=studio.model, n=n, seed=seed, wav=wav, progress=step, video=video
+            path, out, prompt, model=generator, n=n, seed=seed, wav=wav, progress=step, video=video
         )
     notes = list(video.notes) + ([] if wav else ["no FluidSynth here: the MIDI only, no WAV or video"])
     if "video" in result.files:
@@ -300,6 +325,7 @@ def picture_video(
         "format": kind,
         "prompt": prompt,
         "model": studio.model_name,
+        **concept_summary(studio, concept, strength),
         "seconds": round(time.monotonic() - t0, 2),
         "duration": video.duration,
         "cuts": video.cuts,
@@ -350,6 +376,8 @@ class PictureView:
                 )
             with gr.Column(scale=1):
                 n, seed, button, status = generate_controls(limits, "picture")
+                picked = concept_control(studio, "picture")
+                concept_strength = strength_control(studio, "picture", picked, prompt)
         gr.Markdown(
             f"Model **{studio.model_name}**. partita reads only the picture's light, colour, contrast and "
             "edges (no vision model: what it shows is not known) and turns them into a mood, a mode, a tempo "
@@ -376,13 +404,19 @@ class PictureView:
             prompt,
             n,
             seed,
+            concept=FROM_PROMPT,
+            strength=None,
             progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
         ):
-            """Music for an uploaded picture; the words are optional and win over the picture."""
-            summary, files, views, path = picture(studio, upload, prompt, n, seed, progress)
+            """Music for an uploaded picture; the words are optional and win over the picture. ``concept``:
+            one of the server's learned concepts, "(none)" or "(from the prompt)" (its <name>), sampled with
+            at ``strength`` (0 to 1.5; blank: its own)."""
+            summary, files, views, path = picture(
+                studio, upload, prompt, n, seed, progress, concept=concept, strength=strength
+            )
             return summary, files, summary["read"], path, {"explain": summary["explain"], "candidates": views}
 
-        inputs = [upload, prompt, n, seed]
+        inputs = [upload, prompt, n, seed, picked, concept_strength]
         slots.connect(
             studio, "picture", button, run, inputs, [slots.summary, slots.files, read, shown], status
         )
@@ -421,6 +455,8 @@ class PictureView:
                     interactive=not one,
                     elem_id="picture-video-candidates",
                 )
+                picked = concept_control(studio, "picture-video")
+                concept_strength = strength_control(studio, "picture-video", picked, prompt)
                 button = gr.Button("Score the video", variant="primary", elem_id="picture-video-score")
         gr.Markdown(
             "Each shot becomes a section whose mode, register and density follow its colour and light; "
@@ -445,10 +481,21 @@ class PictureView:
         with gr.Accordion("Summary (the API's answer)", open=False):
             summary_box = gr.JSON(label="Summary")
 
-        def run(upload, prompt, seed, candidates=1, progress=gr.Progress()):  # noqa: B008  (Gradio's bar)
+        def run(
+            upload,
+            prompt,
+            seed,
+            candidates=1,
+            concept=FROM_PROMPT,
+            strength=None,
+            progress=gr.Progress(),  # noqa: B008  (how Gradio asks for a progress bar)
+        ):
             """Music for an uploaded video, as long as it; the words are optional and win over the video;
-            ``candidates`` are tried for each section and the best kept."""
-            summary, files, paths = picture_video(studio, upload, prompt, candidates, seed, progress)
+            ``candidates`` are tried for each section and the best kept; ``concept`` and ``strength`` as for
+            a picture."""
+            summary, files, paths = picture_video(
+                studio, upload, prompt, candidates, seed, progress, concept=concept, strength=strength
+            )
             return (
                 summary,
                 files,
@@ -461,7 +508,7 @@ class PictureView:
 
         button.click(
             studio.guard("picture video", run),
-            inputs=[upload, prompt, seed, candidates],
+            inputs=[upload, prompt, seed, candidates, picked, concept_strength],
             outputs=[summary_box, downloads, read, plan, shown, audio, roll],
             api_name="picture_video",
             concurrency_limit=limits.generate_concurrency,
