@@ -65,7 +65,7 @@ def test_the_generator_fills_the_gap_and_keeps_every_other_bar_as_written(tmp_pa
 
 def test_the_candidates_kept_are_those_under_which_what_follows_is_likeliest(monkeypatch):
     fits = iter([2.0, 0.5, 3.0, 1.0])
-    monkeypatch.setattr(candidates_module, "what_follows_nll", lambda *a: next(fits))
+    monkeypatch.setattr(candidates_module, "what_follows_nll", lambda *a, **kw: next(fits))
     sampled = [Candidate(0, chorale(), seed=1, stop_reason="", sample=i + 1) for i in range(4)]
     kept = candidates_module._fitting(None, None, [], sampled, _Plan(), end_bar=2, n=2)
     assert [c.sample for c in kept] == [2, 4]  # the two best fits, in sampling order

@@ -175,7 +175,8 @@ def sample_candidates(
         candidates.append(candidate)
         report(progress, i + 1, batch + 1, f"decoded candidate {i + 1}")
     if rescore:
-        candidates = _fitting(model, tokenizer, prefix, candidates, plan, reading.end_bar, n)
+        read_in = request.given.read_in if request.given is not None else None
+        candidates = _fitting(model, tokenizer, prefix, candidates, plan, reading.end_bar, n, read_in)
     if fim is not None:
         request.notes.append("the gap was written with the bars after it in view (fill in the middle)")
     return candidates
@@ -196,10 +197,11 @@ def _infill_mode(model: MusicLM, config: GenerationConfig) -> str:
     return "fim+rescore" if FimIds.of_model(model.config) is not None else "rescore"
 
 
-def _fitting(model, tokenizer, prefix, candidates, plan, end_bar, n) -> list[Candidate]:
-    """The ``n`` infill candidates under which the bars after the gap are likeliest, in sampling order."""
+def _fitting(model, tokenizer, prefix, candidates, plan, end_bar, n, read_in=None) -> list[Candidate]:
+    """The ``n`` infill candidates under which the bars after the gap are likeliest, in sampling order (the
+    piece read in the bars it was sampled in, ``read_in``: :attr:`partita.generation.given.Given.read_in`)."""
     for cand in candidates:
-        nll = what_follows_nll(model, tokenizer, prefix, cand.score, plan.written, end_bar)
+        nll = what_follows_nll(model, tokenizer, prefix, cand.score, plan.written, end_bar, read_in=read_in)
         cand.scores["what_follows_nll"] = nll
         cand.remarks.append(f"the bars after the gap: {nll:.3f} nats per token under this fill")
     best = sorted(candidates, key=lambda c: c.scores["what_follows_nll"])[:n]

@@ -6,14 +6,23 @@ analysis, its meter, tempo, instruments and texture from its notes) and lets the
 minor for flute" changes the key and the instruments of the new bars, and leaves the rest as the piece has it.
 The request's bar count is the whole piece's (the given bars and the new ones), as the model's ``Bars`` token
 counted whole pieces in training and the bar rules count from the first bar.
+
+Chords given for a piece in a meter the vocabulary lacks (4/2, 3/2, 9/8: :mod:`partita.generation.notation`)
+are counted in the bars the model samples (:func:`in_model_bars`): each held for the bars of a meter it has
+that fill one of the piece's (4/2: two bars of 4/4), and the given bars read in those bars
+(:attr:`Given.read_in`: 3/2 as 6/4, where miditok's 4/4, as the model read such pieces in training, straddles
+their bar lines).
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from symusic import Note
 
+from partita.generation.notation import rebar, sampled_meter, sampling_frame, single_meter
 from partita.generation.request import Request
 from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars
@@ -47,6 +56,10 @@ class Given:
     continuation)."""
     after_bars: int = 0
     """The bars of :attr:`after`."""
+    read_in: str | None = None
+    """A meter of the model's vocabulary the piece (and :attr:`after`) is read in, its bars lining up with
+    the piece's, where it is written in one the vocabulary lacks and chords are given for it
+    (:func:`in_model_bars`); None: as the tokenizer writes it (a meter it lacks as 4/4, as in training)."""
 
     def to_dict(self) -> dict:
         notes = sum(len(t.notes) for t in self.score.tracks)
@@ -139,10 +152,58 @@ def sampled_programs(given: Given, written: dict[int, int]) -> list[int]:
     return distinct_programs([inverse.get(p, p) for p in given.tracks])
 
 
+def model_frame(request: Request, meters: Sequence[str]) -> tuple[str, int] | None:
+    """The meter of the model's vocabulary (its tokenizer's ``meters``) the piece ``request`` asks for is
+    sampled in and how many of its bars make one of the piece's: ``("4/4", 2)`` for a piece in 4/2. For a
+    request with a given piece, that of its meter (:func:`partita.generation.notation.sampling_frame`), unless
+    the new bars are asked for in another; for a new piece, the meter asked for (as the plan samples it). None
+    where the vocabulary has the meter (or nothing fits)."""
+    meter = request.conditions.meter
+    if request.given is not None:  # the new bars in the given piece's meter (not one the prompt changed)
+        own = single_meter(request.given.score)
+        return sampling_frame(request.given.score, tuple(meters)) if own == meter else None
+    return sampled_meter(meter, tuple(meters)) if meter else None
+
+
+def in_model_bars(request: Request, meters: Sequence[str], frame: tuple[str, int] | None = None) -> Request:
+    """``request`` with its chords (one a bar of the piece) counted in the bars the model samples, in a
+    meter its vocabulary (``meters``) lacks: each chord held for the ``k`` bars of the meter it is sampled in
+    that make one bar of the piece (``frame``, else :func:`model_frame`: in 4/2, two bars of 4/4), since the
+    chord rules count those bars (counted one a bar of 4/4, the second half of each bar of 4/2 was sampled
+    over the next bar's chord), and a given piece read in those bars (:attr:`Given.read_in`: 3/2 as one bar
+    of 6/4, not as miditok's 4/4, whose bars straddle its own). A copy with a note saying so; ``request``
+    itself where nothing changes (no chords, a meter the vocabulary has). The request's meter and bars stay
+    the piece's (what the candidates are measured against). Frame a request once, where it is sampled:
+    :meth:`partita.Generator.generate` frames one with a given piece (a continuation, an infill); the plan
+    holds a new piece's chords (an accompaniment's too) for its bars itself
+    (:func:`partita.generation.planning.plan_request`), so without ``frame`` such a request is returned as
+    it is."""
+    if frame is None and (request.given is None or request.given.read_in is not None):
+        return request  # a new piece (the plan frames it), or one framed already
+    frame = frame if frame is not None else model_frame(request, meters)
+    if frame is None or not request.chords or (frame[1] == 1 and request.given is None):
+        return request
+    sampled, k = frame
+    out = copy.deepcopy(request)
+    out.chords = [chord for chord in request.chords for _ in range(k)]
+    if out.given is not None:
+        out.given.read_in = sampled
+    held = f"each chord held for {k} of them" if k > 1 else "each chord on its own bar"
+    out.notes.append(f"meter {request.conditions.meter} is sampled in bars of {sampled}: {held}")
+    return out
+
+
+def model_reading(given: Given, score: Score | None = None) -> Score:
+    """``score`` (default the given piece; an infill's bars after the gap) as the model reads it: a copy,
+    in bars of :attr:`Given.read_in` where it is set."""
+    out = (score if score is not None else given.score).copy()
+    return rebar(out, given.read_in) if given.read_in else out
+
+
 def given_music(tokenizer: SteerableTokenizer, given: Given, written: dict[int, int]) -> list[int]:
     """The music ids of ``given`` as the model reads them (each pitched track as :func:`sampled_programs`
-    says), to sample on from."""
-    score = given.score.copy()
+    says, in the bars it reads them in: :func:`model_reading`), to sample on from."""
+    score = model_reading(given)
     pitched = [t for t in score.tracks if not t.is_drum and len(t.notes)]
     score.tracks = [t for t in score.tracks if len(t.notes)]
     for track, program in zip(pitched, sampled_programs(given, written), strict=True):

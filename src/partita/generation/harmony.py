@@ -7,6 +7,8 @@ The rules themselves are :mod:`partita.generation.rules.chords` (the chord of ea
 
 from __future__ import annotations
 
+from partita.score import Score
+from partita.score.bars import bar_lines
 from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
 
 _MAJOR = (0, 2, 4, 5, 7, 9, 11)
@@ -51,3 +53,32 @@ def needed_tones(label: str) -> set[int]:
     root = root_pitch_class(label)
     skip = {(root + 7) % 12} | ({(root + 2) % 12} if quality(label) == "9" else set())
     return tones - skip
+
+
+def on_beat_chord_tones(
+    score: Score,
+    chords: list[str],
+    first: int,
+    last: int,
+    from_beat: int = 0,
+    tracks: list[int] | None = None,
+) -> tuple[int, int]:
+    """Of the pitched notes of ``score`` (its tracks ``tracks``, all when None) that start on a beat (a
+    quarter note) in bars ``first``-``last`` (1-based, the score's own bars), at beat ``from_beat`` of their
+    bar or later: how many are tones of their bar's chord (``chords``, one a bar from bar 1, looping), and
+    how many there are. ``from_beat=4`` in 4/2 counts the bar's second half, where a chord counted in bars of
+    4/4 would have been the next bar's."""
+    lines = bar_lines(score, last)
+    beat = int(score.ticks_per_quarter) or 480
+    good = total = 0
+    for i, track in enumerate(score.tracks):
+        if track.is_drum or (tracks is not None and i not in tracks):
+            continue
+        for n in track.notes:
+            t = int(n.time)
+            bar = next((b for b in range(first - 1, last) if lines[b] <= t < lines[b + 1]), None)
+            if bar is None or t % beat or t - lines[bar] < from_beat * beat:
+                continue
+            total += 1
+            good += int(n.pitch) % 12 in chord_pitch_classes(chords[bar % len(chords)])
+    return good, total

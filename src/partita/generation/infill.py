@@ -21,6 +21,7 @@ from partita.generation.given import (
     continuation_request,
     given_music,
     given_piece,
+    model_reading,
     sampled_programs,
 )
 from partita.generation.request import Request
@@ -107,11 +108,12 @@ def after_music(
     tokenizer: SteerableTokenizer, given: Given, written: dict[int, int], limit: int
 ) -> list[int]:
     """The first bars after an infill's gap as the model reads them (each track as the bars before the gap
-    read it, :func:`~partita.generation.given.sampled_programs`), cut to whole bars within ``limit`` ids."""
+    read it, :func:`~partita.generation.given.sampled_programs`, in the bars it reads them in,
+    :func:`~partita.generation.given.model_reading`), cut to whole bars within ``limit`` ids."""
     assert given.after is not None
     programs = iter(sampled_programs(given, written))
     before = given.score.tracks
-    score = given.after.copy()
+    score = model_reading(given, given.after)
     for i, track in enumerate(score.tracks):
         if i < len(before) and not before[i].is_drum and len(before[i].notes):
             track.program = next(programs)  # the given piece's pitched tracks, in order
@@ -130,10 +132,14 @@ def what_follows_nll(
     piece: Score,
     written: dict[int, int],
     gap_end: int,
+    read_in: str | None = None,
 ) -> float:
     """Nats per token the model gives the first :data:`SEAM_BARS` bars after the gap (which ends with bar
-    ``gap_end``) of ``piece`` (the whole piece, gap filled), reading everything before them."""
-    music = given_music(tokenizer, given_piece(piece), written)
+    ``gap_end``) of ``piece`` (the whole piece, gap filled), reading everything before them (in bars of
+    ``read_in``, as the gap was sampled: :attr:`~partita.generation.given.Given.read_in`)."""
+    whole = given_piece(piece)
+    whole.read_in = read_in
+    music = given_music(tokenizer, whole, written)
     bars = [i for i, t in enumerate(music) if t in tokenizer.bar_ids]
     if len(bars) <= gap_end:
         return float("inf")  # the bars after the gap are missing: nothing to fit

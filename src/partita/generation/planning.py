@@ -156,6 +156,7 @@ def plan_request(
     programs = stand.sampled
     n_voices = request.n_tracks or 0
     voices = voice_programs(programs, n_voices) if len(programs) < n_voices else {}
+    voices = _without_tacet(voices, request, config, seed, notes)
     # sampled program -> the program it is written as: a voice of its instrument, a stand-in for the one asked
     # for
     written = {q: stand.written.get(v, v) for q, v in voices.items()} or dict(stand.written)
@@ -176,7 +177,7 @@ def plan_request(
         key=c.key,
         mode=c.mode,
         in_key=config.in_key and c.key is not None,
-        chords=list(request.chords),
+        chords=[chord for chord in request.chords for _ in range(multiple)],  # one a bar of the piece
         chord_tones_only=config.chord_tones_only,
         bass=bass_program(held, written) if request.chords else None,
         cadence=bool(c.key) and config.cadence,
@@ -258,12 +259,34 @@ def _pickup(
     return beats
 
 
+def _without_tacet(
+    voices: dict[int, int], request: Request, config: GenerationConfig, seed: int | None, notes: list[str]
+) -> dict[int, int]:
+    """``voices`` less those silent throughout this piece (``GenerationConfig.style_tacet``, drawn with
+    ``seed``): for a new piece whose voices its style implies, not a track count the prompt asked for."""
+    asked = any(u.field == "tracks" for u in request.understood) or request.given is not None
+    if not voices or seed is None or asked or not config.style_tacet:
+        return voices
+    tacet = config.tacet_voices(request.conditions.style, len(voices), seed)
+    if not tacet:
+        return voices
+    kept = {q: v for i, (q, v) in enumerate(voices.items()) if i not in tacet}
+    which = ", ".join(str(i + 1) for i in sorted(tacet))
+    notes.append(
+        f"voice {which} of the style's {len(voices)} rests throughout, as in real pieces of the style often "
+        "(an intro: the tune in another voice)"
+    )
+    return kept
+
+
 def _pickup_blocked(request: Request, config: GenerationConfig, multiple: int) -> str | None:
     """Why this request cannot open with a pickup bar, or None."""
     if request.given is not None:
         return "the piece starts from given music"
     if not request.bars:
         return "no bar count asked for"
+    if request.chords:
+        return "the chords are given one a bar from the first bar"
     if multiple != 1:
         return "the meter is sampled as bars of another (the vocabulary lacks it)"
     if config.form or not config.pickups:

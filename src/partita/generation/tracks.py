@@ -46,7 +46,7 @@ from partita.analysis.chords import chords_per_bar, estimate_chords, merge_label
 from partita.analysis.features import mean_polyphony
 from partita.analysis.timeline import note_arrays
 from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, harmonized_chords
-from partita.generation.given import given_piece
+from partita.generation.given import given_piece, in_model_bars
 from partita.generation.harmony import chord_pitch_classes, root_pitch_class
 from partita.generation.lexicon import INSTRUMENT_WORDS, NON_GM_INSTRUMENTS
 from partita.generation.notation import rebar, sampling_frame, single_meter
@@ -343,17 +343,18 @@ def in_vocabulary(refill: TrackRefill, meters: Sequence[str]) -> TrackRefill:
     signatures): as it is for a piece in one of them, else (a piece in one meter it lacks, such as 4/2) a copy
     whose request is in bars of a meter it has that fill one of the piece's
     (:func:`partita.generation.notation.sampling_frame`: 4/2 as two bars of 4/4, 3/2 as one of 6/4), each
-    chord held for those bars, the given bars and the bars after them barred the same way, so that the
+    chord held for those bars (:func:`partita.generation.given.in_model_bars`, as for a continuation, a bar
+    infill or an accompaniment), the given bars and the bars after them barred the same way, so that the
     chord rules and the bar count read the model's bars (:func:`with_tracks` puts the notes back)."""
     meter = single_meter(refill.score)
     frame = sampling_frame(refill.score, tuple(meters))
     if refill.sampled_in is not None or frame is None or refill.request.conditions.meter != meter:
         return refill
     sampled, k = frame
-    request = copy.deepcopy(refill.request)
+    request = in_model_bars(refill.request, meters, frame)  # each chord held for k bars
+    request = copy.deepcopy(request) if request is refill.request else request
     c = request.conditions
     c.meter, c.bars = sampled, (c.bars or refill.last) * k
-    request.chords = [chord for chord in request.chords for _ in range(k)]
     given = request.given
     if given is not None:
         given.score, given.bars = rebar(given.score.copy(), sampled), given.bars * k

@@ -32,7 +32,7 @@ from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
 from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, Melody, accompaniment_request, with_melody
 from partita.generation.candidates import Candidate, sample_candidates
 from partita.generation.config import GenerationConfig
-from partita.generation.given import continuation_request, given_piece
+from partita.generation.given import continuation_request, given_piece, in_model_bars
 from partita.generation.hummed import read_theme
 from partita.generation.infill import infill_request, parse_bar_range
 from partita.generation.plan import (
@@ -451,6 +451,11 @@ class Generator:
         config = self.config.update(**settings)
         request = self.request(request) if isinstance(request, str) else request
         _concept_notes(request, self.concept, self.card.get("concept_strength"))
+        # sampled with its chords held for the bars the model samples (4/2: two bars of 4/4 each); measured
+        # and written as asked, one chord a bar of the piece
+        sampled = (
+            in_model_bars(request, self.tokenizer.time_signatures) if request.given is not None else request
+        )
         chosen = choose_selector(
             selector, self.selector_dir, config.selector_weights, config.selector_windows
         )
@@ -460,12 +465,13 @@ class Generator:
         candidates = sample_candidates(
             model,
             self.tokenizer,
-            request,
+            sampled,
             config,
             n,
             seed,
             progress=lambda i, total, what: report(progress, i, 2 * n + 1, what),
         )
+        request.notes += [note for note in sampled.notes if note not in request.notes]
         if expert is not None:
             for cand in candidates:
                 cand.remarks.append(f"sampled with the {expert} style expert")
