@@ -2,18 +2,30 @@
 
 An Nlakh-like set made here: 4 s windows of corpus pieces with several parts (split of the built corpus
 ``all``; collections ``bach``, ``palestrina``, ``pop909``), 1-4 of their tracks each given a different family
-of 10 (two GM programs each, chosen at random; notes moved by octaves into the family's range, velocities
-scaled at random), rendered by FluidSynth (FluidR3_GM). Training mixtures come from TRAIN-split pieces only,
-test mixtures from TEST-split pieces. Measured on the test mixtures in one run: micro/macro F1 and mAP
-(sklearn's average_precision_score) of the learned recogniser, of the spectral-template baseline (NNLS of
-the compressed mean mel spectrum on per-family templates fitted to the training mixtures), of logistic
-regression on each clip's pooled log-mel (mean and deviation per band: a learned linear baseline) and of a
-prior (the training set's most frequent families, scored by their frequency); thresholds chosen on
-VALID-split mixtures; retrieval precision@10 per family; the training time. Renders are cached under
-``--cache`` (default ~/.cache/partita/instruments).
+of 10 (notes moved by octaves into the family's range, velocities scaled at random), rendered by
+FluidSynth. Training mixtures come from TRAIN-split pieces only, test mixtures from TEST-split pieces, and
+test (and valid) mixtures are always played on each family's two named programs (``FAMILIES``) with
+FluidR3_GM. The recipe: training mixtures on the two named programs (the shipped model's) or, with
+``--programs all``, on every GM program of a family (``PROGRAMS``), rendered with each of ``--soundfonts``
+(FluidR3_GM by default), with ``--augment`` random EQ, reverberation and noise on the training crops. Two
+runs:
+
+- programs seen in training: trained on the pools, tested on the named programs;
+- programs unseen in training: each family's second named program is held out of training (and of the
+  valid mixtures that choose thresholds) and is all the test mixtures play.
+
+Each run measures micro/macro F1 and mAP (sklearn's average_precision_score) of the learned recogniser, of
+the spectral-template baseline (NNLS of the compressed mean mel spectrum on per-family templates fitted to
+the training mixtures), of logistic regression on each clip's pooled log-mel (a learned linear baseline)
+and of a prior (the training set's most frequent families, scored by their frequency); thresholds chosen on
+VALID-split mixtures; retrieval precision@10 per family; the training time. A recipe other than the
+shipped one is compared with it (the two named programs, FluidR3_GM alone, no augmentation), trained and
+measured in the same run, unless ``--no-previous``. Renders are cached under ``--cache`` (default
+~/.cache/partita/instruments), one folder per soundfont.
 
     python bench/bench_instruments.py --threads 1 [--train-mixtures 2000] [--test-mixtures 300]
-        [--steps 2000] [--save src/partita/pretrained/instruments-small]
+        [--steps 2000] [--programs all|two] [--soundfonts FluidR3_GM[,TimGM6mb]] [--augment 12,0.3,0.3]
+        [--runs seen,unseen] [--no-previous] [--save src/partita/pretrained/instruments-small]
 """
 
 from __future__ import annotations
@@ -32,9 +44,18 @@ from common import row, write_result  # noqa: E402
 log = logging.getLogger("bench_instruments")
 COMMAND = "nice python bench/bench_instruments.py --threads 1"
 SLOW = True
-"""About 9 minutes on the shared 2-core machine from nothing, 4.5 with the first part's renders cached
-(~/.cache/partita/instruments): FluidSynth rendering, features, two trainings of 41 s."""
+"""About 25 minutes on a quiet 2-core machine from nothing (FluidSynth renders 9,000 mixtures), 8 with the
+renders cached (~/.cache/partita/instruments): features, four trainings of about a minute. Under a load
+of 20 processes a training took 25-30 minutes: ``--runs seen`` and ``--runs unseen --name ...`` split it in
+two processes."""
 COLLECTIONS = ("bach", "palestrina", "pop909")
+RUNS = (("", False, "seen"), (", programs unseen in training", True, "unseen"))
+"""(row tag, programs held out of training, name for --runs)."""
+SOUNDFONTS = {
+    "FluidR3_GM": None,  # partita's default soundfont (partita.render.find_soundfont)
+    "TimGM6mb": "pretty_midi",  # ships inside the pretty_midi wheel
+}
+"""Training soundfonts by name: None for the default, a package name for one shipped in it, or a path."""
 
 
 def pick_pieces(split: str, n: int, seed: int) -> list[tuple[str, object]]:
@@ -52,45 +73,147 @@ def pick_pieces(split: str, n: int, seed: int) -> list[tuple[str, object]]:
     return out
 
 
-def render(score, path: Path) -> np.ndarray:
-    from partita.audio import read_audio
-    from partita.discovery.instruments_audio import SAMPLE_RATE
-    from partita.render import write_wav
+def soundfont_path(name: str) -> Path:
+    """The soundfont file of a name in :data:`SOUNDFONTS` (or a path to an .sf2/.sf3 file)."""
+    from partita.render import find_soundfont
 
-    wav = write_wav(score, path, sample_rate=SAMPLE_RATE)
-    return read_audio(wav, sample_rate=SAMPLE_RATE).samples
+    where = SOUNDFONTS.get(name, name)
+    if where is None:
+        return find_soundfont()
+    if where in ("pretty_midi",):
+        import importlib
+
+        return Path(importlib.import_module(where).__file__).parent / f"{name}.sf2"
+    return Path(where)
 
 
-def dataset(
-    split: str, pieces: int, mixtures: int, seed: int, cache: Path, variants: tuple[int, ...] = (0, 1)
-) -> tuple[list, list, list]:
-    """(mixtures, log-mels, mean spectra) of a split."""
+def renderer(soundfont: Path):
+    """A ``render(score, wav_path) -> samples`` function on ``soundfont``."""
+
+    def render(score, path: Path) -> np.ndarray:
+        from partita.audio import read_audio
+        from partita.discovery.instruments_audio import SAMPLE_RATE
+        from partita.render import write_wav
+
+        wav = write_wav(score, path, soundfont=soundfont, sample_rate=SAMPLE_RATE)
+        return read_audio(wav, sample_rate=SAMPLE_RATE).samples
+
+    return render
+
+
+def pools(kind: str, hold_out: bool) -> dict[str, tuple[int, ...]]:
+    """Each family's training programs: every one of its GM group (``all``) or its two named programs
+    (``two``), less its second named program when ``hold_out``."""
+    from partita.discovery.instruments_audio import FAMILIES, PROGRAMS
+
+    source = PROGRAMS if kind == "all" else FAMILIES
+    return {f: tuple(p for p in source[f] if not (hold_out and p == FAMILIES[f][1])) for f in FAMILIES}
+
+
+def named(variants: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """Each family's named programs ``variants`` (0, 1 or both): what valid and test mixtures play."""
+    from partita.discovery.instruments_audio import FAMILIES
+
+    return {f: tuple(p[v] for v in variants) for f, p in FAMILIES.items()}
+
+
+_PIECES: dict[tuple, list] = {}
+
+
+def dataset(split: str, pieces: int, mixtures: int, seed: int, cache: Path, programs: dict, soundfont: str):
+    """(mixtures, log-mels, mean spectra) of a split, on ``programs``, rendered with ``soundfont``."""
     from partita.discovery import instruments_audio as I
 
-    chosen = pick_pieces(split, pieces, seed)
-    mixes = I.make_mixtures(chosen, mixtures, I.MixtureConfig(seed=seed + 1, variants=variants))
-    audio = I.render_mixtures(mixes, render, cache)
+    if (split, pieces, seed) not in _PIECES:
+        _PIECES[(split, pieces, seed)] = pick_pieces(split, pieces, seed)
+    chosen = _PIECES[(split, pieces, seed)]
+    mixes = I.make_mixtures(chosen, mixtures, I.MixtureConfig(seed=seed + 1, programs=programs))
+    path = soundfont_path(soundfont)
+    audio = I.render_mixtures(mixes, renderer(path), cache / path.stem)
     powers = [I.mel_power(a) for a in audio]
-    log.info("%s: %d mixtures of %d pieces", split, len(mixes), len({m.piece for m in mixes}))
+    log.info("%s: %d mixtures of %d pieces (%s)", split, len(mixes), len({m.piece for m in mixes}), path.stem)
     return mixes, [I.log_mel(p) for p in powers], [I.spectrum(p) for p in powers]
+
+
+def joined(parts: list[tuple]) -> tuple:
+    """One (mixtures, log-mels, spectra) triple of several."""
+    return tuple(sum((list(p[k]) for p in parts), []) for k in range(3))
+
+
+def datasets(args, kind: str, soundfonts: list[str], unseen: bool) -> tuple:
+    """(train, valid, test) triples: training on ``kind``'s pools rendered with each of ``soundfonts``;
+    valid and test on the named programs with the default soundfont, or, when ``unseen``, valid on the
+    pools with the held-out programs taken out and test on the held-out programs alone."""
+    train = joined(
+        [
+            dataset(
+                "train",
+                args.train_pieces,
+                args.train_mixtures,
+                args.seed,
+                args.cache,
+                pools(kind, unseen),
+                sf,
+            )
+            for sf in soundfonts
+        ]
+    )
+    valid_programs = pools(kind, True) if unseen else named((0, 1))
+    valid = dataset(
+        "valid",
+        args.valid_pieces,
+        args.valid_mixtures,
+        args.seed + 20,
+        args.cache,
+        valid_programs,
+        "FluidR3_GM",
+    )
+    test_programs = named((1,)) if unseen else named((0, 1))
+    test = dataset(
+        "test", args.test_pieces, args.test_mixtures, args.seed + 10, args.cache, test_programs, "FluidR3_GM"
+    )
+    return train, valid, test
+
+
+def recipe(args, previous: bool):
+    """The recogniser's config: this run's (with ``--augment`` if given), or the shipped one's (no
+    augmentation)."""
+    from partita.discovery import instruments_audio as I
+
+    config = I.InstrumentConfig(steps=args.steps, seed=args.seed)
+    if previous:
+        config.eq_db, config.reverb_prob, config.noise_prob = 0.0, 0.0, 0.0
+    elif args.augment:
+        config.eq_db, config.reverb_prob, config.noise_prob = (float(v) for v in args.augment.split(","))
+    return config
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train-pieces", type=int, default=300)
     ap.add_argument("--test-pieces", type=int, default=60)
-    ap.add_argument("--train-mixtures", type=int, default=2000)
+    ap.add_argument("--train-mixtures", type=int, default=2000, help="per training soundfont")
     ap.add_argument("--test-mixtures", type=int, default=300)
     ap.add_argument("--valid-pieces", type=int, default=40, help="thresholds are chosen on these")
     ap.add_argument("--valid-mixtures", type=int, default=200)
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--programs", choices=("all", "two"), default="two", help="training programs per family")
+    ap.add_argument("--soundfonts", default="FluidR3_GM", help="training soundfonts (names or paths)")
+    ap.add_argument(
+        "--augment",
+        default=None,
+        help="EQ_DB,REVERB_PROB,NOISE_PROB for the training crops (e.g. 12,0.3,0.3)",
+    )
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--max-train-minutes", type=float, default=6.0, help="training's wall-clock cap")
+    ap.add_argument("--max-train-minutes", type=float, default=8.0, help="each training's wall-clock cap")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "partita" / "instruments")
     ap.add_argument("--save", default=None, help="write the trained recogniser to this folder")
     ap.add_argument("--name", default="instruments")
-    ap.add_argument("--no-unseen", action="store_true", help="skip the run on programs unseen in training")
+    ap.add_argument(
+        "--runs", default="seen,unseen", help="seen, unseen or both: two processes may split them (--name)"
+    )
+    ap.add_argument("--no-previous", action="store_true", help="skip training the shipped recipe beside")
     ap.add_argument("--quick", action="store_true", help="40/20 pieces, 200/80 mixtures, 200 steps")
     args = ap.parse_args()
     if args.quick:
@@ -101,65 +224,70 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     t_all = time.perf_counter()
-    data = datasets(args, (0, 1))
-    t_data = time.perf_counter() - t_all
-    out, model, config = evaluate(*data, args)
-    rows = make_rows(out, args, config, "")
-    unseen = None
-    if not args.no_unseen:  # train and choose thresholds on each family's first program, test on its second
-        seen = datasets(args, (0,))
-        held = datasets(args, (1,))
-        unseen, _, config1 = evaluate(seen[0], seen[1], held[2], args)
-        rows += make_rows(unseen, args, config1, ", programs unseen in training")
-    if args.save:
+    soundfonts = [s for s in args.soundfonts.split(",") if s]
+    wanted = set(args.runs.split(","))
+    runs = [(tag, unseen) for tag, unseen, name in RUNS if name in wanted]
+    if not runs:
+        ap.error("--runs names none of seen, unseen")
+    rows, results, shipped = [], {}, None
+    shipped_recipe = (args.programs, soundfonts, args.augment) == ("two", ["FluidR3_GM"], None)
+    for tag, unseen in runs:
+        out, model, config = evaluate(
+            *datasets(args, args.programs, soundfonts, unseen), args, recipe(args, False), soundfonts
+        )
+        rows += make_rows(out, args, config, tag)
+        results["unseen_programs" if unseen else "seen_programs"] = out
+        if not unseen:
+            shipped = (out, model, config)
+        if not args.no_previous and not shipped_recipe:
+            old = ["FluidR3_GM"]
+            before, _, _ = evaluate(*datasets(args, "two", old, unseen), args, recipe(args, True), old)
+            rows += previous_rows(out, before, args, tag)
+            results["previous_recipe" + ("_unseen" if unseen else "_seen")] = before
+    out, model, config = shipped or (results["unseen_programs"], model, config)
+    which = " and ".join(sorted(wanted & {"seen", "unseen"}))
+    if args.save and shipped:
         config.metrics = {
             k: round(out["metrics"]["model"][k], 3)
             for k in ("micro_f1", "macro_f1", "micro_map", "macro_map")
         }
+        if "unseen_programs" in results:
+            config.metrics["unseen_programs_micro_f1"] = round(
+                results["unseen_programs"]["metrics"]["model"]["micro_f1"], 3
+            )
         config.metrics["bench"] = f"{out['test_mixtures']} test-split mixtures: bench_instruments.py"
         model.save_pretrained(args.save)
     path = write_result(
         args.name,
-        "Instruments in a mixture: learned recogniser vs spectral templates vs the prior",
+        f"Instruments in a mixture, trained on {'every GM program' if args.programs == 'all' else 'two'} "
+        f"of a family on {', '.join(soundfonts)}{', augmented' if args.augment else ''}: learned recogniser "
+        f"vs spectral templates vs the prior, on programs {which} in training",
         rows,
         quick=args.quick,
         extra={
             "families": list(config.families),
-            "all_programs": out,
-            "unseen_programs": unseen,
+            "programs": args.programs,
+            "soundfonts": soundfonts,
+            **results,
             "config": {k: v for k, v in vars(config).items() if k != "metrics"},
-            "data_seconds": t_data,
             "seconds": time.perf_counter() - t_all,
         },
     )
     print(path)
 
 
-def datasets(args, variants: tuple[int, ...]) -> tuple:
-    """(mixtures, log-mels, spectra) of the train, valid and test splits, on the programs ``variants``."""
-    return tuple(
-        dataset(split, pieces, n, args.seed + offset, args.cache, variants)
-        for split, pieces, n, offset in (
-            ("train", args.train_pieces, args.train_mixtures, 0),
-            ("valid", args.valid_pieces, args.valid_mixtures, 20),
-            ("test", args.test_pieces, args.test_mixtures, 10),
-        )
-    )
-
-
-def evaluate(train, valid, test, args) -> tuple[dict, object, object]:
-    """Train the recogniser, the templates and the linear probe on ``train``, choose thresholds on
-    ``valid``, measure on ``test`` (each a (mixtures, log-mels, spectra) triple)."""
+def evaluate(train, valid, test, args, config, soundfonts: list[str]) -> tuple[dict, object, object]:
+    """Train the recogniser (``config``), the templates and the linear probe on ``train``, choose thresholds
+    on ``valid``, measure on ``test`` (each a (mixtures, log-mels, spectra) triple)."""
     from partita.discovery import instruments_audio as I
 
     fams = list(I.FAMILIES)
     y_train, y_valid, y_test = (np.stack([m.labels(fams) for m in d[0]]) for d in (train, valid, test))
-    config = I.InstrumentConfig(steps=args.steps, seed=args.seed)
     programs = sorted({p for m in train[0] for p in m.programs})
     config.trained_on = (
         f"corpus all, split train: {len(train[0])} mixtures of 4 s from {len({m.piece for m in train[0]})} "
         f"pieces of {', '.join(COLLECTIONS)}, 1-4 of {len(fams)} families (GM programs {programs}), "
-        "FluidSynth FluidR3_GM"
+        f"FluidSynth with {', '.join(soundfonts)}"
     )
     t0 = time.perf_counter()
     model = I.train_instruments(train[1], y_train, config, time_limit=args.max_train_minutes * 60)
@@ -226,8 +354,19 @@ def linear_probe(mels, labels):
     return lambda ms: clf.predict_proba(pooled(ms))
 
 
+def command_of(args) -> str:
+    """The command that reproduces this run's rows (the flags that change what is measured)."""
+    flags = [("--quick", args.quick), (f"--programs {args.programs}", args.programs != "two")]
+    flags += [(f"--soundfonts {args.soundfonts}", args.soundfonts != "FluidR3_GM")]
+    flags += [
+        (f"--augment {args.augment}", bool(args.augment)),
+        (f"--runs {args.runs}", args.runs != "seen,unseen"),
+    ]
+    return " ".join([COMMAND] + [f for f, on in flags if on])
+
+
 def make_rows(out: dict, args, config, tag: str) -> list[dict]:
-    command = COMMAND + (" --quick" if args.quick else "")
+    command = command_of(args)
     res, p_at = out["metrics"], out["precision_at_10"]
     note = (
         f"{out['test_mixtures']} mixtures of 4 s from {out['test_pieces']} test-split pieces (1-4 of 10 "
@@ -292,6 +431,26 @@ def make_rows(out: dict, args, config, tag: str) -> list[dict]:
         )
     )
     return rows
+
+
+def previous_rows(out: dict, before: dict, args, tag: str) -> list[dict]:
+    """This run's recipe against the shipped one (two named programs, FluidR3_GM, no augmentation), on
+    the same test mixtures."""
+    command = command_of(args)
+    new, old = out["metrics"]["model"], before["metrics"]["model"]
+    return [
+        row(
+            f"instruments in a mixture{tag}: {label}, learned, this recipe vs the shipped one",
+            new[key],
+            "share",
+            command,
+            "shipped recipe (two programs a family, FluidR3_GM, no augmentation)",
+            old[key],
+            notes=f"same {out['test_mixtures']} test mixtures; training mixtures {out['train_mixtures']} vs "
+            f"{before['train_mixtures']}",
+        )
+        for key, label in (("micro_f1", "micro F1"), ("micro_map", "micro mAP"))
+    ]
 
 
 if __name__ == "__main__":

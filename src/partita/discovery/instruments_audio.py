@@ -2,13 +2,16 @@
 (issue 24, item 4).
 
 An Nlakh-like set is made here from the corpus: a few seconds of a piece, 1-4 of its tracks each given a
-different instrument family (one of :data:`FAMILIES`, each two General MIDI programs), rendered by the
-caller with FluidSynth (the render layer sits above discovery: :func:`render_mixtures` takes the render
-function). Two recognisers:
+different instrument family (one of :data:`FAMILIES`, each named by two General MIDI programs; training
+mixtures may draw among every program of the family, :data:`PROGRAMS`, so that families rather than
+programs are learned), rendered by the caller with FluidSynth (the render layer sits above discovery:
+:func:`render_mixtures` takes the render function). Two recognisers:
 
 - :class:`InstrumentModel`: a small convolutional network over log-mel frames (64 bands, 30 Hz-11 kHz),
   pooled over time (mean and max), one sigmoid per family, trained with binary cross-entropy on random
-  crops; ``save_pretrained``/``from_pretrained`` write and read a config JSON beside safetensors weights.
+  crops (optionally equalised, reverberated and noised: ``InstrumentConfig.eq_db``, ``reverb_prob``,
+  ``noise_prob``); ``save_pretrained``/``from_pretrained`` write and read a config JSON beside safetensors
+  weights.
 - :class:`TemplateModel`, the baseline: one mean mel spectrum (compressed, power^0.1) per family, fitted
   to the training mixtures by non-negative least squares (a mixture's spectrum taken as the sum of its
   families'); a mixture's spectrum is then explained by the templates (NNLS again) and each family's share
@@ -58,6 +61,21 @@ FAMILIES: dict[str, tuple[int, int]] = {
 (vibraphone, marimba), organ (church, drawbar), guitar (nylon, steel), bass (acoustic, electric finger),
 strings (violin, cello), voice (choir aahs, voice oohs), brass (trumpet, trombone), reed (alto sax,
 clarinet), pipe (flute, piccolo)."""
+PROGRAMS: dict[str, tuple[int, ...]] = {
+    "piano": (0, 1, 2, 3, 4, 5, 6, 7),
+    "mallets": (8, 9, 10, 11, 12, 13, 14, 15),
+    "organ": (16, 17, 18, 19, 20),
+    "guitar": (24, 25, 26, 27, 28, 29, 30),
+    "bass": (32, 33, 34, 35, 36, 37, 38, 39),
+    "strings": (40, 41, 42, 43, 44, 45, 48, 49),
+    "voice": (52, 53, 54, 85),
+    "brass": (56, 57, 58, 59, 60, 61, 62, 63),
+    "reed": (64, 65, 66, 67, 68, 69, 70, 71),
+    "pipe": (72, 73, 74, 75, 77, 78, 79),
+}
+"""Every General MIDI program of each family: its GM group (piano 0-7, chromatic percussion 8-15, ...),
+less those that sound like another family (accordions and harmonica, guitar harmonics, harp, timpani,
+blown bottle), strings with the two string ensembles, voice with synth voice and the voice lead (85)."""
 RANGES: dict[str, tuple[int, int]] = {
     "piano": (21, 108),
     "mallets": (48, 96),
@@ -111,7 +129,16 @@ class MixtureConfig:
     variants: tuple[int, ...] = (0, 1)
     """Which of each family's two programs may be drawn: (0,) and (1,) split them, to measure programs
     never heard in training."""
+    programs: dict[str, tuple[int, ...]] | None = None
+    """When set, each family's programs to draw among instead (e.g. :data:`PROGRAMS`); ``variants`` is
+    then not used."""
     seed: int = 0
+
+    def pool(self, family: str) -> tuple[int, ...]:
+        """The programs ``family`` may be played on."""
+        if self.programs is not None:
+            return tuple(self.programs[family])
+        return tuple(FAMILIES[family][v] for v in self.variants)
 
 
 def make_mixtures(
@@ -145,7 +172,8 @@ def make_mixtures(
         score = symusic.Score(480, ttype="second")
         programs = []
         for track, fam in zip(chosen, fams, strict=True):
-            program = FAMILIES[fam][c.variants[int(rng.integers(len(c.variants)))]]
+            pool = c.pool(fam)
+            program = pool[int(rng.integers(len(pool)))]
             programs.append(program)
             score.tracks.append(_dress(track, fam, program, float(rng.uniform(*c.gain))))
         out.append(Mixture(name, start, tuple(fams), tuple(programs), score))
@@ -289,6 +317,14 @@ class InstrumentConfig(JsonConfig):
     window_s: float = 4.0
     mix_prob: float = 0.5
     max_instruments: int = 4
+    eq_db: float = 0.0
+    """Random equalisation of each crop before mixing (0 = none): a tilt of up to +-``eq_db``/2 dB across
+    the bands and 1-3 bell curves of up to +-``eq_db`` dB, so a family is not learned as one program's
+    spectral envelope."""
+    reverb_prob: float = 0.0
+    """The share of crops given a reverberant tail (RT60 0.3-2 s, shorter in the high bands)."""
+    noise_prob: float = 0.0
+    """The share of crops given coloured noise (10-40 dB under the music)."""
     threshold: float = 0.5
     seed: int = 0
     trained_on: str = ""
@@ -421,16 +457,60 @@ def _batch(
     xs, ys = [], []
     for i in idx:
         x, y = _crop(mels[i], frames, rng), labels[i].copy()
+        power = _equalised(_power(x), c.eq_db, rng)
+        changed = c.eq_db > 0
         if rng.random() < c.mix_prob:
             j = int(rng.integers(len(mels)))
             if not (labels[j] * y).any() and (labels[j] + y).sum() <= c.max_instruments:
-                power = 10.0 ** (8.0 * (x - 1.0)) + rng.uniform(0.3, 1.0) * 10.0 ** (
-                    8.0 * (_crop(mels[j], frames, rng) - 1.0)
-                )
-                x, y = log_mel(power), y + labels[j]
-        xs.append(x)
+                other = _equalised(_power(_crop(mels[j], frames, rng)), c.eq_db, rng)
+                power, y, changed = power + rng.uniform(0.3, 1.0) * other, y + labels[j], True
+        if c.reverb_prob > 0 and rng.random() < c.reverb_prob:
+            power, changed = _reverberant(power, rng), True
+        if c.noise_prob > 0 and rng.random() < c.noise_prob:
+            power, changed = _noisy(power, rng), True
+        xs.append(log_mel(power) if changed else x)
         ys.append(y)
     return np.stack(xs), np.stack(ys).astype(np.float32)
+
+
+def _power(x: np.ndarray) -> np.ndarray:
+    """Mel power (relative to the loudest bin) back from a :func:`log_mel`."""
+    return 10.0 ** (8.0 * (x - 1.0))
+
+
+def _equalised(power: np.ndarray, eq_db: float, rng: np.random.Generator) -> np.ndarray:
+    """``power`` through a random smooth equaliser: a tilt and 1-3 bells (see ``InstrumentConfig.eq_db``)."""
+    if eq_db <= 0:
+        return power
+    bands = np.linspace(-1.0, 1.0, power.shape[0])
+    curve = rng.uniform(-0.5, 0.5) * eq_db * bands
+    for _ in range(int(rng.integers(1, 4))):
+        width = rng.uniform(0.05, 0.4)
+        curve += rng.uniform(-1.0, 1.0) * eq_db * np.exp(-0.5 * ((bands - rng.uniform(-1, 1)) / width) ** 2)
+    return power * (10.0 ** (curve / 10.0))[:, None]
+
+
+def _reverberant(power: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``power`` plus a late-reverberation tail: each band's power smeared forward by an exponential decay
+    (RT60 0.3-2 s at the bottom, half that at the top), at a direct-to-reverberant ratio of 0-10 dB."""
+    rt60 = rng.uniform(0.3, 2.0) * np.linspace(1.0, 0.5, power.shape[0])
+    decay = 10.0 ** (-6.0 * (HOP / SAMPLE_RATE) / rt60)
+    tail = np.zeros_like(power)
+    acc = np.zeros(power.shape[0], dtype=power.dtype)
+    for t in range(power.shape[1]):
+        tail[:, t] = acc
+        acc = decay * acc + (1.0 - decay) * power[:, t]
+    return power + 10.0 ** (-rng.uniform(0.0, 1.0)) * tail
+
+
+def _noisy(power: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``power`` plus coloured noise (a random tilt, power exponentially distributed per bin) 10-40 dB
+    under its mean."""
+    bands = np.linspace(-1.0, 1.0, power.shape[0])
+    shape = 10.0 ** (rng.uniform(-1.0, 1.0) * bands)[:, None]
+    noise = rng.exponential(1.0, power.shape) * shape
+    level = float(power.mean()) / float(noise.mean()) * 10.0 ** (-rng.uniform(1.0, 4.0))
+    return power + level * noise
 
 
 def _crop(mel: np.ndarray, frames: int, rng: np.random.Generator) -> np.ndarray:
