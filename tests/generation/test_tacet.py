@@ -36,3 +36,12 @@ def test_a_generated_piece_has_only_the_voices_left():
                          style_tacet=ALWAYS)  # fmt: skip
     for cand in cands:
         assert {t.program for t in cand.sampled.tracks} <= {1, 2}
+
+
+def test_the_voices_left_may_be_pulled_back_in():
+    gen = Generator.debug()
+    config = GenerationConfig(style_tacet=ALWAYS, tacet_presence_weight=1.5)
+    implied = plan_request(gen.request("a pop piano song in C major, 4 bars"), gen.tokenizer, config, seed=1)
+    assert implied.constraints.presence_weight == 1.5
+    asked = gen.request("a pop piano song in C major, 3 voices, 4 bars")  # no tacet voice: the style's pull
+    assert plan_request(asked, gen.tokenizer, config, seed=1).constraints.presence_weight == 0.0

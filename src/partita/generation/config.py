@@ -119,6 +119,9 @@ class GenerationConfig:
     of 120: their intros, the tune in the BRIDGE over the PIANO). With it partita's pop was harder to tell
     from real pop on both halves of the realism prompts (selected 0.896 -> 0.788 development, 0.771 -> 0.736
     held out; docs/GENERATION.md § Realism); ``{}`` turns it off."""
+    tacet_presence_weight: float | None = None
+    """The presence pull in a piece with a tacet voice (:attr:`style_tacet`), for the voices left; None: the
+    style's as for any piece."""
     style_ambitus: dict[str, int] = field(default_factory=dict)
     """Per style, the widest range (semitones) of a one-instrument piece's melody
     (:mod:`partita.generation.rules.ambitus`). Empty by default: held to the 90th percentile of their style's

@@ -156,7 +156,11 @@ def plan_request(
     programs = stand.sampled
     n_voices = request.n_tracks or 0
     voices = voice_programs(programs, n_voices) if len(programs) < n_voices else {}
-    voices = _without_tacet(voices, request, config, seed, notes)
+    kept = _without_tacet(voices, request, config, seed, notes)
+    presence = config.presence_weight_for(c.style)
+    if len(kept) < len(voices) and config.tacet_presence_weight is not None:
+        presence = float(config.tacet_presence_weight)  # the voices left carry the piece: pulled back in
+    voices = kept
     # sampled program -> the program it is written as: a voice of its instrument, a stand-in for the one asked
     # for
     written = {q: stand.written.get(v, v) for q, v in voices.items()} or dict(stand.written)
@@ -198,7 +202,7 @@ def plan_request(
         ambitus=config.style_ambitus.get(c.style or "", 0) if len(held) == 1 and not c.drums else 0,
         shortest=config.style_shortest.get(c.style or "", 0.0) if meter and meter.endswith("/4") else 0.0,
         grammar=True,
-        presence_weight=config.presence_weight_for(c.style),
+        presence_weight=presence,
         repeat_weight=config.repeat_weight_for(c.style),
         loop_penalty=config.loop_penalty_for(c.style),
         step_weight=float(config.step_weight),
