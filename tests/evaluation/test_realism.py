@@ -146,18 +146,23 @@ def test_realism_report_names_each_set():
     json.dumps(report, allow_nan=False)
 
 
-def test_evaluate_realism_command(tmp_path):
-    rng = np.random.default_rng(8)
+def _evaluate_realism(tmp_path, generated: list, reference: list):
+    """``partita evaluate GEN --reference REF --realism`` on these scores: the result and the folders."""
     gen, ref, out = tmp_path / "gen", tmp_path / "ref", tmp_path / "out"
-    gen.mkdir()
-    ref.mkdir()
-    for i in range(4):
-        write_midi(_tune(rng, bars=4, step_only=False), gen / f"g{i}.mid")
-    for i in range(6):
-        write_midi(_tune(rng, bars=8), ref / f"r{i}.mid")
+    for folder, scores, stem in ((gen, generated, "g"), (ref, reference, "r")):
+        folder.mkdir()
+        for i, score in enumerate(scores):
+            write_midi(score, folder / f"{stem}{i}.mid")
     args = ["evaluate", str(gen), "--reference", str(ref), "-o", str(out), "--no-compression", "--no-tension"]
     result = CliRunner().invoke(cli, [*args, "--realism"])
     assert result.exit_code == 0, result.output
+    return result, gen, out
+
+
+def test_evaluate_realism_command(tmp_path):
+    rng = np.random.default_rng(8)
+    generated = [_tune(rng, bars=4, step_only=False) for _ in range(4)]
+    result, gen, out = _evaluate_realism(tmp_path, generated, [_tune(rng, bars=8) for _ in range(6)])
     assert "realism.json" in result.output and "real vs real" in result.output
     report = json.loads((out / "realism.json").read_text())
     assert report["bars"] == 4 and report["real"]["means"]["bars"] == 4  # the reference cut to 4 bars
@@ -178,16 +183,9 @@ def _upbeat(tune: symusic.Score) -> symusic.Score:
 
 def test_evaluate_realism_counts_full_bars_after_a_pickup(tmp_path):
     rng = np.random.default_rng(9)
-    gen, ref, out = tmp_path / "gen", tmp_path / "ref", tmp_path / "out"
-    gen.mkdir()
-    ref.mkdir()
-    for i in range(4):  # an upbeat and 4 full bars each
-        write_midi(_upbeat(_tune(rng, bars=4)), gen / f"g{i}.mid")
-    for i in range(6):  # an upbeat and 8 full bars each
-        write_midi(_upbeat(_tune(rng, bars=8)), ref / f"r{i}.mid")
-    args = ["evaluate", str(gen), "--reference", str(ref), "-o", str(out), "--no-compression", "--no-tension"]
-    result = CliRunner().invoke(cli, [*args, "--realism"])
-    assert result.exit_code == 0, result.output
+    generated = [_upbeat(_tune(rng, bars=4)) for _ in range(4)]  # an upbeat and 4 full bars each
+    reference = [_upbeat(_tune(rng, bars=8)) for _ in range(6)]  # an upbeat and 8 full bars each
+    _, _, out = _evaluate_realism(tmp_path, generated, reference)
     report = json.loads((out / "realism.json").read_text())
     # 4 full bars, not the 5 notated ones; the reference cut to its upbeat and 4 full bars, like the pieces
     assert report["bars"] == 4
@@ -231,16 +229,9 @@ def test_the_longest_figure_run_sees_a_two_bar_loop():
 def test_evaluate_realism_bars_a_reference_declared_in_one_beat_bars(tmp_path):
     """POP909 declares 1/4: a reference song is barred in the generated pieces' 4/4 before it is cut."""
     rng = np.random.default_rng(10)
-    gen, ref, out = tmp_path / "gen", tmp_path / "ref", tmp_path / "out"
-    gen.mkdir()
-    ref.mkdir()
-    for i in range(4):
-        write_midi(_tune(rng, bars=4), gen / f"g{i}.mid")
-    for i in range(6):
-        write_midi(_tune(rng, bars=32, meter=(1, 4)), ref / f"r{i}.mid")
-    args = ["evaluate", str(gen), "--reference", str(ref), "-o", str(out), "--no-compression", "--no-tension"]
-    result = CliRunner().invoke(cli, [*args, "--realism"])
-    assert result.exit_code == 0, result.output
+    generated = [_tune(rng, bars=4) for _ in range(4)]
+    reference = [_tune(rng, bars=32, meter=(1, 4)) for _ in range(6)]
+    _, _, out = _evaluate_realism(tmp_path, generated, reference)
     report = json.loads((out / "realism.json").read_text())
     assert report["bars"] == 4
     assert report["real"]["means"]["notes_per_bar"] == 4.0  # 4 bars of 4/4, not 4 one-beat bars
