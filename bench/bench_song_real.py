@@ -24,7 +24,8 @@ note. Measured on all three:
   of 6/8: :func:`partita.generation.song.is_strong`), and all syllables;
 - notes per syllable and the share of syllables sung to more than one note (melismas);
 - the range of the line (semitones, highest minus lowest note of the verse) and its intervals: steps (1-2
-  semitones), repeated notes, leaps over a major third (more than 4 semitones);
+  semitones), repeated notes, leaps over a major third (more than 4 semitones), and the share of those
+  leaps whose next interval moves the other way (gap-fill), beside partita with ``leaps=False``;
 - **Chinese, full-tone syllables on strong beats**: partita's Chinese songs (the Tang lines of
   ``bench/prompts/zh_lyrics.txt`` and the held-out lines of ``bench_song_tones.py``), against the share of
   all syllables on strong beats in the real songs above, and the share of note onsets on strong beats in
@@ -33,11 +34,12 @@ note. Measured on all three:
 
 Every measure is also given on a **development half** and a **held-out half** of each group (every other
 song: :func:`halves`): partita's range share (``song_pitch.SECTION_SHARE``, ``--fit-share`` tries its values
-on the development half) and rhythm by style (``song_rhythm.STYLE_RHYTHM``) were chosen looking at the
-development half only; the rows "..., held-out half: ..." report the other one, beside the plain rhythm
-(``sing(..., varied=False)``) of the same run.
+on the development half), rhythm by style (``song_rhythm.STYLE_RHYTHM``) and leaps by style
+(``song_pitch.STYLE_LEAPS``, ``--fit-leaps`` tries their chances on the development half) were chosen
+looking at the development half only; the rows "..., held-out half: ..." report the other one, beside
+the plain rhythm (``sing(..., varied=False)``) and no leaps (``leaps=False``) of the same run.
 
-    python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share]
+    python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share] [--fit-leaps]
 """
 
 from __future__ import annotations
@@ -45,11 +47,9 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import re
 import sys
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_song import _german_stress  # noqa: E402
 from common import row, write_result  # noqa: E402
+from essen_abc import essen_dotted, essen_phrase_starts  # noqa: E402
 
 log = logging.getLogger("bench_song_real")
 COMMAND = "python bench/bench_song_real.py"
@@ -113,6 +114,47 @@ def fit_share(groups: dict[str, list]) -> dict[float, float]:
             log.info("section share %.2f: squared range error %.2f on the development halves", share, err)
     finally:
         song_pitch.SECTION_SHARE = kept
+    return out
+
+
+LEAP_CHANCES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+"""The chances of a leap after a quarter note that ``--fit-leaps`` tries (after a half note: three times as
+much, at most 1), each group in its style (``song_pitch.STYLE_LEAPS``, the German lieder
+``DEFAULT_LEAPS``)."""
+
+
+def fit_leaps(groups: dict[str, list]) -> dict[str, dict[float, float]]:
+    """For each group and each of :data:`LEAP_CHANCES`: partita's share of leaps over a major third on the
+    group's development half, beside the real songs' (key "real")."""
+    from dataclasses import replace
+
+    from partita.generation import song_pitch
+
+    kept_style, kept_default = dict(song_pitch.STYLE_LEAPS), song_pitch.DEFAULT_LEAPS
+    out: dict[str, dict] = {}
+    try:
+        for g, v in groups.items():
+            dev = halves(v)[0]
+            style = SUNG[dev[0][0].name][3]
+            out[g] = {"real": measures([r for r, *_ in dev])["leaps_over_third"]}
+            for chance in LEAP_CHANCES:
+                base = song_pitch.leaps_for(style)
+                tried = replace(base, after_long=chance, after_held=min(1.0, 3 * chance))
+                if style in song_pitch.STYLE_LEAPS:
+                    song_pitch.STYLE_LEAPS[style] = tried
+                else:
+                    song_pitch.DEFAULT_LEAPS = tried
+                sung = [
+                    partita_setting(*SUNG[r.name][:2], r.name, SUNG[r.name][2], style=style) for r, *_ in dev
+                ]
+                out[g][chance] = measures(sung)["leaps_over_third"]
+                log.info(
+                    "%s, leap chance %.2f: leaps %.3f (real %.3f)", g, chance, out[g][chance], out[g]["real"]
+                )
+    finally:
+        song_pitch.STYLE_LEAPS.clear()
+        song_pitch.STYLE_LEAPS.update(kept_style)
+        song_pitch.DEFAULT_LEAPS = kept_default
     return out
 
 
@@ -300,12 +342,13 @@ def partita_setting(
     seed: int = 0,
     style: str | None = None,
     varied: bool = True,
+    leaps: bool = True,
 ) -> Setting:
-    """partita's song for ``lyrics`` in ``meter`` (and ``style``: its range and rhythm; ``varied=False``:
-    the plain rhythm) as a :class:`Setting`."""
+    """partita's song for ``lyrics`` in ``meter`` (and ``style``: its range, rhythm and leaps;
+    ``varied=False``: the plain rhythm; ``leaps=False``: no leaps) as a :class:`Setting`."""
     from partita.generation.song import TPQ, is_strong, sing, slot_weights
 
-    song = sing(lyrics, meter=meter, seed=seed, style=style, varied=varied)
+    song = sing(lyrics, meter=meter, seed=seed, style=style, varied=varied, leaps=leaps)
     s = Setting(name, language, meter=song.meter)
     beat = TPQ * 4 // int(song.meter.split("/")[1]) * (3 if song.meter.endswith("/8") else 1)
     bar = len(slot_weights(song.meter)) * TPQ // 2
@@ -354,6 +397,7 @@ def measures(settings: list[Setting]) -> dict[str, float]:
     steps = np.array([abs(b - a) for s in settings for a, b in zip(s.pitches, s.pitches[1:], strict=False)])
     ranges = [max(s.pitches) - min(s.pitches) for s in settings if s.pitches]
     kinds = [len(set(s.durations)) for s in settings if s.durations]
+    back = [_turns_back(s.pitches) for s in settings]
     return {
         "syllables": len(strong),
         "stressed_strong": _share(stressed),
@@ -368,15 +412,23 @@ def measures(settings: list[Setting]) -> dict[str, float]:
         "steps": float(((steps >= 1) & (steps <= 2)).mean()) if steps.size else math.nan,
         "repeats": float((steps == 0).mean()) if steps.size else math.nan,
         "leaps_over_third": float((steps > 4).mean()) if steps.size else math.nan,
+        "gap_fill": _share([t for b in back for t in b]),
     }
+
+
+def _turns_back(pitches: list[int]) -> list[bool]:
+    """For each leap over a major third (but the last interval), whether the next interval moves the
+    other way (gap-fill)."""
+    moves = np.diff(np.asarray(pitches, dtype=int))
+    return [bool(moves[k + 1] * m < 0) for k, m in enumerate(moves[:-1]) if abs(m) > 4]
 
 
 # --- the songs -------------------------------------------------------------------------------------------
 
 
 def corpus_songs() -> list[tuple[Setting, ...]]:
-    """(real, partita, eighth baseline, partita with no style, partita with the plain rhythm) for each song
-    of :data:`SONGS`."""
+    """(real, partita, eighth baseline, partita with no style, partita with the plain rhythm, partita with
+    no leaps) for each song of :data:`SONGS`."""
     import os
 
     from music21 import corpus
@@ -396,6 +448,7 @@ def corpus_songs() -> list[tuple[Setting, ...]]:
                 eighth_setting(lyrics, meter, name, language),
                 partita_setting(lyrics, meter, name, language),
                 partita_setting(lyrics, meter, name, language, style=GROUP_STYLE[language], varied=False),
+                partita_setting(lyrics, meter, name, language, style=GROUP_STYLE[language], leaps=False),
             )
         )
         log.info("%s: %d syllables, %d lines", name, len(real.strong), len(lyrics.lines))
@@ -428,6 +481,7 @@ def chorales(n: int) -> list[tuple[Setting, ...]]:
                 eighth_setting(lyrics, meter, name, "de"),
                 partita_setting(lyrics, meter, name, "de"),
                 partita_setting(lyrics, meter, name, "de", style=GROUP_STYLE["chorale"], varied=False),
+                partita_setting(lyrics, meter, name, "de", style=GROUP_STYLE["chorale"], leaps=False),
             )
         )
     return out
@@ -499,99 +553,6 @@ def han_folk(limit: int) -> dict[str, float]:
     }
 
 
-# --- phrase starts in the Essen folk songs (their ABC lines are phrases) -----------------------------------
-
-_ABC_EVENT = re.compile(r"(\(3)|([_^=]*[A-Ga-gz][,']*)(\d*)(/*)(\d*)|(\|+)")
-
-
-def _abc_tunes(text: str):
-    """(meter, unit note length, body lines) of each tune of an Essen ABC file."""
-    for block in text.split("\nX:")[1:]:
-        meter = unit = None
-        body = []
-        for line in block.splitlines()[1:]:  # the first line is the tune's number
-            if re.match(r"^[A-Z]:", line):
-                meter = line[2:].strip() if line[0] == "M" else meter
-                unit = line[2:].strip() if line[0] == "L" else unit
-            elif line.strip():
-                body.append(line.strip())
-        yield meter, unit, body
-
-
-def _abc_line_events(line: str, unit: Fraction) -> list[tuple[str, Fraction]]:
-    events, triplet = [], 0
-    for m in _ABC_EVENT.finditer(line):
-        if m.group(1):
-            triplet = 3
-        elif m.group(6):
-            events.append(("bar", Fraction(0)))
-        else:
-            d = Fraction(int(m.group(3))) if m.group(3) else Fraction(1)
-            if m.group(4):
-                d /= int(m.group(5)) if m.group(5) else 2 ** len(m.group(4))
-            if triplet:
-                d, triplet = d * Fraction(2, 3), triplet - 1
-            events.append(("rest" if m.group(2).endswith("z") else "note", d * unit))
-    return events
-
-
-def _tune_phrase_starts(meter: str, unit: str, body: list[str]) -> list[bool] | None:
-    """Whether each phrase (ABC line) of a tune starts on a strong beat; None where the tune's bar lines do
-    not fall where its note lengths put them (a syntax this reader does not know)."""
-    num, den = (int(x) for x in meter.split("/"))
-    bar = Fraction(num, den)
-    lines = [_abc_line_events(line, Fraction(*(int(x) for x in unit.split("/")))) for line in body]
-    pickup = sum((d for kind, d in next(iter(lines), []) if kind != "bar"), Fraction(0))
-    for k, (kind, _) in enumerate(lines[0] if lines else []):
-        if kind == "bar":
-            pickup = sum((d for _, d in lines[0][:k]), Fraction(0))
-            break
-    pos = (bar - pickup) % bar
-    starts = []
-    strong = {Fraction(0)} | ({Fraction(1, 2)} if (num, den) == (4, 4) else set())
-    strong |= {Fraction(3, 8)} if (num, den) == (6, 8) else set()
-    for events in lines:
-        first = True
-        for kind, d in events:
-            if kind == "bar":
-                if pos % bar:
-                    return None
-                continue
-            if kind == "note" and first:
-                starts.append(pos % bar in strong)
-                first = False
-            pos += d
-    return starts
-
-
-def essen_phrase_starts(files: tuple[str, ...]) -> dict[str, float]:
-    """The share of phrases (ABC lines) starting on a strong beat in Essen folk-song files of music21's
-    corpus, read by this file's small ABC reader (tunes whose bar lines it cannot place are left out)."""
-    import os
-
-    from music21 import corpus
-
-    base = Path(os.path.dirname(corpus.__file__)) / "essenFolksong"
-    starts, tunes, left_out = [], 0, 0
-    for f in files:
-        for meter, unit, body in _abc_tunes((base / f).read_text(encoding="latin-1")):
-            try:
-                got = _tune_phrase_starts(meter, unit, body)
-            except (ValueError, TypeError, AttributeError, ZeroDivisionError):
-                got = None
-            if got is None:
-                left_out += 1
-                continue
-            tunes += 1
-            starts += got
-    return {
-        "phrase_first_strong": _share(starts),
-        "phrases": len(starts),
-        "tunes": tunes,
-        "left_out": left_out,
-    }
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--chorales", type=int, default=30)
@@ -599,6 +560,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: fewer chorales")
     ap.add_argument("--threads", type=int, default=1, help="rules only: one thread whatever is asked")
     ap.add_argument("--fit-share", action="store_true", help="also try song_pitch.SECTION_SHARE values")
+    ap.add_argument("--fit-leaps", action="store_true", help="also try leap chances (song_pitch.LeapStyle)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.quick:
@@ -611,13 +573,21 @@ def main() -> None:
     zh_light_off = chinese_settings(light=False)
     han = han_folk(args.han)
     phrases = {"han": essen_phrase_starts(HAN_FILES), "german": essen_phrase_starts(GERMAN_FILES)}
+    dotted = essen_dotted(GERMAN_FILES)
     log.info("read and sung in %.0f s", time.perf_counter() - t0)
     zh_runs = {"on": zh, "before": zh_before, "light_off": zh_light_off}
     fit = None
     if args.fit_share:
         en = [s for s in songs if s[0].language == "en"]
         fit = fit_share({"English songs": en, "Bach chorales": bach})
-    result = report(songs, bach, zh_runs, han, phrases, quick=args.quick, fit=fit)
+    leap_fit = None
+    if args.fit_leaps:
+        by_language = {"English songs": "en", "German songs": "de"}
+        groups = {g: [s for s in songs if s[0].language == k] for g, k in by_language.items()}
+        leap_fit = fit_leaps(groups | {"Bach chorales": bach})
+    result = report(
+        songs, bach, zh_runs, han, phrases, quick=args.quick, fit=fit, leap_fit=leap_fit, dotted=dotted
+    )
     print(result)
 
 
@@ -625,14 +595,29 @@ def _group(settings, k: int) -> dict[str, float]:
     return measures([s[k] for s in settings])
 
 
-HALF_MEASURES = ("range", "distinct_durations", "dotted", "off_beat", "melisma_share", "stressed_strong")
+HALF_MEASURES = (
+    "range",
+    "distinct_durations",
+    "dotted",
+    "off_beat",
+    "melisma_share",
+    "stressed_strong",
+    "leaps_over_third",
+    "gap_fill",
+)
 
 
 def _halves_table(v: list) -> dict[str, dict[str, dict[str, float]]]:
-    """Real, partita and partita with the plain rhythm on each half of a group (:func:`halves`)."""
+    """Real, partita, partita with the plain rhythm and partita with no leaps on each half of a group
+    (:func:`halves`)."""
     out = {}
     for name, half in zip(("development", "held_out"), halves(v), strict=True):
-        cols = {"real": _group(half, 0), "partita": _group(half, 1), "plain_rhythm": _group(half, 4)}
+        cols = {
+            "real": _group(half, 0),
+            "partita": _group(half, 1),
+            "plain_rhythm": _group(half, 4),
+            "no_leaps": _group(half, 5),
+        }
         out[name] = {c: {k: m[k] for k in HALF_MEASURES} | {"songs": len(half)} for c, m in cols.items()}
     return out
 
@@ -654,11 +639,29 @@ def _held_out_rows(g: str, h: dict) -> list[dict]:
                 f"{held['plain_rhythm'][key]:.3f}; development half (fitted on): partita "
                 f"{dev['partita'][key]:.3f}, real {dev['real'][key]:.3f}")
         )  # fmt: skip
+    rows += [
+        row(f"{g}, held-out half: leaps over a major third, partita", held["partita"]["leaps_over_third"],
+            "share", COMMAND, "the real songs of the held-out half", held["real"]["leaps_over_third"],
+            goal="near the real songs",
+            notes=f"{held['real']['songs']} songs; no leaps (leaps=False): "
+            f"{held['no_leaps']['leaps_over_third']:.3f}; leaps followed by motion the other way: partita "
+            f"{held['partita']['gap_fill']:.3f}, real {held['real']['gap_fill']:.3f}; development half "
+            f"(fitted on): partita {dev['partita']['leaps_over_third']:.3f}, real "
+            f"{dev['real']['leaps_over_third']:.3f}"),
+    ]  # fmt: skip
     return rows
 
 
 def report(
-    songs, bach, zh: dict, han: dict, phrases: dict, quick: bool = False, fit: dict | None = None
+    songs,
+    bach,
+    zh: dict,
+    han: dict,
+    phrases: dict,
+    quick: bool = False,
+    fit: dict | None = None,
+    leap_fit: dict | None = None,
+    dotted: dict | None = None,
 ) -> Path:
     en = [s for s in songs if s[0].language == "en"]
     de = [s for s in songs if s[0].language == "de"]
@@ -670,6 +673,7 @@ def report(
             "eighth": _group(v, 2),
             "no_style": _group(v, 3),
             "plain_rhythm": _group(v, 4),
+            "no_leaps": _group(v, 5),
             "halves": _halves_table(v),
         }
         for g, v in groups.items()
@@ -714,10 +718,21 @@ def report(
             row(f"{g}: steps (1-2 semitones) among the intervals, partita", p["steps"], "share", COMMAND,
                 "the real songs", r["steps"]),
             row(f"{g}: leaps over a major third, partita", p["leaps_over_third"], "share", COMMAND,
-                "the real songs", r["leaps_over_third"], higher_is_better=False,
-                notes=f"without a style: {bare['leaps_over_third']:.3f}"),
+                "the real songs", r["leaps_over_third"], goal="near the real songs",
+                notes=f"without a style: {bare['leaps_over_third']:.3f}; no leaps (leaps=False): "
+                f"{t['no_leaps']['leaps_over_third']:.3f}; leaps followed by motion the other way: "
+                f"partita {p['gap_fill']:.3f}, real {r['gap_fill']:.3f}"),
         ]  # fmt: skip
         rows += _held_out_rows(g, t["halves"])
+    if dotted:
+        other = [dotted[m] for m in ("3/4", "4/4")]
+        other_share = sum(m["dotted"] * m["notes"] for m in other) / max(1, sum(m["notes"] for m in other))
+        rows.append(
+            row("German Essen folk songs: notes on a dotted length in 2/4", dotted["2/4"]["dotted"], "share",
+                COMMAND, "the same in 3/4 and 4/4", other_share,
+                notes=f"{dotted['2/4']['notes']} notes in 2/4 (erk, boehme, kinder; no text: notes, not "
+                "syllables); the reference of song_rhythm.METER_DOTTED")
+        )  # fmt: skip
     real_all = measures([s[0] for s in [*songs, *bach]])
     on, before, light_off = zh["on"], zh["before"], zh["light_off"]
     han_ph, de_ph = phrases["han"], phrases["german"]
@@ -756,6 +771,8 @@ def report(
         "chinese": zh, "han_folk": han, "essen_phrase_starts": phrases, "real_all": real_all,
         "english_words_matched": matched,
         "section_share_fit": fit,
+        "leap_fit": leap_fit,
+        "essen_dotted": dotted,
     }  # fmt: skip
     return write_result(
         "song_real",

@@ -13,6 +13,8 @@ Everything here is a rule, nothing is learned (see docs/SONGS.md):
 - **pitch**: a simple progression per phrase (a chord a bar) ending on V (a half cadence) or I; the
   notes on strong beats are chord tones near an arch-shaped contour, the notes between them move stepwise;
   the last phrase of a section ends on the tonic (an authentic cadence);
+- **leaps**: some notes after a quarter note or longer leap a fourth to a sixth to a chord tone and the line
+  steps back the other way (gap-fill), as often as the style's real songs leap (``song_pitch.STYLE_LEAPS``);
 - **range**: over the whole song, as wide as the style's real songs (``song_pitch.STYLE_RANGE``, measured:
   pop 18.6 semitones, chorales 11.7 ...; a song of verses only ``song_pitch.SECTION_SHARE`` of it), highest
   on a section's middle line and in a chorus; sung again a degree lower or higher until it spans that;
@@ -43,9 +45,12 @@ import symusic
 from partita.generation.song_pitch import (
     MAJOR,
     MINOR,
+    NO_LEAPS,
+    LeapStyle,
     Register,
     chord_label,
     chord_span,
+    leaps_for,
     line_pitches,
     melisma_last,
     phrase_roots,
@@ -190,6 +195,7 @@ def _phrase(
     height: float | None = None,
     bounds: tuple[int, int] = (-3, 9),
     rhythm: RhythmStyle = PLAIN,
+    leaps: LeapStyle = NO_LEAPS,
 ) -> _Phrase:
     from partita.lyrics.mandarin import LIGHT
 
@@ -209,7 +215,9 @@ def _phrase(
     roots = phrase_roots(total, meter, end)
     line_tones = [s.tone for s in line.syllables]
     toned = tones and any(t is not None for t in line_tones)  # a Chinese line keeps its low cadence
-    degrees = line_pitches(onsets, total, meter, end, rng, height, bounds, high_cadence=not toned)
+    leaps_here = None if toned else leaps  # a Chinese line's leaps are the tone rule's
+    lengths = [(stop - start) / SLOT for start, stop in times]
+    degrees = line_pitches(onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths)
     if toned:
         degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds, lift=melisma)
     passing = _passing(times, degrees, rhythm, rhythm_rng)
@@ -281,6 +289,7 @@ def _sung(
     seed: int,
     recur: bool,
     flags: tuple[bool, bool, bool],
+    leaps: LeapStyle = NO_LEAPS,
 ) -> tuple[list[SungNote], list[str], list[tuple[int, int]]]:
     """The notes, chords (one a bar) and (first bar, bars) of each section of a song in ``register``."""
     bar = len(slot_weights(meter))
@@ -298,7 +307,7 @@ def _sung(
             height = register.arch(li, len(section.lines), section.kind, kinds)
             key = f"{line.text}|{end}|{bars}|{height}|{bounds}" if recur else f"{si}.{li}"
             seed_here = seed * 7919 + zlib.crc32(key.encode())
-            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm)
+            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps)
             notes += _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
@@ -328,6 +337,7 @@ def sing(
     style: str | None = None,
     semitones: float | None = None,
     varied: bool = True,
+    leaps: bool = True,
 ) -> Song:
     """A vocal melody for ``lyrics``, one note per syllable (two on some long syllables: melismas).
 
@@ -348,9 +358,14 @@ def sing(
     **Rhythm**: with ``varied`` (the default) the style's dotted notes, held phrase ends and melismas on
     long syllables (``song_rhythm.STYLE_RHYTHM``); ``varied=False`` keeps the plain eighth-and-quarter
     rhythm with a melisma on each long phrase end.
+    **Leaps**: with ``leaps`` (the default) some notes after a quarter note or longer leap a fourth to a
+    sixth to a chord tone and the line steps back after them, as often as the style's real songs leap
+    (``song_pitch.STYLE_LEAPS``; Chinese lines: the tone rule's leaps only); ``leaps=False`` keeps the arch
+    and the steps (a baseline).
     """
     register = register_for(style, lyrics.language, semitones)
     rhythm = rhythm_for(style, lyrics.language) if varied else PLAIN
+    leap_style = leaps_for(style, lyrics.language) if leaps else NO_LEAPS
     meter = "/".join(map(str, parse_meter(meter)))
     scale = MINOR if mode == "minor" else MAJOR
     tonic_midi = _tonic_midi(tonic)
@@ -359,7 +374,7 @@ def sing(
         return lambda d: _midi(d, tonic_midi, scale, on_v or d % 7 == 6)
 
     target = register.song_semitones(tuple(s.kind for s in lyrics.sections))
-    args = (rhythm, pitch_of, meter, tonic, mode, seed, recur, (tones, light, full))
+    args = (rhythm, pitch_of, meter, tonic, mode, seed, recur, (tones, light, full), leap_style)
     best, tried = None, {}
     for _ in range(RANGE_TRIES):
         got = tried[register.shift] = _sung(lyrics, register, *args)

@@ -160,12 +160,17 @@ def line_pitches(
     height: float | None = None,
     bounds: tuple[int, int] = (-3, 9),
     high_cadence: bool = True,
+    leaps: LeapStyle | None = None,
+    lengths: list[float] | None = None,
 ) -> list[int]:
     """Scale degrees (0 = tonic) for a phrase's onsets: chord tones on strong beats, steps between.
 
     The strong-beat notes follow an arch from a base (1-2) up to ``height`` degrees above it, give or take a
     degree (:meth:`Register.arch`; None: 1-4 degrees, the old fixed arch), within ``bounds``. With
-    ``high_cadence`` the cadence note may be an octave up, where the line ends high (no leap down to it)."""
+    ``high_cadence`` the cadence note may be an octave up, where the line ends high (no leap down to it).
+    ``leaps`` (None: none) then turns some notes after a long one into leaps to a chord tone (:func:`leap`;
+    ``lengths``: each note's length in eighths, None: to the next onset).
+    """
     weights = slot_weights(meter)
     span = chord_span(meter)
     roots = phrase_roots(total, meter, end)
@@ -190,7 +195,14 @@ def line_pitches(
             base + (peak - base) * math.sin(math.pi * min(1.0, p / max(1, total - 4))) + rng.normal(0, 1.0)
         )
         degrees[i] = prev = _nearest(tones, target, prev)
-    return _fill_steps(degrees)
+    out = _fill_steps(degrees)
+    if leaps is None:
+        return out
+    anchors = [i for i, d in enumerate(degrees) if d is not None]
+    if lengths is None:
+        lengths = [float(b - a) for a, b in zip(onsets, [*onsets[1:], total], strict=True)]
+    bounds = (min(out), bounds[1])
+    return leap(out, anchors, onsets, lengths, roots, chord_span(meter), bounds, leaps, rng)
 
 
 def _fill_steps(degrees: list[int | None]) -> list[int]:
@@ -205,6 +217,120 @@ def _fill_steps(degrees: list[int | None]) -> list[int]:
                 step = 1
             out[a + k + 1] = out[a] + step
     return [int(d) for d in out]
+
+
+# --- leaps: after a long note, to a chord tone, and back by step (gap-fill) ------------------------------
+
+LONG, HELD = 2, 4
+"""A note of :data:`LONG` eighths or more (a quarter) may be followed by a leap, one of :data:`HELD` or more
+(a half) more often: in the real songs of ``bench/bench_song_real.py`` (development half) a leap over a
+major third follows 0.36 of the notes of a half or more, 0.10 of the quarters and almost no eighth."""
+
+
+TRITONE = {3, 6}
+"""The fourth and the seventh degree: a tritone apart (in major, and in minor on V), never a leap."""
+
+
+@dataclass(frozen=True)
+class LeapStyle:
+    """How often a vocal line leaps (a fourth or more, to a chord tone, the line stepping back after it):
+    ``after_long`` the chance at each note that follows a quarter note or longer, ``after_held`` one that
+    follows a half note or longer (a phrase's last note is never changed), ``widest`` the widest leap in
+    scale steps (3 a fourth, 4 a fifth, 5 a sixth). A chance is of trying: a note leaps only where a chord
+    tone lies that far away and the line can step back from it to its next strong-beat note (:func:`leap`).
+    """
+
+    after_long: float = 0.0
+    after_held: float = 0.0
+    widest: int = 4
+    up: float = 0.5
+    """The chance that a note that may leap either way leaps up."""
+
+
+NO_LEAPS = LeapStyle()
+"""The lines as the arch and the steps give them (before leaps were added; Chinese lines)."""
+STYLE_LEAPS: dict[str, LeapStyle] = {
+    "pop": LeapStyle(after_long=0.6, after_held=1.0, widest=5, up=0.5),
+    "chorale": LeapStyle(after_long=0.4, after_held=1.0, widest=4, up=0.8),
+    "chinese_folk": NO_LEAPS,
+}
+"""Each style's leaps, chosen on the development half of ``bench/bench_song_real.py``'s real songs (every
+other song: 2 English sung as "pop", 15 Bach chorales as "chorale", 1 German lied with no style:
+:data:`DEFAULT_LEAPS`) and reported on the other half (docs/SONGS.md): ``after_long`` is the value of 0.1 to
+0.8 (``after_held`` three times it, at most 1) whose share of leaps over a major third came nearest the real
+songs' (``--fit-leaps``); ``widest`` and ``up`` follow the development half's leaps (English: sixths
+common, up as often as down; chorales: fourths and fifths, four in five up; Schubert: two in three up).
+Chinese lines keep none: the tone rule (:func:`tone_pitches`) chooses their leaps."""
+DEFAULT_LEAPS = LeapStyle(after_long=0.3, after_held=0.9, widest=4, up=0.7)
+"""The leaps of a style without its own (German lieder in the benchmark, waltzes, folk songs ...)."""
+
+
+def leaps_for(style: str | None = None, language: str | None = None) -> LeapStyle:
+    """The leaps of ``style`` (:data:`STYLE_LEAPS`), else none for Chinese lyrics, else
+    :data:`DEFAULT_LEAPS`."""
+    if style in STYLE_LEAPS:
+        return STYLE_LEAPS[style]
+    return NO_LEAPS if language == "zh" and style is None else DEFAULT_LEAPS
+
+
+def _leap_to(
+    prev: int, target: int, moves: int, root: int, bounds: tuple[int, int], style: LeapStyle, rng
+) -> int | None:
+    """A chord tone of ``root`` three to ``style.widest`` degrees from ``prev`` (up with ``style.up``'s
+    chance where both ways are open), within ``bounds``, past which the line turns back to ``target`` in
+    ``moves`` notes, by steps (a third on the last move at most); None if there is none."""
+    options = [
+        d
+        for d in range(bounds[0], bounds[1] + 1)
+        if (d - root) % 7 in (0, 2, 4)
+        and 3 <= abs(d - prev) <= style.widest
+        and {d % 7, prev % 7} != TRITONE
+        and (target - d) * (d - prev) < 0
+        and abs(target - d) <= moves + 1
+    ]
+    ups, downs = [d for d in options if d > prev], [d for d in options if d < prev]
+    if ups and downs:
+        options = ups if rng.random() < style.up else downs
+    return int(rng.choice(options)) if options else None
+
+
+def leap(
+    degrees: list[int],
+    anchors: list[int],
+    onsets: list[int],
+    lengths: list[float],
+    roots: list[int],
+    span: int,
+    bounds: tuple[int, int],
+    style: LeapStyle,
+    rng: np.random.Generator,
+) -> list[int]:
+    """``degrees`` with leaps where real songs have them: a note (not a line's first or last) after one of
+    a quarter or more (``lengths``: each note's, in eighths) leaps, with ``style``'s chance, three or more
+    degrees to a chord tone of its bar (an arpeggio; never a tritone), up or down, and the notes after it
+    step back the other way, a step a note, to the next strong-beat note (``anchors``: the gap filled; the
+    last move a third at most); the next leap comes at that strong-beat note or later. The leaps stay
+    within ``bounds`` (the line's lowest note and its section's top)."""
+    out = list(degrees)
+    i = 1
+    while i < len(out) - 1:
+        gap = lengths[i - 1]
+        chance = style.after_held if gap >= HELD else style.after_long if gap >= LONG else 0.0
+        if chance <= 0.0 or rng.random() >= chance:
+            i += 1
+            continue
+        j = next(a for a in anchors if a > i)
+        root = roots[min(onsets[i] // span, len(roots) - 1)]
+        got = _leap_to(out[i - 1], out[j], j - i, root, bounds, style, rng)
+        if got is None:
+            i += 1
+            continue
+        out[i] = got
+        way = 1 if out[j] > got else -1
+        for k in range(i + 1, j):  # back toward the next strong-beat note, a step a note
+            out[k] = got + way * min(abs(out[j] - got), k - i)
+        i = max(i + 2, j)
+    return out
 
 
 # --- Mandarin tones: the melody's direction follows the tone transitions, as a preference ---------------

@@ -195,6 +195,11 @@ style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). C
 rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it."""
 DEFAULT_RHYTHM = RhythmStyle(dotted_pair=0.8, long_short=0.8, held_end=0.5, passing=0.15)
 """The rhythm of a style without its own (German lieder in the benchmark, waltzes, folk songs ...)."""
+METER_DOTTED = {"2/4": 0.4}
+"""The share of a style's dotted pairs and long-short pairs drawn in a meter (others: all): the German Essen
+folk songs that ``bench/bench_song_real.py`` reads (erk, boehme, kinder) put a note on a dotted length 0.4
+times as often in 2/4 as in 3/4 and 4/4 (0.034 of 16,037 notes against 0.083 of 33,866: that benchmark's
+row "German Essen folk songs: notes on a dotted length in 2/4")."""
 NICE_ENDS = (6, 4, 3, 2)
 """Lengths (eighths) a held phrase end may take: a dotted half, a half, a dotted quarter, a quarter note."""
 
@@ -233,19 +238,21 @@ def styled_times(
     rng: np.random.Generator,
 ) -> list[tuple[int, int]]:
     """(start, end) ticks from the phrase start of each syllable's note(s): :func:`line_rhythm`'s onsets
-    with ``style``'s dotted pairs and long-short pairs; each syllable lasts to the next one's onset (the
-    last to the phrase's end; :func:`held_end` shortens it). A syllable on a strong beat never moves."""
+    with ``style``'s dotted pairs and long-short pairs (fewer in 2/4: :data:`METER_DOTTED`); each syllable
+    lasts to the next one's onset (the last to the phrase's end; :func:`held_end` shortens it). A syllable
+    on a strong beat never moves."""
     weights = slot_weights(meter)
     w = [weights[p % len(weights)] for p in onsets]
     starts = [p * SLOT for p in onsets]
     n = len(onsets)
+    fewer = METER_DOTTED.get("/".join(map(str, parse_meter(meter))), 1.0)
     for i in range(n - 2):  # the last syllable keeps its place
         gap, nxt = onsets[i + 1] - onsets[i], onsets[i + 2] - onsets[i + 1]
         if stresses[i + 1] or w[i] < 1 or starts[i + 1] != onsets[i + 1] * SLOT:
             continue
-        if gap == 1 and nxt == 1 and w[i + 1] == 0 and rng.random() < style.dotted_pair:
+        if gap == 1 and nxt == 1 and w[i + 1] == 0 and rng.random() < style.dotted_pair * fewer:
             starts[i + 1] += SLOT // 2
-        elif gap == 2 and nxt == 2 and w[i + 1] == 1 and rng.random() < style.long_short:
+        elif gap == 2 and nxt == 2 and w[i + 1] == 1 and rng.random() < style.long_short * fewer:
             starts[i + 1] += SLOT
     ends = [*starts[1:], total * SLOT]
     return list(zip(starts, ends, strict=True))
