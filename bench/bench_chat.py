@@ -17,7 +17,17 @@ target among the 10 pieces shown) and MRR@10 (0 when not shown), and intent accu
 turns: ``stateless`` (the turn alone as a search query), ``concatenated`` (everything said so far as one
 query: a search box retyped each turn) and its BM25 hybrid (``--hybrid`` search).
 
-    python bench/bench_chat.py [--dialogues 200] [--seed 0]
+Passage dialogues (``--passages``, 100): the user wants a *part* of a held-out piece. The target part is
+found by bench/bench_segments.py's own measures (8-bar blocks, its own key finder; the chat never reads
+them): a run in another key than the piece's, or a block unlike the rest in tempo, density, register or
+loudness. Turns: 1. ``new``: the part, as bench_segments words it ("a section in E minor, slower than the
+rest of the piece"); 2. ``add``: the piece's kind when it has one ("I'm looking for a reel"); 3. ``add``:
+"the whole piece is in D major" (its label). Measured per turn: Recall@10 and MRR@10 of the piece, and the
+share of turns whose answer holds the piece with bars overlapping the target part by IoU >= 0.5. Baseline,
+same turns, same index: the conversation answering with whole pieces (as before segments; a whole piece's
+bars are all of it). Templates: the same author as the chat's words again.
+
+    python bench/bench_chat.py [--dialogues 200] [--passages 100] [--seed 0]
 
 Writes bench/results/chat.json.
 """
@@ -92,9 +102,11 @@ def rank_of(target: str, hits) -> int | None:
     return ids.index(target) + 1 if target in ids else None
 
 
-def build_catalogue(entries: list[dict], folder: Path, model):
+def build_catalogue(entries: list[dict], folder: Path, model, segments: dict | None = None):
+    """The index of the entries (with ``segments``, piece id -> segment rows, stored as its segments)."""
     from partita.discovery.features import write_entries
-    from partita.discovery.index import PENDING_FILE, DiscoveryIndex, build_index
+    from partita.discovery.index import PENDING_FILE, PENDING_SEGMENTS, DiscoveryIndex, build_index
+    from partita.discovery.segments import write_segments
 
     class _Corpus:  # the entries stand in for the corpus: build_index finds them all in its pending cache
         name = "bench-chat"
@@ -104,7 +116,11 @@ def build_catalogue(entries: list[dict], folder: Path, model):
             return [{"piece_id": e["piece_id"], "split": "test", "midi_path": ""} for e in entries]
 
     write_entries(entries, folder / PENDING_FILE)
-    build_index(_Corpus(), folder, model=model)
+    if segments is not None:
+        write_segments(
+            {e["piece_id"]: segments.get(e["piece_id"], []) for e in entries}, folder / PENDING_SEGMENTS
+        )
+    build_index(_Corpus(), folder, model=model, segments=segments is not None)
     return DiscoveryIndex(folder, model=model)
 
 
@@ -146,6 +162,73 @@ def run_dialogue(index, target: str, record: dict, labels_of: dict, rng: random.
     return out
 
 
+def passage_targets(corpus, entries: list[dict], n: int, rng: random.Random, min_bars: int = 24) -> list:
+    """Up to ``n`` (entry, target part, part query) of pieces with a part unlike the rest, by
+    bench_segments' own measures, the pieces drawn in a seeded order."""
+    from bench_segments import find_target, measure, queries_of
+    from partita.score import read_midi
+
+    records = {r["piece_id"]: r for r in corpus.records()}
+    order = list(entries)
+    rng.shuffle(order)
+    np_rng = np.random.default_rng(rng.randrange(2**31))
+    out = []
+    for e in order:
+        if len(out) >= n:
+            break
+        try:
+            m = measure(read_midi(str(corpus.path / records[e["piece_id"]]["midi_path"])), min_bars)
+        except Exception as err:  # an unreadable piece is no target
+            log.warning("%s: %s", e["piece_id"], err)
+            continue
+        target = find_target(m)
+        if target is not None:
+            out.append((e, target, queries_of(target, np_rng)["part"]))
+    return out
+
+
+def passage_dialogue(labels: dict, query: str, rng: random.Random) -> list[tuple[str, str, str]]:
+    """(utterance, gold intent, stage): the part, then the piece's kind and key when it has them."""
+    turns = [(query, "new", "part")]
+    if kind := kind_turn(labels, rng):
+        turns.append((kind, "add", "kind"))
+    if labels.get("key"):
+        turns.append((f"the whole piece is in {labels['key']}", "add", "piece key"))
+    return turns
+
+
+def run_passage(index, target: str, part: tuple[int, int], end: int, turns: list) -> list[dict]:
+    """Play one passage dialogue with segments and with whole pieces: per turn and per way, the piece's rank
+    and the IoU of the bars shown for it with the target part (0 when not shown)."""
+    from bench_segments import iou
+    from partita.discovery.chat import Conversation
+
+    talks = {"passages": Conversation(index, k=K), "whole pieces": Conversation(index, k=K)}
+    talks["whole pieces"].segments = False  # the chat as it answered before segments
+    out = [{"stage": stage, "gold": gold} for _, gold, stage in turns]
+    for way, talk in talks.items():
+        for i, (text, _, _) in enumerate(turns):
+            turn, _, hits = talk.say(text)
+            rank = rank_of(target, hits)
+            found = hits[rank - 1].fields if rank else {}
+            ticks = (found["start_tick"], found["end_tick"]) if "start_tick" in found else (0, end)
+            out[i][way] = rank
+            out[i][f"{way} IoU"] = iou(ticks, part) if rank else 0.0
+            out[i][f"{way} intent"] = turn.intent
+    return out
+
+
+def summarise_passages(turns: list[dict]) -> dict:
+    by = {}
+    for way in ("passages", "whole pieces"):
+        by[way] = {
+            **summarise(turns, way),
+            "found10": float(np.mean([t[f"{way} IoU"] >= 0.5 for t in turns])),
+            "intent_accuracy": float(np.mean([t[f"{way} intent"] == t["gold"] for t in turns])),
+        }
+    return by
+
+
 def summarise(turns: list[dict], ranker: str) -> dict:
     ranks = [t[ranker] for t in turns]
     return {
@@ -155,6 +238,71 @@ def summarise(turns: list[dict], ranker: str) -> dict:
     }
 
 
+def run_passages(args, entries: list[dict], folder: Path) -> dict:
+    """The passage dialogues over the same catalogue, indexed with its segments (bench_segments' cache)."""
+    from partita.corpus import load_corpus
+    from partita.discovery.encoders import DiscoveryModel
+    from partita.discovery.segments import read_segments
+    from partita.paths import data_dir
+
+    cache = data_dir() / "discovery" / f"{args.corpus}-segments.parquet"
+    if not cache.is_file():
+        raise SystemExit(f"{cache}: no segments cached; run python bench/bench_segments.py first")
+    segments = read_segments(cache)
+    missing = sum(1 for e in entries if e["piece_id"] not in segments)
+    rng = random.Random(args.seed + 1)
+    corpus = load_corpus(args.corpus)
+    picked = passage_targets(corpus, [e for e in entries if segments.get(e["piece_id"])], args.passages, rng)
+    index = build_catalogue(entries, folder / "segments", DiscoveryModel.from_pretrained(), segments)
+    turns = []
+    for e, target, query in picked:
+        turns += run_passage(
+            index, e["piece_id"], target["ticks"], target["end"], passage_dialogue(e["labels"], query, rng)
+        )
+    stages = sorted({t["stage"] for t in turns}, key=["part", "kind", "piece key"].index)
+    return {
+        "dialogues": len(picked),
+        "turns": len(turns),
+        "pieces without cached segments": missing,
+        "overall": summarise_passages(turns),
+        "by_turn": {n: summarise_passages([t for t in turns if t["stage"] == n]) for n in stages},
+        "example": picked[0][2] if picked else "",
+    }
+
+
+def passage_rows(passages: dict) -> list[dict]:
+    note = (
+        f"{passages['dialogues']} passage dialogues, {passages['turns']} turns; targets by bench_segments' "
+        f"measures, e.g. {passages['example']!r}; templates written in the bench"
+    )
+    base = "the chat answering with whole pieces, same turns and index"
+    out = []
+    for metric, unit in (("recall10", "Recall@10"), ("mrr10", "MRR@10")):
+        out.append(
+            row(
+                f"chat, passage requests: turn-level {unit} of the piece",
+                passages["overall"]["passages"][metric],
+                unit,
+                COMMAND,
+                baseline=base,
+                baseline_value=passages["overall"]["whole pieces"][metric],
+                notes=note,
+            )
+        )
+    out.append(
+        row(
+            "chat, passage requests: piece shown with bars IoU >= 0.5 to the target part",
+            passages["overall"]["passages"]["found10"],
+            "share of turns",
+            COMMAND,
+            baseline=base + " (a whole piece's bars are all of it)",
+            baseline_value=passages["overall"]["whole pieces"]["found10"],
+            notes=note,
+        )
+    )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -162,6 +310,7 @@ def main() -> None:
     parser.add_argument("--dialogues", type=int, default=200)
     parser.add_argument("--corpus", default="all")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--passages", type=int, default=100, help="passage dialogues (0: none)")
     parser.add_argument(
         "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
     )
@@ -195,6 +344,7 @@ def main() -> None:
         turns = []
         for e in targets:
             turns += run_dialogue(index, e["piece_id"], e["labels"], labels_of, rng)
+        passages = run_passages(args, entries, folder) if args.passages else None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - t0
@@ -257,7 +407,10 @@ def main() -> None:
             notes=note,
         )
     )
+    if passages:
+        rows += passage_rows(passages)
     extra = {
+        "passages": passages,
         "dialogues": len(targets),
         "turns": len(turns),
         "catalogue": len(entries),

@@ -16,6 +16,15 @@ filters (a LanceDB ``where``); everything else (instruments, moods, free words) 
 encoder. The query vector is the text's vector plus the mean of the pieces asked "more like", each result
 filtered, the rejected ones left out; each answer says why a piece fits (:func:`reasons`), from its labels
 and description.
+
+Passages: a request about a part of a piece ("the part where the fiddle goes up high", "a slow section in
+minor": :func:`partita.discovery.segments.asks_for_part`) is answered from the index's segments when it has
+them (:meth:`~partita.discovery.index.DiscoveryIndex.search_segments`): each hit names the piece and the bars
+of its best part, and says what of the request that part meets. The key and tempo asked then filter the
+parts (their own key and tempo), not the pieces; what is asked of a part against the rest of its piece
+("goes up high", "slower") counts as the segment search counts it. "Something like that one but faster"
+(``more``, with ``that one`` the piece in focus: the one last listened to, else the first) steers the query
+by that passage's vector and asks the next passages to be faster (higher, busier, louder ...) than it.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from partita.discovery.segments import MOVES, asks_for_part, part_wish
 from partita.generation.prompt import project_prompt
 
 INTENTS = ("new", "add", "remove", "more", "reject", "accept")
@@ -49,6 +59,11 @@ _NUM = r"(?:#\s*)?(\d{1,2}|" + "|".join(ORDINALS) + r")"
 _MORE = re.compile(
     rf"\b(?:more|something|anything|others?)?\s*(?:like|similar to)\s+(?:the\s+|number\s+)?{_NUM}\b"
 )
+_MORE_THAT = re.compile(
+    r"\b(?:(?:more|something|anything|others?)\s+(?:like|similar to)\s+(?:that|this|it)\b"
+    r"|(?:like|similar to)\s+(?:that|this)\s+(?:one|part|passage|section|piece|tune|bit)\b)"
+)
+"""More like "that one": the piece in focus (see :meth:`ChatState.focus_on`); "I'd like it faster" is not."""
 _REJECT = re.compile(
     rf"\b(?:not|no|drop|skip|remove|without)\s+(?:the\s+|number\s+)?{_NUM}\b(?:\s*(?:one|piece|tune))?"
 )
@@ -77,6 +92,11 @@ class Turn:
     """The words that named each attribute (dropped from the search words when the attribute is)."""
     excluded: dict[str, tuple[str, Any]] = field(default_factory=dict)
     """Attributes the turn rules out ("no jigs": ``tune_type != 'jig'``)."""
+    part: bool = False
+    """The turn asks for a passage of a piece rather than a whole piece."""
+    moves: dict[str, int] = field(default_factory=dict)
+    """What a ``more`` turn asks to differ from the piece or passage it points at ("but faster":
+    ``tempo: +1``; the facts of :data:`partita.discovery.segments.MOVES`)."""
 
 
 def _ordinal(token: str | None) -> int | None:
@@ -161,8 +181,12 @@ def parse_turn(text: str, has_results: bool, composers: list[str] = ()) -> Turn:
     low = " ".join(text.lower().split())
     if m := _ACCEPT.search(low):
         return Turn("accept", piece=_ordinal(m.group(1)))
-    if has_results and (m := _MORE.search(low)):
-        return Turn("more", piece=_ordinal(m.group(1)))
+    if has_results and (m := _MORE.search(low) or _MORE_THAT.search(low)):
+        piece = _ordinal(m.group(1)) if m.re is _MORE else 0
+        rest = f"{low[: m.start()]} {low[m.end() :]}"
+        attrs = {k: v for k, v in attributes_of(rest, composers).items() if k != "tempo"}
+        moves = {MOVES[w][0]: MOVES[w][1] for w in re.findall(r"[a-z]+", rest) if w in MOVES}
+        return Turn("more", attrs, piece=piece, part=asks_for_part(rest), moves=moves)
     if has_results and (m := _REJECT.search(low)):
         return Turn("reject", piece=_ordinal(m.group(1)))
     fresh = bool(_NEW.search(low)) or not has_results
@@ -184,7 +208,7 @@ def parse_turn(text: str, has_results: bool, composers: list[str] = ()) -> Turn:
             adds["tempo"] = ("<", None)
     cleared = [f for kind in _ANY.findall(low) for f in _ANY_FIELDS[kind]]
     intent = "remove" if (excluded or cleared) and not fresh else "new" if fresh else "add"
-    return Turn(intent, adds, " ".join(words), None, cleared, phrases, excluded)
+    return Turn(intent, adds, " ".join(words), None, cleared, phrases, excluded, asks_for_part(body))
 
 
 def _quote(value: Any) -> str:
@@ -217,6 +241,16 @@ class ChatState:
     shown_tempo: float | None = None
     """The median tempo of the pieces last shown (for "faster" / "slower")."""
     accepted: str | None = None
+    parts: bool = False
+    """The conversation asks for passages (answered from the index's segments)."""
+    conditions: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """What the passages must meet, on their own facts (:func:`partita.discovery.segments.meets`)."""
+    liked_parts: list[tuple[str, int]] = field(default_factory=list)
+    """The passages asked "more like" (piece id, segment number)."""
+    shown_facts: list[dict[str, Any]] = field(default_factory=list)
+    """Of each piece last shown: its tempo, and for a passage its segment number, bars and facts."""
+    focus: int | None = None
+    """The number (1-based) of the shown piece last chosen (listened to): what "that one" means."""
 
     def where(self) -> str | None:
         """The cascade of filters as one SQL ``where`` (None: no filter)."""
@@ -224,36 +258,41 @@ class ChatState:
         parts += [_clause(k, op, v) for k, op, v in self.exclusions]
         return " AND ".join(parts) or None
 
+    def focus_on(self, piece_id: str) -> None:
+        """Make a shown piece the one "that one" means (no change for a piece not shown)."""
+        if piece_id in self.shown:
+            self.focus = self.shown.index(piece_id) + 1
+
 
 def apply_turn(state: ChatState, turn: Turn) -> str:
     """Update ``state`` with a parsed turn; returns a short acknowledgement of what changed."""
-    pick = None
+    pick, i = None, -1
     if turn.piece is not None and state.shown:
-        i = turn.piece - 1 if turn.piece > 0 else len(state.shown) - 1
+        number = turn.piece or state.focus or 1  # 0: "that one", the piece in focus
+        i = number - 1 if number > 0 else len(state.shown) - 1
         pick = state.shown[i] if 0 <= i < len(state.shown) else None
         if pick is None:
-            return f"there is no piece {turn.piece} in the last answer (it had {len(state.shown)})"
+            return f"there is no piece {number} in the last answer (it had {len(state.shown)})"
     if turn.intent == "new":
         state.__init__()
     if turn.intent in ("new", "add", "remove"):
+        state.parts = state.parts or turn.part
         gone = set(turn.excluded)
         for f in turn.cleared:
             gone.update((f, *(_STYLE_FIELDS if f == "style" else ())))
         for k in gone:
             state.filters.pop(k, None)
+            state.conditions.pop(k, None)
         state.words = [_without(w, named, gone) for w, named in state.words]
         state.exclusions += [(k, op, v) for k, (op, v) in turn.excluded.items()]
-        for k, (op, v) in turn.attributes.items():
-            state.filters[k] = (op, v if v is not None else _relative(state, op))
-            state.exclusions = [e for e in state.exclusions if e[0] != k]
+        said = _add(state, turn)
         if turn.words and (turn.intent != "remove" or turn.attributes):
             state.words.append((turn.words, dict(turn.phrases)))
-        said = [f"{k} {_shown(op, v)}" for k, (op, v) in state.filters.items() if k in turn.attributes]
         said += [f"not {k} {v}" for k, (_, v) in turn.excluded.items()] + [f"any {f}" for f in turn.cleared]
-        return "looking for: " + (", ".join(said) if said else "pieces that match those words")
+        what = "passages" if state.parts else "pieces"
+        return f"looking for {what}: " + (", ".join(said) if said else f"{what} that match those words")
     if turn.intent == "more" and pick:
-        state.liked.append(pick)
-        return f"more like {pick}"
+        return _more_like(state, turn, pick, i)
     if turn.intent == "reject" and pick:
         state.rejected.add(pick)
         return f"leaving out {pick}"
@@ -264,6 +303,72 @@ def apply_turn(state: ChatState, turn: Turn) -> str:
 
 
 _STYLE_FIELDS = ("tune_type", "genre", "country", "collection")
+PART_FIELDS = ("key", "tempo")
+"""The attributes that, asked of a passage, filter the passages (their own key and tempo), not the pieces."""
+REFINE = {
+    "tempo": ("ratio", 1.1),
+    "density": ("ratio", 1.2),
+    "pitch": ("step", 2.0),
+    "velocity": ("step", 8.0),
+}
+"""How far "faster", "busier", "higher", "louder" ... than a passage shown the next passages must be."""
+
+
+def _part_fields(state: ChatState, turn: Turn) -> set[str]:
+    """The attributes of a turn that are said of the passage: key and tempo in a conversation about passages,
+    but a key said of the whole piece ("a piece in G major with a slow section") filters pieces, and with
+    keys said of both only the segment search's own reading of the words counts."""
+    if not state.parts:
+        return set()
+    wish = part_wish(turn.words)
+    if wish.piece_key is not None:
+        return {"tempo"} | ({"key"} if wish.key is not None or wish.mode else set())
+    return set(PART_FIELDS)
+
+
+def _add(state: ChatState, turn: Turn) -> list[str]:
+    """Add a turn's attributes to the filters (or, said of a passage, to the passages' conditions); what
+    was added, in words."""
+    of_part = _part_fields(state, turn)
+    both = state.parts and "key" in of_part and part_wish(turn.words).piece_key is not None
+    said = []
+    for k, (op, v) in turn.attributes.items():
+        if (k == "key" and both) or (k in of_part and _soft(turn, k)):
+            continue  # the segment search reads the words (a "slow section": slower than the rest)
+        target = state.conditions if k in of_part else state.filters
+        target[k] = (op, v if v is not None else _relative(state, op))
+        state.exclusions = [e for e in state.exclusions if e[0] != k]
+        said.append(f"{'a part in ' if k in of_part and k == 'key' else ''}{k} {_shown(*target[k])}")
+    return said
+
+
+def _soft(turn: Turn, name: str) -> bool:
+    """Whether an attribute of a passage is left to the segment search's reading of the words: a tempo said
+    in words ("slow": slower than the rest), not as a number ("70 bpm")."""
+    return name == "tempo" and not re.search(r"\d", turn.phrases.get(name, ""))
+
+
+def _more_like(state: ChatState, turn: Turn, pick: str, i: int) -> str:
+    """A ``more`` turn: steer by the piece (or the passage) shown at ``i``, asked to differ from it as the
+    turn says ("but faster")."""
+    ref = state.shown_facts[i] if i < len(state.shown_facts) else {}
+    state.liked.append(pick)
+    passage = state.parts and ref.get("segment") is not None
+    if passage:
+        state.liked_parts.append((pick, int(ref["segment"])))
+    said = [f"more like {pick}" + (f" bars {ref['bars']}" if passage else "")]
+    for fact, sign in turn.moves.items():
+        base = float((ref.get("facts") or {}).get(fact) or 0.0) if passage else float(ref.get(fact) or 0.0)
+        if base <= 0 or (not passage and fact != "tempo"):
+            continue
+        how, step = REFINE[fact]
+        value = base * step**sign if how == "ratio" else base + sign * step
+        target = state.conditions if passage else state.filters
+        target[fact] = (">" if sign > 0 else "<", value)
+        shown = _shown(*target[fact]) if fact == "tempo" else f"{target[fact][0]} {value:.0f}"
+        said.append(f"{fact} {shown}")
+    said += _add(state, turn)
+    return ", ".join(said)
 
 
 def _relative(state: ChatState, op: str) -> float:
@@ -289,7 +394,7 @@ def _without(words: str, named: dict[str, str], gone: set[str]) -> tuple[str, di
 
 def reasons(fields: dict[str, Any], state: ChatState, liked_fields: list[dict[str, Any]] = ()) -> str:
     """Why a piece fits the conversation, from its labels and description (MuseChat's explanation)."""
-    out = []
+    out = _part_reasons(fields, state) if fields.get("bars") else []
     for k, (op, v) in state.filters.items():
         value = fields.get(k)
         if op == "=" and value == v:
@@ -313,7 +418,26 @@ def reasons(fields: dict[str, Any], state: ChatState, liked_fields: list[dict[st
     if not out and description:
         out.append(f"{description.get('key') or 'no key'}, {description.get('tempo_term') or ''}".strip(", "))
     caption = (fields.get("caption") or "").split(". ")[0]
+    if fields.get("bars"):  # the passage's own caption
+        caption = re.sub(r"^bars [^:]*:\s*", "", fields.get("segment_caption") or "").split(". ")[0]
     return "; ".join(out + ([caption] if caption else []))
+
+
+def _part_reasons(fields: dict[str, Any], state: ChatState) -> list[str]:
+    """Why a passage fits: its bars, what of the words it meets against the rest of its piece, and the
+    conditions on its own key and tempo."""
+    facts = fields.get("segment_facts") or {}
+    keyed = "key" in state.conditions  # said below, with the part's own key
+    met = [m for m in fields.get("segment_met") or [] if not (keyed and m.startswith("in "))]
+    for k, (op, v) in state.conditions.items():
+        value = facts.get(k)
+        if k == "key" and value:
+            met.append(f"in {value}" + (" as asked" if op in ("=", "like") else ""))
+        elif k == "tempo" and value:
+            met.append(f"{float(value):.0f} bpm ({_shown(op, v)} asked)")
+        elif value:
+            met.append(f"{k} {float(value):.0f} ({op} {float(v):.0f} asked)")
+    return [f"bars {fields['bars']}" + (": " + ", ".join(dict.fromkeys(met)) if met else "")]
 
 
 class Conversation:
@@ -326,14 +450,24 @@ class Conversation:
         self.started = bool(state and (state.words or state.filters or state.shown or state.liked))
         """A turn has been taken (a refinement is read as one even when the last answer was empty)."""
         self.composers = index.label_values("composer")
+        self.segments = bool(index.meta.get("segments"))
+        """The index has segments: a request about a passage is answered with passages."""
 
     def say(self, text: str) -> tuple[Turn, str, list]:
-        """One turn: its parse, the acknowledgement and the new answer (hits with ``fields['why']``)."""
+        """One turn: its parse, the acknowledgement and the new answer (hits with ``fields['why']``; a
+        passage's hit also has its ``bars``, see :meth:`DiscoveryIndex.search_segments`)."""
         if not text or not text.strip():
             raise ValueError("say something: what you are looking for, or 'more like 2', 'not 3'")
         turn = parse_turn(text, self.started, self.composers)
         self.started = turn.intent != "accept"
+        whole = turn.part and not self.segments
+        turn.part = turn.part and self.segments
         ack = apply_turn(self.state, turn)
+        if whole:
+            ack += (
+                " (this index has no segments, so whole pieces: "
+                "build it with `partita index build CORPUS --segments` to find passages)"
+            )
         if turn.intent == "accept":
             return turn, ack, []
         hits = self.answer()
@@ -343,7 +477,13 @@ class Conversation:
         """The pieces that fit the state now, each with the reason it fits in ``fields['why']``."""
         vector = self._vector()
         wanted = self.k + len(self.state.rejected) + len(self.state.liked)
-        hits = self.index.search_vector(vector, wanted, self.state.where())
+        if self.state.parts and self.segments:
+            text = " ".join(w for w, _ in self.state.words).strip() or "a passage of music"
+            hits = self.index.search_segments(
+                text, wanted, self.state.where(), vector=vector, conditions=self.state.conditions or None
+            )
+        else:
+            hits = self.index.search_vector(vector, wanted, self.state.where())
         hits = [
             h for h in hits if h.piece_id not in self.state.rejected and h.piece_id not in self.state.liked
         ]
@@ -352,7 +492,9 @@ class Conversation:
         for h in hits:
             h.fields["why"] = reasons(h.fields, self.state, liked)
         self.state.shown = [h.piece_id for h in hits]
-        tempos = [float(h.fields.get("tempo") or 0) for h in hits if h.fields.get("tempo")]
+        self.state.shown_facts = [_facts_of(h.fields) for h in hits]
+        self.state.focus = None
+        tempos = [f["tempo"] for f in self.state.shown_facts if f["tempo"]]
         self.state.shown_tempo = float(np.median(tempos)) if tempos else self.state.shown_tempo
         return hits
 
@@ -362,9 +504,27 @@ class Conversation:
         if text:
             parts.append(self.index.model.encode_text([text])[0])
         if self.state.liked:
-            liked = self.index.vectors_of(self.state.liked)
-            parts.append(self.like_weight * liked.mean(0))
+            parts.append(self.like_weight * self._liked().mean(0))
         if not parts:  # nothing left to steer by: any piece, as the filters allow
             parts.append(self.index.model.encode_text(["a piece of music"])[0])
         v = np.sum(parts, axis=0)
         return v / max(float(np.linalg.norm(v)), 1e-9)
+
+    def _liked(self) -> np.ndarray:
+        """The vectors of what was asked "more like": a passage's own vector, else its piece's."""
+        passages = dict(self.state.liked_parts) if self.segments else {}
+        whole = [p for p in self.state.liked if p not in passages]
+        rows = [self.index.vectors_of(whole)] if whole else []
+        if passages:
+            rows.append(self.index.segment_vectors_of(list(passages.items())))
+        return np.concatenate(rows)
+
+
+def _facts_of(fields: dict[str, Any]) -> dict[str, Any]:
+    """What a later turn may refer to of a shown hit: its tempo (a passage's own, else the piece's), and for
+    a passage its segment number, bars and facts."""
+    facts = fields.get("segment_facts") or {}
+    out: dict[str, Any] = {"tempo": float(facts.get("tempo") or fields.get("tempo") or 0.0)}
+    if fields.get("bars"):
+        out.update(segment=fields.get("segment"), bars=fields["bars"], facts=dict(facts))
+    return out

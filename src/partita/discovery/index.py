@@ -347,15 +347,36 @@ class DiscoveryIndex:
         rows = self._rows([ids[i] for i in order])
         return [Hit(ids[i], float(score[i]), rows[ids[i]]) for i in order]
 
-    def search_segments(self, text: str, k: int = 10, where: str | None = None) -> list[Hit]:
+    def search_segments(
+        self,
+        text: str,
+        k: int = 10,
+        where: str | None = None,
+        vector: np.ndarray | None = None,
+        conditions: dict[str, tuple[str, Any]] | None = None,
+    ) -> list[Hit]:
         """The ``k`` pieces with a part that best matches a text, each with that part: ranked by the cosine of
         the query with the whole piece plus the best segment's score, its cosine plus the share of what the
         text asks of a part that it meets (its key or mode; slower, busier, higher, louder ... than the rest
         of its piece: :mod:`partita.discovery.segments`); a hit's fields add ``bars`` (``"17-24"``, 1-based),
         ``start_bar`` / ``end_bar`` (0-based, end exclusive), ``start_tick`` / ``end_tick``,
-        ``segment_label``, ``segment_caption`` and ``segment_score`` (the segment's own score). Needs an
-        index built with segments."""
-        from partita.discovery.segments import FACTS, part_bonus, part_wish, piece_bonus, rank_segments
+        ``segment_label``, ``segment_caption``, ``segment_score`` (the segment's own score), ``segment`` (its
+        number in the piece), ``segment_facts`` (its key, tempo, density, pitch, velocity) and
+        ``segment_met`` (what of the text's wish it meets, :func:`~partita.discovery.segments.part_checks`).
+        Needs an index built with segments.
+
+        ``vector`` replaces the text's vector (a conversation's, steered by the passages it liked; the text
+        still says what is asked of a part); ``conditions`` (fact -> (op, value),
+        :func:`~partita.discovery.segments.meets`) keep only the segments that meet them, and only the pieces
+        with such a segment."""
+        from partita.discovery.segments import (
+            FACTS,
+            meets,
+            part_checks,
+            part_wish,
+            piece_bonus,
+            rank_segments,
+        )
 
         if not text or not text.strip():
             raise ValueError("empty query: say what to look for, e.g. 'a slow section in E minor'")
@@ -364,18 +385,20 @@ class DiscoveryIndex:
                 f"{self.path}: this index has no segments; "
                 "build it with: partita index build CORPUS --segments"
             )
-        vector = self.model.encode_text([text])[0]
+        if vector is None:
+            vector = self.model.encode_text([text])[0]
         ids, _, vectors = self._lexical()
         where_of, segment_vectors, parts, keys = self._segment_space()
         facts = {name: [p[name] for p in parts] for name in FACTS}
         lengths = np.asarray([p["end_tick"] - p["start_tick"] for p in parts], dtype=np.float64)
         wish = part_wish(text)
-        bonus = part_bonus(wish, facts, where_of, lengths)
-        score, best = rank_segments(
-            vector, vectors, where_of, segment_vectors, bonus, piece_bonus(wish, keys)
-        )
+        checks = part_checks(wish, facts, where_of, lengths)
+        bonus = sum(checks.values(), np.zeros(len(parts))) / max(len(wish), 1)
+        kept = bonus + np.where(meets(conditions, facts), 0.0, -np.inf) if conditions else bonus
+        score, best = rank_segments(vector, vectors, where_of, segment_vectors, kept, piece_bonus(wish, keys))
         allowed = self._allowed(where)
-        order = [i for i in np.argsort(-score) if allowed is None or ids[i] in allowed][:k]
+        met = (best >= 0) & np.isfinite(score) if conditions else np.ones(len(score), dtype=bool)
+        order = [i for i in np.argsort(-score) if met[i] and (allowed is None or ids[i] in allowed)][:k]
         rows = self._rows([ids[i] for i in order])
         hits = []
         for i in order:
@@ -385,12 +408,35 @@ class DiscoveryIndex:
                 fields.update(
                     bars=f"{part['start_bar'] + 1}-{part['end_bar']}",
                     **{k: part[k] for k in ("start_bar", "end_bar", "start_tick", "end_tick")},
+                    segment=int(part["segment"]),
                     segment_label=part["label"],
                     segment_caption=part["caption"],
                     segment_score=float(segment_vectors[best[i]] @ vector + bonus[best[i]]),
+                    segment_facts={name: part[name] for name in FACTS},
+                    segment_met=[what for what, passed in checks.items() if passed[best[i]]],
                 )
             hits.append(Hit(ids[i], float(score[i]), fields))
         return hits
+
+    def segments_of(self, piece_id: str) -> list[dict[str, Any]]:
+        """The segments of an indexed piece in order (number, ``bars``, ticks, label, caption, facts; empty
+        when the index has none)."""
+        if not self.meta.get("segments"):
+            return []
+        _, _, rows, _ = self._segment_space()
+        found = sorted((r for r in rows if r["piece_id"] == piece_id), key=lambda r: r["segment"])
+        return [{**r, "bars": f"{r['start_bar'] + 1}-{r['end_bar']}"} for r in found]
+
+    def segment_vectors_of(self, parts: list[tuple[str, int]]) -> np.ndarray:
+        """The stored vectors of segments, each named by its piece id and its number in the piece."""
+        if not self.meta.get("segments"):
+            raise ValueError(f"{self.path}: this index has no segments")
+        _, vectors, rows, _ = self._segment_space()
+        position = {(r["piece_id"], int(r["segment"])): i for i, r in enumerate(rows)}
+        missing = [p for p in parts if (p[0], int(p[1])) not in position]
+        if missing:
+            raise ValueError(f"segment {missing[0][1]} of {missing[0][0]!r} is not in the index")
+        return vectors[[position[(p, int(s))] for p, s in parts]]
 
     def _segment_space(self) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]], list[str]]:
         """Each segment's piece (its row in :meth:`_lexical`), vector and fields, and each piece's key as its

@@ -333,20 +333,17 @@ def _in_key(keys: list[str], want: tuple[int, str]) -> np.ndarray:
     return np.asarray([classes[k] == want for k in keys], dtype=bool)
 
 
-def part_bonus(
+def part_checks(
     wish: PartWish, facts: dict[str, Any], segment_piece: np.ndarray, lengths: np.ndarray
-) -> np.ndarray:
-    """The share of a wish each segment meets (0 to 1; all 0 for a wish of nothing): its key (or mode), and
-    each comparative against the rest of its own piece (the length-weighted mean of its other segments;
-    a piece of one segment meets none)."""
-    n = len(segment_piece)
-    if not len(wish) or not n:
-        return np.zeros(n)
-    met = np.zeros(n)
+) -> dict[str, np.ndarray]:
+    """Which segments meet each thing a wish asks of a part, by what it asks (``"in E minor"``, ``"slower
+    than the rest"``): its key (or mode), and each comparative against the rest of its own piece (the
+    length-weighted mean of its other segments; a piece of one segment meets none)."""
+    checks: dict[str, np.ndarray] = {}
     if wish.key is not None:
-        met += _in_key(facts["key"], wish.key)
+        checks[f"in {_key_name(wish.key)}"] = _in_key(facts["key"], wish.key)
     elif wish.mode:
-        met += [(k or "").endswith(wish.mode) for k in facts["key"]]
+        checks[f"in {wish.mode}"] = np.asarray([(k or "").endswith(wish.mode) for k in facts["key"]], bool)
     w = np.asarray(lengths, dtype=np.float64)
     for fact, sign in wish.moves.items():
         v = np.asarray(facts[fact], dtype=np.float64)
@@ -357,5 +354,97 @@ def part_bonus(
             diff = np.log(np.maximum(v, 1e-9) / np.maximum(rest, 1e-9))
         else:
             diff = v - rest
-        met += (rest_w > 0) & (sign * diff > THRESHOLDS[fact])
+        said = f"{COMPARATIVES[fact][sign > 0]} than the rest"
+        checks[said] = (rest_w > 0) & (sign * diff > THRESHOLDS[fact])
+    return checks
+
+
+COMPARATIVES = {
+    "tempo": ("slower", "faster"),
+    "density": ("sparser", "busier"),
+    "pitch": ("lower", "higher"),
+    "velocity": ("quieter", "louder"),
+}
+"""How a part that differs from the rest is said: (below, above)."""
+_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def _key_name(key: tuple[int, str]) -> str:
+    return f"{_NAMES[key[0] % 12]} {key[1]}"
+
+
+def part_bonus(
+    wish: PartWish, facts: dict[str, Any], segment_piece: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """The share of a wish each segment meets (0 to 1; all 0 for a wish of nothing): :func:`part_checks`
+    summed over the wish's size."""
+    n = len(segment_piece)
+    if not len(wish) or not n:
+        return np.zeros(n)
+    met = np.zeros(n)
+    for passed in part_checks(wish, facts, segment_piece, lengths).values():
+        met += passed
     return met / len(wish)
+
+
+_PASSAGE = re.compile(
+    r"(?<![-\d])\b(?:sections?|parts?|passages?|bars|bridge|chorus|verse|episode|segments?|strain|bits?"
+    r"|moment|middle eight)\b"
+)
+
+
+def asks_for_part(text: str) -> bool:
+    """Whether a request is about a passage of a piece ("the part where the fiddle goes up high", "a slow
+    section in minor") rather than a whole piece (a "four-part chorale" is a whole piece)."""
+    return bool(_PASSAGE.search(text.lower()))
+
+
+def meets(conditions: dict[str, tuple[str, Any]], facts: dict[str, list]) -> np.ndarray:
+    """Which segments meet every condition on their facts (``fact -> (op, value)``; ops ``=``, ``!=``,
+    ``like`` / ``not like`` (a key's ``'% minor'``), ``~`` / ``not ~`` (a tempo within 0.8 to 1.25 times the
+    value), ``>``, ``<``): the filters of a conversation, said of a part instead of a piece."""
+    n = len(facts[FACTS[0]])
+    ok = np.ones(n, dtype=bool)
+    for fact, (op, value) in conditions.items():
+        if fact not in FACTS:
+            raise ValueError(f"unknown segment fact {fact!r}; facts: {', '.join(FACTS)}")
+        v = facts[fact]
+        if fact == "key":
+            if "like" in op:
+                hit = [(k or "").lower().endswith(str(value).lower().removeprefix("% ")) for k in v]
+            else:
+                want = _key_class(str(value))
+                hit = _in_key(list(v), want) if want else [(k or "") == value for k in v]
+        else:
+            x = np.asarray(v, dtype=np.float64)
+            hit = {
+                "~": (x >= 0.8 * float(value)) & (x <= 1.25 * float(value)),
+                ">": x > float(value),
+                "<": (x < float(value)) & (x > 0),
+                "=": x == float(value),
+            }.get(op.removeprefix("not ").replace("!=", "="))
+            if hit is None:
+                raise ValueError(f"unknown condition {op!r} on {fact}")
+        hit = np.asarray(hit, dtype=bool)
+        ok &= ~hit if op.startswith("not") or op == "!=" else hit
+    return ok
+
+
+def clip_bars(score, bars: str):
+    """The bars ``"17-24"`` (1-based, inclusive; ``"5"`` one bar) of a Score, moved to start at 0, with the
+    tempo and meter in force there: a passage to play. The bar lines are those the segments were cut at."""
+    from partita.analysis.timeline import beat_grid, note_arrays
+
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+))?\s*", str(bars or ""))
+    if not m:
+        raise ValueError(f"bars {bars!r}: say them as first-last, e.g. 17-24")
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    score = score if "Tick" in str(getattr(score, "ttype", "Tick")) else score.to("tick")
+    notes = note_arrays(score)
+    if not len(notes):
+        raise ValueError("the piece has no notes")
+    lines = beat_grid(score, notes, int(notes.end.max())).bars
+    if not 1 <= first <= last or first > len(lines) - 1:
+        raise ValueError(f"bars {bars!r}: the piece has bars 1-{len(lines) - 1}")
+    start, end = int(lines[first - 1]), int(lines[min(last, len(lines) - 1)])
+    return score.clip(start, end, clip_end=False).shift_time(-start)

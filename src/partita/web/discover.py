@@ -2,8 +2,11 @@
 
 Each browser session keeps its own :class:`~partita.discovery.chat.ChatState` (a ``gr.State``); the index is
 opened once per studio, on first use, from ``$PARTITA_DATA/index/all`` (built by ``partita index build``).
-A turn answers with the pieces and the reason each fits; a piece can be listened to. Endpoints
-``/discover_say`` and ``/discover_piece``.
+A turn answers with the pieces and the reason each fits; a piece can be listened to. A request about a
+passage ("the part where the fiddle goes up high") is answered, when the index has segments, with the
+passages: each row gives its bars, and *Listen* plays (and draws) those bars alone; the passage listened to
+is "that one" of a follow-up ("something like that one but faster"). Endpoints ``/discover_say``,
+``/discover_piece`` and ``/discover_pick``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from partita.web.limits import UserError
 from partita.web.studio import Studio, safe_name
 
 log = logging.getLogger(__name__)
-HEADERS = ["#", "title", "piece", "kind", "key", "meter", "why it fits"]
+HEADERS = ["#", "title", "piece", "kind", "key", "meter", "why it fits", "bars"]
 MAX_TURN_CHARS = 300
 
 
@@ -64,19 +67,33 @@ def say(shelf: IndexShelf, text: str, history: list | None, state) -> tuple[list
             h.fields.get("key") or "",
             h.fields.get("meter") or "",
             h.fields.get("why", ""),
+            h.fields.get("bars") or "",
         ]
         for i, h in enumerate(hits, 1)
     ]
-    answer = f"({turn.intent}) {ack}" + (f": {len(rows)} pieces below" if rows else "")
+    what = "passages (piece and bars)" if any(r[-1] for r in rows) else "pieces"
+    answer = f"({turn.intent}) {ack}" + (f": {len(rows)} {what} below" if rows else "")
     if turn.intent != "accept" and not rows:
         answer += ": nothing fits all of that; take something back ('any key', 'any meter') or start over"
     history = [*(history or []), {"role": "user", "content": text}, {"role": "assistant", "content": answer}]
     return history, rows, talk.state
 
 
-def listen(studio: Studio, shelf: IndexShelf, piece_id: str | None) -> tuple[str | None, str, str]:
-    """A shown piece: (WAV or None, piano-roll PNG, its caption), read from the corpus the index names."""
+def pick(rows: list[list[Any]] | None, number: int | None) -> tuple[str, str]:
+    """The piece id and bars ("" for a whole piece) of result row ``number`` (0-based) of an answer."""
+    if not rows or number is None or not 0 <= int(number) < len(rows):
+        raise UserError("choose a row of the answer")
+    row = list(rows[int(number)])
+    return str(row[2]), str(row[7]) if len(row) > 7 and row[7] else ""
+
+
+def listen(
+    studio: Studio, shelf: IndexShelf, piece_id: str | None, bars: str | None = None, state=None
+) -> tuple[str | None, str, str]:
+    """A shown piece, or its bars ``"17-24"`` alone: (WAV or None, piano-roll PNG, its caption), read from
+    the corpus the index names. With the conversation's ``state``, the piece becomes "that one"."""
     from partita.corpus import load_corpus
+    from partita.discovery.segments import clip_bars
     from partita.render import audio_available, write_pianoroll, write_wav
 
     if not piece_id:
@@ -90,13 +107,27 @@ def listen(studio: Studio, shelf: IndexShelf, piece_id: str | None) -> tuple[str
         raise UserError("the index does not say which corpus it was built from; rebuild it")
     corpus = load_corpus(corpus_path)
     score = corpus.read_piece(str(piece_id))
+    title = fields.get("title") or str(piece_id)
+    caption = fields.get("caption") or ""
+    if bars and str(bars).strip():
+        try:
+            score = clip_bars(score, str(bars))
+        except ValueError as e:
+            raise UserError(f"{title}: {e}") from None
+        title = f"{title}, bars {str(bars).strip()}"
+        caption = _passage_caption(index, str(piece_id), str(bars).strip()) or caption
+    if state is not None:
+        state.focus_on(str(piece_id))
     out = studio.work.new("discover")
-    stem = safe_name(fields.get("title") or str(piece_id))
+    stem = safe_name(title)
     wav = str(write_wav(score, out / f"{stem}.wav")) if audio_available() else None
-    roll = str(
-        write_pianoroll(score, out / f"{stem}-pianoroll.png", title=fields.get("title") or str(piece_id))
-    )
-    return wav, roll, fields.get("caption") or ""
+    roll = str(write_pianoroll(score, out / f"{stem}-pianoroll.png", title=title))
+    return wav, roll, caption
+
+
+def _passage_caption(index, piece_id: str, bars: str) -> str:
+    """The caption of a piece's segment at exactly these bars ("" when the index has none)."""
+    return next((p["caption"] for p in index.segments_of(piece_id) if p["bars"] == bars), "")
 
 
 class DiscoverView:
@@ -115,7 +146,10 @@ class DiscoverView:
         shelf = IndexShelf(self.index_path)
         gr.Markdown(
             "Say what you are looking for, then refine: *in D major*, *faster*, *no jigs*, *any meter*, "
-            "*more like 2*, *not 3*, *start over: a chorale*. Each piece says why it fits."
+            "*more like 2*, *not 3*, *start over: a chorale*. Each piece says why it fits. Ask for a "
+            "passage (*the part where the fiddle goes up high*, *a slow section in minor*) to get the bars; "
+            "click a row to choose it, *Listen* plays those bars, and *something like that one but faster* "
+            "refines from the passage you listened to."
         )
         state = gr.State(None)
         chat = gr.Chatbot(label="Conversation", height=260, elem_id="discover-chat")
@@ -128,6 +162,9 @@ class DiscoverView:
         table = gr.Dataframe(headers=HEADERS, label="Pieces", interactive=False, max_height=320)
         with gr.Row():
             chosen = gr.Textbox(label="Piece id to listen to", scale=3, elem_id="discover-piece")
+            bars = gr.Textbox(
+                label="Bars (empty: the whole piece)", placeholder="17-24", scale=1, elem_id="discover-bars"
+            )
             play = gr.Button("Listen", scale=1)
         with gr.Row():
             audio = gr.Audio(label="Listen", type="filepath", interactive=False)
@@ -136,27 +173,40 @@ class DiscoverView:
 
         def on_say(message, history, current):
             history, rows, new_state = say(shelf, message, history, current)
-            return history, rows, new_state, ""
+            first = pick(rows, 0) if rows else ("", "")
+            return history, rows, new_state, "", *first
 
         def on_reset():
             return [], [], None
 
-        def on_listen(piece_id):
-            return studio.bounded(studio.limits.analysis_seconds, listen, studio, shelf, piece_id)
+        def on_pick(rows, evt):  # unguarded: Gradio passes the event by this signature
+            try:
+                return pick(rows.values.tolist() if hasattr(rows, "values") else rows, evt.index[0])
+            except UserError as e:
+                raise gr.Error(str(e)) from None
+
+        on_pick.__annotations__["evt"] = gr.SelectData  # the class itself: annotations here are strings
+
+        def on_listen(piece_id, passage, current):
+            out = studio.bounded(
+                studio.limits.analysis_seconds, listen, studio, shelf, piece_id, passage, current
+            )
+            return *out, current
 
         guard = studio.guard
         gr.on(
             [send.click, text.submit],
             guard("discover", on_say),
             inputs=[text, chat, state],
-            outputs=[chat, table, state, text],
+            outputs=[chat, table, state, text, chosen, bars],
             api_name="discover_say",
         )
         reset.click(on_reset, outputs=[chat, table, state], api_name="discover_reset")
+        table.select(on_pick, inputs=[table], outputs=[chosen, bars], api_name="discover_pick")
         play.click(
             guard("discover", on_listen),
-            inputs=[chosen],
-            outputs=[audio, roll, caption],
+            inputs=[chosen, bars, state],
+            outputs=[audio, roll, caption, state],
             api_name="discover_piece",
             concurrency_limit=studio.limits.analysis_concurrency,
             concurrency_id="analysis",
