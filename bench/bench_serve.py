@@ -447,6 +447,8 @@ def levels_off(first: float, last: float, slack: float) -> bool:
 def soak(args, work: Path) -> None:
     from studio_fixtures import build_tiny_corpus
 
+    from partita.web.limits import Limits
+
     corpora = build_tiny_corpus(work / "corpora")
     model, what = model_folder(args.soak_model, work)
     runs = {}
@@ -480,7 +482,8 @@ def soak(args, work: Path) -> None:
     note = (
         f"{what}; {cap['requests']} mixed requests ({mix}) "
         f"from {args.soak_clients} clients, each its own Gradio session, in {cap['wall_s']:.0f} s; caps "
-        f"{args.soak_max_mib} MiB / {SOAK_FILES_CAP} files, 256 sessions, nothing younger than 30 s deleted"
+        f"{args.soak_max_mib} MiB / {SOAK_FILES_CAP} files, {Limits().max_sessions} sessions, "
+        "nothing younger than 30 s deleted"
     )
     rows = []
     for field, unit, slack, label in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,41 @@ def read_checked(path: str | os.PathLike, notes: bool = False):
     if notes and score.note_num() == 0:
         raise ScoreError("the score has no notes", "no-notes", str(path))
     return score
+
+
+SCORE_NAMES = {"midi": "a MIDI", "musicxml": "a MusicXML", "abc": "an ABC", "humdrum": "a Humdrum"}
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x84\x86-\x9f]")
+"""Control characters no text file holds (tab, line and page breaks, and DOS's end mark ``\\x1a`` aside)."""
+
+
+def check_text_file(path: str | os.PathLike, what: str = "text", max_bytes: int = 4 * 2**20) -> None:
+    """Refuse in one line, before it is read for real, a file that is not ``what`` (e.g. "lyrics") in
+    UTF-8 text: over ``max_bytes``, a score (MIDI, MusicXML, ABC, Humdrum: read by its content), a byte that
+    is not UTF-8 (random bytes, Latin-1 or UTF-16 text), a NUL or another control character (binary data
+    that happens to decode). A UTF-8 byte-order mark is allowed."""
+    with one_line(OSError):
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise click.ClickException(
+                f"{path}: {size / 2**20:.1f} MiB is too large for {what} (at most {max_bytes / 2**20:g} MiB)"
+            )
+        data = Path(path).read_bytes()
+    from partita.score import sniff_format
+
+    if kind := sniff_format(data):
+        raise click.ClickException(f"{path}: {SCORE_NAMES.get(kind, kind)} score, not {what}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise click.ClickException(
+            f"{path}: not {what} in UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start} is not "
+            "UTF-8); save it as UTF-8 text"
+        ) from None
+    if m := _BINARY.search(text):
+        raise click.ClickException(
+            f"{path}: binary data, not {what} "
+            f"(control character U+{ord(m.group()):04X} at character {m.start()})"
+        )
 
 
 def check_writable(path: str | os.PathLike, folder: bool = False) -> None:

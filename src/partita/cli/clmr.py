@@ -114,14 +114,14 @@ def train(
             "--minutes": minutes,
         }
     )
-    check_writable(out, folder=True)
+    cache = cache or Path.home() / ".cache" / "partita" / "clmr"
+    _check_before_work(out, cache)
     torch.set_num_threads(threads)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
-    cache = cache or Path.home() / ".cache" / "partita" / "clmr"
     with one_line(OSError):
-        corpus = load_corpus(corpus_name)
+        corpus = load_corpus(corpus_name)  # its manifest: the pieces are read once they are chosen
         pieces = T.select_pieces(list(corpus.records()), per_class, 0, seed)
         with tqdm_progress("choosing clips", unit="piece") as bar:
             clips = T.make_clips(
@@ -163,6 +163,19 @@ def _check_train_options(values: dict[str, float]) -> None:
         low, high = TRAIN_BOUNDS[name]
         if not low <= value <= high:
             raise click.ClickException(f"{name} must be at least {low} and at most {high}, not {value}")
+
+
+def _check_before_work(out: Path, cache: Path) -> None:
+    """Refuse in one line, before the corpus is opened, what would fail only after it was read and its pieces
+    rendered: an output or render cache that cannot be written, FluidSynth or a soundfont missing."""
+    from partita.render import find_soundfont
+    from partita.render.audio import find_fluidsynth
+
+    check_writable(out, folder=True)
+    check_writable(cache, folder=True)
+    with one_line():
+        find_fluidsynth()
+        find_soundfont()
 
 
 def _render(score, path: Path):

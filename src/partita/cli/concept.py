@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import check_writable
+
 COPY_BARS = 8
 """Bars of each piece sampled to measure a concept's copy rate (``--copy-check``)."""
 
@@ -98,6 +100,7 @@ def learn(references, name, out, method, steps, rank, lr, strength, copy_check, 
         )
     if (target / "config.json").is_file():  # said before training, not after
         raise click.ClickException(f"{target} holds a model: write the concept to a folder of its own")
+    check_writable(target, folder=target.suffix != ".safetensors")
     pieces, skipped = read_references(references)  # an empty folder: one clear sentence
     for line in skipped:
         click.echo(f"skipped {line}")

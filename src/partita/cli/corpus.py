@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import click
 
+from partita.cli._errors import check_writable, one_line
+
 
 def engine_options(command):
     """``--engine`` and ``--ray-address``, for every command that builds on the process pool or on Ray
@@ -117,7 +119,10 @@ def build(
     """Build corpus NAME from one or more --source; rerun to resume an interrupted build."""
     from partita.cli.progress import tqdm_progress
     from partita.corpus import build_corpus
+    from partita.corpus.build import corpus_dir
 
+    with one_line():  # a name that is not a plain name
+        check_writable(corpus_dir(name, out_dir), folder=True)
     if workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     if item_timeout < 0:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from partita.cli._errors import one_line, read_checked
+from partita.cli._errors import check_writable, one_line, read_checked
 from partita.cli.corpus import engine_options
 
 
@@ -58,6 +58,8 @@ def build(corpus, out, model, workers, segments, engine, ray_address) -> None:
     from partita.discovery.index import build_index
     from partita.engines import EngineError, require_ray
 
+    if out is not None:
+        check_writable(out, folder=True)
     with one_line(ImportError):
         if engine == "ray":
             require_ray()  # before the bar: a missing Ray is one line

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import check_writable
+
 
 @click.command("plan")
 @click.argument("prompt")
@@ -36,6 +38,7 @@ def plan(prompt, path, bars, minutes, key, tempo, meter, instruments) -> None:
     from partita.generation.plan import parse_minutes, plan_piece, save_plan
     from partita.generation.prompt import project_prompt
 
+    check_writable(path)
     options = {"key": key, "tempo": tempo, "meter": meter}
     if instruments:
         options["instruments"] = [s.strip() for s in instruments.split(",") if s.strip()]

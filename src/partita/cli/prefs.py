@@ -9,7 +9,7 @@ import json
 
 import click
 
-from partita.cli._errors import one_line
+from partita.cli._errors import check_writable, one_line
 
 STORE_HELP = "The preference store (default: $PARTITA_DATA/preferences.db)."
 
@@ -29,6 +29,7 @@ def export(out: str, db: str | None) -> None:
     Parquet file OUT."""
     from partita.training.preferences import default_store, export_preferences
 
+    check_writable(out)
     with one_line(OSError):
         n = export_preferences(db or default_store(), out)
     click.echo(f"{n} preferences -> {out}")
@@ -60,6 +61,8 @@ def import_(pairs: str, model: str, db: str | None, rater: str | None, skip_bad:
     from partita.pipelines.preferences import read_preference_file
     from partita.training.preferences import add_preferences, default_store, model_version
 
+    if db is not None:
+        check_writable(db)
     with one_line(OSError):
         generator = load_generator(model)
         name = str(model)

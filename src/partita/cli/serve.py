@@ -77,7 +77,7 @@ import click
 @click.option(
     "--max-sessions",
     type=click.IntRange(1, 100_000),
-    default=256,
+    default=64,
     show_default=True,
     help="Browser sessions whose state is kept (memory grows with them).",
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import one_line
+from partita.cli._errors import check_writable, one_line
 
 SPLITS = ("train", "valid", "test", "all")
 
@@ -46,6 +46,7 @@ def train(source, out, split, limit, vector_size, window, min_count, epochs, see
     from partita.evaluation.slices import corpus_key_vectors, geometry, headline
     from partita.models.slices import SliceModel, SliceModelConfig
 
+    check_writable(out, folder=True)
     with one_line():
         config = SliceModelConfig(vector_size, window, min_count, epochs=epochs, seed=seed, workers=workers)
         with tqdm_progress("slicing", unit="piece") as progress:

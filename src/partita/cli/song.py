@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import SEED, FiniteRange, check_writable, one_line, read_checked
+from partita.cli._errors import SEED, FiniteRange, check_text_file, check_writable, one_line, read_checked
 
 PINYIN_HELP = "Engrave the pinyin (surface tones) under Chinese lyrics as a second line."
 
@@ -33,6 +33,7 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
     from partita.lyrics import read_lyrics
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
+    check_text_file(lyrics, "lyrics")
     check_writable(out_dir, folder=True)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
@@ -95,6 +96,7 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
     from partita.pipelines import Generator
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
+    check_text_file(lyrics, "lyrics")
     check_writable(out_dir, folder=True)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:

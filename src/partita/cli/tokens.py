@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import check_writable
+
 
 @click.group()
 def tokens() -> None:
@@ -75,6 +77,7 @@ def build(
 
     if tokenizer_from and bpe_size:
         raise click.UsageError("--tokenizer reuses a tokenizer as it is: give it or --bpe, not both")
+    check_writable(out_dir, folder=True)
     corpus = load_corpus(corpus_name)
     out = Path(out_dir)
     saved = out / "tokenizer"

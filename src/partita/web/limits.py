@@ -67,9 +67,12 @@ class Limits:
     min_keep_seconds: float = 30.0
     """The caps never delete what was written less than this long ago (an answer whose files its client is
     still fetching), nor what a waiting or running request names."""
-    max_sessions: int = 256
-    """Gradio keeps each session's state (about 0.3 MiB each in the studio) for this many sessions, the
-    least recently used dropped first (Gradio's default is 10,000: about 3 GiB)."""
+    max_sessions: int = 64
+    """Gradio keeps each session's state for this many sessions, the least recently used dropped first (a
+    client whose state was dropped is told "generate candidates first"). A kept session costs about 0.7 MiB
+    of resident memory under the studio's mixed requests (scripts/session-cap.py, 320 requests, 2026-12-06:
+    over the warmed-up server, +90 MiB with 32 kept, +137 with 64, +257 and +299 with 256; no effect on
+    latency seen); Gradio's default of 10,000 would be gigabytes."""
 
     def __post_init__(self) -> None:
         for name in (
