@@ -40,6 +40,15 @@ of video and the alignment F for each, against one candidate in the same run.
 
 ``--mode-pull 0 --no-select`` is the pipeline as it was before 2026-12-05's afternoon (no tonic pull, each
 section's candidate chosen by the Selector alone).
+
+    python bench/bench_picture.py --compare-pull 3 --threads 1 --name picture-event-pull
+
+``--compare-pull W`` instead scores each video three times with the same seed, interleaved: the event pull off
+with the post-edit (a note moved onto each event that has none: ``onsets_on_events``; the pipeline before
+2026-12-06), the pull of weight W with the post-edit, and the pull alone (``move_onsets=False``); it reports
+the alignment F of each, the share of the notes the post-edit moves (or would move), the share of the events
+the sampled notes already start on, notes a bar and the realism proxies, against the post-edit alone. Neither
+(the first run's notes without the edit) is reported beside them.
 """
 
 from __future__ import annotations
@@ -175,7 +184,8 @@ def run_video(spec, index: int, generator, seed: int, folder: Path, args, select
     t0 = time.perf_counter()
     result = score_video(
         path, folder / f"out{index:02d}", model=generator, n=args.candidates, seed=seed + index,
-        mode_pull=args.mode_pull, select=not args.no_select,
+        mode_pull=args.mode_pull, select=not args.no_select, event_pull=args.event_pull,
+        move_onsets=not args.no_move_onsets,
     )  # fmt: skip
     if args.keep:
         import shutil
@@ -251,16 +261,21 @@ def main() -> None:
     ap.add_argument("--no-select", action="store_true", help="the Selector alone picks each section")
     ap.add_argument("--keep", default=None, help="copy each video's outputs (MIDI, piano roll) here")
     ap.add_argument("--time-candidates", default=None, help="e.g. 1,2,4: time and F per candidates a section")
+    ap.add_argument("--event-pull", type=float, default=None, help="the event pull (default: EVENT_PULL)")
+    ap.add_argument("--no-move-onsets", action="store_true", help="no note moved onto an event afterwards")
+    ap.add_argument("--compare-pull", type=float, default=None, help="W: post-edit, pull W + post-edit, pull")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
     from partita.evaluation.selector import choose_selector
-    from partita.generation.picture import MODE_PULL
+    from partita.generation.picture import EVENT_PULL, MODE_PULL
     from partita.pipelines import load_generator
 
     if args.mode_pull is None:
         args.mode_pull = MODE_PULL
+    if args.event_pull is None:
+        args.event_pull = EVENT_PULL
     if args.threads:
         torch.set_num_threads(args.threads)
     n = 3 if args.quick else args.videos
@@ -269,6 +284,13 @@ def main() -> None:
     selector = choose_selector("auto", generator.selector_dir)
     rng = np.random.default_rng(args.seed)
     specs = [make_spec(rng, i) for i in range(n)]
+    if args.compare_pull is not None:
+        records = compare_pull(specs, generator, args.compare_pull, args, selector)
+        command = " ".join(["python bench/bench_picture.py", *sys.argv[1:]])
+        title = "Music for pictures: the event pull while sampling against moving notes afterwards"
+        extra = {"records": records, "model": args.model, "weight": args.compare_pull}
+        print(write_result(name, title, pull_rows(records, command), quick=args.quick, extra=extra))
+        return
     if args.time_candidates:
         counts = [int(c) for c in args.time_candidates.split(",")]
         records = time_candidates(specs, generator, counts, args)
@@ -530,6 +552,120 @@ def realism_rows(videos: list[dict], command: str) -> list[dict]:
                 f"picture: {what} of the music", float(np.mean(values)), "mean", command,
                 notes="a realism proxy: compare the run with --mode-pull 0 --no-select (docs/PICTURES.md)",
             ))  # fmt: skip
+    return rows
+
+
+PULL_SETTINGS = (
+    ("post-edit only", False, True),
+    ("pull + post-edit", True, True),
+    ("pull only", True, False),
+)
+"""(name, with the event pull, with the post-edit) of ``--compare-pull``: the first is the baseline."""
+
+
+def edit_measures(result) -> dict:
+    """What the post-edit does to a scored video's sampled notes (before any edit: the tempo map only): the
+    share of pitched notes it moves onto an event, the share of the plan's events a sampled onset is already
+    within ACCENT_WINDOW of, and notes a bar."""
+    from partita.generation.picture import ACCENT_WINDOW, onsets_on_events, tick_seconds, timed
+
+    plain = timed(result.unaligned, result.plan)
+    edited = onsets_on_events(plain.copy(), result.plan.events)
+    before = [n.time for t in plain.tracks if not t.is_drum for n in t.notes]
+    after = [n.time for t in edited.tracks if not t.is_drum for n in t.notes]
+    seconds = tick_seconds(plain)
+    onsets = np.array(sorted({seconds(t) for t in before})) if before else np.array([np.inf])
+    events = result.plan.events
+    return {
+        "moved_share": sum(a != b for a, b in zip(before, after, strict=True)) / max(1, len(before)),
+        "on_event_share": float(np.mean([np.min(np.abs(onsets - e)) <= ACCENT_WINDOW for e in events]))
+        if events
+        else 1.0,
+        "notes_per_bar": len(before) / max(1, sum(s.bars for s in result.plan.plan.sections)),
+    }
+
+
+def compare_pull(specs, generator, weight: float, args, selector=None) -> list[dict]:
+    """Each video scored once per :data:`PULL_SETTINGS` (MIDI only, the same seed), interleaved video by
+    video."""
+    from partita.generation.picture import alignment, musical_accents, shape_dynamics, timed
+    from partita.picture.synthetic import write_synthetic_video
+    from partita.pipelines.picture import score_video
+
+    records = []
+    with tempfile.TemporaryDirectory(prefix="bench-picture-") as tmp:
+        for i, spec in enumerate(specs):
+            path = write_synthetic_video(spec, Path(tmp) / f"video{i:02d}.mp4")
+            events = truth(spec)
+            for name, pull, move in PULL_SETTINGS:
+                result = score_video(
+                    path, None, model=generator, n=args.candidates, seed=args.seed * 1000 + i, wav=False,
+                    mode_pull=args.mode_pull, select=not args.no_select, event_pull=weight if pull else 0.0,
+                    move_onsets=move,
+                )  # fmt: skip
+                rec = {"video": i, "setting": name, "duration": result.video.duration}
+                rec["generate"] = result.seconds["generate"]
+                rec.update(edit_measures(result))
+                rec.update(realism_measures(result.score, selector, result.plan.request))
+                music = {name: result.score}
+                if name == "post-edit only":  # the same notes without the edit: neither
+                    plain = timed(result.unaligned, result.plan)
+                    music["neither"] = shape_dynamics(plain, result.video, result.plan.events, False)
+                for label, score in music.items():
+                    for w in WINDOWS:
+                        measured = alignment(events, musical_accents(score, result.video.duration), w)
+                        for key in ("f_measure", "precision", "recall"):
+                            rec[f"{label}:{key[0]}@{w}"] = measured[key]
+                records.append(rec)
+                log.info("video %d, %s: F %.2f, moved %.3f, on events %.2f, %.1f notes a bar", i, name,
+                         rec[f"{name}:f@0.1"], rec["moved_share"], rec["on_event_share"],
+                         rec["notes_per_bar"])  # fmt: skip
+    return records
+
+
+def pull_rows(records: list[dict], command: str) -> list[dict]:
+    """``--compare-pull``'s rows: each setting against the post-edit alone, from the same videos and seeds."""
+
+    def per(setting: str, key: str) -> float:
+        values = [r[key] for r in records if r["setting"] == setting and r.get(key) is not None]
+        return float(np.mean(values)) if values else float("nan")
+
+    base, videos = PULL_SETTINGS[0][0], len({r["video"] for r in records})
+    same = f"{base}, same videos and seeds"
+    note = f"{videos} synthetic videos; accents: downbeat onsets and the loudest 10% of onsets"
+    rows = []
+    for w in WINDOWS:
+        for name in [s[0] for s in PULL_SETTINGS[1:]] + ["neither"]:
+            source = base if name == "neither" else name
+            rows.append(row(
+                f"picture: alignment F (window {w:g} s), {name}", per(source, f"{name}:f@{w}"), "F", command,
+                same, per(base, f"{base}:f@{w}"), notes=note,
+            ))  # fmt: skip
+        for name in [s[0] for s in PULL_SETTINGS[1:]]:
+            for key, what in (("r", "recall"), ("p", "precision")):
+                rows.append(row(
+                    f"picture: alignment {what} (window {w:g} s), {name}", per(name, f"{name}:{key}@{w}"),
+                    key.upper(), command, same, per(base, f"{base}:{key}@{w}"), notes=note,
+                ))  # fmt: skip
+    measures = (
+        ("moved_share", "share of the notes the post-edit moves (or would move) onto an event", False),
+        ("on_event_share", "share of the events a sampled onset starts on (within 80 ms)", True),
+        ("notes_per_bar", "notes a bar", True),
+        ("pitch_class_entropy", "pitch-class entropy (bits)", True),
+        ("melody_repeat_share", "repeated notes among melodic intervals", False),
+        ("melody_step_share", "steps among melodic intervals", True),
+        ("quality", "the Selector's quality score (P(real music))", True),
+        ("generate", "seconds to generate", False),
+    )
+    sampled = ("moved_share", "on_event_share", "notes_per_bar")
+    for key, what, higher in measures:
+        said = f"{videos} videos" + ("; the sampled notes before any edit" if key in sampled else "")
+        for name in [s[0] for s in PULL_SETTINGS[1:]]:
+            if not np.isnan(per(name, key)):
+                rows.append(row(
+                    f"picture: {what}, {name}", per(name, key), "mean", command, same, per(base, key),
+                    higher_is_better=higher, notes=said,
+                ))  # fmt: skip
     return rows
 
 

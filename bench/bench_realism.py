@@ -31,6 +31,11 @@ one call of 4 candidates).
 at its bars, :func:`partita.generation.plan.plan_piece`, via ``Generator.generate_plan``; 4 candidates a
 section, the Selector's first kept).
 
+``--selector NAME:DIR`` (repeatable) adds ``selected-NAME``: the same 4 constrained candidates ranked by a
+Selector with the model's weights and the classifier in DIR (``partita selector train`` writes one), beside
+the model's own Selector in the same run; its report gives ``same_pick``, the share of prompts where both
+Selectors pick the same candidate.
+
 ``--model debug`` is an untrained tiny model: its figures are a smoke test of this script, not a result.
 """
 
@@ -216,6 +221,17 @@ def parse_ranking(text: str) -> tuple[str, dict[str, float]]:
     return name, weights
 
 
+def parse_selector(text: str) -> tuple[str, str]:
+    """``"noprog:/tmp/selector-noprog"`` -> ("noprog", "/tmp/selector-noprog"): a classifier folder to rank
+    the constrained candidates with, as set ``selected-NAME``."""
+    name, _, folder = text.partition(":")
+    if not name or not folder:
+        raise ValueError(f"--selector {text!r}: give NAME:DIR")
+    if not Path(folder).expanduser().is_dir():
+        raise ValueError(f"--selector {text!r}: {folder} is not a folder")
+    return name, folder
+
+
 def planned_piece(lm, prompt: dict, seed: int, selector) -> dict:
     """The piece for ``prompt`` that follows the plan partita proposes for it (its style's form at its bars,
     :func:`partita.generation.plan.plan_piece`), section by section, 4 candidates a section, the Selector's
@@ -241,24 +257,38 @@ def model_pieces(
     planned: bool = False,
     peers: dict[str, object] | None = None,
     rankings: dict[str, dict[str, float]] | None = None,
+    selector_dirs: dict[str, str] | None = None,
 ) -> dict:
     """free / constrained / selected pieces for each prompt (one record per piece), one constrained set
     per ablation (the first of 4 candidates sampled with the same seed and the ablation's options) with its
     selected one, one such pair per peer model (``peers``: set name -> generator; same seeds, the peer's own
     Selector), and with ``planned`` the pieces that follow their plan (:func:`planned_piece`); per
     ``rankings`` (name -> Selector weights) the constrained candidates' first under a Selector of those
-    weights, as set ``selected-NAME`` (no more sampling)."""
+    weights, as set ``selected-NAME`` (no more sampling); per ``selector_dirs`` (name -> classifier folder)
+    the same under a Selector of the model's weights with that classifier (loaded and ranked once every
+    prompt's candidates are made)."""
     from partita.evaluation.selector import choose_selector
     from partita.pipelines import generate
     from partita.score import Score
 
     selector = choose_selector(
-        "auto", lm.selector_dir, lm.config.selector_weights, lm.config.selector_windows
+        "auto",
+        lm.selector_dir,
+        lm.config.selector_weights,
+        lm.config.selector_windows,
+        lm.config.style_selector_weights,
     )
     ablations, peers, rankings = ablations or {}, peers or {}, rankings or {}
     rankers = {f"selected-{name}": _ranker(lm, w, choose_selector) for name, w in rankings.items()}
+    kept: list[tuple] = []  # the constrained candidates of every prompt, for the classifiers of selector_dirs
     selectors = {
-        name: choose_selector("auto", g.selector_dir, g.config.selector_weights, g.config.selector_windows)
+        name: choose_selector(
+            "auto",
+            g.selector_dir,
+            g.config.selector_weights,
+            g.config.selector_windows,
+            g.config.style_selector_weights,
+        )
         for name, g in peers.items()
     }
     out: dict[str, list[dict]] = {"free": [], "constrained": [], "selected": []}
@@ -297,6 +327,7 @@ def model_pieces(
                     }
                 )
             if variant == "constrained":
+                kept.append((p["id"], cands, request, first, seconds, error))
                 for name, ranker in rankers.items():
                     top = ranker.rank(cands, request)[0][0].score if cands and ranker else first
                     out[name].append({"id": p["id"], "score": top, "seconds": seconds, "error": error})
@@ -308,6 +339,18 @@ def model_pieces(
             out["free"][-1]["seconds"],
             out["constrained"][-1]["seconds"],
         )
+    for name, folder in (selector_dirs or {}).items():
+        judge = choose_selector(
+            folder,
+            None,
+            lm.config.selector_weights,
+            lm.config.selector_windows,
+            lm.config.style_selector_weights,
+        )
+        out[f"selected-{name}"] = [
+            {"id": i, "score": judge.rank(c, r)[0][0].score if c else f, "seconds": t, "error": e}
+            for i, c, r, f, t, e in kept
+        ]
     return out
 
 
@@ -392,10 +435,14 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
             for p, s in zip(prompts, markov, strict=True)
         ]
     }
-    sets.update(model_pieces(lm, prompts, args.seed, args.ablations, args.form, args.peers, args.rankings))
+    sets.update(
+        model_pieces(
+            lm, prompts, args.seed, args.ablations, args.form, args.peers, args.rankings, args.selector_dirs
+        )
+    )
     extra = [*args.ablations, *args.peers]
     variants = [*VARIANTS, *(k for a in extra for k in (a, a.replace("constrained", "selected", 1)))]
-    variants += [f"selected-{name}" for name in args.rankings]
+    variants += [f"selected-{name}" for name in [*args.rankings, *args.selector_dirs]]
     variants += ["planned"] if args.form else []
     report = realism_report({v: [r["score"] for r in sets[v]] for v in variants}, real, seed=args.seed)
     for v in variants:
@@ -412,6 +459,9 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         report["sets"][v]["figure_loops"] = float(np.mean([f >= FIGURE_TIMES for f in figures]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
         report["sets"][v]["copied"] = copied([r["score"] for r in recs], known)
+        if v.removeprefix("selected-") in args.selector_dirs:
+            same = [a["score"] is b["score"] for a, b in zip(recs, sets["selected"], strict=True)]
+            report["sets"][v]["same_pick"] = float(np.mean(same))
         if v != "markov":
             report["sets"][v].update(
                 key_scores([r["score"] for r in recs], [p["expect"].get("key") for p in prompts])
@@ -574,6 +624,16 @@ def main() -> None:
         ),
     )
     ap.add_argument(
+        "--selector",
+        action="append",
+        default=[],
+        metavar="NAME:DIR",
+        help=(
+            "also the constrained candidates' first under a Selector with the classifier in DIR (the "
+            "model's weights), as set selected-NAME; repeatable"
+        ),
+    )
+    ap.add_argument(
         "--form",
         action="store_true",
         help="also a set that follows the plan partita proposes (its style's form; generate_plan)",
@@ -582,6 +642,7 @@ def main() -> None:
     try:
         args.ablations = dict(parse_ablation(a) for a in args.ablate)
         args.rankings = dict(parse_ranking(r) for r in args.rank)
+        args.selector_dirs = dict(parse_selector(t) for t in args.selector)
     except (ValueError, json.JSONDecodeError) as e:
         sys.exit(f"bench_realism: {e}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -623,6 +684,7 @@ def main() -> None:
         + ([f"--corpus {args.corpus}"] if args.corpus != "all" else [])
         + [f"--ablate {a}" for a in args.ablate]
         + [f"--peer {a}" for a in args.peer]
+        + [f"--selector {a}" for a in args.selector]
         + (["--form"] if args.form else [])
     )
     prompts = load_prompts(styles, n, args.skip)
@@ -647,10 +709,14 @@ def main() -> None:
     label = "debug model (untrained; SMOKE TEST)" if smoke else args.model
     rows = build_rows(reports, cmd, label)
     title = "Realism: generated pieces against held-out real pieces (classifier two-sample test)"
-    if args.ablate or args.peer or args.rank:
+    if args.ablate or args.peer or args.rank or args.selector:
         half = "held-out" if args.skip else "development"
         what = ", ".join(a.split(":")[0] for a in [*args.ablate, *args.peer, *args.rank])
+        chosen = [f"selector {a.split(':')[0]} on {','.join(styles)}" for a in args.selector]
+        what = ", ".join(x for x in [what, *chosen] if x)
         title = f"Realism ablation on the {half} prompts ({what})"
+    elif args.name and args.name != "realism":  # another run of the headline's sets: a title of its own
+        title = f"{title}: {args.name}"
     if smoke:
         title = "Realism SMOKE TEST (untrained debug model: not a result)"
     extra = {

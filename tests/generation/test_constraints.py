@@ -807,3 +807,42 @@ def test_notated_bars_count_bars_as_written():
     assert bar_lines(score, 3) == [0, 1440, 2880, 4320] and notated_bars(score) == 3
     track.notes.append(Note(4320, 1, 62, 80))
     assert notated_bars(score) == 4 and notated_bars(Score(480)) == 0
+
+
+def _empty_beats(score) -> list[int]:
+    """The beats (quarters) of ``score`` before its last bar in which no note sounds, after its first note."""
+    bar, beat = 4 * score.ticks_per_quarter, score.ticks_per_quarter
+    notes = [n for t in score.tracks for n in t.notes]
+    first, last_bar = min(n.time for n in notes) // beat, max(n.time for n in notes) // bar
+    covered = {b for n in notes for b in range(n.time // beat, (n.time + n.duration - 1) // beat + 1)}
+    return [b for b in range(first, last_bar * 4) if b not in covered]
+
+
+def test_filled_beats_leave_no_beat_silent(tok):
+    """A stand-in model that likes short notes and far positions (rests of beats): with ``filled_beats`` time
+    moves on before a whole beat passes without a note, where without it whole beats fall silent."""
+
+    def liked(name: str, kind: str) -> float:
+        short = name.startswith("Duration_0.")
+        far = kind == "Position" and int(name.split("_")[1]) >= 8
+        return 3.0 * short + 4.0 * far
+
+    logits_of = _grammar_stand_in(tok, liked)
+
+    def sampled(filled: bool):
+        c = Constraints(
+            meter="4/4",
+            bars=4,
+            programs=[0],
+            min_notes_per_bar=2,
+            max_sounding=12,
+            filled_beats=filled,
+            grammar=True,
+        )
+        rows, _ = _drive(tok, RuleSet(tok, c), logits_of, seed=3, steps=1500)
+        return [tok.decode(r) for r in rows if r[-1] == tok.eos_id]
+
+    filled = sampled(True)
+    assert len(filled) == 3 and all(s.note_num() for s in filled)
+    assert all(_empty_beats(s) == [] for s in filled)
+    assert sum(len(_empty_beats(s)) for s in sampled(False)) > 0  # the stand-in leaves beats silent

@@ -2,7 +2,7 @@
 
 from symusic import Note, Score, TimeSignature, Track
 
-from partita.generation.form import PhrasePlan, phrase_plan, with_return
+from partita.generation.form import PhrasePlan, phrase_plan, stollen_plan, with_return
 from partita.pipelines import debug_generator, generate
 from partita.score.bars import bar_lines
 
@@ -52,3 +52,44 @@ def test_a_folk_tune_comes_back_to_its_first_phrase_with_exactly_its_bars():
         assert first and {(t + lines[4], p) for t, p in first} <= notes
     _, plain = generate("a jig in D for fiddle, 8 bars", n=1, seed=3, model=model, wav=False)
     assert plain[0].score.note_num()
+
+
+def test_a_chorale_stollen_returns_the_bars_after_its_pickup():
+    assert stollen_plan(8) == PhrasePlan(bars=8, statement=4, returning=3, source=0)
+    assert stollen_plan(9, lead=1) == PhrasePlan(bars=9, statement=5, returning=3, source=1)
+    assert stollen_plan(7) is None and stollen_plan(8, lead=1) is None  # no bar left after the return
+    plan = stollen_plan(9, lead=1)
+    piece = with_return(_statement(5), plan)
+    lines = bar_lines(piece, 9)
+    notes = [(n.time, n.duration, n.pitch) for n in piece.tracks[0].notes]
+    source = [(t - lines[1], d, p) for t, d, p in notes if lines[1] <= t < lines[4]]
+    again = [(t - lines[5], d, p) for t, d, p in notes if lines[5] <= t < lines[8]]
+    assert again == source and len(source) == 18
+    assert not [x for x in notes if lines[4] <= x[0] < lines[5] and x[0] >= lines[8]]
+    assert max(t + d for t, d, _ in notes) <= lines[8]
+
+
+def test_a_chorale_drawn_to_restate_plays_its_first_phrase_twice():
+    model = debug_generator(seed=0)
+    prompt = "a chorale in G major for choir, 8 bars, starting on the downbeat"
+    request, cands = generate(
+        prompt, n=2, seed=3, model=model, wav=False, selector=None, style_restatements={"chorale": 1.0}
+    )
+    assert any("bars 1-3 come back as bars 5-7" in note for note in request.notes)
+    for cand in cands:
+        score = cand.score
+        lines = bar_lines(score, 8)
+        notes = {(n.time, n.pitch) for t in score.tracks for n in t.notes}
+        first = {(t, p) for t, p in notes if t < lines[3]}
+        assert first and {(t + lines[4], p) for t, p in first} <= notes
+    plain, _ = generate(prompt, n=1, seed=3, model=model, wav=False, selector=None)
+    assert not any("come back" in note for note in plain.notes)  # no share for chorales: never
+
+
+def test_the_restatement_draw_follows_its_share():
+    from partita.generation.config import GenerationConfig
+
+    config = GenerationConfig(style_restatements={"chorale": 0.5})
+    drawn = [config.restates("chorale", seed) for seed in range(200)]
+    assert 70 < sum(drawn) < 130
+    assert not any(config.restates("jig", seed) for seed in range(50))

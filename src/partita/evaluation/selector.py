@@ -40,7 +40,7 @@ import numpy as np
 from partita.evaluation.adherence import candidate_adherence, requests_controls
 from partita.generation.candidates import adherence_mean
 from partita.generation.config import SELECTOR_SCORES, GenerationConfig
-from partita.models.style_classifier import StyleClassifier
+from partita.models.style_classifier import StyleClassifier, classifier_ids
 from partita.score import Score
 
 log = logging.getLogger(__name__)
@@ -68,17 +68,13 @@ class Selector:
     as_sampled: bool = False
     """The classifier reads a candidate as the model sampled it (:attr:`Candidate.sampled`: before stand-in
     programs and voices were written back as the instruments asked for), not as written."""
+    style_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Weights for the requests of a style in place of :attr:`weights` (``GenerationConfig.
+    style_selector_weights``)."""
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.weights) - set(SCORES))
-        if unknown:
-            raise ValueError(
-                f"Selector weights: unknown scores {unknown}; the scores are {', '.join(SCORES)}"
-            )
-        bad = {k: v for k, v in self.weights.items() if not (isinstance(v, (int, float)) and v >= 0)}
-        if bad:
-            raise ValueError(f"Selector weights must be numbers >= 0, got {bad}")
-        self.weights = {k: float(self.weights.get(k, 0.0)) for k in SCORES}
+        self.weights = _checked_weights(self.weights)
+        self.style_weights = {style: _checked_weights(w) for style, w in self.style_weights.items()}
         if self.tokenizer is None and self.classifier is not None:
             self.tokenizer = self.classifier.tokenizer
 
@@ -104,8 +100,15 @@ class Selector:
         return self.classifier.labels if self.classifier is not None else []
 
     # --- scoring ----------------------------------------------------------------------------------------
-    def _music_ids(self, item: Any) -> np.ndarray | None:
-        """The music token ids of a Score or of a token sequence (its condition prefix removed)."""
+    def _music_ids(self, item: Any) -> np.ndarray:
+        """The music token ids of a Score or of a token sequence (its condition prefix removed), as the
+        classifier reads them (:func:`~partita.models.style_classifier.classifier_ids`: its trainer reads
+        its pieces the same way)."""
+        ids = self._encoded(item)
+        config = getattr(self.classifier, "config", None)  # None: no classifier, or a stand-in without one
+        return ids if config is None else classifier_ids(config, ids, self.tokenizer)
+
+    def _encoded(self, item: Any) -> np.ndarray:
         if isinstance(item, Score):
             if self.tokenizer is None:
                 raise ValueError(
@@ -193,14 +196,21 @@ class Selector:
                 out["quality"] = 0.0
                 if known:
                     out["style"] = 0.0
-        out["combined"] = self.combine(out)
+        out["combined"] = self.combine(out, self.weights_for(request))
         return out
 
-    def combine(self, scores: dict[str, float]) -> float:
-        """The weighted mean of the scores present (0.0 when none is, or all their weights are 0)."""
-        present = [k for k in SCORES if k in scores and self.weights[k] > 0]
-        total = sum(self.weights[k] for k in present)
-        return sum(self.weights[k] * float(scores[k]) for k in present) / total if total else 0.0
+    def weights_for(self, request: Any = None) -> dict[str, float]:
+        """The weights for ``request``: its style's in :attr:`style_weights`, else :attr:`weights`."""
+        style = getattr(getattr(request, "conditions", None), "style", None)
+        return self.style_weights.get(style or "", self.weights)
+
+    def combine(self, scores: dict[str, float], weights: dict[str, float] | None = None) -> float:
+        """The weighted mean of the scores present under ``weights`` (None: :attr:`weights`; 0.0 when none
+        is present, or all their weights are 0)."""
+        weights = self.weights if weights is None else weights
+        present = [k for k in SCORES if k in scores and weights[k] > 0]
+        total = sum(weights[k] for k in present)
+        return sum(weights[k] * float(scores[k]) for k in present) / total if total else 0.0
 
     def rank(self, candidates: Sequence[Any], request: Any = None) -> list[tuple[Any, dict[str, float]]]:
         """``(candidate, scores)`` pairs, best ``combined`` first (ties keep the given order).
@@ -214,13 +224,15 @@ class Selector:
             missing = names - set(s)
             if missing:
                 s.update(dict.fromkeys(sorted(missing), 0.0))
-                s["combined"] = self.combine(s)
+                s["combined"] = self.combine(s, self.weights_for(request))
         order = sorted(range(len(scored)), key=lambda i: -scored[i][1]["combined"])
         return [scored[i] for i in order]
 
     def describe(self) -> dict[str, Any]:
         """What this Selector scores with (for ``generation.json``)."""
         out: dict[str, Any] = {"weights": dict(self.weights)}
+        if self.style_weights:
+            out["style_weights"] = {k: dict(w) for k, w in self.style_weights.items()}
         if self.classifier is None:
             out["kind"] = "adherence"
         else:
@@ -243,9 +255,11 @@ def choose_selector(
     shipped: str | Path | None = None,
     weights: dict[str, float] | None = None,
     max_windows: int = 8,
+    style_weights: dict[str, dict[str, float]] | None = None,
 ) -> Selector | None:
     """The Selector that ``generate(selector=...)`` asks for, with ``weights`` (the model's
-    ``GenerationConfig.selector_weights``; None: :data:`DEFAULT_WEIGHTS`).
+    ``GenerationConfig.selector_weights``; None: :data:`DEFAULT_WEIGHTS`) and ``style_weights`` (its
+    ``style_selector_weights``: a style's weights in place of those).
 
     ``"auto"``: the classifier in ``shipped`` (the ``selector/`` sub-folder of the model's folder, which
     :meth:`partita.Generator.from_pretrained` finds), else adherence only; ``"adherence"``: adherence only;
@@ -258,7 +272,11 @@ def choose_selector(
         raise ValueError(
             f"selector={selector!r}: use 'auto', 'adherence', None, a Selector or a classifier folder"
         )
-    kw: dict[str, Any] = {"max_windows": max_windows, "weights": dict(weights or DEFAULT_WEIGHTS)}
+    kw: dict[str, Any] = {
+        "max_windows": max_windows,
+        "weights": dict(weights or DEFAULT_WEIGHTS),
+        "style_weights": dict(style_weights or {}),
+    }
     choice = str(selector)
     if choice == "none":
         return None
@@ -278,7 +296,19 @@ def choose_selector(
         raise FileNotFoundError(
             f"selector {choice!r}: not 'auto', 'adherence' or 'none', and not a classifier folder"
         )
-    return Selector.from_pretrained(folder, weights=kw["weights"], max_windows=max_windows)
+    chosen = Selector.from_pretrained(folder, weights=kw["weights"], max_windows=max_windows)
+    return dataclasses.replace(chosen, style_weights=kw["style_weights"])
+
+
+def _checked_weights(weights: dict[str, float]) -> dict[str, float]:
+    """``weights`` for every score (0.0 where not given), or a ValueError naming what is wrong."""
+    unknown = sorted(set(weights) - set(SCORES))
+    if unknown:
+        raise ValueError(f"Selector weights: unknown scores {unknown}; the scores are {', '.join(SCORES)}")
+    bad = {k: v for k, v in weights.items() if not (isinstance(v, (int, float)) and v >= 0)}
+    if bad:
+        raise ValueError(f"Selector weights must be numbers >= 0, got {bad}")
+    return {k: float(weights.get(k, 0.0)) for k in SCORES}
 
 
 @functools.lru_cache(maxsize=4)

@@ -15,11 +15,11 @@ from symusic import Tempo
 
 from partita.analysis.tempo import tempo_bin
 from partita.generation.config import GenerationConfig
-from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, with_return
+from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, stollen_plan, with_return
 from partita.generation.given import Reading, read_given, splice
 from partita.generation.infill import after_music, infill_markers, what_follows_nll, with_what_follows
 from partita.generation.instruments import program_prior, with_programs, write_back
-from partita.generation.notation import rebar
+from partita.generation.notation import one_line, rebar
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
 from partita.generation.rules import RuleSet
@@ -28,7 +28,7 @@ from partita.models import MusicLM
 from partita.models.fim import FimIds, fim_prompt, without_suffix
 from partita.progress import ProgressCallback, report
 from partita.score import Score
-from partita.score.bars import trim_to_bars
+from partita.score.bars import hold_last_notes, trim_to_bars
 from partita.tokens import SteerableTokenizer
 
 MAX_BATCH = 16
@@ -97,13 +97,11 @@ def sample_candidates(
     What the plan changed (a stand-in instrument, a meter the vocabulary lacks, a phrase form) is added to
     ``request.notes``; what was done to one candidate after sampling to its ``remarks``.
     """
-    c = request.conditions
     given = request.given
     plan, prefix = planned_prefix(model, tokenizer, request, config, seed)
     request.notes.extend(plan.notes)
-    with_form = config.constrain and config.form and c.style in FORM_STYLES and given is None
     bars = plan.sampled_bars(request.bars)  # as sampled (4/2 as two bars of 4/4; a pickup bar first)
-    form = phrase_plan(bars) if with_form else None
+    form = _phrase_form(request, plan, config, seed, bars)
     end_bar = bars - (given.after_bars if given else 0)  # an infill's gap ends before the last bar
     # the bars sampled to, counted as the tokenizer counts them: with a form, the statement's; with a given
     # piece, its last new bar
@@ -117,10 +115,7 @@ def sample_candidates(
     batch = min(2 * n, MAX_BATCH) if rescore else n  # rescoring keeps the n that fit what follows best
     budget = plan.tokens_per_bar * new_bars + config.extra_tokens
     if form is not None:
-        request.notes.append(
-            f"phrase form: bars 1-{form.statement} sampled, bars 1-{form.returning} return, "
-            f"{form.ending} more bars sampled after them"
-        )
+        request.notes.append(_form_note(form, plan.lead_bars))
     report(progress, 0, batch + 1, "sampling")
     music = reading.music if reading else []
     prompt, keep = [*prefix, *music], len(prefix)
@@ -182,6 +177,32 @@ def sample_candidates(
     return candidates
 
 
+def _phrase_form(
+    request: Request, plan: Plan, config: GenerationConfig, seed: int, bars: int
+) -> PhrasePlan | None:
+    """The phrase form a new piece of ``bars`` sampled bars is sampled in: a folk tune's return
+    (``GenerationConfig.form``), a chorale's Stollen (``style_restatements``, drawn with ``seed``; not with
+    chords given one a bar, nor in a meter sampled as another), or None."""
+    c = request.conditions
+    if not config.constrain or request.given is not None or not request.bars:
+        return None
+    if config.form and c.style in FORM_STYLES:
+        return phrase_plan(bars)
+    if plan.bar_multiple == 1 and not request.chords and config.restates(c.style, seed):
+        return stollen_plan(bars, plan.lead_bars)
+    return None
+
+
+def _form_note(form: PhrasePlan, lead: int) -> str:
+    """The request's note on ``form``, in the bars a musician counts (a pickup bar, ``lead``, not one)."""
+    first, last = form.source + 1 - lead, form.source + form.returning - lead
+    again = form.statement + 1 - lead
+    return (
+        f"phrase form: bars 1-{form.statement - lead} sampled, bars {first}-{last} come back as bars "
+        f"{again}-{again + form.returning - 1}, {form.ending} more bars sampled after them"
+    )
+
+
 def _markers(model: MusicLM) -> list[int]:
     """A fill-in-the-middle model's HOLE and FILL ids (none for another model): right after a condition
     prefix partita-small puts a third to two thirds of its probability on HOLE, half its last training
@@ -225,12 +246,18 @@ def _finish(
     bars = reading.end_bar if reading else plan.sampled_bars(request.bars)
     if config.constrain and trim_to_bars(score, bars):  # the piece ends with its last bar, not a ringing note
         remarks.append(f"notes ringing past bar {end_bar if reading else request.bars} end with it")
+    if config.constrain and config.hold_final and reading is None and hold_last_notes(score, bars):
+        remarks.append(f"the last notes are held to the end of bar {request.bars}")
     given = request.given
     if given is not None and reading is not None:
         piece = splice(given, score, reading.after, plan.written)
         if given.after is not None:
             with_what_follows(piece, given, end_bar)
         return Candidate(0, piece, seed, reason, remarks=remarks)
+    single = set(plan.constraints.monophonic) if plan.constraints is not None else set()
+    in_line = (request.conditions.style or "") in config.style_single_line
+    if in_line and single and one_line(score, single):
+        remarks.append("notes of a one-line part end where the next begins")
     sampled = score.copy() if plan.written or plan.written_meter else None
     write_back(score, plan.written, refit=plan.refit)
     if plan.written_meter:

@@ -164,6 +164,20 @@ class GenerationConfig:
     form: bool = False
     """Folk and dance tunes state a phrase and come back to it (:mod:`partita.generation.form`). Off: its
     exact returns at fixed places made pieces easier to tell from real ones."""
+    hold_final: bool = False
+    """A new piece's last notes (each track's last onset, in the last bar) are held to the end of that bar,
+    as a final note or chord is written (:func:`partita.score.bars.hold_last_notes`)."""
+    style_single_line: list[str] = field(default_factory=lambda: ["chinese_folk"])
+    """Styles whose new pieces for one instrument are one line whatever the instrument (a folk tune on a
+    pipa): a note at a time, each ending where the next begins
+    (:func:`partita.generation.notation.one_line`; real Chinese folk tunes sound 1.00 notes at each onset,
+    partita's 1.02-1.03)."""
+    style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk", "pop"])
+    """Styles whose new pieces sound a note as each beat begins, once the first has sounded (a rest stays
+    inside a beat: :mod:`partita.generation.rules.filled_beats`)."""
+    style_restatements: dict[str, float] = field(default_factory=dict)
+    """The share of new pieces of a style whose first phrase comes back at once (a chorale's Stollen:
+    :func:`partita.generation.form.stollen_plan`), drawn with the seed; a style not listed: none."""
     tokens_per_bar: int = 64
     """The token budget per requested bar (REMI+ with BPE uses far fewer on average)."""
     extra_tokens: int = 64
@@ -172,6 +186,12 @@ class GenerationConfig:
         default_factory=lambda: {"adherence": 0.5, "style": 0.3, "quality": 0.2}
     )
     """The Selector's weights for its scores (:mod:`partita.evaluation.selector`)."""
+    style_selector_weights: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {"chinese_folk": {"adherence": 1.0}}
+    )
+    """The Selector's weights for the requests of a style, in place of :attr:`selector_weights` (Chinese
+    folk songs: adherence alone, where the classifier's picks were easier to tell from real tunes;
+    docs/GENERATION.md § Selector)."""
     selector_windows: int = 8
     """Windows of a long piece the Selector's classifier reads before averaging."""
 
@@ -184,9 +204,12 @@ class GenerationConfig:
             raise ValueError("tokens_per_bar must be at least 1 and extra_tokens at least 0")
         if self.infill not in INFILL_MODES:
             raise ValueError(f"infill must be one of {', '.join(INFILL_MODES)}, got {self.infill!r}")
-        unknown = sorted(set(self.selector_weights) - set(SELECTOR_SCORES))
-        if unknown:
-            raise ValueError(f"selector_weights: unknown scores {unknown}; the scores are {SELECTOR_SCORES}")
+        for name, weights in [("selector_weights", self.selector_weights)] + [
+            (f"style_selector_weights[{style!r}]", w) for style, w in self.style_selector_weights.items()
+        ]:
+            unknown = sorted(set(weights) - set(SELECTOR_SCORES))
+            if unknown:
+                raise ValueError(f"{name}: unknown scores {unknown}; the scores are {SELECTOR_SCORES}")
 
     def repeat_weight_for(self, style: str | None) -> float:
         """The repeat pull for a request of ``style``: :attr:`repeat_weight` if set, else the style's."""
@@ -235,6 +258,12 @@ class GenerationConfig:
             int(k) for k, share in sorted(shares.items()) if rng.random() < float(share) and int(k) < voices
         }
         return out if len(out) < voices else set()
+
+    def restates(self, style: str | None, seed: int) -> bool:
+        """Whether a new piece of ``style`` drawn with ``seed`` plays its first phrase twice
+        (:attr:`style_restatements`)."""
+        share = float(self.style_restatements.get(style or "", 0.0))
+        return share > 0 and float(np.random.default_rng([seed, 11]).random()) < share
 
     def pickup_beats(self, style: str | None, beats_in_bar: int, seed: int) -> int:
         """The pickup a new piece of ``style`` opens with, in beats (0: none), drawn with ``seed`` from the

@@ -14,6 +14,12 @@ returns):
 :func:`phrase_plan` gives the lengths; :func:`with_return` writes the return into a sampled statement. The
 continuation is sampled by the caller with the whole piece so far as its prompt (re-encoded by the tokenizer,
 so BPE merges stay what the model knows), under the same constraints over all N bars.
+
+A chorale's Stollen (:func:`stollen_plan`) is the same machinery with other lengths: a Lutheran chorale's
+first phrase is sung twice to two lines of the text (bar form, A A B); of the corpus's chorales cut to 8-16
+bars, 0.29 play it so: bars 1-3 come back as bars 5-7, the fourth bar (the phrase's cadence, the upbeat into
+the repeat) sampled each time (``scripts/stollen-stats.py``). Measured and not a default
+(``GenerationConfig.style_restatements``; docs/GENERATION.md § Realism).
 """
 
 from __future__ import annotations
@@ -43,11 +49,13 @@ FORM_STYLES = frozenset(
 
 @dataclass(frozen=True)
 class PhrasePlan:
-    """``statement`` bars sampled, then the first ``returning`` bars again, then the rest to ``bars``."""
+    """``statement`` bars sampled, then ``returning`` of them again (from bar ``source``, 0-based: after a
+    pickup bar, say), then the rest to ``bars``."""
 
     bars: int
     statement: int
     returning: int
+    source: int = 0
 
     @property
     def ending(self) -> int:
@@ -63,18 +71,33 @@ def phrase_plan(bars: int) -> PhrasePlan | None:
     return PhrasePlan(bars=bars, statement=bars // 2, returning=bars // 4)
 
 
+STOLLEN_PHRASE = 4
+"""Bars of a chorale's first phrase (its Stollen): the held-out chorales that repeat it do so 4 bars later
+in 115 of 224 repeated bars of the training split (lags of 6 and 8 bars come next, 38 and 29)."""
+
+
+def stollen_plan(bars: int, lead: int = 0) -> PhrasePlan | None:
+    """A chorale of ``bars`` sampled bars (``lead`` of them a pickup bar before the first) whose first
+    phrase's bars but its last come back after it, or None where too short for that and a bar after it."""
+    statement, returning = lead + STOLLEN_PHRASE, STOLLEN_PHRASE - 1
+    if bars < statement + returning + 1:
+        return None
+    return PhrasePlan(bars=bars, statement=statement, returning=returning, source=lead)
+
+
 def with_return(statement: Score, plan: PhrasePlan) -> Score:
-    """The sampled statement (cut at its last bar) followed by its first ``plan.returning`` bars again; a
-    copy."""
+    """The sampled statement (cut at its last bar) followed by ``plan.returning`` of its bars again, from bar
+    ``plan.source``; a copy."""
     score = statement.copy()
     trim_to_bars(score, plan.statement)
     lines = bar_lines(score, plan.statement + plan.returning)
-    start, cut = lines[plan.statement], lines[plan.returning]
+    begin, cut = lines[plan.source], lines[plan.source + plan.returning]
+    shift = lines[plan.statement] - begin
     for track in score.tracks:
-        again = [n.copy() for n in track.notes if n.time < cut]
+        again = [n.copy() for n in track.notes if begin <= n.time < cut]
         for note in again:
-            note.time += start
-            note.duration = min(note.duration, start + cut - note.time)
+            note.time += shift
+            note.duration = min(note.duration, cut + shift - note.time)
             track.notes.append(note)
         track.notes.sort(key=lambda n: (n.time, n.pitch))
     return score

@@ -70,3 +70,20 @@ def sampling_frame(score: Score, known: list[str] | tuple[str, ...]) -> tuple[st
     can be rebarred in it (:func:`rebar`, same ticks) and back."""
     meter = single_meter(score)
     return sampled_meter(meter, known) if meter and known else None
+
+
+def one_line(score: Score, programs: list[int] | set[int]) -> int:
+    """End each note of the tracks of ``programs`` where the track's next note begins (in place): an
+    instrument that plays one note at a time (a flute, a voice, a folk tune's line) does not hold one note
+    under the next, though REMI+ lets a sampled duration overlap the next onset. Returns the notes
+    shortened."""
+    changed = 0
+    for track in score.tracks:
+        if track.is_drum or track.program not in programs or len(track.notes) < 2:
+            continue
+        notes = sorted(track.notes, key=lambda n: (n.time, n.pitch))
+        for note, after in zip(notes, notes[1:], strict=False):
+            if after.time > note.time and note.time + note.duration > after.time:
+                note.duration = after.time - note.time
+                changed += 1
+    return changed

@@ -23,7 +23,9 @@ is kept and the picture fills only what it leaves open.
 section. With ``align`` each section gets a whole number of bars and its own tempo so that it lasts exactly as
 long as its shot: every cut falls on a bar line, the music is as long as the video, and a motion peak inside a
 shot opens a bar too where tempi near the shot's (within 30%, changing by at most 20% at the peak) allow it,
-else falls on a beat where one does (VMAS's beats on motion: :func:`_fit_section`). :func:`timed` writes that
+else falls on a beat where one does (VMAS's beats on motion: :func:`_fit_section`). :func:`event_positions`
+gives the events to the sampler as bar positions, where the event pull
+(:mod:`partita.generation.rules.event_pull`) asks for onsets on them. :func:`timed` writes that
 tempo map into the generated piece; :func:`shape_dynamics` brings the next note onto an event that has none
 within half a beat after it (:func:`onsets_on_events`), makes the loudness follow the sustained motion (a
 2 s median: a burst is marked by its accent, not by a run of loud notes) and accents the notes that start on
@@ -77,6 +79,11 @@ candidate heard in the mode asked), which ``bench/bench_picture.py`` measured as
 as a pull of 0.5 did, without the pull's cost to the melody (more repeated notes, fewer steps). A picture
 request may still ask for the pull (``score_video(mode_pull=0.5)``, ``--mode-pull 0.5``; docs/PICTURES.md
 § The mode)."""
+
+EVENT_PULL = 3.0
+"""The event pull (:mod:`partita.generation.rules.event_pull`) a video's music is sampled with by default: the
+logit bonus of an onset on a cut or a motion peak (:func:`event_positions`), and the penalty of skipping one;
+0: the rhythm is the model's own, and only :func:`onsets_on_events` puts notes on the events."""
 
 
 @dataclass
@@ -234,6 +241,9 @@ class VideoPlan:
     """The tempo map in bars: (the bar from which a tempo holds, quarter notes a minute), a change at each
     section's first bar and at each motion peak put on a bar line; empty: each section at its tempo in
     :attr:`tempi`."""
+    move_onsets: bool = True
+    """:func:`shape_dynamics` moves a note onto each event that has none (:func:`onsets_on_events`); off:
+    the rhythm is as sampled (with the event pull, :func:`event_positions`, the sampler was asked for it)."""
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -318,6 +328,34 @@ def plan_video(video: VideoFeatures, prompt: str = "", align: bool = True, **opt
         notes=notes,
         tempo_changes=changes,
     )
+
+
+def event_positions(vplan: VideoPlan, resolution: int) -> list[tuple[int, int]]:
+    """The aligned plan's events as (bar from 0, position) pairs of a vocabulary with ``resolution``
+    positions a beat of the meter, under the plan's tempo map (:func:`tempo_map`): where the sampler is asked
+    for an onset (:mod:`partita.generation.rules.event_pull`). An event rounded onto the next bar line is
+    that bar's position 0; events past the last bar are left out."""
+    num, _, den = vplan.plan.meter.partition("/")
+    beats, beat_quarters = int(num), 4 / int(den)
+    n_bars = sum(s.bars for s in vplan.plan.sections)
+    changes = dict(tempo_map(vplan))
+    starts, bpms, at, bpm = [], [], 0.0, next(iter(changes.values()), vplan.base_tempo)
+    for bar in range(n_bars):
+        bpm = changes.get(bar, bpm)
+        starts.append(at)
+        bpms.append(bpm)
+        at += vplan.quarters_per_bar * 60.0 / bpm
+    out = set()
+    for event in vplan.events:
+        k = int(np.searchsorted(starts, event, side="right")) - 1
+        if k < 0 or event >= at:
+            continue
+        pos = round((event - starts[k]) * bpms[k] / 60.0 / beat_quarters * resolution)
+        if pos >= beats * resolution:
+            k, pos = k + 1, 0
+        if k < n_bars:
+            out.add((k, int(pos)))
+    return sorted(out)
 
 
 def video_events(video: VideoFeatures) -> list[float]:
@@ -550,13 +588,16 @@ def second_ticks(score: Score):
     return convert
 
 
-def shape_dynamics(score: Score, video: VideoFeatures, events: list[float]) -> Score:
+def shape_dynamics(
+    score: Score, video: VideoFeatures, events: list[float], move_onsets: bool = True
+) -> Score:
     """``score`` (in place, returned) with its notes on the events (:func:`onsets_on_events`), loudness
     following the video's sustained motion (velocity times 0.75 at no motion to 1.25 at full:
     :func:`sustained_motion`) and the notes starting within :data:`ACCENT_WINDOW` of an event accented (plus
     :data:`ACCENT_BOOST`): a burst of motion is marked by the accent on its peak, not by a run of loud notes
-    through it."""
-    onsets_on_events(score, events)
+    through it. ``move_onsets`` off: the rhythm is as sampled (no note moved onto an event)."""
+    if move_onsets:
+        onsets_on_events(score, events)
     seconds = tick_seconds(score)
     times, levels = sustained_motion(video)
     marks = np.asarray(sorted(events), dtype=float)
@@ -710,7 +751,8 @@ def section_alignment(
     events = [e for e in vplan.events if start - window <= e < end - window]
     if not events:
         return None
-    music = shape_dynamics(timed(score, vplan, vplan.aligned), video, vplan.events if vplan.aligned else [])
+    marked = vplan.events if vplan.aligned else []
+    music = shape_dynamics(timed(score, vplan, vplan.aligned), video, marked, vplan.move_onsets)
     accents = [a for a in musical_accents(music, end - window) if a >= start - window]
     return alignment(events, accents, window)["f_measure"]
 

@@ -196,6 +196,7 @@ def plan_request(
         min_sounding=least_sounding,
         max_sounding=most_sounding or MAX_NOTES_PER_ONSET,
         hold_within_bar=c.polyphony is not None,
+        filled_beats=(c.style or "") in config.style_filled_beats,
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,
@@ -209,7 +210,7 @@ def plan_request(
         scale=style_scale(c.style, c.key, c.mode),
         scale_weight=config.scale_weight_for(c.style),
         final_weight=config.final_weight_for(c.style),
-        monophonic=monophonic_programs(held, written),
+        monophonic=_monophonic(held, written, c.style, config),
     )
     return Plan(
         constraints,
@@ -222,6 +223,17 @@ def plan_request(
         written_meter=c.meter if multiple > 1 or (meter and meter != c.meter) else None,
         lead_bars=1 if pickup else 0,
     )
+
+
+def _monophonic(
+    held: list[int], written: dict[int, int], style: str | None, config: GenerationConfig
+) -> list[int]:
+    """The programs that start one note at a time: by instrument, or the one instrument of a piece in a
+    style whose tunes are one line (``GenerationConfig.style_single_line``)."""
+    pitched = [q for q in held if q >= 0]
+    if len(pitched) == 1 and (style or "") in config.style_single_line:
+        return pitched
+    return monophonic_programs(held, written)
 
 
 def _pickup(

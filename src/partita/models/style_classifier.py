@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ WEIGHTS = "model.safetensors"
 CARD_JSON = "model_card.json"
 CARD_MD = "README.md"
 TOKENIZER_DIR = "tokenizer"
+PROGRAMS = ("as_written", "neutral")
+NEUTRAL_PROGRAM = "Program_0"
+"""What every pitched program token is read as by a classifier with ``programs="neutral"`` (drums stay
+drums)."""
 
 
 @dataclass
@@ -68,6 +73,10 @@ class StyleClassifierConfig:
     skip_ids: list[int] = field(default_factory=list)
     """Ids that are never music (condition tokens, BOS, EOS, PAD): removed before the model reads a
     sequence."""
+    programs: str = "as_written"
+    """How the classifier reads instruments: ``"as_written"`` (the Program tokens as encoded) or
+    ``"neutral"`` (every pitched program read as ``Program_0``, :func:`classifier_ids`: a tune for flute
+    and the same notes on a piano are one input)."""
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "window", "d_model", "n_layers", "kernel"):
@@ -83,6 +92,11 @@ class StyleClassifierConfig:
             raise ValueError(f"style classifier config: pad_id {self.pad_id} outside the vocabulary")
         if len(set(self.labels)) != len(self.labels):
             raise ValueError(f"style classifier config: repeated style labels in {self.labels!r}")
+        if self.programs not in PROGRAMS:
+            raise ValueError(
+                f"style classifier config: programs must be one of {', '.join(PROGRAMS)}, "
+                f"got {self.programs!r}"
+            )
         self.labels = [str(x) for x in self.labels]
         self.dilations = [int(d) for d in self.dilations]
         self.skip_ids = sorted({int(i) for i in self.skip_ids})
@@ -104,6 +118,97 @@ def strict_from_dict(cls: type, d: dict, what: str) -> Any:
     if unknown:
         raise ValueError(f"{what} {unknown}")
     return cls(**d)
+
+
+def classifier_ids(config: StyleClassifierConfig, music_ids: Any, tokenizer: Any) -> np.ndarray:
+    """The music ids of a piece as a classifier with ``config`` reads them: as given, or (``programs``
+    ``"neutral"``) with every pitched program replaced by :data:`NEUTRAL_PROGRAM`.
+
+    The one mapping the trainer applies to its pieces and the Selector to its candidates, so they cannot
+    drift apart. ``tokenizer`` (the classifier's, a :class:`~partita.tokens.MiditokTokenizer`) is needed only
+    for ``"neutral"``.
+    """
+    arr = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+    if config.programs == "as_written":
+        return arr
+    if tokenizer is None:
+        raise ValueError(
+            "this classifier reads programs as neutral and needs its tokenizer for that: load it from a "
+            f"folder with {TOKENIZER_DIR}/"
+        )
+    return neutral_programs(arr, tokenizer)
+
+
+@dataclass
+class _ProgramTable:
+    """Per id of a tokenizer: the base ids it stands for with neutral programs (None: not music, kept as
+    is), and whether that changes anything."""
+
+    base: list[list[int] | None]
+    changes: np.ndarray
+
+
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _program_table(tokenizer: Any) -> _ProgramTable:
+    table = _TABLES.get(tokenizer)
+    if table is None:
+        vocab = tokenizer.miditok.vocab
+        neutral = vocab[NEUTRAL_PROGRAM]
+        base: list[list[int] | None] = []
+        changes = np.zeros(tokenizer.vocab_size, dtype=bool)
+        for i in range(tokenizer.vocab_size):
+            tokens = tokenizer.base_tokens(i)
+            if not tokens:
+                base.append(None)
+                continue
+            mapped = [neutral if t.startswith("Program_") and t != "Program_-1" else vocab[t] for t in tokens]
+            changes[i] = mapped != [vocab[t] for t in tokens]
+            base.append(mapped)
+        table = _TABLES[tokenizer] = _ProgramTable(base, changes)
+    return table
+
+
+def neutral_programs(music_ids: Any, tokenizer: Any) -> np.ndarray:
+    """``music_ids`` (a piece's music, BPE applied) with every pitched ``Program_*`` token replaced by
+    :data:`NEUTRAL_PROGRAM`, BPE applied again; ids that are not music stay where they are. A piece already
+    in the neutral program comes back unchanged; ids outside the vocabulary are left to the classifier to
+    refuse."""
+    arr = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+    table = _program_table(tokenizer)
+    if not arr.size or arr.min() < 0 or arr.max() >= len(table.base) or not table.changes[arr].any():
+        return arr
+    out: list[int] = []
+    run: list[int] = []
+    for i in arr.tolist():
+        base = table.base[i]
+        if base is None:
+            out += _merged(run, tokenizer)
+            run = []
+            out.append(i)
+        else:
+            run += base
+    out += _merged(run, tokenizer)
+    return np.asarray(out, dtype=np.int64)
+
+
+def _merged(base_ids: list[int], tokenizer: Any) -> list[int]:
+    """Base ids with the tokenizer's BPE applied as its own encoder applies it: a bar at a time when it
+    splits at bars (``encode_ids_split``), so a piece read back is merged exactly as it was."""
+    if not base_ids or not tokenizer.miditok.is_trained:
+        return list(base_ids)
+    # miditok takes ~1.2 s to import (it loads torch): only when a piece is mapped
+    from miditok import TokSequence
+
+    words = [list(base_ids)]
+    if tokenizer.miditok.config.encode_ids_split == "bar":
+        bar = tokenizer.miditok.vocab["Bar_None"]
+        starts = [0] + [k for k, i in enumerate(base_ids) if i == bar and k] + [len(base_ids)]
+        words = [base_ids[a:b] for a, b in zip(starts, starts[1:], strict=False) if b > a]
+    seqs = [TokSequence(ids=w) for w in words]
+    tokenizer.miditok.encode_token_ids(seqs)
+    return [i for seq in seqs for i in seq.ids]
 
 
 def debug_config(**overrides: Any) -> StyleClassifierConfig:
@@ -342,6 +447,12 @@ def model_card(config: StyleClassifierConfig, info: dict[str, Any]) -> str:
         "with a style head and a quality head (P(real music) against degraded windows). It reads only music "
         "tokens, never the condition prefix."
     )
+    if config.programs == "neutral":
+        lines[-1] += (
+            f" It reads every pitched program as {NEUTRAL_PROGRAM} (drums stay drums), so it cannot tell a "
+            "flute from a piano: the same notes are one input (`classifier_ids`, applied by its trainer and "
+            "by the Selector)."
+        )
     lines += ["", f"Style labels: {', '.join(config.labels) or '(none)'}.", "", "## Training", ""]
     for key in ("data", "data_hash", "steps", "seconds", "train_config", "excluded_styles", "selected_step"):
         if key in info:

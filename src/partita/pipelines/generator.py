@@ -457,7 +457,11 @@ class Generator:
             in_model_bars(request, self.tokenizer.time_signatures) if request.given is not None else request
         )
         chosen = choose_selector(
-            selector, self.selector_dir, config.selector_weights, config.selector_windows
+            selector,
+            self.selector_dir,
+            config.selector_weights,
+            config.selector_windows,
+            config.style_selector_weights,
         )
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
         n = int(n)

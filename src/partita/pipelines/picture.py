@@ -24,9 +24,11 @@ from typing import Any
 from partita.atomic import atomic_write_text
 from partita.evaluation.selector import Selector, choose_selector
 from partita.generation.picture import (
+    EVENT_PULL,
     MODE_PULL,
     VideoPlan,
     alignment,
+    event_positions,
     musical_accents,
     plan_video,
     section_fit,
@@ -34,6 +36,7 @@ from partita.generation.picture import (
     timed,
 )
 from partita.generation.plan import save_plan
+from partita.generation.rules.event_pull import pulled_to
 from partita.picture import VideoFeatures, read_video_features
 from partita.picture.mux import fit_wav, write_video_with_audio
 from partita.pipelines.generator import DEFAULT_MODEL, Generator
@@ -171,6 +174,8 @@ def score_video(
     video: VideoFeatures | None = None,
     mode_pull: float = MODE_PULL,
     select: bool = True,
+    event_pull: float = EVENT_PULL,
+    move_onsets: bool = True,
     **options: Any,
 ) -> VideoScore:
     """Music for the video at ``path``, as long as the video: :mod:`partita.generation.picture` for the
@@ -180,11 +185,14 @@ def score_video(
     (request fields: ``key``, ``tempo``, ``meter``, ``instruments``, ...) win where they say something. With
     ``out_dir``: ``music.mid``, ``plan.json``, ``picture.json``, ``pianoroll.png`` and, with ``wav``,
     ``music.wav`` and ``<video>_with_music.mp4``. ``video``: the file's features when they were already read
-    (the studio reads them within its own time limit), so it is not read twice."""
+    (the studio reads them within its own time limit), so it is not read twice. ``event_pull``: the logit
+    pull of the sampler towards onsets on the cuts and motion peaks (:func:`event_pull_positions`; 0: none);
+    ``move_onsets``: afterwards a note is moved onto each event still without one."""
     t0 = time.perf_counter()
     if video is None:
         video = read_video_features(path, progress=_scaled(progress, 0, READ))
     vplan = plan_video(video, prompt, align=align, **options)
+    vplan.move_onsets = move_onsets
     t1 = time.perf_counter()
     generator = model if isinstance(model, Generator) else Generator.from_pretrained(model)
     config = generator.config
@@ -194,12 +202,14 @@ def score_video(
     if select and n > 1:
         selector = PictureSelector.around(selector, vplan, video)
     settings = {"tonic_weight": float(mode_pull)} if mode_pull else {}
-    _, (cand,) = generator.generate_plan(
-        vplan.plan, n=n, seed=seed, wav=False, selector=selector, progress=_scaled(progress, READ, GENERATE),
-        **settings,
-    )  # fmt: skip
+    positions = event_pull_positions(vplan, generator, event_pull)
+    with pulled_to(positions, weight=event_pull):
+        _, (cand,) = generator.generate_plan(
+            vplan.plan, n=n, seed=seed, wav=False, selector=selector,
+            progress=_scaled(progress, READ, GENERATE), **settings,
+        )  # fmt: skip
     t2 = time.perf_counter()
-    music = shape_dynamics(timed(cand.score, vplan), video, vplan.events if align else [])
+    music = shape_dynamics(timed(cand.score, vplan), video, vplan.events if align else [], move_onsets)
     unaligned = timed(cand.score, vplan, aligned=False)
     measured = {
         "aligned": alignment(vplan.events, musical_accents(music, video.duration)),
@@ -216,6 +226,18 @@ def score_video(
     result.seconds["total"] = round(time.perf_counter() - t0, 3)
     report(progress, 100, 100, "done")
     return result
+
+
+def event_pull_positions(vplan: VideoPlan, generator: Generator, weight: float) -> list[tuple[int, int]]:
+    """Where the sampler is pulled towards onsets (:func:`partita.generation.picture.event_positions` in the
+    generator's vocabulary): none without ``weight``, for an unaligned plan, or for a vocabulary other than
+    REMI+ or without the plan's meter."""
+    tokenizer = generator.tokenizer
+    if not weight or not vplan.aligned or getattr(tokenizer, "kind", "") != "remi":
+        return []
+    if vplan.plan.meter not in tokenizer.time_signatures:  # sampled in another meter: other bars
+        return []
+    return event_positions(vplan, int(tokenizer.positions_per_beat))
 
 
 def write_outputs(result: VideoScore, video_path: Path, out_dir: Path, wav: bool = True) -> dict[str, str]:

@@ -73,6 +73,24 @@ def trim_to_bars(score: Score, bars: int) -> int:
     return changed
 
 
+def hold_last_notes(score: Score, bars: int) -> int:
+    """Hold each track's last notes (those starting at its last onset) to the end of bar ``bars`` where they
+    start in that bar and end before it, in place, as a piece's final note or chord is written to fill its
+    bar. Returns the number of notes lengthened."""
+    lines = bar_lines(score, bars)
+    begin, end = lines[-2], lines[-1]
+    changed = 0
+    for track in score.tracks:
+        if track.is_drum or not len(track.notes):
+            continue
+        last = max(n.time for n in track.notes)
+        for note in track.notes:
+            if note.time == last and begin <= last and note.time + note.duration < end:
+                note.duration = end - note.time
+                changed += 1
+    return changed
+
+
 def notated_bars(score: Score) -> int:
     """The bars of ``score`` as written: from tick 0, each as long as its time signature, up to the end of the
     last note (0 for a score without notes). Unlike a beat tracker's grid, no phase is guessed."""

@@ -24,6 +24,10 @@ music.
   one window each; ``quality_auc_generated_piece``: whole pieces scored as the Selector scores them, real ones
   cut to the generated ones' lengths). Checkpoints are then selected on macro-F1 + the mean of both AUCs.
 
+- Instruments (``StyleTrainConfig.programs``): ``"neutral"`` reads every piece with one neutral program
+  (:func:`partita.models.style_classifier.classifier_ids`, the mapping the Selector applies to its
+  candidates), so the style head cannot learn a style from its instrument names.
+
 Everything is a function of ``seed`` (batches, degradations, initialisation) at a given thread count.
 """
 
@@ -41,7 +45,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from partita.models.style_classifier import StyleClassifier, StyleClassifierConfig, strict_from_dict
+from partita.models.style_classifier import (
+    PROGRAMS,
+    StyleClassifier,
+    StyleClassifierConfig,
+    classifier_ids,
+    strict_from_dict,
+)
 from partita.progress import ProgressCallback, report
 from partita.tokens import MiditokTokenizer
 from partita.tokens.conditions import STYLES
@@ -92,6 +102,9 @@ class StyleTrainConfig:
     head."""
     negatives_share: float = 0.5
     """With ``negatives``: the share of the degraded twins replaced by windows of generated pieces."""
+    programs: str = "as_written"
+    """``"neutral"``: every piece is read with one neutral program (:func:`classifier_ids`), so the
+    classifier cannot read instrument names; ``"as_written"``: as tokenized."""
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch", "eval_every", "eval_windows", "threads", "window", "min_sequences"):
@@ -108,6 +121,11 @@ class StyleTrainConfig:
         if not 0 <= self.unlabeled_share < 1:
             raise ValueError(
                 f"style classifier training: unlabeled_share must be in [0, 1), got {self.unlabeled_share}"
+            )
+        if self.programs not in PROGRAMS:
+            raise ValueError(
+                f"style classifier training: programs must be one of {', '.join(PROGRAMS)}, "
+                f"got {self.programs!r}"
             )
         if not 0 <= self.negatives_share <= 1:
             raise ValueError(
@@ -147,6 +165,15 @@ class Pieces:
 
     def music(self, i: int) -> np.ndarray:
         return np.asarray(self.tokens[self.starts[i] : self.ends[i]], dtype=np.int64)
+
+    def as_read(self, config: StyleClassifierConfig, tokenizer: Any) -> Pieces:
+        """The pieces as a classifier with ``config`` reads them (:func:`classifier_ids`; labels kept)."""
+        if config.programs == "as_written":
+            return self
+        music = [classifier_ids(config, self.music(i), tokenizer) for i in range(len(self))]
+        ends = np.cumsum([len(m) for m in music], dtype=np.int64)
+        flat = (np.concatenate(music) if music else np.zeros(0, np.int64)).astype(self.tokens.dtype)
+        return Pieces(flat, ends - [len(m) for m in music], ends, self.labels, self.styles)
 
 
 def read_pieces(tokens: np.ndarray, tokenizer: Any, labels: list[str] | None = None) -> Pieces:
@@ -626,6 +653,16 @@ def _negatives_card(cfg: StyleTrainConfig, negatives: dict[str, Negatives] | Non
     }
 
 
+def _negatives_as_read(
+    negatives: dict[str, Negatives], config: StyleClassifierConfig, tokenizer: Any
+) -> dict[str, Negatives]:
+    """Generated pieces as a classifier with ``config`` reads them (:func:`classifier_ids`)."""
+    return {
+        split: Negatives([classifier_ids(config, q, tokenizer) for q in neg.seqs], neg.meta)
+        for split, neg in negatives.items()
+    }
+
+
 def evaluate_classifier(
     classifier_dir: str | Path,
     token_folder: str | Path,
@@ -644,13 +681,13 @@ def evaluate_classifier(
     if vocab != model.config.vocab_size:
         raise ValueError(f"{classifier_dir}: vocabulary {model.config.vocab_size}, token folder {vocab}")
     labels = model.labels
-    train = read_pieces(arrays["train"], tokenizer, labels)
+    train = read_pieces(arrays["train"], tokenizer, labels).as_read(model.config, tokenizer)
     skip_ids = sorted(tokenizer.condition_id_set | {tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id})
     degrader = make_degrader(train, tokenizer, vocab, skip_ids, seed=seed)
-    neg = read_negatives(negatives, vocab) if negatives else None
+    neg = _negatives_as_read(read_negatives(negatives, vocab), model.config, tokenizer) if negatives else None
     out = {}
     for split in splits:
-        pieces = read_pieces(arrays[split], tokenizer, labels)
+        pieces = read_pieces(arrays[split], tokenizer, labels).as_read(model.config, tokenizer)
         split_degrader = Degrader(degrader.unigram, degrader.same_kind, pieces)
         out[split] = evaluate(
             model, pieces, split_degrader, 0, windows, generated=neg[split] if neg else None
@@ -703,7 +740,9 @@ def train_style_classifier(
         dropout=cfg.dropout,
         pad_id=tokenizer.pad_id,
         skip_ids=skip_ids,
+        programs=cfg.programs,
     )
+    train, valid, test = (p.as_read(model_cfg, tokenizer) for p in (train, valid, test))
     by_label = [np.flatnonzero((train.labels == k) & (train.ends > train.starts)) for k in range(len(labels))]
     unlabeled = np.flatnonzero((train.labels < 0) & (train.ends > train.starts))
     degrader = make_degrader(train, tokenizer, vocab, skip_ids, seed=cfg.seed)
@@ -712,6 +751,7 @@ def train_style_classifier(
         for name, p in (("valid", valid), ("test", test))
     }
     negatives = read_negatives(cfg.negatives, vocab) if cfg.negatives else None
+    negatives = _negatives_as_read(negatives, model_cfg, tokenizer) if negatives else None
     train_neg = [q for q in negatives["train"].seqs if len(q) >= 16] if negatives else None
     if negatives is not None:
         keep = ~np.isin(np.arange(vocab), skip_ids)

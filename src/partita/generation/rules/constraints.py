@@ -67,6 +67,9 @@ class Constraints:
     rounded up while the piece's polyphony so far (the mean over the time anything sounds) is under it, else
     rounded down (1.25: two notes until the mean reaches 1.25, then no bound, and again when it falls
     under)."""
+    filled_beats: bool = False
+    """(with ``grammar``) A note sounds as each beat begins, once the first has sounded: a rest stays inside
+    a beat (:mod:`~partita.generation.rules.filled_beats`). Soft."""
     enter_all_programs: bool = False
     """(with ``programs``) Every requested pitched program plays from the first bar on: while one has not
     played, the next program named is one not heard yet and the bar line waits for it (two instruments asked
@@ -114,6 +117,10 @@ class Constraints:
     """(with ``bars``) The music tokens the sampler will draw at most: once no more is left than the open bars
     need to close with their fewest notes, each bar gets only those, so the bar lines come before the budget
     ends (a hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars)."""
+    event_positions: list[tuple[int, int]] = field(default_factory=list)
+    """(bar from 0, position) pairs where onsets are asked for, a video's cuts and motion peaks: a logit
+    bonus for an onset there, a louder one, and a penalty for skipping it
+    (:mod:`partita.generation.rules.event_pull`): a pull, not a rule."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`partita.generation.rules.grammar.REMI_NEXT`): e.g. after a position
     comes a tempo or a program, after a program a pitch. Without it a model that wants a program the request

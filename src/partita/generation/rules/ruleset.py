@@ -19,10 +19,13 @@ from partita.generation.rules.bar_count import BarCount
 from partita.generation.rules.base import Rule, Tier
 from partita.generation.rules.bass_roots import BassRoots
 from partita.generation.rules.cadence import Cadence
+from partita.generation.rules.carry_over import CarryOver
 from partita.generation.rules.chord_complete import ChordComplete
 from partita.generation.rules.chords import ChordTones
 from partita.generation.rules.constraints import Constraints
 from partita.generation.rules.enter_programs import EnterAllPrograms
+from partita.generation.rules.event_pull import EventPull
+from partita.generation.rules.filled_beats import FilledBeats
 from partita.generation.rules.final import FinalPull
 from partita.generation.rules.grammar import Grammar
 from partita.generation.rules.key_scale import InKey
@@ -76,6 +79,7 @@ RULES: tuple[type[Rule], ...] = (
     StepPull,
     ScalePull,
     FinalPull,
+    EventPull,
     # hard, with an end verdict and a pull
     BarCount,
     # soft: each yields on its own, in this order
@@ -84,8 +88,10 @@ RULES: tuple[type[Rule], ...] = (
     Ambitus,
     UnisonGuard,
     PastBar,
+    CarryOver,
     SoundingCap,
     SoundingFloor,
+    FilledBeats,
     EnterAllPrograms,
     ChordComplete,
     BassRoots,

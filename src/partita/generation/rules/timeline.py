@@ -105,6 +105,11 @@ class Timeline:
         )
         return when, row["ends"][:-1] if row["pending"] else row["ends"]
 
+    def landing(self, row: dict, width: int) -> tuple[torch.Tensor, list[float]]:
+        """Per id, the time (in beats from the start) its first note or loose end lands at; the ends of the
+        notes whose durations have been read."""
+        return self._landing(row, width)
+
     def bad(self, row: dict, width: int) -> torch.Tensor:
         """Ids that would start a note where the cap is reached, or hold a note longer than a bar."""
         beats = row["beats"]
