@@ -167,6 +167,9 @@ class GenerationConfig:
     hold_final: bool = False
     """A new piece's last notes (each track's last onset, in the last bar) are held to the end of that bar,
     as a final note or chord is written (:func:`partita.score.bars.hold_last_notes`)."""
+    style_meters: dict[str, dict[str, float]] = field(default_factory=dict)
+    """The meters a new piece of a style is written in where the request names none, each with its share
+    (drawn with the seed; the rest of the time the model chooses), as real pieces of the style are."""
     style_single_line: list[str] = field(default_factory=lambda: ["chinese_folk"])
     """Styles whose new pieces for one instrument are one line whatever the instrument (a folk tune on a
     pipa): a note at a time, each ending where the next begins
@@ -264,6 +267,16 @@ class GenerationConfig:
         (:attr:`style_restatements`)."""
         share = float(self.style_restatements.get(style or "", 0.0))
         return share > 0 and float(np.random.default_rng([seed, 11]).random()) < share
+
+    def meter_for(self, style: str | None, seed: int) -> str | None:
+        """The meter drawn with ``seed`` for a new piece of ``style`` that names none (:attr:`style_meters`),
+        or None: the model's choice."""
+        draw, at = float(np.random.default_rng([seed, 13]).random()), 0.0
+        for meter, share in sorted(self.style_meters.get(style or "", {}).items()):
+            at += float(share)
+            if draw < at:
+                return meter
+        return None
 
     def pickup_beats(self, style: str | None, beats_in_bar: int, seed: int) -> int:
         """The pickup a new piece of ``style`` opens with, in beats (0: none), drawn with ``seed`` from the

@@ -139,6 +139,7 @@ def plan_request(
     literally); ``seed`` draws whether a new piece opens with a pickup (``GenerationConfig.style_pickups``;
     None: it does not)."""
     c = request.conditions
+    drawn = _drawn_meter(request, config, tokenizer, seed)
     if config.constrain and config.stand_ins and prior is not None:
         stand = stand_in_programs(c.programs, prior)
     else:
@@ -147,7 +148,7 @@ def plan_request(
         fewest = notes_per_bar_bounds(c.density, c.meter)[0]
         tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
         return Plan(None, list(stand.prefix_programs), dict(stand.written), tokens_per_bar=tokens_per_bar)
-    notes = list(stand.notes)
+    notes = list(stand.notes) + ([drawn] if drawn else [])
     meter, multiple = _sampled_meter(request, tokenizer.time_signatures, notes)
     fewest, most = notes_per_bar_bounds(c.density, meter)
     tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
@@ -223,6 +224,22 @@ def plan_request(
         written_meter=c.meter if multiple > 1 or (meter and meter != c.meter) else None,
         lead_bars=1 if pickup else 0,
     )
+
+
+def _drawn_meter(
+    request: Request, config: GenerationConfig, tokenizer: SteerableTokenizer, seed: int | None
+) -> str | None:
+    """Set the meter of a new piece whose request names none from its style's (``GenerationConfig.
+    style_meters``, drawn with ``seed``), in place: the condition prefix then names it and adherence
+    measures it. Returns the note saying so, or None where nothing was drawn."""
+    c = request.conditions
+    if c.meter or request.given is not None or seed is None or not config.constrain:
+        return None
+    meter = config.meter_for(c.style, seed)
+    if meter is None or meter not in tokenizer.time_signatures:
+        return None
+    c.meter = meter
+    return f"written in {meter}, drawn from the meters real pieces of its style are in (none was asked for)"
 
 
 def _monophonic(
