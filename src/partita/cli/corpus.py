@@ -132,6 +132,8 @@ def build(
             from partita.engines import require_ray
 
             require_ray()  # before the bar: a missing Ray is one line
+    # no music in the sources (nothing written), a build already running, ...: a ValueError that
+    # partita.cli.main shows as one line
     with (
         _engine_errors(),
         tqdm_progress(f"corpus {name}", unit="piece") as progress,
@@ -146,6 +148,7 @@ def build(
             item_timeout=item_timeout or None,
             engine=engine,
             address=ray_address,
+            require_pieces=True,
         )
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))

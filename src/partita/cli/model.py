@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -25,12 +27,28 @@ def info(name: str) -> None:
     """Show the model card of NAME (a shipped name or a model folder)."""
     from partita.models.pretrained import resolve
 
-    folder = resolve(name)
+    folder = resolve(name)  # a name that is no model: FileNotFoundError, one line from partita.cli.main
     if folder is None:
         click.echo("debug: a tiny randomly initialised model built in code (for tests)")
         return
+    _check_config(folder / "config.json")
     card = folder / "README.md"
     click.echo(card.read_text(encoding="utf-8") if card.is_file() else f"{folder}: no model card")
+
+
+def _check_config(path: Path) -> None:
+    """Refuse in one line a config.json that is not a model config (not JSON, or JSON of another shape)."""
+    import json
+
+    from partita.models.music_lm import MusicLMConfig
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object of model settings")
+        MusicLMConfig.from_dict(data)
+    except (OSError, ValueError, TypeError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise click.ClickException(f"{path}: unreadable model config: {e}") from None
 
 
 @model_group.command("ship")

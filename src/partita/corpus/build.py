@@ -19,6 +19,7 @@ import functools
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -200,6 +201,7 @@ def build_corpus(
     item_timeout: float | None = ITEM_TIMEOUT,
     engine: str = "process",
     address: str | None = None,
+    require_pieces: bool = False,
 ) -> dict:
     """Build (or finish building) corpus ``name`` from ``sources``; return the summary also saved as
     corpus.json.
@@ -211,24 +213,30 @@ def build_corpus(
     ``item_timeout`` rejects a piece (reason ``timeout``) that takes longer than that many seconds to read.
     ``engine``: ``process`` (local reader processes) or ``ray`` (Ray Data, ``workers`` tasks at a time, on a
     local Ray or the cluster at ``address`` / ``$RAY_ADDRESS``); the corpus is the same either way.
+    Sources with no music files at all raise :class:`EmptyCorpusError` before anything is written; with
+    ``require_pieces`` so does a build whose every file was rejected, and a folder it made is removed.
     """
     check_engine(engine)
     t0 = time.monotonic()
     out = corpus_dir(name, out_dir)
     canonical = resolve_sources(list(sources))
-    out.mkdir(parents=True, exist_ok=True)
     report(progress, 0, 0, "listing sources")
     ignored: dict[str, int] = {}
     items: list[WorkItem] = []
     for src in canonical:
         items.extend(it for it in iter_items(src, ignored) if select is None or select(it))
+    if not items:  # before the folder is made: no empty corpus is left behind
+        raise EmptyCorpusError(_no_music(canonical, ignored))
     keys = {it.key for it in items}
     if len(keys) != len(items):
         dup = [k for k, c in Counter(it.key for it in items).items() if c > 1]
         raise ValueError(f"duplicate items in the sources (e.g. {dup[0]}): give each source once")
 
+    existed = out.exists()
+    was_empty = not existed or (out.is_dir() and not any(out.iterdir()))
+    out.mkdir(parents=True, exist_ok=True)
     with _BuildLock(out):
-        return _build(
+        summary = _build(
             name,
             out,
             canonical,
@@ -245,6 +253,39 @@ def build_corpus(
             engine,
             address,
         )
+    if require_pieces and not summary["pieces"]:
+        if was_empty:  # the rejects alone are no corpus: remove what this build made
+            _remove_made(out, existed)
+        reasons = ", ".join(f"{r} {n}" for r, n in summary["rejects_by_reason"].items())
+        why = f"{summary['rejects']} files rejected: {reasons}" if reasons else ""
+        raise EmptyCorpusError(_no_music(canonical, ignored, why))
+    return summary
+
+
+class EmptyCorpusError(ValueError):
+    """A build that found no music in its sources: nothing listed, or (``require_pieces``) every file
+    rejected."""
+
+
+def _no_music(sources: list[str], ignored: dict[str, int], why: str = "") -> str:
+    names = ", ".join(s.removeprefix("folder:") for s in sources)
+    notes = [why] if why else []
+    if ignored:
+        notes.append("ignored as not scores: " + ", ".join(f"{k} {v}" for k, v in ignored.items()))
+    detail = f" ({'; '.join(notes)})" if notes else ""
+    return f"no music found in {names}{detail}: nothing to build"
+
+
+def _remove_made(out: Path, existed: bool) -> None:
+    """Remove the folder ``out`` this build made, or only what it put in ``out`` when that ``existed``."""
+    if not existed:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for child in out.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 class _BuildLock:
