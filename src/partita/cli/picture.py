@@ -43,6 +43,18 @@ from partita.cli.generate import _CONCEPT_OPTIONS, _options
     help="A pull towards each section's key (tonic weight, e.g. 0.5; default 0: the mode is kept by choosing "
     "among the candidates).",
 )
+@click.option(
+    "--event-pull",
+    type=FiniteRange(0, None),
+    default=None,
+    help="The sampler's pull towards onsets on the cuts and motion peaks (a logit bonus; default 3; "
+    "0: off, the rhythm is the model's own).",
+)
+@click.option(
+    "--no-move-onsets",
+    is_flag=True,
+    help="Do not move a note onto each cut or motion peak still without one after sampling.",
+)
 @click.option("--seed", type=SEED, default=None, help="Seed for reproducible results.")
 @click.option("--key", default=None, help="Key, e.g. 'D minor' (overrides the picture and the prompt).")
 @click.option(
@@ -63,6 +75,8 @@ def score_video(
     model,
     n,
     mode_pull,
+    event_pull,
+    no_move_onsets,
     seed,
     no_align,
     no_wav,
@@ -78,7 +92,7 @@ def score_video(
     in place. Only colour, light, edges and motion are read: what the video shows is not understood.
     """
     from partita.cli.progress import tqdm_progress
-    from partita.generation.picture import MODE_PULL
+    from partita.generation.picture import EVENT_PULL, MODE_PULL
     from partita.pipelines import Generator
     from partita.pipelines.picture import score_video as run
 
@@ -92,7 +106,9 @@ def score_video(
     with tqdm_progress("score-video", unit="%") as bar:
         result = run(
             video, out_dir, prompt, model=model, n=n, seed=seed, align=not no_align, wav=not no_wav,
-            progress=bar, mode_pull=MODE_PULL if mode_pull is None else mode_pull, **asked,
+            progress=bar, mode_pull=MODE_PULL if mode_pull is None else mode_pull,
+            event_pull=EVENT_PULL if event_pull is None else event_pull, move_onsets=not no_move_onsets,
+            **asked,
         )  # fmt: skip
     click.echo("read from the video:")
     click.echo(result.video.describe())

@@ -60,6 +60,14 @@ def selector() -> None:
     show_default=True,
     help="With --negatives: the share of degraded twins replaced by generated windows.",
 )
+@click.option(
+    "--programs",
+    type=click.Choice(["as_written", "neutral"]),
+    default="as_written",
+    show_default=True,
+    help="neutral: every pitched instrument is read as Program_0 (drums stay drums), so a style cannot be "
+    "learned from its instrument names.",
+)
 def train(
     tokens_dir: str,
     out_dir: str,
@@ -74,6 +82,7 @@ def train(
     min_sequences: int,
     negatives: str | None,
     negatives_share: float,
+    programs: str,
 ) -> None:
     """Train the classifier on TOKENS_DIR (as `partita tokens build` writes it) and save it in --out.
 
@@ -105,6 +114,7 @@ def train(
         d_model=width,
         negatives=negatives,
         negatives_share=negatives_share,
+        programs=programs,
     )
     with contextlib.ExitStack() as stack:
         bar = None

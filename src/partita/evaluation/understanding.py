@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from partita.models.encoder import MASK, MusicEncoder, NoteArrays, note_tokens, score_notes
+from partita.models.style_classifier import classifier_ids
 from partita.progress import ProgressCallback, report
 from partita.score.formats import Score
 
@@ -474,6 +475,8 @@ def selector_predictions(
         except Exception as e:  # miditok raises assorted errors: such a piece counts as a miss
             log.warning("the style classifier's tokenizer could not encode a piece (%s)", e)
             continue
+        if getattr(classifier, "config", None) is not None:  # as its trainer read pieces (neutral programs)
+            ids = classifier_ids(classifier.config, ids, classifier.tokenizer)
         probs = classifier.predict(ids, windows)["style"]
         if probs and known:
             out[i] = classes.index(max(known, key=lambda c: probs.get(c, 0.0)))
