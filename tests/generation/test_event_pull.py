@@ -9,7 +9,7 @@ from symusic import Note, Score, TimeSignature, Track
 
 from partita.generation.picture import event_positions, plan_video, tick_seconds, timed
 from partita.generation.rules import Constraints, RuleSet
-from partita.generation.rules.event_pull import EventPull, pulled_to
+from partita.generation.rules.event_pull import EventPull
 from partita.picture import Shot, VideoFeatures
 from partita.pipelines import Generator
 from partita.score.bars import bar_lines
@@ -68,17 +68,14 @@ def test_a_note_on_an_asked_onset_is_pulled_louder():
     assert pull.bonus(_track(1, 24), len(_IDS)) is None  # elsewhere nothing
 
 
-def test_the_rule_is_built_from_the_constraints_or_within_pulled_to():
+def test_the_rule_is_built_from_the_constraints():
     gen = Generator.debug(seed=0)
     asked = RuleSet(gen.tokenizer, Constraints(event_positions=[(0, 8)], grammar=True))
     assert any(isinstance(r, EventPull) for r in asked.rules)
     plain = RuleSet(gen.tokenizer, Constraints(grammar=True))
     assert not any(isinstance(r, EventPull) for r in plain.rules)
-    with pulled_to([(0, 8)], weight=1.0):
-        inside = RuleSet(gen.tokenizer, Constraints(grammar=True))
-    assert any(isinstance(r, EventPull) for r in inside.rules)
-    after = RuleSet(gen.tokenizer, Constraints(grammar=True))
-    assert not any(isinstance(r, EventPull) for r in after.rules)
+    off = RuleSet(gen.tokenizer, Constraints(event_positions=[(0, 8)], event_weight=0.0, grammar=True))
+    assert not any(isinstance(r, EventPull) for r in off.rules)
 
 
 def _onsets(score: Score, bars: int) -> set[tuple[int, int]]:
@@ -101,8 +98,9 @@ def test_the_pull_brings_the_sampled_onsets_onto_the_asked_positions():
     asked = [(1, 12), (1, 26), (2, 4), (2, 20)]
     prompt = "a piece for piano in 4/4, 3 bars"
     plain = gen.generate(prompt, n=2, seed=1, wav=False, selector=None, pickups=False)
-    with pulled_to(asked, weight=6.0):
-        pulled = gen.generate(prompt, n=2, seed=1, wav=False, selector=None, pickups=False)
+    request = gen.request(prompt)
+    request.onsets = asked  # what the picture pipeline asks of every section of a video's plan
+    pulled = gen.generate(request, n=2, seed=1, wav=False, selector=None, pickups=False, event_weight=6.0)
     hit_plain = sum(_hits(_onsets(c.score, 3), asked) for c in plain)
     hit_pulled = sum(_hits(_onsets(c.score, 3), asked) for c in pulled)
     assert hit_pulled > hit_plain  # the same seed without the pull

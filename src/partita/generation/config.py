@@ -167,6 +167,9 @@ class GenerationConfig:
     hold_final: bool = False
     """A new piece's last notes (each track's last onset, in the last bar) are held to the end of that bar,
     as a final note or chord is written (:func:`partita.score.bars.hold_last_notes`)."""
+    event_weight: float = 3.0
+    """The pull towards a request's onsets (``Request.onsets``: a video's events), in logits: an onset there
+    gains it, skipping one loses it (:mod:`partita.generation.rules.event_pull`); 0: off."""
     style_meters: dict[str, dict[str, float]] = field(default_factory=dict)
     """The meters a new piece of a style is written in where the request names none, each with its share
     (drawn with the seed; the rest of the time the model chooses), as real pieces of the style are."""

@@ -198,6 +198,8 @@ def plan_request(
         max_sounding=most_sounding or MAX_NOTES_PER_ONSET,
         hold_within_bar=c.polyphony is not None,
         filled_beats=(c.style or "") in config.style_filled_beats,
+        event_positions=[(int(b), int(p)) for b, p in request.onsets],
+        event_weight=float(config.event_weight),
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,

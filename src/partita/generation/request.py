@@ -58,6 +58,10 @@ class Request:
     pickup: int | None = None
     """The pickup (upbeat) asked for, in beats of the meter ("with an upbeat": 1; "no upbeat": 0), or None:
     a new piece then opens with one as often as real pieces of its style do (``GenerationConfig``)."""
+    onsets: list[tuple[int, int]] = field(default_factory=list)
+    """(bar from the piece's first, position in the vocabulary's positions of that bar) where the music
+    should start notes, a video's cuts and motion peaks: the sampler is pulled there
+    (:mod:`partita.generation.rules.event_pull`, ``GenerationConfig.event_weight``)."""
 
     def to_dict(self) -> dict:
         d = asdict(replace(self, given=None))  # a given score is not data: its summary is written instead

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -501,6 +502,7 @@ class Generator:
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
         concept: str | Path | Concept | None = None,
+        onsets: Sequence[tuple[int, int]] = (),
         **settings: Any,
     ) -> tuple[Request, list[Candidate]]:
         """One piece that follows ``plan`` (:mod:`partita.generation.plan`), section by section: the first
@@ -510,11 +512,13 @@ class Generator:
         section and every section of its label, as given. Returns the
         request for the whole piece (its adherence is measured against it) and the piece as one candidate;
         with ``out_dir`` its files, ``generation.json`` and ``plan.json`` are written there. With ``concept``,
-        every section is sampled with it in place (:meth:`with_concept`)."""
+        every section is sampled with it in place (:meth:`with_concept`). ``onsets``: (bar, position) pairs of
+        the whole piece where notes should start (``Request.onsets``: a video's events), asked of every
+        section."""
         if concept is not None:
             return self.with_concept(concept).generate_plan(
                 plan, n, seed, selector=selector, theme=theme, out_dir=out_dir, wav=wav, progress=progress,
-                **settings,
+                onsets=onsets, **settings,
             )  # fmt: skip
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
         piece, remarks = None, []
@@ -544,6 +548,7 @@ class Generator:
                 given.bars = starts[i] + taken
                 new = options.pop("bars")
                 request = continuation_request(given, text, bars=new, **options)
+            request.onsets = [(int(b), int(p)) for b, p in onsets]  # bars of the whole piece, as sampled
             # no pickup bar: the plan's sections count bars from the first
             sampled = {"pickups": False, **settings}
             best = self.generate(request, n=n, seed=seed + i, selector=selector, **sampled)[0]

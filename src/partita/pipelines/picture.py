@@ -36,7 +36,6 @@ from partita.generation.picture import (
     timed,
 )
 from partita.generation.plan import save_plan
-from partita.generation.rules.event_pull import pulled_to
 from partita.picture import VideoFeatures, read_video_features
 from partita.picture.mux import fit_wav, write_video_with_audio
 from partita.pipelines.generator import DEFAULT_MODEL, Generator
@@ -203,11 +202,12 @@ def score_video(
         selector = PictureSelector.around(selector, vplan, video)
     settings = {"tonic_weight": float(mode_pull)} if mode_pull else {}
     positions = event_pull_positions(vplan, generator, event_pull)
-    with pulled_to(positions, weight=event_pull):
-        _, (cand,) = generator.generate_plan(
-            vplan.plan, n=n, seed=seed, wav=False, selector=selector,
-            progress=_scaled(progress, READ, GENERATE), **settings,
-        )  # fmt: skip
+    if positions:
+        settings["event_weight"] = float(event_pull)
+    _, (cand,) = generator.generate_plan(
+        vplan.plan, n=n, seed=seed, wav=False, selector=selector, onsets=positions,
+        progress=_scaled(progress, READ, GENERATE), **settings,
+    )  # fmt: skip
     t2 = time.perf_counter()
     music = shape_dynamics(timed(cand.score, vplan), video, vplan.events if align else [], move_onsets)
     unaligned = timed(cand.score, vplan, aligned=False)

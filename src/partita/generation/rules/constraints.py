@@ -121,6 +121,9 @@ class Constraints:
     """(bar from 0, position) pairs where onsets are asked for, a video's cuts and motion peaks: a logit
     bonus for an onset there, a louder one, and a penalty for skipping it
     (:mod:`partita.generation.rules.event_pull`): a pull, not a rule."""
+    event_weight: float = 3.0
+    """The logit bonus of an onset on an asked position and the penalty of skipping one; 0 with no velocity
+    pull either: the rule is off."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`partita.generation.rules.grammar.REMI_NEXT`): e.g. after a position
     comes a tempo or a program, after a program a pitch. Without it a model that wants a program the request

@@ -16,17 +16,14 @@ position of the open bar is still ahead (no onset within :data:`TOLERANCE` posit
 At an asked onset (the open onset within the tolerance of one) the ids whose note velocity is high gain up to
 ``velocity_weight`` (by the velocity over the middle, 64), those of quiet notes lose as much.
 
-Where the pipeline cannot set the constraint itself, :func:`pulled_to` sets it for a block of calls (a
-context variable, read where ``event_positions`` is empty): the picture pipeline scores a video's sections
-through :meth:`partita.Generator.generate_plan`, whose planning builds the constraints.
+The positions come from the request (``Request.onsets``; the picture pipeline passes a video's to
+:meth:`partita.Generator.generate_plan`, which gives them to every section's request), the weight from
+``GenerationConfig.event_weight``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import torch
 
@@ -41,32 +38,6 @@ TOLERANCE = 0
 """Positions either side of an asked one that count as on it: none, since one position (a 32nd note at 8 a
 beat) is 90 ms at 84 bpm, past the 80 ms in which a note marks an event (partita-small, pulled with 1, kept
 to its own grid a position late on a bar-line cut)."""
-
-
-@dataclass(frozen=True)
-class EventPullAsk:
-    """What :func:`pulled_to` asks of the rules built inside its block."""
-
-    positions: tuple[tuple[int, int], ...]
-    weight: float = WEIGHT
-    velocity_weight: float = VELOCITY_WEIGHT
-
-
-_ASKED: ContextVar[EventPullAsk | None] = ContextVar("partita_event_pull", default=None)
-
-
-@contextmanager
-def pulled_to(
-    positions: Sequence[tuple[int, int]], weight: float = WEIGHT, velocity_weight: float = VELOCITY_WEIGHT
-) -> Iterator[EventPullAsk]:
-    """Within the block, every rule set built without ``event_positions`` pulls onsets to ``positions``
-    ((bar, position) pairs) with ``weight`` and ``velocity_weight``."""
-    ask = EventPullAsk(tuple((int(b), int(p)) for b, p in positions), float(weight), float(velocity_weight))
-    token = _ASKED.set(ask)
-    try:
-        yield ask
-    finally:
-        _ASKED.reset(token)
 
 
 def _first_after_bar(tokens: list[str]) -> int:
@@ -121,15 +92,12 @@ class EventPull(Rule):
 
     @classmethod
     def build(cls, ctx: Context) -> EventPull | None:
-        positions = tuple(ctx.constraints.event_positions)
-        ask = _ASKED.get()
-        weight, velocity_weight = WEIGHT, VELOCITY_WEIGHT
-        if not positions and ask is not None:
-            positions, weight, velocity_weight = ask.positions, ask.weight, ask.velocity_weight
-        if not positions or not (weight or velocity_weight):
+        c = ctx.constraints
+        positions, weight = tuple(c.event_positions), float(getattr(c, "event_weight", WEIGHT))
+        if not positions or not weight:
             return None
         ids = ctx.ids
-        return cls(positions, ids.expansions, ids.inner_position, ids.bar_ids, weight, velocity_weight)
+        return cls(positions, ids.expansions, ids.inner_position, ids.bar_ids, weight, VELOCITY_WEIGHT)
 
     def pending(self, track: Track) -> int | None:
         """The next asked position of the open bar with no onset on it yet (None: none left)."""
