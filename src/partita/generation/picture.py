@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from partita.analysis.key import PITCH_CLASS_OF_TONIC, TONICS
+from partita.generation.config import GenerationConfig
 from partita.generation.lexicon import MOOD_WORDS
 from partita.generation.plan import PiecePlan, Section
 from partita.generation.prompt import project_prompt
@@ -80,10 +81,11 @@ as a pull of 0.5 did, without the pull's cost to the melody (more repeated notes
 request may still ask for the pull (``score_video(mode_pull=0.5)``, ``--mode-pull 0.5``; docs/PICTURES.md
 § The mode)."""
 
-EVENT_PULL = 3.0
+EVENT_PULL: float = GenerationConfig.event_weight
 """The event pull (:mod:`partita.generation.rules.event_pull`) a video's music is sampled with by default: the
 logit bonus of an onset on a cut or a motion peak (:func:`event_positions`), and the penalty of skipping one;
-0: the rhythm is the model's own, and only :func:`onsets_on_events` puts notes on the events."""
+0: the rhythm is the model's own, and only :func:`onsets_on_events` puts notes on the events. The sampler's
+own default (``GenerationConfig.event_weight``), so the two cannot drift apart."""
 
 
 @dataclass
