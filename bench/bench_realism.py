@@ -421,6 +421,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         longest_figure_run,
         longest_repeat_run,
         realism_report,
+        voice_crossing,
     )
 
     bars = [p["expect"]["bars"] for p in prompts]
@@ -459,6 +460,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
         report["sets"][v]["figure_loops"] = float(np.mean([f >= FIGURE_TIMES for f in figures]))
         report["sets"][v]["errors"] = [r["id"] for r in recs if r["error"]]
         report["sets"][v]["copied"] = copied([r["score"] for r in recs], known)
+        report["sets"][v]["voice_crossing"] = float(np.mean([voice_crossing(r["score"]) for r in recs]))
         if v.removeprefix("selected-") in args.selector_dirs:
             same = [a["score"] is b["score"] for a, b in zip(recs, sets["selected"], strict=True)]
             report["sets"][v]["same_pick"] = float(np.mean(same))
@@ -472,6 +474,7 @@ def run_style(style: str, prompts: list[dict], lm, corpus, records: dict, args) 
     real_figures = [longest_figure_run(x) >= FIGURE_TIMES for x in real]
     report["real_figure_loops"] = float(np.mean(real_figures)) if real_figures else math.nan
     report["real_copied"] = copied(real, known)
+    report["real_voice_crossing"] = float(np.mean([voice_crossing(x) for x in real])) if real else math.nan
     report["markov"] = markov_info
     report["bars_asked"] = dict(Counter(bars))
     return report
@@ -732,7 +735,8 @@ def main() -> None:
     )
     print(
         f"{'style':13s} {'set':12s} {'n':>3s} {'acc':>6s} {'logit':>6s} {'boost':>6s} {'Fréchet':>8s} "
-        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s} {'fig':>5s} {'copied':>6s}"
+        f"{'bars ok':>7s} {'s/prompt':>8s} {'CK':>5s} {'CK m21':>6s} {'loops':>5s} {'fig':>5s} "
+        f"{'copied':>6s} {'cross':>5s}"
     )
     for style, rep in reports.items():
         fl = rep["floor"]
@@ -742,7 +746,8 @@ def main() -> None:
                 f"{style:13s} {'real/real':12s} {fl['n_half']:3d} {ts['accuracy']:6.3f} "
                 f"{ts['logistic']['accuracy']:6.3f} {ts['boosting']['accuracy']:6.3f} {fl['frechet']:8.3f}"
                 f"{'':34s} {rep.get('real_loops', math.nan):5.2f} "
-                f"{rep.get('real_figure_loops', math.nan):5.2f} {rep.get('real_copied', math.nan):6.2f}"
+                f"{rep.get('real_figure_loops', math.nan):5.2f} {rep.get('real_copied', math.nan):6.2f} "
+                f"{rep.get('real_voice_crossing', math.nan):5.3f}"
             )
         for v in rep["sets"]:
             e = rep["sets"][v]
@@ -754,7 +759,8 @@ def main() -> None:
                     f"{ts['boosting']['accuracy']:6.3f} {e['frechet']:8.3f} {e['exact_bars']:7.2f} "
                     f"{e['seconds_per_prompt']:8.1f} {e.get('CK', math.nan):5.2f} "
                     f"{e.get('CK_music21', math.nan):6.2f} {e.get('loops', math.nan):5.2f} "
-                    f"{e.get('figure_loops', math.nan):5.2f} {e.get('copied', math.nan):6.2f}"
+                    f"{e.get('figure_loops', math.nan):5.2f} {e.get('copied', math.nan):6.2f} "
+                    f"{e.get('voice_crossing', math.nan):5.3f}"
                 )
     print(f"wrote {path}")
 

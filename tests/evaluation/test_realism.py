@@ -21,6 +21,7 @@ from partita.evaluation.realism import (
     realism_report,
     skyline,
     two_sample_test,
+    voice_crossing,
 )
 from partita.score import write_midi
 
@@ -235,3 +236,24 @@ def test_evaluate_realism_bars_a_reference_declared_in_one_beat_bars(tmp_path):
     report = json.loads((out / "realism.json").read_text())
     assert report["bars"] == 4
     assert report["real"]["means"]["notes_per_bar"] == 4.0  # 4 bars of 4/4, not 4 one-beat bars
+
+
+def _voices(*lines: list[int]) -> symusic.Score:
+    """Tracks of quarter notes, one per line, top voice first."""
+    score = symusic.Score(480)
+    for i, line in enumerate(lines):
+        track = symusic.Track(f"voice {i}", program=52)
+        for j, p in enumerate(line):
+            track.notes.append(symusic.Note(j * 480, 480, p, 80))
+        score.tracks.append(track)
+    return score
+
+
+def test_voice_crossing_reads_a_lower_voice_above_the_one_over_it():
+    apart = _voices([72, 74, 76, 77], [64, 65, 67, 69], [55, 57, 59, 60])
+    crossed = _voices([72, 74, 76, 77], [64, 65, 79, 69], [55, 57, 59, 60])  # the alto over the soprano once
+    assert voice_crossing(apart) == 0.0
+    assert voice_crossing(crossed) == pytest.approx(1 / 8)  # 1 of 4 beats, of 2 pairs
+    assert voice_crossing(_voices([72, 74])) == 0.0  # one voice crosses nothing
+    assert voice_crossing(_voices([60, 62], [60, 62])) == 0.0  # unisons do not cross
+    assert "voice_crossing" not in FEATURES  # a diagnostic beside the judge

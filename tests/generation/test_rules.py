@@ -214,7 +214,7 @@ def test_the_repeat_pull_follows_the_style_unless_set(tok):
     from partita.generation.prompt import project_prompt
 
     config = GenerationConfig()
-    assert config.repeat_weight_for("jig") == 2.5 and config.repeat_weight_for("chinese_folk") == 0.0
+    assert config.repeat_weight_for("jig") == 2.5 and config.repeat_weight_for("chinese_folk") == 1.5
     assert config.repeat_weight_for("german_folk") == 0.0 and config.repeat_weight_for(None) == 0.0
     assert config.update(repeat_weight=0.0).repeat_weight_for("jig") == 0.0  # set: it wins
     assert config.update(repeat_weight=1.0).repeat_weight_for("chorale") == 1.0
@@ -278,5 +278,6 @@ def test_the_loop_penalty_follows_the_style_unless_set():
 
     config = GenerationConfig()
     assert config.loop_penalty_for("jig") == 1.0 and config.loop_penalty_for("chorale") == 0.0
+    assert config.loop_penalty_for("chinese_folk") == 1.0
     assert config.update(loop_penalty=0.0).loop_penalty_for("jig") == 0.0
     assert config.update(loop_penalty=2.0).loop_penalty_for(None) == 2.0

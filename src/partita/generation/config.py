@@ -69,21 +69,21 @@ class GenerationConfig:
     repeat_weight: float | None = None
     """The pull towards repeating an earlier bar (:mod:`partita.generation.rules.repeat`); 0: off; None: the
     requested style's weight in :attr:`style_repeat_weights` (off for styles not listed there)."""
-    style_repeat_weights: dict[str, float] = field(default_factory=lambda: {"jig": 2.5})
+    style_repeat_weights: dict[str, float] = field(default_factory=lambda: {"jig": 2.5, "chinese_folk": 1.5})
     """The repeat pull per style where it made pieces harder to tell from real ones on the realism
     benchmark on both halves of its prompts and in the piano rolls: jigs 2.5 (selected set, two-sample
-    accuracy 0.86 -> 0.76 on the development prompts, 0.96 -> 0.83 held out). Chinese folk songs at 1.5
-    (0.81 -> 0.81, 0.84 -> 0.70) were left out: no gain on one half, and a slow flute tune held one note for
-    five bars. German folk songs, chorales and Renaissance pieces got easier to tell (docs/GENERATION.md §
-    Realism)."""
+    accuracy 0.86 -> 0.76 on the development prompts, 0.96 -> 0.83 held out); Chinese folk songs 1.5 with
+    the loop penalty 1.0, once they were one line with a note on each beat (0.711 -> 0.574 development,
+    0.711 -> 0.611 held out, 2026-12-06; alone, before those, a slow flute tune held one note for five bars).
+    German folk songs, chorales and Renaissance pieces got easier to tell (docs/GENERATION.md § Realism)."""
     loop_penalty: float | None = None
     """The penalty on copying the bar just played (:mod:`partita.generation.rules.loops`); 0: off; None: the
     requested style's in :attr:`style_loop_penalties` (off for styles not listed there)."""
-    style_loop_penalties: dict[str, float] = field(default_factory=lambda: {"jig": 1.0})
+    style_loop_penalties: dict[str, float] = field(default_factory=lambda: {"jig": 1.0, "chinese_folk": 1.0})
     """The loop penalty per style where it made pieces harder to tell from real ones on the realism benchmark
     (development prompts, then held out): jigs 1.0 (partita-small's jigs looped a bar four or more times in
-    19% of pieces; docs/GENERATION.md § Realism). German folk songs got easier to tell with it; chorales and
-    Chinese folk songs did not move."""
+    19% of pieces; docs/GENERATION.md § Realism), Chinese folk songs 1.0 with their repeat pull. German folk
+    songs got easier to tell with it; chorales did not move."""
     entries: list[float] | None = None
     """The bar each voice enters at, in the order the voices are listed (a choir's top down; pop's melody,
     bridge, piano), scaled so the last comes no later than the middle of the piece
@@ -181,6 +181,13 @@ class GenerationConfig:
     style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk", "pop"])
     """Styles whose new pieces sound a note as each beat begins, once the first has sounded (a rest stays
     inside a beat: :mod:`partita.generation.rules.filled_beats`)."""
+    style_sounding_floor: dict[str, float] = field(default_factory=dict)
+    """The fewest notes sounding at once in a new piece of a style for several voices where the request sets
+    no polyphony (a fractional floor bounds the mean; never more than the voices:
+    :mod:`partita.generation.rules.sounding_floor`)."""
+    style_voice_order: list[str] = field(default_factory=list)
+    """Styles whose voices of one choir keep their order, none crossing another
+    (:mod:`partita.generation.rules.voice_order`)."""
     style_restatements: dict[str, float] = field(default_factory=dict)
     """The share of new pieces of a style whose first phrase comes back at once (a chorale's Stollen:
     :func:`partita.generation.form.stollen_plan`), drawn with the seed; a style not listed: none."""

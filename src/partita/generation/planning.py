@@ -168,6 +168,8 @@ def plan_request(
     held = list(voices or programs)
     onsets = onsets_per_bar_bounds(c.rhythm, meter)
     least_sounding, most_sounding = sounding_bounds(c.polyphony)
+    if c.polyphony is None and len(held) > 1:
+        least_sounding = min(float(config.style_sounding_floor.get(c.style or "", 0.0)), float(len(held)))
     pickup = _pickup(request, config, meter, multiple, seed, notes)
     bars = request.bars * multiple + (1 if pickup else 0) if request.bars else request.bars
     entries = entry_plan(held, bars, [e * multiple for e in config.entries_for(c.style, bool(voices))])
@@ -198,6 +200,7 @@ def plan_request(
         max_sounding=most_sounding or MAX_NOTES_PER_ONSET,
         hold_within_bar=c.polyphony is not None,
         filled_beats=(c.style or "") in config.style_filled_beats,
+        voice_order=list(voices) if len(voices) > 1 and (c.style or "") in config.style_voice_order else [],
         event_positions=[(int(b), int(p)) for b, p in request.onsets],
         event_weight=float(config.event_weight),
         enter_all_programs=True,

@@ -67,6 +67,9 @@ class Constraints:
     rounded up while the piece's polyphony so far (the mean over the time anything sounds) is under it, else
     rounded down (1.25: two notes until the mean reaches 1.25, then no bound, and again when it falls
     under)."""
+    voice_order: list[int] = field(default_factory=list)
+    """(with ``grammar``) The programs of one choir's voices, top down: no voice starts a note above a higher
+    voice's sounding note or below a lower one's (:mod:`~partita.generation.rules.voice_order`). Soft."""
     filled_beats: bool = False
     """(with ``grammar``) A note sounds as each beat begins, once the first has sounded: a rest stays inside
     a beat (:mod:`~partita.generation.rules.filled_beats`). Soft."""

@@ -52,6 +52,7 @@ from partita.generation.rules.token_budget import TokenBudget
 from partita.generation.rules.tonic import TonicPull
 from partita.generation.rules.tracker import Track, Tracker, make_context
 from partita.generation.rules.unisons import UnisonGuard
+from partita.generation.rules.voice_order import VoiceOrder
 from partita.models.fim import FimIds
 from partita.tokens.base import SteerableTokenizer
 
@@ -87,6 +88,7 @@ RULES: tuple[type[Rule], ...] = (
     TokenBudget,
     Ambitus,
     UnisonGuard,
+    VoiceOrder,
     PastBar,
     CarryOver,
     SoundingCap,

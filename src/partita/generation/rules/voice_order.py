@@ -1,0 +1,159 @@
+"""The voices of one choir keep their order: no voice starts a note above a higher voice's sounding note, or
+below a lower one's. Soft, with ``voice_order`` (the voices' programs, top down) and a timeline: yields where
+it would leave no token.
+
+Bach's four-part chorales almost never cross (the corpus's held-out four-part chorales: 0.7% of the
+sixteenths where two neighbouring voices both sound have the lower one above; training 0.7%); partita-small's
+crossed 3.4% of the time, 12% of its selected chorales more than 5% (the tenor over the alto, the soprano
+sinking under it: `the voices cross (the fourth voice is the highest)` was the first thing issue #19 saw).
+Renaissance polyphony does cross (6.5-8% in the corpus), so the rule is asked for per style
+(``GenerationConfig.style_voice_order``).
+
+Each voice's sounding notes are followed with their pitches; before each draw the ids whose first note
+starts a voice's pitch are checked against the notes still sounding where that note would land (the
+:class:`~partita.generation.rules.timeline.Timeline`'s landing time, so an id that moves time on first is
+judged where it lands; the note whose duration the id reads first ends where that duration says). Unisons
+are allowed: real chorales have them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from partita.generation.rules.base import Rule, Tier
+from partita.generation.rules.timeline import Timeline
+from partita.generation.rules.tracker import Context, Track
+
+_NONE, _INHERIT = -1, -2  # an id that starts no pitched note; a first pitch of the open program
+
+
+def _parse(tokens: list[str], resolution: int) -> list[tuple[str, float]]:
+    """An id's base tokens as (kind, value) events: bar lines, meters (beats), positions (beats into the
+    bar), programs, pitches, drum hits, durations (beats)."""
+    out: list[tuple[str, float]] = []
+    for t in tokens:
+        kind, _, value = t.partition("_")
+        if kind == "Bar":
+            out.append(("bar", 0.0))
+        elif kind == "TimeSig":
+            out.append(("meter", float(value.split("/")[0])))
+        elif kind == "Position":
+            out.append(("pos", int(value) / resolution))
+        elif kind == "Program":
+            out.append(("program", float(value)))
+        elif kind == "Pitch":
+            out.append(("pitch", float(value)))
+        elif kind == "PitchDrum":
+            out.append(("drum", 0.0))
+        elif kind == "Duration":
+            whole, ticks, res = (int(x) for x in value.split("."))
+            out.append(("dur", whole + ticks / res))
+    return out
+
+
+def _lead(events: list[tuple[str, float]]) -> tuple[int, int]:
+    """The program (or :data:`_INHERIT`) and pitch of an id's first pitched note; (:data:`_NONE`, -1)."""
+    program = _INHERIT
+    for kind, x in events:
+        if kind == "program":
+            program = int(x)
+        elif kind == "pitch":
+            return program, int(x)
+        elif kind == "drum":
+            return _NONE, -1
+    return _NONE, -1
+
+
+class VoiceOrder(Rule):
+    """``voices``: the programs of the voices, top down; ``timeline``: the shared one (landing times)."""
+
+    tier = Tier.SOFT
+
+    def __init__(self, expansions: list[list[str]], resolution: int, voices: list[int], timeline: Timeline):
+        self.rank = {int(p): i for i, p in enumerate(voices)}
+        self.timeline = timeline
+        self.events = [_parse(toks, resolution) for toks in expansions]
+        leads = [_lead(ev) for ev in self.events]
+        self.lead_program = torch.tensor([p for p, _ in leads], dtype=torch.long)
+        self.lead_pitch = torch.tensor([k for _, k in leads], dtype=torch.long)
+        # the rank of an id's first note's voice (-1: not a voice, or the open program's: filled per row)
+        self.lead_rank = torch.tensor([self.rank.get(p, -1) for p, _ in leads], dtype=torch.long)
+        self.inherits = self.lead_program == _INHERIT
+
+    @classmethod
+    def build(cls, ctx: Context) -> VoiceOrder | None:
+        c = ctx.constraints
+        if len(c.voice_order) < 2 or not c.grammar or ctx.timeline is None:
+            return None
+        return cls(ctx.ids.expansions, ctx.ids.resolution, list(c.voice_order), ctx.timeline)
+
+    def start(self, track: Track | None = None) -> dict:
+        """The voices' notes still sounding ([rank, pitch, end]; end ``inf`` until its duration is read) and
+        the row's clock, as the timeline keeps it."""
+        beats = float(self.timeline.meter_beats)
+        return {
+            "started": False,
+            "beat0": 0.0,
+            "beats": beats,
+            "now": 0.0,
+            "program": None,
+            "notes": [],
+            "pending": None,
+        }
+
+    def advance(self, row: dict, token: int, track: Track | None = None) -> dict:
+        for kind, x in self.events[token] if token < len(self.events) else ():
+            if kind in ("bar", "pos"):
+                if kind == "bar":
+                    row["beat0"] = row["beat0"] + row["beats"] if row["started"] else 0.0
+                    row["started"], row["now"] = True, row["beat0"]
+                else:
+                    row["now"] = row["beat0"] + x
+                row["notes"] = [n for n in row["notes"] if n[2] > row["now"]]
+                row["pending"] = None if row["pending"] is None else _index(row["notes"], row["pending"])
+            elif kind == "meter":
+                row["beats"] = x
+            elif kind == "program":
+                row["program"] = int(x)
+            elif kind == "pitch":
+                rank = self.rank.get(row["program"], -1)
+                note = [rank, int(x), math.inf]
+                if rank >= 0:
+                    row["notes"].append(note)
+                row["pending"] = note if rank >= 0 else None
+            elif kind == "drum":
+                row["pending"] = None
+            elif kind == "dur" and row["pending"] is not None:
+                row["pending"][2] = row["now"] + x
+                row["pending"] = None
+        return row
+
+    def mask(self, row: dict, track: Track, width: int) -> torch.Tensor | None:
+        if not row["notes"] or track.sounding is None:
+            return None
+        rank = self.lead_rank[:width].clone()
+        open_rank = self.rank.get(row["program"], -1)
+        rank[self.inherits[:width]] = open_rank
+        pitch = self.lead_pitch[:width]
+        voiced = rank >= 0
+        if not bool(voiced.any()):
+            return None
+        when, _ = self.timeline.landing(track.sounding, width)
+        bad = torch.zeros(width, dtype=torch.bool)
+        for note in row["notes"]:
+            r, p, end = note
+            if note is row["pending"]:  # an id that reads its duration first ends it there
+                lead = self.timeline.lead[:width]
+                ends = torch.where(torch.isinf(lead), torch.full_like(lead, math.inf), row["now"] + lead)
+            else:
+                ends = torch.full((width,), float(end), dtype=torch.float64)
+            active = voiced & (ends > when)
+            bad |= active & (((rank < r) & (pitch < p)) | ((rank > r) & (pitch > p)))
+        return bad if bool(bad.any()) else None
+
+
+def _index(notes: list[list], note: list) -> list | None:
+    """``note`` if it is still among ``notes`` (by identity), else None."""
+    return note if any(n is note for n in notes) else None
