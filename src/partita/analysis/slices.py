@@ -243,7 +243,7 @@ def _source_items(source: str) -> list:
 
 def _read_items(items: list) -> Iterator[tuple[str, object]]:
     from partita.corpus.pieces import jsb_score
-    from partita.score import read_abc, read_score
+    from partita.score import check_limits, read_abc, read_score
 
     for item in items:
         try:
@@ -253,6 +253,7 @@ def _read_items(items: list) -> Iterator[tuple[str, object]]:
                 score = jsb_score(item.grid or ())
             else:
                 score = read_score(item.path)
+                check_limits(score, item.path)  # 0 ticks per quarter note, a note of days: skipped, named
         except Exception as e:  # music21 and the readers raise assorted errors on odd files: skip the file
             log.warning("%s: skipped (%s: %s)", item.key, type(e).__name__, e)
             continue

@@ -91,6 +91,26 @@ def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
         raise click.ClickException(f"cannot write {path}: the folder {here} is not writable")
 
 
+def check_out_folder(path: str | os.PathLike, what: str, *markers: str) -> None:
+    """:func:`check_writable` for an output folder, and refuse in one line, before any work, one that exists,
+    is not empty and holds none of ``markers`` (glob patterns of the files a ``what`` is known by, e.g.
+    ``config.json``): writing there would overwrite, mix with or (on failure) clean away files that are
+    not partita's. A new folder, an empty one or one of the same kind (a rerun or resume) passes."""
+    check_writable(path, folder=True)
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return
+    with one_line(OSError):
+        names = sorted(p.name for p in folder.iterdir())
+        if not names or any(next(folder.glob(m), None) is not None for m in markers):
+            return
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    raise click.ClickException(
+        f"{path}: the folder holds other files ({shown}) and is not {what}; give a new or empty folder "
+        "(nothing in it is overwritten or removed)"
+    )
+
+
 class FiniteRange(click.FloatRange):
     """click's ``FloatRange`` that refuses NaN and infinity too (click lets NaN through every range, no
     comparison with it being true, and infinity through one open above), so ``--lr nan`` is a usage error and

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import check_writable, one_line
+from partita.cli._errors import check_out_folder, check_writable, one_line
 
 
 @click.group("clmr")
@@ -171,7 +171,7 @@ def _check_before_work(out: Path, cache: Path) -> None:
     from partita.render import find_soundfont
     from partita.render.audio import find_fluidsynth
 
-    check_writable(out, folder=True)
+    check_out_folder(out, "a CLMR encoder folder", "clmr_config.json")
     check_writable(cache, folder=True)
     with one_line():
         find_fluidsynth()

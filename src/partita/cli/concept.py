@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import check_writable
+from partita.cli._errors import SEED, FiniteRange, check_out_folder, check_writable
 
 COPY_BARS = 8
 """Bars of each piece sampled to measure a concept's copy rate (``--copy-check``)."""
@@ -49,10 +49,10 @@ def concept() -> None:
     help="Training steps (more steps memorize the references: docs/CONCEPTS.md).",
 )
 @click.option("--rank", type=click.IntRange(1, 64), default=4, show_default=True, help="LoRA rank.")
-@click.option("--lr", type=click.FloatRange(1e-6, 1.0), default=None, help="Learning rate of LoRA / pivotal.")
+@click.option("--lr", type=FiniteRange(1e-6, 1.0), default=None, help="Learning rate of LoRA / pivotal.")
 @click.option(
     "--strength",
-    type=click.FloatRange(0, 2),
+    type=FiniteRange(0, 2),
     default=1.0,
     show_default=True,
     help="The concept's default strength at generation (0: the base model, 1: as learned).",
@@ -74,7 +74,7 @@ def concept() -> None:
     show_default=True,
     help="The base model (a folder or name); the concept works only with it.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for torch.")
 def learn(references, name, out, method, steps, rank, lr, strength, copy_check, model, seed, threads) -> None:
     """Learn concept NAME from the pieces in REFERENCES (a folder of 1 to 5 MIDI, MusicXML or ABC files, or
@@ -100,8 +100,11 @@ def learn(references, name, out, method, steps, rank, lr, strength, copy_check, 
         )
     if (target / "config.json").is_file():  # said before training, not after
         raise click.ClickException(f"{target} holds a model: write the concept to a folder of its own")
-    check_writable(target, folder=target.suffix != ".safetensors")
-    pieces, skipped = read_references(references)  # an empty folder: one clear sentence
+    if target.suffix == ".safetensors":
+        check_writable(target)
+    else:
+        check_out_folder(target, "a concept folder", "concept_config.json", "concept.safetensors")
+    pieces, skipped = _within_limits(*read_references(references))  # an empty folder: one clear sentence
     for line in skipped:
         click.echo(f"skipped {line}")
     click.echo(f"learning <{name}> ({method}) from {len(pieces)} piece(s): {', '.join(n for n, _ in pieces)}")
@@ -123,6 +126,23 @@ def learn(references, name, out, method, steps, rank, lr, strength, copy_check, 
     weights = path if single else path / "concept.safetensors"
     click.echo(f"wrote {path} ({weights.stat().st_size / 1024:.0f} KiB)")
     click.echo(f'use it: partita generate "a piece in <{name}>" --concept {path} --model {model}')
+
+
+def _within_limits(pieces: list, skipped: list[str]) -> tuple[list, list[str]]:
+    """The reference pieces within :class:`partita.score.ScoreLimits` (0 ticks per quarter note, a note of
+    days, thousands of tracks are skipped and named like an unreadable file); none left is one line."""
+    from partita.score import ScoreError, check_limits
+
+    kept = []
+    for name, score in pieces:
+        try:
+            check_limits(score, name)
+            kept.append((name, score))
+        except ScoreError as e:
+            skipped.append(str(e))
+    if not kept:
+        raise click.ClickException(f"no reference piece to learn from: {'; '.join(skipped)}")
+    return kept, skipped
 
 
 def _copy_check(generator, learned, references, n: int, seed: int) -> None:

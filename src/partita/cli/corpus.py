@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import click
 
-from partita.cli._errors import check_writable, one_line
+from partita.cli._errors import check_out_folder, one_line
 
 
 def engine_options(command):
@@ -122,7 +122,14 @@ def build(
     from partita.corpus.build import corpus_dir
 
     with one_line():  # a name that is not a plain name
-        check_writable(corpus_dir(name, out_dir), folder=True)
+        check_out_folder(
+            corpus_dir(name, out_dir),
+            "a corpus",
+            "corpus.json",
+            "manifest.parquet",
+            ".build.lock",
+            "parts/*.parquet",
+        )
     if workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     if item_timeout < 0:

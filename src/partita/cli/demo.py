@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import SEED, check_out_folder
+
 DEMO_SOURCES = ("jsb",)
 FALLBACK_SOURCES = ("music21:bach",)  # bundled with music21: there on every machine partita installs on
 FALLBACK_PIECES = 40
@@ -43,7 +45,7 @@ def _shipped_model(name: str) -> str:
 @click.option("--prompt", default=DEMO_PROMPT, show_default=True, help="What to ask the model for.")
 @click.option("--model", default="partita-small", show_default=True, help="The model to generate with.")
 @click.option("--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates.")
-@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--seed", type=SEED, default=7, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Processes for the corpus build.")
 def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int) -> None:
     """Run partita's main job: generate from a prompt, describe the result, compare with real music."""
@@ -55,6 +57,7 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     from partita.pipelines import generate
     from partita.render import audio_available, render
 
+    check_out_folder(out_dir, "a demo folder", "demo.json", "generated/generation.json")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     name = _shipped_model(model)

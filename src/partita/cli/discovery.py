@@ -6,7 +6,7 @@ import json
 
 import click
 
-from partita.cli._errors import check_writable, one_line, read_checked
+from partita.cli._errors import SEED, check_out_folder, one_line, read_checked
 from partita.cli.corpus import engine_options
 
 
@@ -59,7 +59,7 @@ def build(corpus, out, model, workers, segments, engine, ray_address) -> None:
     from partita.engines import EngineError, require_ray
 
     if out is not None:
-        check_writable(out, folder=True)
+        check_out_folder(out, "a discovery index", "index.json", "pending*.parquet")
     with one_line(ImportError):
         if engine == "ray":
             require_ray()  # before the bar: a missing Ray is one line
@@ -86,12 +86,13 @@ def build(corpus, out, model, workers, segments, engine, ray_address) -> None:
 @click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True, help="The model folder.")
 @click.option("--epochs", type=click.IntRange(1, 1000), default=30, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 def train(corpus, out, epochs, workers, seed) -> None:
     """Train the text and music encoders on CORPUS's train split (valid split for the best epoch)."""
     from partita.cli.progress import tqdm_progress
     from partita.discovery.train import TrainConfig, train_on_corpus
 
+    check_out_folder(out, "a discovery model folder", "discovery_config.json")
     with one_line(), tqdm_progress("training", unit="epoch") as progress:
         model = train_on_corpus(corpus, out, TrainConfig(epochs=epochs, seed=seed), workers, progress)
     click.echo(f"wrote {out}: valid MRR {model.config.metrics.get('valid_mrr')}")
@@ -102,12 +103,13 @@ def train(corpus, out, epochs, workers, seed) -> None:
 @click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True, help="The model folder.")
 @click.option("--steps", type=click.IntRange(1, 100000), default=1500, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 def train_recommender(corpus, out, steps, workers, seed) -> None:
     """Train the set encoder of `partita recommend` on CORPUS's real collections (train-split pieces)."""
     from partita.cli.progress import tqdm_progress
     from partita.discovery.set_encoder import SetEncoderConfig, train_on_corpus
 
+    check_out_folder(out, "a set encoder folder", "set_encoder_config.json")
     with one_line(), tqdm_progress("training", unit="step") as progress:
         model = train_on_corpus(corpus, out, SetEncoderConfig(steps=steps, seed=seed), workers, progress)
     click.echo(f"wrote {out} ({model.config.trained_on})")

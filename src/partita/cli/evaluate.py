@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from partita.cli._errors import check_writable
+from partita.cli._errors import check_out_folder
 
 
 @click.command()
@@ -76,7 +76,7 @@ def evaluate(
         raise click.BadParameter("must be at least 2", param_hint="--max-reference")
     if realism and not reference:
         raise click.UsageError("--realism compares with a reference set: give --reference too")
-    check_writable(out_dir, folder=True)
+    check_out_folder(out_dir, "a report folder", "report.json")
     gen, skipped_gen = read_scores(generated)
     sources: dict = {"generated": generated}
     ref = None

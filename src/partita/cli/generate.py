@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import SEED, FiniteRange
+
 _OUTPUT_OPTIONS = [
     click.option(
         "-o",
@@ -22,7 +24,7 @@ _OUTPUT_OPTIONS = [
     click.option(
         "--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates to generate."
     ),
-    click.option("--seed", type=int, default=None, help="Seed for reproducible results."),
+    click.option("--seed", type=SEED, default=None, help="Seed for reproducible results."),
     click.option(
         "--model",
         default="partita-small",
@@ -46,11 +48,9 @@ _REQUEST_OPTIONS = [
         default=None,
         help="Chord progression, one per bar, looping over the piece, e.g. 'Am F C G'.",
     ),
-    click.option("--density", type=click.FloatRange(0, 1), default=None, help="Note-density fader, 0 to 1."),
-    click.option("--polyphony", type=click.FloatRange(0, 1), default=None, help="Polyphony fader, 0 to 1."),
-    click.option(
-        "--rhythm", type=click.FloatRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1."
-    ),
+    click.option("--density", type=FiniteRange(0, 1), default=None, help="Note-density fader, 0 to 1."),
+    click.option("--polyphony", type=FiniteRange(0, 1), default=None, help="Polyphony fader, 0 to 1."),
+    click.option("--rhythm", type=FiniteRange(0, 1), default=None, help="Rhythmic-density fader, 0 to 1."),
 ]
 
 _SETTING_OPTIONS = [
@@ -65,7 +65,7 @@ _SETTING_OPTIONS = [
     ),
     click.option(
         "--tonic-weight",
-        type=click.FloatRange(0, 4),
+        type=FiniteRange(0, 4),
         default=None,
         help=(
             "With a key: how strongly notes are pulled to the tonic triad (default 0: it made melodies "
@@ -74,7 +74,7 @@ _SETTING_OPTIONS = [
     ),
     click.option(
         "--presence-weight",
-        type=click.FloatRange(0, 6),
+        type=FiniteRange(0, 6),
         default=None,
         help=(
             "With two or more instruments: how strongly one silent for two bars is pulled back in (0: not "
@@ -83,7 +83,7 @@ _SETTING_OPTIONS = [
     ),
     click.option(
         "--repeat-weight",
-        type=click.FloatRange(0, 6),
+        type=FiniteRange(0, 6),
         default=None,
         help=(
             "How strongly a bar that has begun to repeat an earlier one (2, 4 or 8 bars back, never the "
@@ -93,7 +93,7 @@ _SETTING_OPTIONS = [
     ),
     click.option(
         "--loop-penalty",
-        type=click.FloatRange(0, 6),
+        type=FiniteRange(0, 6),
         default=None,
         help=(
             "How much a bar that has begun to copy the bar just played is held back from going on (default: "
@@ -139,7 +139,7 @@ _SETTING_OPTIONS = [
     ),
     click.option(
         "--temperature",
-        type=click.FloatRange(0.05, 3.0),
+        type=FiniteRange(0.05, 3.0),
         default=None,
         help="Sampling temperature (default: the model's generation_config.json, 1.0 for partita-small).",
     ),
@@ -169,7 +169,7 @@ _CONCEPT_OPTIONS = [
     ),
     click.option(
         "--concept-strength",
-        type=click.FloatRange(0, 2),
+        type=FiniteRange(0, 2),
         default=None,
         help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
     ),

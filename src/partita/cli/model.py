@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from partita.cli._errors import SEED, check_out_folder
+
 
 @click.group("model")
 def model_group() -> None:
@@ -87,6 +89,7 @@ def import_command(shard_dir: str, out_dir: str, tokenizer_from: str) -> None:
     from partita.cli.tokens import _tokenizer_of
     from partita.models.pretrained import import_shards
 
+    check_out_folder(out_dir, "a model folder", "config.json")
     folder = Path(tokenizer_from)
     tok = _tokenizer_of(str(folder / "tokenizer") if (folder / "tokenizer").is_dir() else tokenizer_from)
     try:
@@ -158,7 +161,7 @@ def evaluate(name: str, data_dir: str, max_tokens: int, shards: int, bf16: bool)
 @click.option(
     "--n", "n", type=click.IntRange(1, 16), default=2, show_default=True, help="Candidates per prompt."
 )
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option("--card", is_flag=True, help="Also write the Samples section into the model folder's card.")
 def samples(name: str, out_dir: str, n: int, seed: int, card: bool) -> None:
     """Generate one listening sample per style prompt with model NAME (MIDI, WAV, piano roll, adherence)."""

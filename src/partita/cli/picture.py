@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import SEED, FiniteRange, check_writable, one_line
+from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
 from partita.cli.generate import _CONCEPT_OPTIONS, _options
 
 
@@ -45,7 +45,7 @@ from partita.cli.generate import _CONCEPT_OPTIONS, _options
 )
 @click.option(
     "--event-pull",
-    type=FiniteRange(0, None),
+    type=FiniteRange(0, 30),
     default=None,
     help="The sampler's pull towards onsets on the cuts and motion peaks (a logit bonus; default 3; "
     "0: off, the rhythm is the model's own).",
@@ -96,7 +96,7 @@ def score_video(
     from partita.pipelines import Generator
     from partita.pipelines.picture import score_video as run
 
-    check_writable(out_dir, folder=True)
+    check_out_folder(out_dir, "a score-video folder", "picture.json")
     if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
         model = Generator.from_pretrained(model).with_concept(concept, concept_strength)
         click.echo(f"concept <{model.concept}> at strength {model.card['concept_strength']:g}")

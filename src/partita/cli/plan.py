@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from partita.cli._errors import check_writable
+from partita.cli._errors import FiniteRange, check_writable
 
 
 @click.command("plan")
@@ -23,7 +23,7 @@ from partita.cli._errors import check_writable
 )
 @click.option(
     "--minutes",
-    type=click.FloatRange(0.1, 20),
+    type=FiniteRange(0.1, 20),
     default=None,
     help="Length in minutes at the piece's tempo (overrides the prompt's 'a 3-minute ...').",
 )

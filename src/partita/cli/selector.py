@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import SEED, FiniteRange, check_out_folder
+
 
 @click.group()
 def selector() -> None:
@@ -21,24 +23,30 @@ def selector() -> None:
 )
 @click.option("--steps", type=click.IntRange(1), default=1200, show_default=True, help="Optimizer steps.")
 @click.option(
-    "--threads", type=click.IntRange(1), default=2, show_default=True, help="CPU threads for torch."
+    "--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="CPU threads for torch."
 )
-@click.option("--batch", type=click.IntRange(1), default=48, show_default=True, help="Real windows per step.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--batch", type=click.IntRange(1, 4096), default=48, show_default=True, help="Real windows per step."
+)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
     "--eval-every",
     type=click.IntRange(1),
     default=None,
     help="Steps between validation checks (checkpoint selection); default: a third of --steps, at most 400.",
 )
-@click.option("--n-layers", type=click.IntRange(1), default=3, show_default=True, help="Convolution layers.")
+@click.option(
+    "--n-layers", type=click.IntRange(1, 64), default=3, show_default=True, help="Convolution layers."
+)
 @click.option(
     "--dilations",
     default="1,2,4",
     show_default=True,
     help="Dilation of each layer, comma-separated (cycled over the layers).",
 )
-@click.option("--width", type=click.IntRange(8), default=96, show_default=True, help="Channels (d_model).")
+@click.option(
+    "--width", type=click.IntRange(8, 4096), default=96, show_default=True, help="Channels (d_model)."
+)
 @click.option(
     "--min-sequences",
     type=click.IntRange(1),
@@ -55,7 +63,7 @@ def selector() -> None:
 )
 @click.option(
     "--negatives-share",
-    type=click.FloatRange(0, 1),
+    type=FiniteRange(0, 1),
     default=0.5,
     show_default=True,
     help="With --negatives: the share of degraded twins replaced by generated windows.",
@@ -94,12 +102,16 @@ def train(
     from partita.cli.progress import tqdm_progress
     from partita.training.style_classifier import StyleTrainConfig, train_style_classifier
 
+    check_out_folder(out_dir, "a Selector classifier folder", "config.json")
     eval_every = eval_every or max(1, min(400, steps // 3 or 1))
     try:
         dil = [int(d) for d in dilations.split(",") if d.strip()]
+        if not dil or not all(1 <= d <= 1024 for d in dil):
+            raise ValueError
     except ValueError:
         raise click.BadParameter(
-            f"expected integers separated by commas, got {dilations!r}", param_hint="--dilations"
+            f"expected integers from 1 to 1024 separated by commas, got {dilations!r}",
+            param_hint="--dilations",
         ) from None
     config = StyleTrainConfig(
         steps=steps,

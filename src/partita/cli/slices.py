@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import check_writable, one_line
+from partita.cli._errors import SEED, check_out_folder, one_line
 
 SPLITS = ("train", "valid", "test", "all")
 
@@ -34,7 +34,7 @@ def slices() -> None:
 @click.option("--window", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--min-count", type=click.IntRange(1), default=5, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="1 is deterministic."
 )
@@ -46,7 +46,7 @@ def train(source, out, split, limit, vector_size, window, min_count, epochs, see
     from partita.evaluation.slices import corpus_key_vectors, geometry, headline
     from partita.models.slices import SliceModel, SliceModelConfig
 
-    check_writable(out, folder=True)
+    check_out_folder(out, "a slices model folder", "slice_config.json")
     with one_line():
         config = SliceModelConfig(vector_size, window, min_count, epochs=epochs, seed=seed, workers=workers)
         with tqdm_progress("slicing", unit="piece") as progress:

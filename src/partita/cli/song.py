@@ -35,6 +35,7 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
 
     check_text_file(lyrics, "lyrics")
     check_writable(out_dir, folder=True)
+    _not_over_lyrics(lyrics, out_dir)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
         click.echo(f"note: {note}")
@@ -98,6 +99,7 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
 
     check_text_file(lyrics, "lyrics")
     check_writable(out_dir, folder=True)
+    _not_over_lyrics(lyrics, out_dir)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
         click.echo(f"note: {note}")
@@ -130,6 +132,13 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
     click.echo(f"{len(whole.tracks)} tracks, {len(words.sections)} sections, {sung.seconds:.0f} s")
     for p in [out / f"{stem}.mid", out / f"{stem}.musicxml", *written]:
         click.echo(str(p))
+
+
+def _not_over_lyrics(lyrics: str, out_dir: str) -> None:
+    """Refuse a song that would be written over its own LYRICS (a text file named NAME.mid, .svg, ...)."""
+    src = Path(lyrics).resolve()
+    if src.parent == Path(out_dir).resolve() and src.suffix.lower() in (".mid", ".musicxml", ".svg", ".png"):
+        raise click.ClickException(f"{lyrics}: the song would be written over its lyrics; give another --out")
 
 
 @song.command("template")

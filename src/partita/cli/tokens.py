@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from partita.cli._errors import check_writable
+from partita.cli._errors import check_out_folder
 
 
 @click.group()
@@ -77,7 +77,7 @@ def build(
 
     if tokenizer_from and bpe_size:
         raise click.UsageError("--tokenizer reuses a tokenizer as it is: give it or --bpe, not both")
-    check_writable(out_dir, folder=True)
+    check_out_folder(out_dir, "a token folder", "tokenize_config.json", "tokenizer/partita_tokenizer.json")
     corpus = load_corpus(corpus_name)
     out = Path(out_dir)
     saved = out / "tokenizer"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import check_out_folder
 from partita.training.config import PRESETS
 
 
@@ -54,6 +55,7 @@ def train_command(preset_name, config_file, out_dir, init_from, stage1_steps, ma
             raise click.UsageError("--stage1-steps is for continual pretraining: give --init-from MODEL too")
         cfg.stage1_steps = stage1_steps
     out = out_dir or str(data_dir() / "runs" / cfg.name)
+    check_out_folder(out, "a training run folder", "train_config.json", "checkpoints/latest.json")
     main_rank = int(os.environ.get("RANK", "0")) == 0
     if main_rank:
         with tqdm_progress(f"train {cfg.name}", unit="step") as progress:

@@ -7,13 +7,14 @@ are left out, and counted: those pieces are not the base model's own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
 
 import click
 
-from partita.cli._errors import SEED, FiniteRange, check_writable, one_line
+from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def tune(
         split_by_concept,
     )
 
-    check_writable(out, folder=True)
+    check_out_folder(out, "a model folder", "config.json")
     if threads:
         torch.set_num_threads(threads)
     with one_line(OSError):
@@ -128,6 +129,8 @@ def tune(
             "dpo": summary,
             "metrics": {},  # the base model's card figures are not this model's: measure it anew
         }
+        with contextlib.suppress(OSError):  # an empty folder given as --out: the model folder takes its place
+            Path(out).rmdir()
         save_tuned(
             out,
             lambda folder: generator.save_pretrained(folder, card=card),

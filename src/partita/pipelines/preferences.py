@@ -204,7 +204,7 @@ def _blank(value):
 
 def _piece(value, side: str, path: Path) -> tuple[Path, bytes]:
     """The piece file a row names (relative to the file of pairs' folder), read and written as MIDI."""
-    from partita.score import ScoreError, read_score
+    from partita.score import ScoreError, check_limits, read_score
 
     if not isinstance(_blank(value), str):
         raise ValueError(f"no piece {side} (give the path of a MIDI, MusicXML or ABC file)")
@@ -213,6 +213,7 @@ def _piece(value, side: str, path: Path) -> tuple[Path, bytes]:
         raise ValueError(f"piece {side}: no file {value.strip()}")
     try:
         score = read_score(file)
+        check_limits(score, file)  # 0 ticks per quarter note, a note of days: `tune` could not tokenize it
     except (ScoreError, OSError) as e:
         raise ValueError(f"piece {side}: {value.strip()} does not read as a score ({e})") from None
     if not score.note_num():
