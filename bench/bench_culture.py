@@ -21,6 +21,8 @@ One run trains, on the built corpus ``all`` (train split only):
   the lambdas of ``--ties-lambdas``;
 - ``dare``: DARE merges of the same two deltas (each entry kept with probability ``--dare-density`` and
   rescaled, then summed; drops drawn from the seed) at the lambdas of ``--dare-lambdas``;
+- ``dare_ties``: DARE-TIES merges (dropped and rescaled as DARE at ``--dare-ties-density``, then TIES's sign
+  election and disjoint mean, no trim) at the lambdas of ``--dare-ties-lambdas``;
 - ``weighted``: ``base + w_china * delta china + w_lorraine * delta lorraine_luxembourg`` for each pair of
   ``--merge-weights`` (lambda 1: the weights are the factors; ``0.5,0.5`` is the linear merge at 0.5).
 
@@ -40,6 +42,11 @@ same architecture with random weights is the probes' control.
     nice -n 15 python bench/bench_culture.py --threads 1 --seeds 0 1 2 --probe-seeds 0   # culture-seeds.json
     nice -n 15 python bench/bench_culture.py --threads 1 --seeds 0 1 2 --probe-seeds 0 --merges-only \
         --name culture-merges                          # DARE and weighted merges against linear and TIES
+    nice -n 15 python bench/bench_culture.py --threads 1 --seeds 0 1 2 --jobs 2 --probe-seeds 0 \
+        --merges-only --base-steps 200 --steps 75 --loss-pieces 150 --ties-density 0.5 --ties-lambdas 1 \
+        --dare-density 0.3 0.7 --dare-lambdas 0.5 --dare-ties-density 0.3 0.7 \
+        --dare-ties-lambdas 0.5 0.75 1 --merge-weights \
+        --name culture-dare-ties                       # DARE-TIES beside linear, TIES and DARE (half size)
 """
 
 from __future__ import annotations
@@ -159,13 +166,14 @@ def _train(args, data: dict, seed: int, t_start: float):
 
 
 def _merges(args, base, parents: list, seed: int) -> dict:
-    """The merged models of the table: linear (the lambda sweep), TIES, DARE and weighted."""
+    """The merged models of the table: linear (the lambda sweep), TIES, DARE, DARE-TIES and weighted."""
     from partita.training.culture import merge
 
     out = {f"merged, lambda {lam:g}": merge(base, parents, lam) for lam in LAMBDAS}
     for method, densities, lambdas in (
         ("ties", args.ties_density, args.ties_lambdas),
         ("dare", args.dare_density, args.dare_lambdas),
+        ("dare_ties", args.dare_ties_density, args.dare_ties_lambdas),
     ):
         for density in densities:
             for lam in lambdas:
@@ -296,12 +304,25 @@ def _score(args, ev: dict, models: dict, probes: bool, done=None) -> dict:
     return {k: res[k] for k in models if k in res}
 
 
-MERGE_FAMILIES = {"linear": "merged", "ties": "ties", "dare": "dare", "weighted": "weighted"}
-"""Each merge method and the start of its models' names."""
+MERGE_FAMILIES = {
+    "linear": "merged",
+    "ties": "ties",
+    "dare": "dare",
+    "dare_ties": "dare_ties",
+    "weighted": "weighted",
+}
+"""Each merge method and the first word of its models' names."""
+FAMILY_TITLES = {"dare_ties": "DARE-TIES", "dare": "DARE", "ties": "TIES", "weighted": "weighted"}
+
+
+def _family(name: str) -> str | None:
+    """The merge family of a model's name (its first word: ``dare`` is not ``dare_ties``), None if none."""
+    head = name.split(" ")[0].rstrip(",")
+    return next((f for f, start in MERGE_FAMILIES.items() if start == head), None)
 
 
 def _merged(name: str) -> bool:
-    return name.startswith(tuple(MERGE_FAMILIES.values()))
+    return _family(name) is not None
 
 
 def _interval(values) -> dict:
@@ -347,7 +368,7 @@ def _summary(per_seed: dict) -> dict:
         for n in (n for n in names if n.startswith(f"{c}, rewarm, replay")):
             for where in (c, "western"):  # what replay costs on the target and saves on the base's pieces
                 compare(f"{n} vs {c}, rewarm", n, f"{c}, rewarm", where)
-    merges = {f: [n for n in names if n.startswith(start)] for f, start in MERGE_FAMILIES.items()}
+    merges = {f: [n for n in names if _family(n) == f] for f in MERGE_FAMILIES}
     best = {}
     for family, ms in merges.items():
         if ms:  # chosen on the valid pieces: the mean of the three cultures' valid losses, over seeds
@@ -529,6 +550,16 @@ def _args(argv):
     )
     ap.add_argument("--dare-lambdas", type=float, nargs="*", default=None, help="DARE lambdas (0.5 0.75).")
     ap.add_argument(
+        "--dare-ties-density",
+        type=float,
+        nargs="*",
+        default=None,
+        help="DARE-TIES keep probabilities (0.3 0.7).",
+    )
+    ap.add_argument(
+        "--dare-ties-lambdas", type=float, nargs="*", default=None, help="DARE-TIES lambdas (0.5 1)."
+    )
+    ap.add_argument(
         "--merge-weights",
         type=_weights,
         nargs="*",
@@ -559,12 +590,29 @@ def _args(argv):
     )
     args.dare_density = args.dare_density if args.dare_density is not None else ([0.5] if q else [0.3, 0.7])
     args.dare_lambdas = args.dare_lambdas if args.dare_lambdas is not None else ([0.5] if q else [0.5, 0.75])
+    if args.dare_ties_density is None:
+        args.dare_ties_density = [0.5] if q else [0.3, 0.7]
+    if args.dare_ties_lambdas is None:
+        args.dare_ties_lambdas = [1.0] if q else [0.5, 1.0]
     if args.merge_weights is None:
         args.merge_weights = [(0.7, 0.3)] if q else [(0.6, 0.4), (0.4, 0.6), (0.7, 0.3), (0.3, 0.7)]
     if args.merges_only:
         args.replay = []
     args.name = args.name or ("culture" if len(args.seeds) == 1 else "culture-seeds")
     return args
+
+
+def _merges_title(args) -> str:
+    """The title of a ``--merges-only`` run, naming the merge families it made (distinct per selection)."""
+    made = {
+        "dare_ties": args.dare_ties_density and args.dare_ties_lambdas,
+        "dare": args.dare_density and args.dare_lambdas,
+        "ties": args.ties_density and args.ties_lambdas,
+        "weighted": args.merge_weights,
+    }
+    names = [FAMILY_TITLES[f] for f, on in made.items() if on]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"Cultural adaptation over seeds: {listed or 'no other'} merges against linear merging"
 
 
 def _print(res: dict, meta: dict) -> None:
@@ -629,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = _rows(res, meta, info, cmd) if "random weights" in res or final else []
         else:
             title = (
-                "Cultural adaptation over seeds: DARE, TIES and weighted merges against linear merging"
+                _merges_title(args)
                 if args.merges_only
                 else "Cultural adaptation over seeds: replay and TIES merges against linear task arithmetic"
             )

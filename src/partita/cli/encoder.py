@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import click
 
-from partita.cli._errors import SEED, FiniteRange, check_writable, one_line
+from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
 
 SCHEDULES = ("rewarm", "constant")
+MERGE_METHODS = ("linear", "ties", "dare", "dare_ties")
+"""The names of ``partita.training.merge_methods.MERGE_METHODS`` (kept here so --help needs no torch; a test
+checks that they agree)."""
 MAX_LAM = 10.0
 """The largest |--lam| of a merge: task arithmetic uses -1..2; far beyond, the weights are noise."""
 
@@ -130,7 +133,7 @@ def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, **train):
     from partita.models.encoder import MusicEncoder
 
     cultures, out = train["cultures"], train["out"]
-    check_writable(out, folder=True)
+    check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
         _threads(train["threads"])
         model = MusicEncoder.from_pretrained(base)
@@ -163,7 +166,7 @@ def pretrain_cmd(layers, width, heads, max_len, **train):
     from partita.models.encoder import EncoderConfig, MusicEncoder
 
     cultures, out = train["cultures"], train["out"]
-    check_writable(out, folder=True)
+    check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
         _threads(train["threads"])
         torch.manual_seed(train["seed"])
@@ -193,33 +196,36 @@ def pretrain_cmd(layers, width, heads, max_len, **train):
 )
 @click.option(
     "--method",
-    type=click.Choice(("linear", "ties", "dare")),
+    type=click.Choice(MERGE_METHODS),
     default="linear",
     show_default=True,
     help="linear: the sum of the task vectors; ties: trimmed, sign-elected, disjoint mean (TIES-merging); "
-    "dare: entries dropped at random and the rest rescaled (DARE), then summed.",
+    "dare: entries dropped at random and the rest rescaled (DARE), then summed; dare_ties: dropped and "
+    "rescaled as DARE, then TIES's sign election and disjoint mean (DARE-TIES).",
 )
 @click.option(
     "--density",
     type=FiniteRange(0, 1, min_open=True),
     default=0.2,
     show_default=True,
-    help="ties: the share of each task vector's entries kept (largest magnitudes); dare: the probability "
-    "that an entry is kept.",
+    help="ties: the share of each task vector's entries kept (largest magnitudes); dare, dare_ties: the "
+    "probability that an entry is kept.",
 )
 @click.option(
     "--weights",
     default=None,
     help="Per-model factors, comma-separated in the order of MODELS (e.g. 0.7,0.3); default all 1.",
 )
-@click.option("--seed", type=SEED, default=0, show_default=True, help="dare: the seed of the drops.")
+@click.option(
+    "--seed", type=SEED, default=0, show_default=True, help="dare, dare_ties: the seed of the drops."
+)
 def merge_cmd(base, models, out, lam, method, density, weights, seed):
     """Task arithmetic: merge adapted encoders MODELS of the encoder BASE in weight space."""
     from partita.models.encoder import MusicEncoder
     from partita.training.culture import MergeConfig, merge, save_merged
 
     factors = _weights(weights, len(models))
-    check_writable(out, folder=True)
+    check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
         b = MusicEncoder.from_pretrained(base)
         ms = [MusicEncoder.from_pretrained(m) for m in models]

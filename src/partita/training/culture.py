@@ -16,13 +16,11 @@ culture chosen with equal probability (``balance="equal"``) or in proportion to 
 Replay (``AdaptConfig.replay``, the usual remedy for forgetting): a share of each batch's windows is drawn
 from the base's own pieces (``replay_culture``, ``western``), the rest from the target cultures.
 
-Task arithmetic (:func:`merge`): single-culture adapted models merged in weight space. ``linear``:
-``base + lambda * sum_i (adapted_i - base)``; ``ties`` (TIES-merging, Yadav et al. 2023,
-:func:`ties_vector`): each task vector trimmed to its largest entries, a sign elected per parameter, the
-agreeing entries averaged, ``base + lambda * that``; ``dare`` (DARE, Yu et al. 2024,
-:func:`dare_vectors`): each task vector's entries dropped at random, each kept with probability ``density``
-and rescaled by ``1 / density``, then summed as ``linear``. Per-model ``weights`` scale each task vector
-first (a weighted merge). Every parameter (the masked-modelling heads included) is merged.
+Task arithmetic (:func:`merge`): single-culture adapted models merged in weight space,
+``base + lambda * combine(adapted_i - base)``; the combiners are :mod:`partita.training.merge_methods`
+(``linear``: the sum; ``ties``: TIES-merging; ``dare``: DARE then the sum; ``dare_ties``: DARE then TIES's
+sign election and disjoint mean). Per-model ``weights`` scale each task vector first (a weighted merge).
+Every parameter (the masked-modelling heads included) is merged.
 
 Cultures are rules over manifest rows (:data:`CULTURES`): ``china`` (Essen's Chinese folk songs, 1,217),
 ``lorraine_luxembourg`` (Essen's songs of Lorraine and Luxembourg, 1,208), ``western`` (the base mix: the
@@ -63,6 +61,9 @@ from partita.models.encoder import (
 )
 from partita.progress import ProgressCallback, report
 from partita.training.encoder import corrupt, random_mask, sample_windows
+from partita.training.merge_methods import MERGE_METHODS, combine
+from partita.training.merge_methods import dare_vectors as dare_vectors  # re-exported: older imports
+from partita.training.merge_methods import ties_vector as ties_vector
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,6 @@ ADAPT_CONFIG = "adapt_config.json"
 MERGE_CONFIG = "merge_config.json"
 SCHEDULES = ("rewarm", "constant", "cosine")
 """``cosine`` is ``rewarm`` from random weights: the base pretraining's schedule."""
-MERGE_METHODS = ("linear", "ties", "dare")
 
 # ---------------------------------------------------------------- cultures
 
@@ -458,8 +458,7 @@ def load_adapt_config(directory: str | Path) -> AdaptConfig:
 @dataclass
 class MergeConfig:
     """How a merged encoder was made (saved as merge_config.json): ``base + lam * combine(models - base)``,
-    ``combine`` the sum (``linear``), TIES (``ties``, :func:`ties_vector`) or DARE then the sum (``dare``,
-    :func:`dare_vectors`)."""
+    ``combine`` the combiner of ``method`` (:data:`partita.training.merge_methods.MERGE_METHODS`)."""
 
     base: str = ""
     models: tuple[str, ...] = ()
@@ -468,10 +467,11 @@ class MergeConfig:
     """Per-model factors (each task vector scaled by ``weights[i]`` before combining); empty: all 1."""
     method: str = "linear"
     density: float = 0.2
-    """``ties``: the share of each task vector's entries kept (largest magnitudes); ``dare``: the probability
-    that an entry is kept (the kept ones rescaled by ``1 / density``); unused by ``linear``."""
+    """``ties``: the share of each task vector's entries kept (largest magnitudes); ``dare`` and
+    ``dare_ties``: the probability that an entry is kept (the kept ones rescaled by ``1 / density``); unused
+    by ``linear``."""
     seed: int = 0
-    """``dare``: the seed of the random drops (the same seed, the same merged weights)."""
+    """``dare`` and ``dare_ties``: the seed of the random drops (the same seed, the same merged weights)."""
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -530,61 +530,6 @@ def task_vector(base: MusicEncoder, model: MusicEncoder) -> dict[str, torch.Tens
     return {k: v.detach() - b[k] for k, v in model.state_dict().items() if v.is_floating_point()}
 
 
-@torch.no_grad()
-def ties_vector(
-    deltas: Sequence[Mapping[str, torch.Tensor]], density: float = 0.2
-) -> dict[str, torch.Tensor]:
-    """TIES-merging (Yadav et al. 2023) of task vectors (parameter name -> ``adapted - base``), one merged
-    task vector: trim, elect a sign, disjoint mean."""
-    keys = list(deltas[0])
-    sizes = [deltas[0][k].numel() for k in keys]
-    # Each task vector as one flat row: trimming and election look at all its parameters together.
-    tau = torch.stack([torch.cat([d[k].reshape(-1) for k in keys]) for d in deltas])  # (models, params)
-    # 1. Trim: keep each task vector's `density` share of entries largest in magnitude, zero the rest.
-    keep = max(1, round(density * tau.shape[1]))
-    cutoff = tau.abs().kthvalue(tau.shape[1] - keep + 1, dim=1, keepdim=True).values
-    tau = torch.where(tau.abs() >= cutoff, tau, torch.zeros(()))
-    # 2. Elect a sign per parameter: the sign of the trimmed entries' sum (the side with more mass wins).
-    sign = torch.sign(tau.sum(0))
-    # 3. Disjoint merge: average only the kept entries whose sign agrees with the elected one.
-    agree = (torch.sign(tau) == sign) & (tau != 0)
-    merged = (tau * agree).sum(0) / agree.sum(0).clamp(min=1)
-    parts = merged.split(sizes)
-    return {k: part.view_as(deltas[0][k]) for k, part in zip(keys, parts, strict=True)}
-
-
-@torch.no_grad()
-def dare_vectors(
-    deltas: Sequence[Mapping[str, torch.Tensor]], density: float = 0.5, seed: int = 0
-) -> list[dict[str, torch.Tensor]]:
-    """DARE (drop and rescale, Yu et al. 2024) of task vectors: each entry kept with probability ``density``
-    and divided by it, the others set to zero, so each vector keeps its expectation; the drops are drawn
-    from ``seed`` (the vectors and their parameters in order)."""
-    gen = torch.Generator().manual_seed(seed)
-    out = []
-    for d in deltas:
-        kept = {}
-        for k, v in d.items():
-            keep = torch.rand(v.shape, generator=gen) < density
-            kept[k] = torch.where(keep, v / density, torch.zeros((), dtype=v.dtype))
-        out.append(kept)
-    return out
-
-
-def combine(
-    deltas: Sequence[Mapping[str, torch.Tensor]], method: str = "linear", density: float = 0.2, seed: int = 0
-) -> dict[str, torch.Tensor]:
-    """One task vector of several: their sum (``linear``), :func:`ties_vector` (``ties``) or the sum of
-    :func:`dare_vectors` (``dare``)."""
-    if method == "ties":
-        return ties_vector(deltas, density)
-    if method == "dare":
-        deltas = dare_vectors(deltas, density, seed)
-    elif method != "linear":
-        raise ValueError(f"unknown merge method {method!r}: choose from {', '.join(MERGE_METHODS)}")
-    return {k: sum(d[k] for d in deltas) for k in deltas[0]}
-
-
 def merge(
     base: MusicEncoder,
     models: Sequence[MusicEncoder],
@@ -596,9 +541,10 @@ def merge(
     seed: int = 0,
 ) -> MusicEncoder:
     """Task arithmetic: a new encoder ``base + lam * combine_i(weights[i] * (models[i] - base))``, combine
-    the sum (``method="linear"``: ``lam`` 0 gives the base, 1 with one model that model),
-    :func:`ties_vector` (``"ties"``, keeping ``density`` of each task vector) or the sum of
-    :func:`dare_vectors` (``"dare"``, each entry kept with probability ``density``, drops from ``seed``).
+    the combiner of ``method`` (:mod:`partita.training.merge_methods`): the sum (``"linear"``: ``lam`` 0
+    gives the base, 1 with one model that model), TIES (``"ties"``, keeping ``density`` of each task
+    vector), DARE then the sum (``"dare"``, each entry kept with probability ``density``, drops from
+    ``seed``) or DARE then TIES's sign election and disjoint mean (``"dare_ties"``).
     ``weights`` (one a model, default all 1) make a weighted merge. The base and the models are not
     changed; ``config`` (names, notes) is recorded with ``lam``, ``weights``, ``method``, ``density`` and
     ``seed`` set from the arguments."""
