@@ -69,6 +69,12 @@ ONSET_REACH = 0.5
 """How far after an event with no note on it (quarter notes) the next onset is brought onto it."""
 ACCENT_BOOST = 24
 """Velocity added to an accented note."""
+ACCENT_MARGIN = 12
+"""How much louder (velocity) an accented note is at least than every other note within
+:data:`ACCENT_NEIGHBOURHOOD` of it; the other notes stay under 127 by as much, so an accent has room above
+them (0: the accents as before 2026-12-06's evening, the boost alone, ties at 127 kept)."""
+ACCENT_NEIGHBOURHOOD = 1.0
+"""Seconds either side of an accented note within which it is the loudest."""
 ALIGN_WINDOW = 0.1
 """The tolerance (seconds) of the alignment F-measure (mir_eval.onset.f_measure)."""
 DEFAULT_INSTRUMENT = "piano"
@@ -591,26 +597,64 @@ def second_ticks(score: Score):
 
 
 def shape_dynamics(
-    score: Score, video: VideoFeatures, events: list[float], move_onsets: bool = True
+    score: Score,
+    video: VideoFeatures,
+    events: list[float],
+    move_onsets: bool = True,
+    margin: int = ACCENT_MARGIN,
+    window: float = DYNAMICS_WINDOW,
 ) -> Score:
     """``score`` (in place, returned) with its notes on the events (:func:`onsets_on_events`), loudness
     following the video's sustained motion (velocity times 0.75 at no motion to 1.25 at full:
     :func:`sustained_motion`) and the notes starting within :data:`ACCENT_WINDOW` of an event accented (plus
-    :data:`ACCENT_BOOST`): a burst of motion is marked by the accent on its peak, not by a run of loud notes
-    through it. ``move_onsets`` off: the rhythm is as sampled (no note moved onto an event)."""
+    :data:`ACCENT_BOOST`, and at least ``margin`` over every other pitched note within
+    :data:`ACCENT_NEIGHBOURHOOD`, which stay ``margin`` under 127): a burst of motion is marked by the accent
+    on its peak, not by a run of loud notes through it, and the accent is the loudest note around it, not one
+    tied with them at 127 or with a second onset on the same event (only the onset nearest to an event is
+    accented). ``move_onsets`` off: the rhythm is as sampled (no note moved onto an event); ``margin`` 0: the
+    accents as before 2026-12-06's evening (the boost alone, on every note within the window, clipped to 127,
+    ties kept); ``window``: the seconds of motion whose median the loudness follows."""
     if move_onsets:
         onsets_on_events(score, events)
+    notes = [(track.is_drum, note) for track in score.tracks for note in track.notes]
+    if not notes:
+        return score
     seconds = tick_seconds(score)
-    times, levels = sustained_motion(video)
-    marks = np.asarray(sorted(events), dtype=float)
-    for track in score.tracks:
-        for note in track.notes:
-            t = seconds(note.time)
-            v = note.velocity * (0.75 + 0.5 * float(np.interp(t, times, levels)))
-            if len(marks) and float(np.min(np.abs(marks - t))) <= ACCENT_WINDOW:
-                v += ACCENT_BOOST
-            note.velocity = int(min(127, max(1, round(v))))
+    times, levels = sustained_motion(video, window)
+    when = np.array([seconds(n.time) for _, n in notes])
+    velocity = np.array([n.velocity for _, n in notes], float) * (0.75 + 0.5 * np.interp(when, times, levels))
+    pitched = ~np.array([drum for drum, _ in notes])
+    accented = _accented(when, [n.time for _, n in notes], pitched, events, nearest=bool(margin))
+    velocity = np.where(accented, velocity + ACCENT_BOOST, np.minimum(velocity, 127 - margin))
+    if margin:
+        for i in np.flatnonzero(accented & pitched):
+            around = pitched & ~accented & (np.abs(when - when[i]) <= ACCENT_NEIGHBOURHOOD)
+            if around.any():
+                velocity[i] = max(velocity[i], velocity[around].max() + margin)
+    for (_, note), v in zip(notes, velocity, strict=True):
+        note.velocity = int(min(127, max(1, round(float(v)))))
     return score
+
+
+def _accented(
+    when: np.ndarray, ticks: list[int], pitched: np.ndarray, events: list[float], nearest: bool
+) -> np.ndarray:
+    """Which notes an accent falls on: those starting within :data:`ACCENT_WINDOW` of an event; with
+    ``nearest``, only the onset nearest to each event (its notes on that tick, the pitched ones searched
+    first), so that two onsets a 32nd apart on one event do not share, and tie, its accent."""
+    marks = np.asarray(sorted(events), dtype=float)
+    out = np.zeros(len(when), dtype=bool)
+    if not len(marks):
+        return out
+    if not nearest:
+        return np.min(np.abs(when[:, None] - marks[None, :]), axis=1) <= ACCENT_WINDOW
+    ticks_array, search = np.asarray(ticks), pitched if pitched.any() else np.ones(len(when), dtype=bool)
+    for mark in marks:
+        gap = np.where(search, np.abs(when - mark), np.inf)
+        i = int(np.argmin(gap))
+        if gap[i] <= ACCENT_WINDOW:
+            out |= ticks_array == ticks_array[i]
+    return out
 
 
 def onsets_on_events(score: Score, events: list[float], reach: float = ONSET_REACH) -> Score:
@@ -661,30 +705,75 @@ def sustained_motion(video: VideoFeatures, window: float = DYNAMICS_WINDOW) -> t
     return times, np.array([float(np.median(levels[a:b])) for a, b in zip(lo, hi, strict=True)])
 
 
-def musical_accents(score: Score, duration: float | None = None, top: float = 0.1) -> list[float]:
-    """The music's accents (seconds): onsets on a downbeat, and the loudest onsets (the top ``top`` share by
-    the velocity of the loudest note starting there: velocity is how MIDI accents a note); drums are left
-    out, onsets within 30 ms are one."""
-    seconds = tick_seconds(score)
-    onsets: dict[int, float] = {}
+def onset_ticks(score: Score) -> tuple[np.ndarray, np.ndarray]:
+    """The ticks of the pitched onsets (the notes starting on one tick are one onset), in order, and the
+    velocity of each (its loudest note)."""
+    loudest: dict[int, float] = {}
     for track in score.tracks:
         if track.is_drum:
             continue
         for note in track.notes:
-            onsets[int(note.time)] = max(onsets.get(int(note.time), 0.0), float(note.velocity))
-    if not onsets:
+            loudest[int(note.time)] = max(loudest.get(int(note.time), 0.0), float(note.velocity))
+    ticks = sorted(loudest)
+    return np.array(ticks, dtype=np.int64), np.array([loudest[t] for t in ticks], dtype=float)
+
+
+def musical_accents(
+    score: Score, duration: float | None = None, top: float = 0.1, ties: bool = False
+) -> list[float]:
+    """The music's accents (seconds): onsets on a downbeat, and the loudest onsets (the top ``top`` share by
+    the velocity of the loudest note starting there: velocity is how MIDI accents a note;
+    :func:`loudest_onsets`, ``ties`` as there); drums are left out, onsets within 30 ms are one."""
+    seconds = tick_seconds(score)
+    ticks, strength = onset_ticks(score)
+    if not len(ticks):
         return []
-    ticks = sorted(onsets)
     times = np.array([seconds(t) for t in ticks])
-    strength = np.array([onsets[t] for t in ticks])
     n_bars = int(max(ticks) // max(1, score.ticks_per_quarter)) + 2
     downbeats = np.array([seconds(t) for t in bar_lines(score, n_bars)])
     on_bar = np.array([float(np.min(np.abs(downbeats - t))) <= 0.03 for t in times])
-    loud = (strength >= np.quantile(strength, 1.0 - top)) & (strength > np.median(strength))
-    picked = times[on_bar | loud]
+    picked = times[on_bar | loudest_onsets(strength, top, ties, times)]
     if duration is not None:
         picked = picked[picked < duration]
     return _merge_close(picked.tolist(), 0.03)
+
+
+def loudest_onsets(
+    strength: np.ndarray, top: float = 0.1, ties: bool = False, times: np.ndarray | None = None
+) -> np.ndarray:
+    """Which onsets are among the loudest ``top`` share by ``strength`` (their velocity), and louder than
+    the median: the loudest levels taken whole, from the top, while they fit in the share (rounded up); of
+    the level whose tied onsets would overflow it only those louder than every other onset within
+    :data:`ACCENT_NEIGHBOURHOOD` (with ``times``, seconds; none without), however many: with 8 velocity steps
+    a level often holds a third of the onsets, and a run of equally loud notes has no accent in it.
+    ``ties``: every onset at least as loud as the share's quantile (the rule before 2026-12-06's evening)."""
+    strength = np.asarray(strength, dtype=float)
+    out = np.zeros(len(strength), dtype=bool)
+    if not len(strength):
+        return out
+    median = np.median(strength)
+    if ties:
+        return (strength >= np.quantile(strength, 1.0 - top)) & (strength > median)
+    room = math.ceil(top * len(strength) - 1e-9)
+    for level in np.unique(strength)[::-1]:
+        tied = strength == level
+        if level <= median:
+            break
+        if out.sum() + tied.sum() <= room:
+            out |= tied
+            continue
+        if times is not None:
+            out |= tied & _local_peaks(strength, np.asarray(times, dtype=float))
+        break
+    return out
+
+
+def _local_peaks(strength: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """The onsets louder than every other within :data:`ACCENT_NEIGHBOURHOOD` seconds."""
+    near = np.abs(times[:, None] - times[None, :]) <= ACCENT_NEIGHBOURHOOD
+    np.fill_diagonal(near, False)
+    others = np.where(near, strength[None, :], -np.inf).max(axis=1)
+    return strength > others
 
 
 def _merge_close(times: list[float], gap: float) -> list[float]:

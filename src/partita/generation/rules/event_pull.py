@@ -14,7 +14,10 @@ position of the open bar is still ahead (no onset within :data:`TOLERANCE` posit
   asked position.
 
 At an asked onset (the open onset within the tolerance of one) the ids whose note velocity is high gain up to
-``velocity_weight`` (by the velocity over the middle, 64), those of quiet notes lose as much.
+``velocity_weight`` (by the velocity over the middle, 64), those of quiet notes lose as much. Measured with
+partita-small (``bench/bench_picture.py``, docs/PICTURES.md § Does the loudness follow the video?) this half
+moves nothing: the model keeps nearly one velocity a piece, and a video's accents come from
+:func:`partita.generation.picture.shape_dynamics`.
 
 The positions come from the request (``Request.onsets``; the picture pipeline passes a video's to
 :meth:`partita.Generator.generate_plan`, which gives them to every section's request), the weight from
