@@ -2,8 +2,10 @@
 rule (issue 21; :mod:`partita.generation.rules.carry_over`).
 
 REMI+ draws a note's duration after its pitch, and a note sampled in bar *k* may ring on into bar *k + 1*
-over a chord that does not hold it. Three held-out tasks with chords given, each sampled twice with the same
-seeds: ``before`` without the rule (the registry as it was), ``after`` with it.
+over a chord that does not hold it. Held-out tasks with chords given, each sampled in four arms with the
+same seeds (:data:`ARMS`, ``--arms``): ``before`` without the rule, ``strict`` with it allowing no
+suspension (the rule as first written), ``allow`` allowing suspensions held at most ``--cap`` quarter notes
+into the next bar without the pull towards their resolution, ``after`` the rule as it is.
 
 - ``leadsheet``: held-out POP909 songs (split ``test``; :func:`bench_leadsheet.held_out_songs`), 16 bars of
   4/4 from where the melody enters, the annotation's chords one a bar:
@@ -20,10 +22,18 @@ bar whose given chord lacks their pitch class (``clash``), the share that sound 
 (``over``), the share of their sounding time spent in such bars (``clash_time``), and the share of the new
 notes starting on a beat that are tones of their bar's chord (``on_beat``: must not fall), with counts; and
 how many ids were drawn (or read from the given bars) at a position past their bar (``past_bar_ids``: the soft
-``PastBar`` rule giving way, which decodes the note in the next bar).
+``PastBar`` rule giving way, which decodes the note in the next bar). And the suspensions
+(:func:`suspensions`): of the notes held into the next bar's chord that lacks them, the shares that could
+resolve down by a step to it, that are tones of their own bar's chord, that the rule keeps, and that a note
+a step below does resolve where they end.
+
+The same suspension counts over real music (tasks ``chorale`` and ``renaissance``: ``--real-pieces`` pieces
+of the corpus's ``--split``, all their bars, their own chords as the continuations get them) say what the
+rule should keep.
 
     python scripts/carry-over-chords.py [--songs 6] [--pieces 4] [--n 2] [--threads 1] [--render DIR]
-                                        [--tasks leadsheet,accompany,continue,infill]
+        [--tasks leadsheet,accompany,continue,infill,chorale,renaissance] [--arms before,strict,allow,after]
+        [--cap 2] [--real-pieces 60] [--split test]
 """
 
 from __future__ import annotations
@@ -72,6 +82,118 @@ def carried(score, chords: list[str], first: int, last: int, tracks: list[int] |
     return out
 
 
+SUSPENSION_FIELDS = ("clash", "resolvable", "prepared", "kept", "resolved")
+"""The counts :func:`suspensions` gives, in order."""
+
+
+def suspensions(
+    score, chords: list[str], first: int, last: int, cap: float, least: float = 0.5
+) -> tuple[list[int], list[float]]:
+    """Over the pitched notes of ``score`` starting in bars ``first``-``last`` held past the next bar line
+    into a bar whose chord lacks them (``clash``; ``chords`` one a bar from bar 1): how many could resolve
+    down by a step (1 or 2 semitones) to a tone of that chord (``resolvable``), how many of those are tones
+    of their own bar's chord (``prepared``), how many of those resolvable end ``least`` to ``cap`` quarter
+    notes into the bar (``kept``: the suspensions the carry-over rule allows), and how many of the kept a
+    note of the same track does resolve: one starting where the held note ends, a step below it, on a tone
+    of the chord (``resolved``); and the quarter notes each resolvable note is held into the bar."""
+    from partita.generation.harmony import chord_pitch_classes
+    from partita.score.bars import bar_lines
+
+    lines = bar_lines(score, len(chords))
+    tpq = int(score.ticks_per_quarter) or 480
+    slack = max(1, tpq // 64)
+    tones = [chord_pitch_classes(label) for label in chords]
+    counts, held = [0] * len(SUSPENSION_FIELDS), []
+    for track in score.tracks:
+        if track.is_drum:
+            continue
+        starts: dict[int, set[int]] = {}
+        for n in track.notes:
+            starts.setdefault(int(n.time), set()).add(int(n.pitch))
+        for n in track.notes:
+            t, end, pitch = int(n.time), int(n.time) + int(n.duration), int(n.pitch)
+            bar = next((b for b in range(first - 1, last) if lines[b] <= t < lines[b + 1]), None)
+            if bar is None or bar + 1 >= len(chords) or end <= lines[bar + 1] + slack:
+                continue
+            new = tones[bar + 1]
+            if not new or pitch % 12 in new:
+                continue
+            counts[0] += 1
+            steps = {pitch - s for s in (1, 2) if (pitch - s) % 12 in new}
+            if not steps:
+                continue
+            into = (end - lines[bar + 1]) / tpq
+            held.append(into)
+            kept = least - 1e-6 <= into <= cap + 1e-6
+            after = set().union(*(starts.get(x, set()) for x in range(end - slack, end + slack + 1)))
+            got = [0, 1, pitch % 12 in tones[bar], kept, kept and bool(after & steps)]
+            counts = [a + int(b) for a, b in zip(counts, got, strict=True)]
+    return counts, held
+
+
+def real_share(style: str, split: str, count: int, seed: int, cap: float) -> dict:
+    """:func:`suspensions` and :func:`carried` over ``count`` pieces of ``style`` (``chorale``,
+    ``renaissance``) of the corpus's ``split``, each with its own chords (one a bar, partita's recogniser on
+    all its voices, as the continuations are given them), over all its bars."""
+    import numpy as np
+
+    from partita.corpus import load_corpus
+    from partita.generation.tracks import kept_chords
+    from partita.score.bars import notated_bars
+    from partita.tokens.dataset import piece_conditions, style_of
+
+    corpus = load_corpus("all")
+    records = [r for r in corpus.records() if r["split"] == split and style_of(r) == style]
+    total, over, held, pieces = [0] * len(SUSPENSION_FIELDS), [0] * 5, [], 0
+    for i in np.random.default_rng(seed).permutation(len(records))[:count].tolist():
+        score = corpus.read_piece(records[i]["piece_id"])
+        bars = notated_bars(score)
+        if bars < 2:
+            continue
+        own = piece_conditions(score)
+        chords, _ = kept_chords(score, bars, own.key or "C", own.mode, method="recognise")
+        got, into = suspensions(score, chords, 1, bars, cap)
+        total = [a + b for a, b in zip(total, got, strict=True)]
+        over = [a + b for a, b in zip(over, carried(score, chords, 1, bars), strict=True)]
+        held, pieces = held + into, pieces + 1
+    notes = max(over[0], 1)
+    out = {"pieces": pieces, "notes": over[0], "over": round(over[1] / notes, 4)}
+    return out | {"clash": round(over[2] / notes, 4), **shares(total, held)}
+
+
+def real_pop(songs: int, seed: int, cap: float) -> dict:
+    """:func:`suspensions` and :func:`carried` over the real melodies of the held-out POP909 songs the
+    lead sheets are written for (:func:`bench_leadsheet.held_out_songs`), over their annotated chords."""
+    from bench_leadsheet import held_out_songs
+    from partita.corpus import load_corpus
+
+    total, over, held = [0] * len(SUSPENSION_FIELDS), [0] * 5, []
+    chosen = held_out_songs(load_corpus("all"), songs, BARS, seed)
+    for song in chosen:
+        got, into = suspensions(song.melody, song.bar_chords, 1, BARS, cap)
+        total = [a + b for a, b in zip(total, got, strict=True)]
+        over = [a + b for a, b in zip(over, carried(song.melody, song.bar_chords, 1, BARS), strict=True)]
+        held += into
+    notes = max(over[0], 1)
+    out = {"pieces": len(chosen), "notes": over[0], "over": round(over[1] / notes, 4)}
+    return out | {"clash": round(over[2] / notes, 4), **shares(total, held)}
+
+
+def shares(counts: list[int], held: list[float]) -> dict:
+    """The shares of :func:`suspensions`'s counts among the notes held into the next bar's chord that lacks
+    them, their numbers, and the median and 90th percentile of how far the resolvable are held into it."""
+    import numpy as np
+
+    clash = max(counts[0], 1)
+    out = {
+        f"{k}_of_clash": round(v / clash, 3) for k, v in zip(SUSPENSION_FIELDS[1:], counts[1:], strict=True)
+    }
+    out |= {"clash_notes": counts[0], "kept_notes": counts[3]}
+    if held:
+        out["held_quarters_p10_p50_p90"] = [round(float(np.percentile(held, q)), 2) for q in (10, 50, 90)]
+    return out
+
+
 PAST_BAR = [0]
 """Ids drawn whose position lies past the bar of the meter (``PastBar`` gave way): counted by
 :func:`count_past_bar`."""
@@ -94,16 +216,26 @@ def count_past_bar() -> None:
     Tracker.advance = counting
 
 
-def arm_rules(arm: str) -> None:
-    """The registry of ``arm``: ``before`` without the carry-over rule, ``after`` with it."""
+ARMS = ("before", "strict", "allow", "after")
+"""Without the carry-over rule; with it allowing no suspension (the rule as it was first); allowing
+suspensions without the pull towards their resolution; with both (the rule as it is)."""
+
+
+def arm_rules(arm: str, cap: float) -> None:
+    """The registry of ``arm`` (:data:`ARMS`); ``allow`` and ``after`` allow suspensions held ``cap``
+    quarter notes."""
     from partita.generation.rules import ruleset
     from partita.generation.rules.carry_over import CarryOver
 
     if not hasattr(arm_rules, "full"):
         arm_rules.full = ruleset.RULES
     ruleset.RULES = (
-        arm_rules.full if arm == "after" else tuple(r for r in arm_rules.full if r is not CarryOver)
+        arm_rules.full if arm != "before" else tuple(r for r in arm_rules.full if r is not CarryOver)
     )
+    if not hasattr(arm_rules, "pull"):
+        arm_rules.pull = CarryOver.resolution_pull
+    CarryOver.suspension_quarters = cap if arm in ("allow", "after") else 0.0
+    CarryOver.resolution_pull = arm_rules.pull if arm == "after" else 0.0
 
 
 def leadsheet_jobs(songs: int, seed: int) -> list[tuple]:
@@ -170,16 +302,18 @@ def given_jobs(generator, pieces: int, task: str) -> list[tuple]:
     return out
 
 
-def run(generator, jobs: list[tuple], n: int, seed: int, render: Path | None, task: str) -> dict:
+def run(generator, jobs: list[tuple], n: int, seed: int, render: Path | None, task: str, cap: float,
+        arms: tuple[str, ...] = ARMS) -> dict:  # fmt: skip
     import copy
 
     from partita.generation.harmony import on_beat_chord_tones
     from partita.score.formats import write_midi
 
     table, kept = {}, {}
-    for arm in ("before", "after"):
-        arm_rules(arm)
+    for arm in arms:
+        arm_rules(arm, cap)
         total, beats, seconds, PAST_BAR[0] = [0] * 5, [0, 0], 0.0, 0
+        sus, held = [0] * len(SUSPENSION_FIELDS), []
         for k, (pid, request, chords, first, last, settings) in enumerate(jobs):
             t0 = time.perf_counter()
             cands = generator.generate(
@@ -191,6 +325,8 @@ def run(generator, jobs: list[tuple], n: int, seed: int, render: Path | None, ta
                 total = [a + b for a, b in zip(total, got, strict=True)]
                 on = on_beat_chord_tones(cand.score, chords, first, last)
                 beats = [a + b for a, b in zip(beats, on, strict=True)]
+                got_sus, into = suspensions(cand.score, chords, first, last, cap)
+                sus, held = [a + b for a, b in zip(sus, got_sus, strict=True)], held + into
                 kept[arm, k, j] = (got[2], cand.score if render is not None else None)
             logging.info("%s %s %s: %s", task, arm, pid, total)
         table[arm] = {
@@ -202,12 +338,13 @@ def run(generator, jobs: list[tuple], n: int, seed: int, render: Path | None, ta
             "on_beat_notes": beats[1],
             "seconds": round(seconds, 1),
             "past_bar_ids": PAST_BAR[0],
+            "suspensions": shares(sus, held),
         }
     if render is not None:  # the candidate with the most notes held into a chord without the rule, both arms
-        (_, k, j), (clashes, _) = max(((key, v) for key, v in kept.items() if key[0] == "before"),
+        (_, k, j), (clashes, _) = max(((key, v) for key, v in kept.items() if key[0] == arms[0]),
                                       key=lambda kv: kv[1][0])  # fmt: skip
         render.mkdir(parents=True, exist_ok=True)
-        for arm in ("before", "after"):
+        for arm in arms:
             write_midi(kept[arm, k, j][1], render / f"{task}-{k}-{j}-{arm}.mid")
         logging.info(
             "%s: job %d (%s), candidate %d rendered: %d notes held into a chord",
@@ -235,6 +372,10 @@ def main() -> None:
         default=None,
         help="write, for both arms, the candidate with the most clashes before as MIDI here",
     )
+    ap.add_argument("--real-pieces", type=int, default=60, help="real pieces a style (chorale, renaissance)")
+    ap.add_argument("--split", default="test", help="the corpus split the real pieces come from")
+    ap.add_argument("--arms", default=",".join(ARMS), help="of " + ", ".join(ARMS))
+    ap.add_argument("--cap", type=float, default=2.0, help="quarter notes a suspension is held into its bar")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name in ("partita", "miditok"):
@@ -248,6 +389,14 @@ def main() -> None:
     count_past_bar()
     out = {}
     for task in args.tasks.split(","):
+        if task in ("chorale", "renaissance", "pop"):
+            out[task] = (
+                real_pop(args.real_pieces, args.seed, args.cap)
+                if task == "pop"
+                else real_share(task, args.split, args.real_pieces, args.seed, args.cap)
+            )
+            logging.info("%s", json.dumps({task: out[task]}))
+            continue
         if task == "leadsheet":
             jobs = leadsheet_jobs(args.songs, args.seed)
         elif task == "accompany":
@@ -256,7 +405,12 @@ def main() -> None:
             jobs = given_jobs(generator, args.pieces, task)
         else:
             raise SystemExit(f"no task {task!r}: leadsheet, accompany, continue, infill")
-        out[task] = {"jobs": len(jobs), **run(generator, jobs, args.n, args.seed, args.render, task)}
+        out[task] = {
+            "jobs": len(jobs),
+            **run(
+                generator, jobs, args.n, args.seed, args.render, task, args.cap, tuple(args.arms.split(","))
+            ),
+        }
         logging.info("%s", json.dumps({task: out[task]}))
     sys.stdout.write(json.dumps(out, indent=1) + "\n")
 
