@@ -25,7 +25,9 @@ note. Measured on all three:
 - notes per syllable and the share of syllables sung to more than one note (melismas);
 - the range of the line (semitones, highest minus lowest note of the verse) and its intervals: steps (1-2
   semitones), repeated notes, leaps over a major third (more than 4 semitones), and the share of those
-  leaps whose next interval moves the other way (gap-fill), beside partita with ``leaps=False``;
+  leaps whose next interval moves the other way (gap-fill), beside partita with ``leaps=False``; those
+  leaps into a lyric line's first note from the previous line's last (line starts) and inside the lines,
+  and the same at the phrase starts (ABC lines) of the German Essen folk songs (notes, no text);
 - **Chinese, full-tone syllables on strong beats**: partita's Chinese songs (the Tang lines of
   ``bench/prompts/zh_lyrics.txt`` and the held-out lines of ``bench_song_tones.py``), against the share of
   all syllables on strong beats in the real songs above, and the share of note onsets on strong beats in
@@ -37,9 +39,11 @@ song: :func:`halves`): partita's range share (``song_pitch.SECTION_SHARE``, ``--
 on the development half), rhythm by style (``song_rhythm.STYLE_RHYTHM``) and leaps by style
 (``song_pitch.STYLE_LEAPS``, ``--fit-leaps`` tries their chances on the development half) were chosen
 looking at the development half only; the rows "..., held-out half: ..." report the other one, beside
-the plain rhythm (``sing(..., varied=False)``) and no leaps (``leaps=False``) of the same run.
+the plain rhythm (``sing(..., varied=False)``) and no leaps (``leaps=False``) of the same run. The leap fit
+and the rows "..., mean of N seeds" average over seeds 0 .. N - 1 (``--seeds``, :data:`SEEDS`): one seed's
+draws move a half's leap share by as much as the fit tries to match.
 
-    python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share] [--fit-leaps]
+    python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share] [--fit-leaps] [--seeds 4]
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_song import _german_stress  # noqa: E402
 from common import row, write_result  # noqa: E402
 from essen_abc import essen_dotted, essen_phrase_starts  # noqa: E402
+from essen_leaps import essen_line_leaps  # noqa: E402
 
 log = logging.getLogger("bench_song_real")
 COMMAND = "python bench/bench_song_real.py"
@@ -121,11 +126,46 @@ LEAP_CHANCES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 """The chances of a leap after a quarter note that ``--fit-leaps`` tries (after a half note: three times as
 much, at most 1), each group in its style (``song_pitch.STYLE_LEAPS``, the German lieder
 ``DEFAULT_LEAPS``)."""
+ACROSS_CHANCES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+"""The chances of a line starting with a leap (``LeapStyle.across``) that ``--fit-leaps`` tries first."""
+SEEDS = 4
+"""Seeds (0, 1, ...) the leap fit and the held-out leap rows average over (``--seeds``): one seed's draws
+moved the chorales' share by 0.03 (seed 0 read 0.082 on the development half, seeds 0-7 0.077-0.108)."""
 
 
-def fit_leaps(groups: dict[str, list]) -> dict[str, dict[float, float]]:
-    """For each group and each of :data:`LEAP_CHANCES`: partita's share of leaps over a major third on the
-    group's development half, beside the real songs' (key "real")."""
+def _with_leaps(style: str | None, leaps) -> None:
+    """Make ``leaps`` the leaps partita sings ``style`` with (``song_pitch.STYLE_LEAPS`` or, for a style
+    without its own, ``DEFAULT_LEAPS``)."""
+    from partita.generation import song_pitch
+
+    if style in song_pitch.STYLE_LEAPS:
+        song_pitch.STYLE_LEAPS[style] = leaps
+    else:
+        song_pitch.DEFAULT_LEAPS = leaps
+
+
+def sung_mean(half: list, seeds: int, keys: tuple[str, ...], leaps: bool = True) -> dict[str, float]:
+    """``keys`` of :func:`measures` on partita's songs for ``half`` (each as in :data:`SUNG`), averaged over
+    seeds 0 .. ``seeds`` - 1."""
+    runs = []
+    for seed in range(seeds):
+        sung = [
+            partita_setting(*SUNG[r.name][:2], r.name, SUNG[r.name][2], seed, SUNG[r.name][3], leaps=leaps)
+            for r, *_ in half
+        ]
+        runs.append(measures(sung))
+    return {k: float(np.nanmean([m[k] for m in runs])) for k in keys}
+
+
+def _nearest_chance(tried: dict[float, float], real: float) -> float:
+    return min(tried, key=lambda c: abs(tried[c] - real))
+
+
+def fit_leaps(groups: dict[str, list], seeds: int = SEEDS) -> dict[str, dict]:
+    """For each group, on its development half, averaged over ``seeds`` seeds: first the share of lines
+    that start with a leap over a major third for each of :data:`ACROSS_CHANCES` (``LeapStyle.across``),
+    then, with the nearest to the real one, the share of leaps over a major third among all intervals for
+    each of :data:`LEAP_CHANCES` (``after_long``), beside the real songs' (keys "real", "real_line_start")."""
     from dataclasses import replace
 
     from partita.generation import song_pitch
@@ -136,21 +176,23 @@ def fit_leaps(groups: dict[str, list]) -> dict[str, dict[float, float]]:
         for g, v in groups.items():
             dev = halves(v)[0]
             style = SUNG[dev[0][0].name][3]
-            out[g] = {"real": measures([r for r, *_ in dev])["leaps_over_third"]}
+            real = measures([r for r, *_ in dev])
+            got: dict = {"real": real["leaps_over_third"], "real_line_start": real["line_start_leaps"]}
+            base = song_pitch.leaps_for(style)
+            got["across"] = {}
+            for a in ACROSS_CHANCES:
+                _with_leaps(style, replace(base, across=a))
+                got["across"][a] = sung_mean(dev, seeds, ("line_start_leaps",))["line_start_leaps"]
+            got["across_fit"] = across = _nearest_chance(got["across"], real["line_start_leaps"])
+            got["after_long"] = {}
             for chance in LEAP_CHANCES:
-                base = song_pitch.leaps_for(style)
-                tried = replace(base, after_long=chance, after_held=min(1.0, 3 * chance))
-                if style in song_pitch.STYLE_LEAPS:
-                    song_pitch.STYLE_LEAPS[style] = tried
-                else:
-                    song_pitch.DEFAULT_LEAPS = tried
-                sung = [
-                    partita_setting(*SUNG[r.name][:2], r.name, SUNG[r.name][2], style=style) for r, *_ in dev
-                ]
-                out[g][chance] = measures(sung)["leaps_over_third"]
-                log.info(
-                    "%s, leap chance %.2f: leaps %.3f (real %.3f)", g, chance, out[g][chance], out[g]["real"]
+                _with_leaps(
+                    style, replace(base, across=across, after_long=chance, after_held=min(1, 3 * chance))
                 )
+                got["after_long"][chance] = sung_mean(dev, seeds, ("leaps_over_third",))["leaps_over_third"]
+            got["after_long_fit"] = _nearest_chance(got["after_long"], real["leaps_over_third"])
+            log.info("%s: leap fit %s", g, got)
+            out[g] = got
     finally:
         song_pitch.STYLE_LEAPS.clear()
         song_pitch.STYLE_LEAPS.update(kept_style)
@@ -175,6 +217,11 @@ class Setting:
     """Per syllable, the length of its (first) note in quarter notes."""
     on_beat: list[bool] = field(default_factory=list)
     """Per syllable, whether its onset is on a beat (any beat of the bar, not only a strong one)."""
+    syllable_notes: list[int] = field(default_factory=list)
+    """Per syllable, the index of its (first) note in :attr:`pitches`."""
+    line_starts: list[int] = field(default_factory=list)
+    """The indices in :attr:`pitches` of each lyric line's first note but the first line's: the interval
+    into such a note goes from one line to the next."""
 
 
 # --- reading a real song ---------------------------------------------------------------------------------
@@ -302,7 +349,9 @@ def real_setting(part, language: str, name: str) -> tuple[Setting, list[list[tup
     s.notes_per_syllable = _notes_per_syllable(items)
     first = next(i for i, it in enumerate(items) if it is not None and it[1])
     last = max(i for i, it in enumerate(items) if it is not None and it[1])
-    s.pitches = [int(it[0].pitches[-1].midi) for it in items[first : last + 1] if it is not None]
+    sounding = [it for it in items[first : last + 1] if it is not None]
+    s.pitches = [int(it[0].pitches[-1].midi) for it in sounding]
+    s.syllable_notes = [k for k, it in enumerate(sounding) if it[1]]
     sung = []
     for word, st in zip(words, stresses, strict=True):
         texts = [t.strip(PUNCT + " ") or t for _, t in word]
@@ -334,6 +383,14 @@ def _as_lyrics(words: list[list[tuple[str, str, bool]]], language: str):
     return Lyrics([Section("verse", tuple(built))], language=language)
 
 
+def mark_lines(setting: Setting, lyrics) -> Setting:
+    """Set a real song's :attr:`Setting.line_starts` from the lines ``lyrics`` (:func:`_as_lyrics`) makes of
+    its syllables."""
+    firsts = np.cumsum([len(line.syllables) for line in lyrics.lines])[:-1]
+    setting.line_starts = [setting.syllable_notes[k] for k in firsts if k < len(setting.syllable_notes)]
+    return setting
+
+
 def partita_setting(
     lyrics,
     meter: str,
@@ -362,6 +419,8 @@ def partita_setting(
         else:
             s.notes_per_syllable[-1] += 1
     s.pitches = [n.pitch for n in song.notes]
+    where = [(n.section, n.line) for n in song.notes]
+    s.line_starts = [k for k in range(1, len(where)) if where[k] != where[k - 1]]
     return s
 
 
@@ -398,6 +457,7 @@ def measures(settings: list[Setting]) -> dict[str, float]:
     ranges = [max(s.pitches) - min(s.pitches) for s in settings if s.pitches]
     kinds = [len(set(s.durations)) for s in settings if s.durations]
     back = [_turns_back(s.pitches) for s in settings]
+    across, inside = _line_leaps(settings)
     return {
         "syllables": len(strong),
         "stressed_strong": _share(stressed),
@@ -413,7 +473,20 @@ def measures(settings: list[Setting]) -> dict[str, float]:
         "repeats": float((steps == 0).mean()) if steps.size else math.nan,
         "leaps_over_third": float((steps > 4).mean()) if steps.size else math.nan,
         "gap_fill": _share([t for b in back for t in b]),
+        "line_start_leaps": _share(across),
+        "line_starts": len(across),
+        "inside_leaps": _share(inside),
     }
+
+
+def _line_leaps(settings: list[Setting]) -> tuple[list[bool], list[bool]]:
+    """Whether each interval is a leap over a major third: (those into a line's first note, the others)."""
+    across, inside = [], []
+    for s in settings:
+        starts = set(s.line_starts)
+        for k in range(1, len(s.pitches)):
+            (across if k in starts else inside).append(abs(s.pitches[k] - s.pitches[k - 1]) > 4)
+    return across, inside
 
 
 def _turns_back(pitches: list[int]) -> list[bool]:
@@ -439,6 +512,7 @@ def corpus_songs() -> list[tuple[Setting, ...]]:
         part = corpus.parse(os.path.join(base, path)).parts[part_index]
         real, words = real_setting(part, language, name)
         lyrics = _as_lyrics(words, language)
+        mark_lines(real, lyrics)
         meter = real.meter if real.meter in ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2") else "4/4"
         SUNG[name] = (lyrics, meter, language, GROUP_STYLE[language])
         out.append(
@@ -472,6 +546,7 @@ def chorales(n: int) -> list[tuple[Setting, ...]]:
         name = Path(str(path)).stem
         real, words = real_setting(part, "de", name)
         lyrics = _as_lyrics(words, "de")
+        mark_lines(real, lyrics)
         meter = real.meter if real.meter in ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2") else "4/4"
         SUNG[name] = (lyrics, meter, "de", GROUP_STYLE["chorale"])
         out.append(
@@ -561,6 +636,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="rules only: one thread whatever is asked")
     ap.add_argument("--fit-share", action="store_true", help="also try song_pitch.SECTION_SHARE values")
     ap.add_argument("--fit-leaps", action="store_true", help="also try leap chances (song_pitch.LeapStyle)")
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds the leap fit and leap rows average over")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.quick:
@@ -574,6 +650,7 @@ def main() -> None:
     han = han_folk(args.han)
     phrases = {"han": essen_phrase_starts(HAN_FILES), "german": essen_phrase_starts(GERMAN_FILES)}
     dotted = essen_dotted(GERMAN_FILES)
+    essen_leaps = {"german": essen_line_leaps(GERMAN_FILES), "han": essen_line_leaps(HAN_FILES)}
     log.info("read and sung in %.0f s", time.perf_counter() - t0)
     zh_runs = {"on": zh, "before": zh_before, "light_off": zh_light_off}
     fit = None
@@ -584,9 +661,9 @@ def main() -> None:
     if args.fit_leaps:
         by_language = {"English songs": "en", "German songs": "de"}
         groups = {g: [s for s in songs if s[0].language == k] for g, k in by_language.items()}
-        leap_fit = fit_leaps(groups | {"Bach chorales": bach})
+        leap_fit = fit_leaps(groups | {"Bach chorales": bach}, args.seeds)
     result = report(
-        songs, bach, zh_runs, han, phrases, quick=args.quick, fit=fit, leap_fit=leap_fit, dotted=dotted
+        songs, bach, zh_runs, han, phrases, args.quick, fit, leap_fit, dotted, max(1, args.seeds), essen_leaps
     )
     print(result)
 
@@ -604,12 +681,16 @@ HALF_MEASURES = (
     "stressed_strong",
     "leaps_over_third",
     "gap_fill",
+    "line_start_leaps",
+    "line_starts",
+    "inside_leaps",
 )
+LEAP_MEASURES = ("leaps_over_third", "line_start_leaps", "inside_leaps")
 
 
-def _halves_table(v: list) -> dict[str, dict[str, dict[str, float]]]:
+def _halves_table(v: list, seeds: int = 1) -> dict[str, dict[str, dict[str, float]]]:
     """Real, partita, partita with the plain rhythm and partita with no leaps on each half of a group
-    (:func:`halves`)."""
+    (:func:`halves`); and partita's leaps with and without the rule averaged over ``seeds`` seeds."""
     out = {}
     for name, half in zip(("development", "held_out"), halves(v), strict=True):
         cols = {
@@ -619,10 +700,12 @@ def _halves_table(v: list) -> dict[str, dict[str, dict[str, float]]]:
             "no_leaps": _group(half, 5),
         }
         out[name] = {c: {k: m[k] for k in HALF_MEASURES} | {"songs": len(half)} for c, m in cols.items()}
+        out[name]["partita_seeds"] = sung_mean(half, seeds, LEAP_MEASURES)
+        out[name]["no_leaps_seeds"] = sung_mean(half, seeds, LEAP_MEASURES, leaps=False)
     return out
 
 
-def _held_out_rows(g: str, h: dict) -> list[dict]:
+def _held_out_rows(g: str, h: dict, seeds: int = 1) -> list[dict]:
     """Range and rhythm on the held-out half of group ``g`` (the development half in the notes)."""
     held, dev = h["held_out"], h["development"]
     rows = []
@@ -648,6 +731,22 @@ def _held_out_rows(g: str, h: dict) -> list[dict]:
             f"{held['partita']['gap_fill']:.3f}, real {held['real']['gap_fill']:.3f}; development half "
             f"(fitted on): partita {dev['partita']['leaps_over_third']:.3f}, real "
             f"{dev['real']['leaps_over_third']:.3f}"),
+        row(f"{g}, held-out half: leaps over a major third, partita, mean of {seeds} seeds",
+            held["partita_seeds"]["leaps_over_third"], "share", COMMAND,
+            "the real songs of the held-out half", held["real"]["leaps_over_third"],
+            goal="near the real songs", notes=f"seeds 0-{seeds - 1}; no leaps (leaps=False): "
+            f"{held['no_leaps_seeds']['leaps_over_third']:.3f}; development half (fitted on): partita "
+            f"{dev['partita_seeds']['leaps_over_third']:.3f}, real "
+            f"{dev['real']['leaps_over_third']:.3f}"),
+        row(f"{g}, held-out half: lines starting with a leap over a major third, partita",
+            held["partita"]["line_start_leaps"], "share", COMMAND, "the real songs of the held-out half",
+            held["real"]["line_start_leaps"], goal="near the real songs",
+            notes=f"{held['real']['line_starts']} line starts (each line's first note after the previous "
+            f"line's last); mean of seeds 0-{seeds - 1}: {held['partita_seeds']['line_start_leaps']:.3f}, "
+            f"no leaps (leaps=False) {held['no_leaps_seeds']['line_start_leaps']:.3f}; inside the lines: "
+            f"partita {held['partita']['inside_leaps']:.3f}, real {held['real']['inside_leaps']:.3f}; "
+            f"development half (fitted on): partita {dev['partita_seeds']['line_start_leaps']:.3f}, real "
+            f"{dev['real']['line_start_leaps']:.3f}"),
     ]  # fmt: skip
     return rows
 
@@ -662,6 +761,8 @@ def report(
     fit: dict | None = None,
     leap_fit: dict | None = None,
     dotted: dict | None = None,
+    seeds: int = 1,
+    essen_leaps: dict | None = None,
 ) -> Path:
     en = [s for s in songs if s[0].language == "en"]
     de = [s for s in songs if s[0].language == "de"]
@@ -674,7 +775,7 @@ def report(
             "no_style": _group(v, 3),
             "plain_rhythm": _group(v, 4),
             "no_leaps": _group(v, 5),
-            "halves": _halves_table(v),
+            "halves": _halves_table(v, seeds),
         }
         for g, v in groups.items()
     }
@@ -723,7 +824,7 @@ def report(
                 f"{t['no_leaps']['leaps_over_third']:.3f}; leaps followed by motion the other way: "
                 f"partita {p['gap_fill']:.3f}, real {r['gap_fill']:.3f}"),
         ]  # fmt: skip
-        rows += _held_out_rows(g, t["halves"])
+        rows += _held_out_rows(g, t["halves"], seeds)
     if dotted:
         other = [dotted[m] for m in ("3/4", "4/4")]
         other_share = sum(m["dotted"] * m["notes"] for m in other) / max(1, sum(m["notes"] for m in other))
@@ -732,6 +833,16 @@ def report(
                 COMMAND, "the same in 3/4 and 4/4", other_share,
                 notes=f"{dotted['2/4']['notes']} notes in 2/4 (erk, boehme, kinder; no text: notes, not "
                 "syllables); the reference of song_rhythm.METER_DOTTED")
+        )  # fmt: skip
+    if essen_leaps:
+        ger, han_ = essen_leaps["german"], essen_leaps["han"]
+        rows.append(
+            row("German Essen folk songs: phrases starting with a leap of a fourth or more",
+                ger["line_start_leaps"], "share", COMMAND, "the same inside the phrases", ger["inside_leaps"],
+                notes=f"{ger['line_starts']} phrase starts of {ger['tunes']} tunes (erk, boehme, kinder; ABC "
+                f"lines; notes, no text): the reference of song_pitch.DEFAULT_LEAPS.across; the Chinese "
+                f"tunes (han): {han_['line_start_leaps']:.3f} at phrase starts, {han_['inside_leaps']:.3f} "
+                "inside")
         )  # fmt: skip
     real_all = measures([s[0] for s in [*songs, *bach]])
     on, before, light_off = zh["on"], zh["before"], zh["light_off"]
@@ -773,6 +884,7 @@ def report(
         "section_share_fit": fit,
         "leap_fit": leap_fit,
         "essen_dotted": dotted,
+        "essen_line_leaps": essen_leaps,
     }  # fmt: skip
     return write_result(
         "song_real",

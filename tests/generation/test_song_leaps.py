@@ -4,6 +4,8 @@ style's real songs (``song_pitch.STYLE_LEAPS``). Rules only: no model is needed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ from partita.generation.song_pitch import (
     leap,
     leaps_for,
     line_pitches,
+    line_start,
 )
 from partita.lyrics import read_lyrics
 
@@ -159,3 +162,63 @@ def test_two_four_draws_fewer_long_short_pairs():
 
     assert moved("4/4") == 1.0
     assert abs(moved("2/4") - METER_DOTTED["2/4"]) < 0.1
+
+
+# --- leaps across lines: a line's first note after the previous line's last (LeapStyle.across) -----------
+
+
+def test_line_start_leaps_or_stays_near_with_the_styles_chance():
+    tones = [-3, -1, 0, 2, 4, 5, 7, 9]  # chord tones of I and IV, mixed: any degree
+    near = line_start(tones, 4, replace(ALWAYS, across=0.0), np.random.default_rng(0))
+    far = line_start(tones, 4, replace(ALWAYS, across=1.0), np.random.default_rng(0))
+    assert near and all(abs(d - 4) <= 2 for d in near)
+    assert far and all(3 <= abs(d - 4) <= ALWAYS.widest or abs(d - 4) == 7 for d in far)  # or an octave
+    assert -3 in far  # the octave below
+    assert 3 not in line_start([3, 7], 6, replace(ALWAYS, across=1.0), np.random.default_rng(0))  # tritone
+
+
+def test_line_pitches_start_from_the_previous_lines_last_note():
+    onsets, total = [0, 2, 4, 6, 8, 10, 12], 16
+    for seed in range(10):
+        for start in (-2, 0, 4, 7):
+            step = line_pitches(
+                onsets, total, "4/4", "tonic", np.random.default_rng(seed),
+                leaps=replace(NO_LEAPS, across=0.0), start_from=start,
+            )  # fmt: skip
+            jump = line_pitches(
+                onsets, total, "4/4", "tonic", np.random.default_rng(seed),
+                leaps=replace(NO_LEAPS, across=1.0), start_from=start,
+            )  # fmt: skip
+            assert abs(step[0] - start) <= 2
+            assert abs(jump[0] - start) >= 3
+
+
+def _across(song) -> list[int]:
+    """The intervals (semitones) from each line's last note to the next line's first, inside sections."""
+    notes = song.notes
+    return [
+        b.pitch - a.pitch
+        for a, b in zip(notes, notes[1:], strict=False)
+        if a.section == b.section and a.line != b.line
+    ]
+
+
+def test_a_style_whose_lines_start_near_never_leaps_between_lines(monkeypatch):
+    monkeypatch.setitem(STYLE_LEAPS, "pop", replace(STYLE_LEAPS["pop"], across=0.0))
+    moves = [m for seed in range(4) for m in _across(sing(read_lyrics(LYRICS), style="pop", seed=seed))]
+    assert len(moves) == 4 * 4 * 3  # 4 sections of 4 lines (the last, empty, chorus repeats the first)
+    assert max(abs(m) for m in moves) <= 4  # a third at most
+
+
+def test_a_style_whose_lines_start_with_a_leap_leaps_between_lines(monkeypatch):
+    monkeypatch.setitem(STYLE_LEAPS, "pop", replace(STYLE_LEAPS["pop"], across=1.0))
+    moves = [m for seed in range(4) for m in _across(sing(read_lyrics(LYRICS), style="pop", seed=seed))]
+    assert np.mean([abs(m) > 4 for m in moves]) > 0.8
+
+
+def test_the_chorus_recurs_when_lines_start_from_the_previous_line(monkeypatch):
+    monkeypatch.setitem(STYLE_LEAPS, "pop", replace(STYLE_LEAPS["pop"], across=0.5))
+    song = sing(read_lyrics(LYRICS), style="pop", seed=5)
+    first = [(n.pitch, n.duration) for n in song.notes if n.section == 1]
+    again = [(n.pitch, n.duration) for n in song.notes if n.section == 3]
+    assert first and first == again

@@ -15,6 +15,8 @@ Everything here is a rule, nothing is learned (see docs/SONGS.md):
   the last phrase of a section ends on the tonic (an authentic cadence);
 - **leaps**: some notes after a quarter note or longer leap a fourth to a sixth to a chord tone and the line
   steps back the other way (gap-fill), as often as the style's real songs leap (``song_pitch.STYLE_LEAPS``);
+  a line (not a section's first) starts from the previous line's last note, a leap away as often as the
+  style's lines do (``LeapStyle.across``), else within a third;
 - **range**: over the whole song, as wide as the style's real songs (``song_pitch.STYLE_RANGE``, measured:
   pop 18.6 semitones, chorales 11.7 ...; a song of verses only ``song_pitch.SECTION_SHARE`` of it), highest
   on a section's middle line and in a chorus; sung again a degree lower or higher until it spans that;
@@ -196,6 +198,7 @@ def _phrase(
     bounds: tuple[int, int] = (-3, 9),
     rhythm: RhythmStyle = PLAIN,
     leaps: LeapStyle = NO_LEAPS,
+    start_from: int | None = None,
 ) -> _Phrase:
     from partita.lyrics.mandarin import LIGHT
 
@@ -217,7 +220,9 @@ def _phrase(
     toned = tones and any(t is not None for t in line_tones)  # a Chinese line keeps its low cadence
     leaps_here = None if toned else leaps  # a Chinese line's leaps are the tone rule's
     lengths = [(stop - start) / SLOT for start, stop in times]
-    degrees = line_pitches(onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths)
+    degrees = line_pitches(
+        onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths, start_from
+    )
     if toned:
         degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds, lift=melisma)
     passing = _passing(times, degrees, rhythm, rhythm_rng)
@@ -302,12 +307,14 @@ def _sung(
         bars = max(phrase_bars(len(line.syllables), bar) for line in section.lines)
         section_bars.append((len(chords), bars * len(section.lines)))
         bounds = register.section_bounds(section.kind, kinds)
+        last = None  # the previous line's last degree: a line starts from it (LeapStyle.across)
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
             height = register.arch(li, len(section.lines), section.kind, kinds)
             key = f"{line.text}|{end}|{bars}|{height}|{bounds}" if recur else f"{si}.{li}"
             seed_here = seed * 7919 + zlib.crc32(key.encode())
-            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps)
+            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps, last)
+            last = ph.degrees[-1]
             notes += _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
@@ -360,8 +367,10 @@ def sing(
     rhythm with a melisma on each long phrase end.
     **Leaps**: with ``leaps`` (the default) some notes after a quarter note or longer leap a fourth to a
     sixth to a chord tone and the line steps back after them, as often as the style's real songs leap
-    (``song_pitch.STYLE_LEAPS``; Chinese lines: the tone rule's leaps only); ``leaps=False`` keeps the arch
-    and the steps (a baseline).
+    (``song_pitch.STYLE_LEAPS``; Chinese lines: the tone rule's leaps only), and a line after a section's
+    first starts a leap away from the previous line's last note with the style's chance (``across``), else
+    within a third of it; ``leaps=False`` keeps the arch and the steps, each line's first note chosen by its
+    own arch (a baseline).
     """
     register = register_for(style, lyrics.language, semitones)
     rhythm = rhythm_for(style, lyrics.language) if varied else PLAIN

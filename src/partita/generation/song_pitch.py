@@ -162,6 +162,7 @@ def line_pitches(
     high_cadence: bool = True,
     leaps: LeapStyle | None = None,
     lengths: list[float] | None = None,
+    start_from: int | None = None,
 ) -> list[int]:
     """Scale degrees (0 = tonic) for a phrase's onsets: chord tones on strong beats, steps between.
 
@@ -169,7 +170,8 @@ def line_pitches(
     degree (:meth:`Register.arch`; None: 1-4 degrees, the old fixed arch), within ``bounds``. With
     ``high_cadence`` the cadence note may be an octave up, where the line ends high (no leap down to it).
     ``leaps`` (None: none) then turns some notes after a long one into leaps to a chord tone (:func:`leap`;
-    ``lengths``: each note's length in eighths, None: to the next onset).
+    ``lengths``: each note's length in eighths, None: to the next onset). ``start_from``: the previous
+    line's last degree, from which a style with :attr:`LeapStyle.across` starts the line (:func:`line_start`).
     """
     weights = slot_weights(meter)
     span = chord_span(meter)
@@ -194,6 +196,8 @@ def line_pitches(
         target = (
             base + (peak - base) * math.sin(math.pi * min(1.0, p / max(1, total - 4))) + rng.normal(0, 1.0)
         )
+        if i == 0 and not last and start_from is not None and leaps is not None and leaps.across is not None:
+            tones = line_start(tones, start_from, leaps, rng)
         degrees[i] = prev = _nearest(tones, target, prev)
     out = _fill_steps(degrees)
     if leaps is None:
@@ -245,23 +249,30 @@ class LeapStyle:
     widest: int = 4
     up: float = 0.5
     """The chance that a note that may leap either way leaps up."""
+    across: float | None = None
+    """The chance that a line (not a section's first) starts with a leap from the previous line's last note
+    (to a chord tone three to ``widest`` degrees away, the nearest to its arch); otherwise it starts within
+    a third of that note (:func:`line_start`). None: a line's first note follows its own arch alone."""
 
 
 NO_LEAPS = LeapStyle()
 """The lines as the arch and the steps give them (before leaps were added; Chinese lines)."""
 STYLE_LEAPS: dict[str, LeapStyle] = {
-    "pop": LeapStyle(after_long=0.6, after_held=1.0, widest=5, up=0.5),
-    "chorale": LeapStyle(after_long=0.4, after_held=1.0, widest=4, up=0.8),
+    "pop": LeapStyle(after_long=0.7, after_held=1.0, widest=5, up=0.5, across=0.0),
+    "chorale": LeapStyle(after_long=0.3, after_held=0.9, widest=4, up=0.8, across=0.3),
     "chinese_folk": NO_LEAPS,
 }
 """Each style's leaps, chosen on the development half of ``bench/bench_song_real.py``'s real songs (every
 other song: 2 English sung as "pop", 15 Bach chorales as "chorale", 1 German lied with no style:
-:data:`DEFAULT_LEAPS`) and reported on the other half (docs/SONGS.md): ``after_long`` is the value of 0.1 to
-0.8 (``after_held`` three times it, at most 1) whose share of leaps over a major third came nearest the real
-songs' (``--fit-leaps``); ``widest`` and ``up`` follow the development half's leaps (English: sixths
-common, up as often as down; chorales: fourths and fifths, four in five up; Schubert: two in three up).
-Chinese lines keep none: the tone rule (:func:`tone_pitches`) chooses their leaps."""
-DEFAULT_LEAPS = LeapStyle(after_long=0.3, after_held=0.9, widest=4, up=0.7)
+:data:`DEFAULT_LEAPS`) and reported on the other half (docs/SONGS.md), by ``--fit-leaps`` averaged over
+four seeds: first ``across``, the value of 0 to 1 whose share of lines starting with a leap over a major
+third came nearest the real songs' (English 0 of 11 lines, chorales 0.26, Schubert 0.28; the German Essen
+folk songs' phrases 0.27), then with it ``after_long``, the value of 0.1 to 0.8 (``after_held`` three
+times it, at most 1) whose share of leaps over a major third among all intervals came nearest; ``widest``
+and ``up`` follow the development half's leaps (English: sixths common, up as often as down; chorales:
+fourths and fifths, four in five up; Schubert: two in three up). Chinese lines keep none: the tone rule
+(:func:`tone_pitches`) chooses their leaps."""
+DEFAULT_LEAPS = LeapStyle(after_long=0.7, after_held=1.0, widest=4, up=0.7, across=0.7)
 """The leaps of a style without its own (German lieder in the benchmark, waltzes, folk songs ...)."""
 
 
@@ -271,6 +282,22 @@ def leaps_for(style: str | None = None, language: str | None = None) -> LeapStyl
     if style in STYLE_LEAPS:
         return STYLE_LEAPS[style]
     return NO_LEAPS if language == "zh" and style is None else DEFAULT_LEAPS
+
+
+def line_start(tones: list[int], start_from: int, style: LeapStyle, rng: np.random.Generator) -> list[int]:
+    """The chord tones (of ``tones``) a line may start on after a line that ended on ``start_from``: with
+    ``style.across``'s chance those a leap away (three to ``style.widest`` degrees, never a tritone, or an
+    octave: the real songs' lines start a fourth, a fifth or an octave from the last note where they leap),
+    else those within a third (a step, a third or the same note); all of ``tones`` where none lies so."""
+    leap_ = rng.random() < (style.across or 0.0)
+    near = [d for d in tones if abs(d - start_from) <= 2]
+    far = [
+        d
+        for d in tones
+        if (3 <= abs(d - start_from) <= style.widest or abs(d - start_from) == 7)
+        and {d % 7, start_from % 7} != TRITONE
+    ]
+    return (far if leap_ else near) or near or tones
 
 
 def _leap_to(
