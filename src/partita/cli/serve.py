@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import FiniteRange
+
 
 @click.command()
 @click.option(
@@ -32,7 +34,7 @@ import click
 )
 @click.option(
     "--concept-strength",
-    type=click.FloatRange(0, 2),
+    type=FiniteRange(0, 2),
     default=None,
     help="With --concept: 0 is the base model, 1 the concept as learned (default: each concept's own).",
 )
@@ -48,7 +50,7 @@ import click
 @click.option(
     "--time-limit",
     "time_limit",
-    type=click.FloatRange(1, 3600),
+    type=FiniteRange(1, 3600),
     default=120.0,
     show_default=True,
     help="Seconds one generation may take.",
