@@ -19,3 +19,17 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
         raise RuntimeError("interrupted")
     assert p.read_text() == "old"
     assert [x.name for x in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_a_safetensors_file_written_atomically_gets_the_usual_permissions(tmp_path):
+    import stat
+
+    import torch
+    from safetensors.torch import save_file
+
+    from partita.atomic import _UMASK, atomic_path
+
+    target = tmp_path / "w.safetensors"
+    with atomic_path(target) as tmp:
+        save_file({"a": torch.zeros(2)}, str(tmp))  # safetensors replaces the file itself, as 0600
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_UMASK
