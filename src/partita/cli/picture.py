@@ -58,7 +58,10 @@ from partita.cli.generate import _CONCEPT_OPTIONS, _options
 @click.option("--seed", type=SEED, default=None, help="Seed for reproducible results.")
 @click.option("--key", default=None, help="Key, e.g. 'D minor' (overrides the picture and the prompt).")
 @click.option(
-    "--tempo", type=float, default=None, help="Tempo in bpm (the sections stretch around it to fit)."
+    "--tempo",
+    type=FiniteRange(1, 1000),
+    default=None,
+    help="Tempo in bpm (the sections stretch around it to fit).",
 )
 @click.option("--meter", default=None, help="Time signature, e.g. 3/4.")
 @click.option("--instruments", default=None, help="Comma-separated GM names or programs (default: piano).")
