@@ -53,6 +53,9 @@ def test_state_cascade_and_removal():
     assert "tune_type != 'jig'" in state.where() and "tune_type = 'jig'" not in state.where()
     state.shown = ["a", "b"]
     assert "no piece 5" in apply_turn(state, parse_turn("more like 5", True))
+    for said in ("I'll take 0", "more like 0", "not 0"):  # 0 is no piece, not "that one"
+        assert "no piece 0" in apply_turn(state, parse_turn(said, True))
+    assert not state.rejected and state.accepted is None
     apply_turn(state, parse_turn("not 2", True))
     assert state.rejected == {"b"}
     apply_turn(state, parse_turn("start over: a chorale", True))

@@ -100,9 +100,10 @@ class Turn:
 
 
 def _ordinal(token: str | None) -> int | None:
+    """A piece's number (1-based) as said: "2", "second"; a said 0 is -1 (no such piece; 0 is "that one")."""
     if token is None:
         return None
-    return int(token) if token.isdigit() else ORDINALS.get(token)
+    return (int(token) or -1) if token.isdigit() else ORDINALS.get(token)
 
 
 _NOT_NAMES = {"reel", "jig", "jigs", "reels", "tune", "tunes", "song", "air", "airs", "march", "dance",
@@ -267,6 +268,8 @@ class ChatState:
 def apply_turn(state: ChatState, turn: Turn) -> str:
     """Update ``state`` with a parsed turn; returns a short acknowledgement of what changed."""
     pick, i = None, -1
+    if turn.piece is not None and turn.piece < 0:
+        return "there is no piece 0: the pieces of an answer are numbered from 1"
     if turn.piece is not None and state.shown:
         number = turn.piece or state.focus or 1  # 0: "that one", the piece in focus
         i = number - 1 if number > 0 else len(state.shown) - 1
