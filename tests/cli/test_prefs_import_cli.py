@@ -130,3 +130,22 @@ def test_a_bad_file_is_one_sentence(folder, name, text, message):
     code, out = run("prefs", "import", str(folder / name), "--model", "debug", "--db", str(folder / "p.db"))
     lines = [line for line in out.strip().splitlines() if line.strip()]
     assert code != 0 and len(lines) == 1 and message in lines[0] and "Traceback" not in out, out
+
+
+def test_a_stored_piece_past_the_score_limits_skips_its_pair_not_the_tuning(folder):
+    import dataclasses
+
+    (folder / "pairs.json").write_text(
+        json.dumps({"pairs": [{"prompt": "a jig", "a": "steps.mid", "b": "leaps.mid", "winner": "a"}] * 2})
+    )
+    prefs, bad = read_preference_file(folder / "pairs.json", "debug", "v1")
+    assert len(prefs) == 2 and bad == []
+    zero = symusic.Score(480)  # a store from before import checks may hold 0 ticks a beat
+    track = symusic.Track("Piano", 0, False)
+    track.notes.append(symusic.Note(0, 480, 60, 80))
+    zero.tracks.append(track)
+    midi = zero.dumps_midi()
+    broken = midi[:12] + b"\x00\x00" + midi[14:]  # the header's 480 ticks a quarter -> 0
+    prefs[1] = dataclasses.replace(prefs[1], piece_b=broken)
+    generator = Generator.debug()
+    assert len(preference_pairs(generator, prefs)) == 1  # the good pair stays, the other is skipped

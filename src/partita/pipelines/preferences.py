@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 def condition_prefix(generator, prompt: str, conditions: dict | None = None, **options) -> list[int]:
@@ -51,27 +54,42 @@ def preference_pairs(generator, prefs: Sequence, min_gap: float = 1.0) -> list:
             prefixes[key] = condition_prefix(generator, pref.prompt, conditions)
         return prefixes[key]
 
-    def music(midi: bytes) -> list[int]:
+    def music(midi: bytes) -> list[int] | None:
+        """The piece's tokens; None for a stored piece that does not read or is past the score limits (a
+        store written before pieces were checked at import may hold one: its pairs are skipped)."""
         if midi not in tokens:
             from symusic import Score
 
-            tokens[midi] = piece_tokens(generator, Score.from_midi(midi))
+            from partita.score import check_limits
+
+            try:
+                score = Score.from_midi(midi)
+                check_limits(score, "a stored piece")
+                tokens[midi] = piece_tokens(generator, score)
+            except Exception as e:  # symusic and the limits raise assorted errors on a bad piece: skip it
+                logger.warning("a stored piece skipped (%s: %s)", type(e).__name__, e)
+                tokens[midi] = None
         return tokens[midi]
 
-    out = []
+    def pair(prefix_ids: list[int], good: bytes, bad: bytes) -> None:
+        a, b = music(good), music(bad)
+        if a is not None and b is not None:
+            out.append(TokenPair(prefix_ids, a, b))
+
+    out: list = []
     rated: dict[str, list] = defaultdict(list)
     for p in prefs:
         if p.kind == "rating":
             rated[json.dumps([p.prompt, p.meta.get("conditions")], sort_keys=True)].append(p)
         elif p.winner in ("a", "b"):
             good, bad = (p.piece_a, p.piece_b) if p.winner == "a" else (p.piece_b, p.piece_a)
-            out.append(TokenPair(prefix(p), music(good), music(bad)))
+            pair(prefix(p), good, bad)
     for items in rated.values():
         for i, x in enumerate(items):
             for y in items[i + 1 :]:
                 if abs(x.rating - y.rating) >= min_gap:
                     good, bad = (x, y) if x.rating > y.rating else (y, x)
-                    out.append(TokenPair(prefix(good), music(good.piece_a), music(bad.piece_a)))
+                    pair(prefix(good), good.piece_a, bad.piece_a)
     return out
 
 
