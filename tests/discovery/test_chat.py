@@ -30,6 +30,12 @@ def test_intents(text, shown, intent, piece):
     assert turn.piece == piece
 
 
+def test_a_meter_that_is_not_one_is_no_filter():
+    assert "meter" not in attributes_of("a jig in 0/0")
+    assert "meter" not in attributes_of("something in 7/3")
+    assert attributes_of("a reel in 4/4")["meter"] == ("=", "4/4")
+
+
 def test_attributes_become_filters():
     found = attributes_of("a lively jig in D major, 6/8, by O'Carolan", composers=["O'Carolan", "Bach"])
     assert found["tune_type"] == ("=", "jig") and found["key"] == ("=", "D major")

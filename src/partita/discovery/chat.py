@@ -145,7 +145,7 @@ def attributes_of(
             name, value = "key", ("=", str(u.value))
         elif u.field == "mode":
             mode, said["key"] = str(u.value), u.phrase
-        elif u.field == "meter":
+        elif u.field == "meter" and not u.note:  # "0/0" is read and noted as not a meter: no filter
             name, value = "meter", ("=", str(u.value))
         elif u.field == "tempo" and isinstance(u.value, int | float):
             name, value = "tempo", ("~", float(u.value))
