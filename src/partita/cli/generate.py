@@ -38,9 +38,7 @@ _OUTPUT_OPTIONS = [
 
 _REQUEST_OPTIONS = [
     click.option("--key", default=None, help="Key, e.g. 'D', 'F# minor' (overrides the prompt)."),
-    click.option(
-        "--tempo", type=FiniteRange(1, 1000), default=None, help="Tempo in bpm (overrides the prompt)."
-    ),
+    click.option("--tempo", type=float, default=None, help="Tempo in bpm (overrides the prompt)."),
     click.option("--meter", default=None, help="Time signature, e.g. 3/4 (overrides the prompt)."),
     click.option(
         "--instruments", default=None, help="Comma-separated GM names or programs, e.g. 'violin,guitar'."

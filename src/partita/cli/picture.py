@@ -59,7 +59,7 @@ from partita.cli.generate import _CONCEPT_OPTIONS, _options
 @click.option("--key", default=None, help="Key, e.g. 'D minor' (overrides the picture and the prompt).")
 @click.option(
     "--tempo",
-    type=FiniteRange(1, 1000),
+    type=FiniteRange(10, 400),
     default=None,
     help="Tempo in bpm (the sections stretch around it to fit).",
 )
