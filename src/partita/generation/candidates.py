@@ -19,6 +19,7 @@ from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, stolle
 from partita.generation.given import Reading, read_given, splice
 from partita.generation.infill import after_music, infill_markers, what_follows_nll, with_what_follows
 from partita.generation.instruments import program_prior, with_programs, write_back
+from partita.generation.lines import sung_lines
 from partita.generation.notation import one_line, rebar
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
@@ -258,6 +259,9 @@ def _finish(
     in_line = (request.conditions.style or "") in config.style_single_line
     if in_line and single and one_line(score, single):
         remarks.append("notes of a one-line part end where the next begins")
+    sung = config.style_sung_lines.get(request.conditions.style or "")
+    if config.constrain and sung is not None and sung_lines(score, round(sung * score.ticks_per_quarter)):
+        remarks.append("each voice is sung as one line, a note held until the next")
     sampled = score.copy() if plan.written or plan.written_meter else None
     write_back(score, plan.written, refit=plan.refit)
     if plan.written_meter:

@@ -178,6 +178,11 @@ class GenerationConfig:
     pipa): a note at a time, each ending where the next begins
     (:func:`partita.generation.notation.one_line`; real Chinese folk tunes sound 1.00 notes at each onset,
     partita's 1.02-1.03)."""
+    style_sung_lines: dict[str, float] = field(default_factory=lambda: {"chorale": 4.0})
+    """Styles whose new pieces' voices are sung lines, each with the longest rest (in quarters) closed by
+    holding the note before it: every track that is one voice sings one note at a time, each held until its
+    next (:func:`partita.generation.lines.sung_lines`; a real four-part chorale sounds 4.00 notes at each
+    note start)."""
     style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk", "pop"])
     """Styles whose new pieces sound a note as each beat begins, once the first has sounded (a rest stays
     inside a beat: :mod:`partita.generation.rules.filled_beats`)."""
@@ -188,9 +193,11 @@ class GenerationConfig:
     style_voice_order: list[str] = field(default_factory=list)
     """Styles whose voices of one choir keep their order, none crossing another
     (:mod:`partita.generation.rules.voice_order`)."""
-    style_restatements: dict[str, float] = field(default_factory=dict)
+    style_restatements: dict[str, float] = field(default_factory=lambda: {"chorale": 0.5})
     """The share of new pieces of a style whose first phrase comes back at once (a chorale's Stollen:
-    :func:`partita.generation.form.stollen_plan`), drawn with the seed; a style not listed: none."""
+    :func:`partita.generation.form.stollen_plan`), drawn with the seed; a style not listed: none. Chorales
+    0.5 (real ones: 0.29 of 120 training chorales restate their opening phrase, 0.49 repeat a bar), together
+    with their sung lines (docs/GENERATION.md § Realism, tenth session)."""
     tokens_per_bar: int = 64
     """The token budget per requested bar (REMI+ with BPE uses far fewer on average)."""
     extra_tokens: int = 64
