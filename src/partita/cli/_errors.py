@@ -6,7 +6,7 @@ import contextlib
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -109,6 +109,56 @@ def check_out_folder(path: str | os.PathLike, what: str, *markers: str) -> None:
         f"{path}: the folder holds other files ({shown}) and is not {what}; give a new or empty folder "
         "(nothing in it is overwritten or removed)"
     )
+
+
+OVERWRITE_HELP = (
+    "Replace files in the output folder that partita did not write (by default they stop the command)."
+)
+
+
+def check_out_files(
+    folder: str | os.PathLike,
+    names: Sequence[str],
+    overwrite: bool = False,
+    option: str = "-o/--out",
+    advice: str | None = None,
+) -> None:
+    """For a command that writes files named ``names`` (names, or glob patterns: see
+    :func:`partita.render.own_files.matching_files`) into ``folder`` beside whatever is there:
+    :func:`check_writable`, and refuse in one line, before any work, when one of them exists and is not
+    partita's own earlier output (:mod:`partita.render.own_files`), unless ``overwrite``. Partita's own
+    files pass, so reruns work. ``advice`` replaces the message's "give another folder (``option``), or
+    --overwrite to replace it".
+
+    When the command is done (or has failed), the files among ``names`` that it wrote are recorded in the
+    folder's manifest as partita's (through the click context; outside a command nothing is recorded)."""
+    from partita.render.own_files import file_states, foreign_files, matching_files
+
+    check_writable(folder, folder=True)
+    out = Path(folder).expanduser()
+    with one_line(OSError):
+        before = file_states(matching_files(out, names))
+        foreign = [] if overwrite else foreign_files(out, names)
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise click.ClickException(
+            f"{foreign[0]}: a file partita did not write (or one changed since) would be overwritten{more}; "
+            + (advice or f"give another folder ({option}), or --overwrite to replace it")
+        )
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: _record_written(out, names, before))
+
+
+def _record_written(folder: Path, names: Sequence[str], before: dict) -> None:
+    """Record the files among ``names`` in ``folder`` that are new or rewritten since ``before``."""
+    from partita.render.own_files import file_states, matching_files, record_own_files
+
+    if not folder.is_dir():
+        return
+    with contextlib.suppress(OSError):
+        after = file_states(matching_files(folder, names))
+        record_own_files(folder, [p for p, state in after.items() if before.get(p) != state])
 
 
 class FiniteRange(click.FloatRange):

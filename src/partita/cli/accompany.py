@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from partita.cli._errors import check_out_files
 from partita.cli.generate import (
     _CONCEPT_OPTIONS,
     _OUTPUT_OPTIONS,
@@ -12,6 +13,7 @@ from partita.cli.generate import (
     _options,
     _request_options,
     _settings,
+    _written,
     run_prepared,
 )
 
@@ -36,6 +38,8 @@ def accompany(
     """
     from partita.pipelines import Generator
 
+    out_dir = out_dir or "out/accompany"
+    check_out_files(out_dir, _written(n), options.pop("overwrite"))
     settings = {k: v for k, v in _settings(options).items() if v is not None}
     asked = _request_options(options)
     asked.pop("bars", None)
@@ -46,7 +50,7 @@ def accompany(
         prepared[0],
         explain,
         model,
-        out_dir or "out/accompany",
+        out_dir,
         n,
         seed,
         selector,

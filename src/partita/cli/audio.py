@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import click
 
-from partita.cli._errors import FiniteRange
+from partita.cli._errors import FiniteRange, check_out_files
 
 
 @click.command("transcribe")
@@ -78,6 +79,8 @@ def transcribe(
     target = out if out is not None else Path(audio.stem + ".mid")
     if target.suffix.lower() not in (".mid", ".midi", ".musicxml", ".xml", ".mxl"):
         raise ScoreError("the output must be .mid or .musicxml", "unsupported-format", str(target))
+    if out is None:  # a name partita chose: never over a file of that name it did not write
+        check_out_files(".", [glob.escape(target.name)], advice="name the score to write with -o/--out")
     config = TranscriptionConfig(
         onset_threshold=onset_threshold,
         frame_threshold=frame_threshold,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import SEED, FiniteRange
+from partita.cli._errors import OVERWRITE_HELP, SEED, FiniteRange, check_out_files
 
 _OUTPUT_OPTIONS = [
     click.option(
@@ -21,6 +21,7 @@ _OUTPUT_OPTIONS = [
             "(default: out/generate, out/continue)."
         ),
     ),
+    click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP),
     click.option(
         "--n", "n", type=click.IntRange(1, 16), default=4, show_default=True, help="Candidates to generate."
     ),
@@ -244,6 +245,7 @@ def generate(
     lead_sheet,
     concept,
     concept_strength,
+    overwrite,
     **options,
 ) -> None:
     """Generate music that follows PROMPT, e.g. "a lively Irish jig in D major for fiddle and guitar, 32
@@ -254,6 +256,9 @@ def generate(
     learned classifier, how much they sound like the requested style and like real music. With --image, a
     picture's light, colour, contrast and edges set what the prompt leaves open.
     """
+    out_dir = out_dir or "out/generate"
+    planned = lead_sheet or plan_path is not None or theme_path is not None  # one piece and its plan.json
+    check_out_files(out_dir, _written(1 if planned else n, planned), overwrite)
     settings = _settings(options)
     concept = (concept, concept_strength) if concept else None
     if image_path is not None and plan_path is not None:
@@ -266,7 +271,7 @@ def generate(
             raise click.UsageError("--lead-sheet: give --chords (and no --plan, --theme or --image)")
         plan = leadsheet_plan(asked.pop("chords"), prompt, asked.pop("bars", None), **asked)
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, concept=concept)
+        _run(plan, explain, model, out_dir, n, seed, selector, settings, concept=concept)
         return
     theme = None
     if theme_path is not None:
@@ -283,12 +288,12 @@ def generate(
             load_plan(plan_path) if plan_path else plan_piece(_request_of(prompt, asked, image_path, explain))
         )
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir or "out/generate", n, seed, selector, settings, theme, concept)
+        _run(plan, explain, model, out_dir, n, seed, selector, settings, theme, concept)
         return
     # the request is built once; what was understood (and any bad option) is shown before the model loads and
     # samples, not after the wait
     request = _request_of(prompt, _request_options(options), image_path, explain)
-    _run(request, explain, model, out_dir or "out/generate", n, seed, selector, settings, concept=concept)
+    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept)
 
 
 @click.command("continue")
@@ -300,7 +305,7 @@ def generate(
 )
 @_options(_SETTING_OPTIONS, _CONCEPT_OPTIONS)
 def continue_(
-    piece, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, **options
+    piece, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, overwrite, **options
 ) -> None:
     """Continue PIECE (MIDI, MusicXML, ABC, or a recording, transcribed) by --bars bars, in its own key,
     meter, tempo and instruments unless PROMPT (or an option) says otherwise, e.g.
@@ -311,10 +316,12 @@ def continue_(
     """
     from partita.pipelines import Generator
 
+    out_dir = out_dir or "out/continue"
+    check_out_files(out_dir, _written(n), overwrite)
     settings = _settings(options)
     request = Generator.continuation_of(piece, prompt, **_request_options(options))
     concept = (concept, concept_strength) if concept else None
-    _run(request, explain, model, out_dir or "out/continue", n, seed, selector, settings, concept=concept)
+    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept)
 
 
 @click.command("infill")
@@ -348,6 +355,7 @@ def infill(
     selector,
     concept,
     concept_strength,
+    overwrite,
     **options,
 ) -> None:
     """Write bars --bars of PIECE (MIDI, MusicXML, ABC, or a recording, transcribed) anew, keeping every
@@ -363,6 +371,8 @@ def infill(
     """
     from partita.pipelines import Generator
 
+    out_dir = out_dir or "out/infill"
+    check_out_files(out_dir, _written(n), overwrite)
     settings = _settings(options)
     concept = (concept, concept_strength) if concept else None
     if tracks is not None:
@@ -372,7 +382,7 @@ def infill(
     if gap is None:
         raise click.UsageError("give --bars FIRST-LAST (the bars to write anew), --tracks, or both")
     request = Generator.infill_of(piece, gap, prompt, **_request_options(options))
-    _run(request, explain, model, out_dir or "out/infill", n, seed, selector, settings, concept=concept)
+    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept)
 
 
 def _refill(
@@ -393,7 +403,7 @@ def _refill(
         refill.request,
         explain,
         model,
-        out_dir or "out/infill",
+        out_dir,
         n,
         seed,
         selector,
@@ -444,6 +454,14 @@ def run_prepared(
 
 
 commands = [generate, continue_, infill]
+
+
+def _written(n: int, planned: bool = False) -> list[str]:
+    """The files a generating command writes into its folder: ``n`` candidates' and, following a plan (or
+    a theme's), ``plan.json``."""
+    from partita.render.candidates import candidate_names
+
+    return candidate_names(n) + (["plan.json"] if planned else [])
 
 
 def _request_options(options: dict) -> dict:

@@ -170,6 +170,7 @@ def samples(name: str, out_dir: str, n: int, seed: int, card: bool) -> None:
     from partita.models.pretrained import resolve
     from partita.pipelines.samples import samples_markdown, write_samples
 
+    check_out_folder(out_dir, "a samples folder", "samples.json", "*/generation.json")
     with tqdm_progress("samples", unit="prompt") as bar:
         records = write_samples(name, out_dir, n=n, seed=seed, progress=bar)
     section = samples_markdown(records)

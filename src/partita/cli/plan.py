@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
-from partita.cli._errors import FiniteRange, check_writable
+from partita.cli._errors import FiniteRange, check_out_files, check_writable
 
 
 @click.command("plan")
@@ -38,6 +39,9 @@ def plan(prompt, path, bars, minutes, key, tempo, meter, instruments) -> None:
     from partita.generation.plan import parse_minutes, plan_piece, save_plan
     from partita.generation.prompt import project_prompt
 
+    if click.get_current_context().get_parameter_source("path") == ParameterSource.DEFAULT:
+        # a name partita chose: never over a plan.json it did not write, or one edited since
+        check_out_files(".", [path], advice="name the plan to write with -o/--out")
     check_writable(path)
     options = {"key": key, "tempo": tempo, "meter": meter}
     if instruments:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
+
+from partita.cli._errors import OVERWRITE_HELP, check_out_files
 
 
 @click.command()
@@ -34,6 +38,7 @@ import click
     default=None,
     help="An .sf2 soundfont (default: $PARTITA_SOUNDFONT, then Debian's FluidR3_GM).",
 )
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
 def render(
     file: Path,
     wav: bool,
@@ -44,6 +49,7 @@ def render(
     all_pages: bool,
     title: str | None,
     soundfont: Path | None,
+    overwrite: bool,
 ) -> None:
     """Render a score FILE (MIDI, MusicXML, ABC or Humdrum) to audio, a piano roll and an engraved score.
 
@@ -53,21 +59,44 @@ def render(
     from partita.render import render as render_files
 
     chosen = wav or png or svg or musicxml
+    kinds = {
+        "pianoroll": png or not chosen,
+        "score_svg": svg or not chosen,
+        "score_png": png or not chosen,
+        "wav": True if wav else (None if not chosen else False),
+        "musicxml": musicxml or not chosen,
+    }
+    out_dir = out_dir if out_dir is not None else Path(".")
+    xml = out_dir / f"{file.stem}.musicxml"
+    if kinds["musicxml"] and xml.is_file() and file.is_file() and os.path.samefile(xml, file):
+        raise click.ClickException(
+            f"{file}: its MusicXML would be written over it; give another -o/--out-dir"
+        )
+    check_out_files(out_dir, _written(file.stem, kinds, all_pages), overwrite, "-o/--out-dir")
     with _os_errors():
         paths = render_files(
             file,
-            out_dir if out_dir is not None else Path("."),
-            pianoroll=png or not chosen,
-            score_svg=svg or not chosen,
-            score_png=png or not chosen,
-            wav=True if wav else (None if not chosen else False),
-            musicxml=musicxml or not chosen,
+            out_dir,
+            **kinds,
             title=title,
             pages="all" if all_pages else "first",
             soundfont=soundfont,
         )
     for p in paths:
         click.echo(str(p))
+
+
+def _written(stem: str, kinds: dict, all_pages: bool) -> list[str]:
+    """The names (glob patterns) of the files ``partita render`` writes for FILE named ``stem``."""
+    name = glob.escape(stem)
+    names = {
+        "pianoroll": [f"{name}-pianoroll.png"],
+        "score_svg": [f"{name}-score.svg"] + ([f"{name}-score-[0-9]*.svg"] if all_pages else []),
+        "score_png": [f"{name}-score.png"] + ([f"{name}-score-[0-9]*.png"] if all_pages else []),
+        "wav": [f"{name}.wav"],
+        "musicxml": [f"{name}.musicxml"],
+    }
+    return [n for kind, wanted in kinds.items() if wanted is not False for n in names[kind]]
 
 
 @click.command()

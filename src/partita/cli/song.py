@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import click
 
-from partita.cli._errors import SEED, FiniteRange, check_text_file, check_writable, one_line, read_checked
+from partita.cli._errors import (
+    OVERWRITE_HELP,
+    SEED,
+    FiniteRange,
+    check_out_files,
+    check_text_file,
+    one_line,
+    read_checked,
+)
 
 PINYIN_HELP = "Engrave the pinyin (surface tones) under Chinese lyrics as a second line."
 
@@ -24,7 +33,8 @@ def song() -> None:
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the melody's contour.")
 @click.option("--png/--no-png", default=True, show_default=True, help="Also engrave the first page to PNG.")
 @click.option("--pinyin/--no-pinyin", default=True, show_default=True, help=PINYIN_HELP)
-def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+def melody(lyrics, prompt, out_dir, seed, png, pinyin, overwrite) -> None:
     """A vocal melody for the words in LYRICS (a text file; [verse] [chorus] tags optional), in the key,
     meter and tempo of PROMPT (e.g. "a hymn in G major at 80 bpm"): NAME.musicxml with the words under the
     notes, NAME.mid with lyric events, NAME.svg (and .png) engraved with verovio."""
@@ -34,8 +44,8 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
     check_text_file(lyrics, "lyrics")
-    check_writable(out_dir, folder=True)
     _not_over_lyrics(lyrics, out_dir)
+    check_out_files(out_dir, _written(lyrics), overwrite)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
         click.echo(f"note: {note}")
@@ -78,7 +88,8 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin) -> None:
     default=None,
     help="With --concept: 0 is the base model, 1 the concept as learned (default: the concept's own).",
 )
-def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_strength) -> None:
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_strength, overwrite) -> None:
     """A song: the vocal melody for LYRICS and, under it, the parts PROMPT asks for (e.g. "a pop song with
     piano and bass"; piano when it names none), sampled by partita's model section by section over the
     melody's chords (`partita accompany`), a repeated chorus with the same parts. Writes NAME.mid (lyric
@@ -98,8 +109,8 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
     check_text_file(lyrics, "lyrics")
-    check_writable(out_dir, folder=True)
     _not_over_lyrics(lyrics, out_dir)
+    check_out_files(out_dir, _written(lyrics), overwrite)
     words = read_lyrics(Path(lyrics))
     for note in words.notes:
         click.echo(f"note: {note}")
@@ -132,6 +143,12 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
     click.echo(f"{len(whole.tracks)} tracks, {len(words.sections)} sections, {sung.seconds:.0f} s")
     for p in [out / f"{stem}.mid", out / f"{stem}.musicxml", *written]:
         click.echo(str(p))
+
+
+def _written(lyrics: str) -> list[str]:
+    """The files a song of LYRICS writes: NAME.mid, NAME.musicxml, NAME.svg and .png (or NAME-1.svg, ...)."""
+    name = glob.escape(Path(lyrics).stem)
+    return [f"{name}{s}" for s in (".mid", ".musicxml", ".svg", ".png", "-[0-9]*.svg", "-[0-9]*.png")]
 
 
 def _not_over_lyrics(lyrics: str, out_dir: str) -> None:

@@ -24,6 +24,16 @@ from partita.score.musicxml import write_musicxml
 log = logging.getLogger(__name__)
 
 GENERATION_FILE = "generation.json"
+_SUFFIXES = {"midi": ".mid", "musicxml": ".musicxml", "pianoroll": "-pianoroll.png", "wav": ".wav"}
+"""Each candidate's files, ``candidate-RANK`` and these."""
+
+
+def candidate_names(n: int) -> list[str]:
+    """The names of the files :func:`write_candidates` may write for ``n`` candidates (``generation.json``
+    too), so that a command can tell before any work whether they would replace someone else's files."""
+    return [f"candidate-{rank}{suffix}" for rank in range(1, n + 1) for suffix in _SUFFIXES.values()] + [
+        GENERATION_FILE
+    ]
 
 
 def write_candidates(
@@ -58,13 +68,14 @@ def write_candidates(
 
 
 def _write_one(cand: Candidate, stem: Path, title: str, wav: bool) -> None:
-    cand.files["midi"] = str(write_midi(cand.score, stem.with_suffix(".mid")))
-    cand.files["musicxml"] = str(write_musicxml(cand.score, stem.with_suffix(".musicxml"), title=title))
-    cand.files["pianoroll"] = str(write_pianoroll(cand.score, f"{stem}-pianoroll.png", title=f"#{cand.rank}"))
+    path = {kind: f"{stem}{suffix}" for kind, suffix in _SUFFIXES.items()}
+    cand.files["midi"] = str(write_midi(cand.score, path["midi"]))
+    cand.files["musicxml"] = str(write_musicxml(cand.score, path["musicxml"], title=title))
+    cand.files["pianoroll"] = str(write_pianoroll(cand.score, path["pianoroll"], title=f"#{cand.rank}"))
     if not wav:
         return
     try:
-        cand.files["wav"] = str(write_wav(cand.score, stem.with_suffix(".wav")))
+        cand.files["wav"] = str(write_wav(cand.score, path["wav"]))
     except AudioUnavailable:  # asked for WAV where there is no synthesiser: said as it is
         raise
     except ScoreError as e:  # the piece's other files stand; the failure is said, not fatal
