@@ -3,27 +3,31 @@ its labels, its music features and its description; searched by text or by a pie
 
 An index is a folder::
 
-    PATH/index.json      which version is current, the model, the corpus, the count (rewritten atomically)
+    PATH/index.json      which version is current, the model and its weights' fingerprint, the corpus, the
+                         count (rewritten atomically)
     PATH/v-<ns>/         one LanceDB database with the table ``pieces``
     PATH/pending.parquet the pieces featurised by a build that has not finished (a rerun resumes from it)
 
 :func:`build_index` is incremental: the pieces already in the current version keep their features (only new
 pieces are read and described), every vector is recomputed with the model (cheap), and the new version is
 written beside the old one and made current by one atomic rewrite of ``index.json``; the old version is then
-removed. A reader never sees half an index. Reading and embedding run on local processes or on Ray Data
-(``engine``; :mod:`partita.engines`), with the same result.
+removed. A reader never sees half an index. The index records the fingerprint of the encoder that made its
+vectors (:func:`model_fingerprint`); :class:`DiscoveryIndex` refuses to search it with other weights, whose
+text vectors would not match the stored music vectors. Reading and embedding run on local processes or on Ray
+Data (``engine``; :mod:`partita.engines`), with the same result.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +84,39 @@ def read_meta(path: str | os.PathLike) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{meta_file}: corrupt index metadata ({e}); rebuild the index") from None
     return meta
+
+
+def model_fingerprint(model: DiscoveryModel) -> str:
+    """sha256 of what makes a model's vectors: its weights (names, shapes, float32 values:
+    :func:`partita.models.experts.weights_hash`) and the config that shapes them (its metrics and training
+    note aside). A model saved (float16 on disk) and read back is not the model in memory that was saved."""
+    from partita.models.experts import weights_hash
+
+    shape = {k: v for k, v in asdict(model.config).items() if k not in ("metrics", "trained_on")}
+    return hashlib.sha256((weights_hash(model) + json.dumps(shape, sort_keys=True)).encode()).hexdigest()
+
+
+def check_model(path: str | os.PathLike, meta: dict[str, Any], model: DiscoveryModel, source: str) -> None:
+    """Refuse (ValueError, one line) to search an index with weights other than those it was built with
+    (``source`` says where ``model`` came from); an index built before the fingerprint was recorded is let
+    through with a warning."""
+    again = f"partita index build {meta.get('corpus') or 'CORPUS'} -o {path}"
+    built = meta.get("weights")
+    if not built:
+        log.warning(
+            "%s: the index does not record its encoder's weights (built before partita checked them); if "
+            "the model changed since, build it again: %s",
+            path,
+            again,
+        )
+        return
+    now = model_fingerprint(model)
+    if now != built:
+        raise ValueError(
+            f"{path}: the index was built with other encoder weights ({meta.get('model') or 'unknown'}, "
+            f"sha256 {built[:12]}) than {source} (sha256 {now[:12]}), so its music vectors would not match "
+            f"the text; build it again with the weights you mean: {again} [--model MODEL]"
+        )
 
 
 def _open_table(path: Path, meta: dict[str, Any], name: str = TABLE):
@@ -245,7 +282,7 @@ def build_index(
     check_engine(engine)
     path = Path(path) if path else index_dir(corpus.name)
     path.mkdir(parents=True, exist_ok=True)
-    model = model or DiscoveryModel.from_pretrained(model_path)
+    given, model = model, model or DiscoveryModel.from_pretrained(model_path)
     records = corpus.records()
     if not records:
         raise ValueError(f"{corpus.path}: the corpus has no pieces to index")
@@ -281,7 +318,8 @@ def build_index(
         "count": len(rows),
         "added": len(fresh),
         "corpus": str(corpus.path),
-        "model": str(Path(model_path) if model_path else DEFAULT_MODEL),
+        "model": _model_name(model_path, given),
+        "weights": model_fingerprint(model),
         "engine": engine,
         "segments": len(parts[0]) if parts else 0,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -293,6 +331,13 @@ def build_index(
     (path / PENDING_FILE).unlink(missing_ok=True)
     (path / PENDING_SEGMENTS).unlink(missing_ok=True)
     return meta
+
+
+def _model_name(model_path: str | os.PathLike | None, given: DiscoveryModel | None) -> str:
+    """What ``index.json`` says of the model: its folder (absolute), or that it was given in memory."""
+    if model_path:
+        return str(Path(model_path).resolve())
+    return "a model given in memory" if given is not None else str(DEFAULT_MODEL)
 
 
 def check_where(where: str | None) -> str | None:
@@ -307,16 +352,20 @@ def check_where(where: str | None) -> str | None:
 
 
 class DiscoveryIndex:
-    """An open index: search it by text (:meth:`search`) or by a piece (:meth:`similar`)."""
+    """An open index: search it by text (:meth:`search`) or by a piece (:meth:`similar`). It is opened with
+    ``model`` or the model ``index.json`` names (the shipped one when that folder is gone), and refused
+    (ValueError) when those are not the weights it was built with (:func:`check_model`)."""
 
     def __init__(self, path: str | os.PathLike | None = None, model: DiscoveryModel | None = None):
         self.path = Path(path) if path else index_dir()
         self.meta = read_meta(self.path)
         self.table = _open_table(self.path, self.meta)
         self._cache: tuple[list[str], BM25, np.ndarray] | None = None
-        self.model = model or DiscoveryModel.from_pretrained(
-            self.meta.get("model") if Path(self.meta.get("model", "")).is_dir() else None
-        )
+        named = str(self.meta.get("model") or "")
+        folder = named if named and Path(named).is_dir() else None
+        self.model = model or DiscoveryModel.from_pretrained(folder)
+        source = "the model given" if model else f"the model at {folder or DEFAULT_MODEL}"
+        check_model(self.path, self.meta, self.model, source)
 
     def __len__(self) -> int:
         return int(self.table.count_rows())
