@@ -25,7 +25,8 @@ note. Measured on all three:
 - notes per syllable and the share of syllables sung to more than one note (melismas);
 - the range of the line (semitones, highest minus lowest note of the verse) and its intervals: steps (1-2
   semitones), repeated notes, leaps over a major third (more than 4 semitones), and the share of those
-  leaps whose next interval moves the other way (gap-fill), beside partita with ``leaps=False``; those
+  leaps whose next interval moves the other way (gap-fill) or on the same way by a third or more (an
+  arpeggio: ``leap_onward``), beside partita with ``leaps=False``; those
   leaps into a lyric line's first note from the previous line's last (line starts) and inside the lines,
   and the same at the phrase starts (ABC lines) of the German Essen folk songs (notes, no text);
 - **Chinese, full-tone syllables on strong beats**: partita's Chinese songs (the Tang lines of
@@ -43,6 +44,10 @@ the plain rhythm (``sing(..., varied=False)``) and no leaps (``leaps=False``) of
 and the rows "..., mean of N seeds" average over seeds 0 .. N - 1 (``--seeds``, :data:`SEEDS`): one seed's
 draws move a half's leap share by as much as the fit tries to match.
 
+The parts live beside this file: ``song_setting.py`` (a verse read from a real song or sung by partita),
+``song_measures.py`` (the measures), ``song_fit.py`` (the fits and the seed means), ``song_chinese.py``
+(Chinese) and ``essen_abc.py`` / ``essen_leaps.py`` (the Essen folk songs' notes).
+
     python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share] [--fit-leaps] [--seeds 4]
 """
 
@@ -50,23 +55,30 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_song import _german_stress  # noqa: E402
 from common import row, write_result  # noqa: E402
 from essen_abc import essen_dotted, essen_phrase_starts  # noqa: E402
 from essen_leaps import essen_line_leaps  # noqa: E402
+from song_chinese import chinese_settings, han_folk  # noqa: E402
+from song_fit import SEEDS, SUNG, fit_leaps, fit_share, halves, sung_mean  # noqa: E402
+from song_measures import measures  # noqa: E402
+from song_setting import (  # noqa: E402
+    Setting,
+    _as_lyrics,
+    _verse_one,
+    _words,
+    eighth_setting,
+    mark_lines,
+    partita_setting,
+    real_setting,
+)
 
 log = logging.getLogger("bench_song_real")
 COMMAND = "python bench/bench_song_real.py"
-ZH_LYRICS = Path(__file__).resolve().parent / "prompts" / "zh_lyrics.txt"
 
 # (corpus path, part index, language, name)
 SONGS = (
@@ -77,423 +89,12 @@ SONGS = (
     ("schubert/Lindenbaum.xml", 0, "de", "Schubert: Der Lindenbaum"),
     ("schumann_robert/dichterliebe_no2.xml", 0, "de", "Schumann: Aus meinen Tränen sprießen"),
 )
-PUNCT = ".,;:!?\"'()“”‘’«»-–—"
-LINE_END = ",;:.!?"
 HAN_FILES = ("han1.abc", "han2.abc")
 GERMAN_FILES = ("erk10.abc", "boehme10.abc", "kinder0.abc")
 GROUP_STYLE = {"en": "pop", "de": None, "chorale": "chorale"}
 """The style partita sings each group in (its melody's range: ``partita.generation.song_pitch.STYLE_RANGE``),
 chosen before measuring: the English songs are popular and parlour songs of 1850-1920 (and a hymn and an art
 song): "pop"; German lieder have no style with range data (the default); the Bach chorales: "chorale"."""
-SUNG: dict[str, tuple] = {}
-"""Each real song's (lyrics, meter, language, style) as partita sings it, by name (for ``--fit-share``)."""
-SHARES = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
-"""The values of ``song_pitch.SECTION_SHARE`` that ``--fit-share`` tries on the development half."""
-
-
-def halves(settings: list) -> tuple[list, list]:
-    """(development, held-out) halves of a group's songs: every other song, the first to development.
-    partita's range and rhythm by style were fitted looking at the development half only."""
-    return settings[0::2], settings[1::2]
-
-
-def fit_share(groups: dict[str, list]) -> dict[float, float]:
-    """For each of :data:`SHARES`: the squared error of partita's mean verse range against the real one,
-    summed over the groups sung in a style with a measured range (English "pop", Bach "chorale"; the German
-    lieder are sung in the default 12 semitones, no measurement), on their development halves."""
-    from partita.generation import song_pitch
-
-    kept, out = song_pitch.SECTION_SHARE, {}
-    try:
-        for share in SHARES:
-            song_pitch.SECTION_SHARE = share
-            err = 0.0
-            for v in (groups["English songs"], groups["Bach chorales"]):
-                dev = halves(v)[0]
-                sung = []
-                for r, *_ in dev:
-                    lyrics, meter, language, style = SUNG[r.name]
-                    sung.append(partita_setting(lyrics, meter, r.name, language, style=style))
-                err += (measures(sung)["range"] - measures([r for r, *_ in dev])["range"]) ** 2
-            out[share] = err
-            log.info("section share %.2f: squared range error %.2f on the development halves", share, err)
-    finally:
-        song_pitch.SECTION_SHARE = kept
-    return out
-
-
-LEAP_CHANCES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-"""The chances of a leap after a quarter note that ``--fit-leaps`` tries (after a half note: three times as
-much, at most 1), each group in its style (``song_pitch.STYLE_LEAPS``, the German lieder
-``DEFAULT_LEAPS``)."""
-ACROSS_CHANCES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-"""The chances of a line starting with a leap (``LeapStyle.across``) that ``--fit-leaps`` tries first."""
-SEEDS = 4
-"""Seeds (0, 1, ...) the leap fit and the held-out leap rows average over (``--seeds``): one seed's draws
-moved the chorales' share by 0.03 (seed 0 read 0.082 on the development half, seeds 0-7 0.077-0.108)."""
-
-
-def _with_leaps(style: str | None, leaps) -> None:
-    """Make ``leaps`` the leaps partita sings ``style`` with (``song_pitch.STYLE_LEAPS`` or, for a style
-    without its own, ``DEFAULT_LEAPS``)."""
-    from partita.generation import song_pitch
-
-    if style in song_pitch.STYLE_LEAPS:
-        song_pitch.STYLE_LEAPS[style] = leaps
-    else:
-        song_pitch.DEFAULT_LEAPS = leaps
-
-
-def sung_mean(half: list, seeds: int, keys: tuple[str, ...], leaps: bool = True) -> dict[str, float]:
-    """``keys`` of :func:`measures` on partita's songs for ``half`` (each as in :data:`SUNG`), averaged over
-    seeds 0 .. ``seeds`` - 1."""
-    runs = []
-    for seed in range(seeds):
-        sung = [
-            partita_setting(*SUNG[r.name][:2], r.name, SUNG[r.name][2], seed, SUNG[r.name][3], leaps=leaps)
-            for r, *_ in half
-        ]
-        runs.append(measures(sung))
-    return {k: float(np.nanmean([m[k] for m in runs])) for k in keys}
-
-
-def _nearest_chance(tried: dict[float, float], real: float) -> float:
-    return min(tried, key=lambda c: abs(tried[c] - real))
-
-
-def fit_leaps(groups: dict[str, list], seeds: int = SEEDS) -> dict[str, dict]:
-    """For each group, on its development half, averaged over ``seeds`` seeds: first the share of lines
-    that start with a leap over a major third for each of :data:`ACROSS_CHANCES` (``LeapStyle.across``),
-    then, with the nearest to the real one, the share of leaps over a major third among all intervals for
-    each of :data:`LEAP_CHANCES` (``after_long``), beside the real songs' (keys "real", "real_line_start")."""
-    from dataclasses import replace
-
-    from partita.generation import song_pitch
-
-    kept_style, kept_default = dict(song_pitch.STYLE_LEAPS), song_pitch.DEFAULT_LEAPS
-    out: dict[str, dict] = {}
-    try:
-        for g, v in groups.items():
-            dev = halves(v)[0]
-            style = SUNG[dev[0][0].name][3]
-            real = measures([r for r, *_ in dev])
-            got: dict = {"real": real["leaps_over_third"], "real_line_start": real["line_start_leaps"]}
-            base = song_pitch.leaps_for(style)
-            got["across"] = {}
-            for a in ACROSS_CHANCES:
-                _with_leaps(style, replace(base, across=a))
-                got["across"][a] = sung_mean(dev, seeds, ("line_start_leaps",))["line_start_leaps"]
-            got["across_fit"] = across = _nearest_chance(got["across"], real["line_start_leaps"])
-            got["after_long"] = {}
-            for chance in LEAP_CHANCES:
-                _with_leaps(
-                    style, replace(base, across=across, after_long=chance, after_held=min(1, 3 * chance))
-                )
-                got["after_long"][chance] = sung_mean(dev, seeds, ("leaps_over_third",))["leaps_over_third"]
-            got["after_long_fit"] = _nearest_chance(got["after_long"], real["leaps_over_third"])
-            log.info("%s: leap fit %s", g, got)
-            out[g] = got
-    finally:
-        song_pitch.STYLE_LEAPS.clear()
-        song_pitch.STYLE_LEAPS.update(kept_style)
-        song_pitch.DEFAULT_LEAPS = kept_default
-    return out
-
-
-@dataclass
-class Setting:
-    """A sung verse: per syllable its onset's strength, stress, note count; the line's pitches in order."""
-
-    name: str
-    language: str
-    strong: list[bool] = field(default_factory=list)
-    stressed: list[bool] = field(default_factory=list)
-    notes_per_syllable: list[int] = field(default_factory=list)
-    pitches: list[int] = field(default_factory=list)
-    meter: str = "4/4"
-    matched_words: tuple[int, int] = (0, 0)
-    """(English words whose syllable count partita's syllabifier matches, English words)."""
-    durations: list[float] = field(default_factory=list)
-    """Per syllable, the length of its (first) note in quarter notes."""
-    on_beat: list[bool] = field(default_factory=list)
-    """Per syllable, whether its onset is on a beat (any beat of the bar, not only a strong one)."""
-    syllable_notes: list[int] = field(default_factory=list)
-    """Per syllable, the index of its (first) note in :attr:`pitches`."""
-    line_starts: list[int] = field(default_factory=list)
-    """The indices in :attr:`pitches` of each lyric line's first note but the first line's: the interval
-    into such a note goes from one line to the next."""
-
-
-# --- reading a real song ---------------------------------------------------------------------------------
-
-
-def _meter_at(note) -> str:
-    ts = note.getContextByClass("TimeSignature")
-    return f"{ts.numerator}/{ts.denominator}" if ts is not None else "4/4"
-
-
-def _strong(note) -> bool:
-    from partita.generation.song import TPQ, is_strong
-
-    ts = note.getContextByClass("TimeSignature")
-    beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
-    tick = round((float(note.beat) - 1.0) * beat_ql * TPQ)
-    return is_strong(tick, _meter_at(note))
-
-
-def _on_beat(note) -> bool:
-    return abs(float(note.beat) - round(float(note.beat))) < 1e-6
-
-
-def _verse_one(part) -> list[tuple[object, str, str] | None]:
-    """The part's notes (ties merged) as (note, syllable text, syllabic) or (note, "", "") for a note with no
-    syllable; None for a rest and for a note with a syllable of another verse only (a melisma of verse 1
-    crosses neither)."""
-    out: list = []
-    from music21 import harmony
-
-    for x in part.recurse().notesAndRests:
-        if isinstance(x, harmony.ChordSymbol):
-            continue  # a lead sheet's chord symbol is not a sung note
-        if x.isRest:
-            out.append(None)
-            continue
-        if x.tie is not None and x.tie.type != "start":
-            continue
-        lyr = [ly for ly in x.lyrics if ly.number == 1 and ly.text and ly.text.strip(PUNCT + " ")]
-        if lyr:
-            out.append((x, lyr[0].text, lyr[0].syllabic or "single"))
-        else:  # a note sung to another verse only ends verse 1's melisma, as a rest does
-            out.append((x, "", "") if not any(ly.text for ly in x.lyrics) else None)
-    return out
-
-
-def _words(items) -> list[list[tuple[object, str]]]:
-    """Words as lists of (note, syllable text), in order."""
-    words, cur = [], []
-    for it in items:
-        if it is None or not it[1]:
-            continue
-        note, text, syllabic = it
-        cur.append((note, text))
-        if syllabic in ("single", "end"):
-            words.append(cur)
-            cur = []
-    if cur:
-        words.append(cur)
-    return words
-
-
-def english_stress(syllables: list[str]) -> tuple[list[bool], bool]:
-    """Stress of an English word sung as ``syllables`` by partita's heuristic: its stressed syllable in
-    partita's own syllabification, mapped onto the song's syllables (first to first, last to last, else in
-    proportion); and whether the two syllable counts agree."""
-    from partita.lyrics import stress_index, syllabify
-
-    word = "".join(s.strip(PUNCT + " ") for s in syllables)
-    word = "".join(ch for ch in word if ch.isalpha() or ch == "'").strip("'")
-    mine = syllabify(word) or [word]
-    k = stress_index(word, mine)
-    n = len(syllables)
-    if n == 1:
-        return [stress_index(word, [word]) is not None], len(mine) == 1
-    if k is None:
-        k = 0
-    m = len(mine)
-    at = 0 if k == 0 else n - 1 if k == m - 1 else min(n - 1, round(k * (n - 1) / max(1, m - 1)))
-    return [i == at for i in range(n)], m == n
-
-
-def _stresses(words, language: str) -> tuple[list[list[bool]], tuple[int, int]]:
-    out, matched = [], 0
-    for word in words:
-        texts = [t for _, t in word]
-        if language == "en":
-            st, ok = english_stress(texts)
-            matched += ok
-        else:
-            st = _german_stress(texts)
-        out.append(st)
-    return out, (matched, len(words) if language == "en" else 0)
-
-
-def _notes_per_syllable(items) -> list[int]:
-    """For each syllable, its note and the notes after it without a syllable, up to a rest or the next
-    syllable (the notes of a melisma)."""
-    counts: list[int] = []
-    open_ = False
-    for it in items:
-        if it is None:
-            open_ = False
-        elif it[1]:
-            counts.append(1)
-            open_ = True
-        elif open_:
-            counts[-1] += 1
-    return counts
-
-
-def real_setting(part, language: str, name: str) -> tuple[Setting, list[list[tuple[str, str, bool]]]]:
-    """A real song's verse as a :class:`Setting`, and its words (text, syllabic, stressed) to sing."""
-    items = _verse_one(part)
-    words = _words(items)
-    stresses, matched = _stresses(words, language)
-    s = Setting(name, language, matched_words=matched)
-    s.meter = _meter_at(words[0][0][0])
-    for word, st in zip(words, stresses, strict=True):
-        for (note, _), stressed in zip(word, st, strict=True):
-            s.strong.append(_strong(note))
-            s.stressed.append(stressed)
-            s.durations.append(float(note.quarterLength))
-            s.on_beat.append(_on_beat(note))
-    s.notes_per_syllable = _notes_per_syllable(items)
-    first = next(i for i, it in enumerate(items) if it is not None and it[1])
-    last = max(i for i, it in enumerate(items) if it is not None and it[1])
-    sounding = [it for it in items[first : last + 1] if it is not None]
-    s.pitches = [int(it[0].pitches[-1].midi) for it in sounding]
-    s.syllable_notes = [k for k, it in enumerate(sounding) if it[1]]
-    sung = []
-    for word, st in zip(words, stresses, strict=True):
-        texts = [t.strip(PUNCT + " ") or t for _, t in word]
-        pos = ["single"] if len(texts) == 1 else ["begin"] + ["middle"] * (len(texts) - 2) + ["end"]
-        end_mark = word[-1][1].rstrip()[-1:] in LINE_END
-        sung.append([(t, p, x) for t, p, x in zip(texts, pos, st, strict=True)] + ([("", "", end_mark)]))
-    return s, sung
-
-
-def _as_lyrics(words: list[list[tuple[str, str, bool]]], language: str):
-    """The words (each ending with its line-end mark) as partita's :class:`Lyrics`: a line at each
-    punctuation mark after at least four syllables, at most 24 syllables a line."""
-    from partita.lyrics import Line, Lyrics, Section, Syllable
-
-    lines, cur = [], []
-    for word in words:
-        *syls, (_, _, end) = word
-        whole = "".join(t for t, _, _ in syls)
-        if len(cur) + len(syls) > 24 and cur:
-            lines.append(cur)
-            cur = []
-        cur += [Syllable(t, whole, p, st) for t, p, st in syls]
-        if end and len(cur) >= 4:
-            lines.append(cur)
-            cur = []
-    if cur:
-        lines.append(cur)
-    built = [Line(" ".join(s.text for s in line), tuple(line)) for line in lines]
-    return Lyrics([Section("verse", tuple(built))], language=language)
-
-
-def mark_lines(setting: Setting, lyrics) -> Setting:
-    """Set a real song's :attr:`Setting.line_starts` from the lines ``lyrics`` (:func:`_as_lyrics`) makes of
-    its syllables."""
-    firsts = np.cumsum([len(line.syllables) for line in lyrics.lines])[:-1]
-    setting.line_starts = [setting.syllable_notes[k] for k in firsts if k < len(setting.syllable_notes)]
-    return setting
-
-
-def partita_setting(
-    lyrics,
-    meter: str,
-    name: str,
-    language: str,
-    seed: int = 0,
-    style: str | None = None,
-    varied: bool = True,
-    leaps: bool = True,
-) -> Setting:
-    """partita's song for ``lyrics`` in ``meter`` (and ``style``: its range, rhythm and leaps;
-    ``varied=False``: the plain rhythm; ``leaps=False``: no leaps) as a :class:`Setting`."""
-    from partita.generation.song import TPQ, is_strong, sing, slot_weights
-
-    song = sing(lyrics, meter=meter, seed=seed, style=style, varied=varied, leaps=leaps)
-    s = Setting(name, language, meter=song.meter)
-    beat = TPQ * 4 // int(song.meter.split("/")[1]) * (3 if song.meter.endswith("/8") else 1)
-    bar = len(slot_weights(song.meter)) * TPQ // 2
-    for n in song.notes:
-        if n.syllable is not None:
-            s.durations.append(n.duration / TPQ)
-            s.on_beat.append((n.onset % bar) % beat == 0)
-            s.strong.append(is_strong(n.onset, song.meter))
-            s.stressed.append(n.syllable.stressed)
-            s.notes_per_syllable.append(1)
-        else:
-            s.notes_per_syllable[-1] += 1
-    s.pitches = [n.pitch for n in song.notes]
-    where = [(n.section, n.line) for n in song.notes]
-    s.line_starts = [k for k in range(1, len(where)) if where[k] != where[k - 1]]
-    return s
-
-
-def eighth_setting(lyrics, meter: str, name: str, language: str) -> Setting:
-    """The issue's baseline: one syllable per eighth note in order, each line from a downbeat (rhythm)."""
-    from partita.generation.song import eighth_baseline, is_strong
-
-    s = Setting(name, language, meter=meter)
-    s.strong = [is_strong(t, meter) for t in eighth_baseline(lyrics, meter)]
-    s.stressed = [x.stressed for x in lyrics.syllables]
-    s.notes_per_syllable = [1] * len(s.strong)
-    return s
-
-
-# --- measures --------------------------------------------------------------------------------------------
-
-
-def _share(xs) -> float:
-    return float(np.mean(xs)) if len(xs) else math.nan
-
-
-def _dotted(quarters: float) -> bool:
-    """A dotted length (3/4, 3/2, 3 quarter notes ...): three times a power of two."""
-    return quarters > 0 and math.log2(quarters / 3) == round(math.log2(quarters / 3))
-
-
-def measures(settings: list[Setting]) -> dict[str, float]:
-    """Pooled over the settings' syllables (and intervals); range averaged over songs."""
-    strong = [h for s in settings for h in s.strong]
-    stressed = [h for s in settings for h, st in zip(s.strong, s.stressed, strict=True) if st]
-    unstressed = [h for s in settings for h, st in zip(s.strong, s.stressed, strict=True) if not st]
-    nps = [k for s in settings for k in s.notes_per_syllable]
-    steps = np.array([abs(b - a) for s in settings for a, b in zip(s.pitches, s.pitches[1:], strict=False)])
-    ranges = [max(s.pitches) - min(s.pitches) for s in settings if s.pitches]
-    kinds = [len(set(s.durations)) for s in settings if s.durations]
-    back = [_turns_back(s.pitches) for s in settings]
-    across, inside = _line_leaps(settings)
-    return {
-        "syllables": len(strong),
-        "stressed_strong": _share(stressed),
-        "unstressed_strong": _share(unstressed),
-        "all_strong": _share(strong),
-        "notes_per_syllable": _share(nps),
-        "melisma_share": _share([k > 1 for k in nps]),
-        "range": _share(ranges),
-        "distinct_durations": _share(kinds),
-        "off_beat": _share([not b for s in settings for b in s.on_beat]),
-        "dotted": _share([_dotted(d) for s in settings for d in s.durations]),
-        "steps": float(((steps >= 1) & (steps <= 2)).mean()) if steps.size else math.nan,
-        "repeats": float((steps == 0).mean()) if steps.size else math.nan,
-        "leaps_over_third": float((steps > 4).mean()) if steps.size else math.nan,
-        "gap_fill": _share([t for b in back for t in b]),
-        "line_start_leaps": _share(across),
-        "line_starts": len(across),
-        "inside_leaps": _share(inside),
-    }
-
-
-def _line_leaps(settings: list[Setting]) -> tuple[list[bool], list[bool]]:
-    """Whether each interval is a leap over a major third: (those into a line's first note, the others)."""
-    across, inside = [], []
-    for s in settings:
-        starts = set(s.line_starts)
-        for k in range(1, len(s.pitches)):
-            (across if k in starts else inside).append(abs(s.pitches[k] - s.pitches[k - 1]) > 4)
-    return across, inside
-
-
-def _turns_back(pitches: list[int]) -> list[bool]:
-    """For each leap over a major third (but the last interval), whether the next interval moves the
-    other way (gap-fill)."""
-    moves = np.diff(np.asarray(pitches, dtype=int))
-    return [bool(moves[k + 1] * m < 0) for k, m in enumerate(moves[:-1]) if abs(m) > 4]
 
 
 # --- the songs -------------------------------------------------------------------------------------------
@@ -562,72 +163,6 @@ def chorales(n: int) -> list[tuple[Setting, ...]]:
     return out
 
 
-# --- Chinese ---------------------------------------------------------------------------------------------
-
-
-def chinese_settings(light: bool = True, full: bool = True) -> dict[str, float]:
-    """partita's Chinese songs (the Tang lines and the held-out sandhi lines): full-tone and light syllables
-    on strong beats (each line's last syllable, its cadence note, left out), lines whose first syllable is on
-    a strong beat, syllables on notes shorter than a beat, and all note onsets on strong beats."""
-    from bench_song_tones import SANDHI_LINES
-    from partita.generation.song import SLOT, is_strong, sing
-    from partita.lyrics import read_lyrics
-    from partita.lyrics.mandarin import LIGHT
-
-    texts = [ZH_LYRICS.read_text(encoding="utf-8"), "\n".join(line for line, _ in SANDHI_LINES)]
-    full_hits, first, notes, light_hits, short = [], [], [], [], []
-    for text in texts:
-        song = sing(read_lyrics(text), light=light, full=full)
-        by_line: dict = {}
-        for n in song.notes:
-            notes.append(is_strong(n.onset, song.meter))
-            if n.syllable is not None:
-                by_line.setdefault((n.section, n.line), []).append(n)
-        for ns in by_line.values():
-            first.append(is_strong(ns[0].onset, song.meter))
-            for n in ns[:-1]:
-                (light_hits if n.syllable.tone == LIGHT else full_hits).append(is_strong(n.onset, song.meter))
-                short.append(n.duration < 2 * SLOT)
-    return {
-        "full_strong": _share(full_hits),
-        "n_full": len(full_hits),
-        "light_strong": _share(light_hits),
-        "n_light": len(light_hits),
-        "line_first_strong": _share(first),
-        "lines": len(first),
-        "shorter_than_a_beat": _share(short),
-        "notes_strong": _share(notes),
-    }
-
-
-def han_folk(limit: int) -> dict[str, float]:
-    """Note onsets on strong beats, and notes shorter than a beat, in the first ``limit`` Essen Chinese folk
-    songs (no text: notes only)."""
-    from music21 import corpus
-
-    hits, short, songs = [], [], 0
-    for name in ("essenFolksong/han1", "essenFolksong/han2"):
-        for score in corpus.parse(name).scores:
-            if songs >= limit:
-                break
-            try:
-                notes = [x for x in score.recurse().notes if not (x.tie and x.tie.type != "start")]
-                if not notes:
-                    continue
-                hits += [_strong(x) for x in notes]
-                beat = notes[0].getContextByClass("TimeSignature").beatDuration.quarterLength
-                short += [float(x.quarterLength) < float(beat) for x in notes]
-                songs += 1
-            except Exception:  # noqa: BLE001 - a song music21 cannot place in its bars is skipped
-                continue
-    return {
-        "songs": songs,
-        "notes": len(hits),
-        "notes_strong": _share(hits),
-        "shorter_than_a_beat": _share(short),
-    }
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--chorales", type=int, default=30)
@@ -684,8 +219,20 @@ HALF_MEASURES = (
     "line_start_leaps",
     "line_starts",
     "inside_leaps",
+    "leap_onward",
+    "leaps_followed",
 )
-LEAP_MEASURES = ("leaps_over_third", "line_start_leaps", "inside_leaps")
+LEAP_MEASURES = (
+    "leaps_over_third",
+    "line_start_leaps",
+    "inside_leaps",
+    "leap_onward",
+    "gap_fill",
+    "steps",
+    "repeats",
+    "range",
+)
+"""The measures averaged over seeds on each half (``partita_seeds``, ``no_leaps_seeds``)."""
 
 
 def _halves_table(v: list, seeds: int = 1) -> dict[str, dict[str, dict[str, float]]]:
@@ -747,6 +294,14 @@ def _held_out_rows(g: str, h: dict, seeds: int = 1) -> list[dict]:
             f"partita {held['partita']['inside_leaps']:.3f}, real {held['real']['inside_leaps']:.3f}; "
             f"development half (fitted on): partita {dev['partita_seeds']['line_start_leaps']:.3f}, real "
             f"{dev['real']['line_start_leaps']:.3f}"),
+        row(f"{g}, held-out half: leaps going on the same way, partita, mean of {seeds} seeds",
+            held["partita_seeds"]["leap_onward"], "share", COMMAND, "the real songs of the held-out half",
+            held["real"]["leap_onward"], goal="near the real songs",
+            notes=f"of the leaps over a major third, those whose next interval moves on the same way by a "
+            f"third or more (an arpeggio): {held['real']['leaps_followed']} real leaps; seed 0: "
+            f"{held['partita']['leap_onward']:.3f}; no leaps (leaps=False): "
+            f"{held['no_leaps_seeds']['leap_onward']:.3f}; development half (fitted on): partita "
+            f"{dev['partita_seeds']['leap_onward']:.3f}, real {dev['real']['leap_onward']:.3f}"),
     ]  # fmt: skip
     return rows
 

@@ -253,6 +253,15 @@ class LeapStyle:
     """The chance that a line (not a section's first) starts with a leap from the previous line's last note
     (to a chord tone three to ``widest`` degrees away, the nearest to its arch); otherwise it starts within
     a third of that note (:func:`line_start`). None: a line's first note follows its own arch alone."""
+    onward: float = 0.0
+    """The chance that a leap goes on the same way to a chord tone of the next note's bar, a third to
+    ``widest`` degrees further (an arpeggio), where the line can still step back from there to its next
+    strong-beat note (:func:`leap`; that note may be the one that goes on, kept a chord tone).
+    0 in every style: fitted on the development half (``--fit-leaps``), English and the chorales read 0
+    (their real songs go on after 1 of 26 and 0 of 26 leaps, partita's lines already 0.03 and 0); the
+    lied's fit (1.0: Schubert goes on after 4 of 16, partita reaches 0.04) moved the held-out lied away from
+    its real share (0.06 against 0 of 3) and was not kept (docs/SONGS.md). At 0 no chance is drawn: the
+    lines are the same as without the field."""
 
 
 NO_LEAPS = LeapStyle()
@@ -271,7 +280,8 @@ folk songs' phrases 0.27), then with it ``after_long``, the value of 0.1 to 0.8 
 times it, at most 1) whose share of leaps over a major third among all intervals came nearest; ``widest``
 and ``up`` follow the development half's leaps (English: sixths common, up as often as down; chorales:
 fourths and fifths, four in five up; Schubert: two in three up). Chinese lines keep none: the tone rule
-(:func:`tone_pitches`) chooses their leaps."""
+(:func:`tone_pitches`) chooses their leaps. ``onward`` (arpeggios) is 0 everywhere
+(:attr:`LeapStyle.onward`); the lied's fit of it (1.0, then ``after_long`` 0.8) was not kept."""
 DEFAULT_LEAPS = LeapStyle(after_long=0.7, after_held=1.0, widest=4, up=0.7, across=0.7)
 """The leaps of a style without its own (German lieder in the benchmark, waltzes, folk songs ...)."""
 
@@ -321,6 +331,49 @@ def _leap_to(
     return int(rng.choice(options)) if options else None
 
 
+def _arpeggio(
+    prev: int, target: int, moves: int, roots: tuple[int, int], bounds: tuple[int, int], style: LeapStyle, rng
+) -> tuple[int, int] | None:
+    """A leap and a move on the same way from ``prev`` (an arpeggio): a chord tone of ``roots[0]`` three to
+    ``style.widest`` degrees away, then one of ``roots[1]`` two (a third) to ``style.widest`` degrees
+    further (never a tritone), within ``bounds``, past which the line turns back to ``target`` in ``moves``
+    notes by steps (a third on the last move at most); up with ``style.up``'s chance where both ways are
+    open; None if there are none."""
+    lo, hi = bounds
+
+    def on(a: int, root: int, least: int) -> list[int]:
+        return [
+            d
+            for d in range(lo, hi + 1)
+            if (d - root) % 7 in (0, 2, 4)
+            and least <= abs(d - a) <= style.widest
+            and {d % 7, a % 7} != TRITONE
+        ]
+
+    pairs = [
+        (d1, d2)
+        for d1 in on(prev, roots[0], 3)
+        for d2 in on(d1, roots[1], 2)
+        if (d2 - d1) * (d1 - prev) > 0 and (target - d2) * (d2 - d1) < 0 and abs(target - d2) <= moves + 1
+    ]
+    ups, downs = [p for p in pairs if p[0] > prev], [p for p in pairs if p[0] < prev]
+    if ups and downs:
+        pairs = ups if rng.random() < style.up else downs
+    return pairs[int(rng.integers(len(pairs)))] if pairs else None
+
+
+def _step_back(out: list[int], start: int, end: int) -> None:
+    """Fill the notes after ``start`` up to ``end`` (excluded) a step a note from ``out[start]`` toward
+    ``out[end]``."""
+    way = 1 if out[end] > out[start] else -1
+    for k in range(start + 1, end):
+        out[k] = out[start] + way * min(abs(out[end] - out[start]), k - start)
+
+
+def _root_at(roots: list[int], onset: int, span: int) -> int:
+    return roots[min(onset // span, len(roots) - 1)]
+
+
 def leap(
     degrees: list[int],
     anchors: list[int],
@@ -336,8 +389,10 @@ def leap(
     a quarter or more (``lengths``: each note's, in eighths) leaps, with ``style``'s chance, three or more
     degrees to a chord tone of its bar (an arpeggio; never a tritone), up or down, and the notes after it
     step back the other way, a step a note, to the next strong-beat note (``anchors``: the gap filled; the
-    last move a third at most); the next leap comes at that strong-beat note or later. The leaps stay
-    within ``bounds`` (the line's lowest note and its section's top)."""
+    last move a third at most); the next leap comes at that strong-beat note or later. With
+    ``style.onward``'s chance a leap goes on the same way first (:func:`_arpeggio`: the next note, not the
+    line's last, a chord tone of its bar, even where it is a strong-beat note), then the line steps back.
+    The leaps stay within ``bounds`` (the line's lowest note and its section's top)."""
     out = list(degrees)
     i = 1
     while i < len(out) - 1:
@@ -346,16 +401,22 @@ def leap(
         if chance <= 0.0 or rng.random() >= chance:
             i += 1
             continue
+        if style.onward > 0.0 and i + 1 < len(out) - 1 and rng.random() < style.onward:
+            j = next(a for a in anchors if a > i + 1)
+            pair = (_root_at(roots, onsets[i], span), _root_at(roots, onsets[i + 1], span))
+            both = _arpeggio(out[i - 1], out[j], j - i - 1, pair, bounds, style, rng)
+            if both is not None:
+                out[i], out[i + 1] = both
+                _step_back(out, i + 1, j)
+                i = max(i + 3, j)
+                continue
         j = next(a for a in anchors if a > i)
-        root = roots[min(onsets[i] // span, len(roots) - 1)]
-        got = _leap_to(out[i - 1], out[j], j - i, root, bounds, style, rng)
+        got = _leap_to(out[i - 1], out[j], j - i, _root_at(roots, onsets[i], span), bounds, style, rng)
         if got is None:
             i += 1
             continue
         out[i] = got
-        way = 1 if out[j] > got else -1
-        for k in range(i + 1, j):  # back toward the next strong-beat note, a step a note
-            out[k] = got + way * min(abs(out[j] - got), k - i)
+        _step_back(out, i, j)  # back toward the next strong-beat note, a step a note
         i = max(i + 2, j)
     return out
 
