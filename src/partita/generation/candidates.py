@@ -25,6 +25,7 @@ from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
 from partita.generation.rules import RuleSet
 from partita.generation.sampling import sample
+from partita.generation.strays import drop_stray_tracks
 from partita.models import MusicLM
 from partita.models.fim import FimIds, fim_prompt, without_suffix
 from partita.progress import ProgressCallback, report
@@ -264,6 +265,11 @@ def _finish(
         remarks.append("each voice is sung as one line, a note held until the next")
     sampled = score.copy() if plan.written or plan.written_meter else None
     write_back(score, plan.written, refit=plan.refit)
+    c = request.conditions
+    chosen = not (c.programs or c.drums or request.n_tracks)  # the model chose the parts
+    asked = request.bars or bars
+    if config.constrain and chosen and config.drop_strays and drop_stray_tracks(score, asked):
+        remarks.append(f"parts with fewer notes than the piece's {asked} bars were dropped")
     if plan.written_meter:
         rebar(score, plan.written_meter)
     bpm = request.conditions.tempo_bpm

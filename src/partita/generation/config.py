@@ -183,6 +183,10 @@ class GenerationConfig:
     holding the note before it: every track that is one voice sings one note at a time, each held until its
     next (:func:`partita.generation.lines.sung_lines`; a real four-part chorale sounds 4.00 notes at each
     note start)."""
+    drop_strays: bool = False
+    """Where a request names no instrument and no number of voices, a part of a new piece with fewer notes
+    than its bars (and under a tenth of the piece's) is dropped
+    (:func:`partita.generation.strays.drop_stray_tracks`)."""
     style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk", "pop"])
     """Styles whose new pieces sound a note as each beat begins, once the first has sounded (a rest stays
     inside a beat: :mod:`partita.generation.rules.filled_beats`)."""
