@@ -1,0 +1,159 @@
+"""An image's or a video shot's features (:mod:`partita.picture`) projected onto valence and arousal, and from
+there onto the controls the prompt projection's mood words set (XMusic's idea: an image as a prompt, through
+emotion). Part of :mod:`partita.generation.picture`, which describes the whole and from which callers import.
+
+**The mapping** (a heuristic; its directions follow the colour-emotion literature, its weights are chosen by
+hand, not fitted). Valdez and Mehrabian (1994) found that brighter colours are rated more pleasant (valence)
+and more saturated ones more arousing; warm hues are commonly rated warmer and more active; visual complexity
+(contrast, edges, as in the affective-image features of Machajdik and Hanbury, 2010) and, for a video, motion
+raise arousal. Each feature is first centred and scaled to [-1, 1] (:func:`picture_affect`)::
+
+    valence = 0.55 brightness + 0.30 warmth + 0.15 saturation
+    arousal = 0.45 saturation + 0.30 contrast + 0.25 edge density        (an image)
+    arousal = 0.5 (the same, of the shot) + 0.5 motion                   (a video shot; motion on a log scale)
+
+and valence and arousal become music exactly as a mood word's do in :mod:`partita.generation.prompt`: mode
+major or minor (when |valence| >= :data:`MODE_THRESHOLD`), tempo 105 + 55 arousal bpm, register (mean pitch)
+62 + 8 valence, the density and rhythm faders 0.5 + 0.4 arousal (only when no style is named: a style keeps
+its own density) and the nearest mood token. The words of a prompt win: whatever the text (or an option) sets
+is kept and the picture fills only what it leaves open.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from partita.generation.lexicon import MOOD_WORDS
+from partita.generation.prompt import project_prompt
+from partita.generation.request import Request, Understood
+from partita.picture import ImageFeatures
+
+MODE_THRESHOLD = 0.15
+"""The |valence| from which a picture sets the mode (nearer 0 the picture is neutral: the model chooses)."""
+
+
+@dataclass
+class Affect:
+    """Valence and arousal (each -1 to 1) and the features they came from."""
+
+    valence: float
+    arousal: float
+    reasons: dict[str, float] = field(default_factory=dict)
+    """Each feature scaled to [-1, 1] (brightness, warmth, ...), as used."""
+
+    def because(self, names: tuple[str, ...]) -> str:
+        return ", ".join(f"{k.replace('_', ' ')} {self.reasons[k]:+.2f}" for k in names if k in self.reasons)
+
+
+def _clip(x: float) -> float:
+    return float(min(1.0, max(-1.0, x)))
+
+
+def motion_level(motion: float) -> float:
+    """Motion (frame widths per second) on a log scale in [-1, 1]: 0.03 is 0, four times more is 1."""
+    return _clip(math.log2(max(float(motion), 1e-4) / 0.03) / 2.0)
+
+
+def picture_affect(features: ImageFeatures, motion: float | None = None) -> Affect:
+    """The valence and arousal of a picture (and of a video shot, with its ``motion``): module docstring."""
+    f = features
+    scaled = {
+        "brightness": _clip((f.brightness - 0.5) / 0.3),
+        "warmth": _clip(f.warmth / 0.3),
+        "saturation": _clip((f.saturation - 0.35) / 0.3),
+        "contrast": _clip((f.contrast - 0.4) / 0.3),
+        "edge_density": _clip((f.edge_density - 0.08) / 0.08),
+    }
+    valence = 0.55 * scaled["brightness"] + 0.30 * scaled["warmth"] + 0.15 * scaled["saturation"]
+    arousal = 0.45 * scaled["saturation"] + 0.30 * scaled["contrast"] + 0.25 * scaled["edge_density"]
+    if motion is not None:
+        scaled["motion"] = motion_level(motion)
+        arousal = 0.5 * arousal + 0.5 * scaled["motion"]
+    return Affect(
+        round(_clip(valence), 3), round(_clip(arousal), 3), {k: round(v, 3) for k, v in scaled.items()}
+    )
+
+
+def tempo_for(arousal: float) -> float:
+    """The prompt projection's tempo for an arousal: 105 + 55 arousal bpm."""
+    return float(round(105 + 55 * arousal))
+
+
+def fader_for(arousal: float) -> float:
+    """The prompt projection's density and rhythm fader for an arousal: 0.5 + 0.4 arousal."""
+    return round(0.5 + 0.4 * arousal, 2)
+
+
+def mode_for(valence: float) -> str | None:
+    """Major or minor by the sign of the valence; None when it is too near 0 to say."""
+    return None if abs(valence) < MODE_THRESHOLD else ("major" if valence > 0 else "minor")
+
+
+def mood_for(valence: float, arousal: float) -> tuple[str, str]:
+    """The mood word of :data:`~partita.generation.lexicon.MOOD_WORDS` nearest to (valence, arousal), and its
+    mood token."""
+    word = min(
+        MOOD_WORDS, key=lambda w: (MOOD_WORDS[w][1] - valence) ** 2 + (MOOD_WORDS[w][2] - arousal) ** 2
+    )
+    return word, MOOD_WORDS[word][0]
+
+
+def image_request(
+    features: ImageFeatures,
+    prompt: str = "",
+    source: str = "the image",
+    motion: float | None = None,
+    **options,
+) -> Request:
+    """The :class:`Request` for music to a picture: ``prompt`` and ``options`` projected as text is
+    (:func:`partita.generation.prompt.project_prompt`), and what they leave open (tempo, mode, register,
+    density, mood) set from the picture's valence and arousal. What was read and what it set are in the
+    request's ``understood`` and ``notes``, so :meth:`Request.explain` shows them."""
+    affect = picture_affect(features, motion)
+    words = project_prompt(prompt, **options)  # what the text and the options say by themselves
+    extra: dict = {}
+    if words.conditions.tempo_bpm is None:
+        extra["tempo"] = tempo_for(affect.arousal)
+    if words.conditions.style is None and words.valence is None:
+        extra.update({k: fader_for(affect.arousal) for k in ("density", "rhythm") if k not in words.faders})
+    request = project_prompt(prompt, **options, **extra)
+    _fill_from_picture(request, words, affect, extra, source)
+    return request
+
+
+def _text_sets_mode(words: Request) -> bool:
+    return words.conditions.mode is not None and "no mode given: major" not in words.notes
+
+
+def _fill_from_picture(request: Request, words: Request, affect: Affect, extra: dict, source: str) -> None:
+    """Set what the words left open from ``affect``, and say so in the request's account."""
+    c = request.conditions
+    said = []
+    if request.valence is None:
+        request.valence, request.arousal = affect.valence, affect.arousal
+        v_note = affect.because(("brightness", "warmth", "saturation"))
+        a_note = affect.because(("saturation", "contrast", "edge_density", "motion"))
+        said += [("valence", f"{affect.valence:+.2f}", v_note), ("arousal", f"{affect.arousal:+.2f}", a_note)]
+        mode = mode_for(affect.valence)
+        if mode is not None and not _text_sets_mode(words):
+            c.mode = mode
+            request.notes[:] = [n for n in request.notes if n != "no mode given: major"]
+            said.append(("mode", mode, f"valence {affect.valence:+.2f}"))
+        if words.conditions.mean_pitch is None:
+            c.mean_pitch = round(62 + 8 * affect.valence, 1)
+            said.append(("mean pitch", c.mean_pitch, "62 + 8 valence"))
+        if c.mood is None:
+            word, c.mood = mood_for(affect.valence, affect.arousal)
+            said.append(("mood", c.mood, f"nearest mood word: {word!r}"))
+    else:
+        request.notes.append(f"the prompt's mood words set valence and arousal: {source} does not")
+    if "tempo" in extra:
+        said.append(("tempo", f"{extra['tempo']:g} bpm", f"105 + 55 arousal ({affect.arousal:+.2f})"))
+    for k in ("density", "rhythm"):
+        if k in extra:
+            said.append((f"{k} fader", f"{extra[k]:.2f}", "0.5 + 0.4 arousal"))
+    request.understood += [Understood(source, f, v, note) for f, v, note in said]
+    request.notes.append(
+        f"from {source}: colour, light, edges and motion only (no vision model: what it shows is not known)"
+    )
