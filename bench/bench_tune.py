@@ -22,7 +22,15 @@ In one run, per simulated rater (:mod:`partita.evaluation.raters`; default ``ste
    bench/bench_realism.py.
 
     python bench/bench_tune.py [--quick] [--raters stepwise,register,bass,bassline] [--style chorale]
-                               [--steps 60] [--threads 1] [--tune-minutes 10]
+                               [--steps 60] [--threads 1] [--tune-minutes 10] [--round-robin]
+                               [--pairs extremes --extremes 2] [--variants "rounds=2;pairs=extremes"]
+                               [--cache DIR] [--eval-n 8]
+
+``--round-robin``: the training rater also judges every other pair of a prompt's candidates (so that
+``--pairs extremes``, DPO on each prompt's best pieces against its worst, has a ranking to read).
+``--variants``: several settings tuned one after another from the same base weights, on the same pairs and
+judged against the same base pieces (``rounds=2``: only the two random matchings' choices). ``--cache``:
+the base model's sampled pieces kept as MIDI for later runs.
 
 The baseline of every row is the base model measured in the same run (the win rate's: 0.5, a coin).
 """
@@ -30,6 +38,7 @@ The baseline of every row is the base model measured in the same run (the win ra
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -42,12 +51,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import row, write_result  # noqa: E402
+from partita.atomic import atomic_write_bytes  # noqa: E402
 
 log = logging.getLogger("bench_tune")
 PROMPTS = Path(__file__).resolve().parent / "prompts" / "realism.jsonl"
 STYLE = "german_folk"
 BARS = 8
 DIRECTIONS = {"stepwise": 1.0, "register": 1.0, "bass": 1.0, "bassline": 1.0}
+TITLE = "Preference tuning (DPO) from simulated raters: win rate, property, NLL and realism before/after"
 STYLE_SOURCES = {"german_folk": ("essenFolksong", "German folk songs"), "chorale": ("jsb", "chorales")}
 """Per bench style: the validation tokens' source part its NLL is also measured on, and its real pieces."""
 
@@ -61,39 +72,73 @@ def folk_prompts(style: str = STYLE) -> list[str]:
     return out
 
 
-def sample(generator, prompts: list[str], n: int, seed: int) -> list[tuple[str, object, list]]:
-    """``n`` unranked candidates a prompt: (prompt, request, scores)."""
+def sample(
+    generator, prompts: list[str], n: int, seed: int, cache: Path | None = None
+) -> list[tuple[str, object, list]]:
+    """``n`` unranked candidates a prompt: (prompt, request, scores). With ``cache`` (a folder; for the base
+    model only), a prompt's candidates are read from MIDI files written there by an earlier run of the same
+    model version, prompt, seed and ``n``, or sampled and written."""
+    from symusic import Score
+
+    from partita.training.preferences import model_version
+
     out = []
+    version = model_version(generator.model)[:12] if cache else ""
     for i, prompt in enumerate(prompts):
         request = generator.request(prompt, bars=BARS)
+        key = hashlib.sha1(f"{version}|{prompt}|{seed + 101 * i}|{n}".encode()).hexdigest()[:16]
+        files = [cache / f"{key}-{j}.mid" for j in range(n)] if cache else []
+        if files and all(f.is_file() for f in files):
+            out.append((prompt, request, [Score.from_midi(f.read_bytes()) for f in files]))
+            continue
         cands = generator.generate(request, n=n, seed=seed + 101 * i, selector=None)
-        out.append((prompt, request, [c.score for c in cands]))
+        midis = [c.score.dumps_midi() for c in cands]  # every piece as MIDI, cached or not: measured alike
+        for f, midi in zip(files, midis, strict=False):
+            f.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(f, midi)
+        out.append((prompt, request, [Score.from_midi(m) for m in midis]))
     return out
 
 
-def label_pairs(sampled, rater, version: str, db: Path, seed: int) -> int:
-    """Two random matchings of each prompt's candidates, labelled by ``rater``, stored in ``db``."""
+def label_pairs(sampled, rater, version: str, db: Path, seed: int, round_robin: bool = False) -> int:
+    """Two random matchings of each prompt's candidates (rounds 0 and 1), labelled by ``rater``, stored in
+    ``db``; with ``round_robin`` also every other pair of a prompt's candidates (round 2), so that each
+    candidate meets every other once. The round is kept in each preference's ``meta``."""
     from partita.training.preferences import Preference, add_preferences
 
     rng = np.random.default_rng(seed)
     prefs = []
+
+    def judge(prompt, request, scores, a, b, rnd) -> None:
+        winner = rater.choose(scores[a], scores[b])
+        meta = {"conditions": request.conditions.to_dict(), "round": rnd}
+        prefs.append(
+            Preference(
+                prompt,
+                scores[a].dumps_midi(),
+                scores[b].dumps_midi(),
+                winner=winner,
+                model="partita-small",
+                model_version=version,
+                rater=rater.name,
+                meta=meta,
+            )
+        )
+
     for prompt, request, scores in sampled:
-        for _ in range(2):
+        seen = set()
+        for rnd in range(2):
             order = rng.permutation(len(scores)).tolist()
             for a, b in zip(order[0::2], order[1::2], strict=False):
-                winner = rater.choose(scores[a], scores[b])
-                prefs.append(
-                    Preference(
-                        prompt,
-                        scores[a].dumps_midi(),
-                        scores[b].dumps_midi(),
-                        winner=winner,
-                        model="partita-small",
-                        model_version=version,
-                        rater=rater.name,
-                        meta={"conditions": request.conditions.to_dict()},
-                    )
-                )
+                if round_robin and frozenset((a, b)) in seen:
+                    continue
+                seen.add(frozenset((a, b)))
+                judge(prompt, request, scores, a, b, rnd)
+        if round_robin:
+            for a in range(len(scores)):
+                for b in range(a + 1, len(scores)):
+                    if frozenset((a, b)) not in seen:
+                        judge(prompt, request, scores, a, b, 2)
     add_preferences(db, prefs)
     return len(prefs)
 
@@ -172,31 +217,73 @@ def reward_accuracy(sampled, eval_sampled, rater, judge, seed: int) -> tuple[flo
     return pair_accuracy(model, hw, hl), float(np.mean(raw)), len(hw)
 
 
-def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dict], dict]:
-    import torch
+VARIANT_KEYS = {"pairs": str, "extremes": int, "sft_weight": float, "lr": float, "beta": float, "rounds": int}
+"""What a ``--variants`` entry may set: DPO settings, and ``rounds`` (train on the choices of the first
+``rounds`` rounds of judging only: 2 = the two random matchings)."""
 
-    from partita.evaluation.raters import MEASURES, SimulatedRater, win_rate
+
+def parse_variants(text: str | None, args) -> list[dict]:
+    """``--variants "rounds=2;pairs=extremes,extremes=4"``: one dict of settings per variant (``label`` the
+    entry as written); none given: one variant of the command's own settings."""
+    base = {
+        "pairs": args.pairs,
+        "extremes": args.extremes,
+        "sft_weight": args.sft_weight,
+        "lr": args.lr,
+        "beta": args.beta,
+        "rounds": None,
+    }
+    if not text:
+        return [{**base, "label": ""}]
+    out = []
+    for entry in [e.strip() for e in text.split(";") if e.strip()]:
+        v = {**base, "label": entry}
+        for item in entry.split(","):
+            key, _, value = item.partition("=")
+            key = key.strip().replace("-", "_")
+            if key not in VARIANT_KEYS or not value:
+                raise SystemExit(
+                    f"--variants: {item!r}: give key=value with key one of {', '.join(VARIANT_KEYS)}"
+                )
+            v[key] = VARIANT_KEYS[key](value.strip())
+        out.append(v)
+    return out
+
+
+def paired_interval(after: list[float], before: list[float]) -> tuple[float, float, float]:
+    """The mean of ``after[i] - before[i]`` and its 95% t interval (normal approximation)."""
+    d = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    half = 1.96 * float(d.std(ddof=1)) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+    return float(d.mean()), float(d.mean()) - half, float(d.mean()) + half
+
+
+def prepare_rater(prop: str, args) -> dict:
+    """What every variant of one rater shares: the sampled training candidates, their labelled choices as
+    token pairs (all, and by round), the base model's held-out pieces, NLL and reward-model figures."""
+    from partita.evaluation.raters import SimulatedRater
     from partita.pipelines import Generator
     from partita.pipelines.preferences import preference_pairs
-    from partita.training.dpo import DPOConfig, tune_dpo
     from partita.training.preferences import load_preferences, model_version
 
     prompts = folk_prompts(args.style)
     train_prompts, eval_prompts = prompts[: args.train_prompts], prompts[16 : 16 + args.eval_prompts]
-    generator = Generator.from_pretrained(base_dir)
+    generator = Generator.from_pretrained(args.model)
     version = model_version(generator.model)
     train_rater = SimulatedRater(prop, DIRECTIONS[prop], seed=1)
-    judge = SimulatedRater(prop, DIRECTIONS[prop], seed=99, heldout=True)
     t0 = time.monotonic()
-    sampled = sample(generator, train_prompts, args.n, seed=1)
+    sampled = sample(generator, train_prompts, args.n, seed=1, cache=args.cache)
     t_pairs = time.monotonic() - t0
     print(f"[{prop}] sampled {len(sampled)} training prompts in {t_pairs:.0f} s", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "prefs.db"
-        n_prefs = label_pairs(sampled, train_rater, version, db, seed=2)
-        pairs = preference_pairs(generator, load_preferences(db, model_version=version))
-    # base figures before tuning (the generator's model is tuned in place below)
-    base_sampled = sample(generator, eval_prompts, args.eval_n, seed=5000)
+        n_prefs = label_pairs(sampled, train_rater, version, db, seed=2, round_robin=args.round_robin)
+        prefs = load_preferences(db, model_version=version)
+    by_round = {
+        r: preference_pairs(generator, [p for p in prefs if p.meta.get("round", 0) < r]) for r in (1, 2)
+    }
+    pairs = preference_pairs(generator, prefs)
+    # base figures before tuning (the generator's model is tuned in place, then set back, per variant)
+    base_sampled = sample(generator, eval_prompts, args.eval_n, seed=5000, cache=args.cache)
     base_pieces = [s for _, _, scores in base_sampled for s in scores]
     # raters of their own (the same tastes, other noise draws), so that the DPO and win-rate draws stay as
     # they are
@@ -205,41 +292,106 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
         SimulatedRater(prop, DIRECTIONS[prop], seed=98, heldout=True),
     )
     reward_acc, ceiling, reward_n = reward_accuracy(sampled, base_sampled, *reward_raters, seed=3)
-    base_nll = valid_nll(generator.model, args.nll_tokens, args.style)
-    print(f"[{prop}] {len(pairs)} pairs; base measured; tuning", file=sys.stderr, flush=True)
+    return {
+        "generator": generator,
+        "base_state": {k: v.detach().clone() for k, v in generator.model.state_dict().items()},
+        "train_prompts": train_prompts,
+        "eval_prompts": eval_prompts,
+        "pairs": pairs,
+        "by_round": by_round,
+        "n_prefs": n_prefs,
+        "t_pairs": t_pairs,
+        "base_pieces": base_pieces,
+        "base_nll": valid_nll(generator.model, args.nll_tokens, args.style),
+        "reward": (reward_acc, ceiling, reward_n),
+    }
+
+
+def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dict:
+    """Tune the base (set back to its own weights first) with ``variant``'s settings and measure it on the
+    held-out prompts against the base pieces of ``shared``."""
+    import torch
+
+    from partita.evaluation.raters import MEASURES, SimulatedRater, win_rate
+    from partita.training.dpo import DPOConfig, tune_dpo
+
+    generator = shared["generator"]
+    generator.model.load_state_dict(shared["base_state"])
+    pairs = shared["by_round"].get(variant["rounds"], shared["pairs"])
     torch.manual_seed(0)
     config = DPOConfig(
-        beta=args.beta, steps=args.steps, lr=args.lr, batch_size=args.batch_size, sft_weight=args.sft_weight
+        beta=variant["beta"],
+        steps=args.steps,
+        lr=variant["lr"],
+        batch_size=args.batch_size,
+        sft_weight=variant["sft_weight"],
+        pairs=variant["pairs"],
+        extremes=variant["extremes"],
     )
     deadline = time.monotonic() + 60 * args.tune_minutes
     t1 = time.monotonic()
     result = tune_dpo(generator.model, pairs, config, should_stop=lambda: time.monotonic() > deadline)
     t_tune = time.monotonic() - t1
-    print(f"[{prop}] tuned in {t_tune:.0f} s: {result['summary']}", file=sys.stderr, flush=True)
-    tuned_pieces = [
-        s for _, _, scores in sample(generator, eval_prompts, args.eval_n, seed=5000) for s in scores
-    ]
-    tuned_nll = valid_nll(generator.model, args.nll_tokens, args.style)
-    wr = win_rate(judge, tuned_pieces, base_pieces)
-    train_measure, held_measure, _ = MEASURES[prop]
-    prop_before = float(np.mean([train_measure(p) for p in base_pieces]))
-    prop_after = float(np.mean([train_measure(p) for p in tuned_pieces]))
-    held_before = float(np.mean([held_measure(p) for p in base_pieces]))
-    held_after = float(np.mean([held_measure(p) for p in tuned_pieces]))
-    real_before, real_after = realism(base_pieces, real), realism(tuned_pieces, real)
-    s = result["summary"]
-    source, real_name = STYLE_SOURCES[args.style]
-    setup = (
-        f"{len(pairs)} pairs ({n_prefs} stored) from {len(train_prompts)} {args.style} prompts x {args.n} "
-        "candidates; "
-        f"DPO beta {args.beta}, lr {args.lr}, SFT weight {args.sft_weight}, {s['steps']} steps of "
-        f"{args.batch_size} pairs; held out: "
-        f"{len(eval_prompts)} prompts x {args.eval_n} from seeds not used in training"
+    print(
+        f"[{prop} {variant['label']}] tuned in {t_tune:.0f} s: {result['summary']}",
+        file=sys.stderr,
+        flush=True,
     )
-    lo, hi = wr["ci_low"], wr["ci_high"]
-    rows = [
+    base_pieces = shared["base_pieces"]
+    tuned_pieces = [
+        s
+        for _, _, scores in sample(generator, shared["eval_prompts"], args.eval_n, seed=5000)
+        for s in scores
+    ]
+    judge = SimulatedRater(prop, DIRECTIONS[prop], seed=99, heldout=True)
+    train_measure, held_measure, _ = MEASURES[prop]
+    held_before = [held_measure(p) for p in base_pieces]
+    held_after = [held_measure(p) for p in tuned_pieces]
+    return {
+        "label": variant["label"],
+        "config": config.to_dict(),
+        "win_rate": win_rate(judge, tuned_pieces, base_pieces),
+        "property": {
+            "train_before": float(np.mean([train_measure(p) for p in base_pieces])),
+            "train_after": float(np.mean([train_measure(p) for p in tuned_pieces])),
+        },
+        "heldout_property": {
+            "before": float(np.mean(held_before)),
+            "after": float(np.mean(held_after)),
+            "paired_difference_ci": paired_interval(held_after, held_before),
+        },
+        "nll": {"base": shared["base_nll"], "tuned": valid_nll(generator.model, args.nll_tokens, args.style)},
+        "realism": {"base": realism(base_pieces, real), "tuned": realism(tuned_pieces, real)},
+        "dpo": result["summary"],
+        "seconds": {"pairs": shared["t_pairs"], "tune": t_tune},
+        "tuned_pieces": len(tuned_pieces),
+    }
+
+
+def variant_rows(prop: str, shared: dict, d: dict, args, cmd: str) -> list[dict]:
+    from partita.evaluation.raters import MEASURES
+
+    train_measure, held_measure, _ = MEASURES[prop]
+    name = f"{prop} [{d['label']}]" if d["label"] else prop
+    c, s, wr = d["config"], d["dpo"], d["win_rate"]
+    source, real_name = STYLE_SOURCES[args.style]
+    chosen = (
+        f"per prompt the {c['extremes']} best x {c['extremes']} worst by net wins"
+        if c["pairs"] == "extremes"
+        else "every choice"
+    )
+    setup = (
+        f"{s['pairs']} pairs ({chosen}, of {s['given_pairs']} decided; {shared['n_prefs']} choices stored) "
+        f"from {len(shared['train_prompts'])} {args.style} prompts x {args.n} candidates; "
+        f"DPO beta {c['beta']}, lr {c['lr']}, SFT weight {c['sft_weight']}, {s['steps']} steps of "
+        f"{args.batch_size} pairs; held out: "
+        f"{len(shared['eval_prompts'])} prompts x {args.eval_n} from seeds not used in training"
+    )
+    mean, lo_d, hi_d = d["heldout_property"]["paired_difference_ci"]
+    base_nll, tuned_nll = d["nll"]["base"], d["nll"]["tuned"]
+    return [
         row(
-            f"{prop}: win rate of tuned vs base (held-out rater)",
+            f"{name}: win rate of tuned vs base (held-out rater)",
             wr["win_rate"],
             "share",
             cmd,
@@ -247,21 +399,23 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
             0.5,
             True,
             "> 0.5 with the 95% interval above 0.5",
-            f"Wilson 95% CI [{lo:.3f}, {hi:.3f}], n={int(wr['n'])}; {setup}",
+            f"Wilson 95% CI [{wr['ci_low']:.3f}, {wr['ci_high']:.3f}], n={int(wr['n'])}; {setup}",
         ),
         row(
-            f"{prop}: {train_measure.__name__} (training measurement) of held-out pieces",
-            prop_after,
+            f"{name}: {train_measure.__name__} (training measurement) of held-out pieces",
+            d["property"]["train_after"],
             "mean",
             cmd,
             "partita-small (base)",
-            prop_before,
+            d["property"]["train_before"],
             DIRECTIONS[prop] > 0,
             "moves in the rater's direction",
-            f"the held-out measurement {held_measure.__name__}: {held_before:.3f} -> {held_after:.3f}",
+            f"the held-out measurement {held_measure.__name__}: {d['heldout_property']['before']:.3f} -> "
+            f"{d['heldout_property']['after']:.3f} (paired difference {mean:+.3f}, "
+            f"95% [{lo_d:+.3f}, {hi_d:+.3f}])",
         ),
         row(
-            f"{prop}: held-out NLL per token (valid.npy, first {args.nll_tokens} tokens)",
+            f"{name}: held-out NLL per token (valid.npy, first {args.nll_tokens} tokens)",
             tuned_nll["valid"],
             "nats",
             cmd,
@@ -272,16 +426,43 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
             f"{source} part: {base_nll['style']:.4f} -> {tuned_nll['style']:.4f}",
         ),
         row(
-            f"{prop}: realism two-sample accuracy vs real {real_name} (8 bars)",
-            real_after,
+            f"{name}: realism two-sample accuracy vs real {real_name} (8 bars)",
+            d["realism"]["tuned"],
             "balanced accuracy",
             cmd,
             "partita-small (base)",
-            real_before,
+            d["realism"]["base"],
             False,
             "within 0.05 of the base (0.5 = indistinguishable)",
-            f"{len(tuned_pieces)} generated vs {len(real)} real pieces",
+            f"{d['tuned_pieces']} generated vs {args.real} real pieces",
         ),
+        row(
+            f"{name}: DPO training time",
+            d["seconds"]["tune"],
+            "s",
+            cmd,
+            "sampling the training pairs",
+            d["seconds"]["pairs"],
+            False,
+            None,
+            f"{s['steps']} steps on {args.threads} thread(s); last-10 loss {s['final_loss']:.3f}, implicit "
+            f"reward accuracy {s['final_accuracy']:.2f}",
+        ),
+    ]
+
+
+def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
+    """Every ``--variants`` entry of one rater against the same base, pairs and held-out pieces."""
+    shared = prepare_rater(prop, args)
+    print(f"[{prop}] {len(shared['pairs'])} pairs; base measured; tuning", file=sys.stderr, flush=True)
+    rows, variants = [], []
+    for variant in parse_variants(args.variants, args):
+        d = run_variant(prop, shared, variant, args, real)
+        rows += variant_rows(prop, shared, d, args, cmd)
+        variants.append(d)
+        print(json.dumps(d, indent=1, default=float), flush=True)
+    reward_acc, ceiling, reward_n = shared["reward"]
+    rows.append(
         row(
             f"{prop}: reward model (realism features + adherence) accuracy on held-out pairs",
             reward_acc,
@@ -293,36 +474,19 @@ def run_rater(prop: str, base_dir, args, real: list, cmd: str) -> tuple[list[dic
             None,
             f"{reward_n} pairs of held-out base pieces judged by the held-out rater; the training rater's "
             f"own measurement as the reward scores {ceiling:.3f} on them",
-        ),
-        row(
-            f"{prop}: DPO training time",
-            t_tune,
-            "s",
-            cmd,
-            "sampling the training pairs",
-            t_pairs,
-            False,
-            None,
-            f"{s['steps']} steps on {args.threads} thread(s); last-10 loss {s['final_loss']:.3f}, implicit "
-            f"reward accuracy {s['final_accuracy']:.2f}",
-        ),
-    ]
+        )
+    )
     detail = {
         "rater": prop,
         "style": args.style,
-        "pairs": len(pairs),
-        "win_rate": wr,
-        "property": {"train_before": prop_before, "train_after": prop_after},
-        "heldout_property": {"before": held_before, "after": held_after},
-        "nll": {"base": base_nll, "tuned": tuned_nll},
-        "realism": {"base": real_before, "tuned": real_after},
+        "pairs": len(shared["pairs"]),
+        "choices": shared["n_prefs"],
         "reward_model": {
             "heldout_accuracy": reward_acc,
             "rater_measure_accuracy": ceiling,
             "pairs": reward_n,
         },
-        "dpo": s,
-        "seconds": {"pairs": t_pairs, "tune": t_tune},
+        "variants": variants,
     }
     return rows, detail
 
@@ -348,11 +512,34 @@ def main() -> None:
     ap.add_argument("--beta", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=1e-5)
     ap.add_argument("--sft-weight", type=float, default=0.0, help="weight of the chosen pieces' NLL term")
+    ap.add_argument("--pairs", default="all", choices=["all", "extremes"], help="DPOConfig.pairs")
+    ap.add_argument("--extremes", type=int, default=4, help="best x worst pieces a prompt (--pairs extremes)")
+    ap.add_argument(
+        "--round-robin",
+        action="store_true",
+        help="the training rater also judges every other pair of a prompt's candidates (round 2)",
+    )
+    ap.add_argument(
+        "--variants",
+        default=None,
+        help="';'-separated settings to compare against the same base in one run, e.g. "
+        "'rounds=2;pairs=extremes,extremes=4;pairs=extremes,sft_weight=1' (keys: "
+        + ", ".join(VARIANT_KEYS)
+        + ")",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="a folder keeping the base model's sampled pieces (MIDI) for later runs",
+    )
+    ap.add_argument("--real", type=int, default=64, help="real pieces for the realism test")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--nll-tokens", type=int, default=20000)
     ap.add_argument("--tune-minutes", type=float, default=10.0, help="wall-clock limit of one DPO run")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--name", default="tune")
+    ap.add_argument("--title", default=TITLE, help="the result's title (distinct for each result file)")
     args = ap.parse_args()
     if args.quick:
         args.train_prompts, args.eval_prompts, args.steps, args.nll_tokens = 4, 4, 20, 4000
@@ -361,18 +548,18 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
     cmd = "python bench/bench_tune.py " + " ".join(sys.argv[1:])
-    real = real_folk(64, seed=0, style=args.style)
+    real = real_folk(args.real, seed=0, style=args.style)
     rows, details = [], []
     for prop in [r.strip() for r in args.raters.split(",") if r.strip()]:
         t0 = time.monotonic()
-        r, d = run_rater(prop, args.model, args, real, cmd.strip())
+        r, d = run_rater(prop, args, real, cmd.strip())
         d["wall_seconds"] = round(time.monotonic() - t0, 1)
         rows += r
         details.append(d)
         print(json.dumps(d, indent=1, default=float), flush=True)
     write_result(
         args.name,
-        "Preference tuning (DPO) from simulated raters: win rate, property, NLL and realism before/after",
+        args.title,
         rows,
         quick=args.quick,
         extra={"details": details},

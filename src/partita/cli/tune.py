@@ -2,7 +2,8 @@
 
 The pairs (:func:`partita.pipelines.preferences.preference_pairs`) are scored under the condition prefix that
 sampling builds for their prompt. Choices between pieces a learned concept made (``partita serve --concept``)
-are left out, and counted: those pieces are not the base model's own.
+are left out, and counted: those pieces are not the base model's own. ``--pairs extremes`` trains on each
+prompt's best pieces against its worst (:func:`partita.training.dpo.extreme_pairs`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,22 @@ logger = logging.getLogger(__name__)
     help="Weight of the chosen pieces' NLL added to the DPO loss.",
 )
 @click.option(
+    "--pairs",
+    "pair_choice",
+    type=click.Choice(["all", "extremes"]),
+    default="all",
+    show_default=True,
+    help="Train on every decided pair, or per prompt on its best pieces against its worst (ranked by net "
+    "wins in the stored choices): pairs far apart, which teach a taste better than noisy neighbours.",
+)
+@click.option(
+    "--extremes",
+    type=click.IntRange(1, 1000),
+    default=4,
+    show_default=True,
+    help="With --pairs extremes: how many best and worst pieces of a prompt are paired.",
+)
+@click.option(
     "--other-versions",
     type=click.Choice(["refuse", "filter"]),
     default="refuse",
@@ -66,7 +83,20 @@ logger = logging.getLogger(__name__)
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="Torch threads.")
 def tune(
-    db, out, base, steps, beta, lr, batch_size, sft_weight, other_versions, max_minutes, seed, threads
+    db,
+    out,
+    base,
+    steps,
+    beta,
+    lr,
+    batch_size,
+    sft_weight,
+    pair_choice,
+    extremes,
+    other_versions,
+    max_minutes,
+    seed,
+    threads,
 ) -> None:
     """Tune --base on the preference pairs of --prefs by DPO and write the model to --out (a folder
     `partita generate --model` and the studio load); the folder appears whole or not at all."""
@@ -89,7 +119,14 @@ def tune(
         torch.set_num_threads(threads)
     with one_line(OSError):
         config = DPOConfig(
-            beta=beta, steps=steps, lr=lr, batch_size=batch_size, sft_weight=sft_weight, seed=seed
+            beta=beta,
+            steps=steps,
+            lr=lr,
+            batch_size=batch_size,
+            sft_weight=sft_weight,
+            seed=seed,
+            pairs=pair_choice,
+            extremes=extremes,
         )
         generator = Generator.from_pretrained(base)
         version = model_version(generator.model)
@@ -138,8 +175,13 @@ def tune(
             result,
             copy_from=resolve(base),
         )
+    chosen = (
+        f" (the best against the worst of {summary['given_pairs']} decided)"
+        if pair_choice == "extremes"
+        else ""
+    )
     click.echo(
-        f"{summary['pairs']} pairs, {summary['steps']} steps in {summary['seconds']:.0f} s "
+        f"{summary['pairs']} pairs{chosen}, {summary['steps']} steps in {summary['seconds']:.0f} s "
         f"(last-10 loss {summary['final_loss']:.3f}, margin {summary['final_margin']:.3f}) -> {out}"
     )
 

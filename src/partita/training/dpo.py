@@ -12,6 +12,10 @@ with ``beta`` the strength of the implicit KL term (smaller: further from the re
 ``sft_weight`` times the chosen continuation's mean NLL (an SFT term that keeps the chosen pieces likely).
 Sequences are cut to the model's ``block_size``.
 
+``pairs="extremes"`` trains on pairs chosen far apart (:func:`extreme_pairs`): per prompt, the pieces are
+ranked by their net wins in the stored choices and each of the ``extremes`` best is paired with each of the
+``extremes`` worst, so that the pairs differ by the taste more than by the rater's noise.
+
 :func:`tune_dpo` trains in place and returns the history; :func:`save_tuned` writes a model folder that
 :func:`~partita.models.pretrained.load_pretrained` and ``Generator.from_pretrained`` load, with
 ``dpo_config.json`` beside the weights, in one rename (never half written).
@@ -42,6 +46,9 @@ from partita.progress import ProgressCallback, report
 logger = logging.getLogger(__name__)
 
 CONFIG_NAME = "dpo_config.json"
+PAIR_CHOICES = ("all", "extremes")
+"""How the training pairs are taken from the stored choices: every decided pair, or per prompt the best
+pieces against the worst (:func:`extreme_pairs`)."""
 
 
 @dataclass
@@ -57,6 +64,8 @@ class DPOConfig:
     grad_clip: float = 1.0
     warmup: int = 10
     seed: int = 0
+    pairs: str = "all"
+    extremes: int = 4
 
     def __post_init__(self) -> None:
         if not self.beta > 0:
@@ -67,6 +76,10 @@ class DPOConfig:
             raise ValueError(f"lr {self.lr!r}: the learning rate must be positive")
         if self.sft_weight < 0:
             raise ValueError(f"sft_weight {self.sft_weight!r}: it must not be negative")
+        if self.pairs not in PAIR_CHOICES:
+            raise ValueError(f"pairs {self.pairs!r}: choose one of {', '.join(PAIR_CHOICES)}")
+        if int(self.extremes) < 1:
+            raise ValueError(f"extremes {self.extremes!r}: at least one best and one worst piece a prompt")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -103,6 +116,35 @@ class TokenPair:
         for ids in (self.prefix, self.chosen, self.rejected):
             if any(not 0 <= int(t) < vocab_size for t in ids):
                 raise ValueError(f"a preference pair holds token ids outside the model's [0, {vocab_size})")
+
+
+def extreme_pairs(pairs: Sequence[TokenPair], k: int = 4) -> list[TokenPair]:
+    """Pairs chosen far apart: per prompt (condition prefix), each distinct piece is scored by its net wins
+    in ``pairs`` ((wins - losses) / choices it was in, a Copeland score) and each of the ``k`` best is paired
+    with each of the ``k`` worst that scored lower (``k`` at most half the prompt's pieces). Ties keep the
+    order of first appearance. A prompt whose pieces all score alike makes no pair."""
+    groups: dict[tuple[int, ...], dict[tuple[int, ...], list[int]]] = {}
+    for p in pairs:
+        tally = groups.setdefault(tuple(p.prefix), {})
+        for piece, won in ((tuple(p.chosen), 1), (tuple(p.rejected), -1)):
+            net_games = tally.setdefault(piece, [0, 0])
+            net_games[0] += won
+            net_games[1] += 1
+    out = []
+    for prefix, tally in groups.items():
+        ranked = sorted(tally, key=lambda piece: -tally[piece][0] / tally[piece][1])
+        score = {piece: tally[piece][0] / tally[piece][1] for piece in ranked}
+        n = min(int(k), len(ranked) // 2)
+        for best in ranked[:n]:
+            for worst in ranked[len(ranked) - n :]:
+                if score[best] > score[worst]:
+                    out.append(TokenPair(list(prefix), list(best), list(worst)))
+    return out
+
+
+def select_pairs(pairs: Sequence[TokenPair], config: DPOConfig) -> list[TokenPair]:
+    """The training pairs ``config.pairs`` takes from ``pairs`` (all of them, or :func:`extreme_pairs`)."""
+    return extreme_pairs(pairs, config.extremes) if config.pairs == "extremes" else list(pairs)
 
 
 def sequence_logprobs(
@@ -177,15 +219,22 @@ def tune_dpo(
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """Tune ``model`` in place on ``pairs`` by DPO against itself frozen; return the training history.
+    """Tune ``model`` in place on ``pairs`` (or those ``config.pairs`` selects, :func:`select_pairs`) by DPO
+    against itself frozen; return the training history.
 
     Dropout is off throughout (``model.eval()`` with gradients on), so that policy and reference score a
     sequence alike at the start. ``should_stop`` (checked every step) ends training early, e.g. at a
     wall-clock limit.
     """
     config = config or DPOConfig()
-    pairs = list(pairs)
+    given = len(pairs)
+    pairs = select_pairs(pairs, config)
     if not pairs:
+        if given:
+            raise ValueError(
+                f"none of the {given} preference pairs ranks one piece of a prompt above another: "
+                "no extreme pairs to tune on (use pairs='all')"
+            )
         raise ValueError("no preference pairs to tune on (a tie or a lone piece makes none)")
     for p in pairs:
         p.check(model.config.vocab_size)
@@ -234,6 +283,7 @@ def tune_dpo(
     summary = {
         "steps": done,
         "pairs": len(pairs),
+        "given_pairs": given,
         "seconds": round(time.monotonic() - t0, 2),
         "final_loss": _tail_mean(history["loss"]),
         "final_margin": _tail_mean(history["margin"]),
