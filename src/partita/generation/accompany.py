@@ -52,6 +52,15 @@ ACCOMPANIMENT_FADERS = {"density": 0.7, "polyphony": 0.7}
 """The texture faders of the parts where the prompt sets none: a part that fills the bar under the melody
 (sampled like a piece of its own, the parts came out as sparse as a tune: 3-6 notes a bar on development
 melodies). With :data:`ACCOMPANIMENT_SETTINGS` measured against neither in ``bench/bench_accompany.py``."""
+HALF_NOTE_FADERS = {"density": 0.35, "polyphony": 0.5}
+"""The texture faders under a melody in 4/2 or 3/2 (:data:`HALF_NOTE_METERS`), where the prompt sets none:
+the faders count notes a quarter note, and a melody in half-note beats moves half as fast. At
+:data:`ACCOMPANIMENT_FADERS` the parts under held-out Palestrina top voices had 36 notes a bar of 4/2, 0.16
+of their onsets on the half-note beats; here 12 and 0.48 (real lower voices 6.7 and 0.83;
+``python scripts/meter-beats.py --meters 4/2 --tasks accompany --pieces 3``, docs/COCREATION.md)."""
+HALF_NOTE_METERS = frozenset({"4/2", "3/2"})
+"""Meters in half-note beats the vocabulary lacks (Palestrina's breves), whose melodies get
+:data:`HALF_NOTE_FADERS`."""
 ACCOMPANIMENT_SETTINGS = {"chord_tones_only": True}
 """Generation settings of the parts unless the caller overrides them: notes of the bar's chord only (no
 passing tones between the beats), as an accompaniment under a melody plays."""
@@ -115,10 +124,12 @@ def accompaniment_request(
     melody = melody if isinstance(melody, Melody) else melody_piece(melody, source)
     options.pop("bars", None)  # the melody's length decides
     request = project_prompt(prompt, **options)
-    unset = {k: v for k, v in ACCOMPANIMENT_FADERS.items() if k not in request.faders}
+    own = piece_conditions(melody.score)
+    faders = HALF_NOTE_FADERS if own.meter in HALF_NOTE_METERS else ACCOMPANIMENT_FADERS
+    unset = {k: v for k, v in faders.items() if k not in request.faders}
     if unset:  # the texture of an accompaniment, where neither the words nor the options set one
         request = project_prompt(prompt, **options, **unset)
-    asked, own = request.conditions, piece_conditions(melody.score)
+    asked = request.conditions
     # what the words or options name wins; what a style only implies ("pop": 4/4) gives way to the melody
     said = {u.field for u in request.understood} | {k for k, v in options.items() if v is not None}
     kept = []

@@ -188,6 +188,8 @@ def _phrase_form(
     c = request.conditions
     if not config.constrain or request.given is not None or not request.bars:
         return None
+    if plan.bar_multiple != int(plan.bar_multiple):  # 3/2 in 4/4: a return would start inside a bar
+        return None
     if config.form and c.style in FORM_STYLES:
         return phrase_plan(bars)
     if plan.bar_multiple == 1 and not request.chords and config.restates(c.style, seed):
@@ -263,19 +265,30 @@ def _finish(
     sung = config.style_sung_lines.get(request.conditions.style or "")
     if config.constrain and sung is not None and sung_lines(score, round(sung * score.ticks_per_quarter)):
         remarks.append("each voice is sung as one line, a note held until the next")
-    sampled = score.copy() if plan.written or plan.written_meter else None
-    write_back(score, plan.written, refit=plan.refit)
     c = request.conditions
     chosen = not (c.programs or c.drums or request.n_tracks)  # the model chose the parts
     asked = request.bars or bars
     if config.constrain and chosen and config.drop_strays and drop_stray_tracks(score, asked):
         remarks.append(f"parts with fewer notes than the piece's {asked} bars were dropped")
+    sampled = score.copy() if plan.written or plan.written_meter else None
+    write_back(score, plan.written, refit=plan.refit)
     if plan.written_meter:
         rebar(score, plan.written_meter)
+        if request.bars and plan.bar_multiple != int(plan.bar_multiple):  # 3/2 sampled in 4/4
+            _end_in_own_bars(score, request.bars, config)
     bpm = request.conditions.tempo_bpm
     if config.constrain and bpm and _set_missing_tempo(score, bpm):
         remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")
     return Candidate(0, score, seed, reason, remarks=remarks, sampled=sampled)
+
+
+def _end_in_own_bars(score: Score, bars: int, config: GenerationConfig) -> None:
+    """End a piece sampled in bars that straddle its own (3/2 in 4/4,
+    :func:`partita.generation.notation.trained_frame`) with its own last bar, in place: what was sampled past
+    it goes, and its last notes are held to its end as the plan would have."""
+    trim_to_bars(score, bars)
+    if config.hold_final:
+        hold_last_notes(score, bars)
 
 
 def _sample_ending(

@@ -6,6 +6,14 @@ many bars of 4/4. Asked for "8 bars" of a Renaissance motet, partita used to wri
 music of 8 bars of 4/2, and the realism benchmark compared them with 8 real bars of 4/2. Now a meter the
 vocabulary lacks is sampled the way the model read it, as bars of a known meter that fill one bar of it
 (4/2: two bars of 4/4; 3/2: one of 6/4), and the piece is barred in the meter asked for once sampled.
+
+A new piece in 3/2 with no chords to hold bar by bar is sampled as the model read 3/2 in training, in 4/4
+(:func:`trained_frame`: a bar and a half of 4/4 each bar, cut and barred in 3/2 once sampled). Its half-note
+beats fall on the half notes of 4/4, but not on 6/4's dotted halves, and the model never saw a Palestrina
+piece, or the 3/2 it was told of, in bars of 6/4: sampled in 6/4, 0.12 of a four-voice motet's onsets fell
+on 3/2's beats (in 4/4 0.80, real 0.89), and the voices wrote 12.3 notes a bar (6.9, real 7.5)
+(``python scripts/meter-beats.py``, docs/COCREATION.md). Chords, one a bar of the piece, still need bars that
+line up with its own (:func:`sampled_meter`).
 """
 
 from __future__ import annotations
@@ -43,6 +51,18 @@ def sampled_meter(meter: str, known: list[str] | tuple[str, ...]) -> tuple[str, 
         return None
     count, _, _, best = min(fits)
     return best, count
+
+
+def trained_frame(meter: str, known: list[str] | tuple[str, ...]) -> tuple[str, Fraction] | None:
+    """``("4/4", bars)`` for a meter in half-note beats the vocabulary lacks whose bar is no whole number of
+    4/4 bars (3/2: ``Fraction(3, 2)``): miditok read such a piece as 4/4 in training, its bar lines
+    straddling the piece's but its beats on 4/4's half notes. None for any other meter (those
+    :func:`sampled_meter` fits in whole bars keep its frame)."""
+    want = bar_quarters(meter)
+    if want is None or meter in known or "4/4" not in known or meter.partition("/")[2] != "2":
+        return None
+    bars = want / 4
+    return ("4/4", bars) if bars.denominator != 1 else None
 
 
 def rebar(score: Score, meter: str) -> Score:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from partita.generation.config import GenerationConfig
 from partita.generation.entries import entry_plan
@@ -19,7 +20,7 @@ from partita.generation.instruments import (
     monophonic_programs,
     stand_in_programs,
 )
-from partita.generation.notation import sampled_meter
+from partita.generation.notation import sampled_meter, trained_frame
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
 from partita.generation.scales import style_scale
@@ -114,8 +115,10 @@ class Plan:
     """What the plan changed or could not enforce, for the request's account."""
     tokens_per_bar: int = 64
     """Per bar sampled."""
-    bar_multiple: int = 1
-    """Bars sampled per bar asked for (a meter the vocabulary lacks: 4/2 is sampled as two bars of 4/4)."""
+    bar_multiple: int | Fraction = 1
+    """Bars sampled per bar asked for (a meter the vocabulary lacks: 4/2 is sampled as two bars of 4/4, a new
+    piece in 3/2 without chords as a bar and a half of 4/4:
+    :func:`~partita.generation.notation.trained_frame`)."""
     written_meter: str | None = None
     """The meter the sampled piece is barred in afterwards (:func:`partita.generation.notation.rebar`), where
     it was sampled in another."""
@@ -124,7 +127,7 @@ class Plan:
 
     def sampled_bars(self, bars: int) -> int:
         """The bars sampled for ``bars`` asked for (a pickup bar and a meter the vocabulary lacks counted)."""
-        return bars * self.bar_multiple + self.lead_bars
+        return math.ceil(bars * self.bar_multiple) + self.lead_bars
 
 
 def plan_request(
@@ -171,8 +174,10 @@ def plan_request(
     if c.polyphony is None and len(held) > 1:
         least_sounding = min(float(config.style_sounding_floor.get(c.style or "", 0.0)), float(len(held)))
     pickup = _pickup(request, config, meter, multiple, seed, notes)
-    bars = request.bars * multiple + (1 if pickup else 0) if request.bars else request.bars
-    entries = entry_plan(held, bars, [e * multiple for e in config.entries_for(c.style, bool(voices))])
+    bars = math.ceil(request.bars * multiple) + (1 if pickup else 0) if request.bars else request.bars
+    entries = entry_plan(
+        held, bars, [_in_sampled_bars(e, multiple) for e in config.entries_for(c.style, bool(voices))]
+    )
     if any(entries.values()):
         at = ", ".join(str(b // multiple + 1) for b in entries.values())
         notes.append(f"the voices do not all start at once: they enter in bars {at} (the style's entries)")
@@ -332,7 +337,13 @@ def _pickup_blocked(request: Request, config: GenerationConfig, multiple: int) -
     return None
 
 
-def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tuple[str | None, int]:
+def _in_sampled_bars(bar: float, multiple: int | Fraction) -> float:
+    """A bar of the piece (an entry: 0-based, may be fractional) in the bars sampled; in bars that straddle
+    the piece's (3/2 in 4/4) the first sampled bar that starts in it."""
+    return bar * multiple if isinstance(multiple, int) else math.ceil(bar * multiple)
+
+
+def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tuple[str | None, int | Fraction]:
     """The meter ``request`` is sampled in and how many of its bars make one bar asked for (a meter the
     vocabulary lacks, :func:`partita.generation.notation.sampled_meter`; only for a new piece, whose bars are
     all sampled); what was done is added to ``notes``."""
@@ -340,6 +351,13 @@ def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tupl
     if not meter or not known or meter in known:
         return meter, 1
     fit = sampled_meter(meter, known) if request.given is None else None
+    trained = trained_frame(meter, known) if request.given is None and not request.chords else None
+    if trained is not None:  # 3/2 as the model read it: its beats on 4/4's half notes, not 6/4's
+        notes.append(
+            f"meter {meter} is sampled in 4/4 as the model read it ({trained[1]} bars of 4/4 a bar), "
+            f"then barred in {meter}"
+        )
+        return trained
     if fit is None:  # enforcing it would leave no token to sample
         notes.append(f"meter {meter} is not in this model's vocabulary ({', '.join(known)}): not enforced")
         return None, 1

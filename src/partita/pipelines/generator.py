@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from partita.audio import read_music
-from partita.evaluation.accompaniment import accompaniment_agreement, chord_tone_agreement
+from partita.evaluation.accompaniment import accompaniment_agreement, chord_tone_agreement, split_melody
 from partita.evaluation.adherence import candidate_adherence
 from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
 from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, Melody, accompaniment_request, with_melody
@@ -258,9 +258,9 @@ class Generator:
         whole.conditions.programs = [*melody_programs, *request.conditions.programs]
         fit = {}
         for cand in candidates:
-            agreement = accompaniment_agreement(mel.score, cand.score)
+            cand.score = with_melody(mel, cand.score)  # the parts on the melody's ticks, then measured
+            agreement = accompaniment_agreement(*split_melody(cand.score, len(mel.score.tracks)))
             fit[id(cand)] = agreement.chord_tones or 0.0
-            cand.score = with_melody(mel, cand.score)
             cand.adherence = candidate_adherence(whole, cand.score)
             cand.remarks.append(
                 f"melody kept as written; its notes on the beats in the parts' chords: {fit[id(cand)]:.2f}"
