@@ -105,9 +105,11 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, message):
 def test_cli_unwritable_output_is_one_line(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    assert main(["render", str(REEL), "-o", str(blocker / "sub"), "--musicxml"]) == 2
+    # refused before any work by the output folder check (cli._errors.check_writable), as every command is
+    assert main(["render", str(REEL), "-o", str(blocker / "sub"), "--musicxml"]) == 1
     err = capsys.readouterr().err.strip()
-    assert "cannot write here" in err and len(err.splitlines()) == 1
+    assert "cannot write" in err and "is not a folder" in err and len(err.splitlines()) == 1
+    assert blocker.read_text() == ""
 
 
 def test_cli_render_writes_to_the_current_folder_not_beside_the_input(tmp_path, monkeypatch):
