@@ -203,7 +203,8 @@ def _form_note(form: PhrasePlan, lead: int) -> str:
     again = form.statement + 1 - lead
     return (
         f"phrase form: bars 1-{form.statement - lead} sampled, bars {first}-{last} come back as bars "
-        f"{again}-{again + form.returning - 1}, {form.ending} more bars sampled after them"
+        f"{again}-{again + form.returning - 1}, {form.ending} more bar{'s' if form.ending != 1 else ''} "
+        "sampled after them"
     )
 
 
