@@ -43,6 +43,7 @@ from safetensors.torch import save_file
 
 from partita.atomic import atomic_path, atomic_write_text
 from partita.models import MusicLM
+from partita.models.experts import weights_hash
 from partita.models.lora import add_lora, add_tokens, copy_model, lora_modules, pivotal_names, with_additions
 from partita.progress import ProgressCallback, report
 from partita.score import Score, read_score
@@ -124,13 +125,7 @@ def model_hash(model: MusicLM) -> str:
     """sha256 of a model's weights (names, shapes and float32 values; a tied head counted once)."""
     if "base_vocab_size" in model.config.extra:
         raise ValueError("this model already carries a concept: give the base model")
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        if name == "head.weight" and model.config.tie_embeddings:
-            continue
-        h.update(f"{name}:{tuple(t.shape)};".encode())
-        h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
+    return weights_hash(model)
 
 
 def tokenizer_hash(tokenizer: Any) -> str:
