@@ -18,7 +18,7 @@ from partita.generation.config import GenerationConfig
 from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, stollen_plan, with_return
 from partita.generation.given import Reading, read_given, splice
 from partita.generation.infill import after_music, infill_markers, what_follows_nll, with_what_follows
-from partita.generation.instruments import program_prior, with_programs, write_back
+from partita.generation.instruments import program_prior, voices_prior, with_programs, write_back
 from partita.generation.lines import sung_lines
 from partita.generation.notation import one_line, rebar
 from partita.generation.planning import Plan, plan_request
@@ -26,6 +26,7 @@ from partita.generation.request import Request
 from partita.generation.rules import RuleSet
 from partita.generation.sampling import sample
 from partita.generation.strays import drop_stray_tracks
+from partita.generation.texture import ask_style_texture
 from partita.models import MusicLM
 from partita.models.fim import FimIds, fim_prompt, without_suffix
 from partita.progress import ProgressCallback, report
@@ -78,11 +79,29 @@ def planned_prefix(
 ) -> tuple[Plan, list[int]]:
     """The plan of ``request`` and the condition prefix its music is sampled after (the one a piece of
     it must be scored under, e.g. for preference tuning); ``seed``: as :func:`plan_request` takes it."""
+    ask_style_texture(request, config.style_texture.get(request.conditions.style or "", {}))
+    _draw_voices(request, config, seed)
     # a given piece shows the model its instruments: they are sampled as themselves, never as stand-ins
     literal = not (config.constrain and config.stand_ins) or request.given is not None
-    prior = None if literal else program_prior(model, tokenizer, request.conditions)
+    voiced = config.voices_by_style and len(request.conditions.programs) < (request.n_tracks or 0)
+    read = voices_prior if voiced else program_prior
+    prior = None if literal else read(model, tokenizer, request.conditions)
     plan = plan_request(request, tokenizer, config, prior, seed)
     return plan, list(tokenizer.condition_ids(with_programs(request.conditions, plan.prefix_programs)))
+
+
+def _draw_voices(request: Request, config: GenerationConfig, seed: int | None) -> None:
+    """A new piece whose style implies its voices (a motet "for choir") is written in as many as real
+    pieces of the style are (:meth:`GenerationConfig.voices_for`); a number asked for stands."""
+    asked = any(u.field == "tracks" for u in request.understood)
+    if seed is None or asked or request.given is not None or not request.n_tracks:
+        return
+    voices = config.voices_for(request.conditions.style, request.n_tracks, seed)
+    if voices != request.n_tracks:
+        request.notes.append(
+            f"{voices} voices, not {request.n_tracks}: as many as real pieces of the style often have"
+        )
+        request.n_tracks = voices
 
 
 def sample_candidates(
@@ -280,6 +299,9 @@ def _finish(
     bpm = request.conditions.tempo_bpm
     if config.constrain and bpm and _set_missing_tempo(score, bpm):
         remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")
+    steady = (request.conditions.style or "") in config.style_steady_tempo
+    if config.constrain and steady and _hold_tempo(score, bpm):
+        remarks.append("the tempo changes sampled were dropped: one tempo throughout, as the style keeps it")
     return Candidate(0, score, seed, reason, remarks=remarks, sampled=sampled)
 
 
@@ -312,6 +334,16 @@ def _sample_ending(
         **sampling,
     )
     return out.tokens[0], out.stop_reasons[0]
+
+
+def _hold_tempo(score: Score, bpm: float | None) -> bool:
+    """Keep one tempo through ``score``: ``bpm`` if given, else its first; True when a change was dropped."""
+    tempos = list(score.tempos)
+    if len(tempos) <= 1:
+        return False
+    score.tempos.clear()
+    score.tempos.append(Tempo(0, float(bpm) if bpm else float(tempos[0].qpm)))
+    return True
 
 
 def _set_missing_tempo(score: Score, bpm: float) -> bool:

@@ -161,6 +161,11 @@ class GenerationConfig:
     stand_ins: bool = True
     """An instrument the model barely knows for such a piece is sampled as one it knows and written back
     (:mod:`partita.generation.instruments`)."""
+    voices_by_style: bool = True
+    """With :attr:`stand_ins`: for several voices of one instrument (a motet's four, a chorale's), whether
+    the model knows the instrument is read from the style and region alone
+    (:func:`partita.generation.instruments.voices_prior`), not from the key and tempo asked for; off: from
+    all of them, as for one instrument."""
     form: bool = False
     """Folk and dance tunes state a phrase and come back to it (:mod:`partita.generation.form`). Off: its
     exact returns at fixed places made pieces easier to tell from real ones."""
@@ -197,6 +202,28 @@ class GenerationConfig:
     style_voice_order: list[str] = field(default_factory=list)
     """Styles whose voices of one choir keep their order, none crossing another
     (:mod:`partita.generation.rules.voice_order`)."""
+    style_steady_tempo: list[str] = field(
+        default_factory=lambda: ["chorale", "chinese_folk", "german_folk", "renaissance"]
+    )
+    """Styles whose new pieces keep one tempo: the tempo changes the model sampled are dropped and the asked
+    tempo (else the first sampled) held throughout. Their real pieces have one tempo or none (training split,
+    ``partita.corpus``: none of 200 Chinese or German folk songs or 60 Renaissance pieces changes tempo, 2 of
+    200 chorales), while 47% of partita-small's motets changed tempo, about five times a piece, each a
+    marking in the engraved score. The realism features count beats, not seconds: the benchmark does not see
+    it."""
+    style_texture: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per style, the texture a new piece is asked for where its request sets none: measure ("density",
+    "rhythm", "polyphony") -> a fader read within the style (:mod:`partita.generation.texture`; 0.5: the
+    median of its training pieces). Empty by default: ``{"renaissance": {"rhythm": 0.5}}`` brought
+    partita-small's motets to real ones' onsets a bar (6.6 -> 4.7 against 4.5) but made them easier to tell
+    (docs/GENERATION.md § Realism, eleventh session)."""
+    style_voices: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per style, the shares of the number of voices a new piece is written in where the style implies its
+    voices (a motet "for choir"), not a number the prompt asked for (:meth:`voices_for`, drawn with the
+    seed). Empty by default: ``{"renaissance": {"4": 0.4, "5": 0.42, "6": 0.18}}`` (the corpus's training
+    motets and madrigals of four to six voices: 402, 417 and 183 pieces) brought the Fréchet distance to the
+    real pieces down but the two-sample accuracy up on both halves, and its six-voice pieces sang in
+    fragments, voices out of register (docs/GENERATION.md § Realism, eleventh session)."""
     style_restatements: dict[str, float] = field(default_factory=lambda: {"chorale": 0.5})
     """The share of new pieces of a style whose first phrase comes back at once (a chorale's Stollen:
     :func:`partita.generation.form.stollen_plan`), drawn with the seed; a style not listed: none. Chorales
@@ -282,6 +309,18 @@ class GenerationConfig:
             int(k) for k, share in sorted(shares.items()) if rng.random() < float(share) and int(k) < voices
         }
         return out if len(out) < voices else set()
+
+    def voices_for(self, style: str | None, implied: int, seed: int) -> int:
+        """The number of voices of a new piece of ``style`` whose style implies ``implied``, drawn with
+        ``seed`` from :attr:`style_voices` (``implied`` for a style not listed)."""
+        draw, at = float(np.random.default_rng([seed, 17]).random()), 0.0
+        for voices, share in sorted(
+            self.style_voices.get(style or "", {}).items(), key=lambda kv: int(kv[0])
+        ):
+            at += float(share)
+            if draw < at:
+                return int(voices)
+        return int(implied)
 
     def restates(self, style: str | None, seed: int) -> bool:
         """Whether a new piece of ``style`` drawn with ``seed`` plays its first phrase twice

@@ -33,11 +33,10 @@ from partita.generation.lexicon import (
     TEMPO_WORDS,
 )
 from partita.generation.request import DEFAULT_BARS, Request, Understood
+from partita.generation.texture import texture_from_faders
 from partita.score.general_midi import gm_program_names
 from partita.tokens.conditions import (
-    DENSITY_EDGES,
     METERS,
-    POLYPHONY_EDGES,
     RHYTHM_EDGES,
     bin_index,
 )
@@ -139,15 +138,6 @@ def roman_chord(numeral: str, tonic: str, mode: str) -> str:
         if suffix == "maj7":
             quality = "maj7"
     return f"{PITCH_NAMES[pc]}:{quality}"
-
-
-def _fader_value(f: float, edges: tuple[float, ...]) -> float:
-    """A fader in [0, 1] -> a value inside the matching condition bin (so the bin is what the fader says)."""
-    n = len(edges) + 1
-    b = min(n - 1, max(0, round(f * (n - 1))))
-    lo = edges[b - 1] if b > 0 else edges[0] / 2
-    hi = edges[b] if b < len(edges) else edges[-1] * 1.3
-    return round((lo + hi) / 2, 3)
 
 
 def _add(found: dict, fld: str, value, phrase: str, start: int = -1) -> None:
@@ -360,6 +350,7 @@ def project_prompt(
                 _add(found, f"fader_{k}", v, u.phrase, start)
         elif u.field == "note value":  # onsets per quarter -> the fader position of their Rhythm bin
             _add(found, "fader_rhythm", bin_index(u.value, RHYTHM_EDGES) / len(RHYTHM_EDGES), u.phrase, start)
+            _add(found, "note_rhythm", u.value, u.phrase, start)
 
     # Roman-numeral progressions need the key: resolved after keys are known.
     req.understood = [u for _, u in sorted(mt.found, key=lambda x: x[0])]
@@ -602,12 +593,7 @@ def _apply_defaults(req: Request, found: dict) -> None:
             # four notes per beat; with a style named, its own density (which the model learnt with the style)
             # stands
             req.notes.append(f"the mood sets no density: the {c.style.replace('_', ' ')} style's own is kept")
-    if "density" in req.faders:
-        c.density = _fader_value(req.faders["density"], DENSITY_EDGES)
-    if "polyphony" in req.faders:
-        c.polyphony = _fader_value(req.faders["polyphony"], POLYPHONY_EDGES)
-    if "rhythm" in req.faders:
-        c.rhythm = _fader_value(req.faders["rhythm"], RHYTHM_EDGES)
+    texture_from_faders(req, counted_rhythm=bool(found.get("note_rhythm")))
     if c.key and not c.mode:
         c.mode = "major"
         req.notes.append("no mode given: major")
