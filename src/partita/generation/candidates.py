@@ -301,7 +301,7 @@ def _finish(
         remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")
     steady = (request.conditions.style or "") in config.style_steady_tempo
     if config.constrain and steady and _hold_tempo(score, bpm):
-        remarks.append("the tempo changes sampled were dropped: one tempo throughout, as the style keeps it")
+        remarks.append("one tempo throughout, as the style keeps it: the tempo changes sampled are left out")
     return Candidate(0, score, seed, reason, remarks=remarks, sampled=sampled)
 
 
