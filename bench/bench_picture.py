@@ -72,11 +72,27 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import row, write_result  # noqa: E402
+from picture_common import (  # noqa: E402  (spearman_with_chance: bench_video_library imports it from here)
+    WINDOWS,
+    ceiling,
+    detection,
+    realism_measures,
+    spearman_with_chance,
+    truth,
+)
+from picture_loudness import (  # noqa: E402
+    FOLLOW_WINDOW,
+    accent_change_rows,
+    accent_rows,
+    accent_rule_measures,
+    dynamics_measures,
+    following_rows,
+)
+from picture_pull import candidate_rows, compare_pull, pull_rows, time_candidates  # noqa: E402
 
 log = logging.getLogger("bench_picture")
 SLOW = True  # generates a piece per video with partita-small: run only when named
 COMMAND = "python bench/bench_picture.py --threads 2"
-WINDOWS = (0.1, 0.2)
 
 
 def make_spec(rng: np.random.Generator, index: int):
@@ -110,11 +126,6 @@ def make_spec(rng: np.random.Generator, index: int):
     )  # fmt: skip
 
 
-def truth(spec) -> list[float]:
-    """The events drawn: the cuts and the centres of the bursts."""
-    return sorted([*spec.cuts, *(a + d / 2 for a, d in spec.bursts)])
-
-
 def section_measures(result) -> dict:
     """Each section's asked mode and the key its notes alone are heard in; the shares of major (by bars)."""
     from partita.generation.picture import asked_mode, section_key
@@ -133,18 +144,6 @@ def section_measures(result) -> dict:
         "heard_major_share": sum(b for b, _, h in read if h == "major") / total if read else None,
         "section_agree": [float(a == h) for _, a, h in read],
     }
-
-
-def realism_measures(score, selector, request) -> dict:
-    """Realism proxies of the music: pitch-class entropy, repeated notes and steps among melodic intervals;
-    the learned Selector's quality score where there is a classifier."""
-    from partita.evaluation.realism import realism_features
-
-    f = realism_features(score)
-    out = {k: f[k] for k in ("pitch_class_entropy", "melody_repeat_share", "melody_step_share")}
-    if selector is not None and selector.classifier is not None:
-        out["quality"] = selector.score(score, request).get("quality")
-    return out
 
 
 def music_measures(score, duration: float) -> dict:
@@ -171,16 +170,6 @@ def music_measures(score, duration: float) -> dict:
         "key_music21": key21,
         "major_music21": None if key21 is None else float(key21.endswith("major")),
     }
-
-
-def detection(found: list[float], drawn: list[float], window: float) -> float:
-    import mir_eval
-
-    if not found and not drawn:
-        return 1.0
-    if not found or not drawn:
-        return 0.0
-    return float(mir_eval.onset.f_measure(np.sort(drawn), np.sort(found), window=window)[0])
 
 
 def run_video(spec, index: int, generator, seed: int, folder: Path, args, selector=None) -> dict:
@@ -242,206 +231,6 @@ def run_video(spec, index: int, generator, seed: int, folder: Path, args, select
         rec["section_asked"], rec["section_heard"], seconds,
     )  # fmt: skip
     return rec
-
-
-FOLLOW_WINDOW = 0.5
-"""The motion window (seconds) of the "follow" variant: loudness that follows a burst, not only its accent."""
-DYNAMICS_MUSIC = (
-    ("aligned", "the music"),
-    ("before", "the music with the accents as before (shape_dynamics margin 0)"),
-    ("follow", f"the music with its loudness following {FOLLOW_WINDOW:g} s of motion"),
-    ("sampled", "the sampled notes"),
-)
-"""The scores the loudness is measured on: the pipeline's music; the same notes shaped with the accents as
-before 2026-12-06's evening (``shape_dynamics(margin=0)``: the boost alone on every note within 80 ms of an
-event, ties at 127); shaped with the
-loudness following the median of :data:`FOLLOW_WINDOW` seconds of motion in place of 2; the notes as sampled
-(the velocities the model and the event pull chose) under the same tempo map, before any dynamics."""
-CURVES = (("loudness", "loudness (velocity-weighted notes a second)"), ("velocity", "mean onset velocity"))
-
-
-def _listed(curve: np.ndarray) -> list:
-    return [None if np.isnan(x) else round(float(x), 4) for x in curve]
-
-
-def dynamics_measures(video, scores: dict) -> dict:
-    """The loudness of each of ``scores``, step by step, and their onsets' velocities, beside the video's
-    motion curve (partita.evaluation.picture_dynamics); the share of onsets the accents' "loudest 10%" takes,
-    with ties (the rule before) and without."""
-    from partita.evaluation.picture_dynamics import loudness_curve, motion_curve, onset_velocities
-    from partita.generation.picture import loudest_onsets
-
-    duration = video.duration
-    rec = {"motion_curve": _listed(motion_curve(video, duration))}
-    for name, score in scores.items():
-        times, velocities = onset_velocities(score)
-        for rule, ties in (("", False), ("_ties", True)):
-            loud = loudest_onsets(velocities, ties=ties, times=times)
-            rec[f"{name}:loud_share{rule}"] = float(loud.mean()) if len(loud) else 0.0
-        keep = times < duration
-        rec[f"{name}:onsets"] = [times[keep].round(4).tolist(), velocities[keep].tolist()]
-        rec[f"{name}:loudness"] = _listed(loudness_curve(score, duration))
-        rec[f"{name}:velocity"] = _listed(loudness_curve(score, duration, mean=True))
-    return rec
-
-
-def accent_rule_measures(events: list[float], scores: dict, duration: float) -> dict:
-    """The alignment of each of ``scores`` under the accents' loudest-10% rule with ties (before) and
-    without (now): ``{name}|{rule}:{f,p,r}@{window}``."""
-    from partita.generation.picture import alignment, musical_accents
-
-    rec = {}
-    for name, score in scores.items():
-        for rule, ties in (("ties", True), ("now", False)):
-            accents = musical_accents(score, duration, ties=ties)
-            for w in WINDOWS:
-                measured = alignment(events, accents, w)
-                for key in ("f_measure", "precision", "recall"):
-                    rec[f"{name}|{rule}:{key[0]}@{w}"] = measured[key]
-    return rec
-
-
-def _curve(values: list) -> np.ndarray:
-    return np.array([np.nan if x is None else x for x in values], dtype=float)
-
-
-def following_rows(videos: list[dict], command: str, seed: int) -> list[dict]:
-    """Spearman rho, step by step, of the music's loudness with the video's motion (the mean over the
-    videos), against the same music with another video's motion and with its own shifted by half; across
-    the videos, of the music's mean velocity with the video's mean motion, against chance."""
-    from partita.evaluation.picture_dynamics import loudness_following, shifted
-
-    def mean(values: list) -> float:
-        kept = [x for x in values if x is not None]
-        return float(np.mean(kept)) if kept else float("nan")
-
-    rows, n = [], len(videos)
-    for music, said in DYNAMICS_MUSIC:
-        for curve, what in CURVES:
-            own, other, moved = [], [], []
-            for i, v in enumerate(videos):
-                c, m = _curve(v[f"{music}:{curve}"]), _curve(v["motion_curve"])
-                own.append(loudness_following(c, m))
-                other.append(loudness_following(c, _curve(videos[(i + 1) % n]["motion_curve"])))
-                moved.append(loudness_following(c, shifted(m)))
-            for base, value in (("another video's motion", other), ("its own motion shifted by half", moved)):
-                rows.append(row(
-                    f"picture: Spearman rho of the {what} of {said} with the video's motion, 0.5 s steps",
-                    mean(own), "rho", command, f"the same music against {base}", mean(value),
-                    notes=f"mean over {sum(x is not None for x in own)} videos of the rho within each video",
-                ))  # fmt: skip
-        level = [float(np.mean(v[f"{music}:onsets"][1])) for v in videos]
-        rho, chance = spearman_with_chance(level, [v["motion"] for v in videos], seed)
-        rows.append(row(
-            f"picture: Spearman rho of the mean onset velocity of {said} with the video's mean motion, "
-            "across videos", rho, "rho", command, "chance (95th percentile of |rho| over random pairings)",
-            chance, notes=f"{n} videos",
-        ))  # fmt: skip
-    return rows
-
-
-ACCENT_CHANGES = (
-    ("aligned|now", "before|ties", "the accents now (nearest onset, margin, no ties) against before"),
-    ("aligned|ties", "before|ties", "the music's accents alone (nearest onset, margin; measured with ties)"),
-    ("aligned|now", "before|now", "the music's accents alone (both measured without ties)"),
-    ("before|now", "before|ties", "the measure's rule alone (the music as before)"),
-    ("follow|now", "aligned|now", f"loudness following {FOLLOW_WINDOW:g} s of motion against 2 s"),
-)
-"""(after, before, what) of the alignment rows that separate the changes of 2026-12-06's evening: the music's
-(only the onset nearest to an event accented, and the margin) and the measure's (no tied loudest 10%)."""
-
-
-def accent_change_rows(videos: list[dict], command: str) -> list[dict]:
-    """The alignment F, recall and precision before and after the accents' changes, on the same notes."""
-    rows = []
-    for w in WINDOWS:
-        for after, before, what in ACCENT_CHANGES:
-            keys = ("f", "r", "p") if after == "aligned|now" and before == "before|ties" else ("f",)
-            for key in keys:
-                name = {"f": "F", "r": "recall", "p": "precision"}[key]
-                rows.append(row(
-                    f"picture: alignment {name} (window {w:g} s), {what}",
-                    float(np.mean([v[f"{after}:{key}@{w}"] for v in videos])), key.upper(), command,
-                    f"{before.replace('|', ', rule ')} (the same sampled notes)",
-                    float(np.mean([v[f"{before}:{key}@{w}"] for v in videos])),
-                    notes=f"{len(videos)} videos; 'before': shape_dynamics(margin=0); 'ties': "
-                    "musical_accents(ties=True)",
-                ))  # fmt: skip
-    return rows
-
-
-def _accent_totals(videos: list[dict], music: str, strict: bool, seed: int) -> dict[str, dict[str, int]]:
-    """partita.evaluation.picture_dynamics.accent_agreement's counts pooled over the videos: at each video's
-    own events ("own"), the next video's ("other") and 20 random times an event ("random")."""
-    from partita.evaluation.picture_dynamics import accent_agreement, random_events
-
-    totals: dict[str, dict[str, int]] = {}
-    for i, v in enumerate(videos):
-        times, velocities = (np.asarray(x, float) for x in v[f"{music}:onsets"])
-        other = [e for e in videos[(i + 1) % len(videos)]["events"] if e < v["duration"]]
-        drawn = random_events(v["duration"], 20 * len(v["events"]), seed + i)
-        for name, events in (("own", v["events"]), ("other", other), ("random", drawn)):
-            for key, value in accent_agreement(times, velocities, events, strict).items():
-                totals.setdefault(name, {}).setdefault(key, 0)
-                totals[name][key] += value
-    return totals
-
-
-def _share(totals: dict[str, dict[str, int]], name: str, denominator: str) -> float:
-    return totals[name]["accented"] / max(1, totals[name][denominator])
-
-
-ACCENT_BASELINES = (
-    ("events", "events", "other", "another video's events"),
-    ("events", "events", "random", "random times"),
-    ("with_note", "events with a note within 80 ms", "random", "random times with a note"),
-)
-"""(denominator, what it counts, baseline, what it is) of the accent agreement's rows."""
-
-
-def accent_rows(videos: list[dict], command: str, seed: int) -> list[dict]:
-    """The share of the events whose note is the loudest within 1 s (strictly, and ties allowed), pooled
-    over the videos, against the same music at another video's events and at random times; the share of
-    onsets the accents' loudest 10% takes."""
-    rows, n = [], len(videos)
-    for music, said in DYNAMICS_MUSIC:
-        for strict in (True, False):
-            totals = _accent_totals(videos, music, strict, seed)
-            how = "louder than every other onset" if strict else "at least as loud as every other onset"
-            for denominator, who, base, what in ACCENT_BASELINES:
-                rows.append(row(
-                    f"picture: accent agreement of {said}: share of the {who} whose note is {how} within 1 s",
-                    _share(totals, "own", denominator), "share", command, f"the same music at {what}",
-                    _share(totals, base, denominator),
-                    notes=f"{totals['own'][denominator]} {who}, pooled over {n} videos",
-                ))  # fmt: skip
-        for rule, how in (("", "levels taken whole while they fit"), ("_ties", "with ties, the rule before")):
-            values = [v[f"{music}:loud_share{rule}"] for v in videos]
-            rows.append(row(
-                f"picture: share of the onsets of {said} the accents' 'loudest 10%' takes ({how})",
-                float(np.mean(values)), "share", command, "the share asked", 0.1, higher_is_better=False,
-                notes="over 0.1: velocities tied at the threshold are all taken (8 velocity steps)",
-            ))  # fmt: skip
-    return rows
-
-
-def ceiling(events: list[float], accents: list[float], window: float) -> float:
-    """The alignment F the music would have if every event also had an accent and its other accents
-    stayed: what the downbeats and loudest onsets that fall on no event cost (the precision's limit)."""
-    from partita.generation.picture import alignment
-
-    missed = [e for e in events if all(abs(e - a) > window for a in accents)]
-    return alignment(events, sorted([*accents, *missed]), window)["f_measure"]
-
-
-def spearman_with_chance(x: list[float], y: list[float], seed: int) -> tuple[float, float]:
-    """Spearman's rho of (x, y), and the 95th percentile of |rho| over random pairings (chance)."""
-    from scipy.stats import spearmanr
-
-    rho = float(spearmanr(x, y).statistic)
-    rng = np.random.default_rng(seed)
-    null = [abs(float(spearmanr(rng.permutation(x), y).statistic)) for _ in range(2000)]
-    return (0.0 if np.isnan(rho) else rho), float(np.nanpercentile(null, 95))
 
 
 def main() -> None:
@@ -639,56 +428,6 @@ def summary_rows(videos: list[dict], seed: int, command: str = COMMAND, args=Non
     return rows  # fmt: skip
 
 
-def time_candidates(specs, generator, counts: list[int], args) -> list[dict]:
-    """Each video scored once per number of candidates (MIDI only), settings interleaved video by video."""
-    from partita.generation.picture import alignment, musical_accents
-    from partita.picture.synthetic import write_synthetic_video
-    from partita.pipelines.picture import score_video
-
-    records = []
-    with tempfile.TemporaryDirectory(prefix="bench-picture-") as tmp:
-        for i, spec in enumerate(specs):
-            path = write_synthetic_video(spec, Path(tmp) / f"video{i:02d}.mp4")
-            for n in counts:
-                result = score_video(
-                    path, None, model=generator, n=n, seed=args.seed * 1000 + i, wav=False,
-                    mode_pull=args.mode_pull, select=not args.no_select,
-                )  # fmt: skip
-                accents = musical_accents(result.score, result.video.duration)
-                records.append({
-                    "video": i, "candidates": n, "duration": result.video.duration,
-                    "generate": result.seconds["generate"],
-                    **{f"f@{w}": alignment(truth(spec), accents, w)["f_measure"] for w in WINDOWS},
-                })  # fmt: skip
-                log.info("video %d, %d candidates: %.1f s, F %.2f", i, n, records[-1]["generate"],
-                         records[-1]["f@0.1"])  # fmt: skip
-    return records
-
-
-def candidate_rows(records: list[dict], counts: list[int], command: str) -> list[dict]:
-    def per(n: int, key: str) -> float:
-        mine = [r for r in records if r["candidates"] == n]
-        if key == "generate":
-            return sum(r["generate"] for r in mine) / (sum(r["duration"] for r in mine) / 60.0)
-        return float(np.mean([r[key] for r in mine]))
-
-    videos = len({r["video"] for r in records})
-    rows = []
-    for n in counts[1:]:
-        rows.append(row(
-            f"picture: seconds to generate a minute of video, {n} candidates a section", per(n, "generate"),
-            "s", command, "1 candidate a section, same run", per(counts[0], "generate"),
-            higher_is_better=False, notes=f"{videos} videos, settings interleaved video by video",
-        ))  # fmt: skip
-        for w in WINDOWS:
-            rows.append(row(
-                f"picture: alignment F (window {w:g} s), {n} candidates a section", per(n, f"f@{w}"), "F",
-                command, "1 candidate a section, same run", per(counts[0], f"f@{w}"),
-                notes=f"{videos} videos; the PictureSelector keeps the best of the candidates",
-            ))  # fmt: skip
-    return rows
-
-
 def mode_rows(videos: list[dict], seed: int, command: str) -> list[dict]:
     """Section by section: the mode heard against the mode asked; the share of major against brightness."""
     agree = [a for v in videos for a in v["section_agree"]]
@@ -752,120 +491,6 @@ def realism_rows(videos: list[dict], command: str) -> list[dict]:
                 f"picture: {what} of the music", float(np.mean(values)), "mean", command,
                 notes="a realism proxy: compare the run with --mode-pull 0 --no-select (docs/PICTURES.md)",
             ))  # fmt: skip
-    return rows
-
-
-PULL_SETTINGS = (
-    ("post-edit only", False, True),
-    ("pull + post-edit", True, True),
-    ("pull only", True, False),
-)
-"""(name, with the event pull, with the post-edit) of ``--compare-pull``: the first is the baseline."""
-
-
-def edit_measures(result) -> dict:
-    """What the post-edit does to a scored video's sampled notes (before any edit: the tempo map only): the
-    share of pitched notes it moves onto an event, the share of the plan's events a sampled onset is already
-    within ACCENT_WINDOW of, and notes a bar."""
-    from partita.generation.picture import ACCENT_WINDOW, onsets_on_events, tick_seconds, timed
-
-    plain = timed(result.unaligned, result.plan)
-    edited = onsets_on_events(plain.copy(), result.plan.events)
-    before = [n.time for t in plain.tracks if not t.is_drum for n in t.notes]
-    after = [n.time for t in edited.tracks if not t.is_drum for n in t.notes]
-    seconds = tick_seconds(plain)
-    onsets = np.array(sorted({seconds(t) for t in before})) if before else np.array([np.inf])
-    events = result.plan.events
-    return {
-        "moved_share": sum(a != b for a, b in zip(before, after, strict=True)) / max(1, len(before)),
-        "on_event_share": float(np.mean([np.min(np.abs(onsets - e)) <= ACCENT_WINDOW for e in events]))
-        if events
-        else 1.0,
-        "notes_per_bar": len(before) / max(1, sum(s.bars for s in result.plan.plan.sections)),
-    }
-
-
-def compare_pull(specs, generator, weight: float, args, selector=None) -> list[dict]:
-    """Each video scored once per :data:`PULL_SETTINGS` (MIDI only, the same seed), interleaved video by
-    video."""
-    from partita.generation.picture import alignment, musical_accents, shape_dynamics, timed
-    from partita.picture.synthetic import write_synthetic_video
-    from partita.pipelines.picture import score_video
-
-    records = []
-    with tempfile.TemporaryDirectory(prefix="bench-picture-") as tmp:
-        for i, spec in enumerate(specs):
-            path = write_synthetic_video(spec, Path(tmp) / f"video{i:02d}.mp4")
-            events = truth(spec)
-            for name, pull, move in PULL_SETTINGS:
-                result = score_video(
-                    path, None, model=generator, n=args.candidates, seed=args.seed * 1000 + i, wav=False,
-                    mode_pull=args.mode_pull, select=not args.no_select, event_pull=weight if pull else 0.0,
-                    move_onsets=move,
-                )  # fmt: skip
-                rec = {"video": i, "setting": name, "duration": result.video.duration}
-                rec["generate"] = result.seconds["generate"]
-                rec.update(edit_measures(result))
-                rec.update(realism_measures(result.score, selector, result.plan.request))
-                music = {name: result.score}
-                if name == "post-edit only":  # the same notes without the edit: neither
-                    plain = timed(result.unaligned, result.plan)
-                    music["neither"] = shape_dynamics(plain, result.video, result.plan.events, False)
-                for label, score in music.items():
-                    for w in WINDOWS:
-                        measured = alignment(events, musical_accents(score, result.video.duration), w)
-                        for key in ("f_measure", "precision", "recall"):
-                            rec[f"{label}:{key[0]}@{w}"] = measured[key]
-                records.append(rec)
-                log.info("video %d, %s: F %.2f, moved %.3f, on events %.2f, %.1f notes a bar", i, name,
-                         rec[f"{name}:f@0.1"], rec["moved_share"], rec["on_event_share"],
-                         rec["notes_per_bar"])  # fmt: skip
-    return records
-
-
-def pull_rows(records: list[dict], command: str) -> list[dict]:
-    """``--compare-pull``'s rows: each setting against the post-edit alone, from the same videos and seeds."""
-
-    def per(setting: str, key: str) -> float:
-        values = [r[key] for r in records if r["setting"] == setting and r.get(key) is not None]
-        return float(np.mean(values)) if values else float("nan")
-
-    base, videos = PULL_SETTINGS[0][0], len({r["video"] for r in records})
-    same = f"{base}, same videos and seeds"
-    note = f"{videos} synthetic videos; accents: downbeat onsets and the loudest 10% of onsets"
-    rows = []
-    for w in WINDOWS:
-        for name in [s[0] for s in PULL_SETTINGS[1:]] + ["neither"]:
-            source = base if name == "neither" else name
-            rows.append(row(
-                f"picture: alignment F (window {w:g} s), {name}", per(source, f"{name}:f@{w}"), "F", command,
-                same, per(base, f"{base}:f@{w}"), notes=note,
-            ))  # fmt: skip
-        for name in [s[0] for s in PULL_SETTINGS[1:]]:
-            for key, what in (("r", "recall"), ("p", "precision")):
-                rows.append(row(
-                    f"picture: alignment {what} (window {w:g} s), {name}", per(name, f"{name}:{key}@{w}"),
-                    key.upper(), command, same, per(base, f"{base}:{key}@{w}"), notes=note,
-                ))  # fmt: skip
-    measures = (
-        ("moved_share", "share of the notes the post-edit moves (or would move) onto an event", False),
-        ("on_event_share", "share of the events a sampled onset starts on (within 80 ms)", True),
-        ("notes_per_bar", "notes a bar", True),
-        ("pitch_class_entropy", "pitch-class entropy (bits)", True),
-        ("melody_repeat_share", "repeated notes among melodic intervals", False),
-        ("melody_step_share", "steps among melodic intervals", True),
-        ("quality", "the Selector's quality score (P(real music))", True),
-        ("generate", "seconds to generate", False),
-    )
-    sampled = ("moved_share", "on_event_share", "notes_per_bar")
-    for key, what, higher in measures:
-        said = f"{videos} videos" + ("; the sampled notes before any edit" if key in sampled else "")
-        for name in [s[0] for s in PULL_SETTINGS[1:]]:
-            if not np.isnan(per(name, key)):
-                rows.append(row(
-                    f"picture: {what}, {name}", per(name, key), "mean", command, same, per(base, key),
-                    higher_is_better=higher, notes=said,
-                ))  # fmt: skip
     return rows
 
 

@@ -52,7 +52,7 @@ SLOW = True  # generates a piece an image (two with the control) with partita-sm
 TITLE = "Music for a still image: does the music follow the image?"
 PAIRS = (
     ("valence", "major", "the mode: major above valence +0.15, minor under -0.15"),
-    ("valence", "mean_pitch", "the register: mean pitch 62 + 8 valence"),
+    ("valence", "mean_pitch", "the register: mean pitch 62 + 8 valence, low from -0.35, high from +0.45"),
     ("arousal", "tempo", "the tempo: 105 + 55 arousal bpm"),
     ("arousal", "notes_per_quarter", "the density fader: 0.5 + 0.4 arousal"),
     ("arousal", "onsets_per_quarter", "the rhythm fader: 0.5 + 0.4 arousal"),
@@ -103,7 +103,10 @@ def make_image(rng: np.random.Generator, side: int = 160) -> tuple[np.ndarray, d
 
 
 def asked(request) -> dict:
-    """What an image's request asks the music for: valence, arousal, mode, tempo, register, density."""
+    """What an image's request asks the music for: valence, arousal, mode, tempo, register (the mean pitch and
+    the Register token's bin it gives the model), density."""
+    from partita.tokens.conditions import register_of
+
     c = request.conditions
     mode_set = any(u.field == "mode" for u in request.understood)
     return {
@@ -113,6 +116,7 @@ def asked(request) -> dict:
         "mode_asked": {"major": 1.0, "minor": 0.0}.get(c.mode, 0.5) if mode_set else 0.5,
         "tempo_asked": c.tempo_bpm,
         "mean_pitch_asked": c.mean_pitch,
+        "register_asked": None if c.mean_pitch is None else register_of(c.mean_pitch),
         "density_asked": request.faders.get("density"),
     }
 

@@ -14,9 +14,10 @@ raise arousal. Each feature is first centred and scaled to [-1, 1] (:func:`pictu
 
 and valence and arousal become music exactly as a mood word's do in :mod:`partita.generation.prompt`: mode
 major or minor (when |valence| >= :data:`MODE_THRESHOLD`), tempo 105 + 55 arousal bpm, register (mean pitch)
-62 + 8 valence, the density and rhythm faders 0.5 + 0.4 arousal (only when no style is named: a style keeps
-its own density) and the nearest mood token. The words of a prompt win: whatever the text (or an option) sets
-is kept and the picture fills only what it leaves open.
+62 + 8 valence, low from valence -0.35 and high from +0.45 (:func:`~partita.generation.prompt.mood_pitch`: not
+with a style named, nor out of a named instrument's range), the density and rhythm faders 0.5 + 0.4 arousal
+(only when no style is named: a style keeps its own density) and the nearest mood token. The words of a
+prompt win: whatever the text (or an option) sets is kept and the picture fills only what it leaves open.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from partita.generation.lexicon import MOOD_WORDS
-from partita.generation.prompt import project_prompt
+from partita.generation.prompt import mood_pitch, project_prompt
 from partita.generation.request import Request, Understood
 from partita.picture import ImageFeatures
 
@@ -140,9 +141,11 @@ def _fill_from_picture(request: Request, words: Request, affect: Affect, extra: 
             c.mode = mode
             request.notes[:] = [n for n in request.notes if n != "no mode given: major"]
             said.append(("mode", mode, f"valence {affect.valence:+.2f}"))
-        if words.conditions.mean_pitch is None:
-            c.mean_pitch = round(62 + 8 * affect.valence, 1)
-            said.append(("mean pitch", c.mean_pitch, "62 + 8 valence"))
+        if words.conditions.mean_pitch is None:  # the words' register (or the mood's) wins
+            # 62 + 8 valence alone always fell in the Register token's middle bin: a strong valence now
+            # crosses into the low or the high one (mood_pitch: not with a style, nor out of an instrument's)
+            c.mean_pitch, why = mood_pitch(affect.valence, c.style, c.programs, source)
+            said.append(("mean pitch", c.mean_pitch, why or "62 + 8 valence"))
         if c.mood is None:
             word, c.mood = mood_for(affect.valence, affect.arousal)
             said.append(("mood", c.mood, f"nearest mood word: {word!r}"))

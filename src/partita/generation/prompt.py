@@ -39,6 +39,7 @@ from partita.tokens.conditions import (
     METERS,
     RHYTHM_EDGES,
     bin_index,
+    register_of,
 )
 
 MAX_BARS = 128
@@ -56,6 +57,15 @@ _CHORD_RE = r"[A-G][#b♯♭]?(?:maj7|min7|m7b5|dim7|sus2|sus4|maj|min|dim|aug|s
 _ROMAN_RE = r"(?:b|#)?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:o|ø|\+|7|maj7)?"
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 _MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
+_REGISTER_WORDS = {
+    "low": ("low", 52.0),
+    "high": ("high", 74.0),
+    "mid": ("mid", 62.0),
+    "middle": ("mid", 62.0),
+}
+_REGISTER_RE = r"\b(low|high|middle|mid)(?:\s+|-)(register|range|pitched)\b"
+"""An explicit register ("in a high register", "low-pitched"): a mean pitch in the middle of the Register
+token's bin (:func:`partita.tokens.conditions.register_of`); it wins over a mood's and a picture's."""
 
 
 class _Matcher:
@@ -275,6 +285,12 @@ def project_prompt(
                     f"'{m.group(0)}' is not a time signature (the lower number must be a power of 2)"
                 )
 
+    for m in re.finditer(_REGISTER_RE, mt.lower):
+        if mt.free(m.start(), m.end()):
+            name, pitch = _REGISTER_WORDS[m.group(1)]
+            mt.take(m.start(), m.end(), "register", f"{name} (mean pitch {pitch:g})")
+            _add(found, "register", pitch, m.group(0), m.start())
+
     # Length and track count.
     num_re = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
     for m in re.finditer(rf"\b{num_re}[\s-]*(bars?|measures?)\b", mt.lower):
@@ -442,6 +458,7 @@ def _resolve(req: Request, found: dict, roman: list) -> None:
     c.tempo_bpm = float(bpm) if bpm is not None else None
     c.meter = _first(req, found, "meter", "meters")
     c.bars = _first(req, found, "bars", "lengths")
+    c.mean_pitch = _first(req, found, "register", "registers")
     req.pickup = _first(req, found, "pickup", "upbeats")
     req.n_tracks = _first(req, found, "tracks", "track counts")
     chords = _first(req, found, "chords", "chord progressions")
@@ -579,7 +596,9 @@ def _apply_defaults(req: Request, found: dict) -> None:
             c.mode = "major" if req.valence > 0 else "minor"
             req.notes.append(f"mode {c.mode} implied by the mood (valence {req.valence:+.1f})")
         if c.mean_pitch is None:
-            c.mean_pitch = round(62 + 8 * req.valence, 1)
+            c.mean_pitch, why = mood_pitch(req.valence, c.style, c.programs)
+            if why:
+                req.notes.append(why)
     if req.arousal is not None:
         if c.tempo_bpm is None:
             c.tempo_bpm = float(round(105 + 55 * req.arousal))
@@ -597,6 +616,53 @@ def _apply_defaults(req: Request, found: dict) -> None:
     if c.key and not c.mode:
         c.mode = "major"
         req.notes.append("no mode given: major")
+
+
+LOW_REGISTER_FROM = -0.35
+HIGH_REGISTER_FROM = 0.45
+"""The valence from which a mood (or a picture) asks for the low or the high register; nearer 0 the mean pitch
+stays 62 + 8 valence, inside the Register token's middle bin."""
+TESSITURA = 6
+"""Semitones a part needs on each side of its mean pitch: a register is asked only where every named
+instrument has that room."""
+
+
+def mood_pitch(
+    valence: float, style: str | None = None, programs: list[int] | None = None, source: str = "the mood"
+) -> tuple[float, str]:
+    """The mean pitch a valence (a mood's, or a picture's) asks for, and a note saying why when it is not the
+    plain 62 + 8 valence ("" otherwise).
+
+    The Register token the model sees has three bins (low under G3, high from C5: ``register_of``), so 62 + 8
+    valence (54-70) asked "mid" for every mood and every picture: the register never followed. A strong
+    valence now crosses into a bin, no further than a musician would go: -0.35 (sombre, dark, sad) and below
+    asks 54.5 down to 50 (D3), +0.45 (gentle, bright, happy) and above 72 up to 76 (E5), nothing shrill; the
+    moods between (calm, solemn, nostalgic ...) keep 62 + 8 valence. It stays there when a style is named (the
+    bins are absolute and a style has its own register, learnt with it: as with the density) and when a named
+    instrument has no room for it (:data:`TESSITURA` inside its range: no low flute, no high cello)."""
+    plain = round(62 + 8 * valence, 1)
+    if valence >= HIGH_REGISTER_FROM:
+        target = 72 + 4 * (min(valence, 1.0) - HIGH_REGISTER_FROM) / (1 - HIGH_REGISTER_FROM)
+    elif valence <= LOW_REGISTER_FROM:
+        target = 54.5 - 4.5 * (min(-valence, 1.0) + LOW_REGISTER_FROM) / (1 + LOW_REGISTER_FROM)
+    else:
+        return plain, ""
+    if style is not None:
+        return plain, ""
+    register = register_of(target)
+    if programs:
+        from partita.generation.instruments import instrument_range  # music21, only when it matters
+
+        ranges = {int(p): instrument_range(int(p)) for p in programs}
+        low = max(lo for lo, _ in ranges.values()) + TESSITURA
+        high = min(hi for _, hi in ranges.values()) - TESSITURA
+        target = min(max(target, low), high) if low <= high else plain
+        if register_of(target) != register:
+            short = [p for p, (lo, hi) in ranges.items() if not lo + TESSITURA <= target <= hi - TESSITURA]
+            names = ", ".join(gm_program_names()[p].lower() for p in short or ranges)
+            return plain, f"{source}'s {register} register is out of the {names}'s range: not asked"
+    target = round(target, 1)
+    return target, f"{register} register (mean pitch {target:g}) implied by {source} (valence {valence:+.2f})"
 
 
 def _check_limits(req: Request) -> None:
