@@ -4,11 +4,13 @@ after the meter a piece is sampled in was chosen by its beats (issue 21;
 
 Held-out Renaissance pieces (split ``test`` of the built corpus ``all``) written in 3/2 or 4/2, their first 6
 bars. Three tasks, each sampled in every frame of ``--frames`` (the known meter and how many of its bars make
-one of the piece's, e.g. ``6/4x1``, as 3/2 was sampled before; ``auto``: what partita chooses now, for a new
-3/2 piece without chords 4/4 as the model read it in training,
-:func:`~partita.generation.notation.trained_frame`):
+one of the piece's, e.g. ``6/4x1``, as 3/2 was sampled before; ``auto``: what partita chooses now, for 3/2
+4/4 as the model read it in training, :func:`~partita.generation.notation.trained_frame`, with chords too,
+each held for a bar and a half of 4/4):
 
 - ``generate``: a new piece of 4 bars in the piece's meter (its key, "renaissance", 4 voices);
+- ``chords``: the same new piece over the piece's own chords of its bars 1-4 (one a bar, as ``partita
+  generate --chords`` gives them);
 - ``continue``: bars 5-6 from bars 1-4, with the piece's own chords (one a bar, as ``partita continue
   --chords`` gives them; the given bars are read in the frame);
 - ``accompany``: the top voice of the 6 bars as the melody, a choir's parts added (``partita accompany``).
@@ -16,7 +18,12 @@ one of the piece's, e.g. ``6/4x1``, as 3/2 was sampled before; ``auto``: what pa
 Measured over the new notes (the parts, for ``accompany``) and over the same bars of the real pieces (the
 voices under the top one, for ``accompany``): notes per bar of the piece, and the share of onsets on the
 meter's beats (half notes in 3/2 and 4/2: quarters 0, 2, 4 (, 6) of the bar), on the bar's downbeat, and on
-an odd quarter (3/2 read as 6/4's dotted halves puts a note on quarter 3).
+an odd quarter (3/2 read as 6/4's dotted halves puts a note on quarter 3); with chords, ``chord_tones``: of
+the notes on a quarter-note beat, the share that are tones of their bar's chord (the chords given; for
+``accompany`` the melody's harmonised chords the parts were sampled over; for the real pieces their own).
+
+``--style german_folk``: held-out German folk songs instead (the test split's first in the meter; a new
+"German folk song" for ``generate`` and ``chords``).
 
     python scripts/meter-beats.py [--pieces 4] [--n 2] [--frames 6/4x1 auto] [--tasks generate] [--threads 1]
 """
@@ -33,13 +40,40 @@ from pathlib import Path
 BARS = 6
 
 
-def _pieces(count: int, meter: str) -> list:
-    """The held-out pieces scripts/meter-chords.py measures (the first ``count`` in ``meter``, 6 bars)."""
+SETTINGS: dict = {}
+"""Generation settings every request is sampled with (``--set name=json``; none: the defaults)."""
+PROMPTS = {"renaissance": "a motet for four voices", "german_folk": "a German folk song"}
+"""The prompt of a new piece per ``--style`` (its key, meter, bars and chords given as options)."""
+
+
+def _pieces(count: int, meter: str, style: str = "renaissance") -> list:
+    """The held-out pieces scripts/meter-chords.py measures (the first ``count`` in ``meter``, 6 bars); for
+    another ``style`` its test split's pieces chosen the same way."""
+    if style != "renaissance":
+        return _style_pieces(count, meter, style)
     path = Path(__file__).with_name("meter-chords.py")
     spec = importlib.util.spec_from_file_location("meter_chords", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.pieces(count, meter)
+
+
+def _style_pieces(count: int, meter: str, style: str) -> list:
+    """The first ``count`` pieces of ``style`` in the test split written in ``meter`` throughout with
+    :data:`BARS` bars or more, cut to those bars."""
+    from partita.corpus import load_corpus
+    from partita.generation.notation import single_meter
+    from partita.score.bars import bar_lines, notated_bars
+    from partita.tokens.dataset import style_of
+
+    corpus, out = load_corpus("all"), []
+    for rec in corpus.records():
+        if len(out) >= count or rec["split"] != "test" or style_of(rec) != style:
+            continue
+        score = corpus.read_piece(rec["piece_id"])
+        if single_meter(score) == meter and notated_bars(score) > BARS:
+            out.append((rec["piece_id"], score.clip(0, bar_lines(score, BARS)[-1], clip_end=True)))
+    return out
 
 
 def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) -> dict[str, int]:
@@ -53,6 +87,7 @@ def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) 
     q = int(score.ticks_per_quarter) or 480
     beat = q * 4 // int((single_meter(score) or "4/4").split("/")[1])
     out = {"notes": 0, "beats": 0, "downbeats": 0, "odd_quarters": 0}
+    out |= {f"beat_{k + 1}": 0 for k in range(int((single_meter(score) or "4/4").split("/")[0]))}
     chosen = [t for i, t in enumerate(score.tracks) if not t.is_drum and (tracks is None or i in tracks)]
     for t in (int(n.time) for track in chosen for n in track.notes):
         bar = bisect.bisect_right(lines, t) - 1
@@ -62,6 +97,8 @@ def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) 
             out["beats"] += at % beat == 0
             out["downbeats"] += at == 0
             out["odd_quarters"] += at % q == 0 and (at // q) % 2 == 1
+            if at % beat == 0 and f"beat_{at // beat + 1}" in out:
+                out[f"beat_{at // beat + 1}"] += 1
     return out
 
 
@@ -82,36 +119,55 @@ def use_frame(meter: str, frame: str) -> None:
 
     for module in (notation, given, planning):
         module.sampled_meter = chosen
-    planning.trained_frame = lambda m, known: None if m == meter and forced else trained(m, known)
+    for module in (given, planning):
+        module.trained_frame = lambda m, known: None if m == meter and forced else trained(m, known)
 
 
-def run_task(generator, piece, task: str, n: int, seed: int) -> tuple[dict, dict]:
+def with_chord_tones(
+    counts: dict, score, chords: list[str] | None, first: int, last: int, tracks=None
+) -> dict:
+    """``counts`` with the notes on a quarter-note beat of bars ``first``-``last`` of ``score`` (its tracks
+    ``tracks``) that are tones of their bar's chord (``chords``, one a bar from bar 1) and how many there are
+    (none without chords)."""
+    from partita.generation.harmony import on_beat_chord_tones
+
+    good, total = on_beat_chord_tones(score, chords, first, last, tracks=tracks) if chords else (0, 0)
+    return {**counts, "chord_tones": good, "on_quarters": total}
+
+
+def run_task(generator, piece, task: str, n: int, seed: int, style: str = "renaissance") -> tuple[dict, dict]:
     """The new notes' counts and the real ones' for ``task`` on ``piece``."""
     from partita.generation.tracks import kept_chords
     from partita.score.bars import bar_lines
     from partita.tokens.dataset import piece_conditions
 
     own = piece_conditions(piece)
-    real = onset_counts(piece, 5, 6) if task == "continue" else onset_counts(piece, 1, 4)
-    if task == "generate":
+    chords = kept_chords(piece, BARS, own.key or "C", own.mode, method="recognise")[0]
+    span = (5, 6) if task == "continue" else (1, 4)
+    real = with_chord_tones(onset_counts(piece, *span), piece, chords, *span)
+    if task in ("generate", "chords"):
         key = f"{own.key} {own.mode or 'major'}" if own.key else None
-        request = generator.request_of("a motet for four voices", meter=own.meter, key=key, bars=4)
-        cands = generator.generate(request, n=n, seed=seed, selector=None)
-        got = [onset_counts(c.score, 1, 4) for c in cands]
+        asked = chords[:4] if task == "chords" else None
+        request = generator.request_of(PROMPTS[style], meter=own.meter, key=key, bars=4, chords=asked)
+        cands = generator.generate(request, n=n, seed=seed, selector=None, **SETTINGS)
+        got = [with_chord_tones(onset_counts(c.score, 1, 4), c.score, asked, 1, 4) for c in cands]
     elif task == "continue":
-        chords, _ = kept_chords(piece, BARS, own.key or "C", own.mode, method="recognise")
         given = piece.clip(0, bar_lines(piece, BARS)[4], clip_end=True)
         request = generator.continuation_of(given, bars=2, chords=chords)
-        cands = generator.generate(request, n=n, seed=seed, selector=None)
-        got = [onset_counts(c.score, 5, 6) for c in cands]
+        cands = generator.generate(request, n=n, seed=seed, selector=None, **SETTINGS)
+        got = [with_chord_tones(onset_counts(c.score, 5, 6), c.score, chords, 5, 6) for c in cands]
     else:
         top = max(range(len(piece.tracks)), key=lambda i: _mean_pitch(piece.tracks[i]))
         melody = piece.copy()
         melody.tracks = [piece.tracks[top].copy()]
         rest = [i for i in range(len(piece.tracks)) if i != top]
-        real = onset_counts(piece, 1, BARS, rest)
-        _, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None)
-        got = [onset_counts(c.score, 1, BARS, list(range(1, len(c.score.tracks)))) for c in cands]
+        real = with_chord_tones(onset_counts(piece, 1, BARS, rest), piece, chords, 1, BARS, rest)
+        whole, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None, **SETTINGS)
+        parts = [list(range(1, len(c.score.tracks))) for c in cands]
+        got = [  # against the chords the parts were sampled over (the melody's, harmonised)
+            with_chord_tones(onset_counts(c.score, 1, BARS, p), c.score, whole.chords, 1, BARS, p)
+            for c, p in zip(cands, parts, strict=True)
+        ]
     total = {k: sum(g[k] for g in got) for k in real}
     return total, real
 
@@ -135,6 +191,11 @@ def shares(counts: dict, bars: int) -> dict:
     out = {"notes": notes, "notes_per_bar": round(notes / bars, 2) if bars else None}
     for k in ("beats", "downbeats", "odd_quarters"):
         out[k] = round(counts[k] / notes, 3) if notes else None
+    beats = sorted((k for k in counts if k.startswith("beat_")), key=lambda k: int(k[5:]))
+    if beats and notes:  # the share of the onsets on each beat of the bar
+        out["per_beat"] = [round(counts[k] / notes, 3) for k in beats]
+    if counts.get("on_quarters"):  # of the notes on a quarter-note beat, the tones of their bar's chord
+        out["chord_tones"] = round(counts["chord_tones"] / counts["on_quarters"], 3)
     return out
 
 
@@ -148,22 +209,30 @@ def main() -> None:
     ap.add_argument("--model", default="partita-small")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", nargs="*", default=[], help="generation settings, name=json (entries=[])")
+    ap.add_argument(
+        "--style", default="renaissance", choices=sorted(PROMPTS), help="the held-out pieces' style"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    SETTINGS.update({k: json.loads(v) for k, _, v in (a.partition("=") for a in args.set)})
     generator, table = _generator(args.model, args.threads), {}
     for meter in args.meters:
-        chosen = _pieces(args.pieces, meter)
+        chosen = _pieces(args.pieces, meter, args.style)
         for task in args.tasks:
-            bars = {"generate": 4, "continue": 2, "accompany": BARS}[task]
-            real = {"notes": 0, "beats": 0, "downbeats": 0, "odd_quarters": 0}
+            bars = {"generate": 4, "chords": 4, "continue": 2, "accompany": BARS}[task]
+            per_bar = [f"beat_{k + 1}" for k in range(int(meter.split("/")[0]))]
+            real = dict.fromkeys(
+                ("notes", "beats", "downbeats", "odd_quarters", "chord_tones", "on_quarters", *per_bar), 0
+            )
             for frame in args.frames if meter == "3/2" else ["auto"]:
                 use_frame(meter, frame)
                 new = dict.fromkeys(real, 0)
                 for i, (_, piece) in enumerate(chosen):
-                    got, own = run_task(generator, piece, task, args.n, args.seed + i)
-                    new = {k: new[k] + got[k] for k in new}
+                    got, own = run_task(generator, piece, task, args.n, args.seed + i, args.style)
+                    new = {k: new[k] + got.get(k, 0) for k in new}
                     if frame == args.frames[0] or meter != "3/2":
-                        real = {k: real[k] + own[k] for k in real}
+                        real = {k: real[k] + own.get(k, 0) for k in real}
                 table[f"{meter} {task} {frame}"] = shares(new, bars * len(chosen) * args.n)
                 print(json.dumps({f"{meter} {task} {frame}": table[f"{meter} {task} {frame}"]}), flush=True)
             table[f"{meter} {task} real"] = shares(real, bars * len(chosen))

@@ -10,8 +10,9 @@ counted whole pieces in training and the bar rules count from the first bar.
 Chords given for a piece in a meter the vocabulary lacks (4/2, 3/2, 9/8: :mod:`partita.generation.notation`)
 are counted in the bars the model samples (:func:`in_model_bars`): each held for the bars of a meter it has
 that fill one of the piece's (4/2: two bars of 4/4), and the given bars read in those bars
-(:attr:`Given.read_in`: 3/2 as 6/4, where miditok's 4/4, as the model read such pieces in training, straddles
-their bar lines).
+(:attr:`Given.read_in`). 3/2 is read in 4/4 as the model read it in training, its bar lines straddling the
+piece's, and the plan holds each chord for a bar and a half of 4/4
+(:func:`partita.generation.planning.plan_request`, :func:`partita.generation.notation.trained_frame`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field, fields
 
 from symusic import Note
 
-from partita.generation.notation import rebar, sampled_meter, sampling_frame, single_meter
+from partita.generation.notation import rebar, sampled_meter, sampling_frame, single_meter, trained_frame
 from partita.generation.request import Request
 from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars
@@ -170,16 +171,20 @@ def in_model_bars(request: Request, meters: Sequence[str], frame: tuple[str, int
     meter its vocabulary (``meters``) lacks: each chord held for the ``k`` bars of the meter it is sampled in
     that make one bar of the piece (``frame``, else :func:`model_frame`: in 4/2, two bars of 4/4), since the
     chord rules count those bars (counted one a bar of 4/4, the second half of each bar of 4/2 was sampled
-    over the next bar's chord), and a given piece read in those bars (:attr:`Given.read_in`: 3/2 as one bar
-    of 6/4, not as miditok's 4/4, whose bars straddle its own). A copy with a note saying so; ``request``
-    itself where nothing changes (no chords, a meter the vocabulary has). The request's meter and bars stay
-    the piece's (what the candidates are measured against). Frame a request once, where it is sampled:
+    over the next bar's chord), and a given piece read in those bars (:attr:`Given.read_in`; with ``frame``
+    3/2 as one bar of 6/4). Without ``frame`` a piece in 3/2 is left as the tokenizer reads it, in 4/4 as
+    the model read 3/2 in training, and the plan holds each chord for a bar and a half of it. A copy with a
+    note saying so; ``request`` itself where nothing changes (no chords, a meter the vocabulary has, 3/2
+    read in 4/4). The request's meter and bars stay the piece's (what the candidates are measured against).
+    Frame a request once, where it is sampled:
     :meth:`partita.Generator.generate` frames one with a given piece (a continuation, an infill); the plan
     holds a new piece's chords (an accompaniment's too) for its bars itself
     (:func:`partita.generation.planning.plan_request`), so without ``frame`` such a request is returned as
     it is."""
     if frame is None and (request.given is None or request.given.read_in is not None):
         return request  # a new piece (the plan frames it), or one framed already
+    if frame is None and request.chords and _read_as_trained(request, meters):
+        return request  # 3/2 read in 4/4 as in training: the plan holds its chords for a bar and a half
     frame = frame if frame is not None else model_frame(request, meters)
     if frame is None or not request.chords or (frame[1] == 1 and request.given is None):
         return request
@@ -191,6 +196,15 @@ def in_model_bars(request: Request, meters: Sequence[str], frame: tuple[str, int
     held = f"each chord held for {k} of them" if k > 1 else "each chord on its own bar"
     out.notes.append(f"meter {request.conditions.meter} is sampled in bars of {sampled}: {held}")
     return out
+
+
+def _read_as_trained(request: Request, meters: Sequence[str]) -> bool:
+    """Whether the given piece of ``request`` is read as the tokenizer writes it, in 4/4 as the model read
+    such pieces in training, though chords are given (its meter, which the new bars keep, has a
+    :func:`~partita.generation.notation.trained_frame`: 3/2)."""
+    meter = request.conditions.meter
+    own = single_meter(request.given.score) if request.given is not None else None
+    return own is not None and own == meter and trained_frame(meter, tuple(meters)) is not None
 
 
 def model_reading(given: Given, score: Score | None = None) -> Score:

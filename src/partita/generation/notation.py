@@ -7,13 +7,17 @@ music of 8 bars of 4/2, and the realism benchmark compared them with 8 real bars
 vocabulary lacks is sampled the way the model read it, as bars of a known meter that fill one bar of it
 (4/2: two bars of 4/4; 3/2: one of 6/4), and the piece is barred in the meter asked for once sampled.
 
-A new piece in 3/2 with no chords to hold bar by bar is sampled as the model read 3/2 in training, in 4/4
-(:func:`trained_frame`: a bar and a half of 4/4 each bar, cut and barred in 3/2 once sampled). Its half-note
+A new piece in 3/2 is sampled as the model read 3/2 in training, in 4/4 (:func:`trained_frame`: a bar and a
+half of 4/4 each bar, cut and barred in 3/2 once sampled). Its half-note
 beats fall on the half notes of 4/4, but not on 6/4's dotted halves, and the model never saw a Palestrina
 piece, or the 3/2 it was told of, in bars of 6/4: sampled in 6/4, 0.12 of a four-voice motet's onsets fell
 on 3/2's beats (in 4/4 0.80, real 0.89), and the voices wrote 12.3 notes a bar (6.9, real 7.5)
-(``python scripts/meter-beats.py``, docs/COCREATION.md). Chords, one a bar of the piece, still need bars that
-line up with its own (:func:`sampled_meter`).
+(``python scripts/meter-beats.py``, docs/COCREATION.md). Chords given one a bar of the piece (a new piece's,
+a continuation's, an accompaniment's) are held for three half bars of 4/4 each, so the chord rules change
+chord in mid-bar every other bar (``Constraints.chord_slots``, :func:`partita.generation.planning.
+plan_request`): with its own chords a four-voice motet put 0.13 of its onsets on 3/2's beats in 6/4 and 0.81
+in 4/4 (real 0.89), every note on a beat a chord tone in both. A track refill still reads 3/2 in 6/4
+(:func:`sampled_meter`), whose bars line up with the piece's.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from partita.generation.instruments import (
     monophonic_programs,
     stand_in_programs,
 )
-from partita.generation.notation import sampled_meter, trained_frame
+from partita.generation.notation import sampled_meter, single_meter, trained_frame
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
 from partita.generation.scales import style_scale
@@ -117,7 +117,7 @@ class Plan:
     """Per bar sampled."""
     bar_multiple: int | Fraction = 1
     """Bars sampled per bar asked for (a meter the vocabulary lacks: 4/2 is sampled as two bars of 4/4, a new
-    piece in 3/2 without chords as a bar and a half of 4/4:
+    piece in 3/2 as a bar and a half of 4/4, its chords held for three half bars of it:
     :func:`~partita.generation.notation.trained_frame`)."""
     written_meter: str | None = None
     """The meter the sampled piece is barred in afterwards (:func:`partita.generation.notation.rebar`), where
@@ -153,6 +153,7 @@ def plan_request(
         return Plan(None, list(stand.prefix_programs), dict(stand.written), tokens_per_bar=tokens_per_bar)
     notes = list(stand.notes) + ([drawn] if drawn else [])
     meter, multiple = _sampled_meter(request, tokenizer.time_signatures, notes)
+    chords, chord_slots = _chords_in_sampled_bars(request, tokenizer.time_signatures, multiple, notes)
     fewest, most = notes_per_bar_bounds(c.density, meter)
     tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
     # n voices of fewer instruments (a chorale's four parts for one choir) are written with the programs the
@@ -175,9 +176,7 @@ def plan_request(
         least_sounding = min(float(config.style_sounding_floor.get(c.style or "", 0.0)), float(len(held)))
     pickup = _pickup(request, config, meter, multiple, seed, notes)
     bars = math.ceil(request.bars * multiple) + (1 if pickup else 0) if request.bars else request.bars
-    entries = entry_plan(
-        held, bars, [_in_sampled_bars(e, multiple) for e in config.entries_for(c.style, bool(voices))]
-    )
+    entries = _entries(held, request.bars, bars, multiple, config.entries_for(c.style, bool(voices)))
     if any(entries.values()):
         at = ", ".join(str(b // multiple + 1) for b in entries.values())
         notes.append(f"the voices do not all start at once: they enter in bars {at} (the style's entries)")
@@ -189,7 +188,8 @@ def plan_request(
         key=c.key,
         mode=c.mode,
         in_key=config.in_key and c.key is not None,
-        chords=[chord for chord in request.chords for _ in range(multiple)],  # one a bar of the piece
+        chords=chords,
+        chord_slots=chord_slots,
         chord_tones_only=config.chord_tones_only,
         bass=bass_program(held, written) if request.chords else None,
         cadence=bool(c.key) and config.cadence,
@@ -337,10 +337,50 @@ def _pickup_blocked(request: Request, config: GenerationConfig, multiple: int) -
     return None
 
 
+def _entries(
+    held: list[int], asked: int | None, bars: int | None, multiple: int | Fraction, steps: list[float]
+) -> dict[int, int]:
+    """The sampled bar each of ``held`` enters at (:func:`partita.generation.entries.entry_plan` over the
+    ``bars`` sampled). In a meter sampled as bars of another (4/2, 3/2) the entries are placed in the
+    piece's ``asked`` bars first and then moved to the sampled bar that starts there (or next): placed in
+    the sampled bars, a four-voice motet of 4 bars of 4/2 had its second voice enter in the middle of bar 1
+    (sampled bar 2 of 8), and its imitation put the voices' strong notes on the bar's third beat, not its
+    first (``python scripts/meter-beats.py --meters 4/2 --tasks generate``)."""
+    if multiple == 1 or not asked:
+        return entry_plan(held, bars, [_in_sampled_bars(e, multiple) for e in steps])
+    placed = entry_plan(held, asked, steps)
+    return {p: int(_in_sampled_bars(b, multiple)) for p, b in placed.items()}
+
+
 def _in_sampled_bars(bar: float, multiple: int | Fraction) -> float:
     """A bar of the piece (an entry: 0-based, may be fractional) in the bars sampled; in bars that straddle
     the piece's (3/2 in 4/4) the first sampled bar that starts in it."""
     return bar * multiple if isinstance(multiple, int) else math.ceil(bar * multiple)
+
+
+def _chords_in_sampled_bars(
+    request: Request, known: list[str], multiple: int | Fraction, notes: list[str]
+) -> tuple[list[str], int]:
+    """The request's chords (one a bar of the piece) as the chord rules count them in the bars sampled, and
+    how many a sampled bar holds (:attr:`~partita.generation.rules.constraints.Constraints.chord_slots`):
+    each held for ``multiple`` whole bars (4/2: two of 4/4), or, in bars that straddle the piece's (3/2 read
+    in 4/4 as in training, :func:`partita.generation.notation.trained_frame`, a new piece's or a given
+    one's), for as many parts of a sampled bar as make one of the piece's (3/2: three half bars of 4/4, so
+    every other chord changes in mid-bar); what was done is added to ``notes``."""
+    frame = Fraction(multiple)
+    meter = request.conditions.meter
+    given = request.given
+    if request.chords and given is not None and given.read_in is None and single_meter(given.score) == meter:
+        trained = trained_frame(meter, known) if meter else None
+        frame = trained[1] if trained is not None else frame
+    if not request.chords or frame.denominator == 1:
+        return [chord for chord in request.chords for _ in range(int(frame))], 1
+    parts = f"{frame.numerator} {'half bars' if frame.denominator == 2 else f'1/{frame.denominator} bars'}"
+    notes.append(
+        f"meter {meter} is read in 4/4 as the model read it: each chord is held for {parts} of 4/4 "
+        "(every other one changes in mid-bar)"
+    )
+    return [chord for chord in request.chords for _ in range(frame.numerator)], frame.denominator
 
 
 def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tuple[str | None, int | Fraction]:
@@ -351,7 +391,7 @@ def _sampled_meter(request: Request, known: list[str], notes: list[str]) -> tupl
     if not meter or not known or meter in known:
         return meter, 1
     fit = sampled_meter(meter, known) if request.given is None else None
-    trained = trained_frame(meter, known) if request.given is None and not request.chords else None
+    trained = trained_frame(meter, known) if request.given is None else None
     if trained is not None:  # 3/2 as the model read it: its beats on 4/4's half notes, not 6/4's
         notes.append(
             f"meter {meter} is sampled in 4/4 as the model read it ({trained[1]} bars of 4/4 a bar), "

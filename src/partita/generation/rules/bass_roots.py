@@ -25,7 +25,7 @@ class BassRoots(Rule):
 
     tier = Tier.SOFT
 
-    def __init__(self, expansions: list[list[str]], chords: list[str], bass: int) -> None:
+    def __init__(self, expansions: list[list[str]], chords: list[str], bass: int, slots: int = 1) -> None:
         v = len(expansions)
         first = np.full((2, 2, v), -1, dtype=np.int64)  # [bass is open, after a bar line], id -> pitch class
         self.plays_after = np.zeros((2, v), dtype=bool)  # a bass note after the id's last bar line
@@ -45,7 +45,7 @@ class BassRoots(Rule):
                 self.plays_after[state, i] = first[state, 1 if self.opens_bar[i] else 0, i] >= 0
                 self.is_bass_after[state, i] = on_bass
         self.bass = bass
-        self.n = len(chords)
+        self.n, self.slots = len(chords), max(1, int(slots))  # slots: chords a bar, the first opens it
         roots = [root_pitch_class(c) if chord_pitch_classes(c) else -1 for c in chords]
         # [state][chord index]: ids whose first bass note of the open bar / of the next bar is not that
         # chord's root
@@ -57,7 +57,9 @@ class BassRoots(Rule):
     @classmethod
     def build(cls, ctx: Context) -> BassRoots | None:
         c = ctx.constraints
-        return cls(ctx.ids.expansions, c.chords, int(c.bass)) if c.chords and c.bass is not None else None
+        if not c.chords or c.bass is None:
+            return None
+        return cls(ctx.ids.expansions, c.chords, int(c.bass), c.chord_slots)
 
     def start(self, track: Track | None = None) -> dict:
         """Not on the bass, no bass note in the open bar."""
@@ -79,9 +81,9 @@ class BassRoots(Rule):
     def bad(self, row: dict, bars: int, width: int) -> torch.Tensor:
         """:meth:`mask` after ``bars`` bar lines."""
         state = int(row["on_bass"])
-        bad = self.wrong_next[state][bars % self.n][:width]
+        bad = self.wrong_next[state][(bars * self.slots) % self.n][:width]
         if bars and not row["played"]:
-            bad = bad | self.wrong_here[state][(bars - 1) % self.n][:width]
+            bad = bad | self.wrong_here[state][((bars - 1) * self.slots) % self.n][:width]
         return bad
 
 

@@ -23,7 +23,9 @@ below starts where the held one ends for 65% and 77% of those kept. Held less th
 overhang, not a suspension: so are POP909's real melodies' (94% held less than a quarter, median 0.21; a
 performance's legato), and the model's in lead sheets. The rest (16-21%) have no step down to the chord and
 stay forbidden. The window is counted in quarter notes, so a piece in 4/2 sampled in bars of 4/4
-(:func:`partita.generation.given.in_model_bars`) keeps its half-note suspensions.
+(:func:`partita.generation.given.in_model_bars`) keeps its half-note suspensions. With chords for parts of a
+bar (``Constraints.chord_slots``: 3/2 sampled in 4/4) a bar line meets the chord of the next bar's first part;
+a note held over a chord change inside a bar is not read.
 
 The rule cannot forbid a missing resolution (the voice's next note comes tokens later, and REMI+ does not
 say which voice a note is), so it pulls towards one: once a suspension is drawn, the ids that start a note a
@@ -140,6 +142,7 @@ class CarryOver(Rule):
         self.resolution, self.vocab = ids.resolution, ids.vocab
         self.last_bar = c.bars
         self.n = len(c.chords)
+        self.slots = max(1, int(c.chord_slots))  # chords a bar: a bar line meets its first
         self.off = np.array([_lacks(label) for label in c.chords], dtype=bool).reshape(-1, 12)
         self.sus = np.array([suspendable(label) for label in c.chords], dtype=bool).reshape(-1, 12)
         self.tones = [chord_pitch_classes(label) for label in c.chords]
@@ -184,7 +187,7 @@ class CarryOver(Rule):
         if self.last_bar is not None and bar > self.last_bar:
             return
         beats, (lo, hi) = parse_meter(track.meter)[0], self._window(track)
-        row = state.bars % self.n
+        row = (state.bars * self.slots) % self.n
         for k in range(self.first_row[token], self.first_row[token + 1]):
             pitch = int(self.note_pitch[k]) if self.note_pitch[k] >= 0 else state.pending
             onset = self.note_at[k] if self.note_at[k] >= 0 else max(state.pos, 0) / self.resolution
@@ -234,7 +237,7 @@ class CarryOver(Rule):
             bar = track.bars + ahead
             if self.last_bar is not None and bar > self.last_bar:
                 break
-            row, at = (bar - 1) % self.n, np.where(read, pcs, 0)
+            row, at = ((bar - 1) * self.slots) % self.n, np.where(read, pcs, 0)
             held = read & (end > ahead * beats + _EPS) & self.off[row][at]
             if ahead == 1:  # a suspension: resolvable, held a little into the next bar only
                 held &= ~(self.sus[row][at] & (end >= beats + lo) & (end <= beats + hi))

@@ -30,6 +30,10 @@ class Constraints:
     chord_tones_only: bool = False
     """With chords: every pitch in bar i is a tone of chord i (else notes between beats may also be tones of
     the key's scale; see :mod:`partita.generation.rules.chords`). The progression loops over the bars."""
+    chord_slots: int = 1
+    """Chords a bar, each for an equal part of it: with 2, ``chords[2 * i + j]`` holds for half ``j`` of bar
+    ``i`` (3/2 sampled in 4/4, :func:`partita.generation.notation.trained_frame`: a 3/2 bar's chord lasts
+    three half bars of 4/4, so it changes in mid-bar every other bar)."""
     bass: int | None = None
     """(with chords) The program that plays the bass line: its first note in each bar is the chord's root
     (:mod:`partita.generation.rules.bass_roots`). Soft."""
