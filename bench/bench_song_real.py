@@ -44,11 +44,18 @@ the plain rhythm (``sing(..., varied=False)``) and no leaps (``leaps=False``) of
 and the rows "..., mean of N seeds" average over seeds 0 .. N - 1 (``--seeds``, :data:`SEEDS`): one seed's
 draws move a half's leap share by as much as the fit tries to match.
 
+**Pop line starts against POP909** (``song_pop909.py``): how partita's lines in style "pop" start (a leap
+from the previous line's last note, on the downbeat or a pickup, on a chord tone, the root, the tonic
+triad) beside the lines of POP909's vocal melodies (a note after a beat's silence; songs 1-800 only, even
+ids the development half, odd ids the held-out half); ``--fit-pop-starts`` tries pop's ``LeapStyle.across``
+on the development half.
+
 The parts live beside this file: ``song_setting.py`` (a verse read from a real song or sung by partita),
 ``song_measures.py`` (the measures), ``song_fit.py`` (the fits and the seed means), ``song_chinese.py``
 (Chinese) and ``essen_abc.py`` / ``essen_leaps.py`` (the Essen folk songs' notes).
 
     python bench/bench_song_real.py [--chorales 30] [--han 300] [--fit-share] [--fit-leaps] [--seeds 4]
+        [--pop909 400] [--fit-pop-starts]
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ from essen_leaps import essen_line_leaps  # noqa: E402
 from song_chinese import chinese_settings, han_folk  # noqa: E402
 from song_fit import SEEDS, SUNG, fit_leaps, fit_share, halves, sung_mean  # noqa: E402
 from song_measures import measures  # noqa: E402
+from song_pop909 import pop_start_rows, pop_start_table  # noqa: E402
 from song_setting import (  # noqa: E402
     Setting,
     _as_lyrics,
@@ -172,10 +180,13 @@ def main() -> None:
     ap.add_argument("--fit-share", action="store_true", help="also try song_pitch.SECTION_SHARE values")
     ap.add_argument("--fit-leaps", action="store_true", help="also try leap chances (song_pitch.LeapStyle)")
     ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds the leap fit and leap rows average over")
+    ap.add_argument("--pop909", type=int, default=400, help="POP909 songs a half (1-800) for line starts")
+    ap.add_argument("--fit-pop-starts", action="store_true", help="also try pop's LeapStyle.across on POP909")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.quick:
         args.chorales, args.han = min(args.chorales, 10), min(args.han, 100)
+        args.pop909 = min(args.pop909, 20)
     t0 = time.perf_counter()
     songs = corpus_songs()
     bach = chorales(args.chorales)
@@ -197,8 +208,10 @@ def main() -> None:
         by_language = {"English songs": "en", "German songs": "de"}
         groups = {g: [s for s in songs if s[0].language == k] for g, k in by_language.items()}
         leap_fit = fit_leaps(groups | {"Bach chorales": bach}, args.seeds)
+    seeds = max(1, args.seeds)
+    pop = pop_start_table(args.pop909, seeds, args.fit_pop_starts) if args.pop909 > 0 else None
     result = report(
-        songs, bach, zh_runs, han, phrases, args.quick, fit, leap_fit, dotted, max(1, args.seeds), essen_leaps
+        songs, bach, zh_runs, han, phrases, args.quick, fit, leap_fit, dotted, seeds, essen_leaps, pop
     )
     print(result)
 
@@ -318,6 +331,7 @@ def report(
     dotted: dict | None = None,
     seeds: int = 1,
     essen_leaps: dict | None = None,
+    pop: dict | None = None,
 ) -> Path:
     en = [s for s in songs if s[0].language == "en"]
     de = [s for s in songs if s[0].language == "de"]
@@ -399,6 +413,8 @@ def report(
                 f"tunes (han): {han_['line_start_leaps']:.3f} at phrase starts, {han_['inside_leaps']:.3f} "
                 "inside")
         )  # fmt: skip
+    if pop:
+        rows += pop_start_rows(pop, COMMAND)
     real_all = measures([s[0] for s in [*songs, *bach]])
     on, before, light_off = zh["on"], zh["before"], zh["light_off"]
     han_ph, de_ph = phrases["han"], phrases["german"]
@@ -440,6 +456,7 @@ def report(
         "leap_fit": leap_fit,
         "essen_dotted": dotted,
         "essen_line_leaps": essen_leaps,
+        "pop909_line_starts": pop,
     }  # fmt: skip
     return write_result(
         "song_real",
