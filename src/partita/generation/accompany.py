@@ -21,10 +21,10 @@ over a bass on the root.
 
 A melody in a meter the model's vocabulary lacks keeps its bars: the plan samples the parts in bars of a meter
 it has that fill one of the melody's (4/2 as two bars of 4/4, 3/2 as a bar and a half of 4/4) and bars them
-back, and :func:`with_melody` puts them on the melody's own bar lines. The chords, one a bar of the melody, are held
-for as many of the sampled bars by the plan (:func:`partita.generation.planning.plan_request`, as for any new
-piece in such a meter): counted one a bar of 4/4, the second half of each bar of 4/2 was sampled over the next
-bar's chord.
+back, and :func:`with_melody` puts them on the melody's own bar lines. The chords, one a bar of the melody,
+are held for as many of the sampled bars by the plan (:func:`partita.generation.planning.plan_request`, as for
+any new piece in such a meter): counted one a bar of 4/4, the second half of each bar of 4/2 was sampled over
+the next bar's chord.
 """
 
 from __future__ import annotations
