@@ -132,33 +132,16 @@ def check_out_files(
 
     When the command is done (or has failed), the files among ``names`` that it wrote are recorded in the
     folder's manifest as partita's (through the click context; outside a command nothing is recorded)."""
-    from partita.render.own_files import file_states, foreign_files, matching_files
+    from partita.render.own_files import check_own_files, record_written
 
     check_writable(folder, folder=True)
     out = Path(folder).expanduser()
-    with one_line(OSError):
-        before = file_states(matching_files(out, names))
-        foreign = [] if overwrite else foreign_files(out, names)
-    if foreign:
-        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
-        raise click.ClickException(
-            f"{foreign[0]}: a file partita did not write (or one changed since) would be overwritten{more}; "
-            + (advice or f"give another folder ({option}), or --overwrite to replace it")
-        )
+    advice = advice or f"give another folder ({option}), or --overwrite to replace it"
+    with one_line(OSError):  # a refusal (ForeignFileError, a ValueError) is one line too
+        before = check_own_files(out, names, overwrite, advice)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(lambda: _record_written(out, names, before))
-
-
-def _record_written(folder: Path, names: Sequence[str], before: dict) -> None:
-    """Record the files among ``names`` in ``folder`` that are new or rewritten since ``before``."""
-    from partita.render.own_files import file_states, matching_files, record_own_files
-
-    if not folder.is_dir():
-        return
-    with contextlib.suppress(OSError):
-        after = file_states(matching_files(folder, names))
-        record_own_files(folder, [p for p, state in after.items() if before.get(p) != state])
+        ctx.call_on_close(lambda: record_written(out, names, before))
 
 
 class FiniteRange(click.FloatRange):

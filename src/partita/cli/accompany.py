@@ -39,7 +39,8 @@ def accompany(
     from partita.pipelines import Generator
 
     out_dir = out_dir or "out/accompany"
-    check_out_files(out_dir, _written(n), options.pop("overwrite"))
+    overwrite = options.pop("overwrite")
+    check_out_files(out_dir, _written(n), overwrite)
     settings = {k: v for k, v in _settings(options).items() if v is not None}
     asked = _request_options(options)
     asked.pop("bars", None)
@@ -57,6 +58,7 @@ def accompany(
         settings,
         label="accompany",
         concept=(concept, concept_strength) if concept else None,
+        overwrite=overwrite,
     )
 
 

@@ -63,8 +63,10 @@ def demo(out_dir: str, prompt: str, model: str, n: int, seed: int, workers: int)
     name = _shipped_model(model)
     click.echo(f'1/3  generating {n} candidates for "{prompt}" with {name}')
     with tqdm_progress("generate", unit="step") as bar:
+        # the folder passed as a demo's (new, empty or the demo's own): what is in generated/ is the demo's,
+        # also where it was written before partita kept a record of its files
         request, candidates = generate(
-            prompt, n=n, seed=seed, model=name, out_dir=out / "generated", progress=bar
+            prompt, n=n, seed=seed, model=name, out_dir=out / "generated", overwrite=True, progress=bar
         )
     click.echo("     " + request.explain().replace("\n", "\n     "))
     for cand in candidates:

@@ -271,7 +271,7 @@ def generate(
             raise click.UsageError("--lead-sheet: give --chords (and no --plan, --theme or --image)")
         plan = leadsheet_plan(asked.pop("chords"), prompt, asked.pop("bars", None), **asked)
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir, n, seed, selector, settings, concept=concept)
+        _run(plan, explain, model, out_dir, n, seed, selector, settings, concept=concept, overwrite=overwrite)
         return
     theme = None
     if theme_path is not None:
@@ -288,12 +288,12 @@ def generate(
             load_plan(plan_path) if plan_path else plan_piece(_request_of(prompt, asked, image_path, explain))
         )
         click.echo(plan.explain())
-        _run(plan, explain, model, out_dir, n, seed, selector, settings, theme, concept)
+        _run(plan, explain, model, out_dir, n, seed, selector, settings, theme, concept, overwrite)
         return
     # the request is built once; what was understood (and any bad option) is shown before the model loads and
     # samples, not after the wait
     request = _request_of(prompt, _request_options(options), image_path, explain)
-    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept)
+    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept, overwrite=overwrite)
 
 
 @click.command("continue")
@@ -321,7 +321,7 @@ def continue_(
     settings = _settings(options)
     request = Generator.continuation_of(piece, prompt, **_request_options(options))
     concept = (concept, concept_strength) if concept else None
-    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept)
+    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept, overwrite=overwrite)
 
 
 @click.command("infill")
@@ -377,18 +377,19 @@ def infill(
     concept = (concept, concept_strength) if concept else None
     if tracks is not None:
         args = (piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options)
-        _refill(*args, concept=concept)
+        _refill(*args, concept=concept, overwrite=overwrite)
         return
     if gap is None:
         raise click.UsageError("give --bars FIRST-LAST (the bars to write anew), --tracks, or both")
     request = Generator.infill_of(piece, gap, prompt, **_request_options(options))
-    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept)
+    _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept, overwrite=overwrite)
 
 
 def _refill(
-    piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options, concept=None
+    piece, prompt, gap, tracks, out_dir, n, seed, model, explain, selector, settings, options, **run
 ) -> None:
-    """``partita infill --tracks``: the named tracks written anew, the others kept; the ranked candidates."""
+    """``partita infill --tracks``: the named tracks written anew, the others kept; the ranked candidates
+    (``run``: :func:`run_prepared`'s ``concept`` and ``overwrite``)."""
     from partita.pipelines import Generator
 
     asked = _request_options(options)
@@ -409,7 +410,7 @@ def _refill(
         selector,
         settings,
         label="infill",
-        concept=concept,
+        **run,
     )
 
 
@@ -426,10 +427,12 @@ def run_prepared(
     settings,
     label: str,
     concept: tuple[str, float | None] | None = None,
+    overwrite: bool = False,
 ) -> None:
     """Run ``Generator.<method>(prepared, ...)`` (``accompany``, ``refill_tracks``: a request read once,
     bad input already refused) with a progress bar, and print the ranked candidates and what was written;
-    with ``concept`` (a path and a strength) the generator carries it."""
+    with ``concept`` (a path and a strength) the generator carries it; ``overwrite`` as the command's
+    --overwrite."""
     from partita.cli.progress import tqdm_progress
     from partita.pipelines import Generator
 
@@ -445,6 +448,7 @@ def run_prepared(
             seed=seed,
             selector=None if selector == "none" else selector,
             out_dir=out_dir,
+            overwrite=overwrite,
             progress=bar,
             **kept,
         )
@@ -540,9 +544,11 @@ def _run(
     settings: dict,
     theme=None,
     concept: tuple[str, float | None] | None = None,
+    overwrite: bool = False,
 ) -> None:
     """Show the request, load the model, generate with a progress bar and list the ranked candidates. A
-    :class:`~partita.generation.plan.PiecePlan` in place of the request is followed section by section."""
+    :class:`~partita.generation.plan.PiecePlan` in place of the request is followed section by section;
+    ``overwrite`` is the command's --overwrite (the library checks the files again before it writes)."""
     from partita.cli.progress import tqdm_progress
     from partita.generation.plan import PiecePlan
     from partita.pipelines import Generator
@@ -554,7 +560,8 @@ def _run(
     generator = Generator.from_pretrained(model)
     if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
         generator = generator.with_concept(*concept)
-    kw = dict(n=n, seed=seed, out_dir=out_dir, selector=None if selector == "none" else selector, **settings)
+    kw = dict(n=n, seed=seed, out_dir=out_dir, overwrite=overwrite, **settings)
+    kw["selector"] = None if selector == "none" else selector
     with tqdm_progress("generate", unit="step") as bar:
         if plan is None:
             candidates = generator.generate(request, progress=bar, **kw)

@@ -172,7 +172,8 @@ def samples(name: str, out_dir: str, n: int, seed: int, card: bool) -> None:
 
     check_out_folder(out_dir, "a samples folder", "samples.json", "*/generation.json")
     with tqdm_progress("samples", unit="prompt") as bar:
-        records = write_samples(name, out_dir, n=n, seed=seed, progress=bar)
+        # the folder passed as a samples folder (new, empty or one of samples): its files are partita's
+        records = write_samples(name, out_dir, n=n, seed=seed, progress=bar, overwrite=True)
     section = samples_markdown(records)
     click.echo(section)
     folder = resolve(name)

@@ -11,18 +11,24 @@ from partita.progress import ProgressCallback
 
 
 @contextlib.contextmanager
-def tqdm_progress(desc: str, unit: str = "it") -> Iterator[ProgressCallback]:
-    """A progress callback that drives one tqdm bar on stderr."""
+def tqdm_progress(desc: str, unit: str = "it", lazy: bool = False) -> Iterator[ProgressCallback]:
+    """A progress callback that drives one tqdm bar on stderr; with ``lazy`` the bar appears at the first
+    report (work refused before it starts shows one line, no bar)."""
     import sys
 
     # Off a terminal (CI logs, pipes) a bar redrawn per item floods the log: redraw every 30 s there.
     interval = 0.1 if sys.stderr.isatty() else 30.0
-    bar = tqdm(desc=desc, unit=unit, dynamic_ncols=True, leave=True, mininterval=interval)
 
+    def new_bar() -> tqdm:
+        return tqdm(desc=desc, unit=unit, dynamic_ncols=True, leave=True, mininterval=interval)
+
+    bar = None if lazy else new_bar()
     started = False
 
     def update(done: int, total: int, message: str = "") -> None:
-        nonlocal started
+        nonlocal started, bar
+        if bar is None:
+            bar = new_bar()
         if not started:
             # A resumed job starts at done > 0: count that as the bar's start, so the rate and ETA are right.
             started = True
@@ -36,4 +42,5 @@ def tqdm_progress(desc: str, unit: str = "it") -> Iterator[ProgressCallback]:
     try:
         yield update
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()

@@ -56,6 +56,7 @@ def render(
     Without flags every available output is written: the piano roll and score PNGs, the score SVG, MusicXML,
     and the WAV when FluidSynth and a soundfont are installed.
     """
+    from partita.cli.progress import tqdm_progress
     from partita.render import render as render_files
 
     chosen = wav or png or svg or musicxml
@@ -73,7 +74,8 @@ def render(
             f"{file}: its MusicXML would be written over it; give another -o/--out-dir"
         )
     check_out_files(out_dir, _written(file.stem, kinds, all_pages), overwrite, "-o/--out-dir")
-    with _os_errors():
+    # a long performance takes a while to engrave and synthesise: each output named as it is made
+    with _os_errors(), tqdm_progress("render", unit="file", lazy=True) as bar:
         paths = render_files(
             file,
             out_dir,
@@ -81,6 +83,7 @@ def render(
             title=title,
             pages="all" if all_pages else "first",
             soundfont=soundfont,
+            progress=bar,
         )
     for p in paths:
         click.echo(str(p))

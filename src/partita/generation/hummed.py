@@ -129,10 +129,13 @@ def read_hummed_theme(
 def read_theme(path: str | os.PathLike, snap: bool = True, progress: ProgressCallback | None = None) -> Score:
     """A theme or melody from any file: a score file as :func:`partita.score.read_score` reads it, an audio
     file as :func:`read_hummed_theme` hears it (one clean line, quantised, in key). The one call for
-    ``--theme`` and for a melody to accompany."""
+    ``--theme`` and for a melody to accompany. A score beyond :class:`~partita.score.ScoreLimits` (0 ticks
+    per quarter note, a note of days, thousands of tracks) is refused, naming the file, before any work."""
     from partita.audio import is_audio_file
-    from partita.score import read_score
+    from partita.score import check_limits, read_score
 
     if is_audio_file(path):
         return read_hummed_theme(path, snap=snap, progress=progress)
-    return read_score(path)
+    score = read_score(path)
+    check_limits(score, path)
+    return score

@@ -64,8 +64,9 @@ from partita.models.experts import StyleExpert, experts_of
 from partita.models.music_lm import MusicLMConfig
 from partita.models.pretrained import debug_model, resolve, save_pretrained
 from partita.progress import ProgressCallback, report
-from partita.render.candidates import write_candidates
-from partita.score import Score
+from partita.render.candidates import candidate_names, write_candidates
+from partita.render.own_files import check_own_files, own_writes
+from partita.score import Score, check_limits
 from partita.score.bars import notated_bars
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
 
@@ -192,9 +193,9 @@ class Generator:
         :meth:`request_of`) says otherwise (:func:`partita.generation.given.continuation_request`).
         :meth:`generate` returns the piece as written with the new bars after it."""
         if isinstance(piece, Score):
-            given = given_piece(piece)
+            given = given_piece(_within_limits(piece))
         else:
-            given = given_piece(read_music(piece), source=Path(piece).name)
+            given = given_piece(_within_limits(piece, read_music), source=Path(piece).name)
         return continuation_request(given, prompt, bars, **options)
 
     @staticmethod
@@ -206,8 +207,9 @@ class Generator:
         samples twice the candidates and keeps those the bars after the gap fit best."""
         first, last = parse_bar_range(bars) if isinstance(bars, str) else (int(bars[0]), int(bars[1]))
         if isinstance(piece, Score):
-            return infill_request(piece, first, last, prompt, **options)
-        return infill_request(read_music(piece), first, last, prompt, source=Path(piece).name, **options)
+            return infill_request(_within_limits(piece), first, last, prompt, **options)
+        score = _within_limits(piece, read_music)
+        return infill_request(score, first, last, prompt, source=Path(piece).name, **options)
 
     @staticmethod
     def accompaniment_of(
@@ -217,8 +219,9 @@ class Generator:
         melody with its chords (:func:`partita.generation.accompany.accompaniment_request`): its key, meter,
         tempo and bars, the prompt's instruments, its chords given (``chords=``) or harmonised."""
         if isinstance(melody, Score):
-            return accompaniment_request(melody, prompt, **options)
-        return accompaniment_request(read_theme(melody), prompt, source=Path(melody).name, **options)
+            return accompaniment_request(_within_limits(melody), prompt, **options)
+        score = _within_limits(melody, read_theme)
+        return accompaniment_request(score, prompt, source=Path(melody).name, **options)
 
     def accompany(
         self,
@@ -230,6 +233,7 @@ class Generator:
         chords: list[str] | str | None = None,
         selector: Selector | str | None = "auto",
         out_dir: str | Path | None = None,
+        overwrite: bool = False,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
         concept: str | Path | Concept | None = None,
@@ -241,10 +245,11 @@ class Generator:
         Returns the request for the whole piece (melody and parts) and the candidates; files as
         :meth:`generate`. ``melody`` may also be what :meth:`accompaniment_of` returned (a request built
         once, with options). With ``concept``, sampled with it in place (:meth:`with_concept`)."""
+        names = _check_out(out_dir, n, overwrite)
         if concept is not None:
             return self.with_concept(concept).accompany(
-                melody, prompt, n, seed, chords=chords, selector=selector, out_dir=out_dir, wav=wav,
-                progress=progress, **settings,
+                melody, prompt, n, seed, chords=chords, selector=selector, out_dir=out_dir,
+                overwrite=overwrite, wav=wav, progress=progress, **settings,
             )  # fmt: skip
         if isinstance(melody, tuple):
             request, mel = melody
@@ -275,7 +280,8 @@ class Generator:
             cand.rank = rank
         if out_dir is not None:
             used = {"kind": "accompaniment", "chords": mel.chords_from, "selector": chosen is not None}
-            write_candidates(whole, candidates, out_dir, wav, used)
+            with own_writes(out_dir, names, overwrite):
+                write_candidates(whole, candidates, out_dir, wav, used)
         return whole, candidates
 
     @staticmethod
@@ -293,8 +299,9 @@ class Generator:
         span = parse_bar_range(bars) if isinstance(bars, str) else bars
         span = (int(span[0]), int(span[1])) if span is not None else None
         if isinstance(piece, Score):
-            return tracks_request(piece, tracks, span, prompt, **options)
-        return tracks_request(read_music(piece), tracks, span, prompt, source=Path(piece).name, **options)
+            return tracks_request(_within_limits(piece), tracks, span, prompt, **options)
+        score = _within_limits(piece, read_music)
+        return tracks_request(score, tracks, span, prompt, source=Path(piece).name, **options)
 
     def refill_tracks(
         self,
@@ -308,6 +315,7 @@ class Generator:
         nll_weight: float = NLL_WEIGHT,
         selector: Selector | str | None = "auto",
         out_dir: str | Path | None = None,
+        overwrite: bool = False,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
         concept: str | Path | Concept | None = None,
@@ -321,10 +329,11 @@ class Generator:
         over those bars (nats per token; in each candidate's ``scores`` either way). Returns the request for
         the whole piece and the candidates; files as :meth:`generate`. With ``concept``, sampled and
         measured with it in place (:meth:`with_concept`)."""
+        names = _check_out(out_dir, n, overwrite)
         if concept is not None:
             return self.with_concept(concept).refill_tracks(
                 piece, tracks, bars, prompt, n, seed, nll_weight=nll_weight, selector=selector,
-                out_dir=out_dir, wav=wav, progress=progress, **settings,
+                out_dir=out_dir, overwrite=overwrite, wav=wav, progress=progress, **settings,
             )  # fmt: skip
         if isinstance(piece, TrackRefill):
             refill = piece
@@ -369,7 +378,8 @@ class Generator:
             used = {"kind": "track infill", "chords": refill.chords_from, "tracks": refill.tracks,
                     "bars": [refill.first, refill.last], "nll_weight": float(nll_weight),
                     "selector": chosen is not None}  # fmt: skip
-            write_candidates(whole, candidates, out_dir, wav, used)
+            with own_writes(out_dir, names, overwrite):
+                write_candidates(whole, candidates, out_dir, wav, used)
         return whole, candidates
 
     def with_concept(self, concept: str | Path | Concept, strength: float | None = None) -> Generator:
@@ -429,6 +439,7 @@ class Generator:
         *,
         selector: Selector | str | None = "auto",
         out_dir: str | Path | None = None,
+        overwrite: bool = False,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
         concept: str | Path | Concept | None = None,
@@ -440,15 +451,20 @@ class Generator:
         ``in_key=True``, ``temperature=0.9``, ...). ``selector`` ranks the candidates
         (:func:`partita.evaluation.selector.choose_selector`: ``"auto"``, ``"adherence"``, None for sampling
         order, a Selector or a classifier folder). With ``out_dir`` each candidate's files and
-        ``generation.json`` are written there (:func:`partita.render.candidates.write_candidates`). With
-        ``concept`` (a concept folder or file) the call samples with it in place (:meth:`with_concept`).
+        ``generation.json`` are written there (:func:`partita.render.candidates.write_candidates`) and
+        recorded as partita's (:mod:`partita.render.own_files`); a file of those names there that partita
+        did not write (or that changed since) is refused, before any sampling, with
+        :class:`~partita.render.own_files.ForeignFileError`, unless ``overwrite``. With ``concept`` (a
+        concept folder or file) the call samples with it in place (:meth:`with_concept`).
         """
         if not 1 <= int(n) <= MAX_CANDIDATES:
             raise ValueError(f"n={n}: partita generates 1 to {MAX_CANDIDATES} candidates at once")
+        names = _check_out(out_dir, n, overwrite)
         if concept is not None:
             return self.with_concept(concept).generate(
-                request, n, seed, selector=selector, out_dir=out_dir, wav=wav, progress=progress, **settings
-            )
+                request, n, seed, selector=selector, out_dir=out_dir, overwrite=overwrite, wav=wav,
+                progress=progress, **settings,
+            )  # fmt: skip
         config = self.config.update(**settings)
         request = self.request(request) if isinstance(request, str) else request
         _concept_notes(request, self.concept, self.card.get("concept_strength"))
@@ -486,7 +502,8 @@ class Generator:
         candidates = _ranked(candidates, request, chosen)
         if out_dir is not None:
             used = chosen.describe() if chosen is not None else {"kind": "none (sampling order)"}
-            write_candidates(request, candidates, out_dir, wav, used)
+            with own_writes(out_dir, names, overwrite):  # checked again: a file may have come meanwhile
+                write_candidates(request, candidates, out_dir, wav, used)
         report(progress, 2 * n + 1, 2 * n + 1, "done")
         return candidates
 
@@ -499,6 +516,7 @@ class Generator:
         selector: Selector | str | None = "auto",
         theme: Score | None = None,
         out_dir: str | Path | None = None,
+        overwrite: bool = False,
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
         concept: str | Path | Concept | None = None,
@@ -514,11 +532,12 @@ class Generator:
         with ``out_dir`` its files, ``generation.json`` and ``plan.json`` are written there. With ``concept``,
         every section is sampled with it in place (:meth:`with_concept`). ``onsets``: (bar, position) pairs of
         the whole piece where notes should start (``Request.onsets``: a video's events), asked of every
-        section."""
+        section. Files as :meth:`generate` (``plan.json`` among them)."""
+        names = _check_out(out_dir, 1, overwrite, "plan.json")
         if concept is not None:
             return self.with_concept(concept).generate_plan(
-                plan, n, seed, selector=selector, theme=theme, out_dir=out_dir, wav=wav, progress=progress,
-                onsets=onsets, **settings,
+                plan, n, seed, selector=selector, theme=theme, out_dir=out_dir, overwrite=overwrite, wav=wav,
+                progress=progress, onsets=onsets, **settings,
             )  # fmt: skip
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
         piece, remarks = None, []
@@ -559,10 +578,31 @@ class Generator:
         cand = Candidate(1, piece, seed, "plan", remarks=remarks)
         cand.adherence = candidate_adherence(whole, piece)
         if out_dir is not None:
-            write_candidates(whole, [cand], out_dir, wav, {"kind": "plan", "candidates_per_section": n})
-            save_plan(plan, Path(out_dir) / "plan.json")
+            with own_writes(out_dir, names, overwrite):
+                write_candidates(whole, [cand], out_dir, wav, {"kind": "plan", "candidates_per_section": n})
+                save_plan(plan, Path(out_dir) / "plan.json")
         report(progress, len(plan.sections) + 1, len(plan.sections) + 1, "done")
         return whole, [cand]
+
+
+def _within_limits(piece: Score | str | Path, read: Any = None) -> Score:
+    """A piece given to build on (a score, or a file read with ``read``) held to
+    :class:`~partita.score.ScoreLimits` before any work: 0 ticks per quarter note, a note of days or
+    thousands of tracks are refused in one line naming the file (not after sampling, by the writer of the
+    candidates, naming a candidate's file)."""
+    score = piece if isinstance(piece, Score) else read(piece)
+    check_limits(score, None if isinstance(piece, Score) else piece)
+    return score
+
+
+def _check_out(out_dir: str | Path | None, n: int, overwrite: bool, *more: str) -> list[str]:
+    """The files a call writes into ``out_dir`` (``n`` candidates' and ``more``); refused before any work
+    when one of them is there and is not partita's own, unless ``overwrite``
+    (:func:`partita.render.own_files.check_own_files`)."""
+    names = [*candidate_names(int(n)), *more]
+    if out_dir is not None:
+        check_own_files(out_dir, names, overwrite)
+    return names
 
 
 def track_agreement(refill: TrackRefill, piece: Score) -> float | None:
@@ -614,6 +654,7 @@ def generate(
     seed: int | None = None,
     model: str | Generator | MusicLM = DEFAULT_MODEL,
     out_dir: str | Path | None = None,
+    overwrite: bool = False,
     wav: bool | None = None,
     selector: Selector | str | None = "auto",
     progress: ProgressCallback | None = None,
@@ -628,8 +669,13 @@ def generate(
     ``density``, ``polyphony``, ``rhythm``: :func:`partita.generation.prompt.project_prompt`) or generation
     settings (any :class:`GenerationConfig` field: ``constrain``, ``in_key``, ``tonic_weight``, ``cadence``,
     ``form``, ``temperature``, ...). ``concept``: a learned concept (its folder or file, or a
-    :class:`~partita.training.concept.Concept`) to sample with (:meth:`Generator.with_concept`).
+    :class:`~partita.training.concept.Concept`) to sample with (:meth:`Generator.with_concept`). With
+    ``out_dir`` the files are written there as :meth:`Generator.generate` writes them: a file there that
+    partita did not write is refused (:class:`~partita.render.own_files.ForeignFileError`) before the model
+    loads, unless ``overwrite``.
     """
+    if out_dir is not None:
+        check_own_files(out_dir, candidate_names(int(n)), overwrite)
     generator = load_generator(model) if not isinstance(model, Generator) else model
     if concept is not None:
         generator = generator.with_concept(concept)
@@ -638,8 +684,9 @@ def generate(
     if isinstance(prompt, Request) and options:
         raise ValueError(f"{sorted(options)}: not generation settings, and the request is already built")
     candidates = generator.generate(
-        request, n=n, seed=seed, selector=selector, out_dir=out_dir, wav=wav, progress=progress, **settings
-    )
+        request, n=n, seed=seed, selector=selector, out_dir=out_dir, overwrite=overwrite, wav=wav,
+        progress=progress, **settings,
+    )  # fmt: skip
     return request, candidates
 
 

@@ -60,10 +60,13 @@ def write_samples(
     n: int = 2,
     seed: int = 1,
     progress: ProgressCallback | None = None,
+    overwrite: bool = False,
 ) -> list[dict]:
     """Generate, render and measure one best-of-``n`` sample per prompt into ``out_dir``; return the records.
 
-    ``model`` is a loaded generator or a model name. ``out_dir/samples.json`` holds the records.
+    ``model`` is a loaded generator or a model name. ``out_dir/samples.json`` holds the records. Each
+    prompt's folder is written as :func:`~partita.pipelines.generator.generate` writes one (``overwrite``:
+    also over files partita did not write).
     """
     lm = load_generator(model) if isinstance(model, str) else model
     out = Path(out_dir)
@@ -71,7 +74,9 @@ def write_samples(
     for i, prompt in enumerate(prompts):
         report(progress, i, len(prompts), prompt)
         folder = out / f"{i + 1:02d}-{_slug(prompt)}"
-        request, candidates = generate(prompt, n=n, seed=seed + i, model=lm, out_dir=folder)
+        request, candidates = generate(
+            prompt, n=n, seed=seed + i, model=lm, out_dir=folder, overwrite=overwrite
+        )
         best = candidates[0]
         rec = {
             "prompt": prompt,

@@ -151,13 +151,14 @@ def conditions_from(record: dict, score: Score) -> Conditions:
     ts = score.time_signatures
     tempos = score.tempos
     beats = max(score.end() / max(score.ticks_per_quarter, 1), 1)
-    bar_beats = ts[0].numerator * 4 / ts[0].denominator if len(ts) else 4
+    meter = ts[0] if len(ts) and ts[0].numerator > 0 and ts[0].denominator > 0 else None  # 0: damaged
+    bar_beats = meter.numerator * 4 / meter.denominator if meter is not None else 4
     return Conditions(
         style=style_of(record),
         region=region_of(record),
         key=tonic,
         mode=mode,
-        meter=f"{ts[0].numerator}/{ts[0].denominator}" if len(ts) else None,
+        meter=f"{meter.numerator}/{meter.denominator}" if meter is not None else None,
         tempo_bpm=float(tempos[0].qpm) if len(tempos) else None,
         programs=sorted({int(t.program) for t in score.tracks if not t.is_drum and len(t.notes)}),
         drums=any(t.is_drum and len(t.notes) for t in score.tracks),
