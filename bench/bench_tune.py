@@ -10,7 +10,8 @@ In one run, per simulated rater (:mod:`partita.evaluation.raters`; default ``ste
    the training rater (noise seed 1) labels. They go through the preference store
    (``partita.training.preferences``) and back, the way ``partita tune`` reads them
    (``partita.pipelines.preferences.preference_pairs``: the prefix sampling builds, the pieces re-encoded).
-2. **tuning**: DPO (``partita.training.dpo``) against the frozen base: ``--steps``, ``--beta``, ``--lr``.
+2. **tuning**: DPO (``partita.training.dpo``) against the frozen base: ``--steps``, ``--beta``, ``--lr``,
+   ``--loss ipo`` (IPO's squared loss), ``--sft-weight`` (the chosen pieces' NLL added).
 3. **held out**: base and tuned each sample ``--eval-n`` candidates for each of the held-out prompts (the
    style's prompts 17-32, 8 bars) from the same seeds (not used in 1); the **held-out rater** (another noise
    seed and another measurement of the same taste: ``heldout=True``) judges tuned piece i against base
@@ -217,7 +218,15 @@ def reward_accuracy(sampled, eval_sampled, rater, judge, seed: int) -> tuple[flo
     return pair_accuracy(model, hw, hl), float(np.mean(raw)), len(hw)
 
 
-VARIANT_KEYS = {"pairs": str, "extremes": int, "sft_weight": float, "lr": float, "beta": float, "rounds": int}
+VARIANT_KEYS = {
+    "pairs": str,
+    "extremes": int,
+    "sft_weight": float,
+    "loss": str,
+    "lr": float,
+    "beta": float,
+    "rounds": int,
+}
 """What a ``--variants`` entry may set: DPO settings, and ``rounds`` (train on the choices of the first
 ``rounds`` rounds of judging only: 2 = the two random matchings)."""
 
@@ -229,6 +238,7 @@ def parse_variants(text: str | None, args) -> list[dict]:
         "pairs": args.pairs,
         "extremes": args.extremes,
         "sft_weight": args.sft_weight,
+        "loss": args.loss,
         "lr": args.lr,
         "beta": args.beta,
         "rounds": None,
@@ -325,6 +335,7 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
         lr=variant["lr"],
         batch_size=args.batch_size,
         sft_weight=variant["sft_weight"],
+        loss=variant["loss"],
         pairs=variant["pairs"],
         extremes=variant["extremes"],
     )
@@ -383,8 +394,8 @@ def variant_rows(prop: str, shared: dict, d: dict, args, cmd: str) -> list[dict]
     setup = (
         f"{s['pairs']} pairs ({chosen}, of {s['given_pairs']} decided; {shared['n_prefs']} choices stored) "
         f"from {len(shared['train_prompts'])} {args.style} prompts x {args.n} candidates; "
-        f"DPO beta {c['beta']}, lr {c['lr']}, SFT weight {c['sft_weight']}, {s['steps']} steps of "
-        f"{args.batch_size} pairs; held out: "
+        f"{c['loss'].upper()} beta {c['beta']}, lr {c['lr']}, SFT weight {c['sft_weight']}, "
+        f"{s['steps']} steps of {args.batch_size} pairs; held out: "
         f"{len(shared['eval_prompts'])} prompts x {args.eval_n} from seeds not used in training"
     )
     mean, lo_d, hi_d = d["heldout_property"]["paired_difference_ci"]
@@ -512,6 +523,7 @@ def main() -> None:
     ap.add_argument("--beta", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=1e-5)
     ap.add_argument("--sft-weight", type=float, default=0.0, help="weight of the chosen pieces' NLL term")
+    ap.add_argument("--loss", default="dpo", choices=["dpo", "ipo"], help="DPOConfig.loss: the pair loss")
     ap.add_argument("--pairs", default="all", choices=["all", "extremes"], help="DPOConfig.pairs")
     ap.add_argument("--extremes", type=int, default=4, help="best x worst pieces a prompt (--pairs extremes)")
     ap.add_argument(
@@ -523,7 +535,7 @@ def main() -> None:
         "--variants",
         default=None,
         help="';'-separated settings to compare against the same base in one run, e.g. "
-        "'rounds=2;pairs=extremes,extremes=4;pairs=extremes,sft_weight=1' (keys: "
+        "'rounds=2;pairs=extremes,extremes=4;pairs=extremes,sft_weight=1;loss=ipo,beta=0.02' (keys: "
         + ", ".join(VARIANT_KEYS)
         + ")",
     )

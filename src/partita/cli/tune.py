@@ -3,7 +3,8 @@
 The pairs (:func:`partita.pipelines.preferences.preference_pairs`) are scored under the condition prefix that
 sampling builds for their prompt. Choices between pieces a learned concept made (``partita serve --concept``)
 are left out, and counted: those pieces are not the base model's own. ``--pairs extremes`` trains on each
-prompt's best pieces against its worst (:func:`partita.training.dpo.extreme_pairs`).
+prompt's best pieces against its worst (:func:`partita.training.dpo.extreme_pairs`); ``--loss ipo`` and
+``--sft-weight`` keep the tuned model nearer the base (:func:`partita.training.dpo.dpo_loss`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,15 @@ logger = logging.getLogger(__name__)
     type=FiniteRange(0.0, 100.0),
     default=0.0,
     show_default=True,
-    help="Weight of the chosen pieces' NLL added to the DPO loss.",
+    help="Weight of the chosen pieces' NLL per token added to the pair loss (RPO-style; keeps them likely).",
+)
+@click.option(
+    "--loss",
+    type=click.Choice(["dpo", "ipo"]),
+    default="dpo",
+    show_default=True,
+    help="The pair loss: DPO's logistic one, or IPO's squared one, which holds each pair's log-ratio gap "
+    "at 1/(2 beta) nats instead of pushing it apart without end.",
 )
 @click.option(
     "--pairs",
@@ -91,6 +100,7 @@ def tune(
     lr,
     batch_size,
     sft_weight,
+    loss,
     pair_choice,
     extremes,
     other_versions,
@@ -124,6 +134,7 @@ def tune(
             lr=lr,
             batch_size=batch_size,
             sft_weight=sft_weight,
+            loss=loss,
             seed=seed,
             pairs=pair_choice,
             extremes=extremes,

@@ -8,9 +8,17 @@ loss of a pair is
 
     -log sigmoid(beta * [(log pi(y_w|x) - log ref(y_w|x)) - (log pi(y_l|x) - log ref(y_l|x))])
 
-with ``beta`` the strength of the implicit KL term (smaller: further from the reference), plus an optional
-``sft_weight`` times the chosen continuation's mean NLL (an SFT term that keeps the chosen pieces likely).
-Sequences are cut to the model's ``block_size``.
+with ``beta`` the strength of the implicit KL term (smaller: further from the reference). ``loss="ipo"``
+takes IPO's squared loss instead (Azar et al. 2023, "A general theoretical paradigm to understand learning
+from human preferences"):
+
+    (h - 1 / (2 * beta)) ** 2,   h = (log pi(y_w|x) - log ref(y_w|x)) - (log pi(y_l|x) - log ref(y_l|x))
+
+which holds the log-ratio gap h of a pair at 1 / (2 beta) nats (sequence log-probabilities, summed over the
+continuation's tokens) where DPO's keeps pushing it apart once the pairs are learnt. Either loss takes an
+optional ``sft_weight`` times the chosen continuation's mean NLL per token (an SFT term that keeps the chosen
+pieces likely: RPO, Pang et al. 2024, "Iterative reasoning preference optimization"). Sequences are cut to
+the model's ``block_size``.
 
 ``pairs="extremes"`` trains on pairs chosen far apart (:func:`extreme_pairs`): per prompt, the pieces are
 ranked by their net wins in the stored choices and each of the ``extremes`` best is paired with each of the
@@ -46,6 +54,8 @@ from partita.progress import ProgressCallback, report
 logger = logging.getLogger(__name__)
 
 CONFIG_NAME = "dpo_config.json"
+LOSSES = ("dpo", "ipo")
+"""The pair losses :func:`dpo_loss` computes: DPO's logistic loss, or IPO's squared one."""
 PAIR_CHOICES = ("all", "extremes")
 """How the training pairs are taken from the stored choices: every decided pair, or per prompt the best
 pieces against the worst (:func:`extreme_pairs`)."""
@@ -66,6 +76,7 @@ class DPOConfig:
     seed: int = 0
     pairs: str = "all"
     extremes: int = 4
+    loss: str = "dpo"
 
     def __post_init__(self) -> None:
         if not self.beta > 0:
@@ -80,6 +91,8 @@ class DPOConfig:
             raise ValueError(f"pairs {self.pairs!r}: choose one of {', '.join(PAIR_CHOICES)}")
         if int(self.extremes) < 1:
             raise ValueError(f"extremes {self.extremes!r}: at least one best and one worst piece a prompt")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -181,11 +194,34 @@ def dpo_loss(
     ref_chosen: torch.Tensor,
     ref_rejected: torch.Tensor,
     beta: float,
+    loss: str = "dpo",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The DPO loss per pair and its implicit reward margin, ``beta * (log-ratio chosen - log-ratio
-    rejected)``."""
-    margin = beta * ((policy_chosen - ref_chosen) - (policy_rejected - ref_rejected))
-    return -F.logsigmoid(margin), margin
+    """The loss per pair (``loss`` one of :data:`LOSSES`) and its implicit reward margin, ``beta * h`` with
+    ``h`` the log-ratio of the chosen minus that of the rejected: DPO ``-log sigmoid(beta * h)``, IPO
+    ``(h - 1 / (2 beta)) ** 2``."""
+    gap = (policy_chosen - ref_chosen) - (policy_rejected - ref_rejected)
+    if loss == "ipo":
+        return (gap - 1.0 / (2.0 * beta)) ** 2, beta * gap
+    if loss != "dpo":
+        raise ValueError(f"loss {loss!r}: choose one of {', '.join(LOSSES)}")
+    return -F.logsigmoid(beta * gap), beta * gap
+
+
+def batch_loss(
+    model: MusicLM, batch: Sequence[TokenPair], reference: torch.Tensor, config: DPOConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training loss of ``batch`` (a scalar, with gradients) and each pair's margin: the mean of
+    :func:`dpo_loss` (``config.loss``) against the pairs' reference log-probabilities ``reference`` (B, 2),
+    plus ``config.sft_weight`` times the mean over pairs of the chosen continuation's NLL per token."""
+    lp, counts = sequence_logprobs(
+        model, [p.prefix for p in batch] * 2, [p.chosen for p in batch] + [p.rejected for p in batch]
+    )
+    n = len(batch)
+    losses, margin = dpo_loss(lp[:n], lp[n:], reference[:, 0], reference[:, 1], config.beta, config.loss)
+    loss = losses.mean()
+    if config.sft_weight:
+        loss = loss + config.sft_weight * (-lp[:n] / counts[:n].clamp(min=1)).mean()
+    return loss, margin
 
 
 @torch.no_grad()
@@ -220,7 +256,7 @@ def tune_dpo(
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Tune ``model`` in place on ``pairs`` (or those ``config.pairs`` selects, :func:`select_pairs`) by DPO
-    against itself frozen; return the training history.
+    (or IPO: ``config.loss``) against itself frozen; return the training history.
 
     Dropout is off throughout (``model.eval()`` with gradients on), so that policy and reference score a
     sequence alike at the start. ``should_stop`` (checked every step) ends training early, e.g. at a
@@ -256,16 +292,7 @@ def tune_dpo(
             rng.shuffle(fresh)
             order += fresh
         idx, order = order[: config.batch_size], order[config.batch_size :]
-        batch = [pairs[i] for i in idx]
-        lp, counts = sequence_logprobs(
-            model, [p.prefix for p in batch] * 2, [p.chosen for p in batch] + [p.rejected for p in batch]
-        )
-        n = len(batch)
-        ref = reference[idx]
-        losses, margin = dpo_loss(lp[:n], lp[n:], ref[:, 0], ref[:, 1], config.beta)
-        loss = losses.mean()
-        if config.sft_weight:
-            loss = loss + config.sft_weight * (-lp[:n] / counts[:n].clamp(min=1)).mean()
+        loss, margin = batch_loss(model, [pairs[i] for i in idx], reference[idx], config)
         for group in opt.param_groups:
             group["lr"] = config.lr * min(1.0, (step + 1) / max(1, config.warmup))
         opt.zero_grad(set_to_none=True)
