@@ -19,7 +19,7 @@ from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, stolle
 from partita.generation.given import Reading, read_given, splice
 from partita.generation.infill import after_music, infill_markers, what_follows_nll, with_what_follows
 from partita.generation.instruments import program_prior, voices_prior, with_programs, write_back
-from partita.generation.lines import sung_lines
+from partita.generation.lines import closed_rests, sung_lines
 from partita.generation.notation import one_line, rebar
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
@@ -285,6 +285,9 @@ def _finish(
     sung = config.style_sung_lines.get(request.conditions.style or "")
     if config.constrain and sung is not None and sung_lines(score, round(sung * score.ticks_per_quarter)):
         remarks.append("each voice is sung as one line, a note held until the next")
+    closed = config.style_closed_rests.get(request.conditions.style or "")
+    if config.constrain and closed and closed_rests(score, round(closed * score.ticks_per_quarter)):
+        remarks.append(f"rests of up to {closed:g} quarters inside a part closed by the note before")
     c = request.conditions
     chosen = not (c.programs or c.drums or request.n_tracks)  # the model chose the parts
     asked = request.bars or bars

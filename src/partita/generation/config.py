@@ -188,6 +188,12 @@ class GenerationConfig:
     holding the note before it: every track that is one voice sings one note at a time, each held until its
     next (:func:`partita.generation.lines.sung_lines`; a real four-part chorale sounds 4.00 notes at each
     note start)."""
+    style_closed_rests: dict[str, float] = field(default_factory=dict)
+    """Styles whose new pieces' rests inside a part are closed up to this many quarters, the note before
+    held to the next (:func:`partita.generation.lines.closed_rests`; chords and starts untouched). Empty by
+    default: ``{"renaissance": 2.0}`` brought the motets' skyline nearer real ones offline, but on the
+    realism benchmark the selected piece was easier to tell held out (0.740 -> 0.751; development 0.705 ->
+    0.685; docs/GENERATION.md § Realism, eleventh session)."""
     drop_strays: bool = False
     """Where a request names no instrument and no number of voices, a part of a new piece with fewer notes
     than its bars (and under a tenth of the piece's) is dropped

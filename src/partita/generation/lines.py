@@ -67,3 +67,21 @@ def sung_lines(score: Score, max_gap: int, chord_share: float = CHORD_SHARE) -> 
             for note in line:
                 track.notes.append(note)
     return changed
+
+
+def closed_rests(score: Score, max_gap: int) -> int:
+    """Close each rest of at most ``max_gap`` ticks inside a track of ``score`` (in place): every note that
+    ends that little before the track's next start is held to it; notes, starts and chords stay as they
+    are. Returns the notes held longer."""
+    changed = 0
+    for track in score.tracks:
+        if track.is_drum:
+            continue
+        starts = sorted({n.time for n in track.notes})
+        following = dict(zip(starts, starts[1:], strict=False))
+        for note in track.notes:
+            after = following.get(note.time)
+            if after is not None and 0 < after - (note.time + note.duration) <= max_gap:
+                note.duration = after - note.time
+                changed += 1
+    return changed
