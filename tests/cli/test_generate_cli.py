@@ -112,6 +112,14 @@ def test_repeat_weight_and_loop_penalty_reach_the_generator(fake_run, tmp_path):
     assert kw["repeat_weight"] == 1.5 and kw["loop_penalty"] == 0.0
 
 
+def test_step_weight_reaches_the_generator_and_is_left_to_the_style_unless_given(fake_run, tmp_path):
+    assert main(["generate", "a motet in G minor", "-o", str(tmp_path), "--step-weight", "0"]) == 0
+    assert main(["generate", "a motet in G minor", "-o", str(tmp_path / "b")]) == 0
+    (_, asked), (_, left) = fake_run
+    assert asked["step_weight"] == 0.0 and left["step_weight"] is None
+    assert main(["generate", "a motet", "-o", str(tmp_path / "c"), "--step-weight", "-1"]) != 0
+
+
 def test_continue_carries_a_file_on_end_to_end_with_the_debug_model(capsys, tmp_path):
     from tests.conftest import make_score
 

@@ -1,5 +1,7 @@
 """The step pull: a program's next note a step from its previous one gets the bonus."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -101,3 +103,34 @@ def test_the_step_pull_is_built_only_when_asked_and_reaches_the_constraints(tok,
     generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False)
     generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False, step_weight=1.5)
     assert seen == [0.0, 1.5]
+
+
+def test_with_a_key_only_steps_to_tones_of_its_scale_are_favoured(tok, ids):
+    c_major = (0, 2, 4, 5, 7, 9, 11)
+    pull = StepPull(id_tables(tok).expansions, weight=1.0, scale=c_major)
+    seq = [ids["Bar_None"], ids["Position_0"], *_note(ids, 0, 64), ids["Position_8"], ids["Program_0"]]
+    logits = torch.zeros(tok.vocab_size)
+    pull.pull(_run(pull, seq), None, logits)
+    favoured = {tok.id_to_token(i) for i in torch.nonzero(logits > 0).flatten().tolist()}
+    assert favoured == {"Pitch_62", "Pitch_65"}  # from E4: D4 and F4; D#4 and F#4 are chromatic
+    assert logits[ids["Pitch_77"]] == -1.0  # the far leap is held back whatever its scale
+
+
+def test_a_style_step_weight_reaches_the_constraints_with_the_keys_scale(monkeypatch):
+    from partita.pipelines import debug_generator, generate
+
+    seen = []
+    init = RuleSet.__init__
+
+    def spy(self, tokenizer, constraints, **kw):
+        seen.append((constraints.step_weight, constraints.step_scale))
+        init(self, tokenizer, constraints, **kw)
+
+    monkeypatch.setattr(RuleSet, "__init__", spy)
+    model = debug_generator()
+    model.config = dataclasses.replace(model.config, style_step_weights={"jig": 0.75})
+    generate("an Irish jig in D major, 2 bars", n=1, seed=1, model=model, wav=False)
+    generate("a waltz in G, 2 bars", n=1, seed=1, model=model, wav=False)
+    generate("an Irish jig in D major, 2 bars", n=1, seed=1, model=model, wav=False, step_weight=0.0)
+    assert seen[0] == (0.75, (1, 2, 4, 6, 7, 9, 11))  # D major
+    assert seen[1][0] == 0.0 and seen[2][0] == 0.0

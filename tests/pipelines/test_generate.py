@@ -60,6 +60,17 @@ def test_requested_tempo_is_kept():
     assert not _set_missing_tempo(score, 66.0) and [round(t.qpm) for t in score.tempos] == [68]
 
 
+def test_a_new_piece_in_a_key_carries_its_key_signature(model, tmp_path):
+    _, keyed = generate("a motet in E minor for choir, 2 bars", n=2, seed=3, model=model, wav=False)
+    for c in keyed:
+        assert [(k.time, k.key, k.tonality) for k in c.score.key_signatures] == [(0, 1, 1)]
+    _, keyless = generate("a waltz, 2 bars", n=1, seed=3, model=model, wav=False)
+    assert not len(keyless[0].score.key_signatures)  # no key asked: the engraver still estimates one
+    _, files = generate("a piece in Bb major, 2 bars", n=1, seed=3, model=model, wav=False, out_dir=tmp_path)
+    written = read_midi(next(tmp_path.glob("*.mid")))
+    assert [(k.key, k.tonality) for k in written.key_signatures] == [(-2, 0)]
+
+
 def test_generate_is_reproducible_and_rejects_bad_options(model):
     _, a = generate("calm chorale, 2 bars", n=1, seed=11, model=model)
     _, b = generate("calm chorale, 2 bars", n=1, seed=11, model=model)

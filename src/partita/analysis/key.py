@@ -149,17 +149,20 @@ def parse_key(name: str) -> int:
 def pitch_class(name: str) -> int:
     """The pitch class of a note name such as ``C``, ``F#``, ``Bb``, ``Cb`` (0-11)."""
     base = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-    if not name or name[0].upper() not in base:
+    return (base[_letter(name, base)] + _alterations(name)) % 12
+
+
+def _letter(name: str, letters: dict[str, int]) -> str:
+    if not name or name[0].upper() not in letters:
         raise ValueError(f"not a note name: {name!r}")
-    pc = base[name[0].upper()]
-    for ch in name[1:]:
-        if ch in "#♯":
-            pc += 1
-        elif ch in "b♭":
-            pc -= 1
-        else:
-            raise ValueError(f"not a note name: {name!r}")
-    return pc % 12
+    return name[0].upper()
+
+
+def _alterations(name: str) -> int:
+    """Sharps minus flats after a note name's letter."""
+    if any(ch not in "#♯b♭" for ch in name[1:]):
+        raise ValueError(f"not a note name: {name!r}")
+    return sum(1 if ch in "#♯" else -1 for ch in name[1:])
 
 
 PITCH_CLASS_OF_TONIC: dict[str, int] = {
@@ -168,6 +171,16 @@ PITCH_CLASS_OF_TONIC: dict[str, int] = {
     for accidental in ("", "#", "b")
 }
 """Pitch class of a tonic written as a capital letter with at most one ``#`` or ``b`` (``"C#"``, ``"Cb"``)."""
+
+
+def signature_fifths(tonic: str, mode: str | None) -> int:
+    """The key signature of ``tonic`` (``"Eb"``, ``"F#"``) in ``mode``: sharps above 0, flats below, as a
+    MIDI key signature counts them (``"E"`` minor -> 1, ``"Bb"`` major -> -2). Read from the letter, so a
+    tonic keeps its own spelling (``"Gb"`` major -> -6, ``"F#"`` major -> 6), except where that needs seven
+    or more: then the enharmonic key's (``"Db"`` minor -> 4, as C# minor; ``"Ab"`` minor -> 5)."""
+    letters = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
+    fifths = letters[_letter(tonic, letters)] + 7 * _alterations(tonic) - (3 if mode == "minor" else 0)
+    return fifths - 12 if fifths > 6 else fifths + 12 if fifths < -6 else fifths
 
 
 def tonic_name(key: str) -> str:

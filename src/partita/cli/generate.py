@@ -93,6 +93,16 @@ _SETTING_OPTIONS = [
         ),
     ),
     click.option(
+        "--step-weight",
+        type=FiniteRange(0, 6),
+        default=None,
+        help=(
+            "How strongly each voice is pulled to move by step (to the next tone of the key's scale) and "
+            "held back from leaps over an octave (default: by style, 1 for Renaissance pieces, where it made "
+            "them harder to tell from real ones; 0 elsewhere: docs/GENERATION.md)."
+        ),
+    ),
+    click.option(
         "--loop-penalty",
         type=FiniteRange(0, 6),
         default=None,
@@ -518,6 +528,7 @@ def _settings(options: dict) -> dict:
         tonic_weight=o["tonic_weight"],
         presence_weight=o["presence_weight"],
         repeat_weight=o["repeat_weight"],
+        step_weight=o["step_weight"],
         loop_penalty=o["loop_penalty"],
         entries=o["entries"],
         temperature=o["temperature"],

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from symusic import Tempo
+from symusic import KeySignature, Tempo
 
+from partita.analysis.key import signature_fifths
 from partita.analysis.tempo import tempo_bin
 from partita.generation.config import GenerationConfig
 from partita.generation.form import FORM_STYLES, PhrasePlan, phrase_plan, stollen_plan, with_return
@@ -299,6 +300,8 @@ def _finish(
         rebar(score, plan.written_meter)
         if request.bars and plan.bar_multiple != int(plan.bar_multiple):  # 3/2 sampled in 4/4
             _end_in_own_bars(score, request.bars, config)
+    if config.constrain:
+        _set_key_signature(score, c.key, c.mode)
     bpm = request.conditions.tempo_bpm
     if config.constrain and bpm and _set_missing_tempo(score, bpm):
         remarks.append(f"no tempo token was sampled: the requested {bpm:g} bpm was written")
@@ -346,6 +349,17 @@ def _hold_tempo(score: Score, bpm: float | None) -> bool:
         return False
     score.tempos.clear()
     score.tempos.append(Tempo(0, float(bpm) if bpm else float(tempos[0].qpm)))
+    return True
+
+
+def _set_key_signature(score: Score, key: str | None, mode: str | None) -> bool:
+    """Give a new piece without a key signature the requested key's (with its mode); True when it did.
+
+    Without one an engraved score's signature is estimated from the notes, and a motet asked for in E minor
+    was engraved with four sharps."""
+    if not key or mode not in ("major", "minor") or len(score.key_signatures):
+        return False
+    score.key_signatures.append(KeySignature(0, signature_fifths(key, mode), int(mode == "minor")))
     return True
 
 

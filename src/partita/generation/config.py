@@ -146,9 +146,15 @@ class GenerationConfig:
     only with a key); 0: off; None: the requested style's in :attr:`style_final_weights`."""
     style_final_weights: dict[str, float] = field(default_factory=dict)
     """The final pull per style."""
-    step_weight: float = 0.0
-    """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note 1-2
-    semitones from its previous one gets this bonus, a leap over an octave this much less); 0: off."""
+    step_weight: float | None = None
+    """The pull towards melodic steps (:mod:`partita.generation.rules.steps`: a program's next note a step
+    from its previous one, 1-2 semitones and, with a key, to a tone of its scale, gets this bonus, a leap over
+    an octave this much less); 0: off; None: the requested style's in :attr:`style_step_weights`."""
+    style_step_weights: dict[str, float] = field(default_factory=lambda: {"renaissance": 1.0})
+    """The step pull per style where it made pieces harder to tell from real ones on the realism benchmark:
+    Renaissance 1.0 (a motet's lines moving by step in the key's scale, as Palestrina's do; selected pieces
+    0.705 -> 0.621 on the development prompts, 0.740 -> 0.630 held out; docs/GENERATION.md § Realism, twelfth
+    session)."""
     infill: str = "auto"
     """How a gap between given bars is written (:mod:`partita.generation.infill`): ``"fim"``, conditioned
     on the bars after it (a model trained to fill in the middle); ``"fim+rescore"``, twice the candidates
@@ -292,6 +298,12 @@ class GenerationConfig:
         if self.final_weight is not None:
             return float(self.final_weight)
         return float(self.style_final_weights.get(style or "", 0.0))
+
+    def step_weight_for(self, style: str | None) -> float:
+        """The step pull for a request of ``style``: :attr:`step_weight` if set, else the style's."""
+        if self.step_weight is not None:
+            return float(self.step_weight)
+        return float(self.style_step_weights.get(style or "", 0.0))
 
     def scale_weight_for(self, style: str | None) -> float:
         """The scale pull for a request of ``style``: :attr:`scale_weight` if set, else the style's."""

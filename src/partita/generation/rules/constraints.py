@@ -98,6 +98,9 @@ class Constraints:
     step_weight: float = 0.0
     """A logit bonus for a program's next note a step (1-2 semitones) from its previous one, the same less
     for a leap over an octave (:mod:`partita.generation.rules.steps`): a pull towards stepwise melody."""
+    step_scale: tuple[int, ...] = ()
+    """With ``step_weight``: the pitch classes a step may land on (the key's scale: a step to a tone outside
+    it, a chromatic semitone, gets no bonus); empty: any."""
     scale: tuple[int, ...] = ()
     """Pitch classes of the style's scale (:mod:`partita.generation.scales`: a Chinese folk song's pentatonic
     collection), for ``scale_weight``."""
