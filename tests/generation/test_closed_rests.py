@@ -36,3 +36,33 @@ def test_overlaps_and_drums_are_left_alone():
     drums = _voice((0, 120, 36), (480, 120, 38), drum=True)
     assert closed_rests(drums, 960) == 0
     assert [n.duration for n in drums.tracks[0].notes] == [120, 120]
+
+
+def test_top_only_closes_the_rests_of_the_highest_part_alone():
+    s = _voice((0, 480, 48), (960, 480, 50))  # a low part with a quarter rest
+    high = Track(program=52)
+    for time, pitch in ((0, 72), (960, 74)):  # a high part with the same rest
+        high.notes.append(Note(time, 480, pitch, 80))
+    s.tracks.append(high)
+    assert closed_rests(s, 960, top_only=True) == 1
+    assert [n.duration for n in s.tracks[1].notes] == [960, 480]  # the top part is held over its rest
+    assert [n.duration for n in s.tracks[0].notes] == [480, 480]  # the low one keeps it
+    assert closed_rests(Score(480), 960, top_only=True) == 0  # nothing to close in an empty piece
+
+
+def test_a_styles_top_part_has_no_short_rest_left_in_a_new_piece():
+    import dataclasses
+
+    from partita.pipelines import debug_generator, generate
+
+    model = debug_generator()
+    model.config = dataclasses.replace(model.config, style_closed_top_rests={"renaissance": 2.0})
+    _, cands = generate("a Renaissance motet for four voices, 4 bars", n=2, seed=5, model=model, wav=False)
+    for c in cands:
+        parts = [t for t in c.score.tracks if len(t.notes)]
+        top = max(parts, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes))
+        tpq = c.score.ticks_per_quarter
+        starts = sorted({n.time for n in top.notes})
+        after = dict(zip(starts, starts[1:], strict=False))
+        gaps = [after[n.time] - n.time - n.duration for n in top.notes if n.time in after]
+        assert not [g for g in gaps if 0 < g <= 2 * tpq]

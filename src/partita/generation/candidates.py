@@ -289,6 +289,9 @@ def _finish(
     closed = config.style_closed_rests.get(request.conditions.style or "")
     if config.constrain and closed and closed_rests(score, round(closed * score.ticks_per_quarter)):
         remarks.append(f"rests of up to {closed:g} quarters inside a part closed by the note before")
+    top = config.style_closed_top_rests.get(request.conditions.style or "")
+    if config.constrain and top and closed_rests(score, round(top * score.ticks_per_quarter), top_only=True):
+        remarks.append(f"rests of up to {top:g} quarters inside the top part closed by the note before")
     c = request.conditions
     chosen = not (c.programs or c.drums or request.n_tracks)  # the model chose the parts
     asked = request.bars or bars

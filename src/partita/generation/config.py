@@ -200,6 +200,12 @@ class GenerationConfig:
     default: ``{"renaissance": 2.0}`` brought the motets' skyline nearer real ones offline, but on the
     realism benchmark the selected piece was easier to tell held out (0.740 -> 0.751; development 0.705 ->
     0.685; docs/GENERATION.md § Realism, eleventh session)."""
+    style_closed_top_rests: dict[str, float] = field(default_factory=dict)
+    """Styles whose new pieces' highest part (by mean pitch) has its rests closed up to this many quarters,
+    the note before held to the next (:func:`partita.generation.lines.closed_rests` with ``top_only``).
+    Empty by default: ``{"renaissance": 2.0}`` brought the motets' top voice to real ones' rests (offline
+    0.16 -> 0.04 a bar, real 0.05) but on the realism benchmark the halves disagreed (selected 0.621 -> 0.599
+    development, 0.630 -> 0.663 held out; docs/GENERATION.md § Realism, twelfth session)."""
     drop_strays: bool = False
     """Where a request names no instrument and no number of voices, a part of a new piece with fewer notes
     than its bars (and under a tenth of the piece's) is dropped

@@ -69,14 +69,15 @@ def sung_lines(score: Score, max_gap: int, chord_share: float = CHORD_SHARE) -> 
     return changed
 
 
-def closed_rests(score: Score, max_gap: int) -> int:
+def closed_rests(score: Score, max_gap: int, top_only: bool = False) -> int:
     """Close each rest of at most ``max_gap`` ticks inside a track of ``score`` (in place): every note that
     ends that little before the track's next start is held to it; notes, starts and chords stay as they
-    are. Returns the notes held longer."""
+    are (``top_only``: in the highest part by mean pitch alone). Returns the notes held longer."""
     changed = 0
-    for track in score.tracks:
-        if track.is_drum:
-            continue
+    tracks = [t for t in score.tracks if not t.is_drum and len(t.notes)]
+    if top_only and tracks:
+        tracks = [max(tracks, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes))]
+    for track in tracks:
         starts = sorted({n.time for n in track.notes})
         following = dict(zip(starts, starts[1:], strict=False))
         for note in track.notes:
