@@ -52,12 +52,18 @@ ACCOMPANIMENT_FADERS = {"density": 0.7, "polyphony": 0.7}
 """The texture faders of the parts where the prompt sets none: a part that fills the bar under the melody
 (sampled like a piece of its own, the parts came out as sparse as a tune: 3-6 notes a bar on development
 melodies). With :data:`ACCOMPANIMENT_SETTINGS` measured against neither in ``bench/bench_accompany.py``."""
-HALF_NOTE_FADERS = {"density": 0.35, "polyphony": 0.5}
+HALF_NOTE_FADERS = {"density": 0.15, "polyphony": 0.7}
 """The texture faders under a melody in 4/2 or 3/2 (:data:`HALF_NOTE_METERS`), where the prompt sets none:
-the faders count notes a quarter note, and a melody in half-note beats moves half as fast. At
-:data:`ACCOMPANIMENT_FADERS` the parts under held-out Palestrina top voices had 36 notes a bar of 4/2, 0.16
-of their onsets on the half-note beats; here 12 and 0.48 (real lower voices 6.7 and 0.83;
-``python scripts/meter-beats.py --meters 4/2 --tasks accompany --pieces 3``, docs/COCREATION.md)."""
+the faders count notes a quarter note, and a melody in half-note beats moves half as fast. Such a melody's
+parts are sampled in 4/4 (3/2 as a bar and a half of it, as the model read it in training), whose bar holds
+two of its half-note beats; the faders must ask no more notes a bar than those beats hold at the notes an
+onset they ask. Density 0.15 asks 0.75-1.25 notes a quarter (3-5 a bar of 4/4; the real lower voices under
+held-out Palestrina top voices have about 1), polyphony 0.7 3-5 notes an onset: a bar's notes fit on its
+two beats. At 0.35 and 0.5 (1.25-2 notes a quarter, exactly 2 an onset) every bar of 4/4 needed a third
+onset, between its beats: in 3/2 0.41 of the parts' onsets fell on the half-note beats, 0.37 on an odd
+quarter; now 0.84 and 0.15 (real lower voices 0.91 and 0.09), in 4/2 0.47 -> 0.81 (``python
+scripts/meter-beats.py --meters 3/2 --tasks accompany``, docs/GENERATION.md). A continuation had no such
+gap: it keeps its piece's own measured texture."""
 HALF_NOTE_METERS = frozenset({"4/2", "3/2"})
 """Meters in half-note beats the vocabulary lacks (Palestrina's breves), whose melodies get
 :data:`HALF_NOTE_FADERS`."""
