@@ -7,8 +7,9 @@ FluidSynth. Training mixtures come from TRAIN-split pieces only, test mixtures f
 test (and valid) mixtures are always played on each family's two named programs (``FAMILIES``) with
 FluidR3_GM. The recipe: training mixtures on the two named programs (the shipped model's) or, with
 ``--programs all``, on every GM program of a family (``PROGRAMS``), rendered with each of ``--soundfonts``
-(FluidR3_GM by default), with ``--augment`` random EQ, reverberation and noise on the training crops. Two
-runs:
+(FluidR3_GM by default), with ``--named-share`` the chance that a track plays its family's named programs
+(the rest of the pool sharing the other draws; saved in the recogniser's config), with ``--augment`` random
+EQ, reverberation and noise on the training crops. Two runs:
 
 - programs seen in training: trained on the pools, tested on the named programs;
 - programs unseen in training: each family's second named program is held out of training (and of the
@@ -18,14 +19,17 @@ Each run measures micro/macro F1 and mAP (sklearn's average_precision_score) of 
 the spectral-template baseline (NNLS of the compressed mean mel spectrum on per-family templates fitted to
 the training mixtures), of logistic regression on each clip's pooled log-mel (a learned linear baseline)
 and of a prior (the training set's most frequent families, scored by their frequency); thresholds chosen on
-VALID-split mixtures; retrieval precision@10 per family; the training time. A recipe other than the
-shipped one is compared with it (the two named programs, FluidR3_GM alone, no augmentation), trained and
-measured in the same run, unless ``--no-previous``. Renders are cached under ``--cache`` (default
+VALID-split mixtures; retrieval precision@10 per family; the training time; with ``--test-soundfonts``,
+the same on the test mixtures played with soundfonts neither training nor thresholds heard (e.g.
+``MuseScore_General``, Debian's). A recipe other than the shipped one is compared with it (the two named
+programs, FluidR3_GM alone, no augmentation, ``--previous-mixtures`` and ``--previous-steps``: 2000 each),
+trained and measured in the same run, unless ``--no-previous``. Renders are cached under ``--cache`` (default
 ~/.cache/partita/instruments), one folder per soundfont.
 
     python bench/bench_instruments.py --threads 1 [--train-mixtures 2000] [--test-mixtures 300]
-        [--steps 2000] [--programs all|two] [--soundfonts FluidR3_GM[,TimGM6mb]] [--augment 12,0.3,0.3]
-        [--runs seen,unseen] [--no-previous] [--save src/partita/pretrained/instruments-small]
+        [--steps 2000] [--programs all|two] [--soundfonts FluidR3_GM[,TimGM6mb]] [--named-share 0.5]
+        [--augment 12,0.3,0.3] [--test-soundfonts MuseScore_General] [--runs seen,unseen] [--no-previous]
+        [--save src/partita/pretrained/instruments-small]
 """
 
 from __future__ import annotations
@@ -54,8 +58,9 @@ RUNS = (("", False, "seen"), (", programs unseen in training", True, "unseen"))
 SOUNDFONTS = {
     "FluidR3_GM": None,  # partita's default soundfont (partita.render.find_soundfont)
     "TimGM6mb": "pretty_midi",  # ships inside the pretty_midi wheel
+    "MuseScore_General": "/usr/share/sounds/sf3/MuseScore_General.sf3",  # Debian's musescore-general
 }
-"""Training soundfonts by name: None for the default, a package name for one shipped in it, or a path."""
+"""Soundfonts by name: None for the default, a package name for one shipped in it, or a path."""
 
 
 def pick_pieces(split: str, n: int, seed: int) -> list[tuple[str, object]]:
@@ -120,14 +125,25 @@ def named(variants: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
 _PIECES: dict[tuple, list] = {}
 
 
-def dataset(split: str, pieces: int, mixtures: int, seed: int, cache: Path, programs: dict, soundfont: str):
-    """(mixtures, log-mels, mean spectra) of a split, on ``programs``, rendered with ``soundfont``."""
+def dataset(
+    split: str,
+    pieces: int,
+    mixtures: int,
+    seed: int,
+    cache: Path,
+    programs: dict,
+    soundfont: str,
+    named_share: float | None = None,
+):
+    """(mixtures, log-mels, mean spectra) of a split, on ``programs`` (the named ones drawn with the chance
+    ``named_share`` when given), rendered with ``soundfont``."""
     from partita.discovery import instruments_audio as I
 
     if (split, pieces, seed) not in _PIECES:
         _PIECES[(split, pieces, seed)] = pick_pieces(split, pieces, seed)
     chosen = _PIECES[(split, pieces, seed)]
-    mixes = I.make_mixtures(chosen, mixtures, I.MixtureConfig(seed=seed + 1, programs=programs))
+    config = I.MixtureConfig(seed=seed + 1, programs=programs, named_share=named_share)
+    mixes = I.make_mixtures(chosen, mixtures, config)
     path = soundfont_path(soundfont)
     audio = I.render_mixtures(mixes, renderer(path), cache / path.stem)
     powers = [I.mel_power(a) for a in audio]
@@ -140,20 +156,23 @@ def joined(parts: list[tuple]) -> tuple:
     return tuple(sum((list(p[k]) for p in parts), []) for k in range(3))
 
 
-def datasets(args, kind: str, soundfonts: list[str], unseen: bool) -> tuple:
-    """(train, valid, test) triples: training on ``kind``'s pools rendered with each of ``soundfonts``;
-    valid and test on the named programs with the default soundfont, or, when ``unseen``, valid on the
-    pools with the held-out programs taken out and test on the held-out programs alone."""
+def datasets(args, kind: str, soundfonts: list[str], unseen: bool, previous: bool = False) -> tuple:
+    """(train, valid, test, other test soundfonts) : training on ``kind``'s pools rendered with each of
+    ``soundfonts`` (``--train-mixtures`` and ``--named-share``, or the shipped recipe's numbers when
+    ``previous``); valid and test on the named programs with the default soundfont, or, when ``unseen``,
+    valid on the pools with the held-out programs taken out and test on the held-out programs alone; the
+    same test mixtures rendered with each of ``--test-soundfonts`` (a dict)."""
     train = joined(
         [
             dataset(
                 "train",
                 args.train_pieces,
-                args.train_mixtures,
+                args.previous_mixtures if previous else args.train_mixtures,
                 args.seed,
                 args.cache,
                 pools(kind, unseen),
                 sf,
+                None if previous else args.named_share,
             )
             for sf in soundfonts
         ]
@@ -169,21 +188,24 @@ def datasets(args, kind: str, soundfonts: list[str], unseen: bool) -> tuple:
         "FluidR3_GM",
     )
     test_programs = named((1,)) if unseen else named((0, 1))
-    test = dataset(
-        "test", args.test_pieces, args.test_mixtures, args.seed + 10, args.cache, test_programs, "FluidR3_GM"
+    test, *others = (
+        dataset("test", args.test_pieces, args.test_mixtures, args.seed + 10, args.cache, test_programs, sf)
+        for sf in ("FluidR3_GM", *args.test_soundfonts)
     )
-    return train, valid, test
+    return train, valid, test, dict(zip(args.test_soundfonts, others, strict=True))
 
 
 def recipe(args, previous: bool):
-    """The recogniser's config: this run's (with ``--augment`` if given), or the shipped one's (no
-    augmentation)."""
+    """The recogniser's config: this run's (with ``--augment`` and ``--named-share`` if given), or the
+    shipped one's (no augmentation, ``--previous-steps``)."""
     from partita.discovery import instruments_audio as I
 
-    config = I.InstrumentConfig(steps=args.steps, seed=args.seed)
+    config = I.InstrumentConfig(steps=args.previous_steps if previous else args.steps, seed=args.seed)
     if previous:
         config.eq_db, config.reverb_prob, config.noise_prob = 0.0, 0.0, 0.0
-    elif args.augment:
+        return config
+    config.named_share = args.named_share
+    if args.augment:
         config.eq_db, config.reverb_prob, config.noise_prob = (float(v) for v in args.augment.split(","))
     return config
 
@@ -197,6 +219,25 @@ def main() -> None:
     ap.add_argument("--valid-pieces", type=int, default=40, help="thresholds are chosen on these")
     ap.add_argument("--valid-mixtures", type=int, default=200)
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument(
+        "--named-share",
+        type=float,
+        default=None,
+        help="with --programs all: the chance a track plays its family's named programs (default: evenly)",
+    )
+    ap.add_argument("--previous-mixtures", type=int, default=2000, help="the shipped recipe's, per run")
+    ap.add_argument("--previous-steps", type=int, default=2000, help="the shipped recipe's")
+    ap.add_argument(
+        "--previous-from",
+        default=None,
+        help="on programs seen in training, measure these saved weights (e.g. the shipped "
+        "src/partita/pretrained/instruments-small) rather than training the shipped recipe again",
+    )
+    ap.add_argument(
+        "--test-soundfonts",
+        default="",
+        help="also measure on the test mixtures rendered with these (e.g. MuseScore_General)",
+    )
     ap.add_argument("--programs", choices=("all", "two"), default="two", help="training programs per family")
     ap.add_argument("--soundfonts", default="FluidR3_GM", help="training soundfonts (names or paths)")
     ap.add_argument(
@@ -219,6 +260,10 @@ def main() -> None:
     if args.quick:
         args.train_pieces, args.test_pieces, args.train_mixtures, args.test_mixtures = 40, 20, 200, 80
         args.valid_pieces, args.valid_mixtures, args.steps, args.save = 20, 80, 200, None
+        args.previous_mixtures, args.previous_steps = 200, 200
+    if args.named_share is not None and not 0.0 <= args.named_share <= 1.0:
+        ap.error("--named-share must be within 0..1")
+    args.test_soundfonts = [s for s in args.test_soundfonts.split(",") if s]
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
@@ -230,18 +275,28 @@ def main() -> None:
     if not runs:
         ap.error("--runs names none of seen, unseen")
     rows, results, shipped = [], {}, None
-    shipped_recipe = (args.programs, soundfonts, args.augment) == ("two", ["FluidR3_GM"], None)
+    shipped_recipe = (args.programs, soundfonts, args.augment, args.steps, args.train_mixtures) == (
+        "two",
+        ["FluidR3_GM"],
+        None,
+        args.previous_steps,
+        args.previous_mixtures,
+    )
     for tag, unseen in runs:
-        out, model, config = evaluate(
-            *datasets(args, args.programs, soundfonts, unseen), args, recipe(args, False), soundfonts
-        )
+        sets = datasets(args, args.programs, soundfonts, unseen)
+        out, model, config = evaluate(*sets, args, recipe(args, False), soundfonts)
         rows += make_rows(out, args, config, tag)
         results["unseen_programs" if unseen else "seen_programs"] = out
         if not unseen:
             shipped = (out, model, config)
-        if not args.no_previous and not shipped_recipe:
+        if not args.no_previous and not shipped_recipe and args.previous_from and not unseen:
+            before = weights_measured(args.previous_from, sets)
+            rows += previous_rows(out, before, args, tag)
+            results["previous_recipe_seen"] = before
+        elif not args.no_previous and not shipped_recipe:
             old = ["FluidR3_GM"]
-            before, _, _ = evaluate(*datasets(args, "two", old, unseen), args, recipe(args, True), old)
+            sets = datasets(args, "two", old, unseen, previous=True)
+            before, _, _ = evaluate(*sets, args, recipe(args, True), old)
             rows += previous_rows(out, before, args, tag)
             results["previous_recipe" + ("_unseen" if unseen else "_seen")] = before
     out, model, config = shipped or (results["unseen_programs"], model, config)
@@ -276,13 +331,14 @@ def main() -> None:
     print(path)
 
 
-def evaluate(train, valid, test, args, config, soundfonts: list[str]) -> tuple[dict, object, object]:
+def evaluate(train, valid, test, others, args, config, soundfonts: list[str]) -> tuple[dict, object, object]:
     """Train the recogniser (``config``), the templates and the linear probe on ``train``, choose thresholds
-    on ``valid``, measure on ``test`` (each a (mixtures, log-mels, spectra) triple)."""
+    on ``valid``, measure on ``test`` and on each of ``others`` (the test mixtures on other soundfonts; each
+    a (mixtures, log-mels, spectra) triple)."""
     from partita.discovery import instruments_audio as I
 
     fams = list(I.FAMILIES)
-    y_train, y_valid, y_test = (np.stack([m.labels(fams) for m in d[0]]) for d in (train, valid, test))
+    y_train, y_valid = (np.stack([m.labels(fams) for m in d[0]]) for d in (train, valid))
     programs = sorted({p for m in train[0] for p in m.programs})
     config.trained_on = (
         f"corpus all, split train: {len(train[0])} mixtures of 4 s from {len({m.piece for m in train[0]})} "
@@ -296,26 +352,47 @@ def evaluate(train, valid, test, args, config, soundfonts: list[str]) -> tuple[d
     templates = I.TemplateModel.fit(np.stack(train[2]), y_train, fams)
     templates.threshold = I.best_threshold(y_valid, templates.scores(np.stack(valid[2])))
     linear = linear_probe(train[1], y_train)
-    scores = {
-        "model": np.stack([model.probabilities(m) for m in test[1]]),
-        "template": templates.scores(np.stack(test[2])),
-        "linear": linear(test[1]),
-        "prior": np.tile(y_train.mean(0), (len(test[0]), 1)),
+    scorers = {
+        "model": lambda d: np.stack([model.probabilities(m) for m in d[1]]),
+        "template": lambda d: templates.scores(np.stack(d[2])),
+        "linear": lambda d: linear(d[1]),
     }
     thresholds = {
         "model": config.threshold,
         "template": templates.threshold,
         "linear": I.best_threshold(y_valid, linear(valid[1])),
     }
-    predicted = {k: scores[k] >= t for k, t in thresholds.items()}
-    predicted["prior"] = np.zeros_like(scores["prior"], dtype=bool)
-    predicted["prior"][:, np.argsort(-y_train.mean(0))[: int(round(y_train.sum(1).mean()))]] = True
-    n_inst = y_test.sum(1).astype(int)
     out = {
+        **measured(test, scorers, thresholds, y_train),
+        "thresholds (chosen on valid-split mixtures)": thresholds,
+        "train_mixtures": len(train[0]),
+        "test_mixtures": len(test[0]),
+        "test_pieces": len({m.piece for m in test[0]}),
+        "test_programs": sorted({p for m in test[0] for p in m.programs}),
+        "train_seconds": t_train,
+        "other_soundfonts": {sf: measured(d, scorers, thresholds, y_train) for sf, d in others.items()},
+    }
+    return out, model, config
+
+
+def measured(test, scorers: dict, thresholds: dict, y_train: np.ndarray | None) -> dict:
+    """Metrics, precision@10 and micro F1 by number of instruments of each scorer (and of the prior, the
+    training set's most frequent families, when ``y_train`` is given) on ``test`` (a (mixtures, log-mels,
+    spectra) triple)."""
+    from partita.discovery import instruments_audio as I
+
+    fams = list(I.FAMILIES)
+    y_test = np.stack([m.labels(fams) for m in test[0]])
+    scores = {k: f(test) for k, f in scorers.items()}
+    predicted = {k: scores[k] >= t for k, t in thresholds.items()}
+    if y_train is not None:
+        scores["prior"] = np.tile(y_train.mean(0), (len(test[0]), 1))
+        predicted["prior"] = np.zeros_like(scores["prior"], dtype=bool)
+        predicted["prior"][:, np.argsort(-y_train.mean(0))[: int(round(y_train.sum(1).mean()))]] = True
+    n_inst = y_test.sum(1).astype(int)
+    return {
         "metrics": {k: I.multilabel_metrics(y_test, scores[k], predicted[k]) for k in scores},
-        "precision_at_10": {
-            k: I.precision_at(scores[k], y_test, fams) for k in ("model", "template", "linear")
-        },
+        "precision_at_10": {k: I.precision_at(scores[k], y_test, fams) for k in scorers},
         "by_instruments": {
             int(k): {
                 "mixtures": int(np.sum(n_inst == k)),
@@ -323,19 +400,29 @@ def evaluate(train, valid, test, args, config, soundfonts: list[str]) -> tuple[d
                     f"{m}_micro_f1": I.multilabel_metrics(
                         y_test[n_inst == k], scores[m][n_inst == k], predicted[m][n_inst == k]
                     )["micro_f1"]
-                    for m in ("model", "template", "linear")
+                    for m in scorers
                 },
             }
             for k in sorted(set(n_inst.tolist()))
         },
-        "thresholds (chosen on valid-split mixtures)": thresholds,
-        "train_mixtures": len(train[0]),
-        "test_mixtures": len(test[0]),
-        "test_pieces": len({m.piece for m in test[0]}),
-        "test_programs": sorted({p for m in test[0] for p in m.programs}),
-        "train_seconds": t_train,
     }
-    return out, model, config
+
+
+def weights_measured(folder: str, sets: tuple) -> dict:
+    """A saved recogniser (its own threshold) on the test mixtures of ``sets`` (train, valid, test,
+    others): the shipped weights as the baseline, without training the shipped recipe again."""
+    from partita.discovery import instruments_audio as I
+
+    model = I.InstrumentModel.from_pretrained(folder)
+    _, _, test, others = sets
+    scorers = {"model": lambda d: np.stack([model.probabilities(m) for m in d[1]])}
+    thresholds = {"model": model.config.threshold}
+    return {
+        **measured(test, scorers, thresholds, None),
+        "weights": str(folder),
+        "trained_on": model.config.trained_on,
+        "other_soundfonts": {sf: measured(d, scorers, thresholds, None) for sf, d in others.items()},
+    }
 
 
 def linear_probe(mels, labels):
@@ -359,10 +446,45 @@ def command_of(args) -> str:
     flags = [("--quick", args.quick), (f"--programs {args.programs}", args.programs != "two")]
     flags += [(f"--soundfonts {args.soundfonts}", args.soundfonts != "FluidR3_GM")]
     flags += [
+        (f"--train-mixtures {args.train_mixtures}", args.train_mixtures != 2000 and not args.quick),
+        (f"--steps {args.steps}", args.steps != 2000 and not args.quick),
+        (f"--named-share {args.named_share}", args.named_share is not None),
         (f"--augment {args.augment}", bool(args.augment)),
+        (f"--test-soundfonts {','.join(args.test_soundfonts)}", bool(args.test_soundfonts)),
         (f"--runs {args.runs}", args.runs != "seen,unseen"),
+        ("--no-previous", args.no_previous),
+        (f"--previous-mixtures {args.previous_mixtures}", args.previous_mixtures != 2000 and not args.quick),
+        (f"--previous-steps {args.previous_steps}", args.previous_steps != 2000 and not args.quick),
+        (f"--previous-from {args.previous_from}", bool(args.previous_from)),
     ]
     return " ".join([COMMAND] + [f for f, on in flags if on])
+
+
+KEYS = (
+    ("micro_f1", "micro F1"),
+    ("macro_f1", "macro F1"),
+    ("micro_map", "micro mAP"),
+    ("macro_map", "macro mAP"),
+)
+
+
+def metric_rows(res: dict, name: str, command: str, keys, note: str = "") -> list[dict]:
+    """Rows of the learned recogniser against the spectral templates on ``keys`` of ``res`` (measured()'s
+    metrics), named ``name`` with each label; the other baselines in the notes, ``note`` before the first."""
+    return [
+        row(
+            name.format(label),
+            res["model"][key],
+            "share",
+            command,
+            "spectral templates (NNLS)",
+            res["template"][key],
+            notes=(note + "; " if note and not k else "")
+            + f"logistic regression on pooled log-mel: {res['linear'][key]:.3f}; prior (most frequent "
+            f"families): {res['prior'][key]:.3f}",
+        )
+        for k, (key, label) in enumerate(keys)
+    ]
 
 
 def make_rows(out: dict, args, config, tag: str) -> list[dict]:
@@ -372,26 +494,7 @@ def make_rows(out: dict, args, config, tag: str) -> list[dict]:
         f"{out['test_mixtures']} mixtures of 4 s from {out['test_pieces']} test-split pieces (1-4 of 10 "
         f"families, programs at random among GM {out['test_programs']})"
     )
-    rows = []
-    for key, label in (
-        ("micro_f1", "micro F1"),
-        ("macro_f1", "macro F1"),
-        ("micro_map", "micro mAP"),
-        ("macro_map", "macro mAP"),
-    ):
-        rows.append(
-            row(
-                f"instruments in a mixture{tag}: {label}, learned",
-                res["model"][key],
-                "share",
-                command,
-                "spectral templates (NNLS)",
-                res["template"][key],
-                notes=(note + "; " if not rows else "")
-                + f"logistic regression on pooled log-mel: {res['linear'][key]:.3f}; prior (most frequent "
-                f"families): {res['prior'][key]:.3f}",
-            )
-        )
+    rows = metric_rows(res, f"instruments in a mixture{tag}: {{}}, learned", command, KEYS, note)
     fams = list(p_at["model"])
     rows.append(
         row(
@@ -420,6 +523,10 @@ def make_rows(out: dict, args, config, tag: str) -> list[dict]:
                 notes=f"{v['mixtures']} mixtures; logistic regression {v['linear_micro_f1']:.3f}",
             )
         )
+    for sf, other in out["other_soundfonts"].items():
+        name = f"instruments in a mixture{tag}: {{}} on the test mixtures played with {sf}, learned"
+        note = "a soundfont no training or threshold heard"
+        rows += metric_rows(other["metrics"], name, command, KEYS[:1] + KEYS[2:3], note)
     rows.append(
         row(
             f"instruments in a mixture{tag}: training time ({args.threads} thread(s) on the 2-core machine)",
@@ -437,18 +544,29 @@ def previous_rows(out: dict, before: dict, args, tag: str) -> list[dict]:
     """This run's recipe against the shipped one (two named programs, FluidR3_GM, no augmentation), on
     the same test mixtures."""
     command = command_of(args)
-    new, old = out["metrics"]["model"], before["metrics"]["model"]
+    pairs = [("", out["metrics"]["model"], before["metrics"]["model"])]
+    pairs += [
+        (f" on {sf}", other["metrics"]["model"], before["other_soundfonts"][sf]["metrics"]["model"])
+        for sf, other in out["other_soundfonts"].items()
+    ]
     return [
         row(
-            f"instruments in a mixture{tag}: {label}, learned, this recipe vs the shipped one",
+            f"instruments in a mixture{tag}: {label}{on}, learned, this recipe vs the shipped one",
             new[key],
             "share",
             command,
-            "shipped recipe (two programs a family, FluidR3_GM, no augmentation)",
+            "shipped "
+            + ("weights" if "weights" in before else "recipe")
+            + " (two programs a family, FluidR3_GM, no augmentation)",
             old[key],
             notes=f"same {out['test_mixtures']} test mixtures; training mixtures {out['train_mixtures']} vs "
-            f"{before['train_mixtures']}",
+            + (
+                f"those of {before['weights']} (its own threshold)"
+                if "weights" in before
+                else f"{before['train_mixtures']}, steps {args.steps} vs {args.previous_steps}"
+            ),
         )
+        for on, new, old in pairs
         for key, label in (("micro_f1", "micro F1"), ("micro_map", "micro mAP"))
     ]
 

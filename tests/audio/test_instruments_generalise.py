@@ -51,6 +51,35 @@ def test_mixtures_draw_from_a_given_pool_and_leave_held_out_programs_alone():
             assert program in pools[fam]
 
 
+def test_named_share_sets_how_often_the_named_programs_play():
+    pieces = [(f"p{i}", _piece(i)) for i in range(3)]
+    shares = {}
+    for share in (None, 0.0, 0.7, 1.0):
+        c = I.MixtureConfig(seed=4, programs=I.PROGRAMS, named_share=share)
+        drawn = [
+            (f, p)
+            for m in I.make_mixtures(pieces, 150, c)
+            for f, p in zip(m.families, m.programs, strict=True)
+        ]
+        assert all(p in I.PROGRAMS[f] for f, p in drawn)
+        shares[share] = np.mean([p in I.FAMILIES[f] for f, p in drawn])
+    assert shares[0.0] == 0.0 and shares[1.0] == 1.0
+    assert 0.6 < shares[0.7] < 0.8 and shares[None] < 0.45
+    even = I.MixtureConfig(seed=4, programs=I.PROGRAMS)
+    assert I.make_mixtures(pieces, 5, even)[0].programs == I.make_mixtures(pieces, 5, even)[0].programs
+    # a pool without a named program, or without another, draws evenly from what it has
+    only = {f: (I.FAMILIES[f][0],) for f in I.FAMILIES}
+    c = I.MixtureConfig(seed=4, programs=only, named_share=0.0)
+    firsts = {p[0] for p in I.FAMILIES.values()}
+    assert {p for m in I.make_mixtures(pieces, 20, c) for p in m.programs} <= firsts
+    with pytest.raises(ValueError, match="named_share"):
+        I.MixtureConfig(named_share=1.5)
+    config = I.InstrumentConfig(named_share=0.7)
+    assert I.InstrumentConfig.from_dict(json.loads(config.to_json())).named_share == 0.7
+    assert "70%" in I.model_card(config)
+    assert I.InstrumentConfig.from_dict({"steps": 3}).named_share is None  # a model saved before the field
+
+
 def _tone_mel(frames: int = 80) -> np.ndarray:
     power = np.full((I.N_MELS, frames), 1e-6)
     power[10, 20:40] = 1.0

@@ -132,13 +132,31 @@ class MixtureConfig:
     programs: dict[str, tuple[int, ...]] | None = None
     """When set, each family's programs to draw among instead (e.g. :data:`PROGRAMS`); ``variants`` is
     then not used."""
+    named_share: float | None = None
+    """With ``programs``: the chance that a track is played on its family's named programs
+    (:data:`FAMILIES`, those of them in the pool), the rest of the pool sharing the other draws; None
+    draws evenly over the pool (the named programs then get about a quarter of the draws)."""
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.named_share is not None and not 0.0 <= self.named_share <= 1.0:
+            raise ValueError(f"named_share must be within 0..1, not {self.named_share}")
 
     def pool(self, family: str) -> tuple[int, ...]:
         """The programs ``family`` may be played on."""
         if self.programs is not None:
             return tuple(self.programs[family])
         return tuple(FAMILIES[family][v] for v in self.variants)
+
+    def draw(self, family: str, rng: np.random.Generator) -> int:
+        """One program of ``family``'s pool, the named ones with the chance ``named_share`` when set."""
+        pool = self.pool(family)
+        if self.named_share is not None and self.programs is not None:
+            named = tuple(p for p in pool if p in FAMILIES[family])
+            rest = tuple(p for p in pool if p not in FAMILIES[family])
+            if named and rest:
+                pool = named if rng.random() < self.named_share else rest
+        return pool[int(rng.integers(len(pool)))]
 
 
 def make_mixtures(
@@ -172,8 +190,7 @@ def make_mixtures(
         score = symusic.Score(480, ttype="second")
         programs = []
         for track, fam in zip(chosen, fams, strict=True):
-            pool = c.pool(fam)
-            program = pool[int(rng.integers(len(pool)))]
+            program = c.draw(fam, rng)
             programs.append(program)
             score.tracks.append(_dress(track, fam, program, float(rng.uniform(*c.gain))))
         out.append(Mixture(name, start, tuple(fams), tuple(programs), score))
@@ -325,6 +342,10 @@ class InstrumentConfig(JsonConfig):
     """The share of crops given a reverberant tail (RT60 0.3-2 s, shorter in the high bands)."""
     noise_prob: float = 0.0
     """The share of crops given coloured noise (10-40 dB under the music)."""
+    named_share: float | None = None
+    """How often the training mixtures played a family's named programs when drawing among all of its
+    programs (``MixtureConfig.named_share``; None: evenly, or the named programs alone). The mixtures are
+    made before training: this records the recipe, as ``trained_on`` does."""
     threshold: float = 0.5
     seed: int = 0
     trained_on: str = ""
@@ -397,6 +418,8 @@ def model_card(config: InstrumentConfig) -> str:
         "- measured on mixtures of held-out pieces: bench/bench_instruments.py",
         "- no pickle: config JSON + safetensors",
     ]
+    if config.named_share is not None:
+        lines.append(f"- the family's named programs played {config.named_share:.0%} of the training tracks")
     if config.metrics:
         lines.append(f"- metrics: {json.dumps(config.metrics)}")
     return "\n".join(lines) + "\n"
