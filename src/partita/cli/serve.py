@@ -135,7 +135,12 @@ def serve(
                 raise click.ClickException(f"{path}: a second concept named <{carried[-1].concept}>")
         names = ", ".join(f"<{c.concept}>" for c in carried)
         click.echo(f"partita studio: with the concept{'s' if len(carried) > 1 else ''} {names}", err=True)
-    run(host=host, port=port, model=loaded, limits=limits, corpora_root=corpora, concepts=carried)
+    from partita.web.app import StartupError
+
+    try:
+        run(host=host, port=port, model=loaded, limits=limits, corpora_root=corpora, concepts=carried)
+    except StartupError as err:
+        raise click.ClickException(str(err)) from None
 
 
 commands = [serve]

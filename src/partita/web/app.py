@@ -180,9 +180,38 @@ def host_guard(host: str) -> list:
     return [Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))]
 
 
+STARTUP_TRIES = 3
+"""Starts tried where Gradio's own start-up check fails: it asks the new server for its page once, with a 3 s
+time-out, and a busy machine (the large-file benchmark's, at load 10-16) answers later than that."""
+STARTUP_CHECK = "localhost is not accessible"
+"""What Gradio's ValueError says when that check fails."""
+
+
+class StartupError(RuntimeError):
+    """The studio's server did not answer Gradio's start-up check in :data:`STARTUP_TRIES` starts."""
+
+
 def launch(app, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True, quiet: bool = False):
     """Start the app's server on ``host:port``; with ``block=False`` return at once (stop with
-    ``app.close()``)."""
+    ``app.close()``). A start whose check times out is tried again (:data:`STARTUP_TRIES`), then
+    :class:`StartupError`."""
+    for attempt in range(1, STARTUP_TRIES + 1):
+        try:
+            return _launch_once(app, host, port, block, quiet)
+        except ValueError as err:
+            if STARTUP_CHECK not in str(err):
+                raise
+            app.close()
+            if attempt == STARTUP_TRIES:
+                raise StartupError(
+                    f"the studio's server on {host}:{port} did not answer its own start-up check in "
+                    f"{STARTUP_TRIES} tries (a very busy machine, or a proxy setting such as HTTP_PROXY "
+                    "without NO_PROXY=localhost catching it)"
+                ) from None
+            log.warning("the studio did not answer its start-up check in time: starting it again")
+
+
+def _launch_once(app, host: str, port: int, block: bool, quiet: bool):
     limits = app.studio.limits
     return app.launch(
         app_kwargs={"middleware": host_guard(host)},
