@@ -48,3 +48,16 @@ def make_score(
 @pytest.fixture
 def scale_score() -> symusic.Score:
     return make_score()
+
+
+USERS_FILE = b"MThd my own candidate, not partita's"
+"""The bytes of a file the user made, for tests that partita never overwrites one."""
+
+
+@pytest.fixture
+def mine(tmp_path: Path) -> Path:
+    """A folder holding the user's own candidate-1.mid (:data:`USERS_FILE`)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "candidate-1.mid").write_bytes(USERS_FILE)
+    return folder

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import USERS_FILE as MINE
 
 from partita.cli.main import main
 from partita.generation.candidates import Candidate
@@ -16,8 +17,6 @@ from partita.pipelines import Generator
 from partita.render.candidates import write_candidates
 from partita.render.own_files import MANIFEST, foreign_files, record_own_files
 from partita.score import write_midi
-
-MINE = b"MThd my own candidate, not partita's"
 
 
 @pytest.fixture
@@ -34,15 +33,6 @@ def generated(monkeypatch, scale_score) -> list[str]:
 
     monkeypatch.setattr(Generator, "from_pretrained", classmethod(lambda cls, name: Writer()))
     return calls
-
-
-@pytest.fixture
-def mine(tmp_path: Path) -> Path:
-    """A folder holding the user's own candidate-1.mid."""
-    folder = tmp_path / "mine"
-    folder.mkdir()
-    (folder / "candidate-1.mid").write_bytes(MINE)
-    return folder
 
 
 def _generate(out: Path, *extra: str) -> int:

@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import USERS_FILE as MINE
 
 import partita.pipelines.generator as generator_module
 from partita.generation.candidates import Candidate
 from partita.pipelines import debug_generator, generate
 from partita.render.own_files import MANIFEST, ForeignFileError, foreign_files
 
-MINE = b"MThd my own candidate, not partita's"
 PROMPT = "a waltz in G, 2 bars"
 
 
@@ -36,14 +36,6 @@ def sampled(monkeypatch, scale_score) -> list[int]:
 
     monkeypatch.setattr(generator_module, "sample_candidates", quick)
     return calls
-
-
-@pytest.fixture
-def mine(tmp_path: Path) -> Path:
-    folder = tmp_path / "mine"
-    folder.mkdir()
-    (folder / "candidate-1.mid").write_bytes(MINE)
-    return folder
 
 
 def _listed(folder: Path) -> set[str]:
