@@ -14,7 +14,6 @@ from fractions import Fraction
 
 from partita.generation.config import GenerationConfig
 from partita.generation.entries import entry_plan
-from partita.generation.harmony import scale_pitch_classes
 from partita.generation.instruments import (
     StandIns,
     bass_program,
@@ -24,15 +23,9 @@ from partita.generation.instruments import (
 from partita.generation.notation import sampled_meter, single_meter, trained_frame
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
-from partita.generation.scales import style_scale
+from partita.generation.scales import key_scale, style_scale
 from partita.tokens import SteerableTokenizer, voice_programs
-from partita.tokens.conditions import (
-    DENSITY_EDGES,
-    PITCH_CLASS_OF_TONIC,
-    POLYPHONY_EDGES,
-    RHYTHM_EDGES,
-    bin_index,
-)
+from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, bin_index
 
 NOTES_PER_ONSET: tuple[tuple[int, int | None], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 5), (5, None))
 """(at least, at most) notes starting together, per polyphony bin
@@ -225,7 +218,7 @@ def plan_request(
         repeat_weight=config.repeat_weight_for(c.style),
         loop_penalty=config.loop_penalty_for(c.style),
         step_weight=config.step_weight_for(c.style),
-        step_scale=_key_scale(c.key, c.mode),
+        step_scale=key_scale(c.key, c.mode),
         scale=style_scale(c.style, c.key, c.mode),
         scale_weight=config.scale_weight_for(c.style),
         final_weight=config.final_weight_for(c.style),
@@ -242,11 +235,6 @@ def plan_request(
         written_meter=c.meter if multiple > 1 or (meter and meter != c.meter) else None,
         lead_bars=1 if pickup else 0,
     )
-
-
-def _key_scale(key: str | None, mode: str | None) -> tuple[int, ...]:
-    """The key's scale (in minor, natural and harmonic together), for the step pull; empty without a key."""
-    return tuple(sorted(scale_pitch_classes(key, mode))) if key in PITCH_CLASS_OF_TONIC else ()
 
 
 def _drawn_meter(

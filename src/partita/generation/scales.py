@@ -13,6 +13,7 @@ against 2.21).
 
 from __future__ import annotations
 
+from partita.generation.harmony import scale_pitch_classes
 from partita.tokens.conditions import PITCH_CLASS_OF_TONIC
 
 STYLE_SCALES: dict[str, str] = {"chinese_folk": "pentatonic"}
@@ -33,3 +34,9 @@ def style_scale(style: str | None, key: str | None, mode: str | None) -> tuple[i
     tonic = PITCH_CLASS_OF_TONIC[key]
     steps = PENTATONIC["minor" if mode == "minor" else "major"]
     return tuple(sorted((tonic + s) % 12 for s in steps))
+
+
+def key_scale(key: str | None, mode: str | None) -> tuple[int, ...]:
+    """The pitch classes of the scale of ``key`` (a tonic name) in ``mode`` (in minor, natural and harmonic
+    together: :func:`partita.generation.harmony.scale_pitch_classes`); empty without a known key."""
+    return tuple(sorted(scale_pitch_classes(key, mode))) if key in PITCH_CLASS_OF_TONIC else ()
