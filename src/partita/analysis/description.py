@@ -219,7 +219,8 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
     est = estimate_key(pitched)
     if est is not None:
         d.key, d.key_confidence = est.name, _r(est.confidence)
-        regions = key_segments(pitched, grid.bars, est.index) if n_bars >= 16 else []
+        tpq = int(score.ticks_per_quarter)
+        regions = key_segments(pitched, grid.bars, est.index, ticks_per_quarter=tpq) if n_bars >= 16 else []
         d.key_changes = [
             {"start": _r(sec(grid.bars[a])), "end": _r(sec(grid.bars[b])), "key": key_name(k)}
             for a, b, k in regions

@@ -221,7 +221,8 @@ def _from_stream(obj, fmt: str, name: str, expand_repeats: bool) -> Score:
     if stream is None:
         raise ScoreError(f"the {fmt} file holds no score", "no-notes", name)
     try:
-        return from_music21(stream, expand_repeats=expand_repeats)
+        # the parse is this call's own: its ties may be joined in place
+        return from_music21(stream, expand_repeats=expand_repeats, in_place=True)
     except ScoreError as e:
         if e.path is None:
             raise ScoreError(str(e), e.reason, name) from None

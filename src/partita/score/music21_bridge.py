@@ -113,21 +113,39 @@ def _track_groups(parts) -> list[tuple[str, int, list]]:
     return out
 
 
-def _voice_streams(part) -> list:
+def _voice_streams(part, in_place: bool = False) -> list:
     """The part flattened with ties joined, one stream per voice where measures hold several voices.
 
     Joining ties over a whole multi-voice part lets music21 tie a note of one voice to a note of another;
-    splitting the voices first keeps every tie inside its own voice.
+    splitting the voices first keeps every tie inside its own voice. With ``in_place`` the ties are joined
+    in the part's own notes (``voicesToParts`` shares them) rather than in a deep copy of it.
     """
     # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import stream
 
     if any(m.hasVoices() for m in part.getElementsByClass(stream.Measure)):
         try:
-            return [p.stripTies(inPlace=False).flatten() for p in part.voicesToParts().parts]
+            return [_joined_ties(p, in_place) for p in part.voicesToParts().parts]
         except Exception as e:  # music21 raises on some irregular voice layouts; fall back to the whole part
             log.debug("voices not separated: %s", e)
-    return [part.stripTies(inPlace=False).flatten() if isinstance(part, stream.Stream) else part]
+    return [_joined_ties(part, in_place) if isinstance(part, stream.Stream) else part]
+
+
+def _joined_ties(part, in_place: bool):
+    """``part`` with tied notes joined (music21's ``stripTies``), flattened."""
+    if not in_place:
+        return part.stripTies(inPlace=False).flatten()
+    part.stripTies(inPlace=True)
+    return part.flatten()
+
+
+def _has_repeats(s) -> bool:
+    """Whether ``s`` holds anything music21's ``expandRepeats`` writes out: repeat bar lines, D.C., D.S.,
+    segno, coda or fine marks, first- and second-ending brackets."""
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
+    from music21 import repeat, spanner
+
+    return any(True for _ in s.recurse().getElementsByClass((repeat.RepeatMark, spanner.RepeatBracket)))
 
 
 def _add_notes(track, flat, tick) -> None:
@@ -154,21 +172,28 @@ def _add_notes(track, flat, tick) -> None:
                 track.notes.append(symusic.Note(start, dur, midi, vel))
 
 
-def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAULT_TPQ) -> Score:
+def from_music21(
+    s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAULT_TPQ, in_place: bool = False
+) -> Score:
     """Convert a music21 Score (or Part) into a tick-time :class:`symusic.Score`.
 
     Repeats are written out when ``expand_repeats`` (MIDI describes a performance); where music21 cannot
     expand them the score is kept as notated. Tied notes become one note; chords become simultaneous notes;
     grace notes (which have no notated duration) are left out; unpitched percussion is left out.
+
+    ``s`` is left as it was unless ``in_place``: then its tied notes are joined in it, which saves a deep
+    copy of every part (for a stream nobody else holds, such as the readers' own parse). A score with
+    repeats is copied once by ``expandRepeats`` and its ties joined in that copy; one without is not
+    expanded at all (music21 would copy it whole to find nothing to write out).
     """
     # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import key, meter, tempo
 
-    if expand_repeats:
+    if expand_repeats and _has_repeats(s):
         try:
             expanded = s.expandRepeats()
             if expanded is not None and expanded.highestTime > 0:
-                s = expanded
+                s, in_place = expanded, True  # a deep copy: this function's own
         except Exception as e:  # music21 raises on malformed repeat structures; keep the notated form
             log.debug("repeats not expanded: %s", e)
 
@@ -219,7 +244,7 @@ def from_music21(s, expand_repeats: bool = True, ticks_per_quarter: int = DEFAUL
 
     for name, program, group in _track_groups(parts):
         track = symusic.Track(name, program, False)
-        for flat in (v for part in group for v in _voice_streams(part)):
+        for flat in (v for part in group for v in _voice_streams(part, in_place)):
             _add_notes(track, flat, tick)
         if len(track.notes):
             track.notes.sort(key=lambda n: (n.time, n.pitch))
