@@ -29,6 +29,12 @@ Measured for each video, over its top-k (each piece against each shot, weighted 
 - **following the drawn video** (independent of the mapping's own numbers): Spearman's rho across the videos
   between the retrieved pieces' mean tempo and the square's drawn speed (the known motion), and between their
   share of major keys and the drawn lightness; chance is the 95th percentile of |rho| over random pairings;
+- **the register** (since 2026-12-06's late afternoon the ranking asks each shot's register as the
+  generator does, :func:`~partita.generation.picture.asked_pitch`; before, 62 + 8 valence, which for most
+  shots the generator no longer asks): the ``match`` ranker against the same ranker asking 62 + 8 valence
+  (``match-62+8v``, in the same run): the agreement rows above, the register's (a piece's mean pitch, of the
+  sections sounding under the shot, within 5 semitones of what the generator asks), and Spearman's rho
+  across the videos of the retrieved pieces' mean pitch with the drawn lightness;
 - **time** per video of the ranking (LanceDB read + fit) and of the text search.
 
     python bench/bench_video_library.py [--pieces 300] [--videos 20] [-k 10] [--seed 0] [--threads 1]
@@ -53,6 +59,8 @@ from common import row, write_result  # noqa: E402
 log = logging.getLogger("bench_video_library")
 COMMAND = "python bench/bench_video_library.py --threads 1"
 RANKERS = ("match", "text", "text+bm25")
+BEFORE = "match-62+8v"
+"""The match ranker asking the register as it did before it read the generator's (62 + 8 valence)."""
 
 
 class _Subset:
@@ -96,12 +104,15 @@ def agreement(pieces, target) -> dict[str, float]:
     from partita.discovery.for_picture import TOLERANCE
 
     w = target.weights()
-    out = {"tempo": [], "mode": [], "density": [], "length": []}
+    out = {"tempo": [], "mode": [], "density": [], "length": [], "register": []}
     for p in pieces:
-        tempo = mode = density = 0.0
-        mode_w = 0.0
+        tempo = mode = density = register = 0.0
+        mode_w = register_w = 0.0
         for weight, shot in zip(w, target.shots, strict=True):
-            per_beat, _, _ = p.during(shot.start, shot.end)
+            per_beat, pitch, _ = p.during(shot.start, shot.end)
+            if pitch is not None:
+                register += weight * (abs(pitch - shot.mean_pitch) <= TOLERANCE["register"])
+                register_w += weight
             tempo += weight * (abs(np.log2(p.tempo / shot.tempo)) <= np.log2(1 + TOLERANCE["tempo"]))
             density += weight * (
                 abs(np.log2(max(per_beat, 1e-3) / shot.density)) <= np.log2(TOLERANCE["density"])
@@ -114,11 +125,15 @@ def agreement(pieces, target) -> dict[str, float]:
         out["density"].append(density)
         if mode_w:
             out["mode"].append(mode / mode_w)
+        if register_w:
+            out["register"].append(register / register_w)
         out["length"].append(float(p.duration >= target.duration))
     means = {k: float(np.mean(v)) if v else float("nan") for k, v in out.items()}
     parts = [means[k] for k in ("tempo", "mode", "density") if not np.isnan(means[k])]
     means["correspondence"] = float(np.mean(parts))
     means["mean_tempo"] = float(np.mean([p.tempo for p in pieces]))
+    pitched = [p.mean_pitch for p in pieces if p.mean_pitch is not None]
+    means["mean_pitch"] = float(np.mean(pitched)) if pitched else float("nan")
     modes = [p.mode == "major" for p in pieces if p.mode]
     means["major_share"] = float(np.mean(modes)) if modes else float("nan")
     return means
@@ -137,6 +152,7 @@ def run_video(spec, index_, library, by_id, k: int, folder: Path, i: int) -> dic
     t0 = time.perf_counter()
     matched = [by_id[m.piece_id] for m in rank_pieces(library, target, k)]
     match_s = time.perf_counter() - t0
+    before = [by_id[m.piece_id] for m in rank_pieces(library, plain_register(target), k)]
     t0 = time.perf_counter()
     text = [by_id[h.piece_id] for h in index_.search(query, k) if h.piece_id in by_id]
     text_s = time.perf_counter() - t0
@@ -151,8 +167,10 @@ def run_video(spec, index_, library, by_id, k: int, folder: Path, i: int) -> dic
         "shots": len(target.shots),
         "asked_tempo": target.mean("tempo"),
         "asked_modes": [s.mode for s in target.shots],
+        "asked_pitches": [s.mean_pitch for s in target.shots],
         "query": query,
         "match": agreement(matched, target),
+        BEFORE: agreement(before, target),
         "text": agreement(text, target),
         "text+bm25": agreement(hybrid, target),
         "random": agreement(library, target),
@@ -160,6 +178,48 @@ def run_video(spec, index_, library, by_id, k: int, folder: Path, i: int) -> dic
         "match_seconds": match_s,
         "text_seconds": text_s,
     }
+
+
+def plain_register(target):
+    """``target`` asking each shot's register as the ranking did before it read the generator's: 62 + 8
+    valence."""
+    from dataclasses import replace
+
+    from partita.discovery.for_picture import PictureTarget
+
+    shots = [replace(s, mean_pitch=round(62 + 8 * s.valence, 1)) for s in target.shots]
+    return PictureTarget(target.source, shots, target.duration)
+
+
+def register_rows(videos: list[dict], k: int, base: str, seed: int) -> list[dict]:
+    """The match ranker against itself asking 62 + 8 valence (:data:`BEFORE`), on the same videos."""
+
+    def mean(ranker: str, key: str) -> float:
+        return float(np.nanmean([v[ranker][key] for v in videos]))
+
+    command = COMMAND + "  (the ranker before: the same run)"
+    rows = []
+    for key, what in (
+        ("register", "register within 5 semitones of what the generator asks"),
+        ("correspondence", "correspondence (mean of tempo, mode, density agreement)"),
+        ("tempo", "tempo within 20% of the shot's"),
+        ("mode", "mode as the shot asks"),
+        ("density", "notes a beat within x1.5 of the shot's"),
+    ):
+        rows.append(
+            row(f"{what}, top-{k} by match-video (the generator's register) vs asking 62 + 8 valence",
+                mean("match", key), "share", command, baseline=f"{BEFORE} (the same ranker, 62 + 8 valence)",
+                baseline_value=mean(BEFORE, key), notes=base)
+        )  # fmt: skip
+    x = [v["drawn_lightness"] for v in videos]
+    for ranker in ("match", BEFORE, "text+bm25"):
+        rho, chance = spearman_with_chance(x, [v[ranker]["mean_pitch"] for v in videos], seed)
+        rows.append(
+            row(f"rho, retrieved pieces' mean pitch vs the video's drawn lightness ({ranker})", rho, "rho",
+                command, baseline="chance (95th percentile of |rho|, random pairings)", baseline_value=chance,
+                notes=base)
+        )  # fmt: skip
+    return rows
 
 
 def summary_rows(videos: list[dict], k: int, n_pieces: int, seed: int) -> list[dict]:
@@ -214,6 +274,7 @@ def summary_rows(videos: list[dict], k: int, n_pieces: int, seed: int) -> list[d
                     notes=base,
                 )
             )
+    rows += register_rows(videos, k, base, seed)
     rows.append(
         row(
             "seconds to rank the index for a video (read descriptions + fit)",
@@ -268,8 +329,9 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     for v in videos:
         log.info(
-            "video %d: asked %.0f bpm %s; correspondence match %.2f text %.2f hybrid %.2f random %.2f",
-            v["video"], v["asked_tempo"], v["asked_modes"], v["match"]["correspondence"],
+            "video %d: asked %.0f bpm %s pitch %s; correspondence match %.2f (62 + 8 valence %.2f) text %.2f "
+            "hybrid %.2f random %.2f", v["video"], v["asked_tempo"], v["asked_modes"], v["asked_pitches"],
+            v["match"]["correspondence"], v[BEFORE]["correspondence"],
             v["text"]["correspondence"], v["text+bm25"]["correspondence"], v["random"]["correspondence"],
         )  # fmt: skip
     rows = summary_rows(videos, args.k, count, args.seed)

@@ -6,9 +6,12 @@ simple, explainable form).
 score-video`` and ``generate --image`` would ask the model for (:mod:`partita.generation.picture`): per shot
 (short shots merged, as :func:`~partita.generation.picture.plan_video` merges them) its valence and arousal
 become a tempo (105 + 55 arousal bpm), a mode (major or minor by the sign of the valence, none near 0), a note
-density (the density fader 0.5 + 0.4 arousal, as notes a beat in the middle of its bin), a register (mean
-pitch 62 + 8 valence) and a loudness (velocity 80 times 0.75 at no motion to 1.25 at full, as
-:func:`~partita.generation.picture.shape_dynamics` scales it); a video also asks for its length.
+density (the density fader 0.5 + 0.4 arousal, as notes a beat in the middle of its bin), a register (the mean
+pitch the generator asks: for an image :func:`~partita.generation.prompt.mood_pitch` of its valence, for a
+shot what its section's request carries, :func:`~partita.generation.picture.asked_pitch`, from the shot's mood
+word: 62 + 8 valence from -0.35 to +0.45, the low or the high register beyond) and a loudness (velocity 80
+times 0.75 at no motion to 1.25 at full, as :func:`~partita.generation.picture.shape_dynamics` scales it); a
+video also asks for its length.
 
 **What a piece offers** (:class:`PieceTraits`) is read from the description the index stores for it
 (:mod:`partita.analysis.description`, computed from the score): its tempo, its key segments (the mode), and
@@ -40,8 +43,10 @@ import numpy as np
 
 from partita.generation.picture import (
     Affect,
+    asked_pitch,
     fader_for,
     mode_for,
+    mood_pitch,
     motion_level,
     picture_affect,
     plan_video,
@@ -133,7 +138,13 @@ def density_per_beat(fader: float) -> float:
     return round((lo + hi) / 2, 3)
 
 
-def _controls(label: str, start: float, end: float, affect: Affect, motion: float | None) -> ShotControls:
+def _controls(
+    label: str, start: float, end: float, affect: Affect, motion: float | None, pitch: float | None = None
+) -> ShotControls:
+    """One shot's controls; ``pitch``: the mean pitch its music is asked for (None: the picture's own,
+    :func:`~partita.generation.prompt.mood_pitch` of its valence, as ``generate --image`` asks)."""
+    if pitch is None:
+        pitch = mood_pitch(affect.valence)[0]
     if motion is None:  # an image: loudness from the arousal alone
         velocity = BASE_VELOCITY * (1.0 + 0.25 * affect.arousal)
     else:
@@ -145,7 +156,7 @@ def _controls(label: str, start: float, end: float, affect: Affect, motion: floa
         tempo=tempo_for(affect.arousal),
         mode=mode_for(affect.valence),
         density=density_per_beat(fader_for(affect.arousal)),
-        mean_pitch=round(62 + 8 * affect.valence, 1),
+        mean_pitch=round(float(pitch), 1),
         velocity=round(velocity, 1),
         valence=affect.valence,
         arousal=affect.arousal,
@@ -157,11 +168,12 @@ def video_target(video: VideoFeatures, source: str = "the video") -> PictureTarg
     vplan = plan_video(video, align=False)
     ends = [*vplan.starts[1:], vplan.duration]
     shots = []
-    for section, start, end, affect in zip(
-        vplan.plan.sections, vplan.starts, ends, vplan.affects, strict=True
+    for k, (section, start, end, affect) in enumerate(
+        zip(vplan.plan.sections, vplan.starts, ends, vplan.affects, strict=True)
     ):
         label = section.name.split(" (")[0]
-        shots.append(_controls(label, start, end, affect, affect.reasons.get("motion", motion_level(0.0))))
+        motion = affect.reasons.get("motion", motion_level(0.0))
+        shots.append(_controls(label, start, end, affect, motion, asked_pitch(vplan, k)))
     return PictureTarget(source, shots, duration=float(video.duration))
 
 

@@ -36,7 +36,7 @@ from partita.generation.picture_mapping import (
     picture_affect,
     tempo_for,
 )
-from partita.generation.plan import PiecePlan, Section
+from partita.generation.plan import PiecePlan, Section, section_options
 from partita.generation.prompt import project_prompt
 from partita.generation.request import Request
 from partita.picture import ImageFeatures, Shot, VideoFeatures
@@ -421,6 +421,16 @@ def section_key(score: Score, vplan: VideoPlan, index: int) -> str | None:
 def asked_mode(vplan: VideoPlan, index: int) -> str:
     """The mode section ``index`` asks for ("major" or "minor", from its key)."""
     return (vplan.plan.sections[index].key or "C major").split()[-1]
+
+
+def asked_pitch(vplan: VideoPlan, index: int) -> float | None:
+    """The mean pitch section ``index`` asks the model for: its words (the plan's prompt and the section's
+    mood word) and options projected as the generator projects them for that section
+    (:func:`partita.generation.prompt.project_prompt`, whose :func:`~partita.generation.prompt.mood_pitch`
+    gives a mood its register); None where nothing in them sets one."""
+    section = vplan.plan.sections[index]
+    text = ", ".join(t for t in (vplan.plan.prompt, section.prompt) if t)
+    return project_prompt(text, **section_options(vplan.plan, section)).conditions.mean_pitch
 
 
 def section_alignment(
