@@ -25,13 +25,16 @@ In one run, per simulated rater (:mod:`partita.evaluation.raters`; default ``ste
     python bench/bench_tune.py [--quick] [--raters stepwise,register,bass,bassline] [--style chorale]
                                [--steps 60] [--threads 1] [--tune-minutes 10] [--round-robin]
                                [--pairs extremes --extremes 2] [--variants "rounds=2;pairs=extremes"]
-                               [--cache DIR] [--eval-n 8]
+                               [--cache DIR] [--eval-n 8] [--realism-reps 100] [--seed 0]
 
 ``--round-robin``: the training rater also judges every other pair of a prompt's candidates (so that
 ``--pairs extremes``, DPO on each prompt's best pieces against its worst, has a ranking to read).
 ``--variants``: several settings tuned one after another from the same base weights, on the same pairs and
 judged against the same base pieces (``rounds=2``: only the two random matchings' choices). ``--cache``:
-the base model's sampled pieces kept as MIDI for later runs.
+the base model's sampled pieces kept as MIDI for later runs, and each run's realism features (base, tuned
+and real pieces) as ``NAME-realism.npz``. ``--realism-reps N``: a bootstrap 95% interval of the realism
+change over N resamples of those pieces (bench/tune_realism.py; ``python bench/tune_realism.py RESULT.json
+NAME-realism.npz`` adds it to a finished run's result).
 
 The baseline of every row is the base model measured in the same run (the win rate's: 0.5, a coin).
 """
@@ -169,14 +172,29 @@ def real_folk(count: int, seed: int, style: str = STYLE) -> list:
     return pieces
 
 
-def realism(pieces: list, real: list) -> float:
-    from partita.evaluation.realism import realism_features, two_sample_test
+def features(pieces: list) -> np.ndarray:
+    """The realism features of ``pieces`` as a matrix (one row a piece)."""
+    from partita.evaluation.realism import feature_matrix, realism_features
 
-    return float(
-        two_sample_test([realism_features(p) for p in pieces], [realism_features(p) for p in real])[
-            "accuracy"
-        ]
-    )
+    return feature_matrix([realism_features(p) for p in pieces])
+
+
+def realism_measure(base_pieces: list, tuned_pieces: list, real: list, args, label: str) -> dict:
+    """Realism of base and tuned pieces against ``real``; with ``--realism-reps`` a bootstrap interval of
+    the change (bench/tune_realism.py); with ``--cache`` the feature matrices are kept beside the pieces."""
+    from bench.tune_realism import realism_change_interval, save_features
+    from partita.evaluation.realism import two_sample_test
+
+    fb, ft, fr = features(base_pieces), features(tuned_pieces), features(real)
+    out: dict = {side: float(two_sample_test(f, fr)["accuracy"]) for side, f in (("base", fb), ("tuned", ft))}
+    if args.cache:
+        tag = f"{args.name}-{label}" if label else args.name
+        save_features(args.cache / f"{tag.replace('/', '_')}-realism.npz", base=fb, tuned=ft, real=fr)
+    if args.realism_reps > 0:
+        t0 = time.monotonic()
+        out["change_interval"] = realism_change_interval(fb, ft, fr, reps=args.realism_reps)
+        out["change_interval"]["seconds"] = round(time.monotonic() - t0, 1)
+    return out
 
 
 def piece_features(request, score) -> dict[str, float]:
@@ -328,8 +346,9 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
     generator = shared["generator"]
     generator.model.load_state_dict(shared["base_state"])
     pairs = shared["by_round"].get(variant["rounds"], shared["pairs"])
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     config = DPOConfig(
+        seed=args.seed,
         beta=variant["beta"],
         steps=args.steps,
         lr=variant["lr"],
@@ -372,7 +391,7 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
             "paired_difference_ci": paired_interval(held_after, held_before),
         },
         "nll": {"base": shared["base_nll"], "tuned": valid_nll(generator.model, args.nll_tokens, args.style)},
-        "realism": {"base": realism(base_pieces, real), "tuned": realism(tuned_pieces, real)},
+        "realism": realism_measure(base_pieces, tuned_pieces, real, args, variant["label"]),
         "dpo": result["summary"],
         "seconds": {"pairs": shared["t_pairs"], "tune": t_tune},
         "tuned_pieces": len(tuned_pieces),
@@ -445,7 +464,7 @@ def variant_rows(prop: str, shared: dict, d: dict, args, cmd: str) -> list[dict]
             d["realism"]["base"],
             False,
             "within 0.05 of the base (0.5 = indistinguishable)",
-            f"{d['tuned_pieces']} generated vs {args.real} real pieces",
+            f"{d['tuned_pieces']} generated vs {args.real} real pieces" + realism_note(d["realism"]),
         ),
         row(
             f"{name}: DPO training time",
@@ -460,6 +479,17 @@ def variant_rows(prop: str, shared: dict, d: dict, args, cmd: str) -> list[dict]
             f"reward accuracy {s['final_accuracy']:.2f}",
         ),
     ]
+
+
+def realism_note(r: dict) -> str:
+    ci = r.get("change_interval")
+    if not ci:
+        return ""
+    return (
+        f"; change {r['tuned'] - r['base']:+.3f}, bootstrap 95% [{ci['ci_low']:+.3f}, {ci['ci_high']:+.3f}] "
+        f"({ci['reps']} resamples of the base, tuned and real pieces; {ci['share_above_005']:.2f} of them "
+        "above +0.05)"
+    )
 
 
 def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
@@ -546,7 +576,14 @@ def main() -> None:
         help="a folder keeping the base model's sampled pieces (MIDI) for later runs",
     )
     ap.add_argument("--real", type=int, default=64, help="real pieces for the realism test")
+    ap.add_argument(
+        "--realism-reps",
+        type=int,
+        default=0,
+        help="bootstrap resamples for an interval on the realism change (0: none; 100 take minutes)",
+    )
     ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=0, help="the training seed (batch order; torch)")
     ap.add_argument("--nll-tokens", type=int, default=20000)
     ap.add_argument("--tune-minutes", type=float, default=10.0, help="wall-clock limit of one DPO run")
     ap.add_argument("--threads", type=int, default=1)
