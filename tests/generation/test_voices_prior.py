@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from partita import Generator
@@ -80,8 +82,27 @@ def test_a_number_of_voices_asked_for_stands(gen):
     assert all(any("voices, not 4" in n for n in r.notes) for r in implied if r.n_tracks != 4)
 
 
-def test_by_default_a_motet_for_choir_keeps_the_four_voices_its_style_implies(gen):
-    requests = [gen.request("a Renaissance motet in G minor for choir, 8 bars") for _ in range(8)]
-    for seed, request in enumerate(requests):
+def test_by_default_a_motet_for_choir_is_in_four_to_six_voices_and_a_chorale_in_four(gen):
+    motets = [gen.request("a Renaissance motet in G minor for choir, 8 bars") for _ in range(40)]
+    for seed, request in enumerate(motets):
         candidates._draw_voices(request, GenerationConfig(), seed)
-    assert {r.n_tracks for r in requests} == {4}
+    assert {r.n_tracks for r in motets} == {4, 5, 6}
+    chorales = [gen.request("a chorale in G major for choir, 8 bars") for _ in range(12)]
+    for seed, request in enumerate(chorales):
+        candidates._draw_voices(request, GenerationConfig(), seed)
+    assert {r.n_tracks for r in chorales} == {4}
+
+
+def test_a_voice_the_style_drew_loses_its_part_when_it_barely_sings(gen):
+    config = GenerationConfig()
+    drawn = gen.request("a Renaissance motet in G minor for choir, 8 bars")
+    candidates._draw_voices(drawn, config, seed=3)
+    assert drawn.voices_drawn and candidates.drops_strays(drawn, config)
+    asked = gen.request("a Renaissance motet in G minor for four voices, 8 bars")
+    candidates._draw_voices(asked, config, seed=3)
+    assert not asked.voices_drawn and not candidates.drops_strays(asked, config)
+    chorale = gen.request("a chorale in G major for choir, 8 bars")
+    candidates._draw_voices(chorale, config, seed=3)
+    assert not chorale.voices_drawn and not candidates.drops_strays(chorale, config)
+    free = dataclasses.replace(config, constrain=False)
+    assert not candidates.drops_strays(drawn, free)

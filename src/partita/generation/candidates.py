@@ -97,12 +97,27 @@ def _draw_voices(request: Request, config: GenerationConfig, seed: int | None) -
     asked = any(u.field == "tracks" for u in request.understood)
     if seed is None or asked or request.given is not None or not request.n_tracks:
         return
+    if not config.style_voices.get(request.conditions.style or ""):
+        return
     voices = config.voices_for(request.conditions.style, request.n_tracks, seed)
+    request.voices_drawn = True
     if voices != request.n_tracks:
         request.notes.append(
             f"{voices} voices, not {request.n_tracks}: as many as real pieces of the style often have"
         )
         request.n_tracks = voices
+
+
+def drops_strays(request: Request, config: GenerationConfig) -> bool:
+    """Whether a new piece for ``request`` loses its stray parts (:func:`~partita.generation.strays.
+    drop_stray_tracks`): where the model chose the parts (no instrument, no number of voices asked) and
+    :attr:`GenerationConfig.drop_strays` is on, or where the style drew the number of voices
+    (``request.voices_drawn``): a voice that then sings under a note a bar is dropped, as a musician would
+    (none of 86 training motets of four to eight voices has one; 7 of 32 selected motets of four to six
+    drawn voices had one, a fifth voice singing 2 notes in 16 bars)."""
+    c = request.conditions
+    chosen = not (c.programs or c.drums or request.n_tracks)  # the model chose the parts
+    return config.constrain and ((chosen and config.drop_strays) or request.voices_drawn)
 
 
 def sample_candidates(
@@ -293,9 +308,8 @@ def _finish(
     if config.constrain and top and closed_rests(score, round(top * score.ticks_per_quarter), top_only=True):
         remarks.append(f"rests of up to {top:g} quarters inside the top part closed by the note before")
     c = request.conditions
-    chosen = not (c.programs or c.drums or request.n_tracks)  # the model chose the parts
     asked = request.bars or bars
-    if config.constrain and chosen and config.drop_strays and drop_stray_tracks(score, asked):
+    if drops_strays(request, config) and drop_stray_tracks(score, asked):
         remarks.append(f"parts with fewer notes than the piece's {asked} bars were dropped")
     sampled = score.copy() if plan.written or plan.written_meter else None
     write_back(score, plan.written, refit=plan.refit)

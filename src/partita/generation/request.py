@@ -58,6 +58,9 @@ class Request:
     pickup: int | None = None
     """The pickup (upbeat) asked for, in beats of the meter ("with an upbeat": 1; "no upbeat": 0), or None:
     a new piece then opens with one as often as real pieces of its style do (``GenerationConfig``)."""
+    voices_drawn: bool = False
+    """Whether the number of voices was drawn as real pieces of the style have them (a motet "for choir":
+    ``GenerationConfig.style_voices``), not asked for: a voice that then barely sings is dropped."""
     onsets: list[tuple[int, int]] = field(default_factory=list)
     """(bar from the piece's first, position in the vocabulary's positions of that bar) where the music
     should start notes, a video's cuts and motion peaks: the sampler is pulled there
