@@ -4,8 +4,11 @@ Issue 21 item 3. Held-out POP909 songs (split ``test`` of the built corpus ``all
 MELODY track is the melody; three accompaniments of it, one run:
 
 - ``partita``: :meth:`partita.Generator.accompany` with "a pop song for piano" (4 candidates, the first kept);
-- ``partita, plain``: the ablation, the same without the accompaniment's defaults (texture faders at 0.7,
-  chord tones only: :data:`partita.generation.accompany.ACCOMPANIMENT_FADERS` and ``ACCOMPANIMENT_SETTINGS``);
+- ``partita, plain``: the ablation, the same without the accompaniment's defaults (the texture of three
+  voices under the melody, :func:`partita.generation.accompany.parts_texture`: polyphony 3, density the
+  melody's notes a quarter times 3, rhythm the melody's onsets a quarter; texture faders at 0.7,
+  :data:`~partita.generation.accompany.ACCOMPANIMENT_FADERS`, where ``PARTS_VOICES`` is None; chord tones
+  only, ``ACCOMPANIMENT_SETTINGS``);
 - ``block``: the rule baseline, :func:`partita.generation.accompany.block_chords` on the same chords (a
   sustained triad and a bass root a bar);
 - ``real``: the song's own BRIDGE and PIANO tracks (the reference, not a competitor).
@@ -22,6 +25,7 @@ Chinese folk songs, jigs) have no accompaniment to compare with: their rows give
 agreement of partita's parts against block chords.
 
     python bench/bench_accompany.py [--n 12] [--folk 6] [--model partita-small|debug|PATH] [--threads 2]
+        [--save DIR]
 """
 
 from __future__ import annotations
@@ -149,11 +153,12 @@ def pop_sets(generator, records: dict, corpus, n: int, seed: int) -> tuple[dict,
 
 
 def plain_request(generator, melody) -> tuple:
-    """The ablation: the accompaniment request without its texture defaults (the parts' density and
-    polyphony left to the model; sampled with passing tones allowed)."""
+    """The ablation: the accompaniment request without its texture defaults (the three voices of
+    :func:`partita.generation.accompany.parts_texture` or the faders: the parts' density, polyphony and
+    rhythm left to the model; sampled with passing tones allowed)."""
     request, mel = generator.accompaniment_of(melody, POP_PROMPT)
     request.faders.clear()
-    request.conditions.density = request.conditions.polyphony = None
+    request.conditions.density = request.conditions.polyphony = request.conditions.rhythm = None
     return request, mel
 
 
@@ -212,6 +217,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=None)
+    ap.add_argument("--save", type=Path, default=None, help="a folder to write each set's pieces to (MIDI)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -232,6 +238,8 @@ def main() -> None:
     )
     t0 = time.perf_counter()
     sets, others, chords, timing = pop_sets(generator, records["pop"], corpus, args.n, args.seed)
+    if args.save:
+        save_sets(sets, args.save)
     report = realism_report(sets, others, seed=args.seed)
     rows = pop_rows(sets, report, chords, timing, cmd, len(others))
     folk = folk_rows(generator, records, corpus, ["german_folk", "chinese_folk", "jig"], args.folk, args.seed)
@@ -240,6 +248,15 @@ def main() -> None:
     title = "Accompaniment: parts under held-out melodies, against block chords and the real parts"
     extra = {"model": args.model, "seconds": time.perf_counter() - t0, "realism": report}
     print(write_result(name, title, rows, extra=extra))
+
+
+def save_sets(sets: dict, folder: Path) -> None:
+    """Each set's pieces as ``folder/SET/NN.mid`` (the songs in the order measured), to hear and compare."""
+    from partita.score.formats import write_midi
+
+    for name, pieces in sets.items():
+        for i, piece in enumerate(pieces):
+            write_midi(piece, folder / name.replace(", ", "-") / f"{i:02d}.mid")
 
 
 def pop_rows(sets: dict, report: dict, chords: dict, timing: dict, cmd: str, n_others: int) -> list[dict]:

@@ -25,7 +25,14 @@ the notes on a quarter-note beat, the share that are tones of their bar's chord 
 ``--style german_folk``: held-out German folk songs instead (the test split's first in the meter; a new
 "German folk song" for ``generate`` and ``chords``).
 
+``--style chorale`` / ``any`` (pieces of two voices or more, any style: the only 6/8 ones), ``--skip`` to
+measure on the pieces after those a choice was made on, and ``--arms current previous`` to sample each
+accompaniment with :mod:`partita.generation.accompany`'s texture before and after the parts were counted as
+the voices under the melody (same pieces, same seeds); ``notes_per_onset`` is the parts' notes over their
+distinct onsets (the real pieces': the voices under the top one), ``melody_notes_per_bar`` the melody's.
+
     python scripts/meter-beats.py [--pieces 4] [--n 2] [--frames 6/4x1 auto] [--tasks generate] [--threads 1]
+    python scripts/meter-beats.py --style chorale --meters 4/4 3/4 --tasks accompany --arms current previous
 """
 
 from __future__ import annotations
@@ -35,32 +42,53 @@ import bisect
 import importlib.util
 import json
 import logging
+from collections import Counter
 from pathlib import Path
 
 BARS = 6
+THICK = 4
+COUNTS = ("notes", "onsets", "thick", "held", "span", "beats", "downbeats", "odd_quarters", "melody_notes")
+COUNTS += ("chord_tones", "on_quarters")
+"""Notes starting together that make a thick onset (``thick``: the share of onsets with this many or more)."""
 
 
 SETTINGS: dict = {}
 """Generation settings every request is sampled with (``--set name=json``; none: the defaults)."""
-PROMPTS = {"renaissance": "a motet for four voices", "german_folk": "a German folk song"}
+ARMS: dict[str, dict] = {
+    "current": {},
+    "previous": {  # the accompaniment's texture before the parts were counted as voices under the melody
+        "ACCOMPANIMENT_FADERS": {"density": 0.7, "polyphony": 0.7},
+        "HALF_NOTE_FADERS": {"density": 0.15, "polyphony": 0.7},
+        "PARTS_VOICES": None,
+    },
+}
+"""``--arms`` for ``accompany``: attributes of :mod:`partita.generation.accompany` set while the arm samples
+(``current``: as they are); ``NAME:ATTR=json;ATTR=json`` on the command line adds one."""
+PROMPTS = {
+    "renaissance": "a motet for four voices",
+    "german_folk": "a German folk song",
+    "chorale": "a chorale for four voices",
+    "any": "a piece for four voices",
+}
 """The prompt of a new piece per ``--style`` (its key, meter, bars and chords given as options)."""
 
 
-def _pieces(count: int, meter: str, style: str = "renaissance") -> list:
-    """The held-out pieces scripts/meter-chords.py measures (the first ``count`` in ``meter``, 6 bars); for
-    another ``style`` its test split's pieces chosen the same way."""
+def _pieces(count: int, meter: str, style: str = "renaissance", skip: int = 0, voices: int = 0) -> list:
+    """The held-out pieces scripts/meter-chords.py measures (the first ``count`` in ``meter`` after ``skip``,
+    6 bars); for another ``style`` its test split's pieces chosen the same way (``voices``: only those with
+    that many pitched tracks, no instrument doubling a voice)."""
     if style != "renaissance":
-        return _style_pieces(count, meter, style)
+        return _style_pieces(count + skip, meter, style, voices)[skip:]
     path = Path(__file__).with_name("meter-chords.py")
     spec = importlib.util.spec_from_file_location("meter_chords", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.pieces(count, meter)
+    return module.pieces(count + skip, meter)[skip:]
 
 
-def _style_pieces(count: int, meter: str, style: str) -> list:
-    """The first ``count`` pieces of ``style`` in the test split written in ``meter`` throughout with
-    :data:`BARS` bars or more, cut to those bars."""
+def _style_pieces(count: int, meter: str, style: str, voices: int = 0) -> list:
+    """The first ``count`` pieces of ``style`` (``any``: pieces of two voices or more, whatever their style)
+    in the test split written in ``meter`` throughout with :data:`BARS` bars or more, cut to those bars."""
     from partita.corpus import load_corpus
     from partita.generation.notation import single_meter
     from partita.score.bars import bar_lines, notated_bars
@@ -68,17 +96,25 @@ def _style_pieces(count: int, meter: str, style: str) -> list:
 
     corpus, out = load_corpus("all"), []
     for rec in corpus.records():
-        if len(out) >= count or rec["split"] != "test" or style_of(rec) != style:
+        if len(out) >= count or rec["split"] != "test":
+            continue
+        if style_of(rec) != style and not (style == "any" and (rec["n_tracks"] or 0) >= 2):
             continue
         score = corpus.read_piece(rec["piece_id"])
         if single_meter(score) == meter and notated_bars(score) > BARS:
-            out.append((rec["piece_id"], score.clip(0, bar_lines(score, BARS)[-1], clip_end=True)))
+            cut = score.clip(0, bar_lines(score, BARS)[-1], clip_end=True)
+            pitched = sum(1 for t in cut.tracks if len(t.notes) and not t.is_drum)
+            if (style != "any" or pitched >= 2) and (not voices or pitched == voices):
+                out.append((rec["piece_id"], cut))
     return out
 
 
 def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) -> dict[str, int]:
     """Of the pitched onsets of ``score`` (its tracks ``tracks``, all when None) in bars ``first``-``last``
-    (1-based, its own meter): how many, how many on a beat of the meter (the denominator's note), on a
+    (1-based, its own meter): how many, at how many distinct times (``onsets``: notes / onsets is the notes
+    starting together; ``thick``: of those, the times :data:`THICK` or more start at), the ticks they sound
+    within the bars (``held``) and the bars' ticks (``span``: held / span is the notes sounding together), how
+    many on a beat of the meter (the denominator's note), on a
     downbeat, on an odd quarter note."""
     from partita.generation.notation import single_meter
     from partita.score.bars import bar_lines
@@ -86,19 +122,28 @@ def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) 
     lines = bar_lines(score, last)
     q = int(score.ticks_per_quarter) or 480
     beat = q * 4 // int((single_meter(score) or "4/4").split("/")[1])
-    out = {"notes": 0, "beats": 0, "downbeats": 0, "odd_quarters": 0}
+    out = {"notes": 0, "onsets": 0, "thick": 0, "held": 0, "span": 0, "beats": 0, "downbeats": 0}
+    out |= {"odd_quarters": 0}
     out |= {f"beat_{k + 1}": 0 for k in range(int((single_meter(score) or "4/4").split("/")[0]))}
     chosen = [t for i, t in enumerate(score.tracks) if not t.is_drum and (tracks is None or i in tracks)]
-    for t in (int(n.time) for track in chosen for n in track.notes):
+    lo, hi = lines[first - 1], lines[last]
+    out["span"] = hi - lo
+    together = Counter()
+    for n in (n for track in chosen for n in track.notes):
+        t = int(n.time)
+        out["held"] += max(0, min(hi, t + int(n.duration)) - max(lo, t))
         bar = bisect.bisect_right(lines, t) - 1
         if first - 1 <= bar < last:
             at = t - lines[bar]
+            together[t] += 1
             out["notes"] += 1
             out["beats"] += at % beat == 0
             out["downbeats"] += at == 0
             out["odd_quarters"] += at % q == 0 and (at // q) % 2 == 1
             if at % beat == 0 and f"beat_{at // beat + 1}" in out:
                 out[f"beat_{at // beat + 1}"] += 1
+    out["onsets"] = len(together)
+    out["thick"] = sum(1 for k in together.values() if k >= THICK)
     return out
 
 
@@ -135,8 +180,29 @@ def with_chord_tones(
     return {**counts, "chord_tones": good, "on_quarters": total}
 
 
-def run_task(generator, piece, task: str, n: int, seed: int, style: str = "renaissance") -> tuple[dict, dict]:
-    """The new notes' counts and the real ones' for ``task`` on ``piece``."""
+def use_arm(patch: dict) -> dict:
+    """Set the attributes ``patch`` names on :mod:`partita.generation.accompany`; returns their old values."""
+    from partita.generation import accompany
+
+    old = {name: getattr(accompany, name) for name in patch}
+    for name, value in patch.items():
+        setattr(accompany, name, value)
+    return old
+
+
+def parse_arm(text: str) -> tuple[str, dict]:
+    """``current`` / ``previous`` (:data:`ARMS`) or ``NAME:ATTR=json;ATTR=json``."""
+    name, _, rest = text.partition(":")
+    if not rest:
+        return name, ARMS[name]
+    return name, {k: json.loads(v) for k, _, v in (a.partition("=") for a in rest.split(";"))}
+
+
+def run_task(
+    generator, piece, task: str, n: int, seed: int, style: str = "renaissance", arm: dict | None = None
+) -> tuple[dict, dict]:
+    """The new notes' counts and the real ones' for ``task`` on ``piece`` (``arm``: :func:`use_arm`'s patch
+    while an accompaniment samples)."""
     from partita.generation.tracks import kept_chords
     from partita.score.bars import bar_lines
     from partita.tokens.dataset import piece_conditions
@@ -162,10 +228,16 @@ def run_task(generator, piece, task: str, n: int, seed: int, style: str = "renai
         melody.tracks = [piece.tracks[top].copy()]
         rest = [i for i in range(len(piece.tracks)) if i != top]
         real = with_chord_tones(onset_counts(piece, 1, BARS, rest), piece, chords, 1, BARS, rest)
-        whole, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None, **SETTINGS)
+        real["melody_notes"] = onset_counts(piece, 1, BARS, [top])["notes"]
+        old = use_arm(arm or {})
+        try:
+            whole, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None, **SETTINGS)
+        finally:
+            use_arm(old)
         parts = [list(range(1, len(c.score.tracks))) for c in cands]
         got = [  # against the chords the parts were sampled over (the melody's, harmonised)
             with_chord_tones(onset_counts(c.score, 1, BARS, p), c.score, whole.chords, 1, BARS, p)
+            | {"melody_notes": onset_counts(c.score, 1, BARS, [0])["notes"]}
             for c, p in zip(cands, parts, strict=True)
         ]
     total = {k: sum(g[k] for g in got) for k in real}
@@ -189,6 +261,13 @@ def _generator(model: str, threads: int):
 def shares(counts: dict, bars: int) -> dict:
     notes = counts["notes"]
     out = {"notes": notes, "notes_per_bar": round(notes / bars, 2) if bars else None}
+    if counts.get("onsets"):  # notes starting together, over all the parts counted
+        out["notes_per_onset"] = round(notes / counts["onsets"], 2)
+        out["thick_onsets"] = round(counts["thick"] / counts["onsets"], 3)
+    if counts.get("span"):  # notes sounding together over the bars
+        out["sounding"] = round(counts["held"] / counts["span"], 2)
+    if counts.get("melody_notes"):  # the melody's notes a bar (accompany)
+        out["melody_notes_per_bar"] = round(counts["melody_notes"] / bars, 2) if bars else None
     for k in ("beats", "downbeats", "odd_quarters"):
         out[k] = round(counts[k] / notes, 3) if notes else None
     beats = sorted((k for k in counts if k.startswith("beat_")), key=lambda k: int(k[5:]))
@@ -213,28 +292,36 @@ def main() -> None:
     ap.add_argument(
         "--style", default="renaissance", choices=sorted(PROMPTS), help="the held-out pieces' style"
     )
+    ap.add_argument("--skip", type=int, default=0, help="pieces skipped first (held out from a choice)")
+    ap.add_argument("--voices", type=int, default=0, help="only pieces of this many pitched tracks")
+    ap.add_argument(
+        "--arms", nargs="+", default=["current"], help="accompany: current previous NAME:ATTR=json"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     SETTINGS.update({k: json.loads(v) for k, _, v in (a.partition("=") for a in args.set)})
     generator, table = _generator(args.model, args.threads), {}
+    arms = [parse_arm(a) for a in args.arms]
     for meter in args.meters:
-        chosen = _pieces(args.pieces, meter, args.style)
+        chosen = _pieces(args.pieces, meter, args.style, args.skip, args.voices)
         for task in args.tasks:
             bars = {"generate": 4, "chords": 4, "continue": 2, "accompany": BARS}[task]
             per_bar = [f"beat_{k + 1}" for k in range(int(meter.split("/")[0]))]
-            real = dict.fromkeys(
-                ("notes", "beats", "downbeats", "odd_quarters", "chord_tones", "on_quarters", *per_bar), 0
-            )
+            real = dict.fromkeys((*COUNTS, *per_bar), 0)
+            first = True
             for frame in args.frames if meter == "3/2" else ["auto"]:
                 use_frame(meter, frame)
-                new = dict.fromkeys(real, 0)
-                for i, (_, piece) in enumerate(chosen):
-                    got, own = run_task(generator, piece, task, args.n, args.seed + i, args.style)
-                    new = {k: new[k] + got.get(k, 0) for k in new}
-                    if frame == args.frames[0] or meter != "3/2":
-                        real = {k: real[k] + own.get(k, 0) for k in real}
-                table[f"{meter} {task} {frame}"] = shares(new, bars * len(chosen) * args.n)
-                print(json.dumps({f"{meter} {task} {frame}": table[f"{meter} {task} {frame}"]}), flush=True)
+                for arm_name, arm in arms if task == "accompany" else arms[:1]:
+                    new = dict.fromkeys(real, 0)
+                    for i, (_, piece) in enumerate(chosen):
+                        got, own = run_task(generator, piece, task, args.n, args.seed + i, args.style, arm)
+                        new = {k: new[k] + got.get(k, 0) for k in new}
+                        if first:
+                            real = {k: real[k] + own.get(k, 0) for k in real}
+                    first = False
+                    name = f"{meter} {task} {frame}" + (f" {arm_name}" if len(arms) > 1 else "")
+                    table[name] = shares(new, bars * len(chosen) * args.n)
+                    print(json.dumps({name: table[name]}), flush=True)
             table[f"{meter} {task} real"] = shares(real, bars * len(chosen))
             print(json.dumps({f"{meter} {task} real": table[f"{meter} {task} real"]}), flush=True)
     print(json.dumps(table, indent=1))

@@ -11,6 +11,7 @@ import symusic
 from partita.generation.accompany import (
     ACCOMPANIMENT_FADERS,
     HALF_NOTE_FADERS,
+    PARTS_VOICES,
     accompaniment_request,
 )
 from partita.generation.harmony import chord_pitch_classes
@@ -63,9 +64,10 @@ def _texture(meter: tuple[int, int], **faders) -> tuple:
     return request.conditions.density, request.conditions.polyphony
 
 
-def test_melodies_in_quarter_note_beats_keep_the_accompaniments_texture():
+def test_melodies_in_quarter_note_beats_get_another_texture_than_half_note_ones():
+    # quarter-note meters: the voices under the melody (tests/generation/test_accompany_voices.py)
     for meter in ((4, 4), (6, 8), (3, 4)):
-        assert _texture(meter) == _texture(meter, **ACCOMPANIMENT_FADERS)
+        assert _texture(meter)[1] == PARTS_VOICES != _texture(meter, **HALF_NOTE_FADERS)[1]
     for meter in ((3, 2), (4, 2)):
         half = _texture(meter)
         assert half == _texture(meter, **HALF_NOTE_FADERS) != _texture(meter, **ACCOMPANIMENT_FADERS)

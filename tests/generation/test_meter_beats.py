@@ -108,11 +108,16 @@ def test_the_melodys_agreement_is_measured_on_its_own_ticks(generator):
     assert said.split("chords: ")[1].startswith(f"{found:.2f}")
 
 
-@pytest.mark.parametrize(("meter", "density"), [((4, 2), 0.15), ((3, 2), 0.15), ((4, 4), 0.7), ((2, 2), 0.7)])
+@pytest.mark.parametrize(
+    ("meter", "density"), [((4, 2), 0.15), ((3, 2), 0.15), ((4, 4), None), ((2, 2), None)]
+)
 def test_a_melody_in_breves_gets_a_sparser_texture_unless_asked(meter, density):
-    from partita.generation.accompany import accompaniment_request
+    from partita.generation.accompany import PARTS_VOICES, accompaniment_request
 
     request, _ = accompaniment_request(melody(meter), "for piano")
-    assert request.faders["density"] == density
+    if density is None:  # the voices under a melody in half notes (0.5 a quarter), each as slow as it
+        assert "density" not in request.faders and request.conditions.density == 0.5 * PARTS_VOICES
+    else:
+        assert request.faders["density"] == density
     said, _ = accompaniment_request(melody(meter), "for piano", density=0.9)
     assert said.faders["density"] == 0.9  # what the person sets wins

@@ -9,7 +9,8 @@
 2. its harmony is chosen one chord a bar (:func:`partita.analysis.harmonize.harmonize_melody`: the key's own
    chords, strong-beat notes as chord tones, a cadence at the end), unless chords are given;
 3. the model samples the asked-for parts over those chords under the chord rules
-   (:mod:`partita.generation.rules.chords`), as many bars as the melody has;
+   (:mod:`partita.generation.rules.chords`), as many bars as the melody has, with the texture of the voices
+   under a melody (:func:`parts_texture`) unless the words set one;
 4. each candidate is the melody as written with the sampled parts under it (:func:`with_melody`; a part the
    model wrote above the melody is moved down by octaves, :func:`under_melody`), ranked by
    how well the parts agree with the melody (:mod:`partita.evaluation.accompaniment`) and by the Selector.
@@ -42,6 +43,7 @@ from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars
 from partita.score.errors import ScoreError
 from partita.score.general_midi import gm_program_names
+from partita.tokens.conditions import Conditions
 from partita.tokens.dataset import piece_conditions
 
 MAX_MELODY_BARS = 128
@@ -49,9 +51,10 @@ MAX_MELODY_BARS = 128
 DEFAULT_ACCOMPANIMENT = [0]
 """What a prompt that names no instrument gets: a piano part."""
 ACCOMPANIMENT_FADERS = {"density": 0.7, "polyphony": 0.7}
-"""The texture faders of the parts where the prompt sets none: a part that fills the bar under the melody
-(sampled like a piece of its own, the parts came out as sparse as a tune: 3-6 notes a bar on development
-melodies). With :data:`ACCOMPANIMENT_SETTINGS` measured against neither in ``bench/bench_accompany.py``."""
+"""The texture faders of the parts where the prompt sets none and :data:`PARTS_VOICES` is None: a part that
+fills the bar under the melody (sampled like a piece of its own, the parts came out as sparse as a tune: 3-6
+notes a bar on development melodies). With :data:`ACCOMPANIMENT_SETTINGS` measured against neither in
+``bench/bench_accompany.py``."""
 HALF_NOTE_FADERS = {"density": 0.15, "polyphony": 0.7}
 """The texture faders under a melody in 4/2 or 3/2 (:data:`HALF_NOTE_METERS`), where the prompt sets none:
 the faders count notes a quarter note, and a melody in half-note beats moves half as fast. Such a melody's
@@ -67,6 +70,18 @@ gap: it keeps its piece's own measured texture."""
 HALF_NOTE_METERS = frozenset({"4/2", "3/2"})
 """Meters in half-note beats the vocabulary lacks (Palestrina's breves), whose melodies get
 :data:`HALF_NOTE_FADERS`."""
+PARTS_VOICES: int | None = 3
+"""The voices the parts are counted as under a melody in quarter-note beats, where the words and options set
+no texture (:func:`parts_texture`; None: :data:`ACCOMPANIMENT_FADERS`). The melody is one voice of the
+texture, the parts the others: the faders asked a whole piece's texture of them (polyphony 4.25: 3-5 notes an
+onset, four or more sounding; 5.5 notes a quarter), and under held-out chorale sopranos they sounded 5.0 notes
+at once (real alto, tenor and bass 2.6), 29% of their onsets four notes or more (real 0), 19 notes a bar (real
+12.5); now 3.4, 0% and 11.8 (``python scripts/meter-beats.py --style chorale --tasks accompany --arms previous
+current``, docs/COCREATION.md)."""
+PARTS_DENSITY = (0.5, 6.0)
+"""The range of the parts' notes a quarter :func:`parts_texture` asks (the melody's times the voices)."""
+PARTS_RHYTHM: float | None = 1.0
+"""The parts' onsets a quarter over the melody's (:func:`parts_texture`; None: the rhythm left open)."""
 ACCOMPANIMENT_SETTINGS = {"chord_tones_only": True}
 """Generation settings of the parts unless the caller overrides them: notes of the bar's chord only (no
 passing tones between the beats), as an accompaniment under a melody plays."""
@@ -131,11 +146,17 @@ def accompaniment_request(
     options.pop("bars", None)  # the melody's length decides
     request = project_prompt(prompt, **options)
     own = piece_conditions(melody.score)
-    faders = HALF_NOTE_FADERS if own.meter in HALF_NOTE_METERS else ACCOMPANIMENT_FADERS
-    unset = {k: v for k, v in faders.items() if k not in request.faders}
+    half_notes = own.meter in HALF_NOTE_METERS
+    texture = parts_texture(own, PARTS_VOICES) if PARTS_VOICES and not half_notes else {}
+    faders = HALF_NOTE_FADERS if half_notes else ACCOMPANIMENT_FADERS
+    unset = {k: v for k, v in faders.items() if k not in request.faders and k not in texture}
     if unset:  # the texture of an accompaniment, where neither the words nor the options set one
         request = project_prompt(prompt, **options, **unset)
     asked = request.conditions
+    for measure, value in texture.items():
+        if measure not in request.faders:
+            setattr(asked, measure, value)
+            request.notes.append(f"{measure} {value:g}: {PARTS_VOICES} voices under the melody")
     # what the words or options name wins; what a style only implies ("pop": 4/4) gives way to the melody
     said = {u.field for u in request.understood} | {k for k, v in options.items() if v is not None}
     kept = []
@@ -166,6 +187,22 @@ def accompaniment_request(
         + f"; chords {melody.chords_from}: {' '.join(melody.chords)}"
     )
     return request, melody
+
+
+def parts_texture(melody: Conditions, voices: int) -> dict[str, float]:
+    """The texture of ``voices`` parts under a melody whose own is ``melody`` (its notes and onsets a
+    quarter): as many notes sounding together as there are voices (``polyphony``), each voice moving about as
+    often as the melody (``density``: its notes a quarter times the voices, within :data:`PARTS_DENSITY`), and
+    the parts starting notes :data:`PARTS_RHYTHM` times as often as the melody (``rhythm``), so that the
+    voices move together, about two at a time. A melody in eighths gets busy parts, one in half notes slow
+    ones."""
+    out = {"polyphony": float(voices)}
+    if melody.density:
+        low, high = PARTS_DENSITY
+        out["density"] = round(min(high, max(low, melody.density * voices)), 3)
+    if melody.rhythm and PARTS_RHYTHM:
+        out["rhythm"] = round(melody.rhythm * PARTS_RHYTHM, 3)
+    return out
 
 
 def under_melody(melody: Score, parts: Score, gap: float = 5.0) -> int:
