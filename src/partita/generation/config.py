@@ -210,7 +210,8 @@ class GenerationConfig:
     drop_strays: bool = False
     """Where a request names no instrument and no number of voices, a part of a new piece with fewer notes
     than its bars (and under a tenth of the piece's) is dropped
-    (:func:`partita.generation.strays.drop_stray_tracks`)."""
+    (:func:`partita.generation.strays.drop_stray_tracks`). Voices whose number the style drew
+    (:attr:`style_voices`) lose such a part whatever this says (``candidates.drops_strays``)."""
     style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk", "pop"])
     """Styles whose new pieces sound a note as each beat begins, once the first has sounded (a rest stays
     inside a beat: :mod:`partita.generation.rules.filled_beats`)."""
