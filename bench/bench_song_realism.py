@@ -1,0 +1,247 @@
+"""Realism of the vocal line (issue 25's "realism of the vocal line: the realism benchmark's two-sample test
+against the melodies of real songs"): partita's songs in style "pop" against POP909's vocal melodies.
+
+In one run, each set cut into 8-bar windows (``song_realism.py``: POP909 put on its own beat annotations,
+songs 1-800 only, even ids the development half, odd ids the held-out half; a window needs notes in 6 of
+its 8 bars):
+
+- ``partita``: the English texts of ``bench_song.py`` (:data:`bench_song.TEXTS`) sung with
+  :func:`partita.generation.song.sing` in style "pop", seeds 0 .. ``--seeds`` - 1;
+- ``eighth``: the issue's baseline, one syllable per eighth note in order (each line from a new bar) on the
+  same syllables, each sung to partita's pitch for it;
+- ``markov``: the realism benchmark's peer, a second-order Markov chain over (pitch, duration) trained on the
+  development half's melodies (measured against the development half it is judged on its training data);
+- ``partita_no_repeats``: partita with pop's ``LeapStyle.repeat`` at 0 (no note between strong-beat notes
+  repeats the one before: the lines as they were before it);
+- ``partita_across``: partita with pop's ``LeapStyle.across`` at ``song_pop909.CANDIDATE_ACROSS`` (the line
+  starts fitted on POP909's development half, not shipped);
+- with ``--fit-repeat``, partita with each ``repeat`` of :data:`FIT_REPEAT` (``repeat_R``): the value whose
+  share of repeated notes comes nearest the development half's is the fit (``info.repeat_fit``).
+
+Each set is judged against each half's POP909 windows (at most ``--real``, drawn with a fixed seed) by
+:func:`partita.evaluation.realism.realism_report`: the cross-validated balanced accuracy of the stronger of
+two judges on the realism features (0.5: cannot be told apart) and the Fréchet distance, with the floor of
+two halves of the same real windows, and the development half's windows against the held-out half's.
+Choices look at the development half only; the held-out rows report. The judge tells partita's lines from
+POP909's by their density first (the English texts' short lines against Chinese pop's many syllables), so
+``partita`` and ``partita_no_repeats`` are also judged against each half's windows of :data:`SPARSE` notes a
+bar or fewer.
+
+The lyrics are the same in both halves (nothing is fitted on them here); windows of one song share its
+words and, across seeds, its rhythm's skeleton, so the judges' folds are not independent songs.
+
+    python bench/bench_song_realism.py [--seeds 8] [--real 400] [--songs 400] [--fit-repeat] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import row, write_result  # noqa: E402
+from song_realism import markov_windows, pop909_full, pop909_windows, sample, sung_windows  # noqa: E402
+
+log = logging.getLogger("bench_song_realism")
+SLOW = True  # reads 800 POP909 songs and sings each text with 8 seeds in 8 ways: run only when named
+COMMAND = "python bench/bench_song_realism.py --threads 1"
+MARKOV_TRAIN = 200
+"""Development-half melodies the Markov chain is trained on."""
+HALVES = ("development", "held_out")
+
+
+def english_texts() -> list[str]:
+    from bench_song import TEXTS
+    from partita.lyrics import read_lyrics
+
+    return [t for t in TEXTS.values() if read_lyrics(t).language == "en"]
+
+
+SPARSE = 4.0
+"""Notes a bar at most of the POP909 windows the sets of :data:`SPARSE_SETS` are also judged against: the
+judge tells partita's lines (about 3.3 notes a bar, English hymn and nursery-rhyme lines) from POP909's (5.4)
+by their density first; against POP909's sparser windows it has to look at the rest."""
+SPARSE_SETS = ("partita", "partita_no_repeats")
+FIT_REPEAT = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""The values of pop's ``LeapStyle.repeat`` that ``--fit-repeat`` tries on the development half."""
+
+
+def variants() -> dict[str, dict]:
+    """Pop's ``LeapStyle`` changed for a set: no repeated notes (``repeat`` 0, as before it), and lines
+    starting with a leap at ``song_pop909.CANDIDATE_ACROSS``."""
+    from song_pop909 import CANDIDATE_ACROSS
+
+    return {"partita_no_repeats": {"repeat": 0.0}, "partita_across": {"across": CANDIDATE_ACROSS}}
+
+
+@contextmanager
+def pop_leaps(**changes):
+    """A context in which pop's ``LeapStyle`` has ``changes``."""
+    from partita.generation import song_pitch
+
+    kept = song_pitch.STYLE_LEAPS["pop"]
+    song_pitch.STYLE_LEAPS["pop"] = replace(kept, **changes)
+    try:
+        yield
+    finally:
+        song_pitch.STYLE_LEAPS["pop"] = kept
+
+
+def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[str, list]:
+    """The generated sets of the module's docstring (``fit``: also ``repeat_R`` for each of
+    :data:`FIT_REPEAT`)."""
+    texts = english_texts()
+    sets = sung_windows(texts, seeds)
+    changes = variants() | ({f"repeat_{r}": {"repeat": r} for r in FIT_REPEAT} if fit else {})
+    for name, change in changes.items():
+        with pop_leaps(**change):
+            sets[name] = sung_windows(texts, seeds)["partita"]
+    sets["markov"] = markov_windows(markov_train, len(sets["partita"]))
+    return sets
+
+
+def repeat_fit(report: dict) -> dict:
+    """The ``repeat`` whose repeated-note share on the development half came nearest POP909's."""
+    rep = report["development"]
+    real = rep["real"]["means"]["melody_repeat_share"]
+    got = {r: rep["sets"][f"repeat_{r}"]["means"]["melody_repeat_share"] for r in FIT_REPEAT}
+    return {"real": real, "tried": got, "fit": min(got, key=lambda r: abs(got[r] - real))}
+
+
+def judge(sets: dict[str, list], reals: dict[str, list]) -> dict:
+    """:func:`realism_report` of every set against each half, and the halves against each other."""
+    from partita.evaluation.realism import (
+        feature_matrix,
+        frechet_distance,
+        realism_features,
+        realism_report,
+        two_sample_test,
+    )
+
+    out: dict = {h: realism_report(sets, reals[h]) for h in HALVES}
+    a, b = (feature_matrix([realism_features(s) for s in reals[h]]) for h in HALVES)
+    out["halves"] = {"two_sample": two_sample_test(a, b), "frechet": frechet_distance(a, b)}
+    sparse = {k: sets[k] for k in SPARSE_SETS}
+    for h in HALVES:
+        out[f"{h}_sparse"] = realism_report(sparse, reals[f"{h}_sparse"])
+    return out
+
+
+def sparse_windows(pieces: list, n: int, seed: int) -> list:
+    """At most ``n`` of the ``pieces`` with :data:`SPARSE` notes a bar or fewer."""
+    from partita.evaluation.realism import realism_features
+
+    return sample([p for p in pieces if realism_features(p)["notes_per_bar"] <= SPARSE], n, seed)
+
+
+def _diff_note(entry: dict) -> str:
+    return ", ".join(f"{d['feature']} {d['a']:.2f} vs {d['b']:.2f}" for d in entry.get("differences", [])[:3])
+
+
+SETS = (
+    ("partita", "partita's vocal lines (pop)"),
+    ("partita_no_repeats", "partita with no repeated notes (repeat 0, as before)"),
+    ("eighth", "one syllable an eighth (partita's pitches)"),
+    ("partita_across", "partita, pop across 0.3 (not shipped)"),
+)
+
+
+def _half_rows(h: str, rep: dict) -> list[dict]:
+    label = "development half (choices looked here)" if h == "development" else "held-out half"
+    real_n, floor = rep["real"]["n"], rep["floor"]["two_sample"]["accuracy"]
+    mk = rep["sets"]["markov"]
+    rows = []
+    for name, what in SETS:
+        s = rep["sets"][name]
+        rows.append(
+            row(f"song realism, POP909 {label}: two-sample accuracy, {what}", s["accuracy"], "accuracy",
+                COMMAND, "the Markov chain (trained on the development half)", mk["accuracy"],
+                higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+                notes=f"{s['n']} windows of 8 bars against {real_n} POP909 windows; floor (two halves "
+                f"of these real windows) {floor:.3f}; Fréchet {s['frechet']:.2f} (Markov "
+                f"{mk['frechet']:.2f}); apart most: {_diff_note(s)}")
+        )  # fmt: skip
+    p, before = (rep["sets"][k]["means"] for k in ("partita", "partita_no_repeats"))
+    real = rep["real"]["means"]
+    rows.append(
+        row(f"song realism, POP909 {label}: repeated notes among the intervals, partita",
+            p["melody_repeat_share"], "share", COMMAND, "POP909's melodies", real["melody_repeat_share"],
+            goal="near POP909's",
+            notes=f"repeat 0 (as before): {before['melody_repeat_share']:.3f}; steps (1-2 semitones): "
+            f"partita {p['melody_step_share']:.3f}, repeat 0 {before['melody_step_share']:.3f}, POP909 "
+            f"{real['melody_step_share']:.3f}; Fréchet partita {rep['sets']['partita']['frechet']:.2f}, "
+            f"repeat 0 {rep['sets']['partita_no_repeats']['frechet']:.2f}")
+    )  # fmt: skip
+    return rows
+
+
+def _sparse_row(h: str, rep: dict) -> dict:
+    label = "development half" if h == "development" else "held-out half"
+    s, before = rep["sets"]["partita"], rep["sets"]["partita_no_repeats"]
+    floor = rep["floor"]["two_sample"]["accuracy"]
+    return row(
+        f"song realism, POP909 {label}, windows of {SPARSE:g} notes a bar or fewer: two-sample accuracy, "
+        "partita's vocal lines (pop)", s["accuracy"], "accuracy", COMMAND, "partita with no repeated notes",
+        before["accuracy"], higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+        notes=f"{s['n']} windows against {rep['real']['n']} POP909 windows as sparse as partita's; floor "
+        f"{floor:.3f}; Fréchet {s['frechet']:.2f} (no repeats {before['frechet']:.2f}); apart most: "
+        f"{_diff_note(s)}",
+    )  # fmt: skip
+
+
+def build_rows(report: dict, info: dict) -> list[dict]:
+    rows = [r for h in HALVES for r in _half_rows(h, report[h])]
+    rows += [_sparse_row(h, report[f"{h}_sparse"]) for h in HALVES]
+    halves = report["halves"]
+    rows.append(
+        row("song realism: POP909 development-half windows against held-out-half windows",
+            halves["two_sample"]["accuracy"], "accuracy", COMMAND, "chance", 0.5, higher_is_better=False,
+            notes=f"Fréchet {halves['frechet']:.2f}; {info['pop909']}")
+    )  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=8, help="seeds each text is sung with")
+    ap.add_argument("--real", type=int, default=400, help="POP909 windows a half at most")
+    ap.add_argument("--songs", type=int, default=400, help="POP909 songs a half read (1-800)")
+    ap.add_argument("--threads", type=int, default=1, help="rules and small judges: one thread")
+    ap.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: fewer songs")
+    ap.add_argument("--fit-repeat", action="store_true", help="also try pop's LeapStyle.repeat values")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    if args.quick:
+        args.seeds, args.real, args.songs = min(args.seeds, 2), min(args.real, 80), min(args.songs, 40)
+    t0 = time.perf_counter()
+    reals, counts = {}, {}
+    for i, h in enumerate(HALVES):
+        got, counts[h] = pop909_windows(h, args.songs)
+        reals[h] = sample(got, args.real, seed=i)
+        reals[f"{h}_sparse"] = sparse_windows(got, args.real, seed=i)
+    train = pop909_full("development", min(args.songs, MARKOV_TRAIN))
+    sets = generated_sets(args.seeds, train, args.fit_repeat)
+    log.info("read and sung in %.0f s: %s", time.perf_counter() - t0, {k: len(v) for k, v in sets.items()})
+    report = judge(sets, reals)
+    info = {"pop909": counts, "seeds": args.seeds, "markov_train": len(train), "real_sampled": args.real}
+    if args.fit_repeat:
+        info["repeat_fit"] = repeat_fit(report)
+        log.info("repeat fit: %s", info["repeat_fit"])
+    rows = build_rows(report, info)
+    path = write_result(
+        "song_realism",
+        "Realism of the vocal line: partita's pop songs against POP909's melodies",
+        rows,
+        quick=args.quick,
+        extra={"report": report, "info": info, "seconds": time.perf_counter() - t0},
+    )
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
