@@ -3,8 +3,9 @@
 - :func:`pretrain`: masked-note modelling as MidiBERT's: a share of the notes (``mask_prob``, 15%) is chosen
   by a *masker*, and of those 80% have every field replaced by the mask id, 10% by random ids, 10% stay; the
   model predicts every field of the chosen notes (cross-entropy summed over fields). The masker is a hook:
-  :func:`random_mask` is the default; Adversarial-MidiBERT's learned masker is a callable with the same
-  signature (the later ablation).
+  :func:`random_mask` is the default (any fixed masker with its signature fits). Adversarial-MidiBERT's
+  learned masker needs the loss and the notes' places in their pieces, so it is its own function,
+  :func:`partita.training.adversarial_mask.adversarial_pretrain`, with the same loop and loss.
 - :func:`finetune`: a per-note classifier (token classification: melody / bridge / piano), the encoder
   trained with it or frozen (``freeze_encoder=True``: a probe over the pretrained features).
 

@@ -1,0 +1,253 @@
+"""Adversarial-MidiBERT's learned masking for the music encoder's masked-note pretraining.
+
+After Zhao, "Adversarial-MidiBERT" (arXiv 2407.08306) and its code (RS2002/Adversarial-MidiBERT):
+
+- A *masker* (:class:`MaskerHead`, a small MLP) reads the encoder's hidden states of the uncorrupted window
+  and scores every note in [0, 1]. The notes masked are the top-scored ones: a share drawn uniformly in
+  ``[share_low, share_high]`` of the notes still maskable, at most ``mask_prob`` of the window's notes, at
+  least one. BERT's 80/10/10 corruption then applies as in :func:`partita.training.encoder.pretrain`.
+- *Adversarial*: after the recoverer's loss, the masker is taught by a squared error to score 1 the
+  ``target_share`` of the corrupted notes with the highest loss and 0 those with the lowest, so it learns to
+  pick the notes the encoder finds hardest.
+- A *mask book* (:class:`MaskBook`) per piece holds the notes that may be masked. From time to time the
+  notes the masker scores highest (``freeze_low``..``freeze_high`` of the open ones: those the context gives
+  least, which the paper calls the biased ones) are closed, and a random few (up to ``unfreeze_max``) opened
+  again, so pretraining stops spending its masks on notes the context cannot give.
+
+Differences from the paper's code (the ablation isolates the masking): the masker head reads *detached*
+hidden states (its loss trains the head, not the encoder); the book of a window is updated when the window is
+drawn (with probability ``book_rate``, after ``book_after`` steps), not once every five epochs; the
+recoverer's loss stays partita's (the chosen notes, the five fields summed; no loss on unmasked notes and no
+accuracy-weighted fields). :func:`partita.training.encoder.pretrain`'s ``masker`` hook takes fixed maskers
+only: this one needs the loss and the notes' places in their pieces, hence its own function,
+:func:`adversarial_pretrain`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from partita.models.encoder import FIELDS, PAD, MusicEncoder, pad_batch, window_tokens
+from partita.progress import ProgressCallback
+from partita.training.encoder import EncoderTrainConfig, _loop, corrupt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AdversarialMaskConfig:
+    """Settings of the learned masker and its mask book (the paper's values by default)."""
+
+    share_low: float = 0.1
+    share_high: float = 0.3
+    """Each window masks a share drawn in [share_low, share_high] of its open notes (at most mask_prob of
+    its notes)."""
+    target_share: float = 0.3
+    """The masker learns 1 for this share of the corrupted notes with the highest loss, 0 for the lowest."""
+    hidden: int = 64
+    """Width of the masker's hidden layer."""
+    book_rate: float = 0.2
+    """Probability that a drawn window updates its piece's mask book (0: no book)."""
+    book_after: int = 100
+    """Steps before the book is first updated (the masker learns first)."""
+    freeze_low: float = 0.1
+    freeze_high: float = 0.3
+    """An update closes a share drawn in [freeze_low, freeze_high] of the window's open notes."""
+    unfreeze_max: float = 0.1
+    """An update then opens each note of the window with a probability drawn in [0, unfreeze_max]."""
+
+    def __post_init__(self) -> None:
+        for lo, hi in (("share_low", "share_high"), ("freeze_low", "freeze_high")):
+            a, b = getattr(self, lo), getattr(self, hi)
+            if not (0 < a <= b <= 1):
+                raise ValueError(f"AdversarialMaskConfig: need 0 < {lo} <= {hi} <= 1, not {a} and {b}")
+        for name in ("target_share", "book_rate", "unfreeze_max"):
+            v = getattr(self, name)
+            if not 0 <= v <= (0.5 if name == "target_share" else 1):
+                raise ValueError(f"AdversarialMaskConfig.{name} out of range: {v}")
+        if self.hidden < 1 or self.book_after < 0:
+            raise ValueError("AdversarialMaskConfig: hidden must be at least 1 and book_after not negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class MaskerHead(nn.Module):
+    """Scores each note's hidden state in [0, 1]: how much it should be masked."""
+
+    def __init__(self, d_model: int, hidden: int = 64) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Dropout(0.1), nn.Linear(d_model, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.net(hidden)).squeeze(-1)
+
+
+class MaskBook:
+    """Which notes of each piece may still be masked (all at first)."""
+
+    def __init__(self, lengths: Sequence[int]) -> None:
+        self.open = [np.ones(int(n), dtype=bool) for n in lengths]
+
+    def window(self, piece: int, start: int, length: int) -> np.ndarray:
+        return self.open[piece][start : start + length]
+
+    def update(
+        self,
+        piece: int,
+        start: int,
+        scores: np.ndarray,
+        config: AdversarialMaskConfig,
+        rng: np.random.Generator,
+    ) -> None:
+        """Close the top-scored share of the window's open notes, then open a random few."""
+        w = self.open[piece][start : start + len(scores)]  # a view: edits the book
+        idx = np.flatnonzero(w)
+        n = int(rng.uniform(config.freeze_low, config.freeze_high) * len(idx))
+        if n:
+            w[idx[np.argsort(-scores[idx], kind="stable")[:n]]] = False
+        w[rng.random(len(w)) < rng.uniform(0, config.unfreeze_max)] = True
+
+    def closed_share(self) -> float:
+        total = sum(len(o) for o in self.open)
+        return float(sum(int((~o).sum()) for o in self.open) / max(1, total))
+
+
+def choose(
+    scores: torch.Tensor,
+    keep: torch.Tensor,
+    open_: torch.Tensor,
+    prob: float,
+    config: AdversarialMaskConfig,
+    rng: np.random.Generator,
+) -> torch.Tensor:
+    """The notes to mask: in each row the top-scored open real notes (every real note if none is open), a
+    share in [share_low, share_high] of the open ones, at most ``prob`` of the real ones, at least one."""
+    chosen = torch.zeros_like(keep)
+    for b in range(keep.shape[0]):
+        allowed = keep[b] & open_[b]
+        if not allowed.any():
+            allowed = keep[b]
+        n_open, n_real = int(allowed.sum()), int(keep[b].sum())
+        if not n_real:
+            continue
+        k = min(int(rng.uniform(config.share_low, config.share_high) * n_open), int(prob * n_real))
+        k = max(1, min(k, n_open))
+        s = scores[b].masked_fill(~allowed, float("-inf"))
+        chosen[b, torch.topk(s, k).indices] = True
+    return chosen
+
+
+def masker_loss(
+    scores: torch.Tensor, note_loss: torch.Tensor, corrupted: torch.Tensor, share: float
+) -> torch.Tensor:
+    """Squared error of the masker's scores: 1 for the ``share`` of each row's corrupted notes with the
+    highest recoverer loss, 0 for the lowest (rows with too few corrupted notes add nothing)."""
+    total, rows = scores.new_zeros(()), 0
+    for b in range(scores.shape[0]):
+        cand = torch.nonzero(corrupted[b]).flatten()
+        j = int(share * len(cand))
+        if not j:
+            continue
+        order = cand[torch.argsort(note_loss[b, cand], stable=True)]
+        hi, lo = order[-j:], order[:j]
+        total = total + F.mse_loss(scores[b, hi], torch.ones(j)) + F.mse_loss(scores[b, lo], torch.zeros(j))
+        rows += 1
+    return total / max(1, rows)
+
+
+def note_losses(model: MusicEncoder, hidden: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of each note's fields summed (the velocity field skipped when the model has none)."""
+    logits = model.mlm_logits(hidden)
+    out = torch.zeros(len(target))
+    for i, f in enumerate(FIELDS):
+        if f == "velocity" and not model.config.use_velocity:
+            continue
+        out = out + F.cross_entropy(logits[f], target[:, i], ignore_index=PAD, reduction="none")
+    return out
+
+
+def _pick(lengths: np.ndarray, batch: int, max_len: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """``(piece, start)`` of a batch of random windows, a piece drawn in proportion to its length."""
+    chosen = rng.choice(len(lengths), size=batch, p=lengths / lengths.sum())
+    return [(int(k), int(rng.integers(0, max(1, int(lengths[k]) - max_len + 1)))) for k in chosen]
+
+
+def adversarial_pretrain(
+    model: MusicEncoder,
+    pieces: Sequence[np.ndarray],
+    config: EncoderTrainConfig,
+    adversarial: AdversarialMaskConfig | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Masked-note modelling on ``pieces`` with the learned masker and mask book (see the module doc).
+
+    The same optimizer, schedule, corruption and loss as :func:`partita.training.encoder.pretrain`; only which
+    notes are masked differs. ``config.transpose`` is not used. Returns what the run did; the recoverer's
+    losses (on the notes the masker chose, so not comparable with random masking's) and the share of notes
+    the book closed are in ``"adversarial"``."""
+    pieces = [p for p in pieces if len(p)]
+    if not pieces:
+        raise ValueError("no notes to pretrain on")
+    adv = adversarial or AdversarialMaskConfig()
+    c = model.config
+    vocab = [c.vocab(f) for f in FIELDS]
+    lengths = np.array([len(p) for p in pieces], dtype=float)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        head = MaskerHead(c.d_model, adv.hidden).train()
+    book = MaskBook([len(p) for p in pieces])
+    state: dict[str, Any] = {"step": 0, "mlm": [], "masker": [], "updates": 0}
+
+    def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
+        picks = _pick(lengths, config.batch_size, c.max_len, rng)
+        seqs = [window_tokens(pieces[k][s : s + c.max_len], c) for k, s in picks]
+        tokens, keep = pad_batch(seqs, c.max_len)
+        open_ = np.zeros_like(keep)
+        for i, (k, s) in enumerate(picks):
+            open_[i, : len(seqs[i])] = book.window(k, s, len(seqs[i]))
+        x, kp = torch.from_numpy(tokens), torch.from_numpy(keep)
+        with torch.no_grad():
+            clean = model(x, kp)
+        scores = head(clean)
+        chosen = choose(scores.detach(), kp, torch.from_numpy(open_), config.mask_prob, adv, rng)
+        xin = corrupt(x, chosen, vocab, gen)
+        per_note = note_losses(model, model(xin, kp)[chosen], x[chosen])
+        full = torch.zeros(keep.shape)
+        full[chosen] = per_note.detach()
+        m_loss = masker_loss(scores, full, chosen & (xin != x).any(-1), adv.target_share)
+        if state["step"] >= adv.book_after and adv.book_rate > 0:
+            sc = scores.detach().numpy()
+            for i, (k, s) in enumerate(picks):
+                if rng.random() < adv.book_rate:
+                    book.update(k, s, sc[i, : len(seqs[i])], adv, rng)
+                    state["updates"] += 1
+        loss = per_note.mean()
+        state["step"] += 1
+        state["mlm"].append(float(loss.detach()))
+        state["masker"].append(float(m_loss.detach()))
+        return loss + m_loss
+
+    params = list(model.parameters()) + list(head.parameters())
+    out = _loop(model, config, params, step_loss, "adversarial pretrain", progress)
+    head.eval()
+    out["first_loss"] = float(np.mean(state["mlm"][:20] or [float("nan")]))  # the recoverer's alone
+    out["final_loss"] = float(np.mean(state["mlm"][-50:] or [float("nan")]))
+    out["adversarial"] = {
+        "config": adv.to_dict(),
+        "masker_final": float(np.mean(state["masker"][-50:] or [float("nan")])),
+        "book_updates": state["updates"],
+        "book_closed_share": round(book.closed_share(), 4),
+    }
+    model.card.setdefault("pretraining", {}).update(
+        {**out, "config": config.to_dict(), "masking": "adversarial"}
+    )
+    return out
