@@ -39,7 +39,11 @@ the right piece is first (and in the top 10) and its bars overlap the target by 
 the whole piece (what a piece-level search returns), a random segment of the right piece (expected), its
 first segment.
 
-    python bench/bench_segments.py [--threads 1] [--workers 1] [--min-bars 24] [--seed 0]
+    python bench/bench_segments.py [--threads 1] [--workers 1] [--min-bars 24] [--seed 0] [--split test]
+
+``--split valid`` runs the same on the valid split (its segments cached apart, in
+``NAME-segments-valid.parquet``; result ``segments-valid``): for choosing between models without reading
+the test split (``scripts/discovery-finetune.py interpolate --segments``).
 """
 
 from __future__ import annotations
@@ -301,6 +305,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--split", choices=["test", "valid"], default="test", help="valid: for model choices")
     parser.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: runs as it is")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -328,13 +333,13 @@ def run(args) -> None:
     torch.set_num_threads(args.threads)
     corpus = load_corpus(args.corpus)
     cache = data_dir() / "discovery"
-    test = split_entries(corpus, cache / f"{args.corpus}-entries.parquet", args.workers)["test"]
+    pieces = split_entries(corpus, cache / f"{args.corpus}-entries.parquet", args.workers)[args.split]
     records = {r["piece_id"]: r for r in corpus.records()}
     t0 = time.perf_counter()
     segs = corpus_segments(
         corpus,
-        [records[e["piece_id"]] for e in test],
-        cache / f"{args.corpus}-segments.parquet",
+        [records[e["piece_id"]] for e in pieces],
+        cache / f"{args.corpus}-segments{'' if args.split == 'test' else '-' + args.split}.parquet",
         workers=args.workers,
     )
     segment_s = time.perf_counter() - t0
@@ -342,16 +347,16 @@ def run(args) -> None:
     targets, queries = {}, {"part": [], "piece + part": []}
     measured = [
         measure(read_midi(str(corpus.path / records[e["piece_id"]]["midi_path"])), args.min_bars)
-        for e in test
+        for e in pieces
     ]
-    for i, e in enumerate(test):
+    for i, e in enumerate(pieces):
         target = find_target(measured[i])
         if target is not None and segs[e["piece_id"]]:
             targets[i] = target
             for kind, text in queries_of(target, rng).items():
                 queries[kind].append(text)
-    order = list(targets) + [i for i in range(len(test)) if i not in targets]  # query j wants column j
-    cand = [test[i] for i in order]
+    order = list(targets) + [i for i in range(len(pieces)) if i not in targets]  # query j wants column j
+    cand = [pieces[i] for i in order]
     n_q = len(targets)
     t0 = time.perf_counter()
     runs = [runs_of(measured[i]) for i in order]
@@ -365,7 +370,13 @@ def run(args) -> None:
             ]
         )
     log.info("oracle in %.0f s", time.perf_counter() - t0)
-    log.info("%d test pieces, %d with a part unlike the rest; segments in %.0f s", len(test), n_q, segment_s)
+    log.info(
+        "%d %s pieces, %d with a part unlike the rest; segments in %.0f s",
+        len(pieces),
+        args.split,
+        n_q,
+        segment_s,
+    )
 
     model = DiscoveryModel.from_pretrained(args.model)
     whole = model.encode_features(features_of(cand))
@@ -385,6 +396,9 @@ def run(args) -> None:
 
     table, rows = {}, []
     chance = random_mrr(len(cand))
+    command = (
+        COMMAND + f" --threads {args.threads}" + ("" if args.split == "test" else f" --split {args.split}")
+    )
     for kind, texts in queries.items():
         q_vec = model.encode_text(texts)
         whole_s = q_vec @ whole.T
@@ -454,11 +468,11 @@ def run(args) -> None:
             for metric in ("mrr", "hit10", "found10"):
                 rows.append(
                     row(
-                        f"parts of pieces, {kind} queries ({n_q}), {len(cand)} test candidates: "
+                        f"parts of pieces, {kind} queries ({n_q}), {len(cand)} {args.split} candidates: "
                         f"{metric} ({name})",
                         m[metric],
                         "",
-                        COMMAND + f" --threads {args.threads}",
+                        command,
                         baseline="whole-piece retrieval (the piece's vector), same run",
                         baseline_value=base[metric],
                         notes=f"random MRR {chance:.4f}" if metric == "mrr" else "",
@@ -471,7 +485,7 @@ def run(args) -> None:
                 f"parts of pieces, {kind} queries: MRR of an oracle that reads the bench's own measures",
                 best["mrr"],
                 "",
-                COMMAND + f" --threads {args.threads}",
+                command,
                 baseline="whole + best segment + part wish",
                 baseline_value=table[kind]["whole + best segment + part wish"]["mrr"],
                 notes="an upper bound: the query fits a median "
@@ -499,7 +513,7 @@ def run(args) -> None:
                         f"parts of pieces, {kind} queries: {what} ({name})",
                         table[kind][name][metric],
                         "",
-                        COMMAND + f" --threads {args.threads}",
+                        command,
                         baseline=peer,
                         baseline_value=peer_value,
                         notes=f"random segment IoU {bars['random segment']:.3f}, first "
@@ -508,7 +522,8 @@ def run(args) -> None:
                 )
     extra = {
         "corpus": args.corpus,
-        "test_candidates": len(cand),
+        "split": args.split,
+        f"{args.split}_candidates": len(cand),
         "queries": n_q,
         "segments": len(seg_rows),
         "segment_seconds": segment_s,
@@ -518,9 +533,13 @@ def run(args) -> None:
         },
         "retrieval": table,
     }
-    path = write_result(
-        "segments", "Discovery by parts: segment retrieval (piece + bars) vs whole-piece", rows, extra=extra
-    )
+    name, title = "segments", "Discovery by parts: segment retrieval (piece + bars) vs whole-piece"
+    if args.split != "test":
+        name, title = (
+            f"segments-{args.split}",
+            f"{title} ({args.split} split: for model choices, not held out)",
+        )
+    path = write_result(name, title, rows, extra=extra)
     for kind, by in table.items():
         log.info("%s: e.g. %r; bars baselines %s", kind, by["example"], by["bars"])
         for name, m in by.items():

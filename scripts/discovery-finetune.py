@@ -9,10 +9,20 @@ for a few epochs at a lower rate, keeping the shipped model's feature standardis
 counting as epoch 0. The test split is never read in ``train``.
 
     python scripts/discovery-finetune.py train -o /tmp/encoder-ft [--epochs 3] [--lr 5e-4] [--seed 0]
+    python scripts/discovery-finetune.py interpolate --model /tmp/encoder-ft -o /tmp/encoder-wise [--segments]
     python scripts/discovery-finetune.py compare retrieval --model /tmp/encoder-ft
     python scripts/discovery-finetune.py compare segments --model /tmp/encoder-ft
     python scripts/discovery-finetune.py compare recommend --model /tmp/encoder-ft
     python scripts/discovery-finetune.py compare chat --model /tmp/encoder-ft
+
+``interpolate`` averages the fine-tune with the shipped model (WiSE-FT: ``(1 - alpha) * shipped + alpha *
+fine-tuned``, :func:`partita.discovery.train.interpolate`). Without ``--alpha`` the valid split picks it:
+the largest alpha of 0.1, 0.2 ... 1.0 whose valid MRR is not below the shipped model's on any query kind of
+``bench/bench_discovery.py`` (English and Chinese captions, labels; the model alone and with BM25), so that a
+gain in one kind is not bought with a loss in another; with ``--segments`` it must also keep
+``bench/bench_segments.py --split valid``'s piece MRR (part and piece + part queries; ``partita search`` and
+``partita search --segments``): no loss there past noise (a paired-bootstrap interval wholly below zero),
+tried from the largest alpha down (about 3 minutes each). The test split is never read.
 
 ``compare`` runs the bench (``bench/bench_discovery.py``'s retrieval, ``bench_segments.py``,
 ``bench_recommend.py``, ``bench_chat.py``) once per model and writes
@@ -100,6 +110,115 @@ def finetune(
         "best_epoch": int(np.argmax(curve)),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def valid_kinds(model, valid: list[dict], lexical: dict[str, np.ndarray]) -> dict[str, float]:
+    """Valid MRR of each of bench_discovery's query kinds, the model alone and with BM25 (``kind + BM25``)."""
+    from bench_discovery import query_kinds
+    from partita.discovery.metrics import retrieval_metrics, zscore
+    from partita.discovery.train import features_of
+
+    music = model.encode_features(features_of(valid))
+    out = {}
+    for kind, (queries, _docs) in query_kinds(valid).items():
+        learned = model.encode_text(queries) @ music.T
+        out[kind] = round(retrieval_metrics(learned)["mrr"], 4)
+        out[kind + " + BM25"] = round(retrieval_metrics(zscore(learned) + lexical[kind])["mrr"], 4)
+    return out
+
+
+def pick_alpha(sweep: dict[float, dict[str, float]], base: dict[str, float]) -> float:
+    """The largest alpha whose every valid MRR is at least the shipped model's (0: none is)."""
+    fine = [a for a, m in sweep.items() if all(m[k] >= base[k] for k in base)]
+    return max(fine, default=0.0)
+
+
+SEGMENT_RANKERS = ("whole piece", "whole + best segment + part wish")
+"""bench_segments' rankers ``interpolate --segments`` holds: ``partita search`` and ``... --segments``."""
+
+
+def segment_kinds(model_dir: str | None, args) -> dict[str, np.ndarray]:
+    """Each valid query's reciprocal rank in bench_segments (part, piece + part queries), by
+    :data:`SEGMENT_RANKERS`."""
+    per_query = bench_run("segments", model_dir, args, ("--split", "valid"))["per_query"]
+    return {name: rr for name, rr in per_query.items() if name.split(": ", 1)[1] in SEGMENT_RANKERS}
+
+
+def segment_check(base, tuned, sweep: dict, shipped: dict, args) -> tuple[float, dict[float, dict]]:
+    """The largest alpha that keeps every valid query kind of whole pieces at least at the base model's
+    level and loses on no segment query kind past noise (bench_segments on the valid split, a few hundred
+    queries with MRRs of 0.01-0.15: a loss is a paired-bootstrap 95% interval wholly below zero); tried from
+    the largest alpha down."""
+    import tempfile
+
+    from partita.discovery.train import interpolate
+
+    fine = sorted((a for a, m in sweep.items() if all(m[k] >= shipped[k] for k in shipped)), reverse=True)
+    before = segment_kinds(args.base, args) if fine else {}
+    checked = {}
+    for alpha in fine:
+        with tempfile.TemporaryDirectory(prefix="discovery-mix-") as folder:
+            interpolate(base, tuned, alpha).save_pretrained(folder)
+            after = segment_kinds(folder, args)
+        checked[alpha] = {
+            name: {
+                "mrr": round(float(rr.mean()), 4),
+                "base": round(float(before[name].mean()), 4),
+                "difference 95%": [round(v, 4) for v in paired_bootstrap(rr, before[name], args.seed)],
+            }
+            for name, rr in after.items()
+        }
+        log.info("alpha %.1f, valid segments: %s", alpha, checked[alpha])
+        if all(m["difference 95%"][1] >= 0 for m in checked[alpha].values()):
+            return alpha, checked
+    return 0.0, checked
+
+
+def interpolate_main(args) -> None:
+    import torch
+
+    from bench_discovery import query_kinds
+    from partita.discovery.encoders import DiscoveryModel
+    from partita.discovery.metrics import bm25_scores, zscore
+    from partita.discovery.train import interpolate
+
+    torch.set_num_threads(1)
+    valid = valid_pieces(load_parts(args.corpus), args.seed)
+    lexical = {k: zscore(bm25_scores(q, d)) for k, (q, d) in query_kinds(valid).items()}
+    base, tuned = DiscoveryModel.from_pretrained(args.base), DiscoveryModel.from_pretrained(args.model)
+    shipped = valid_kinds(base, valid, lexical)
+    grid = [args.alpha] if args.alpha is not None else [round(0.1 * i, 1) for i in range(1, 11)]
+    sweep = {a: valid_kinds(interpolate(base, tuned, a), valid, lexical) for a in grid}
+    for a, m in sweep.items():
+        log.info("alpha %.1f: %s", a, ", ".join(f"{k} {v - shipped[k]:+.4f}" for k, v in m.items()))
+    alpha = args.alpha if args.alpha is not None else pick_alpha(sweep, shipped)
+    checked: dict[float, dict] = {}
+    if args.segments and args.alpha is None:
+        alpha, checked = segment_check(base, tuned, sweep, shipped, args)
+    if alpha == 0.0:
+        log.warning(
+            "no alpha keeps every valid query kind at the shipped model's level: writing the shipped model"
+        )
+    model = interpolate(base, tuned, alpha)
+    model.config.trained_on = (
+        f"{base.config.trained_on}; averaged with a fine-tune of it (WiSE-FT, alpha {alpha}: "
+        f"{tuned.config.trained_on})"
+    )
+    model.config.metrics = {
+        "valid_mrr": sweep.get(alpha, shipped)["caption (en)"],
+        "alpha": alpha,
+        "alpha_picked_by": "given"
+        if args.alpha is not None
+        else "largest with no valid query kind below the base"
+        + (" (whole pieces and segments)" if args.segments else ""),
+        "valid_by_kind": sweep.get(alpha, shipped),
+        "valid_by_kind_base": shipped,
+        **({"valid_segments_by_alpha": {str(a): m for a, m in checked.items()}} if checked else {}),
+        "base": dict(base.config.metrics),
+        "fine_tune": dict(tuned.config.metrics),
+    }
+    model.save_pretrained(args.out)
+    log.info("alpha %s; wrote %s", alpha, args.out)
 
 
 def train_main(args) -> None:
@@ -336,18 +455,20 @@ class _Recorder:
         return dict(zip(names, self.calls, strict=True)) if self.calls else {}
 
 
-def bench_run(bench: str, model_dir: str | None, args) -> dict:
-    """One bench's rows with ``model_dir`` (None: the shipped model) as the discovery model."""
+def bench_run(bench: str, model_dir: str | None, args, more: tuple[str, ...] = ()) -> dict:
+    """One bench's rows with ``model_dir`` (None: the shipped model) as the discovery model; ``more``: more
+    arguments for the bench."""
     import importlib
 
     import partita.discovery.encoders as encoders
 
     module = importlib.import_module(f"bench_{bench}")
+    passages = getattr(args, "passages", None)
     argv = {
-        "segments": ["--threads", "1"],
-        "chat": [] if args.passages is None else ["--passages", str(args.passages)],
+        "segments": ["--threads", "1", *more],
+        "chat": [] if passages is None else ["--passages", str(passages)],
     }[bench]
-    if args.dialogues is not None and bench == "chat":
+    if getattr(args, "dialogues", None) is not None and bench == "chat":
         argv += ["--dialogues", str(args.dialogues)]
     shipped = encoders.DEFAULT_MODEL
     saved = sys.argv
@@ -455,6 +576,16 @@ def main() -> None:
     train.add_argument("--lr", type=float, default=5e-4)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--corpus", default="all")
+    mix = sub.add_parser("interpolate", help="average a fine-tune with the shipped model (WiSE-FT)")
+    mix.add_argument("--model", required=True, help="the fine-tuned model folder")
+    mix.add_argument("-o", "--out", required=True)
+    mix.add_argument("--base", default=None, help="the model it was tuned from (default: discovery-small)")
+    mix.add_argument(
+        "--alpha", type=float, default=None, help="the fine-tune's weight (default: picked on valid)"
+    )
+    mix.add_argument("--segments", action="store_true", help="also hold bench_segments on the valid split")
+    mix.add_argument("--seed", type=int, default=0)
+    mix.add_argument("--corpus", default="all")
     compare = sub.add_parser("compare", help="the fine-tuned model against the shipped one, same run")
     compare.add_argument("bench", choices=["retrieval", "segments", "recommend", "chat"])
     compare.add_argument("--model", required=True)
@@ -465,7 +596,7 @@ def main() -> None:
     compare.add_argument("--passages", type=int, default=None, help="chat: passage dialogues (default 100)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    train_main(args) if args.command == "train" else compare_main(args)
+    {"train": train_main, "interpolate": interpolate_main, "compare": compare_main}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -213,3 +213,32 @@ def train_on_corpus(
     model = train_discovery(parts["train"], valid, config, tc, progress)
     model.save_pretrained(out)
     return model
+
+
+def interpolate(base: DiscoveryModel, tuned: DiscoveryModel, alpha: float) -> DiscoveryModel:
+    """A model whose weights are ``(1 - alpha) * base + alpha * tuned`` (WiSE-FT, Wortsman et al. 2022:
+    a fine-tune averaged with the model it started from keeps what the start did well and most of what the
+    fine-tune gained). ``tuned`` must be a fine-tune of ``base``: the same shapes and the same feature
+    standardisation (the buffers are copied, never averaged); ``base``'s config is kept, its metrics
+    cleared."""
+    import copy
+
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
+    shape = ("dim", "buckets", "text_width", "hidden", "n_features", "pooling")
+    differ = [k for k in shape if getattr(base.config, k) != getattr(tuned.config, k)]
+    if differ:
+        raise ValueError(f"cannot interpolate models of other shapes ({', '.join(differ)} differ)")
+    a, b = base.state_dict(), tuned.state_dict()
+    for name in ("music.mean", "music.scale"):
+        if not torch.equal(a[name], b[name]):
+            raise ValueError(
+                "cannot interpolate models that standardise the features differently: "
+                "the second must be a fine-tune of the first"
+            )
+    buffers = {name for name, _ in base.named_buffers()}
+    mixed = {k: a[k] if k in buffers else (1.0 - alpha) * a[k] + alpha * b[k] for k in a}
+    model = DiscoveryModel(copy.deepcopy(base.config))
+    model.config.metrics = {}
+    model.load_state_dict(mixed)
+    return model.eval()
