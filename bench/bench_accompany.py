@@ -193,20 +193,40 @@ def folk_rows(generator, records: dict, corpus, styles: list[str], n: int, seed:
     return out
 
 
-def agreement_means(pieces: list, melody_tracks: int = 1) -> tuple[float, float, float]:
+def agreement_found(pieces: list, melody_tracks: int = 1) -> list:
+    """The Agreement record of each piece (its first ``melody_tracks`` tracks the melody)."""
     from partita.evaluation.accompaniment import accompaniment_agreement, split_melody
 
-    found = [accompaniment_agreement(*split_melody(p, melody_tracks)) for p in pieces]
-    return _mean(found)
+    return [accompaniment_agreement(*split_melody(p, melody_tracks)) for p in pieces]
+
+
+MEASURES = ("chord_tones", "beat_consonance", "onset_f")
+"""The Agreement fields of :data:`WHAT`, in its order."""
 
 
 def _mean(found: list) -> tuple[float, float, float]:
-    """Mean chord-tone agreement, beat consonance and onset F of ``found`` (Agreement records)."""
+    """Mean chord-tone agreement, beat consonance and onset F of ``found`` (Agreement records), each over
+    the records where it is defined (:func:`_covered` counts them)."""
     out = []
-    for name in ("chord_tones", "beat_consonance", "onset_f"):
+    for name in MEASURES:
         values = [getattr(a, name) for a in found if getattr(a, name) is not None]
         out.append(float(np.mean(values)) if values else float("nan"))
     return out[0], out[1], out[2]
+
+
+def _covered(found: list) -> tuple[int, int, int]:
+    """How many of ``found`` each mean of :func:`_mean` covers: a piece whose melody has no note on a beat,
+    or whose parts have no onset, has no figure and is left out of that mean."""
+    out = [sum(getattr(a, name) is not None for a in found) for name in MEASURES]
+    return out[0], out[1], out[2]
+
+
+def coverage_note(mine: int, total: int, baseline: int | None = None) -> str:
+    """``"8 of 10 covered"`` (and the baseline's where it differs): the songs a row's mean is over."""
+    note = f"{mine} of {total} covered"
+    if baseline is not None and baseline != mine:
+        note += f" (baseline {baseline})"
+    return note
 
 
 def main() -> None:
@@ -260,7 +280,9 @@ def save_sets(sets: dict, folder: Path) -> None:
 
 
 def pop_rows(sets: dict, report: dict, chords: dict, timing: dict, cmd: str, n_others: int) -> list[dict]:
-    means = {k: agreement_means(v) for k, v in sets.items()}
+    found = {k: agreement_found(v) for k, v in sets.items()}
+    means = {k: _mean(v) for k, v in found.items()}
+    covered = {k: _covered(v) for k, v in found.items()}
     n = len(sets["real"])
     rows = []
     acc = {k: report["sets"][k].get("accuracy", float("nan")) for k in sets}
@@ -275,7 +297,9 @@ def pop_rows(sets: dict, report: dict, chords: dict, timing: dict, cmd: str, n_o
                     cmd,
                     baseline="block chords, same run",
                     baseline_value=means["block"][i],
-                    notes=f"{n} songs, first {BARS} bars; the songs' own parts: {means['real'][i]:.3f}",
+                    notes=f"{n} songs, first {BARS} bars, "
+                    + coverage_note(covered[name][i], n, covered["block"][i])
+                    + f"; the songs' own parts: {means['real'][i]:.3f} ({covered['real'][i]} covered)",
                 )
             )
         rows.append(
@@ -323,6 +347,7 @@ def folk_table(folk: dict, cmd: str) -> list[dict]:
         if not got["partita"]:
             continue
         mine, block = _mean(got["partita"]), _mean(got["block"])
+        mine_n, block_n, total = _covered(got["partita"]), _covered(got["block"]), len(got["partita"])
         for i, what in enumerate(WHAT):
             rows.append(
                 row(
@@ -332,7 +357,8 @@ def folk_table(folk: dict, cmd: str) -> list[dict]:
                     cmd,
                     baseline="block chords, same run",
                     baseline_value=block[i],
-                    notes=f"{len(got['partita'])} melodies, first 8 bars, '{FOLK_PROMPT}'",
+                    notes=f"{total} melodies, first 8 bars, '{FOLK_PROMPT}', "
+                    + coverage_note(mine_n[i], total, block_n[i]),
                 )
             )
     return rows

@@ -29,7 +29,10 @@ the notes on a quarter-note beat, the share that are tones of their bar's chord 
 measure on the pieces after those a choice was made on, and ``--arms current previous`` to sample each
 accompaniment with :mod:`partita.generation.accompany`'s texture before and after the parts were counted as
 the voices under the melody (same pieces, same seeds); ``notes_per_onset`` is the parts' notes over their
-distinct onsets (the real pieces': the voices under the top one), ``melody_notes_per_bar`` the melody's.
+distinct onsets (the real pieces': the voices under the top one), ``melody_notes_per_bar`` the melody's,
+``struck_downbeats`` the share of bars whose downbeat starts a note (``downbeats`` is the share of the notes
+that start on one); ``--arms dense current`` measures the parts' density before and after
+:data:`partita.generation.accompany.PARTS_DENSITY_SCALE`.
 
     python scripts/meter-beats.py [--pieces 4] [--n 2] [--frames 6/4x1 auto] [--tasks generate] [--threads 1]
     python scripts/meter-beats.py --style chorale --meters 4/4 3/4 --tasks accompany --arms current previous
@@ -48,7 +51,7 @@ from pathlib import Path
 BARS = 6
 THICK = 4
 COUNTS = ("notes", "onsets", "thick", "held", "span", "beats", "downbeats", "odd_quarters", "melody_notes")
-COUNTS += ("chord_tones", "on_quarters")
+COUNTS += ("chord_tones", "on_quarters", "bars", "struck_bars")
 """Notes starting together that make a thick onset (``thick``: the share of onsets with this many or more)."""
 
 
@@ -61,9 +64,11 @@ ARMS: dict[str, dict] = {
         "HALF_NOTE_FADERS": {"density": 0.15, "polyphony": 0.7},
         "PARTS_VOICES": None,
     },
+    "dense": {"PARTS_DENSITY_SCALE": 1.0},  # the voices' notes a quarter as asked before (session 13)
 }
 """``--arms`` for ``accompany``: attributes of :mod:`partita.generation.accompany` set while the arm samples
-(``current``: as they are); ``NAME:ATTR=json;ATTR=json`` on the command line adds one."""
+(``current``: as they are); ``NAME:ATTR=json;ATTR=json`` on the command line adds one (``ATTR`` may name
+another module of :mod:`partita.generation`: ``rules.notes_per_onset.NAME``)."""
 PROMPTS = {
     "renaissance": "a motet for four voices",
     "german_folk": "a German folk song",
@@ -114,8 +119,8 @@ def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) 
     (1-based, its own meter): how many, at how many distinct times (``onsets``: notes / onsets is the notes
     starting together; ``thick``: of those, the times :data:`THICK` or more start at), the ticks they sound
     within the bars (``held``) and the bars' ticks (``span``: held / span is the notes sounding together), how
-    many on a beat of the meter (the denominator's note), on a
-    downbeat, on an odd quarter note."""
+    many on a beat of the meter (the denominator's note), on a downbeat, on an odd quarter note; the bars
+    (``bars``) and those whose downbeat starts a note (``struck_bars``)."""
     from partita.generation.notation import single_meter
     from partita.score.bars import bar_lines
 
@@ -123,7 +128,7 @@ def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) 
     q = int(score.ticks_per_quarter) or 480
     beat = q * 4 // int((single_meter(score) or "4/4").split("/")[1])
     out = {"notes": 0, "onsets": 0, "thick": 0, "held": 0, "span": 0, "beats": 0, "downbeats": 0}
-    out |= {"odd_quarters": 0}
+    out |= {"odd_quarters": 0, "bars": last - first + 1}
     out |= {f"beat_{k + 1}": 0 for k in range(int((single_meter(score) or "4/4").split("/")[0]))}
     chosen = [t for i, t in enumerate(score.tracks) if not t.is_drum and (tracks is None or i in tracks)]
     lo, hi = lines[first - 1], lines[last]
@@ -143,6 +148,7 @@ def onset_counts(score, first: int, last: int, tracks: list[int] | None = None) 
             if at % beat == 0 and f"beat_{at // beat + 1}" in out:
                 out[f"beat_{at // beat + 1}"] += 1
     out["onsets"] = len(together)
+    out["struck_bars"] = sum(1 for b in range(first - 1, last) if lines[b] in together)
     out["thick"] = sum(1 for k in together.values() if k >= THICK)
     return out
 
@@ -181,12 +187,16 @@ def with_chord_tones(
 
 
 def use_arm(patch: dict) -> dict:
-    """Set the attributes ``patch`` names on :mod:`partita.generation.accompany`; returns their old values."""
-    from partita.generation import accompany
+    """Set the attributes ``patch`` names on :mod:`partita.generation.accompany` (``NAME``) or on another
+    module of :mod:`partita.generation` (``rules.notes_per_onset.NAME``); returns their old values."""
+    import importlib
 
-    old = {name: getattr(accompany, name) for name in patch}
+    old = {}
     for name, value in patch.items():
-        setattr(accompany, name, value)
+        where, _, attr = name.rpartition(".")
+        module = importlib.import_module(f"partita.generation.{where or 'accompany'}")
+        old[name] = getattr(module, attr)
+        setattr(module, attr, value)
     return old
 
 
@@ -270,6 +280,8 @@ def shares(counts: dict, bars: int) -> dict:
         out["melody_notes_per_bar"] = round(counts["melody_notes"] / bars, 2) if bars else None
     for k in ("beats", "downbeats", "odd_quarters"):
         out[k] = round(counts[k] / notes, 3) if notes else None
+    if counts.get("bars"):  # the share of bars whose downbeat starts a note
+        out["struck_downbeats"] = round(counts["struck_bars"] / counts["bars"], 3)
     beats = sorted((k for k in counts if k.startswith("beat_")), key=lambda k: int(k[5:]))
     if beats and notes:  # the share of the onsets on each beat of the bar
         out["per_beat"] = [round(counts[k] / notes, 3) for k in beats]

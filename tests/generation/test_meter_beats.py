@@ -112,11 +112,12 @@ def test_the_melodys_agreement_is_measured_on_its_own_ticks(generator):
     ("meter", "density"), [((4, 2), 0.15), ((3, 2), 0.15), ((4, 4), None), ((2, 2), None)]
 )
 def test_a_melody_in_breves_gets_a_sparser_texture_unless_asked(meter, density):
-    from partita.generation.accompany import PARTS_VOICES, accompaniment_request
+    from partita.generation.accompany import PARTS_DENSITY_SCALE, PARTS_VOICES, accompaniment_request
 
     request, _ = accompaniment_request(melody(meter), "for piano")
     if density is None:  # the voices under a melody in half notes (0.5 a quarter), each as slow as it
-        assert "density" not in request.faders and request.conditions.density == 0.5 * PARTS_VOICES
+        asked = 0.5 * PARTS_VOICES * PARTS_DENSITY_SCALE
+        assert "density" not in request.faders and request.conditions.density == pytest.approx(asked)
     else:
         assert request.faders["density"] == density
     said, _ = accompaniment_request(melody(meter), "for piano", density=0.9)
