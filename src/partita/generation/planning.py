@@ -161,7 +161,7 @@ def plan_request(
     programs = stand.sampled
     n_voices = request.n_tracks or 0
     voices = voice_programs(programs, n_voices) if len(programs) < n_voices else {}
-    kept = _without_tacet(voices, request, config, seed, notes)
+    styled, kept = voices, _without_tacet(voices, request, config, seed, notes)
     presence = config.presence_weight_for(c.style)
     if len(kept) < len(voices) and config.tacet_presence_weight is not None:
         presence = float(config.tacet_presence_weight)  # the voices left carry the piece: pulled back in
@@ -176,7 +176,8 @@ def plan_request(
         least_sounding = min(float(config.style_sounding_floor.get(c.style or "", 0.0)), float(len(held)))
     pickup = _pickup(request, config, meter, multiple, seed, notes)
     bars = math.ceil(request.bars * multiple) + (1 if pickup else 0) if request.bars else request.bars
-    entries = _entries(held, request.bars, bars, multiple, config.entries_for(c.style, bool(voices)))
+    steps = _kept_steps(config.entries_for(c.style, bool(voices)), list(styled), list(voices))
+    entries = _entries(held, request.bars, bars, multiple, steps)
     if any(entries.values()):
         at = ", ".join(str(b // multiple + 1) for b in entries.values())
         notes.append(f"the voices do not all start at once: they enter in bars {at} (the style's entries)")
@@ -211,6 +212,7 @@ def plan_request(
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,
+        paced_onset=int(config.style_paced_onset.get(c.style or "", 0)),
         ambitus=config.style_ambitus.get(c.style or "", 0) if len(held) == 1 and not c.drums else 0,
         shortest=config.style_shortest.get(c.style or "", 0.0) if meter and meter.endswith("/4") else 0.0,
         grammar=True,
@@ -301,6 +303,18 @@ def _pickup(
     unit = "beat" if beats == 1 else "beats"
     notes.append(f"it opens with a pickup of {beats} {unit} (as real pieces of the style often do)")
     return beats
+
+
+def _kept_steps(steps: list[float], styled: list[int], kept: list[int]) -> list[float]:
+    """The style's entries (one a voice of ``styled``, in its order, carried on as
+    :func:`~partita.generation.entries.entry_plan` carries them) for the voices ``kept`` after the tacet
+    ones left: pop's melody entering late stays the melody's, not the next voice's."""
+    if not steps or len(kept) == len(styled):
+        return steps
+    at = [float(e) for e in steps[: len(styled)]]
+    while len(at) < len(styled):
+        at.append(at[-1] + (at[-1] - at[-2] if len(at) > 1 else 0.0))
+    return [at[i] for i, q in enumerate(styled) if q in kept]
 
 
 def _without_tacet(

@@ -127,6 +127,10 @@ class Constraints:
     """(with ``bars``) The music tokens the sampler will draw at most: once no more is left than the open bars
     need to close with their fewest notes, each bar gets only those, so the bar lines come before the budget
     ends (a hymn for organ stacked 221 notes in one voice and ran out of tokens after 11 of 16 bars)."""
+    paced_onset: int = 0
+    """(with ``token_budget`` and ``bars``) Once the open bar has drawn more than its share of the tokens left
+    when it opened, at most this many notes start together in it
+    (:mod:`partita.generation.rules.budget_pace`); 0: no pace. Soft."""
     event_positions: list[tuple[int, int]] = field(default_factory=list)
     """(bar from 0, position) pairs where onsets are asked for, a video's cuts and motion peaks: a logit
     bonus for an onset there, a louder one, and a penalty for skipping it

@@ -18,6 +18,7 @@ from partita.generation.rules.ambitus import Ambitus
 from partita.generation.rules.bar_count import BarCount
 from partita.generation.rules.base import Rule, Tier
 from partita.generation.rules.bass_roots import BassRoots
+from partita.generation.rules.budget_pace import BudgetPace
 from partita.generation.rules.cadence import Cadence
 from partita.generation.rules.carry_over import CarryOver
 from partita.generation.rules.chord_complete import ChordComplete
@@ -86,6 +87,7 @@ RULES: tuple[type[Rule], ...] = (
     # soft: each yields on its own, in this order
     Pickup,
     TokenBudget,
+    BudgetPace,
     Ambitus,
     UnisonGuard,
     VoiceOrder,
