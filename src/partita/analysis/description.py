@@ -36,7 +36,7 @@ from partita.analysis.features import (
 )
 from partita.analysis.key import estimate_key, key_name, key_segments
 from partita.analysis.meter_inference import implausible, infer_meter
-from partita.analysis.structure import find_sections
+from partita.analysis.structure import find_sections, four_beat_sections
 from partita.analysis.tempo import tempo_bin, tempo_term
 from partita.analysis.timeline import TempoMap, beat_grid, meters_of, note_arrays
 from partita.atomic import atomic_write_text
@@ -259,9 +259,13 @@ def describe(score, analyse_chords: bool = True, analyse_structure: bool = True)
 
     # structure
     if analyse_structure and len(notes) and n_bars:
-        d.sections = [
-            _section(notes, grid.bars, a, b, lab, sec) for a, b, lab in find_sections(notes, grid.bars)
-        ]
+        # bars one beat long (a file that declares 1/4, most of POP909, or songs of such files joined) say
+        # nothing of phrasing: sections in four-beat bars
+        one_beat = len(grid.beats) > 8 and np.median(np.diff(grid.bars)) <= np.median(np.diff(grid.beats))
+        found = (
+            four_beat_sections(notes, grid.beats, grid.bars) if one_beat else find_sections(notes, grid.bars)
+        )
+        d.sections = [_section(notes, grid.bars, a, b, lab, sec) for a, b, lab in found]
 
     skipped = set()
     if not analyse_chords:
