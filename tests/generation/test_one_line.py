@@ -17,6 +17,18 @@ def test_a_note_held_under_the_next_ends_where_it_begins():
     assert [n.duration for n in score.tracks[1].notes] == [960, 480]  # not a one-line part: left
 
 
+def test_notes_starting_together_in_a_line_keep_the_one_nearest_the_line():
+    score = Score(480)
+    line = Track(program=0)
+    # a chord at the start (the top note stays), then at 480 a chord whose 62 lies nearest the 64 before
+    line.notes.extend(
+        [Note(0, 480, 60, 80), Note(0, 480, 64, 80), Note(480, 480, 62, 80), Note(480, 480, 55, 80)]
+    )
+    score.tracks.append(line)
+    assert one_line(score, {0}) == 2
+    assert [(n.time, n.pitch) for n in score.tracks[0].notes] == [(0, 64), (480, 62)]
+
+
 def test_a_single_line_style_writes_one_note_at_a_time():
     model = debug_generator(seed=0)
     prompt = "a Chinese folk tune in D major for guitar, 8 bars"

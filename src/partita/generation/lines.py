@@ -34,7 +34,7 @@ def is_line(notes: list, chord_share: float = CHORD_SHARE) -> bool:
     return chords <= chord_share * len(set(starts))
 
 
-def _one_per_start(notes: list) -> list:
+def one_per_start(notes: list) -> list:
     """One note per start: of notes that start together, the one nearest the line's previous note (at the
     first start, the highest)."""
     kept: list = []
@@ -55,7 +55,7 @@ def sung_lines(score: Score, max_gap: int, chord_share: float = CHORD_SHARE) -> 
         notes = list(track.notes)
         if track.is_drum or len(notes) < 2 or not is_line(notes, chord_share):
             continue
-        line = _one_per_start(notes)
+        line = one_per_start(notes)
         changed += len(notes) - len(line)
         for note, after in zip(line, line[1:], strict=False):
             end = note.time + note.duration
