@@ -33,10 +33,17 @@ def entry_plan(
     programs = [int(p) for p in programs]
     if not entries or len(programs) < 2:
         return {}
-    at = [max(0.0, float(e)) for e in entries[: len(programs)]]
-    while len(at) < len(programs):
-        at.append(at[-1] + (at[-1] - at[-2] if len(at) > 1 else 0.0))
+    at = carried([max(0.0, float(e)) for e in entries], len(programs))
     latest = max(at)
     if bars and latest > int(bars) // 2:
         at = [a * (int(bars) // 2) / latest for a in at]
     return {p: int(a + 1e-9) for p, a in zip(programs, at, strict=True)}
+
+
+def carried(entries: list[float] | tuple[float, ...], count: int) -> list[float]:
+    """``entries`` for ``count`` voices: cut to them, or carried on with the last step (one entry: the same
+    bar for the voices beyond it)."""
+    at = [float(e) for e in entries[:count]]
+    while at and len(at) < count:
+        at.append(at[-1] + (at[-1] - at[-2] if len(at) > 1 else 0.0))
+    return at

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from partita.generation.config import GenerationConfig
-from partita.generation.entries import entry_plan
+from partita.generation.entries import carried, entry_plan
 from partita.generation.instruments import (
     StandIns,
     bass_program,
@@ -311,9 +311,7 @@ def _kept_steps(steps: list[float], styled: list[int], kept: list[int]) -> list[
     ones left: pop's melody entering late stays the melody's, not the next voice's."""
     if not steps or len(kept) == len(styled):
         return steps
-    at = [float(e) for e in steps[: len(styled)]]
-    while len(at) < len(styled):
-        at.append(at[-1] + (at[-1] - at[-2] if len(at) > 1 else 0.0))
+    at = carried(steps, len(styled))
     return [at[i] for i, q in enumerate(styled) if q in kept]
 
 
