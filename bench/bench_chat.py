@@ -27,9 +27,16 @@ share of turns whose answer holds the piece with bars overlapping the target par
 same turns, same index: the conversation answering with whole pieces (as before segments; a whole piece's
 bars are all of it). Templates: the same author as the chat's words again.
 
-    python bench/bench_chat.py [--dialogues 200] [--passages 100] [--seed 0]
+Through a language model (``--endpoint URL [--endpoint-model NAME]``): an OpenAI-compatible server the user
+runs locally (llama.cpp, Ollama, vLLM; partita.discovery.chat_endpoint) reads the turns of the same dialogues
+(the same phrasings; the reaction follows what that conversation showed), beside the rule parser in the same
+run: intent accuracy, Recall@10 and MRR@10 of each, and the turns the endpoint failed to read (read by the
+rules instead). The rule run is the same with or without an endpoint; the passage dialogues are not run.
 
-Writes bench/results/chat.json.
+    python bench/bench_chat.py [--dialogues 200] [--passages 100] [--seed 0]
+    python bench/bench_chat.py --endpoint http://localhost:8080/v1 --endpoint-model NAME --passages 0
+
+Writes bench/results/chat.json (bench/results/chat-endpoint.json with ``--endpoint``).
 """
 
 from __future__ import annotations
@@ -124,11 +131,24 @@ def build_catalogue(entries: list[dict], folder: Path, model, segments: dict | N
     return DiscoveryIndex(folder, model=model)
 
 
-def run_dialogue(index, target: str, record: dict, labels_of: dict, rng: random.Random):
-    """Play one dialogue: per turn (gold intent, parsed intent, chat rank, stateless rank, concat ranks)."""
+def run_dialogue(index, target: str, record: dict, labels_of: dict, rng: random.Random, parser=None):
+    """Play one dialogue: per turn (gold intent, parsed intent, chat rank, stateless rank, concat ranks); with
+    ``parser`` (a local endpoint's turn reader) the same dialogue again through it (the same turns and
+    phrasings; the reaction follows what that conversation showed), else None."""
+    snapshot = rng.getstate()
+    out = play(index, target, record, labels_of, rng)
+    if parser is None:
+        return out, None
+    replay = random.Random()
+    replay.setstate(snapshot)  # the rule run's draws stay as they were without an endpoint
+    return out, play(index, target, record, labels_of, replay, parser)
+
+
+def play(index, target: str, record: dict, labels_of: dict, rng: random.Random, parser=None) -> list[dict]:
+    """One dialogue through the rules (with the search baselines on each turn) or through ``parser``."""
     from partita.discovery.chat import Conversation
 
-    talk = Conversation(index, k=K)
+    talk = Conversation(index, k=K, parser=parser)
     said, out = [], []
     turns = dialogue(record, rng)
     for i in range(len(turns) + 1):
@@ -148,17 +168,12 @@ def run_dialogue(index, target: str, record: dict, labels_of: dict, rng: random.
                 break
         turn, _, hits = talk.say(text)
         said.append(text)
-        out.append(
-            {
-                "stage": stage,
-                "gold": gold,
-                "parsed": turn.intent,
-                "chat": rank_of(target, hits),
-                "stateless": rank_of(target, index.search(text, k=K)),
-                "concatenated": rank_of(target, index.search(" ".join(said), k=K)),
-                "concatenated + BM25": rank_of(target, index.search(" ".join(said), k=K, hybrid=True)),
-            }
-        )
+        done = {"stage": stage, "gold": gold, "parsed": turn.intent, "chat": rank_of(target, hits)}
+        if parser is None:
+            done["stateless"] = rank_of(target, index.search(text, k=K))
+            done["concatenated"] = rank_of(target, index.search(" ".join(said), k=K))
+            done["concatenated + BM25"] = rank_of(target, index.search(" ".join(said), k=K, hybrid=True))
+        out.append(done)
     return out
 
 
@@ -303,6 +318,78 @@ def passage_rows(passages: dict) -> list[dict]:
     return out
 
 
+def note_of(targets: list, turns: list[dict], entries: list) -> str:
+    return (
+        f"{len(targets)} dialogues, {len(turns)} turns over the {len(entries)} test-split pieces; "
+        "templates written in the bench"
+    )
+
+
+def intents(turns: list[dict]) -> dict:
+    """Intent accuracy over the turns, and per gold intent."""
+    golds = sorted({t["gold"] for t in turns})
+    return {
+        "all": float(np.mean([t["parsed"] == t["gold"] for t in turns])) if turns else 0.0,
+        **{g: float(np.mean([t["parsed"] == g for t in turns if t["gold"] == g])) for g in golds},
+    }
+
+
+def write_endpoint(args, reader, turns: list[dict], through: list[dict], note: str, seconds: float) -> None:
+    """bench/results/chat-endpoint.json: the same dialogues read by the endpoint and by the rules."""
+    arms = {"rules": turns, "endpoint": through}
+    overall = {a: {**summarise(t, "chat"), "intent_accuracy": intents(t)} for a, t in arms.items()}
+    by_turn = {
+        n: {a: summarise([t for t in ts if t["stage"] == n], "chat") for a, ts in arms.items()}
+        for n in STAGES
+        if any(t["stage"] == n for t in turns)
+    }
+    command = f"{COMMAND} --endpoint URL --endpoint-model {args.endpoint_model} --passages 0"
+    said = (
+        f"{note}; model {args.endpoint_model!r}; {reader.read} turns read by the endpoint, "
+        f"{reader.fell_back} by the rules after it failed"
+    )
+    base = "the rule parser, same dialogues and index"
+    rows = [
+        row(f"chat through a local language model: turn-level {unit}", overall["endpoint"][metric], unit,
+            command, baseline=base, baseline_value=overall["rules"][metric], notes=said)
+        for metric, unit in (("recall10", "Recall@10"), ("mrr10", "MRR@10"))
+    ]  # fmt: skip
+    rows.append(
+        row(
+            "chat through a local language model: intent accuracy",
+            overall["endpoint"]["intent_accuracy"]["all"],
+            "accuracy",
+            command,
+            baseline=base,
+            baseline_value=overall["rules"]["intent_accuracy"]["all"],
+            notes=said,
+        )
+    )
+    extra = {
+        "endpoint": args.endpoint,
+        "model": args.endpoint_model,
+        "read_by_endpoint": reader.read,
+        "fell_back_to_rules": reader.fell_back,
+        "last_error": reader.last_error,
+        "overall": overall,
+        "by_turn": by_turn,
+        "seconds": round(seconds, 1),
+    }
+    path = write_result(
+        "chat-endpoint",
+        "Conversational discovery through a local language model, beside the rule parser",
+        rows,
+        extra=extra,
+    )
+    for a, v in overall.items():
+        log.info(
+            "%-8s Recall@10 %.3f MRR@10 %.3f intent accuracy %.3f (n %d)",
+            a, v["recall10"], v["mrr10"], v["intent_accuracy"]["all"], v["n"],
+        )  # fmt: skip
+    log.info("endpoint read %d turns, %d fell back (%s)", reader.read, reader.fell_back, reader.last_error)
+    log.info("wrote %s (%.0f s)", path, seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -314,6 +401,9 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
     )
+    parser.add_argument("--endpoint", default=None, help="a local OpenAI-compatible server's base URL")
+    parser.add_argument("--endpoint-model", default="default", help="the model it serves")
+    parser.add_argument("--endpoint-timeout", type=float, default=30.0, help="seconds for one answer")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -326,6 +416,14 @@ def main() -> None:
     from partita.paths import data_dir
 
     torch.set_num_threads(1)
+    reader = None
+    if args.endpoint:
+        from partita.discovery.chat_endpoint import ChatEndpoint, EndpointParser
+
+        try:
+            reader = EndpointParser(ChatEndpoint(args.endpoint, args.endpoint_model, args.endpoint_timeout))
+        except ValueError as e:
+            raise SystemExit(str(e)) from None
     t0 = time.perf_counter()
     records = {r["piece_id"]: r for r in load_corpus(args.corpus).records() if r.get("split") == "test"}
     cache = data_dir() / "discovery" / f"{args.corpus}-entries.parquet"
@@ -341,14 +439,19 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="partita-chat-"))
     try:
         index = build_catalogue(entries, folder, DiscoveryModel.from_pretrained())
-        turns = []
+        turns, through = [], []
         for e in targets:
-            turns += run_dialogue(index, e["piece_id"], e["labels"], labels_of, rng)
-        passages = run_passages(args, entries, folder) if args.passages else None
+            ruled, read = run_dialogue(index, e["piece_id"], e["labels"], labels_of, rng, reader)
+            turns += ruled
+            through += read or []
+        passages = run_passages(args, entries, folder) if args.passages and reader is None else None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - t0
 
+    if reader is not None:
+        write_endpoint(args, reader, turns, through, note_of(targets, turns, entries), seconds)
+        return
     rankers = ("chat", "stateless", "concatenated", "concatenated + BM25")
     overall = {r: summarise(turns, r) for r in rankers}
     by_turn = {
@@ -365,10 +468,7 @@ def main() -> None:
         for g in sorted({t["gold"] for t in turns})
     }
     accuracy = float(np.mean([t["parsed"] == t["gold"] for t in turns]))
-    note = (
-        f"{len(targets)} dialogues, {len(turns)} turns over the {len(entries)} test-split pieces; "
-        "templates written in the bench"
-    )
+    note = note_of(targets, turns, entries)
     rows = []
     for metric, unit in (("recall10", "Recall@10"), ("mrr10", "MRR@10")):
         for base in ("concatenated", "concatenated + BM25", "stateless"):

@@ -193,14 +193,42 @@ def recommend(pieces, k, method, where, index_path, as_json) -> None:
 @click.option(
     "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
 )
-def chat(turns, k, index_path) -> None:
+@click.option(
+    "--endpoint",
+    envvar="PARTITA_CHAT_ENDPOINT",
+    default=None,
+    help="An OpenAI-compatible server you run locally (e.g. http://localhost:8080/v1) to read the turns; "
+    "a turn it cannot read is read by the rules. [env PARTITA_CHAT_ENDPOINT; default: rules only]",
+)
+@click.option(
+    "--endpoint-model",
+    envvar="PARTITA_CHAT_MODEL",
+    default="default",
+    show_default=True,
+    help="The model the endpoint serves. [env PARTITA_CHAT_MODEL]",
+)
+@click.option(
+    "--endpoint-timeout",
+    type=click.FloatRange(0.1, 600),
+    default=15.0,
+    show_default=True,
+    help="Seconds to wait for the endpoint's answer to a turn.",
+)
+def chat(turns, k, index_path, endpoint, endpoint_model, endpoint_timeout) -> None:
     """Find music by talking: say what you want, then refine ('in D major', 'faster', 'no jigs', 'more like
     2', 'not 3', 'I'll take 1'). Each answer says why the pieces fit. An empty line ends it."""
     from partita.discovery.chat import Conversation
+    from partita.discovery.chat_endpoint import ChatEndpoint, EndpointParser
     from partita.discovery.index import DiscoveryIndex
 
     with one_line():
-        conversation = Conversation(DiscoveryIndex(index_path), k=k)
+        parser = None
+        if endpoint and endpoint.strip():
+            parser = EndpointParser(ChatEndpoint(endpoint, endpoint_model, endpoint_timeout))
+            click.echo(
+                f"turns read by {endpoint} ({endpoint_model}); the rules read what it cannot", err=True
+            )
+        conversation = Conversation(DiscoveryIndex(index_path), k=k, parser=parser)
     scripted = list(turns)
     while True:
         text = scripted.pop(0) if turns else click.prompt("you", default="", show_default=False)

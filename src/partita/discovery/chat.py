@@ -1,6 +1,7 @@
 """Conversational discovery (LP-MusicDialog's intents, MuseChat's reasons), with no language model.
 
-Each turn of a person is parsed into an :class:`Intent` (:func:`parse_turn`):
+Each turn of a person is parsed into an intent (:func:`parse_turn`; a language model the user runs locally
+may read the turns instead, :mod:`partita.discovery.chat_endpoint`):
 
 - ``new``: a first or fresh request ("I'm looking for a jig in D major"; "start over: a chorale");
 - ``add``: one more attribute ("in 6/8 please", "something faster");
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -447,8 +449,18 @@ class Conversation:
     """A conversation over a :class:`~partita.discovery.index.DiscoveryIndex`: :meth:`say` a turn, get the
     pieces (hits) with the reason each fits."""
 
-    def __init__(self, index, k: int = 10, like_weight: float = 1.0, state: ChatState | None = None) -> None:
+    def __init__(
+        self,
+        index,
+        k: int = 10,
+        like_weight: float = 1.0,
+        state: ChatState | None = None,
+        parser: Callable[[str, bool, list[str]], Turn] | None = None,
+    ) -> None:
         self.index, self.k, self.like_weight = index, k, like_weight
+        self.parser = parser or parse_turn
+        """What reads a turn: the rules (:func:`parse_turn`), or a local language model
+        (:class:`partita.discovery.chat_endpoint.EndpointParser`)."""
         self.state = state or ChatState()
         self.started = bool(state and (state.words or state.filters or state.shown or state.liked))
         """A turn has been taken (a refinement is read as one even when the last answer was empty)."""
@@ -461,7 +473,7 @@ class Conversation:
         passage's hit also has its ``bars``, see :meth:`DiscoveryIndex.search_segments`)."""
         if not text or not text.strip():
             raise ValueError("say something: what you are looking for, or 'more like 2', 'not 3'")
-        turn = parse_turn(text, self.started, self.composers)
+        turn = self.parser(text, self.started, self.composers)
         self.started = turn.intent != "accept"
         whole = turn.part and not self.segments
         turn.part = turn.part and self.segments

@@ -6,7 +6,9 @@ A turn answers with the pieces and the reason each fits; a piece can be listened
 passage ("the part where the fiddle goes up high") is answered, when the index has segments, with the
 passages: each row gives its bars, and *Listen* plays (and draws) those bars alone; the passage listened to
 is "that one" of a follow-up ("something like that one but faster"). Endpoints ``/discover_say``,
-``/discover_piece`` and ``/discover_pick``.
+``/discover_piece`` and ``/discover_pick``. Turns are read by rules; with ``$PARTITA_CHAT_ENDPOINT`` set (and
+``$PARTITA_CHAT_MODEL``), by that OpenAI-compatible server the user runs locally, the rules reading any turn
+it cannot (:mod:`partita.discovery.chat_endpoint`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class IndexShelf:
         self.path = path
         self._index = None
         self._lock = threading.Lock()
+        self.parser = _endpoint_parser()
+        """What reads the turns: None (the rules), or the local endpoint ``$PARTITA_CHAT_ENDPOINT`` names."""
 
     def get(self):
         from partita.discovery.index import DiscoveryIndex, index_dir
@@ -47,6 +51,20 @@ class IndexShelf:
             return self._index
 
 
+def _endpoint_parser():
+    """The turn reader of ``$PARTITA_CHAT_ENDPOINT`` (None when unset; a bad URL: one warning, then rules)."""
+    from partita.discovery.chat_endpoint import EndpointParser, endpoint_from_env
+
+    try:
+        endpoint = endpoint_from_env()
+    except ValueError as e:
+        log.warning("%s: the Discover view reads turns with its rules", e)
+        return None
+    if endpoint is not None:
+        log.info("the Discover view reads turns through %s (%s)", endpoint.url, endpoint.model)
+    return endpoint and EndpointParser(endpoint)
+
+
 def say(shelf: IndexShelf, text: str, history: list | None, state) -> tuple[list, list[list[Any]], Any]:
     """One turn: the chat history with the answer, the result rows, the new state."""
     from partita.discovery.chat import Conversation
@@ -56,7 +74,7 @@ def say(shelf: IndexShelf, text: str, history: list | None, state) -> tuple[list
         raise UserError("say what you are looking for, e.g. 'a jig in D major', or 'more like 2'")
     if len(text) > MAX_TURN_CHARS:
         raise UserError(f"that turn is {len(text)} characters long; say it in at most {MAX_TURN_CHARS}")
-    talk = Conversation(shelf.get(), k=10, state=state)
+    talk = Conversation(shelf.get(), k=10, state=state, parser=shelf.parser)
     turn, ack, hits = talk.say(text)
     rows = [
         [
