@@ -20,6 +20,7 @@ local).
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import logging
@@ -167,6 +168,11 @@ slow section") rather than a whole piece.
 
 Examples:
 {examples}"""
+
+
+@functools.lru_cache(maxsize=8)
+def _prompt_for(composers: tuple[str, ...]) -> str:
+    return system_prompt(composers)
 
 
 def user_message(text: str, has_results: bool) -> str:
@@ -319,7 +325,7 @@ def ask(endpoint: ChatEndpoint, text: str, has_results: bool, composers: Sequenc
     body = {
         "model": endpoint.model,
         "messages": [
-            {"role": "system", "content": system_prompt(composers)},
+            {"role": "system", "content": _prompt_for(tuple(composers[:1000]))},
             {"role": "user", "content": user_message(text, has_results)},
         ],
         "temperature": 0,
