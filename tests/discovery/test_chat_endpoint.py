@@ -250,3 +250,19 @@ def test_the_bench_plays_the_same_dialogue_through_the_endpoint(server, parser, 
     assert [(t["gold"], t["parsed"], t["chat"]) for t in read] == [
         (t["gold"], t["parsed"], t["chat"]) for t in ruled
     ]
+
+
+def test_the_studio_reads_the_endpoint_from_the_environment(server, tiny_index, monkeypatch, caplog):
+    from partita.web.discover import IndexShelf, say
+
+    monkeypatch.setenv("PARTITA_CHAT_ENDPOINT", server.url)
+    monkeypatch.setenv("PARTITA_CHAT_MODEL", "studio-model")
+    server.reply = {"intent": "new", "attributes": {"meter": "6/8"}}
+    _, rows, _ = say(IndexShelf(tiny_index), "a tune in six-eight", None, None)
+    assert [r[1] for r in rows] == ["Little Jig"] and server.requests[-1][1]["model"] == "studio-model"
+    monkeypatch.setenv("PARTITA_CHAT_ENDPOINT", "ftp://nowhere")
+    with caplog.at_level(logging.WARNING, logger="partita.web.discover"):
+        assert IndexShelf(tiny_index).parser is None
+    assert "not an http" in caplog.records[0].getMessage()
+    monkeypatch.delenv("PARTITA_CHAT_ENDPOINT")
+    assert IndexShelf(tiny_index).parser is None
