@@ -1,16 +1,19 @@
 """Key changes that ``partita describe`` reports against POP909's time-stamped keys (issue 20).
 
 Each POP909 song (001-800 only; 801-909 are never read) has ``key_audio.txt``: the keys over time, one for
-most songs. :func:`partita.analysis.key.key_segments` (what ``describe`` lists as key changes) is run with
-its shipped settings and, as the baseline in the same run, with the previous ones (kept here as
-:func:`previous_key_segments`: window, shortest region and the bonus for the piece's key counted in the
-file's own bars, so in beats for the songs that declare 1/4). A reported change is real when an annotated
-change lies within ``TOLERANCE_S`` seconds (each annotated change matched once); "same key" also asks that
-the key it changes to is the annotated one. The settings were chosen on the even songs (002-800); the odd
-songs (001-799) check them. Also: the songs that never modulate with a change reported, the key accuracy
-over time (mir_eval's weighted score per second of the annotated span), the whole-piece key (which this
-does not touch) and an hour of the largest songs joined (as in ``bench_large_files.py``), whose joins are
-changes too where the next song's key differs.
+most songs. :func:`partita.analysis.key.key_segments` (what ``describe`` lists as key changes) is run in the
+same run three ways: as shipped; ``unrefined`` (``refine=False``: the Viterbi regions without the region
+keys estimated again, the relative-key merge and the placed changes, as shipped until the fifteenth
+session); and ``previous`` (kept here as :func:`previous_key_segments`: window, shortest region and the
+bonus for the piece's key counted in the file's own bars, so in beats for the songs that declare 1/4). A
+reported change is real when an annotated change lies within ``TOLERANCE_S`` seconds (each annotated
+change matched once; also scored at ``TIGHT_S``, where the change is placed); "same key" also asks that the
+key it changes to is the annotated one. The settings were chosen on the even songs (002-800); the odd songs
+(001-799) check them. Also: boundary F, the songs whose number of changes is the annotated one, the songs
+that never modulate with a change reported, the key accuracy over time (per second of the annotated span:
+the key exactly, and mir_eval's weighted score), the whole-piece key (which this does not touch) and an
+hour of the largest songs joined (as in ``bench_large_files.py``), whose joins are changes too where the
+next song's key differs.
 
     python bench/bench_key_changes.py [--quick]
 """
@@ -35,6 +38,9 @@ log = logging.getLogger("bench_key_changes")
 COMMAND = "python bench/bench_key_changes.py"
 TOLERANCE_S = 10.0
 """A reported change within this many seconds of an annotated one is the same change."""
+TIGHT_S = 3.0
+"""The tighter tolerance, for where a change is placed."""
+ARMS = ("shipped", "unrefined", "previous")
 
 
 def previous_key_segments(notes, bars: np.ndarray, global_key: int) -> list[tuple[int, int, int]]:
@@ -112,15 +118,32 @@ def load_piece(score) -> Piece:
     return Piece(pitched, grid.bars, secs, int(score.ticks_per_quarter), None if est is None else est.index)
 
 
-def reported(piece: Piece, previous: bool) -> list[tuple[int, int, int]]:
-    """The key regions ``describe`` lists (none for a piece under 16 bars, as there)."""
+def reported(piece: Piece, arm: str) -> list[tuple[int, int, int]]:
+    """The key regions ``describe`` lists (none for a piece under 16 bars, as there), by ``arm``."""
     from partita.analysis.key import key_segments
 
     if piece.key is None or len(piece.bars) - 1 < 16:
         return []
-    if previous:
+    if arm == "previous":
         return previous_key_segments(piece.notes, piece.bars, piece.key)
-    return key_segments(piece.notes, piece.bars, piece.key, ticks_per_quarter=piece.tpq)
+    return key_segments(
+        piece.notes, piece.bars, piece.key, ticks_per_quarter=piece.tpq, refine=arm == "shipped"
+    )
+
+
+def _matches(changes: list[tuple[float, int]], truth: list[tuple[float, int]], tol: float) -> tuple[int, int]:
+    """Reported changes with an annotated one within ``tol`` s (each matched once), and of those how many
+    change to the annotated key."""
+    used: set[int] = set()
+    hits = same = 0
+    for t, k in changes:
+        near = [j for j in range(len(truth)) if j not in used and abs(truth[j][0] - t) <= tol]
+        if near:
+            j = min(near, key=lambda j: abs(truth[j][0] - t))
+            used.add(j)
+            hits += 1
+            same += int(truth[j][1] == k)
+    return hits, same
 
 
 @dataclass
@@ -131,25 +154,25 @@ class Tally:
     annotated: int = 0
     real: int = 0
     same_key: int = 0
+    tight: int = 0
+    songs: int = 0
+    count_right: int = 0
     steady: int = 0
     steady_with_change: int = 0
     modulating: int = 0
     modulating_found: int = 0
     frames: list[float] = field(default_factory=list)
+    exact: list[float] = field(default_factory=list)
 
     def add(self, changes: list[tuple[float, int]], truth: list[tuple[float, int]]) -> None:
-        used: set[int] = set()
-        hits = 0
-        for t, k in changes:
-            near = [j for j in range(len(truth)) if j not in used and abs(truth[j][0] - t) <= TOLERANCE_S]
-            if near:
-                j = min(near, key=lambda j: abs(truth[j][0] - t))
-                used.add(j)
-                hits += 1
-                self.same_key += int(truth[j][1] == k)
+        hits, same = _matches(changes, truth, TOLERANCE_S)
+        self.tight += _matches(changes, truth, TIGHT_S)[0]
+        self.same_key += same
         self.reported += len(changes)
         self.annotated += len(truth)
         self.real += hits
+        self.songs += 1
+        self.count_right += int(len(changes) == len(truth))
         if truth:
             self.modulating += 1
             self.modulating_found += int(hits > 0)
@@ -162,6 +185,11 @@ class Tally:
 
     def recall(self) -> float:
         return self.real / max(self.annotated, 1)
+
+    def f(self, tight: bool = False) -> float:
+        """Boundary F: matches against reported and annotated changes (at ``TIGHT_S`` with ``tight``)."""
+        hits = self.tight if tight else self.real
+        return 2 * hits / max(self.reported + self.annotated, 1)
 
 
 _WEIGHTED = None
@@ -181,20 +209,21 @@ def weighted(a: int, b: int) -> float:
     return float(_WEIGHTED[a, b])
 
 
-def frame_scores(piece: Piece, regions, keys: list[tuple[float, float, int]], offset: float = 0.0) -> list:
+def frame_scores(piece: Piece, regions, keys: list[tuple[float, float, int]]) -> tuple[list, list]:
     """The weighted score of the reported key at each second of the annotated span (the whole key where
-    no region is reported)."""
+    no region is reported), and whether it is the annotated key."""
     per_bar = np.full(len(piece.bars), piece.key if piece.key is not None else 0, dtype=np.int64)
     for a, b, k in regions:
         per_bar[a:b] = k
     if regions:
         per_bar[regions[-1][1] :] = regions[-1][2]
-    out = []
+    scores, exact = [], []
     for a, b, k in keys:
-        t = np.arange(a + 0.5, b, 1.0) + offset
+        t = np.arange(a + 0.5, b, 1.0)
         i = np.clip(np.searchsorted(piece.bar_seconds, t, side="right") - 1, 0, len(per_bar) - 1)
-        out += [weighted(k, int(e)) for e in per_bar[i]]
-    return out
+        scores += [weighted(k, int(e)) for e in per_bar[i]]
+        exact += [float(k == e) for e in per_bar[i]]
+    return scores, exact
 
 
 def changes_of(piece: Piece, regions) -> list[tuple[float, int]]:
@@ -213,11 +242,13 @@ def bench_songs(paths: list[Path]) -> dict:
         piece = load_piece(read_midi(path))
         keys = annotated_keys(path.parent / "key_audio.txt")
         truth = annotated_changes(keys)
-        for name, previous in (("shipped", False), ("previous", True)):
-            regions = reported(piece, previous)
-            tally = out.setdefault((half, name), Tally())
+        for arm in ARMS:
+            regions = reported(piece, arm)
+            tally = out.setdefault((half, arm), Tally())
             tally.add(changes_of(piece, regions), truth)
-            tally.frames += frame_scores(piece, regions, keys)
+            scores, exact = frame_scores(piece, regions, keys)
+            tally.frames += scores
+            tally.exact += exact
         whole = out.setdefault((half, "whole"), [])
         whole.append(weighted(parse_key(reference_key(path.parent / "key_audio.txt")), piece.key))
         if (i + 1) % 100 == 0:
@@ -239,71 +270,112 @@ def bench_hour(paths: list[Path]) -> dict[str, Tally]:
     ends = np.cumsum([0] + [read_midi(p).end() for p in paths[: used - 1]])
     starts = np.asarray(TempoMap(score).seconds(ends), dtype=float)
     truth: list[tuple[float, int]] = []
+    keys: list[tuple[float, float, int]] = []
     last = None
     for p, t0 in zip(paths[:used], starts, strict=True):
-        keys = annotated_keys(p.parent / "key_audio.txt")
-        if last is not None and keys and keys[0][2] != last:
-            truth.append((float(t0), keys[0][2]))
-        truth += annotated_changes(keys, float(t0))
-        last = keys[-1][2] if keys else last
+        song = annotated_keys(p.parent / "key_audio.txt")
+        if last is not None and song and song[0][2] != last:
+            truth.append((float(t0), song[0][2]))
+        truth += annotated_changes(song, float(t0))
+        keys += [(a + float(t0), b + float(t0), k) for a, b, k in song]
+        last = song[-1][2] if song else last
     piece = load_piece(score)
     out = {}
-    for name, previous in (("shipped", False), ("previous", True)):
-        out[name] = Tally()
-        out[name].add(changes_of(piece, reported(piece, previous)), truth)
+    for arm in ARMS:
+        regions = reported(piece, arm)
+        out[arm] = Tally()
+        out[arm].add(changes_of(piece, regions), truth)
+        out[arm].frames, out[arm].exact = frame_scores(piece, regions, keys)
     out["songs"] = used
     return out
 
 
-BASELINE = "previous key_segments (same run)"
+BASELINE = "key_segments(refine=False), as shipped before (same run)"
 
 
-def _compare(
-    metric: str, new: float, old: float, unit: str, cmd: str, notes: str, lower: bool = False
-) -> dict:
-    """A row of the shipped setting against the previous one, measured in the same run."""
-    return row(metric, new, unit, cmd, BASELINE, old, higher_is_better=not lower, notes=notes)
+def _table(what: str, new: Tally) -> tuple:
+    """(metric, value of a tally, unit, notes, lower is better) for each row of a half or the hour."""
+    counts = (
+        f"{what}; {new.annotated} annotated changes in {new.modulating} songs; real (an annotated change "
+        f"within {TOLERANCE_S:.0f} s)"
+    )
+    return (
+        ("key changes reported", lambda t: t.reported, "changes", counts, True),
+        ("key changes, precision", Tally.precision, "fraction", what, False),
+        ("key changes, recall", Tally.recall, "fraction", what, False),
+        (f"key change boundary F within {TOLERANCE_S:.0f} s", Tally.f, "F", what, False),
+        (f"key change boundary F within {TIGHT_S:.0f} s", lambda t: t.f(tight=True), "F", what, False),
+        (
+            "songs with as many changes as annotated",
+            lambda t: t.count_right / max(t.songs, 1),
+            "fraction",
+            f"{what}; of {new.songs} songs",
+            False,
+        ),
+        (
+            "songs that never modulate with a change reported",
+            lambda t: t.steady_with_change,
+            "songs",
+            f"{what}; of {new.steady} songs",
+            True,
+        ),
+        (
+            "modulating songs with a change found",
+            lambda t: t.modulating_found,
+            "songs",
+            f"{what}; of {new.modulating} songs",
+            False,
+        ),
+        (
+            "key over time, exact (share of seconds)",
+            lambda t: float(np.mean(t.exact)),
+            "fraction",
+            what,
+            False,
+        ),
+        (
+            "key over time (weighted score per second)",
+            lambda t: float(np.mean(t.frames)),
+            "score",
+            what,
+            False,
+        ),
+    )
+
+
+PER_SONG = ("songs with", "songs that", "modulating songs")
+"""Rows that count songs: not for the hour, one piece."""
+
+
+def _arm_rows(prefix: str, what: str, tallies: dict, cmd: str, songs: bool = True) -> list[dict]:
+    """One row per metric: shipped against unrefined (the baseline), the older setting in the notes."""
+    new, old, older = (tallies[a] for a in ARMS)
+    rows = []
+    for name, get, unit, notes, lower in _table(what, new):
+        if not songs and name.startswith(PER_SONG):
+            continue
+        if name == "key changes reported":
+            notes += f" {new.real} (same key {new.same_key}) vs {old.real} ({old.same_key})"
+        notes += f"; the setting before that ({ARMS[2]}): {float(get(older)):.3f}"
+        rows.append(
+            row(
+                f"{prefix} {name}",
+                get(new),
+                unit,
+                cmd,
+                BASELINE,
+                get(old),
+                higher_is_better=not lower,
+                notes=notes,
+            )
+        )
+    return rows
 
 
 def _rows(res: dict, hour: dict | None, cmd: str) -> list[dict]:
     rows = []
-    for half, what in (("even", "chosen on: even songs 002-800"), ("odd", "checked on: odd songs 001-799")):
-        new, old = res[(half, "shipped")], res[(half, "previous")]
-        counts = (
-            f"{what}; {new.annotated} annotated changes in {new.modulating} songs; real (an annotated change "
-            f"within {TOLERANCE_S:.0f} s) {new.real} (same key {new.same_key}) vs {old.real} ({old.same_key})"
-        )
-        chance = f"{what}; the previous setting's changes every few seconds meet many by chance"
-        table = (
-            ("key changes reported", lambda t: t.reported, "changes", counts, True),
-            ("key changes, precision", Tally.precision, "fraction", what, False),
-            ("key changes, recall", Tally.recall, "fraction", chance, False),
-            (
-                "songs that never modulate with a change reported",
-                lambda t: t.steady_with_change,
-                "songs",
-                f"{what}; of {new.steady} songs",
-                True,
-            ),
-            (
-                "modulating songs with a change found",
-                lambda t: t.modulating_found,
-                "songs",
-                f"{what}; of {new.modulating} songs",
-                False,
-            ),
-            (
-                "key over time (weighted score per second)",
-                lambda t: float(np.mean(t.frames)),
-                "score",
-                what,
-                False,
-            ),
-        )
-        rows += [
-            _compare(f"POP909 {name}, {half} songs", get(new), get(old), unit, cmd, notes, lower)
-            for name, get, unit, notes, lower in table
-        ]
+    for half, what in (("even", "chosen on: even songs 002-800"), ("odd", "held out: odd songs 001-799")):
+        rows += _arm_rows(f"POP909 {half} songs,", what, {a: res[(half, a)] for a in ARMS}, cmd)
         rows.append(
             row(
                 f"POP909 whole-piece key weighted score, {half} songs",
@@ -315,22 +387,11 @@ def _rows(res: dict, hour: dict | None, cmd: str) -> list[dict]:
             )
         )
     if hour:
-        new, old = hour["shipped"], hour["previous"]
-        notes = (
-            f"{hour['songs']} largest songs of 001-800; {new.annotated} real changes (the songs' own and the "
-            f"joins where the key differs); real among those reported {new.real} vs {old.real}"
+        what = (
+            f"an hour of the {hour['songs']} largest songs of 001-800 joined; real changes: the songs' own "
+            "and the joins where the key differs"
         )
-        rows.append(
-            _compare(
-                "key changes reported on an hour of POP909 songs joined",
-                new.reported,
-                old.reported,
-                "changes",
-                cmd,
-                notes,
-                lower=True,
-            )
-        )
+        rows += _arm_rows("hour of POP909 songs joined,", what, hour, cmd, songs=False)
     return rows
 
 
@@ -348,7 +409,7 @@ def main() -> None:
     cmd = COMMAND + (" --quick" if args.quick else "")
     rows = _rows(res, hour, cmd)
     for r in rows:
-        base = "" if r["baseline_value"] is None else f" (previous {r['baseline_value']:.3f})"
+        base = "" if r["baseline_value"] is None else f" (unrefined {r['baseline_value']:.3f})"
         print(f"{r['metric']}: {r['value']:.3f}{base}")
     path = write_result(
         "key_changes", "Key changes in describe against POP909's annotated keys", rows, quick=args.quick
