@@ -8,6 +8,8 @@ import click
 from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
 
 SCHEDULES = ("rewarm", "constant")
+MASKINGS = ("random", "adversarial")
+"""``partita.training.culture.MASKINGS`` (here so --help needs no torch; a test checks that they agree)."""
 MERGE_METHODS = ("linear", "ties", "dare", "dare_ties")
 """The names of ``partita.training.merge_methods.MERGE_METHODS`` (kept here so --help needs no torch; a test
 checks that they agree)."""
@@ -152,35 +154,71 @@ def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, **train):
     )
 
 
+SHAPE = {"layers": "n_layer", "width": "d_model", "heads": "n_head", "max_len": "max_len"}
+"""pretrain's shape options and the EncoderConfig fields they set."""
+
+
 @encoder.command("pretrain")
 @_train_options
 @click.option("--layers", type=click.IntRange(1, 24), default=3, show_default=True)
 @click.option("--width", type=click.IntRange(8, 1024), default=96, show_default=True)
 @click.option("--heads", type=click.IntRange(1, 32), default=4, show_default=True)
 @click.option("--max-len", type=click.IntRange(8, 4096), default=128, show_default=True)
-def pretrain_cmd(layers, width, heads, max_len, **train):
+@click.option(
+    "--masking",
+    type=click.Choice(MASKINGS),
+    default=None,
+    help="Which notes are masked: random (each with probability 0.15; the default) or adversarial "
+    "(Adversarial-MidiBERT's learned masker and mask book). Saved in adapt_config.json and the card; "
+    "--resume keeps the folder's.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue pretraining the encoder already in --out for --steps more steps (a new warm-up and "
+    "decay; its shape and masking kept; the adversarial masker starts afresh).",
+)
+@click.pass_context
+def pretrain_cmd(ctx, layers, width, heads, max_len, masking, resume, **train):
     """Pretrain a new encoder from random weights on the train-split pieces of a culture (the base of an
     adaptation: `--culture western`) and save it to --out."""
     import torch
 
     from partita.models.encoder import EncoderConfig, MusicEncoder
+    from partita.training.culture import resume_masking
 
     cultures, out = train["cultures"], train["out"]
     check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
         _threads(train["threads"])
         torch.manual_seed(train["seed"])
-        model = MusicEncoder(
-            EncoderConfig(n_layer=layers, n_head=heads, d_model=width, d_ff=4 * width, max_len=max_len)
-        )
-        config = _config(train, schedule="cosine", base="random weights")
+        if resume:
+            masking = resume_masking(out, masking)
+            model = MusicEncoder.from_pretrained(out)
+            _check_shape(ctx, model.config, out, layers=layers, width=width, heads=heads, max_len=max_len)
+        else:
+            masking = masking or "random"
+            model = MusicEncoder(
+                EncoderConfig(n_layer=layers, n_head=heads, d_model=width, d_ff=4 * width, max_len=max_len)
+            )
+        base = f"resumed from {out}" if resume else "random weights"
+        config = _config(train, schedule="cosine", base=base, masking=masking)
         data = _pieces(train["corpus"], cultures, model, train["max_notes"], train["limit"])
-        model.card["name"] = f"encoder pretrained on {'+'.join(cultures)}"
+        model.card["name"] = f"encoder pretrained on {'+'.join(cultures)} ({masking} masking)"
         info = _run(model, data, config, out)
     click.echo(
-        f"{model.num_parameters():,} parameters, {info['steps']} steps in {info['seconds']:.0f} s, "
-        f"masked loss {info['first_loss']:.3f} -> {info['final_loss']:.3f} -> {out}"
+        f"{model.num_parameters():,} parameters, {masking} masking, {info['steps']} steps in "
+        f"{info['seconds']:.0f} s, masked loss {info['first_loss']:.3f} -> {info['final_loss']:.3f} -> {out}"
     )
+
+
+def _check_shape(ctx: click.Context, config, out: str, **given: int) -> None:
+    """--resume: a shape option given on the command line must be the folder's (one line otherwise)."""
+    for name, value in given.items():
+        have = getattr(config, SHAPE[name])
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE and value != have:
+            flag = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{out} has {flag} {have}, not {value}: --resume keeps the folder's shape")
 
 
 @encoder.command("merge")

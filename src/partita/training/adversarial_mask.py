@@ -19,16 +19,19 @@ hidden states (its loss trains the head, not the encoder); the book of a window 
 drawn (with probability ``book_rate``, after ``book_after`` steps), not once every five epochs; the
 recoverer's loss stays partita's (the chosen notes, the five fields summed; no loss on unmasked notes and no
 accuracy-weighted fields). :func:`partita.training.encoder.pretrain`'s ``masker`` hook takes fixed maskers
-only: this one needs the loss and the notes' places in their pieces, hence its own function,
-:func:`adversarial_pretrain`.
+only: this one needs the loss and the notes' places in their pieces, hence its own functions,
+:func:`adversarial_pretrain` (pieces of one set, :func:`partita.training.encoder.pretrain`'s schedule) and
+:func:`adversarial_adapt` (cultures mixed and scheduled as :func:`partita.training.culture.adapt`, which
+calls it for ``AdaptConfig.masking == "adversarial"``: what ``partita encoder pretrain --masking
+adversarial`` runs).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -38,6 +41,9 @@ from torch import nn
 from partita.models.encoder import FIELDS, PAD, MusicEncoder, pad_batch, window_tokens
 from partita.progress import ProgressCallback
 from partita.training.encoder import EncoderTrainConfig, _loop, corrupt
+
+if TYPE_CHECKING:
+    from partita.training.culture import AdaptConfig
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +187,68 @@ def _pick(lengths: np.ndarray, batch: int, max_len: int, rng: np.random.Generato
     return [(int(k), int(rng.integers(0, max(1, int(lengths[k]) - max_len + 1)))) for k in chosen]
 
 
+class _Adversary:
+    """The learned masker, its mask book and its running record, over one list of pieces."""
+
+    def __init__(
+        self, model: MusicEncoder, pieces: Sequence[np.ndarray], adv: AdversarialMaskConfig, seed: int
+    ):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.head = MaskerHead(model.config.d_model, adv.hidden).train()
+        self.model, self.pieces, self.adv = model, pieces, adv
+        self.book = MaskBook([len(p) for p in pieces])
+        self.state: dict[str, Any] = {"step": 0, "mlm": [], "masker": [], "updates": 0}
+
+    def loss(
+        self, picks: list[tuple[int, int]], mask_prob: float, rng: np.random.Generator, gen: torch.Generator
+    ) -> torch.Tensor:
+        """The recoverer's loss on the windows ``picks`` (``(piece, start)``) masked by the masker, plus the
+        masker's own loss; the book updated."""
+        model, adv, book, state = self.model, self.adv, self.book, self.state
+        c = model.config
+        seqs = [window_tokens(self.pieces[k][s : s + c.max_len], c) for k, s in picks]
+        tokens, keep = pad_batch(seqs, c.max_len)
+        open_ = np.zeros_like(keep)
+        for i, (k, s) in enumerate(picks):
+            open_[i, : len(seqs[i])] = book.window(k, s, len(seqs[i]))
+        x, kp = torch.from_numpy(tokens), torch.from_numpy(keep)
+        with torch.no_grad():
+            clean = model(x, kp)
+        scores = self.head(clean)
+        chosen = choose(scores.detach(), kp, torch.from_numpy(open_), mask_prob, adv, rng)
+        xin = corrupt(x, chosen, [c.vocab(f) for f in FIELDS], gen)
+        per_note = note_losses(model, model(xin, kp)[chosen], x[chosen])
+        full = torch.zeros(keep.shape)
+        full[chosen] = per_note.detach()
+        m_loss = masker_loss(scores, full, chosen & (xin != x).any(-1), adv.target_share)
+        if state["step"] >= adv.book_after and adv.book_rate > 0:
+            sc = scores.detach().numpy()
+            for i, (k, s) in enumerate(picks):
+                if rng.random() < adv.book_rate:
+                    book.update(k, s, sc[i, : len(seqs[i])], adv, rng)
+                    state["updates"] += 1
+        loss = per_note.mean()
+        state["step"] += 1
+        state["mlm"].append(float(loss.detach()))
+        state["masker"].append(float(m_loss.detach()))
+        return loss + m_loss
+
+    def finish(self, out: dict[str, Any]) -> dict[str, Any]:
+        """``out`` with the recoverer's own first and final losses and the ``"adversarial"`` record."""
+        self.head.eval()
+        mlm, masker = self.state["mlm"], self.state["masker"]
+        out["first_loss"] = float(np.mean(mlm[:20] or [float("nan")]))  # the recoverer's alone
+        out["final_loss"] = float(np.mean(mlm[-50:] or [float("nan")]))
+        out["adversarial"] = {
+            "config": self.adv.to_dict(),
+            "masker_final": float(np.mean(masker[-50:] or [float("nan")])),
+            "book_updates": self.state["updates"],
+            "book_closed_share": round(self.book.closed_share(), 4),
+        }
+        return out
+
+
 def adversarial_pretrain(
     model: MusicEncoder,
     pieces: Sequence[np.ndarray],
@@ -198,56 +266,77 @@ def adversarial_pretrain(
     if not pieces:
         raise ValueError("no notes to pretrain on")
     adv = adversarial or AdversarialMaskConfig()
-    c = model.config
-    vocab = [c.vocab(f) for f in FIELDS]
     lengths = np.array([len(p) for p in pieces], dtype=float)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        head = MaskerHead(c.d_model, adv.hidden).train()
-    book = MaskBook([len(p) for p in pieces])
-    state: dict[str, Any] = {"step": 0, "mlm": [], "masker": [], "updates": 0}
+    adversary = _Adversary(model, pieces, adv, config.seed)
 
     def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
-        picks = _pick(lengths, config.batch_size, c.max_len, rng)
-        seqs = [window_tokens(pieces[k][s : s + c.max_len], c) for k, s in picks]
-        tokens, keep = pad_batch(seqs, c.max_len)
-        open_ = np.zeros_like(keep)
-        for i, (k, s) in enumerate(picks):
-            open_[i, : len(seqs[i])] = book.window(k, s, len(seqs[i]))
-        x, kp = torch.from_numpy(tokens), torch.from_numpy(keep)
-        with torch.no_grad():
-            clean = model(x, kp)
-        scores = head(clean)
-        chosen = choose(scores.detach(), kp, torch.from_numpy(open_), config.mask_prob, adv, rng)
-        xin = corrupt(x, chosen, vocab, gen)
-        per_note = note_losses(model, model(xin, kp)[chosen], x[chosen])
-        full = torch.zeros(keep.shape)
-        full[chosen] = per_note.detach()
-        m_loss = masker_loss(scores, full, chosen & (xin != x).any(-1), adv.target_share)
-        if state["step"] >= adv.book_after and adv.book_rate > 0:
-            sc = scores.detach().numpy()
-            for i, (k, s) in enumerate(picks):
-                if rng.random() < adv.book_rate:
-                    book.update(k, s, sc[i, : len(seqs[i])], adv, rng)
-                    state["updates"] += 1
-        loss = per_note.mean()
-        state["step"] += 1
-        state["mlm"].append(float(loss.detach()))
-        state["masker"].append(float(m_loss.detach()))
-        return loss + m_loss
+        picks = _pick(lengths, config.batch_size, model.config.max_len, rng)
+        return adversary.loss(picks, config.mask_prob, rng, gen)
 
-    params = list(model.parameters()) + list(head.parameters())
-    out = _loop(model, config, params, step_loss, "adversarial pretrain", progress)
-    head.eval()
-    out["first_loss"] = float(np.mean(state["mlm"][:20] or [float("nan")]))  # the recoverer's alone
-    out["final_loss"] = float(np.mean(state["mlm"][-50:] or [float("nan")]))
-    out["adversarial"] = {
-        "config": adv.to_dict(),
-        "masker_final": float(np.mean(state["masker"][-50:] or [float("nan")])),
-        "book_updates": state["updates"],
-        "book_closed_share": round(book.closed_share(), 4),
-    }
+    params = list(model.parameters()) + list(adversary.head.parameters())
+    out = adversary.finish(_loop(model, config, params, step_loss, "adversarial pretrain", progress))
     model.card.setdefault("pretraining", {}).update(
         {**out, "config": config.to_dict(), "masking": "adversarial"}
     )
+    model.card["masking"] = "adversarial"
+    return out
+
+
+def adversarial_adapt(
+    model: MusicEncoder,
+    data: Mapping[str, Sequence[np.ndarray]],
+    config: AdaptConfig,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """:func:`partita.training.culture.adapt` with the learned masker: each batch's windows drawn from the
+    cultures of ``data`` in :func:`partita.training.culture.batch_shares`'s shares, ``config``'s schedule
+    (``lr_at``), the masker and book of ``config.adversarial`` (None: the defaults, then recorded there).
+    Returns adapt's record plus ``"adversarial"``; the card gets the run under ``"adaptation"``."""
+    from partita.training.culture import batch_shares, with_notes
+
+    data = with_notes(data)
+    adv = AdversarialMaskConfig(**(config.adversarial or {}))
+    config.adversarial = adv.to_dict()
+    names = list(data)
+    lengths = [np.array([len(p) for p in data[k]], dtype=float) for k in names]
+    offsets = np.cumsum([0] + [len(x) for x in lengths])
+    sizes = np.array([x.sum() for x in lengths])
+    weights = batch_shares(names, sizes, config)
+    adversary = _Adversary(model, [p for k in names for p in data[k]], adv, config.seed)
+    tcfg = EncoderTrainConfig(
+        config.steps,
+        config.batch_size,
+        config.lr,
+        config.weight_decay,
+        config.warmup,
+        config.mask_prob,
+        time_limit_s=config.time_limit_s,
+        cpu_limit_s=config.cpu_limit_s,
+        seed=config.seed,
+    )
+
+    def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
+        counts = rng.multinomial(config.batch_size, weights)
+        picks = [
+            (int(offsets[i]) + k, s)
+            for i, n in enumerate(counts)
+            if n
+            for k, s in _pick(lengths[i], int(n), model.config.max_len, rng)
+        ]
+        return adversary.loss(picks, config.mask_prob, rng, gen)
+
+    params = [p for p in model.parameters() if p.requires_grad] + list(adversary.head.parameters())
+    what = "adversarial " + "+".join(names)
+    out = adversary.finish(_loop(model, tcfg, params, step_loss, what, progress, lr_at=config.lr_at))
+    lrs = [config.lr_at(s) for s in range(out["steps"])]
+    out.update(
+        lr_first=lrs[0] if lrs else None,
+        lr_max=max(lrs) if lrs else None,
+        lr_last=lrs[-1] if lrs else None,
+        pieces={k: len(v) for k, v in data.items()},
+        shares={k: round(float(w), 4) for k, w in zip(names, weights, strict=True)},
+        notes={k: int(n) for k, n in zip(names, sizes, strict=True)},
+    )
+    model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
+    model.card["masking"] = "adversarial"
     return out

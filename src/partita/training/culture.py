@@ -30,6 +30,12 @@ Eastern Europe, and the non-Essen sources of :data:`WESTERN_SOURCES`).
 A saved adapted model is an encoder folder (:meth:`MusicEncoder.save_pretrained`) with its
 :class:`AdaptConfig` beside the weights as ``adapt_config.json``; a merged one has ``merge_config.json``
 (:class:`MergeConfig`).
+
+Masking (``AdaptConfig.masking``): ``random`` (each note with probability ``mask_prob``) or ``adversarial``
+(Adversarial-MidiBERT's learned masker and mask book,
+:func:`partita.training.adversarial_mask.adversarial_adapt`, with ``AdaptConfig.adversarial``'s settings);
+recorded in ``adapt_config.json`` and as the card's ``masking`` (:func:`masking_of` reads it back, and
+:func:`resume_masking` refuses to resume a folder with another masking).
 """
 
 from __future__ import annotations
@@ -71,6 +77,8 @@ ADAPT_CONFIG = "adapt_config.json"
 MERGE_CONFIG = "merge_config.json"
 SCHEDULES = ("rewarm", "constant", "cosine")
 """``cosine`` is ``rewarm`` from random weights: the base pretraining's schedule."""
+MASKINGS = ("random", "adversarial")
+"""How the masked notes are chosen: at random, or by Adversarial-MidiBERT's learned masker."""
 
 # ---------------------------------------------------------------- cultures
 
@@ -239,9 +247,16 @@ class AdaptConfig:
     cpu_limit_s: float | None = None
     base: str = ""
     """Where the starting weights came from (recorded, not read)."""
+    masking: str = "random"
+    """``random`` or ``adversarial`` (:data:`MASKINGS`); older configs without the field were random."""
+    adversarial: dict[str, Any] | None = None
+    """With ``adversarial`` masking: :class:`partita.training.adversarial_mask.AdversarialMaskConfig`'s
+    fields (None: its defaults, filled in when training starts)."""
 
     def __post_init__(self) -> None:
         self.cultures = tuple(self.cultures)
+        if self.masking not in MASKINGS:
+            raise ValueError(f"unknown masking {self.masking!r}: choose from {', '.join(MASKINGS)}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}: choose from {', '.join(SCHEDULES)}")
         if self.balance not in ("equal", "notes"):
@@ -332,6 +347,15 @@ def batch_shares(names: Sequence[str], notes: Sequence[float], config: AdaptConf
     return np.where(replayed, config.replay, w / w.sum() * (1 - config.replay))
 
 
+def with_notes(data: Mapping[str, Sequence[np.ndarray]]) -> dict[str, list[np.ndarray]]:
+    """``data`` without its empty pieces; one clear error when a culture (or all of ``data``) has none."""
+    out = {k: [p for p in v if len(p)] for k, v in data.items()}
+    empty = [k for k, v in out.items() if not v]
+    if not out or empty:
+        raise ValueError(f"no notes to adapt on ({', '.join(empty) or 'no cultures given'})")
+    return out
+
+
 def adapt(
     model: MusicEncoder,
     data: Mapping[str, Sequence[np.ndarray]],
@@ -341,10 +365,11 @@ def adapt(
     """Continual masked-note pretraining of ``model`` (in place) on ``data`` (culture name -> token arrays
     of its training pieces; with ``config.replay``, the replayed culture's too) with ``config``'s schedule;
     returns what the run did (steps, seconds, losses)."""
-    data = {k: [p for p in v if len(p)] for k, v in data.items()}
-    empty = [k for k, v in data.items() if not v]
-    if not data or empty:
-        raise ValueError(f"no notes to adapt on ({', '.join(empty) or 'no cultures given'})")
+    data = with_notes(data)
+    if config.masking == "adversarial":
+        from partita.training.adversarial_mask import adversarial_adapt
+
+        return adversarial_adapt(model, data, config, progress)
     names = list(data)
     sizes = np.array([sum(len(p) for p in data[k]) for k in names], dtype=float)
     weights = batch_shares(names, sizes, config)
@@ -392,6 +417,7 @@ def adapt(
         "notes": {k: int(n) for k, n in zip(names, sizes, strict=True)},
     }
     model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
+    model.card["masking"] = config.masking
     return out
 
 
@@ -450,6 +476,37 @@ def load_adapt_config(directory: str | Path) -> AdaptConfig:
         return AdaptConfig.from_dict(json.loads(path.read_text()))
     except (json.JSONDecodeError, TypeError) as e:
         raise ValueError(f"{path}: not a valid adapt config: {e}") from None
+
+
+def masking_of(directory: str | Path) -> str:
+    """How the encoder in ``directory`` was last pretrained: its ``adapt_config.json``'s masking, else its
+    card's, else ``random`` (a folder from before the choice existed)."""
+    folder = Path(directory)
+    path = folder / ADAPT_CONFIG
+    if path.is_file():
+        return load_adapt_config(folder).masking
+    card = folder / "card.json"
+    try:
+        found = json.loads(card.read_text()).get("masking") if card.is_file() else None
+    except (json.JSONDecodeError, AttributeError):
+        raise ValueError(f"{card}: not a valid model card") from None
+    return str(found or "random")
+
+
+def resume_masking(directory: str | Path, masking: str | None = None) -> str:
+    """The masking a resumed pretraining of ``directory`` uses: the folder's own; ``masking``, when given,
+    must be the same (one-line ValueError otherwise; FileNotFoundError when no encoder is there)."""
+    if not (Path(directory) / "encoder_config.json").is_file():
+        raise FileNotFoundError(
+            f"{directory}: no encoder to resume (no encoder_config.json); drop --resume to pretrain a new one"
+        )
+    saved = masking_of(directory)
+    if masking is not None and masking != saved:
+        raise ValueError(
+            f"{directory} was pretrained with {saved} masking, not {masking}: resume it with --masking "
+            f"{saved} (or pretrain a new folder with --masking {masking})"
+        )
+    return saved
 
 
 # ---------------------------------------------------------------- task arithmetic

@@ -132,7 +132,10 @@ def _loop(
     step_loss: Callable[[np.random.Generator, torch.Generator], torch.Tensor],
     what: str,
     progress: ProgressCallback | None,
+    lr_at: Callable[[int], float] | None = None,
 ) -> dict[str, Any]:
+    """The optimizer loop of ``step_loss``; the rate of step ``s`` is ``lr_at(s)`` when given, else
+    ``config.lr * lr_factor(s, ...)``."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -146,7 +149,7 @@ def _loop(
             log.info("%s: time limit after %d steps", what, step)
             break
         for g in opt.param_groups:
-            g["lr"] = config.lr * lr_factor(step, config.steps, config.warmup)
+            g["lr"] = lr_at(step) if lr_at else config.lr * lr_factor(step, config.steps, config.warmup)
         loss = step_loss(rng, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
