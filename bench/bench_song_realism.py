@@ -6,7 +6,13 @@ songs 1-800 only, even ids the development half, odd ids the held-out half; a wi
 its 8 bars):
 
 - ``partita``: the English texts of ``bench_song.py`` (:data:`bench_song.TEXTS`) sung with
-  :func:`partita.generation.song.sing` in style "pop", seeds 0 .. ``--seeds`` - 1;
+  :func:`partita.generation.song.sing` in style "pop", seeds 0 .. ``--seeds`` - 1 (English pop's rhythm:
+  the rules, ``song_rhythm.STYLE_RHYTHM``);
+- ``partita_learned``: the same with pop's rhythm learned from POP909's development half
+  (``sing(..., learned=True)``: ``partita.generation.song_pop_rhythm``);
+- ``partita_zh`` and ``partita_zh_rules``: the Tang poems of ``bench/prompts/zh_lyrics.txt`` sung in style
+  "pop" (one text, a poem a section), with the learned rhythm (the default for Chinese lyrics) and with
+  the rules' (``learned=False``);
 - ``eighth``: the issue's baseline, one syllable per eighth note in order (each line from a new bar) on the
   same syllables, each sung to partita's pitch for it;
 - ``markov``: the realism benchmark's peer, a second-order Markov chain over (pitch, duration) trained on the
@@ -50,6 +56,7 @@ from song_realism import markov_windows, pop909_full, pop909_windows, sample, su
 log = logging.getLogger("bench_song_realism")
 SLOW = True  # reads 800 POP909 songs and sings each text with 8 seeds in 8 ways: run only when named
 COMMAND = "python bench/bench_song_realism.py --threads 1"
+ZH_LYRICS = Path(__file__).resolve().parent / "prompts" / "zh_lyrics.txt"
 MARKOV_TRAIN = 200
 """Development-half melodies the Markov chain is trained on."""
 HALVES = ("development", "held_out")
@@ -66,7 +73,7 @@ SPARSE = 4.0
 """Notes a bar at most of the POP909 windows the sets of :data:`SPARSE_SETS` are also judged against: the
 judge tells partita's lines (about 3.3 notes a bar, English hymn and nursery-rhyme lines) from POP909's (5.4)
 by their density first; against POP909's sparser windows it has to look at the rest."""
-SPARSE_SETS = ("partita", "partita_no_repeats")
+SPARSE_SETS = ("partita", "partita_learned", "partita_no_repeats")
 FIT_REPEAT = (0.0, 0.25, 0.5, 0.75, 1.0)
 """The values of pop's ``LeapStyle.repeat`` that ``--fit-repeat`` tries on the development half."""
 
@@ -80,27 +87,31 @@ def variants() -> dict[str, dict]:
 
 
 @contextmanager
-def pop_leaps(**changes):
-    """A context in which pop's ``LeapStyle`` has ``changes``."""
-    from partita.generation import song_pitch
-
-    kept = song_pitch.STYLE_LEAPS["pop"]
-    song_pitch.STYLE_LEAPS["pop"] = replace(kept, **changes)
+def pop_style(table: dict, **changes):
+    """A context in which pop's entry of ``table`` (``STYLE_LEAPS``, ``STYLE_RHYTHM``) has ``changes``."""
+    kept = table["pop"]
+    table["pop"] = replace(kept, **changes)
     try:
         yield
     finally:
-        song_pitch.STYLE_LEAPS["pop"] = kept
+        table["pop"] = kept
 
 
 def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[str, list]:
     """The generated sets of the module's docstring (``fit``: also ``repeat_R`` for each of
     :data:`FIT_REPEAT`)."""
+    from partita.generation.song_pitch import STYLE_LEAPS
+
     texts = english_texts()
     sets = sung_windows(texts, seeds)
     changes = variants() | ({f"repeat_{r}": {"repeat": r} for r in FIT_REPEAT} if fit else {})
     for name, change in changes.items():
-        with pop_leaps(**change):
+        with pop_style(STYLE_LEAPS, **change):
             sets[name] = sung_windows(texts, seeds)["partita"]
+    sets["partita_learned"] = sung_windows(texts, seeds, learned=True)["partita"]
+    zh = [ZH_LYRICS.read_text(encoding="utf-8")]
+    sets["partita_zh"] = sung_windows(zh, seeds)["partita"]
+    sets["partita_zh_rules"] = sung_windows(zh, seeds, learned=False)["partita"]
     sets["markov"] = markov_windows(markov_train, len(sets["partita"]))
     return sets
 
@@ -145,6 +156,9 @@ def _diff_note(entry: dict) -> str:
 
 SETS = (
     ("partita", "partita's vocal lines (pop)"),
+    ("partita_learned", "partita with pop's rhythm learned from POP909"),
+    ("partita_zh", "partita's Chinese lines (Tang poems, pop, learned rhythm)"),
+    ("partita_zh_rules", "partita's Chinese lines (Tang poems, pop, the rules' rhythm)"),
     ("partita_no_repeats", "partita with no repeated notes (repeat 0, as before)"),
     ("eighth", "one syllable an eighth (partita's pitches)"),
     ("partita_across", "partita, pop across 0.3 (not shipped)"),
@@ -180,22 +194,38 @@ def _half_rows(h: str, rep: dict) -> list[dict]:
     return rows
 
 
+def _rhythm_row(h: str, rep: dict) -> dict:
+    label = "development half" if h == "development" else "held-out half"
+    p, before = (rep["sets"][k]["means"] for k in ("partita_learned", "partita"))
+    real = rep["real"]["means"]
+    keys = ("empty_beat_share", "ioi_mean", "ioi_entropy", "duration_mean")
+    return row(
+        f"song realism, POP909 {label}: notes a bar, partita's vocal lines (pop, learned rhythm)",
+        p["notes_per_bar"],
+        "notes", COMMAND, "POP909's melodies", real["notes_per_bar"], goal="near POP909's",
+        notes=f"the rules' rhythm {before['notes_per_bar']:.2f}; "
+        + "; ".join(f"{k} learned {p[k]:.3f}, rules {before[k]:.3f}, POP909 {real[k]:.3f}" for k in keys),
+    )  # fmt: skip
+
+
 def _sparse_row(h: str, rep: dict) -> dict:
     label = "development half" if h == "development" else "held-out half"
-    s, before = rep["sets"]["partita"], rep["sets"]["partita_no_repeats"]
+    s, before = rep["sets"]["partita_learned"], rep["sets"]["partita"]
     floor = rep["floor"]["two_sample"]["accuracy"]
     return row(
         f"song realism, POP909 {label}, windows of {SPARSE:g} notes a bar or fewer: two-sample accuracy, "
-        "partita's vocal lines (pop)", s["accuracy"], "accuracy", COMMAND, "partita with no repeated notes",
+        "partita's vocal lines (pop, learned rhythm)", s["accuracy"], "accuracy", COMMAND,
+        "partita with the rules' rhythm",
         before["accuracy"], higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
         notes=f"{s['n']} windows against {rep['real']['n']} POP909 windows as sparse as partita's; floor "
-        f"{floor:.3f}; Fréchet {s['frechet']:.2f} (no repeats {before['frechet']:.2f}); apart most: "
+        f"{floor:.3f}; Fréchet {s['frechet']:.2f} (rules' rhythm {before['frechet']:.2f}); apart most: "
         f"{_diff_note(s)}",
     )  # fmt: skip
 
 
 def build_rows(report: dict, info: dict) -> list[dict]:
     rows = [r for h in HALVES for r in _half_rows(h, report[h])]
+    rows += [_rhythm_row(h, report[h]) for h in HALVES]
     rows += [_sparse_row(h, report[f"{h}_sparse"]) for h in HALVES]
     halves = report["halves"]
     rows.append(

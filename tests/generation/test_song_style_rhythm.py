@@ -8,7 +8,7 @@ import pytest
 
 from partita.generation.song import SLOT, TPQ, is_strong, lyric_template, sing
 from partita.generation.song_pitch import SECTION_SHARE, Register, register_for
-from partita.generation.song_rhythm import PLAIN, STYLE_RHYTHM, beat_slots, rhythm_for
+from partita.generation.song_rhythm import LEARNED_RHYTHM, PLAIN, STYLE_RHYTHM, beat_slots, rhythm_for
 from partita.lyrics import read_lyrics
 
 VERSE = """Down by the river where the willows grow
@@ -99,7 +99,8 @@ def test_a_chorale_sings_a_syllable_a_quarter_note_on_the_beat():
 
 def test_chinese_lyrics_keep_the_plain_rhythm_and_a_repeated_chorus_its_rhythm():
     assert rhythm_for(None, "zh") is PLAIN and rhythm_for("chinese_folk") is PLAIN
-    assert rhythm_for("pop", "zh") is STYLE_RHYTHM["pop"]  # the style asked wins
+    assert rhythm_for("pop", "zh") is LEARNED_RHYTHM["pop"]  # the style asked wins (learned from POP909)
+    assert rhythm_for("pop", "zh", learned=False) is STYLE_RHYTHM["pop"]
     song = sing(read_lyrics(SONG + "[verse]\nMorning came and the light was gone\n[chorus]\n"), style="pop")
     by_section: dict[int, list[tuple[int, int]]] = {}
     for n in song.notes:

@@ -1,6 +1,7 @@
 """Songs from lyrics: a vocal melody for words (one note per syllable), and a lyric template for a melody.
 
-Everything here is a rule, nothing is learned (see docs/SONGS.md):
+Everything here is a rule (see docs/SONGS.md) but pop's learned rhythm (``song_pop_rhythm``: POP909's, the
+default for Chinese pop lyrics in 4/4, ``sing(..., learned=True)`` for any):
 
 - **rhythm**: each lyric line is a phrase of whole bars (the same number of bars for every line of a
   section); the onsets of its syllables are chosen by dynamic programming over eighth-note slots, scoring a
@@ -39,7 +40,7 @@ from __future__ import annotations
 import logging
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import symusic
@@ -183,6 +184,9 @@ class _Phrase:
     """Syllables sung to two notes, the second a passing or neighbour tone toward the next syllable."""
     cadence_melisma: bool = True
     """Whether a long last syllable is sung as two notes (a step above, then the cadence note)."""
+    runs: tuple[tuple[tuple[int, int], ...], ...] = ()
+    """A learned rhythm's melismas (``RhythmStyle.learned``): for each syllable the (start, end) ticks from
+    the phrase start of the notes after its first (empty: none)."""
 
 
 def _phrase(
@@ -199,34 +203,69 @@ def _phrase(
     rhythm: RhythmStyle = PLAIN,
     leaps: LeapStyle = NO_LEAPS,
     start_from: int | None = None,
+    pickup: bool = False,
 ) -> _Phrase:
     from partita.lyrics.mandarin import LIGHT
 
     stresses = [s.stressed for s in line.syllables]
     lights = [light and s.tone == LIGHT for s in line.syllables]
     fulls = [full and s.tone in (1, 2, 3, 4) for s in line.syllables]
-    table = dict(rhythm.durations) if rhythm.durations else None
-    onsets = line_rhythm(stresses, bars, meter, lights, fulls, table)
     total = bars * len(slot_weights(meter))
     rng = np.random.default_rng(seed)
     rhythm_rng = np.random.default_rng([seed, 1])  # apart from the pitches' draws: PLAIN keeps them as before
-    times = styled_times(onsets, stresses, total, meter, rhythm, rhythm_rng)
-    hold = held_end(onsets, total, meter, rhythm, rhythm_rng)
-    if hold is not None:
-        times[-1] = (times[-1][0], times[-1][0] + hold * SLOT)
-    melisma = hold is None and melisma_last(onsets, total)
+    runs: tuple = ()
+    if _learned(rhythm, meter):
+        onsets, times, runs = _learned_times(stresses, lights, bars, rhythm, rhythm_rng, pickup)
+        melisma = False
+    else:
+        table = dict(rhythm.durations) if rhythm.durations else None
+        onsets = line_rhythm(stresses, bars, meter, lights, fulls, table)
+        times = styled_times(onsets, stresses, total, meter, rhythm, rhythm_rng)
+        hold = held_end(onsets, total, meter, rhythm, rhythm_rng)
+        if hold is not None:
+            times[-1] = (times[-1][0], times[-1][0] + hold * SLOT)
+        melisma = hold is None and melisma_last(onsets, total)
     roots = phrase_roots(total, meter, end)
     line_tones = [s.tone for s in line.syllables]
     toned = tones and any(t is not None for t in line_tones)  # a Chinese line keeps its low cadence
     leaps_here = None if toned else leaps  # a Chinese line's leaps are the tone rule's
     lengths = [(stop - start) / SLOT for start, stop in times]
+    if runs:  # a leap may follow a syllable whose last note (its melisma's) lasts a quarter or more
+        nexts = [t[0] for t in times[1:]] + [total * SLOT]
+        lengths = [(b - (r[-1][0] if r else t[0])) / SLOT for t, r, b in zip(times, runs, nexts, strict=True)]
     degrees = line_pitches(
         onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths, start_from
     )
     if toned:
         degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds, lift=melisma)
-    passing = _passing(times, degrees, rhythm, rhythm_rng)
-    return _Phrase(onsets, degrees, total, roots, times, passing, melisma)
+    passing = frozenset() if runs else _passing(times, degrees, rhythm, rhythm_rng)
+    return _Phrase(onsets, degrees, total, roots, times, passing, melisma, runs)
+
+
+def _learned(rhythm: RhythmStyle, meter: str) -> bool:
+    """Whether ``rhythm`` draws its lines from POP909's (``RhythmStyle.learned``, in 4/4 only)."""
+    return rhythm.learned and meter == "4/4"
+
+
+def _learned_times(
+    stresses: list[bool],
+    lights: list[bool],
+    bars: int,
+    rhythm: RhythmStyle,
+    rng: np.random.Generator,
+    pickup: bool,
+) -> tuple[list[int], list[tuple[int, int]], tuple]:
+    """A line's onsets (eighths: a syllable on a sixteenth off-beat counts from the eighth before it, a
+    pickup from the first bar's downbeat), each syllable's first note (start, end) and its melisma's notes
+    (ticks, a pickup's negative) from :func:`partita.generation.song_pop_rhythm.pop_line`."""
+    from partita.generation.song_pop_rhythm import pop_line
+
+    line = pop_line(stresses, bars, rng, lights, rhythm.melisma, rhythm.stress, rhythm.detached, pickup)
+    tick = SLOT // 2
+    onsets = [max(0, p // 2) for p in line.firsts]
+    times = [(n[0][0] * tick, n[0][1] * tick) for n in line.notes]
+    runs = tuple(tuple((a * tick, b * tick) for a, b in n[1:]) for n in line.notes)
+    return onsets, times, runs
 
 
 def _passing(
@@ -260,12 +299,34 @@ def _ending(i: int, n: int) -> str:
     return "dominant" if i % 2 == 0 else "mediant"
 
 
+def _run_degrees(d: int, after: int | None, count: int) -> list[int]:
+    """The degrees of a syllable's melisma of ``count`` notes after its first (degree ``d``): toward the next
+    syllable's degree ``after`` by steps, a neighbour and back where it is reached; the line's last
+    syllable (``after`` None) runs down to its own degree from as many steps above it."""
+    if after is None:
+        return [d + count - 1 - k for k in range(count)]  # the first note is lifted: see _phrase_notes
+    way = 1 if after > d else -1 if after < d else 0
+    out, here = [], d
+    for _ in range(count):
+        nxt = here + way
+        here = nxt if way and nxt != after else (d - (way or -1) if here == d else d)
+        out.append(here)
+    return out
+
+
 def _phrase_notes(ph: _Phrase, line: Line, start: int, pitch, where: tuple[int, int]) -> list[SungNote]:
     out = []
     last = len(ph.onsets) - 1
     for j, ((on, off), d) in enumerate(zip(ph.times, ph.degrees, strict=True)):
         on, dur, syl = start + on, off - on, line.syllables[j]
-        if j == last and ph.cadence_melisma:  # a melisma: a step above, then the cadence note
+        run = ph.runs[j] if ph.runs else ()
+        if run:  # a learned melisma: the syllable's first note, then the run's
+            after = ph.degrees[j + 1] if j < last else None
+            first = d + len(run) if after is None else d
+            out.append(SungNote(on, dur, pitch(first), syl, *where))
+            for (a, b), k in zip(run, _run_degrees(d, after, len(run)), strict=True):
+                out.append(SungNote(start + a, b - a, pitch(k), None, *where))
+        elif j == last and ph.cadence_melisma:  # a melisma: a step above, then the cadence note
             out.append(SungNote(on, 2 * SLOT, pitch(d + 1), syl, *where))
             out.append(SungNote(on + 2 * SLOT, dur - 2 * SLOT, pitch(d), None, *where))
         elif j in ph.passing:  # a passing (or neighbour) tone toward the next syllable's note
@@ -304,7 +365,7 @@ def _sung(
     section_bars: list[tuple[int, int]] = []
     start = 0
     for si, section in enumerate(lyrics.sections):
-        bars = max(phrase_bars(len(line.syllables), bar) for line in section.lines)
+        bars = max(_line_bars(len(line.syllables), bar, rhythm, meter) for line in section.lines)
         section_bars.append((len(chords), bars * len(section.lines)))
         bounds = register.section_bounds(section.kind, kinds)
         last = None  # the previous line's last degree: a line starts from it (LeapStyle.across)
@@ -313,12 +374,33 @@ def _sung(
             height = register.arch(li, len(section.lines), section.kind, kinds)
             key = f"{line.text}|{end}|{bars}|{height}|{bounds}" if recur else f"{si}.{li}"
             seed_here = seed * 7919 + zlib.crc32(key.encode())
-            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps, last)
+            ph = _phrase(
+                line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps, last, li > 0
+            )  # a pickup into a line after a section's first: a repeated section keeps its notes
             last = ph.degrees[-1]
-            notes += _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
+            new = _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
+            notes = _before(notes, new[0].onset) + new if new else notes
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
     return notes, chords, section_bars
+
+
+def _before(notes: list[SungNote], onset: int) -> list[SungNote]:
+    """``notes`` ending by ``onset`` (a learned rhythm's pickup into the next line: the held note before it
+    is cut short)."""
+    return [
+        n if n.onset + n.duration <= onset else replace(n, duration=max(1, onset - n.onset)) for n in notes
+    ]
+
+
+def _line_bars(syllables: int, bar: int, rhythm: RhythmStyle, meter: str) -> int:
+    """Bars of a line: :func:`partita.generation.song_pop_rhythm.pop_bars` for a learned rhythm, else
+    :func:`phrase_bars`."""
+    if _learned(rhythm, meter):
+        from partita.generation.song_pop_rhythm import pop_bars
+
+        return pop_bars(syllables)
+    return phrase_bars(syllables, bar)
 
 
 RANGE_TRIES = 5
@@ -345,6 +427,7 @@ def sing(
     semitones: float | None = None,
     varied: bool = True,
     leaps: bool = True,
+    learned: bool | None = None,
 ) -> Song:
     """A vocal melody for ``lyrics``, one note per syllable (two on some long syllables: melismas).
 
@@ -364,7 +447,10 @@ def sing(
     higher (up to :data:`RANGE_TRIES` times) until its highest and lowest notes are that far apart.
     **Rhythm**: with ``varied`` (the default) the style's dotted notes, held phrase ends and melismas on
     long syllables (``song_rhythm.STYLE_RHYTHM``); ``varied=False`` keeps the plain eighth-and-quarter
-    rhythm with a melisma on each long phrase end.
+    rhythm with a melisma on each long phrase end. ``learned``: pop's rhythm learned from POP909 in 4/4
+    (``song_rhythm.LEARNED_RHYTHM``: sixteenths, pickups, syncopations, melismas where a line is short);
+    None (the default) for Chinese lyrics only (English pop keeps the rules: its real songs place stresses
+    on the strong beats far more often than POP909's rhythm does, docs/SONGS.md).
     **Leaps**: with ``leaps`` (the default) some notes after a quarter note or longer leap a fourth to a
     sixth to a chord tone and the line steps back after them, as often as the style's real songs leap
     (``song_pitch.STYLE_LEAPS``; Chinese lines: the tone rule's leaps only), and a line after a section's
@@ -373,7 +459,7 @@ def sing(
     own arch (a baseline).
     """
     register = register_for(style, lyrics.language, semitones)
-    rhythm = rhythm_for(style, lyrics.language) if varied else PLAIN
+    rhythm = rhythm_for(style, lyrics.language, learned) if varied else PLAIN
     leap_style = leaps_for(style, lyrics.language) if leaps else NO_LEAPS
     meter = "/".join(map(str, parse_meter(meter)))
     scale = MINOR if mode == "minor" else MAJOR

@@ -4,13 +4,14 @@ A lyric line is a phrase of whole bars; the onsets of its syllables are chosen b
 eighth-note slots (:func:`line_rhythm`), scoring a stressed syllable on a strong beat up, on an off-beat down,
 and odd durations and syncopations down; a light (neutral-tone 5) Chinese syllable is pushed harder off the
 strong beats and toward an eighth note; a full-tone Chinese syllable is drawn to the downbeat. Rules, nothing
-learned (docs/SONGS.md). :func:`partita.generation.song.sing` puts the rhythm and the pitches together.
+learned (docs/SONGS.md), but :data:`LEARNED_RHYTHM` (pop's, from POP909: ``song_pop_rhythm``).
+:func:`partita.generation.song.sing` puts the rhythm and the pitches together.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -172,6 +173,17 @@ class RhythmStyle:
     passing: float = 0.0
     durations: tuple[tuple[int, float], ...] | None = None
     """(eighths, score) pairs replacing :data:`DURATION_SCORE` in :func:`line_rhythm` (None: keep it)."""
+    learned: bool = False
+    """In 4/4, the line's notes drawn from POP909's rhythm on a sixteenth grid
+    (:func:`partita.generation.song_pop_rhythm.pop_line`) instead of :func:`line_rhythm` and the fields
+    above; other meters keep them."""
+    melisma: float = 0.0
+    """With ``learned``: the weight of a note that continues a syllable (a melisma where text is short)."""
+    stress: float = 1.0
+    """With ``learned``: how hard a stressed syllable is drawn to the strong beats (``song_pop_rhythm``'s
+    ``STRESSED_AT`` scaled)."""
+    detached: bool = False
+    """With ``learned``: notes sound as long as POP909's do within their gaps (else to the next note)."""
 
 
 PLAIN = RhythmStyle()
@@ -193,6 +205,14 @@ STYLE_RHYTHM: dict[str, RhythmStyle] = {
 songs (every other song: 2 English songs sung as "pop", 15 Bach chorales as "chorale", 1 German lied with no
 style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). Chinese songs keep the plain
 rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it."""
+LEARNED_RHYTHM: dict[str, RhythmStyle] = {
+    "pop": replace(STYLE_RHYTHM["pop"], learned=True, melisma=0.3),
+}
+"""Each style's rhythm learned from real melodies (pop: POP909's, ``song_pop_rhythm``), used in 4/4 for
+Chinese lyrics, or for any when asked (:func:`rhythm_for`'s ``learned``). ``melisma`` was chosen on the
+development half of ``bench/bench_song_realism.py`` (docs/SONGS.md). English lyrics keep
+:data:`STYLE_RHYTHM`'s by default: the held-out English songs of ``bench/bench_song_real.py`` put their
+stressed syllables on strong beats 0.87-0.96 of the time, the learned rhythm 0.38-0.63."""
 DEFAULT_RHYTHM = RhythmStyle(dotted_pair=0.8, long_short=0.8, held_end=0.5, passing=0.15)
 """The rhythm of a style without its own (German lieder in the benchmark, waltzes, folk songs ...)."""
 METER_DOTTED = {"2/4": 0.4}
@@ -204,9 +224,14 @@ NICE_ENDS = (6, 4, 3, 2)
 """Lengths (eighths) a held phrase end may take: a dotted half, a half, a dotted quarter, a quarter note."""
 
 
-def rhythm_for(style: str | None = None, language: str | None = None) -> RhythmStyle:
-    """The rhythm of ``style`` (:data:`STYLE_RHYTHM`), else of the lyrics' ``language`` (Chinese: the plain
-    rhythm), else :data:`DEFAULT_RHYTHM`."""
+def rhythm_for(
+    style: str | None = None, language: str | None = None, learned: bool | None = None
+) -> RhythmStyle:
+    """The rhythm of ``style`` (:data:`STYLE_RHYTHM`, or :data:`LEARNED_RHYTHM` where the style has one and
+    ``learned`` asks for it, None: for Chinese lyrics), else of the lyrics' ``language`` (Chinese: the
+    plain rhythm), else :data:`DEFAULT_RHYTHM`."""
+    if style in LEARNED_RHYTHM and (learned if learned is not None else language == "zh"):
+        return LEARNED_RHYTHM[style]
     if style in STYLE_RHYTHM:
         return STYLE_RHYTHM[style]
     return PLAIN if language == "zh" and style is None else DEFAULT_RHYTHM
