@@ -49,7 +49,7 @@ from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, harmonized_chor
 from partita.generation.given import given_piece, in_model_bars
 from partita.generation.harmony import chord_pitch_classes, root_pitch_class
 from partita.generation.lexicon import INSTRUMENT_WORDS, NON_GM_INSTRUMENTS
-from partita.generation.notation import rebar, sampling_frame, single_meter
+from partita.generation.notation import rebar, sampling_frame, single_meter, trained_frame
 from partita.generation.request import Request
 from partita.models import MusicLM
 from partita.score import Score
@@ -345,11 +345,17 @@ def in_vocabulary(refill: TrackRefill, meters: Sequence[str]) -> TrackRefill:
     (:func:`partita.generation.notation.sampling_frame`: 4/2 as two bars of 4/4, 3/2 as one of 6/4), each
     chord held for those bars (:func:`partita.generation.given.in_model_bars`, as for a continuation, a bar
     infill or an accompaniment), the given bars and the bars after them barred the same way, so that the
-    chord rules and the bar count read the model's bars (:func:`with_tracks` puts the notes back)."""
+    chord rules and the bar count read the model's bars (:func:`with_tracks` puts the notes back). A piece in
+    3/2 refilled from its first bar is left as it is: the plan samples it in 4/4 as the model read 3/2 in
+    training, as an accompaniment (:func:`partita.generation.notation.trained_frame`; in 6/4 the refilled
+    lower voices of held-out Palestrina put 0.35 of their onsets on the half-note beats, now 0.79, real 0.94:
+    ``python scripts/meter-beats.py --meters 3/2 --tasks refill --pieces 3``)."""
     meter = single_meter(refill.score)
     frame = sampling_frame(refill.score, tuple(meters))
     if refill.sampled_in is not None or frame is None or refill.request.conditions.meter != meter:
         return refill
+    if refill.request.given is None and trained_frame(meter, tuple(meters)) is not None:
+        return refill  # 3/2 from bar 1: the plan samples it in 4/4 as the model read it, as an accompaniment
     sampled, k = frame
     request = in_model_bars(refill.request, meters, frame)  # each chord held for k bars
     request = copy.deepcopy(request) if request is refill.request else request
