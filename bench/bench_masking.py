@@ -17,8 +17,15 @@ linear probes (logistic regression on the mean per-note vector, fitted on train,
 composer, Essen region and Irish tune type, each beside the same architecture with random weights. With
 several seeds, the paired differences from random masking are summarised (mean, 95% t-interval).
 
+With ``--finetune-melody``, each pretraining (and the random weights, the from-scratch baseline) is also
+fine-tuned for POP909 melody extraction, note level, three classes (melody / bridge / piano, as MidiBERT):
+a per-note classifier trained with the encoder for ``--ft-steps`` steps on the first ``--ft-songs`` train
+songs (:func:`partita.evaluation.melody_extraction.pop909_split`, the corpus's split of POP909), scored on the
+test songs (801-909 are never read); the skyline is scored on the same test songs in the same run.
+
     nice -n 15 python bench/bench_masking.py --threads 1 [--quick] [--seeds 0 1 2 --jobs 3] [--no-book-run]
     nice -n 15 python bench/bench_masking.py --threads 1 --seeds 0 1 2 --jobs 3 --steps 200 --book-after 50
+    nice -n 10 python bench/bench_masking.py --threads 1 --finetune-melody --tasks [--seeds 0 1 --jobs 2]
 """
 
 from __future__ import annotations
@@ -59,7 +66,13 @@ def _args(argv):
     )
     p.add_argument("--book-rate", type=float, default=0.5)
     p.add_argument("--book-after", type=int, default=100)
-    p.add_argument("--tasks", nargs="+", default=["composer", "region", "tune_type"])
+    p.add_argument(
+        "--tasks", nargs="*", default=["composer", "region", "tune_type"], help="probes (none: --tasks)"
+    )
+    p.add_argument("--finetune-melody", action="store_true", help="fine-tune each for POP909 melody")
+    p.add_argument("--ft-steps", type=int, default=150)
+    p.add_argument("--ft-songs", type=int, default=200, help="the first N POP909 train songs")
+    p.add_argument("--ft-test-songs", type=int, default=None, help="the first N test songs (default all)")
     p.add_argument("--cap", type=int, default=150)
     p.add_argument("--test-cap", type=int, default=200)
     p.add_argument("--probe-notes", type=int, default=256)
@@ -71,6 +84,7 @@ def _args(argv):
     if args.quick:
         args.steps, args.western_pieces, args.cap, args.test_cap = 30, 300, 20, 20
         args.loss_pieces, args.boot, args.book_after, args.tasks = 30, 50, 5, args.tasks[:1]
+        args.ft_steps, args.ft_songs, args.ft_test_songs = 10, 8, 4
     return args
 
 
@@ -93,8 +107,50 @@ def _prepare(args, corpus) -> dict:
     meta["loss_test_pieces"] = {c: len(p) for c, p in loss.items()}
     meta["train_pieces"], meta["train_notes"] = len(train), int(sum(len(p) for p in train))
     cache = _token_cache(corpus, ids, cfg, args.probe_notes)
+    melody = _melody_data(args, cfg, meta) if args.finetune_melody else None
     log.info("read in %.0f s: %d train pieces, %d probe pieces", time.monotonic() - t0, len(train), len(ids))
-    return {"train": train, "datas": datas, "cache": cache, "loss": loss, "meta": meta}
+    return {"train": train, "datas": datas, "cache": cache, "loss": loss, "meta": meta, "melody": melody}
+
+
+def _melody_data(args, cfg, meta: dict) -> dict:
+    """POP909's labelled train songs (tokens, labels) and test songs, and the skyline on the test songs."""
+    from partita.evaluation.melody_extraction import CLASSES, load_pop909, melody_metrics, skyline_predictions
+    from partita.models.encoder import note_tokens
+
+    train = load_pop909("train", limit=args.ft_songs)
+    test = load_pop909("test", limit=args.ft_test_songs)
+    y = np.concatenate([p.labels for p in test])
+    sky = melody_metrics(y, np.concatenate([skyline_predictions(p.notes) for p in test]))
+    meta["melody_finetuned"] = {
+        "classes": list(CLASSES),
+        "train_songs": len(train),
+        "test_songs": len(test),
+        "test_notes": len(y),
+        "skyline_test": sky,
+    }
+    return {
+        "tokens": [note_tokens(p.notes, cfg) for p in train],
+        "labels": [p.labels for p in train],
+        "test": [note_tokens(p.notes, cfg) for p in test],
+        "y": y,
+    }
+
+
+def _finetune_melody(args, ev: dict, model, seed: int) -> dict:
+    """Fine-tune a copy of ``model`` with a per-note melody / bridge / piano classifier; test accuracy."""
+    from partita.evaluation.melody_extraction import CLASSES, melody_metrics
+    from partita.training.culture import fresh_copy
+    from partita.training.encoder import EncoderTrainConfig, finetune
+
+    mel = ev["melody"]
+    tuned = fresh_copy(model).with_classifier(CLASSES)
+    cfg = EncoderTrainConfig(
+        args.ft_steps, 16, 3e-4, warmup=max(1, args.ft_steps // 5), transpose=3, seed=seed
+    )
+    info = finetune(tuned, mel["tokens"], mel["labels"], cfg)
+    pred = np.concatenate([tuned.classify(t).argmax(1) for t in mel["test"]])
+    m = melody_metrics(mel["y"], pred)
+    return {**m, "finetune_steps": info["steps"], "finetune_cpu_seconds": info["cpu_seconds"]}
 
 
 def _train(args, train: list, seed: int) -> tuple[dict, dict]:
@@ -125,7 +181,7 @@ def _train(args, train: list, seed: int) -> tuple[dict, dict]:
     return models, info
 
 
-def _score(args, ev: dict, models: dict) -> dict:
+def _score(args, ev: dict, models: dict, seed: int) -> dict:
     from partita.training.culture import heldout_loss
 
     res, preds = {}, {}
@@ -136,6 +192,9 @@ def _score(args, ev: dict, models: dict) -> dict:
             res[name]["probe"][k], preds[(name, k)] = _probe(d, emb, args.boot, args.seeds[0])
         if name != "random weights":
             res[name]["loss"] = {c: heldout_loss(m, p, seed=0) for c, p in ev["loss"].items()}
+        if ev.get("melody") is not None:
+            res[name]["probe"]["melody_finetuned"] = _finetune_melody(args, ev, m, seed)
+            log.info("%s: melody fine-tuned %.4f", name, res[name]["probe"]["melody_finetuned"]["accuracy"])
     for name in models:  # paired intervals of the accuracy difference from random masking, same pieces
         for k, d in ev["datas"].items():
             res[name]["probe"][k]["delta_vs_random_masking_ci"] = _paired_delta(
@@ -155,7 +214,7 @@ def _seed_job(seed: int) -> tuple[int, dict, dict, float]:
     args, ev = _SHARED["args"], _SHARED["ev"]
     c0 = time.process_time()
     models, info = _train(args, ev["train"], seed)
-    return seed, _score(args, ev, models), info, time.process_time() - c0
+    return seed, _score(args, ev, models, seed), info, time.process_time() - c0
 
 
 def _run_seeds(args, ev: dict, done) -> None:
@@ -206,6 +265,13 @@ def _rows(summary: dict, meta: dict, info: dict, cmd: str) -> list[dict]:
             if loss:
                 what = f"held-out masked-note loss (random masks), {meta['loss_test_pieces'][metric[5:]]}"
                 what += " test pieces"
+            elif metric.startswith("melody_finetuned"):
+                mel = meta["melody_finetuned"]
+                what = (
+                    f"POP909 melody extraction, note level, fine-tuned on {mel['train_songs']} train songs, "
+                    f"{mel['test_notes']} notes of {mel['test_songs']} test songs (skyline "
+                    f"{mel['skyline_test']['accuracy']:.3f} on them)"
+                )
             else:
                 what = f"linear probe, {len(meta[metric[:-9]]['classes'])} classes, held-out test pieces"
             lo, hi = v["value"]["ci"]
