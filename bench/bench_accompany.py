@@ -31,6 +31,7 @@ agreement of partita's parts against block chords.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -238,7 +239,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=None)
     ap.add_argument("--save", type=Path, default=None, help="a folder to write each set's pieces to (MIDI)")
+    ap.add_argument(
+        "--accompany",
+        nargs="*",
+        default=[],
+        help="NAME=json: attributes of partita.generation.accompany set for the run (an arm: "
+        "PARTS_SHORTEST={} as before the pop parts' shortest note)",
+    )
     args = ap.parse_args()
+    from partita.generation import accompany
+
+    for name, _, value in (a.partition("=") for a in args.accompany):
+        setattr(accompany, name, json.loads(value))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
@@ -255,13 +267,14 @@ def main() -> None:
         + ([f"--folk {args.folk}"] if args.folk != 6 else [])
         + ([f"--model {args.model}"] if args.model != "partita-small" else [])
         + ([f"--threads {args.threads}"] if args.threads else [])
+        + ([f"--accompany {' '.join(args.accompany)}"] if args.accompany else [])
     )
     t0 = time.perf_counter()
     sets, others, chords, timing = pop_sets(generator, records["pop"], corpus, args.n, args.seed)
     if args.save:
         save_sets(sets, args.save)
     report = realism_report(sets, others, seed=args.seed)
-    rows = pop_rows(sets, report, chords, timing, cmd, len(others))
+    rows = pop_rows(sets, report, chords, timing, cmd, len(others)) + shape_rows(sets, cmd)
     folk = folk_rows(generator, records, corpus, ["german_folk", "chinese_folk", "jig"], args.folk, args.seed)
     rows += folk_table(folk, cmd)
     name = args.name or ("accompany" if args.model != "debug" else "accompany-debug")
@@ -277,6 +290,39 @@ def save_sets(sets: dict, folder: Path) -> None:
     for name, pieces in sets.items():
         for i, piece in enumerate(pieces):
             write_midi(piece, folder / name.replace(", ", "-") / f"{i:02d}.mid")
+
+
+def parts_shape(pieces: list, melody_tracks: int = 1, bars: int = BARS) -> tuple[float, float]:
+    """The parts' notes a bar (over ``bars`` bars) and their mean length in quarters, over ``pieces`` (each
+    the melody's ``melody_tracks`` tracks first, then the parts)."""
+    counts, lengths = [], []
+    for piece in pieces:
+        q = int(piece.ticks_per_quarter) or 480
+        notes = [n for t in piece.tracks[melody_tracks:] if not t.is_drum for n in t.notes]
+        counts.append(len(notes) / bars)
+        lengths += [n.duration / q for n in notes]
+    return float(np.mean(counts)) if counts else float("nan"), float(np.mean(lengths)) if lengths else 0.0
+
+
+def shape_rows(sets: dict, cmd: str) -> list[dict]:
+    """The parts' notes a bar and note length of partita's sets against the songs' own parts."""
+    shapes = {k: parts_shape(v) for k, v in sets.items()}
+    rows, measures = [], (("the parts' notes a bar", "notes"), ("the parts' note length", "quarters"))
+    for name in ("partita", "partita, plain"):
+        for i, (what, unit) in enumerate(measures):
+            rows.append(
+                row(
+                    f"accompaniment: {what}, POP909 held-out, {name}",
+                    shapes[name][i],
+                    unit,
+                    cmd,
+                    baseline="the songs' own parts",
+                    baseline_value=shapes["real"][i],
+                    notes=f"{len(sets[name])} songs, first {BARS} bars; "
+                    f"block chords {shapes['block'][i]:.2f}",
+                )
+            )
+    return rows
 
 
 def pop_rows(sets: dict, report: dict, chords: dict, timing: dict, cmd: str, n_others: int) -> list[dict]:

@@ -13,7 +13,9 @@ each held for a bar and a half of 4/4):
   generate --chords`` gives them);
 - ``continue``: bars 5-6 from bars 1-4, with the piece's own chords (one a bar, as ``partita continue
   --chords`` gives them; the given bars are read in the frame);
-- ``accompany``: the top voice of the 6 bars as the melody, a choir's parts added (``partita accompany``).
+- ``accompany``: the top voice of the 6 bars as the melody, a choir's parts added (``partita accompany``);
+- ``refill``: the voices under the top one written anew over the 6 bars, the top one kept (``partita
+  infill --tracks``: track refill, :meth:`partita.Generator.refill_tracks`).
 
 Measured over the new notes (the parts, for ``accompany``) and over the same bars of the real pieces (the
 voices under the top one, for ``accompany``): notes per bar of the piece, and the share of onsets on the
@@ -32,7 +34,8 @@ the voices under the melody (same pieces, same seeds); ``notes_per_onset`` is th
 distinct onsets (the real pieces': the voices under the top one), ``melody_notes_per_bar`` the melody's,
 ``struck_downbeats`` the share of bars whose downbeat starts a note (``downbeats`` is the share of the notes
 that start on one); ``--arms dense current`` measures the parts' density before and after
-:data:`partita.generation.accompany.PARTS_DENSITY_SCALE`.
+:data:`partita.generation.accompany.PARTS_DENSITY_SCALE`, ``--arms current eighths`` the parts "for choir"
+without and with :data:`~partita.generation.accompany.PARTS_SHORTEST`'s bound to eighths (tried, not kept).
 
     python scripts/meter-beats.py [--pieces 4] [--n 2] [--frames 6/4x1 auto] [--tasks generate] [--threads 1]
     python scripts/meter-beats.py --style chorale --meters 4/4 3/4 --tasks accompany --arms current previous
@@ -65,10 +68,13 @@ ARMS: dict[str, dict] = {
         "PARTS_VOICES": None,
     },
     "dense": {"PARTS_DENSITY_SCALE": 1.0},  # the voices' notes a quarter as asked before (session 13)
+    "unbounded": {"PARTS_SHORTEST": {}},  # no style's parts bounded to eighths (session 14)
+    "eighths": {"PARTS_SHORTEST": {"": 0.5}},  # a prompt without a style ("for choir") bounded too
 }
 """``--arms`` for ``accompany``: attributes of :mod:`partita.generation.accompany` set while the arm samples
 (``current``: as they are); ``NAME:ATTR=json;ATTR=json`` on the command line adds one (``ATTR`` may name
-another module of :mod:`partita.generation`: ``rules.notes_per_onset.NAME``)."""
+another module of :mod:`partita.generation`: ``rules.notes_per_onset.NAME``, or a generation setting the arm
+samples with: ``settings.style_shortest``)."""
 PROMPTS = {
     "renaissance": "a motet for four voices",
     "german_folk": "a German folk song",
@@ -188,16 +194,25 @@ def with_chord_tones(
 
 def use_arm(patch: dict) -> dict:
     """Set the attributes ``patch`` names on :mod:`partita.generation.accompany` (``NAME``) or on another
-    module of :mod:`partita.generation` (``rules.notes_per_onset.NAME``); returns their old values."""
+    module of :mod:`partita.generation` (``rules.notes_per_onset.NAME``); returns their old values. Names
+    starting ``settings.`` are generation settings of the arm (:func:`arm_settings`), not set here."""
     import importlib
 
     old = {}
     for name, value in patch.items():
+        if name.startswith("settings."):
+            continue
         where, _, attr = name.rpartition(".")
         module = importlib.import_module(f"partita.generation.{where or 'accompany'}")
         old[name] = getattr(module, attr)
         setattr(module, attr, value)
     return old
+
+
+def arm_settings(patch: dict | None) -> dict:
+    """The generation settings an arm samples its accompaniments with (``settings.NAME=json``), on top of
+    ``--set``'s."""
+    return {k.partition(".")[2]: v for k, v in (patch or {}).items() if k.startswith("settings.")}
 
 
 def parse_arm(text: str) -> tuple[str, dict]:
@@ -232,6 +247,16 @@ def run_task(
         request = generator.continuation_of(given, bars=2, chords=chords)
         cands = generator.generate(request, n=n, seed=seed, selector=None, **SETTINGS)
         got = [with_chord_tones(onset_counts(c.score, 5, 6), c.score, chords, 5, 6) for c in cands]
+    elif task == "refill":  # the voices under the top one written anew over the 6 bars, the top one kept
+        top = max(range(len(piece.tracks)), key=lambda i: _mean_pitch(piece.tracks[i]))
+        rest = [i for i in range(len(piece.tracks)) if i != top and len(piece.tracks[i].notes)]
+        real = with_chord_tones(onset_counts(piece, 1, BARS, rest), piece, chords, 1, BARS, rest)
+        named = [str(i + 1) for i in rest]
+        whole, cands = generator.refill_tracks(piece, named, n=n, seed=seed, selector=None, **SETTINGS)
+        got = [
+            with_chord_tones(onset_counts(c.score, 1, BARS, rest), c.score, whole.chords, 1, BARS, rest)
+            for c in cands
+        ]
     else:
         top = max(range(len(piece.tracks)), key=lambda i: _mean_pitch(piece.tracks[i]))
         melody = piece.copy()
@@ -241,7 +266,8 @@ def run_task(
         real["melody_notes"] = onset_counts(piece, 1, BARS, [top])["notes"]
         old = use_arm(arm or {})
         try:
-            whole, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None, **SETTINGS)
+            settings = {**SETTINGS, **arm_settings(arm)}
+            whole, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None, **settings)
         finally:
             use_arm(old)
         parts = [list(range(1, len(c.score.tracks))) for c in cands]
@@ -317,7 +343,7 @@ def main() -> None:
     for meter in args.meters:
         chosen = _pieces(args.pieces, meter, args.style, args.skip, args.voices)
         for task in args.tasks:
-            bars = {"generate": 4, "chords": 4, "continue": 2, "accompany": BARS}[task]
+            bars = {"generate": 4, "chords": 4, "continue": 2, "accompany": BARS, "refill": BARS}[task]
             per_bar = [f"beat_{k + 1}" for k in range(int(meter.split("/")[0]))]
             real = dict.fromkeys((*COUNTS, *per_bar), 0)
             first = True

@@ -30,7 +30,13 @@ from partita.audio import read_music
 from partita.evaluation.accompaniment import accompaniment_agreement, chord_tone_agreement, split_melody
 from partita.evaluation.adherence import candidate_adherence
 from partita.evaluation.selector import SELECTOR_DIR, Selector, choose_selector
-from partita.generation.accompany import ACCOMPANIMENT_SETTINGS, Melody, accompaniment_request, with_melody
+from partita.generation.accompany import (
+    ACCOMPANIMENT_SETTINGS,
+    Melody,
+    accompaniment_request,
+    parts_settings,
+    with_melody,
+)
 from partita.generation.candidates import Candidate, sample_candidates
 from partita.generation.config import GenerationConfig
 from partita.generation.given import continuation_request, given_piece, in_model_bars
@@ -255,7 +261,7 @@ class Generator:
             request, mel = melody
         else:
             request, mel = self.accompaniment_of(melody, prompt, chords=chords)
-        settings = {**ACCOMPANIMENT_SETTINGS, **settings}
+        settings = {**ACCOMPANIMENT_SETTINGS, **parts_settings(request), **settings}
         candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
         whole = copy.deepcopy(request)
         whole.given = None
