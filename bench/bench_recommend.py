@@ -141,29 +141,20 @@ def main() -> None:
 
     import torch
 
+    from catalogue import load_catalogue
     from partita.corpus import load_corpus
-    from partita.discovery.encoders import DiscoveryModel
-    from partita.discovery.features import read_entries
     from partita.discovery.metrics import random_mrr
-    from partita.discovery.recommend import episodes, popularity_scores
+    from partita.discovery.recommend import episodes
     from partita.paths import data_dir
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
-    records = load_corpus(args.corpus).records()
-    entries = {
-        e["piece_id"]: e for e in read_entries(data_dir() / "discovery" / f"{args.corpus}-entries.parquet")
-    }
-    records = [r for r in records if r["piece_id"] in entries and not entries[r["piece_id"]].get("error")]
-    ids = [r["piece_id"] for r in records]
-    position = {p: i for i, p in enumerate(ids)}
-    model = DiscoveryModel.from_pretrained(args.model)
-    vectors = model.encode_features(np.asarray([entries[p]["features"] for p in ids], dtype=np.float32))
-    labels = [entries[p]["labels"] for p in ids]
-    popularity = popularity_scores([r.get("work_group") for r in records])
+    cache = data_dir() / "discovery" / f"{args.corpus}-entries.parquet"
+    cat = load_catalogue(load_corpus(args.corpus), args.model, cache)
+    records, ids, position = cat.records, cat.ids, cat.position
+    features, vectors, labels, popularity = cat.features, cat.vectors, cat.labels, cat.popularity
     cases = episodes(records, args.set_size, args.per_collection, seed=args.seed)
     result = evaluate(cases, position, rankers(vectors, labels, popularity))
-    features = np.asarray([entries[p]["features"] for p in ids], dtype=np.float32)
     learned, n_train_collections, n_held, train_s = held_out_collections(
         cases, records, position, features, vectors, labels, popularity, args.seed
     )

@@ -156,32 +156,20 @@ def main() -> None:
 
     import torch
 
+    from catalogue import load_catalogue
     from partita.corpus import load_corpus
-    from partita.discovery.encoders import DiscoveryModel
-    from partita.discovery.features import corpus_entries, read_entries
-    from partita.discovery.recommend import collection_of, popularity_scores
+    from partita.discovery.recommend import collection_of
     from partita.paths import data_dir
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     corpus = load_corpus(args.corpus)
     cache = Path(args.cache) if args.cache else data_dir() / "discovery" / f"{corpus.name}-entries.parquet"
-    if cache.is_file():
-        entries = {e["piece_id"]: e for e in read_entries(cache)}
-    else:  # featurise the corpus once (cached for the next run and the other discovery benches)
-        entries = {e["piece_id"]: e for e in corpus_entries(corpus, cache=cache, workers=args.workers)}
-    records = [
-        r for r in corpus.records() if r["piece_id"] in entries and not entries[r["piece_id"]].get("error")
-    ]
-    ids = [r["piece_id"] for r in records]
-    position = {p: i for i, p in enumerate(ids)}
+    cat = load_catalogue(corpus, args.model, cache, workers=args.workers)
+    records, ids, position = cat.records, cat.ids, cat.position
+    features, vectors, labels, popularity = cat.features, cat.vectors, cat.labels, cat.popularity
     home = {r["piece_id"]: collection_of(r) for r in records}
     home_of = [home[p] for p in ids]
-    features = np.asarray([entries[p]["features"] for p in ids], dtype=np.float32)
-    model = DiscoveryModel.from_pretrained(args.model)
-    vectors = model.encode_features(features)
-    labels = [entries[p]["labels"] for p in ids]
-    popularity = popularity_scores([r.get("work_group") for r in records])
     queries = pick_queries(records, home, args.queries, args.per_collection, args.seed)
     test = np.asarray([position[r["piece_id"]] for r in records if r.get("split") == "test"])
     pools = {"index": np.arange(len(ids)), "held-out": test}
