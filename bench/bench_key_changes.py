@@ -2,18 +2,19 @@
 
 Each POP909 song (001-800 only; 801-909 are never read) has ``key_audio.txt``: the keys over time, one for
 most songs. :func:`partita.analysis.key.key_segments` (what ``describe`` lists as key changes) is run in the
-same run three ways: as shipped; ``unrefined`` (``refine=False``: the Viterbi regions without the region
-keys estimated again, the relative-key merge and the placed changes, as shipped until the fifteenth
-session); and ``previous`` (kept here as :func:`previous_key_segments`: window, shortest region and the
-bonus for the piece's key counted in the file's own bars, so in beats for the songs that declare 1/4). A
-reported change is real when an annotated change lies within ``TOLERANCE_S`` seconds (each annotated
-change matched once; also scored at ``TIGHT_S``, where the change is placed); "same key" also asks that the
-key it changes to is the annotated one. The settings were chosen on the even songs (002-800); the odd songs
-(001-799) check them. Also: boundary F, the songs whose number of changes is the annotated one, the songs
-that never modulate with a change reported, the key accuracy over time (per second of the annotated span:
-the key exactly, and mir_eval's weighted score), the whole-piece key (which this does not touch) and an
-hour of the largest songs joined (as in ``bench_large_files.py``), whose joins are changes too where the
-next song's key differs.
+same run four ways: as shipped; ``refined`` (``excursions=False``: without the search for short passages in a
+far key, the parallel mode, an intro or an outro, as shipped until the sixteenth session: the baseline);
+``unrefined`` (``refine=False``: the Viterbi regions without the region keys estimated again, the relative-key
+merge and the placed changes, as shipped until the fifteenth session); and ``previous`` (kept here as
+:func:`previous_key_segments`: window, shortest region and the bonus for the piece's key counted in the file's
+own bars, so in beats for the songs that declare 1/4). A reported change is real when an annotated change lies
+within ``TOLERANCE_S`` seconds (each annotated change matched once; also scored at ``TIGHT_S``, where the
+change is placed); "same key" also asks that the key it changes to is the annotated one. The settings were
+chosen on the even songs (002-800); the odd songs (001-799) check them. Also: boundary F, the songs whose
+number of changes is the annotated one, the songs that never modulate with a change reported, the key accuracy
+over time (per second of the annotated span: the key exactly, and mir_eval's weighted score), the whole-piece
+key (which this does not touch; the digest of the 800 songs' keys says so) and an hour of the largest songs
+joined (as in ``bench_large_files.py``), whose joins are changes too where the next song's key differs.
 
     python bench/bench_key_changes.py [--quick]
 """
@@ -21,6 +22,7 @@ next song's key differs.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import sys
 import tempfile
@@ -40,7 +42,7 @@ TOLERANCE_S = 10.0
 """A reported change within this many seconds of an annotated one is the same change."""
 TIGHT_S = 3.0
 """The tighter tolerance, for where a change is placed."""
-ARMS = ("shipped", "unrefined", "previous")
+ARMS = ("shipped", "refined", "unrefined", "previous")
 
 
 def previous_key_segments(notes, bars: np.ndarray, global_key: int) -> list[tuple[int, int, int]]:
@@ -127,7 +129,12 @@ def reported(piece: Piece, arm: str) -> list[tuple[int, int, int]]:
     if arm == "previous":
         return previous_key_segments(piece.notes, piece.bars, piece.key)
     return key_segments(
-        piece.notes, piece.bars, piece.key, ticks_per_quarter=piece.tpq, refine=arm == "shipped"
+        piece.notes,
+        piece.bars,
+        piece.key,
+        ticks_per_quarter=piece.tpq,
+        refine=arm != "unrefined",
+        excursions=arm == "shipped",
     )
 
 
@@ -251,9 +258,22 @@ def bench_songs(paths: list[Path]) -> dict:
             tally.exact += exact
         whole = out.setdefault((half, "whole"), [])
         whole.append(weighted(parse_key(reference_key(path.parent / "key_audio.txt")), piece.key))
+        out.setdefault("whole keys", []).append(-1 if piece.key is None else piece.key)
         if (i + 1) % 100 == 0:
             log.info("%d/%d songs", i + 1, len(paths))
     return out
+
+
+WHOLE_KEYS_BEFORE = (
+    "before the sixteenth session's key changes (estimate_key of commit 5c0247f), songs 001-800: "
+    "sha1 048553795163"
+)
+"""The digest of the 800 songs' whole-piece keys before the short excursions were added: the same digest
+now says the whole-piece key of every song is unchanged."""
+
+
+def whole_key_digest(keys: list[int]) -> str:
+    return hashlib.sha1(",".join(map(str, keys)).encode()).hexdigest()[:12]
 
 
 def bench_hour(paths: list[Path]) -> dict[str, Tally]:
@@ -290,7 +310,7 @@ def bench_hour(paths: list[Path]) -> dict[str, Tally]:
     return out
 
 
-BASELINE = "key_segments(refine=False), as shipped before (same run)"
+BASELINE = "key_segments(excursions=False), as shipped before (same run)"
 
 
 def _table(what: str, new: Tally) -> tuple:
@@ -348,15 +368,17 @@ PER_SONG = ("songs with", "songs that", "modulating songs")
 
 
 def _arm_rows(prefix: str, what: str, tallies: dict, cmd: str, songs: bool = True) -> list[dict]:
-    """One row per metric: shipped against unrefined (the baseline), the older setting in the notes."""
-    new, old, older = (tallies[a] for a in ARMS)
+    """One row per metric: shipped against refined (the baseline), the older settings in the notes."""
+    new, old, *older = (tallies[a] for a in ARMS)
     rows = []
     for name, get, unit, notes, lower in _table(what, new):
         if not songs and name.startswith(PER_SONG):
             continue
         if name == "key changes reported":
             notes += f" {new.real} (same key {new.same_key}) vs {old.real} ({old.same_key})"
-        notes += f"; the setting before that ({ARMS[2]}): {float(get(older)):.3f}"
+        notes += "; the settings before that: " + ", ".join(
+            f"{arm} {float(get(t)):.3f}" for arm, t in zip(ARMS[2:], older, strict=True)
+        )
         rows.append(
             row(
                 f"{prefix} {name}",
@@ -386,6 +408,16 @@ def _rows(res: dict, hour: dict | None, cmd: str) -> list[dict]:
                 "longest key in key_audio.txt",
             )
         )
+    rows.append(
+        row(
+            "POP909 whole-piece keys, songs read",
+            len(res["whole keys"]),
+            "songs",
+            cmd,
+            notes=f"digest of their key indices in song order (sha1 of the comma-joined list): "
+            f"{whole_key_digest(res['whole keys'])}; {WHOLE_KEYS_BEFORE}",
+        )
+    )
     if hour:
         what = (
             f"an hour of the {hour['songs']} largest songs of 001-800 joined; real changes: the songs' own "
@@ -409,10 +441,13 @@ def main() -> None:
     cmd = COMMAND + (" --quick" if args.quick else "")
     rows = _rows(res, hour, cmd)
     for r in rows:
-        base = "" if r["baseline_value"] is None else f" (unrefined {r['baseline_value']:.3f})"
+        base = "" if r["baseline_value"] is None else f" (refined {r['baseline_value']:.3f})"
         print(f"{r['metric']}: {r['value']:.3f}{base}")
     path = write_result(
-        "key_changes", "Key changes in describe against POP909's annotated keys", rows, quick=args.quick
+        "key_changes",
+        "Key changes in describe against POP909's annotated keys, short excursions in far keys",
+        rows,
+        quick=args.quick,
     )
     print(f"wrote {path}")
 

@@ -404,6 +404,15 @@ moved, within half a :data:`KEY_SEGMENTS` window, to the bar where the evidence 
 to the key after it. Chosen on the even POP909 songs (1, 2 or 4 bars; 2 placed 0.685 of the changes within
 3 s of the annotated ones against 0.548 unmoved), ``python bench/bench_key_changes.py``."""
 
+KEY_EXCURSIONS = (2.0, 2.0, 0.1, 3.0, 0.4)
+"""Window, switch cost, bonus for the region's key, shortest excursion (bars of four quarter notes) and the
+least margin of its own key over the region's of :func:`key_segments`'s search for short excursions: a
+parallel-mode passage (B major to B minor for 26 s), an intro or an outro in another key, too short for the
+8-bar window and regions. Chosen on the even POP909 songs (72 settings of window 2-3 bars, cost 1.5-3, bonus
+0.05-0.2, shortest 3-4 bars, margin 0.3-0.5; every margin from 0.2 to 0.5 scored alike, 0.6 lost two
+changes): boundary F within 10 s 0.836 -> 0.866, recall 0.735 -> 0.819, songs that never modulate with a
+change 0 -> 1 of 334; ``python bench/bench_key_changes.py``."""
+
 
 def key_segments(
     notes: NoteArrays,
@@ -416,6 +425,7 @@ def key_segments(
     global_bonus: float = KEY_SEGMENTS[3],
     ticks_per_quarter: int | None = None,
     refine: bool = True,
+    excursions: bool = True,
 ) -> list[tuple[int, int, int]]:
     """Key regions as ``(start_bar, end_bar, key index)``: windowed key scores smoothed by Viterbi.
 
@@ -437,7 +447,9 @@ def key_segments(
     the two keys their notes favour (POP909's annotators mark no change between relatives: 9 of the 11 wrong
     changes on the even songs were such); and each change is placed where a short histogram
     (:data:`KEY_BOUNDARY_WINDOW`) turns from one key to the other. Where one region is left it is in
-    ``global_key``, as when no change is found.
+    ``global_key``, as when no change is found. Then, with ``excursions`` (the default), each region is
+    searched for a short passage in a key that shares fewer than six of its scale's notes, such as the
+    parallel major or minor (:func:`_excursions`, :data:`KEY_EXCURSIONS`).
     """
     n_bars = len(bars) - 1
     if n_bars <= 0 or len(notes) == 0:
@@ -445,26 +457,36 @@ def key_segments(
     bars = np.asarray(bars, dtype=np.int64)
     unit = 4.0 * ticks_per_quarter if ticks_per_quarter else float(np.median(np.diff(bars)))
     chroma = segment_chroma(notes, bars)
-    # the bars within half a window (in ticks) either side of each bar's start
-    cs = np.cumsum(np.vstack([np.zeros((1, 12)), chroma]), axis=0)
-    before = (window // 2) * unit
-    lo = np.clip(np.searchsorted(bars, bars[:-1] - before, side="left"), 0, n_bars)
-    hi = np.clip(np.searchsorted(bars, bars[:-1] + window * unit - before, side="left"), 1, n_bars)
-    local = cs[np.maximum(hi, np.arange(n_bars) + 1)] - cs[lo]
-    scores = key_correlations(local, key_templates(profile))
-    empty = local.sum(axis=1) <= 0
-    scores[empty] = 0.0
+    scores = _window_scores(chroma, bars, (window // 2) * unit, window * unit, profile)
     scores[:, global_key] += global_bonus
     # each bar's scores count its length, so a change costs as much in a file of one-beat bars
     path = viterbi_path(scores * (np.diff(bars) / unit)[:, None], switch_cost)
     regions = _merge_short_regions(_regions(path), bars, min_bars * unit)
-    if not refine or len(regions) < 2:
+    if not refine:
         return regions
-    regions = _region_keys(notes, bars, regions, profile)
-    regions = _merge_relatives(notes, bars, regions, profile, KEY_RELATIVE_BARS * unit)
-    if len(regions) == 1:  # no change left: the piece's key, as when none was found
-        return [(0, n_bars, int(global_key))]
-    return _placed_changes(chroma, bars, regions, profile, unit, (window / 2) * unit)
+    if len(regions) > 1:
+        regions = _region_keys(notes, bars, regions, profile)
+        regions = _merge_relatives(notes, bars, regions, profile, KEY_RELATIVE_BARS * unit)
+        if len(regions) == 1:  # no change left: the piece's key, as when none was found
+            regions = [(0, n_bars, int(global_key))]
+        else:
+            regions = _placed_changes(chroma, bars, regions, profile, unit, (window / 2) * unit)
+    return _excursions(notes, chroma, bars, regions, profile, unit) if excursions else regions
+
+
+def _window_scores(
+    chroma: np.ndarray, bars: np.ndarray, before: float, span: float, profile: str | tuple[str, ...]
+) -> np.ndarray:
+    """Each bar's correlations with the 24 keys, of the histogram of the bars from ``before`` ticks before
+    its start to ``span`` ticks after that (at least the bar itself); 0 where that holds no note."""
+    n_bars = len(bars) - 1
+    cs = np.cumsum(np.vstack([np.zeros((1, 12)), chroma]), axis=0)
+    lo = np.clip(np.searchsorted(bars, bars[:-1] - before, side="left"), 0, n_bars)
+    hi = np.clip(np.searchsorted(bars, bars[:-1] + span - before, side="left"), 1, n_bars)
+    local = cs[np.maximum(hi, np.arange(n_bars) + 1)] - cs[lo]
+    scores = key_correlations(local, key_templates(profile))
+    scores[local.sum(axis=1) <= 0] = 0.0
+    return scores
 
 
 def _region_keys(
@@ -491,6 +513,69 @@ def relative_keys(a: int, b: int) -> bool:
         return False
     major, minor = (a, b) if a < 12 else (b, a)
     return (major + 9) % 12 == minor - 12
+
+
+def neighbour_keys(index: int) -> tuple[int, ...]:
+    """Key ``index``, its relative and the keys a fifth either side with their relatives: the six keys
+    whose scales share at least six of the seven notes of its own (C major: C, F, G major, D, E, A minor)."""
+    major = index if index < 12 else (index - 12 + 3) % 12
+    return tuple(
+        sorted({k for m in (major, (major + 7) % 12, (major + 5) % 12) for k in (m, 12 + (m + 9) % 12)})
+    )
+
+
+def _excursions(
+    notes: NoteArrays,
+    chroma: np.ndarray,
+    bars: np.ndarray,
+    regions: list[tuple[int, int, int]],
+    profile: str | tuple[str, ...],
+    unit: float,
+) -> list[tuple[int, int, int]]:
+    """Short passages in another key split out of ``regions`` (:data:`KEY_EXCURSIONS`).
+
+    In each region a two-state Viterbi pass over bars weighs the region's key (plus a bonus) against the
+    best key other than it and its relative, in a short window. A passage out of the region's key at least
+    the shortest excursion long becomes a region of its own where the key :func:`estimate_key` names for its
+    notes is none of :func:`neighbour_keys` of the region's and beats the region's key by the margin: a
+    dominant or subdominant passage is no change to POP909's annotators, a parallel-mode one is.
+    """
+    window, cost, bonus, shortest, margin = KEY_EXCURSIONS
+    scores = _window_scores(chroma, bars, window * unit / 2, window * unit, profile)
+    weight = (np.diff(bars) / unit)[:, None]
+    out: list[tuple[int, int, int]] = []
+    for a, b, k in regions:
+        other = scores[a:b].copy()
+        other[:, [k, relative_key(k)]] = -np.inf
+        two = np.stack([scores[a:b, k] + bonus, other.max(axis=1)], axis=1)
+        for ra, rb, state in _regions(viterbi_path(two * weight[a:b], cost)):
+            key = k
+            if state == 1 and bars[a + rb] - bars[a + ra] >= shortest * unit:
+                key = _excursion_key(notes, bars[a + ra], bars[a + rb], k, profile, margin)
+            if out and out[-1][2] == key:
+                out[-1] = (out[-1][0], a + rb, key)
+            else:
+                out.append((a + ra, a + rb, key))
+    return out
+
+
+def _excursion_key(
+    notes: NoteArrays, start: int, end: int, key: int, profile: str | tuple[str, ...], margin: float
+) -> int:
+    """The key of the notes starting in ``[start, end)`` ticks where it is far from ``key`` and beats it by
+    ``margin`` (see :func:`_excursions`), else ``key``."""
+    inside = (notes.start >= start) & (notes.start < end)
+    if np.count_nonzero(inside) < 8:
+        return key
+    est = estimate_key(notes.select(inside), profile, longest_region=False)
+    if est is None or est.index in neighbour_keys(key) or est.scores[est.index] - est.scores[key] < margin:
+        return key
+    return est.index
+
+
+def relative_key(index: int) -> int:
+    """The relative minor of a major key and the relative major of a minor one."""
+    return 12 + (index + 9) % 12 if index < 12 else (index - 12 + 3) % 12
 
 
 def _merge_relatives(
@@ -541,17 +626,8 @@ def _placed_changes(
     """Each change moved, within ``reach`` ticks and inside its two regions, to the bar where the summed
     evidence (scores over :data:`KEY_BOUNDARY_WINDOW` bars, each bar counting its length) for the key before
     it against the key after it is largest."""
-    n_bars = len(bars) - 1
-    cs = np.cumsum(np.vstack([np.zeros((1, 12)), chroma]), axis=0)
-    before = (KEY_BOUNDARY_WINDOW / 2) * unit
-    lo = np.clip(np.searchsorted(bars, bars[:-1] - before, side="left"), 0, n_bars)
-    hi = np.clip(
-        np.searchsorted(bars, bars[:-1] + KEY_BOUNDARY_WINDOW * unit - before, side="left"), 1, n_bars
-    )
-    local = cs[np.maximum(hi, np.arange(n_bars) + 1)] - cs[lo]
-    scores = key_correlations(local, key_templates(profile))
-    scores[local.sum(axis=1) <= 0] = 0.0
-    scores *= (np.diff(bars) / unit)[:, None]
+    span = KEY_BOUNDARY_WINDOW * unit
+    scores = _window_scores(chroma, bars, span / 2, span, profile) * (np.diff(bars) / unit)[:, None]
     regs = [list(r) for r in regions]
     for i in range(1, len(regs)):
         first, t, k1 = regs[i - 1]
