@@ -9,10 +9,14 @@ its 8 bars):
   :func:`partita.generation.song.sing` in style "pop", seeds 0 .. ``--seeds`` - 1 (English pop's rhythm:
   the rules, ``song_rhythm.STYLE_RHYTHM``);
 - ``partita_learned``: the same with pop's rhythm learned from POP909's development half
-  (``sing(..., learned=True)``: ``partita.generation.song_pop_rhythm``);
+  (``sing(..., learned=True)``: ``partita.generation.song_pop_rhythm``) and, on it, pop's pitches learned
+  from it (``partita.generation.song_pop_pitch``);
 - ``partita_zh`` and ``partita_zh_rules``: the Tang poems of ``bench/prompts/zh_lyrics.txt`` sung in style
   "pop" (one text, a poem a section), with the learned rhythm (the default for Chinese lyrics) and with
   the rules' (``learned=False``);
+- ``partita_learned_old_pitch`` and ``partita_zh_old_pitch``: ``partita_learned`` and ``partita_zh`` with
+  the rules' pitches (``song_pop_pitch.STYLE_PITCH["pop"]`` None: the arch, steps, repeats and leaps of
+  ``song_pitch``, the tone rule's choice for Chinese lines) instead of the pitches learned from POP909;
 - ``eighth``: the issue's baseline, one syllable per eighth note in order (each line from a new bar) on the
   same syllables, each sung to partita's pitch for it;
 - ``markov``: the realism benchmark's peer, a second-order Markov chain over (pitch, duration) trained on the
@@ -73,7 +77,7 @@ SPARSE = 4.0
 """Notes a bar at most of the POP909 windows the sets of :data:`SPARSE_SETS` are also judged against: the
 judge tells partita's lines (about 3.3 notes a bar, English hymn and nursery-rhyme lines) from POP909's (5.4)
 by their density first; against POP909's sparser windows it has to look at the rest."""
-SPARSE_SETS = ("partita", "partita_learned", "partita_no_repeats")
+SPARSE_SETS = ("partita", "partita_learned", "partita_no_repeats", "partita_learned_old_pitch")
 FIT_REPEAT = (0.0, 0.25, 0.5, 0.75, 1.0)
 """The values of pop's ``LeapStyle.repeat`` that ``--fit-repeat`` tries on the development half."""
 
@@ -87,10 +91,11 @@ def variants() -> dict[str, dict]:
 
 
 @contextmanager
-def pop_style(table: dict, **changes):
-    """A context in which pop's entry of ``table`` (``STYLE_LEAPS``, ``STYLE_RHYTHM``) has ``changes``."""
+def pop_style(table: dict, old: bool = False, **changes):
+    """A context in which pop's entry of ``table`` (``STYLE_LEAPS``, ``STYLE_RHYTHM``, ``STYLE_PITCH``) has
+    ``changes`` (``old``: is None)."""
     kept = table["pop"]
-    table["pop"] = replace(kept, **changes)
+    table["pop"] = None if old else replace(kept, **changes)
     try:
         yield
     finally:
@@ -112,6 +117,11 @@ def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[st
     zh = [ZH_LYRICS.read_text(encoding="utf-8")]
     sets["partita_zh"] = sung_windows(zh, seeds)["partita"]
     sets["partita_zh_rules"] = sung_windows(zh, seeds, learned=False)["partita"]
+    from partita.generation.song_pop_pitch import STYLE_PITCH as PITCH
+
+    with pop_style(PITCH, old=True):
+        sets["partita_learned_old_pitch"] = sung_windows(texts, seeds, learned=True)["partita"]
+        sets["partita_zh_old_pitch"] = sung_windows(zh, seeds)["partita"]
     sets["markov"] = markov_windows(markov_train, len(sets["partita"]))
     return sets
 
@@ -159,6 +169,8 @@ SETS = (
     ("partita_learned", "partita with pop's rhythm learned from POP909"),
     ("partita_zh", "partita's Chinese lines (Tang poems, pop, learned rhythm)"),
     ("partita_zh_rules", "partita's Chinese lines (Tang poems, pop, the rules' rhythm)"),
+    ("partita_zh_old_pitch", "partita's Chinese lines (Tang poems, pop, learned rhythm, the rules' pitches)"),
+    ("partita_learned_old_pitch", "partita with pop's learned rhythm and the rules' pitches"),
     ("partita_no_repeats", "partita with no repeated notes (repeat 0, as before)"),
     ("eighth", "one syllable an eighth (partita's pitches)"),
     ("partita_across", "partita, pop across 0.3 (not shipped)"),
@@ -194,6 +206,38 @@ def _half_rows(h: str, rep: dict) -> list[dict]:
     return rows
 
 
+PITCH_SETS = (("partita_learned", "partita_learned_old_pitch", "English, learned rhythm"),
+              ("partita_zh", "partita_zh_old_pitch", "Chinese (Tang poems)"))  # fmt: skip
+PITCH_KEYS = ("melody_repeat_share", "melody_leap_share", "melody_step_share", "melody_mean_interval",
+              "pitch_class_entropy", "pitch_range")  # fmt: skip
+
+
+def _pitch_rows(h: str, rep: dict) -> list[dict]:
+    """Learned pitches against the rules' on the learned rhythm: accuracy, repeated notes and leaps."""
+    label = "development half" if h == "development" else "held-out half"
+    real = rep["real"]["means"]
+    rows = []
+    for new, old, what in PITCH_SETS:
+        a, b = rep["sets"][new], rep["sets"][old]
+        shares = "; ".join(
+            f"{k} learned {a['means'][k]:.3f}, rules {b['means'][k]:.3f}, POP909 {real[k]:.3f}"
+            for k in PITCH_KEYS
+        )
+        rows.append(
+            row(f"song realism, POP909 {label}: two-sample accuracy, {what}, pitches learned from POP909",
+                a["accuracy"], "accuracy", COMMAND, "the rules' pitches, same rhythm", b["accuracy"],
+                higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+                notes=f"Fréchet learned {a['frechet']:.2f}, rules {b['frechet']:.2f}; {shares}")
+        )  # fmt: skip
+        for key, name in (("melody_repeat_share", "repeated notes"), ("melody_leap_share", "leaps")):
+            rows.append(
+                row(f"song realism, POP909 {label}: {name} among the intervals, {what}, pitches learned "
+                    "from POP909", a["means"][key], "share", COMMAND, "POP909's melodies", real[key],
+                    goal="near POP909's", notes=f"the rules' pitches {b['means'][key]:.3f}")
+            )  # fmt: skip
+    return rows
+
+
 def _rhythm_row(h: str, rep: dict) -> dict:
     label = "development half" if h == "development" else "held-out half"
     p, before = (rep["sets"][k]["means"] for k in ("partita_learned", "partita"))
@@ -225,6 +269,7 @@ def _sparse_row(h: str, rep: dict) -> dict:
 
 def build_rows(report: dict, info: dict) -> list[dict]:
     rows = [r for h in HALVES for r in _half_rows(h, report[h])]
+    rows += [r for h in HALVES for r in _pitch_rows(h, report[h])]
     rows += [_rhythm_row(h, report[h]) for h in HALVES]
     rows += [_sparse_row(h, report[f"{h}_sparse"]) for h in HALVES]
     halves = report["halves"]
@@ -265,7 +310,8 @@ def main() -> None:
     rows = build_rows(report, info)
     path = write_result(
         "song_realism",
-        "Realism of the vocal line: partita's pop songs against POP909's melodies",
+        "Realism of the vocal line: partita's pop songs against POP909's melodies, pitches learned from "
+        "POP909",
         rows,
         quick=args.quick,
         extra={"report": report, "info": info, "seconds": time.perf_counter() - t0},

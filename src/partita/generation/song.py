@@ -1,7 +1,8 @@
 """Songs from lyrics: a vocal melody for words (one note per syllable), and a lyric template for a melody.
 
 Everything here is a rule (see docs/SONGS.md) but pop's learned rhythm (``song_pop_rhythm``: POP909's, the
-default for Chinese pop lyrics in 4/4, ``sing(..., learned=True)`` for any):
+default for Chinese pop lyrics in 4/4, ``sing(..., learned=True)`` for any) and, on that rhythm, pop's learned
+pitches (``song_pop_pitch``: POP909's intervals, the rules' line as their guide):
 
 - **rhythm**: each lyric line is a phrase of whole bars (the same number of bars for every line of a
   section); the onsets of its syllables are chosen by dynamic programming over eighth-note slots, scoring a
@@ -61,6 +62,7 @@ from partita.generation.song_pitch import (
     tone_pitches,
 )
 from partita.generation.song_pitch import midi_of_degree as _midi
+from partita.generation.song_pop_pitch import PopPitch, learned_degrees, pitch_for
 from partita.generation.song_rhythm import (
     PLAIN,
     SLOT,
@@ -187,6 +189,14 @@ class _Phrase:
     runs: tuple[tuple[tuple[int, int], ...], ...] = ()
     """A learned rhythm's melismas (``RhythmStyle.learned``): for each syllable the (start, end) ticks from
     the phrase start of the notes after its first (empty: none)."""
+    sung: tuple[tuple[int, ...], ...] = ()
+    """Learned pitches (``song_pop_pitch``): for each syllable the degrees of all its notes (empty: the
+    rules' pitches, a melisma stepping toward the next syllable)."""
+
+    @property
+    def last_degree(self) -> int:
+        """The degree of the phrase's last note."""
+        return self.sung[-1][-1] if self.sung else self.degrees[-1]
 
 
 def _phrase(
@@ -204,6 +214,8 @@ def _phrase(
     leaps: LeapStyle = NO_LEAPS,
     start_from: int | None = None,
     pickup: bool = False,
+    pitch: PopPitch | None = None,
+    mode: str = "major",
 ) -> _Phrase:
     from partita.lyrics.mandarin import LIGHT
 
@@ -236,6 +248,11 @@ def _phrase(
     degrees = line_pitches(
         onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths, start_from
     )
+    if runs and pitch is not None:  # learned pitches: every note drawn from POP909's intervals
+        guide = line_pitches(onsets, total, meter, end, rng, height, bounds, not toned, None, lengths)
+        sung = learned_degrees(times, runs, guide, roots, bounds, rng, pitch, line_tones if toned else None,
+                                start_from, mode)  # fmt: skip
+        return _Phrase(onsets, [d[0] for d in sung], total, roots, times, frozenset(), False, runs, sung)
     if toned:
         degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds, lift=melisma)
     passing = frozenset() if runs else _passing(times, degrees, rhythm, rhythm_rng)
@@ -320,7 +337,11 @@ def _phrase_notes(ph: _Phrase, line: Line, start: int, pitch, where: tuple[int, 
     for j, ((on, off), d) in enumerate(zip(ph.times, ph.degrees, strict=True)):
         on, dur, syl = start + on, off - on, line.syllables[j]
         run = ph.runs[j] if ph.runs else ()
-        if run:  # a learned melisma: the syllable's first note, then the run's
+        if ph.sung:  # learned pitches: the syllable's notes as drawn
+            out.append(SungNote(on, dur, pitch(ph.sung[j][0]), syl, *where))
+            for (a, b), k in zip(run, ph.sung[j][1:], strict=True):
+                out.append(SungNote(start + a, b - a, pitch(k), None, *where))
+        elif run:  # a learned melisma: the syllable's first note, then the run's
             after = ph.degrees[j + 1] if j < last else None
             first = d + len(run) if after is None else d
             out.append(SungNote(on, dur, pitch(first), syl, *where))
@@ -356,6 +377,7 @@ def _sung(
     recur: bool,
     flags: tuple[bool, bool, bool],
     leaps: LeapStyle = NO_LEAPS,
+    pitch: PopPitch | None = None,
 ) -> tuple[list[SungNote], list[str], list[tuple[int, int]]]:
     """The notes, chords (one a bar) and (first bar, bars) of each section of a song in ``register``."""
     bar = len(slot_weights(meter))
@@ -374,10 +396,10 @@ def _sung(
             height = register.arch(li, len(section.lines), section.kind, kinds)
             key = f"{line.text}|{end}|{bars}|{height}|{bounds}" if recur else f"{si}.{li}"
             seed_here = seed * 7919 + zlib.crc32(key.encode())
-            ph = _phrase(
-                line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps, last, li > 0
-            )  # a pickup into a line after a section's first: a repeated section keeps its notes
-            last = ph.degrees[-1]
+            # a pickup into a line after a section's first: a repeated section keeps its notes
+            ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps, last,
+                         li > 0, pitch, mode)  # fmt: skip
+            last = ph.last_degree
             new = _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
             notes = _before(notes, new[0].onset) + new if new else notes
             chords += _bar_chords(ph, meter, tonic, mode)
@@ -469,7 +491,8 @@ def sing(
         return lambda d: _midi(d, tonic_midi, scale, on_v or d % 7 == 6)
 
     target = register.song_semitones(tuple(s.kind for s in lyrics.sections))
-    args = (rhythm, pitch_of, meter, tonic, mode, seed, recur, (tones, light, full), leap_style)
+    pitch = pitch_for(style) if _learned(rhythm, meter) else None
+    args = (rhythm, pitch_of, meter, tonic, mode, seed, recur, (tones, light, full), leap_style, pitch)
     best, tried = None, {}
     for _ in range(RANGE_TRIES):
         got = tried[register.shift] = _sung(lyrics, register, *args)
