@@ -113,30 +113,83 @@ def _track_groups(parts) -> list[tuple[str, int, list]]:
     return out
 
 
-def _voice_streams(part, in_place: bool = False) -> list:
-    """The part flattened with ties joined, one stream per voice where measures hold several voices.
+def _voice_streams(part) -> list:
+    """The part flattened, one stream per voice where measures hold several voices.
 
     Joining ties over a whole multi-voice part lets music21 tie a note of one voice to a note of another;
-    splitting the voices first keeps every tie inside its own voice. With ``in_place`` the ties are joined
-    in the part's own notes (``voicesToParts`` shares them) rather than in a deep copy of it.
+    splitting the voices first keeps every tie inside its own voice (:func:`_add_notes` joins them).
     """
     # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import stream
 
     if any(m.hasVoices() for m in part.getElementsByClass(stream.Measure)):
         try:
-            return [_joined_ties(p, in_place) for p in part.voicesToParts().parts]
+            return [p.flatten() for p in part.voicesToParts().parts]
         except Exception as e:  # music21 raises on some irregular voice layouts; fall back to the whole part
             log.debug("voices not separated: %s", e)
-    return [_joined_ties(part, in_place) if isinstance(part, stream.Stream) else part]
+    return [part.flatten() if isinstance(part, stream.Stream) else part]
 
 
-def _joined_ties(part, in_place: bool):
-    """``part`` with tied notes joined (music21's ``stripTies``), flattened."""
-    if not in_place:
-        return part.stripTies(inPlace=False).flatten()
-    part.stripTies(inPlace=True)
-    return part.flatten()
+def tied_lengths(notes_and_rests: list) -> tuple[dict[int, object], set[int]]:
+    """Which notes music21's ``stripTies`` would join, without changing the stream: the length (quarter notes)
+    of each note that starts a tie by its index, and the indices of the notes joined into an earlier one.
+
+    ``notes_and_rests`` are a flat voice's notes, chords and rests of non-zero length in order. The rules are
+    ``stripTies``'s (music21 10, ``matchByPitch=True``): a tie starts at a "start" (or a "continue" after
+    none), goes on through a "continue" whose note or chord has the pitches of the one before, and ends at
+    a note's "stop" (even after a rest) or at a note or chord of the same pitches as the one before.
+    ``stripTies`` itself removes each joined note from its measure and scans every spanner for it, which took
+    38-85 s of CPU on Beethoven's op. 133 against under a second here.
+    """
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
+    from music21.common.numberTools import opFrac
+
+    lengths: dict[int, object] = {}
+    joined: set[int] = set()
+    chain: list[int] = []
+    for i, n in enumerate(notes_and_rests):
+        tie = None if getattr(n, "tie", None) is None else n.tie.type
+        if tie == "start":
+            chain = chain + [i] if i > 0 and i - 1 in chain else [i]
+            continue
+        if tie == "continue":
+            chain = chain + [i] if not chain or _tie_ends(n, notes_and_rests, i, chain) else [i]
+            continue
+        if not _tie_ends(n, notes_and_rests, i, chain):
+            continue
+        chain.append(i)
+        if len(chain) >= 2:
+            rest = 0
+            for q in chain[1:]:
+                rest += notes_and_rests[q].quarterLength
+                joined.add(q)
+            lengths[chain[0]] = opFrac(notes_and_rests[chain[0]].quarterLength + rest)
+        chain = []
+    return lengths, joined
+
+
+def _tie_ends(n, notes_and_rests: list, i: int, chain: list[int]) -> bool:
+    """``stripTies``'s end match: ``n`` (at ``i``) is a note with a "stop" tie, or follows a note of the chain
+    with the same pitch, or a chord of the chain with as many pitches, each the same."""
+    # music21 takes ~0.3 s to import and partita.score imports this module: only on use
+    from music21 import chord, note
+
+    if not isinstance(n, chord.Chord) and getattr(n, "tie", None) is not None and n.tie.type == "stop":
+        return True
+    if i == 0 or i - 1 not in chain:
+        return False
+    last = notes_and_rests[i - 1]
+    if isinstance(last, chord.Chord) or isinstance(n, chord.Chord):
+        same_note = False
+    else:
+        same_note = hasattr(last, "pitch") and hasattr(n, "pitch") and last.pitch == n.pitch
+    if same_note:
+        return True
+    if isinstance(n, note.Note) or not (hasattr(last, "pitches") and hasattr(n, "pitches")):
+        return False
+    if len(last.pitches) != len(n.pitches):
+        return False
+    return all(a.step == b.step and a.isEnharmonic(b) for a, b in zip(last.pitches, n.pitches, strict=True))
 
 
 def _has_repeats(s) -> bool:
@@ -153,6 +206,10 @@ def _add_notes(track, flat, tick) -> None:
     from music21 import dynamics, note
 
     velocity = DEFAULT_VELOCITY
+    sounding = [el for el in flat.notesAndRests if el.quarterLength > 0]
+    lengths, joined = tied_lengths(sounding)
+    length_of = {id(sounding[i]): ql for i, ql in lengths.items()}
+    skip = {id(sounding[i]) for i in joined}
     events = sorted(
         flat.getElementsByClass([note.Note, note.NotRest, dynamics.Dynamic]), key=lambda e: float(e.offset)
     )
@@ -160,8 +217,8 @@ def _add_notes(track, flat, tick) -> None:
         if isinstance(el, dynamics.Dynamic):
             velocity = _DYNAMIC_VELOCITY.get(str(el.value), velocity)
             continue
-        ql = float(el.duration.quarterLength)
-        if ql <= 0 or isinstance(el, note.Unpitched):
+        ql = float(length_of.get(id(el), el.duration.quarterLength))
+        if ql <= 0 or isinstance(el, note.Unpitched) or id(el) in skip:
             continue
         start = tick(el.offset)
         dur = max(1, tick(float(el.offset) + ql) - start)
@@ -181,10 +238,10 @@ def from_music21(
     expand them the score is kept as notated. Tied notes become one note; chords become simultaneous notes;
     grace notes (which have no notated duration) are left out; unpitched percussion is left out.
 
-    ``s`` is left as it was unless ``in_place``: then its tied notes are joined in it, which saves a deep
-    copy of every part (for a stream nobody else holds, such as the readers' own parse). A score with
-    repeats is copied once by ``expandRepeats`` and its ties joined in that copy; one without is not
-    expanded at all (music21 would copy it whole to find nothing to write out).
+    ``s`` is left as it was: ties are joined as music21's ``stripTies`` would (:func:`tied_lengths`) without
+    changing the stream (``in_place`` is accepted for callers that allowed that, and no longer needed). A
+    score with repeats is copied once by ``expandRepeats``; one without is not expanded at all (music21
+    would copy it whole to find nothing to write out).
     """
     # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21 import key, meter, tempo
@@ -193,7 +250,7 @@ def from_music21(
         try:
             expanded = s.expandRepeats()
             if expanded is not None and expanded.highestTime > 0:
-                s, in_place = expanded, True  # a deep copy: this function's own
+                s = expanded
         except Exception as e:  # music21 raises on malformed repeat structures; keep the notated form
             log.debug("repeats not expanded: %s", e)
 
@@ -244,7 +301,7 @@ def from_music21(
 
     for name, program, group in _track_groups(parts):
         track = symusic.Track(name, program, False)
-        for flat in (v for part in group for v in _voice_streams(part, in_place)):
+        for flat in (v for part in group for v in _voice_streams(part)):
             _add_notes(track, flat, tick)
         if len(track.notes):
             track.notes.sort(key=lambda n: (n.time, n.pitch))
