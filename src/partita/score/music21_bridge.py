@@ -130,7 +130,7 @@ def _voice_streams(part) -> list:
     return [part.flatten() if isinstance(part, stream.Stream) else part]
 
 
-def tied_lengths(notes_and_rests: list) -> tuple[dict[int, object], set[int]]:
+def tied_lengths(notes_and_rests: list) -> tuple[dict[int, float | Fraction], set[int]]:
     """Which notes music21's ``stripTies`` would join, without changing the stream: the length (quarter notes)
     of each note that starts a tie by its index, and the indices of the notes joined into an earlier one.
 
@@ -144,7 +144,7 @@ def tied_lengths(notes_and_rests: list) -> tuple[dict[int, object], set[int]]:
     # music21 takes ~0.3 s to import and partita.score imports this module: only on use
     from music21.common.numberTools import opFrac
 
-    lengths: dict[int, object] = {}
+    lengths: dict[int, float | Fraction] = {}
     joined: set[int] = set()
     chain: list[int] = []
     for i, n in enumerate(notes_and_rests):
