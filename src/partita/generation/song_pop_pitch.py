@@ -134,8 +134,7 @@ def pop_pitches(
     tone-blind line (its last the cadence, which the line's last note takes); ``roots``, the chord root of
     each bar (scale degrees); ``tones``, each syllable's Mandarin tone (None: no tone rule);
     ``start_from``, the previous line's last degree; ``mode``, "major" or "minor" (the degrees' shares).
-    Drawn as the module's docstring says, within
-    ``bounds`` (with the cadence note)."""
+    Drawn as the module's docstring says, within ``bounds`` (widened to the cadence note)."""
     from partita.generation.song_pitch import TONE_CONTRARY, TONE_MISS
     from partita.lyrics.mandarin import LEVEL, direction, preferred_directions
 
