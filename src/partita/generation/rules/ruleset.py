@@ -32,6 +32,7 @@ from partita.generation.rules.grammar import Grammar
 from partita.generation.rules.key_scale import InKey
 from partita.generation.rules.loops import LoopGuard
 from partita.generation.rules.meter import Meter
+from partita.generation.rules.mode_pull import ModePull
 from partita.generation.rules.music import MusicOnly
 from partita.generation.rules.notes_per_bar import NotesPerBar
 from partita.generation.rules.notes_per_onset import NotesPerOnset
@@ -80,6 +81,7 @@ RULES: tuple[type[Rule], ...] = (
     LoopGuard,
     StepPull,
     ScalePull,
+    ModePull,
     FinalPull,
     EventPull,
     # hard, with an end verdict and a pull
