@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
@@ -93,14 +95,59 @@ def _config(train: dict, **extra):
     return AdaptConfig(**{k: train[k] for k in keys}, **extra)
 
 
-def _run(model, data: dict, config, out: str) -> dict:
+def _masking_options(f):
+    """--masking and --resume: the same on pretrain and adapt."""
+    f = click.option(
+        "--resume",
+        is_flag=True,
+        help="Continue the encoder already in --out for --steps more steps (a new warm-up and decay) with "
+        "its masking; an adversarial run's saved masker and mask book (masker.safetensors) go on too.",
+    )(f)
+    return click.option(
+        "--masking",
+        type=click.Choice(MASKINGS),
+        default=None,
+        help="Which notes are masked: random (each with probability 0.15; the default) or adversarial "
+        "(Adversarial-MidiBERT's learned masker and mask book). Saved in adapt_config.json and the card; "
+        "--resume keeps the folder's.",
+    )(f)
+
+
+def _resumed(out: str, masking: str | None):
+    """--resume: the encoder in ``out``, its masking (another one refused in one line), the AdaptConfig
+    saved there (None: none) and its saved masker (None: none saved, or not adversarial)."""
+    from partita.models.encoder import MusicEncoder
+    from partita.training.adversarial_mask import load_masker
+    from partita.training.culture import ADAPT_CONFIG, load_adapt_config, resume_masking
+
+    masking = resume_masking(out, masking)
+    model = MusicEncoder.from_pretrained(out)
+    saved = load_adapt_config(out) if (Path(out) / ADAPT_CONFIG).is_file() else None
+    return model, masking, saved, load_masker(out) if masking == "adversarial" else None
+
+
+def _run(model, data: dict, config, out: str, masker=None, resumed: bool = False) -> dict:
+    """Train ``model`` by ``config`` (an adversarial masker from ``masker``, else fresh) and save it, with
+    the masker, to ``out``."""
     from partita.cli.progress import tqdm_progress
+    from partita.training.adversarial_mask import MaskerState
     from partita.training.culture import adapt, save_adapted
 
+    if config.masking == "adversarial" and masker is None:
+        masker = MaskerState()
     with tqdm_progress("training", unit="step") as progress:
-        info = adapt(model, data, config, progress)
-    save_adapted(model, out, config)
+        info = adapt(model, data, config, progress, masker)
+    if resumed:
+        model.card["adaptation"][-1]["resumed"] = str(out)
+    save_adapted(model, out, config, masker=masker if config.masking == "adversarial" else None)
     return info
+
+
+def _masker_note(info: dict) -> str:
+    resumed = (info.get("adversarial") or {}).get("resumed")
+    return {True: ", its masker and book resumed", "masker": ", its masker resumed (a new book)"}.get(
+        resumed, ""
+    )
 
 
 @encoder.command("adapt")
@@ -128,30 +175,57 @@ def _run(model, data: dict, config, out: str) -> dict:
     show_default=True,
     help="A sample of at most N replayed pieces.",
 )
-def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, **train):
+@_masking_options
+def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, masking, resume, **train):
     """Continue pretraining the encoder BASE (a folder or shipped name) on the train-split pieces of one
     culture (or several, each window from a culture chosen with equal probability) and save it to --out.
-    With --replay, that share of the windows comes from the base's own culture instead."""
+    With --replay, that share of the windows comes from the base's own culture instead. With --resume,
+    the adaptation of BASE already in --out goes on."""
     from partita.models.encoder import MusicEncoder
 
     cultures, out = train["cultures"], train["out"]
     check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
         _threads(train["threads"])
-        model = MusicEncoder.from_pretrained(base)
+        masker, adversarial = None, None
+        if resume:
+            model, masking, saved, masker = _resumed(out, masking)
+            _check_base(saved, str(base), out)
+            adversarial = saved.adversarial if masking == "adversarial" else None
+        else:
+            model, masking = MusicEncoder.from_pretrained(base), masking or "random"
         config = _config(
-            train, schedule=schedule, base=str(base), replay=replay, replay_culture=replay_culture
+            train,
+            schedule=schedule,
+            base=str(base),
+            replay=replay,
+            replay_culture=replay_culture,
+            masking=masking,
+            adversarial=adversarial,
         )
         read = cultures + ((replay_culture,) if replay and replay_culture not in cultures else ())
         limits = {replay_culture: replay_limit} if replay else None
         data = _pieces(train["corpus"], read, model, train["max_notes"], train["limit"], limits)
         what = f"{schedule}, replay {replay:g}" if replay else schedule
-        model.card["name"] = f"{model.card.get('name', base)} adapted to {'+'.join(cultures)} ({what})"
-        info = _run(model, data, config, out)
+        if not resume:
+            name = model.card.get("name", base)
+            model.card["name"] = f"{name} adapted to {'+'.join(cultures)} ({what}, {masking} masking)"
+        info = _run(model, data, config, out, masker, resumed=resume)
     click.echo(
-        f"{info['steps']} steps in {info['seconds']:.0f} s, masked loss {info['first_loss']:.3f} -> "
-        f"{info['final_loss']:.3f} -> {out}"
+        f"{masking} masking{_masker_note(info)}, {info['steps']} steps in {info['seconds']:.0f} s, masked "
+        f"loss {info['first_loss']:.3f} -> {info['final_loss']:.3f} -> {out}"
     )
+
+
+def _check_base(saved, base: str, out: str) -> None:
+    """adapt --resume: ``out`` must be an adaptation of BASE (one line otherwise)."""
+    if saved is None or saved.schedule == "cosine":
+        raise click.ClickException(
+            f"{out} holds a pretrained encoder, not an adaptation: resume it with `partita encoder pretrain "
+            "--resume`, or adapt it into a new folder"
+        )
+    if saved.base != base:
+        raise click.ClickException(f"{out} is {saved.base} adapted, not {base}: give BASE {saved.base}")
 
 
 SHAPE = {"layers": "n_layer", "width": "d_model", "heads": "n_head", "max_len": "max_len"}
@@ -164,20 +238,7 @@ SHAPE = {"layers": "n_layer", "width": "d_model", "heads": "n_head", "max_len": 
 @click.option("--width", type=click.IntRange(8, 1024), default=96, show_default=True)
 @click.option("--heads", type=click.IntRange(1, 32), default=4, show_default=True)
 @click.option("--max-len", type=click.IntRange(8, 4096), default=128, show_default=True)
-@click.option(
-    "--masking",
-    type=click.Choice(MASKINGS),
-    default=None,
-    help="Which notes are masked: random (each with probability 0.15; the default) or adversarial "
-    "(Adversarial-MidiBERT's learned masker and mask book). Saved in adapt_config.json and the card; "
-    "--resume keeps the folder's.",
-)
-@click.option(
-    "--resume",
-    is_flag=True,
-    help="Continue pretraining the encoder already in --out for --steps more steps (a new warm-up and "
-    "decay; its shape and masking kept; the adversarial masker starts afresh).",
-)
+@_masking_options
 @click.pass_context
 def pretrain_cmd(ctx, layers, width, heads, max_len, masking, resume, **train):
     """Pretrain a new encoder from random weights on the train-split pieces of a culture (the base of an
@@ -185,30 +246,31 @@ def pretrain_cmd(ctx, layers, width, heads, max_len, masking, resume, **train):
     import torch
 
     from partita.models.encoder import EncoderConfig, MusicEncoder
-    from partita.training.culture import resume_masking
 
     cultures, out = train["cultures"], train["out"]
     check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
         _threads(train["threads"])
         torch.manual_seed(train["seed"])
+        masker, adversarial = None, None
         if resume:
-            masking = resume_masking(out, masking)
-            model = MusicEncoder.from_pretrained(out)
+            model, masking, saved, masker = _resumed(out, masking)
             _check_shape(ctx, model.config, out, layers=layers, width=width, heads=heads, max_len=max_len)
+            adversarial = saved.adversarial if saved is not None and masking == "adversarial" else None
         else:
             masking = masking or "random"
             model = MusicEncoder(
                 EncoderConfig(n_layer=layers, n_head=heads, d_model=width, d_ff=4 * width, max_len=max_len)
             )
         base = f"resumed from {out}" if resume else "random weights"
-        config = _config(train, schedule="cosine", base=base, masking=masking)
+        config = _config(train, schedule="cosine", base=base, masking=masking, adversarial=adversarial)
         data = _pieces(train["corpus"], cultures, model, train["max_notes"], train["limit"])
         model.card["name"] = f"encoder pretrained on {'+'.join(cultures)} ({masking} masking)"
-        info = _run(model, data, config, out)
+        info = _run(model, data, config, out, masker, resumed=resume)
+    loss = f"masked loss {info['first_loss']:.3f} -> {info['final_loss']:.3f}"
     click.echo(
-        f"{model.num_parameters():,} parameters, {masking} masking, {info['steps']} steps in "
-        f"{info['seconds']:.0f} s, masked loss {info['first_loss']:.3f} -> {info['final_loss']:.3f} -> {out}"
+        f"{model.num_parameters():,} parameters, {masking} masking{_masker_note(info)}, "
+        f"{info['steps']} steps in {info['seconds']:.0f} s, {loss} -> {out}"
     )
 
 

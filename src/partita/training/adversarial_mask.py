@@ -22,22 +22,34 @@ accuracy-weighted fields). :func:`partita.training.encoder.pretrain`'s ``masker`
 only: this one needs the loss and the notes' places in their pieces, hence its own functions,
 :func:`adversarial_pretrain` (pieces of one set, :func:`partita.training.encoder.pretrain`'s schedule) and
 :func:`adversarial_adapt` (cultures mixed and scheduled as :func:`partita.training.culture.adapt`, which
-calls it for ``AdaptConfig.masking == "adversarial"``: what ``partita encoder pretrain --masking
+calls it for ``AdaptConfig.masking == "adversarial"``: what ``partita encoder pretrain|adapt --masking
 adversarial`` runs).
+
+The masker's state (:class:`MaskerState`: its head's weights, the mask book, its step count) is saved beside
+an encoder's weights as ``masker.safetensors`` (:func:`save_masker`, :func:`load_masker`), so that a resumed
+run continues the same masker: give the loaded state to :func:`adversarial_adapt` (``masker=``), which starts
+from it and leaves the final state in it. The book is restored only for the same pieces (a digest of their
+tokens); for other pieces the book starts afresh and the head is kept.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 from torch import nn
 
+from partita.atomic import atomic_path
 from partita.models.encoder import FIELDS, PAD, MusicEncoder, pad_batch, window_tokens
 from partita.progress import ProgressCallback
 from partita.training.encoder import EncoderTrainConfig, _loop, corrupt
@@ -46,6 +58,9 @@ if TYPE_CHECKING:
     from partita.training.culture import AdaptConfig
 
 log = logging.getLogger(__name__)
+
+MASKER_WEIGHTS = "masker.safetensors"
+"""The adversarial masker's state beside an encoder's weights (:func:`save_masker`)."""
 
 
 @dataclass
@@ -127,6 +142,80 @@ class MaskBook:
         return float(sum(int((~o).sum()) for o in self.open) / max(1, total))
 
 
+def pieces_digest(pieces: Sequence[np.ndarray]) -> str:
+    """A digest of the pieces' tokens (their order and lengths included): the pieces a mask book is of."""
+    h = hashlib.blake2b(digest_size=16)
+    for p in pieces:
+        a = np.ascontiguousarray(p, dtype=np.int64)
+        h.update(np.array(a.shape, dtype=np.int64).tobytes())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class MaskerState:
+    """The learned masker of a run: its head's weights, its mask book (one flag a note of each piece, the
+    pieces named by ``digest``) and its step count (``book_after`` counts from the first run). Empty (no
+    ``head``): a fresh masker. :func:`adversarial_adapt` starts from it and leaves the final state in it."""
+
+    head: dict[str, torch.Tensor] | None = None
+    book: list[np.ndarray] = field(default_factory=list)
+    digest: str = ""
+    step: int = 0
+    updates: int = 0
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def save_masker(state: MaskerState, directory: str | Path) -> Path:
+    """Write ``state`` as ``directory/masker.safetensors`` (atomically; the book as one flag a note)."""
+    if state.head is None:
+        raise ValueError("no masker to save (the state is empty)")
+    path = Path(directory) / MASKER_WEIGHTS
+    tensors = {f"head.{k}": v.detach().contiguous().cpu() for k, v in state.head.items()}
+    lengths = np.array([len(b) for b in state.book], dtype=np.int64)
+    flags = np.concatenate(state.book) if state.book else np.zeros(0, dtype=bool)
+    tensors["book.open"] = torch.from_numpy(flags.astype(np.uint8))
+    tensors["book.lengths"] = torch.from_numpy(lengths)
+    meta = {
+        "format": "pt",
+        "partita": "MaskerState",
+        "digest": state.digest,
+        "step": str(state.step),
+        "updates": str(state.updates),
+        "config": json.dumps(state.config),
+    }
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
+    return path
+
+
+def load_masker(directory: str | Path) -> MaskerState | None:
+    """The masker saved in ``directory`` (None when there is none; one-line ValueError when unreadable)."""
+    path = Path(directory) / MASKER_WEIGHTS
+    if not path.is_file():
+        return None
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open is not a dict)
+        lengths = tensors.pop("book.lengths").numpy()
+        flags = tensors.pop("book.open").numpy().astype(bool)
+        if int(lengths.sum()) != len(flags) or meta.get("partita") != "MaskerState":
+            raise ValueError("book sizes disagree")
+        head = {k.removeprefix("head."): v for k, v in tensors.items()}
+        book = [b.copy() for b in np.split(flags, np.cumsum(lengths)[:-1])] if len(lengths) else []
+        return MaskerState(
+            head,
+            book,
+            meta.get("digest", ""),
+            int(meta.get("step", 0)),
+            int(meta.get("updates", 0)),
+            json.loads(meta.get("config", "{}")),
+        )
+    except (SafetensorError, KeyError, ValueError, OSError) as e:
+        raise ValueError(f"{path}: not a saved masker ({str(e).splitlines()[0] if str(e) else e})") from None
+
+
 def choose(
     scores: torch.Tensor,
     keep: torch.Tensor,
@@ -191,14 +280,45 @@ class _Adversary:
     """The learned masker, its mask book and its running record, over one list of pieces."""
 
     def __init__(
-        self, model: MusicEncoder, pieces: Sequence[np.ndarray], adv: AdversarialMaskConfig, seed: int
+        self,
+        model: MusicEncoder,
+        pieces: Sequence[np.ndarray],
+        adv: AdversarialMaskConfig,
+        seed: int,
+        saved: MaskerState | None = None,
     ):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.head = MaskerHead(model.config.d_model, adv.hidden).train()
         self.model, self.pieces, self.adv = model, pieces, adv
         self.book = MaskBook([len(p) for p in pieces])
-        self.state: dict[str, Any] = {"step": 0, "mlm": [], "masker": [], "updates": 0}
+        self.digest = pieces_digest(pieces)
+        self.state: dict[str, Any] = {"step": 0, "mlm": [], "masker": [], "updates": 0, "resumed": False}
+        if saved is not None and saved.head is not None:
+            self._restore(saved)
+
+    def _restore(self, saved: MaskerState) -> None:
+        """Continue ``saved``: its head (the same shape or one clear error), its step count, and its book
+        when it is of these pieces."""
+        mine = self.head.state_dict()
+        if set(saved.head) != set(mine) or any(saved.head[k].shape != mine[k].shape for k in mine):
+            raise ValueError(
+                "the saved masker does not fit this encoder and masker (another width or hidden size)"
+            )
+        self.head.load_state_dict(saved.head)
+        self.state.update(step=saved.step, updates=saved.updates, resumed=True)
+        if saved.digest == self.digest and len(saved.book) == len(self.book.open):
+            self.book.open = [b.copy() for b in saved.book]
+        else:
+            log.warning("the saved mask book is of other pieces: the book starts afresh, the masker goes on")
+            self.state["resumed"] = "masker"
+
+    def save_to(self, target: MaskerState) -> None:
+        """Put the masker's state now into ``target``."""
+        target.head = {k: v.detach().clone() for k, v in self.head.state_dict().items()}
+        target.book = [b.copy() for b in self.book.open]
+        target.digest, target.config = self.digest, self.adv.to_dict()
+        target.step, target.updates = int(self.state["step"]), int(self.state["updates"])
 
     def loss(
         self, picks: list[tuple[int, int]], mask_prob: float, rng: np.random.Generator, gen: torch.Generator
@@ -245,6 +365,8 @@ class _Adversary:
             "masker_final": float(np.mean(masker[-50:] or [float("nan")])),
             "book_updates": self.state["updates"],
             "book_closed_share": round(self.book.closed_share(), 4),
+            "resumed": self.state["resumed"],
+            "masker_steps": self.state["step"],
         }
         return out
 
@@ -255,8 +377,10 @@ def adversarial_pretrain(
     config: EncoderTrainConfig,
     adversarial: AdversarialMaskConfig | None = None,
     progress: ProgressCallback | None = None,
+    masker: MaskerState | None = None,
 ) -> dict[str, Any]:
-    """Masked-note modelling on ``pieces`` with the learned masker and mask book (see the module doc).
+    """Masked-note modelling on ``pieces`` with the learned masker and mask book (see the module doc);
+    ``masker``: start from that saved state (and leave the final one in it).
 
     The same optimizer, schedule, corruption and loss as :func:`partita.training.encoder.pretrain`; only which
     notes are masked differs. ``config.transpose`` is not used. Returns what the run did; the recoverer's
@@ -267,7 +391,7 @@ def adversarial_pretrain(
         raise ValueError("no notes to pretrain on")
     adv = adversarial or AdversarialMaskConfig()
     lengths = np.array([len(p) for p in pieces], dtype=float)
-    adversary = _Adversary(model, pieces, adv, config.seed)
+    adversary = _Adversary(model, pieces, adv, config.seed, masker)
 
     def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
         picks = _pick(lengths, config.batch_size, model.config.max_len, rng)
@@ -275,6 +399,8 @@ def adversarial_pretrain(
 
     params = list(model.parameters()) + list(adversary.head.parameters())
     out = adversary.finish(_loop(model, config, params, step_loss, "adversarial pretrain", progress))
+    if masker is not None:
+        adversary.save_to(masker)
     model.card.setdefault("pretraining", {}).update(
         {**out, "config": config.to_dict(), "masking": "adversarial"}
     )
@@ -287,11 +413,14 @@ def adversarial_adapt(
     data: Mapping[str, Sequence[np.ndarray]],
     config: AdaptConfig,
     progress: ProgressCallback | None = None,
+    masker: MaskerState | None = None,
 ) -> dict[str, Any]:
     """:func:`partita.training.culture.adapt` with the learned masker: each batch's windows drawn from the
     cultures of ``data`` in :func:`partita.training.culture.batch_shares`'s shares, ``config``'s schedule
     (``lr_at``), the masker and book of ``config.adversarial`` (None: the defaults, then recorded there).
-    Returns adapt's record plus ``"adversarial"``; the card gets the run under ``"adaptation"``."""
+    ``masker``: a saved state to continue (:func:`load_masker`; empty: a fresh masker); the final state is
+    left in it, for :func:`save_masker`. Returns adapt's record plus ``"adversarial"``; the card gets the
+    run under ``"adaptation"``."""
     from partita.training.culture import batch_shares, with_notes
 
     data = with_notes(data)
@@ -302,7 +431,7 @@ def adversarial_adapt(
     offsets = np.cumsum([0] + [len(x) for x in lengths])
     sizes = np.array([x.sum() for x in lengths])
     weights = batch_shares(names, sizes, config)
-    adversary = _Adversary(model, [p for k in names for p in data[k]], adv, config.seed)
+    adversary = _Adversary(model, [p for k in names for p in data[k]], adv, config.seed, masker)
     tcfg = EncoderTrainConfig(
         config.steps,
         config.batch_size,
@@ -328,6 +457,8 @@ def adversarial_adapt(
     params = [p for p in model.parameters() if p.requires_grad] + list(adversary.head.parameters())
     what = "adversarial " + "+".join(names)
     out = adversary.finish(_loop(model, tcfg, params, step_loss, what, progress, lr_at=config.lr_at))
+    if masker is not None:
+        adversary.save_to(masker)
     lrs = [config.lr_at(s) for s in range(out["steps"])]
     out.update(
         lr_first=lrs[0] if lrs else None,

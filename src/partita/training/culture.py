@@ -35,7 +35,9 @@ Masking (``AdaptConfig.masking``): ``random`` (each note with probability ``mask
 (Adversarial-MidiBERT's learned masker and mask book,
 :func:`partita.training.adversarial_mask.adversarial_adapt`, with ``AdaptConfig.adversarial``'s settings);
 recorded in ``adapt_config.json`` and as the card's ``masking`` (:func:`masking_of` reads it back, and
-:func:`resume_masking` refuses to resume a folder with another masking).
+:func:`resume_masking` refuses to resume a folder with another masking). An adversarial run's masker (its
+weights and mask book) is saved beside the weights as ``masker.safetensors`` (``save_adapted(...,
+masker=)``; :func:`partita.training.adversarial_mask.load_masker` reads it back for a resumed run).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from partita.models.encoder import (
     window_tokens,
 )
 from partita.progress import ProgressCallback, report
+from partita.training.adversarial_mask import MASKER_WEIGHTS, MaskerState, adversarial_adapt, save_masker
 from partita.training.encoder import corrupt, random_mask, sample_windows
 from partita.training.merge_methods import MERGE_METHODS, combine
 from partita.training.merge_methods import dare_vectors as dare_vectors  # re-exported: older imports
@@ -361,15 +364,15 @@ def adapt(
     data: Mapping[str, Sequence[np.ndarray]],
     config: AdaptConfig,
     progress: ProgressCallback | None = None,
+    masker: MaskerState | None = None,
 ) -> dict[str, Any]:
     """Continual masked-note pretraining of ``model`` (in place) on ``data`` (culture name -> token arrays
     of its training pieces; with ``config.replay``, the replayed culture's too) with ``config``'s schedule;
-    returns what the run did (steps, seconds, losses)."""
+    returns what the run did (steps, seconds, losses). ``masker`` (adversarial masking only): a
+    :class:`partita.training.adversarial_mask.MaskerState` to continue, left holding the final state."""
     data = with_notes(data)
     if config.masking == "adversarial":
-        from partita.training.adversarial_mask import adversarial_adapt
-
-        return adversarial_adapt(model, data, config, progress)
+        return adversarial_adapt(model, data, config, progress, masker)
     names = list(data)
     sizes = np.array([sum(len(p) for p in data[k]) for k in names], dtype=float)
     weights = batch_shares(names, sizes, config)
@@ -459,10 +462,20 @@ def heldout_loss(
 
 
 def save_adapted(
-    model: MusicEncoder, directory: str | Path, config: AdaptConfig, card: dict | None = None
+    model: MusicEncoder,
+    directory: str | Path,
+    config: AdaptConfig,
+    card: dict | None = None,
+    masker: MaskerState | None = None,
 ) -> Path:
-    """Save an adapted encoder folder with ``adapt_config.json`` beside its weights."""
+    """Save an adapted encoder folder with ``adapt_config.json`` beside its weights, and ``masker`` (an
+    adversarial run's :class:`partita.training.adversarial_mask.MaskerState`) as ``masker.safetensors``;
+    without one, an older run's masker file there is removed (it is not of these weights)."""
     out = model.save_pretrained(directory, card)
+    if masker is not None and masker.head is not None:
+        save_masker(masker, out)
+    else:
+        (out / MASKER_WEIGHTS).unlink(missing_ok=True)
     atomic_write_text(out / ADAPT_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
     return out
 
