@@ -24,8 +24,16 @@ majmin, over the bars), beside partita's chord recogniser run on the melody alon
 Chinese folk songs, jigs) have no accompaniment to compare with: their rows give consonance and onset
 agreement of partita's parts against block chords.
 
+``--chorales N``: held-out chorales of four voices in 4/4 or 3/4 (the test split less the development
+pieces, :data:`CHORALE_CHOSEN_ON`), their first 8 bars: the soprano accompanied "for choir" as configured
+(``partita``) and with ``--arm``'s attributes of :mod:`partita.generation.accompany` set (``partita, arm``,
+the ablation: by default ``PARTS_TOGETHER={}``, the parts' onsets their own), same seeds, beside block chords
+and the real alto, tenor and bass; agreement as above, the parts' notes a bar, notes an onset, share on the
+beats, melody onsets struck and struck downbeats (:func:`parts_rhythm`), and realism against up to ``2 N``
+other held-out chorales. ``--n 0 --folk 0`` runs the chorales alone.
+
     python bench/bench_accompany.py [--n 12] [--folk 6] [--model partita-small|debug|PATH] [--threads 2]
-        [--save DIR]
+        [--save DIR] [--chorales 20 [--arm NAME=json ...]]
 """
 
 from __future__ import annotations
@@ -201,6 +209,181 @@ def agreement_found(pieces: list, melody_tracks: int = 1) -> list:
     return [accompaniment_agreement(*split_melody(p, melody_tracks)) for p in pieces]
 
 
+CHORALE_BARS = 8
+CHORALE_PROMPT = "for choir"
+CHORALE_CHOSEN_ON = frozenset(
+    {"bach-cabdc052be28", "bach-56067df5f8bb", "bach-79e4efde1917"}  # scripts/meter-beats.py's 4/4 1-3
+    | {"bach-cfc749db241c", "bach-01c9bbac3010", "bach-d06b77cc6862"}  # and 3/4 1-3
+)
+"""The development chorales (``python scripts/meter-beats.py --style chorale --meters 4/4 3/4 --pieces 3``)
+the accompaniment's chorale settings were chosen on: left out of the chorale rows."""
+
+
+def chorale_melodies(records: dict, corpus, n: int) -> tuple[list, list]:
+    """``n`` held-out chorales of four voices in 4/4 or 3/4 (the test split in manifest order, less
+    :data:`CHORALE_CHOSEN_ON`), their first :data:`CHORALE_BARS` bars; and up to ``2 n`` more, the real
+    pieces the accompanied ones are judged against."""
+    from partita.evaluation.realism import count_bars, crop_bars
+    from partita.generation.notation import single_meter
+
+    chosen, others = [], []
+    for rec in records["test"]:
+        if rec["piece_id"] in CHORALE_CHOSEN_ON:
+            continue
+        score = corpus.read_piece(rec["piece_id"])
+        pitched = [t for t in score.tracks if len(t.notes) and not t.is_drum]
+        if len(pitched) != 4 or single_meter(score) not in ("4/4", "3/4") or count_bars(score) < CHORALE_BARS:
+            continue
+        piece = crop_bars(score, CHORALE_BARS)
+        top = max(range(len(piece.tracks)), key=lambda i: _mean_pitch(piece.tracks[i]))
+        piece.tracks = [piece.tracks[top]] + [t for i, t in enumerate(piece.tracks) if i != top]
+        (chosen if len(chosen) < n else others).append(piece)
+        if len(others) >= 2 * n:
+            break
+    return chosen, others
+
+
+def _mean_pitch(track) -> float:
+    pitches = [n.pitch for n in track.notes]
+    return sum(pitches) / len(pitches) if pitches else -1.0
+
+
+def chorale_sets(generator, pieces: list, seed: int, arm: dict) -> tuple[dict, dict]:
+    """The soprano of each chorale of ``pieces`` (its first track) accompanied "for choir": ``partita`` as
+    configured, ``partita, arm`` with :mod:`partita.generation.accompany`'s attributes ``arm`` set (the
+    ablation, same seeds), block chords, and the real alto, tenor and bass; and seconds a melody per arm."""
+    from partita.generation import accompany
+
+    sets: dict[str, list] = {"partita": [], "partita, arm": [], "block": [], "real": []}
+    seconds: dict[str, list] = {"partita": [], "partita, arm": []}
+    for i, piece in enumerate(pieces):
+        melody = piece.copy()
+        melody.tracks = [piece.tracks[0].copy()]
+        for name, patch in (("partita", {}), ("partita, arm", arm)):
+            old = {k: getattr(accompany, k) for k in patch}
+            for k, v in patch.items():
+                setattr(accompany, k, v)
+            try:
+                t0 = time.perf_counter()
+                prepared = generator.accompaniment_of(melody, CHORALE_PROMPT)
+                _, cands = generator.accompany(prepared, n=4, seed=seed + i)
+                seconds[name].append(time.perf_counter() - t0)
+            finally:
+                for k, v in old.items():
+                    setattr(accompany, k, v)
+            sets[name].append(cands[0].score)
+        sets["block"].append(_block(prepared[1]))
+        sets["real"].append(piece)
+    return sets, seconds
+
+
+def agreement_rows(means: dict, name: str, where: str, cmd: str, notes) -> list[dict]:
+    """A row for each measure of :data:`WHAT` of the set ``name`` (``means``: each set's :func:`_mean`)
+    beside block chords', ``notes(i)`` its notes."""
+    return [
+        row(
+            f"accompaniment: {what}, {where}",
+            means[name][i],
+            "",
+            cmd,
+            baseline="block chords, same run",
+            baseline_value=means["block"][i],
+            notes=notes(i),
+        )
+        for i, what in enumerate(WHAT)
+    ]
+
+
+def realism_row(what: str, acc: dict, name: str, cmd: str, notes: str) -> dict:
+    """The realism row (two-sample accuracy, ``acc`` by set) of the set ``name`` beside block chords'."""
+    return row(
+        f"accompaniment: realism two-sample accuracy {what}",
+        acc[name],
+        "accuracy",
+        cmd,
+        baseline="block chords, same run",
+        baseline_value=acc["block"],
+        higher_is_better=False,
+        notes=notes,
+    )
+
+
+def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, float]:
+    """Over ``pieces`` (the melody's tracks first, then the parts; ``bars`` bars each): the parts' notes a
+    bar, notes an onset (notes over distinct start times), the share of their notes on a beat (a quarter),
+    the share of the melody's onsets the parts start a note at, and of bars 2 to ``bars`` (the first may be
+    a pickup) those whose downbeat starts a part's note (struck downbeats)."""
+    from partita.score.bars import bar_lines
+
+    notes = onsets = on_beats = struck = counted = shared = melody_onsets = 0
+    for piece in pieces:
+        q = int(piece.ticks_per_quarter) or 480
+        lines = bar_lines(piece, bars)
+        starts = [int(n.time) for t in piece.tracks[melody_tracks:] if not t.is_drum for n in t.notes]
+        starts = [t for t in starts if t < lines[-1]]
+        melody = {int(n.time) for t in piece.tracks[:melody_tracks] for n in t.notes if n.time < lines[-1]}
+        notes += len(starts)
+        onsets += len(set(starts))
+        on_beats += sum(1 for t in starts if (t - lines[np.searchsorted(lines, t, "right") - 1]) % q == 0)
+        struck += sum(1 for b in lines[1:-1] if b in set(starts))
+        counted += len(lines) - 2
+        shared += len(melody & set(starts))
+        melody_onsets += len(melody)
+    return {
+        "notes a bar": notes / max(1, bars * len(pieces)),
+        "notes an onset": notes / max(1, onsets),
+        "on the beats": on_beats / max(1, notes),
+        "melody onsets struck": shared / max(1, melody_onsets),
+        "struck downbeats": struck / max(1, counted),
+    }
+
+
+def chorale_rows(sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_others: int) -> list[dict]:
+    """The chorale rows: agreement with the soprano, the parts' rhythm and realism, for ``partita`` and the
+    arm, each beside block chords (the real alto, tenor and bass in the notes)."""
+    found = {k: agreement_found(v) for k, v in sets.items()}
+    means = {k: _mean(v) for k, v in found.items()}
+    rhythm = {k: parts_rhythm(v, CHORALE_BARS) for k, v in sets.items()}
+    acc = {k: report["sets"][k].get("accuracy", float("nan")) for k in sets}
+    n, rows = len(sets["real"]), []
+    for name in ("partita", "partita, arm"):
+        label = f"{name} ({arm})" if name == "partita, arm" else name
+        where = f"chorales held-out, {label}"
+        rows += agreement_rows(
+            means,
+            name,
+            where,
+            cmd,
+            lambda i: (
+                f"{n} sopranos, first {CHORALE_BARS} bars, '{CHORALE_PROMPT}'; "
+                f"the real alto, tenor and bass: {means['real'][i]:.3f}"
+            ),
+        )
+        for what, value in rhythm[name].items():
+            rows.append(
+                row(
+                    f"accompaniment: the parts' {what}, {where}",
+                    value,
+                    "",
+                    cmd,
+                    baseline="the real alto, tenor and bass",
+                    baseline_value=rhythm["real"][what],
+                    notes=f"{n} sopranos; block chords {rhythm['block'][what]:.2f}",
+                )
+            )
+        rows.append(
+            realism_row(
+                f"(soprano and parts), {where}",
+                acc,
+                name,
+                cmd,
+                f"{n} pieces vs {n_others} other held-out chorales; the real chorales {acc['real']:.3f}; "
+                f"{float(np.mean(seconds[name])):.1f} s a soprano (4 candidates)",
+            )
+        )
+    return rows
+
+
 MEASURES = ("chord_tones", "beat_consonance", "onset_f")
 """The Agreement fields of :data:`WHAT`, in its order."""
 
@@ -239,6 +422,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=None)
     ap.add_argument("--save", type=Path, default=None, help="a folder to write each set's pieces to (MIDI)")
+    ap.add_argument("--chorales", type=int, default=0, help="held-out chorale sopranos (0: none)")
+    ap.add_argument(
+        "--arm",
+        nargs="*",
+        default=["PARTS_TOGETHER={}"],
+        help="NAME=json: the chorales' second arm, attributes of partita.generation.accompany set while it "
+        "samples (the ablation, same run and seeds)",
+    )
     ap.add_argument(
         "--accompany",
         nargs="*",
@@ -268,18 +459,38 @@ def main() -> None:
         + ([f"--model {args.model}"] if args.model != "partita-small" else [])
         + ([f"--threads {args.threads}"] if args.threads else [])
         + ([f"--accompany {' '.join(args.accompany)}"] if args.accompany else [])
+        + ([f"--chorales {args.chorales}"] if args.chorales else [])
+        + ([f"--arm {' '.join(args.arm)}"] if args.chorales and args.arm else [])
     )
     t0 = time.perf_counter()
-    sets, others, chords, timing = pop_sets(generator, records["pop"], corpus, args.n, args.seed)
-    if args.save:
-        save_sets(sets, args.save)
-    report = realism_report(sets, others, seed=args.seed)
-    rows = pop_rows(sets, report, chords, timing, cmd, len(others)) + shape_rows(sets, cmd)
-    folk = folk_rows(generator, records, corpus, ["german_folk", "chinese_folk", "jig"], args.folk, args.seed)
-    rows += folk_table(folk, cmd)
+    rows, extra = [], {"model": args.model}
+    if args.n:
+        sets, others, chords, timing = pop_sets(generator, records["pop"], corpus, args.n, args.seed)
+        if args.save:
+            save_sets(sets, args.save)
+        report = realism_report(sets, others, seed=args.seed)
+        rows += pop_rows(sets, report, chords, timing, cmd, len(others)) + shape_rows(sets, cmd)
+        extra["realism"] = report
+    if args.chorales:
+        arm = {k: json.loads(v) for k, _, v in (a.partition("=") for a in args.arm)}
+        pieces, real = chorale_melodies(records["chorale"], corpus, args.chorales)
+        found, seconds = chorale_sets(generator, pieces, args.seed, arm)
+        if args.save:
+            save_sets(found, args.save / "chorales")
+        report = realism_report(found, real, seed=args.seed)
+        rows += chorale_rows(found, report, seconds, cmd, " ".join(args.arm), len(real))
+        extra["chorale_realism"] = report
+    if args.folk:
+        styles = ["german_folk", "chinese_folk", "jig"]
+        rows += folk_table(folk_rows(generator, records, corpus, styles, args.folk, args.seed), cmd)
     name = args.name or ("accompany" if args.model != "debug" else "accompany-debug")
     title = "Accompaniment: parts under held-out melodies, against block chords and the real parts"
-    extra = {"model": args.model, "seconds": time.perf_counter() - t0, "realism": report}
+    if args.chorales and not (args.n or args.folk):
+        title = (
+            "Accompaniment: parts under held-out chorale sopranos, with and without "
+            f"{' '.join(args.arm)}, against block chords and the real voices"
+        )
+    extra["seconds"] = time.perf_counter() - t0
     print(write_result(name, title, rows, extra=extra))
 
 
@@ -334,30 +545,24 @@ def pop_rows(sets: dict, report: dict, chords: dict, timing: dict, cmd: str, n_o
     acc = {k: report["sets"][k].get("accuracy", float("nan")) for k in sets}
     floor = report["floor"]["two_sample"]
     for name in ("partita", "partita, plain"):
-        for i, what in enumerate(WHAT):
-            rows.append(
-                row(
-                    f"accompaniment: {what}, POP909 held-out, {name}",
-                    means[name][i],
-                    "",
-                    cmd,
-                    baseline="block chords, same run",
-                    baseline_value=means["block"][i],
-                    notes=f"{n} songs, first {BARS} bars, "
-                    + coverage_note(covered[name][i], n, covered["block"][i])
-                    + f"; the songs' own parts: {means['real'][i]:.3f} ({covered['real'][i]} covered)",
-                )
-            )
+        rows += agreement_rows(
+            means,
+            name,
+            f"POP909 held-out, {name}",
+            cmd,
+            lambda i, name=name: (
+                f"{n} songs, first {BARS} bars, "
+                + coverage_note(covered[name][i], n, covered["block"][i])
+                + f"; the songs' own parts: {means['real'][i]:.3f} ({covered['real'][i]} covered)"
+            ),
+        )
         rows.append(
-            row(
-                f"accompaniment: realism two-sample accuracy (melody and parts), POP909, {name}",
-                acc[name],
-                "accuracy",
+            realism_row(
+                f"(melody and parts), POP909, {name}",
+                acc,
+                name,
                 cmd,
-                baseline="block chords, same run",
-                baseline_value=acc["block"],
-                higher_is_better=False,
-                notes=f"{n} pieces vs {n_others} other held-out songs; the songs' own parts {acc['real']:.3f}"
+                f"{n} pieces vs {n_others} other held-out songs; the songs' own parts {acc['real']:.3f}"
                 + (f"; floor {floor['accuracy']:.3f}" if floor else ""),
             )
         )

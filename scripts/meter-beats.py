@@ -35,7 +35,10 @@ distinct onsets (the real pieces': the voices under the top one), ``melody_notes
 ``struck_downbeats`` the share of bars whose downbeat starts a note (``downbeats`` is the share of the notes
 that start on one); ``--arms dense current`` measures the parts' density before and after
 :data:`partita.generation.accompany.PARTS_DENSITY_SCALE`, ``--arms current eighths`` the parts "for choir"
-without and with :data:`~partita.generation.accompany.PARTS_SHORTEST`'s bound to eighths (tried, not kept).
+without and with :data:`~partita.generation.accompany.PARTS_SHORTEST`'s bound to eighths (tried, not kept),
+``--arms 'before:PARTS_TOGETHER={}' current`` the parts before and after they strike with the melody's
+onsets. ``--prompt`` sets the accompaniment's prompt ("for choir"); ``--refill-bars 4-6`` refills those bars
+only, the bars before them kept (read in the sampling frame of a piece whose range has bars before it).
 
     python scripts/meter-beats.py [--pieces 4] [--n 2] [--frames 6/4x1 auto] [--tasks generate] [--threads 1]
     python scripts/meter-beats.py --style chorale --meters 4/4 3/4 --tasks accompany --arms current previous
@@ -75,6 +78,10 @@ ARMS: dict[str, dict] = {
 (``current``: as they are); ``NAME:ATTR=json;ATTR=json`` on the command line adds one (``ATTR`` may name
 another module of :mod:`partita.generation`: ``rules.notes_per_onset.NAME``, or a generation setting the arm
 samples with: ``settings.style_shortest``)."""
+REFILL_BARS: list[tuple[int, int] | None] = [None]
+"""The bars ``refill`` writes anew (``--refill-bars 4-6``: bars 1-3 kept before them; None: all 6)."""
+PROMPT = ["for choir"]
+"""The prompt of an accompaniment (``--prompt``)."""
 PROMPTS = {
     "renaissance": "a motet for four voices",
     "german_folk": "a German folk song",
@@ -250,11 +257,14 @@ def run_task(
     elif task == "refill":  # the voices under the top one written anew over the 6 bars, the top one kept
         top = max(range(len(piece.tracks)), key=lambda i: _mean_pitch(piece.tracks[i]))
         rest = [i for i in range(len(piece.tracks)) if i != top and len(piece.tracks[i].notes)]
-        real = with_chord_tones(onset_counts(piece, 1, BARS, rest), piece, chords, 1, BARS, rest)
-        named = [str(i + 1) for i in rest]
-        whole, cands = generator.refill_tracks(piece, named, n=n, seed=seed, selector=None, **SETTINGS)
+        first, last = REFILL_BARS[0] or (1, BARS)
+        real = with_chord_tones(onset_counts(piece, first, last, rest), piece, chords, first, last, rest)
+        named, span = [str(i + 1) for i in rest], REFILL_BARS[0]
+        whole, cands = generator.refill_tracks(piece, named, span, n=n, seed=seed, selector=None, **SETTINGS)
         got = [
-            with_chord_tones(onset_counts(c.score, 1, BARS, rest), c.score, whole.chords, 1, BARS, rest)
+            with_chord_tones(
+                onset_counts(c.score, first, last, rest), c.score, whole.chords, first, last, rest
+            )
             for c in cands
         ]
     else:
@@ -267,7 +277,7 @@ def run_task(
         old = use_arm(arm or {})
         try:
             settings = {**SETTINGS, **arm_settings(arm)}
-            whole, cands = generator.accompany(melody, "for choir", n=n, seed=seed, selector=None, **settings)
+            whole, cands = generator.accompany(melody, PROMPT[0], n=n, seed=seed, selector=None, **settings)
         finally:
             use_arm(old)
         parts = [list(range(1, len(c.score.tracks))) for c in cands]
@@ -335,7 +345,13 @@ def main() -> None:
     ap.add_argument(
         "--arms", nargs="+", default=["current"], help="accompany: current previous NAME:ATTR=json"
     )
+    ap.add_argument("--refill-bars", default=None, help="refill: the bars written anew (4-6; all 6)")
+    ap.add_argument("--prompt", default=PROMPT[0], help="accompany: the prompt the parts are asked with")
     args = ap.parse_args()
+    PROMPT[0] = args.prompt
+    if args.refill_bars:
+        first, _, last = args.refill_bars.partition("-")
+        REFILL_BARS[0] = (int(first), int(last or first))
     logging.basicConfig(level=logging.WARNING)
     SETTINGS.update({k: json.loads(v) for k, _, v in (a.partition("=") for a in args.set)})
     generator, table = _generator(args.model, args.threads), {}
@@ -343,7 +359,8 @@ def main() -> None:
     for meter in args.meters:
         chosen = _pieces(args.pieces, meter, args.style, args.skip, args.voices)
         for task in args.tasks:
-            bars = {"generate": 4, "chords": 4, "continue": 2, "accompany": BARS, "refill": BARS}[task]
+            refilled = REFILL_BARS[0][1] - REFILL_BARS[0][0] + 1 if REFILL_BARS[0] else BARS
+            bars = {"generate": 4, "chords": 4, "continue": 2, "accompany": BARS, "refill": refilled}[task]
             per_bar = [f"beat_{k + 1}" for k in range(int(meter.split("/")[0]))]
             real = dict.fromkeys((*COUNTS, *per_bar), 0)
             first = True

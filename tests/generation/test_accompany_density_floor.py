@@ -58,6 +58,7 @@ def test_the_voices_in_quarters_are_not_forced_past_what_they_play(generator, me
 
 def test_without_the_scale_the_floor_is_what_the_voices_play(generator, monkeypatch):
     monkeypatch.setattr(accompany, "PARTS_DENSITY_SCALE", 1.0)
+    monkeypatch.setattr(accompany, "PARTS_TOGETHER", {})  # parts striking with the melody: their own scale
     _, c = _constraints(generator, quarters_melody())
     assert c.min_notes_per_bar == PARTS_VOICES * 4  # the floor the model crammed notes into bar ends to meet
 

@@ -109,6 +109,30 @@ length 0.51 -> 0.87 (0.92), notes a bar 17.1 -> 14.9 (13.0), onset F 0.28 -> 0.4
 not helped (docs/COCREATION.md, fifteenth session)."""
 
 
+CHOIR_PROGRAMS = frozenset({52, 53, 54})
+"""General MIDI's voices (choir aahs, voice oohs, synth voice): parts asked of these alone, with no style
+named, are a chorale's for :data:`PARTS_TOGETHER`."""
+PARTS_TOGETHER: dict[str, int] = {"chorale": 3}
+"""Per style, how many notes the parts start together at each of the melody's onsets
+(:func:`parts_together`: parts "for choir" with no style named count as a chorale's): the melody's onsets
+become the request's (:func:`strike_with_melody`), the sampler writes an onset at each and keeps the bar's
+notes for them (:mod:`partita.generation.rules.notes_per_onset`, ``event_notes``; pulled there too,
+:mod:`partita.generation.rules.event_pull`), and starts that many notes there, held notes not counted; a style
+not listed: the parts' onsets are their own. Under a melody in a meter of quarter-note beats only. Chorale
+parts under a soprano wrote 1.8 notes an onset against the real alto, tenor and bass's 2.3, one voice moving
+where the others held. Under 20 held-out chorale sopranos (``python bench/bench_accompany.py --n 0 --folk 0
+--chorales 20 --threads 1 --arm 'PARTS_TOGETHER={}'``; docs/COCREATION.md), with
+:data:`TOGETHER_DENSITY_SCALE`: notes an onset 1.79 -> 1.97 (2.30), notes a bar 9.5 -> 10.8 (13.0), on the
+beats 0.72 -> 0.76 (0.76), melody onsets struck 0.80 -> 0.995 (0.95), struck downbeats 0.94 -> 1.00 (1.00),
+chord tones 0.645 -> 0.646, beat consonance 0.596 -> 0.573 (block chords 0.599), realism 1.00 both."""
+TOGETHER_DENSITY_SCALE: float = 0.9
+""":data:`PARTS_DENSITY_SCALE` where the parts strike with the melody (:func:`parts_together`): the notes
+kept for the melody's onsets no longer end up crammed before the bar line, so the parts may ask more (4/4
+chorales: 9-13 notes a bar, the real voices 12.5). On development chorales with the strike, 0.8 -> 0.9: notes
+a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 both; 1.0 (12-18 a bar): 11.9,
+0.64, 1.00."""
+
+
 @dataclass
 class Melody:
     """A melody to accompany: the person's score as written, its bars and the chords chosen for it."""
@@ -171,7 +195,9 @@ def accompaniment_request(
     half_notes = own.meter in HALF_NOTE_METERS
     texture = {}
     if PARTS_VOICES and not half_notes:
-        texture = parts_texture(own, PARTS_VOICES, PARTS_DENSITY_SCALE)
+        together = parts_together(request) and (own.meter or "").endswith("/4")
+        scale = TOGETHER_DENSITY_SCALE if together else PARTS_DENSITY_SCALE
+        texture = parts_texture(own, PARTS_VOICES, scale)
     faders = HALF_NOTE_FADERS if half_notes else ACCOMPANIMENT_FADERS
     unset = {k: v for k, v in faders.items() if k not in request.faders and k not in texture}
     if unset:  # the texture of an accompaniment, where neither the words nor the options set one
@@ -217,12 +243,74 @@ def parts_settings(request: Request) -> dict:
     """Generation settings of the parts the accompaniment ``request`` asks for, on top of
     :data:`ACCOMPANIMENT_SETTINGS` (:meth:`partita.Generator.accompany`; track refill does not share them):
     under a melody in quarter-note beats in a style of :data:`PARTS_SHORTEST`, no note shorter than its
-    value nor starting off its grid (melodies in 4/2 and 3/2 keep :data:`HALF_NOTE_FADERS` alone)."""
+    value nor starting off its grid (melodies in 4/2 and 3/2 keep :data:`HALF_NOTE_FADERS` alone); where
+    :func:`strike_with_melody` asked the melody's onsets of a style of :data:`PARTS_TOGETHER`, that many
+    notes starting together at each (``event_notes``)."""
     c = request.conditions
+    out: dict = {}
+    together = parts_together(request)
+    if together and request.onsets:  # the melody's onsets, asked by strike_with_melody
+        out["event_notes"] = int(together)
     shortest = PARTS_SHORTEST.get(c.style or "")
-    if not shortest or c.meter in HALF_NOTE_METERS:
-        return {}
-    return {"style_shortest": {c.style or "": float(shortest)}}
+    if shortest and c.meter not in HALF_NOTE_METERS:
+        out["style_shortest"] = {c.style or "": float(shortest)}
+    return out
+
+
+def parts_together(request: Request) -> int:
+    """The notes :data:`PARTS_TOGETHER` asks the parts of ``request`` to start at each melody onset (0:
+    none): by the request's style, and parts asked of voices alone (:data:`CHOIR_PROGRAMS`, "for choir")
+    with no style named count as a chorale's."""
+    c = request.conditions
+    style = c.style or ""
+    if not style and c.programs and not c.drums and set(c.programs) <= CHOIR_PROGRAMS:
+        style = "chorale"
+    return int(PARTS_TOGETHER.get(style, 0))
+
+
+def melody_onsets(melody: Melody, positions_per_beat: int) -> list[tuple[int, int]]:
+    """Where ``melody``'s pitched notes start, as (bar from 0, position) pairs on a grid of
+    ``positions_per_beat`` a quarter note (the sampler's positions in a meter of quarter-note beats), each
+    once; a note off that grid is left out."""
+    lines = bar_lines(melody.score, melody.bars)
+    q = int(melody.score.ticks_per_quarter) or 480
+    out = set()
+    for track in melody.score.tracks:
+        if track.is_drum:
+            continue
+        for n in track.notes:
+            t = int(n.time)
+            bar = int(np.searchsorted(lines, t, side="right")) - 1
+            if not 0 <= bar < melody.bars:
+                continue
+            at = (t - lines[bar]) * positions_per_beat
+            if at % q == 0:
+                out.add((bar, at // q))
+    return sorted(out)
+
+
+def strike_with_melody(
+    request: Request, melody: Melody, positions_per_beat: int, meters: list[str] | tuple[str, ...]
+) -> int:
+    """Ask the parts of the accompaniment ``request`` to strike with ``melody``'s onsets where
+    :data:`PARTS_TOGETHER` lists its style (``request.onsets``, :func:`melody_onsets`, in place; the
+    vocabulary has ``positions_per_beat`` positions a beat and the meters ``meters``): only under a melody in
+    a meter of quarter-note beats the parts are sampled in as written. Returns the notes asked at each onset
+    (0: nothing asked)."""
+    from partita.generation.notation import single_meter
+
+    c = request.conditions
+    together = parts_together(request)
+    meter = c.meter or ""
+    if not together or not meter.endswith("/4") or meter not in meters:
+        return 0
+    if single_meter(melody.score) not in (meter, None):
+        return 0
+    request.onsets = melody_onsets(melody, int(positions_per_beat))
+    if not request.onsets:
+        return 0
+    request.notes.append(f"the parts strike with the melody: {together} notes at each of its onsets")
+    return together
 
 
 def parts_texture(melody: Conditions, voices: int, density_scale: float = 1.0) -> dict[str, float]:

@@ -182,6 +182,10 @@ class GenerationConfig:
     event_weight: float = 3.0
     """The pull towards a request's onsets (``Request.onsets``: a video's events), in logits: an onset there
     gains it, skipping one loses it (:mod:`partita.generation.rules.event_pull`); 0: off."""
+    event_notes: int = 0
+    """At each of a request's onsets, at least this many notes start together (held notes not counted;
+    :mod:`partita.generation.rules.notes_per_onset`): an accompaniment's parts striking with its melody
+    (:func:`partita.generation.accompany.parts_settings`); 0: off."""
     style_meters: dict[str, dict[str, float]] = field(default_factory=dict)
     """The meters a new piece of a style is written in where the request names none, each with its share
     (drawn with the seed; the rest of the time the model chooses), as real pieces of the style are."""

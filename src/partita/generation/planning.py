@@ -209,6 +209,7 @@ def plan_request(
         voice_order=list(voices) if len(voices) > 1 and (c.style or "") in config.style_voice_order else [],
         event_positions=[(int(b), int(p)) for b, p in request.onsets],
         event_weight=float(config.event_weight),
+        event_notes=int(config.event_notes) if request.onsets else 0,
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,

@@ -35,6 +35,7 @@ from partita.generation.accompany import (
     Melody,
     accompaniment_request,
     parts_settings,
+    strike_with_melody,
     with_melody,
 )
 from partita.generation.candidates import Candidate, sample_candidates
@@ -261,6 +262,7 @@ class Generator:
             request, mel = melody
         else:
             request, mel = self.accompaniment_of(melody, prompt, chords=chords)
+        strike_with_melody(request, mel, self.tokenizer.positions_per_beat, self.tokenizer.time_signatures)
         settings = {**ACCOMPANIMENT_SETTINGS, **parts_settings(request), **settings}
         candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
         whole = copy.deepcopy(request)

@@ -138,6 +138,10 @@ class Constraints:
     event_weight: float = 3.0
     """The logit bonus of an onset on an asked position and the penalty of skipping one; 0 with no velocity
     pull either: the rule is off."""
+    event_notes: int = 0
+    """(with ``event_positions`` and ``notes_per_onset``) At an asked position, at least this many notes start
+    together, held notes not counted (parts striking with a given melody's onsets,
+    :mod:`~partita.generation.rules.notes_per_onset`); 0: as elsewhere."""
     grammar: bool = False
     """Keep REMI+'s token order (:data:`partita.generation.rules.grammar.REMI_NEXT`): e.g. after a position
     comes a tempo or a program, after a program a pitch. Without it a model that wants a program the request
