@@ -6,7 +6,7 @@ tonic in the first bar, then pulls towards the asked mode's third and sixth over
 (:func:`bench_picture_still.make_image`: a background of a random hue, saturation and lightness, shapes and
 grain), drawn until ``--images`` ask for minor and as many for major; each is written as a PNG and read back
 as ``generate --image`` reads it, and music is generated for it with the prompt empty (partita-small, one
-candidate, the same seed) twice: **without** the pull (``MODE_WEIGHT = 0``: the code before the rule) and
+candidate, the same seed) twice: **without** the pull (``mode_weight`` 0: the code before the rule) and
 **with** it. Measured for each arm:
 
 - **the mode heard**: the share of the pieces heard in the mode asked, for minor and for major asks, by
@@ -85,16 +85,9 @@ def heard(score) -> dict:
 
 def sample(generator, request, seed: int, weight: float):
     """The first candidate for ``request`` with the pull at ``weight`` (0: not built), and its seconds."""
-    from partita.generation.rules import mode_pull
-
-    saved = mode_pull.MODE_WEIGHT
-    mode_pull.MODE_WEIGHT = float(weight)
-    try:
-        t0 = time.perf_counter()
-        cand = generator.generate(request, n=1, seed=seed, selector=None)[0]
-        return cand.score, time.perf_counter() - t0
-    finally:
-        mode_pull.MODE_WEIGHT = saved
+    t0 = time.perf_counter()
+    cand = generator.generate(request, n=1, seed=seed, selector=None, mode_weight=float(weight))[0]
+    return cand.score, time.perf_counter() - t0
 
 
 def run_image(index: int, image: dict, generator, selector, args) -> dict:
@@ -208,7 +201,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=8, help="images asking each mode")
     ap.add_argument("--bars", type=int, default=8)
-    ap.add_argument("--weight", type=float, default=3.0, help="the pull's MODE_WEIGHT in the arm with it")
+    ap.add_argument("--weight", type=float, default=3.0, help="the pull's mode_weight in the arm with it")
     ap.add_argument("--model", default="partita-small", help="a model name or folder; 'debug' = untrained")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)

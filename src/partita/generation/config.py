@@ -156,6 +156,11 @@ class GenerationConfig:
     Renaissance 1.0 (a motet's lines moving by step in the key's scale, as Palestrina's do; selected pieces
     0.705 -> 0.621 on the development prompts, 0.740 -> 0.630 held out; docs/GENERATION.md § Realism, twelfth
     session)."""
+    mode_weight: float = 0.0
+    """The pull towards a mode asked without a key (:mod:`partita.generation.rules.mode_pull`: after the first
+    bar, pitches outside the asked mode's scale over the tonic the model chose lose this much); 0: off, the
+    default (at 3.0 held-out images' minor asks were heard in minor no more often, and repeated notes rose:
+    docs/PICTURES.md § The mode pull)."""
     infill: str = "auto"
     """How a gap between given bars is written (:mod:`partita.generation.infill`): ``"fim"``, conditioned
     on the bars after it (a model trained to fill in the middle); ``"fim+rescore"``, twice the candidates

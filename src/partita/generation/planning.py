@@ -224,6 +224,7 @@ def plan_request(
         step_scale=key_scale(c.key, c.mode),
         scale=style_scale(c.style, c.key, c.mode),
         scale_weight=config.scale_weight_for(c.style),
+        mode_weight=float(config.mode_weight),
         final_weight=config.final_weight_for(c.style),
         monophonic=_monophonic(held, written, c.style, config),
     )

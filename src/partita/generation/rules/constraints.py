@@ -107,6 +107,9 @@ class Constraints:
     scale_weight: float = 0.0
     """A logit penalty for ids with a pitch outside ``scale`` (:mod:`partita.generation.rules.scale_pull`): a
     pull into the scale, not a rule."""
+    mode_weight: float = 0.0
+    """(with ``mode`` and no ``key``) The logit penalty of a pitch outside the asked mode's scale over the
+    tonic the model chose in the first bar (:mod:`partita.generation.rules.mode_pull`); 0: the rule is off."""
     final_weight: float = 0.0
     """A logit bonus for ids with the tonic in the last bar
     (:mod:`partita.generation.rules.final`): a pull towards ending on the tonic, not a rule."""

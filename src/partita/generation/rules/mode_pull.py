@@ -5,12 +5,12 @@ A mode token alone is nearly ignored by partita-small (asked minor with no key, 
 minor: docs/PICTURES.md), and the rules that hold a mode (the key's scale, the tonic pull) need a tonic. This
 rule takes the tonic from the music itself: while the first :data:`DECIDE_BARS` bars are drawn it counts the
 pitch classes played, and at the bar line after them (with at least :data:`MIN_NOTES` notes; else at a later
-one) it takes the tonic of the best of the 24 key profiles (:func:`partita.analysis.key.key_templates`,
-either mode: the tonic the model has been circling). From then on an id playing a pitch class outside the
-asked mode's scale over that tonic (:data:`SCALES`: the major scale, or the harmonic minor) loses
-:data:`MODE_WEIGHT` from its logit, and one playing the asked mode's third or sixth (and nothing outside)
-gains :data:`MODE_BONUS`. C major heard and minor asked is pulled to C minor, the parallel key: E, A and B
-flat give way to E flat and A flat, with B kept as the leading tone.
+one) it takes the tonic of the best of the 24 key profiles (:func:`partita.analysis.key.key_templates`, either
+mode: the tonic the model has been circling). From then on an id playing a pitch class outside the asked
+mode's scale over that tonic (:data:`SCALES`: the major scale, or the harmonic minor) loses ``mode_weight``
+(:class:`~partita.generation.config.GenerationConfig`) from its logit, and one playing the asked mode's
+third or sixth (and nothing outside) gains :data:`MODE_BONUS`. C major heard and minor asked is pulled to
+C minor, the parallel key: E, A and B flat give way to E flat and A flat, with B kept as the leading tone.
 
 Why the parallel key and the harmonic minor (``bench/bench_picture_mode.py`` on development images, then on
 others: docs/PICTURES.md): the relative minor (A minor under C major) changes one pitch class and was heard
@@ -20,7 +20,7 @@ in the other mode more often. The whole scale holds the tonic chosen; the harmon
 what no major key shares, so the pulled music is not heard as the relative major.
 
 Bonus, built where the constraints ask a mode and no key (a key asked has its own rules, and a request with
-no mode is not touched), and only where :data:`MODE_WEIGHT` is set: measured, it is off by default. A pull,
+no mode is not touched), and only where ``mode_weight`` is set: measured, it is off by default. A pull,
 not a mask, so a chromatic passing tone stays possible. The first bar is the model's own.
 """
 
@@ -33,12 +33,13 @@ from partita.analysis.key import key_correlations, key_templates
 from partita.generation.rules.base import Rule, Tier
 from partita.generation.rules.tracker import Context, Track
 
-MODE_WEIGHT = 0.0
-"""The logit penalty of an id playing outside the asked mode's scale once the tonic is chosen; 0: the rule is
-off (not built). **Off by default**: at 3.0 (the weight benched) the minor asks of held-out images were heard
-in minor 4 of 8 against 2 of 8 on one set and no more often on another, while repeated notes rose from 0.19
-to 0.29 of the melodic intervals (``bench/bench_picture_mode.py``, docs/PICTURES.md § The mode pull). The
-model holds the scale it is pulled into but keeps its own tonal centre, often the relative major's tonic."""
+BENCHED_WEIGHT = 3.0
+"""The logit penalty (``GenerationConfig.mode_weight``, 0 by default: the rule is not built) of an id playing
+outside the asked mode's scale once the tonic is chosen, as benched. **Off by default**: at 3.0 the minor asks
+of held-out images were heard in minor 4 of 8 against 2 of 8 on one set and no more often on another, while
+repeated notes rose from 0.19 to 0.29 of the melodic intervals (``bench/bench_picture_mode.py``,
+docs/PICTURES.md § The mode pull). The model holds the scale it is pulled into but keeps its own tonal centre,
+often the relative major's tonic."""
 MODE_BONUS = 0.5
 """The logit bonus of an id playing the asked mode's third or sixth (and nothing outside its scale)."""
 DECIDE_BARS = 1
@@ -63,6 +64,7 @@ class ModePull(Rule):
 
     def __init__(self, ctx: Context) -> None:
         self.mode = str(ctx.constraints.mode)
+        self.weight = float(ctx.constraints.mode_weight)
         self.pcs = ctx.share("pitch_classes", ctx.ids.pitch_classes)
         self.counts = self.pcs.numpy().astype(np.float64)
         self.templates = key_templates(PROFILE)
@@ -71,7 +73,7 @@ class ModePull(Rule):
     @classmethod
     def build(cls, ctx: Context) -> ModePull | None:
         c = ctx.constraints
-        return cls(ctx) if c.mode in PULLED and not c.key and MODE_WEIGHT > 0 else None
+        return cls(ctx) if c.mode in PULLED and not c.key and c.mode_weight > 0 else None
 
     def start(self, track: Track) -> list:
         """[the pitch classes counted so far, the tonic chosen (None until it is)]."""
@@ -89,7 +91,7 @@ class ModePull(Rule):
         if tonic is None:
             return
         if tonic not in self._pulls:
-            self._pulls[tonic] = mode_bonus(self.pcs, tonic, self.mode)
+            self._pulls[tonic] = mode_bonus(self.pcs, tonic, self.mode, self.weight)
         logits += self._pulls[tonic][: logits.shape[0]].to(logits.dtype)
 
 
@@ -98,11 +100,11 @@ def chosen_tonic(counts: np.ndarray, templates: np.ndarray) -> int:
     return int(np.argmax(key_correlations(counts, templates))) % 12
 
 
-def mode_bonus(pitch_classes: torch.Tensor, tonic: int, mode: str) -> torch.Tensor:
-    """Per id (``pitch_classes``: vocabulary x 12): ``-MODE_WEIGHT`` where it plays a pitch class outside
+def mode_bonus(pitch_classes: torch.Tensor, tonic: int, mode: str, weight: float) -> torch.Tensor:
+    """Per id (``pitch_classes``: vocabulary x 12): ``-weight`` where it plays a pitch class outside
     ``mode``'s scale over ``tonic``, else ``MODE_BONUS`` where it plays the mode's third or sixth, else 0."""
     outside = [(tonic + d) % 12 for d in range(12) if d not in SCALES[mode]]
     marks = [(tonic + d) % 12 for d in DEGREES[mode]]
     bad = pitch_classes[:, outside].any(dim=1)
     good = pitch_classes[:, marks].any(dim=1) & ~bad
-    return torch.where(bad, -MODE_WEIGHT, torch.where(good, MODE_BONUS, 0.0)).float()
+    return torch.where(bad, -weight, torch.where(good, MODE_BONUS, 0.0)).float()
