@@ -209,6 +209,7 @@ def accompaniment_request(
             request.notes.append(f"{measure} {value:g}: {PARTS_VOICES} voices under the melody")
     # what the words or options name wins; what a style only implies ("pop": 4/4) gives way to the melody
     said = {u.field for u in request.understood} | {k for k, v in options.items() if v is not None}
+    _melody_as_a_voice(request, said)
     kept = []
     for name, word in (("key", "key"), ("meter", "meter"), ("tempo_bpm", "tempo")):
         if word not in said and getattr(own, name) is not None:
@@ -237,6 +238,20 @@ def accompaniment_request(
         + f"; chords {melody.chords_from}: {' '.join(melody.chords)}"
     )
     return request, melody
+
+
+def _melody_as_a_voice(request: Request, said: set[str]) -> None:
+    """A style's implied voices, sung, count the melody as one of them: "a chorale" under a soprano asks the
+    alto, tenor and bass (3 parts), not four more voices. A count the words or options give is kept as said;
+    instruments keep the style's count (pop's three piano parts under a tune: not measured otherwise)."""
+    n, programs = request.n_tracks, request.conditions.programs
+    if not n or n < 2 or "tracks" in said or "n_tracks" in said:
+        return
+    if not programs or not set(programs) <= CHOIR_PROGRAMS:
+        return
+    request.n_tracks = n - 1
+    request.notes[:] = [x for x in request.notes if x != f"{n} voices implied by the style"]
+    request.notes.append(f"{n - 1} voices under the melody: the style's {n}, the melody one of them")
 
 
 def parts_settings(request: Request) -> dict:
