@@ -509,19 +509,15 @@ def _region_keys(
 
 def relative_keys(a: int, b: int) -> bool:
     """Whether keys ``a`` and ``b`` are relative major and minor (C major and A minor)."""
-    if (a < 12) == (b < 12):
-        return False
-    major, minor = (a, b) if a < 12 else (b, a)
-    return (major + 9) % 12 == minor - 12
+    return b == relative_key(a)
 
 
 def neighbour_keys(index: int) -> tuple[int, ...]:
     """Key ``index``, its relative and the keys a fifth either side with their relatives: the six keys
     whose scales share at least six of the seven notes of its own (C major: C, F, G major, D, E, A minor)."""
-    major = index if index < 12 else (index - 12 + 3) % 12
-    return tuple(
-        sorted({k for m in (major, (major + 7) % 12, (major + 5) % 12) for k in (m, 12 + (m + 9) % 12)})
-    )
+    major = index if index < 12 else relative_key(index)
+    majors = (major, (major + 7) % 12, (major + 5) % 12)
+    return tuple(sorted({k for m in majors for k in (m, relative_key(m))}))
 
 
 def _excursions(

@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from partita.generation.song_rhythm import TPQ  # the ticks a quarter of the times learned_degrees takes
+
 TABLE_PATH = Path(__file__).with_name("pop_pitch.json")
 PREV = ("first", "0", "+1", "-1", "+2", "-2", "+L", "-L")
 """The contexts of the interval before a note (``bench/song_pitch_fit.py``), ``start`` aside."""
 WIDEST = 7
 """The widest interval class (an octave or more)."""
-TPQ = 480
-"""Ticks a quarter of the times :func:`learned_degrees` takes."""
 CHORD_CHANCE = 3 / 7
 """The share of a scale's degrees that are chord tones: the chance a note drawn at random is one."""
 
