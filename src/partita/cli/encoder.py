@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -96,12 +97,22 @@ def _config(train: dict, **extra):
 
 
 def _masking_options(f):
-    """--masking and --resume: the same on pretrain and adapt."""
+    """--masking, --resume and --checkpoint-every: the same on pretrain and adapt."""
+    f = click.option(
+        "--checkpoint-every",
+        type=click.IntRange(0),
+        default=100,
+        show_default=True,
+        help="Save the encoder with its training state (train_state.safetensors) every N steps, so that an "
+        "interrupted run goes on with --resume where it stopped (0: only at the end).",
+    )(f)
     f = click.option(
         "--resume",
         is_flag=True,
-        help="Continue the encoder already in --out for --steps more steps (a new warm-up and decay) with "
-        "its masking; an adversarial run's saved masker and mask book (masker.safetensors) go on too.",
+        help="Go on with the encoder in --out: a run that was interrupted goes on from its last checkpoint "
+        "with its own options, to the end of its schedule, as if never stopped; a finished one goes on for "
+        "--steps more steps (a new warm-up and decay). The optimizer's moments, the random streams and an "
+        "adversarial run's masker and mask book (masker.safetensors) go on too.",
     )(f)
     return click.option(
         "--masking",
@@ -113,41 +124,95 @@ def _masking_options(f):
     )(f)
 
 
-def _resumed(out: str, masking: str | None):
-    """--resume: the encoder in ``out``, its masking (another one refused in one line), the AdaptConfig
-    saved there (None: none) and its saved masker (None: none saved, or not adversarial)."""
+FREE = ("out", "resume", "threads", "checkpoint_every", "masking")
+"""Options that a resumed, interrupted run takes from the command line (the masking must be the folder's:
+:func:`partita.training.culture.resume_masking`); it takes every other one from the run."""
+
+
+def _resumed(ctx: click.Context, opts: dict):
+    """--resume: the encoder in --out, its masking (another one refused in one line), the AdaptConfig saved
+    there (None: none), its saved masker (None: none saved, or not adversarial) and its training state (None:
+    none saved). An interrupted run's own options replace ``opts`` (one given on the command line must be
+    the same, else one line)."""
     from partita.models.encoder import MusicEncoder
     from partita.training.adversarial_mask import load_masker
-    from partita.training.culture import ADAPT_CONFIG, load_adapt_config, resume_masking
+    from partita.training.culture import ADAPT_CONFIG, load_adapt_config, load_resume_state, resume_masking
 
-    masking = resume_masking(out, masking)
+    out = opts["out"]
+    masking = resume_masking(out, opts["masking"])
     model = MusicEncoder.from_pretrained(out)
     saved = load_adapt_config(out) if (Path(out) / ADAPT_CONFIG).is_file() else None
-    return model, masking, saved, load_masker(out) if masking == "adversarial" else None
+    masker = load_masker(out) if masking == "adversarial" else None
+    state = load_resume_state(out, model, masker)
+    if state is not None and not state.finished:
+        if saved is None:
+            raise ValueError(f"{out}: an interrupted run without its {ADAPT_CONFIG}: it cannot go on")
+        opts.update(_interrupted(ctx, state, out))
+    return model, masking, saved, masker, state
 
 
-def _run(model, data: dict, config, out: str, masker=None, resumed: bool = False) -> dict:
-    """Train ``model`` by ``config`` (an adversarial masker from ``masker``, else fresh) and save it, with
-    the masker, to ``out``."""
+def _options(params: dict) -> dict:
+    """The options of ``params`` that make the run (not --out, --threads, ...), as JSON has them."""
+    return json.loads(json.dumps({k: v for k, v in params.items() if k not in FREE}))
+
+
+def _interrupted(ctx: click.Context, state, out: str) -> dict:
+    """--resume of an interrupted run: its own options; one given on the command line must be the same."""
+    saved = state.record.get("options") or {}
+    flags = {p.name: p.opts[0] for p in ctx.command.params}
+    for name, value in _options(ctx.params).items():
+        given = ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        if given and name in saved and saved[name] != value:
+            flag = flags.get(name, name)
+            raise click.UsageError(
+                f"{out} holds a run interrupted at step {state.step} of {state.total}, made with {flag} "
+                f"{_shown(saved[name])}: --resume finishes it with its own options (not {_shown(value)})"
+            )
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
+
+
+def _shown(value) -> str:
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _run(model, data: dict, config, opts: dict, options: dict, masker=None, state=None) -> dict:
+    """Train ``model`` by ``config`` (an adversarial masker from ``masker``, else fresh; the optimizer and
+    random streams from ``state``, else fresh) and save it, with the masker and the training state, to
+    --out: every --checkpoint-every steps and at the end. ``options``: the run's, kept for a resume."""
     from partita.cli.progress import tqdm_progress
     from partita.training.adversarial_mask import MaskerState
     from partita.training.culture import adapt, save_adapted
+    from partita.training.train_state import TrainState
 
+    out = opts["out"]
     if config.masking == "adversarial" and masker is None:
         masker = MaskerState()
+    masker = masker if config.masking == "adversarial" else None
+    went_on = state.step if state is not None and not state.finished else None
+    state = state or TrainState()
+    state.record["options"] = options
+
+    def checkpoint() -> None:
+        save_adapted(model, out, config, masker=masker, state=state)
+
     with tqdm_progress("training", unit="step") as progress:
-        info = adapt(model, data, config, progress, masker)
-    if resumed:
+        info = adapt(model, data, config, progress, masker, state, checkpoint, opts["checkpoint_every"])
+    if opts["resume"]:
         model.card["adaptation"][-1]["resumed"] = str(out)
-    save_adapted(model, out, config, masker=masker if config.masking == "adversarial" else None)
-    return info
+        if went_on is not None:
+            model.card["adaptation"][-1]["went_on_from"] = went_on
+    save_adapted(model, out, config, masker=masker, state=state)
+    return {**info, "went_on_from": went_on}
 
 
 def _masker_note(info: dict) -> str:
     resumed = (info.get("adversarial") or {}).get("resumed")
-    return {True: ", its masker and book resumed", "masker": ", its masker resumed (a new book)"}.get(
+    note = {True: ", its masker and book resumed", "masker": ", its masker resumed (a new book)"}.get(
         resumed, ""
     )
+    if info.get("went_on_from") is not None:
+        note += f", went on from step {info['went_on_from']}"
+    return note
 
 
 @encoder.command("adapt")
@@ -176,41 +241,47 @@ def _masker_note(info: dict) -> str:
     help="A sample of at most N replayed pieces.",
 )
 @_masking_options
-def adapt_cmd(base, schedule, replay, replay_culture, replay_limit, masking, resume, **train):
+@click.pass_context
+def adapt_cmd(ctx, **opts):
     """Continue pretraining the encoder BASE (a folder or shipped name) on the train-split pieces of one
     culture (or several, each window from a culture chosen with equal probability) and save it to --out.
     With --replay, that share of the windows comes from the base's own culture instead. With --resume,
     the adaptation of BASE already in --out goes on."""
     from partita.models.encoder import MusicEncoder
 
-    cultures, out = train["cultures"], train["out"]
+    out, base = opts["out"], str(opts["base"])
     check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
-        _threads(train["threads"])
-        masker, adversarial = None, None
-        if resume:
-            model, masking, saved, masker = _resumed(out, masking)
-            _check_base(saved, str(base), out)
+        _threads(opts["threads"])
+        masker, adversarial, state, saved = None, None, None, None
+        if opts["resume"]:
+            model, masking, saved, masker, state = _resumed(ctx, opts)
+            _check_base(saved, str(opts["base"]), out)
             adversarial = saved.adversarial if masking == "adversarial" else None
         else:
-            model, masking = MusicEncoder.from_pretrained(base), masking or "random"
+            model, masking = MusicEncoder.from_pretrained(base), opts["masking"] or "random"
+        cultures, schedule, replay, replay_culture = (
+            opts[k] for k in ("cultures", "schedule", "replay", "replay_culture")
+        )
         config = _config(
-            train,
+            opts,
             schedule=schedule,
-            base=str(base),
+            base=base,
             replay=replay,
             replay_culture=replay_culture,
             masking=masking,
             adversarial=adversarial,
         )
+        if state is not None and not state.finished:
+            config = saved
         read = cultures + ((replay_culture,) if replay and replay_culture not in cultures else ())
-        limits = {replay_culture: replay_limit} if replay else None
-        data = _pieces(train["corpus"], read, model, train["max_notes"], train["limit"], limits)
+        limits = {replay_culture: opts["replay_limit"]} if replay else None
+        data = _pieces(opts["corpus"], read, model, opts["max_notes"], opts["limit"], limits)
         what = f"{schedule}, replay {replay:g}" if replay else schedule
-        if not resume:
+        if not opts["resume"]:
             name = model.card.get("name", base)
             model.card["name"] = f"{name} adapted to {'+'.join(cultures)} ({what}, {masking} masking)"
-        info = _run(model, data, config, out, masker, resumed=resume)
+        info = _run(model, data, config, opts, _options(opts), masker, state)
     click.echo(
         f"{masking} masking{_masker_note(info)}, {info['steps']} steps in {info['seconds']:.0f} s, masked "
         f"loss {info['first_loss']:.3f} -> {info['final_loss']:.3f} -> {out}"
@@ -240,33 +311,43 @@ SHAPE = {"layers": "n_layer", "width": "d_model", "heads": "n_head", "max_len": 
 @click.option("--max-len", type=click.IntRange(8, 4096), default=128, show_default=True)
 @_masking_options
 @click.pass_context
-def pretrain_cmd(ctx, layers, width, heads, max_len, masking, resume, **train):
+def pretrain_cmd(ctx, **opts):
     """Pretrain a new encoder from random weights on the train-split pieces of a culture (the base of an
     adaptation: `--culture western`) and save it to --out."""
     import torch
 
     from partita.models.encoder import EncoderConfig, MusicEncoder
 
-    cultures, out = train["cultures"], train["out"]
+    out = opts["out"]
     check_out_folder(out, "an encoder folder", "encoder_config.json")
     with one_line(OSError):
-        _threads(train["threads"])
-        torch.manual_seed(train["seed"])
-        masker, adversarial = None, None
-        if resume:
-            model, masking, saved, masker = _resumed(out, masking)
-            _check_shape(ctx, model.config, out, layers=layers, width=width, heads=heads, max_len=max_len)
+        _threads(opts["threads"])
+        torch.manual_seed(opts["seed"])
+        masker, adversarial, state, saved = None, None, None, None
+        if opts["resume"]:
+            shape = {k: opts[k] for k in SHAPE}
+            model, masking, saved, masker, state = _resumed(ctx, opts)
+            _check_shape(ctx, model.config, out, **shape)
             adversarial = saved.adversarial if saved is not None and masking == "adversarial" else None
         else:
-            masking = masking or "random"
+            masking, width = opts["masking"] or "random", opts["width"]
             model = MusicEncoder(
-                EncoderConfig(n_layer=layers, n_head=heads, d_model=width, d_ff=4 * width, max_len=max_len)
+                EncoderConfig(
+                    n_layer=opts["layers"],
+                    n_head=opts["heads"],
+                    d_model=width,
+                    d_ff=4 * width,
+                    max_len=opts["max_len"],
+                )
             )
-        base = f"resumed from {out}" if resume else "random weights"
-        config = _config(train, schedule="cosine", base=base, masking=masking, adversarial=adversarial)
-        data = _pieces(train["corpus"], cultures, model, train["max_notes"], train["limit"])
+        cultures = opts["cultures"]
+        base = f"resumed from {out}" if opts["resume"] else "random weights"
+        config = _config(opts, schedule="cosine", base=base, masking=masking, adversarial=adversarial)
+        if state is not None and not state.finished:
+            config = saved
+        data = _pieces(opts["corpus"], cultures, model, opts["max_notes"], opts["limit"])
         model.card["name"] = f"encoder pretrained on {'+'.join(cultures)} ({masking} masking)"
-        info = _run(model, data, config, out, masker, resumed=resume)
+        info = _run(model, data, config, opts, _options(opts), masker, state)
     loss = f"masked loss {info['first_loss']:.3f} -> {info['final_loss']:.3f}"
     click.echo(
         f"{model.num_parameters():,} parameters, {masking} masking{_masker_note(info)}, "

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError, safe_open
+from safetensors import SafetensorError
 from safetensors.torch import save_file
 from torch import nn
 
@@ -53,6 +53,7 @@ from partita.atomic import atomic_path
 from partita.models.encoder import FIELDS, PAD, MusicEncoder, pad_batch, window_tokens
 from partita.progress import ProgressCallback
 from partita.training.encoder import EncoderTrainConfig, _loop, corrupt
+from partita.training.train_state import TrainState, read_safetensors
 
 if TYPE_CHECKING:
     from partita.training.culture import AdaptConfig
@@ -195,9 +196,7 @@ def load_masker(directory: str | Path) -> MaskerState | None:
     if not path.is_file():
         return None
     try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open is not a dict)
+        tensors, meta = read_safetensors(path)
         lengths = tensors.pop("book.lengths").numpy()
         flags = tensors.pop("book.open").numpy().astype(bool)
         if int(lengths.sum()) != len(flags) or meta.get("partita") != "MaskerState":
@@ -414,14 +413,20 @@ def adversarial_adapt(
     config: AdaptConfig,
     progress: ProgressCallback | None = None,
     masker: MaskerState | None = None,
+    state: TrainState | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    every: int = 0,
+    stop_after: int | None = None,
 ) -> dict[str, Any]:
     """:func:`partita.training.culture.adapt` with the learned masker: each batch's windows drawn from the
     cultures of ``data`` in :func:`partita.training.culture.batch_shares`'s shares, ``config``'s schedule
     (``lr_at``), the masker and book of ``config.adversarial`` (None: the defaults, then recorded there).
     ``masker``: a saved state to continue (:func:`load_masker`; empty: a fresh masker); the final state is
-    left in it, for :func:`save_masker`. Returns adapt's record plus ``"adversarial"``; the card gets the
-    run under ``"adaptation"``."""
-    from partita.training.culture import batch_shares, with_notes
+    left in it, for :func:`save_masker`. ``state``, ``checkpoint``, ``every``, ``stop_after``: as adapt's
+    (at each checkpoint ``masker`` is brought up to date too, and the masker's losses so far go into the
+    state's record). Returns adapt's record plus ``"adversarial"``; the card gets the run under
+    ``"adaptation"``."""
+    from partita.training.culture import batch_shares, run_record, with_notes
 
     data = with_notes(data)
     adv = AdversarialMaskConfig(**(config.adversarial or {}))
@@ -432,17 +437,9 @@ def adversarial_adapt(
     sizes = np.array([x.sum() for x in lengths])
     weights = batch_shares(names, sizes, config)
     adversary = _Adversary(model, [p for k in names for p in data[k]], adv, config.seed, masker)
-    tcfg = EncoderTrainConfig(
-        config.steps,
-        config.batch_size,
-        config.lr,
-        config.weight_decay,
-        config.warmup,
-        config.mask_prob,
-        time_limit_s=config.time_limit_s,
-        cpu_limit_s=config.cpu_limit_s,
-        seed=config.seed,
-    )
+    if state is not None and not state.empty and not state.finished:  # a stopped run: its losses so far
+        for key in ("mlm", "masker"):
+            adversary.state[key] = [float(x) for x in state.record.get(f"masker_{key}", [])]
 
     def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
         counts = rng.multinomial(config.batch_size, weights)
@@ -454,20 +451,24 @@ def adversarial_adapt(
         ]
         return adversary.loss(picks, config.mask_prob, rng, gen)
 
+    def saved() -> None:
+        if masker is not None:
+            adversary.save_to(masker)
+        if state is not None:
+            state.record.update(masker_mlm=adversary.state["mlm"], masker_masker=adversary.state["masker"])
+        if checkpoint is not None:
+            checkpoint()
+
     params = [p for p in model.parameters() if p.requires_grad] + list(adversary.head.parameters())
     what = "adversarial " + "+".join(names)
-    out = adversary.finish(_loop(model, tcfg, params, step_loss, what, progress, lr_at=config.lr_at))
+    run = (state, saved, every, stop_after)
+    out = _loop(model, config.train_config(), params, step_loss, what, progress, config.lr_at, *run)
+    out = adversary.finish(out)
     if masker is not None:
         adversary.save_to(masker)
-    lrs = [config.lr_at(s) for s in range(out["steps"])]
-    out.update(
-        lr_first=lrs[0] if lrs else None,
-        lr_max=max(lrs) if lrs else None,
-        lr_last=lrs[-1] if lrs else None,
-        pieces={k: len(v) for k, v in data.items()},
-        shares={k: round(float(w), 4) for k, w in zip(names, weights, strict=True)},
-        notes={k: int(n) for k, n in zip(names, sizes, strict=True)},
-    )
+    if state is not None:
+        state.record.update(masker_mlm=adversary.state["mlm"], masker_masker=adversary.state["masker"])
+    out.update(run_record(config, data, names, weights, sizes, out["steps"]))
     model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
     model.card["masking"] = "adversarial"
     return out

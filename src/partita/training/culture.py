@@ -46,7 +46,6 @@ import copy
 import json
 import logging
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -69,10 +68,11 @@ from partita.models.encoder import (
 )
 from partita.progress import ProgressCallback, report
 from partita.training.adversarial_mask import MASKER_WEIGHTS, MaskerState, adversarial_adapt, save_masker
-from partita.training.encoder import corrupt, random_mask, sample_windows
+from partita.training.encoder import EncoderTrainConfig, _loop, corrupt, random_mask, sample_windows
 from partita.training.merge_methods import MERGE_METHODS, combine
 from partita.training.merge_methods import dare_vectors as dare_vectors  # re-exported: older imports
 from partita.training.merge_methods import ties_vector as ties_vector
+from partita.training.train_state import TRAIN_STATE, TrainState, load_train_state, save_train_state
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,21 @@ class AdaptConfig:
         frac = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
         return low + (self.lr - low) * 0.5 * (1 + math.cos(math.pi * frac))
 
+    def train_config(self) -> EncoderTrainConfig:
+        """The settings of the optimizer loop (:func:`partita.training.encoder._loop`; the rate comes from
+        :meth:`lr_at`)."""
+        return EncoderTrainConfig(
+            self.steps,
+            self.batch_size,
+            self.lr,
+            self.weight_decay,
+            self.warmup,
+            self.mask_prob,
+            time_limit_s=self.time_limit_s,
+            cpu_limit_s=self.cpu_limit_s,
+            seed=self.seed,
+        )
+
 
 def masked_loss(
     model: MusicEncoder,
@@ -365,53 +380,55 @@ def adapt(
     config: AdaptConfig,
     progress: ProgressCallback | None = None,
     masker: MaskerState | None = None,
+    state: TrainState | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    every: int = 0,
+    stop_after: int | None = None,
 ) -> dict[str, Any]:
     """Continual masked-note pretraining of ``model`` (in place) on ``data`` (culture name -> token arrays
     of its training pieces; with ``config.replay``, the replayed culture's too) with ``config``'s schedule;
     returns what the run did (steps, seconds, losses). ``masker`` (adversarial masking only): a
-    :class:`partita.training.adversarial_mask.MaskerState` to continue, left holding the final state."""
+    :class:`partita.training.adversarial_mask.MaskerState` to continue, left holding the final state.
+
+    ``state``: a :class:`partita.training.train_state.TrainState` to go on from (the optimizer's moments and
+    the random streams; a stopped run from its step, to the end of its schedule), left holding the final
+    one; every ``every`` steps, and when stopped after ``stop_after`` new steps, it (and ``masker``) is
+    brought up to date and ``checkpoint`` called (:func:`save_adapted` with both, to save a resumable
+    folder)."""
     data = with_notes(data)
     if config.masking == "adversarial":
-        return adversarial_adapt(model, data, config, progress, masker)
+        return adversarial_adapt(model, data, config, progress, masker, state, checkpoint, every, stop_after)
     names = list(data)
     sizes = np.array([sum(len(p) for p in data[k]) for k in names], dtype=float)
     weights = batch_shares(names, sizes, config)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    gen = torch.Generator().manual_seed(config.seed)
+    pieces = [data[k] for k in names]
+
+    def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
+        tokens, keep = _batch(pieces, weights, config, model, rng)
+        x, k = torch.from_numpy(tokens), torch.from_numpy(keep)
+        return masked_loss(model, x, k, config.mask_prob, gen)[0]
+
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=config.lr_at(0), weight_decay=config.weight_decay)
-    model.train()
-    t0, c0, losses, lrs, step = time.monotonic(), time.process_time(), [], [], 0
-    for step in range(config.steps):
-        if (config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s) or (
-            config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s
-        ):
-            log.info("adapt: time limit after %d steps", step)
-            break
-        lr = config.lr_at(step)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        tokens, keep = _batch([data[k] for k in names], weights, config, model, rng)
-        loss, _ = masked_loss(model, torch.from_numpy(tokens), torch.from_numpy(keep), config.mask_prob, gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        losses.append(float(loss.detach()))
-        lrs.append(lr)
-        if step % 50 == 0:
-            log.info("adapt %s step %d lr %.2e loss %.4f", "+".join(names), step, lr, losses[-1])
-        report(progress, step + 1, config.steps, f"adapt loss {np.mean(losses[-20:]):.3f}")
-    else:
-        step = config.steps
-    model.eval()
-    out = {
-        "steps": step,
-        "seconds": round(time.monotonic() - t0, 1),
-        "cpu_seconds": round(time.process_time() - c0, 1),
-        "first_loss": float(np.mean(losses[:20] or [float("nan")])),
-        "final_loss": float(np.mean(losses[-50:] or [float("nan")])),
+    what = "adapt " + "+".join(names)
+    run = (state, checkpoint, every, stop_after)
+    out = _loop(model, config.train_config(), params, step_loss, what, progress, config.lr_at, *run)
+    out.update(run_record(config, data, names, weights, sizes, out["steps"]))
+    model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
+    model.card["masking"] = config.masking
+    return out
+
+
+def run_record(
+    config: AdaptConfig,
+    data: Mapping[str, Sequence[np.ndarray]],
+    names: Sequence[str],
+    weights: np.ndarray,
+    sizes: np.ndarray,
+    steps: int,
+) -> dict[str, Any]:
+    """An adaptation's record besides its losses: the rates of its steps, its pieces, notes and shares."""
+    lrs = [config.lr_at(s) for s in range(steps)]
+    return {
         "lr_first": lrs[0] if lrs else None,
         "lr_max": max(lrs) if lrs else None,
         "lr_last": lrs[-1] if lrs else None,
@@ -419,9 +436,6 @@ def adapt(
         "shares": {k: round(float(w), 4) for k, w in zip(names, weights, strict=True)},
         "notes": {k: int(n) for k, n in zip(names, sizes, strict=True)},
     }
-    model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
-    model.card["masking"] = config.masking
-    return out
 
 
 @torch.no_grad()
@@ -467,17 +481,50 @@ def save_adapted(
     config: AdaptConfig,
     card: dict | None = None,
     masker: MaskerState | None = None,
+    state: TrainState | None = None,
 ) -> Path:
-    """Save an adapted encoder folder with ``adapt_config.json`` beside its weights, and ``masker`` (an
-    adversarial run's :class:`partita.training.adversarial_mask.MaskerState`) as ``masker.safetensors``;
-    without one, an older run's masker file there is removed (it is not of these weights)."""
+    """Save an adapted encoder folder with ``adapt_config.json`` beside its weights, ``masker`` (an
+    adversarial run's :class:`partita.training.adversarial_mask.MaskerState`) as ``masker.safetensors`` and
+    ``state`` (the run's :class:`partita.training.train_state.TrainState`: what ``--resume`` goes on from)
+    as ``train_state.safetensors``, with the digest of these weights and the masker's step count; without
+    one, an older run's file there is removed (it is not of these weights)."""
     out = model.save_pretrained(directory, card)
     if masker is not None and masker.head is not None:
         save_masker(masker, out)
     else:
         (out / MASKER_WEIGHTS).unlink(missing_ok=True)
     atomic_write_text(out / ADAPT_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
+    if state is not None and not state.empty:
+        state.record["masker_step"] = masker.step if masker is not None and masker.head is not None else None
+        save_train_state(state, out, model.state_dict())
+    else:
+        (out / TRAIN_STATE).unlink(missing_ok=True)
     return out
+
+
+def load_resume_state(
+    directory: str | Path, model: MusicEncoder, masker: MaskerState | None = None
+) -> TrainState | None:
+    """The training state saved in ``directory`` for a resumed run of ``model`` (loaded from there) and
+    ``masker`` (its saved masker, or None): None when none was saved (an older folder: the optimizer and the
+    random streams start afresh); one-line ValueError when the file is unreadable or not of these weights
+    or this masker."""
+    state = load_train_state(directory)
+    if state is None:
+        log.warning(
+            "%s: no training state saved: the optimizer and the random streams start afresh", directory
+        )
+        return None
+    where = str(Path(directory) / TRAIN_STATE)
+    state.check_weights(model.state_dict(), where)
+    have = masker.step if masker is not None and masker.head is not None else None
+    if state.record.get("masker_step") != have:
+        raise ValueError(
+            f"{where}: the training state is of a masker at step {state.record.get('masker_step')}, "
+            f"{MASKER_WEIGHTS} holds {'none' if have is None else f'one at step {have}'}; delete "
+            f"{TRAIN_STATE} to go on without it"
+        )
+    return state
 
 
 def load_adapt_config(directory: str | Path) -> AdaptConfig:

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from partita.models.encoder import FIELDS, MASK, OFFSET, PAD, MusicEncoder, pad_batch, window_tokens
 from partita.progress import ProgressCallback, report
+from partita.training.train_state import TrainState
 
 log = logging.getLogger(__name__)
 
@@ -133,20 +134,48 @@ def _loop(
     what: str,
     progress: ProgressCallback | None,
     lr_at: Callable[[int], float] | None = None,
+    state: TrainState | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    every: int = 0,
+    stop_after: int | None = None,
 ) -> dict[str, Any]:
     """The optimizer loop of ``step_loss``; the rate of step ``s`` is ``lr_at(s)`` when given, else
-    ``config.lr * lr_factor(s, ...)``."""
+    ``config.lr * lr_factor(s, ...)``.
+
+    ``state`` (:class:`partita.training.train_state.TrainState`): a saved one is restored first (the
+    optimizer's moments and the random streams); a stopped run (``not state.finished``) goes on from its
+    step with its losses, so that it ends as the unbroken run would have; a finished one starts a new
+    schedule from step 0 with its moments and random streams going on. The state is left holding the final
+    one; every ``every`` steps (and when stopped by ``stop_after`` new steps) it is taken and ``checkpoint``
+    called, to save it with the weights."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    start, losses = 0, []
+    if state is not None and not state.empty:
+        state.restore(opt, gen, rng)
+        if not state.finished:
+            start, losses = state.step, list(state.losses)
+            log.info("%s: going on from step %d of %d", what, start, config.steps)
+
+    def take(done: int, save: bool) -> None:
+        if state is not None:
+            state.capture(opt, done, config.steps, losses, gen, rng)
+            if save and checkpoint is not None:
+                checkpoint()
+
     model.train()
-    t0, c0, losses, step = time.monotonic(), time.process_time(), [], 0
-    for step in range(config.steps):
+    t0, c0, step = time.monotonic(), time.process_time(), start
+    for step in range(start, config.steps):
         if (config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s) or (
             config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s
         ):
             log.info("%s: time limit after %d steps", what, step)
+            break
+        if stop_after is not None and step - start >= stop_after:
+            log.info("%s: stopped after %d steps, at step %d of %d", what, stop_after, step, config.steps)
+            take(step, save=True)
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(step) if lr_at else config.lr * lr_factor(step, config.steps, config.warmup)
@@ -159,8 +188,11 @@ def _loop(
         if step % 50 == 0:
             log.info("%s step %d loss %.4f", what, step, losses[-1])
         report(progress, step + 1, config.steps, f"{what} loss {np.mean(losses[-20:]):.3f}")
+        if every and (step + 1) % every == 0 and step + 1 < config.steps:
+            take(step + 1, save=True)
     else:
         step = config.steps
+    take(step, save=False)
     model.eval()
     tail = losses[-50:] or [float("nan")]
     return {

@@ -50,6 +50,7 @@ from partita.training.data import (
     random_windows,
     sequence_nll,
 )
+from partita.training.train_state import load_optimizer_state, optimizer_tensors
 
 logger = logging.getLogger(__name__)
 
@@ -156,32 +157,6 @@ def latest_checkpoint(out_dir: str | Path) -> Path | None:
     return folder if (folder / "state.json").is_file() else None
 
 
-def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """The optimizer state as named tensors (for safetensors) plus its JSON-able rest."""
-    sd = opt.state_dict()
-    tensors, scalars = {}, {}
-    for pid, st in sd["state"].items():
-        for k, v in st.items():
-            if torch.is_tensor(v):
-                tensors[f"{pid}.{k}"] = v.detach().contiguous().cpu()
-            else:
-                scalars[f"{pid}.{k}"] = v
-    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
-
-
-def _load_optimizer(
-    opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
-) -> None:
-    state: dict[int, dict[str, Any]] = {}
-    for key, v in tensors.items():
-        pid, name = key.split(".", 1)
-        state.setdefault(int(pid), {})[name] = v
-    for key, v in meta["scalars"].items():
-        pid, name = key.split(".", 1)
-        state.setdefault(int(pid), {})[name] = v
-    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-
-
 def save_checkpoint(
     out_dir: Path, model: MusicLM, opt: torch.optim.Optimizer, state: dict[str, Any], keep: int = 2
 ) -> Path:
@@ -198,7 +173,7 @@ def save_checkpoint(
         if k != "head.weight" or not model.config.tie_embeddings
     }
     save_file(weights, str(tmp / "model.safetensors"))
-    tensors, meta = _optimizer_tensors(opt)
+    tensors, meta = optimizer_tensors(opt)
     save_file(tensors, str(tmp / "optimizer.safetensors"))
     (tmp / "state.json").write_text(json.dumps({**state, "optimizer": meta}, indent=1, default=str))
     shutil.rmtree(folder, ignore_errors=True)
@@ -216,7 +191,7 @@ def _load_checkpoint(folder: Path, model: MusicLM, opt: torch.optim.Optimizer) -
         weights["head.weight"] = weights["tok_emb.weight"]
     model.load_state_dict(weights)
     state = json.loads((folder / "state.json").read_text())
-    _load_optimizer(opt, load_file(str(folder / "optimizer.safetensors")), state.pop("optimizer"))
+    load_optimizer_state(opt, load_file(str(folder / "optimizer.safetensors")), state.pop("optimizer"))
     return state
 
 
