@@ -11,6 +11,8 @@ AAAI 2025), which judge a generated piece by running a music analysis over it an
 - **CK** (correct key): the measured key is the requested key (tonic and mode; enharmonic spellings are
   equal).
 - **CKD** (correct key with duplicates): CK, or the measured key is the requested key's relative major/minor.
+- **CM** (correct mode): where a mode is asked without a key (a picture's minor, a sad prompt's), the measured
+  key is in that mode.
 - **meter**: the measured time signature equals the requested one; **beat match** (Mustango's BM) compares the
   numerators (beats per bar) only.
 - **instruments**: precision, recall and F1 of the set of General MIDI programs measured (tracks with
@@ -70,6 +72,7 @@ METRIC_WORDS: dict[str, str] = {
     "TBT": "tempo in that bin or a neighbouring one",
     "CK": "key as asked (tonic and mode)",
     "CKD": "key as asked, or its relative major / minor",
+    "CM": "mode as asked, where no key was (a picture's minor, a sad prompt's)",
     "meter": "time signature as asked",
     "beat_match": "beats per bar as asked",
     "bars": "exactly the number of bars asked for",
@@ -108,6 +111,8 @@ class Controls:
     """
 
     key: str | None = None
+    mode: str | None = None
+    """``"major"`` or ``"minor"`` asked without a key (a key states its own mode: then this is unused)."""
     tempo: float | None = None
     tempo_bin: int | None = None
     time_signature: str | None = None
@@ -132,6 +137,7 @@ class Controls:
         """Raise ValueError naming the field and the value when a control cannot be used."""
         checks = {
             "key": lambda v: parse_key(str(v)),
+            "mode": _check_mode,
             "tempo": tempo_bin,
             "tempo_bin": _check_bin,
             "time_signature": _parse_meter,
@@ -178,6 +184,11 @@ class Measured:
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
         return asdict(self)
+
+
+def _check_mode(value) -> None:
+    if value not in ("major", "minor"):
+        raise ValueError("expected 'major' or 'minor'")
 
 
 def _check_bin(value) -> None:
@@ -275,6 +286,9 @@ def piece_adherence(requested: Controls, measured: Measured) -> dict[str, float]
         relative = (want % 12 + 9) % 12 + 12 if want < 12 else (want % 12 + 3) % 12
         out["CK"] = float(got == want)
         out["CKD"] = float(got in (want, relative))
+    elif requested.mode is not None:
+        got = parse_key(measured.key) if measured.key is not None else None
+        out["CM"] = float(got is not None and (got >= 12) == (requested.mode == "minor"))
     if requested.time_signature is not None:
         want_m = _parse_meter(requested.time_signature)
         got_m = _parse_meter(measured.time_signature) if measured.time_signature is not None else None
@@ -397,6 +411,7 @@ def controls_of(request: Request) -> Controls:
     c = request.conditions
     return Controls(
         key=f"{c.key} {c.mode or 'major'}" if c.key else None,
+        mode=c.mode if not c.key and c.mode in ("major", "minor") else None,
         tempo=c.tempo_bpm,
         time_signature=c.meter,
         instruments=[*c.programs, *(["Drums"] if c.drums else [])] or None,
