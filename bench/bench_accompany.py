@@ -29,7 +29,8 @@ pieces, :data:`CHORALE_CHOSEN_ON`), their first 8 bars: the soprano accompanied 
 (``partita``) and with ``--arm``'s attributes of :mod:`partita.generation.accompany` set (``partita, arm``,
 the ablation: by default ``PARTS_TOGETHER={}``, the parts' onsets their own), same seeds, beside block chords
 and the real alto, tenor and bass; agreement as above, the parts' notes a bar, notes an onset, share on the
-beats, melody onsets struck and struck downbeats (:func:`parts_rhythm`), and realism against up to ``2 N``
+beats, melody onsets struck and struck downbeats (:func:`parts_rhythm`), how they move as voices (inner
+repeats, time above the soprano, crossings: :func:`parts_voicing`), and realism against up to ``2 N``
 other held-out chorales. ``--n 0 --folk 0`` runs the chorales alone.
 
     python bench/bench_accompany.py [--n 12] [--folk 6] [--model partita-small|debug|PATH] [--threads 2]
@@ -338,12 +339,80 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
     }
 
 
+def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, float]:
+    """How the parts move as voices, over ``pieces`` (the melody's tracks first; ``bars`` bars each), on a
+    sixteenth-note grid, whatever tracks the parts are written in:
+
+    - ``inner repeated``: of the notes the inner voices start (each part note that starts, ranked among the
+      parts' pitches sounding there, all but the lowest), the share whose pitch its rank last started;
+    - ``inner runs of 4+``: the share that start a pitch the fourth time or more running;
+    - ``above the melody``: of the sixteenths where the melody and a part sound, the share with a part above
+      the melody's note;
+    - ``crossings``: of the sixteenths where two neighbouring voices sound (the melody and the part tracks
+      ordered by mean pitch), the share with the lower above the higher; NaN where the parts are one track.
+    """
+    from partita.score.bars import bar_lines
+
+    starts = repeated = long_runs = above = with_melody = crossed = pairs = 0
+    for piece in pieces:
+        q = int(piece.ticks_per_quarter) or 480
+        step = max(1, q // 4)
+        end = int(bar_lines(piece, bars)[-1])
+        cells = end // step + 1
+        tracks = [t for t in piece.tracks[melody_tracks:] if not t.is_drum and len(t.notes)]
+        notes = [n for t in tracks for n in t.notes if n.time < end]
+        sound = [set() for _ in range(cells)]
+        for n in notes:
+            for i in range(int(n.time) // step, min(cells, (int(n.time + n.duration) + step - 1) // step)):
+                sound[i].add(int(n.pitch))
+        last: dict[int, list[int]] = {}  # rank -> [pitch, times running]
+        for n in sorted(notes, key=lambda n: (n.time, -n.pitch)):
+            here = sorted(sound[int(n.time) // step], reverse=True)
+            if len(here) < 2 or int(n.pitch) not in here:
+                continue
+            rank = here.index(int(n.pitch))
+            if rank == len(here) - 1:
+                continue
+            starts += 1
+            prev = last.get(rank)
+            if prev is not None and prev[0] == int(n.pitch):
+                prev[1] += 1
+                repeated += 1
+                long_runs += prev[1] >= 4
+            else:
+                last[rank] = [int(n.pitch), 1]
+        top = np.full(cells, -1)
+        for t in piece.tracks[:melody_tracks]:
+            for n in t.notes:
+                top[int(n.time) // step : min(cells, int(n.time + n.duration) // step)] = int(n.pitch)
+        for i, pitches in enumerate(sound):
+            if pitches and top[i] >= 0:
+                with_melody += 1
+                above += int(max(pitches) > top[i])
+        if len(tracks) > 1:
+            order = sorted(tracks, key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
+            grid = np.full((len(order) + 1, cells), -1)
+            grid[0] = top
+            for k, t in enumerate(order, 1):
+                for n in t.notes:
+                    grid[k, int(n.time) // step : min(cells, int(n.time + n.duration) // step)] = int(n.pitch)
+            both = (grid[:-1] >= 0) & (grid[1:] >= 0)
+            pairs += int(both.sum())
+            crossed += int((both & (grid[1:] > grid[:-1])).sum())
+    return {
+        "inner repeated": repeated / max(1, starts),
+        "inner runs of 4+": long_runs / max(1, starts),
+        "above the melody": above / max(1, with_melody),
+        "crossings": crossed / pairs if pairs else float("nan"),
+    }
+
+
 def chorale_rows(sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_others: int) -> list[dict]:
     """The chorale rows: agreement with the soprano, the parts' rhythm and realism, for ``partita`` and the
     arm, each beside block chords (the real alto, tenor and bass in the notes)."""
     found = {k: agreement_found(v) for k, v in sets.items()}
     means = {k: _mean(v) for k, v in found.items()}
-    rhythm = {k: parts_rhythm(v, CHORALE_BARS) for k, v in sets.items()}
+    rhythm = {k: {**parts_rhythm(v, CHORALE_BARS), **parts_voicing(v, CHORALE_BARS)} for k, v in sets.items()}
     acc = {k: report["sets"][k].get("accuracy", float("nan")) for k in sets}
     n, rows = len(sets["real"]), []
     for name in ("partita", "partita, arm"):

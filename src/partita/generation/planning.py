@@ -161,6 +161,9 @@ def plan_request(
     programs = stand.sampled
     n_voices = request.n_tracks or 0
     voices = voice_programs(programs, n_voices) if len(programs) < n_voices else {}
+    if voices and request.above_voices:  # the style's lower voices: those above are given (a soprano)
+        over = voice_programs(programs, n_voices + int(request.above_voices))
+        voices = dict(list(over.items())[int(request.above_voices) :])
     styled, kept = voices, _without_tacet(voices, request, config, seed, notes)
     presence = config.presence_weight_for(c.style)
     if len(kept) < len(voices) and config.tacet_presence_weight is not None:
@@ -210,6 +213,8 @@ def plan_request(
         event_positions=[(int(b), int(p)) for b, p in request.onsets],
         event_weight=float(config.event_weight),
         event_notes=int(config.event_notes) if request.onsets else 0,
+        voices_above=[(float(a), float(b), int(p)) for a, b, p in request.above],
+        max_repeats=int(request.max_repeats),
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,

@@ -65,6 +65,17 @@ class Request:
     """(bar from the piece's first, position in the vocabulary's positions of that bar) where the music
     should start notes, a video's cuts and motion peaks: the sampler is pulled there
     (:mod:`partita.generation.rules.event_pull`, ``GenerationConfig.event_weight``)."""
+    above: list[tuple[float, float, int]] = field(default_factory=list)
+    """The notes of a given voice above the sampled ones (a soprano kept as written, with parts added under
+    it): (start, end) in quarters from the first bar line, and pitch. The sampled voices keep under it and
+    start no note clashing with one of it starting there (:mod:`partita.generation.rules.voice_order`)."""
+    above_voices: int = 0
+    """How many of the style's voices are given above the sampled ones: the request's voices are sampled as
+    the style's lower ones (under a soprano, a chorale's alto, tenor and bass, not its soprano, alto and
+    tenor)."""
+    max_repeats: int = 0
+    """With voices kept in order: the most times running a voice may start its last pitch again (0: no
+    bound; :mod:`partita.generation.rules.voice_order`)."""
 
     def to_dict(self) -> dict:
         d = asdict(replace(self, given=None))  # a given score is not data: its summary is written instead

@@ -74,6 +74,14 @@ class Constraints:
     voice_order: list[int] = field(default_factory=list)
     """(with ``grammar``) The programs of one choir's voices, top down: no voice starts a note above a higher
     voice's sounding note or below a lower one's (:mod:`~partita.generation.rules.voice_order`). Soft."""
+    voices_above: list[tuple[float, float, int]] = field(default_factory=list)
+    """(with ``voice_order``) The notes of a given voice above the sampled ones, (start, end) in quarters
+    from the first bar line and pitch (a melody kept as written): no sampled note starts above the one
+    sounding where it lands, nor a second, seventh or tritone from one starting there
+    (:mod:`~partita.generation.rules.voice_order`). Soft."""
+    max_repeats: int = 0
+    """(with ``voice_order``) The most times running a voice starts its last pitch again; 0: no bound
+    (:mod:`~partita.generation.rules.voice_order`). Soft."""
     filled_beats: bool = False
     """(with ``grammar``) A note sounds as each beat begins, once the first has sounded: a rest stays inside
     a beat (:mod:`~partita.generation.rules.filled_beats`). Soft."""
