@@ -1,7 +1,9 @@
 """`partita similar`, measured: are a held-out piece's nearest neighbours from its own collection?
 
-``partita similar piece.mid`` ranks the indexed pieces by the cosine of their music vectors with the piece's
-(the discovery model's music encoder; no labels are read). Here each query is a **test-split** piece of the
+``partita similar piece.mid`` ranks the indexed pieces by the cosine of their vectors with the piece's: by
+default the similarity encoder's (``partita.discovery.similarity``, trained on train-split collections), with
+``--method discovery`` the discovery model's music vectors (the behaviour before it); no labels are read.
+Here each query is a **test-split** piece of the
 built corpus ``all`` (held out from the discovery model's training) that belongs to a real collection
 (``partita.discovery.recommend.collection_of``: a tune book's source file, an Essen regional file, a mass, a
 composer's set) with at least one other indexed piece; its collection is hidden (it is never an input), and
@@ -12,14 +14,16 @@ the query nor any candidate was seen in training). Measured per query: Hit@10 (a
 
 Rankers, on the same queries and pools (ties broken by a seeded random order):
 
-- ``similar``: the discovery vectors (what the command does);
+- ``learned``: the similarity encoder's vectors (what the command does by default; ``--similarity FOLDER``
+  measures another);
+- ``similar``: the discovery vectors (``partita similar --method discovery``, the command before);
 - ``features``: the cosine of the standardised feature vectors the encoder reads (no learning);
 - ``same-label`` (baseline): how many labels (genre, tune type, region, country, composer, meter, key; the
   collection label hidden) a candidate shares with the query;
 - ``popularity`` (baseline): how many versions of the candidate's tune or work the corpus holds;
 - ``random``.
 
-    python bench/bench_similar.py [--queries 1000] [--per-collection 20] [--seed 0]
+    python bench/bench_similar.py [--queries 1000] [--per-collection 20] [--seed 0] [--similarity FOLDER]
 
 Writes bench/results/similar.json. Needs the built corpus ``all``; its discovery features are read from
 ``data/discovery/all-entries.parquet`` (bench_discovery's cache), computed and cached there when it is missing
@@ -47,7 +51,14 @@ SLOW = True
 K = 10
 LABELS = ("genre", "tune_type", "region", "country", "composer", "meter", "key")
 """The labels the same-label baseline compares (the collection label is hidden)."""
-RANKERS = ("similar", "features", "same-label", "popularity", "random")
+BASE_NAMES = {
+    "similar": "the discovery vectors (partita similar before: --method discovery)",
+    "features": "standardised raw features",
+    "same-label": "same labels, collection hidden",
+    "random": "random",
+    "popularity": "popularity",
+}
+RANKERS = ("learned", "similar", "features", "same-label", "popularity", "random")
 
 
 def pick_queries(records: list[dict], home: dict[str, str | None], n: int, per_collection: int, seed: int):
@@ -116,7 +127,14 @@ def mean_of(ms: list[dict]) -> dict[str, float]:
     return {**{k: float(np.mean([m[k] for m in ms])) for k in ("hit10", "p10", "mrr")}, "n": len(ms)}
 
 
-def scorers(vectors: np.ndarray, features: np.ndarray, labels: list[dict], popularity: np.ndarray, seed: int):
+def scorers(
+    vectors: np.ndarray,
+    features: np.ndarray,
+    labels: list[dict],
+    popularity: np.ndarray,
+    seed: int,
+    learned: np.ndarray,
+):
     """name -> function(query position, candidate positions) -> scores."""
     z = (features - features.mean(0)) / np.maximum(features.std(0), 1e-9)
     z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
@@ -129,6 +147,7 @@ def scorers(vectors: np.ndarray, features: np.ndarray, labels: list[dict], popul
         ) + np.zeros(len(c))
 
     return {
+        "learned": lambda q, c: learned[c] @ learned[q],
         "similar": lambda q, c: vectors[c] @ vectors[q],
         "features": lambda q, c: z[c] @ z[q],
         "same-label": same_label,
@@ -145,6 +164,9 @@ def main() -> None:
     parser.add_argument("--per-collection", type=int, default=20)
     parser.add_argument("--corpus", default="all")
     parser.add_argument("--model", default=None, help="a discovery model folder (default: discovery-small)")
+    parser.add_argument(
+        "--similarity", default=None, help="a similarity encoder folder (default: the shipped similar-small)"
+    )
     parser.add_argument("--cache", default=None, help="the features cache (default: the corpus's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="processes featurising an uncached corpus")
@@ -159,6 +181,7 @@ def main() -> None:
     from catalogue import load_catalogue
     from partita.corpus import load_corpus
     from partita.discovery.recommend import collection_of
+    from partita.discovery.similarity import SimilarityEncoder
     from partita.paths import data_dir
 
     torch.set_num_threads(1)
@@ -170,6 +193,7 @@ def main() -> None:
     features, vectors, labels, popularity = cat.features, cat.vectors, cat.labels, cat.popularity
     home = {r["piece_id"]: collection_of(r) for r in records}
     home_of = [home[p] for p in ids]
+    learned = SimilarityEncoder.from_pretrained(args.similarity).encode_features(features)
     queries = pick_queries(records, home, args.queries, args.per_collection, args.seed)
     test = np.asarray([position[r["piece_id"]] for r in records if r.get("split") == "test"])
     pools = {"index": np.arange(len(ids)), "held-out": test}
@@ -178,7 +202,7 @@ def main() -> None:
         position,
         home_of,
         pools,
-        scorers(vectors, features, labels, popularity, args.seed),
+        scorers(vectors, features, labels, popularity, args.seed, learned),
         args.seed,
     )
     seconds = time.perf_counter() - t0
@@ -191,21 +215,21 @@ def main() -> None:
     ):
         got = result[pool]
         note = (
-            f"{got['similar']['n']} test-split queries from {len(collections)} collections (at most "
+            f"{got['learned']['n']} test-split queries from {len(collections)} collections (at most "
             f"{args.per_collection} a collection), {where}; a collection-mate is right; the collection label "
             "is never an input"
         )
         for metric, unit in (("hit10", "Hit@10"), ("p10", "P@10"), ("mrr", "MRR")):
-            for base in ("random", "popularity", "same-label"):
+            for base in ("similar", "features", "same-label", "random", "popularity"):
                 rows.append(
                     row(
-                        f"similar: a collection-mate among the nearest, {unit} ({where[6:]})",
-                        got["similar"][metric],
+                        f"similar (learned): a collection-mate among the nearest, {unit} ({where[6:]})",
+                        got["learned"][metric],
                         unit,
                         COMMAND,
-                        baseline=f"{base}, same queries",
+                        baseline=f"{BASE_NAMES[base]}, same queries",
                         baseline_value=got[base][metric],
-                        notes=note + f"; standardised features alone {got['features'][metric]:.3f}",
+                        notes=note,
                     )
                 )
     extra = {
@@ -215,6 +239,7 @@ def main() -> None:
         "indexed": len(ids),
         "test_split": len(test),
         "model": args.model or "discovery-small",
+        "similarity": args.similarity or "similar-small",
         "seconds": round(seconds, 1),
     }
     path = write_result(

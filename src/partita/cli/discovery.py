@@ -115,6 +115,26 @@ def train_recommender(corpus, out, steps, workers, seed) -> None:
     click.echo(f"wrote {out} ({model.config.trained_on})")
 
 
+@index.command("train-similar")
+@click.argument("corpus", default="all")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True, help="The model folder.")
+@click.option("--steps", type=click.IntRange(1, 100000), default=600, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
+def train_similar(corpus, out, steps, workers, seed) -> None:
+    """Train the similarity encoder of `partita similar` on CORPUS's real collections (train-split pieces;
+    the valid split chooses the step and the temperature)."""
+    from partita.cli.progress import tqdm_progress
+    from partita.discovery.similarity import SimilarityConfig, train_on_corpus
+
+    check_out_folder(out, "a similarity encoder folder", "similarity_config.json")
+    with one_line(), tqdm_progress("training", unit="step") as progress:
+        config = SimilarityConfig(steps=steps, seed=seed, dropout=0.3, weight_decay=0.05, eval_every=50)
+        model = train_on_corpus(corpus, out, config, workers=workers, progress=progress)
+    hit = model.config.metrics.get("valid_hit10")
+    click.echo(f"wrote {out}: valid Hit@10 {hit} ({model.config.trained_on})")
+
+
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
@@ -151,13 +171,21 @@ def search(query, k, where, index_path, as_json, hybrid, segments) -> None:
     "--index", "index_path", type=click.Path(file_okay=False), default=None, help="The index folder."
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-def similar(piece, k, where, index_path, as_json) -> None:
+@click.option(
+    "--method",
+    type=click.Choice(["learned", "discovery"]),
+    default="learned",
+    show_default=True,
+    help="learned: the similarity encoder (trained so a collection's pieces are near); discovery: the "
+    "index's text-matched music vectors (the old behaviour).",
+)
+def similar(piece, k, where, index_path, as_json, method) -> None:
     """The indexed pieces nearest to PIECE (any score file partita reads)."""
     from partita.discovery.index import DiscoveryIndex
 
     with one_line():
         score = read_checked(piece, notes=True)  # a hostile file is refused before the index loads
-        _show(DiscoveryIndex(index_path).similar(score, k, where), as_json)
+        _show(DiscoveryIndex(index_path).similar(score, k, where, method), as_json)
 
 
 @click.command("recommend")

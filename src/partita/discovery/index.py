@@ -54,6 +54,8 @@ FIELDS = ("piece_id", "split", *LABEL_FIELDS, "tempo", "caption", "caption_zh", 
 """The columns a result carries and a ``--where`` filter may name (besides the vector and features)."""
 EMBED_CHUNK = 1024
 """Feature rows embedded by one task."""
+SIMILAR_METHODS = ("learned", "discovery")
+"""How ``similar`` ranks: the similarity encoder, or the index's discovery vectors."""
 _SQL_WORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null", "true", "false", "between", "escape"}
 
 
@@ -532,9 +534,34 @@ class DiscoveryIndex:
         rows = self._query(f"piece_id IN ({quoted})", list(FIELDS), len(piece_ids))
         return {r["piece_id"]: {f: r.get(f) for f in FIELDS} for r in rows}
 
-    def similar(self, score, k: int = 10, where: str | None = None) -> list[Hit]:
-        """The ``k`` pieces nearest to a Score."""
-        return self.search_vector(self.model.encode_score(score), k, where)
+    def similar(self, score, k: int = 10, where: str | None = None, method: str = "learned") -> list[Hit]:
+        """The ``k`` pieces nearest to a Score. ``method`` ``learned`` (default) ranks by the shipped
+        similarity encoder (:mod:`partita.discovery.similarity`, trained so that a collection's pieces are
+        near); ``discovery`` by the index's own text-matched music vectors (the behaviour before it)."""
+        if method not in SIMILAR_METHODS:
+            raise ValueError(
+                f"unknown similarity method {method!r}; choose one of: {', '.join(SIMILAR_METHODS)}"
+            )
+        if method == "discovery":
+            return self.search_vector(self.model.encode_score(score), k, where)
+        from partita.discovery.similarity import similar_order
+
+        ids = self._lexical()[0]
+        space, encoder = self._similarity_space()
+        scores = space @ encoder.encode_score(score)
+        order = similar_order(scores, ids, self._allowed(where), k)
+        rows = self._rows([ids[i] for i in order])
+        return [Hit(ids[i], float(scores[i]), rows[ids[i]]) for i in order]
+
+    def _similarity_space(self):
+        """Every indexed piece in the similarity encoder's space, and the encoder (read once)."""
+        if getattr(self, "_similar", None) is None:
+            from partita.discovery.similarity import SimilarityEncoder
+
+            encoder = SimilarityEncoder.from_pretrained()
+            features = np.asarray(self.table.to_arrow()["features"].to_pylist(), dtype=np.float32)
+            self._similar = (encoder.encode_features(features), encoder)
+        return self._similar
 
     def recommend(
         self, pieces: list, k: int = 10, method: str = "learned+labels", where: str | None = None
