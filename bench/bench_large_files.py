@@ -17,10 +17,12 @@ peak resident memory (``os.wait4``'s ``ru_maxrss``), bytes written, exit code an
 Python traceback. CPU seconds are the steadier figure on a shared machine.
 
     python bench/bench_large_files.py [--quick] [--jobs 4] [--budget MINUTES] [--timeout 900] [--keep DIR]
+        [--nice 15]
 
 ``--jobs`` runs that many commands at once (their CPU time and memory are their own); ``--budget`` bounds the
 whole run: a command still going then is stopped and reported as timed out, one not started is listed as not
-run.
+run. ``--nice`` is the niceness added to each child (15 by default; 0 keeps the run's own, for a machine
+where other work at a lower niceness would starve the children past any timeout).
 """
 
 from __future__ import annotations
@@ -162,15 +164,15 @@ def _size(path: Path | None) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run_one(argv: list[str], out: Path | None, log_dir: Path, timeout: float) -> dict:
-    """Run partita ``argv`` as a child under ``nice``; its wall and CPU time, peak memory, bytes written (to
-    stdout and ``out``), exit code and whether stderr holds a traceback."""
+def run_one(argv: list[str], out: Path | None, log_dir: Path, timeout: float, niceness: int = 15) -> dict:
+    """Run partita ``argv`` as a child under ``nice -n niceness``; its wall and CPU time, peak memory, bytes
+    written (to stdout and ``out``), exit code and whether stderr holds a traceback."""
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     start = time.perf_counter()
     with open(log_dir / "stdout", "wb") as fo, open(log_dir / "stderr", "wb") as fe:
         proc = subprocess.Popen(
-            ["nice", "-n", "15", partita_exe(), *argv],
+            ["nice", "-n", str(niceness), partita_exe(), *argv],
             stdout=fo,
             stderr=fe,
             stdin=subprocess.DEVNULL,
@@ -206,7 +208,7 @@ def run_one(argv: list[str], out: Path | None, log_dir: Path, timeout: float) ->
     }
 
 
-def _one(task: tuple[Piece, str], work: Path, timeout: float, deadline: float) -> dict | None:
+def _one(task: tuple[Piece, str], work: Path, timeout: float, deadline: float, niceness: int) -> dict | None:
     """One command on one piece; None when the run's budget is spent before it starts."""
     piece, command = task
     left = deadline - time.monotonic()
@@ -215,7 +217,7 @@ def _one(task: tuple[Piece, str], work: Path, timeout: float, deadline: float) -
     out_dir = work / "out" / piece.name / command
     out_dir.mkdir(parents=True, exist_ok=True)
     argv, out = argv_for(command, piece, out_dir)
-    r = run_one(argv, out, work / "logs" / piece.name / command, min(timeout, left))
+    r = run_one(argv, out, work / "logs" / piece.name / command, min(timeout, left), niceness)
     shutil.rmtree(out_dir, ignore_errors=True)  # a render's WAV of an hour is 600 MB
     print(
         f"{piece.name:18s} {command:8s} rc={r['rc']} wall={r['wall_s']:7.1f}s cpu={r['cpu_s']:7.1f}s "
@@ -227,7 +229,7 @@ def _one(task: tuple[Piece, str], work: Path, timeout: float, deadline: float) -
 
 
 def measure(
-    plist: list[Piece], work: Path, timeout: float, jobs: int, budget_s: float
+    plist: list[Piece], work: Path, timeout: float, jobs: int, budget_s: float, niceness: int = 15
 ) -> dict[tuple[str, str], dict]:
     """Every command on every piece, ``jobs`` at a time, until ``budget_s`` seconds are spent (runs not
     started by then are left out; a run still going is stopped and counted as timed out). CPU time and memory
@@ -235,7 +237,7 @@ def measure(
     tasks = [(p, c) for p in plist for c in COMMANDS]
     deadline = time.monotonic() + budget_s
     with ThreadPoolExecutor(jobs) as pool:
-        results = list(pool.map(lambda t: _one(t, work, timeout, deadline), tasks))
+        results = list(pool.map(lambda t: _one(t, work, timeout, deadline, niceness), tasks))
     return {(p.name, c): r for (p, c), r in zip(tasks, results, strict=True) if r is not None}
 
 
@@ -329,12 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="commands run at the same time")
     ap.add_argument("--budget", type=float, default=0.0, help="minutes for all runs (0: no limit)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the logs (and the hour's MIDI) here")
+    ap.add_argument("--nice", type=int, default=15, help="niceness added to each child command")
     args = ap.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="partita-large-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         plist, hour = pieces(work, args.quick)
-        runs = measure(plist, work, args.timeout, args.jobs, args.budget * 60 or float("inf"))
+        runs = measure(plist, work, args.timeout, args.jobs, args.budget * 60 or float("inf"), args.nice)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
