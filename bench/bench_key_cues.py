@@ -57,6 +57,9 @@ from common import row, write_result  # noqa: E402
 log = logging.getLogger("bench_key_cues")
 
 COMMAND = "python bench/bench_key_cues.py"
+SLOW = True
+"""Left out of ``python -m bench`` unless asked for: 45 settings over 800 songs, minutes of CPU, for cues not
+shipped."""
 GRIDS: dict[str, list[dict]] = {
     "signature": [
         {"window": w, "cost": c, "threshold": t, "shortest": 8.0}
