@@ -17,6 +17,9 @@ its 8 bars):
 - ``partita_learned_old_pitch`` and ``partita_zh_old_pitch``: ``partita_learned`` and ``partita_zh`` with
   the rules' pitches (``song_pop_pitch.STYLE_PITCH["pop"]`` None: the arch, steps, repeats and leaps of
   ``song_pitch``, the tone rule's choice for Chinese lines) instead of the pitches learned from POP909;
+- ``partita_learned_pitch``: ``partita`` with pop's learned pitches on the rules' rhythm
+  (``PopPitch.rules_rhythm``, not shipped), and ``partita_zh_tones_before``: ``partita_zh`` with the
+  learned pitches' tone weight and Mandarin interval weights before (:data:`ZH_BEFORE`);
 - ``eighth``: the issue's baseline, one syllable per eighth note in order (each line from a new bar) on the
   same syllables, each sung to partita's pitch for it;
 - ``markov``: the realism benchmark's peer, a second-order Markov chain over (pitch, duration) trained on the
@@ -32,7 +35,9 @@ Each set is judged against each half's POP909 windows (at most ``--real``, drawn
 :func:`partita.evaluation.realism.realism_report`: the cross-validated balanced accuracy of the stronger of
 two judges on the realism features (0.5: cannot be told apart) and the Fréchet distance, with the floor of
 two halves of the same real windows, and the development half's windows against the held-out half's.
-Choices look at the development half only; the held-out rows report. The judge tells partita's lines from
+Choices look at the development half only; the held-out rows report. What the held-out judge reads
+(:func:`judge_reads`: permutation importance) is reported for ``partita``, ``partita_learned`` and
+``partita_zh``. The judge tells partita's lines from
 POP909's by their density first (the English texts' short lines against Chinese pop's many syllables), so
 ``partita`` and ``partita_no_repeats`` are also judged against each half's windows of :data:`SPARSE` notes a
 bar or fewer.
@@ -64,6 +69,9 @@ ZH_LYRICS = Path(__file__).resolve().parent / "prompts" / "zh_lyrics.txt"
 MARKOV_TRAIN = 200
 """Development-half melodies the Markov chain is trained on."""
 HALVES = ("development", "held_out")
+ZH_BEFORE = {"tones": 2.0, "correct_tones": (1.36, 1.0, 0.93, 1.02, 0.86, 1.77, 3.0, 3.0)}
+"""Pop's learned pitches' tone weight and Mandarin interval weights before the tone agreement was
+recovered (the ``partita_zh_tones_before`` arm)."""
 
 
 def english_texts() -> list[str]:
@@ -77,7 +85,13 @@ SPARSE = 4.0
 """Notes a bar at most of the POP909 windows the sets of :data:`SPARSE_SETS` are also judged against: the
 judge tells partita's lines (about 3.3 notes a bar, English hymn and nursery-rhyme lines) from POP909's (5.4)
 by their density first; against POP909's sparser windows it has to look at the rest."""
-SPARSE_SETS = ("partita", "partita_learned", "partita_no_repeats", "partita_learned_old_pitch")
+SPARSE_SETS = (
+    "partita",
+    "partita_learned_pitch",
+    "partita_learned",
+    "partita_no_repeats",
+    "partita_learned_old_pitch",
+)
 FIT_REPEAT = (0.0, 0.25, 0.5, 0.75, 1.0)
 """The values of pop's ``LeapStyle.repeat`` that ``--fit-repeat`` tries on the development half."""
 
@@ -110,15 +124,19 @@ def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[st
     texts = english_texts()
     sets = sung_windows(texts, seeds)
     changes = variants() | ({f"repeat_{r}": {"repeat": r} for r in FIT_REPEAT} if fit else {})
-    for name, change in changes.items():
+    from partita.generation.song_pop_pitch import STYLE_PITCH as PITCH
+
+    for name, change in changes.items():  # the rules' pitches' leaps and repeats on the rules' rhythm
         with pop_style(STYLE_LEAPS, **change):
             sets[name] = sung_windows(texts, seeds)["partita"]
+    with pop_style(PITCH, rules_rhythm=True):
+        sets["partita_learned_pitch"] = sung_windows(texts, seeds)["partita"]
     sets["partita_learned"] = sung_windows(texts, seeds, learned=True)["partita"]
     zh = [ZH_LYRICS.read_text(encoding="utf-8")]
     sets["partita_zh"] = sung_windows(zh, seeds)["partita"]
     sets["partita_zh_rules"] = sung_windows(zh, seeds, learned=False)["partita"]
-    from partita.generation.song_pop_pitch import STYLE_PITCH as PITCH
-
+    with pop_style(PITCH, **ZH_BEFORE):
+        sets["partita_zh_tones_before"] = sung_windows(zh, seeds)["partita"]
     with pop_style(PITCH, old=True):
         sets["partita_learned_old_pitch"] = sung_windows(texts, seeds, learned=True)["partita"]
         sets["partita_zh_old_pitch"] = sung_windows(zh, seeds)["partita"]
@@ -136,9 +154,9 @@ def zh_tone_agreement(seeds: int) -> dict[str, float]:
 
     lyrics = read_lyrics(ZH_LYRICS.read_text(encoding="utf-8"))
     out = {}
-    for name, old in (("learned", False), ("rules", True)):
+    for name, change in (("learned", {}), ("rules", {"old": True}), ("before", ZH_BEFORE)):
         got = []
-        with pop_style(STYLE_PITCH, old=old):
+        with pop_style(STYLE_PITCH, **change):
             for seed in range(seeds):
                 lines: dict = {}
                 for n in sing(lyrics, seed=seed, style="pop").notes:
@@ -180,6 +198,53 @@ def judge(sets: dict[str, list], reals: dict[str, list]) -> dict:
     return out
 
 
+READS = ("partita", "partita_learned", "partita_zh")
+"""The sets whose judge's reading :func:`judge_reads` reports."""
+
+
+def judge_reads(sets: dict[str, list], real: list, top: int = 6, seed: int = 0) -> dict:
+    """What tells each set of :data:`READS` from ``real``: the boosting judge of ``realism.two_sample_test``
+    (the same model and folds) refitted on each fold, each feature's permutation importance on the fold's
+    held-out windows (the drop in balanced accuracy when its column is shuffled, 5 shuffles), averaged over
+    the folds; and each feature alone (a boosting judge on it only, cross-validated). The ``top`` features
+    by importance, with the set's and the real windows' means."""
+    import numpy as np
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.inspection import permutation_importance
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from partita.evaluation.realism import FEATURES, feature_matrix, realism_features
+
+    def judge(n=100):
+        return make_pipeline(
+            StandardScaler(),
+            GradientBoostingClassifier(n_estimators=n, max_depth=2, learning_rate=0.1, random_state=seed),
+        )
+
+    rx = feature_matrix([realism_features(p) for p in real])
+    out = {}
+    for name in READS:
+        gx = feature_matrix([realism_features(p) for p in sets[name]])
+        x, y = np.vstack([gx, rx]), np.r_[np.zeros(len(gx), int), np.ones(len(rx), int)]
+        cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+        imp = np.zeros(len(FEATURES))
+        for train, test in cv.split(x, y):
+            j = judge().fit(x[train], y[train])
+            got = permutation_importance(j, x[test], y[test], scoring="balanced_accuracy", n_repeats=5,
+                                         random_state=seed)  # fmt: skip
+            imp += got.importances_mean / cv.get_n_splits()
+        rows = []
+        for i in np.argsort(-imp)[:top]:
+            alone = cross_val_score(judge(50), x[:, [i]], y, cv=cv, scoring="balanced_accuracy").mean()
+            rows.append({"feature": FEATURES[i], "importance": float(imp[i]), "alone": float(alone),
+                         "set": float(gx[:, i].mean()), "real": float(rx[:, i].mean())})  # fmt: skip
+        out[name] = rows
+        log.info("judge reads %s: %s", name, [(r["feature"], round(r["importance"], 3)) for r in rows])
+    return out
+
+
 def sparse_windows(pieces: list, n: int, seed: int) -> list:
     """At most ``n`` of the ``pieces`` with :data:`SPARSE` notes a bar or fewer."""
     from partita.evaluation.realism import realism_features
@@ -198,6 +263,8 @@ SETS = (
     ("partita_zh_rules", "partita's Chinese lines (Tang poems, pop, the rules' rhythm)"),
     ("partita_zh_old_pitch", "partita's Chinese lines (Tang poems, pop, learned rhythm, the rules' pitches)"),
     ("partita_learned_old_pitch", "partita with pop's learned rhythm and the rules' pitches"),
+    ("partita_learned_pitch", "partita (English, the rules' rhythm) with pitches learned from POP909"),
+    ("partita_zh_tones_before", "partita's Chinese lines (pop), the learned pitches' tone weight as before"),
     ("partita_no_repeats", "partita with no repeated notes (repeat 0, as before)"),
     ("eighth", "one syllable an eighth (partita's pitches)"),
     ("partita_across", "partita, pop across 0.3 (not shipped)"),
@@ -233,8 +300,12 @@ def _half_rows(h: str, rep: dict) -> list[dict]:
     return rows
 
 
-PITCH_SETS = (("partita_learned", "partita_learned_old_pitch", "English, learned rhythm"),
-              ("partita_zh", "partita_zh_old_pitch", "Chinese (Tang poems)"))  # fmt: skip
+RULES_PITCH = "the rules' pitches, same rhythm"
+PITCH_SETS = (("partita_learned_pitch", "partita", "English, the rules' rhythm (not shipped)", RULES_PITCH),
+              ("partita_learned", "partita_learned_old_pitch", "English, learned rhythm", RULES_PITCH),
+              ("partita_zh", "partita_zh_old_pitch", "Chinese (Tang poems)", RULES_PITCH),
+              ("partita_zh", "partita_zh_tones_before", "Chinese (Tang poems), tone weight 2.5",
+               "the learned pitches' tone weight before (2.0)"))  # fmt: skip
 PITCH_KEYS = ("melody_repeat_share", "melody_leap_share", "melody_step_share", "melody_mean_interval",
               "pitch_class_entropy", "pitch_range")  # fmt: skip
 
@@ -244,18 +315,20 @@ def _pitch_rows(h: str, rep: dict) -> list[dict]:
     label = "development half" if h == "development" else "held-out half"
     real = rep["real"]["means"]
     rows = []
-    for new, old, what in PITCH_SETS:
+    for new, old, what, base in PITCH_SETS:
         a, b = rep["sets"][new], rep["sets"][old]
         shares = "; ".join(
-            f"{k} learned {a['means'][k]:.3f}, rules {b['means'][k]:.3f}, POP909 {real[k]:.3f}"
+            f"{k} learned {a['means'][k]:.3f}, baseline {b['means'][k]:.3f}, POP909 {real[k]:.3f}"
             for k in PITCH_KEYS
         )
         rows.append(
             row(f"song realism, POP909 {label}: two-sample accuracy, {what}, pitches learned from POP909",
-                a["accuracy"], "accuracy", COMMAND, "the rules' pitches, same rhythm", b["accuracy"],
+                a["accuracy"], "accuracy", COMMAND, base, b["accuracy"],
                 higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
-                notes=f"Fréchet learned {a['frechet']:.2f}, rules {b['frechet']:.2f}; {shares}")
+                notes=f"Fréchet learned {a['frechet']:.2f}, baseline {b['frechet']:.2f}; {shares}")
         )  # fmt: skip
+        if base != RULES_PITCH:
+            continue
         for key, name in (("melody_repeat_share", "repeated notes"), ("melody_leap_share", "leaps")):
             rows.append(
                 row(f"song realism, POP909 {label}: {name} among the intervals, {what}, pitches learned "
@@ -306,8 +379,19 @@ def build_rows(report: dict, info: dict) -> list[dict]:
             tones["learned"], "share", COMMAND, "the rules' pitches, same rhythm", tones["rules"],
             goal="high where the style expects it (no measure of real Mandarin pop: POP909 has no lyrics)",
             notes=f"moves against the tones: learned {tones['learned_contrary']:.3f}, rules "
-            f"{tones['rules_contrary']:.3f}; {info['seeds']} seeds, each line's syllables' first notes")
+            f"{tones['rules_contrary']:.3f}; learned as before (tones {ZH_BEFORE['tones']:g}) "
+            f"{tones['before']:.3f} (against {tones['before_contrary']:.3f}); {info['seeds']} seeds, each "
+            "line's syllables' first notes")
     )  # fmt: skip
+    for name, reads in info.get("reads", {}).items():
+        what = dict(SETS)[name]
+        rows.append(
+            row(f"song realism, POP909 held-out half: what the judge reads most, {what}",
+                reads[0]["importance"], "accuracy drop", COMMAND, "that feature alone", reads[0]["alone"],
+                notes="boosting judge's permutation importance (feature: drop, alone, set vs POP909): "
+                + "; ".join(f"{r['feature']} {r['importance']:.3f}, {r['alone']:.3f}, {r['set']:.3f} vs "
+                            f"{r['real']:.3f}" for r in reads))
+        )  # fmt: skip
     halves = report["halves"]
     rows.append(
         row("song realism: POP909 development-half windows against held-out-half windows",
@@ -344,6 +428,7 @@ def main() -> None:
         info["repeat_fit"] = repeat_fit(report)
         log.info("repeat fit: %s", info["repeat_fit"])
     info["zh_tones"] = zh_tone_agreement(args.seeds)
+    info["reads"] = judge_reads(sets, reals["held_out"])
     rows = build_rows(report, info)
     path = write_result(
         "song_realism",

@@ -27,8 +27,10 @@ With ``--fit-correct`` it then fits :attr:`partita.generation.song_pop_pitch.Pop
 of ``bench/prompts/zh_lyrics.txt`` (pop) with seeds 0 .. ``--seeds`` - 1, counts the sizes of the intervals
 between their notes, and multiplies each size's weight by (the development half's share / the sung share)
 to the power 0.8, :data:`FIT_ROUNDS` times; it prints each round's sizes and weights (the last are the fit).
+With ``--fit-rules`` it fits ``PopPitch.correct_rules`` the same way on the English texts sung on pop's
+rules' rhythm (the default for English lyrics).
 
-    python bench/song_pitch_fit.py [--write] [--fit-correct] [--seeds 3]
+    python bench/song_pitch_fit.py [--write] [--fit-correct] [--fit-rules] [--seeds 3]
 """
 
 from __future__ import annotations
@@ -230,9 +232,10 @@ WEIGHT_MAX = 3.0
 weight is noise."""
 
 
-def sung_sizes(style, seeds: int) -> dict[str, np.ndarray]:
+def sung_sizes(style, seeds: int, names: tuple[str, ...] = ("en", "zh")) -> dict[str, np.ndarray]:
     """The shares of interval sizes (0-7 scale-step classes) between the notes of partita's English lines
-    (pop, learned rhythm) and Chinese lines (pop) sung with learned pitches ``style``."""
+    (pop, learned rhythm: ``en``), Chinese lines (pop: ``zh``) and English lines on the rules' rhythm
+    (``rules``) sung with learned pitches ``style``."""
     from bench_song_realism import ZH_LYRICS, english_texts
     from partita.generation import song_pop_pitch
     from partita.generation.song import sing
@@ -240,7 +243,12 @@ def sung_sizes(style, seeds: int) -> dict[str, np.ndarray]:
 
     kept = song_pop_pitch.STYLE_PITCH["pop"]
     song_pop_pitch.STYLE_PITCH["pop"] = style
-    sets = {"en": (english_texts(), {"learned": True}), "zh": ([ZH_LYRICS.read_text(encoding="utf-8")], {})}
+    sets = {
+        "en": (english_texts(), {"learned": True}),
+        "zh": ([ZH_LYRICS.read_text(encoding="utf-8")], {}),
+        "rules": (english_texts(), {}),
+    }
+    sets = {k: v for k, v in sets.items() if k in names}
     out = {}
     try:
         for name, (texts, kw) in sets.items():
@@ -276,6 +284,24 @@ def fit_correct(target: np.ndarray, seeds: int) -> tuple[tuple[float, ...], tupl
     return used["en"], used["zh"]  # the last round's weights (their sizes printed)
 
 
+def fit_rules(target: np.ndarray, seeds: int) -> tuple[float, ...]:
+    """``PopPitch.correct_rules`` fitted as :func:`fit_correct` fits ``correct``, on the English texts sung
+    on pop's rules' rhythm (``STYLE_RHYTHM``, the default for English)."""
+    from dataclasses import replace
+
+    from partita.generation.song_pop_pitch import STYLE_PITCH
+
+    base = STYLE_PITCH["pop"]
+    corr, used = np.ones(8), ()
+    for r in range(FIT_ROUNDS + 1):
+        used = tuple(round(float(x), 2) for x in corr)
+        got = sung_sizes(replace(base, correct_rules=used), seeds, ("rules",))["rules"]
+        print(f"round {r} rules: weights {list(used)} sizes {np.round(got, 3).tolist()}")
+        corr = corr * (target / np.maximum(got, 1e-4)) ** 0.8
+        corr = np.clip(corr / corr[1], 1 / WEIGHT_MAX, WEIGHT_MAX)
+    return used
+
+
 def main() -> None:
     from partita.paths import shared_data_dir
 
@@ -283,6 +309,9 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help=f"save the tables to {OUT.relative_to(ROOT)}")
     ap.add_argument("--songs", type=int, default=None, help="the first songs of the half only")
     ap.add_argument("--fit-correct", action="store_true", help="also fit PopPitch.correct (sings partita's)")
+    ap.add_argument(
+        "--fit-rules", action="store_true", help="also fit PopPitch.correct_rules (sings partita's)"
+    )
     ap.add_argument("--seeds", type=int, default=3, help="seeds each text is sung with for --fit-correct")
     args = ap.parse_args()
     folders = pop909_ids(shared_data_dir() / "pop909", "development")[: args.songs]
@@ -324,6 +353,8 @@ def main() -> None:
         print(f"wrote {OUT}")
     if args.fit_correct:
         print("fit: correct={}, correct_tones={}".format(*fit_correct(target, args.seeds)))
+    if args.fit_rules:
+        print(f"fit: correct_rules={fit_rules(target, args.seeds)}")
 
 
 if __name__ == "__main__":

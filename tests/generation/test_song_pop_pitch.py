@@ -114,3 +114,35 @@ def test_pop_pitches_ends_on_the_cadence_within_bounds():
     b = pop_pitches(slots, syllable, guide, [0, 4], (-3, 9), np.random.default_rng(1), PopPitch())
     assert a == b
     assert pop_pitches([], [], [], [0], (-3, 9), rng, PopPitch()) == []
+
+
+def _english_rules(rules_rhythm: bool, seeds: int = 3) -> list:
+    from dataclasses import replace
+
+    kept = song_pop_pitch.STYLE_PITCH["pop"]
+    song_pop_pitch.STYLE_PITCH["pop"] = replace(kept, rules_rhythm=rules_rhythm)
+    try:
+        return [sing(read_lyrics(EN), seed=s, style="pop") for s in range(seeds)]
+    finally:
+        song_pop_pitch.STYLE_PITCH["pop"] = kept
+
+
+def test_english_pop_on_the_rules_rhythm_sings_learned_pitches_with_its_stresses():
+    from partita.generation.song import song_onsets, stress_on_strong
+
+    new, old = _english_rules(True), _english_rules(False)
+    for a, b in zip(new, old, strict=True):  # the rules' rhythm: stresses on strong beats as before
+        got = [stress_on_strong(song_onsets(s), s.lyrics.syllables, s.meter) for s in (a, b)]
+        assert got[0] == got[1] and got[0][0] > 0.8
+    assert any(
+        [n.pitch for n in a.notes] != [n.pitch for n in b.notes] for a, b in zip(new, old, strict=True)
+    )
+    leaps = [float(np.mean(np.concatenate([_intervals(s) for s in songs]) >= 5)) for songs in (new, old)]
+    assert leaps[0] > leaps[1] + 0.03  # POP909 0.14; the rules' pitches on this rhythm fewer
+
+
+def test_a_melisma_on_the_rules_rhythm_moves():
+    for song in _english_rules(True, seeds=6):
+        for a, b in zip(song.notes, song.notes[1:], strict=False):
+            if b.syllable is None and b.onset == a.onset + a.duration:
+                assert b.pitch != a.pitch

@@ -62,7 +62,7 @@ from partita.generation.song_pitch import (
     tone_pitches,
 )
 from partita.generation.song_pitch import midi_of_degree as _midi
-from partita.generation.song_pop_pitch import PopPitch, learned_degrees, pitch_for
+from partita.generation.song_pop_pitch import PopPitch, learned_degrees, pitch_for, rules_runs
 from partita.generation.song_rhythm import (
     PLAIN,
     SLOT,
@@ -256,6 +256,13 @@ def _phrase(
     if toned:
         degrees = tone_pitches(onsets, degrees, total, meter, end, line_tones, bounds, lift=melisma)
     passing = frozenset() if runs else _passing(times, degrees, rhythm, rhythm_rng)
+    if pitch is not None and pitch.rules_rhythm and not runs and not toned:
+        # the rules' rhythm (English pop), its passing tones and cadence melisma kept, sung by the table
+        times, runs = rules_runs(times, passing, melisma, SLOT)
+        guide = line_pitches(onsets, total, meter, end, rng, height, bounds, True, None, lengths)
+        rules = replace(pitch, correct=pitch.correct_rules or pitch.correct, melisma_repeats=False)
+        sung = learned_degrees(times, runs, guide, roots, bounds, rng, rules, None, start_from, mode)
+        return _Phrase(onsets, [d[0] for d in sung], total, roots, times, frozenset(), False, runs, sung)
     return _Phrase(onsets, degrees, total, roots, times, passing, melisma, runs)
 
 
@@ -491,7 +498,7 @@ def sing(
         return lambda d: _midi(d, tonic_midi, scale, on_v or d % 7 == 6)
 
     target = register.song_semitones(tuple(s.kind for s in lyrics.sections))
-    pitch = pitch_for(style) if _learned(rhythm, meter) else None
+    pitch = pitch_for(style) if _learned(rhythm, meter) or (varied and meter == "4/4") else None
     args = (rhythm, pitch_of, meter, tonic, mode, seed, recur, (tones, light, full), leap_style, pitch)
     best, tried = None, {}
     for _ in range(RANGE_TRIES):
