@@ -16,8 +16,8 @@ on 3/2's beats (in 4/4 0.80, real 0.89), and the voices wrote 12.3 notes a bar (
 a continuation's, an accompaniment's) are held for three half bars of 4/4 each, so the chord rules change
 chord in mid-bar every other bar (``Constraints.chord_slots``, :func:`partita.generation.planning.
 plan_request`): with its own chords a four-voice motet put 0.13 of its onsets on 3/2's beats in 6/4 and 0.81
-in 4/4 (real 0.89), every note on a beat a chord tone in both. A track refill still reads 3/2 in 6/4
-(:func:`sampled_meter`), whose bars line up with the piece's.
+in 4/4 (real 0.89), every note on a beat a chord tone in both. A track refill reads 3/2 in 4/4 too, its
+bars before the range as a continuation's (:func:`partita.generation.tracks.in_vocabulary`).
 """
 
 from __future__ import annotations

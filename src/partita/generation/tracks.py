@@ -28,12 +28,14 @@ for a chordal one, in the track's register.
 A piece in a meter the model's vocabulary lacks (4/2, 3/2, 2/2, 9/8: :mod:`partita.generation.notation`)
 has its tracks sampled as the model reads such a piece, in bars of a meter it has that fill one of the
 piece's (4/2: two bars of 4/4), with the chords, the given bars and the bars after them in those bars
-(:func:`in_vocabulary`); the new notes go back into the piece's own bars, which stay as written.
+(:func:`in_vocabulary`; 3/2 in 4/4 as the model read it in training, a bar and a half of it a bar); the new
+notes go back into the piece's own bars, which stay as written.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -346,16 +348,21 @@ def in_vocabulary(refill: TrackRefill, meters: Sequence[str]) -> TrackRefill:
     chord held for those bars (:func:`partita.generation.given.in_model_bars`, as for a continuation, a bar
     infill or an accompaniment), the given bars and the bars after them barred the same way, so that the
     chord rules and the bar count read the model's bars (:func:`with_tracks` puts the notes back). A piece in
-    3/2 refilled from its first bar is left as it is: the plan samples it in 4/4 as the model read 3/2 in
-    training, as an accompaniment (:func:`partita.generation.notation.trained_frame`; in 6/4 the refilled
+    3/2 is left as it is (:func:`partita.generation.notation.trained_frame`): refilled from its first bar,
+    the plan samples it in 4/4 as the model read 3/2 in training, as an accompaniment (in 6/4 the refilled
     lower voices of held-out Palestrina put 0.35 of their onsets on the half-note beats, now 0.79, real 0.94:
-    ``python scripts/meter-beats.py --meters 3/2 --tasks refill --pieces 3``)."""
+    ``python scripts/meter-beats.py --meters 3/2 --tasks refill --pieces 3``); with bars before the range,
+    the tracks' own bars are read in 4/4 as a continuation's (:func:`partita.generation.given.read_given`)
+    and the plan holds each chord for three half bars of it. Read in 6/4 those bars put the new ones on
+    6/4's dotted halves: 12 held-out pieces, bars 4-6 refilled, onsets on the half-note beats 0.56 -> 0.82
+    (real 0.90), struck downbeats 0.49 -> 0.96 (1.00), ``python scripts/meter-beats.py --meters 3/2 --tasks
+    refill --refill-bars 4-6 --pieces 12``."""
     meter = single_meter(refill.score)
     frame = sampling_frame(refill.score, tuple(meters))
     if refill.sampled_in is not None or frame is None or refill.request.conditions.meter != meter:
         return refill
-    if refill.request.given is None and trained_frame(meter, tuple(meters)) is not None:
-        return refill  # 3/2 from bar 1: the plan samples it in 4/4 as the model read it, as an accompaniment
+    if trained_frame(meter, tuple(meters)) is not None:
+        return refill  # 3/2: read and sampled in 4/4 as the model read it (the plan; a given's read_given)
     sampled, k = frame
     request = in_model_bars(refill.request, meters, frame)  # each chord held for k bars
     request = copy.deepcopy(request) if request is refill.request else request
@@ -500,11 +507,17 @@ def piece_nll(
     instruments and texture: :func:`partita.tokens.dataset.piece_conditions`). A piece longer than the
     model's context is scored half a context at a time, each half with the half before it in view. A piece
     in a meter the vocabulary lacks is read in bars of one it has, as it is sampled (:func:`in_vocabulary`:
-    bars 2-3 of a piece in 4/2 are bars 3-6 of 4/4)."""
-    frame = sampling_frame(piece, tokenizer.time_signatures)
+    bars 2-3 of a piece in 4/2 are bars 3-6 of 4/4; one in 3/2 as the tokenizer reads it, in 4/4, over the
+    bars of 4/4 that hold the bars asked for: bars 2-3 of 3/2 are in bars 2-5 of 4/4)."""
+    meter = single_meter(piece)
+    trained = trained_frame(meter, tokenizer.time_signatures) if meter else None
+    frame = sampling_frame(piece, tokenizer.time_signatures) if trained is None else None
     if frame is not None:
         piece, k = rebar(piece.copy(), frame[0]), frame[1]
         first, last = (first - 1) * k + 1, None if last is None else last * k
+    elif trained is not None:
+        k = trained[1]
+        first, last = math.floor((first - 1) * k) + 1, None if last is None else math.ceil(last * k)
     prefix = list(tokenizer.condition_ids(piece_conditions(piece)))
     music = list(tokenizer.encode_music(piece))
     bars = [i for i, t in enumerate(music) if t in tokenizer.bar_ids]
