@@ -132,7 +132,7 @@ chorales: 9-13 notes a bar, the real voices 12.5). On development chorales with 
 a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 both; 1.0 (12-18 a bar): 11.9,
 0.64, 1.00."""
 
-PARTS_VOICING: dict[str, dict[str, int]] = {"chorale": {"above": 1, "under": 1, "repeats": 2}}
+PARTS_VOICING: dict[str, dict[str, int]] = {"chorale": {"above": 1, "under": 1, "repeats": 1}}
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
 (:func:`strike_with_melody`; the style not listed: as any new piece's voices): ``above`` of the style's
 voices are the melody's, so the parts are sampled as its lower voices (a chorale's alto, tenor and bass, not
@@ -145,7 +145,9 @@ held-out chorale sopranos (``python bench/bench_accompany.py --n 0 --folk 0 --ch
 'PARTS_VOICING={}'``; docs/COCREATION.md), before -> after (real alto, tenor and bass): inner repeats 0.51 ->
 0.40 (0.23), a fourth time running 0.14 -> 0.04 (0.02), time above the soprano 0.055 -> 0.011 (0), crossed
 voices 0.003 (0.005), beat consonance 0.573 -> 0.871 (0.802), notes a bar 10.8 -> 12.6 (13.0), realism 1.00
-both (Fréchet 28.6 -> 20.9)."""
+both (Fréchet 28.6 -> 20.9), with ``repeats`` 2; ``repeats`` 1 (chosen on the six development chorales, then
+the same bench with ``--arm`` of it): inner repeats 0.40 -> 0.35, a fourth time 0.044 -> 0.019, notes a bar
+12.6 -> 12.9, consonance 0.871 -> 0.901, chord tones 0.660 -> 0.648 (0.633), Fréchet 20.9 -> 21.6."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
