@@ -11,24 +11,21 @@ on some collections and measured on others (bench/bench_recommend.py).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-from partita.atomic import atomic_write_bytes, atomic_write_text
+from partita.discovery.feature_encoder import FeatureEncoder
 from partita.progress import ProgressCallback, report
 
 log = logging.getLogger(__name__)
 CONFIG_FILE = "set_encoder_config.json"
-WEIGHTS_FILE = "model.safetensors"
 
 
 @dataclass
@@ -49,53 +46,15 @@ class SetEncoderConfig:
     metrics: dict = field(default_factory=dict)
 
 
-class SetEncoder(nn.Module):
+class SetEncoder(FeatureEncoder):
     """Standardised music features -> MLP -> a unit vector; a set is the normalised mean of its vectors."""
 
-    def __init__(self, config: SetEncoderConfig | None = None):
-        super().__init__()
-        self.config = config or SetEncoderConfig()
-        c = self.config
-        self.register_buffer("mean", torch.zeros(c.n_features))
-        self.register_buffer("scale", torch.ones(c.n_features))
-        self.net = nn.Sequential(
-            nn.Linear(c.n_features, c.hidden),
-            nn.GELU(),
-            nn.Linear(c.hidden, c.hidden),
-            nn.GELU(),
-            nn.Linear(c.hidden, c.dim),
-        )
+    config_class = SetEncoderConfig
+    config_file = CONFIG_FILE
+    kind = "set encoder"
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.net((x - self.mean) / self.scale), dim=-1)
-
-    @torch.no_grad()
-    def encode_features(self, features: np.ndarray) -> np.ndarray:
-        """Unit vectors (n x dim, float32) for music feature vectors (n x n_features)."""
-        self.eval()
-        return self(torch.as_tensor(np.asarray(features, dtype=np.float32))).numpy()
-
-    def save_pretrained(self, folder: str | os.PathLike) -> Path:
-        from safetensors.torch import save
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.detach().float().contiguous() for k, v in self.state_dict().items()}
-        atomic_write_bytes(folder / WEIGHTS_FILE, save(tensors))
-        atomic_write_text(folder / CONFIG_FILE, json.dumps(asdict(self.config), indent=1) + "\n")
-        atomic_write_text(folder / "README.md", model_card(self.config))
-        return folder
-
-    @classmethod
-    def from_pretrained(cls, folder: str | os.PathLike) -> SetEncoder:
-        from safetensors.torch import load_file
-
-        folder = Path(folder)
-        if not (folder / CONFIG_FILE).is_file():
-            raise FileNotFoundError(f"{folder}: not a set encoder (no {CONFIG_FILE})")
-        model = cls(SetEncoderConfig(**json.loads((folder / CONFIG_FILE).read_text())))
-        model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
-        return model.eval()
+    def model_card(self) -> str:
+        return model_card(self.config)
 
 
 def model_card(config: SetEncoderConfig) -> str:
@@ -145,8 +104,7 @@ def train_set_encoder(
     rng = np.random.default_rng(c.seed)
     model = SetEncoder(c)
     x = torch.as_tensor(np.asarray(features, dtype=np.float32))
-    model.mean.copy_(x.mean(0))
-    model.scale.copy_(x.std(0).clamp_min(1e-3))
+    model.standardise_on(x)
     opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
     model.train()
     for step in range(c.steps):

@@ -16,7 +16,6 @@ A saved encoder is a folder: ``similarity_config.json`` (:class:`SimilarityConfi
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -26,15 +25,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional as F
 
-from partita.atomic import atomic_write_bytes, atomic_write_text
+from partita.discovery.feature_encoder import FeatureEncoder
 from partita.progress import ProgressCallback, report
 
 log = logging.getLogger(__name__)
 CONFIG_FILE = "similarity_config.json"
-WEIGHTS_FILE = "model.safetensors"
 DEFAULT_SIMILARITY = Path(__file__).resolve().parents[1] / "pretrained" / "similar-small"
 """The similarity encoder that ships with partita."""
 
@@ -66,34 +62,14 @@ class SimilarityConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-class SimilarityEncoder(nn.Module):
+class SimilarityEncoder(FeatureEncoder):
     """Standardised music features -> MLP -> a unit vector; the cosine of two pieces is their similarity."""
 
-    def __init__(self, config: SimilarityConfig | None = None):
-        super().__init__()
-        self.config = config or SimilarityConfig()
-        c = self.config
-        self.register_buffer("mean", torch.zeros(c.n_features))
-        self.register_buffer("scale", torch.ones(c.n_features))
-        self.net = nn.Sequential(
-            nn.Linear(c.n_features, c.hidden),
-            nn.GELU(),
-            nn.Dropout(c.dropout),
-            nn.Linear(c.hidden, c.hidden),
-            nn.GELU(),
-            nn.Linear(c.hidden, c.dim),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.net((x - self.mean) / self.scale), dim=-1)
-
-    @torch.no_grad()
-    def encode_features(self, features: np.ndarray, batch_size: int = 8192) -> np.ndarray:
-        """Unit vectors (n x dim, float32) for music feature vectors (n x n_features)."""
-        self.eval()
-        x = np.asarray(features, dtype=np.float32).reshape(-1, self.config.n_features)
-        out = [self(torch.from_numpy(x[s : s + batch_size])) for s in range(0, len(x), batch_size)]
-        return torch.cat(out).numpy() if out else np.zeros((0, self.config.dim), dtype=np.float32)
+    config_class = SimilarityConfig
+    config_file = CONFIG_FILE
+    kind = "similarity encoder"
+    how_to_train = "; train one with `partita index train-similar`"
+    default_folder = DEFAULT_SIMILARITY
 
     def encode_score(self, score) -> np.ndarray:
         """The unit vector (dim,) of one Score."""
@@ -101,36 +77,8 @@ class SimilarityEncoder(nn.Module):
 
         return self.encode_features(music_features(score)[None])[0]
 
-    def save_pretrained(self, folder: str | os.PathLike) -> Path:
-        """Write the config, the weights (float32 safetensors) and a README card into ``folder``."""
-        from safetensors.torch import save
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.detach().float().contiguous() for k, v in self.state_dict().items()}
-        atomic_write_bytes(folder / WEIGHTS_FILE, save(tensors))
-        atomic_write_text(folder / CONFIG_FILE, json.dumps(asdict(self.config), indent=1) + "\n")
-        atomic_write_text(folder / "README.md", model_card(self.config))
-        return folder
-
-    @classmethod
-    def from_pretrained(cls, folder: str | os.PathLike | None = None) -> SimilarityEncoder:
-        """Read an encoder written by :meth:`save_pretrained` (default: the shipped ``similar-small``)."""
-        from safetensors.torch import load_file
-
-        folder = Path(folder) if folder else DEFAULT_SIMILARITY
-        if not (folder / CONFIG_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
-            raise FileNotFoundError(
-                f"{folder}: not a similarity encoder (no {CONFIG_FILE} / {WEIGHTS_FILE}); train one with "
-                "`partita index train-similar`"
-            )
-        try:
-            config = SimilarityConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text()))
-            model = cls(config)
-            model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
-        except Exception as e:  # a truncated or foreign file
-            raise ValueError(f"{folder}: unreadable similarity encoder ({e})") from None
-        return model.eval()
+    def model_card(self) -> str:
+        return model_card(self.config)
 
 
 def model_card(config: SimilarityConfig) -> str:
@@ -224,8 +172,7 @@ def train_similarity(
     rng = np.random.default_rng(c.seed)
     model = SimilarityEncoder(c)
     x = torch.as_tensor(np.asarray(features, dtype=np.float32))
-    model.mean.copy_(x.mean(0))
-    model.scale.copy_(x.std(0).clamp_min(1e-3))
+    model.standardise_on(x)
     opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(c.steps, 1))
     best: tuple[tuple[float, float], int, dict] | None = None
