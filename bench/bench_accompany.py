@@ -313,10 +313,11 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
     """Over ``pieces`` (the melody's tracks first, then the parts; ``bars`` bars each): the parts' notes a
     bar, notes an onset (notes over distinct start times), the share of their notes on a beat (a quarter),
     the share of the melody's onsets the parts start a note at, and of bars 2 to ``bars`` (the first may be
-    a pickup) those whose downbeat starts a part's note (struck downbeats)."""
+    a pickup) those whose downbeat starts a part's note (struck downbeats), and the parts' notes a piece that
+    start before the melody's first note (in a pickup bar's empty beats, where real voices are silent)."""
     from partita.score.bars import bar_lines
 
-    notes = onsets = on_beats = struck = counted = shared = melody_onsets = 0
+    notes = onsets = on_beats = struck = counted = shared = melody_onsets = early = 0
     for piece in pieces:
         q = int(piece.ticks_per_quarter) or 480
         lines = bar_lines(piece, bars)
@@ -330,12 +331,14 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
         counted += len(lines) - 2
         shared += len(melody & set(starts))
         melody_onsets += len(melody)
+        early += sum(1 for t in starts if melody and t < min(melody))
     return {
         "notes a bar": notes / max(1, bars * len(pieces)),
         "notes an onset": notes / max(1, onsets),
         "on the beats": on_beats / max(1, notes),
         "melody onsets struck": shared / max(1, melody_onsets),
         "struck downbeats": struck / max(1, counted),
+        "notes before the melody's first note": early / max(1, len(pieces)),
     }
 
 
@@ -549,6 +552,9 @@ def main() -> None:
         report = realism_report(found, real, seed=args.seed)
         rows += chorale_rows(found, report, seconds, cmd, " ".join(args.arm), len(real))
         extra["chorale_realism"] = report
+        from partita.score.bars import pickup_ticks
+
+        extra["chorales_with_a_pickup"] = sum(1 for p in pieces if pickup_ticks(p))
     if args.folk:
         styles = ["german_folk", "chinese_folk", "jig"]
         rows += folk_table(folk_rows(generator, records, corpus, styles, args.folk, args.seed), cmd)

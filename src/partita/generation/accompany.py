@@ -40,7 +40,7 @@ from partita.analysis.timeline import note_arrays
 from partita.generation.harmony import chord_pitch_classes, root_pitch_class
 from partita.generation.request import Request
 from partita.score import Score
-from partita.score.bars import bar_lines, notated_bars
+from partita.score.bars import bar_lines, notated_bars, pickup_ticks
 from partita.score.errors import ScoreError
 from partita.score.general_midi import gm_program_names
 from partita.tokens.conditions import Conditions
@@ -152,6 +152,12 @@ VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
 95th percentile, training chorales), so the default 5 moved a real alto down under the tenor."""
+
+PICKUP_SILENT: bool = True
+"""Whether the parts keep silent in a pickup bar's empty beats (:func:`with_melody`): under a melody
+that opens with an upbeat (:func:`partita.score.bars.pickup_ticks`: readers pad it to a full bar of rest)
+the parts were sampled over the whole first bar and sounded before the melody's first note, where real
+accompaniment is silent (Bach's alto, tenor and bass enter with the soprano's upbeat, never before it)."""
 
 
 @dataclass
@@ -420,12 +426,14 @@ def under_melody(melody: Score, parts: Score, gap: float = 5.0) -> int:
 def with_melody(melody: Melody, parts: Score) -> Score:
     """The melody as written with the pitched and drum tracks of ``parts`` (a sampled piece of the same bars)
     under it (:func:`under_melody`), on the melody's ticks, tempo and meter; parts cut at the melody's last
-    bar line."""
+    bar line. Under a melody that opens with a pickup (:data:`PICKUP_SILENT`) the parts start no note before
+    its first note: a note sounding there starts with it, one ending before it is left out."""
     parts = parts.copy()
     under_melody(melody.score, parts, melody.gap)
     out = melody.score.copy()
     scale = int(out.ticks_per_quarter) / max(1, int(parts.ticks_per_quarter))
     end = bar_lines(out, melody.bars)[-1]
+    entry = pickup_ticks(out) if PICKUP_SILENT else 0
     names = gm_program_names()
     for track in parts.tracks:
         if not len(track.notes):
@@ -433,11 +441,16 @@ def with_melody(melody: Melody, parts: Score) -> Score:
         new = Track(
             name=track.name or names[int(track.program)], program=int(track.program), is_drum=track.is_drum
         )
+        struck = {(round(n.time * scale), int(n.pitch)) for n in track.notes}
         for n in track.notes:
             start = round(n.time * scale)
             if start >= end:
                 continue
             stop = min(end, round((n.time + n.duration) * scale))
+            if start < entry:  # in a pickup bar's empty beats: enters with the melody's first note, or not
+                if stop <= entry or (entry, int(n.pitch)) in struck:
+                    continue
+                start = entry
             new.notes.append(Note(start, max(1, stop - start), int(n.pitch), int(n.velocity)))
         if len(new.notes):
             out.tracks.append(new)
