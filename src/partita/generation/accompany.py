@@ -157,7 +157,11 @@ PICKUP_SILENT: bool = True
 """Whether the parts keep silent in a pickup bar's empty beats (:func:`with_melody`): under a melody
 that opens with an upbeat (:func:`partita.score.bars.pickup_ticks`: readers pad it to a full bar of rest)
 the parts were sampled over the whole first bar and sounded before the melody's first note, where real
-accompaniment is silent (Bach's alto, tenor and bass enter with the soprano's upbeat, never before it)."""
+accompaniment is silent (Bach's alto, tenor and bass enter with the soprano's upbeat, never before it). Under
+20 held-out chorale sopranos, 15 with a pickup (``python bench/bench_accompany.py --n 0 --folk 0 --chorales 20
+--threads 1 --arm 'PICKUP_SILENT=false'``; docs/COCREATION.md): the parts' notes before the soprano's first
+note 6.45 -> 0 a piece (real 0), notes a bar 12.91 -> 12.29 (12.99), onset F 0.841 -> 0.866, consonance
+0.901 -> 0.895, chord tones 0.648 both, realism 1.00 both."""
 
 
 @dataclass
