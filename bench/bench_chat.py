@@ -36,12 +36,14 @@ rules instead). The rule run is the same with or without an endpoint; the passag
     python bench/bench_chat.py [--dialogues 200] [--passages 100] [--seed 0]
     python bench/bench_chat.py --endpoint http://localhost:8080/v1 --endpoint-model NAME --passages 0
 
-Writes bench/results/chat.json (bench/results/chat-endpoint.json with ``--endpoint``).
+Writes bench/results/chat.json (chat-dialogues.json with ``--passages 0``, chat-valid.json with ``--split
+valid``, chat-endpoint.json with ``--endpoint``).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import random
 import shutil
@@ -144,6 +146,30 @@ def run_dialogue(index, target: str, record: dict, labels_of: dict, rng: random.
     return out, play(index, target, record, labels_of, replay, parser)
 
 
+LIKE_ARMS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 100.0)
+"""The similarity weights tried at each "more like" turn, beside the chat's own (0: the behaviour before the
+similarity encoder; 100: the similarity alone within the pool)."""
+
+
+CHOSEN = 1.0
+"""The weight the valid-split dialogues chose (Recall@10 of the target tied with 0, a collection-mate shown
+more often)."""
+
+
+def more_arms(talk, text: str, target: str, labels_of: dict) -> dict:
+    """The same "more like" turn answered with each of :data:`LIKE_ARMS` from a copy of the state before it:
+    the target's rank and whether a piece of the target's collection is shown (``mate``)."""
+    from partita.discovery.chat import Conversation
+
+    out: dict = {}
+    for w in LIKE_ARMS:
+        alt = Conversation(talk.index, k=K, state=copy.deepcopy(talk.state), similar_weight=w)
+        _, _, hits = alt.say(text)
+        out[f"like {w:g}"] = rank_of(target, hits)
+        out[f"like {w:g} mate"] = any(labels_of[h.piece_id] == labels_of[target] for h in hits)
+    return out
+
+
 def play(index, target: str, record: dict, labels_of: dict, rng: random.Random, parser=None) -> list[dict]:
     """One dialogue through the rules (with the search baselines on each turn) or through ``parser``."""
     from partita.discovery.chat import Conversation
@@ -166,9 +192,11 @@ def play(index, target: str, record: dict, labels_of: dict, rng: random.Random, 
                 text, gold = rng.choice(REJECT), "reject"
             else:
                 break
+        arms = more_arms(talk, text, target, labels_of) if gold == "more" and parser is None else {}
         turn, _, hits = talk.say(text)
         said.append(text)
-        done = {"stage": stage, "gold": gold, "parsed": turn.intent, "chat": rank_of(target, hits)}
+        done = {"stage": stage, "gold": gold, "parsed": turn.intent, "chat": rank_of(target, hits), **arms}
+        done["chat mate"] = any(labels_of[h.piece_id] == labels_of[target] for h in hits)
         if parser is None:
             done["stateless"] = rank_of(target, index.search(text, k=K))
             done["concatenated"] = rank_of(target, index.search(" ".join(said), k=K))
@@ -251,6 +279,11 @@ def summarise(turns: list[dict], ranker: str) -> dict:
         "mrr10": float(np.mean([1.0 / r if r else 0.0 for r in ranks])),
         "n": len(ranks),
     }
+
+
+def summarise_more(turns: list[dict], ranker: str) -> dict:
+    """Recall@10 and MRR@10 of the target, and Hit@10 of a piece of its collection (``mate10``)."""
+    return {**summarise(turns, ranker), "mate10": float(np.mean([t[f"{ranker} mate"] for t in turns]))}
 
 
 def run_passages(args, entries: list[dict], folder: Path) -> dict:
@@ -399,6 +432,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--passages", type=int, default=100, help="passage dialogues (0: none)")
     parser.add_argument(
+        "--split", default="test", help="the catalogue's split (valid: to choose the chat's weights)"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="for `python -m bench --quick`: this bench runs as it is"
     )
     parser.add_argument("--endpoint", default=None, help="a local OpenAI-compatible server's base URL")
@@ -410,6 +446,7 @@ def main() -> None:
     import torch
 
     from partita.corpus import load_corpus
+    from partita.discovery.chat import SIMILAR_WEIGHT
     from partita.discovery.encoders import DiscoveryModel
     from partita.discovery.features import read_entries
     from partita.discovery.recommend import collection_of
@@ -425,7 +462,7 @@ def main() -> None:
         except ValueError as e:
             raise SystemExit(str(e)) from None
     t0 = time.perf_counter()
-    records = {r["piece_id"]: r for r in load_corpus(args.corpus).records() if r.get("split") == "test"}
+    records = {r["piece_id"]: r for r in load_corpus(args.corpus).records() if r.get("split") == args.split}
     cache = data_dir() / "discovery" / f"{args.corpus}-entries.parquet"
     entries = [e for e in read_entries(cache) if e["piece_id"] in records and not e.get("error")]
     rng = random.Random(args.seed)
@@ -469,6 +506,7 @@ def main() -> None:
     }
     accuracy = float(np.mean([t["parsed"] == t["gold"] for t in turns]))
     note = note_of(targets, turns, entries)
+    command = " ".join([COMMAND, *sys.argv[1:]])
     rows = []
     for metric, unit in (("recall10", "Recall@10"), ("mrr10", "MRR@10")):
         for base in ("concatenated", "concatenated + BM25", "stateless"):
@@ -477,7 +515,7 @@ def main() -> None:
                     f"chat: turn-level {unit}, all turns",
                     overall["chat"][metric],
                     unit,
-                    COMMAND,
+                    command,
                     baseline=f"{base} search, same turns",
                     baseline_value=overall[base][metric],
                     notes=note,
@@ -488,7 +526,7 @@ def main() -> None:
             "chat: intent accuracy",
             accuracy,
             "accuracy",
-            COMMAND,
+            command,
             baseline="most common intent, same turns",
             baseline_value=max(v["n"] for v in by_intent.values()) / len(turns),
             notes=note
@@ -501,15 +539,42 @@ def main() -> None:
             "chat: Recall@10 after the meter (kind, key and meter said)",
             by_turn["meter"]["chat"]["recall10"],
             "Recall@10",
-            COMMAND,
+            command,
             baseline="concatenated + BM25 search, same turns",
             baseline_value=by_turn["meter"]["concatenated + BM25"]["recall10"],
             notes=note,
         )
     )
+    more = [t for t in turns if "like 0" in t]
+    like = {f"{w:g}": summarise_more(more, f"like {w:g}") for w in LIKE_ARMS} if more else {}
+    if more:
+        like["chat"] = summarise_more(more, "chat")
+        what = (
+            f"{len(more)} 'more like' turns (a shown piece of the target's collection) of the dialogues; "
+            f"weight {CHOSEN:g} chosen on the valid-split dialogues (--split valid); the chat as shipped "
+            f"uses weight {SIMILAR_WEIGHT:g}"
+        )
+        base = f"the chat as shipped (similarity weight {SIMILAR_WEIGHT:g}), same turns and state"
+        for metric, unit, label in (
+            ("recall10", "Recall@10", "the target"),
+            ("mate10", "Hit@10", "a piece of the target's collection"),
+        ):
+            rows.append(
+                row(
+                    f"chat, 'more like' turns re-ranked by the similarity encoder: {unit} of {label}",
+                    like[f"{CHOSEN:g}"][metric],
+                    unit,
+                    command,
+                    baseline=base,
+                    baseline_value=like["chat"][metric],
+                    notes=what,
+                )
+            )
     if passages:
         rows += passage_rows(passages)
     extra = {
+        "split": args.split,
+        "more_like": like,
         "passages": passages,
         "dialogues": len(targets),
         "turns": len(turns),
@@ -520,9 +585,29 @@ def main() -> None:
         "intent_accuracy": accuracy,
         "seconds": round(seconds, 1),
     }
-    path = write_result(
-        "chat", "Conversational discovery: synthesised dialogues over held-out pieces", rows, extra=extra
-    )
+    if args.split == "test" and passages:
+        path = write_result(
+            "chat", "Conversational discovery: synthesised dialogues over held-out pieces", rows, extra=extra
+        )
+    elif args.split == "test":  # the dialogues alone: chat.json keeps the full run's passage rows
+        path = write_result(
+            "chat-dialogues",
+            "Conversational discovery: synthesised dialogues over held-out pieces (no passage dialogues)",
+            rows,
+            extra=extra,
+        )
+    else:
+        path = write_result(
+            f"chat-{args.split}",
+            f"Conversational discovery: synthesised dialogues over {args.split}-split pieces (for choosing)",
+            rows,
+            extra=extra,
+        )
+    for w, v in like.items():
+        log.info(
+            "more like, weight %-5s Recall@10 %.3f MRR@10 %.3f mate Hit@10 %.3f (n %d)",
+            w, v["recall10"], v["mrr10"], v["mate10"], v["n"],
+        )  # fmt: skip
     for r in rankers:
         log.info("%-20s Recall@10 %.3f MRR@10 %.3f", r, overall[r]["recall10"], overall[r]["mrr10"])
     for n, v in by_turn.items():

@@ -16,7 +16,10 @@ exactly (key, meter, tune type, genre, country, collection, composer; tempo as a
 filters (a LanceDB ``where``); everything else (instruments, moods, free words) stays words for the text
 encoder. The query vector is the text's vector plus the mean of the pieces asked "more like", each result
 filtered, the rejected ones left out; each answer says why a piece fits (:func:`reasons`), from its labels
-and description.
+and description. ``Conversation(similar_weight=w)`` re-ranks, after a "more like" (whole pieces), the
+:data:`LIKE_POOL` nearest that pass the filters by their cosine plus ``w`` times their similarity to the
+pieces asked "more like" in the shipped similarity encoder's space (:mod:`partita.discovery.similarity`);
+off by default (:data:`SIMILAR_WEIGHT`: measured, it did not help).
 
 Passages: a request about a part of a piece ("the part where the fiddle goes up high", "a slow section in
 minor": :func:`partita.discovery.segments.asks_for_part`) is answered from the index's segments when it has
@@ -30,6 +33,7 @@ by that passage's vector and asks the next passages to be faster (higher, busier
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -38,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from partita.discovery.index import Hit
 from partita.discovery.segments import MOVES, asks_for_part, part_wish
 from partita.generation.prompt import project_prompt
 
@@ -445,9 +450,49 @@ def _part_reasons(fields: dict[str, Any], state: ChatState) -> list[str]:
     return [f"bars {fields['bars']}" + (": " + ", ".join(dict.fromkeys(met)) if met else "")]
 
 
+SIMILAR_WEIGHT = 0.0
+"""How much the similarity encoder's cosine to the pieces asked "more like" adds to a candidate's cosine to
+the query (0: the query alone). Measured, not shipped: on the valid-split dialogues (bench/bench_chat.py
+``--split valid``) no weight found the target more often than 0 (1 tied it), and weight 1 on the test
+dialogues found it less often (Recall@10 0.728 -> 0.707 on 92 "more like" turns; docs/DISCOVERY.md)."""
+LIKE_POOL = 100
+"""The candidates (nearest the query, through the filters) that the similarity re-ranks."""
+
+
+@functools.cache
+def _similarity_encoder():
+    from partita.discovery.similarity import SimilarityEncoder
+
+    return SimilarityEncoder.from_pretrained()
+
+
+def rerank_by_similarity(index, hits: list[Hit], liked: list[str], weight: float) -> list[Hit]:
+    """``hits`` ordered by their score plus ``weight`` times the similarity encoder's cosine of each to the
+    mean of the ``liked`` pieces (indexed piece ids); a hit's score becomes that sum."""
+    ids = list(dict.fromkeys([*liked, *(h.piece_id for h in hits)]))
+    quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in ids)
+    rows = index.table.search().where(f"piece_id IN ({quoted})").select(["piece_id", "features"])
+    features = {r["piece_id"]: r["features"] for r in rows.limit(len(ids)).to_list()}
+    mine = [features[p] for p in liked if features.get(p) is not None]
+    if not mine or not hits:
+        return hits
+    encoder = _similarity_encoder()
+    centre = encoder.encode_features(np.asarray(mine, dtype=np.float32)).mean(0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-9)
+    own = [features.get(h.piece_id) for h in hits]
+    known = [i for i, f in enumerate(own) if f is not None]
+    near = np.zeros(len(hits), dtype=np.float32)
+    if known:
+        near[known] = encoder.encode_features(np.asarray([own[i] for i in known], dtype=np.float32)) @ centre
+    for h, s in zip(hits, near, strict=True):
+        h.score = float(h.score + weight * s)
+    return sorted(hits, key=lambda h: -h.score)
+
+
 class Conversation:
     """A conversation over a :class:`~partita.discovery.index.DiscoveryIndex`: :meth:`say` a turn, get the
-    pieces (hits) with the reason each fits."""
+    pieces (hits) with the reason each fits. ``similar_weight``: how much the similarity encoder re-ranks
+    after a "more like" (:func:`rerank_by_similarity`; 0: not at all, as before it)."""
 
     def __init__(
         self,
@@ -456,8 +501,10 @@ class Conversation:
         like_weight: float = 1.0,
         state: ChatState | None = None,
         parser: Callable[[str, bool, list[str]], Turn] | None = None,
+        similar_weight: float = SIMILAR_WEIGHT,
     ) -> None:
         self.index, self.k, self.like_weight = index, k, like_weight
+        self.similar_weight = similar_weight
         self.parser = parser or parse_turn
         """What reads a turn: the rules (:func:`parse_turn`), or a local language model
         (:class:`partita.discovery.chat_endpoint.EndpointParser`)."""
@@ -497,6 +544,9 @@ class Conversation:
             hits = self.index.search_segments(
                 text, wanted, self.state.where(), vector=vector, conditions=self.state.conditions or None
             )
+        elif self.state.liked and self.similar_weight:
+            pool = self.index.search_vector(vector, max(wanted, LIKE_POOL), self.state.where())
+            hits = rerank_by_similarity(self.index, pool, self.state.liked, self.similar_weight)
         else:
             hits = self.index.search_vector(vector, wanted, self.state.where())
         hits = [
