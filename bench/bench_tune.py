@@ -36,6 +36,18 @@ and real pieces) as ``NAME-realism.npz``. ``--realism-reps N``: a bootstrap 95% 
 change over N resamples of those pieces (bench/tune_realism.py; ``python bench/tune_realism.py RESULT.json
 NAME-realism.npz`` adds it to a finished run's result).
 
+``--few K`` (reward-labelled pairs, ``partita tune --reward-pairs``): of the stored choices only the first
+of each prompt (K in all, at most one a prompt) count as rated; the other pairs of the two random matchings
+are unlabelled candidates. Three arms tune from the same base: ``rated`` (the K choices alone), ``reward``
+(the K plus the candidates a reward model trained on the K labels, those it separates by
+``--reward-margin``, at ``--reward-weight``: :mod:`partita.pipelines.reward_pairs`), and ``ceiling`` (the
+K plus the same kept candidates labelled by the training rater, weight 1). The reward model's accuracy on
+held-out pairs and its agreement with the training rater on the candidates are reported.
+
+When ``data/tokens/base/valid.npy`` is missing, the NLL is measured on ``--nll-pieces`` real pieces of the
+style (test split of corpus ``all``, another draw than the realism set) under the prefix sampling builds
+for a plain prompt of the style, and the result says so.
+
 The baseline of every row is the base model measured in the same run (the win rate's: 0.5, a coin).
 """
 
@@ -147,11 +159,37 @@ def label_pairs(sampled, rater, version: str, db: Path, seed: int, round_robin: 
     return len(prefs)
 
 
-def valid_nll(model, max_tokens: int, style: str = STYLE) -> dict[str, float]:
+NLL_PROMPTS = {"german_folk": "a German folk song", "chorale": "a chorale for four voices"}
+_NLL_PIECES: dict = {}
+
+
+def pieces_nll(generator, pieces: list, style: str) -> float:
+    """NLL per token of ``pieces`` (re-encoded, EOS last) under the prefix sampling builds for a plain
+    prompt of ``style``."""
+    import torch
+
+    from partita.pipelines.preferences import condition_prefix, piece_tokens
+    from partita.training.dpo import sequence_logprobs
+
+    prefix = condition_prefix(generator, NLL_PROMPTS[style])
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for p in pieces:
+            lp, n = sequence_logprobs(generator.model, [prefix], [piece_tokens(generator, p)])
+            total, count = total - float(lp[0]), count + int(n[0])
+    return total / max(count, 1)
+
+
+def valid_nll(model, max_tokens: int, style: str = STYLE, generator=None, nll_pieces: int = 32) -> dict:
     from partita.paths import data_dir
     from partita.training.data import sequence_nll
 
     folder = data_dir() / "tokens" / "base"
+    if not (folder / "valid.npy").is_file() and generator is not None:
+        if style not in _NLL_PIECES:
+            _NLL_PIECES[style] = real_folk(nll_pieces, seed=7, style=style)
+        value = pieces_nll(generator, _NLL_PIECES[style], style)
+        return {"valid": value, "style": value, "source": f"{nll_pieces} real {style} pieces (test split)"}
     out = {}
     for name, path in (
         ("valid", folder / "valid.npy"),
@@ -199,13 +237,26 @@ def realism_measure(base_pieces: list, tuned_pieces: list, real: list, args, lab
 
 def piece_features(request, score) -> dict[str, float]:
     """Realism features plus the mean adherence to the request: what the reward model reads."""
-    from partita.evaluation.adherence import candidate_adherence
-    from partita.evaluation.realism import realism_features
-    from partita.generation.candidates import adherence_mean
+    from partita.pipelines.reward_pairs import piece_features as features_of
 
-    out = realism_features(score)
-    out["adherence"] = adherence_mean(candidate_adherence(request, score)) or 0.0
-    return out
+    return features_of(request, score)
+
+
+def judged_pairs(sets, who, rng, rater=None) -> tuple[list, list, list]:
+    """A random matching of each prompt's pieces in ``sets``, judged by ``who``: the winners' and losers'
+    :func:`piece_features`, and (with ``rater``) whether ``rater``'s own measurement agrees (0.5 a tie)."""
+    w, lo, raw = [], [], []
+    for _, request, scores in sets:
+        feats = [piece_features(request, s) for s in scores]
+        order = rng.permutation(len(scores)).tolist()
+        for a, b in zip(order[0::2], order[1::2], strict=False):
+            first = who.choose(scores[a], scores[b]) == "a"
+            w.append(feats[a] if first else feats[b])
+            lo.append(feats[b] if first else feats[a])
+            if rater is not None:
+                va, vb = rater.value(scores[a]), rater.value(scores[b])
+                raw.append((va > vb) == first if va != vb else 0.5)
+    return w, lo, raw
 
 
 def reward_accuracy(sampled, eval_sampled, rater, judge, seed: int) -> tuple[float, float, int]:
@@ -215,24 +266,10 @@ def reward_accuracy(sampled, eval_sampled, rater, judge, seed: int) -> tuple[flo
     from partita.training.reward import RewardConfig, pair_accuracy, train_reward
 
     rng = np.random.default_rng(seed)
-
-    def pairs_of(sets, who):
-        w, lo, raw = [], [], []
-        for _, request, scores in sets:
-            feats = [piece_features(request, s) for s in scores]
-            order = rng.permutation(len(scores)).tolist()
-            for a, b in zip(order[0::2], order[1::2], strict=False):
-                first = who.choose(scores[a], scores[b]) == "a"
-                w.append(feats[a] if first else feats[b])
-                lo.append(feats[b] if first else feats[a])
-                va, vb = rater.value(scores[a]), rater.value(scores[b])
-                raw.append((va > vb) == first if va != vb else 0.5)
-        return w, lo, raw
-
-    tw, tl, _ = pairs_of(sampled, rater)
+    tw, tl, _ = judged_pairs(sampled, rater, rng, rater)
     names = sorted(tw[0])
     model, _ = train_reward(tw, tl, RewardConfig(features=names, epochs=300))
-    hw, hl, raw = pairs_of(eval_sampled, judge)
+    hw, hl, raw = judged_pairs(eval_sampled, judge, rng, rater)
     return pair_accuracy(model, hw, hl), float(np.mean(raw)), len(hw)
 
 
@@ -244,6 +281,7 @@ VARIANT_KEYS = {
     "lr": float,
     "beta": float,
     "rounds": int,
+    "arm": str,
 }
 """What a ``--variants`` entry may set: DPO settings, and ``rounds`` (train on the choices of the first
 ``rounds`` rounds of judging only: 2 = the two random matchings)."""
@@ -260,6 +298,7 @@ def parse_variants(text: str | None, args) -> list[dict]:
         "lr": args.lr,
         "beta": args.beta,
         "rounds": None,
+        "arm": None,
     }
     if not text:
         return [{**base, "label": ""}]
@@ -275,6 +314,77 @@ def parse_variants(text: str | None, args) -> list[dict]:
                 )
             v[key] = VARIANT_KEYS[key](value.strip())
         out.append(v)
+    return out
+
+
+def few_arms(generator, prefs: list, pairs: list, base_sampled, prop: str, args) -> dict:
+    """The token pairs of the ``--few`` arms (``rated``, ``reward``, ``ceiling``) and what the reward model
+    did: its training on the rated choices, its accuracy on held-out pairs (held-out rater), and its
+    agreement with the training rater on the candidates (all, and those it kept)."""
+    from symusic import Score
+
+    from partita.evaluation.raters import SimulatedRater
+    from partita.pipelines.preferences import condition_prefix, piece_tokens, preference_pairs
+    from partita.pipelines.reward_pairs import (
+        CandidatePair,
+        reward_labelled_pairs,
+        train_reward_on_prefs,
+    )
+    from partita.training.dpo import TokenPair
+    from partita.training.reward import RewardConfig, pair_accuracy
+
+    rated, candidates, rater_winner, seen = [], [], [], set()
+    for p in prefs:  # stored in prompt order: the first choice of each prompt is rated, the rest are not
+        if p.winner not in ("a", "b"):
+            continue
+        if p.prompt not in seen and len(rated) < args.few:
+            seen.add(p.prompt)
+            rated.append(p)
+        else:
+            conditions = p.meta.get("conditions") or None
+            a, b = Score.from_midi(p.piece_a), Score.from_midi(p.piece_b)
+            candidates.append(CandidatePair(p.prompt, conditions, a, b))
+            rater_winner.append(p.winner)
+    t0 = time.monotonic()
+    names_config = RewardConfig(hidden=args.reward_hidden, epochs=300)
+    reward, trained = train_reward_on_prefs(generator, rated, config=names_config, where="bench")
+    kept, info = reward_labelled_pairs(
+        generator, reward, candidates, margin=args.reward_margin, weight=args.reward_weight
+    )
+    t_reward = time.monotonic() - t0
+    labels = info["labels"]
+    _, all_info = reward_labelled_pairs(generator, reward, candidates, margin=0.0)
+    agree_all = float(np.mean([w == rater_winner[i] for i, w, _ in all_info["labels"]]))
+    agree_kept = float(np.mean([w == rater_winner[i] for i, w, _ in labels])) if labels else float("nan")
+    rated_pairs = preference_pairs(generator, rated)
+    by_rater = []
+    for i, _, _ in labels:  # the same kept candidates, labelled by the training rater (weight 1)
+        c = candidates[i]
+        good, bad = (c.a, c.b) if rater_winner[i] == "a" else (c.b, c.a)
+        by_rater.append(
+            TokenPair(
+                condition_prefix(generator, c.prompt, c.conditions),
+                piece_tokens(generator, good),
+                piece_tokens(generator, bad),
+            )
+        )
+    judge = SimulatedRater(prop, DIRECTIONS[prop], seed=98, heldout=True)
+    hw, hl, _ = judged_pairs(base_sampled, judge, np.random.default_rng(4))
+    out = {
+        "rated_choices": len(rated),
+        "candidates": len(candidates),
+        "kept": len(kept),
+        "margin": args.reward_margin,
+        "weight": args.reward_weight,
+        "hidden": args.reward_hidden,
+        "train": trained,
+        "heldout_accuracy": pair_accuracy(reward, hw, hl),
+        "heldout_pairs": len(hw),
+        "agreement_with_training_rater": {"all_candidates": agree_all, "kept": agree_kept},
+        "seconds": round(t_reward, 1),
+    }
+    print(f"[{prop}] reward arms: {json.dumps(out, default=float)}", file=sys.stderr, flush=True)
+    out["pairs"] = {"rated": rated_pairs, "reward": rated_pairs + kept, "ceiling": rated_pairs + by_rater}
     return out
 
 
@@ -320,7 +430,10 @@ def prepare_rater(prop: str, args) -> dict:
         SimulatedRater(prop, DIRECTIONS[prop], seed=98, heldout=True),
     )
     reward_acc, ceiling, reward_n = reward_accuracy(sampled, base_sampled, *reward_raters, seed=3)
+    arms = few_arms(generator, prefs, pairs, base_sampled, prop, args) if args.few else {}
     return {
+        "arms": arms.pop("pairs", {}),
+        "few": arms,
         "generator": generator,
         "base_state": {k: v.detach().clone() for k, v in generator.model.state_dict().items()},
         "train_prompts": train_prompts,
@@ -330,7 +443,7 @@ def prepare_rater(prop: str, args) -> dict:
         "n_prefs": n_prefs,
         "t_pairs": t_pairs,
         "base_pieces": base_pieces,
-        "base_nll": valid_nll(generator.model, args.nll_tokens, args.style),
+        "base_nll": valid_nll(generator.model, args.nll_tokens, args.style, generator, args.nll_pieces),
         "reward": (reward_acc, ceiling, reward_n),
     }
 
@@ -346,6 +459,8 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
     generator = shared["generator"]
     generator.model.load_state_dict(shared["base_state"])
     pairs = shared["by_round"].get(variant["rounds"], shared["pairs"])
+    if variant["arm"]:
+        pairs = shared["arms"][variant["arm"]]
     torch.manual_seed(args.seed)
     config = DPOConfig(
         seed=args.seed,
@@ -390,7 +505,10 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
             "after": float(np.mean(held_after)),
             "paired_difference_ci": paired_interval(held_after, held_before),
         },
-        "nll": {"base": shared["base_nll"], "tuned": valid_nll(generator.model, args.nll_tokens, args.style)},
+        "nll": {
+            "base": shared["base_nll"],
+            "tuned": valid_nll(generator.model, args.nll_tokens, args.style, generator, args.nll_pieces),
+        },
         "realism": realism_measure(base_pieces, tuned_pieces, real, args, variant["label"]),
         "dpo": result["summary"],
         "seconds": {"pairs": shared["t_pairs"], "tune": t_tune},
@@ -492,6 +610,11 @@ def realism_note(r: dict) -> str:
     )
 
 
+def accuracy_row(name: str, value: float, cmd: str, note: str) -> dict:
+    """A row of a reward model's accuracy on held-out pairs (baseline: a coin)."""
+    return row(name, value, "share", cmd, "coin", 0.5, True, None, note)
+
+
 def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
     """Every ``--variants`` entry of one rater against the same base, pairs and held-out pieces."""
     shared = prepare_rater(prop, args)
@@ -504,15 +627,10 @@ def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
         print(json.dumps(d, indent=1, default=float), flush=True)
     reward_acc, ceiling, reward_n = shared["reward"]
     rows.append(
-        row(
+        accuracy_row(
             f"{prop}: reward model (realism features + adherence) accuracy on held-out pairs",
             reward_acc,
-            "share",
             cmd,
-            "coin",
-            0.5,
-            True,
-            None,
             f"{reward_n} pairs of held-out base pieces judged by the held-out rater; the training rater's "
             f"own measurement as the reward scores {ceiling:.3f} on them",
         )
@@ -529,6 +647,20 @@ def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
         },
         "variants": variants,
     }
+    if shared["few"]:
+        f = shared["few"]
+        detail["reward_labelled"] = f
+        rows.append(
+            accuracy_row(
+                f"{prop}: reward model of {f['rated_choices']} rated choices, accuracy on held-out pairs",
+                f["heldout_accuracy"],
+                cmd,
+                f"{f['heldout_pairs']} pairs of held-out base pieces judged by the held-out rater; it kept "
+                f"{f['kept']} of {f['candidates']} candidate pairs (reward gap >= {f['margin']}), agreeing "
+                f"with the training rater on {f['agreement_with_training_rater']['kept']:.3f} of those kept "
+                f"({f['agreement_with_training_rater']['all_candidates']:.3f} of all candidates)",
+            )
+        )
     return rows, detail
 
 
@@ -575,6 +707,17 @@ def main() -> None:
         default=None,
         help="a folder keeping the base model's sampled pieces (MIDI) for later runs",
     )
+    ap.add_argument(
+        "--few",
+        type=int,
+        default=0,
+        help="rated choices (one a prompt) for the reward-labelled arms: --variants 'arm=rated;arm=reward;"
+        "arm=ceiling'",
+    )
+    ap.add_argument("--reward-margin", type=float, default=1.0, help="reward gap a kept pair needs")
+    ap.add_argument("--reward-weight", type=float, default=0.5, help="weight of a reward-labelled pair")
+    ap.add_argument("--reward-hidden", type=int, default=32, help="the reward MLP's width (0: linear)")
+    ap.add_argument("--nll-pieces", type=int, default=32, help="real pieces for NLL without valid.npy")
     ap.add_argument("--real", type=int, default=64, help="real pieces for the realism test")
     ap.add_argument(
         "--realism-reps",

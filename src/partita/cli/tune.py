@@ -5,6 +5,9 @@ sampling builds for their prompt. Choices between pieces a learned concept made 
 are left out, and counted: those pieces are not the base model's own. ``--pairs extremes`` trains on each
 prompt's best pieces against its worst (:func:`partita.training.dpo.extreme_pairs`); ``--loss ipo`` and
 ``--sft-weight`` keep the tuned model nearer the base (:func:`partita.training.dpo.dpo_loss`).
+``--reward-pairs N`` trains a reward model on the stored choices, samples N more pairs for the stored prompts
+from the base model, labels them by the reward model (keeping those it separates by ``--reward-margin``) and
+tunes on them beside the stored choices, at ``--reward-weight`` (:mod:`partita.pipelines.reward_pairs`).
 """
 
 from __future__ import annotations
@@ -77,6 +80,29 @@ logger = logging.getLogger(__name__)
     help="With --pairs extremes: how many best and worst pieces of a prompt are paired.",
 )
 @click.option(
+    "--reward-pairs",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    show_default=True,
+    help="Sample this many more pairs from the base model for the stored prompts, label them by a reward "
+    "model trained on the stored choices (realism features plus adherence), and tune on them too.",
+)
+@click.option(
+    "--reward-margin",
+    type=FiniteRange(0.0, 100.0),
+    default=1.0,
+    show_default=True,
+    help="Keep only the sampled pairs whose reward difference is at least this (log-odds; 1.0: the reward "
+    "model gives the winner a 0.73 chance).",
+)
+@click.option(
+    "--reward-weight",
+    type=FiniteRange(0.0, 1.0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Weight of a reward-labelled pair's loss (a stored choice weighs 1: it stays the ground truth).",
+)
+@click.option(
     "--other-versions",
     type=click.Choice(["refuse", "filter"]),
     default="refuse",
@@ -103,6 +129,9 @@ def tune(
     loss,
     pair_choice,
     extremes,
+    reward_pairs,
+    reward_margin,
+    reward_weight,
     other_versions,
     max_minutes,
     seed,
@@ -138,6 +167,9 @@ def tune(
             seed=seed,
             pairs=pair_choice,
             extremes=extremes,
+            reward_pairs=reward_pairs,
+            reward_weight=reward_weight,
+            reward_margin=reward_margin,
         )
         generator = Generator.from_pretrained(base)
         version = model_version(generator.model)
@@ -157,6 +189,9 @@ def tune(
             raise ValueError(
                 f"{store}: no decided pairs or rating gaps for model {base} ({version}) to tune on{made}"
             )
+        labelled = None
+        if reward_pairs:
+            pairs, labelled = _with_reward_pairs(generator, prefs, pairs, config, str(store))
         torch.manual_seed(seed)
         deadline = time.monotonic() + 60 * max_minutes if max_minutes else None
         with tqdm_progress("tuning (DPO)", unit="step") as progress:
@@ -175,6 +210,7 @@ def tune(
             "preferences": str(store),
             "skipped_concept_preferences": skipped,
             "dpo": summary,
+            "reward_pairs": labelled,
             "metrics": {},  # the base model's card figures are not this model's: measure it anew
         }
         with contextlib.suppress(OSError):  # an empty folder given as --out: the model folder takes its place
@@ -191,10 +227,35 @@ def tune(
         if pair_choice == "extremes"
         else ""
     )
+    if labelled is not None:
+        chosen += f", {summary['reward_labelled_pairs']} of them labelled by the reward model"
     click.echo(
         f"{summary['pairs']} pairs{chosen}, {summary['steps']} steps in {summary['seconds']:.0f} s "
         f"(last-10 loss {summary['final_loss']:.3f}, margin {summary['final_margin']:.3f}) -> {out}"
     )
+
+
+def _with_reward_pairs(generator, prefs, pairs: list, config, where: str) -> tuple[list, dict]:
+    """``pairs`` and the reward-labelled ones (:mod:`partita.pipelines.reward_pairs`), and what was done."""
+    from partita.pipelines.reward_pairs import (
+        reward_labelled_pairs,
+        sample_candidate_pairs,
+        train_reward_on_prefs,
+    )
+
+    reward, trained = train_reward_on_prefs(generator, prefs, where=where)
+    candidates = sample_candidate_pairs(generator, prefs, config.reward_pairs, seed=config.seed)
+    extra, info = reward_labelled_pairs(
+        generator, reward, candidates, margin=config.reward_margin, weight=config.reward_weight
+    )
+    click.echo(
+        f"reward model: trained on {trained['choices']} stored choices (training accuracy "
+        f"{trained['train_accuracy']:.2f}); it labelled {info['kept']} of {info['candidates']} sampled pairs "
+        f"(reward gap at least {config.reward_margin:g}), tuned on at weight {config.reward_weight:g}",
+        err=True,
+    )
+    info = {**{k: v for k, v in info.items() if k != "labels"}, "reward_train": trained}
+    return [*pairs, *extra], info
 
 
 commands = [tune]

@@ -24,6 +24,12 @@ the model's ``block_size``.
 ranked by their net wins in the stored choices and each of the ``extremes`` best is paired with each of the
 ``extremes`` worst, so that the pairs differ by the taste more than by the rater's noise.
 
+Pairs a reward model labelled (``TokenPair.source == "reward"``, made by
+:mod:`partita.pipelines.reward_pairs` for ``partita tune --reward-pairs``) train beside the stored ones with
+their ``weight`` (``DPOConfig.reward_weight``, below 1: the stored choices stay the ground truth): each pair's
+loss is multiplied by its weight before the batch mean. ``pairs="extremes"`` ranks the stored pairs only and
+keeps the reward-labelled ones as they are.
+
 :func:`tune_dpo` trains in place and returns the history; :func:`save_tuned` writes a model folder that
 :func:`~partita.models.pretrained.load_pretrained` and ``Generator.from_pretrained`` load, with
 ``dpo_config.json`` beside the weights, in one rename (never half written).
@@ -77,6 +83,9 @@ class DPOConfig:
     pairs: str = "all"
     extremes: int = 4
     loss: str = "dpo"
+    reward_pairs: int = 0
+    reward_weight: float = 0.5
+    reward_margin: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.beta > 0:
@@ -93,6 +102,12 @@ class DPOConfig:
             raise ValueError(f"extremes {self.extremes!r}: at least one best and one worst piece a prompt")
         if self.loss not in LOSSES:
             raise ValueError(f"loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
+        if int(self.reward_pairs) < 0:
+            raise ValueError(f"reward_pairs {self.reward_pairs!r}: it must not be negative")
+        if not 0 < self.reward_weight <= 1:
+            raise ValueError(f"reward_weight {self.reward_weight!r}: it must be in (0, 1]")
+        if not self.reward_margin >= 0:
+            raise ValueError(f"reward_margin {self.reward_margin!r}: it must not be negative")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -117,11 +132,15 @@ class DPOConfig:
 
 @dataclass
 class TokenPair:
-    """A prompt's condition prefix and its chosen and rejected continuations (music tokens, EOS included)."""
+    """A prompt's condition prefix and its chosen and rejected continuations (music tokens, EOS included);
+    ``source`` says who chose (``"stored"``: a stored choice; ``"reward"``: a reward model) and ``weight``
+    scales its loss."""
 
     prefix: list[int]
     chosen: list[int]
     rejected: list[int]
+    source: str = "stored"
+    weight: float = 1.0
 
     def check(self, vocab_size: int) -> None:
         if not self.prefix or not self.chosen or not self.rejected:
@@ -156,8 +175,12 @@ def extreme_pairs(pairs: Sequence[TokenPair], k: int = 4) -> list[TokenPair]:
 
 
 def select_pairs(pairs: Sequence[TokenPair], config: DPOConfig) -> list[TokenPair]:
-    """The training pairs ``config.pairs`` takes from ``pairs`` (all of them, or :func:`extreme_pairs`)."""
-    return extreme_pairs(pairs, config.extremes) if config.pairs == "extremes" else list(pairs)
+    """The training pairs ``config.pairs`` takes from ``pairs`` (all of them, or :func:`extreme_pairs` of the
+    stored ones, the reward-labelled ones kept as they are)."""
+    if config.pairs != "extremes":
+        return list(pairs)
+    stored = [p for p in pairs if p.source != "reward"]
+    return extreme_pairs(stored, config.extremes) + [p for p in pairs if p.source == "reward"]
 
 
 def sequence_logprobs(
@@ -212,15 +235,17 @@ def batch_loss(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The training loss of ``batch`` (a scalar, with gradients) and each pair's margin: the mean of
     :func:`dpo_loss` (``config.loss``) against the pairs' reference log-probabilities ``reference`` (B, 2),
-    plus ``config.sft_weight`` times the mean over pairs of the chosen continuation's NLL per token."""
+    plus ``config.sft_weight`` times the mean over pairs of the chosen continuation's NLL per token; each
+    pair's terms are multiplied by its ``weight`` (1 for a stored choice) before the means."""
     lp, counts = sequence_logprobs(
         model, [p.prefix for p in batch] * 2, [p.chosen for p in batch] + [p.rejected for p in batch]
     )
     n = len(batch)
     losses, margin = dpo_loss(lp[:n], lp[n:], reference[:, 0], reference[:, 1], config.beta, config.loss)
-    loss = losses.mean()
+    weight = torch.tensor([float(p.weight) for p in batch], device=losses.device)
+    loss = (weight * losses).mean()
     if config.sft_weight:
-        loss = loss + config.sft_weight * (-lp[:n] / counts[:n].clamp(min=1)).mean()
+        loss = loss + config.sft_weight * (weight * -lp[:n] / counts[:n].clamp(min=1)).mean()
     return loss, margin
 
 
@@ -311,6 +336,7 @@ def tune_dpo(
         "steps": done,
         "pairs": len(pairs),
         "given_pairs": given,
+        "reward_labelled_pairs": sum(p.source == "reward" for p in pairs),
         "seconds": round(time.monotonic() - t0, 2),
         "final_loss": _tail_mean(history["loss"]),
         "final_margin": _tail_mean(history["margin"]),

@@ -6,6 +6,11 @@ only sees vectors, so that training stays below evaluation. The model standardis
 scale from its training pieces), passes them through a two-layer MLP, and gives one score; a pair's
 probability that ``a`` beats ``b`` is ``sigmoid(r(a) - r(b))``. Saved as ``reward_config.json`` (its
 :class:`RewardConfig`, the feature names and the standardisation) beside ``reward.safetensors``.
+
+:func:`label_by_reward` labels pairs nobody rated (MusicRL's use of a reward model): the higher-scored piece
+wins, and only pairs the model separates by at least a margin (a reward difference, in log-odds: 1.0 is a
+predicted win probability of 0.73) are kept. ``partita tune --reward-pairs`` trains it on the stored choices
+(:func:`check_enough_choices`: at least :data:`MIN_CHOICES`) and tunes on those pairs beside them.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 CONFIG_NAME = "reward_config.json"
 WEIGHTS_NAME = "reward.safetensors"
+MIN_CHOICES = 8
+"""The fewest decided choices a reward model is trained on to label other pairs (fewer: it is refused)."""
 
 
 @dataclass
@@ -38,6 +45,7 @@ class RewardConfig:
 
     features: list[str] = field(default_factory=list)
     hidden: int = 32
+    """Width of the hidden layer; 0: a linear model (fewer parameters, for a few choices)."""
     epochs: int = 200
     lr: float = 1e-2
     weight_decay: float = 1e-3
@@ -58,7 +66,10 @@ class RewardModel(nn.Module):
         self.config = config
         self.register_buffer("mean", torch.zeros(n))
         self.register_buffer("scale", torch.ones(n))
-        self.net = nn.Sequential(nn.Linear(n, config.hidden), nn.Tanh(), nn.Linear(config.hidden, 1))
+        if config.hidden:
+            self.net = nn.Sequential(nn.Linear(n, config.hidden), nn.Tanh(), nn.Linear(config.hidden, 1))
+        else:  # hidden 0: a linear Bradley-Terry model of the standardised features
+            self.net = nn.Sequential(nn.Linear(n, 1))
 
     def vector(self, features: dict[str, float] | Sequence[float]) -> torch.Tensor:
         """A feature dict (by the config's names; missing ones are 0) or a vector, as a float tensor."""
@@ -128,3 +139,46 @@ def pair_accuracy(
     """The share of pairs whose winner the reward model scores higher."""
     a, b = model.score(winners), model.score(losers)
     return float(np.mean([x > y for x, y in zip(a, b, strict=True)]))
+
+
+def check_enough_choices(count: int, where: str = "the store", minimum: int = MIN_CHOICES) -> None:
+    """Refuse, in one sentence, to train a reward model on fewer than ``minimum`` decided choices."""
+    if count < minimum:
+        raise ValueError(
+            f"{where}: {count} decided choice{'s' if count != 1 else ''} to train the reward model on, "
+            f"and it needs at least {minimum} to label other pairs: rate more pairs, or tune without "
+            "--reward-pairs"
+        )
+
+
+@dataclass
+class RewardLabel:
+    """One candidate pair as the reward model judged it: its index in the candidates given, the winner
+    (``"a"`` or ``"b"``), and the reward difference winner minus loser (log-odds, >= 0)."""
+
+    index: int
+    winner: str
+    margin: float
+
+
+@torch.no_grad()
+def label_by_reward(
+    model: RewardModel,
+    features_a: Sequence[dict[str, float]],
+    features_b: Sequence[dict[str, float]],
+    margin: float = 1.0,
+) -> list[RewardLabel]:
+    """The candidate pairs (``features_a[i]`` against ``features_b[i]``) the reward model separates by at
+    least ``margin`` (reward difference, log-odds), each with its winner: the piece scored higher. Pairs
+    closer than ``margin`` (and exact ties) are left out; the order of the candidates is kept."""
+    if len(features_a) != len(features_b):
+        raise ValueError("label_by_reward needs as many first pieces as second pieces")
+    if not features_a:
+        return []
+    ra, rb = model.score(features_a), model.score(features_b)
+    out = []
+    for i, (x, y) in enumerate(zip(ra, rb, strict=True)):
+        gap = abs(x - y)
+        if x != y and gap >= margin:
+            out.append(RewardLabel(i, "a" if x > y else "b", float(gap)))
+    return out
