@@ -254,9 +254,12 @@ def chorale_sets(generator, pieces: list, seed: int, arm: dict) -> tuple[dict, d
     configured, ``partita, arm`` with :mod:`partita.generation.accompany`'s attributes ``arm`` set (the
     ablation, same seeds), block chords, and the real alto, tenor and bass; and seconds a melody per arm."""
     from partita.generation import accompany
+    from partita.pipelines import generator as pipeline
 
     sets: dict[str, list] = {"partita": [], "partita, arm": [], "block": [], "real": []}
     seconds: dict[str, list] = {"partita": [], "partita, arm": []}
+    sampled: dict[str, list] = {"partita": [], "partita, arm": []}
+    written = pipeline.with_melody
     for i, piece in enumerate(pieces):
         melody = piece.copy()
         melody.tracks = [piece.tracks[0].copy()]
@@ -264,18 +267,35 @@ def chorale_sets(generator, pieces: list, seed: int, arm: dict) -> tuple[dict, d
             old = {k: getattr(accompany, k) for k in patch}
             for k, v in patch.items():
                 setattr(accompany, k, v)
+            pipeline.with_melody = _counting(written, sampled[name])
             try:
                 t0 = time.perf_counter()
                 prepared = generator.accompaniment_of(melody, CHORALE_PROMPT)
                 _, cands = generator.accompany(prepared, n=4, seed=seed + i)
                 seconds[name].append(time.perf_counter() - t0)
             finally:
+                pipeline.with_melody = written
                 for k, v in old.items():
                     setattr(accompany, k, v)
             sets[name].append(cands[0].score)
         sets["block"].append(_block(prepared[1]))
         sets["real"].append(piece)
+    seconds["sampled before the melody"] = {k: float(np.mean(v)) if v else 0.0 for k, v in sampled.items()}
     return sets, seconds
+
+
+def _counting(written, counts: list):
+    """``with_melody`` that first counts the sampled parts' notes starting before the melody's first note in
+    a pickup bar (into ``counts``, one a candidate): what the sampler wrote there, before it is dropped."""
+    from partita.score.bars import pickup_ticks
+
+    def counted(melody, parts):
+        entry = pickup_ticks(melody.score)
+        scale = int(melody.score.ticks_per_quarter) / max(1, int(parts.ticks_per_quarter))
+        counts.append(sum(1 for t in parts.tracks for n in t.notes if round(n.time * scale) < entry))
+        return written(melody, parts)
+
+    return counted
 
 
 def agreement_rows(means: dict, name: str, where: str, cmd: str, notes) -> list[dict]:
@@ -352,11 +372,16 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
     - ``above the melody``: of the sixteenths where the melody and a part sound, the share with a part above
       the melody's note;
     - ``crossings``: of the sixteenths where two neighbouring voices sound (the melody and the part tracks
-      ordered by mean pitch), the share with the lower above the higher; NaN where the parts are one track.
+      ordered by mean pitch), the share with the lower above the higher; NaN where the parts are one track;
+    - ``bass leaps over an octave``: of the lowest voice's moves (each part note that starts lowest among the
+      parts sounding there, from the pitch the lowest last started), the share of more than 12 semitones;
+    - ``inner leaps over a sixth``: of the inner voices' moves (by rank, as the repeats), the share of more
+      than 9 semitones.
     """
     from partita.score.bars import bar_lines
 
     starts = repeated = long_runs = above = with_melody = crossed = pairs = 0
+    bass_moves = bass_leaps = inner_moves = inner_leaps = 0
     for piece in pieces:
         q = int(piece.ticks_per_quarter) or 480
         step = max(1, q // 4)
@@ -369,8 +394,14 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
             for i in range(int(n.time) // step, min(cells, (int(n.time + n.duration) + step - 1) // step)):
                 sound[i].add(int(n.pitch))
         last: dict[int, list[int]] = {}  # rank -> [pitch, times running]
+        lowest = None
         for n in sorted(notes, key=lambda n: (n.time, -n.pitch)):
             here = sorted(sound[int(n.time) // step], reverse=True)
+            if here and int(n.pitch) == here[-1]:  # the lowest part's note
+                if lowest is not None:
+                    bass_moves += 1
+                    bass_leaps += abs(int(n.pitch) - lowest) > 12
+                lowest = int(n.pitch)
             if len(here) < 2 or int(n.pitch) not in here:
                 continue
             rank = here.index(int(n.pitch))
@@ -378,6 +409,9 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
                 continue
             starts += 1
             prev = last.get(rank)
+            if prev is not None:
+                inner_moves += 1
+                inner_leaps += abs(int(n.pitch) - prev[0]) > 9
             if prev is not None and prev[0] == int(n.pitch):
                 prev[1] += 1
                 repeated += 1
@@ -407,6 +441,8 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
         "inner runs of 4+": long_runs / max(1, starts),
         "above the melody": above / max(1, with_melody),
         "crossings": crossed / pairs if pairs else float("nan"),
+        "bass leaps over an octave": bass_leaps / max(1, bass_moves),
+        "inner leaps over a sixth": inner_leaps / max(1, inner_moves),
     }
 
 
@@ -441,6 +477,18 @@ def chorale_rows(sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_
                     baseline="the real alto, tenor and bass",
                     baseline_value=rhythm["real"][what],
                     notes=f"{n} sopranos; block chords {rhythm['block'][what]:.2f}",
+                )
+            )
+        early = seconds.get("sampled before the melody", {}).get(name)
+        if early is not None:
+            rows.append(
+                row(
+                    f"accompaniment: the parts' notes sampled before the melody's first note, {where}",
+                    early,
+                    "notes a candidate",
+                    cmd,
+                    higher_is_better=False,
+                    notes=f"{n} sopranos, 4 candidates each, before with_melody drops them; real voices 0",
                 )
             )
         rows.append(

@@ -132,7 +132,9 @@ chorales: 9-13 notes a bar, the real voices 12.5). On development chorales with 
 a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 both; 1.0 (12-18 a bar): 11.9,
 0.64, 1.00."""
 
-PARTS_VOICING: dict[str, dict[str, int]] = {"chorale": {"above": 1, "under": 1, "repeats": 1}}
+PARTS_VOICING: dict[str, dict] = {
+    "chorale": {"above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12]}
+}
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
 (:func:`strike_with_melody`; the style not listed: as any new piece's voices): ``above`` of the style's
 voices are the melody's, so the parts are sampled as its lower voices (a chorale's alto, tenor and bass, not
@@ -152,6 +154,14 @@ VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
 95th percentile, training chorales), so the default 5 moved a real alto down under the tenor."""
+
+PICKUP_SAMPLED: bool = True
+"""Whether the sampler is told of the melody's upbeat where the parts strike with it
+(:func:`strike_with_melody`): the plan's own pickup in the melody's padded first bar
+(``Request.pickup_in_bars``, :mod:`partita.generation.rules.pickup`: the parts' first notes on the
+upbeat, the bar's lower bounds its share), so no note is sampled in the empty beats before it. Before,
+the parts were sampled over the whole bar and :data:`PICKUP_SILENT` dropped those notes afterwards (6 a
+piece under held-out chorale sopranos)."""
 
 PICKUP_SILENT: bool = True
 """Whether the parts keep silent in a pickup bar's empty beats (:func:`with_melody`): under a melody
@@ -373,7 +383,28 @@ def strike_with_melody(
         melody.gap = VOICES_GAP
         request.max_repeats = int(voicing.get("repeats", 0))
         request.notes.append("the voices in order under the melody, no clash where its notes start")
+        request.held_under = bool(voicing.get("held"))
+        request.max_leaps = [int(b) for b in voicing.get("leaps", [])]
+    if PICKUP_SAMPLED:
+        upbeat = pickup_beats(melody)
+        if upbeat:
+            request.pickup, request.pickup_in_bars = upbeat, True
     return together
+
+
+def pickup_beats(melody: Melody) -> int:
+    """The whole beats of ``melody``'s upbeat (:func:`partita.score.bars.pickup_ticks`: its first note in the
+    second half of a padded first bar), in its first meter's beats; 0 without one, or where it does not start
+    on a beat."""
+    entry = pickup_ticks(melody.score)
+    if not entry:
+        return 0
+    lines = bar_lines(melody.score, 2)
+    sigs = melody.score.time_signatures
+    denominator = int(sigs[0].denominator) if len(sigs) else 4
+    beat = (int(melody.score.ticks_per_quarter) or 480) * 4 // denominator
+    rest = int(lines[1] - lines[0]) - int(entry)
+    return rest // beat if rest % beat == 0 else 0
 
 
 def melody_notes(melody: Melody) -> list[tuple[float, float, int]]:

@@ -177,8 +177,10 @@ def plan_request(
     least_sounding, most_sounding = sounding_bounds(c.polyphony)
     if c.polyphony is None and len(held) > 1:
         least_sounding = min(float(config.style_sounding_floor.get(c.style or "", 0.0)), float(len(held)))
-    pickup = _pickup(request, config, meter, multiple, seed, notes)
-    bars = math.ceil(request.bars * multiple) + (1 if pickup else 0) if request.bars else request.bars
+    counted = _counted_pickup(request, meter, multiple, notes)
+    pickup = counted if request.pickup_in_bars else _pickup(request, config, meter, multiple, seed, notes)
+    lead = 1 if pickup and not request.pickup_in_bars else 0
+    bars = math.ceil(request.bars * multiple) + lead if request.bars else request.bars
     steps = _kept_steps(config.entries_for(c.style, bool(voices)), list(styled), list(voices))
     entries = _entries(held, request.bars, bars, multiple, steps)
     if any(entries.values()):
@@ -215,6 +217,8 @@ def plan_request(
         event_notes=int(config.event_notes) if request.onsets else 0,
         voices_above=[(float(a), float(b), int(p)) for a, b, p in request.above],
         max_repeats=int(request.max_repeats),
+        voices_held=bool(request.held_under and request.above),
+        max_leaps=[int(b) for b in request.max_leaps] if voices else [],
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,
@@ -231,7 +235,9 @@ def plan_request(
         scale_weight=config.scale_weight_for(c.style),
         mode_weight=float(config.mode_weight),
         final_weight=config.final_weight_for(c.style),
-        monophonic=_monophonic(held, written, c.style, config),
+        monophonic=_monophonic(
+            held, written, c.style, config, voices if request.above and request.held_under else {}
+        ),
     )
     return Plan(
         constraints,
@@ -242,7 +248,7 @@ def plan_request(
         tokens_per_bar,
         bar_multiple=multiple,
         written_meter=c.meter if multiple > 1 or (meter and meter != c.meter) else None,
-        lead_bars=1 if pickup else 0,
+        lead_bars=lead,
     )
 
 
@@ -263,14 +269,36 @@ def _drawn_meter(
 
 
 def _monophonic(
-    held: list[int], written: dict[int, int], style: str | None, config: GenerationConfig
+    held: list[int],
+    written: dict[int, int],
+    style: str | None,
+    config: GenerationConfig,
+    sung: dict[int, int] | None = None,
 ) -> list[int]:
-    """The programs that start one note at a time: by instrument, or the one instrument of a piece in a
-    style whose tunes are one line (``GenerationConfig.style_single_line``)."""
+    """The programs that start one note at a time: by instrument, the one instrument of a piece in a style
+    whose tunes are one line (``GenerationConfig.style_single_line``), or the voices ``sung`` under a given
+    one (a chorale's alto, tenor and bass under its soprano: each sings one note at a time; sampled as
+    program 48, the bass started two notes at once at 25 of its 81 notes under BWV 269's soprano)."""
     pitched = [q for q in held if q >= 0]
     if len(pitched) == 1 and (style or "") in config.style_single_line:
         return pitched
-    return monophonic_programs(held, written)
+    own = monophonic_programs(held, written)
+    return own + [q for q in pitched if q in (sung or {}) and q not in own]
+
+
+def _counted_pickup(request: Request, meter: str | None, multiple: int | Fraction, notes: list[str]) -> int:
+    """The beats of a pickup the bars asked for already hold (``Request.pickup_in_bars``: a melody's bar
+    padded before its upbeat, whose chords and onsets count from it), sampled there as the plan's own pickup
+    (its first notes on the upbeat, the bar's lower bounds its share): 0 where none is asked, the meter is
+    sampled as bars of another, or the upbeat is more than half a bar (it is a bar of its own then)."""
+    asked = int(request.pickup or 0)
+    if not request.pickup_in_bars or not asked or not meter or multiple != 1:
+        return 0
+    if 2 * asked > int(meter.split("/")[0]):
+        notes.append(f"the melody's upbeat of {asked} beats is more than half a bar: the parts fill its bar")
+        return 0
+    notes.append(f"the parts enter with the melody's upbeat ({asked} beat{'s' if asked != 1 else ''})")
+    return asked
 
 
 def _pickup(

@@ -76,6 +76,15 @@ class Request:
     max_repeats: int = 0
     """With voices kept in order: the most times running a voice may start its last pitch again (0: no
     bound; :mod:`partita.generation.rules.voice_order`)."""
+    held_under: bool = False
+    """With notes given ``above``: no sampled note is held while a given note lower than it starts
+    (:mod:`partita.generation.rules.voice_order`)."""
+    max_leaps: list[int] = field(default_factory=list)
+    """With voices kept in order: the largest leap of each voice, top down, in semitones (0: no bound;
+    :mod:`partita.generation.rules.leaps`)."""
+    pickup_in_bars: bool = False
+    """The :attr:`pickup` is the first of the bars asked for, not a bar before them: a melody's bar padded
+    before its upbeat, from which its chords and onsets count (:mod:`partita.generation.accompany`)."""
 
     def to_dict(self) -> dict:
         d = asdict(replace(self, given=None))  # a given score is not data: its summary is written instead

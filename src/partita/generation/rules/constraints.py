@@ -82,6 +82,12 @@ class Constraints:
     max_repeats: int = 0
     """(with ``voice_order``) The most times running a voice starts its last pitch again; 0: no bound
     (:mod:`~partita.generation.rules.voice_order`). Soft."""
+    voices_held: bool = False
+    """(with ``voices_above``) No sampled note is held while a given note lower than it starts: judged where
+    its duration is read, not only where it starts (:mod:`~partita.generation.rules.voice_order`). Soft."""
+    max_leaps: list[int] = field(default_factory=list)
+    """(with ``voice_order``) The largest leap of each voice from the pitch it last started, in semitones, top
+    down; 0: no bound (:mod:`~partita.generation.rules.leaps`). Soft."""
     filled_beats: bool = False
     """(with ``grammar``) A note sounds as each beat begins, once the first has sounded: a rest stays inside
     a beat (:mod:`~partita.generation.rules.filled_beats`). Soft."""

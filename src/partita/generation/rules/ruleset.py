@@ -30,6 +30,7 @@ from partita.generation.rules.filled_beats import FilledBeats
 from partita.generation.rules.final import FinalPull
 from partita.generation.rules.grammar import Grammar
 from partita.generation.rules.key_scale import InKey
+from partita.generation.rules.leaps import Leaps
 from partita.generation.rules.loops import LoopGuard
 from partita.generation.rules.meter import Meter
 from partita.generation.rules.mode_pull import ModePull
@@ -93,6 +94,7 @@ RULES: tuple[type[Rule], ...] = (
     Ambitus,
     UnisonGuard,
     VoiceOrder,
+    Leaps,
     PastBar,
     CarryOver,
     SoundingCap,

@@ -38,14 +38,14 @@ from partita.generation.rules.base import Rule, Tier
 from partita.generation.rules.timeline import Timeline
 from partita.generation.rules.tracker import Context, Track
 
-_NONE, _INHERIT = -1, -2  # an id that starts no pitched note; a first pitch of the open program
+NONE, INHERIT = -1, -2  # an id that starts no pitched note; a first pitch of the open program
 CLASHES = (1, 2, 6, 10, 11)
 """Pitch-class distances from a given note starting where a voice's note lands that the voice may not take:
 seconds, sevenths, the tritone (as :data:`partita.evaluation.accompaniment.CLASHES`)."""
 _AT = 1e-6  # two times closer than this (beats) are one
 
 
-def _parse(tokens: list[str], resolution: int) -> list[tuple[str, float]]:
+def id_events(tokens: list[str], resolution: int) -> list[tuple[str, float]]:
     """An id's base tokens as (kind, value) events: bar lines, meters (beats), positions (beats into the
     bar), programs, pitches, drum hits, durations (beats)."""
     out: list[tuple[str, float]] = []
@@ -69,17 +69,30 @@ def _parse(tokens: list[str], resolution: int) -> list[tuple[str, float]]:
     return out
 
 
-def _lead(events: list[tuple[str, float]]) -> tuple[int, int]:
-    """The program (or :data:`_INHERIT`) and pitch of an id's first pitched note; (:data:`_NONE`, -1)."""
-    program = _INHERIT
+def first_note(events: list[tuple[str, float]]) -> tuple[int, int]:
+    """The program (or :data:`INHERIT`) and pitch of an id's first pitched note; (:data:`NONE`, -1)."""
+    program = INHERIT
     for kind, x in events:
         if kind == "program":
             program = int(x)
         elif kind == "pitch":
             return program, int(x)
         elif kind == "drum":
-            return _NONE, -1
-    return _NONE, -1
+            return NONE, -1
+    return NONE, -1
+
+
+def _lead_duration(events: list[tuple[str, float]]) -> float:
+    """The duration (beats) an id gives its own first pitched note (``inf``: read by a later id)."""
+    seen = False
+    for kind, x in events:
+        if kind == "pitch" and not seen:
+            seen = True
+        elif seen and kind == "dur":
+            return x
+        elif seen and kind in ("pitch", "drum", "pos", "bar"):
+            break
+    return math.inf
 
 
 class VoiceOrder(Rule):
@@ -95,6 +108,7 @@ class VoiceOrder(Rule):
         timeline: Timeline,
         above: list[tuple[float, float, int]] | tuple = (),
         max_repeats: int = 0,
+        held: bool = False,
     ):
         self.rank = {int(p): i for i, p in enumerate(voices)}
         given = sorted((float(a), float(b), int(k)) for a, b, k in above)
@@ -104,14 +118,16 @@ class VoiceOrder(Rule):
         self.clash = torch.zeros(12, dtype=torch.bool)
         self.clash[list(CLASHES)] = True
         self.max_repeats = int(max_repeats)
+        self.held = bool(held)
         self.timeline = timeline
-        self.events = [_parse(toks, resolution) for toks in expansions]
-        leads = [_lead(ev) for ev in self.events]
+        self.events = [id_events(toks, resolution) for toks in expansions]
+        leads = [first_note(ev) for ev in self.events]
         self.lead_program = torch.tensor([p for p, _ in leads], dtype=torch.long)
         self.lead_pitch = torch.tensor([k for _, k in leads], dtype=torch.long)
         # the rank of an id's first note's voice (-1: not a voice, or the open program's: filled per row)
         self.lead_rank = torch.tensor([self.rank.get(p, -1) for p, _ in leads], dtype=torch.long)
-        self.inherits = self.lead_program == _INHERIT
+        self.inherits = self.lead_program == INHERIT
+        self.lead_dur = torch.tensor([_lead_duration(ev) for ev in self.events], dtype=torch.float64)
 
     @classmethod
     def build(cls, ctx: Context) -> VoiceOrder | None:
@@ -125,6 +141,7 @@ class VoiceOrder(Rule):
             ctx.timeline,
             above=getattr(c, "voices_above", ()),
             max_repeats=int(getattr(c, "max_repeats", 0)),
+            held=bool(getattr(c, "voices_held", False)),
         )
 
     def start(self, track: Track | None = None) -> dict:
@@ -189,6 +206,14 @@ class VoiceOrder(Rule):
         bad = torch.zeros(width, dtype=torch.bool)
         if given:
             bad |= voiced & self._against_above(when, pitch)
+        if given and self.held:
+            bad |= voiced & self._held_over(when, when + self.lead_dur[:width], pitch)
+            pending = row["pending"]
+            if pending is not None and pending[0] >= 0:  # an id that reads its duration first ends it there
+                ends = row["now"] + self.timeline.lead[:width]
+                bad |= self._held_over(
+                    torch.full_like(ends, row["now"]), ends, torch.full_like(pitch, pending[1])
+                )
         if self.max_repeats:
             for r, (last, times) in row["last"].items():
                 if times > self.max_repeats:
@@ -215,6 +240,24 @@ class VoiceOrder(Rule):
         starting = has & ((start - when).abs() < _AT)
         clash = self.clash[(top - pitch) % 12]
         return (sounding & (pitch > top)) | (starting & clash)
+
+    def _held_over(self, start: torch.Tensor, end: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Per id whose note of ``pitch`` sounds from ``start`` to ``end`` (``inf``: not known yet, not
+        judged): a given note lower than it starting while it still sounds."""
+        out = torch.zeros(len(start), dtype=torch.bool)
+        known = torch.isfinite(end) & (end > start + _AT)
+        if not bool(known.any()):
+            return out
+        idx = known.nonzero().flatten()
+        s, e, p = start[idx], end[idx], pitch[idx]
+        lo = int(torch.searchsorted(self.above_start, float(s.min()) + _AT, right=True))
+        hi = int(torch.searchsorted(self.above_start, float(e.max()) - _AT))
+        if hi <= lo:
+            return out
+        a_start, a_pitch = self.above_start[lo:hi], self.above_pitch[lo:hi]
+        inside = (a_start[None, :] > s[:, None] + _AT) & (a_start[None, :] < e[:, None] - _AT)
+        out[idx] = (inside & (a_pitch[None, :] < p[:, None])).any(dim=1)
+        return out
 
 
 def _index(notes: list[list], note: list) -> list | None:
