@@ -716,7 +716,9 @@ def main() -> None:
     )
     ap.add_argument("--reward-margin", type=float, default=1.0, help="reward gap a kept pair needs")
     ap.add_argument("--reward-weight", type=float, default=0.5, help="weight of a reward-labelled pair")
-    ap.add_argument("--reward-hidden", type=int, default=32, help="the reward MLP's width (0: linear)")
+    ap.add_argument(
+        "--reward-hidden", type=int, default=32, help="the reward MLP's width (0: linear, as partita tune)"
+    )
     ap.add_argument("--nll-pieces", type=int, default=32, help="real pieces for NLL without valid.npy")
     ap.add_argument("--real", type=int, default=64, help="real pieces for the realism test")
     ap.add_argument(

@@ -21,6 +21,10 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 REWARD_EPOCHS = 300
+REWARD_HIDDEN = 0
+"""The reward model's width for ``--reward-pairs``: linear. Trained on 16 choices (bench_tune's rated
+choices, 3 seeds) it was right on held-out pairs 0.72-0.75 of the time (register rater) and 0.81-0.84
+(stepwise), against 0.59-0.72 and 0.72-0.78 for the 32-wide MLP; docs/PREFERENCES.md."""
 
 
 @dataclass
@@ -124,7 +128,7 @@ def train_reward_on_prefs(generator, prefs: Sequence, config=None, where: str = 
             winners.append(piece_features(requests[key], a))
             losers.append(piece_features(requests[key], b))
     check_enough_choices(len(winners), where)
-    config = config or RewardConfig(features=sorted(winners[0]), epochs=REWARD_EPOCHS)
+    config = config or RewardConfig(features=sorted(winners[0]), hidden=REWARD_HIDDEN, epochs=REWARD_EPOCHS)
     if not config.features:
         config.features = sorted(winners[0])
     model, info = train_reward(winners, losers, config)
