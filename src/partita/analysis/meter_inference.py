@@ -17,15 +17,22 @@ every 3 in 26); then the bar lines are tracked through the piece (:func:`track_d
 inserted beat or a pickup moves them instead of leaving every later bar off. The settings were chosen on the
 even-numbered POP909 songs and are reported on the odd-numbered ones (``python bench/bench_meter.py``;
 docs/ANALYSIS.md).
+
+A melody under a known meter has fewer cues and a different question: where its first bar line falls (a
+MIDI file does not pad an upbeat). :func:`bar_phase` scores every sixteenth of the bar by per-meter profiles
+of where onsets, long notes, a melody's end and its first note fall (:func:`fit_phase_model`; issue 21,
+``python bench/bench_upbeat.py``, docs/COCREATION.md).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from partita.analysis.timeline import NoteArrays, segment_chroma
+from partita.analysis.timeline import NoteArrays, beat_ticks, segment_chroma
 
 WEIGHTS = (1.0, 1.0, 1.0)
 """Onset weight, bass onset, harmonic change: their weights in a beat's accent (each alone chose the same
@@ -154,3 +161,138 @@ def bar_starts(beats: np.ndarray, guess: MeterGuess) -> np.ndarray:
     if starts.size and (not bars.size or bars[0] != starts[0]):
         bars = np.r_[starts[0], bars]
     return np.r_[bars, int(beats[-1])]
+
+
+# --- the bar phase of a melody under a known meter (issue 21: an upbeat a MIDI file does not pad) ----------
+
+SLOTS_PER_QUARTER = 4
+"""The grid the bar phase is read on: sixteenths (an onset off it counts at the nearest one)."""
+PHASE_MODEL_FILE = Path(__file__).with_name("bar_phase.json")
+"""Per meter, where onsets, long notes, a melody's end and its first note fall in the bar: fitted on the
+train split's Bach chorale sopranos and Essen folk songs (``python bench/bench_upbeat.py --fit``)."""
+PHASE_WEIGHTS = (0.3, 0.3, 2.0, 1.0)
+"""Onsets, long notes, the end, the pickup's length: their weights in a bar phase's log-likelihood."""
+
+
+@dataclass(frozen=True)
+class BarPhase:
+    """Where a melody's bar lines fall under its meter, read from its notes (:func:`bar_phase`)."""
+
+    bar_line: int
+    """The tick of the first bar line, modulo the bar: 0 when the file's own bars are the likeliest."""
+    pickup: int
+    """Ticks from the first note to the first bar line after it (0: the first note starts a bar)."""
+    confidence: float
+    """The posterior of :attr:`bar_line` among every sixteenth of the bar."""
+    kept: float
+    """The posterior of the file's own bars (bar line at tick 0)."""
+
+
+def _phase_model() -> dict:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = json.loads(PHASE_MODEL_FILE.read_text())["meters"] if PHASE_MODEL_FILE.exists() else {}
+    return _MODEL
+
+
+_MODEL: dict | None = None
+
+
+def phase_counts(notes: NoteArrays, tpq: int, numerator: int, denominator: int) -> dict | None:
+    """A melody's onsets, long notes, end and first onset on the sixteenth grid, by position modulo its bar
+    (from tick 0): what :func:`bar_phase` scores and :func:`fit_phase_model` counts. None for a meter whose
+    bar is not a whole number of sixteenths, or no pitched note."""
+    pitched = notes.select(~notes.drum)
+    slots = numerator * 4 * SLOTS_PER_QUARTER
+    if len(pitched) == 0 or tpq <= 0 or slots % denominator or slots // denominator < 2:
+        return None
+    k = slots // denominator
+    slot = tpq / SLOTS_PER_QUARTER
+    on = np.rint(pitched.start / slot).astype(np.int64)
+    length = (pitched.end - pitched.start) / tpq
+    long = length >= beat_ticks(numerator, denominator, tpq) / tpq
+    first, end = int(on.min()), max(int(np.rint(pitched.end.max() / slot)), int(on.max()) + 1)
+    onsets, idx = np.unique(on, return_inverse=True)
+    longest = np.zeros(len(onsets), dtype=bool)
+    np.logical_or.at(longest, idx, long)
+    span = np.arange(first, end)
+    return {
+        "bar": k,
+        "slots": np.bincount(span % k, minlength=k).astype(float),
+        "on": np.bincount(onsets % k, minlength=k).astype(float),
+        "long": np.bincount(onsets[longest] % k, minlength=k).astype(float),
+        "end": end % k,
+        "first": first % k,
+        "ragged": (end - first) % k != 0,
+    }
+
+
+def fit_phase_model(examples: list[tuple[str, dict, int]], prior: float = 0.5) -> dict:
+    """Per meter (``"3/4"``), from ``(meter, phase_counts(...), bar line slot)`` of melodies whose bars are
+    known: the chance of an onset at each sixteenth of the bar, of a long note where one starts, of the end
+    (of a melody that is not whole bars long from its first note: one with a pickup and a full last bar) and
+    of each pickup length (in sixteenths), smoothed by ``prior`` counts."""
+    out: dict[str, dict] = {}
+    for meter, c, line in examples:
+        k = c["bar"]
+        m = out.setdefault(meter, {"bar": k, "pieces": 0, **{x: np.full(k, prior) for x in "SOLEP"}})
+        pos = (np.arange(k) + line) % k  # the residue at each position of the bar
+        m["S"] += c["slots"][pos]
+        m["O"] += c["on"][pos]
+        m["L"] += c["long"][pos]
+        if c["ragged"]:  # whole bars from the first note tell nothing: a short last bar or no pickup
+            m["E"][(c["end"] - line) % k] += 1
+        m["P"][(line - c["first"]) % k] += 1
+        m["pieces"] += 1
+    model = {}
+    for meter, m in out.items():
+        model[meter] = {
+            "pieces": m["pieces"],
+            "onset": np.round(m["O"] / (m["S"] + prior), 5).tolist(),
+            "long": np.round(m["L"] / (m["O"] + prior), 5).tolist(),
+            "end": np.round(m["E"] / m["E"].sum(), 5).tolist(),
+            "pickup": np.round(m["P"] / m["P"].sum(), 5).tolist(),
+        }
+    return model
+
+
+def phase_posterior(counts: dict, profile: dict, weights=PHASE_WEIGHTS) -> np.ndarray:
+    """The posterior of each bar line position (sixteenths from tick 0, modulo the bar) of a melody's
+    :func:`phase_counts` under a meter's fitted ``profile``."""
+    k = counts["bar"]
+    on = np.clip(np.asarray(profile["onset"]), 1e-4, 1 - 1e-4)
+    lo = np.clip(np.asarray(profile["long"]), 1e-4, 1 - 1e-4)
+    end, pick = np.log(np.asarray(profile["end"]) + 1e-4), np.log(np.asarray(profile["pickup"]) + 1e-4)
+    ll = np.zeros(k)
+    for line in range(k):
+        pos = (np.arange(k) + line) % k
+        s, o, g = counts["slots"][pos], counts["on"][pos], counts["long"][pos]
+        ll[line] = (
+            weights[0] * (o * np.log(on) + (s - o) * np.log1p(-on)).sum()
+            + weights[1] * (g * np.log(lo) + (o - g) * np.log1p(-lo)).sum()
+            + weights[2] * (end[(counts["end"] - line) % k] if counts["ragged"] else 0.0)
+            + weights[3] * pick[(line - counts["first"]) % k]
+        )
+    p = np.exp(ll - ll.max())
+    return p / p.sum()
+
+
+def bar_phase(
+    notes: NoteArrays, tpq: int, numerator: int, denominator: int, weights=PHASE_WEIGHTS
+) -> BarPhase | None:
+    """Where the bar lines of a melody (or any notes) fall under a known meter: the first bar line's tick
+    modulo the bar, chosen from every sixteenth by how the notes' onsets, long notes, end and first note sit
+    in bars that start there (a model fitted per meter on chorale sopranos and folk songs,
+    :data:`PHASE_MODEL_FILE`); None for a meter the model has not seen or no pitched note."""
+    profile = _phase_model().get(f"{numerator}/{denominator}")
+    counts = phase_counts(notes, tpq, numerator, denominator)
+    if profile is None or counts is None or len(profile["onset"]) != counts["bar"]:
+        return None
+    post = phase_posterior(counts, profile, weights)
+    line = int(post.argmax())
+    slot = tpq / SLOTS_PER_QUARTER
+    first = int(notes.select(~notes.drum).start.min())
+    bar = counts["bar"] * slot
+    tick = int(round(line * slot))
+    pickup = int(round((tick - first) % bar))
+    return BarPhase(tick, pickup, float(post[line]), float(post[0]))

@@ -10,6 +10,8 @@ from partita.cli.generate import (
     _OUTPUT_OPTIONS,
     _REQUEST_OPTIONS,
     _SETTING_OPTIONS,
+    PICKUP,
+    PICKUP_HELP,
     _options,
     _request_options,
     _settings,
@@ -22,8 +24,9 @@ from partita.cli.generate import (
 @click.argument("melody", type=click.Path(dir_okay=False))  # a score file, or audio (transcribed)
 @click.argument("prompt", required=False, default="")
 @_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS, _SETTING_OPTIONS, _CONCEPT_OPTIONS)
+@click.option("--pickup", type=PICKUP, default="auto", show_default=True, help=PICKUP_HELP)
 def accompany(
-    melody, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, **options
+    melody, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, pickup, **options
 ) -> None:
     """Add the parts PROMPT asks for under MELODY (MIDI, MusicXML, ABC, or a hummed or played recording,
     transcribed), which stays as written, e.g.
@@ -32,9 +35,10 @@ def accompany(
     The melody's key, meter, tempo and length are kept unless an option says otherwise; its chords, one a
     bar, are chosen from the key's own chords to fit its notes (or given with --chords), and the parts are
     sampled over them. Candidates are ranked by the Selector and by how rarely the parts clash with the
-    melody's notes on the beats. With --concept (a folder of `partita concept learn`), the parts are
-    sampled with the learned concept in place, e.g. `partita accompany tune.mid "in <my-style>" --concept
-    my-style/`.
+    melody's notes on the beats. A MIDI melody opening with an upbeat is read with its bar lines where its
+    notes put them (one line says so; --pickup 0 keeps the file's bars). With --concept (a folder of
+    `partita concept learn`), the parts are sampled with the learned concept in place, e.g.
+    `partita accompany tune.mid "in <my-style>" --concept my-style/`.
     """
     from partita.pipelines import Generator
 
@@ -44,7 +48,7 @@ def accompany(
     settings = {k: v for k, v in _settings(options).items() if v is not None}
     asked = _request_options(options)
     asked.pop("bars", None)
-    prepared = Generator.accompaniment_of(melody, prompt, **asked)  # read first: bad input fails fast
+    prepared = Generator.accompaniment_of(melody, prompt, pickup=pickup, **asked)  # read first: fails fast
     run_prepared(
         "accompany",
         prepared,

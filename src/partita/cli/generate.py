@@ -198,6 +198,27 @@ def _options(*groups: list):
     return apply
 
 
+class _Pickup(click.ParamType):
+    """``--pickup``: auto, 0 or a number of beats (:func:`partita.generation.upbeat.parse_pickup`)."""
+
+    name = "auto|0|BEATS"
+
+    def convert(self, value, param, ctx):
+        from partita.generation.upbeat import parse_pickup
+
+        try:
+            return parse_pickup(value)
+        except ValueError as e:
+            self.fail(str(e).removeprefix(f"--pickup {value}: "), param, ctx)
+
+
+PICKUP = _Pickup()
+PICKUP_HELP = (
+    "A MIDI melody's upbeat (MIDI has no pickup bar): auto (read from its notes, padded when sure), 0 (the "
+    "file's bars as they are) or a number of beats. MusicXML and ABC state their bars."
+)
+
+
 @click.command()
 @click.argument("prompt", required=False, default="")
 @_options(_OUTPUT_OPTIONS, _REQUEST_OPTIONS)
@@ -222,6 +243,7 @@ def _options(*groups: list):
         "--plan, the plan partita proposes for the prompt)."
     ),
 )
+@click.option("--pickup", type=PICKUP, default="auto", show_default=True, help="With --theme: " + PICKUP_HELP)
 @click.option(
     "--image",
     "image_path",
@@ -251,6 +273,7 @@ def generate(
     selector,
     plan_path,
     theme_path,
+    pickup,
     image_path,
     lead_sheet,
     concept,
@@ -285,9 +308,11 @@ def generate(
         return
     theme = None
     if theme_path is not None:
-        from partita.generation.hummed import read_theme
+        from partita.generation.upbeat import read_melody
 
-        theme = read_theme(theme_path)  # a score file, or audio: a hummed or played melody
+        theme, note = read_melody(theme_path, pickup)  # a score file, or audio: a hummed or played melody
+        if note:
+            click.echo(f"note: the theme: {note}")
     if plan_path is not None or theme is not None:
         from partita.generation.plan import load_plan, plan_piece
 

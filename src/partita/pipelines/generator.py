@@ -41,7 +41,6 @@ from partita.generation.accompany import (
 from partita.generation.candidates import Candidate, sample_candidates
 from partita.generation.config import GenerationConfig
 from partita.generation.given import continuation_request, given_piece, in_model_bars
-from partita.generation.hummed import read_theme
 from partita.generation.infill import infill_request, parse_bar_range
 from partita.generation.plan import (
     PiecePlan,
@@ -66,6 +65,7 @@ from partita.generation.tracks import (
     whole_request,
     with_tracks,
 )
+from partita.generation.upbeat import place_pickup, read_melody
 from partita.models import MusicLM
 from partita.models.experts import StyleExpert, experts_of
 from partita.models.music_lm import MusicLMConfig
@@ -220,15 +220,25 @@ class Generator:
 
     @staticmethod
     def accompaniment_of(
-        melody: Score | str | Path, prompt: str = "", **options: Any
+        melody: Score | str | Path, prompt: str = "", pickup: str | float | None = None, **options: Any
     ) -> tuple[Request, Melody]:
         """The :class:`Request` for parts under ``melody`` (a score, or a MIDI, MusicXML or ABC file) and the
         melody with its chords (:func:`partita.generation.accompany.accompaniment_request`): its key, meter,
-        tempo and bars, the prompt's instruments, its chords given (``chords=``) or harmonised."""
+        tempo and bars, the prompt's instruments, its chords given (``chords=``) or harmonised.
+
+        ``pickup`` (:func:`partita.generation.upbeat.place_pickup`): the upbeat of a melody whose MIDI file
+        does not pad it, ``"auto"`` (read from the notes, padded when the reading is confident: the default
+        for a MIDI file), a number of beats, or 0 (the file's bars as they are: the default for a score
+        given as such); MusicXML and ABC files are never changed. The request's notes say what was read."""
         if isinstance(melody, Score):
-            return accompaniment_request(_within_limits(melody), prompt, **options)
-        score = _within_limits(melody, read_theme)
-        return accompaniment_request(score, prompt, source=Path(melody).name, **options)
+            score, note = place_pickup(_within_limits(melody), 0 if pickup is None else pickup)
+            request, mel = accompaniment_request(score, prompt, **options)
+        else:
+            score, note = read_melody(melody, pickup)  # held to the score limits as it is read
+            request, mel = accompaniment_request(score, prompt, source=Path(melody).name, **options)
+        if note:
+            request.notes.insert(0, note)
+        return request, mel
 
     def accompany(
         self,

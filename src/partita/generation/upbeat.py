@@ -1,0 +1,148 @@
+"""An upbeat a MIDI melody does not pad: its bar lines read from its notes (issue 21).
+
+MIDI has no pickup bar. partita pads a pickup to a full bar when it reads MusicXML or ABC, which state their
+bars, but a MIDI file written by music21 (and by most tools) starts an upbeat melody at tick 0, and its bars
+read from tick 0 fall a beat or more off. :func:`place_pickup` reads where the first bar line falls under the
+file's meter (:func:`partita.analysis.meter_inference.bar_phase`) and, when the reading is confident, pads
+the pickup to a full bar of rest, as partita's own files have it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from partita.analysis.meter_inference import bar_phase
+from partita.analysis.timeline import note_arrays
+from partita.progress import ProgressCallback
+from partita.score import Score
+from partita.score.errors import ScoreError
+from partita.score.formats import sniff_format
+
+log = logging.getLogger(__name__)
+
+MIN_CONFIDENCE = 0.9
+"""The posterior a bar line other than the file's needs before the melody is moved (a file whose first note
+starts at tick 0)."""
+MIN_CONFIDENCE_LATE = 1.01
+"""The same for a file whose first note starts after tick 0: it placed its first note itself (partita's own
+files pad a pickup so), and is never moved by a guess."""
+
+AUTO = "auto"
+
+
+def parse_pickup(value: str | float | int | None) -> str | float:
+    """``--pickup``: ``auto`` (read from the notes), or a number of beats (the meter's denominator note: a
+    quarter in 3/4, an eighth in 6/8; 0: the file's bars as they are). A clear ValueError otherwise."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", AUTO)):
+        return AUTO
+    try:
+        beats = float(str(value).strip().removesuffix("beats").removesuffix("beat").strip())
+    except ValueError:
+        raise ValueError(f"--pickup {value}: give auto, 0 or a number of beats (1, 2, 0.5)") from None
+    if not 0 <= beats <= 64 or beats != beats:
+        raise ValueError(f"--pickup {value}: give auto, 0 or a number of beats (1, 2, 0.5)")
+    return beats
+
+
+def _meter(score: Score) -> tuple[int, int]:
+    sigs = sorted(score.time_signatures, key=lambda t: t.time)
+    if sigs and int(sigs[0].time) == 0 and sigs[0].numerator > 0 and sigs[0].denominator > 0:
+        return int(sigs[0].numerator), int(sigs[0].denominator)
+    return 4, 4
+
+
+def _beats(ticks: int, unit: float) -> str:
+    n = ticks / unit
+    text = f"{n:g}" if abs(n - round(n, 2)) < 1e-9 else f"{n:.2f}"
+    return f"{text} beat{'' if text == '1' else 's'}"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def pad_score(score: Score, ticks: int) -> Score:
+    """``score`` with every event ``ticks`` later, its opening time signature, tempo and key kept at 0."""
+    if ticks <= 0:
+        return score
+    out = score.shift_time(int(ticks), inplace=False)
+    for events in (out.time_signatures, out.tempos, out.key_signatures):
+        if len(events) and int(events[0].time) == int(ticks):
+            events[0].time = 0
+    return out
+
+
+def place_pickup(score: Score, pickup: str | float = AUTO) -> tuple[Score, str | None]:
+    """``score`` (a melody read from MIDI, which has no pickup bar) with its upbeat padded to a full bar of
+    rest, and a one-line note saying so (None when nothing changed).
+
+    ``pickup``: ``auto`` reads the bar lines from the notes (:func:`bar_phase`) and pads only when a bar line
+    other than the file's is at least :data:`MIN_CONFIDENCE` likely, and only in a file whose first note
+    starts at tick 0 (one starting later placed it itself: partita's own files pad so); a number of beats
+    (the meter's denominator note) makes the first notes that long a pickup; 0 leaves the file as it is."""
+    pickup = parse_pickup(pickup)
+    notes = note_arrays(score)
+    pitched = notes.select(~notes.drum)
+    if pickup == 0 or len(pitched) == 0:
+        return score, None
+    num, den = _meter(score)
+    tpq = int(score.ticks_per_quarter)
+    bar, unit = num * 4 * tpq / den, 4 * tpq / den
+    first = int(pitched.start.min())
+    if pickup == AUTO:
+        guess = bar_phase(notes, tpq, num, den)
+        need = MIN_CONFIDENCE if first == 0 else MIN_CONFIDENCE_LATE
+        if guess is None or guess.bar_line == 0 or guess.confidence < need:
+            if guess is not None:
+                log.info("bar phase: the file's bars kept (%.2f likely; best %s)", guess.kept, guess)
+            return score, None
+        ticks, confidence = guess.pickup, f" ({guess.confidence:.0%} likely)"
+    else:
+        ticks, confidence = int(round(float(pickup) * unit)), ""
+        if ticks >= bar:
+            raise ValueError(f"--pickup {pickup:g}: a pickup is shorter than the bar ({num}/{den})")
+    pad = int(round((bar - ticks - first) % bar))
+    if pad == 0:
+        return score, None
+    where = (
+        f"on the melody's {_ordinal(int(ticks / unit) + 1)} beat"
+        if ticks % unit == 0
+        else f"{_beats(ticks, unit)} after its first note"
+    )
+    note = (
+        f"read an upbeat of {_beats(ticks, unit)}{confidence}: the first bar line falls {where}; "
+        "--pickup 0 keeps the file's bars"
+    )
+    return pad_score(score, pad), note
+
+
+def is_midi_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds MIDI (by its content), which states no pickup bar."""
+    try:
+        with open(path, "rb") as f:
+            return sniff_format(f.read(64)) == "midi"
+    except OSError:
+        return False
+
+
+def read_melody(
+    path: str | os.PathLike,
+    pickup: str | float | None = AUTO,
+    snap: bool = True,
+    progress: ProgressCallback | None = None,
+) -> tuple[Score, str | None]:
+    """A melody or theme from any file, as :func:`partita.generation.hummed.read_theme` reads it, with a MIDI
+    file's upbeat padded (:func:`place_pickup`; MusicXML, ABC and audio never: their bars are stated or
+    quantised from the first note) and the note saying so."""
+    from partita.generation.hummed import read_theme
+
+    chosen = parse_pickup(pickup)
+    score = read_theme(path, snap=snap, progress=progress)
+    if not is_midi_file(path):
+        return score, None
+    try:
+        return place_pickup(score, chosen)
+    except ValueError as e:
+        raise ScoreError(str(e), "bad-pickup", Path(path).name) from None
