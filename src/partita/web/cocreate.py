@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from partita.generation.upbeat import place_pickup
 from partita.pipelines import Generator
 from partita.render import write_pianoroll
 from partita.score import ScoreError
@@ -112,6 +113,9 @@ def cocreate(
     )
     score, fmt = read.score, read.format
     name = Path(str(source)).name
+    upbeat = None
+    if mode == "accompany" and fmt == "midi":  # MIDI has no pickup bar: an upbeat read from the notes
+        score, upbeat = place_pickup(score)
     piece_bars = notated_bars(score)
     if piece_bars > limits.max_bars:  # and so is any gap in it
         raise UserError(
@@ -140,6 +144,8 @@ def cocreate(
         first, last = given.bars + 1, total - given.after_bars
         kept = [_span(1, given.bars)] + ([_span(last + 1, total)] if given.after_bars else [])
     shown = request[0] if mode == "accompany" else request.request if mode == "tracks" else request
+    if upbeat:
+        shown.notes.insert(0, upbeat.split("; --pickup")[0])  # no such option here
     concept = concept_of(studio, concept, shown)
     strength = strength_of(studio, concept, strength)
     log.info("cocreate: %s of %s (%d bars), bars %s new", mode, name, piece_bars, _span(first, last))
