@@ -71,6 +71,14 @@ def test_a_melody_on_the_downbeat_is_not_moved(tmp_path):
     assert note is None and first_note(score) == 0
 
 
+def test_a_fragment_shorter_than_two_bars_is_not_moved(chorale):
+    raw = read_score(chorale / "soprano.mid")
+    tpq = raw.ticks_per_quarter
+    assert place_pickup(raw)[1] is not None
+    raw.tracks[0].notes = [n for n in raw.tracks[0].notes if n.time + n.duration <= 5 * tpq]  # 5 quarters
+    assert place_pickup(raw) == (raw, None)
+
+
 def test_pickup_option_parses_and_refuses_in_one_line(chorale, tmp_path, capsys):
     assert parse_pickup("auto") == "auto" and parse_pickup("0") == 0 and parse_pickup("1.5 beats") == 1.5
     with pytest.raises(ValueError, match="--pickup soon"):

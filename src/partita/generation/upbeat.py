@@ -29,6 +29,9 @@ MIN_CONFIDENCE_LATE = 1.01
 """The same for a file whose first note starts after tick 0: it placed its first note itself (partita's own
 files pad a pickup so), and is never moved by a guess."""
 
+MIN_BARS = 2
+"""A melody shorter than this many bars is never moved by a guess: too few bars to tell their lines by."""
+
 AUTO = "auto"
 
 
@@ -79,9 +82,10 @@ def place_pickup(score: Score, pickup: str | float = AUTO) -> tuple[Score, str |
     rest, and a one-line note saying so (None when nothing changed).
 
     ``pickup``: ``auto`` reads the bar lines from the notes (:func:`bar_phase`) and pads only when a bar line
-    other than the file's is at least :data:`MIN_CONFIDENCE` likely, and only in a file whose first note
-    starts at tick 0 (one starting later placed it itself: partita's own files pad so); a number of beats
-    (the meter's denominator note) makes the first notes that long a pickup; 0 leaves the file as it is."""
+    other than the file's is at least :data:`MIN_CONFIDENCE` likely, and only in a melody of
+    :data:`MIN_BARS` bars or more whose first note starts at tick 0 (one starting later placed it itself:
+    partita's own files pad so); a number of beats (the meter's denominator note) makes the first notes
+    that long a pickup; 0 leaves the file as it is."""
     pickup = parse_pickup(pickup)
     notes = note_arrays(score)
     pitched = notes.select(~notes.drum)
@@ -92,6 +96,8 @@ def place_pickup(score: Score, pickup: str | float = AUTO) -> tuple[Score, str |
     bar, unit = num * 4 * tpq / den, 4 * tpq / den
     first = int(pitched.start.min())
     if pickup == AUTO:
+        if int(pitched.end.max()) - first < MIN_BARS * bar:
+            return score, None
         guess = bar_phase(notes, tpq, num, den)
         need = MIN_CONFIDENCE if first == 0 else MIN_CONFIDENCE_LATE
         if guess is None or guess.bar_line == 0 or guess.confidence < need:
