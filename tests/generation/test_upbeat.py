@@ -131,3 +131,25 @@ def test_write_score_round_trip_keeps_the_pickup(chorale, tmp_path):
     score, _ = read_melody(chorale / "soprano.mid")
     back = read_score(write_score(score, tmp_path / "back.musicxml"))
     assert first_note(back) / back.ticks_per_quarter == 2
+
+
+def test_continue_reads_a_midi_melody_s_upbeat_not_a_piece_of_several_tracks(chorale, tmp_path, monkeypatch):
+    import partita.cli.generate as cli_generate
+
+    request = Generator.continuation_of(chorale / "soprano.mid", bars=2)
+    tpq = request.given.score.ticks_per_quarter
+    assert first_note(request.given.score) == 2 * tpq and "read an upbeat of 1 beat" in request.notes[0]
+    kept = Generator.continuation_of(chorale / "soprano.mid", bars=2, pickup=0)
+    assert first_note(kept.given.score) == 0 and not any("upbeat" in n for n in kept.notes)
+    duet = read_score(chorale / "soprano.mid")
+    bass = duet.tracks[0].copy()
+    bass.shift_pitch(-24, inplace=True)
+    duet.tracks.append(bass)
+    two = Generator.continuation_of(write_midi(duet, tmp_path / "duet.mid"), bars=2)
+    assert first_note(two.given.score) == 0  # not a melody: its bars as written unless --pickup says
+
+    seen = {}
+    monkeypatch.setattr(cli_generate, "_run", lambda request, *a, **k: seen.update(request=request))
+    args = ["continue", str(tmp_path / "duet.mid"), "--bars", "2", "--pickup", "1", "-o", str(tmp_path / "c")]
+    assert main(args) == 0
+    assert first_note(seen["request"].given.score) == 2 * tpq

@@ -339,8 +339,27 @@ def generate(
     "--bars", type=click.IntRange(1, 128), default=8, show_default=True, help="New bars to add to the piece."
 )
 @_options(_SETTING_OPTIONS, _CONCEPT_OPTIONS)
+@click.option(
+    "--pickup",
+    type=PICKUP,
+    default="auto",
+    show_default=True,
+    help="For a MIDI melody (one track): " + PICKUP_HELP,
+)
 def continue_(
-    piece, prompt, out_dir, n, seed, model, explain, selector, concept, concept_strength, overwrite, **options
+    piece,
+    prompt,
+    out_dir,
+    n,
+    seed,
+    model,
+    explain,
+    selector,
+    concept,
+    concept_strength,
+    overwrite,
+    pickup,
+    **options,
 ) -> None:
     """Continue PIECE (MIDI, MusicXML, ABC, or a recording, transcribed) by --bars bars, in its own key,
     meter, tempo and instruments unless PROMPT (or an option) says otherwise, e.g.
@@ -354,7 +373,7 @@ def continue_(
     out_dir = out_dir or "out/continue"
     check_out_files(out_dir, _written(n), overwrite)
     settings = _settings(options)
-    request = Generator.continuation_of(piece, prompt, **_request_options(options))
+    request = Generator.continuation_of(piece, prompt, pickup=pickup, **_request_options(options))
     concept = (concept, concept_strength) if concept else None
     _run(request, explain, model, out_dir, n, seed, selector, settings, concept=concept, overwrite=overwrite)
 

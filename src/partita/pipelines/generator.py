@@ -65,7 +65,7 @@ from partita.generation.tracks import (
     whole_request,
     with_tracks,
 )
-from partita.generation.upbeat import place_pickup, read_melody
+from partita.generation.upbeat import is_midi_file, place_pickup, read_melody
 from partita.models import MusicLM
 from partita.models.experts import StyleExpert, experts_of
 from partita.models.music_lm import MusicLMConfig
@@ -73,7 +73,7 @@ from partita.models.pretrained import debug_model, resolve, save_pretrained
 from partita.progress import ProgressCallback, report
 from partita.render.candidates import candidate_names, write_candidates
 from partita.render.own_files import check_own_files, own_writes
-from partita.score import Score, check_limits
+from partita.score import Score, ScoreError, check_limits
 from partita.score.bars import notated_bars
 from partita.tokens import MiditokTokenizer, SteerableTokenizer
 
@@ -193,17 +193,34 @@ class Generator:
 
     @staticmethod
     def continuation_of(
-        piece: Score | str | Path, prompt: str = "", bars: int = 8, **options: Any
+        piece: Score | str | Path,
+        prompt: str = "",
+        bars: int = 8,
+        pickup: str | float | None = None,
+        **options: Any,
     ) -> Request:
         """The :class:`Request` to continue ``piece`` (a score, or a MIDI, MusicXML or ABC file) by ``bars``
         bars: its own key, meter, tempo, instruments and texture unless ``prompt`` (or ``options``, as for
         :meth:`request_of`) says otherwise (:func:`partita.generation.given.continuation_request`).
-        :meth:`generate` returns the piece as written with the new bars after it."""
+        :meth:`generate` returns the piece as written with the new bars after it. ``pickup`` as for
+        :meth:`accompaniment_of`, read (``"auto"``) only in a MIDI file of one pitched track (a melody)."""
+        note = None
         if isinstance(piece, Score):
-            given = given_piece(_within_limits(piece))
+            score, note = place_pickup(_within_limits(piece), 0 if pickup is None else pickup)
+            given = given_piece(score)
         else:
-            given = given_piece(_within_limits(piece, read_music), source=Path(piece).name)
-        return continuation_request(given, prompt, bars, **options)
+            score = _within_limits(piece, read_music)
+            melody = sum(1 for t in score.tracks if len(t.notes) and not t.is_drum) == 1
+            if is_midi_file(piece) and (melody or pickup not in (None, "auto")):
+                try:
+                    score, note = place_pickup(score, "auto" if pickup is None else pickup)
+                except ValueError as e:
+                    raise ScoreError(str(e), "bad-pickup", Path(piece).name) from None
+            given = given_piece(score, source=Path(piece).name)
+        request = continuation_request(given, prompt, bars, **options)
+        if note:
+            request.notes.insert(0, note)
+        return request
 
     @staticmethod
     def infill_of(

@@ -114,8 +114,9 @@ def cocreate(
     score, fmt = read.score, read.format
     name = Path(str(source)).name
     upbeat = None
-    if mode == "accompany" and fmt == "midi":  # MIDI has no pickup bar: an upbeat read from the notes
-        score, upbeat = place_pickup(score)
+    melody = sum(1 for t in score.tracks if len(t.notes) and not t.is_drum) == 1
+    if fmt == "midi" and (mode == "accompany" or (mode == "continue" and melody)):
+        score, upbeat = place_pickup(score)  # MIDI has no pickup bar: an upbeat read from the notes
     piece_bars = notated_bars(score)
     if piece_bars > limits.max_bars:  # and so is any gap in it
         raise UserError(
