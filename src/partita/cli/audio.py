@@ -1,5 +1,6 @@
 """``partita transcribe``: an audio recording to MIDI (or MusicXML) with basic-pitch's ONNX model;
-``partita identify``: which of a set of scores a recording plays, and where;
+``partita identify``: which of a set of scores a recording plays, and where (``partita identify-index``: the
+scores' windows encoded once, for a fast search);
 ``partita instruments``: which instrument families a recording holds."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from partita.cli._errors import FiniteRange, check_out_files
+from partita.cli._errors import FiniteRange, check_out_files, one_line
 
 
 @click.command("transcribe")
@@ -132,7 +133,7 @@ def _melody(audio: Path, config, snap: bool, bar) -> tuple[object, list[str], st
     "scores",
     required=True,
     help="The candidates: a folder of score files (MIDI, MusicXML, ABC, Humdrum; searched recursively), one "
-    "score file, or a built corpus NAME[:SPLIT].",
+    "score file, a built corpus NAME[:SPLIT], or a score index folder (partita identify-index: fast).",
 )
 @click.option(
     "-k", "--top", type=click.IntRange(1, 1000), default=5, show_default=True, help="Pieces listed."
@@ -161,6 +162,13 @@ def _melody(audio: Path, config, snap: bool, bar) -> tuple[object, list[str], st
     show_default=True,
     help="Each score is searched in its first this many seconds.",
 )
+@click.option(
+    "--shortlist",
+    type=click.IntRange(0, 100000),
+    default=None,
+    help="With a score index: the pieces of the index's first pass searched again in full on the whole "
+    "snippet (0: the first pass alone) [default: 10].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the matches as JSON.")
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for the model.")
 def identify(
@@ -171,6 +179,7 @@ def identify(
     model: Path | None,
     max_scores: int,
     max_seconds: float,
+    shortlist: int | None,
     as_json: bool,
     threads: int | None,
 ) -> None:
@@ -196,24 +205,114 @@ def identify(
         import torch
 
         torch.set_num_threads(threads)
+    from partita.discovery.score_index import (
+        DEFAULT_SHORTLIST,
+        identify_indexed,
+        is_score_index,
+        load_score_index,
+    )
+
     matcher, method = _matcher(method, model, DEFAULT_MODEL, AudioScoreModel)
     clip = read_audio(audio, sample_rate=SAMPLE_RATE)
-    named, skipped = read_scores(scores, limit=max_scores)
-    for reason in skipped:
-        click.echo(f"note: skipped {reason}", err=True)
-    with tqdm_progress("reading scores", unit="score") as bar:
-        cands = candidates_of(named, max_seconds, progress=bar)
-    if not cands:
-        raise click.ClickException(f"{scores}: none of its {len(named)} scores has a pitched note to match")
-    with tqdm_progress("matching", unit="score") as bar:
-        matches = identify(clip.samples, clip.sample_rate, cands, method, matcher, top, str(audio), bar)
+    if is_score_index(scores):  # a refusal is a ValueError: one line, exit code 2
+        index = load_score_index(scores, matcher)
+        with tqdm_progress("matching", unit="score") as bar:
+            matches = identify_indexed(
+                clip.samples,
+                clip.sample_rate,
+                index,
+                method,
+                matcher,
+                top,
+                DEFAULT_SHORTLIST if shortlist is None else shortlist,
+                str(audio),
+                bar,
+            )
+        count, how = len(index), f"{method}, score index"
+    else:
+        named, skipped = read_scores(scores, limit=max_scores)
+        for reason in skipped:
+            click.echo(f"note: skipped {reason}", err=True)
+        with tqdm_progress("reading scores", unit="score") as bar:
+            cands = candidates_of(named, max_seconds, progress=bar)
+        if not cands:
+            raise click.ClickException(
+                f"{scores}: none of its {len(named)} scores has a pitched note to match"
+            )
+        with tqdm_progress("matching", unit="score") as bar:
+            matches = identify(clip.samples, clip.sample_rate, cands, method, matcher, top, str(audio), bar)
+        count, how = len(cands), method
     if as_json:
         click.echo(json.dumps([vars(m) for m in matches], indent=1))
         return
-    click.echo(f"{audio.name}: {clip.seconds:.1f} s against {len(cands)} scores ({method})")
+    click.echo(f"{audio.name}: {clip.seconds:.1f} s against {count} scores ({how})")
     for i, m in enumerate(matches, 1):
         where = f"bar {m.bar} ({_clock(m.start_s)}-{_clock(m.end_s)} of the score)"
         click.echo(f"{i:>3}. {m.name}  {where}  similarity {m.similarity:.3f}")
+
+
+@click.command("identify-index")
+@click.argument("scores")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The index folder.",
+)
+@click.option(
+    "--model",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The matcher the index is for (default: the shipped audio-score-small); identify must use the same.",
+)
+@click.option(
+    "--max-scores", type=click.IntRange(1, 1000000), default=100000, show_default=True, help="Scores read."
+)
+@click.option(
+    "--max-seconds",
+    type=FiniteRange(5, 7200),
+    default=300.0,
+    show_default=True,
+    help="Each score is indexed in its first this many seconds.",
+)
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for the model.")
+def identify_index(
+    scores: str, out: Path, model: Path | None, max_scores: int, max_seconds: float, threads: int | None
+) -> None:
+    """Encode the windows of SCORES once, into the folder -o, for a fast `partita identify --scores OUT`.
+
+    SCORES: a folder of score files (searched recursively), one score file or a built corpus NAME[:SPLIT].
+    The index is written whole or not at all (an index already in OUT is replaced once the new one is done).
+    """
+    from partita.cli._errors import check_out_folder
+    from partita.cli.progress import tqdm_progress
+    from partita.discovery.audio_score import DEFAULT_MODEL, AudioScoreModel
+    from partita.discovery.score_index import (
+        INDEX_CONFIG,
+        INDEX_TENSORS,
+        build_score_index,
+        save_score_index,
+    )
+    from partita.evaluation.report import read_scores
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    check_out_folder(out, "a score index", INDEX_CONFIG, INDEX_TENSORS)
+    matcher, _ = _matcher("learned", model, DEFAULT_MODEL, AudioScoreModel)
+    named, skipped = read_scores(scores, limit=max_scores)
+    for reason in skipped:
+        click.echo(f"note: skipped {reason}", err=True)
+    with one_line(OSError), tqdm_progress("indexing", unit="score") as bar:
+        index = build_score_index(named, matcher, max_seconds, progress=bar)
+        save_score_index(index, out)
+    click.echo(
+        f"indexed {len(index)} scores ({index.windows} windows, matcher {index.meta['matcher']['name']}) "
+        f"-> {out}"
+    )
 
 
 def _matcher(method: str, folder: Path | None, default: Path, model_class) -> tuple[object, str]:
@@ -276,4 +375,4 @@ def instruments(audio: Path, model: Path | None, show_all: bool, as_json: bool) 
         click.echo(f"  {f:<8} {p:.3f}" + ("" if p >= threshold else "  (not heard)"))
 
 
-commands = [transcribe, identify, instruments]
+commands = [transcribe, identify, identify_index, instruments]

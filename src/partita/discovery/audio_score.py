@@ -124,16 +124,27 @@ def audio_snippet(samples: np.ndarray, sample_rate: int, name: str = "the audio"
 def score_snippet(score: Score, max_seconds: float | None = None) -> Snippet:
     """The features of a score: its piano roll on :data:`N_BINS` pitches (drums left out) at :data:`FPS`,
     and its chroma; the first ``max_seconds`` only when given."""
+    notes = score_notes(score)
+    end = float((notes[:, 0] + notes[:, 1]).max()) if len(notes) else 0.0
+    return notes_snippet(notes, end if max_seconds is None else min(end, max_seconds))
+
+
+def score_notes(score: Score) -> np.ndarray:
+    """The pitched notes of a score in seconds: ``n x 3`` float64 rows (start, duration, MIDI pitch)."""
     sec = score.to("second")
     notes = [
         (float(n.time), float(n.duration), int(n.pitch)) for t in sec.tracks if not t.is_drum for n in t.notes
     ]
-    end = max((a + d for a, d, _ in notes), default=0.0)
-    if max_seconds is not None:
-        end = min(end, max_seconds)
+    return np.asarray(notes, dtype=np.float64).reshape(-1, 3)
+
+
+def notes_snippet(notes: np.ndarray, end: float) -> Snippet:
+    """The :class:`Snippet` of :func:`score_notes` rows up to ``end`` seconds (a note outside C2-B7 moves
+    by octaves)."""
     frames = max(1, int(np.ceil(end * FPS)))
     roll = np.zeros((N_BINS, frames), dtype=np.float32)
-    for start, dur, pitch in notes:
+    for start, dur, pitch in np.asarray(notes, dtype=np.float64).reshape(-1, 3).tolist():
+        pitch = int(pitch)
         a = int(round(start * FPS))
         if a >= frames:
             continue
@@ -228,30 +239,52 @@ def join_performances(scores: Sequence[Score], gap: float = 2.0) -> tuple[Score,
 
 def seconds_to_tick(score: Score, seconds: float) -> int:
     """The tick of ``score`` sounding ``seconds`` after its start, under its tempo map (120 bpm if none)."""
-    tpq = int(score.ticks_per_quarter) or 480
-    tempos = sorted((int(t.time), float(t.qpm)) for t in score.tempos) or [(0, 120.0)]
-    if tempos[0][0] > 0:
-        tempos.insert(0, (0, 120.0))
-    elapsed = 0.0
-    for i, (tick, qpm) in enumerate(tempos):
-        next_tick = tempos[i + 1][0] if i + 1 < len(tempos) else None
-        per_tick = 60.0 / (qpm * tpq)
-        span = (next_tick - tick) * per_tick if next_tick is not None else float("inf")
-        if seconds - elapsed <= span:
-            return int(round(tick + (seconds - elapsed) / per_tick))
-        elapsed += span
-    return 0
+    return BarClock.of(score).tick(seconds)
 
 
 def bar_at(score: Score, seconds: float) -> int:
     """The bar (counted from 1, from tick 0 under the score's time signatures) sounding at ``seconds``."""
-    import bisect
+    return BarClock.of(score).bar(seconds)
 
-    from partita.score.bars import bar_lines, notated_bars
 
-    tick = seconds_to_tick(score, max(0.0, seconds))
-    lines = bar_lines(score, notated_bars(score) + 1)
-    return max(1, min(len(lines) - 1, bisect.bisect_right(lines, tick)))
+@dataclass
+class BarClock:
+    """What turns score seconds into a bar without the score: its ticks per quarter, tempo map (tick, qpm)
+    and bar lines (ticks); a score index keeps it for each piece."""
+
+    tpq: int
+    tempos: list[tuple[int, float]]
+    lines: list[int]
+
+    @classmethod
+    def of(cls, score: Score) -> BarClock:
+        from partita.score.bars import bar_lines, notated_bars
+
+        tempos = sorted((int(t.time), float(t.qpm)) for t in score.tempos)
+        lines = [int(x) for x in bar_lines(score, notated_bars(score) + 1)]
+        return cls(int(score.ticks_per_quarter) or 480, tempos, lines)
+
+    def tick(self, seconds: float) -> int:
+        """The tick sounding ``seconds`` after the start (120 bpm before the first tempo, or without one)."""
+        tempos = list(self.tempos) or [(0, 120.0)]
+        if tempos[0][0] > 0:
+            tempos.insert(0, (0, 120.0))
+        elapsed = 0.0
+        for i, (tick, qpm) in enumerate(tempos):
+            next_tick = tempos[i + 1][0] if i + 1 < len(tempos) else None
+            per_tick = 60.0 / (qpm * self.tpq)
+            span = (next_tick - tick) * per_tick if next_tick is not None else float("inf")
+            if seconds - elapsed <= span:
+                return int(round(tick + (seconds - elapsed) / per_tick))
+            elapsed += span
+        return 0
+
+    def bar(self, seconds: float) -> int:
+        """The bar (from 1) sounding at ``seconds``."""
+        import bisect
+
+        tick = self.tick(max(0.0, seconds))
+        return max(1, min(len(self.lines) - 1, bisect.bisect_right(self.lines, tick)))
 
 
 # --------------------------------------------------------------------------------------------- the model
@@ -313,6 +346,8 @@ class AudioScoreModel(nn.Module):
         self.config = config or AudioScoreConfig()
         self.audio = _Tower(self.config)
         self.score = _Tower(self.config)
+        self.source = "built in code"
+        """Where the weights came from (the folder's name once read): what a score index names."""
 
     @torch.no_grad()
     def encode_audio(self, windows: np.ndarray) -> np.ndarray:
@@ -335,6 +370,7 @@ class AudioScoreModel(nn.Module):
         config, state = load_weights(folder, CONFIG_FILE, "an audio-score matcher")
         model = cls(AudioScoreConfig.from_dict(config))
         model.load_state_dict(state)
+        model.source = folder.name
         return model.eval()
 
 
@@ -471,9 +507,17 @@ class Candidate:
     """A piece that may be identified: its name, score and score features (see :func:`candidates_of`)."""
 
     name: str
-    score: Score
+    score: Score | None
     snippet: Snippet
     _windows: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    clock: BarClock | None = None
+    """Where the bars fall (from ``score`` when not given; a score index gives it without the score)."""
+
+    def bar(self, seconds: float) -> int:
+        """The bar sounding ``seconds`` into the score."""
+        if self.clock is None:
+            self.clock = BarClock.of(self.score)
+        return self.clock.bar(seconds)
 
 
 @dataclass
@@ -609,6 +653,19 @@ def rank(
         matches = dtw_scores(query, cands, progress)
     else:
         matches = learned_scores(model, query, cands, cache, progress)
+    return fuse(query, cands, matches, method, model, shortlist)
+
+
+def fuse(
+    query: Snippet,
+    cands: Sequence[Candidate],
+    matches: list[Match],
+    method: str,
+    model: AudioScoreModel | None = None,
+    shortlist: int | None = None,
+) -> list[Match]:
+    """:func:`rank`'s last step: ``matches`` (one per candidate, in candidate order) sorted best first, the
+    ``shortlist`` best re-ranked with chroma + DTW when ``method`` is ``combined``, and each one's bar."""
     order = sorted(range(len(matches)), key=lambda i: -matches[i].similarity)
     if method == "combined":
         k = shortlist or model.config.shortlist
@@ -620,7 +677,7 @@ def rank(
         order = sorted(head, key=lambda i: -matches[i].similarity) + order[k:]
     ranked = [matches[i] for i in order]
     for i, m in zip(order, ranked, strict=True):
-        m.bar = bar_at(cands[i].score, m.start_s)
+        m.bar = cands[i].bar(m.start_s)
     return ranked
 
 
