@@ -191,6 +191,74 @@ def run_set(label, model, pieces, qs_by_len, shortlists, timed: int, max_seconds
     return out, rows
 
 
+def at_scale(model, n: int, seconds: float, repeats: int = 3) -> tuple[dict, list]:
+    """The first pass over an index of ``n`` scores of ``seconds`` each, of random unit vectors (the cost of
+    the product and the maxima does not depend on them), timed for a 10 s and a 5 s query; and how fast
+    this machine encodes windows now, for the build time and the second pass of such an index."""
+    from partita.discovery.audio_score import FPS, SAMPLE_RATE, audio_snippet, window_bins
+    from partita.discovery.score_index import ScoreIndex, index_grid
+
+    grid, c = index_grid(model), model.config
+    counts = [len(np.arange(0.0, max(0.0, seconds - length) + 1e-6, c.hop_s)) for length in grid["lengths"]]
+    offsets = np.zeros((len(counts), n + 1), dtype=np.int64)
+    at = 0
+    for j, k in enumerate(counts):
+        offsets[j] = at + np.arange(n + 1) * k
+        at = int(offsets[j, -1])
+    rng = np.random.default_rng(0)
+    vectors = np.empty((at, c.dim), dtype=np.float16)
+    for a in range(0, at, 262144):
+        x = rng.standard_normal((min(at, a + 262144) - a, c.dim)).astype(np.float32)
+        vectors[a : a + len(x)] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    meta = {"names": [f"s{i}" for i in range(n)], "grid": grid, "matcher": {"dim": c.dim}}
+    index = ScoreIndex(meta, {"vectors": vectors, "starts": np.zeros(at, np.float32), "offsets": offsets})
+    t = np.arange(int(12 * SAMPLE_RATE)) / SAMPLE_RATE
+    tone = (0.2 * np.sin(2 * np.pi * 220.0 * t * (1 + 0.5 * (t > 6)))).astype(np.float32)
+    out = {"scores": n, "seconds_each": seconds, "windows": at, "vectors_mb": vectors.nbytes / 2**20}
+    rows = []
+    for q in (10.0, 5.0):
+        snip = audio_snippet(tone[: int(q * SAMPLE_RATE)], SAMPLE_RATE)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            index.first_pass(model, snip)
+            times.append(time.perf_counter() - t0)
+        out[f"first_pass_{q:g}s"] = float(np.median(times))
+        rows.append(
+            row(
+                f"audio to score index: first pass, {n} scores of {seconds:g} s, {q:g} s query",
+                out[f"first_pass_{q:g}s"],
+                "s",
+                COMMAND + f" --scale {n}x{seconds:g} --scale-only",
+                higher_is_better=False,
+                notes=f"median of {repeats}; {at} index rows of random unit vectors "
+                f"({out['vectors_mb']:.0f} MB float16), one thread of the busy 2-core machine",
+            )
+        )
+    roll = (rng.random((c.n_bins, int(300 * FPS))) < 0.05).astype(np.float32)
+    starts = np.arange(0.0, 290.0, 1.0) * FPS
+    t0 = time.perf_counter()
+    for _ in range(3):
+        model.encode_score(window_bins(roll, starts, np.full(len(starts), 6.0 * FPS), c.frames))
+    rate = 3 * len(starts) / (time.perf_counter() - t0)
+    out["windows_encoded_per_s"] = rate
+    out["build_s_estimate"] = at / rate
+    out["full_search_windows_per_query"] = int(n * 9 * max(1.0, seconds - 8.0))
+    rows.append(
+        row(
+            "audio to score index: windows encoded a second (index build, second pass, full search)",
+            rate,
+            "windows/s",
+            COMMAND + f" --scale {n}x{seconds:g} --scale-only",
+            notes=f"one thread of the busy 2-core machine, now: an index of {n} scores of {seconds:g} s "
+            f"({at} windows) would build in {at / rate:.0f} s; the full search encodes about "
+            f"{out['full_search_windows_per_query']} windows a query",
+        )
+    )
+    log.info("at scale: %s", out)
+    return out, rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pieces", type=int, default=80, help="held-out pieces with snippets")
@@ -204,6 +272,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="audio_score_index")
+    ap.add_argument("--scale", default="500x300", help="NxS: time the first pass over N scores of S s")
+    ap.add_argument("--scale-only", action="store_true", help="only that (bench/results/NAME_scale.json)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -213,11 +283,23 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     t_all = time.perf_counter()
     model = AudioScoreModel.from_pretrained(args.model)
+    n_scale, s_scale = args.scale.split("x")
+    scale, scale_rows = at_scale(model, int(n_scale), float(s_scale))
+    if args.scale_only:
+        path = write_result(
+            args.name + "_scale",
+            "Recordings to scores: the score index's first pass at scale (random vectors)",
+            scale_rows,
+            extra={"scale": scale, "argv": sys.argv, "seconds": time.perf_counter() - t_all},
+        )
+        print(path)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         pieces, by_length = queries(args, Path(tmp))
     shortlists = [int(x) for x in args.shortlists.split(",") if x]
     small, rows = run_set("small", model, pieces, by_length, shortlists, args.timed, args.max_seconds)
-    extra = {"small": small}
+    rows += scale_rows
+    extra = {"small": small, "scale": scale}
     if args.extra:
         more = distractors(args.extra, pieces, args.seed + 5, args.max_seconds)
         big, big_rows = run_set(
