@@ -230,6 +230,8 @@ def identify(
             )
         count, how = len(index), f"{method}, score index"
     else:
+        if shortlist is not None:
+            click.echo("note: --shortlist applies to a score index only (partita identify-index)", err=True)
         named, skipped = read_scores(scores, limit=max_scores)
         for reason in skipped:
             click.echo(f"note: skipped {reason}", err=True)
