@@ -15,7 +15,8 @@ the query nor any candidate was seen in training). Measured per query: Hit@10 (a
 Rankers, on the same queries and pools (ties broken by a seeded random order):
 
 - ``learned``: the similarity encoder's vectors (what the command does by default; ``--similarity FOLDER``
-  measures another);
+  measures another), the standardised features mixed in with the encoder's ``feature_weight``;
+- ``encoder-alone``: the same encoder with no features mixed in (the command before the mix);
 - ``similar``: the discovery vectors (``partita similar --method discovery``, the command before);
 - ``features``: the cosine of the standardised feature vectors the encoder reads (no learning);
 - ``same-label`` (baseline): how many labels (genre, tune type, region, country, composer, meter, key; the
@@ -52,13 +53,14 @@ K = 10
 LABELS = ("genre", "tune_type", "region", "country", "composer", "meter", "key")
 """The labels the same-label baseline compares (the collection label is hidden)."""
 BASE_NAMES = {
+    "encoder-alone": "the similarity encoder alone (partita similar before the features were mixed in)",
     "similar": "the discovery vectors (partita similar before: --method discovery)",
     "features": "standardised raw features",
     "same-label": "same labels, collection hidden",
     "random": "random",
     "popularity": "popularity",
 }
-RANKERS = ("learned", "similar", "features", "same-label", "popularity", "random")
+RANKERS = ("learned", "encoder-alone", "similar", "features", "same-label", "popularity", "random")
 
 
 def pick_queries(records: list[dict], home: dict[str, str | None], n: int, per_collection: int, seed: int):
@@ -134,6 +136,7 @@ def scorers(
     popularity: np.ndarray,
     seed: int,
     learned: np.ndarray,
+    alone: np.ndarray,
 ):
     """name -> function(query position, candidate positions) -> scores."""
     z = (features - features.mean(0)) / np.maximum(features.std(0), 1e-9)
@@ -148,6 +151,7 @@ def scorers(
 
     return {
         "learned": lambda q, c: learned[c] @ learned[q],
+        "encoder-alone": lambda q, c: alone[c] @ alone[q],
         "similar": lambda q, c: vectors[c] @ vectors[q],
         "features": lambda q, c: z[c] @ z[q],
         "same-label": same_label,
@@ -193,7 +197,10 @@ def main() -> None:
     features, vectors, labels, popularity = cat.features, cat.vectors, cat.labels, cat.popularity
     home = {r["piece_id"]: collection_of(r) for r in records}
     home_of = [home[p] for p in ids]
-    learned = SimilarityEncoder.from_pretrained(args.similarity).encode_features(features)
+    encoder = SimilarityEncoder.from_pretrained(args.similarity)
+    learned = encoder.encode_features(features)
+    weight, encoder.config.feature_weight = encoder.config.feature_weight, 0.0
+    alone = encoder.encode_features(features)
     queries = pick_queries(records, home, args.queries, args.per_collection, args.seed)
     test = np.asarray([position[r["piece_id"]] for r in records if r.get("split") == "test"])
     pools = {"index": np.arange(len(ids)), "held-out": test}
@@ -202,7 +209,7 @@ def main() -> None:
         position,
         home_of,
         pools,
-        scorers(vectors, features, labels, popularity, args.seed, learned),
+        scorers(vectors, features, labels, popularity, args.seed, learned, alone),
         args.seed,
     )
     seconds = time.perf_counter() - t0
@@ -220,7 +227,7 @@ def main() -> None:
             "is never an input"
         )
         for metric, unit in (("hit10", "Hit@10"), ("p10", "P@10"), ("mrr", "MRR")):
-            for base in ("similar", "features", "same-label", "random", "popularity"):
+            for base in ("encoder-alone", "similar", "features", "same-label", "random", "popularity"):
                 rows.append(
                     row(
                         f"similar (learned): a collection-mate among the nearest, {unit} ({where[6:]})",
@@ -240,6 +247,7 @@ def main() -> None:
         "test_split": len(test),
         "model": args.model or "discovery-small",
         "similarity": args.similarity or "similar-small",
+        "feature_weight": weight,
         "seconds": round(seconds, 1),
     }
     path = write_result(

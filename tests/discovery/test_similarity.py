@@ -105,7 +105,8 @@ def test_the_shipped_encoder_reads_partitas_features():
     assert DEFAULT_SIMILARITY.name == "similar-small" and model.config.n_features == N_FEATURES
     assert "train-split" in model.config.trained_on and model.config.metrics["valid_hit10"] > 0
     v = model.encode_features(np.zeros((2, N_FEATURES), dtype=np.float32))
-    assert v.shape == (2, model.config.dim) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    width = model.config.dim + (N_FEATURES if model.config.feature_weight else 0)  # the features mixed in
+    assert v.shape == (2, width) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
 
 
 def test_similar_order_keeps_the_allowed_best():

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 CONFIG_FILE = "similarity_config.json"
 DEFAULT_SIMILARITY = Path(__file__).resolve().parents[1] / "pretrained" / "similar-small"
 """The similarity encoder that ships with partita."""
+FEATURE_WEIGHT = 0.25
+"""The standardised features' share of the similarity :func:`train_on_corpus` saves (and the shipped encoder
+has): on collections left out of training, the encoder alone is no better than the features and a mix is
+(chosen on valid-split pieces, seen and unseen collections; bench/bench_similar_arms.py)."""
 
 
 @dataclass
@@ -51,6 +55,10 @@ class SimilarityConfig:
     temperature: float = 0.1
     eval_every: int = 250
     seed: int = 0
+    feature_weight: float = 0.0
+    """The standardised features' share of a similarity (0: the encoder alone): a vector is the encoder's
+    unit vector times sqrt(1 - w) beside the unit standardised features times sqrt(w), so the cosine of two
+    pieces is (1 - w) times the encoder's plus w times the features'."""
     step: int = 0
     """The step whose weights were kept (the best on the valid queries; 0 when none were given)."""
     trained_on: str = ""
@@ -70,6 +78,22 @@ class SimilarityEncoder(FeatureEncoder):
     kind = "similarity encoder"
     how_to_train = "; train one with `partita index train-similar`"
     default_folder = DEFAULT_SIMILARITY
+
+    @torch.no_grad()
+    def encode_features(self, features: np.ndarray, batch_size: int = 8192) -> np.ndarray:
+        """Unit vectors for music feature vectors (n x n_features): the encoder's (n x dim), or with a
+        ``feature_weight`` w the encoder's and the standardised features' side by side (n x (dim +
+        n_features), weighted sqrt(1 - w) and sqrt(w))."""
+        learned = super().encode_features(features, batch_size)
+        w = float(self.config.feature_weight)
+        if not 0.0 <= w <= 1.0:
+            raise ValueError(f"feature_weight {w} is not between 0 and 1")
+        if w == 0.0:
+            return learned
+        x = np.asarray(features, dtype=np.float32).reshape(-1, self.config.n_features)
+        plain = (x - self.mean.numpy()) / self.scale.numpy()
+        plain /= np.maximum(np.linalg.norm(plain, axis=1, keepdims=True), 1e-9)
+        return np.concatenate([np.sqrt(1 - w) * learned, np.sqrt(w) * plain], axis=1).astype(np.float32)
 
     def encode_score(self, score) -> np.ndarray:
         """The unit vector (dim,) of one Score."""
@@ -94,6 +118,8 @@ def model_card(config: SimilarityConfig) -> str:
         f"- shape: {config.n_features} -> {config.hidden} -> {config.hidden} -> {config.dim}\n"
         f"- {config.batch_collections} collections x {config.per_collection} pieces a batch, "
         f"temperature {config.temperature}, kept step {config.step} of {config.steps}, seed {config.seed}\n"
+        f"- similarity: {1 - config.feature_weight:g} x the encoder's cosine + {config.feature_weight:g} x "
+        "the standardised features'\n"
         "- no pickle: config JSON + safetensors\n\n"
         f"## Measured (valid split)\n\n{metrics}\n"
     )
@@ -226,6 +252,7 @@ def train_on_corpus(
     out: str | os.PathLike,
     config: SimilarityConfig | None = None,
     temperatures: Sequence[float] = (0.05, 0.1, 0.2),
+    feature_weight: float = FEATURE_WEIGHT,
     workers: int = 1,
     cache=None,
     progress: ProgressCallback | None = None,
@@ -234,7 +261,8 @@ def train_on_corpus(
 
     Positives are pairs of **train-split** pieces of one collection; test-split pieces are never read. The
     valid-split pieces of a collection are the queries that choose the step and the temperature (one run
-    each of ``temperatures``), ranking the train and valid pieces."""
+    each of ``temperatures``), ranking the train and valid pieces, by the encoder alone; the saved encoder
+    then mixes in the standardised features with ``feature_weight`` (:data:`FEATURE_WEIGHT`)."""
     from partita.corpus import load_corpus
     from partita.discovery.features import corpus_entries
     from partita.discovery.recommend import collection_of
@@ -253,13 +281,16 @@ def train_on_corpus(
     base = config or SimilarityConfig(n_features=features.shape[1])
     best_model, best_key = None, None
     for t in temperatures:
-        c = SimilarityConfig.from_dict({**asdict(base), "temperature": t, "metrics": {}})
+        c = SimilarityConfig.from_dict(
+            {**asdict(base), "temperature": t, "metrics": {}, "feature_weight": 0.0}
+        )
         model = train_similarity(features[train_rows], groups, c, valid, progress)
         key = (c.metrics["valid_hit10"], c.metrics["valid_mrr"])
         log.info("temperature %.3f: valid Hit@10 %.3f MRR %.3f (step %d)", t, *key, c.step)
         if best_key is None or key > best_key:
             best_model, best_key = model, key
     assert best_model is not None
+    best_model.config.feature_weight = feature_weight
     best_model.config.trained_on = (
         f"{corpus.name}: {len(train_rows)} train-split pieces, {len(groups)} collections; "
         f"{len(queries)} valid queries chose the step and temperature "
