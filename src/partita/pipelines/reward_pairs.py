@@ -63,7 +63,8 @@ def piece_features(request, score) -> dict[str, float]:
     return out
 
 
-def _request(generator, prompt: str, conditions: dict | None):
+def request_for(generator, prompt: str, conditions: dict | None) -> Any:
+    """The request ``prompt`` is sampled from under the stored ``conditions`` (the form's controls)."""
     from partita.tokens.conditions import Conditions
 
     request = generator.request(prompt)
@@ -122,7 +123,7 @@ def train_reward_on_prefs(generator, prefs: Sequence, config=None, where: str = 
     for prompt, conditions, good, bad in choices:
         key = json.dumps([prompt, conditions], sort_keys=True)
         if key not in requests:
-            requests[key] = _request(generator, prompt, conditions)
+            requests[key] = request_for(generator, prompt, conditions)
         a, b = _score(good), _score(bad)
         if a is not None and b is not None:
             winners.append(piece_features(requests[key], a))
@@ -151,7 +152,7 @@ def sample_candidate_pairs(generator, prefs: Sequence, n: int, seed: int = 0) ->
     for i in range(n):
         prompt, conditions = order[i % len(order)]
         cands = generator.generate(
-            _request(generator, prompt, conditions), n=2, seed=seed + 7919 * i, selector=None
+            request_for(generator, prompt, conditions), n=2, seed=seed + 7919 * i, selector=None
         )
         a, b = (Score.from_midi(c.score.dumps_midi()) for c in cands[:2])  # as a stored piece reads back
         out.append(CandidatePair(prompt, conditions, a, b, {"seed": seed + 7919 * i}))
@@ -179,7 +180,7 @@ def reward_labelled_pairs(
     for c in candidates:
         key = json.dumps([c.prompt, c.conditions], sort_keys=True)
         if key not in requests:
-            requests[key] = _request(generator, c.prompt, c.conditions)
+            requests[key] = request_for(generator, c.prompt, c.conditions)
             prefixes[key] = condition_prefix(generator, c.prompt, c.conditions)
         fa.append(piece_features(requests[key], c.a))
         fb.append(piece_features(requests[key], c.b))
