@@ -220,16 +220,18 @@ CHORALE_CHOSEN_ON = frozenset(
 the accompaniment's chorale settings were chosen on: left out of the chorale rows."""
 
 
-def chorale_melodies(records: dict, corpus, n: int) -> tuple[list, list]:
+def chorale_melodies(records: dict, corpus, n: int, development: bool = False) -> tuple[list, list]:
     """``n`` held-out chorales of four voices in 4/4 or 3/4 (the test split in manifest order, less
     :data:`CHORALE_CHOSEN_ON`), their first :data:`CHORALE_BARS` bars; and up to ``2 n`` more, the real
-    pieces the accompanied ones are judged against."""
+    pieces the accompanied ones are judged against. ``development``: the pieces of :data:`CHORALE_CHOSEN_ON`
+    alone, to choose settings on."""
     from partita.evaluation.realism import count_bars, crop_bars
     from partita.generation.notation import single_meter
 
     chosen, others = [], []
     for rec in records["test"]:
-        if rec["piece_id"] in CHORALE_CHOSEN_ON:
+        dev = rec["piece_id"] in CHORALE_CHOSEN_ON
+        if dev and not development:
             continue
         score = corpus.read_piece(rec["piece_id"])
         pitched = [t for t in score.tracks if len(t.notes) and not t.is_drum]
@@ -238,8 +240,14 @@ def chorale_melodies(records: dict, corpus, n: int) -> tuple[list, list]:
         piece = crop_bars(score, CHORALE_BARS)
         top = max(range(len(piece.tracks)), key=lambda i: _mean_pitch(piece.tracks[i]))
         piece.tracks = [piece.tracks[top]] + [t for i, t in enumerate(piece.tracks) if i != top]
-        (chosen if len(chosen) < n else others).append(piece)
-        if len(others) >= 2 * n:
+        if development:  # the development sopranos, judged against held-out chorales
+            if dev and len(chosen) < n:
+                chosen.append(piece)
+            elif not dev and len(others) < 2 * n:
+                others.append(piece)
+        else:
+            (chosen if len(chosen) < n else others).append(piece)
+        if len(others) >= 2 * n and len(chosen) >= n:
             break
     return chosen, others
 
@@ -446,7 +454,9 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
     }
 
 
-def chorale_rows(sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_others: int) -> list[dict]:
+def chorale_rows(
+    sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_others: int, split: str = "held-out"
+) -> list[dict]:
     """The chorale rows: agreement with the soprano, the parts' rhythm and realism, for ``partita`` and the
     arm, each beside block chords (the real alto, tenor and bass in the notes)."""
     found = {k: agreement_found(v) for k, v in sets.items()}
@@ -456,7 +466,7 @@ def chorale_rows(sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_
     n, rows = len(sets["real"]), []
     for name in ("partita", "partita, arm"):
         label = f"{name} ({arm})" if name == "partita, arm" else name
-        where = f"chorales held-out, {label}"
+        where = f"chorales {split}, {label}"
         rows += agreement_rows(
             means,
             name,
@@ -544,6 +554,11 @@ def main() -> None:
     ap.add_argument("--save", type=Path, default=None, help="a folder to write each set's pieces to (MIDI)")
     ap.add_argument("--chorales", type=int, default=0, help="held-out chorale sopranos (0: none)")
     ap.add_argument(
+        "--development",
+        action="store_true",
+        help="the chorale sopranos settings are chosen on (CHORALE_CHOSEN_ON), not held-out ones",
+    )
+    ap.add_argument(
         "--arm",
         nargs="*",
         default=["PARTS_TOGETHER={}"],
@@ -580,6 +595,7 @@ def main() -> None:
         + ([f"--threads {args.threads}"] if args.threads else [])
         + ([f"--accompany {' '.join(args.accompany)}"] if args.accompany else [])
         + ([f"--chorales {args.chorales}"] if args.chorales else [])
+        + (["--development"] if args.development else [])
         + ([f"--arm {' '.join(args.arm)}"] if args.chorales and args.arm else [])
     )
     t0 = time.perf_counter()
@@ -593,12 +609,13 @@ def main() -> None:
         extra["realism"] = report
     if args.chorales:
         arm = {k: json.loads(v) for k, _, v in (a.partition("=") for a in args.arm)}
-        pieces, real = chorale_melodies(records["chorale"], corpus, args.chorales)
+        pieces, real = chorale_melodies(records["chorale"], corpus, args.chorales, args.development)
         found, seconds = chorale_sets(generator, pieces, args.seed, arm)
         if args.save:
             save_sets(found, args.save / "chorales")
         report = realism_report(found, real, seed=args.seed)
-        rows += chorale_rows(found, report, seconds, cmd, " ".join(args.arm), len(real))
+        split = "development" if args.development else "held-out"
+        rows += chorale_rows(found, report, seconds, cmd, " ".join(args.arm), len(real), split)
         extra["chorale_realism"] = report
         from partita.score.bars import pickup_ticks
 
@@ -610,7 +627,8 @@ def main() -> None:
     title = "Accompaniment: parts under held-out melodies, against block chords and the real parts"
     if args.chorales and not (args.n or args.folk):
         title = (
-            "Accompaniment: parts under held-out chorale sopranos, with and without "
+            f"Accompaniment: parts under {'development' if args.development else 'held-out'} chorale "
+            "sopranos, with and without "
             f"{' '.join(args.arm)}, against block chords and the real voices"
         )
     extra["seconds"] = time.perf_counter() - t0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import torch
 from tests.generation.test_accompany_density_floor import quarters_melody
 from tests.generation.test_accompany_pickup import UPBEAT, pickup_melody
 
@@ -116,6 +117,7 @@ def _constraints(generator, melody):
 def test_the_plan_holds_the_voices_as_sung_lines(generator):
     _, _, c = _constraints(generator, quarters_melody())
     assert c.voice_order == [53, 54, 48] and c.voices_held and c.max_leaps == [9, 9, 12]
+    assert c.voice_repeat_weight == 2.0
     assert set(c.voice_order) <= set(c.monophonic)  # one note at a time each
     assert c.pickup == 0  # on the downbeat: no upbeat to enter with
 
@@ -147,3 +149,24 @@ def test_without_it_the_sampler_fills_the_pickup_bar(generator, monkeypatch):
     monkeypatch.setattr(accompany, "PICKUP_SAMPLED", False)
     request, _, c = _constraints(generator, pickup_melody())
     assert not request.pickup_in_bars and c.pickup == 0
+
+
+def test_a_voice_starting_its_last_pitch_again_is_pulled_away():
+    timeline = Timeline(VOCAB, RES, cap=8, meter_beats=4, within_bar=False)
+    rule = VoiceOrder(VOCAB, RES, [53, 54, 48], timeline, repeat_weight=1.5)
+    row = rule.start()
+    for t in [
+        "Bar_None",
+        "Position_0",
+        "Program_53",
+        "Pitch_64",
+        "Velocity_79",
+        "Duration_1.0.8",
+        "Program_53",
+    ]:
+        row = rule.advance(row, ID[t])
+    logits = torch.zeros(len(VOCAB))
+    rule.pull(row, Track(meter="4/4"), logits)
+    again = {"Pitch_64", "Pitch_64 Velocity_79 Duration_1.0.8", "Pitch_64 Velocity_79 Duration_4.0.8"}
+    assert {NAME[i] for i in (logits < 0).nonzero().flatten().tolist()} == again
+    assert float(logits[ID["Pitch_64"]]) == -1.5

@@ -133,7 +133,7 @@ a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 
 0.64, 1.00."""
 
 PARTS_VOICING: dict[str, dict] = {
-    "chorale": {"above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12]}
+    "chorale": {"above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0}
 }
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
 (:func:`strike_with_melody`; the style not listed: as any new piece's voices): ``above`` of the style's
@@ -149,7 +149,20 @@ held-out chorale sopranos (``python bench/bench_accompany.py --n 0 --folk 0 --ch
 voices 0.003 (0.005), beat consonance 0.573 -> 0.871 (0.802), notes a bar 10.8 -> 12.6 (13.0), realism 1.00
 both (Fréchet 28.6 -> 20.9), with ``repeats`` 2; ``repeats`` 1 (chosen on the six development chorales, then
 the same bench with ``--arm`` of it): inner repeats 0.40 -> 0.35, a fourth time 0.044 -> 0.019, notes a bar
-12.6 -> 12.9, consonance 0.871 -> 0.901, chord tones 0.660 -> 0.648 (0.633), Fréchet 20.9 -> 21.6."""
+12.6 -> 12.9, consonance 0.871 -> 0.901, chord tones 0.660 -> 0.648 (0.633), Fréchet 20.9 -> 21.6.
+
+The voices as sung lines (docs/COCREATION.md, eighteenth session): ``held``, no voice holds a note while a
+lower melody note starts, and each starts one note at a time (``Request.held_under``); ``leaps``, the largest
+move of each voice from its last pitch, top down, in semitones (:mod:`partita.generation.rules.leaps`; Bach's
+bass leaps more than an octave at 0.16% of its moves, his alto and tenor more than a major sixth at 0.2-0.3%);
+``repeat_pull``, the logits a voice loses for starting its last pitch again (chosen on the development
+sopranos: inner repeats 0.36 -> 0.25, their real voices 0.28). Under 10 held-out chorale sopranos, against the
+keys before (``python bench/bench_accompany.py --n 0 --folk 0 --chorales 10 --threads 1 --arm
+'PARTS_VOICING={"chorale": {"above": 1, "under": 1, "repeats": 1}}' 'PICKUP_SAMPLED=false'``, with
+:data:`PICKUP_SAMPLED`): time above the soprano 0.014 -> 0.002 (real 0), crossings 0.0054 -> 0.0019 (0.0011),
+the bass's leaps over an octave 0.023 -> 0.010 (0), inner leaps over a sixth 0.038 -> 0.010 (0), inner repeats
+0.333 -> 0.313 (0.239), chord tones 0.644 -> 0.665 (0.708), consonance 0.915 -> 0.911 (0.852), Fréchet 26.0 ->
+24.2."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -160,8 +173,8 @@ PICKUP_SAMPLED: bool = True
 (:func:`strike_with_melody`): the plan's own pickup in the melody's padded first bar
 (``Request.pickup_in_bars``, :mod:`partita.generation.rules.pickup`: the parts' first notes on the
 upbeat, the bar's lower bounds its share), so no note is sampled in the empty beats before it. Before,
-the parts were sampled over the whole bar and :data:`PICKUP_SILENT` dropped those notes afterwards (6 a
-piece under held-out chorale sopranos)."""
+the parts were sampled over the whole bar and :data:`PICKUP_SILENT` dropped those notes afterwards: 7.2
+a candidate under 10 held-out chorale sopranos (8 with an upbeat), now 0 (docs/COCREATION.md)."""
 
 PICKUP_SILENT: bool = True
 """Whether the parts keep silent in a pickup bar's empty beats (:func:`with_melody`): under a melody
@@ -385,6 +398,7 @@ def strike_with_melody(
         request.notes.append("the voices in order under the melody, no clash where its notes start")
         request.held_under = bool(voicing.get("held"))
         request.max_leaps = [int(b) for b in voicing.get("leaps", [])]
+        request.repeat_weight = float(voicing.get("repeat_pull", 0.0))
     if PICKUP_SAMPLED:
         upbeat = pickup_beats(melody)
         if upbeat:

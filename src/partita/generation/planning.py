@@ -218,6 +218,7 @@ def plan_request(
         voices_above=[(float(a), float(b), int(p)) for a, b, p in request.above],
         max_repeats=int(request.max_repeats),
         voices_held=bool(request.held_under and request.above),
+        voice_repeat_weight=float(request.repeat_weight) if voices else 0.0,
         max_leaps=[int(b) for b in request.max_leaps] if voices else [],
         enter_all_programs=True,
         entry_bars=entries,

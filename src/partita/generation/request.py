@@ -79,6 +79,9 @@ class Request:
     held_under: bool = False
     """With notes given ``above``: no sampled note is held while a given note lower than it starts
     (:mod:`partita.generation.rules.voice_order`)."""
+    repeat_weight: float = 0.0
+    """With voices kept in order: a logit penalty for a voice starting its last pitch again
+    (:mod:`partita.generation.rules.voice_order`)."""
     max_leaps: list[int] = field(default_factory=list)
     """With voices kept in order: the largest leap of each voice, top down, in semitones (0: no bound;
     :mod:`partita.generation.rules.leaps`)."""

@@ -85,6 +85,9 @@ class Constraints:
     voices_held: bool = False
     """(with ``voices_above``) No sampled note is held while a given note lower than it starts: judged where
     its duration is read, not only where it starts (:mod:`~partita.generation.rules.voice_order`). Soft."""
+    voice_repeat_weight: float = 0.0
+    """(with ``voice_order``) A logit penalty for an id that starts a voice's last pitch again
+    (:mod:`~partita.generation.rules.voice_order`): a pull, not a rule."""
     max_leaps: list[int] = field(default_factory=list)
     """(with ``voice_order``) The largest leap of each voice from the pitch it last started, in semitones, top
     down; 0: no bound (:mod:`~partita.generation.rules.leaps`). Soft."""

@@ -109,6 +109,7 @@ class VoiceOrder(Rule):
         above: list[tuple[float, float, int]] | tuple = (),
         max_repeats: int = 0,
         held: bool = False,
+        repeat_weight: float = 0.0,
     ):
         self.rank = {int(p): i for i, p in enumerate(voices)}
         given = sorted((float(a), float(b), int(k)) for a, b, k in above)
@@ -119,6 +120,7 @@ class VoiceOrder(Rule):
         self.clash[list(CLASHES)] = True
         self.max_repeats = int(max_repeats)
         self.held = bool(held)
+        self.repeat_weight = float(repeat_weight)
         self.timeline = timeline
         self.events = [id_events(toks, resolution) for toks in expansions]
         leads = [first_note(ev) for ev in self.events]
@@ -142,6 +144,7 @@ class VoiceOrder(Rule):
             above=getattr(c, "voices_above", ()),
             max_repeats=int(getattr(c, "max_repeats", 0)),
             held=bool(getattr(c, "voices_held", False)),
+            repeat_weight=float(getattr(c, "voice_repeat_weight", 0.0)),
         )
 
     def start(self, track: Track | None = None) -> dict:
@@ -228,6 +231,19 @@ class VoiceOrder(Rule):
             active = voiced & (ends > when)
             bad |= active & (((rank < r) & (pitch < p)) | ((rank > r) & (pitch > p)))
         return bad if bool(bad.any()) else None
+
+    def pull(self, row: dict, track: Track, logits: torch.Tensor) -> None:
+        """With ``repeat_weight``: an id that starts a voice's last pitch again loses the weight."""
+        if not self.repeat_weight or not row["last"]:
+            return
+        width = logits.shape[0]
+        rank = self.lead_rank[:width].clone()
+        rank[self.inherits[:width]] = self.rank.get(row["program"], -1)
+        pitch = self.lead_pitch[:width]
+        again = torch.zeros(width, dtype=torch.bool)
+        for r, (last, _) in row["last"].items():
+            again |= (rank == r) & (pitch == last)
+        logits[again] -= self.repeat_weight
 
     def _against_above(self, when: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Per id landing at ``when`` with first pitch ``pitch``: above the given note sounding there, or a
