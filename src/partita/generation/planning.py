@@ -279,7 +279,7 @@ def _monophonic(
     """The programs that start one note at a time: by instrument, the one instrument of a piece in a style
     whose tunes are one line (``GenerationConfig.style_single_line``), or the voices ``sung`` under a given
     one (a chorale's alto, tenor and bass under its soprano: each sings one note at a time; sampled as
-    program 48, the bass started two notes at once at 25 of its 81 notes under BWV 269's soprano)."""
+    program 48, 25 of the bass's 81 notes overlapped the one before under BWV 269's soprano)."""
     pitched = [q for q in held if q >= 0]
     if len(pitched) == 1 and (style or "") in config.style_single_line:
         return pitched
