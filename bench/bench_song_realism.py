@@ -24,6 +24,10 @@ its 8 bars):
   same syllables, each sung to partita's pitch for it;
 - ``markov``: the realism benchmark's peer, a second-order Markov chain over (pitch, duration) trained on the
   development half's melodies (measured against the development half it is judged on its training data);
+- ``partita_pop_before``: partita with English pop's rules as before POP909's note lengths within their
+  gaps (``RhythmStyle.sounding``) and the lines starting later (``RhythmStyle.late_start``):
+  :data:`POP_BEFORE`; ``partita_pentatonic``: partita with the pentatonic lean (``LeapStyle.pentatonic``
+  at :data:`PENTATONIC`, not shipped);
 - ``partita_no_repeats``: partita with pop's ``LeapStyle.repeat`` at 0 (no note between strong-beat notes
   repeats the one before: the lines as they were before it);
 - ``partita_across``: partita with pop's ``LeapStyle.across`` at ``song_pop909.CANDIDATE_ACROSS`` (the line
@@ -81,12 +85,20 @@ def english_texts() -> list[str]:
     return [t for t in TEXTS.values() if read_lyrics(t).language == "en"]
 
 
+POP_BEFORE = ({"sounding": 0.0, "late_start": 0.0}, {"pentatonic": 0.0})
+"""English pop on the rules' rhythm before POP909's note lengths and the later line starts
+(``RhythmStyle.sounding``, ``RhythmStyle.late_start``; the pentatonic lean ``LeapStyle.pentatonic`` is 0 in
+both: the ``partita_pop_before`` arm)."""
+PENTATONIC = 1.0
+"""Pop's ``LeapStyle.pentatonic`` tried in the ``partita_pentatonic`` arm (not shipped: 0)."""
 SPARSE = 4.0
 """Notes a bar at most of the POP909 windows the sets of :data:`SPARSE_SETS` are also judged against: the
 judge tells partita's lines (about 3.3 notes a bar, English hymn and nursery-rhyme lines) from POP909's (5.4)
 by their density first; against POP909's sparser windows it has to look at the rest."""
 SPARSE_SETS = (
     "partita",
+    "partita_pop_before",
+    "partita_pentatonic",
     "partita_learned_pitch",
     "partita_learned",
     "partita_no_repeats",
@@ -131,6 +143,12 @@ def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[st
             sets[name] = sung_windows(texts, seeds)["partita"]
     with pop_style(PITCH, rules_rhythm=True):
         sets["partita_learned_pitch"] = sung_windows(texts, seeds)["partita"]
+    from partita.generation.song_rhythm import STYLE_RHYTHM
+
+    with pop_style(STYLE_RHYTHM, **POP_BEFORE[0]), pop_style(STYLE_LEAPS, **POP_BEFORE[1]):
+        sets["partita_pop_before"] = sung_windows(texts, seeds)["partita"]
+    with pop_style(STYLE_LEAPS, pentatonic=PENTATONIC):
+        sets["partita_pentatonic"] = sung_windows(texts, seeds)["partita"]
     sets["partita_learned"] = sung_windows(texts, seeds, learned=True)["partita"]
     zh = [ZH_LYRICS.read_text(encoding="utf-8")]
     sets["partita_zh"] = sung_windows(zh, seeds)["partita"]
@@ -265,6 +283,8 @@ SETS = (
     ("partita_learned_old_pitch", "partita with pop's learned rhythm and the rules' pitches"),
     ("partita_learned_pitch", "partita (English, the rules' rhythm) with pitches learned from POP909"),
     ("partita_zh_tones_before", "partita's Chinese lines (pop), the learned pitches' tone weight as before"),
+    ("partita_pop_before", "partita (pop) before POP909's note lengths and late line starts"),
+    ("partita_pentatonic", "partita (pop) with the pentatonic lean (LeapStyle.pentatonic 1, not shipped)"),
     ("partita_no_repeats", "partita with no repeated notes (repeat 0, as before)"),
     ("eighth", "one syllable an eighth (partita's pitches)"),
     ("partita_across", "partita, pop across 0.3 (not shipped)"),
@@ -367,11 +387,35 @@ def _sparse_row(h: str, rep: dict) -> dict:
     )  # fmt: skip
 
 
+POP_KEYS = ("ioi_std", "duration_mean", "duration_std", "empty_beat_share", "melody_mean_interval",
+            "melody_leap_share", "pitch_class_entropy")  # fmt: skip
+
+
+def _pop_rows(h: str, rep: dict, sparse: bool) -> dict:
+    """partita (English pop, the rules' rhythm) against :data:`POP_BEFORE`'s arm, same run."""
+    label = "development half" if h == "development" else "held-out half"
+    label += f", windows of {SPARSE:g} notes a bar or fewer" if sparse else ""
+    a, b = rep["sets"]["partita"], rep["sets"]["partita_pop_before"]
+    pent = rep["sets"]["partita_pentatonic"]
+    real = rep["real"]["means"]
+    return row(
+        f"song realism, POP909 {label}: two-sample accuracy, partita's English pop lines (POP909's note "
+        "lengths, late line starts)", a["accuracy"], "accuracy", COMMAND,
+        "before (each note to the next, lines from the bar's start)", b["accuracy"],
+        higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+        notes=f"Fréchet {a['frechet']:.2f} (before {b['frechet']:.2f}); with the pentatonic lean (not "
+        f"shipped) {pent['accuracy']:.3f}, Fréchet {pent['frechet']:.2f}; "
+        + "; ".join(f"{k} {a['means'][k]:.3f}, before {b['means'][k]:.3f}, pentatonic "
+                    f"{pent['means'][k]:.3f}, POP909 {real[k]:.3f}" for k in POP_KEYS),
+    )  # fmt: skip
+
+
 def build_rows(report: dict, info: dict) -> list[dict]:
     rows = [r for h in HALVES for r in _half_rows(h, report[h])]
     rows += [r for h in HALVES for r in _pitch_rows(h, report[h])]
     rows += [_rhythm_row(h, report[h]) for h in HALVES]
     rows += [_sparse_row(h, report[f"{h}_sparse"]) for h in HALVES]
+    rows += [_pop_rows(h, report[f"{h}_sparse" if sp else h], sp) for sp in (True, False) for h in HALVES]
     tones = info["zh_tones"]
     rows.append(
         row("song realism: tone-melody agreement, Chinese lines (Tang poems, pop), pitches learned from "

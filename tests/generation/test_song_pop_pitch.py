@@ -133,7 +133,7 @@ def test_english_pop_on_the_rules_rhythm_sings_learned_pitches_with_its_stresses
     new, old = _english_rules(True), _english_rules(False)
     for a, b in zip(new, old, strict=True):  # the rules' rhythm: stresses on strong beats as before
         got = [stress_on_strong(song_onsets(s), s.lyrics.syllables, s.meter) for s in (a, b)]
-        assert got[0] == got[1] and got[0][0] > 0.8
+        assert got[0][0] == got[1][0] > 0.8  # (a line's late start is drawn with its register's seed)
     assert any(
         [n.pitch for n in a.notes] != [n.pitch for n in b.notes] for a, b in zip(new, old, strict=True)
     )

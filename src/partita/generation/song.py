@@ -68,6 +68,7 @@ from partita.generation.song_rhythm import (
     SLOT,
     TPQ,
     RhythmStyle,
+    detach,
     eighth_baseline,
     held_end,
     is_strong,
@@ -75,6 +76,7 @@ from partita.generation.song_rhythm import (
     parse_meter,
     phrase_bars,
     rhythm_for,
+    rules_onsets,
     slot_weights,
     styled_times,
 )
@@ -140,6 +142,10 @@ class SungNote:
     syllable: Syllable | None
     section: int
     line: int
+    sounding: int | None = None
+    """How long the note is sung (ticks), where shorter than written (``RhythmStyle.sounding``: pop's
+    notes detached as POP909's are): the MIDI and :attr:`Song.score` carry it, the engraved score the
+    written ``duration``. None: as written."""
 
 
 @dataclass
@@ -231,7 +237,7 @@ def _phrase(
         melisma = False
     else:
         table = dict(rhythm.durations) if rhythm.durations else None
-        onsets = line_rhythm(stresses, bars, meter, lights, fulls, table)
+        onsets = rules_onsets(stresses, bars, meter, lights, fulls, table, rhythm, rhythm_rng)
         times = styled_times(onsets, stresses, total, meter, rhythm, rhythm_rng)
         hold = held_end(onsets, total, meter, rhythm, rhythm_rng)
         if hold is not None:
@@ -246,7 +252,7 @@ def _phrase(
         nexts = [t[0] for t in times[1:]] + [total * SLOT]
         lengths = [(b - (r[-1][0] if r else t[0])) / SLOT for t, r, b in zip(times, runs, nexts, strict=True)]
     degrees = line_pitches(
-        onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths, start_from
+        onsets, total, meter, end, rng, height, bounds, not toned, leaps_here, lengths, start_from, mode
     )
     if runs and pitch is not None:  # learned pitches: every note drawn from POP909's intervals
         guide = line_pitches(onsets, total, meter, end, rng, height, bounds, not toned, None, lengths)
@@ -408,6 +414,13 @@ def _sung(
                          li > 0, pitch, mode)  # fmt: skip
             last = ph.last_degree
             new = _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
+            if rhythm.sounding > 0.0 and not _learned(rhythm, meter):
+                spans = detach([(n.onset, n.duration) for n in new], rhythm.sounding,
+                               np.random.default_rng([seed_here, 2]))  # fmt: skip
+                new = [
+                    replace(n, sounding=d) if d < n.duration else n
+                    for n, (_, d) in zip(new, spans, strict=True)
+                ]
             notes = _before(notes, new[0].onset) + new if new else notes
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
@@ -418,7 +431,8 @@ def _before(notes: list[SungNote], onset: int) -> list[SungNote]:
     """``notes`` ending by ``onset`` (a learned rhythm's pickup into the next line: the held note before it
     is cut short)."""
     return [
-        n if n.onset + n.duration <= onset else replace(n, duration=max(1, onset - n.onset)) for n in notes
+        n if n.onset + n.duration <= onset else replace(n, duration=max(1, onset - n.onset), sounding=None)
+        for n in notes
     ]
 
 
@@ -566,8 +580,9 @@ def _velocity(syllable: Syllable) -> int:
     return LIGHT_VELOCITY if syllable.tone == LIGHT else VELOCITY
 
 
-def song_score(song: Song) -> symusic.Score:
-    """The vocal line as a symusic score with lyric meta events (``"twin-"``) and section markers."""
+def song_score(song: Song, written: bool = False) -> symusic.Score:
+    """The vocal line as a symusic score with lyric meta events (``"twin-"``) and section markers; each note
+    as long as it is sung (``SungNote.sounding``), or as written with ``written`` (the engraved score)."""
     score = symusic.Score(TPQ)
     num, den = parse_meter(song.meter)
     score.time_signatures.append(symusic.TimeSignature(0, num, den))
@@ -580,7 +595,8 @@ def song_score(song: Song) -> symusic.Score:
     for n in song.notes:
         if n.syllable is not None:  # a melisma's continuation keeps its syllable's velocity
             velocity = _velocity(n.syllable) if song.light else VELOCITY
-        track.notes.append(symusic.Note(n.onset, n.duration, n.pitch, velocity))
+        length = n.duration if written or n.sounding is None else n.sounding
+        track.notes.append(symusic.Note(n.onset, length, n.pitch, velocity))
         if n.syllable is not None:
             track.lyrics.append(symusic.TextMeta(n.onset, n.syllable.sung))
     score.tracks.append(track)
@@ -650,7 +666,7 @@ def song_music21(
 
     from partita.score.musicxml import to_music21
 
-    m21 = to_music21(score if score is not None else song.score, title=title)
+    m21 = to_music21(score if score is not None else song_score(song, written=True), title=title)
     pitches = [n.pitch for n in song.notes]
     voice = next((h for h in map(_heads, m21.parts) if [n.pitch.midi for n in h] == pitches), None)
     if voice is None:

@@ -89,6 +89,7 @@ def line_rhythm(
     light: list[bool] | None = None,
     full: list[bool] | None = None,
     durations: dict[int, float] | None = None,
+    first_from: int = 0,
 ) -> list[int]:
     """Onset slots (eighths from the phrase start) of each syllable of a line of ``bars`` bars (a DP).
 
@@ -96,7 +97,8 @@ def line_rhythm(
     (:data:`LIGHT_AT`) and given an eighth note where the rhythm allows (:data:`LIGHT_DURATION`; the
     last syllable keeps its long cadence note). ``full`` marks full-tone Chinese syllables (tones 1-4), scored
     by :data:`FULL_AT` instead of as unstressed ones. ``durations`` (eighths: score) replaces
-    :data:`DURATION_SCORE` (a style's: :attr:`RhythmStyle.durations`)."""
+    :data:`DURATION_SCORE` (a style's: :attr:`RhythmStyle.durations`). ``first_from``: the first slot the
+    line's first syllable may take (a later start: :attr:`RhythmStyle.late_start`)."""
     weights = slot_weights(meter)
     bar, n = len(weights), len(stresses)
     light = list(light) if light is not None else [False] * n
@@ -105,8 +107,8 @@ def line_rhythm(
     w = [weights[p % bar] for p in range(total)]
     best = np.full((n, total), -np.inf)
     back = np.zeros((n, total), dtype=int)
-    for p in range(min(bar, total)):
-        best[0, p] = _syllable_score(stresses[0], w[p], light[0], full[0]) - 0.1 * p
+    for p in range(min(first_from, bar - 1), min(bar, total)):
+        best[0, p] = _syllable_score(stresses[0], w[p], light[0], full[0]) - 0.1 * (p - first_from)
     for i in range(1, n):
         for p in range(i, total):
             here = _syllable_score(stresses[i], w[p], light[i], full[i])
@@ -184,6 +186,14 @@ class RhythmStyle:
     ``STRESSED_AT`` scaled)."""
     detached: bool = False
     """With ``learned``: notes sound as long as POP909's do within their gaps (else to the next note)."""
+    late_start: float = 0.0
+    """On the rules' rhythm in 4/4: the chance that a line's first syllable starts on the mid-bar beat or
+    after it (a rest of half a bar or more before it, its syllables closer together: POP909's lines start
+    on beat 3 or 4 0.3 of the time, ``song_pop_rhythm.START``), where the line fits; 0: no chance is drawn."""
+    sounding: float = 0.0
+    """On the rules' rhythm: the share of a line's notes (not its last) that sound as long as POP909's
+    notes do within a gap of their length (:func:`detach`), the rest of the gap a rest; 0: each note lasts
+    to the next."""
 
 
 PLAIN = RhythmStyle()
@@ -197,6 +207,8 @@ STYLE_RHYTHM: dict[str, RhythmStyle] = {
         held_end=0.6,
         passing=0.2,
         durations=((2, 0.8), (1, -0.6), (3, -0.3), (4, -0.4), (6, -1.5)),
+        late_start=0.3,
+        sounding=1.0,
     ),
     "chorale": RhythmStyle(held_end=0.9, passing=0.45, durations=QUARTERS),
     "chinese_folk": PLAIN,
@@ -204,7 +216,9 @@ STYLE_RHYTHM: dict[str, RhythmStyle] = {
 """Each style's rhythm, chosen by comparing with the development half of ``bench/bench_song_real.py``'s real
 songs (every other song: 2 English songs sung as "pop", 15 Bach chorales as "chorale", 1 German lied with no
 style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). Chinese songs keep the plain
-rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it."""
+rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it. Pop's
+``sounding`` and ``late_start`` were chosen on the development half of ``bench/bench_song_realism.py``
+(POP909's melodies, windows as sparse as partita's: docs/SONGS.md, English pop nearer POP909)."""
 LEARNED_RHYTHM: dict[str, RhythmStyle] = {
     "pop": replace(STYLE_RHYTHM["pop"], learned=True, melisma=0.3),
 }
@@ -235,6 +249,34 @@ def rhythm_for(
     if style in STYLE_RHYTHM:
         return STYLE_RHYTHM[style]
     return PLAIN if language == "zh" and style is None else DEFAULT_RHYTHM
+
+
+def rules_onsets(
+    stresses: list[bool],
+    bars: int,
+    meter: str,
+    lights: list[bool],
+    fulls: list[bool],
+    table: dict[int, float] | None,
+    rhythm: RhythmStyle,
+    rng: np.random.Generator,
+) -> list[int]:
+    """:func:`line_rhythm`'s onsets, the first syllable from the mid-bar beat on with the chance
+    ``rhythm.late_start`` (4/4 only; drawn only where it is above 0) where the line fits so with as many
+    stressed syllables on strong beats."""
+    onsets = line_rhythm(stresses, bars, meter, lights, fulls, table)
+    if rhythm.late_start > 0.0 and meter == "4/4" and rng.random() < rhythm.late_start:
+        try:
+            late = line_rhythm(stresses, bars, meter, lights, fulls, table, len(slot_weights(meter)) // 2)
+        except ValueError:
+            return onsets
+
+        def strong(got: list[int]) -> int:
+            return sum(s and is_strong(p * SLOT, meter) for s, p in zip(stresses, got, strict=True))
+
+        if strong(late) >= strong(onsets):
+            return late
+    return onsets
 
 
 def beat_slots(meter: str) -> int:
@@ -281,3 +323,26 @@ def styled_times(
             starts[i + 1] += SLOT
     ends = [*starts[1:], total * SLOT]
     return list(zip(starts, ends, strict=True))
+
+
+def detach(spans: list[tuple[int, int]], share: float, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """(onset, duration) ticks of a line's notes, each but the last shortened with chance ``share`` to the
+    length POP909's notes sound within a gap of its length (``song_pop_rhythm.SOUNDING``: gaps of an eighth
+    to a half note, on the sixteenth grid; a longer gap or one off the grid is left alone): the rest of the
+    gap becomes a rest. Never lengthens a note."""
+    from partita.generation.song_pop_rhythm import SOUNDING
+
+    tick = SLOT // 2
+    out = list(spans)
+    for i in range(len(spans) - 1):
+        onset, dur = spans[i]
+        gap = spans[i + 1][0] - onset
+        if share <= 0.0 or gap % tick or gap // tick not in SOUNDING or dur < gap:
+            continue
+        if rng.random() >= share:
+            continue
+        table = SOUNDING[gap // tick]
+        keys = sorted(table)
+        w = np.array([table[k] for k in keys])
+        out[i] = (onset, int(keys[int(rng.choice(len(keys), p=w / w.sum()))]) * tick)
+    return out

@@ -47,7 +47,8 @@ def lyric_template(score: symusic.Score) -> list[TemplatePhrase]:
 
     A phrase ends after a note followed by a rest of at least a beat, or a note of at least twice the
     median length (of the notes of an eighth or longer: the sixteenths of dotted rhythms do not count) that
-    lasts a beat or more, or before a note :data:`PHRASE_CAP_BARS` bars after its first.
+    lasts a beat or more, or before a note :data:`PHRASE_CAP_BARS` bars after its first. A note followed by
+    a rest shorter than a beat counts as lasting to the next note (a detached note is not a long one).
     """
     tpq = score.ticks_per_quarter
     sigs = score.time_signatures
@@ -59,14 +60,17 @@ def lyric_template(score: symusic.Score) -> list[TemplatePhrase]:
         return []
     bar_ticks = len(slot_weights(meter)) * SLOT
     beat = TPQ * 4 // den * (3 if den == 8 else 1)
-    lengths = [b - a for a, b in notes]
+    # a note's length runs over a rest shorter than a beat (a detached note, as POP909's and partita's
+    # pop lines are sung, is as long as the time to the next note)
+    nexts = [c for c, _ in notes[1:]] + [notes[-1][1] + beat]
+    lengths = [c - a if c - b < beat else b - a for (a, b), c in zip(notes, nexts, strict=True)]
     median = float(np.median([d for d in lengths if d >= SLOT] or lengths))  # of eighths and longer
     phrases, cur, start_bar = [], [], notes[0][0] // bar_ticks
     phrase_on = notes[0][0]
     for i, (on, off) in enumerate(notes):
         cur.append(is_strong(on, meter))
         nxt = notes[i + 1][0] if i + 1 < len(notes) else None
-        long_note = off - on >= max(2 * median, beat)
+        long_note = lengths[i] >= max(2 * median, beat)
         too_long = nxt is not None and nxt - phrase_on >= PHRASE_CAP_BARS * bar_ticks
         if nxt is None or nxt - off >= beat or long_note or too_long:
             phrases.append(TemplatePhrase(start_bar + 1, tuple(cur)))

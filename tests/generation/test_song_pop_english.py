@@ -1,0 +1,124 @@
+"""English pop on the rules' rhythm nearer POP909's melodies (issue 25): notes that sound as long as POP909's
+within their gaps, some lines starting at mid-bar, stresses kept on the strong beats; the pentatonic lean
+(``LeapStyle.pentatonic``, not shipped) where asked."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from partita.generation import song_pitch, song_rhythm
+from partita.generation.song import sing, song_onsets, song_score, stress_on_strong
+from partita.generation.song_pitch import OFF_PENTATONIC, pentatonic
+from partita.generation.song_rhythm import STYLE_RHYTHM, detach
+from partita.lyrics import read_lyrics
+
+TEXT = """[verse]
+Amazing grace, how sweet the sound
+That saved a wretch like me
+I once was lost, but now am found
+Was blind, but now I see
+[chorus]
+Twinkle, twinkle, little star
+How I wonder what you are
+Up above the world so high
+Like a diamond in the sky
+"""
+SEEDS = range(4)
+
+
+def _songs(style: str | None = "pop"):
+    lyrics = read_lyrics(TEXT)
+    return lyrics, [sing(lyrics, seed=s, style=style) for s in SEEDS]
+
+
+def _with_pentatonic(chance: float, monkeypatch):
+    leaps = song_pitch.STYLE_LEAPS
+    monkeypatch.setitem(leaps, "pop", replace(leaps["pop"], pentatonic=chance))
+    return _songs()
+
+
+@pytest.fixture(scope="module")
+def pop():
+    return _songs()
+
+
+@pytest.fixture
+def before(monkeypatch):
+    """English pop as it was: each note to the next, lines from the bar's start."""
+    monkeypatch.setitem(STYLE_RHYTHM, "pop", replace(STYLE_RHYTHM["pop"], sounding=0.0, late_start=0.0))
+    return _songs()
+
+
+def _detached(song, written: bool = False) -> float:
+    """Share of notes (as sung: the MIDI; or as written: the engraved score) followed, in their line, by a
+    rest."""
+    ns = song_score(song, written).tracks[0].notes
+    lines = [(n.section, n.line) for n in song.notes]
+    pairs = zip(ns, ns[1:], lines, lines[1:], strict=False)
+    return float(np.mean([a.duration < b.time - a.time for a, b, la, lb in pairs if la == lb]))
+
+
+def _ioi_std(song) -> float:
+    return float(np.std(np.diff(sorted({n.onset for n in song.notes})) / song_rhythm.TPQ))
+
+
+def _off_pentatonic(song) -> float:
+    return float(np.mean([n.pitch % 12 in (5, 11) for n in song.notes]))  # F and B in C major
+
+
+def _late_lines(song) -> int:
+    bar = 4 * song_rhythm.TPQ
+    firsts = {}
+    for n in song.notes:
+        firsts.setdefault((n.section, n.line), n.onset)
+    return sum(on % bar >= bar // 2 for on in firsts.values())
+
+
+def test_notes_detached_as_pop909s(pop, before):
+    _, songs = pop
+    _, old = before
+    assert min(_detached(s) for s in songs) > 0.3
+    assert max(_detached(s) for s in old) < 0.05
+    assert max(_detached(s, written=True) for s in songs) < 0.05  # the engraved score stays legato
+
+
+def test_time_between_notes_spread_and_stresses_kept(pop, before):
+    lyrics, songs = pop
+    _, old = before
+    assert np.mean([_ioi_std(s) for s in songs]) > 0.68 > np.mean([_ioi_std(s) for s in old])
+    assert all(_late_lines(s) >= 1 for s in songs) and not any(_late_lines(s) for s in old)
+    for new, was in zip(songs, old, strict=True):  # no stressed syllable leaves a strong beat
+        got = stress_on_strong(song_onsets(new), lyrics.syllables, new.meter)[0]
+        assert got >= stress_on_strong(song_onsets(was), lyrics.syllables, was.meter)[0]
+
+
+def test_pentatonic_lean_where_asked(pop, monkeypatch):
+    _, off = pop
+    assert song_pitch.STYLE_LEAPS["pop"].pentatonic == 0.0  # not shipped
+    _, songs = _with_pentatonic(1.0, monkeypatch)
+    assert np.mean([_off_pentatonic(s) for s in songs]) < 0.2 < np.mean([_off_pentatonic(s) for s in off])
+
+
+def test_pentatonic_moves_only_weak_notes_on_its_way():
+    rng = np.random.default_rng(0)
+    out = pentatonic([2, 3, 4, 6, 7], [2, None, None, None, 7], 1.0, rng)
+    assert out == [2, 4, 4, 5, 7]  # E F G B C -> E G G A C: B up to C would leap from G, so back to A
+    assert pentatonic([4, 3, 2], [4, None, 2], 1.0, rng) == [4, 2, 2]  # down after a higher note
+    assert pentatonic([0, 1, 2], [0, None, 2], 1.0, rng, OFF_PENTATONIC["minor"]) == [0, 2, 2]
+    assert pentatonic([2, 3, 4], [2, None, 4], 0.0, rng) == [2, 3, 4]
+
+
+def test_detach_never_lengthens_and_keeps_the_last():
+    rng = np.random.default_rng(1)
+    spans = [(0, 480), (480, 240), (720, 960), (1680, 1920)]
+    got = detach(spans, 1.0, rng)
+    assert got[-1] == spans[-1] and all(d <= d0 for (_, d), (_, d0) in zip(got, spans, strict=True))
+    assert [a for a, _ in got] == [a for a, _ in spans]
+    assert detach(spans, 0.0, rng) == spans
+
+
+@pytest.mark.parametrize("style", ["chorale", None])
+def test_other_styles_legato(style):
+    _, songs = _songs(style)
+    assert all(_detached(s) < 0.05 for s in songs)
