@@ -33,6 +33,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import row, write_result  # noqa: E402
 
+SLOW = True  # reads the built corpus `all` (data/corpora/all): not for `make bench --quick`
+
 COMMAND = "python bench/bench_upbeat.py"
 SOURCES = {"music21:bach": "chorale", "music21:essenFolksong": "essen"}
 FALSE_SHIFTS = ("false shift, padded files", "false shift, padded with upbeat", "false shift, no upbeat")
