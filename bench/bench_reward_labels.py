@@ -10,7 +10,8 @@ and measured by
 
 - its accuracy on 32 pairs of held-out base pieces (16 held-out prompts x 4) judged by the held-out rater;
 - at each reward margin, how many of the 112 candidates it keeps and how often its label agrees with the
-  training rater's (the labels the ``ceiling`` arm of bench_tune tunes on).
+  training rater's (the labels the ``ceiling`` arm of bench_tune tunes on);
+- for the linear model, its eight largest weights (on standardised features): what it learned to prefer.
 
     python bench/bench_reward_labels.py --raters register,stepwise --cache DIR [--seeds 3]
 
@@ -78,7 +79,12 @@ def measure(generator, version: str, sampled, base_sampled, prop: str, seeds: in
                 labels = label_by_reward(reward, fa, fb, m)
                 agree = [lb.winner == winners[lb.index] for lb in labels]
                 margins[str(m)] = {"kept": len(labels), "agreement": float(np.mean(agree)) if agree else None}
-            runs.append({"seed": seed, "heldout_accuracy": pair_accuracy(reward, hw, hl), "margins": margins})
+            run = {"seed": seed, "heldout_accuracy": pair_accuracy(reward, hw, hl), "margins": margins}
+            if not hidden:  # the linear model's largest weights (on standardised features)
+                w = reward.net[0].weight.detach()[0].numpy()
+                top = np.argsort(-np.abs(w))[:8]
+                run["top_weights"] = [(reward.config.features[i], round(float(w[i]), 3)) for i in top]
+            runs.append(run)
         out[shape] = runs
     return {"rated": len(rated), "candidates": len(winners), "heldout_pairs": len(hw), "shapes": out}
 
