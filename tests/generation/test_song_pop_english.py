@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from partita.generation import song_pitch, song_rhythm
-from partita.generation.song import sing, song_onsets, song_score, stress_on_strong
+from partita.generation.song import sing, song_music21, song_onsets, song_score, stress_on_strong
 from partita.generation.song_pitch import OFF_PENTATONIC, pentatonic
 from partita.generation.song_rhythm import STYLE_RHYTHM, detach
 from partita.lyrics import read_lyrics
@@ -81,6 +81,28 @@ def test_notes_detached_as_pop909s(pop, before):
     assert min(_detached(s) for s in songs) > 0.3
     assert max(_detached(s) for s in old) < 0.05
     assert max(_detached(s, written=True) for s in songs) < 0.05  # the engraved score stays legato
+
+
+def test_whole_song_engraved_legato(pop):
+    """A whole song's page (the vocal line with parts, as ``assemble`` makes it) engraves the vocal line at
+    its written lengths, as the vocal line alone does: the MIDI's detached notes are not rests on the page."""
+    _, songs = pop
+    song = songs[0]
+    whole = song.score  # the sung lengths, as assemble's first track
+    bass = whole.tracks[0].copy()
+    bass.name, bass.notes = "Bass", [n for n in bass.notes[:4]]
+    for n in bass.notes:
+        n.pitch -= 24
+    whole.tracks.append(bass)
+    written = [n.duration for n in song_score(song, written=True).tracks[0].notes]
+    assert [n.duration for n in whole.tracks[0].notes] != written  # the MIDI is detached
+
+    def page(score=None) -> float:  # quarters of notes (tied pieces too) on the vocal staff
+        part = song_music21(song, score=score).parts[0]
+        return sum(float(n.duration.quarterLength) for n in part.recurse().notes)
+
+    assert page(whole) == pytest.approx(page(), abs=1e-6)  # as the vocal line alone engraves
+    assert page(whole) * song_rhythm.TPQ == pytest.approx(sum(written), rel=0.01)
 
 
 def test_time_between_notes_spread_and_stresses_kept(pop, before):

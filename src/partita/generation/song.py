@@ -654,6 +654,16 @@ def _pinyin_of_notes(song: Song) -> list[str | None]:
     return [next(lines[(n.section, n.line)], None) if n.syllable is not None else None for n in song.notes]
 
 
+def _written_voice(song: Song, score: symusic.Score) -> symusic.Score:
+    """``score`` (as :func:`assemble` makes it) with the vocal line's notes at their written lengths: the
+    engraved page shows a pop line's detached notes (``SungNote.sounding``) held, as a singer reads them."""
+    out = score.copy()
+    voice = next((t for t in out.tracks if [n.pitch for n in t.notes] == [n.pitch for n in song.notes]), None)
+    if voice is not None:
+        voice.notes = song_score(song, written=True).tracks[0].notes
+    return out
+
+
 def song_music21(
     song: Song, title: str | None = None, score: symusic.Score | None = None, pinyin: bool = True
 ):
@@ -666,7 +676,9 @@ def song_music21(
 
     from partita.score.musicxml import to_music21
 
-    m21 = to_music21(score if score is not None else song_score(song, written=True), title=title)
+    m21 = to_music21(
+        song_score(song, written=True) if score is None else _written_voice(song, score), title=title
+    )
     pitches = [n.pitch for n in song.notes]
     voice = next((h for h in map(_heads, m21.parts) if [n.pitch.midi for n in h] == pitches), None)
     if voice is None:
