@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_tune import DIRECTIONS, folk_prompts, judged_pairs, label_pairs, sample  # noqa: E402
 from bench.common import row, write_result  # noqa: E402
 
+SLOW = True  # samples 128 pieces of partita-small a rater and seed: not for `make bench --quick`
+
 SHAPES = {"mlp32": (32, 1e-3), "linear": (0, 1e-3)}
 MARGINS = (0.0, 1.0, 2.0, 4.0)
 
