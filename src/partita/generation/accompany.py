@@ -156,13 +156,13 @@ lower melody note starts, and each starts one note at a time (``Request.held_und
 move of each voice from its last pitch, top down, in semitones (:mod:`partita.generation.rules.leaps`; Bach's
 bass leaps more than an octave at 0.16% of its moves, his alto and tenor more than a major sixth at 0.2-0.3%);
 ``repeat_pull``, the logits a voice loses for starting its last pitch again (chosen on the development
-sopranos: inner repeats 0.36 -> 0.25, their real voices 0.28). Under 10 held-out chorale sopranos, against the
-keys before (``python bench/bench_accompany.py --n 0 --folk 0 --chorales 10 --threads 1 --arm
+sopranos: inner repeats 0.36 -> 0.25, their real voices 0.28). Under 20 held-out chorale sopranos, against the
+keys before (``python bench/bench_accompany.py --n 0 --folk 0 --chorales 20 --threads 1 --arm
 'PARTS_VOICING={"chorale": {"above": 1, "under": 1, "repeats": 1}}' 'PICKUP_SAMPLED=false'``, with
-:data:`PICKUP_SAMPLED`): time above the soprano 0.014 -> 0.002 (real 0), crossings 0.0054 -> 0.0019 (0.0011),
-the bass's leaps over an octave 0.023 -> 0.010 (0), inner leaps over a sixth 0.038 -> 0.010 (0), inner repeats
-0.333 -> 0.313 (0.239), chord tones 0.644 -> 0.665 (0.708), consonance 0.915 -> 0.911 (0.852), Fréchet 26.0 ->
-24.2."""
+:data:`PICKUP_SAMPLED`): time above the soprano 0.0088 -> 0.0022 (real 0), crossings 0.0045 -> 0.0015
+(0.0045), the bass's leaps over an octave 0.021 -> 0.013 (0), inner leaps over a sixth 0.038 -> 0.014 (0),
+inner repeats 0.333 -> 0.297 (0.229), chord tones 0.648 -> 0.674 (0.633), consonance 0.895 -> 0.919 (0.802),
+onset F 0.866 -> 0.876 (0.778), realism 1.00 both, Fréchet 22.2 -> 20.5."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -173,8 +173,8 @@ PICKUP_SAMPLED: bool = True
 (:func:`strike_with_melody`): the plan's own pickup in the melody's padded first bar
 (``Request.pickup_in_bars``, :mod:`partita.generation.rules.pickup`: the parts' first notes on the
 upbeat, the bar's lower bounds its share), so no note is sampled in the empty beats before it. Before,
-the parts were sampled over the whole bar and :data:`PICKUP_SILENT` dropped those notes afterwards: 7.2
-a candidate under 10 held-out chorale sopranos (8 with an upbeat), now 0 (docs/COCREATION.md)."""
+the parts were sampled over the whole bar and :data:`PICKUP_SILENT` dropped those notes afterwards: 6.5
+a candidate under 20 held-out chorale sopranos (15 with an upbeat), now 0 (docs/COCREATION.md)."""
 
 PICKUP_SILENT: bool = True
 """Whether the parts keep silent in a pickup bar's empty beats (:func:`with_melody`): under a melody
