@@ -6,7 +6,9 @@ Here the model runs on 2-second windows (the overlap and the unwrapping of ``bas
 batched, with a progress callback; its note decoding (``basic_pitch.note_creation``) turns the onset and
 frame activations into notes, and :func:`join_split_notes` joins the held notes it split. The tempo is
 estimated from the note onsets (librosa's beat tracker on an onset envelope made of the notes) and written
-into the Score, so that bars mean something; the metre is not estimated (4/4 is written).
+into the Score, so that bars mean something. The metre is not estimated here (4/4 is written): the reading of
+3/4 and an upbeat needs the analysis layer, above this one, and is done on a quantised melody by
+``partita transcribe --melody`` (:func:`partita.cli.audio.place_bars`).
 """
 
 from __future__ import annotations
