@@ -62,6 +62,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-group", type=int, default=30)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--program", type=int, default=73, help="The GM program rendered (73: flute).")
     ap.add_argument("--keep", type=Path, default=None, help="A folder to write the quantised melodies to.")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -78,7 +79,7 @@ def main() -> None:
             first = int(notes.start.min())
             s = symusic.Score(tpq)
             s.tempos.append(symusic.Tempo(0, BPM))
-            track = symusic.Track("melody", 73, False)
+            track = symusic.Track("melody", args.program, False)
             for a, b, p in zip(notes.start, notes.end, notes.pitch, strict=True):
                 track.notes.append(symusic.Note(int(a) - first, max(1, int(b - a)), int(p), 90))
             s.tracks.append(track)
@@ -103,6 +104,8 @@ def main() -> None:
             recs.append(rec)
             marks = {k: v for k, v in rec.items() if "_" in k}
             print(src, meter, pid, "upbeat" if first else "", marks, read)
+    command = COMMAND.replace("--per-group 30", f"--per-group {args.per_group}")
+    command += f" --program {args.program}" if args.program != 73 else ""
     rows = []
     held = [r for r in recs if r["half"] == "held-out"]
     for label, sel in (
@@ -120,10 +123,12 @@ def main() -> None:
             base = float(np.mean([r[f"baseline_{what}"] for r in sel]))
             metric = {"meter": "meter right", "phase": "first bar line right", "both": "bars right"}[what]
             name = f"{metric}, {label} (n={len(sel)})"
-            rows.append(row(name, ours, "share", COMMAND, "4/4 from the first note", base))
+            rows.append(row(name, ours, "share", command, "4/4 from the first note", base))
+    arm = "" if args.program == 73 else f"_program{args.program}"
     path = write_result(
-        "transcribe_bars",
-        "Bars of transcribed melodies: meter and upbeat read vs 4/4 from the first note",
+        f"transcribe_bars{arm}",
+        "Bars of transcribed melodies: meter and upbeat read vs 4/4 from the first note"
+        + (f" (GM program {args.program})" if arm else ""),
         rows,
         extra={"melodies": recs},
     )

@@ -164,8 +164,8 @@ def _read_meter(score) -> tuple[tuple[int, int], str | None]:
 def place_bars(score, meter: str | None = None, pickup: str | float = "auto") -> tuple[object, str | None]:
     """A quantised transcription (first note at tick 0) with its bars where its notes put them: ``meter``
     (``"3/4"``; None: read, :func:`_read_meter`) written, then its upbeat padded to a full bar
-    (:func:`partita.generation.upbeat.place_pickup`: ``pickup`` auto, 0 or beats); and one line saying
-    what was read (None when 4/4 from the first note is kept)."""
+    (:func:`partita.generation.upbeat.place_pickup`: ``pickup`` auto, 0 or beats; auto pads whole beats
+    only); and one line saying what was read (None when 4/4 from the first note is kept)."""
     import symusic
 
     from partita.generation.upbeat import place_pickup
@@ -179,9 +179,14 @@ def place_bars(score, meter: str | None = None, pickup: str | float = "auto") ->
     score = score.copy()
     score.time_signatures = [symusic.TimeSignature(0, num, den)]
     try:
-        score, upbeat = place_pickup(score, pickup)
+        padded, upbeat = place_pickup(score, pickup)
     except ValueError as e:
         raise ScoreError(str(e), "bad-pickup") from None
+    beat = 4 * int(score.ticks_per_quarter) // den
+    if upbeat and pickup == "auto" and min(n.time for t in padded.tracks for n in t.notes) % beat:
+        upbeat = None  # a transcription's upbeat read in part-beats was wrong 6 times in 6 (development half)
+    else:
+        score = padded
     if upbeat:
         upbeat = upbeat.removesuffix("; --pickup 0 keeps the file's bars")
         read = f"{read}; {upbeat}" if read else f"{upbeat[0].upper()}{upbeat[1:]}"
