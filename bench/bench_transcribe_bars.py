@@ -3,10 +3,11 @@
 Held-out melodies with known meter and bars (the built corpus ``all``'s test split: Essen folk songs in 3/4
 and 4/4 and Bach chorale sopranos, as ``bench/bench_upbeat.py`` reads them, their first 8 bars and pickup)
 are rendered with FluidSynth (flute, 100 quarters a minute, from the first note), transcribed and quantised
-(``read_hummed_melody``), and barred by :func:`partita.cli.audio.place_bars` (3/4 or 4/4 from the accents,
-an upbeat padded when sure), against the baseline in the same run: 4/4 from the first note, as before.
+(``read_hummed_melody``), and barred by :func:`partita.generation.upbeat.place_bars` (3/4 or 4/4 from the
+accents, an upbeat padded when sure), against the baseline in the same run: 4/4 from the first note, as
+before.
 The test split is halved by piece id as ``bench_upbeat.py`` halves it: the development half chose the
-margin 3/4 needs (:data:`partita.cli.audio.MELODY_THREE_MARGIN`), the held-out half is reported first.
+margin 3/4 needs (:data:`partita.generation.upbeat.MELODY_THREE_MARGIN`), the held-out half is reported first.
 Reported: the meter right (3 or 4 beats a bar), the first bar line right (within 0.1 s of the reference's,
 measured in seconds from the first note, so a doubled tempo does not count against it), and both.
 
@@ -69,7 +70,7 @@ def main() -> None:
     import symusic
 
     from partita.audio import MelodyConfig, TranscriptionConfig, read_audio, read_hummed_melody
-    from partita.cli.audio import place_bars
+    from partita.generation.upbeat import place_bars
     from partita.render import write_wav
 
     cfg = TranscriptionConfig(threads=args.threads)

@@ -10,7 +10,7 @@ import symusic
 from partita.audio import melody as melody_module
 from partita.audio.melody import HummedMelody, quantise_melody
 from partita.audio.transcription import NoteEvent
-from partita.cli.audio import place_bars
+from partita.generation.upbeat import place_bars
 
 TPQ = 480
 WALTZ = [(67, 1), (60, 2), (64, 1), (67, 2), (64, 1), (62, 3), (67, 2)]

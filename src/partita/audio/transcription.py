@@ -8,7 +8,7 @@ frame activations into notes, and :func:`join_split_notes` joins the held notes 
 estimated from the note onsets (librosa's beat tracker on an onset envelope made of the notes) and written
 into the Score, so that bars mean something. The metre is not estimated here (4/4 is written): the reading of
 3/4 and an upbeat needs the analysis layer, above this one, and is done on a quantised melody by
-``partita transcribe --melody`` (:func:`partita.cli.audio.place_bars`).
+``partita transcribe --melody`` (:func:`partita.generation.upbeat.place_bars`).
 """
 
 from __future__ import annotations

@@ -96,6 +96,7 @@ def transcribe(
     """
     from partita.audio import TranscriptionConfig, transcribe_audio
     from partita.cli.progress import tqdm_progress
+    from partita.generation.upbeat import place_bars
     from partita.score import ScoreError, write_score
 
     target = out if out is not None else Path(audio.stem + ".mid")
@@ -132,67 +133,6 @@ def transcribe(
         reason = (e.strerror or str(e)).lower()
         raise ScoreError(f"cannot write here ({reason})", "write-error", str(target)) from None
     click.echo(f"{target}: {summary}")
-
-
-MELODY_THREE_MARGIN = 0.8
-"""How much more (in standard deviations) a transcribed melody's accents must fall every third beat than
-every second before 3/4 is written: ``bench/bench_transcribe_bars.py``'s development half, 3/4 read right /
-4/4 kept right at 0.4 (``infer_meter``'s margin for POP909), 0.6, 0.8, 1.0: 12/15 21/32, 9/15 26/32,
-8/15 29/32, 6/15 31/32."""
-
-
-def _read_meter(score) -> tuple[tuple[int, int], str | None]:
-    """3/4 when a quantised melody's accents fall every third quarter (``infer_meter``'s choice of 2 or 3
-    beats a bar on the quarter-note grid from its first note, by :data:`MELODY_THREE_MARGIN`), else 4/4;
-    and what was read, for the user."""
-    import numpy as np
-
-    from partita.analysis.meter_inference import infer_meter
-    from partita.analysis.timeline import note_arrays
-
-    notes = note_arrays(score)
-    tpq = int(score.ticks_per_quarter)
-    if len(notes) == 0:
-        return (4, 4), None
-    beats = np.arange(int(notes.start.min()), int(notes.end.max()) + tpq, tpq)
-    guess = infer_meter(notes, beats, three_margin=MELODY_THREE_MARGIN)
-    if guess is None or guess.beats_per_bar != 3:
-        return (4, 4), None
-    return (3, 4), f"read 3/4 (the accents fall every third beat, {guess.score:.1f} sd)"
-
-
-def place_bars(score, meter: str | None = None, pickup: str | float = "auto") -> tuple[object, str | None]:
-    """A quantised transcription (first note at tick 0) with its bars where its notes put them: ``meter``
-    (``"3/4"``; None: read, :func:`_read_meter`) written, then its upbeat padded to a full bar
-    (:func:`partita.generation.upbeat.place_pickup`: ``pickup`` auto, 0 or beats; auto pads whole beats
-    only); and one line saying what was read (None when 4/4 from the first note is kept)."""
-    import symusic
-
-    from partita.generation.upbeat import place_pickup
-    from partita.score import ScoreError
-
-    if meter is None:
-        (num, den), read = _read_meter(score)
-    else:
-        num, den = map(int, meter.split("/"))
-        read = None
-    score = score.copy()
-    score.time_signatures = [symusic.TimeSignature(0, num, den)]
-    try:
-        padded, upbeat = place_pickup(score, pickup)
-    except ValueError as e:
-        raise ScoreError(str(e), "bad-pickup") from None
-    beat = 4 * int(score.ticks_per_quarter) // den
-    if upbeat and pickup == "auto" and min(n.time for t in padded.tracks for n in t.notes) % beat:
-        upbeat = None  # a transcription's upbeat read in part-beats was wrong 6 times in 6 (development half)
-    else:
-        score = padded
-    if upbeat:
-        upbeat = upbeat.removesuffix("; --pickup 0 keeps the file's bars")
-        read = f"{read}; {upbeat}" if read else f"{upbeat[0].upper()}{upbeat[1:]}"
-    if read:
-        read += " (--meter and --pickup set them)"
-    return score, read
 
 
 def _melody(audio: Path, config, snap: bool, bar) -> tuple[object, list[str], str]:
