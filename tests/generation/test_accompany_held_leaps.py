@@ -116,8 +116,8 @@ def _constraints(generator, melody):
 
 def test_the_plan_holds_the_voices_as_sung_lines(generator):
     _, _, c = _constraints(generator, quarters_melody())
-    assert c.voice_order == [53, 54, 48] and c.voices_held and c.max_leaps == [9, 9, 12]
-    assert c.voice_repeat_weight == 2.0
+    assert c.voice_order == [53, 54, 48] and c.voicing.held and c.voicing.max_leaps == [9, 9, 12]
+    assert c.voicing.repeat_weight == 2.0
     assert set(c.voice_order) <= set(c.monophonic)  # one note at a time each
     assert c.pickup == 0  # on the downbeat: no upbeat to enter with
 

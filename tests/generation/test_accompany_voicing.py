@@ -99,14 +99,14 @@ def test_parts_under_a_soprano_are_sampled_as_the_lower_voices_in_order(generato
     request, mel, c = _planned(generator, prompt)
     assert request.n_tracks == 3 and request.above_voices == 1
     assert c.voice_order == [53, 54, 48]  # a chorale's alto, tenor and bass, not its soprano, alto, tenor
-    assert c.voices_above[:2] == [(0.0, 1.0, 72), (1.0, 2.0, 74)] and c.max_repeats == 1
+    assert c.voicing.above[:2] == [(0.0, 1.0, 72), (1.0, 2.0, 74)] and c.voicing.max_repeats == 1
     assert mel.gap == accompany.VOICES_GAP
 
 
 def test_without_the_voicing_the_parts_are_as_before(generator, monkeypatch):
     monkeypatch.setattr(accompany, "PARTS_VOICING", {})
     request, mel, c = _planned(generator)
-    assert request.n_tracks is None and not c.voice_order and not c.voices_above and mel.gap == 5.0
+    assert request.n_tracks is None and not c.voice_order and not c.voicing.above and mel.gap == 5.0
 
 
 def test_sampled_parts_keep_under_the_soprano_and_clash_with_none_of_its_onsets(generator, monkeypatch):

@@ -39,6 +39,7 @@ from partita.analysis.harmonize import harmonize_melody
 from partita.analysis.timeline import note_arrays
 from partita.generation.harmony import chord_pitch_classes, root_pitch_class
 from partita.generation.request import Request
+from partita.generation.rules.constraints import Voicing
 from partita.score import Score
 from partita.score.bars import bar_lines, notated_bars, pickup_ticks
 from partita.score.errors import ScoreError
@@ -140,7 +141,7 @@ PARTS_VOICING: dict[str, dict] = {
 voices are the melody's, so the parts are sampled as its lower voices (a chorale's alto, tenor and bass, not
 its soprano, alto and tenor, of which the first was sung in the soprano's register and moved down an octave
 under the others); ``under``: the voices keep their order and keep under the melody, clashing with none of
-its notes where they start (:mod:`partita.generation.rules.voice_order`, ``Request.above``); ``repeats``: no
+its notes where they start (:mod:`partita.generation.rules.voice_order`, ``Voicing.above``); ``repeats``: no
 voice starts its last pitch again more than this many times running (0: no bound). Bach's inner voices start
 their last pitch again at 20% of their notes, a fourth time running at 2% (training chorales). Under 20
 held-out chorale sopranos (``python bench/bench_accompany.py --n 0 --folk 0 --chorales 20 --threads 1 --arm
@@ -152,7 +153,7 @@ the same bench with ``--arm`` of it): inner repeats 0.40 -> 0.35, a fourth time 
 12.6 -> 12.9, consonance 0.871 -> 0.901, chord tones 0.660 -> 0.648 (0.633), Fréchet 20.9 -> 21.6.
 
 The voices as sung lines (docs/COCREATION.md, eighteenth session): ``held``, no voice holds a note while a
-lower melody note starts, and each starts one note at a time (``Request.held_under``); ``leaps``, the largest
+lower melody note starts, and each starts one note at a time (``Voicing.held``); ``leaps``, the largest
 move of each voice from its last pitch, top down, in semitones (:mod:`partita.generation.rules.leaps`; Bach's
 bass leaps more than an octave at 0.16% of its moves, his alto and tenor more than a major sixth at 0.2-0.3%);
 ``repeat_pull``, the logits a voice loses for starting its last pitch again (chosen on the development
@@ -323,7 +324,7 @@ def parts_settings(request: Request) -> dict:
     together = parts_together(request)
     if together and request.onsets:  # the melody's onsets, asked by strike_with_melody
         out["event_notes"] = int(together)
-    if together and request.above:  # voices in order under the melody, asked by strike_with_melody
+    if together and request.voicing.above:  # voices in order under the melody, asked by strike_with_melody
         out["style_voice_order"] = [c.style or ""]
     shortest = PARTS_SHORTEST.get(c.style or "")
     if shortest and c.meter not in HALF_NOTE_METERS:
@@ -392,13 +393,15 @@ def strike_with_melody(
         request.above_voices = int(voicing["above"])
         request.notes.append(f"the parts sampled as the style's lower voices, {voicing['above']} given above")
     if voicing.get("under"):
-        request.above = melody_notes(melody)
+        request.voicing = Voicing(
+            above=melody_notes(melody),
+            max_repeats=int(voicing.get("repeats", 0)),
+            held=bool(voicing.get("held")),
+            repeat_weight=float(voicing.get("repeat_pull", 0.0)),
+            max_leaps=[int(b) for b in voicing.get("leaps", [])],
+        )
         melody.gap = VOICES_GAP
-        request.max_repeats = int(voicing.get("repeats", 0))
         request.notes.append("the voices in order under the melody, no clash where its notes start")
-        request.held_under = bool(voicing.get("held"))
-        request.max_leaps = [int(b) for b in voicing.get("leaps", [])]
-        request.repeat_weight = float(voicing.get("repeat_pull", 0.0))
     if PICKUP_SAMPLED:
         upbeat = pickup_beats(melody)
         if upbeat:

@@ -8,6 +8,7 @@ ensemble, and says what it changed. :func:`partita.generation.candidates.sample_
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -215,11 +216,7 @@ def plan_request(
         event_positions=[(int(b), int(p)) for b, p in request.onsets],
         event_weight=float(config.event_weight),
         event_notes=int(config.event_notes) if request.onsets else 0,
-        voices_above=[(float(a), float(b), int(p)) for a, b, p in request.above],
-        max_repeats=int(request.max_repeats),
-        voices_held=bool(request.held_under and request.above),
-        voice_repeat_weight=float(request.repeat_weight) if voices else 0.0,
-        max_leaps=[int(b) for b in request.max_leaps] if voices else [],
+        voicing=copy.deepcopy(request.voicing),
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,
@@ -237,7 +234,7 @@ def plan_request(
         mode_weight=float(config.mode_weight),
         final_weight=config.final_weight_for(c.style),
         monophonic=_monophonic(
-            held, written, c.style, config, voices if request.above and request.held_under else {}
+            held, written, c.style, config, voices if request.voicing.above and request.voicing.held else {}
         ),
     )
     return Plan(

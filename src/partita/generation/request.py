@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from partita.analysis.tempo import tempo_term
+from partita.generation.rules.constraints import Voicing
 from partita.score.general_midi import gm_program_names
 from partita.tokens.conditions import Conditions
 
@@ -65,26 +66,14 @@ class Request:
     """(bar from the piece's first, position in the vocabulary's positions of that bar) where the music
     should start notes, a video's cuts and motion peaks: the sampler is pulled there
     (:mod:`partita.generation.rules.event_pull`, ``GenerationConfig.event_weight``)."""
-    above: list[tuple[float, float, int]] = field(default_factory=list)
-    """The notes of a given voice above the sampled ones (a soprano kept as written, with parts added under
-    it): (start, end) in quarters from the first bar line, and pitch. The sampled voices keep under it and
-    start no note clashing with one of it starting there (:mod:`partita.generation.rules.voice_order`)."""
     above_voices: int = 0
     """How many of the style's voices are given above the sampled ones: the request's voices are sampled as
     the style's lower ones (under a soprano, a chorale's alto, tenor and bass, not its soprano, alto and
     tenor)."""
-    max_repeats: int = 0
-    """With voices kept in order: the most times running a voice may start its last pitch again (0: no
-    bound; :mod:`partita.generation.rules.voice_order`)."""
-    held_under: bool = False
-    """With notes given ``above``: no sampled note is held while a given note lower than it starts
-    (:mod:`partita.generation.rules.voice_order`)."""
-    repeat_weight: float = 0.0
-    """With voices kept in order: a logit penalty for a voice starting its last pitch again
-    (:mod:`partita.generation.rules.voice_order`)."""
-    max_leaps: list[int] = field(default_factory=list)
-    """With voices kept in order: the largest leap of each voice, top down, in semitones (0: no bound;
-    :mod:`partita.generation.rules.leaps`)."""
+    voicing: Voicing = field(default_factory=Voicing)
+    """How the sampled voices sing as lines, and under the notes of a given voice above them (a soprano kept
+    as written, with parts added under it: ``Voicing.above``): read by the rules
+    (:mod:`partita.generation.rules.voice_order`, :mod:`partita.generation.rules.leaps`) as it is."""
     pickup_in_bars: bool = False
     """The :attr:`pickup` is the first of the bars asked for, not a bar before them: a melody's bar padded
     before its upbeat, from which its chords and onsets count (:mod:`partita.generation.accompany`)."""

@@ -6,6 +6,29 @@ from dataclasses import dataclass, field
 
 
 @dataclass
+class Voicing:
+    """How the voices of one choir (``Constraints.voice_order``) sing as lines, and under a given voice above
+    them (a melody kept as written, with parts added under it: :mod:`partita.generation.accompany`). One
+    object carried whole from the request to the rules: a new voicing setting is a field here and its
+    reading in its rule (:mod:`~partita.generation.rules.voice_order`,
+    :mod:`~partita.generation.rules.leaps`)."""
+
+    above: list[tuple[float, float, int]] = field(default_factory=list)
+    """The notes of a given voice above the sampled ones, (start, end) in quarters from the first bar line and
+    pitch: no sampled note starts above the one sounding where it lands, nor a second, seventh or tritone
+    from one starting there."""
+    max_repeats: int = 0
+    """The most times running a voice starts its last pitch again; 0: no bound."""
+    held: bool = False
+    """(with ``above``) No sampled note is held while a given note lower than it starts: judged where its
+    duration is read, not only where it starts."""
+    repeat_weight: float = 0.0
+    """A logit penalty for an id that starts a voice's last pitch again: a pull, not a rule."""
+    max_leaps: list[int] = field(default_factory=list)
+    """The largest leap of each voice from the pitch it last started, in semitones, top down; 0: no bound."""
+
+
+@dataclass
 class Constraints:
     """What to enforce; ``None`` or empty means not enforced."""
 
@@ -74,23 +97,9 @@ class Constraints:
     voice_order: list[int] = field(default_factory=list)
     """(with ``grammar``) The programs of one choir's voices, top down: no voice starts a note above a higher
     voice's sounding note or below a lower one's (:mod:`~partita.generation.rules.voice_order`). Soft."""
-    voices_above: list[tuple[float, float, int]] = field(default_factory=list)
-    """(with ``voice_order``) The notes of a given voice above the sampled ones, (start, end) in quarters
-    from the first bar line and pitch (a melody kept as written): no sampled note starts above the one
-    sounding where it lands, nor a second, seventh or tritone from one starting there
-    (:mod:`~partita.generation.rules.voice_order`). Soft."""
-    max_repeats: int = 0
-    """(with ``voice_order``) The most times running a voice starts its last pitch again; 0: no bound
-    (:mod:`~partita.generation.rules.voice_order`). Soft."""
-    voices_held: bool = False
-    """(with ``voices_above``) No sampled note is held while a given note lower than it starts: judged where
-    its duration is read, not only where it starts (:mod:`~partita.generation.rules.voice_order`). Soft."""
-    voice_repeat_weight: float = 0.0
-    """(with ``voice_order``) A logit penalty for an id that starts a voice's last pitch again
-    (:mod:`~partita.generation.rules.voice_order`): a pull, not a rule."""
-    max_leaps: list[int] = field(default_factory=list)
-    """(with ``voice_order``) The largest leap of each voice from the pitch it last started, in semitones, top
-    down; 0: no bound (:mod:`~partita.generation.rules.leaps`). Soft."""
+    voicing: Voicing = field(default_factory=Voicing)
+    """(with ``voice_order``) How the voices sing as lines, and under a given voice above them
+    (:class:`Voicing`). Soft."""
     filled_beats: bool = False
     """(with ``grammar``) A note sounds as each beat begins, once the first has sounded: a rest stays inside
     a beat (:mod:`~partita.generation.rules.filled_beats`). Soft."""

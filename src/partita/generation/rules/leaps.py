@@ -1,6 +1,6 @@
 """No voice of one choir leaps further than its bound from the pitch it last started. Soft, with
-``voice_order`` (the voices' programs, top down) and ``max_leaps`` (one bound a voice, in semitones; 0: none):
-yields where it would leave no token.
+``voice_order`` (the voices' programs, top down) and ``voicing.max_leaps`` (one bound a voice, in semitones;
+0: none): yields where it would leave no token.
 
 Bach's voices move by step and small leaps (251 four-voice training chorales, first 8 bars): the bass leaps
 an octave at 4.7% of its moves (at cadences) and more than an octave at 0.16%; the alto and the tenor leap
@@ -38,7 +38,7 @@ class Leaps(Rule):
     @classmethod
     def build(cls, ctx: Context) -> Leaps | None:
         c = ctx.constraints
-        bounds = list(getattr(c, "max_leaps", []))
+        bounds = list(c.voicing.max_leaps)
         if len(c.voice_order) < 2 or not c.grammar or not any(int(b) > 0 for b in bounds):
             return None
         return cls(ctx.ids.expansions, ctx.ids.resolution, list(c.voice_order), bounds)

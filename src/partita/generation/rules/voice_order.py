@@ -15,7 +15,7 @@ starts a voice's pitch are checked against the notes still sounding where that n
 judged where it lands; the note whose duration the id reads first ends where that duration says). Unisons
 are allowed: real chorales have them.
 
-Under a given voice (``voices_above``: a soprano kept as written, with parts added under it by
+Under a given voice (``Constraints.voicing.above``: a soprano kept as written, with parts added under it by
 :mod:`partita.generation.accompany`) the voices keep under it too: no voice starts a note above the given
 note sounding where it lands, nor a second, seventh or tritone (:data:`CLASHES`, in any octave) from a given
 note starting there. The model does not hear the melody; sampled as a chorale's voices in the soprano's
@@ -141,10 +141,10 @@ class VoiceOrder(Rule):
             ctx.ids.resolution,
             list(c.voice_order),
             ctx.timeline,
-            above=getattr(c, "voices_above", ()),
-            max_repeats=int(getattr(c, "max_repeats", 0)),
-            held=bool(getattr(c, "voices_held", False)),
-            repeat_weight=float(getattr(c, "voice_repeat_weight", 0.0)),
+            above=c.voicing.above,
+            max_repeats=int(c.voicing.max_repeats),
+            held=bool(c.voicing.held and c.voicing.above),
+            repeat_weight=float(c.voicing.repeat_weight),
         )
 
     def start(self, track: Track | None = None) -> dict:
