@@ -384,12 +384,16 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
     - ``bass leaps over an octave``: of the lowest voice's moves (each part note that starts lowest among the
       parts sounding there, from the pitch the lowest last started), the share of more than 12 semitones;
     - ``inner leaps over a sixth``: of the inner voices' moves (by rank, as the repeats), the share of more
-      than 9 semitones.
+      than 9 semitones;
+    - ``upper spacing over an octave``: of the sixteenths where the melody and three or more parts' pitches
+      sound, the share with more than 12 semitones between the melody and the highest part, or between the
+      two highest parts (the soprano-alto and alto-tenor spacing; the bass may lie further under).
     """
     from partita.score.bars import bar_lines
 
     starts = repeated = long_runs = above = with_melody = crossed = pairs = 0
     bass_moves = bass_leaps = inner_moves = inner_leaps = 0
+    four = wide = 0
     for piece in pieces:
         q = int(piece.ticks_per_quarter) or 480
         step = max(1, q // 4)
@@ -434,6 +438,10 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
             if pitches and top[i] >= 0:
                 with_melody += 1
                 above += int(max(pitches) > top[i])
+            if len(pitches) >= 3 and top[i] >= 0:
+                hi = sorted(pitches, reverse=True)
+                four += 1
+                wide += int(top[i] - hi[0] > 12 or hi[0] - hi[1] > 12)
         if len(tracks) > 1:
             order = sorted(tracks, key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
             grid = np.full((len(order) + 1, cells), -1)
@@ -451,6 +459,7 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
         "crossings": crossed / pairs if pairs else float("nan"),
         "bass leaps over an octave": bass_leaps / max(1, bass_moves),
         "inner leaps over a sixth": inner_leaps / max(1, inner_moves),
+        "upper spacing over an octave": wide / max(1, four),
     }
 
 

@@ -21,3 +21,23 @@ def test_bass_leaps_over_an_octave_and_inner_leaps_over_a_sixth():
     got = parts_voicing([_piece([52, 64, 65, 55], [40, 41, 43, 45])], 1)
     assert got["bass leaps over an octave"] == 0.0
     assert got["inner leaps over a sixth"] == pytest.approx(2 / 3)  # E3 -> E4, F4 -> G3; E4 -> F4 a step
+
+
+def test_upper_spacing_over_an_octave():
+    import symusic
+
+    s = symusic.Score(480)
+    s.time_signatures.append(symusic.TimeSignature(0, 4, 4))
+    for name, pitches in (
+        ("S", [72] * 4),
+        ("A", [67, 55, 64, 67]),
+        ("T", [60, 52, 60, 60]),
+        ("B", [48, 36, 48, 36]),
+    ):
+        t = symusic.Track(name, 52, False)
+        t.notes.extend(symusic.Note(k * 480, 480, p, 80) for k, p in enumerate(pitches))
+        s.tracks.append(t)
+    got = parts_voicing([s], 1)
+    assert got["upper spacing over an octave"] == pytest.approx(
+        1 / 4
+    )  # beat 2: the alto 17 under; beat 4's bass

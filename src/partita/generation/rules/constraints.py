@@ -26,6 +26,10 @@ class Voicing:
     """A logit penalty for an id that starts a voice's last pitch again: a pull, not a rule."""
     max_leaps: list[int] = field(default_factory=list)
     """The largest leap of each voice from the pitch it last started, in semitones, top down; 0: no bound."""
+    spacing: int = 0
+    """The most semitones between neighbouring upper voices (the given voice and the top sampled one, and
+    the sampled ones but the lowest: the bass may lie further under the tenor), judged where a note lands;
+    0: no bound."""
 
 
 @dataclass

@@ -110,6 +110,7 @@ class VoiceOrder(Rule):
         max_repeats: int = 0,
         held: bool = False,
         repeat_weight: float = 0.0,
+        spacing: int = 0,
     ):
         self.rank = {int(p): i for i, p in enumerate(voices)}
         given = sorted((float(a), float(b), int(k)) for a, b, k in above)
@@ -121,6 +122,7 @@ class VoiceOrder(Rule):
         self.max_repeats = int(max_repeats)
         self.held = bool(held)
         self.repeat_weight = float(repeat_weight)
+        self.spacing = int(spacing)
         self.timeline = timeline
         self.events = [id_events(toks, resolution) for toks in expansions]
         leads = [first_note(ev) for ev in self.events]
@@ -145,6 +147,7 @@ class VoiceOrder(Rule):
             max_repeats=int(c.voicing.max_repeats),
             held=bool(c.voicing.held and c.voicing.above),
             repeat_weight=float(c.voicing.repeat_weight),
+            spacing=int(c.voicing.spacing),
         )
 
     def start(self, track: Track | None = None) -> dict:
@@ -209,6 +212,8 @@ class VoiceOrder(Rule):
         bad = torch.zeros(width, dtype=torch.bool)
         if given:
             bad |= voiced & self._against_above(when, pitch)
+        if given and self.spacing:  # the top sampled voice within reach of the given one
+            bad |= (rank == 0) & self._under_above(when, pitch)
         if given and self.held:
             bad |= voiced & self._held_over(when, when + self.lead_dur[:width], pitch)
             pending = row["pending"]
@@ -230,6 +235,10 @@ class VoiceOrder(Rule):
                 ends = torch.full((width,), float(end), dtype=torch.float64)
             active = voiced & (ends > when)
             bad |= active & (((rank < r) & (pitch < p)) | ((rank > r) & (pitch > p)))
+            if self.spacing:  # neighbouring upper voices (not the lowest) within reach of each other
+                upper = len(self.rank) - 1
+                bad |= active & (rank == r + 1) & (rank < upper) & (pitch < p - self.spacing)
+                bad |= active & (rank == r - 1) & (r < upper) & (pitch > p + self.spacing)
         return bad if bool(bad.any()) else None
 
     def pull(self, row: dict, track: Track, logits: torch.Tensor) -> None:
@@ -256,6 +265,15 @@ class VoiceOrder(Rule):
         starting = has & ((start - when).abs() < _AT)
         clash = self.clash[(top - pitch) % 12]
         return (sounding & (pitch > top)) | (starting & clash)
+
+    def _under_above(self, when: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Per id landing at ``when`` with first pitch ``pitch``: more than :attr:`spacing` under the given
+        note sounding there."""
+        i = torch.searchsorted(self.above_start, when + _AT, right=True) - 1
+        has = i >= 0
+        i = i.clamp(min=0)
+        sounding = has & (self.above_end[i] > when + _AT)
+        return sounding & (pitch < self.above_pitch[i] - self.spacing)
 
     def _held_over(self, start: torch.Tensor, end: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Per id whose note of ``pitch`` sounds from ``start`` to ``end`` (``inf``: not known yet, not
