@@ -13,6 +13,7 @@ import pytest
 import torch
 from tests.generation.test_accompany_density_floor import quarters_melody
 from tests.generation.test_accompany_pickup import UPBEAT, pickup_melody
+from tests.generation.voice_masks import voice_order_masked
 
 from partita.generation import accompany
 from partita.generation.accompany import accompaniment_request, parts_settings, strike_with_melody
@@ -49,15 +50,7 @@ SOPRANO = [(0.0, 2.0, 67), (2.0, 4.0, 60)]  # G4 for two beats, then down to C4 
 
 
 def _voice_mask(tokens: list[str], held: bool):
-    timeline = Timeline(VOCAB, RES, cap=8, meter_beats=4, within_bar=False)
-    rule = VoiceOrder(VOCAB, RES, [53, 54, 48], timeline, above=SOPRANO, held=held)
-    track = Track(meter="4/4", sounding=timeline.start())
-    row = rule.start(track)
-    for t in tokens:
-        timeline.advance(track.sounding, ID[t])
-        row = rule.advance(row, ID[t], track)
-    bad = rule.mask(row, track, len(VOCAB))
-    return set() if bad is None else {NAME[i] for i in bad.nonzero().flatten().tolist()}
+    return voice_order_masked(VOCAB, RES, [53, 54, 48], tokens, above=SOPRANO, held=held)
 
 
 def test_no_voice_holds_a_note_while_a_lower_soprano_note_starts():

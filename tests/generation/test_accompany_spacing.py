@@ -5,10 +5,9 @@ lowest: a bass may lie further under the tenor), as in Bach's four-part settings
 
 from __future__ import annotations
 
+from tests.generation.voice_masks import voice_order_masked
+
 from partita.generation import accompany
-from partita.generation.rules.timeline import Timeline
-from partita.generation.rules.tracker import Track
-from partita.generation.rules.voice_order import VoiceOrder
 
 RES = 8  # positions per beat
 PITCHES = (43, 48, 55, 60, 64, 67)
@@ -22,8 +21,6 @@ VOCAB = [
     ["Velocity_79"],
     ["Duration_4.0.8"],
 ]
-NAME = [" ".join(t) for t in VOCAB]
-ID = {n: i for i, n in enumerate(NAME)}
 SOPRANO = [(0.0, 4.0, 72)]  # C5 for the bar
 ALTO = ["Bar_None", "Position_0", "Program_53"]
 TENOR = [*ALTO, "Pitch_64", "Velocity_79", "Duration_4.0.8", "Program_54"]
@@ -32,15 +29,7 @@ BASS = [*ALTO, "Pitch_67", "Velocity_79", "Duration_4.0.8", "Program_54", "Pitch
 
 
 def _masked(tokens: list[str], spacing: int) -> set[str]:
-    timeline = Timeline(VOCAB, RES, cap=8, meter_beats=4, within_bar=False)
-    rule = VoiceOrder(VOCAB, RES, [53, 54, 48], timeline, above=SOPRANO, spacing=spacing)
-    track = Track(meter="4/4", sounding=timeline.start())
-    row = rule.start(track)
-    for t in tokens:
-        timeline.advance(track.sounding, ID[t])
-        row = rule.advance(row, ID[t], track)
-    bad = rule.mask(row, track, len(VOCAB))
-    return set() if bad is None else {NAME[i] for i in bad.nonzero().flatten().tolist()}
+    return voice_order_masked(VOCAB, RES, [53, 54, 48], tokens, above=SOPRANO, spacing=spacing)
 
 
 def test_the_top_voice_within_an_octave_of_the_given_one():

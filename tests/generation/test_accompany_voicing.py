@@ -10,13 +10,11 @@ import dataclasses
 
 import pytest
 from tests.generation.test_accompany_density_floor import quarters_melody
+from tests.generation.voice_masks import voice_order_masked
 
 from partita.generation import accompany
 from partita.generation.accompany import accompaniment_request, parts_settings, strike_with_melody
 from partita.generation.planning import plan_request
-from partita.generation.rules.timeline import Timeline
-from partita.generation.rules.tracker import Track
-from partita.generation.rules.voice_order import VoiceOrder
 from partita.pipelines import Generator
 
 RES = 8  # positions per beat
@@ -39,15 +37,8 @@ SOPRANO = [(0.0, 2.0, 67), (2.0, 3.0, 70)]  # G4 for two beats, then B-flat 4
 
 
 def _mask(tokens: list[str], above=(), max_repeats: int = 0):
-    timeline = Timeline(VOCAB, RES, cap=8, meter_beats=4, within_bar=False)
-    rule = VoiceOrder(VOCAB, RES, [53, 54], timeline, above=list(above), max_repeats=max_repeats)
-    track = Track(meter="4/4", sounding=timeline.start())
-    row = rule.start(track)
-    for t in tokens:
-        timeline.advance(track.sounding, ID[t])
-        row = rule.advance(row, ID[t], track)
-    bad = rule.mask(row, track, len(VOCAB))
-    return set() if bad is None else {VOCAB[i][0] for i in bad.nonzero().flatten().tolist()}
+    masked = voice_order_masked(VOCAB, RES, [53, 54], tokens, above=list(above), max_repeats=max_repeats)
+    return {name.split(" ")[0] for name in masked}
 
 
 def _alto(pitch: int) -> list[str]:
