@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 import symusic
 import torch
+from tests.audio.test_audio_score import _tune
 
 from partita.discovery import audio_score as A
 from partita.discovery import score_index as S
@@ -23,26 +24,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-def _tune(seed: int, bars: int = 8, qpm: float = 120.0) -> symusic.Score:
-    """A made-up piece in 4/4 (a melody of eighths and quarters over a bass note a beat), its own seed."""
-    rng = np.random.default_rng(seed)
-    score = symusic.Score(480)
-    score.tempos.append(symusic.Tempo(0, qpm))
-    score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
-    melody, bass = symusic.Track("melody", 0, False), symusic.Track("bass", 0, False)
-    scale, tonic = [0, 2, 4, 5, 7, 9, 11, 12], 60 + int(rng.integers(-5, 6))
-    t, pitch = 0, 3
-    while t < bars * 1920:
-        dur = int(rng.choice([240, 240, 480]))
-        pitch = int(np.clip(pitch + rng.integers(-2, 3), 0, 7))
-        melody.notes.append(symusic.Note(t, dur, tonic + scale[pitch], 90))
-        t += dur
-    for beat in range(bars * 4):
-        bass.notes.append(symusic.Note(beat * 480, 460, tonic - 12 + int(rng.choice([0, 5, 7])), 70))
-    score.tracks.extend([melody, bass])
-    return score
 
 
 def _sine(score: symusic.Score, factor: float = 1.0) -> np.ndarray:
