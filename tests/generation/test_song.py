@@ -13,11 +13,10 @@ from partita.generation.song import (
     lyric_template,
     sing,
     song_from_prompt,
-    song_musicxml,
     song_onsets,
     stress_on_strong,
-    write_song_midi,
 )
+from partita.generation.song_page import song_musicxml, write_song_midi
 from partita.lyrics import read_lyrics
 
 TWINKLE = """[verse]
@@ -168,7 +167,7 @@ def test_cli_refuses_empty_lyrics_clearly(tmp_path):
 def test_a_repeated_chorus_gets_the_parts_of_its_first_statement(song):
     import symusic
 
-    from partita.generation.song import assemble, first_statements, section_chords, section_score
+    from partita.generation.song_sections import assemble, first_statements, section_chords, section_score
 
     assert first_statements(song) == [0, 1, 2, 1]
     assert len(section_chords(song, 1)) == song.section_bars[1][1]

@@ -39,7 +39,8 @@ def melody(lyrics, prompt, out_dir, seed, png, pinyin, overwrite) -> None:
     meter and tempo of PROMPT (e.g. "a hymn in G major at 80 bpm"): NAME.musicxml with the words under the
     notes, NAME.mid with lyric events, NAME.svg (and .png) engraved with verovio."""
     from partita.atomic import atomic_write_text
-    from partita.generation.song import song_from_prompt, song_musicxml, write_song_midi
+    from partita.generation.song import song_from_prompt
+    from partita.generation.song_page import song_musicxml, write_song_midi
     from partita.lyrics import read_lyrics
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages
 
@@ -96,14 +97,9 @@ def full(lyrics, prompt, out_dir, seed, n, model, pinyin, concept, concept_stren
     events on the vocal track), NAME.musicxml and NAME.svg/.png. With --concept the parts are sampled with a
     learned concept in place (the vocal line is written by rules either way)."""
     from partita.atomic import atomic_path, atomic_write_text
-    from partita.generation.song import (
-        assemble,
-        first_statements,
-        section_chords,
-        section_score,
-        song_from_prompt,
-        song_musicxml,
-    )
+    from partita.generation.song import song_from_prompt
+    from partita.generation.song_page import song_musicxml
+    from partita.generation.song_sections import assemble, first_statements, section_chords, section_score
     from partita.lyrics import read_lyrics
     from partita.pipelines import Generator
     from partita.render.engrave import to_svg_pages, write_png_pages, write_svg_pages

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import symusic
 
+from partita.analysis.key import signature_fifths
 from partita.generation.song_pitch import (
     MAJOR,
     MINOR,
@@ -98,29 +99,20 @@ __all__ = [  # the rhythm, pitch and template modules' public names stay importa
     "SungNote",
     "TemplatePhrase",
     "alignment",
-    "assemble",
     "chord_label",
     "eighth_baseline",
-    "first_statements",
     "format_template",
     "is_strong",
-    "line_pinyin",
     "line_pitches",
     "line_rhythm",
     "lyric_template",
-    "section_chords",
-    "section_score",
     "sing",
     "slot_weights",
     "song_from_prompt",
-    "song_music21",
-    "song_musicxml",
     "song_onsets",
     "song_score",
     "stress_on_strong",
     "tone_pitches",
-    "write_song_midi",
-    "write_song_musicxml",
 ]
 
 log = logging.getLogger(__name__)
@@ -130,6 +122,28 @@ DEFAULT_TEMPO = 100.0
 VELOCITY = 80
 LIGHT_VELOCITY = 56
 """The MIDI velocity of a light syllable's note (others: :data:`VELOCITY`)."""
+
+_MOVED = {
+    **dict.fromkeys(
+        ("line_pinyin", "song_music21", "song_musicxml", "write_song_midi", "write_song_musicxml"),
+        "partita.generation.song_page",
+    ),
+    **dict.fromkeys(
+        ("assemble", "first_statements", "section_chords", "section_score"),
+        "partita.generation.song_sections",
+    ),
+}
+"""Names that moved to :mod:`~partita.generation.song_page` (the page and files) and
+:mod:`~partita.generation.song_sections` (a whole song with parts): still importable from here (those modules
+import this one, so they are read on first use, PEP 562)."""
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -566,14 +580,6 @@ def song_from_prompt(
 # --- outputs ---------------------------------------------------------------------------------------------
 
 
-def _fifths(tonic: str, mode: str) -> int:
-    pc = PITCH_CLASS_OF_TONIC.get(tonic, 0)
-    major_pc = (pc + 3) % 12 if mode == "minor" else pc
-    fifths = (major_pc * 7) % 12
-    fifths = fifths - 12 if fifths > 6 else fifths
-    return -6 if fifths == 6 and "b" in tonic else fifths
-
-
 def _velocity(syllable: Syllable) -> int:
     from partita.lyrics.mandarin import LIGHT
 
@@ -588,7 +594,7 @@ def song_score(song: Song, written: bool = False) -> symusic.Score:
     score.time_signatures.append(symusic.TimeSignature(0, num, den))
     score.tempos.append(symusic.Tempo(0, song.tempo))
     score.key_signatures.append(
-        symusic.KeySignature(0, _fifths(song.tonic, song.mode), int(song.mode == "minor"))
+        symusic.KeySignature(0, signature_fifths(song.tonic, song.mode), int(song.mode == "minor"))
     )
     track = symusic.Track(name="Voice", program=song.program)
     velocity = VELOCITY
@@ -604,117 +610,6 @@ def song_score(song: Song, written: bool = False) -> symusic.Score:
     for section, (first, _) in zip(song.lyrics.sections, song.section_bars, strict=False):
         score.markers.append(symusic.TextMeta(first * bar, section.label))
     return score
-
-
-def _heads(part) -> list:
-    from music21 import note as m21note
-
-    return [
-        n
-        for n in part.recurse().notes
-        if isinstance(n, m21note.Note) and not (n.tie and n.tie.type != "start")
-    ]
-
-
-def _marked(syllable: str, tone: int | None) -> str:
-    """Pinyin with a tone mark (``"lv", 3`` -> ``"lǚ"``); a light or unknown tone unmarked (``"le"``)."""
-    if tone in (1, 2, 3, 4):
-        from pypinyin.contrib.tone_convert import to_tone
-
-        return to_tone(f"{syllable}{tone}")
-    return syllable.replace("v", "ü")
-
-
-def line_pinyin(line: Line) -> list[str | None]:
-    """The pinyin with tone marks of each syllable of ``line``: the surface reading (after tone sandhi, the
-    tone in ``Syllable.tone``, the one the melody followed; a light syllable unmarked); None for a syllable
-    that is not a Chinese character, or one pypinyin cannot read (or without pypinyin)."""
-    from partita.lyrics.mandarin import readings_at
-
-    readings = [r for _, r in sorted(readings_at(line.text).items())]
-    out: list[str | None] = []
-    k = 0
-    for s in line.syllables:
-        if k < len(readings) and s.text == readings[k].char:
-            r = readings[k]
-            k += 1
-            out.append(_marked(r.syllable, s.tone) if r.syllable and s.tone is not None else None)
-        else:
-            out.append(None)
-    return out
-
-
-def _pinyin_of_notes(song: Song) -> list[str | None]:
-    """:func:`line_pinyin` for each note of the song (None for a melisma's continuation)."""
-    lines = {
-        (si, li): iter(line_pinyin(line))
-        for si, section in enumerate(song.lyrics.sections)
-        for li, line in enumerate(section.lines)
-    }
-    return [next(lines[(n.section, n.line)], None) if n.syllable is not None else None for n in song.notes]
-
-
-def _written_voice(song: Song, score: symusic.Score) -> symusic.Score:
-    """``score`` (as :func:`assemble` makes it) with the vocal line's notes at their written lengths: the
-    engraved page shows a pop line's detached notes (``SungNote.sounding``) held, as a singer reads them."""
-    out = score.copy()
-    voice = next((t for t in out.tracks if [n.pitch for n in t.notes] == [n.pitch for n in song.notes]), None)
-    if voice is not None:
-        voice.notes = song_score(song, written=True).tracks[0].notes
-    return out
-
-
-def song_music21(
-    song: Song, title: str | None = None, score: symusic.Score | None = None, pinyin: bool = True
-):
-    """An engraveable music21 score of the vocal line (or of ``score``, the vocal line with parts under it,
-    as :func:`assemble` makes) with each syllable under its note of the vocal line (MusicXML lyrics).
-
-    With ``pinyin`` (the default) a Chinese syllable has a second lyric line under it: its pinyin with tone
-    marks, the surface reading the melody followed (:func:`line_pinyin`)."""
-    from music21 import note as m21note
-
-    from partita.score.musicxml import to_music21
-
-    m21 = to_music21(
-        song_score(song, written=True) if score is None else _written_voice(song, score), title=title
-    )
-    pitches = [n.pitch for n in song.notes]
-    voice = next((h for h in map(_heads, m21.parts) if [n.pitch.midi for n in h] == pitches), None)
-    if voice is None:
-        raise ValueError("the notation has no part with the sung notes")
-    spoken = _pinyin_of_notes(song) if pinyin and song.lyrics.language in ("zh", "mixed") else []
-    for i, (head, sung) in enumerate(zip(voice, song.notes, strict=True)):
-        if sung.syllable is not None:
-            head.lyrics = [m21note.Lyric(text=sung.syllable.text, number=1, syllabic=sung.syllable.position)]
-            if i < len(spoken) and spoken[i]:
-                head.lyrics.append(m21note.Lyric(text=spoken[i], number=2))
-    return m21
-
-
-def song_musicxml(
-    song: Song, title: str | None = None, score: symusic.Score | None = None, pinyin: bool = True
-) -> str:
-    """MusicXML text of the vocal line (or of ``score``, with parts) with its lyrics (and the pinyin of
-    Chinese ones: ``pinyin``)."""
-    from music21.musicxml.m21ToXml import GeneralObjectExporter
-
-    return GeneralObjectExporter(song_music21(song, title, score, pinyin)).parse().decode("utf-8")
-
-
-def write_song_musicxml(song: Song, path, title: str | None = None, pinyin: bool = True) -> None:
-    """Write the vocal line with its lyrics (and the pinyin of Chinese ones) as MusicXML (atomically)."""
-    from partita.atomic import atomic_write_text
-
-    atomic_write_text(path, song_musicxml(song, title, pinyin=pinyin))
-
-
-def write_song_midi(song: Song, path) -> None:
-    """Write the vocal line as MIDI with a lyric meta event at each syllable (atomically)."""
-    from partita.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        song.score.dump_midi(str(tmp))
 
 
 # --- measures --------------------------------------------------------------------------------------------
@@ -745,66 +640,3 @@ def stress_on_strong(onsets: list[int], syllables: list[Syllable], meter: str) -
 def song_onsets(song: Song) -> list[int]:
     """The onset of each syllable's (first) note."""
     return [n.onset for n in song.notes if n.syllable is not None]
-
-
-# --- a whole song: the vocal line with accompaniment, section by section ---------------------------------
-
-
-def first_statements(song: Song) -> list[int]:
-    """For each section, the index of the first section with the same words (itself if none before)."""
-    first: dict[tuple[str, ...], int] = {}
-    return [first.setdefault(s.words, i) for i, s in enumerate(song.lyrics.sections)]
-
-
-def _section_span(song: Song, index: int) -> tuple[int, int]:
-    bar = len(slot_weights(song.meter)) * SLOT
-    first, bars = song.section_bars[index]
-    return first * bar, (first + bars) * bar
-
-
-def section_score(song: Song, index: int) -> symusic.Score:
-    """The vocal line of one section, from tick 0 (with the song's tempo, meter and key): the melody to
-    accompany."""
-    start, end = _section_span(song, index)
-    whole = song.score
-    out = symusic.Score(TPQ)
-    out.time_signatures = whole.time_signatures.copy()
-    out.tempos = whole.tempos.copy()
-    out.key_signatures = whole.key_signatures.copy()
-    track = symusic.Track(name="Voice", program=song.program)
-    for n in whole.tracks[0].notes:
-        if start <= n.time < end:
-            track.notes.append(symusic.Note(n.time - start, n.duration, n.pitch, n.velocity))
-    out.tracks.append(track)
-    return out
-
-
-def section_chords(song: Song, index: int) -> list[str]:
-    """The chords (one a bar) of one section."""
-    first, bars = song.section_bars[index]
-    return song.chords[first : first + bars]
-
-
-def assemble(song: Song, parts: dict[int, symusic.Score]) -> symusic.Score:
-    """The vocal line (with its lyric events) and, under each section, the accompaniment of its first
-    statement (``parts[i]``: a score from tick 0 whose first track is the section's melody, as
-    :func:`partita.generation.accompany.with_melody` returns): a repeated chorus gets the same parts."""
-    out = song.score
-    tracks: dict[tuple[int, bool, str], symusic.Track] = {}
-    for i, first in enumerate(first_statements(song)):
-        start, end = _section_span(song, i)
-        part = parts[first]
-        scale = TPQ / part.ticks_per_quarter
-        for tr in list(part.tracks)[1:]:
-            key = (int(tr.program), bool(tr.is_drum), tr.name)
-            new = tracks.setdefault(
-                key, symusic.Track(name=tr.name, program=int(tr.program), is_drum=tr.is_drum)
-            )
-            for n in tr.notes:
-                on = start + round(n.time * scale)
-                if on < end:
-                    dur = min(end - on, max(1, round(n.duration * scale)))
-                    new.notes.append(symusic.Note(on, dur, n.pitch, n.velocity))
-    for tr in tracks.values():
-        out.tracks.append(tr)
-    return out

@@ -111,10 +111,10 @@ def _engrave(xml: str, path: Path, title: str) -> Path | None:
 
 def _write(sung, out: Path, stem: str, title: str, with_parts=None) -> dict[str, Path]:
     """The song's files in ``out``: MusicXML, MIDI, engraved PNG, piano roll, WAV (where there is audio);
-    ``with_parts``: the vocal line with the parts under it (:func:`~partita.generation.song.assemble`).
+    ``with_parts``: the vocal line with the parts under it (:func:`~partita.generation.song_sections.assemble`).
     """
     from partita.atomic import atomic_path, atomic_write_text
-    from partita.generation.song import song_musicxml, write_song_midi
+    from partita.generation.song_page import song_musicxml, write_song_midi
     from partita.render import audio_available, write_pianoroll, write_wav
 
     files: dict[str, Path] = {}
@@ -146,7 +146,7 @@ def model_parts(studio: Studio, sung, prompt: str, seed: int, concept: str | Non
     """The vocal line with parts the model samples under it, section by section (each section's first
     statement accompanied over its chords; a repeated chorus gets the same parts), with the concept
     ``concept`` at ``strength`` (None: the base model); stopped after ``studio.limits.request_seconds``."""
-    from partita.generation.song import assemble, first_statements, section_chords, section_score
+    from partita.generation.song_sections import assemble, first_statements, section_chords, section_score
 
     generator, deadline = studio.generator(concept, strength)
     parts = {}
