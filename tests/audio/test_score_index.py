@@ -185,3 +185,67 @@ def test_identify_index_cli_builds_and_searches(tmp_path, capsys):
     (idx / S.INDEX_TENSORS).write_bytes(b"\0" * 10)
     assert main(["identify", str(take), "--scores", str(idx), "--model", str(matcher)]) == 2
     assert "is damaged" in capsys.readouterr().err
+
+
+def test_merged_indexes_are_the_index_of_all_their_scores():
+    model = _matcher()
+    whole = S.build_score_index(PIECES, model, 60.0)
+    parts = [S.build_score_index(PIECES[a:b], model, 60.0) for a, b in ((0, 2), (2, 3), (3, 6))]
+    merged = S.merge_score_indexes(parts)
+    assert merged.names == whole.names and merged.windows == whole.windows
+    for key, value in whole.arrays.items():
+        assert merged.arrays[key].dtype == value.dtype and np.array_equal(merged.arrays[key], value), key
+    with pytest.raises(S.ScoreIndexError, match="p0 is in two of the indexes"):
+        S.merge_score_indexes([parts[0], parts[0]])
+    with pytest.raises(S.ScoreIndexError, match="differ in their matcher"):
+        S.merge_score_indexes([parts[0], S.build_score_index(PIECES[4:], _matcher(1), 60.0)])
+    with pytest.raises(S.ScoreIndexError, match="differ in their max seconds"):
+        S.merge_score_indexes([parts[0], S.build_score_index(PIECES[4:], model, 30.0)])
+
+
+def test_identify_index_adds_and_finishes_an_interrupted_build(tmp_path, capsys, monkeypatch):
+    from partita.cli.main import main
+
+    matcher = _matcher().save_pretrained(tmp_path / "matcher")
+    scores = tmp_path / "scores"
+    scores.mkdir()
+    for name, s in PIECES[:4]:
+        write_score(s, scores / f"{name}.mid")
+    build = ["identify-index", str(scores), "--model", str(matcher), "--save-every", "2"]
+    assert main([*build, "-o", str(tmp_path / "whole")]) == 0
+    whole = S.load_score_index(tmp_path / "whole")
+
+    real = S.build_score_index
+    calls = []
+
+    def interrupted(named, *args, **kwargs):  # Ctrl-C while indexing the second chunk
+        calls.append([n for n, _ in named])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(named, *args, **kwargs)
+
+    idx = tmp_path / "idx"
+    monkeypatch.setattr(S, "build_score_index", interrupted)
+    assert main([*build, "-o", str(idx)]) == 1
+    err = capsys.readouterr().err
+    assert "interrupted after 2 of 4 scores" in err and "holds 2 scores" in err and "--add" in err
+    assert "Traceback" not in err
+    partial = S.load_score_index(idx)
+    assert partial.names == ["p0.mid", "p1.mid"] and partial.meta["pending"] == 2
+    take = tmp_path / "take.wav"
+    sf.write(take, _sine(PIECES[1][1])[: 5 * A.SAMPLE_RATE], A.SAMPLE_RATE)
+    assert main(["identify", str(take), "--scores", str(idx), "--model", str(matcher)]) == 0
+    assert "build was interrupted with 2 scores still to index" in capsys.readouterr().err
+
+    monkeypatch.setattr(S, "build_score_index", real)
+    assert main([*build, "-o", str(idx), "--add"]) == 0
+    out = capsys.readouterr()
+    assert "2 of the scores are in the index already" in out.err and "indexed 4 scores" in out.out
+    done = S.load_score_index(idx)
+    assert done.names == whole.names and done.meta["pending"] == 0
+    for key, value in whole.arrays.items():
+        assert np.array_equal(done.arrays[key], value), key
+    assert main([*build, "-o", str(tmp_path / "none"), "--add"]) == 2
+    assert "there is no score index" in capsys.readouterr().err
+    assert main([*build, "-o", str(idx), "--add", "--max-seconds", "30"]) == 2
+    assert "give the same --max-seconds" in capsys.readouterr().err

@@ -242,6 +242,12 @@ def identify(
     clip = read_audio(audio, sample_rate=SAMPLE_RATE)
     if is_score_index(scores):  # a refusal is a ValueError: one line, exit code 2
         index = load_score_index(scores, matcher)
+        if index.meta.get("pending"):
+            click.echo(
+                f"note: this index's build was interrupted with {index.meta['pending']} scores still to "
+                "index (partita identify-index ... --add finishes it)",
+                err=True,
+            )
         with tqdm_progress("matching", unit="score") as bar:
             matches = identify_indexed(
                 clip.samples,
@@ -305,24 +311,41 @@ def identify(
     show_default=True,
     help="Each score is indexed in its first this many seconds.",
 )
+@click.option(
+    "--add",
+    is_flag=True,
+    help="Add SCORES to the index in OUT (the scores already in it are skipped); also finishes an "
+    "interrupted build.",
+)
+@click.option(
+    "--save-every",
+    type=click.IntRange(1, 100000),
+    default=50,
+    show_default=True,
+    help="Scores indexed between two saves of the index (an interrupted build keeps what was saved).",
+)
 @click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for the model.")
 def identify_index(
-    scores: str, out: Path, model: Path | None, max_scores: int, max_seconds: float, threads: int | None
+    scores: str,
+    out: Path,
+    model: Path | None,
+    max_scores: int,
+    max_seconds: float,
+    add: bool,
+    save_every: int,
+    threads: int | None,
 ) -> None:
     """Encode the windows of SCORES once, into the folder -o, for a fast `partita identify --scores OUT`.
 
     SCORES: a folder of score files (searched recursively), one score file or a built corpus NAME[:SPLIT].
-    The index is written whole or not at all (an index already in OUT is replaced once the new one is done).
+    Each save writes the index whole or not at all; an index already in OUT is replaced by the new one at
+    its first save (with --add it grows instead). Interrupted (Ctrl-C, a crash), OUT keeps the scores saved
+    so far and says how many are still to come: the same command with --add indexes the rest.
     """
     from partita.cli._errors import check_out_folder
     from partita.cli.progress import tqdm_progress
     from partita.discovery.audio_score import DEFAULT_MODEL, AudioScoreModel
-    from partita.discovery.score_index import (
-        INDEX_CONFIG,
-        INDEX_TENSORS,
-        build_score_index,
-        save_score_index,
-    )
+    from partita.discovery.score_index import INDEX_CONFIG, INDEX_TENSORS, load_score_index
     from partita.evaluation.report import read_scores
 
     if threads:
@@ -331,16 +354,76 @@ def identify_index(
         torch.set_num_threads(threads)
     check_out_folder(out, "a score index", INDEX_CONFIG, INDEX_TENSORS)
     matcher, _ = _matcher("learned", model, DEFAULT_MODEL, AudioScoreModel)
+    index = None
+    if add:
+        if not (out / INDEX_CONFIG).exists():
+            raise click.UsageError(f"--add: there is no score index in {out} to add to (leave out --add)")
+        index = load_score_index(out, matcher)  # a refusal is a ValueError: one line, exit code 2
+        if index.meta.get("max_seconds") != max_seconds:
+            raise click.UsageError(
+                f"--add: the index in {out} holds each score's first {index.meta.get('max_seconds')} s: give "
+                "the same --max-seconds"
+            )
     named, skipped = read_scores(scores, limit=max_scores)
     for reason in skipped:
         click.echo(f"note: skipped {reason}", err=True)
+    if index is not None:
+        have = set(index.names)
+        new = [(name, s) for name, s in named if name not in have]
+        if len(new) < len(named):
+            click.echo(f"note: {len(named) - len(new)} of the scores are in the index already", err=True)
+        named = new
     with one_line(OSError), tqdm_progress("indexing", unit="score") as bar:
-        index = build_score_index(named, matcher, max_seconds, progress=bar)
-        save_score_index(index, out)
+        index = _index_in_chunks(named, matcher, max_seconds, save_every, index, out, bar)
     click.echo(
         f"indexed {len(index)} scores ({index.windows} windows, matcher {index.meta['matcher']['name']}) "
         f"-> {out}"
     )
+
+
+def _index_in_chunks(named, matcher, max_seconds: float, every: int, index, out: Path, progress):
+    """Index ``named`` ``every`` scores at a time, merged into ``index`` (None: a new one) and saved to
+    ``out`` after each chunk, so an interruption keeps what was saved (a Ctrl-C says how to go on)."""
+    from partita.discovery.score_index import (
+        ScoreIndexError,
+        build_score_index,
+        merge_score_indexes,
+        save_score_index,
+    )
+
+    total = len(named)
+    done = 0
+    try:
+        for at in range(0, total, every):
+            chunk = named[at : at + every]
+            try:
+                part = build_score_index(
+                    chunk,
+                    matcher,
+                    max_seconds,
+                    progress=lambda i, n, name, at=at: progress(at + i, total, name),
+                )
+            except ScoreIndexError:
+                if index is not None or at + every < total:  # a chunk with no notes: the next may have
+                    done += len(chunk)
+                    continue
+                raise
+            index = part if index is None else merge_score_indexes([index, part])
+            done += len(chunk)
+            index.meta["pending"] = total - done
+            save_score_index(index, out)
+    except KeyboardInterrupt:
+        saved = "nothing was saved" if index is None else f"{out} holds {len(index)} scores"
+        raise click.ClickException(
+            f"interrupted after {done} of {total} scores: {saved}; run the same command with --add to index "
+            "the rest"
+        ) from None
+    if index is None:
+        raise ScoreIndexError(f"none of the {total} scores has a pitched note: there is nothing to index")
+    if index.meta.get("pending"):  # an interrupted build's scores were all there already
+        index.meta["pending"] = 0
+        save_score_index(index, out)
+    return index
 
 
 def _matcher(method: str, folder: Path | None, default: Path, model_class) -> tuple[object, str]:

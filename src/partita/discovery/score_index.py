@@ -29,8 +29,10 @@ numbers) take a fraction of a second with one matrix product.
 
 On disk: ``score_index.json`` (the matcher's name and hash, the grid, the pieces' names) and
 ``score_index.safetensors`` (the vectors and the pieces' notes, tempi and bar lines; never pickle), written
-into a temporary folder beside the target and renamed onto it when complete: an interrupted build leaves no
-index that loads (its temporary folder is removed by the next build, which starts clean).
+into a temporary folder beside the target and renamed onto it when complete: an interrupted save leaves no
+half index (its temporary folder is removed by the next build, which starts clean). Indexes of one matcher
+merge (:func:`merge_score_indexes`): ``partita identify-index --add`` grows an index, and a build saved
+every few scores and interrupted is finished that way.
 """
 
 from __future__ import annotations
@@ -261,6 +263,72 @@ def build_score_index(
         "score index: %d pieces, %d windows in %.1f s", len(names), meta["windows"], meta["build_seconds"]
     )
     return ScoreIndex(meta, arrays)
+
+
+def merge_score_indexes(indexes: Sequence[ScoreIndex]) -> ScoreIndex:
+    """One index of the pieces of ``indexes`` in order (for adding scores to an index, or an index built
+    in chunks): they must share the matcher, the grid and the window hop, and no piece's name may be in two.
+    The result is the index :func:`build_score_index` makes of all their scores at once."""
+    if not indexes:
+        raise ScoreIndexError("there is no index to merge")
+    first = indexes[0]
+    for other in indexes[1:]:
+        for key in ("matcher", "grid", "hop_s", "max_seconds"):
+            if other.meta[key] != first.meta[key]:
+                raise ScoreIndexError(
+                    f"the indexes differ in their {key.replace('_', ' ')}: they cannot be merged (build "
+                    "the new scores with the same matcher and --max-seconds)"
+                )
+    names = [n for index in indexes for n in index.names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ScoreIndexError(f"{twice[0]} is in two of the indexes: a piece is indexed once")
+    n_lengths = len(first.grid["lengths"])
+    vectors, starts, offsets = [], [], np.zeros((n_lengths, len(names) + 1), dtype=np.int64)
+    at = 0
+    for j in range(n_lengths):  # length-major: every index's stretch of length j, then length j + 1
+        offsets[j, 0] = at
+        p = 0
+        for index in indexes:
+            o = index.arrays["offsets"][j]
+            vectors.append(index.arrays["vectors"][o[0] : o[-1]])
+            starts.append(index.arrays["starts"][o[0] : o[-1]])
+            offsets[j, p + 1 : p + len(index) + 1] = at + (o[1:] - o[0])
+            at += int(o[-1] - o[0])
+            p += len(index)
+    arrays = {"vectors": np.concatenate(vectors), "starts": np.concatenate(starts), "offsets": offsets}
+    for values, where in _PER_PIECE:
+        arrays[values] = np.concatenate([index.arrays[values] for index in indexes])
+        if where is not None:
+            ends = np.cumsum([int(index.arrays[where][-1]) for index in indexes])
+            arrays[where] = np.concatenate(
+                [[0]]
+                + [
+                    index.arrays[where][1:] + base
+                    for index, base in zip(indexes, [0, *ends[:-1]], strict=True)
+                ]
+            ).astype(np.int64)
+    meta = {
+        **first.meta,
+        "names": names,
+        "windows": int(len(arrays["vectors"])),
+        "build_seconds": round(sum(float(index.meta.get("build_seconds", 0.0)) for index in indexes), 2),
+    }
+    merged = ScoreIndex(meta, arrays)
+    _check_shapes(merged)
+    return merged
+
+
+_PER_PIECE = (
+    ("notes", "note_offsets"),
+    ("tempo_ticks", "tempo_offsets"),
+    ("tempo_qpm", None),
+    ("bar_lines", "bar_offsets"),
+    ("ends", None),
+    ("tpq", None),
+)
+"""Arrays concatenated index by index, with the offsets into them (shifted when merging) where they have
+one."""
 
 
 def _offsets(parts: Sequence[Sequence[Any]]) -> np.ndarray:
