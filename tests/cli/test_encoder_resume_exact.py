@@ -29,7 +29,7 @@ def _run(command, folder, out, *extra):
 
 
 def _interrupt_at(monkeypatch, done: int) -> None:
-    """Ctrl-C while step ``done`` is reported (after the checkpoint before it)."""
+    """Ctrl-C while step ``done`` is reported (the step is done: the state is saved there)."""
     report = encoder_training.report
 
     def interrupted(progress, step, total, message=""):
@@ -68,13 +68,16 @@ def test_an_interrupted_run_resumed_is_the_unbroken_run(command, masking, corpus
     with monkeypatch.context() as m:
         _interrupt_at(m, 5)
         stopped = _run(command, corpus, broken, "--steps", 6, "--masking", masking, "--checkpoint-every", 3)
-    assert stopped.exit_code == 1 and "Aborted" in stopped.output  # Ctrl-C after step 4 began
+    last = stopped.output.strip().splitlines()[-1]
+    assert stopped.exit_code == 130 and "Traceback" not in stopped.output, stopped.output
+    assert last.startswith(f"stopped at step 5 of 6; state saved; resume with: partita encoder {command} ")
+    assert last.endswith(" --resume")  # Ctrl-C after step 5: saved there, not at the checkpoint of step 3
     at = load_train_state(broken)
-    assert (at.step, at.total) == (3, 6)
+    assert (at.step, at.total) == (5, 6)
 
     resumed = _run(command, corpus, broken, "--resume")  # its own options: 6 steps, its masking
     assert resumed.exit_code == 0, resumed.output
-    assert f"{masking} masking" in resumed.output and "went on from step 3, 6 steps" in resumed.output
+    assert f"{masking} masking" in resumed.output and "went on from step 5, 6 steps" in resumed.output
     _same_weights(broken, tmp_path / "straight")
     want, got = load_train_state(tmp_path / "straight"), load_train_state(broken)
     assert got.losses == want.losses and len(got.losses) == 6  # the loss curve, step by step
@@ -95,11 +98,11 @@ def test_resume_refusals_are_one_line(corpus, toy, tmp_path, monkeypatch):  # no
     out = tmp_path / "run"
     with monkeypatch.context() as m:
         _interrupt_at(m, 3)
-        assert _run("adapt", corpus, out, "--steps", 4, "--checkpoint-every", 2).exit_code == 1
+        assert _run("adapt", corpus, out, "--steps", 4, "--checkpoint-every", 2).exit_code == 130
     before = (out / "model.safetensors").read_bytes()
 
     other = _run("adapt", corpus, out, "--resume", "--steps", 9)
-    assert other.exit_code == 2 and _one_line(other.output, "interrupted at step 2 of 4, made with --steps 4")
+    assert other.exit_code == 2 and _one_line(other.output, "interrupted at step 3 of 4, made with --steps 4")
     assert _run("adapt", corpus, out, "--resume", "--steps", 4).exit_code == 0  # the same: fine
 
     state = load_train_state(out)
@@ -111,6 +114,7 @@ def test_resume_refusals_are_one_line(corpus, toy, tmp_path, monkeypatch):  # no
     assert bad.exit_code == 1 and _one_line(bad.output, "does not fit this model: its exp_avg of parameter")
     assert (out / "model.safetensors").read_bytes() == weights  # refused before any step
 
+    save_train_state(load_train_state(out), out)  # a state without its weights (an older file), and
     (out / "model.safetensors").write_bytes(before)  # other weights than the state's
     stale = _run("adapt", corpus, out, "--resume")
     assert stale.exit_code == 1 and _one_line(stale.output, "the training state is not of these weights")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
+from partita.cli._interrupt import resumable
 
 SCHEDULES = ("rewarm", "constant")
 MASKINGS = ("random", "adversarial")
@@ -104,7 +105,8 @@ def _masking_options(f):
         default=100,
         show_default=True,
         help="Save the encoder with its training state (train_state.safetensors) every N steps, so that an "
-        "interrupted run goes on with --resume where it stopped (0: only at the end).",
+        "interrupted run goes on with --resume where it stopped (0: only at the end). Ctrl-C or SIGTERM "
+        "saves it at the step reached.",
     )(f)
     f = click.option(
         "--resume",
@@ -135,14 +137,14 @@ def _resumed(ctx: click.Context, opts: dict):
     none saved). An interrupted run's own options replace ``opts`` (one given on the command line must be
     the same, else one line)."""
     from partita.models.encoder import MusicEncoder
-    from partita.training.adversarial_mask import load_masker
+    from partita.training.adversarial_mask import MaskerState, load_masker
     from partita.training.culture import ADAPT_CONFIG, load_adapt_config, load_resume_state, resume_masking
 
     out = opts["out"]
     masking = resume_masking(out, opts["masking"])
     model = MusicEncoder.from_pretrained(out)
     saved = load_adapt_config(out) if (Path(out) / ADAPT_CONFIG).is_file() else None
-    masker = load_masker(out) if masking == "adversarial" else None
+    masker = (load_masker(out) or MaskerState()) if masking == "adversarial" else None
     state = load_resume_state(out, model, masker)
     if state is not None and not state.finished:
         if saved is None:
@@ -281,7 +283,8 @@ def adapt_cmd(ctx, **opts):
         if not opts["resume"]:
             name = model.card.get("name", base)
             model.card["name"] = f"{name} adapted to {'+'.join(cultures)} ({what}, {masking} masking)"
-        info = _run(model, data, config, opts, _options(opts), masker, state)
+        with resumable(ctx):
+            info = _run(model, data, config, opts, _options(opts), masker, state)
     click.echo(
         f"{masking} masking{_masker_note(info)}, {info['steps']} steps in {info['seconds']:.0f} s, masked "
         f"loss {info['first_loss']:.3f} -> {info['final_loss']:.3f} -> {out}"
@@ -347,7 +350,8 @@ def pretrain_cmd(ctx, **opts):
             config = saved
         data = _pieces(opts["corpus"], cultures, model, opts["max_notes"], opts["limit"])
         model.card["name"] = f"encoder pretrained on {'+'.join(cultures)} ({masking} masking)"
-        info = _run(model, data, config, opts, _options(opts), masker, state)
+        with resumable(ctx):
+            info = _run(model, data, config, opts, _options(opts), masker, state)
     loss = f"masked loss {info['first_loss']:.3f} -> {info['final_loss']:.3f}"
     click.echo(
         f"{model.num_parameters():,} parameters, {masking} masking{_masker_note(info)}, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from partita.cli._errors import check_out_folder
+from partita.cli._interrupt import resumable
 from partita.training.config import PRESETS
 
 
@@ -33,11 +34,13 @@ from partita.training.config import PRESETS
 @click.option(
     "--data", default=None, help="Override the training data (jsb, debug, a .npy file or a folder)."
 )
-def train_command(preset_name, config_file, out_dir, init_from, stage1_steps, max_steps, data) -> None:
+@click.pass_context
+def train_command(ctx, preset_name, config_file, out_dir, init_from, stage1_steps, max_steps, data) -> None:
     """Train a MusicLM from --preset NAME or --config FILE.
 
     The same command runs in one process or under `torchrun --nproc_per_node=N -m partita.cli.main train ...`
-    (DDP: gloo on CPU, nccl on GPU). Checkpoints are atomic; kill it and rerun to continue.
+    (DDP: gloo on CPU, nccl on GPU). Checkpoints are atomic; kill it and rerun to continue. Ctrl-C or SIGTERM
+    saves a checkpoint at the step reached first.
     """
     import os
 
@@ -57,11 +60,12 @@ def train_command(preset_name, config_file, out_dir, init_from, stage1_steps, ma
     out = out_dir or str(data_dir() / "runs" / cfg.name)
     check_out_folder(out, "a training run folder", "train_config.json", "checkpoints/latest.json")
     main_rank = int(os.environ.get("RANK", "0")) == 0
-    if main_rank:
-        with tqdm_progress(f"train {cfg.name}", unit="step") as progress:
-            result = train(cfg, out, progress=progress, init_from=init_from, max_steps=max_steps)
-    else:
-        result = train(cfg, out, init_from=init_from, max_steps=max_steps)
+    with resumable(ctx, add=()):  # rerunning the same command goes on
+        if main_rank:
+            with tqdm_progress(f"train {cfg.name}", unit="step") as progress:
+                result = train(cfg, out, progress=progress, init_from=init_from, max_steps=max_steps)
+        else:
+            result = train(cfg, out, init_from=init_from, max_steps=max_steps)
     if main_rank:
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items() if "nll" in k)
         click.echo(

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from partita.cli._errors import SEED, FiniteRange, check_out_folder, one_line
+from partita.cli._interrupt import resumable
 
 logger = logging.getLogger(__name__)
 
@@ -117,28 +118,17 @@ logger = logging.getLogger(__name__)
 )
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="Torch threads.")
-def tune(
-    db,
-    out,
-    base,
-    steps,
-    beta,
-    lr,
-    batch_size,
-    sft_weight,
-    loss,
-    pair_choice,
-    extremes,
-    reward_pairs,
-    reward_margin,
-    reward_weight,
-    other_versions,
-    max_minutes,
-    seed,
-    threads,
-) -> None:
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Go on with the tuning stopped (Ctrl-C, SIGTERM) in --out: from its step to the end, with its own "
+    "options, as if never stopped (the optimizer and the pair order go on).",
+)
+@click.pass_context
+def tune(ctx, **opts) -> None:
     """Tune --base on the preference pairs of --prefs by DPO and write the model to --out (a folder
-    `partita generate --model` and the studio load); the folder appears whole or not at all."""
+    `partita generate --model` and the studio load); the folder appears whole or not at all. Ctrl-C or
+    SIGTERM writes the model at the step reached, with its training state, and says how to --resume."""
     import torch
 
     from partita.cli.progress import tqdm_progress
@@ -152,29 +142,27 @@ def tune(
         model_version,
         split_by_concept,
     )
+    from partita.training.train_state import TrainState, save_train_state
 
+    out = opts["out"]
     check_out_folder(out, "a model folder", "config.json")
-    if threads:
-        torch.set_num_threads(threads)
+    if opts["threads"]:
+        torch.set_num_threads(opts["threads"])
     with one_line(OSError):
+        state = _stopped(ctx, opts) if opts["resume"] else TrainState()
+        state.record["options"] = {k: opts[k] for k in RUN_OPTIONS}
+        base, reward_pairs, pair_choice, seed = (
+            opts[k] for k in ("base", "reward_pairs", "pair_choice", "seed")
+        )
         config = DPOConfig(
-            beta=beta,
-            steps=steps,
-            lr=lr,
-            batch_size=batch_size,
-            sft_weight=sft_weight,
-            loss=loss,
-            seed=seed,
+            **{k: opts[k] for k in ("beta", "steps", "lr", "batch_size", "sft_weight", "loss", "seed")},
             pairs=pair_choice,
-            extremes=extremes,
-            reward_pairs=reward_pairs,
-            reward_weight=reward_weight,
-            reward_margin=reward_margin,
+            **{k: opts[k] for k in ("extremes", "reward_pairs", "reward_weight", "reward_margin")},
         )
         generator = Generator.from_pretrained(base)
         version = model_version(generator.model)
-        store = db or default_store()
-        prefs = load_preferences(store, model_version=version, other_versions=other_versions)
+        store = opts["db"] or default_store()
+        prefs = load_preferences(store, model_version=version, other_versions=opts["other_versions"])
         prefs, skipped = split_by_concept(prefs)
         if skipped:  # the base with a concept is another model: its pieces would teach the wrong one
             said = ", ".join(f"{n} with {c}" for c, n in skipped.items())
@@ -193,35 +181,49 @@ def tune(
         if reward_pairs:
             pairs, labelled = _with_reward_pairs(generator, prefs, pairs, config, str(store))
         torch.manual_seed(seed)
-        deadline = time.monotonic() + 60 * max_minutes if max_minutes else None
-        with tqdm_progress("tuning (DPO)", unit="step") as progress:
+        deadline = time.monotonic() + 60 * opts["max_minutes"] if opts["max_minutes"] else None
+
+        def card_of(summary: dict) -> dict:
+            return {
+                "name": Path(out).name,
+                "init_from": base,
+                "tuned_from_version": version,
+                "preferences": str(store),
+                "skipped_concept_preferences": skipped,
+                "dpo": summary,
+                "reward_pairs": labelled,
+                "metrics": {},  # the base model's card figures are not this model's: measure it anew
+            }
+
+        def write(result: dict, keep_state: bool) -> None:
+            def model_folder(folder: Path) -> None:
+                generator.save_pretrained(folder, card=card_of(result["summary"]))
+                if keep_state:  # the stopped run's state, with its weights: what --resume goes on from
+                    save_train_state(state, folder, generator.model.state_dict())
+
+            # an empty folder given as --out: the model folder takes its place
+            with contextlib.suppress(OSError):
+                Path(out).rmdir()
+            save_tuned(out, model_folder, config, result, copy_from=resolve(base))
+
+        def checkpoint() -> str:
+            history = state.record["history"]
+            summary = {"steps": state.step, "stopped_at": state.step, "of": state.total}
+            write({"summary": summary, "history": history}, keep_state=True)
+            return str(out)
+
+        with tqdm_progress("tuning (DPO)", unit="step") as progress, resumable(ctx):
             result = tune_dpo(
                 generator.model,
                 pairs,
                 config,
                 progress,
                 should_stop=(lambda: time.monotonic() > deadline) if deadline else None,
+                state=state,
+                checkpoint=checkpoint,
             )
         summary = result["summary"]
-        card = {
-            "name": Path(out).name,
-            "init_from": base,
-            "tuned_from_version": version,
-            "preferences": str(store),
-            "skipped_concept_preferences": skipped,
-            "dpo": summary,
-            "reward_pairs": labelled,
-            "metrics": {},  # the base model's card figures are not this model's: measure it anew
-        }
-        with contextlib.suppress(OSError):  # an empty folder given as --out: the model folder takes its place
-            Path(out).rmdir()
-        save_tuned(
-            out,
-            lambda folder: generator.save_pretrained(folder, card=card),
-            config,
-            result,
-            copy_from=resolve(base),
-        )
+        write(result, keep_state=False)
     chosen = (
         f" (the best against the worst of {summary['given_pairs']} decided)"
         if pair_choice == "extremes"
@@ -229,10 +231,55 @@ def tune(
     )
     if labelled is not None:
         chosen += f", {summary['reward_labelled_pairs']} of them labelled by the reward model"
+    went_on = f", went on from step {state.record['went_on_from']}" if opts["resume"] else ""
     click.echo(
-        f"{summary['pairs']} pairs{chosen}, {summary['steps']} steps in {summary['seconds']:.0f} s "
+        f"{summary['pairs']} pairs{chosen}, {summary['steps']} steps{went_on} in {summary['seconds']:.0f} s "
         f"(last-10 loss {summary['final_loss']:.3f}, margin {summary['final_margin']:.3f}) -> {out}"
     )
+
+
+RUN_OPTIONS = (
+    "db",
+    "base",
+    "steps",
+    "beta",
+    "lr",
+    "batch_size",
+    "sft_weight",
+    "loss",
+    "pair_choice",
+    "extremes",
+    "reward_pairs",
+    "reward_margin",
+    "reward_weight",
+    "other_versions",
+    "seed",
+)
+"""The options that make a tuning run: a resumed one takes them from the stopped run (--out, --threads and
+--max-minutes may change)."""
+
+
+def _stopped(ctx: click.Context, opts: dict):
+    """--resume: the training state of the tuning stopped in --out, its options put into ``opts`` (one
+    given on the command line must be the same: one line otherwise)."""
+    from partita.training.train_state import TRAIN_STATE, load_train_state
+
+    out = opts["out"]
+    state = load_train_state(out)
+    if state is None:
+        raise ValueError(f"{out}: no stopped tuning to resume (no {TRAIN_STATE}); drop --resume to tune anew")
+    saved = state.record.get("options") or {}
+    flags = {p.name: p.opts[-1] for p in ctx.command.params}
+    for name in RUN_OPTIONS:
+        given = ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        if given and name in saved and saved[name] != opts[name]:
+            raise click.UsageError(
+                f"{out} holds a tuning stopped at step {state.step} of {state.total}, made with "
+                f"{flags[name]} {saved[name]}: --resume finishes it with its own options (not {opts[name]})"
+            )
+        opts[name] = saved.get(name, opts[name])
+    state.record["went_on_from"] = state.step
+    return state
 
 
 def _with_reward_pairs(generator, prefs, pairs: list, config, where: str) -> tuple[list, dict]:

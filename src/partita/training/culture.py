@@ -46,6 +46,7 @@ import copy
 import json
 import logging
 import math
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -54,6 +55,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import save_file
 
 from partita.atomic import atomic_write_text
 from partita.models.encoder import (
@@ -67,12 +69,25 @@ from partita.models.encoder import (
     window_tokens,
 )
 from partita.progress import ProgressCallback, report
-from partita.training.adversarial_mask import MASKER_WEIGHTS, MaskerState, adversarial_adapt, save_masker
+from partita.training.adversarial_mask import (
+    MASKER_WEIGHTS,
+    MaskerState,
+    adversarial_adapt,
+    load_masker,
+    save_masker,
+)
 from partita.training.encoder import EncoderTrainConfig, _loop, corrupt, random_mask, sample_windows
 from partita.training.merge_methods import MERGE_METHODS, combine
 from partita.training.merge_methods import dare_vectors as dare_vectors  # re-exported: older imports
 from partita.training.merge_methods import ties_vector as ties_vector
-from partita.training.train_state import TRAIN_STATE, TrainState, load_train_state, save_train_state
+from partita.training.train_state import (
+    TRAIN_STATE,
+    TrainState,
+    load_train_state,
+    read_safetensors,
+    save_train_state,
+    state_digest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -411,7 +426,9 @@ def adapt(
     params = [p for p in model.parameters() if p.requires_grad]
     what = "adapt " + "+".join(names)
     run = (state, checkpoint, every, stop_after)
-    out = _loop(model, config.train_config(), params, step_loss, what, progress, config.lr_at, *run)
+    out = _loop(
+        model, config.train_config(), params, step_loss, what, progress, config.lr_at, *run, rollback=True
+    )
     out.update(run_record(config, data, names, weights, sizes, out["steps"]))
     model.card.setdefault("adaptation", []).append({**out, "config": config.to_dict()})
     model.card["masking"] = config.masking
@@ -486,8 +503,9 @@ def save_adapted(
     """Save an adapted encoder folder with ``adapt_config.json`` beside its weights, ``masker`` (an
     adversarial run's :class:`partita.training.adversarial_mask.MaskerState`) as ``masker.safetensors`` and
     ``state`` (the run's :class:`partita.training.train_state.TrainState`: what ``--resume`` goes on from)
-    as ``train_state.safetensors``, with the digest of these weights and the masker's step count; without
-    one, an older run's file there is removed (it is not of these weights)."""
+    as ``train_state.safetensors``, last, holding these weights and the masker too (a checkpoint whole in
+    one file: a kill while the folder's other files are written leaves the previous one to resume from);
+    without one, an older run's file there is removed (it is not of these weights)."""
     out = model.save_pretrained(directory, card)
     if masker is not None and masker.head is not None:
         save_masker(masker, out)
@@ -495,8 +513,10 @@ def save_adapted(
         (out / MASKER_WEIGHTS).unlink(missing_ok=True)
     atomic_write_text(out / ADAPT_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
     if state is not None and not state.empty:
-        state.record["masker_step"] = masker.step if masker is not None and masker.head is not None else None
-        save_train_state(state, out, model.state_dict())
+        has = masker is not None and masker.head is not None
+        state.record["masker_step"] = masker.step if has else None
+        extra, state.record["masker_meta"] = _packed_masker(masker) if has else ({}, None)
+        save_train_state(state, out, model.state_dict(), extra)
     else:
         (out / TRAIN_STATE).unlink(missing_ok=True)
     return out
@@ -508,7 +528,8 @@ def load_resume_state(
     """The training state saved in ``directory`` for a resumed run of ``model`` (loaded from there) and
     ``masker`` (its saved masker, or None): None when none was saved (an older folder: the optimizer and the
     random streams start afresh); one-line ValueError when the file is unreadable or not of these weights
-    or this masker."""
+    or this masker. A state that holds its weights (and masker) puts them into ``model`` (and ``masker``)
+    where the folder's own files are not the same (a later checkpoint's, cut short)."""
     state = load_train_state(directory)
     if state is None:
         log.warning(
@@ -516,6 +537,22 @@ def load_resume_state(
         )
         return None
     where = str(Path(directory) / TRAIN_STATE)
+    weights = state.saved_weights()
+    if weights and state.weights != state_digest(model.state_dict()):  # the folder's are a later checkpoint's
+        try:
+            model.load_state_dict(weights)
+        except RuntimeError:
+            raise ValueError(f"{where}: its weights do not fit the encoder in {directory}") from None
+    file_step = masker.step if masker is not None and masker.head is not None else None
+    if (
+        masker is not None
+        and weights
+        and state.record.get("masker_meta")
+        and file_step != state.record.get("masker_step")
+    ):
+        saved = _unpacked_masker(state, where)
+        for f in fields(saved):
+            setattr(masker, f.name, getattr(saved, f.name))
     state.check_weights(model.state_dict(), where)
     have = masker.step if masker is not None and masker.head is not None else None
     if state.record.get("masker_step") != have:
@@ -525,6 +562,26 @@ def load_resume_state(
             f"{TRAIN_STATE} to go on without it"
         )
     return state
+
+
+def _packed_masker(masker: MaskerState) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The masker as :func:`save_masker` writes it (its tensors named ``masker.*``, and its header)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tensors, meta = read_safetensors(save_masker(masker, tmp))
+    return {f"masker.{k}": v for k, v in tensors.items()}, meta
+
+
+def _unpacked_masker(state: TrainState, where: str) -> MaskerState:
+    """The masker saved in ``state`` (:func:`_packed_masker`), read as :func:`load_masker` reads it."""
+    tensors = {k.removeprefix("masker."): v for k, v in state.payload.items() if k.startswith("masker.")}
+    meta = state.record.get("masker_meta")
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise ValueError(f"{where}: its masker is unreadable; delete {TRAIN_STATE} to go on without it")
+    with tempfile.TemporaryDirectory() as tmp:
+        save_file(tensors, str(Path(tmp) / MASKER_WEIGHTS), metadata=meta)
+        found = load_masker(tmp)
+    assert found is not None
+    return found
 
 
 def load_adapt_config(directory: str | Path) -> AdaptConfig:

@@ -38,6 +38,7 @@ keeps the reward-labelled ones as they are.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -56,6 +57,8 @@ import torch.nn.functional as F
 from partita.atomic import atomic_write_text
 from partita.models import MusicLM
 from partita.progress import ProgressCallback, report
+from partita.training.interrupt import StopSignals, TrainingInterrupted
+from partita.training.train_state import TrainState, random_state
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +282,9 @@ def tune_dpo(
     config: DPOConfig | None = None,
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    *,
+    state: TrainState | None = None,
+    checkpoint: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Tune ``model`` in place on ``pairs`` (or those ``config.pairs`` selects, :func:`select_pairs`) by DPO
     (or IPO: ``config.loss``) against itself frozen; return the training history.
@@ -286,6 +292,13 @@ def tune_dpo(
     Dropout is off throughout (``model.eval()`` with gradients on), so that policy and reference score a
     sequence alike at the start. ``should_stop`` (checked every step) ends training early, e.g. at a
     wall-clock limit.
+
+    ``state`` (:class:`partita.training.train_state.TrainState`): a run stopped by Ctrl-C or SIGTERM goes
+    on from it (``model`` the base: the reference is its, then the state's weights are loaded) to the end,
+    as the unbroken run would have (the same pairs and config; other pairs are refused); it is left holding
+    the run's state. On Ctrl-C or SIGTERM the step under way ends, the state is taken at the step reached,
+    ``checkpoint`` is called (to save it, :func:`save_train_state` with the weights) and
+    :class:`partita.training.interrupt.TrainingInterrupted` is raised.
     """
     config = config or DPOConfig()
     given = len(pairs)
@@ -307,29 +320,67 @@ def tune_dpo(
     model.eval()
     history: dict[str, list[float]] = {"loss": [], "margin": [], "accuracy": []}
     order: list[int] = []
-    steps = int(config.steps)
-    for step in range(steps):
-        if should_stop is not None and should_stop():
-            logger.info("DPO stopped early after %d steps", step)
-            break
-        if len(order) < config.batch_size:
-            fresh = list(range(len(pairs)))
-            rng.shuffle(fresh)
-            order += fresh
-        idx, order = order[: config.batch_size], order[config.batch_size :]
-        loss, margin = batch_loss(model, [pairs[i] for i in idx], reference[idx], config)
-        for group in opt.param_groups:
-            group["lr"] = config.lr * min(1.0, (step + 1) / max(1, config.warmup))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
-        opt.step()
-        loss, margin = loss.detach(), margin.detach()
-        history["loss"].append(float(loss))
-        history["margin"].append(float(margin.mean()))
-        history["accuracy"].append(float((margin > 0).float().mean()))
-        report(progress, step + 1, steps, f"loss {float(loss):.3f}")
+    steps, start = int(config.steps), 0
+    digest = pairs_digest(pairs)
+    if state is not None and not state.empty:
+        start, order, history = _resume(model, opt, rng, state, pairs, digest, config)
+
+    def stopped(done: int, why: str, at: tuple[list[int], Any] | None = None) -> TrainingInterrupted:
+        saved = None
+        if state is not None:
+            state.capture(opt, done, steps, history["loss"])
+            kept, rng_at = at if at is not None else (order, rng.getstate())
+            state.record.update(
+                config=config.to_dict(),
+                pairs=digest,
+                order=list(kept),
+                order_rng=random_state(rng_at),
+                history=history,
+            )
+            if checkpoint is not None:
+                saved = checkpoint() or "checkpoint"
+        logger.info("DPO stopped (%s) at step %d of %d", why, done, steps)
+        return TrainingInterrupted(done, steps, saved, why)
+
+    with StopSignals() as stop:
+        for step in range(start, steps):
+            if stop.requested:
+                raise stopped(step, stop.requested)
+            if should_stop is not None and should_stop():
+                logger.info("DPO stopped early after %d steps", step)
+                break
+            at, done = (list(order), rng.getstate()), False
+            try:
+                if len(order) < config.batch_size:
+                    fresh = list(range(len(pairs)))
+                    rng.shuffle(fresh)
+                    order += fresh
+                idx, order = order[: config.batch_size], order[config.batch_size :]
+                loss, margin = batch_loss(model, [pairs[i] for i in idx], reference[idx], config)
+                for group in opt.param_groups:
+                    group["lr"] = config.lr * min(1.0, (step + 1) / max(1, config.warmup))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+                with stop.updating():
+                    opt.step()
+                    loss, margin = loss.detach(), margin.detach()
+                    history["loss"].append(float(loss))
+                    history["margin"].append(float(margin.mean()))
+                    history["accuracy"].append(float((margin > 0).float().mean()))
+                    done = True
+                report(progress, step + 1, steps, f"loss {float(loss):.3f}")
+            except TrainingInterrupted:
+                raise
+            except KeyboardInterrupt:
+                raise stopped(step + done, stop.requested or "SIGINT", None if done else at) from None
+    if state is not None:
+        state.capture(opt, len(history["loss"]), steps, history["loss"])
+        state.record.update(
+            config=config.to_dict(), pairs=digest, order=order, order_rng=random_state(rng.getstate())
+        )
+        state.record["history"] = history
     model.eval()
     done = len(history["loss"])
     summary = {
@@ -343,6 +394,46 @@ def tune_dpo(
         "final_accuracy": _tail_mean(history["accuracy"]),
     }
     return {"summary": summary, "history": history}
+
+
+def pairs_digest(pairs: Sequence[TokenPair]) -> str:
+    """A digest of the training pairs (their tokens, sources and weights, in order)."""
+    h = hashlib.blake2b(digest_size=16)
+    for p in pairs:
+        h.update(json.dumps([p.prefix, p.chosen, p.rejected, p.source, p.weight]).encode())
+    return h.hexdigest()
+
+
+def _resume(
+    model: MusicLM,
+    opt: torch.optim.Optimizer,
+    rng: random.Random,
+    state: TrainState,
+    pairs: Sequence[TokenPair],
+    digest: str,
+    config: DPOConfig,
+) -> tuple[int, list[int], dict[str, list[float]]]:
+    """Put a stopped run's state (:func:`tune_dpo`) into the model, optimizer and order; its step, order
+    and history (one-line ValueError when it is of other pairs, config or weights)."""
+    record = state.record
+    if state.finished:
+        raise ValueError(f"the tuning went all its {state.total} steps: nothing to go on with")
+    if record.get("pairs") != digest:
+        raise ValueError("the stopped tuning was of other preference pairs (the store changed?): start anew")
+    saved = record.get("config") or {}
+    differ = sorted(k for k, v in config.to_dict().items() if k in saved and saved[k] != v)
+    if differ:
+        shown = ", ".join(f"{k} {saved[k]!r} (not {config.to_dict()[k]!r})" for k in differ)
+        raise ValueError(f"the stopped tuning was made with {shown}: go on with its own settings")
+    weights = state.saved_weights()
+    if weights:
+        model.load_state_dict(weights)
+    state.check_weights(model.state_dict())
+    state.restore(opt)
+    rng.setstate(random_state(record["order_rng"], back=True))
+    history = {k: [float(x) for x in record["history"][k]] for k in ("loss", "margin", "accuracy")}
+    logger.info("DPO: going on from step %d of %d", state.step, state.total)
+    return state.step, [int(i) for i in record["order"]], history
 
 
 def _tail_mean(values: list[float], n: int = 10) -> float:

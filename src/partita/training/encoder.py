@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,14 @@ import torch.nn.functional as F
 
 from partita.models.encoder import FIELDS, MASK, OFFSET, PAD, MusicEncoder, pad_batch, window_tokens
 from partita.progress import ProgressCallback, report
-from partita.training.train_state import TrainState
+from partita.training.interrupt import StopSignals, TrainingInterrupted
+from partita.training.train_state import (
+    TRAIN_STATE,
+    TrainState,
+    load_train_state,
+    rng_tensors,
+    save_train_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +143,10 @@ def _loop(
     progress: ProgressCallback | None,
     lr_at: Callable[[int], float] | None = None,
     state: TrainState | None = None,
-    checkpoint: Callable[[], None] | None = None,
+    checkpoint: Callable[[], Any] | None = None,
     every: int = 0,
     stop_after: int | None = None,
+    rollback: bool = False,
 ) -> dict[str, Any]:
     """The optimizer loop of ``step_loss``; the rate of step ``s`` is ``lr_at(s)`` when given, else
     ``config.lr * lr_factor(s, ...)``.
@@ -147,7 +156,14 @@ def _loop(
     step with its losses, so that it ends as the unbroken run would have; a finished one starts a new
     schedule from step 0 with its moments and random streams going on. The state is left holding the final
     one; every ``every`` steps (and when stopped by ``stop_after`` new steps) it is taken and ``checkpoint``
-    called, to save it with the weights."""
+    called, to save it with the weights (it may return where it saved).
+
+    Ctrl-C or SIGTERM (:class:`partita.training.interrupt.StopSignals`): the step under way ends, the state
+    is taken at the step reached and saved by ``checkpoint``, and
+    :class:`partita.training.interrupt.TrainingInterrupted` is raised. A ``KeyboardInterrupt`` raised inside
+    a step (a second Ctrl-C, or by ``step_loss``) is saved at the step's start when ``rollback`` (the random
+    streams set back: ``step_loss`` changes nothing else), else not saved there (the last checkpoint
+    stays); one raised by ``progress`` after a step counts the step as done."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -158,40 +174,71 @@ def _loop(
         if not state.finished:
             start, losses = state.step, list(state.losses)
             log.info("%s: going on from step %d of %d", what, start, config.steps)
+    last = start if state is not None and not state.empty else None
 
-    def take(done: int, save: bool) -> None:
-        if state is not None:
-            state.capture(opt, done, config.steps, losses, gen, rng)
-            if save and checkpoint is not None:
-                checkpoint()
+    def take(done: int, save: bool, rng_at: tuple | None = None) -> Any:
+        nonlocal last
+        if state is None:
+            return None
+        state.capture(opt, done, config.steps, losses, gen, rng)
+        if rng_at is not None:
+            state.rng, state.rng_meta = rng_at
+        if save and checkpoint is not None:
+            where = checkpoint()
+            last = done
+            return where or "checkpoint"
+        return None
+
+    def stopped(done: int, why: str, rng_at: tuple | None = None) -> TrainingInterrupted:
+        model.eval()
+        log.info("%s: stopped (%s) at step %d of %d", what, why, done, config.steps)
+        return TrainingInterrupted(done, config.steps, take(done, True, rng_at), why)
 
     model.train()
     t0, c0, step = time.monotonic(), time.process_time(), start
-    for step in range(start, config.steps):
-        if (config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s) or (
-            config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s
-        ):
-            log.info("%s: time limit after %d steps", what, step)
-            break
-        if stop_after is not None and step - start >= stop_after:
-            log.info("%s: stopped after %d steps, at step %d of %d", what, stop_after, step, config.steps)
-            take(step, save=True)
-            break
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step) if lr_at else config.lr * lr_factor(step, config.steps, config.warmup)
-        loss = step_loss(rng, gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        losses.append(float(loss.detach()))
-        if step % 50 == 0:
-            log.info("%s step %d loss %.4f", what, step, losses[-1])
-        report(progress, step + 1, config.steps, f"{what} loss {np.mean(losses[-20:]):.3f}")
-        if every and (step + 1) % every == 0 and step + 1 < config.steps:
-            take(step + 1, save=True)
-    else:
-        step = config.steps
+    with StopSignals() as stop:
+        for step in range(start, config.steps):
+            if stop.requested:
+                raise stopped(step, stop.requested)
+            if (config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s) or (
+                config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s
+            ):
+                log.info("%s: time limit after %d steps", what, step)
+                break
+            if stop_after is not None and step - start >= stop_after:
+                log.info("%s: stopped after %d steps, at step %d of %d", what, stop_after, step, config.steps)
+                take(step, save=True)
+                break
+            at, done = rng_tensors(gen, rng) if rollback else None, False
+            try:
+                for g in opt.param_groups:
+                    g["lr"] = (
+                        lr_at(step) if lr_at else config.lr * lr_factor(step, config.steps, config.warmup)
+                    )
+                loss = step_loss(rng, gen)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                with stop.updating():
+                    opt.step()
+                    losses.append(float(loss.detach()))
+                    done = True
+                if step % 50 == 0:
+                    log.info("%s step %d loss %.4f", what, step, losses[-1])
+                report(progress, step + 1, config.steps, f"{what} loss {np.mean(losses[-20:]):.3f}")
+                if every and (step + 1) % every == 0 and step + 1 < config.steps:
+                    take(step + 1, save=True)
+            except TrainingInterrupted:
+                raise
+            except KeyboardInterrupt:
+                if done:
+                    raise stopped(step + 1, stop.requested or "SIGINT") from None
+                if at is not None:
+                    raise stopped(step, stop.requested or "SIGINT", at) from None
+                model.eval()
+                raise TrainingInterrupted(step, config.steps, None, "SIGINT", True, last) from None
+        else:
+            step = config.steps
     take(step, save=False)
     model.eval()
     tail = losses[-50:] or [float("nan")]
@@ -210,8 +257,21 @@ def pretrain(
     config: EncoderTrainConfig,
     masker: Masker | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    resume_from: str | Path | TrainState | None = None,
+    save_to: str | Path | None = None,
+    checkpoint_every: int = 0,
 ) -> dict[str, Any]:
-    """Masked-note modelling on ``pieces`` (token arrays from :func:`partita.models.encoder.note_tokens`)."""
+    """Masked-note modelling on ``pieces`` (token arrays from :func:`partita.models.encoder.note_tokens`).
+
+    ``save_to``: an encoder folder where the model and its training state (``train_state.safetensors``)
+    are saved every ``checkpoint_every`` steps (0: never), when stopped by Ctrl-C or SIGTERM (then
+    :class:`partita.training.interrupt.TrainingInterrupted` is raised) and at the end. ``resume_from``: such
+    a folder (its saved weights are loaded into ``model``; ``save_to`` defaults to it) or a
+    :class:`TrainState` (``model`` holds its weights): a stopped run goes on from its step to the end of its
+    schedule and ends as the unbroken run would have, to the bit (the same ``pieces``, ``config`` and
+    masker; another config is refused); a finished one starts a new schedule, its optimizer's moments and
+    random streams going on (:func:`_loop`)."""
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         raise ValueError("no notes to pretrain on")
@@ -234,8 +294,11 @@ def pretrain(
             loss = loss + F.cross_entropy(logits[f], target[:, i], ignore_index=PAD)
         return loss
 
-    out = _loop(model, config, list(model.parameters()), step_loss, "pretrain", progress)
+    run = _Saving(model, config, "pretrain", resume_from, save_to)
+    params = list(model.parameters())
+    out = run.loop(params, step_loss, progress, checkpoint_every)
     model.card.setdefault("pretraining", {}).update({**out, "config": config.to_dict()})
+    run.finish()
     return out
 
 
@@ -246,8 +309,13 @@ def finetune(
     config: EncoderTrainConfig,
     freeze_encoder: bool = False,
     progress: ProgressCallback | None = None,
+    *,
+    resume_from: str | Path | TrainState | None = None,
+    save_to: str | Path | None = None,
+    checkpoint_every: int = 0,
 ) -> dict[str, Any]:
-    """Train the per-note classifier (and the encoder unless ``freeze_encoder``) on labelled pieces."""
+    """Train the per-note classifier (and the encoder unless ``freeze_encoder``) on labelled pieces.
+    ``resume_from``, ``save_to``, ``checkpoint_every``: as :func:`pretrain`'s."""
     if model.classifier is None:
         raise ValueError("the encoder has no classifier head: call with_classifier(labels) first")
     keep_pieces = [i for i, p in enumerate(pieces) if len(p)]
@@ -273,8 +341,104 @@ def finetune(
             logits.reshape(-1, logits.shape[-1]), torch.from_numpy(y).reshape(-1), ignore_index=-100
         )
 
-    out = _loop(model, config, params, step_loss, "finetune", progress)
+    run = _Saving(model, config, "finetune frozen" if freeze_encoder else "finetune", resume_from, save_to)
+    out = run.loop(params, step_loss, progress, checkpoint_every)
     model.card.setdefault("finetuning", {}).update(
         {**out, "config": config.to_dict(), "frozen": freeze_encoder}
     )
+    run.finish()
     return out
+
+
+UNSAVED = ("time_limit_s", "cpu_limit_s")
+"""Settings a resumed run may change (they end a run early; the steps taken are the same)."""
+
+
+class _Saving:
+    """The saving and resuming of :func:`pretrain` and :func:`finetune` (see :func:`pretrain`)."""
+
+    def __init__(
+        self,
+        model: MusicEncoder,
+        config: EncoderTrainConfig,
+        kind: str,
+        resume_from: str | Path | TrainState | None,
+        save_to: str | Path | None,
+    ):
+        self.model, self.config, self.kind = model, config, kind
+        if save_to is None and resume_from is not None and not isinstance(resume_from, TrainState):
+            save_to = resume_from
+        self.save_to = None if save_to is None else Path(save_to)
+        self.state = self._resumed(resume_from) if resume_from is not None else None
+        if self.state is None and self.save_to is not None:
+            self.state = TrainState()
+        self.went_on = (
+            self.state.step if self.state and not self.state.empty and not self.state.finished else None
+        )
+        if self.state is not None:
+            self.state.record.update(run=kind, config=config.to_dict())
+
+    def _resumed(self, resume_from: str | Path | TrainState) -> TrainState:
+        if isinstance(resume_from, TrainState):
+            state = resume_from
+            state.check_weights(self.model.state_dict())
+        else:
+            state = load_train_state(resume_from)
+            if state is None:
+                raise ValueError(f"{resume_from}: no training state to resume (no {TRAIN_STATE})")
+            self._load_weights(resume_from, state)
+        if state.empty or state.finished:
+            return state
+        saved = state.record.get("config") or {}
+        if state.record.get("run") not in (None, self.kind):
+            raise ValueError(
+                f"the state is of a {state.record['run']} run, not {self.kind}: it cannot go on here"
+            )
+        here = self.config.to_dict()
+        differ = [k for k in here if k in saved and k not in UNSAVED and saved[k] != here[k]]
+        if differ:
+            shown = ", ".join(f"{k} {saved[k]!r} (not {here[k]!r})" for k in differ)
+            raise ValueError(
+                f"the run stopped at step {state.step} of {state.total} was made with {shown}: give its own "
+                "config to go on"
+            )
+        return state
+
+    def _load_weights(self, folder: str | Path, state: TrainState) -> None:
+        """The weights of the state (those saved in it, else the folder's own, checked against its
+        digest) into the model."""
+        weights = state.saved_weights()
+        if not weights:
+            weights = MusicEncoder.from_pretrained(folder).state_dict()
+            state.check_weights(weights, str(Path(folder) / TRAIN_STATE))
+        try:
+            self.model.load_state_dict(weights)
+        except RuntimeError as e:
+            why = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+            raise ValueError(f"{folder}: the saved weights do not fit this model ({why})") from None
+
+    def checkpoint(self) -> Path | None:
+        if self.save_to is None or self.state is None:
+            return None
+        out = self.model.save_pretrained(self.save_to)
+        save_train_state(self.state, out, self.model.state_dict())
+        return out
+
+    def loop(
+        self,
+        params: list[torch.nn.Parameter],
+        step_loss: Callable[[np.random.Generator, torch.Generator], torch.Tensor],
+        progress: ProgressCallback | None,
+        every: int,
+    ) -> dict[str, Any]:
+        saving = (self.state, self.checkpoint, every)
+        out = _loop(
+            self.model, self.config, params, step_loss, self.kind, progress, None, *saving, rollback=True
+        )
+        if self.went_on is not None:
+            out["went_on_from"] = self.went_on
+        return out
+
+    def finish(self) -> None:
+        """Save the finished (or time-limited) run where it is saved."""
+        self.checkpoint()

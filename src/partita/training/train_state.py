@@ -12,6 +12,9 @@ and the random streams.
   ``train_state.safetensors`` beside a model's weights, with the optimizer's tensors and the random states
   as tensors and the rest (the step reached, the steps planned, the loss of every step, a digest of the
   weights it goes with, the caller's own record) as JSON in its header; written atomically, never pickled.
+  Given the weights, the file holds them too (``weights.*``, with a caller's other tensors, e.g. an
+  adversarial masker's ``masker.*``): a checkpoint complete in one file, so that a run killed while writing
+  the next one (the model's own files written, the state not yet) still goes on exactly from this one.
 """
 
 from __future__ import annotations
@@ -115,6 +118,12 @@ def restore_rng(
         raise ValueError("the saved random state is unusable") from None
 
 
+def random_state(state: Any, back: bool = False) -> Any:
+    """A python ``random.Random``'s state (``getstate()``) as JSON (nested lists), or ``back`` from JSON
+    (for ``setstate``)."""
+    return _tupled(state) if back else _listed(state)
+
+
 def _listed(x: Any) -> Any:
     return [_listed(v) for v in x] if isinstance(x, tuple | list) else x
 
@@ -150,6 +159,9 @@ class TrainState:
     losses: list[float] = field(default_factory=list)
     weights: str = ""
     record: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, torch.Tensor] = field(default_factory=dict)
+    """Tensors saved with the state (read back, not taken by :meth:`capture`): ``weights.<name>``, the
+    weights at ``step``, and a caller's own (``masker.<name>``)."""
 
     @property
     def empty(self) -> bool:
@@ -184,6 +196,10 @@ class TrainState:
         load_optimizer_state(opt, self.optimizer, self.optimizer_meta)
         restore_rng(self.rng, self.rng_meta, generator, rng)
 
+    def saved_weights(self) -> dict[str, torch.Tensor]:
+        """The weights saved with the state (empty: an older file, without them)."""
+        return {k.removeprefix("weights."): v for k, v in self.payload.items() if k.startswith("weights.")}
+
     def check_weights(self, tensors: Mapping[str, torch.Tensor], where: str = "") -> None:
         """One-line ValueError when the state was saved with other weights than ``tensors``."""
         if self.weights and self.weights != state_digest(tensors):
@@ -194,17 +210,23 @@ class TrainState:
 
 
 def save_train_state(
-    state: TrainState, directory: str | Path, weights: Mapping[str, torch.Tensor] | None = None
+    state: TrainState,
+    directory: str | Path,
+    weights: Mapping[str, torch.Tensor] | None = None,
+    extra: Mapping[str, torch.Tensor] | None = None,
 ) -> Path:
-    """Write ``state`` as ``directory/train_state.safetensors`` (atomically); ``weights``: the tensors it
-    goes with, whose digest it records."""
+    """Write ``state`` as ``directory/train_state.safetensors`` (atomically): the one file a resumed run
+    needs. ``weights``: the tensors it goes with, saved in it (``weights.<name>``) with their digest;
+    ``extra``: more named tensors saved in it (read back in :attr:`TrainState.payload`)."""
     if state.empty:
         raise ValueError("no training state to save (the state is empty)")
-    if weights is not None:
-        state.weights = state_digest(weights)
     path = Path(directory) / TRAIN_STATE
     tensors = {f"optimizer.{k}": v for k, v in state.optimizer.items()}
     tensors.update({f"rng.{k}": v for k, v in state.rng.items()})
+    if weights is not None:
+        state.weights = state_digest(weights)
+        tensors.update({f"weights.{k}": v.detach().cpu().clone().contiguous() for k, v in weights.items()})
+    tensors.update({k: v.detach().cpu().clone().contiguous() for k, v in (extra or {}).items()})
     header = {
         "format": FORMAT,
         "step": state.step,
@@ -261,6 +283,7 @@ def load_train_state(directory: str | Path) -> TrainState | None:
             losses=[float(x) for x in h["losses"]],
             weights=str(h.get("weights", "")),
             record=dict(h.get("record") or {}),
+            payload={k: v for k, v in tensors.items() if not k.startswith(("optimizer.", "rng."))},
         )
     except (SafetensorError, KeyError, TypeError, ValueError, OSError, json.JSONDecodeError) as e:
         why = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -8,7 +8,8 @@
   ``optimizer.safetensors`` and ``state.json`` (step, tokens seen, RNG); ``checkpoints/latest.json`` names the
   newest complete one and is replaced in one rename. Rerunning the same command continues from there; batches
   and dropout are re-seeded from ``(seed, step, rank)``, so a resumed run takes the same path as an unbroken
-  one.
+  one. Ctrl-C or SIGTERM (:class:`partita.training.interrupt.StopSignals`) ends the step under way, saves a
+  checkpoint at the step reached and raises :class:`partita.training.interrupt.TrainingInterrupted`.
 - Validation NLL per token (and per note, when the data says how many tokens make a note) on whole sequences.
 - Continual pretraining (``init_from``) follows CultureMERT's two-stage recipe (Kanatas et al., ISMIR 2025):
   stage 1 re-warms and re-decays the learning rate while only the embeddings and the final norm train (with
@@ -50,6 +51,7 @@ from partita.training.data import (
     random_windows,
     sequence_nll,
 )
+from partita.training.interrupt import StopSignals, TrainingInterrupted
 from partita.training.train_state import load_optimizer_state, optimizer_tensors
 
 logger = logging.getLogger(__name__)
@@ -308,13 +310,19 @@ def train(
     max_steps: int | None = None,
     stop_after: int | None = None,
     data: TokenData | None = None,
+    resume_from: str | Path | None = None,
 ) -> TrainResult:
     """Train (or continue training) a :class:`MusicLM` as ``config`` says, writing into ``out_dir``.
 
     ``out_dir`` receives ``train_config.json``, ``metrics.jsonl``, ``checkpoints/`` and, at the end, the model
     folder ``model/`` (see :meth:`MusicLM.save_pretrained`). Rerunning with the same ``out_dir`` resumes from
-    the latest checkpoint. ``stop_after`` ends the run after that many new steps (checkpointing first) without
-    finishing it. Under torchrun the same call trains with DDP.
+    the latest checkpoint. ``resume_from``: another run folder (or one of its ``checkpoints/step-N``
+    folders) to go on from instead; the run goes on in ``out_dir``. ``stop_after`` ends the run after that
+    many new steps (checkpointing first) without finishing it. Under torchrun the same call trains with DDP.
+
+    Ctrl-C or SIGTERM: the step under way ends (a second Ctrl-C: at once, the step dropped), a checkpoint is
+    saved at the step reached and :class:`partita.training.interrupt.TrainingInterrupted` is raised; the run
+    resumed from it ends with the unbroken run's weights.
     """
     cfg = TrainConfig.from_dict(config.to_dict())
     if max_steps is not None:
@@ -327,13 +335,35 @@ def train(
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     try:
-        return _train(cfg, out, d, progress, stop_after, data)
+        return _train(cfg, out, d, progress, stop_after, data, resume_from)
     finally:
         if d.initialized_here:
             dist.destroy_process_group()
 
 
-def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) -> TrainResult:
+def _checkpoint_to_resume(out: Path, resume_from: str | Path | None) -> Path | None:
+    """The checkpoint a run in ``out`` goes on from: ``resume_from``'s (a run folder or a checkpoint
+    folder; one line when it has none), else ``out``'s own latest (None: none)."""
+    if resume_from is None:
+        return latest_checkpoint(out)
+    folder = Path(resume_from)
+    found = folder if (folder / "state.json").is_file() else latest_checkpoint(folder)
+    if found is None:
+        raise ValueError(f"{folder}: no checkpoint to resume from (a run folder or its checkpoints/step-N)")
+    return found
+
+
+def _stop_requested(stop: StopSignals, d: _Dist) -> str | None:
+    """The signal that asked the run to stop, on any process (all of them stop at the same step)."""
+    if d.world == 1:
+        return stop.requested
+    anyone = _all_reduce_sum([1.0 if stop.requested else 0.0], d)[0] > 0
+    return (stop.requested or "SIGTERM") if anyone else None
+
+
+def _train(
+    cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data, resume_from=None
+) -> TrainResult:
     data = data or load_token_data(
         cfg.data, cfg.valid_data, cfg.augment_transpose, cfg.model.get("vocab_size")
     )
@@ -362,7 +392,7 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
     step, tokens_seen, resumed_from = 0, 0, 0
     if d.main:
         out.mkdir(parents=True, exist_ok=True)
-    ckpt = latest_checkpoint(out)
+    ckpt = _checkpoint_to_resume(out, resume_from)
     if ckpt is not None:
         state = _load_checkpoint(ckpt, model, opt)
         saved = state.get("train_config", {})
@@ -387,8 +417,13 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
     started, start_step = time.perf_counter(), step
     tps = 0.0
     new_steps = 0
+    saved_at = step if ckpt is not None and resume_from is None else None
 
-    def checkpoint() -> None:
+    def checkpoint() -> Path:
+        nonlocal saved_at
+        folder = out / "checkpoints" / f"step-{step:08d}"
+        if saved_at == step:  # saved already: never rewritten (a kill then would lose it)
+            return folder
         if d.main:
             state = {
                 "step": step,
@@ -400,8 +435,15 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             }
             save_checkpoint(out, model, opt, state)
         _barrier(d)
+        saved_at = step
+        return folder
 
-    while step < cfg.max_steps:
+    def stopped(why: str) -> TrainingInterrupted:
+        logger.info("%s: stopped (%s) at step %d of %d", out, why, step, cfg.max_steps)
+        return TrainingInterrupted(step, cfg.max_steps, checkpoint(), why)
+
+    def _step() -> TrainResult | None:
+        nonlocal step, new_steps, tokens_seen, tps, metrics
         lr = lr_at(step, cfg)
         in_stage1 = step < cfg.stage1_steps
         for group in opt.param_groups:
@@ -431,11 +473,12 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             torch.nn.utils.clip_grad_norm_(
                 [p for p in model.parameters() if p.grad is not None], cfg.grad_clip
             )
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        step += 1
-        new_steps += 1
-        tokens_seen += tokens_per_step
+        with stop.updating():  # the weights and the step count change together
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            new_steps += 1
+            tokens_seen += tokens_per_step
         train_loss = loss_sum / cfg.grad_accum
         if not math.isfinite(train_loss):
             raise FloatingPointError(
@@ -471,6 +514,23 @@ def _train(cfg: TrainConfig, out: Path, d: _Dist, progress, stop_after, data) ->
             if step % cfg.checkpoint_interval:
                 checkpoint()
             return TrainResult(out, step, tokens_seen, metrics, None, resumed_from, tps)
+        return None
+
+    with StopSignals() as stop:
+        while step < cfg.max_steps:
+            why = _stop_requested(stop, d)
+            if why:
+                raise stopped(why)
+            try:
+                result = _step()
+            except TrainingInterrupted:
+                raise
+            except KeyboardInterrupt:
+                if d.world > 1:  # the other processes are elsewhere: the last checkpoint stays
+                    raise
+                raise stopped(stop.requested or "SIGINT") from None
+            if result is not None:
+                return result
 
     if not metrics:  # a finished run that was rerun: evaluate the final weights again
         metrics = _evaluate(model, data.valid, cfg, d, "valid", use_bf16, tpn)
