@@ -17,9 +17,10 @@ its 8 bars):
 - ``partita_learned_old_pitch`` and ``partita_zh_old_pitch``: ``partita_learned`` and ``partita_zh`` with
   the rules' pitches (``song_pop_pitch.STYLE_PITCH["pop"]`` None: the arch, steps, repeats and leaps of
   ``song_pitch``, the tone rule's choice for Chinese lines) instead of the pitches learned from POP909;
-- ``partita_learned_pitch``: ``partita`` with pop's learned pitches on the rules' rhythm
-  (``PopPitch.rules_rhythm``, not shipped), and ``partita_zh_tones_before``: ``partita_zh`` with the
-  learned pitches' tone weight and Mandarin interval weights before (:data:`ZH_BEFORE`);
+- ``partita_rules_pitch``: ``partita`` with the rules' pitches on the rules' rhythm
+  (``PopPitch.rules_rhythm`` False: English pop before it sang pop's learned pitches), and
+  ``partita_zh_tones_before``: ``partita_zh`` with the learned pitches' tone weight and Mandarin interval
+  weights before (:data:`ZH_BEFORE`);
 - ``eighth``: the issue's baseline, one syllable per eighth note in order (each line from a new bar) on the
   same syllables, each sung to partita's pitch for it;
 - ``markov``: the realism benchmark's peer, a second-order Markov chain over (pitch, duration) trained on the
@@ -34,6 +35,11 @@ its 8 bars):
   starts fitted on POP909's development half, not shipped);
 - with ``--fit-repeat``, partita with each ``repeat`` of :data:`FIT_REPEAT` (``repeat_R``): the value whose
   share of repeated notes comes nearest the development half's is the fit (``info.repeat_fit``).
+
+The arms that change pop's ``LeapStyle`` or its rhythm before (``partita_pop_before``,
+``partita_pentatonic``, ``partita_no_repeats``, ``partita_across``, ``repeat_R``) sing the rules' pitches
+(``rules_rhythm`` False), which those settings shape. ``partita`` and ``partita_rules_pitch`` are also judged
+on the pitch features alone (:func:`pitch_only`, three judges' seeds) against the sparse windows.
 
 Each set is judged against each half's POP909 windows (at most ``--real``, drawn with a fixed seed) by
 :func:`partita.evaluation.realism.realism_report`: the cross-validated balanced accuracy of the stronger of
@@ -99,7 +105,7 @@ SPARSE_SETS = (
     "partita",
     "partita_pop_before",
     "partita_pentatonic",
-    "partita_learned_pitch",
+    "partita_rules_pitch",
     "partita_learned",
     "partita_no_repeats",
     "partita_learned_old_pitch",
@@ -138,16 +144,19 @@ def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[st
     changes = variants() | ({f"repeat_{r}": {"repeat": r} for r in FIT_REPEAT} if fit else {})
     from partita.generation.song_pop_pitch import STYLE_PITCH as PITCH
 
+    def rules():  # the arms below vary the rules' pitches: sung with them
+        return pop_style(PITCH, rules_rhythm=False)
+
     for name, change in changes.items():  # the rules' pitches' leaps and repeats on the rules' rhythm
-        with pop_style(STYLE_LEAPS, **change):
+        with rules(), pop_style(STYLE_LEAPS, **change):
             sets[name] = sung_windows(texts, seeds)["partita"]
-    with pop_style(PITCH, rules_rhythm=True):
-        sets["partita_learned_pitch"] = sung_windows(texts, seeds)["partita"]
+    with rules():
+        sets["partita_rules_pitch"] = sung_windows(texts, seeds)["partita"]
     from partita.generation.song_rhythm import STYLE_RHYTHM
 
-    with pop_style(STYLE_RHYTHM, **POP_BEFORE[0]), pop_style(STYLE_LEAPS, **POP_BEFORE[1]):
+    with rules(), pop_style(STYLE_RHYTHM, **POP_BEFORE[0]), pop_style(STYLE_LEAPS, **POP_BEFORE[1]):
         sets["partita_pop_before"] = sung_windows(texts, seeds)["partita"]
-    with pop_style(STYLE_LEAPS, pentatonic=PENTATONIC):
+    with rules(), pop_style(STYLE_LEAPS, pentatonic=PENTATONIC):
         sets["partita_pentatonic"] = sung_windows(texts, seeds)["partita"]
     sets["partita_learned"] = sung_windows(texts, seeds, learned=True)["partita"]
     zh = [ZH_LYRICS.read_text(encoding="utf-8")]
@@ -213,6 +222,33 @@ def judge(sets: dict[str, list], reals: dict[str, list]) -> dict:
     sparse = {k: sets[k] for k in SPARSE_SETS}
     for h in HALVES:
         out[f"{h}_sparse"] = realism_report(sparse, reals[f"{h}_sparse"])
+        out[f"{h}_pitch_only"] = pitch_only(sets, reals[f"{h}_sparse"])
+    return out
+
+
+PITCH_FEATURES = ("pitch_class_entropy", "melody_mean_interval", "melody_step_share", "melody_leap_share",
+                  "melody_repeat_share", "pitch_range")  # fmt: skip
+"""The realism features of the pitches alone (the rest are rhythm, density and repeated bars)."""
+PITCH_ONLY_SETS = ("partita", "partita_rules_pitch")
+JUDGE_SEEDS = (0, 1, 2)
+
+
+def pitch_only(sets: dict[str, list], real: list) -> dict:
+    """Each set of :data:`PITCH_ONLY_SETS` against ``real``: the two-sample test on the
+    :data:`PITCH_FEATURES` alone and on all the features, each the mean over the judges' seeds
+    :data:`JUDGE_SEEDS` (the judge of all the features reads the rhythm first: what the pitches alone
+    give away is this one's)."""
+    from partita.evaluation.realism import FEATURES, feature_matrix, realism_features, two_sample_test
+
+    cols = [FEATURES.index(f) for f in PITCH_FEATURES]
+    rx = feature_matrix([realism_features(p) for p in real])
+    out = {}
+    for name in PITCH_ONLY_SETS:
+        gx = feature_matrix([realism_features(p) for p in sets[name]])
+        got = {k: [two_sample_test(gx[:, c], rx[:, c], seed=s)["accuracy"] for s in JUDGE_SEEDS]
+               for k, c in (("pitch", cols), ("all", list(range(len(FEATURES)))))}  # fmt: skip
+        out[name] = {k: {"accuracy": sum(v) / len(v), "seeds": v} for k, v in got.items()}
+        log.info("pitch only %s: %s", name, {k: round(v["accuracy"], 3) for k, v in out[name].items()})
     return out
 
 
@@ -281,7 +317,7 @@ SETS = (
     ("partita_zh_rules", "partita's Chinese lines (Tang poems, pop, the rules' rhythm)"),
     ("partita_zh_old_pitch", "partita's Chinese lines (Tang poems, pop, learned rhythm, the rules' pitches)"),
     ("partita_learned_old_pitch", "partita with pop's learned rhythm and the rules' pitches"),
-    ("partita_learned_pitch", "partita (English, the rules' rhythm) with pitches learned from POP909"),
+    ("partita_rules_pitch", "partita (English, the rules' rhythm) with the rules' pitches (before)"),
     ("partita_zh_tones_before", "partita's Chinese lines (pop), the learned pitches' tone weight as before"),
     ("partita_pop_before", "partita (pop) before POP909's note lengths and late line starts"),
     ("partita_pentatonic", "partita (pop) with the pentatonic lean (LeapStyle.pentatonic 1, not shipped)"),
@@ -321,7 +357,7 @@ def _half_rows(h: str, rep: dict) -> list[dict]:
 
 
 RULES_PITCH = "the rules' pitches, same rhythm"
-PITCH_SETS = (("partita_learned_pitch", "partita", "English, the rules' rhythm (not shipped)", RULES_PITCH),
+PITCH_SETS = (("partita", "partita_rules_pitch", "English, the rules' rhythm", RULES_PITCH),
               ("partita_learned", "partita_learned_old_pitch", "English, learned rhythm", RULES_PITCH),
               ("partita_zh", "partita_zh_old_pitch", "Chinese (Tang poems)", RULES_PITCH),
               ("partita_zh", "partita_zh_tones_before", "Chinese (Tang poems), tone weight 2.5",
@@ -410,12 +446,35 @@ def _pop_rows(h: str, rep: dict, sparse: bool) -> dict:
     )  # fmt: skip
 
 
+def _pitch_only_rows(h: str, rep: dict, means: dict) -> list[dict]:
+    """English pop's learned pitches on the rules' rhythm against the rules' pitches (before), judged on the
+    pitch features alone and on all (means over three judges' seeds), against the sparse windows."""
+    label = "development half" if h == "development" else "held-out half"
+    a, b = rep["partita"], rep["partita_rules_pitch"]
+    new, old, real = means["partita"]["means"], means["partita_rules_pitch"]["means"], means["_real"]
+    shares = "; ".join(f"{k} {new[k]:.3f}, before {old[k]:.3f}, POP909 {real[k]:.3f}" for k in PITCH_FEATURES)
+    return [
+        row(f"song realism, POP909 {label}, windows of {SPARSE:g} notes a bar or fewer: two-sample accuracy "
+            f"on the {what}, partita's English pop lines (pitches learned from POP909 on the rules' rhythm)",
+            a[key]["accuracy"], "accuracy", COMMAND, "the rules' pitches (before), same run",
+            b[key]["accuracy"],
+            higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+            notes=f"mean of judges' seeds {list(JUDGE_SEEDS)}: {[round(x, 3) for x in a[key]['seeds']]} "
+            f"against {[round(x, 3) for x in b[key]['seeds']]}; {shares}")
+        for key, what in (("pitch", "pitch features alone"), ("all", "all features"))
+    ]  # fmt: skip
+
+
 def build_rows(report: dict, info: dict) -> list[dict]:
     rows = [r for h in HALVES for r in _half_rows(h, report[h])]
     rows += [r for h in HALVES for r in _pitch_rows(h, report[h])]
     rows += [_rhythm_row(h, report[h]) for h in HALVES]
     rows += [_sparse_row(h, report[f"{h}_sparse"]) for h in HALVES]
     rows += [_pop_rows(h, report[f"{h}_sparse" if sp else h], sp) for sp in (True, False) for h in HALVES]
+    for h in HALVES:
+        sparse = report[f"{h}_sparse"]
+        means = {k: sparse["sets"][k] for k in PITCH_ONLY_SETS} | {"_real": sparse["real"]["means"]}
+        rows += _pitch_only_rows(h, report[f"{h}_pitch_only"], means)
     tones = info["zh_tones"]
     rows.append(
         row("song realism: tone-melody agreement, Chinese lines (Tang poems, pop), pitches learned from "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from tests.generation.song_rules_pitches import english_pop_rules_pitches  # noqa: F401 (autouse)
 
 from partita.generation.song import sing
 from partita.generation.song_pitch import DEFAULT_LEAPS, NO_LEAPS, STYLE_LEAPS, LeapStyle, leap

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from tests.generation.song_rules_pitches import english_pop_rules_pitches  # noqa: F401 (autouse)
 
 from partita.generation import song_pitch
 from partita.generation.song import TPQ, sing

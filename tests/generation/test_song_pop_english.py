@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from tests.generation.song_rules_pitches import english_pop_rules_pitches  # noqa: F401 (autouse)
 
 from partita.generation import song_pitch, song_rhythm
 from partita.generation.song import sing, song_music21, song_onsets, song_score, stress_on_strong

@@ -146,3 +146,19 @@ def test_a_melisma_on_the_rules_rhythm_moves():
         for a, b in zip(song.notes, song.notes[1:], strict=False):
             if b.syllable is None and b.onset == a.onset + a.duration:
                 assert b.pitch != a.pitch
+
+
+def test_english_pop_sings_pop909s_intervals_by_default():
+    """English pop on the rules' rhythm sings the pitches learned from POP909 (``rules_rhythm``): semitones as
+    rare as in POP909's melodies (0.066 of their intervals; the rules' pitches 0.13: their steps pass through
+    the fourth and seventh degrees), minor thirds as common (0.149; the rules' 0.08)."""
+    assert song_pop_pitch.STYLE_PITCH["pop"].rules_rhythm
+    songs = [sing(read_lyrics(EN), seed=s, style="pop") for s in range(3)]
+    intervals = np.concatenate([_intervals(s) for s in songs])
+    assert float(np.mean(intervals == 1)) < 0.1
+    assert float(np.mean(intervals == 3)) > 0.11
+    pcs = np.array(
+        [n.pitch % 12 for s in songs for n in s.notes]
+    )  # C major: F and B, the off-pentatonic pair
+    assert all(s.tonic == "C" and s.mode == "major" for s in songs)
+    assert float(np.mean((pcs == 5) | (pcs == 11))) < 0.15
