@@ -24,7 +24,8 @@ from partita.generation.lines import closed_rests, sung_lines
 from partita.generation.notation import one_line, rebar
 from partita.generation.planning import Plan, plan_request
 from partita.generation.request import Request
-from partita.generation.rules import RuleSet
+from partita.generation.rules import RULES, RuleSet
+from partita.generation.rules.duration_pull import DurationPull
 from partita.generation.sampling import sample
 from partita.generation.strays import drop_stray_tracks
 from partita.generation.texture import ask_style_texture
@@ -33,7 +34,7 @@ from partita.models.fim import FimIds, fim_prompt, without_suffix
 from partita.progress import ProgressCallback, report
 from partita.score import Score
 from partita.score.bars import hold_last_notes, trim_to_bars
-from partita.tokens import SteerableTokenizer
+from partita.tokens import SteerableTokenizer, voice_programs
 
 MAX_BATCH = 16
 """The most sequences sampled together (an infill samples twice the candidates asked for, up to this)."""
@@ -170,6 +171,7 @@ def sample_candidates(
             ),
             vocab_size=model.config.vocab_size,
             fim=fim,
+            rules=_rules(request, plan, config),
         )
     sampling = {"temperature": config.temperature, "top_p": config.top_p}
     result = sample(
@@ -186,7 +188,12 @@ def sample_candidates(
         **sampling,
     )
     if form is not None:
-        ending = RuleSet(tokenizer, plan.constraints, vocab_size=model.config.vocab_size)
+        ending = RuleSet(
+            tokenizer,
+            plan.constraints,
+            vocab_size=model.config.vocab_size,
+            rules=_rules(request, plan, config),
+        )
         for i, seq in enumerate(result.tokens):
             result.tokens[i], result.stop_reasons[i] = _sample_ending(
                 model,
@@ -212,6 +219,25 @@ def sample_candidates(
     if fim is not None:
         request.notes.append("the gap was written with the bars after it in view (fill in the middle)")
     return candidates
+
+
+def accompanying_programs(request: Request, plan: Plan) -> list[int]:
+    """The sampled programs of a new piece's voices that accompany its melody: where the request's
+    instruments play more voices than there are instruments (pop's three piano voices: MELODY, BRIDGE,
+    PIANO), every voice after the first that is sampled (a tacet melody leaves both); else none."""
+    programs, voices = list(request.conditions.programs), request.n_tracks or 0
+    if request.given is not None or plan.constraints is None or not programs or voices <= len(programs):
+        return []
+    later = list(voice_programs(programs, voices))[1:]
+    return [p for p in plan.constraints.programs if p in later]
+
+
+def _rules(request: Request, plan: Plan, config: GenerationConfig) -> tuple:
+    """The rules a request is sampled under: the registered ones, and the style's held parts
+    (:attr:`GenerationConfig.style_held_parts`, :mod:`partita.generation.rules.duration_pull`)."""
+    weight = config.style_held_parts.get(request.conditions.style or "", 0.0)
+    parts = accompanying_programs(request, plan) if weight else []
+    return (*RULES, DurationPull.configured(weight, parts)) if parts else RULES
 
 
 def _phrase_form(

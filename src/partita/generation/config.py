@@ -239,6 +239,14 @@ class GenerationConfig:
     (the body 24.8) and its melody stopped 3.7 bars before the end; paced, all 32 prompts against 64 held-out
     real pieces, selected 0.784 -> 0.733 (seed 1: 0.756 -> 0.849), constrained 0.807 -> 0.778 (seed 1: 0.782
     -> 0.734), the 16 held-out prompts 0.635 -> 0.596 (docs/GENERATION.md § Realism, fourteenth session)."""
+    style_held_parts: dict[str, float] = field(default_factory=dict)
+    """Per style, the pull towards longer notes in the parts that accompany a melody (every voice of a
+    style's own texture after its first: pop's BRIDGE and PIANO;
+    :mod:`partita.generation.rules.duration_pull`, each note value ``beats ** weight`` times as likely as the
+    model has it); a style not listed: none. Empty by default: ``{"pop": 0.25}`` brought pop's note lengths
+    and notes a bar to real ones' and overshot (notes of 1.0-1.1 quarters against 0.8-0.9, fewer onsets
+    than real, more beats thick), and the melody rested more; the selected pieces were easier to tell from
+    real ones on the first 16 prompts of both seeds (docs/GENERATION.md § Realism, nineteenth session)."""
     style_voice_order: list[str] = field(default_factory=list)
     """Styles whose voices of one choir keep their order, none crossing another
     (:mod:`partita.generation.rules.voice_order`)."""
