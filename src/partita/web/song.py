@@ -111,8 +111,8 @@ def _engrave(xml: str, path: Path, title: str) -> Path | None:
 
 def _write(sung, out: Path, stem: str, title: str, with_parts=None) -> dict[str, Path]:
     """The song's files in ``out``: MusicXML, MIDI, engraved PNG, piano roll, WAV (where there is audio);
-    ``with_parts``: the vocal line with the parts under it (:func:`~partita.generation.song_sections.assemble`).
-    """
+    ``with_parts``: the vocal line with the parts under it
+    (:func:`~partita.generation.song_sections.assemble`)."""
     from partita.atomic import atomic_path, atomic_write_text
     from partita.generation.song_page import song_musicxml, write_song_midi
     from partita.render import audio_available, write_pianoroll, write_wav
