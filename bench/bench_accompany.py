@@ -463,6 +463,74 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
     }
 
 
+def parts_harmony(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, float]:
+    """The harmony the whole texture (melody and parts) sounds over ``pieces`` (``bars`` bars each, beats of a
+    quarter):
+
+    - ``pitch-class entropy``: of the parts' notes (bits,
+      :func:`partita.evaluation.metrics.pitch_class_entropy`), each piece's, averaged;
+      ``pitch-class entropy, whole``: the same of melody and parts;
+    - ``chord changes a bar``: each beat labelled with the chord the texture sounds there
+      (:func:`partita.analysis.chorale_harmony.label_beat`, as the harmoniser's training chorales were), the
+      changes from one beat to the next over the bars;
+    - ``parallel fifths and octaves``: of the moves from one beat to the next where two voices (the tracks,
+      each's top note sounding) both move, the share that keep a perfect fifth or an octave (or unison) in
+      the same direction.
+    """
+    from partita.analysis.chorale_harmony import beat_weights, label_beat
+    from partita.analysis.timeline import note_arrays
+    from partita.evaluation.metrics import pitch_class_entropy
+    from partita.score.bars import bar_lines
+
+    parts_h, whole_h, changes, counted, parallel, moves = [], [], 0, 0, 0, 0
+    for piece in pieces:
+        q = int(piece.ticks_per_quarter) or 480
+        lines = bar_lines(piece, bars)
+        end = int(lines[-1])
+        parts = piece.copy()
+        parts.tracks = [t for t in piece.tracks[melody_tracks:] if not t.is_drum]
+        for target, out in ((parts, parts_h), (piece, whole_h)):
+            notes = note_arrays(target)
+            value = pitch_class_entropy(notes.select(notes.start < end))
+            if value == value:
+                out.append(value)
+        tracks = [t for t in piece.tracks if not t.is_drum and len(t.notes)]
+        every = [(int(n.time), int(n.time + n.duration), int(n.pitch)) for t in tracks for n in t.notes]
+        arr = np.array(every, dtype=float).reshape(-1, 3)
+        beats = [t for a, b in zip(lines[:-1], lines[1:], strict=True) for t in range(int(a), int(b), q)]
+        prev = None
+        for t in beats:
+            w, bass = beat_weights(arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int64), t, t + q)
+            chord = label_beat(w, bass)
+            if chord is not None and prev is not None:
+                changes += int(chord != prev)
+            prev = chord if chord is not None else prev
+        counted += bars
+        tops = []
+        for tr in tracks:
+            row = []
+            for t in beats:
+                here = [int(n.pitch) for n in tr.notes if n.time <= t < n.time + n.duration]
+                row.append(max(here) if here else -1)
+            tops.append(row)
+        for i in range(len(tops)):
+            for j in range(i + 1, len(tops)):
+                for k in range(len(beats) - 1):
+                    a0, a1, b0, b1 = tops[i][k], tops[i][k + 1], tops[j][k], tops[j][k + 1]
+                    if min(a0, a1, b0, b1) < 0 or a0 == a1 or b0 == b1:
+                        continue
+                    moves += 1
+                    same = (a1 - a0) * (b1 - b0) > 0
+                    perfect = (a0 - b0) % 12 in (0, 7) and (a0 - b0) % 12 == (a1 - b1) % 12
+                    parallel += int(same and perfect)
+    return {
+        "pitch-class entropy": float(np.mean(parts_h)) if parts_h else float("nan"),
+        "pitch-class entropy, whole": float(np.mean(whole_h)) if whole_h else float("nan"),
+        "chord changes a bar": changes / max(1, counted),
+        "parallel fifths and octaves": parallel / max(1, moves),
+    }
+
+
 def chorale_rows(
     sets: dict, report: dict, seconds: dict, cmd: str, arm: str, n_others: int, split: str = "held-out"
 ) -> list[dict]:
@@ -470,7 +538,14 @@ def chorale_rows(
     arm, each beside block chords (the real alto, tenor and bass in the notes)."""
     found = {k: agreement_found(v) for k, v in sets.items()}
     means = {k: _mean(v) for k, v in found.items()}
-    rhythm = {k: {**parts_rhythm(v, CHORALE_BARS), **parts_voicing(v, CHORALE_BARS)} for k, v in sets.items()}
+    rhythm = {
+        k: {
+            **parts_rhythm(v, CHORALE_BARS),
+            **parts_voicing(v, CHORALE_BARS),
+            **parts_harmony(v, CHORALE_BARS),
+        }
+        for k, v in sets.items()
+    }
     acc = {k: report["sets"][k].get("accuracy", float("nan")) for k in sets}
     n, rows = len(sets["real"]), []
     for name in ("partita", "partita, arm"):

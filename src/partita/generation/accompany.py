@@ -7,7 +7,9 @@
    analysis, its meter and tempo); the prompt may say otherwise, and names the instruments to add (piano when
    it names none);
 2. its harmony is chosen one chord a bar (:func:`partita.analysis.harmonize.harmonize_melody`: the key's own
-   chords, strong-beat notes as chord tones, a cadence at the end), unless chords are given;
+   chords, strong-beat notes as chord tones, a cadence at the end), unless chords are given; a chorale's
+   soprano (:data:`BEAT_HARMONY`) a chord a beat, as Bach harmonised his (:func:`beat_harmony`,
+   :mod:`partita.analysis.chorale_harmony`), the voices asked each beat's chord instead of the bar's;
 3. the model samples the asked-for parts over those chords under the chord rules
    (:mod:`partita.generation.rules.chords`), as many bars as the melody has, with the texture of the voices
    under a melody (:func:`parts_texture`) unless the words set one;
@@ -35,9 +37,15 @@ from dataclasses import dataclass
 import numpy as np
 from symusic import Note, Track
 
+from partita.analysis.chorale_harmony import harmonize_chorale
 from partita.analysis.harmonize import harmonize_melody
 from partita.analysis.timeline import note_arrays
-from partita.generation.harmony import chord_pitch_classes, root_pitch_class
+from partita.generation.harmony import (
+    bass_pitch_class,
+    chord_pitch_classes,
+    root_pitch_class,
+    scale_pitch_classes,
+)
 from partita.generation.request import Request
 from partita.generation.rules.constraints import Voicing
 from partita.score import Score
@@ -193,6 +201,14 @@ accompaniment is silent (Bach's alto, tenor and bass enter with the soprano's up
 note 6.45 -> 0 a piece (real 0), notes a bar 12.91 -> 12.29 (12.99), onset F 0.841 -> 0.866, consonance
 0.901 -> 0.895, chord tones 0.648 both, realism 1.00 both."""
 
+BEAT_HARMONY: list[str] = ["chorale"]
+"""Styles whose melody is harmonised by the beat (:func:`beat_harmony`, where the parts strike with it: a
+chorale's, or a choir's with no style named) rather than one chord a bar: the chords a beat are then asked
+of the voices (``Voicing.chords``), the bars' chords not. ``[]``: one chord a bar for every style."""
+BEAT_CHORD_PULL: float = 1.5
+"""``Voicing.chord_pull`` under chords a beat: the bass pulled to the chord's bass, a voice to a tone of the
+chord nothing sings yet."""
+
 
 @dataclass
 class Melody:
@@ -204,7 +220,11 @@ class Melody:
     chords: list[str] | None = None
     """One chord a bar (mir_eval syntax), or None until chosen."""
     chords_from: str = ""
-    """"given" (the person's) or "harmonised" (:func:`partita.analysis.harmonize.harmonize_melody`)."""
+    """"given" (the person's) or "harmonised" (:func:`partita.analysis.harmonize.harmonize_melody`), or
+    "harmonised by the beat" (:func:`beat_harmony`)."""
+    beat_chords: list[tuple[float, float, str]] | None = None
+    """A chord a beat, (start, end) in quarters from the melody's first tick and label, where the melody is
+    harmonised by the beat (:data:`BEAT_HARMONY`); None: one chord a bar."""
     gap: float = 5.0
     """The semitones :func:`under_melody` keeps the parts' mean pitches under the melody's (:data:`VOICES_GAP`
     where the parts were sampled under it in order)."""
@@ -226,6 +246,61 @@ def melody_piece(score: Score, source: str = "") -> Melody:
             name,
         )
     return Melody(score, bars, source)
+
+
+def beat_harmony(melody: Melody, key: str, mode: str | None) -> list[tuple[float, float, str]]:
+    """A chord a beat of ``melody`` (a meter of quarter-note beats) in ``key`` ``mode``, as Bach harmonised
+    his chorale sopranos (:func:`partita.analysis.chorale_harmony.harmonize_chorale`): (start, end) in
+    quarters from its first tick and the chord's label."""
+    lines = bar_lines(melody.score, melody.bars)
+    q = float(int(melody.score.ticks_per_quarter) or 480)
+    beats, downbeats = [], set()
+    for a, b in zip(lines[:-1], lines[1:], strict=True):
+        downbeats.add(a / q)
+        beats += [t / q for t in range(int(a), int(b), int(q))]
+    beats.append(lines[-1] / q)
+    labels = harmonize_chorale(melody_notes(melody), beats, downbeats, f"{key} {mode or 'major'}")
+    return [(beats[i], beats[i + 1], label) for i, label in enumerate(labels)]
+
+
+def by_the_beat(request: Request, meter: str | None) -> bool:
+    """Whether the melody of ``request`` is harmonised by the beat (:data:`BEAT_HARMONY`): its parts a
+    style's listed there (a choir's with no style named: a chorale's), in a meter of quarter-note beats."""
+    c = request.conditions
+    style = c.style or ""
+    if not style and c.programs and not c.drums and set(c.programs) <= CHOIR_PROGRAMS:
+        style = "chorale"
+    return style in BEAT_HARMONY and bool(meter) and str(meter).endswith("/4")
+
+
+def beat_voicing_chords(
+    chords: list[tuple[float, float, str]], key: str | None, mode: str | None
+) -> list[tuple[float, float, int, int, int]]:
+    """``chords`` (a chord a beat) as the rules read them (``Voicing.chords``): each chord's tones, and its
+    tones with the key's scale between its beats, as bitmasks, and its bass."""
+    scale = scale_pitch_classes(key, mode) if key else set()
+    out = []
+    for a, b, label in chords:
+        tones = chord_pitch_classes(label)
+        bass = bass_pitch_class(label)
+        on, off = sum(1 << pc for pc in tones), sum(1 << pc for pc in tones | scale)
+        out.append((a, b, on, off, -1 if bass is None else bass))
+    return out
+
+
+def bar_chords(melody: Melody) -> list[str]:
+    """What the melody's chords a beat are as a line of bars: ``"| G D/F# Em C | ..."`` (a chord held over
+    beats written once)."""
+    lines = bar_lines(melody.score, melody.bars)
+    q = float(int(melody.score.ticks_per_quarter) or 480)
+    bars: list[list[str]] = [[] for _ in range(melody.bars)]
+    last = None
+    for a, _, label in melody.beat_chords or []:
+        bar = int(np.searchsorted(np.asarray(lines) / q, a + 1e-6, side="right")) - 1
+        if 0 <= bar < melody.bars and (label != last or not bars[bar]):
+            bars[bar].append(label if label != last else "-")
+        last = label
+    return ["| " + " ".join(b) for b in bars]
 
 
 def melody_chords(melody: Melody, key: str, mode: str | None) -> list[str]:
@@ -294,12 +369,16 @@ def accompaniment_request(
     else:
         melody.chords, melody.chords_from = melody_chords(melody, asked.key or "C", asked.mode), "harmonised"
         request.chords = list(melody.chords)
+        if by_the_beat(request, own.meter) and not half_notes:
+            melody.beat_chords = beat_harmony(melody, asked.key or "C", asked.mode)
+            melody.chords_from = "harmonised by the beat"
     request.notes[:] = [n for n in request.notes if not n.startswith("empty prompt")]
     name = melody.source or "the melody"
     request.notes.append(
         f"accompanying {name}: {melody.bars} bars kept as written"
         + (f"; its own {', '.join(kept)} kept" if kept else "")
-        + f"; chords {melody.chords_from}: {' '.join(melody.chords)}"
+        + f"; chords {melody.chords_from}: "
+        + (" ".join(bar_chords(melody)) + " |" if melody.beat_chords else " ".join(melody.chords))
     )
     return request, melody
 
@@ -407,6 +486,11 @@ def strike_with_melody(
             max_leaps=[int(b) for b in voicing.get("leaps", [])],
             spacing=int(voicing.get("spacing", 0)),
         )
+        if melody.beat_chords:  # the chords a beat, asked of the voices instead of the bars' chords
+            request.voicing.chords = beat_voicing_chords(melody.beat_chords, c.key, c.mode)
+            request.voicing.chord_pull = BEAT_CHORD_PULL
+            request.chords = []
+            request.notes.append("the voices sing each beat's chord (harmonised by the beat)")
         melody.gap = VOICES_GAP
         request.notes.append("the voices in order under the melody, no clash where its notes start")
     if PICKUP_SAMPLED:
@@ -518,20 +602,32 @@ def with_melody(melody: Melody, parts: Score) -> Score:
 
 def block_chords(melody: Melody, program: int = 0, velocity: int = 70) -> Score:
     """The rule baseline: each bar's chord (of ``melody.chords``) as a triad held for the bar around middle
-    C, over its root an octave and more below, on ``program``; the melody on top as written."""
+    C, over its root an octave and more below, on ``program``; the melody on top as written. A melody
+    harmonised by the beat (``melody.beat_chords``) gets its chords a beat so, each held while it lasts, over
+    its bass."""
     if not melody.chords:
         raise ValueError("the melody has no chords yet: build its request first (accompaniment_request)")
     lines = bar_lines(melody.score, melody.bars)
+    q = int(melody.score.ticks_per_quarter) or 480
+    if melody.beat_chords:
+        spans: list[tuple[int, int, str]] = []
+        for a, b, label in melody.beat_chords:
+            if spans and spans[-1][2] == label:
+                spans[-1] = (spans[-1][0], round(b * q), label)
+            else:
+                spans.append((round(a * q), round(b * q), label))
+    else:
+        spans = [(lines[b], lines[b + 1], melody.chords[b % len(melody.chords)]) for b in range(melody.bars)]
     chords, bass = Track(name="block chords", program=program), Track(name="bass", program=program)
-    for b in range(melody.bars):
-        label = melody.chords[b % len(melody.chords)]
+    for start, stop, label in spans:
         tones = chord_pitch_classes(label)
-        if not tones:
+        if not tones or stop <= start:
             continue
-        start, length = lines[b], lines[b + 1] - lines[b]
         for pc in sorted(tones):
-            chords.notes.append(Note(start, length, 60 + (pc - 60) % 12, velocity))
-        bass.notes.append(Note(start, length, 36 + (root_pitch_class(label) - 36) % 12, velocity))
+            chords.notes.append(Note(start, stop - start, 60 + (pc - 60) % 12, velocity))
+        low = bass_pitch_class(label)
+        low = root_pitch_class(label) if low is None else low
+        bass.notes.append(Note(start, stop - start, 36 + (low - 36) % 12, velocity))
     parts = Score(int(melody.score.ticks_per_quarter))
     parts.tracks.extend([chords, bass])
     return with_melody(melody, parts)

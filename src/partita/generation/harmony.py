@@ -39,6 +39,19 @@ def quality(label: str) -> str:
     return label.partition(":")[2].split("/")[0]
 
 
+_DEGREES = {"b3": 3, "3": 4, "b5": 6, "5": 7, "#5": 8, "bb7": 9, "b7": 10, "7": 11}
+
+
+def bass_pitch_class(label: str) -> int | None:
+    """The pitch class of a chord label's bass: its root, or the degree after a slash (``"G:maj/3"`` -> 11,
+    ``"D:7/b7"`` -> 0); None for ``N``."""
+    if label in ("N", "X", ""):
+        return None
+    root = root_pitch_class(label)
+    degree = label.partition("/")[2]
+    return (root + _DEGREES.get(degree, 0)) % 12
+
+
 def scale_pitch_classes(tonic: str, mode: str | None) -> set[int]:
     """The key's scale (in minor, natural and harmonic together)."""
     pc = PITCH_CLASS_OF_TONIC[tonic]

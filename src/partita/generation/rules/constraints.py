@@ -30,6 +30,16 @@ class Voicing:
     """The most semitones between neighbouring upper voices (the given voice and the top sampled one, and
     the sampled ones but the lowest: the bass may lie further under the tenor), judged where a note lands;
     0: no bound."""
+    chords: list[tuple[float, float, int, int, int]] = field(default_factory=list)
+    """Chords by the beat under the given voice (a chorale soprano harmonised by
+    :mod:`partita.analysis.chorale_harmony`): (start, end) in quarters as ``above``, the chord's pitch classes
+    (bit k: pitch class k), those a note starting between its beats may take (its tones and the key's scale),
+    and its bass's pitch class (-1: any). A voice's note starting where a chord starts is one of its tones,
+    and none is held into a chord it is not a tone of; the bar's chords (``Constraints.chords``) are not asked
+    with them."""
+    chord_pull: float = 0.0
+    """(with ``chords``) A logit bonus where a chord starts: for the lowest voice's note on its bass, and for
+    a note on a tone of it that nothing sounding there sings yet."""
 
 
 @dataclass

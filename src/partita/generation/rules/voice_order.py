@@ -26,11 +26,18 @@ With ``max_repeats`` no voice starts its last pitch again once it has started it
 partita-small's inner voices under a held-out soprano repeated one pitch for bars. Real inner voices of
 Bach's chorales (200 training chorales, first 8 bars) start their last pitch again at 20% of their notes,
 a third time running at 3.6%, a fourth or more at 2.1%; the bass 3.1%, 0.1%, 0.1%.
+
+With chords by the beat (``Voicing.chords``: a chorale soprano harmonised as Bach harmonised his,
+:mod:`partita.analysis.chorale_harmony`) a voice's note that lands where a chord starts is one of its tones,
+one landing between its beats a tone of it or of the key's scale (a passing tone), and no note is held into a
+chord it is not a tone of; with ``chord_pull`` the lowest voice is pulled to the chord's bass (its inversion)
+and any voice to a tone of it nothing sounds yet.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
@@ -111,6 +118,8 @@ class VoiceOrder(Rule):
         held: bool = False,
         repeat_weight: float = 0.0,
         spacing: int = 0,
+        chords: list[tuple[float, float, int, int, int]] | tuple = (),
+        chord_pull: float = 0.0,
     ):
         self.rank = {int(p): i for i, p in enumerate(voices)}
         given = sorted((float(a), float(b), int(k)) for a, b, k in above)
@@ -124,6 +133,13 @@ class VoiceOrder(Rule):
         self.repeat_weight = float(repeat_weight)
         self.spacing = int(spacing)
         self.timeline = timeline
+        beats = sorted((float(a), float(b), int(on), int(off), int(bass)) for a, b, on, off, bass in chords)
+        self.chord_start = torch.tensor([c[0] for c in beats], dtype=torch.float64)
+        self.chord_end = torch.tensor([c[1] for c in beats], dtype=torch.float64)
+        self.chord_tones = torch.tensor([c[2] for c in beats], dtype=torch.long)
+        self.chord_passing = torch.tensor([c[3] for c in beats], dtype=torch.long)
+        self.chord_bass = torch.tensor([c[4] for c in beats], dtype=torch.long)
+        self.chord_pull = float(chord_pull)
         self.events = [id_events(toks, resolution) for toks in expansions]
         leads = [first_note(ev) for ev in self.events]
         self.lead_program = torch.tensor([p for p, _ in leads], dtype=torch.long)
@@ -148,6 +164,8 @@ class VoiceOrder(Rule):
             held=bool(c.voicing.held and c.voicing.above),
             repeat_weight=float(c.voicing.repeat_weight),
             spacing=int(c.voicing.spacing),
+            chords=c.voicing.chords,
+            chord_pull=float(c.voicing.chord_pull),
         )
 
     def start(self, track: Track | None = None) -> dict:
@@ -212,6 +230,15 @@ class VoiceOrder(Rule):
         bad = torch.zeros(width, dtype=torch.bool)
         if given:
             bad |= voiced & self._against_above(when, pitch)
+        if len(self.chord_start):  # on a chord's beat its tones, between its beats also the key's scale
+            bad |= voiced & (pitch >= 0) & self._off_chord(when, pitch)
+            bad |= voiced & (pitch >= 0) & self._held_into(when, when + self.lead_dur[:width], pitch)
+            pending = row["pending"]
+            if pending is not None and pending[0] >= 0:  # its duration: not held into a chord it is not of
+                ends = row["now"] + self.timeline.lead[:width]
+                bad |= self._held_into(
+                    torch.full_like(ends, row["now"]), ends, torch.full_like(pitch, pending[1])
+                )
         if given and self.spacing:  # the top sampled voice within reach of the given one
             bad |= (rank == 0) & self._under_above(when, pitch)
         if given and self.held:
@@ -242,7 +269,10 @@ class VoiceOrder(Rule):
         return bad if bool(bad.any()) else None
 
     def pull(self, row: dict, track: Track, logits: torch.Tensor) -> None:
-        """With ``repeat_weight``: an id that starts a voice's last pitch again loses the weight."""
+        """With ``repeat_weight``: an id that starts a voice's last pitch again loses the weight; with
+        ``chord_pull``, :meth:`_chord_pull`."""
+        if self.chord_pull and len(self.chord_start) and track.sounding is not None:
+            self._chord_pull(row, track, logits)
         if not self.repeat_weight or not row["last"]:
             return
         width = logits.shape[0]
@@ -253,6 +283,58 @@ class VoiceOrder(Rule):
         for r, (last, _) in row["last"].items():
             again |= (rank == r) & (pitch == last)
         logits[again] -= self.repeat_weight
+
+    def _chord_at(self, when: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per landing time: the index of the chord sounding there, whether there is one, and whether it
+        starts there."""
+        i = torch.searchsorted(self.chord_start, when + _AT, right=True) - 1
+        has = i >= 0
+        i = i.clamp(min=0)
+        has = has & (self.chord_end[i] > when + _AT)
+        return i, has, (self.chord_start[i] - when).abs() < _AT
+
+    def _off_chord(self, when: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Per id landing at ``when`` with first pitch ``pitch``: not a tone of the chord starting there, or
+        between its beats not one of those it allows."""
+        i, has, starts = self._chord_at(when)
+        allowed = torch.where(starts, self.chord_tones[i], self.chord_passing[i])
+        return has & (((allowed >> (pitch.clamp(min=0) % 12)) & 1) == 0)
+
+    def _held_into(self, start: torch.Tensor, end: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Per id whose note of ``pitch`` sounds from ``start`` to ``end`` (``inf``: not known yet, not
+        judged): held into a chord starting while it sounds that it is not a tone of."""
+        pc = pitch.clamp(min=0) % 12
+        return _starting_while(
+            start,
+            end,
+            self.chord_start,
+            lambda lo, hi, idx: ((self.chord_tones[lo:hi][None, :] >> pc[idx][:, None]) & 1) == 0,
+        )
+
+    def _chord_pull(self, row: dict, track: Track, logits: torch.Tensor) -> None:
+        """Where a chord starts: the lowest voice's note on its bass, and a note on a tone of it that neither
+        the given voice nor a sampled one sounds there, get ``chord_pull``."""
+        width = logits.shape[0]
+        rank = self.lead_rank[:width].clone()
+        rank[self.inherits[:width]] = self.rank.get(row["program"], -1)
+        pitch = self.lead_pitch[:width]
+        when, _ = self.timeline.landing(track.sounding, width)
+        i, has, starts = self._chord_at(when)
+        on = (rank >= 0) & (pitch >= 0) & has & starts
+        if not bool(on.any()):
+            return
+        pc = pitch.clamp(min=0) % 12
+        lowest = len(self.rank) - 1
+        bonus = (rank == lowest) & (pc == self.chord_bass[i])
+        sounding = 0
+        for _, p, end in row["notes"]:
+            sounding |= 1 << (int(p) % 12) if end > row["now"] + _AT else 0
+        j = int(torch.searchsorted(self.above_start, torch.tensor(row["now"] + _AT), right=True)) - 1
+        if j >= 0 and float(self.above_end[j]) > row["now"] + _AT:
+            sounding |= 1 << (int(self.above_pitch[j]) % 12)
+        missing = self.chord_tones[i] & ~sounding
+        bonus |= ((missing >> pc) & 1) == 1
+        logits[on & bonus] += self.chord_pull
 
     def _against_above(self, when: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Per id landing at ``when`` with first pitch ``pitch``: above the given note sounding there, or a
@@ -278,20 +360,33 @@ class VoiceOrder(Rule):
     def _held_over(self, start: torch.Tensor, end: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Per id whose note of ``pitch`` sounds from ``start`` to ``end`` (``inf``: not known yet, not
         judged): a given note lower than it starting while it still sounds."""
-        out = torch.zeros(len(start), dtype=torch.bool)
-        known = torch.isfinite(end) & (end > start + _AT)
-        if not bool(known.any()):
-            return out
-        idx = known.nonzero().flatten()
-        s, e, p = start[idx], end[idx], pitch[idx]
-        lo = int(torch.searchsorted(self.above_start, float(s.min()) + _AT, right=True))
-        hi = int(torch.searchsorted(self.above_start, float(e.max()) - _AT))
-        if hi <= lo:
-            return out
-        a_start, a_pitch = self.above_start[lo:hi], self.above_pitch[lo:hi]
-        inside = (a_start[None, :] > s[:, None] + _AT) & (a_start[None, :] < e[:, None] - _AT)
-        out[idx] = (inside & (a_pitch[None, :] < p[:, None])).any(dim=1)
+        return _starting_while(
+            start,
+            end,
+            self.above_start,
+            lambda lo, hi, idx: self.above_pitch[lo:hi][None, :] < pitch[idx][:, None],
+        )
+
+
+def _starting_while(
+    start: torch.Tensor, end: torch.Tensor, times: torch.Tensor, judge: Callable[..., torch.Tensor]
+) -> torch.Tensor:
+    """Per note sounding from ``start`` to ``end`` (``inf``: not known yet, not judged): whether one of the
+    events at ``times`` (sorted) that start while it sounds is one ``judge(lo, hi, idx)`` marks (a (notes,
+    events) mask over the events ``lo:hi`` and the notes ``idx`` judged)."""
+    out = torch.zeros(len(start), dtype=torch.bool)
+    known = torch.isfinite(end) & (end > start + _AT)
+    if not bool(known.any()):
         return out
+    idx = known.nonzero().flatten()
+    s, e = start[idx], end[idx]
+    lo = int(torch.searchsorted(times, float(s.min()) + _AT, right=True))
+    hi = int(torch.searchsorted(times, float(e.max()) - _AT))
+    if hi <= lo:
+        return out
+    inside = (times[lo:hi][None, :] > s[:, None] + _AT) & (times[lo:hi][None, :] < e[:, None] - _AT)
+    out[idx] = (inside & judge(lo, hi, idx)).any(dim=1)
+    return out
 
 
 def _index(notes: list[list], note: list) -> list | None:
