@@ -104,7 +104,10 @@ def test_a_prompt_with_a_key_or_no_mode_samples_the_same_notes(prompt):
     assert with_rule == without
 
 
-def test_a_mode_without_a_key_changes_what_is_sampled():
+def test_a_mode_without_a_key_changes_what_is_sampled(monkeypatch):
+    from partita.generation import planning
+
+    monkeypatch.setattr(planning, "CHOOSE_KEY", False)  # else the plan chooses a key: the rule is not built
     gen = Generator.debug(seed=0)
 
     def minor(bars: int = 3):

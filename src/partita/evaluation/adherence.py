@@ -409,9 +409,10 @@ def from_description(desc) -> Measured:
 def controls_of(request: Request) -> Controls:
     """The controls a :class:`~partita.generation.request.Request` asks for, as adherence measures them."""
     c = request.conditions
+    key = c.key if not request.key_chosen else None  # a key the plan chose for a mode: the mode is judged
     return Controls(
-        key=f"{c.key} {c.mode or 'major'}" if c.key else None,
-        mode=c.mode if not c.key and c.mode in ("major", "minor") else None,
+        key=f"{key} {c.mode or 'major'}" if key else None,
+        mode=c.mode if not key and c.mode in ("major", "minor") else None,
         tempo=c.tempo_bpm,
         time_signature=c.meter,
         instruments=[*c.programs, *(["Drums"] if c.drums else [])] or None,

@@ -13,7 +13,8 @@ raise arousal. Each feature is first centred and scaled to [-1, 1] (:func:`pictu
     arousal = 0.5 (the same, of the shot) + 0.5 motion                   (a video shot; motion on a log scale)
 
 and valence and arousal become music exactly as a mood word's do in :mod:`partita.generation.prompt`: mode
-major or minor (when |valence| >= :data:`MODE_THRESHOLD`), tempo 105 + 55 arousal bpm, register (mean pitch)
+major or minor (when |valence| >= :data:`MODE_THRESHOLD`; with no key in the words, the plan then chooses one
+in that mode, :mod:`partita.generation.mode_keys`), tempo 105 + 55 arousal bpm, register (mean pitch)
 62 + 8 valence, low from valence -0.35 and high from +0.45 (:func:`~partita.generation.prompt.mood_pitch`: not
 with a style named, nor out of a named instrument's range), the density and rhythm faders 0.5 + 0.4 arousal
 (only when no style is named: a style keeps its own density) and the nearest mood token. The words of a

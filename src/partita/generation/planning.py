@@ -21,6 +21,7 @@ from partita.generation.instruments import (
     monophonic_programs,
     stand_in_programs,
 )
+from partita.generation.mode_keys import key_for_mode
 from partita.generation.notation import sampled_meter, single_meter, trained_frame
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
@@ -33,6 +34,28 @@ NOTES_PER_ONSET: tuple[tuple[int, int | None], ...] = ((1, 1), (1, 2), (2, 2), (
 (:data:`partita.tokens.conditions.POLYPHONY_EDGES`: under 1.25, 1.25-1.75, 1.75-2.5, 2.5-3.5, 3.5-5, over 5
 notes sounding together). A heuristic: notes held across onsets add to the measured polyphony, so the bounds
 sit at or under each bin."""
+
+CHOOSE_KEY = True
+"""Where a new piece asks a mode and no key (a picture's minor, "a sad piano piece"), the plan chooses a key
+in that mode (:func:`partita.generation.mode_keys.key_for_mode`, drawn with the seed), so that the model
+reads a ``Key_`` token and the rules of an asked key apply; off: the model chooses (its ``Mode_`` token
+alone, which partita-small barely follows: docs/PICTURES.md § A key for the mode)."""
+
+CHOSEN_TONIC_WEIGHT = 0.5
+"""The tonic pull (:mod:`partita.generation.rules.tonic`, ``GenerationConfig.tonic_weight``) of a piece whose
+key the plan chose for its mode (:data:`CHOOSE_KEY`) in :data:`CHOSEN_TONIC_MODES`, where the config sets
+none; 0: off. ``bench/bench_mode_key.py`` (docs/PICTURES.md § A key for the mode): with the key alone
+partita-small often wrote in its relative major (E minor chosen, G major heard); with the pull minor asks
+were heard minor (music21) 10 of 12 pictures against 7 of 12 without a key chosen, 14 of 16 mood-word prompts
+against 8 of 16, at a cost to the melody (steps among melodic intervals 0.29 -> 0.21 for the pictures,
+pitch-class entropy -0.1 to -0.2 bits)."""
+CHOSEN_TONIC_MODES = ("minor",)
+"""The modes a chosen key gets the tonic pull in: minor only. partita-small leans to major (a major ask was
+heard major about as often with the pull as without, 12 of 12 and 14 of 16, and its melodies lost steps)."""
+
+CHOSEN_FINAL_WEIGHT = 0.0
+"""The final pull (:mod:`partita.generation.rules.final`: the last bar towards the tonic) of a piece whose key
+the plan chose for its mode (:data:`CHOOSE_KEY`), where neither the config nor the style sets one; 0: off."""
 
 MAX_NOTES_PER_ONSET = 12
 """No more notes than this start together, whatever the request: a chord that never closes is a degenerate
@@ -144,6 +167,7 @@ def plan_request(
     None: it does not)."""
     c = request.conditions
     drawn = _drawn_meter(request, config, tokenizer, seed)
+    keyed = _chosen_key(request, config, seed)
     if config.constrain and config.stand_ins and prior is not None:
         stand = stand_in_programs(c.programs, prior)
     else:
@@ -152,7 +176,7 @@ def plan_request(
         fewest = notes_per_bar_bounds(c.density, c.meter)[0]
         tokens_per_bar = max(config.tokens_per_bar, 4 * fewest + 16)
         return Plan(None, list(stand.prefix_programs), dict(stand.written), tokens_per_bar=tokens_per_bar)
-    notes = list(stand.notes) + ([drawn] if drawn else [])
+    notes = list(stand.notes) + [n for n in (drawn, keyed) if n]
     meter, multiple = _sampled_meter(request, tokenizer.time_signatures, notes)
     chords, chord_slots = _chords_in_sampled_bars(request, tokenizer.time_signatures, multiple, notes)
     fewest, most = notes_per_bar_bounds(c.density, meter)
@@ -200,7 +224,7 @@ def plan_request(
         chord_tones_only=config.chord_tones_only,
         bass=bass_program(held, written) if request.chords else None,
         cadence=bool(c.key) and config.cadence,
-        tonic_weight=config.tonic_weight if c.key else 0.0,
+        tonic_weight=_tonic_weight(request, config),
         tonic_on_downbeats=config.tonic_on_downbeats,
         tempo=c.tempo_bpm,
         min_notes_per_bar=fewest,
@@ -232,7 +256,7 @@ def plan_request(
         scale=style_scale(c.style, c.key, c.mode),
         scale_weight=config.scale_weight_for(c.style),
         mode_weight=float(config.mode_weight),
-        final_weight=config.final_weight_for(c.style),
+        final_weight=_final_weight(request, config),
         monophonic=_monophonic(
             held, written, c.style, config, voices if request.voicing.above and request.voicing.held else {}
         ),
@@ -264,6 +288,47 @@ def _drawn_meter(
         return None
     c.meter = meter
     return f"written in {meter}, drawn from the meters real pieces of its style are in (none was asked for)"
+
+
+def _chosen_key(request: Request, config: GenerationConfig, seed: int | None) -> str | None:
+    """Set a key for a new piece that asks a mode and no key (:data:`CHOOSE_KEY`), in place, its tonic drawn
+    with ``seed`` from the keys real pieces of its style are in, in that mode
+    (:func:`~partita.generation.mode_keys.key_for_mode`): the condition prefix then names it and the rules
+    of a key apply, while its adherence still judges the mode only (``Request.key_chosen``). Not where music
+    is given (it has its key) or chords are (they were read in a key of their own). Returns the note saying
+    so, or None. A request planned again (another seed) draws again."""
+    c = request.conditions
+    if request.key_chosen:  # chosen for an earlier call: drawn again
+        c.key, request.key_chosen = None, False
+    if not CHOOSE_KEY or c.key or c.mode not in ("major", "minor") or seed is None or not config.constrain:
+        return None
+    if request.given is not None or request.chords:
+        return None
+    tonic = key_for_mode(c.style, c.mode, seed)
+    if tonic is None:
+        return None
+    c.key, request.key_chosen = tonic, True
+    kind = f"real {c.style.replace('_', ' ')} pieces" if c.style else "real pieces"
+    return f"no key given: chose {tonic} {c.mode} for the {c.mode} mode (drawn from the keys {kind} are in)"
+
+
+def _tonic_weight(request: Request, config: GenerationConfig) -> float:
+    """The tonic pull for ``request``: the config's with a key, or :data:`CHOSEN_TONIC_WEIGHT` for a key the
+    plan chose for a mode of :data:`CHOSEN_TONIC_MODES` where the config sets none."""
+    if not request.conditions.key:
+        return 0.0
+    if request.key_chosen and not config.tonic_weight:
+        return float(CHOSEN_TONIC_WEIGHT) if request.conditions.mode in CHOSEN_TONIC_MODES else 0.0
+    return float(config.tonic_weight)
+
+
+def _final_weight(request: Request, config: GenerationConfig) -> float:
+    """The final pull for ``request``: the config's or its style's, else :data:`CHOSEN_FINAL_WEIGHT` for a
+    key the plan chose for the mode."""
+    weight = config.final_weight_for(request.conditions.style)
+    if request.key_chosen and config.final_weight is None and not weight:
+        return float(CHOSEN_FINAL_WEIGHT)
+    return weight
 
 
 def _monophonic(

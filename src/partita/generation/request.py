@@ -74,6 +74,10 @@ class Request:
     """How the sampled voices sing as lines, and under the notes of a given voice above them (a soprano kept
     as written, with parts added under it: ``Voicing.above``): read by the rules
     (:mod:`partita.generation.rules.voice_order`, :mod:`partita.generation.rules.leaps`) as it is."""
+    key_chosen: bool = False
+    """The key in :attr:`conditions` was chosen by the plan for the mode asked, not by the person
+    (:func:`partita.generation.planning.plan_request`, :mod:`partita.generation.mode_keys`): adherence judges
+    the mode (CM), not this key."""
     pickup_in_bars: bool = False
     """The :attr:`pickup` is the first of the bars asked for, not a bar before them: a melody's bar padded
     before its upbeat, from which its chords and onsets count (:mod:`partita.generation.accompany`)."""
@@ -92,7 +96,7 @@ class Request:
         rows = [
             ("style", c.style),
             ("region", c.region),
-            ("key", f"{c.key or '?'} {c.mode or ''}".strip() if (c.key or c.mode) else None),
+            ("key", _key_row(c.key, c.mode, self.key_chosen)),
             ("meter", c.meter),
             ("tempo", f"{c.tempo_bpm:g} bpm ({tempo_term(c.tempo_bpm)})" if c.tempo_bpm else None),
             (
@@ -128,3 +132,12 @@ class Request:
     def bars(self) -> int:
         """The bars asked for (:data:`DEFAULT_BARS` when the request names none)."""
         return self.conditions.bars or DEFAULT_BARS
+
+
+def _key_row(key: str | None, mode: str | None, chosen: bool) -> str | None:
+    """The key as :meth:`Request.explain` shows it: ``"? minor"`` for a mode alone, and a key the plan chose
+    for the mode marked so."""
+    if not (key or mode):
+        return None
+    text = f"{key or '?'} {mode or ''}".strip()
+    return f"{text} (chosen for the mode: none was asked)" if chosen else text

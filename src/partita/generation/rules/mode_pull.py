@@ -19,6 +19,13 @@ neighbouring key whose scale has neither (A major into B minor), and a stronger 
 in the other mode more often. The whole scale holds the tonic chosen; the harmonic minor's raised seventh is
 what no major key shares, so the pulled music is not heard as the relative major.
 
+Why it does not suffice (measured, docs/PICTURES.md): a pitch set is not a key. Pulled into C minor's scale,
+the model kept its own centre of gravity (the tones it sounds longest and lowest), often the relative major's
+tonic, and key finders heard that. So the plan now chooses a key for a mode asked without one
+(:data:`partita.generation.planning.CHOOSE_KEY`, :mod:`partita.generation.mode_keys`): the model reads a
+``Key_`` token, and this rule, which needs no key, is built only where none was chosen (that switch off, or a
+plan without a seed).
+
 Bonus, built where the constraints ask a mode and no key (a key asked has its own rules, and a request with
 no mode is not touched), and only where ``mode_weight`` is set: measured, it is off by default. A pull,
 not a mask, so a chromatic passing tone stays possible. The first bar is the model's own.
