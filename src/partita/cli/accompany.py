@@ -33,11 +33,12 @@ def accompany(
     `partita accompany tune.mid "for guitar and bass"` (piano when the prompt names no instrument).
 
     The melody's key, meter, tempo and length are kept unless an option says otherwise; its chords, one a
-    bar, are chosen from the key's own chords to fit its notes (or given with --chords), and the parts are
-    sampled over them. Candidates are ranked by the Selector and by how rarely the parts clash with the
-    melody's notes on the beats. A MIDI melody opening with an upbeat is read with its bar lines where its
-    notes put them (one line says so; --pickup 0 keeps the file's bars). With --concept (a folder of
-    `partita concept learn`), the parts are sampled with the learned concept in place, e.g.
+    bar, are chosen from the key's own chords to fit its notes (or given with --chords; a chorale's, one a
+    beat, by a harmoniser learned from Bach's chorales), and the parts are sampled over them. Candidates
+    are ranked by the Selector and by how rarely the parts clash with the melody's notes on the beats. A
+    MIDI melody opening with an upbeat is read with its bar lines where its notes put them (one line says
+    so; --pickup 0 keeps the file's bars). With --concept (a folder of `partita concept learn`), the parts
+    are sampled with the learned concept in place, e.g.
     `partita accompany tune.mid "in <my-style>" --concept my-style/`.
     """
     from partita.pipelines import Generator
