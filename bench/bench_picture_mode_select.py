@@ -11,6 +11,10 @@ the same candidates:
 - ``selector without CM``: the Selector as before (the candidates' adherence less CM);
 - ``selector with CM``: the Selector as shipped.
 
+Since the plan chooses a key for a mode asked without one (a minor one pulled to its tonic:
+``bench_mode_key.py``, docs/PICTURES.md § A key for the mode), the candidates are sampled with that key; its
+result files from before (``picture-mode-select.json``) are the model's own key.
+
 Measured: the share of the picks heard in the mode asked, by partita's key analysis (which CM itself reads,
 so it is not independent) and by music21's ``analyze("key")`` (which the generator never uses: the claim),
 for minor and major asks, with a paired 95% bootstrap interval against ``selector without CM``; and the

@@ -46,9 +46,9 @@ CHOSEN_TONIC_WEIGHT = 0.5
 key the plan chose for its mode (:data:`CHOOSE_KEY`) in :data:`CHOSEN_TONIC_MODES`, where the config sets
 none; 0: off. ``bench/bench_mode_key.py`` (docs/PICTURES.md § A key for the mode): with the key alone
 partita-small often wrote in its relative major (E minor chosen, G major heard); with the pull minor asks
-were heard minor (music21) 10 of 12 pictures against 7 of 12 without a key chosen, 14 of 16 mood-word prompts
-against 8 of 16, at a cost to the melody (steps among melodic intervals 0.29 -> 0.21 for the pictures,
-pitch-class entropy -0.1 to -0.2 bits)."""
+were heard minor (music21) 10 of 12 pictures against 7 of 12 without a key chosen, 14 of 16 and 10 of 16
+mood-word prompts against 8 and 8, at a cost to the melody (steps among melodic intervals 0.29 -> 0.21 for the
+pictures, 0.49 -> 0.37 for one prompt set; repeated notes up to +0.05; pitch-class entropy -0.1 to -0.24)."""
 CHOSEN_TONIC_MODES = ("minor",)
 """The modes a chosen key gets the tonic pull in: minor only. partita-small leans to major (a major ask was
 heard major about as often with the pull as without, 12 of 12 and 14 of 16, and its melodies lost steps)."""
