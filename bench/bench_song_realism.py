@@ -33,6 +33,11 @@ its 8 bars):
   repeats the one before: the lines as they were before it);
 - ``partita_across``: partita with pop's ``LeapStyle.across`` at ``song_pop909.CANDIDATE_ACROSS`` (the line
   starts fitted on POP909's development half, not shipped);
+- ``partita_no_reprise``: partita with pop's ``RhythmStyle.reprise`` at 0 (each line sung anew unless its
+  words repeat: the lines as before reprises);
+- with ``--reprise``, only ``partita``, ``partita_no_reprise`` and partita with each ``reprise`` of
+  :data:`FIT_REPRISE` (``reprise_R``), judged on each half (all windows and sparse ones; three judges'
+  seeds) with the phrase repeats of :func:`phrase_repeats` (``song_realism_reprise.json``);
 - with ``--fit-repeat``, partita with each ``repeat`` of :data:`FIT_REPEAT` (``repeat_R``): the value whose
   share of repeated notes comes nearest the development half's is the fit (``info.repeat_fit``).
 
@@ -55,7 +60,8 @@ bar or fewer.
 The lyrics are the same in both halves (nothing is fitted on them here); windows of one song share its
 words and, across seeds, its rhythm's skeleton, so the judges' folds are not independent songs.
 
-    python bench/bench_song_realism.py [--seeds 8] [--real 400] [--songs 400] [--fit-repeat] [--quick]
+    python bench/bench_song_realism.py [--seeds 8] [--real 400] [--songs 400] [--fit-repeat] [--reprise]
+                                       [--quick]
 """
 
 from __future__ import annotations
@@ -109,6 +115,7 @@ SPARSE_SETS = (
     "partita_learned",
     "partita_no_repeats",
     "partita_learned_old_pitch",
+    "partita_no_reprise",
 )
 FIT_REPEAT = (0.0, 0.25, 0.5, 0.75, 1.0)
 """The values of pop's ``LeapStyle.repeat`` that ``--fit-repeat`` tries on the development half."""
@@ -158,6 +165,10 @@ def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[st
         sets["partita_pop_before"] = sung_windows(texts, seeds)["partita"]
     with rules(), pop_style(STYLE_LEAPS, pentatonic=PENTATONIC):
         sets["partita_pentatonic"] = sung_windows(texts, seeds)["partita"]
+    from partita.generation.song_rhythm import STYLE_RHYTHM as RHYTHM
+
+    with pop_style(RHYTHM, reprise=0.0):
+        sets["partita_no_reprise"] = sung_windows(texts, seeds)["partita"]
     sets["partita_learned"] = sung_windows(texts, seeds, learned=True)["partita"]
     zh = [ZH_LYRICS.read_text(encoding="utf-8")]
     sets["partita_zh"] = sung_windows(zh, seeds)["partita"]
@@ -324,6 +335,7 @@ SETS = (
     ("partita_no_repeats", "partita with no repeated notes (repeat 0, as before)"),
     ("eighth", "one syllable an eighth (partita's pitches)"),
     ("partita_across", "partita, pop across 0.3 (not shipped)"),
+    ("partita_no_reprise", "partita with each line sung anew (reprise 0, before)"),
 )
 
 
@@ -504,6 +516,123 @@ def build_rows(report: dict, info: dict) -> list[dict]:
     return rows
 
 
+FIT_REPRISE = (0.25, 0.5, 0.75, 1.0)
+"""The values of pop's ``RhythmStyle.reprise`` that ``--reprise`` tries (``reprise_R``) beside the shipped
+one (``partita``) and none (``partita_no_reprise``, the lines as before it)."""
+PHRASES = (2, 4)
+"""Phrase lengths (bars) of :func:`phrase_repeats`."""
+NEAR = 0.75
+"""A phrase nearly repeats an earlier one where this share of its notes (onset in the phrase, pitch) is
+one of the earlier phrase's, and of the earlier one's one of its."""
+
+
+def phrase_repeats(score) -> dict[str, float]:
+    """For each phrase length L of :data:`PHRASES`: the share of a window's L-bar phrases (from bar 0, after
+    the first) that repeat an earlier phrase of the window exactly (``exact_L``: the same notes, onsets in
+    the phrase and pitches) or nearly (``near_L``: :data:`NEAR` of the notes shared both ways)."""
+    from partita.evaluation.realism import bar_ticks
+
+    bar = bar_ticks(score)[0]
+    notes = sorted((n.time, n.pitch) for t in score.tracks for n in t.notes)
+    out = {}
+    for length in PHRASES:
+        span = length * bar
+        count = max(n for n, _ in notes) // span + 1 if notes else 0
+        phrases = [{(t % span, p) for t, p in notes if t // span == k} for k in range(count)]
+        exact = near = total = 0
+        for k in range(1, count):
+            if not phrases[k]:
+                continue
+            total += 1
+            exact += any(phrases[k] == phrases[j] for j in range(k))
+            near += any(
+                phrases[j] and len(phrases[k] & phrases[j]) >= NEAR * max(len(phrases[k]), len(phrases[j]))
+                for j in range(k)
+            )
+        out[f"exact_{length}"], out[f"near_{length}"] = (exact / total, near / total) if total else (0.0, 0.0)
+    return out
+
+
+def _mean_repeats(pieces: list) -> dict[str, float]:
+    got = [phrase_repeats(p) for p in pieces]
+    return {k: sum(g[k] for g in got) / max(len(got), 1) for k in (got[0] if got else {})}
+
+
+REPRISE_FEATURES = ("bar_repetition", "two_bar_repetition", "notes_per_bar", "duration_mean")
+
+
+def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
+    """English pop with pop's ``RhythmStyle.reprise`` as shipped (``partita``), at 0 (``partita_no_reprise``,
+    as before) and at each of :data:`FIT_REPRISE` (``reprise_R``), against each half's windows (all, and
+    :data:`SPARSE` notes a bar or fewer): the two-sample accuracy (mean of :data:`JUDGE_SEEDS`), the phrase
+    repeats (:func:`phrase_repeats`) and the repetition features beside POP909's."""
+    from partita.evaluation.realism import feature_matrix, realism_features, two_sample_test
+    from partita.generation.song_rhythm import STYLE_RHYTHM
+
+    texts = english_texts()
+    sets = {"partita": sung_windows(texts, seeds)["partita"]}
+    for name, r in [("partita_no_reprise", 0.0)] + [(f"reprise_{r}", r) for r in FIT_REPRISE]:
+        with pop_style(STYLE_RHYTHM, reprise=r):
+            sets[name] = sung_windows(texts, seeds)["partita"]
+    report: dict = {"real": {}, "sets": {k: {} for k in sets}}
+    xs = {k: feature_matrix([realism_features(p) for p in v]) for k, v in sets.items()}
+    for h in (*HALVES, *(f"{h}_sparse" for h in HALVES)):
+        rx = feature_matrix([realism_features(p) for p in reals[h]])
+        report["real"][h] = _mean_repeats(reals[h]) | {
+            f: float(sum(realism_features(p)[f] for p in reals[h]) / len(reals[h])) for f in REPRISE_FEATURES
+        }
+        for k, gx in xs.items():
+            acc = [two_sample_test(gx, rx, seed=s)["accuracy"] for s in JUDGE_SEEDS]
+            report["sets"][k][h] = {"accuracy": sum(acc) / len(acc), "seeds": acc}
+            log.info("reprise %s %s: %.3f", k, h, sum(acc) / len(acc))
+    for k, v in sets.items():
+        report["sets"][k]["means"] = _mean_repeats(v) | {
+            f: float(sum(realism_features(p)[f] for p in v) / len(v)) for f in REPRISE_FEATURES
+        }
+        report["sets"][k]["n"] = len(v)
+    return _reprise_rows(report), report
+
+
+def _reprise_rows(report: dict) -> list[dict]:
+    from partita.generation.song_rhythm import STYLE_RHYTHM
+
+    shipped = STYLE_RHYTHM["pop"].reprise
+    sets, rows = report["sets"], []
+    for h in (*HALVES, *(f"{h}_sparse" for h in HALVES)):
+        label = ("development half (choices looked here)" if h.startswith("dev") else "held-out half") + (
+            f", windows of {SPARSE:g} notes a bar or fewer" if h.endswith("sparse") else ""
+        )
+        a, b = sets["partita"], sets["partita_no_reprise"]
+        tried = ", ".join(f"{r}: {sets[f'reprise_{r}'][h]['accuracy']:.3f}" for r in FIT_REPRISE)
+        rows.append(
+            row(f"song realism, POP909 {label}: two-sample accuracy, partita's English pop lines with "
+                f"reprised lines (reprise {shipped:g})", a[h]["accuracy"], "accuracy", REPRISE_COMMAND,
+                "each line sung anew (reprise 0, before), same run", b[h]["accuracy"],
+                higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+                notes=f"mean of judges' seeds {list(JUDGE_SEEDS)}: {[round(x, 3) for x in a[h]['seeds']]} "
+                f"against {[round(x, 3) for x in b[h]['seeds']]}; each reprise tried: {tried}")
+        )  # fmt: skip
+    real = report["real"]
+    for key, what in (("exact_2", "2-bar phrases repeating an earlier one of the window exactly"),
+                      ("near_2", f"2-bar phrases nearly repeating an earlier one ({NEAR:g} of notes)"),
+                      ("exact_4", "4-bar phrases repeating the first exactly"),
+                      ("bar_repetition", "bars repeating an earlier bar (realism feature)")):  # fmt: skip
+        rows.append(
+            row(f"song realism: {what}, partita's English pop lines (reprise {shipped:g})",
+                sets["partita"]["means"][key], "share", REPRISE_COMMAND, "POP909 development half",
+                real["development"][key], goal="near POP909's",
+                notes=f"before (reprise 0) {sets['partita_no_reprise']['means'][key]:.3f}; POP909 held out "
+                f"{real['held_out'][key]:.3f}, sparse windows development "
+                f"{real['development_sparse'][key]:.3f}, held out {real['held_out_sparse'][key]:.3f}; "
+                "each reprise tried: "
+                + ", ".join(f"{r}: {sets[f'reprise_{r}']['means'][key]:.3f}" for r in FIT_REPRISE))
+        )  # fmt: skip
+    return rows
+
+
+REPRISE_COMMAND = "python bench/bench_song_realism.py --threads 1 --reprise"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=8, help="seeds each text is sung with")
@@ -512,6 +641,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="rules and small judges: one thread")
     ap.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: fewer songs")
     ap.add_argument("--fit-repeat", action="store_true", help="also try pop's LeapStyle.repeat values")
+    ap.add_argument("--reprise", action="store_true", help="only English pop with and without reprised lines")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.quick:
@@ -522,6 +652,17 @@ def main() -> None:
         got, counts[h] = pop909_windows(h, args.songs)
         reals[h] = sample(got, args.real, seed=i)
         reals[f"{h}_sparse"] = sparse_windows(got, args.real, seed=i)
+    if args.reprise:
+        rows, report = reprise_run(args.seeds, reals)
+        path = write_result(
+            "song_realism_reprise",
+            "Realism of the vocal line: English pop lines re-using an earlier line's tune, against POP909",
+            rows,
+            quick=args.quick,
+            extra={"report": report, "pop909": counts, "seconds": time.perf_counter() - t0},
+        )
+        print(path)
+        return
     train = pop909_full("development", min(args.songs, MARKOV_TRAIN))
     sets = generated_sets(args.seeds, train, args.fit_repeat)
     log.info("read and sung in %.0f s: %s", time.perf_counter() - t0, {k: len(v) for k, v in sets.items()})

@@ -27,7 +27,10 @@ pitches (``song_pop_pitch``: POP909's intervals, the rules' line as their guide)
 - **pinyin**: the MusicXML of a Chinese song has a second lyric line, the pinyin with tone marks of the
   surface readings (after tone sandhi) the melody followed;
 - **recurrence**: a phrase's melody depends only on its syllables, its place (last line or not, its arch's
-  height) and its length, so a chorus with the same words gets the same melody.
+  height) and its length, so a chorus with the same words gets the same melody;
+- **reprises**: in pop a line may re-use the tune of an earlier line of its section with the same cadence
+  (lines 1 and 3: ABAB), a syllable more or fewer fitted by splitting or joining notes
+  (``song_rhythm.RhythmStyle.reprise``).
 
 :func:`lyric_template` goes the other way: the syllables per phrase of a melody and where the stresses fall.
 
@@ -418,6 +421,7 @@ def _sung(
         section_bars.append((len(chords), bars * len(section.lines)))
         bounds = register.section_bounds(section.kind, kinds)
         last = None  # the previous line's last degree: a line starts from it (LeapStyle.across)
+        earlier: list[tuple[str, _Phrase, int]] = []  # the section's lines so far: (ending, phrase, seed)
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
             height = register.arch(li, len(section.lines), section.kind, kinds)
@@ -426,6 +430,15 @@ def _sung(
             # a pickup into a line after a section's first: a repeated section keeps its notes
             ph = _phrase(line, bars, meter, end, seed_here, *flags, height, bounds, rhythm, leaps, last,
                          li > 0, pitch, mode)  # fmt: skip
+            toneless = all(s.tone is None for s in line.syllables)  # a Chinese line follows its own tones
+            if (
+                rhythm.reprise > 0.0
+                and ph.sung
+                and toneless
+                and np.random.default_rng([seed_here, 3]).random() < rhythm.reprise
+            ):
+                ph, seed_here = _reprise_line(earlier, end, ph, seed_here, line, meter)
+            earlier.append((end, ph, seed_here))
             last = ph.last_degree
             new = _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
             if rhythm.sounding > 0.0 and not _learned(rhythm, meter):
@@ -439,6 +452,62 @@ def _sung(
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
     return notes, chords, section_bars
+
+
+def _strong_stresses(times: list[tuple[int, int]], stresses: list[bool], meter: str) -> int:
+    """How many of the stressed syllables start on a strong beat."""
+    return sum(is_strong(t[0], meter) for t, s in zip(times, stresses, strict=True) if s)
+
+
+def _reprise_line(
+    earlier: list[tuple[str, _Phrase, int]], end: str, fresh: _Phrase, seed: int, line: Line, meter: str
+) -> tuple[_Phrase, int]:
+    """The phrase (and its seed) for ``line``: the tune of the nearest earlier line with the same cadence
+    ``end`` that :func:`_reprise` fits to it with its stressed syllables on strong beats as often as on the
+    line sung anew (``fresh``), else ``fresh``."""
+    stresses = [s.stressed for s in line.syllables]
+    need = _strong_stresses(list(fresh.times), stresses, meter)
+    for kind, src, src_seed in reversed(earlier):
+        if kind != end:
+            continue
+        got = _reprise(src, stresses, meter)
+        if got is not None and _strong_stresses(list(got.times), stresses, meter) >= need:
+            return got, src_seed
+    return fresh, seed
+
+
+def _reprise(src: _Phrase, stresses: list[bool], meter: str) -> _Phrase | None:
+    """``src``'s tune (learned pitches: ``_Phrase.sung``) for a line of syllables ``stresses``: the same
+    notes where the counts agree; one syllable more: a note (not the last syllable's, a quarter or longer,
+    no melisma) split in two halves at its pitch; one fewer: two syllables' notes joined as one syllable's
+    melisma. Of the ways, the one with the most stressed syllables on strong beats; None where the counts
+    differ by more than one or no way fits."""
+    n, m = len(src.times), len(stresses)
+    if not src.sung or abs(n - m) > 1:
+        return None
+    times, runs, sung = list(src.times), list(src.runs), list(src.sung)
+    ways = []
+    if m == n:
+        ways.append((times, runs, sung))
+    elif m == n + 1:
+        for j in range(n - 1):
+            a, b = times[j]
+            if runs[j] or b - a < 2 * SLOT:
+                continue
+            half = math.ceil((b - a) / 2 / SLOT) * SLOT
+            ways.append((times[:j] + [(a, a + half), (a + half, b)] + times[j + 1 :],
+                         runs[:j] + [(), ()] + runs[j + 1 :],
+                         sung[:j] + [sung[j][:1], sung[j][:1]] + sung[j + 1 :]))  # fmt: skip
+    else:
+        for j in range(n - 1):
+            joined = tuple(runs[j]) + (times[j + 1],) + tuple(runs[j + 1])
+            ways.append((times[: j + 1] + times[j + 2 :], runs[:j] + [joined] + runs[j + 2 :],
+                         sung[:j] + [sung[j] + sung[j + 1]] + sung[j + 2 :]))  # fmt: skip
+    if not ways:
+        return None
+    t, r, d = max(ways, key=lambda w: _strong_stresses(w[0], stresses, meter))
+    onsets = [max(0, a // SLOT) for a, _ in t]
+    return replace(src, onsets=onsets, degrees=[x[0] for x in d], times=t, runs=tuple(r), sung=tuple(d))
 
 
 def _before(notes: list[SungNote], onset: int) -> list[SungNote]:

@@ -194,6 +194,13 @@ class RhythmStyle:
     """On the rules' rhythm: the share of a line's notes (not its last) that sound as long as POP909's
     notes do within a gap of their length (:func:`detach`), the rest of the gap a rest; 0: each note lasts
     to the next."""
+    reprise: float = 0.0
+    """The chance that a line re-uses the tune of the nearest earlier line of its section with the same
+    cadence (lines 1 and 3 of a verse: an ABAB line form; ``song._reprise``): the same rhythm slots and
+    pitches, a syllable more sung by splitting a note, a syllable fewer by joining two into a melisma,
+    where its stressed syllables then fall on strong beats as often as on the line sung anew; 0: no
+    chance is drawn (each line sung anew unless its words repeat). Lines with learned pitches
+    (``song_pop_pitch``) and no Mandarin tones only."""
 
 
 PLAIN = RhythmStyle()
@@ -209,6 +216,7 @@ STYLE_RHYTHM: dict[str, RhythmStyle] = {
         durations=((2, 0.8), (1, -0.6), (3, -0.3), (4, -0.4), (6, -1.5)),
         late_start=0.3,
         sounding=1.0,
+        reprise=0.5,
     ),
     "chorale": RhythmStyle(held_end=0.9, passing=0.45, durations=QUARTERS),
     "chinese_folk": PLAIN,
@@ -218,9 +226,10 @@ songs (every other song: 2 English songs sung as "pop", 15 Bach chorales as "cho
 style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). Chinese songs keep the plain
 rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it. Pop's
 ``sounding`` and ``late_start`` were chosen on the development half of ``bench/bench_song_realism.py``
-(POP909's melodies, windows as sparse as partita's: docs/SONGS.md, English pop nearer POP909)."""
+(POP909's melodies, windows as sparse as partita's: docs/SONGS.md, English pop nearer POP909), and its
+``reprise`` there too (``--reprise``: docs/SONGS.md, Reprised lines)."""
 LEARNED_RHYTHM: dict[str, RhythmStyle] = {
-    "pop": replace(STYLE_RHYTHM["pop"], learned=True, melisma=0.3),
+    "pop": replace(STYLE_RHYTHM["pop"], learned=True, melisma=0.3, reprise=0.0),
 }
 """Each style's rhythm learned from real melodies (pop: POP909's, ``song_pop_rhythm``), used in 4/4 for
 Chinese lyrics, or for any when asked (:func:`rhythm_for`'s ``learned``). ``melisma`` was chosen on the

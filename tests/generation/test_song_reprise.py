@@ -1,0 +1,120 @@
+"""Reprised lines (issue 25): real pop verses sing lines 1 and 3 to the same or nearly the same tune (an
+ABAB line form); ``RhythmStyle.reprise`` lets a line re-use the tune of the nearest earlier line of its
+section with the same cadence, a syllable more by splitting a note, one fewer by joining two."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from partita.generation import song_rhythm
+from partita.generation.song import sing
+from partita.generation.song_rhythm import SLOT, is_strong
+from partita.lyrics import read_lyrics
+
+SAME = """Morning light upon the water
+Children running down the lane
+Silver stars upon the river
+Everybody home again"""
+"""Lines 1 and 3 with one stress pattern (S u S u S u S u)."""
+MORE = """Morning light upon the water
+Children running down the lane
+Silver stars on the river
+Everybody home again"""
+"""Line 3 with a syllable fewer than line 1."""
+
+
+def _lines(song) -> dict[int, list[tuple[int, int, bool]]]:
+    """Each line's notes: (onset from the line's first bar, pitch, carries a syllable)."""
+    bar = 8 * SLOT
+    out: dict[int, list] = {}
+    for n in song.notes:
+        out.setdefault(n.line, []).append(n)
+    first = {k: min(n.onset for n in v) // bar * bar for k, v in out.items()}
+    return {k: [(n.onset - first[k], n.pitch, n.syllable is not None) for n in v] for k, v in out.items()}
+
+
+@pytest.fixture
+def reprise(monkeypatch):
+    def set_to(chance: float) -> None:
+        monkeypatch.setitem(
+            song_rhythm.STYLE_RHYTHM, "pop", replace(song_rhythm.STYLE_RHYTHM["pop"], reprise=chance)
+        )
+
+    return set_to
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_line_of_the_same_stresses_sings_the_earlier_lines_tune(reprise, seed):
+    reprise(1.0)
+    lines = _lines(sing(read_lyrics(SAME), style="pop", seed=seed))
+    assert lines[2] == lines[0]
+    assert lines[1] != lines[0]  # a line with another cadence is sung anew
+
+
+def test_no_reprise_sings_each_line_anew(reprise):
+    reprise(0.0)
+    assert all(
+        _lines(sing(read_lyrics(SAME), style="pop", seed=s))[2]
+        != _lines(sing(read_lyrics(SAME), style="pop", seed=s))[0]
+        for s in (0, 1, 2)
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_syllable_fewer_joins_two_notes_and_keeps_the_stresses_on_strong_beats(reprise, seed):
+    reprise(1.0)
+    song = sing(read_lyrics(MORE), style="pop", seed=seed)
+    lines = _lines(song)
+    one, three = lines[0], lines[2]
+    assert sum(s for *_, s in three) == sum(s for *_, s in one) - 1
+    assert [(t, p) for t, p, _ in one] == [(t, p) for t, p, _ in three]  # the tune, two notes one syllable
+    reprise(0.0)
+    fresh = sing(read_lyrics(MORE), style="pop", seed=seed)
+
+    def on_strong(s) -> int:
+        return sum(
+            is_strong(n.onset, "4/4") for n in s.notes if n.line == 2 and n.syllable and n.syllable.stressed
+        )
+
+    assert on_strong(song) >= on_strong(fresh)
+
+
+def test_a_repeated_chorus_keeps_its_notes_with_reprises(reprise):
+    reprise(1.0)
+    text = (
+        "[verse]\n" + SAME + "\n\n[chorus]\nTake me home\nTake me home\n\n[verse 2]\n" + MORE + "\n\n[chorus]"
+    )
+    song = sing(read_lyrics(text), style="pop")
+    by_section: dict[int, list] = {}
+    for n in song.notes:
+        by_section.setdefault(n.section, []).append(n)
+    a, b = by_section[1], by_section[3]
+    shift = b[0].onset - a[0].onset
+    assert [(n.onset + shift, n.pitch) for n in a] == [(n.onset, n.pitch) for n in b]
+
+
+def test_reprise_splits_a_quarter_for_a_syllable_more_and_keeps_the_stresses():
+    from partita.generation.song import _Phrase, _reprise
+
+    q = 2 * SLOT
+    src = _Phrase([0, 2, 4], [0, 1, 2], 8, [0], [(0, q), (q, 2 * q), (2 * q, 4 * q)], runs=((), (), ()),
+                  sung=((0,), (1,), (2,)))  # fmt: skip
+    got = _reprise(src, [True, False, False, True], "4/4")
+    assert got is not None and got.sung == ((0,), (0,), (1,), (2,))
+    assert got.times == [(0, SLOT), (SLOT, q), (q, 2 * q), (2 * q, 4 * q)]
+    assert _reprise(src, [True, False, True, False, True], "4/4") is None  # two more: sung anew
+    fewer = _reprise(src, [True, True], "4/4")
+    assert fewer is not None and fewer.sung == ((0, 1), (2,)) and fewer.runs == (((q, 2 * q),), ())
+
+
+def test_pop_reprises_some_lines_by_default_and_other_styles_none():
+    assert song_rhythm.STYLE_RHYTHM["pop"].reprise > 0.0
+    assert song_rhythm.LEARNED_RHYTHM["pop"].reprise == 0.0
+    pop = [_lines(sing(read_lyrics(SAME), style="pop", seed=s)) for s in range(6)]
+    assert 0 < sum(lines[2] == lines[0] for lines in pop) < 6
+    assert all(
+        _lines(sing(read_lyrics(SAME), seed=s))[2] != _lines(sing(read_lyrics(SAME), seed=s))[0]
+        for s in range(3)
+    )
