@@ -36,8 +36,9 @@ its 8 bars):
 - ``partita_no_reprise``: partita with pop's ``RhythmStyle.reprise`` at 0 (each line sung anew unless its
   words repeat: the lines as before reprises);
 - with ``--reprise``, only ``partita``, ``partita_no_reprise`` and partita with each ``reprise`` of
-  :data:`FIT_REPRISE` (``reprise_R``), judged on each half (all windows and sparse ones; three judges'
-  seeds) with the phrase repeats of :func:`phrase_repeats` (``song_realism_reprise.json``);
+  :data:`FIT_REPRISE` (``reprise_R``) and each pair of :data:`FIT_VARY` (``reprise_R_vary_V``), judged on
+  each half (all windows and sparse ones; three judges' seeds) with the phrase repeats of
+  :func:`phrase_repeats` (``song_realism_reprise.json``);
 - with ``--fit-repeat``, partita with each ``repeat`` of :data:`FIT_REPEAT` (``repeat_R``): the value whose
   share of repeated notes comes nearest the development half's is the fit (``info.repeat_fit``).
 
@@ -519,6 +520,9 @@ def build_rows(report: dict, info: dict) -> list[dict]:
 FIT_REPRISE = (0.25, 0.5, 0.75, 1.0)
 """The values of pop's ``RhythmStyle.reprise`` that ``--reprise`` tries (``reprise_R``) beside the shipped
 one (``partita``) and none (``partita_no_reprise``, the lines as before it)."""
+FIT_VARY = ((0.5, 0.25), (0.75, 0.25), (1.0, 0.25))
+"""(``reprise``, ``vary``) pairs that ``--reprise`` also tries (``reprise_R_vary_V``): reprised lines nearly
+the same tune (``RhythmStyle.vary``)."""
 PHRASES = (2, 4)
 """Phrase lengths (bars) of :func:`phrase_repeats`."""
 NEAR = 0.75
@@ -571,8 +575,10 @@ def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
 
     texts = english_texts()
     sets = {"partita": sung_windows(texts, seeds)["partita"]}
-    for name, r in [("partita_no_reprise", 0.0)] + [(f"reprise_{r}", r) for r in FIT_REPRISE]:
-        with pop_style(STYLE_RHYTHM, reprise=r):
+    arms = [("partita_no_reprise", 0.0, 0.0)] + [(f"reprise_{r}", r, 0.0) for r in FIT_REPRISE]
+    arms += [(f"reprise_{r}_vary_{v}", r, v) for r, v in FIT_VARY]
+    for name, r, v in arms:
+        with pop_style(STYLE_RHYTHM, reprise=r, vary=v):
             sets[name] = sung_windows(texts, seeds)["partita"]
     report: dict = {"real": {}, "sets": {k: {} for k in sets}}
     xs = {k: feature_matrix([realism_features(p) for p in v]) for k, v in sets.items()}
@@ -603,7 +609,9 @@ def _reprise_rows(report: dict) -> list[dict]:
             f", windows of {SPARSE:g} notes a bar or fewer" if h.endswith("sparse") else ""
         )
         a, b = sets["partita"], sets["partita_no_reprise"]
-        tried = ", ".join(f"{r}: {sets[f'reprise_{r}'][h]['accuracy']:.3f}" for r in FIT_REPRISE)
+        tried = ", ".join(
+            f"{k[8:]}: {v[h]['accuracy']:.3f}" for k, v in sets.items() if k.startswith("reprise_")
+        )
         rows.append(
             row(f"song realism, POP909 {label}: two-sample accuracy, partita's English pop lines with "
                 f"reprised lines (reprise {shipped:g})", a[h]["accuracy"], "accuracy", REPRISE_COMMAND,
@@ -625,7 +633,7 @@ def _reprise_rows(report: dict) -> list[dict]:
                 f"{real['held_out'][key]:.3f}, sparse windows development "
                 f"{real['development_sparse'][key]:.3f}, held out {real['held_out_sparse'][key]:.3f}; "
                 "each reprise tried: "
-                + ", ".join(f"{r}: {sets[f'reprise_{r}']['means'][key]:.3f}" for r in FIT_REPRISE))
+                + ", ".join(f"{k[8:]}: {v['means'][key]:.3f}" for k, v in sets.items() if k[:7] == "reprise"))
         )  # fmt: skip
     return rows
 

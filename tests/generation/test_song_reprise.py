@@ -118,3 +118,20 @@ def test_pop_reprises_some_lines_by_default_and_other_styles_none():
         _lines(sing(read_lyrics(SAME), seed=s))[2] != _lines(sing(read_lyrics(SAME), seed=s))[0]
         for s in range(3)
     )
+
+
+def test_vary_moves_only_off_beat_one_note_syllables_inside_the_line_by_a_step():
+    import numpy as np
+
+    from partita.generation.song import _Phrase, _varied
+
+    q = 2 * SLOT
+    times = [(0, q), (q, 2 * q), (2 * q, 3 * q), (3 * q, 4 * q), (4 * q, 8 * q)]
+    sung = ((0,), (1,), (2,), (3, 2), (4,))
+    src = _Phrase([0, 2, 4, 6, 8], [0, 1, 2, 3, 4], 16, [0], times, runs=((), (), (), ((7 * q, 8 * q),), ()),
+                  sung=sung)  # fmt: skip
+    got = _varied(src, 1.0, "4/4", np.random.default_rng(0))
+    assert got.times == src.times and got.runs == src.runs
+    assert got.sung[0] == (0,) and got.sung[2] == (2,) and got.sung[3] == (3, 2) and got.sung[4] == (4,)
+    assert abs(got.sung[1][0] - 1) == 1  # beat 2: a step away
+    assert _varied(src, 0.0, "4/4", np.random.default_rng(0)).sung == sung

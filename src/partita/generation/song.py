@@ -437,7 +437,10 @@ def _sung(
                 and toneless
                 and np.random.default_rng([seed_here, 3]).random() < rhythm.reprise
             ):
-                ph, seed_here = _reprise_line(earlier, end, ph, seed_here, line, meter)
+                got, seed_got = _reprise_line(earlier, end, ph, seed_here, line, meter)
+                if got is not ph and rhythm.vary > 0.0:  # nearly the same tune: a few notes a step away
+                    got = _varied(got, rhythm.vary, meter, np.random.default_rng([seed_here, 4]))
+                ph, seed_here = got, seed_got
             earlier.append((end, ph, seed_here))
             last = ph.last_degree
             new = _phrase_notes(ph, line, start, pitch_of(end == "dominant"), (si, li))
@@ -474,6 +477,16 @@ def _reprise_line(
         if got is not None and _strong_stresses(list(got.times), stresses, meter) >= need:
             return got, src_seed
     return fresh, seed
+
+
+def _varied(ph: _Phrase, chance: float, meter: str, rng: np.random.Generator) -> _Phrase:
+    """``ph`` with each syllable of one note that is not on a strong beat, not the first or last, moved a
+    step up or down with ``chance`` (``RhythmStyle.vary``: a reprise nearly the same tune)."""
+    sung = list(ph.sung)
+    for j in range(1, len(sung) - 1):
+        if len(sung[j]) == 1 and not is_strong(ph.times[j][0], meter) and rng.random() < chance:
+            sung[j] = (sung[j][0] + (1 if rng.random() < 0.5 else -1),)
+    return replace(ph, degrees=[d[0] for d in sung], sung=tuple(sung))
 
 
 def _reprise(src: _Phrase, stresses: list[bool], meter: str) -> _Phrase | None:

@@ -201,6 +201,10 @@ class RhythmStyle:
     where its stressed syllables then fall on strong beats as often as on the line sung anew; 0: no
     chance is drawn (each line sung anew unless its words repeat). Lines with learned pitches
     (``song_pop_pitch``) and no Mandarin tones only."""
+    vary: float = 0.0
+    """With ``reprise``: the chance that each one-note syllable of a reprised line off the strong beats (not
+    its first or last) moves a step up or down (nearly the same tune, as most of POP909's repeated phrases
+    are); 0: the tune exactly."""
 
 
 PLAIN = RhythmStyle()
