@@ -144,7 +144,7 @@ a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 
 PARTS_VOICING: dict[str, dict] = {
     "chorale": {
         "above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0,
-        "spacing": 12,
+        "spacing": 12, "parallels": 6.0,
     }
 }  # fmt: skip
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
@@ -177,7 +177,13 @@ inner repeats 0.333 -> 0.297 (0.229), chord tones 0.648 -> 0.674 (0.633), conson
 onset F 0.866 -> 0.876 (0.778), realism 1.00 both, Fréchet 22.2 -> 20.5. ``spacing``: no upper voice more than
 this many semitones under the one above it (``Voicing.spacing``; Bach's soprano-alto and alto-tenor keep
 within an octave): the same bench, ``--arm`` without it, upper spacing over an octave 0.115 -> 0.004 (0.012),
-time above the soprano 0.0022 -> 0.0114, bass leaps over an octave 0.013 -> 0.023, realism 1.00 -> 0.975."""
+time above the soprano 0.0022 -> 0.0114, bass leaps over an octave 0.013 -> 0.023, realism 1.00 -> 0.975.
+``parallels``: the logits a voice's note on a beat loses for moving in parallel perfect fifths, octaves or
+unisons with another voice, the soprano included (``Voicing.parallels``; 6, tried on the development sopranos
+only). The same bench, ``--arm`` without it (docs/COCREATION.md): parallel fifths and octaves 0.104 -> 0.004
+(Bach 0.006), chord tones 0.840 -> 0.788 (0.633), consonance 0.997 -> 0.992 (0.802), inner leaps over a sixth
+0.005 -> 0.009 (0), bass leaps over an octave 0.029 -> 0.025 (0), realism 1.00 -> 0.975, Fréchet 18.4
+-> 18.2."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -485,6 +491,7 @@ def strike_with_melody(
             repeat_weight=float(voicing.get("repeat_pull", 0.0)),
             max_leaps=[int(b) for b in voicing.get("leaps", [])],
             spacing=int(voicing.get("spacing", 0)),
+            parallels=float(voicing.get("parallels", 0.0)),
         )
         if melody.beat_chords:  # the chords a beat, asked of the voices instead of the bars' chords
             request.voicing.chords = beat_voicing_chords(melody.beat_chords, c.key, c.mode)

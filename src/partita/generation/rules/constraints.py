@@ -40,6 +40,11 @@ class Voicing:
     chord_pull: float = 0.0
     """(with ``chords``) A logit bonus where a chord starts: for the lowest voice's note on its bass, and for
     a note on a tone of it that nothing sounding there sings yet."""
+    parallels: float = 0.0
+    """A logit penalty for a voice's note landing on a beat that moves in parallel perfect fifths, octaves or
+    unisons with another voice (the given one included) from the beat before: both move, the same way, and
+    the interval (upper minus lower, mod 12) is 0 or 7 at both beats, as ``bench/bench_accompany.py``
+    counts them; 0: none. A pull, not a mask: where every tone left is one, one is sung."""
 
 
 @dataclass
