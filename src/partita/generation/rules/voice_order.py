@@ -232,36 +232,27 @@ class VoiceOrder(Rule):
         given = len(self.above_pitch) > 0
         if (not row["notes"] and not given and not self.max_repeats) or track.sounding is None:
             return None
-        rank = self.lead_rank[:width].clone()
-        open_rank = self.rank.get(row["program"], -1)
-        rank[self.inherits[:width]] = open_rank
+        rank = self._ranks(row, width)
         pitch = self.lead_pitch[:width]
         voiced = rank >= 0
         if not bool(voiced.any()):
             return None
         when, _ = self.timeline.landing(track.sounding, width)
+        open_note = self._open_note(row, pitch)
         bad = torch.zeros(width, dtype=torch.bool)
         if given:
             bad |= voiced & self._against_above(when, pitch)
         if len(self.chord_start):  # on a chord's beat its tones, between its beats also the key's scale
             bad |= voiced & (pitch >= 0) & self._off_chord(when, pitch)
             bad |= voiced & (pitch >= 0) & self._held_into(when, when + self.lead_dur[:width], pitch)
-            pending = row["pending"]
-            if pending is not None and pending[0] >= 0:  # its duration: not held into a chord it is not of
-                ends = row["now"] + self.timeline.lead[:width]
-                bad |= self._held_into(
-                    torch.full_like(ends, row["now"]), ends, torch.full_like(pitch, pending[1])
-                )
+            if open_note is not None:  # its duration: not held into a chord it is not of
+                bad |= self._held_into(*open_note)
         if given and self.spacing:  # the top sampled voice within reach of the given one
             bad |= (rank == 0) & self._under_above(when, pitch)
         if given and self.held:
             bad |= voiced & self._held_over(when, when + self.lead_dur[:width], pitch)
-            pending = row["pending"]
-            if pending is not None and pending[0] >= 0:  # an id that reads its duration first ends it there
-                ends = row["now"] + self.timeline.lead[:width]
-                bad |= self._held_over(
-                    torch.full_like(ends, row["now"]), ends, torch.full_like(pitch, pending[1])
-                )
+            if open_note is not None:  # an id that reads its duration first ends it there
+                bad |= self._held_over(*open_note)
         if self.max_repeats:
             for r, (last, times) in row["last"].items():
                 if times > self.max_repeats:
@@ -291,13 +282,36 @@ class VoiceOrder(Rule):
         if not self.repeat_weight or not row["last"]:
             return
         width = logits.shape[0]
-        rank = self.lead_rank[:width].clone()
-        rank[self.inherits[:width]] = self.rank.get(row["program"], -1)
+        rank = self._ranks(row, width)
         pitch = self.lead_pitch[:width]
         again = torch.zeros(width, dtype=torch.bool)
         for r, (last, _) in row["last"].items():
             again |= (rank == r) & (pitch == last)
         logits[again] -= self.repeat_weight
+
+    def _ranks(self, row: dict, width: int) -> torch.Tensor:
+        """Per id: the rank of the voice its first note is of (an id that goes on the open track's program
+        takes that voice's; -1: no voice)."""
+        rank = self.lead_rank[:width].clone()
+        rank[self.inherits[:width]] = self.rank.get(row["program"], -1)
+        return rank
+
+    def _open_note(self, row: dict, pitch: torch.Tensor) -> tuple[torch.Tensor, ...] | None:
+        """The voice's note whose duration is read next, as (start, end, pitch) per id (an id that reads a
+        duration first ends it there); None when there is none."""
+        pending = row["pending"]
+        if pending is None or pending[0] < 0:
+            return None
+        ends = row["now"] + self.timeline.lead[: len(pitch)]
+        return torch.full_like(ends, row["now"]), ends, torch.full_like(pitch, pending[1])
+
+    def _given_at(self, when: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per time in ``when``: the index of the given note at or before it (0 where none), and whether
+        that note sounds there."""
+        i = torch.searchsorted(self.above_start, when + _AT, right=True) - 1
+        has = i >= 0
+        i = i.clamp(min=0)
+        return i, has & (self.above_end[i] > when + _AT)
 
     def _chord_at(self, when: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Per landing time: the index of the chord sounding there, whether there is one, and whether it
@@ -330,8 +344,7 @@ class VoiceOrder(Rule):
         """Where a chord starts: the lowest voice's note on its bass, and a note on a tone of it that neither
         the given voice nor a sampled one sounds there, get ``chord_pull``."""
         width = logits.shape[0]
-        rank = self.lead_rank[:width].clone()
-        rank[self.inherits[:width]] = self.rank.get(row["program"], -1)
+        rank = self._ranks(row, width)
         pitch = self.lead_pitch[:width]
         when, _ = self.timeline.landing(track.sounding, width)
         i, has, starts = self._chord_at(when)
@@ -358,8 +371,7 @@ class VoiceOrder(Rule):
         both move the same way, and the upper minus the lower is 0 or 7 (mod 12) at both, as
         ``bench/bench_accompany.py``'s ``parts_harmony`` counts them."""
         width = logits.shape[0]
-        rank = self.lead_rank[:width].clone()
-        rank[self.inherits[:width]] = self.rank.get(row["program"], -1)
+        rank = self._ranks(row, width)
         pitch = self.lead_pitch[:width]
         when, _ = self.timeline.landing(track.sounding, width)
         beat = ((when - when.round()).abs() < _AT) & (when > 1.0 - _AT)
@@ -397,9 +409,8 @@ class VoiceOrder(Rule):
 
     def _above_at(self, when: torch.Tensor) -> torch.Tensor:
         """Per time in ``when``: the given note's pitch sounding there (-1: none)."""
-        i = torch.searchsorted(self.above_start, when + _AT, right=True) - 1
-        has = (i >= 0) & (self.above_end[i.clamp(min=0)] > when + _AT)
-        return torch.where(has, self.above_pitch[i.clamp(min=0)], torch.full_like(i, -1))
+        i, sounding = self._given_at(when)
+        return torch.where(sounding, self.above_pitch[i], torch.full_like(i, -1))
 
     def _against_above(self, when: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Per id landing at ``when`` with first pitch ``pitch``: above the given note sounding there, or a
@@ -416,10 +427,7 @@ class VoiceOrder(Rule):
     def _under_above(self, when: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Per id landing at ``when`` with first pitch ``pitch``: more than :attr:`spacing` under the given
         note sounding there."""
-        i = torch.searchsorted(self.above_start, when + _AT, right=True) - 1
-        has = i >= 0
-        i = i.clamp(min=0)
-        sounding = has & (self.above_end[i] > when + _AT)
+        i, sounding = self._given_at(when)
         return sounding & (pitch < self.above_pitch[i] - self.spacing)
 
     def _held_over(self, start: torch.Tensor, end: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
