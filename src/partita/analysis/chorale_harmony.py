@@ -243,7 +243,11 @@ def phrase_ends(durations: np.ndarray, beat_of: np.ndarray, n_beats: int) -> np.
 
 def decode(tables: ChoraleTables, s: SopranoBeats) -> list[int]:
     """The likeliest state of each beat of ``s`` (Viterbi): the classifier's P(chord | soprano) over the
-    chord's prior, and the transitions."""
+    chord's prior, and the transitions.
+
+    Written here because the transitions change with the step (into a downbeat or not): the shared
+    :func:`partita.analysis.viterbi.viterbi_path` takes one change cost, and librosa's ``sequence.viterbi``
+    (not a dependency) one transition matrix."""
     x = features(s)
     if not len(x):
         return []
