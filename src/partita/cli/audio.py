@@ -345,7 +345,13 @@ def identify_index(
     from partita.cli._errors import check_out_folder
     from partita.cli.progress import tqdm_progress
     from partita.discovery.audio_score import DEFAULT_MODEL, AudioScoreModel
-    from partita.discovery.score_index import INDEX_CONFIG, INDEX_TENSORS, load_score_index
+    from partita.discovery.score_index import (
+        INDEX_CONFIG,
+        INDEX_TENSORS,
+        IndexInterrupted,
+        index_scores,
+        load_score_index,
+    )
     from partita.evaluation.report import read_scores
 
     if threads:
@@ -373,57 +379,19 @@ def identify_index(
         if len(new) < len(named):
             click.echo(f"note: {len(named) - len(new)} of the scores are in the index already", err=True)
         named = new
-    with one_line(OSError), tqdm_progress("indexing", unit="score") as bar:
-        index = _index_in_chunks(named, matcher, max_seconds, save_every, index, out, bar)
+    try:
+        with one_line(OSError), tqdm_progress("indexing", unit="score") as bar:
+            index = index_scores(named, matcher, out, max_seconds, save_every, index, bar)
+    except IndexInterrupted as e:
+        saved = "nothing was saved" if not e.held else f"{out} holds {e.held} scores"
+        raise click.ClickException(
+            f"interrupted after {e.done} of {e.total} scores: {saved}; run the same command with --add to "
+            "index the rest"
+        ) from None
     click.echo(
         f"indexed {len(index)} scores ({index.windows} windows, matcher {index.meta['matcher']['name']}) "
         f"-> {out}"
     )
-
-
-def _index_in_chunks(named, matcher, max_seconds: float, every: int, index, out: Path, progress):
-    """Index ``named`` ``every`` scores at a time, merged into ``index`` (None: a new one) and saved to
-    ``out`` after each chunk, so an interruption keeps what was saved (a Ctrl-C says how to go on)."""
-    from partita.discovery.score_index import (
-        ScoreIndexError,
-        build_score_index,
-        merge_score_indexes,
-        save_score_index,
-    )
-
-    total = len(named)
-    done = 0
-    try:
-        for at in range(0, total, every):
-            chunk = named[at : at + every]
-            try:
-                part = build_score_index(
-                    chunk,
-                    matcher,
-                    max_seconds,
-                    progress=lambda i, n, name, at=at: progress(at + i, total, name),
-                )
-            except ScoreIndexError:
-                if index is not None or at + every < total:  # a chunk with no notes: the next may have
-                    done += len(chunk)
-                    continue
-                raise
-            index = part if index is None else merge_score_indexes([index, part])
-            done += len(chunk)
-            index.meta["pending"] = total - done
-            save_score_index(index, out)
-    except KeyboardInterrupt:
-        saved = "nothing was saved" if index is None else f"{out} holds {len(index)} scores"
-        raise click.ClickException(
-            f"interrupted after {done} of {total} scores: {saved}; run the same command with --add to index "
-            "the rest"
-        ) from None
-    if index is None:
-        raise ScoreIndexError(f"none of the {total} scores has a pitched note: there is nothing to index")
-    if index.meta.get("pending"):  # an interrupted build's scores were all there already
-        index.meta["pending"] = 0
-        save_score_index(index, out)
-    return index
 
 
 def _matcher(method: str, folder: Path | None, default: Path, model_class) -> tuple[object, str]:

@@ -331,6 +331,58 @@ _PER_PIECE = (
 one."""
 
 
+class IndexInterrupted(KeyboardInterrupt):
+    """:func:`index_scores` stopped (Ctrl-C) after ``done`` of its ``total`` scores; the index saved holds
+    ``held`` scores (0: nothing saved)."""
+
+    def __init__(self, done: int, total: int, held: int) -> None:
+        super().__init__(done, total, held)
+        self.done, self.total, self.held = done, total, held
+
+
+def index_scores(
+    named_scores: Sequence[tuple[str, Score]],
+    model: AudioScoreModel,
+    folder: str | os.PathLike,
+    max_seconds: float = 600.0,
+    every: int = 50,
+    index: ScoreIndex | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScoreIndex:
+    """Index ``named_scores`` ``every`` scores at a time, merged into ``index`` (None: a new one) and saved to
+    ``folder`` after each chunk (:func:`save_score_index`), with the count still to come in its
+    ``"pending"``: an interruption keeps what was saved (a Ctrl-C raises :class:`IndexInterrupted`), and the
+    scores not in it are added later with ``index`` the one saved."""
+    total, done = len(named_scores), 0
+    try:
+        for at in range(0, total, every):
+            chunk = named_scores[at : at + every]
+            try:
+                part = build_score_index(
+                    chunk,
+                    model,
+                    max_seconds,
+                    progress=lambda i, n, name, at=at: report(progress, at + i, total, name),
+                )
+            except ScoreIndexError:
+                if index is not None or at + every < total:  # a chunk with no notes: the next may have
+                    done += len(chunk)
+                    continue
+                raise
+            index = part if index is None else merge_score_indexes([index, part])
+            done += len(chunk)
+            index.meta["pending"] = total - done
+            save_score_index(index, folder)
+    except KeyboardInterrupt:
+        raise IndexInterrupted(done, total, 0 if index is None else len(index)) from None
+    if index is None:
+        raise ScoreIndexError(f"none of the {total} scores has a pitched note: there is nothing to index")
+    if index.meta.get("pending"):  # an interrupted build's scores were all there already
+        index.meta["pending"] = 0
+        save_score_index(index, folder)
+    return index
+
+
 def _offsets(parts: Sequence[Sequence[Any]]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
 
