@@ -17,7 +17,7 @@ from tests.training.test_masker_state import _tunes
 from partita.models.encoder import MusicEncoder, debug_encoder
 from partita.training import train_state as train_state_mod
 from partita.training.adversarial_mask import MaskerState, load_masker
-from partita.training.culture import AdaptConfig, adapt, load_resume_state, save_adapted
+from partita.training.culture import AdaptConfig, adapt, load_resume_state
 from partita.training.encoder import EncoderTrainConfig, finetune, pretrain, random_mask
 from partita.training.interrupt import TrainingInterrupted
 from partita.training.train_state import TRAIN_STATE, TrainState, load_train_state
@@ -157,8 +157,7 @@ def test_a_kill_while_an_adapt_checkpoint_is_written_leaves_the_previous_one(mas
     with monkeypatch.context() as m:
         _killed_on_write(m, 2)
         with pytest.raises(Killed):
-            save = lambda: save_adapted(model, tmp_path, config, masker=masker, state=state)  # noqa: E731
-            adapt(model, data, config, masker=masker, state=state, every=2, checkpoint=save)
+            adapt(model, data, config, masker=masker, resume_from=state, save_to=tmp_path, checkpoint_every=2)
     again = MusicEncoder.from_pretrained(tmp_path)  # the weights of step 4: the checkpoint cut short
     cut = load_train_state(tmp_path).saved_weights()
     assert any(not torch.equal(v, cut[k]) for k, v in again.state_dict().items())
@@ -166,6 +165,6 @@ def test_a_kill_while_an_adapt_checkpoint_is_written_leaves_the_previous_one(mas
     assert masker is None or masker.step == 4
     saved = load_resume_state(tmp_path, again, masker)
     assert saved is not None and saved.step == 2 and (masker is None or masker.step == 2)
-    adapt(again, data, config, masker=masker, state=saved)
+    adapt(again, data, config, masker=masker, resume_from=saved)
     _same(again, want)
     assert (tmp_path / TRAIN_STATE).is_file()

@@ -51,7 +51,7 @@ def _weights(model: MusicEncoder) -> dict[str, torch.Tensor]:
 def _straight(masking: str, steps: int = 8, schedule: str = "rewarm"):
     model, state = debug_encoder(0), TrainState()
     masker = MaskerState() if masking == "adversarial" else None
-    info = adapt(model, DATA, _config(masking, steps, schedule), masker=masker, state=state)
+    info = adapt(model, DATA, _config(masking, steps, schedule), masker=masker, resume_from=state)
     return model, state, masker, info
 
 
@@ -68,16 +68,11 @@ def test_stopped_at_half_saved_and_resumed_is_the_unbroken_run(masking, tmp_path
     assert state.step == state.total == 8 and len(state.losses) == 8
 
     first = debug_encoder(0)
-    saves = []
     half, half_masker = TrainState(), MaskerState() if masking == "adversarial" else None
     config = _config(masking)
-
-    def checkpoint() -> None:
-        saves.append(half.step)
-        save_adapted(first, tmp_path / "run", config, masker=half_masker, state=half)
-
-    stopped = adapt(first, DATA, config, masker=half_masker, state=half, checkpoint=checkpoint, stop_after=4)
-    assert stopped["steps"] == 4 and saves == [4] and not half.finished
+    run = {"resume_from": half, "save_to": tmp_path / "run", "stop_after": 4}
+    stopped = adapt(first, DATA, config, masker=half_masker, **run)
+    assert stopped["steps"] == 4 and not half.finished
     assert half.losses == state.losses[:4]  # the same first half
 
     # a new process: everything from the folder
@@ -87,7 +82,9 @@ def test_stopped_at_half_saved_and_resumed_is_the_unbroken_run(masking, tmp_path
     assert saved_state is not None and (saved_state.step, saved_state.total) == (4, 8)
     torch.manual_seed(123)  # whatever the process did before: the saved streams are restored
     np.random.seed(7)
-    rest = adapt(resumed, DATA, load_adapt_config(tmp_path / "run"), masker=saved_masker, state=saved_state)
+    rest = adapt(
+        resumed, DATA, load_adapt_config(tmp_path / "run"), masker=saved_masker, resume_from=saved_state
+    )
     _same(resumed, model)
     assert saved_state.losses == state.losses  # the loss curve, step by step
     assert (rest["steps"], rest["first_loss"], rest["final_loss"]) == (
@@ -108,13 +105,13 @@ def test_a_finished_run_goes_on_with_its_moments_and_random_streams(tmp_path):
     part started a fresh AdamW and drew the first part's batches again)."""
     model, _, _, _ = _straight("random", 8, "constant")
     first, state = debug_encoder(0), TrainState()
-    adapt(first, DATA, _config("random", 4, "constant"), state=state)
+    adapt(first, DATA, _config("random", 4, "constant"), resume_from=state)
     assert state.finished
     save_adapted(first, tmp_path / "run", _config("random", 4, "constant"), state=state)
 
     second = MusicEncoder.from_pretrained(tmp_path / "run")
     saved = load_resume_state(tmp_path / "run", second)
-    adapt(second, DATA, _config("random", 4, "constant"), state=saved)
+    adapt(second, DATA, _config("random", 4, "constant"), resume_from=saved)
     _same(second, model)
     assert saved.step == 4 and len(saved.losses) == 4  # the new run's own record
 

@@ -194,11 +194,11 @@ def _run(model, data: dict, config, opts: dict, options: dict, masker=None, stat
     state = state or TrainState()
     state.record["options"] = options
 
-    def checkpoint() -> None:
-        save_adapted(model, out, config, masker=masker, state=state)
-
+    every = opts["checkpoint_every"]
     with tqdm_progress("training", unit="step") as progress:
-        info = adapt(model, data, config, progress, masker, state, checkpoint, opts["checkpoint_every"])
+        info = adapt(
+            model, data, config, progress, masker, resume_from=state, save_to=out, checkpoint_every=every
+        )
     if opts["resume"]:
         model.card["adaptation"][-1]["resumed"] = str(out)
         if went_on is not None:

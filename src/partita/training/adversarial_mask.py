@@ -29,7 +29,11 @@ The masker's state (:class:`MaskerState`: its head's weights, the mask book, its
 an encoder's weights as ``masker.safetensors`` (:func:`save_masker`, :func:`load_masker`), so that a resumed
 run continues the same masker: give the loaded state to :func:`adversarial_adapt` (``masker=``), which starts
 from it and leaves the final state in it. The book is restored only for the same pieces (a digest of their
-tokens); for other pieces the book starts afresh and the head is kept.
+tokens); for other pieces the book starts afresh and the head is kept. :func:`adversarial_pretrain` saves
+and resumes as :func:`partita.training.encoder.pretrain` does (``save_to``, ``resume_from``,
+``checkpoint_every``), the masker with the weights (:func:`save_state_with_masker`: inside
+``train_state.safetensors`` too); a stop inside a step takes the masker's step back
+(:meth:`_Adversary.settle`), so it is saved at the step's start.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +56,9 @@ from torch import nn
 from partita.atomic import atomic_path
 from partita.models.encoder import FIELDS, PAD, MusicEncoder, pad_batch, window_tokens
 from partita.progress import ProgressCallback
-from partita.training.encoder import EncoderTrainConfig, _loop, corrupt
-from partita.training.train_state import TrainState, read_safetensors
+from partita.training.encoder import EncoderTrainConfig, _loop, _Saving, corrupt
+from partita.training.interrupt import check_same_run
+from partita.training.train_state import TRAIN_STATE, TrainState, read_safetensors, save_train_state
 
 if TYPE_CHECKING:
     from partita.training.culture import AdaptConfig
@@ -167,11 +172,11 @@ class MaskerState:
     config: dict[str, Any] = field(default_factory=dict)
 
 
-def save_masker(state: MaskerState, directory: str | Path) -> Path:
-    """Write ``state`` as ``directory/masker.safetensors`` (atomically; the book as one flag a note)."""
+def masker_tensors(state: MaskerState) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """``state`` as named tensors (the head's ``head.*``, the book as one flag a note) and a header: what
+    :func:`save_masker` writes and a training state holds (:func:`save_state_with_masker`)."""
     if state.head is None:
         raise ValueError("no masker to save (the state is empty)")
-    path = Path(directory) / MASKER_WEIGHTS
     tensors = {f"head.{k}": v.detach().contiguous().cpu() for k, v in state.head.items()}
     lengths = np.array([len(b) for b in state.book], dtype=np.int64)
     flags = np.concatenate(state.book) if state.book else np.zeros(0, dtype=bool)
@@ -185,6 +190,32 @@ def save_masker(state: MaskerState, directory: str | Path) -> Path:
         "updates": str(state.updates),
         "config": json.dumps(state.config),
     }
+    return tensors, meta
+
+
+def masker_from_tensors(tensors: Mapping[str, torch.Tensor], meta: Mapping[str, str]) -> MaskerState:
+    """The masker of :func:`masker_tensors` (ValueError or KeyError when it is not one)."""
+    tensors = dict(tensors)
+    lengths = tensors.pop("book.lengths").numpy()
+    flags = tensors.pop("book.open").numpy().astype(bool)
+    if int(lengths.sum()) != len(flags) or meta.get("partita") != "MaskerState":
+        raise ValueError("book sizes disagree")
+    head = {k.removeprefix("head."): v for k, v in tensors.items()}
+    book = [b.copy() for b in np.split(flags, np.cumsum(lengths)[:-1])] if len(lengths) else []
+    return MaskerState(
+        head,
+        book,
+        meta.get("digest", ""),
+        int(meta.get("step", 0)),
+        int(meta.get("updates", 0)),
+        json.loads(meta.get("config", "{}")),
+    )
+
+
+def save_masker(state: MaskerState, directory: str | Path) -> Path:
+    """Write ``state`` as ``directory/masker.safetensors`` (atomically; the book as one flag a note)."""
+    tensors, meta = masker_tensors(state)
+    path = Path(directory) / MASKER_WEIGHTS
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata=meta)
     return path
@@ -196,23 +227,53 @@ def load_masker(directory: str | Path) -> MaskerState | None:
     if not path.is_file():
         return None
     try:
-        tensors, meta = read_safetensors(path)
-        lengths = tensors.pop("book.lengths").numpy()
-        flags = tensors.pop("book.open").numpy().astype(bool)
-        if int(lengths.sum()) != len(flags) or meta.get("partita") != "MaskerState":
-            raise ValueError("book sizes disagree")
-        head = {k.removeprefix("head."): v for k, v in tensors.items()}
-        book = [b.copy() for b in np.split(flags, np.cumsum(lengths)[:-1])] if len(lengths) else []
-        return MaskerState(
-            head,
-            book,
-            meta.get("digest", ""),
-            int(meta.get("step", 0)),
-            int(meta.get("updates", 0)),
-            json.loads(meta.get("config", "{}")),
-        )
-    except (SafetensorError, KeyError, ValueError, OSError) as e:
+        return masker_from_tensors(*read_safetensors(path))
+    except (SafetensorError, KeyError, ValueError, OSError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: not a saved masker ({str(e).splitlines()[0] if str(e) else e})") from None
+
+
+def save_state_with_masker(
+    state: TrainState,
+    directory: str | Path,
+    weights: Mapping[str, torch.Tensor],
+    masker: MaskerState | None,
+) -> Path:
+    """:func:`partita.training.train_state.save_train_state` with ``masker`` in it too (its tensors named
+    ``masker.*``, its header and step in the record): a checkpoint whole in one file."""
+    has = masker is not None and masker.head is not None
+    state.record["masker_step"] = masker.step if has else None
+    extra: dict[str, torch.Tensor] = {}
+    state.record["masker_meta"] = None
+    if has:
+        tensors, state.record["masker_meta"] = masker_tensors(masker)
+        extra = {f"masker.{k}": v for k, v in tensors.items()}
+    return save_train_state(state, directory, weights, extra)
+
+
+def masker_in_state(state: TrainState, masker: MaskerState | None, where: str) -> None:
+    """Make ``masker`` (the one saved beside the weights, or empty) the one ``state`` was saved with: the
+    state's own copy (:func:`save_state_with_masker`) when the file's is of another step (a later checkpoint
+    cut short); one-line ValueError when they still disagree (or the state's copy is unreadable)."""
+    have = masker.step if masker is not None and masker.head is not None else None
+    meta = state.record.get("masker_meta")
+    if masker is not None and meta and have != state.record.get("masker_step"):
+        tensors = {k.removeprefix("masker."): v for k, v in state.payload.items() if k.startswith("masker.")}
+        try:
+            if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+                raise ValueError(meta)
+            saved = masker_from_tensors(tensors, meta)
+        except (KeyError, ValueError, json.JSONDecodeError):
+            why = f"{where}: its masker is unreadable; delete {TRAIN_STATE} to go on without it"
+            raise ValueError(why) from None
+        for f in fields(saved):
+            setattr(masker, f.name, getattr(saved, f.name))
+        have = masker.step
+    if state.record.get("masker_step") != have:
+        raise ValueError(
+            f"{where}: the training state is of a masker at step {state.record.get('masker_step')}, "
+            f"{MASKER_WEIGHTS} holds {'none' if have is None else f'one at step {have}'}; delete "
+            f"{TRAIN_STATE} to go on without it"
+        )
 
 
 def choose(
@@ -295,6 +356,9 @@ class _Adversary:
         self.state: dict[str, Any] = {"step": 0, "mlm": [], "masker": [], "updates": 0, "resumed": False}
         if saved is not None and saved.head is not None:
             self._restore(saved)
+        self.begun = 0
+        """Steps whose loss this run began (:meth:`settle`)."""
+        self._undo: tuple | None = None
 
     def _restore(self, saved: MaskerState) -> None:
         """Continue ``saved``: its head (the same shape or one clear error), its step count, and its book
@@ -326,6 +390,9 @@ class _Adversary:
         masker's own loss; the book updated."""
         model, adv, book, state = self.model, self.adv, self.book, self.state
         c = model.config
+        counts = (state["step"], state["updates"], len(state["mlm"]), len(state["masker"]))
+        self._undo = (counts, [(k, s, book.window(k, s, c.max_len).copy()) for k, s in picks])
+        self.begun += 1
         seqs = [window_tokens(self.pieces[k][s : s + c.max_len], c) for k, s in picks]
         tokens, keep = pad_batch(seqs, c.max_len)
         open_ = np.zeros_like(keep)
@@ -353,6 +420,23 @@ class _Adversary:
         state["masker"].append(float(m_loss.detach()))
         return loss + m_loss
 
+    def settle(self, done: int) -> None:
+        """Before the masker is saved with ``done`` steps of this run: a step begun but not done (a stop
+        inside it, saved at its start) is taken back (its counts, losses and book updates)."""
+        if self.begun <= done or self._undo is None:
+            return
+        (step, updates, n_mlm, n_masker), windows = self._undo
+        for k, s, before in reversed(windows):
+            self.book.open[k][s : s + len(before)] = before
+        self.state.update(step=step, updates=updates)
+        del self.state["mlm"][n_mlm:], self.state["masker"][n_masker:]
+        self.begun, self._undo = done, None
+
+    def from_record(self, record: Mapping[str, Any]) -> None:
+        """The recoverer's and the masker's losses of a stopped run so far (its state's ``record``)."""
+        for key in ("mlm", "masker"):
+            self.state[key] = [float(x) for x in record.get(f"masker_{key}", [])]
+
     def finish(self, out: dict[str, Any]) -> dict[str, Any]:
         """``out`` with the recoverer's own first and final losses and the ``"adversarial"`` record."""
         self.head.eval()
@@ -377,6 +461,10 @@ def adversarial_pretrain(
     adversarial: AdversarialMaskConfig | None = None,
     progress: ProgressCallback | None = None,
     masker: MaskerState | None = None,
+    *,
+    resume_from: str | Path | TrainState | None = None,
+    save_to: str | Path | None = None,
+    checkpoint_every: int = 0,
 ) -> dict[str, Any]:
     """Masked-note modelling on ``pieces`` with the learned masker and mask book (see the module doc);
     ``masker``: start from that saved state (and leave the final one in it).
@@ -384,27 +472,97 @@ def adversarial_pretrain(
     The same optimizer, schedule, corruption and loss as :func:`partita.training.encoder.pretrain`; only which
     notes are masked differs. ``config.transpose`` is not used. Returns what the run did; the recoverer's
     losses (on the notes the masker chose, so not comparable with random masking's) and the share of notes
-    the book closed are in ``"adversarial"``."""
+    the book closed are in ``"adversarial"``.
+
+    ``resume_from``, ``save_to``, ``checkpoint_every``: as :func:`partita.training.encoder.pretrain`'s, the
+    masker with the rest: ``save_to`` holds it as ``masker.safetensors`` and in ``train_state.safetensors``
+    (the checkpoint whole in one file); ``resume_from`` a folder puts it into ``masker`` (a fresh one when
+    None), a :class:`TrainState` takes it from ``masker``. A stopped run (Ctrl-C, SIGTERM: the step under way
+    ends, is saved and :class:`partita.training.interrupt.TrainingInterrupted` raised; a stop inside a step
+    is saved at its start) goes on to the end of its schedule as the unbroken run would have, to the bit
+    (the same ``pieces``, ``config`` and ``adversarial``; others are refused)."""
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         raise ValueError("no notes to pretrain on")
     adv = adversarial or AdversarialMaskConfig()
     lengths = np.array([len(p) for p in pieces], dtype=float)
-    adversary = _Adversary(model, pieces, adv, config.seed, masker)
+    run = _MaskerSaving(model, config, adv, masker, resume_from, save_to)
+    adversary = run.start(pieces)
 
     def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
         picks = _pick(lengths, config.batch_size, model.config.max_len, rng)
         return adversary.loss(picks, config.mask_prob, rng, gen)
 
     params = list(model.parameters()) + list(adversary.head.parameters())
-    out = adversary.finish(_loop(model, config, params, step_loss, "adversarial pretrain", progress))
-    if masker is not None:
-        adversary.save_to(masker)
+    out = adversary.finish(run.loop(params, step_loss, progress, checkpoint_every))
     model.card.setdefault("pretraining", {}).update(
         {**out, "config": config.to_dict(), "masking": "adversarial"}
     )
     model.card["masking"] = "adversarial"
+    run.finish()
     return out
+
+
+class _MaskerSaving(_Saving):
+    """:func:`adversarial_pretrain`'s saving and resuming: :class:`partita.training.encoder._Saving`'s, with
+    the masker (its state brought up to date at each checkpoint and saved with the weights)."""
+
+    def __init__(
+        self,
+        model: MusicEncoder,
+        config: EncoderTrainConfig,
+        adv: AdversarialMaskConfig,
+        masker: MaskerState | None,
+        resume_from: str | Path | TrainState | None,
+        save_to: str | Path | None,
+    ):
+        self.adv, self.adversary = adv, None
+        self.masker = masker if masker is not None else MaskerState()
+        super().__init__(model, config, "adversarial pretrain", resume_from, save_to)
+        if self.state is not None:
+            self.state.record["adversarial"] = adv.to_dict()
+
+    def _resumed(self, resume_from: str | Path | TrainState) -> TrainState:
+        state = super()._resumed(resume_from)
+        if state.empty:
+            return state
+        if isinstance(resume_from, TrainState):
+            where = "the training state"
+        else:
+            where = str(Path(resume_from) / TRAIN_STATE)
+            found = load_masker(resume_from)
+            if found is not None:
+                for f in fields(found):
+                    setattr(self.masker, f.name, getattr(found, f.name))
+        masker_in_state(state, self.masker, where)
+        if not state.finished:
+            saved, here = state.record.get("adversarial") or {}, self.adv.to_dict()
+            check_same_run(state.step, state.total, saved, here, "the masker's ", "AdversarialMaskConfig")
+        return state
+
+    def start(self, pieces: Sequence[np.ndarray]) -> _Adversary:
+        """The adversary of the run (the masker's state restored; a stopped run's losses so far)."""
+        self.adversary = _Adversary(self.model, pieces, self.adv, self.config.seed, self.masker)
+        if self.went_on is not None and self.state is not None:
+            self.adversary.from_record(self.state.record)
+        return self.adversary
+
+    def checkpoint(self) -> Path | None:
+        adversary, state = self.adversary, self.state
+        if adversary is None:
+            return None
+        if state is not None:
+            adversary.settle(state.step - (self.went_on or 0))
+            state.record.update(masker_mlm=adversary.state["mlm"], masker_masker=adversary.state["masker"])
+        adversary.save_to(self.masker)
+        if state is not None:
+            state.record["masker_step"] = self.masker.step
+        if self.save_to is None or state is None:
+            return None
+        out = self.model.save_pretrained(self.save_to)
+        save_masker(self.masker, out)
+        save_state_with_masker(state, out, self.model.state_dict(), self.masker)
+        return out
 
 
 def adversarial_adapt(
@@ -414,7 +572,7 @@ def adversarial_adapt(
     progress: ProgressCallback | None = None,
     masker: MaskerState | None = None,
     state: TrainState | None = None,
-    checkpoint: Callable[[], None] | None = None,
+    checkpoint: Callable[[], Any] | None = None,
     every: int = 0,
     stop_after: int | None = None,
 ) -> dict[str, Any]:
@@ -422,9 +580,10 @@ def adversarial_adapt(
     cultures of ``data`` in :func:`partita.training.culture.batch_shares`'s shares, ``config``'s schedule
     (``lr_at``), the masker and book of ``config.adversarial`` (None: the defaults, then recorded there).
     ``masker``: a saved state to continue (:func:`load_masker`; empty: a fresh masker); the final state is
-    left in it, for :func:`save_masker`. ``state``, ``checkpoint``, ``every``, ``stop_after``: as adapt's
-    (at each checkpoint ``masker`` is brought up to date too, and the masker's losses so far go into the
-    state's record). Returns adapt's record plus ``"adversarial"``; the card gets the run under
+    left in it, for :func:`save_masker`. ``state``, ``checkpoint``, ``every``, ``stop_after``: as
+    :func:`partita.training.encoder._loop`'s (at each checkpoint ``masker`` is brought up to date too, and the
+    masker's losses so far go into the state's record; a stop inside a step is saved at its start, the
+    masker's step taken back). Returns adapt's record plus ``"adversarial"``; the card gets the run under
     ``"adaptation"``."""
     from partita.training.culture import batch_shares, run_record, with_notes
 
@@ -437,9 +596,10 @@ def adversarial_adapt(
     sizes = np.array([x.sum() for x in lengths])
     weights = batch_shares(names, sizes, config)
     adversary = _Adversary(model, [p for k in names for p in data[k]], adv, config.seed, masker)
+    start = 0
     if state is not None and not state.empty and not state.finished:  # a stopped run: its losses so far
-        for key in ("mlm", "masker"):
-            adversary.state[key] = [float(x) for x in state.record.get(f"masker_{key}", [])]
+        adversary.from_record(state.record)
+        start = state.step
 
     def step_loss(rng: np.random.Generator, gen: torch.Generator) -> torch.Tensor:
         counts = rng.multinomial(config.batch_size, weights)
@@ -451,18 +611,21 @@ def adversarial_adapt(
         ]
         return adversary.loss(picks, config.mask_prob, rng, gen)
 
-    def saved() -> None:
+    def saved() -> Any:
+        if state is not None:
+            adversary.settle(state.step - start)
         if masker is not None:
             adversary.save_to(masker)
         if state is not None:
             state.record.update(masker_mlm=adversary.state["mlm"], masker_masker=adversary.state["masker"])
-        if checkpoint is not None:
-            checkpoint()
+        return checkpoint() if checkpoint is not None else None
 
     params = [p for p in model.parameters() if p.requires_grad] + list(adversary.head.parameters())
     what = "adversarial " + "+".join(names)
     run = (state, saved, every, stop_after)
-    out = _loop(model, config.train_config(), params, step_loss, what, progress, config.lr_at, *run)
+    out = _loop(
+        model, config.train_config(), params, step_loss, what, progress, config.lr_at, *run, rollback=True
+    )
     out = adversary.finish(out)
     if masker is not None:
         adversary.save_to(masker)

@@ -46,7 +46,7 @@ import copy
 import json
 import logging
 import math
-import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -55,7 +55,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 from partita.atomic import atomic_write_text
 from partita.models.encoder import (
@@ -71,12 +70,16 @@ from partita.models.encoder import (
 from partita.progress import ProgressCallback, report
 from partita.training.adversarial_mask import (
     MASKER_WEIGHTS,
+    AdversarialMaskConfig,
     MaskerState,
     adversarial_adapt,
     load_masker,
+    masker_in_state,
     save_masker,
+    save_state_with_masker,
 )
 from partita.training.encoder import EncoderTrainConfig, _loop, corrupt, random_mask, sample_windows
+from partita.training.interrupt import check_same_run
 from partita.training.merge_methods import MERGE_METHODS, combine
 from partita.training.merge_methods import dare_vectors as dare_vectors  # re-exported: older imports
 from partita.training.merge_methods import ties_vector as ties_vector
@@ -84,8 +87,6 @@ from partita.training.train_state import (
     TRAIN_STATE,
     TrainState,
     load_train_state,
-    read_safetensors,
-    save_train_state,
     state_digest,
 )
 
@@ -396,21 +397,130 @@ def adapt(
     progress: ProgressCallback | None = None,
     masker: MaskerState | None = None,
     state: TrainState | None = None,
-    checkpoint: Callable[[], None] | None = None,
-    every: int = 0,
+    checkpoint: Callable[[], Any] | None = None,
+    every: int | None = None,
     stop_after: int | None = None,
+    *,
+    resume_from: str | Path | TrainState | None = None,
+    save_to: str | Path | None = None,
+    checkpoint_every: int = 0,
 ) -> dict[str, Any]:
     """Continual masked-note pretraining of ``model`` (in place) on ``data`` (culture name -> token arrays
     of its training pieces; with ``config.replay``, the replayed culture's too) with ``config``'s schedule;
     returns what the run did (steps, seconds, losses). ``masker`` (adversarial masking only): a
     :class:`partita.training.adversarial_mask.MaskerState` to continue, left holding the final state.
 
-    ``state``: a :class:`partita.training.train_state.TrainState` to go on from (the optimizer's moments and
-    the random streams; a stopped run from its step, to the end of its schedule), left holding the final
-    one; every ``every`` steps, and when stopped after ``stop_after`` new steps, it (and ``masker``) is
-    brought up to date and ``checkpoint`` called (:func:`save_adapted` with both, to save a resumable
-    folder)."""
+    ``save_to``: a folder where :func:`save_adapted` saves the model, its config, the masker and the
+    training state every ``checkpoint_every`` steps (0: never), when stopped by Ctrl-C or SIGTERM (then
+    :class:`partita.training.interrupt.TrainingInterrupted` is raised; a stop inside a step is saved at its
+    start) and at the end. ``resume_from``: such a folder (its weights go into ``model``, its masker into
+    ``masker``, a fresh one when None; ``save_to`` defaults to it) or a
+    :class:`partita.training.train_state.TrainState` (``model`` and ``masker`` hold its weights and masker),
+    left holding the final state: a stopped run goes on from its step to the end of its schedule, as the
+    unbroken run would have (the same ``data`` and ``config``; a folder's run made with another config is
+    refused), a finished one starts a new schedule with its optimizer's moments and random streams.
+    ``stop_after``: stop (and save) after that many new steps.
+
+    ``state``, ``checkpoint`` (a function that saves) and ``every`` are the older names of ``resume_from``
+    (a TrainState), ``save_to`` and ``checkpoint_every``: they still work, with a DeprecationWarning."""
     data = with_notes(data)
+    resume_from, checkpoint_every, checkpoint = _older_names(
+        resume_from, save_to, checkpoint_every, state, checkpoint, every
+    )
+    folder = resume_from is not None and not isinstance(resume_from, TrainState)
+    if config.masking == "adversarial" and masker is None and (folder or save_to is not None):
+        masker = MaskerState()  # to save, or to load the folder's
+    state = _resumed_state(model, config, masker, resume_from)
+    if save_to is None and resume_from is not None and not isinstance(resume_from, TrainState):
+        save_to = resume_from
+    if save_to is not None:
+        state = state if state is not None else TrainState()
+        folder, saving = Path(save_to), state
+
+        def checkpoint() -> Path:
+            return save_adapted(model, folder, config, masker=masker, state=saving)
+
+    info = _adapt(model, data, config, progress, masker, state, checkpoint, checkpoint_every, stop_after)
+    if save_to is not None:
+        checkpoint()
+    return info
+
+
+def _older_names(
+    resume_from: str | Path | TrainState | None,
+    save_to: str | Path | None,
+    checkpoint_every: int,
+    state: TrainState | None,
+    checkpoint: Callable[[], Any] | None,
+    every: int | None,
+) -> tuple[str | Path | TrainState | None, int, Callable[[], Any] | None]:
+    """:func:`adapt`'s ``resume_from``, ``checkpoint_every`` and own checkpoint function, given its older
+    arguments ``state``, ``every``, ``checkpoint`` (each with a DeprecationWarning; with its new name too:
+    one ValueError)."""
+    for old, new, value, given in (
+        ("state", "resume_from", state, resume_from),
+        ("checkpoint", "save_to", checkpoint, save_to),
+        ("every", "checkpoint_every", every, checkpoint_every),
+    ):
+        if value is None:
+            continue
+        warnings.warn(f"adapt({old}=) is now adapt({new}=)", DeprecationWarning, stacklevel=3)
+        if given:
+            raise ValueError(f"adapt: give {new}= only (not with {old}=, its older name)")
+    return (state if state is not None else resume_from), (every or checkpoint_every), checkpoint
+
+
+def _resumed_state(
+    model: MusicEncoder,
+    config: AdaptConfig,
+    masker: MaskerState | None,
+    resume_from: str | Path | TrainState | None,
+) -> TrainState | None:
+    """The training state :func:`adapt` goes on from: ``resume_from`` itself, or the one saved in that
+    folder (its weights put into ``model``, its masker into ``masker``; another config refused)."""
+    if resume_from is None or isinstance(resume_from, TrainState):
+        return resume_from
+    folder = Path(resume_from)
+    try:
+        model.load_state_dict(MusicEncoder.from_pretrained(folder).state_dict())
+    except RuntimeError as e:
+        why = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+        raise ValueError(f"{folder}: the saved weights do not fit this model ({why})") from None
+    found = load_masker(folder) if masker is not None else None
+    if found is not None:
+        for f in fields(found):
+            setattr(masker, f.name, getattr(found, f.name))
+    state = load_resume_state(folder, model, masker)
+    if state is None:
+        raise ValueError(f"{folder}: no training state to resume (no {TRAIN_STATE})")
+    if not state.finished and (folder / ADAPT_CONFIG).is_file():
+        check_same_run(state.step, state.total, _compared(load_adapt_config(folder)), _compared(config))
+    return state
+
+
+def _compared(config: AdaptConfig) -> dict[str, Any]:
+    """The fields of ``config`` that a stopped run must go on with (not its time limits nor its notes)."""
+    d = config.to_dict()
+    for k in ("time_limit_s", "cpu_limit_s", "base"):
+        d.pop(k)
+    if config.masking == "adversarial":
+        d["adversarial"] = AdversarialMaskConfig(**(config.adversarial or {})).to_dict()
+    return d
+
+
+def _adapt(
+    model: MusicEncoder,
+    data: dict[str, list[np.ndarray]],
+    config: AdaptConfig,
+    progress: ProgressCallback | None,
+    masker: MaskerState | None,
+    state: TrainState | None,
+    checkpoint: Callable[[], Any] | None,
+    every: int,
+    stop_after: int | None,
+) -> dict[str, Any]:
+    """:func:`adapt`'s run (``state``, ``checkpoint``, ``every``, ``stop_after``: as
+    :func:`partita.training.encoder._loop`'s)."""
     if config.masking == "adversarial":
         return adversarial_adapt(model, data, config, progress, masker, state, checkpoint, every, stop_after)
     names = list(data)
@@ -513,10 +623,7 @@ def save_adapted(
         (out / MASKER_WEIGHTS).unlink(missing_ok=True)
     atomic_write_text(out / ADAPT_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
     if state is not None and not state.empty:
-        has = masker is not None and masker.head is not None
-        state.record["masker_step"] = masker.step if has else None
-        extra, state.record["masker_meta"] = _packed_masker(masker) if has else ({}, None)
-        save_train_state(state, out, model.state_dict(), extra)
+        save_state_with_masker(state, out, model.state_dict(), masker)
     else:
         (out / TRAIN_STATE).unlink(missing_ok=True)
     return out
@@ -543,45 +650,9 @@ def load_resume_state(
             model.load_state_dict(weights)
         except RuntimeError:
             raise ValueError(f"{where}: its weights do not fit the encoder in {directory}") from None
-    file_step = masker.step if masker is not None and masker.head is not None else None
-    if (
-        masker is not None
-        and weights
-        and state.record.get("masker_meta")
-        and file_step != state.record.get("masker_step")
-    ):
-        saved = _unpacked_masker(state, where)
-        for f in fields(saved):
-            setattr(masker, f.name, getattr(saved, f.name))
+    masker_in_state(state, masker, where)
     state.check_weights(model.state_dict(), where)
-    have = masker.step if masker is not None and masker.head is not None else None
-    if state.record.get("masker_step") != have:
-        raise ValueError(
-            f"{where}: the training state is of a masker at step {state.record.get('masker_step')}, "
-            f"{MASKER_WEIGHTS} holds {'none' if have is None else f'one at step {have}'}; delete "
-            f"{TRAIN_STATE} to go on without it"
-        )
     return state
-
-
-def _packed_masker(masker: MaskerState) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The masker as :func:`save_masker` writes it (its tensors named ``masker.*``, and its header)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        tensors, meta = read_safetensors(save_masker(masker, tmp))
-    return {f"masker.{k}": v for k, v in tensors.items()}, meta
-
-
-def _unpacked_masker(state: TrainState, where: str) -> MaskerState:
-    """The masker saved in ``state`` (:func:`_packed_masker`), read as :func:`load_masker` reads it."""
-    tensors = {k.removeprefix("masker."): v for k, v in state.payload.items() if k.startswith("masker.")}
-    meta = state.record.get("masker_meta")
-    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
-        raise ValueError(f"{where}: its masker is unreadable; delete {TRAIN_STATE} to go on without it")
-    with tempfile.TemporaryDirectory() as tmp:
-        save_file(tensors, str(Path(tmp) / MASKER_WEIGHTS), metadata=meta)
-        found = load_masker(tmp)
-    assert found is not None
-    return found
 
 
 def load_adapt_config(directory: str | Path) -> AdaptConfig:

@@ -8,7 +8,8 @@ checkpoint of the run: weights, optimizer, random streams) and raises :class:`Tr
 (:meth:`StopSignals.updating`), which is never cut in half. The previous handlers come back on exit.
 
 The LM trainer (:func:`partita.training.trainer.train`), the encoder's loops
-(:mod:`partita.training.encoder`, :mod:`partita.training.culture`) and DPO
+(:mod:`partita.training.encoder`, :mod:`partita.training.culture`,
+:mod:`partita.training.adversarial_mask`) and DPO
 (:func:`partita.training.dpo.tune_dpo`) use it; the CLI prints :class:`TrainingInterrupted` as one line
 with the command that resumes.
 """
@@ -18,11 +19,31 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+def check_same_run(
+    step: int,
+    total: int,
+    saved: Mapping[str, object],
+    here: Mapping[str, object],
+    of: str = "",
+    name: str = "config",
+) -> None:
+    """A stopped run (``step`` of ``total``) goes on only with its own settings: one-line ValueError naming
+    those of ``here`` that ``saved`` (its settings, as recorded) has otherwise (``of``: whose they are, e.g.
+    ``"the masker's "``; ``name``: what to give)."""
+    differ = [k for k in here if k in saved and saved[k] != here[k]]
+    if differ:
+        shown = ", ".join(f"{k} {saved[k]!r} (not {here[k]!r})" for k in differ)
+        raise ValueError(
+            f"the run stopped at step {step} of {total} was made with {of}{shown}: give its own {name} to "
+            "go on"
+        )
 
 
 class TrainingInterrupted(KeyboardInterrupt):
