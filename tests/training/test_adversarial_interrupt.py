@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 from tests.training.stops import sigterm_guard, stop_at, term_self
-from tests.training.test_encoder_interrupt import PIECES, _model, _same
+from tests.training.test_encoder_interrupt import PIECES, Killed, _killed_on_write, _model, _same
 
 from partita.training import adversarial_mask as am
 from partita.training.adversarial_mask import (
@@ -169,3 +169,16 @@ def test_adapt_adversarial_stop_inside_a_step_is_saved_at_its_start(tmp_path, mo
     adapt(model, data, config, resume_from=tmp_path / "stopped")
     _same(model, want)
     _same_masker(load_masker(tmp_path / "stopped"), load_masker(tmp_path / "straight"))
+
+
+def test_a_kill_while_a_checkpoint_is_written_leaves_the_previous_one_masker_included(
+    straight, tmp_path, monkeypatch
+):
+    """The checkpoint of step 4 killed after its weights and masker.safetensors, before its state: the
+    resumed run takes the weights and the masker of step 2 from the state file."""
+    with monkeypatch.context() as m:
+        _killed_on_write(m, 2)
+        with pytest.raises(Killed):
+            adversarial_pretrain(_model(), PIECES, CONFIG, ADV, save_to=tmp_path, checkpoint_every=2)
+    assert load_train_state(tmp_path).step == 2 and load_masker(tmp_path).step == 4  # the file: cut short
+    _equal_to(straight, tmp_path, *_resumed(tmp_path))
