@@ -3,15 +3,21 @@
 Held-out melodies with known meter and bars (the built corpus ``all``'s test split: Essen folk songs in 3/4
 and 4/4 and Bach chorale sopranos, as ``bench/bench_upbeat.py`` reads them, their first 8 bars and pickup)
 are rendered with FluidSynth (flute, 100 quarters a minute, from the first note), transcribed and quantised
-(``read_hummed_melody``), and barred by :func:`partita.generation.upbeat.place_bars` (3/4 or 4/4 from the
-accents, an upbeat padded when sure), against the baseline in the same run: 4/4 from the first note, as
-before.
+(``melody_from_notes``, as ``read_hummed_melody`` does), and barred by
+:func:`partita.generation.upbeat.place_bars` (3/4 or 4/4 from the accents, an upbeat padded when sure),
+against two baselines in the same run: 4/4 from the first note, and the upbeat reading before (the written
+notes' bar phase, 90% likely, part-beats left out) under the same meter.
 The test split is halved by piece id as ``bench_upbeat.py`` halves it: the development half chose the
 margin 3/4 needs (:data:`partita.generation.upbeat.MELODY_THREE_MARGIN`), the held-out half is reported first.
+``--split valid`` runs the corpus's validation split instead: with the test split's development half, it
+chose the transcribed line's bar-phase settings (:data:`partita.generation.upbeat.TRANSCRIBED_WEIGHTS`).
 Reported: the meter right (3 or 4 beats a bar), the first bar line right (within 0.1 s of the reference's,
-measured in seconds from the first note, so a doubled tempo does not count against it), and both.
+measured in seconds from the first note, so a doubled tempo does not count against it), and both; upbeats
+read right and downbeat starts padded; and, per cue of the bar-phase model alone, how often it puts the first
+bar line right on the written notes and on the transcription (where the reading fails).
+``--cache DIR`` keeps basic-pitch's notes per melody, so a rerun skips rendering and transcribing.
 
-    nice -n 10 python bench/bench_transcribe_bars.py [--per-group 30] [--threads 1]
+    nice -n 10 python bench/bench_transcribe_bars.py [--per-group 30] [--threads 1] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -36,17 +42,107 @@ GROUPS = (("essen", "3/4"), ("essen", "4/4"), ("chorale", "4/4"))
 log = logging.getLogger("bench_transcribe_bars")
 
 
-def pieces(per_group: int):
+def pieces(per_group: int, split: str = "test"):
     from bench_upbeat import melodies
 
     taken: dict[tuple[str, str], int] = {}
-    for src, pid, meter, tpq, notes, bar in melodies("test", crop=8):
+    for src, pid, meter, tpq, notes, bar in melodies(split, crop=8):
         if (src, meter) not in GROUPS or taken.get((src, meter), 0) >= per_group:
             continue
         taken[(src, meter)] = taken.get((src, meter), 0) + 1
         yield src, pid, meter, tpq, notes, bar
         if all(taken.get(g, 0) >= per_group for g in GROUPS):
             return
+
+
+def transcription(score, wav: Path, cfg, cache: Path | None, name: str):
+    """(basic-pitch's notes, the loudness envelope) of ``score`` rendered as ``wav``; read from ``cache``
+    when it holds them (``name``.npz), written there otherwise. None when nothing was heard."""
+    from partita.audio import read_audio, transcribe_audio
+    from partita.audio.transcription import NoteEvent
+    from partita.render import write_wav
+
+    path = cache / f"{name.replace('/', '_')}.npz" if cache else None
+    if path is not None and path.exists():
+        z = np.load(path)
+        notes = [NoteEvent(float(a), float(b), int(p), float(v), float(c)) for a, b, p, v, c in z["notes"]]
+        return notes, z["envelope"]
+    try:
+        tr = transcribe_audio(read_audio(write_wav(score, wav)), cfg)
+    except Exception as e:  # noqa: BLE001 - a melody the transcriber cannot read is skipped, as before
+        log.warning("%s: %s", name, e)
+        return None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = [(n.start, n.end, n.pitch, n.amplitude, n.cents) for n in tr.notes]
+        np.savez(path, notes=np.array(rows, dtype=float).reshape(-1, 5), envelope=tr.envelope)
+    return tr.notes, tr.envelope
+
+
+BEFORE = "the written notes' reading (90% likely)"
+CUES = {
+    "onsets": (1, 0, 0, 0),
+    "long notes": (0, 1, 0, 0),
+    "end": (0, 0, 1, 0),
+    "pickup length": (0, 0, 0, 1),
+}
+"""Each cue of the bar-phase model alone (the weights of onsets, long notes, the end, the pickup's length)."""
+
+
+def bars_before(score):
+    """The reading before (issue 24): the written notes' bar phase (``place_pickup`` as for a MIDI file,
+    90% likely), whole beats only, under the same meter reading."""
+    import symusic
+
+    from partita.generation.upbeat import place_pickup, read_meter
+
+    (num, den), _ = read_meter(score)
+    out = score.copy()
+    out.time_signatures = [symusic.TimeSignature(0, num, den)]
+    padded, note = place_pickup(out)
+    if note is None or min(n.time for t in padded.tracks for n in t.notes) % (
+        4 * out.ticks_per_quarter // den
+    ):
+        return out
+    return padded
+
+
+def cue_check(notes, first: int, bar: int, tpq: int, num: int, score, ref_line: float) -> dict:
+    """Whether each cue alone (:data:`CUES`), and all of them as read, put the first bar line right under the
+    right meter: on the written notes (from the first note) and on the transcription (within 0.1 s)."""
+    from partita.analysis.meter_inference import PHASE_WEIGHTS, phase_counts, phase_posterior
+    from partita.analysis.timeline import NoteArrays, note_arrays
+    from partita.generation.upbeat import _profiles, transcribed_phase
+
+    out = {}
+    profile = _profiles()[f"{num}/4"]
+    written = NoteArrays(
+        notes.start - first, notes.end - first, notes.pitch, notes.velocity, notes.track, notes.drum
+    )
+    qpm = float(score.tempos[0].qpm) if len(score.tempos) else 120.0
+
+    def right(key: str, slot: int, k: int) -> bool:
+        if key == "clean":
+            return (slot * tpq // 4) % bar == (-first) % bar
+        slot_s = 60.0 / qpm / 4
+        return abs((slot * slot_s - ref_line + k * slot_s / 2) % (k * slot_s) - k * slot_s / 2) < 0.1
+
+    for key, arrays, unit in (
+        ("clean", written, tpq),
+        ("transcribed", note_arrays(score), score.ticks_per_quarter),
+    ):
+        counts = phase_counts(arrays, unit, num, 4)
+        k = counts["bar"]
+        weights = {**CUES, "all (written notes' weights)": PHASE_WEIGHTS}
+        found = {
+            c: right(key, int(phase_posterior(counts, profile, w).argmax()), k) for c, w in weights.items()
+        }
+        guess = transcribed_phase(arrays, unit, num, 4)
+        found["transcribed reading"] = guess is not None and right(
+            key, int(round(guess.bar_line * 4 / unit)), k
+        )
+        out[key] = found
+    return out
 
 
 def first_bar_line(score) -> tuple[int, float]:
@@ -65,18 +161,38 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--program", type=int, default=73, help="The GM program rendered (73: flute).")
     ap.add_argument("--keep", type=Path, default=None, help="A folder to write the quantised melodies to.")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="A folder keeping each melody's transcription (basic-pitch's notes and loudness), read back "
+        "instead of rendering and transcribing again.",
+    )
+    ap.add_argument(
+        "--onset-noise",
+        type=float,
+        default=None,
+        help="MelodyConfig.onset_noise_ms for the quantiser (default: its own); an arm of its own JSON.",
+    )
+    ap.add_argument(
+        "--split",
+        default="test",
+        choices=("test", "valid"),
+        help="test: halved by piece id, the held-out half reported; valid: the corpus's validation split, "
+        "a development set of its own (the transcribed line's bar-phase settings were chosen on it).",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import symusic
 
-    from partita.audio import MelodyConfig, TranscriptionConfig, read_audio, read_hummed_melody
+    from partita.audio import MelodyConfig, TranscriptionConfig
+    from partita.audio.melody import melody_from_notes
     from partita.generation.upbeat import place_bars
-    from partita.render import write_wav
 
     cfg = TranscriptionConfig(threads=args.threads)
     recs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for src, pid, meter, tpq, notes, bar in pieces(args.per_group):
+        for src, pid, meter, tpq, notes, bar in pieces(args.per_group, args.split):
             first = int(notes.start.min())
             s = symusic.Score(tpq)
             s.tempos.append(symusic.Tempo(0, BPM))
@@ -84,54 +200,117 @@ def main() -> None:
             for a, b, p in zip(notes.start, notes.end, notes.pitch, strict=True):
                 track.notes.append(symusic.Note(int(a) - first, max(1, int(b - a)), int(p), 90))
             s.tracks.append(track)
-            wav = write_wav(s, Path(tmp) / f"{len(recs)}.wav")
-            hummed = read_hummed_melody(read_audio(wav), MelodyConfig(), cfg)
-            if not len(hummed.score.tracks) or not len(hummed.score.tracks[0].notes):
+            name = f"{src}-{pid}-p{args.program}"
+            heard = transcription(s, Path(tmp) / f"{len(recs)}.wav", cfg, args.cache, name)
+            if heard is None:
+                continue
+            melody = (
+                MelodyConfig() if args.onset_noise is None else MelodyConfig(onset_noise_ms=args.onset_noise)
+            )
+            score = melody_from_notes(heard[0], melody, heard[1])[0]
+            if not len(score.tracks) or not len(score.tracks[0].notes):
                 continue
             num = int(meter.split("/")[0])
             ref_line = ((-first) % bar) / tpq * 60.0 / BPM
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
-                hummed.score.dump_midi(str(args.keep / f"{src}-{meter.replace('/', '')}-{first}-{pid}.mid"))
-            half = "dev" if int(hashlib.md5(pid.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
+                score.dump_midi(str(args.keep / f"{src}-{meter.replace('/', '')}-{first}-{pid}.mid"))
+            if args.split == "valid":
+                half = "valid"
+            else:
+                half = "dev" if int(hashlib.md5(pid.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
             rec = {"source": src, "meter": meter, "piece": pid, "upbeat": first > 0, "half": half}
-            barred, read = place_bars(hummed.score)
-            for name, score in (("baseline", hummed.score), ("partita", barred)):
-                n, line = first_bar_line(score)
-                rec[f"{name}_meter"] = n == num
-                rec[f"{name}_phase"] = abs(line - ref_line) < 0.1
-                rec[f"{name}_both"] = rec[f"{name}_meter"] and rec[f"{name}_phase"]
+            barred, read = place_bars(score)
+            arms = (("baseline", score), ("before", bars_before(score)), ("partita", barred))
+            for arm_name, barring in arms:
+                n, line = first_bar_line(barring)
+                rec[f"{arm_name}_meter"] = n == num
+                rec[f"{arm_name}_phase"] = abs(line - ref_line) < 0.1
+                rec[f"{arm_name}_both"] = rec[f"{arm_name}_meter"] and rec[f"{arm_name}_phase"]
+                rec[f"{arm_name}_padded"] = min(x.time for t in barring.tracks for x in t.notes) > 0
             rec["read"] = read
+            rec["cues"] = cue_check(notes, first, bar, tpq, num, score, ref_line)
             recs.append(rec)
             marks = {k: v for k, v in rec.items() if "_" in k}
             print(src, meter, pid, "upbeat" if first else "", marks, read)
     command = COMMAND.replace("--per-group 30", f"--per-group {args.per_group}")
     command += f" --program {args.program}" if args.program != 73 else ""
+    command += " --split valid" if args.split == "valid" else ""
+    command += f" --onset-noise {args.onset_noise:g}" if args.onset_noise is not None else ""
+    held = [r for r in recs if r["half"] in ("held-out", "valid")]
+    tag = "valid" if args.split == "valid" else "held-out"
+    groups = [
+        (tag, held),
+        (f"{tag} essen 3/4", [r for r in held if r["meter"] == "3/4"]),
+        (f"{tag} 4/4", [r for r in held if r["meter"] == "4/4"]),
+        (f"{tag} with an upbeat", [r for r in held if r["upbeat"]]),
+        (f"{tag} from the downbeat", [r for r in held if not r["upbeat"]]),
+    ]
+    if args.split == "test":
+        groups.append(("development", [r for r in recs if r["half"] == "dev"]))
     rows = []
-    held = [r for r in recs if r["half"] == "held-out"]
-    for label, sel in (
-        ("held-out", held),
-        ("held-out essen 3/4", [r for r in held if r["meter"] == "3/4"]),
-        ("held-out 4/4", [r for r in held if r["meter"] == "4/4"]),
-        ("held-out with an upbeat", [r for r in held if r["upbeat"]]),
-        ("held-out from the downbeat", [r for r in held if not r["upbeat"]]),
-        ("development", [r for r in recs if r["half"] == "dev"]),
-    ):
-        for what in ("meter", "phase", "both"):
+    metrics = {"meter": "meter right", "phase": "first bar line right", "both": "bars right"}
+    for label, sel in groups:
+        for what, metric in metrics.items():
             if not sel:
                 continue
             ours = float(np.mean([r[f"partita_{what}"] for r in sel]))
-            base = float(np.mean([r[f"baseline_{what}"] for r in sel]))
-            metric = {"meter": "meter right", "phase": "first bar line right", "both": "bars right"}[what]
-            name = f"{metric}, {label} (n={len(sel)})"
-            rows.append(row(name, ours, "share", command, "4/4 from the first note", base))
+            for arm_name, base_name in (("baseline", "4/4 from the first note"), ("before", BEFORE)):
+                if arm_name == "before" and what == "meter":
+                    continue  # the same meter reading
+                base = float(np.mean([r[f"{arm_name}_{what}"] for r in sel]))
+                rows.append(row(f"{metric}, {label} (n={len(sel)})", ours, "share", command, base_name, base))
+    upbeats = [r for r in held if r["upbeat"]]
+    downbeats = [r for r in held if not r["upbeat"]]
+    for arm_name in ("partita", "before"):
+        padded = [r for r in upbeats if r[f"{arm_name}_padded"]]
+        print(
+            f"{tag} {arm_name}: upbeats padded {len(padded)} of {len(upbeats)}, "
+            f"{sum(r[f'{arm_name}_both'] for r in padded)} rightly (meter and bar line); "
+            f"downbeat starts padded {sum(r[f'{arm_name}_padded'] for r in downbeats)} of {len(downbeats)}"
+        )
+    if upbeats:
+        rows.append(
+            row(
+                f"upbeats read right (meter and bar line), {tag} with an upbeat (n={len(upbeats)})",
+                float(np.mean([r["partita_both"] and r["partita_padded"] for r in upbeats])),
+                "share",
+                command,
+                BEFORE,
+                float(np.mean([r["before_both"] and r["before_padded"] for r in upbeats])),
+            )
+        )
+    if downbeats:
+        rows.append(
+            row(
+                f"downbeat starts wrongly padded, {tag} (n={len(downbeats)})",
+                float(np.mean([r["partita_padded"] for r in downbeats])),
+                "share",
+                command,
+                BEFORE,
+                float(np.mean([r["before_padded"] for r in downbeats])),
+                higher_is_better=False,
+            )
+        )
+    cues = {}
+    for key in ("clean", "transcribed"):
+        for cue in recs[0]["cues"][key] if recs else ():
+            for label, sel in ((f"{tag} with an upbeat", upbeats), (f"{tag} from the downbeat", downbeats)):
+                if sel:
+                    cues[f"{cue}, {key}, {label}"] = f"{sum(r['cues'][key][cue] for r in sel)}/{len(sel)}"
+    for k, v in cues.items():
+        print(f"first bar line right by {k}: {v}")
     arm = "" if args.program == 73 else f"_program{args.program}"
+    arm += "_valid" if args.split == "valid" else ""
+    arm += f"_onset_noise{args.onset_noise:g}" if args.onset_noise is not None else ""
     path = write_result(
         f"transcribe_bars{arm}",
         "Bars of transcribed melodies: meter and upbeat read vs 4/4 from the first note"
-        + (f" (GM program {args.program})" if arm else ""),
+        + (f" (GM program {args.program})" if args.program != 73 else "")
+        + (" (validation split)" if args.split == "valid" else "")
+        + (f" (quantised with onset noise {args.onset_noise:g} ms)" if args.onset_noise is not None else ""),
         rows,
-        extra={"melodies": recs},
+        extra={"melodies": recs, "cues": cues},
     )
     print(f"wrote {path}")
 

@@ -89,3 +89,24 @@ def test_bad_overrides_are_one_line(tmp_path, bad, capsys):
 
     assert main(["transcribe", str(tmp_path / "a.wav"), "--melody", bad]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_first_note_lengthened_by_half_a_beat_is_cut_to_a_whole_beat_upbeat():
+    """A transcription's notes after the first often sound late together, so its first note comes out half a
+    beat long (1.5 beats for a one-beat upbeat): the bar lines still follow the later notes, and the upbeat
+    is written as whole beats by cutting the first note (before, a part-beat upbeat was left unread)."""
+    score = symusic.Score(TPQ)
+    score.tempos.append(symusic.Tempo(0, 100.0))
+    track = symusic.Track("melody", 0, False)
+    track.notes.append(symusic.Note(0, 3 * TPQ // 2, 67, 90))
+    at = 3 * TPQ // 2
+    for pitch, beats in MARCH:
+        track.notes.append(symusic.Note(at, beats * TPQ, pitch, 90))
+        at += beats * TPQ
+    score.tracks.append(track)
+    barred, read = place_bars(score)
+    assert _meter(barred) == (4, 4)
+    starts = _starts(barred)
+    assert starts[0] == 3 * TPQ and starts[1] == 4 * TPQ  # a one-beat upbeat, the march from bar 2
+    assert barred.tracks[0].notes[0].duration == TPQ
+    assert "upbeat of 1 beat" in read and "cut from 1.5 beats to 1 beat" in read

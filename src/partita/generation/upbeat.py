@@ -9,6 +9,8 @@ the pickup to a full bar of rest, as partita's own files have it.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 from pathlib import Path
@@ -16,7 +18,15 @@ from pathlib import Path
 import numpy as np
 import symusic
 
-from partita.analysis.meter_inference import bar_phase, infer_meter
+from partita.analysis.meter_inference import (
+    PHASE_MODEL_FILE,
+    SLOTS_PER_QUARTER,
+    BarPhase,
+    bar_phase,
+    infer_meter,
+    phase_counts,
+    phase_posterior,
+)
 from partita.analysis.timeline import note_arrays
 from partita.progress import ProgressCallback
 from partita.score import Score
@@ -127,6 +137,46 @@ def place_pickup(score: Score, pickup: str | float = AUTO) -> tuple[Score, str |
     return pad_score(score, pad), note
 
 
+TRANSCRIBED_WEIGHTS = (1.0, 0.0, 2.0, 1.0)
+"""Onsets, long notes, the end, the pickup's length: their weights in a transcribed line's bar phase
+(:data:`partita.analysis.meter_inference.PHASE_WEIGHTS`, for written notes, is 0.3, 0.3, 2, 1). Long notes
+are left out: in a transcription they are mostly repeated notes merged into one (a legato flute, a hum) and
+fall anywhere; alone they put the first bar line right in 4 of 78 upbeat melodies of
+``bench/bench_transcribe_bars.py --split valid`` (24 of 78 on the same melodies' written notes)."""
+TRANSCRIBED_NOISE = {"onset": 0.5, "end": 0.3}
+"""The share of the fitted onset and end profiles left to chance for a transcribed line: a downbeat whose
+onset was dropped or merged (the profile says 0.99 there) or a last note held long must not rule a bar line
+out."""
+
+
+@functools.cache
+def _profiles() -> dict:
+    return json.loads(PHASE_MODEL_FILE.read_text())["meters"] if PHASE_MODEL_FILE.exists() else {}
+
+
+def transcribed_phase(notes, tpq: int, numerator: int, denominator: int) -> BarPhase | None:
+    """:func:`bar_phase` for a quantised transcription (``notes``: its NoteArrays): the profiles fitted on
+    written melodies, part of their onsets and end left to chance (:data:`TRANSCRIBED_NOISE`) and long notes
+    unweighted (:data:`TRANSCRIBED_WEIGHTS`); None where :func:`bar_phase` gives none."""
+    profile = _profiles().get(f"{numerator}/{denominator}")
+    counts = phase_counts(notes, tpq, numerator, denominator)
+    if profile is None or counts is None or len(profile["onset"]) != counts["bar"]:
+        return None
+    noisy = dict(profile)
+    for cue in ("onset", "end"):
+        p = np.asarray(profile[cue], dtype=float)
+        chance = p.mean() if cue == "onset" else 1.0 / len(p)
+        noisy[cue] = (1 - TRANSCRIBED_NOISE[cue]) * p + TRANSCRIBED_NOISE[cue] * chance
+    post = phase_posterior(counts, noisy, TRANSCRIBED_WEIGHTS)
+    line = int(post.argmax())
+    slot = tpq / SLOTS_PER_QUARTER
+    first = int(notes.select(~notes.drum).start.min())
+    tick = int(round(line * slot))
+    return BarPhase(
+        tick, int(round((tick - first) % (counts["bar"] * slot))), float(post[line]), float(post[0])
+    )
+
+
 def is_midi_file(path: str | os.PathLike) -> bool:
     """Whether ``path`` holds MIDI (by its content), which states no pickup bar."""
     try:
@@ -179,13 +229,48 @@ def read_meter(score: Score) -> tuple[tuple[int, int], str | None]:
     return (3, 4), f"read 3/4 (the accents fall every third beat, {guess.score:.1f} sd)"
 
 
+def _transcribed_upbeat(score: Score, num: int, den: int) -> tuple[Score, str | None]:
+    """``score`` (a quantised transcription under ``num/den``) with the upbeat :func:`transcribed_phase`
+    reads padded to a full bar, when it is :data:`MIN_CONFIDENCE` likely in two bars or more; an upbeat of
+    part-beats is rounded to whole beats (a half down) by moving the first note's start, since it is the
+    transcription's first note that is off: the notes after it sound late together, which lengthens it by
+    half a beat in about one upbeat melody in five (none in the written ones). None (no note): unchanged."""
+    notes = note_arrays(score)
+    tpq = int(score.ticks_per_quarter)
+    bar, beat = num * 4 * tpq // den, 4 * tpq // den
+    if len(notes) == 0 or int(notes.end.max()) - int(notes.start.min()) < MIN_BARS * bar:
+        return score, None
+    guess = transcribed_phase(notes, tpq, num, den)
+    if guess is None or guess.bar_line == 0 or guess.confidence < MIN_CONFIDENCE:
+        return score, None
+    beats = int(np.floor(guess.pickup / beat + 0.5 - 1e-9))  # whole beats, a half down
+    if not 0 < beats < num:
+        return score, None
+    padded = pad_score(score, int(round((bar - guess.pickup - int(notes.start.min())) % bar)))
+    first = min((n for t in padded.tracks for n in t.notes), key=lambda n: n.time)
+    start, end = first.time + guess.pickup - beats * beat, first.time + first.duration
+    if start >= end:
+        return score, None
+    cut = (
+        ""
+        if start == first.time
+        else f", its first note cut from {_beats(end - first.time, beat)} to {_beats(end - start, beat)}"
+    )
+    first.time, first.duration = start, end - start
+    note = (
+        f"read an upbeat of {_beats(beats * beat, beat)} ({guess.confidence:.0%} likely): the first bar line "
+        f"falls on the melody's {_ordinal(beats + 1)} beat{cut}"
+    )
+    return padded, note
+
+
 def place_bars(
     score: Score, meter: str | None = None, pickup: str | float = AUTO
 ) -> tuple[Score, str | None]:
     """A quantised transcription (first note at tick 0) with its bars where its notes put them: ``meter``
-    (``"3/4"``; None: read, :func:`read_meter`) written, then its upbeat padded to a full bar
-    (:func:`place_pickup`: ``pickup`` auto, 0 or beats; auto pads whole beats
-    only); and one line saying what was read (None when 4/4 from the first note is kept)."""
+    (``"3/4"``; None: read, :func:`read_meter`) written, then its upbeat padded to a full bar (``pickup``
+    auto: read, :func:`_transcribed_upbeat`, whole beats only; 0 or beats: :func:`place_pickup`); and one
+    line saying what was read (None when 4/4 from the first note is kept)."""
     if meter is None:
         (num, den), read = read_meter(score)
     else:
@@ -194,14 +279,12 @@ def place_bars(
     score = score.copy()
     score.time_signatures = [symusic.TimeSignature(0, num, den)]
     try:
-        padded, upbeat = place_pickup(score, pickup)
+        if parse_pickup(pickup) == AUTO:
+            score, upbeat = _transcribed_upbeat(score, num, den)
+        else:
+            score, upbeat = place_pickup(score, pickup)
     except ValueError as e:
         raise ScoreError(str(e), "bad-pickup") from None
-    beat = 4 * int(score.ticks_per_quarter) // den
-    if upbeat and pickup == AUTO and min(n.time for t in padded.tracks for n in t.notes) % beat:
-        upbeat = None  # a transcription's upbeat read in part-beats was wrong 6 times in 6 (development half)
-    else:
-        score = padded
     if upbeat:
         upbeat = upbeat.removesuffix("; --pickup 0 keeps the file's bars")
         read = f"{read}; {upbeat}" if read else f"{upbeat[0].upper()}{upbeat[1:]}"
