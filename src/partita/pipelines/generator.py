@@ -52,6 +52,7 @@ from partita.generation.plan import (
     section_starts,
     with_theme,
 )
+from partita.generation.pop_texture import FIGURE_STYLES, figure_candidates
 from partita.generation.prompt import project_prompt
 from partita.generation.request import Request
 from partita.generation.tracks import (
@@ -278,7 +279,12 @@ class Generator:
         :func:`~partita.evaluation.accompaniment.chord_tone_agreement` of the melody with the parts.
         Returns the request for the whole piece (melody and parts) and the candidates; files as
         :meth:`generate`. ``melody`` may also be what :meth:`accompaniment_of` returned (a request built
-        once, with options). With ``concept``, sampled with it in place (:meth:`with_concept`)."""
+        once, with options). With ``concept``, sampled with it in place (:meth:`with_concept`).
+
+        ``figures=True`` (the default for the styles of :data:`partita.generation.pop_texture.FIGURE_STYLES`;
+        ``False`` samples the parts) takes the parts from the opening figures of POP909 training songs
+        re-voiced to the melody's chords (:func:`~partita.generation.pop_texture.figure_candidates`), where the
+        melody is in 4/4; else the parts are sampled and the request's notes say why."""
         names = _check_out(out_dir, n, overwrite)
         if concept is not None:
             return self.with_concept(concept).accompany(
@@ -289,9 +295,26 @@ class Generator:
             request, mel = melody
         else:
             request, mel = self.accompaniment_of(melody, prompt, chords=chords)
-        strike_with_melody(request, mel, self.tokenizer.positions_per_beat, self.tokenizer.time_signatures)
-        settings = {**ACCOMPANIMENT_SETTINGS, **parts_settings(request), **settings}
-        candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
+        figures = settings.pop("figures", None)
+        if figures is None:
+            figures = request.conditions.style in FIGURE_STYLES
+        seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
+        candidates = []
+        if figures:  # a POP909 figure re-voiced to the melody's chords (pop_texture), where it can take one
+            key = (
+                f"{request.conditions.key} {request.conditions.mode or 'major'}"
+                if request.conditions.key
+                else None
+            )
+            candidates = figure_candidates(mel.score, mel.bars, mel.chords or [], key, int(n), seed)
+            if not candidates:
+                request.notes.append("no library figure fits this melody (4/4 only): the parts are sampled")
+        if not candidates:
+            strike_with_melody(
+                request, mel, self.tokenizer.positions_per_beat, self.tokenizer.time_signatures
+            )
+            settings = {**ACCOMPANIMENT_SETTINGS, **parts_settings(request), **settings}
+            candidates = self.generate(request, n=n, seed=seed, selector=None, progress=progress, **settings)
         whole = copy.deepcopy(request)
         whole.given = None
         melody_programs = [int(t.program) for t in mel.score.tracks if not t.is_drum and len(t.notes)]
