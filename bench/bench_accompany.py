@@ -370,6 +370,22 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
     }
 
 
+def _sixteenths(piece, bars: int, melody_tracks: int) -> tuple[int, int, list, list[set[int]]]:
+    """``piece``'s parts on a sixteenth-note grid over ``bars`` bars: the step (ticks), the end tick, the
+    parts' pitched tracks, and the pitches they sound in each sixteenth."""
+    from partita.score.bars import bar_lines
+
+    step = max(1, (int(piece.ticks_per_quarter) or 480) // 4)
+    end = int(bar_lines(piece, bars)[-1])
+    cells = end // step + 1
+    tracks = [t for t in piece.tracks[melody_tracks:] if not t.is_drum and len(t.notes)]
+    sound: list[set[int]] = [set() for _ in range(cells)]
+    for n in (n for t in tracks for n in t.notes if n.time < end):
+        for i in range(int(n.time) // step, min(cells, (int(n.time + n.duration) + step - 1) // step)):
+            sound[i].add(int(n.pitch))
+    return step, end, tracks, sound
+
+
 def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, float]:
     """How the parts move as voices, over ``pieces`` (the melody's tracks first; ``bars`` bars each), on a
     sixteenth-note grid, whatever tracks the parts are written in:
@@ -389,22 +405,14 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
       sound, the share with more than 12 semitones between the melody and the highest part, or between the
       two highest parts (the soprano-alto and alto-tenor spacing; the bass may lie further under).
     """
-    from partita.score.bars import bar_lines
 
     starts = repeated = long_runs = above = with_melody = crossed = pairs = 0
     bass_moves = bass_leaps = inner_moves = inner_leaps = 0
     four = wide = 0
     for piece in pieces:
-        q = int(piece.ticks_per_quarter) or 480
-        step = max(1, q // 4)
-        end = int(bar_lines(piece, bars)[-1])
-        cells = end // step + 1
-        tracks = [t for t in piece.tracks[melody_tracks:] if not t.is_drum and len(t.notes)]
+        step, end, tracks, sound = _sixteenths(piece, bars, melody_tracks)
+        cells = len(sound)
         notes = [n for t in tracks for n in t.notes if n.time < end]
-        sound = [set() for _ in range(cells)]
-        for n in notes:
-            for i in range(int(n.time) // step, min(cells, (int(n.time + n.duration) + step - 1) // step)):
-                sound[i].add(int(n.pitch))
         last: dict[int, list[int]] = {}  # rank -> [pitch, times running]
         lowest = None
         for n in sorted(notes, key=lambda n: (n.time, -n.pitch)):
@@ -460,6 +468,73 @@ def parts_voicing(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, 
         "bass leaps over an octave": bass_leaps / max(1, bass_moves),
         "inner leaps over a sixth": inner_leaps / max(1, inner_moves),
         "upper spacing over an octave": wide / max(1, four),
+    }
+
+
+def parts_lines(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, float]:
+    """The bass's register and the parts at the melody's phrase ends, over ``pieces`` (the melody's tracks
+    first; ``bars`` bars each), on a sixteenth-note grid:
+
+    - ``bass lowest`` and ``bass highest``: each piece's lowest and highest pitch of the notes that start
+      lowest among the parts sounding (the bass, as ``parts_voicing`` ranks it), averaged over the pieces;
+      ``bass range``: the semitones between them, averaged;
+    - ``silent under phrase ends``: of the sixteenths under the melody's phrase ends (a note of two beats or
+      more and twice the melody's median, and its last note:
+      :func:`partita.analysis.chorale_harmony.phrase_ends`) times the parts' tracks, the share where the track
+      sounds nothing (Bach's voices hold the fermata's chord; a part that ends on an eighth and a rest does
+      not);
+    - ``phrase ends held``: the share of those phrase ends under which every part's track sounds throughout;
+    - ``silent under the melody``: the same share as the first under all the melody's notes.
+    """
+
+    lows, highs, spans = [], [], []
+    quiet = under = held = ends = quiet_all = under_all = 0
+    for piece in pieces:
+        q = int(piece.ticks_per_quarter) or 480
+        step, end, tracks, sound = _sixteenths(piece, bars, melody_tracks)
+        cells = len(sound)
+        grid = np.zeros((len(tracks), cells), dtype=bool)
+        for k, t in enumerate(tracks):
+            for n in t.notes:
+                if n.time < end:
+                    grid[
+                        k, int(n.time) // step : min(cells, (int(n.time + n.duration) + step - 1) // step)
+                    ] = True
+        bass = [
+            int(n.pitch)
+            for t in tracks
+            for n in t.notes
+            if n.time < end and sound[int(n.time) // step] and int(n.pitch) == min(sound[int(n.time) // step])
+        ]
+        if bass:
+            lows.append(min(bass))
+            highs.append(max(bass))
+            spans.append(max(bass) - min(bass))
+        melody = sorted(
+            (int(n.time), int(n.time + n.duration)) for t in piece.tracks[:melody_tracks] for n in t.notes
+        )
+        melody = [(a, min(b, end)) for a, b in melody if a < end]
+        if not melody or not tracks:
+            continue
+        lengths = np.array([(b - a) / q for a, b in melody])
+        long = (lengths >= 2.0 - 1e-6) & (lengths >= 2.0 * float(np.median(lengths)) - 1e-6)
+        long[-1] = True
+        for (a, b), phrase_end in zip(melody, long, strict=True):
+            span = grid[:, a // step : max(a // step + 1, b // step)]
+            quiet_all += int((~span).sum())
+            under_all += int(span.size)
+            if phrase_end:
+                quiet += int((~span).sum())
+                under += int(span.size)
+                ends += 1
+                held += int(span.all())
+    return {
+        "bass lowest": float(np.mean(lows)) if lows else float("nan"),
+        "bass highest": float(np.mean(highs)) if highs else float("nan"),
+        "bass range": float(np.mean(spans)) if spans else float("nan"),
+        "silent under phrase ends": quiet / max(1, under),
+        "phrase ends held": held / max(1, ends),
+        "silent under the melody": quiet_all / max(1, under_all),
     }
 
 
@@ -543,6 +618,7 @@ def chorale_rows(
             **parts_rhythm(v, CHORALE_BARS),
             **parts_voicing(v, CHORALE_BARS),
             **parts_harmony(v, CHORALE_BARS),
+            **parts_lines(v, CHORALE_BARS),
         }
         for k, v in sets.items()
     }

@@ -11,13 +11,19 @@ from partita.generation.rules.voice_order import VoiceOrder
 
 
 def _after(
-    vocab: list[list[str]], resolution: int, voices: list[int], tokens: list[str], **rule_options
+    vocab: list[list[str]],
+    resolution: int,
+    voices: list[int],
+    tokens: list[str],
+    rule_class: type[VoiceOrder] = VoiceOrder,
+    **rule_options,
 ) -> tuple[VoiceOrder, dict, Track, list[str]]:
-    """The rule, its row and the track after ``tokens`` (names), in 4/4; the ids' names."""
+    """The rule (``rule_class``: VoiceOrder or a rule on its state), its row and the track after ``tokens``
+    (names), in 4/4; the ids' names."""
     names = [" ".join(t) for t in vocab]
     ids = {n: i for i, n in enumerate(names)}
     timeline = Timeline(vocab, resolution, cap=8, meter_beats=4, within_bar=False)
-    rule = VoiceOrder(vocab, resolution, voices, timeline, **rule_options)
+    rule = rule_class(vocab, resolution, voices, timeline, **rule_options)
     track = Track(meter="4/4", sounding=timeline.start())
     row = rule.start(track)
     for t in tokens:
@@ -27,11 +33,16 @@ def _after(
 
 
 def voice_order_masked(
-    vocab: list[list[str]], resolution: int, voices: list[int], tokens: list[str], **rule_options
+    vocab: list[list[str]],
+    resolution: int,
+    voices: list[int],
+    tokens: list[str],
+    rule_class: type[VoiceOrder] = VoiceOrder,
+    **rule_options,
 ) -> set[str]:
     """The names (an id's tokens joined by spaces) of the ids the rule masks after ``tokens`` (names too),
-    in 4/4, with the rule built on ``voices`` (programs, top down) and ``rule_options``."""
-    rule, row, track, names = _after(vocab, resolution, voices, tokens, **rule_options)
+    in 4/4, with the rule (``rule_class``) built on ``voices`` (programs, top down) and ``rule_options``."""
+    rule, row, track, names = _after(vocab, resolution, voices, tokens, rule_class, **rule_options)
     bad = rule.mask(row, track, len(vocab))
     return set() if bad is None else {names[i] for i in bad.nonzero().flatten().tolist()}
 

@@ -144,7 +144,7 @@ a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 
 PARTS_VOICING: dict[str, dict] = {
     "chorale": {
         "above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0,
-        "spacing": 12, "parallels": 6.0,
+        "spacing": 12, "parallels": 6.0, "ranges": [[0, 0], [0, 0], [40, 62]], "holds": 1,
     }
 }  # fmt: skip
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
@@ -377,6 +377,8 @@ def accompaniment_request(
         request.chords = list(melody.chords)
         if by_the_beat(request, own.meter) and not half_notes:
             melody.beat_chords = beat_harmony(melody, asked.key or "C", asked.mode)
+            if PARTS_VOICING.get(asked.style or "chorale", {}).get("holds"):
+                melody.beat_chords = held_chords(melody.beat_chords, phrase_spans(melody))
             melody.chords_from = "harmonised by the beat"
     request.notes[:] = [n for n in request.notes if not n.startswith("empty prompt")]
     name = melody.source or "the melody"
@@ -492,6 +494,8 @@ def strike_with_melody(
             max_leaps=[int(b) for b in voicing.get("leaps", [])],
             spacing=int(voicing.get("spacing", 0)),
             parallels=float(voicing.get("parallels", 0.0)),
+            ranges=[(int(lo), int(hi)) for lo, hi in voicing.get("ranges", [])],
+            holds=phrase_spans(melody) if voicing.get("holds") else [],
         )
         if melody.beat_chords:  # the chords a beat, asked of the voices instead of the bars' chords
             request.voicing.chords = beat_voicing_chords(melody.beat_chords, c.key, c.mode)
@@ -505,6 +509,35 @@ def strike_with_melody(
         if upbeat:
             request.pickup, request.pickup_in_bars = upbeat, True
     return together
+
+
+def phrase_spans(melody: Melody) -> list[tuple[float, float]]:
+    """Where ``melody``'s phrases end, (start, end) in quarters as :func:`melody_notes`: its notes of two
+    quarters or more and twice its median note, and its last note (the phrase ends
+    :func:`partita.analysis.chorale_harmony.phrase_ends` reads from a soprano's notes: a melody read from MIDI
+    has no fermatas)."""
+    notes = melody_notes(melody)
+    if not notes:
+        return []
+    lengths = np.array([b - a for a, b, _ in notes])
+    floor = max(2.0, 2.0 * float(np.median(lengths))) - 1e-6
+    last = max(a for a, _, _ in notes)
+    return sorted({(a, b) for a, b, _ in notes if b - a >= floor or a == last})
+
+
+def held_chords(
+    chords: list[tuple[float, float, str]], spans: list[tuple[float, float]]
+) -> list[tuple[float, float, str]]:
+    """``chords`` (a chord a beat) with the chord where each of ``spans`` starts held through it: the
+    fermata's chord, which the voices hold (``Voicing.holds``), is not changed under it."""
+    out = []
+    for a, b, label in chords:
+        for start, end in spans:
+            if start + 1e-6 < a < end - 1e-6:
+                label = next((x for s, e, x in chords if s <= start + 1e-6 < e), label)
+                break
+        out.append((a, b, label))
+    return out
 
 
 def pickup_beats(melody: Melody) -> int:

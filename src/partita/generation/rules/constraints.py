@@ -11,7 +11,7 @@ class Voicing:
     them (a melody kept as written, with parts added under it: :mod:`partita.generation.accompany`). One
     object carried whole from the request to the rules: a new voicing setting is a field here and its
     reading in its rule (:mod:`~partita.generation.rules.voice_order`,
-    :mod:`~partita.generation.rules.leaps`)."""
+    :mod:`~partita.generation.rules.leaps`, :mod:`~partita.generation.rules.voice_lines`)."""
 
     above: list[tuple[float, float, int]] = field(default_factory=list)
     """The notes of a given voice above the sampled ones, (start, end) in quarters from the first bar line and
@@ -45,6 +45,13 @@ class Voicing:
     unisons with another voice (the given one included) from the beat before: both move, the same way, and
     the interval (upper minus lower, mod 12) is 0 or 7 at both beats, as ``bench/bench_accompany.py``
     counts them; 0: none. A pull, not a mask: where every tone left is one, one is sung."""
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    """The lowest and highest pitch (MIDI) each voice may start, top down; (0, 0) or a voice not listed: any
+    (:mod:`~partita.generation.rules.voice_lines`, ``Registers``)."""
+    holds: list[tuple[float, float]] = field(default_factory=list)
+    """The given voice's phrase ends, (start, end) in quarters as ``above``: a voice's note that starts within
+    one lasts to its end, the chord held under the fermata (:mod:`~partita.generation.rules.voice_lines`,
+    ``PhraseHolds``)."""
 
 
 @dataclass

@@ -55,6 +55,7 @@ from partita.generation.rules.token_budget import TokenBudget
 from partita.generation.rules.tonic import TonicPull
 from partita.generation.rules.tracker import Track, Tracker, make_context
 from partita.generation.rules.unisons import UnisonGuard
+from partita.generation.rules.voice_lines import PhraseHolds, Registers
 from partita.generation.rules.voice_order import VoiceOrder
 from partita.models.fim import FimIds
 from partita.tokens.base import SteerableTokenizer
@@ -95,6 +96,8 @@ RULES: tuple[type[Rule], ...] = (
     UnisonGuard,
     VoiceOrder,
     Leaps,
+    Registers,
+    PhraseHolds,
     PastBar,
     CarryOver,
     SoundingCap,
