@@ -60,7 +60,12 @@ def straight(tmp_path_factory):
     """The unbroken adversarial pretraining, saved: its model, losses, masker and record."""
     folder = tmp_path_factory.mktemp("straight")
     model, masker = _model(), MaskerState()
-    info = adversarial_pretrain(model, PIECES, CONFIG, ADV, masker=masker, save_to=folder)
+    threads = torch.get_num_threads()  # one thread, as the tests' runs (a module fixture precedes theirs)
+    torch.set_num_threads(1)
+    try:
+        info = adversarial_pretrain(model, PIECES, CONFIG, ADV, masker=masker, save_to=folder)
+    finally:
+        torch.set_num_threads(threads)
     assert masker.updates > 0 and any((~b).any() for b in masker.book)  # the book moved: a real test
     return model, load_train_state(folder).losses, masker, info
 
