@@ -147,3 +147,20 @@ def test_the_generator_accompanies_with_figures_when_asked(tmp_path):
     )
     assert not any("POP909" in r for r in cands[0].remarks)
     assert any("no library figure" in note for note in whole.notes)
+
+
+def test_the_bridge_rests_where_the_new_melody_sings_over_the_songs_intro():
+    bar = pt.BEATS * pt.GRID
+    rows = np.array(
+        [
+            [0, 12, 72, 80, 1],  # bridge, bar 1: the song's intro tune, our melody sings: dropped
+            [bar, 12, 72, 80, 1],  # bridge, bar 2: the song's melody sang too: kept
+            [2 * bar, 12, 72, 80, 1],  # bridge, bar 3: our melody rests: kept
+            [0, 12, 48, 80, 0],  # piano, bar 1: kept
+        ]
+    )
+    kept = pt._bridge_rests(rows, np.array([0, 1, 0]), np.array([True, True, False]))
+    assert kept[:, 0].tolist() == [bar, 2 * bar, 0] and kept[:, 4].tolist() == [1, 1, 0]
+    # a bar where the bridge plays alone keeps it: no bar goes silent under the melody
+    alone = rows[rows[:, 4] == 1]
+    assert len(pt._bridge_rests(alone, np.array([0, 1, 0]), np.array([True, True, False]))) == 3

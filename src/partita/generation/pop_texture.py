@@ -357,6 +357,8 @@ def figure_parts(
     rows = np.concatenate([rows + np.array([lap * span, 0, 0, 0, 0]) for lap in range(-(-total // span))])
     rows = rows[rows[:, 0] < total]
     rows[:, 1] = np.minimum(rows[:, 1], total - rows[:, 0])
+    if library.sung is not None:
+        rows = _bridge_rests(rows, library.sung[index], _sung_bars(melody, bars))
     shift = 0 if library.tonics is None else (tonic - int(library.tonics[index]) + 6) % 12 - 6
     moved = revoice(
         rows, library.roots[index], library.qualities[index], roots, quals, _scale(tonic, minor), shift
@@ -387,6 +389,20 @@ def _with_the_tune(rows: np.ndarray, melody: Score) -> np.ndarray:
     out[move, 0] = near[move]
     out[:, 1] = np.maximum(end - out[:, 0], 0.25)
     return out
+
+
+def _bridge_rests(rows: np.ndarray, source_sung: np.ndarray, sung: np.ndarray) -> np.ndarray:
+    """``rows`` without the BRIDGE part's notes in the bars where the new melody sings and the passage's own
+    did not, and its PIANO plays: there the bridge played its song's tune (an intro), which the new melody now
+    sings over. Where the bridge is all there is, it stays (a bar without accompaniment under a sung one)."""
+    bar = BEATS * GRID
+    index = rows[:, 0] // bar
+    theirs = np.asarray(source_sung)[index % len(source_sung)] > 0
+    ours = np.asarray(sung)[np.minimum(index, len(sung) - 1)]
+    piano = np.zeros(int(index.max()) + 1 if len(index) else 0, dtype=bool)
+    piano[index[rows[:, 4] == PARTS.index("PIANO")]] = True
+    drop = (rows[:, 4] == PARTS.index("BRIDGE")) & ours & ~theirs & piano[index]
+    return rows[~drop]
 
 
 def _sung_bars(melody: Score, bars: int) -> np.ndarray:
