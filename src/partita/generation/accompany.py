@@ -194,8 +194,8 @@ fermata's chord (silent 0.6% of the time under phrase ends). On the development 
 38.8-62.0 -> 42.3-58.3 and the parts were silent under phrase ends 0.148 -> 0. Under 20 held-out sopranos
 (``python bench/bench_accompany.py --n 0 --folk 0 --chorales 20 --threads 1 --arm 'PARTS_VOICING={"chorale":
 {"above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0, "spacing": 12,
-"parallels": 6.0}}'``; docs/COCREATION.md), without -> with (Bach's alto, tenor and bass): the bass's lowest
-40.4 -> 42.0 (43.7), highest 61.4 -> 61.1 (58.5), range 21.0 -> 19.1 (14.8); silent under phrase ends 0.180
+"parallels": 6.0}}'``; docs/COCREATION.md), without -> with (Bach's alto, tenor and bass): the bass's track
+40.4-59.3 -> 42.0-59.3 a piece (43.7-58.3), its span 18.9 -> 17.3 (14.6); silent under phrase ends 0.180
 -> 0.034 (0), phrase ends held throughout 0.46 -> 0.89 (1.00); bass leaps over an octave 0.025 -> 0.018 (0:
 the bass's own line leaps none in either, the rest is a part falling silent), onset F 0.883 -> 0.916, notes
 a bar 12.3 -> 11.5 (13.0), realism 0.975 both, Fréchet 18.2 -> 15.4."""
