@@ -35,9 +35,12 @@ its 8 bars):
   starts fitted on POP909's development half, not shipped);
 - ``partita_no_reprise``: partita with pop's ``RhythmStyle.reprise`` at 0 (each line sung anew unless its
   words repeat: the lines as before reprises);
-- with ``--reprise``, only ``partita``, ``partita_no_reprise`` and partita with each ``reprise`` of
-  :data:`FIT_REPRISE` (``reprise_R``) and each pair of :data:`FIT_VARY` (``reprise_R_vary_V``), judged on
-  each half (all windows and sparse ones; three judges' seeds) with the phrase repeats of
+- ``partita_exact_reprise``: partita with pop's reprises as before the line forms (``reprise``
+  :data:`EXACT_REPRISE`, ``line_form`` False: only exact repeats of the nearest same-cadence line);
+- with ``--reprise``, only ``partita``, ``partita_no_reprise``, ``partita_exact_reprise`` and partita with
+  each ``reprise`` of :data:`FIT_REPRISE` (``reprise_R``, exact) and of :data:`FIT_FORM` with the line
+  forms (``reprise_R_form``: ``RhythmStyle.line_form``, ABAB / AABA with near repeats), judged on each
+  half (all windows and sparse ones; three judges' seeds) with the phrase repeats of
   :func:`phrase_repeats` (``song_realism_reprise.json``);
 - with ``--fit-repeat``, partita with each ``repeat`` of :data:`FIT_REPEAT` (``repeat_R``): the value whose
   share of repeated notes comes nearest the development half's is the fit (``info.repeat_fit``).
@@ -117,6 +120,7 @@ SPARSE_SETS = (
     "partita_no_repeats",
     "partita_learned_old_pitch",
     "partita_no_reprise",
+    "partita_exact_reprise",
 )
 FIT_REPEAT = (0.0, 0.25, 0.5, 0.75, 1.0)
 """The values of pop's ``LeapStyle.repeat`` that ``--fit-repeat`` tries on the development half."""
@@ -170,6 +174,8 @@ def generated_sets(seeds: int, markov_train: list, fit: bool = False) -> dict[st
 
     with pop_style(RHYTHM, reprise=0.0):
         sets["partita_no_reprise"] = sung_windows(texts, seeds)["partita"]
+    with pop_style(RHYTHM, reprise=EXACT_REPRISE, line_form=False):
+        sets["partita_exact_reprise"] = sung_windows(texts, seeds)["partita"]
     sets["partita_learned"] = sung_windows(texts, seeds, learned=True)["partita"]
     zh = [ZH_LYRICS.read_text(encoding="utf-8")]
     sets["partita_zh"] = sung_windows(zh, seeds)["partita"]
@@ -337,6 +343,7 @@ SETS = (
     ("eighth", "one syllable an eighth (partita's pitches)"),
     ("partita_across", "partita, pop across 0.3 (not shipped)"),
     ("partita_no_reprise", "partita with each line sung anew (reprise 0, before)"),
+    ("partita_exact_reprise", "partita with exact reprises only (line forms off, before)"),
 )
 
 
@@ -517,12 +524,17 @@ def build_rows(report: dict, info: dict) -> list[dict]:
     return rows
 
 
-FIT_REPRISE = (0.25, 0.5, 0.75, 1.0)
-"""The values of pop's ``RhythmStyle.reprise`` that ``--reprise`` tries (``reprise_R``) beside the shipped
-one (``partita``) and none (``partita_no_reprise``, the lines as before it)."""
-FIT_VARY = ((0.5, 0.25), (0.75, 0.25), (1.0, 0.25))
-"""(``reprise``, ``vary``) pairs that ``--reprise`` also tries (``reprise_R_vary_V``): reprised lines nearly
-the same tune (``RhythmStyle.vary``)."""
+FIT_REPRISE = (0.75, 1.0)
+"""The values of pop's ``RhythmStyle.reprise`` that ``--reprise`` tries with exact reprises only
+(``reprise_R``: ``line_form`` False, the nearest earlier line with the same cadence) beside the shipped one
+(``partita``), the exact reprises as before (``partita_exact_reprise``: :data:`EXACT_REPRISE`) and none
+(``partita_no_reprise``). Earlier runs tried 0.25 and ``RhythmStyle.vary`` (docs/SONGS.md)."""
+EXACT_REPRISE = 0.5
+"""Pop's ``RhythmStyle.reprise`` before the line forms (``line_form`` False): the ``partita_exact_reprise``
+arm."""
+FIT_FORM = (0.5, 0.75, 1.0)
+"""The values of ``reprise`` that ``--reprise`` tries with the sections' line forms (``reprise_R_form``:
+``RhythmStyle.line_form``, ABAB or AABA, near repeats with the line's own ending)."""
 PHRASES = (2, 4)
 """Phrase lengths (bars) of :func:`phrase_repeats`."""
 NEAR = 0.75
@@ -563,6 +575,23 @@ def _mean_repeats(pieces: list) -> dict[str, float]:
 
 
 REPRISE_FEATURES = ("bar_repetition", "two_bar_repetition", "notes_per_bar", "duration_mean")
+REPEAT_FEATURES = ("bar_repetition", "two_bar_repetition", "longest_repeat_run", "longest_figure_run")
+"""The realism features of repeated bars; :func:`_repeat_matrix` adds the phrase repeats
+(:func:`phrase_repeats`: exact and near, 2 and 4 bars) that the realism features do not read."""
+
+
+def _repeat_matrix(pieces: list):
+    """One row a piece: its :data:`REPEAT_FEATURES` and :func:`phrase_repeats` (the judge of repeats alone:
+    can exact and near repeats tell a set from POP909's windows)."""
+    import numpy as np
+
+    from partita.evaluation.realism import realism_features
+
+    rows = []
+    for p in pieces:
+        feats, phrases = realism_features(p), phrase_repeats(p)
+        rows.append([feats[f] for f in REPEAT_FEATURES] + [phrases[k] for k in sorted(phrases)])
+    return np.asarray(rows, dtype=float)
 
 
 def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
@@ -575,22 +604,33 @@ def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
 
     texts = english_texts()
     sets = {"partita": sung_windows(texts, seeds)["partita"]}
-    arms = [("partita_no_reprise", 0.0, 0.0)] + [(f"reprise_{r}", r, 0.0) for r in FIT_REPRISE]
-    arms += [(f"reprise_{r}_vary_{v}", r, v) for r, v in FIT_VARY]
-    for name, r, v in arms:
-        with pop_style(STYLE_RHYTHM, reprise=r, vary=v):
+    shipped = STYLE_RHYTHM["pop"]
+    arms = [("partita_no_reprise", 0.0, False), ("partita_exact_reprise", EXACT_REPRISE, False)]
+    arms += [(f"reprise_{r}", r, False) for r in FIT_REPRISE]
+    arms += [(f"reprise_{r}_form", r, True) for r in FIT_FORM]
+    for name, r, form in arms:
+        if (r, form) == (shipped.reprise, shipped.line_form):
+            sets[name] = sets["partita"]  # the shipped rhythm: the same lines
+            continue
+        with pop_style(STYLE_RHYTHM, reprise=r, line_form=form):
             sets[name] = sung_windows(texts, seeds)["partita"]
     report: dict = {"real": {}, "sets": {k: {} for k in sets}}
     xs = {k: feature_matrix([realism_features(p) for p in v]) for k, v in sets.items()}
+    rs = {k: _repeat_matrix(v) for k, v in sets.items()}
     for h in (*HALVES, *(f"{h}_sparse" for h in HALVES)):
-        rx = feature_matrix([realism_features(p) for p in reals[h]])
+        rx, rr = feature_matrix([realism_features(p) for p in reals[h]]), _repeat_matrix(reals[h])
         report["real"][h] = _mean_repeats(reals[h]) | {
             f: float(sum(realism_features(p)[f] for p in reals[h]) / len(reals[h])) for f in REPRISE_FEATURES
         }
         for k, gx in xs.items():
             acc = [two_sample_test(gx, rx, seed=s)["accuracy"] for s in JUDGE_SEEDS]
-            report["sets"][k][h] = {"accuracy": sum(acc) / len(acc), "seeds": acc}
-            log.info("reprise %s %s: %.3f", k, h, sum(acc) / len(acc))
+            alone = [two_sample_test(rs[k], rr, seed=s)["accuracy"] for s in JUDGE_SEEDS]
+            report["sets"][k][h] = {"accuracy": sum(acc) / len(acc), "seeds": acc,
+                                    "repeats_only": sum(alone) / len(alone),
+                                    "repeats_only_seeds": alone}  # fmt: skip
+            log.info(
+                "reprise %s %s: %.3f (repeats only %.3f)", k, h, sum(acc) / len(acc), sum(alone) / len(alone)
+            )
     for k, v in sets.items():
         report["sets"][k]["means"] = _mean_repeats(v) | {
             f: float(sum(realism_features(p)[f] for p in v) / len(v)) for f in REPRISE_FEATURES
@@ -602,37 +642,55 @@ def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
 def _reprise_rows(report: dict) -> list[dict]:
     from partita.generation.song_rhythm import STYLE_RHYTHM
 
-    shipped = STYLE_RHYTHM["pop"].reprise
-    sets, rows = report["sets"], []
+    pop = STYLE_RHYTHM["pop"]
+    shipped = f"reprise {pop.reprise:g}" + (", line forms ABAB / AABA" if pop.line_form else "")
+    sets, rows, alone = report["sets"], [], []
     for h in (*HALVES, *(f"{h}_sparse" for h in HALVES)):
         label = ("development half (choices looked here)" if h.startswith("dev") else "held-out half") + (
             f", windows of {SPARSE:g} notes a bar or fewer" if h.endswith("sparse") else ""
         )
-        a, b = sets["partita"], sets["partita_no_reprise"]
-        tried = ", ".join(
-            f"{k[8:]}: {v[h]['accuracy']:.3f}" for k, v in sets.items() if k.startswith("reprise_")
-        )
+        a, b, c = sets["partita"], sets["partita_exact_reprise"], sets["partita_no_reprise"]
+        arms = [(k[8:], v[h]) for k, v in sets.items() if k.startswith("reprise_")]
+        tried = {m: ", ".join(f"{k}: {v[m]:.3f}" for k, v in arms) for m in ("accuracy", "repeats_only")}
         rows.append(
             row(f"song realism, POP909 {label}: two-sample accuracy, partita's English pop lines with "
-                f"reprised lines (reprise {shipped:g})", a[h]["accuracy"], "accuracy", REPRISE_COMMAND,
-                "each line sung anew (reprise 0, before), same run", b[h]["accuracy"],
-                higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
+                f"reprised lines ({shipped})", a[h]["accuracy"], "accuracy", REPRISE_COMMAND,
+                f"exact reprises of the nearest same-cadence line (reprise {EXACT_REPRISE:g}, before), "
+                "same run",
+                b[h]["accuracy"], higher_is_better=False, goal="near the floor (0.5 = indistinguishable)",
                 notes=f"mean of judges' seeds {list(JUDGE_SEEDS)}: {[round(x, 3) for x in a[h]['seeds']]} "
-                f"against {[round(x, 3) for x in b[h]['seeds']]}; each reprise tried: {tried}")
+                f"against {[round(x, 3) for x in b[h]['seeds']]}; each line sung anew (reprise 0) "
+                f"{c[h]['accuracy']:.3f}; each tried: {tried['accuracy']}")
         )  # fmt: skip
+        alone.append(
+            row(f"song realism, POP909 {label}: two-sample accuracy on the repeats alone (repeated bars, "
+                f"exact and near phrase repeats), partita's English pop lines ({shipped})",
+                a[h]["repeats_only"], "accuracy", REPRISE_COMMAND, "exact reprises (before), same run",
+                b[h]["repeats_only"],
+                higher_is_better=False, goal="near 0.5 (the repeats cannot tell partita from POP909)",
+                notes=f"features {list(REPEAT_FEATURES)} and phrase repeats exact/near of 2 and 4 bars; mean "
+                f"of judges' seeds {list(JUDGE_SEEDS)}: {[round(x, 3) for x in a[h]['repeats_only_seeds']]} "
+                f"against {[round(x, 3) for x in b[h]['repeats_only_seeds']]}; reprise 0 "
+                f"{c[h]['repeats_only']:.3f}; each tried: {tried['repeats_only']}")
+        )  # fmt: skip
+    rows += alone
     real = report["real"]
     for key, what in (("exact_2", "2-bar phrases repeating an earlier one of the window exactly"),
                       ("near_2", f"2-bar phrases nearly repeating an earlier one ({NEAR:g} of notes)"),
                       ("exact_4", "4-bar phrases repeating the first exactly"),
-                      ("bar_repetition", "bars repeating an earlier bar (realism feature)")):  # fmt: skip
+                      ("near_4", f"4-bar phrases nearly repeating the first ({NEAR:g} of notes)"),
+                      ("bar_repetition", "bars repeating an earlier bar (realism feature)"),
+                      ("two_bar_repetition", "two-bar windows repeating an earlier one (realism "
+                       "feature)")):  # fmt: skip
         rows.append(
-            row(f"song realism: {what}, partita's English pop lines (reprise {shipped:g})",
+            row(f"song realism: {what}, partita's English pop lines ({shipped})",
                 sets["partita"]["means"][key], "share", REPRISE_COMMAND, "POP909 development half",
                 real["development"][key], goal="near POP909's",
-                notes=f"before (reprise 0) {sets['partita_no_reprise']['means'][key]:.3f}; POP909 held out "
+                notes=f"exact reprises (before) {sets['partita_exact_reprise']['means'][key]:.3f}; reprise 0 "
+                f"{sets['partita_no_reprise']['means'][key]:.3f}; POP909 held out "
                 f"{real['held_out'][key]:.3f}, sparse windows development "
                 f"{real['development_sparse'][key]:.3f}, held out {real['held_out_sparse'][key]:.3f}; "
-                "each reprise tried: "
+                "each tried: "
                 + ", ".join(f"{k[8:]}: {v['means'][key]:.3f}" for k, v in sets.items() if k[:7] == "reprise"))
         )  # fmt: skip
     return rows

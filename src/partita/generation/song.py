@@ -30,7 +30,8 @@ pitches (``song_pop_pitch``: POP909's intervals, the rules' line as their guide)
   height) and its length, so a chorus with the same words gets the same melody;
 - **reprises**: in pop a line may re-use the tune of an earlier line of its section with the same cadence
   (lines 1 and 3: ABAB), a syllable more or fewer fitted by splitting or joining notes
-  (``song_rhythm.RhythmStyle.reprise``).
+  (``song_rhythm.RhythmStyle.reprise``), or the section's line form, ABAB or AABA, a line of another
+  cadence sung to the tune with its own ending (``RhythmStyle.line_form``: ``song_reprise``).
 
 :func:`lyric_template` goes the other way: the syllables per phrase of a melody and where the stresses fall.
 
@@ -67,6 +68,7 @@ from partita.generation.song_pitch import (
 )
 from partita.generation.song_pitch import midi_of_degree as _midi
 from partita.generation.song_pop_pitch import PopPitch, learned_degrees, pitch_for, rules_runs
+from partita.generation.song_reprise import form_line, reprise_line, varied
 from partita.generation.song_rhythm import (
     PLAIN,
     SLOT,
@@ -81,6 +83,7 @@ from partita.generation.song_rhythm import (
     phrase_bars,
     rhythm_for,
     rules_onsets,
+    section_form,
     slot_weights,
     styled_times,
 )
@@ -422,6 +425,9 @@ def _sung(
         bounds = register.section_bounds(section.kind, kinds)
         last = None  # the previous line's last degree: a line starts from it (LeapStyle.across)
         earlier: list[tuple[str, _Phrase, int]] = []  # the section's lines so far: (ending, phrase, seed)
+        took: list[int | None] = [None] * len(section.lines)  # whose tune each line sings
+        form = [[s.stressed for s in ln.syllables] for ln in section.lines] if rhythm.line_form else []
+        form = section_form(form) if form else []
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
             height = register.arch(li, len(section.lines), section.kind, kinds)
@@ -437,9 +443,14 @@ def _sung(
                 and toneless
                 and np.random.default_rng([seed_here, 3]).random() < rhythm.reprise
             ):
-                got, seed_got = _reprise_line(earlier, end, ph, seed_here, line, meter)
+                got, seed_got = ph, seed_here
+                if rhythm.line_form:  # ABAB or AABA: the tune of the line the form names
+                    got, seed_got = form_line(earlier, form[li], end, ph, seed_here, line, meter)
+                    took[li] = form[li] if got is not ph else None
+                if got is ph:  # else the nearest earlier line with the same cadence (not AABA's B)
+                    got, seed_got = reprise_line(earlier, end, ph, seed_here, line, meter, took)
                 if got is not ph and rhythm.vary > 0.0:  # nearly the same tune: a few notes a step away
-                    got = _varied(got, rhythm.vary, meter, np.random.default_rng([seed_here, 4]))
+                    got = varied(got, rhythm.vary, meter, np.random.default_rng([seed_here, 4]))
                 ph, seed_here = got, seed_got
             earlier.append((end, ph, seed_here))
             last = ph.last_degree
@@ -455,72 +466,6 @@ def _sung(
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
     return notes, chords, section_bars
-
-
-def _strong_stresses(times: list[tuple[int, int]], stresses: list[bool], meter: str) -> int:
-    """How many of the stressed syllables start on a strong beat."""
-    return sum(is_strong(t[0], meter) for t, s in zip(times, stresses, strict=True) if s)
-
-
-def _reprise_line(
-    earlier: list[tuple[str, _Phrase, int]], end: str, fresh: _Phrase, seed: int, line: Line, meter: str
-) -> tuple[_Phrase, int]:
-    """The phrase (and its seed) for ``line``: the tune of the nearest earlier line with the same cadence
-    ``end`` that :func:`_reprise` fits to it with its stressed syllables on strong beats as often as on the
-    line sung anew (``fresh``), else ``fresh``."""
-    stresses = [s.stressed for s in line.syllables]
-    need = _strong_stresses(list(fresh.times), stresses, meter)
-    for kind, src, src_seed in reversed(earlier):
-        if kind != end:
-            continue
-        got = _reprise(src, stresses, meter)
-        if got is not None and _strong_stresses(list(got.times), stresses, meter) >= need:
-            return got, src_seed
-    return fresh, seed
-
-
-def _varied(ph: _Phrase, chance: float, meter: str, rng: np.random.Generator) -> _Phrase:
-    """``ph`` with each syllable of one note that is not on a strong beat, not the first or last, moved a
-    step up or down with ``chance`` (``RhythmStyle.vary``: a reprise nearly the same tune)."""
-    sung = list(ph.sung)
-    for j in range(1, len(sung) - 1):
-        if len(sung[j]) == 1 and not is_strong(ph.times[j][0], meter) and rng.random() < chance:
-            sung[j] = (sung[j][0] + (1 if rng.random() < 0.5 else -1),)
-    return replace(ph, degrees=[d[0] for d in sung], sung=tuple(sung))
-
-
-def _reprise(src: _Phrase, stresses: list[bool], meter: str) -> _Phrase | None:
-    """``src``'s tune (learned pitches: ``_Phrase.sung``) for a line of syllables ``stresses``: the same
-    notes where the counts agree; one syllable more: a note (not the last syllable's, a quarter or longer,
-    no melisma) split in two halves at its pitch; one fewer: two syllables' notes joined as one syllable's
-    melisma. Of the ways, the one with the most stressed syllables on strong beats; None where the counts
-    differ by more than one or no way fits."""
-    n, m = len(src.times), len(stresses)
-    if not src.sung or abs(n - m) > 1:
-        return None
-    times, runs, sung = list(src.times), list(src.runs), list(src.sung)
-    ways = []
-    if m == n:
-        ways.append((times, runs, sung))
-    elif m == n + 1:
-        for j in range(n - 1):
-            a, b = times[j]
-            if runs[j] or b - a < 2 * SLOT:
-                continue
-            half = math.ceil((b - a) / 2 / SLOT) * SLOT
-            ways.append((times[:j] + [(a, a + half), (a + half, b)] + times[j + 1 :],
-                         runs[:j] + [(), ()] + runs[j + 1 :],
-                         sung[:j] + [sung[j][:1], sung[j][:1]] + sung[j + 1 :]))  # fmt: skip
-    else:
-        for j in range(n - 1):
-            joined = tuple(runs[j]) + (times[j + 1],) + tuple(runs[j + 1])
-            ways.append((times[: j + 1] + times[j + 2 :], runs[:j] + [joined] + runs[j + 2 :],
-                         sung[:j] + [sung[j] + sung[j + 1]] + sung[j + 2 :]))  # fmt: skip
-    if not ways:
-        return None
-    t, r, d = max(ways, key=lambda w: _strong_stresses(w[0], stresses, meter))
-    onsets = [max(0, a // SLOT) for a, _ in t]
-    return replace(src, onsets=onsets, degrees=[x[0] for x in d], times=t, runs=tuple(r), sung=tuple(d))
 
 
 def _before(notes: list[SungNote], onset: int) -> list[SungNote]:

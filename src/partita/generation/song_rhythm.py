@@ -196,7 +196,7 @@ class RhythmStyle:
     to the next."""
     reprise: float = 0.0
     """The chance that a line re-uses the tune of the nearest earlier line of its section with the same
-    cadence (lines 1 and 3 of a verse: an ABAB line form; ``song._reprise``): the same rhythm slots and
+    cadence (lines 1 and 3 of a verse: an ABAB line form; ``song_reprise.reprise``): the same rhythm slots and
     pitches, a syllable more sung by splitting a note, a syllable fewer by joining two into a melisma,
     where its stressed syllables then fall on strong beats as often as on the line sung anew; 0: no
     chance is drawn (each line sung anew unless its words repeat). Lines with learned pitches
@@ -205,6 +205,34 @@ class RhythmStyle:
     """With ``reprise``: the chance that each one-note syllable of a reprised line off the strong beats (not
     its first or last) moves a step up or down (nearly the same tune, as most of POP909's repeated phrases
     are); 0: the tune exactly."""
+    line_form: bool = False
+    """With ``reprise``: each section's line form chosen from its lines' syllables (:func:`section_form`:
+    ABAB or AABA), a line sung to the tune of the line its form names; where that line has another cadence,
+    its opening note for note and its ending the line's own, sung anew to its cadence (a near repeat:
+    ``song_reprise.ending_reprise``); False: the nearest earlier line with the same cadence, exactly (as
+    before)."""
+
+
+def section_form(stresses: list[list[bool]]) -> list[int | None]:
+    """For each line of a section (the stress marks of its syllables) the earlier line whose tune it is sung
+    to (None: sung anew), by the form the lines' syllables fit best: **ABAB** (a line to the tune of the
+    line two before) or **AABA** (in each four lines, the second and the fourth to the tune of the first,
+    the third anew; a fifth line on to the line four before). A line is fitted to a tune where their
+    syllables differ by one at most (``song_reprise.reprise`` splits or joins a note); the form with more such
+    lines wins, then the one with more lines of the same stress pattern as their tune, then ABAB."""
+    n = len(stresses)
+
+    def fits(i: int, j: int | None) -> bool:
+        return j is not None and abs(len(stresses[i]) - len(stresses[j])) <= 1
+
+    abab = [i - 2 if i >= 2 else None for i in range(n)]
+    aaba = [(None, 0, None, 0)[i] if i < 4 else i - 4 for i in range(n)]
+    forms = []
+    for rank, form in enumerate((abab, aaba)):
+        kept = [j if fits(i, j) else None for i, j in enumerate(form)]
+        same = sum(j is not None and stresses[i] == stresses[j] for i, j in enumerate(kept))
+        forms.append((sum(j is not None for j in kept), same, -rank, kept))
+    return max(forms)[3]
 
 
 PLAIN = RhythmStyle()
@@ -221,6 +249,7 @@ STYLE_RHYTHM: dict[str, RhythmStyle] = {
         late_start=0.3,
         sounding=1.0,
         reprise=0.5,
+        line_form=True,
     ),
     "chorale": RhythmStyle(held_end=0.9, passing=0.45, durations=QUARTERS),
     "chinese_folk": PLAIN,
@@ -231,7 +260,7 @@ style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). C
 rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it. Pop's
 ``sounding`` and ``late_start`` were chosen on the development half of ``bench/bench_song_realism.py``
 (POP909's melodies, windows as sparse as partita's: docs/SONGS.md, English pop nearer POP909), and its
-``reprise`` there too (``--reprise``: docs/SONGS.md, Reprised lines)."""
+``reprise`` and ``line_form`` there too (``--reprise``: docs/SONGS.md, Reprised lines, Line forms)."""
 LEARNED_RHYTHM: dict[str, RhythmStyle] = {
     "pop": replace(STYLE_RHYTHM["pop"], learned=True, melisma=0.3, reprise=0.0),
 }
