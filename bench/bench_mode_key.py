@@ -51,17 +51,29 @@ from picture_common import realism_measures  # noqa: E402
 log = logging.getLogger("bench_mode_key")
 SLOW = True  # two generations of several candidates a request with partita-small: run only when named
 TITLE = "A mode asked without a key (pictures, mood words): a key chosen for it at planning, or the model's"
-ARMS: dict[str, tuple[bool, float, float, tuple[str, ...]]] = {
-    "before": (False, 0.0, 0.0, ()),
-    "key chosen": (True, 0.0, 0.0, ()),
-    "key chosen + tonic": (True, 0.0, 0.5, ("major", "minor")),
-    "key chosen + final": (True, 2.0, 0.0, ()),
-    "shipped": (True, 0.0, 0.5, ("minor",)),
+ARMS: dict[str, tuple[bool, float, float, tuple[str, ...], bool]] = {
+    "before": (False, 0.0, 0.0, (), False),
+    "key chosen": (True, 0.0, 0.0, (), False),
+    "key chosen + tonic": (True, 0.0, 0.5, ("major", "minor"), False),
+    "key chosen + final": (True, 2.0, 0.0, (), False),
+    "tonic everywhere": (True, 0.0, 0.5, ("minor",), False),
+    "downbeats 1": (True, 0.0, 1.0, ("minor",), True),
+    "downbeats 2": (True, 0.0, 2.0, ("minor",), True),
+    "shipped": (True, 0.0, 0.5, ("minor",), False),
 }
 """Each arm's :data:`~partita.generation.planning.CHOOSE_KEY`, :data:`~partita.generation.planning.
-CHOSEN_FINAL_WEIGHT`, :data:`~partita.generation.planning.CHOSEN_TONIC_WEIGHT` and
-:data:`~partita.generation.planning.CHOSEN_TONIC_MODES`."""
-SWITCHES = ("CHOOSE_KEY", "CHOSEN_FINAL_WEIGHT", "CHOSEN_TONIC_WEIGHT", "CHOSEN_TONIC_MODES")
+CHOSEN_FINAL_WEIGHT`, :data:`~partita.generation.planning.CHOSEN_TONIC_WEIGHT`,
+:data:`~partita.generation.planning.CHOSEN_TONIC_MODES` and
+:data:`~partita.generation.planning.CHOSEN_TONIC_ON_DOWNBEATS` (``downbeats 1`` / ``2``: the chosen minor
+key's tonic pull at 1.0 or 2.0 on the notes that start a bar only; ``tonic everywhere``: the pull at 0.5 on
+every note, as shipped in the nineteenth session)."""
+SWITCHES = (
+    "CHOOSE_KEY",
+    "CHOSEN_FINAL_WEIGHT",
+    "CHOSEN_TONIC_WEIGHT",
+    "CHOSEN_TONIC_MODES",
+    "CHOSEN_TONIC_ON_DOWNBEATS",
+)
 PICKS = ("selector", "first")
 TEXTS: dict[str, tuple[str, ...]] = {
     "minor": (

@@ -53,6 +53,10 @@ CHOSEN_TONIC_MODES = ("minor",)
 """The modes a chosen key gets the tonic pull in: minor only. partita-small leans to major (a major ask was
 heard major about as often with the pull as without, 12 of 12 and 14 of 16, and its melodies lost steps)."""
 
+CHOSEN_TONIC_ON_DOWNBEATS = False
+"""The chosen key's tonic pull (:data:`CHOSEN_TONIC_WEIGHT`) on the notes that start a bar only
+(``GenerationConfig.tonic_on_downbeats``), so that the melody elsewhere keeps all the scale's steps."""
+
 CHOSEN_FINAL_WEIGHT = 0.0
 """The final pull (:mod:`partita.generation.rules.final`: the last bar towards the tonic) of a piece whose key
 the plan chose for its mode (:data:`CHOOSE_KEY`), where neither the config nor the style sets one; 0: off."""
@@ -225,7 +229,7 @@ def plan_request(
         bass=bass_program(held, written) if request.chords else None,
         cadence=bool(c.key) and config.cadence,
         tonic_weight=_tonic_weight(request, config),
-        tonic_on_downbeats=config.tonic_on_downbeats,
+        tonic_on_downbeats=config.tonic_on_downbeats or _chosen_on_downbeats(request, config),
         tempo=c.tempo_bpm,
         min_notes_per_bar=fewest,
         max_notes_per_bar=most,
@@ -320,6 +324,11 @@ def _tonic_weight(request: Request, config: GenerationConfig) -> float:
     if request.key_chosen and not config.tonic_weight:
         return float(CHOSEN_TONIC_WEIGHT) if request.conditions.mode in CHOSEN_TONIC_MODES else 0.0
     return float(config.tonic_weight)
+
+
+def _chosen_on_downbeats(request: Request, config: GenerationConfig) -> bool:
+    """Whether the tonic pull of a key the plan chose (:func:`_tonic_weight`) acts at the downbeats only."""
+    return bool(CHOSEN_TONIC_ON_DOWNBEATS and request.key_chosen and not config.tonic_weight)
 
 
 def _final_weight(request: Request, config: GenerationConfig) -> float:
