@@ -62,9 +62,9 @@ class MelodyConfig:
     dip_ratio: float = 0.5
     tatum_range: tuple[float, float] = (0.08, 1.2)
     onset_noise_ms: float = 80.0
-    """How far a played or sung onset strays (ms). 80: 79 of 90 rendered flute melodies quantised at their tempo
-    (54 at 50 ms); bars read right 0.298 -> 0.319 on the development half, 0.279 -> 0.349 held out; the
-    synthetic hums' themes exact at both (``bench/bench_transcribe_bars.py``)."""
+    """How far a played or sung onset strays (ms). 80: 79 of 90 rendered flute melodies quantised at their
+    tempo (54 at 50 ms); bars read right 0.298 -> 0.319 on the development half, 0.279 -> 0.349 held out;
+    the synthetic hums' themes exact at both (``bench/bench_transcribe_bars.py``)."""
     tatum_cost: float = 0.5
     tatum_adapt: float = 0.3
     legato_tatums: int = 1

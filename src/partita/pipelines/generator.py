@@ -283,8 +283,8 @@ class Generator:
 
         ``figures=True`` (the default for the styles of :data:`partita.generation.pop_texture.FIGURE_STYLES`;
         ``False`` samples the parts) takes the parts from the opening figures of POP909 training songs
-        re-voiced to the melody's chords (:func:`~partita.generation.pop_texture.figure_candidates`), where the
-        melody is in 4/4; else the parts are sampled and the request's notes say why."""
+        re-voiced to the melody's chords (:func:`~partita.generation.pop_texture.figure_candidates`), where
+        the melody is in 4/4; else the parts are sampled and the request's notes say why."""
         names = _check_out(out_dir, n, overwrite)
         if concept is not None:
             return self.with_concept(concept).accompany(
