@@ -1,9 +1,11 @@
 """A training command stopped by Ctrl-C or SIGTERM: one line saying where it stopped, that its state was
-saved and the command that resumes it (no traceback); the exit status is 128 + the signal's number."""
+saved and the command that resumes it (no traceback); the exit status is 128 + the signal's number. Under
+torchrun (``WORLD_SIZE`` > 1) only the first process says it, and the command it gives is torchrun's."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import signal
 from collections.abc import Iterator
@@ -19,7 +21,8 @@ class Stopped(click.ClickException):
         self.exit_code = 128 + int(getattr(signal, why, signal.SIGINT))
 
     def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
-        click.echo(self.format_message(), err=True)
+        if os.environ.get("RANK", "0") == "0":  # every torchrun process stops; the first one says so
+            click.echo(self.format_message(), err=True)
 
 
 def command_line(ctx: click.Context, add: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> str:
@@ -29,7 +32,7 @@ def command_line(ctx: click.Context, add: tuple[str, ...] = (), drop: tuple[str,
     while c.parent is not None:
         names.append(c.info_name or "")
         c = c.parent
-    words = ["partita", *reversed(names)]
+    words = [*_launcher(), *reversed(names)]
     source = click.core.ParameterSource.COMMANDLINE
     for p in ctx.command.params:
         if p.name in drop or ctx.get_parameter_source(p.name) != source:
@@ -44,6 +47,21 @@ def command_line(ctx: click.Context, add: tuple[str, ...] = (), drop: tuple[str,
             words += [w for v in values for w in (p.opts[-1], str(v))]
     words += [a for a in add if a not in words]
     return shlex.join(words)
+
+
+def _launcher() -> list[str]:
+    """How this process was started: ``partita``, or torchrun with its processes a node."""
+    if int(os.environ.get("WORLD_SIZE", "1") or 1) <= 1:
+        return ["partita"]
+    per_node = os.environ.get("LOCAL_WORLD_SIZE") or os.environ["WORLD_SIZE"]
+    nodes = int(os.environ["WORLD_SIZE"]) // max(1, int(per_node))
+    return [
+        "torchrun",
+        *([f"--nnodes={nodes}"] if nodes > 1 else []),
+        f"--nproc_per_node={per_node}",
+        "-m",
+        "partita.cli.main",
+    ]
 
 
 @contextlib.contextmanager
