@@ -134,10 +134,10 @@ def test_the_shipped_library_loads_and_holds_training_songs():
 
 def test_the_generator_accompanies_with_figures_when_asked(tmp_path):
     generator = Generator.debug(seed=0)
-    _, cands = generator.accompany(
+    whole, cands = generator.accompany(
         _melody(), "a pop song for piano", n=2, seed=3, selector=None, figures=True
     )
-    assert len(cands) == 2
+    assert len(cands) == 2 and any("opening figures of POP909" in note for note in whole.notes)
     for cand in cands:
         assert cand.score.tracks[0].notes == _melody().tracks[0].notes  # the melody as written
         assert any("POP909" in r for r in cand.remarks) and len(cand.score.tracks) >= 2
@@ -164,3 +164,15 @@ def test_the_bridge_rests_where_the_new_melody_sings_over_the_songs_intro():
     # a bar where the bridge plays alone keeps it: no bar goes silent under the melody
     alone = rows[rows[:, 4] == 1]
     assert len(pt._bridge_rests(alone, np.array([0, 1, 0]), np.array([True, True, False]))) == 3
+
+
+def test_partita_accompany_says_the_parts_are_figures(tmp_path, capsys):
+    from partita.cli.main import main
+    from partita.score import write_midi
+
+    path = write_midi(_melody(), tmp_path / "tune.mid")
+    args = ["accompany", str(path), "a pop song for piano", "--model", "debug", "--n", "1"]
+    assert main([*args, "-o", str(tmp_path / "a")]) == 0
+    assert "note: the parts are opening figures of POP909 songs" in capsys.readouterr().out
+    assert main([*args, "--sampled-parts", "-o", str(tmp_path / "b")]) == 0
+    assert "opening figures" not in capsys.readouterr().out

@@ -495,8 +495,9 @@ def run_prepared(
     if concept is not None:  # refused, in one sentence, when learned on another model or tokenizer
         generator = generator.with_concept(*concept)
     kept = {k: v for k, v in settings.items() if v is not None}
+    said = list(request.notes)
     with tqdm_progress(label, unit="step") as bar:
-        _, candidates = getattr(generator, method)(
+        made, candidates = getattr(generator, method)(
             prepared,
             n=n,
             seed=seed,
@@ -506,6 +507,9 @@ def run_prepared(
             progress=bar,
             **kept,
         )
+    for note in getattr(made, "notes", []):  # what the run itself found (e.g. how the parts were made)
+        if note not in said:
+            click.echo(f"note: {note}")
     for cand in candidates:
         click.echo(f"#{cand.rank}  {ranking_scores(cand)}  {cand.remarks[-1]}  {cand.files.get('midi', '')}")
     click.echo(f"wrote {Path(out_dir) / 'generation.json'}")

@@ -307,7 +307,13 @@ class Generator:
                 else None
             )
             candidates = figure_candidates(mel.score, mel.bars, mel.chords or [], key, int(n), seed)
-            if not candidates:
+            if candidates:
+                request.notes.append(
+                    "the parts are opening figures of POP909 songs re-voiced to these chords, their texture "
+                    "their own (--sampled-parts: the model's parts, with the texture above)"
+                )
+                report(progress, 1, 1, "figures re-voiced")
+            else:
                 request.notes.append("no library figure fits this melody (4/4 only): the parts are sampled")
         if not candidates:
             strike_with_melody(
