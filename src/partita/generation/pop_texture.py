@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +32,10 @@ import numpy as np
 from symusic import Note, Track
 
 from partita.analysis.chords import QUALITIES
+from partita.atomic import atomic_path
 from partita.generation.candidates import Candidate
 from partita.generation.harmony import root_pitch_class
 from partita.score import Score
-
-log = logging.getLogger(__name__)
 
 LIBRARY_FILE = Path(__file__).with_name("pop_textures.safetensors")
 GRID = 12
@@ -88,9 +86,8 @@ class TextureLibrary:
             tensors["sung"] = self.sung.astype(np.int8)
         if self.tonics is not None:
             tensors["tonics"] = self.tonics.astype(np.int8)
-        tmp = path.with_suffix(".tmp")
-        save_file(tensors, str(tmp), metadata=meta)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            save_file(tensors, str(tmp), metadata=meta)
         return path
 
 

@@ -272,6 +272,7 @@ class Generator:
         wav: bool | None = None,
         progress: ProgressCallback | None = None,
         concept: str | Path | Concept | None = None,
+        figures: bool | None = None,
         **settings: Any,
     ) -> tuple[Request, list[Candidate]]:
         """``n`` accompaniments of ``melody``, best first: each the melody as written with sampled parts
@@ -289,13 +290,12 @@ class Generator:
         if concept is not None:
             return self.with_concept(concept).accompany(
                 melody, prompt, n, seed, chords=chords, selector=selector, out_dir=out_dir,
-                overwrite=overwrite, wav=wav, progress=progress, **settings,
+                overwrite=overwrite, wav=wav, progress=progress, figures=figures, **settings,
             )  # fmt: skip
         if isinstance(melody, tuple):
             request, mel = melody
         else:
             request, mel = self.accompaniment_of(melody, prompt, chords=chords)
-        figures = settings.pop("figures", None)
         if figures is None:
             figures = request.conditions.style in FIGURE_STYLES
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
