@@ -41,8 +41,12 @@ of each prompt (K in all, at most one a prompt) count as rated; the other pairs 
 are unlabelled candidates. Three arms tune from the same base: ``rated`` (the K choices alone), ``reward``
 (the K plus the candidates a reward model trained on the K labels, those it separates by
 ``--reward-margin``, at ``--reward-weight``: :mod:`partita.pipelines.reward_pairs`), and ``ceiling`` (the
-K plus the same kept candidates labelled by the training rater, weight 1). The reward model's accuracy on
-held-out pairs and its agreement with the training rater on the candidates are reported.
+K plus the same kept candidates labelled by the training rater, weight 1). The ``reward`` arm's reward model
+is the dense one of the first runs (linear by default, ``--reward-hidden``; no L1, no clamping); a fourth
+arm, ``sparse``, tunes on the K plus the candidates labelled by ``partita tune``'s reward model (linear, L1
+penalty chosen by leave-one-out on the K choices, ``--reward-l1``; features clamped to the rated pieces'
+range), at the same margin and weight. Each reward model's accuracy on held-out pairs and its agreement
+with the training rater on the candidates are reported.
 
 When ``data/tokens/base/valid.npy`` is missing, the NLL is measured on ``--nll-pieces`` real pieces of the
 style (test split of corpus ``all``, another draw than the realism set) under the prefix sampling builds
@@ -331,7 +335,7 @@ def few_arms(generator, prefs: list, pairs: list, base_sampled, prop: str, args)
         train_reward_on_prefs,
     )
     from partita.training.dpo import TokenPair
-    from partita.training.reward import RewardConfig, pair_accuracy
+    from partita.training.reward import RewardConfig
 
     rated, candidates, rater_winner, seen = [], [], [], set()
     for p in prefs:  # stored in prompt order: the first choice of each prompt is rated, the rest are not
@@ -353,9 +357,6 @@ def few_arms(generator, prefs: list, pairs: list, base_sampled, prop: str, args)
     )
     t_reward = time.monotonic() - t0
     labels = info["labels"]
-    _, all_info = reward_labelled_pairs(generator, reward, candidates, margin=0.0)
-    agree_all = float(np.mean([w == rater_winner[i] for i, w, _ in all_info["labels"]]))
-    agree_kept = float(np.mean([w == rater_winner[i] for i, w, _ in labels])) if labels else float("nan")
     rated_pairs = preference_pairs(generator, rated)
     by_rater = []
     for i, _, _ in labels:  # the same kept candidates, labelled by the training rater (weight 1)
@@ -372,20 +373,53 @@ def few_arms(generator, prefs: list, pairs: list, base_sampled, prop: str, args)
     hw, hl, _ = judged_pairs(base_sampled, judge, np.random.default_rng(4))
     out = {
         "rated_choices": len(rated),
+        "hidden": args.reward_hidden,
+        "seconds": round(t_reward, 1),
+        **reward_figures(generator, reward, trained, candidates, rater_winner, (hw, hl), info, args),
+    }
+    # the sparse reward model (partita tune's default: linear, L1 chosen by leave-one-out on the rated
+    # choices) labels the same candidates for the arm ``sparse``
+    l1 = None if args.reward_l1 == "loo" else float(args.reward_l1)
+    sparse, s_trained = train_reward_on_prefs(
+        generator, rated, config=RewardConfig(hidden=0, epochs=300, l1=l1, clip=True), where="bench"
+    )
+    s_kept, s_info = reward_labelled_pairs(
+        generator, sparse, candidates, margin=args.reward_margin, weight=args.reward_weight
+    )
+    out["sparse"] = reward_figures(
+        generator, sparse, s_trained, candidates, rater_winner, (hw, hl), s_info, args
+    )
+    print(f"[{prop}] reward arms: {json.dumps(out, default=float)}", file=sys.stderr, flush=True)
+    out["pairs"] = {
+        "rated": rated_pairs,
+        "reward": rated_pairs + kept,
+        "sparse": rated_pairs + s_kept,
+        "ceiling": rated_pairs + by_rater,
+    }
+    return out
+
+
+def reward_figures(generator, reward, trained, candidates, rater_winner, heldout, info, args) -> dict:
+    """What a reward model of the rated choices did: its training, its accuracy on the held-out pairs
+    ``heldout`` (winners, losers), what it kept of the candidates and its agreement with the training
+    rater on them (all, and those kept)."""
+    from partita.pipelines.reward_pairs import reward_labelled_pairs
+    from partita.training.reward import pair_accuracy
+
+    labels = info["labels"]
+    _, all_info = reward_labelled_pairs(generator, reward, candidates, margin=0.0)
+    agree_all = float(np.mean([w == rater_winner[i] for i, w, _ in all_info["labels"]]))
+    agree_kept = float(np.mean([w == rater_winner[i] for i, w, _ in labels])) if labels else float("nan")
+    return {
         "candidates": len(candidates),
-        "kept": len(kept),
+        "kept": len(labels),
         "margin": args.reward_margin,
         "weight": args.reward_weight,
-        "hidden": args.reward_hidden,
         "train": trained,
-        "heldout_accuracy": pair_accuracy(reward, hw, hl),
-        "heldout_pairs": len(hw),
+        "heldout_accuracy": pair_accuracy(reward, *heldout),
+        "heldout_pairs": len(heldout[0]),
         "agreement_with_training_rater": {"all_candidates": agree_all, "kept": agree_kept},
-        "seconds": round(t_reward, 1),
     }
-    print(f"[{prop}] reward arms: {json.dumps(out, default=float)}", file=sys.stderr, flush=True)
-    out["pairs"] = {"rated": rated_pairs, "reward": rated_pairs + kept, "ceiling": rated_pairs + by_rater}
-    return out
 
 
 def paired_interval(after: list[float], before: list[float]) -> tuple[float, float, float]:
@@ -648,19 +682,21 @@ def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
         "variants": variants,
     }
     if shared["few"]:
-        f = shared["few"]
-        detail["reward_labelled"] = f
-        rows.append(
-            accuracy_row(
-                f"{prop}: reward model of {f['rated_choices']} rated choices, accuracy on held-out pairs",
-                f["heldout_accuracy"],
-                cmd,
-                f"{f['heldout_pairs']} pairs of held-out base pieces judged by the held-out rater; it kept "
-                f"{f['kept']} of {f['candidates']} candidate pairs (reward gap >= {f['margin']}), agreeing "
-                f"with the training rater on {f['agreement_with_training_rater']['kept']:.3f} of those kept "
-                f"({f['agreement_with_training_rater']['all_candidates']:.3f} of all candidates)",
+        detail["reward_labelled"] = shared["few"]
+        for label, f in (("dense", shared["few"]), ("sparse", shared["few"]["sparse"])):
+            rows.append(
+                accuracy_row(
+                    f"{prop}: {label} reward model of {shared['few']['rated_choices']} rated choices, "
+                    "accuracy on held-out pairs",
+                    f["heldout_accuracy"],
+                    cmd,
+                    f"{f['heldout_pairs']} pairs of held-out base pieces judged by the held-out rater; it "
+                    f"kept {f['kept']} of {f['candidates']} candidate pairs (reward gap >= {f['margin']}), "
+                    f"agreeing with the training rater on {f['agreement_with_training_rater']['kept']:.3f} "
+                    f"of those kept ({f['agreement_with_training_rater']['all_candidates']:.3f} of all "
+                    "candidates)",
+                )
             )
-        )
     return rows, detail
 
 
@@ -717,7 +753,12 @@ def main() -> None:
     ap.add_argument("--reward-margin", type=float, default=1.0, help="reward gap a kept pair needs")
     ap.add_argument("--reward-weight", type=float, default=0.5, help="weight of a reward-labelled pair")
     ap.add_argument(
-        "--reward-hidden", type=int, default=32, help="the reward MLP's width (0: linear, as partita tune)"
+        "--reward-hidden", type=int, default=0, help="the arm reward's MLP width (0: linear, as partita tune)"
+    )
+    ap.add_argument(
+        "--reward-l1",
+        default="loo",
+        help="the arm sparse's L1 penalty: a number, or loo (chosen by leave-one-out on the rated choices)",
     )
     ap.add_argument("--nll-pieces", type=int, default=32, help="real pieces for NLL without valid.npy")
     ap.add_argument("--real", type=int, default=64, help="real pieces for the realism test")

@@ -13,6 +13,8 @@ from partita.pipelines import Generator
 from partita.pipelines.preferences import piece_tokens
 from partita.pipelines.reward_pairs import (
     CandidatePair,
+    piece_features,
+    request_for,
     reward_labelled_pairs,
     stored_choices,
     train_reward_on_prefs,
@@ -134,3 +136,22 @@ def test_a_reward_pair_weighs_its_weight_in_the_loss():
         [TokenPair(prefix, good, bad), reward_pair], DPOConfig(pairs="extremes", extremes=1)
     )
     assert chosen[-1] is reward_pair and len(chosen) == 2
+
+
+def test_the_default_reward_model_is_sparse_and_does_not_extrapolate(generator):
+    """``--reward-pairs`` trains its reward model linear and sparse (the L1 penalty chosen by leave-one-out on
+    the stored choices) with each feature held to the rated pieces' range."""
+    reward, info = train_reward_on_prefs(generator, prefs_higher_wins(10))
+    assert reward.config.clip and reward.config.hidden == 0
+    assert info["l1"] > 0 and 0 < len(info["weights"]) < len(reward.config.features)
+    assert {k for k, _ in info["weights"]} <= {"pitch_mean", "pitch_low", "pitch_high", "adherence"}
+    # the same tune with an octave below every note: notes at an onset never varied in the choices
+    plain, doubled = score(tune(60)), score(tune(60))
+    for n in list(doubled.tracks[0].notes):
+        doubled.tracks[0].notes.append(symusic.Note(n.time, n.duration, n.pitch - 12, 80))
+    request = request_for(generator, PROMPT, None)
+    plain, doubled = piece_features(request, plain), piece_features(request, doubled)
+    assert doubled["notes_at_onset"] > plain["notes_at_onset"]
+    texture = {**doubled, **{k: plain[k] for k in ("pitch_mean", "pitch_low", "pitch_high", "adherence")}}
+    assert texture != plain  # it differs from the plain tune in its texture features only: no reward for it
+    assert reward.score([texture]) == pytest.approx(reward.score([plain]))

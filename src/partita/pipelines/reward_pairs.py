@@ -25,6 +25,10 @@ REWARD_HIDDEN = 0
 """The reward model's width for ``--reward-pairs``: linear. Trained on 16 choices (bench_tune's rated
 choices, 3 seeds) it was right on held-out pairs 0.72-0.75 of the time (register rater) and 0.81-0.84
 (stepwise), against 0.59-0.72 and 0.72-0.78 for the 32-wide MLP; docs/PREFERENCES.md."""
+REWARD_L1: float | None = None
+"""The linear reward model's L1 penalty for ``--reward-pairs``: None, chosen by leave-one-out on the stored
+choices themselves (:func:`partita.training.reward.choose_l1`), so that the features the choices do not
+separate (tracks, notes at an onset, ...) get weight 0 and do not decide the labels; docs/PREFERENCES.md."""
 
 
 @dataclass
@@ -129,7 +133,9 @@ def train_reward_on_prefs(generator, prefs: Sequence, config=None, where: str = 
             winners.append(piece_features(requests[key], a))
             losers.append(piece_features(requests[key], b))
     check_enough_choices(len(winners), where)
-    config = config or RewardConfig(features=sorted(winners[0]), hidden=REWARD_HIDDEN, epochs=REWARD_EPOCHS)
+    config = config or RewardConfig(
+        features=sorted(winners[0]), hidden=REWARD_HIDDEN, epochs=REWARD_EPOCHS, l1=REWARD_L1, clip=True
+    )
     if not config.features:
         config.features = sorted(winners[0])
     model, info = train_reward(winners, losers, config)

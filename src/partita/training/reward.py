@@ -4,8 +4,12 @@ The features are numbers the layers above compute (partita's realism features,
 :func:`partita.evaluation.realism.realism_features`, plus the piece's adherence to its prompt): this layer
 only sees vectors, so that training stays below evaluation. The model standardises the features (mean and
 scale from its training pieces), passes them through a two-layer MLP, and gives one score; a pair's
-probability that ``a`` beats ``b`` is ``sigmoid(r(a) - r(b))``. Saved as ``reward_config.json`` (its
-:class:`RewardConfig`, the feature names and the standardisation) beside ``reward.safetensors``.
+probability that ``a`` beats ``b`` is ``sigmoid(r(a) - r(b))``. With a few choices (``partita tune
+--reward-pairs``) it is linear and sparse: an L1 penalty chosen by leave-one-out on the choices
+(:func:`choose_l1`) leaves the features they do not separate at weight 0, and ``clip`` holds each feature to
+the range of the rated pieces, so that it does not extrapolate to pieces unlike any rated one. Saved as
+``reward_config.json`` (its :class:`RewardConfig` with the feature names) beside ``reward.safetensors`` (the
+weights, the standardisation and the range).
 
 :func:`label_by_reward` labels pairs nobody rated (MusicRL's use of a reward model): the higher-scored piece
 wins, and only pairs the model separates by at least a margin (a reward difference, in log-odds: 1.0 is a
@@ -50,6 +54,14 @@ class RewardConfig:
     lr: float = 1e-2
     weight_decay: float = 1e-3
     seed: int = 0
+    l1: float | None = 0.0
+    """L1 penalty on a linear model's weights (standardised features; hidden 0 only), fitted by proximal
+    gradient so that a feature the choices do not separate gets weight exactly 0; None: chosen by
+    leave-one-out on the training choices themselves (:func:`choose_l1`), and the chosen value kept here."""
+    clip: bool = False
+    """Clamp each feature to the range of the training pieces before scoring, so that a pair differing only
+    where the choices never went (more tracks, thicker chords than any rated piece) gets no reward gap from
+    it: the model does not extrapolate. ``partita tune --reward-pairs`` sets it, with ``l1`` None."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -66,6 +78,8 @@ class RewardModel(nn.Module):
         self.config = config
         self.register_buffer("mean", torch.zeros(n))
         self.register_buffer("scale", torch.ones(n))
+        self.register_buffer("low", torch.full((n,), -torch.inf))
+        self.register_buffer("high", torch.full((n,), torch.inf))
         if config.hidden:
             self.net = nn.Sequential(nn.Linear(n, config.hidden), nn.Tanh(), nn.Linear(config.hidden, 1))
         else:  # hidden 0: a linear Bradley-Terry model of the standardised features
@@ -78,6 +92,8 @@ class RewardModel(nn.Module):
         return torch.as_tensor(np.asarray(features, dtype=np.float32))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.config.clip:
+            x = torch.maximum(torch.minimum(x, self.high), self.low)
         return self.net((x - self.mean) / self.scale)[..., 0]
 
     @torch.no_grad()
@@ -101,17 +117,82 @@ class RewardModel(nn.Module):
         if not (folder / CONFIG_NAME).is_file():
             raise FileNotFoundError(f"{folder}: no {CONFIG_NAME} (not a reward model folder)")
         model = cls(RewardConfig(**json.loads((folder / CONFIG_NAME).read_text())))
-        model.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
+        state = load_file(str(folder / WEIGHTS_NAME))
+        for key in ("low", "high"):  # saved before clipping existed: no range
+            state.setdefault(key, getattr(model, key))
+        model.load_state_dict(state)
         return model.eval()
+
+
+L1_STEPS = (1.0, 0.8, 0.6, 0.4, 0.25, 0.15, 0.1, 0.05, 0.02)
+"""The L1 penalties :func:`choose_l1` tries, as shares of the smallest that zeroes every weight."""
+SPARSE_L2 = 1e-3
+"""The small L2 penalty beside an L1 one (keeps the fit finite when the choices are separable)."""
+
+
+def _sparse_fit(
+    d: np.ndarray,
+    l1: float,
+    l2: float = SPARSE_L2,
+    start: np.ndarray | None = None,
+    iters: int = 2000,
+    tol: float = 1e-6,
+) -> np.ndarray:
+    """Weights ``w`` minimising mean(softplus(-d @ w)) + l1 |w|_1 + l2/2 |w|^2 (FISTA from ``start``, until
+    no weight moves by ``tol``), ``d`` one row a pair (winner minus loser, standardised)."""
+    n = len(d)
+    step = 1.0 / (np.linalg.norm(d, 2) ** 2 / (4 * n) + l2 + 1e-12)
+    w = np.zeros(d.shape[1]) if start is None else start.copy()
+    y, t = w.copy(), 1.0
+    for _ in range(iters):
+        g = -(d.T @ (1.0 / (1.0 + np.exp(np.clip(d @ y, -50, 50))))) / n + l2 * y
+        z = y - step * g
+        new = np.sign(z) * np.maximum(np.abs(z) - step * l1, 0.0)
+        t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        y = new + (t - 1) / t_new * (new - w)
+        moved = float(np.abs(new - w).max())
+        w, t = new, t_new
+        if moved < tol:
+            break
+    return w
+
+
+def _log_loss(margins: np.ndarray) -> float:
+    return float(np.mean(np.logaddexp(0.0, -margins)))
+
+
+def choose_l1(d: np.ndarray, steps: Sequence[float] = L1_STEPS) -> tuple[float, dict[str, float]]:
+    """The L1 penalty of least leave-one-out log loss on the pairs ``d`` (winner minus loser, standardised):
+    each pair predicted by a model fitted on the others, for each penalty ``steps[i]`` times the smallest
+    that zeroes every weight (ties: the larger penalty, the sparser model). Returns it and each penalty's
+    leave-one-out loss (``log 2``: no better than a coin)."""
+    top = float(np.abs(d.mean(0)).max()) / 2 or 1.0  # the gradient at w = 0: no feature enters above it
+    penalties = [top * s for s in sorted(steps, reverse=True)]
+    if len(d) < 2:
+        return penalties[0], {f"{k:.4g}": round(float(np.log(2)), 4) for k in penalties}
+    held = np.zeros((len(penalties), len(d)))
+    for i in range(len(d)):  # each pair left out, the penalties from the largest down (warm starts)
+        rest, w = np.delete(d, i, 0), None
+        for j, lam in enumerate(penalties):
+            w = _sparse_fit(rest, lam, start=w)
+            held[j, i] = d[i] @ w
+    losses = {lam: _log_loss(held[j]) for j, lam in enumerate(penalties)}
+    best = min(losses, key=lambda k: (round(losses[k], 9), -k))
+    return best, {f"{k:.4g}": round(v, 4) for k, v in losses.items()}
 
 
 def train_reward(
     winners: Sequence[dict[str, float]], losers: Sequence[dict[str, float]], config: RewardConfig
-) -> tuple[RewardModel, dict[str, float]]:
+) -> tuple[RewardModel, dict[str, Any]]:
     """A reward model fitted (full batch, AdamW) so that ``winners[i]`` outscores ``losers[i]``; returns it
-    and its training pair accuracy."""
+    and its training pair accuracy. A linear model with ``config.l1`` non-zero (or None: chosen by
+    :func:`choose_l1`) is fitted by proximal gradient instead: sparse, no bias (it cancels in a pair)."""
     if len(winners) != len(losers) or not winners:
         raise ValueError("a reward model needs equally many winners and losers, at least one pair")
+    if config.l1 != 0.0:
+        if config.hidden:
+            raise ValueError("an L1 penalty needs a linear reward model (hidden 0)")
+        return _train_sparse(winners, losers, config)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = RewardModel(config)
@@ -120,6 +201,8 @@ def train_reward(
         both = torch.cat([w, lo])
         model.mean.copy_(both.mean(0))
         model.scale.copy_(both.std(0).clamp(min=1e-6))
+        model.low.copy_(both.min(0).values)
+        model.high.copy_(both.max(0).values)
         opt = torch.optim.AdamW(model.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         for _ in range(config.epochs):
             loss = -F.logsigmoid(model(w) - model(lo)).mean()
@@ -130,6 +213,41 @@ def train_reward(
     with torch.no_grad():
         acc = float((model(w) > model(lo)).float().mean())
     return model, {"train_accuracy": acc, "train_loss": float(loss.detach()), "pairs": float(len(winners))}
+
+
+def _train_sparse(
+    winners: Sequence[dict[str, float]], losers: Sequence[dict[str, float]], config: RewardConfig
+) -> tuple[RewardModel, dict]:
+    model = RewardModel(config)
+    w = torch.stack([model.vector(f) for f in winners]).double()
+    lo = torch.stack([model.vector(f) for f in losers]).double()
+    both = torch.cat([w, lo])
+    mean, scale = both.mean(0), both.std(0).clamp(min=1e-6)
+    d = ((w - lo) / scale).numpy()
+    loo: dict[str, float] = {}
+    if config.l1 is None:
+        config.l1, loo = choose_l1(d)
+    weights = _sparse_fit(d, float(config.l1))
+    with torch.no_grad():
+        model.mean.copy_(mean.float())
+        model.scale.copy_(scale.float())
+        model.low.copy_(both.min(0).values.float())
+        model.high.copy_(both.max(0).values.float())
+        model.net[0].weight.copy_(torch.from_numpy(weights).float()[None])
+        model.net[0].bias.zero_()
+    model.eval()
+    margins = d @ weights
+    used = [(name, round(float(x), 4)) for name, x in zip(config.features, weights, strict=True) if x != 0]
+    info = {
+        "train_accuracy": float(np.mean(margins > 0)),
+        "train_loss": _log_loss(margins),
+        "pairs": float(len(winners)),
+        "l1": float(config.l1),
+        "weights": sorted(used, key=lambda kv: -abs(kv[1])),
+    }
+    if loo:
+        info["loo_loss"] = loo
+    return model, info
 
 
 @torch.no_grad()
