@@ -5,8 +5,10 @@ and 4/4 and Bach chorale sopranos, as ``bench/bench_upbeat.py`` reads them, thei
 are rendered with FluidSynth (flute, 100 quarters a minute, from the first note), transcribed and quantised
 (``melody_from_notes``, as ``read_hummed_melody`` does), and barred by
 :func:`partita.generation.upbeat.place_bars` (3/4 or 4/4 from the accents, an upbeat padded when sure),
-against two baselines in the same run: 4/4 from the first note, and the upbeat reading before (the written
-notes' bar phase, 90% likely, part-beats left out) under the same meter.
+against three baselines in the same run: 4/4 from the first note, the upbeat reading before (the written
+notes' bar phase, 90% likely, part-beats left out) under the same meter, and the whole reading before the
+overlap cut and the periodicity cue (``bars_old``: the line quantised with overlapping notes kept, 3/4 from
+the accents alone by 0.8 sd).
 The test split is halved by piece id as ``bench_upbeat.py`` halves it: the development half chose the
 margin 3/4 needs (:data:`partita.generation.upbeat.MELODY_THREE_MARGIN`), the held-out half is reported first.
 ``--split valid`` runs the corpus's validation split instead: with the test split's development half, it
@@ -16,6 +18,8 @@ measured in seconds from the first note, so a doubled tempo does not count again
 read right and downbeat starts padded; and, per cue of the bar-phase model alone, how often it puts the first
 bar line right on the written notes and on the transcription (where the reading fails).
 ``--cache DIR`` keeps basic-pitch's notes per melody, so a rerun skips rendering and transcribing.
+The meter settings (:data:`partita.generation.upbeat.MELODY_PERIODICITY`, ``MELODY_THREE_MARGIN``) and
+``MelodyConfig.cut_overlaps`` were chosen on the validation split and the development half.
 
     nice -n 10 python bench/bench_transcribe_bars.py [--per-group 30] [--threads 1] [--cache DIR]
 """
@@ -80,6 +84,25 @@ def transcription(score, wav: Path, cfg, cache: Path | None, name: str):
 
 
 BEFORE = "the written notes' reading (90% likely)"
+OLD = "the quantiser and meter reading before (overlaps kept, accents alone by 0.8)"
+
+
+def bars_old(heard, melody):
+    """The reading before this arm's change (issue 24): the line quantised without cutting overlapping notes
+    (``MelodyConfig.cut_overlaps`` False) and 3/4 read from the accents alone by 0.8 sd (``read_meter``'s
+    ``periodicity=0, margin=0.8``), then barred as ``place_bars`` bars it."""
+    from dataclasses import replace
+
+    from partita.audio.melody import melody_from_notes
+    from partita.generation.upbeat import place_bars, read_meter
+
+    score = melody_from_notes(heard[0], replace(melody, cut_overlaps=False), heard[1])[0]
+    if not len(score.tracks) or not len(score.tracks[0].notes):
+        return None
+    (num, den), _ = read_meter(score, margin=0.8, periodicity=0.0)
+    return place_bars(score, f"{num}/{den}")[0]
+
+
 CUES = {
     "onsets": (1, 0, 0, 0),
     "long notes": (0, 1, 0, 0),
@@ -221,13 +244,16 @@ def main() -> None:
                 half = "dev" if int(hashlib.md5(pid.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
             rec = {"source": src, "meter": meter, "piece": pid, "upbeat": first > 0, "half": half}
             barred, read = place_bars(score)
-            arms = (("baseline", score), ("before", bars_before(score)), ("partita", barred))
+            old = bars_old(heard, melody)
+            arms = (("baseline", score), ("before", bars_before(score)), ("old", old), ("partita", barred))
             for arm_name, barring in arms:
-                n, line = first_bar_line(barring)
+                n, line = first_bar_line(barring) if barring is not None else (0, -1.0)
                 rec[f"{arm_name}_meter"] = n == num
                 rec[f"{arm_name}_phase"] = abs(line - ref_line) < 0.1
                 rec[f"{arm_name}_both"] = rec[f"{arm_name}_meter"] and rec[f"{arm_name}_phase"]
-                rec[f"{arm_name}_padded"] = min(x.time for t in barring.tracks for x in t.notes) > 0
+                rec[f"{arm_name}_padded"] = barring is not None and (
+                    min(x.time for t in barring.tracks for x in t.notes) > 0
+                )
             rec["read"] = read
             rec["cues"] = cue_check(notes, first, bar, tpq, num, score, ref_line)
             recs.append(rec)
@@ -255,43 +281,59 @@ def main() -> None:
             if not sel:
                 continue
             ours = float(np.mean([r[f"partita_{what}"] for r in sel]))
-            for arm_name, base_name in (("baseline", "4/4 from the first note"), ("before", BEFORE)):
+            for arm_name, base_name in (
+                ("baseline", "4/4 from the first note"),
+                ("before", BEFORE),
+                ("old", OLD),
+            ):
                 if arm_name == "before" and what == "meter":
                     continue  # the same meter reading
                 base = float(np.mean([r[f"{arm_name}_{what}"] for r in sel]))
                 rows.append(row(f"{metric}, {label} (n={len(sel)})", ours, "share", command, base_name, base))
     upbeats = [r for r in held if r["upbeat"]]
     downbeats = [r for r in held if not r["upbeat"]]
-    for arm_name in ("partita", "before"):
+    for label, sel in [g for g in groups if g[0] in (tag, "development")]:
+        for arm_name in ("old", "partita"):
+            counts = {
+                m: f"{sum(r[f'{arm_name}_meter'] for r in sel if r['meter'] == m)}"
+                f"/{sum(r['meter'] == m for r in sel)}"
+                for m in ("3/4", "4/4")
+            }
+            print(
+                f"{label} {arm_name}: 3/4 read right {counts['3/4']}, 4/4 kept right {counts['4/4']}, "
+                f"bars right {sum(r[f'{arm_name}_both'] for r in sel)}/{len(sel)}"
+            )
+    for arm_name in ("partita", "before", "old"):
         padded = [r for r in upbeats if r[f"{arm_name}_padded"]]
         print(
             f"{tag} {arm_name}: upbeats padded {len(padded)} of {len(upbeats)}, "
             f"{sum(r[f'{arm_name}_both'] for r in padded)} rightly (meter and bar line); "
             f"downbeat starts padded {sum(r[f'{arm_name}_padded'] for r in downbeats)} of {len(downbeats)}"
         )
-    if upbeats:
-        rows.append(
-            row(
-                f"upbeats read right (meter and bar line), {tag} with an upbeat (n={len(upbeats)})",
-                float(np.mean([r["partita_both"] and r["partita_padded"] for r in upbeats])),
-                "share",
-                command,
-                BEFORE,
-                float(np.mean([r["before_both"] and r["before_padded"] for r in upbeats])),
+    for arm_name, base_name in (("before", BEFORE), ("old", OLD)):
+        if upbeats:
+            rows.append(
+                row(
+                    f"upbeats read right (meter and bar line), {tag} with an upbeat (n={len(upbeats)})",
+                    float(np.mean([r["partita_both"] and r["partita_padded"] for r in upbeats])),
+                    "share",
+                    command,
+                    base_name,
+                    float(np.mean([r[f"{arm_name}_both"] and r[f"{arm_name}_padded"] for r in upbeats])),
+                )
             )
-        )
-    if downbeats:
-        rows.append(
-            row(
-                f"downbeat starts wrongly padded, {tag} (n={len(downbeats)})",
-                float(np.mean([r["partita_padded"] for r in downbeats])),
-                "share",
-                command,
-                BEFORE,
-                float(np.mean([r["before_padded"] for r in downbeats])),
-                higher_is_better=False,
+        if downbeats:
+            rows.append(
+                row(
+                    f"downbeat starts wrongly padded, {tag} (n={len(downbeats)})",
+                    float(np.mean([r["partita_padded"] for r in downbeats])),
+                    "share",
+                    command,
+                    base_name,
+                    float(np.mean([r[f"{arm_name}_padded"] for r in downbeats])),
+                    higher_is_better=False,
+                )
             )
-        )
     cues = {}
     for key in ("clean", "transcribed"):
         for cue in recs[0]["cues"][key] if recs else ():

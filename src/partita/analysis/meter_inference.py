@@ -296,3 +296,31 @@ def bar_phase(
     tick = int(round(line * slot))
     pickup = int(round((tick - first) % bar))
     return BarPhase(tick, pickup, float(post[line]), float(post[0]))
+
+
+# --- three beats or four in a melody read from audio (issue 24) ------------------------------------------
+
+PERIODICITY_CAP = 4.0
+"""Quarters: a note longer than this weighs as this long in :func:`triple_periodicity`."""
+
+
+def triple_periodicity(notes: NoteArrays, tpq: int) -> float:
+    """How much more a melody's rhythm repeats every three quarters than every four: the autocorrelation of
+    its onsets on the sixteenth grid, each weighted by its note's length (up to :data:`PERIODICITY_CAP`
+    quarters), at lags of 3 and 6 quarters less those at 4 and 8 (autocorrelation meter induction, as in
+    Brown 1993 and Toiviainen & Eerola 2006). It needs no bar line and no beat phase, so an upbeat, a part-
+    beat pickup or an onset lost early on does not move it. 0 with no pitched note."""
+    pitched = notes.select(~notes.drum)
+    if len(pitched) == 0 or tpq <= 0:
+        return 0.0
+    slot = tpq / SLOTS_PER_QUARTER
+    on = np.rint((pitched.start - pitched.start.min()) / slot).astype(np.int64)
+    weight = np.minimum((pitched.end - pitched.start) / tpq, PERIODICITY_CAP)
+    lags = {q: q * SLOTS_PER_QUARTER for q in (3, 4, 6, 8)}
+    o = np.zeros(int(on.max()) + 1 + max(lags.values()))
+    np.add.at(o, on, weight)
+    energy = float((o * o).sum())
+    if energy <= 0:
+        return 0.0
+    r = {q: float((o[:-lag] * o[lag:]).sum()) / energy for q, lag in lags.items()}
+    return r[3] + r[6] - r[4] - r[8]
