@@ -46,3 +46,17 @@ def test_a_part_that_rests_under_the_phrase_end():
     assert rest["silent under phrase ends"] == pytest.approx(6 / 16)  # the alto's 6 sixteenths of 8, 2 parts
     assert rest["phrase ends held"] == 0.0
     assert rest["silent under the melody"] == pytest.approx(6 / 32)
+
+
+def test_notes_at_the_melodys_onsets_between_the_beats():
+    from bench_accompany import parts_rhythm
+
+    s = symusic.Score(480)
+    s.time_signatures.append(symusic.TimeSignature(0, 4, 4))
+    soprano = symusic.Track("Soprano", 52, False)  # a dotted quarter and an eighth, then a half
+    soprano.notes.extend(symusic.Note(t, d, 72, 80) for t, d in ((0, 720), (720, 240), (960, 960)))
+    alto, bass = symusic.Track("Alto", 52, False), symusic.Track("Bass", 52, False)
+    alto.notes.extend(symusic.Note(t, d, 67, 80) for t, d in ((0, 720), (720, 240), (960, 960)))
+    bass.notes.extend(symusic.Note(t, 960, 48, 80) for t in (0, 960))  # holds under the eighth
+    s.tracks.extend([soprano, alto, bass])
+    assert parts_rhythm([s], 1)["notes at the melody's onsets between the beats"] == pytest.approx(1.0)

@@ -144,7 +144,7 @@ a bar 9.8 -> 10.4, on the beats 0.86 -> 0.77 (real 0.80), struck downbeats 1.00 
 PARTS_VOICING: dict[str, dict] = {
     "chorale": {
         "above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0,
-        "spacing": 12, "parallels": 6.0, "ranges": [[0, 0], [0, 0], [40, 62]], "holds": 1,
+        "spacing": 12, "parallels": 6.0, "ranges": [[0, 0], [0, 0], [40, 62]], "holds": 1, "sustain": 1,
     }
 }  # fmt: skip
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
@@ -511,6 +511,7 @@ def strike_with_melody(
             parallels=float(voicing.get("parallels", 0.0)),
             ranges=[(int(lo), int(hi)) for lo, hi in voicing.get("ranges", [])],
             holds=phrase_spans(melody) if voicing.get("holds") else [],
+            sustain=bool(voicing.get("sustain")),
         )
         if melody.beat_chords:  # the chords a beat, asked of the voices instead of the bars' chords
             request.voicing.chords = beat_voicing_chords(melody.beat_chords, c.key, c.mode)

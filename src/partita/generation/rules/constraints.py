@@ -52,6 +52,10 @@ class Voicing:
     """The given voice's phrase ends, (start, end) in quarters as ``above``: a voice's note that starts within
     one lasts to its end, the chord held under the fermata (:mod:`~partita.generation.rules.voice_lines`,
     ``PhraseHolds``)."""
+    sustain: bool = False
+    """(with ``Constraints.event_positions``) A voice's note does not end inside the open bar where no note
+    of the parts may start: off the asked positions once the bar's most notes are kept for those still ahead
+    (:mod:`~partita.generation.rules.voice_lines`, ``Sustain``)."""
 
 
 @dataclass

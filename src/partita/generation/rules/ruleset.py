@@ -55,7 +55,7 @@ from partita.generation.rules.token_budget import TokenBudget
 from partita.generation.rules.tonic import TonicPull
 from partita.generation.rules.tracker import Track, Tracker, make_context
 from partita.generation.rules.unisons import UnisonGuard
-from partita.generation.rules.voice_lines import PhraseHolds, Registers
+from partita.generation.rules.voice_lines import PhraseHolds, Registers, Sustain
 from partita.generation.rules.voice_order import VoiceOrder
 from partita.models.fim import FimIds
 from partita.tokens.base import SteerableTokenizer
@@ -98,6 +98,7 @@ RULES: tuple[type[Rule], ...] = (
     Leaps,
     Registers,
     PhraseHolds,
+    Sustain,
     PastBar,
     CarryOver,
     SoundingCap,
