@@ -42,6 +42,10 @@ its 8 bars):
   forms (``reprise_R_form``: ``RhythmStyle.line_form``, ABAB / AABA with near repeats), judged on each
   half (all windows and sparse ones; three judges' seeds) with the phrase repeats of
   :func:`phrase_repeats` (``song_realism_reprise.json``);
+- with ``--retext``, the ``--reprise`` run with, instead of those arms, partita with each ``retext`` of
+  :data:`FIT_RETEXT` (``reprise_retext_R``: ``RhythmStyle.retext``, a line sung to its tune's first half
+  and its own rhythm after) and ``reprise_retext_rescue`` (only where the whole tune is not taken)
+  (``song_realism_retext.json``);
 - with ``--fit-repeat``, partita with each ``repeat`` of :data:`FIT_REPEAT` (``repeat_R``): the value whose
   share of repeated notes comes nearest the development half's is the fit (``info.repeat_fit``).
 
@@ -65,7 +69,7 @@ The lyrics are the same in both halves (nothing is fitted on them here); windows
 words and, across seeds, its rhythm's skeleton, so the judges' folds are not independent songs.
 
     python bench/bench_song_realism.py [--seeds 8] [--real 400] [--songs 400] [--fit-repeat] [--reprise]
-                                       [--quick]
+                                       [--retext] [--quick]
 """
 
 from __future__ import annotations
@@ -594,11 +598,19 @@ def _repeat_matrix(pieces: list):
     return np.asarray(rows, dtype=float)
 
 
-def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
+FIT_RETEXT = (0.25, 1.0)
+"""The values of pop's ``RhythmStyle.retext`` that ``--retext`` tries (``reprise_retext_R``) beside the
+shipped rhythm (``partita``: 0, the line forms as before) and ``reprise_retext_rescue`` (a chance of 1e-9:
+a retexted line only where the whole tune is not taken)."""
+
+
+def reprise_run(seeds: int, reals: dict[str, list], retext: bool = False) -> tuple[list[dict], dict]:
     """English pop with pop's ``RhythmStyle.reprise`` as shipped (``partita``), at 0 (``partita_no_reprise``,
     as before) and at each of :data:`FIT_REPRISE` (``reprise_R``), against each half's windows (all, and
     :data:`SPARSE` notes a bar or fewer): the two-sample accuracy (mean of :data:`JUDGE_SEEDS`), the phrase
-    repeats (:func:`phrase_repeats`) and the repetition features beside POP909's."""
+    repeats (:func:`phrase_repeats`) and the repetition features beside POP909's. ``retext``: the arms
+    of :data:`FIT_RETEXT` and ``reprise_retext_rescue`` instead of :data:`FIT_REPRISE` and
+    :data:`FIT_FORM`'s."""
     from partita.evaluation.realism import feature_matrix, realism_features, two_sample_test
     from partita.generation.song_rhythm import STYLE_RHYTHM
 
@@ -606,13 +618,18 @@ def reprise_run(seeds: int, reals: dict[str, list]) -> tuple[list[dict], dict]:
     sets = {"partita": sung_windows(texts, seeds)["partita"]}
     shipped = STYLE_RHYTHM["pop"]
     arms = [("partita_no_reprise", 0.0, False), ("partita_exact_reprise", EXACT_REPRISE, False)]
-    arms += [(f"reprise_{r}", r, False) for r in FIT_REPRISE]
-    arms += [(f"reprise_{r}_form", r, True) for r in FIT_FORM]
-    for name, r, form in arms:
-        if (r, form) == (shipped.reprise, shipped.line_form):
+    arms = [(*a, shipped.retext) for a in arms]
+    if retext:
+        arms += [(f"reprise_retext_{x}", shipped.reprise, True, x) for x in FIT_RETEXT]
+        arms.append(("reprise_retext_rescue", shipped.reprise, True, 1e-9))
+    else:
+        arms += [(f"reprise_{r}", r, False, shipped.retext) for r in FIT_REPRISE]
+        arms += [(f"reprise_{r}_form", r, True, shipped.retext) for r in FIT_FORM]
+    for name, r, form, x in arms:
+        if (r, form, x) == (shipped.reprise, shipped.line_form, shipped.retext):
             sets[name] = sets["partita"]  # the shipped rhythm: the same lines
             continue
-        with pop_style(STYLE_RHYTHM, reprise=r, line_form=form):
+        with pop_style(STYLE_RHYTHM, reprise=r, line_form=form, retext=x):
             sets[name] = sung_windows(texts, seeds)["partita"]
     report: dict = {"real": {}, "sets": {k: {} for k in sets}}
     xs = {k: feature_matrix([realism_features(p) for p in v]) for k, v in sets.items()}
@@ -697,6 +714,7 @@ def _reprise_rows(report: dict) -> list[dict]:
 
 
 REPRISE_COMMAND = "python bench/bench_song_realism.py --threads 1 --reprise"
+RETEXT_COMMAND = "python bench/bench_song_realism.py --threads 1 --retext"
 
 
 def main() -> None:
@@ -708,6 +726,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: fewer songs")
     ap.add_argument("--fit-repeat", action="store_true", help="also try pop's LeapStyle.repeat values")
     ap.add_argument("--reprise", action="store_true", help="only English pop with and without reprised lines")
+    ap.add_argument("--retext", action="store_true", help="--reprise with the retexted lines' arms")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.quick:
@@ -718,11 +737,15 @@ def main() -> None:
         got, counts[h] = pop909_windows(h, args.songs)
         reals[h] = sample(got, args.real, seed=i)
         reals[f"{h}_sparse"] = sparse_windows(got, args.real, seed=i)
-    if args.reprise:
-        rows, report = reprise_run(args.seeds, reals)
+    if args.reprise or args.retext:
+        rows, report = reprise_run(args.seeds, reals, args.retext)
+        if args.retext:
+            rows = [r | {"command": RETEXT_COMMAND} for r in rows]
         path = write_result(
-            "song_realism_reprise",
-            "Realism of the vocal line: English pop lines re-using an earlier line's tune, against POP909",
+            "song_realism_retext" if args.retext else "song_realism_reprise",
+            "Realism of the vocal line: English pop lines re-using an earlier line's tune"
+            + (", its first half with its own rhythm after (retext)" if args.retext else "")
+            + ", against POP909",
             rows,
             quick=args.quick,
             extra={"report": report, "pop909": counts, "seconds": time.perf_counter() - t0},

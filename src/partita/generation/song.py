@@ -46,6 +46,7 @@ import logging
 import math
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import symusic
@@ -427,7 +428,7 @@ def _sung(
         earlier: list[tuple[str, _Phrase, int]] = []  # the section's lines so far: (ending, phrase, seed)
         took: list[int | None] = [None] * len(section.lines)  # whose tune each line sings
         form = [[s.stressed for s in ln.syllables] for ln in section.lines] if rhythm.line_form else []
-        form = section_form(form) if form else []
+        form = section_form(form, rhythm.retext > 0.0) if form else []
         for li, line in enumerate(section.lines):
             end = _ending(li, len(section.lines))
             height = register.arch(li, len(section.lines), section.kind, kinds)
@@ -445,7 +446,10 @@ def _sung(
             ):
                 got, seed_got = ph, seed_here
                 if rhythm.line_form:  # ABAB or AABA: the tune of the line the form names
-                    got, seed_got = form_line(earlier, form[li], end, ph, seed_here, line, meter)
+                    args = (meter, end, flags, height, bounds, rhythm, leaps, pitch, mode)
+                    tail = partial(_tail, args, line, seed_here) if rhythm.retext > 0.0 else None
+                    first = np.random.default_rng([seed_here, 5]).random() < rhythm.retext
+                    got, seed_got = form_line(earlier, form[li], end, ph, seed_here, line, meter, tail, first)
                     took[li] = form[li] if got is not ph else None
                 if got is ph:  # else the nearest earlier line with the same cadence (not AABA's B)
                     got, seed_got = reprise_line(earlier, end, ph, seed_here, line, meter, took)
@@ -466,6 +470,19 @@ def _sung(
             chords += _bar_chords(ph, meter, tonic, mode)
             start += ph.total * SLOT
     return notes, chords, section_bars
+
+
+def _tail(args: tuple, line: Line, seed: int, k: int, bars: int, degree: int) -> _Phrase | None:
+    """``line``'s syllables from ``k`` sung anew over ``bars`` bars from ``degree`` (the rest of a retexted
+    line: ``song_reprise.retexted``); ``args``: :func:`_phrase`'s meter, ending, flags, height, bounds,
+    rhythm, leaps, pitch and mode. None where they do not fit."""
+    meter, end, flags, height, bounds, rhythm, leaps, pitch, mode = args
+    sub = replace(line, syllables=line.syllables[k:])
+    try:
+        return _phrase(sub, bars, meter, end, seed + k, *flags, height, bounds, rhythm, leaps, degree, False,
+                       pitch, mode)  # fmt: skip
+    except ValueError:
+        return None
 
 
 def _before(notes: list[SungNote], onset: int) -> list[SungNote]:

@@ -6,6 +6,7 @@ lines, Line forms). The phrases are :class:`partita.generation.song._Phrase` (le
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -57,22 +58,103 @@ def form_line(
     seed: int,
     line: Line,
     meter: str,
+    tail_of: Callable[[int, int, int], _Phrase | None] | None = None,
+    retext_first: bool = False,
 ) -> tuple[_Phrase, int]:
     """The phrase (and its seed) for ``line``: the tune of the earlier line ``at`` of its section
     (``song_rhythm.section_form``) fitted by :func:`reprise`, with its own ending
     (:func:`ending_reprise`) where that line has another cadence than ``end``, taken where its stressed
-    syllables fall on strong beats as often as on the line sung anew (``fresh``), else ``fresh``."""
+    syllables fall on strong beats as often as on the line sung anew (``fresh``), else ``fresh``.
+    ``tail_of`` (``RhythmStyle.retext``): where the whole tune is not taken, its first half note for note
+    and the rest in the line's own rhythm (:func:`retexted`), under the same check; ``retext_first``: that
+    tried before the whole tune."""
     if at is None:
         return fresh, seed
     kind, src, src_seed = earlier[at]
     stresses = [s.stressed for s in line.syllables]
-    got = reprise(src, stresses, meter)
-    if got is not None and kind != end:
-        got = ending_reprise(got, fresh, meter)
     need = strong_stresses(list(fresh.times), stresses, meter)
-    if got is not None and strong_stresses(list(got.times), stresses, meter) >= need:
-        return got, src_seed
+
+    def whole() -> _Phrase | None:
+        got = reprise(src, stresses, meter)
+        return ending_reprise(got, fresh, meter) if got is not None and kind != end else got
+
+    def retext() -> _Phrase | None:
+        return retexted(src, fresh, tail_of, kind == end, meter) if tail_of is not None else None
+
+    for make in (retext, whole) if retext_first else (whole, retext):
+        got = make()
+        if got is not None and strong_stresses(list(got.times), stresses, meter) >= need:
+            return got, src_seed
     return fresh, seed
+
+
+def _tune_notes(ph: _Phrase) -> list[tuple[int, int]]:
+    """(start tick, degree) of every note of a phrase with learned pitches, in order."""
+    out = []
+    for (a, _), run, sung in zip(ph.times, ph.runs or [()] * len(ph.times), ph.sung, strict=True):
+        out += [(a, sung[0])] + [(r[0], d) for r, d in zip(run, sung[1:], strict=True)]
+    return sorted(out)
+
+
+def retexted(
+    src: _Phrase,
+    fresh: _Phrase,
+    tail_of: Callable[[int, int, int], _Phrase | None],
+    same_end: bool,
+    meter: str,
+) -> _Phrase | None:
+    """A line sung to ``src``'s tune in its first half (the tune's syllables there, note for note) and in the
+    rest to a rhythm of its own (``tail_of(k, bars, degree)``: the line's syllables from ``k`` sung anew over
+    the last ``bars`` bars from ``degree``), each note of that rest on the tune's note sounding at its onset
+    (notes added or taken away where the words differ: a near repeat with a changed rhythm, as most of
+    POP909's are); the last bar's notes and chord the line's own where its cadence is not the tune's
+    (``same_end`` False), else the tune's last note last. None for a one-bar line, where the line has no
+    syllable for the rest, or where the rest does not fit or starts before the tune's half ends."""
+    slots = len(slot_weights(meter))
+    bar, bars = slots * SLOT, src.total // slots
+    half, m = bars // 2, len(fresh.times)
+    k = sum(t[0] < half * bar for t in src.times)  # the tune's syllables in its first half
+    if half < 1 or not src.sung or not 1 <= k < min(m, len(src.times)):
+        return None
+    tail = tail_of(k, bars - half, src.sung[k - 1][-1])
+    if tail is None or not tail.sung:
+        return None
+    cut = half * bar
+    first = cut + tail.times[0][0]
+    runs = list(src.runs[:k]) if src.runs else [()] * k
+    sung, times = list(src.sung[:k]), list(src.times[:k])
+    keep = [r for r in runs[-1] if r[0] < first]  # the tune's last notes there end by the rest
+    if times[-1][0] >= first:
+        return None
+    sung[-1] = sung[-1][: 1 + len(keep)]
+    if keep:
+        runs[-1] = tuple(keep[:-1]) + ((keep[-1][0], min(keep[-1][1], first)),)
+    else:
+        runs[-1] = ()
+        times[-1] = (times[-1][0], min(times[-1][1], first))
+    tune = _tune_notes(src)
+    last_bar = (cut + tail.times[-1][0]) // bar * bar
+
+    def degree(t: int, own: int, final: bool) -> int:
+        if not same_end and t >= last_bar:
+            return own  # the line's own cadence
+        if same_end and final:
+            return src.last_degree
+        return next(d for a, d in reversed(tune) if a <= t) if tune[0][0] <= t else tune[0][1]
+
+    tail_runs = tail.runs or ((),) * len(tail.times)
+    for i, ((a, b), run, own) in enumerate(zip(tail.times, tail_runs, tail.sung, strict=True)):
+        notes = [(cut + a, cut + b)] + [(cut + x, cut + y) for x, y in run]
+        final = [i == len(tail.times) - 1 and j == len(notes) - 1 for j in range(len(notes))]
+        times.append(notes[0])
+        runs.append(tuple(notes[1:]))
+        sung.append(tuple(degree(t, d, f) for (t, _), d, f in zip(notes, own, final, strict=True)))
+    roots = list(src.roots)
+    if not same_end:
+        b = last_bar // bar
+        roots = roots[:b] + list(tail.roots[b - half :])
+    return replace(src, onsets=[max(0, a // SLOT) for a, _ in times], degrees=[x[0] for x in sung],
+                   roots=roots, times=times, runs=tuple(runs), sung=tuple(sung))  # fmt: skip
 
 
 JOIN = 2

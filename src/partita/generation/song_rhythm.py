@@ -211,15 +211,23 @@ class RhythmStyle:
     its opening note for note and its ending the line's own, sung anew to its cadence (a near repeat:
     ``song_reprise.ending_reprise``); False: the nearest earlier line with the same cadence, exactly (as
     before)."""
+    retext: float = 0.0
+    """With ``line_form``: the chance that a line the form gives a tune sings the tune's first half note for
+    note and the rest to its own rhythm, on the tune's notes (a near repeat whose rhythm changes where the
+    words do: ``song_reprise.retexted``) before the whole tune is tried; above 0 it is also tried where the
+    whole tune is not taken, and the form names a tune for lines whose syllables differ from it by more
+    than one (:func:`section_form`'s ``loose``); 0: neither (as before)."""
 
 
-def section_form(stresses: list[list[bool]]) -> list[int | None]:
+def section_form(stresses: list[list[bool]], loose: bool = False) -> list[int | None]:
     """For each line of a section (the stress marks of its syllables) the earlier line whose tune it is sung
     to (None: sung anew), by the form the lines' syllables fit best: **ABAB** (a line to the tune of the
     line two before) or **AABA** (in each four lines, the second and the fourth to the tune of the first,
     the third anew; a fifth line on to the line four before). A line is fitted to a tune where their
     syllables differ by one at most (``song_reprise.reprise`` splits or joins a note); the form with more such
-    lines wins, then the one with more lines of the same stress pattern as their tune, then ABAB."""
+    lines wins, then the one with more lines of the same stress pattern as their tune, then ABAB.
+    ``loose``: the chosen form's tunes for all its lines, fitting or not (``RhythmStyle.retext`` sings a
+    line that does not fit to the tune's first half and its own rhythm after)."""
     n = len(stresses)
 
     def fits(i: int, j: int | None) -> bool:
@@ -231,7 +239,7 @@ def section_form(stresses: list[list[bool]]) -> list[int | None]:
     for rank, form in enumerate((abab, aaba)):
         kept = [j if fits(i, j) else None for i, j in enumerate(form)]
         same = sum(j is not None and stresses[i] == stresses[j] for i, j in enumerate(kept))
-        forms.append((sum(j is not None for j in kept), same, -rank, kept))
+        forms.append((sum(j is not None for j in kept), same, -rank, form if loose else kept))
     return max(forms)[3]
 
 
