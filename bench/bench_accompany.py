@@ -486,6 +486,7 @@ def main() -> None:
         + ([f"--folk {args.folk}"] if args.folk != 6 else [])
         + ([f"--model {args.model}"] if args.model != "partita-small" else [])
         + ([f"--threads {args.threads}"] if args.threads else [])
+        + ([f"--seed {args.seed}"] if args.seed else [])
         + ([f"--accompany {' '.join(args.accompany)}"] if args.accompany else [])
         + ([f"--chorales {args.chorales}"] if args.chorales else [])
         + (["--development"] if args.development else [])
