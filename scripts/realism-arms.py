@@ -4,14 +4,16 @@
 
     python scripts/realism-arms.py generate DIR [--options JSON] [--style pop] [--n 32] [--skip 0] [--seed 0]
     python scripts/realism-arms.py judge NAME=DIR [NAME=DIR ...] [--style pop] [--n 32] [--skip 0] [--seed 0]
-        [--name RESULT --title TEXT]
+        [--name RESULT --title TEXT] [--rerank WEIGHTS]
 
 ``generate`` samples the 4 candidates of each prompt as ``bench/bench_realism.py`` does (its prompts, seeds,
 model and Selector; ``--options``: generate() options, as its ``--ablate``) and writes them to DIR
 (``<id>-<k>.mid``, ``<id>.json`` with the Selector's pick); a prompt already there is skipped, so a run
 resumes. ``judge`` reads such folders as the sets ``constrained-NAME`` (first candidates) and
 ``selected-NAME`` and judges them as the benchmark does, against the same held-out real pieces; with
-``--name`` it writes ``bench/results/RESULT.json``. The sets are the benchmark's own: the defaults' arm
+``--name`` it writes ``bench/results/RESULT.json``; with ``--rerank '{"realism": 1.0}'`` each folder's
+candidates are also chosen again by the shipped Selector with those weights for the style (``reranked-NAME``).
+The sets are the benchmark's own: the defaults' arm
 reproduces its ``constrained`` and ``selected`` accuracies.
 """
 
@@ -81,6 +83,7 @@ def judge(args) -> None:
         corpus, records[args.style]["test"], bars, count, args.seed, asked_meter(prompts)
     )
     sets, seconds = {}, {}
+    rerank = _reranker(args) if args.rerank else None
     for arm in args.arms:
         name, _, folder = arm.partition("=")
         first, best, took = [], [], []
@@ -91,9 +94,11 @@ def judge(args) -> None:
             took.append(meta.get("seconds", meta.get("s", np.nan)))  # "s": the first lab runs
         sets[f"constrained-{name}"], sets[f"selected-{name}"] = first, best
         seconds[name] = float(np.mean(took))
+        if rerank is not None:
+            sets[f"reranked-{name}"] = [rerank(p, Path(folder)) for p in prompts]
     report = realism_report(sets, real, seed=args.seed)
     cmd = f"python scripts/realism-arms.py judge {' '.join(args.arms)} --style {args.style} --n {args.n}"
-    cmd += f" --skip {args.skip} --seed {args.seed}"
+    cmd += f" --skip {args.skip} --seed {args.seed}" + (f" --rerank '{args.rerank}'" if args.rerank else "")
     floor = report["floor"]
     rows = [
         row(
@@ -135,6 +140,27 @@ def judge(args) -> None:
         )
 
 
+def _reranker(args):
+    """A function choosing a prompt's candidate in a folder by the shipped Selector with ``--rerank``'s
+    weights for the style (the candidates as sampled, no new sampling)."""
+    import symusic
+
+    from partita.evaluation.selector import choose_selector
+    from partita.pipelines import load_generator
+
+    lm = load_generator("partita-small")
+    c = lm.config
+    style_weights = {**c.style_selector_weights, args.style: json.loads(args.rerank)}
+    selector = choose_selector("auto", lm.selector_dir, c.selector_weights, c.selector_windows, style_weights)
+
+    def choose(prompt: dict, folder: Path):
+        scores = sorted(folder.glob(f"{prompt['id']}-*.mid"))
+        cands = [symusic.Score(str(p)) for p in scores]
+        return selector.rank(cands, lm.request(prompt["prompt"]))[0][0]
+
+    return choose
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -145,6 +171,10 @@ def main() -> None:
     jud.add_argument("arms", nargs="+", metavar="NAME=DIR")
     jud.add_argument("--name", help="write bench/results/NAME.json")
     jud.add_argument("--title")
+    jud.add_argument(
+        "--rerank", help="also the sets reranked-NAME: the candidates chosen by the shipped Selector with "
+        "these weights for the style (JSON, e.g. '{\"realism\": 1.0}')",
+    )  # fmt: skip
     for p in (gen, jud):
         p.add_argument("--style", default="pop")
         p.add_argument("--n", type=int, default=32)

@@ -86,7 +86,7 @@ def test_combine_is_the_weighted_mean_of_the_scores_present():
     assert sel.combine({"adherence": 0.3}) == pytest.approx(0.3)
     assert sel.combine({}) == 0.0
     only_quality = Selector(weights={"adherence": 0.0, "quality": 2.0})
-    assert only_quality.weights == {"adherence": 0.0, "style": 0.0, "quality": 2.0}
+    assert only_quality.weights == {"adherence": 0.0, "style": 0.0, "quality": 2.0, "realism": 0.0}
     assert only_quality.combine({"adherence": 1.0, "quality": 0.25}) == pytest.approx(
         0.25
     )  # weight 0: ignored
@@ -203,6 +203,7 @@ def test_choose_selector(tmp_path, learned):
         "adherence": 1.0,
         "style": 0.0,
         "quality": 0.5,
+        "realism": 0.0,
     }
     (tmp_path / "clf" / "model.safetensors").write_bytes(b"broken")
     # a broken shipped classifier: adherence, and it says why

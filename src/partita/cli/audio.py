@@ -62,8 +62,8 @@ from partita.cli.generate import PICKUP
     type=click.Choice(["auto", "4/4", "3/4", "2/4", "6/8"]),
     default="auto",
     show_default=True,
-    help="The time signature to write. auto: with --melody, 3/4 when the accents fall every third beat, "
-    "else 4/4 (without --melody: 4/4).",
+    help="The time signature to write. auto: with --melody, 3/4 when the accents and the rhythm repeat every "
+    "third beat, else 4/4 (without --melody: 4/4).",
 )
 @click.option(
     "--pickup",

@@ -640,9 +640,9 @@ def _run(
 
 
 def ranking_scores(cand) -> str:
-    """What a candidate was ranked by: the Selector's combined, style and quality scores (when it has them)
-    and its mean adherence, e.g. ``selector 0.91  style 0.80  quality 0.95  adherence 0.97``."""
-    parts = [f"{k} {cand.scores[k]:.2f}" for k in ("style", "quality") if k in cand.scores]
+    """What a candidate was ranked by: the Selector's combined, style, quality and realism scores (when it has
+    them) and its mean adherence, e.g. ``selector 0.91  style 0.80  quality 0.95  adherence 0.97``."""
+    parts = [f"{k} {cand.scores[k]:.2f}" for k in ("style", "quality", "realism") if k in cand.scores]
     if "combined" in cand.scores:
         parts.insert(0, f"selector {cand.scores['combined']:.2f}")
     parts.append("adherence " + ("-" if cand.adherence_mean is None else f"{cand.adherence_mean:.2f}"))

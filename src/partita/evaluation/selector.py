@@ -8,6 +8,8 @@ A :class:`Selector` gives each candidate named scores in ``[0, 1]``, higher is b
 - ``style``: the classifier's probability that the piece is in the requested style (only when the request
   names a style the classifier knows);
 - ``quality``: the classifier's probability that the piece is real music rather than a degraded sequence;
+- ``realism``: the realism critic's probability that the piece is a real one of the requested style rather
+  than the model's (:mod:`partita.evaluation.realism_critic`; only for a style it was fitted for);
 
 and a ``combined`` score, the **weighted mean of the scores that exist**::
 
@@ -38,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from partita.evaluation.adherence import candidate_adherence, requests_controls
+from partita.evaluation.realism_critic import RealismCritic, load_critic
 from partita.generation.candidates import adherence_mean
 from partita.generation.config import SELECTOR_SCORES, GenerationConfig
 from partita.models.style_classifier import StyleClassifier, classifier_ids
@@ -45,8 +48,9 @@ from partita.score import Score
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WEIGHTS: dict[str, float] = dict(GenerationConfig().selector_weights)
-"""The weights of a model folder without a ``generation_config.json`` (its ``selector_weights`` otherwise)."""
+DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SELECTOR_SCORES, 0.0) | GenerationConfig().selector_weights
+"""The weights of a model folder without a ``generation_config.json`` (its ``selector_weights`` otherwise;
+0 for a score they leave out)."""
 SCORES = SELECTOR_SCORES
 
 
@@ -71,6 +75,8 @@ class Selector:
     style_weights: dict[str, dict[str, float]] = field(default_factory=dict)
     """Weights for the requests of a style in place of :attr:`weights` (``GenerationConfig.
     style_selector_weights``)."""
+    critic: RealismCritic | None = None
+    """The realism critic saved beside the classifier (``realism_critic.json``), or None."""
 
     def __post_init__(self) -> None:
         self.weights = _checked_weights(self.weights)
@@ -92,7 +98,8 @@ class Selector:
         classifier = StyleClassifier.from_pretrained(path)
         if str(path) != "debug" and classifier.tokenizer is None:
             log.warning("%s: no tokenizer/ beside the classifier: only token ids can be scored", path)
-        return cls(classifier=classifier, source=str(path), **kw)
+        critic = None if str(path) == "debug" else load_critic(path)
+        return cls(classifier=classifier, source=str(path), critic=critic, **kw)
 
     @property
     def labels(self) -> list[str]:
@@ -196,8 +203,21 @@ class Selector:
                 out["quality"] = 0.0
                 if known:
                     out["style"] = 0.0
+        realism = self._realism(score, request)
+        if realism is not None:
+            out["realism"] = realism
         out["combined"] = self.combine(out, self.weights_for(request))
         return out
+
+    def _realism(self, score: Score | None, request: Any) -> float | None:
+        """The critic's score of the candidate as written, where the request's style has a critic and its
+        weight is above 0 (reading the features costs time)."""
+        style = getattr(getattr(request, "conditions", None), "style", None)
+        if self.critic is None or score is None or not self.critic.knows(style):
+            return None
+        if self.weights_for(request).get("realism", 0.0) <= 0:
+            return None
+        return self.critic.score(score, style)
 
     def weights_for(self, request: Any = None) -> dict[str, float]:
         """The weights for ``request``: its style's in :attr:`style_weights`, else :attr:`weights`."""
@@ -241,6 +261,8 @@ class Selector:
             out["classifier_test"] = {
                 k: metrics[k] for k in ("style_macro_f1", "quality_auc") if k in metrics
             }
+        if self.critic is not None:
+            out["realism_critic"] = sorted(self.critic.styles)
         if self.note:
             out["note"] = self.note
         return out

@@ -24,7 +24,7 @@ from partita.atomic import atomic_write_text
 
 CONFIG_FILE = "generation_config.json"
 
-SELECTOR_SCORES = ("adherence", "style", "quality")
+SELECTOR_SCORES = ("adherence", "style", "quality", "realism")
 INFILL_MODES = ("auto", "fim", "fim+rescore", "rescore")
 PRESENCE_WEIGHT = 1.5
 """The presence pull where neither the request nor its style says otherwise."""
@@ -305,7 +305,10 @@ class GenerationConfig:
     )
     """The Selector's weights for the requests of a style, in place of :attr:`selector_weights` (Chinese
     folk songs: adherence alone, where the classifier's picks were easier to tell from real tunes;
-    docs/GENERATION.md § Selector)."""
+    docs/GENERATION.md § Selector). The realism critic's score (``"realism"``,
+    :mod:`partita.evaluation.realism_critic`, fitted for pop) is off in every style: ``{"pop": {"adherence":
+    3.5, "style": 0.3, "quality": 0.2, "realism": 1.0}}`` picked pop candidates harder to tell from real ones
+    on the seeds it was chosen on and easier on two seeds sampled after (docs/GENERATION.md § Selector)."""
     selector_windows: int = 8
     """Windows of a long piece the Selector's classifier reads before averaging."""
 
