@@ -4,7 +4,7 @@
 
     python scripts/realism-arms.py generate DIR [--options JSON] [--style pop] [--n 32] [--skip 0] [--seed 0]
     python scripts/realism-arms.py judge NAME=DIR [NAME=DIR ...] [--style pop] [--n 32] [--skip 0] [--seed 0]
-        [--name RESULT --title TEXT] [--rerank WEIGHTS]
+        [--name RESULT --title TEXT] [--rerank WEIGHTS [--pool DIR ...]]
 
 ``generate`` samples the 4 candidates of each prompt as ``bench/bench_realism.py`` does (its prompts, seeds,
 model and Selector; ``--options``: generate() options, as its ``--ablate``) and writes them to DIR
@@ -99,6 +99,7 @@ def judge(args) -> None:
     report = realism_report(sets, real, seed=args.seed)
     cmd = f"python scripts/realism-arms.py judge {' '.join(args.arms)} --style {args.style} --n {args.n}"
     cmd += f" --skip {args.skip} --seed {args.seed}" + (f" --rerank '{args.rerank}'" if args.rerank else "")
+    cmd += "".join(f" --pool {d}" for d in args.pool or [])
     floor = report["floor"]
     rows = [
         row(
@@ -154,7 +155,8 @@ def _reranker(args):
     selector = choose_selector("auto", lm.selector_dir, c.selector_weights, c.selector_windows, style_weights)
 
     def choose(prompt: dict, folder: Path):
-        scores = sorted(folder.glob(f"{prompt['id']}-*.mid"))
+        folders = [folder, *(Path(d) for d in args.pool or [])]
+        scores = sorted(p for f in folders for p in f.glob(f"{prompt['id']}-*.mid"))
         cands = [symusic.Score(str(p)) for p in scores]
         return selector.rank(cands, lm.request(prompt["prompt"]))[0][0]
 
@@ -174,6 +176,10 @@ def main() -> None:
     jud.add_argument(
         "--rerank", help="also the sets reranked-NAME: the candidates chosen by the shipped Selector with "
         "these weights for the style (JSON, e.g. '{\"realism\": 1.0}')",
+    )  # fmt: skip
+    jud.add_argument(
+        "--pool", action="append", metavar="DIR",
+        help="with --rerank: choose among these folders' candidates of the prompt as well (more than four)",
     )  # fmt: skip
     for p in (gen, jud):
         p.add_argument("--style", default="pop")
