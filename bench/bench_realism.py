@@ -297,11 +297,15 @@ def model_pieces(
     for a in [*ablations, *peers]:
         out[a], out[a.replace("constrained", "selected", 1)] = [], []
     out.update({name: [] for name in rankers})
-    runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": 4})]
-    runs += [(name, {"n": 4, **options}) for name, options in ablations.items()]
-    runs += [(name, {"n": 4}) for name in peers]
     for i, p in enumerate(prompts):
         s = seed * 1000 + 1000 + i
+        # 4 candidates, times the style's pool where the shipped Selector chooses among more
+        # (GenerationConfig.style_candidate_pool): the first is the constrained piece, the Selector's best the
+        # selected one, as `partita generate` picks it
+        k = 4 * lm.config.candidate_pool_for(p.get("style"))
+        runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": k})]
+        runs += [(name, {"n": k, **options}) for name, options in ablations.items()]
+        runs += [(name, {"n": k}) for name in peers]
         for variant, kw in runs:
             t0 = time.perf_counter()
             error = None

@@ -58,8 +58,9 @@ def generate(args) -> None:
             continue
         t0 = time.perf_counter()
         seed = args.seed * 1000 + 1000 + i  # as bench_realism.model_pieces
+        k = 4 * lm.config.candidate_pool_for(args.style)  # as bench_realism.model_pieces samples
         request, cands = generate_piece(
-            p["prompt"], seed=seed, model=lm, wav=False, selector=None, n=4, **options
+            p["prompt"], seed=seed, model=lm, wav=False, selector=None, n=k, **options
         )
         best = selector.rank(cands, request)[0][0]
         for k, cand in enumerate(cands):

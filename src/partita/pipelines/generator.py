@@ -546,15 +546,17 @@ class Generator:
         )
         seed = int(seed) if seed is not None else secrets.randbelow(2**31 - 1)
         n = int(n)
+        # more candidates where the Selector chooses better among more (GenerationConfig.style_candidate_pool)
+        pool = n * config.candidate_pool_for(request.conditions.style) if chosen is not None else n
         model, expert = self.model_for(request.conditions.style, config)
         candidates = sample_candidates(
             model,
             self.tokenizer,
             sampled,
             config,
-            n,
+            pool,
             seed,
-            progress=lambda i, total, what: report(progress, i, 2 * n + 1, what),
+            progress=lambda i, total, what: report(progress, i, 2 * pool + 1, what),
         )
         request.notes += [note for note in sampled.notes if note not in request.notes]
         if expert is not None:
@@ -562,13 +564,16 @@ class Generator:
                 cand.remarks.append(f"sampled with the {expert} style expert")
         for i, cand in enumerate(candidates):
             cand.adherence = candidate_adherence(request, cand.score)
-            report(progress, n + 1 + i, 2 * n + 1, f"measured candidate {i + 1}")
-        candidates = _ranked(candidates, request, chosen)
+            report(progress, pool + 1 + i, 2 * pool + 1, f"measured candidate {i + 1}")
+        candidates = _ranked(candidates, request, chosen)[:n]
+        if pool > n:
+            for cand in candidates:
+                cand.remarks.append(f"the Selector's best {n} of {pool} sampled (sample {cand.sample})")
         if out_dir is not None:
             used = chosen.describe() if chosen is not None else {"kind": "none (sampling order)"}
             with own_writes(out_dir, names, overwrite):  # checked again: a file may have come meanwhile
                 write_candidates(request, candidates, out_dir, wav, used)
-        report(progress, 2 * n + 1, 2 * n + 1, "done")
+        report(progress, 2 * pool + 1, 2 * pool + 1, "done")
         return candidates
 
     def generate_plan(
