@@ -48,9 +48,8 @@ KEYS = [
 def prompts(style: str, n: int) -> list[tuple[str, int]]:
     """``n`` prompts of ``style`` with their bar counts (8 and 16 in turn), keys and moods cycled."""
     forms, moods = TEMPLATES[style]
-    combos = itertools.product(range(len(forms)), range(len(moods)), range(len(KEYS)))
+    combos = list(itertools.product(range(len(forms)), range(len(moods)), range(len(KEYS))))
     rng = np.random.default_rng(0)
-    combos = [c for c in combos]
     picked = [combos[i] for i in rng.permutation(len(combos))[:n]]
     out = []
     for i, (f, m, k) in enumerate(picked):
@@ -104,7 +103,6 @@ def fit(args) -> None:
     critic = fit_style(critic, args.style, real, generated, c=args.c)
     critic.save_pretrained(target)
     fitted = critic.styles[args.style]
-    logging.getLogger(__name__).info("fitted %s", args.style)
     print(
         f"{args.style}: {len(real)} real training pieces against {len(generated)} candidates of "
         f"{len(metas)} prompts; training accuracy {fitted.train_accuracy:.3f} -> {target}"

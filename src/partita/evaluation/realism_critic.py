@@ -21,7 +21,6 @@ classifier.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,8 +30,6 @@ import numpy as np
 from partita.atomic import atomic_path
 from partita.evaluation.distribution import FEATURES, piece_features
 from partita.score import Score
-
-log = logging.getLogger(__name__)
 
 ABOUT = (
     "P(real) of a candidate of the style: real training pieces against the model's own candidates for "
