@@ -21,6 +21,7 @@ from partita.paths import corpora_dir
 from partita.web.analyze import AnalyzeView
 from partita.web.corpora import CorpusView
 from partita.web.limits import Limits, WorkDir, upload_roots, watch_gradio
+from partita.web.startup import STARTUP_WAIT, patient_startup_check
 from partita.web.studio import Studio, View, gradio_env
 
 log = logging.getLogger(__name__)
@@ -181,8 +182,10 @@ def host_guard(host: str) -> list:
 
 
 STARTUP_TRIES = 3
-"""Starts tried where Gradio's own start-up check fails: it asks the new server for its page once, with a 3 s
-time-out, and a busy machine (the large-file benchmark's, at load 10-16) answers later than that."""
+"""Starts tried where the start-up check fails. Gradio's own asks the new server for its page once, with a
+3 s time-out, and a busy machine (the large-file benchmark's, at load 10-16) answers later than that; each
+start now waits up to :data:`~partita.web.startup.STARTUP_WAIT` seconds for it
+(:func:`~partita.web.startup.patient_startup_check`)."""
 STARTUP_CHECK = "localhost is not accessible"
 """What Gradio's ValueError says when that check fails."""
 
@@ -205,27 +208,28 @@ def launch(app, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool 
             if attempt == STARTUP_TRIES:
                 raise StartupError(
                     f"the studio's server on {host}:{port} did not answer its own start-up check in "
-                    f"{STARTUP_TRIES} tries (a very busy machine, or a proxy setting such as HTTP_PROXY "
-                    "without NO_PROXY=localhost catching it)"
+                    f"{STARTUP_TRIES} tries of {STARTUP_WAIT:.0f} s (a very busy machine, or a proxy setting "
+                    "such as HTTP_PROXY without NO_PROXY=localhost catching it)"
                 ) from None
             log.warning("the studio did not answer its start-up check in time: starting it again")
 
 
 def _launch_once(app, host: str, port: int, block: bool, quiet: bool):
     limits = app.studio.limits
-    return app.launch(
-        app_kwargs={"middleware": host_guard(host)},
-        server_name=host,
-        server_port=port,
-        max_file_size=limits.max_upload_bytes,
-        prevent_thread_lock=not block,
-        show_error=False,  # gradio.Error messages still show: Studio.guard turns every failure into one
-        footer_links=["api"],
-        ssr_mode=False,
-        state_session_capacity=limits.max_sessions,  # Gradio keeps 10,000 sessions' state by default
-        quiet=quiet,
-        theme=_theme(),
-    )
+    with patient_startup_check():
+        return app.launch(
+            app_kwargs={"middleware": host_guard(host)},
+            server_name=host,
+            server_port=port,
+            max_file_size=limits.max_upload_bytes,
+            prevent_thread_lock=not block,
+            show_error=False,  # gradio.Error messages still show: Studio.guard turns every failure into one
+            footer_links=["api"],
+            ssr_mode=False,
+            state_session_capacity=limits.max_sessions,  # Gradio keeps 10,000 sessions' state by default
+            quiet=quiet,
+            theme=_theme(),
+        )
 
 
 def serve(
