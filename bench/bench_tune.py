@@ -286,8 +286,11 @@ VARIANT_KEYS = {
     "beta": float,
     "rounds": int,
     "arm": str,
+    "epochs": float,
+    "steps": int,
 }
-"""What a ``--variants`` entry may set: DPO settings, and ``rounds`` (train on the choices of the first
+"""What a ``--variants`` entry may set: DPO settings (``epochs``: passes over the pairs instead of
+``--steps``, :meth:`DPOConfig.steps_for`), and ``rounds`` (train on the choices of the first
 ``rounds`` rounds of judging only: 2 = the two random matchings)."""
 
 
@@ -303,6 +306,8 @@ def parse_variants(text: str | None, args) -> list[dict]:
         "beta": args.beta,
         "rounds": None,
         "arm": None,
+        "epochs": None,
+        "steps": args.steps,
     }
     if not text:
         return [{**base, "label": ""}]
@@ -499,7 +504,8 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
     config = DPOConfig(
         seed=args.seed,
         beta=variant["beta"],
-        steps=args.steps,
+        steps=variant["steps"],
+        epochs=variant["epochs"],
         lr=variant["lr"],
         batch_size=args.batch_size,
         sft_weight=variant["sft_weight"],
@@ -566,7 +572,7 @@ def variant_rows(prop: str, shared: dict, d: dict, args, cmd: str) -> list[dict]
         f"{s['pairs']} pairs ({chosen}, of {s['given_pairs']} decided; {shared['n_prefs']} choices stored) "
         f"from {len(shared['train_prompts'])} {args.style} prompts x {args.n} candidates; "
         f"{c['loss'].upper()} beta {c['beta']}, lr {c['lr']}, SFT weight {c['sft_weight']}, "
-        f"{s['steps']} steps of {args.batch_size} pairs; held out: "
+        f"{s['steps']} steps of {args.batch_size} pairs ({s.get('epochs', 0):.2f} passes); held out: "
         f"{len(shared['eval_prompts'])} prompts x {args.eval_n} from seeds not used in training"
     )
     mean, lo_d, hi_d = d["heldout_property"]["paired_difference_ci"]

@@ -1,5 +1,6 @@
 """Ctrl-C in DPO (:func:`partita.training.dpo.tune_dpo`): the state at the step reached (weights, optimizer,
-pair order, history) goes to ``checkpoint``, and the run resumed from it, on the base model, ends with the
+pair order, history) goes to the saving function (:func:`partita.training.dpo.dpo_run`, as ``partita tune``
+saves), and the run resumed from it, on the base model, ends with the
 unbroken run's weights and history, to the bit; a stop inside a step saves its start; other pairs or
 another config are refused in one line."""
 
@@ -12,7 +13,7 @@ from tests.training.test_dpo import pairs
 
 from partita.models.pretrained import debug_model
 from partita.training import dpo as dpo_mod
-from partita.training.dpo import DPOConfig, tune_dpo
+from partita.training.dpo import DPOConfig, dpo_run, tune_dpo
 from partita.training.interrupt import TrainingInterrupted
 from partita.training.train_state import TrainState, load_train_state, save_train_state
 
@@ -32,13 +33,14 @@ def _stopped(tmp_path, **kw):
     """A run stopped by ``kw``'s doing, its state saved in ``tmp_path``; the step it stopped at."""
     model, state = debug_model(0), TrainState()
     with pytest.raises(TrainingInterrupted) as stop:
-        tune_dpo(
+        dpo_run(
             model,
             pairs(),
             CONFIG,
-            state=state,
-            checkpoint=lambda: save_train_state(state, tmp_path, model.state_dict()),
-            **kw,
+            kw.get("progress"),
+            None,
+            state,
+            lambda: save_train_state(state, tmp_path, model.state_dict()),
         )
     assert load_train_state(tmp_path).step == stop.value.step
     return stop.value.step
@@ -46,7 +48,7 @@ def _stopped(tmp_path, **kw):
 
 def _resumed(tmp_path, config=CONFIG, given=None):
     model = debug_model(0)  # the base: the reference is its; the stopped weights come from the state
-    result = tune_dpo(model, given or pairs(), config, state=load_train_state(tmp_path))
+    result = tune_dpo(model, given or pairs(), config, resume_from=load_train_state(tmp_path))
     return model.state_dict(), result["history"]
 
 

@@ -41,6 +41,13 @@ logger = logging.getLogger(__name__)
 )
 @click.option("--steps", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @click.option(
+    "--epochs",
+    type=FiniteRange(0.0, 10_000.0, min_open=True),
+    default=None,
+    help="Passes over the training pairs (the stored ones and those the reward model kept) instead of "
+    "--steps: the steps follow the pairs, ceil(epochs x pairs / batch size).",
+)
+@click.option(
     "--beta",
     type=FiniteRange(0.0, 100.0, min_open=True),
     default=0.1,
@@ -135,7 +142,7 @@ def tune(ctx, **opts) -> None:
     from partita.models.pretrained import resolve
     from partita.pipelines import Generator
     from partita.pipelines.preferences import preference_pairs
-    from partita.training.dpo import DPOConfig, save_tuned, tune_dpo
+    from partita.training.dpo import DPOConfig, dpo_run, save_tuned
     from partita.training.preferences import (
         default_store,
         load_preferences,
@@ -150,12 +157,16 @@ def tune(ctx, **opts) -> None:
         torch.set_num_threads(opts["threads"])
     with one_line(OSError):
         state = _stopped(ctx, opts) if opts["resume"] else TrainState()
+        src = ctx.get_parameter_source
+        if opts["epochs"] is not None and src("steps") == click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError("give --steps or --epochs, not both (--epochs sets the steps)")
         state.record["options"] = {k: opts[k] for k in RUN_OPTIONS}
         base, reward_pairs, pair_choice, seed = (
             opts[k] for k in ("base", "reward_pairs", "pair_choice", "seed")
         )
         config = DPOConfig(
-            **{k: opts[k] for k in ("beta", "steps", "lr", "batch_size", "sft_weight", "loss", "seed")},
+            **{k: opts[k] for k in ("beta", "steps", "epochs", "lr", "batch_size", "sft_weight", "loss")},
+            seed=opts["seed"],
             pairs=pair_choice,
             **{k: opts[k] for k in ("extremes", "reward_pairs", "reward_weight", "reward_margin")},
         )
@@ -213,14 +224,14 @@ def tune(ctx, **opts) -> None:
             return str(out)
 
         with tqdm_progress("tuning (DPO)", unit="step") as progress, resumable(ctx):
-            result = tune_dpo(
+            result = dpo_run(
                 generator.model,
                 pairs,
                 config,
                 progress,
-                should_stop=(lambda: time.monotonic() > deadline) if deadline else None,
-                state=state,
-                checkpoint=checkpoint,
+                (lambda: time.monotonic() > deadline) if deadline else None,
+                state,
+                checkpoint,
             )
         summary = result["summary"]
         write(result, keep_state=False)
@@ -254,6 +265,7 @@ RUN_OPTIONS = (
     "reward_weight",
     "other_versions",
     "seed",
+    "epochs",
 )
 """The options that make a tuning run: a resumed one takes them from the stopped run (--out, --threads and
 --max-minutes may change)."""

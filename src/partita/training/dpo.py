@@ -46,6 +46,7 @@ import random
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,13 @@ from partita.atomic import atomic_write_text
 from partita.models import MusicLM
 from partita.progress import ProgressCallback, report
 from partita.training.interrupt import StopSignals, TrainingInterrupted
-from partita.training.train_state import TrainState, random_state
+from partita.training.train_state import (
+    TRAIN_STATE,
+    TrainState,
+    load_train_state,
+    random_state,
+    save_train_state,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +96,7 @@ class DPOConfig:
     reward_pairs: int = 0
     reward_weight: float = 0.5
     reward_margin: float = 1.0
+    epochs: float | None = None
 
     def __post_init__(self) -> None:
         if not self.beta > 0:
@@ -111,6 +119,15 @@ class DPOConfig:
             raise ValueError(f"reward_weight {self.reward_weight!r}: it must be in (0, 1]")
         if not self.reward_margin >= 0:
             raise ValueError(f"reward_margin {self.reward_margin!r}: it must not be negative")
+        if self.epochs is not None and not (0 < self.epochs < math.inf):
+            raise ValueError(f"epochs {self.epochs!r}: passes over the pairs must be positive (e.g. 1.7)")
+
+    def steps_for(self, pairs: int) -> int:
+        """The steps of a run on ``pairs`` training pairs: ``steps``, or with ``epochs`` set, as many as
+        ``epochs`` passes over the pairs take (``ceil(epochs * pairs / batch_size)``, at least 1)."""
+        if self.epochs is None:
+            return int(self.steps)
+        return max(1, math.ceil(self.epochs * pairs / int(self.batch_size) - 1e-9))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -283,24 +300,95 @@ def tune_dpo(
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     *,
+    resume_from: str | Path | TrainState | None = None,
+    save_to: str | Path | None = None,
+    checkpoint_every: int = 0,
     state: TrainState | None = None,
     checkpoint: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Tune ``model`` in place on ``pairs`` (or those ``config.pairs`` selects, :func:`select_pairs`) by DPO
-    (or IPO: ``config.loss``) against itself frozen; return the training history.
+    (or IPO: ``config.loss``) against itself frozen, for ``config.steps`` steps (or ``config.epochs``
+    passes over the pairs: :meth:`DPOConfig.steps_for`); return the training history.
 
     Dropout is off throughout (``model.eval()`` with gradients on), so that policy and reference score a
     sequence alike at the start. ``should_stop`` (checked every step) ends training early, e.g. at a
     wall-clock limit.
 
-    ``state`` (:class:`partita.training.train_state.TrainState`): a run stopped by Ctrl-C or SIGTERM goes
-    on from it (``model`` the base: the reference is its, then the state's weights are loaded) to the end,
-    as the unbroken run would have (the same pairs and config; other pairs are refused); it is left holding
-    the run's state. On Ctrl-C or SIGTERM the step under way ends, the state is taken at the step reached,
-    ``checkpoint`` is called (to save it, :func:`save_train_state` with the weights) and
-    :class:`partita.training.interrupt.TrainingInterrupted` is raised.
+    ``save_to``: a folder where the model (``config.json``, ``model.safetensors``), ``dpo_config.json`` and
+    the training state (``train_state.safetensors``, with the weights) are saved every ``checkpoint_every``
+    steps (0: never), when stopped by Ctrl-C or SIGTERM (the step under way ends; then
+    :class:`partita.training.interrupt.TrainingInterrupted` is raised; a stop inside a step is saved at its
+    start) and at the end. ``resume_from``: such a folder (``save_to`` defaults to it) or a
+    :class:`partita.training.train_state.TrainState`, left holding the run's state: a stopped run goes on
+    from its step to the end, as the unbroken run would have, to the bit (``model`` the base: the reference
+    is its, then the state's weights are loaded; the same pairs and config, other pairs or settings are
+    refused in one line; a finished run is refused too). An empty TrainState starts a run that records into
+    it.
+
+    ``state`` and ``checkpoint`` (a function that saves, called when stopped) are the older names of
+    ``resume_from`` (a TrainState) and ``save_to``: they still work, with a DeprecationWarning.
     """
     config = config or DPOConfig()
+    resume_from, saver = _older_names(resume_from, save_to, state, checkpoint)
+    if isinstance(resume_from, TrainState):
+        state = resume_from
+    elif resume_from is not None:
+        state = load_train_state(resume_from)
+        if state is None:
+            raise ValueError(f"{resume_from}: no DPO run to resume (no {TRAIN_STATE})")
+        save_to = resume_from if save_to is None else save_to
+    else:
+        state = None
+    if save_to is not None:
+        state = state if state is not None else TrainState()
+        folder, saving = Path(save_to), state
+
+        def saver() -> Path:
+            out = model.save_pretrained(folder)
+            config.save_pretrained(out)
+            save_train_state(saving, out, model.state_dict())
+            return out
+
+    result = dpo_run(model, pairs, config, progress, should_stop, state, saver, int(checkpoint_every or 0))
+    if save_to is not None:
+        saver()
+    return result
+
+
+def _older_names(
+    resume_from: str | Path | TrainState | None,
+    save_to: str | Path | None,
+    state: TrainState | None,
+    checkpoint: Callable[[], Any] | None,
+) -> tuple[str | Path | TrainState | None, Callable[[], Any] | None]:
+    """:func:`tune_dpo`'s ``resume_from`` and own checkpoint function, given its older arguments ``state``
+    and ``checkpoint`` (each with a DeprecationWarning; with its new name too: one ValueError)."""
+    for old, new, value, given in (
+        ("state", "resume_from", state, resume_from),
+        ("checkpoint", "save_to", checkpoint, save_to),
+    ):
+        if value is None:
+            continue
+        warnings.warn(f"tune_dpo({old}=) is now tune_dpo({new}=)", DeprecationWarning, stacklevel=3)
+        if given is not None:
+            raise ValueError(f"tune_dpo: give {new}= only (not with {old}=, its older name)")
+    return (state if state is not None else resume_from), checkpoint
+
+
+def dpo_run(
+    model: MusicLM,
+    pairs: Sequence[TokenPair],
+    config: DPOConfig,
+    progress: ProgressCallback | None,
+    should_stop: Callable[[], bool] | None,
+    state: TrainState | None,
+    checkpoint: Callable[[], Any] | None,
+    every: int = 0,
+) -> dict[str, Any]:
+    """:func:`tune_dpo`'s run, for a caller that saves its own way (``partita tune`` writes a whole model
+    folder): ``state`` (a TrainState to go on from, or to record into, left holding the run's state) and
+    ``checkpoint`` (a function that saves, called with the state taken: when stopped by Ctrl-C or
+    SIGTERM, and every ``every`` steps; not at the end)."""
     given = len(pairs)
     pairs = select_pairs(pairs, config)
     if not pairs:
@@ -320,23 +408,28 @@ def tune_dpo(
     model.eval()
     history: dict[str, list[float]] = {"loss": [], "margin": [], "accuracy": []}
     order: list[int] = []
-    steps, start = int(config.steps), 0
+    steps, start = config.steps_for(len(pairs)), 0
     digest = pairs_digest(pairs)
     if state is not None and not state.empty:
         start, order, history = _resume(model, opt, rng, state, pairs, digest, config)
 
+    def record(done: int, at: tuple[list[int], Any]) -> None:
+        if state is None:
+            return
+        state.capture(opt, done, steps, history["loss"])
+        kept, rng_at = at
+        state.record.update(
+            config=config.to_dict(),
+            pairs=digest,
+            order=list(kept),
+            order_rng=random_state(rng_at),
+            history={k: list(v) for k, v in history.items()},
+        )
+
     def stopped(done: int, why: str, at: tuple[list[int], Any] | None = None) -> TrainingInterrupted:
         saved = None
         if state is not None:
-            state.capture(opt, done, steps, history["loss"])
-            kept, rng_at = at if at is not None else (order, rng.getstate())
-            state.record.update(
-                config=config.to_dict(),
-                pairs=digest,
-                order=list(kept),
-                order_rng=random_state(rng_at),
-                history=history,
-            )
+            record(done, at if at is not None else (order, rng.getstate()))
             if checkpoint is not None:
                 saved = checkpoint() or "checkpoint"
         logger.info("DPO stopped (%s) at step %d of %d", why, done, steps)
@@ -371,22 +464,21 @@ def tune_dpo(
                     history["accuracy"].append(float((margin > 0).float().mean()))
                     done = True
                 report(progress, step + 1, steps, f"loss {float(loss):.3f}")
+                if every and checkpoint is not None and (step + 1) % every == 0 and step + 1 < steps:
+                    record(step + 1, (order, rng.getstate()))
+                    checkpoint()
             except TrainingInterrupted:
                 raise
             except KeyboardInterrupt:
                 raise stopped(step + done, stop.requested or "SIGINT", None if done else at) from None
-    if state is not None:
-        state.capture(opt, len(history["loss"]), steps, history["loss"])
-        state.record.update(
-            config=config.to_dict(), pairs=digest, order=order, order_rng=random_state(rng.getstate())
-        )
-        state.record["history"] = history
+    record(len(history["loss"]), (order, rng.getstate()))
     model.eval()
     done = len(history["loss"])
     summary = {
         "steps": done,
         "pairs": len(pairs),
         "given_pairs": given,
+        "epochs": round(done * int(config.batch_size) / len(pairs), 3),
         "reward_labelled_pairs": sum(p.source == "reward" for p in pairs),
         "seconds": round(time.monotonic() - t0, 2),
         "final_loss": _tail_mean(history["loss"]),
