@@ -269,6 +269,7 @@ def model_pieces(
     prompt's candidates are made)."""
     from partita.evaluation.selector import choose_selector
     from partita.pipelines import generate
+    from partita.pipelines.generator import candidates_sampled
     from partita.score import Score
 
     selector = choose_selector(
@@ -299,10 +300,10 @@ def model_pieces(
     out.update({name: [] for name in rankers})
     for i, p in enumerate(prompts):
         s = seed * 1000 + 1000 + i
-        # 4 candidates, times the style's pool where the shipped Selector chooses among more
+        # 4 candidates, times the style's pool where the shipped Selector's realism critic chooses among more
         # (GenerationConfig.style_candidate_pool): the first is the constrained piece, the Selector's best the
         # selected one, as `partita generate` picks it
-        k = 4 * lm.config.candidate_pool_for(p.get("style"))
+        k = candidates_sampled(lm.config, selector, p.get("style"), 4)
         runs = [("free", {"constrain": False, "n": 1}), ("constrained", {"n": k})]
         runs += [(name, {"n": k, **options}) for name, options in ablations.items()]
         runs += [(name, {"n": k}) for name in peers]

@@ -2,7 +2,8 @@
 """The realism benchmark's constrained and selected sets of one style, arm by arm, without its free set
 (issue #19, nineteenth session: on a busy machine each arm its own process).
 
-    python scripts/realism-arms.py generate DIR [--options JSON] [--style pop] [--n 32] [--skip 0] [--seed 0]
+    python scripts/realism-arms.py generate DIR [--options JSON] [--model M] [--style pop] [--n 32] [--skip 0]
+        [--seed 0]
     python scripts/realism-arms.py judge NAME=DIR [NAME=DIR ...] [--style pop] [--n 32] [--skip 0] [--seed 0]
         [--name RESULT --title TEXT] [--rerank WEIGHTS [--pool DIR ...]]
 
@@ -42,12 +43,13 @@ def generate(args) -> None:
     from partita.evaluation.selector import choose_selector
     from partita.pipelines import generate as generate_piece
     from partita.pipelines import load_generator
+    from partita.pipelines.generator import candidates_sampled
 
     torch.set_num_threads(1)
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     options = json.loads(args.options)
-    lm = load_generator("partita-small")
+    lm = load_generator(args.model)
     c = lm.config
     selector = choose_selector(
         "auto", lm.selector_dir, c.selector_weights, c.selector_windows, c.style_selector_weights
@@ -58,7 +60,7 @@ def generate(args) -> None:
             continue
         t0 = time.perf_counter()
         seed = args.seed * 1000 + 1000 + i  # as bench_realism.model_pieces
-        k = 4 * lm.config.candidate_pool_for(args.style)  # as bench_realism.model_pieces samples
+        k = candidates_sampled(c, selector, args.style, 4)  # as bench_realism.model_pieces samples
         request, cands = generate_piece(
             p["prompt"], seed=seed, model=lm, wav=False, selector=None, n=k, **options
         )
@@ -150,7 +152,7 @@ def _reranker(args):
     from partita.evaluation.selector import choose_selector
     from partita.pipelines import load_generator
 
-    lm = load_generator("partita-small")
+    lm = load_generator(args.model)
     c = lm.config
     style_weights = {**c.style_selector_weights, args.style: json.loads(args.rerank)}
     selector = choose_selector("auto", lm.selector_dir, c.selector_weights, c.selector_windows, style_weights)
@@ -170,6 +172,7 @@ def main() -> None:
     gen = sub.add_parser("generate", help="sample one arm's candidates into a folder")
     gen.add_argument("dir")
     gen.add_argument("--options", default="{}", help="generate() options as JSON")
+    gen.add_argument("--model", default="partita-small", help="a model name or folder (its experts too)")
     jud = sub.add_parser("judge", help="judge saved arms as the realism benchmark does")
     jud.add_argument("arms", nargs="+", metavar="NAME=DIR")
     jud.add_argument("--name", help="write bench/results/NAME.json")

@@ -219,6 +219,13 @@ class Selector:
             return None
         return self.critic.score(score, style)
 
+    def ranks_realism(self, style: str | None) -> bool:
+        """Whether this Selector ranks pieces of ``style`` by its realism critic: the critic knows the style
+        and the style's weights ask for it (what choosing among more candidates is for)."""
+        if self.critic is None or not self.critic.knows(style):
+            return False
+        return self.style_weights.get(style or "", self.weights).get("realism", 0.0) > 0
+
     def weights_for(self, request: Any = None) -> dict[str, float]:
         """The weights for ``request``: its style's in :attr:`style_weights`, else :attr:`weights`."""
         style = getattr(getattr(request, "conditions", None), "style", None)

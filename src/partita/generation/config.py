@@ -312,8 +312,9 @@ class GenerationConfig:
     as much as in the shared weights, which keeps the asked key, choosing among twice the candidates, see
     :attr:`style_candidate_pool`; docs/GENERATION.md § Selector)."""
     style_candidate_pool: dict[str, int] = field(default_factory=lambda: {"pop": 2})
-    """Per style, how many times the candidates asked for are sampled where a Selector ranks them; the
-    Selector's best are kept (:meth:`partita.Generator.generate`). Pop 2: its realism critic chose pop
+    """Per style, how many times the candidates asked for are sampled where a Selector ranks the style by its
+    realism critic (:meth:`partita.evaluation.selector.Selector.ranks_realism`); the Selector's best are kept
+    (:meth:`partita.Generator.generate`). Pop 2: its realism critic chose pop
     candidates harder to tell from real ones among eight (seeds sampled after the choice, the benchmark's
     judge 0.778 -> 0.714, Fréchet 12.7 -> 10.7) and not among four (0.778 -> 0.831); pop takes twice the time
     (docs/GENERATION.md § Selector)."""
