@@ -8,7 +8,10 @@ are rendered with FluidSynth (flute, 100 quarters a minute, from the first note)
 against three baselines in the same run: 4/4 from the first note, the upbeat reading before (the written
 notes' bar phase, 90% likely, part-beats left out) under the same meter, and the whole reading before the
 overlap cut and the periodicity cue (``bars_old``: the line quantised with overlapping notes kept, 3/4 from
-the accents alone by 0.8 sd).
+the accents alone by 0.8 sd), and the upbeat reading before the end cue was weighted down (``previous``:
+:data:`PREVIOUS_WEIGHTS` at 90%, against :data:`partita.generation.upbeat.TRANSCRIBED_WEIGHTS` at
+``TRANSCRIBED_CONFIDENCE``). Also counted: the repeated notes played legato and how many keep their onset
+(within 50 ms) in basic-pitch's notes and in the line, and the line's note F1 (``mir_eval.transcription``).
 The test split is halved by piece id as ``bench_upbeat.py`` halves it: the development half chose the
 margin 3/4 needs (:data:`partita.generation.upbeat.MELODY_THREE_MARGIN`), the held-out half is reported first.
 ``--split valid`` runs the corpus's validation split instead: with the test split's development half, it
@@ -17,7 +20,8 @@ Reported: the meter right (3 or 4 beats a bar), the first bar line right (within
 measured in seconds from the first note, so a doubled tempo does not count against it), and both; upbeats
 read right and downbeat starts padded; and, per cue of the bar-phase model alone, how often it puts the first
 bar line right on the written notes and on the transcription (where the reading fails).
-``--cache DIR`` keeps basic-pitch's notes per melody, so a rerun skips rendering and transcribing.
+``--cache DIR`` keeps basic-pitch's activations (float16) and the loudness per melody, so a rerun skips
+rendering and running the model (the notes are decoded again, so decoding options can be compared).
 The meter settings (:data:`partita.generation.upbeat.MELODY_PERIODICITY`, ``MELODY_THREE_MARGIN``) and
 ``MelodyConfig.cut_overlaps`` were chosen on the validation split and the development half.
 
@@ -60,28 +64,36 @@ def pieces(per_group: int, split: str = "test"):
 
 
 def transcription(score, wav: Path, cfg, cache: Path | None, name: str):
-    """(basic-pitch's notes, the loudness envelope) of ``score`` rendered as ``wav``; read from ``cache``
-    when it holds them (``name``.npz), written there otherwise. None when nothing was heard."""
-    from partita.audio import read_audio, transcribe_audio
-    from partita.audio.transcription import NoteEvent
+    """(basic-pitch's notes, the loudness envelope, the model's activations) of ``score`` rendered as
+    ``wav``; the activations and the envelope are read from ``cache`` when it holds them
+    (``name``.acts.npz, float16) and written there otherwise, and the notes decoded from them with ``cfg``,
+    so that decoding arms share one model run. None when nothing was heard."""
+    from partita.audio import read_audio
+    from partita.audio.transcription import decode_notes, rms_envelope, run_model
     from partita.render import write_wav
 
-    path = cache / f"{name.replace('/', '_')}.npz" if cache else None
+    path = cache / f"{name.replace('/', '_')}.acts.npz" if cache else None
     if path is not None and path.exists():
         z = np.load(path)
-        notes = [NoteEvent(float(a), float(b), int(p), float(v), float(c)) for a, b, p, v, c in z["notes"]]
-        return notes, z["envelope"]
+        acts = {k: z[k].astype(np.float32) for k in ("note", "onset", "contour")}
+        return decode_notes(acts, cfg), z["envelope"], acts
     try:
-        tr = transcribe_audio(read_audio(write_wav(score, wav)), cfg)
+        clip = read_audio(write_wav(score, wav))
+        acts = run_model(clip.samples, cfg)
     except Exception as e:  # noqa: BLE001 - a melody the transcriber cannot read is skipped, as before
         log.warning("%s: %s", name, e)
         return None
+    envelope = rms_envelope(clip.samples, clip.sample_rate)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        rows = [(n.start, n.end, n.pitch, n.amplitude, n.cents) for n in tr.notes]
-        np.savez(path, notes=np.array(rows, dtype=float).reshape(-1, 5), envelope=tr.envelope)
-    return tr.notes, tr.envelope
+        np.savez_compressed(path, envelope=envelope, **{k: v.astype(np.float16) for k, v in acts.items()})
+    return decode_notes(acts, cfg), envelope, acts
 
+
+PREVIOUS = "the upbeat reading before (onsets 1, the end 2, the pickup's length 1; 90% likely)"
+PREVIOUS_WEIGHTS = (1.0, 0.0, 2.0, 1.0)
+PREVIOUS_CONFIDENCE = 0.9
+"""The transcribed upbeat reading before the end cue was weighted down (issue 24): weights, threshold."""
 
 BEFORE = "the written notes' reading (90% likely)"
 OLD = "the quantiser and meter reading before (overlaps kept, accents alone by 0.8)"
@@ -90,7 +102,7 @@ OLD = "the quantiser and meter reading before (overlaps kept, accents alone by 0
 def bars_old(heard, melody):
     """The reading before this arm's change (issue 24): the line quantised without cutting overlapping notes
     (``MelodyConfig.cut_overlaps`` False) and 3/4 read from the accents alone by 0.8 sd (``read_meter``'s
-    ``periodicity=0, margin=0.8``), then barred as ``place_bars`` bars it."""
+    ``periodicity=0, margin=0.8``), then barred as ``place_bars`` barred it (:data:`PREVIOUS_WEIGHTS`)."""
     from dataclasses import replace
 
     from partita.audio.melody import melody_from_notes
@@ -100,7 +112,7 @@ def bars_old(heard, melody):
     if not len(score.tracks) or not len(score.tracks[0].notes):
         return None
     (num, den), _ = read_meter(score, margin=0.8, periodicity=0.0)
-    return place_bars(score, f"{num}/{den}")[0]
+    return place_bars(score, f"{num}/{den}", weights=PREVIOUS_WEIGHTS, confidence=PREVIOUS_CONFIDENCE)[0]
 
 
 CUES = {
@@ -168,6 +180,62 @@ def cue_check(notes, first: int, bar: int, tpq: int, num: int, score, ref_line: 
     return out
 
 
+def note_check(notes, first: int, tpq: int, raw, line) -> dict:
+    """The transcription's notes against the written ones in seconds from the first note: the repeated
+    notes played legato (a note of the pitch before, starting where it ends) and how many of them have an
+    onset of their pitch within 50 ms in basic-pitch's notes and in the melody line; and the line's note
+    precision, recall and F1 (``mir_eval.transcription``, onsets within 50 ms, offsets ignored)."""
+    import mir_eval
+
+    sec = 60.0 / BPM / tpq
+    ref = np.stack([(notes.start - first) * sec, (notes.end - first) * sec]).T
+    pitch = np.asarray(notes.pitch)
+    out = {"repeats": 0, "repeats_raw": 0, "repeats_line": 0}
+    for i in range(1, len(pitch)):
+        if pitch[i] == pitch[i - 1] and notes.start[i] - notes.end[i - 1] <= 0:
+            out["repeats"] += 1
+            for key, est in (("repeats_raw", raw), ("repeats_line", line)):
+                out[key] += any(n.pitch == pitch[i] and abs(n.start - ref[i, 0]) <= 0.05 for n in est)
+
+    def hz(p):
+        return 440.0 * 2 ** ((np.asarray(p, dtype=float) - 69) / 12)
+
+    est = np.array([[n.start, max(n.end, n.start + 0.01)] for n in line]).reshape(-1, 2)
+    p, r, f, _ = mir_eval.transcription.precision_recall_f1_overlap(
+        ref, hz(pitch), est, hz([n.pitch for n in line]), onset_tolerance=0.05, offset_ratio=None
+    )
+    out.update(precision=float(p), recall=float(r), f1=float(f))
+    return out
+
+
+def onset_peaks(acts: dict, line, notes, first: int, tpq: int) -> list[tuple[float, float, bool]]:
+    """The peaks of basic-pitch's onset activation at each line note's pitch inside it (from 150 ms after its
+    start to its end; prominence 0.02 or more): (height, prominence, whether a written onset of that pitch
+    falls 30 ms before to 150 ms after it, the model's onset lagging the sound). Whether the activation
+    tells a repeated note played legato from a held one."""
+    from scipy.signal import find_peaks
+
+    from partita.audio.transcription import _basic_pitch
+
+    onset = acts["onset"]
+    times = _basic_pitch()[1].model_frames_to_time(onset.shape[0] + 1)  # 86.57 frames a second, not 86.13
+    sec = 60.0 / BPM / tpq
+    written = [((a - first) * sec, int(p)) for a, p in zip(notes.start, notes.pitch, strict=True)]
+    out = []
+    for n in line:
+        a, b = int(np.searchsorted(times, n.start + 0.15)), int(np.searchsorted(times, n.end))
+        k = n.pitch - 21
+        if b - a < 3 or not 0 <= k < onset.shape[1]:
+            continue
+        seg = onset[a:b, k]
+        peaks, props = find_peaks(seg, prominence=0.02)
+        for j, prom in zip(peaks, props["prominences"], strict=True):
+            t = times[a + j]
+            hit = any(p == n.pitch and -0.03 <= t - w <= 0.15 and w > n.start + 0.1 for w, p in written)
+            out.append((float(seg[j]), float(prom), hit))
+    return out
+
+
 def first_bar_line(score) -> tuple[int, float]:
     """(beats a bar, seconds from the first note to the first bar line at or after it) of a Score."""
     ts = score.time_signatures[0]
@@ -230,7 +298,7 @@ def main() -> None:
             melody = (
                 MelodyConfig() if args.onset_noise is None else MelodyConfig(onset_noise_ms=args.onset_noise)
             )
-            score = melody_from_notes(heard[0], melody, heard[1])[0]
+            score, heard_line = melody_from_notes(heard[0], melody, heard[1])
             if not len(score.tracks) or not len(score.tracks[0].notes):
                 continue
             num = int(meter.split("/")[0])
@@ -245,7 +313,14 @@ def main() -> None:
             rec = {"source": src, "meter": meter, "piece": pid, "upbeat": first > 0, "half": half}
             barred, read = place_bars(score)
             old = bars_old(heard, melody)
-            arms = (("baseline", score), ("before", bars_before(score)), ("old", old), ("partita", barred))
+            previous = place_bars(score, weights=PREVIOUS_WEIGHTS, confidence=PREVIOUS_CONFIDENCE)[0]
+            arms = (
+                ("baseline", score),
+                ("before", bars_before(score)),
+                ("old", old),
+                ("previous", previous),
+                ("partita", barred),
+            )
             for arm_name, barring in arms:
                 n, line = first_bar_line(barring) if barring is not None else (0, -1.0)
                 rec[f"{arm_name}_meter"] = n == num
@@ -255,6 +330,8 @@ def main() -> None:
                     min(x.time for t in barring.tracks for x in t.notes) > 0
                 )
             rec["read"] = read
+            rec["notes"] = note_check(notes, first, tpq, heard[0], heard_line)
+            rec["onset_peaks"] = onset_peaks(heard[2], heard_line, notes, first, tpq)
             rec["cues"] = cue_check(notes, first, bar, tpq, num, score, ref_line)
             recs.append(rec)
             marks = {k: v for k, v in rec.items() if "_" in k}
@@ -285,6 +362,7 @@ def main() -> None:
                 ("baseline", "4/4 from the first note"),
                 ("before", BEFORE),
                 ("old", OLD),
+                ("previous", PREVIOUS),
             ):
                 if arm_name == "before" and what == "meter":
                     continue  # the same meter reading
@@ -293,7 +371,7 @@ def main() -> None:
     upbeats = [r for r in held if r["upbeat"]]
     downbeats = [r for r in held if not r["upbeat"]]
     for label, sel in [g for g in groups if g[0] in (tag, "development")]:
-        for arm_name in ("old", "partita"):
+        for arm_name in ("old", "previous", "partita"):
             counts = {
                 m: f"{sum(r[f'{arm_name}_meter'] for r in sel if r['meter'] == m)}"
                 f"/{sum(r['meter'] == m for r in sel)}"
@@ -303,14 +381,14 @@ def main() -> None:
                 f"{label} {arm_name}: 3/4 read right {counts['3/4']}, 4/4 kept right {counts['4/4']}, "
                 f"bars right {sum(r[f'{arm_name}_both'] for r in sel)}/{len(sel)}"
             )
-    for arm_name in ("partita", "before", "old"):
+    for arm_name in ("partita", "previous", "before", "old"):
         padded = [r for r in upbeats if r[f"{arm_name}_padded"]]
         print(
             f"{tag} {arm_name}: upbeats padded {len(padded)} of {len(upbeats)}, "
             f"{sum(r[f'{arm_name}_both'] for r in padded)} rightly (meter and bar line); "
             f"downbeat starts padded {sum(r[f'{arm_name}_padded'] for r in downbeats)} of {len(downbeats)}"
         )
-    for arm_name, base_name in (("before", BEFORE), ("old", OLD)):
+    for arm_name, base_name in (("before", BEFORE), ("old", OLD), ("previous", PREVIOUS)):
         if upbeats:
             rows.append(
                 row(
@@ -334,6 +412,42 @@ def main() -> None:
                     higher_is_better=False,
                 )
             )
+    for label, sel in [g for g in groups if g[0] in (tag, "development")]:
+        counts = {k: sum(r["notes"][k] for r in sel) for k in ("repeats", "repeats_raw", "repeats_line")}
+        f1 = float(np.mean([r["notes"]["f1"] for r in sel]))
+        print(
+            f"{label}: legato repeated notes {counts['repeats']}, with an onset within 50 ms in "
+            f"basic-pitch's notes {counts['repeats_raw']}, in the line {counts['repeats_line']}; "
+            f"line note F1 {f1:.3f}"
+        )
+        rows.append(row(f"line note F1 (onset 50 ms), {label} (n={len(sel)})", f1, "F1", command))
+        rows.append(
+            row(
+                f"legato repeated notes with an onset in the line, {label} (of {counts['repeats']})",
+                counts["repeats_line"],
+                "notes",
+                command,
+            )
+        )
+    from sklearn.metrics import roc_auc_score
+
+    peak_summary = {}
+    for label, sel in [g for g in groups if g[0] in (tag, "development")]:
+        peaks = np.array([p for r in sel for p in r["onset_peaks"]]).reshape(-1, 3)
+        hit = peaks[:, 2] > 0
+        if hit.any() and (~hit).any():
+            big = (peaks[:, 0] >= 0.3) & (peaks[:, 1] >= 0.15)
+            peak_summary[label] = {
+                "peaks": len(peaks),
+                "at a repeated onset": int(hit.sum()),
+                "ROC AUC, height": round(float(roc_auc_score(hit, peaks[:, 0])), 3),
+                "ROC AUC, prominence": round(float(roc_auc_score(hit, peaks[:, 1])), 3),
+                "0.3 high and 0.15 prominent, at a repeat": int((big & hit).sum()),
+                "0.3 high and 0.15 prominent, inside held notes": int((big & ~hit).sum()),
+            }
+            print(f"{label}: onset-activation peaks inside the line's notes: {peak_summary[label]}")
+    for r in recs:
+        r.pop("onset_peaks")
     cues = {}
     for key in ("clean", "transcribed"):
         for cue in recs[0]["cues"][key] if recs else ():
@@ -352,7 +466,7 @@ def main() -> None:
         + (" (validation split)" if args.split == "valid" else "")
         + (f" (quantised with onset noise {args.onset_noise:g} ms)" if args.onset_noise is not None else ""),
         rows,
-        extra={"melodies": recs, "cues": cues},
+        extra={"melodies": recs, "cues": cues, "onset_peaks": peak_summary},
     )
     print(f"wrote {path}")
 

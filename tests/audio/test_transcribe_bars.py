@@ -110,3 +110,19 @@ def test_a_first_note_lengthened_by_half_a_beat_is_cut_to_a_whole_beat_upbeat():
     assert starts[0] == 3 * TPQ and starts[1] == 4 * TPQ  # a one-beat upbeat, the march from bar 2
     assert barred.tracks[0].notes[0].duration == TPQ
     assert "upbeat of 1 beat" in read and "cut from 1.5 beats to 1 beat" in read
+
+
+HYMN = [(67, 1), (72, 2), (71, 1), (72, 1), (74, 2), (72, 1), (74, 1), (76, 1), (74, 1), (72, 1), (71, 1)]
+HYMN += [(72, 3), (67, 1), (72, 2), (71, 1), (72, 1), (74, 2), (72, 1), (74, 1), (76, 1), (77, 1), (76, 1)]
+HYMN += [(74, 1), (72, 5)]
+"""A 4/4 tune with a one-beat upbeat whose last note is held a beat too long (a transcription's last note
+drifts by a tatum or more): its end falls a beat after a bar line."""
+
+
+def test_a_last_note_held_too_long_does_not_hide_the_upbeat():
+    score, read = place_bars(quantise_melody(_sung(HYMN)), "4/4")
+    starts = _starts(score)
+    assert starts[0] == 3 * TPQ and starts[1] == 4 * TPQ  # the upbeat padded: the 2nd note starts bar 2
+    assert read.startswith("Read an upbeat of 1 beat")
+    before, _ = place_bars(quantise_melody(_sung(HYMN)), "4/4", weights=(1.0, 0.0, 2.0, 1.0), confidence=0.9)
+    assert _starts(before)[0] == 0  # the reading before: the end cue, weighted 2, left it unread

@@ -139,12 +139,21 @@ def place_pickup(score: Score, pickup: str | float = AUTO) -> tuple[Score, str |
     return pad_score(score, pad), note
 
 
-TRANSCRIBED_WEIGHTS = (1.0, 0.0, 2.0, 1.0)
+TRANSCRIBED_WEIGHTS = (0.5, 0.0, 0.5, 1.0)
 """Onsets, long notes, the end, the pickup's length: their weights in a transcribed line's bar phase
 (:data:`partita.analysis.meter_inference.PHASE_WEIGHTS`, for written notes, is 0.3, 0.3, 2, 1). Long notes
 are left out: in a transcription they are mostly repeated notes merged into one (a legato flute, a hum) and
 fall anywhere; alone they put the first bar line right in 4 of 78 upbeat melodies of
-``bench/bench_transcribe_bars.py --split valid`` (24 of 78 on the same melodies' written notes)."""
+``bench/bench_transcribe_bars.py --split valid`` (24 of 78 on the same melodies' written notes). The end
+weighs little: the transcribed line's last note drifts by a tatum or more (alone it puts the first bar line
+right in 20 of 78 upbeat melodies and none of 12 downbeat starts, against 44 and 9 on the written notes).
+With :data:`TRANSCRIBED_CONFIDENCE`, chosen on the validation split and the test split's development half
+(137 melodies, a grid of the weights, the noise and the threshold, by the mean of the upbeats read right and
+the downbeat starts left alone): upbeats read right 49 -> 57 of 119, downbeat starts padded 5 -> 2 of 18,
+bars right 62 -> 73 (onsets 1, the end 2, the pickup's length 1 at 90%, before)."""
+TRANSCRIBED_CONFIDENCE = 0.8
+"""How likely the upbeat :func:`transcribed_phase` reads must be before it is padded to a full bar (see
+:data:`TRANSCRIBED_WEIGHTS`; 0.9 before)."""
 TRANSCRIBED_NOISE = {"onset": 0.5, "end": 0.3}
 """The share of the fitted onset and end profiles left to chance for a transcribed line: a downbeat whose
 onset was dropped or merged (the profile says 0.99 there) or a last note held long must not rule a bar line
@@ -156,7 +165,9 @@ def _profiles() -> dict:
     return json.loads(PHASE_MODEL_FILE.read_text())["meters"] if PHASE_MODEL_FILE.exists() else {}
 
 
-def transcribed_phase(notes, tpq: int, numerator: int, denominator: int) -> BarPhase | None:
+def transcribed_phase(
+    notes, tpq: int, numerator: int, denominator: int, weights: tuple = TRANSCRIBED_WEIGHTS
+) -> BarPhase | None:
     """:func:`bar_phase` for a quantised transcription (``notes``: its NoteArrays): the profiles fitted on
     written melodies, part of their onsets and end left to chance (:data:`TRANSCRIBED_NOISE`) and long notes
     unweighted (:data:`TRANSCRIBED_WEIGHTS`); None where :func:`bar_phase` gives none."""
@@ -169,7 +180,7 @@ def transcribed_phase(notes, tpq: int, numerator: int, denominator: int) -> BarP
         p = np.asarray(profile[cue], dtype=float)
         chance = p.mean() if cue == "onset" else 1.0 / len(p)
         noisy[cue] = (1 - TRANSCRIBED_NOISE[cue]) * p + TRANSCRIBED_NOISE[cue] * chance
-    post = phase_posterior(counts, noisy, TRANSCRIBED_WEIGHTS)
+    post = phase_posterior(counts, noisy, weights)
     line = int(post.argmax())
     slot = tpq / SLOTS_PER_QUARTER
     first = int(notes.select(~notes.drum).start.min())
@@ -253,19 +264,26 @@ def read_meter(
     return (3, 4), f"read 3/4 (the accents and the rhythm repeat every third beat, {evidence:.1f})"
 
 
-def _transcribed_upbeat(score: Score, num: int, den: int) -> tuple[Score, str | None]:
+def _transcribed_upbeat(
+    score: Score,
+    num: int,
+    den: int,
+    weights: tuple = TRANSCRIBED_WEIGHTS,
+    confidence: float = TRANSCRIBED_CONFIDENCE,
+) -> tuple[Score, str | None]:
     """``score`` (a quantised transcription under ``num/den``) with the upbeat :func:`transcribed_phase`
-    reads padded to a full bar, when it is :data:`MIN_CONFIDENCE` likely in two bars or more; an upbeat of
-    part-beats is rounded to whole beats (a half down) by moving the first note's start, since it is the
-    transcription's first note that is off: the notes after it sound late together, which lengthens it by
-    half a beat in about one upbeat melody in five (none in the written ones). None (no note): unchanged."""
+    reads (with the cues' ``weights``) padded to a full bar, when it is ``confidence`` likely in two bars or
+    more; an upbeat of part-beats is rounded to whole beats (a half down) by moving the first note's start,
+    since it is the transcription's first note that is off: the notes after it sound late together, which
+    lengthens it by half a beat in about one upbeat melody in five (none in the written ones). None (no
+    note): unchanged."""
     notes = note_arrays(score)
     tpq = int(score.ticks_per_quarter)
     bar, beat = num * 4 * tpq // den, 4 * tpq // den
     if len(notes) == 0 or int(notes.end.max()) - int(notes.start.min()) < MIN_BARS * bar:
         return score, None
-    guess = transcribed_phase(notes, tpq, num, den)
-    if guess is None or guess.bar_line == 0 or guess.confidence < MIN_CONFIDENCE:
+    guess = transcribed_phase(notes, tpq, num, den, weights)
+    if guess is None or guess.bar_line == 0 or guess.confidence < confidence:
         return score, None
     beats = int(np.floor(guess.pickup / beat + 0.5 - 1e-9))  # whole beats, a half down
     if not 0 < beats < num:
@@ -289,12 +307,18 @@ def _transcribed_upbeat(score: Score, num: int, den: int) -> tuple[Score, str | 
 
 
 def place_bars(
-    score: Score, meter: str | None = None, pickup: str | float = AUTO
+    score: Score,
+    meter: str | None = None,
+    pickup: str | float = AUTO,
+    *,
+    weights: tuple = TRANSCRIBED_WEIGHTS,
+    confidence: float = TRANSCRIBED_CONFIDENCE,
 ) -> tuple[Score, str | None]:
     """A quantised transcription (first note at tick 0) with its bars where its notes put them: ``meter``
     (``"3/4"``; None: read, :func:`read_meter`) written, then its upbeat padded to a full bar (``pickup``
     auto: read, :func:`_transcribed_upbeat`, whole beats only; 0 or beats: :func:`place_pickup`); and one
-    line saying what was read (None when 4/4 from the first note is kept)."""
+    line saying what was read (None when 4/4 from the first note is kept). ``weights`` and ``confidence``:
+    the upbeat reading's (:data:`TRANSCRIBED_WEIGHTS`, :data:`TRANSCRIBED_CONFIDENCE`)."""
     if meter is None:
         (num, den), read = read_meter(score)
     else:
@@ -304,7 +328,7 @@ def place_bars(
     score.time_signatures = [symusic.TimeSignature(0, num, den)]
     try:
         if parse_pickup(pickup) == AUTO:
-            score, upbeat = _transcribed_upbeat(score, num, den)
+            score, upbeat = _transcribed_upbeat(score, num, den, weights, confidence)
         else:
             score, upbeat = place_pickup(score, pickup)
     except ValueError as e:
