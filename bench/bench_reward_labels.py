@@ -17,7 +17,7 @@ and measured by
   and of its gap on the candidates it keeps at margin 1, each feature's mean share, and how many kept pairs
   one feature decides alone (:func:`gap_shares`).
 
-    python bench/bench_reward_labels.py --raters register,stepwise --cache DIR [--seeds 3]
+    python bench/bench_reward_labels.py --raters register,stepwise --cache DIR [--seeds 3] [--ratings 1,11,21]
 
 The baseline of the accuracy rows is a coin (0.5).
 """
@@ -25,6 +25,7 @@ The baseline of the accuracy rows is a coin (0.5).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -33,23 +34,37 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_tune import DIRECTIONS, folk_prompts, judged_pairs, label_pairs, sample  # noqa: E402
+from bench.bench_tune import (  # noqa: E402
+    DIRECTIONS,
+    folk_prompts,
+    judged_pairs,
+    label_pairs,
+    piece_features,
+    sample,
+)
 from bench.common import row, write_result  # noqa: E402
 
 SLOW = True  # samples 128 pieces of partita-small a rater and seed: not for `make bench --quick`
 
 SHAPES = {
-    "mlp32": (32, 1e-3, 0.0, False),
-    "linear": (0, 1e-3, 0.0, False),
-    "sparse": (0, 1e-3, None, False),
-    "sparse_clip": (0, 1e-3, None, True),
+    "mlp32": (32, 1e-3, 0.0, False, []),
+    "linear": (0, 1e-3, 0.0, False, []),
+    "sparse": (0, 1e-3, None, False, []),
+    "sparse_clip": (0, 1e-3, None, True, []),
+    "group_clip": (0, 1e-3, None, True, None),
 }
 """Name: (hidden width, weight decay, L1 penalty: None, chosen by leave-one-out on the rated choices;
-features clamped to the rated pieces' range). ``sparse_clip`` is ``partita tune --reward-pairs``'s."""
+features clamped to the rated pieces' range; groups: [] each feature alone (the lasso), None the feature
+families penalised together, :data:`partita.training.reward.FEATURE_GROUPS`). ``group_clip`` is
+``partita tune --reward-pairs``'s (``sparse_clip`` was, before the grouped penalty)."""
 MARGINS = (0.0, 1.0, 2.0, 4.0)
 
 
-def measure(generator, version: str, sampled, base_sampled, prop: str, seeds: int) -> dict:
+def measure(
+    generator, version: str, sampled, base_sampled, prop: str, seeds: int, rating: int = 1, shapes=None
+) -> dict:
+    """One rating draw (``rating``: the training rater's noise seed; the matchings' seed is ``rating + 1``,
+    so rating 1 is bench_tune's choices) and each reward-model shape trained on its 16 rated choices."""
     from symusic import Score
 
     from partita.evaluation.raters import SimulatedRater
@@ -64,7 +79,8 @@ def measure(generator, version: str, sampled, base_sampled, prop: str, seeds: in
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "prefs.db"
-        label_pairs(sampled, SimulatedRater(prop, DIRECTIONS[prop], seed=1), version, db, seed=2)
+        rater = SimulatedRater(prop, DIRECTIONS[prop], seed=rating)
+        label_pairs(sampled, rater, version, db, seed=rating + 1)
         prefs = load_preferences(db, model_version=version)
     rated, winners, fa, fb, seen = [], [], [], [], set()
     for p in prefs:
@@ -81,18 +97,28 @@ def measure(generator, version: str, sampled, base_sampled, prop: str, seeds: in
         winners.append(p.winner)
     judge = SimulatedRater(prop, DIRECTIONS[prop], seed=98, heldout=True)
     hw, hl, _ = judged_pairs(base_sampled, judge, np.random.default_rng(4))
+    aw, al = every_pair(base_sampled, SimulatedRater(prop, DIRECTIONS[prop], noise=0.0, heldout=True))
     out = {}
-    for shape, (hidden, wd, l1, clip) in SHAPES.items():
+    for shape, (hidden, wd, l1, clip, groups) in SHAPES.items():
+        if shapes and shape not in shapes:
+            continue
         runs = []
         for seed in range(seeds if l1 == 0.0 else 1):  # the L1 fit is deterministic: one seed
-            config = RewardConfig(hidden=hidden, epochs=300, weight_decay=wd, seed=seed, l1=l1, clip=clip)
+            config = RewardConfig(
+                hidden=hidden, epochs=300, weight_decay=wd, seed=seed, l1=l1, clip=clip, groups=groups
+            )
             reward, trained = train_reward_on_prefs(generator, rated, config=config)
             margins = {}
             for m in MARGINS:
                 labels = label_by_reward(reward, fa, fb, m)
                 agree = [lb.winner == winners[lb.index] for lb in labels]
                 margins[str(m)] = {"kept": len(labels), "agreement": float(np.mean(agree)) if agree else None}
-            run = {"seed": seed, "heldout_accuracy": pair_accuracy(reward, hw, hl), "margins": margins}
+            run = {
+                "seed": seed,
+                "heldout_accuracy": pair_accuracy(reward, hw, hl),
+                "heldout_every_pair": pair_accuracy(reward, aw, al),
+                "margins": margins,
+            }
             if l1 != 0.0:
                 run["l1"], run["loo_loss"] = trained["l1"], trained.get("loo_loss")
             if not hidden:  # the linear model's largest weights (on standardised features)
@@ -102,7 +128,30 @@ def measure(generator, version: str, sampled, base_sampled, prop: str, seeds: in
                 run["gap_shares"] = gap_shares(reward, fa, fb)
             runs.append(run)
         out[shape] = runs
-    return {"rated": len(rated), "candidates": len(winners), "heldout_pairs": len(hw), "shapes": out}
+    return {
+        "rating": rating,
+        "rated": len(rated),
+        "candidates": len(winners),
+        "heldout_pairs": len(hw),
+        "heldout_every_pairs": len(aw),
+        "shapes": out,
+    }
+
+
+def every_pair(sets, measure) -> tuple[list, list]:
+    """Every pair of each held-out prompt's pieces (6 of 4) apart in ``measure`` (a rater without noise):
+    the winners' and losers' features. Three times the pairs of the one noisy matching, without its noise."""
+    w, lo = [], []
+    for _, request, scores in sets:
+        feats = [piece_features(request, s) for s in scores]
+        values = [measure.value(s) * measure.direction for s in scores]
+        for a in range(len(scores)):
+            for b in range(a + 1, len(scores)):
+                if values[a] != values[b]:
+                    good, bad = (a, b) if values[a] > values[b] else (b, a)
+                    w.append(feats[good])
+                    lo.append(feats[bad])
+    return w, lo
 
 
 def gap_shares(reward, fa: list, fb: list, margin: float = 1.0) -> dict:
@@ -136,13 +185,42 @@ def gap_shares(reward, fa: list, fb: list, margin: float = 1.0) -> dict:
     }
 
 
+def note(d: dict, ratings: list, runs: list, accs: list, every: list, at0: list, at1: list) -> str:
+    """A row's note: the accuracy of each run, on every held-out pair too, and what it did to the
+    candidates."""
+
+    def listed(xs) -> str:
+        return ", ".join(f"{x:.3f}" for x in xs)
+
+    return (
+        f"mean over {len(ratings)} rating draw(s) (rater seeds {', '.join(map(str, ratings))}) x "
+        f"{len(runs) // len(ratings)} training seed(s) ({listed(accs)}) on {d['heldout_pairs']} pairs judged "
+        f"by the held-out rater; on every pair of the held-out prompts' pieces ({d['heldout_every_pairs']}, "
+        f"the held-out measurement without noise) {np.mean(every):.3f} ({listed(every)}); its labels agree "
+        f"with the training rater on {np.mean(at0):.3f} of the {d['candidates']} candidates; at margin 1 it "
+        f"keeps {', '.join(str(x['kept']) for x in at1)}, agreeing on "
+        f"{listed(x['agreement'] or 0 for x in at1)}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raters", default="register,stepwise")
     ap.add_argument("--cache", type=Path, default=None, help="bench_tune's folder of sampled base pieces")
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=3, help="training seeds of the MLP and dense linear models")
+    ap.add_argument(
+        "--ratings",
+        default="1",
+        help="the training rater's noise seeds, one rating draw each (1: bench_tune's choices), e.g. 1,11,21",
+    )
+    ap.add_argument("--shapes", default=None, help=f"some of {', '.join(SHAPES)} (default: all)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--name", default="reward-labels-sparse")
+    ap.add_argument(
+        "--title",
+        default="Reward model of 16 rated choices (MLP, linear, sparse, sparse clipped): held-out accuracy, "
+        "agreement of its labels with the rater, and what decides its gaps",
+    )
     args = ap.parse_args()
     import torch
 
@@ -156,13 +234,21 @@ def main() -> None:
     prompts = folk_prompts()
     sampled = sample(generator, prompts[:16], 8, seed=1, cache=args.cache)
     base_sampled = sample(generator, prompts[16:32], 4, seed=5000, cache=args.cache)
+    ratings = [int(x) for x in args.ratings.split(",") if x.strip()]
+    shapes = [x.strip() for x in args.shapes.split(",")] if args.shapes else None
     rows, details = [], {}
     for prop in [r.strip() for r in args.raters.split(",") if r.strip()]:
-        d = measure(generator, version, sampled, base_sampled, prop, args.seeds)
-        details[prop] = d
-        for shape, runs in d["shapes"].items():
+        draws = [
+            measure(generator, version, sampled, base_sampled, prop, args.seeds, r, shapes) for r in ratings
+        ]
+        details[prop] = draws
+        d = draws[0]
+        for shape in d["shapes"]:
+            runs = [run for draw in draws for run in draw["shapes"][shape]]
             accs = [r["heldout_accuracy"] for r in runs]
+            every = [r["heldout_every_pair"] for r in runs]
             at1 = [r["margins"]["1.0"] for r in runs]
+            at0 = [r["margins"]["0.0"]["agreement"] for r in runs]
             rows.append(
                 row(
                     f"{prop}: {shape} reward model of {d['rated']} rated choices, accuracy on held-out pairs",
@@ -173,20 +259,11 @@ def main() -> None:
                     0.5,
                     True,
                     None,
-                    f"mean of {len(runs)} training seeds ({', '.join(f'{a:.3f}' for a in accs)}) on "
-                    f"{d['heldout_pairs']} pairs judged by the held-out rater; at margin 1 it keeps "
-                    f"{', '.join(str(x['kept']) for x in at1)} of {d['candidates']} candidates, agreeing "
-                    f"with the training rater on {', '.join(format(x['agreement'], '.3f') for x in at1)}",
+                    note(d, ratings, runs, accs, every, at0, at1),
                 )
             )
-        print(prop, d, flush=True)
-    write_result(
-        args.name,
-        "Reward model of 16 rated choices (MLP, linear, sparse, sparse clipped): held-out accuracy, "
-        "agreement of its labels with the rater, and what decides its gaps",
-        rows,
-        extra={"details": details},
-    )
+        print(prop, json.dumps(draws, default=float), flush=True)
+    write_result(args.name, args.title, rows, extra={"details": details})
 
 
 if __name__ == "__main__":

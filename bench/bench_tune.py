@@ -382,23 +382,26 @@ def few_arms(generator, prefs: list, pairs: list, base_sampled, prop: str, args)
         "seconds": round(t_reward, 1),
         **reward_figures(generator, reward, trained, candidates, rater_winner, (hw, hl), info, args),
     }
-    # the sparse reward model (partita tune's default: linear, L1 chosen by leave-one-out on the rated
-    # choices) labels the same candidates for the arm ``sparse``
+    # the sparse reward models (linear, L1 chosen by leave-one-out on the rated choices, clamped) label the
+    # same candidates: each feature alone for the arm ``sparse`` (the lasso), the feature families penalised
+    # together for the arm ``group`` (partita tune's default)
     l1 = None if args.reward_l1 == "loo" else float(args.reward_l1)
-    sparse, s_trained = train_reward_on_prefs(
-        generator, rated, config=RewardConfig(hidden=0, epochs=300, l1=l1, clip=True), where="bench"
-    )
-    s_kept, s_info = reward_labelled_pairs(
-        generator, sparse, candidates, margin=args.reward_margin, weight=args.reward_weight
-    )
-    out["sparse"] = reward_figures(
-        generator, sparse, s_trained, candidates, rater_winner, (hw, hl), s_info, args
-    )
+    sparse_kept = {}
+    for arm, groups in (("sparse", []), ("group", None)):
+        config = RewardConfig(hidden=0, epochs=300, l1=l1, clip=True, groups=groups)
+        sparse, s_trained = train_reward_on_prefs(generator, rated, config=config, where="bench")
+        sparse_kept[arm], s_info = reward_labelled_pairs(
+            generator, sparse, candidates, margin=args.reward_margin, weight=args.reward_weight
+        )
+        out[arm] = reward_figures(
+            generator, sparse, s_trained, candidates, rater_winner, (hw, hl), s_info, args
+        )
     print(f"[{prop}] reward arms: {json.dumps(out, default=float)}", file=sys.stderr, flush=True)
     out["pairs"] = {
         "rated": rated_pairs,
         "reward": rated_pairs + kept,
-        "sparse": rated_pairs + s_kept,
+        "sparse": rated_pairs + sparse_kept["sparse"],
+        "group": rated_pairs + sparse_kept["group"],
         "ceiling": rated_pairs + by_rater,
     }
     return out
@@ -689,7 +692,8 @@ def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
     }
     if shared["few"]:
         detail["reward_labelled"] = shared["few"]
-        for label, f in (("dense", shared["few"]), ("sparse", shared["few"]["sparse"])):
+        few = shared["few"]
+        for label, f in (("dense", few), ("sparse", few["sparse"]), ("grouped sparse", few["group"])):
             rows.append(
                 accuracy_row(
                     f"{prop}: {label} reward model of {shared['few']['rated_choices']} rated choices, "

@@ -4,6 +4,7 @@ dpo_config.json; --epochs beside an explicit --steps is one line."""
 from __future__ import annotations
 
 import json
+import re
 
 from tests.cli.test_tune_concept_cli import PROMPT, midi, run
 
@@ -45,3 +46,30 @@ def test_epochs_with_steps_is_one_line(tmp_path):
         "5",
     )
     assert code != 0 and "give --steps or --epochs, not both" in said and "Traceback" not in said
+
+
+def test_reward_pairs_without_steps_pass_over_the_pairs_kept(tmp_path):
+    from tests.cli.test_tune_reward_pairs_cli import store
+
+    from partita.cli.tune import REWARD_EPOCHS
+
+    db, out = tmp_path / "prefs.db", tmp_path / "tuned"
+    store(db, 8)
+    code, said = run(
+        "tune",
+        "--prefs",
+        str(db),
+        "-o",
+        str(out),
+        "--base",
+        "debug",
+        "--reward-pairs",
+        "2",
+        "--reward-margin",
+        "0",
+    )
+    assert code == 0, said
+    found = re.search(r"(\d+) pairs, \d+ of them labelled by the reward model, (\d+) steps", said)
+    pairs, steps = int(found[1]), int(found[2])
+    assert steps == -(-int(REWARD_EPOCHS * 10 * pairs) // 80)  # ceil(1.7 x pairs / 8)
+    assert json.loads((out / "dpo_config.json").read_text())["epochs"] == REWARD_EPOCHS

@@ -6,8 +6,11 @@ only sees vectors, so that training stays below evaluation. The model standardis
 scale from its training pieces), passes them through a two-layer MLP, and gives one score; a pair's
 probability that ``a`` beats ``b`` is ``sigmoid(r(a) - r(b))``. With a few choices (``partita tune
 --reward-pairs``) it is linear and sparse: an L1 penalty chosen by leave-one-out on the choices
-(:func:`choose_l1`) leaves the features they do not separate at weight 0, and ``clip`` holds each feature to
-the range of the rated pieces, so that it does not extrapolate to pieces unlike any rated one. Saved as
+(:func:`choose_l1`) leaves the features they do not separate at weight 0, the features of one family
+(:data:`FEATURE_GROUPS`: pitch, melodic motion, rhythm, texture, repetition) penalised together (a group
+lasso), so that a taste spread over correlated features keeps the family rather than one of it; and ``clip``
+holds each feature to the range of the rated pieces, so that it does not extrapolate to pieces unlike any
+rated one. Saved as
 ``reward_config.json`` (its :class:`RewardConfig` with the feature names) beside ``reward.safetensors`` (the
 weights, the standardisation and the range).
 
@@ -58,6 +61,11 @@ class RewardConfig:
     """L1 penalty on a linear model's weights (standardised features; hidden 0 only), fitted by proximal
     gradient so that a feature the choices do not separate gets weight exactly 0; None: chosen by
     leave-one-out on the training choices themselves (:func:`choose_l1`), and the chosen value kept here."""
+    groups: list[list[str]] | None = None
+    """Features penalised together (group lasso, with ``l1``: a group's weights enter or leave as one, so a
+    taste spread over correlated features keeps them all rather than one of them); None:
+    :data:`FEATURE_GROUPS` (partita's feature families; a feature in none is a group of its own); ``[]``:
+    each feature alone (the plain lasso)."""
     clip: bool = False
     """Clamp each feature to the range of the training pieces before scoring, so that a pair differing only
     where the choices never went (more tracks, thicker chords than any rated piece) gets no reward gap from
@@ -124,6 +132,40 @@ class RewardModel(nn.Module):
         return model.eval()
 
 
+FEATURE_GROUPS = (
+    ("pitch_low", "pitch_mean", "pitch_high", "pitch_range"),
+    ("melody_leap_share", "melody_mean_interval", "melody_repeat_share", "melody_step_share"),
+    (
+        "duration_mean",
+        "duration_std",
+        "empty_beat_share",
+        "ioi_entropy",
+        "ioi_mean",
+        "ioi_std",
+        "notes_per_bar",
+        "onsets_per_bar",
+    ),
+    ("all_tracks_beat_share", "notes_at_onset", "thick_beat_share", "tracks"),
+    ("bar_repetition", "longest_figure_run", "longest_repeat_run", "two_bar_repetition"),
+)
+"""The families of :func:`partita.pipelines.reward_pairs.piece_features` a sparse reward model penalises
+together (:attr:`RewardConfig.groups`): where the piece sits in pitch, its melody's motion, its rhythm, its
+texture, its repetition. The others (pitch-class entropy, bars, adherence) stand alone."""
+
+
+def feature_groups(
+    features: Sequence[str], groups: Sequence[Sequence[str]] | None = None
+) -> list[np.ndarray]:
+    """The indices into ``features`` of each group (:attr:`RewardConfig.groups`; None:
+    :data:`FEATURE_GROUPS`), each feature in no group alone, in the order of ``features``' first members."""
+    groups = FEATURE_GROUPS if groups is None else groups
+    of = {name: g for g, members in enumerate(groups) for name in members}
+    out: dict[Any, list[int]] = {}
+    for i, name in enumerate(features):
+        out.setdefault(of.get(name, ("alone", name)), []).append(i)
+    return [np.array(v) for v in out.values()]
+
+
 L1_STEPS = (1.0, 0.8, 0.6, 0.4, 0.25, 0.15, 0.1, 0.05, 0.02)
 """The L1 penalties :func:`choose_l1` tries, as shares of the smallest that zeroes every weight."""
 SPARSE_L2 = 1e-3
@@ -137,17 +179,31 @@ def _sparse_fit(
     start: np.ndarray | None = None,
     iters: int = 2000,
     tol: float = 1e-6,
+    groups: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Weights ``w`` minimising mean(softplus(-d @ w)) + l1 |w|_1 + l2/2 |w|^2 (FISTA from ``start``, until
-    no weight moves by ``tol``), ``d`` one row a pair (winner minus loser, standardised)."""
+    no weight moves by ``tol``), ``d`` one row a pair (winner minus loser, standardised). With ``groups``
+    (index arrays) the L1 term is the group lasso's, l1 times the sum over groups of sqrt(size) |w_g|_2."""
+    if groups is not None and all(len(g) == 1 for g in groups):
+        groups = None  # each feature alone: the lasso
     n = len(d)
     step = 1.0 / (np.linalg.norm(d, 2) ** 2 / (4 * n) + l2 + 1e-12)
+    if groups is not None:
+        member = np.zeros((len(groups), d.shape[1]))  # one row a group: which features are in it
+        for i, idx in enumerate(groups):
+            member[i, idx] = 1.0
+        cut = step * l1 * np.sqrt(member.sum(1))
     w = np.zeros(d.shape[1]) if start is None else start.copy()
     y, t = w.copy(), 1.0
     for _ in range(iters):
         g = -(d.T @ (1.0 / (1.0 + np.exp(np.clip(d @ y, -50, 50))))) / n + l2 * y
         z = y - step * g
-        new = np.sign(z) * np.maximum(np.abs(z) - step * l1, 0.0)
+        if groups is None:
+            new = np.sign(z) * np.maximum(np.abs(z) - step * l1, 0.0)
+        else:  # each group shrunk as one: by (1 - cut / |z_g|), or to 0 where |z_g| <= cut
+            norms = np.sqrt(member @ (z * z))
+            keep = np.where(norms > cut, 1.0 - cut / np.maximum(norms, 1e-300), 0.0)
+            new = z * (member.T @ keep)
         t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
         y = new + (t - 1) / t_new * (new - w)
         moved = float(np.abs(new - w).max())
@@ -161,12 +217,19 @@ def _log_loss(margins: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(0.0, -margins)))
 
 
-def choose_l1(d: np.ndarray, steps: Sequence[float] = L1_STEPS) -> tuple[float, dict[str, float]]:
+def choose_l1(
+    d: np.ndarray, steps: Sequence[float] = L1_STEPS, groups: Sequence[np.ndarray] | None = None
+) -> tuple[float, dict[str, float]]:
     """The L1 penalty of least leave-one-out log loss on the pairs ``d`` (winner minus loser, standardised):
     each pair predicted by a model fitted on the others, for each penalty ``steps[i]`` times the smallest
     that zeroes every weight (ties: the larger penalty, the sparser model). Returns it and each penalty's
-    leave-one-out loss (``log 2``: no better than a coin)."""
-    top = float(np.abs(d.mean(0)).max()) / 2 or 1.0  # the gradient at w = 0: no feature enters above it
+    leave-one-out loss (``log 2``: no better than a coin). ``groups``: the group lasso's
+    (:func:`_sparse_fit`)."""
+    grad = np.abs(d.mean(0)) / 2  # the gradient at w = 0: no feature (group) enters above it
+    if groups is None:
+        top = float(grad.max()) or 1.0
+    else:
+        top = max(float(np.linalg.norm(grad[g])) / np.sqrt(len(g)) for g in groups) or 1.0
     penalties = [top * s for s in sorted(steps, reverse=True)]
     if len(d) < 2:
         return penalties[0], {f"{k:.4g}": round(float(np.log(2)), 4) for k in penalties}
@@ -174,7 +237,7 @@ def choose_l1(d: np.ndarray, steps: Sequence[float] = L1_STEPS) -> tuple[float, 
     for i in range(len(d)):  # each pair left out, the penalties from the largest down (warm starts)
         rest, w = np.delete(d, i, 0), None
         for j, lam in enumerate(penalties):
-            w = _sparse_fit(rest, lam, start=w)
+            w = _sparse_fit(rest, lam, start=w, groups=groups)
             held[j, i] = d[i] @ w
     losses = {lam: _log_loss(held[j]) for j, lam in enumerate(penalties)}
     best = min(losses, key=lambda k: (round(losses[k], 9), -k))
@@ -224,10 +287,11 @@ def _train_sparse(
     both = torch.cat([w, lo])
     mean, scale = both.mean(0), both.std(0).clamp(min=1e-6)
     d = ((w - lo) / scale).numpy()
+    groups = feature_groups(config.features, config.groups)
     loo: dict[str, float] = {}
     if config.l1 is None:
-        config.l1, loo = choose_l1(d)
-    weights = _sparse_fit(d, float(config.l1))
+        config.l1, loo = choose_l1(d, groups=groups)
+    weights = _sparse_fit(d, float(config.l1), groups=groups)
     with torch.no_grad():
         model.mean.copy_(mean.float())
         model.scale.copy_(scale.float())
@@ -243,6 +307,7 @@ def _train_sparse(
         "train_loss": _log_loss(margins),
         "pairs": float(len(winners)),
         "l1": float(config.l1),
+        "grouped": any(len(g) > 1 for g in groups),
         "weights": sorted(used, key=lambda kv: -abs(kv[1])),
     }
     if loo:
