@@ -18,11 +18,14 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
     start before the melody's first note (in a pickup bar's empty beats, where real voices are silent), and
     the parts' notes starting with each of the melody's onsets between the beats (Bach's alto, tenor and
     bass start 0.9 under his sopranos' eighths off the beat, 2.9 under their notes on the beat: they hold
-    while the soprano passes)."""
+    while the soprano passes); and under the melody's dotted figures (a note three times as long as the note
+    after it, which starts as it ends, off the beat, an eighth or shorter: a dotted quarter and an eighth),
+    the parts' notes starting with the short note, a figure and a piece (Bach's, 249 training chorales whole:
+    0.93 a figure, none under 38% of them, one under 38%, all three under 8%)."""
     from partita.score.bars import bar_lines
 
     notes = onsets = on_beats = struck = counted = shared = melody_onsets = early = 0
-    off_notes = off_onsets = 0
+    off_notes = off_onsets = dotted_notes = dotted = 0
     for piece in pieces:
         q = int(piece.ticks_per_quarter) or 480
         lines = bar_lines(piece, bars)
@@ -42,6 +45,9 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
             if (t - lines[np.searchsorted(lines, t, "right") - 1]) % q:
                 off_notes += every.get(t, 0)
                 off_onsets += 1
+        for t in dotted_onsets(piece, lines, melody_tracks):
+            dotted_notes += every.get(t, 0)
+            dotted += 1
     return {
         "notes a bar": notes / max(1, bars * len(pieces)),
         "notes an onset": notes / max(1, onsets),
@@ -50,7 +56,28 @@ def parts_rhythm(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, f
         "struck downbeats": struck / max(1, counted),
         "notes before the melody's first note": early / max(1, len(pieces)),
         "notes at the melody's onsets between the beats": off_notes / max(1, off_onsets),
+        "notes with the short note of the melody's dotted figures": dotted_notes / max(1, dotted),
+        "notes with the short note of the melody's dotted figures, a piece": dotted_notes
+        / max(1, len(pieces)),
     }
+
+
+def dotted_onsets(piece, lines, melody_tracks: int = 1) -> list[int]:
+    """The ticks where the short note of ``piece``'s melody's dotted figures starts (before ``lines[-1]``,
+    the bar lines): a note three times as long as the note after it, which starts as it ends, off the beat,
+    an eighth or shorter."""
+    q = int(piece.ticks_per_quarter) or 480
+    out = []
+    for t in piece.tracks[:melody_tracks]:
+        line = sorted(t.notes, key=lambda n: n.time)
+        for a, b in zip(line, line[1:], strict=False):
+            start, short = int(b.time), int(b.duration)
+            if start >= lines[-1] or start != int(a.time + a.duration) or int(a.duration) != 3 * short:
+                continue
+            bar = lines[max(0, np.searchsorted(lines, start, "right") - 1)]
+            if 2 * short <= q and (start - bar) % q:
+                out.append(start)
+    return out
 
 
 def _sixteenths(piece, bars: int, melody_tracks: int) -> tuple[int, int, list, list[set[int]]]:

@@ -145,6 +145,7 @@ PARTS_VOICING: dict[str, dict] = {
     "chorale": {
         "above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0,
         "spacing": 12, "parallels": 6.0, "ranges": [[0, 0], [0, 0], [40, 62]], "holds": 1, "sustain": 1,
+        "spans": [0, 0, 14], "dotted": 1,
     }
 }  # fmt: skip
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
@@ -206,7 +207,17 @@ rested there because the model ended a voice's note on an eighth and the bar's b
 soprano's onsets, then refused the next. Under 6 held-out sopranos (``python bench/bench_accompany.py --n 0
 --folk 0 --chorales 6 --threads 1 --arm`` the keys before; docs/COCREATION.md), without -> with (Bach's):
 silent under the soprano 0.061 -> 0.009 (0), under its phrase ends 0.058 -> 0.012 (0), notes a bar 11.6 ->
-12.1 (12.8), parallels 0.006 -> 0 (0.010), realism 0.90 -> 1.00, Fréchet 32.0 -> 28.9."""
+12.1 (12.8), parallels 0.006 -> 0 (0.010), realism 0.90 -> 1.00, Fréchet 32.0 -> 28.9.
+
+``spans``: the widest span each voice's pitches may cover over the piece, top down (``Voicing.spans``,
+:mod:`partita.generation.rules.voice_span`): the bass kept within 14 semitones of where it has been. Each of
+its notes was in its register and within an octave of the last, but the line opened high (a pickup on D4)
+and sank, or climbed into the tenor's register in the last bars: 16.9 semitones a piece against Bach's 14.3
+under ten sopranos (his 15.5 under 249 training chorales, median 15). Chosen on the development sopranos:
+the bench's bass range 18.0 -> 15.25 (their real bass 15.0). ``dotted``: the parts are not asked to strike
+with the short note of the melody's dotted figures (:func:`dotted_onsets`; left out of ``request.onsets``):
+Bach's alto, tenor and bass start 0.93 notes there (none under 38% of them, all three under 8%), where
+three were asked (docs/COCREATION.md)."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -480,6 +491,28 @@ def melody_onsets(melody: Melody, positions_per_beat: int) -> list[tuple[int, in
     return sorted(out)
 
 
+def dotted_onsets(melody: Melody, positions_per_beat: int) -> list[tuple[int, int]]:
+    """Where the short note of ``melody``'s dotted figures starts, as :func:`melody_onsets`: a note three
+    times as long as the note after it, which starts as it ends, off the beat, an eighth or shorter (a
+    dotted quarter and an eighth)."""
+    q = int(melody.score.ticks_per_quarter) or 480
+    starts = []
+    for track in melody.score.tracks:
+        notes = sorted(track.notes, key=lambda n: int(n.time)) if not track.is_drum else []
+        for a, b in zip(notes, notes[1:], strict=False):
+            short = int(b.duration)
+            if int(b.time) == int(a.time + a.duration) and int(a.duration) == 3 * short and 2 * short <= q:
+                starts.append(int(b.time))
+    lines = bar_lines(melody.score, melody.bars)
+    out = set()
+    for t in starts:
+        bar = int(np.searchsorted(lines, t, side="right")) - 1
+        at = (t - lines[bar]) * positions_per_beat if 0 <= bar < melody.bars else 0
+        if at % q == 0 and (at // q) % positions_per_beat:
+            out.add((bar, at // q))
+    return sorted(out)
+
+
 def strike_with_melody(
     request: Request, melody: Melody, positions_per_beat: int, meters: list[str] | tuple[str, ...]
 ) -> int:
@@ -497,11 +530,14 @@ def strike_with_melody(
         return 0
     if single_meter(melody.score) not in (meter, None):
         return 0
+    voicing = PARTS_VOICING.get(c.style or "chorale", {})
     request.onsets = melody_onsets(melody, int(positions_per_beat))
+    if voicing.get("dotted"):  # the short note of a dotted figure passes over the parts' held notes
+        short = set(dotted_onsets(melody, int(positions_per_beat)))
+        request.onsets = [o for o in request.onsets if o not in short]
     if not request.onsets:
         return 0
     request.notes.append(f"the parts strike with the melody: {together} notes at each of its onsets")
-    voicing = PARTS_VOICING.get(c.style or "chorale", {})
     if voicing.get("above") and not c.drums:
         if not request.n_tracks:  # "for choir": as many voices as notes at each onset, each a part
             request.n_tracks = together
@@ -520,6 +556,7 @@ def strike_with_melody(
             ranges=[(int(lo), int(hi)) for lo, hi in voicing.get("ranges", [])],
             holds=phrase_spans(melody) if voicing.get("holds") else [],
             sustain=bool(voicing.get("sustain")),
+            spans=[int(b) for b in voicing.get("spans", [])],
         )
         if melody.beat_chords:  # the chords a beat, asked of the voices instead of the bars' chords
             request.voicing.chords = beat_voicing_chords(melody.beat_chords, c.key, c.mode)

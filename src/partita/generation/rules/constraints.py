@@ -56,6 +56,9 @@ class Voicing:
     """(with ``Constraints.event_positions``) A voice's note does not end inside the open bar where no note
     of the parts may start: off the asked positions once the bar's most notes are kept for those still ahead
     (:mod:`~partita.generation.rules.voice_lines`, ``Sustain``)."""
+    spans: list[int] = field(default_factory=list)
+    """The widest span in semitones the pitches each voice starts over the piece may cover, top down; 0 or a
+    voice not listed: any (:mod:`~partita.generation.rules.voice_span`)."""
 
 
 @dataclass

@@ -57,6 +57,7 @@ from partita.generation.rules.tracker import Track, Tracker, make_context
 from partita.generation.rules.unisons import UnisonGuard
 from partita.generation.rules.voice_lines import PhraseHolds, Registers, Sustain
 from partita.generation.rules.voice_order import VoiceOrder
+from partita.generation.rules.voice_span import VoiceSpan
 from partita.models.fim import FimIds
 from partita.tokens.base import SteerableTokenizer
 
@@ -96,6 +97,7 @@ RULES: tuple[type[Rule], ...] = (
     UnisonGuard,
     VoiceOrder,
     Leaps,
+    VoiceSpan,
     Registers,
     PhraseHolds,
     Sustain,
