@@ -205,6 +205,21 @@ def valid_nll(model, max_tokens: int, style: str = STYLE, generator=None, nll_pi
     return out
 
 
+def anchor_pieces(generator, args) -> list:
+    """``--anchor-pieces`` real pieces of the style's train split (the NLL and realism pieces are its test
+    split's) as (prefix, tokens) under a plain prompt's prefix: the real music an anchored run stays likely
+    on."""
+    from partita.pipelines.preferences import condition_prefix, piece_tokens
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_realism import real_pieces, style_records
+
+    records, corpus = style_records("all")
+    pieces, _ = real_pieces(corpus, records[args.style]["train"], [BARS], args.anchor_pieces, 11)
+    prefix = condition_prefix(generator, NLL_PROMPTS[args.style])
+    return [(prefix, piece_tokens(generator, p)) for p in pieces]
+
+
 def real_folk(count: int, seed: int, style: str = STYLE) -> list:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_realism import real_pieces, style_records
@@ -288,6 +303,7 @@ VARIANT_KEYS = {
     "arm": str,
     "epochs": float,
     "steps": int,
+    "anchor_weight": float,
 }
 """What a ``--variants`` entry may set: DPO settings (``epochs``: passes over the pairs instead of
 ``--steps``, :meth:`DPOConfig.steps_for`), and ``rounds`` (train on the choices of the first
@@ -308,6 +324,7 @@ def parse_variants(text: str | None, args) -> list[dict]:
         "arm": None,
         "epochs": None,
         "steps": args.steps,
+        "anchor_weight": 0.0,
     }
     if not text:
         return [{**base, "label": ""}]
@@ -509,6 +526,7 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
         beta=variant["beta"],
         steps=variant["steps"],
         epochs=variant["epochs"],
+        anchor_weight=variant["anchor_weight"],
         lr=variant["lr"],
         batch_size=args.batch_size,
         sft_weight=variant["sft_weight"],
@@ -518,7 +536,10 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
     )
     deadline = time.monotonic() + 60 * args.tune_minutes
     t1 = time.monotonic()
-    result = tune_dpo(generator.model, pairs, config, should_stop=lambda: time.monotonic() > deadline)
+    anchor = anchor_pieces(generator, args) if variant["anchor_weight"] else None
+    result = tune_dpo(
+        generator.model, pairs, config, should_stop=lambda: time.monotonic() > deadline, anchor=anchor
+    )
     t_tune = time.monotonic() - t1
     print(
         f"[{prop} {variant['label']}] tuned in {t_tune:.0f} s: {result['summary']}",
@@ -779,6 +800,9 @@ def main() -> None:
         help="bootstrap resamples for an interval on the realism change (0: none; 100 take minutes)",
     )
     ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument(
+        "--anchor-pieces", type=int, default=64, help="real train-split pieces for anchor_weight= variants"
+    )
     ap.add_argument("--seed", type=int, default=0, help="the training seed (batch order; torch)")
     ap.add_argument("--nll-tokens", type=int, default=20000)
     ap.add_argument("--tune-minutes", type=float, default=10.0, help="wall-clock limit of one DPO run")

@@ -97,6 +97,7 @@ class DPOConfig:
     reward_weight: float = 0.5
     reward_margin: float = 1.0
     epochs: float | None = None
+    anchor_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.beta > 0:
@@ -119,6 +120,8 @@ class DPOConfig:
             raise ValueError(f"reward_weight {self.reward_weight!r}: it must be in (0, 1]")
         if not self.reward_margin >= 0:
             raise ValueError(f"reward_margin {self.reward_margin!r}: it must not be negative")
+        if not 0 <= self.anchor_weight < math.inf:
+            raise ValueError(f"anchor_weight {self.anchor_weight!r}: it must be a number >= 0")
         if self.epochs is not None and not (0 < self.epochs < math.inf):
             raise ValueError(f"epochs {self.epochs!r}: passes over the pairs must be positive (e.g. 1.7)")
 
@@ -303,6 +306,7 @@ def tune_dpo(
     resume_from: str | Path | TrainState | None = None,
     save_to: str | Path | None = None,
     checkpoint_every: int = 0,
+    anchor: Sequence[tuple[Sequence[int], Sequence[int]]] | None = None,
     state: TrainState | None = None,
     checkpoint: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
@@ -324,6 +328,10 @@ def tune_dpo(
     is its, then the state's weights are loaded; the same pairs and config, other pairs or settings are
     refused in one line; a finished run is refused too). An empty TrainState starts a run that records into
     it.
+
+    ``anchor``: real music as (prefix, continuation) token lists; with ``config.anchor_weight`` above 0 each
+    step adds that weight times the mean NLL per token of ``batch_size`` of them (taken in turn), so that
+    the model stays likely on real pieces while it moves towards the preferred ones.
 
     ``state`` and ``checkpoint`` (a function that saves, called when stopped) are the older names of
     ``resume_from`` (a TrainState) and ``save_to``: they still work, with a DeprecationWarning.
@@ -349,7 +357,8 @@ def tune_dpo(
             save_train_state(saving, out, model.state_dict())
             return out
 
-    result = dpo_run(model, pairs, config, progress, should_stop, state, saver, int(checkpoint_every or 0))
+    every = int(checkpoint_every or 0)
+    result = dpo_run(model, pairs, config, progress, should_stop, state, saver, every, anchor)
     if save_to is not None:
         saver()
     return result
@@ -384,6 +393,7 @@ def dpo_run(
     state: TrainState | None,
     checkpoint: Callable[[], Any] | None,
     every: int = 0,
+    anchor: Sequence[tuple[Sequence[int], Sequence[int]]] | None = None,
 ) -> dict[str, Any]:
     """:func:`tune_dpo`'s run, for a caller that saves its own way (``partita tune`` writes a whole model
     folder): ``state`` (a TrainState to go on from, or to record into, left holding the run's state) and
@@ -400,6 +410,11 @@ def dpo_run(
         raise ValueError("no preference pairs to tune on (a tie or a lone piece makes none)")
     for p in pairs:
         p.check(model.config.vocab_size)
+    anchor = list(anchor or []) if config.anchor_weight else []
+    if config.anchor_weight and not anchor:
+        raise ValueError(
+            "anchor_weight is set but no anchor pieces were given (real music to stay likely on)"
+        )
     t0 = time.monotonic()
     reference = reference_logprobs(model, pairs, config.batch_size)
     rng = random.Random(config.seed)
@@ -410,6 +425,8 @@ def dpo_run(
     order: list[int] = []
     steps, start = config.steps_for(len(pairs)), 0
     digest = pairs_digest(pairs)
+    if anchor:
+        digest += "+" + pairs_digest([TokenPair(list(x), list(y), [0]) for x, y in anchor])
     if state is not None and not state.empty:
         start, order, history = _resume(model, opt, rng, state, pairs, digest, config)
 
@@ -450,6 +467,8 @@ def dpo_run(
                     order += fresh
                 idx, order = order[: config.batch_size], order[config.batch_size :]
                 loss, margin = batch_loss(model, [pairs[i] for i in idx], reference[idx], config)
+                if anchor:
+                    loss = loss + config.anchor_weight * anchor_nll(model, anchor, step, config.batch_size)
                 for group in opt.param_groups:
                     group["lr"] = config.lr * min(1.0, (step + 1) / max(1, config.warmup))
                 opt.zero_grad(set_to_none=True)
@@ -480,12 +499,22 @@ def dpo_run(
         "given_pairs": given,
         "epochs": round(done * int(config.batch_size) / len(pairs), 3),
         "reward_labelled_pairs": sum(p.source == "reward" for p in pairs),
+        "anchor_pieces": len(anchor),
         "seconds": round(time.monotonic() - t0, 2),
         "final_loss": _tail_mean(history["loss"]),
         "final_margin": _tail_mean(history["margin"]),
         "final_accuracy": _tail_mean(history["accuracy"]),
     }
     return {"summary": summary, "history": history}
+
+
+def anchor_nll(
+    model: MusicLM, anchor: Sequence[tuple[Sequence[int], Sequence[int]]], step: int, batch: int
+) -> torch.Tensor:
+    """The mean NLL per token (with gradients) of step ``step``'s ``batch`` anchor pieces, taken in turn."""
+    chosen = [anchor[(step * batch + i) % len(anchor)] for i in range(min(batch, len(anchor)))]
+    lp, counts = sequence_logprobs(model, [x for x, _ in chosen], [y for _, y in chosen])
+    return (-lp / counts.clamp(min=1)).mean()
 
 
 def pairs_digest(pairs: Sequence[TokenPair]) -> str:
