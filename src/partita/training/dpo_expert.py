@@ -1,0 +1,58 @@
+"""A style expert tuned by DPO: LoRA layers on a frozen base, trained on preference pairs of one style.
+
+:func:`partita.training.dpo.tune_dpo` tunes whatever parameters of a model take gradients; here only the
+low-rank updates of :data:`partita.models.experts.EXPERT_TARGETS` do, so that the result is a
+:class:`~partita.models.experts.StyleExpert` (a few hundred KB) the Generator merges in for requests of its
+style, the base and every other style untouched. The reference of the DPO loss is the base itself (LoRA's
+second matrix starts at zero). Used for the self-play pairs of :mod:`partita.pipelines.spin_pairs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from partita.models.experts import EXPERT_TARGETS, ExpertConfig, StyleExpert, weights_hash
+from partita.models.lora import add_lora, copy_model
+from partita.models.music_lm import MusicLM
+from partita.progress import ProgressCallback
+from partita.training.dpo import DPOConfig, TokenPair, tune_dpo
+
+
+def tune_expert(
+    model: MusicLM,
+    pairs: Sequence[TokenPair],
+    style: str,
+    config: DPOConfig | None = None,
+    rank: int = 16,
+    base_model: str = "",
+    data: str = "",
+    progress: ProgressCallback | None = None,
+) -> tuple[StyleExpert, dict[str, Any]]:
+    """A LoRA expert for ``style`` (rank ``rank``, alpha twice the rank) tuned by DPO on ``pairs`` over a copy
+    of ``model`` (not changed), and the run's result (:func:`tune_dpo`'s summary and history)."""
+    if rank < 1:
+        raise ValueError(f"rank {rank}: an expert needs a rank of at least 1")
+    config = config or DPOConfig()
+    base_hash = weights_hash(model)
+    tuned = copy_model(model)
+    add_lora(tuned, rank, 2.0 * rank, targets=EXPERT_TARGETS)
+    for name, p in tuned.named_parameters():
+        p.requires_grad_("lora_" in name)
+    result = tune_dpo(tuned, pairs, config, progress=progress)
+    summary = result.get("summary") or {}
+    expert_config = ExpertConfig(
+        style=style,
+        rank=rank,
+        alpha=2.0 * rank,
+        base_model=base_model,
+        base_hash=base_hash,
+        data=data,
+        steps=int(summary.get("steps", config.steps)),
+        metrics={k: float(v) for k, v in summary.items() if _is_number(v)},
+    )
+    return StyleExpert.from_model(tuned, expert_config), result
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
