@@ -95,6 +95,7 @@ PREVIOUS_WEIGHTS = (1.0, 0.0, 2.0, 1.0)
 PREVIOUS_CONFIDENCE = 0.9
 """The transcribed upbeat reading before the end cue was weighted down (issue 24): weights, threshold."""
 
+KEPT = "struck repeated notes kept apart in the line (MelodyConfig.reattack_onset 0.7)"
 BEFORE = "the written notes' reading (90% likely)"
 OLD = "the quantiser and meter reading before (overlaps kept, accents alone by 0.8)"
 
@@ -108,7 +109,7 @@ def bars_old(heard, melody):
     from partita.audio.melody import melody_from_notes
     from partita.generation.upbeat import place_bars, read_meter
 
-    score = melody_from_notes(heard[0], replace(melody, cut_overlaps=False), heard[1])[0]
+    score = melody_from_notes(heard[0], replace(melody, cut_overlaps=False, reattack_onset=0.0), heard[1])[0]
     if not len(score.tracks) or not len(score.tracks[0].notes):
         return None
     (num, den), _ = read_meter(score, margin=0.8, periodicity=0.0)
@@ -127,6 +128,7 @@ CUES = {
 def bars_before(score):
     """The reading before (issue 24): the written notes' bar phase (``place_pickup`` as for a MIDI file,
     90% likely), whole beats only, under the same meter reading."""
+
     import symusic
 
     from partita.generation.upbeat import place_pickup, read_meter
@@ -274,6 +276,8 @@ def main() -> None:
     )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    from dataclasses import replace
+
     import symusic
 
     from partita.audio import MelodyConfig, TranscriptionConfig
@@ -311,6 +315,7 @@ def main() -> None:
             else:
                 half = "dev" if int(hashlib.md5(pid.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
             rec = {"source": src, "meter": meter, "piece": pid, "upbeat": first > 0, "half": half}
+            kept_score, kept_line = melody_from_notes(heard[0], replace(melody, reattack_onset=0.7), heard[1])
             barred, read = place_bars(score)
             old = bars_old(heard, melody)
             previous = place_bars(score, weights=PREVIOUS_WEIGHTS, confidence=PREVIOUS_CONFIDENCE)[0]
@@ -319,6 +324,7 @@ def main() -> None:
                 ("before", bars_before(score)),
                 ("old", old),
                 ("previous", previous),
+                ("kept", place_bars(kept_score)[0] if len(kept_score.tracks[0].notes) else None),
                 ("partita", barred),
             )
             for arm_name, barring in arms:
@@ -331,6 +337,7 @@ def main() -> None:
                 )
             rec["read"] = read
             rec["notes"] = note_check(notes, first, tpq, heard[0], heard_line)
+            rec["notes_kept"] = note_check(notes, first, tpq, heard[0], kept_line)
             rec["onset_peaks"] = onset_peaks(heard[2], heard_line, notes, first, tpq)
             rec["cues"] = cue_check(notes, first, bar, tpq, num, score, ref_line)
             recs.append(rec)
@@ -363,6 +370,7 @@ def main() -> None:
                 ("before", BEFORE),
                 ("old", OLD),
                 ("previous", PREVIOUS),
+                ("kept", KEPT),
             ):
                 if arm_name == "before" and what == "meter":
                     continue  # the same meter reading
@@ -371,7 +379,7 @@ def main() -> None:
     upbeats = [r for r in held if r["upbeat"]]
     downbeats = [r for r in held if not r["upbeat"]]
     for label, sel in [g for g in groups if g[0] in (tag, "development")]:
-        for arm_name in ("old", "previous", "partita"):
+        for arm_name in ("old", "previous", "kept", "partita"):
             counts = {
                 m: f"{sum(r[f'{arm_name}_meter'] for r in sel if r['meter'] == m)}"
                 f"/{sum(r['meter'] == m for r in sel)}"
@@ -381,14 +389,14 @@ def main() -> None:
                 f"{label} {arm_name}: 3/4 read right {counts['3/4']}, 4/4 kept right {counts['4/4']}, "
                 f"bars right {sum(r[f'{arm_name}_both'] for r in sel)}/{len(sel)}"
             )
-    for arm_name in ("partita", "previous", "before", "old"):
+    for arm_name in ("partita", "previous", "kept", "before", "old"):
         padded = [r for r in upbeats if r[f"{arm_name}_padded"]]
         print(
             f"{tag} {arm_name}: upbeats padded {len(padded)} of {len(upbeats)}, "
             f"{sum(r[f'{arm_name}_both'] for r in padded)} rightly (meter and bar line); "
             f"downbeat starts padded {sum(r[f'{arm_name}_padded'] for r in downbeats)} of {len(downbeats)}"
         )
-    for arm_name, base_name in (("before", BEFORE), ("old", OLD), ("previous", PREVIOUS)):
+    for arm_name, base_name in (("before", BEFORE), ("old", OLD), ("previous", PREVIOUS), ("kept", KEPT)):
         if upbeats:
             rows.append(
                 row(
@@ -415,18 +423,25 @@ def main() -> None:
     for label, sel in [g for g in groups if g[0] in (tag, "development")]:
         counts = {k: sum(r["notes"][k] for r in sel) for k in ("repeats", "repeats_raw", "repeats_line")}
         f1 = float(np.mean([r["notes"]["f1"] for r in sel]))
+        kept = sum(r["notes_kept"]["repeats_line"] for r in sel)
+        f1_kept = float(np.mean([r["notes_kept"]["f1"] for r in sel]))
+        print(f"{label}, {KEPT}: in the line {kept}; line note F1 {f1_kept:.3f}")
         print(
             f"{label}: legato repeated notes {counts['repeats']}, with an onset within 50 ms in "
             f"basic-pitch's notes {counts['repeats_raw']}, in the line {counts['repeats_line']}; "
             f"line note F1 {f1:.3f}"
         )
-        rows.append(row(f"line note F1 (onset 50 ms), {label} (n={len(sel)})", f1, "F1", command))
+        rows.append(
+            row(f"line note F1 (onset 50 ms), {label} (n={len(sel)})", f1, "F1", command, KEPT, f1_kept)
+        )
         rows.append(
             row(
                 f"legato repeated notes with an onset in the line, {label} (of {counts['repeats']})",
                 counts["repeats_line"],
                 "notes",
                 command,
+                KEPT,
+                kept,
             )
         )
     from sklearn.metrics import roc_auc_score

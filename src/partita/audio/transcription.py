@@ -77,13 +77,17 @@ class TranscriptionConfig:
 @dataclass
 class NoteEvent:
     """One transcribed note in seconds; ``amplitude`` in [0, 1]; ``cents``: the median deviation of the
-    sung or played pitch from ``pitch`` (from the model's 1/3-semitone contour)."""
+    sung or played pitch from ``pitch`` (from the model's 1/3-semitone contour); ``onset``: the onset
+    activation where it starts."""
 
     start: float
     end: float
     pitch: int
     amplitude: float
     cents: float = 0.0
+    onset: float | None = None
+    """The model's onset activation at the note's start and pitch (None: not known, as for a note read from a
+    MIDI file); a note of the pitch before that starts with a strong one is struck or sung again."""
 
 
 @dataclass
@@ -181,6 +185,12 @@ def run_model(
     }
 
 
+def _onset_strength(onsets: np.ndarray, start: int, pitch: int) -> float:
+    """The strongest onset activation of ``pitch`` within 2 frames of frame ``start`` (1 off the keyboard)."""
+    k = int(pitch) - 21
+    return float(onsets[max(0, start - 2) : start + 3, k].max()) if 0 <= k < onsets.shape[1] else 1.0
+
+
 def join_split_notes(
     raw: list[tuple[int, int, int, float]], onsets: np.ndarray, max_onset: float, max_gap: int = 2
 ) -> list[tuple[int, int, int, float]]:
@@ -192,16 +202,15 @@ def join_split_notes(
     last: dict[int, int] = {}  # pitch -> index in out of its latest note
     for start, end, pitch, amp in sorted(raw, key=lambda n: (n[0], n[2])):
         j = last.get(pitch)
-        if j is not None and 0 <= start - out[j][1] <= max_gap:
-            k = int(pitch) - 21
-            strength = (
-                float(onsets[max(0, start - 2) : start + 3, k].max()) if 0 <= k < onsets.shape[1] else 1.0
-            )
-            if strength < max_onset:
-                s0, e0, _, a0 = out[j]
-                n0, n1 = e0 - s0, end - start
-                out[j] = (s0, max(e0, end), pitch, (a0 * n0 + amp * n1) / max(n0 + n1, 1))
-                continue
+        if (
+            j is not None
+            and 0 <= start - out[j][1] <= max_gap
+            and _onset_strength(onsets, start, pitch) < max_onset
+        ):
+            s0, e0, _, a0 = out[j]
+            n0, n1 = e0 - s0, end - start
+            out[j] = (s0, max(e0, end), pitch, (a0 * n0 + amp * n1) / max(n0 + n1, 1))
+            continue
         last[pitch] = len(out)
         out.append((start, end, pitch, amp))
     return out
@@ -242,7 +251,8 @@ def decode_notes(
     out = []
     for start, end, pitch, amp, bends in with_bends:
         cents = float(np.median(bends)) * 100.0 / 3.0 if bends else 0.0
-        out.append(NoteEvent(float(times[start]), float(times[end]), int(pitch), float(amp), cents))
+        strength = _onset_strength(onsets, start, pitch)
+        out.append(NoteEvent(float(times[start]), float(times[end]), int(pitch), float(amp), cents, strength))
     out.sort(key=lambda n: (n.start, n.pitch))
     return out
 
