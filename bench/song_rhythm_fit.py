@@ -8,8 +8,9 @@ three notes or more; notes starting together keep the first. Counted, by the not
 - ``START``: where a phrase's first note falls (a pickup: the last beat of a bar);
 - ``STEP``: the gap to the next note of the phrase (sixteenths, 1-16) after a note at each position;
 - ``LAST``: where a phrase's last note falls;
-- ``HOLD``: the length of a phrase's last note (sixteenths, 2-16; printed, not used: a line's last note is
-  held to its bars' end);
+- ``HOLD``: the length of a phrase's last note (sixteenths, 2-16, 16 a whole note or longer; the learned
+  rhythm holds a line's last note to its bars' end, the rules' rhythm draws a held end from it:
+  ``RhythmStyle.drawn_end``, not shipped);
 - ``SOUNDING``: for a gap of 2-8 sixteenths inside a phrase, how long the note sounds (the rest is silence).
 
 Each table is printed as a Python literal (probabilities rounded to 3 places, those under 0.005 left out):

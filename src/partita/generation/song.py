@@ -262,7 +262,7 @@ def _phrase(
         times = styled_times(onsets, stresses, total, meter, rhythm, rhythm_rng)
         hold = held_end(onsets, total, meter, rhythm, rhythm_rng)
         if hold is not None:
-            times[-1] = (times[-1][0], times[-1][0] + hold * SLOT)
+            times[-1] = (times[-1][0], times[-1][0] + round(hold * SLOT))
         melisma = hold is None and melisma_last(onsets, total)
     roots = phrase_roots(total, meter, end)
     line_tones = [s.tone for s in line.syllables]

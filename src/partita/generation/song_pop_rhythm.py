@@ -4,8 +4,9 @@ The tables are counts over the vocal melodies of POP909's development half (even
 put on its own beat annotations; ``bench/song_rhythm_fit.py`` prints them): where a phrase's first note
 falls (:data:`START`: on the downbeat 0.38 of the time, a pickup on beat 4 or its off-beat 0.21), the gap to
 the next note after a note at each sixteenth of the bar (:data:`STEP`: sixteenths, eighths, dotted figures
-and syncopations as often as POP909 sings them), where a phrase's last note falls (:data:`LAST`), and how
-long a note sounds within its gap (:data:`SOUNDING`).
+and syncopations as often as POP909 sings them), where a phrase's last note falls (:data:`LAST`), how
+long a note sounds within its gap (:data:`SOUNDING`) and how long a phrase's last note lasts (:data:`HOLD`:
+the rules' rhythm with ``song_rhythm.RhythmStyle.drawn_end``, not shipped).
 
 :func:`pop_line` samples a line's notes from these tables (forward filtering, backward sampling over the
 slots of the line's bars), a syllable's first note drawn toward the strong beats when it is stressed
@@ -56,6 +57,8 @@ SOUNDING = {2: {1: 0.458, 2: 0.542}, 3: {1: 0.128, 2: 0.436, 3: 0.436},
             4: {1: 0.035, 2: 0.151, 3: 0.337, 4: 0.477}, 5: {2: 0.141, 3: 0.201, 4: 0.277, 5: 0.381},
             6: {3: 0.12, 4: 0.218, 5: 0.273, 6: 0.39}, 7: {4: 0.205, 5: 0.253, 6: 0.157, 7: 0.386},
             8: {5: 0.163, 6: 0.197, 7: 0.191, 8: 0.449}}
+HOLD = {2: 0.225, 3: 0.098, 4: 0.115, 5: 0.065, 6: 0.071, 7: 0.059, 8: 0.085, 9: 0.042, 10: 0.052, 11: 0.032,
+        12: 0.043, 13: 0.019, 14: 0.017, 15: 0.012, 16: 0.064}
 # fmt: on
 """The tables of the module's docstring (``bench/song_rhythm_fit.py``, POP909's development half)."""
 

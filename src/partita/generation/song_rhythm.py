@@ -217,6 +217,12 @@ class RhythmStyle:
     words do: ``song_reprise.retexted``) before the whole tune is tried; above 0 it is also tried where the
     whole tune is not taken, and the form names a tune for lines whose syllables differ from it by more
     than one (:func:`section_form`'s ``loose``); 0: neither (as before)."""
+    drawn_end: bool = False
+    """With ``held_end``: the held last note's length drawn from the lengths of POP909's phrase-last notes
+    (``song_pop_rhythm.HOLD``: a sixteenth grid, plain lengths from an eighth to a whole note) among those
+    that leave a breath of a beat or more, instead of the longest of :data:`NICE_ENDS` that does (a
+    quarter, half or dotted half: POP909 ends a phrase on a short note followed by a long rest as often
+    as on a held one); False: as before."""
 
 
 def section_form(stresses: list[list[bool]], loose: bool = False) -> list[int | None]:
@@ -284,6 +290,9 @@ METER_DOTTED = {"2/4": 0.4}
 folk songs that ``bench/bench_song_real.py`` reads (erk, boehme, kinder) put a note on a dotted length 0.4
 times as often in 2/4 as in 3/4 and 4/4 (0.034 of 16,037 notes against 0.083 of 33,866: that benchmark's
 row "German Essen folk songs: notes on a dotted length in 2/4")."""
+PLAIN_SIXTEENTHS = (2, 3, 4, 6, 8, 12, 16)
+"""Lengths (sixteenths) a drawn phrase end may take (:attr:`RhythmStyle.drawn_end`): one note each, an
+eighth to a whole note."""
 NICE_ENDS = (6, 4, 3, 2)
 """Lengths (eighths) a held phrase end may take: a dotted half, a half, a dotted quarter, a quarter note."""
 
@@ -337,12 +346,19 @@ def beat_slots(meter: str) -> int:
 
 def held_end(
     onsets: list[int], total: int, meter: str, style: RhythmStyle, rng: np.random.Generator
-) -> int | None:
-    """The length (eighths) of a held last note with a breath of a beat or more after it, or None for the
-    cadence melisma (or, on a short last note, the note to the phrase's end)."""
+) -> float | None:
+    """The length (eighths; a dotted eighth 1.5 with ``style.drawn_end``) of a held last note with a breath
+    of a beat or more after it, or None for the cadence melisma (or, on a short last note, the note to the
+    phrase's end)."""
     room = total - onsets[-1] - beat_slots(meter)
     if rng.random() >= style.held_end or room < 2:
         return None
+    if style.drawn_end:
+        from partita.generation.song_pop_rhythm import HOLD
+
+        fits = [k for k in sorted(HOLD) if k in PLAIN_SIXTEENTHS and k <= 2 * room]
+        w = np.array([HOLD[k] for k in fits])
+        return fits[int(rng.choice(len(fits), p=w / w.sum()))] / 2
     return next(d for d in NICE_ENDS if d <= room)
 
 
