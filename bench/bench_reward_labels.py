@@ -47,16 +47,16 @@ from bench.common import row, write_result  # noqa: E402
 SLOW = True  # samples 128 pieces of partita-small a rater and seed: not for `make bench --quick`
 
 SHAPES = {
-    "mlp32": (32, 1e-3, 0.0, False, []),
-    "linear": (0, 1e-3, 0.0, False, []),
-    "sparse": (0, 1e-3, None, False, []),
-    "sparse_clip": (0, 1e-3, None, True, []),
-    "group_clip": (0, 1e-3, None, True, None),
+    "mlp32": (32, 1e-3, 0.0, False, None),
+    "linear": (0, 1e-3, 0.0, False, None),
+    "sparse": (0, 1e-3, None, False, None),
+    "sparse_clip": (0, 1e-3, None, True, None),
+    "group_clip": (0, 1e-3, None, True, "families"),
 }
 """Name: (hidden width, weight decay, L1 penalty: None, chosen by leave-one-out on the rated choices;
-features clamped to the rated pieces' range; groups: [] each feature alone (the lasso), None the feature
-families penalised together, :data:`partita.training.reward.FEATURE_GROUPS`). ``group_clip`` is
-``partita tune --reward-pairs``'s (``sparse_clip`` was, before the grouped penalty)."""
+features clamped to the rated pieces' range; groups: None each feature alone (the lasso), "families" the
+feature families penalised together, :data:`partita.training.reward.FEATURE_GROUPS`). ``sparse_clip`` is
+``partita tune --reward-pairs``'s."""
 MARGINS = (0.0, 1.0, 2.0, 4.0)
 
 

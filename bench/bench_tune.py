@@ -43,10 +43,13 @@ are unlabelled candidates. Three arms tune from the same base: ``rated`` (the K 
 ``--reward-margin``, at ``--reward-weight``: :mod:`partita.pipelines.reward_pairs`), and ``ceiling`` (the
 K plus the same kept candidates labelled by the training rater, weight 1). The ``reward`` arm's reward model
 is the dense one of the first runs (linear by default, ``--reward-hidden``; no L1, no clamping); a fourth
-arm, ``sparse``, tunes on the K plus the candidates labelled by ``partita tune``'s reward model (linear, L1
-penalty chosen by leave-one-out on the K choices, ``--reward-l1``; features clamped to the rated pieces'
-range), at the same margin and weight. Each reward model's accuracy on held-out pairs and its agreement
-with the training rater on the candidates are reported.
+arm, ``sparse``, tunes on the K plus the candidates labelled by the lasso reward model (linear, L1 penalty
+chosen by leave-one-out on the K choices, ``--reward-l1``; features clamped to the rated pieces' range), at
+the same margin and weight (``partita tune``'s), and a fifth, ``group``, on those labelled by the same
+with the feature families penalised together (``RewardConfig(groups="families")``). Each reward model's
+accuracy on held-out pairs and its agreement with the training rater on the candidates are reported.
+A variant may set ``epochs=`` (passes over its pairs instead of ``--steps``) and ``anchor_weight=`` (an NLL
+anchor on ``--anchor-pieces`` real pieces of the style's train split).
 
 When ``data/tokens/base/valid.npy`` is missing, the NLL is measured on ``--nll-pieces`` real pieces of the
 style (test split of corpus ``all``, another draw than the realism set) under the prefix sampling builds
@@ -400,11 +403,11 @@ def few_arms(generator, prefs: list, pairs: list, base_sampled, prop: str, args)
         **reward_figures(generator, reward, trained, candidates, rater_winner, (hw, hl), info, args),
     }
     # the sparse reward models (linear, L1 chosen by leave-one-out on the rated choices, clamped) label the
-    # same candidates: each feature alone for the arm ``sparse`` (the lasso), the feature families penalised
-    # together for the arm ``group`` (partita tune's default)
+    # same candidates: each feature alone for the arm ``sparse`` (the lasso, partita tune's), the feature
+    # families penalised together for the arm ``group``
     l1 = None if args.reward_l1 == "loo" else float(args.reward_l1)
     sparse_kept = {}
-    for arm, groups in (("sparse", []), ("group", None)):
+    for arm, groups in (("sparse", None), ("group", "families")):
         config = RewardConfig(hidden=0, epochs=300, l1=l1, clip=True, groups=groups)
         sparse, s_trained = train_reward_on_prefs(generator, rated, config=config, where="bench")
         sparse_kept[arm], s_info = reward_labelled_pairs(
@@ -779,7 +782,7 @@ def main() -> None:
         type=int,
         default=0,
         help="rated choices (one a prompt) for the reward-labelled arms: --variants 'arm=rated;arm=reward;"
-        "arm=ceiling'",
+        "arm=sparse;arm=group;arm=ceiling'",
     )
     ap.add_argument("--reward-margin", type=float, default=1.0, help="reward gap a kept pair needs")
     ap.add_argument("--reward-weight", type=float, default=0.5, help="weight of a reward-labelled pair")

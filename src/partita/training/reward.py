@@ -6,11 +6,10 @@ only sees vectors, so that training stays below evaluation. The model standardis
 scale from its training pieces), passes them through a two-layer MLP, and gives one score; a pair's
 probability that ``a`` beats ``b`` is ``sigmoid(r(a) - r(b))``. With a few choices (``partita tune
 --reward-pairs``) it is linear and sparse: an L1 penalty chosen by leave-one-out on the choices
-(:func:`choose_l1`) leaves the features they do not separate at weight 0, the features of one family
-(:data:`FEATURE_GROUPS`: pitch, melodic motion, rhythm, texture, repetition) penalised together (a group
-lasso), so that a taste spread over correlated features keeps the family rather than one of it; and ``clip``
-holds each feature to the range of the rated pieces, so that it does not extrapolate to pieces unlike any
-rated one. Saved as
+(:func:`choose_l1`) leaves the features they do not separate at weight 0 (``groups="families"`` penalises
+the features of one family together, :data:`FEATURE_GROUPS`: a group lasso, so that a taste spread over
+correlated features keeps the family rather than one of it); and ``clip`` holds each feature to the range of
+the rated pieces, so that it does not extrapolate to pieces unlike any rated one. Saved as
 ``reward_config.json`` (its :class:`RewardConfig` with the feature names) beside ``reward.safetensors`` (the
 weights, the standardisation and the range).
 
@@ -61,11 +60,12 @@ class RewardConfig:
     """L1 penalty on a linear model's weights (standardised features; hidden 0 only), fitted by proximal
     gradient so that a feature the choices do not separate gets weight exactly 0; None: chosen by
     leave-one-out on the training choices themselves (:func:`choose_l1`), and the chosen value kept here."""
-    groups: list[list[str]] | None = None
+    groups: list[list[str]] | str | None = None
     """Features penalised together (group lasso, with ``l1``: a group's weights enter or leave as one, so a
-    taste spread over correlated features keeps them all rather than one of them); None:
-    :data:`FEATURE_GROUPS` (partita's feature families; a feature in none is a group of its own); ``[]``:
-    each feature alone (the plain lasso)."""
+    taste spread over correlated features keeps them all rather than one of them): ``"families"``:
+    :data:`FEATURE_GROUPS` (partita's feature families; a feature in none is a group of its own), or lists
+    of names; None: each feature alone (the plain lasso, ``partita tune``'s: the grouped model labels
+    better but keeps fewer pairs, docs/PREFERENCES.md)."""
     clip: bool = False
     """Clamp each feature to the range of the training pieces before scoring, so that a pair differing only
     where the choices never went (more tracks, thicker chords than any rated piece) gets no reward gap from
@@ -154,11 +154,16 @@ texture, its repetition. The others (pitch-class entropy, bars, adherence) stand
 
 
 def feature_groups(
-    features: Sequence[str], groups: Sequence[Sequence[str]] | None = None
+    features: Sequence[str], groups: Sequence[Sequence[str]] | str | None = None
 ) -> list[np.ndarray]:
-    """The indices into ``features`` of each group (:attr:`RewardConfig.groups`; None:
-    :data:`FEATURE_GROUPS`), each feature in no group alone, in the order of ``features``' first members."""
-    groups = FEATURE_GROUPS if groups is None else groups
+    """The indices into ``features`` of each group (:attr:`RewardConfig.groups`: ``"families"``,
+    :data:`FEATURE_GROUPS`; None: none), each feature in no group alone, in the order of ``features``' first
+    members."""
+    if isinstance(groups, str):
+        if groups != "families":
+            raise ValueError(f"groups {groups!r}: 'families', lists of feature names, or None")
+        groups = FEATURE_GROUPS
+    groups = groups or ()
     of = {name: g for g, members in enumerate(groups) for name in members}
     out: dict[Any, list[int]] = {}
     for i, name in enumerate(features):
