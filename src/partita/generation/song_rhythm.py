@@ -357,8 +357,9 @@ def held_end(
         from partita.generation.song_pop_rhythm import HOLD
 
         fits = [k for k in sorted(HOLD) if k in PLAIN_SIXTEENTHS and k <= 2 * room]
-        w = np.array([HOLD[k] for k in fits])
-        return fits[int(rng.choice(len(fits), p=w / w.sum()))] / 2
+        if fits:
+            w = np.array([HOLD[k] for k in fits])
+            return fits[int(rng.choice(len(fits), p=w / w.sum()))] / 2
     return next(d for d in NICE_ENDS if d <= room)
 
 
