@@ -42,6 +42,7 @@ from partita.paths import shared_data_dir  # noqa: E402
 log = logging.getLogger("bench_key_relative")
 
 COMMAND = "python bench/bench_key_relative.py --workers 2 --seeds 6"
+SLOW = True  # 1,680 settings scored on 800 songs, 6 shuffles: run when named (python -m bench key_relative)
 CUES = ("root_bass", "triad", "triad_root", "end_root", "long_bass", "top", "long_top", "leading_tone")
 BIASES = tuple(np.round(np.arange(-0.20, 0.0501, 0.01), 2))
 WEIGHTS = (0.0125, 0.025, 0.05, 0.1, 0.2, 0.4)
