@@ -1,5 +1,5 @@
-"""Self-play pairs: the real piece in the prompt's key beside the model's own, both cut to the same bars within
-the block; and a LoRA expert tuned by DPO on them that moves towards the real pieces."""
+"""Self-play pairs: the real piece in the prompt's key beside the model's own, both cut to the same bars
+within the block; and a LoRA expert tuned by DPO on them that moves towards the real pieces."""
 
 import pytest
 import torch
