@@ -45,7 +45,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -102,7 +101,7 @@ from partita.training.culture_merge import (
     task_vector as task_vector,
 )
 from partita.training.encoder import EncoderTrainConfig, _loop, corrupt, random_mask, sample_windows
-from partita.training.interrupt import check_same_run
+from partita.training.interrupt import check_same_run, warn_renamed
 from partita.training.merge_methods import combine as combine  # re-exported: older imports
 from partita.training.merge_methods import dare_vectors as dare_vectors  # re-exported: older imports
 from partita.training.merge_methods import ties_vector as ties_vector
@@ -479,16 +478,12 @@ def _older_names(
     """:func:`adapt`'s ``resume_from``, ``checkpoint_every`` and own checkpoint function, given its older
     arguments ``state``, ``every``, ``checkpoint`` (each with a DeprecationWarning; with its new name too:
     one ValueError)."""
-    for old, new, value, given in (
+    renames = [
         ("state", "resume_from", state, resume_from),
         ("checkpoint", "save_to", checkpoint, save_to),
         ("every", "checkpoint_every", every, checkpoint_every),
-    ):
-        if value is None:
-            continue
-        warnings.warn(f"adapt({old}=) is now adapt({new}=)", DeprecationWarning, stacklevel=3)
-        if given:
-            raise ValueError(f"adapt: give {new}= only (not with {old}=, its older name)")
+    ]
+    warn_renamed("adapt", renames)
     return (state if state is not None else resume_from), (every or checkpoint_every), checkpoint
 
 

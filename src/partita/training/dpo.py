@@ -46,7 +46,6 @@ import random
 import shutil
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ import torch.nn.functional as F
 from partita.atomic import atomic_write_text
 from partita.models import MusicLM
 from partita.progress import ProgressCallback, report
-from partita.training.interrupt import StopSignals, TrainingInterrupted
+from partita.training.interrupt import StopSignals, TrainingInterrupted, warn_renamed
 from partita.training.train_state import (
     TRAIN_STATE,
     TrainState,
@@ -372,15 +371,8 @@ def _older_names(
 ) -> tuple[str | Path | TrainState | None, Callable[[], Any] | None]:
     """:func:`tune_dpo`'s ``resume_from`` and own checkpoint function, given its older arguments ``state``
     and ``checkpoint`` (each with a DeprecationWarning; with its new name too: one ValueError)."""
-    for old, new, value, given in (
-        ("state", "resume_from", state, resume_from),
-        ("checkpoint", "save_to", checkpoint, save_to),
-    ):
-        if value is None:
-            continue
-        warnings.warn(f"tune_dpo({old}=) is now tune_dpo({new}=)", DeprecationWarning, stacklevel=3)
-        if given is not None:
-            raise ValueError(f"tune_dpo: give {new}= only (not with {old}=, its older name)")
+    renames = [("state", "resume_from", state, resume_from), ("checkpoint", "save_to", checkpoint, save_to)]
+    warn_renamed("tune_dpo", renames)
     return (state if state is not None else resume_from), checkpoint
 
 

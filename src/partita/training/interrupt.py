@@ -19,9 +19,11 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 
@@ -118,3 +120,15 @@ class StopSignals:
             yield
         finally:
             self._updating = False
+
+
+def warn_renamed(function: str, renames: Sequence[tuple[str, str, Any, Any]]) -> None:
+    """The older argument names of a training function still work: for each ``(old, new, old value, new
+    value)`` where the old name was given, a DeprecationWarning pointing at the function's caller, and one
+    ValueError where the new name was given too (None or 0 count as not given)."""
+    for old, new, value, given in renames:
+        if value is None:
+            continue
+        warnings.warn(f"{function}({old}=) is now {function}({new}=)", DeprecationWarning, stacklevel=4)
+        if given is not None and not (isinstance(given, int) and given == 0):
+            raise ValueError(f"{function}: give {new}= only (not with {old}=, its older name)")
