@@ -2,7 +2,7 @@
 """Fit the Selector's realism critic (issue #19): per style, a logistic regression that tells the style's real
 training pieces from partita-small's own candidates, on Yang & Lerch's features (not the realism judge's).
 
-    python scripts/fit-realism-critic.py generate DIR [--style pop] [--n 48]   # the model's candidates
+    python scripts/fit-realism-critic.py generate DIR [--style pop] [--n 48] [--model M]  # candidates
     python scripts/fit-realism-critic.py fit DIR [--style pop] [--real 200] [-o FOLDER]
 
 ``generate`` samples 4 candidates for each of ``--n`` prompts of the style written here from templates (not
@@ -67,7 +67,7 @@ def generate(args) -> None:
     torch.set_num_threads(1)
     out = Path(args.dir) / args.style
     out.mkdir(parents=True, exist_ok=True)
-    lm = load_generator("partita-small")
+    lm = load_generator(args.model)
     for i, (prompt, bars) in enumerate(prompts(args.style, args.n)):
         meta = out / f"{i:03d}.json"
         if meta.exists():
@@ -115,6 +115,7 @@ def main() -> None:
     gen = sub.add_parser("generate", help="sample the model's candidates for the style's prompts")
     gen.add_argument("dir")
     gen.add_argument("--n", type=int, default=48)
+    gen.add_argument("--model", default="partita-small", help="a model name or folder (its experts too)")
     fitting = sub.add_parser("fit", help="fit the critic and write it beside the Selector")
     fitting.add_argument("dir")
     fitting.add_argument("--real", type=int, default=200)

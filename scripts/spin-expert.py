@@ -4,6 +4,9 @@
     python scripts/fit-realism-critic.py generate DIR --style pop        # the model's candidates (templates)
     python scripts/spin-expert.py pairs DIR/pop -o PAIRS.json [--style pop]
     python scripts/spin-expert.py tune PAIRS.json -o MODEL [--steps 60 --lr 1e-4 --loss ipo --rank 16]
+    python scripts/fit-realism-critic.py generate DIR2 --style pop --model MODEL   # round 2: its own pieces
+    python scripts/spin-expert.py pairs DIR2/pop -o PAIRS2.json --seed 23
+    python scripts/spin-expert.py tune PAIRS2.json -o MODEL2 --init MODEL
 
 ``pairs`` reads the candidates ``generate`` wrote (``<i>.json`` with the prompt and bars, ``<i>-<k>.mid``)
 and pairs each with a real piece of the style's *training* split of the built corpus ``all`` in the prompt's
@@ -12,6 +15,7 @@ LoRA expert by DPO on the pairs of the first prompts and reports, on the pairs o
 prompts, how far the tuned model moved towards the real piece (its log-ratio margin against the base's, and
 the share of pairs it moved the right way); it writes a copy of the base model folder with the expert in
 ``experts/STYLE`` (for ``bench/bench_realism.py --peer`` or ``scripts/realism-arms.py generate --model``).
+``--init MODEL``: a later self-play round, starting from (and measured against) the expert in MODEL.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ def pairs(args) -> None:
 def tune(args) -> None:
     import torch
 
+    from partita.models.experts import StyleExpert
     from partita.models.pretrained import resolve
     from partita.pipelines import load_generator
     from partita.training.dpo import DPOConfig, TokenPair, reference_logprobs
@@ -104,8 +109,12 @@ def tune(args) -> None:
     config = DPOConfig(beta=args.beta, steps=args.steps, lr=args.lr, batch_size=args.batch,
                        sft_weight=args.sft, loss=args.loss, warmup=10)  # fmt: skip
     t0 = time.perf_counter()
-    before = reference_logprobs(g.model, test) if test else None
-    expert, result = tune_expert(g.model, train, args.style, config, args.rank, args.model, args.pairs)
+    init = StyleExpert.from_pretrained(Path(args.init) / "experts" / args.style) if args.init else None
+    start = init.apply(g.model) if init else g.model
+    before = reference_logprobs(start, test) if test else None
+    expert, result = tune_expert(
+        g.model, train, args.style, config, args.rank, args.model, args.pairs, init=init
+    )
     if test:
         now = reference_logprobs(expert.apply(g.model), test)
         gap = (now[:, 0] - before[:, 0]) - (now[:, 1] - before[:, 1])
@@ -142,6 +151,7 @@ def main() -> None:
     t.add_argument("--batch", type=int, default=4)
     t.add_argument("--rank", type=int, default=16)
     t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--init", help="a model folder whose expert this round starts from (self-play round 2 on)")
     for q in (p, t):
         q.add_argument("--style", default="pop")
         q.add_argument("--model", default="partita-small")

@@ -85,3 +85,21 @@ def test_an_expert_tuned_on_the_pairs_moves_towards_the_real_pieces_and_leaves_t
     margin = (now[:, 0] - reference[:, 0]) - (now[:, 1] - reference[:, 1])
     assert float(margin.mean()) > 0  # the real pieces gained on the model's own
     assert all(torch.equal(before[k], v) for k, v in gen.model.state_dict().items())  # the base untouched
+
+
+def test_a_second_self_play_round_starts_from_the_first_expert_and_gains_on_it(gen):
+    real = [RealPiece(piece([60, 62, 64, 65]), "D", f"real-{k}") for k in range(2)]
+    own = [piece([50, 51], step=TPQ // 2), piece([80], step=TPQ // 4)]
+    pairs = spin_pairs(gen, PROMPT, own, real, bars=2)
+    config = DPOConfig(steps=4, lr=5e-3, batch_size=2, warmup=1, loss="ipo")
+    first, _ = tune_expert(gen.model, pairs, "pop", config, rank=4)
+    after_first = reference_logprobs(first.apply(gen.model), pairs)
+    still = DPOConfig(steps=1, lr=1e-12, batch_size=2, warmup=1)
+    second, _ = tune_expert(gen.model, pairs, "pop", still, rank=4, init=first)
+    assert torch.allclose(reference_logprobs(second.apply(gen.model), pairs), after_first, atol=1e-4)
+    second, _ = tune_expert(gen.model, pairs, "pop", config, rank=4, init=first)
+    now = reference_logprobs(second.apply(gen.model), pairs)
+    margin = (now[:, 0] - after_first[:, 0]) - (now[:, 1] - after_first[:, 1])
+    assert float(margin.mean()) > 0  # the round moved on from the first expert, not from the base
+    with pytest.raises(ValueError, match="same style, rank"):
+        tune_expert(gen.model, pairs, "pop", config, rank=8, init=first)
