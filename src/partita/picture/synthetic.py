@@ -8,6 +8,7 @@ these (the ground truth is the spec). They are not natural video: flat backgroun
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,15 +61,22 @@ def write_synthetic_video(spec: SyntheticVideo, path: str | os.PathLike) -> Path
     texture = rng.integers(0, 256, size=(side, side, 3), dtype=np.uint8)
     n = int(round(spec.duration * spec.fps))
     xs = _positions(spec, n, spec.width - side)
+    frames = (_frame(spec, i / spec.fps, int(xs[i]), noise, texture) for i in range(n))
+    return write_frames(path, frames, spec.fps, (spec.width, spec.height), spec.fourcc)
+
+
+def write_frames(
+    path: str | os.PathLike, frames: Iterable[np.ndarray], fps: float, size: tuple[int, int], fourcc: str
+) -> Path:
+    """Write BGR ``frames`` of ``size`` (width, height) as a video file at ``path`` (atomically)."""
+    path = Path(path)
     with atomic_path(path) as tmp:
-        writer = cv2.VideoWriter(
-            str(tmp), cv2.VideoWriter_fourcc(*spec.fourcc), spec.fps, (spec.width, spec.height)
-        )
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), fps, size)
         if not writer.isOpened():
-            raise RuntimeError(f"OpenCV cannot write {spec.fourcc} video here")
+            raise RuntimeError(f"OpenCV cannot write {fourcc} video here")
         try:
-            for i in range(n):
-                writer.write(_frame(spec, i / spec.fps, int(xs[i]), noise, texture))
+            for frame in frames:
+                writer.write(frame)
         finally:
             writer.release()
     return path

@@ -8,6 +8,12 @@ its motion (optical flow) with the moments it peaks.
   distance at least :data:`CUT_THRESHOLD`) and much farther than the frames before it were from each other
   (three times the median of the last second), at least :data:`MIN_SHOT_SECONDS` after the last cut. A fade
   changes the histogram a little at each frame and is not a cut;
+- **dissolves** (a gradual change of shot, a cross-fade): the mean histogram of :data:`DISSOLVE_WINDOW`
+  seconds is compared with that of the same length :data:`DISSOLVE_SECONDS` later (Bhattacharyya distance); a
+  dissolve of up to that length makes a peak of this distance as high as a cut's, centred on its middle, where
+  panning, motion or a slow fade over a whole shot make a low or flat curve. A peak at least
+  :data:`DISSOLVE_THRESHOLD` high and :data:`DISSOLVE_PROMINENCE` above the curve around it, away from a cut,
+  opens a shot at the middle of its width (as motion peaks are timed, below);
 - **motion and colour**: up to :data:`MOTION_RATE` frames a second are downscaled to :data:`FLOW_WIDTH`
   pixels wide; the mean Farneback optical-flow magnitude between each and the frame just before it, in frame
   widths per second, is the motion (a pair that straddles a cut is not motion: it is left out; successive
@@ -57,6 +63,14 @@ HIST_WIDTH = 64
 CUT_THRESHOLD = 0.35
 """The Bhattacharyya distance between successive histograms from which a frame may be a cut."""
 MIN_SHOT_SECONDS = 0.5
+DISSOLVE_SECONDS = 1.5
+"""The longest dissolve found whole: the histograms compared are this far apart (a longer one: missed)."""
+DISSOLVE_WINDOW = 0.5
+"""Seconds of histograms averaged on either side of a possible dissolve."""
+DISSOLVE_THRESHOLD = 0.4
+"""The Bhattacharyya distance across a dissolve (between the averaged histograms) from which it is one."""
+DISSOLVE_PROMINENCE = 0.25
+"""How far the distance across a dissolve must rise above the curve around it."""
 MIN_PEAK_MOTION = 0.02
 """The least motion (frame widths per second, averaged over the frame) a peak must reach."""
 MIN_PEAK_GAP = 0.5
@@ -80,6 +94,9 @@ class Shot:
     motion: float
     """Mean motion (frame widths per second)."""
     motion_max: float
+    transition: str = "cut"
+    """How the shot began: ``"cut"`` (or the video's start) or ``"dissolve"`` (its start is the middle of a
+    gradual change from the shot before)."""
 
     @property
     def duration(self) -> float:
@@ -110,8 +127,13 @@ class VideoFeatures:
 
     @property
     def cuts(self) -> list[float]:
-        """The times of the cuts (each shot's start but the first)."""
+        """The times the shot changes (each shot's start but the first): hard cuts and dissolves' middles."""
         return [s.start for s in self.shots[1:]]
+
+    @property
+    def dissolves(self) -> list[float]:
+        """The middles of the dissolves (the gradual changes among :attr:`cuts`)."""
+        return [s.start for s in self.shots[1:] if s.transition == "dissolve"]
 
     @property
     def brightness(self) -> float:
@@ -136,7 +158,7 @@ class VideoFeatures:
         lines = [
             f"  video        {self.duration:.2f} s, {self.frames} frames at {self.fps:g} fps, "
             f"{self.width} x {self.height}",
-            f"  cuts         {', '.join(f'{t:.2f}' for t in self.cuts) or 'none'} s",
+            f"  cuts         {', '.join(_cut_label(s) for s in self.shots[1:]) or 'none'} s",
             f"  motion peaks {', '.join(f'{t:.2f}' for t in self.motion_peaks) or 'none'} s",
         ]
         for s in self.shots:
@@ -147,12 +169,18 @@ class VideoFeatures:
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
 
+def _cut_label(shot: Shot) -> str:
+    return f"{shot.start:.2f}" + (" (dissolve)" if shot.transition == "dissolve" else "")
+
+
 @dataclass
 class _Samples:
     """What the reading loop collects."""
 
     hist_times: list[float] = field(default_factory=list)
     hist_dist: list[float] = field(default_factory=list)
+    hists: list[np.ndarray] = field(default_factory=list)
+    """Every histogram taken (the first frame's too: one more than ``hist_dist``)."""
     times: list[float] = field(default_factory=list)
     flow: list[float] = field(default_factory=list)
     pictures: list[ImageFeatures] = field(default_factory=list)
@@ -188,9 +216,10 @@ def read_video_features(
         )
     duration = frames / fps
     cuts = _cuts(samples.hist_times, samples.hist_dist)
+    dissolves = _dissolves(samples.hist_times, samples.hists, cuts)
     motion = _motion_without_cuts(samples.times, samples.flow, cuts)
     peaks = _peaks(samples.times, motion)
-    shots = _shots(duration, cuts, samples, motion)
+    shots = _shots(duration, cuts, dissolves, samples, motion)
     report(progress, frames, frames, "read")
     log.info("read %s: %.1f s, %d shots, %d motion peaks", name, duration, len(shots), len(peaks))
     return VideoFeatures(
@@ -273,6 +302,7 @@ def _read(
             grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
             if cut:
                 hist = _histogram(small)
+                out.hists.append(hist)
                 if prev_hist is not None:
                     out.hist_times.append(i / fps)
                     out.hist_dist.append(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA))
@@ -314,6 +344,51 @@ def _cuts(times: list[float], dist: list[float]) -> list[float]:
     return cuts
 
 
+def _dissolves(times: list[float], hists: list[np.ndarray], cuts: list[float]) -> list[float]:
+    """The middles of the dissolves: peaks of the distance between the mean histograms of
+    :data:`DISSOLVE_WINDOW` seconds :data:`DISSOLVE_SECONDS` apart, away from the cuts (whose own peaks they
+    are) and :data:`MIN_SHOT_SECONDS` from each other."""
+    from scipy.signal import find_peaks, peak_widths
+
+    if len(times) < 4:
+        return []
+    step = (times[-1] - times[0]) / (len(times) - 1)
+    gap, width = max(1, round(DISSOLVE_SECONDS / 2 / step)), max(1, round(DISSOLVE_WINDOW / step))
+    h = np.asarray(hists[1:], dtype=np.float64)  # hists[k + 1] is the frame at times[k]
+    if len(h) < 2 * (gap + width) + 1:
+        return []
+    total = np.concatenate([np.zeros((1, h.shape[1])), np.cumsum(h, axis=0)])
+    centres = np.arange(gap + width, len(h) - gap - width)
+    before = total[centres - gap] - total[centres - gap - width]
+    after = total[centres + gap + width + 1] - total[centres + gap + 1]
+    overlap = np.sqrt(before * after).sum(axis=1)
+    scale = np.sqrt(before.sum(axis=1) * after.sum(axis=1))
+    distance = np.sqrt(np.clip(1.0 - overlap / np.maximum(scale, 1e-12), 0.0, 1.0))
+    found, _ = find_peaks(
+        distance,
+        height=DISSOLVE_THRESHOLD,
+        prominence=DISSOLVE_PROMINENCE,
+        distance=max(1, round(MIN_SHOT_SECONDS / step)),
+    )
+    if not len(found):
+        return []
+    # the top of each peak (its width a quarter of the way down its prominence): a cut's plateau holds the cut
+    _, _, left, right = peak_widths(distance, found, rel_height=0.25)
+    index = np.arange(len(centres))
+
+    def when(x: float) -> float:
+        return float(np.interp(np.interp(x, index, centres), np.arange(len(times)), times))
+
+    reach = DISSOLVE_SECONDS / 2 + DISSOLVE_WINDOW
+    out: list[float] = []
+    for a, b in zip(left, right, strict=True):
+        t, lo, hi = when((a + b) / 2.0), when(a), when(b)
+        near_cut = any(lo <= c <= hi or abs(t - c) <= reach for c in cuts)
+        if not near_cut and all(t - d >= MIN_SHOT_SECONDS for d in out):
+            out.append(t)
+    return out
+
+
 def _motion_without_cuts(times: list[float], flow: list[float], cuts: list[float]) -> list[float]:
     """The motion curve with NaN where a cut lies between the sample's two frames (the flow there measures
     the cut, not motion); ``times`` are the midpoints between the two frames."""
@@ -348,9 +423,11 @@ def _peaks(times: list[float], motion: list[float]) -> list[float]:
     return [float(np.interp(x, np.arange(len(times)), times)) for x in middle]
 
 
-def _shots(duration: float, cuts: list[float], samples: _Samples, motion: list[float]) -> list[Shot]:
-    """Shots between the cuts, each with the mean colour of its sampled frames and its motion."""
-    bounds = [0.0, *cuts, duration]
+def _shots(
+    duration: float, cuts: list[float], dissolves: list[float], samples: _Samples, motion: list[float]
+) -> list[Shot]:
+    """Shots between the cuts and dissolves, each with the mean colour of its sampled frames, its motion."""
+    bounds = [0.0, *sorted([*cuts, *dissolves]), duration]
     pictures = list(zip(samples.picture_times, samples.pictures, strict=True))
     shots = []
     for k in range(len(bounds) - 1):
@@ -366,6 +443,7 @@ def _shots(duration: float, cuts: list[float], samples: _Samples, motion: list[f
                 **colour,
                 motion=round(float(np.mean(moving)), 5) if moving else 0.0,
                 motion_max=round(float(np.max(moving)), 5) if moving else 0.0,
+                transition="dissolve" if k and lo in dissolves else "cut",
             )
         )
     return shots
