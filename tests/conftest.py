@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,33 @@ def fixtures() -> Path:
     return FIXTURES
 
 
-@pytest.fixture
-def one_thread():
-    """Torch on one thread for the test: on the loaded 2-core machine more threads only contend."""
+@contextlib.contextmanager
+def _torch_threads(n: int):
     import torch
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread for the test: on the loaded 2-core machine more threads only contend."""
+    with _torch_threads(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def one_thread_module():
+    """Torch on one thread for a whole test module, its module-scoped fixtures included (a module-scoped
+    fixture is set up before any function-scoped one, so :func:`one_thread` comes too late for it): a
+    module that compares a run made in such a fixture with another made in a test, to the bit, needs both
+    on the same thread count."""
+    with _torch_threads(1):
+        yield
 
 
 def make_score(

@@ -17,13 +17,14 @@ from partita.training.dpo import DPOConfig, dpo_run, tune_dpo
 from partita.training.interrupt import TrainingInterrupted
 from partita.training.train_state import TrainState, load_train_state, save_train_state
 
-pytestmark = pytest.mark.usefixtures("one_thread")
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 CONFIG = DPOConfig(steps=6, batch_size=4, lr=1e-3, warmup=2, sft_weight=0.1)
 
 
 @pytest.fixture(scope="module")
-def straight():
+def straight(one_thread_module):
+    """The unbroken run (on one thread, as the resumed runs of the tests: compared to the bit)."""
     model = debug_model(0)
     result = tune_dpo(model, pairs(), CONFIG)
     return model.state_dict(), result["history"]
