@@ -36,6 +36,11 @@ other held-out chorales. ``--n 0 --folk 0`` runs the chorales alone.
 
     python bench/bench_accompany.py [--n 12] [--folk 6] [--model partita-small|debug|PATH] [--threads 2]
         [--save DIR] [--chorales 20 [--arm NAME=json ...]]
+
+On shared cores the chorale run goes in parts: ``--chorales 20 --skip K --save DIR`` samples sopranos K to 19
+(seeds as in the whole run), each saved as it finishes; ``--chorales 20 --measure DIR`` reads every set back
+and writes the rows (the same figures as one run: the 8 sopranos of ``accompany-chorales-bass-span-dotted-8``
+read back gave its 62 rows to the digit).
 """
 
 from __future__ import annotations
@@ -259,10 +264,11 @@ def _mean_pitch(track) -> float:
     return sum(pitches) / len(pitches) if pitches else -1.0
 
 
-def chorale_sets(generator, pieces: list, seed: int, arm: dict) -> tuple[dict, dict]:
+def chorale_sets(generator, pieces: list, seed: int, arm: dict, first: int = 0) -> tuple[dict, dict]:
     """The soprano of each chorale of ``pieces`` (its first track) accompanied "for choir": ``partita`` as
     configured, ``partita, arm`` with :mod:`partita.generation.accompany`'s attributes ``arm`` set (the
-    ablation, same seeds), block chords, and the real alto, tenor and bass; and seconds a melody per arm."""
+    ablation, same seeds), block chords, and the real alto, tenor and bass; and seconds a melody per arm.
+    ``first``: the index of ``pieces[0]`` among the bench's sopranos (its seed is ``seed + first``)."""
     from partita.generation import accompany
     from partita.pipelines import generator as pipeline
 
@@ -281,7 +287,7 @@ def chorale_sets(generator, pieces: list, seed: int, arm: dict) -> tuple[dict, d
             try:
                 t0 = time.perf_counter()
                 prepared = generator.accompaniment_of(melody, CHORALE_PROMPT)
-                _, cands = generator.accompany(prepared, n=4, seed=seed + i)
+                _, cands = generator.accompany(prepared, n=4, seed=seed + first + i)
                 seconds[name].append(time.perf_counter() - t0)
             finally:
                 pipeline.with_melody = written
@@ -459,6 +465,20 @@ def main() -> None:
         "samples (the ablation, same run and seeds)",
     )
     ap.add_argument(
+        "--skip",
+        type=int,
+        default=0,
+        help="sample only the chorale sopranos from this index on (seeds as in the whole run) into --save, "
+        "with their seconds; no rows (--measure reads the pieces back)",
+    )
+    ap.add_argument(
+        "--measure",
+        type=Path,
+        default=None,
+        help="a --save folder whose chorale sets (every soprano of --chorales, sampled in parts with --skip) "
+        "are read back and measured in place of sampling",
+    )
+    ap.add_argument(
         "--accompany",
         nargs="*",
         default=[],
@@ -466,6 +486,8 @@ def main() -> None:
         "PARTS_SHORTEST={} as before the pop parts' shortest note)",
     )
     args = ap.parse_args()
+    if args.skip and not args.save:
+        ap.error("--skip writes its sopranos to --save DIR: name one")
     from partita.generation import accompany
 
     for name, _, value in (a.partition("=") for a in args.accompany):
@@ -489,6 +511,8 @@ def main() -> None:
         + ([f"--seed {args.seed}"] if args.seed else [])
         + ([f"--accompany {' '.join(args.accompany)}"] if args.accompany else [])
         + ([f"--chorales {args.chorales}"] if args.chorales else [])
+        + ([f"--skip {args.skip}"] if args.skip else [])
+        + ([f"--measure {args.measure}"] if args.measure else [])
         + (["--development"] if args.development else [])
         + ([f"--arm {' '.join(args.arm)}"] if args.chorales and args.arm else [])
     )
@@ -504,9 +528,20 @@ def main() -> None:
     if args.chorales:
         arm = {k: json.loads(v) for k, _, v in (a.partition("=") for a in args.arm)}
         pieces, real = chorale_melodies(records["chorale"], corpus, args.chorales, args.development)
-        found, seconds = chorale_sets(generator, pieces, args.seed, arm)
+        if args.skip:  # a part of the run, each soprano saved as it is done
+            for k in range(args.skip, len(pieces)):
+                found, seconds = chorale_sets(generator, pieces[k : k + 1], args.seed, arm, first=k)
+                save_sets(found, args.save / "chorales", first=k)
+                write_seconds(seconds, args.save / "chorales" / f"seconds-{k:02d}.json")
+                log.info("soprano %d saved under %s", k, args.save)
+            return
+        if args.measure:
+            found, seconds = read_chorale_sets(args.measure / "chorales", pieces)
+        else:
+            found, seconds = chorale_sets(generator, pieces, args.seed, arm)
         if args.save:
             save_sets(found, args.save / "chorales")
+            write_seconds(seconds, args.save / "chorales" / "seconds-00.json")
         report = realism_report(found, real, seed=args.seed)
         split = "development" if args.development else "held-out"
         rows += chorale_rows(found, report, seconds, cmd, " ".join(args.arm), len(real), split)
@@ -529,13 +564,49 @@ def main() -> None:
     print(write_result(name, title, rows, extra=extra))
 
 
-def save_sets(sets: dict, folder: Path) -> None:
-    """Each set's pieces as ``folder/SET/NN.mid`` (the songs in the order measured), to hear and compare."""
+def save_sets(sets: dict, folder: Path, first: int = 0) -> None:
+    """Each set's pieces as ``folder/SET/NN.mid`` (the songs in the order measured, the first numbered
+    ``first``), to hear and compare."""
     from partita.score.formats import write_midi
 
     for name, pieces in sets.items():
         for i, piece in enumerate(pieces):
-            write_midi(piece, folder / name.replace(", ", "-") / f"{i:02d}.mid")
+            write_midi(piece, folder / name.replace(", ", "-") / f"{first + i:02d}.mid")
+
+
+def write_seconds(seconds: dict, path: Path) -> None:
+    """The chorale arms' seconds a soprano (``chorale_sets``'s) as JSON beside the saved pieces."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(seconds))
+
+
+def read_chorale_sets(folder: Path, pieces: list) -> tuple[dict, dict]:
+    """The chorale sets saved under ``folder`` (``SET/NN.mid``, one file a soprano of ``pieces``) read
+    back, the real ones the pieces themselves; and the seconds of each ``seconds-NN.json`` there (NN its
+    first soprano), the early notes averaged over the sopranos. A soprano not saved in every set (a run in
+    parts that did not finish) is left out, and said so."""
+    from partita.score.formats import read_midi
+
+    names = ("partita", "partita, arm", "block")
+    where = {name: folder / name.replace(", ", "-") for name in names}
+    kept = [i for i in range(len(pieces)) if all((where[k] / f"{i:02d}.mid").exists() for k in names)]
+    if len(kept) < len(pieces):
+        log.warning("%d of %d sopranos saved under %s: measured on those", len(kept), len(pieces), folder)
+    sets: dict[str, list] = {"real": [pieces[i] for i in kept]}
+    for name in names:
+        sets[name] = [read_midi(where[name] / f"{i:02d}.mid") for i in kept]
+    seconds: dict = {"partita": [], "partita, arm": []}
+    early: dict[str, list] = {"partita": [], "partita, arm": []}
+    for path in sorted(folder.glob("seconds-*.json")):
+        part = json.loads(path.read_text())
+        first = int(path.stem.split("-")[1])
+        if any(first + j not in kept for j in range(len(part["partita"]))):
+            continue
+        for name in early:
+            seconds[name] += part[name]
+            early[name] += [part["sampled before the melody"][name]] * len(part[name])
+    seconds["sampled before the melody"] = {k: float(np.mean(v)) for k, v in early.items() if v}
+    return sets, seconds
 
 
 def parts_shape(pieces: list, melody_tracks: int = 1, bars: int = BARS) -> tuple[float, float]:

@@ -145,7 +145,7 @@ PARTS_VOICING: dict[str, dict] = {
     "chorale": {
         "above": 1, "under": 1, "repeats": 1, "held": 1, "leaps": [9, 9, 12], "repeat_pull": 2.0,
         "spacing": 12, "parallels": 6.0, "ranges": [[0, 0], [0, 0], [40, 62]], "holds": 1, "sustain": 1,
-        "spans": [0, 0, 14], "dotted": 1,
+        "spans": [0, 0, 14], "dotted": 1, "sung": 4.0,
     }
 }  # fmt: skip
 """Per style of :data:`PARTS_TOGETHER`, how the parts that strike with the melody are voiced
@@ -217,7 +217,12 @@ under ten sopranos (his 15.5 under 249 training chorales, median 15). Chosen on 
 the bench's bass range 18.0 -> 15.25 (their real bass 15.0). ``dotted``: the parts are not asked to strike
 with the short note of the melody's dotted figures (:func:`dotted_onsets`; left out of ``request.onsets``):
 Bach's alto, tenor and bass start 0.93 notes there (none under 38% of them, all three under 8%), where
-three were asked (docs/COCREATION.md)."""
+three were asked (docs/COCREATION.md). ``sung``: each part is sung as one line, a note held until the voice's
+next and a rest of up to this many quarters closed by the note before
+(:func:`partita.generation.lines.sung_lines`, as new chorales' voices: ``style_sung_lines``). The model
+starts a voice's next note while its last still sounds: 9-13% of each part's notes under 8 held-out
+sopranos (a quarter or a half held under the next note an eighth later; Bach's 0), so a voice sang two notes
+at once, a second apart at times, and a bass "sixteenth" was the tail of such an overlap."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -445,7 +450,8 @@ def parts_settings(request: Request) -> dict:
     under a melody in quarter-note beats in a style of :data:`PARTS_SHORTEST`, no note shorter than its
     value nor starting off its grid (melodies in 4/2 and 3/2 keep :data:`HALF_NOTE_FADERS` alone); where
     :func:`strike_with_melody` asked the melody's onsets of a style of :data:`PARTS_TOGETHER`, that many
-    notes starting together at each (``event_notes``)."""
+    notes starting together at each (``event_notes``), and with :data:`PARTS_VOICING`'s ``sung`` each voice
+    written as a sung line (``style_sung_lines``)."""
     c = request.conditions
     out: dict = {}
     together = parts_together(request)
@@ -453,6 +459,13 @@ def parts_settings(request: Request) -> dict:
         out["event_notes"] = int(together)
     if together and request.voicing.above:  # voices in order under the melody, asked by strike_with_melody
         out["style_voice_order"] = [c.style or ""]
+    sung = (
+        PARTS_VOICING.get(c.style or "chorale", {}).get("sung")
+        if together and request.voicing.above
+        else None
+    )
+    if sung:  # each voice one line: a note ends where the voice's next begins
+        out["style_sung_lines"] = {c.style or "": float(sung)}
     shortest = PARTS_SHORTEST.get(c.style or "")
     if shortest and c.meter not in HALF_NOTE_METERS:
         out["style_shortest"] = {c.style or "": float(shortest)}
