@@ -22,6 +22,9 @@ No music is generated: what the reading finds is what ``score-video`` plans its 
 each shot's start).
 
     python bench/bench_picture_footage.py [--videos 20] [--seed 0] [--quick] [--name picture-footage]
+        [--longest 1.5] [--synthetic 10] [--keep DIR]
+
+``--longest`` draws dissolves up to that many seconds (the reader finds them whole up to 1.5 s).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ CUT_WINDOW = 2 / 25 + 1e-6
 PEAK_WINDOW = 0.3
 
 
-def make_footage(rng: np.random.Generator, photos: list[str]):
+def make_footage(rng: np.random.Generator, photos: list[str], longest: float = 1.5):
     """One random video from photographs (the ground truth is its spec)."""
     from partita.picture.footage import Footage, FootageShot
 
@@ -60,7 +63,7 @@ def make_footage(rng: np.random.Generator, photos: list[str]):
     order = rng.permutation(len(photos))
     shots = []
     for k, start in enumerate(starts):
-        dissolve = float(rng.uniform(0.5, 1.5)) if k and rng.random() < 0.5 else 0.0
+        dissolve = float(rng.uniform(0.5, longest)) if k and rng.random() < 0.5 else 0.0
         speed = float(np.exp(rng.uniform(np.log(0.02), np.log(0.3))))
         shots.append(
             FootageShot(
@@ -140,6 +143,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="4 videos")
     ap.add_argument("--name", default="picture-footage")
     ap.add_argument("--keep", default=None, help="write the videos here")
+    ap.add_argument("--longest", type=float, default=1.5, help="the longest dissolve drawn (seconds)")
+    ap.add_argument("--synthetic", type=int, default=10, help="bench_picture's synthetic videos read")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import cv2
@@ -154,7 +159,7 @@ def main() -> None:
         raise SystemExit("fewer than 2 sample photographs installed (scikit-learn, matplotlib, gradio)")
     n = 4 if args.quick else args.videos
     rng = np.random.default_rng(args.seed)
-    specs = [make_footage(rng, photos) for _ in range(n)]
+    specs = [make_footage(rng, photos, args.longest) for _ in range(n)]
     records, pairs_before, pairs_after, seconds, read_time = [], [], [], 0.0, 0.0
     with tempfile.TemporaryDirectory(prefix="bench-footage-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)
@@ -172,7 +177,7 @@ def main() -> None:
             log.info("video %d: drawn %s, found %s", i, rec["after"]["drawn"], rec["after"]["found"])
         synthetic = []
         srng = np.random.default_rng(args.seed)
-        for i in range(2 if args.quick else 10):
+        for i in range(min(2, args.synthetic) if args.quick else args.synthetic):
             spec = make_spec(srng, i)
             before, after, _ = read_both(write_synthetic_video(spec, Path(tmp) / f"synthetic-{i}.mp4"))
             synthetic.append({"video": i, "cuts": spec.cuts, "before": before.cuts, "after": after.cuts})
@@ -219,8 +224,8 @@ def summary_rows(records, synthetic, shipped, pairs_before, pairs_after, seconds
 
     note = (
         f"{len(records)} videos of photographs (12-20 s, 320 x 180 at 25 fps, 1-3 changes of shot, half "
-        "of them dissolves of 0.5-1.5 s; the camera panning at 0.02-0.3 frame widths a second; 0-2 whip "
-        f"pans); seed {args.seed}"
+        f"of them dissolves of 0.5-{args.longest:g} s; the camera panning at 0.02-0.3 frame widths a second; "
+        f"0-2 whip pans); seed {args.seed}"
     )
     base = "the reader without its dissolve step (same run)"
     drawn_d = total("after", "dissolves")
