@@ -126,7 +126,7 @@ def test_index_similar_learned_and_the_old_discovery_vectors(tiny_corpus, tiny_i
         h.piece_id for h in index.search_vector(index.model.encode_score(score), 4)
     ]
     space, encoder = index._similarity_space()
-    ids = index._lexical()[0]
+    ids = index.piece_ids()
     cosine = float(space[ids.index(learned[1].piece_id)] @ encoder.encode_score(score))
     assert learned[1].score == pytest.approx(cosine, abs=1e-5)  # the encoder's cosine, not the old vectors'
     kept = index.similar(score, k=4, where="meter = '2/4'")

@@ -5,7 +5,9 @@ An index is a folder::
 
     PATH/index.json      which version is current, the model and its weights' fingerprint, the corpus, the
                          count (rewritten atomically)
-    PATH/v-<ns>/         one LanceDB database with the table ``pieces``
+    PATH/v-<ns>/         one LanceDB database with the table ``pieces``, and ``lexical.safetensors``: BM25
+                         over the pieces' captions, fitted at build time, which hybrid search reads (an
+                         index built before it was kept fits BM25 at its first hybrid search)
     PATH/pending.parquet the pieces featurised by a build that has not finished (a rerun resumes from it)
 
 :func:`build_index` is incremental: the pieces already in the current version keep their features (only new
@@ -35,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from partita.atomic import atomic_write_text
-from partita.discovery.encoders import DEFAULT_MODEL, DiscoveryModel
+from partita.discovery.encoders import DEFAULT_MODEL, DiscoveryModel, text_tokens
 from partita.discovery.features import LABEL_FIELDS, corpus_entries
 from partita.discovery.metrics import BM25, zscore
 from partita.engines import check_engine, engine_session, map_items
@@ -50,6 +52,10 @@ TABLE = "pieces"
 SEGMENTS = "segments"
 """The table of the pieces' segments (bars, caption, vector), when the index was built with them."""
 PENDING_SEGMENTS = "pending-segments.parquet"
+LEXICAL = "lexical.safetensors"
+"""BM25 over the pieces' captions (:class:`~partita.discovery.metrics.BM25`'s arrays, the terms and the piece
+ids in the metadata), in a version's folder: written by :func:`build_index`, read by hybrid search."""
+_TOKENS_PROBE = "A Slow waltz in D minor, 3/4; by O'Carolan — 一首D小调的圆舞曲"
 FIELDS = ("piece_id", "split", *LABEL_FIELDS, "tempo", "caption", "caption_zh", "description")
 """The columns a result carries and a ``--where`` filter may name (besides the vector and features)."""
 EMBED_CHUNK = 1024
@@ -195,7 +201,64 @@ def _write_version(
     db.create_table(TABLE, data=_with_vectors(rows, vectors))
     if segments is not None and segments[0]:
         db.create_table(SEGMENTS, data=_with_vectors(*segments))
+    t0 = time.perf_counter()
+    texts = _caption_texts([r["caption"] for r in rows], [r["caption_zh"] for r in rows])
+    save_lexical(path / version / LEXICAL, [r["piece_id"] for r in rows], BM25(texts))
+    log.info("BM25 over %d pieces' captions fitted and stored in %.1f s", len(rows), time.perf_counter() - t0)
     return version
+
+
+def _caption_texts(captions: list[str | None], captions_zh: list[str | None]) -> list[str]:
+    """What BM25 matches a query against: each piece's English and Chinese caption."""
+    return [f"{a} {b}" for a, b in zip(captions, captions_zh, strict=True)]
+
+
+def _tokens_fingerprint() -> str:
+    """What :func:`text_tokens` makes of a probe text (hashed): a stored BM25 whose tokens differ from
+    today's is fitted again."""
+    return hashlib.sha256(json.dumps(text_tokens(_TOKENS_PROBE)).encode()).hexdigest()[:16]
+
+
+def save_lexical(path: str | os.PathLike, piece_ids: list[str], bm25: BM25) -> None:
+    """Store BM25's statistics (safetensors: the weight arrays; the terms, the piece ids of its documents in
+    order and the tokens' fingerprint in the metadata)."""
+    from safetensors.numpy import save_file
+
+    arrays, terms = bm25.arrays()
+    metadata = {
+        "terms": json.dumps(terms, ensure_ascii=False),
+        "piece_ids": json.dumps(piece_ids, ensure_ascii=False),
+        "tokens": _tokens_fingerprint(),
+    }
+    save_file(arrays, str(path), metadata=metadata)
+
+
+def load_lexical(path: str | os.PathLike, piece_ids: list[str]) -> BM25 | None:
+    """The BM25 stored at ``path`` for the pieces ``piece_ids`` (in that order); None, with a log line,
+    when there is none (an index built before it was stored), or it is damaged, or it was fitted on other
+    pieces or other tokens."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        log.info(
+            "%s: no stored BM25 (an index built before it was stored); fitting it now", path.parent.parent
+        )
+        return None
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            metadata = f.metadata() or {}
+            arrays = {k: f.get_tensor(k) for k in ("data", "indices", "indptr", "shape")}
+        if json.loads(metadata["piece_ids"]) != list(piece_ids):
+            log.warning("%s: the stored BM25 is of other pieces than the index's; fitting it now", path)
+            return None
+        if metadata.get("tokens") != _tokens_fingerprint():
+            log.warning("%s: the stored BM25 was fitted on other text tokens; fitting it now", path)
+            return None
+        return BM25.from_arrays(arrays, json.loads(metadata["terms"]))
+    except Exception as e:  # damaged: the search still works, from the captions
+        log.warning("%s: stored BM25 unreadable (%s); fitting it now", path, str(e).splitlines()[0][:200])
+        return None
 
 
 def _segments_of(
@@ -353,6 +416,14 @@ def check_where(where: str | None) -> str | None:
     return where
 
 
+def _top(score: np.ndarray, k: int, ids: list[str], allowed: set[str] | None) -> list[int]:
+    """The rows of the ``k`` best scores (the best first) among the pieces ``allowed`` keeps (None: all)."""
+    if allowed is None:
+        best = np.argpartition(-score, k - 1)[:k] if 0 < k < len(score) else np.arange(len(score))
+        return [int(i) for i in best[np.argsort(-score[best], kind="stable")]][: max(k, 0)]
+    return [int(i) for i in np.argsort(-score, kind="stable") if ids[i] in allowed][:k]
+
+
 class DiscoveryIndex:
     """An open index: search it by text (:meth:`search`) or by a piece (:meth:`similar`). It is opened with
     ``model`` or the model ``index.json`` names (the shipped one when that folder is gone), and refused
@@ -362,7 +433,9 @@ class DiscoveryIndex:
         self.path = Path(path) if path else index_dir()
         self.meta = read_meta(self.path)
         self.table = _open_table(self.path, self.meta)
-        self._cache: tuple[list[str], BM25, np.ndarray] | None = None
+        self._cache: tuple[list[str], np.ndarray] | None = None
+        self._bm25: BM25 | None = None
+        self._position: dict[str, int] | None = None
         named = str(self.meta.get("model") or "")
         folder = named if named and Path(named).is_dir() else None
         self.model = model or DiscoveryModel.from_pretrained(folder)
@@ -391,12 +464,37 @@ class DiscoveryIndex:
         vector = self.model.encode_text([text])[0]
         if not hybrid:
             return self.search_vector(vector, k, where)
-        ids, bm25, vectors = self._lexical()
-        score = zscore(vectors @ vector) + zscore(bm25.scores([text])[0])
-        allowed = self._allowed(where)
-        order = [i for i in np.argsort(-score) if allowed is None or ids[i] in allowed][:k]
+        ids, vectors = self._space()
+        score = zscore(vectors @ vector) + zscore(self.lexical().scores([text])[0])
+        order = _top(score, k, ids, self._allowed(where))
         rows = self._rows([ids[i] for i in order])
         return [Hit(ids[i], float(score[i]), rows[ids[i]]) for i in order]
+
+    def lexical(self) -> BM25:
+        """BM25 over every indexed piece's English and Chinese caption, documents in the order of
+        :meth:`piece_ids`: the one stored at build time, or (an index built before it was stored) fitted
+        from the captions (read once)."""
+        if self._bm25 is None:
+            ids = self._space()[0]
+            bm25 = load_lexical(self.path / self.meta["version"] / LEXICAL, ids)
+            if bm25 is None:
+                t0 = time.perf_counter()
+                table = self._columns(["caption", "caption_zh"])
+                bm25 = BM25(_caption_texts(table["caption"].to_pylist(), table["caption_zh"].to_pylist()))
+                log.info(
+                    "BM25 fitted over %d captions in %.1f s; build the index again to store it: partita "
+                    "index build %s -o %s",
+                    len(ids),
+                    time.perf_counter() - t0,
+                    self.meta.get("corpus") or "CORPUS",
+                    self.path,
+                )
+            self._bm25 = bm25
+        return self._bm25
+
+    def piece_ids(self) -> list[str]:
+        """Every indexed piece's id, in the index's order (read once)."""
+        return self._space()[0]
 
     def search_segments(
         self,
@@ -438,7 +536,7 @@ class DiscoveryIndex:
             )
         if vector is None:
             vector = self.model.encode_text([text])[0]
-        ids, _, vectors = self._lexical()
+        ids, vectors = self._space()
         where_of, segment_vectors, parts, keys = self._segment_space()
         facts = {name: [p[name] for p in parts] for name in FACTS}
         lengths = np.asarray([p["end_tick"] - p["start_tick"] for p in parts], dtype=np.float64)
@@ -490,10 +588,10 @@ class DiscoveryIndex:
         return vectors[[position[(p, int(s))] for p, s in parts]]
 
     def _segment_space(self) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]], list[str]]:
-        """Each segment's piece (its row in :meth:`_lexical`), vector and fields, and each piece's key as its
+        """Each segment's piece (its row in :meth:`_space`), vector and fields, and each piece's key as its
         description has it (read once)."""
         if getattr(self, "_segments", None) is None:
-            ids = self._lexical()[0]
+            ids = self._space()[0]
             position = {p: i for i, p in enumerate(ids)}
             table = _open_table(self.path, self.meta, SEGMENTS).to_arrow().drop_columns(["features"])
             vectors = np.asarray(table["vector"].to_pylist(), dtype=np.float32)
@@ -504,17 +602,18 @@ class DiscoveryIndex:
             self._segments = (where_of, vectors, parts, [key_of[p] for p in ids])
         return self._segments
 
-    def _lexical(self) -> tuple[list[str], BM25, np.ndarray]:
-        """Piece ids, BM25 over each piece's English and Chinese caption, and the vectors (read once)."""
+    def _space(self) -> tuple[list[str], np.ndarray]:
+        """Piece ids and their vectors, in the index's order (read once)."""
         if self._cache is None:
-            table = self.table.to_arrow().select(["piece_id", "caption", "caption_zh", "vector"])
-            texts = [
-                f"{a} {b}"
-                for a, b in zip(table["caption"].to_pylist(), table["caption_zh"].to_pylist(), strict=True)
-            ]
-            vectors = np.asarray(table["vector"].to_pylist(), dtype=np.float32)
-            self._cache = (table["piece_id"].to_pylist(), BM25(texts), vectors)
+            table = self._columns(["piece_id", "vector"])
+            column = table["vector"].combine_chunks()
+            vectors = np.asarray(column.values.to_numpy(zero_copy_only=False), dtype=np.float32)
+            self._cache = (table["piece_id"].to_pylist(), vectors.reshape(len(table), -1))
         return self._cache
+
+    def _columns(self, names: list[str]) -> pa.Table:
+        """Some columns of every row, in the index's order (only those columns are read)."""
+        return self.table.search().select(names).limit(max(len(self), 1)).to_arrow()
 
     def _query(self, where: str, columns: list[str], limit: int) -> list[dict[str, Any]]:
         try:
@@ -530,6 +629,13 @@ class DiscoveryIndex:
     def _rows(self, piece_ids: list[str]) -> dict[str, dict[str, Any]]:
         if not piece_ids:
             return {}
+        if self._position is None:
+            self._position = {p: i for i, p in enumerate(self._space()[0])}
+        if all(p in self._position for p in piece_ids):  # by row number: no scan of the table
+            taken = self.table.take_offsets([self._position[p] for p in piece_ids]).select(list(FIELDS))
+            found = {r["piece_id"]: {f: r.get(f) for f in FIELDS} for r in taken.to_list()}
+            if set(found) == set(piece_ids):
+                return found
         quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in piece_ids)
         rows = self._query(f"piece_id IN ({quoted})", list(FIELDS), len(piece_ids))
         return {r["piece_id"]: {f: r.get(f) for f in FIELDS} for r in rows}
@@ -546,7 +652,7 @@ class DiscoveryIndex:
             return self.search_vector(self.model.encode_score(score), k, where)
         from partita.discovery.similarity import similar_order
 
-        ids = self._lexical()[0]
+        ids = self._space()[0]
         space, encoder = self._similarity_space()
         scores = space @ encoder.encode_score(score)
         order = similar_order(scores, ids, self._allowed(where), k)
@@ -576,7 +682,7 @@ class DiscoveryIndex:
             raise ValueError(
                 f"unknown recommendation method {method!r}; choose learned+labels, learned or mean"
             )
-        ids, _, vectors = self._lexical()
+        ids, vectors = self._space()
         space, encode = vectors, self.model.encode_score
         if method.startswith("learned"):
             space, encode = self._learned()
@@ -635,7 +741,7 @@ class DiscoveryIndex:
 
     def vectors_of(self, piece_ids: list[str]) -> np.ndarray:
         """The stored vectors of indexed pieces (rows in the order given)."""
-        ids, _, vectors = self._lexical()
+        ids, vectors = self._space()
         position = {p: i for i, p in enumerate(ids)}
         missing = [p for p in piece_ids if p not in position]
         if missing:

@@ -41,7 +41,12 @@ def random_mrr(n: int) -> float:
 
 
 class BM25:
-    """Okapi BM25 over a fixed set of documents, as a sparse documents x terms weight matrix."""
+    """Okapi BM25 over a fixed set of documents, as a sparse terms x documents weight matrix (rows by term, so
+    that a query's few terms pick a few rows).
+
+    The statistics are arrays and a vocabulary: :meth:`arrays` and :meth:`from_arrays` save and restore them
+    (the index keeps them in safetensors, :mod:`partita.discovery.index`), so a search need not fit BM25
+    again."""
 
     def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.75):
         from scipy import sparse
@@ -63,7 +68,10 @@ class BM25:
         norm = k1 * (1 - b + b * length / max(length.mean() if len(length) else 1.0, 1e-9))
         tf = tf.tocoo()
         data = idf[tf.col] * tf.data * (k1 + 1) / (tf.data + norm[tf.row])
-        self.weight = sparse.csr_matrix((data, (tf.row, tf.col)), shape=tf.shape)
+        self.weight_t = sparse.csr_matrix((data, (tf.col, tf.row)), shape=(tf.shape[1], tf.shape[0]))
+
+    def __len__(self) -> int:
+        return int(self.weight_t.shape[1])
 
     def scores(self, queries: list[str]) -> np.ndarray:
         """BM25 of each query against every document (queries x documents)."""
@@ -76,8 +84,39 @@ class BM25:
                     rows.append(i)
                     cols.append(self.vocab[t])
                     counts.append(c)
-        q = sparse.csr_matrix((counts, (rows, cols)), shape=(len(queries), self.weight.shape[1]), dtype=float)
-        return np.asarray((q @ self.weight.T).todense())
+        shape = (len(queries), self.weight_t.shape[0])
+        q = sparse.csr_matrix((counts, (rows, cols)), shape=shape, dtype=float)
+        return (q @ self.weight_t).toarray()
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The weights as arrays (``data``, ``indices``, ``indptr``, ``shape`` of the terms x documents CSR
+        matrix) and the terms in row order: what :meth:`from_arrays` takes back."""
+        w = self.weight_t
+        terms = [""] * len(self.vocab)
+        for t, i in self.vocab.items():
+            terms[i] = t
+        arrays = {
+            "data": np.ascontiguousarray(w.data, dtype=np.float64),
+            "indices": np.ascontiguousarray(w.indices, dtype=np.int64),
+            "indptr": np.ascontiguousarray(w.indptr, dtype=np.int64),
+            "shape": np.asarray(w.shape, dtype=np.int64),
+        }
+        return arrays, terms
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], terms: list[str]) -> BM25:
+        """A BM25 from :meth:`arrays`'s output; ValueError when they do not fit together."""
+        from scipy import sparse
+
+        shape = tuple(int(x) for x in arrays["shape"])
+        if len(shape) != 2 or len(terms) != shape[0] and not (shape[0] == 1 and not terms):
+            raise ValueError(f"BM25 arrays of shape {shape} do not fit {len(terms)} terms")
+        weight = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+        weight.check_format(full_check=True)
+        out = cls.__new__(cls)
+        out.vocab = {t: i for i, t in enumerate(terms)}
+        out.weight_t = weight
+        return out
 
 
 def bm25_scores(queries: list[str], documents: list[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
