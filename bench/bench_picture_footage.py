@@ -7,7 +7,8 @@ times) and a shot may change into the next **gradually** (a dissolve, a cross-fa
 by a hard cut.
 The photographs are those installed packages ship (scikit-learn's, matplotlib's and Gradio's sample images).
 Each video is read by ``read_video_features`` twice, in the same run: as it is, and with its dissolve step
-switched off (``video._dissolves`` returning none: the reader before 2026-12-07's evening). Measured:
+switched off (``video._dissolves`` and ``video._through_black`` finding none: the reader before 2026-12-07's
+evening). Measured:
 
 - **shot changes**: the F (mir_eval.onset-style) of the shots' starts against the drawn transitions (cuts,
   and dissolves' middles), window 0.25 s; the hard cuts alone (within 2 frames); the dissolves' recall and
@@ -24,7 +25,9 @@ each shot's start).
     python bench/bench_picture_footage.py [--videos 20] [--seed 0] [--quick] [--name picture-footage]
         [--longest 1.5] [--synthetic 10] [--keep DIR]
 
-``--longest`` draws dissolves up to that many seconds (the reader finds them whole up to 1.5 s).
+``--longest`` draws dissolves up to that many seconds (the reader finds them whole up to 1.5 s); ``--black
+0.5`` draws half of the dissolves as fades through black (out to black, in from it) instead. A dissolve
+through black counts as a dissolve in the rows (found when a shot starts within 0.25 s of its middle).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ CUT_WINDOW = 2 / 25 + 1e-6
 PEAK_WINDOW = 0.3
 
 
-def make_footage(rng: np.random.Generator, photos: list[str], longest: float = 1.5):
+def make_footage(rng: np.random.Generator, photos: list[str], longest: float = 1.5, black: float = 0.0):
     """One random video from photographs (the ground truth is its spec)."""
     from partita.picture.footage import Footage, FootageShot
 
@@ -121,18 +124,20 @@ def shot_motion(spec, feats) -> list[tuple[float, float]]:
 
 
 def read_both(path: Path):
-    """The features as read now, and with the dissolve step switched off (the reader before), and times."""
+    """The features as read now, and with the dissolve and fade steps switched off (the reader before), and
+    the time the first read took."""
     from partita.picture import video
 
     t0 = time.perf_counter()
     after = video.read_video_features(path)
     t1 = time.perf_counter()
-    original = video._dissolves
+    original = video._dissolves, video._through_black
     video._dissolves = lambda *a, **k: []
+    video._through_black = lambda times, levels, cuts, dissolves: ([], cuts, dissolves)
     try:
         before = video.read_video_features(path)
     finally:
-        video._dissolves = original
+        video._dissolves, video._through_black = original
     return before, after, t1 - t0
 
 
@@ -145,6 +150,7 @@ def main() -> None:
     ap.add_argument("--keep", default=None, help="write the videos here")
     ap.add_argument("--longest", type=float, default=1.5, help="the longest dissolve drawn (seconds)")
     ap.add_argument("--synthetic", type=int, default=10, help="bench_picture's synthetic videos read")
+    ap.add_argument("--black", type=float, default=0.0, help="the share of dissolves drawn through black")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import cv2
@@ -159,7 +165,7 @@ def main() -> None:
         raise SystemExit("fewer than 2 sample photographs installed (scikit-learn, matplotlib, gradio)")
     n = 4 if args.quick else args.videos
     rng = np.random.default_rng(args.seed)
-    specs = [make_footage(rng, photos, args.longest) for _ in range(n)]
+    specs = [make_footage(rng, photos, args.longest, args.black) for _ in range(n)]
     records, pairs_before, pairs_after, seconds, read_time = [], [], [], 0.0, 0.0
     with tempfile.TemporaryDirectory(prefix="bench-footage-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)

@@ -64,3 +64,19 @@ def test_a_camera_pan_alone_changes_no_shot(photos, tmp_path):
 def test_the_shipped_photographs_are_files():
     for path in sample_photographs():
         assert path.is_file() and path.suffix.lower() in (".jpg", ".jpeg", ".png")
+
+
+def test_a_fade_through_black_is_one_change_at_its_middle(photos, tmp_path):
+    spec = Footage(
+        8.0,
+        [
+            FootageShot(0.0, photos[0], speed=0.1),
+            FootageShot(4.0, photos[1], speed=0.1, angle=2.0, dissolve=1.0, through_black=True),
+        ],
+        width=160,
+        height=120,
+    )
+    feats = read_video_features(write_footage(spec, tmp_path / "black.mp4"))
+    # without the rule the cut detector fires as the picture darkens and again as it comes back
+    assert [s.transition for s in feats.shots[1:]] == ["fade"]
+    assert abs(feats.cuts[0] - 4.0) <= 0.1

@@ -64,6 +64,8 @@ class FootageShot:
     speed: float = 0.1
     angle: float = 0.0
     dissolve: float = 0.0
+    through_black: bool = False
+    """The dissolve as a fade to black and up from it (each half of it), not a cross-fade."""
 
 
 @dataclass
@@ -150,5 +152,8 @@ def _frame(spec: Footage, i: int, pictures: list[np.ndarray], tracks: list[np.nd
             if 0.0 < mix < 1.0:
                 before = _view(pictures[j - 1], tracks[j - 1][i], spec.width, spec.height)
                 after = _view(pictures[j], tracks[j][i], spec.width, spec.height)
-                frame = cv2.addWeighted(before, 1.0 - mix, after, mix, 0.0)
+                if spec.shots[j].through_black:
+                    frame = cv2.convertScaleAbs(before if mix < 0.5 else after, alpha=abs(1.0 - 2.0 * mix))
+                else:
+                    frame = cv2.addWeighted(before, 1.0 - mix, after, mix, 0.0)
     return frame

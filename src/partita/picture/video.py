@@ -14,6 +14,10 @@ its motion (optical flow) with the moments it peaks.
   panning, motion or a slow fade over a whole shot make a low or flat curve. A peak at least
   :data:`DISSOLVE_THRESHOLD` high and :data:`DISSOLVE_PROMINENCE` above the curve around it, away from a cut,
   opens a shot at the middle of its width (as motion peaks are timed, below);
+- **fades through black** (a shot fading out and the next fading in): a stretch of black frames (mean grey
+  under :data:`BLACK_LEVEL`) of at most :data:`DISSOLVE_SECONDS` with picture on both sides opens a shot at
+  its middle, in place of the cuts and dissolves found within that time of it (the cut detector fires as the
+  picture darkens and again as it comes back);
 - **motion and colour**: up to :data:`MOTION_RATE` frames a second are downscaled to :data:`FLOW_WIDTH`
   pixels wide; the mean Farneback optical-flow magnitude between each and the frame just before it, in frame
   widths per second, is the motion (a pair that straddles a cut is not motion: it is left out; successive
@@ -71,6 +75,9 @@ DISSOLVE_THRESHOLD = 0.4
 """The Bhattacharyya distance across a dissolve (between the averaged histograms) from which it is one."""
 DISSOLVE_PROMINENCE = 0.25
 """How far the distance across a dissolve must rise above the curve around it."""
+BLACK_LEVEL = 0.03
+"""The mean grey level (0-1) under which a frame is black: a short stretch of them between pictures is a fade
+through black."""
 MIN_PEAK_MOTION = 0.02
 """The least motion (frame widths per second, averaged over the frame) a peak must reach."""
 MIN_PEAK_GAP = 0.5
@@ -95,8 +102,8 @@ class Shot:
     """Mean motion (frame widths per second)."""
     motion_max: float
     transition: str = "cut"
-    """How the shot began: ``"cut"`` (or the video's start) or ``"dissolve"`` (its start is the middle of a
-    gradual change from the shot before)."""
+    """How the shot began: ``"cut"`` (or the video's start), ``"dissolve"`` (its start is the middle of a
+    gradual change from the shot before) or ``"fade"`` (the middle of a fade through black)."""
 
     @property
     def duration(self) -> float:
@@ -127,7 +134,8 @@ class VideoFeatures:
 
     @property
     def cuts(self) -> list[float]:
-        """The times the shot changes (each shot's start but the first): hard cuts and dissolves' middles."""
+        """The times the shot changes (each shot's start but the first): hard cuts, the middles of dissolves
+        and of fades through black."""
         return [s.start for s in self.shots[1:]]
 
     @property
@@ -170,7 +178,7 @@ class VideoFeatures:
 
 
 def _cut_label(shot: Shot) -> str:
-    return f"{shot.start:.2f}" + (" (dissolve)" if shot.transition == "dissolve" else "")
+    return f"{shot.start:.2f}" + (f" ({shot.transition})" if shot.transition != "cut" else "")
 
 
 @dataclass
@@ -180,6 +188,8 @@ class _Samples:
     hist_times: list[float] = field(default_factory=list)
     hist_dist: list[float] = field(default_factory=list)
     hists: list[np.ndarray] = field(default_factory=list)
+    levels: list[float] = field(default_factory=list)
+    """The mean grey level (0-1) of each frame histogrammed (as ``hists``)."""
     """Every histogram taken (the first frame's too: one more than ``hist_dist``)."""
     times: list[float] = field(default_factory=list)
     flow: list[float] = field(default_factory=list)
@@ -217,9 +227,10 @@ def read_video_features(
     duration = frames / fps
     cuts = _cuts(samples.hist_times, samples.hist_dist)
     dissolves = _dissolves(samples.hist_times, samples.hists, cuts)
+    fades, cuts, dissolves = _through_black(samples.hist_times, samples.levels, cuts, dissolves)
     motion = _motion_without_cuts(samples.times, samples.flow, cuts)
     peaks = _peaks(samples.times, motion)
-    shots = _shots(duration, cuts, dissolves, samples, motion)
+    shots = _shots(duration, cuts, dissolves, fades, samples, motion)
     report(progress, frames, frames, "read")
     log.info("read %s: %.1f s, %d shots, %d motion peaks", name, duration, len(shots), len(peaks))
     return VideoFeatures(
@@ -303,6 +314,7 @@ def _read(
             if cut:
                 hist = _histogram(small)
                 out.hists.append(hist)
+                out.levels.append(float(grey.mean()) / 255.0)
                 if prev_hist is not None:
                     out.hist_times.append(i / fps)
                     out.hist_dist.append(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA))
@@ -389,6 +401,34 @@ def _dissolves(times: list[float], hists: list[np.ndarray], cuts: list[float]) -
     return out
 
 
+def _through_black(
+    times: list[float], levels: list[float], cuts: list[float], dissolves: list[float]
+) -> tuple[list[float], list[float], list[float]]:
+    """The fades through black (a shot fading out to black and the next fading in: the middle of each
+    stretch of black frames, under :data:`BLACK_LEVEL`, at most :data:`DISSOLVE_SECONDS` long and with
+    picture on both sides), and the cuts and dissolves left once those within :data:`DISSOLVE_SECONDS` of one
+    are taken as that fade (the cut detector fires as the picture darkens, and again as it comes back)."""
+    dark = [level < BLACK_LEVEL for level in levels[1:]]  # levels[k + 1] is the frame at times[k]
+    fades: list[float] = []
+    k = 0
+    while k < len(dark):
+        if not dark[k]:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(dark) and dark[end + 1]:
+            end += 1
+        inside = k > 0 and end < len(dark) - 1  # picture before and after it
+        if inside and times[end] - times[k] <= DISSOLVE_SECONDS:
+            fades.append((times[k] + times[end]) / 2.0)
+        k = end + 1
+
+    def clear(t: float) -> bool:
+        return all(abs(t - f) > DISSOLVE_SECONDS for f in fades)
+
+    return fades, [c for c in cuts if clear(c)], [d for d in dissolves if clear(d)]
+
+
 def _motion_without_cuts(times: list[float], flow: list[float], cuts: list[float]) -> list[float]:
     """The motion curve with NaN where a cut lies between the sample's two frames (the flow there measures
     the cut, not motion); ``times`` are the midpoints between the two frames."""
@@ -424,10 +464,16 @@ def _peaks(times: list[float], motion: list[float]) -> list[float]:
 
 
 def _shots(
-    duration: float, cuts: list[float], dissolves: list[float], samples: _Samples, motion: list[float]
+    duration: float,
+    cuts: list[float],
+    dissolves: list[float],
+    fades: list[float],
+    samples: _Samples,
+    motion: list[float],
 ) -> list[Shot]:
-    """Shots between the cuts and dissolves, each with the mean colour of its sampled frames, its motion."""
-    bounds = [0.0, *sorted([*cuts, *dissolves]), duration]
+    """Shots between the cuts, dissolves and fades, each with the mean colour of its sampled frames, its
+    motion."""
+    bounds = [0.0, *sorted([*cuts, *dissolves, *fades]), duration]
     pictures = list(zip(samples.picture_times, samples.pictures, strict=True))
     shots = []
     for k in range(len(bounds) - 1):
@@ -443,7 +489,7 @@ def _shots(
                 **colour,
                 motion=round(float(np.mean(moving)), 5) if moving else 0.0,
                 motion_max=round(float(np.max(moving)), 5) if moving else 0.0,
-                transition="dissolve" if k and lo in dissolves else "cut",
+                transition="dissolve" if k and lo in dissolves else "fade" if k and lo in fades else "cut",
             )
         )
     return shots
