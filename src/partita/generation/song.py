@@ -75,6 +75,7 @@ from partita.generation.song_rhythm import (
     SLOT,
     TPQ,
     RhythmStyle,
+    anticipate,
     detach,
     eighth_baseline,
     held_end,
@@ -263,6 +264,8 @@ def _phrase(
         hold = held_end(onsets, total, meter, rhythm, rhythm_rng)
         if hold is not None:
             times[-1] = (times[-1][0], times[-1][0] + round(hold * SLOT))
+        if rhythm.anticipate > 0.0:  # syncopations: own draws, so the rest of the line is as without
+            times = anticipate(times, meter, rhythm.anticipate, np.random.default_rng([seed, 6]))
         melisma = hold is None and melisma_last(onsets, total)
     roots = phrase_roots(total, meter, end)
     line_tones = [s.tone for s in line.syllables]
