@@ -597,7 +597,7 @@ class DiscoveryIndex:
             vectors = np.asarray(table["vector"].to_pylist(), dtype=np.float32)
             parts = table.drop_columns(["vector"]).to_pylist()
             where_of = np.asarray([position[p["piece_id"]] for p in parts], dtype=np.int64)
-            described = self.table.to_arrow().select(["piece_id", "description"]).to_pylist()
+            described = self._columns(["piece_id", "description"]).to_pylist()
             key_of = {r["piece_id"]: json.loads(r["description"] or "{}").get("key") or "" for r in described}
             self._segments = (where_of, vectors, parts, [key_of[p] for p in ids])
         return self._segments
@@ -665,7 +665,7 @@ class DiscoveryIndex:
             from partita.discovery.similarity import SimilarityEncoder
 
             encoder = SimilarityEncoder.from_pretrained()
-            features = np.asarray(self.table.to_arrow()["features"].to_pylist(), dtype=np.float32)
+            features = np.asarray(self._columns(["features"])["features"].to_pylist(), dtype=np.float32)
             self._similar = (encoder.encode_features(features), encoder)
         return self._similar
 
@@ -718,7 +718,7 @@ class DiscoveryIndex:
             from partita.discovery.set_encoder import DEFAULT_SET_ENCODER, SetEncoder
 
             encoder = SetEncoder.from_pretrained(DEFAULT_SET_ENCODER)
-            features = np.asarray(self.table.to_arrow()["features"].to_pylist(), dtype=np.float32)
+            features = np.asarray(self._columns(["features"])["features"].to_pylist(), dtype=np.float32)
             self._set_space = (
                 encoder.encode_features(features),
                 lambda score: encoder.encode_features(music_features(score)[None])[0],
@@ -726,7 +726,7 @@ class DiscoveryIndex:
         return self._set_space
 
     def _labels(self) -> list[dict[str, str]]:
-        table = self.table.to_arrow().select(list(LABEL_FIELDS)).to_pylist()
+        table = self._columns(list(LABEL_FIELDS)).to_pylist()
         return [{k: v or "" for k, v in r.items()} for r in table]
 
     def label_values(self, name: str) -> list[str]:
@@ -736,7 +736,7 @@ class DiscoveryIndex:
 
         if name not in FIELDS:
             raise ValueError(f"unknown field {name!r}; fields: {', '.join(FIELDS)}")
-        counts = Counter(v for v in self.table.to_arrow().select([name])[name].to_pylist() if v)
+        counts = Counter(v for v in self._columns([name])[name].to_pylist() if v)
         return [v for v, _ in counts.most_common()]
 
     def vectors_of(self, piece_ids: list[str]) -> np.ndarray:

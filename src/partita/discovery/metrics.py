@@ -97,7 +97,7 @@ class BM25:
             terms[i] = t
         arrays = {
             "data": np.ascontiguousarray(w.data, dtype=np.float64),
-            "indices": np.ascontiguousarray(w.indices, dtype=np.int64),
+            "indices": np.ascontiguousarray(w.indices, dtype=np.int32),
             "indptr": np.ascontiguousarray(w.indptr, dtype=np.int64),
             "shape": np.asarray(w.shape, dtype=np.int64),
         }
