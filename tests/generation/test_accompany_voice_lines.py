@@ -6,12 +6,10 @@ phrases on an eighth and a rest where Bach's hold the fermata's chord. ``Voicing
 from __future__ import annotations
 
 from symusic import Note, Score, TimeSignature, Track
-from tests.generation.test_accompany_density_floor import quarters_melody
 from tests.generation.voice_masks import voice_order_masked
 
 from partita.generation import accompany
 from partita.generation.rules.voice_lines import PhraseHolds, Registers
-from partita.pipelines import Generator
 
 RES = 8
 NAMES = "Bar_None Position_0 Position_8 Position_16 Program_53 Program_54 Velocity_79"
@@ -71,22 +69,3 @@ def test_the_chorale_asks_the_bass_range_and_the_holds():
     assert voicing["holds"]
     low, high = voicing["ranges"][-1]
     assert 36 <= low < high <= 64
-
-
-def test_a_voices_first_note_keeps_to_its_opening_range():
-    openings = [(0, 0), (40, 48)]  # the bass opens at or under C3
-    first = voice_order_masked(VOCAB, RES, [53, 54], BASS, Registers, ranges=[], openings=openings)
-    assert first == {"Pitch_55", "Pitch_60", "Pitch_64"}
-    later = [*BASS, "Pitch_43", "Velocity_79", "Duration_1.0.8", "Position_8", "Program_54"]
-    assert voice_order_masked(VOCAB, RES, [53, 54], later, Registers, ranges=[], openings=openings) == set()
-    alto = ["Bar_None", "Position_0", "Program_53"]  # the alto's first note: no opening range
-    assert voice_order_masked(VOCAB, RES, [53, 54], alto, Registers, ranges=[], openings=openings) == set()
-
-
-def test_parts_voicing_asks_the_opening_range(monkeypatch):
-    meters = Generator.debug(seed=0).tokenizer.time_signatures
-    voicing = {**accompany.PARTS_VOICING["chorale"], "openings": [[0, 0], [0, 0], [40, 57]]}
-    monkeypatch.setattr(accompany, "PARTS_VOICING", {"chorale": voicing})
-    request, mel = accompany.accompaniment_request(quarters_melody(bars=2), "a chorale")
-    accompany.strike_with_melody(request, mel, 8, meters)
-    assert request.voicing.openings == [(0, 0), (0, 0), (40, 57)]

@@ -222,9 +222,7 @@ next and a rest of up to this many quarters closed by the note before
 (:func:`partita.generation.lines.sung_lines`, as new chorales' voices: ``style_sung_lines``). The model
 starts a voice's next note while its last still sounds: 9-13% of each part's notes under 8 held-out
 sopranos (a quarter or a half held under the next note an eighth later; Bach's 0), so a voice sang two notes
-at once, a second apart at times, and a bass "sixteenth" was the tail of such an overlap. ``openings``: the
-lowest and highest pitch of each voice's first note, top down (``Voicing.openings``; not set: Bach's first
-bass note lies at or under A3 in 90% of his chorales, partita's in about half, measured but not tried)."""
+at once, a second apart at times, and a bass "sixteenth" was the tail of such an overlap."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -572,7 +570,6 @@ def strike_with_melody(
             holds=phrase_spans(melody) if voicing.get("holds") else [],
             sustain=bool(voicing.get("sustain")),
             spans=[int(b) for b in voicing.get("spans", [])],
-            openings=[(int(lo), int(hi)) for lo, hi in voicing.get("openings", [])],
         )
         if melody.beat_chords:  # the chords a beat, asked of the voices instead of the bars' chords
             request.voicing.chords = beat_voicing_chords(melody.beat_chords, c.key, c.mode)

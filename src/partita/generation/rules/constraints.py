@@ -59,9 +59,6 @@ class Voicing:
     spans: list[int] = field(default_factory=list)
     """The widest span in semitones the pitches each voice starts over the piece may cover, top down; 0 or a
     voice not listed: any (:mod:`~partita.generation.rules.voice_span`)."""
-    openings: list[tuple[int, int]] = field(default_factory=list)
-    """The lowest and highest pitch (MIDI) each voice's first note may take, top down; (0, 0) or a voice not
-    listed: any but ``ranges`` (:mod:`~partita.generation.rules.voice_lines`, ``Registers``)."""
 
 
 @dataclass

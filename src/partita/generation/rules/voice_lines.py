@@ -45,36 +45,23 @@ class _VoiceState(VoiceOrder):
         return None
 
 
-def _bounds(ranges, voices: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(lowest, highest) pitch of each of ``voices`` voices from ``ranges`` ((0, 0) or not listed: any)."""
-    bounds = [(int(lo), int(hi)) for lo, hi in ranges][:voices]
-    bounds += [(0, 0)] * (voices - len(bounds))
-    low = torch.tensor([lo if hi else -1 for lo, hi in bounds], dtype=torch.long)
-    return low, torch.tensor([hi if hi else 1 << 8 for lo, hi in bounds], dtype=torch.long)
-
-
 class Registers(_VoiceState):
-    """``ranges``: (lowest, highest) MIDI pitch of each voice, top down ((0, 0): any); ``openings``: the
-    same for each voice's first note, within its range."""
+    """``ranges``: (lowest, highest) MIDI pitch of each voice, top down ((0, 0): any)."""
 
-    def __init__(
-        self, expansions: list[list[str]], resolution: int, voices: list[int], timeline, ranges, openings=()
-    ):
+    def __init__(self, expansions: list[list[str]], resolution: int, voices: list[int], timeline, ranges):
         super().__init__(expansions, resolution, voices, timeline)
-        self.low, self.high = _bounds(ranges, len(voices))
-        self.open_low, self.open_high = _bounds(openings, len(voices))
+        bounds = [(int(lo), int(hi)) for lo, hi in ranges][: len(voices)]
+        bounds += [(0, 0)] * (len(voices) - len(bounds))
+        self.low = torch.tensor([lo if hi else -1 for lo, hi in bounds], dtype=torch.long)
+        self.high = torch.tensor([hi if hi else 1 << 8 for lo, hi in bounds], dtype=torch.long)
 
     @classmethod
     def build(cls, ctx: Context) -> Registers | None:
         c = ctx.constraints
         ranges = [(int(lo), int(hi)) for lo, hi in c.voicing.ranges]
-        openings = [(int(lo), int(hi)) for lo, hi in c.voicing.openings]
-        bounded = any(hi for _, hi in ranges) or any(hi for _, hi in openings)
-        if len(c.voice_order) < 2 or not c.grammar or ctx.timeline is None or not bounded:
+        if len(c.voice_order) < 2 or not c.grammar or ctx.timeline is None or not any(hi for _, hi in ranges):
             return None
-        return cls(
-            ctx.ids.expansions, ctx.ids.resolution, list(c.voice_order), ctx.timeline, ranges, openings
-        )
+        return cls(ctx.ids.expansions, ctx.ids.resolution, list(c.voice_order), ctx.timeline, ranges)
 
     def mask(self, row: dict, track: Track, width: int) -> torch.Tensor | None:
         rank = self._ranks(row, width)
@@ -82,8 +69,6 @@ class Registers(_VoiceState):
         voiced = (rank >= 0) & (pitch >= 0)
         r = rank.clamp(min=0)
         bad = voiced & ((pitch < self.low[r]) | (pitch > self.high[r]))
-        first = torch.tensor([int(k) not in row["last"] for k in range(len(self.open_low))], dtype=torch.bool)
-        bad |= voiced & first[r] & ((pitch < self.open_low[r]) | (pitch > self.open_high[r]))
         return bad if bool(bad.any()) else None
 
 
