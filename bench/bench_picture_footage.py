@@ -26,7 +26,7 @@ each shot's start).
         [--longest 1.5] [--synthetic 10] [--keep DIR]
 
 ``--longest`` draws dissolves up to that many seconds (the reader finds them whole up to 1.5 s); ``--black
-0.5`` draws half of the dissolves as fades through black (out to black, in from it) instead. A dissolve
+P`` draws that share of the dissolves as fades through black (out to black, in from it) instead. A dissolve
 through black counts as a dissolve in the rows (found when a shot starts within 0.25 s of its middle).
 """
 
@@ -68,11 +68,9 @@ def make_footage(rng: np.random.Generator, photos: list[str], longest: float = 1
     for k, start in enumerate(starts):
         dissolve = float(rng.uniform(0.5, longest)) if k and rng.random() < 0.5 else 0.0
         speed = float(np.exp(rng.uniform(np.log(0.02), np.log(0.3))))
-        shots.append(
-            FootageShot(
-                start, photos[order[k % len(photos)]], speed, float(rng.uniform(0, 2 * math.pi)), dissolve
-            )
-        )
+        angle = float(rng.uniform(0, 2 * math.pi))
+        through = bool(dissolve and black and rng.random() < black)
+        shots.append(FootageShot(start, photos[order[k % len(photos)]], speed, angle, dissolve, through))
     bursts: list[tuple[float, float]] = []
     for _ in range(int(rng.integers(0, 3))):
         at = float(rng.uniform(1.0, duration - 1.5))
