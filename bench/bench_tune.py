@@ -53,7 +53,9 @@ anchor on ``--anchor-pieces`` real pieces of the style's train split).
 
 When ``data/tokens/base/valid.npy`` is missing, the NLL is measured on ``--nll-pieces`` real pieces of the
 style (test split of corpus ``all``, another draw than the realism set) under the prefix sampling builds
-for a plain prompt of the style, and the result says so.
+for a plain prompt of the style, and the result says so. ``--nll-split`` takes them from the corpus's ``test``
+split (the default, as the first runs), its ``valid`` split, or ``both`` (valid for choosing a setting, test
+reported beside it). The result file is written after each variant (``"finished": false`` until the end).
 
 The baseline of every row is the base model measured in the same run (the win rate's: 0.5, a coin).
 """
@@ -187,16 +189,26 @@ def pieces_nll(generator, pieces: list, style: str) -> float:
     return total / max(count, 1)
 
 
-def valid_nll(model, max_tokens: int, style: str = STYLE, generator=None, nll_pieces: int = 32) -> dict:
+def valid_nll(
+    model, max_tokens: int, style: str = STYLE, generator=None, nll_pieces: int = 32, split: str = "test"
+) -> dict:
+    """NLL per token of the validation tokens, or (without them) of ``nll_pieces`` real pieces of ``style``
+    from ``split`` of corpus ``all`` ("test", as the first runs; "valid"; "both": the valid split's under
+    ``valid``, the test split's under ``test``)."""
     from partita.paths import data_dir
     from partita.training.data import sequence_nll
 
     folder = data_dir() / "tokens" / "base"
     if not (folder / "valid.npy").is_file() and generator is not None:
-        if style not in _NLL_PIECES:
-            _NLL_PIECES[style] = real_folk(nll_pieces, seed=7, style=style)
-        value = pieces_nll(generator, _NLL_PIECES[style], style)
-        return {"valid": value, "style": value, "source": f"{nll_pieces} real {style} pieces (test split)"}
+        out: dict = {}
+        for part in ("valid", "test") if split == "both" else (split,):
+            if (style, part) not in _NLL_PIECES:
+                _NLL_PIECES[style, part] = real_folk(nll_pieces, seed=7, style=style, split=part)
+            out[part] = pieces_nll(generator, _NLL_PIECES[style, part], style)
+        value = out["valid" if split == "both" else split]
+        shown = "valid split; the test split's under 'test'" if split == "both" else f"{split} split"
+        source = f"{nll_pieces} real {style} pieces ({shown})"
+        return {**out, "valid": value, "style": value, "source": source}
     out = {}
     for name, path in (
         ("valid", folder / "valid.npy"),
@@ -223,12 +235,27 @@ def anchor_pieces(generator, args) -> list:
     return [(prefix, piece_tokens(generator, p)) for p in pieces]
 
 
-def real_folk(count: int, seed: int, style: str = STYLE) -> list:
+def real_folk(count: int, seed: int, style: str = STYLE, split: str = "test") -> list:
+    """``count`` real pieces of ``style`` from ``split`` (train, valid or test) of corpus ``all``, 8 bars."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_realism import real_pieces, style_records
+    from bench_realism import STYLES, real_pieces, style_records
 
     records, corpus = style_records("all")
-    pieces, _ = real_pieces(corpus, records[style]["test"], [BARS], count, seed)
+    chosen = records[style].get(split)
+    if chosen is None:  # style_records keeps train and test: the valid split by the same rule
+        from partita.tokens.dataset import style_of
+
+        taken = {r["work_id"] for part in records[style].values() for r in part}
+        notated = {r["work_id"] for r in corpus.records() if r["source"] != "jsb" and r.get("jsb_match")}
+        chosen = [
+            r
+            for r in corpus.records()
+            if r["split"] == split
+            and style_of(r) in STYLES[style]
+            and not (r["source"] == "jsb" and r["work_id"] in notated)
+            and r["work_id"] not in taken
+        ]
+    pieces, _ = real_pieces(corpus, chosen, [BARS], count, seed)
     return pieces
 
 
@@ -505,7 +532,9 @@ def prepare_rater(prop: str, args) -> dict:
         "n_prefs": n_prefs,
         "t_pairs": t_pairs,
         "base_pieces": base_pieces,
-        "base_nll": valid_nll(generator.model, args.nll_tokens, args.style, generator, args.nll_pieces),
+        "base_nll": valid_nll(
+            generator.model, args.nll_tokens, args.style, generator, args.nll_pieces, args.nll_split
+        ),
         "reward": (reward_acc, ceiling, reward_n),
     }
 
@@ -574,7 +603,9 @@ def run_variant(prop: str, shared: dict, variant: dict, args, real: list) -> dic
         },
         "nll": {
             "base": shared["base_nll"],
-            "tuned": valid_nll(generator.model, args.nll_tokens, args.style, generator, args.nll_pieces),
+            "tuned": valid_nll(
+                generator.model, args.nll_tokens, args.style, generator, args.nll_pieces, args.nll_split
+            ),
         },
         "realism": realism_measure(base_pieces, tuned_pieces, real, args, variant["label"]),
         "dpo": result["summary"],
@@ -638,7 +669,13 @@ def variant_rows(prop: str, shared: dict, d: dict, args, cmd: str) -> list[dict]
             base_nll["valid"],
             False,
             "within 0.05 nats of the base",
-            f"{source} part: {base_nll['style']:.4f} -> {tuned_nll['style']:.4f}",
+            f"{source} part: {base_nll['style']:.4f} -> {tuned_nll['style']:.4f}"
+            + (f"; measured on {base_nll['source']}" if "source" in base_nll else "")
+            + (
+                f"; test split: {base_nll['test']:.4f} -> {tuned_nll['test']:.4f}"
+                if "test" in base_nll and args.nll_split == "both"
+                else ""
+            ),
         ),
         row(
             f"{name}: realism two-sample accuracy vs real {real_name} (8 bars)",
@@ -682,8 +719,9 @@ def accuracy_row(name: str, value: float, cmd: str, note: str) -> dict:
     return row(name, value, "share", cmd, "coin", 0.5, True, None, note)
 
 
-def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
-    """Every ``--variants`` entry of one rater against the same base, pairs and held-out pieces."""
+def run_rater(prop: str, args, real: list, cmd: str, save=None) -> tuple[list[dict], dict]:
+    """Every ``--variants`` entry of one rater against the same base, pairs and held-out pieces; ``save``
+    (if given) is called with the rows and variants so far after each variant."""
     shared = prepare_rater(prop, args)
     print(f"[{prop}] {len(shared['pairs'])} pairs; base measured; tuning", file=sys.stderr, flush=True)
     rows, variants = [], []
@@ -692,6 +730,8 @@ def run_rater(prop: str, args, real: list, cmd: str) -> tuple[list[dict], dict]:
         rows += variant_rows(prop, shared, d, args, cmd)
         variants.append(d)
         print(json.dumps(d, indent=1, default=float), flush=True)
+        if save is not None:
+            save(rows, {"rater": prop, "variants": variants})
     reward_acc, ceiling, reward_n = shared["reward"]
     rows.append(
         accuracy_row(
@@ -795,6 +835,12 @@ def main() -> None:
         help="the arm sparse's L1 penalty: a number, or loo (chosen by leave-one-out on the rated choices)",
     )
     ap.add_argument("--nll-pieces", type=int, default=32, help="real pieces for NLL without valid.npy")
+    ap.add_argument(
+        "--nll-split",
+        default="test",
+        choices=["test", "valid", "both"],
+        help="the corpus split of the --nll-pieces (both: valid for the decision, test reported beside)",
+    )
     ap.add_argument("--real", type=int, default=64, help="real pieces for the realism test")
     ap.add_argument(
         "--realism-reps",
@@ -822,9 +868,16 @@ def main() -> None:
     cmd = "python bench/bench_tune.py " + " ".join(sys.argv[1:])
     real = real_folk(args.real, seed=0, style=args.style)
     rows, details = [], []
+
+    def save(more_rows: list[dict], more: dict) -> None:
+        """The variants finished so far, in the result file (``"finished": false``): a run cut short
+        keeps them."""
+        extra = {"details": [*details, more], "finished": False}
+        write_result(args.name, args.title, rows + more_rows, quick=args.quick, extra=extra)
+
     for prop in [r.strip() for r in args.raters.split(",") if r.strip()]:
         t0 = time.monotonic()
-        r, d = run_rater(prop, args, real, cmd.strip())
+        r, d = run_rater(prop, args, real, cmd.strip(), save)
         d["wall_seconds"] = round(time.monotonic() - t0, 1)
         rows += r
         details.append(d)
@@ -834,7 +887,7 @@ def main() -> None:
         args.title,
         rows,
         quick=args.quick,
-        extra={"details": details},
+        extra={"details": details, "finished": True},
     )
 
 

@@ -250,3 +250,35 @@ def _score(value, name: str) -> float | None:
     if not math.isfinite(out):
         raise ValueError(f"{name} must be a finite number")
     return out
+
+
+def anchor_pieces(generator, folder: str | Path, prompt: str = "") -> list[tuple[list[int], list[int]]]:
+    """The real pieces of ``folder`` (MIDI, MusicXML, ABC or Humdrum files, sub-folders included, in name
+    order) as ``(prefix, tokens)`` for :func:`partita.training.dpo.tune_dpo`'s ``anchor``: each piece's
+    music tokens (EOS last) under the condition prefix sampling builds for ``prompt`` (none: the bare
+    prefix). A file that does not read or has no notes is skipped with a warning; none left is one
+    ValueError."""
+    from partita.training.concept import read_references
+
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise ValueError(f"{root}: no such folder of real pieces to anchor on")
+    try:
+        scores, _ = read_references(root, limit=10**6)
+    except ValueError:
+        raise ValueError(
+            f"{root}: no real piece to anchor on (MIDI, MusicXML, ABC or Humdrum files with notes)"
+        ) from None
+    from partita.score import ScoreError, check_limits
+
+    prefix, out = condition_prefix(generator, prompt), []
+    for name, score in scores:
+        try:
+            check_limits(score, name)  # a piece the tokenizer could not take (0 ticks a quarter, ...)
+        except ScoreError as e:
+            logger.warning("anchor piece skipped: %s", e)
+            continue
+        out.append((list(prefix), piece_tokens(generator, score)))
+    if not out:
+        raise ValueError(f"{root}: none of its pieces is within the score limits to anchor on")
+    return out
