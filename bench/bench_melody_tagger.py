@@ -9,7 +9,7 @@ songs present; 801-909 never used). Everything is fitted on the train songs; the
 checkpoint kept is the one with the best valid accuracy); the test songs are only scored. With and without
 velocity (the no-velocity variant zeroes velocity in both the tagger and the gradient boosting).
 
-    python bench/bench_melody_tagger.py --threads 1 [--train-minutes 6] [--steps 3000] [--quick]
+    python bench/bench_melody_tagger.py --threads 1 [--train-minutes 10] [--steps 4000] [--quick]
                                         [--save FOLDER]
 """
 
@@ -87,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="30 / 15 / 15 songs and 150 steps: a smoke run.")
-    ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--rounds", type=int, default=6, help="Valid checks during training (the best is kept).")
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--rounds", type=int, default=4, help="Valid checks during training (the best is kept).")
     ap.add_argument(
-        "--train-minutes", type=float, default=8.0, help="At most this many CPU minutes a tagger."
+        "--train-minutes", type=float, default=10.0, help="At most this many CPU minutes a tagger."
     )
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--window", type=int, default=256)
