@@ -188,9 +188,9 @@ class _Samples:
     hist_times: list[float] = field(default_factory=list)
     hist_dist: list[float] = field(default_factory=list)
     hists: list[np.ndarray] = field(default_factory=list)
+    """Every histogram taken (the first frame's too: one more than ``hist_dist``)."""
     levels: list[float] = field(default_factory=list)
     """The mean grey level (0-1) of each frame histogrammed (as ``hists``)."""
-    """Every histogram taken (the first frame's too: one more than ``hist_dist``)."""
     times: list[float] = field(default_factory=list)
     flow: list[float] = field(default_factory=list)
     pictures: list[ImageFeatures] = field(default_factory=list)
