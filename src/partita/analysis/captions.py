@@ -114,6 +114,26 @@ _DYNAMICS_ZH = {
 }
 
 
+_PACE_EN = ("very slow",) * 2 + ("slow",) * 2 + ("mid-tempo",) * 2 + ("fast",) + ("very fast",) * 2
+_PACE_ZH = ("非常缓慢的",) * 2 + ("缓慢的",) * 2 + ("中速的",) * 2 + ("快速的",) + ("非常快的",) * 2
+"""The pace of each tempo bin in the words a listener would use (the Italian term and bpm come later)."""
+_SOFT, _LOUD = ("ppp", "pp", "p"), ("f", "ff", "fff")
+_LOUDNESS_EN = dict.fromkeys(_SOFT, "soft") | {"mp": "gentle"} | dict.fromkeys(_LOUD, "loud")
+_LOUDNESS_ZH = dict.fromkeys(_SOFT, "轻柔") | {"mp": "柔和"} | dict.fromkeys(_LOUD, "响亮")
+"""A clear loudness in a listener's word (``mf``, the usual, says nothing and is left out)."""
+
+
+def plain_words(d: Description, lang: str = "en") -> str:
+    """How the piece sounds in a listener's words, for the head of a caption: ``"slow, soft"``,
+    ``"mid-tempo"``, ``"缓慢轻柔的"``; empty when the description has no tempo and no clear loudness."""
+    zh = lang == "zh"
+    pace = (_PACE_ZH if zh else _PACE_EN)[d.tempo_bin] if d.tempo and d.tempo_bin is not None else ""
+    loud = (_LOUDNESS_ZH if zh else _LOUDNESS_EN).get(d.dynamics or "", "")
+    if zh:
+        return (pace[:-1] + loud + "的") if pace and loud else pace or (f"{loud}的" if loud else "")
+    return ", ".join(w for w in (pace, loud) if w)
+
+
 def chord_symbol(label: str) -> str:
     """A lead-sheet symbol for a mir_eval label: ``A:min7`` -> ``Am7``, ``C:maj`` -> ``C``, ``G:7`` ->
     ``G7``."""
@@ -215,6 +235,8 @@ def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
     key_in_head = generic and bool(d.key)
     if inst_in_head:
         kind = f"{_join(all_names, 'en').lower()} {kind}"
+    if generic and (plain := plain_words(d, "en")):
+        kind = f"{plain} {kind}"  # the listener's words first: "A slow, soft piano piece in F# major."
     a = _an(kind)
     head = a[0].upper() + a[1:] + origin + by + (f" in {d.key}" if key_in_head else "")
     facts: list[str] = []
@@ -293,7 +315,7 @@ def _english(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
             )
         )
     extras = []
-    if d.dynamics:
+    if d.dynamics and not (generic and d.dynamics in _LOUDNESS_EN):  # not twice ("A loud ... played loudly")
         extras.append(f"It is played {_DYNAMICS_EN.get(d.dynamics, 'at a moderate volume')}.")
     if d.register and d.note_density is not None:
         busy = "busy" if d.note_density > 8 else "sparse" if d.note_density < 2 else "moderately dense"
@@ -328,6 +350,7 @@ def _chinese(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
     head = (
         prefix
         + desc
+        + (plain_words(d, "zh") if generic else "")
         + (f"{key_zh(d.key)}的" if key_in_head else "")
         + (_join(unique, "zh") if inst_in_head else "")
         + noun
@@ -371,7 +394,7 @@ def _chinese(d: Description, rng: random.Random, labels: dict[str, str]) -> str:
         facts.append(
             rng.choice([f"主要和弦进行为{prog}", f"和声反复使用{prog}的进行", f"和弦进行以{prog}为主"])
         )
-    if d.dynamics and rng.random() < 0.6:
+    if d.dynamics and rng.random() < 0.6 and not (generic and d.dynamics in _LOUDNESS_ZH):
         facts.append(f"整体{_DYNAMICS_ZH.get(d.dynamics, '力度适中')}")
     rng.shuffle(facts)
     if not facts:

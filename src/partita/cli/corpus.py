@@ -166,7 +166,7 @@ def build(
         f"{summary['seconds']:.0f} s"
     )
     if summary.get("ignored_files"):
-        click.echo(f"  files ignored (not scores): {_format_counts(summary['ignored_files'])}")
+        click.echo(f"  ignored, not read: {_format_counts(summary['ignored_files'])}")
 
 
 @corpus.command()

@@ -204,6 +204,10 @@ def _analysis_refs(files: list[Path]) -> dict[str, tuple[str, str | None]]:
     return refs
 
 
+FOLDER_LINK = "link to a folder (not followed)"
+"""The key under which a folder source's links to folders are counted among the ignored files."""
+
+
 def _broken_link(path: Path) -> bool:
     """A symbolic link whose target does not exist or leads back to itself."""
     try:
@@ -217,9 +221,13 @@ def _folder_items(
 ) -> list[WorkItem]:
     # a link that leads nowhere (dangling, or a loop) is kept: it is read, refused and counted among the
     # rejects, not skipped unseen
-    files = sorted(
-        p for p in folder.rglob("*") if (p.is_file() or _broken_link(p)) and not p.name.startswith(".")
-    )
+    found = [p for p in folder.rglob("*") if not p.name.startswith(".")]
+    files = sorted(p for p in found if p.is_file() or _broken_link(p))
+    # a link to a folder is not followed (it may lead back up: a loop, or the same files twice); it is
+    # counted, so that a linked folder of music is not skipped unseen
+    folder_links = sum(1 for p in found if p.is_symlink() and p.is_dir())
+    if folder_links:
+        ignored[FOLDER_LINK] = ignored.get(FOLDER_LINK, 0) + folder_links
     refs = _analysis_refs(files)
     items: list[WorkItem] = []
     for f in files:
