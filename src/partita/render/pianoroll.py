@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from partita.atomic import atomic_path
@@ -17,6 +18,9 @@ from partita.score.checks import DEFAULT_LIMITS, ScoreLimits, check_limits, chec
 from partita.score.general_midi import gm_program_name
 
 log = logging.getLogger(__name__)
+
+LEGEND_MAX_TRACKS = 16
+"""The most legend entries a piano roll shows; beyond, the first 15 tracks and "... and N more tracks"."""
 
 _NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -200,8 +204,18 @@ def write_pianoroll(
     ax.set_yticks(range(lo, hi + 1), minor=True)  # a small tick per semitone
     ax.set_ylabel("pitch")
     ax.set_title(title or "Piano roll")
+    if len(handles) > LEGEND_MAX_TRACKS:
+        # a legend taller than the picture (hundreds of tracks) could not be laid out: the first tracks and a
+        # count of the rest; the colours repeat every ten tracks anyway
+        more = len(handles) - (LEGEND_MAX_TRACKS - 1)
+        handles = handles[: LEGEND_MAX_TRACKS - 1] + [
+            plt.Rectangle((0, 0), 1, 1, fill=False, edgecolor="none", label=f"... and {more} more tracks")
+        ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8, frameon=False)
-    fig.tight_layout()
+    with warnings.catch_warnings():
+        # a picture too small for its labels is drawn as it is, without a Python warning on the terminal
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format=Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
