@@ -8,7 +8,9 @@ by a hard cut.
 The photographs are those installed packages ship (scikit-learn's, matplotlib's and Gradio's sample images).
 Each video is read by ``read_video_features`` twice, in the same run: as it is, and with its dissolve step
 switched off (``video._dissolves`` and ``video._through_black`` finding none: the reader before 2026-12-07's
-evening). Measured:
+evening). The reading as it is also says which changes of colour its pan check read as camera pans
+(``VideoFeatures.pans``): with them put back as dissolves it is the reader without the pan check (the check
+removes dissolves and nothing else), a third arm from the same reading. Measured:
 
 - **shot changes**: the F (mir_eval.onset-style) of the shots' starts against the drawn transitions (cuts,
   and dissolves' middles), window 0.25 s; the hard cuts alone (within 2 frames); the dissolves' recall and
@@ -23,11 +25,13 @@ No music is generated: what the reading finds is what ``score-video`` plans its 
 each shot's start).
 
     python bench/bench_picture_footage.py [--videos 20] [--seed 0] [--quick] [--name picture-footage]
-        [--longest 1.5] [--synthetic 10] [--keep DIR]
+        [--longest 1.5] [--synthetic 10] [--keep DIR] [--black 0] [--slowest 0.02]
 
 ``--longest`` draws dissolves up to that many seconds (the reader finds them whole up to 1.5 s); ``--black
 P`` draws that share of the dissolves as fades through black (out to black, in from it) instead. A dissolve
 through black counts as a dissolve in the rows (found when a shot starts within 0.25 s of its middle).
+``--slowest`` is the slowest pan drawn (frame widths a second; the fastest is 0.3): 0.15 draws fast pans
+only, which carry the picture onto other colours more often (the pan check's case).
 """
 
 from __future__ import annotations
@@ -52,8 +56,15 @@ CUT_WINDOW = 2 / 25 + 1e-6
 PEAK_WINDOW = 0.3
 
 
-def make_footage(rng: np.random.Generator, photos: list[str], longest: float = 1.5, black: float = 0.0):
-    """One random video from photographs (the ground truth is its spec)."""
+def make_footage(
+    rng: np.random.Generator,
+    photos: list[str],
+    longest: float = 1.5,
+    black: float = 0.0,
+    slowest: float = 0.02,
+):
+    """One random video from photographs (the ground truth is its spec); pans of ``slowest`` to 0.3 frame
+    widths a second."""
     from partita.picture.footage import Footage, FootageShot
 
     duration = float(rng.uniform(12, 20))
@@ -67,7 +78,7 @@ def make_footage(rng: np.random.Generator, photos: list[str], longest: float = 1
     shots = []
     for k, start in enumerate(starts):
         dissolve = float(rng.uniform(0.5, longest)) if k and rng.random() < 0.5 else 0.0
-        speed = float(np.exp(rng.uniform(np.log(0.02), np.log(0.3))))
+        speed = float(np.exp(rng.uniform(np.log(slowest), np.log(0.3))))
         angle = float(rng.uniform(0, 2 * math.pi))
         through = bool(dissolve and black and rng.random() < black)
         shots.append(FootageShot(start, photos[order[k % len(photos)]], speed, angle, dissolve, through))
@@ -121,6 +132,16 @@ def shot_motion(spec, feats) -> list[tuple[float, float]]:
     return out
 
 
+def without_pan_check(feats):
+    """What the reader without its pan check (2026-12-07) found: the changes of colour the check read as
+    camera pans are dissolves again (the check only removes dissolves; everything else is the same)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        cuts=sorted([*feats.cuts, *feats.pans]), shots=feats.shots, motion_peaks=feats.motion_peaks
+    )
+
+
 def read_both(path: Path):
     """The features as read now, and with the dissolve and fade steps switched off (the reader before), and
     the time the first read took."""
@@ -149,6 +170,9 @@ def main() -> None:
     ap.add_argument("--longest", type=float, default=1.5, help="the longest dissolve drawn (seconds)")
     ap.add_argument("--synthetic", type=int, default=10, help="bench_picture's synthetic videos read")
     ap.add_argument("--black", type=float, default=0.0, help="the share of dissolves drawn through black")
+    ap.add_argument(
+        "--slowest", type=float, default=0.02, help="the slowest pan drawn (frame widths a second)"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import cv2
@@ -163,7 +187,7 @@ def main() -> None:
         raise SystemExit("fewer than 2 sample photographs installed (scikit-learn, matplotlib, gradio)")
     n = 4 if args.quick else args.videos
     rng = np.random.default_rng(args.seed)
-    specs = [make_footage(rng, photos, args.longest, args.black) for _ in range(n)]
+    specs = [make_footage(rng, photos, args.longest, args.black, args.slowest) for _ in range(n)]
     records, pairs_before, pairs_after, seconds, read_time = [], [], [], 0.0, 0.0
     with tempfile.TemporaryDirectory(prefix="bench-footage-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)
@@ -175,6 +199,8 @@ def main() -> None:
             read_time += took
             rec = {"video": i, "duration": spec.duration, "before": measure(spec, before)}
             rec["after"] = measure(spec, after)
+            rec["nopan"] = measure(spec, without_pan_check(after))
+            rec["pans"] = after.pans
             pairs_before += shot_motion(spec, before)
             pairs_after += shot_motion(spec, after)
             records.append(rec)
@@ -280,6 +306,20 @@ def summary_rows(records, synthetic, shipped, pairs_before, pairs_after, seconds
             mean("before", "peaks_f"),
         ),
     ]
+    nopan = "the reader without its pan check (same reading)"
+    pans = [t for r in records for t in r["pans"]]
+    minute = 60.0 / seconds
+    checked = (
+        ("shot changes F, with the pan check (without it in baseline)", "transitions_f", "F", None, True,
+         f"{len(pans)} changes of colour read as camera pans"),
+        ("dissolves found, with the pan check", "dissolves_found", "share", 1 / max(drawn_d, 1), True,
+         f"{drawn_d} dissolves drawn"),
+        ("shot changes where none was drawn, per minute, with the pan check", "false", "per minute", minute,
+         False, f"{total('after', 'false')} against {total('nopan', 'false')} in {seconds / 60:.1f} min"),
+    )  # fmt: skip
+    for metric, key, unit, per, higher, text in checked:
+        now, without = (mean(a, key) if per is None else total(a, key) * per for a in ("after", "nopan"))
+        rows.append(row(f"footage: {metric}", now, unit, command, nopan, without, higher, notes=text))
     rho, chance = spearman_with_chance([a for a, _ in pairs_after], [b for _, b in pairs_after], args.seed)
     rho_b, _ = spearman_with_chance([a for a, _ in pairs_before], [b for _, b in pairs_before], args.seed)
     rows.append(

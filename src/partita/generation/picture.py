@@ -4,9 +4,9 @@ prompt, through emotion). This module is the one place callers import from; the 
 
 - :mod:`partita.generation.picture_mapping`, **the mapping** (a heuristic after the colour-emotion
   literature, its weights chosen by hand, not fitted): brightness, warmth and saturation give the valence;
-  saturation, contrast, edge density (and a video shot's motion) the arousal (:func:`picture_affect`); they
-  set the mode, tempo, register, density and mood as a mood word's do, where the words of the prompt leave
-  them open (:func:`image_request`);
+  saturation, contrast, edge density (and a video shot's motion, or a still's motion blur) the arousal
+  (:func:`picture_affect`); they set the mode, tempo, register, density and mood as a mood word's do, where
+  the words of the prompt leave them open (:func:`image_request`);
 - :mod:`partita.generation.picture_video`, **a video's plan** (:func:`plan_video`): each shot (short ones
   merged) a section with its own mode, density and mood word, and, aligned, a whole number of bars at its
   own tempo so that every cut falls on a bar line and motion peaks on bar lines or beats; the events as bar

@@ -3,10 +3,15 @@ times, a textured square moving at a given speed, bursts of fast motion at known
 
 The tests and ``bench/bench_picture.py`` measure cut detection, motion peaks and the music's alignment on
 these (the ground truth is the spec). They are not natural video: flat backgrounds and one moving object.
+
+Stills with a known blur for the image reading (``bench/bench_picture_blur.py``): :func:`textured_still` (a
+ground of shapes of every orientation), :func:`motion_blur` (a blur of known length and direction) and
+:func:`paste_subject` (a sharp subject on a streaked ground: a panning shot).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -114,3 +119,71 @@ def _frame(spec: SyntheticVideo, t: float, x: int, noise: np.ndarray, texture: n
     y = (spec.height - side) // 2
     frame[y : y + side, x : x + side] = texture
     return frame
+
+
+def motion_blur(bgr: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """``bgr`` smeared as a camera or subject moving ``length`` pixels during the exposure in the direction
+    ``angle`` (degrees counterclockwise from horizontal, as the picture is seen) does: a line kernel
+    (anti-aliased, normalised) applied with reflected borders. ``length`` under 2 returns a copy."""
+    if length < 2:
+        return bgr.copy()
+    size = int(math.ceil(length)) | 1  # odd, so the kernel has a centre
+    canvas = np.zeros((size, size), np.uint8)
+    c = size // 2
+    dx, dy = math.cos(math.radians(angle)), -math.sin(math.radians(angle))  # y points down in an image
+    half = (length - 1) / 2
+    p0 = (int(round((c - half * dx) * 16)), int(round((c - half * dy) * 16)))
+    p1 = (int(round((c + half * dx) * 16)), int(round((c + half * dy) * 16)))
+    cv2.line(canvas, p0, p1, 255, 1, cv2.LINE_AA, shift=4)
+    kernel = canvas.astype(np.float32)
+    kernel /= kernel.sum()
+    return cv2.filter2D(bgr, -1, kernel, borderType=cv2.BORDER_REFLECT)
+
+
+def textured_still(rng: np.random.Generator, width: int = 512, height: int = 384) -> np.ndarray:
+    """A still picture with a known absence of direction: a ground of a random hue and lightness, 60-150
+    shapes of every orientation (discs, squares, lines) and grain, so that every block of it has texture
+    and its gradients point every way. :func:`motion_blur` then gives it a known blur, and
+    :func:`paste_subject` a sharp subject (a panning shot: the camera follows the subject, the ground
+    streaks)."""
+    hue = float(rng.uniform(0, 180))
+    ground = _hsv_bgr(hue, rng.uniform(0.2, 0.8), rng.uniform(0.35, 0.85))
+    img = np.full((height, width, 3), ground, dtype=np.uint8)
+    for _ in range(int(rng.integers(60, 151))):
+        colour = _hsv_bgr(hue + rng.uniform(-30, 30), rng.uniform(0.1, 0.9), rng.uniform(0.1, 1.0))
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        r = int(rng.integers(4, max(5, height // 6)))
+        kind = int(rng.integers(0, 3))
+        if kind == 0:
+            cv2.circle(img, (x, y), r, colour, -1, cv2.LINE_AA)
+        elif kind == 1:
+            box = cv2.boxPoints(((x, y), (r, r), float(rng.uniform(0, 90))))
+            cv2.fillPoly(img, [box.astype(np.int32)], colour, cv2.LINE_AA)
+        else:
+            a = rng.uniform(0, math.pi)
+            end = (int(x + 2 * r * math.cos(a)), int(y + 2 * r * math.sin(a)))
+            cv2.line(img, (x, y), end, colour, int(rng.integers(1, 4)), cv2.LINE_AA)
+    grain = rng.normal(0, 6, size=(height, width, 1))
+    return np.clip(img.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+
+
+def paste_subject(background: np.ndarray, subject: np.ndarray, share: float = 0.3) -> np.ndarray:
+    """``background`` with the sharp ``subject`` (a picture of any size) scaled to ``share`` of its width
+    and pasted in an ellipse at its centre."""
+    height, width = background.shape[:2]
+    w = max(2, int(width * share))
+    h = max(2, int(w * subject.shape[0] / subject.shape[1]))
+    h = min(h, height)
+    small = cv2.resize(subject, (w, h), interpolation=cv2.INTER_AREA)
+    mask = np.zeros((h, w), np.uint8)
+    cv2.ellipse(mask, (w // 2, h // 2), (w // 2, h // 2), 0, 0, 360, 255, -1)
+    out = background.copy()
+    y, x = (height - h) // 2, (width - w) // 2
+    region = out[y : y + h, x : x + w]
+    region[mask > 0] = small[mask > 0]
+    return out
+
+
+def _hsv_bgr(hue: float, sat: float, value: float) -> tuple[int, int, int]:
+    hsv = np.uint8([[[int(hue) % 180, int(255 * min(1, max(0, sat))), int(255 * min(1, max(0, value)))]]])
+    return tuple(int(x) for x in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])

@@ -14,6 +14,11 @@ its motion (optical flow) with the moments it peaks.
   panning, motion or a slow fade over a whole shot make a low or flat curve. A peak at least
   :data:`DISSOLVE_THRESHOLD` high and :data:`DISSOLVE_PROMINENCE` above the curve around it, away from a cut,
   opens a shot at the middle of its width (as motion peaks are timed, below);
+- **camera pans** (a pan onto other colours changes the histograms as a dissolve does): the frame
+  :data:`PAN_REACH` before a possible dissolve, moved along the camera's path (the phase correlation of each
+  measured frame with the one before, summed), is compared with the frame as far after it on their fine
+  detail; the same picture moved (:data:`PAN_MATCH`) is a pan, not a change of shot
+  (:attr:`VideoFeatures.pans`; :func:`_camera_pans`);
 - **fades through black** (a shot fading out and the next fading in): a stretch of black frames (mean grey
   under :data:`BLACK_LEVEL`) of at most :data:`DISSOLVE_SECONDS` with picture on both sides opens a shot at
   its middle, in place of the cuts and dissolves found within that time of it (the cut detector fires as the
@@ -78,6 +83,23 @@ DISSOLVE_PROMINENCE = 0.25
 BLACK_LEVEL = 0.03
 """The mean grey level (0-1) under which a frame is black: a short stretch of them between pictures is a fade
 through black."""
+PAN_WIDTH = 80
+"""The width (pixels) of the small grey frames kept to tell a camera pan from a dissolve."""
+PAN_REACH = 1.0
+"""A possible dissolve is checked against the frames this many seconds before and after its middle (the
+middles of the half seconds whose histograms it was found between)."""
+PAN_MATCH = 0.5
+"""The normalised cross-correlation of the pictures' fine detail (grey less its Gaussian blur, sigma
+:data:`PAN_DETAIL_SIGMA`), the earlier frame moved by the camera's path, from which the later frame is the
+same picture panned: not a dissolve (pans on the bench's videos 0.87-0.91, dissolves under 0.12)."""
+PAN_DETAIL_SIGMA = 2.0
+PAN_MIN_OVERLAP = 0.25
+"""The least share of the frame the two pictures must still share once moved (a longer pan: undecided, the
+dissolve is kept)."""
+PAN_SEARCH = 3
+"""Pixels (at :data:`PAN_WIDTH`) searched either way around the camera's path summed from frame to frame."""
+PAN_CHECK = True
+"""Whether possible dissolves are checked for camera pans (off: the reader of 2026-12-07, for the bench)."""
 MIN_PEAK_MOTION = 0.02
 """The least motion (frame widths per second, averaged over the frame) a peak must reach."""
 MIN_PEAK_GAP = 0.5
@@ -131,6 +153,10 @@ class VideoFeatures:
     cut lies between them."""
     motion_peaks: list[float]
     notes: list[str] = field(default_factory=list)
+    pans: list[float] = field(default_factory=list)
+    """The middles of changes of colour read first as dissolves, then as the camera panning onto other
+    colours (the picture before is found again after, moved along the camera's path): not changes of
+    shot."""
 
     @property
     def cuts(self) -> list[float]:
@@ -169,6 +195,9 @@ class VideoFeatures:
             f"  cuts         {', '.join(_cut_label(s) for s in self.shots[1:]) or 'none'} s",
             f"  motion peaks {', '.join(f'{t:.2f}' for t in self.motion_peaks) or 'none'} s",
         ]
+        if self.pans:
+            pans = ", ".join(f"{t:.2f}" for t in self.pans)
+            lines.append(f"  camera pans  {pans} s (a change of colour, the same picture moved: not a cut)")
         for s in self.shots:
             lines.append(
                 f"  shot {s.index + 1:<3d}     {s.start:6.2f}-{s.end:6.2f} s  brightness {s.brightness:.2f}  "
@@ -195,6 +224,11 @@ class _Samples:
     flow: list[float] = field(default_factory=list)
     pictures: list[ImageFeatures] = field(default_factory=list)
     picture_times: list[float] = field(default_factory=list)
+    thumbs: list[np.ndarray] = field(default_factory=list)
+    """Each frame measured (as ``pictures``), grey and :data:`PAN_WIDTH` wide: 3.6 KB a frame at 16:9."""
+    steps: list[tuple[float, float]] = field(default_factory=list)
+    """The camera's shift (x, y; pixels at :data:`PAN_WIDTH`) from the frame measured before to each (phase
+    correlation of the :data:`FLOW_WIDTH` grey frames; 0 for the first)."""
 
 
 def read_video_features(
@@ -227,6 +261,7 @@ def read_video_features(
     duration = frames / fps
     cuts = _cuts(samples.hist_times, samples.hist_dist)
     dissolves = _dissolves(samples.hist_times, samples.hists, cuts)
+    dissolves, pans = _camera_pans(samples, dissolves) if PAN_CHECK else (dissolves, [])
     fades, cuts, dissolves = _through_black(samples.hist_times, samples.levels, cuts, dissolves)
     motion = _motion_without_cuts(samples.times, samples.flow, cuts)
     peaks = _peaks(samples.times, motion)
@@ -244,6 +279,7 @@ def read_video_features(
         motion=[round(m, 5) if not math.isnan(m) else math.nan for m in motion],
         motion_peaks=[round(t, 4) for t in peaks],
         notes=notes,
+        pans=[round(t, 4) for t in pans],
     )
 
 
@@ -298,7 +334,7 @@ def _read(
     motion_step = max(1, round(fps / MOTION_RATE))
     limit = int(max_seconds * fps) + 1
     out, notes = _Samples(), []
-    prev_hist = before = None
+    prev_hist = before = measured = window = None
     i = 0
     while cap.grab():
         if i >= limit:
@@ -325,6 +361,14 @@ def _read(
                     out.flow.append(_flow(before[1], grey) / grey.shape[1] * fps)
                 out.pictures.append(frame_features(small))
                 out.picture_times.append(i / fps)
+                current = grey.astype(np.float32)
+                if window is None or window.shape != current.shape:
+                    window = cv2.createHanningWindow(current.shape[::-1], cv2.CV_32F)
+                scale = PAN_WIDTH / current.shape[1]
+                shift = (0.0, 0.0) if measured is None else cv2.phaseCorrelate(measured, current, window)[0]
+                out.steps.append((shift[0] * scale, shift[1] * scale))
+                out.thumbs.append(downscale(grey, PAN_WIDTH))
+                measured = current
             before = (i, grey)
         i += 1
         if i % 250 == 0:
@@ -399,6 +443,59 @@ def _dissolves(times: list[float], hists: list[np.ndarray], cuts: list[float]) -
         if not near_cut and all(t - d >= MIN_SHOT_SECONDS for d in out):
             out.append(t)
     return out
+
+
+def _camera_pans(samples: _Samples, dissolves: list[float]) -> tuple[list[float], list[float]]:
+    """The dissolves that are changes of shot, and those that are the camera panning onto other colours.
+
+    A dissolve replaces one picture with another everywhere at once; a pan moves the same picture across the
+    frame. So the frame :data:`PAN_REACH` before a possible dissolve is moved by the camera's path (the
+    frame-to-frame shifts summed, searched :data:`PAN_SEARCH` pixels around) and compared with the frame as
+    far after it, on their fine detail (normalised cross-correlation over the part they share): the same
+    picture moved (:data:`PAN_MATCH` or more) is a pan. A path that leaves under :data:`PAN_MIN_OVERLAP` of
+    the frame shared decides nothing: the dissolve is kept."""
+    if not dissolves or len(samples.thumbs) < 2:
+        return dissolves, []
+    times = np.asarray(samples.picture_times)
+    steps = np.asarray(samples.steps, dtype=np.float64)
+    kept, pans = [], []
+    for t in dissolves:
+        i0 = int(np.argmin(np.abs(times - (t - PAN_REACH))))
+        i1 = int(np.argmin(np.abs(times - (t + PAN_REACH))))
+        dx, dy = steps[i0 + 1 : i1 + 1].sum(axis=0) if i1 > i0 else (0.0, 0.0)
+        match = _pan_match(samples.thumbs[i0], samples.thumbs[i1], dx, dy)
+        if match is not None and match >= PAN_MATCH:
+            pans.append(t)
+            log.info(
+                "a change of colour at %.2f s is the camera panning (match %.2f): not a dissolve", t, match
+            )
+        else:
+            kept.append(t)
+    return kept, pans
+
+
+def _pan_match(before: np.ndarray, after: np.ndarray, dx: float, dy: float) -> float | None:
+    """The best normalised cross-correlation of the two frames' fine detail, ``before`` moved by (``dx``,
+    ``dy``) give or take :data:`PAN_SEARCH` pixels; None when they share too little of the frame."""
+    a, b = (_detail(x) for x in (before, after))
+    h, w = a.shape
+    best = None
+    for sy in range(-PAN_SEARCH, PAN_SEARCH + 1):
+        for sx in range(-PAN_SEARCH, PAN_SEARCH + 1):
+            x, y = int(round(dx)) + sx, int(round(dy)) + sy
+            if (w - abs(x)) * (h - abs(y)) < PAN_MIN_OVERLAP * w * h or abs(x) >= w or abs(y) >= h:
+                continue
+            p = a[max(0, -y) : h - max(0, y), max(0, -x) : w - max(0, x)].ravel()
+            q = b[max(0, y) : h - max(0, -y), max(0, x) : w - max(0, -x)].ravel()
+            p, q = p - p.mean(), q - q.mean()
+            ncc = float((p * q).sum() / np.sqrt((p * p).sum() * (q * q).sum() + 1e-12))
+            best = ncc if best is None else max(best, ncc)
+    return best
+
+
+def _detail(grey: np.ndarray) -> np.ndarray:
+    g = grey.astype(np.float32)
+    return g - cv2.GaussianBlur(g, (0, 0), PAN_DETAIL_SIGMA)
 
 
 def _through_black(
