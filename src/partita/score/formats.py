@@ -129,11 +129,21 @@ def from_midi_bytes(data: bytes, name: str = "<bytes>") -> Score:
         raise ScoreError("not a MIDI file (no MThd header)", "not-music", name)
     if len(data) < 14:
         raise ScoreError("truncated MIDI file (header incomplete)", "truncated", name)
+    if data.startswith(b"MThd") and data[12] & 0x80:
+        # symusic says "Division type is not ticks per quarter!"
+        raise ScoreError(
+            f"the MIDI header counts time in SMPTE frames ({256 - data[12]} a second), not in ticks per "
+            "quarter note; partita reads only the latter",
+            "parse-error",
+            name,
+        )
     try:
         return symusic.Score.from_midi(data)
     except Exception as e:  # symusic raises plain RuntimeError/ValueError on malformed data
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         reason = "truncated" if "end" in msg.lower() or "unexpected" in msg.lower() else "parse-error"
+        if pitch := re.fullmatch(r"Get pitch=(\d+)", msg):  # symusic's words for a data byte over 127
+            msg = f"a note of pitch {pitch.group(1)}, outside MIDI's 0-127"
         raise ScoreError(f"unreadable MIDI ({msg})", reason, name) from None
 
 
@@ -189,6 +199,10 @@ def unzip_musicxml(data: bytes, name: str = "<bytes>", max_bytes: int = MAX_UNZI
         ) from None
 
 
+_MUSICXML_PART = re.compile(r"<part[\s>/]")
+"""A MusicXML part (``<part id="P1">``), in either layout (partwise or timewise); not ``<part-list>``."""
+
+
 def _music21_parse(data: bytes | str, fmt: str, name: str):
     # music21 is imported lazily: it costs ~1 s to import and MIDI-only work never needs it.
     from music21 import converter
@@ -205,9 +219,17 @@ def _music21_parse(data: bytes | str, fmt: str, name: str):
             raise ScoreError(
                 "the file declares XML entities (<!ENTITY>), which MusicXML never needs", "unsafe-xml", name
             )
+        if fmt == "musicxml" and not _MUSICXML_PART.search(text):
+            # music21 would fail inside with "'Score' object has no attribute 'partName'"
+            raise ScoreError("the MusicXML file holds no part (no <part> element)", "no-notes", name)
         return converter.parseData(text, format=fmt)
     except ScoreError:
         raise
+    except ZeroDivisionError:  # music21's words: "division by zero"
+        what = "a length of zero"
+        if fmt == "abc":
+            what = "a note length or meter of zero, such as L:1/0 or M:0/0"
+        raise ScoreError(f"unreadable {fmt} ({what})", "parse-error", name) from None
     except Exception as e:
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise ScoreError(f"unreadable {fmt} ({msg})", "parse-error", name) from None
