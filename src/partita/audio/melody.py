@@ -87,6 +87,39 @@ class MelodyConfig:
     held notes, and its lines get more notes: held out, 4/4 kept 26 -> 24 of 28, bars right 22 -> 21 of 43,
     note F1 0.778 -> 0.774 (validation split: 4/4 57 -> 56, 3/4 20 -> 19, F1 0.794 -> 0.788): 0 for a
     hum."""
+    reattack_dip: float = 0.0
+    """A note is split where the model's note activation at its pitch dips below this share of its peaks
+    either side (:attr:`NoteEvent.dips`; 0: never): the same pitch sung or played again without a gap, which
+    basic-pitch hears as one held note. ``reattack_dip_onset``: only where the onset activation beside the
+    dip is at least this. The split falls ``reattack_shift_ms`` after the dip's lowest frame. Off by default
+    (for a hum): the synthetic hums' vibrato dips as deep, with onsets as high (0.9 and 0.4, the voice's
+    setting, :data:`INSTRUMENT_SETTINGS`: held-out hums' note F1 0.951 -> 0.722, 136 false splits); on for a
+    sampled voice, where the dip tells a re-attack from the rest (ROC AUC 0.97; the flute's 0.38-0.47)."""
+    reattack_dip_onset: float = 0.0
+    reattack_shift_ms: float = 0.0
+
+    @classmethod
+    def for_instrument(cls, instrument: str, base: MelodyConfig | None = None) -> MelodyConfig:
+        """``base`` (default: the defaults, for a hum) with the re-attack settings of the instrument heard,
+        one of :data:`INSTRUMENT_SETTINGS` (``"hum"``, ``"flute"``, ``"voice"``, ``"piano"``)."""
+        key = str(instrument).strip().lower()
+        if key not in INSTRUMENT_SETTINGS:
+            raise ValueError(f"unknown instrument {instrument!r}: one of {', '.join(INSTRUMENT_SETTINGS)}")
+        return replace(base or cls(), **INSTRUMENT_SETTINGS[key])
+
+
+INSTRUMENT_SETTINGS: dict[str, dict[str, float]] = {
+    "hum": {},
+    "flute": {},
+    "voice": {"reattack_dip": 0.9, "reattack_dip_onset": 0.4},
+    "piano": {"reattack_onset": 0.7},
+}
+"""The re-attack settings per instrument heard, each chosen on its own validation set of rendered legato tunes
+(``bench/bench_reattack.py``; held out, note F1 against the defaults): a voice (GM 53) 0.632 -> 0.774 (legato
+repeats kept 22 -> 138 of 179, false splits of held notes 2 -> 6), the piano 0.632 -> 0.755 (27 -> 123, 0 ->
+4; on corpus melodies 0.862 -> 0.898, ``bench/bench_transcribe_bars.py --program 0``). The flute's choice
+(the dip at 0.9, onset 0.6) mended nothing held out (0.509 -> 0.508) and a hum's was the defaults: both
+``{}``."""
 
 
 OVERLAP_MIN_GAP = 0.03
@@ -212,7 +245,7 @@ def _merge_repeats(
         ):
             prev = out[-1]
             amp = max(prev.amplitude, n.amplitude)
-            out[-1] = replace(prev, end=max(prev.end, n.end), amplitude=amp)
+            out[-1] = replace(prev, end=max(prev.end, n.end), amplitude=amp, dips=prev.dips + n.dips)
         else:
             out.append(n)
     return out
@@ -249,6 +282,31 @@ def _split_at_dips(line: list[NoteEvent], envelope: np.ndarray | None, ratio: fl
     return out
 
 
+def _split_at_reattacks(line: list[NoteEvent], cfg: MelodyConfig) -> list[NoteEvent]:
+    """Split each note at the dips of its note activation deeper than ``cfg.reattack_dip`` (with an onset
+    activation of ``cfg.reattack_dip_onset`` or more beside them), the deepest first, no piece shorter than
+    ``cfg.min_note_ms``; the later piece starts with no onset activation known."""
+    if cfg.reattack_dip <= 0:
+        return line
+    shift, shortest = cfg.reattack_shift_ms / 1000, cfg.min_note_ms / 1000
+    out: list[NoteEvent] = []
+    for n in line:
+        found = sorted(
+            (r, t + shift) for t, r, o in n.dips if r < cfg.reattack_dip and o >= cfg.reattack_dip_onset
+        )
+        cuts: list[float] = []
+        for _, t in found:
+            bounds = [n.start, *cuts, n.end]
+            if all(abs(t - b) >= shortest for b in bounds):
+                cuts.append(t)
+        start = n.start
+        for t in sorted(cuts):
+            out.append(replace(n, start=start, end=t, onset=n.onset if start == n.start else None))
+            start = t
+        out.append(replace(n, start=start, onset=n.onset if start == n.start else None))
+    return out
+
+
 def clean_notes(
     notes: list[NoteEvent], config: MelodyConfig | None = None, envelope: np.ndarray | None = None
 ) -> list[NoteEvent]:
@@ -266,6 +324,7 @@ def clean_notes(
     line = _merge_repeats(line, gap, envelope, cfg.dip_ratio, cfg.reattack_onset)
     line = _absorb_blips(line, cfg)
     line = _merge_repeats(line, gap, envelope, cfg.dip_ratio, cfg.reattack_onset)
+    line = _split_at_reattacks(line, cfg)
     return [n for n in line if n.end - n.start >= cfg.min_note_ms / 1000]
 
 
@@ -400,13 +459,18 @@ def read_hummed_melody(
     config: MelodyConfig | None = None,
     transcription: TranscriptionConfig | None = None,
     progress: ProgressCallback | None = None,
+    instrument: str | None = None,
 ) -> HummedMelody:
     """Transcribe a hummed, sung, whistled or played melody and clean it into one quantised line.
 
     Pitches are not snapped to a key here (see :func:`partita.generation.hummed.read_hummed_theme`). Audio
     without notes (silence) raises :class:`ScoreError` ``no-notes``: a theme cannot be empty. ``path`` may
-    also be an :class:`AudioClip` already read (within the caller's :class:`AudioLimits`).
+    also be an :class:`AudioClip` already read (within the caller's :class:`AudioLimits`). ``instrument``:
+    the instrument heard, when known (:meth:`MelodyConfig.for_instrument`: ``"voice"`` splits legato
+    repeated notes where the note activation dips, ``"piano"`` keeps struck repeats apart); None reads a hum.
     """
+    if instrument is not None:
+        config = MelodyConfig.for_instrument(instrument, config)
     tcfg = transcription or TranscriptionConfig(onset_threshold=0.5, frame_threshold=0.3)
     tr = transcribe_audio(path, tcfg, progress=progress)
     score, line = melody_from_notes(tr.notes, config, tr.envelope)

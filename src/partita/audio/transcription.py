@@ -88,6 +88,11 @@ class NoteEvent:
     onset: float | None = None
     """The model's onset activation at the note's start and pitch (None: not known, as for a note read from a
     MIDI file); a note of the pitch before that starts with a strong one is struck or sung again."""
+    dips: tuple[tuple[float, float, float], ...] = ()
+    """Where the model's note activation at the note's pitch dips inside it (:func:`activation_dips`):
+    (seconds, the lowest value as a share of the lower of the peaks either side, the strongest onset
+    activation beside it); a deep one may be the same pitch sung again without a gap (``MelodyConfig.
+    reattack_dip``). Empty where not known (a note read from a MIDI file)."""
 
 
 @dataclass
@@ -216,6 +221,41 @@ def join_split_notes(
     return out
 
 
+DIP_WINDOW = 13
+"""Frames (150 ms) either side of a dip in which its peaks are looked for (:func:`activation_dips`)."""
+DIP_EDGE = 8
+"""Frames (90 ms): a dip nearer a note's ends is not kept (a split there would leave a note under
+``MelodyConfig.min_note_ms``)."""
+DIP_SHALLOWEST = 0.95
+"""A dip that keeps this share of its peaks or more is not kept (the smallest wobble of a held note)."""
+
+
+def activation_dips(
+    frames: np.ndarray, onsets: np.ndarray, times: np.ndarray, start: int, end: int, pitch: int
+) -> tuple[tuple[float, float, float], ...]:
+    """The dips of the note activation at ``pitch`` between frames ``start`` and ``end``: each local minimum
+    at least :data:`DIP_EDGE` frames from either end, as (its time, its value over the lower of the highest
+    values within :data:`DIP_WINDOW` frames before and after it, the highest onset activation of the pitch
+    from 2 frames before it to 6 after). A legato repeated note lets the activation fall as the old note
+    stops and the new one starts; vibrato moves it less (see docs/AUDIO.md, "Legato repeated notes")."""
+    k = int(pitch) - 21
+    if not 0 <= k < frames.shape[1] or end - start <= 2 * DIP_EDGE:
+        return ()
+    level = frames[start:end, k]
+    out = []
+    for m in range(DIP_EDGE, level.size - DIP_EDGE):
+        if not (level[m] < level[m - 1] and level[m] <= level[m + 1]):
+            continue
+        before = float(level[max(0, m - DIP_WINDOW) : m].max())
+        after = float(level[m + 1 : m + 1 + DIP_WINDOW].max())
+        ratio = float(level[m]) / max(min(before, after), 1e-6)
+        if ratio >= DIP_SHALLOWEST:
+            continue
+        beside = float(onsets[start + m - 2 : start + m + 7, k].max())
+        out.append((float(times[start + m]), round(ratio, 4), round(beside, 4)))
+    return tuple(out)
+
+
 def decode_notes(
     activations: dict[str, np.ndarray], config: TranscriptionConfig | None = None
 ) -> list[NoteEvent]:
@@ -252,7 +292,10 @@ def decode_notes(
     for start, end, pitch, amp, bends in with_bends:
         cents = float(np.median(bends)) * 100.0 / 3.0 if bends else 0.0
         strength = _onset_strength(onsets, start, pitch)
-        out.append(NoteEvent(float(times[start]), float(times[end]), int(pitch), float(amp), cents, strength))
+        dips = activation_dips(frames, onsets, times, start, end, pitch)
+        out.append(
+            NoteEvent(float(times[start]), float(times[end]), int(pitch), float(amp), cents, strength, dips)
+        )
     out.sort(key=lambda n: (n.start, n.pitch))
     return out
 
