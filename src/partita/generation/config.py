@@ -252,6 +252,11 @@ class GenerationConfig:
     0.9, fewer onsets than real, more beats thick); all 32 prompts against 64 held-out real pieces, selected
     0.741 -> 0.797 (seed 1: 0.849 -> 0.821), constrained 0.778 -> 0.750 (seed 1: 0.743 -> 0.829): no win on
     both seeds (docs/GENERATION.md § Realism, nineteenth session)."""
+    style_voice_ranges: dict[str, list[list[int]]] = field(default_factory=dict)
+    """Per style, the (lowest, highest) MIDI pitch each of its own voices may start, in the order the voices
+    are listed (pop: melody, bridge, piano; ``[0, 0]``: any), for a new piece whose voices its style implies
+    (:mod:`partita.generation.rules.voice_lines`, ``Registers``); a voice left out by ``style_tacet`` takes
+    its range with it. Empty by default (docs/GENERATION.md § Realism, twenty-fourth session)."""
     style_voice_order: list[str] = field(default_factory=list)
     """Styles whose voices of one choir keep their order, none crossing another
     (:mod:`partita.generation.rules.voice_order`)."""

@@ -25,6 +25,7 @@ from partita.generation.mode_keys import key_for_mode
 from partita.generation.notation import sampled_meter, single_meter, trained_frame
 from partita.generation.request import Request
 from partita.generation.rules import Constraints
+from partita.generation.rules.constraints import Voicing
 from partita.generation.scales import key_scale, style_scale
 from partita.tokens import SteerableTokenizer, voice_programs
 from partita.tokens.conditions import DENSITY_EDGES, POLYPHONY_EDGES, RHYTHM_EDGES, bin_index
@@ -241,10 +242,11 @@ def plan_request(
         hold_within_bar=c.polyphony is not None,
         filled_beats=(c.style or "") in config.style_filled_beats,
         voice_order=list(voices) if len(voices) > 1 and (c.style or "") in config.style_voice_order else [],
+        voices=list(voices) if len(voices) > 1 else [],
         event_positions=[(int(b), int(p)) for b, p in request.onsets],
         event_weight=float(config.event_weight),
         event_notes=int(config.event_notes) if request.onsets else 0,
-        voicing=copy.deepcopy(request.voicing),
+        voicing=_voicing(request, config, list(styled), list(voices)),
         enter_all_programs=True,
         entry_bars=entries,
         pickup=pickup,
@@ -420,6 +422,17 @@ def _kept_steps(steps: list[float], styled: list[int], kept: list[int]) -> list[
         return steps
     at = carried(steps, len(styled))
     return [at[i] for i, q in enumerate(styled) if q in kept]
+
+
+def _voicing(request: Request, config: GenerationConfig, styled: list[int], kept: list[int]) -> Voicing:
+    """The request's voicing, with its style's registers for the voices kept (``GenerationConfig.
+    style_voice_ranges``, listed as ``styled``) where the request names none."""
+    voicing = copy.deepcopy(request.voicing)
+    table = config.style_voice_ranges.get(request.conditions.style or "", [])
+    if table and not voicing.ranges and len(kept) > 1 and set(kept) <= set(styled):
+        at = [styled.index(q) for q in kept]
+        voicing.ranges = [(int(table[i][0]), int(table[i][1])) if i < len(table) else (0, 0) for i in at]
+    return voicing
 
 
 def _without_tacet(

@@ -130,6 +130,10 @@ class Constraints:
     voice_order: list[int] = field(default_factory=list)
     """(with ``grammar``) The programs of one choir's voices, top down: no voice starts a note above a higher
     voice's sounding note or below a lower one's (:mod:`~partita.generation.rules.voice_order`). Soft."""
+    voices: list[int] = field(default_factory=list)
+    """(with ``grammar``) The programs of a piece's voices as its style lists them (pop: melody, bridge,
+    piano), whether or not they keep an order: the voices :class:`Voicing`'s ``ranges`` name where
+    ``voice_order`` is empty (:mod:`~partita.generation.rules.voice_lines`, ``Registers``)."""
     voicing: Voicing = field(default_factory=Voicing)
     """(with ``voice_order``) How the voices sing as lines, and under a given voice above them
     (:class:`Voicing`). Soft."""

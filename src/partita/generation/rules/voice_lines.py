@@ -59,9 +59,10 @@ class Registers(_VoiceState):
     def build(cls, ctx: Context) -> Registers | None:
         c = ctx.constraints
         ranges = [(int(lo), int(hi)) for lo, hi in c.voicing.ranges]
-        if len(c.voice_order) < 2 or not c.grammar or ctx.timeline is None or not any(hi for _, hi in ranges):
+        voices = list(c.voice_order or c.voices)  # a style's registers hold without an order (pop's voices)
+        if len(voices) < 2 or not c.grammar or ctx.timeline is None or not any(hi for _, hi in ranges):
             return None
-        return cls(ctx.ids.expansions, ctx.ids.resolution, list(c.voice_order), ctx.timeline, ranges)
+        return cls(ctx.ids.expansions, ctx.ids.resolution, voices, ctx.timeline, ranges)
 
     def mask(self, row: dict, track: Track, width: int) -> torch.Tensor | None:
         rank = self._ranks(row, width)
