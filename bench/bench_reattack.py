@@ -21,10 +21,11 @@ notes (a line note touching one of its own pitch before it, within 40 ms, with n
 within 100 ms: a repeat found late is not a false split, though it is not kept); the line's note F1
 (``mir_eval.transcription``, onsets within 50 ms, offsets ignored); and the ROC AUC of the dip's depth (and of
 the onset activation beside it) for telling a written repeat (30 ms before to 100 ms after the dip) from the
-rest, over the shipped line's dips. Arms: the shipped line, ``reattack_onset`` 0.7, and the dip cue over a
-grid (depth, onset beside, shift). Chosen on the validation sets (the best mean note F1, with no more false
-splits added than repeats mended, and better than the shipped line): one setting for every timbre (would it
-do as the default, for hums?) and one per instrument (``MelodyConfig.for_instrument``), reported held out.
+rest, over the shipped line's dips, and of the loudness's (RMS envelope) dip at the same places. Arms: the
+shipped line, ``reattack_onset`` 0.7, and the dip cue over a grid (depth, onset beside, shift). Chosen on the
+validation sets (the best mean note F1, with no more false splits added than repeats mended, and better than
+the shipped line): one setting for every timbre (would it do as the default, for hums?) and one per
+instrument (``MelodyConfig.for_instrument``), reported held out.
 
     nice -n 10 python bench/bench_reattack.py --threads 1 --cache DIR [--tunes 20] [--hums 20]
 """
@@ -178,15 +179,28 @@ def score_line(ref, repeat, line) -> dict:
     return {"repeats": int(sum(repeat)), "kept": int(kept), "false": int(false), "f1": float(f)}
 
 
-def dip_labels(ref, line) -> list[tuple[float, float, bool]]:
-    """(depth, onset activation beside, whether a written onset of the note's pitch falls 30 ms before to
-    100 ms after the dip) for every dip inside the shipped line's notes."""
+def loudness_dip(envelope: np.ndarray, t: float) -> float:
+    """The RMS envelope's lowest value within 50 ms of ``t`` over the lower of its peaks within 150 ms
+    before and after: the loudness's dip, measured as the note activation's is."""
+    from partita.audio.transcription import ENVELOPE_RATE
+
+    i = int(round(t * ENVELOPE_RATE))
+    low = envelope[max(0, i - 5) : i + 6]
+    before, after = envelope[max(0, i - 15) : max(1, i)], envelope[i + 1 : i + 16]
+    if not low.size or not before.size or not after.size:
+        return 1.0
+    return float(low.min()) / max(min(float(before.max()), float(after.max())), 1e-9)
+
+
+def dip_labels(ref, line, envelope) -> list[tuple[float, float, float, bool]]:
+    """(depth, onset activation beside, the loudness's dip there, whether a written onset of the note's pitch
+    falls 30 ms before to 100 ms after the dip) for every dip inside the shipped line's notes."""
     out = []
     for n in line:
         for t, ratio, onset in n.dips:
             if n.start + 0.09 <= t <= n.end - 0.09:
                 hit = any(p == n.pitch and -0.1 <= a - t <= 0.03 for a, _, p in ref)
-                out.append((ratio, onset, hit))
+                out.append((ratio, onset, loudness_dip(envelope, t), hit))
     return out
 
 
@@ -229,10 +243,12 @@ def auc(melodies: list[dict]) -> dict:
         [
             d
             for m in melodies
-            for d in dip_labels(m["ref"], clean_notes(m["notes"], MelodyConfig(), m["envelope"]))
+            for d in dip_labels(
+                m["ref"], clean_notes(m["notes"], MelodyConfig(), m["envelope"]), m["envelope"]
+            )
         ]
-    ).reshape(-1, 3)
-    hit = dips[:, 2] > 0
+    ).reshape(-1, 4)
+    hit = dips[:, 3] > 0
     if not hit.any() or hit.all():
         return {"dips": len(dips), "at a repeat": int(hit.sum())}
     return {
@@ -240,6 +256,7 @@ def auc(melodies: list[dict]) -> dict:
         "at a repeat": int(hit.sum()),
         "ROC AUC, depth": round(float(roc_auc_score(hit, -dips[:, 0])), 3),
         "ROC AUC, onset beside": round(float(roc_auc_score(hit, dips[:, 1])), 3),
+        "ROC AUC, loudness (RMS) dip there": round(float(roc_auc_score(hit, -dips[:, 2])), 3),
         "median depth at a repeat": round(float(np.median(dips[hit, 0])), 3),
         "median depth elsewhere": round(float(np.median(dips[~hit, 0])), 3),
     }

@@ -87,3 +87,11 @@ def test_the_instrument_heard_switches_the_reattack_cues():
     assert MelodyConfig.for_instrument("flute", MelodyConfig(min_note_ms=50)).min_note_ms == 50
     with pytest.raises(ValueError, match="unknown instrument 'kazoo'"):
         MelodyConfig.for_instrument("kazoo")
+
+
+def test_an_unknown_instrument_is_refused_before_transcribing(tmp_path):
+    from partita.audio import read_hummed_melody
+
+    missing = tmp_path / "not-there.wav"  # never read: the instrument is checked first
+    with pytest.raises(ValueError, match="one of hum, flute, voice, piano"):
+        read_hummed_melody(missing, instrument="kazoo")

@@ -94,7 +94,7 @@ class MelodyConfig:
     dip is at least this. The split falls ``reattack_shift_ms`` after the dip's lowest frame. Off by default
     (for a hum): the synthetic hums' vibrato dips as deep, with onsets as high (0.9 and 0.4, the voice's
     setting, :data:`INSTRUMENT_SETTINGS`: held-out hums' note F1 0.951 -> 0.722, 136 false splits); on for a
-    sampled voice, where the dip tells a re-attack from the rest (ROC AUC 0.97; the flute's 0.38-0.47)."""
+    sampled voice, where the dip tells a re-attack from the rest (ROC AUC 0.97; the flute's 0.37-0.47)."""
     reattack_dip_onset: float = 0.0
     reattack_shift_ms: float = 0.0
 
@@ -116,7 +116,7 @@ INSTRUMENT_SETTINGS: dict[str, dict[str, float]] = {
 }
 """The re-attack settings per instrument heard, each chosen on its own validation set of rendered legato tunes
 (``bench/bench_reattack.py``; held out, note F1 against the defaults): a voice (GM 53) 0.632 -> 0.774 (legato
-repeats kept 22 -> 138 of 179, false splits of held notes 2 -> 6), the piano 0.632 -> 0.755 (27 -> 123, 0 ->
+repeats kept 22 -> 138 of 179, false splits of held notes 2 -> 6), the piano 0.634 -> 0.757 (28 -> 124, 0 ->
 4; on corpus melodies 0.862 -> 0.898, ``bench/bench_transcribe_bars.py --program 0``). The flute's choice
 (the dip at 0.9, onset 0.6) mended nothing held out (0.509 -> 0.508) and a hum's was the defaults: both
 ``{}``."""
