@@ -73,6 +73,14 @@ from partita.cli.generate import PICKUP
     help="With --melody: the upbeat before the first bar line, auto (read from the notes, padded when "
     "sure), 0 (the first note starts bar 1) or a number of beats.",
 )
+@click.option(
+    "--instrument",
+    type=click.Choice(["hum", "voice", "piano", "flute"]),
+    default="hum",
+    show_default=True,
+    help="With --melody: what is heard. voice splits legato repeated notes where the note activation dips; "
+    "piano keeps struck repeats apart; hum and flute join them (MelodyConfig.for_instrument).",
+)
 def transcribe(
     audio: Path,
     out: Path | None,
@@ -86,6 +94,7 @@ def transcribe(
     threads: int | None,
     meter: str,
     pickup: str | float,
+    instrument: str,
 ) -> None:
     """Transcribe AUDIO (WAV, MP3, FLAC, Ogg, AIFF, M4A; up to 20 minutes) into notes.
 
@@ -114,7 +123,7 @@ def transcribe(
     )
     with tqdm_progress("transcribing", unit="window") as bar:
         if melody:
-            score, messages, summary = _melody(audio, config, not no_snap, bar)
+            score, messages, summary = _melody(audio, config, not no_snap, bar, instrument)
             score, read = place_bars(score, None if meter == "auto" else meter, pickup)
             messages = [*messages, read] if read else messages
         else:
@@ -135,12 +144,15 @@ def transcribe(
     click.echo(f"{target}: {summary}")
 
 
-def _melody(audio: Path, config, snap: bool, bar) -> tuple[object, list[str], str]:
-    """The hummed-theme path: a clean quantised line, snapped to its key unless told not to."""
+def _melody(audio: Path, config, snap: bool, bar, instrument: str = "hum") -> tuple[object, list[str], str]:
+    """The hummed-theme path: a clean quantised line (read as ``instrument`` is heard), snapped to its key
+    unless told not to."""
     from partita.audio import MelodyConfig, read_hummed_melody
     from partita.generation.hummed import snap_to_key
 
-    hummed = read_hummed_melody(audio, MelodyConfig(program=config.program), config, progress=bar)
+    hummed = read_hummed_melody(
+        audio, MelodyConfig(program=config.program), config, progress=bar, instrument=instrument
+    )
     score = hummed.score
     tempo = score.tempos[0].qpm if len(score.tempos) else 120.0
     summary = f"a melody of {len(hummed.line)} notes at {tempo:.0f} bpm"
