@@ -38,7 +38,8 @@ other held-out chorales. ``--n 0 --folk 0`` runs the chorales alone.
         [--save DIR] [--chorales 20 [--arm NAME=json ...]]
 
 On shared cores the chorale run goes in parts: ``--chorales 20 --skip K --save DIR`` samples sopranos K to 19
-(seeds as in the whole run), each saved as it finishes; ``--chorales 20 --measure DIR`` reads every set back
+(seeds as in the whole run; ``--upto J`` stops before soprano J, so that two parts run side by side), each
+saved as it finishes; ``--chorales 20 --measure DIR`` reads every set back
 and writes the rows (the same figures as one run: the 8 sopranos of ``accompany-chorales-bass-span-dotted-8``
 read back gave its 62 rows to the digit).
 """
@@ -467,9 +468,16 @@ def main() -> None:
     ap.add_argument(
         "--skip",
         type=int,
-        default=0,
+        default=None,
         help="sample only the chorale sopranos from this index on (seeds as in the whole run) into --save, "
         "with their seconds; no rows (--measure reads the pieces back)",
+    )
+    ap.add_argument(
+        "--upto",
+        type=int,
+        default=None,
+        help="with --skip: stop before this soprano (two parts of a run side by side: --skip 0 --upto 10, "
+        "--skip 10)",
     )
     ap.add_argument(
         "--measure",
@@ -486,8 +494,10 @@ def main() -> None:
         "PARTS_SHORTEST={} as before the pop parts' shortest note)",
     )
     args = ap.parse_args()
-    if args.skip and not args.save:
+    if args.skip is not None and not args.save:
         ap.error("--skip writes its sopranos to --save DIR: name one")
+    if args.upto is not None and args.skip is None:
+        ap.error("--upto ends a part of the run that --skip starts: name --skip too")
     from partita.generation import accompany
 
     for name, _, value in (a.partition("=") for a in args.accompany):
@@ -511,7 +521,8 @@ def main() -> None:
         + ([f"--seed {args.seed}"] if args.seed else [])
         + ([f"--accompany {' '.join(args.accompany)}"] if args.accompany else [])
         + ([f"--chorales {args.chorales}"] if args.chorales else [])
-        + ([f"--skip {args.skip}"] if args.skip else [])
+        + ([f"--skip {args.skip}"] if args.skip is not None else [])
+        + ([f"--upto {args.upto}"] if args.upto is not None else [])
         + ([f"--measure {args.measure}"] if args.measure else [])
         + (["--development"] if args.development else [])
         + ([f"--arm {' '.join(args.arm)}"] if args.chorales and args.arm else [])
@@ -528,8 +539,8 @@ def main() -> None:
     if args.chorales:
         arm = {k: json.loads(v) for k, _, v in (a.partition("=") for a in args.arm)}
         pieces, real = chorale_melodies(records["chorale"], corpus, args.chorales, args.development)
-        if args.skip:  # a part of the run, each soprano saved as it is done
-            for k in range(args.skip, len(pieces)):
+        if args.skip is not None:  # a part of the run, each soprano saved as it is done
+            for k in range(args.skip, len(pieces) if args.upto is None else min(args.upto, len(pieces))):
                 found, seconds = chorale_sets(generator, pieces[k : k + 1], args.seed, arm, first=k)
                 save_sets(found, args.save / "chorales", first=k)
                 write_seconds(seconds, args.save / "chorales" / f"seconds-{k:02d}.json")

@@ -121,6 +121,12 @@ not helped (docs/COCREATION.md, fifteenth session)."""
 CHOIR_PROGRAMS = frozenset({52, 53, 54})
 """General MIDI's voices (choir aahs, voice oohs, synth voice): parts asked of these alone, with no style
 named, are a chorale's for :data:`PARTS_TOGETHER`."""
+CHOIR_STYLE: str | None = None
+"""The style the model is told where the parts are asked of voices alone (:data:`CHOIR_PROGRAMS`, "for
+choir") and no style is named (None: none, the model samples any style's choir). Such parts are voiced,
+harmonised and struck as a chorale's already (:data:`PARTS_TOGETHER`, :data:`BEAT_HARMONY`,
+:data:`PARTS_VOICING`); this tells the model too (an arm of ``bench/bench_accompany.py``,
+docs/COCREATION.md)."""
 PARTS_TOGETHER: dict[str, int] = {"chorale": 3}
 """Per style, how many notes the parts start together at each of the melody's onsets
 (:func:`parts_together`: parts "for choir" with no style named count as a chorale's): the melody's onsets
@@ -224,7 +230,10 @@ starts a voice's next note while its last still sounds: 7-12% of each part's not
 sopranos (a quarter or a half held under the next note an eighth later; Bach's 0), so a voice sang two notes
 at once, a second apart at times, and a bass "sixteenth" was the tail of such an overlap. Those sopranos'
 chosen candidates written so (docs/COCREATION.md): realism 0.975 -> 0.838 (real 0.675), silent under the
-soprano 0.018 -> 0.002 (0.0006), chord tones 0.785 -> 0.768 (0.633), phrase ends held 0.946 -> 0.929 (1)."""
+soprano 0.018 -> 0.002 (0.0006), chord tones 0.785 -> 0.768 (0.633), phrase ends held 0.946 -> 0.929 (1).
+The sampler's own run under the 20 held-out sopranos of the rebuilt corpus
+(``accompany-chorales-sung-sampled-20``): realism 0.850 (real 0.637), phrase ends held 0.975, no voice's
+notes overlapping."""
 VOICES_GAP: float = 2.0
 """The gap :func:`under_melody` keeps under a melody when the parts were sampled under it in order
 (:data:`PARTS_VOICING`'s ``under``): a real alto's mean lies 4.0-7.2 semitones under the soprano's (5th to
@@ -409,6 +418,9 @@ def accompaniment_request(
     if not asked.programs and not asked.drums:
         asked.programs = list(DEFAULT_ACCOMPANIMENT)
         request.notes.append("no instrument asked for: a piano part")
+    if CHOIR_STYLE and not asked.style and not asked.drums and set(asked.programs) <= CHOIR_PROGRAMS:
+        asked.style = CHOIR_STYLE
+        request.notes.append(f"voices alone, no style named: the parts sampled as a {CHOIR_STYLE}'s")
     asked.bars = melody.bars
     request.notes[:] = [n for n in request.notes if "usual length" not in n]
     if request.chords:
