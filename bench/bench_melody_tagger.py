@@ -59,7 +59,11 @@ def _train_and_choose(train, valid, args, use_velocity):
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     for r in range(rounds):
+        wall = None
+        if args.train_until:
+            wall = max(1.0, (_clock(args.train_until) - time.time()) / (rounds - r))
         cfg = TaggerTrainConfig(
+            time_limit_s=wall,
             steps=per_round,
             lr=args.lr,
             window=args.window,
@@ -79,6 +83,8 @@ def _train_and_choose(train, valid, args, use_velocity):
         log.info("velocity=%s round %d: valid %.4f (loss %.3f)", use_velocity, r + 1, acc, info["final_loss"])
         if acc > best_acc:
             best, best_acc = copy.deepcopy(model), acc
+            if args.checkpoint:
+                best.save(Path(args.checkpoint) / ("velocity" if use_velocity else "no_velocity"))
     totals["history"] = history
     return best, best_acc, totals
 
@@ -92,6 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--train-minutes", type=float, default=10.0, help="At most this many CPU minutes a tagger."
     )
+    ap.add_argument(
+        "--train-until",
+        default=None,
+        help="HH:MM (UTC): end training then, the rounds sharing the time left (for a shared machine).",
+    )
+    ap.add_argument("--checkpoint", default=None, help="Save each round's best tagger under this folder.")
+    ap.add_argument("--train-songs", type=int, default=None, help="Only the first N train songs (by id).")
+    ap.add_argument("--no-features", action="store_true", help="Skip the gradient-boosting baseline.")
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--window", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -99,11 +113,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", default=None, help="Save the velocity tagger here when it beats the features.")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--velocity-only", action="store_true", help="Skip the no-velocity variants.")
+    ap.add_argument(
+        "--no-velocity-only",
+        action="store_true",
+        help="Only the no-velocity variants (written as melody_tagger_no_velocity, to run beside the other).",
+    )
+    ap.add_argument(
+        "--encoder",
+        default="encoder-small",
+        help="The encoder whose classifier melody_mask used before the tagger, scored on the same songs "
+        "('' to skip).",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     import torch
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
     from partita.evaluation.melody_extraction import (
@@ -119,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     if args.quick:
         args.steps, args.rounds, args.train_minutes = 150, 2, 1.0
-    limits = (30, 15, 15) if args.quick else (None, None, None)
+    limits = (30, 15, 15) if args.quick else (args.train_songs, None, None)
     given = list(sys.argv[1:] if argv is None else argv)
     cmd = "python bench/bench_melody_tagger.py " + " ".join(given) if given else COMMAND
     t_start = time.monotonic()
@@ -139,7 +163,18 @@ def main(argv: list[str] | None = None) -> int:
         y["valid"], np.concatenate([skyline_predictions(p.notes) for p in splits["valid"]])
     )["accuracy"]
 
-    variants = ((True, ""),) if args.velocity_only else ((True, ""), (False, "_no_velocity"))
+    if args.encoder:
+        results["encoder"], valid_acc["encoder"], seconds["encoder_inference"] = _encoder_scores(
+            args.encoder, [] if args.train_until else splits["valid"], test
+        )
+        log.info("encoder %s: test %.4f", args.encoder, results["encoder"]["accuracy"])
+
+    variants = ((True, ""), (False, "_no_velocity"))
+    if args.velocity_only:
+        variants = variants[:1]
+    elif args.no_velocity_only:
+        variants = variants[1:]
+    params, shipped = 0, False
     for use_velocity, suffix in variants:
 
         def strip(X, use_velocity=use_velocity):
@@ -148,22 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                 X[:, VELOCITY_COLUMNS] = 0.0
             return X
 
-        t0 = time.process_time()
-        X = strip(np.concatenate(hand["train"]))
-        idx = np.random.default_rng(args.seed).choice(
-            len(X), size=min(len(X), args.feature_notes), replace=False
-        )
-        clf = HistGradientBoostingClassifier(max_iter=150, random_state=args.seed).fit(
-            X[idx], y["train"][idx]
-        )
-        seconds["features" + suffix] = time.process_time() - t0
-        results["features" + suffix] = melody_metrics(
-            y["test"], clf.predict(strip(np.concatenate(hand["test"])))
-        )
-        valid_acc["features" + suffix] = melody_metrics(
-            y["valid"], clf.predict(strip(np.concatenate(hand["valid"])))
-        )["accuracy"]
-        log.info("features%s: test %.4f", suffix, results["features" + suffix]["accuracy"])
+        if not args.no_features:
+            _features(args, hand, y, strip, suffix, results, valid_acc, seconds)
 
         data = {
             s: [
@@ -181,12 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         results["tagger" + suffix]["train"] = {k: v for k, v in info.items()}
         valid_acc["tagger" + suffix] = best_valid
         log.info("tagger%s: valid %.4f test %.4f", suffix, best_valid, results["tagger" + suffix]["accuracy"])
-        if use_velocity:
-            params = model.num_parameters()
-            shipped = False
-            if args.save and best_valid > valid_acc["features"]:
-                model.save(args.save, card=_card(model, results, best_valid, len(splits["train"]), cmd))
-                shipped = True
+        params = model.num_parameters()
+        baselines = [v for k, v in valid_acc.items() if not k.startswith("tagger") and np.isfinite(v)]
+        if use_velocity and args.save and best_valid > max(baselines):
+            model.save(args.save, card=_card(model, results, best_valid, len(splits["train"]), cmd))
+            shipped = True
 
     rows = _rows(results, seconds, cmd, len(test), len(y["test"]))
     extra = {
@@ -201,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds": round(time.monotonic() - t_start, 1),
     }
     title = "Melody extraction on POP909: a BiGRU note tagger against gradient boosting and the skyline"
-    path = write_result("melody_tagger", title, rows, quick=args.quick, extra=extra)
+    name = "melody_tagger"
+    if args.no_velocity_only:
+        name, title = name + "_no_velocity", title + " (no velocity)"
+    path = write_result(name, title, rows, quick=args.quick, extra=extra)
     print(f"wrote {path}")
     for name, r in results.items():
         print(
@@ -211,15 +234,76 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _features(args, hand, y, strip, suffix, results, valid_acc, seconds):
+    """Gradient boosting on the hand features (the per-note baseline), fitted on a sample of train notes."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from partita.evaluation.melody_extraction import melody_metrics
+
+    t0 = time.process_time()
+    X = strip(np.concatenate(hand["train"]))
+    idx = np.random.default_rng(args.seed).choice(len(X), size=min(len(X), args.feature_notes), replace=False)
+    clf = HistGradientBoostingClassifier(max_iter=150, random_state=args.seed).fit(X[idx], y["train"][idx])
+    seconds["features" + suffix] = time.process_time() - t0
+    results["features" + suffix] = melody_metrics(y["test"], clf.predict(strip(np.concatenate(hand["test"]))))
+    valid_acc["features" + suffix] = melody_metrics(
+        y["valid"], clf.predict(strip(np.concatenate(hand["valid"])))
+    )["accuracy"]
+    log.info("features%s: test %.4f", suffix, results["features" + suffix]["accuracy"])
+
+
+def _clock(hhmm: str) -> float:
+    """The next ``HH:MM`` UTC as a Unix time."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    h, m = (int(x) for x in hhmm.split(":"))
+    at = now.replace(hour=h, minute=m, second=0, microsecond=0)
+    return (at if at > now else at + dt.timedelta(days=1)).timestamp()
+
+
+def _encoder_scores(name, valid, test):
+    """The shipped encoder's per-note classifier (what ``melody_mask`` used before the tagger): test
+    metrics, valid accuracy and test inference seconds."""
+    from partita.evaluation.melody_extraction import CLASSES, melody_metrics
+    from partita.models.encoder import note_tokens
+    from partita.pipelines.embed import load_encoder
+
+    encoder = load_encoder(name)
+    order = [encoder.config.labels.index(c) for c in CLASSES]
+
+    def predict(pieces):
+        return np.concatenate(
+            [encoder.classify(note_tokens(p.notes, encoder.config))[:, order].argmax(1) for p in pieces]
+        )
+
+    t0 = time.monotonic()
+    pred = predict(test)
+    took = time.monotonic() - t0
+    metrics = melody_metrics(np.concatenate([p.labels for p in test]), pred)
+    valid_acc = (
+        melody_metrics(np.concatenate([p.labels for p in valid]), predict(valid))["accuracy"]
+        if valid
+        else float("nan")
+    )
+    return metrics, valid_acc, took
+
+
 def _card(model, results, valid, songs, cmd) -> str:
     r = results["tagger"]
+    encoder = (
+        f", the shipped encoder-small's classifier {results['encoder']['accuracy']:.4f}"
+        if "encoder" in results
+        else ""
+    )
     return (
         "# POP909 melody tagger\n\n"
         f"A bidirectional GRU ({model.num_parameters()} parameters) tagging each note melody / bridge / "
         "piano.\n"
         f"Trained on the POP909 train split ({songs} songs; split_of('pop909:NNN'); 801-909 absent).\n\n"
         f"Test accuracy {r['accuracy']:.4f} (skyline {results['skyline']['accuracy']:.4f}, gradient boosting "
-        f"{results['features']['accuracy']:.4f}); valid {valid:.4f}.\n\nReproduce: `{cmd}`\n"
+        f"{results['features']['accuracy'] if 'features' in results else float('nan'):.4f}{encoder}); "
+        f"valid {valid:.4f}.\n\nReproduce: `{cmd}`\n"
     )
 
 
@@ -228,18 +312,18 @@ def _rows(results, seconds, cmd, songs, notes):
     rows = []
     for name, peer, label in (
         ("tagger", "features", "BiGRU tagger"),
+        ("tagger", "encoder", "BiGRU tagger (against the encoder's classifier)"),
         ("tagger_no_velocity", "features_no_velocity", "BiGRU tagger, no velocity"),
         ("features", "skyline", "gradient boosting on hand features"),
         ("features_no_velocity", "skyline", "gradient boosting on hand features, no velocity"),
     ):
-        if name not in results:
+        if name not in results or peer not in results:
             continue
         r, b = results[name], results[peer]
-        peer_label = (
-            "skyline"
-            if peer == "skyline"
-            else "gradient boosting on hand features" + (", no velocity" if "no_velocity" in peer else "")
-        )
+        peer_label = {
+            "skyline": "skyline",
+            "encoder": "the shipped encoder-small's classifier (melody_mask before the tagger)",
+        }.get(peer, "gradient boosting on hand features" + (", no velocity" if "no_velocity" in peer else ""))
         rows.append(
             row(
                 f"melody tagger bench, 3-class accuracy: {label}",
@@ -275,7 +359,7 @@ def _rows(results, seconds, cmd, songs, notes):
                 "s",
                 cmd,
                 "gradient boosting fit",
-                seconds["features" + suffix],
+                seconds.get("features" + suffix, float("nan")),
                 higher_is_better=False,
                 notes=f"{info['steps']} steps of 16 windows of notes; wall {info['seconds']:.0f} s on the "
                 "shared "

@@ -98,3 +98,14 @@ def test_bad_input(tmp_path) -> None:
         load_tagger(tmp_path)
     with pytest.raises(ValueError, match="no labelled notes"):
         train_tagger(model, [], [], TaggerTrainConfig(steps=1))
+
+
+def test_a_time_limit_stops_training() -> None:
+    """On a shared machine the bench trains to a wall-clock limit: the run stops there, not at ``steps``."""
+    songs = [_song(s) for s in range(2)]
+    inputs = [tagger_inputs(n) for n, _ in songs]
+    model = MelodyTagger(
+        fit_normalisation(TaggerConfig(hidden=8, layers=1, pitch_dim=2), [x for x, _ in inputs])
+    )
+    config = TaggerTrainConfig(steps=1000, batch=2, window=32, time_limit_s=1e-6)
+    assert train_tagger(model, inputs, [y for _, y in songs], config)["steps"] == 1

@@ -68,6 +68,8 @@ class TaggerTrainConfig:
     transpose: int = 3
     """Shift every window's pitches by up to this many semitones either way."""
     cpu_limit_s: float | None = None
+    time_limit_s: float | None = None
+    """Wall-clock seconds allowed this call (on a shared machine the CPU limit alone may run late)."""
     seed: int = 0
 
 
@@ -188,7 +190,7 @@ def train_tagger(
     """Train ``model`` on random windows of the songs (``inputs`` from :func:`tagger_inputs`, ``labels``
     per note); cosine learning rate. To train in rounds, pass the same ``optimizer`` each time and
     ``schedule`` = (steps done before, steps in all) so the cosine runs over all of them (a CPU limit
-    stretches this call's part of it to the time allowed). Returns steps,
+    or a time limit stretches this call's part of it to the time allowed). Returns steps,
     seconds, CPU seconds, first and final loss (a running mean)."""
     songs = [i for i, y in enumerate(labels) if len(y)]
     if not songs:
@@ -222,6 +224,8 @@ def train_tagger(
         local = (step - 1) / config.steps  # this call's share done, by steps or by CPU time if that is less
         if config.cpu_limit_s:
             local = max(local, (time.process_time() - c0) / config.cpu_limit_s)
+        if config.time_limit_s:
+            local = max(local, (time.monotonic() - t0) / config.time_limit_s)
         frac = min(1.0, (done + local * config.steps) / max(1, total))
         lr = config.lr * 0.5 * (1 + math.cos(math.pi * frac))
         for g in opt.param_groups:
@@ -241,6 +245,9 @@ def train_tagger(
             log.info("step %d loss %.4f (%.0f s)", step, running, time.monotonic() - t0)
         if config.cpu_limit_s is not None and time.process_time() - c0 > config.cpu_limit_s:
             log.info("stopped at step %d: CPU limit %.0f s", step, config.cpu_limit_s)
+            break
+        if config.time_limit_s is not None and time.monotonic() - t0 > config.time_limit_s:
+            log.info("stopped at step %d: time limit %.0f s", step, config.time_limit_s)
             break
     model.eval()
     return {

@@ -1,5 +1,6 @@
 """Embeddings and melodies from the music encoder: :func:`embed` (piece and bar vectors) and
-:func:`extract_melody` (the melody notes of a piano piece, by the encoder's classifier or the skyline).
+:func:`extract_melody` (the melody notes of a piano piece, by the shipped BiGRU melody tagger, an encoder's
+classifier or the skyline).
 
 The encoder (:mod:`partita.models.encoder`) gives one hidden vector per note; a bar's vector is the mean of
 the vectors of the notes starting in it, the piece's the mean over all its notes. Drum tracks are ignored. A
@@ -15,12 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from partita.evaluation.melody_extraction import CLASSES, MELODY, four_four, skyline_mask
+from partita.evaluation.melody_tagger import CONFIG_FILE as TAGGER_CONFIG
+from partita.evaluation.melody_tagger import MelodyTagger, load_tagger
 from partita.models.encoder import PACKAGE_DIR, MusicEncoder, NoteArrays, note_tokens, score_notes
 from partita.score.formats import Score
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ENCODER = "encoder-small"
+DEFAULT_TAGGER = "melody-tagger-small"
+"""The shipped BiGRU melody tagger (:mod:`partita.evaluation.melody_tagger`), first choice of
+:func:`melody_mask`."""
 MAX_NOTES = 200_000
 """Longer pieces are refused (about 15 minutes of dense piano; encoding is linear in the notes)."""
 
@@ -74,12 +80,31 @@ def embed(score: Score, model: MusicEncoder | str | Path | None = None) -> Embed
     return Embedding(hidden.mean(0), (sums / counts).astype(np.float32), bars.astype(np.int64), len(notes))
 
 
+def shipped_tagger() -> Path | None:
+    """The folder of the shipped melody tagger, or None when the package has none."""
+    folder = PACKAGE_DIR / DEFAULT_TAGGER
+    return folder if (folder / TAGGER_CONFIG).is_file() else None
+
+
+def _is_tagger(model: object) -> bool:
+    return isinstance(model, MelodyTagger) or (
+        isinstance(model, str | Path) and (Path(model) / TAGGER_CONFIG).is_file()
+    )
+
+
 def melody_mask(
-    score: Score, model: MusicEncoder | str | Path | None = None, skyline: bool = False
+    score: Score, model: MusicEncoder | MelodyTagger | str | Path | None = None, skyline: bool = False
 ) -> tuple[NoteArrays, np.ndarray, str]:
-    """The score's merged notes, which of them are melody, and the method used: the encoder's classifier
-    (``model``, or the shipped encoder) or, with ``skyline`` or no classifier at hand, the skyline."""
+    """The score's merged notes, which of them are melody, and the method used. ``model``: a melody tagger
+    (:class:`~partita.evaluation.melody_tagger.MelodyTagger` or its folder) or an encoder with a melody
+    classifier (the object, a folder or a shipped name); None: the shipped tagger (``melody-tagger-small``),
+    else the shipped encoder's classifier. With ``skyline``, or no classifier at hand, the skyline."""
     notes = piece_notes(score)
+    if not skyline and (_is_tagger(model) or (model is None and shipped_tagger() is not None)):
+        tagger = model if isinstance(model, MelodyTagger) else load_tagger(model or shipped_tagger())
+        melody = tagger.config.classes.index(CLASSES[MELODY])
+        name = Path(model).name if isinstance(model, str | Path) else DEFAULT_TAGGER if model is None else ""
+        return notes, tagger.tag(notes) == melody, f"tagger {name}".strip()
     encoder = None
     if not skyline and (model is not None or shipped_encoder() is not None):
         encoder = load_encoder(model)
@@ -92,7 +117,7 @@ def melody_mask(
 
 
 def extract_melody(
-    score: Score, model: MusicEncoder | str | Path | None = None, skyline: bool = False
+    score: Score, model: MusicEncoder | MelodyTagger | str | Path | None = None, skyline: bool = False
 ) -> tuple[Score, str]:
     """A one-track score of the melody notes of ``score`` (its tempos and meter kept) and the method used
     (see :func:`melody_mask`)."""
