@@ -28,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 ANCHOR_WEIGHT = 0.5
 """--anchor-weight's default, chosen on the valid split (docs/PREFERENCES.md, "An NLL anchor on real music":
-stepwise lasso arm, 24 steps; weight 0 / 0.5 / 2: NLL +0.349 / -0.168 / -0.190 nats per token, win 0.625 /
-0.594 / 0.484): 2 holds NLL no better and loses the win."""
+stepwise lasso arm, 24 steps, training seeds 0 and 1; weight 0 / 0.1 / 0.25 / 0.5: NLL +0.307 / -0.084 /
+-0.140 / -0.165 nats per token, win 0.602 / 0.641 / 0.602 / 0.625, all within noise): 0.5 keeps NLL and
+realism closest to real music; 2 (one seed) holds NLL no better and loses the win."""
 REWARD_EPOCHS = 1.7
 """--epochs with --reward-pairs when neither --steps nor --epochs is given: the reward model keeps more or
 fewer of the sampled pairs, and at a fixed step count DPO passes over fewer pairs more often, at a cost in
