@@ -314,6 +314,7 @@ def _rows(results, seconds, cmd, songs, notes):
         ("tagger", "features", "BiGRU tagger"),
         ("tagger", "encoder", "BiGRU tagger (against the encoder's classifier)"),
         ("tagger_no_velocity", "features_no_velocity", "BiGRU tagger, no velocity"),
+        ("tagger_no_velocity", "skyline", "BiGRU tagger, no velocity (against the skyline)"),
         ("features", "skyline", "gradient boosting on hand features"),
         ("features_no_velocity", "skyline", "gradient boosting on hand features, no velocity"),
     ):
