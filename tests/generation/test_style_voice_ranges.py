@@ -23,9 +23,11 @@ def test_the_plan_gives_each_voice_kept_its_own_range():
     assert resting.constraints.voices == [1, 2]  # the melody rests: the bridge keeps the bridge's range
     assert resting.constraints.voicing.ranges == [(55, 67), (40, 52)]
     plain = plan_request(
-        gen.request("a pop piano song in C major, 4 bars"), gen.tokenizer, GenerationConfig(), seed=1
+        request, gen.tokenizer, GenerationConfig(style_voice_ranges={}, style_tacet={}), seed=1
     )
-    assert plain.constraints.voicing.ranges == []  # not a default
+    assert plain.constraints.voicing.ranges == []  # {}: any register
+    shipped = plan_request(request, gen.tokenizer, GenerationConfig(style_tacet={}), seed=1)
+    assert shipped.constraints.voicing.ranges == [(56, 84), (53, 89), (37, 72)]  # POP909's, measured
     jig = plan_request(
         gen.request("an Irish jig in D, 4 bars"), gen.tokenizer, GenerationConfig(**_all()), seed=1
     )

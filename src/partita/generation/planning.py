@@ -429,7 +429,7 @@ def _voicing(request: Request, config: GenerationConfig, styled: list[int], kept
     style_voice_ranges``, listed as ``styled``) where the request names none."""
     voicing = copy.deepcopy(request.voicing)
     table = config.style_voice_ranges.get(request.conditions.style or "", [])
-    if table and not voicing.ranges and len(kept) > 1 and set(kept) <= set(styled):
+    if table and request.given is None and not voicing.ranges and len(kept) > 1 and set(kept) <= set(styled):
         at = [styled.index(q) for q in kept]
         voicing.ranges = [(int(table[i][0]), int(table[i][1])) if i < len(table) else (0, 0) for i in at]
     return voicing
