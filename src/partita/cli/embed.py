@@ -79,18 +79,21 @@ def _write(path: Path, e, doc: dict, bars: bool) -> None:
     "-o", "--out", type=click.Path(dir_okay=False), required=True, help="The melody (.mid or .musicxml)."
 )
 @click.option(
-    "--model", default=None, help="An encoder folder with a melody classifier (default: the shipped one)."
+    "--model",
+    default=None,
+    help="A melody tagger's folder, or an encoder folder with a melody classifier (default: the shipped "
+    "tagger, else the shipped encoder).",
 )
 @click.option("--skyline", "use_skyline", is_flag=True, help="Use the skyline (highest note at each onset).")
 def melody(file: str, out: str, model: str | None, use_skyline: bool) -> None:
     """Extract the melody of a piano piece FILE (all its pitched tracks merged) into one track."""
-    from partita.pipelines.embed import extract_melody, shipped_encoder
+    from partita.pipelines.embed import extract_melody, shipped_encoder, shipped_tagger
     from partita.score.formats import write_score
 
     check_writable(out)
     with one_line(OSError):
         score = read_checked(file)
-        skyline = use_skyline or (model is None and shipped_encoder() is None)
+        skyline = use_skyline or (model is None and shipped_tagger() is None and shipped_encoder() is None)
         if skyline and not use_skyline:
             click.echo("no melody model is shipped: using the skyline (highest note at each onset)", err=True)
         result, method = extract_melody(score, model, skyline=skyline)
