@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import partita.audio
 from partita.audio.synth import HumStyle, synthesize_hum
 from partita.cli.main import main
 from partita.score import read_score
@@ -55,3 +56,40 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
     assert main(["transcribe", str(silent), "-o", str(tmp_path / "s.mid")]) == 0
     assert "silent" in capsys.readouterr().err
     assert main(["transcribe", str(silent), "-o", str(tmp_path / "s.png")]) == 2
+
+
+# --melody --instrument: the instrument heard reaches the melody reading (MelodyConfig.for_instrument)
+
+
+@pytest.fixture
+def heard(monkeypatch):
+    """The MelodyConfig each reading was given after the instrument's settings."""
+    real, seen = partita.audio.read_hummed_melody, []
+
+    def spy(path, config=None, transcription=None, progress=None, instrument=None):
+        seen.append(partita.audio.MelodyConfig.for_instrument(instrument or "hum", config))
+        return real(path, config, transcription, progress=progress, instrument=instrument)
+
+    monkeypatch.setattr(partita.audio, "read_hummed_melody", spy)
+    return seen
+
+
+def test_the_instrument_heard_sets_the_reattack_cues(take, tmp_path, heard):
+    assert main(["transcribe", str(take), "-o", str(tmp_path / "hum.mid"), "--melody"]) == 0
+    out = tmp_path / "voice.mid"
+    assert main(["transcribe", str(take), "-o", str(out), "--melody", "--instrument", "voice"]) == 0
+    assert (
+        main(["transcribe", str(take), "-o", str(tmp_path / "p.mid"), "--melody", "--instrument", "piano"])
+        == 0
+    )
+    hum, voice, piano = heard
+    assert hum.reattack_dip == 0 and hum.reattack_onset == 0
+    assert voice.reattack_dip == pytest.approx(0.9) and piano.reattack_onset == pytest.approx(0.7)
+    assert out.exists()
+
+
+def test_an_unknown_instrument_is_refused_in_words(take, tmp_path, capsys):
+    code = main(["transcribe", str(take), "-o", str(tmp_path / "x.mid"), "--melody", "--instrument", "oboe"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "oboe" in err and "Traceback" not in err
