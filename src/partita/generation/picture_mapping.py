@@ -40,13 +40,13 @@ from partita.generation.request import Request, Understood
 from partita.picture import ImageFeatures
 
 MODE_THRESHOLD = 0.15
+"""The |valence| from which a picture sets the mode (nearer 0 the picture is neutral: the model chooses)."""
 BLUR_FROM = 0.3
 """The streak coherence from which a still reads as motion-blurred (sharp pictures: under 0.2)."""
 BLUR_SPAN = 0.4
 """How much more coherence reads as full motion (b = 1 from 0.70)."""
 BLUR_WEIGHT = 0.5
 """How far full motion blur moves a still's arousal towards +1: as a video shot's motion does (0.5)."""
-"""The |valence| from which a picture sets the mode (nearer 0 the picture is neutral: the model chooses)."""
 
 
 @dataclass
