@@ -93,6 +93,8 @@ PAN_MATCH = 0.5
 :data:`PAN_DETAIL_SIGMA`), the earlier frame moved by the camera's path, from which the later frame is the
 same picture panned: not a dissolve (pans on the bench's videos 0.87-0.91, dissolves under 0.12)."""
 PAN_DETAIL_SIGMA = 2.0
+"""The Gaussian blur (pixels at :data:`PAN_WIDTH`) taken from a frame to leave its fine detail for
+:data:`PAN_MATCH`."""
 PAN_MIN_OVERLAP = 0.25
 """The least share of the frame the two pictures must still share once moved (a longer pan: undecided, the
 dissolve is kept)."""
