@@ -102,9 +102,14 @@ def melody_mask(
     notes = piece_notes(score)
     if not skyline and (_is_tagger(model) or (model is None and shipped_tagger() is not None)):
         tagger = model if isinstance(model, MelodyTagger) else load_tagger(model or shipped_tagger())
-        melody = tagger.config.classes.index(CLASSES[MELODY])
+        tags = tagger.tag(notes)
         name = Path(model).name if isinstance(model, str | Path) else DEFAULT_TAGGER if model is None else ""
-        return notes, tagger.tag(notes) == melody, f"tagger {name}".strip()
+        mask = tags == tagger.config.classes.index(CLASSES[MELODY])
+        if not mask.any() and "bridge" in tagger.config.classes:
+            # no sung melody: POP909's BRIDGE is the instrumental lead, the tune of a piece without a voice
+            log.info("no note tagged melody: the lead line (POP909's bridge) is taken as the melody")
+            mask = tags == tagger.config.classes.index("bridge")
+        return notes, mask, f"tagger {name}".strip()
     encoder = None
     if not skyline and (model is not None or shipped_encoder() is not None):
         encoder = load_encoder(model)
