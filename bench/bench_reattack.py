@@ -21,8 +21,10 @@ notes (a line note touching one of its own pitch before it, within 40 ms, with n
 within 100 ms: a repeat found late is not a false split, though it is not kept); the line's note F1
 (``mir_eval.transcription``, onsets within 50 ms, offsets ignored); and the ROC AUC of the dip's depth (and of
 the onset activation beside it) for telling a written repeat (30 ms before to 100 ms after the dip) from the
-rest, over the shipped line's dips, and of the loudness's (RMS envelope) dip at the same places. Arms: the
-shipped line, ``reattack_onset`` 0.7, and the dip cue over a grid (depth, onset beside, shift). Chosen on the
+rest, over the shipped line's dips, and of the loudness's (RMS envelope) dip at the same places, and of the
+partials' phase jumps (:attr:`partita.audio.transcription.NoteEvent.attacks`, a written onset of the pitch
+30 ms before to 80 ms after). Arms: the shipped line, ``reattack_onset`` 0.7, the dip cue over a grid (depth,
+onset beside, shift) and the phase-jump cue over a grid (``reattack_phase``, its shift). Chosen on the
 validation sets (the best mean note F1, with no more false splits added than repeats mended, and better than
 the shipped line): one setting for every timbre (would it do as the default, for hums?) and one per
 instrument (``MelodyConfig.for_instrument``), reported held out.
@@ -53,6 +55,8 @@ PROGRAMS = {"flute": 73, "voice": 53, "piano": 0}
 DEPTHS = (0.7, 0.8, 0.85, 0.9, 0.95)
 ONSETS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
 SHIFTS = (0.0, 30.0, 60.0)
+PHASES = (2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.5)
+PHASE_SHIFTS = (0.0, -15.0, -30.0)
 SHIPPED = "the shipped line (MelodyConfig(): no dip cue)"
 
 
@@ -109,13 +113,13 @@ def hum_activations(name: str, samples, sr: int, cfg, cache: Path | None):
 
 
 def rendered_set(program: int, count: int, first_seed: int, cfg, cache: Path | None, tmp: Path):
-    """(name, reference notes (start, end, pitch) in seconds, legato repeat flags, decoded notes, envelope)
-    of random tunes played legato (each note held to the next onset, so a repeat starts where the note
-    before it ends) with ``program``, rendered with FluidSynth."""
+    """(name, reference notes (start, end, pitch) in seconds, legato repeat flags, decoded notes (with their
+    phase jumps), envelope, samples at 22,050 Hz) of random tunes played legato (each note held to the next
+    onset, so a repeat starts where the note before it ends) with ``program``, rendered with FluidSynth."""
     import symusic
 
     from partita.audio import read_audio
-    from partita.audio.transcription import decode_notes, rms_envelope, run_model
+    from partita.audio.transcription import add_phase_attacks, decode_notes, rms_envelope, run_model
     from partita.render import write_wav
 
     for seed in range(first_seed, first_seed + count):
@@ -130,19 +134,19 @@ def rendered_set(program: int, count: int, first_seed: int, cfg, cache: Path | N
         repeat = [i > 0 and ref[i][2] == ref[i - 1][2] for i in range(len(ref))]
         name = f"tune-{seed}-p{program}"
         path = cache / f"{name}.acts.npz" if cache else None
+        s = symusic.Score(480)
+        s.tempos.append(symusic.Tempo(0, tempo))
+        track = symusic.Track("melody", program, False)
+        for a, b, p in ref:
+            start = int(round(a / beat * 480))
+            track.notes.append(symusic.Note(start, int(round((b - a) / beat * 480)), int(p), 90))
+        s.tracks.append(track)
+        clip = read_audio(write_wav(s, tmp / f"{name}.wav"))
         if path is not None and path.exists():
             z = np.load(path)
             acts = {k: z[k].astype(np.float32) for k in ("note", "onset", "contour")}
             envelope = z["envelope"]
         else:
-            s = symusic.Score(480)
-            s.tempos.append(symusic.Tempo(0, tempo))
-            track = symusic.Track("melody", program, False)
-            for a, b, p in ref:
-                start = int(round(a / beat * 480))
-                track.notes.append(symusic.Note(start, int(round((b - a) / beat * 480)), int(p), 90))
-            s.tracks.append(track)
-            clip = read_audio(write_wav(s, tmp / f"{name}.wav"))
             acts = run_model(clip.samples, cfg)
             envelope = rms_envelope(clip.samples, clip.sample_rate)
             if path is not None:
@@ -150,7 +154,8 @@ def rendered_set(program: int, count: int, first_seed: int, cfg, cache: Path | N
                 np.savez_compressed(
                     path, envelope=envelope, **{k: v.astype(np.float16) for k, v in acts.items()}
                 )
-        yield name, ref, repeat, decode_notes(acts, cfg), envelope
+        notes = add_phase_attacks(clip.samples, decode_notes(acts, cfg), clip.sample_rate)
+        yield name, ref, repeat, notes, envelope, clip.samples
 
 
 def score_line(ref, repeat, line) -> dict:
@@ -211,6 +216,9 @@ def arms():
     for depth, onset, shift in itertools.product(DEPTHS, ONSETS, SHIFTS):
         name = f"dip<{depth:g} onset>={onset:g} shift {shift:g} ms"
         yield name, {"reattack_dip": depth, "reattack_dip_onset": onset, "reattack_shift_ms": shift}
+    for phase, shift in itertools.product(PHASES, PHASE_SHIFTS):
+        name = f"phase jump>={phase:g} shift {shift:g} ms"
+        yield name, {"reattack_phase": phase, "reattack_phase_shift_ms": shift}
 
 
 def evaluate(melodies: list[dict]) -> dict[str, dict]:
@@ -249,9 +257,26 @@ def auc(melodies: list[dict]) -> dict:
         ]
     ).reshape(-1, 4)
     hit = dips[:, 3] > 0
+    jumps = np.array(
+        [
+            (r, any(p == n.pitch and -0.03 <= t - a <= 0.08 for a, _, p in m["ref"]))
+            for m in melodies
+            for n in clean_notes(m["notes"], MelodyConfig(), m["envelope"])
+            for t, r in n.attacks
+            if n.start + 0.09 <= t <= n.end - 0.09
+        ]
+    ).reshape(-1, 2)
+    phase = {}
+    if 0 < jumps[:, 1].sum() < len(jumps):
+        phase = {
+            "phase jumps": len(jumps),
+            "phase jumps at a repeat": int(jumps[:, 1].sum()),
+            "ROC AUC, phase jump": round(float(roc_auc_score(jumps[:, 1] > 0, jumps[:, 0])), 3),
+        }
     if not hit.any() or hit.all():
-        return {"dips": len(dips), "at a repeat": int(hit.sum())}
+        return {"dips": len(dips), "at a repeat": int(hit.sum()), **phase}
     return {
+        **phase,
         "dips": len(dips),
         "at a repeat": int(hit.sum()),
         "ROC AUC, depth": round(float(roc_auc_score(hit, -dips[:, 0])), 3),
@@ -271,8 +296,8 @@ def main() -> None:
     ap.add_argument("--sets", default="hum,flute,voice,piano", help="Which sets to run (comma-separated).")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    from partita.audio import TranscriptionConfig
-    from partita.audio.transcription import decode_notes
+    from partita.audio import TranscriptionConfig, audio_array
+    from partita.audio.transcription import add_phase_attacks, decode_notes
 
     cfg = TranscriptionConfig(threads=args.threads)
     wanted = args.sets.split(",")
@@ -281,13 +306,9 @@ def main() -> None:
         for half, first in (("valid", 0), ("held-out", 1000)):
             for name, ref, repeat, samples, sr in hum_set(args.hums, first):
                 acts, envelope = hum_activations(name, samples, sr, cfg, args.cache)
-                m = {
-                    "name": name,
-                    "ref": ref,
-                    "repeat": repeat,
-                    "notes": decode_notes(acts, cfg),
-                    "envelope": envelope,
-                }
+                clip = audio_array(samples, sr)
+                notes = add_phase_attacks(clip.samples, decode_notes(acts, cfg), clip.sample_rate)
+                m = {"name": name, "ref": ref, "repeat": repeat, "notes": notes, "envelope": envelope}
                 sets.setdefault("hum", {}).setdefault(half, []).append(m)
             print(f"hum {half}: {len(sets['hum'][half])}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -295,7 +316,7 @@ def main() -> None:
             if label not in wanted:
                 continue
             for half, first in (("valid", 0), ("held-out", 1000)):
-                for name, ref, repeat, notes, envelope in rendered_set(
+                for name, ref, repeat, notes, envelope, _ in rendered_set(
                     program, args.tunes, first, cfg, args.cache, Path(tmp)
                 ):
                     m = {"name": name, "ref": ref, "repeat": repeat, "notes": notes, "envelope": envelope}
@@ -375,7 +396,8 @@ def main() -> None:
                 )
     path = write_result(
         "reattack_dip",
-        "Legato repeated notes: the note activation's dip as a re-attack cue vs the shipped line",
+        "Legato repeated notes: re-attack cues (the note activation's dip, the partials' phase jump) vs the "
+        "shipped line",
         rows,
         extra={"one setting": one, "per instrument": own, "arms": results, "dips": aucs},
     )

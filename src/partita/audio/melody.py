@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -97,6 +98,13 @@ class MelodyConfig:
     sampled voice, where the dip tells a re-attack from the rest (ROC AUC 0.97; the flute's 0.37-0.47)."""
     reattack_dip_onset: float = 0.0
     reattack_shift_ms: float = 0.0
+    reattack_phase: float = 0.0
+    """A note is split where the partials of its pitch jump in phase at least this many times their median
+    around (:attr:`NoteEvent.attacks`, found when the transcription looks for them,
+    ``TranscriptionConfig.phase_attacks``; 0: never): the same pitch played again without a gap, which
+    basic-pitch hears as one held note and whose note activation hardly dips on the flute. The split falls
+    ``reattack_phase_shift_ms`` after the peak. On for the flute (:data:`INSTRUMENT_SETTINGS`)."""
+    reattack_phase_shift_ms: float = 0.0
 
     @classmethod
     def for_instrument(cls, instrument: str, base: MelodyConfig | None = None) -> MelodyConfig:
@@ -110,16 +118,38 @@ class MelodyConfig:
 
 INSTRUMENT_SETTINGS: dict[str, dict[str, float]] = {
     "hum": {},
-    "flute": {},
+    "flute": {"reattack_phase": 2.8, "reattack_phase_shift_ms": -15.0},
     "voice": {"reattack_dip": 0.9, "reattack_dip_onset": 0.4},
     "piano": {"reattack_onset": 0.7},
 }
 """The re-attack settings per instrument heard, each chosen on its own validation set of rendered legato tunes
-(``bench/bench_reattack.py``; held out, note F1 against the defaults): a voice (GM 53) 0.632 -> 0.774 (legato
-repeats kept 22 -> 138 of 179, false splits of held notes 2 -> 6), the piano 0.634 -> 0.757 (28 -> 124, 0 ->
-4; on corpus melodies 0.862 -> 0.898, ``bench/bench_transcribe_bars.py --program 0``). The flute's choice
-(the dip at 0.9, onset 0.6) mended nothing held out (0.509 -> 0.508) and a hum's was the defaults: both
-``{}``."""
+(``bench/bench_reattack.py``; held out, note F1 against the defaults): a voice (GM 53) 0.632 -> 0.792 (legato
+repeats kept 22 -> 135 of 179, false splits of held notes 2 -> 6), the piano 0.634 -> 0.757 (28 -> 124, 0 ->
+4; on corpus melodies 0.862 -> 0.898, ``bench/bench_transcribe_bars.py --program 0``), the flute by the
+partials' phase jump (:attr:`MelodyConfig.reattack_phase`; its note activation hardly dips) 0.509 -> 0.609
+(3 -> 71 of 179, 10 -> 16). A hum's choice was the defaults: ``{}``."""
+
+
+AUTO_HUM_OTHER = 0.15
+""":func:`instrument_from_families`: a voice whose sound the recogniser also hears as pipe, organ, strings or
+brass with this probability or more is a hum (the synthetic hums' buzz and breath); chosen on the validation
+sets of ``bench/bench_instrument_auto.py`` (0.05-0.3 tried)."""
+
+
+def instrument_from_families(probabilities: Mapping[str, float], hum_other: float = AUTO_HUM_OTHER) -> str:
+    """The instrument heard (a key of :data:`INSTRUMENT_SETTINGS`) from the instrument recogniser's family
+    probabilities (``partita.discovery.instruments_audio.instruments_in``): ``"piano"`` where the piano is
+    0.5 or more and above the voice and the pipe, ``"flute"`` where the pipe is above the voice, else a voice:
+    ``"hum"`` where pipe, organ, strings or brass reach ``hum_other``, ``"voice"`` otherwise. Rendered
+    melodies held out: 71 of 72 right (``bench/bench_instrument_auto.py``)."""
+    p = {k: float(v) for k, v in probabilities.items()}
+    piano, voice, pipe = p.get("piano", 0.0), p.get("voice", 0.0), p.get("pipe", 0.0)
+    if piano >= 0.5 and piano >= max(voice, pipe):
+        return "piano"
+    if pipe > voice:
+        return "flute"
+    other = max(p.get(k, 0.0) for k in ("pipe", "organ", "strings", "brass"))
+    return "hum" if other >= hum_other else "voice"
 
 
 OVERLAP_MIN_GAP = 0.03
@@ -245,7 +275,13 @@ def _merge_repeats(
         ):
             prev = out[-1]
             amp = max(prev.amplitude, n.amplitude)
-            out[-1] = replace(prev, end=max(prev.end, n.end), amplitude=amp, dips=prev.dips + n.dips)
+            out[-1] = replace(
+                prev,
+                end=max(prev.end, n.end),
+                amplitude=amp,
+                dips=prev.dips + n.dips,
+                attacks=prev.attacks + n.attacks,
+            )
         else:
             out.append(n)
     return out
@@ -284,20 +320,31 @@ def _split_at_dips(line: list[NoteEvent], envelope: np.ndarray | None, ratio: fl
 
 def _split_at_reattacks(line: list[NoteEvent], cfg: MelodyConfig) -> list[NoteEvent]:
     """Split each note at the dips of its note activation deeper than ``cfg.reattack_dip`` (with an onset
-    activation of ``cfg.reattack_dip_onset`` or more beside them), the deepest first, no piece shorter than
-    ``cfg.min_note_ms``; the later piece starts with no onset activation known."""
-    if cfg.reattack_dip <= 0:
+    activation of ``cfg.reattack_dip_onset`` or more beside them), the deepest first, then at the phase
+    jumps of its partials of ``cfg.reattack_phase`` or more (:attr:`NoteEvent.attacks`), the strongest
+    first; no piece shorter than ``cfg.min_note_ms``; a later piece starts with no onset activation known."""
+    if cfg.reattack_dip <= 0 and cfg.reattack_phase <= 0:
         return line
     shift, shortest = cfg.reattack_shift_ms / 1000, cfg.min_note_ms / 1000
+    phase_shift = cfg.reattack_phase_shift_ms / 1000
     out: list[NoteEvent] = []
     for n in line:
-        found = sorted(
-            (r, t + shift) for t, r, o in n.dips if r < cfg.reattack_dip and o >= cfg.reattack_dip_onset
-        )
+        found: list[float] = []
+        if cfg.reattack_dip > 0:
+            found += [
+                t + shift
+                for r, t in sorted(
+                    (r, t) for t, r, o in n.dips if r < cfg.reattack_dip and o >= cfg.reattack_dip_onset
+                )
+            ]
+        if cfg.reattack_phase > 0:
+            found += [
+                t + phase_shift for r, t in sorted(((-r, t) for t, r in n.attacks if r >= cfg.reattack_phase))
+            ]
         cuts: list[float] = []
-        for _, t in found:
+        for t in found:
             bounds = [n.start, *cuts, n.end]
-            if all(abs(t - b) >= shortest for b in bounds):
+            if n.start < t < n.end and all(abs(t - b) >= shortest for b in bounds):
                 cuts.append(t)
         start = n.start
         for t in sorted(cuts):
@@ -472,6 +519,8 @@ def read_hummed_melody(
     if instrument is not None:
         config = MelodyConfig.for_instrument(instrument, config)
     tcfg = transcription or TranscriptionConfig(onset_threshold=0.5, frame_threshold=0.3)
+    if config is not None and config.reattack_phase > 0 and not tcfg.phase_attacks:
+        tcfg = replace(tcfg, phase_attacks=True)
     tr = transcribe_audio(path, tcfg, progress=progress)
     score, line = melody_from_notes(tr.notes, config, tr.envelope)
     name = path.name if isinstance(path, AudioClip) else str(path)

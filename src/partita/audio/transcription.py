@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import symusic
@@ -72,6 +72,10 @@ class TranscriptionConfig:
     program: int = 0
     threads: int | None = None
     batch: int = 8
+    phase_attacks: bool = False
+    """Also find where each note's partials jump in phase (:func:`add_phase_attacks`, :attr:`NoteEvent.
+    attacks`): a cue for a legato repeated note of a sustained instrument (the flute), read by
+    ``MelodyConfig.reattack_phase``. Off by default: it costs a short STFT per note."""
 
 
 @dataclass
@@ -93,6 +97,11 @@ class NoteEvent:
     (seconds, the lowest value as a share of the lower of the peaks either side, the strongest onset
     activation beside it); a deep one may be the same pitch sung again without a gap (``MelodyConfig.
     reattack_dip``). Empty where not known (a note read from a MIDI file)."""
+    attacks: tuple[tuple[float, float], ...] = ()
+    """Where the partials of the note's pitch jump in phase inside it (:func:`phase_attacks`): (seconds, the
+    peak of the complex-domain deviation over its median within 150 ms); a strong one may be the same pitch
+    played again without a gap (``MelodyConfig.reattack_phase``). Empty where not looked for
+    (:attr:`TranscriptionConfig.phase_attacks`)."""
 
 
 @dataclass
@@ -254,6 +263,79 @@ def activation_dips(
         beside = float(onsets[start + m - 2 : start + m + 7, k].max())
         out.append((float(times[start + m]), round(ratio, 4), round(beside, 4)))
     return tuple(out)
+
+
+ATTACK_FFT = 1024
+ATTACK_HOP = 128
+"""The STFT of :func:`phase_attacks` at 22,050 Hz: 46 ms windows every 5.8 ms."""
+ATTACK_HARMONICS = 6
+ATTACK_WINDOW = 0.15
+"""Seconds either side of a peak over which its median is taken (:func:`phase_attacks`)."""
+ATTACK_EDGE = 0.09
+"""Seconds: a peak nearer a note's ends is not kept (as :data:`DIP_EDGE`)."""
+ATTACK_LOWEST = 1.5
+"""A peak under this many times its median is not kept (the ordinary wobble of a held note)."""
+
+
+def phase_attacks(
+    samples: np.ndarray, start: float, end: float, pitch: int, sample_rate: int = MODEL_SAMPLE_RATE
+) -> tuple[tuple[float, float], ...]:
+    """The peaks of the complex-domain onset function (Bello et al. 2004) at the first
+    :data:`ATTACK_HARMONICS` partials of ``pitch`` between ``start`` and ``end`` seconds, as (seconds, the
+    peak over the median within :data:`ATTACK_WINDOW` either side), those :data:`ATTACK_LOWEST` or more.
+
+    Each STFT bin near a partial (the nearest and its neighbours) is predicted from the two frames before
+    (the same magnitude, the phase advancing as it did); the deviation of the bins from their prediction,
+    over their magnitude, jumps where a new note starts, even where the loudness does not change: a legato
+    repeated note on the flute restarts its partials' phase, while its vibrato moves them smoothly (ROC AUC
+    0.88 for telling a written repeat from the rest on rendered flute tunes, against 0.53 for the
+    magnitude's spectral flux there and 0.55 for librosa's onset strength; docs/AUDIO.md)."""
+    if end - start <= 2 * ATTACK_EDGE or samples.size == 0:
+        return ()
+    half = ATTACK_FFT // 2
+    a = max(0, int(round(start * sample_rate)) - half)
+    b = min(samples.shape[0], int(round(end * sample_rate)) + half)
+    seg = samples[a:b].astype(np.float32)
+    if seg.shape[0] < ATTACK_FFT + 3 * ATTACK_HOP:
+        return ()
+    n = 1 + (seg.shape[0] - ATTACK_FFT) // ATTACK_HOP
+    idx = np.arange(ATTACK_FFT)[None, :] + ATTACK_HOP * np.arange(n)[:, None]
+    f0 = 440.0 * 2 ** ((int(pitch) - 69) / 12)
+    bins = sorted(
+        {
+            int(round(h * f0 * ATTACK_FFT / sample_rate)) + d
+            for h in range(1, ATTACK_HARMONICS + 1)
+            for d in (-1, 0, 1)
+            if h * f0 < sample_rate / 2
+        }
+        & set(range(1, half))
+    )
+    if not bins:
+        return ()
+    spec = np.fft.rfft(seg[idx] * np.hanning(ATTACK_FFT).astype(np.float32), axis=1)[:, bins]
+    mag, phase = np.abs(spec), np.angle(spec)
+    pred = mag[1:-1] * np.exp(1j * (2 * phase[1:-1] - phase[:-2]))
+    curve = np.abs(spec[2:] - pred).sum(axis=1) / (mag[2:].sum(axis=1) + 1e-9)
+    times = (a + half + ATTACK_HOP * np.arange(2, n)) / sample_rate
+    inside = np.flatnonzero((times >= start + ATTACK_EDGE) & (times <= end - ATTACK_EDGE))
+    within = np.flatnonzero((times >= start) & (times <= end))
+    w = int(round(ATTACK_WINDOW * sample_rate / ATTACK_HOP))
+    out = []
+    for m in inside:
+        if curve[m] < curve[max(0, m - 3) : m + 4].max() or curve[m] <= 0:
+            continue
+        lo, hi = max(within[0], m - w), min(within[-1] + 1, m + w)
+        ratio = float(curve[m]) / max(float(np.median(curve[lo:hi])), 1e-9)
+        if ratio >= ATTACK_LOWEST:
+            out.append((round(float(times[m]), 4), round(ratio, 3)))
+    return tuple(out)
+
+
+def add_phase_attacks(
+    samples: np.ndarray, notes: list[NoteEvent], sample_rate: int = MODEL_SAMPLE_RATE
+) -> list[NoteEvent]:
+    """``notes`` with their :attr:`NoteEvent.attacks` found in ``samples`` (:func:`phase_attacks`)."""
+    return [replace(n, attacks=phase_attacks(samples, n.start, n.end, n.pitch, sample_rate)) for n in notes]
 
 
 def decode_notes(
@@ -418,6 +500,8 @@ def transcribe_audio(
         if noise:
             messages.append(noise)
         notes = decode_notes(run_model(clip.samples, cfg, progress), cfg)
+        if cfg.phase_attacks:
+            notes = add_phase_attacks(clip.samples, notes, clip.sample_rate)
         if not notes:
             messages.append("no notes were found")
     tempo, beats = _tempo(notes, clip.seconds, cfg)

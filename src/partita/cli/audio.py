@@ -75,11 +75,12 @@ from partita.cli.generate import PICKUP
 )
 @click.option(
     "--instrument",
-    type=click.Choice(["hum", "voice", "piano", "flute"]),
+    type=click.Choice(["hum", "voice", "piano", "flute", "auto"]),
     default="hum",
     show_default=True,
     help="With --melody: what is heard. voice splits legato repeated notes where the note activation dips; "
-    "piano keeps struck repeats apart; hum and flute join them (MelodyConfig.for_instrument).",
+    "piano keeps struck repeats apart; flute splits them where its partials jump in phase; hum joins them "
+    "(MelodyConfig.for_instrument). auto: the instrument recogniser chooses (one line says what it heard).",
 )
 def transcribe(
     audio: Path,
@@ -147,12 +148,19 @@ def transcribe(
 def _melody(audio: Path, config, snap: bool, bar, instrument: str = "hum") -> tuple[object, list[str], str]:
     """The hummed-theme path: a clean quantised line (read as ``instrument`` is heard), snapped to its key
     unless told not to."""
-    from partita.audio import MelodyConfig, read_hummed_melody
+    from partita.audio import MelodyConfig, read_audio, read_hummed_melody
     from partita.generation.hummed import snap_to_key
 
+    source: object = audio
+    heard = None
+    if instrument == "auto":
+        source = read_audio(audio)
+        instrument, heard = _instrument_heard(source)
     hummed = read_hummed_melody(
-        audio, MelodyConfig(program=config.program), config, progress=bar, instrument=instrument
+        source, MelodyConfig(program=config.program), config, progress=bar, instrument=instrument
     )
+    if heard:
+        hummed.messages.insert(0, heard)
     score = hummed.score
     tempo = score.tempos[0].qpm if len(score.tempos) else 120.0
     summary = f"a melody of {len(hummed.line)} notes at {tempo:.0f} bpm"
@@ -422,6 +430,23 @@ def _matcher(method: str, folder: Path | None, default: Path, model_class) -> tu
 
 def _clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _instrument_heard(clip) -> tuple[str, str]:
+    """(the instrument heard, a line saying so) for ``--instrument auto``: the shipped recogniser's family
+    probabilities mapped by :func:`partita.audio.melody.instrument_from_families`; a hum where it hears
+    nothing (under 1 s, silence)."""
+    from partita.audio.melody import instrument_from_families
+    from partita.discovery.instruments_audio import instruments_in
+    from partita.score import ScoreError
+
+    try:
+        found = dict(instruments_in(clip.samples, clip.sample_rate, name=clip.name))
+    except ScoreError as e:
+        return "hum", f"read as a hum: {e}"
+    instrument = instrument_from_families(found)
+    top = ", ".join(f"{f} {p:.2f}" for f, p in sorted(found.items(), key=lambda t: -t[1])[:3])
+    return instrument, f"heard as {instrument} (the recogniser: {top}; --instrument sets it)"
 
 
 @click.command("instruments")
