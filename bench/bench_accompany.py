@@ -260,6 +260,35 @@ def chorale_melodies(records: dict, corpus, n: int, development: bool = False) -
     return chosen, others
 
 
+def bass_motion(pieces: list, bars: int, melody_tracks: int = 1) -> dict[str, float]:
+    """How the lowest part (by mean pitch) of ``pieces`` moves over their first ``bars`` bars, the mean over
+    the pieces: its notes, the share of them starting an eighth or less after the one before, and the share of
+    its moves (pitch changes) that are steps (1-2 semitones). Bach's bass under 20 held-out sopranos: 35.8
+    notes in 8 bars, 43% an eighth after the last, 67% steps."""
+    from partita.score.bars import bar_lines
+
+    notes, eighths, steps = [], [], []
+    for piece in pieces:
+        parts = [t for t in piece.tracks[melody_tracks:] if len(t.notes) and not t.is_drum]
+        if not parts:
+            continue
+        end = bar_lines(piece, bars)[-1]
+        q = int(piece.ticks_per_quarter) or 480
+        low = min(parts, key=_mean_pitch)
+        line = sorted((int(n.time), int(n.pitch)) for n in low.notes if int(n.time) < end)
+        starts = np.array([t for t, _ in line], dtype=float) / q
+        moves = np.diff([p for _, p in line])
+        moves = np.abs(moves[moves != 0])
+        notes.append(len(line))
+        eighths.append(float((np.diff(starts) <= 0.5 + 1e-6).mean()) if len(line) > 1 else 0.0)
+        steps.append(float((moves <= 2).mean()) if len(moves) else 0.0)
+    return {
+        f"bass notes in {bars} bars": float(np.mean(notes)) if notes else 0.0,
+        "bass notes an eighth after the last": float(np.mean(eighths)) if eighths else 0.0,
+        "bass moves by step": float(np.mean(steps)) if steps else 0.0,
+    }
+
+
 def _mean_pitch(track) -> float:
     pitches = [n.pitch for n in track.notes]
     return sum(pitches) / len(pitches) if pitches else -1.0
@@ -359,6 +388,7 @@ def chorale_rows(
             **parts_voicing(v, CHORALE_BARS),
             **parts_harmony(v, CHORALE_BARS),
             **parts_lines(v, CHORALE_BARS),
+            **bass_motion(v, CHORALE_BARS),
         }
         for k, v in sets.items()
     }
