@@ -259,10 +259,20 @@ def photograph_rows(photos: list[dict], command: str) -> list[dict]:
     return rows
 
 
-def music_for(photos: list[dict], args, keep: Path | None) -> None:
-    """Music for each photograph's request before and now (once where they are the same)."""
-    from partita.evaluation.picture_following import music_properties
+def blur_arms(features, name: str, bars: int) -> dict:
+    """The photograph's request before (its blur left out) and now."""
     from partita.generation.picture import image_request
+
+    return {
+        "before": image_request(dataclasses.replace(features, motion_blur=0.0), "", name, bars=bars),
+        "now": image_request(features, "", name, bars=bars),
+    }
+
+
+def music_for(photos: list[dict], args, keep: Path | None, arms_of=blur_arms) -> None:
+    """Music for each photograph's request before and now (``arms_of(features, name, bars)`` gives the two;
+    once where they ask the same valence and arousal)."""
+    from partita.evaluation.picture_following import music_properties
     from partita.picture import read_image_features
     from partita.pipelines import load_generator
 
@@ -270,11 +280,11 @@ def music_for(photos: list[dict], args, keep: Path | None) -> None:
     for i, p in enumerate(photos):
         if args.only and p["name"] not in args.only.split(","):
             continue
-        features = read_image_features(p["path"])
-        now = image_request(features, "", p["name"], bars=args.bars)
-        before = image_request(dataclasses.replace(features, motion_blur=0.0), "", p["name"], bars=args.bars)
+        arms = arms_of(read_image_features(p["path"]), p["name"], args.bars)
+        now, before = arms["now"], arms["before"]
         seed = args.seed * 1000 + i
-        arms = {"now": now} if now.arousal == before.arousal else {"before": before, "now": now}
+        if (now.valence, now.arousal) == (before.valence, before.arousal):
+            arms = {"now": now}
         for arm, request in arms.items():
             t0 = time.perf_counter()
             score = generator.generate(request, n=args.candidates, seed=seed)[0].score
@@ -335,22 +345,29 @@ OPTIONS = (
 SWITCHES = (("--no-music", "the readings only (seconds, no model)"), ("--quick", "6 scenes, no music"))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag, kind, default, text in OPTIONS:
-        ap.add_argument(flag, type=kind, default=default, help=text)
-    for flag, text in SWITCHES:
-        ap.add_argument(flag, action="store_true", help=text)
+def parse_run(ap: argparse.ArgumentParser, script: str, default_name: str) -> tuple:
+    """The arguments (logging and torch threads set from them), whether music is made (not with
+    ``--quick`` or ``--no-music``), the result's name (``default_name``, ``-reading`` without music) and the
+    command that reproduces the run."""
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    scenes = 6 if args.quick else args.scenes
     music = not (args.quick or args.no_music)
-    name = args.name or ("picture-blur" if music else "picture-blur-reading")
-    command = " ".join(["python bench/bench_picture_blur.py", *sys.argv[1:]])
+    name = args.name or (default_name if music else f"{default_name}-reading")
+    return args, music, name, " ".join([f"python bench/{script}", *sys.argv[1:]])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for flag, kind, default, text in OPTIONS:
+        ap.add_argument(flag, type=kind, default=default, help=text)
+    for flag, text in SWITCHES:
+        ap.add_argument(flag, action="store_true", help=text)
+    args, music, name, command = parse_run(ap, "bench_picture_blur.py", "picture-blur")
+    scenes = 6 if args.quick else args.scenes
     t0 = time.perf_counter()
     synthetic = synthetic_set(scenes, args.seed)
     photos = photograph_set(args.seed)

@@ -4,7 +4,8 @@ prompt, through emotion). This module is the one place callers import from; the 
 
 - :mod:`partita.generation.picture_mapping`, **the mapping** (a heuristic after the colour-emotion
   literature, its weights chosen by hand, not fitted): brightness, warmth and saturation give the valence;
-  saturation, contrast, edge density (and a video shot's motion, or a still's motion blur) the arousal
+  saturation, contrast, edges (a still's without texture; and a video shot's motion, or a still's motion
+  blur) the arousal
   (:func:`picture_affect`); they set the mode, tempo, register, density and mood as a mood word's do, where
   the words of the prompt leave them open (:func:`image_request`);
 - :mod:`partita.generation.picture_video`, **a video's plan** (:func:`plan_video`): each shot (short ones

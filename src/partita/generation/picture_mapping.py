@@ -9,9 +9,21 @@ and more saturated ones more arousing; warm hues are commonly rated warmer and m
 raise arousal. Each feature is first centred and scaled to [-1, 1] (:func:`picture_affect`)::
 
     valence = 0.55 brightness + 0.30 warmth + 0.15 saturation
-    arousal = 0.45 saturation + 0.30 contrast + 0.25 edge density        (an image)
-    arousal = 0.5 (the same, of the shot) + 0.5 motion                   (a video shot; motion on a log scale)
-    arousal = (1 - 0.5 b) (the image's) + 0.5 b                          (a still with motion blur b, 0-1)
+    arousal = 0.45 lit saturation + 0.30 contrast + 0.25 structure       (a still)
+    arousal = 0.5 (0.45 saturation + 0.30 contrast + 0.25 edge density)
+              + 0.5 motion                                               (a video shot; motion on a log scale)
+    arousal = (1 - 0.5 b) (the still's) + 0.5 b                          (a still with motion blur b, 0-1)
+
+**Texture is not activity, a dark tint is not saturation** (a still only): the arousal reads the picture's
+edges once its texture is taken away (:attr:`~partita.picture.ImageFeatures.structure_density`: Canny after
+a 5-pixel median filter, counted as at 512 pixels whatever the picture's size), so fur, foliage and grain
+do not read as a busy picture; and its saturation with a dark pixel's counted in proportion to its value
+(:attr:`~partita.picture.ImageFeatures.lit_saturation`), so a dark ground with a faint tint (HSV S near 1)
+does not read as vivid colour. Both are scaled as the measures they replace (on a picture without texture
+or dark pixels they read the same). Before, Gradio's lion lying on a rock (its mane's and the rock's
+texture) and scikit-learn's dahlia on a dark defocused ground asked for 123 bpm; now 101 and 106
+(``bench/bench_picture_texture.py``, docs/PICTURES.md). A video shot's mean colour keeps HSV saturation and
+every edge (its arousal is half its measured motion); the valence keeps HSV saturation too.
 
 **Motion blur** (a still only): b = (streak coherence - 0.3) / 0.4, clipped to [0, 1]
 (:attr:`~partita.picture.ImageFeatures.motion_blur`): a picture smoothed along one direction everywhere (a
@@ -47,6 +59,10 @@ BLUR_SPAN = 0.4
 """How much more coherence reads as full motion (b = 1 from 0.70)."""
 BLUR_WEIGHT = 0.5
 """How far full motion blur moves a still's arousal towards +1: as a video shot's motion does (0.5)."""
+
+
+EDGES = ("edge_density", "structure")
+"""The names a picture's edges are read under: all of them (a video shot), or without texture (a still)."""
 
 
 @dataclass
@@ -85,10 +101,21 @@ def picture_affect(features: ImageFeatures, motion: float | None = None) -> Affe
         "warmth": _clip(f.warmth / 0.3),
         "saturation": _clip((f.saturation - 0.35) / 0.3),
         "contrast": _clip((f.contrast - 0.4) / 0.3),
-        "edge_density": _clip((f.edge_density - 0.08) / 0.08),
     }
+    # the arousal reads a still's saturation with dark pixels' tint counted by their value, and its edges
+    # without texture (module docstring); a video shot's mean colour has neither: HSV's and all the edges
+    sat = "saturation"
+    if f.lit_saturation is not None:
+        sat = "lit_saturation"
+        scaled[sat] = _clip((f.lit_saturation - 0.35) / 0.3)
+    edges, density = (
+        ("structure", f.structure_density)
+        if f.structure_density is not None
+        else ("edge_density", f.edge_density)
+    )
+    scaled[edges] = _clip((density - 0.08) / 0.08)
     valence = 0.55 * scaled["brightness"] + 0.30 * scaled["warmth"] + 0.15 * scaled["saturation"]
-    arousal = 0.45 * scaled["saturation"] + 0.30 * scaled["contrast"] + 0.25 * scaled["edge_density"]
+    arousal = 0.45 * scaled[sat] + 0.30 * scaled["contrast"] + 0.25 * scaled[edges]
     if motion is not None:
         scaled["motion"] = motion_level(motion)
         arousal = 0.5 * arousal + 0.5 * scaled["motion"]
@@ -149,6 +176,10 @@ def image_request(
     return request
 
 
+def _arousal_saturation(affect: Affect) -> str:
+    return "lit_saturation" if "lit_saturation" in affect.reasons else "saturation"
+
+
 def _text_sets_mode(words: Request) -> bool:
     return words.conditions.mode is not None and "no mode given: major" not in words.notes
 
@@ -160,7 +191,7 @@ def _fill_from_picture(request: Request, words: Request, affect: Affect, extra: 
     if request.valence is None:
         request.valence, request.arousal = affect.valence, affect.arousal
         v_note = affect.because(("brightness", "warmth", "saturation"))
-        a_note = affect.because(("saturation", "contrast", "edge_density", "motion", "motion_blur"))
+        a_note = affect.because((_arousal_saturation(affect), "contrast", *EDGES, "motion", "motion_blur"))
         said += [("valence", f"{affect.valence:+.2f}", v_note), ("arousal", f"{affect.arousal:+.2f}", a_note)]
         mode = mode_for(affect.valence)
         if mode is not None and not _text_sets_mode(words):
