@@ -94,10 +94,9 @@ def diagnosis(model, test: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options the discovery benches over the valid and test draws share."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--corpus", default="all")
     parser.add_argument("--model", default=None)
@@ -105,7 +104,24 @@ def main() -> None:
     parser.add_argument("--cache", default=None, help="the features cache (default: data/discovery/)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="for `python -m bench --quick`: runs as it is")
-    args = parser.parse_args()
+    return parser
+
+
+def log_rows(logger: logging.Logger, rows: list[dict]) -> None:
+    """Each result row on one log line."""
+    for r in rows:
+        logger.info(
+            "%s: %.4f (baseline %s: %s) %s",
+            r["metric"],
+            r["value"],
+            r["baseline"],
+            r["baseline_value"],
+            r.get("notes", ""),
+        )
+
+
+def main() -> None:
+    args = arguments(__doc__).parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     import torch
@@ -172,15 +188,7 @@ def main() -> None:
         rows,
         extra=extra,
     )
-    for r in rows:
-        log.info(
-            "%s: %.4f (baseline %s: %s) %s",
-            r["metric"],
-            r["value"],
-            r["baseline"],
-            r["baseline_value"],
-            r.get("notes", ""),
-        )
+    log_rows(log, rows)
     log.info("wrote %s", path)
 
 

@@ -40,6 +40,7 @@ from partita.atomic import atomic_write_text
 from partita.discovery.encoders import DEFAULT_MODEL, DiscoveryModel, text_tokens
 from partita.discovery.features import LABEL_FIELDS, corpus_entries
 from partita.discovery.metrics import BM25, zscore
+from partita.discovery.query_labels import LabelMatcher, with_estimated_keys
 from partita.engines import check_engine, engine_session, map_items
 from partita.paths import data_dir
 from partita.progress import ProgressCallback, report
@@ -60,6 +61,11 @@ FIELDS = ("piece_id", "split", *LABEL_FIELDS, "tempo", "caption", "caption_zh", 
 """The columns a result carries and a ``--where`` filter may name (besides the vector and features)."""
 EMBED_CHUNK = 1024
 """Feature rows embedded by one task."""
+LABEL_WEIGHT = 0.75
+"""The weight of the labels a query names (z-scored) beside the z-scored cosine; ``HYBRID_LABEL_WEIGHT``
+beside the cosine and BM25 (``hybrid``). Chosen on the valid split's queries by ``python
+bench/bench_discovery_labels.py`` (the best mean MRR that leaves the caption queries no worse)."""
+HYBRID_LABEL_WEIGHT = 0.5
 SIMILAR_METHODS = ("learned", "discovery")
 """How ``similar`` ranks: the similarity encoder, or the index's discovery vectors."""
 _SQL_WORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null", "true", "false", "between", "escape"}
@@ -435,6 +441,7 @@ class DiscoveryIndex:
         self.table = _open_table(self.path, self.meta)
         self._cache: tuple[list[str], np.ndarray] | None = None
         self._bm25: BM25 | None = None
+        self._matcher: LabelMatcher | None = None
         self._position: dict[str, int] | None = None
         named = str(self.meta.get("model") or "")
         folder = named if named and Path(named).is_dir() else None
@@ -456,16 +463,28 @@ class DiscoveryIndex:
             raise ValueError(f"bad filter {where!r}: {str(e).splitlines()[0][:200]}") from None
         return [Hit(r["piece_id"], 1.0 - float(r["_distance"]), {f: r.get(f) for f in FIELDS}) for r in rows]
 
-    def search(self, text: str, k: int = 10, where: str | None = None, hybrid: bool = False) -> list[Hit]:
+    def search(
+        self, text: str, k: int = 10, where: str | None = None, hybrid: bool = False, labels: bool = True
+    ) -> list[Hit]:
         """The ``k`` pieces that best match a text (any language). ``hybrid`` adds BM25 on the stored captions
-        to the cosine (each z-scored over the index; a hit's score is then that sum, not a cosine)."""
+        to the cosine; ``labels`` (default) adds, when the text names a label the index holds (a kind, a
+        composer, a collection, a country, a key, a meter: :mod:`partita.discovery.query_labels`), the labels
+        each piece shares with it (weighted :data:`LABEL_WEIGHT`; with ``hybrid``, ``HYBRID_LABEL_WEIGHT``).
+        Each score is z-scored over the index; a hit's score is then the sum, not a cosine. A text naming no
+        label, without ``hybrid``, is the plain cosine search."""
         if not text or not text.strip():
             raise ValueError("empty query: say what to look for, e.g. 'a slow sad waltz in D minor'")
         vector = self.model.encode_text([text])[0]
-        if not hybrid:
+        named = self.label_matcher().scores([text])[0] if labels else None
+        named = named if named is not None and named.any() else None
+        if not hybrid and named is None:
             return self.search_vector(vector, k, where)
         ids, vectors = self._space()
-        score = zscore(vectors @ vector) + zscore(self.lexical().scores([text])[0])
+        score = zscore(vectors @ vector)
+        if hybrid:
+            score = score + zscore(self.lexical().scores([text])[0])
+        if named is not None:
+            score = score + (HYBRID_LABEL_WEIGHT if hybrid else LABEL_WEIGHT) * zscore(named)
         order = _top(score, k, ids, self._allowed(where))
         rows = self._rows([ids[i] for i in order])
         return [Hit(ids[i], float(score[i]), rows[ids[i]]) for i in order]
@@ -491,6 +510,20 @@ class DiscoveryIndex:
                 )
             self._bm25 = bm25
         return self._bm25
+
+    def label_matcher(self) -> LabelMatcher:
+        """The index's labels, for the words of a query to name (read once; pieces in the order of
+        :meth:`piece_ids`; a piece without a key label takes the key its description estimates)."""
+        if self._matcher is None:
+            rows = self._columns(["piece_id", *LABEL_FIELDS]).to_pylist()
+            if [r["piece_id"] for r in rows] != self._space()[0]:
+                raise ValueError(f"{self.path}: the index's rows moved while it was read; open it again")
+            keyless = [i for i, r in enumerate(rows) if not r["key"]]
+            described = (
+                self.table.take_offsets(keyless).select(["piece_id", "description"]) if keyless else None
+            )
+            self._matcher = LabelMatcher(with_estimated_keys(rows, described.to_list() if described else []))
+        return self._matcher
 
     def piece_ids(self) -> list[str]:
         """Every indexed piece's id, in the index's order (read once)."""
