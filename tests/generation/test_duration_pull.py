@@ -72,3 +72,19 @@ def test_a_pop_piece_holds_its_accompaniment_longer():
     plain = _accompaniment_durations(style_held_parts={})
     held = _accompaniment_durations(style_held_parts={"pop": 3.0})
     assert held > plain + 0.3  # log2 quarters: 0.87 -> 1.16 quarters (the last notes end with the piece)
+
+
+def test_a_pop_piece_by_default_holds_its_accompaniment_and_may_rest_across_a_beat():
+    """The shipped defaults (twenty-fifth session): pop's BRIDGE and PIANO pulled towards longer notes at
+    0.1, and no note forced onto every beat (``style_filled_beats`` without pop); Chinese tunes keep it."""
+    from partita.generation.candidates import _rules
+
+    gen = Generator.debug()
+    config = GenerationConfig()
+    request = gen.request("a pop piano song in C major, 4 bars")
+    plan = plan_request(request, gen.tokenizer, config, seed=2)
+    assert not plan.constraints.filled_beats
+    pulls = [r for r in _rules(request, plan, config) if issubclass(r, DurationPull)]
+    assert [(r.weight, sorted(r.programs)) for r in pulls] == [(0.1, [1, 2])]
+    tune = gen.request("a Chinese folk song in D major, 4 bars")
+    assert plan_request(tune, gen.tokenizer, config, seed=2).constraints.filled_beats

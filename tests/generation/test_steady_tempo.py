@@ -39,9 +39,23 @@ def test_one_tempo_is_left_as_it_is():
 
 
 @pytest.mark.parametrize(
-    "prompt", ["a Renaissance motet for four voices, 2 bars, 80 bpm", "a chorale for choir, 2 bars, 80 bpm"]
+    "prompt",
+    [
+        "a Renaissance motet for four voices, 2 bars, 80 bpm",
+        "a chorale for choir, 2 bars, 80 bpm",
+        "a pop song for piano in C major, 2 bars, 80 bpm",
+    ],
 )
 def test_a_new_piece_of_a_steady_style_has_one_tempo(prompt):
     gen = Generator.debug(seed=0)
     for candidate in gen.generate(gen.request(prompt), n=2, seed=3, selector=None, wav=False):
         assert len(candidate.score.tempos) <= 1
+
+
+def test_pop_keeps_one_tempo_by_default():
+    """Pop's scores carried a tempo marking every few beats where the model sampled POP909's recorded tempo
+    maps (twenty-fifth session); its new pieces now keep one, as the other styles but the jig's do."""
+    from partita.generation.config import GenerationConfig
+
+    assert "pop" in GenerationConfig().style_steady_tempo
+    assert "jig" not in GenerationConfig().style_steady_tempo

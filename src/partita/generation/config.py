@@ -229,9 +229,12 @@ class GenerationConfig:
     than its bars (and under a tenth of the piece's) is dropped
     (:func:`partita.generation.strays.drop_stray_tracks`). Voices whose number the style drew
     (:attr:`style_voices`) lose such a part whatever this says (``candidates.drops_strays``)."""
-    style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk", "pop"])
+    style_filled_beats: list[str] = field(default_factory=lambda: ["chinese_folk"])
     """Styles whose new pieces sound a note as each beat begins, once the first has sounded (a rest stays
-    inside a beat: :mod:`partita.generation.rules.filled_beats`)."""
+    inside a beat: :mod:`partita.generation.rules.filled_beats`). Pop had it from the eighth session to the
+    twenty-fourth; it lets pop's accompaniment hold its notes (:attr:`style_held_parts`) only without it,
+    and alone its leaving changed nothing the judge reads (selected 0.743 -> 0.736 over 12 draws, lower on 6;
+    docs/GENERATION.md § Realism, twenty-fifth session)."""
     style_sounding_floor: dict[str, float] = field(default_factory=dict)
     """The fewest notes sounding at once in a new piece of a style for several voices where the request sets
     no polyphony (a fractional floor bounds the mean; never more than the voices:
@@ -243,15 +246,16 @@ class GenerationConfig:
     (the body 24.8) and its melody stopped 3.7 bars before the end; paced, all 32 prompts against 64 held-out
     real pieces, selected 0.784 -> 0.733 (seed 1: 0.756 -> 0.849), constrained 0.807 -> 0.778 (seed 1: 0.782
     -> 0.734), the 16 held-out prompts 0.635 -> 0.596 (docs/GENERATION.md § Realism, fourteenth session)."""
-    style_held_parts: dict[str, float] = field(default_factory=dict)
+    style_held_parts: dict[str, float] = field(default_factory=lambda: {"pop": 0.1})
     """Per style, the pull towards longer notes in the parts that accompany a melody (every voice of a
     style's own texture after its first: pop's BRIDGE and PIANO;
     :mod:`partita.generation.rules.duration_pull`, each note value ``beats ** weight`` times as likely as the
-    model has it); a style not listed: none. Empty by default: ``{"pop": 0.25}`` brought pop's notes a bar
-    and notes sounding at each onset to real ones' but overshot the note length (1.0-1.1 quarters against
-    0.9, fewer onsets than real, more beats thick); all 32 prompts against 64 held-out real pieces, selected
-    0.741 -> 0.797 (seed 1: 0.849 -> 0.821), constrained 0.778 -> 0.750 (seed 1: 0.743 -> 0.829): no win on
-    both seeds (docs/GENERATION.md § Realism, nineteenth session)."""
+    model has it); a style not listed: none. ``{"pop": 0.25}`` brought pop's notes a bar and notes sounding
+    at each onset to real ones' but overshot the note length (1.0-1.1 quarters against 0.9); no win on both
+    seeds (nineteenth session). Pop 0.1, without :attr:`style_filled_beats`: all 32 prompts against 64
+    held-out real pieces, seeds 0-2 and 7, three judge draws each, selected 0.743 -> 0.723 (lower on 9 of
+    12), first candidates 0.758 -> 0.713 (lower on 10 of 12), Fréchet 11.96 -> 11.99 (docs/GENERATION.md §
+    Realism, twenty-fifth session)."""
     style_voice_ranges: dict[str, list[list[int]]] = field(
         default_factory=lambda: {"pop": [[56, 84], [53, 89], [37, 72]]}
     )
@@ -267,14 +271,17 @@ class GenerationConfig:
     """Styles whose voices of one choir keep their order, none crossing another
     (:mod:`partita.generation.rules.voice_order`)."""
     style_steady_tempo: list[str] = field(
-        default_factory=lambda: ["chorale", "chinese_folk", "german_folk", "renaissance"]
+        default_factory=lambda: ["chorale", "chinese_folk", "german_folk", "renaissance", "pop"]
     )
     """Styles whose new pieces keep one tempo: the tempo changes the model sampled are dropped and the asked
     tempo (else the first sampled) held throughout. Their real pieces have one tempo or none (training split,
     ``partita.corpus``: none of 200 Chinese or German folk songs or 60 Renaissance pieces changes tempo, 2 of
     200 chorales), while 47% of partita-small's motets changed tempo, about five times a piece, each a
     marking in the engraved score. The realism features count beats, not seconds: the benchmark does not see
-    it."""
+    it. Pop since the twenty-fifth session: 128 of 300 POP909 training songs change tempo (0.14 changes a bar,
+    their tempo maps follow the recordings), partita's pop candidates as often (0.11-0.15 a bar), but one
+    sample's score carried five tempo markings in two bars; held, the same 32 prompts (seed 0) chose the same
+    candidates and read the same to the judge (docs/GENERATION.md § Realism)."""
     style_texture: dict[str, dict[str, float]] = field(
         default_factory=lambda: {"renaissance": {"rhythm": 0.5}}
     )
