@@ -9,10 +9,12 @@ and in partita's lines in the default rhythm (``song_rhythm.DEFAULT_RHYTHM``: no
 (docs/SONGS.md, Syncopations).
 
     python bench/song_rhythm_folk.py
+    python bench/song_rhythm_folk.py --pairs 1,0.5,0.3,0.2   # 4/4 dotted pairs (METER_PAIRS), by half
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from fractions import Fraction
@@ -73,11 +75,42 @@ def partita(meter: str, seeds: int = 4) -> list[list[tuple[float, float]]]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", default="", help="4/4 shares of dotted pairs to try (METER_PAIRS), e.g. 1,0.3")
+    args = ap.parse_args()
+    if args.pairs:
+        return pairs([float(x) for x in args.pairs.split(",")])
     for meter in METERS:
         real, ours = essen(meter), partita(meter)
         (n, s, x), (pn, ps, px) = shares(real), shares(ours)
         print(f"{meter}: Essen German {len(real)} tunes, {n} notes: syncopated {s:.3f}, sixteenths {x:.3f} | "
               f"partita's default rhythm {pn} notes: syncopated {ps:.3f}, sixteenths {px:.3f}")  # fmt: skip
+
+
+def pairs(values: list[float]) -> None:
+    """Partita's default rhythm in 4/4 with ``song_rhythm.METER_PAIRS["4/4"]`` at each of ``values``
+    against the Essen German 4/4 tunes' development half (even positions in :func:`essen`'s order, where
+    the choice is made) and held-out half (odd)."""
+    from partita.generation import song_rhythm
+
+    real = essen("4/4")
+    halves = {"development": real[0::2], "held_out": real[1::2]}
+    for h, tunes in halves.items():
+        n, s, x = shares(tunes)
+        print(f"4/4 Essen German {h}: {len(tunes)} tunes, {n} notes: syncopated {s:.3f}, sixteenths {x:.3f}")
+    kept = dict(song_rhythm.METER_PAIRS)
+    try:
+        for v in values:
+            song_rhythm.METER_PAIRS["4/4"] = v
+            n, s, x = shares(partita("4/4"))
+            gaps = {h: abs(x - shares(t)[2]) for h, t in halves.items()}
+            print(
+                f"4/4 partita, dotted pairs x{v}: {n} notes, syncopated {s:.3f}, sixteenths {x:.3f}; "
+                f"distance to Essen development {gaps['development']:.3f}, held out {gaps['held_out']:.3f}"
+            )
+    finally:
+        song_rhythm.METER_PAIRS.clear()
+        song_rhythm.METER_PAIRS.update(kept)
 
 
 if __name__ == "__main__":

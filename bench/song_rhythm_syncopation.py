@@ -93,15 +93,16 @@ def distance(a: dict[str, float], b: dict[str, float]) -> float:
     return round(0.5 * sum(abs(a[k] - b[k]) for k in a), 4)
 
 
-def sung(seeds: int) -> tuple[list, dict]:
-    """Windows of partita's English pop lines, and their singability (module docstring)."""
+def sung(seeds: int, first: int = 0) -> tuple[list, dict]:
+    """Windows of partita's English pop lines (seeds ``first`` .. ``first + seeds - 1``), and their
+    singability (module docstring)."""
     from partita.generation.song import alignment, sing, song_onsets, stress_on_strong
     from partita.lyrics import read_lyrics
 
     out, syl, with_note, orphan, strong = [], 0, 0, 0, []
     for text in english_texts():
         lyrics = read_lyrics(text)
-        for seed in range(seeds):
+        for seed in range(first, first + seeds):
             song = sing(lyrics, seed=seed, style="pop")
             out += windows(song.score)
             a = alignment(song)
@@ -115,15 +116,11 @@ def sung(seeds: int) -> tuple[list, dict]:
     return out, sing_
 
 
-def run(seeds: int, reals: dict[str, list]) -> dict:
+def judged(sets: dict[str, list], singing: dict[str, dict], reals: dict[str, list]) -> dict:
+    """The report of generated ``sets`` (with their ``singing``) against ``reals`` (by half): each set's
+    shape, realism features, singability and, by half, the judge's accuracy and the distances."""
     from partita.evaluation.realism import feature_matrix, realism_features, two_sample_test
-    from partita.generation.song_rhythm import STYLE_RHYTHM
 
-    sets, singing = {}, {}
-    sets["partita"], singing["partita"] = sung(seeds)
-    for a in ANTICIPATE:
-        with pop_style(STYLE_RHYTHM, anticipate=a):
-            sets[f"anticipate_{a}"], singing[f"anticipate_{a}"] = sung(seeds)
     report: dict = {"sets": {}, "real": {}}
     for h, pieces in reals.items():
         rf = [realism_features(p) for p in pieces]
@@ -149,6 +146,17 @@ def run(seeds: int, reals: dict[str, list]) -> dict:
             log.info("%s %s: %.3f %s %s", k, h, got[h]["accuracy"], [round(a, 3) for a in acc], got[h])
         report["sets"][k] = got
     return report
+
+
+def run(seeds: int, reals: dict[str, list]) -> dict:
+    from partita.generation.song_rhythm import STYLE_RHYTHM
+
+    sets, singing = {}, {}
+    sets["partita"], singing["partita"] = sung(seeds)
+    for a in ANTICIPATE:
+        with pop_style(STYLE_RHYTHM, anticipate=a):
+            sets[f"anticipate_{a}"], singing[f"anticipate_{a}"] = sung(seeds)
+    return judged(sets, singing, reals)
 
 
 def rows(report: dict) -> list[dict]:
@@ -200,13 +208,17 @@ def rows(report: dict) -> list[dict]:
     return out
 
 
-def main() -> None:
+def setup(extra: list[tuple[str, dict]] = ()) -> tuple[argparse.Namespace, dict[str, list]]:
+    """The command line (``--seeds``, ``--real``, ``--songs``, ``--threads``, ``--quick`` and ``extra``:
+    (flag, ``add_argument``'s keywords)) and POP909's sparse windows by half."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--real", type=int, default=400)
     ap.add_argument("--songs", type=int, default=400)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true")
+    for flag, kw in extra:
+        ap.add_argument(flag, **kw)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     import torch
@@ -214,11 +226,16 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     if args.quick:
         args.seeds, args.real, args.songs = min(args.seeds, 2), min(args.real, 80), min(args.songs, 40)
-    t0 = time.perf_counter()
     reals = {}
     for i, h in enumerate(HALVES):
         got, _ = pop909_windows(h, args.songs)
         reals[h] = sparse_windows(got, args.real, seed=i)
+    return args, reals
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    args, reals = setup()
     report = run(args.seeds, reals)
     path = write_result(
         "song_rhythm_syncopation",

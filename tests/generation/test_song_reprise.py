@@ -174,8 +174,14 @@ def _near(a: list[tuple], b: list[tuple]) -> bool:
     return len(set(a) & set(b)) >= 0.75 * max(len(a), len(b))
 
 
+BEFORE_EIGHTHS = {"durations": ((2, 0.8), (1, -0.6), (3, -0.3), (4, -0.4), (6, -1.5)), "sixteenths": 0.0}
+"""Pop's note lengths before ``song_rhythm.POP_DURATIONS``: with them the second line of :data:`SAME` is
+sung in eighths whose tune, fitted to the fourth line's extra syllable, puts one stress fewer on a strong
+beat than the line sung anew, so the near repeat is not taken (docs/SONGS.md, Eighths and sixteenths)."""
+
+
 def test_abab_sings_the_last_line_to_the_second_lines_tune_ending_on_the_tonic(reprise):
-    reprise(1.0, line_form=True)
+    reprise(1.0, line_form=True, **BEFORE_EIGHTHS)
     near = 0
     for seed in range(4):
         lines = _lines(sing(read_lyrics(SAME), style="pop", seed=seed))
@@ -185,7 +191,7 @@ def test_abab_sings_the_last_line_to_the_second_lines_tune_ending_on_the_tonic(r
             near += 1
             assert lines[3] != lines[1] and lines[3][0] == lines[1][0]
     assert near >= 2
-    reprise(1.0, line_form=False)  # as before: the last line has no same-cadence line to sing
+    reprise(1.0, line_form=False, **BEFORE_EIGHTHS)  # as before: no same-cadence line to sing
     before = [_lines(sing(read_lyrics(SAME), style="pop", seed=s)) for s in range(4)]
     assert not any(_near(lines[3], lines[1]) for lines in before)
 

@@ -229,6 +229,23 @@ class RhythmStyle:
     an eighth early and is held across the beat (a syncopation: :func:`anticipate`; 0.13 of the notes of
     POP909's sparse windows start off the beat and sound across the next one, the rules' none); 0, not
     shipped: the realism judge reads it further from POP909 (docs/SONGS.md, Syncopations); no draw at 0."""
+    syncopate: float = 0.0
+    """On the rules' rhythm in x/4: the chance that a syncopation starts at a syllable on a weak beat (as
+    :attr:`anticipate`'s) and **runs on** (:func:`syncopate`): the syllables after it that start on a beat
+    come an eighth early too, each with the chance :attr:`run_on`, off-beat to off-beat with their lengths
+    kept, until one already starts off the beat (POP909's syncopated notes mostly last a quarter, from
+    off-beat to off-beat); a stressed syllable on a strong beat stops the run unless
+    :attr:`run_strong`. Drawn with its own generator (no draw at 0)."""
+    run_on: float = 0.0
+    """With :attr:`syncopate`: the chance that a run of syncopations takes the next syllable on a beat."""
+    run_strong: bool = False
+    """With :attr:`syncopate`: a run may take a stressed syllable on a strong beat (sung an eighth before it
+    and held across it: pop's push); False: it stops there."""
+    sixteenths: float = 0.0
+    """On the rules' rhythm: the chance that two unstressed syllables on eighths in a row (the next syllable
+    an eighth after the second; not a line's first or last) are sung as a pair of sixteenths in the second
+    eighth, the syllable before held an eighth longer (:func:`sixteenths`: an eighth and two sixteenths,
+    as POP909 sings them on the off-beat); no draw at 0."""
 
 
 def section_form(stresses: list[list[bool]], loose: bool = False) -> list[int | None]:
@@ -259,17 +276,24 @@ PLAIN = RhythmStyle()
 """The rhythm as :func:`line_rhythm` gives it: eighths, quarters, a melisma on each long phrase end."""
 QUARTERS = ((2, 1.0), (4, 0.0), (1, -2.5), (3, -2.0), (6, -1.0))
 """A chorale's note lengths (eighths: score): a syllable a quarter note, eighths and dotted notes rare."""
+POP_DURATIONS = ((2, 0.4), (1, 0.0), (3, -0.3), (4, -0.4), (6, -1.5))
+"""Pop's note lengths on the rules' rhythm (eighths: score): an eighth scored 0.4 below a quarter, no longer
+1.4 (``((2, 0.8), (1, -0.6), ...)`` before): more runs of eighths into longer held notes, as POP909 sings
+(its times between onsets: eighths 0.45, quarters 0.27; partita's 0.35 and 0.43 before). Chosen with
+``sixteenths`` 0.25 on the development half of ``bench/song_rhythm_eighths.py`` (docs/SONGS.md, Eighths
+and sixteenths)."""
 STYLE_RHYTHM: dict[str, RhythmStyle] = {
     "pop": RhythmStyle(
         dotted_pair=0.0,
         long_short=0.5,
         held_end=0.6,
         passing=0.2,
-        durations=((2, 0.8), (1, -0.6), (3, -0.3), (4, -0.4), (6, -1.5)),
+        durations=POP_DURATIONS,
         late_start=0.3,
         sounding=1.0,
         reprise=0.5,
         line_form=True,
+        sixteenths=0.25,
     ),
     "chorale": RhythmStyle(held_end=0.9, passing=0.45, durations=QUARTERS),
     "chinese_folk": PLAIN,
@@ -280,7 +304,9 @@ style: :data:`DEFAULT_RHYTHM`) and reported on the other half (docs/SONGS.md). C
 rhythm: no Chinese song with lyrics ships offline to compare with, and the tone-melody rule assumes it. Pop's
 ``sounding`` and ``late_start`` were chosen on the development half of ``bench/bench_song_realism.py``
 (POP909's melodies, windows as sparse as partita's: docs/SONGS.md, English pop nearer POP909), and its
-``reprise`` and ``line_form`` there too (``--reprise``: docs/SONGS.md, Reprised lines, Line forms)."""
+``reprise`` and ``line_form`` there too (``--reprise``: docs/SONGS.md, Reprised lines, Line forms), its
+:data:`POP_DURATIONS` and ``sixteenths`` on the development half of ``bench/song_rhythm_eighths.py``
+(docs/SONGS.md, Eighths and sixteenths)."""
 LEARNED_RHYTHM: dict[str, RhythmStyle] = {
     "pop": replace(STYLE_RHYTHM["pop"], learned=True, melisma=0.3, reprise=0.0),
 }
@@ -296,6 +322,13 @@ METER_DOTTED = {"2/4": 0.4}
 folk songs that ``bench/bench_song_real.py`` reads (erk, boehme, kinder) put a note on a dotted length 0.4
 times as often in 2/4 as in 3/4 and 4/4 (0.034 of 16,037 notes against 0.083 of 33,866: that benchmark's
 row "German Essen folk songs: notes on a dotted length in 2/4")."""
+METER_PAIRS: dict[str, float] = {"4/4": 0.35}
+"""The share of a style's dotted pairs (a dotted eighth and a sixteenth; not its long-short pairs) drawn in
+a meter, on top of :data:`METER_DOTTED` (others: all). In 4/4 the default rhythm's dotted pairs (0.8) put
+0.180 of its notes on the sixteenth grid against 0.062 of the German Essen 4/4 tunes' development half
+(even positions): 0.35 of them gives 0.054 (held-out half 0.041: 0.140 -> 0.014 off;
+``python bench/song_rhythm_folk.py --pairs 1,0.5,0.35,0.25,0.15``, docs/SONGS.md). Pop draws no dotted
+pairs, so this leaves it alone."""
 PLAIN_SIXTEENTHS = (2, 3, 4, 6, 8, 12, 16)
 """Lengths (sixteenths) a drawn phrase end may take (:attr:`RhythmStyle.drawn_end`): one note each, an
 eighth to a whole note."""
@@ -378,24 +411,32 @@ def styled_times(
     rng: np.random.Generator,
 ) -> list[tuple[int, int]]:
     """(start, end) ticks from the phrase start of each syllable's note(s): :func:`line_rhythm`'s onsets
-    with ``style``'s dotted pairs and long-short pairs (fewer in 2/4: :data:`METER_DOTTED`); each syllable
+    with ``style``'s dotted pairs and long-short pairs (fewer in 2/4: :data:`METER_DOTTED`; dotted pairs by
+    :data:`METER_PAIRS` too); each syllable
     lasts to the next one's onset (the last to the phrase's end; :func:`held_end` shortens it). A syllable
     on a strong beat never moves."""
     weights = slot_weights(meter)
     w = [weights[p % len(weights)] for p in onsets]
     starts = [p * SLOT for p in onsets]
     n = len(onsets)
-    fewer = METER_DOTTED.get("/".join(map(str, parse_meter(meter))), 1.0)
+    name = "/".join(map(str, parse_meter(meter)))
+    fewer = METER_DOTTED.get(name, 1.0)
+    pairs = fewer * METER_PAIRS.get(name, 1.0)
     for i in range(n - 2):  # the last syllable keeps its place
         gap, nxt = onsets[i + 1] - onsets[i], onsets[i + 2] - onsets[i + 1]
         if stresses[i + 1] or w[i] < 1 or starts[i + 1] != onsets[i + 1] * SLOT:
             continue
-        if gap == 1 and nxt == 1 and w[i + 1] == 0 and rng.random() < style.dotted_pair * fewer:
+        if gap == 1 and nxt == 1 and w[i + 1] == 0 and rng.random() < style.dotted_pair * pairs:
             starts[i + 1] += SLOT // 2
         elif gap == 2 and nxt == 2 and w[i + 1] == 1 and rng.random() < style.long_short * fewer:
             starts[i + 1] += SLOT
     ends = [*starts[1:], total * SLOT]
-    return list(zip(starts, ends, strict=True))
+    times = list(zip(starts, ends, strict=True))
+    if style.syncopate > 0.0 or style.sixteenths > 0.0:  # own draws: the rest of the line as without
+        own = rng.spawn(1)[0]
+        times = syncopate(times, stresses, meter, style, own)
+        times = sixteenths(times, stresses, style.sixteenths, own)
+    return times
 
 
 def detach(spans: list[tuple[int, int]], share: float, rng: np.random.Generator) -> list[tuple[int, int]]:
@@ -442,4 +483,83 @@ def anticipate(
         if rng.random() < share:
             out[i - 1] = (before[0], start - SLOT)
             out[i] = (start - SLOT, end)
+    return out
+
+
+def syncopate(
+    times: list[tuple[int, int]],
+    stresses: list[bool],
+    meter: str,
+    style: RhythmStyle,
+    rng: np.random.Generator,
+) -> list[tuple[int, int]]:
+    """(start, end) ticks of a line's syllables with runs of syncopations (:attr:`RhythmStyle.syncopate`):
+    a syllable that :func:`anticipate` could move comes an eighth early with the chance ``style.syncopate``
+    (the syllable before an eighth shorter), then each next syllable that starts on a beat where the one
+    before sounds to it comes an eighth early too with the chance ``style.run_on``, its length kept: the
+    run ends at a syllable already off the beat (the run's last note then an eighth longer), at the line's
+    last syllable (which keeps its place), at a draw, or at a stressed syllable on a strong beat unless
+    ``style.run_strong``. x/4 meters only; no draw where ``style.syncopate`` is 0."""
+    _, den = parse_meter(meter)
+    if style.syncopate <= 0.0 or den != 4:
+        return list(times)
+    out, n, i = list(times), len(times), 1
+    while i < n - 1:
+        start, end = out[i]
+        before = out[i - 1]
+        weak = start % TPQ == 0 and not (is_strong(start, meter) and stresses[i])
+        if not weak or start - before[0] < 2 * SLOT or before[1] != start or end <= start:
+            i += 1
+            continue
+        if rng.random() >= style.syncopate:
+            i += 1
+            continue
+        out[i - 1] = (before[0], start - SLOT)
+        j = i
+        while True:
+            s, e = out[j]
+            out[j] = (s - SLOT, e)
+            k = j + 1
+            if k >= n - 1 or out[k][0] % TPQ != 0 or out[k][0] != e:
+                break
+            if stresses[k] and is_strong(out[k][0], meter) and not style.run_strong:
+                break
+            if rng.random() >= style.run_on:
+                break
+            out[j] = (s - SLOT, e - SLOT)
+            j = k
+        i = j + 1
+    return out
+
+
+def sixteenths(
+    times: list[tuple[int, int]], stresses: list[bool], share: float, rng: np.random.Generator
+) -> list[tuple[int, int]]:
+    """(start, end) ticks of a line's syllables with pairs of sixteenths (:attr:`RhythmStyle.sixteenths`):
+    where syllables ``i`` and ``i + 1`` are unstressed and start an eighth apart on the eighth grid, the
+    next one an eighth after (``i`` not the line's first, ``i + 1`` not its last), with the chance ``share``
+    the syllable before ``i`` is held an eighth longer and ``i`` and ``i + 1`` share the second eighth as two
+    sixteenths. The syllables' count and every other onset stay; no draw at 0."""
+    if share <= 0.0:
+        return list(times)
+    out, n, i = list(times), len(times), 1
+    while i < n - 2:
+        s = out[i][0]
+        pattern = (
+            s % SLOT == 0
+            and not stresses[i]
+            and not stresses[i + 1]
+            and out[i - 1][1] == s
+            and out[i] == (s, s + SLOT)
+            and out[i + 1] == (s + SLOT, s + 2 * SLOT)
+            and out[i + 2][0] == s + 2 * SLOT
+        )
+        if pattern and rng.random() < share:
+            half = SLOT // 2
+            out[i - 1] = (out[i - 1][0], s + SLOT)
+            out[i] = (s + SLOT, s + SLOT + half)
+            out[i + 1] = (s + SLOT + half, s + 2 * SLOT)
+            i += 2
+            continue
+        i += 1
     return out
