@@ -76,6 +76,21 @@ def test_fragments_joined_into_one_note_keep_their_jumps():
     ]
 
 
+def test_a_late_split_of_a_repeat_moves_to_its_jump():
+    # basic-pitch split the repeat itself but 80 ms late (1.12 s, the written onset 1.04 s); the jump at
+    # 1.055 s (1.04 s after the flute's shift) is too near that split to split again, so the boundary moves
+    late = [NoteEvent(0.0, 1.07, 72, 0.8, attacks=((1.055, 5.0),)), NoteEvent(1.12, 2.0, 72, 0.8)]
+    assert [(n.start, n.end) for n in clean_notes(late)] == [(0.0, 1.07), (1.12, 2.0)]
+    moved = clean_notes(late, MelodyConfig.for_instrument("flute"))
+    assert [(round(n.start, 3), round(n.end, 3)) for n in moved] == [(0.0, 1.04), (1.04, 2.0)]
+    # a weak jump, or a jump far from the boundary, moves nothing
+    weak = [NoteEvent(0.0, 1.07, 72, 0.8, attacks=((1.055, 2.0),)), NoteEvent(1.12, 2.0, 72, 0.8)]
+    far = [NoteEvent(0.0, 1.07, 72, 0.8, attacks=((0.5, 5.0),)), NoteEvent(1.12, 2.0, 72, 0.8)]
+    flute = MelodyConfig.for_instrument("flute")
+    assert [n.start for n in clean_notes(weak, flute)] == [0.0, 1.12]
+    assert [round(n.start, 3) for n in clean_notes(far, flute)] == [0.0, 0.485, 1.12]
+
+
 def test_a_cue_outside_the_line_note_does_not_stretch_it():
     # basic-pitch's held E4 (0-2 s) is cut to 0-1 s where a louder G4 takes the line; its dip and jump at
     # 1.5 s lie under the G4 and must not lengthen the E4 over it
