@@ -37,6 +37,7 @@ from bench_discovery import GOAL_MRR, query_kinds  # noqa: E402
 from bench_discovery_fusion import _draw, ablated, arguments, log_rows  # noqa: E402
 from common import row, write_result  # noqa: E402
 
+SLOW = True  # embeds the corpus and sweeps the weight on valid: run only when named
 log = logging.getLogger("bench_discovery_labels")
 COMMAND = "python bench/bench_discovery_labels.py"
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
